@@ -1,0 +1,1 @@
+"""ccsim: a contact-center queue and hold-time simulator."""

@@ -1,0 +1,132 @@
+"""Units: durations, rates and clock times as people write them in scenario files.
+
+Inside ccsim every time is a float number of seconds and every rate is per second.
+Scenario files may write a bare number (seconds, or per second for rates) or a string
+with a unit: durations ``"30s"``, ``"4m"``, ``"1.5h"``, ``"2d"``; rates ``"600/h"``,
+``"10/m"``, ``"14400/d"``; clock times ``"08:00"`` or ``"08:30:15"`` (``"24:00"`` is the
+end of the day). The annotated types at the bottom plug these parsers into pydantic.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Annotated
+
+from pydantic import BeforeValidator
+
+SECONDS_PER_UNIT = {"s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0, "d": 86400.0}
+DAY = 86400.0
+
+_NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+_DURATION_RE = re.compile(rf"^\s*({_NUMBER})\s*(s|m|min|h|d)?\s*$")
+_RATE_RE = re.compile(rf"^\s*({_NUMBER})\s*/\s*(s|m|min|h|d)\s*$")
+_CLOCK_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*$")
+
+
+def _finite(value: float, what: str, raw: object) -> float:
+    if not math.isfinite(value):
+        raise ValueError(f"{what} must be finite, got {raw!r}")
+    return value
+
+
+def parse_duration(value: object) -> float:
+    """Parse a duration into seconds.
+
+    Args:
+        value: A number of seconds or a string such as ``"45s"``, ``"4m"``, ``"1.5h"``, ``"2d"``.
+
+    Returns:
+        The duration in seconds.
+
+    Raises:
+        ValueError: If the value is not a duration.
+    """
+    if isinstance(value, bool):
+        raise ValueError(f"expected a duration like 30s, 4m, 1.5h or 2d, got {value!r}")
+    if isinstance(value, (int, float)):
+        return _finite(float(value), "a duration", value)
+    if isinstance(value, str):
+        match = _DURATION_RE.match(value)
+        if match:
+            number, unit = match.groups()
+            return _finite(float(number) * SECONDS_PER_UNIT[unit or "s"], "a duration", value)
+    raise ValueError(f"expected a duration like 30s, 4m, 1.5h or 2d, got {value!r}")
+
+
+def parse_rate(value: object) -> float:
+    """Parse a rate into events per second.
+
+    Args:
+        value: A number per second or a string such as ``"600/h"``, ``"10/m"``, ``"14400/d"``.
+
+    Returns:
+        The rate per second.
+
+    Raises:
+        ValueError: If the value is not a rate.
+    """
+    if isinstance(value, bool):
+        raise ValueError(f"expected a rate like 600/h, 10/m or 14400/d, got {value!r}")
+    if isinstance(value, (int, float)):
+        return _finite(float(value), "a rate", value)
+    if isinstance(value, str):
+        match = _RATE_RE.match(value)
+        if match:
+            number, unit = match.groups()
+            return _finite(float(number) / SECONDS_PER_UNIT[unit], "a rate", value)
+    raise ValueError(f"expected a rate like 600/h, 10/m or 14400/d, got {value!r}")
+
+
+def parse_clock(value: object) -> float:
+    """Parse a clock time of day into seconds after midnight.
+
+    Args:
+        value: ``"HH:MM"`` or ``"HH:MM:SS"`` (``"24:00"`` allowed), or seconds after midnight.
+
+    Returns:
+        Seconds after midnight, in ``[0, 86400]``.
+
+    Raises:
+        ValueError: If the value is not a clock time of one day.
+    """
+    seconds: float | None = None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        seconds = float(value)
+    elif isinstance(value, str):
+        match = _CLOCK_RE.match(value)
+        if match:
+            hours, minutes, secs = (int(g) if g else 0 for g in match.groups())
+            if minutes < 60 and secs < 60:
+                seconds = hours * 3600.0 + minutes * 60.0 + secs
+    if seconds is None or not 0.0 <= seconds <= DAY:
+        raise ValueError(f"expected a clock time from 00:00 to 24:00 like '08:30', got {value!r}")
+    return seconds
+
+
+def format_duration(seconds: float) -> str:
+    """Format seconds the way people read them: ``"45s"``, ``"4m"``, ``"1.5h"``."""
+    for unit, size in (("d", DAY), ("h", 3600.0), ("m", 60.0)):
+        if abs(seconds) >= size and float(seconds / size).is_integer():
+            return f"{seconds / size:g}{unit}"
+    if abs(seconds) >= 3600.0:
+        return f"{seconds / 3600.0:g}h"
+    if abs(seconds) >= 60.0:
+        return f"{seconds / 60.0:g}m"
+    return f"{seconds:g}s"
+
+
+def format_clock(seconds: float) -> str:
+    """Format seconds after midnight of some day as ``"HH:MM"``."""
+    minutes = int(round(seconds / 60.0)) % (24 * 60)
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+Duration = Annotated[float, BeforeValidator(parse_duration)]
+"""A duration in seconds, written as a number or with a unit."""
+
+Rate = Annotated[float, BeforeValidator(parse_rate)]
+"""A rate per second, written as a number or like ``600/h``."""
+
+Clock = Annotated[float, BeforeValidator(parse_clock)]
+"""A clock time as seconds after midnight, written like ``"08:00"``."""
