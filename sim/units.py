@@ -24,9 +24,13 @@ _RATE_RE = re.compile(rf"^\s*({_NUMBER})\s*/\s*(s|m|min|h|d)\s*$")
 _CLOCK_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*$")
 
 
-def _finite(value: float, what: str, raw: object) -> float:
+_DURATION_HELP = "expected a duration like 30s, 4m, 1.5h or 2d"
+_RATE_HELP = "expected a rate like 600/h, 10/m or 14400/d"
+
+
+def _finite(value: float, help_text: str, raw: object) -> float:
     if not math.isfinite(value):
-        raise ValueError(f"{what} must be finite, got {raw!r}")
+        raise ValueError(f"{help_text}, got {raw!r}")
     return value
 
 
@@ -43,15 +47,15 @@ def parse_duration(value: object) -> float:
         ValueError: If the value is not a duration.
     """
     if isinstance(value, bool):
-        raise ValueError(f"expected a duration like 30s, 4m, 1.5h or 2d, got {value!r}")
+        raise ValueError(f"{_DURATION_HELP}, got {value!r}")
     if isinstance(value, (int, float)):
-        return _finite(float(value), "a duration", value)
+        return _finite(float(value), _DURATION_HELP, value)
     if isinstance(value, str):
         match = _DURATION_RE.match(value)
         if match:
             number, unit = match.groups()
-            return _finite(float(number) * SECONDS_PER_UNIT[unit or "s"], "a duration", value)
-    raise ValueError(f"expected a duration like 30s, 4m, 1.5h or 2d, got {value!r}")
+            return _finite(float(number) * SECONDS_PER_UNIT[unit or "s"], _DURATION_HELP, value)
+    raise ValueError(f"{_DURATION_HELP}, got {value!r}")
 
 
 def parse_rate(value: object) -> float:
@@ -67,15 +71,15 @@ def parse_rate(value: object) -> float:
         ValueError: If the value is not a rate.
     """
     if isinstance(value, bool):
-        raise ValueError(f"expected a rate like 600/h, 10/m or 14400/d, got {value!r}")
+        raise ValueError(f"{_RATE_HELP}, got {value!r}")
     if isinstance(value, (int, float)):
-        return _finite(float(value), "a rate", value)
+        return _finite(float(value), _RATE_HELP, value)
     if isinstance(value, str):
         match = _RATE_RE.match(value)
         if match:
             number, unit = match.groups()
-            return _finite(float(number) / SECONDS_PER_UNIT[unit], "a rate", value)
-    raise ValueError(f"expected a rate like 600/h, 10/m or 14400/d, got {value!r}")
+            return _finite(float(number) / SECONDS_PER_UNIT[unit], _RATE_HELP, value)
+    raise ValueError(f"{_RATE_HELP}, got {value!r}")
 
 
 def parse_clock(value: object) -> float:
@@ -107,18 +111,15 @@ def parse_clock(value: object) -> float:
 def format_duration(seconds: float) -> str:
     """Format seconds the way people read them: ``"45s"``, ``"4m"``, ``"1.5h"``."""
     for unit, size in (("d", DAY), ("h", 3600.0), ("m", 60.0)):
-        if abs(seconds) >= size and float(seconds / size).is_integer():
-            return f"{seconds / size:g}{unit}"
-    if abs(seconds) >= 3600.0:
-        return f"{seconds / 3600.0:g}h"
-    if abs(seconds) >= 60.0:
-        return f"{seconds / 60.0:g}m"
+        value = seconds / size
+        if abs(value) >= 1.0 and round(value, 2) == value:
+            return f"{value:g}{unit}"
     return f"{seconds:g}s"
 
 
 def format_clock(seconds: float) -> str:
     """Format seconds after midnight of some day as ``"HH:MM"``."""
-    minutes = int(round(seconds / 60.0)) % (24 * 60)
+    minutes = round(seconds / 60.0) % (24 * 60)
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
