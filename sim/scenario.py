@@ -1,0 +1,266 @@
+"""Scenario: the typed, frozen description of one contact center to simulate.
+
+A scenario says when the center is open, what customers contact it about (contact
+types, with their arrivals, handle times and patience), which agent groups answer them
+(skills, staffing) and how contacts are routed. Everything here is already validated
+and in seconds; :mod:`sim.loader` turns a YAML file into a :class:`Scenario`, and
+:mod:`sim.schedule` turns staffing and arrival specs into time lines for the engine.
+
+The field names mirror the YAML format in DESIGN.md, so a validation error's dotted
+path (``agents.tier1.staff[3]``) points at the line a user has to fix.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from sim.distributions import Distribution
+from sim.units import DAY, Clock, Duration, Rate
+
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+Name = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$")]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Channel(str, Enum):
+    """How a customer reaches the center (only phone is simulated so far)."""
+
+    PHONE = "phone"
+
+
+class ServiceLevelDefinition(str, Enum):
+    """The three service-level definitions used in industry.
+
+    ``offered``: answered within the threshold / offered. ``answered``: answered within
+    the threshold / answered. ``short_abandons_excluded``: answered within the threshold
+    / (offered minus contacts that abandoned within the threshold).
+    """
+
+    OFFERED = "offered"
+    ANSWERED = "answered"
+    SHORT_ABANDONS_EXCLUDED = "short_abandons_excluded"
+
+
+class ServiceLevel(_Frozen):
+    """Service-level target: ``target`` of contacts answered within ``threshold`` seconds."""
+
+    threshold: Annotated[Duration, Field(ge=0.0)] = 20.0
+    target: Probability = 0.80
+    definition: ServiceLevelDefinition = ServiceLevelDefinition.OFFERED
+
+
+class Arrivals(_Frozen):
+    """Arrival process of one contact type: Poisson, constant or piecewise constant.
+
+    Exactly one of ``rate`` (per second) and ``per_interval`` (expected contacts in each
+    interval from opening, for one day or for every day of the run) is given.
+    ``day_factors`` scale each day (cycled when shorter than the run);
+    ``forecast_error`` is the cv of a gamma-distributed day-level multiplier (mean 1),
+    which makes daily volumes over-dispersed like real ones (Poisson-gamma).
+    """
+
+    rate: Annotated[Rate, Field(ge=0.0)] | None = None
+    per_interval: list[Annotated[float, Field(ge=0.0)]] | None = None
+    day_factors: list[Annotated[float, Field(ge=0.0)]] | None = Field(default=None, min_length=1)
+    forecast_error: Annotated[float, Field(ge=0.0)] = 0.0
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Arrivals:
+        if (self.rate is None) == (self.per_interval is None):
+            raise ValueError("give exactly one of 'rate' and 'per_interval'")
+        return self
+
+
+class ContactType(_Frozen):
+    """What customers contact the center about, and how they behave."""
+
+    channel: Channel = Channel.PHONE
+    arrivals: Arrivals
+    handle: Distribution
+    patience: Distribution | None = None
+    resolution: Probability = 1.0
+
+
+class Break(_Frozen):
+    """A break during a shift: ``at`` seconds after the shift start, for ``length`` seconds."""
+
+    at: Annotated[Duration, Field(ge=0.0)]
+    length: Annotated[Duration, Field(gt=0.0)]
+
+
+class Shift(_Frozen):
+    """``count`` agents working from clock time ``start`` for ``length`` seconds, every day."""
+
+    start: Clock
+    length: Annotated[Duration, Field(gt=0.0, le=DAY)]
+    count: Annotated[int, Field(ge=0)]
+    breaks: tuple[Break, ...] = ()
+
+    @model_validator(mode="after")
+    def _breaks_inside(self) -> Shift:
+        for b in self.breaks:
+            if b.at + b.length > self.length:
+                raise ValueError(
+                    f"break at {b.at:g}s for {b.length:g}s ends after the shift "
+                    f"({self.length:g}s long)"
+                )
+        return self
+
+
+class AgentGroup(_Frozen):
+    """Agents with the same skills and schedule.
+
+    ``skills`` maps contact type -> priority (1 is served first); a list means every skill
+    has priority 1. Staffing is one of ``staff`` (a constant, or agents per interval from
+    opening for one day or every day) and ``shifts``. ``shrinkage`` is the fraction of the
+    scheduled agents not on the phones (breaks, meetings, absence) and is taken off.
+    """
+
+    skills: dict[Name, Annotated[int, Field(ge=1)]] = Field(min_length=1)
+    staff: Annotated[int, Field(ge=0)] | list[Annotated[int, Field(ge=0)]] | None = None
+    shifts: tuple[Shift, ...] | None = None
+    shrinkage: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0
+    concurrency: Annotated[int, Field(ge=1, le=1)] = 1
+
+    @field_validator("skills", mode="before")
+    @classmethod
+    def _skills_as_priorities(cls, value: Any) -> Any:
+        if isinstance(value, (list, tuple)):
+            return {skill: 1 for skill in value}
+        return value
+
+    @model_validator(mode="after")
+    def _one_staffing(self) -> AgentGroup:
+        if (self.staff is None) == (self.shifts is None):
+            raise ValueError("give exactly one of 'staff' and 'shifts'")
+        return self
+
+
+class RouteStep(_Frozen):
+    """A group that may take a contact once it has waited ``after`` seconds (overflow)."""
+
+    group: Name
+    after: Annotated[Duration, Field(ge=0.0)] = 0.0
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_name(cls, value: Any) -> Any:
+        return {"group": value} if isinstance(value, str) else value
+
+
+class Scenario(_Frozen):
+    """A validated, immutable contact-center scenario; all times in seconds."""
+
+    name: str = "scenario"
+    seed: Annotated[int, Field(ge=0)] = 1
+    days: Annotated[int, Field(ge=1)] = 1
+    open: Clock = 0.0
+    close: Clock = DAY
+    interval: Annotated[Duration, Field(gt=0.0)] = 1800.0
+    warmup: Annotated[Duration, Field(ge=0.0)] = 0.0
+    service_level: ServiceLevel = ServiceLevel()
+    lines: Annotated[int, Field(ge=1)] | None = None
+    contact_types: dict[Name, ContactType] = Field(min_length=1)
+    agents: dict[Name, AgentGroup] = Field(min_length=1)
+    routing: dict[Name, list[RouteStep]] = Field(default_factory=dict)
+
+    @property
+    def open_seconds(self) -> float:
+        """Seconds the center is open each day."""
+        return self.close - self.open
+
+    @property
+    def intervals_per_day(self) -> int:
+        """Number of reporting/staffing intervals in one day's opening hours."""
+        return round(self.open_seconds / self.interval)
+
+    def routes(self, contact_type: str) -> list[RouteStep]:
+        """The groups that serve ``contact_type``, with overflow delays, in routing order."""
+        if contact_type in self.routing:
+            return list(self.routing[contact_type])
+        return [RouteStep(group=g) for g, grp in self.agents.items() if contact_type in grp.skills]
+
+    def problems(self) -> list[tuple[str, str]]:
+        """Cross-field consistency problems as ``(dotted path, reason)`` pairs.
+
+        Field-level rules are enforced by pydantic at construction; these are the rules
+        that relate fields to each other (references between sections, time grids).
+        """
+        found = self._time_problems() + self._reference_problems()
+        if not found:  # table lengths only make sense on a valid time grid
+            found += self._length_problems()
+        return found
+
+    def _time_problems(self) -> list[tuple[str, str]]:
+        found = []
+        if self.close <= self.open:
+            found.append(("close", f"must be after open ({self.open:g}s), got {self.close:g}s"))
+        elif abs(self.intervals_per_day * self.interval - self.open_seconds) > 1e-6:
+            found.append((
+                "interval",
+                f"must divide the opening hours ({self.open_seconds:g}s) into whole "
+                f"intervals, got {self.interval:g}s",
+            ))
+        if self.warmup >= self.days * DAY:
+            found.append(("warmup", f"must be shorter than the run ({self.days} days)"))
+        return found
+
+    def _reference_problems(self) -> list[tuple[str, str]]:
+        found = []
+        types, groups = self.contact_types, self.agents
+        for g, group in groups.items():
+            for skill in group.skills:
+                if skill not in types:
+                    found.append(
+                        (f"agents.{g}.skills.{skill}", f"unknown contact type {skill!r}"
+                         f"{_choices(types)}")
+                    )
+        for t, steps in self.routing.items():
+            if t not in types:
+                found.append((f"routing.{t}", f"unknown contact type {t!r}{_choices(types)}"))
+                continue
+            for i, step in enumerate(steps):
+                if step.group not in groups:
+                    found.append((
+                        f"routing.{t}[{i}]", f"unknown agent group {step.group!r}"
+                        f"{_choices(groups)}",
+                    ))
+                elif t not in groups[step.group].skills:
+                    found.append((
+                        f"routing.{t}[{i}]", f"agent group {step.group!r} has no skill {t!r}"
+                    ))
+        for t in types:
+            if not any(s.group in groups for s in self.routes(t)):
+                found.append((f"contact_types.{t}", "no agent group has this skill"))
+        return found
+
+    def _length_problems(self) -> list[tuple[str, str]]:
+        found = []
+        if self.close <= self.open:
+            return found
+        allowed = {self.intervals_per_day, self.intervals_per_day * self.days}
+        one, every = self.intervals_per_day, self.intervals_per_day * self.days
+        expect = f"{one}" if self.days == 1 else f"{one} (one day) or {every} (all days)"
+        for t, ct in self.contact_types.items():
+            per = ct.arrivals.per_interval
+            if per is not None and len(per) not in allowed:
+                found.append((
+                    f"contact_types.{t}.arrivals.per_interval",
+                    f"needs {expect} values, got {len(per)}",
+                ))
+        for g, group in self.agents.items():
+            if isinstance(group.staff, list) and len(group.staff) not in allowed:
+                found.append(
+                    (f"agents.{g}.staff", f"needs {expect} values, got {len(group.staff)}")
+                )
+        return found
+
+
+def _choices(known: dict[str, Any]) -> str:
+    return f" (known: {', '.join(sorted(known))})"

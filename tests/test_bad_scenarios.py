@@ -1,0 +1,171 @@
+"""Bad input: every broken scenario gives one line (file, field path, reason) and exit 2."""
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from sim.cli import main
+from sim.loader import ScenarioError, load_scenario
+
+GOOD = """
+name: tiny
+days: 1
+open: "08:00"
+close: "12:00"
+interval: 30m
+contact_types:
+  billing:
+    arrivals: {rate: 60/h}
+    handle: {dist: lognormal, mean: 4m, cv: 0.7}
+    patience: {dist: exponential, mean: 3m}
+  refunds:
+    arrivals: {per_interval: [5, 6, 7, 8, 8, 7, 6, 5]}
+    handle: {dist: exponential, mean: 5m}
+agents:
+  tier1:
+    skills: [billing, refunds]
+    staff: [3, 3, 4, 4, 4, 4, 3, 3]
+  tier2:
+    skills: {refunds: 1}
+    staff: 2
+routing:
+  billing: [tier1]
+  refunds: [tier1, {group: tier2, after: 60s}]
+"""
+
+# (name, edit of the YAML text, expected field path, expected words in the reason)
+CASES = [
+    ("unknown group in routing", ("group: tier2, after", "group: tier3, after"),
+     "routing.refunds[1]", "unknown agent group 'tier3'"),
+    ("skill with no agents", ("  refunds:\n    arrivals",
+                              "  fraud:\n    arrivals: {rate: 1/h}\n"
+                              "    handle: {dist: exponential, mean: 1m}\n"
+                              "  refunds:\n    arrivals"),
+     "contact_types.fraud", "no agent group has this skill"),
+    ("negative rate", ("rate: 60/h", "rate: -60/h"), "contact_types.billing.arrivals.rate",
+     "must be >= 0"),
+    ("probability 1.5", ("    patience: {dist: exponential, mean: 3m}\n",
+                         "    patience: {dist: exponential, mean: 3m}\n    resolution: 1.5\n"),
+     "contact_types.billing.resolution", "must be <= 1, got 1.5"),
+    ("cv 0", ("cv: 0.7", "cv: 0"), "contact_types.billing.handle.cv", "must be > 0"),
+    ("typo'd key", ("    staff: 2", "    stafff: 2"), "agents.tier2.stafff",
+     "unknown field 'stafff' (did you mean 'staff'?)"),
+    ("wrong unit", ("mean: 4m, cv", "mean: 4 minutes, cv"), "contact_types.billing.handle.mean",
+     "expected a duration like 30s"),
+    ("negative staff in a table", ("[3, 3, 4, 4, 4, 4, 3, 3]", "[3, 3, 4, -2, 4, 4, 3, 3]"),
+     "agents.tier1.staff[3]", "must be >= 0, got -2"),
+    ("unknown skill", ("skills: [billing, refunds]", "skills: [billing, refunds, refnds]"),
+     "agents.tier1.skills.refnds", "unknown contact type 'refnds'"),
+    ("unknown distribution", ("dist: lognormal", "dist: lognormall"),
+     "contact_types.billing.handle", "unknown distribution 'lognormall'"),
+    ("wrong per-interval length", ("[5, 6, 7, 8, 8, 7, 6, 5]", "[5, 6, 7]"),
+     "contact_types.refunds.arrivals.per_interval", "needs 8 values, got 3"),
+    ("close before open", ('close: "12:00"', 'close: "07:00"'), "close", "must be after open"),
+    ("bad clock time", ('open: "08:00"', 'open: "8am"'), "open", "clock time"),
+    ("interval does not divide", ("interval: 30m", "interval: 25m"), "interval",
+     "whole intervals"),
+    ("group lacks skill", ("billing: [tier1]", "billing: [tier2]"), "routing.billing[0]",
+     "has no skill 'billing'"),
+    ("unknown routing type", ("routing:\n", "routing:\n  fraud: [tier1]\n"), "routing.fraud",
+     "unknown contact type 'fraud'"),
+    ("missing handle", ("    handle: {dist: exponential, mean: 5m}\n", ""),
+     "contact_types.refunds.handle", "required field is missing"),
+    ("both rate forms", ("rate: 60/h}", "rate: 60/h, per_interval: [1]}"),
+     "contact_types.billing.arrivals", "exactly one of 'rate' and 'per_interval'"),
+    ("staff and shifts", ("    staff: 2", "    staff: 2\n    shifts: [{start: '08:00', length: 4h, "
+                          "count: 2}]"), "agents.tier2", "exactly one of 'staff' and 'shifts'"),
+    ("shrinkage 1", ("    staff: 2", "    staff: 2\n    shrinkage: 1"), "agents.tier2.shrinkage",
+     "must be < 1, got 1"),
+    ("text for a number", ("days: 1", "days: one"), "days", "valid integer"),
+    ("break outside shift", ("    staff: 2", "    shifts: [{start: '08:00', length: 1h, count: 2, "
+                             "breaks: [{at: 50m, length: 30m}]}]"), "agents.tier2.shifts[0]",
+     "ends after the shift"),
+]
+
+
+def write(tmp_path, text, name="bad.yaml"):
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+class TestGoodBase:
+    def test_base_is_valid(self, tmp_path):
+        """The base scenario the bad cases edit is itself valid (so each case tests one thing)."""
+        assert load_scenario(write(tmp_path, GOOD)).name == "tiny"
+
+
+class TestBadScenarios:
+    @pytest.mark.parametrize(("name", "edit", "path", "reason"), CASES, ids=[c[0] for c in CASES])
+    def test_one_line_with_file_path_and_reason(self, tmp_path, name, edit, path, reason):
+        """`ccsim validate` prints exactly one line: file: field path: reason; exit code 2."""
+        old, new = edit
+        assert old in GOOD, f"case {name!r} does not apply to the base scenario"
+        file = write(tmp_path, GOOD.replace(old, new, 1))
+        result = CliRunner().invoke(main, ["validate", str(file)])
+        assert result.exit_code == 2, result.output
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1, lines
+        assert lines[0].startswith(f"{file}: {path}: "), lines[0]
+        assert reason in lines[0], lines[0]
+        assert "Traceback" not in result.output
+
+    @pytest.mark.parametrize(
+        ("text", "reason"),
+        [("", "the file is empty"), ("name: [unclosed", "YAML syntax error at line 1"),
+         ("- just\n- a list\n", "must be a mapping"), ("name: x\n", "required field is missing")],
+    )
+    def test_file_level_problems(self, tmp_path, text, reason):
+        """Empty files, YAML syntax errors and non-mappings are named too."""
+        file = write(tmp_path, text)
+        with pytest.raises(ScenarioError) as caught:
+            load_scenario(file)
+        assert str(file) in str(caught.value)
+        assert reason in str(caught.value)
+
+    def test_missing_file(self, tmp_path):
+        """A file that is not there is one line and exit 2, not a traceback."""
+        result = CliRunner().invoke(main, ["run", str(tmp_path / "nope.yaml")])
+        assert result.exit_code == 2
+        assert "nope.yaml: cannot read file" in result.stderr
+
+    def test_all_problems_collected(self, tmp_path):
+        """Several field problems in one file are all reported, one line each."""
+        text = GOOD.replace("rate: 60/h", "rate: -60/h").replace("cv: 0.7", "cv: 0")
+        result = CliRunner().invoke(main, ["validate", str(write(tmp_path, text))])
+        assert result.exit_code == 2
+        assert len(result.stderr.strip().splitlines()) == 2
+
+    def test_bad_override(self, tmp_path):
+        """A --set override that breaks a rule is reported like a file problem."""
+        file = write(tmp_path, GOOD)
+        result = CliRunner().invoke(main, ["run", str(file), "--set", "agents.tier2.staff=-1"])
+        assert result.exit_code == 2
+        assert result.stderr.strip() == f"{file}: agents.tier2.staff: must be >= 0, got -1"
+
+    def test_override_through_value(self, tmp_path):
+        """--set through a value (not a section) names the override."""
+        file = write(tmp_path, GOOD)
+        result = CliRunner().invoke(main, ["validate", str(file), "--set", "days.x.y=1"])
+        assert result.exit_code == 2
+        assert "days.x.y: cannot override" in result.stderr
+
+    def test_real_process_no_traceback(self, tmp_path):
+        """Through the installed entry point: exit code 2, one line on stderr, nothing else."""
+        file = write(tmp_path, GOOD.replace("cv: 0.7", "cv: -1"))
+        proc = subprocess.run([sys.executable, "-m", "sim", "run", str(file)],
+                              capture_output=True, text=True, check=False)
+        assert proc.returncode == 2
+        expected = f"{file}: contact_types.billing.handle.cv: must be > 0, got -1"
+        assert proc.stderr.strip() == expected
+        assert proc.stdout == ""
+
+
+def test_cases_are_many_and_distinct():
+    """The issue asks for at least 15 distinct bad scenarios."""
+    assert len({c[2] for c in CASES}) >= 15
+    assert all(yaml.safe_load(GOOD.replace(*c[1], 1)) is not None for c in CASES)
