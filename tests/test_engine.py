@@ -1,0 +1,162 @@
+"""Engine: exact traces on tiny hand-made scenarios (who was served when, by whom)."""
+
+import math
+
+import numpy as np
+import pytest
+from helpers import replay, tiny
+
+from sim.records import ABANDONED, ANSWERED, BLOCKED
+
+NAN = math.nan
+
+
+def answers(records):
+    return [None if math.isnan(a) else a for a in records.answer.tolist()]
+
+
+class TestQueueing:
+    def test_single_agent_fcfs(self):
+        """One agent serves contacts in arrival order, back to back."""
+        rec = replay(tiny({"a": {"skills": ["calls"], "staff": 1}}),
+                     [(0, 0, 30), (10, 0, 30), (20, 0, 30)])
+        assert answers(rec) == [0, 30, 60]
+        assert rec.end.tolist() == [30, 60, 90]
+        assert set(rec.agent.tolist()) == {0}
+        assert rec.state.tolist() == [ANSWERED] * 3
+
+    def test_lazy_abandonment_is_exact(self):
+        """A caller whose patience runs out abandons at that moment; the next one is served."""
+        rec = replay(tiny({"a": {"skills": ["calls"], "staff": 1}}),
+                     [(0, 0, 100), (10, 0, 30, 50), (20, 0, 30, 200)])
+        assert rec.state.tolist() == [ANSWERED, ABANDONED, ANSWERED]
+        assert rec.end[1] == 60.0  # 10 + patience 50, not when the agent got to it
+        assert answers(rec) == [0, None, 100]
+
+    def test_patience_equal_to_wait_abandons(self):
+        """A caller whose patience ends exactly when an agent frees up has gone."""
+        rec = replay(tiny({"a": {"skills": ["calls"], "staff": 1}}),
+                     [(0, 0, 100), (10, 0, 30, 90)])
+        assert rec.state[1] == ABANDONED
+
+    def test_longest_idle_agent_answers(self):
+        """An arriving contact goes to the agent idle the longest."""
+        rec = replay(tiny({"a": {"skills": ["calls"], "staff": 2}}),
+                     [(0, 0, 50), (1, 0, 10), (60, 0, 5)])
+        assert rec.agent[0] != rec.agent[1]
+        assert rec.agent[2] == rec.agent[1]  # idle since 11, the other since 50
+
+    def test_longest_idle_across_groups(self):
+        """Between two groups that may both answer, the longest-idle agent wins."""
+        sc = tiny({"x": {"skills": ["calls"], "staff": 1}, "y": {"skills": ["calls"], "staff": 1}})
+        rec = replay(sc, [(0, 0, 50), (1, 0, 10), (60, 0, 5)])
+        assert rec.group[2] == rec.group[1]
+
+
+class TestSkills:
+    def test_priority_beats_waiting_time(self):
+        """A freed agent takes its priority-1 skill first, even if priority 2 waited longer."""
+        sc = tiny({"g": {"skills": {"cards": 1, "billing": 2}, "staff": 1}},
+                  types=("billing", "cards"))
+        rec = replay(sc, [(0, 1, 100), (10, 0, 20), (20, 1, 20)])
+        assert answers(rec) == [0, 120, 100]
+
+    def test_same_priority_longest_waiting(self):
+        """Among skills of equal priority, the contact that waited longest goes first."""
+        sc = tiny({"g": {"skills": ["billing", "cards"], "staff": 1}}, types=("billing", "cards"))
+        rec = replay(sc, [(0, 1, 100), (10, 0, 20), (20, 1, 20)])
+        assert answers(rec) == [0, 100, 120]
+
+    def test_overflow_after_delay(self):
+        """An overflow group takes a contact only once it has waited `after` seconds."""
+        sc = tiny({"team": {"skills": ["calls"], "staff": 1},
+                   "gen": {"skills": ["calls"], "staff": 1}},
+                  routing={"calls": ["team", {"group": "gen", "after": "60s"}]})
+        rec = replay(sc, [(0, 0, 1000), (10, 0, 30)])
+        assert rec.group.tolist() == [0, 1]
+        assert rec.answer[1] == 70.0
+
+    def test_overflow_group_busy_then_pulls(self):
+        """A busy overflow group pulls the waiting contact when it frees up."""
+        sc = tiny({"team": {"skills": ["calls"], "staff": 1},
+                   "gen": {"skills": ["calls", "other"], "staff": 1}},
+                  types=("calls", "other"),
+                  routing={"calls": ["team", {"group": "gen", "after": "60s"}]})
+        rec = replay(sc, [(0, 0, 1000), (1, 1, 150), (10, 0, 30)])
+        assert answers(rec) == [0, 1, 151]
+        assert rec.group[2] == 1
+
+    def test_overflow_not_before_delay_when_freed(self):
+        """An overflow agent freed before the delay waits for it, then answers."""
+        sc = tiny({"team": {"skills": ["calls"], "staff": 1},
+                   "gen": {"skills": ["calls", "other"], "staff": 1}},
+                  types=("calls", "other"),
+                  routing={"calls": ["team", {"group": "gen", "after": "60s"}]})
+        rec = replay(sc, [(0, 0, 1000), (1, 1, 20), (10, 0, 30)])
+        assert rec.answer[2] == 70.0
+
+
+class TestStaffing:
+    def test_new_agents_arrive_at_interval(self):
+        """A second agent joining at the next interval answers the waiting contact then."""
+        sc = tiny({"a": {"skills": ["calls"], "staff": [1, 2]}}, close="02:00")
+        rec = replay(sc, [(0, 0, 4000), (10, 0, 100)])
+        assert rec.answer[1] == 3600.0
+
+    def test_leaving_agents_finish_their_calls(self):
+        """Staff cuts never cut calls; the leaver goes after its call, the queue waits."""
+        sc = tiny({"a": {"skills": ["calls"], "staff": [2, 1]}}, close="02:00")
+        rec = replay(sc, [(0, 0, 5000), (1, 0, 5000), (3700, 0, 10)])
+        assert rec.end[:2].tolist() == [5000.0, 5001.0]
+        assert rec.answer[2] == 5001.0  # not 5000: that agent went home
+
+    def test_queue_at_close_is_served(self):
+        """Contacts waiting at closing time are still answered."""
+        sc = tiny({"a": {"skills": ["calls"], "staff": 1}}, close="01:00")
+        rec = replay(sc, [(0, 0, 4000), (3500, 0, 60)])
+        assert answers(rec) == [0, 4000]
+        # the agent left when the queue was empty
+        assert rec.staff_count.tolist()[-1] == 0 and rec.staff_time[-1] == 4060.0
+
+    def test_no_staff_means_abandon(self):
+        """With nobody on duty, a patient caller waits and an impatient one abandons."""
+        sc = tiny({"a": {"skills": ["calls"], "staff": [0, 1]}}, close="02:00")
+        rec = replay(sc, [(10, 0, 5, 100), (20, 0, 5)])
+        assert rec.state.tolist() == [ABANDONED, ANSWERED]
+        assert rec.answer[1] == 3600.0
+
+    def test_staff_log_integrates_to_agent_hours(self):
+        """The staff log records every agent on and off duty."""
+        sc = tiny({"a": {"skills": ["calls"], "staff": [3, 1]}}, close="02:00")
+        rec = replay(sc, [(0, 0, 10)])
+        times, counts = rec.staff_time, rec.staff_count
+        area = float(np.sum(np.diff(times) * counts[:-1]))
+        assert area == pytest.approx(3 * 3600 + 1 * 3600)
+
+
+class TestLines:
+    def test_busy_signal_when_all_lines_taken(self):
+        """With 2 lines, a third simultaneous caller gets a busy signal."""
+        sc = tiny({"a": {"skills": ["calls"], "staff": 1}}, lines=2)
+        rec = replay(sc, [(0, 0, 100), (1, 0, 10), (2, 0, 10), (150, 0, 10)])
+        assert rec.state.tolist() == [ANSWERED, ANSWERED, BLOCKED, ANSWERED]
+
+    def test_abandoned_caller_frees_line(self):
+        """A caller who hung up no longer holds a line, even before anyone looks at the queue."""
+        sc = tiny({"a": {"skills": ["calls"], "staff": 1}}, lines=2)
+        rec = replay(sc, [(0, 0, 100), (1, 0, 10, 5), (10, 0, 10)])
+        assert rec.state.tolist() == [ANSWERED, ABANDONED, ANSWERED]
+
+
+class TestTrace:
+    def test_queue_and_busy_samples(self):
+        """The tracer sees the queue and busy agents as they were at each sample time."""
+        sc = tiny({"a": {"skills": ["calls"], "staff": 1}})
+        rec = replay(sc, [(0, 0, 100), (10, 0, 30), (20, 0, 30, 15)], trace_every=25)
+        t = rec.trace["time"].tolist()
+        q = dict(zip(t, rec.trace["queue.calls"].tolist()))
+        busy = dict(zip(t, rec.trace["busy.a"].tolist()))
+        assert q[25] == 2  # callers 2 and 3 wait
+        assert q[50] == 1  # caller 3 hung up at 35 (lazily removed, but not counted)
+        assert q[125] == 0 and busy[125] == 1  # caller 2 talks from 100 to 130
+        assert busy[150] == 0
