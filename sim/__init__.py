@@ -1,1 +1,25 @@
-"""ccsim: a contact-center queue and hold-time simulator."""
+"""ccsim: a contact-center queue and hold-time simulator.
+
+Typical use::
+
+    import sim
+    scenario = sim.load_scenario("scenarios/erlang_a.yaml", overrides={"agents.pool.staff": 44})
+    result = sim.run(scenario, seed=1, replications=10)
+    result.summary["service_level"], result.ci["service_level"]
+"""
+
+from sim.engine import run_replication
+from sim.loader import ScenarioError, load_scenario, scenario_from_dict, scenario_from_yaml
+from sim.replicate import RunResult, run
+from sim.scenario import Scenario
+
+__all__ = [
+    "RunResult",
+    "Scenario",
+    "ScenarioError",
+    "load_scenario",
+    "run",
+    "run_replication",
+    "scenario_from_dict",
+    "scenario_from_yaml",
+]

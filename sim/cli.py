@@ -1,0 +1,222 @@
+"""The ``ccsim`` command line: parse, call the Python API, print.
+
+Every scenario problem is printed as one ``file: field.path: reason`` line on stderr and
+the command exits with code 2 (click's own usage errors use 2 as well).
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from sim import erlang
+from sim.loader import ScenarioError, load_scenario, parse_override
+from sim.metrics import KPIS
+from sim.output import write_run
+from sim.replicate import RunResult, run
+from sim.units import format_duration, parse_duration, parse_rate
+
+TIME_KPIS = {"asa", "mean_wait", "wait_p50", "wait_p90", "wait_p99", "aht", "customer_effort"}
+COUNT_KPIS = {"offered", "answered", "abandoned", "blocked"}
+
+
+def _fail(lines: list[str]) -> None:
+    for line in lines:
+        click.echo(line, err=True)
+    sys.exit(2)
+
+
+def _load(path: str, overrides: tuple[str, ...]):
+    parsed = {}
+    for text in overrides:
+        try:
+            key, value = parse_override(text)
+        except ValueError as exc:
+            _fail([f"{path}: --set: {exc}"])
+        parsed[key] = value
+    try:
+        return load_scenario(path, overrides=parsed)
+    except ScenarioError as exc:
+        _fail(exc.lines())
+
+
+class _Unit(click.ParamType):
+    """A click parameter read with one of :mod:`sim.units`' parsers."""
+
+    def __init__(self, name: str, parse):
+        self.name = name
+        self._parse = parse
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, float):
+            return value
+        try:
+            return self._parse(value)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+DURATION = _Unit("duration", parse_duration)
+RATE = _Unit("rate", parse_rate)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="ccsim")
+def main() -> None:
+    """ccsim: simulate a contact center's queues, waits and staffing.
+
+    Scenarios are YAML files (see scenarios/ for ready ones). Start with
+    `ccsim run scenarios/small_bank.yaml --out results/small_bank`.
+    """
+
+
+@main.command("run")
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option("--out", "-o", type=click.Path(file_okay=False),
+              help="Folder for summary.json, contacts.parquet, intervals.csv. "
+                   "Default: results/<scenario file name>.")
+@click.option("--seed", type=click.IntRange(min=0), help="Seed of every random stream "
+              "(default: the scenario's `seed`). Same seed, same results.")
+@click.option("--replications", "-r", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Independent replications; 2 or more give 95% confidence intervals.")
+@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
+              help="Override a scenario field by dotted path, e.g. "
+                   "--set agents.pool.staff=44 --set contact_types.calls.handle.mean=5m. "
+                   "Repeatable.")
+@click.option("--quiet", "-q", is_flag=True, help="Print no progress, only the KPI table.")
+def run_command(scenario: str, out: str | None, seed: int | None, replications: int,
+                overrides: tuple[str, ...], quiet: bool) -> None:
+    """Simulate SCENARIO and write its results.
+
+    Prints the KPI table (mean over replications, with the 95% confidence half-width)
+    and writes summary.json, contacts.parquet (one row per contact), intervals.csv
+    (per interval and contact type) and replications.csv into the --out folder.
+    """
+    loaded = _load(scenario, overrides)
+    out_dir = Path(out) if out else Path("results") / Path(scenario).stem
+    started = time.perf_counter()
+
+    def progress(done: int, total: int) -> None:
+        if not quiet and total > 1:
+            elapsed = time.perf_counter() - started
+            eta = elapsed / done * (total - done)
+            click.echo(f"  replication {done}/{total} done, {elapsed:.1f}s elapsed, "
+                       f"about {eta:.0f}s left", err=True)
+
+    result = run(loaded, seed=seed, replications=replications, progress=progress)
+    written = write_run(result, out_dir)
+    click.echo(format_summary(result))
+    if not quiet:
+        seconds = time.perf_counter() - started
+        click.echo(f"\n{len(result.contacts):,} contacts in {seconds:.1f}s; wrote "
+                   + ", ".join(p.name for p in written) + f" to {out_dir}/", err=True)
+
+
+def format_summary(result: RunResult) -> str:
+    """The KPI table printed by ``ccsim run``."""
+    sc = result.scenario
+    head = (f"{sc.name}  (seed {result.seed}, {result.n_replications} replication"
+            f"{'s' if result.n_replications > 1 else ''}, {sc.days} day"
+            f"{'s' if sc.days > 1 else ''})")
+    lines = [head, "-" * len(head)]
+    for key in KPIS:
+        value, ci = result.summary[key], result.ci[key]
+        lines.append(f"  {key:<16} {_fmt(key, value):>12}  {_fmt_ci(key, ci)}")
+    return "\n".join(lines)
+
+
+def _fmt(key: str, value: float) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    if key in COUNT_KPIS:
+        return f"{value:,.1f}" if value % 1 else f"{value:,.0f}"
+    if key in TIME_KPIS:
+        return f"{value:.1f} s"
+    return f"{value:.4f}"
+
+
+def _fmt_ci(key: str, ci: float) -> str:
+    if ci is None or math.isnan(ci):
+        return ""
+    return f"± {ci:.1f}" + (" s" if key in TIME_KPIS else "") if key in TIME_KPIS | COUNT_KPIS \
+        else f"± {ci:.4f}"
+
+
+@main.command("validate")
+@click.argument("scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
+              help="Check the scenario with these overrides applied (as in `run`).")
+def validate_command(scenarios: tuple[str, ...], overrides: tuple[str, ...]) -> None:
+    """Check scenario files and explain every problem, one line each.
+
+    Exits 0 if every file is valid, 2 otherwise.
+    """
+    failed: list[str] = []
+    for path in scenarios:
+        parsed = {}
+        try:
+            parsed = dict(parse_override(text) for text in overrides)
+            sc = load_scenario(path, overrides=parsed)
+        except ValueError as exc:
+            failed += exc.lines() if isinstance(exc, ScenarioError) else [f"{path}: --set: {exc}"]
+            continue
+        click.echo(f"{path}: ok ({len(sc.contact_types)} contact types, {len(sc.agents)} agent "
+                   f"groups, {sc.days} day{'s' if sc.days > 1 else ''})")
+    if failed:
+        _fail(failed)
+
+
+@main.command("erlang")
+@click.option("--rate", type=RATE, required=True, help="Arrival rate, e.g. 600/h or 10/m.")
+@click.option("--aht", type=DURATION, required=True, help="Average handle time, e.g. 4m or 240.")
+@click.option("--agents", type=click.IntRange(min=1), help="Agents on the phones.")
+@click.option("--patience", type=DURATION,
+              help="Mean (exponential) patience: gives Erlang A instead of Erlang C.")
+@click.option("--threshold", type=DURATION, default="20s", show_default=True,
+              help="Service-level threshold.")
+@click.option("--target", type=click.FloatRange(0, 1, min_open=True, max_open=True),
+              help="Service-level target: also print the fewest agents that meet it.")
+@click.option("--max-abandon", type=click.FloatRange(0, 1),
+              help="With --patience and --target: abandonment must not exceed this too.")
+def erlang_command(rate: float, aht: float, agents: int | None, patience: float | None,
+                   threshold: float, target: float | None, max_abandon: float | None) -> None:
+    """Closed-form Erlang C (or Erlang A with --patience) figures for one queue.
+
+    Example: ccsim erlang --rate 600/h --aht 4m --agents 42 --patience 3m --target 0.8
+    """
+    if agents is None and target is None:
+        raise click.UsageError("give --agents, --target, or both")
+    if aht <= 0 or rate <= 0:
+        raise click.UsageError("--rate and --aht must be > 0")
+    load = rate * aht
+    model = "Erlang A" if patience else "Erlang C"
+    click.echo(f"{model}: {rate * 3600:g} contacts/h x {format_duration(aht)} = {load:.2f} "
+               "Erlangs offered" + (f", mean patience {format_duration(patience)}"
+                                    if patience else ""))
+    if agents is not None:
+        try:
+            m = (erlang.erlang_a_metrics(rate, aht, agents, patience, threshold) if patience
+                 else erlang.erlang_c_metrics(rate, aht, agents, threshold))
+        except ValueError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+        click.echo(f"  agents           {agents}")
+        click.echo(f"  p_wait           {m.p_wait:.4f}")
+        click.echo(f"  asa              {m.asa:.1f} s")
+        click.echo(f"  mean_wait        {m.mean_wait:.1f} s")
+        click.echo(f"  service_level    {m.service_level:.4f}  (answered within "
+                   f"{format_duration(threshold)})")
+        if patience:
+            click.echo(f"  abandon_rate     {m.abandon_rate:.4f}")
+        click.echo(f"  occupancy        {m.occupancy:.4f}")
+    if target is not None:
+        need = erlang.required_agents(rate, aht, target, threshold, patience=patience,
+                                      max_abandon=max_abandon)
+        goal = f"service level >= {target:g} within {format_duration(threshold)}"
+        if max_abandon is not None:
+            goal += f" and abandonment <= {max_abandon:g}"
+        click.echo(f"  fewest agents for {goal}: {need}")

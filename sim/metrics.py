@@ -1,0 +1,260 @@
+"""Metrics: KPIs from the contact records and the staffing log of one replication.
+
+Pure pandas/numpy over the tables of :mod:`sim.records`; KPI names are the contract in
+DESIGN.md. Contacts that arrived during the warm-up are left out, and agent time is
+counted from the end of the warm-up. Waits are queue waits: until an agent answered,
+or until the customer abandoned.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from sim.scenario import Scenario, ServiceLevelDefinition
+from sim.schedule import interval_starts
+from sim.units import DAY
+
+KPIS = (
+    "offered", "answered", "abandoned", "blocked", "block_rate", "abandon_rate", "asa",
+    "mean_wait", "wait_p50", "wait_p90", "wait_p99", "service_level", "occupancy", "aht",
+    "fcr", "customer_effort",
+)
+
+
+def _ratio(num: float, den: float) -> float:
+    return float(num) / float(den) if den else math.nan
+
+
+class Columns:
+    """The columns metrics need, as numpy arrays, optionally restricted by a mask.
+
+    Selecting from a few numpy columns instead of the whole contacts DataFrame keeps
+    every KPI computation from copying the table (memory per contact matters at
+    millions of contacts).
+    """
+
+    NAMES = ("arrival", "answer", "end", "wait", "answered", "abandoned", "blocked", "handle",
+             "resolved")
+
+    def __init__(self, contacts: pd.DataFrame):
+        for name in self.NAMES:
+            setattr(self, name, contacts[name].to_numpy())
+        self.contact_type = contacts["contact_type"].cat.codes.to_numpy()
+        self.type_names = list(contacts["contact_type"].cat.categories)
+        self.group = contacts["group"].cat.codes.to_numpy()
+        self.group_names = list(contacts["group"].cat.categories)
+
+    def type_mask(self, name: str) -> np.ndarray:
+        """Contacts of one contact type."""
+        return self.contact_type == self.type_names.index(name)
+
+    def group_mask(self, name: str) -> np.ndarray:
+        """Contacts answered by one agent group."""
+        return self.group == self.group_names.index(name)
+
+
+def service_level(wait: np.ndarray, answered: np.ndarray, abandoned: np.ndarray,
+                  blocked: np.ndarray, threshold: float,
+                  definition: ServiceLevelDefinition) -> float:
+    """Share of contacts answered within ``threshold`` seconds, by the chosen definition.
+
+    Args:
+        wait: Queue wait of each contact, seconds.
+        answered: Whether each contact was answered.
+        abandoned: Whether each contact abandoned.
+        blocked: Whether each contact got a busy signal (never offered).
+        threshold: Service-level threshold, seconds (a wait equal to it counts as within).
+        definition: Which denominator to use.
+    """
+    within = int(np.count_nonzero(answered & (wait <= threshold)))
+    offered = int(np.count_nonzero(~blocked))
+    if definition is ServiceLevelDefinition.ANSWERED:
+        return _ratio(within, np.count_nonzero(answered))
+    if definition is ServiceLevelDefinition.SHORT_ABANDONS_EXCLUDED:
+        short = np.count_nonzero(abandoned & (wait <= threshold))
+        return _ratio(within, offered - short)
+    return _ratio(within, offered)
+
+
+def contact_kpis(cols: Columns, mask: np.ndarray, scenario: Scenario) -> dict[str, float]:
+    """Every contact-based KPI (all but occupancy) over the contacts selected by ``mask``."""
+    answered, abandoned = cols.answered[mask], cols.abandoned[mask]
+    wait, handle = cols.wait[mask], cols.handle[mask]
+    n = int(answered.size)
+    offered_mask = ~cols.blocked[mask]
+    waits = wait[offered_mask & (answered | abandoned)]
+    offered = int(offered_mask.sum())
+    blocked = n - offered
+    q50, q90, q99 = np.quantile(waits, [0.5, 0.9, 0.99]) if waits.size else (math.nan,) * 3
+    talk = handle[answered]
+    effort = np.nan_to_num(wait) + np.nan_to_num(handle)
+    sl = scenario.service_level
+    return {
+        "offered": offered,
+        "answered": int(answered.sum()),
+        "abandoned": int(abandoned.sum()),
+        "blocked": blocked,
+        "block_rate": _ratio(blocked, n),
+        "abandon_rate": _ratio(abandoned.sum(), offered),
+        "asa": float(wait[answered].mean()) if answered.any() else math.nan,
+        "mean_wait": float(waits.mean()) if waits.size else math.nan,
+        "wait_p50": float(q50),
+        "wait_p90": float(q90),
+        "wait_p99": float(q99),
+        "service_level": service_level(wait, answered, abandoned, ~offered_mask, sl.threshold,
+                                       sl.definition),
+        "aht": float(talk.mean()) if talk.size else math.nan,
+        "fcr": _ratio(cols.resolved[mask].sum(), n),
+        "customer_effort": float(effort.mean()) if n else math.nan,
+    }
+
+
+def busy_until(answer: np.ndarray, end: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Agent-seconds of talk before each of ``points`` (sorted), for calls ``[answer, end)``.
+
+    Sum over calls of ``clip(p - answer, 0, end - answer)``, computed with sorted starts
+    and ends and prefix sums in O(n log n) instead of calls x points.
+    """
+    return _ramp_sum(np.sort(answer), points) - _ramp_sum(np.sort(end), points)
+
+
+def _ramp_sum(sorted_times: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """``sum(max(p - t, 0) for t in sorted_times)`` for every p in ``points``."""
+    k = np.searchsorted(sorted_times, points, side="right")
+    prefix = np.concatenate([[0.0], np.cumsum(sorted_times)])
+    return k * points - prefix[k]
+
+
+def available_until(times: np.ndarray, counts: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Agent-seconds on duty before each of ``points``, for a step function of agent counts.
+
+    ``counts[i]`` agents are on duty from ``times[i]`` (sorted) until the next change.
+    """
+    if times.size == 0:
+        return np.zeros_like(points, dtype=float)
+    widths = np.diff(times)
+    cumulative = np.concatenate([[0.0], np.cumsum(widths * counts[:-1])])
+    k = np.searchsorted(times, points, side="right") - 1
+    inside = k >= 0
+    out = np.zeros_like(points, dtype=float)
+    out[inside] = cumulative[k[inside]] + counts[k[inside]] * (points[inside] - times[k[inside]])
+    return out
+
+
+def agent_time(cols: Columns, staff: pd.DataFrame, groups: list[str],
+               points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(busy, available) agent-seconds of ``groups`` before each of ``points``."""
+    busy = np.zeros(points.size)
+    available = np.zeros(points.size)
+    staff_group = staff["group"].astype(str).to_numpy()
+    for group in groups:
+        mine = cols.group_mask(group)
+        busy += busy_until(cols.answer[mine], cols.end[mine], points)
+        log = staff_group == group
+        available += available_until(staff["time"].to_numpy()[log],
+                                     staff["agents"].to_numpy()[log], points)
+    return busy, available
+
+
+def occupancy(cols: Columns, staff: pd.DataFrame, groups: list[str], start: float) -> float:
+    """Busy / available agent time of ``groups`` from ``start`` (seconds) to the end."""
+    last = max(float(np.nanmax(cols.end, initial=0.0)), float(staff["time"].max()))
+    busy, available = agent_time(cols, staff, groups, np.array([start, last + 1.0]))
+    return _ratio(busy[1] - busy[0], available[1] - available[0])
+
+
+def serving_groups(scenario: Scenario, contact_type: str) -> list[str]:
+    """Agent groups that may take ``contact_type`` (per routing)."""
+    return [step.group for step in scenario.routes(contact_type)]
+
+
+def replication_summary(contacts: pd.DataFrame, staff: pd.DataFrame, scenario: Scenario) -> dict:
+    """KPIs of one replication: overall, by contact type and by agent group."""
+    cols = Columns(contacts)
+    counted = cols.arrival >= scenario.warmup
+    groups = list(scenario.agents)
+    overall = contact_kpis(cols, counted, scenario)
+    overall["occupancy"] = occupancy(cols, staff, groups, scenario.warmup)
+    by_type = {}
+    for name in scenario.contact_types:
+        kpis = contact_kpis(cols, counted & cols.type_mask(name), scenario)
+        kpis["occupancy"] = occupancy(cols, staff, serving_groups(scenario, name),
+                                      scenario.warmup)
+        by_type[name] = kpis
+    by_group = {}
+    for name in groups:
+        talk = cols.handle[counted & cols.group_mask(name)]
+        by_group[name] = {
+            "answered": int(talk.size),
+            "aht": float(talk.mean()) if talk.size else math.nan,
+            "occupancy": occupancy(cols, staff, [name], scenario.warmup),
+        }
+    return {"kpis": {k: overall[k] for k in KPIS}, "by_type": by_type, "by_group": by_group}
+
+
+def interval_table(contacts: pd.DataFrame, staff: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    """Per interval x contact type (and ``all``): volumes, service, staff and occupancy.
+
+    ``staff`` is the mean number of agents on duty in the groups able to take the type;
+    ``occupancy`` is their busy / available time in the interval.
+    """
+    cols = Columns(contacts)
+    starts = interval_starts(scenario)
+    ipd = scenario.intervals_per_day
+    day = np.floor(cols.arrival / DAY)
+    slot = np.floor((cols.arrival - day * DAY - scenario.open) / scenario.interval)
+    index = np.clip(day * ipd + slot, 0, starts.size - 1).astype(np.int64)
+    rows = []
+    edges = np.append(starts, starts[-1] + scenario.interval)
+    for name in [*scenario.contact_types, "all"]:
+        mask = np.ones(cols.arrival.size, bool) if name == "all" else cols.type_mask(name)
+        groups = list(scenario.agents) if name == "all" else serving_groups(scenario, name)
+        busy, available = agent_time(cols, staff, groups, edges)
+        busy, available = np.diff(busy), np.diff(available)
+        frame = _interval_counts(cols, mask, index[mask], starts.size, scenario)
+        frame.insert(0, "contact_type", name)
+        frame["staff"] = available / scenario.interval
+        with np.errstate(invalid="ignore", divide="ignore"):
+            frame["occupancy"] = np.where(available > 0, busy / available, np.nan)
+        rows.append(frame)
+    table = pd.concat(rows, ignore_index=True)
+    table.insert(0, "start", np.tile(starts, len(rows)))
+    table.insert(0, "clock", [f"{int(s % DAY // 3600):02d}:{int(s % 3600 // 60):02d}"
+                              for s in table["start"]])
+    table.insert(0, "day", (table["start"] // DAY).astype(int))
+    return table
+
+
+def _interval_counts(cols: Columns, mask: np.ndarray, index: np.ndarray, n: int,
+                     scenario: Scenario) -> pd.DataFrame:
+    threshold = scenario.service_level.threshold
+    answered, abandoned = cols.answered[mask], cols.abandoned[mask]
+    blocked, wait = cols.blocked[mask], cols.wait[mask]
+
+    def count(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(index[mask], minlength=n).astype(float)
+
+    offered = count(~blocked)
+    answered_n = count(answered)
+    within = count(answered & (wait <= threshold))
+    short = count(abandoned & (wait <= threshold))
+    wait_sum = np.bincount(index[answered], weights=wait[answered], minlength=n)
+    definition = scenario.service_level.definition
+    denominator = {
+        ServiceLevelDefinition.OFFERED: offered,
+        ServiceLevelDefinition.ANSWERED: answered_n,
+        ServiceLevelDefinition.SHORT_ABANDONS_EXCLUDED: offered - short,
+    }[definition]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return pd.DataFrame({
+            "offered": offered,
+            "answered": answered_n,
+            "abandoned": count(abandoned),
+            "blocked": count(blocked),
+            "service_level": within / denominator,
+            "asa": wait_sum / answered_n,
+            "abandon_rate": count(abandoned) / offered,
+        })

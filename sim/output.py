@@ -1,0 +1,89 @@
+"""Output: a run's files on disk, each written atomically.
+
+Every file is written to a temporary name in the same folder and renamed into place
+(``os.replace``), so an interrupted run never leaves a half-written file behind: either
+the old file or the complete new one is there.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.replicate import RunResult
+
+
+@contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path next to ``path``; rename it to ``path`` if the block succeeds."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def write_atomic(path: str | Path, writer: Callable[[Path], Any]) -> Path:
+    """Call ``writer(tmp_path)`` and move the result to ``path``."""
+    with atomic_path(path) as tmp:
+        writer(tmp)
+    return Path(path)
+
+
+def _plain(value: Any) -> Any:
+    """JSON-safe value: NaN and infinities become null."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if hasattr(value, "item"):  # numpy scalar
+        return _plain(value.item())
+    return value
+
+
+def summary_dict(result: RunResult) -> dict[str, Any]:
+    """The ``summary.json`` document (see DESIGN.md, "Outputs")."""
+    return _plain({
+        "scenario": result.scenario.name,
+        "seed": result.seed,
+        "replications": result.n_replications,
+        "kpis": result.summary,
+        "ci": result.ci,
+        "by_type": result.by_type,
+        "by_group": result.by_group,
+    })
+
+
+def write_run(result: RunResult, out: str | Path) -> list[Path]:
+    """Write summary.json, contacts.parquet, intervals.csv and replications.csv into ``out``."""
+    out = Path(out)
+    text = json.dumps(summary_dict(result), indent=2)
+    written = [
+        write_atomic(out / "summary.json", lambda p: p.write_text(text + "\n", encoding="utf-8")),
+        write_atomic(out / "contacts.parquet",
+                     lambda p: result.contacts.to_parquet(p, index=False)),
+        write_atomic(out / "intervals.csv",
+                     lambda p: _round(result.intervals).to_csv(p, index=False)),
+        write_atomic(out / "replications.csv",
+                     lambda p: result.replications.to_csv(p, index=False)),
+    ]
+    return written
+
+
+def _round(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.round(4)

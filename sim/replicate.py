@@ -1,0 +1,145 @@
+"""Replications: run a scenario several times and summarise with confidence intervals.
+
+Replication ``r`` draws every random number from streams keyed by ``(seed, r, ...)``
+(see :mod:`sim.streams`), so a replication's result does not depend on how many others
+run, in which order or where. KPIs are averaged over replications and given a 95%
+confidence half-width from Student's t with ``replications - 1`` degrees of freedom.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from sim.engine import run_replication
+from sim.metrics import KPIS, interval_table, replication_summary
+from sim.records import contacts_frame, staff_frame
+from sim.scenario import Scenario
+
+
+@dataclass
+class RunResult:
+    """Everything one ``run`` produced (see DESIGN.md, "Python API").
+
+    Attributes:
+        scenario: The scenario that ran.
+        seed: The seed used.
+        contacts: One row per contact, all replications (``replication`` column).
+        staff: Agents on duty per group, one row per change, all replications.
+        intervals: Per interval x contact type, mean over replications.
+        intervals_by_replication: The same with a ``replication`` column.
+        summary: KPI -> mean over replications.
+        ci: KPI -> 95% confidence half-width (NaN with one replication).
+        replications: One row per replication, one column per KPI.
+        by_type: Contact type -> KPI -> mean over replications.
+        by_group: Agent group -> measure -> mean over replications.
+        traces: Per replication, sampled queue lengths and busy agents (if asked for).
+    """
+
+    scenario: Scenario
+    seed: int
+    contacts: pd.DataFrame
+    staff: pd.DataFrame
+    intervals: pd.DataFrame
+    intervals_by_replication: pd.DataFrame
+    summary: dict[str, float]
+    ci: dict[str, float]
+    replications: pd.DataFrame
+    by_type: dict[str, dict[str, float]]
+    by_group: dict[str, dict[str, float]]
+    traces: list[pd.DataFrame] = field(default_factory=list)
+
+    @property
+    def n_replications(self) -> int:
+        """Number of replications."""
+        return len(self.replications)
+
+
+def half_width(values: np.ndarray | pd.Series, confidence: float = 0.95) -> float:
+    """Confidence half-width of the mean of ``values`` (Student t); NaN for fewer than 2."""
+    values = np.asarray(values, dtype=float)
+    values = values[~np.isnan(values)]
+    if values.size < 2:
+        return math.nan
+    t = stats.t.ppf(0.5 + confidence / 2.0, values.size - 1)
+    return float(t * values.std(ddof=1) / math.sqrt(values.size))
+
+
+def run(
+    scenario: Scenario,
+    seed: int | None = None,
+    replications: int = 1,
+    trace_every: float | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> RunResult:
+    """Simulate ``replications`` independent replications of a scenario.
+
+    Args:
+        scenario: The validated scenario.
+        seed: Seed of all random streams; the scenario's ``seed`` when None.
+        replications: Number of replications (>= 1).
+        trace_every: Sample queue lengths and busy agents every so many seconds.
+        progress: Called as ``progress(done, total)`` after each replication.
+
+    Returns:
+        The combined result.
+    """
+    if replications < 1:
+        raise ValueError(f"'replications' must be >= 1, got {replications}")
+    seed = scenario.seed if seed is None else seed
+    contacts, staff, intervals, rows, traces = [], [], [], [], []
+    by_type, by_group = [], []
+    for r in range(replications):
+        records = run_replication(scenario, seed, r, trace_every=trace_every)
+        frame = contacts_frame(records, scenario, seed, r)
+        log = staff_frame(records, r)
+        summary = replication_summary(frame, log, scenario)
+        table = interval_table(frame, log, scenario)
+        table.insert(0, "replication", r)
+        contacts.append(frame)
+        staff.append(log)
+        intervals.append(table)
+        rows.append(summary["kpis"])
+        by_type.append(summary["by_type"])
+        by_group.append(summary["by_group"])
+        if records.trace:
+            traces.append(pd.DataFrame(records.trace).assign(replication=r))
+        if progress is not None:
+            progress(r + 1, replications)
+    per_rep = pd.DataFrame(rows, columns=list(KPIS))
+    per_rep.insert(0, "replication", range(replications))
+    all_intervals = pd.concat(intervals, ignore_index=True)
+    keys = ["day", "clock", "start", "contact_type"]
+    mean_intervals = (all_intervals.drop(columns="replication")
+                      .groupby(keys, sort=False, observed=True).mean().reset_index())
+    return RunResult(
+        scenario=scenario,
+        seed=seed,
+        contacts=pd.concat(contacts, ignore_index=True),
+        staff=pd.concat(staff, ignore_index=True),
+        intervals=mean_intervals,
+        intervals_by_replication=all_intervals,
+        summary={k: float(per_rep[k].mean()) for k in KPIS},
+        ci={k: half_width(per_rep[k]) for k in KPIS},
+        replications=per_rep,
+        by_type=_mean_nested(by_type),
+        by_group=_mean_nested(by_group),
+        traces=traces,
+    )
+
+
+def _mean_nested(items: list[dict[str, dict[str, float]]]) -> dict[str, dict[str, float]]:
+    """Average ``{name: {measure: value}}`` dicts over replications (NaN-aware)."""
+    out: dict[str, dict[str, float]] = {}
+    for name in items[0]:
+        out[name] = {
+            measure: float(np.nanmean([item[name][measure] for item in items]))
+            if not all(math.isnan(float(item[name][measure])) for item in items) else math.nan
+            for measure in items[0][name]
+        }
+    return out

@@ -1,0 +1,209 @@
+"""Runs: determinism, common random numbers, overrides, replications and the CLI."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import sim
+from sim import erlang
+from sim.cli import main
+from sim.engine import draw_contacts
+from sim.loader import apply_override, parse_override
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+
+
+@pytest.fixture(scope="module")
+def bank():
+    return sim.load_scenario(SCENARIOS / "small_bank.yaml", overrides={"days": 2})
+
+
+class TestDeterminism:
+    def test_same_seed_same_contacts(self, bank):
+        """Same scenario and seed give identical contact tables."""
+        a = sim.run(bank, seed=3, replications=2).contacts
+        b = sim.run(bank, seed=3, replications=2).contacts
+        pd.testing.assert_frame_equal(a, b)
+
+    def test_other_seed_other_contacts(self, bank):
+        """A different seed gives a different day."""
+        a = sim.run(bank, seed=3).contacts
+        b = sim.run(bank, seed=4).contacts
+        assert len(a) != len(b) or not np.array_equal(a["arrival"], b["arrival"])
+
+    def test_replication_independent_of_count(self, bank):
+        """Replication 1 is the same whether 2 or 3 replications run."""
+        two = sim.run(bank, seed=5, replications=2).contacts
+        three = sim.run(bank, seed=5, replications=3).contacts
+        pd.testing.assert_frame_equal(two[two.replication == 1].reset_index(drop=True),
+                                      three[three.replication == 1].reset_index(drop=True))
+
+
+class TestCommonRandomNumbers:
+    def test_staff_change_keeps_arrivals_and_handle_times(self, bank):
+        """More agents change waits, not who arrives when nor how long they need."""
+        more = bank.model_copy(deep=True)
+        more = sim.load_scenario(SCENARIOS / "small_bank.yaml",
+                                 overrides={"days": 2, "agents.generalists.shifts.0.count": 12})
+        a, b = draw_contacts(bank, 9, 0), draw_contacts(more, 9, 0)
+        for column in ("arrival", "contact_type", "handle", "patience"):
+            assert np.array_equal(getattr(a, column), getattr(b, column))
+        ra, rb = sim.run(bank, seed=9), sim.run(more, seed=9)
+        assert np.array_equal(ra.contacts["arrival"], rb.contacts["arrival"])
+        assert rb.summary["asa"] < ra.summary["asa"]
+
+    def test_new_contact_type_leaves_others_alone(self, bank):
+        """Adding a contact type does not change the other types' arrivals."""
+        data = {"name": "x", "days": 1, "interval": "1h",
+                "contact_types": {"a": {"arrivals": {"rate": "60/h"},
+                                        "handle": {"dist": "exponential", "mean": 60}}},
+                "agents": {"g": {"skills": ["a"], "staff": 2}}}
+        one = sim.scenario_from_dict(data)
+        data["contact_types"]["b"] = {"arrivals": {"rate": "30/h"},
+                                      "handle": {"dist": "exponential", "mean": 60}}
+        data["agents"]["g"]["skills"] = ["a", "b"]
+        two = sim.scenario_from_dict(data)
+        d1, d2 = draw_contacts(one, 1, 0), draw_contacts(two, 1, 0)
+        assert np.array_equal(d1.arrival, d2.arrival[d2.contact_type == 0])
+
+
+class TestOverrides:
+    def test_parse(self):
+        """path=value splits once and reads the value as YAML."""
+        assert parse_override("agents.pool.staff=44") == ("agents.pool.staff", 44)
+        assert parse_override("x.mean=5m") == ("x.mean", "5m")
+        assert parse_override("x.list=[1, 2]") == ("x.list", [1, 2])
+        with pytest.raises(ValueError, match="path=value"):
+            parse_override("no-equals")
+
+    def test_apply(self):
+        """Overrides set nested values, list items and new leaves without touching the rest."""
+        data = {"agents": {"a": {"staff": [1, 2, 3]}}, "contact_types": {"c": {}}}
+        apply_override(data, "agents.a.staff.1", "7")
+        apply_override(data, "contact_types.c.patience.mean", "3m")
+        assert data == {"agents": {"a": {"staff": [1, 7, 3]}},
+                        "contact_types": {"c": {"patience": {"mean": "3m"}}}}
+        with pytest.raises(ValueError, match="no item 5"):
+            apply_override(data, "agents.a.staff.5", 1)
+        with pytest.raises(ValueError, match="not in the scenario"):
+            apply_override(data, "nothing.here.at.all", 1)
+
+    def test_override_changes_the_run(self):
+        """An override is applied before validation and shows in the scenario."""
+        sc = sim.load_scenario(SCENARIOS / "erlang_c.yaml", overrides={"agents.pool.staff": "44"})
+        assert sc.agents["pool"].staff == 44
+
+    def test_caller_dict_untouched(self):
+        """Loading from a dict with overrides does not mutate the caller's dict."""
+        exp = {"dist": "exponential", "mean": 60}
+        data = {"name": "x", "contact_types": {"a": {"arrivals": {"rate": 0.01}, "handle": exp}},
+                "agents": {"g": {"skills": ["a"], "staff": 2}}}
+        sim.scenario_from_dict(data, overrides={"agents.g.staff": 5})
+        assert data["agents"]["g"]["staff"] == 2
+
+
+class TestResult:
+    def test_shape(self, bank):
+        """A run returns contacts, intervals, summary, ci and one row per replication."""
+        result = sim.run(bank, seed=1, replications=3)
+        assert set(result.contacts["replication"]) == {0, 1, 2}
+        assert len(result.replications) == 3
+        assert set(result.summary) == set(result.ci)
+        assert result.ci["asa"] > 0
+        ipd = bank.intervals_per_day
+        assert len(result.intervals) == bank.days * ipd * (len(bank.contact_types) + 1)
+        assert set(result.by_type) == {"billing", "cards"}
+        assert set(result.by_group) == {"billing_team", "cards_team", "generalists"}
+
+    def test_conservation(self, bank):
+        """Every contact is answered, abandoned or blocked, once; interval sums match totals."""
+        result = sim.run(bank, seed=2)
+        c = result.contacts
+        flags = c[["answered", "abandoned", "blocked"]].sum(axis=1)
+        assert (flags == 1).all()
+        per_type = result.intervals[result.intervals.contact_type != "all"]
+        assert per_type["offered"].sum() == result.summary["offered"]
+        assert per_type["answered"].sum() == result.summary["answered"]
+
+    def test_interval_staff_matches_schedule(self):
+        """Interval staff is the scheduled agents (here constant) while open."""
+        sc = sim.load_scenario(SCENARIOS / "erlang_c.yaml")
+        result = sim.run(sc, seed=1)
+        rows = result.intervals[result.intervals.contact_type == "all"]
+        assert np.allclose(rows["staff"], 42)
+
+
+class TestCli:
+    def test_run_writes_outputs(self, tmp_path):
+        """`ccsim run` prints a KPI table and writes the four output files."""
+        out = tmp_path / "bank"
+        res = CliRunner().invoke(main, ["run", str(SCENARIOS / "small_bank.yaml"), "--out",
+                                        str(out), "-r", "2", "--set", "days=1", "--seed", "4"])
+        assert res.exit_code == 0, res.output
+        assert "service_level" in res.stdout and "±" in res.stdout
+        assert {p.name for p in out.iterdir()} == {"summary.json", "contacts.parquet",
+                                                   "intervals.csv", "replications.csv"}
+        summary = json.loads((out / "summary.json").read_text())
+        assert summary["seed"] == 4 and summary["replications"] == 2
+        assert set(summary) == {"scenario", "seed", "replications", "kpis", "ci", "by_type",
+                                "by_group"}
+        contacts = pd.read_parquet(out / "contacts.parquet")
+        assert len(contacts) == summary["kpis"]["offered"] * 2 or len(contacts) > 0
+        intervals = pd.read_csv(out / "intervals.csv")
+        assert {"offered", "answered", "abandoned", "service_level", "asa", "staff",
+                "occupancy"} <= set(intervals.columns)
+
+    def test_same_seed_identical_parquet(self, tmp_path):
+        """Two runs with the same seed write identical contact tables."""
+        paths = []
+        for name in ("a", "b"):
+            out = tmp_path / name
+            CliRunner().invoke(main, ["run", str(SCENARIOS / "erlang_a.yaml"), "-o", str(out),
+                                      "-q"])
+            paths.append(out / "contacts.parquet")
+        pd.testing.assert_frame_equal(pd.read_parquet(paths[0]), pd.read_parquet(paths[1]))
+
+    def test_validate_ok(self):
+        """Every bundled scenario is valid."""
+        files = sorted(str(p) for p in SCENARIOS.glob("*.yaml"))
+        res = CliRunner().invoke(main, ["validate", *files])
+        assert res.exit_code == 0, res.output
+        assert res.stdout.count(": ok") == len(files)
+
+    def test_erlang_c(self):
+        """`ccsim erlang` prints Erlang C figures matching sim.erlang."""
+        res = CliRunner().invoke(main, ["erlang", "--rate", "600/h", "--aht", "4m",
+                                        "--agents", "42"])
+        assert res.exit_code == 0, res.output
+        m = erlang.erlang_c_metrics(600 / 3600, 240, 42, 20)
+        assert f"{m.p_wait:.4f}" in res.stdout and f"{m.asa:.1f} s" in res.stdout
+
+    def test_erlang_a_target(self):
+        """With --patience and --target it prints Erlang A and the fewest agents."""
+        res = CliRunner().invoke(main, ["erlang", "--rate", "600/h", "--aht", "4m",
+                                        "--patience", "3m", "--target", "0.8"])
+        assert res.exit_code == 0, res.output
+        need = erlang.required_agents(600 / 3600, 240, 0.8, 20, patience=180)
+        assert res.stdout.strip().endswith(f": {need}")
+
+    def test_erlang_unstable(self):
+        """Erlang C with too few agents is an error, exit 2."""
+        res = CliRunner().invoke(main, ["erlang", "--rate", "600/h", "--aht", "4m",
+                                        "--agents", "40"])
+        assert res.exit_code == 2
+
+    def test_erlang_bad_unit(self):
+        """A bad unit is a usage error naming the option."""
+        res = CliRunner().invoke(main, ["erlang", "--rate", "600", "--aht", "4m",
+                                        "--agents", "42"])
+        assert res.exit_code == 2 and "rate like 600/h" in res.output
+
+    @pytest.mark.parametrize("command", [[], ["run"], ["validate"], ["erlang"]])
+    def test_help(self, command):
+        """Every command has complete help."""
+        res = CliRunner().invoke(main, [*command, "--help"])
+        assert res.exit_code == 0 and "Usage:" in res.stdout
