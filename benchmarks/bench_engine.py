@@ -1,0 +1,80 @@
+"""Engine benchmark: calls simulated per second and memory per recorded contact.
+
+The Erlang A scenario (40 Erlangs on 42 agents, mean patience 3 min) run long enough
+for about 200,000 calls in one replication, one process. Prints:
+
+- engine speed: calls per second of ``run_replication`` (draws, SimPy run, records);
+- end-to-end speed: the same plus the contacts table and every KPI (``sim.run``);
+- peak RSS and the memory added per recorded contact (peak RSS minus RSS before the run,
+  divided by the number of contacts).
+
+Usage: python benchmarks/bench_engine.py [--calls 200000] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import time
+from pathlib import Path
+
+import sim
+from sim.engine import run_replication
+
+SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "erlang_a.yaml"
+
+
+def rss_mib() -> float:
+    """Resident memory now, MiB (Linux /proc)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def peak_rss_mib() -> float:
+    """Peak resident memory of this process so far, MiB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="ccsim engine benchmark (Erlang A scenario)")
+    parser.add_argument("--calls", type=int, default=200_000, help="about this many calls")
+    parser.add_argument("--repeat", type=int, default=3, help="timed repetitions (best kept)")
+    args = parser.parse_args()
+    days = max(1, round(args.calls / (600 * 24)))
+    scenario = sim.load_scenario(SCENARIO, overrides={"days": days})
+    run_replication(scenario.model_copy(update={"days": 1}), seed=0)  # warm imports/caches
+
+    before = rss_mib()
+    best = float("inf")
+    for r in range(args.repeat):
+        start = time.perf_counter()
+        records = run_replication(scenario, seed=r)
+        best = min(best, time.perf_counter() - start)
+        n = records.n
+        del records
+    engine_peak = peak_rss_mib()
+
+    start = time.perf_counter()
+    result = sim.run(scenario, seed=0, replications=1)
+    end_to_end = time.perf_counter() - start
+    total_peak = peak_rss_mib()
+    contacts = len(result.contacts)
+
+    print(f"scenario: {scenario.name}, {days} days, {n:,} calls per replication")
+    print(f"engine (run_replication):  {n / best:,.0f} calls/s  "
+          f"(best of {args.repeat}: {best:.2f} s)")
+    print(f"end to end (sim.run + KPIs): {contacts / end_to_end:,.0f} calls/s  "
+          f"({end_to_end:.2f} s)")
+    print(f"RSS before run: {before:.0f} MiB; peak engine only: {engine_peak:.0f} MiB; "
+          f"peak with tables: {total_peak:.0f} MiB")
+    print(f"memory per recorded contact: engine {(engine_peak - before) * 2**20 / n:.0f} B, "
+          f"with contacts table and KPIs {(total_peak - before) * 2**20 / contacts:.0f} B")
+    print(f"KPIs: abandon_rate {result.summary['abandon_rate']:.4f}, "
+          f"mean_wait {result.summary['mean_wait']:.1f} s, "
+          f"service_level {result.summary['service_level']:.4f}")
+
+
+if __name__ == "__main__":
+    main()
