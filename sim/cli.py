@@ -101,8 +101,9 @@ def run_command(scenario: str, out: str | None, seed: int | None, replications: 
     started = time.perf_counter()
 
     def progress(done: int, total: int) -> None:
-        if not quiet and total > 1:
-            elapsed = time.perf_counter() - started
+        elapsed = time.perf_counter() - started
+        # only runs long enough to wonder about (over ~3 s in all) report progress
+        if not quiet and total > 1 and elapsed / done * total > 3.0:
             eta = elapsed / done * (total - done)
             click.echo(f"  replication {done}/{total} done, {elapsed:.1f}s elapsed, "
                        f"about {eta:.0f}s left", err=True)
