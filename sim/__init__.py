@@ -9,7 +9,14 @@ Typical use::
 """
 
 from sim.engine import run_replication
-from sim.loader import ScenarioError, load_scenario, scenario_from_dict, scenario_from_yaml
+from sim.loader import (
+    ScenarioError,
+    load_scenario,
+    scenario_from_dict,
+    scenario_from_yaml,
+    variant,
+    with_overrides,
+)
 from sim.replicate import RunResult, run
 from sim.scenario import Scenario
 
@@ -22,4 +29,6 @@ __all__ = [
     "run_replication",
     "scenario_from_dict",
     "scenario_from_yaml",
+    "variant",
+    "with_overrides",
 ]

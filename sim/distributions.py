@@ -214,7 +214,7 @@ class Empirical(_DerivedCv, _Dist):
 
     dist: Literal["empirical"] = "empirical"
     values: tuple[NonNegative, ...] | None = None
-    file: str | None = None
+    file: str | None = Field(default=None, exclude=True)  # values are loaded at validation
 
     @field_validator("values")
     @classmethod

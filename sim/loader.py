@@ -117,9 +117,57 @@ def scenario_from_dict(
     except ValidationError as exc:
         raise ScenarioError(source, _relevant(exc.errors())) from None
     found = [Problem(p, r) for p, r in scenario.problems()]
+    for name, changes in scenario.variants.items():
+        found += _variant_problems(data, name, changes, context)
     if found:
         raise ScenarioError(source, found)
     return scenario
+
+
+def _variant_problems(data: dict[str, Any], name: str, changes: Mapping[str, Any],
+                      context: dict[str, Any]) -> list[Problem]:
+    """Problems of one variant, with paths under ``variants.<name>``."""
+    varied = copy.deepcopy(data)
+    varied.pop("variants", None)
+    where = f"variants.{name}"
+    try:
+        for dotted, value in changes.items():
+            apply_override(varied, dotted, value)
+        Scenario.model_validate(varied, context=context)
+    except ValueError as exc:  # pydantic's ValidationError is a ValueError
+        if isinstance(exc, ValidationError):
+            return [Problem(f"{where}.{p.path}", p.reason) for p in _relevant(exc.errors())]
+        return [Problem(where, f"cannot override: {exc}")]
+    return []
+
+
+def with_overrides(scenario: Scenario, overrides: Mapping[str, Any],
+                   source: str | None = None) -> Scenario:
+    """A new scenario: ``scenario`` with dotted-path overrides applied and re-validated.
+
+    Args:
+        scenario: A validated scenario.
+        overrides: Dotted path -> value (as for ``load_scenario``).
+        source: Name used in error messages (default: the scenario's name).
+
+    Raises:
+        ScenarioError: If the result is invalid.
+    """
+    data = scenario.model_dump(mode="json")  # plain lists and strings, as from YAML
+    return scenario_from_dict(data, source=source or scenario.name, overrides=overrides)
+
+
+def variant(scenario: Scenario, name: str) -> Scenario:
+    """The scenario's variant ``name`` (its ``variants`` entry applied), without variants.
+
+    Raises:
+        KeyError: If there is no such variant.
+    """
+    if name not in scenario.variants:
+        known = ", ".join(sorted(scenario.variants)) or "none"
+        raise KeyError(f"no variant {name!r} in scenario {scenario.name!r} (known: {known})")
+    base = scenario.model_copy(update={"variants": {}})
+    return with_overrides(base, scenario.variants[name], source=f"{scenario.name} [{name}]")
 
 
 def parse_override(text: str) -> tuple[str, Any]:

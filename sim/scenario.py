@@ -155,7 +155,11 @@ class RouteStep(_Frozen):
 
 
 class Scenario(_Frozen):
-    """A validated, immutable contact-center scenario; all times in seconds."""
+    """A validated, immutable contact-center scenario; all times in seconds.
+
+    ``variants`` names alternative versions of the scenario as dotted-path overrides
+    (``{plus_two: {agents.pool.staff: 44}}``); :func:`sim.loader.variant` builds one.
+    """
 
     name: str = "scenario"
     seed: Annotated[int, Field(ge=0)] = 1
@@ -169,6 +173,7 @@ class Scenario(_Frozen):
     contact_types: dict[Name, ContactType] = Field(min_length=1)
     agents: dict[Name, AgentGroup] = Field(min_length=1)
     routing: dict[Name, list[RouteStep]] = Field(default_factory=dict)
+    variants: dict[Name, dict[str, Any]] = Field(default_factory=dict)
 
     @property
     def open_seconds(self) -> float:

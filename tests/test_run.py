@@ -207,3 +207,41 @@ class TestCli:
         """Every command has complete help."""
         res = CliRunner().invoke(main, [*command, "--help"])
         assert res.exit_code == 0 and "Usage:" in res.stdout
+
+
+class TestVariantsAndOverrides:
+    def test_with_overrides_round_trip(self, bank):
+        """A loaded scenario re-validates unchanged, and overrides apply on top."""
+        assert sim.with_overrides(bank, {}) == bank
+        more = sim.with_overrides(bank, {"agents.generalists.shifts.0.count": 8})
+        assert more.agents["generalists"].shifts[0].count == 8
+        assert more.contact_types == bank.contact_types
+
+    def test_with_overrides_error(self, bank):
+        """An invalid override names the field."""
+        with pytest.raises(sim.ScenarioError, match=r"billing_team\.shrinkage: must be < 1"):
+            sim.with_overrides(bank, {"agents.billing_team.shrinkage": 2})
+
+    def test_variants(self, tmp_path):
+        """Variants are validated at load time and built by name."""
+        text = (SCENARIOS / "erlang_c.yaml").read_text() + (
+            "variants:\n  plus_two: {agents.pool.staff: 44}\n"
+            "  slow: {contact_types.calls.handle.mean: 5m}\n")
+        path = tmp_path / "v.yaml"
+        path.write_text(text)
+        sc = sim.load_scenario(path)
+        assert sim.variant(sc, "plus_two").agents["pool"].staff == 44
+        assert sim.variant(sc, "slow").contact_types["calls"].handle.mean == 300
+        assert sim.variant(sc, "slow").variants == {}
+        with pytest.raises(KeyError, match="no variant 'nope'"):
+            sim.variant(sc, "nope")
+
+    def test_bad_variant(self, tmp_path):
+        """A variant that breaks a rule is reported under variants.<name>."""
+        path = tmp_path / "v.yaml"
+        path.write_text((SCENARIOS / "erlang_c.yaml").read_text()
+                        + "variants:\n  minus: {agents.pool.staff: -3}\n")
+        with pytest.raises(sim.ScenarioError) as caught:
+            sim.load_scenario(path)
+        assert caught.value.lines() == [
+            f"{path}: variants.minus.agents.pool.staff: must be >= 0, got -3"]
