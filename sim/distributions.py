@@ -1,14 +1,13 @@
 """Distributions: how long things take (handle times, patience, delays).
 
-Each distribution is a small frozen pydantic model, validated when built, with the same
-shape as in a scenario file (``{dist: lognormal, mean: 4m, cv: 0.7}``). It knows its
-exact ``mean``, ``variance`` and ``cv`` (so tests can hold samples against theory) and
-draws a whole block of samples at once with ``sample(rng, n)`` from a numpy Generator
-(so the engine never draws one number at a time). Times are seconds; a value may be
-written with a unit (``4m``).
-
-Parametrisation by mean and coefficient of variation (cv = standard deviation / mean)
-is what contact-center data gives: "handle time averages 4 minutes, cv 0.7".
+A distribution is a recipe card, not a pot of soup: a small frozen pydantic model with
+the same shape as in a scenario file (``{dist: lognormal, mean: 4m, cv: 0.7}``), checked
+when built. It knows its exact ``mean``, ``variance`` and ``cv`` (so tests can hold
+samples against theory) and draws a whole block at once with ``sample(rng, n)`` from a
+numpy Generator the caller owns. Every time is in seconds; a value may carry a unit.
+Skewed times are given by mean and cv (standard deviation / mean), the way contact-center
+data is summarised: "handle time averages 4 minutes, cv 0.7". Means and variances are the
+standard closed forms (A. M. Law, *Simulation Modeling and Analysis*, 5th ed., §6.2).
 """
 
 from __future__ import annotations
@@ -19,6 +18,7 @@ from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -28,199 +28,227 @@ from pydantic import (
     model_validator,
 )
 
-from sim.units import Duration, format_duration
+from sim.units import Duration, format_duration, parse_duration
 
-Positive = Annotated[Duration, Field(gt=0.0)]
-NonNegative = Annotated[Duration, Field(ge=0.0)]
-PositiveCv = Annotated[float, Field(gt=0.0)]
+
+def _check_cv(cv: float) -> float:
+    if not math.isfinite(cv):
+        raise ValueError(f"must be a finite number, got {cv}")
+    if cv <= 0:
+        hint = " (for a time that never varies use dist: deterministic)" if cv == 0 else ""
+        raise ValueError(f"must be > 0, got {cv:g}{hint}")
+    return cv
+
+
+PositiveDuration = Annotated[Duration, Field(gt=0.0)]
+NonNegativeDuration = Annotated[Duration, Field(ge=0.0)]
+Cv = Annotated[float, AfterValidator(_check_cv)]
 
 
 class _Dist(BaseModel):
-    """Common behaviour: a readable repr.
-
-    Subclasses give ``mean``, ``variance``, ``cv`` (as fields where the scenario
-    specifies them, as properties otherwise) and ``sample``.
-    """
+    """What every distribution shares: validation settings, ``sample`` and the repr."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """Draw ``n`` independent times.
+
+        Args:
+            rng: The stream to draw from; the same Generator state gives the same times.
+            n: How many (0 gives an empty array).
+
+        Returns:
+            Float64 array of shape ``(n,)``, in seconds.
+        """
+        if n < 0:
+            raise ValueError(f"n must be >= 0, got {n}")
+        return np.asarray(self._draw(rng, n), dtype=np.float64).reshape(n)
+
+    def _draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        raise NotImplementedError
+
     def __repr__(self) -> str:
-        parts = []
-        for name in type(self).model_fields:
-            if name == "dist":
-                continue
-            value = getattr(self, name)
-            if name in ("cv", "k"):
-                parts.append(f"{name}={value:g}")
-            elif name == "values":
-                parts.append(f"values=<{len(value)} values>")
-            elif name == "file":
-                continue
-            else:
-                parts.append(f"{name}={format_duration(value)}")
+        parts = [
+            f"{name}={value:g}" if name in ("cv", "k") else f"{name}={format_duration(value)}"
+            for name, value in self
+            if name != "dist"
+        ]
         return f"{type(self).__name__}({', '.join(parts)})"
 
     __str__ = __repr__
 
 
 class _DerivedCv:
-    """``cv`` derived from ``mean`` and ``variance`` (for distributions without a cv field)."""
+    """``cv`` from ``mean`` and ``variance``, for distributions without a cv field."""
 
     @property
     def cv(self) -> float:
-        """Coefficient of variation (standard deviation / mean); 0 if the mean is 0."""
+        """Coefficient of variation, standard deviation / mean (0 when the mean is 0)."""
         return math.sqrt(self.variance) / self.mean if self.mean > 0 else 0.0
 
 
-class Exponential(_DerivedCv, _Dist):
-    """Exponential with the given mean (memoryless: Erlang C/A's assumption)."""
+class _MeanCv(_Dist):
+    """A distribution given by its ``mean`` (seconds, > 0) and ``cv`` (> 0)."""
 
-    dist: Literal["exponential"] = "exponential"
-    mean: Positive
+    dist: str
+    mean: PositiveDuration
+    cv: Cv
 
     @property
-    def variance(self) -> float:  # noqa: D102
+    def variance(self) -> float:
+        """Variance, seconds²: (mean·cv)²."""
+        return (self.mean * self.cv) ** 2
+
+
+class Exponential(_DerivedCv, _Dist):
+    """Exponential with ``mean`` seconds (> 0): memoryless, cv 1, Erlang C and A's model."""
+
+    dist: Literal["exponential"] = "exponential"
+    mean: PositiveDuration
+
+    @property
+    def variance(self) -> float:
+        """Variance, seconds²: mean²."""
         return self.mean**2
 
-    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:  # noqa: D102
+    def _draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.exponential(self.mean, size=n)
 
 
-class Lognormal(_Dist):
-    """Lognormal by mean and cv: the usual fit for handle times."""
+class Lognormal(_MeanCv):
+    """Lognormal by ``mean`` (seconds) and ``cv``: the usual fit for handle times."""
 
     dist: Literal["lognormal"] = "lognormal"
-    mean: Positive
-    cv: PositiveCv
 
-    @property
-    def variance(self) -> float:  # noqa: D102
-        return (self.mean * self.cv) ** 2
-
-    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:  # noqa: D102
-        sigma2 = math.log1p(self.cv**2)
-        return rng.lognormal(math.log(self.mean) - sigma2 / 2.0, math.sqrt(sigma2), size=n)
+    def _draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        sigma2 = math.log1p(self.cv**2)  # of the underlying normal, whose mean is mu
+        mu = math.log(self.mean) - sigma2 / 2.0
+        return rng.lognormal(mu, math.sqrt(sigma2), size=n)
 
 
-class Gamma(_Dist):
-    """Gamma by mean and cv (shape 1/cv², scale mean·cv²)."""
+class Gamma(_MeanCv):
+    """Gamma by ``mean`` (seconds) and ``cv``: shape 1/cv², scale mean·cv²."""
 
     dist: Literal["gamma"] = "gamma"
-    mean: Positive
-    cv: PositiveCv
 
-    @property
-    def variance(self) -> float:  # noqa: D102
-        return (self.mean * self.cv) ** 2
-
-    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:  # noqa: D102
+    def _draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.gamma(1.0 / self.cv**2, self.mean * self.cv**2, size=n)
 
 
 class Erlang(_DerivedCv, _Dist):
-    """Erlang: the sum of ``k`` exponential phases with total mean ``mean`` (cv 1/sqrt(k))."""
+    """``k`` (>= 1) exponential phases in a row with total ``mean`` seconds: cv 1/√k."""
 
     dist: Literal["erlang"] = "erlang"
-    mean: Positive
-    k: Annotated[int, Field(ge=1)]
+    mean: PositiveDuration
+    k: Annotated[int, Field(ge=1, strict=True)]
 
     @property
-    def variance(self) -> float:  # noqa: D102
+    def variance(self) -> float:
+        """Variance, seconds²: mean²/k."""
         return self.mean**2 / self.k
 
-    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:  # noqa: D102
+    def _draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.gamma(float(self.k), self.mean / self.k, size=n)
 
 
 class Uniform(_DerivedCv, _Dist):
-    """Uniform between ``low`` and ``high``."""
+    """Uniform between ``low`` (seconds, >= 0) and ``high`` (seconds, > low)."""
 
     dist: Literal["uniform"] = "uniform"
-    low: NonNegative
-    high: Positive
+    low: NonNegativeDuration
+    high: Duration
 
     @model_validator(mode="after")
     def _ordered(self) -> Uniform:
         if not self.low < self.high:
-            raise ValueError(f"low must be < high, got low={self.low:g}, high={self.high:g}")
+            raise ValueError(f"low must be < high, got low={self.low}, high={self.high}")
         return self
 
     @property
-    def mean(self) -> float:  # noqa: D102
+    def mean(self) -> float:
+        """Mean, seconds: (low + high)/2."""
         return (self.low + self.high) / 2.0
 
     @property
-    def variance(self) -> float:  # noqa: D102
+    def variance(self) -> float:
+        """Variance, seconds²: (high - low)²/12."""
         return (self.high - self.low) ** 2 / 12.0
 
-    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:  # noqa: D102
+    def _draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.uniform(self.low, self.high, size=n)
 
 
 class Triangular(_DerivedCv, _Dist):
-    """Triangular from ``low`` to ``high`` with its peak at ``mode``."""
+    """Triangular from ``low`` to ``high`` peaking at ``mode`` (seconds): an expert's guess."""
 
     dist: Literal["triangular"] = "triangular"
-    low: NonNegative
-    mode: NonNegative
-    high: Positive
+    low: NonNegativeDuration
+    mode: Duration
+    high: Duration
 
     @model_validator(mode="after")
     def _ordered(self) -> Triangular:
-        if not (self.low <= self.mode <= self.high and self.low < self.high):
+        low, mode, high = self.low, self.mode, self.high
+        if not low < high:
+            raise ValueError(f"low must be < high, got low={low}, high={high}")
+        if not low <= mode <= high:
             raise ValueError(
-                "needs low <= mode <= high and low < high, got "
-                f"low={self.low:g}, mode={self.mode:g}, high={self.high:g}"
+                f"mode must be within low..high, got low={low}, mode={mode}, high={high}"
             )
         return self
 
     @property
-    def mean(self) -> float:  # noqa: D102
+    def mean(self) -> float:
+        """Mean, seconds: (low + mode + high)/3."""
         return (self.low + self.mode + self.high) / 3.0
 
     @property
-    def variance(self) -> float:  # noqa: D102
-        a, c, b = self.low, self.mode, self.high
+    def variance(self) -> float:
+        """Variance, seconds²: (a² + b² + c² - ab - ac - bc)/18 for low a, high b, mode c."""
+        a, b, c = self.low, self.high, self.mode
         return (a * a + b * b + c * c - a * b - a * c - b * c) / 18.0
 
-    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:  # noqa: D102
+    def _draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.triangular(self.low, self.mode, self.high, size=n)
 
 
 class Deterministic(_DerivedCv, _Dist):
-    """Always exactly ``value``."""
+    """Always exactly ``value`` seconds (>= 0)."""
 
     dist: Literal["deterministic"] = "deterministic"
-    value: NonNegative
+    value: NonNegativeDuration
 
     @property
-    def mean(self) -> float:  # noqa: D102
+    def mean(self) -> float:
+        """Mean, seconds: the value."""
         return self.value
 
     @property
-    def variance(self) -> float:  # noqa: D102
+    def variance(self) -> float:
+        """Variance, seconds²: 0."""
         return 0.0
 
-    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:  # noqa: D102
-        return np.full(n, self.value, dtype=np.float64)
+    def _draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return np.full(n, self.value)
 
 
 class Empirical(_DerivedCv, _Dist):
-    """Resampling of observed values, given inline or as a file of one number per line.
+    """Observed times (seconds, each >= 0) drawn with replacement, inline or from a file.
 
-    A relative ``file`` is read relative to the scenario file's folder (the ``base_dir``
-    in the validation context); its values are loaded at validation time.
+    A file has one duration per line and maybe a header line. A relative ``file`` is read
+    from the validation context's ``base_dir`` (default: the current directory) into
+    ``values`` at validation; ``file`` is then kept for the repr only, not dumped.
     """
 
     dist: Literal["empirical"] = "empirical"
-    values: tuple[NonNegative, ...] | None = None
-    file: str | None = Field(default=None, exclude=True)  # values are loaded at validation
+    values: tuple[NonNegativeDuration, ...] | None = None
+    file: str | None = Field(default=None, exclude=True)
 
     @field_validator("values")
     @classmethod
-    def _non_empty(cls, values: tuple[float, ...] | None) -> tuple[float, ...] | None:
+    def _not_empty(cls, values: tuple[float, ...] | None) -> tuple[float, ...] | None:
         if values is not None and not values:
-            raise ValueError("needs at least one value")
+            raise ValueError("needs at least one value, got []")
         return values
 
     @model_validator(mode="after")
@@ -228,60 +256,78 @@ class Empirical(_DerivedCv, _Dist):
         if (self.values is None) == (self.file is None):
             raise ValueError("give exactly one of 'values' and 'file'")
         if self.file is not None:
-            base = Path((info.context or {}).get("base_dir", "."))
-            object.__setattr__(self, "values", _read_numbers(base / self.file, self.file))
+            base = Path((info.context or {}).get("base_dir") or ".")
+            object.__setattr__(self, "values", _read_durations(base / self.file, self.file))
         return self
 
     @property
-    def mean(self) -> float:  # noqa: D102
+    def mean(self) -> float:
+        """Mean of the values, seconds."""
         return float(np.mean(self.values))
 
     @property
-    def variance(self) -> float:  # noqa: D102
+    def variance(self) -> float:
+        """Variance of the values (divided by their count, as resampling has), seconds²."""
         return float(np.var(self.values))
 
-    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:  # noqa: D102
+    def _draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.choice(np.asarray(self.values, dtype=np.float64), size=n, replace=True)
 
+    def __repr__(self) -> str:
+        source = f" from {self.file!r}" if self.file else ""
+        mean = format_duration(self.mean)
+        return f"Empirical({len(self.values)} values{source}, mean={mean})"
 
-def _read_numbers(path: Path, shown: str) -> tuple[float, ...]:
-    """Numbers from a text/CSV file, one per line (first column); a text header is skipped."""
+    __str__ = __repr__
+
+
+def _read_durations(path: Path, shown: str) -> tuple[float, ...]:
+    """Durations in a text/CSV file, one per line; a first line that is not one is a header."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
     except OSError as exc:
-        raise ValueError(f"cannot read {shown!r}: {exc.strerror}") from None
-    values = []
-    for number, line in enumerate(lines, start=1):
-        text = line.split(",")[0].strip()
-        if not text:
-            continue
+        raise ValueError(f"cannot read {shown!r}: {exc.strerror} (looked for {path})") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"cannot read {shown!r}: not a UTF-8 text file") from None
+    values: list[float] = []
+    rows = [(number, line.strip()) for number, line in enumerate(lines, 1) if line.strip()]
+    for i, (number, text) in enumerate(rows):
         try:
-            value = float(text)
-        except ValueError:
-            if number == 1:
-                continue  # header
-            raise ValueError(f"{shown!r} line {number}: not a number: {text!r}") from None
-        if not math.isfinite(value) or value < 0:
-            raise ValueError(f"{shown!r} line {number}: must be a finite number >= 0, got {text}")
+            value = parse_duration(text)
+        except ValueError as exc:
+            if i == 0:
+                continue  # a header such as "handle_time_s"
+            raise ValueError(f"{shown!r} line {number}: {exc}") from None
+        if value < 0:
+            raise ValueError(f"{shown!r} line {number}: must be >= 0, got {text}")
         values.append(value)
     if not values:
         raise ValueError(f"{shown!r} holds no numbers")
     return tuple(values)
 
 
-Distribution = Annotated[
-    Exponential | Lognormal | Gamma | Erlang | Uniform | Triangular | Deterministic | Empirical,
-    Field(discriminator="dist"),
-]
-"""Any distribution, chosen by its ``dist`` field (for use as a pydantic field type)."""
+AnyDistribution = (
+    Exponential | Lognormal | Gamma | Erlang | Uniform | Triangular | Deterministic | Empirical
+)
+"""Any of the distribution classes (for return and variable types)."""
 
-_ADAPTER: TypeAdapter = TypeAdapter(Distribution)
+Distribution = Annotated[AnyDistribution, Field(discriminator="dist")]
+"""Any distribution, chosen by its ``dist`` field: use this as a pydantic field type."""
+
+_ADAPTER: TypeAdapter[AnyDistribution] = TypeAdapter(Distribution)
 
 
-def parse_distribution(data: object, base_dir: Path | None = None) -> _Dist:
+def parse_distribution(data: object, base_dir: Path | None = None) -> AnyDistribution:
     """Build a distribution from its scenario form, e.g. ``{"dist": "gamma", "mean": "4m"}``.
 
+    Args:
+        data: A mapping with a ``dist`` name and that distribution's fields.
+        base_dir: Folder an empirical ``file`` is relative to (default: current directory).
+
+    Returns:
+        The validated distribution.
+
     Raises:
-        pydantic.ValidationError: If the spec is invalid.
+        pydantic.ValidationError: If ``data`` is not a valid distribution.
     """
     return _ADAPTER.validate_python(data, context={"base_dir": base_dir or Path.cwd()})
