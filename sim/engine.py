@@ -12,8 +12,10 @@ The engine is built for speed (see DESIGN.md, "Engine shape"): no SimPy process 
 contact, no ``AnyOf``; abandonment is *lazy* and exact: a FCFS queue is only looked at
 when an agent takes from it, and a contact whose deadline has passed by then abandoned
 at its deadline. Real timeouts are scheduled only where something must happen at that
-moment (an overflow). Random numbers are drawn in numpy blocks per stream before the run,
-and records go to preallocated typed arrays; pandas is not used here.
+moment (an overflow, a retrial after abandoning, a hang-up on hold). Random numbers are
+drawn in numpy blocks per stream, and records go to typed arrays; pandas is not used here.
+Journeys (IVR, transfers, consults, repeat contacts: :mod:`sim.legs`) take a slower path
+only for the contacts that have them.
 
 The engine knows nothing of files or reports: :func:`run_replication` takes a
 :class:`~sim.scenario.Scenario` and returns :class:`Records` (numpy columns).
@@ -32,7 +34,9 @@ import numpy as np
 import simpy
 
 from sim.arrivals import arrival_times
-from sim.records import ABANDONED, ANSWERED, BLOCKED, WAITING, Records
+from sim.journey import Streams, compile_groups, compile_types
+from sim.legs import CONSULT, CUSTOMER, FIRST, RETRIAL, JourneySteps
+from sim.records import ABANDONED, ANSWERED, BLOCKED, SELF_SERVED, WAITING, Records
 from sim.scenario import Scenario
 from sim.schedule import StaffChange, staff_changes
 from sim.streams import stream
@@ -85,7 +89,8 @@ def draw_contacts(scenario: Scenario, seed: int, replication: int) -> ContactDra
 class _Group:
     """Engine state of one agent group."""
 
-    __slots__ = ("draining", "free_ids", "idle", "index", "levels", "present", "target")
+    __slots__ = ("draining", "free_ids", "idle", "index", "levels", "present", "simple",
+                 "target")
 
     def __init__(self, index: int):
         self.index = index
@@ -95,10 +100,11 @@ class _Group:
         self.target = 0
         self.draining = False
         self.free_ids: list[int] = []
+        self.simple = True  # no escalation: plain contacts take the fast path
 
 
 class _Type:
-    """Engine state of one contact type."""
+    """Engine state of one contact type's queue."""
 
     __slots__ = ("immediate", "overflow", "queue")
 
@@ -108,44 +114,101 @@ class _Type:
         self.overflow: list[tuple[float, _Group]] = []  # (after seconds, group)
 
 
-class _Replication:
+class _Replication(JourneySteps):
     """One run of the engine; holds the SimPy environment and the record columns."""
 
-    def __init__(self, scenario: Scenario, draws: ContactDraws, trace_every: float | None):
+    WAITING, ANSWERED, ABANDONED, SELF_SERVED = WAITING, ANSWERED, ABANDONED, SELF_SERVED
+
+    def __init__(self, scenario: Scenario, draws: ContactDraws, seed: int, replication: int,
+                 trace_every: float | None):
         self.env = simpy.Environment()
         self.scenario = scenario
         self.lines = scenario.lines
         self.type_names = list(scenario.contact_types)
         self.group_names = list(scenario.agents)
+        streams = Streams(seed, replication)
+        self.plans = compile_types(scenario, streams)
+        self.group_plans = compile_groups(scenario, streams)
+        self.resolve = [streams.uniform("resolution", name) for name in self.type_names]
+        self.record_legs = any(p.ivr or p.transfer or p.consult for p in self.plans) or any(
+            g.escalate for g in self.group_plans)
         self._load_contacts(draws)
         self._build_routing()
-        n = self.n
-        self.answer = array("d", [math.nan]) * n
-        self.end = array("d", [math.nan]) * n
-        self.state = bytearray(n)
-        self.group = array("h", [-1]) * n
-        self.agent = array("i", [-1]) * n
         self.staff_log: tuple[array, array, array] = (array("d"), array("h"), array("i"))
         self.next_agent_id = 0
         self.in_system = 0
         self.deadline_heap: list[tuple[float, int]] = []
+        self.warm_waiters: dict[int, simpy.Event] = {}
+        self.consult_waiters: dict[int, simpy.Event] = {}
+        self.legs = {name: array(code) for name, code in (
+            ("contact", "i"), ("queue", "h"), ("enqueued", "d"), ("answered", "d"),
+            ("ended", "d"), ("group", "h"), ("agent", "i"), ("reason", "b"))}
         self.trace_every = trace_every
         self.trace: dict[str, list[float]] = {}
 
     def _load_contacts(self, draws: ContactDraws) -> None:
-        """Keep the draws as numpy (for records) and as typed arrays (fast scalar access)."""
-        self.draws = draws
-        self.n = int(draws.arrival.size)
-        self.arrival = array("d", draws.arrival.astype(np.float64).tobytes())
-        self.handle = array("d", draws.handle.astype(np.float64).tobytes())
-        self.deadline = array("d", (draws.arrival + draws.patience).astype(np.float64).tobytes())
+        """Typed arrays, one item per contact (fast scalar access, 8 bytes a number).
+
+        The first ``n`` contacts are the drawn ones; repeat contacts, retrials and
+        consult requests created during the run are appended.
+        """
+        n = self.n = self.n_drawn = int(draws.arrival.size)
+        nan, f64 = math.nan, np.float64
+        self.arrival = array("d", draws.arrival.astype(f64).tobytes())
+        self.handle = array("d", draws.handle.astype(f64).tobytes())
+        self.patience = array("d", draws.patience.astype(f64).tobytes())
         self.ctype = array("h", draws.contact_type.astype(np.int16).tobytes())
+        self.qtype = array("h", self.ctype)
+        self.deadline = array("d", [INF]) * n
+        self.enq = array("d", [nan]) * n
+        self.answer = array("d", [nan]) * n
+        self.end = array("d", [nan]) * n
+        self.wait = array("d", [nan]) * n
+        self.queue_time = array("d", [0.0]) * n
+        self.talk = array("d", [0.0]) * n
+        self.hold = array("d", [0.0]) * n
+        self.group = array("h", [-1]) * n
+        self.agent = array("i", [-1]) * n
+        self.issue = array("i", range(n))
+        self.state = bytearray(n)
+        self.kind = bytearray(n)
+        self.origin = bytearray(n)
+        self.transfers = bytearray(n)
+        self.resolved = bytearray(n)
+        self.misrouted = bytearray(n)
+        self.served_legs = bytearray(n)
+        self.queued = bytearray(n)
+        comebacks = any(p.repeat or p.retrial for p in self.plans)
+        self.issue_contacts = array("i", [1]) * n if comebacks else None
+        self.issue_retrials = array("i", [0]) * n if comebacks else None
+
+    def _new_contact(self, contact_type: int, issue: int, origin: int, kind: int,
+                     handle: float, patience: float, now: float) -> int:
+        """Append a contact created during the run; returns its id."""
+        c = self.n
+        self.n += 1
+        for column, value in (
+            (self.arrival, now), (self.handle, handle), (self.patience, patience),
+            (self.ctype, contact_type), (self.qtype, contact_type), (self.deadline, INF),
+            (self.enq, math.nan), (self.answer, math.nan), (self.end, math.nan),
+            (self.wait, math.nan), (self.queue_time, 0.0), (self.talk, 0.0), (self.hold, 0.0),
+            (self.group, -1), (self.agent, -1), (self.issue, issue),
+            (self.state, WAITING), (self.kind, kind), (self.origin, origin),
+            (self.transfers, 0), (self.resolved, 0), (self.misrouted, 0),
+            (self.served_legs, 0), (self.queued, 0),
+        ):
+            column.append(value)
+        return c
 
     def _build_routing(self) -> None:
         scenario = self.scenario
         self.groups = [_Group(i) for i in range(len(self.group_names))]
         self.types = [_Type() for _ in self.type_names]
+        self.simple_type = [not p.after_talk for p in self.plans]
+        self.timed_abandon = [p.retrial is not None for p in self.plans]
         by_name = dict(zip(self.group_names, self.groups))
+        for group, plan in zip(self.groups, self.group_plans):
+            group.simple = plan.escalate is None
         after_of: dict[tuple[int, int], float] = {}
         for t_index, t_name in enumerate(self.type_names):
             ct = self.types[t_index]
@@ -184,22 +247,47 @@ class _Replication:
     def _arrivals(self):
         env = self.env
         arrival = self.arrival
-        for c in range(self.n):
+        for c in range(self.n_drawn):
             t = arrival[c]
             if t > env.now:
                 yield env.timeout(t - env.now)
             self._arrive(c, t)
 
     def _arrive(self, c: int, now: float) -> None:
-        ct = self.types[self.ctype[c]]
+        """A customer contact arrives: busy signal, the IVR, or straight to its queue."""
         if self.lines is not None:
             self._expire_waiting(now)
             if self.in_system >= self.lines:
                 self.state[c] = BLOCKED
                 self.end[c] = now
+                plan = self.plans[self.ctype[c]]
+                if plan.retrial is not None:
+                    self._come_back(c, plan.retrial, RETRIAL, now)
                 return
             self.in_system += 1
-            heapq.heappush(self.deadline_heap, (self.deadline[c], c))
+        ivr = self.plans[self.ctype[c]].ivr
+        if ivr is not None:
+            self.env.timeout(ivr.time.next()).callbacks.append(partial(self._leave_ivr, c))
+            return
+        self._enqueue(c, self.ctype[c], now)
+
+    def _enqueue(self, c: int, q: int, now: float, patience: float | None = None,
+                 priority: bool = False) -> None:
+        """Contact ``c`` joins queue ``q`` (or goes straight to the longest-idle agent)."""
+        self.qtype[c] = q
+        self.enq[c] = now
+        self.state[c] = WAITING
+        if patience is None:
+            if self.queued[c] == 0:
+                patience = self.patience[c]
+            else:
+                draws = self.plans[self.ctype[c]].patience
+                patience = draws.next() if draws is not None else INF
+        self.queued[c] += 1
+        deadline = self.deadline[c] = now + patience
+        if self.lines is not None and deadline < INF and self.kind[c] == CUSTOMER:
+            heapq.heappush(self.deadline_heap, (deadline, c))
+        ct = self.types[q]
         best = None
         for group in ct.immediate:
             if group.idle and (best is None or group.idle[0][0] < best.idle[0][0]):
@@ -209,17 +297,26 @@ class _Replication:
             self._answer(c, best, agent_id, now)
             wake.succeed(c)
             return
-        ct.queue.append(c)
+        if priority:
+            ct.queue.appendleft(c)
+        else:
+            ct.queue.append(c)
         for after, group in ct.overflow:
-            timeout = self.env.timeout(after)
-            timeout.callbacks.append(partial(self._overflow, c, group))
+            self.env.timeout(after).callbacks.append(partial(self._overflow, c, group, now))
+        if deadline < INF and self.timed_abandon[self.ctype[c]]:
+            self.env.timeout(patience).callbacks.append(partial(self._deadline, c, now))
 
-    def _overflow(self, c: int, group: _Group, _event: simpy.Event) -> None:
+    def _deadline(self, c: int, entered: float, _event: simpy.Event) -> None:
+        """A real abandonment event (only where a retrial must start at that moment)."""
+        if self.state[c] == WAITING and self.enq[c] == entered:
+            self._abandon(c, self.env.now)
+
+    def _overflow(self, c: int, group: _Group, entered: float, _event: simpy.Event) -> None:
         """Contact ``c`` has waited long enough for ``group``: give it to an idle agent."""
-        if self.state[c] != WAITING or not group.idle:
+        if self.state[c] != WAITING or self.enq[c] != entered or not group.idle:
             return
         now = self.env.now
-        queue = self.types[self.ctype[c]].queue
+        queue = self.types[self.qtype[c]].queue
         self._purge(queue, now)
         if queue and queue[0] == c:
             queue.popleft()
@@ -228,11 +325,18 @@ class _Replication:
             wake.succeed(c)
 
     def _answer(self, c: int, group: _Group, agent_id: int, now: float) -> None:
+        waited = now - self.enq[c]
+        if self.answer[c] != self.answer[c]:  # NaN: first answer
+            self.answer[c] = now
+            self.wait[c] = waited
+        self.queue_time[c] += waited
         self.state[c] = ANSWERED
-        self.answer[c] = now
-        self.end[c] = now + self.handle[c]
         self.group[c] = group.index
         self.agent[c] = agent_id
+        if self.warm_waiters:
+            waiter = self.warm_waiters.pop(c, None)
+            if waiter is not None:
+                waiter.succeed()
 
     def _purge(self, queue: deque[int], now: float) -> None:
         """Drop contacts at the head of ``queue`` that abandoned (lazily, at their deadline)."""
@@ -243,34 +347,47 @@ class _Replication:
                 return
             queue.popleft()
             if state[c] == WAITING:
-                self._abandon(c)
+                self._abandon(c, deadline[c])
 
-    def _abandon(self, c: int) -> None:
+    def _abandon(self, c: int, at: float, on_hold: bool = False) -> None:
+        """The customer hung up at ``at`` (in a queue, or on hold if ``on_hold``)."""
         self.state[c] = ABANDONED
-        self.end[c] = self.deadline[c]
+        self.end[c] = at
+        if not on_hold:
+            waited = at - self.enq[c]
+            self.queue_time[c] += waited
+            if self.wait[c] != self.wait[c]:
+                self.wait[c] = waited
+            if self.record_legs:
+                self._record_leg(c, math.nan, 4)
+        if self.kind[c] != CUSTOMER:
+            return
         if self.lines is not None:
             self.in_system -= 1
+        plan = self.plans[self.ctype[c]]
+        if plan.retrial is not None:
+            self._come_back(c, plan.retrial, RETRIAL, at)
 
     def _expire_waiting(self, now: float) -> None:
         """With trunk lines, free the lines of every caller whose patience ran out by ``now``."""
-        heap, state = self.deadline_heap, self.state
+        heap, state, deadline = self.deadline_heap, self.state, self.deadline
         while heap and heap[0][0] <= now:
-            _, c = heapq.heappop(heap)
-            if state[c] == WAITING:
-                self._abandon(c)
+            due, c = heapq.heappop(heap)
+            if state[c] == WAITING and deadline[c] == due:
+                self._abandon(c, due)
 
     def _pull(self, group: _Group, now: float) -> int:
         """The contact a free agent of ``group`` takes next, or -1 if none is eligible."""
-        arrival = self.arrival
+        enq = self.enq
         for level in group.levels:
-            best_queue, best_arrival = None, INF
+            best_queue, best_since = None, INF
             for queue, after in level:
                 if queue:
                     self._purge(queue, now)
                     if queue:
-                        a = arrival[queue[0]]
-                        if a < best_arrival and a + after <= now:
-                            best_queue, best_arrival = queue, a
+                        since = enq[queue[0]]
+                        if since < best_since and since + after <= now:
+                            best_queue, best_since = queue, since
             if best_queue is not None:
                 return best_queue.popleft()
         return -1
@@ -291,9 +408,15 @@ class _Replication:
                 c = yield wake
                 if c < 0:
                     return  # sent home while idle; the staffing process did the books
-            yield env.timeout(self.handle[c])
-            if self.lines is not None:
-                self.in_system -= 1
+            if (group.simple and self.simple_type[self.qtype[c]] and not self.served_legs[c]
+                    and not self.kind[c] and not self.misrouted[c]):
+                self.served_legs[c] = 1
+                length = self.handle[c]
+                yield env.timeout(length)
+                self.talk[c] = length
+                self._complete(c, group, False)
+            else:
+                yield from self._journey(c, group, agent_id)
             if group.present > group.target and not group.draining:
                 break
         self._leave(group, agent_id)
@@ -360,26 +483,44 @@ class _Replication:
         for ct in self.types:
             for c in ct.queue:
                 if self.state[c] == WAITING and self.deadline[c] < INF:
-                    self._abandon(c)
+                    self._abandon(c, self.deadline[c])
             ct.queue.clear()
 
     def _records(self) -> Records:
         times, groups, counts = self.staff_log
+
+        def column(values, dtype):
+            return np.frombuffer(values, dtype=dtype) if len(values) else np.zeros(0, dtype)
+
+        customers = np.frombuffer(self.kind, dtype=np.uint8) == CUSTOMER
+        # without consult requests every contact is a customer: views, not copies
+        keep = slice(None) if customers.all() else np.flatnonzero(customers)
+        contacts = {
+            name: column(getattr(self, name), dtype)[keep] for name, dtype in (
+                ("arrival", np.float64), ("answer", np.float64), ("end", np.float64),
+                ("wait", np.float64), ("queue_time", np.float64), ("talk", np.float64),
+                ("hold", np.float64), ("issue", np.int32), ("state", np.uint8),
+                ("origin", np.uint8), ("transfers", np.uint8), ("resolved", np.uint8),
+                ("misrouted", np.uint8), ("group", np.int16), ("agent", np.int32))
+        }
+        contact_type = column(self.ctype, np.int16)[keep]
+        legs = {}
+        if self.record_legs:
+            legs = {name: column(values, values.typecode) for name, values in self.legs.items()}
+            # leg contact ids -> row numbers of customer contacts (-1: a consult request)
+            row = np.full(self.n, -1, dtype=np.int64)
+            row[keep] = np.arange(int(customers.sum()))
+            legs["contact_row"] = row[legs["contact"]]
         return Records(
             type_names=self.type_names,
             group_names=self.group_names,
-            contact_type=self.draws.contact_type.astype(np.int16),
-            arrival=self.draws.arrival.astype(np.float64),
-            answer=np.frombuffer(self.answer, dtype=np.float64),
-            end=np.frombuffer(self.end, dtype=np.float64),
-            state=np.frombuffer(self.state, dtype=np.uint8),
-            group=np.frombuffer(self.group, dtype=np.int16),
-            agent=np.frombuffer(self.agent, dtype=np.int32),
-            handle=self.draws.handle.astype(np.float64),
-            staff_time=np.frombuffer(times, dtype=np.float64),
-            staff_group=np.frombuffer(groups, dtype=np.int16),
-            staff_count=np.frombuffer(counts, dtype=np.int32),
+            contact_type=contact_type,
+            staff_time=column(times, np.float64),
+            staff_group=column(groups, np.int16),
+            staff_count=column(counts, np.int32),
             trace={k: np.asarray(v, dtype=float) for k, v in self.trace.items()},
+            legs=legs,
+            **contacts,
         )
 
 
@@ -398,11 +539,12 @@ def run_replication(
         replication: Replication number (0-based).
         trace_every: If given, sample queue lengths and busy agents every so many seconds
             into ``Records.trace``.
-        draws: Contacts to replay instead of drawing them (``seed`` is then unused).
+        draws: Contacts to replay instead of drawing them (journey decisions still use
+            ``seed``).
 
     Returns:
         The replication's records.
     """
     if draws is None:
         draws = draw_contacts(scenario, seed, replication)
-    return _Replication(scenario, draws, trace_every).run()
+    return _Replication(scenario, draws, seed, replication, trace_every).run()

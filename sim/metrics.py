@@ -20,7 +20,8 @@ from sim.units import DAY
 KPIS = (
     "offered", "answered", "abandoned", "blocked", "block_rate", "abandon_rate", "asa",
     "mean_wait", "wait_p50", "wait_p90", "wait_p99", "service_level", "occupancy", "aht",
-    "fcr", "customer_effort",
+    "hold_time", "transfer_rate", "fcr", "repeat_rate", "contacts_per_issue",
+    "customer_effort", "self_service_rate", "retrials",
 )
 
 
@@ -37,11 +38,12 @@ class Columns:
     """
 
     NAMES = ("arrival", "answer", "end", "wait", "answered", "abandoned", "blocked", "handle",
-             "resolved")
+             "resolved", "self_served", "queue_time", "hold", "transfers", "issue_id")
 
     def __init__(self, contacts: pd.DataFrame):
         for name in self.NAMES:
             setattr(self, name, contacts[name].to_numpy())
+        self.origin = contacts["origin"].cat.codes.to_numpy()  # 0 first, 1 retrial, 2 repeat
         self.contact_type = contacts["contact_type"].cat.codes.to_numpy()
         self.type_names = list(contacts["contact_type"].cat.categories)
         self.group = contacts["group"].cat.codes.to_numpy()
@@ -83,14 +85,15 @@ def contact_kpis(cols: Columns, mask: np.ndarray, scenario: Scenario) -> dict[st
     """Every contact-based KPI (all but occupancy) over the contacts selected by ``mask``."""
     answered, abandoned = cols.answered[mask], cols.abandoned[mask]
     wait, handle = cols.wait[mask], cols.handle[mask]
+    blocked_mask = cols.blocked[mask]
     n = int(answered.size)
-    offered_mask = ~cols.blocked[mask]
-    waits = wait[offered_mask & (answered | abandoned)]
+    offered_mask = ~blocked_mask & ~cols.self_served[mask]
+    waits = wait[offered_mask & ~np.isnan(wait)]
     offered = int(offered_mask.sum())
-    blocked = n - offered
+    blocked = int(blocked_mask.sum())
     q50, q90, q99 = np.quantile(waits, [0.5, 0.9, 0.99]) if waits.size else (math.nan,) * 3
     talk = handle[answered]
-    effort = np.nan_to_num(wait) + np.nan_to_num(handle)
+    origin = cols.origin[mask]
     sl = scenario.service_level
     return {
         "offered": offered,
@@ -104,11 +107,34 @@ def contact_kpis(cols: Columns, mask: np.ndarray, scenario: Scenario) -> dict[st
         "wait_p50": float(q50),
         "wait_p90": float(q90),
         "wait_p99": float(q99),
-        "service_level": service_level(wait, answered, abandoned, ~offered_mask, sl.threshold,
-                                       sl.definition),
+        "service_level": service_level(wait, answered, abandoned & offered_mask, ~offered_mask,
+                                       sl.threshold, sl.definition),
         "aht": float(talk.mean()) if talk.size else math.nan,
-        "fcr": _ratio(cols.resolved[mask].sum(), n),
-        "customer_effort": float(effort.mean()) if n else math.nan,
+        "hold_time": float(cols.hold[mask][answered].mean()) if talk.size else math.nan,
+        "transfer_rate": _ratio(cols.transfers[mask][answered].sum(), talk.size),
+        "repeat_rate": _ratio(np.count_nonzero(origin[offered_mask] == 2), offered),
+        "retrials": int(np.count_nonzero(origin == 1)),
+        **issue_kpis(cols, mask),
+    }
+
+
+def issue_kpis(cols: Columns, mask: np.ndarray) -> dict[str, float]:
+    """Per-issue KPIs over the issues whose first contact is selected by ``mask``.
+
+    An issue's id is the row of its first contact, and repeat contacts and retrials
+    carry it, so per-issue sums are ``bincount``s over ``issue_id`` (no groupby).
+    """
+    n = cols.issue_id.size
+    contacts = np.bincount(cols.issue_id, minlength=n)
+    effort = cols.queue_time + cols.hold + np.nan_to_num(cols.handle)
+    effort_sum = np.bincount(cols.issue_id, weights=effort, minlength=n)
+    first = np.flatnonzero(mask & (cols.origin == 0))
+    issues = first.size
+    return {
+        "fcr": _ratio(np.count_nonzero(cols.resolved[first]), issues),
+        "contacts_per_issue": _ratio(contacts[first].sum(), issues),
+        "customer_effort": float(effort_sum[first].mean()) if issues else math.nan,
+        "self_service_rate": _ratio(np.count_nonzero(cols.self_served[first]), issues),
     }
 
 
@@ -233,11 +259,12 @@ def _interval_counts(cols: Columns, mask: np.ndarray, index: np.ndarray, n: int,
     threshold = scenario.service_level.threshold
     answered, abandoned = cols.answered[mask], cols.abandoned[mask]
     blocked, wait = cols.blocked[mask], cols.wait[mask]
+    not_offered = blocked | cols.self_served[mask]
 
     def count(mask: np.ndarray) -> np.ndarray:
         return np.bincount(index[mask], minlength=n).astype(float)
 
-    offered = count(~blocked)
+    offered = count(~not_offered)
     answered_n = count(answered)
     within = count(answered & (wait <= threshold))
     short = count(abandoned & (wait <= threshold))

@@ -14,69 +14,75 @@ import numpy as np
 import pandas as pd
 
 from sim.scenario import Scenario
-from sim.streams import stream
 
-# contact states (Records.state)
-WAITING, ANSWERED, ABANDONED, BLOCKED = 0, 1, 2, 3
+# contact states (Records.state): where a contact ended (WAITING: still queued at the end)
+WAITING, ANSWERED, ABANDONED, BLOCKED, SELF_SERVED = 0, 1, 2, 3, 4
+OUTCOMES = ("waiting", "completed", "abandoned", "blocked", "self_served")
+ORIGINS = ("first", "retrial", "repeat")
+LEG_REASONS = ("completed", "transfer", "escalation", "misroute", "abandoned", "hung_up",
+               "consult")
 
 
 @dataclass
 class Records:
-    """What happened in one replication, one row per contact, as numpy columns.
+    """What happened in one replication, one row per customer contact, as numpy columns.
 
-    Times are seconds from the start of day 0. ``answer`` and ``end`` are NaN where they
-    do not apply (never answered; still waiting when the run ended). ``group`` and
-    ``agent`` are -1 for contacts no agent took. ``staff_*`` is a log of every change in
-    the number of agents on duty per group (for available agent time).
+    Times are seconds from the start of day 0. ``answer`` (first answer) and ``end`` are
+    NaN where they do not apply. ``wait`` is the first queue wait (until answered or
+    abandoned), ``queue_time`` all time in queues, ``talk`` all talk, ``hold`` all time on
+    hold during consults. ``group`` and ``agent`` are the last to handle the contact (-1:
+    none). ``issue`` links repeat contacts and retrials to the customer's issue;
+    ``origin`` says which a contact is (see :data:`ORIGINS`). ``staff_*`` logs every
+    change in agents on duty per group; ``legs`` (when the scenario has journeys) has one
+    item per leg, ``legs["contact_row"]`` pointing at the contact (-1: a consult request).
     """
 
     type_names: list[str]
     group_names: list[str]
-    contact_type: np.ndarray  # int16 code into type_names
+    contact_type: np.ndarray
     arrival: np.ndarray
     answer: np.ndarray
     end: np.ndarray
-    state: np.ndarray  # uint8: WAITING (never resolved at run end), ANSWERED, ABANDONED, BLOCKED
-    group: np.ndarray  # int16 code into group_names, -1 if none
-    agent: np.ndarray  # int32 agent id, -1 if none
-    handle: np.ndarray  # drawn handle time, seconds (talk time of answered contacts)
+    wait: np.ndarray
+    queue_time: np.ndarray
+    talk: np.ndarray
+    hold: np.ndarray
+    issue: np.ndarray
+    state: np.ndarray
+    origin: np.ndarray
+    transfers: np.ndarray
+    resolved: np.ndarray
+    misrouted: np.ndarray
+    group: np.ndarray
+    agent: np.ndarray
     staff_time: np.ndarray
     staff_group: np.ndarray
     staff_count: np.ndarray
     trace: dict[str, np.ndarray] = field(default_factory=dict)
+    legs: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def n(self) -> int:
-        """Number of contacts."""
+        """Number of customer contacts."""
         return int(self.arrival.size)
 
 
 CONTACT_COLUMNS = (
-    "replication", "contact_id", "issue_id", "contact_type", "channel", "arrival", "answer",
-    "end", "wait", "answered", "abandoned", "blocked", "group", "agent", "handle", "resolved",
+    "replication", "contact_id", "issue_id", "origin", "contact_type", "channel", "arrival",
+    "answer", "end", "wait", "queue_time", "answered", "abandoned", "blocked", "self_served",
+    "outcome", "group", "agent", "handle", "hold", "transfers", "misrouted", "resolved",
 )
 
 
-def resolved_flags(records: Records, scenario: Scenario, seed: int, replication: int) -> np.ndarray:
-    """Whether each answered contact's issue was resolved (own stream per contact type)."""
-    resolved = np.zeros(records.n, dtype=bool)
-    for code, (name, ct) in enumerate(scenario.contact_types.items()):
-        mine = records.contact_type == code
-        draws = stream(seed, replication, "resolution", name).random(int(mine.sum()))
-        resolved[mine] = draws < ct.resolution
-    return resolved & (records.state == ANSWERED)
-
-
 def contacts_frame(
-    records: Records, scenario: Scenario, seed: int, replication: int
+    records: Records, scenario: Scenario, replication: int
 ) -> pd.DataFrame:
-    """One row per contact of one replication (columns: :data:`CONTACT_COLUMNS`)."""
+    """One row per customer contact of one replication (columns: :data:`CONTACT_COLUMNS`).
+
+    ``handle`` is the talk time (all legs) of answered contacts, NaN otherwise.
+    """
     state = records.state
-    answered = state == ANSWERED
-    abandoned = state == ABANDONED
-    blocked = state == BLOCKED
-    left_queue = np.where(answered, records.answer, np.where(abandoned, records.end, np.nan))
-    wait = np.maximum(left_queue - records.arrival, 0.0)
+    answered = ~np.isnan(records.answer)
     channels = [scenario.contact_types[t].channel.value for t in records.type_names]
     channel_names = sorted(set(channels))
     channel_of_type = np.array([channel_names.index(c) for c in channels], dtype=np.int16)
@@ -84,20 +90,78 @@ def contacts_frame(
     return pd.DataFrame({
         "replication": np.full(n, replication, dtype=np.int32),
         "contact_id": np.arange(n, dtype=np.int64),
-        "issue_id": np.arange(n, dtype=np.int64),
+        "issue_id": records.issue.astype(np.int64),
+        "origin": pd.Categorical.from_codes(records.origin.astype(np.int8), ORIGINS),
         "contact_type": pd.Categorical.from_codes(records.contact_type, records.type_names),
         "channel": pd.Categorical.from_codes(channel_of_type[records.contact_type], channel_names),
         "arrival": records.arrival,
         "answer": records.answer,
         "end": records.end,
-        "wait": wait,
+        "wait": records.wait,
+        "queue_time": records.queue_time,
         "answered": answered,
-        "abandoned": abandoned,
-        "blocked": blocked,
+        "abandoned": state == ABANDONED,
+        "blocked": state == BLOCKED,
+        "self_served": state == SELF_SERVED,
+        "outcome": pd.Categorical.from_codes(state.astype(np.int8), OUTCOMES),
         "group": pd.Categorical.from_codes(records.group, records.group_names),
         "agent": records.agent,
-        "handle": np.where(answered, records.handle, np.nan),
-        "resolved": resolved_flags(records, scenario, seed, replication),
+        "handle": np.where(answered, records.talk, np.nan),
+        "hold": records.hold,
+        "transfers": records.transfers,
+        "misrouted": records.misrouted.astype(bool),
+        "resolved": records.resolved.astype(bool),
+    })
+
+
+def issues_frame(contacts: pd.DataFrame) -> pd.DataFrame:
+    """One row per issue (per replication): how many contacts it took and how it ended.
+
+    Columns: replication, issue_id, contact_type (of the first contact), first_arrival,
+    contacts, retrials, repeats, resolved (by any contact or the IVR), fcr (the first
+    contact resolved it), self_served, effort (seconds queued + on hold + talking over
+    all its contacts).
+    """
+    effort = contacts["queue_time"] + contacts["hold"] + contacts["handle"].fillna(0.0)
+    frame = contacts.assign(
+        effort=effort,
+        is_retrial=contacts["origin"] == "retrial",
+        is_repeat=contacts["origin"] == "repeat",
+    )
+    grouped = frame.groupby(["replication", "issue_id"], sort=True, observed=True)
+    first = grouped.first()  # contacts are in creation order: the first is the issue's first
+    out = pd.DataFrame({
+        "contact_type": first["contact_type"],
+        "first_arrival": first["arrival"],
+        "contacts": grouped.size(),
+        "retrials": grouped["is_retrial"].sum(),
+        "repeats": grouped["is_repeat"].sum(),
+        "resolved": grouped["resolved"].any(),
+        "fcr": first["resolved"],
+        "self_served": first["self_served"],
+        "effort": grouped["effort"].sum(),
+    })
+    return out.reset_index()
+
+
+def legs_frame(records: Records, replication: int) -> pd.DataFrame:
+    """One row per leg; empty when the scenario has no journeys (each contact is one leg)."""
+    legs = records.legs
+    if not legs:
+        return pd.DataFrame(columns=["replication", "contact_id", "queue", "enqueued",
+                                     "answered", "ended", "wait", "group", "agent", "reason"])
+    return pd.DataFrame({
+        "replication": np.full(legs["contact"].size, replication, dtype=np.int32),
+        "contact_id": legs["contact_row"],
+        "queue": pd.Categorical.from_codes(legs["queue"], records.type_names),
+        "enqueued": legs["enqueued"],
+        "answered": legs["answered"],
+        "ended": legs["ended"],
+        "wait": np.where(np.isnan(legs["answered"]), legs["ended"], legs["answered"])
+        - legs["enqueued"],
+        "group": pd.Categorical.from_codes(legs["group"], records.group_names),
+        "agent": legs["agent"],
+        "reason": pd.Categorical.from_codes(legs["reason"], LEG_REASONS),
     })
 
 

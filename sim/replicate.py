@@ -18,7 +18,7 @@ from scipy import stats
 
 from sim.engine import run_replication
 from sim.metrics import KPIS, interval_table, replication_summary
-from sim.records import contacts_frame, staff_frame
+from sim.records import contacts_frame, issues_frame, legs_frame, staff_frame
 from sim.scenario import Scenario
 
 
@@ -30,6 +30,10 @@ class RunResult:
         scenario: The scenario that ran.
         seed: The seed used.
         contacts: One row per contact, all replications (``replication`` column).
+        issues: One row per issue (a customer's problem, over its repeat contacts and
+            retrials), all replications.
+        legs: One row per leg (queue wait + talk with one group) for scenarios with
+            journeys; empty otherwise (each contact is then one leg).
         staff: Agents on duty per group, one row per change, all replications.
         intervals: Per interval x contact type, mean over replications.
         intervals_by_replication: The same with a ``replication`` column.
@@ -44,6 +48,8 @@ class RunResult:
     scenario: Scenario
     seed: int
     contacts: pd.DataFrame
+    issues: pd.DataFrame
+    legs: pd.DataFrame
     staff: pd.DataFrame
     intervals: pd.DataFrame
     intervals_by_replication: pd.DataFrame
@@ -92,16 +98,17 @@ def run(
     if replications < 1:
         raise ValueError(f"'replications' must be >= 1, got {replications}")
     seed = scenario.seed if seed is None else seed
-    contacts, staff, intervals, rows, traces = [], [], [], [], []
+    contacts, legs, staff, intervals, rows, traces = [], [], [], [], [], []
     by_type, by_group = [], []
     for r in range(replications):
         records = run_replication(scenario, seed, r, trace_every=trace_every)
-        frame = contacts_frame(records, scenario, seed, r)
+        frame = contacts_frame(records, scenario, r)
         log = staff_frame(records, r)
         summary = replication_summary(frame, log, scenario)
         table = interval_table(frame, log, scenario)
         table.insert(0, "replication", r)
         contacts.append(frame)
+        legs.append(legs_frame(records, r))
         staff.append(log)
         intervals.append(table)
         rows.append(summary["kpis"])
@@ -117,10 +124,13 @@ def run(
     keys = ["day", "clock", "start", "contact_type"]
     mean_intervals = (all_intervals.drop(columns="replication")
                       .groupby(keys, sort=False, observed=True).mean().reset_index())
+    all_contacts = pd.concat(contacts, ignore_index=True)
     return RunResult(
         scenario=scenario,
         seed=seed,
-        contacts=pd.concat(contacts, ignore_index=True),
+        contacts=all_contacts,
+        issues=issues_frame(all_contacts),
+        legs=pd.concat(legs, ignore_index=True) if any(len(f) for f in legs) else legs[0],
         staff=pd.concat(staff, ignore_index=True),
         intervals=mean_intervals,
         intervals_by_replication=all_intervals,

@@ -13,7 +13,7 @@ path (``agents.tier1.staff[3]``) points at the line a user has to fix.
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -77,14 +77,110 @@ class Arrivals(_Frozen):
         return self
 
 
+class TransferMode(str, Enum):
+    """Cold: the customer re-queues alone. Warm: the first agent stays on until answered."""
+
+    COLD = "cold"
+    WARM = "warm"
+
+
+class IVR(_Frozen):
+    """The phone menu before the queue.
+
+    ``time`` in the menu; with probability ``self_service`` the issue is solved there
+    (never offered to agents); with probability ``misroute`` the customer picks a wrong
+    queue (one of ``misroute_to``, default every other contact type), is talked to for
+    ``misroute_talk`` and transferred to the right queue.
+    """
+
+    time: Distribution
+    self_service: Probability = 0.0
+    misroute: Probability = 0.0
+    misroute_to: tuple[Name, ...] = ()
+    misroute_talk: Distribution = Field(
+        default_factory=lambda: {"dist": "exponential", "mean": 60.0})
+    misroute_resolution: Probability = 1.0  # x resolution for a contact that was misrouted
+
+    @model_validator(mode="after")
+    def _total(self) -> IVR:
+        if self.self_service + self.misroute > 1.0:
+            raise ValueError(f"self_service + misroute must be <= 1, got "
+                             f"{self.self_service:g} + {self.misroute:g}")
+        return self
+
+
+class Transfer(_Frozen):
+    """After talking, send the contact to the queue of contact type ``to``."""
+
+    probability: Probability
+    to: Name
+    mode: TransferMode = TransferMode.COLD
+    priority: bool = False  # jump the target queue (served before those already waiting)
+
+
+class Consult(_Frozen):
+    """Put the customer on hold and ask a specialist queue (``to``) for ``talk`` seconds.
+
+    The agent waits in that queue too and both agents are busy during the consult. The
+    customer hangs up after ``hold_patience`` on hold (omit: never).
+    """
+
+    probability: Probability
+    to: Name
+    talk: Distribution
+    hold_patience: Distribution | None = None
+
+
+class HandleCap(_Frozen):
+    """Cut calls at ``max`` seconds; a cut call resolves with ``resolution x factor``."""
+
+    max: Annotated[Duration, Field(gt=0.0)]
+    resolution_factor: Probability = 1.0
+
+
+class Repeat(_Frozen):
+    """An unresolved issue comes back after ``delay`` (a new contact, same issue).
+
+    With probability ``probability`` per unresolved contact, until resolved or
+    ``max_contacts`` contacts; ``switch_to`` another contact type (e.g. chat) with
+    probability ``switch``.
+    """
+
+    probability: Probability = 1.0
+    delay: Distribution
+    max_contacts: Annotated[int, Field(ge=1)] = 5
+    switch_to: Name | None = None
+    switch: Probability = 0.0
+
+
+class Retrial(_Frozen):
+    """A customer who abandoned or got a busy signal redials (same issue) after ``delay``."""
+
+    probability: Probability
+    delay: Distribution
+    max_attempts: Annotated[int, Field(ge=1)] = 3
+
+
 class ContactType(_Frozen):
-    """What customers contact the center about, and how they behave."""
+    """What customers contact the center about, and how they behave.
+
+    Journey options (all optional): ``ivr``, ``transfer``, ``consult``, ``handle_cap``,
+    ``repeat`` (after an unresolved contact), ``retrial`` (after abandoning or a busy
+    signal); ``max_transfers`` caps transfers per contact.
+    """
 
     channel: Channel = Channel.PHONE
     arrivals: Arrivals
     handle: Distribution
     patience: Distribution | None = None
     resolution: Probability = 1.0
+    ivr: IVR | None = None
+    transfer: Transfer | None = None
+    consult: Consult | None = None
+    handle_cap: HandleCap | None = None
+    repeat: Repeat | None = None
+    retrial: Retrial | None = None
+    max_transfers: Annotated[int, Field(ge=0)] = 3
 
 
 class Break(_Frozen):
@@ -113,6 +209,26 @@ class Shift(_Frozen):
         return self
 
 
+class Escalation(_Frozen):
+    """With ``probability`` after a call, this group passes the contact on to ``to``.
+
+    ``to`` is a contact type (tier-2 or supervisor queue); ``as`` a transfer or a consult.
+    """
+
+    probability: Probability
+    to: Name
+    mode: Literal["transfer", "consult"] = Field(default="transfer", alias="as")
+    talk: Distribution | None = None  # consult length (required when as: consult)
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _talk_for_consult(self) -> Escalation:
+        if self.mode == "consult" and self.talk is None:
+            raise ValueError("an escalation 'as: consult' needs 'talk' (the consult length)")
+        return self
+
+
 class AgentGroup(_Frozen):
     """Agents with the same skills and schedule.
 
@@ -123,6 +239,8 @@ class AgentGroup(_Frozen):
     """
 
     skills: dict[Name, Annotated[int, Field(ge=1)]] = Field(min_length=1)
+    resolution_factor: Annotated[float, Field(ge=0.0)] = 1.0  # x the type's resolution
+    escalate: Escalation | None = None
     staff: Annotated[int, Field(ge=0)] | list[Annotated[int, Field(ge=0)]] | None = None
     shifts: tuple[Shift, ...] | None = None
     shrinkage: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0
@@ -240,10 +358,27 @@ class Scenario(_Frozen):
                     found.append((
                         f"routing.{t}[{i}]", f"agent group {step.group!r} has no skill {t!r}"
                     ))
+        found += self._journey_reference_problems()
         for t in types:
             if not any(s.group in groups for s in self.routes(t)):
                 found.append((f"contact_types.{t}", "no agent group has this skill"))
         return found
+
+    def _journey_reference_problems(self) -> list[tuple[str, str]]:
+        """Journey options that name a contact type must name a known one."""
+        types = self.contact_types
+        refs: list[tuple[str, str | None]] = []
+        for t, ct in types.items():
+            base = f"contact_types.{t}"
+            if ct.ivr:
+                refs += [(f"{base}.ivr.misroute_to[{i}]", x) for i, x in enumerate(ct.ivr.misroute_to)]
+            refs += [(f"{base}.transfer.to", ct.transfer.to if ct.transfer else None),
+                     (f"{base}.consult.to", ct.consult.to if ct.consult else None),
+                     (f"{base}.repeat.switch_to", ct.repeat.switch_to if ct.repeat else None)]
+        for g, group in self.agents.items():
+            refs.append((f"agents.{g}.escalate.to", group.escalate.to if group.escalate else None))
+        return [(path, f"unknown contact type {name!r}{_choices(types)}")
+                for path, name in refs if name is not None and name not in types]
 
     def _length_problems(self) -> list[tuple[str, str]]:
         found = []

@@ -13,7 +13,12 @@ import zlib
 
 import numpy as np
 
-PURPOSES = {"arrivals": 1, "handle": 2, "patience": 3, "routing": 4, "resolution": 5}
+PURPOSES = {
+    "arrivals": 1, "handle": 2, "patience": 3, "routing": 4, "resolution": 5,
+    # journeys (sim.journey): durations and decisions after the first queue
+    "handle.later": 6, "patience.later": 7, "ivr": 8, "misroute": 9, "consult": 10,
+    "hold_patience": 11, "repeat": 12, "retrial": 13, "escalate": 14, "escalate.talk": 15,
+}
 
 
 def stream(seed: int, replication: int, purpose: str, name: str = "") -> np.random.Generator:

@@ -1,0 +1,222 @@
+"""Legs: what happens to a contact once an agent has it, and after it ends.
+
+A *leg* is one stretch of a contact with one agent group: the queue wait, the talk, maybe
+a consult hold, and how it ended (completed, transferred, escalated, misrouted, hung up
+on hold). This module holds those steps as a mixin of the engine's replication
+(:class:`sim.engine._Replication`), which owns the queues, agents and record arrays.
+Plain contacts (one queue, one talk) never come here: the engine serves them on a fast
+path. Repeat contacts and retrials are new contacts of the same issue, created here.
+"""
+
+from __future__ import annotations
+
+import math
+
+import simpy
+
+from sim.journey import ComebackPlan, HandoffPlan
+
+# contact kinds
+CUSTOMER, CONSULT = 0, 1
+# contact origins
+FIRST, RETRIAL, REPEAT = 0, 1, 2
+# how a leg ended
+LEG_REASONS = ("completed", "transfer", "escalation", "misroute", "abandoned", "hung_up",
+               "consult")
+COMPLETED, TRANSFER, ESCALATION, MISROUTE, ABANDONED_LEG, HUNG_UP, CONSULT_LEG = range(7)
+INF = math.inf
+
+
+class JourneySteps:
+    """Engine steps for contacts with a journey (mixed into the engine's replication)."""
+
+    # ---- served by an agent ----------------------------------------------------------
+
+    def _journey(self, c: int, group, agent_id: int):
+        """Serve contact ``c`` (already answered by ``agent_id``) through its journey."""
+        env = self.env
+        start = env.now
+        q, own = self.qtype[c], self.ctype[c]
+        queue_plan, own_plan = self.plans[q], self.plans[own]
+        self.served_legs[c] += 1
+        if self.kind[c] == CONSULT:
+            yield from self._talk(c, group, queue_plan, self.handle[c])
+            self._record_leg(c, start, CONSULT_LEG)
+            self._finish(c)
+            waiter = self.consult_waiters.pop(c, None)
+            if waiter is not None:
+                waiter.succeed()
+            return
+        if self.misrouted[c] and q != own:
+            length = own_plan.ivr.misroute_talk.next()
+            yield env.timeout(length)
+            self.talk[c] += length
+            self._record_leg(c, start, MISROUTE)
+            self.transfers[c] += 1
+            self._enqueue(c, own, env.now)
+            return
+        first_talk = self.served_legs[c] == 1 + self.misrouted[c]  # the drawn handle time
+        length = self.handle[c] if first_talk else queue_plan.handle.next()
+        capped = length > own_plan.cap
+        if capped:
+            length = own_plan.cap
+        stayed = yield from self._talk(c, group, queue_plan, length)
+        if not stayed:
+            self._record_leg(c, start, HUNG_UP)
+            return
+        handoff, reason = self._handoff(c, group, queue_plan, own_plan)
+        if handoff is not None:
+            self._record_leg(c, start, reason)
+            self.transfers[c] += 1
+            if handoff.warm:
+                answered = env.event()
+                self.warm_waiters[c] = answered
+                self._enqueue(c, handoff.to, env.now, patience=INF, priority=handoff.priority)
+                yield answered  # the first agent stays on the line until someone answers
+            else:
+                self._enqueue(c, handoff.to, env.now, priority=handoff.priority)
+            return
+        self._record_leg(c, start, COMPLETED)
+        self._complete(c, group, capped)
+
+    def _talk(self, c: int, group, queue_plan, length: float):
+        """Talk for ``length`` seconds, maybe with a consult hold halfway; False if hung up."""
+        env = self.env
+        consult = None
+        if queue_plan.consult and queue_plan.decide.next() < queue_plan.consult.probability:
+            consult = queue_plan.consult
+        else:
+            gp = self.group_plans[group.index]
+            if gp.escalate_as_consult and gp.decide.next() < gp.escalate.probability:
+                consult = gp.escalate
+        if consult is None:
+            yield env.timeout(length)
+            self.talk[c] += length
+            return True
+        half = length / 2.0
+        yield env.timeout(half)
+        held = env.now
+        request = self._new_contact(consult.to, self.issue[c], FIRST, CONSULT,
+                                    consult.talk.next(), INF, held)
+        done = env.event()
+        self.consult_waiters[request] = done
+        self._enqueue(request, consult.to, held, patience=INF)
+        if consult.hold_patience is not None and self.kind[c] == CUSTOMER:
+            gave_up = env.timeout(consult.hold_patience.next())
+            yield done | gave_up
+            if not done.triggered:  # the customer hung up on hold
+                self.consult_waiters.pop(request, None)
+                if self.state[request] == self.WAITING:
+                    self.state[request] = self.ABANDONED  # the consult is called off
+                self.hold[c] += env.now - held
+                self.talk[c] += half
+                self._abandon(c, env.now, on_hold=True)
+                return False
+        else:
+            yield done
+        self.hold[c] += env.now - held
+        yield env.timeout(length - half)
+        self.talk[c] += length
+        return True
+
+    def _handoff(self, c: int, group, queue_plan, own_plan) -> tuple[HandoffPlan | None, int]:
+        """A planned transfer or an escalation after talking, if one happens."""
+        if self.transfers[c] >= own_plan.max_transfers:
+            return None, COMPLETED
+        transfer = queue_plan.transfer
+        if transfer and queue_plan.decide.next() < transfer.probability:
+            return transfer, TRANSFER
+        gp = self.group_plans[group.index]
+        if gp.escalate and not gp.escalate_as_consult and gp.decide.next() < gp.escalate.probability:
+            return gp.escalate, ESCALATION
+        return None, COMPLETED
+
+    # ---- endings ---------------------------------------------------------------------
+
+    def _finish(self, c: int) -> None:
+        self.state[c] = self.ANSWERED
+        self.end[c] = self.env.now
+
+    def _complete(self, c: int, group, capped: bool) -> None:
+        """The contact ends with an agent; decide resolution; an unresolved issue may repeat."""
+        self._finish(c)
+        own = self.ctype[c]
+        plan = self.plans[own]
+        chance = plan.resolution * self.group_plans[group.index].resolution_factor
+        if capped:
+            chance *= plan.cap_factor
+        if self.misrouted[c]:
+            chance *= plan.ivr.misroute_resolution
+        resolved = self.resolve[own].next() < chance
+        self.resolved[c] = resolved
+        if self.lines is not None:
+            self.in_system -= 1
+        if not resolved and plan.repeat is not None:
+            self._come_back(c, plan.repeat, REPEAT, self.env.now)
+
+    def _come_back(self, c: int, plan: ComebackPlan, origin: int, at: float) -> None:
+        """Maybe schedule the issue's next contact (a repeat or a retrial) after a delay."""
+        issue = self.issue[c]
+        counts = self.issue_contacts if origin == REPEAT else self.issue_retrials
+        if counts[issue] >= plan.limit:
+            return
+        decide = self.plans[self.ctype[c]].decide
+        if decide.next() >= plan.probability:
+            return
+        contact_type = self.ctype[c]
+        if plan.switch_to is not None and decide.next() < plan.switch:
+            contact_type = plan.switch_to
+        counts[issue] += 1
+        if origin == RETRIAL:
+            self.issue_contacts[issue] += 1
+        delay = max(0.0, at + plan.delay.next() - self.env.now)
+        event = self.env.timeout(delay)
+        event.callbacks.append(lambda _e: self._spawn(issue, contact_type, origin))
+
+    def _spawn(self, issue: int, contact_type: int, origin: int) -> None:
+        """A repeat contact or retrial arrives now."""
+        plan = self.plans[contact_type]
+        now = self.env.now
+        patience = plan.patience.next() if plan.patience is not None else INF
+        c = self._new_contact(contact_type, issue, origin, CUSTOMER, plan.handle.next(),
+                              patience, now)
+        self._arrive(c, now)
+
+    # ---- the IVR ---------------------------------------------------------------------
+
+    def _leave_ivr(self, c: int, _event: simpy.Event) -> None:
+        """Leave the menu: solved there, or into the right (or a wrong) queue."""
+        ivr = self.plans[self.ctype[c]].ivr
+        now = self.env.now
+        u = self.plans[self.ctype[c]].decide.next()
+        if u < ivr.self_service:
+            self.state[c] = self.SELF_SERVED
+            self.end[c] = now
+            self.resolved[c] = 1
+            if self.lines is not None:
+                self.in_system -= 1
+            return
+        if u < ivr.self_service + ivr.misroute:
+            share = (u - ivr.self_service) / ivr.misroute  # uniform again, to pick the queue
+            wrong = ivr.wrong_queues[min(int(share * len(ivr.wrong_queues)),
+                                         len(ivr.wrong_queues) - 1)]
+            self.misrouted[c] = 1
+            self._enqueue(c, wrong, now)
+            return
+        self._enqueue(c, self.ctype[c], now)
+
+    # ---- legs ------------------------------------------------------------------------
+
+    def _record_leg(self, c: int, start: float, reason: int) -> None:
+        """Append one leg (queue entry, answer, end, who, talk and hold so far, why it ended)."""
+        if not self.record_legs:
+            return
+        legs = self.legs
+        legs["contact"].append(c)
+        legs["queue"].append(self.qtype[c])
+        legs["enqueued"].append(self.enq[c])
+        legs["answered"].append(start)
+        legs["ended"].append(self.env.now)
+        legs["group"].append(self.group[c] if start == start else -1)
+        legs["agent"].append(self.agent[c] if start == start else -1)
+        legs["reason"].append(reason)
