@@ -35,7 +35,7 @@ import simpy
 
 from sim.arrivals import arrival_times
 from sim.journey import Streams, compile_groups, compile_types
-from sim.legs import CONSULT, CUSTOMER, FIRST, RETRIAL, JourneySteps
+from sim.legs import ABANDONED_LEG, CUSTOMER, RETRIAL, JourneySteps
 from sim.records import ABANDONED, ANSWERED, BLOCKED, SELF_SERVED, WAITING, Records
 from sim.scenario import Scenario
 from sim.schedule import StaffChange, staff_changes
@@ -137,6 +137,7 @@ class _Replication(JourneySteps):
         self.staff_log: tuple[array, array, array] = (array("d"), array("h"), array("i"))
         self.next_agent_id = 0
         self.in_system = 0
+        self.active = 0  # customer contacts in the IVR, a queue or with an agent
         self.deadline_heap: list[tuple[float, int]] = []
         self.warm_waiters: dict[int, simpy.Event] = {}
         self.consult_waiters: dict[int, simpy.Event] = {}
@@ -265,6 +266,7 @@ class _Replication(JourneySteps):
                     self._come_back(c, plan.retrial, RETRIAL, now)
                 return
             self.in_system += 1
+        self.active += 1
         ivr = self.plans[self.ctype[c]].ivr
         if ivr is not None:
             self.env.timeout(ivr.time.next()).callbacks.append(partial(self._leave_ivr, c))
@@ -359,11 +361,12 @@ class _Replication(JourneySteps):
             if self.wait[c] != self.wait[c]:
                 self.wait[c] = waited
             if self.record_legs:
-                self._record_leg(c, math.nan, 4)
+                self._record_leg(c, math.nan, ABANDONED_LEG)
         if self.kind[c] != CUSTOMER:
             return
         if self.lines is not None:
             self.in_system -= 1
+        self._done()
         plan = self.plans[self.ctype[c]]
         if plan.retrial is not None:
             self._come_back(c, plan.retrial, RETRIAL, at)
@@ -401,7 +404,7 @@ class _Replication(JourneySteps):
             if c >= 0:
                 self._answer(c, group, agent_id, now)
             else:
-                if group.present > group.target:
+                if group.present > group.target and not (group.draining and self.active):
                     break
                 wake = env.event()
                 group.idle.append((now, agent_id, wake))
@@ -420,6 +423,24 @@ class _Replication(JourneySteps):
             if group.present > group.target and not group.draining:
                 break
         self._leave(group, agent_id)
+
+    def _done(self) -> None:
+        """A customer contact has ended; after closing, the last one sends agents home.
+
+        At closing time agents stay while any contact is still in the center (queued,
+        in the IVR or with an agent), since a transfer or consult may still need them.
+        """
+        self.active -= 1
+        if self.active == 0:
+            for group in self.groups:
+                if group.draining:
+                    self._send_home_idle(group)
+
+    def _send_home_idle(self, group: _Group) -> None:
+        while group.present > group.target and group.idle:
+            _, agent_id, wake = group.idle.pop()
+            self._leave(group, agent_id)
+            wake.succeed(-1)
 
     def _leave(self, group: _Group, agent_id: int) -> None:
         group.present -= 1
@@ -443,10 +464,8 @@ class _Replication(JourneySteps):
                 group.present += 1
                 self._log_staff(group)
                 env.process(self._agent(group, agent_id))
-            while group.present > group.target and group.idle:
-                _, agent_id, wake = group.idle.pop()
-                self._leave(group, agent_id)
-                wake.succeed(-1)
+            if not (group.draining and self.active):
+                self._send_home_idle(group)
 
     def _new_agent_id(self) -> int:
         self.next_agent_id += 1

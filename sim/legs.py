@@ -66,14 +66,17 @@ class JourneySteps:
             return
         handoff, reason = self._handoff(c, group, queue_plan, own_plan)
         if handoff is not None:
-            self._record_leg(c, start, reason)
             self.transfers[c] += 1
             if handoff.warm:
                 answered = env.event()
                 self.warm_waiters[c] = answered
+                queue, entered = self.qtype[c], self.enq[c]
+                group_index, agent = self.group[c], self.agent[c]
                 self._enqueue(c, handoff.to, env.now, patience=INF, priority=handoff.priority)
                 yield answered  # the first agent stays on the line until someone answers
+                self._append_leg(c, queue, entered, start, group_index, agent, reason)
             else:
+                self._record_leg(c, start, reason)
                 self._enqueue(c, handoff.to, env.now, priority=handoff.priority)
             return
         self._record_leg(c, start, COMPLETED)
@@ -151,6 +154,7 @@ class JourneySteps:
         self.resolved[c] = resolved
         if self.lines is not None:
             self.in_system -= 1
+        self._done()
         if not resolved and plan.repeat is not None:
             self._come_back(c, plan.repeat, REPEAT, self.env.now)
 
@@ -195,6 +199,7 @@ class JourneySteps:
             self.resolved[c] = 1
             if self.lines is not None:
                 self.in_system -= 1
+            self._done()
             return
         if u < ivr.self_service + ivr.misroute:
             share = (u - ivr.self_service) / ivr.misroute  # uniform again, to pick the queue
@@ -208,15 +213,18 @@ class JourneySteps:
     # ---- legs ------------------------------------------------------------------------
 
     def _record_leg(self, c: int, start: float, reason: int) -> None:
-        """Append one leg (queue entry, answer, end, who, talk and hold so far, why it ended)."""
-        if not self.record_legs:
-            return
+        """Append the leg of ``c`` that ends now (answered at ``start``; NaN: never)."""
+        if self.record_legs:
+            answered = start == start
+            self._append_leg(c, self.qtype[c], self.enq[c], start,
+                             self.group[c] if answered else -1,
+                             self.agent[c] if answered else -1, reason)
+
+    def _append_leg(self, c: int, queue: int, entered: float, start: float, group: int,
+                    agent: int, reason: int) -> None:
+        """Append one leg: queue, entered, answered, ended now, group, agent, why it ended."""
         legs = self.legs
-        legs["contact"].append(c)
-        legs["queue"].append(self.qtype[c])
-        legs["enqueued"].append(self.enq[c])
-        legs["answered"].append(start)
-        legs["ended"].append(self.env.now)
-        legs["group"].append(self.group[c] if start == start else -1)
-        legs["agent"].append(self.agent[c] if start == start else -1)
-        legs["reason"].append(reason)
+        for name, value in (("contact", c), ("queue", queue), ("enqueued", entered),
+                            ("answered", start), ("ended", self.env.now), ("group", group),
+                            ("agent", agent), ("reason", reason)):
+            legs[name].append(value)

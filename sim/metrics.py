@@ -40,9 +40,18 @@ class Columns:
     NAMES = ("arrival", "answer", "end", "wait", "answered", "abandoned", "blocked", "handle",
              "resolved", "self_served", "queue_time", "hold", "transfers", "issue_id")
 
-    def __init__(self, contacts: pd.DataFrame):
+    def __init__(self, contacts: pd.DataFrame, legs: pd.DataFrame | None = None):
         for name in self.NAMES:
             setattr(self, name, contacts[name].to_numpy())
+        # agents' busy periods: one per leg where legs exist (transfers, consults)
+        if legs is not None and len(legs):
+            talked = legs["answered"].notna().to_numpy()
+            self.busy_start = legs["answered"].to_numpy()[talked]
+            self.busy_end = legs["ended"].to_numpy()[talked]
+            self.busy_group = legs["group"].cat.codes.to_numpy()[talked]
+        else:
+            self.busy_start, self.busy_end = self.answer, self.end
+            self.busy_group = contacts["group"].cat.codes.to_numpy()
         self.origin = contacts["origin"].cat.codes.to_numpy()  # 0 first, 1 retrial, 2 repeat
         self.contact_type = contacts["contact_type"].cat.codes.to_numpy()
         self.type_names = list(contacts["contact_type"].cat.categories)
@@ -177,8 +186,8 @@ def agent_time(cols: Columns, staff: pd.DataFrame, groups: list[str],
     available = np.zeros(points.size)
     staff_group = staff["group"].astype(str).to_numpy()
     for group in groups:
-        mine = cols.group_mask(group)
-        busy += busy_until(cols.answer[mine], cols.end[mine], points)
+        mine = cols.busy_group == cols.group_names.index(group)
+        busy += busy_until(cols.busy_start[mine], cols.busy_end[mine], points)
         log = staff_group == group
         available += available_until(staff["time"].to_numpy()[log],
                                      staff["agents"].to_numpy()[log], points)
@@ -197,9 +206,10 @@ def serving_groups(scenario: Scenario, contact_type: str) -> list[str]:
     return [step.group for step in scenario.routes(contact_type)]
 
 
-def replication_summary(contacts: pd.DataFrame, staff: pd.DataFrame, scenario: Scenario) -> dict:
+def replication_summary(contacts: pd.DataFrame, staff: pd.DataFrame, scenario: Scenario,
+                        legs: pd.DataFrame | None = None) -> dict:
     """KPIs of one replication: overall, by contact type and by agent group."""
-    cols = Columns(contacts)
+    cols = Columns(contacts, legs)
     counted = cols.arrival >= scenario.warmup
     groups = list(scenario.agents)
     overall = contact_kpis(cols, counted, scenario)
@@ -221,13 +231,14 @@ def replication_summary(contacts: pd.DataFrame, staff: pd.DataFrame, scenario: S
     return {"kpis": {k: overall[k] for k in KPIS}, "by_type": by_type, "by_group": by_group}
 
 
-def interval_table(contacts: pd.DataFrame, staff: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+def interval_table(contacts: pd.DataFrame, staff: pd.DataFrame, scenario: Scenario,
+                   legs: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per interval x contact type (and ``all``): volumes, service, staff and occupancy.
 
     ``staff`` is the mean number of agents on duty in the groups able to take the type;
     ``occupancy`` is their busy / available time in the interval.
     """
-    cols = Columns(contacts)
+    cols = Columns(contacts, legs)
     starts = interval_starts(scenario)
     ipd = scenario.intervals_per_day
     day = np.floor(cols.arrival / DAY)

@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from sim.distributions import Distribution
+from sim.distributions import Distribution, Exponential
 from sim.units import DAY, Clock, Duration, Rate
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -97,8 +97,7 @@ class IVR(_Frozen):
     self_service: Probability = 0.0
     misroute: Probability = 0.0
     misroute_to: tuple[Name, ...] = ()
-    misroute_talk: Distribution = Field(
-        default_factory=lambda: {"dist": "exponential", "mean": 60.0})
+    misroute_talk: Distribution = Field(default_factory=lambda: Exponential(mean=60.0))
     misroute_resolution: Probability = 1.0  # x resolution for a contact that was misrouted
 
     @model_validator(mode="after")

@@ -1,0 +1,292 @@
+"""Journeys: IVR, misroutes, transfers, consults, escalation, resolution, repeats, retrials.
+
+Exact traces on hand-made contacts where the outcome is determined, and statistics
+against theory where it exists (a cold transfer to an infinite-server group adds its
+service time; with resolution r and every unresolved issue repeating, contacts per issue
+is 1/r), with tolerances from replication confidence intervals.
+"""
+
+import numpy as np
+import pytest
+from helpers import replay, tiny
+
+import sim
+from sim.records import ABANDONED, ANSWERED, SELF_SERVED, contacts_frame, legs_frame
+from sim.replicate import half_width
+
+DET = {"dist": "deterministic"}
+
+
+def det(value):
+    return {**DET, "value": value}
+
+
+def two_departments(**journey):
+    """Refunds (type 0) and relations (type 1), one agent each, plus journey options."""
+    types = {
+        "refunds": {"arrivals": {"rate": "1/h"}, "handle": det(100)},
+        "relations": {"arrivals": {"rate": "1/h"}, "handle": det(50)},
+    }
+    for key, value in journey.items():
+        name, option = key.split("__")
+        types[name][option] = value
+    return sim.scenario_from_dict({
+        "name": "two departments", "interval": "1h", "contact_types": types,
+        "agents": {"refund_team": {"skills": ["refunds"], "staff": 1},
+                   "relations_team": {"skills": ["relations"], "staff": 1}},
+    })
+
+
+class TestIvr:
+    def test_self_service_never_reaches_agents(self):
+        """A contact solved in the IVR is self-served, resolved, and never offered."""
+        sc = two_departments(refunds__ivr={"time": det(30), "self_service": 1.0})
+        rec = replay(sc, [(0, 0, 100)])
+        assert rec.state[0] == SELF_SERVED and rec.resolved[0] == 1
+        assert rec.end[0] == 30.0 and np.isnan(rec.answer[0])
+
+    def test_ivr_time_delays_the_queue(self):
+        """Without self-service the contact reaches an agent after the menu time."""
+        sc = two_departments(refunds__ivr={"time": det(30)})
+        rec = replay(sc, [(0, 0, 100)])
+        assert rec.answer[0] == 30.0 and rec.end[0] == 130.0 and rec.wait[0] == 0.0
+
+    def test_misroute_talk_then_transfer(self):
+        """A misrouted caller is answered by the wrong team, talked to, then transferred."""
+        sc = two_departments(refunds__ivr={"time": det(0), "misroute": 1.0,
+                                           "misroute_talk": det(20)})
+        rec = replay(sc, [(0, 0, 100), (1, 0, 100)])
+        # caller 0: relations answers at 0, talks 20, refunds answers at 20, talks 100
+        assert rec.answer[0] == 0.0 and rec.end[0] == 120.0
+        assert rec.transfers[0] == 1 and rec.misrouted[0] == 1
+        assert rec.group[0] == 0  # ended with the refund team
+        # caller 1 waits for relations (busy until 20), then for refunds (busy until 120)
+        assert rec.wait[1] == 19.0 and rec.end[1] == 220.0
+        legs = legs_frame(rec, 0)
+        assert list(legs[legs.contact_id == 0]["reason"]) == ["misroute", "completed"]
+
+
+class TestTransfers:
+    def test_cold_transfer_requeues(self):
+        """A cold transfer frees the first agent at once; the customer queues again."""
+        sc = two_departments(refunds__transfer={"probability": 1.0, "to": "relations"})
+        rec = replay(sc, [(0, 0, 100), (10, 1, 50)])
+        # relations takes caller 1 at 10 (until 60); caller 0 is transferred at 100
+        assert rec.end[0] == 150.0 and rec.transfers[0] == 1 and rec.group[0] == 1
+        assert rec.queue_time[0] == 0.0
+
+    def test_warm_transfer_holds_first_agent(self):
+        """A warm transfer keeps the first agent on the line until the second answers."""
+        sc = two_departments(refunds__transfer={"probability": 1.0, "to": "relations",
+                                                "mode": "warm"})
+        # relations is busy with caller 1 from 90 to 140: caller 0 waits from 100 to 140
+        rec = replay(sc, [(0, 0, 100), (90, 1, 50), (101, 0, 100)])
+        assert rec.answer[1] == 90.0
+        assert rec.queue_time[0] == 40.0
+        assert rec.answer[2] == 140.0  # the refund agent was on the line until 140
+
+    def test_max_transfers(self):
+        """Transfers stop at max_transfers; then the contact completes where it is."""
+        sc = two_departments(refunds__transfer={"probability": 1.0, "to": "refunds"},
+                             refunds__max_transfers=2)
+        rec = replay(sc, [(0, 0, 100)])
+        assert rec.transfers[0] == 2 and rec.state[0] == ANSWERED
+
+    def test_cold_transfer_to_infinite_servers_adds_service_time(self):
+        """Theory: a transfer to a group that never queues adds exactly its service time."""
+        base = {
+            "name": "transfer", "days": 1, "interval": "1h",
+            "contact_types": {
+                "calls": {"arrivals": {"rate": "60/h"},
+                          "handle": {"dist": "exponential", "mean": "2m"}},
+                "experts": {"arrivals": {"rate": 0}, "handle": det(90)},
+            },
+            "agents": {"front": {"skills": ["calls"], "staff": 3},
+                       "back": {"skills": ["experts"], "staff": 500}},
+        }
+        plain = sim.run(sim.scenario_from_dict(base), seed=3)
+        base["contact_types"]["calls"]["transfer"] = {"probability": 1.0, "to": "experts"}
+        moved = sim.run(sim.scenario_from_dict(base), seed=3)
+        a, b = plain.contacts, moved.contacts
+        assert np.array_equal(a["arrival"], b["arrival"])  # common random numbers
+        answered = a["answered"].to_numpy()
+        # the front line works exactly as before; each call ends 90 s later
+        assert np.allclose(b["end"].to_numpy()[answered], a["end"].to_numpy()[answered] + 90)
+        assert np.allclose(b["handle"][answered], a["handle"][answered] + 90)
+        assert moved.summary["transfer_rate"] == 1.0
+
+
+class TestConsult:
+    def consult_scenario(self, **consult):
+        return two_departments(refunds__consult={"probability": 1.0, "to": "relations",
+                                                 "talk": det(30), **consult})
+
+    def test_hold_while_specialist_consulted(self):
+        """Halfway through, the customer holds while both agents talk; hold time is measured."""
+        rec = replay(self.consult_scenario(), [(0, 0, 100)])
+        assert rec.hold[0] == 30.0 and rec.end[0] == 130.0 and rec.talk[0] == 100.0
+
+    def test_agent_waits_in_specialist_queue(self):
+        """A busy specialist makes the agent and the customer wait: hold grows by the wait."""
+        rec = replay(self.consult_scenario(), [(0, 1, 70), (0, 0, 100)])
+        # relations busy with its own caller until 70; the consult runs 70..100
+        assert rec.hold[1] == 50.0 and rec.end[1] == 150.0
+
+    def test_customer_hangs_up_on_hold(self):
+        """With hold patience shorter than the hold, the customer hangs up; the agent is freed."""
+        sc = self.consult_scenario(hold_patience=det(20))
+        rec = replay(sc, [(0, 1, 70), (0, 0, 100), (80, 0, 10)])
+        assert rec.state[1] == ABANDONED and rec.end[1] == 70.0 and rec.hold[1] == 20.0
+        assert rec.answer[2] == 80.0  # the refund agent was free again at 70
+
+    def test_consults_raise_hold_and_occupancy(self):
+        """Statistics: hold time per answered contact is p x consult length when the
+        specialists never queue, and the specialists' busy time rises accordingly."""
+        data = {
+            "name": "consults", "days": 1, "interval": "1h",
+            "contact_types": {
+                "billing": {"arrivals": {"rate": "120/h"},
+                            "handle": {"dist": "exponential", "mean": "3m"},
+                            "consult": {"probability": 0.3, "to": "fraud", "talk": det(120)}},
+                "fraud": {"arrivals": {"rate": 0}, "handle": det(60)},
+            },
+            "agents": {"front": {"skills": ["billing"], "staff": 12},
+                       "fraud_desk": {"skills": ["fraud"], "staff": 200}},
+        }
+        sc = sim.scenario_from_dict(data)
+        result = sim.run(sc, seed=4, replications=10)
+        hold = result.replications["hold_time"].to_numpy()
+        assert abs(hold.mean() - 0.3 * 120) <= 3 * half_width(hold)
+        # the fraud desk is busy 120 s per consult: its occupancy is that over its agent time
+        consults = result.legs[result.legs["reason"] == "consult"]
+        desk_busy = (consults["ended"] - consults["answered"]).groupby(
+            consults["replication"]).sum().to_numpy()
+        assert np.allclose(desk_busy, 120 * consults.groupby("replication").size().to_numpy())
+        expected = desk_busy.mean() / (200 * 86400)
+        assert result.by_group["fraud_desk"]["occupancy"] == pytest.approx(expected, rel=0.01)
+        # and the front line is busy for talk + hold: occupancy rises with the consults
+        plain = sim.run(sim.with_overrides(sc, {"contact_types.billing.consult.probability": 0}),
+                        seed=4, replications=10)
+        assert (result.by_group["front"]["occupancy"]
+                > plain.by_group["front"]["occupancy"] + 0.02)
+
+
+class TestEscalation:
+    def test_group_escalates_to_tier2(self):
+        """An agent group with escalation passes contacts on to the tier-2 queue."""
+        sc = sim.scenario_from_dict({
+            "name": "tiers", "interval": "1h",
+            "contact_types": {"calls": {"arrivals": {"rate": "1/h"}, "handle": det(100)},
+                              "tier2": {"arrivals": {"rate": 0}, "handle": det(40)}},
+            "agents": {"tier1": {"skills": ["calls"], "staff": 1,
+                                 "escalate": {"probability": 1.0, "to": "tier2"}},
+                       "experts": {"skills": ["tier2"], "staff": 1}},
+        })
+        rec = replay(sc, [(0, 0, 100)])
+        assert rec.end[0] == 140.0 and rec.transfers[0] == 1 and rec.group[0] == 1
+        assert list(legs_frame(rec, 0)["reason"]) == ["escalation", "completed"]
+
+
+class TestResolutionAndRepeats:
+    def repeat_scenario(self, resolution, **extra):
+        data = {
+            "name": "repeats", "days": 3, "interval": "1h",
+            "contact_types": {"calls": {
+                "arrivals": {"rate": "30/h"}, "handle": {"dist": "exponential", "mean": "4m"},
+                "resolution": resolution,
+                "repeat": {"delay": {"dist": "exponential", "mean": "2h"}, "max_contacts": 50},
+                **extra}},
+            "agents": {"pool": {"skills": ["calls"], "staff": 8}},
+        }
+        return sim.scenario_from_dict(data)
+
+    def test_contacts_per_issue_is_one_over_r(self):
+        """Theory: resolution r, every unresolved issue repeats -> 1/r contacts per issue.
+
+        Issues from the first day are counted (later ones may still be open at the end).
+        """
+        sc = self.repeat_scenario(0.6)
+        result = sim.run(sc, seed=5, replications=8)
+        per_rep = []
+        for _, issues in result.issues.groupby("replication"):
+            first_day = issues[issues["first_arrival"] < 86400]
+            per_rep.append(first_day["contacts"].mean())
+        assert abs(np.mean(per_rep) - 1 / 0.6) <= 3 * half_width(per_rep)
+        assert result.summary["repeat_rate"] > 0.3
+
+    def test_handle_cap_lowers_fcr_and_adds_repeats(self):
+        """A 3-minute cap on 4-minute calls: shorter talk, lower FCR, more repeat contacts."""
+        free = sim.run(self.repeat_scenario(0.9), seed=6, replications=4)
+        capped = sim.run(self.repeat_scenario(0.9, handle_cap={"max": "3m",
+                                                               "resolution_factor": 0.5}),
+                         seed=6, replications=4)
+        assert capped.summary["aht"] < free.summary["aht"]
+        assert capped.summary["fcr"] < free.summary["fcr"] - 0.1
+        assert capped.summary["repeat_rate"] > free.summary["repeat_rate"] + 0.05
+        assert capped.summary["contacts_per_issue"] > free.summary["contacts_per_issue"]
+
+    def test_group_resolution_factor(self):
+        """An agent group that resolves less leaves more unresolved issues."""
+        good = sim.run(self.repeat_scenario(0.9), seed=7)
+        poor_sc = sim.with_overrides(self.repeat_scenario(0.9),
+                                     {"agents.pool.resolution_factor": 0.5})
+        poor = sim.run(poor_sc, seed=7)
+        assert poor.summary["fcr"] < good.summary["fcr"] - 0.2
+
+    def test_repeat_can_switch_channel_type(self):
+        """Repeat contacts may come back as another contact type."""
+        sc = sim.scenario_from_dict({
+            "name": "switch", "days": 2, "interval": "1h",
+            "contact_types": {
+                "calls": {"arrivals": {"rate": "20/h"}, "handle": det(60), "resolution": 0.5,
+                          "repeat": {"delay": det(600), "switch_to": "chat", "switch": 1.0}},
+                "chat": {"arrivals": {"rate": 0}, "handle": det(60)},
+            },
+            "agents": {"pool": {"skills": ["calls", "chat"], "staff": 4}},
+        })
+        contacts = sim.run(sc, seed=1).contacts
+        repeats = contacts[contacts["origin"] == "repeat"]
+        assert len(repeats) > 0 and set(repeats["contact_type"]) == {"chat"}
+
+
+class TestRetrials:
+    def test_retrials_conserve_issues(self):
+        """Redials are new contacts of the same issue: issues = first contacts, and every
+        retrial follows an abandoned or blocked contact of its issue."""
+        data = {
+            "name": "redial", "days": 1, "interval": "1h", "lines": 12,
+            "contact_types": {"calls": {
+                "arrivals": {"rate": "200/h"}, "handle": {"dist": "exponential", "mean": "4m"},
+                "patience": {"dist": "exponential", "mean": "1m"},
+                "retrial": {"probability": 0.7, "delay": {"dist": "exponential", "mean": "5m"}}}},
+            "agents": {"pool": {"skills": ["calls"], "staff": 10}},
+        }
+        result = sim.run(sim.scenario_from_dict(data), seed=8)
+        c, issues = result.contacts, result.issues
+        assert result.summary["retrials"] > 100
+        assert len(issues) == int((c["origin"] == "first").sum())
+        assert issues["contacts"].sum() == len(c)
+        failed = c[c["abandoned"] | c["blocked"]].groupby("issue_id").size()
+        redials = c[c["origin"] == "retrial"].groupby("issue_id").size()
+        assert (redials <= failed.reindex(redials.index)).all()
+        assert redials.max() <= 3  # max_attempts
+
+    def test_retrial_after_exact_abandonment(self):
+        """A redial comes exactly `delay` after the moment the caller hung up."""
+        sc = tiny({"a": {"skills": ["calls"], "staff": 1}})
+        sc = sim.with_overrides(sc, {"contact_types.calls.retrial": {
+            "probability": 1.0, "delay": det(30), "max_attempts": 1}})
+        rec = replay(sc, [(0, 0, 100), (10, 0, 10, 20)])
+        assert rec.state[1] == ABANDONED and rec.end[1] == 30.0
+        assert rec.origin[2] == 1 and rec.arrival[2] == 60.0 and rec.issue[2] == 1
+
+
+class TestRecords:
+    def test_contacts_and_issues_tables(self):
+        """The contacts table has the journey columns; issues sum up contacts."""
+        sc = two_departments(refunds__ivr={"time": det(5), "misroute": 0.5})
+        rec = replay(sc, [(0, 0, 100), (200, 0, 100), (400, 0, 100), (600, 0, 100)])
+        frame = contacts_frame(rec, sc, 0)
+        for column in ("hold", "transfers", "misrouted", "self_served", "origin", "queue_time"):
+            assert column in frame
+        assert frame["transfers"].sum() == frame["misrouted"].sum()
