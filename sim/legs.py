@@ -130,8 +130,9 @@ class JourneySteps:
         if transfer and queue_plan.decide.next() < transfer.probability:
             return transfer, TRANSFER
         gp = self.group_plans[group.index]
-        if gp.escalate and not gp.escalate_as_consult and gp.decide.next() < gp.escalate.probability:
-            return gp.escalate, ESCALATION
+        escalate = gp.escalate
+        if escalate and not gp.escalate_as_consult and gp.decide.next() < escalate.probability:
+            return escalate, ESCALATION
         return None, COMPLETED
 
     # ---- endings ---------------------------------------------------------------------

@@ -98,25 +98,27 @@ def run(
     if replications < 1:
         raise ValueError(f"'replications' must be >= 1, got {replications}")
     seed = scenario.seed if seed is None else seed
-    contacts, legs, staff, intervals, rows, traces = [], [], [], [], [], []
+    contacts, legs, issues, staff, intervals, rows, traces = [], [], [], [], [], [], []
     by_type, by_group = [], []
     for r in range(replications):
         records = run_replication(scenario, seed, r, trace_every=trace_every)
         frame = contacts_frame(records, scenario, r)
         log = staff_frame(records, r)
         leg_rows = legs_frame(records, r)
+        if records.trace:
+            traces.append(pd.DataFrame(records.trace).assign(replication=r))
+        del records  # the tables hold their own copies; keep peak memory per contact low
         summary = replication_summary(frame, log, scenario, leg_rows)
         table = interval_table(frame, log, scenario, leg_rows)
         table.insert(0, "replication", r)
         contacts.append(frame)
+        issues.append(issues_frame(frame))
         legs.append(leg_rows)
         staff.append(log)
         intervals.append(table)
         rows.append(summary["kpis"])
         by_type.append(summary["by_type"])
         by_group.append(summary["by_group"])
-        if records.trace:
-            traces.append(pd.DataFrame(records.trace).assign(replication=r))
         if progress is not None:
             progress(r + 1, replications)
     per_rep = pd.DataFrame(rows, columns=list(KPIS))
@@ -125,12 +127,11 @@ def run(
     keys = ["day", "clock", "start", "contact_type"]
     mean_intervals = (all_intervals.drop(columns="replication")
                       .groupby(keys, sort=False, observed=True).mean().reset_index())
-    all_contacts = pd.concat(contacts, ignore_index=True)
     return RunResult(
         scenario=scenario,
         seed=seed,
-        contacts=all_contacts,
-        issues=issues_frame(all_contacts),
+        contacts=_concat(contacts),
+        issues=_concat(issues),
         legs=pd.concat(legs, ignore_index=True) if any(len(f) for f in legs) else legs[0],
         staff=pd.concat(staff, ignore_index=True),
         intervals=mean_intervals,
@@ -142,6 +143,11 @@ def run(
         by_group=_mean_nested(by_group),
         traces=traces,
     )
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Stack per-replication tables (a single one is kept as it is, not copied)."""
+    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
 
 
 def _mean_nested(items: list[dict[str, dict[str, float]]]) -> dict[str, dict[str, float]]:

@@ -370,7 +370,8 @@ class Scenario(_Frozen):
         for t, ct in types.items():
             base = f"contact_types.{t}"
             if ct.ivr:
-                refs += [(f"{base}.ivr.misroute_to[{i}]", x) for i, x in enumerate(ct.ivr.misroute_to)]
+                refs += [(f"{base}.ivr.misroute_to[{i}]", x)
+                         for i, x in enumerate(ct.ivr.misroute_to)]
             refs += [(f"{base}.transfer.to", ct.transfer.to if ct.transfer else None),
                      (f"{base}.consult.to", ct.consult.to if ct.consult else None),
                      (f"{base}.repeat.switch_to", ct.repeat.switch_to if ct.repeat else None)]

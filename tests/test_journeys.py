@@ -140,8 +140,10 @@ class TestConsult:
         assert rec.answer[2] == 80.0  # the refund agent was free again at 70
 
     def test_consults_raise_hold_and_occupancy(self):
-        """Statistics: hold time per answered contact is p x consult length when the
-        specialists never queue, and the specialists' busy time rises accordingly."""
+        """Statistics: hold time is p x consult length when the specialists never queue.
+
+        The specialists' busy time and the front line's occupancy rise accordingly.
+        """
         data = {
             "name": "consults", "days": 1, "interval": "1h",
             "contact_types": {
@@ -251,8 +253,10 @@ class TestResolutionAndRepeats:
 
 class TestRetrials:
     def test_retrials_conserve_issues(self):
-        """Redials are new contacts of the same issue: issues = first contacts, and every
-        retrial follows an abandoned or blocked contact of its issue."""
+        """Redials are new contacts of the same issue: issues = first contacts.
+
+        Every retrial follows an abandoned or blocked contact of its issue.
+        """
         data = {
             "name": "redial", "days": 1, "interval": "1h", "lines": 12,
             "contact_types": {"calls": {
