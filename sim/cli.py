@@ -20,8 +20,9 @@ from sim.output import write_run
 from sim.replicate import RunResult, run
 from sim.units import format_duration, parse_duration, parse_rate
 
-TIME_KPIS = {"asa", "mean_wait", "wait_p50", "wait_p90", "wait_p99", "aht", "customer_effort"}
-COUNT_KPIS = {"offered", "answered", "abandoned", "blocked"}
+TIME_KPIS = {"asa", "mean_wait", "wait_p50", "wait_p90", "wait_p99", "aht", "hold_time",
+             "customer_effort"}
+COUNT_KPIS = {"offered", "answered", "abandoned", "blocked", "retrials"}
 
 
 def _fail(lines: list[str]) -> None:

@@ -35,7 +35,7 @@ import simpy
 
 from sim.arrivals import arrival_times
 from sim.journey import Streams, compile_groups, compile_types
-from sim.legs import ABANDONED_LEG, CUSTOMER, RETRIAL, JourneySteps
+from sim.legs import ABANDONED_LEG, COMPLETED, CUSTOMER, RETRIAL, JourneySteps
 from sim.records import ABANDONED, ANSWERED, BLOCKED, SELF_SERVED, WAITING, Records
 from sim.scenario import Scenario
 from sim.schedule import StaffChange, staff_changes
@@ -415,8 +415,11 @@ class _Replication(JourneySteps):
                     and not self.kind[c] and not self.misrouted[c]):
                 self.served_legs[c] = 1
                 length = self.handle[c]
+                start = env.now
                 yield env.timeout(length)
                 self.talk[c] = length
+                if self.record_legs:
+                    self._record_leg(c, start, COMPLETED)
                 self._complete(c, group, False)
             else:
                 yield from self._journey(c, group, agent_id)

@@ -6,6 +6,8 @@ service time; with resolution r and every unresolved issue repeating, contacts p
 is 1/r), with tolerances from replication confidence intervals.
 """
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from helpers import replay, tiny
@@ -294,3 +296,20 @@ class TestRecords:
         for column in ("hold", "transfers", "misrouted", "self_served", "origin", "queue_time"):
             assert column in frame
         assert frame["transfers"].sum() == frame["misrouted"].sum()
+
+
+class TestLegsAccounting:
+    def test_busy_time_from_legs_equals_contacts_without_handoffs(self):
+        """With an IVR but no handoffs, each contact is one leg: legs add up to the talk.
+
+        (An IVR makes the engine record legs, and busy time then comes from them.)
+        """
+        sc = sim.load_scenario(Path(__file__).resolve().parents[1] / "scenarios"
+                               / "self_service_shift.yaml")
+        result = sim.run(sc, seed=2)
+        c, legs = result.contacts, result.legs
+        answered = c[c["answered"]]
+        done = legs[legs["reason"] == "completed"]
+        assert len(done) == len(answered)
+        assert np.isclose((done["ended"] - done["answered"]).sum(), answered["handle"].sum())
+        assert 0.5 < result.summary["occupancy"] < 1.0

@@ -245,3 +245,13 @@ class TestVariantsAndOverrides:
             sim.load_scenario(path)
         assert caught.value.lines() == [
             f"{path}: variants.minus.agents.pool.staff: must be >= 0, got -3"]
+
+
+@pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.yaml")), ids=lambda p: p.stem)
+def test_bundled_scenario_runs(path):
+    """Every bundled scenario (and each of its variants) runs one short replication."""
+    sc = sim.load_scenario(path, overrides={"days": 1})
+    for version in [sc, *(sim.variant(sc, name) for name in sc.variants)]:
+        result = sim.run(version, seed=1)
+        assert result.summary["offered"] > 0
+        assert 0 < result.summary["occupancy"] <= 1
