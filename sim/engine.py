@@ -143,7 +143,8 @@ class _Replication(JourneySteps):
         self.consult_waiters: dict[int, simpy.Event] = {}
         self.legs = {name: array(code) for name, code in (
             ("contact", "i"), ("queue", "h"), ("enqueued", "d"), ("answered", "d"),
-            ("ended", "d"), ("group", "h"), ("agent", "i"), ("reason", "b"))}
+            ("ended", "d"), ("group", "h"), ("agent", "i"), ("hold", "d"), ("reason", "b"))}
+        self.leg_hold_start = 0.0
         self.trace_every = trace_every
         self.trace: dict[str, list[float]] = {}
 
@@ -419,6 +420,7 @@ class _Replication(JourneySteps):
                 yield env.timeout(length)
                 self.talk[c] = length
                 if self.record_legs:
+                    self.leg_hold_start = 0.0
                     self._record_leg(c, start, COMPLETED)
                 self._complete(c, group, False)
             else:

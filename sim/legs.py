@@ -36,6 +36,7 @@ class JourneySteps:
         """Serve contact ``c`` (already answered by ``agent_id``) through its journey."""
         env = self.env
         start = env.now
+        self.leg_hold_start = self.hold[c]
         q, own = self.qtype[c], self.ctype[c]
         queue_plan, own_plan = self.plans[q], self.plans[own]
         self.served_legs[c] += 1
@@ -73,8 +74,9 @@ class JourneySteps:
                 queue, entered = self.qtype[c], self.enq[c]
                 group_index, agent = self.group[c], self.agent[c]
                 self._enqueue(c, handoff.to, env.now, patience=INF, priority=handoff.priority)
+                held = self.hold[c]
                 yield answered  # the first agent stays on the line until someone answers
-                self._append_leg(c, queue, entered, start, group_index, agent, reason)
+                self._append_leg(c, queue, entered, start, group_index, agent, reason, held)
             else:
                 self._record_leg(c, start, reason)
                 self._enqueue(c, handoff.to, env.now, priority=handoff.priority)
@@ -217,15 +219,16 @@ class JourneySteps:
         """Append the leg of ``c`` that ends now (answered at ``start``; NaN: never)."""
         if self.record_legs:
             answered = start == start
+            held = self.hold[c] - self.leg_hold_start if answered else 0.0
             self._append_leg(c, self.qtype[c], self.enq[c], start,
                              self.group[c] if answered else -1,
-                             self.agent[c] if answered else -1, reason)
+                             self.agent[c] if answered else -1, reason, held)
 
     def _append_leg(self, c: int, queue: int, entered: float, start: float, group: int,
-                    agent: int, reason: int) -> None:
-        """Append one leg: queue, entered, answered, ended now, group, agent, why it ended."""
+                    agent: int, reason: int, held: float = 0.0) -> None:
+        """Append one leg: queue, entered, answered, ended now, group, agent, hold, reason."""
         legs = self.legs
         for name, value in (("contact", c), ("queue", queue), ("enqueued", entered),
                             ("answered", start), ("ended", self.env.now), ("group", group),
-                            ("agent", agent), ("reason", reason)):
+                            ("agent", agent), ("hold", held), ("reason", reason)):
             legs[name].append(value)

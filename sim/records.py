@@ -150,11 +150,17 @@ def issues_frame(contacts: pd.DataFrame) -> pd.DataFrame:
 
 
 def legs_frame(records: Records, replication: int) -> pd.DataFrame:
-    """One row per leg; empty when the scenario has no journeys (each contact is one leg)."""
+    """One row per leg; empty when the scenario has no journeys (each contact is one leg).
+
+    ``wait`` is the leg's queue wait (to answer, or to abandoning), ``hold`` the customer's
+    consult hold in it and ``talk`` the rest of the agent's time on the leg (for a warm
+    transfer, including the wait for the second agent).
+    """
     legs = records.legs
     if not legs:
         return pd.DataFrame(columns=["replication", "contact_id", "queue", "enqueued",
-                                     "answered", "ended", "wait", "group", "agent", "reason"])
+                                     "answered", "ended", "wait", "talk", "hold", "group",
+                                     "agent", "reason"])
     return pd.DataFrame({
         "replication": np.full(legs["contact"].size, replication, dtype=np.int32),
         "contact_id": legs["contact_row"],
@@ -164,6 +170,8 @@ def legs_frame(records: Records, replication: int) -> pd.DataFrame:
         "ended": legs["ended"],
         "wait": np.where(np.isnan(legs["answered"]), legs["ended"], legs["answered"])
         - legs["enqueued"],
+        "talk": legs["ended"] - legs["answered"] - legs["hold"],
+        "hold": legs["hold"],
         "group": pd.Categorical.from_codes(legs["group"], records.group_names),
         "agent": legs["agent"],
         "reason": pd.Categorical.from_codes(legs["reason"], LEG_REASONS),

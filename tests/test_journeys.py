@@ -313,3 +313,21 @@ class TestLegsAccounting:
         assert len(done) == len(answered)
         assert np.isclose((done["ended"] - done["answered"]).sum(), answered["handle"].sum())
         assert 0.5 < result.summary["occupancy"] < 1.0
+
+
+class TestLegsTable:
+    def test_leg_wait_talk_hold(self):
+        """Each leg carries its own queue wait, talk and hold."""
+        sc = two_departments(refunds__consult={"probability": 1.0, "to": "relations",
+                                               "talk": det(30)},
+                             refunds__transfer={"probability": 1.0, "to": "relations"},
+                             refunds__max_transfers=1)
+        rec = replay(sc, [(0, 0, 100), (5, 1, 50)])
+        legs = legs_frame(rec, 0)
+        first = legs[(legs.contact_id == 0)].iloc[0]
+        assert first["reason"] == "transfer" and first["hold"] == 35.0  # consult waited 5
+        assert first["talk"] == 100.0 and first["wait"] == 0.0
+        second = legs[(legs.contact_id == 0)].iloc[1]
+        assert second["reason"] == "completed" and second["queue"] == "relations"
+        consult = legs[legs.contact_id == -1].iloc[0]
+        assert consult["reason"] == "consult" and consult["wait"] == 5.0
