@@ -22,7 +22,7 @@ from sim.units import format_duration, parse_duration, parse_rate
 
 TIME_KPIS = {"asa", "mean_wait", "wait_p50", "wait_p90", "wait_p99", "aht", "hold_time",
              "customer_effort"}
-COUNT_KPIS = {"offered", "answered", "abandoned", "blocked", "retrials"}
+COUNT_KPIS = {"offered", "answered", "abandoned", "blocked", "retrials", "callbacks"}
 
 
 def _fail(lines: list[str]) -> None:
@@ -89,13 +89,15 @@ def main() -> None:
                    "--set agents.pool.staff=44 --set contact_types.calls.handle.mean=5m. "
                    "Repeatable.")
 @click.option("--quiet", "-q", is_flag=True, help="Print no progress, only the KPI table.")
+@click.option("--no-report", is_flag=True, help="Skip report.html and the PNG figures.")
 def run_command(scenario: str, out: str | None, seed: int | None, replications: int,
-                overrides: tuple[str, ...], quiet: bool) -> None:
+                overrides: tuple[str, ...], quiet: bool, no_report: bool) -> None:
     """Simulate SCENARIO and write its results.
 
     Prints the KPI table (mean over replications, with the 95% confidence half-width)
     and writes summary.json, contacts.parquet (one row per contact), intervals.csv
-    (per interval and contact type) and replications.csv into the --out folder.
+    (per interval and contact type), replications.csv, report.html (self-contained,
+    figures embedded) and the figures as PNG into the --out folder.
     """
     loaded = _load(scenario, overrides)
     out_dir = Path(out) if out else Path("results") / Path(scenario).stem
@@ -109,9 +111,17 @@ def run_command(scenario: str, out: str | None, seed: int | None, replications: 
             click.echo(f"  replication {done}/{total} done, {elapsed:.1f}s elapsed, "
                        f"about {eta:.0f}s left", err=True)
 
-    result = run(loaded, seed=seed, replications=replications, progress=progress)
+    result = run(loaded, seed=seed, replications=replications, progress=progress,
+                 trace_every=None if no_report else 60.0)  # the report's queue figure
     written = write_run(result, out_dir)
     click.echo(format_summary(result))
+    if not no_report:
+        from sim.report import write_report  # matplotlib only when drawing
+
+        files, problems = write_report(result, out_dir)
+        written += files
+        for line in problems:
+            click.echo(f"warning: figure not drawn: {line}", err=True)
     if not quiet:
         seconds = time.perf_counter() - started
         click.echo(f"\n{len(result.contacts):,} contacts in {seconds:.1f}s; wrote "
@@ -222,3 +232,15 @@ def erlang_command(rate: float, aht: float, agents: int | None, patience: float 
         if max_abandon is not None:
             goal += f" and abandonment <= {max_abandon:g}"
         click.echo(f"  fewest agents for {goal}: {need}")
+
+
+from sim.cli_sweep import staff_command, sweep_command  # noqa: E402
+
+main.add_command(sweep_command)
+main.add_command(staff_command)
+
+from sim.cli_report import animate_command, compare_command, report_command  # noqa: E402
+
+main.add_command(compare_command)
+main.add_command(report_command)
+main.add_command(animate_command)

@@ -178,6 +178,8 @@ class _Replication(JourneySteps):
         self.transfers = bytearray(n)
         self.resolved = bytearray(n)
         self.misrouted = bytearray(n)
+        self.callback = bytearray(n)
+        self.on_line = bytearray(n)
         self.served_legs = bytearray(n)
         self.queued = bytearray(n)
         comebacks = any(p.repeat or p.retrial for p in self.plans)
@@ -197,6 +199,7 @@ class _Replication(JourneySteps):
             (self.group, -1), (self.agent, -1), (self.issue, issue),
             (self.state, WAITING), (self.kind, kind), (self.origin, origin),
             (self.transfers, 0), (self.resolved, 0), (self.misrouted, 0),
+            (self.callback, 0), (self.on_line, 0),
             (self.served_legs, 0), (self.queued, 0),
         ):
             column.append(value)
@@ -207,6 +210,7 @@ class _Replication(JourneySteps):
         self.groups = [_Group(i) for i in range(len(self.group_names))]
         self.types = [_Type() for _ in self.type_names]
         self.simple_type = [not p.after_talk for p in self.plans]
+        self.callback_offered = [p.callback_accept > 0 for p in self.plans]
         self.timed_abandon = [p.retrial is not None for p in self.plans]
         by_name = dict(zip(self.group_names, self.groups))
         for group, plan in zip(self.groups, self.group_plans):
@@ -236,10 +240,10 @@ class _Replication(JourneySteps):
 
     def run(self) -> Records:
         env = self.env
-        env.process(self._arrivals())
-        for g_name, group in zip(self.group_names, self.groups):
+        for g_name, group in zip(self.group_names, self.groups):  # agents first, at opening
             changes = staff_changes(self.scenario, self.scenario.agents[g_name])
             env.process(self._staffing(group, changes))
+        env.process(self._arrivals())
         if self.trace_every:
             env.process(self._tracer(self.trace_every))
         env.run()
@@ -267,6 +271,7 @@ class _Replication(JourneySteps):
                     self._come_back(c, plan.retrial, RETRIAL, now)
                 return
             self.in_system += 1
+            self.on_line[c] = 1
         self.active += 1
         ivr = self.plans[self.ctype[c]].ivr
         if ivr is not None:
@@ -300,6 +305,9 @@ class _Replication(JourneySteps):
             self._answer(c, best, agent_id, now)
             wake.succeed(c)
             return
+        if (self.callback_offered[self.ctype[c]] and self.queued[c] == 1
+                and self.kind[c] == CUSTOMER and self._offer_callback(c, q, ct)):
+            deadline = INF
         if priority:
             ct.queue.appendleft(c)
         else:
@@ -332,7 +340,8 @@ class _Replication(JourneySteps):
         if self.answer[c] != self.answer[c]:  # NaN: first answer
             self.answer[c] = now
             self.wait[c] = waited
-        self.queue_time[c] += waited
+        if not self.callback[c]:  # waiting for a call back is not time on the phone
+            self.queue_time[c] += waited
         self.state[c] = ANSWERED
         self.group[c] = group.index
         self.agent[c] = agent_id
@@ -365,8 +374,7 @@ class _Replication(JourneySteps):
                 self._record_leg(c, math.nan, ABANDONED_LEG)
         if self.kind[c] != CUSTOMER:
             return
-        if self.lines is not None:
-            self.in_system -= 1
+        self._release_line(c)
         self._done()
         plan = self.plans[self.ctype[c]]
         if plan.retrial is not None:
@@ -396,20 +404,25 @@ class _Replication(JourneySteps):
                 return best_queue.popleft()
         return -1
 
-    def _agent(self, group: _Group, agent_id: int):
+    def _start_agent(self, group: _Group, agent_id: int) -> None:
+        """An agent comes on duty: takes waiting work or is idle at once (same instant)."""
+        now = self.env.now
+        c = self._pull(group, now)
+        wake = None
+        if c >= 0:
+            self._answer(c, group, agent_id, now)
+        else:
+            wake = self.env.event()
+            group.idle.append((now, agent_id, wake))
+        self.env.process(self._agent(group, agent_id, c, wake))
+
+    def _agent(self, group: _Group, agent_id: int, c: int, wake: simpy.Event | None):
         """An agent on duty: take work until told to leave (never in the middle of a call)."""
         env = self.env
         while True:
-            now = env.now
-            c = self._pull(group, now)
-            if c >= 0:
-                self._answer(c, group, agent_id, now)
-            else:
-                if group.present > group.target and not (group.draining and self.active):
-                    break
-                wake = env.event()
-                group.idle.append((now, agent_id, wake))
+            if wake is not None:
                 c = yield wake
+                wake = None
                 if c < 0:
                     return  # sent home while idle; the staffing process did the books
             if (group.simple and self.simple_type[self.qtype[c]] and not self.served_legs[c]
@@ -427,7 +440,38 @@ class _Replication(JourneySteps):
                 yield from self._journey(c, group, agent_id)
             if group.present > group.target and not group.draining:
                 break
+            now = env.now
+            c = self._pull(group, now)
+            if c >= 0:
+                self._answer(c, group, agent_id, now)
+            else:
+                if group.present > group.target and not (group.draining and self.active):
+                    break
+                wake = env.event()
+                group.idle.append((now, agent_id, wake))
         self._leave(group, agent_id)
+
+    def _release_line(self, c: int) -> None:
+        """The customer is no longer on a trunk line (ended, or hung up for a callback)."""
+        if self.on_line[c]:
+            self.on_line[c] = 0
+            self.in_system -= 1
+
+    def _offer_callback(self, c: int, q: int, ct: _Type) -> bool:
+        """Offer a callback if the expected wait is over the threshold; True if accepted.
+
+        Expected wait: the contacts ahead plus this one, times the mean handle time,
+        spread over the agents on duty who may answer at once (a planner's estimate).
+        """
+        plan = self.plans[self.ctype[c]]
+        agents = sum(group.present for group in ct.immediate) or 1
+        expected = (len(ct.queue) + 1) * plan.mean_handle / agents
+        if expected <= plan.callback_threshold or plan.decide.next() >= plan.callback_accept:
+            return False
+        self.callback[c] = 1
+        self.deadline[c] = INF
+        self._release_line(c)
+        return True
 
     def _done(self) -> None:
         """A customer contact has ended; after closing, the last one sends agents home.
@@ -468,7 +512,7 @@ class _Replication(JourneySteps):
                 agent_id = group.free_ids.pop() if group.free_ids else self._new_agent_id()
                 group.present += 1
                 self._log_staff(group)
-                env.process(self._agent(group, agent_id))
+                self._start_agent(group, agent_id)
             if not (group.draining and self.active):
                 self._send_home_idle(group)
 
@@ -525,7 +569,8 @@ class _Replication(JourneySteps):
                 ("wait", np.float64), ("queue_time", np.float64), ("talk", np.float64),
                 ("hold", np.float64), ("issue", np.int32), ("state", np.uint8),
                 ("origin", np.uint8), ("transfers", np.uint8), ("resolved", np.uint8),
-                ("misrouted", np.uint8), ("group", np.int16), ("agent", np.int32))
+                ("misrouted", np.uint8), ("callback", np.uint8), ("group", np.int16),
+                ("agent", np.int32))
         }
         contact_type = column(self.ctype, np.int16)[keep]
         legs = {}

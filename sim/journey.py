@@ -116,6 +116,9 @@ class TypePlan:
     repeat: ComebackPlan | None = None
     retrial: ComebackPlan | None = None
     max_transfers: int = 3
+    callback_threshold: float = math.inf
+    callback_accept: float = 0.0
+    mean_handle: float = 0.0
 
     @property
     def after_talk(self) -> bool:
@@ -146,7 +149,11 @@ def _type_plan(name: str, ct: ContactType, index: dict[str, int], streams: Strea
         handle=streams.of(ct.handle, "handle.later", name),
         patience=streams.of(ct.patience, "patience.later", name),
         max_transfers=ct.max_transfers,
+        mean_handle=ct.handle.mean,
     )
+    if ct.callback is not None:
+        plan.callback_threshold = ct.callback.threshold
+        plan.callback_accept = ct.callback.accept
     if ct.ivr is not None:
         own = index[name]
         wrong = [index[t] for t in ct.ivr.misroute_to] or [i for i in index.values() if i != own]

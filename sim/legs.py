@@ -155,8 +155,7 @@ class JourneySteps:
             chance *= plan.ivr.misroute_resolution
         resolved = self.resolve[own].next() < chance
         self.resolved[c] = resolved
-        if self.lines is not None:
-            self.in_system -= 1
+        self._release_line(c)
         self._done()
         if not resolved and plan.repeat is not None:
             self._come_back(c, plan.repeat, REPEAT, self.env.now)
@@ -200,8 +199,7 @@ class JourneySteps:
             self.state[c] = self.SELF_SERVED
             self.end[c] = now
             self.resolved[c] = 1
-            if self.lines is not None:
-                self.in_system -= 1
+            self._release_line(c)
             self._done()
             return
         if u < ivr.self_service + ivr.misroute:

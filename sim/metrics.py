@@ -21,7 +21,7 @@ KPIS = (
     "offered", "answered", "abandoned", "blocked", "block_rate", "abandon_rate", "asa",
     "mean_wait", "wait_p50", "wait_p90", "wait_p99", "service_level", "occupancy", "aht",
     "hold_time", "transfer_rate", "fcr", "repeat_rate", "contacts_per_issue",
-    "customer_effort", "self_service_rate", "retrials",
+    "customer_effort", "self_service_rate", "retrials", "callbacks",
 )
 
 
@@ -38,7 +38,8 @@ class Columns:
     """
 
     NAMES = ("arrival", "answer", "end", "wait", "answered", "abandoned", "blocked", "handle",
-             "resolved", "self_served", "queue_time", "hold", "transfers", "issue_id")
+             "resolved", "self_served", "queue_time", "hold", "transfers", "issue_id",
+             "callback")
 
     def __init__(self, contacts: pd.DataFrame, legs: pd.DataFrame | None = None):
         for name in self.NAMES:
@@ -123,6 +124,7 @@ def contact_kpis(cols: Columns, mask: np.ndarray, scenario: Scenario) -> dict[st
         "transfer_rate": _ratio(cols.transfers[mask][answered].sum(), talk.size),
         "repeat_rate": _ratio(np.count_nonzero(origin[offered_mask] == 2), offered),
         "retrials": int(np.count_nonzero(origin == 1)),
+        "callbacks": int(np.count_nonzero(cols.callback[mask] & answered)),
         **issue_kpis(cols, mask),
     }
 

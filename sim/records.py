@@ -53,6 +53,7 @@ class Records:
     transfers: np.ndarray
     resolved: np.ndarray
     misrouted: np.ndarray
+    callback: np.ndarray
     group: np.ndarray
     agent: np.ndarray
     staff_time: np.ndarray
@@ -70,7 +71,8 @@ class Records:
 CONTACT_COLUMNS = (
     "replication", "contact_id", "issue_id", "origin", "contact_type", "channel", "arrival",
     "answer", "end", "wait", "queue_time", "answered", "abandoned", "blocked", "self_served",
-    "outcome", "group", "agent", "handle", "hold", "transfers", "misrouted", "resolved",
+    "outcome", "group", "agent", "handle", "hold", "transfers", "misrouted", "callback",
+    "resolved",
 )
 
 
@@ -110,6 +112,7 @@ def contacts_frame(
         "hold": records.hold,
         "transfers": records.transfers,
         "misrouted": records.misrouted.astype(bool),
+        "callback": records.callback.astype(bool),
         "resolved": records.resolved.astype(bool),
     })
 

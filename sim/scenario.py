@@ -160,12 +160,24 @@ class Retrial(_Frozen):
     max_attempts: Annotated[int, Field(ge=1)] = 3
 
 
+class Callback(_Frozen):
+    """Virtual hold: when the expected wait is above ``threshold``, offer a callback.
+
+    A customer who accepts (probability ``accept``) hangs up, keeps their place in the
+    queue and is dialled by an agent when their turn comes: they never abandon, and the
+    time until the call back is not spent on hold (it is not in customer effort).
+    """
+
+    threshold: Annotated[Duration, Field(ge=0.0)]
+    accept: Probability
+
+
 class ContactType(_Frozen):
     """What customers contact the center about, and how they behave.
 
     Journey options (all optional): ``ivr``, ``transfer``, ``consult``, ``handle_cap``,
     ``repeat`` (after an unresolved contact), ``retrial`` (after abandoning or a busy
-    signal); ``max_transfers`` caps transfers per contact.
+    signal), ``callback`` (virtual hold); ``max_transfers`` caps transfers per contact.
     """
 
     channel: Channel = Channel.PHONE
@@ -179,6 +191,7 @@ class ContactType(_Frozen):
     handle_cap: HandleCap | None = None
     repeat: Repeat | None = None
     retrial: Retrial | None = None
+    callback: Callback | None = None
     max_transfers: Annotated[int, Field(ge=0)] = 3
 
 
