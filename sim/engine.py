@@ -90,7 +90,7 @@ class _Group:
     """Engine state of one agent group."""
 
     __slots__ = ("draining", "free_ids", "idle", "index", "levels", "present", "simple",
-                 "target")
+                 "slots", "slowdown", "target")
 
     def __init__(self, index: int):
         self.index = index
@@ -101,6 +101,8 @@ class _Group:
         self.draining = False
         self.free_ids: list[int] = []
         self.simple = True  # no escalation: plain contacts take the fast path
+        self.slots = 1  # contacts an agent handles at once; counts below are in slots
+        self.slowdown = 1.0  # handle-time multiplier when handling several at once
 
 
 class _Type:
@@ -213,8 +215,10 @@ class _Replication(JourneySteps):
         self.callback_offered = [p.callback_accept > 0 for p in self.plans]
         self.timed_abandon = [p.retrial is not None for p in self.plans]
         by_name = dict(zip(self.group_names, self.groups))
-        for group, plan in zip(self.groups, self.group_plans):
+        for group, plan, spec in zip(self.groups, self.group_plans, scenario.agents.values()):
             group.simple = plan.escalate is None
+            group.slots = spec.concurrency
+            group.slowdown = spec.concurrency_slowdown if spec.concurrency > 1 else 1.0
         after_of: dict[tuple[int, int], float] = {}
         for t_index, t_name in enumerate(self.type_names):
             ct = self.types[t_index]
@@ -428,7 +432,7 @@ class _Replication(JourneySteps):
             if (group.simple and self.simple_type[self.qtype[c]] and not self.served_legs[c]
                     and not self.kind[c] and not self.misrouted[c]):
                 self.served_legs[c] = 1
-                length = self.handle[c]
+                length = self.handle[c] * group.slowdown
                 start = env.now
                 yield env.timeout(length)
                 self.talk[c] = length
@@ -507,7 +511,7 @@ class _Replication(JourneySteps):
         for change in changes:
             if change.time > env.now:
                 yield env.timeout(change.time - env.now)
-            group.target, group.draining = change.count, change.drain
+            group.target, group.draining = change.count * group.slots, change.drain
             while group.present < group.target:
                 agent_id = group.free_ids.pop() if group.free_ids else self._new_agent_id()
                 group.present += 1
@@ -587,6 +591,7 @@ class _Replication(JourneySteps):
             staff_time=column(times, np.float64),
             staff_group=column(groups, np.int16),
             staff_count=column(counts, np.int32),
+            slots=[group.slots for group in self.groups],
             trace={k: np.asarray(v, dtype=float) for k, v in self.trace.items()},
             legs=legs,
             **contacts,

@@ -58,6 +58,7 @@ class JourneySteps:
             return
         first_talk = self.served_legs[c] == 1 + self.misrouted[c]  # the drawn handle time
         length = self.handle[c] if first_talk else queue_plan.handle.next()
+        length *= group.slowdown
         capped = length > own_plan.cap
         if capped:
             length = own_plan.cap

@@ -54,6 +54,7 @@ class Columns:
             self.busy_start, self.busy_end = self.answer, self.end
             self.busy_group = contacts["group"].cat.codes.to_numpy()
         self.origin = contacts["origin"].cat.codes.to_numpy()  # 0 first, 1 retrial, 2 repeat
+        self.threshold = np.zeros(len(contacts))  # per-contact service-level threshold
         self.contact_type = contacts["contact_type"].cat.codes.to_numpy()
         self.type_names = list(contacts["contact_type"].cat.categories)
         self.group = contacts["group"].cat.codes.to_numpy()
@@ -69,7 +70,7 @@ class Columns:
 
 
 def service_level(wait: np.ndarray, answered: np.ndarray, abandoned: np.ndarray,
-                  blocked: np.ndarray, threshold: float,
+                  blocked: np.ndarray, threshold: float | np.ndarray,
                   definition: ServiceLevelDefinition) -> float:
     """Share of contacts answered within ``threshold`` seconds, by the chosen definition.
 
@@ -78,7 +79,8 @@ def service_level(wait: np.ndarray, answered: np.ndarray, abandoned: np.ndarray,
         answered: Whether each contact was answered.
         abandoned: Whether each contact abandoned.
         blocked: Whether each contact got a busy signal (never offered).
-        threshold: Service-level threshold, seconds (a wait equal to it counts as within).
+        threshold: Service-level threshold, seconds (a wait equal to it counts as within);
+            one for all, or one per contact (contact types may have their own).
         definition: Which denominator to use.
     """
     within = int(np.count_nonzero(answered & (wait <= threshold)))
@@ -105,6 +107,7 @@ def contact_kpis(cols: Columns, mask: np.ndarray, scenario: Scenario) -> dict[st
     talk = handle[answered]
     origin = cols.origin[mask]
     sl = scenario.service_level
+    threshold = cols.threshold[mask]
     return {
         "offered": offered,
         "answered": int(answered.sum()),
@@ -118,7 +121,7 @@ def contact_kpis(cols: Columns, mask: np.ndarray, scenario: Scenario) -> dict[st
         "wait_p90": float(q90),
         "wait_p99": float(q99),
         "service_level": service_level(wait, answered, abandoned & offered_mask, ~offered_mask,
-                                       sl.threshold, sl.definition),
+                                       threshold, sl.definition),
         "aht": float(talk.mean()) if talk.size else math.nan,
         "hold_time": float(cols.hold[mask][answered].mean()) if talk.size else math.nan,
         "transfer_rate": _ratio(cols.transfers[mask][answered].sum(), talk.size),
@@ -181,18 +184,22 @@ def available_until(times: np.ndarray, counts: np.ndarray, points: np.ndarray) -
     return out
 
 
-def agent_time(cols: Columns, staff: pd.DataFrame, groups: list[str],
-               points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(busy, available) agent-seconds of ``groups`` before each of ``points``."""
+def agent_time(cols: Columns, staff: pd.DataFrame, groups: list[str], points: np.ndarray,
+               unit: str = "slots") -> tuple[np.ndarray, np.ndarray]:
+    """(busy, available) seconds of ``groups`` before each of ``points``.
+
+    Available time is in ``unit``: ``"slots"`` (agents x concurrency: what occupancy
+    divides by) or ``"agents"`` (for staffing figures).
+    """
     busy = np.zeros(points.size)
     available = np.zeros(points.size)
     staff_group = staff["group"].astype(str).to_numpy()
+    column = staff[unit if unit in staff else "agents"].to_numpy()
     for group in groups:
         mine = cols.busy_group == cols.group_names.index(group)
         busy += busy_until(cols.busy_start[mine], cols.busy_end[mine], points)
         log = staff_group == group
-        available += available_until(staff["time"].to_numpy()[log],
-                                     staff["agents"].to_numpy()[log], points)
+        available += available_until(staff["time"].to_numpy()[log], column[log], points)
     return busy, available
 
 
@@ -208,10 +215,17 @@ def serving_groups(scenario: Scenario, contact_type: str) -> list[str]:
     return [step.group for step in scenario.routes(contact_type)]
 
 
+def _columns(contacts: pd.DataFrame, legs: pd.DataFrame | None, scenario: Scenario) -> Columns:
+    cols = Columns(contacts, legs)
+    thresholds = np.array([scenario.threshold(t) for t in cols.type_names])
+    cols.threshold = thresholds[cols.contact_type]
+    return cols
+
+
 def replication_summary(contacts: pd.DataFrame, staff: pd.DataFrame, scenario: Scenario,
                         legs: pd.DataFrame | None = None) -> dict:
     """KPIs of one replication: overall, by contact type and by agent group."""
-    cols = Columns(contacts, legs)
+    cols = _columns(contacts, legs, scenario)
     counted = cols.arrival >= scenario.warmup
     groups = list(scenario.agents)
     overall = contact_kpis(cols, counted, scenario)
@@ -240,7 +254,7 @@ def interval_table(contacts: pd.DataFrame, staff: pd.DataFrame, scenario: Scenar
     ``staff`` is the mean number of agents on duty in the groups able to take the type;
     ``occupancy`` is their busy / available time in the interval.
     """
-    cols = Columns(contacts, legs)
+    cols = _columns(contacts, legs, scenario)
     starts = interval_starts(scenario)
     ipd = scenario.intervals_per_day
     day = np.floor(cols.arrival / DAY)
@@ -253,9 +267,10 @@ def interval_table(contacts: pd.DataFrame, staff: pd.DataFrame, scenario: Scenar
         groups = list(scenario.agents) if name == "all" else serving_groups(scenario, name)
         busy, available = agent_time(cols, staff, groups, edges)
         busy, available = np.diff(busy), np.diff(available)
+        agents = np.diff(agent_time(cols, staff, groups, edges, unit="agents")[1])
         frame = _interval_counts(cols, mask, index[mask], starts.size, scenario)
         frame.insert(0, "contact_type", name)
-        frame["staff"] = available / scenario.interval
+        frame["staff"] = agents / scenario.interval
         with np.errstate(invalid="ignore", divide="ignore"):
             frame["occupancy"] = np.where(available > 0, busy / available, np.nan)
         rows.append(frame)
@@ -269,7 +284,7 @@ def interval_table(contacts: pd.DataFrame, staff: pd.DataFrame, scenario: Scenar
 
 def _interval_counts(cols: Columns, mask: np.ndarray, index: np.ndarray, n: int,
                      scenario: Scenario) -> pd.DataFrame:
-    threshold = scenario.service_level.threshold
+    threshold = cols.threshold[mask]
     answered, abandoned = cols.answered[mask], cols.abandoned[mask]
     blocked, wait = cols.blocked[mask], cols.wait[mask]
     not_offered = blocked | cols.self_served[mask]

@@ -58,7 +58,8 @@ class Records:
     agent: np.ndarray
     staff_time: np.ndarray
     staff_group: np.ndarray
-    staff_count: np.ndarray
+    staff_count: np.ndarray  # in slots: agents x concurrency
+    slots: list[int] = field(default_factory=list)  # concurrency per group
     trace: dict[str, np.ndarray] = field(default_factory=dict)
     legs: dict[str, np.ndarray] = field(default_factory=dict)
 
@@ -182,10 +183,17 @@ def legs_frame(records: Records, replication: int) -> pd.DataFrame:
 
 
 def staff_frame(records: Records, replication: int) -> pd.DataFrame:
-    """The log of agents on duty: one row per change (replication, time, group, agents)."""
+    """The log of agents on duty: one row per change.
+
+    Columns: replication, time, group, agents, slots (agents x the group's concurrency:
+    contacts they can handle at once).
+    """
+    per_agent = np.asarray(records.slots or [1] * len(records.group_names), dtype=np.int32)
+    slots = records.staff_count
     return pd.DataFrame({
         "replication": np.full(records.staff_time.size, replication, dtype=np.int32),
         "time": records.staff_time,
         "group": pd.Categorical.from_codes(records.staff_group, records.group_names),
-        "agents": records.staff_count,
+        "agents": slots / per_agent[records.staff_group],
+        "slots": slots,
     })

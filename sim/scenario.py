@@ -29,9 +29,27 @@ class _Frozen(BaseModel):
 
 
 class Channel(str, Enum):
-    """How a customer reaches the center (only phone is simulated so far)."""
+    """How a customer reaches the center.
+
+    Phone and chat customers wait live (and may abandon); email and social posts wait
+    in a backlog (give them no patience and a service level in hours). An agent group
+    may handle several chats or posts at once (``concurrency``).
+    """
 
     PHONE = "phone"
+    CHAT = "chat"
+    EMAIL = "email"
+    SOCIAL = "social"
+
+
+CONCURRENT_CHANNELS = (Channel.CHAT, Channel.SOCIAL, Channel.EMAIL)
+
+
+class TypeServiceLevel(_Frozen):
+    """A contact type's own target, e.g. emails answered within 4 hours."""
+
+    threshold: Annotated[Duration, Field(ge=0.0)]
+    target: Probability = 0.80
 
 
 class ServiceLevelDefinition(str, Enum):
@@ -181,6 +199,7 @@ class ContactType(_Frozen):
     """
 
     channel: Channel = Channel.PHONE
+    service_level: TypeServiceLevel | None = None  # default: the scenario's
     arrivals: Arrivals
     handle: Distribution
     patience: Distribution | None = None
@@ -256,7 +275,8 @@ class AgentGroup(_Frozen):
     staff: Annotated[int, Field(ge=0)] | list[Annotated[int, Field(ge=0)]] | None = None
     shifts: tuple[Shift, ...] | None = None
     shrinkage: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0
-    concurrency: Annotated[int, Field(ge=1, le=1)] = 1
+    concurrency: Annotated[int, Field(ge=1)] = 1  # chats/posts/emails at once
+    concurrency_slowdown: Annotated[float, Field(ge=1.0)] = 1.0  # x handle when concurrency > 1
 
     @field_validator("skills", mode="before")
     @classmethod
@@ -315,6 +335,11 @@ class Scenario(_Frozen):
         """Number of reporting/staffing intervals in one day's opening hours."""
         return round(self.open_seconds / self.interval)
 
+    def threshold(self, contact_type: str) -> float:
+        """Service-level threshold (seconds) of a contact type."""
+        own = self.contact_types[contact_type].service_level
+        return own.threshold if own else self.service_level.threshold
+
     def routes(self, contact_type: str) -> list[RouteStep]:
         """The groups that serve ``contact_type``, with overflow delays, in routing order."""
         if contact_type in self.routing:
@@ -371,6 +396,12 @@ class Scenario(_Frozen):
                         f"routing.{t}[{i}]", f"agent group {step.group!r} has no skill {t!r}"
                     ))
         found += self._journey_reference_problems()
+        for g, group in groups.items():
+            phone = [s for s in group.skills if s in types
+                     and types[s].channel not in CONCURRENT_CHANNELS]
+            if group.concurrency > 1 and phone:
+                found.append((f"agents.{g}.concurrency", f"must be 1 for a group that takes "
+                              f"phone contacts ({', '.join(phone)}), got {group.concurrency}"))
         for t in types:
             if not any(s.group in groups for s in self.routes(t)):
                 found.append((f"contact_types.{t}", "no agent group has this skill"))

@@ -13,7 +13,15 @@ import pytest
 from helpers import replay, tiny
 
 import sim
-from sim.records import ABANDONED, ANSWERED, SELF_SERVED, contacts_frame, legs_frame
+from sim.metrics import replication_summary
+from sim.records import (
+    ABANDONED,
+    ANSWERED,
+    SELF_SERVED,
+    contacts_frame,
+    legs_frame,
+    staff_frame,
+)
 from sim.replicate import half_width
 
 DET = {"dist": "deterministic"}
@@ -374,3 +382,51 @@ class TestCallbacks:
         for kpi in ("abandon_rate", "block_rate"):
             diff = (offered.replications[kpi] - plain.replications[kpi]).to_numpy()
             assert diff.mean() + half_width(diff) < 0, kpi
+
+
+class TestChannels:
+    def chat_center(self, **group):
+        return sim.scenario_from_dict({
+            "name": "chat", "interval": "1h",
+            "contact_types": {
+                "chat": {"channel": "chat", "arrivals": {"rate": "1/h"}, "handle": det(100)},
+                "email": {"channel": "email", "arrivals": {"rate": "1/h"}, "handle": det(100),
+                          "service_level": {"threshold": "4h", "target": 0.9}},
+            },
+            "agents": {"chatters": {"skills": ["chat"], "staff": 1, **group},
+                       "back_office": {"skills": ["email"], "staff": 1}},
+        })
+
+    def test_concurrent_chats_slower_each(self):
+        """An agent takes up to `concurrency` chats at once, each slower by the slowdown."""
+        sc = self.chat_center(concurrency=3, concurrency_slowdown=1.5)
+        rec = replay(sc, [(0, 0, 100), (0, 0, 100), (0, 0, 100), (1, 0, 100)])
+        assert rec.answer.tolist() == [0.0, 0.0, 0.0, 150.0]
+        assert rec.end.tolist() == [150.0, 150.0, 150.0, 300.0]
+
+    def test_staff_counts_agents_occupancy_counts_slots(self):
+        """Staff is in agents; occupancy is busy chat slots over available slots."""
+        sc = self.chat_center(concurrency=3)
+        result = sim.run(sc, seed=1)
+        staff = result.staff[result.staff["group"] == "chatters"]
+        assert staff["agents"].max() == 1 and staff["slots"].max() == 3
+        rows = result.intervals[result.intervals["contact_type"] == "chat"]
+        assert np.allclose(rows["staff"], 1.0)
+        assert 0 < result.by_group["chatters"]["occupancy"] <= 1 / 3
+
+    def test_phone_groups_take_one_at_a_time(self):
+        """Concurrency above 1 is for chat, email and social groups only."""
+        data = {"name": "x", "contact_types": {"calls": {"arrivals": {"rate": 1},
+                                                         "handle": det(1)}},
+                "agents": {"g": {"skills": ["calls"], "staff": 1, "concurrency": 2}}}
+        with pytest.raises(sim.ScenarioError, match=r"agents\.g\.concurrency: must be 1"):
+            sim.scenario_from_dict(data)
+
+    def test_type_service_level_threshold(self):
+        """An email answered after an hour meets its 4-hour target; a chat would not."""
+        sc = self.chat_center()
+        rec = replay(sc, [(0, 1, 3600), (0, 1, 60)])
+        summary = replication_summary(contacts_frame(rec, sc, 0), staff_frame(rec, 0), sc)
+        assert rec.wait.tolist() == [0.0, 3600.0]
+        assert summary["by_type"]["email"]["service_level"] == 1.0
+        assert sc.threshold("email") == 4 * 3600 and sc.threshold("chat") == 20
