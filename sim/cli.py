@@ -22,7 +22,8 @@ from sim.units import format_duration, parse_duration, parse_rate
 
 TIME_KPIS = {"asa", "mean_wait", "wait_p50", "wait_p90", "wait_p99", "aht", "hold_time",
              "customer_effort"}
-COUNT_KPIS = {"offered", "answered", "abandoned", "blocked", "retrials", "callbacks"}
+COUNT_KPIS = {"offered", "answered", "abandoned", "blocked", "retrials", "callbacks",
+              "complaints"}
 
 
 def _fail(lines: list[str]) -> None:

@@ -132,8 +132,9 @@ class _Replication(JourneySteps):
         self.plans = compile_types(scenario, streams)
         self.group_plans = compile_groups(scenario, streams)
         self.resolve = [streams.uniform("resolution", name) for name in self.type_names]
-        self.record_legs = any(p.ivr or p.transfer or p.consult for p in self.plans) or any(
-            g.escalate for g in self.group_plans)
+        # legs differ from contacts only with handoffs or extra work items
+        self.record_legs = any(p.ivr or p.transfer or p.consult or p.duplicate
+                               for p in self.plans) or any(g.escalate for g in self.group_plans)
         self._load_contacts(draws)
         self._build_routing()
         self.staff_log: tuple[array, array, array] = (array("d"), array("h"), array("i"))
@@ -184,7 +185,7 @@ class _Replication(JourneySteps):
         self.on_line = bytearray(n)
         self.served_legs = bytearray(n)
         self.queued = bytearray(n)
-        comebacks = any(p.repeat or p.retrial for p in self.plans)
+        comebacks = any(p.repeat or p.retrial or p.complaint for p in self.plans)
         self.issue_contacts = array("i", [1]) * n if comebacks else None
         self.issue_retrials = array("i", [0]) * n if comebacks else None
 
@@ -213,6 +214,7 @@ class _Replication(JourneySteps):
         self.types = [_Type() for _ in self.type_names]
         self.simple_type = [not p.after_talk for p in self.plans]
         self.callback_offered = [p.callback_accept > 0 for p in self.plans]
+        self.duplicated = [p.duplicate > 0 for p in self.plans]
         self.timed_abandon = [p.retrial is not None for p in self.plans]
         by_name = dict(zip(self.group_names, self.groups))
         for group, plan, spec in zip(self.groups, self.group_plans, scenario.agents.values()):
@@ -277,6 +279,8 @@ class _Replication(JourneySteps):
             self.in_system += 1
             self.on_line[c] = 1
         self.active += 1
+        if self.duplicated[self.ctype[c]]:
+            self._answer_twice(c, now)
         ivr = self.plans[self.ctype[c]].ivr
         if ivr is not None:
             self.env.timeout(ivr.time.next()).callbacks.append(partial(self._leave_ivr, c))
@@ -381,6 +385,8 @@ class _Replication(JourneySteps):
         self._release_line(c)
         self._done()
         plan = self.plans[self.ctype[c]]
+        if plan.complaint is not None:
+            self._maybe_complain(c, plan.complaint)
         if plan.retrial is not None:
             self._come_back(c, plan.retrial, RETRIAL, at)
 

@@ -101,6 +101,27 @@ class ComebackPlan:
 
 
 @dataclass
+class ComplaintPlan:
+    """When a customer posts publicly, and where the post arrives."""
+
+    probability: float
+    to: int
+    delay: Draws
+    wait_over: float = math.inf
+    hold_over: float = math.inf
+    abandoned: bool = False
+    transfers_over: float = math.inf
+    contacts_over: float = math.inf
+
+    def crossed(self, queue_time: float, hold: float, abandoned: bool, transfers: int,
+                contacts: int) -> bool:
+        """Whether an experience crossed any of the thresholds."""
+        return (queue_time > self.wait_over or hold > self.hold_over
+                or (self.abandoned and abandoned) or transfers > self.transfers_over
+                or contacts > self.contacts_over)
+
+
+@dataclass
 class TypePlan:
     """Everything the engine needs to know about one contact type's journey."""
 
@@ -116,6 +137,8 @@ class TypePlan:
     repeat: ComebackPlan | None = None
     retrial: ComebackPlan | None = None
     max_transfers: int = 3
+    complaint: ComplaintPlan | None = None
+    duplicate: float = 0.0
     callback_threshold: float = math.inf
     callback_accept: float = 0.0
     mean_handle: float = 0.0
@@ -151,6 +174,14 @@ def _type_plan(name: str, ct: ContactType, index: dict[str, int], streams: Strea
         max_transfers=ct.max_transfers,
         mean_handle=ct.handle.mean,
     )
+    if ct.complaint is not None:
+        k = ct.complaint
+        plan.complaint = ComplaintPlan(
+            k.probability, index[k.to], streams.of(k.delay, "complaint", name),
+            *(math.inf if v is None else v for v in (k.wait_over, k.hold_over)),
+            k.abandoned,
+            *(math.inf if v is None else v for v in (k.transfers_over, k.contacts_over)))
+    plan.duplicate = ct.duplicate_answers
     if ct.callback is not None:
         plan.callback_threshold = ct.callback.threshold
         plan.callback_accept = ct.callback.accept

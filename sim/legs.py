@@ -16,14 +16,16 @@ import simpy
 
 from sim.journey import ComebackPlan, HandoffPlan
 
-# contact kinds
-CUSTOMER, CONSULT = 0, 1
+# contact kinds: customers, and work items that are not customers (a consult request,
+# a second answer to a post by an uncoordinated team)
+CUSTOMER, CONSULT, DUPLICATE = 0, 1, 2
 # contact origins
-FIRST, RETRIAL, REPEAT = 0, 1, 2
+FIRST, RETRIAL, REPEAT, COMPLAINT = 0, 1, 2, 3
 # how a leg ended
 LEG_REASONS = ("completed", "transfer", "escalation", "misroute", "abandoned", "hung_up",
-               "consult")
-COMPLETED, TRANSFER, ESCALATION, MISROUTE, ABANDONED_LEG, HUNG_UP, CONSULT_LEG = range(7)
+               "consult", "duplicate")
+(COMPLETED, TRANSFER, ESCALATION, MISROUTE, ABANDONED_LEG, HUNG_UP, CONSULT_LEG,
+ DUPLICATE_LEG) = range(8)
 INF = math.inf
 
 
@@ -40,6 +42,11 @@ class JourneySteps:
         q, own = self.qtype[c], self.ctype[c]
         queue_plan, own_plan = self.plans[q], self.plans[own]
         self.served_legs[c] += 1
+        if self.kind[c] == DUPLICATE:
+            yield env.timeout(self.handle[c] * group.slowdown)
+            self._record_leg(c, start, DUPLICATE_LEG)
+            self._finish(c)
+            return
         if self.kind[c] == CONSULT:
             yield from self._talk(c, group, queue_plan, self.handle[c])
             self._record_leg(c, start, CONSULT_LEG)
@@ -158,8 +165,25 @@ class JourneySteps:
         self.resolved[c] = resolved
         self._release_line(c)
         self._done()
+        if plan.complaint is not None:
+            self._maybe_complain(c, plan.complaint)
         if not resolved and plan.repeat is not None:
             self._come_back(c, plan.repeat, REPEAT, self.env.now)
+
+    def _maybe_complain(self, c: int, plan) -> None:
+        """A customer whose experience crossed a threshold may post publicly."""
+        contacts = self.issue_contacts[self.issue[c]] if self.issue_contacts else 1
+        if not plan.crossed(self.queue_time[c], self.hold[c], self.state[c] == self.ABANDONED,
+                            self.transfers[c], contacts):
+            return
+        if self.plans[self.ctype[c]].decide.next() >= plan.probability:
+            return
+        issue, to = self.issue[c], plan.to
+        if self.issue_contacts is not None:
+            self.issue_contacts[issue] += 1
+        # from when the experience ended (an abandonment may be noticed later)
+        event = self.env.timeout(max(0.0, self.end[c] + plan.delay.next() - self.env.now))
+        event.callbacks.append(lambda _e: self._spawn(issue, to, COMPLAINT))
 
     def _come_back(self, c: int, plan: ComebackPlan, origin: int, at: float) -> None:
         """Maybe schedule the issue's next contact (a repeat or a retrial) after a delay."""
@@ -188,6 +212,14 @@ class JourneySteps:
         c = self._new_contact(contact_type, issue, origin, CUSTOMER, plan.handle.next(),
                               patience, now)
         self._arrive(c, now)
+
+    def _answer_twice(self, c: int, now: float) -> None:
+        """An uncoordinated team may pick up the same contact twice: one more work item."""
+        plan = self.plans[self.ctype[c]]
+        if plan.decide.next() < plan.duplicate:
+            twin = self._new_contact(self.ctype[c], self.issue[c], self.origin[c], DUPLICATE,
+                                     plan.handle.next(), INF, now)
+            self._enqueue(twin, self.ctype[c], now, patience=INF)
 
     # ---- the IVR ---------------------------------------------------------------------
 

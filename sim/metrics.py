@@ -21,7 +21,7 @@ KPIS = (
     "offered", "answered", "abandoned", "blocked", "block_rate", "abandon_rate", "asa",
     "mean_wait", "wait_p50", "wait_p90", "wait_p99", "service_level", "occupancy", "aht",
     "hold_time", "transfer_rate", "fcr", "repeat_rate", "contacts_per_issue",
-    "customer_effort", "self_service_rate", "retrials", "callbacks",
+    "customer_effort", "self_service_rate", "retrials", "callbacks", "complaints",
 )
 
 
@@ -128,6 +128,7 @@ def contact_kpis(cols: Columns, mask: np.ndarray, scenario: Scenario) -> dict[st
         "repeat_rate": _ratio(np.count_nonzero(origin[offered_mask] == 2), offered),
         "retrials": int(np.count_nonzero(origin == 1)),
         "callbacks": int(np.count_nonzero(cols.callback[mask] & answered)),
+        "complaints": int(np.count_nonzero(origin == 3)),
         **issue_kpis(cols, mask),
     }
 

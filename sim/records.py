@@ -18,9 +18,9 @@ from sim.scenario import Scenario
 # contact states (Records.state): where a contact ended (WAITING: still queued at the end)
 WAITING, ANSWERED, ABANDONED, BLOCKED, SELF_SERVED = 0, 1, 2, 3, 4
 OUTCOMES = ("waiting", "completed", "abandoned", "blocked", "self_served")
-ORIGINS = ("first", "retrial", "repeat")
+ORIGINS = ("first", "retrial", "repeat", "complaint")
 LEG_REASONS = ("completed", "transfer", "escalation", "misroute", "abandoned", "hung_up",
-               "consult")
+               "consult", "duplicate")
 
 
 @dataclass

@@ -190,12 +190,33 @@ class Callback(_Frozen):
     accept: Probability
 
 
+class Complaint(_Frozen):
+    """A customer whose experience crossed a line posts publicly, with ``probability``.
+
+    Any one of the thresholds that is set counts: queue time over ``wait_over``, hold
+    over ``hold_over``, having abandoned (``abandoned: true``), more than
+    ``transfers_over`` transfers, or more than ``contacts_over`` contacts for the issue.
+    The post arrives ``delay`` later as a contact of type ``to`` (a social channel).
+    """
+
+    probability: Probability
+    to: Name
+    delay: Distribution = Field(default_factory=lambda: Exponential(mean=1800.0))
+    wait_over: Annotated[Duration, Field(ge=0.0)] | None = None
+    hold_over: Annotated[Duration, Field(ge=0.0)] | None = None
+    abandoned: bool = False
+    transfers_over: Annotated[int, Field(ge=0)] | None = None
+    contacts_over: Annotated[int, Field(ge=1)] | None = None
+
+
 class ContactType(_Frozen):
     """What customers contact the center about, and how they behave.
 
     Journey options (all optional): ``ivr``, ``transfer``, ``consult``, ``handle_cap``,
     ``repeat`` (after an unresolved contact), ``retrial`` (after abandoning or a busy
-    signal), ``callback`` (virtual hold); ``max_transfers`` caps transfers per contact.
+    signal), ``callback`` (virtual hold), ``complaint`` (a public post after a bad
+    experience); ``duplicate_answers`` is the share of this type's contacts that an
+    uncoordinated team answers twice; ``max_transfers`` caps transfers per contact.
     """
 
     channel: Channel = Channel.PHONE
@@ -211,6 +232,8 @@ class ContactType(_Frozen):
     repeat: Repeat | None = None
     retrial: Retrial | None = None
     callback: Callback | None = None
+    complaint: Complaint | None = None
+    duplicate_answers: Probability = 0.0  # uncoordinated team: posts answered twice
     max_transfers: Annotated[int, Field(ge=0)] = 3
 
 
@@ -418,7 +441,8 @@ class Scenario(_Frozen):
                          for i, x in enumerate(ct.ivr.misroute_to)]
             refs += [(f"{base}.transfer.to", ct.transfer.to if ct.transfer else None),
                      (f"{base}.consult.to", ct.consult.to if ct.consult else None),
-                     (f"{base}.repeat.switch_to", ct.repeat.switch_to if ct.repeat else None)]
+                     (f"{base}.repeat.switch_to", ct.repeat.switch_to if ct.repeat else None),
+                     (f"{base}.complaint.to", ct.complaint.to if ct.complaint else None)]
         for g, group in self.agents.items():
             refs.append((f"agents.{g}.escalate.to", group.escalate.to if group.escalate else None))
         return [(path, f"unknown contact type {name!r}{_choices(types)}")

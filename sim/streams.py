@@ -18,6 +18,7 @@ PURPOSES = {
     # journeys (sim.journey): durations and decisions after the first queue
     "handle.later": 6, "patience.later": 7, "ivr": 8, "misroute": 9, "consult": 10,
     "hold_patience": 11, "repeat": 12, "retrial": 13, "escalate": 14, "escalate.talk": 15,
+    "complaint": 16,
 }
 
 

@@ -430,3 +430,50 @@ class TestChannels:
         assert rec.wait.tolist() == [0.0, 3600.0]
         assert summary["by_type"]["email"]["service_level"] == 1.0
         assert sc.threshold("email") == 4 * 3600 and sc.threshold("chat") == 20
+
+
+class TestComplaints:
+    def backlash(self, duplicate=0.0):
+        return sim.scenario_from_dict({
+            "name": "backlash", "days": 1, "interval": "1h",
+            "contact_types": {
+                "calls": {"arrivals": {"rate": "130/h"},
+                          "handle": {"dist": "exponential", "mean": "4m"},
+                          "patience": {"dist": "exponential", "mean": "5m"},
+                          "complaint": {"probability": 0.3, "to": "posts",
+                                        "wait_over": "3m", "abandoned": True,
+                                        "delay": det(600)}},
+                "posts": {"channel": "social", "arrivals": {"rate": 0},
+                          "handle": det(300), "duplicate_answers": duplicate},
+            },
+            "agents": {"phones": {"skills": ["calls"], "staff": 9},
+                       "social_team": {"skills": ["posts"], "staff": 3}},
+        })
+
+    def test_posts_follow_bad_experiences(self):
+        """Posts come from customers who waited over 3 minutes or hung up, ~30% of them.
+
+        They arrive 10 minutes after the experience ended and belong to the same issue.
+        """
+        result = sim.run(self.backlash(), seed=3, replications=3)
+        c = result.contacts
+        calls = c[c["contact_type"] == "calls"]
+        bad = calls[(calls["queue_time"] > 180) | calls["abandoned"]]
+        posts = c[c["origin"] == "complaint"]
+        assert result.summary["complaints"] == len(posts) / 3 > 20
+        assert set(posts["issue_id"] + 0) <= set(bad["issue_id"] + 0)
+        share = len(posts) / len(bad)
+        assert abs(share - 0.3) < 3 * np.sqrt(0.3 * 0.7 / len(bad))  # binomial, 3 se
+        ends = calls.set_index(["replication", "issue_id"])["end"]
+        sent = posts.set_index(["replication", "issue_id"])["arrival"]
+        assert np.allclose(sent - ends.reindex(sent.index), 600)
+
+    def test_uncoordinated_team_answers_twice(self):
+        """With duplicate answers, the social team does extra work for the same posts."""
+        once = sim.run(self.backlash(0.0), seed=3)
+        twice = sim.run(self.backlash(0.5), seed=3)
+        dupes = twice.legs[twice.legs["reason"] == "duplicate"]
+        posts = twice.contacts[twice.contacts["origin"] == "complaint"]
+        assert len(dupes) > 0.3 * len(posts)
+        assert (twice.by_group["social_team"]["occupancy"]
+                > once.by_group["social_team"]["occupancy"])
