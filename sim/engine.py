@@ -89,8 +89,8 @@ def draw_contacts(scenario: Scenario, seed: int, replication: int) -> ContactDra
 class _Group:
     """Engine state of one agent group."""
 
-    __slots__ = ("draining", "free_ids", "idle", "index", "levels", "present", "simple",
-                 "slots", "slowdown", "target")
+    __slots__ = ("backlog", "draining", "free_ids", "idle", "index", "levels", "present",
+                 "reserve", "simple", "slots", "slowdown", "target")
 
     def __init__(self, index: int):
         self.index = index
@@ -103,15 +103,18 @@ class _Group:
         self.simple = True  # no escalation: plain contacts take the fast path
         self.slots = 1  # contacts an agent handles at once; counts below are in slots
         self.slowdown = 1.0  # handle-time multiplier when handling several at once
+        self.backlog: list[tuple[deque[int], float]] = []  # worked when nothing else waits
+        self.reserve = 0  # idle agents kept for inbound while working the backlog
 
 
 class _Type:
     """Engine state of one contact type's queue."""
 
-    __slots__ = ("immediate", "overflow", "queue")
+    __slots__ = ("backlog_of", "immediate", "overflow", "queue")
 
     def __init__(self) -> None:
         self.queue: deque[int] = deque()
+        self.backlog_of: set[int] = set()  # groups that work this queue as a backlog
         self.immediate: list[_Group] = []  # groups that may answer on arrival
         self.overflow: list[tuple[float, _Group]] = []  # (after seconds, group)
 
@@ -232,15 +235,23 @@ class _Replication(JourneySteps):
                 else:
                     ct.overflow.append((step.after, group))
         for g_name, group in by_name.items():
-            skills = scenario.agents[g_name].skills
+            spec = scenario.agents[g_name]
+            backlog = set(spec.blending.backlog) if spec.blending else set()
+            group.reserve = spec.blending.reserve if spec.blending else 0
+            skills = spec.skills
             for priority in sorted(set(skills.values())):
                 level = [
                     (self.types[t].queue, after_of[(t, group.index)])
                     for t, t_name in enumerate(self.type_names)
                     if skills.get(t_name) == priority and (t, group.index) in after_of
+                    and t_name not in backlog
                 ]
                 if level:
                     group.levels.append(level)
+            for t, t_name in enumerate(self.type_names):
+                if t_name in backlog and (t, group.index) in after_of:
+                    group.backlog.append((self.types[t].queue, after_of[(t, group.index)]))
+                    self.types[t].backlog_of.add(group.index)
 
     # ---- processes -------------------------------------------------------------------
 
@@ -306,7 +317,8 @@ class _Replication(JourneySteps):
         ct = self.types[q]
         best = None
         for group in ct.immediate:
-            if group.idle and (best is None or group.idle[0][0] < best.idle[0][0]):
+            if group.idle and (best is None or group.idle[0][0] < best.idle[0][0]) and (
+                    group.index not in ct.backlog_of or len(group.idle) > group.reserve):
                 best = group
         if best is not None:
             _, agent_id, wake = best.idle.popleft()
@@ -333,6 +345,8 @@ class _Replication(JourneySteps):
     def _overflow(self, c: int, group: _Group, entered: float, _event: simpy.Event) -> None:
         """Contact ``c`` has waited long enough for ``group``: give it to an idle agent."""
         if self.state[c] != WAITING or self.enq[c] != entered or not group.idle:
+            return
+        if group.index in self.types[self.qtype[c]].backlog_of and len(group.idle) <= group.reserve:
             return
         now = self.env.now
         queue = self.types[self.qtype[c]].queue
@@ -399,9 +413,15 @@ class _Replication(JourneySteps):
                 self._abandon(c, due)
 
     def _pull(self, group: _Group, now: float) -> int:
-        """The contact a free agent of ``group`` takes next, or -1 if none is eligible."""
+        """The contact a free agent of ``group`` takes next, or -1 if none is eligible.
+
+        Skills by priority; then the backlog, if enough other agents are idle.
+        """
         enq = self.enq
-        for level in group.levels:
+        levels = group.levels
+        if group.backlog and len(group.idle) >= group.reserve:
+            levels = [*levels, group.backlog]
+        for level in levels:
             best_queue, best_since = None, INF
             for queue, after in level:
                 if queue:
@@ -425,6 +445,8 @@ class _Replication(JourneySteps):
             wake = self.env.event()
             group.idle.append((now, agent_id, wake))
         self.env.process(self._agent(group, agent_id, c, wake))
+        if group.backlog:
+            self._feed_backlog(group)
 
     def _agent(self, group: _Group, agent_id: int, c: int, wake: simpy.Event | None):
         """An agent on duty: take work until told to leave (never in the middle of a call)."""
@@ -459,7 +481,28 @@ class _Replication(JourneySteps):
                     break
                 wake = env.event()
                 group.idle.append((now, agent_id, wake))
+                if group.backlog:
+                    self._feed_backlog(group)
         self._leave(group, agent_id)
+
+    def _feed_backlog(self, group: _Group) -> None:
+        """More agents idle than the reserve: the most recently idle take backlog work."""
+        now = self.env.now
+        while len(group.idle) > group.reserve:
+            c = self._pull_backlog(group, now)
+            if c < 0:
+                return
+            _, agent_id, wake = group.idle.pop()
+            self._answer(c, group, agent_id, now)
+            wake.succeed(c)
+
+    def _pull_backlog(self, group: _Group, now: float) -> int:
+        best_queue, best_since = None, INF
+        for queue, after in group.backlog:
+            self._purge(queue, now)
+            if queue and self.enq[queue[0]] < best_since and self.enq[queue[0]] + after <= now:
+                best_queue, best_since = queue, self.enq[queue[0]]
+        return best_queue.popleft() if best_queue is not None else -1
 
     def _release_line(self, c: int) -> None:
         """The customer is no longer on a trunk line (ended, or hung up for a callback)."""

@@ -283,6 +283,17 @@ class Escalation(_Frozen):
         return self
 
 
+class Blending(_Frozen):
+    """Work a backlog (emails, outbound follow-ups) only when no inbound contact waits.
+
+    The ``backlog`` contact types are served after every other skill, and only while at
+    least ``reserve`` other agents of the group stay idle for inbound contacts.
+    """
+
+    backlog: list[Name] = Field(min_length=1)
+    reserve: Annotated[int, Field(ge=0)] = 0
+
+
 class AgentGroup(_Frozen):
     """Agents with the same skills and schedule.
 
@@ -295,6 +306,7 @@ class AgentGroup(_Frozen):
     skills: dict[Name, Annotated[int, Field(ge=1)]] = Field(min_length=1)
     resolution_factor: Annotated[float, Field(ge=0.0)] = 1.0  # x the type's resolution
     escalate: Escalation | None = None
+    blending: Blending | None = None
     staff: Annotated[int, Field(ge=0)] | list[Annotated[int, Field(ge=0)]] | None = None
     shifts: tuple[Shift, ...] | None = None
     shrinkage: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0
@@ -420,6 +432,10 @@ class Scenario(_Frozen):
                     ))
         found += self._journey_reference_problems()
         for g, group in groups.items():
+            for i, name in enumerate(group.blending.backlog if group.blending else ()):
+                if name not in group.skills:
+                    found.append((f"agents.{g}.blending.backlog[{i}]",
+                                  f"must be one of the group's skills, got {name!r}"))
             phone = [s for s in group.skills if s in types
                      and types[s].channel not in CONCURRENT_CHANNELS]
             if group.concurrency > 1 and phone:

@@ -477,3 +477,42 @@ class TestComplaints:
         assert len(dupes) > 0.3 * len(posts)
         assert (twice.by_group["social_team"]["occupancy"]
                 > once.by_group["social_team"]["occupancy"])
+
+
+class TestBlending:
+    def blended(self, reserve, staff=2):
+        return sim.scenario_from_dict({
+            "name": "blend", "interval": "1h",
+            "contact_types": {
+                "calls": {"arrivals": {"rate": "1/h"}, "handle": det(100)},
+                "email": {"channel": "email", "arrivals": {"rate": "1/h"}, "handle": det(100)},
+            },
+            "agents": {"team": {"skills": ["calls", "email"], "staff": staff,
+                                "blending": {"backlog": ["email"], "reserve": reserve}}},
+        })
+
+    def test_backlog_worked_while_reserve_stays_idle(self):
+        """With 2 agents and a reserve of 1, one agent answers the email.
+
+        A call still finds the other agent free at once.
+        """
+        rec = replay(self.blended(reserve=1), [(0, 1, 100), (10, 0, 100)])
+        assert rec.answer.tolist() == [0.0, 10.0]
+
+    def test_reserve_blocks_backlog(self):
+        """With a reserve of 2 and 2 agents, emails wait; calls are answered."""
+        rec = replay(self.blended(reserve=2), [(0, 1, 100), (10, 0, 100)])
+        assert np.isnan(rec.answer[0]) and rec.answer[1] == 10.0
+
+    def test_inbound_first_then_backlog(self):
+        """A freed agent takes a waiting call before the email backlog, then the email."""
+        rec = replay(self.blended(reserve=0, staff=1),
+                     [(0, 0, 100), (5, 1, 50), (10, 0, 100)])
+        assert rec.answer.tolist() == [0.0, 200.0, 100.0]
+
+    def test_backlog_must_be_a_skill(self):
+        """The backlog names skills of the group."""
+        data = self.blended(reserve=0).model_dump(mode="json")
+        data["agents"]["team"]["blending"]["backlog"] = ["fax"]
+        with pytest.raises(sim.ScenarioError, match=r"blending\.backlog\[0\]: must be one of"):
+            sim.scenario_from_dict(data)
