@@ -239,10 +239,15 @@ def replication_summary(contacts: pd.DataFrame, staff: pd.DataFrame, scenario: S
         by_type[name] = kpis
     by_group = {}
     for name in groups:
-        talk = cols.handle[counted & cols.group_mask(name)]
+        mine = counted & cols.group_mask(name) & cols.answered
+        talk = cols.handle[mine]
+        # a contact counts for the group that ended it (after any transfers)
         by_group[name] = {
             "answered": int(talk.size),
             "aht": float(talk.mean()) if talk.size else math.nan,
+            "hold_time": float(cols.hold[mine].mean()) if talk.size else math.nan,
+            "transfer_rate": _ratio(cols.transfers[mine].sum(), talk.size),
+            "resolution_rate": _ratio(np.count_nonzero(cols.resolved[mine]), talk.size),
             "occupancy": occupancy(cols, staff, [name], scenario.warmup),
         }
     return {"kpis": {k: overall[k] for k in KPIS}, "by_type": by_type, "by_group": by_group}
@@ -298,6 +303,10 @@ def _interval_counts(cols: Columns, mask: np.ndarray, index: np.ndarray, n: int,
     within = count(answered & (wait <= threshold))
     short = count(abandoned & (wait <= threshold))
     wait_sum = np.bincount(index[answered], weights=wait[answered], minlength=n)
+    origin = cols.origin[mask]
+    hold_sum = np.bincount(index[answered], weights=cols.hold[mask][answered], minlength=n)
+    transfers = np.bincount(index[answered], weights=cols.transfers[mask][answered],
+                            minlength=n)
     definition = scenario.service_level.definition
     denominator = {
         ServiceLevelDefinition.OFFERED: offered,
@@ -313,4 +322,11 @@ def _interval_counts(cols: Columns, mask: np.ndarray, index: np.ndarray, n: int,
             "service_level": within / denominator,
             "asa": wait_sum / answered_n,
             "abandon_rate": count(abandoned) / offered,
+            "hold_time": hold_sum / answered_n,
+            "transfer_rate": transfers / answered_n,
+            "self_served": count(cols.self_served[mask]),
+            "repeats": count(origin == 2),
+            "retrials": count(origin == 1),
+            "callbacks": count(cols.callback[mask] & answered),
+            "complaints": count(origin == 3),
         })

@@ -516,3 +516,21 @@ class TestBlending:
         data["agents"]["team"]["blending"]["backlog"] = ["fax"]
         with pytest.raises(sim.ScenarioError, match=r"blending\.backlog\[0\]: must be one of"):
             sim.scenario_from_dict(data)
+
+
+class TestJourneyKpisEverywhere:
+    def test_per_group_and_per_interval(self):
+        """Journey KPIs are reported per agent group and per interval, consistently."""
+        sc = sim.load_scenario(Path(__file__).resolve().parents[1] / "scenarios"
+                               / "refund_vs_relations.yaml", overrides={"days": 1})
+        result = sim.run(sc, seed=2)
+        rows = result.intervals[result.intervals["contact_type"] != "all"]
+        assert rows["repeats"].sum() == round(result.summary["repeat_rate"]
+                                              * result.summary["offered"])
+        for group in ("refunds", "relations_team"):
+            assert 0 < result.by_group[group]["transfer_rate"] < 1
+            assert 0 < result.by_group[group]["resolution_rate"] < 1
+        allrows = result.intervals[result.intervals["contact_type"] == "all"]
+        weights = allrows["answered"]
+        mean_transfers = (allrows["transfer_rate"] * weights).sum() / weights.sum()
+        assert mean_transfers == pytest.approx(result.summary["transfer_rate"])
