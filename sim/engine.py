@@ -328,6 +328,10 @@ class _Replication(JourneySteps):
         if (self.callback_offered[self.ctype[c]] and self.queued[c] == 1
                 and self.kind[c] == CUSTOMER and self._offer_callback(c, q, ct)):
             deadline = INF
+            target = self.plans[self.ctype[c]].callback_queue
+            if target is not None:  # wait in the callback queue instead
+                self._enqueue(c, target, now, patience=INF)
+                return
         if priority:
             ct.queue.appendleft(c)
         else:

@@ -141,6 +141,7 @@ class TypePlan:
     duplicate: float = 0.0
     callback_threshold: float = math.inf
     callback_accept: float = 0.0
+    callback_queue: int | None = None
     mean_handle: float = 0.0
 
     @property
@@ -185,6 +186,7 @@ def _type_plan(name: str, ct: ContactType, index: dict[str, int], streams: Strea
     if ct.callback is not None:
         plan.callback_threshold = ct.callback.threshold
         plan.callback_accept = ct.callback.accept
+        plan.callback_queue = index[ct.callback.queue] if ct.callback.queue else None
     if ct.ivr is not None:
         own = index[name]
         wrong = [index[t] for t in ct.ivr.misroute_to] or [i for i in index.values() if i != own]

@@ -183,11 +183,14 @@ class Callback(_Frozen):
 
     A customer who accepts (probability ``accept``) hangs up, keeps their place in the
     queue and is dialled by an agent when their turn comes: they never abandon, and the
-    time until the call back is not spent on hold (it is not in customer effort).
+    time until the call back is not spent on hold (it is not in customer effort). With
+    ``queue``, accepted callbacks wait in that contact type's queue instead, e.g. one
+    that agents work as a blending backlog (when no inbound contact waits).
     """
 
     threshold: Annotated[Duration, Field(ge=0.0)]
     accept: Probability
+    queue: Name | None = None  # a contact type: wait there instead of keeping the place
 
 
 class Complaint(_Frozen):
@@ -458,7 +461,8 @@ class Scenario(_Frozen):
             refs += [(f"{base}.transfer.to", ct.transfer.to if ct.transfer else None),
                      (f"{base}.consult.to", ct.consult.to if ct.consult else None),
                      (f"{base}.repeat.switch_to", ct.repeat.switch_to if ct.repeat else None),
-                     (f"{base}.complaint.to", ct.complaint.to if ct.complaint else None)]
+                     (f"{base}.complaint.to", ct.complaint.to if ct.complaint else None),
+                     (f"{base}.callback.queue", ct.callback.queue if ct.callback else None)]
         for g, group in self.agents.items():
             refs.append((f"agents.{g}.escalate.to", group.escalate.to if group.escalate else None))
         return [(path, f"unknown contact type {name!r}{_choices(types)}")

@@ -534,3 +534,34 @@ class TestJourneyKpisEverywhere:
         weights = allrows["answered"]
         mean_transfers = (allrows["transfer_rate"] * weights).sum() / weights.sum()
         assert mean_transfers == pytest.approx(result.summary["transfer_rate"])
+
+
+class TestCallbackQueue:
+    def center(self, queue):
+        callback = {"threshold": 30, "accept": 1.0, **({"queue": queue} if queue else {})}
+        return sim.scenario_from_dict({
+            "name": "cbq", "interval": "1h",
+            "contact_types": {
+                "calls": {"arrivals": {"rate": "1/h"}, "handle": det(100),
+                          "callback": callback},
+                "sales": {"arrivals": {"rate": "1/h"}, "handle": det(100)},
+                "call_backs": {"arrivals": {"rate": 0}, "handle": det(100)},
+            },
+            "agents": {"team": {"skills": ["calls", "sales", "call_backs"], "staff": 1,
+                                "blending": {"backlog": ["call_backs"]}}},
+        })
+
+    def test_callback_queue_served_after_live_callers(self):
+        """A callback accepted at 10 waits in the callback queue, worked as a backlog.
+
+        The live sales caller from 20 is served first.
+        """
+        rec = replay(self.center("call_backs"), [(0, 1, 100), (10, 0, 50), (20, 1, 60)])
+        assert rec.callback.tolist() == [0, 1, 0]
+        assert rec.answer.tolist() == [0.0, 160.0, 100.0]
+
+    def test_keep_place_served_in_arrival_order(self):
+        """Without a callback queue the callback keeps its place: served before the 20 s one."""
+        rec = replay(self.center(None), [(0, 1, 100), (10, 0, 50), (20, 1, 60)])
+        assert rec.callback.tolist() == [0, 1, 0]
+        assert rec.answer.tolist() == [0.0, 100.0, 150.0]
