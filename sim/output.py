@@ -28,12 +28,19 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
+    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it owner-only; outputs are to share
     try:
         yield Path(tmp)
         os.replace(tmp, target)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def write_atomic(path: str | Path, writer: Callable[[Path], Any]) -> Path:
@@ -70,7 +77,12 @@ def summary_dict(result: RunResult) -> dict[str, Any]:
 
 
 def write_run(result: RunResult, out: str | Path) -> list[Path]:
-    """Write summary.json, contacts.parquet, intervals.csv and replications.csv into ``out``."""
+    """Write summary.json, contacts.parquet, intervals.csv, replications.csv into ``out``.
+
+    Also scenario.json, staff.parquet (agents on duty), legs.parquet (when contacts had
+    several legs) and, when the run was traced, traces.parquet: enough to redraw the
+    report later (:func:`sim.report.load_run`).
+    """
     out = Path(out)
     text = json.dumps(summary_dict(result), indent=2)
     written = [
@@ -81,7 +93,18 @@ def write_run(result: RunResult, out: str | Path) -> list[Path]:
                      lambda p: _round(result.intervals).to_csv(p, index=False)),
         write_atomic(out / "replications.csv",
                      lambda p: result.replications.to_csv(p, index=False)),
+        # what `ccsim report DIR` needs to redraw the figures without re-running
+        write_atomic(out / "scenario.json", lambda p: p.write_text(
+            result.scenario.model_dump_json(indent=2) + "\n", encoding="utf-8")),
+        write_atomic(out / "staff.parquet", lambda p: result.staff.to_parquet(p, index=False)),
     ]
+    if result.traces:
+        written.append(write_atomic(out / "traces.parquet", lambda p: pd.concat(
+            result.traces, ignore_index=True).to_parquet(p, index=False)))
+    legs = getattr(result, "legs", None)
+    if legs is not None and len(legs):
+        written.append(write_atomic(out / "legs.parquet",
+                                    lambda p: legs.to_parquet(p, index=False)))
     return written
 
 

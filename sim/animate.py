@@ -1,0 +1,346 @@
+"""Animation: a day of the contact center as a short film, for teaching.
+
+Each frame is a moment of one simulated day (by default every 10 simulated minutes, at
+8 frames per second: a 12-hour day plays in 9 seconds). Left, every agent seat of every
+group: talking, customer on hold, idle, or off duty. Right, the queue length through the
+day so far, and the customers waiting right now with how long each has waited. The
+animation is drawn from a run's records after the fact, so it shows exactly what the
+simulation did.
+
+Holds: a consult puts the customer on hold halfway through the talk, so the hold is the
+middle ``hold`` seconds of each leg (of the call, for results without legs; a
+transferred call without legs shows as talking throughout).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib import animation
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator
+
+from sim import plots
+from sim.output import write_atomic
+from sim.replicate import RunResult
+from sim.units import DAY
+
+FORMATS = (".gif", ".mp4", ".html")
+IDLE, OFF, HOLD = "#d9d9d9", "#ffffff", "#f4b400"
+MAX_WAITING_SHOWN = 25
+SEATS_PER_ROW = 12
+
+
+class Timeline:
+    """Intervals ``[start, end)`` of one kind (a talk, a hold, a wait), counted at any time."""
+
+    def __init__(self, start: np.ndarray, end: np.ndarray):
+        keep = ~(np.isnan(start) | np.isnan(end)) & (end > start)
+        self.start, self.end = start[keep], end[keep]
+        self._starts, self._ends = np.sort(self.start), np.sort(self.end)
+
+    def count(self, times: np.ndarray) -> np.ndarray:
+        """How many intervals contain each of ``times``."""
+        return (np.searchsorted(self._starts, times, side="right")
+                - np.searchsorted(self._ends, times, side="right"))
+
+    def active(self, t: float) -> np.ndarray:
+        """Mask of the intervals that contain ``t``."""
+        return (self.start <= t) & (t < self.end)
+
+
+def _talks_and_holds(result: RunResult, replication: int) -> tuple[dict, dict]:
+    """Per agent group: the timelines of agents talking, and of customers on hold.
+
+    From the legs where the run has them (each leg's own hold), else from the contacts.
+    """
+    sc = result.scenario
+    legs = getattr(result, "legs", None)
+    if isinstance(legs, pd.DataFrame) and len(legs) and "group" in legs:
+        rows = legs[legs["replication"] == replication]
+        start_col, end_col = "answered", "ended"
+        single = np.ones(len(rows), bool)
+    else:
+        rows = result.contacts[result.contacts["replication"] == replication]
+        start_col, end_col = "answer", "end"
+        # a transferred contact's hold may be in any of its legs: not placed
+        single = (rows["transfers"].to_numpy() == 0 if "transfers" in rows
+                  else np.ones(len(rows), bool))
+    group = rows["group"].astype(str).to_numpy()
+    start, end = rows[start_col].to_numpy(float), rows[end_col].to_numpy(float)
+    hold = np.nan_to_num(rows["hold"].to_numpy(float)) if "hold" in rows else np.zeros(len(rows))
+    hold = np.where(single, hold, 0.0)
+    middle = (start + end) / 2  # the hold sits halfway through the talk
+    talks, holds = {}, {}
+    for g in sc.agents:
+        mine = group == g
+        talks[g] = Timeline(start[mine], end[mine])
+        holds[g] = Timeline(middle[mine] - hold[mine] / 2, middle[mine] + hold[mine] / 2)
+    return talks, holds
+
+
+def _waits(result: RunResult, replication: int) -> tuple[Timeline, np.ndarray]:
+    """When each waiting customer was in a queue, and the contact type of each wait."""
+    legs = getattr(result, "legs", None)
+    if isinstance(legs, pd.DataFrame) and len(legs) and "enqueued" in legs:
+        legs = legs[(legs["replication"] == replication) & (legs["contact_id"] >= 0)]
+        start = legs["enqueued"].to_numpy(float)
+        end = np.where(np.isnan(legs["answered"].to_numpy(float)),
+                       legs["ended"].to_numpy(float), legs["answered"].to_numpy(float))
+        types = legs["queue"].astype(str).to_numpy()
+    else:
+        contacts = result.contacts[result.contacts["replication"] == replication]
+        contacts = contacts[~contacts["blocked"].to_numpy(bool)]
+        start = contacts["arrival"].to_numpy(float)
+        end = start + contacts["wait"].to_numpy(float)
+        types = contacts["contact_type"].astype(str).to_numpy()
+    timeline = Timeline(start, end)
+    keep = ~(np.isnan(start) | np.isnan(end)) & (end > start)
+    return timeline, types[keep]
+
+
+def build_animation(result: RunResult, replication: int = 0, day: int = 0,
+                    step: float = 600.0, fps: int = 8, dpi: int = 80
+                    ) -> animation.FuncAnimation:
+    """The animation of one day of one replication (see the module docstring).
+
+    Args:
+        result: A run.
+        replication: Which replication.
+        day: Which day (0 = the first).
+        step: Simulated seconds per frame.
+        fps: Frames per second when played.
+        dpi: Resolution (the figure is 8 x 4.5 inches).
+
+    Returns:
+        A matplotlib animation; save it with :func:`save_animation`.
+
+    Raises:
+        ValueError: If the replication or day is not in the run, or ``step`` <= 0.
+    """
+    sc = result.scenario
+    if step <= 0:
+        raise ValueError(f"'step' must be > 0 seconds, got {step}")
+    if not 0 <= day < sc.days:
+        raise ValueError(f"'day' must be in 1..{sc.days}, got {day + 1}")
+    if replication not in set(result.contacts["replication"]):
+        raise ValueError(f"no replication {replication + 1} in these results")
+    start, stop = day * DAY + sc.open, day * DAY + sc.close
+    times = np.arange(start, stop + step / 2, step)
+    talks, holds = _talks_and_holds(result, replication)
+    waits, wait_types = _waits(result, replication)
+    staff = result.staff[result.staff["replication"] == replication]
+    grid = np.arange(start, stop + 1, 60.0)
+    duty = {g: plots.agents_on_duty(staff, g, times) for g in sc.agents}
+    seats = {g: max(1, int(max(duty[g].max(), talks[g].count(times).max()))) for g in sc.agents}
+    g_colours, t_colours = plots.group_colours(sc), plots.type_colours(sc)
+    queue_by_type = {t: Timeline(waits.start[wait_types == t], waits.end[wait_types == t])
+                     for t in sc.contact_types}
+
+    with matplotlib.rc_context(plots.STYLE):
+        fig = Figure(figsize=(8, 4.5), dpi=dpi, layout="constrained")
+        animation_canvas(fig)
+        outer = fig.add_gridspec(2, 2, width_ratios=[1, 1.25], height_ratios=[1, 1.15])
+        seat_ax = fig.add_subplot(outer[:, 0])
+        queue_ax = fig.add_subplot(outer[0, 1])
+        wait_ax = fig.add_subplot(outer[1, 1])
+        xy, size = _seat_positions(seats, seat_ax)
+        dots = seat_ax.scatter(xy[:, 0], xy[:, 1], s=size, marker="s", edgecolors="0.55",
+                               linewidths=0.5)
+        seat_ax.legend(handles=[Patch(color="0.25", label="talking (group colour)"),
+                                Patch(color=HOLD, label="customer on hold"),
+                                Patch(facecolor=IDLE, edgecolor="0.55", label="idle"),
+                                Patch(facecolor=OFF, edgecolor="0.55", label="off duty")],
+                       loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=2, fontsize=7.5)
+        hours = (grid - day * DAY) / 3600
+        lines = {}
+        top = 1
+        for t, timeline in queue_by_type.items():
+            counts = timeline.count(grid)
+            top = max(top, int(counts.max()))
+            (lines[t],) = queue_ax.plot([], [], color=t_colours[t], label=t)
+            lines[t].full = counts  # type: ignore[attr-defined]
+        queue_ax.set(xlim=(hours[0], hours[-1]), ylim=(0, top * 1.1 + 1),
+                     ylabel="Contacts waiting", xlabel="Time of day", title="Queue")
+        ticks = np.arange(np.ceil(hours[0]), hours[-1] + 1e-9, 2 if hours[-1] - hours[0] > 8
+                          else 1)
+        queue_ax.set_xticks(ticks, [f"{int(h) % 24:02d}:00" for h in ticks])
+        queue_ax.legend(loc="upper left", ncol=len(sc.contact_types))
+        queue_ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        now_line = queue_ax.axvline(hours[0], color="k", lw=0.8)
+        longest = max(float(np.max(waits.end - waits.start, initial=0.0)) / 60, 1.0)
+        bars = wait_ax.barh(np.arange(MAX_WAITING_SHOWN), np.zeros(MAX_WAITING_SHOWN),
+                            height=0.8, color="0.5")
+        wait_ax.set(xlim=(0, longest * 1.05), ylim=(MAX_WAITING_SHOWN - 0.5, -0.5),
+                    xlabel="Waited so far (min)", title="Customers waiting now, longest first")
+        wait_ax.set_yticks([])
+        wait_ax.grid(axis="y", visible=False)
+        more = wait_ax.text(0.98, 0.04, "", transform=wait_ax.transAxes, ha="right",
+                            fontsize=7.5)
+        title = fig.suptitle("", fontsize=10, fontweight="bold")
+
+    def draw(frame: int) -> list:
+        t = times[frame]
+        colours = []
+        busy_total = duty_total = 0
+        for g in sc.agents:
+            talking = int(talks[g].count(np.array([t]))[0])
+            on_hold = min(talking, int(holds[g].count(np.array([t]))[0]))
+            present = max(int(duty[g][frame]), talking)
+            idle = present - talking
+            colours += ([HOLD] * on_hold + [g_colours[g]] * (talking - on_hold) + [IDLE] * idle
+                        + [OFF] * (seats[g] - present))
+            busy_total += talking
+            duty_total += present
+        dots.set_facecolors(colours)
+        upto = grid <= t
+        for line in lines.values():
+            line.set_data(hours[upto], line.full[upto])  # type: ignore[attr-defined]
+        now_line.set_xdata([(t - day * DAY) / 3600] * 2)
+        active = waits.active(t)
+        waited = (t - waits.start[active]) / 60
+        kinds = wait_types[active]
+        order = np.argsort(-waited)[:MAX_WAITING_SHOWN]
+        for i, bar in enumerate(bars):
+            if i < order.size:
+                bar.set_width(waited[order[i]])
+                bar.set_color(t_colours.get(kinds[order[i]], "0.5"))
+            else:
+                bar.set_width(0)
+        more.set_text(f"+{waited.size - MAX_WAITING_SHOWN} more"
+                      if waited.size > MAX_WAITING_SHOWN else "")
+        clock = f"{int(t % DAY // 3600):02d}:{int(t % 3600 // 60):02d}"
+        title.set_text(f"{sc.name} - day {day + 1}, {clock}: {busy_total} of {duty_total} "
+                       f"agents busy, {waited.size} waiting")
+        return [dots, *lines.values(), now_line, *bars, more, title]
+
+    draw(0)
+    fig.canvas.draw()  # lay out once, with the widest texts in place, then freeze it:
+    fig.set_layout_engine("none")  # re-solving the layout every frame doubles the time
+    return animation.FuncAnimation(fig, draw, frames=len(times), interval=1000 / fps,
+                                   blit=False, repeat=False)
+
+
+def animation_canvas(fig: Figure) -> None:
+    """Give a pyplot-free figure an Agg canvas that animation writers draw on.
+
+    The writers render every frame themselves; the extra "draw when idle" the animation
+    asks for after each frame would render it twice, so it is skipped on this canvas.
+    """
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw_idle = lambda *args, **kwargs: None  # type: ignore[method-assign]
+
+
+def _seat_positions(seats: dict[str, int], ax) -> tuple[np.ndarray, float]:
+    """A block of seat squares per group, groups stacked top to bottom, labelled.
+
+    Returns:
+        Seat centres (one per seat, groups in order) and the marker size (points²) that
+        fills the axes (3.4 x 3.4 inches) without overlaps.
+    """
+    per_row = 12 if max(seats.values()) <= 48 else 20 if max(seats.values()) <= 160 else 32
+    xy = []
+    row = 0.0
+    for g, n in seats.items():
+        ax.text(-0.5, -row, g, ha="left", va="center", fontsize=8.5, fontweight="bold")
+        row += 1
+        xy += [(i % per_row, -(row + i // per_row)) for i in range(n)]
+        row += (n - 1) // per_row + 1.5
+    ax.set_xlim(-0.7, per_row - 0.3)
+    ax.set_ylim(-row + 0.8, 0.7)
+    ax.set_axis_off()
+    ax.set_title("Agents")
+    pitch = 3.4 * 72 / max(per_row, row)  # points between seat centres
+    return np.array(xy, dtype=float), (0.72 * pitch) ** 2
+
+
+# matplotlib's HTML player draws its buttons with an icon font fetched from a CDN;
+# plain symbols keep the page working offline
+_BUTTON_SYMBOLS = {
+    "fa fa-minus": "&minus;", "fa fa-fast-backward": "&#x23EE;",
+    "fa fa-step-backward": "&#x23F4;", "fa fa-play fa-flip-horizontal": "&#x25C0;",
+    "fa fa-pause": "&#x23F8;", "fa fa-play": "&#x25B6;", "fa fa-step-forward": "&#x23F5;",
+    "fa fa-fast-forward": "&#x23ED;", "fa fa-plus": "+",
+}
+
+
+def offline_jshtml(text: str) -> str:
+    """Matplotlib's HTML animation without external style sheets (icons as plain symbols)."""
+    text = re.sub(r"<link[^>]*>", "", text)
+    return re.sub(r'<i class="(fa [^"]*)"></i>',
+                  lambda m: _BUTTON_SYMBOLS.get(m.group(1), ""), text)
+
+
+def check_format(out: str | Path) -> str:
+    """The animation format of ``out`` (its suffix), if it can be written here.
+
+    Raises:
+        ValueError: If the suffix is not one of :data:`FORMATS`, or MP4 without ffmpeg.
+    """
+    suffix = Path(out).suffix.lower()
+    if suffix not in FORMATS:
+        raise ValueError(f"{out}: unknown animation format {suffix or '(none)'!r}, expected "
+                         f"one of {', '.join(FORMATS)}")
+    if suffix == ".mp4" and not animation.writers.is_available("ffmpeg"):
+        raise ValueError(f"{out}: MP4 needs ffmpeg, which is not installed; use .gif or .html")
+    return suffix
+
+
+def save_animation(anim: animation.FuncAnimation, out: str | Path, fps: int = 8) -> Path:
+    """Save an animation as GIF (Pillow), MP4 (needs ffmpeg) or HTML (self-contained).
+
+    The file is written under a temporary name and renamed.
+
+    Raises:
+        ValueError: If the suffix is not one of :data:`FORMATS`, or MP4 without ffmpeg.
+    """
+    out = Path(out)
+    suffix = check_format(out)
+    if suffix == ".html":
+        text = offline_jshtml(anim.to_jshtml(fps=fps, default_mode="once"))
+        return write_atomic(out, lambda p: p.write_text(text, encoding="utf-8"))
+    writer = (animation.PillowWriter(fps=fps) if suffix == ".gif"
+              else animation.FFMpegWriter(fps=fps))
+
+    def save(path: Path) -> None:
+        # the writers pick the format from the file name, so save under the real suffix
+        fd, tmp = tempfile.mkstemp(suffix=suffix, dir=path.parent)
+        os.close(fd)
+        try:
+            anim.save(tmp, writer=writer)
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+
+    return write_atomic(out, save)
+
+
+def animate(result: RunResult, out: str | Path, replication: int = 0, day: int = 0,
+            step: float = 600.0, fps: int = 8, dpi: int = 80) -> Path:
+    """Animate one day of a run into ``out`` (.gif, .mp4 or .html).
+
+    Args:
+        result: A run.
+        out: The file to write; its suffix picks the format.
+        replication: Which replication (0 = the first).
+        day: Which day (0 = the first).
+        step: Simulated seconds per frame (600: ten minutes).
+        fps: Frames per second.
+        dpi: Resolution of the 8 x 4.5 inch frames.
+
+    Returns:
+        The path written.
+    """
+    check_format(out)  # before drawing anything
+    anim = build_animation(result, replication=replication, day=day, step=step, fps=fps,
+                           dpi=dpi)
+    return save_animation(anim, out, fps=fps)

@@ -1,0 +1,241 @@
+"""The ``ccsim compare``, ``ccsim report`` and ``ccsim animate`` commands.
+
+Registered on the main ``ccsim`` group in :mod:`sim.cli`. Like the rest of the command
+line they only parse, call the Python API (:mod:`sim.compare`, :mod:`sim.report`,
+:mod:`sim.animate`) and print; every problem is one line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from sim.compare import BASELINE, Comparison, compare, scenarios_from_files, write_comparison
+from sim.loader import ScenarioError, load_scenario, parse_override
+from sim.units import parse_duration
+
+TRACE_EVERY = 60.0  # seconds between queue samples for the "day at a glance" figure
+
+
+def _fail(lines: list[str]) -> NoReturn:
+    for line in lines:
+        click.echo(line, err=True)
+    sys.exit(2)
+
+
+def _overrides(path: str, texts: tuple[str, ...]) -> dict[str, Any]:
+    parsed = {}
+    for text in texts:
+        try:
+            key, value = parse_override(text)
+        except ValueError as exc:
+            _fail([f"{path}: --set: {exc}"])
+        parsed[key] = value
+    return parsed
+
+
+def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        seconds = parse_duration(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    if seconds <= 0:
+        raise click.BadParameter(f"must be > 0, got {value!r}")
+    return seconds
+
+
+def _progress(quiet: bool, started: float, runs: int):
+    """A progress callback that speaks only on runs long enough to wonder about."""
+    done_runs: list[str] = []
+
+    def report(name: str, done: int, total: int) -> None:
+        if done == total:
+            done_runs.append(name)
+        elapsed = time.perf_counter() - started
+        finished = (len(done_runs) * total + (0 if done == total else done)) or 1
+        expected = elapsed / finished * runs * total
+        if not quiet and expected > 3.0 and (done == total or total > 1):
+            click.echo(f"  {name}: replication {done}/{total}, {elapsed:.1f}s elapsed, "
+                       f"about {max(expected - elapsed, 0):.0f}s left", err=True)
+    return report
+
+
+def _written(files: list[Path], out: Path) -> str:
+    names = sorted({str(p.relative_to(out)).split("/")[0] for p in files})
+    return ", ".join(names)
+
+
+@click.command("compare")
+@click.argument("scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--variant", "-v", "variants", multiple=True, metavar="NAME",
+              help="A variant declared under `variants:` in the first file. Repeatable. "
+                   "Default with one file and no --variant: every declared variant.")
+@click.option("--replications", "-r", type=click.IntRange(min=2), default=10, show_default=True,
+              help="Replications per variant (paired over replications: 2 or more).")
+@click.option("--seed", type=click.IntRange(min=0),
+              help="Seed of every variant (default: the first file's `seed`).")
+@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
+              help="Override a field in every variant by dotted path, e.g. --set days=1.")
+@click.option("--out", "-o", type=click.Path(file_okay=False),
+              help="Folder for comparison.csv, report.html and one folder per variant. "
+                   "Default: results/<first file name>-compare.")
+@click.option("--no-report", is_flag=True, help="Skip report.html and the figures.")
+@click.option("--quiet", "-q", is_flag=True, help="Print no progress, only the table.")
+def compare_command(scenarios: tuple[str, ...], variants: tuple[str, ...], replications: int,
+                    seed: int | None, overrides: tuple[str, ...], out: str | None,
+                    no_report: bool, quiet: bool) -> None:
+    """Compare a baseline with variants under common random numbers.
+
+    The first SCENARIO is the baseline. Each further file is a variant named after its
+    file name; --variant adds variants declared in the first file
+    (`variants: {plus_two: {agents.generalists.staff: 44}}`). Every variant runs with
+    the same seed and replications, so replication r of each sees the same customers.
+    Prints each KPI per variant (mean ± 95% CI) and its difference to the baseline,
+    paired over replications (* where the CI excludes 0), and writes comparison.csv,
+    comparison.json, report.html and each variant's run files into --out.
+
+    Example: ccsim compare scenarios/storm_surge.yaml --variant callbacks_on -r 20
+    """
+    first = scenarios[0]
+    parsed = _overrides(first, overrides)
+    try:
+        declared = load_scenario(first, overrides=parsed).variants
+    except ScenarioError as exc:
+        _fail(exc.lines())
+    unknown = [v for v in variants if v not in declared or v == BASELINE]
+    if unknown:
+        known = ", ".join(sorted(declared)) or "none"
+        _fail([f"{first}: variants: no variant {name!r} (known: {known})" for name in unknown])
+    if len(scenarios) == 1 and not declared:
+        _fail([f"{first}: variants: nothing to compare; declare `variants:` in the file or "
+               "give more scenario files"])
+    try:
+        loaded, changes = scenarios_from_files(list(scenarios), parsed,
+                                               list(variants) if variants else None)
+    except ScenarioError as exc:
+        _fail(exc.lines())
+    except KeyError as exc:
+        _fail([f"{first}: variants: {exc.args[0]}"])
+    out_dir = Path(out) if out else Path("results") / f"{Path(first).stem}-compare"
+    started = time.perf_counter()
+    comparison = compare(loaded, seed=seed, replications=replications, changes=changes,
+                         trace_every=None if no_report else TRACE_EVERY,
+                         progress=_progress(quiet, started, len(loaded)))
+    written = write_comparison(comparison, out_dir)
+    problems: list[str] = []
+    if not no_report:
+        from sim.report import write_report  # matplotlib only when drawing
+
+        files, problems = write_report(comparison, out_dir)
+        written += files
+    click.echo(format_comparison(comparison))
+    for line in problems:
+        click.echo(f"warning: figure not drawn: {line}", err=True)
+    if not quiet:
+        click.echo(f"\n{len(loaded)} variants x {replications} replications in "
+                   f"{time.perf_counter() - started:.1f}s; wrote "
+                   f"{_written(written, out_dir)} to {out_dir}/", err=True)
+
+
+def format_comparison(comparison: Comparison) -> str:
+    """The comparison table printed by ``ccsim compare``: a block of lines per KPI."""
+    from sim.report import format_ci, format_kpi  # number formats shared with the report
+
+    table = comparison.table(list(comparison.results[comparison.baseline].summary))
+    base = comparison.results[comparison.baseline]
+    head = (f"{base.scenario.name}  (seed {comparison.seed}, {comparison.replications} "
+            "replications per variant)")
+    note = ("mean ± 95% CI; diff = variant - baseline, paired over replications, ± 95% CI; "
+            "* = the CI excludes 0")
+    width = max(len(n) for n in comparison.names)
+    lines = [head, note, "-" * max(len(head), len(note))]
+    for kpi, part in table.groupby("kpi", sort=False):
+        for i, row in enumerate(part.itertuples(index=False)):
+            text = (f"  {kpi if i == 0 else '':<18} {row.variant:<{width}}  "
+                    f"{format_kpi(kpi, row.mean):>10} {format_ci(kpi, row.ci):<12}")
+            if row.variant != comparison.baseline:
+                text += (f"  diff {format_kpi(kpi, row.diff, signed=True):>10} "
+                         f"{format_ci(kpi, row.diff_ci):<12}{' *' if row.significant else ''}")
+            lines.append(text.rstrip())
+    return "\n".join(lines)
+
+
+@click.command("report")
+@click.argument("folder", type=click.Path(file_okay=False))
+@click.option("--no-png", is_flag=True, help="Write only report.html, not the PNG figures.")
+def report_command(folder: str, no_png: bool) -> None:
+    """Write report.html for a results FOLDER of `ccsim run` or `ccsim compare`.
+
+    The page is self-contained (figures embedded, no scripts, no links): open it
+    offline or e-mail it. The figures are also written as PNG files.
+    """
+    from sim.report import load_results, write_report
+
+    try:
+        results = load_results(folder)
+    except FileNotFoundError as exc:
+        _fail([str(exc)])
+    except ScenarioError as exc:
+        _fail(exc.lines())
+    written, problems = write_report(results, folder, png=not no_png)
+    for line in problems:
+        click.echo(f"warning: figure not drawn: {line}", err=True)
+    click.echo(f"wrote {', '.join(p.name for p in written)} to {folder}/")
+
+
+@click.command("animate")
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option("--out", "-o", type=click.Path(dir_okay=False),
+              help="Animation file: .gif (default), .mp4 (needs ffmpeg) or .html. "
+                   "Default: results/<scenario file name>/day.gif.")
+@click.option("--day", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Which simulated day to show.")
+@click.option("--replication", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Which replication to show.")
+@click.option("--step", callback=_duration, default="10m", show_default=True,
+              help="Simulated time per frame, e.g. 5m.")
+@click.option("--fps", type=click.IntRange(1, 60), default=8, show_default=True,
+              help="Frames per second.")
+@click.option("--seed", type=click.IntRange(min=0), help="Seed (default: the scenario's).")
+@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
+              help="Override a scenario field by dotted path. Repeatable.")
+def animate_command(scenario: str, out: str | None, day: int, replication: int, step: float,
+                    fps: int, seed: int | None, overrides: tuple[str, ...]) -> None:
+    """Animate one day of SCENARIO: agents busy, idle or on hold, and the queue.
+
+    Made for teaching: by default one frame per 10 simulated minutes at 8 frames a
+    second, so a 12-hour day plays in about 9 seconds.
+
+    Example: ccsim animate scenarios/small_bank.yaml --out day.gif
+    """
+    from sim.animate import animate, check_format
+    from sim.replicate import run
+
+    try:
+        loaded = load_scenario(scenario, overrides=_overrides(scenario, overrides))
+    except ScenarioError as exc:
+        _fail(exc.lines())
+    path = Path(out) if out else Path("results") / Path(scenario).stem / "day.gif"
+    try:
+        check_format(path)
+    except ValueError as exc:
+        _fail([f"--out: {exc}"])
+    if day > loaded.days:
+        _fail([f"{scenario}: --day: the scenario has {loaded.days} day"
+               f"{'s' if loaded.days > 1 else ''}, got {day}"])
+    started = time.perf_counter()
+    result = run(loaded, seed=seed, replications=replication)
+    try:
+        animate(result, path, replication=replication - 1, day=day - 1, step=step, fps=fps)
+    except ValueError as exc:
+        _fail([f"{path}: {exc}"])
+    frames = math.floor(loaded.open_seconds / step) + 1
+    click.echo(f"wrote {path} ({frames} frames, {frames / fps:.1f}s at {fps} fps) in "
+               f"{time.perf_counter() - started:.1f}s")

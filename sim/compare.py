@@ -1,0 +1,307 @@
+"""Comparing staffing policies: a baseline and its variants under common random numbers.
+
+A planner weighs options ("two more generalists", "callbacks on") against today's plan,
+the *baseline*. Every option runs with the same seed and the same replication numbers,
+so replication ``r`` of every variant sees the same customers arriving at the same
+moments with the same handle times and patience (common random numbers, see
+:mod:`sim.streams`). Differences between variants then come from the policy, not from
+luck, and are measured *paired*: for each KPI and replication
+``d_r = variant_r - baseline_r``, and the difference is ``mean(d) ± t_{0.975, n-1} ·
+sd(d) / sqrt(n)``. Because the same customers make both numbers of a pair, ``sd(d)`` is
+far smaller than either KPI's own spread, and a real effect shows with few replications.
+A difference is *significant* when its confidence interval excludes zero.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.loader import Problem, ScenarioError, load_scenario, variant
+from sim.metrics import KPIS
+from sim.output import write_atomic, write_run
+from sim.replicate import RunResult, half_width, run
+from sim.scenario import Scenario
+
+BASELINE = "baseline"
+TABLE_COLUMNS = ("kpi", "variant", "mean", "ci", "diff", "diff_ci", "significant")
+
+
+@dataclass
+class Comparison:
+    """A baseline and its variants, all run with the same seed and replications.
+
+    Attributes:
+        results: Variant name -> its run; the baseline first, in the order given.
+        baseline: Name of the baseline (the first entry of ``results``).
+        changes: Variant name -> what it changes, for people (``{"agents.pool.staff":
+            44}`` or ``{"file": "scenarios/other.yaml"}``); empty for the baseline.
+        confidence: Confidence level of every interval.
+    """
+
+    results: dict[str, RunResult]
+    baseline: str = BASELINE
+    changes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    confidence: float = 0.95
+
+    @property
+    def names(self) -> list[str]:
+        """Variant names, baseline first."""
+        return list(self.results)
+
+    @property
+    def seed(self) -> int:
+        """The seed every variant ran with."""
+        return self.results[self.baseline].seed
+
+    @property
+    def replications(self) -> int:
+        """Replications per variant."""
+        return self.results[self.baseline].n_replications
+
+    def table(self, kpis: Sequence[str] = KPIS) -> pd.DataFrame:
+        """Each KPI per variant with its CI and the paired difference to the baseline.
+
+        See :func:`comparison_table`.
+        """
+        return comparison_table(self.results, self.baseline, kpis, self.confidence)
+
+
+def paired_difference(
+    variant_values: Sequence[float] | np.ndarray | pd.Series,
+    baseline_values: Sequence[float] | np.ndarray | pd.Series,
+    confidence: float = 0.95,
+) -> tuple[float, float]:
+    """Mean and confidence half-width of ``variant - baseline``, paired by position.
+
+    Pairs in which either value is NaN (a KPI undefined in that replication, such as the
+    ASA of a replication where nobody was answered) are left out.
+
+    Args:
+        variant_values: The variant's KPI, one value per replication.
+        baseline_values: The baseline's KPI for the same replications, in the same order.
+        confidence: Confidence level of the interval.
+
+    Returns:
+        ``(mean difference, half-width)``: the interval is ``mean ± half-width``. The
+        half-width is NaN with fewer than two pairs, the mean NaN with none.
+
+    Raises:
+        ValueError: If the two sequences differ in length.
+    """
+    a = np.asarray(variant_values, dtype=float)
+    b = np.asarray(baseline_values, dtype=float)
+    if a.shape != b.shape:
+        raise ValueError(f"paired values must have the same length, got {a.size} and {b.size}")
+    d = a - b
+    d = d[~np.isnan(d)]
+    mean = float(d.mean()) if d.size else math.nan
+    return mean, half_width(d, confidence)
+
+
+def is_significant(diff: float, diff_ci: float) -> bool:
+    """Whether the interval ``diff ± diff_ci`` excludes zero (False if either is NaN)."""
+    return bool(not math.isnan(diff) and not math.isnan(diff_ci) and abs(diff) > diff_ci)
+
+
+def comparison_table(
+    results: Mapping[str, RunResult],
+    baseline: str | None = None,
+    kpis: Sequence[str] = KPIS,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """One row per KPI and variant: mean, CI, paired difference to the baseline and its CI.
+
+    Args:
+        results: Variant name -> run, all with the same seed and replications.
+        baseline: Name of the baseline; the first entry of ``results`` when None.
+        kpis: KPIs to include (columns of ``RunResult.replications``).
+        confidence: Confidence level.
+
+    Returns:
+        A DataFrame with columns ``kpi, variant, mean, ci, diff, diff_ci, significant``,
+        KPIs in the given order and variants baseline first. The baseline's ``diff`` and
+        ``diff_ci`` are NaN (it is the reference), its ``significant`` False.
+
+    Raises:
+        ValueError: If the runs used different seeds or replication numbers (their
+            differences would not be paired) or ``baseline`` is not among them.
+    """
+    names = list(results)
+    baseline = names[0] if baseline is None else baseline
+    if baseline not in results:
+        raise ValueError(f"baseline {baseline!r} is not among the results ({', '.join(names)})")
+    base = results[baseline]
+    _check_paired(results, baseline)
+    order = [baseline] + [n for n in names if n != baseline]
+    base_reps = base.replications.set_index("replication")
+    rows = []
+    for kpi in kpis:
+        for name in order:
+            reps = results[name].replications.set_index("replication")
+            values = reps[kpi]
+            mean = float(np.nanmean(values)) if values.notna().any() else math.nan
+            row = {"kpi": kpi, "variant": name, "mean": mean,
+                   "ci": half_width(values, confidence)}
+            if name == baseline:
+                row.update(diff=math.nan, diff_ci=math.nan, significant=False)
+            else:
+                diff, diff_ci = paired_difference(values, base_reps[kpi].loc[values.index],
+                                                  confidence)
+                row.update(diff=diff, diff_ci=diff_ci,
+                           significant=is_significant(diff, diff_ci))
+            rows.append(row)
+    return pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
+
+
+def _check_paired(results: Mapping[str, RunResult], baseline: str) -> None:
+    base = results[baseline]
+    reps = sorted(base.replications["replication"])
+    for name, result in results.items():
+        if result.seed != base.seed:
+            raise ValueError(f"variant {name!r} ran with seed {result.seed}, the baseline with "
+                             f"{base.seed}: differences are only paired under the same seed")
+        if sorted(result.replications["replication"]) != reps:
+            raise ValueError(f"variant {name!r} ran other replications than the baseline")
+
+
+def variant_scenarios(
+    scenario: Scenario, names: Sequence[str] | None = None
+) -> dict[str, Scenario]:
+    """The baseline and the named variants declared in ``scenario.variants``.
+
+    Args:
+        scenario: A scenario with ``variants``.
+        names: Variants to include, in this order; every declared one when None.
+
+    Returns:
+        ``{"baseline": scenario without variants, name: variant, ...}``.
+
+    Raises:
+        KeyError: If a name is not a declared variant (the message lists the known ones).
+        ScenarioError: If a variant does not validate.
+    """
+    names = list(scenario.variants) if names is None else list(names)
+    out = {BASELINE: scenario.model_copy(update={"variants": {}})}
+    for name in names:
+        if name == BASELINE:
+            raise KeyError(f"{BASELINE!r} is the scenario itself, not a variant")
+        out[name] = variant(scenario, name)
+    return out
+
+
+def scenarios_from_files(
+    paths: Sequence[str | Path],
+    overrides: Mapping[str, Any] | None = None,
+    variants: Sequence[str] | None = None,
+) -> tuple[dict[str, Scenario], dict[str, dict[str, Any]]]:
+    """Scenarios to compare: the first file is the baseline, each other file a variant.
+
+    Args:
+        paths: Scenario files; a file after the first becomes a variant named after its
+            file stem (``scenarios/more_staff.yaml`` -> ``more_staff``).
+        overrides: Dotted-path overrides applied to every file (``--set``).
+        variants: Variants declared in the first file to add (after the file variants);
+            when None and there is only one file, every declared variant.
+
+    Returns:
+        ``(scenarios, changes)``: name -> scenario, baseline first; and name -> what the
+        variant changes (its overrides, or ``{"file": path}``).
+
+    Raises:
+        ScenarioError: If a file is invalid, or names collide.
+        KeyError: If a variant name is not declared in the first file.
+    """
+    if not paths:
+        raise ValueError("give at least one scenario file")
+    first = load_scenario(paths[0], overrides=overrides)
+    if variants is None and len(paths) == 1:
+        variants = list(first.variants)
+    scenarios = variant_scenarios(first, variants or [])
+    changes: dict[str, dict[str, Any]] = {BASELINE: {}}
+    changes.update({name: dict(first.variants[name]) for name in scenarios if name != BASELINE})
+    for path in paths[1:]:
+        name = Path(path).stem
+        if name in scenarios:
+            raise ScenarioError(str(path), [Problem("", f"variant name {name!r} (the file "
+                                                    "name) is already taken; rename the file")])
+        scenarios[name] = load_scenario(path, overrides=overrides)
+        changes[name] = {"file": str(path)}
+    return scenarios, changes
+
+
+def compare(
+    scenarios: Mapping[str, Scenario],
+    seed: int | None = None,
+    replications: int = 10,
+    trace_every: float | None = None,
+    changes: Mapping[str, Mapping[str, Any]] | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> Comparison:
+    """Run a baseline and its variants under common random numbers.
+
+    Args:
+        scenarios: Name -> scenario; the first is the baseline.
+        seed: Seed of every run; the baseline scenario's ``seed`` when None (a variant
+            file's own ``seed`` is ignored, or the runs would not be paired).
+        replications: Replications per variant (2 or more for confidence intervals).
+        trace_every: Sample queue lengths and busy agents every so many seconds.
+        changes: Name -> what the variant changes (kept for the report).
+        progress: Called as ``progress(variant, done, total)`` after each replication.
+
+    Returns:
+        The comparison; ``comparison.table()`` gives the KPI table.
+    """
+    if not scenarios:
+        raise ValueError("nothing to compare: give at least a baseline")
+    names = list(scenarios)
+    seed = scenarios[names[0]].seed if seed is None else seed
+    results = {}
+    for name, scenario in scenarios.items():
+        report = None if progress is None else _named(progress, name)
+        results[name] = run(scenario, seed=seed, replications=replications,
+                            trace_every=trace_every, progress=report)
+    return Comparison(results=results, baseline=names[0],
+                      changes={n: dict((changes or {}).get(n, {})) for n in names})
+
+
+def _named(progress: Callable[[str, int, int], None], name: str) -> Callable[[int, int], None]:
+    def report(done: int, total: int) -> None:
+        progress(name, done, total)
+    return report
+
+
+def write_comparison(comparison: Comparison, out: str | Path) -> list[Path]:
+    """Write a comparison into ``out``, every file atomically.
+
+    ``comparison.csv`` (one row per KPI and variant: mean, ci, diff, diff_ci,
+    significant), ``comparison.json`` (baseline, variants in order, what each changes,
+    seed, replications) and each variant's run files in ``out/<variant>/`` (see
+    :func:`sim.output.write_run`).
+
+    Returns:
+        The files written.
+    """
+    out = Path(out)
+    written: list[Path] = []
+    for name, result in comparison.results.items():
+        written += write_run(result, out / name)
+    table = comparison.table(list(comparison.results[comparison.baseline].summary))
+    manifest = {
+        "baseline": comparison.baseline, "variants": comparison.names,
+        "changes": comparison.changes, "seed": comparison.seed,
+        "replications": comparison.replications, "confidence": comparison.confidence,
+    }
+    text = json.dumps(manifest, indent=2, default=str)
+    written.append(write_atomic(out / "comparison.csv",
+                                lambda p: table.to_csv(p, index=False)))
+    written.append(write_atomic(out / "comparison.json",
+                                lambda p: p.write_text(text + "\n", encoding="utf-8")))
+    return written

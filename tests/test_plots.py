@@ -1,0 +1,325 @@
+"""Plots: every figure draws from small results, with and without journey columns."""
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.colors import to_hex
+from matplotlib.figure import Figure
+
+import sim
+from sim import erlang, plots
+from sim.compare import compare, variant_scenarios
+from sim.report import render_png
+
+SMALL = {
+    "name": "small",
+    "seed": 5,
+    "days": 1,
+    "open": "08:00",
+    "close": "11:00",
+    "interval": "30m",
+    "service_level": {"threshold": "20s", "target": 0.8},
+    "contact_types": {
+        "billing": {"arrivals": {"rate": "90/h"}, "handle": {"dist": "exponential", "mean": "4m"},
+                    "patience": {"dist": "exponential", "mean": "3m"}, "resolution": 0.8},
+        "cards": {"arrivals": {"per_interval": [10, 20, 30, 30, 20, 10]},
+                  "handle": {"dist": "exponential", "mean": "5m"}, "resolution": 0.6},
+    },
+    "agents": {
+        "team": {"skills": ["billing"], "staff": 6},
+        "generalists": {"skills": ["billing", "cards"], "staff": [3, 4, 5, 5, 4, 3]},
+    },
+    "variants": {"more": {"agents.team.staff": 8}},
+}
+JOURNEY_COLUMNS = ["origin", "self_served", "hold", "transfers", "attempt", "callback"]
+PNG = b"\x89PNG\r\n\x1a\n"
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+
+
+@pytest.fixture(scope="module")
+def scenario():
+    return sim.scenario_from_dict(SMALL)
+
+
+@pytest.fixture(scope="module")
+def runs(scenario):
+    return compare(variant_scenarios(scenario), replications=2, trace_every=60.0).results
+
+
+@pytest.fixture(scope="module")
+def result(runs):
+    return runs["baseline"]
+
+
+def without_journeys(result):
+    """The result as it looked before journeys existed (no journey columns, no issues)."""
+    contacts = result.contacts.drop(columns=[c for c in JOURNEY_COLUMNS if c in result.contacts])
+    out = dataclasses.replace(result, contacts=contacts)
+    if hasattr(out, "issues"):
+        out.issues = None
+    return out
+
+
+def with_fake_journeys(result):
+    """Every fourth contact a repeat, some self-served, transferred or held."""
+    c = result.contacts.copy()
+    n = len(c)
+    i = np.arange(n)
+    c["origin"] = pd.Categorical(np.where(i % 4 == 3, "repeat", "first"),
+                                 ["first", "retrial", "repeat"])
+    c["self_served"] = i % 10 == 0
+    for flag in ("answered", "abandoned", "blocked", "resolved"):
+        c.loc[c["self_served"], flag] = False
+    c["transfers"] = np.where(c["answered"] & (i % 5 == 1), 1, 0)
+    c["hold"] = np.where(c["answered"] & (i % 7 == 2), 45.0, 0.0)
+    c["callback"] = c["answered"] & (i % 9 == 4)
+    c["issue_id"] = np.where(i % 4 == 3, i - 1, i)  # a repeat shares its issue
+    return dataclasses.replace(result, contacts=c)
+
+
+def labels(fig: Figure) -> list[str]:
+    return [ax.get_ylabel() for ax in fig.axes if ax.get_visible() and ax.get_ylabel()]
+
+
+def assert_draws(fig: Figure) -> bytes:
+    """The figure renders to PNG at A4 width with labelled axes."""
+    assert isinstance(fig, Figure)
+    assert fig.get_figwidth() == pytest.approx(plots.A4_WIDTH)
+    png = render_png(fig, dpi=60)
+    assert png.startswith(PNG)
+    return png
+
+
+class TestWaitCdf:
+    def test_draws_per_variant(self, runs):
+        """One curve per variant plus one per contact type, threshold and target marked."""
+        fig = plots.wait_cdf(runs)
+        assert_draws(fig)
+        left, right = fig.axes
+        names = [line.get_label() for line in left.get_lines()]
+        assert {"baseline", "more", "threshold 20 s", "target 80%"} <= set(names)
+        assert {"billing", "cards"} <= {line.get_label() for line in right.get_lines()}
+        assert "(s)" in left.get_xlabel() and "%" in left.get_ylabel()
+
+    def test_reads_service_level_at_threshold(self, result):
+        """At the threshold the curve is answered within 20 s / offered (pooled)."""
+        c = result.contacts
+        expected = (c.answered & (c.wait <= 20)).sum() / (~c.blocked & ~c.self_served).sum()
+        got = plots._answered_within(c, np.array([20.0]), result.scenario)[0]
+        assert got == pytest.approx(expected)
+
+    def test_variant_colours_are_consistent(self, runs):
+        """A variant has the same colour in every figure."""
+        colours = plots.variant_colours(list(runs))
+        cdf = {line.get_label(): to_hex(line.get_color()) for line in
+               plots.wait_cdf(runs).axes[0].get_lines()}
+        assert cdf["baseline"] == colours["baseline"] and cdf["more"] == colours["more"]
+        assert colours["baseline"] != colours["more"]
+
+
+class TestIntervalFigure:
+    def test_five_panels_with_units(self, runs):
+        """Offered, agents, service level, ASA, abandon rate, each with a unit."""
+        fig = plots.interval_figure(runs)
+        assert_draws(fig)
+        ys = labels(fig)
+        assert len(ys) == 5
+        assert all("(" in y for y in ys[2:]) and "contacts" in ys[0]
+
+    def test_erlang_requirement_single_type(self):
+        """One type at a constant rate: every interval needs the Erlang C staffing."""
+        sc = sim.scenario_from_dict({**SMALL, "variants": {}, "contact_types": {
+            "billing": SMALL["contact_types"]["billing"]},
+            "agents": {"team": {"skills": ["billing"], "staff": 6}}})
+        need = plots.erlang_requirement(sc)
+        assert need.shape == (6,)
+        assert np.all(need == erlang.required_agents(90 / 3600, 240, 0.8, 20))
+
+    def test_pools_follow_first_come_skills(self, scenario):
+        """Types one group takes first-come are pooled; priorities and overflow separate."""
+        assert plots.erlang_pools(scenario) == [["billing", "cards"]]  # generalists take both
+        bank = sim.load_scenario(SCENARIOS / "small_bank.yaml")
+        assert plots.erlang_pools(bank) == [["billing"], ["cards"]]  # generalists: priority
+
+    def test_pooled_requirement_from_offered(self, scenario):
+        """A pool is one queue: total rate, rate-weighted handle time."""
+        offered = {"billing": np.full(6, 45.0), "cards": np.full(6, 15.0)}
+        need = plots.erlang_requirement(scenario, offered)
+        aht = (45 * 240 + 15 * 300) / 60
+        assert np.all(need == erlang.required_agents(60 / 1800, aht, 0.8, 20))
+
+    def test_other_calendar_is_refused(self, result, scenario):
+        """Variants must share the calendar to share a time axis."""
+        other = sim.run(sim.with_overrides(scenario.model_copy(update={"variants": {}}),
+                                           {"days": 2}), seed=1)
+        with pytest.raises(ValueError, match="another calendar"):
+            plots.interval_figure({"a": result, "b": other})
+
+
+class TestDayFigure:
+    def test_queue_and_busy_agents(self, result):
+        """Queue per type on top, busy agents per group stacked below in group colours."""
+        fig = plots.day_figure(result)
+        assert_draws(fig)
+        top, bottom = fig.axes
+        assert [line.get_label() for line in top.get_lines()] == ["billing", "cards"]
+        fills = [to_hex(p.get_facecolor()) for p in bottom.collections]
+        groups = plots.group_colours(result.scenario)
+        assert fills[:2] == [groups["team"], groups["generalists"]]
+        assert "(h)" in bottom.get_xlabel()
+
+    def test_needs_traces(self, result):
+        """Without a trace there is nothing to draw: say how to get one."""
+        with pytest.raises(ValueError, match="trace_every"):
+            plots.day_figure(dataclasses.replace(result, traces=[]))
+
+
+class TestOccupancy:
+    def test_matches_run_kpi(self, result):
+        """Per-replication occupancy of all agents averages to the run's KPI."""
+        table = plots.group_occupancy(result)
+        mean = table[table.group == "all agents"].occupancy.mean()
+        assert mean == pytest.approx(result.summary["occupancy"])
+        team = table[table.group == "team"].occupancy.mean()
+        assert team == pytest.approx(result.by_group["team"]["occupancy"])
+
+    def test_group_colours_single_run(self, result):
+        """A single run colours bars by agent group."""
+        fig = plots.occupancy_figure(result)
+        assert_draws(fig)
+        bars = fig.axes[0].patches
+        groups = plots.group_colours(result.scenario)
+        assert to_hex(bars[0].get_facecolor()) == groups["team"]
+        assert to_hex(bars[1].get_facecolor()) == groups["generalists"]
+
+    def test_variant_colours_comparison(self, runs):
+        """A comparison colours bars by variant."""
+        fig = plots.occupancy_figure(runs)
+        assert_draws(fig)
+        colours = plots.variant_colours(list(runs))
+        facecolours = {to_hex(p.get_facecolor()) for p in fig.axes[0].patches}
+        assert facecolours == set(colours.values())
+
+
+class TestJourney:
+    def test_stages_without_journey_columns(self, result):
+        """Plain results: contacts, entry, queue and outcome; counts add up."""
+        contacts = without_journeys(result).contacts
+        stages = dict(plots.journey_stages(contacts))
+        assert list(stages) == ["Contacts", "Entry", "Queue", "Outcome"]
+        n = len(contacts)
+        assert stages["Contacts"] == {"first contact": n}
+        assert sum(stages["Entry"].values()) == n
+        assert stages["Entry"]["self-served in IVR"] == 0
+        assert sum(stages["Queue"].values()) == stages["Entry"]["queued"]
+        assert stages["Queue"]["answered"] + stages["Queue"]["called back"] == int(
+            contacts.answered.sum())
+        assert stages["Queue"]["called back"] == 0
+        assert sum(stages["Outcome"].values()) == stages["Queue"]["answered"]
+        assert stages["Outcome"]["resolved"] == int(contacts.resolved.sum())
+
+    def test_stages_with_journey_columns(self, result):
+        """Journey columns add repeats, the IVR and what happened to the answered."""
+        contacts = with_fake_journeys(result).contacts
+        stages = dict(plots.journey_stages(contacts))
+        assert list(stages) == ["Contacts", "Entry", "Queue", "Answered", "Outcome"]
+        n = len(contacts)
+        assert stages["Contacts"]["repeat contact"] == n // 4
+        assert stages["Entry"]["self-served in IVR"] == int(contacts.self_served.sum()) > 0
+        answered = stages["Queue"]["answered"] + stages["Queue"]["called back"]
+        assert stages["Queue"]["called back"] == int(contacts.callback.sum()) > 0
+        assert sum(stages["Answered"].values()) == answered
+        assert stages["Answered"]["transferred"] == int((contacts.transfers > 0).sum()) > 0
+        held = (contacts.hold > 0) & (contacts.transfers == 0)
+        assert stages["Answered"]["consult or hold"] == int(held.sum()) > 0
+
+    @pytest.mark.parametrize("variant", [without_journeys, with_fake_journeys])
+    def test_figure_draws(self, result, variant):
+        """The flow figure draws with and without journey columns."""
+        fig = plots.journey_figure(variant(result))
+        assert_draws(fig)
+        rows = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+        assert ("Answered" in rows) == (variant is with_fake_journeys)
+
+    def test_one_panel_per_variant(self, runs):
+        """A comparison has one panel per variant, titled in the variant's colour."""
+        fig = plots.journey_figure(runs)
+        assert_draws(fig)
+        assert [ax.get_title(loc="left") for ax in fig.axes] == [
+            "Where contacts go: baseline", "Where contacts go: more"]
+
+
+class TestFcr:
+    def test_contacts_per_issue_without_repeats(self, result):
+        """Before repeat contacts every issue takes one contact."""
+        shares = plots.contacts_per_issue(without_journeys(result))
+        assert list(shares) == [1.0, 0.0, 0.0, 0.0]
+
+    def test_contacts_per_issue_with_repeats(self, result):
+        """Repeats sharing an issue id show as issues with two contacts."""
+        fake = without_journeys(with_fake_journeys(result))
+        fake.contacts["issue_id"] = with_fake_journeys(result).contacts["issue_id"]
+        shares = plots.contacts_per_issue(fake)
+        assert shares[2] > 0.2 and shares.sum() == pytest.approx(1.0)
+
+    def test_fcr_by_type_is_the_kpi(self, result):
+        """FCR per contact type is the run's per-type KPI."""
+        rates = plots.fcr_by(result, "contact_type")
+        assert rates["billing"] == pytest.approx(result.by_type["billing"]["fcr"])
+
+    def test_fcr_by_group(self, result):
+        """Per group: resolved share of the first contacts it answered."""
+        c = result.contacts
+        mine = c[(c.group == "team") & c.answered]
+        assert plots.fcr_by(result, "group")["team"] == pytest.approx(mine.resolved.mean())
+
+    @pytest.mark.parametrize("variant", [without_journeys, with_fake_journeys])
+    def test_figure_draws(self, runs, variant):
+        """Three panels with units, with and without journey columns."""
+        fig = plots.fcr_figure({k: variant(v) for k, v in runs.items()})
+        assert_draws(fig)
+        assert all("%" in y for y in labels(fig))
+
+
+class TestComparisonFigures:
+    @pytest.fixture(scope="class")
+    def comparison(self, scenario):
+        return compare(variant_scenarios(scenario), replications=3)
+
+    def test_kpi_bars(self, comparison):
+        """One panel per KPI, one bar per variant in its colour, whiskers drawn."""
+        fig = plots.kpi_bars(comparison, kpis=["asa", "service_level"])
+        assert_draws(fig)
+        asa = fig.axes[0]
+        colours = plots.variant_colours(comparison.names)
+        assert [to_hex(p.get_facecolor()) for p in asa.patches] == list(colours.values())
+        assert asa.get_ylabel() == "seconds" and fig.axes[1].get_ylabel() == "%"
+
+    def test_difference_figure(self, comparison):
+        """Differences to the baseline: one row per variant, zero line drawn."""
+        fig = plots.difference_figure(comparison, kpis=["asa"])
+        assert_draws(fig)
+        assert "Difference" in fig.axes[0].get_xlabel()
+
+    def test_difference_needs_a_variant(self, comparison):
+        """A comparison of the baseline alone has no differences to draw."""
+        alone = dataclasses.replace(comparison, results={"baseline": comparison.results[
+            "baseline"]})
+        with pytest.raises(ValueError, match="no variant"):
+            plots.difference_figure(alone)
+
+
+def test_import_has_no_side_effects():
+    """Importing the figure modules loads no pyplot and leaves the backend alone."""
+    import subprocess
+    import sys
+
+    code = ("import matplotlib, sys; before = matplotlib.get_backend(); "
+            "import sim.plots, sim.report, sim.animate; "
+            "print('matplotlib.pyplot' in sys.modules, matplotlib.get_backend() == before)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env={"MPLBACKEND": "svg", "PATH": ""})
+    assert out.stdout.split() == ["False", "True"]

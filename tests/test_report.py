@@ -1,0 +1,283 @@
+"""Reports: self-contained HTML, results read back from disk, the run/report/animate CLI."""
+
+import base64
+import json
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+import sim
+from sim import plots, report
+from sim.animate import animate
+from sim.cli import main
+from sim.compare import compare, variant_scenarios
+from sim.output import write_run
+
+PNG = b"\x89PNG\r\n\x1a\n"
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+RUN_FIGURES = ["wait_cdf", "intervals", "day", "occupancy", "journey", "fcr"]
+
+SCENARIO = """\
+name: report test
+seed: 2
+days: 1
+open: "08:00"
+close: "10:00"
+interval: 30m
+contact_types:
+  calls:
+    arrivals: {rate: 100/h}
+    handle: {dist: exponential, mean: 4m}
+    patience: {dist: exponential, mean: 3m}
+agents:
+  pool: {skills: [calls], staff: 7}
+variants:
+  plus_two: {agents.pool.staff: 9}
+"""
+
+
+class Page(HTMLParser):
+    """What a browser would load: images, scripts, style sheets, links, tables."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.images: list[dict] = []
+        self.tags: list[str] = []
+        self.urls: list[str] = []
+        self.feed(text)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.tags.append(tag)
+        if tag == "img":
+            self.images.append(attrs)
+        for name in ("href", "src", "action"):
+            if name in attrs and not attrs[name].startswith("data:"):
+                self.urls.append(attrs[name])
+
+
+def assert_self_contained(text: str, figures: int) -> Page:
+    """Valid HTML, every figure embedded as a decodable PNG, nothing fetched from outside."""
+    assert text.startswith("<!DOCTYPE html>")
+    page = Page(text)
+    assert page.tags.count("html") == page.tags.count("body") == 1
+    assert "script" not in page.tags and "link" not in page.tags and "iframe" not in page.tags
+    assert page.urls == []
+    assert "http://" not in text and "https://" not in text and "url(" not in text
+    assert len(page.images) == figures
+    for image in page.images:
+        head, data = image["src"].split(",", 1)
+        assert head == "data:image/png;base64"
+        assert base64.b64decode(data, validate=True).startswith(PNG)
+        assert image["alt"]
+    return page
+
+
+@pytest.fixture(scope="module")
+def scenario_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("sc") / "clinic.yaml"
+    path.write_text(SCENARIO)
+    return path
+
+
+@pytest.fixture(scope="module")
+def result(scenario_file):
+    return sim.run(sim.load_scenario(scenario_file), replications=2, trace_every=60.0)
+
+
+@pytest.fixture(scope="module")
+def run_folder(result, tmp_path_factory):
+    out = tmp_path_factory.mktemp("run")
+    write_run(result, out)
+    written, problems = report.write_report(result, out)
+    return out, written, problems
+
+
+class TestRunReport:
+    def test_valid_self_contained_html(self, run_folder):
+        """report.html parses, embeds every figure and loads nothing from outside."""
+        out, _, problems = run_folder
+        assert problems == []
+        page = assert_self_contained((out / "report.html").read_text(), len(RUN_FIGURES))
+        assert page.tags.count("table") == 3  # KPIs, by type, by group
+
+    def test_pngs_next_to_it(self, run_folder):
+        """Each figure is also a PNG file, and nothing half-written is left behind."""
+        out, written, _ = run_folder
+        assert [p.name for p in written] == [f"{n}.png" for n in RUN_FIGURES] + ["report.html"]
+        for name in RUN_FIGURES:
+            assert (out / f"{name}.png").read_bytes().startswith(PNG)
+        assert not list(out.glob(".*.tmp"))
+
+    def test_kpis_in_the_table(self, run_folder, result):
+        """The KPI table shows the run's numbers with units."""
+        text = (run_folder[0] / "report.html").read_text()
+        assert f">{report.format_kpi('asa', result.summary['asa'])}<" in text
+        assert report.format_kpi("service_level", 0.8123) == "81.2%"
+        assert report.format_kpi("asa", 12.34) == "12.3 s"
+        assert report.format_ci("service_level", 0.021) == "± 2.1 pts"
+
+    def test_a_failing_figure_is_reported_not_fatal(self, result, tmp_path, monkeypatch):
+        """One figure that cannot be drawn leaves a note; the others are still there."""
+        def broken(*args, **kwargs):
+            raise RuntimeError("no ink")
+
+        monkeypatch.setattr(plots, "fcr_figure", broken)
+        written, problems = report.write_report(result, tmp_path, png=False)
+        assert [p.name for p in written] == ["report.html"]
+        assert problems == ["First-contact resolution and repeat contacts: RuntimeError: no ink"]
+        text = (tmp_path / "report.html").read_text()
+        assert_self_contained(text, len(RUN_FIGURES) - 1)
+        assert "Not drawn: RuntimeError: no ink" in text
+
+
+class TestLoadRun:
+    def test_round_trip(self, run_folder, result):
+        """A results folder reads back into the same KPIs, contacts and traces."""
+        back = report.load_results(run_folder[0])
+        assert isinstance(back, sim.RunResult)
+        assert back.scenario == result.scenario
+        assert back.summary == pytest.approx(result.summary, nan_ok=True)
+        pd.testing.assert_frame_equal(back.contacts, result.contacts)
+        pd.testing.assert_frame_equal(back.replications, result.replications)
+        assert len(back.traces) == len(result.traces)
+
+    def test_not_a_results_folder(self, tmp_path):
+        """A folder without results says what is missing."""
+        with pytest.raises(FileNotFoundError, match=r"missing summary\.json, scenario\.json"):
+            report.load_results(tmp_path)
+
+
+class TestComparisonReport:
+    @pytest.fixture(scope="class")
+    def comparison(self, scenario_file):
+        scenarios = variant_scenarios(sim.load_scenario(scenario_file))
+        return compare(scenarios, replications=3, trace_every=60.0,
+                       changes={"plus_two": {"agents.pool.staff": 9}})
+
+    def test_valid_html_with_differences(self, comparison, tmp_path):
+        """Comparison page: all figures embedded, variants and significant differences shown."""
+        written, problems = report.write_report(comparison, tmp_path)
+        assert problems == []
+        figures = ["kpis", "differences", "wait_cdf", "intervals", "occupancy", "journey", "fcr",
+                   "day_baseline", "day_plus_two"]
+        assert [p.name for p in written] == [f"{n}.png" for n in figures] + ["report.html"]
+        text = (tmp_path / "report.html").read_text()
+        assert_self_contained(text, len(figures))
+        assert "agents.pool.staff = 9" in text
+        assert "class='better'" in text  # ASA falls with two more agents: significant, better
+
+
+class TestRunCommand:
+    def test_run_writes_report_by_default(self, scenario_file, tmp_path):
+        """`ccsim run` writes report.html and the figures, and the folder can be re-reported."""
+        out = tmp_path / "r"
+        res = CliRunner().invoke(main, ["run", str(scenario_file), "--out", str(out), "-q"])
+        assert res.exit_code == 0, res.output
+        assert_self_contained((out / "report.html").read_text(), len(RUN_FIGURES))
+        assert (out / "day.png").is_file() and (out / "traces.parquet").is_file()
+        (out / "report.html").unlink()
+        res = CliRunner().invoke(main, ["report", str(out), "--no-png"])
+        assert res.exit_code == 0, res.output
+        assert_self_contained((out / "report.html").read_text(), len(RUN_FIGURES))
+
+    def test_no_report(self, scenario_file, tmp_path):
+        """--no-report skips the page and the figures."""
+        out = tmp_path / "r"
+        res = CliRunner().invoke(main, ["run", str(scenario_file), "--out", str(out), "-q",
+                                        "--no-report"])
+        assert res.exit_code == 0, res.output
+        assert (out / "summary.json").is_file()
+        assert not (out / "report.html").exists() and not list(out.glob("*.png"))
+
+    def test_compare_then_report(self, scenario_file, tmp_path):
+        """`ccsim report` redraws a comparison folder."""
+        out = tmp_path / "c"
+        res = CliRunner().invoke(main, ["compare", str(scenario_file), "-r", "2", "--out",
+                                        str(out), "-q", "--no-report"])
+        assert res.exit_code == 0, res.output
+        res = CliRunner().invoke(main, ["report", str(out)])
+        assert res.exit_code == 0, res.output
+        # --no-report skipped the queue trace: the two "day at a glance" figures say so
+        text = (out / "report.html").read_text()
+        assert_self_contained(text, 7)
+        assert text.count("Not drawn: no queue trace") == 2
+        assert "warning: figure not drawn: A day at a glance: baseline" in res.output
+        assert json.loads((out / "comparison.json").read_text())["baseline"] == "baseline"
+
+    def test_report_of_a_non_results_folder(self, tmp_path):
+        """One line and exit 2 for a folder that holds no results."""
+        res = CliRunner().invoke(main, ["report", str(tmp_path)])
+        assert res.exit_code == 2
+        assert res.output.strip().endswith("missing summary.json, scenario.json, "
+                                           "contacts.parquet, intervals.csv, replications.csv")
+
+
+class TestAnimate:
+    def test_gif_short_and_small(self, result, tmp_path):
+        """A day at 10 minutes a frame, 8 fps: under 10 s and 5 MB."""
+        path = animate(result, tmp_path / "day.gif")
+        with Image.open(path) as gif:
+            frames = gif.n_frames
+            assert frames == 13  # 08:00 to 10:00 every 10 minutes
+            assert frames * gif.info["duration"] / 1000 < 10
+        assert path.stat().st_size < 5e6
+
+    def test_html_is_self_contained(self, result, tmp_path):
+        """The .html animation embeds its frames (its own player script, no links)."""
+        path = animate(result, tmp_path / "day.html", step=1800.0)
+        text = path.read_text()
+        assert text.count("data:image/png;base64") == 5  # 08:00 to 10:00, every 30 min
+        assert "http://" not in text and "https://" not in text and "<link" not in text
+        assert "&#x25B6;" in text  # the play button, drawn without an icon font
+
+    def test_unknown_format(self, result, tmp_path):
+        """Only .gif, .mp4 and .html."""
+        with pytest.raises(ValueError, match=r"unknown animation format '\.avi'"):
+            animate(result, tmp_path / "day.avi")
+
+    def test_hold_shows_in_the_middle_of_the_call(self, result):
+        """A held call counts as on hold for its middle `hold` seconds."""
+        from sim.animate import _talks_and_holds
+
+        contacts = result.contacts.copy()
+        first = contacts.index[contacts.answered & (contacts.replication == 0)][0]
+        contacts.loc[first, ["hold", "transfers"]] = (30.0, 0)
+        fake = sim.RunResult(**{**result.__dict__, "contacts": contacts,
+                                "legs": pd.DataFrame()})
+        _, holds = _talks_and_holds(fake, 0)
+        row = contacts.loc[first]
+        middle = (row.answer + row.end) / 2
+        counts = holds["pool"].count(pd.Series([middle - 16, middle, middle + 14]).to_numpy())
+        assert list(counts) == [0, 1, 1]
+
+    def test_holds_from_legs(self, tmp_path):
+        """With consults, every leg's hold is shown, in the middle of the leg."""
+        from sim.animate import _talks_and_holds
+
+        scenario = sim.load_scenario(SCENARIOS / "fraud_consult.yaml",
+                                     overrides={"close": "09:00"})
+        consults = sim.run(scenario, seed=1)
+        assert len(consults.legs) and consults.legs["hold"].sum() > 0
+        _, holds = _talks_and_holds(consults, 0)
+        shown = sum(float((h.end - h.start).sum()) for h in holds.values())
+        assert shown == pytest.approx(float(consults.legs["hold"].sum()))
+        path = animate(consults, tmp_path / "consults.gif", step=1800.0)
+        assert path.read_bytes()[:6] == b"GIF89a"
+
+    def test_cli(self, scenario_file, tmp_path):
+        """`ccsim animate` writes the GIF; a wrong day is one line and exit 2."""
+        out = tmp_path / "day.gif"
+        res = CliRunner().invoke(main, ["animate", str(scenario_file), "--out", str(out),
+                                        "--step", "30m"])
+        assert res.exit_code == 0, res.output
+        assert Path(out).read_bytes()[:6] == b"GIF89a"
+        res = CliRunner().invoke(main, ["animate", str(scenario_file), "--day", "3",
+                                        "--out", str(out)])
+        assert res.exit_code == 2
+        assert "the scenario has 1 day, got 3" in res.output
