@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +48,21 @@ class ScenarioError(ValueError):
         ]
 
 
+class _YamlLoader(yaml.SafeLoader):
+    """YAML without base-60 numbers: ``open: 10:00`` is the clock time, not 600."""
+
+
+_CLOCK_LIKE = re.compile(r"^[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?$")
+_YamlLoader.yaml_implicit_resolvers = {
+    first: ([("tag:yaml.org,2002:str", _CLOCK_LIKE)] if first.isdigit() else []) + resolvers
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _yaml(text: str) -> Any:
+    return yaml.load(text, Loader=_YamlLoader)
+
+
 def load_scenario(
     path: str | Path, overrides: Mapping[str, Any] | None = None
 ) -> Scenario:
@@ -80,7 +96,7 @@ def scenario_from_yaml(
 ) -> Scenario:
     """Validate a scenario given as YAML text (see :func:`load_scenario`)."""
     try:
-        data = yaml.safe_load(text)
+        data = _yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "YAML"
@@ -187,7 +203,7 @@ def parse_value(raw: Any) -> Any:
     if not isinstance(raw, str):
         return raw
     try:
-        return yaml.safe_load(raw) if raw else raw
+        return _yaml(raw) if raw else raw
     except yaml.YAMLError:
         return raw
 

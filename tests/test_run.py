@@ -1,6 +1,7 @@
 """Runs: determinism, common random numbers, overrides, replications and the CLI."""
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -142,7 +143,8 @@ class TestCli:
         """`ccsim run` prints a KPI table and writes the four output files."""
         out = tmp_path / "bank"
         res = CliRunner().invoke(main, ["run", str(SCENARIOS / "small_bank.yaml"), "--out",
-                                        str(out), "-r", "2", "--set", "days=1", "--seed", "4"])
+                                        str(out), "-r", "2", "--set", "days=1", "--seed", "4",
+                                        "--no-report"])
         assert res.exit_code == 0, res.output
         assert "service_level" in res.stdout and "±" in res.stdout
         assert {"summary.json", "contacts.parquet", "intervals.csv",
@@ -163,7 +165,7 @@ class TestCli:
         for name in ("a", "b"):
             out = tmp_path / name
             CliRunner().invoke(main, ["run", str(SCENARIOS / "erlang_a.yaml"), "-o", str(out),
-                                      "-q"])
+                                      "-q", "--no-report"])
             paths.append(out / "contacts.parquet")
         pd.testing.assert_frame_equal(pd.read_parquet(paths[0]), pd.read_parquet(paths[1]))
 
@@ -255,3 +257,28 @@ def test_bundled_scenario_runs(path):
         result = sim.run(version, seed=1)
         assert result.summary["offered"] > 0
         assert 0 < result.summary["occupancy"] <= 1
+
+
+class TestYamlClock:
+    def test_unquoted_clock_times(self, tmp_path):
+        """An unquoted 10:00 is a clock time (YAML 1.1 would read base-60 600)."""
+        text = (SCENARIOS / "erlang_c.yaml").read_text().replace(
+            "days: 1", "days: 1\nopen: 10:00\nclose: 18:00")
+        path = tmp_path / "c.yaml"
+        path.write_text(text)
+        sc = sim.load_scenario(path)
+        assert sc.open == 10 * 3600 and sc.close == 18 * 3600
+
+    def test_override_clock(self):
+        """--set close=10:00 means ten o'clock."""
+        assert parse_override("close=10:00") == ("close", "10:00")
+        assert parse_override("x=600") == ("x", 600)
+
+
+def test_outputs_readable_by_others(tmp_path):
+    """Outputs follow the umask like any file (mkstemp alone would make them private)."""
+    from sim.output import write_atomic
+    path = write_atomic(tmp_path / "x.txt", lambda p: p.write_text("x"))
+    mask = os.umask(0)
+    os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~mask
