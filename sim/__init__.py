@@ -19,16 +19,23 @@ from sim.loader import (
 )
 from sim.replicate import RunResult, run
 from sim.scenario import Scenario
+from sim.staffing import StaffingResult, find_staffing
+from sim.sweep import SweepResult, run_sweep, sweep
 
 __all__ = [
     "RunResult",
     "Scenario",
     "ScenarioError",
+    "StaffingResult",
+    "SweepResult",
+    "find_staffing",
     "load_scenario",
     "run",
     "run_replication",
+    "run_sweep",
     "scenario_from_dict",
     "scenario_from_yaml",
+    "sweep",
     "variant",
     "with_overrides",
 ]

@@ -1,0 +1,592 @@
+"""Sweeps: one scenario run over a grid of parameter values, in parallel and resumable.
+
+A sweep is a factorial experiment. The *grid* names scenario fields by dotted path and
+lists values for each (``agents.pool.staff: 36..48``, ``contact_types.calls.patience.mean:
+1m, 3m, 10m``); every combination is a *point*, a scenario of its own
+(:func:`sim.loader.with_overrides`). The *work unit* is one replication of one point:
+it simulates and returns a small row of KPIs, so the units can run anywhere, in any
+order: in this process, on every local core (the default) or on a Dask cluster, through
+any :class:`concurrent.futures.Executor`.
+
+Replication ``r`` of every point draws from the same ``(seed, r)`` streams: the points
+are compared under common random numbers, and a unit's result does not depend on which
+worker ran it, nor when. The table is sorted by ``(point, replication)``, so it is the
+same whatever the number of workers.
+
+With an output folder the sweep is resumable, like a lab notebook with one page per
+finished unit: each result is written to ``parts/`` the moment it arrives (atomically),
+under a ``manifest.json`` that fingerprints the scenario, the grid, the seed, the number
+of replications and the KPI names. Running the same sweep again computes only the units
+that have no page yet; a different sweep in the same folder is refused
+(:class:`SweepConflictError`) instead of being mixed with the old pages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import multiprocessing
+import multiprocessing.connection
+import os
+import shutil
+import signal
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.engine import run_replication
+from sim.loader import Problem, ScenarioError, parse_value, with_overrides
+from sim.metrics import KPIS, replication_summary
+from sim.output import write_atomic
+from sim.records import contacts_frame, staff_frame
+from sim.replicate import half_width
+from sim.scenario import Scenario
+from sim.units import parse_duration
+
+GridSpec = Mapping[str, "Sequence[Any] | str"]
+"""Dotted path -> values (a list, or a string in the ``--grid`` syntax: ``a:b:step``, ``v1,v2``)."""
+
+TABLE = "sweep.parquet"
+SUMMARY = "sweep_summary.csv"
+MANIFEST = "manifest.json"
+PARTS = "parts"
+STORE_FORMAT = 1
+
+
+# --- grids -------------------------------------------------------------------------------
+
+def parse_grid_option(text: str) -> tuple[str, list[Any]]:
+    """Split one ``--grid`` option, ``path=a:b:step`` or ``path=v1,v2,...``.
+
+    Raises:
+        ValueError: If there is no ``path=`` or the values cannot be read.
+    """
+    path, sep, spec = text.partition("=")
+    if not sep or not path.strip():
+        raise ValueError(f"--grid: expected PATH=VALUES (e.g. agents.pool.staff=36:48:1), "
+                         f"got {text!r}")
+    return path.strip(), grid_values(path.strip(), spec)
+
+
+def grid_values(path: str, spec: str | Sequence[Any]) -> list[Any]:
+    """The values of one grid parameter.
+
+    Args:
+        path: The dotted path (for error messages).
+        spec: A list of values, or a string: ``a:b:step`` is an inclusive range (integers
+            stay integers; durations like ``1m:5m:1m`` become seconds), ``v1,v2,v3`` a
+            list read like YAML (``44`` is a number, ``1m`` stays a duration string).
+
+    Raises:
+        ValueError: If the range is malformed or there are no values.
+    """
+    if isinstance(spec, str):
+        parts = spec.split(":")
+        values = _range(path, *parts) if len(parts) == 3 else [
+            parse_value(item.strip()) for item in _split_top_level(spec)]
+    else:
+        values = list(spec)
+    if not values or any(v == "" for v in values):
+        raise ValueError(f"{path}: --grid needs at least one value, got {spec!r}")
+    return values
+
+
+def _split_top_level(text: str) -> list[str]:
+    """Split on commas outside brackets, so ``[1, 2],[3, 4]`` gives two lists."""
+    items, depth, current = [], 0, ""
+    for char in text:
+        depth += char in "[{"
+        depth -= char in "]}"
+        if char == "," and depth == 0:
+            items.append(current)
+            current = ""
+        else:
+            current += char
+    return [*items, current]
+
+
+def _range(path: str, start: str, stop: str, step: str) -> list[Any]:
+    """Inclusive range ``start..stop`` by ``step``; numbers or durations (seconds)."""
+    raw = [parse_value(x.strip()) for x in (start, stop, step)]
+    numbers = [x if _is_number(x) else None for x in raw]
+    if None in numbers:
+        try:
+            numbers = [parse_duration(x) for x in raw]
+        except ValueError:
+            raise ValueError(f"{path}: a range a:b:step needs numbers or durations, got "
+                             f"{start}:{stop}:{step}") from None
+    a, b, s = numbers
+    if s <= 0 or b < a:
+        raise ValueError(f"{path}: a range a:b:step needs step > 0 and b >= a, got "
+                         f"{start}:{stop}:{step}")
+    count = int(np.floor((b - a) / s + 1e-9)) + 1
+    if all(isinstance(x, int) for x in (a, b, s)):
+        return [a + k * s for k in range(count)]
+    return [_tidy(a + k * s) for k in range(count)]
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _tidy(value: float) -> float | int:
+    """Round off float noise (0.30000000000000004 -> 0.3); whole seconds become ints."""
+    value = round(value, 10)
+    return int(value) if value == int(value) else value
+
+
+@dataclass(frozen=True)
+class Grid:
+    """The parameters of a sweep, in order; points are their Cartesian product.
+
+    The first parameter varies slowest: point 0 has every first value, the last point
+    every last value.
+    """
+
+    parameters: tuple[tuple[str, tuple[Any, ...]], ...]
+
+    @classmethod
+    def from_spec(cls, spec: GridSpec | Grid) -> Grid:
+        """Build from ``{path: values}`` (values as a list or in the ``--grid`` syntax)."""
+        if isinstance(spec, Grid):
+            return spec
+        if not spec:
+            raise ValueError("a sweep needs at least one grid parameter")
+        return cls(tuple((path, tuple(grid_values(path, values))) for path, values in spec.items()))
+
+    @property
+    def paths(self) -> list[str]:
+        """The dotted paths, in order."""
+        return [path for path, _ in self.parameters]
+
+    def points(self) -> list[dict[str, Any]]:
+        """Every combination of values, as ``{path: value}``, first parameter slowest."""
+        values = [vals for _, vals in self.parameters]
+        return [dict(zip(self.paths, combo)) for combo in itertools.product(*values)]
+
+    def labels(self, path: str) -> dict[Any, Any]:
+        """Value -> how it appears in the table: numbers as they are, anything else as text."""
+        values = dict(self.parameters)[path]
+        if all(_is_number(v) for v in values):
+            return {repr(v): v for v in values}
+        return {repr(v): str(v) for v in values}
+
+
+def point_scenarios(base: Scenario, grid: Grid, source: str | None = None) -> list[Scenario]:
+    """Validate every point of the grid before any work starts.
+
+    Raises:
+        ScenarioError: With one line per distinct problem (path and reason), if any point
+            is invalid.
+    """
+    scenarios, problems = [], []
+    for point in grid.points():
+        try:
+            scenarios.append(with_overrides(base, point, source=source))
+        except ScenarioError as exc:
+            problems += [p for p in exc.problems if p not in problems]
+    if problems:
+        raise ScenarioError(source or base.name, problems)
+    return scenarios
+
+
+# --- work units ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Unit:
+    """One replication of one point: everything a worker needs, nothing more."""
+
+    point: int
+    replication: int
+    seed: int
+    values: tuple[tuple[str, Any], ...]
+    scenario: Scenario = field(repr=False)
+
+
+def replication_tables(scenario: Scenario, seed: int,
+                       replication: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Simulate one replication: its contacts table and its staffing log."""
+    records = run_replication(scenario, seed, replication)
+    return contacts_frame(records, scenario, replication), staff_frame(records, replication)
+
+
+def run_unit(unit: Unit) -> dict[str, Any]:
+    """Simulate one work unit; return its row: point, grid values, replication, seed, KPIs."""
+    contacts, staff = replication_tables(unit.scenario, unit.seed, unit.replication)
+    kpis = replication_summary(contacts, staff, unit.scenario)["kpis"]
+    return {"point": unit.point, **dict(unit.values), "replication": unit.replication,
+            "seed": unit.seed, **{k: _plain(kpis[k]) for k in KPIS}}
+
+
+def _plain(value: Any) -> Any:
+    """Python int/float from numpy scalars, so rows pickle and serialise the same everywhere."""
+    return value.item() if hasattr(value, "item") else value
+
+
+# --- the resumable store -----------------------------------------------------------------
+
+class SweepConflictError(ValueError):
+    """The output folder holds a different sweep (another scenario, grid, seed, ...)."""
+
+
+def fingerprint(scenario: Scenario, grid: Grid, seed: int, replications: int) -> dict[str, str]:
+    """Short hashes of what determines a sweep's results, one per ingredient."""
+    parts = {
+        "scenario": scenario.model_dump(mode="json"),
+        "grid": [[path, list(values)] for path, values in grid.parameters],
+        "seed": seed,
+        "replications": replications,
+        "kpis": list(KPIS),
+    }
+    return {name: hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()[:16]
+            for name, value in parts.items()}
+
+
+class SweepStore:
+    """The output folder of a resumable sweep: ``manifest.json`` and one file per unit.
+
+    Args:
+        out: The folder (created if needed).
+    """
+
+    def __init__(self, out: str | Path):
+        self.out = Path(out)
+        self.parts = self.out / PARTS
+
+    def open(self, prints: dict[str, str], description: dict[str, Any],
+             fresh: bool = False) -> dict[tuple[int, int], dict[str, Any]]:
+        """Start or resume: check the manifest and return the finished units' rows.
+
+        Args:
+            prints: The sweep's :func:`fingerprint`.
+            description: Written into the manifest for people (grid, seed, ...).
+            fresh: Forget whatever the folder holds and start over.
+
+        Raises:
+            SweepConflictError: If the folder holds another sweep (and not ``fresh``).
+        """
+        if fresh:
+            self.clear()
+        manifest = self.out / MANIFEST
+        if manifest.exists():
+            old = json.loads(manifest.read_text(encoding="utf-8")).get("fingerprint", {})
+            changed = [name for name in prints if old.get(name) != prints[name]]
+            if changed:
+                raise SweepConflictError(
+                    f"{self.out}: holds a different sweep (changed: {', '.join(changed)}); "
+                    "use --fresh to start over or another --out")
+        elif self.parts.exists() and any(self.parts.glob("p*.json")):
+            raise SweepConflictError(f"{self.out}: has finished parts but no {MANIFEST}; "
+                                "use --fresh to start over or another --out")
+        else:
+            document = {"format": STORE_FORMAT, "fingerprint": prints, **description}
+            text = json.dumps(document, indent=2, default=str) + "\n"
+            write_atomic(manifest, lambda p: p.write_text(text, encoding="utf-8"))
+        self.parts.mkdir(parents=True, exist_ok=True)
+        for stale in self.parts.glob(".*.tmp"):  # left by a run killed mid-write
+            stale.unlink(missing_ok=True)
+        return self.finished()
+
+    def finished(self) -> dict[tuple[int, int], dict[str, Any]]:
+        """Rows of the units written so far, by ``(point, replication)``."""
+        rows = {}
+        for path in sorted(self.parts.glob("p*-r*.json")):
+            row = json.loads(path.read_text(encoding="utf-8"))
+            rows[(row["point"], row["replication"])] = row
+        return rows
+
+    def save(self, row: dict[str, Any]) -> None:
+        """Write one unit's row (atomically: a killed run never leaves half a file)."""
+        name = f"p{row['point']:06d}-r{row['replication']:04d}.json"
+        text = json.dumps(row)
+        write_atomic(self.parts / name, lambda p: p.write_text(text, encoding="utf-8"))
+
+    def write_results(self, table: pd.DataFrame, summary: pd.DataFrame) -> list[Path]:
+        """Write ``sweep.parquet`` and ``sweep_summary.csv`` (atomically)."""
+        return [write_atomic(self.out / TABLE, lambda p: table.to_parquet(p, index=False)),
+                write_atomic(self.out / SUMMARY, lambda p: summary.to_csv(p, index=False))]
+
+    def clear(self) -> None:
+        """Remove the sweep's own files (parts, manifest, tables); nothing else."""
+        shutil.rmtree(self.parts, ignore_errors=True)
+        for name in (MANIFEST, TABLE, SUMMARY):
+            (self.out / name).unlink(missing_ok=True)
+
+
+# --- executors ---------------------------------------------------------------------------
+
+class _SerialExecutor(Executor):
+    """Runs each unit in this process when submitted (one worker, no pool)."""
+
+    def submit(self, fn, /, *args, **kwargs):
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except Exception as exc:  # handed to the caller through the future
+            future.set_exception(exc)
+        return future
+
+
+def _init_worker() -> None:
+    """Worker initializer: leave Ctrl-C to the parent, and exit if the parent dies.
+
+    The parent stops a sweep cleanly on Ctrl-C; a parent killed outright (``kill -9``)
+    would otherwise leave its idle workers waiting for work forever.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_with, args=(parent.sentinel,), daemon=True).start()
+
+
+def _exit_with(sentinel: int) -> None:
+    multiprocessing.connection.wait([sentinel])
+    os._exit(1)
+
+
+def local_executor(workers: int | None = None) -> Executor:
+    """A pool of ``workers`` local processes (default: one per core); one worker: no pool.
+
+    Processes are started with "spawn" (a fresh interpreter; the global start method is
+    left alone), so it behaves the same on Linux, macOS and Windows.
+    """
+    workers = workers or os.cpu_count() or 1
+    if workers == 1:
+        return _SerialExecutor()
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_init_worker)
+
+
+def _execute(units: Sequence[Unit], executor: Executor, window: int,
+             on_row: Callable[[dict[str, Any]], None]) -> None:
+    """Run the units, at most ``window`` in flight; call ``on_row`` as each one finishes.
+
+    On any error or interrupt the units not started are cancelled and the error is
+    raised; rows already handed to ``on_row`` stay handed.
+    """
+    todo = iter(units)
+    pending: set[Future] = set()
+
+    def fill() -> None:
+        while len(pending) < window:
+            unit = next(todo, None)
+            if unit is None:
+                return
+            pending.add(executor.submit(run_unit, unit))
+
+    try:
+        fill()
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            failed = [f for f in done if f.exception() is not None]
+            for future in done:  # keep every finished unit before raising a failure
+                if future not in failed:
+                    on_row(future.result())
+            if failed:
+                raise failed[0].exception()
+            fill()
+    except BaseException:
+        for future in pending:
+            future.cancel()
+        raise
+
+
+# --- the sweep ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Progress:
+    """How far a sweep is: work units and points (all replications) finished."""
+
+    units_done: int
+    units_total: int
+    points_done: int
+    points_total: int
+    computed: int  # units computed by this run (the rest were resumed from the store)
+
+
+@dataclass
+class SweepResult:
+    """A finished sweep.
+
+    Attributes:
+        table: One row per point and replication: ``point``, one column per grid path,
+            ``replication``, ``seed`` and every KPI (sorted by point, replication).
+        summary: One row per point: grid values, ``replications``, and for each KPI its
+            mean and ``<kpi>_ci``, the 95% confidence half-width (Student t).
+        grid: The grid.
+        computed: ``(point, replication)`` of the units this run computed.
+        resumed: Number of units taken from the store instead.
+        out: The output folder, if any.
+    """
+
+    table: pd.DataFrame
+    summary: pd.DataFrame
+    grid: Grid
+    computed: list[tuple[int, int]]
+    resumed: int
+    out: Path | None = None
+
+
+def run_sweep(
+    scenario: Scenario,
+    grid: GridSpec | Grid,
+    replications: int = 10,
+    seed: int | None = None,
+    executor: Executor | None = None,
+    workers: int | None = None,
+    out: str | Path | None = None,
+    fresh: bool = False,
+    progress: Callable[[Progress], None] | None = None,
+    source: str | None = None,
+) -> SweepResult:
+    """Simulate every point of ``grid`` ``replications`` times (see the module docstring).
+
+    Args:
+        scenario: The base scenario.
+        grid: Dotted path -> values, e.g. ``{"agents.pool.staff": [40, 41, 42]}`` or
+            ``{"agents.pool.staff": "36:48:2"}``.
+        replications: Replications per point (>= 1).
+        seed: Seed of every random stream (default: the scenario's).
+        executor: Where units run: any :class:`concurrent.futures.Executor` (e.g. a Dask
+            ``Client(...).get_executor()``); it is not shut down. Default: a pool of
+            ``workers`` local processes.
+        workers: Local processes when ``executor`` is None (default: one per core).
+        out: Folder for the resumable store and the tables; None keeps nothing on disk.
+        fresh: Discard what ``out`` holds and start over.
+        progress: Called with a :class:`Progress` at the start and after each unit.
+        source: Name used in error messages (e.g. the scenario file).
+
+    Returns:
+        The tables and what was computed.
+
+    Raises:
+        ScenarioError: If any point is invalid (nothing runs).
+        SweepConflictError: If ``out`` holds a different sweep.
+        ValueError: If the grid or ``replications`` is malformed.
+    """
+    if replications < 1:
+        raise ValueError(f"'replications' must be >= 1, got {replications}")
+    try:
+        grid = Grid.from_spec(grid)
+    except ValueError as exc:
+        raise ScenarioError(source or scenario.name, [Problem("", str(exc))]) from None
+    seed = scenario.seed if seed is None else seed
+    units = [Unit(p, r, seed, tuple(values.items()), sc)
+             for p, (values, sc) in enumerate(zip(grid.points(), point_scenarios(
+                 scenario, grid, source)))
+             for r in range(replications)]
+    store = SweepStore(out) if out is not None else None
+    rows = store.open(fingerprint(scenario, grid, seed, replications),
+                      _description(scenario, grid, seed, replications), fresh) if store else {}
+    todo = [u for u in units if (u.point, u.replication) not in rows]
+    tracker = _Tracker(len(units) // replications, replications, rows, progress)
+    tracker.report()
+
+    def on_row(row: dict[str, Any]) -> None:
+        if store is not None:
+            store.save(row)
+        tracker.add(row)
+
+    if todo:
+        _run_units(todo, executor, workers, on_row)
+    table = sweep_table([rows[key] for key in sorted(rows)], grid)
+    result = SweepResult(table, summarize(table, grid.paths), grid, tracker.computed,
+                         len(units) - len(todo), Path(out) if out is not None else None)
+    if store is not None:
+        store.write_results(result.table, result.summary)
+    return result
+
+
+def _run_units(todo: list[Unit], executor: Executor | None, workers: int | None,
+               on_row: Callable[[dict[str, Any]], None]) -> None:
+    """Run on the given executor (all submitted) or on a local pool of our own."""
+    if executor is not None:
+        _execute(todo, executor, len(todo), on_row)
+        return
+    workers = min(workers or os.cpu_count() or 1, len(todo))
+    own = local_executor(workers)
+    try:
+        _execute(todo, own, 1 if workers == 1 else 2 * workers, on_row)
+    except BaseException:
+        own.shutdown(wait=False, cancel_futures=True)  # running units finish, then exit
+        raise
+    own.shutdown(wait=True)
+
+
+class _Tracker:
+    """Collects rows as they arrive and reports progress."""
+
+    def __init__(self, points: int, replications: int, rows: dict[tuple[int, int], dict],
+                 progress: Callable[[Progress], None] | None):
+        self.points, self.replications, self.rows = points, replications, rows
+        self.progress = progress
+        self.computed: list[tuple[int, int]] = []
+        self.per_point = np.zeros(points, dtype=int)
+        for point, _ in rows:
+            self.per_point[point] += 1
+
+    def add(self, row: dict[str, Any]) -> None:
+        key = (row["point"], row["replication"])
+        self.rows[key] = row
+        self.computed.append(key)
+        self.per_point[key[0]] += 1
+        self.report()
+
+    def report(self) -> None:
+        if self.progress is not None:
+            self.progress(Progress(
+                units_done=len(self.rows), units_total=self.points * self.replications,
+                points_done=int(np.count_nonzero(self.per_point == self.replications)),
+                points_total=self.points, computed=len(self.computed)))
+
+
+def _description(scenario: Scenario, grid: Grid, seed: int, replications: int) -> dict:
+    return {"scenario": scenario.name, "grid": {p: list(v) for p, v in grid.parameters},
+            "seed": seed, "replications": replications}
+
+
+def sweep_table(rows: Iterable[dict[str, Any]], grid: Grid) -> pd.DataFrame:
+    """The tidy table from unit rows: grid values as numbers (or text), sorted by point."""
+    frame = pd.DataFrame(list(rows), columns=["point", *grid.paths, "replication", "seed",
+                                              *KPIS])
+    for path in grid.paths:
+        labels = grid.labels(path)
+        frame[path] = [labels.get(repr(v), v) for v in frame[path]]
+    return frame.sort_values(["point", "replication"], ignore_index=True)
+
+
+def summarize(table: pd.DataFrame, paths: Sequence[str]) -> pd.DataFrame:
+    """Per point: grid values, replications, and each KPI's mean and 95% half-width."""
+    rows = []
+    for point, group in table.groupby("point", sort=True):
+        row: dict[str, Any] = {"point": point, **{p: group[p].iloc[0] for p in paths},
+                               "replications": len(group)}
+        for kpi in KPIS:
+            values = group[kpi].to_numpy(dtype=float)
+            row[kpi] = float(np.nanmean(values)) if np.isfinite(values).any() else np.nan
+            row[f"{kpi}_ci"] = half_width(values)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def sweep(
+    scenario: Scenario,
+    grid: GridSpec | Grid,
+    replications: int = 10,
+    executor: Executor | None = None,
+    **options: Any,
+) -> pd.DataFrame:
+    """Simulate every grid point ``replications`` times; one row per point and replication.
+
+    Example: ``sim.sweep(scenario, grid={"agents.pool.staff": [40, 41, 42]}, replications=10)``.
+    Takes the options of :func:`run_sweep` (``seed``, ``workers``, ``out``, ``fresh``,
+    ``progress``) and returns its ``table``.
+    """
+    return run_sweep(scenario, grid, replications, executor=executor, **options).table

@@ -1,0 +1,241 @@
+"""Sweep figures: how KPIs respond to the swept parameters.
+
+Two kinds of figure, drawn from a sweep's summary table (one row per point, with each
+KPI's mean and 95% confidence half-width):
+
+- *curves*: each KPI against the first grid parameter, the shaded band being the 95%
+  confidence interval over replications; with a second parameter, one line per value;
+- *heatmaps*: with two parameters, a KPI over the grid, each cell labelled with its mean
+  (service level cells that meet the scenario's target in bold).
+
+Axes carry units: a parameter given as durations (``1m``, ``3m``) is drawn in minutes or
+seconds, one given as rates (``600/h``) per hour, agent counts as agents. Figures are
+sized for an A4 page and written as PNG; they are plain matplotlib ``Figure`` objects
+(no pyplot), so drawing them changes no global backend or state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from sim.output import atomic_path
+from sim.units import format_duration, parse_duration, parse_rate
+
+
+@dataclass(frozen=True)
+class KpiStyle:
+    """How a KPI is drawn: axis label and the factor from its unit to the axis unit."""
+
+    label: str
+    scale: float = 1.0
+
+
+KPI_STYLES = {
+    "service_level": KpiStyle("Service level (%)", 100.0),
+    "abandon_rate": KpiStyle("Abandoned (% of offered)", 100.0),
+    "asa": KpiStyle("ASA, mean wait of answered (s)"),
+    "occupancy": KpiStyle("Occupancy (%)", 100.0),
+    "mean_wait": KpiStyle("Mean wait (s)"),
+    "wait_p90": KpiStyle("90th percentile wait (s)"),
+    "block_rate": KpiStyle("Busy signals (% of calls)", 100.0),
+}
+def kpi_style(kpi: str, threshold_s: float | None = None) -> KpiStyle:
+    """The style of a KPI; the service-level label names its threshold when known."""
+    if kpi == "service_level" and threshold_s is not None:
+        return KpiStyle(f"Service level (% within {format_duration(threshold_s)})", 100.0)
+    return KPI_STYLES.get(kpi, KpiStyle(kpi))
+
+
+CURVE_KPIS = ("service_level", "abandon_rate", "asa", "occupancy")
+HEATMAP_KPIS = ("service_level", "abandon_rate")
+COUNT_KEYS = {"staff", "count", "lines", "max_contacts", "max_attempts", "max_transfers"}
+DURATION_KEYS = {"mean", "value", "low", "high", "mode", "threshold", "after", "at", "length",
+                 "interval", "warmup", "max", "delay", "time"}
+
+
+@dataclass(frozen=True)
+class Axis:
+    """A grid parameter as plot coordinates: positions, tick labels and an axis label."""
+
+    label: str
+    positions: np.ndarray
+    ticks: list[str]
+    numeric: bool
+
+
+def parameter_axis(path: str, values: Sequence[object]) -> Axis:
+    """Plot coordinates for the values of one grid parameter (see the module docstring)."""
+    values = list(values)
+    ticks = [str(v) for v in values]
+    key = path.split(".")[-2] if path.split(".")[-1].isdigit() else path.split(".")[-1]
+    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+        numbers = np.asarray(values, dtype=float)
+        if key in DURATION_KEYS:
+            return _duration_axis(path, numbers, ticks)
+        if key == "rate":
+            return Axis(f"{path} (per hour)", numbers * 3600.0, ticks, True)
+        unit = " (agents)" if key in ("staff", "count") else ""
+        return Axis(f"{path}{unit}", numbers, ticks, True)
+    for parse in (parse_duration, _rate_per_hour):
+        try:
+            numbers = np.array([parse(v) for v in values], dtype=float)
+        except ValueError:
+            continue
+        if parse is parse_duration:
+            return _duration_axis(path, numbers, ticks)
+        return Axis(f"{path} (per hour)", numbers, ticks, True)
+    return Axis(path, np.arange(len(values), dtype=float), ticks, False)
+
+
+def _rate_per_hour(value: object) -> float:
+    return parse_rate(value) * 3600.0
+
+
+def _duration_axis(path: str, seconds: np.ndarray, ticks: list[str]) -> Axis:
+    if np.nanmax(seconds) >= 120.0:
+        return Axis(f"{path} (min)", seconds / 60.0, ticks, True)
+    return Axis(f"{path} (s)", seconds, ticks, True)
+
+
+def plot_curves(summary: pd.DataFrame, paths: Sequence[str], path: str | Path,
+                kpis: Sequence[str] = CURVE_KPIS, target: float | None = None,
+                title: str = "", threshold_s: float | None = None) -> Path:
+    """KPIs against the first grid parameter, 95% CI bands, a line per second-parameter value.
+
+    Args:
+        summary: The sweep summary (see :func:`sim.sweep.summarize`).
+        paths: The grid paths; the first is the x axis, the second (if any) the lines.
+            With more, the others are averaged over (and the bands widen accordingly).
+        path: The PNG file to write.
+        kpis: The KPIs, one panel each.
+        target: Service-level target (0..1) drawn as a dashed line on its panel.
+        title: Figure title.
+        threshold_s: Service-level threshold, seconds (for the axis label).
+    """
+    x_path, line_path = paths[0], (paths[1] if len(paths) > 1 else None)
+    x_values = list(dict.fromkeys(summary[x_path]))
+    axis = parameter_axis(x_path, x_values)
+    kpis = [k for k in kpis if k in summary]
+    ncols = 2 if len(kpis) > 1 else 1
+    nrows = -(-len(kpis) // ncols)
+    fig = Figure(figsize=(8.0, 3.0 * nrows + 0.6), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False, sharex=True)
+    groups = [(None, summary)] if line_path is None else list(summary.groupby(line_path,
+                                                                             sort=False))
+    colors = mpl.colormaps["viridis"](np.linspace(0.0, 0.9, max(len(groups), 1)))
+    for ax, kpi in zip(axes.flat, kpis):
+        style = kpi_style(kpi, threshold_s)
+        for (value, frame), color in zip(groups, colors):
+            frame = frame.groupby(x_path, sort=False)[[kpi, f"{kpi}_ci"]].mean()
+            x = axis.positions[[x_values.index(v) for v in frame.index]]
+            mean = frame[kpi].to_numpy(dtype=float) * style.scale
+            ci = np.nan_to_num(frame[f"{kpi}_ci"].to_numpy(dtype=float)) * style.scale
+            label = None if value is None else str(value)
+            ax.plot(x, mean, marker="o", markersize=3, color=color, label=label)
+            ax.fill_between(x, mean - ci, mean + ci, color=color, alpha=0.2, linewidth=0)
+        if kpi == "service_level" and target is not None:
+            ax.axhline(target * 100.0, color="firebrick", linestyle="--", linewidth=1,
+                       label=f"target {target:.0%}")
+        ax.set_ylabel(style.label)
+        ax.grid(alpha=0.3)
+        _x_ticks(ax, axis)
+    for ax in axes[-1]:
+        ax.set_xlabel(axis.label)
+    for ax in list(axes.flat)[len(kpis):]:
+        ax.set_visible(False)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    if labels:
+        fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 5),
+                   title=line_path, fontsize=9, title_fontsize=9)
+    fig.suptitle(title or "Sweep: mean over replications, 95% confidence band", fontsize=11)
+    return _save(fig, path)
+
+
+def _x_ticks(ax, axis: Axis) -> None:
+    """Label every value when there are few; categorical axes always get their labels."""
+    if not axis.numeric or len(axis.ticks) <= 8:
+        ax.set_xticks(axis.positions, axis.ticks, rotation=0 if len(axis.ticks) <= 8 else 45)
+
+
+def plot_heatmap(summary: pd.DataFrame, paths: Sequence[str], path: str | Path,
+                 kpis: Sequence[str] = HEATMAP_KPIS, target: float | None = None,
+                 title: str = "", threshold_s: float | None = None) -> Path:
+    """Heatmaps of KPIs over the first two grid parameters (one panel per KPI).
+
+    Args:
+        summary: The sweep summary.
+        paths: The grid paths (at least two; further ones are averaged over).
+        path: The PNG file to write.
+        kpis: The KPIs, one panel each.
+        target: Service-level target: cells meeting it are labelled in bold.
+        title: Figure title.
+        threshold_s: Service-level threshold, seconds (for the colour bar label).
+    """
+    x_path, y_path = paths[0], paths[1]
+    kpis = [k for k in kpis if k in summary]
+    x_values = list(dict.fromkeys(summary[x_path]))
+    y_values = list(dict.fromkeys(summary[y_path]))
+    height = max(2.6, 0.45 * len(y_values) + 1.6)
+    fig = Figure(figsize=(8.0, height * len(kpis)), layout="constrained")
+    axes = fig.subplots(len(kpis), 1, squeeze=False)
+    for ax, kpi in zip(axes[:, 0], kpis):
+        style = kpi_style(kpi, threshold_s)
+        grid = (summary.groupby([y_path, x_path], sort=False)[kpi].mean().unstack(x_path)
+                .reindex(index=y_values, columns=x_values).to_numpy(dtype=float)) * style.scale
+        cmap = "viridis" if kpi == "service_level" else "viridis_r"
+        image = ax.imshow(grid, aspect="auto", origin="lower", cmap=cmap)
+        ax.set_xticks(range(len(x_values)), [str(v) for v in x_values],
+                      rotation=0 if len(x_values) <= 14 else 90)
+        ax.set_yticks(range(len(y_values)), [str(v) for v in y_values])
+        ax.set_xlabel(parameter_axis(x_path, x_values).label)
+        ax.set_ylabel(y_path)
+        fig.colorbar(image, ax=ax, label=style.label, shrink=0.9)
+        if grid.size <= 225:
+            _annotate(ax, grid, image, bold_from=(target * style.scale if target is not None
+                                                  and kpi == "service_level" else None))
+    fig.suptitle(title or "Sweep: mean over replications", fontsize=11)
+    return _save(fig, path)
+
+
+def _annotate(ax, grid: np.ndarray, image, bold_from: float | None) -> None:
+    """Write each cell's value, dark on light cells and light on dark ones."""
+    low, high = np.nanmin(grid), np.nanmax(grid)
+    for (row, col), value in np.ndenumerate(grid):
+        if np.isnan(value):
+            continue
+        shade = (value - low) / (high - low) if high > low else 0.5
+        if image.get_cmap().name.endswith("_r"):
+            shade = 1.0 - shade
+        ax.text(col, row, f"{value:.1f}" if abs(value) < 100 else f"{value:.0f}",
+                ha="center", va="center", fontsize=8,
+                color="black" if shade > 0.55 else "white",
+                fontweight="bold" if bold_from is not None and value >= bold_from else "normal")
+
+
+def _save(fig: Figure, path: str | Path) -> Path:
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=150, format="png")
+    return Path(path)
+
+
+def plot_sweep(summary: pd.DataFrame, paths: Sequence[str], out: str | Path,
+               target: float | None = None, title: str = "",
+               threshold_s: float | None = None) -> list[Path]:
+    """Write every sweep figure into ``out``.
+
+    ``sweep_curves.png`` always; ``sweep_heatmap.png`` with two or more grid parameters.
+    ``target`` (0..1) and ``threshold_s`` (seconds) are the scenario's service-level goal.
+    """
+    out = Path(out)
+    options = {"target": target, "title": title, "threshold_s": threshold_s}
+    written = [plot_curves(summary, paths, out / "sweep_curves.png", **options)]
+    if len(paths) >= 2:
+        written.append(plot_heatmap(summary, paths, out / "sweep_heatmap.png", **options))
+    return written

@@ -1,0 +1,192 @@
+"""Staffing search: the Erlang C start, the simulated minimum, the staffed scenario file."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
+
+import sim
+from sim import erlang
+from sim.cli import main
+from sim.schedule import on_phones
+from sim.staffing import (
+    Goal,
+    erlang_requirement,
+    find_staffing,
+    interval_measures,
+    load_shares,
+    scenario_document,
+    scheduled_agents,
+    staffed_document,
+    staffed_scenario,
+    write_staffed,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ROOT / "scenarios"
+# Erlang C (600/h, 4 min: 40 Erlangs) in four-hour intervals after a four-hour warm-up:
+# long intervals keep the per-interval service level precise enough with few replications
+ERLANG_C = {"interval": "4h", "warmup": "4h"}
+RATE, AHT = 600 / 3600, 240.0
+
+
+@pytest.fixture(scope="module")
+def erlang_c():
+    return sim.load_scenario(SCENARIOS / "erlang_c.yaml", overrides=ERLANG_C)
+
+
+@pytest.fixture(scope="module")
+def staffed_c(erlang_c):
+    return find_staffing(erlang_c, target=0.8, threshold=20.0, replications=8)
+
+
+@pytest.fixture(scope="module")
+def bank():
+    return sim.load_scenario(SCENARIOS / "small_bank.yaml", overrides={"days": 1})
+
+
+@pytest.fixture(scope="module")
+def staffed_bank(bank):
+    return find_staffing(bank, replications=3, max_abandon=0.08)
+
+
+class TestErlangStart:
+    def test_single_queue_is_erlang_c(self, erlang_c):
+        """A one-group, constant-load scenario starts at required_agents everywhere."""
+        need = erlang_requirement(erlang_c, Goal(0.8, 20.0))
+        assert need.shape == (1, 6)
+        assert (need == erlang.required_agents(RATE, AHT, 0.8, 20.0)).all()
+        assert need[0, 0] == 46
+
+    def test_load_shared_by_first_line_groups(self, bank):
+        """Cards go half to cards_team, half to generalists; billing's overflow gets none."""
+        shares = load_shares(bank)
+        assert shares == {"billing": {"billing_team": 1.0},
+                          "cards": {"cards_team": 0.5, "generalists": 0.5}}
+
+    def test_per_interval_load(self, bank):
+        """Each interval's requirement follows that interval's expected contacts."""
+        need = erlang_requirement(bank, Goal(0.8, 20.0))
+        billing = bank.contact_types["billing"]
+        first = billing.arrivals.per_interval[0] * 1.20 / bank.interval  # Monday factor
+        assert need[0, 0] == erlang.required_agents(first, billing.handle.mean, 0.8, 20.0)
+
+    @given(st.integers(0, 300), st.floats(0.0, 0.6))
+    def test_scheduled_agents_is_the_fewest(self, on_phone, shrinkage):
+        """The scheduled count leaves exactly the required agents after shrinkage, no fewer."""
+        count = scheduled_agents(on_phone, shrinkage)
+        assert on_phones(count, shrinkage) == on_phone
+        assert count == 0 or on_phones(count - 1, shrinkage) < on_phone
+
+
+class TestClosedForm:
+    def test_within_one_agent_of_erlang_c(self, staffed_c):
+        """On M/M/n the simulated requirement is Erlang C's 46, at most one more."""
+        measured = staffed_c.table[staffed_c.table.measured]
+        assert len(measured) == 5
+        assert measured.simulated.between(46 - 1, 46 + 1).all(), measured.simulated.tolist()
+        assert (measured.service_level >= 0.8).all()
+
+    def test_verifying_simulation_meets_target(self, staffed_c):
+        """Other random numbers, more replications: the target is met overall.
+
+        And in every measured interval, within its 95% confidence half-width.
+        """
+        check = sim.run(staffed_c.scenario, seed=1234, replications=20)
+        assert check.summary["service_level"] >= 0.8
+        per = check.intervals_by_replication
+        per = per[(per.contact_type == "all") & (per.start >= staffed_c.scenario.warmup)]
+        for _, interval in per.groupby("start"):
+            levels = interval.service_level.to_numpy()
+            assert levels.mean() + sim.replicate.half_width(levels) >= 0.8
+
+    def test_one_agent_fewer_misses_the_goal(self, erlang_c, staffed_c):
+        """Minimal for its sample: one agent fewer in any measured interval misses the goal.
+
+        There, or in the next interval, which inherits its queue.
+        """
+        plan = np.array([staffed_c.table.simulated.to_numpy()])
+        goal = staffed_c.goal
+        for i in np.flatnonzero(staffed_c.table.measured):
+            fewer = plan.copy()
+            fewer[0, i] -= 1
+            scenario = staffed_scenario(erlang_c, fewer, goal)
+            levels = np.mean([interval_measures(scenario, staffed_c.seed, r)[0, 0]
+                              for r in range(staffed_c.replications)], axis=0)
+            assert (levels[i:i + 2] < goal.target).any(), (i, levels)
+
+    def test_staffed_scenario_has_the_plan(self, staffed_c):
+        """The staffed scenario staffs each interval with the table's agents."""
+        staff = staffed_c.scenario.agents["pool"].staff
+        assert staff == staffed_c.table.simulated.tolist()
+        assert staffed_c.scenario.service_level.target == 0.8
+
+
+class TestMultiSkill:
+    def test_every_interval_meets_the_goal(self, staffed_bank):
+        """In the simulation the search ends with, no interval misses the goal."""
+        table = staffed_bank.table
+        assert (table.service_level.isna() | (table.service_level >= 0.8)).all()
+        assert (table.abandon_rate.isna() | (table.abandon_rate <= 0.08)).all()
+        assert staffed_bank.converged
+
+    def test_erlang_c_is_corrected(self, staffed_bank):
+        """Overflow and shared skills make Erlang C's separate queues overstaffed here."""
+        assert staffed_bank.agent_hours() < staffed_bank.agent_hours("erlang_c")
+
+    def test_shrinkage_grosses_up(self, staffed_bank):
+        """Groups with 10% shrinkage schedule more agents than they need on the phones."""
+        billing = staffed_bank.table[staffed_bank.table.group == "billing_team"]
+        assert (billing.scheduled >= billing.simulated).all()
+        assert (billing.scheduled > billing.simulated).any()
+        assert [on_phones(s, 0.10) for s in billing.scheduled] == billing.simulated.tolist()
+
+    def test_document_is_a_valid_scenario(self, staffed_bank, tmp_path):
+        """The written file loads and simulates the same staffing (shifts replaced)."""
+        path = tmp_path / "staffed.yaml"
+        raw = scenario_document(SCENARIOS / "small_bank.yaml", {"days": 1})
+        document = staffed_document(raw, staffed_bank)
+        write_staffed(path, document, staffed_bank)
+        loaded = sim.load_scenario(path)
+        assert loaded == staffed_bank.scenario.model_copy(update={"name": loaded.name})
+        assert all(g.shifts is None for g in loaded.agents.values())
+        assert path.read_text().startswith("# Staffing found by `ccsim staff`")
+
+
+class TestArguments:
+    @pytest.mark.parametrize(("options", "match"), [
+        ({"target": 1.0}, "'target' must be in"), ({"threshold": -1.0}, "'threshold'"),
+        ({"max_abandon": 0.0}, "'max_abandon'"), ({"replications": 0}, "'replications'"),
+    ])
+    def test_out_of_range(self, erlang_c, options, match):
+        """Arguments out of range are refused before any simulation."""
+        with pytest.raises(ValueError, match=match):
+            find_staffing(erlang_c, **options)
+
+
+class TestCommand:
+    def test_staff_command(self, tmp_path):
+        """`staff` prints Erlang C next to the simulated staffing and writes both files."""
+        out = tmp_path / "staffed.yaml"
+        result = CliRunner().invoke(main, [
+            "staff", str(SCENARIOS / "erlang_c.yaml"), "--set", "interval=4h", "--set",
+            "warmup=4h", "--target", "0.8", "--threshold", "20s", "-r", "4", "-w", "1",
+            "--out", str(out), "-q"])
+        assert result.exit_code == 0, result.output
+        assert "erlang_c" in result.output and "simulated" in result.output
+        assert "agent-hours on the phones: Erlang C 1,104.0" in result.output
+        staffed = sim.load_scenario(out)
+        assert len(staffed.agents["pool"].staff) == 6
+        table = pd.read_csv(out.with_suffix(".csv"))
+        assert table.erlang_c.tolist() == [46] * 6
+        assert np.array_equal(table.simulated, staffed.agents["pool"].staff)
+
+    def test_bad_target_exit_2(self):
+        """A target outside (0, 1) is a usage error."""
+        result = CliRunner().invoke(main, ["staff", str(SCENARIOS / "erlang_c.yaml"),
+                                           "--target", "1.5"])
+        assert result.exit_code == 2 and "--target" in result.output

@@ -1,0 +1,346 @@
+"""Sweeps: grid parsing, work units, executors (local, Dask), the resumable store, the CLI."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
+
+import sim
+from sim.cli import main
+from sim.metrics import KPIS
+from sim.replicate import half_width
+from sim.sweep import (
+    Grid,
+    SweepConflictError,
+    grid_values,
+    parse_grid_option,
+    run_sweep,
+    sweep,
+)
+from sim.sweep_plots import parameter_axis, plot_sweep
+
+ROOT = Path(__file__).resolve().parents[1]
+ERLANG_A = ROOT / "scenarios" / "erlang_a.yaml"
+SHORT = {"close": "06:00"}  # 6 hours of Erlang A: ~3,600 calls per replication
+GRID = {"agents.pool.staff": [40, 43], "contact_types.calls.patience.mean": "1m,3m"}
+
+
+@pytest.fixture(scope="module")
+def short():
+    return sim.load_scenario(ERLANG_A, overrides=SHORT)
+
+
+@pytest.fixture(scope="module")
+def serial(short):
+    """The 2 x 2 grid, 3 replications, computed in this process."""
+    return run_sweep(short, GRID, replications=3, workers=1)
+
+
+class TestGridValues:
+    def test_integer_range_is_inclusive_and_stays_integer(self):
+        """36:40:2 gives 36, 38, 40 as ints."""
+        values = grid_values("agents.pool.staff", "36:40:2")
+        assert values == [36, 38, 40] and all(type(v) is int for v in values)
+
+    def test_float_range_has_no_rounding_noise(self):
+        """0.1:0.3:0.1 gives exactly 0.1, 0.2, 0.3 (not 0.30000000000000004)."""
+        assert grid_values("x", "0.1:0.3:0.1") == [0.1, 0.2, 0.3]
+
+    def test_duration_range_in_seconds(self):
+        """1m:3m:1m gives 60, 120, 180 seconds."""
+        assert grid_values("x", "1m:3m:1m") == [60, 120, 180]
+
+    def test_list_values_read_like_set(self):
+        """Numbers become numbers, durations stay strings for the scenario to read."""
+        assert grid_values("x", "44, 45") == [44, 45]
+        assert grid_values("x", "1m,3m,10m") == ["1m", "3m", "10m"]
+
+    def test_list_of_lists(self):
+        """Commas inside brackets do not split values."""
+        assert grid_values("x", "[1, 2],[3, 4]") == [[1, 2], [3, 4]]
+
+    @pytest.mark.parametrize(("spec", "match"), [
+        ("5:1:1", "b >= a"), ("1:5:0", "step > 0"), ("a:b:c", "numbers or durations"),
+        ("", "at least one value"), ("1,,2", "at least one value"),
+    ])
+    def test_bad_values(self, spec, match):
+        """Malformed ranges and empty values are refused, naming the path."""
+        with pytest.raises(ValueError, match=f"x: .*{match}"):
+            grid_values("x", spec)
+
+    def test_option_needs_path(self):
+        """--grid without PATH= is refused."""
+        with pytest.raises(ValueError, match="expected PATH=VALUES"):
+            parse_grid_option("36:48:1")
+
+    @given(st.integers(-50, 50), st.integers(0, 60), st.integers(1, 7))
+    def test_integer_ranges_match_python_range(self, a, width, step):
+        """a:b:step is Python's range(a, b + 1, step)."""
+        assert grid_values("x", f"{a}:{a + width}:{step}") == list(range(a, a + width + 1, step))
+
+
+class TestGrid:
+    def test_points_first_parameter_slowest(self):
+        """Points are the product of the values, the first parameter varying slowest."""
+        grid = Grid.from_spec({"a": [1, 2], "b": "x,y"})
+        assert grid.points() == [{"a": 1, "b": "x"}, {"a": 1, "b": "y"},
+                                 {"a": 2, "b": "x"}, {"a": 2, "b": "y"}]
+
+    def test_empty_grid_refused(self):
+        """A sweep needs a parameter."""
+        with pytest.raises(ValueError, match="at least one grid parameter"):
+            Grid.from_spec({})
+
+
+class TestValidation:
+    def test_bad_value_fails_before_any_work(self, short):
+        """An invalid point is reported (path and reason) and nothing is simulated."""
+        calls = []
+        with pytest.raises(sim.ScenarioError) as info:
+            run_sweep(short, {"agents.pool.staff": [40, -1]}, replications=2, workers=1,
+                      progress=calls.append)
+        assert info.value.lines() == [f"{short.name}: agents.pool.staff: must be >= 0, got -1"]
+        assert calls == []
+
+    def test_unknown_path(self, short):
+        """A misspelt path names the field and suggests the right one."""
+        with pytest.raises(sim.ScenarioError, match=r"stafff.*did you mean 'staff'"):
+            run_sweep(short, {"agents.pool.stafff": [40]}, workers=1)
+
+    def test_replications_at_least_one(self, short):
+        """Zero replications is refused."""
+        with pytest.raises(ValueError, match="'replications' must be >= 1"):
+            run_sweep(short, GRID, replications=0)
+
+
+class TestTable:
+    def test_one_row_per_point_and_replication(self, serial):
+        """Rows are (point, replication), sorted; grid values keep their types."""
+        table = serial.table
+        assert list(table.columns) == ["point", *GRID, "replication", "seed", *KPIS]
+        assert list(zip(table.point, table.replication)) == [(p, r) for p in range(4)
+                                                              for r in range(3)]
+        assert table["agents.pool.staff"].tolist() == [40] * 6 + [43] * 6
+        assert table["contact_types.calls.patience.mean"].tolist()[:6] == ["1m"] * 3 + ["3m"] * 3
+
+    def test_rows_equal_sim_run(self, short, serial):
+        """A unit's KPIs are those of the same replication in sim.run of that point."""
+        point = sim.with_overrides(short, {"agents.pool.staff": 43,
+                                           "contact_types.calls.patience.mean": "3m"})
+        expected = sim.run(point, seed=short.seed, replications=3).replications
+        got = serial.table[serial.table.point == 3]
+        for kpi in KPIS:
+            np.testing.assert_allclose(got[kpi].to_numpy(dtype=float),
+                                       expected[kpi].to_numpy(dtype=float), rtol=1e-12)
+
+    def test_common_random_numbers_across_points(self, serial):
+        """Replication r sees the same calls at every staffing (same patience)."""
+        table = serial.table
+        same_patience = table[table["contact_types.calls.patience.mean"] == "1m"]
+        assert (same_patience.groupby("replication").offered.nunique() == 1).all()
+        more = same_patience.groupby("agents.pool.staff").service_level.mean()
+        assert more[43] > more[40]
+
+    def test_summary_means_and_half_widths(self, serial):
+        """The summary has each KPI's mean and Student-t half-width per point."""
+        row = serial.summary.iloc[2]
+        values = serial.table[serial.table.point == 2].service_level
+        assert row.replications == 3
+        assert row.service_level == pytest.approx(values.mean())
+        assert row.service_level_ci == pytest.approx(half_width(values))
+
+    def test_sweep_returns_the_table(self, short, serial):
+        """sim.sweep is run_sweep(...).table."""
+        pd.testing.assert_frame_equal(sim.sweep(short, GRID, replications=3, workers=1),
+                                      serial.table)
+
+
+class TestExecutors:
+    def test_process_pool_matches_serial(self, short, serial):
+        """Two local processes give exactly the table of one."""
+        pd.testing.assert_frame_equal(run_sweep(short, GRID, 3, workers=2).table, serial.table)
+
+    def test_any_executor(self, short, serial):
+        """Any concurrent.futures executor will do (threads here)."""
+        with ThreadPoolExecutor(3) as pool:
+            pd.testing.assert_frame_equal(sweep(short, GRID, 3, executor=pool), serial.table)
+
+    def test_dask_cluster_matches_local(self, short, serial):
+        """A Dask LocalCluster (2 worker processes) gives exactly the local table."""
+        distributed = pytest.importorskip("distributed")
+        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                      dashboard_address=None) as cluster, \
+                distributed.Client(cluster) as client:
+            table = sweep(short, GRID, 3, executor=client.get_executor())
+        pd.testing.assert_frame_equal(table, serial.table)
+
+
+class _StopError(Exception):
+    """Raised by a progress callback to interrupt a sweep."""
+
+
+def stop_after(units: int):
+    def progress(p):
+        if p.computed >= units:
+            raise _StopError
+    return progress
+
+
+def part_files(out: Path) -> dict[str, int]:
+    return {p.name: p.stat().st_mtime_ns for p in (out / "parts").glob("p*.json")}
+
+
+class TestResume:
+    def test_interrupted_sweep_resumes_without_recomputing(self, short, serial, tmp_path):
+        """After an interrupt, the finished units are kept and only the rest is computed."""
+        with pytest.raises(_StopError):
+            run_sweep(short, GRID, 3, workers=1, out=tmp_path, progress=stop_after(5))
+        kept = part_files(tmp_path)
+        assert len(kept) == 5
+        first = {(int(n[1:7]), int(n[9:13])) for n in kept}
+        result = run_sweep(short, GRID, 3, workers=1, out=tmp_path)
+        assert len(result.computed) == 12 - 5 and result.resumed == 5
+        assert first.isdisjoint(result.computed)
+        assert part_files(tmp_path).items() >= kept.items()  # finished parts untouched
+        pd.testing.assert_frame_equal(result.table, serial.table)
+        pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "sweep.parquet"), serial.table)
+
+    def test_interrupted_pool_resumes(self, short, serial, tmp_path):
+        """With a process pool, units finished before the interrupt are not recomputed."""
+        with pytest.raises(_StopError):
+            run_sweep(short, GRID, 3, workers=2, out=tmp_path, progress=stop_after(4))
+        kept = len(part_files(tmp_path))
+        assert 4 <= kept < 12
+        result = run_sweep(short, GRID, 3, workers=1, out=tmp_path)
+        assert len(result.computed) == 12 - kept
+        pd.testing.assert_frame_equal(result.table, serial.table)
+
+    def test_finished_sweep_computes_nothing(self, short, tmp_path):
+        """Running a finished sweep again only rewrites the tables."""
+        run_sweep(short, {"agents.pool.staff": [42]}, 2, workers=1, out=tmp_path)
+        again = run_sweep(short, {"agents.pool.staff": [42]}, 2, workers=1, out=tmp_path)
+        assert again.computed == [] and again.resumed == 2
+
+    def test_killed_process_resumes(self, tmp_path):
+        """`kill -9` during `ccsim sweep`: the parts written survive and are not recomputed."""
+        out = tmp_path / "sw"
+        command = [sys.executable, "-m", "sim", "sweep", str(ERLANG_A), "--set", "close=06:00",
+                   "--grid", "agents.pool.staff=40:43:1", "-r", "8", "-w", "2", "--out",
+                   str(out), "--no-figures", "-q"]
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 60
+        while len(part_files(out) if (out / "parts").exists() else {}) < 3:
+            assert process.poll() is None, process.stderr.read().decode()
+            assert time.monotonic() < deadline, "no part written within 60 s"
+            time.sleep(0.02)
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+        kept = part_files(out)
+        assert 3 <= len(kept) < 32
+        scenario = sim.load_scenario(ERLANG_A, overrides={"close": "06:00"})
+        result = run_sweep(scenario, {"agents.pool.staff": [40, 41, 42, 43]}, 8, workers=1,
+                           out=out)
+        assert len(result.computed) == 32 - len(kept)
+        assert part_files(out).items() >= kept.items()
+        assert not list((out / "parts").glob(".*"))  # no half-written file left
+
+    def test_changed_sweep_is_refused(self, short, tmp_path):
+        """Another grid, seed or scenario in the same folder is refused, not mixed."""
+        run_sweep(short, {"agents.pool.staff": [42]}, 2, workers=1, out=tmp_path)
+        with pytest.raises(SweepConflictError, match=r"changed: grid\).*--fresh"):
+            run_sweep(short, {"agents.pool.staff": [43]}, 2, workers=1, out=tmp_path)
+        with pytest.raises(SweepConflictError, match=r"changed: seed"):
+            run_sweep(short, {"agents.pool.staff": [42]}, 2, seed=9, workers=1, out=tmp_path)
+        other = sim.with_overrides(short, {"contact_types.calls.handle.mean": "5m"})
+        with pytest.raises(SweepConflictError, match=r"changed: scenario"):
+            run_sweep(other, {"agents.pool.staff": [42]}, 2, workers=1, out=tmp_path)
+
+    def test_fresh_starts_over(self, short, tmp_path):
+        """--fresh discards the old parts and computes everything."""
+        run_sweep(short, {"agents.pool.staff": [42]}, 2, workers=1, out=tmp_path)
+        result = run_sweep(short, {"agents.pool.staff": [43]}, 2, workers=1, out=tmp_path,
+                           fresh=True)
+        assert len(result.computed) == 2
+        manifest = json.loads((tmp_path / "manifest.json").read_text())
+        assert manifest["grid"] == {"agents.pool.staff": [43]}
+
+    def test_parts_without_manifest_are_refused(self, short, tmp_path):
+        """Parts of unknown origin are not silently reused."""
+        (tmp_path / "parts").mkdir()
+        (tmp_path / "parts" / "p000000-r0000.json").write_text("{}")
+        with pytest.raises(SweepConflictError, match=r"no manifest\.json"):
+            run_sweep(short, {"agents.pool.staff": [42]}, 2, workers=1, out=tmp_path)
+
+
+class TestFigures:
+    def test_axes_have_units(self):
+        """Durations are drawn in minutes or seconds, agents as agents, rates per hour."""
+        patience = parameter_axis("contact_types.calls.patience.mean", ["1m", "3m", "10m"])
+        assert patience.label.endswith("(min)") and list(patience.positions) == [1, 3, 10]
+        assert parameter_axis("agents.pool.staff", [40, 42]).label.endswith("(agents)")
+        rate = parameter_axis("contact_types.calls.arrivals.rate", ["600/h", "700/h"])
+        assert rate.label.endswith("(per hour)") and list(rate.positions) == [600, 700]
+        other = parameter_axis("routing.calls", [["a"], ["b"]])
+        assert not other.numeric and other.ticks == ["['a']", "['b']"]
+
+    def test_writes_curves_and_heatmap(self, serial, tmp_path):
+        """Two parameters give curves and a heatmap, as PNG files."""
+        written = plot_sweep(serial.summary, serial.grid.paths, tmp_path, target=0.8)
+        assert [p.name for p in written] == ["sweep_curves.png", "sweep_heatmap.png"]
+        assert all(p.read_bytes()[:4] == b"\x89PNG" for p in written)
+
+
+class TestCommand:
+    def test_sweep_command_writes_everything(self, tmp_path):
+        """The sweep command prints the per-point table and writes tables and figures."""
+        out = tmp_path / "sw"
+        args = ["sweep", str(ERLANG_A), "--set", "close=06:00", "--grid",
+                "agents.pool.staff=40:42:2", "--grid", "contact_types.calls.patience.mean=1m,3m",
+                "-r", "2", "-w", "1", "--out", str(out), "-q"]
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 0, result.output
+        assert "service_level" in result.output and "3m" in result.output
+        for name in ("sweep.parquet", "sweep_summary.csv", "sweep_curves.png",
+                     "sweep_heatmap.png", "manifest.json"):
+            assert (out / name).exists(), name
+        assert len(pd.read_parquet(out / "sweep.parquet")) == 8
+        assert len(pd.read_csv(out / "sweep_summary.csv")) == 4
+        again = CliRunner().invoke(main, [*args, "--grid", "seed=3"])
+        assert again.exit_code == 2
+        assert "different sweep (changed: grid)" in again.output and "--fresh" in again.output
+
+    @pytest.mark.parametrize(("grid", "message"), [
+        ("agents.pool.staff=-1,40", "erlang_a.yaml: agents.pool.staff: must be >= 0, got -1"),
+        ("agents.pool.staff=4:1:1", "erlang_a.yaml: agents.pool.staff: a range a:b:step"),
+        ("36:48", "--grid: expected PATH=VALUES"),
+    ])
+    def test_bad_grid_is_one_line_exit_2(self, tmp_path, grid, message):
+        """A bad grid is one line on stderr naming the path, and exit code 2."""
+        result = CliRunner().invoke(main, ["sweep", str(ERLANG_A), "--grid", grid,
+                                           "--out", str(tmp_path)])
+        assert result.exit_code == 2
+        assert len(result.output.strip().splitlines()) == 1 and message in result.output
+
+    def test_unreachable_scheduler(self, tmp_path, monkeypatch):
+        """A Dask scheduler that cannot be reached is one line and exit code 2."""
+        distributed = pytest.importorskip("distributed")
+
+        def refuse(address, timeout):
+            raise OSError(f"Timed out trying to connect to {address} after {timeout}")
+
+        monkeypatch.setattr(distributed, "Client", refuse)
+        result = CliRunner().invoke(main, [
+            "sweep", str(ERLANG_A), "--grid", "agents.pool.staff=40", "--out", str(tmp_path),
+            "--scheduler", "tcp://127.0.0.1:9"])
+        assert result.exit_code == 2 and "cannot reach the Dask scheduler" in result.output
