@@ -35,11 +35,12 @@ import simpy
 
 from sim.arrivals import arrival_times
 from sim.journey import Streams, compile_groups, compile_types
-from sim.legs import ABANDONED_LEG, COMPLETED, CUSTOMER, RETRIAL, JourneySteps
+from sim.legs import ABANDONED_LEG, CUSTOMER, RETRIAL, JourneySteps
 from sim.records import ABANDONED, ANSWERED, BLOCKED, SELF_SERVED, WAITING, Records
 from sim.scenario import Scenario
-from sim.schedule import StaffChange, staff_changes
+from sim.schedule import staff_changes
 from sim.streams import stream
+from sim.workforce import GroupState, Workforce
 
 INF = math.inf
 
@@ -86,27 +87,6 @@ def draw_contacts(scenario: Scenario, seed: int, replication: int) -> ContactDra
     )
 
 
-class _Group:
-    """Engine state of one agent group."""
-
-    __slots__ = ("backlog", "draining", "free_ids", "idle", "index", "levels", "present",
-                 "reserve", "simple", "slots", "slowdown", "target")
-
-    def __init__(self, index: int):
-        self.index = index
-        self.levels: list[list[tuple[deque[int], float]]] = []  # skill queues by priority
-        self.idle: deque[tuple[float, int, simpy.Event]] = deque()  # (idle since, agent, wake)
-        self.present = 0  # agents on duty (busy, idle, or finishing before leaving)
-        self.target = 0
-        self.draining = False
-        self.free_ids: list[int] = []
-        self.simple = True  # no escalation: plain contacts take the fast path
-        self.slots = 1  # contacts an agent handles at once; counts below are in slots
-        self.slowdown = 1.0  # handle-time multiplier when handling several at once
-        self.backlog: list[tuple[deque[int], float]] = []  # worked when nothing else waits
-        self.reserve = 0  # idle agents kept for inbound while working the backlog
-
-
 class _Type:
     """Engine state of one contact type's queue."""
 
@@ -115,11 +95,11 @@ class _Type:
     def __init__(self) -> None:
         self.queue: deque[int] = deque()
         self.backlog_of: set[int] = set()  # groups that work this queue as a backlog
-        self.immediate: list[_Group] = []  # groups that may answer on arrival
-        self.overflow: list[tuple[float, _Group]] = []  # (after seconds, group)
+        self.immediate: list[GroupState] = []  # groups that may answer on arrival
+        self.overflow: list[tuple[float, GroupState]] = []  # (after seconds, group)
 
 
-class _Replication(JourneySteps):
+class _Replication(JourneySteps, Workforce):
     """One run of the engine; holds the SimPy environment and the record columns."""
 
     WAITING, ANSWERED, ABANDONED, SELF_SERVED = WAITING, ANSWERED, ABANDONED, SELF_SERVED
@@ -213,7 +193,7 @@ class _Replication(JourneySteps):
 
     def _build_routing(self) -> None:
         scenario = self.scenario
-        self.groups = [_Group(i) for i in range(len(self.group_names))]
+        self.groups = [GroupState(i) for i in range(len(self.group_names))]
         self.types = [_Type() for _ in self.type_names]
         self.simple_type = [not p.after_talk for p in self.plans]
         self.callback_offered = [p.callback_accept > 0 for p in self.plans]
@@ -346,7 +326,7 @@ class _Replication(JourneySteps):
         if self.state[c] == WAITING and self.enq[c] == entered:
             self._abandon(c, self.env.now)
 
-    def _overflow(self, c: int, group: _Group, entered: float, _event: simpy.Event) -> None:
+    def _overflow(self, c: int, group: GroupState, entered: float, _event: simpy.Event) -> None:
         """Contact ``c`` has waited long enough for ``group``: give it to an idle agent."""
         if self.state[c] != WAITING or self.enq[c] != entered or not group.idle:
             return
@@ -361,7 +341,7 @@ class _Replication(JourneySteps):
             self._answer(c, group, agent_id, now)
             wake.succeed(c)
 
-    def _answer(self, c: int, group: _Group, agent_id: int, now: float) -> None:
+    def _answer(self, c: int, group: GroupState, agent_id: int, now: float) -> None:
         waited = now - self.enq[c]
         if self.answer[c] != self.answer[c]:  # NaN: first answer
             self.answer[c] = now
@@ -416,7 +396,7 @@ class _Replication(JourneySteps):
             if state[c] == WAITING and deadline[c] == due:
                 self._abandon(c, due)
 
-    def _pull(self, group: _Group, now: float) -> int:
+    def _pull(self, group: GroupState, now: float) -> int:
         """The contact a free agent of ``group`` takes next, or -1 if none is eligible.
 
         Skills by priority; then the backlog, if enough other agents are idle.
@@ -437,76 +417,6 @@ class _Replication(JourneySteps):
             if best_queue is not None:
                 return best_queue.popleft()
         return -1
-
-    def _start_agent(self, group: _Group, agent_id: int) -> None:
-        """An agent comes on duty: takes waiting work or is idle at once (same instant)."""
-        now = self.env.now
-        c = self._pull(group, now)
-        wake = None
-        if c >= 0:
-            self._answer(c, group, agent_id, now)
-        else:
-            wake = self.env.event()
-            group.idle.append((now, agent_id, wake))
-        self.env.process(self._agent(group, agent_id, c, wake))
-        if group.backlog:
-            self._feed_backlog(group)
-
-    def _agent(self, group: _Group, agent_id: int, c: int, wake: simpy.Event | None):
-        """An agent on duty: take work until told to leave (never in the middle of a call)."""
-        env = self.env
-        while True:
-            if wake is not None:
-                c = yield wake
-                wake = None
-                if c < 0:
-                    return  # sent home while idle; the staffing process did the books
-            if (group.simple and self.simple_type[self.qtype[c]] and not self.served_legs[c]
-                    and not self.kind[c] and not self.misrouted[c]):
-                self.served_legs[c] = 1
-                length = self.handle[c] * group.slowdown
-                start = env.now
-                yield env.timeout(length)
-                self.talk[c] = length
-                if self.record_legs:
-                    self.leg_hold_start = 0.0
-                    self._record_leg(c, start, COMPLETED)
-                self._complete(c, group, False)
-            else:
-                yield from self._journey(c, group, agent_id)
-            if group.present > group.target and not group.draining:
-                break
-            now = env.now
-            c = self._pull(group, now)
-            if c >= 0:
-                self._answer(c, group, agent_id, now)
-            else:
-                if group.present > group.target and not (group.draining and self.active):
-                    break
-                wake = env.event()
-                group.idle.append((now, agent_id, wake))
-                if group.backlog:
-                    self._feed_backlog(group)
-        self._leave(group, agent_id)
-
-    def _feed_backlog(self, group: _Group) -> None:
-        """More agents idle than the reserve: the most recently idle take backlog work."""
-        now = self.env.now
-        while len(group.idle) > group.reserve:
-            c = self._pull_backlog(group, now)
-            if c < 0:
-                return
-            _, agent_id, wake = group.idle.pop()
-            self._answer(c, group, agent_id, now)
-            wake.succeed(c)
-
-    def _pull_backlog(self, group: _Group, now: float) -> int:
-        best_queue, best_since = None, INF
-        for queue, after in group.backlog:
-            self._purge(queue, now)
-            if queue and self.enq[queue[0]] < best_since and self.enq[queue[0]] + after <= now:
-                best_queue, best_since = queue, self.enq[queue[0]]
-        return best_queue.popleft() if best_queue is not None else -1
 
     def _release_line(self, c: int) -> None:
         """The customer is no longer on a trunk line (ended, or hung up for a callback)."""
@@ -529,77 +439,6 @@ class _Replication(JourneySteps):
         self.deadline[c] = INF
         self._release_line(c)
         return True
-
-    def _done(self) -> None:
-        """A customer contact has ended; after closing, the last one sends agents home.
-
-        At closing time agents stay while any contact is still in the center (queued,
-        in the IVR or with an agent), since a transfer or consult may still need them.
-        """
-        self.active -= 1
-        if self.active == 0:
-            for group in self.groups:
-                if group.draining:
-                    self._send_home_idle(group)
-
-    def _send_home_idle(self, group: _Group) -> None:
-        while group.present > group.target and group.idle:
-            _, agent_id, wake = group.idle.pop()
-            self._leave(group, agent_id)
-            wake.succeed(-1)
-
-    def _leave(self, group: _Group, agent_id: int) -> None:
-        group.present -= 1
-        group.free_ids.append(agent_id)
-        self._log_staff(group)
-
-    def _log_staff(self, group: _Group) -> None:
-        times, groups, counts = self.staff_log
-        times.append(self.env.now)
-        groups.append(group.index)
-        counts.append(group.present)
-
-    def _staffing(self, group: _Group, changes: list[StaffChange]):
-        env = self.env
-        for change in changes:
-            if change.time > env.now:
-                yield env.timeout(change.time - env.now)
-            group.target, group.draining = change.count * group.slots, change.drain
-            while group.present < group.target:
-                agent_id = group.free_ids.pop() if group.free_ids else self._new_agent_id()
-                group.present += 1
-                self._log_staff(group)
-                self._start_agent(group, agent_id)
-            if not (group.draining and self.active):
-                self._send_home_idle(group)
-
-    def _new_agent_id(self) -> int:
-        self.next_agent_id += 1
-        return self.next_agent_id - 1
-
-    def _tracer(self, every: float):
-        """Sample queue lengths and busy agents every ``every`` seconds (for plots, Little).
-
-        Runs until the last day has closed and every agent has finished.
-        """
-        env, trace = self.env, self.trace
-        trace.update({"time": [], **{f"queue.{t}": [] for t in self.type_names},
-                      **{f"busy.{g}": [] for g in self.group_names}})
-        end = self.scenario.days * 86400.0
-        while True:
-            now = env.now
-            trace["time"].append(now)
-            for name, ct in zip(self.type_names, self.types):
-                trace[f"queue.{name}"].append(
-                    sum(1 for c in ct.queue if self.state[c] == WAITING and self.deadline[c] > now)
-                )
-            busy = 0
-            for name, group in zip(self.group_names, self.groups):
-                busy += group.present - len(group.idle)
-                trace[f"busy.{name}"].append(group.present - len(group.idle))
-            if now >= end and busy == 0:
-                return
-            yield env.timeout(every)
 
     # ---- results ---------------------------------------------------------------------
 

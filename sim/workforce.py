@@ -1,0 +1,187 @@
+"""Workforce: agents coming on and off duty, taking work, going home.
+
+An agent is a long-lived SimPy process: it takes the longest-waiting eligible contact
+(or waits, idle, on one event that an arrival triggers), talks, and looks again. The
+staffing process of each group follows its schedule (:mod:`sim.schedule`): it brings
+agents on duty, sends idle ones home when the count drops, and lets busy ones finish
+their call first; at closing time agents stay while any contact is still in the
+center. A group may work a backlog only while a reserve of its agents stays idle. This
+is a mixin of the engine's replication (:class:`sim.engine._Replication`), which owns
+the queues and the record arrays; the tracer samples what the floor looks like.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import simpy
+
+from sim.legs import COMPLETED, INF
+from sim.records import WAITING
+from sim.schedule import StaffChange
+
+
+class GroupState:
+    """Engine state of one agent group: who is on duty, idle, and what they may take."""
+
+    __slots__ = ("backlog", "draining", "free_ids", "idle", "index", "levels", "present",
+                 "reserve", "simple", "slots", "slowdown", "target")
+
+    def __init__(self, index: int):
+        self.index = index
+        self.levels: list[list[tuple[deque[int], float]]] = []  # skill queues by priority
+        self.idle: deque[tuple[float, int, simpy.Event]] = deque()  # (idle since, agent, wake)
+        self.present = 0  # agents on duty (busy, idle, or finishing before leaving)
+        self.target = 0
+        self.draining = False
+        self.free_ids: list[int] = []
+        self.simple = True  # no escalation: plain contacts take the fast path
+        self.slots = 1  # contacts an agent handles at once; counts below are in slots
+        self.slowdown = 1.0  # handle-time multiplier when handling several at once
+        self.backlog: list[tuple[deque[int], float]] = []  # worked when nothing else waits
+        self.reserve = 0  # idle agents kept for inbound while working the backlog
+
+
+class Workforce:
+    """Engine steps for agents (mixed into the engine's replication)."""
+
+    def _start_agent(self, group: GroupState, agent_id: int) -> None:
+        """An agent comes on duty: takes waiting work or is idle at once (same instant)."""
+        now = self.env.now
+        c = self._pull(group, now)
+        wake = None
+        if c >= 0:
+            self._answer(c, group, agent_id, now)
+        else:
+            wake = self.env.event()
+            group.idle.append((now, agent_id, wake))
+        self.env.process(self._agent(group, agent_id, c, wake))
+        if group.backlog:
+            self._feed_backlog(group)
+
+    def _agent(self, group: GroupState, agent_id: int, c: int, wake: simpy.Event | None):
+        """An agent on duty: take work until told to leave (never in the middle of a call)."""
+        env = self.env
+        while True:
+            if wake is not None:
+                c = yield wake
+                wake = None
+                if c < 0:
+                    return  # sent home while idle; the staffing process did the books
+            if (group.simple and self.simple_type[self.qtype[c]] and not self.served_legs[c]
+                    and not self.kind[c] and not self.misrouted[c]):
+                self.served_legs[c] = 1
+                length = self.handle[c] * group.slowdown
+                start = env.now
+                yield env.timeout(length)
+                self.talk[c] = length
+                if self.record_legs:
+                    self.leg_hold_start = 0.0
+                    self._record_leg(c, start, COMPLETED)
+                self._complete(c, group, False)
+            else:
+                yield from self._journey(c, group, agent_id)
+            if group.present > group.target and not group.draining:
+                break
+            now = env.now
+            c = self._pull(group, now)
+            if c >= 0:
+                self._answer(c, group, agent_id, now)
+            else:
+                if group.present > group.target and not (group.draining and self.active):
+                    break
+                wake = env.event()
+                group.idle.append((now, agent_id, wake))
+                if group.backlog:
+                    self._feed_backlog(group)
+        self._leave(group, agent_id)
+
+    def _feed_backlog(self, group: GroupState) -> None:
+        """More agents idle than the reserve: the most recently idle take backlog work."""
+        now = self.env.now
+        while len(group.idle) > group.reserve:
+            c = self._pull_backlog(group, now)
+            if c < 0:
+                return
+            _, agent_id, wake = group.idle.pop()
+            self._answer(c, group, agent_id, now)
+            wake.succeed(c)
+
+    def _pull_backlog(self, group: GroupState, now: float) -> int:
+        best_queue, best_since = None, INF
+        for queue, after in group.backlog:
+            self._purge(queue, now)
+            if queue and self.enq[queue[0]] < best_since and self.enq[queue[0]] + after <= now:
+                best_queue, best_since = queue, self.enq[queue[0]]
+        return best_queue.popleft() if best_queue is not None else -1
+
+    def _done(self) -> None:
+        """A customer contact has ended; after closing, the last one sends agents home.
+
+        At closing time agents stay while any contact is still in the center (queued,
+        in the IVR or with an agent), since a transfer or consult may still need them.
+        """
+        self.active -= 1
+        if self.active == 0:
+            for group in self.groups:
+                if group.draining:
+                    self._send_home_idle(group)
+
+    def _send_home_idle(self, group: GroupState) -> None:
+        while group.present > group.target and group.idle:
+            _, agent_id, wake = group.idle.pop()
+            self._leave(group, agent_id)
+            wake.succeed(-1)
+
+    def _leave(self, group: GroupState, agent_id: int) -> None:
+        group.present -= 1
+        group.free_ids.append(agent_id)
+        self._log_staff(group)
+
+    def _log_staff(self, group: GroupState) -> None:
+        times, groups, counts = self.staff_log
+        times.append(self.env.now)
+        groups.append(group.index)
+        counts.append(group.present)
+
+    def _staffing(self, group: GroupState, changes: list[StaffChange]):
+        env = self.env
+        for change in changes:
+            if change.time > env.now:
+                yield env.timeout(change.time - env.now)
+            group.target, group.draining = change.count * group.slots, change.drain
+            while group.present < group.target:
+                agent_id = group.free_ids.pop() if group.free_ids else self._new_agent_id()
+                group.present += 1
+                self._log_staff(group)
+                self._start_agent(group, agent_id)
+            if not (group.draining and self.active):
+                self._send_home_idle(group)
+
+    def _new_agent_id(self) -> int:
+        self.next_agent_id += 1
+        return self.next_agent_id - 1
+
+    def _tracer(self, every: float):
+        """Sample queue lengths and busy agents every ``every`` seconds (for plots, Little).
+
+        Runs until the last day has closed and every agent has finished.
+        """
+        env, trace = self.env, self.trace
+        trace.update({"time": [], **{f"queue.{t}": [] for t in self.type_names},
+                      **{f"busy.{g}": [] for g in self.group_names}})
+        end = self.scenario.days * 86400.0
+        while True:
+            now = env.now
+            trace["time"].append(now)
+            for name, ct in zip(self.type_names, self.types):
+                trace[f"queue.{name}"].append(
+                    sum(1 for c in ct.queue if self.state[c] == WAITING and self.deadline[c] > now)
+                )
+            busy = 0
+            for name, group in zip(self.group_names, self.groups):
+                busy += group.present - len(group.idle)
+                trace[f"busy.{name}"].append(group.present - len(group.idle))
+            if now >= end and busy == 0:
+                return
+            yield env.timeout(every)
