@@ -15,6 +15,7 @@ import math
 import simpy
 
 from sim.journey import ComebackPlan, HandoffPlan
+from sim.units import DAY
 
 # contact kinds: customers, and work items that are not customers (a consult request,
 # a second answer to a post by an uncoordinated team)
@@ -55,7 +56,7 @@ class JourneySteps:
             if waiter is not None:
                 waiter.succeed()
             return
-        if self.misrouted[c] and q != own:
+        if self.misrouted[c] and self.served_legs[c] == 1:  # the wrong queue from the IVR
             length = own_plan.ivr.misroute_talk.next()
             yield env.timeout(length)
             self.talk[c] += length
@@ -179,10 +180,13 @@ class JourneySteps:
         if self.plans[self.ctype[c]].decide.next() >= plan.probability:
             return
         issue, to = self.issue[c], plan.to
+        # from when the experience ended (an abandonment may be noticed later)
+        when = self._when_open(self.end[c] + plan.delay.next(), self.plans[self.ctype[c]].decide)
+        if when is None:
+            return
         if self.issue_contacts is not None:
             self.issue_contacts[issue] += 1
-        # from when the experience ended (an abandonment may be noticed later)
-        event = self.env.timeout(max(0.0, self.end[c] + plan.delay.next() - self.env.now))
+        event = self.env.timeout(max(0.0, when - self.env.now))
         event.callbacks.append(lambda _e: self._spawn(issue, to, COMPLAINT))
 
     def _come_back(self, c: int, plan: ComebackPlan, origin: int, at: float) -> None:
@@ -197,12 +201,29 @@ class JourneySteps:
         contact_type = self.ctype[c]
         if plan.switch_to is not None and decide.next() < plan.switch:
             contact_type = plan.switch_to
+        when = self._when_open(at + plan.delay.next(), decide)
+        if when is None:
+            return  # the customer would call again after the simulated days
         counts[issue] += 1
         if origin == RETRIAL:
             self.issue_contacts[issue] += 1
-        delay = max(0.0, at + plan.delay.next() - self.env.now)
-        event = self.env.timeout(delay)
+        event = self.env.timeout(max(0.0, when - self.env.now))
         event.callbacks.append(lambda _e: self._spawn(issue, contact_type, origin))
+
+    def _when_open(self, t: float, decide) -> float | None:
+        """``t`` if the center is open then, else soon after it opens; None after the last day.
+
+        Customers who mean to call again (or post) do so when the center is open: one
+        due at 23:00 calls in the first interval after the next opening (uniformly, the
+        opening burst), not into an empty center.
+        """
+        scenario = self.scenario
+        day = math.floor(t / DAY)
+        clock = t - day * DAY
+        if clock >= scenario.close or clock < scenario.open:
+            day += clock >= scenario.close
+            clock = scenario.open + decide.next() * scenario.interval
+        return day * DAY + clock if day < scenario.days else None
 
     def _spawn(self, issue: int, contact_type: int, origin: int) -> None:
         """A repeat contact or retrial arrives now."""

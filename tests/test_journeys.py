@@ -565,3 +565,49 @@ class TestCallbackQueue:
         rec = replay(self.center(None), [(0, 1, 100), (10, 0, 50), (20, 1, 60)])
         assert rec.callback.tolist() == [0, 1, 0]
         assert rec.answer.tolist() == [0.0, 100.0, 150.0]
+
+
+class TestComebacksInOpeningHours:
+    def office(self, **extra):
+        return sim.scenario_from_dict({
+            "name": "office", "days": 2, "open": "08:00", "close": "18:00", "interval": "1h",
+            "contact_types": {"calls": {
+                "arrivals": {"rate": "1/h"}, "handle": det(100), "resolution": 0.0,
+                "repeat": {"delay": det(3 * 3600), "max_contacts": 5}, **extra}},
+            "agents": {"a": {"skills": ["calls"], "staff": 1}},
+        })
+
+    def test_repeat_due_after_close_comes_at_next_opening(self):
+        """A repeat due after closing comes at the next opening; none after the last day."""
+        sc = self.office()
+        rec = replay(sc, [(16 * 3600, 0, 100)])
+        # 16:00 call ends 16:01:40 -> due 19:01:40 -> day 2 in the first hour after 08:00
+        second = rec.arrival[1]
+        assert 86400 + 8 * 3600 <= second < 86400 + 9 * 3600
+        # then every 3 h + 100 s until one would be due after 18:00 on the last day
+        repeats = rec.arrival[1:]
+        assert np.allclose(np.diff(repeats), 3 * 3600 + 100)
+        assert repeats[-1] + 3 * 3600 + 200 >= 86400 + 18 * 3600
+        assert set(rec.state.tolist()) == {ANSWERED}
+
+    def test_no_contacts_arrive_while_closed(self):
+        """Repeats and redials arrive only while the center is open."""
+        sc = sim.load_scenario(Path(__file__).resolve().parents[1] / "scenarios"
+                               / "speed_vs_resolution.yaml", overrides={"days": 3})
+        c = sim.run(sc, seed=5).contacts
+        clock = c["arrival"] % 86400
+        assert ((clock >= 8 * 3600) & (clock < 20 * 3600)).all()
+        assert (c["origin"] == "repeat").sum() > 100  # there are repeats to check
+
+
+class TestMisrouteOnce:
+    def test_misrouted_then_transferred_on_purpose(self):
+        """A customer misrouted once is not sent back again after a planned transfer."""
+        sc = two_departments(refunds__ivr={"time": det(0), "misroute": 1.0,
+                                           "misroute_talk": det(20)},
+                             refunds__transfer={"probability": 1.0, "to": "relations"},
+                             refunds__max_transfers=2)
+        rec = replay(sc, [(0, 0, 100)])
+        legs = legs_frame(rec, 0)
+        assert list(legs["reason"]) == ["misroute", "transfer", "completed"]
+        assert rec.transfers[0] == 2 and rec.group[0] == 1  # ends with relations
