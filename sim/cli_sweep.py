@@ -170,7 +170,7 @@ def sweep_command(scenario: str, grids: tuple[str, ...], replications: int, seed
             client.close()
     figures = [] if no_figures else plot_sweep(
         result.summary, result.grid.paths, out_dir, target=base.service_level.target,
-        title=f"{base.name}: {replications} replications, 95% CI",
+        title=f"Sweep of '{base.name}'\n{replications} replications",
         threshold_s=base.service_level.threshold)
     click.echo(format_sweep(result))
     if not quiet:

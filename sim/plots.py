@@ -822,8 +822,8 @@ def kpi_bars(comparison: Comparison, kpis: Sequence[str] = COMPARE_KPIS) -> Figu
         ax.set_ylim(0, top * 1.2 if top > 0 else 1)
         ax.set_title(KPI_LABELS.get(kpi, kpi))
         ax.set_ylabel(UNIT_NAMES[unit])
-        ax.set_xticks(x, names, rotation=25 if len(names) > 2 else 0, ha="right"
-                      if len(names) > 2 else "center")
+        tilt = len(names) > 2 or max(len(n) for n in names) > 12  # long names overlap
+        ax.set_xticks(x, names, rotation=25 if tilt else 0, ha="right" if tilt else "center")
         ax.grid(axis="x", visible=False)
     for ax in axes[len(kpis):]:
         ax.set_visible(False)

@@ -154,7 +154,7 @@ def plot_curves(summary: pd.DataFrame, paths: Sequence[str], path: str | Path,
     if labels:
         fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 5),
                    title=line_path, fontsize=9, title_fontsize=9)
-    fig.suptitle(title or "Sweep: mean over replications, 95% confidence band", fontsize=11)
+    fig.suptitle(f"{title or 'Sweep'}: mean and 95% confidence band", fontsize=11)
     return _save(fig, path)
 
 
@@ -200,7 +200,7 @@ def plot_heatmap(summary: pd.DataFrame, paths: Sequence[str], path: str | Path,
         if grid.size <= 225:
             _annotate(ax, grid, image, bold_from=(target * style.scale if target is not None
                                                   and kpi == "service_level" else None))
-    fig.suptitle(title or "Sweep: mean over replications", fontsize=11)
+    fig.suptitle(f"{title or 'Sweep'}: mean over replications", fontsize=11)
     return _save(fig, path)
 
 
