@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from sim import erlang
+from sim.cli_common import fail, load_or_fail, parse_overrides
 from sim.loader import ScenarioError, load_scenario, parse_override
 from sim.metrics import KPIS
 from sim.output import write_run
@@ -26,24 +27,8 @@ COUNT_KPIS = {"offered", "answered", "abandoned", "blocked", "retrials", "callba
               "complaints"}
 
 
-def _fail(lines: list[str]) -> None:
-    for line in lines:
-        click.echo(line, err=True)
-    sys.exit(2)
 
 
-def _load(path: str, overrides: tuple[str, ...]):
-    parsed = {}
-    for text in overrides:
-        try:
-            key, value = parse_override(text)
-        except ValueError as exc:
-            _fail([f"{path}: --set: {exc}"])
-        parsed[key] = value
-    try:
-        return load_scenario(path, overrides=parsed)
-    except ScenarioError as exc:
-        _fail(exc.lines())
 
 
 class _Unit(click.ParamType):
@@ -100,7 +85,7 @@ def run_command(scenario: str, out: str | None, seed: int | None, replications: 
     (per interval and contact type), replications.csv, report.html (self-contained,
     figures embedded) and the figures as PNG into the --out folder.
     """
-    loaded = _load(scenario, overrides)
+    loaded = load_or_fail(scenario, parse_overrides(scenario, overrides))
     out_dir = Path(out) if out else Path("results") / Path(scenario).stem
     started = time.perf_counter()
 
@@ -180,7 +165,7 @@ def validate_command(scenarios: tuple[str, ...], overrides: tuple[str, ...]) -> 
         click.echo(f"{path}: ok ({len(sc.contact_types)} contact types, {len(sc.agents)} agent "
                    f"groups, {sc.days} day{'s' if sc.days > 1 else ''})")
     if failed:
-        _fail(failed)
+        fail(failed)
 
 
 @main.command("erlang")

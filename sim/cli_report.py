@@ -8,35 +8,21 @@ line they only parse, call the Python API (:mod:`sim.compare`, :mod:`sim.report`
 from __future__ import annotations
 
 import math
-import sys
 import time
 from pathlib import Path
-from typing import Any, NoReturn
 
 import click
 
+from sim.cli_common import fail, parse_overrides
 from sim.compare import BASELINE, Comparison, compare, scenarios_from_files, write_comparison
-from sim.loader import ScenarioError, load_scenario, parse_override
+from sim.loader import ScenarioError, load_scenario
 from sim.units import parse_duration
 
 TRACE_EVERY = 60.0  # seconds between queue samples for the "day at a glance" figure
 
 
-def _fail(lines: list[str]) -> NoReturn:
-    for line in lines:
-        click.echo(line, err=True)
-    sys.exit(2)
 
 
-def _overrides(path: str, texts: tuple[str, ...]) -> dict[str, Any]:
-    parsed = {}
-    for text in texts:
-        try:
-            key, value = parse_override(text)
-        except ValueError as exc:
-            _fail([f"{path}: --set: {exc}"])
-        parsed[key] = value
-    return parsed
 
 
 def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
@@ -104,25 +90,25 @@ def compare_command(scenarios: tuple[str, ...], variants: tuple[str, ...], repli
     Example: ccsim compare scenarios/storm_surge.yaml --variant callbacks_on -r 20
     """
     first = scenarios[0]
-    parsed = _overrides(first, overrides)
+    parsed = parse_overrides(first, overrides)
     try:
         declared = load_scenario(first, overrides=parsed).variants
     except ScenarioError as exc:
-        _fail(exc.lines())
+        fail(exc.lines())
     unknown = [v for v in variants if v not in declared or v == BASELINE]
     if unknown:
         known = ", ".join(sorted(declared)) or "none"
-        _fail([f"{first}: variants: no variant {name!r} (known: {known})" for name in unknown])
+        fail([f"{first}: variants: no variant {name!r} (known: {known})" for name in unknown])
     if len(scenarios) == 1 and not declared:
-        _fail([f"{first}: variants: nothing to compare; declare `variants:` in the file or "
+        fail([f"{first}: variants: nothing to compare; declare `variants:` in the file or "
                "give more scenario files"])
     try:
         loaded, changes = scenarios_from_files(list(scenarios), parsed,
                                                list(variants) if variants else None)
     except ScenarioError as exc:
-        _fail(exc.lines())
+        fail(exc.lines())
     except KeyError as exc:
-        _fail([f"{first}: variants: {exc.args[0]}"])
+        fail([f"{first}: variants: {exc.args[0]}"])
     out_dir = Path(out) if out else Path("results") / f"{Path(first).stem}-compare"
     started = time.perf_counter()
     comparison = compare(loaded, seed=seed, replications=replications, changes=changes,
@@ -181,9 +167,9 @@ def report_command(folder: str, no_png: bool) -> None:
     try:
         results = load_results(folder)
     except FileNotFoundError as exc:
-        _fail([str(exc)])
+        fail([str(exc)])
     except ScenarioError as exc:
-        _fail(exc.lines())
+        fail(exc.lines())
     written, problems = write_report(results, folder, png=not no_png)
     for line in problems:
         click.echo(f"warning: figure not drawn: {line}", err=True)
@@ -219,23 +205,23 @@ def animate_command(scenario: str, out: str | None, day: int, replication: int, 
     from sim.replicate import run
 
     try:
-        loaded = load_scenario(scenario, overrides=_overrides(scenario, overrides))
+        loaded = load_scenario(scenario, overrides=parse_overrides(scenario, overrides))
     except ScenarioError as exc:
-        _fail(exc.lines())
+        fail(exc.lines())
     path = Path(out) if out else Path("results") / Path(scenario).stem / "day.gif"
     try:
         check_format(path)
     except ValueError as exc:
-        _fail([f"--out: {exc}"])
+        fail([f"--out: {exc}"])
     if day > loaded.days:
-        _fail([f"{scenario}: --day: the scenario has {loaded.days} day"
+        fail([f"{scenario}: --day: the scenario has {loaded.days} day"
                f"{'s' if loaded.days > 1 else ''}, got {day}"])
     started = time.perf_counter()
     result = run(loaded, seed=seed, replications=replication)
     try:
         animate(result, path, replication=replication - 1, day=day - 1, step=step, fps=fps)
     except ValueError as exc:
-        _fail([f"{path}: {exc}"])
+        fail([f"{path}: {exc}"])
     frames = math.floor(loaded.open_seconds / step) + 1
     click.echo(f"wrote {path} ({frames} frames, {frames / fps:.1f}s at {fps} fps) in "
                f"{time.perf_counter() - started:.1f}s")

@@ -20,8 +20,8 @@ from typing import Any
 import click
 import pandas as pd
 
-from sim.loader import ScenarioError, load_scenario, parse_override
-from sim.scenario import Scenario
+from sim.cli_common import fail, load_or_fail, parse_overrides
+from sim.loader import ScenarioError
 from sim.staffing import (
     StaffingResult,
     find_staffing,
@@ -43,28 +43,10 @@ from sim.units import format_duration, parse_duration
 SHOWN_KPIS = ("service_level", "abandon_rate", "asa", "occupancy")
 
 
-def _fail(lines: list[str]) -> None:
-    for line in lines:
-        click.echo(line, err=True)
-    sys.exit(2)
 
 
-def _overrides(path: str, texts: tuple[str, ...]) -> dict[str, Any]:
-    parsed = {}
-    for text in texts:
-        try:
-            key, value = parse_override(text)
-        except ValueError as exc:
-            _fail([f"{path}: --set: {exc}"])
-        parsed[key] = value
-    return parsed
 
 
-def _load(path: str, overrides: dict[str, Any]) -> Scenario:
-    try:
-        return load_scenario(path, overrides=overrides)
-    except ScenarioError as exc:
-        _fail(exc.lines())
 
 
 def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
@@ -138,8 +120,8 @@ def sweep_command(scenario: str, grids: tuple[str, ...], replications: int, seed
     computed. A changed scenario, grid, seed or replication count is refused (use
     --fresh or another --out). Results are the same for any number of workers.
     """
-    parsed = _overrides(scenario, overrides)
-    base = _load(scenario, parsed)
+    parsed = parse_overrides(scenario, overrides)
+    base = load_or_fail(scenario, parsed)
     grid = _grid(scenario, grids)
     out_dir = Path(out) if out else Path("results") / f"{Path(scenario).stem}_sweep"
     executor, client = _executor(scenario, scheduler)
@@ -151,9 +133,9 @@ def sweep_command(scenario: str, grids: tuple[str, ...], replications: int, seed
                                workers=workers, out=out_dir, fresh=fresh, progress=bar,
                                source=scenario)
     except ScenarioError as exc:
-        _fail(exc.lines())
+        fail(exc.lines())
     except SweepConflictError as exc:
-        _fail([str(exc)])
+        fail([str(exc)])
     except KeyboardInterrupt:
         bar.close()
         click.echo(f"\ninterrupted: {bar.kept} of {bar.total} units kept in {out_dir}/parts; "
@@ -186,9 +168,9 @@ def _grid(scenario: str, grids: tuple[str, ...]) -> dict[str, list[Any]]:
         try:
             path, values = parse_grid_option(text)
         except ValueError as exc:
-            _fail([f"{scenario}: {exc}"])
+            fail([f"{scenario}: {exc}"])
         if path in parsed:
-            _fail([f"{scenario}: --grid: {path} is given twice"])
+            fail([f"{scenario}: --grid: {path} is given twice"])
         parsed[path] = values
     return parsed
 
@@ -200,11 +182,11 @@ def _executor(scenario: str, scheduler: str | None):
     try:
         from distributed import Client
     except ImportError:
-        _fail([f"{scenario}: --scheduler needs Dask distributed: pip install 'ccsim[cluster]'"])
+        fail([f"{scenario}: --scheduler needs Dask distributed: pip install 'ccsim[cluster]'"])
     try:
         client = Client(scheduler, timeout="20s")
     except (OSError, TimeoutError, ValueError) as exc:
-        _fail([f"--scheduler: cannot reach the Dask scheduler at {scheduler}: {exc}"])
+        fail([f"--scheduler: cannot reach the Dask scheduler at {scheduler}: {exc}"])
     return client.get_executor(), client
 
 
@@ -295,8 +277,8 @@ def staff_command(scenario: str, target: float | None, threshold: float | None,
     and group, the Erlang C requirement and the simulated one (agents on the phones),
     the scheduled agents (before shrinkage) and the simulated service level.
     """
-    parsed = _overrides(scenario, overrides)
-    base = _load(scenario, parsed)
+    parsed = parse_overrides(scenario, overrides)
+    base = load_or_fail(scenario, parsed)
     executor = local_executor(workers)
     log = None if quiet else (lambda line: click.echo("  " + line, err=True))
     try:
@@ -305,9 +287,9 @@ def staff_command(scenario: str, target: float | None, threshold: float | None,
                                    max_abandon=max_abandon, replications=replications,
                                    seed=seed, executor=executor, log=log)
     except ScenarioError as exc:
-        _fail(exc.lines())
+        fail(exc.lines())
     except ValueError as exc:
-        _fail([f"{scenario}: {exc}"])
+        fail([f"{scenario}: {exc}"])
     except KeyboardInterrupt:
         click.echo("\ninterrupted", err=True)
         sys.exit(130)

@@ -1,0 +1,42 @@
+"""Helpers shared by the ``ccsim`` commands: one-line errors and loading scenarios.
+
+Every command reports bad input the same way: one ``file: field.path: reason`` line per
+problem on stderr, and exit code 2.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, NoReturn
+
+import click
+
+from sim.loader import ScenarioError, load_scenario, parse_override
+from sim.scenario import Scenario
+
+
+def fail(lines: list[str]) -> NoReturn:
+    """Print each line on stderr and exit with code 2 (bad input)."""
+    for line in lines:
+        click.echo(line, err=True)
+    sys.exit(2)
+
+
+def parse_overrides(path: str, texts: tuple[str, ...]) -> dict[str, Any]:
+    """``--set PATH=VALUE`` options as a dict; a malformed one fails naming the file."""
+    parsed = {}
+    for text in texts:
+        try:
+            key, value = parse_override(text)
+        except ValueError as exc:
+            fail([f"{path}: --set: {exc}"])
+        parsed[key] = value
+    return parsed
+
+
+def load_or_fail(path: str, overrides: dict[str, Any]) -> Scenario:
+    """The validated scenario, or every problem printed and exit 2."""
+    try:
+        return load_scenario(path, overrides=overrides)
+    except ScenarioError as exc:
+        fail(exc.lines())
