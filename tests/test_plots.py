@@ -286,7 +286,8 @@ class TestFcr:
 
 class TestComparisonFigures:
     @pytest.fixture(scope="class")
-    def comparison(self, scenario):
+    @classmethod
+    def comparison(cls, scenario):
         return compare(variant_scenarios(scenario), replications=3)
 
     def test_kpi_bars(self, comparison):

@@ -155,7 +155,8 @@ class TestLoadRun:
 
 class TestComparisonReport:
     @pytest.fixture(scope="class")
-    def comparison(self, scenario_file):
+    @classmethod
+    def comparison(cls, scenario_file):
         scenarios = variant_scenarios(sim.load_scenario(scenario_file))
         return compare(scenarios, replications=3, trace_every=60.0,
                        changes={"plus_two": {"agents.pool.staff": 9}})
