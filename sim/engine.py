@@ -1,21 +1,23 @@
 """Engine: one replication of a scenario as a SimPy discrete-event simulation.
 
 Think of a call center floor. Contacts arrive and join the queue of their contact type;
-agents are long-lived workers who, whenever they are free, pull the longest-waiting
-contact among their skills (best skill priority first). An arriving contact that finds
-an eligible agent idle goes straight to the one idle longest. A group listed later in a
-contact type's routing with ``after: 60s`` may take the contact once it has waited 60 s
-(overflow). Customers abandon when their patience runs out; with ``lines`` set, a call
-that finds every trunk line busy gets a busy signal (blocked).
+agents, whenever they are free, pull the longest-waiting contact among their skills (best
+skill priority first). An arriving contact that finds an eligible agent idle goes straight
+to the one idle longest. A group listed later in a contact type's routing with
+``after: 60s`` may take the contact once it has waited 60 s (overflow). Customers abandon
+when their patience runs out; with ``lines`` set, a call that finds every trunk line busy
+gets a busy signal (blocked).
 
-The engine is built for speed (see DESIGN.md, "Engine shape"): no SimPy process per
-contact, no ``AnyOf``; abandonment is *lazy* and exact: a FCFS queue is only looked at
-when an agent takes from it, and a contact whose deadline has passed by then abandoned
-at its deadline. Real timeouts are scheduled only where something must happen at that
-moment (an overflow, a retrial after abandoning, a hang-up on hold). Random numbers are
-drawn in numpy blocks per stream, and records go to typed arrays; pandas is not used here.
-Journeys (IVR, transfers, consults, repeat contacts: :mod:`sim.legs`) take a slower path
-only for the contacts that have them.
+The engine is built for speed (see README, "Speed"): a plain call costs two SimPy events,
+its arrival and the end of its talk, each handled by a callback; there is no process per
+contact, no ``AnyOf``, and no event to wake an idle agent (the arrival hands the contact
+to it). Abandonment is *lazy* and exact: a FCFS queue is only looked at when an agent
+takes from it, and a contact whose deadline has passed by then abandoned at its deadline.
+Real timeouts are scheduled only where something must happen at that moment (an
+overflow, a retrial after abandoning, a hang-up on hold). Random numbers are drawn in
+numpy blocks per stream, and records go to typed arrays; pandas is not used here.
+Journeys (IVR, transfers, consults, repeat contacts: :mod:`sim.legs`) run as SimPy
+processes, only for the contacts that have them.
 
 The engine knows nothing of files or reports: :func:`run_replication` takes a
 :class:`~sim.scenario.Scenario` and returns :class:`Records` (numpy columns).
@@ -114,7 +116,13 @@ class _Replication(JourneySteps, Workforce):
         streams = Streams(seed, replication)
         self.plans = compile_types(scenario, streams)
         self.group_plans = compile_groups(scenario, streams)
-        self.resolve = [streams.uniform("resolution", name) for name in self.type_names]
+        # resolution draws, None for a type whose every contact is resolved for certain
+        least_factor = min((g.resolution_factor for g in self.group_plans), default=1.0)
+        self.resolve = [
+            None if plan.least_resolution * least_factor >= 1.0
+            else streams.uniform("resolution", name)
+            for name, plan in zip(self.type_names, self.plans)
+        ]
         # legs differ from contacts only with handoffs or extra work items
         self.record_legs = any(p.ivr or p.transfer or p.consult or p.duplicate
                                for p in self.plans) or any(g.escalate for g in self.group_plans)
@@ -133,6 +141,12 @@ class _Replication(JourneySteps, Workforce):
         self.leg_hold_start = 0.0
         self.trace_every = trace_every
         self.trace: dict[str, list[float]] = {}
+        # the two events of a plain call, and their callbacks bound once
+        self.timeout = partial(simpy.Timeout, self.env)
+        arrivals = self._arrival_stream()
+        self.on_arrival = arrivals.send
+        next(arrivals)  # primed: waits for the first arrival's event
+        self.on_talked = self._talked
 
     def _load_contacts(self, draws: ContactDraws) -> None:
         """Typed arrays, one item per contact (fast scalar access, 8 bytes a number).
@@ -195,13 +209,15 @@ class _Replication(JourneySteps, Workforce):
         scenario = self.scenario
         self.groups = [GroupState(i) for i in range(len(self.group_names))]
         self.types = [_Type() for _ in self.type_names]
-        self.simple_type = [not p.after_talk for p in self.plans]
         self.callback_offered = [p.callback_accept > 0 for p in self.plans]
         self.duplicated = [p.duplicate > 0 for p in self.plans]
         self.timed_abandon = [p.retrial is not None for p in self.plans]
+        self.plain_arrival = [self.lines is None and p.ivr is None and not p.duplicate
+                              for p in self.plans]
         by_name = dict(zip(self.group_names, self.groups))
         for group, plan, spec in zip(self.groups, self.group_plans, scenario.agents.values()):
-            group.simple = plan.escalate is None
+            # no escalation here and nothing after the talk of the type: one talk, done
+            group.plain = [plan.escalate is None and not p.after_talk for p in self.plans]
             group.slots = spec.concurrency
             group.slowdown = spec.concurrency_slowdown if spec.concurrency > 1 else 1.0
         after_of: dict[tuple[int, int], float] = {}
@@ -228,6 +244,9 @@ class _Replication(JourneySteps, Workforce):
                 ]
                 if level:
                     group.levels.append(level)
+            if len(group.levels) == 1 and len(group.levels[0]) == 1 and not backlog:
+                queue, after = group.levels[0][0]
+                group.single = queue if after <= 0.0 else None
             for t, t_name in enumerate(self.type_names):
                 if t_name in backlog and (t, group.index) in after_of:
                     group.backlog.append((self.types[t].queue, after_of[(t, group.index)]))
@@ -240,21 +259,39 @@ class _Replication(JourneySteps, Workforce):
         for g_name, group in zip(self.group_names, self.groups):  # agents first, at opening
             changes = staff_changes(self.scenario, self.scenario.agents[g_name])
             env.process(self._staffing(group, changes))
-        env.process(self._arrivals())
+        if self.n_drawn:  # after the agents' first staffing step, as every arrival
+            self.timeout(self.arrival[0]).callbacks.append(self.on_arrival)
         if self.trace_every:
             env.process(self._tracer(self.trace_every))
         env.run()
         self._settle_unserved()
         return self._records()
 
-    def _arrivals(self):
-        env = self.env
-        arrival = self.arrival
-        for c in range(self.n_drawn):
-            t = arrival[c]
-            if t > env.now:
-                yield env.timeout(t - env.now)
-            self._arrive(c, t)
+    def _arrival_stream(self):
+        """The drawn contacts arrive in order: one SimPy timeout until each next arrival.
+
+        A generator resumed by the timeouts' callback (``send``), so its state lives on
+        between arrivals at no cost; it is primed before the run and waits for the first.
+        """
+        env, arrival, ctype, plain = self.env, self.arrival, self.ctype, self.plain_arrival
+        timeout, resume = self.timeout, self.on_arrival
+        n, c = self.n_drawn, 0
+        while c < n:
+            yield  # until the time of arrival[c]
+            now = env.now
+            while c < n:
+                t = arrival[c]
+                if t > now:
+                    timeout(t - now).callbacks.append(resume)
+                    break
+                q = ctype[c]
+                if plain[q]:  # no trunk lines, IVR or second answer: straight to the queue
+                    self.active += 1
+                    self._enqueue(c, q, t)
+                else:
+                    self._arrive(c, t)
+                c += 1
+        yield  # every contact has arrived; never resumed (returning would raise in SimPy)
 
     def _arrive(self, c: int, now: float) -> None:
         """A customer contact arrives: busy signal, the IVR, or straight to its queue."""
@@ -284,28 +321,37 @@ class _Replication(JourneySteps, Workforce):
         self.qtype[c] = q
         self.enq[c] = now
         self.state[c] = WAITING
+        queued = self.queued[c]
+        self.queued[c] = queued + 1
         if patience is None:
-            if self.queued[c] == 0:
-                patience = self.patience[c]
-            else:
+            if queued:
                 draws = self.plans[self.ctype[c]].patience
                 patience = draws.next() if draws is not None else INF
-        self.queued[c] += 1
+            else:
+                patience = self.patience[c]
         deadline = self.deadline[c] = now + patience
         if self.lines is not None and deadline < INF and self.kind[c] == CUSTOMER:
             heapq.heappush(self.deadline_heap, (deadline, c))
         ct = self.types[q]
-        best = None
+        best, best_since = None, INF
         for group in ct.immediate:
-            if group.idle and (best is None or group.idle[0][0] < best.idle[0][0]) and (
-                    group.index not in ct.backlog_of or len(group.idle) > group.reserve):
-                best = group
+            idle = group.idle
+            if idle and idle[0][0] < best_since and (
+                    group.index not in ct.backlog_of or len(idle) > group.reserve):
+                best, best_since = group, idle[0][0]
         if best is not None:
-            _, agent_id, wake = best.idle.popleft()
-            self._answer(c, best, agent_id, now)
-            wake.succeed(c)
+            _, agent_id = best.idle.popleft()
+            if queued:
+                self._answer(c, best, agent_id, now)
+            else:  # _answer, for a contact that has never waited nor been answered
+                self.answer[c] = now
+                self.wait[c] = 0.0
+                self.state[c] = ANSWERED
+                self.group[c] = best.index
+                self.agent[c] = agent_id
+            self._serve(c, best, agent_id)
             return
-        if (self.callback_offered[self.ctype[c]] and self.queued[c] == 1
+        if (self.callback_offered[self.ctype[c]] and not queued
                 and self.kind[c] == CUSTOMER and self._offer_callback(c, q, ct)):
             deadline = INF
             target = self.plans[self.ctype[c]].callback_queue
@@ -337,9 +383,9 @@ class _Replication(JourneySteps, Workforce):
         self._purge(queue, now)
         if queue and queue[0] == c:
             queue.popleft()
-            _, agent_id, wake = group.idle.popleft()
+            _, agent_id = group.idle.popleft()
             self._answer(c, group, agent_id, now)
-            wake.succeed(c)
+            self._serve(c, group, agent_id)
 
     def _answer(self, c: int, group: GroupState, agent_id: int, now: float) -> None:
         waited = now - self.enq[c]
@@ -401,6 +447,16 @@ class _Replication(JourneySteps, Workforce):
 
         Skills by priority; then the backlog, if enough other agents are idle.
         """
+        state, deadline = self.state, self.deadline
+        queue = group.single
+        if queue is not None:  # one skill, nothing else: its head, if still waiting
+            if queue:
+                head = queue[0]
+                if state[head] != WAITING or deadline[head] <= now:
+                    self._purge(queue, now)
+                if queue:
+                    return queue.popleft()
+            return -1
         enq = self.enq
         levels = group.levels
         if group.backlog and len(group.idle) >= group.reserve:
@@ -409,7 +465,9 @@ class _Replication(JourneySteps, Workforce):
             best_queue, best_since = None, INF
             for queue, after in level:
                 if queue:
-                    self._purge(queue, now)
+                    head = queue[0]
+                    if state[head] != WAITING or deadline[head] <= now:
+                        self._purge(queue, now)
                     if queue:
                         since = enq[queue[0]]
                         if since < best_since and since + after <= now:

@@ -145,6 +145,16 @@ class TypePlan:
     mean_handle: float = 0.0
 
     @property
+    def least_resolution(self) -> float:
+        """The lowest resolution chance a contact of this type can have (before groups)."""
+        chance = self.resolution
+        if math.isfinite(self.cap):
+            chance *= self.cap_factor
+        if self.ivr is not None:
+            chance *= self.ivr.misroute_resolution
+        return chance
+
+    @property
     def after_talk(self) -> bool:
         """Whether anything but a plain talk can happen once answered."""
         return bool(self.transfer or self.consult or math.isfinite(self.cap) or self.repeat)

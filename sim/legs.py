@@ -154,18 +154,26 @@ class JourneySteps:
 
     def _complete(self, c: int, group, capped: bool) -> None:
         """The contact ends with an agent; decide resolution; an unresolved issue may repeat."""
-        self._finish(c)
+        self.state[c] = self.ANSWERED
+        self.end[c] = self.env.now
         own = self.ctype[c]
         plan = self.plans[own]
-        chance = plan.resolution * self.group_plans[group.index].resolution_factor
-        if capped:
-            chance *= plan.cap_factor
-        if self.misrouted[c]:
-            chance *= plan.ivr.misroute_resolution
-        resolved = self.resolve[own].next() < chance
+        draws = self.resolve[own]
+        if draws is None:
+            resolved = True
+        else:
+            chance = plan.resolution * self.group_plans[group.index].resolution_factor
+            if capped:
+                chance *= plan.cap_factor
+            if self.misrouted[c]:
+                chance *= plan.ivr.misroute_resolution
+            resolved = draws.next() < chance
         self.resolved[c] = resolved
-        self._release_line(c)
-        self._done()
+        if self.on_line[c]:
+            self._release_line(c)
+        self.active -= 1
+        if not self.active:
+            self._all_done()
         if plan.complaint is not None:
             self._maybe_complain(c, plan.complaint)
         if not resolved and plan.repeat is not None:

@@ -1,10 +1,12 @@
 """Workforce: agents coming on and off duty, taking work, going home.
 
-An agent is a long-lived SimPy process: it takes the longest-waiting eligible contact
-(or waits, idle, on one event that an arrival triggers), talks, and looks again. The
-staffing process of each group follows its schedule (:mod:`sim.schedule`): it brings
-agents on duty, sends idle ones home when the count drops, and lets busy ones finish
-their call first; at closing time agents stay while any contact is still in the
+A free agent takes the longest-waiting eligible contact, or goes idle (an entry in its
+group's idle queue, which an arriving contact takes at once: no event). Serving a plain
+contact is one SimPy timeout, the talk, whose callback ends the contact and finds the
+agent's next work; a contact with a journey (:mod:`sim.legs`) is served by a SimPy
+process. The staffing process of each group follows its schedule (:mod:`sim.schedule`):
+it brings agents on duty, sends idle ones home when the count drops, and lets busy ones
+finish their call first; at closing time agents stay while any contact is still in the
 center. A group may work a backlog only while a reserve of its agents stays idle. This
 is a mixin of the engine's replication (:class:`sim.engine._Replication`), which owns
 the queues and the record arrays; the tracer samples what the floor looks like.
@@ -24,18 +26,19 @@ from sim.schedule import StaffChange
 class GroupState:
     """Engine state of one agent group: who is on duty, idle, and what they may take."""
 
-    __slots__ = ("backlog", "draining", "free_ids", "idle", "index", "levels", "present",
-                 "reserve", "simple", "slots", "slowdown", "target")
+    __slots__ = ("backlog", "draining", "free_ids", "idle", "index", "levels", "plain",
+                 "present", "reserve", "single", "slots", "slowdown", "target")
 
     def __init__(self, index: int):
         self.index = index
         self.levels: list[list[tuple[deque[int], float]]] = []  # skill queues by priority
-        self.idle: deque[tuple[float, int, simpy.Event]] = deque()  # (idle since, agent, wake)
+        self.single: deque[int] | None = None  # the only queue, when one skill without delay
+        self.idle: deque[tuple[float, int]] = deque()  # (idle since, agent id)
         self.present = 0  # agents on duty (busy, idle, or finishing before leaving)
         self.target = 0
         self.draining = False
         self.free_ids: list[int] = []
-        self.simple = True  # no escalation: plain contacts take the fast path
+        self.plain: list[bool] = []  # by queue: one talk ends a fresh customer contact
         self.slots = 1  # contacts an agent handles at once; counts below are in slots
         self.slowdown = 1.0  # handle-time multiplier when handling several at once
         self.backlog: list[tuple[deque[int], float]] = []  # worked when nothing else waits
@@ -49,52 +52,62 @@ class Workforce:
         """An agent comes on duty: takes waiting work or is idle at once (same instant)."""
         now = self.env.now
         c = self._pull(group, now)
-        wake = None
         if c >= 0:
             self._answer(c, group, agent_id, now)
+            self._serve(c, group, agent_id)
         else:
-            wake = self.env.event()
-            group.idle.append((now, agent_id, wake))
-        self.env.process(self._agent(group, agent_id, c, wake))
+            group.idle.append((now, agent_id))
         if group.backlog:
             self._feed_backlog(group)
 
-    def _agent(self, group: GroupState, agent_id: int, c: int, wake: simpy.Event | None):
-        """An agent on duty: take work until told to leave (never in the middle of a call)."""
-        env = self.env
-        while True:
-            if wake is not None:
-                c = yield wake
-                wake = None
-                if c < 0:
-                    return  # sent home while idle; the staffing process did the books
-            if (group.simple and self.simple_type[self.qtype[c]] and not self.served_legs[c]
-                    and not self.kind[c] and not self.misrouted[c]):
-                self.served_legs[c] = 1
-                length = self.handle[c] * group.slowdown
-                start = env.now
-                yield env.timeout(length)
-                self.talk[c] = length
-                if self.record_legs:
-                    self.leg_hold_start = 0.0
-                    self._record_leg(c, start, COMPLETED)
-                self._complete(c, group, False)
-            else:
-                yield from self._journey(c, group, agent_id)
-            if group.present > group.target and not group.draining:
-                break
-            now = env.now
-            c = self._pull(group, now)
-            if c >= 0:
-                self._answer(c, group, agent_id, now)
-            else:
-                if group.present > group.target and not (group.draining and self.active):
-                    break
-                wake = env.event()
-                group.idle.append((now, agent_id, wake))
-                if group.backlog:
-                    self._feed_backlog(group)
-        self._leave(group, agent_id)
+    def _serve(self, c: int, group: GroupState, agent_id: int) -> None:
+        """Agent ``agent_id`` of ``group`` has just answered ``c``: talk, then take more work.
+
+        A plain contact (one queue, one talk) costs one SimPy event, the end of the talk,
+        whose callback finds the agent's next work; a journey runs as a process.
+        """
+        if group.plain[self.qtype[c]] and not (
+                self.served_legs[c] or self.kind[c] or self.misrouted[c]):
+            # one talk and the contact is done: it is never served again
+            self.timeout(self.handle[c] * group.slowdown, c).callbacks.append(self.on_talked)
+        else:
+            self.env.process(self._serve_journey(c, group, agent_id))
+
+    def _talked(self, event: simpy.Event) -> None:
+        """A plain contact's talk ended: record it, and the agent takes the next work."""
+        c = event._value
+        group = self.groups[self.group[c]]
+        self.talk[c] = self.handle[c] * group.slowdown
+        if self.record_legs:
+            self.leg_hold_start = 0.0
+            self._record_leg(c, self.answer[c], COMPLETED)  # answered when the talk began
+        self._complete(c, group, False)
+        self._next_work(group, self.agent[c])
+
+    def _serve_journey(self, c: int, group: GroupState, agent_id: int):
+        yield from self._journey(c, group, agent_id)
+        self._next_work(group, agent_id)
+
+    def _next_work(self, group: GroupState, agent_id: int) -> None:
+        """A free agent takes the next contact, goes idle, or leaves if told to.
+
+        Never in the middle of a call: an agent above the group's target leaves after it;
+        after closing, agents stay idle while any contact is still in the center.
+        """
+        if group.present > group.target and not group.draining:
+            self._leave(group, agent_id)
+            return
+        now = self.env.now
+        c = self._pull(group, now)
+        if c >= 0:
+            self._answer(c, group, agent_id, now)
+            self._serve(c, group, agent_id)
+        elif group.present > group.target and not (group.draining and self.active):
+            self._leave(group, agent_id)
+        else:
+            group.idle.append((now, agent_id))
+            if group.backlog:
+                self._feed_backlog(group)
 
     def _feed_backlog(self, group: GroupState) -> None:
         """More agents idle than the reserve: the most recently idle take backlog work."""
@@ -103,9 +116,9 @@ class Workforce:
             c = self._pull_backlog(group, now)
             if c < 0:
                 return
-            _, agent_id, wake = group.idle.pop()
+            _, agent_id = group.idle.pop()
             self._answer(c, group, agent_id, now)
-            wake.succeed(c)
+            self._serve(c, group, agent_id)
 
     def _pull_backlog(self, group: GroupState, now: float) -> int:
         best_queue, best_since = None, INF
@@ -122,16 +135,19 @@ class Workforce:
         in the IVR or with an agent), since a transfer or consult may still need them.
         """
         self.active -= 1
-        if self.active == 0:
-            for group in self.groups:
-                if group.draining:
-                    self._send_home_idle(group)
+        if not self.active:
+            self._all_done()
+
+    def _all_done(self) -> None:
+        """No customer contact is in the center: draining groups send idle agents home."""
+        for group in self.groups:
+            if group.draining:
+                self._send_home_idle(group)
 
     def _send_home_idle(self, group: GroupState) -> None:
         while group.present > group.target and group.idle:
-            _, agent_id, wake = group.idle.pop()
+            _, agent_id = group.idle.pop()
             self._leave(group, agent_id)
-            wake.succeed(-1)
 
     def _leave(self, group: GroupState, agent_id: int) -> None:
         group.present -= 1
