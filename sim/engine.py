@@ -38,7 +38,7 @@ import simpy
 from sim.arrivals import arrival_times
 from sim.journey import Streams, compile_groups, compile_types
 from sim.legs import ABANDONED_LEG, CUSTOMER, RETRIAL, JourneySteps
-from sim.records import ABANDONED, ANSWERED, BLOCKED, SELF_SERVED, WAITING, Records
+from sim.records import ABANDONED, ANSWERED, BLOCKED, WAITING, Records
 from sim.scenario import Scenario
 from sim.schedule import staff_changes
 from sim.streams import stream
@@ -103,8 +103,6 @@ class _Type:
 
 class _Replication(JourneySteps, Workforce):
     """One run of the engine; holds the SimPy environment and the record columns."""
-
-    WAITING, ANSWERED, ABANDONED, SELF_SERVED = WAITING, ANSWERED, ABANDONED, SELF_SERVED
 
     def __init__(self, scenario: Scenario, draws: ContactDraws, seed: int, replication: int,
                  trace_every: float | None):
@@ -320,18 +318,11 @@ class _Replication(JourneySteps, Workforce):
         """Contact ``c`` joins queue ``q`` (or goes straight to the longest-idle agent)."""
         self.qtype[c] = q
         self.enq[c] = now
-        self.state[c] = WAITING
         queued = self.queued[c]
         self.queued[c] = queued + 1
-        if patience is None:
-            if queued:
-                draws = self.plans[self.ctype[c]].patience
-                patience = draws.next() if draws is not None else INF
-            else:
-                patience = self.patience[c]
-        deadline = self.deadline[c] = now + patience
-        if self.lines is not None and deadline < INF and self.kind[c] == CUSTOMER:
-            heapq.heappush(self.deadline_heap, (deadline, c))
+        if patience is None and queued:  # a new patience for every queue after the first
+            draws = self.plans[self.ctype[c]].patience
+            patience = draws.next() if draws is not None else INF
         ct = self.types[q]
         best, best_since = None, INF
         for group in ct.immediate:
@@ -351,6 +342,13 @@ class _Replication(JourneySteps, Workforce):
                 self.agent[c] = agent_id
             self._serve(c, best, agent_id)
             return
+        # it waits
+        self.state[c] = WAITING
+        if patience is None:
+            patience = self.patience[c]
+        deadline = self.deadline[c] = now + patience
+        if self.lines is not None and deadline < INF and self.kind[c] == CUSTOMER:
+            heapq.heappush(self.deadline_heap, (deadline, c))
         if (self.callback_offered[self.ctype[c]] and not queued
                 and self.kind[c] == CUSTOMER and self._offer_callback(c, q, ct)):
             deadline = INF

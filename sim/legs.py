@@ -15,6 +15,7 @@ import math
 import simpy
 
 from sim.journey import ComebackPlan, HandoffPlan
+from sim.records import ABANDONED, ANSWERED, SELF_SERVED, WAITING
 from sim.units import DAY
 
 # contact kinds: customers, and work items that are not customers (a consult request,
@@ -120,8 +121,8 @@ class JourneySteps:
             yield done | gave_up
             if not done.triggered:  # the customer hung up on hold
                 self.consult_waiters.pop(request, None)
-                if self.state[request] == self.WAITING:
-                    self.state[request] = self.ABANDONED  # the consult is called off
+                if self.state[request] == WAITING:
+                    self.state[request] = ABANDONED  # the consult is called off
                 self.hold[c] += env.now - held
                 self.talk[c] += half
                 self._abandon(c, env.now, on_hold=True)
@@ -149,12 +150,12 @@ class JourneySteps:
     # ---- endings ---------------------------------------------------------------------
 
     def _finish(self, c: int) -> None:
-        self.state[c] = self.ANSWERED
+        self.state[c] = ANSWERED
         self.end[c] = self.env.now
 
     def _complete(self, c: int, group, capped: bool) -> None:
         """The contact ends with an agent; decide resolution; an unresolved issue may repeat."""
-        self.state[c] = self.ANSWERED
+        self.state[c] = ANSWERED
         self.end[c] = self.env.now
         own = self.ctype[c]
         plan = self.plans[own]
@@ -182,7 +183,7 @@ class JourneySteps:
     def _maybe_complain(self, c: int, plan) -> None:
         """A customer whose experience crossed a threshold may post publicly."""
         contacts = self.issue_contacts[self.issue[c]] if self.issue_contacts else 1
-        if not plan.crossed(self.queue_time[c], self.hold[c], self.state[c] == self.ABANDONED,
+        if not plan.crossed(self.queue_time[c], self.hold[c], self.state[c] == ABANDONED,
                             self.transfers[c], contacts):
             return
         if self.plans[self.ctype[c]].decide.next() >= plan.probability:
@@ -258,7 +259,7 @@ class JourneySteps:
         now = self.env.now
         u = self.plans[self.ctype[c]].decide.next()
         if u < ivr.self_service:
-            self.state[c] = self.SELF_SERVED
+            self.state[c] = SELF_SERVED
             self.end[c] = now
             self.resolved[c] = 1
             self._release_line(c)
