@@ -274,14 +274,11 @@ class _Replication(JourneySteps, Workforce):
         env, arrival, ctype, plain = self.env, self.arrival, self.ctype, self.plain_arrival
         timeout, resume = self.timeout, self.on_arrival
         n, c = self.n_drawn, 0
+        t = arrival[0] if n else INF
         while c < n:
-            yield  # until the time of arrival[c]
+            yield  # until the time of arrival[c], which is t
             now = env.now
-            while c < n:
-                t = arrival[c]
-                if t > now:
-                    timeout(t - now).callbacks.append(resume)
-                    break
+            while True:
                 q = ctype[c]
                 if plain[q]:  # no trunk lines, IVR or second answer: straight to the queue
                     self.active += 1
@@ -289,6 +286,12 @@ class _Replication(JourneySteps, Workforce):
                 else:
                     self._arrive(c, t)
                 c += 1
+                if c == n:
+                    break
+                t = arrival[c]
+                if t > now:
+                    timeout(t - now).callbacks.append(resume)
+                    break
         yield  # every contact has arrived; never resumed (returning would raise in SimPy)
 
     def _arrive(self, c: int, now: float) -> None:
