@@ -262,6 +262,10 @@ class _Replication(JourneySteps, Workforce):
         if self.trace_every:
             env.process(self._tracer(self.trace_every))
         env.run()
+        # the callbacks bound to this replication refer back to it: drop them, so that its
+        # columns are freed as soon as the records are taken, not at the next GC pass
+        self.on_arrival.__self__.close()
+        del self.on_arrival, self.on_talked
         self._settle_unserved()
         return self._records()
 

@@ -1,11 +1,16 @@
 """Engine: exact traces on tiny hand-made scenarios (who was served when, by whom)."""
 
+import gc
 import math
+import weakref
+from pathlib import Path
 
 import numpy as np
 import pytest
 from helpers import replay, tiny
 
+import sim
+from sim import engine
 from sim.records import ABANDONED, ANSWERED, BLOCKED
 
 NAN = math.nan
@@ -160,3 +165,31 @@ class TestTrace:
         assert q[50] == 1  # caller 3 hung up at 35 (lazily removed, but not counted)
         assert q[125] == 0 and busy[125] == 1  # caller 2 talks from 100 to 130
         assert busy[150] == 0
+
+
+class TestMemory:
+    @pytest.mark.parametrize("name", ["erlang_a", "fraud_consult", "storm_surge"])
+    def test_replication_freed_without_the_cycle_collector(self, monkeypatch, name):
+        """A finished replication leaves no reference cycle: its columns go with its records.
+
+        Otherwise each replication of a long run would stay in memory until Python's
+        cycle collector happens to pass (it ran rarely enough to double the peak).
+        """
+        seen = []
+        run = engine._Replication.run
+
+        def watched_run(self):
+            seen.append(weakref.ref(self))
+            return run(self)
+
+        monkeypatch.setattr(engine._Replication, "run", watched_run)
+        scenario = sim.load_scenario(Path(__file__).parents[1] / "scenarios" / f"{name}.yaml",
+                                     overrides={"days": 1})
+        gc.collect()
+        gc.disable()
+        try:
+            records = engine.run_replication(scenario, seed=1, trace_every=600.0)
+            assert records.n > 0
+            assert seen[0]() is None
+        finally:
+            gc.enable()
