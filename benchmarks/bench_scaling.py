@@ -11,11 +11,11 @@ to get there). Two series:
   so every contact type has two groups that may answer it.
 
 With no per-event scan over all agents or all queues, the cost per *event* stays flat
-(the SimPy event heap grows with the agents: a logarithmic cost). The events per call
-are not quite constant: a call that finds an agent idle wakes it (one event more than a
-call that queues), and at the same 95% load a big center makes fewer callers wait
-(economies of scale, the ``P(wait)`` column). The table shows both. For information, one
-center with journeys: ``scenarios/refund_vs_relations.yaml`` (IVR, misroutes, transfers,
+(the SimPy event heap grows with the agents: a logarithmic cost), and a call costs two
+events (its arrival and the end of its talk; one for a caller who abandons) whether it
+finds an agent idle or waits, so the cost per call stays flat too. The table shows both
+(``P(wait)``: at the same 95% load a big center makes fewer callers wait). For
+information, one center with journeys: ``scenarios/refund_vs_relations.yaml`` (IVR, misroutes, transfers,
 repeat calls) run for enough days.
 
 Timings are CPU seconds of this process (single-threaded: equal to wall time on an idle

@@ -15,10 +15,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
+import simpy
 
 from sim import engine
 from sim.engine import run_replication
 from sim.loader import scenario_from_dict
+from sim.records import ANSWERED
 
 AGENTS_BOUND = 1.25  # measured 1.04 from 42 to 1,000 agents (control with an agent scan: 7.5)
 SKILLS_BOUND = 1.2  # measured 1.06 from 2 to 40 skills (control with a queue scan: 1.33)
@@ -129,3 +131,25 @@ class TestWorkPerContact:
     def test_a_scan_over_queues_would_be_caught(self):
         """Control: the same measure with an O(queues) scan per pull exceeds the bound."""
         assert skills_ratio() > SKILLS_BOUND
+
+
+class TestEventsPerCall:
+    """A plain call costs two SimPy events (arrival, end of talk); one if it abandons."""
+
+    @pytest.mark.parametrize("agents", [10, 420])
+    def test_at_most_two_events_per_call(self, monkeypatch, agents):
+        scheduled = [0]
+        schedule = simpy.Environment.schedule
+
+        def counting_schedule(self, event, priority=1, delay=0):
+            scheduled[0] += 1
+            return schedule(self, event, priority, delay)
+
+        monkeypatch.setattr(simpy.Environment, "schedule", counting_schedule)
+        records = run_replication(center(agents, 1, 480 if agents < 100 else 30), seed=0)
+        answered = int((records.state == ANSWERED).sum())
+        others = records.n - answered
+        # the staffing process: its start and one timeout per day (a handful in all)
+        assert scheduled[0] <= 2 * answered + others + 10
+        # and no fewer: each arrival and each end of talk is an event
+        assert scheduled[0] >= records.n + answered
