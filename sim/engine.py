@@ -92,12 +92,13 @@ def draw_contacts(scenario: Scenario, seed: int, replication: int) -> ContactDra
 class _Type:
     """Engine state of one contact type's queue."""
 
-    __slots__ = ("backlog_of", "immediate", "overflow", "queue")
+    __slots__ = ("backlog_of", "immediate", "only", "overflow", "queue")
 
     def __init__(self) -> None:
         self.queue: deque[int] = deque()
         self.backlog_of: set[int] = set()  # groups that work this queue as a backlog
         self.immediate: list[GroupState] = []  # groups that may answer on arrival
+        self.only: GroupState | None = None  # the one such group, if it is not a backlog's
         self.overflow: list[tuple[float, GroupState]] = []  # (after seconds, group)
 
 
@@ -249,6 +250,9 @@ class _Replication(JourneySteps, Workforce):
                 if t_name in backlog and (t, group.index) in after_of:
                     group.backlog.append((self.types[t].queue, after_of[(t, group.index)]))
                     self.types[t].backlog_of.add(group.index)
+        for ct in self.types:
+            if len(ct.immediate) == 1 and ct.immediate[0].index not in ct.backlog_of:
+                ct.only = ct.immediate[0]
 
     # ---- processes -------------------------------------------------------------------
 
@@ -331,12 +335,17 @@ class _Replication(JourneySteps, Workforce):
             draws = self.plans[self.ctype[c]].patience
             patience = draws.next() if draws is not None else INF
         ct = self.types[q]
-        best, best_since = None, INF
-        for group in ct.immediate:
-            idle = group.idle
-            if idle and idle[0][0] < best_since and (
-                    group.index not in ct.backlog_of or len(idle) > group.reserve):
-                best, best_since = group, idle[0][0]
+        best = ct.only
+        if best is not None:  # one group answers on arrival, and not as a backlog
+            if not best.idle:
+                best = None
+        else:
+            best_since = INF
+            for group in ct.immediate:
+                idle = group.idle
+                if idle and idle[0][0] < best_since and (
+                        group.index not in ct.backlog_of or len(idle) > group.reserve):
+                    best, best_since = group, idle[0][0]
         if best is not None:
             _, agent_id = best.idle.popleft()
             if queued:

@@ -69,15 +69,15 @@ class Workforce:
         if group.plain[self.qtype[c]] and not (
                 self.served_legs[c] or self.kind[c] or self.misrouted[c]):
             # one talk and the contact is done: it is never served again
-            self.timeout(self.handle[c] * group.slowdown, c).callbacks.append(self.on_talked)
+            length = self.talk[c] = self.handle[c] * group.slowdown
+            self.timeout(length, c).callbacks.append(self.on_talked)
         else:
             self.env.process(self._serve_journey(c, group, agent_id))
 
     def _talked(self, event: simpy.Event) -> None:
-        """A plain contact's talk ended: record it, and the agent takes the next work."""
+        """A plain contact's talk (recorded when it began) ended; the agent takes more work."""
         c = event._value
         group = self.groups[self.group[c]]
-        self.talk[c] = self.handle[c] * group.slowdown
         if self.record_legs:
             self.leg_hold_start = 0.0
             self._record_leg(c, self.answer[c], COMPLETED)  # answered when the talk began
