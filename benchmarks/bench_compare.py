@@ -34,16 +34,14 @@ from __future__ import annotations
 
 import argparse
 import math
-import random
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import ciw
 import numpy as np
-import simpy
+from idiomatic_simpy import AGENTS, AHT, PATIENCE, RATE, Callers, simpy_erlang_a
 from scipy import stats
 
 import sim
@@ -51,69 +49,10 @@ from sim.erlang import erlang_a_metrics
 from sim.records import ABANDONED
 
 SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "erlang_a.yaml"
-RATE, AHT, AGENTS, PATIENCE, THRESHOLD = 600 / 3600, 240.0, 42, 180.0, 20.0
+THRESHOLD = 20.0
 DRAIN = 3600.0  # Ciw runs on this long after the last arrival so every caller finishes
 CONFIDENCE = 0.999
 METRICS = ("abandon_rate", "mean_wait", "p_wait", "service_level")
-
-
-@dataclass
-class Callers:
-    """What happened to each caller of one implementation's run."""
-
-    arrival: np.ndarray  # seconds from the start
-    wait: np.ndarray  # until answered, or until hanging up, seconds
-    abandoned: np.ndarray  # bool
-
-    @property
-    def n(self) -> int:
-        """Number of callers."""
-        return int(self.arrival.size)
-
-
-def simpy_erlang_a(horizon: float, seed: int, draws: str = "random") -> Callers:
-    """Idiomatic SimPy M/M/c+M: a process per caller racing its request against patience.
-
-    Args:
-        horizon: No arrivals after this time, seconds; the run goes on until all are done.
-        seed: Seed of the random numbers.
-        draws: ``random`` (``random.Random.expovariate``, as in SimPy's own examples) or
-            ``numpy`` (scalar draws from a ``numpy.random.Generator``).
-    """
-    if draws == "random":
-        expovariate = random.Random(seed).expovariate  # takes a rate
-    else:
-        generator = np.random.default_rng(seed)
-
-        def expovariate(rate: float) -> float:
-            return generator.exponential(1 / rate)
-
-    env = simpy.Environment()
-    agents = simpy.Resource(env, capacity=AGENTS)
-    arrivals, waits, abandons = [], [], []
-
-    def caller(env: simpy.Environment):
-        arrived = env.now
-        with agents.request() as request:
-            result = yield request | env.timeout(expovariate(1 / PATIENCE))
-            arrivals.append(arrived)
-            waits.append(env.now - arrived)
-            if request in result:
-                abandons.append(False)
-                yield env.timeout(expovariate(1 / AHT))
-            else:
-                abandons.append(True)
-
-    def source(env: simpy.Environment):
-        while True:
-            yield env.timeout(expovariate(RATE))
-            if env.now >= horizon:
-                return
-            env.process(caller(env))
-
-    env.process(source(env))
-    env.run()
-    return Callers(np.array(arrivals), np.array(waits), np.array(abandons, dtype=bool))
 
 
 def ciw_erlang_a(horizon: float, seed: int) -> Callers:

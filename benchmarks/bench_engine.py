@@ -1,12 +1,18 @@
-"""Engine benchmark: calls simulated per second and memory per recorded contact.
+"""Engine benchmark: calls simulated per second, against idiomatic SimPy, and memory.
 
 The Erlang A scenario (40 Erlangs on 42 agents, mean patience 3 min) run long enough
 for about 200,000 calls in one replication, one process. Prints:
 
 - engine speed: calls per second of ``run_replication`` (draws, SimPy run, records);
+- the idiomatic SimPy model of the same center (a process per caller, ``Resource``,
+  ``request | timeout(patience)``: ``idiomatic_simpy.py``) in the same run, and the
+  ratio (goal: at least 4x); ``bench_compare.py`` adds Ciw and checks all against theory;
 - end-to-end speed: the same plus the contacts table and every KPI (``sim.run``);
 - peak RSS and the memory added per recorded contact (peak RSS minus RSS before the run,
   divided by the number of contacts).
+
+Speeds are CPU seconds of this process (single-threaded: the wall time on an idle
+machine), best of ``--repeat``.
 
 Usage: python benchmarks/bench_engine.py [--calls 200000] [--repeat 3]
 """
@@ -17,6 +23,8 @@ import argparse
 import resource
 import time
 from pathlib import Path
+
+from idiomatic_simpy import simpy_erlang_a
 
 import sim
 from sim.engine import run_replication
@@ -49,22 +57,32 @@ def main() -> None:
     before = rss_mib()
     best = float("inf")
     for r in range(args.repeat):
-        start = time.perf_counter()
+        start = time.process_time()
         records = run_replication(scenario, seed=r)
-        best = min(best, time.perf_counter() - start)
+        best = min(best, time.process_time() - start)
         n = records.n
         del records
     engine_peak = peak_rss_mib()
 
-    start = time.perf_counter()
+    simpy_best, simpy_n = float("inf"), 0
+    for r in range(args.repeat):
+        start = time.process_time()
+        simpy_n = simpy_erlang_a(days * 86400.0, seed=r).n
+        simpy_best = min(simpy_best, time.process_time() - start)
+
+    start = time.process_time()
     result = sim.run(scenario, seed=0, replications=1)
-    end_to_end = time.perf_counter() - start
+    end_to_end = time.process_time() - start
     total_peak = peak_rss_mib()
     contacts = len(result.contacts)
 
     print(f"scenario: {scenario.name}, {days} days, {n:,} calls per replication")
     print(f"engine (run_replication):  {n / best:,.0f} calls/s  "
           f"(best of {args.repeat}: {best:.2f} s)")
+    ratio = (n / best) / (simpy_n / simpy_best)
+    print(f"idiomatic SimPy, same center: {simpy_n / simpy_best:,.0f} calls/s  "
+          f"(best of {args.repeat}: {simpy_best:.2f} s); ccsim engine / SimPy: {ratio:.1f}x "
+          f"(goal >= 4x: {'met' if ratio >= 4 else 'NOT met'})")
     print(f"end to end (sim.run + KPIs): {contacts / end_to_end:,.0f} calls/s  "
           f"({end_to_end:.2f} s)")
     print(f"RSS before run: {before:.0f} MiB; peak engine only: {engine_peak:.0f} MiB; "

@@ -15,8 +15,8 @@ With no per-event scan over all agents or all queues, the cost per *event* stays
 events (its arrival and the end of its talk; one for a caller who abandons) whether it
 finds an agent idle or waits, so the cost per call stays flat too. The table shows both
 (``P(wait)``: at the same 95% load a big center makes fewer callers wait). For
-information, one center with journeys: ``scenarios/refund_vs_relations.yaml`` (IVR, misroutes, transfers,
-repeat calls) run for enough days.
+information, one center with journeys: ``scenarios/refund_vs_relations.yaml`` (IVR,
+misroutes, transfers, repeat calls) run for enough days.
 
 Timings are CPU seconds of this process (single-threaded: equal to wall time on an idle
 machine, and less disturbed by other jobs on a shared one), best of ``--repeat``.
