@@ -45,6 +45,10 @@ from sim.streams import stream
 from sim.workforce import GroupState, Workforce
 
 INF = math.inf
+# Version of the engine's results: bumped by any change that alters the records of a
+# scenario and seed (a fix, a new decision drawn), never by one that only makes the engine
+# faster. Resumable sweeps refuse to mix results of different versions.
+RESULTS_VERSION = 1
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.engine import run_replication
+from sim.engine import RESULTS_VERSION, run_replication
 from sim.loader import Problem, ScenarioError, parse_value, with_overrides
 from sim.metrics import KPIS, replication_summary
 from sim.output import write_atomic
@@ -244,6 +244,7 @@ def fingerprint(scenario: Scenario, grid: Grid, seed: int, replications: int) ->
         "seed": seed,
         "replications": replications,
         "kpis": list(KPIS),
+        "engine": RESULTS_VERSION,
     }
     return {name: hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()[:16]
             for name, value in parts.items()}

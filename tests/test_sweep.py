@@ -1,5 +1,6 @@
 """Sweeps: grid parsing, work units, executors (local, Dask), the resumable store, the CLI."""
 
+import importlib
 import json
 import os
 import signal
@@ -265,6 +266,14 @@ class TestResume:
         other = sim.with_overrides(short, {"contact_types.calls.handle.mean": "5m"})
         with pytest.raises(SweepConflictError, match=r"changed: scenario"):
             run_sweep(other, {"agents.pool.staff": [42]}, 2, workers=1, out=tmp_path)
+
+    def test_results_of_another_engine_version_are_refused(self, short, tmp_path, monkeypatch):
+        """A sweep begun before an engine change that alters results is not resumed."""
+        run_sweep(short, {"agents.pool.staff": [42]}, 2, workers=1, out=tmp_path)
+        module = importlib.import_module("sim.sweep")  # sim.sweep is also the function
+        monkeypatch.setattr(module, "RESULTS_VERSION", module.RESULTS_VERSION + 1)
+        with pytest.raises(SweepConflictError, match=r"changed: engine"):
+            run_sweep(short, {"agents.pool.staff": [42]}, 2, workers=1, out=tmp_path)
 
     def test_fresh_starts_over(self, short, tmp_path):
         """--fresh discards the old parts and computes everything."""
