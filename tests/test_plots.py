@@ -108,7 +108,7 @@ class TestWaitCdf:
         """At the threshold the curve is answered within 20 s / offered (pooled)."""
         c = result.contacts
         expected = (c.answered & (c.wait <= 20)).sum() / (~c.blocked & ~c.self_served).sum()
-        got = plots._answered_within(c, np.array([20.0]), result.scenario)[0]
+        got = plots.service._answered_within(c, np.array([20.0]), result.scenario)[0]
         assert got == pytest.approx(expected)
 
     def test_variant_colours_are_consistent(self, runs):

@@ -1,0 +1,150 @@
+"""The floor: queue and busy agents through one day, and occupancy per agent group."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from sim.metrics import Columns, occupancy
+from sim.plots.style import (
+    Results,
+    as_runs,
+    group_colours,
+    new_figure,
+    styled,
+    type_colours,
+    variant_colours,
+)
+from sim.replicate import RunResult, half_width
+from sim.units import DAY
+
+# ---- a day at a glance ---------------------------------------------------------------
+
+
+def agents_on_duty(staff: pd.DataFrame, group: str, times: np.ndarray) -> np.ndarray:
+    """Agents of ``group`` on duty at each of ``times`` from the staffing log."""
+    log = staff[staff["group"].astype(str) == group].sort_values("time", kind="stable")
+    if log.empty:
+        return np.zeros(times.size)
+    k = np.searchsorted(log["time"].to_numpy(), times, side="right") - 1
+    counts = log["agents"].to_numpy()
+    return np.where(k >= 0, counts[np.clip(k, 0, None)], 0)
+
+
+@styled
+def day_figure(result: RunResult, replication: int = 0, day: int = 0,
+               title: str | None = None) -> Figure:
+    """Queue length and busy agents through one day of one replication.
+
+    Needs traces (``sim.run(..., trace_every=60)``).
+
+    Args:
+        result: A run with traces.
+        replication: Which replication to show.
+        day: Which day (0 = the first).
+        title: Figure title (default: scenario, day and replication).
+
+    Returns:
+        A two-panel figure: contacts waiting per contact type; busy agents per group
+        (stacked) with the agents on duty.
+
+    Raises:
+        ValueError: If the run has no trace of that replication.
+    """
+    traces = [t for t in result.traces if int(t["replication"].iloc[0]) == replication]
+    if not traces:
+        raise ValueError(f"no trace of replication {replication}: run with trace_every=60")
+    sc = result.scenario
+    trace = traces[0]
+    start, stop = day * DAY + sc.open - 1800, day * DAY + sc.close + 3600
+    trace = trace[(trace["time"] >= start) & (trace["time"] <= stop)]
+    hours = (trace["time"].to_numpy() - day * DAY) / 3600
+    fig = new_figure(4.6)
+    q_ax, b_ax = fig.subplots(2, 1, sharex=True, height_ratios=[1, 1.4])
+    for name, colour in type_colours(sc).items():
+        q_ax.plot(hours, trace[f"queue.{name}"], color=colour, label=name, lw=1.1)
+    groups = group_colours(sc)
+    busy = [trace[f"busy.{g}"].to_numpy() for g in groups]
+    b_ax.stackplot(hours, busy, colors=list(groups.values()), labels=[f"busy: {g}" for g in groups],
+                   alpha=0.85, lw=0)
+    staff = result.staff[result.staff["replication"] == replication]
+    times = trace["time"].to_numpy()
+    duty = sum(agents_on_duty(staff, g, times) for g in groups)
+    b_ax.step(hours, duty, where="post", color="k", lw=1.1, label="on duty (all groups)")
+    q_ax.set(ylabel="Contacts waiting", ylim=(0, None),
+             title=title or f"{sc.name}: day {day + 1}, replication {replication + 1}")
+    q_ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    q_ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), title="Queue")
+    b_ax.set(ylabel="Agents", ylim=(0, None), xlabel="Time of day (h)",
+             xlim=(hours.min(), hours.max()))
+    b_ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), title="Agents")
+    ticks = np.arange(math.ceil(hours.min()), math.floor(hours.max()) + 1,
+                      2 if hours.max() - hours.min() > 8 else 1)
+    b_ax.set_xticks(ticks, [f"{int(h):02d}:00" for h in ticks])
+    return fig
+
+
+# ---- occupancy -----------------------------------------------------------------------
+
+
+def group_occupancy(result: RunResult) -> pd.DataFrame:
+    """Occupancy per agent group and replication (busy / on-duty time after the warm-up).
+
+    Returns:
+        Columns ``replication, group, occupancy``; group ``all agents`` for the total.
+    """
+    sc = result.scenario
+    legs = getattr(result, "legs", None)
+    has_legs = isinstance(legs, pd.DataFrame) and len(legs) > 0
+    rows = []
+    for r, contacts in result.contacts.groupby("replication", sort=True, observed=True):
+        # busy time comes from the legs where they exist (transfers, consults), as in metrics
+        cols = Columns(contacts, legs[legs["replication"] == r] if has_legs else None)
+        staff = result.staff[result.staff["replication"] == r]
+        for g in [*sc.agents, "all agents"]:
+            groups = list(sc.agents) if g == "all agents" else [g]
+            rows.append({"replication": r, "group": g,
+                         "occupancy": occupancy(cols, staff, groups, sc.warmup)})
+    return pd.DataFrame(rows)
+
+
+@styled
+def occupancy_figure(results: Results) -> Figure:
+    """Occupancy per agent group (and all agents), mean with 95% CI over replications.
+
+    Args:
+        results: One run (bars in group colours) or ``{variant: run}`` (grouped bars
+            in variant colours).
+
+    Returns:
+        A bar chart.
+    """
+    runs = as_runs(results)
+    first = next(iter(runs.values()))
+    groups = [*first.scenario.agents, "all agents"]
+    fig = new_figure(3.0)
+    ax = fig.subplots()
+    width = 0.8 / len(runs)
+    colours = variant_colours(list(runs))
+    g_colours = {**group_colours(first.scenario), "all agents": "0.35"}
+    for i, (name, result) in enumerate(runs.items()):
+        table = group_occupancy(result)
+        means = [100 * table.loc[table.group == g, "occupancy"].mean() for g in groups]
+        cis = [100 * half_width(table.loc[table.group == g, "occupancy"]) for g in groups]
+        x = np.arange(len(groups)) - 0.4 + width * (i + 0.5)
+        colour = [colours[name]] * len(groups) if len(runs) > 1 else [g_colours[g] for g in groups]
+        bars = ax.bar(x, means, width * 0.92, yerr=np.nan_to_num(cis), capsize=2.5,
+                      color=colour, label=name, error_kw={"lw": 0.9})
+        ax.bar_label(bars, [f"{m:.0f}%" for m in means], label_type="center", fontsize=7.5,
+                     color="white", fontweight="bold")
+    ax.set_xticks(np.arange(len(groups)), groups)
+    ax.grid(axis="x", visible=False)
+    ax.set(ylabel="Occupancy (% of time on duty busy)", ylim=(0, 110),
+           title="Occupancy per agent group")
+    if len(runs) > 1:
+        ax.legend(loc="upper left", ncol=min(5, len(runs)))
+    return fig

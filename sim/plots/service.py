@@ -1,0 +1,292 @@
+"""Service figures: the waiting-time distribution, and service per interval against Erlang C."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from sim.erlang import required_agents
+from sim.plots.style import (
+    Results,
+    as_runs,
+    clock,
+    counted,
+    line_width,
+    new_figure,
+    offered_mask,
+    styled,
+    type_colours,
+    variant_colours,
+)
+from sim.replicate import RunResult
+from sim.scenario import Scenario, ServiceLevelDefinition
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+
+# ---- waiting times -------------------------------------------------------------------
+
+
+@styled
+def wait_cdf(results: Results) -> Figure:
+    """Share of contacts answered within t, against t, per variant and per contact type.
+
+    The curve is the waiting-time distribution of answered contacts scaled to the
+    service-level denominator (offered contacts by default), so at the threshold it
+    reads as the service level; it levels off below 100% by the share never answered.
+    Pooled over replications.
+
+    Args:
+        results: One run or ``{variant: run}``.
+
+    Returns:
+        A figure: left per variant (all contact types), right per contact type of the
+        first run, with the threshold and target marked.
+    """
+    runs = as_runs(results)
+    first = next(iter(runs.values()))
+    sl = first.scenario.service_level
+    xmax = max(_wait_axis_end(r) for r in runs.values())
+    grid = np.linspace(0.0, xmax, 400)
+    fig = new_figure(3.3)
+    left, right = fig.subplots(1, 2, sharey=True)
+    colours = variant_colours(list(runs))
+    for name, result in runs.items():
+        contacts = counted(result)
+        y = _answered_within(contacts, grid, result.scenario)
+        left.plot(grid, 100 * y, color=colours[name], label=name,
+                  lw=line_width(list(runs).index(name)) if len(runs) > 1 else 1.4)
+        at = _answered_within(contacts, np.array([sl.threshold]), result.scenario)[0]
+        left.plot([sl.threshold], [100 * at], "o", color=colours[name], ms=4)
+    contacts = counted(first)
+    for t_name, colour in type_colours(first.scenario).items():
+        mine = contacts[contacts["contact_type"] == t_name]
+        if len(mine):
+            right.plot(grid, 100 * _answered_within(mine, grid, first.scenario), color=colour,
+                       label=t_name)
+    definition = {"offered": "offered", "answered": "answered",
+                  "short_abandons_excluded": "offered less short abandons"}[sl.definition.value]
+    for ax, title in ((left, "By variant, all contact types" if len(runs) > 1 else
+                       "All contact types"),
+                      (right, f"By contact type ({next(iter(runs))})" if len(runs) > 1
+                       else "By contact type")):
+        ax.axvline(sl.threshold, color="k", ls="--", lw=0.9,
+                   label=f"threshold {sl.threshold:g} s")
+        ax.axhline(100 * sl.target, color="k", ls=":", lw=0.9,
+                   label=f"target {100 * sl.target:g}%")
+        ax.set(xlim=(0, xmax), ylim=(0, 100), title=title, xlabel="Wait until answered, t (s)")
+        ax.legend(loc="lower right")
+    left.set_ylabel(f"Answered within t (% of {definition})")
+    return fig
+
+
+def _wait_axis_end(result: RunResult) -> float:
+    """Right end of a wait axis: the 95th percentile of answer waits, at least 4 thresholds."""
+    contacts = counted(result)
+    waits = contacts.loc[contacts["answered"].to_numpy(bool), "wait"].to_numpy()
+    p95 = float(np.quantile(waits, 0.95)) if waits.size else 0.0
+    return max(p95 * 1.1, 4 * result.scenario.service_level.threshold, 60.0)
+
+
+def _answered_within(contacts: pd.DataFrame, t: np.ndarray, scenario: Scenario) -> np.ndarray:
+    """Answered within each ``t`` / the service-level denominator of the scenario."""
+    answered = contacts["answered"].to_numpy(bool)
+    waits = np.sort(contacts["wait"].to_numpy()[answered])
+    definition = scenario.service_level.definition
+    if definition is ServiceLevelDefinition.ANSWERED:
+        denominator = float(answered.sum())
+    else:
+        denominator = float(offered_mask(contacts).sum())
+        if definition is ServiceLevelDefinition.SHORT_ABANDONS_EXCLUDED:
+            short = contacts["abandoned"].to_numpy(bool) & (
+                contacts["wait"].to_numpy() <= scenario.service_level.threshold)
+            denominator -= float(short.sum())
+    if denominator <= 0:
+        return np.full(t.shape, np.nan)
+    return np.searchsorted(waits, t, side="right") / denominator
+
+
+# ---- per interval --------------------------------------------------------------------
+
+
+def erlang_pools(scenario: Scenario) -> list[list[str]]:
+    """Contact types that Erlang C should staff as one queue.
+
+    Types are pooled when some agent group takes them first-come, first-served: all at
+    the group's top priority and without an overflow delay. Types that share agents only
+    through priorities or overflow (the generalists of a bank who take billing calls after
+    60 s) stay separate queues.
+
+    Returns:
+        Lists of contact type names, in scenario order.
+    """
+    root = {t: t for t in scenario.contact_types}
+
+    def find(t: str) -> str:
+        while root[t] != t:
+            t = root[t]
+        return t
+
+    for g, group in scenario.agents.items():
+        top = min(group.skills.values())
+        first = [t for t, priority in group.skills.items() if priority == top and t in root
+                 and any(step.group == g and step.after == 0 for step in scenario.routes(t))]
+        for t in first[1:]:
+            root[find(t)] = find(first[0])
+    pools: dict[str, list[str]] = {}
+    for t in scenario.contact_types:
+        pools.setdefault(find(t), []).append(t)
+    return list(pools.values())
+
+
+def erlang_requirement(scenario: Scenario,
+                       offered: Mapping[str, np.ndarray] | None = None) -> np.ndarray:
+    """Erlang C agents needed per interval to meet the service-level target.
+
+    Each pool of contact types (:func:`erlang_pools`) is one Erlang C queue, with the
+    pooled arrival rate and the rate-weighted mean handle time; the pools' needs are
+    summed. Patience is ignored, as in classic Erlang C planning.
+
+    Args:
+        scenario: The scenario (calendar, service level, handle times).
+        offered: Contact type -> contacts offered in each interval of the run (for
+            example a run's simulated means); default: the forecast, i.e. the expected
+            arrivals of :func:`sim.arrivals.expected_counts` before forecast error.
+
+    Returns:
+        Agents needed on the phones in every interval of the run.
+    """
+    from sim.arrivals import expected_counts  # the arrivals model, only for the forecast
+
+    sl = scenario.service_level
+    n = scenario.days * scenario.intervals_per_day
+    if offered is None:
+        offered = {t: expected_counts(scenario, ct.arrivals)
+                   for t, ct in scenario.contact_types.items()}
+    total = np.zeros(n)
+    cache: dict[tuple[float, float], int] = {}
+    for pool in erlang_pools(scenario):
+        counts = np.array([np.nan_to_num(np.asarray(offered[t], dtype=float)) for t in pool])
+        means = np.array([float(scenario.contact_types[t].handle.mean) for t in pool])
+        rates = counts.sum(axis=0) / scenario.interval
+        work = (counts * means[:, None]).sum(axis=0)
+        for i in range(n):
+            if rates[i] > 0:
+                key = (round(float(rates[i]), 9), round(float(work[i] / counts[:, i].sum()), 6))
+                if key not in cache:
+                    cache[key] = required_agents(key[0], key[1], sl.target, sl.threshold)
+                total[i] += cache[key]
+    return total
+
+
+def simulated_offered(result: RunResult) -> dict[str, np.ndarray]:
+    """Contact type -> mean contacts offered per interval in the run, in time order."""
+    return {t: _interval_frame(result, t)["offered"].to_numpy(float)
+            for t in result.scenario.contact_types}
+
+
+def _interval_frame(result: RunResult, contact_type: str = "all") -> pd.DataFrame:
+    table = result.intervals
+    table = table[table["contact_type"].astype(str) == contact_type]
+    return table.sort_values("start").reset_index(drop=True)
+
+
+def _interval_axis(ax: Axes, scenario: Scenario, starts: np.ndarray) -> None:
+    """Ticks at clock times of each day's intervals, with day dividers on multi-day runs."""
+    ipd = scenario.intervals_per_day
+    hours = max(1, round(scenario.open_seconds / 3600 / (6 if scenario.days == 1 else 3)))
+    step = max(1, round(hours * 3600 / scenario.interval))
+    ticks = [i for i in range(len(starts)) if (i % ipd) % step == 0]
+    ax.set_xticks(ticks, [clock(starts[i]) for i in ticks])
+    ax.set_xlim(0, len(starts))
+
+
+def _day_labels(axes: Sequence[Axes], scenario: Scenario) -> None:
+    """Day dividers on every panel and day names above the first (multi-day runs)."""
+    if scenario.days > 1:
+        ipd = scenario.intervals_per_day
+        for ax in axes:
+            for day in range(1, scenario.days):
+                ax.axvline(day * ipd, color="0.3", lw=0.8)
+        ax = axes[0]
+        for day in range(scenario.days):
+            ax.text((day + 0.5) * ipd, 1.02, f"Day {day + 1}", transform=ax.get_xaxis_transform(),
+                    ha="center", va="bottom", fontsize=8, color="0.3")
+
+
+@styled
+def interval_figure(results: Results) -> Figure:
+    """Per interval: offered contacts, staffed vs required agents, service level, ASA, abandons.
+
+    Means over replications, all contact types together. The Erlang C requirement is
+    computed from the forecast (see :func:`erlang_requirement`) for comparison with the
+    agents the simulation had on duty.
+
+    Args:
+        results: One run or ``{variant: run}`` (same calendar).
+
+    Returns:
+        A five-panel figure sharing the time axis.
+    """
+    runs = as_runs(results)
+    first = next(iter(runs.values()))
+    scenario = first.scenario
+    sl = scenario.service_level
+    colours = variant_colours(list(runs))
+    several = len(runs) > 1
+    fig = new_figure(8.6)
+    axes = fig.subplots(5, 1, sharex=True, height_ratios=[1, 1.3, 1, 1, 1])
+    offered_ax, staff_ax, sl_ax, asa_ax, ab_ax = axes
+    base = _interval_frame(first)
+    edges = np.arange(len(base) + 1)
+    line = {"baseline": None}
+    offered_ax.stairs(base["offered"], edges, color=colours[next(iter(runs))], fill=True,
+                      alpha=0.3, lw=0)
+    for name, result in runs.items():
+        frame = _interval_frame(result)
+        if len(frame) != len(base):
+            raise ValueError(f"variant {name!r} has another calendar than {next(iter(runs))!r}")
+        width = line_width(list(runs).index(name)) if several else 1.4
+        style = {"color": colours[name], "lw": width, **line}
+        if not np.allclose(frame["offered"], base["offered"], equal_nan=True) or not several:
+            offered_ax.stairs(frame["offered"], edges, **style)
+        staff_ax.stairs(frame["staff"], edges, **style)
+        sl_ax.stairs(100 * frame["service_level"], edges, **style)
+        asa_ax.stairs(frame["asa"], edges, **style)
+        ab_ax.stairs(100 * frame["abandon_rate"], edges, **style)
+    need = erlang_requirement(scenario, simulated_offered(first))
+    staff_ax.stairs(need, edges, color="k", ls="--", lw=1.1, **line)
+    for name, result in list(runs.items())[1:]:  # a variant that changes the offered load
+        own = erlang_requirement(result.scenario, simulated_offered(result))
+        if not np.allclose(own, need):
+            staff_ax.stairs(own, edges, color=colours[name], ls="--", lw=1.1, **line)
+    sl_ax.axhline(100 * sl.target, color="k", ls=":", lw=1)
+    asa_ax.axhline(sl.threshold, color="k", ls=":", lw=1)
+    offered_ax.set(ylabel="Offered\n(contacts)", ylim=(0, None))
+    offered_ax.set_title("Per interval, all contact types (mean of "
+                         f"{first.n_replications} replication"
+                         f"{'s' if first.n_replications > 1 else ''})", pad=14)
+    staff_ax.set(ylabel="Agents on\nduty", ylim=(0, None))
+    sl_ax.set(ylabel="Service\nlevel (%)", ylim=(0, 105))
+    asa_ax.set(ylabel="ASA (s)", ylim=(0, None))
+    ab_ax.set(ylabel="Abandon\nrate (%)", ylim=(0, None),
+              xlabel=f"Interval start (time of day; {scenario.interval / 60:g}-minute intervals)")
+    _interval_axis(ab_ax, scenario, base["start"].to_numpy())
+    _day_labels(axes, scenario)
+    handles = [Line2D([], [], color=colours[n], label=n) for n in runs] if several else [
+        Line2D([], [], color=colours[next(iter(runs))], label="simulated")]
+    handles += [
+        Line2D([], [], color="k", ls="--", lw=1.1,
+               label="Erlang C need (simulated offered load)"),
+        Line2D([], [], color="k", ls=":", lw=1,
+               label=f"target {100 * sl.target:g}% in {sl.threshold:g} s "
+                     f"(ASA: {sl.threshold:g} s)"),
+    ]
+    fig.legend(handles=handles, loc="outside lower center", ncol=3)
+    return fig

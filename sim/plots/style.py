@@ -1,0 +1,159 @@
+"""Plot style: the colours, units and helpers every figure of :mod:`sim.plots` shares.
+
+Colours carry meaning across every figure of a report: a variant has the same colour
+everywhere (by its position, baseline first), so does an agent group and a contact type
+(by their order in the scenario). Figures are built without ``pyplot`` on an Agg canvas,
+under :data:`STYLE` (fonts fixed at A4 width).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
+
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from sim.replicate import RunResult
+from sim.scenario import Scenario
+from sim.units import DAY
+
+A4_WIDTH = 7.5  # inches: A4 (8.27 in) less margins
+DPI = 150
+
+# variants: blue baseline, then contrasting hues (tab10 order)
+VARIANT_COLOURS = ("#1f5fa6", "#e8731a", "#2a9a48", "#c9312c", "#8357b0", "#8c564b",
+                   "#d459a8", "#6f6f6f", "#a8a51f", "#17a5b8")
+# agent groups (ColorBrewer Dark2) and contact types (colour-blind safe, Okabe-Ito based)
+GROUP_COLOURS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02",
+                 "#a6761d", "#666666")
+TYPE_COLOURS = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00",
+                "#f0e442", "#000000")
+# where contacts go (journey flow)
+OUTCOME_COLOURS = {
+    "first contact": "#c6dbef", "retrial": "#9e9ac8", "repeat contact": "#54278f",
+    "self-served in IVR": "#35978f", "busy signal": "#969696", "queued": "#6baed6",
+    "answered": "#2166ac", "called back": "#4d4d9f", "abandoned": "#d6604d",
+    "unserved at close": "#bdbdbd",
+    "one agent, no hold": "#66c2a5", "consult or hold": "#e0b040", "transferred": "#8073ac",
+    "resolved": "#4dac26", "not resolved": "#f1a340",
+}
+
+PERCENT_KPIS = {"service_level", "abandon_rate", "block_rate", "occupancy", "fcr",
+                "transfer_rate", "repeat_rate", "self_service_rate"}
+TIME_KPIS = {"asa", "mean_wait", "wait_p50", "wait_p90", "wait_p99", "aht", "customer_effort",
+             "hold_time"}
+RATIO_KPIS = {"contacts_per_issue"}
+COMPARE_KPIS = ("service_level", "asa", "abandon_rate", "mean_wait", "wait_p90", "occupancy",
+                "fcr", "customer_effort")
+KPI_LABELS = {
+    "service_level": "Service level", "asa": "ASA", "abandon_rate": "Abandon rate",
+    "block_rate": "Busy-signal rate", "mean_wait": "Mean wait", "wait_p50": "Median wait",
+    "wait_p90": "Wait, 90th percentile", "wait_p99": "Wait, 99th percentile",
+    "occupancy": "Occupancy", "aht": "Handle time", "fcr": "First-contact resolution",
+    "customer_effort": "Customer effort", "offered": "Offered", "answered": "Answered",
+    "abandoned": "Abandoned", "blocked": "Blocked", "hold_time": "Hold time",
+    "transfer_rate": "Transfer rate", "repeat_rate": "Repeat rate",
+    "contacts_per_issue": "Contacts per issue", "self_service_rate": "Self-service rate",
+    "retrials": "Retrials", "callbacks": "Callbacks", "complaints": "Complaints",
+}
+UNIT_NAMES = {"%": "%", "s": "seconds", "contacts": "contacts", "per issue": "contacts per issue"}
+
+STYLE = {
+    "font.size": 8.5, "axes.titlesize": 9.5, "axes.titleweight": "bold",
+    "axes.labelsize": 8.5, "xtick.labelsize": 8, "ytick.labelsize": 8,
+    "legend.fontsize": 8, "legend.frameon": False, "axes.spines.top": False,
+    "axes.spines.right": False, "axes.grid": True, "grid.alpha": 0.35,
+    "grid.linewidth": 0.5, "lines.linewidth": 1.4, "figure.dpi": 100,
+    "savefig.dpi": DPI,
+}
+
+Results = RunResult | Mapping[str, RunResult]
+F = TypeVar("F", bound=Callable[..., Figure])
+
+
+def styled(func: F) -> F:
+    """Build the figure under :data:`STYLE` (fonts are fixed when text is created)."""
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Figure:
+        with matplotlib.rc_context(STYLE):
+            return func(*args, **kwargs)
+    return wrapper  # type: ignore[return-value]
+
+
+# ---- shared helpers ------------------------------------------------------------------
+
+
+def as_runs(results: Results) -> dict[str, RunResult]:
+    """``{name: run}`` from one run (named after its scenario) or a mapping of runs."""
+    if isinstance(results, RunResult):
+        return {results.scenario.name: results}
+    if not results:
+        raise ValueError("no results to plot")
+    return dict(results)
+
+
+def palette(names: Sequence[str], colours: Sequence[str]) -> dict[str, str]:
+    """Name -> colour, by position, cycling through ``colours``."""
+    return {name: colours[i % len(colours)] for i, name in enumerate(names)}
+
+
+def variant_colours(names: Sequence[str]) -> dict[str, str]:
+    """Colour of each variant (baseline first)."""
+    return palette(names, VARIANT_COLOURS)
+
+
+def group_colours(scenario: Scenario) -> dict[str, str]:
+    """Colour of each agent group, in scenario order."""
+    return palette(list(scenario.agents), GROUP_COLOURS)
+
+
+def type_colours(scenario: Scenario) -> dict[str, str]:
+    """Colour of each contact type, in scenario order."""
+    return palette(list(scenario.contact_types), TYPE_COLOURS)
+
+
+def new_figure(height: float, width: float = A4_WIDTH) -> Figure:
+    """An empty, constrained-layout figure (inches) with an Agg canvas, outside pyplot."""
+    fig = Figure(figsize=(width, height), layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def kpi_scale(kpi: str) -> tuple[float, str]:
+    """Factor and unit to show a KPI: shares in %, times in s, counts as they are."""
+    if kpi in PERCENT_KPIS:
+        return 100.0, "%"
+    if kpi in TIME_KPIS:
+        return 1.0, "s"
+    if kpi in RATIO_KPIS:
+        return 1.0, "per issue"
+    return 1.0, "contacts"
+
+
+def counted(result: RunResult) -> pd.DataFrame:
+    """Contacts that count for statistics (arrived after the warm-up)."""
+    contacts = result.contacts
+    return contacts[contacts["arrival"] >= result.scenario.warmup]
+
+
+def offered_mask(contacts: pd.DataFrame) -> np.ndarray:
+    """Contacts offered to the queues: not blocked by a busy signal, not self-served."""
+    mask = ~contacts["blocked"].to_numpy(bool)
+    if "self_served" in contacts:
+        mask &= ~contacts["self_served"].to_numpy(bool)
+    return mask
+
+
+def line_width(position: int) -> float:
+    """Later variants draw thinner lines on top, so a variant equal to the baseline shows."""
+    return max(1.0, 2.2 - 0.8 * position)
+
+
+def clock(seconds: float) -> str:
+    """``HH:MM`` of a time in seconds from day 0 (the day left out)."""
+    return f"{int(seconds % DAY // 3600):02d}:{int(seconds % 3600 // 60):02d}"
