@@ -29,19 +29,16 @@ import heapq
 import math
 from array import array
 from collections import deque
-from dataclasses import dataclass
 from functools import partial
 
-import numpy as np
 import simpy
 
-from sim.arrivals import arrival_times
+from sim.contacts import ContactColumns, ContactDraws, draw_contacts
 from sim.journey import Streams, compile_groups, compile_types
 from sim.legs import ABANDONED_LEG, CUSTOMER, RETRIAL, JourneySteps
 from sim.records import ABANDONED, ANSWERED, BLOCKED, WAITING, Records
 from sim.scenario import Scenario
 from sim.schedule import staff_changes
-from sim.streams import stream
 from sim.workforce import GroupState, Workforce
 
 INF = math.inf
@@ -49,48 +46,6 @@ INF = math.inf
 # scenario and seed (a fix, a new decision drawn), never by one that only makes the engine
 # faster. Resumable sweeps refuse to mix results of different versions.
 RESULTS_VERSION = 1
-
-
-@dataclass(frozen=True)
-class ContactDraws:
-    """Every contact of a replication before it happens, in arrival order.
-
-    Drawn once per replication from the contact types' own streams (so policies
-    compare under common random numbers), or given by hand to replay a trace.
-
-    Attributes:
-        arrival: Arrival times, seconds from the start of day 0, sorted.
-        contact_type: Index into the scenario's contact types.
-        handle: Handle time each contact needs if answered, seconds.
-        patience: Seconds the customer waits before abandoning (``inf``: never).
-    """
-
-    arrival: np.ndarray
-    contact_type: np.ndarray
-    handle: np.ndarray
-    patience: np.ndarray
-
-
-def draw_contacts(scenario: Scenario, seed: int, replication: int) -> ContactDraws:
-    """Draw all contacts of one replication, each contact type from its own streams."""
-    times, types, handles, patiences = [], [], [], []
-    for code, (name, ct) in enumerate(scenario.contact_types.items()):
-        t = arrival_times(scenario, ct.arrivals, stream(seed, replication, "arrivals", name))
-        times.append(t)
-        types.append(np.full(t.size, code, dtype=np.int16))
-        handles.append(ct.handle.sample(stream(seed, replication, "handle", name), t.size))
-        patiences.append(
-            np.full(t.size, INF) if ct.patience is None
-            else ct.patience.sample(stream(seed, replication, "patience", name), t.size)
-        )
-    arrival = np.concatenate(times)
-    order = np.argsort(arrival, kind="stable")
-    return ContactDraws(
-        arrival=arrival[order],
-        contact_type=np.concatenate(types)[order],
-        handle=np.concatenate(handles)[order],
-        patience=np.concatenate(patiences)[order],
-    )
 
 
 class _Type:
@@ -106,7 +61,7 @@ class _Type:
         self.overflow: list[tuple[float, GroupState]] = []  # (after seconds, group)
 
 
-class _Replication(JourneySteps, Workforce):
+class _Replication(ContactColumns, JourneySteps, Workforce):
     """One run of the engine; holds the SimPy environment and the record columns."""
 
     def __init__(self, scenario: Scenario, draws: ContactDraws, seed: int, replication: int,
@@ -150,63 +105,6 @@ class _Replication(JourneySteps, Workforce):
         self.on_arrival = arrivals.send
         next(arrivals)  # primed: waits for the first arrival's event
         self.on_talked = self._talked
-
-    def _load_contacts(self, draws: ContactDraws) -> None:
-        """Typed arrays, one item per contact (fast scalar access, 8 bytes a number).
-
-        The first ``n`` contacts are the drawn ones; repeat contacts, retrials and
-        consult requests created during the run are appended.
-        """
-        n = self.n = self.n_drawn = int(draws.arrival.size)
-        nan, f64 = math.nan, np.float64
-        self.arrival = array("d", draws.arrival.astype(f64).tobytes())
-        self.handle = array("d", draws.handle.astype(f64).tobytes())
-        self.patience = array("d", draws.patience.astype(f64).tobytes())
-        self.ctype = array("h", draws.contact_type.astype(np.int16).tobytes())
-        self.qtype = array("h", self.ctype)
-        self.deadline = array("d", [INF]) * n
-        self.enq = array("d", [nan]) * n
-        self.answer = array("d", [nan]) * n
-        self.end = array("d", [nan]) * n
-        self.wait = array("d", [nan]) * n
-        self.queue_time = array("d", [0.0]) * n
-        self.talk = array("d", [0.0]) * n
-        self.hold = array("d", [0.0]) * n
-        self.group = array("h", [-1]) * n
-        self.agent = array("i", [-1]) * n
-        self.issue = array("i", range(n))
-        self.state = bytearray(n)
-        self.kind = bytearray(n)
-        self.origin = bytearray(n)
-        self.transfers = bytearray(n)
-        self.resolved = bytearray(n)
-        self.misrouted = bytearray(n)
-        self.callback = bytearray(n)
-        self.on_line = bytearray(n)
-        self.served_legs = bytearray(n)
-        self.queued = bytearray(n)
-        comebacks = any(p.repeat or p.retrial or p.complaint for p in self.plans)
-        self.issue_contacts = array("i", [1]) * n if comebacks else None
-        self.issue_retrials = array("i", [0]) * n if comebacks else None
-
-    def _new_contact(self, contact_type: int, issue: int, origin: int, kind: int,
-                     handle: float, patience: float, now: float) -> int:
-        """Append a contact created during the run; returns its id."""
-        c = self.n
-        self.n += 1
-        for column, value in (
-            (self.arrival, now), (self.handle, handle), (self.patience, patience),
-            (self.ctype, contact_type), (self.qtype, contact_type), (self.deadline, INF),
-            (self.enq, math.nan), (self.answer, math.nan), (self.end, math.nan),
-            (self.wait, math.nan), (self.queue_time, 0.0), (self.talk, 0.0), (self.hold, 0.0),
-            (self.group, -1), (self.agent, -1), (self.issue, issue),
-            (self.state, WAITING), (self.kind, kind), (self.origin, origin),
-            (self.transfers, 0), (self.resolved, 0), (self.misrouted, 0),
-            (self.callback, 0), (self.on_line, 0),
-            (self.served_legs, 0), (self.queued, 0),
-        ):
-            column.append(value)
-        return c
 
     def _build_routing(self) -> None:
         scenario = self.scenario
@@ -525,45 +423,6 @@ class _Replication(JourneySteps, Workforce):
                 if self.state[c] == WAITING and self.deadline[c] < INF:
                     self._abandon(c, self.deadline[c])
             ct.queue.clear()
-
-    def _records(self) -> Records:
-        times, groups, counts = self.staff_log
-
-        def column(values, dtype):
-            return np.frombuffer(values, dtype=dtype) if len(values) else np.zeros(0, dtype)
-
-        customers = np.frombuffer(self.kind, dtype=np.uint8) == CUSTOMER
-        # without consult requests every contact is a customer: views, not copies
-        keep = slice(None) if customers.all() else np.flatnonzero(customers)
-        contacts = {
-            name: column(getattr(self, name), dtype)[keep] for name, dtype in (
-                ("arrival", np.float64), ("answer", np.float64), ("end", np.float64),
-                ("wait", np.float64), ("queue_time", np.float64), ("talk", np.float64),
-                ("hold", np.float64), ("issue", np.int32), ("state", np.uint8),
-                ("origin", np.uint8), ("transfers", np.uint8), ("resolved", np.uint8),
-                ("misrouted", np.uint8), ("callback", np.uint8), ("group", np.int16),
-                ("agent", np.int32))
-        }
-        contact_type = column(self.ctype, np.int16)[keep]
-        legs = {}
-        if self.record_legs:
-            legs = {name: column(values, values.typecode) for name, values in self.legs.items()}
-            # leg contact ids -> row numbers of customer contacts (-1: a consult request)
-            row = np.full(self.n, -1, dtype=np.int64)
-            row[keep] = np.arange(int(customers.sum()))
-            legs["contact_row"] = row[legs["contact"]]
-        return Records(
-            type_names=self.type_names,
-            group_names=self.group_names,
-            contact_type=contact_type,
-            staff_time=column(times, np.float64),
-            staff_group=column(groups, np.int16),
-            staff_count=column(counts, np.int32),
-            slots=[group.slots for group in self.groups],
-            trace={k: np.asarray(v, dtype=float) for k, v in self.trace.items()},
-            legs=legs,
-            **contacts,
-        )
 
 
 def run_replication(
