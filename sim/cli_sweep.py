@@ -21,6 +21,7 @@ import click
 import pandas as pd
 
 from sim.cli_common import fail, load_or_fail, parse_overrides
+from sim.grid import parse_grid_option
 from sim.loader import ScenarioError
 from sim.staffing import (
     StaffingResult,
@@ -29,15 +30,9 @@ from sim.staffing import (
     staffed_document,
     write_staffed,
 )
-from sim.sweep import (
-    Progress,
-    SweepConflictError,
-    SweepResult,
-    local_executor,
-    parse_grid_option,
-    run_sweep,
-)
+from sim.sweep import Progress, SweepResult, local_executor, run_sweep
 from sim.sweep_plots import plot_sweep
+from sim.sweep_store import SweepConflictError
 from sim.units import format_duration, parse_duration
 
 SHOWN_KPIS = ("service_level", "abandon_rate", "asa", "occupancy")

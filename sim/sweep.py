@@ -13,26 +13,20 @@ are compared under common random numbers, and a unit's result does not depend on
 worker ran it, nor when. The table is sorted by ``(point, replication)``, so it is the
 same whatever the number of workers.
 
-With an output folder the sweep is resumable, like a lab notebook with one page per
-finished unit: each result is written to ``parts/`` the moment it arrives (atomically),
-under a ``manifest.json`` that fingerprints the scenario, the grid, the seed, the number
-of replications and the KPI names. Running the same sweep again computes only the units
-that have no page yet; a different sweep in the same folder is refused
-(:class:`SweepConflictError`) instead of being mixed with the old pages.
+With an output folder the sweep is resumable: each unit's result is written the moment it
+arrives, and running the same sweep again computes only the units not yet written; a
+different sweep in the same folder is refused (:mod:`sim.sweep_store`). Grids and the
+scenario of every point: :mod:`sim.grid`.
 """
 
 from __future__ import annotations
 
-import hashlib
-import itertools
-import json
 import multiprocessing
 import multiprocessing.connection
 import os
-import shutil
 import signal
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,161 +35,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.engine import RESULTS_VERSION, run_replication
-from sim.loader import Problem, ScenarioError, parse_value, with_overrides
+from sim.engine import run_replication
+from sim.grid import Grid, GridSpec, point_scenarios
+from sim.loader import Problem, ScenarioError
 from sim.metrics import KPIS, replication_summary
-from sim.output import write_atomic
 from sim.records import contacts_frame, staff_frame
 from sim.replicate import half_width
 from sim.scenario import Scenario
-from sim.units import parse_duration
-
-GridSpec = Mapping[str, "Sequence[Any] | str"]
-"""Dotted path -> values (a list, or a string in the ``--grid`` syntax: ``a:b:step``, ``v1,v2``)."""
-
-TABLE = "sweep.parquet"
-SUMMARY = "sweep_summary.csv"
-MANIFEST = "manifest.json"
-PARTS = "parts"
-STORE_FORMAT = 1
-
-
-# --- grids -------------------------------------------------------------------------------
-
-def parse_grid_option(text: str) -> tuple[str, list[Any]]:
-    """Split one ``--grid`` option, ``path=a:b:step`` or ``path=v1,v2,...``.
-
-    Raises:
-        ValueError: If there is no ``path=`` or the values cannot be read.
-    """
-    path, sep, spec = text.partition("=")
-    if not sep or not path.strip():
-        raise ValueError(f"--grid: expected PATH=VALUES (e.g. agents.pool.staff=36:48:1), "
-                         f"got {text!r}")
-    return path.strip(), grid_values(path.strip(), spec)
-
-
-def grid_values(path: str, spec: str | Sequence[Any]) -> list[Any]:
-    """The values of one grid parameter.
-
-    Args:
-        path: The dotted path (for error messages).
-        spec: A list of values, or a string: ``a:b:step`` is an inclusive range (integers
-            stay integers; durations like ``1m:5m:1m`` become seconds), ``v1,v2,v3`` a
-            list read like YAML (``44`` is a number, ``1m`` stays a duration string).
-
-    Raises:
-        ValueError: If the range is malformed or there are no values.
-    """
-    if isinstance(spec, str):
-        parts = spec.split(":")
-        values = _range(path, *parts) if len(parts) == 3 else [
-            parse_value(item.strip()) for item in _split_top_level(spec)]
-    else:
-        values = list(spec)
-    if not values or any(v == "" for v in values):
-        raise ValueError(f"{path}: --grid needs at least one value, got {spec!r}")
-    return values
-
-
-def _split_top_level(text: str) -> list[str]:
-    """Split on commas outside brackets, so ``[1, 2],[3, 4]`` gives two lists."""
-    items, depth, current = [], 0, ""
-    for char in text:
-        depth += char in "[{"
-        depth -= char in "]}"
-        if char == "," and depth == 0:
-            items.append(current)
-            current = ""
-        else:
-            current += char
-    return [*items, current]
-
-
-def _range(path: str, start: str, stop: str, step: str) -> list[Any]:
-    """Inclusive range ``start..stop`` by ``step``; numbers or durations (seconds)."""
-    raw = [parse_value(x.strip()) for x in (start, stop, step)]
-    numbers = [x if _is_number(x) else None for x in raw]
-    if None in numbers:
-        try:
-            numbers = [parse_duration(x) for x in raw]
-        except ValueError:
-            raise ValueError(f"{path}: a range a:b:step needs numbers or durations, got "
-                             f"{start}:{stop}:{step}") from None
-    a, b, s = numbers
-    if s <= 0 or b < a:
-        raise ValueError(f"{path}: a range a:b:step needs step > 0 and b >= a, got "
-                         f"{start}:{stop}:{step}")
-    count = int(np.floor((b - a) / s + 1e-9)) + 1
-    if all(isinstance(x, int) for x in (a, b, s)):
-        return [a + k * s for k in range(count)]
-    return [_tidy(a + k * s) for k in range(count)]
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _tidy(value: float) -> float | int:
-    """Round off float noise (0.30000000000000004 -> 0.3); whole seconds become ints."""
-    value = round(value, 10)
-    return int(value) if value == int(value) else value
-
-
-@dataclass(frozen=True)
-class Grid:
-    """The parameters of a sweep, in order; points are their Cartesian product.
-
-    The first parameter varies slowest: point 0 has every first value, the last point
-    every last value.
-    """
-
-    parameters: tuple[tuple[str, tuple[Any, ...]], ...]
-
-    @classmethod
-    def from_spec(cls, spec: GridSpec | Grid) -> Grid:
-        """Build from ``{path: values}`` (values as a list or in the ``--grid`` syntax)."""
-        if isinstance(spec, Grid):
-            return spec
-        if not spec:
-            raise ValueError("a sweep needs at least one grid parameter")
-        return cls(tuple((path, tuple(grid_values(path, values))) for path, values in spec.items()))
-
-    @property
-    def paths(self) -> list[str]:
-        """The dotted paths, in order."""
-        return [path for path, _ in self.parameters]
-
-    def points(self) -> list[dict[str, Any]]:
-        """Every combination of values, as ``{path: value}``, first parameter slowest."""
-        values = [vals for _, vals in self.parameters]
-        return [dict(zip(self.paths, combo)) for combo in itertools.product(*values)]
-
-    def labels(self, path: str) -> dict[Any, Any]:
-        """Value -> how it appears in the table: numbers as they are, anything else as text."""
-        values = dict(self.parameters)[path]
-        if all(_is_number(v) for v in values):
-            return {repr(v): v for v in values}
-        return {repr(v): str(v) for v in values}
-
-
-def point_scenarios(base: Scenario, grid: Grid, source: str | None = None) -> list[Scenario]:
-    """Validate every point of the grid before any work starts.
-
-    Raises:
-        ScenarioError: With one line per distinct problem (path and reason), if any point
-            is invalid.
-    """
-    scenarios, problems = [], []
-    for point in grid.points():
-        try:
-            scenarios.append(with_overrides(base, point, source=source))
-        except ScenarioError as exc:
-            problems += [p for p in exc.problems if p not in problems]
-    if problems:
-        raise ScenarioError(source or base.name, problems)
-    return scenarios
-
+from sim.sweep_store import SweepStore, fingerprint
 
 # --- work units ---------------------------------------------------------------------------
 
@@ -228,97 +75,6 @@ def run_unit(unit: Unit) -> dict[str, Any]:
 def _plain(value: Any) -> Any:
     """Python int/float from numpy scalars, so rows pickle and serialise the same everywhere."""
     return value.item() if hasattr(value, "item") else value
-
-
-# --- the resumable store -----------------------------------------------------------------
-
-class SweepConflictError(ValueError):
-    """The output folder holds a different sweep (another scenario, grid, seed, ...)."""
-
-
-def fingerprint(scenario: Scenario, grid: Grid, seed: int, replications: int) -> dict[str, str]:
-    """Short hashes of what determines a sweep's results, one per ingredient."""
-    parts = {
-        "scenario": scenario.model_dump(mode="json"),
-        "grid": [[path, list(values)] for path, values in grid.parameters],
-        "seed": seed,
-        "replications": replications,
-        "kpis": list(KPIS),
-        "engine": RESULTS_VERSION,
-    }
-    return {name: hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()[:16]
-            for name, value in parts.items()}
-
-
-class SweepStore:
-    """The output folder of a resumable sweep: ``manifest.json`` and one file per unit.
-
-    Args:
-        out: The folder (created if needed).
-    """
-
-    def __init__(self, out: str | Path):
-        self.out = Path(out)
-        self.parts = self.out / PARTS
-
-    def open(self, prints: dict[str, str], description: dict[str, Any],
-             fresh: bool = False) -> dict[tuple[int, int], dict[str, Any]]:
-        """Start or resume: check the manifest and return the finished units' rows.
-
-        Args:
-            prints: The sweep's :func:`fingerprint`.
-            description: Written into the manifest for people (grid, seed, ...).
-            fresh: Forget whatever the folder holds and start over.
-
-        Raises:
-            SweepConflictError: If the folder holds another sweep (and not ``fresh``).
-        """
-        if fresh:
-            self.clear()
-        manifest = self.out / MANIFEST
-        if manifest.exists():
-            old = json.loads(manifest.read_text(encoding="utf-8")).get("fingerprint", {})
-            changed = [name for name in prints if old.get(name) != prints[name]]
-            if changed:
-                raise SweepConflictError(
-                    f"{self.out}: holds a different sweep (changed: {', '.join(changed)}); "
-                    "use --fresh to start over or another --out")
-        elif self.parts.exists() and any(self.parts.glob("p*.json")):
-            raise SweepConflictError(f"{self.out}: has finished parts but no {MANIFEST}; "
-                                "use --fresh to start over or another --out")
-        else:
-            document = {"format": STORE_FORMAT, "fingerprint": prints, **description}
-            text = json.dumps(document, indent=2, default=str) + "\n"
-            write_atomic(manifest, lambda p: p.write_text(text, encoding="utf-8"))
-        self.parts.mkdir(parents=True, exist_ok=True)
-        for stale in self.parts.glob(".*.tmp"):  # left by a run killed mid-write
-            stale.unlink(missing_ok=True)
-        return self.finished()
-
-    def finished(self) -> dict[tuple[int, int], dict[str, Any]]:
-        """Rows of the units written so far, by ``(point, replication)``."""
-        rows = {}
-        for path in sorted(self.parts.glob("p*-r*.json")):
-            row = json.loads(path.read_text(encoding="utf-8"))
-            rows[(row["point"], row["replication"])] = row
-        return rows
-
-    def save(self, row: dict[str, Any]) -> None:
-        """Write one unit's row (atomically: a killed run never leaves half a file)."""
-        name = f"p{row['point']:06d}-r{row['replication']:04d}.json"
-        text = json.dumps(row)
-        write_atomic(self.parts / name, lambda p: p.write_text(text, encoding="utf-8"))
-
-    def write_results(self, table: pd.DataFrame, summary: pd.DataFrame) -> list[Path]:
-        """Write ``sweep.parquet`` and ``sweep_summary.csv`` (atomically)."""
-        return [write_atomic(self.out / TABLE, lambda p: table.to_parquet(p, index=False)),
-                write_atomic(self.out / SUMMARY, lambda p: summary.to_csv(p, index=False))]
-
-    def clear(self) -> None:
-        """Remove the sweep's own files (parts, manifest, tables); nothing else."""
-        shutil.rmtree(self.parts, ignore_errors=True)
-        for name in (MANIFEST, TABLE, SUMMARY):
-            (self.out / name).unlink(missing_ok=True)
 
 
 # --- executors ---------------------------------------------------------------------------

@@ -1,6 +1,5 @@
 """Sweeps: grid parsing, work units, executors (local, Dask), the resumable store, the CLI."""
 
-import importlib
 import json
 import os
 import signal
@@ -18,18 +17,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import sim
+from sim import sweep_store
 from sim.cli import main
+from sim.grid import Grid, grid_values, parse_grid_option
 from sim.metrics import KPIS
 from sim.replicate import half_width
-from sim.sweep import (
-    Grid,
-    SweepConflictError,
-    grid_values,
-    parse_grid_option,
-    run_sweep,
-    sweep,
-)
+from sim.sweep import run_sweep, sweep
 from sim.sweep_plots import parameter_axis, plot_sweep
+from sim.sweep_store import SweepConflictError
 
 ROOT = Path(__file__).resolve().parents[1]
 ERLANG_A = ROOT / "scenarios" / "erlang_a.yaml"
@@ -270,8 +265,7 @@ class TestResume:
     def test_results_of_another_engine_version_are_refused(self, short, tmp_path, monkeypatch):
         """A sweep begun before an engine change that alters results is not resumed."""
         run_sweep(short, {"agents.pool.staff": [42]}, 2, workers=1, out=tmp_path)
-        module = importlib.import_module("sim.sweep")  # sim.sweep is also the function
-        monkeypatch.setattr(module, "RESULTS_VERSION", module.RESULTS_VERSION + 1)
+        monkeypatch.setattr(sweep_store, "RESULTS_VERSION", sweep_store.RESULTS_VERSION + 1)
         with pytest.raises(SweepConflictError, match=r"changed: engine"):
             run_sweep(short, {"agents.pool.staff": [42]}, 2, workers=1, out=tmp_path)
 

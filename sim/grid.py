@@ -1,0 +1,158 @@
+"""Grids: the parameter values of a sweep, and the scenario of every point.
+
+A grid names scenario fields by dotted path and lists values for each, as a list or in
+the ``--grid`` syntax (``36:48:1`` a range with its step, ``1m,3m,10m`` a list; units as
+in scenario files). Every combination of values is a *point*, a scenario of its own
+(:func:`sim.loader.with_overrides`), validated like any scenario file.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from sim.loader import ScenarioError, parse_value, with_overrides
+from sim.scenario import Scenario
+from sim.units import parse_duration
+
+GridSpec = Mapping[str, "Sequence[Any] | str"]
+"""Dotted path -> values (a list, or a string in the ``--grid`` syntax: ``a:b:step``, ``v1,v2``)."""
+
+
+def parse_grid_option(text: str) -> tuple[str, list[Any]]:
+    """Split one ``--grid`` option, ``path=a:b:step`` or ``path=v1,v2,...``.
+
+    Raises:
+        ValueError: If there is no ``path=`` or the values cannot be read.
+    """
+    path, sep, spec = text.partition("=")
+    if not sep or not path.strip():
+        raise ValueError(f"--grid: expected PATH=VALUES (e.g. agents.pool.staff=36:48:1), "
+                         f"got {text!r}")
+    return path.strip(), grid_values(path.strip(), spec)
+
+
+def grid_values(path: str, spec: str | Sequence[Any]) -> list[Any]:
+    """The values of one grid parameter.
+
+    Args:
+        path: The dotted path (for error messages).
+        spec: A list of values, or a string: ``a:b:step`` is an inclusive range (integers
+            stay integers; durations like ``1m:5m:1m`` become seconds), ``v1,v2,v3`` a
+            list read like YAML (``44`` is a number, ``1m`` stays a duration string).
+
+    Raises:
+        ValueError: If the range is malformed or there are no values.
+    """
+    if isinstance(spec, str):
+        parts = spec.split(":")
+        values = _range(path, *parts) if len(parts) == 3 else [
+            parse_value(item.strip()) for item in _split_top_level(spec)]
+    else:
+        values = list(spec)
+    if not values or any(v == "" for v in values):
+        raise ValueError(f"{path}: --grid needs at least one value, got {spec!r}")
+    return values
+
+
+def _split_top_level(text: str) -> list[str]:
+    """Split on commas outside brackets, so ``[1, 2],[3, 4]`` gives two lists."""
+    items, depth, current = [], 0, ""
+    for char in text:
+        depth += char in "[{"
+        depth -= char in "]}"
+        if char == "," and depth == 0:
+            items.append(current)
+            current = ""
+        else:
+            current += char
+    return [*items, current]
+
+
+def _range(path: str, start: str, stop: str, step: str) -> list[Any]:
+    """Inclusive range ``start..stop`` by ``step``; numbers or durations (seconds)."""
+    raw = [parse_value(x.strip()) for x in (start, stop, step)]
+    numbers = [x if _is_number(x) else None for x in raw]
+    if None in numbers:
+        try:
+            numbers = [parse_duration(x) for x in raw]
+        except ValueError:
+            raise ValueError(f"{path}: a range a:b:step needs numbers or durations, got "
+                             f"{start}:{stop}:{step}") from None
+    a, b, s = numbers
+    if s <= 0 or b < a:
+        raise ValueError(f"{path}: a range a:b:step needs step > 0 and b >= a, got "
+                         f"{start}:{stop}:{step}")
+    count = int(np.floor((b - a) / s + 1e-9)) + 1
+    if all(isinstance(x, int) for x in (a, b, s)):
+        return [a + k * s for k in range(count)]
+    return [_tidy(a + k * s) for k in range(count)]
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _tidy(value: float) -> float | int:
+    """Round off float noise (0.30000000000000004 -> 0.3); whole seconds become ints."""
+    value = round(value, 10)
+    return int(value) if value == int(value) else value
+
+
+@dataclass(frozen=True)
+class Grid:
+    """The parameters of a sweep, in order; points are their Cartesian product.
+
+    The first parameter varies slowest: point 0 has every first value, the last point
+    every last value.
+    """
+
+    parameters: tuple[tuple[str, tuple[Any, ...]], ...]
+
+    @classmethod
+    def from_spec(cls, spec: GridSpec | Grid) -> Grid:
+        """Build from ``{path: values}`` (values as a list or in the ``--grid`` syntax)."""
+        if isinstance(spec, Grid):
+            return spec
+        if not spec:
+            raise ValueError("a sweep needs at least one grid parameter")
+        return cls(tuple((path, tuple(grid_values(path, values))) for path, values in spec.items()))
+
+    @property
+    def paths(self) -> list[str]:
+        """The dotted paths, in order."""
+        return [path for path, _ in self.parameters]
+
+    def points(self) -> list[dict[str, Any]]:
+        """Every combination of values, as ``{path: value}``, first parameter slowest."""
+        values = [vals for _, vals in self.parameters]
+        return [dict(zip(self.paths, combo)) for combo in itertools.product(*values)]
+
+    def labels(self, path: str) -> dict[Any, Any]:
+        """Value -> how it appears in the table: numbers as they are, anything else as text."""
+        values = dict(self.parameters)[path]
+        if all(_is_number(v) for v in values):
+            return {repr(v): v for v in values}
+        return {repr(v): str(v) for v in values}
+
+
+def point_scenarios(base: Scenario, grid: Grid, source: str | None = None) -> list[Scenario]:
+    """Validate every point of the grid before any work starts.
+
+    Raises:
+        ScenarioError: With one line per distinct problem (path and reason), if any point
+            is invalid.
+    """
+    scenarios, problems = [], []
+    for point in grid.points():
+        try:
+            scenarios.append(with_overrides(base, point, source=source))
+        except ScenarioError as exc:
+            problems += [p for p in exc.problems if p not in problems]
+    if problems:
+        raise ScenarioError(source or base.name, problems)
+    return scenarios

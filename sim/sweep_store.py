@@ -1,0 +1,120 @@
+"""The resumable store of a sweep: a manifest and one file per finished work unit.
+
+Like a lab notebook with one page per finished unit: each result is written to
+``parts/`` the moment it arrives (atomically), under a ``manifest.json`` that fingerprints
+what determines the results (the scenario, the grid, the seed, the number of
+replications, the KPI names and the engine's results version). Running the same sweep
+again finds the finished pages; a different sweep in the same folder is refused
+(:class:`SweepConflictError`) instead of being mixed with them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.engine import RESULTS_VERSION
+from sim.grid import Grid
+from sim.metrics import KPIS
+from sim.output import write_atomic
+from sim.scenario import Scenario
+
+TABLE = "sweep.parquet"
+SUMMARY = "sweep_summary.csv"
+MANIFEST = "manifest.json"
+PARTS = "parts"
+STORE_FORMAT = 1
+
+
+class SweepConflictError(ValueError):
+    """The output folder holds a different sweep (another scenario, grid, seed, ...)."""
+
+
+def fingerprint(scenario: Scenario, grid: Grid, seed: int, replications: int) -> dict[str, str]:
+    """Short hashes of what determines a sweep's results, one per ingredient."""
+    parts = {
+        "scenario": scenario.model_dump(mode="json"),
+        "grid": [[path, list(values)] for path, values in grid.parameters],
+        "seed": seed,
+        "replications": replications,
+        "kpis": list(KPIS),
+        "engine": RESULTS_VERSION,
+    }
+    return {name: hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()[:16]
+            for name, value in parts.items()}
+
+
+class SweepStore:
+    """The output folder of a resumable sweep: ``manifest.json`` and one file per unit.
+
+    Args:
+        out: The folder (created if needed).
+    """
+
+    def __init__(self, out: str | Path):
+        self.out = Path(out)
+        self.parts = self.out / PARTS
+
+    def open(self, prints: dict[str, str], description: dict[str, Any],
+             fresh: bool = False) -> dict[tuple[int, int], dict[str, Any]]:
+        """Start or resume: check the manifest and return the finished units' rows.
+
+        Args:
+            prints: The sweep's :func:`fingerprint`.
+            description: Written into the manifest for people (grid, seed, ...).
+            fresh: Forget whatever the folder holds and start over.
+
+        Raises:
+            SweepConflictError: If the folder holds another sweep (and not ``fresh``).
+        """
+        if fresh:
+            self.clear()
+        manifest = self.out / MANIFEST
+        if manifest.exists():
+            old = json.loads(manifest.read_text(encoding="utf-8")).get("fingerprint", {})
+            changed = [name for name in prints if old.get(name) != prints[name]]
+            if changed:
+                raise SweepConflictError(
+                    f"{self.out}: holds a different sweep (changed: {', '.join(changed)}); "
+                    "use --fresh to start over or another --out")
+        elif self.parts.exists() and any(self.parts.glob("p*.json")):
+            raise SweepConflictError(f"{self.out}: has finished parts but no {MANIFEST}; "
+                                "use --fresh to start over or another --out")
+        else:
+            document = {"format": STORE_FORMAT, "fingerprint": prints, **description}
+            text = json.dumps(document, indent=2, default=str) + "\n"
+            write_atomic(manifest, lambda p: p.write_text(text, encoding="utf-8"))
+        self.parts.mkdir(parents=True, exist_ok=True)
+        for stale in self.parts.glob(".*.tmp"):  # left by a run killed mid-write
+            stale.unlink(missing_ok=True)
+        return self.finished()
+
+    def finished(self) -> dict[tuple[int, int], dict[str, Any]]:
+        """Rows of the units written so far, by ``(point, replication)``."""
+        rows = {}
+        for path in sorted(self.parts.glob("p*-r*.json")):
+            row = json.loads(path.read_text(encoding="utf-8"))
+            rows[(row["point"], row["replication"])] = row
+        return rows
+
+    def save(self, row: dict[str, Any]) -> None:
+        """Write one unit's row (atomically: a killed run never leaves half a file)."""
+        name = f"p{row['point']:06d}-r{row['replication']:04d}.json"
+        text = json.dumps(row)
+        write_atomic(self.parts / name, lambda p: p.write_text(text, encoding="utf-8"))
+
+    def write_results(self, table: pd.DataFrame, summary: pd.DataFrame) -> list[Path]:
+        """Write ``sweep.parquet`` and ``sweep_summary.csv`` (atomically)."""
+        return [write_atomic(self.out / TABLE, lambda p: table.to_parquet(p, index=False)),
+                write_atomic(self.out / SUMMARY, lambda p: summary.to_csv(p, index=False))]
+
+    def clear(self) -> None:
+        """Remove the sweep's own files (parts, manifest, tables); nothing else."""
+        shutil.rmtree(self.parts, ignore_errors=True)
+        for name in (MANIFEST, TABLE, SUMMARY):
+            (self.out / name).unlink(missing_ok=True)
