@@ -18,7 +18,7 @@ from sim import erlang
 from sim.replicate import half_width
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
-VALIDATION = Path(__file__).resolve().parents[2] / "shared" / "validation" / "erlang_cases.csv"
+VALIDATION = Path(__file__).resolve().parent / "data" / "erlang_cases.csv"  # published cases
 
 
 def per_replication(result, fn):
@@ -132,13 +132,10 @@ class TestErlangB:
 
 
 def validation_rows():
-    if not VALIDATION.exists():
-        return []
     with VALIDATION.open(newline="") as f:
         return list(csv.DictReader(f))
 
 
-@pytest.mark.skipif(not VALIDATION.exists(), reason="shared/validation not beside the repo")
 class TestPublishedCases:
     @pytest.mark.parametrize("row", validation_rows(), ids=lambda r: r["case"])
     def test_simulation_matches_published_values(self, row):
