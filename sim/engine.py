@@ -45,7 +45,9 @@ INF = math.inf
 # Version of the engine's results: bumped by any change that alters the records of a
 # scenario and seed (a fix, a new decision drawn), never by one that only makes the engine
 # faster. Resumable sweeps refuse to mix results of different versions.
-RESULTS_VERSION = 1
+# 2: the end of a plain call is scheduled when it is answered, so where two events fall on
+# exactly the same instant (constant handle times, hand-given arrivals) it may come first
+RESULTS_VERSION = 2
 
 
 class _Type:
@@ -163,8 +165,8 @@ class _Replication(ContactColumns, JourneySteps, Workforce):
         for g_name, group in zip(self.group_names, self.groups):  # agents first, at opening
             changes = staff_changes(self.scenario, self.scenario.agents[g_name])
             env.process(self._staffing(group, changes))
-        if self.n_drawn:  # after the agents' first staffing step, as every arrival
-            self.timeout(self.arrival[0]).callbacks.append(self.on_arrival)
+        if self.n_drawn:  # started after the staffing processes, as every arrival
+            env.process(self._doors_open())
         if self.trace_every:
             env.process(self._tracer(self.trace_every))
         env.run()
@@ -174,6 +176,13 @@ class _Replication(ContactColumns, JourneySteps, Workforce):
         del self.on_arrival, self.on_talked
         self._settle_unserved()
         return self._records()
+
+    def _doors_open(self):
+        """Start the arrival stream at the first arrival (after the agents' first step)."""
+        first = self.arrival[0]
+        if first > self.env.now:
+            yield self.timeout(first - self.env.now)
+        self.on_arrival(None)
 
     def _arrival_stream(self):
         """The drawn contacts arrive in order: one SimPy timeout until each next arrival.
@@ -258,7 +267,7 @@ class _Replication(ContactColumns, JourneySteps, Workforce):
                 self.state[c] = ANSWERED
                 self.group[c] = best.index
                 self.agent[c] = agent_id
-            self._serve(c, best, agent_id)
+            self._serve(c, best, agent_id, handed=True)
             return
         # it waits
         self.state[c] = WAITING
@@ -301,7 +310,7 @@ class _Replication(ContactColumns, JourneySteps, Workforce):
             queue.popleft()
             _, agent_id = group.idle.popleft()
             self._answer(c, group, agent_id, now)
-            self._serve(c, group, agent_id)
+            self._serve(c, group, agent_id, handed=True)
 
     def _answer(self, c: int, group: GroupState, agent_id: int, now: float) -> None:
         waited = now - self.enq[c]

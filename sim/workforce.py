@@ -17,10 +17,26 @@ from __future__ import annotations
 from collections import deque
 
 import simpy
+from simpy.events import URGENT
 
 from sim.legs import COMPLETED, INF
 from sim.records import WAITING
 from sim.schedule import StaffChange
+
+
+class StaffStep(simpy.Event):
+    """A staffing change's timeout: processed before the other events of its instant.
+
+    SimPy's ``URGENT`` priority (as its own process start): agents come and go before the
+    calls that arrive or end at that very moment, so an arrival at opening time finds the
+    agents there, and a call ending when the shift does is the agent's last.
+    """
+
+    def __init__(self, env: simpy.Environment, delay: float):
+        super().__init__(env)
+        self._ok = True
+        self._value = None
+        env.schedule(self, URGENT, delay)
 
 
 class GroupState:
@@ -60,17 +76,24 @@ class Workforce:
         if group.backlog:
             self._feed_backlog(group)
 
-    def _serve(self, c: int, group: GroupState, agent_id: int) -> None:
+    def _serve(self, c: int, group: GroupState, agent_id: int, handed: bool = False) -> None:
         """Agent ``agent_id`` of ``group`` has just answered ``c``: talk, then take more work.
 
         A plain contact (one queue, one talk) costs one SimPy event, the end of the talk,
-        whose callback finds the agent's next work; a journey runs as a process.
+        whose callback finds the agent's next work; a journey runs as a process. A contact
+        ``handed`` to an idle agent (on arrival, by overflow, from a backlog) starts its
+        journey after the events already due at this instant, so that journeys begun at
+        the same instant draw their random numbers in a fixed order.
         """
         if group.plain[self.qtype[c]] and not (
                 self.served_legs[c] or self.kind[c] or self.misrouted[c]):
             # one talk and the contact is done: it is never served again
             length = self.talk[c] = self.handle[c] * group.slowdown
             self.timeout(length, c).callbacks.append(self.on_talked)
+        elif handed:
+            start = self.env.event()
+            start.succeed()
+            self.env.process(self._serve_journey(c, group, agent_id, start))
         else:
             self.env.process(self._serve_journey(c, group, agent_id))
 
@@ -84,7 +107,10 @@ class Workforce:
         self._complete(c, group, False)
         self._next_work(group, self.agent[c])
 
-    def _serve_journey(self, c: int, group: GroupState, agent_id: int):
+    def _serve_journey(self, c: int, group: GroupState, agent_id: int,
+                       start: simpy.Event | None = None):
+        if start is not None:
+            yield start
         yield from self._journey(c, group, agent_id)
         self._next_work(group, agent_id)
 
@@ -118,7 +144,7 @@ class Workforce:
                 return
             _, agent_id = group.idle.pop()
             self._answer(c, group, agent_id, now)
-            self._serve(c, group, agent_id)
+            self._serve(c, group, agent_id, handed=True)
 
     def _pull_backlog(self, group: GroupState, now: float) -> int:
         best_queue, best_since = None, INF
@@ -164,7 +190,7 @@ class Workforce:
         env = self.env
         for change in changes:
             if change.time > env.now:
-                yield env.timeout(change.time - env.now)
+                yield StaffStep(env, change.time - env.now)
             group.target, group.draining = change.count * group.slots, change.drain
             while group.present < group.target:
                 agent_id = group.free_ids.pop() if group.free_ids else self._new_agent_id()

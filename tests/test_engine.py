@@ -115,6 +115,21 @@ class TestStaffing:
         assert rec.end[:2].tolist() == [5000.0, 5001.0]
         assert rec.answer[2] == 5001.0  # not 5000: that agent went home
 
+    def test_call_ending_with_the_shift_is_the_last(self):
+        """A call that ends the very instant staff drops is the agent's last one."""
+        sc = tiny({"a": {"skills": ["calls"], "staff": [0, 1, 0]}}, close="03:00")
+        rec = replay(sc, [(3600, 0, 3600), (3700, 0, 600)])
+        assert rec.end[0] == 7200.0
+        assert rec.state[1] != ANSWERED  # nobody was on duty after 02:00
+        assert rec.staff_time[-1] == 7200.0 and rec.staff_count[-1] == 0
+
+    def test_arrival_at_opening_finds_the_agents(self):
+        """A caller arriving the instant agents come on duty is answered at once."""
+        sc = tiny({"a": {"skills": ["calls"], "staff": 1}}, open="08:00", close="09:00")
+        rec = replay(sc, [(8 * 3600, 0, 60, 0.0)])  # patience 0: would abandon if kept waiting
+        assert rec.state.tolist() == [ANSWERED]
+        assert rec.answer[0] == 8 * 3600
+
     def test_queue_at_close_is_served(self):
         """Contacts waiting at closing time are still answered."""
         sc = tiny({"a": {"skills": ["calls"], "staff": 1}}, close="01:00")
