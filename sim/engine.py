@@ -98,7 +98,6 @@ class _Replication(ContactColumns, JourneySteps, Workforce):
         self.legs = {name: array(code) for name, code in (
             ("contact", "i"), ("queue", "h"), ("enqueued", "d"), ("answered", "d"),
             ("ended", "d"), ("group", "h"), ("agent", "i"), ("hold", "d"), ("reason", "b"))}
-        self.leg_hold_start = 0.0
         self.trace_every = trace_every
         self.trace: dict[str, list[float]] = {}
         # the two events of a plain call, and their callbacks bound once

@@ -40,18 +40,18 @@ class JourneySteps:
         """Serve contact ``c`` (already answered by ``agent_id``) through its journey."""
         env = self.env
         start = env.now
-        self.leg_hold_start = self.hold[c]
+        hold_before = self.hold[c]  # this leg's hold is what it adds
         q, own = self.qtype[c], self.ctype[c]
         queue_plan, own_plan = self.plans[q], self.plans[own]
         self.served_legs[c] += 1
         if self.kind[c] == DUPLICATE:
             yield env.timeout(self.handle[c] * group.slowdown)
-            self._record_leg(c, start, DUPLICATE_LEG)
+            self._record_leg(c, start, DUPLICATE_LEG, self.hold[c] - hold_before)
             self._finish(c)
             return
         if self.kind[c] == CONSULT:
             yield from self._talk(c, group, queue_plan, self.handle[c])
-            self._record_leg(c, start, CONSULT_LEG)
+            self._record_leg(c, start, CONSULT_LEG, self.hold[c] - hold_before)
             self._finish(c)
             waiter = self.consult_waiters.pop(c, None)
             if waiter is not None:
@@ -61,7 +61,7 @@ class JourneySteps:
             length = own_plan.ivr.misroute_talk.next()
             yield env.timeout(length)
             self.talk[c] += length
-            self._record_leg(c, start, MISROUTE)
+            self._record_leg(c, start, MISROUTE, self.hold[c] - hold_before)
             self.transfers[c] += 1
             self._enqueue(c, own, env.now)
             return
@@ -73,7 +73,7 @@ class JourneySteps:
             length = own_plan.cap
         stayed = yield from self._talk(c, group, queue_plan, length)
         if not stayed:
-            self._record_leg(c, start, HUNG_UP)
+            self._record_leg(c, start, HUNG_UP, self.hold[c] - hold_before)
             return
         handoff, reason = self._handoff(c, group, queue_plan, own_plan)
         if handoff is not None:
@@ -84,14 +84,14 @@ class JourneySteps:
                 queue, entered = self.qtype[c], self.enq[c]
                 group_index, agent = self.group[c], self.agent[c]
                 self._enqueue(c, handoff.to, env.now, patience=INF, priority=handoff.priority)
-                held = self.hold[c]
+                held = self.hold[c] - hold_before
                 yield answered  # the first agent stays on the line until someone answers
                 self._append_leg(c, queue, entered, start, group_index, agent, reason, held)
             else:
-                self._record_leg(c, start, reason)
+                self._record_leg(c, start, reason, self.hold[c] - hold_before)
                 self._enqueue(c, handoff.to, env.now, priority=handoff.priority)
             return
-        self._record_leg(c, start, COMPLETED)
+        self._record_leg(c, start, COMPLETED, self.hold[c] - hold_before)
         self._complete(c, group, capped)
 
     def _talk(self, c: int, group, queue_plan, length: float):
@@ -276,14 +276,17 @@ class JourneySteps:
 
     # ---- legs ------------------------------------------------------------------------
 
-    def _record_leg(self, c: int, start: float, reason: int) -> None:
-        """Append the leg of ``c`` that ends now (answered at ``start``; NaN: never)."""
+    def _record_leg(self, c: int, start: float, reason: int, held: float = 0.0) -> None:
+        """Append the leg of ``c`` that ends now (answered at ``start``; NaN: never).
+
+        ``held``: seconds the customer spent on hold during this leg.
+        """
         if self.record_legs:
             answered = start == start
-            held = self.hold[c] - self.leg_hold_start if answered else 0.0
             self._append_leg(c, self.qtype[c], self.enq[c], start,
                              self.group[c] if answered else -1,
-                             self.agent[c] if answered else -1, reason, held)
+                             self.agent[c] if answered else -1, reason,
+                             held if answered else 0.0)
 
     def _append_leg(self, c: int, queue: int, entered: float, start: float, group: int,
                     agent: int, reason: int, held: float = 0.0) -> None:

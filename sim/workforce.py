@@ -102,7 +102,6 @@ class Workforce:
         c = event._value
         group = self.groups[self.group[c]]
         if self.record_legs:
-            self.leg_hold_start = 0.0
             self._record_leg(c, self.answer[c], COMPLETED)  # answered when the talk began
         self._complete(c, group, False)
         self._next_work(group, self.agent[c])

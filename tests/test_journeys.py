@@ -340,6 +340,28 @@ class TestLegsTable:
         consult = legs[legs.contact_id == -1].iloc[0]
         assert consult["reason"] == "consult" and consult["wait"] == 5.0
 
+    def test_hold_of_overlapping_journeys(self):
+        """Two customers on consult hold at once: each leg keeps its own hold, none is lost."""
+        sc = sim.scenario_from_dict({
+            "name": "overlapping consults", "interval": "1h",
+            "contact_types": {
+                "a": {"arrivals": {"rate": "1/h"}, "handle": det(200),
+                      "consult": {"probability": 1.0, "to": "x", "talk": det(60)},
+                      "transfer": {"probability": 1.0, "to": "b"}, "max_transfers": 1},
+                "b": {"arrivals": {"rate": "1/h"}, "handle": det(300)},
+                "x": {"arrivals": {"rate": "1/h"}, "handle": det(60)}},
+            "agents": {"ga": {"skills": ["a"], "staff": 2}, "gb": {"skills": ["b"], "staff": 1},
+                       "gx": {"skills": ["x"], "staff": 2}},
+        })
+        rec = replay(sc, [(10, 0, 200), (110, 0, 200)])  # the second consult starts mid-leg
+        legs = legs_frame(rec, 0)
+        customers = legs[legs.contact_id >= 0]
+        per_contact = customers.groupby("contact_id")["hold"].sum()
+        assert per_contact.tolist() == rec.hold.tolist() == [60.0, 60.0]
+        assert (legs["hold"] >= 0).all()
+        first = customers[customers.reason == "transfer"]
+        assert first["hold"].tolist() == [60.0, 60.0]
+
 
 class TestCallbacks:
     def test_callback_keeps_place_and_never_abandons(self):
