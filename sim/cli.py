@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from sim import erlang
-from sim.cli_common import fail, load_or_fail, parse_overrides
+from sim.cli_common import fail, load_or_fail, parse_overrides, simulating
 from sim.loader import ScenarioError, load_scenario, parse_override
 from sim.metrics import KPIS
 from sim.output import write_run
@@ -97,8 +97,9 @@ def run_command(scenario: str, out: str | None, seed: int | None, replications: 
             click.echo(f"  replication {done}/{total} done, {elapsed:.1f}s elapsed, "
                        f"about {eta:.0f}s left", err=True)
 
-    result = run(loaded, seed=seed, replications=replications, progress=progress,
-                 trace_every=None if no_report else 60.0)  # the report's queue figure
+    with simulating(scenario):
+        result = run(loaded, seed=seed, replications=replications, progress=progress,
+                     trace_every=None if no_report else 60.0)  # the report's queue figure
     written = write_run(result, out_dir)
     click.echo(format_summary(result))
     if not no_report:

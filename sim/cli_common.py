@@ -7,10 +7,13 @@ problem on stderr, and exit code 2.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, NoReturn
 
 import click
 
+from sim.engine import SimulationError
 from sim.loader import ScenarioError, load_scenario, parse_override
 from sim.scenario import Scenario
 
@@ -40,3 +43,12 @@ def load_or_fail(path: str, overrides: dict[str, Any]) -> Scenario:
         return load_scenario(path, overrides=overrides)
     except ScenarioError as exc:
         fail(exc.lines())
+
+
+@contextmanager
+def simulating(path: str) -> Iterator[None]:
+    """Run the block; a scenario found impossible while simulating fails in one line (exit 2)."""
+    try:
+        yield
+    except SimulationError as exc:
+        fail([f"{path}: {exc}"])

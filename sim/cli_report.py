@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from sim.cli_common import fail, parse_overrides
+from sim.cli_common import fail, parse_overrides, simulating
 from sim.compare import BASELINE, Comparison, compare, scenarios_from_files, write_comparison
 from sim.loader import ScenarioError, load_scenario
 from sim.units import parse_duration
@@ -111,9 +111,10 @@ def compare_command(scenarios: tuple[str, ...], variants: tuple[str, ...], repli
         fail([f"{first}: variants: {exc.args[0]}"])
     out_dir = Path(out) if out else Path("results") / f"{Path(first).stem}-compare"
     started = time.perf_counter()
-    comparison = compare(loaded, seed=seed, replications=replications, changes=changes,
-                         trace_every=None if no_report else TRACE_EVERY,
-                         progress=_progress(quiet, started, len(loaded)))
+    with simulating(first):
+        comparison = compare(loaded, seed=seed, replications=replications, changes=changes,
+                             trace_every=None if no_report else TRACE_EVERY,
+                             progress=_progress(quiet, started, len(loaded)))
     written = write_comparison(comparison, out_dir)
     problems: list[str] = []
     if not no_report:
@@ -217,7 +218,8 @@ def animate_command(scenario: str, out: str | None, day: int, replication: int, 
         fail([f"{scenario}: --day: the scenario has {loaded.days} day"
                f"{'s' if loaded.days > 1 else ''}, got {day}"])
     started = time.perf_counter()
-    result = run(loaded, seed=seed, replications=replication)
+    with simulating(scenario):
+        result = run(loaded, seed=seed, replications=replication)
     try:
         animate(result, path, replication=replication - 1, day=day - 1, step=step, fps=fps)
     except ValueError as exc:

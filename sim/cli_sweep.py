@@ -21,6 +21,7 @@ import click
 import pandas as pd
 
 from sim.cli_common import fail, load_or_fail, parse_overrides
+from sim.engine import SimulationError
 from sim.grid import parse_grid_option
 from sim.loader import ScenarioError
 from sim.staffing import (
@@ -129,6 +130,8 @@ def sweep_command(scenario: str, grids: tuple[str, ...], replications: int, seed
                                source=scenario)
     except ScenarioError as exc:
         fail(exc.lines())
+    except SimulationError as exc:
+        fail([f"{scenario}: {exc}"])
     except SweepConflictError as exc:
         fail([str(exc)])
     except KeyboardInterrupt:

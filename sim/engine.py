@@ -39,6 +39,7 @@ from sim.legs import ABANDONED_LEG, CUSTOMER, RETRIAL, JourneySteps
 from sim.records import ABANDONED, ANSWERED, BLOCKED, WAITING, Records
 from sim.scenario import Scenario
 from sim.schedule import staff_changes
+from sim.units import DAY, format_clock
 from sim.workforce import GroupState, Workforce
 
 INF = math.inf
@@ -48,6 +49,22 @@ INF = math.inf
 # 2: the end of a plain call is scheduled when it is answered, so where two events fall on
 # exactly the same instant (constant handle times, hand-given arrivals) it may come first
 RESULTS_VERSION = 2
+
+
+class SimulationError(ValueError):
+    """A scenario whose run cannot be completed as specified (found while simulating).
+
+    Attributes:
+        path: Dotted path of the scenario field at fault.
+        reason: What went wrong, for a person.
+    """
+
+    def __init__(self, path: str, reason: str):
+        super().__init__(path, reason)
+        self.path, self.reason = path, reason
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
 
 
 class _Type:
@@ -173,8 +190,24 @@ class _Replication(ContactColumns, JourneySteps, Workforce):
         # columns are freed as soon as the records are taken, not at the next GC pass
         self.on_arrival.__self__.close()
         del self.on_arrival, self.on_talked
+        if self.warm_waiters:
+            raise self._stuck_warm_transfer(next(iter(self.warm_waiters)))
         self._settle_unserved()
         return self._records()
+
+    def _stuck_warm_transfer(self, c: int) -> SimulationError:
+        """The error for a warm transfer nobody ever answered (the run could not finish it)."""
+        own, target = self.type_names[self.ctype[c]], self.type_names[self.qtype[c]]
+        group = self.group_names[self.group[c]]
+        transfer = self.plans[self.ctype[c]].transfer
+        path = (f"contact_types.{own}.transfer" if transfer is not None and transfer.warm
+                and self.type_names[transfer.to] == target else f"agents.{group}.escalation")
+        return SimulationError(path, (
+            f"a warm transfer to {target!r} was never answered: every agent who could answer "
+            f"it was on duty holding a warm transfer themselves, or none was on duty "
+            f"(agent {self.agent[c]} of {group!r} waiting from day {int(self.enq[c] // DAY) + 1} "
+            f"{format_clock(self.enq[c] % DAY)}); use mode: cold, or route {target!r} to a "
+            "group that does not transfer to it"))
 
     def _doors_open(self):
         """Start the arrival stream at the first arrival (after the agents' first step)."""

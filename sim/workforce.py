@@ -223,6 +223,6 @@ class Workforce:
             for name, group in zip(self.group_names, self.groups):
                 busy += group.present - len(group.idle)
                 trace[f"busy.{name}"].append(group.present - len(group.idle))
-            if now >= end and busy == 0:
+            if now >= end and (busy == 0 or env.peek() == INF):  # done, or nothing can happen
                 return
             yield env.timeout(every)

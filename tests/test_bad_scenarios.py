@@ -165,6 +165,35 @@ class TestBadScenarios:
         assert proc.stdout == ""
 
 
+DEADLOCK = {
+    "name": "warm transfers into their own group", "days": 1, "open": "08:00", "close": "10:00",
+    "interval": "1h",
+    "contact_types": {
+        "a": {"arrivals": {"rate": "60/h"}, "handle": {"dist": "exponential", "mean": "4m"},
+              "transfer": {"probability": 0.5, "to": "b", "mode": "warm"}},
+        "b": {"arrivals": {"rate": 0}, "handle": {"dist": "exponential", "mean": "4m"}}},
+    "agents": {"g": {"skills": ["a", "b"], "staff": 2}},
+}
+
+
+class TestFoundWhileSimulating:
+    """A scenario that cannot be run to the end is reported, not hung on nor half-reported."""
+
+    def test_deadlocked_warm_transfers(self, tmp_path):
+        """Every agent holding a warm transfer into a queue only they serve: one line, exit 2."""
+        file = tmp_path / "deadlock.yaml"
+        file.write_text(yaml.safe_dump(DEADLOCK))
+        for command in (["run", str(file), "--out", str(tmp_path / "run")],
+                        ["sweep", str(file), "--grid", "agents.g.staff=2", "--workers", "1",
+                         "--replications", "1", "--out", str(tmp_path / "sweep"), "--quiet"]):
+            result = CliRunner().invoke(main, command)
+            assert result.exit_code == 2, result.output
+            lines = result.stderr.strip().splitlines()
+            assert len(lines) == 1 and lines[0].startswith(
+                f"{file}: contact_types.a.transfer: a warm transfer to 'b' was never answered")
+        assert not (tmp_path / "run" / "summary.json").exists()
+
+
 def test_cases_are_many_and_distinct():
     """The issue asks for at least 15 distinct bad scenarios."""
     assert len({c[2] for c in CASES}) >= 15
