@@ -99,7 +99,7 @@ class Workforce:
 
     def _talked(self, event: simpy.Event) -> None:
         """A plain contact's talk (recorded when it began) ended; the agent takes more work."""
-        c = event._value
+        c = event._value  # the contact given to the timeout (`.value` would cost 2.5% here)
         group = self.groups[self.group[c]]
         if self.record_legs:
             self._record_leg(c, self.answer[c], COMPLETED)  # answered when the talk began
@@ -108,6 +108,7 @@ class Workforce:
 
     def _serve_journey(self, c: int, group: GroupState, agent_id: int,
                        start: simpy.Event | None = None):
+        """Serve a journey (after ``start``, if given), then take the next work."""
         if start is not None:
             yield start
         yield from self._journey(c, group, agent_id)
