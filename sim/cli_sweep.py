@@ -20,8 +20,7 @@ from typing import Any
 import click
 import pandas as pd
 
-from sim.cli_common import fail, load_or_fail, parse_overrides
-from sim.engine import SimulationError
+from sim.cli_common import fail, load_or_fail, parse_overrides, simulating
 from sim.grid import parse_grid_option
 from sim.loader import ScenarioError
 from sim.staffing import (
@@ -124,14 +123,12 @@ def sweep_command(scenario: str, grids: tuple[str, ...], replications: int, seed
     bar = _ProgressBar(quiet)
     started = time.perf_counter()
     try:
-        with _sigterm_as_interrupt():
+        with _sigterm_as_interrupt(), simulating(scenario):
             result = run_sweep(base, grid, replications, seed=seed, executor=executor,
                                workers=workers, out=out_dir, fresh=fresh, progress=bar,
                                source=scenario)
     except ScenarioError as exc:
         fail(exc.lines())
-    except SimulationError as exc:
-        fail([f"{scenario}: {exc}"])
     except SweepConflictError as exc:
         fail([str(exc)])
     except KeyboardInterrupt:

@@ -161,14 +161,10 @@ class Workforce:
         in the IVR or with an agent), since a transfer or consult may still need them.
         """
         self.active -= 1
-        if not self.active:
-            self._all_done()
-
-    def _all_done(self) -> None:
-        """No customer contact is in the center: draining groups send idle agents home."""
-        for group in self.groups:
-            if group.draining:
-                self._send_home_idle(group)
+        if self.active == 0:
+            for group in self.groups:
+                if group.draining:
+                    self._send_home_idle(group)
 
     def _send_home_idle(self, group: GroupState) -> None:
         while group.present > group.target and group.idle:
