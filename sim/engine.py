@@ -84,8 +84,9 @@ class _Replication(ContactColumns, JourneySteps, Workforce):
     """One run of the engine; holds the SimPy environment and the record columns."""
 
     def __init__(self, scenario: Scenario, draws: ContactDraws, seed: int, replication: int,
-                 trace_every: float | None):
+                 trace_every: float | None, fast_paths: bool = True):
         self.env = simpy.Environment()
+        self.fast_paths = fast_paths
         self.scenario = scenario
         self.lines = scenario.lines
         self.type_names = list(scenario.contact_types)
@@ -131,12 +132,16 @@ class _Replication(ContactColumns, JourneySteps, Workforce):
         self.callback_offered = [p.callback_accept > 0 for p in self.plans]
         self.duplicated = [p.duplicate > 0 for p in self.plans]
         self.timed_abandon = [p.retrial is not None for p in self.plans]
-        self.plain_arrival = [self.lines is None and p.ivr is None and not p.duplicate
+        # the fast paths, and the conditions under which each is exact (all written here;
+        # ``fast_paths=False`` switches them off, and the records must not change)
+        fast = self.fast_paths
+        self.plain_arrival = [fast and self.lines is None and p.ivr is None and not p.duplicate
                               for p in self.plans]
         by_name = dict(zip(self.group_names, self.groups))
         for group, plan, spec in zip(self.groups, self.group_plans, scenario.agents.values()):
             # no escalation here and nothing after the talk of the type: one talk, done
-            group.plain = [plan.escalate is None and not p.after_talk for p in self.plans]
+            group.plain = [fast and plan.escalate is None and not p.after_talk
+                           for p in self.plans]
             group.slots = spec.concurrency
             group.slowdown = spec.concurrency_slowdown if spec.concurrency > 1 else 1.0
         after_of: dict[tuple[int, int], float] = {}
@@ -163,7 +168,7 @@ class _Replication(ContactColumns, JourneySteps, Workforce):
                 ]
                 if level:
                     group.levels.append(level)
-            if len(group.levels) == 1 and len(group.levels[0]) == 1 and not backlog:
+            if fast and len(group.levels) == 1 and len(group.levels[0]) == 1 and not backlog:
                 queue, after = group.levels[0][0]
                 group.single = queue if after <= 0.0 else None
             for t, t_name in enumerate(self.type_names):
@@ -171,7 +176,7 @@ class _Replication(ContactColumns, JourneySteps, Workforce):
                     group.backlog.append((self.types[t].queue, after_of[(t, group.index)]))
                     self.types[t].backlog_of.add(group.index)
         for ct in self.types:
-            if len(ct.immediate) == 1 and ct.immediate[0].index not in ct.backlog_of:
+            if fast and len(ct.immediate) == 1 and ct.immediate[0].index not in ct.backlog_of:
                 ct.only = ct.immediate[0]
 
     # ---- processes -------------------------------------------------------------------
@@ -472,6 +477,7 @@ def run_replication(
     replication: int = 0,
     trace_every: float | None = None,
     draws: ContactDraws | None = None,
+    fast_paths: bool = True,
 ) -> Records:
     """Simulate one replication; a pure function of its arguments.
 
@@ -483,10 +489,13 @@ def run_replication(
             into ``Records.trace``.
         draws: Contacts to replay instead of drawing them (journey decisions still use
             ``seed``).
+        fast_paths: False switches every shortcut of the engine off (plain arrivals and
+            talks, the one-group and one-queue paths); the records must be the same, which
+            the tests check.
 
     Returns:
         The replication's records.
     """
     if draws is None:
         draws = draw_contacts(scenario, seed, replication)
-    return _Replication(scenario, draws, seed, replication, trace_every).run()
+    return _Replication(scenario, draws, seed, replication, trace_every, fast_paths).run()
