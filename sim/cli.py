@@ -24,7 +24,7 @@ from sim.units import format_duration, parse_duration, parse_rate
 TIME_KPIS = {"asa", "mean_wait", "wait_p50", "wait_p90", "wait_p99", "aht", "hold_time",
              "customer_effort"}
 COUNT_KPIS = {"offered", "answered", "abandoned", "blocked", "retrials", "callbacks",
-              "complaints"}
+              "complaints", "unanswered"}
 
 
 

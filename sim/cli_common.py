@@ -16,6 +16,7 @@ import click
 from sim.engine import SimulationError
 from sim.loader import ScenarioError, load_scenario, parse_override
 from sim.scenario import Scenario
+from sim.schedule import unanswerable
 
 
 def fail(lines: list[str]) -> NoReturn:
@@ -38,11 +39,18 @@ def parse_overrides(path: str, texts: tuple[str, ...]) -> dict[str, Any]:
 
 
 def load_or_fail(path: str, overrides: dict[str, Any]) -> Scenario:
-    """The validated scenario, or every problem printed and exit 2."""
+    """The validated scenario, or every problem printed and exit 2.
+
+    A valid scenario that is rarely what was meant (a contact type nobody can answer)
+    is loaded with a warning line on stderr.
+    """
     try:
-        return load_scenario(path, overrides=overrides)
+        scenario = load_scenario(path, overrides=overrides)
     except ScenarioError as exc:
         fail(exc.lines())
+    for field, reason in unanswerable(scenario):
+        click.echo(f"{path}: warning: {field}: {reason}", err=True)
+    return scenario
 
 
 @contextmanager

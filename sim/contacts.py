@@ -17,11 +17,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim import keyed
 from sim.arrivals import arrival_times
 from sim.legs import CUSTOMER
 from sim.records import WAITING, Records
 from sim.scenario import Scenario
+from sim.schedule import with_cooldown
 from sim.streams import stream
+from sim.units import DAY
 
 INF = math.inf
 
@@ -47,17 +50,30 @@ class ContactDraws:
 
 
 def draw_contacts(scenario: Scenario, seed: int, replication: int) -> ContactDraws:
-    """Draw all contacts of one replication, each contact type from its own streams."""
+    """Draw all contacts of one replication, each contact type from its own streams.
+
+    Contacts of the ``cooldown`` come from streams of their own, so that the measured
+    days' contacts are the same with any cooldown.
+    """
     times, types, handles, patiences = [], [], [], []
+    later = with_cooldown(scenario)
+    measured_end = scenario.days * DAY
     for code, (name, ct) in enumerate(scenario.contact_types.items()):
-        t = arrival_times(scenario, ct.arrivals, stream(seed, replication, "arrivals", name))
-        times.append(t)
-        types.append(np.full(t.size, code, dtype=np.int16))
-        handles.append(ct.handle.sample(stream(seed, replication, "handle", name), t.size))
-        patiences.append(
-            np.full(t.size, INF) if ct.patience is None
-            else ct.patience.sample(stream(seed, replication, "patience", name), t.size)
-        )
+        for part, calendar in (("", scenario), (".cooldown", later)):
+            if part and calendar is scenario:
+                continue
+            t = arrival_times(calendar, calendar.contact_types[name].arrivals,
+                              stream(seed, replication, "arrivals" + part, name))
+            if part:  # the cooldown: after the measured days, for as long as it lasts
+                t = t[(t >= measured_end) & (t < measured_end + scenario.cooldown)]
+            times.append(t)
+            types.append(np.full(t.size, code, dtype=np.int16))
+            handles.append(ct.handle.sample(stream(seed, replication, "handle" + part, name),
+                                            t.size))
+            patiences.append(
+                np.full(t.size, INF) if ct.patience is None
+                else ct.patience.sample(stream(seed, replication, "patience" + part, name),
+                                        t.size))
     arrival = np.concatenate(times)
     order = np.argsort(arrival, kind="stable")
     return ContactDraws(
@@ -95,6 +111,9 @@ class ContactColumns:
         self.group = array("h", [-1]) * n
         self.agent = array("i", [-1]) * n
         self.issue = array("i", range(n))
+        # who each contact is, for its keyed random numbers (sim.keyed): an issue's first
+        # contact is keyed by the issue, a contact created during the run by its parent
+        self.key = array("Q", keyed.issue_keys(self.root_key, np.arange(n)).tobytes())
         self.state = bytearray(n)
         self.kind = bytearray(n)
         self.origin = bytearray(n)
@@ -110,11 +129,12 @@ class ContactColumns:
         self.issue_retrials = array("i", [0]) * n if comebacks else None
 
     def _new_contact(self, contact_type: int, issue: int, origin: int, kind: int,
-                     handle: float, patience: float, now: float) -> int:
-        """Append a contact created during the run; returns its id."""
+                     handle: float, patience: float, now: float, key: int) -> int:
+        """Append a contact created during the run (``key``: see :mod:`sim.keyed`); its id."""
         c = self.n
         self.n += 1
         for column, value in (
+            (self.key, key),
             (self.arrival, now), (self.handle, handle), (self.patience, patience),
             (self.ctype, contact_type), (self.qtype, contact_type), (self.deadline, INF),
             (self.enq, math.nan), (self.answer, math.nan), (self.end, math.nan),

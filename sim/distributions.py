@@ -13,7 +13,9 @@ standard closed forms (A. M. Law, *Simulation Modeling and Analysis*, 5th ed., �
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
+from statistics import NormalDist
 from typing import Annotated, Literal
 
 import numpy as np
@@ -67,6 +69,15 @@ class _Dist(BaseModel):
     def _draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         raise NotImplementedError
 
+    def quantile_function(self) -> Callable[[float], float]:
+        """The inverse CDF, ``u`` in (0, 1) -> seconds, with its constants worked out once.
+
+        Durations drawn from keyed numbers (:mod:`sim.keyed`) go through it, so that a
+        customer's consult or repeat delay is a function of the customer, not of the
+        order of events.
+        """
+        raise NotImplementedError
+
     def __repr__(self) -> str:
         parts = [
             f"{name}={value:g}" if name in ("cv", "k") else f"{name}={format_duration(value)}"
@@ -114,6 +125,11 @@ class Exponential(_DerivedCv, _Dist):
     def _draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.exponential(self.mean, size=n)
 
+    def quantile_function(self) -> Callable[[float], float]:
+        """Inverse CDF: -mean·ln(1 - u)."""
+        mean, log1p = self.mean, math.log1p
+        return lambda u: -mean * log1p(-u)
+
 
 class Lognormal(_MeanCv):
     """Lognormal by ``mean`` (seconds) and ``cv``: the usual fit for handle times."""
@@ -125,6 +141,13 @@ class Lognormal(_MeanCv):
         mu = math.log(self.mean) - sigma2 / 2.0
         return rng.lognormal(mu, math.sqrt(sigma2), size=n)
 
+    def quantile_function(self) -> Callable[[float], float]:
+        """Inverse CDF: exp(mu + sigma·Φ⁻¹(u))."""
+        sigma2 = math.log1p(self.cv**2)
+        mu, sigma = math.log(self.mean) - sigma2 / 2.0, math.sqrt(sigma2)
+        inv, exp = NormalDist().inv_cdf, math.exp
+        return lambda u: exp(mu + sigma * inv(u))
+
 
 class Gamma(_MeanCv):
     """Gamma by ``mean`` (seconds) and ``cv``: shape 1/cv², scale mean·cv²."""
@@ -133,6 +156,10 @@ class Gamma(_MeanCv):
 
     def _draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.gamma(1.0 / self.cv**2, self.mean * self.cv**2, size=n)
+
+    def quantile_function(self) -> Callable[[float], float]:
+        """Inverse CDF of the gamma (regularised incomplete gamma, inverted by scipy)."""
+        return _gamma_quantile(1.0 / self.cv**2, self.mean * self.cv**2)
 
 
 class Erlang(_DerivedCv, _Dist):
@@ -149,6 +176,10 @@ class Erlang(_DerivedCv, _Dist):
 
     def _draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.gamma(float(self.k), self.mean / self.k, size=n)
+
+    def quantile_function(self) -> Callable[[float], float]:
+        """Inverse CDF of the gamma with shape k."""
+        return _gamma_quantile(float(self.k), self.mean / self.k)
 
 
 class Uniform(_DerivedCv, _Dist):
@@ -176,6 +207,11 @@ class Uniform(_DerivedCv, _Dist):
 
     def _draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.uniform(self.low, self.high, size=n)
+
+    def quantile_function(self) -> Callable[[float], float]:
+        """Inverse CDF: low + u·(high - low)."""
+        low, width = self.low, self.high - self.low
+        return lambda u: low + u * width
 
 
 class Triangular(_DerivedCv, _Dist):
@@ -211,6 +247,19 @@ class Triangular(_DerivedCv, _Dist):
     def _draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.triangular(self.low, self.mode, self.high, size=n)
 
+    def quantile_function(self) -> Callable[[float], float]:
+        """Inverse CDF of the triangular, piecewise square roots."""
+        a, b, c = self.low, self.high, self.mode
+        split = (c - a) / (b - a)
+        sqrt = math.sqrt
+
+        def quantile(u: float) -> float:
+            if u < split:
+                return a + sqrt(u * (b - a) * (c - a))
+            return b - sqrt((1.0 - u) * (b - a) * (b - c))
+
+        return quantile
+
 
 class Deterministic(_DerivedCv, _Dist):
     """Always exactly ``value`` seconds (>= 0)."""
@@ -230,6 +279,11 @@ class Deterministic(_DerivedCv, _Dist):
 
     def _draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return np.full(n, self.value)
+
+    def quantile_function(self) -> Callable[[float], float]:
+        """Inverse CDF: the value."""
+        value = self.value
+        return lambda _u: value
 
 
 class Empirical(_DerivedCv, _Dist):
@@ -272,6 +326,12 @@ class Empirical(_DerivedCv, _Dist):
 
     def _draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.choice(np.asarray(self.values, dtype=np.float64), size=n, replace=True)
+
+    def quantile_function(self) -> Callable[[float], float]:
+        """One of the values, each with probability 1/n (as resampling draws them)."""
+        values = tuple(float(v) for v in self.values)
+        n = len(values)
+        return lambda u: values[min(int(u * n), n - 1)]
 
     def __repr__(self) -> str:
         source = f" from {self.file!r}" if self.file else ""
@@ -331,3 +391,9 @@ def parse_distribution(data: object, base_dir: Path | None = None) -> AnyDistrib
         pydantic.ValidationError: If ``data`` is not a valid distribution.
     """
     return _ADAPTER.validate_python(data, context={"base_dir": base_dir or Path.cwd()})
+
+
+def _gamma_quantile(shape: float, scale: float) -> Callable[[float], float]:
+    from scipy.special import gammaincinv  # only scenarios with gamma times need scipy here
+
+    return lambda u: float(gammaincinv(shape, u)) * scale

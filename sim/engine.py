@@ -33,12 +33,13 @@ from functools import partial
 
 import simpy
 
+from sim import keyed
 from sim.contacts import ContactColumns, ContactDraws, draw_contacts
-from sim.journey import Streams, compile_groups, compile_types
+from sim.journey import compile_groups, compile_types
 from sim.legs import ABANDONED_LEG, CUSTOMER, RETRIAL, JourneySteps
 from sim.records import ABANDONED, ANSWERED, BLOCKED, WAITING, Records
-from sim.scenario import Scenario
-from sim.schedule import staff_changes
+from sim.scenario import Channel, Scenario
+from sim.schedule import staff_changes, with_cooldown
 from sim.units import DAY, format_clock
 from sim.workforce import GroupState, Workforce
 
@@ -48,7 +49,9 @@ INF = math.inf
 # faster. Resumable sweeps refuse to mix results of different versions.
 # 2: the end of a plain call is scheduled when it is answered, so where two events fall on
 # exactly the same instant (constant handle times, hand-given arrivals) it may come first
-RESULTS_VERSION = 2
+# 3: journey decisions and durations keyed by the customer and step (not drawn in event
+# order); only phone contacts take trunk lines; idle agents go home at closing
+RESULTS_VERSION = 3
 
 
 class SimulationError(ValueError):
@@ -91,16 +94,15 @@ class _Replication(ContactColumns, JourneySteps, Workforce):
         self.lines = scenario.lines
         self.type_names = list(scenario.contact_types)
         self.group_names = list(scenario.agents)
-        streams = Streams(seed, replication)
-        self.plans = compile_types(scenario, streams)
-        self.group_plans = compile_groups(scenario, streams)
-        # resolution draws, None for a type whose every contact is resolved for certain
+        self.plans = compile_types(scenario)
+        self.group_plans = compile_groups(scenario)
+        # whether a type's resolution needs a draw (not where it is certain)
         least_factor = min((g.resolution_factor for g in self.group_plans), default=1.0)
-        self.resolve = [
-            None if plan.least_resolution * least_factor >= 1.0
-            else streams.uniform("resolution", name)
-            for name, plan in zip(self.type_names, self.plans)
-        ]
+        self.resolve = [plan.least_resolution * least_factor < 1.0 for plan in self.plans]
+        self.root_key = keyed.root(seed, replication)
+        # the measured days and the cooldown after them; agents and opening hours go on
+        self.run_end = scenario.days * DAY + scenario.cooldown
+        self.calendar = with_cooldown(scenario)
         # legs differ from contacts only with handoffs or extra work items
         self.record_legs = any(p.ivr or p.transfer or p.consult or p.duplicate
                                for p in self.plans) or any(g.escalate for g in self.group_plans)
@@ -110,6 +112,7 @@ class _Replication(ContactColumns, JourneySteps, Workforce):
         self.next_agent_id = 0
         self.in_system = 0
         self.active = 0  # customer contacts in the IVR, a queue or with an agent
+        self.closed_groups = 0  # groups sent home for the night (draining)
         self.deadline_heap: list[tuple[float, int]] = []
         self.warm_waiters: dict[int, simpy.Event] = {}
         self.consult_waiters: dict[int, simpy.Event] = {}
@@ -135,8 +138,11 @@ class _Replication(ContactColumns, JourneySteps, Workforce):
         # the fast paths, and the conditions under which each is exact (all written here;
         # ``fast_paths=False`` switches them off, and the records must not change)
         fast = self.fast_paths
-        self.plain_arrival = [fast and self.lines is None and p.ivr is None and not p.duplicate
-                              for p in self.plans]
+        # trunk lines are a telephone resource: only phone contacts take them
+        self.takes_line = [self.lines is not None and ct.channel is Channel.PHONE
+                           for ct in scenario.contact_types.values()]
+        self.plain_arrival = [fast and not line and p.ivr is None and not p.duplicate
+                              for p, line in zip(self.plans, self.takes_line)]
         by_name = dict(zip(self.group_names, self.groups))
         for group, plan, spec in zip(self.groups, self.group_plans, scenario.agents.values()):
             # no escalation here and nothing after the talk of the type: one talk, done
@@ -184,7 +190,7 @@ class _Replication(ContactColumns, JourneySteps, Workforce):
     def run(self) -> Records:
         env = self.env
         for g_name, group in zip(self.group_names, self.groups):  # agents first, at opening
-            changes = staff_changes(self.scenario, self.scenario.agents[g_name])
+            changes = staff_changes(self.calendar, self.calendar.agents[g_name])
             env.process(self._staffing(group, changes))
         if self.n_drawn:  # started after the staffing processes, as every arrival
             env.process(self._doors_open())
@@ -252,7 +258,7 @@ class _Replication(ContactColumns, JourneySteps, Workforce):
 
     def _arrive(self, c: int, now: float) -> None:
         """A customer contact arrives: busy signal, the IVR, or straight to its queue."""
-        if self.lines is not None:
+        if self.takes_line[self.ctype[c]]:
             self._expire_waiting(now)
             if self.in_system >= self.lines:
                 self.state[c] = BLOCKED
@@ -268,7 +274,8 @@ class _Replication(ContactColumns, JourneySteps, Workforce):
             self._answer_twice(c, now)
         ivr = self.plans[self.ctype[c]].ivr
         if ivr is not None:
-            self.env.timeout(ivr.time.next()).callbacks.append(partial(self._leave_ivr, c))
+            menu = ivr.time(keyed.uniform(self.key[c], keyed.IVR_TIME))
+            self.env.timeout(menu).callbacks.append(partial(self._leave_ivr, c))
             return
         self._enqueue(c, self.ctype[c], now)
 
@@ -281,7 +288,8 @@ class _Replication(ContactColumns, JourneySteps, Workforce):
         self.queued[c] = queued + 1
         if patience is None and queued:  # a new patience for every queue after the first
             draws = self.plans[self.ctype[c]].patience
-            patience = draws.next() if draws is not None else INF
+            patience = (INF if draws is None
+                        else draws(keyed.uniform(self.key[c], keyed.PATIENCE, queued)))
         ct = self.types[q]
         best = ct.only
         if best is not None:  # one group answers on arrival, and not as a backlog
@@ -311,7 +319,7 @@ class _Replication(ContactColumns, JourneySteps, Workforce):
         if patience is None:
             patience = self.patience[c]
         deadline = self.deadline[c] = now + patience
-        if self.lines is not None and deadline < INF and self.kind[c] == CUSTOMER:
+        if self.on_line[c] and deadline < INF:
             heapq.heappush(self.deadline_heap, (deadline, c))
         if (self.callback_offered[self.ctype[c]] and not queued
                 and self.kind[c] == CUSTOMER and self._offer_callback(c, q, ct)):
@@ -324,6 +332,8 @@ class _Replication(ContactColumns, JourneySteps, Workforce):
             ct.queue.appendleft(c)
         else:
             ct.queue.append(c)
+        if self.closed_groups and ct.immediate:  # after closing: who takes it?
+            self._recall(ct.immediate)
         for after, group in ct.overflow:
             self.env.timeout(after).callbacks.append(partial(self._overflow, c, group, now))
         if deadline < INF and self.timed_abandon[self.ctype[c]]:
@@ -453,7 +463,8 @@ class _Replication(ContactColumns, JourneySteps, Workforce):
         plan = self.plans[self.ctype[c]]
         agents = sum(group.present for group in ct.immediate) or 1
         expected = (len(ct.queue) + 1) * plan.mean_handle / agents
-        if expected <= plan.callback_threshold or plan.decide.next() >= plan.callback_accept:
+        if (expected <= plan.callback_threshold
+                or keyed.uniform(self.key[c], keyed.CALLBACK) >= plan.callback_accept):
             return False
         self.callback[c] = 1
         self.deadline[c] = INF
@@ -463,11 +474,25 @@ class _Replication(ContactColumns, JourneySteps, Workforce):
     # ---- results ---------------------------------------------------------------------
 
     def _settle_unserved(self) -> None:
-        """Contacts still queued when nothing is left to happen abandon at their deadline."""
+        """Contacts still queued when nothing is left to happen.
+
+        One whose patience runs out abandoned at its deadline. One that would wait for
+        ever (nobody on duty can answer it, and it never hangs up) stays *unanswered*:
+        offered, neither answered nor abandoned, its wait counted until the end of the
+        run (the last simulated day's end, or later if work went on after it).
+        """
+        end = max(self.env.now, self.run_end)
         for ct in self.types:
             for c in ct.queue:
-                if self.state[c] == WAITING and self.deadline[c] < INF:
+                if self.state[c] != WAITING:
+                    continue
+                if self.deadline[c] < INF:
                     self._abandon(c, self.deadline[c])
+                elif self.kind[c] == CUSTOMER:
+                    waited = end - self.enq[c]
+                    self.queue_time[c] += waited
+                    if self.wait[c] != self.wait[c]:
+                        self.wait[c] = waited
             ct.queue.clear()
 
 

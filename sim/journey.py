@@ -5,11 +5,12 @@ that solves some issues and sends some customers to the wrong queue; after talki
 agent may transfer the contact, consult a specialist while the customer is on hold, or
 escalate; an unresolved issue comes back as a repeat contact, and a customer who hung
 up may redial. This module turns those scenario options into small objects with the
-random streams they need, so the engine only asks "what happens next?".
+inverse CDFs of their durations, so the engine only asks "what happens next?".
 
-Every decision and duration has its own stream per contact type (see
-:mod:`sim.streams`), drawn in numpy blocks: policies still compare under common random
-numbers, and a replication does not depend on how the draws are batched.
+Every decision and duration is drawn from a number keyed by the customer, the purpose
+and the step (:mod:`sim.keyed`); the plans hold the probabilities and the inverse CDFs
+of the durations, so the engine turns such a number into a decision or a time. A policy
+change then alters waits, not what the customers' calls turn into.
 """
 
 from __future__ import annotations
@@ -18,62 +19,25 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
-
 from sim.scenario import ContactType, Scenario, TransferMode
-from sim.streams import stream
 
-BLOCK = 1024
-
-
-class Draws:
-    """Numbers from one stream, drawn ``BLOCK`` at a time."""
-
-    __slots__ = ("_buffer", "_fill", "_next")
-
-    def __init__(self, fill: Callable[[int], np.ndarray]):
-        self._fill = fill
-        self._buffer: list[float] = []
-        self._next = 0
-
-    def next(self) -> float:
-        """The next number of the stream."""
-        if self._next >= len(self._buffer):
-            self._buffer = self._fill(BLOCK).tolist()
-            self._next = 0
-        value = self._buffer[self._next]
-        self._next += 1
-        return value
+Quantile = Callable[[float], float]  # inverse CDF: a number in (0, 1) -> seconds
 
 
-class Streams:
-    """Factory of :class:`Draws` for one replication, keyed by purpose and contact type."""
-
-    def __init__(self, seed: int, replication: int):
-        self.seed, self.replication = seed, replication
-
-    def uniform(self, purpose: str, name: str) -> Draws:
-        """Uniform(0, 1) draws for decisions."""
-        rng = stream(self.seed, self.replication, purpose, name)
-        return Draws(rng.random)
-
-    def of(self, dist, purpose: str, name: str) -> Draws | None:
-        """Draws from a distribution (None stays None: e.g. no patience)."""
-        if dist is None:
-            return None
-        rng = stream(self.seed, self.replication, purpose, name)
-        return Draws(lambda n: dist.sample(rng, n))
+def quantile(dist) -> Quantile | None:
+    """The distribution's inverse CDF (None stays None: e.g. no patience)."""
+    return None if dist is None else dist.quantile_function()
 
 
 @dataclass
 class IvrPlan:
     """Compiled IVR: menu time, self-service and misroute probabilities, wrong queues."""
 
-    time: Draws
+    time: Quantile
     self_service: float
     misroute: float
     wrong_queues: list[int]
-    misroute_talk: Draws
+    misroute_talk: Quantile
     misroute_resolution: float = 1.0
 
 
@@ -85,8 +49,8 @@ class HandoffPlan:
     to: int
     warm: bool = False
     priority: bool = False
-    talk: Draws | None = None  # consult length
-    hold_patience: Draws | None = None
+    talk: Quantile | None = None  # consult length
+    hold_patience: Quantile | None = None
 
 
 @dataclass
@@ -94,7 +58,7 @@ class ComebackPlan:
     """A repeat contact (after unresolved) or a retrial (after abandoning / busy signal)."""
 
     probability: float
-    delay: Draws
+    delay: Quantile
     limit: int  # max contacts per issue (repeat) or redials per issue (retrial)
     switch_to: int | None = None
     switch: float = 0.0
@@ -106,7 +70,7 @@ class ComplaintPlan:
 
     probability: float
     to: int
-    delay: Draws
+    delay: Quantile
     wait_over: float = math.inf
     hold_over: float = math.inf
     abandoned: bool = False
@@ -126,9 +90,8 @@ class TypePlan:
     """Everything the engine needs to know about one contact type's journey."""
 
     resolution: float
-    decide: Draws  # uniform draws for every decision on this type's contacts
-    handle: Draws  # handle times of contacts created during the run and later legs
-    patience: Draws | None
+    handle: Quantile  # handle times of contacts created during the run and later legs
+    patience: Quantile | None  # patience in queues after the first, and of new contacts
     ivr: IvrPlan | None = None
     transfer: HandoffPlan | None = None
     consult: HandoffPlan | None = None
@@ -167,28 +130,26 @@ class GroupPlan:
     resolution_factor: float = 1.0
     escalate: HandoffPlan | None = None
     escalate_as_consult: bool = False
-    decide: Draws | None = None
 
 
-def compile_types(scenario: Scenario, streams: Streams) -> list[TypePlan]:
+def compile_types(scenario: Scenario) -> list[TypePlan]:
     """A :class:`TypePlan` per contact type, in the scenario's order."""
     index = {name: i for i, name in enumerate(scenario.contact_types)}
-    return [_type_plan(name, ct, index, streams) for name, ct in scenario.contact_types.items()]
+    return [_type_plan(name, ct, index) for name, ct in scenario.contact_types.items()]
 
 
-def _type_plan(name: str, ct: ContactType, index: dict[str, int], streams: Streams) -> TypePlan:
+def _type_plan(name: str, ct: ContactType, index: dict[str, int]) -> TypePlan:
     plan = TypePlan(
         resolution=ct.resolution,
-        decide=streams.uniform("routing", name),
-        handle=streams.of(ct.handle, "handle.later", name),
-        patience=streams.of(ct.patience, "patience.later", name),
+        handle=quantile(ct.handle),
+        patience=quantile(ct.patience),
         max_transfers=ct.max_transfers,
         mean_handle=ct.handle.mean,
     )
     if ct.complaint is not None:
         k = ct.complaint
         plan.complaint = ComplaintPlan(
-            k.probability, index[k.to], streams.of(k.delay, "complaint", name),
+            k.probability, index[k.to], quantile(k.delay),
             *(math.inf if v is None else v for v in (k.wait_over, k.hold_over)),
             k.abandoned,
             *(math.inf if v is None else v for v in (k.transfers_over, k.contacts_over)))
@@ -201,11 +162,11 @@ def _type_plan(name: str, ct: ContactType, index: dict[str, int], streams: Strea
         own = index[name]
         wrong = [index[t] for t in ct.ivr.misroute_to] or [i for i in index.values() if i != own]
         plan.ivr = IvrPlan(
-            time=streams.of(ct.ivr.time, "ivr", name),
+            time=quantile(ct.ivr.time),
             self_service=ct.ivr.self_service,
             misroute=ct.ivr.misroute if wrong else 0.0,
             wrong_queues=wrong,
-            misroute_talk=streams.of(ct.ivr.misroute_talk, "misroute", name),
+            misroute_talk=quantile(ct.ivr.misroute_talk),
             misroute_resolution=ct.ivr.misroute_resolution,
         )
     if ct.transfer is not None:
@@ -214,34 +175,32 @@ def _type_plan(name: str, ct: ContactType, index: dict[str, int], streams: Strea
                                     priority=ct.transfer.priority)
     if ct.consult is not None:
         plan.consult = HandoffPlan(ct.consult.probability, index[ct.consult.to],
-                                   talk=streams.of(ct.consult.talk, "consult", name),
-                                   hold_patience=streams.of(ct.consult.hold_patience,
-                                                            "hold_patience", name))
+                                   talk=quantile(ct.consult.talk),
+                                   hold_patience=quantile(ct.consult.hold_patience))
     if ct.handle_cap is not None:
         plan.cap, plan.cap_factor = ct.handle_cap.max, ct.handle_cap.resolution_factor
     if ct.repeat is not None:
         r = ct.repeat
-        plan.repeat = ComebackPlan(r.probability, streams.of(r.delay, "repeat", name),
+        plan.repeat = ComebackPlan(r.probability, quantile(r.delay),
                                    r.max_contacts,
                                    index[r.switch_to] if r.switch_to else None, r.switch)
     if ct.retrial is not None:
         r = ct.retrial
-        plan.retrial = ComebackPlan(r.probability, streams.of(r.delay, "retrial", name),
+        plan.retrial = ComebackPlan(r.probability, quantile(r.delay),
                                     r.max_attempts)
     return plan
 
 
-def compile_groups(scenario: Scenario, streams: Streams) -> list[GroupPlan]:
+def compile_groups(scenario: Scenario) -> list[GroupPlan]:
     """A :class:`GroupPlan` per agent group, in the scenario's order."""
     index = {name: i for i, name in enumerate(scenario.contact_types)}
     plans = []
-    for name, group in scenario.agents.items():
+    for group in scenario.agents.values():
         plan = GroupPlan(resolution_factor=group.resolution_factor)
         if group.escalate is not None:
             e = group.escalate
             plan.escalate = HandoffPlan(e.probability, index[e.to],
-                                        talk=streams.of(e.talk, "escalate.talk", name))
+                                        talk=quantile(e.talk))
             plan.escalate_as_consult = e.mode == "consult"
-            plan.decide = streams.uniform("escalate", name)
         plans.append(plan)
     return plans

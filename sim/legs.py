@@ -14,6 +14,7 @@ import math
 
 import simpy
 
+from sim import keyed
 from sim.journey import ComebackPlan, HandoffPlan
 from sim.records import ABANDONED, ANSWERED, SELF_SERVED, WAITING
 from sim.units import DAY
@@ -58,7 +59,7 @@ class JourneySteps:
                 waiter.succeed()
             return
         if self.misrouted[c] and self.served_legs[c] == 1:  # the wrong queue from the IVR
-            length = own_plan.ivr.misroute_talk.next()
+            length = own_plan.ivr.misroute_talk(keyed.uniform(self.key[c], keyed.MISROUTE_TALK))
             yield env.timeout(length)
             self.talk[c] += length
             self._record_leg(c, start, MISROUTE, self.hold[c] - hold_before)
@@ -66,7 +67,8 @@ class JourneySteps:
             self._enqueue(c, own, env.now)
             return
         first_talk = self.served_legs[c] == 1 + self.misrouted[c]  # the drawn handle time
-        length = self.handle[c] if first_talk else queue_plan.handle.next()
+        length = (self.handle[c] if first_talk else
+                  queue_plan.handle(keyed.uniform(self.key[c], keyed.HANDLE, self.served_legs[c])))
         length *= group.slowdown
         capped = length > own_plan.cap
         if capped:
@@ -97,12 +99,15 @@ class JourneySteps:
     def _talk(self, c: int, group, queue_plan, length: float):
         """Talk for ``length`` seconds, maybe with a consult hold halfway; False if hung up."""
         env = self.env
+        key, leg = self.key[c], self.served_legs[c]
         consult = None
-        if queue_plan.consult and queue_plan.decide.next() < queue_plan.consult.probability:
+        if queue_plan.consult and (keyed.uniform(key, keyed.CONSULT, leg)
+                                   < queue_plan.consult.probability):
             consult = queue_plan.consult
         else:
             gp = self.group_plans[group.index]
-            if gp.escalate_as_consult and gp.decide.next() < gp.escalate.probability:
+            if gp.escalate_as_consult and (keyed.uniform(key, keyed.ESCALATE, leg)
+                                           < gp.escalate.probability):
                 consult = gp.escalate
         if consult is None:
             yield env.timeout(length)
@@ -111,13 +116,15 @@ class JourneySteps:
         half = length / 2.0
         yield env.timeout(half)
         held = env.now
-        request = self._new_contact(consult.to, self.issue[c], FIRST, CONSULT,
-                                    consult.talk.next(), INF, held)
+        talk = consult.talk(keyed.uniform(key, keyed.CONSULT_TALK, leg))
+        request = self._new_contact(consult.to, self.issue[c], FIRST, CONSULT, talk, INF, held,
+                                    keyed.child(key, keyed.CONSULT, leg))
         done = env.event()
         self.consult_waiters[request] = done
         self._enqueue(request, consult.to, held, patience=INF)
         if consult.hold_patience is not None and self.kind[c] == CUSTOMER:
-            gave_up = env.timeout(consult.hold_patience.next())
+            gave_up = env.timeout(
+                consult.hold_patience(keyed.uniform(key, keyed.HOLD_PATIENCE, leg)))
             yield done | gave_up
             if not done.triggered:  # the customer hung up on hold
                 self.consult_waiters.pop(request, None)
@@ -138,12 +145,14 @@ class JourneySteps:
         """A planned transfer or an escalation after talking, if one happens."""
         if self.transfers[c] >= own_plan.max_transfers:
             return None, COMPLETED
+        key, leg = self.key[c], self.served_legs[c]
         transfer = queue_plan.transfer
-        if transfer and queue_plan.decide.next() < transfer.probability:
+        if transfer and keyed.uniform(key, keyed.TRANSFER, leg) < transfer.probability:
             return transfer, TRANSFER
         gp = self.group_plans[group.index]
         escalate = gp.escalate
-        if escalate and not gp.escalate_as_consult and gp.decide.next() < escalate.probability:
+        if (escalate and not gp.escalate_as_consult
+                and keyed.uniform(key, keyed.ESCALATE, leg) < escalate.probability):
             return escalate, ESCALATION
         return None, COMPLETED
 
@@ -158,8 +167,7 @@ class JourneySteps:
         self._finish(c)
         own = self.ctype[c]
         plan = self.plans[own]
-        draws = self.resolve[own]
-        if draws is None:
+        if not self.resolve[own]:
             resolved = True
         else:
             chance = plan.resolution * self.group_plans[group.index].resolution_factor
@@ -167,7 +175,7 @@ class JourneySteps:
                 chance *= plan.cap_factor
             if self.misrouted[c]:
                 chance *= plan.ivr.misroute_resolution
-            resolved = draws.next() < chance
+            resolved = keyed.uniform(self.key[c], keyed.RESOLUTION) < chance
         self.resolved[c] = resolved
         if self.on_line[c]:  # checked here too: the call alone costs 3% of a plain call
             self._release_line(c)
@@ -183,17 +191,20 @@ class JourneySteps:
         if not plan.crossed(self.queue_time[c], self.hold[c], self.state[c] == ABANDONED,
                             self.transfers[c], contacts):
             return
-        if self.plans[self.ctype[c]].decide.next() >= plan.probability:
+        key = self.key[c]
+        if keyed.uniform(key, keyed.COMPLAINT) >= plan.probability:
             return
         issue, to = self.issue[c], plan.to
         # from when the experience ended (an abandonment may be noticed later)
-        when = self._when_open(self.end[c] + plan.delay.next(), self.plans[self.ctype[c]].decide)
+        delay = plan.delay(keyed.uniform(key, keyed.COMPLAINT_DELAY))
+        when = self._when_open(self.end[c] + delay, keyed.uniform(key, keyed.OPENING, 1))
         if when is None:
             return
         if self.issue_contacts is not None:
             self.issue_contacts[issue] += 1
+        post = keyed.child(key, keyed.COMPLAINT)
         event = self.env.timeout(max(0.0, when - self.env.now))
-        event.callbacks.append(lambda _e: self._spawn(issue, to, COMPLAINT))
+        event.callbacks.append(lambda _e: self._spawn(issue, to, COMPLAINT, post))
 
     def _come_back(self, c: int, plan: ComebackPlan, origin: int, at: float) -> None:
         """Maybe schedule the issue's next contact (a repeat or a retrial) after a delay."""
@@ -201,51 +212,58 @@ class JourneySteps:
         counts = self.issue_contacts if origin == REPEAT else self.issue_retrials
         if counts[issue] >= plan.limit:
             return
-        decide = self.plans[self.ctype[c]].decide
-        if decide.next() >= plan.probability:
+        key = self.key[c]
+        if keyed.uniform(key, keyed.COMEBACK) >= plan.probability:
             return
         contact_type = self.ctype[c]
-        if plan.switch_to is not None and decide.next() < plan.switch:
+        if plan.switch_to is not None and keyed.uniform(key, keyed.COMEBACK_SWITCH) < plan.switch:
             contact_type = plan.switch_to
-        when = self._when_open(at + plan.delay.next(), decide)
+        delay = plan.delay(keyed.uniform(key, keyed.COMEBACK_DELAY))
+        when = self._when_open(at + delay, keyed.uniform(key, keyed.OPENING))
         if when is None:
             return  # the customer would call again after the simulated days
         counts[issue] += 1
         if origin == RETRIAL:
             self.issue_contacts[issue] += 1
         event = self.env.timeout(max(0.0, when - self.env.now))
-        event.callbacks.append(lambda _e: self._spawn(issue, contact_type, origin))
+        again = keyed.child(key, keyed.COMEBACK)
+        event.callbacks.append(lambda _e: self._spawn(issue, contact_type, origin, again))
 
-    def _when_open(self, t: float, decide) -> float | None:
-        """``t`` if the center is open then, else soon after it opens; None after the last day.
+    def _when_open(self, t: float, u: float) -> float | None:
+        """``t`` if the center is open then, else soon after it opens; None after the run.
 
         Customers who mean to call again (or post) do so when the center is open: one
         due at 23:00 calls in the first interval after the next opening (uniformly, the
-        opening burst), not into an empty center.
+        opening burst), not into an empty center. The run ends with the last day, or with
+        the cooldown after it.
         """
         scenario = self.scenario
         day = math.floor(t / DAY)
         clock = t - day * DAY
         if clock >= scenario.close or clock < scenario.open:
             day += clock >= scenario.close
-            clock = scenario.open + decide.next() * scenario.interval
-        return day * DAY + clock if day < scenario.days else None
+            clock = scenario.open + u * scenario.interval
+        t = day * DAY + clock
+        return t if t < self.run_end else None
 
-    def _spawn(self, issue: int, contact_type: int, origin: int) -> None:
-        """A repeat contact or retrial arrives now."""
+    def _spawn(self, issue: int, contact_type: int, origin: int, key: int) -> None:
+        """A repeat contact, retrial or complaint post (keyed ``key``) arrives now."""
         plan = self.plans[contact_type]
         now = self.env.now
-        patience = plan.patience.next() if plan.patience is not None else INF
-        c = self._new_contact(contact_type, issue, origin, CUSTOMER, plan.handle.next(),
-                              patience, now)
+        patience = (plan.patience(keyed.uniform(key, keyed.PATIENCE))
+                    if plan.patience is not None else INF)
+        c = self._new_contact(contact_type, issue, origin, CUSTOMER,
+                              plan.handle(keyed.uniform(key, keyed.HANDLE)), patience, now, key)
         self._arrive(c, now)
 
     def _answer_twice(self, c: int, now: float) -> None:
         """An uncoordinated team may pick up the same contact twice: one more work item."""
         plan = self.plans[self.ctype[c]]
-        if plan.decide.next() < plan.duplicate:
+        key = self.key[c]
+        if keyed.uniform(key, keyed.DUPLICATE) < plan.duplicate:
+            handle = plan.handle(keyed.uniform(key, keyed.DUPLICATE_HANDLE))
             twin = self._new_contact(self.ctype[c], self.issue[c], self.origin[c], DUPLICATE,
-                                     plan.handle.next(), INF, now)
+                                     handle, INF, now, keyed.child(key, keyed.DUPLICATE))
             self._enqueue(twin, self.ctype[c], now, patience=INF)
 
     # ---- the IVR ---------------------------------------------------------------------
@@ -254,7 +272,7 @@ class JourneySteps:
         """Leave the menu: solved there, or into the right (or a wrong) queue."""
         ivr = self.plans[self.ctype[c]].ivr
         now = self.env.now
-        u = self.plans[self.ctype[c]].decide.next()
+        u = keyed.uniform(self.key[c], keyed.IVR_ROUTE)
         if u < ivr.self_service:
             self.state[c] = SELF_SERVED
             self.end[c] = now

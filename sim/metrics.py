@@ -22,6 +22,7 @@ KPIS = (
     "mean_wait", "wait_p50", "wait_p90", "wait_p99", "service_level", "occupancy", "aht",
     "hold_time", "transfer_rate", "fcr", "repeat_rate", "contacts_per_issue",
     "customer_effort", "self_service_rate", "retrials", "callbacks", "complaints",
+    "unanswered",
 )
 
 
@@ -129,6 +130,8 @@ def contact_kpis(cols: Columns, mask: np.ndarray, scenario: Scenario) -> dict[st
         "retrials": int(np.count_nonzero(origin == 1)),
         "callbacks": int(np.count_nonzero(cols.callback[mask] & answered)),
         "complaints": int(np.count_nonzero(origin == 3)),
+        # offered, and still waiting when the run ended (nobody could answer them)
+        "unanswered": int(np.count_nonzero(offered_mask & ~answered & ~abandoned)),
         **issue_kpis(cols, mask),
     }
 
@@ -267,13 +270,17 @@ def interval_table(contacts: pd.DataFrame, staff: pd.DataFrame, scenario: Scenar
     slot = np.floor((cols.arrival - day * DAY - scenario.open) / scenario.interval)
     index = np.clip(day * ipd + slot, 0, starts.size - 1).astype(np.int64)
     rows = []
-    edges = np.append(starts, starts[-1] + scenario.interval)
+    # each interval's own time: [start, start + interval), not until the next interval
+    # starts (the night after closing is in no interval)
+    edges = np.concatenate([starts, starts + scenario.interval])
+    n = starts.size
     for name in [*scenario.contact_types, "all"]:
         mask = np.ones(cols.arrival.size, bool) if name == "all" else cols.type_mask(name)
         groups = list(scenario.agents) if name == "all" else serving_groups(scenario, name)
         busy, available = agent_time(cols, staff, groups, edges)
-        busy, available = np.diff(busy), np.diff(available)
-        agents = np.diff(agent_time(cols, staff, groups, edges, unit="agents")[1])
+        busy, available = busy[n:] - busy[:n], available[n:] - available[:n]
+        agents = agent_time(cols, staff, groups, edges, unit="agents")[1]
+        agents = agents[n:] - agents[:n]
         frame = _interval_counts(cols, mask, index[mask], starts.size, scenario)
         frame.insert(0, "contact_type", name)
         frame["staff"] = agents / scenario.interval

@@ -15,9 +15,10 @@ import pandas as pd
 
 from sim.scenario import Scenario
 
-# contact states (Records.state): where a contact ended (WAITING: still queued at the end)
+# contact states (Records.state): where a contact ended (WAITING: still queued at the end,
+# its outcome "unanswered": nobody could answer it and it did not hang up)
 WAITING, ANSWERED, ABANDONED, BLOCKED, SELF_SERVED = 0, 1, 2, 3, 4
-OUTCOMES = ("waiting", "completed", "abandoned", "blocked", "self_served")
+OUTCOMES = ("unanswered", "completed", "abandoned", "blocked", "self_served")
 ORIGINS = ("first", "retrial", "repeat", "complaint")
 LEG_REASONS = ("completed", "transfer", "escalation", "misroute", "abandoned", "hung_up",
                "consult", "duplicate")

@@ -63,6 +63,7 @@ KPI_MEANINGS = {
     "retrials": "redials after abandoning or a busy signal",
     "callbacks": "callbacks made (customers who left a number instead of waiting)",
     "complaints": "public complaints posted",
+    "unanswered": "offered contacts still waiting when the run ended (nobody could answer)",
 }
 # +1: higher is better for the customer and the plan; -1: lower is better
 BETTER = {
@@ -70,7 +71,7 @@ BETTER = {
     "wait_p50": -1, "wait_p90": -1, "wait_p99": -1, "abandon_rate": -1, "block_rate": -1,
     "abandoned": -1, "blocked": -1, "customer_effort": -1, "repeat_rate": -1,
     "contacts_per_issue": -1, "transfer_rate": -1, "hold_time": -1, "retrials": -1,
-    "complaints": -1,
+    "complaints": -1, "unanswered": -1,
 }
 
 CSS = """

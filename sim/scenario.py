@@ -356,6 +356,9 @@ class Scenario(_Frozen):
     close: Clock = DAY
     interval: Annotated[Duration, Field(gt=0.0)] = 1800.0
     warmup: Annotated[Duration, Field(ge=0.0)] = 0.0
+    # the center runs on as usual after the last measured day, so that what the measured
+    # days started (repeat contacts, retrials) still happens and is counted
+    cooldown: Annotated[Duration, Field(ge=0.0, le=366 * DAY)] = 0.0
     service_level: ServiceLevel = ServiceLevel()
     lines: Annotated[int, Field(ge=1)] | None = None
     contact_types: dict[Name, ContactType] = Field(min_length=1)

@@ -94,3 +94,65 @@ def _shift_points(group: AgentGroup, opening: float, closing: float) -> list[tup
             level += deltas[t]
             points.append((t, level))
     return points
+
+
+def with_cooldown(scenario: Scenario) -> Scenario:
+    """The calendar the engine runs: the measured days and the days the cooldown reaches into.
+
+    The center keeps running as usual during ``cooldown``: the same opening hours, the
+    staffing and the arrival pattern cycling on (an all-days per-interval list starts over
+    at its first day, day factors continue their cycle). Without a cooldown, the scenario
+    itself.
+    """
+    if scenario.cooldown <= 0:
+        return scenario
+    days = scenario.days + math.ceil(scenario.cooldown / DAY)
+    size = days * scenario.intervals_per_day
+
+    def cycled(values):
+        if isinstance(values, list) and len(values) != scenario.intervals_per_day:
+            return list(np.resize(np.asarray(values), size).tolist())
+        return values
+
+    types = {
+        name: ct.model_copy(update={"arrivals": ct.arrivals.model_copy(
+            update={"per_interval": cycled(ct.arrivals.per_interval)})})
+        for name, ct in scenario.contact_types.items()
+    }
+    agents = {name: group.model_copy(update={"staff": cycled(group.staff)})
+              for name, group in scenario.agents.items()}
+    return scenario.model_copy(update={"days": days, "contact_types": types, "agents": agents})
+
+
+def unanswerable(scenario: Scenario) -> list[tuple[str, str]]:
+    """Contact types that may get contacts but that no agent on the phones can ever answer.
+
+    Returns ``(dotted path, reason)`` pairs, for a warning: such a scenario runs (its
+    contacts wait until they hang up, or stay ``unanswered``), but is rarely what was meant.
+    """
+    on_phones_ever = {
+        name: any(change.count > 0 for change in staff_changes(scenario, group))
+        for name, group in scenario.agents.items()
+    }
+    targets = set()
+    for ct in scenario.contact_types.values():
+        targets.update(x.to for x in (ct.transfer, ct.consult, ct.complaint) if x is not None)
+        if ct.repeat is not None and ct.repeat.switch_to:
+            targets.add(ct.repeat.switch_to)
+        if ct.ivr is not None:
+            targets.update(ct.ivr.misroute_to)
+        if ct.callback is not None and ct.callback.queue:
+            targets.add(ct.callback.queue)
+    targets.update(g.escalate.to for g in scenario.agents.values() if g.escalate is not None)
+    found = []
+    for name, ct in scenario.contact_types.items():
+        arrivals = ct.arrivals
+        expected = (arrivals.rate or 0.0) > 0 or any(v > 0 for v in arrivals.per_interval or ())
+        groups = [step.group for step in scenario.routes(name)]
+        if (expected or name in targets) and not any(on_phones_ever[g] for g in groups):
+            found.append((f"contact_types.{name}", (
+                f"nobody can answer it: {', '.join(map(repr, groups))} never "
+                f"{'has' if len(groups) == 1 else 'have'} an agent on the phones (staff 0, "
+                "or all of it shrinkage); its contacts wait until they hang up, or are "
+                "counted as unanswered")))
+    return found

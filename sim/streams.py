@@ -19,6 +19,8 @@ PURPOSES = {
     "handle.later": 6, "patience.later": 7, "ivr": 8, "misroute": 9, "consult": 10,
     "hold_patience": 11, "repeat": 12, "retrial": 13, "escalate": 14, "escalate.talk": 15,
     "complaint": 16,
+    # contacts of the cooldown after the measured days
+    "arrivals.cooldown": 17, "handle.cooldown": 18, "patience.cooldown": 19,
 }
 
 

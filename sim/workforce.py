@@ -6,8 +6,10 @@ contact is one SimPy timeout, the talk, whose callback ends the contact and find
 agent's next work; a contact with a journey (:mod:`sim.legs`) is served by a SimPy
 process. The staffing process of each group follows its schedule (:mod:`sim.schedule`):
 it brings agents on duty, sends idle ones home when the count drops, and lets busy ones
-finish their call first; at closing time agents stay while any contact is still in the
-center. A group may work a backlog only while a reserve of its agents stays idle. This
+finish their call first; at closing time idle agents go home, busy ones serve what is
+still waiting for them first, and one comes back if work arrives for a group that has
+left (a transfer or consult of a call that was in progress at closing). A group may
+work a backlog only while a reserve of its agents stays idle. This
 is a mixin of the engine's replication (:class:`sim.engine._Replication`), which owns
 the queues and the record arrays; the tracer samples what the floor looks like.
 """
@@ -42,8 +44,8 @@ class StaffStep(simpy.Event):
 class GroupState:
     """Engine state of one agent group: who is on duty, idle, and what they may take."""
 
-    __slots__ = ("backlog", "draining", "free_ids", "idle", "index", "levels", "plain",
-                 "present", "reserve", "single", "slots", "slowdown", "target")
+    __slots__ = ("backlog", "draining", "free_ids", "idle", "index", "levels", "on_call",
+                 "plain", "present", "reserve", "single", "slots", "slowdown", "target")
 
     def __init__(self, index: int):
         self.index = index
@@ -53,6 +55,7 @@ class GroupState:
         self.present = 0  # agents on duty (busy, idle, or finishing before leaving)
         self.target = 0
         self.draining = False
+        self.on_call = 0  # agents (slots) on duty at closing, who come back if needed
         self.free_ids: list[int] = []
         self.plain: list[bool] = []  # by queue: one talk ends a fresh customer contact
         self.slots = 1  # contacts an agent handles at once; counts below are in slots
@@ -118,7 +121,8 @@ class Workforce:
         """A free agent takes the next contact, goes idle, or leaves if told to.
 
         Never in the middle of a call: an agent above the group's target leaves after it;
-        after closing, agents stay idle while any contact is still in the center.
+        at closing, agents serve the contacts already waiting, and go home when nothing
+        they may take is left.
         """
         if group.present > group.target and not group.draining:
             self._leave(group, agent_id)
@@ -128,7 +132,7 @@ class Workforce:
         if c >= 0:
             self._answer(c, group, agent_id, now)
             self._serve(c, group, agent_id)
-        elif group.present > group.target and not (group.draining and self.active):
+        elif group.present > group.target:  # nothing to do: goes home (at closing too)
             self._leave(group, agent_id)
         else:
             group.idle.append((now, agent_id))
@@ -155,16 +159,30 @@ class Workforce:
         return best_queue.popleft() if best_queue is not None else -1
 
     def _done(self) -> None:
-        """A customer contact has ended; after closing, the last one sends agents home.
-
-        At closing time agents stay while any contact is still in the center (queued,
-        in the IVR or with an agent), since a transfer or consult may still need them.
-        """
+        """A customer contact has ended (left the IVR, a queue or an agent for good)."""
         self.active -= 1
-        if self.active == 0:
-            for group in self.groups:
-                if group.draining:
-                    self._send_home_idle(group)
+
+    def _recall(self, groups: list[GroupState]) -> None:
+        """After closing, work came for groups that went home: one agent comes back for it.
+
+        A contact that is still in the center at closing (in the IVR, or being transferred,
+        escalated or consulted about) may need a group whose agents went home, as they
+        would have stayed for it; one of them comes back (never more than were on duty at
+        closing), and its time counts as time on duty, as any agent's finishing work after
+        closing does. Not while a group that may take it is still on its schedule.
+        """
+        for group in groups:
+            if not group.draining:
+                return
+        for group in groups:
+            if group.present < group.on_call:
+                break
+        else:
+            return
+        agent_id = group.free_ids.pop() if group.free_ids else self._new_agent_id()
+        group.present += 1
+        self._log_staff(group)
+        self._start_agent(group, agent_id)
 
     def _send_home_idle(self, group: GroupState) -> None:
         while group.present > group.target and group.idle:
@@ -187,14 +205,16 @@ class Workforce:
         for change in changes:
             if change.time > env.now:
                 yield StaffStep(env, change.time - env.now)
+            self.closed_groups += change.drain - group.draining
+            if change.drain:
+                group.on_call = group.target  # who may come back for work after closing
             group.target, group.draining = change.count * group.slots, change.drain
             while group.present < group.target:
                 agent_id = group.free_ids.pop() if group.free_ids else self._new_agent_id()
                 group.present += 1
                 self._log_staff(group)
                 self._start_agent(group, agent_id)
-            if not (group.draining and self.active):
-                self._send_home_idle(group)
+            self._send_home_idle(group)  # idle agents go home, at closing too
 
     def _new_agent_id(self) -> int:
         self.next_agent_id += 1
@@ -208,7 +228,7 @@ class Workforce:
         env, trace = self.env, self.trace
         trace.update({"time": [], **{f"queue.{t}": [] for t in self.type_names},
                       **{f"busy.{g}": [] for g in self.group_names}})
-        end = self.scenario.days * 86400.0
+        end = self.run_end
         while True:
             now = env.now
             trace["time"].append(now)

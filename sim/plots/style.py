@@ -60,6 +60,7 @@ KPI_LABELS = {
     "transfer_rate": "Transfer rate", "repeat_rate": "Repeat rate",
     "contacts_per_issue": "Contacts per issue", "self_service_rate": "Self-service rate",
     "retrials": "Retrials", "callbacks": "Callbacks", "complaints": "Complaints",
+    "unanswered": "Unanswered",
 }
 UNIT_NAMES = {"%": "%", "s": "seconds", "contacts": "contacts", "per issue": "contacts per issue"}
 
