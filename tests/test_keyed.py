@@ -1,0 +1,102 @@
+"""Keyed random numbers: a customer's journey is a function of the customer, not of waits."""
+
+import numpy as np
+import pytest
+
+import sim
+from sim import keyed
+from sim.distributions import (
+    Deterministic,
+    Empirical,
+    Erlang,
+    Exponential,
+    Gamma,
+    Lognormal,
+    Triangular,
+    Uniform,
+)
+
+
+class TestKeys:
+    def test_scalar_and_array_agree(self):
+        """The per-contact function and the numpy one give the same keys and numbers."""
+        root = keyed.root(7, 3)
+        keys = keyed.issue_keys(root, np.arange(1000))
+        assert [keyed.issue_key(root, i) for i in range(1000)] == [int(k) for k in keys]
+        for purpose, step in ((keyed.RESOLUTION, 0), (keyed.TRANSFER, 2)):
+            numbers = keyed.uniforms(keys, purpose, step)
+            assert numbers.tolist() == [keyed.uniform(int(k), purpose, step) for k in keys]
+
+    def test_uniform_and_independent(self):
+        """Numbers are uniform on (0, 1) and uncorrelated across purposes and steps."""
+        keys = keyed.issue_keys(keyed.root(1, 0), np.arange(100_000))
+        a, b = keyed.uniforms(keys, keyed.TRANSFER, 1), keyed.uniforms(keys, keyed.TRANSFER, 2)
+        c = keyed.uniforms(keys, keyed.RESOLUTION)
+        for x in (a, b, c):
+            assert 0 < x.min() and x.max() < 1
+            counts = np.histogram(x, bins=20, range=(0, 1))[0]
+            chi2 = ((counts - 5000) ** 2 / 5000).sum()
+            assert chi2 < 45  # 19 degrees of freedom: P(chi2 > 45) < 0.001
+        for x, y in ((a, b), (a, c), (b, c)):
+            assert abs(np.corrcoef(x, y)[0, 1]) < 0.015  # 4.7 sd of r at n = 1e5
+
+    def test_replications_differ(self):
+        assert keyed.root(1, 0) != keyed.root(1, 1) != keyed.root(2, 0)
+
+
+@pytest.mark.parametrize("dist", [
+    Exponential(mean=60), Lognormal(mean=60, cv=0.7), Gamma(mean=60, cv=0.5),
+    Erlang(mean=60, k=3), Uniform(low=10, high=20), Triangular(low=1, mode=3, high=10),
+    Deterministic(value=5), Empirical(values=(1, 2, 3, 10)),
+], ids=repr)
+def test_quantile_function_matches_mean_and_variance(dist):
+    """Durations from the inverse CDF have the distribution's mean and variance."""
+    u = keyed.uniforms(keyed.issue_keys(keyed.root(5, 0), np.arange(40_000)), keyed.HANDLE)
+    quantile = dist.quantile_function()
+    x = np.array([quantile(v) for v in u])
+    sd = dist.variance**0.5
+    assert abs(x.mean() - dist.mean) <= 4 * sd / 200 + 1e-12  # 4 standard errors
+    if sd:
+        assert abs(x.std() / sd - 1) < 0.05
+
+
+def journeys(staff: int):
+    """Transfers, consults, escalations, resolution and repeats; nobody ever hangs up."""
+    return sim.scenario_from_dict({
+        "name": "journeys", "days": 2, "interval": "1h", "open": "08:00", "close": "20:00",
+        "cooldown": "3d",  # every repeat of the measured issues happens within the run
+        "contact_types": {
+            "billing": {"arrivals": {"rate": "40/h"},
+                        "handle": {"dist": "lognormal", "mean": "6m", "cv": 0.8},
+                        "resolution": 0.7,
+                        "ivr": {"time": {"dist": "uniform", "low": "20s", "high": "1m"},
+                                "self_service": 0.1, "misroute": 0.2},
+                        "transfer": {"probability": 0.2, "to": "fraud"},
+                        "consult": {"probability": 0.3, "to": "fraud",
+                                    "talk": {"dist": "exponential", "mean": "2m"}},
+                        "repeat": {"probability": 0.8, "max_contacts": 3,
+                                   "delay": {"dist": "exponential", "mean": "4h"}}},
+            "fraud": {"arrivals": {"rate": "10/h"},
+                      "handle": {"dist": "gamma", "mean": "8m", "cv": 0.5},
+                      "resolution": 0.8},
+        },
+        "agents": {"front": {"skills": ["billing"], "staff": staff,
+                             "escalate": {"probability": 0.1, "to": "fraud"}},
+                   "desk": {"skills": ["fraud"], "staff": 4}},
+    })
+
+
+def test_staffing_changes_waits_not_journeys():
+    """Fewer or more agents: every customer's journey (not its waits) stays the same."""
+    lean, rich = (sim.run(journeys(n), seed=4).contacts for n in (5, 9))
+    firsts = [c[c["origin"] == "first"].set_index("issue_id") for c in (lean, rich)]
+    assert firsts[0].index.equals(firsts[1].index)
+    columns = ["contact_type", "self_served", "misrouted", "transfers", "resolved", "hold"]
+    same = firsts[0][columns[:-1]].eq(firsts[1][columns[:-1]]).all(axis=1)
+    assert same.all(), firsts[0][~same].head()
+    assert (firsts[0]["wait"] != firsts[1]["wait"]).mean() > 0.3  # the waits did change
+    # the same repeat contacts come back (how many per issue of the measured days)
+    measured = firsts[0].index[firsts[0]["arrival"] < 2 * 86400]
+    per_issue = [c.groupby("issue_id").size().loc[measured] for c in (lean, rich)]
+    assert per_issue[0].equals(per_issue[1])
+    assert (per_issue[0] > 1).sum() > 100
