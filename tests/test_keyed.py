@@ -33,7 +33,7 @@ class TestKeys:
         a, b = keyed.uniforms(keys, keyed.TRANSFER, 1), keyed.uniforms(keys, keyed.TRANSFER, 2)
         c = keyed.uniforms(keys, keyed.RESOLUTION)
         for x in (a, b, c):
-            assert 0 < x.min() and x.max() < 1
+            assert x.min() > 0 and x.max() < 1
             counts = np.histogram(x, bins=20, range=(0, 1))[0]
             chi2 = ((counts - 5000) ** 2 / 5000).sum()
             assert chi2 < 45  # 19 degrees of freedom: P(chi2 > 45) < 0.001
