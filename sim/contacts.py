@@ -113,7 +113,12 @@ class ContactColumns:
         self.issue = array("i", range(n))
         # who each contact is, for its keyed random numbers (sim.keyed): an issue's first
         # contact is keyed by the issue, a contact created during the run by its parent
-        self.key = array("Q", keyed.issue_keys(self.root_key, np.arange(n)).tobytes())
+        keys = keyed.issue_keys(self.root_key, np.arange(n))
+        self.key = array("Q", keys.tobytes())
+        # the first-step numbers of the drawn contacts, for the purposes the scenario
+        # uses, worked out at once (the same numbers keyed.uniform gives one at a time)
+        self.first_numbers = {purpose: keyed.uniforms(keys, purpose).tolist()
+                              for purpose in self._first_purposes()}
         self.state = bytearray(n)
         self.kind = bytearray(n)
         self.origin = bytearray(n)
@@ -127,6 +132,23 @@ class ContactColumns:
         comebacks = any(p.repeat or p.retrial or p.complaint for p in self.plans)
         self.issue_contacts = array("i", [1]) * n if comebacks else None
         self.issue_retrials = array("i", [0]) * n if comebacks else None
+
+    def _first_purposes(self) -> list[int]:
+        """Purposes for which (almost) every drawn contact needs a first-step number."""
+        purposes = []
+        if any(self.resolve):
+            purposes.append(keyed.RESOLUTION)
+        if any(p.ivr for p in self.plans):
+            purposes += [keyed.IVR_ROUTE, keyed.IVR_TIME]
+        return purposes
+
+    def _number(self, c: int, purpose: int) -> float:
+        """Contact ``c``'s keyed number for ``purpose`` at the first step (see sim.keyed)."""
+        if c < self.n_drawn:
+            column = self.first_numbers.get(purpose)
+            if column is not None:
+                return column[c]
+        return keyed.uniform(self.key[c], purpose)
 
     def _new_contact(self, contact_type: int, issue: int, origin: int, kind: int,
                      handle: float, patience: float, now: float, key: int) -> int:

@@ -274,7 +274,7 @@ class _Replication(ContactColumns, JourneySteps, Workforce):
             self._answer_twice(c, now)
         ivr = self.plans[self.ctype[c]].ivr
         if ivr is not None:
-            menu = ivr.time(keyed.uniform(self.key[c], keyed.IVR_TIME))
+            menu = ivr.time(self._number(c, keyed.IVR_TIME))
             self.env.timeout(menu).callbacks.append(partial(self._leave_ivr, c))
             return
         self._enqueue(c, self.ctype[c], now)

@@ -47,13 +47,18 @@ def child(key: int, purpose: int, step: int = 0) -> int:
     return mix(mix(key ^ (purpose << 56) ^ step) ^ (CHILD << 56))
 
 
-def uniform(key: int, purpose: int, step: int = 0) -> float:
+def uniform(key: int, purpose: int, step: int = 0, _golden: int = GOLDEN, _mask: int = MASK,
+            _m1: int = _M1, _m2: int = _M2, _unit: float = _UNIT) -> float:
     """The number in (0, 1) of contact ``key`` for ``purpose`` at ``step``.
 
     53 random bits, centred in their cell, so that neither 0 nor 1 comes out (an inverse
-    CDF is finite at every number).
+    CDF is finite at every number). :func:`mix` written out, with its constants bound as
+    locals: this runs for every decision of every journey.
     """
-    return ((mix(key ^ (purpose << 56) ^ step) >> 11) + 0.5) * _UNIT
+    x = ((key ^ (purpose << 56) ^ step) + _golden) & _mask
+    x = ((x ^ (x >> 30)) * _m1) & _mask
+    x = ((x ^ (x >> 27)) * _m2) & _mask
+    return (((x ^ (x >> 31)) >> 11) + 0.5) * _unit
 
 
 def root(seed: int, replication: int) -> int:

@@ -175,7 +175,7 @@ class JourneySteps:
                 chance *= plan.cap_factor
             if self.misrouted[c]:
                 chance *= plan.ivr.misroute_resolution
-            resolved = keyed.uniform(self.key[c], keyed.RESOLUTION) < chance
+            resolved = self._number(c, keyed.RESOLUTION) < chance
         self.resolved[c] = resolved
         if self.on_line[c]:  # checked here too: the call alone costs 3% of a plain call
             self._release_line(c)
@@ -272,7 +272,7 @@ class JourneySteps:
         """Leave the menu: solved there, or into the right (or a wrong) queue."""
         ivr = self.plans[self.ctype[c]].ivr
         now = self.env.now
-        u = keyed.uniform(self.key[c], keyed.IVR_ROUTE)
+        u = self._number(c, keyed.IVR_ROUTE)
         if u < ivr.self_service:
             self.state[c] = SELF_SERVED
             self.end[c] = now
