@@ -70,7 +70,9 @@ def staff_changes(scenario: Scenario, group: AgentGroup) -> list[StaffChange]:
             count = on_phones(scheduled, group.shrinkage)
             if not changes or changes[-1].count != count or changes[-1].drain:
                 changes.append(StaffChange(float(time), count))
-        changes.append(StaffChange(closing, 0, drain=True))
+        if closing < DAY * (day + 1) + scenario.open or day == scenario.days - 1:
+            changes.append(StaffChange(closing, 0, drain=True))
+        # else open round the clock: the next day starts as this one closes, nobody leaves
     return changes
 
 

@@ -11,6 +11,7 @@ import numpy as np
 
 import sim
 from sim import erlang, schedule
+from sim.engine import run_replication
 from sim.schedule import per_interval
 from tests.test_theory import assert_agrees
 
@@ -72,6 +73,15 @@ class TestClosingTime:
                     worst = int(np.argmax(staff - scheduled))
                     assert staff[worst] <= scheduled[worst] + 1e-9, (
                         path, name, worst, staff[worst], scheduled[worst])
+
+
+    def test_round_the_clock_center_never_closes_between_days(self):
+        """Open 00:00-24:00: nobody goes home at midnight (no dip in the staff log)."""
+        sc = sim.load_scenario(SCENARIOS / "erlang_c.yaml", overrides={"days": 2})
+        records = run_replication(sc, seed=1, replication=0)
+        inside = (records.staff_time > 0) & (records.staff_time < 2 * 86400)
+        assert records.staff_count[records.staff_time == 0].max() == 42
+        assert not inside.any() or records.staff_count[inside].min() == 42
 
 
 class TestUnanswerable:
