@@ -192,6 +192,19 @@ class TestCli:
         need = erlang.required_agents(600 / 3600, 240, 0.8, 20, patience=180)
         assert res.stdout.strip().endswith(f": {need}")
 
+    def test_erlang_whole_load(self):
+        """520/h at 270 s is 39 Erlangs (38.999... in floating point): 39 agents are too few."""
+        res = CliRunner().invoke(main, ["erlang", "--rate", "520/h", "--aht", "270",
+                                        "--agents", "39"])
+        assert res.exit_code == 2
+        assert "offered load 39.0 Erlangs needs more than 39 agents" in res.stderr
+        assert "Traceback" not in res.output
+        res = CliRunner().invoke(main, ["erlang", "--rate", "520/h", "--aht", "270",
+                                        "--target", "0.8"])
+        assert res.exit_code == 0, res.output
+        need = erlang.required_agents(520 / 3600, 270, 0.8, 20)
+        assert need > 39 and res.stdout.strip().endswith(f": {need}")
+
     def test_erlang_unstable(self):
         """Erlang C with too few agents is an error, exit 2."""
         res = CliRunner().invoke(main, ["erlang", "--rate", "600/h", "--aht", "4m",

@@ -33,6 +33,22 @@ SCENARIOS = ROOT / "scenarios"
 ERLANG_C = {"interval": "4h", "warmup": "4h"}
 RATE, AHT = 600 / 3600, 240.0
 
+# A whole number of Erlangs per interval: 260 calls per 30 min at 270 s is 39 Erlangs
+WHOLE_ERLANGS = """\
+name: Whole Erlangs
+days: 1
+interval: 30m
+open: 08:00
+close: 09:00
+service_level: {threshold: 20s, target: 0.8}
+contact_types:
+  calls:
+    arrivals: {per_interval: [260, 260]}
+    handle: {dist: exponential, mean: 270s}
+agents:
+  pool: {skills: [calls], staff: 45}
+"""
+
 
 @pytest.fixture(scope="module")
 def erlang_c():
@@ -184,6 +200,18 @@ class TestCommand:
         table = pd.read_csv(out.with_suffix(".csv"))
         assert table.erlang_c.tolist() == [46] * 6
         assert np.array_equal(table.simulated, staffed.agents["pool"].staff)
+
+    def test_whole_erlang_load(self, tmp_path):
+        """260 calls per 30 min at 270 s (39 Erlangs): staffed above 39, no ZeroDivisionError."""
+        path = tmp_path / "whole.yaml"
+        path.write_text(WHOLE_ERLANGS, encoding="utf-8")
+        out = tmp_path / "staffed.yaml"
+        result = CliRunner().invoke(main, ["staff", str(path), "-r", "1", "-w", "1", "-q",
+                                           "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        need = erlang.required_agents(260 / 1800, 270.0, 0.8, 20.0)
+        assert need > 39
+        assert pd.read_csv(out.with_suffix(".csv")).erlang_c.tolist() == [need, need]
 
     def test_bad_target_exit_2(self):
         """A target outside (0, 1) is a usage error."""
