@@ -22,14 +22,8 @@ import pandas as pd
 
 from sim.cli_common import fail, load_or_fail, parse_overrides, simulating
 from sim.grid import parse_grid_option
-from sim.loader import ScenarioError
-from sim.staffing import (
-    StaffingResult,
-    find_staffing,
-    scenario_document,
-    staffed_document,
-    write_staffed,
-)
+from sim.loader import ScenarioError, scenario_document
+from sim.staffing import StaffingResult, find_staffing, staffed_document, write_staffed
 from sim.sweep import Progress, SweepResult, local_executor, run_sweep
 from sim.sweep_plots import plot_sweep
 from sim.sweep_store import SweepConflictError
@@ -274,6 +268,10 @@ def staff_command(scenario: str, target: float | None, threshold: float | None,
     """
     parsed = parse_overrides(scenario, overrides)
     base = load_or_fail(scenario, parsed)
+    try:  # read now: the file may be edited while the search runs
+        document = scenario_document(scenario, parsed) if out else None
+    except ScenarioError as exc:
+        fail(exc.lines())
     executor = local_executor(workers)
     log = None if quiet else (lambda line: click.echo("  " + line, err=True))
     try:
@@ -291,9 +289,9 @@ def staff_command(scenario: str, target: float | None, threshold: float | None,
     finally:
         executor.shutdown(wait=False, cancel_futures=True)
     click.echo(format_staffing(result))
-    if out:
-        document = staffed_document(scenario_document(scenario, parsed), result)
-        written = [write_staffed(out, document, result), Path(out).with_suffix(".csv")]
+    if document is not None:
+        staffed = staffed_document(document, result)
+        written = [write_staffed(out, staffed, result), Path(out).with_suffix(".csv")]
         result.table.to_csv(written[1], index=False)
         if not quiet:
             click.echo(f"\nwrote {written[0]} (the staffed scenario) and {written[1]}",
