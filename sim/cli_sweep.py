@@ -9,18 +9,22 @@ or the options is one line on stderr and exit code 2.
 from __future__ import annotations
 
 import math
-import signal
 import sys
 import time
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import click
 import pandas as pd
 
-from sim.cli_common import fail, load_or_fail, parse_overrides, simulating
+from sim.cli_common import (
+    fail,
+    load_or_fail,
+    parse_overrides,
+    sigterm_as_interrupt,
+    simulating,
+)
 from sim.grid import parse_grid_option
 from sim.loader import ScenarioError, scenario_document
 from sim.staffing import StaffingResult, find_staffing, staffed_document, write_staffed
@@ -46,24 +50,6 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> 
         return parse_duration(value)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
-
-
-@contextmanager
-def _sigterm_as_interrupt():
-    """While running, ``kill`` stops like Ctrl-C: finished work is kept, the rest cancelled."""
-
-    def interrupt(signum, frame):
-        raise KeyboardInterrupt
-
-    try:
-        previous = signal.signal(signal.SIGTERM, interrupt)
-    except ValueError:  # not the main thread: leave signals alone
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 # --- ccsim sweep ---------------------------------------------------------------------------
@@ -117,7 +103,7 @@ def sweep_command(scenario: str, grids: tuple[str, ...], replications: int, seed
     bar = _ProgressBar(quiet)
     started = time.perf_counter()
     try:
-        with _sigterm_as_interrupt(), simulating(scenario):
+        with sigterm_as_interrupt(), simulating(scenario):
             result = run_sweep(base, grid, replications, seed=seed, executor=executor,
                                workers=workers, out=out_dir, fresh=fresh, progress=bar,
                                source=scenario)
@@ -275,7 +261,7 @@ def staff_command(scenario: str, target: float | None, threshold: float | None,
     executor = local_executor(workers)
     log = None if quiet else (lambda line: click.echo("  " + line, err=True))
     try:
-        with _sigterm_as_interrupt():
+        with sigterm_as_interrupt():
             result = find_staffing(base, target=target, threshold=threshold,
                                    max_abandon=max_abandon, replications=replications,
                                    seed=seed, executor=executor, log=log)

@@ -2,6 +2,7 @@
 
 import json
 import os
+import signal
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,7 @@ from click.testing import CliRunner
 import sim
 from sim import erlang
 from sim.cli import main
+from sim.cli_common import sigterm_as_interrupt
 from sim.engine import draw_contacts
 from sim.loader import apply_override, parse_override
 
@@ -222,6 +224,20 @@ class TestCli:
         """Every command has complete help."""
         res = CliRunner().invoke(main, [*command, "--help"])
         assert res.exit_code == 0 and "Usage:" in res.stdout
+
+
+class TestSigterm:
+    def test_kill_interrupts_and_is_remembered(self):
+        """Inside the block SIGTERM raises KeyboardInterrupt and is recorded; then restored."""
+        before = signal.getsignal(signal.SIGTERM)
+        with sigterm_as_interrupt() as stop:
+            stop.check()  # nothing asked yet
+            with pytest.raises(KeyboardInterrupt):
+                os.kill(os.getpid(), signal.SIGTERM)
+        assert stop.requested
+        with pytest.raises(KeyboardInterrupt):
+            stop.check()
+        assert signal.getsignal(signal.SIGTERM) is before
 
 
 class TestVariantsAndOverrides:
