@@ -10,13 +10,21 @@ simulation did.
 Holds: a consult puts the customer on hold halfway through the talk, so the hold is the
 middle ``hold`` seconds of each leg (of the call, for results without legs; a
 transferred call without legs shows as talking throughout).
+
+Size: every frame costs a fraction of a second to draw, and a GIF keeps every frame in
+memory (about 1 MB each at the default resolution) until it is written. A short step
+on a long day multiplies both (``--step 10``: 8,641 frames for 24 hours), so more than
+:data:`MAX_FRAMES` frames are refused unless ``max_frames`` allows them.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import re
+import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import matplotlib
@@ -31,9 +39,11 @@ from matplotlib.ticker import MaxNLocator
 from sim import plots
 from sim.output import write_atomic
 from sim.replicate import RunResult
-from sim.units import DAY
+from sim.scenario import Scenario
+from sim.units import DAY, format_duration
 
 FORMATS = (".gif", ".mp4", ".html")
+MAX_FRAMES = 2000  # default limit: minutes to draw, about 2 GB of GIF frames in memory
 IDLE, OFF, HOLD = "#d9d9d9", "#ffffff", "#f4b400"
 MAX_WAITING_SHOWN = 25
 SEATS_PER_ROW = 12
@@ -107,9 +117,40 @@ def _waits(result: RunResult, replication: int) -> tuple[Timeline, np.ndarray]:
     return timeline, types[keep]
 
 
+def frame_count(scenario: Scenario, step: float) -> int:
+    """How many frames a day of ``scenario`` makes at ``step`` seconds a frame.
+
+    One frame at opening and one every ``step`` seconds until the close (to the nearest
+    frame), as :func:`build_animation` draws them; counted without building the times.
+
+    Raises:
+        ValueError: If ``step`` is not a number > 0 seconds.
+    """
+    if not (isinstance(step, (int, float)) and math.isfinite(step) and step > 0):
+        raise ValueError(f"'step' must be > 0 seconds, got {step!r}")
+    # the length of np.arange(open, close + step / 2, step), computed the way numpy does
+    return max(0, math.ceil((scenario.close + step / 2 - scenario.open) / step))
+
+
+def check_frames(scenario: Scenario, step: float, max_frames: int = MAX_FRAMES) -> int:
+    """The frame count of a day at ``step`` seconds a frame, if within ``max_frames``.
+
+    Raises:
+        ValueError: If ``step`` <= 0, ``max_frames`` < 1, or the day makes more frames.
+    """
+    if isinstance(max_frames, bool) or not isinstance(max_frames, int) or max_frames < 1:
+        raise ValueError(f"'max_frames' must be an integer >= 1, got {max_frames!r}")
+    frames = frame_count(scenario, step)
+    if frames > max_frames:
+        raise ValueError(f"'step' of {format_duration(step)} makes {frames:,} frames over the "
+                         f"{scenario.open_seconds / 3600:g} hours open, more than "
+                         f"'max_frames' = {max_frames:,}")
+    return frames
+
+
 def build_animation(result: RunResult, replication: int = 0, day: int = 0,
-                    step: float = 600.0, fps: int = 8, dpi: int = 80
-                    ) -> animation.FuncAnimation:
+                    step: float = 600.0, fps: int = 8, dpi: int = 80,
+                    max_frames: int = MAX_FRAMES) -> animation.FuncAnimation:
     """The animation of one day of one replication (see the module docstring).
 
     Args:
@@ -119,16 +160,17 @@ def build_animation(result: RunResult, replication: int = 0, day: int = 0,
         step: Simulated seconds per frame.
         fps: Frames per second when played.
         dpi: Resolution (the figure is 8 x 4.5 inches).
+        max_frames: Refuse to make more frames than this.
 
     Returns:
         A matplotlib animation; save it with :func:`save_animation`.
 
     Raises:
-        ValueError: If the replication or day is not in the run, or ``step`` <= 0.
+        ValueError: If the replication or day is not in the run, ``step`` <= 0, or the
+            day makes more than ``max_frames`` frames.
     """
     sc = result.scenario
-    if step <= 0:
-        raise ValueError(f"'step' must be > 0 seconds, got {step}")
+    check_frames(sc, step, max_frames)
     if not 0 <= day < sc.days:
         raise ValueError(f"'day' must be in 1..{sc.days}, got {day + 1}")
     if replication not in set(result.contacts["replication"]):
@@ -294,28 +336,66 @@ def check_format(out: str | Path) -> str:
     return suffix
 
 
-def save_animation(anim: animation.FuncAnimation, out: str | Path, fps: int = 8) -> Path:
+Progress = Callable[[int, int], None]
+"""Called after each frame is drawn with (frames drawn, frames in all)."""
+
+
+class _StoppedWritesNothing:
+    """A writer that keeps frames in memory and, when drawing stops, writes nothing.
+
+    Matplotlib finishes the file in a ``finally`` even when drawing stops with an
+    exception (Ctrl-C, kill): Pillow would encode every frame kept so far into a file
+    that is deleted anyway, and with none kept yet it fails with IndexError, which hides
+    the interruption.
+    """
+
+    def finish(self) -> None:
+        if sys.exc_info()[0] is None:  # no exception on its way through matplotlib's save
+            super().finish()  # type: ignore[misc]
+
+
+class _GifWriter(_StoppedWritesNothing, animation.PillowWriter):
+    """Pillow's GIF writer (see :class:`_StoppedWritesNothing`)."""
+
+
+class _HtmlWriter(_StoppedWritesNothing, animation.HTMLWriter):
+    """Matplotlib's HTML player with embedded frames (see :class:`_StoppedWritesNothing`)."""
+
+
+def save_animation(anim: animation.FuncAnimation, out: str | Path, fps: int = 8,
+                   progress: Progress | None = None) -> Path:
     """Save an animation as GIF (Pillow), MP4 (needs ffmpeg) or HTML (self-contained).
 
-    The file is written under a temporary name and renamed.
+    The file is written under a temporary name and renamed; an exception while drawing
+    (KeyboardInterrupt included) leaves neither the file nor a temporary one.
+
+    Args:
+        anim: The animation (from :func:`build_animation`).
+        out: The file to write; its suffix picks the format.
+        fps: Frames per second.
+        progress: Told after each frame is drawn (see :data:`Progress`).
 
     Raises:
         ValueError: If the suffix is not one of :data:`FORMATS`, or MP4 without ffmpeg.
     """
     out = Path(out)
     suffix = check_format(out)
-    if suffix == ".html":
-        text = offline_jshtml(anim.to_jshtml(fps=fps, default_mode="once"))
-        return write_atomic(out, lambda p: p.write_text(text, encoding="utf-8"))
-    writer = (animation.PillowWriter(fps=fps) if suffix == ".gif"
-              else animation.FFMpegWriter(fps=fps))
+    writer = {".gif": lambda: _GifWriter(fps=fps),
+              ".mp4": lambda: animation.FFMpegWriter(fps=fps),  # finish() ends ffmpeg
+              # what Animation.to_jshtml writes, drawn here so progress can be reported
+              ".html": lambda: _HtmlWriter(fps=fps, embed_frames=True,
+                                           default_mode="once")}[suffix]()
+    told = None if progress is None else (lambda frame, total: progress(frame + 1, total))
 
     def save(path: Path) -> None:
         # the writers pick the format from the file name, so save under the real suffix
         fd, tmp = tempfile.mkstemp(suffix=suffix, dir=path.parent)
-        os.close(fd)
         try:
-            anim.save(tmp, writer=writer)
+            os.close(fd)
+            anim.save(tmp, writer=writer, progress_callback=told)
+            if suffix == ".html":
+                page = Path(tmp).read_text(encoding="utf-8")
+                Path(tmp).write_text(offline_jshtml(page), encoding="utf-8")
             os.replace(tmp, path)
         finally:
             if os.path.exists(tmp):
@@ -325,7 +405,8 @@ def save_animation(anim: animation.FuncAnimation, out: str | Path, fps: int = 8)
 
 
 def animate(result: RunResult, out: str | Path, replication: int = 0, day: int = 0,
-            step: float = 600.0, fps: int = 8, dpi: int = 80) -> Path:
+            step: float = 600.0, fps: int = 8, dpi: int = 80, max_frames: int = MAX_FRAMES,
+            progress: Progress | None = None) -> Path:
     """Animate one day of a run into ``out`` (.gif, .mp4 or .html).
 
     Args:
@@ -336,11 +417,17 @@ def animate(result: RunResult, out: str | Path, replication: int = 0, day: int =
         step: Simulated seconds per frame (600: ten minutes).
         fps: Frames per second.
         dpi: Resolution of the 8 x 4.5 inch frames.
+        max_frames: Refuse to make more frames than this (see the module docstring).
+        progress: Told after each frame is drawn (see :data:`Progress`).
 
     Returns:
         The path written.
+
+    Raises:
+        ValueError: If the format is unknown, the day or replication is not in the
+            run, ``step`` <= 0, or the day makes more than ``max_frames`` frames.
     """
     check_format(out)  # before drawing anything
     anim = build_animation(result, replication=replication, day=day, step=step, fps=fps,
-                           dpi=dpi)
-    return save_animation(anim, out, fps=fps)
+                           dpi=dpi, max_frames=max_frames)
+    return save_animation(anim, out, fps=fps, progress=progress)

@@ -6,6 +6,7 @@ problem on stderr, and exit code 2.
 
 from __future__ import annotations
 
+import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -60,3 +61,48 @@ def simulating(path: str) -> Iterator[None]:
         yield
     except SimulationError as exc:
         fail([f"{path}: {exc}"])
+
+
+class Interruption:
+    """Whether ``kill`` (SIGTERM) asked the command to stop.
+
+    The KeyboardInterrupt raised at that moment is lost if it lands in a ``__del__`` or a
+    callback whose exceptions are ignored; a loop that calls :meth:`check` between steps
+    then stops at the next one anyway.
+    """
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def check(self) -> None:
+        """Raise KeyboardInterrupt if a SIGTERM has arrived."""
+        if self.requested:
+            raise KeyboardInterrupt
+
+
+@contextmanager
+def sigterm_as_interrupt() -> Iterator[Interruption]:
+    """Run the block with ``kill`` (SIGTERM) stopping it like Ctrl-C.
+
+    The block sees a KeyboardInterrupt, so its ``finally`` clauses run: finished work is
+    kept, temporary files are removed, the rest is cancelled. The previous handler is
+    restored afterwards.
+
+    Yields:
+        The :class:`Interruption` the handler records the request in.
+    """
+    state = Interruption()
+
+    def interrupt(signum, frame):
+        state.requested = True
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread: leave signals alone
+        yield state
+        return
+    try:
+        yield state
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -7,16 +7,17 @@ line they only parse, call the Python API (:mod:`sim.compare`, :mod:`sim.report`
 
 from __future__ import annotations
 
-import math
+import sys
 import time
 from pathlib import Path
 
 import click
 
-from sim.cli_common import fail, parse_overrides, simulating
+from sim.animate import MAX_FRAMES, animate, check_format, frame_count
+from sim.cli_common import fail, parse_overrides, sigterm_as_interrupt, simulating
 from sim.compare import BASELINE, Comparison, compare, scenarios_from_files, write_comparison
 from sim.loader import ScenarioError, load_scenario
-from sim.units import parse_duration
+from sim.units import format_duration, parse_duration
 
 TRACE_EVERY = 60.0  # seconds between queue samples for the "day at a glance" figure
 
@@ -187,22 +188,29 @@ def report_command(folder: str, no_png: bool) -> None:
 @click.option("--replication", type=click.IntRange(min=1), default=1, show_default=True,
               help="Which replication to show.")
 @click.option("--step", callback=_duration, default="10m", show_default=True,
-              help="Simulated time per frame, e.g. 5m.")
+              help="Simulated time per frame, e.g. 5m (a bare number is seconds).")
+@click.option("--max-frames", type=click.IntRange(min=1), default=MAX_FRAMES,
+              show_default=True,
+              help="Refuse a --step that makes more frames than this (each takes a "
+                   "fraction of a second to draw and, in a GIF, about 1 MB of memory).")
 @click.option("--fps", type=click.IntRange(1, 60), default=8, show_default=True,
               help="Frames per second.")
 @click.option("--seed", type=click.IntRange(min=0), help="Seed (default: the scenario's).")
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
               help="Override a scenario field by dotted path. Repeatable.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def animate_command(scenario: str, out: str | None, day: int, replication: int, step: float,
-                    fps: int, seed: int | None, overrides: tuple[str, ...]) -> None:
+                    max_frames: int, fps: int, seed: int | None, overrides: tuple[str, ...],
+                    quiet: bool) -> None:
     """Animate one day of SCENARIO: agents busy, idle or on hold, and the queue.
 
     Made for teaching: by default one frame per 10 simulated minutes at 8 frames a
-    second, so a 12-hour day plays in about 9 seconds.
+    second, so a 12-hour day plays in about 9 seconds. A --step that makes more than
+    --max-frames frames is refused before anything is simulated; long renders show a
+    progress bar on stderr. Interrupted (Ctrl-C or kill), it leaves no file behind.
 
     Example: ccsim animate scenarios/small_bank.yaml --out day.gif
     """
-    from sim.animate import animate, check_format
     from sim.replicate import run
 
     try:
@@ -217,13 +225,64 @@ def animate_command(scenario: str, out: str | None, day: int, replication: int, 
     if day > loaded.days:
         fail([f"{scenario}: --day: the scenario has {loaded.days} day"
                f"{'s' if loaded.days > 1 else ''}, got {day}"])
+    frames = frame_count(loaded, step)
+    if frames > max_frames:
+        fail([f"{scenario}: --step: {format_duration(step)} a frame makes {frames:,} frames "
+              f"over the {loaded.open_seconds / 3600:g} hours open, more than the limit of "
+              f"{max_frames:,}; give a longer --step, or --max-frames {frames} to draw them"])
     started = time.perf_counter()
-    with simulating(scenario):
-        result = run(loaded, seed=seed, replications=replication)
+    bar = _RenderProgress(quiet)
     try:
-        animate(result, path, replication=replication - 1, day=day - 1, step=step, fps=fps)
+        with sigterm_as_interrupt() as stop:  # kill, like Ctrl-C, removes the temporary files
+            with simulating(scenario):
+                result = run(loaded, seed=seed, replications=replication)
+            bar.start()
+
+            def progress(done: int, total: int) -> None:
+                stop.check()  # between frames, in case the interrupt itself was lost
+                bar(done, total)
+
+            animate(result, path, replication=replication - 1, day=day - 1, step=step,
+                    fps=fps, max_frames=max_frames, progress=progress)
     except ValueError as exc:
         fail([f"{path}: {exc}"])
-    frames = math.floor(loaded.open_seconds / step) + 1
+    except KeyboardInterrupt:
+        bar.close()
+        click.echo(f"\ninterrupted: {path} not written", err=True)
+        sys.exit(130)
+    finally:
+        bar.close()
     click.echo(f"wrote {path} ({frames} frames, {frames / fps:.1f}s at {fps} fps) in "
                f"{time.perf_counter() - started:.1f}s")
+
+
+class _RenderProgress:
+    """A progress callback: click's progress bar on stderr, for renders over ~3 seconds."""
+
+    def __init__(self, quiet: bool):
+        self.quiet, self.bar = quiet, None
+        self.started = time.perf_counter()
+
+    def start(self) -> None:
+        """Start the clock: drawing begins now."""
+        self.started = time.perf_counter()
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.quiet:
+            return
+        if self.bar is None:
+            elapsed = time.perf_counter() - self.started
+            if elapsed / done * total <= 3.0:
+                return
+            self.bar = click.progressbar(length=total, label=f"drawing {total:,} frames",
+                                         show_eta=True, show_percent=True, show_pos=True,
+                                         file=sys.stderr)
+            self.bar.__enter__()
+            self.bar.update(done)
+        else:
+            self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None

@@ -9,27 +9,25 @@ or the options is one line on stderr and exit code 2.
 from __future__ import annotations
 
 import math
-import signal
 import sys
 import time
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import click
 import pandas as pd
 
-from sim.cli_common import fail, load_or_fail, parse_overrides, simulating
-from sim.grid import parse_grid_option
-from sim.loader import ScenarioError
-from sim.staffing import (
-    StaffingResult,
-    find_staffing,
-    scenario_document,
-    staffed_document,
-    write_staffed,
+from sim.cli_common import (
+    fail,
+    load_or_fail,
+    parse_overrides,
+    sigterm_as_interrupt,
+    simulating,
 )
+from sim.grid import parse_grid_option
+from sim.loader import ScenarioError, scenario_document
+from sim.staffing import StaffingResult, find_staffing, staffed_document, write_staffed
 from sim.sweep import Progress, SweepResult, local_executor, run_sweep
 from sim.sweep_plots import plot_sweep
 from sim.sweep_store import SweepConflictError
@@ -52,24 +50,6 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> 
         return parse_duration(value)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
-
-
-@contextmanager
-def _sigterm_as_interrupt():
-    """While running, ``kill`` stops like Ctrl-C: finished work is kept, the rest cancelled."""
-
-    def interrupt(signum, frame):
-        raise KeyboardInterrupt
-
-    try:
-        previous = signal.signal(signal.SIGTERM, interrupt)
-    except ValueError:  # not the main thread: leave signals alone
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 # --- ccsim sweep ---------------------------------------------------------------------------
@@ -123,7 +103,7 @@ def sweep_command(scenario: str, grids: tuple[str, ...], replications: int, seed
     bar = _ProgressBar(quiet)
     started = time.perf_counter()
     try:
-        with _sigterm_as_interrupt(), simulating(scenario):
+        with sigterm_as_interrupt(), simulating(scenario):
             result = run_sweep(base, grid, replications, seed=seed, executor=executor,
                                workers=workers, out=out_dir, fresh=fresh, progress=bar,
                                source=scenario)
@@ -274,10 +254,14 @@ def staff_command(scenario: str, target: float | None, threshold: float | None,
     """
     parsed = parse_overrides(scenario, overrides)
     base = load_or_fail(scenario, parsed)
+    try:  # read now: the file may be edited while the search runs
+        document = scenario_document(scenario, parsed) if out else None
+    except ScenarioError as exc:
+        fail(exc.lines())
     executor = local_executor(workers)
     log = None if quiet else (lambda line: click.echo("  " + line, err=True))
     try:
-        with _sigterm_as_interrupt():
+        with sigterm_as_interrupt():
             result = find_staffing(base, target=target, threshold=threshold,
                                    max_abandon=max_abandon, replications=replications,
                                    seed=seed, executor=executor, log=log)
@@ -291,9 +275,9 @@ def staff_command(scenario: str, target: float | None, threshold: float | None,
     finally:
         executor.shutdown(wait=False, cancel_futures=True)
     click.echo(format_staffing(result))
-    if out:
-        document = staffed_document(scenario_document(scenario, parsed), result)
-        written = [write_staffed(out, document, result), Path(out).with_suffix(".csv")]
+    if document is not None:
+        staffed = staffed_document(document, result)
+        written = [write_staffed(out, staffed, result), Path(out).with_suffix(".csv")]
         result.table.to_csv(written[1], index=False)
         if not quiet:
             click.echo(f"\nwrote {written[0]} (the staffed scenario) and {written[1]}",

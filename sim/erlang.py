@@ -29,6 +29,10 @@ from scipy.special import betainc, gammaln
 _TAIL = 1e-18
 # Beyond this many queue states (overload with very long patience) the sums get too big.
 _MAX_STATES = 5_000_000
+# Loads are products of rounded numbers: 260 calls per 1800 s at 270 s comes out as
+# 38.99999999999999 Erlangs, not 39. A load this close (relatively) to the agents is taken
+# as equal to them, where Erlang C has no steady state.
+_LOAD_RTOL = 1e-9
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,11 @@ def _number(name: str, value: object, *, positive: bool) -> float:
     if value < 0 or (positive and value == 0):
         raise ValueError(f"'{name}' must be {'> 0' if positive else '>= 0'}, got {value!r}")
     return float(value)
+
+
+def _saturated(agents: int, load: float) -> bool:
+    """Whether ``load`` Erlangs keep ``agents`` agents busy: load >= agents, up to rounding."""
+    return load >= agents * (1.0 - _LOAD_RTOL)
 
 
 def _fraction(name: str, value: object) -> float:
@@ -108,13 +117,14 @@ def erlang_c(agents: int, load: float) -> float:
         load: Offered load in Erlangs (arrival rate per second * mean handle time in seconds).
 
     Returns:
-        P(wait > 0); 1.0 when ``load >= agents`` (no steady state, everybody waits).
+        P(wait > 0); 1.0 when ``load >= agents`` (no steady state, everybody waits),
+        ``load`` within a relative 1e-9 below ``agents`` included (rounding).
 
     Raises:
         ValueError: If an argument is out of range.
     """
     n, a = _agents(agents), _number("load", load, positive=False)
-    if a >= n:
+    if _saturated(n, a):
         return 1.0
     blocking = erlang_b(n, a)
     return n * blocking / (n - a * (1.0 - blocking))
@@ -137,13 +147,14 @@ def erlang_c_metrics(
         The steady-state metrics; nobody abandons, so ``mean_wait == asa``.
 
     Raises:
-        ValueError: If an argument is out of range, or the load is not below ``agents``.
+        ValueError: If an argument is out of range, or the load is not below ``agents``
+            (a load that only rounding puts below it included).
     """
     lam = _number("arrival_rate", arrival_rate, positive=True)
     aht = _number("aht", aht, positive=True)
     n, t = _agents(agents), _number("threshold", threshold, positive=False)
     load = lam * aht
-    if load >= n:
+    if _saturated(n, load):
         raise ValueError(
             f"offered load {round(load, 6)} Erlangs needs more than {n} agents for Erlang C; "
             "add agents or give contacts a patience (Erlang A), which is stable in overload"
@@ -293,7 +304,7 @@ def required_agents(
 
     def meets(n: int) -> bool:
         if patience is None:
-            if lam * aht >= n:
+            if _saturated(n, lam * aht):
                 return False
             metrics = erlang_c_metrics(lam, aht, n, t)
         else:

@@ -79,13 +79,48 @@ def load_scenario(
     Raises:
         ScenarioError: If the file cannot be read or anything in it is invalid.
     """
-    source = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioError(source, [Problem("", f"cannot read file: {exc.strerror}")]) from None
-    return scenario_from_yaml(text, source=source, overrides=overrides,
+    return scenario_from_yaml(_read(path), source=str(path), overrides=overrides,
                               base_dir=Path(path).resolve().parent)
+
+
+def scenario_document(
+    path: str | Path, overrides: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """A scenario file's fields as :func:`load_scenario` reads them, before validation.
+
+    Units stay as written (``4m``, ``08:00``), so a tool can write the scenario back
+    changed (``ccsim staff --out``) in the user's own terms. Clock times are read as the
+    loader reads them: ``close: 20:00`` is the string ``"20:00"``, not YAML 1.1's
+    base-60 number 1200.
+
+    Args:
+        path: A YAML scenario file.
+        overrides: Dotted path -> value, applied as in :func:`load_scenario`.
+
+    Raises:
+        ScenarioError: If the file cannot be read, is not a mapping, or an override does
+            not apply.
+    """
+    source = str(path)
+    data = _mapping(_read(path), source)
+    problems = []
+    for dotted, value in (overrides or {}).items():
+        try:
+            apply_override(data, dotted, value)
+        except ValueError as exc:
+            problems.append(Problem(dotted, f"cannot override: {exc}"))
+    if problems:
+        raise ScenarioError(source, problems)
+    return data
+
+
+def _read(path: str | Path) -> str:
+    """The text of a scenario file; an unreadable one is a ScenarioError."""
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ScenarioError(str(path), [Problem("", f"cannot read file: {exc.strerror}")]
+                            ) from None
 
 
 def scenario_from_yaml(
@@ -95,6 +130,12 @@ def scenario_from_yaml(
     base_dir: Path | None = None,
 ) -> Scenario:
     """Validate a scenario given as YAML text (see :func:`load_scenario`)."""
+    return scenario_from_dict(_mapping(text, source), source=source, overrides=overrides,
+                              base_dir=base_dir)
+
+
+def _mapping(text: str, source: str) -> dict[str, Any]:
+    """The top-level mapping of a scenario's YAML text; anything else is a ScenarioError."""
     try:
         data = _yaml(text)
     except yaml.YAMLError as exc:
@@ -108,7 +149,7 @@ def scenario_from_yaml(
     if not isinstance(data, dict):
         reason = f"must be a mapping of fields (name: ..., agents: ...), got {type(data).__name__}"
         raise ScenarioError(source, [Problem("", reason)])
-    return scenario_from_dict(data, source=source, overrides=overrides, base_dir=base_dir)
+    return data
 
 
 def scenario_from_dict(

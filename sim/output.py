@@ -27,9 +27,9 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it owner-only; outputs are to share
-    try:
+    try:  # from here on: an interrupt (Ctrl-C, kill) cannot leave the temporary file
+        os.close(fd)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it owner-only; outputs are to share
         yield Path(tmp)
         os.replace(tmp, target)
     finally:

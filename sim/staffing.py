@@ -57,7 +57,7 @@ import yaml
 
 from sim import erlang
 from sim.arrivals import expected_counts
-from sim.loader import apply_override, with_overrides
+from sim.loader import with_overrides
 from sim.metrics import interval_table
 from sim.output import write_atomic
 from sim.scenario import Scenario
@@ -397,16 +397,12 @@ def _table(scenario: Scenario, start: np.ndarray, plan: np.ndarray, result: Eval
 
 # --- the staffed scenario as a file --------------------------------------------------------
 
-def scenario_document(path: str | Path, overrides: Mapping[str, Any] | None = None) -> dict:
-    """A scenario file's fields as written (units kept), with ``--set`` overrides applied."""
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    for dotted, value in (overrides or {}).items():
-        apply_override(data, dotted, value)
-    return data
-
-
 def staffed_document(data: Mapping[str, Any], result: StaffingResult) -> dict:
     """A scenario's fields (``data``) with the staffing of ``result``.
+
+    ``data`` is the scenario as the loader reads it (:func:`sim.loader.scenario_document`):
+    only the loader reads scenario YAML, so clock times and units mean what they meant
+    when the scenario was staffed.
 
     Each group gets its per-interval ``staff`` (scheduled agents) and loses ``shifts``;
     ``service_level`` becomes the searched goal; ``variants`` are dropped.

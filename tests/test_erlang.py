@@ -25,6 +25,9 @@ from sim.erlang import (
 CASES = Path(__file__).resolve().parent / "data" / "erlang_cases.csv"
 SHARED_CASES = (Path(__file__).resolve().parents[2] / "shared" / "validation"
                 / "erlang_cases.csv")
+# Calls per 30 minutes, handle time (s) and the whole number of Erlangs they make: the
+# first three come out a hair below it in floating point, the last exactly on it.
+WHOLE_LOADS = [(260, 270.0, 39), (65, 360.0, 13), (330, 300.0, 55), (300, 270.0, 45)]
 # CSV column -> QueueMetrics attribute (times in the CSV are seconds already).
 COLUMNS = {
     "p_wait": "p_wait",
@@ -174,6 +177,14 @@ class TestErlangC:
         """At or above capacity everybody waits."""
         assert erlang_c(42, load) == 1.0
 
+    def test_whole_load_rounded_down_always_waits(self):
+        """A whole-Erlang load that floating point puts a hair below the agents saturates them.
+
+        65 calls per 30 min at 360 s is 13 Erlangs; 65 / 1800 * 360 comes out 12.999...8.
+        """
+        assert 65 / 1800 * 360 < 13
+        assert erlang_c(13, 65 / 1800 * 360) == 1.0
+
     def test_waiting_exceeds_blocking(self):
         """With a queue, more contacts meet busy agents than a loss system blocks."""
         assert erlang_c(14, 10.0) > erlang_b(14, 10.0)
@@ -211,6 +222,12 @@ class TestErlangCMetrics:
             erlang_c_metrics(45 / 240, 240.0, 42, 20.0)
         with pytest.raises(ValueError, match="Erlang A"):
             erlang_c_metrics(42 / 240, 240.0, 42, 20.0)
+
+    @pytest.mark.parametrize(("calls", "aht", "agents"), WHOLE_LOADS)
+    def test_whole_load_rejected(self, calls, aht, agents):
+        """As many agents as a whole-Erlang load is no steady state, even a hair below it."""
+        with pytest.raises(ValueError, match=rf"offered load {agents}\.0 Erlangs needs more"):
+            erlang_c_metrics(calls / 1800, aht, agents, 20.0)
 
     @pytest.mark.parametrize(
         ("kwargs", "message"),
@@ -359,6 +376,19 @@ class TestRequiredAgents:
         previous = erlang_a_metrics(lam, aht, n - 1, 180.0, 20.0)
         assert previous.abandon_rate > 0.01 or previous.service_level < 0.5
         assert n > required_agents(lam, aht, 0.5, 20.0, patience=180.0)
+
+    @pytest.mark.parametrize(("calls", "aht", "agents"), WHOLE_LOADS)
+    def test_whole_load(self, calls, aht, agents):
+        """A whole number of Erlangs needs more agents than Erlangs, and the fewest that meet.
+
+        Loads like 260 calls per 30 min at 270 s (39 Erlangs, 38.999... in floating point)
+        used to divide by zero at n == load.
+        """
+        lam = calls / 1800
+        n = required_agents(lam, aht, 0.8, 20.0)
+        assert n > agents
+        assert erlang_c_metrics(lam, aht, n, 20.0).service_level >= 0.8
+        assert n - 1 == agents or erlang_c_metrics(lam, aht, n - 1, 20.0).service_level < 0.8
 
     def test_large_center(self):
         """A 2,000-Erlang center is staffed above its load and close to it (square-root rule)."""

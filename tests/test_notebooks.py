@@ -3,11 +3,16 @@
 Each notebook ends with a cell that recomputes the numbers of its conclusion and
 asserts its qualitative claims, so a notebook whose story stops being true fails here,
 not only one that raises. Notebooks run as a reader would run them: in a fresh python3
-kernel, with notebooks/ as the working directory.
+kernel, with notebooks/ as the working directory, and (as in a Jupyter started from
+another environment) without the environment's bin folder on PATH: a notebook starts the
+command line as ``[sys.executable, "-m", "sim", ...]``, never as ``ccsim``.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,7 +23,8 @@ nbclient = pytest.importorskip(
     "nbclient", reason="nbclient is not installed: pip install -e '.[test]'")
 pytest.importorskip("ipykernel", reason="ipykernel is not installed: pip install -e '.[test]'")
 
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
 CELL_TIMEOUT = 120  # seconds; a whole notebook takes well under a minute
 EXPECTED = [
     "01_hold_time_hockey_stick.ipynb",
@@ -29,12 +35,29 @@ EXPECTED = [
 ]
 
 
+def kernel_environment() -> dict[str, str]:
+    """The kernel's environment: no ``ccsim`` on PATH, and this tree's ``sim`` first.
+
+    PATH loses the interpreter's bin folder and every folder with a ``ccsim`` in it (pyenv
+    shims, a virtualenv's bin), as in a Jupyter kernel started from another environment.
+    PYTHONPATH puts this repository first, so the notebooks (and ``python -m sim`` from
+    them) run the code under test, not another installed copy.
+    """
+    bin_dir = Path(sys.executable).parent
+    kept = [d for d in os.environ.get("PATH", "").split(os.pathsep)
+            if d and Path(d) != bin_dir and not (Path(d) / "ccsim").exists()]
+    env = {**os.environ, "PATH": os.pathsep.join(kept)}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    assert shutil.which("ccsim", path=env["PATH"]) is None
+    return env
+
+
 def run_notebook(path: Path) -> nbformat.NotebookNode:
     """Execute a notebook in a fresh python3 kernel with cwd notebooks/; return it run."""
     notebook = nbformat.read(path, as_version=4)
     client = nbclient.NotebookClient(notebook, timeout=CELL_TIMEOUT, kernel_name="python3",
                                      resources={"metadata": {"path": str(NOTEBOOKS)}})
-    client.execute()
+    client.execute(env=kernel_environment())
     return notebook
 
 

@@ -2,6 +2,11 @@
 
 import base64
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -270,6 +275,99 @@ class TestAnimate:
         assert shown == pytest.approx(float(consults.legs["hold"].sum()))
         path = animate(consults, tmp_path / "consults.gif", step=1800.0)
         assert path.read_bytes()[:6] == b"GIF89a"
+
+    def test_too_many_frames_refused(self, result, tmp_path):
+        """More frames than max_frames is a ValueError naming 'step', before any drawing."""
+        with pytest.raises(ValueError, match=r"'step' of 1m makes 121 frames over the 2 hours "
+                                             r"open, more than 'max_frames' = 100"):
+            animate(result, tmp_path / "day.gif", step=60.0, max_frames=100)
+        assert list(tmp_path.iterdir()) == []
+
+    def test_progress(self, result, tmp_path):
+        """The progress callback hears of every frame drawn, with the total."""
+        told = []
+        animate(result, tmp_path / "day.gif", step=1800.0,
+                progress=lambda done, total: told.append((done, total)))
+        assert told == [(1, 5), (2, 5), (3, 5), (4, 5), (5, 5)]
+        told.clear()
+        animate(result, tmp_path / "day.html", step=3600.0,
+                progress=lambda done, total: told.append((done, total)))
+        assert told == [(1, 3), (2, 3), (3, 3)]
+
+    @pytest.mark.parametrize(("name", "stop_at"), [("day.gif", 1), ("day.gif", 3),
+                                                    ("day.html", 1), ("day.html", 3)])
+    def test_interrupted_save_leaves_nothing(self, result, tmp_path, name, stop_at):
+        """Stopped while drawing: the interrupt comes through and no file is left.
+
+        Neither the animation nor a temporary file, whether the stop comes before the first
+        frame is kept or later.
+        """
+
+        def stop(done, total):
+            if done == stop_at:
+                raise KeyboardInterrupt
+
+        with pytest.raises(KeyboardInterrupt):
+            animate(result, tmp_path / name, step=1800.0, progress=stop)
+        assert list(tmp_path.iterdir()) == []
+
+    def test_cli_refuses_a_step_that_makes_too_many_frames(self, tmp_path):
+        """`--step 10` on a 24-hour day: one line naming --step, the frames and the limit.
+
+        Exit 2 within seconds, before simulating, and no file written (it used to start
+        drawing 8,641 frames and grow past 4.6 GB).
+        """
+        out = tmp_path / "anim" / "day.gif"
+        started = time.monotonic()
+        done = subprocess.run(
+            [sys.executable, "-m", "sim", "animate", str(SCENARIOS / "erlang_c.yaml"),
+             "--step", "10", "--out", str(out)],
+            capture_output=True, text=True, timeout=60)
+        assert done.returncode == 2, done.stderr
+        assert time.monotonic() - started < 30
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1 and "Traceback" not in done.stderr
+        assert lines[0].startswith(f"{SCENARIOS / 'erlang_c.yaml'}: --step: 10s a frame makes "
+                                   "8,641 frames over the 24 hours open, more than the limit "
+                                   "of 2,000")
+        assert "--max-frames 8641" in lines[0]
+        assert not out.parent.exists()
+
+    def test_cli_max_frames(self, scenario_file, tmp_path):
+        """--max-frames lowers or raises the limit."""
+        out = tmp_path / "day.gif"
+        command = ["animate", str(scenario_file), "--step", "30m", "--out", str(out)]
+        res = CliRunner().invoke(main, [*command, "--max-frames", "4"])
+        assert res.exit_code == 2
+        assert "makes 5 frames over the 2 hours open, more than the limit of 4" in res.stderr
+        assert not out.exists()
+        res = CliRunner().invoke(main, [*command, "--max-frames", "5"])
+        assert res.exit_code == 0, res.output
+        with Image.open(out) as gif:
+            assert gif.n_frames == 5
+
+    def test_sigterm_leaves_no_file(self, scenario_file, tmp_path):
+        """`kill` during a render stops it like Ctrl-C: exit 130, no temporary or output file."""
+        folder = tmp_path / "anim"
+        command = [sys.executable, "-m", "sim", "animate", str(scenario_file), "--step", "30s",
+                   "--out", str(folder / "day.gif")]
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            deadline = time.monotonic() + 60
+            while not (folder.exists() and any(folder.iterdir())):  # drawing has begun
+                assert process.poll() is None, process.stderr.read().decode()
+                assert time.monotonic() < deadline, "no temporary file within 60 s"
+                time.sleep(0.02)
+            time.sleep(0.5)  # a few frames in
+            os.kill(process.pid, signal.SIGTERM)
+            process.wait(timeout=30)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+        assert process.returncode == 130, process.stderr.read().decode()
+        assert list(folder.iterdir()) == []
+        assert "interrupted" in process.stderr.read().decode()
 
     def test_cli(self, scenario_file, tmp_path):
         """`ccsim animate` writes the GIF; a wrong day is one line and exit 2."""

@@ -2,6 +2,7 @@
 
 import json
 import os
+import signal
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,7 @@ from click.testing import CliRunner
 import sim
 from sim import erlang
 from sim.cli import main
+from sim.cli_common import sigterm_as_interrupt
 from sim.engine import draw_contacts
 from sim.loader import apply_override, parse_override
 
@@ -192,6 +194,19 @@ class TestCli:
         need = erlang.required_agents(600 / 3600, 240, 0.8, 20, patience=180)
         assert res.stdout.strip().endswith(f": {need}")
 
+    def test_erlang_whole_load(self):
+        """520/h at 270 s is 39 Erlangs (38.999... in floating point): 39 agents are too few."""
+        res = CliRunner().invoke(main, ["erlang", "--rate", "520/h", "--aht", "270",
+                                        "--agents", "39"])
+        assert res.exit_code == 2
+        assert "offered load 39.0 Erlangs needs more than 39 agents" in res.stderr
+        assert "Traceback" not in res.output
+        res = CliRunner().invoke(main, ["erlang", "--rate", "520/h", "--aht", "270",
+                                        "--target", "0.8"])
+        assert res.exit_code == 0, res.output
+        need = erlang.required_agents(520 / 3600, 270, 0.8, 20)
+        assert need > 39 and res.stdout.strip().endswith(f": {need}")
+
     def test_erlang_unstable(self):
         """Erlang C with too few agents is an error, exit 2."""
         res = CliRunner().invoke(main, ["erlang", "--rate", "600/h", "--aht", "4m",
@@ -209,6 +224,20 @@ class TestCli:
         """Every command has complete help."""
         res = CliRunner().invoke(main, [*command, "--help"])
         assert res.exit_code == 0 and "Usage:" in res.stdout
+
+
+class TestSigterm:
+    def test_kill_interrupts_and_is_remembered(self):
+        """Inside the block SIGTERM raises KeyboardInterrupt and is recorded; then restored."""
+        before = signal.getsignal(signal.SIGTERM)
+        with sigterm_as_interrupt() as stop:
+            stop.check()  # nothing asked yet
+            with pytest.raises(KeyboardInterrupt):
+                os.kill(os.getpid(), signal.SIGTERM)
+        assert stop.requested
+        with pytest.raises(KeyboardInterrupt):
+            stop.check()
+        assert signal.getsignal(signal.SIGTERM) is before
 
 
 class TestVariantsAndOverrides:

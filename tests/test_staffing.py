@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 import sim
 from sim import erlang
 from sim.cli import main
+from sim.loader import scenario_document
 from sim.schedule import on_phones
 from sim.staffing import (
     Goal,
@@ -19,7 +20,6 @@ from sim.staffing import (
     find_staffing,
     interval_measures,
     load_shares,
-    scenario_document,
     scheduled_agents,
     staffed_document,
     staffed_scenario,
@@ -32,6 +32,37 @@ SCENARIOS = ROOT / "scenarios"
 # long intervals keep the per-interval service level precise enough with few replications
 ERLANG_C = {"interval": "4h", "warmup": "4h"}
 RATE, AHT = 600 / 3600, 240.0
+
+# A whole number of Erlangs per interval: 260 calls per 30 min at 270 s is 39 Erlangs
+WHOLE_ERLANGS = """\
+name: Whole Erlangs
+days: 1
+interval: 30m
+open: 08:00
+close: 09:00
+service_level: {threshold: 20s, target: 0.8}
+contact_types:
+  calls:
+    arrivals: {per_interval: [260, 260]}
+    handle: {dist: exponential, mean: 270s}
+agents:
+  pool: {skills: [calls], staff: 45}
+"""
+
+# Clock times written the way people write them: unquoted (YAML 1.1 base 60 for 20:00)
+DAY_8_TO_20 = """\
+name: Eight to eight
+days: 1
+interval: 4h
+open: 08:00
+close: 20:00
+contact_types:
+  calls:
+    arrivals: {rate: 60/h}
+    handle: {dist: exponential, mean: 4m}
+agents:
+  pool: {skills: [calls], staff: 8}
+"""
 
 
 @pytest.fixture(scope="module")
@@ -157,6 +188,24 @@ class TestMultiSkill:
         assert path.read_text().startswith("# Staffing found by `ccsim staff`")
 
 
+class TestScenarioDocument:
+    def test_clock_times_stay_clock_times(self, tmp_path):
+        """The loader's reading: unquoted clock times are strings, units are kept."""
+        path = tmp_path / "day.yaml"
+        path.write_text(DAY_8_TO_20, encoding="utf-8")
+        document = scenario_document(path, {"agents.pool.staff": "9"})
+        assert (document["open"], document["close"]) == ("08:00", "20:00")
+        assert document["contact_types"]["calls"]["handle"]["mean"] == "4m"
+        assert document["agents"]["pool"]["staff"] == 9
+
+    def test_bad_override_names_the_file_and_path(self, tmp_path):
+        """An override that does not apply is a ScenarioError naming file and path."""
+        path = tmp_path / "day.yaml"
+        path.write_text(DAY_8_TO_20, encoding="utf-8")
+        with pytest.raises(sim.ScenarioError, match=r"day\.yaml: agents\.x\.y\.z: cannot"):
+            scenario_document(path, {"agents.x.y.z": 1})
+
+
 class TestArguments:
     @pytest.mark.parametrize(("options", "match"), [
         ({"target": 1.0}, "'target' must be in"), ({"threshold": -1.0}, "'threshold'"),
@@ -184,6 +233,34 @@ class TestCommand:
         table = pd.read_csv(out.with_suffix(".csv"))
         assert table.erlang_c.tolist() == [46] * 6
         assert np.array_equal(table.simulated, staffed.agents["pool"].staff)
+
+    def test_whole_erlang_load(self, tmp_path):
+        """260 calls per 30 min at 270 s (39 Erlangs): staffed above 39, no ZeroDivisionError."""
+        path = tmp_path / "whole.yaml"
+        path.write_text(WHOLE_ERLANGS, encoding="utf-8")
+        out = tmp_path / "staffed.yaml"
+        result = CliRunner().invoke(main, ["staff", str(path), "-r", "1", "-w", "1", "-q",
+                                           "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        need = erlang.required_agents(260 / 1800, 270.0, 0.8, 20.0)
+        assert need > 39
+        assert pd.read_csv(out.with_suffix(".csv")).erlang_c.tolist() == [need, need]
+
+    def test_out_keeps_the_clock(self, tmp_path):
+        """Unquoted ``open: 08:00`` / ``close: 20:00`` are written back as 8h and 20h.
+
+        Plain YAML 1.1 reads ``20:00`` as the base-60 number 1200; only the loader's reading
+        (clock times stay clock times) may feed the staffed file.
+        """
+        path = tmp_path / "day.yaml"
+        path.write_text(DAY_8_TO_20, encoding="utf-8")
+        out = tmp_path / "staffed.yaml"
+        result = CliRunner().invoke(main, ["staff", str(path), "-r", "1", "-w", "1", "-q",
+                                           "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        staffed = sim.load_scenario(out)
+        assert (staffed.open, staffed.close) == (8 * 3600.0, 20 * 3600.0)
+        assert len(staffed.agents["pool"].staff) == 3
 
     def test_bad_target_exit_2(self):
         """A target outside (0, 1) is a usage error."""
