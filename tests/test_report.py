@@ -23,7 +23,8 @@ from sim.compare import compare, variant_scenarios
 from sim.output import write_run
 
 PNG = b"\x89PNG\r\n\x1a\n"
-SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ROOT / "scenarios"
 RUN_FIGURES = ["wait_cdf", "intervals", "day", "occupancy", "journey", "fcr"]
 
 SCENARIO = """\
@@ -322,7 +323,7 @@ class TestAnimate:
         done = subprocess.run(
             [sys.executable, "-m", "sim", "animate", str(SCENARIOS / "erlang_c.yaml"),
              "--step", "10", "--out", str(out)],
-            capture_output=True, text=True, timeout=60)
+            capture_output=True, text=True, timeout=60, cwd=ROOT)  # ROOT: this tree's sim
         assert done.returncode == 2, done.stderr
         assert time.monotonic() - started < 30
         lines = done.stderr.strip().splitlines()
@@ -351,7 +352,8 @@ class TestAnimate:
         folder = tmp_path / "anim"
         command = [sys.executable, "-m", "sim", "animate", str(scenario_file), "--step", "30s",
                    "--out", str(folder / "day.gif")]
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                   cwd=ROOT)  # python -m sim: this tree's sim
         try:
             deadline = time.monotonic() + 60
             while not (folder.exists() and any(folder.iterdir())):  # drawing has begun
