@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-import datetime as dt
 import html
 import io
 import json
@@ -110,9 +109,9 @@ class RenderedFigure:
 
 
 def render_png(fig: Figure, dpi: int = plots.DPI) -> bytes:
-    """A figure as PNG bytes (Agg)."""
+    """A figure as PNG bytes (Agg), with fixed metadata: same figure, same bytes."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi)
+    fig.savefig(buffer, format="png", dpi=dpi, metadata=plots.PNG_METADATA)
     return buffer.getvalue()
 
 
@@ -340,11 +339,11 @@ def _page(title: str, body: list[str]) -> str:
         version = metadata.version("ccsim")
     except metadata.PackageNotFoundError:
         version = "dev"
-    stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    # no clock time: `ccsim report DIR` redraws the page byte for byte
     return ("<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
             f"<title>{_esc(title)}</title><style>{CSS}</style></head><body>"
             + "".join(body)
-            + f"<p class='meta'><small>Made by ccsim {_esc(version)} on {stamp}.</small></p>"
+            + f"<p class='meta'><small>Made by ccsim {_esc(version)}.</small></p>"
             "</body></html>\n")
 
 

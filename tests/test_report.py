@@ -153,6 +153,13 @@ class TestLoadRun:
             report.load_results(tmp_path)
 
 
+class TestFigureBytes:
+    def test_png_has_no_version_stamp(self, result):
+        """Figures carry fixed metadata: no software version that changes with upgrades."""
+        png = report.render_png(plots.occupancy_figure(result))
+        assert png.startswith(PNG) and b"Matplotlib" not in png and b"Software" not in png
+
+
 class TestComparisonReport:
     @pytest.fixture(scope="class")
     @classmethod

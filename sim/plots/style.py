@@ -24,6 +24,9 @@ from sim.units import DAY
 
 A4_WIDTH = 7.5  # inches: A4 (8.27 in) less margins
 DPI = 150
+# PNG text chunks: none. Matplotlib stamps its version by default, so the same figure
+# would change bytes with an upgrade; a redraw must be byte-identical to the run's figure.
+PNG_METADATA: dict[str, str | None] = {"Software": None}
 
 # variants: blue baseline, then contrasting hues (tab10 order)
 VARIANT_COLOURS = ("#1f5fa6", "#e8731a", "#2a9a48", "#c9312c", "#8357b0", "#8c564b",
