@@ -224,8 +224,12 @@ def _columns(contacts: pd.DataFrame, legs: pd.DataFrame | None, scenario: Scenar
 
 
 def replication_summary(contacts: pd.DataFrame, staff: pd.DataFrame, scenario: Scenario,
-                        legs: pd.DataFrame | None = None) -> dict:
-    """KPIs of one replication: overall, by contact type and by agent group."""
+                        legs: pd.DataFrame | None) -> dict:
+    """KPIs of one replication: overall, by contact type and by agent group.
+
+    ``legs`` is required (None or empty only when contacts had no journeys): agents are
+    busy on every leg, consults included, and a KPI computed without them is another KPI.
+    """
     cols = _columns(contacts, legs, scenario)
     counted = cols.arrival >= scenario.warmup
     groups = list(scenario.agents)
@@ -254,7 +258,7 @@ def replication_summary(contacts: pd.DataFrame, staff: pd.DataFrame, scenario: S
 
 
 def interval_table(contacts: pd.DataFrame, staff: pd.DataFrame, scenario: Scenario,
-                   legs: pd.DataFrame | None = None) -> pd.DataFrame:
+                   legs: pd.DataFrame | None) -> pd.DataFrame:
     """Per interval x contact type (and ``all``): volumes, service, staff and occupancy.
 
     ``staff`` is the mean number of agents on duty in the groups able to take the type;
@@ -286,6 +290,18 @@ def interval_table(contacts: pd.DataFrame, staff: pd.DataFrame, scenario: Scenar
                               for s in table["start"]])
     table.insert(0, "day", (table["start"] // DAY).astype(int))
     return table
+
+
+INTERVAL_KEYS = ["day", "clock", "start", "contact_type"]
+
+
+def pool_intervals(by_replication: pd.DataFrame) -> pd.DataFrame:
+    """Interval tables of several replications (a ``replication`` column) as one table.
+
+    Every column is the mean over replications, per interval and contact type.
+    """
+    return (by_replication.drop(columns="replication")
+            .groupby(INTERVAL_KEYS, sort=False, observed=True).mean().reset_index())
 
 
 def _interval_counts(cols: Columns, mask: np.ndarray, index: np.ndarray, n: int,

@@ -13,7 +13,6 @@ A report can be redrawn from a results folder without simulating again
 from __future__ import annotations
 
 import base64
-import dataclasses
 import html
 import io
 import json
@@ -31,8 +30,10 @@ from matplotlib.figure import Figure
 from sim import plots
 from sim.compare import Comparison, comparison_table
 from sim.loader import scenario_from_dict
+from sim.measure import measure
 from sim.output import write_atomic
-from sim.replicate import RunResult
+from sim.records import empty_legs_frame
+from sim.replicate import RunResult, combine
 from sim.units import format_duration
 
 REPORT_NAME = "report.html"
@@ -438,17 +439,13 @@ def write_report(subject: RunResult | Comparison, out: str | Path, png: bool = T
 # ---- results on disk -----------------------------------------------------------------
 
 
-def _nan(value: Any) -> Any:
-    """JSON nulls back to NaN, recursively."""
-    if isinstance(value, dict):
-        return {k: _nan(v) for k, v in value.items()}
-    return math.nan if value is None else value
-
-
 def load_run(folder: str | Path) -> RunResult:
     """Read back what ``ccsim run`` (:func:`sim.output.write_run`) wrote into ``folder``.
 
-    Intervals are the saved means (per-replication intervals are not stored).
+    The saved tables (contacts, legs, staffing log, traces) are measured again by the
+    step every run takes (:func:`sim.measure.measure`), one replication at a time, so
+    the result has the KPIs, interval tables and issues of the run itself, to the bit;
+    the rounded ``intervals.csv`` is for people and is not read.
 
     Raises:
         FileNotFoundError: If a file the report needs is missing.
@@ -467,29 +464,25 @@ def load_run(folder: str | Path) -> RunResult:
         source=str(folder / "scenario.json"))
     contacts = pd.read_parquet(folder / "contacts.parquet")
     staff = (pd.read_parquet(folder / "staff.parquet") if (folder / "staff.parquet").is_file()
-             else pd.DataFrame(columns=["replication", "time", "group", "agents"]))
-    traces = []
-    if (folder / "traces.parquet").is_file():
-        frame = pd.read_parquet(folder / "traces.parquet")
-        traces = [part.reset_index(drop=True) for _, part in frame.groupby("replication")]
-    values: dict[str, Any] = {
-        "scenario": scenario, "seed": int(summary["seed"]), "contacts": contacts,
-        "staff": staff, "intervals": pd.read_csv(folder / "intervals.csv"),
-        "intervals_by_replication": pd.DataFrame(),
-        "summary": _nan(summary["kpis"]), "ci": _nan(summary["ci"]),
-        "replications": pd.read_csv(folder / "replications.csv"),
-        "by_type": _nan(summary.get("by_type", {})), "by_group": _nan(summary.get("by_group", {})),
-        "traces": traces,
-        "legs": (pd.read_parquet(folder / "legs.parquet") if (folder / "legs.parquet").is_file()
-                 else pd.DataFrame()),
-    }
-    try:  # issues are derived from contacts (repeat contacts share an issue_id)
-        from sim.records import issues_frame
-        values["issues"] = issues_frame(contacts)
-    except (ImportError, KeyError):
-        values["issues"] = pd.DataFrame()
-    fields = {f.name for f in dataclasses.fields(RunResult)}
-    return RunResult(**{k: v for k, v in values.items() if k in fields})
+             else pd.DataFrame(columns=["replication", "time", "group", "agents", "slots"]))
+    legs = (pd.read_parquet(folder / "legs.parquet") if (folder / "legs.parquet").is_file()
+            else empty_legs_frame())
+    traces = (pd.read_parquet(folder / "traces.parquet") if (folder / "traces.parquet").is_file()
+              else None)
+    tables = []
+    for r in pd.read_csv(folder / "replications.csv")["replication"].astype(int):
+        trace = None if traces is None else _rows_of(traces, r)
+        tables.append(measure(scenario, r, _rows_of(contacts, r), _rows_of(legs, r),
+                              _rows_of(staff, r), trace if trace is not None and len(trace)
+                              else None))
+    return combine(scenario, int(summary["seed"]), tables)
+
+
+def _rows_of(table: pd.DataFrame, replication: int) -> pd.DataFrame:
+    """One replication's rows of a table of all replications, indexed from 0 as written."""
+    if not len(table):
+        return table
+    return table[table["replication"].to_numpy() == replication].reset_index(drop=True)
 
 
 def load_comparison(folder: str | Path) -> Comparison:
