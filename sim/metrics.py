@@ -271,13 +271,14 @@ def interval_table(contacts: pd.DataFrame, staff: pd.DataFrame, scenario: Scenar
     slot = np.floor((cols.arrival - day * DAY - scenario.open) / scenario.interval)
     index = np.clip(day * ipd + slot, 0, starts.size - 1).astype(np.int64)
     rows = []
-    edges = np.append(starts, starts[-1] + scenario.interval)
+    # each interval's own [start, end): the night after a day's last interval (agents
+    # finishing after closing) belongs to no interval
+    edges = np.concatenate([starts, starts + scenario.interval])
     for name in [*scenario.contact_types, "all"]:
         mask = np.ones(cols.arrival.size, bool) if name == "all" else cols.type_mask(name)
         groups = list(scenario.agents) if name == "all" else serving_groups(scenario, name)
-        busy, available = agent_time(cols, staff, groups, edges)
-        busy, available = np.diff(busy), np.diff(available)
-        agents = np.diff(agent_time(cols, staff, groups, edges, unit="agents")[1])
+        busy, available = (_per_interval(a) for a in agent_time(cols, staff, groups, edges))
+        agents = _per_interval(agent_time(cols, staff, groups, edges, unit="agents")[1])
         frame = _interval_counts(cols, mask, index[mask], starts.size, scenario)
         frame.insert(0, "contact_type", name)
         frame["staff"] = agents / scenario.interval
@@ -290,6 +291,12 @@ def interval_table(contacts: pd.DataFrame, staff: pd.DataFrame, scenario: Scenar
                               for s in table["start"]])
     table.insert(0, "day", (table["start"] // DAY).astype(int))
     return table
+
+
+def _per_interval(until: np.ndarray) -> np.ndarray:
+    """Per interval from cumulative values at every interval's start, then every end."""
+    n = until.size // 2
+    return until[n:] - until[:n]
 
 
 INTERVAL_KEYS = ["day", "clock", "start", "contact_type"]

@@ -137,6 +137,19 @@ class TestResult:
         rows = result.intervals[result.intervals.contact_type == "all"]
         assert np.allclose(rows["staff"], 42)
 
+    def test_interval_ends_at_its_end(self):
+        """A day's last interval does not take in the night's work after closing."""
+        sc = sim.scenario_from_dict({
+            "name": "two busy mornings", "days": 2, "open": "08:00", "close": "10:00",
+            "interval": "1h",
+            "contact_types": {"calls": {"arrivals": {"rate": "80/h"},
+                                        "handle": {"dist": "exponential", "mean": "4m"}}},
+            "agents": {"pool": {"skills": ["calls"], "staff": 5}}})
+        result = sim.run(sc, seed=1)
+        rows = result.intervals[result.intervals.contact_type == "all"]
+        assert rows["staff"].tolist() == [5.0] * 4
+        assert (rows["occupancy"] <= 1.0).all()
+
 
 class TestCli:
     def test_run_writes_outputs(self, tmp_path):
