@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from sim.engine import run_replication
-from sim.metrics import interval_table, replication_summary
+from sim.intervals import interval_table
+from sim.metrics import replication_summary
 from sim.records import contacts_frame, issues_frame, legs_frame, staff_frame
 from sim.scenario import Scenario
 

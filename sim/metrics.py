@@ -14,8 +14,6 @@ import numpy as np
 import pandas as pd
 
 from sim.scenario import Scenario, ServiceLevelDefinition
-from sim.schedule import interval_starts
-from sim.units import DAY
 
 KPIS = (
     "offered", "answered", "abandoned", "blocked", "block_rate", "abandon_rate", "asa",
@@ -216,7 +214,8 @@ def serving_groups(scenario: Scenario, contact_type: str) -> list[str]:
     return [step.group for step in scenario.routes(contact_type)]
 
 
-def _columns(contacts: pd.DataFrame, legs: pd.DataFrame | None, scenario: Scenario) -> Columns:
+def columns(contacts: pd.DataFrame, legs: pd.DataFrame | None, scenario: Scenario) -> Columns:
+    """The :class:`Columns` of one replication, with each contact's service-level threshold."""
     cols = Columns(contacts, legs)
     thresholds = np.array([scenario.threshold(t) for t in cols.type_names])
     cols.threshold = thresholds[cols.contact_type]
@@ -230,7 +229,7 @@ def replication_summary(contacts: pd.DataFrame, staff: pd.DataFrame, scenario: S
     ``legs`` is required (None or empty only when contacts had no journeys): agents are
     busy on every leg, consults included, and a KPI computed without them is another KPI.
     """
-    cols = _columns(contacts, legs, scenario)
+    cols = columns(contacts, legs, scenario)
     counted = cols.arrival >= scenario.warmup
     groups = list(scenario.agents)
     overall = contact_kpis(cols, counted, scenario)
@@ -255,101 +254,3 @@ def replication_summary(contacts: pd.DataFrame, staff: pd.DataFrame, scenario: S
             "occupancy": occupancy(cols, staff, [name], scenario.warmup),
         }
     return {"kpis": {k: overall[k] for k in KPIS}, "by_type": by_type, "by_group": by_group}
-
-
-def interval_table(contacts: pd.DataFrame, staff: pd.DataFrame, scenario: Scenario,
-                   legs: pd.DataFrame | None) -> pd.DataFrame:
-    """Per interval x contact type (and ``all``): volumes, service, staff and occupancy.
-
-    ``staff`` is the mean number of agents on duty in the groups able to take the type;
-    ``occupancy`` is their busy / available time in the interval.
-    """
-    cols = _columns(contacts, legs, scenario)
-    starts = interval_starts(scenario)
-    ipd = scenario.intervals_per_day
-    day = np.floor(cols.arrival / DAY)
-    slot = np.floor((cols.arrival - day * DAY - scenario.open) / scenario.interval)
-    index = np.clip(day * ipd + slot, 0, starts.size - 1).astype(np.int64)
-    rows = []
-    # each interval's own [start, end): the night after a day's last interval (agents
-    # finishing after closing) belongs to no interval
-    edges = np.concatenate([starts, starts + scenario.interval])
-    for name in [*scenario.contact_types, "all"]:
-        mask = np.ones(cols.arrival.size, bool) if name == "all" else cols.type_mask(name)
-        groups = list(scenario.agents) if name == "all" else serving_groups(scenario, name)
-        busy, available = (_per_interval(a) for a in agent_time(cols, staff, groups, edges))
-        agents = _per_interval(agent_time(cols, staff, groups, edges, unit="agents")[1])
-        frame = _interval_counts(cols, mask, index[mask], starts.size, scenario)
-        frame.insert(0, "contact_type", name)
-        frame["staff"] = agents / scenario.interval
-        with np.errstate(invalid="ignore", divide="ignore"):
-            frame["occupancy"] = np.where(available > 0, busy / available, np.nan)
-        rows.append(frame)
-    table = pd.concat(rows, ignore_index=True)
-    table.insert(0, "start", np.tile(starts, len(rows)))
-    table.insert(0, "clock", [f"{int(s % DAY // 3600):02d}:{int(s % 3600 // 60):02d}"
-                              for s in table["start"]])
-    table.insert(0, "day", (table["start"] // DAY).astype(int))
-    return table
-
-
-def _per_interval(until: np.ndarray) -> np.ndarray:
-    """Per interval from cumulative values at every interval's start, then every end."""
-    n = until.size // 2
-    return until[n:] - until[:n]
-
-
-INTERVAL_KEYS = ["day", "clock", "start", "contact_type"]
-
-
-def pool_intervals(by_replication: pd.DataFrame) -> pd.DataFrame:
-    """Interval tables of several replications (a ``replication`` column) as one table.
-
-    Every column is the mean over replications, per interval and contact type.
-    """
-    return (by_replication.drop(columns="replication")
-            .groupby(INTERVAL_KEYS, sort=False, observed=True).mean().reset_index())
-
-
-def _interval_counts(cols: Columns, mask: np.ndarray, index: np.ndarray, n: int,
-                     scenario: Scenario) -> pd.DataFrame:
-    threshold = cols.threshold[mask]
-    answered, abandoned = cols.answered[mask], cols.abandoned[mask]
-    blocked, wait = cols.blocked[mask], cols.wait[mask]
-    not_offered = blocked | cols.self_served[mask]
-
-    def count(mask: np.ndarray) -> np.ndarray:
-        return np.bincount(index[mask], minlength=n).astype(float)
-
-    offered = count(~not_offered)
-    answered_n = count(answered)
-    within = count(answered & (wait <= threshold))
-    short = count(abandoned & (wait <= threshold))
-    wait_sum = np.bincount(index[answered], weights=wait[answered], minlength=n)
-    origin = cols.origin[mask]
-    hold_sum = np.bincount(index[answered], weights=cols.hold[mask][answered], minlength=n)
-    transfers = np.bincount(index[answered], weights=cols.transfers[mask][answered],
-                            minlength=n)
-    definition = scenario.service_level.definition
-    denominator = {
-        ServiceLevelDefinition.OFFERED: offered,
-        ServiceLevelDefinition.ANSWERED: answered_n,
-        ServiceLevelDefinition.SHORT_ABANDONS_EXCLUDED: offered - short,
-    }[definition]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return pd.DataFrame({
-            "offered": offered,
-            "answered": answered_n,
-            "abandoned": count(abandoned),
-            "blocked": count(blocked),
-            "service_level": within / denominator,
-            "asa": wait_sum / answered_n,
-            "abandon_rate": count(abandoned) / offered,
-            "hold_time": hold_sum / answered_n,
-            "transfer_rate": transfers / answered_n,
-            "self_served": count(cols.self_served[mask]),
-            "repeats": count(origin == 2),
-            "retrials": count(origin == 1),
-            "callbacks": count(cols.callback[mask] & answered),
-            "complaints": count(origin == 3),
-        })

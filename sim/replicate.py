@@ -18,8 +18,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sim.intervals import pool_intervals
 from sim.measure import ReplicationTables, replication_tables
-from sim.metrics import KPIS, pool_intervals
+from sim.metrics import KPIS
 from sim.scenario import Scenario
 
 

@@ -22,10 +22,12 @@ lets the simulator correct it, one agent at a time:
    it inherits) still meet the goal; the others are marked minimal and not tried again.
    Repeat (with step 2 if a kept removal broke something) until nothing can go.
 
-The goal per interval and contact type: mean service level over replications (the
-scenario's definition, at ``threshold``) at least ``target``, and with ``max_abandon`` a
-mean abandon rate at most that. Intervals without contacts meet it; intervals that end
-within the warm-up are not measured and keep the Erlang C requirement.
+The goal per interval and contact type: the service level over all replications (the
+scenario's definition, at ``threshold``; answered in time / offered, both summed over
+the replications, as ``RunResult.intervals`` reports it) at least ``target``, and with
+``max_abandon`` the abandon rate (pooled alike) at most that. Intervals without contacts
+meet it; intervals that end within the warm-up are not measured and keep the Erlang C
+requirement.
 
 Counts are agents *on the phones*. The simulator takes ``shrinkage`` off the scheduled
 agents (:func:`sim.schedule.on_phones`), so the staffed scenario keeps each group's
@@ -57,9 +59,10 @@ import yaml
 
 from sim import erlang
 from sim.arrivals import expected_counts
+from sim.intervals import pool_intervals
 from sim.loader import apply_override, with_overrides
 from sim.measure import replication_tables
-from sim.metrics import KPIS, pool_intervals
+from sim.metrics import KPIS
 from sim.output import write_atomic
 from sim.scenario import Scenario
 from sim.schedule import interval_starts, on_phones
