@@ -7,7 +7,9 @@ several replications (:func:`pool_intervals`) counts are means per replication a
 ratio is the ratio of the pooled sums. The service level of an interval is then the
 share of all its callers answered in time, not a mean of per-replication shares, which
 over-weights replications with few callers. Contacts belong to the interval they
-arrived in; agent time to the interval it was spent in.
+arrived in; agent time to the interval it was spent in; both only within the measured
+window (:func:`sim.metrics.measured_window`): an interval inside the warm-up has no
+contacts and no measured agent time (its ratios and ``staff`` are NaN).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.metrics import Columns, agent_time, columns, serving_groups
+from sim.metrics import Columns, agent_time, columns, measured_window, serving_groups
 from sim.scenario import Scenario, ServiceLevelDefinition
 from sim.schedule import interval_starts
 from sim.units import DAY
@@ -82,23 +84,26 @@ def interval_sums(contacts: pd.DataFrame, staff: pd.DataFrame, scenario: Scenari
                   legs: pd.DataFrame | None) -> pd.DataFrame:
     """Per interval x contact type (and ``all``) of one replication: counts and sums."""
     cols = columns(contacts, legs, scenario)
+    window = measured_window(scenario)
+    counted = window.contacts(cols.arrival)
     starts = interval_starts(scenario)
     ipd = scenario.intervals_per_day
     day = np.floor(cols.arrival / DAY)
     slot = np.floor((cols.arrival - day * DAY - scenario.open) / scenario.interval)
     index = np.clip(day * ipd + slot, 0, starts.size - 1).astype(np.int64)
     rows = []
-    # each interval's own [start, end): the night after a day's last interval (agents
-    # finishing after closing) belongs to no interval
-    edges = np.concatenate([starts, starts + scenario.interval])
+    # each interval's own [start, end), less the warm-up: the night after a day's last
+    # interval (agents finishing after closing) belongs to no interval
+    ends = starts + scenario.interval
+    edges = np.concatenate([np.clip(starts, window.start, ends), ends])
     for name in [*scenario.contact_types, "all"]:
-        mask = np.ones(cols.arrival.size, bool) if name == "all" else cols.type_mask(name)
+        mask = counted if name == "all" else counted & cols.type_mask(name)
         groups = list(scenario.agents) if name == "all" else serving_groups(scenario, name)
         frame = _interval_counts(cols, mask, index[mask], starts.size, scenario)
         frame.insert(0, "contact_type", name)
         frame["agent_s"] = _per_interval(agent_time(cols, staff, groups, edges,
                                                     unit="agents")[1])
-        frame["measured_s"] = scenario.interval
+        frame["measured_s"] = _per_interval(edges)
         frame["busy_s"], frame["available_s"] = (
             _per_interval(a) for a in agent_time(cols, staff, groups, edges))
         rows.append(frame)

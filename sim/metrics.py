@@ -1,19 +1,23 @@
 """Metrics: KPIs from the contact records and the staffing log of one replication.
 
 Pure pandas/numpy over the tables of :mod:`sim.records`; KPI names are the contract in
-DESIGN.md. Contacts that arrived during the warm-up are left out, and agent time is
-counted from the end of the warm-up. Waits are queue waits: until an agent answered,
-or until the customer abandoned.
+DESIGN.md. Who counts is decided in one place, :func:`measured_window` (DESIGN.md,
+"Measurement populations"): contact KPIs count contacts that arrived in the window;
+issue KPIs count issues whose first contact arrived in it, with all their later
+contacts; agent KPIs count agent time in it. Waits are queue waits: until an agent
+answered, or until the customer abandoned.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from sim.scenario import Scenario, ServiceLevelDefinition
+from sim.units import DAY
 
 KPIS = (
     "offered", "answered", "abandoned", "blocked", "block_rate", "abandon_rate", "asa",
@@ -21,6 +25,41 @@ KPIS = (
     "hold_time", "transfer_rate", "fcr", "repeat_rate", "contacts_per_issue",
     "customer_effort", "self_service_rate", "retrials", "callbacks", "complaints",
 )
+
+
+@dataclass(frozen=True)
+class Window:
+    """The measured window of a run, seconds from the start of day 0.
+
+    Attributes:
+        start: The end of the warm-up.
+        end: The end of the last measured day (``days`` x 24 h); anything simulated
+            after it (a cooldown) is there only to finish measured issues.
+        agents_until: Where agent time stops counting: after the last measured
+            closing, agents finishing their contacts still count, up to the next
+            opening when a cooldown simulates one (infinity without a cooldown).
+    """
+
+    start: float
+    end: float
+    agents_until: float
+
+    def contacts(self, arrival: np.ndarray) -> np.ndarray:
+        """Which contacts count for contact KPIs, by arrival time: ``[start, end)``.
+
+        An issue counts for issue KPIs when its first contact does.
+        """
+        return (arrival >= self.start) & (arrival < self.end)
+
+
+def measured_window(scenario: Scenario) -> Window:
+    """The measured window of ``scenario`` (DESIGN.md, "Measurement populations")."""
+    end = scenario.days * DAY
+    # `cooldown`: days the engine simulates after `days` so that measured issues can
+    # finish; a scenario without the field has none
+    cooldown = float(getattr(scenario, "cooldown", 0.0) or 0.0)
+    agents_until = end + scenario.open if cooldown > 0 else math.inf
+    return Window(scenario.warmup, end, agents_until)
 
 
 def _ratio(num: float, den: float) -> float:
@@ -202,10 +241,11 @@ def agent_time(cols: Columns, staff: pd.DataFrame, groups: list[str], points: np
     return busy, available
 
 
-def occupancy(cols: Columns, staff: pd.DataFrame, groups: list[str], start: float) -> float:
-    """Busy / available agent time of ``groups`` from ``start`` (seconds) to the end."""
+def occupancy(cols: Columns, staff: pd.DataFrame, groups: list[str], window: Window) -> float:
+    """Busy / available agent time of ``groups`` in the measured ``window``."""
     last = max(float(np.nanmax(cols.end, initial=0.0)), float(staff["time"].max()))
-    busy, available = agent_time(cols, staff, groups, np.array([start, last + 1.0]))
+    stop = min(window.agents_until, last + 1.0)
+    busy, available = agent_time(cols, staff, groups, np.array([window.start, stop]))
     return _ratio(busy[1] - busy[0], available[1] - available[0])
 
 
@@ -230,15 +270,15 @@ def replication_summary(contacts: pd.DataFrame, staff: pd.DataFrame, scenario: S
     busy on every leg, consults included, and a KPI computed without them is another KPI.
     """
     cols = columns(contacts, legs, scenario)
-    counted = cols.arrival >= scenario.warmup
+    window = measured_window(scenario)
+    counted = window.contacts(cols.arrival)
     groups = list(scenario.agents)
     overall = contact_kpis(cols, counted, scenario)
-    overall["occupancy"] = occupancy(cols, staff, groups, scenario.warmup)
+    overall["occupancy"] = occupancy(cols, staff, groups, window)
     by_type = {}
     for name in scenario.contact_types:
         kpis = contact_kpis(cols, counted & cols.type_mask(name), scenario)
-        kpis["occupancy"] = occupancy(cols, staff, serving_groups(scenario, name),
-                                      scenario.warmup)
+        kpis["occupancy"] = occupancy(cols, staff, serving_groups(scenario, name), window)
         by_type[name] = kpis
     by_group = {}
     for name in groups:
@@ -251,6 +291,6 @@ def replication_summary(contacts: pd.DataFrame, staff: pd.DataFrame, scenario: S
             "hold_time": float(cols.hold[mine].mean()) if talk.size else math.nan,
             "transfer_rate": _ratio(cols.transfers[mine].sum(), talk.size),
             "resolution_rate": _ratio(np.count_nonzero(cols.resolved[mine]), talk.size),
-            "occupancy": occupancy(cols, staff, [name], scenario.warmup),
+            "occupancy": occupancy(cols, staff, [name], window),
         }
     return {"kpis": {k: overall[k] for k in KPIS}, "by_type": by_type, "by_group": by_group}

@@ -131,11 +131,17 @@ class TestResult:
         assert per_type["answered"].sum() == result.summary["answered"]
 
     def test_interval_staff_matches_schedule(self):
-        """Interval staff is the scheduled agents (here constant) while open."""
+        """Interval staff is the scheduled agents (here constant) while open and measured.
+
+        Intervals inside the warm-up are not measured: no contacts, no staff figure.
+        """
         sc = sim.load_scenario(SCENARIOS / "erlang_c.yaml")
         result = sim.run(sc, seed=1)
         rows = result.intervals[result.intervals.contact_type == "all"]
-        assert np.allclose(rows["staff"], 42)
+        measured = rows["start"] >= sc.warmup
+        assert np.allclose(rows.loc[measured, "staff"], 42)
+        assert rows.loc[~measured, "staff"].isna().all()
+        assert (rows.loc[~measured, "offered"] == 0).all()
 
     def test_interval_ends_at_its_end(self):
         """A day's last interval does not take in the night's work after closing."""

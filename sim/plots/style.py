@@ -18,6 +18,7 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from sim.metrics import measured_window
 from sim.replicate import RunResult
 from sim.scenario import Scenario
 from sim.units import DAY
@@ -139,9 +140,10 @@ def kpi_scale(kpi: str) -> tuple[float, str]:
 
 
 def counted(result: RunResult) -> pd.DataFrame:
-    """Contacts that count for statistics (arrived after the warm-up)."""
+    """Contacts that count for contact KPIs: arrived in the measured window."""
     contacts = result.contacts
-    return contacts[contacts["arrival"] >= result.scenario.warmup]
+    window = measured_window(result.scenario)
+    return contacts[window.contacts(contacts["arrival"].to_numpy())]
 
 
 def offered_mask(contacts: pd.DataFrame) -> np.ndarray:
