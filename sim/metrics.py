@@ -19,6 +19,11 @@ import pandas as pd
 from sim.scenario import Scenario, ServiceLevelDefinition
 from sim.units import DAY
 
+# Bumped when a KPI's definition changes, so that stored results (a sweep's resumable
+# parts) measured the old way are not mixed with new ones. 2: sweeps count agents' time on
+# legs (consults, transfers); interval ratios pooled; the measured window.
+METRICS_VERSION = 2
+
 KPIS = (
     "offered", "answered", "abandoned", "blocked", "block_rate", "abandon_rate", "asa",
     "mean_wait", "wait_p50", "wait_p90", "wait_p99", "service_level", "occupancy", "aht",
