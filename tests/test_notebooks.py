@@ -8,6 +8,7 @@ kernel, with notebooks/ as the working directory.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,8 @@ nbclient = pytest.importorskip(
     "nbclient", reason="nbclient is not installed: pip install -e '.[test]'")
 pytest.importorskip("ipykernel", reason="ipykernel is not installed: pip install -e '.[test]'")
 
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
 CELL_TIMEOUT = 120  # seconds; a whole notebook takes well under a minute
 EXPECTED = [
     "01_hold_time_hockey_stick.ipynb",
@@ -31,16 +33,31 @@ EXPECTED = [
 
 def run_notebook(path: Path) -> nbformat.NotebookNode:
     """Execute a notebook in a fresh python3 kernel with cwd notebooks/; return it run."""
-    notebook = nbformat.read(path, as_version=4)
+    return execute(nbformat.read(path, as_version=4))
+
+
+def execute(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Run every cell of ``notebook`` in a fresh python3 kernel with cwd notebooks/."""
     client = nbclient.NotebookClient(notebook, timeout=CELL_TIMEOUT, kernel_name="python3",
                                      resources={"metadata": {"path": str(NOTEBOOKS)}})
-    client.execute()
+    # the kernel imports `sim` from this tree, not from wherever the package is installed
+    # (an editable install of another checkout would test that checkout's code)
+    path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
+    client.execute(env={**os.environ, "PYTHONPATH": path})
     return notebook
 
 
 def test_every_notebook_is_listed():
     """The notebooks on disk are exactly the ones tested here."""
     assert sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")) == EXPECTED
+
+
+def test_kernel_imports_this_tree():
+    """Notebooks run against the ``sim`` package of the tree under test."""
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import sim; print(sim.__file__)")])
+    printed = execute(notebook).cells[0].outputs[0]["text"].strip()
+    assert Path(printed).parent == ROOT / "sim"
 
 
 @pytest.mark.parametrize("name", EXPECTED)
