@@ -188,12 +188,15 @@ _CDF_CAPTION = ("Share of contacts answered within a wait of t seconds (pooled o
                 "replications). At the dashed threshold ({t}) the curve reads as the service "
                 "level, to compare with the dotted {target}% target; it levels off below "
                 "100% by the share of contacts never answered.")
-_INTERVAL_CAPTION = ("Means over replications per interval, all contact types together. "
-                     "Agents on duty (after shrinkage) against the Erlang C requirement for "
-                     "the simulated offered contacts and the mean handle times (contact "
-                     "types that the same agents take first-come are pooled, the others "
-                     "staffed on their own; patience ignored). Where the service level "
-                     "falls below the target line, look at staffing, breaks and overflow.")
+_INTERVAL_CAPTION = ("Per interval, all contact types together. Offered contacts and "
+                     "agents on duty are means per replication; service level, ASA and "
+                     "abandon rate are over all callers of the interval in every "
+                     "replication, as an ACD report counts them. Agents on duty (after "
+                     "shrinkage) against the Erlang C requirement for the simulated "
+                     "offered contacts and the mean handle times (contact types that the "
+                     "same agents take first-come are pooled, the others staffed on their "
+                     "own; patience ignored). Where the service level falls below the "
+                     "target line, look at staffing, breaks and overflow.")
 _DAY_CAPTION = ("One replication, sampled every minute: contacts waiting per contact type "
                 "(top), and agents busy per group (stacked) with the agents on duty (line).")
 _OCCUPANCY_CAPTION = ("Busy time / time on duty per agent group, mean over replications "
