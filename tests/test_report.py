@@ -177,10 +177,10 @@ class TestRedraw:
         self.assert_redraw_identical(out, tmp_path)
 
     def test_comparison(self, tmp_path):
-        """A comparison (overflow, shifts, three replications): the same, byte for byte."""
+        """A comparison (overflow, shifts): the same, byte for byte."""
         out = tmp_path / "cmp"
         res = CliRunner().invoke(main, ["compare", str(SCENARIOS / "small_bank.yaml"),
-                                        "--variant", "no_overflow_delay", "-r", "3", "--set",
+                                        "--variant", "no_overflow_delay", "-r", "2", "--set",
                                         "days=1", "--out", str(out), "-q"])
         assert res.exit_code == 0, res.output
         self.assert_redraw_identical(out, tmp_path)
