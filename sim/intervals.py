@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.metrics import Columns, agent_time, columns, measured_window, serving_groups
+from sim.metrics import AgentTime, Columns, columns, measured_window, serving_groups
 from sim.scenario import Scenario, ServiceLevelDefinition
 from sim.schedule import interval_starts
 from sim.units import DAY
@@ -96,23 +96,24 @@ def interval_sums(contacts: pd.DataFrame, staff: pd.DataFrame, scenario: Scenari
     # interval (agents finishing after closing) belongs to no interval
     ends = starts + scenario.interval
     edges = np.concatenate([np.clip(starts, window.start, ends), ends])
-    for name in [*scenario.contact_types, "all"]:
+    agent_time = AgentTime(cols, staff, edges)
+    names = [*scenario.contact_types, "all"]
+    for name in names:
         mask = counted if name == "all" else counted & cols.type_mask(name)
         groups = list(scenario.agents) if name == "all" else serving_groups(scenario, name)
         frame = _interval_counts(cols, mask, index[mask], starts.size, scenario)
-        frame.insert(0, "contact_type", name)
-        frame["agent_s"] = _per_interval(agent_time(cols, staff, groups, edges,
-                                                    unit="agents")[1])
+        frame["agent_s"] = _per_interval(agent_time.total(groups, unit="agents")[1])
         frame["measured_s"] = _per_interval(edges)
         frame["busy_s"], frame["available_s"] = (
-            _per_interval(a) for a in agent_time(cols, staff, groups, edges))
+            _per_interval(a) for a in agent_time.total(groups))
         rows.append(frame)
-    table = pd.concat(rows, ignore_index=True)
-    table.insert(0, "start", np.tile(starts, len(rows)))
-    table.insert(0, "clock", [f"{int(s % DAY // 3600):02d}:{int(s % 3600 // 60):02d}"
-                              for s in table["start"]])
-    table.insert(0, "day", (table["start"] // DAY).astype(int))
-    return table
+    clock = [f"{int(s % DAY // 3600):02d}:{int(s % 3600 // 60):02d}" for s in starts]
+    keys = {"day": (starts // DAY).astype(int), "clock": clock, "start": starts}
+    return pd.DataFrame({
+        **{key: np.tile(values, len(names)) for key, values in keys.items()},
+        "contact_type": np.repeat(np.array(names, dtype=object), starts.size),
+        **{column: np.concatenate([row[column] for row in rows]) for column in rows[0]},
+    })
 
 
 def _per_interval(until: np.ndarray) -> np.ndarray:
@@ -122,8 +123,8 @@ def _per_interval(until: np.ndarray) -> np.ndarray:
 
 
 def _interval_counts(cols: Columns, mask: np.ndarray, index: np.ndarray, n: int,
-                     scenario: Scenario) -> pd.DataFrame:
-    """Contact counts and sums per interval (contacts selected by ``mask``)."""
+                     scenario: Scenario) -> dict[str, np.ndarray]:
+    """Contact counts and sums per interval (contacts selected by ``mask``), as arrays."""
     threshold = cols.threshold[mask]
     answered, abandoned = cols.answered[mask], cols.abandoned[mask]
     blocked, wait = cols.blocked[mask], cols.wait[mask]
@@ -144,7 +145,7 @@ def _interval_counts(cols: Columns, mask: np.ndarray, index: np.ndarray, n: int,
         ServiceLevelDefinition.ANSWERED: answered_n,
         ServiceLevelDefinition.SHORT_ABANDONS_EXCLUDED: offered - short,
     }[scenario.service_level.definition]
-    return pd.DataFrame({
+    return {
         "offered": offered,
         "answered": answered_n,
         "abandoned": count(abandoned),
@@ -159,4 +160,4 @@ def _interval_counts(cols: Columns, mask: np.ndarray, index: np.ndarray, n: int,
         "wait_s": total(wait),
         "hold_s": total(cols.hold[mask]),
         "transfers": total(cols.transfers[mask].astype(float)),
-    })
+    }

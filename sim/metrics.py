@@ -227,6 +227,52 @@ def available_until(times: np.ndarray, counts: np.ndarray, points: np.ndarray) -
     return out
 
 
+class AgentTime:
+    """Agent-seconds per group before each of ``points`` (sorted): busy, and on duty.
+
+    Each group's figures are computed once, when first asked for, so tables that add up
+    the same groups in many combinations (one per contact type) do not redo them.
+    """
+
+    def __init__(self, cols: Columns, staff: pd.DataFrame, points: np.ndarray):
+        self.cols, self.points = cols, points
+        self.times = staff["time"].to_numpy()
+        self.slots = staff["slots" if "slots" in staff else "agents"].to_numpy()
+        self.agents = staff["agents"].to_numpy()
+        group = staff["group"]
+        if isinstance(group.dtype, pd.CategoricalDtype):
+            self.log_names = list(group.cat.categories)
+            self.log_group = group.cat.codes.to_numpy()
+        else:
+            self.log_names = sorted(set(group.astype(str)))
+            self.log_group = np.array([self.log_names.index(g) for g in group.astype(str)])
+        self._cache: dict[str, dict[str, np.ndarray]] = {}
+
+    def of(self, group: str) -> dict[str, np.ndarray]:
+        """``{"busy", "slots", "agents"}``: seconds of ``group`` before each point."""
+        if group not in self._cache:
+            cols, points = self.cols, self.points
+            mine = cols.busy_group == cols.group_names.index(group)
+            log = (self.log_group == self.log_names.index(group) if group in self.log_names
+                   else np.zeros(self.times.size, bool))
+            times = self.times[log]
+            self._cache[group] = {
+                "busy": busy_until(cols.busy_start[mine], cols.busy_end[mine], points),
+                "slots": available_until(times, self.slots[log], points),
+                "agents": available_until(times, self.agents[log], points),
+            }
+        return self._cache[group]
+
+    def total(self, groups: list[str], unit: str = "slots") -> tuple[np.ndarray, np.ndarray]:
+        """(busy, available) seconds of ``groups`` together; available in ``unit``."""
+        busy = np.zeros(self.points.size)
+        available = np.zeros(self.points.size)
+        for group in groups:
+            busy += self.of(group)["busy"]
+            available += self.of(group)[unit]
+        return busy, available
+
+
 def agent_time(cols: Columns, staff: pd.DataFrame, groups: list[str], points: np.ndarray,
                unit: str = "slots") -> tuple[np.ndarray, np.ndarray]:
     """(busy, available) seconds of ``groups`` before each of ``points``.
@@ -234,16 +280,7 @@ def agent_time(cols: Columns, staff: pd.DataFrame, groups: list[str], points: np
     Available time is in ``unit``: ``"slots"`` (agents x concurrency: what occupancy
     divides by) or ``"agents"`` (for staffing figures).
     """
-    busy = np.zeros(points.size)
-    available = np.zeros(points.size)
-    staff_group = staff["group"].astype(str).to_numpy()
-    column = staff[unit if unit in staff else "agents"].to_numpy()
-    for group in groups:
-        mine = cols.busy_group == cols.group_names.index(group)
-        busy += busy_until(cols.busy_start[mine], cols.busy_end[mine], points)
-        log = staff_group == group
-        available += available_until(staff["time"].to_numpy()[log], column[log], points)
-    return busy, available
+    return AgentTime(cols, staff, points).total(groups, unit)
 
 
 def occupancy(cols: Columns, staff: pd.DataFrame, groups: list[str], window: Window) -> float:
