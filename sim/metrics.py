@@ -1,21 +1,28 @@
 """Metrics: KPIs from the contact records and the staffing log of one replication.
 
 Pure pandas/numpy over the tables of :mod:`sim.records`; KPI names are the contract in
-DESIGN.md. Contacts that arrived during the warm-up are left out, and agent time is
-counted from the end of the warm-up. Waits are queue waits: until an agent answered,
-or until the customer abandoned.
+DESIGN.md. Who counts is decided in one place, :func:`measured_window` (DESIGN.md,
+"Measurement populations"): contact KPIs count contacts that arrived in the window;
+issue KPIs count issues whose first contact arrived in it, with all their later
+contacts; agent KPIs count agent time in it. Waits are queue waits: until an agent
+answered, or until the customer abandoned.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from sim.scenario import Scenario, ServiceLevelDefinition
-from sim.schedule import interval_starts
 from sim.units import DAY
+
+# Bumped when a KPI's definition changes, so that stored results (a sweep's resumable
+# parts) measured the old way are not mixed with new ones. 2: sweeps count agents' time on
+# legs (consults, transfers); interval ratios pooled; the measured window.
+METRICS_VERSION = 2
 
 KPIS = (
     "offered", "answered", "abandoned", "blocked", "block_rate", "abandon_rate", "asa",
@@ -24,6 +31,40 @@ KPIS = (
     "customer_effort", "self_service_rate", "retrials", "callbacks", "complaints",
     "unanswered",
 )
+
+
+@dataclass(frozen=True)
+class Window:
+    """The measured window of a run, seconds from the start of day 0.
+
+    Attributes:
+        start: The end of the warm-up.
+        end: The end of the last measured day (``days`` x 24 h); anything simulated
+            after it (a cooldown) is there only to finish measured issues.
+        agents_until: Where agent time stops counting: after the last measured
+            closing, agents finishing their contacts still count, up to the next
+            opening when a cooldown simulates one (infinity without a cooldown).
+    """
+
+    start: float
+    end: float
+    agents_until: float
+
+    def contacts(self, arrival: np.ndarray) -> np.ndarray:
+        """Which contacts count for contact KPIs, by arrival time: ``[start, end)``.
+
+        An issue counts for issue KPIs when its first contact does.
+        """
+        return (arrival >= self.start) & (arrival < self.end)
+
+
+def measured_window(scenario: Scenario) -> Window:
+    """The measured window of ``scenario`` (DESIGN.md, "Measurement populations")."""
+    end = scenario.days * DAY
+    # with a cooldown, agent time of the measured days ends when the next day opens (the
+    # finishing after the last closing counts, the cooldown's own work does not)
+    agents_until = end + scenario.open if scenario.cooldown > 0 else math.inf
+    return Window(scenario.warmup, end, agents_until)
 
 
 def _ratio(num: float, den: float) -> float:
@@ -188,6 +229,52 @@ def available_until(times: np.ndarray, counts: np.ndarray, points: np.ndarray) -
     return out
 
 
+class AgentTime:
+    """Agent-seconds per group before each of ``points`` (sorted): busy, and on duty.
+
+    Each group's figures are computed once, when first asked for, so tables that add up
+    the same groups in many combinations (one per contact type) do not redo them.
+    """
+
+    def __init__(self, cols: Columns, staff: pd.DataFrame, points: np.ndarray):
+        self.cols, self.points = cols, points
+        self.times = staff["time"].to_numpy()
+        self.slots = staff["slots" if "slots" in staff else "agents"].to_numpy()
+        self.agents = staff["agents"].to_numpy()
+        group = staff["group"]
+        if isinstance(group.dtype, pd.CategoricalDtype):
+            self.log_names = list(group.cat.categories)
+            self.log_group = group.cat.codes.to_numpy()
+        else:
+            self.log_names = sorted(set(group.astype(str)))
+            self.log_group = np.array([self.log_names.index(g) for g in group.astype(str)])
+        self._cache: dict[str, dict[str, np.ndarray]] = {}
+
+    def of(self, group: str) -> dict[str, np.ndarray]:
+        """``{"busy", "slots", "agents"}``: seconds of ``group`` before each point."""
+        if group not in self._cache:
+            cols, points = self.cols, self.points
+            mine = cols.busy_group == cols.group_names.index(group)
+            log = (self.log_group == self.log_names.index(group) if group in self.log_names
+                   else np.zeros(self.times.size, bool))
+            times = self.times[log]
+            self._cache[group] = {
+                "busy": busy_until(cols.busy_start[mine], cols.busy_end[mine], points),
+                "slots": available_until(times, self.slots[log], points),
+                "agents": available_until(times, self.agents[log], points),
+            }
+        return self._cache[group]
+
+    def total(self, groups: list[str], unit: str = "slots") -> tuple[np.ndarray, np.ndarray]:
+        """(busy, available) seconds of ``groups`` together; available in ``unit``."""
+        busy = np.zeros(self.points.size)
+        available = np.zeros(self.points.size)
+        for group in groups:
+            busy += self.of(group)["busy"]
+            available += self.of(group)[unit]
+        return busy, available
+
+
 def agent_time(cols: Columns, staff: pd.DataFrame, groups: list[str], points: np.ndarray,
                unit: str = "slots") -> tuple[np.ndarray, np.ndarray]:
     """(busy, available) seconds of ``groups`` before each of ``points``.
@@ -195,22 +282,14 @@ def agent_time(cols: Columns, staff: pd.DataFrame, groups: list[str], points: np
     Available time is in ``unit``: ``"slots"`` (agents x concurrency: what occupancy
     divides by) or ``"agents"`` (for staffing figures).
     """
-    busy = np.zeros(points.size)
-    available = np.zeros(points.size)
-    staff_group = staff["group"].astype(str).to_numpy()
-    column = staff[unit if unit in staff else "agents"].to_numpy()
-    for group in groups:
-        mine = cols.busy_group == cols.group_names.index(group)
-        busy += busy_until(cols.busy_start[mine], cols.busy_end[mine], points)
-        log = staff_group == group
-        available += available_until(staff["time"].to_numpy()[log], column[log], points)
-    return busy, available
+    return AgentTime(cols, staff, points).total(groups, unit)
 
 
-def occupancy(cols: Columns, staff: pd.DataFrame, groups: list[str], start: float) -> float:
-    """Busy / available agent time of ``groups`` from ``start`` (seconds) to the end."""
+def occupancy(cols: Columns, staff: pd.DataFrame, groups: list[str], window: Window) -> float:
+    """Busy / available agent time of ``groups`` in the measured ``window``."""
     last = max(float(np.nanmax(cols.end, initial=0.0)), float(staff["time"].max()))
-    busy, available = agent_time(cols, staff, groups, np.array([start, last + 1.0]))
+    stop = min(window.agents_until, last + 1.0)
+    busy, available = agent_time(cols, staff, groups, np.array([window.start, stop]))
     return _ratio(busy[1] - busy[0], available[1] - available[0])
 
 
@@ -219,7 +298,8 @@ def serving_groups(scenario: Scenario, contact_type: str) -> list[str]:
     return [step.group for step in scenario.routes(contact_type)]
 
 
-def _columns(contacts: pd.DataFrame, legs: pd.DataFrame | None, scenario: Scenario) -> Columns:
+def columns(contacts: pd.DataFrame, legs: pd.DataFrame | None, scenario: Scenario) -> Columns:
+    """The :class:`Columns` of one replication, with each contact's service-level threshold."""
     cols = Columns(contacts, legs)
     thresholds = np.array([scenario.threshold(t) for t in cols.type_names])
     cols.threshold = thresholds[cols.contact_type]
@@ -227,18 +307,22 @@ def _columns(contacts: pd.DataFrame, legs: pd.DataFrame | None, scenario: Scenar
 
 
 def replication_summary(contacts: pd.DataFrame, staff: pd.DataFrame, scenario: Scenario,
-                        legs: pd.DataFrame | None = None) -> dict:
-    """KPIs of one replication: overall, by contact type and by agent group."""
-    cols = _columns(contacts, legs, scenario)
-    counted = cols.arrival >= scenario.warmup
+                        legs: pd.DataFrame | None) -> dict:
+    """KPIs of one replication: overall, by contact type and by agent group.
+
+    ``legs`` is required (None or empty only when contacts had no journeys): agents are
+    busy on every leg, consults included, and a KPI computed without them is another KPI.
+    """
+    cols = columns(contacts, legs, scenario)
+    window = measured_window(scenario)
+    counted = window.contacts(cols.arrival)
     groups = list(scenario.agents)
     overall = contact_kpis(cols, counted, scenario)
-    overall["occupancy"] = occupancy(cols, staff, groups, scenario.warmup)
+    overall["occupancy"] = occupancy(cols, staff, groups, window)
     by_type = {}
     for name in scenario.contact_types:
         kpis = contact_kpis(cols, counted & cols.type_mask(name), scenario)
-        kpis["occupancy"] = occupancy(cols, staff, serving_groups(scenario, name),
-                                      scenario.warmup)
+        kpis["occupancy"] = occupancy(cols, staff, serving_groups(scenario, name), window)
         by_type[name] = kpis
     by_group = {}
     for name in groups:
@@ -251,89 +335,6 @@ def replication_summary(contacts: pd.DataFrame, staff: pd.DataFrame, scenario: S
             "hold_time": float(cols.hold[mine].mean()) if talk.size else math.nan,
             "transfer_rate": _ratio(cols.transfers[mine].sum(), talk.size),
             "resolution_rate": _ratio(np.count_nonzero(cols.resolved[mine]), talk.size),
-            "occupancy": occupancy(cols, staff, [name], scenario.warmup),
+            "occupancy": occupancy(cols, staff, [name], window),
         }
     return {"kpis": {k: overall[k] for k in KPIS}, "by_type": by_type, "by_group": by_group}
-
-
-def interval_table(contacts: pd.DataFrame, staff: pd.DataFrame, scenario: Scenario,
-                   legs: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Per interval x contact type (and ``all``): volumes, service, staff and occupancy.
-
-    ``staff`` is the mean number of agents on duty in the groups able to take the type;
-    ``occupancy`` is their busy / available time in the interval.
-    """
-    cols = _columns(contacts, legs, scenario)
-    starts = interval_starts(scenario)
-    ipd = scenario.intervals_per_day
-    day = np.floor(cols.arrival / DAY)
-    slot = np.floor((cols.arrival - day * DAY - scenario.open) / scenario.interval)
-    index = np.clip(day * ipd + slot, 0, starts.size - 1).astype(np.int64)
-    rows = []
-    # each interval's own time: [start, start + interval), not until the next interval
-    # starts (the night after closing is in no interval)
-    edges = np.concatenate([starts, starts + scenario.interval])
-    n = starts.size
-    for name in [*scenario.contact_types, "all"]:
-        mask = np.ones(cols.arrival.size, bool) if name == "all" else cols.type_mask(name)
-        groups = list(scenario.agents) if name == "all" else serving_groups(scenario, name)
-        busy, available = agent_time(cols, staff, groups, edges)
-        busy, available = busy[n:] - busy[:n], available[n:] - available[:n]
-        agents = agent_time(cols, staff, groups, edges, unit="agents")[1]
-        agents = agents[n:] - agents[:n]
-        frame = _interval_counts(cols, mask, index[mask], starts.size, scenario)
-        frame.insert(0, "contact_type", name)
-        frame["staff"] = agents / scenario.interval
-        with np.errstate(invalid="ignore", divide="ignore"):
-            frame["occupancy"] = np.where(available > 0, busy / available, np.nan)
-        rows.append(frame)
-    table = pd.concat(rows, ignore_index=True)
-    table.insert(0, "start", np.tile(starts, len(rows)))
-    table.insert(0, "clock", [f"{int(s % DAY // 3600):02d}:{int(s % 3600 // 60):02d}"
-                              for s in table["start"]])
-    table.insert(0, "day", (table["start"] // DAY).astype(int))
-    return table
-
-
-def _interval_counts(cols: Columns, mask: np.ndarray, index: np.ndarray, n: int,
-                     scenario: Scenario) -> pd.DataFrame:
-    threshold = cols.threshold[mask]
-    answered, abandoned = cols.answered[mask], cols.abandoned[mask]
-    blocked, wait = cols.blocked[mask], cols.wait[mask]
-    not_offered = blocked | cols.self_served[mask]
-
-    def count(mask: np.ndarray) -> np.ndarray:
-        return np.bincount(index[mask], minlength=n).astype(float)
-
-    offered = count(~not_offered)
-    answered_n = count(answered)
-    within = count(answered & (wait <= threshold))
-    short = count(abandoned & (wait <= threshold))
-    wait_sum = np.bincount(index[answered], weights=wait[answered], minlength=n)
-    origin = cols.origin[mask]
-    hold_sum = np.bincount(index[answered], weights=cols.hold[mask][answered], minlength=n)
-    transfers = np.bincount(index[answered], weights=cols.transfers[mask][answered],
-                            minlength=n)
-    definition = scenario.service_level.definition
-    denominator = {
-        ServiceLevelDefinition.OFFERED: offered,
-        ServiceLevelDefinition.ANSWERED: answered_n,
-        ServiceLevelDefinition.SHORT_ABANDONS_EXCLUDED: offered - short,
-    }[definition]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return pd.DataFrame({
-            "offered": offered,
-            "answered": answered_n,
-            "abandoned": count(abandoned),
-            "blocked": count(blocked),
-            "service_level": within / denominator,
-            "asa": wait_sum / answered_n,
-            "abandon_rate": count(abandoned) / offered,
-            "hold_time": hold_sum / answered_n,
-            "transfer_rate": transfers / answered_n,
-            "self_served": count(cols.self_served[mask]),
-            "repeats": count(origin == 2),
-            "retrials": count(origin == 1),
-            "callbacks": count(cols.callback[mask] & answered),
-            "complaints": count(origin == 3),
-        })

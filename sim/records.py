@@ -163,9 +163,7 @@ def legs_frame(records: Records, replication: int) -> pd.DataFrame:
     """
     legs = records.legs
     if not legs:
-        return pd.DataFrame(columns=["replication", "contact_id", "queue", "enqueued",
-                                     "answered", "ended", "wait", "talk", "hold", "group",
-                                     "agent", "reason"])
+        return empty_legs_frame()
     return pd.DataFrame({
         "replication": np.full(legs["contact"].size, replication, dtype=np.int32),
         "contact_id": legs["contact_row"],
@@ -181,6 +179,15 @@ def legs_frame(records: Records, replication: int) -> pd.DataFrame:
         "agent": legs["agent"],
         "reason": pd.Categorical.from_codes(legs["reason"], LEG_REASONS),
     })
+
+
+LEG_COLUMNS = ("replication", "contact_id", "queue", "enqueued", "answered", "ended", "wait",
+               "talk", "hold", "group", "agent", "reason")
+
+
+def empty_legs_frame() -> pd.DataFrame:
+    """The legs table of contacts without journeys: no rows (each contact is one leg)."""
+    return pd.DataFrame(columns=list(LEG_COLUMNS))
 
 
 def staff_frame(records: Records, replication: int) -> pd.DataFrame:

@@ -2,8 +2,10 @@
 
 Replication ``r`` draws every random number from streams keyed by ``(seed, r, ...)``
 (see :mod:`sim.streams`), so a replication's result does not depend on how many others
-run, in which order or where. KPIs are averaged over replications and given a 95%
-confidence half-width from Student's t with ``replications - 1`` degrees of freedom.
+run, in which order or where. Each replication is measured by :mod:`sim.measure` (the
+one per-replication step every path shares); KPIs are averaged over replications and
+given a 95% confidence half-width from Student's t with ``replications - 1`` degrees of
+freedom.
 """
 
 from __future__ import annotations
@@ -16,9 +18,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.engine import run_replication
-from sim.metrics import KPIS, interval_table, replication_summary
-from sim.records import contacts_frame, issues_frame, legs_frame, staff_frame
+from sim.intervals import pool_intervals
+from sim.measure import ReplicationTables, replication_tables
+from sim.metrics import KPIS
 from sim.scenario import Scenario
 
 
@@ -35,13 +37,16 @@ class RunResult:
         legs: One row per leg (queue wait + talk with one group) for scenarios with
             journeys; empty otherwise (each contact is then one leg).
         staff: Agents on duty per group, one row per change, all replications.
-        intervals: Per interval x contact type, mean over replications.
-        intervals_by_replication: The same with a ``replication`` column.
+        intervals: Per interval x contact type, over all replications
+            (:func:`sim.metrics.pool_intervals`).
+        intervals_by_replication: Each replication's, with a ``replication`` column.
         summary: KPI -> mean over replications.
         ci: KPI -> 95% confidence half-width (NaN with one replication).
         replications: One row per replication, one column per KPI.
         by_type: Contact type -> KPI -> mean over replications.
         by_group: Agent group -> measure -> mean over replications.
+        by_group_replications: The same per replication: columns ``replication``,
+            ``group`` and one per measure.
         traces: Per replication, sampled queue lengths and busy agents (if asked for).
     """
 
@@ -58,6 +63,7 @@ class RunResult:
     replications: pd.DataFrame
     by_type: dict[str, dict[str, float]]
     by_group: dict[str, dict[str, float]]
+    by_group_replications: pd.DataFrame
     traces: list[pd.DataFrame] = field(default_factory=list)
 
     @property
@@ -98,50 +104,47 @@ def run(
     if replications < 1:
         raise ValueError(f"'replications' must be >= 1, got {replications}")
     seed = scenario.seed if seed is None else seed
-    contacts, legs, issues, staff, intervals, rows, traces = [], [], [], [], [], [], []
-    by_type, by_group = [], []
+    tables = []
     for r in range(replications):
-        records = run_replication(scenario, seed, r, trace_every=trace_every)
-        frame = contacts_frame(records, scenario, r)
-        log = staff_frame(records, r)
-        leg_rows = legs_frame(records, r)
-        if records.trace:
-            traces.append(pd.DataFrame(records.trace).assign(replication=r))
-        del records  # the tables hold their own copies; keep peak memory per contact low
-        summary = replication_summary(frame, log, scenario, leg_rows)
-        table = interval_table(frame, log, scenario, leg_rows)
-        table.insert(0, "replication", r)
-        contacts.append(frame)
-        issues.append(issues_frame(frame))
-        legs.append(leg_rows)
-        staff.append(log)
-        intervals.append(table)
-        rows.append(summary["kpis"])
-        by_type.append(summary["by_type"])
-        by_group.append(summary["by_group"])
+        tables.append(replication_tables(scenario, seed, r, trace_every=trace_every))
         if progress is not None:
             progress(r + 1, replications)
-    per_rep = pd.DataFrame(rows, columns=list(KPIS))
-    per_rep.insert(0, "replication", range(replications))
-    all_intervals = pd.concat(intervals, ignore_index=True)
-    keys = ["day", "clock", "start", "contact_type"]
-    mean_intervals = (all_intervals.drop(columns="replication")
-                      .groupby(keys, sort=False, observed=True).mean().reset_index())
+    return combine(scenario, seed, tables)
+
+
+def combine(scenario: Scenario, seed: int, tables: list[ReplicationTables]) -> RunResult:
+    """One result from measured replications (:mod:`sim.measure`), in replication order.
+
+    KPIs are averaged over replications with their confidence half-widths; interval
+    tables are pooled by :func:`sim.metrics.pool_intervals`.
+
+    Args:
+        scenario: The scenario they ran.
+        seed: Their seed.
+        tables: One per replication, at least one.
+    """
+    per_rep = pd.DataFrame([t.kpis for t in tables], columns=list(KPIS))
+    per_rep.insert(0, "replication", [t.replication for t in tables])
+    by_group = pd.DataFrame([{"replication": t.replication, "group": name, **measures}
+                             for t in tables for name, measures in t.by_group.items()])
+    intervals = pd.concat([t.intervals for t in tables], ignore_index=True)
+    legs = [t.legs for t in tables]
     return RunResult(
         scenario=scenario,
         seed=seed,
-        contacts=_concat(contacts),
-        issues=_concat(issues),
+        contacts=_concat([t.contacts for t in tables]),
+        issues=_concat([t.issues for t in tables]),
         legs=pd.concat(legs, ignore_index=True) if any(len(f) for f in legs) else legs[0],
-        staff=pd.concat(staff, ignore_index=True),
-        intervals=mean_intervals,
-        intervals_by_replication=all_intervals,
+        staff=pd.concat([t.staff for t in tables], ignore_index=True),
+        intervals=pool_intervals(intervals),
+        intervals_by_replication=intervals,
         summary={k: float(per_rep[k].mean()) for k in KPIS},
         ci={k: half_width(per_rep[k]) for k in KPIS},
         replications=per_rep,
-        by_type=_mean_nested(by_type),
-        by_group=_mean_nested(by_group),
-        traces=traces,
+        by_type=_mean_nested([t.by_type for t in tables]),
+        by_group=_mean_nested([t.by_group for t in tables]),
+        by_group_replications=by_group,
+        traces=[t.trace for t in tables if t.trace is not None],
     )
 
 

@@ -13,8 +13,6 @@ A report can be redrawn from a results folder without simulating again
 from __future__ import annotations
 
 import base64
-import dataclasses
-import datetime as dt
 import html
 import io
 import json
@@ -32,8 +30,10 @@ from matplotlib.figure import Figure
 from sim import plots
 from sim.compare import Comparison, comparison_table
 from sim.loader import scenario_from_dict
+from sim.measure import measure
 from sim.output import write_atomic
-from sim.replicate import RunResult
+from sim.records import empty_legs_frame
+from sim.replicate import RunResult, combine
 from sim.units import format_duration
 
 REPORT_NAME = "report.html"
@@ -111,9 +111,9 @@ class RenderedFigure:
 
 
 def render_png(fig: Figure, dpi: int = plots.DPI) -> bytes:
-    """A figure as PNG bytes (Agg)."""
+    """A figure as PNG bytes (Agg), with fixed metadata: same figure, same bytes."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi)
+    fig.savefig(buffer, format="png", dpi=dpi, metadata=plots.PNG_METADATA)
     return buffer.getvalue()
 
 
@@ -189,12 +189,15 @@ _CDF_CAPTION = ("Share of contacts answered within a wait of t seconds (pooled o
                 "replications). At the dashed threshold ({t}) the curve reads as the service "
                 "level, to compare with the dotted {target}% target; it levels off below "
                 "100% by the share of contacts never answered.")
-_INTERVAL_CAPTION = ("Means over replications per interval, all contact types together. "
-                     "Agents on duty (after shrinkage) against the Erlang C requirement for "
-                     "the simulated offered contacts and the mean handle times (contact "
-                     "types that the same agents take first-come are pooled, the others "
-                     "staffed on their own; patience ignored). Where the service level "
-                     "falls below the target line, look at staffing, breaks and overflow.")
+_INTERVAL_CAPTION = ("Per interval, all contact types together. Offered contacts and "
+                     "agents on duty are means per replication; service level, ASA and "
+                     "abandon rate are over all callers of the interval in every "
+                     "replication, as an ACD report counts them. Agents on duty (after "
+                     "shrinkage) against the Erlang C requirement for the simulated "
+                     "offered contacts and the mean handle times (contact types that the "
+                     "same agents take first-come are pooled, the others staffed on their "
+                     "own; patience ignored). Where the service level falls below the "
+                     "target line, look at staffing, breaks and overflow.")
 _DAY_CAPTION = ("One replication, sampled every minute: contacts waiting per contact type "
                 "(top), and agents busy per group (stacked) with the agents on duty (line).")
 _OCCUPANCY_CAPTION = ("Busy time / time on duty per agent group, mean over replications "
@@ -341,11 +344,11 @@ def _page(title: str, body: list[str]) -> str:
         version = metadata.version("ccsim")
     except metadata.PackageNotFoundError:
         version = "dev"
-    stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    # no clock time: `ccsim report DIR` redraws the page byte for byte
     return ("<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
             f"<title>{_esc(title)}</title><style>{CSS}</style></head><body>"
             + "".join(body)
-            + f"<p class='meta'><small>Made by ccsim {_esc(version)} on {stamp}.</small></p>"
+            + f"<p class='meta'><small>Made by ccsim {_esc(version)}.</small></p>"
             "</body></html>\n")
 
 
@@ -440,17 +443,13 @@ def write_report(subject: RunResult | Comparison, out: str | Path, png: bool = T
 # ---- results on disk -----------------------------------------------------------------
 
 
-def _nan(value: Any) -> Any:
-    """JSON nulls back to NaN, recursively."""
-    if isinstance(value, dict):
-        return {k: _nan(v) for k, v in value.items()}
-    return math.nan if value is None else value
-
-
 def load_run(folder: str | Path) -> RunResult:
     """Read back what ``ccsim run`` (:func:`sim.output.write_run`) wrote into ``folder``.
 
-    Intervals are the saved means (per-replication intervals are not stored).
+    The saved tables (contacts, legs, staffing log, traces) are measured again by the
+    step every run takes (:func:`sim.measure.measure`), one replication at a time, so
+    the result has the KPIs, interval tables and issues of the run itself, to the bit;
+    the rounded ``intervals.csv`` is for people and is not read.
 
     Raises:
         FileNotFoundError: If a file the report needs is missing.
@@ -469,29 +468,25 @@ def load_run(folder: str | Path) -> RunResult:
         source=str(folder / "scenario.json"))
     contacts = pd.read_parquet(folder / "contacts.parquet")
     staff = (pd.read_parquet(folder / "staff.parquet") if (folder / "staff.parquet").is_file()
-             else pd.DataFrame(columns=["replication", "time", "group", "agents"]))
-    traces = []
-    if (folder / "traces.parquet").is_file():
-        frame = pd.read_parquet(folder / "traces.parquet")
-        traces = [part.reset_index(drop=True) for _, part in frame.groupby("replication")]
-    values: dict[str, Any] = {
-        "scenario": scenario, "seed": int(summary["seed"]), "contacts": contacts,
-        "staff": staff, "intervals": pd.read_csv(folder / "intervals.csv"),
-        "intervals_by_replication": pd.DataFrame(),
-        "summary": _nan(summary["kpis"]), "ci": _nan(summary["ci"]),
-        "replications": pd.read_csv(folder / "replications.csv"),
-        "by_type": _nan(summary.get("by_type", {})), "by_group": _nan(summary.get("by_group", {})),
-        "traces": traces,
-        "legs": (pd.read_parquet(folder / "legs.parquet") if (folder / "legs.parquet").is_file()
-                 else pd.DataFrame()),
-    }
-    try:  # issues are derived from contacts (repeat contacts share an issue_id)
-        from sim.records import issues_frame
-        values["issues"] = issues_frame(contacts)
-    except (ImportError, KeyError):
-        values["issues"] = pd.DataFrame()
-    fields = {f.name for f in dataclasses.fields(RunResult)}
-    return RunResult(**{k: v for k, v in values.items() if k in fields})
+             else pd.DataFrame(columns=["replication", "time", "group", "agents", "slots"]))
+    legs = (pd.read_parquet(folder / "legs.parquet") if (folder / "legs.parquet").is_file()
+            else empty_legs_frame())
+    traces = (pd.read_parquet(folder / "traces.parquet") if (folder / "traces.parquet").is_file()
+              else None)
+    tables = []
+    for r in pd.read_csv(folder / "replications.csv")["replication"].astype(int):
+        trace = None if traces is None else _rows_of(traces, r)
+        tables.append(measure(scenario, r, _rows_of(contacts, r), _rows_of(legs, r),
+                              _rows_of(staff, r), trace if trace is not None and len(trace)
+                              else None))
+    return combine(scenario, int(summary["seed"]), tables)
+
+
+def _rows_of(table: pd.DataFrame, replication: int) -> pd.DataFrame:
+    """One replication's rows of a table of all replications, indexed from 0 as written."""
+    if not len(table):
+        return table
+    return table[table["replication"].to_numpy() == replication].reset_index(drop=True)
 
 
 def load_comparison(folder: str | Path) -> Comparison:

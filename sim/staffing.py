@@ -22,10 +22,12 @@ lets the simulator correct it, one agent at a time:
    it inherits) still meet the goal; the others are marked minimal and not tried again.
    Repeat (with step 2 if a kept removal broke something) until nothing can go.
 
-The goal per interval and contact type: mean service level over replications (the
-scenario's definition, at ``threshold``) at least ``target``, and with ``max_abandon`` a
-mean abandon rate at most that. Intervals without contacts meet it; intervals that end
-within the warm-up are not measured and keep the Erlang C requirement.
+The goal per interval and contact type: the service level over all replications (the
+scenario's definition, at ``threshold``; answered in time / offered, both summed over
+the replications, as ``RunResult.intervals`` reports it) at least ``target``, and with
+``max_abandon`` the abandon rate (pooled alike) at most that. Intervals without contacts
+meet it; intervals that end within the warm-up are not measured and keep the Erlang C
+requirement.
 
 Counts are agents *on the phones*. The simulator takes ``shrinkage`` off the scheduled
 agents (:func:`sim.schedule.on_phones`), so the staffed scenario keeps each group's
@@ -46,7 +48,7 @@ import textwrap
 import warnings
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import repeat
 from pathlib import Path
 from typing import Any
@@ -57,12 +59,13 @@ import yaml
 
 from sim import erlang
 from sim.arrivals import expected_counts
+from sim.intervals import pool_intervals
 from sim.loader import with_overrides
-from sim.metrics import interval_table
+from sim.measure import replication_tables
+from sim.metrics import KPIS
 from sim.output import write_atomic
 from sim.scenario import Scenario
 from sim.schedule import interval_starts, on_phones
-from sim.sweep import replication_tables
 from sim.units import DAY, format_clock, format_duration
 
 MAX_STEP = 5  # most agents added to one cell in one round
@@ -82,14 +85,19 @@ class Evaluation:
     """Simulated performance of one staffing plan, per contact type x interval.
 
     Attributes:
-        service_level: Mean over replications (NaN: no contacts in the interval).
-        abandon_rate: Mean over replications (NaN: no contacts).
+        service_level: Over all replications, as in ``RunResult.intervals`` (NaN: no
+            contacts in the interval); contact types x intervals.
+        abandon_rate: The same for the abandon rate.
         ok: Whether the goal is met (always True in unmeasured intervals).
+        intervals: The interval table these come from (``RunResult.intervals``).
+        replications: KPIs per replication (``RunResult.replications``).
     """
 
     service_level: np.ndarray
     abandon_rate: np.ndarray
     ok: np.ndarray
+    intervals: pd.DataFrame = field(repr=False)
+    replications: pd.DataFrame = field(repr=False)
 
 
 @dataclass
@@ -189,20 +197,50 @@ def _compact(values: list[int], scenario: Scenario) -> list[int]:
     return days[0] if all(day == days[0] for day in days) else values
 
 
-def interval_measures(scenario: Scenario, seed: int, replication: int) -> np.ndarray:
-    """Service level and abandon rate per contact type x interval of one replication.
+def replication_measures(scenario: Scenario, seed: int,
+                         replication: int) -> tuple[dict[str, float], pd.DataFrame]:
+    """One replication of a staffed scenario: its KPIs and its interval table.
 
-    Returns:
-        Array of shape (2, contact types, intervals).
+    What a worker sends back; the contact tables stay where they were made.
     """
-    contacts, staff = replication_tables(scenario, seed, replication)
-    table = interval_table(contacts, staff, scenario)
-    out = np.empty((2, len(scenario.contact_types), len(interval_starts(scenario))))
-    for t, name in enumerate(scenario.contact_types):
-        rows = table[table["contact_type"] == name]
-        out[0, t] = rows["service_level"].to_numpy(dtype=float)
-        out[1, t] = rows["abandon_rate"].to_numpy(dtype=float)
-    return out
+    tables = replication_tables(scenario, seed, replication)
+    return tables.kpis, tables.intervals
+
+
+def evaluate_plan(scenario: Scenario, plan: np.ndarray, goal: Goal, replications: int,
+                  seed: int, executor: Executor | None = None) -> Evaluation:
+    """Simulate ``plan`` (agents on the phones, groups x intervals) and judge it by ``goal``.
+
+    The measures are those ``sim.run`` reports for the staffed scenario
+    (:func:`staffed_scenario`) with the same seed and replications.
+
+    Args:
+        scenario: The scenario to staff.
+        plan: Agents on the phones per group (rows, scenario order) and interval.
+        goal: What every measured interval must achieve.
+        replications: Replications (replication ``r`` draws the same numbers for every plan).
+        seed: Seed of every replication.
+        executor: Runs the replications in parallel (default: in turn, here).
+    """
+    staffed = staffed_scenario(scenario, plan, goal)
+    args = (repeat(staffed, replications), repeat(seed, replications), range(replications))
+    runs = list((executor.map if executor else map)(replication_measures, *args))
+    per_rep = pd.DataFrame([kpis for kpis, _ in runs], columns=list(KPIS))
+    per_rep.insert(0, "replication", range(replications))
+    intervals = pool_intervals(pd.concat([table for _, table in runs], ignore_index=True))
+    by_type = [intervals[intervals["contact_type"] == name] for name in scenario.contact_types]
+    sl = np.stack([rows["service_level"].to_numpy(dtype=float) for rows in by_type])
+    abandon = np.stack([rows["abandon_rate"].to_numpy(dtype=float) for rows in by_type])
+    ok = np.isnan(sl) | (sl >= goal.target - 1e-12)
+    if goal.max_abandon is not None:
+        ok &= np.isnan(abandon) | (abandon <= goal.max_abandon + 1e-12)
+    return Evaluation(sl, abandon, ok | ~measured_intervals(scenario)[None, :], intervals,
+                      per_rep)
+
+
+def measured_intervals(scenario: Scenario) -> np.ndarray:
+    """Which intervals the goal applies to: those that end after the warm-up."""
+    return interval_starts(scenario) + scenario.interval > scenario.warmup
 
 
 class _Evaluator:
@@ -213,8 +251,7 @@ class _Evaluator:
         self.scenario, self.goal = scenario, goal
         self.replications, self.seed = replications, seed
         self.executor, self.log = executor, log
-        starts = interval_starts(scenario)
-        self.measured = starts + scenario.interval > scenario.warmup
+        self.measured = measured_intervals(scenario)
         self.cache: dict[bytes, Evaluation] = {}
 
     def __call__(self, plan: np.ndarray) -> Evaluation:
@@ -228,17 +265,8 @@ class _Evaluator:
         return self.cache[key]
 
     def _simulate(self, plan: np.ndarray) -> Evaluation:
-        scenario = staffed_scenario(self.scenario, plan, self.goal)
-        args = (repeat(scenario, self.replications), repeat(self.seed, self.replications),
-                range(self.replications))
-        runs = list((self.executor.map if self.executor else map)(interval_measures, *args))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN: no contacts
-            sl, abandon = np.nanmean(np.stack(runs), axis=0)
-        ok = np.isnan(sl) | (sl >= self.goal.target - 1e-12)
-        if self.goal.max_abandon is not None:
-            ok &= np.isnan(abandon) | (abandon <= self.goal.max_abandon + 1e-12)
-        return Evaluation(sl, abandon, ok | ~self.measured[None, :])
+        return evaluate_plan(self.scenario, plan, self.goal, self.replications, self.seed,
+                             self.executor)
 
     @property
     def count(self) -> int:

@@ -35,11 +35,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.engine import run_replication
 from sim.grid import Grid, GridSpec, point_scenarios
 from sim.loader import Problem, ScenarioError
-from sim.metrics import KPIS, replication_summary
-from sim.records import contacts_frame, staff_frame
+from sim.measure import replication_tables
+from sim.metrics import KPIS
 from sim.replicate import half_width
 from sim.scenario import Scenario
 from sim.sweep_store import SweepStore, fingerprint
@@ -57,17 +56,12 @@ class Unit:
     scenario: Scenario = field(repr=False)
 
 
-def replication_tables(scenario: Scenario, seed: int,
-                       replication: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Simulate one replication: its contacts table and its staffing log."""
-    records = run_replication(scenario, seed, replication)
-    return contacts_frame(records, scenario, replication), staff_frame(records, replication)
-
-
 def run_unit(unit: Unit) -> dict[str, Any]:
-    """Simulate one work unit; return its row: point, grid values, replication, seed, KPIs."""
-    contacts, staff = replication_tables(unit.scenario, unit.seed, unit.replication)
-    kpis = replication_summary(contacts, staff, unit.scenario)["kpis"]
+    """Simulate one work unit; return its row: point, grid values, replication, seed, KPIs.
+
+    The KPIs are those ``sim.run`` reports for the same replication (:mod:`sim.measure`).
+    """
+    kpis = replication_tables(unit.scenario, unit.seed, unit.replication).kpis
     return {"point": unit.point, **dict(unit.values), "replication": unit.replication,
             "seed": unit.seed, **{k: _plain(kpis[k]) for k in KPIS}}
 

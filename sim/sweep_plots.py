@@ -26,6 +26,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sim.output import atomic_path
+from sim.plots.style import PNG_METADATA
 from sim.units import format_duration, parse_duration, parse_rate
 
 
@@ -221,7 +222,7 @@ def _annotate(ax, grid: np.ndarray, image, bold_from: float | None) -> None:
 
 def _save(fig: Figure, path: str | Path) -> Path:
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=150, format="png")
+        fig.savefig(tmp, dpi=150, format="png", metadata=PNG_METADATA)
     return Path(path)
 
 

@@ -3,9 +3,9 @@
 Like a lab notebook with one page per finished unit: each result is written to
 ``parts/`` the moment it arrives (atomically), under a ``manifest.json`` that fingerprints
 what determines the results (the scenario, the grid, the seed, the number of
-replications, the KPI names and the engine's results version). Running the same sweep
-again finds the finished pages; a different sweep in the same folder is refused
-(:class:`SweepConflictError`) instead of being mixed with them.
+replications, the KPI names, the engine's results version and the version of the KPI
+definitions). Running the same sweep again finds the finished pages; a different sweep in
+the same folder is refused (:class:`SweepConflictError`) instead of being mixed with them.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import pandas as pd
 
 from sim.engine import RESULTS_VERSION
 from sim.grid import Grid
-from sim.metrics import KPIS
+from sim.metrics import KPIS, METRICS_VERSION
 from sim.output import write_atomic
 from sim.scenario import Scenario
 
@@ -44,6 +44,7 @@ def fingerprint(scenario: Scenario, grid: Grid, seed: int, replications: int) ->
         "replications": replications,
         "kpis": list(KPIS),
         "engine": RESULTS_VERSION,
+        "metrics": METRICS_VERSION,
     }
     return {name: hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()[:16]
             for name, value in parts.items()}

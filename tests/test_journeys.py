@@ -448,7 +448,8 @@ class TestChannels:
         """An email answered after an hour meets its 4-hour target; a chat would not."""
         sc = self.chat_center()
         rec = replay(sc, [(0, 1, 3600), (0, 1, 60)])
-        summary = replication_summary(contacts_frame(rec, sc, 0), staff_frame(rec, 0), sc)
+        summary = replication_summary(contacts_frame(rec, sc, 0), staff_frame(rec, 0), sc,
+                                      legs_frame(rec, 0))
         assert rec.wait.tolist() == [0.0, 3600.0]
         assert summary["by_type"]["email"]["service_level"] == 1.0
         assert sc.threshold("email") == 4 * 3600 and sc.threshold("chat") == 20

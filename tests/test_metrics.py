@@ -3,10 +3,15 @@
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
+from helpers import replay, tiny
 
-from sim.metrics import available_until, busy_until, service_level
+from sim.intervals import interval_table
+from sim.metrics import available_until, busy_until, replication_summary, service_level
+from sim.records import contacts_frame, staff_frame
 from sim.scenario import ServiceLevelDefinition as D
+from sim.units import DAY
 
 
 def table(rows):
@@ -54,3 +59,63 @@ class TestAgentTime:
         got = available_until(np.array([10.0, 20.0, 30.0]), np.array([2, 5, 0]),
                               np.array([0.0, 15.0, 25.0, 40.0]))
         assert got.tolist() == [0.0, 10.0, 45.0, 70.0]
+
+
+class TestMeasuredWindow:
+    """DESIGN.md, "Measurement populations": who counts for which KPI."""
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def tables(cls):
+        """One agent and a 1 h warm-up; five contacts.
+
+        At 100 s (in the warm-up), 4000 s, 5000 s; after the last day (as a cooldown
+        would simulate them) a repeat of the 4000 s issue, answered at once, and the
+        first contact of a new issue.
+        """
+        scenario = tiny({"g": {"skills": ["calls"], "staff": 1}}, warmup="1h")
+        records = replay(scenario, [(100.0, 0, 60.0), (4000.0, 0, 60.0), (5000.0, 0, 60.0),
+                                    (DAY + 100.0, 0, 60.0), (DAY + 200.0, 0, 60.0)])
+        contacts = contacts_frame(records, scenario, 0)
+        late = 3
+        contacts.loc[late, ["issue_id", "answer", "end", "wait", "handle"]] = [
+            1, DAY + 100.0, DAY + 160.0, 0.0, 60.0]
+        contacts.loc[late, ["origin", "outcome"]] = ["repeat", "completed"]
+        contacts.loc[late, ["answered", "resolved"]] = True
+        contacts.loc[late, "group"] = "g"
+        contacts.loc[1, "resolved"] = False  # which is why the customer called again
+        return scenario, contacts, staff_frame(records, 0)
+
+    def test_contacts_after_the_last_day_are_not_counted(self, tables):
+        """Contact KPIs count arrivals in [warm-up, days x 24 h): here two."""
+        scenario, contacts, staff = tables
+        kpis = replication_summary(contacts, staff, scenario, None)["kpis"]
+        assert kpis["offered"] == 2 and kpis["answered"] == 2
+        assert kpis["repeat_rate"] == 0.0
+
+    def test_issues_keep_their_later_contacts(self, tables):
+        """An issue first seen in the window counts all its contacts, even after it."""
+        scenario, contacts, staff = tables
+        kpis = replication_summary(contacts, staff, scenario, None)["kpis"]
+        assert kpis["contacts_per_issue"] == 1.5  # issues at 4000 s (2 contacts) and 5000 s
+        assert kpis["customer_effort"] == 90.0  # (60 + 60) and 60 seconds of talk
+        assert kpis["fcr"] == 0.5  # the 4000 s issue came back; the new one is not counted
+
+    def test_interval_table_counts_the_same_contacts(self, tables):
+        """Intervals count the window's contacts: none in the warm-up, none after the end."""
+        scenario, contacts, staff = tables
+        table = interval_table(contacts, staff, scenario, None)
+        table = table[table.contact_type == "all"]
+        assert table["offered"].sum() == 2
+        assert table["offered"].iloc[0] == 0 and math.isnan(table["service_level"].iloc[0])
+        assert table["offered"].iloc[-1] == 0
+
+    def test_agent_time_stops_at_the_next_opening(self, tables):
+        """With a cooldown, the next day's agent time and work are not the window's."""
+        scenario, contacts, staff = tables
+        kept = contacts.iloc[:3]
+        within = replication_summary(kept, staff, scenario, None)["kpis"]["occupancy"]
+        next_day = pd.concat([staff, staff.assign(time=staff["time"] + DAY)], ignore_index=True)
+        cooled = scenario.model_copy(update={"cooldown": DAY})
+        got = replication_summary(contacts, next_day, cooled, None)["kpis"]["occupancy"]
+        assert got == within and 0 < got < 1

@@ -54,7 +54,11 @@ def kernel_environment() -> dict[str, str]:
 
 def run_notebook(path: Path) -> nbformat.NotebookNode:
     """Execute a notebook in a fresh python3 kernel with cwd notebooks/; return it run."""
-    notebook = nbformat.read(path, as_version=4)
+    return execute(nbformat.read(path, as_version=4))
+
+
+def execute(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Run every cell of ``notebook`` in a fresh python3 kernel with cwd notebooks/."""
     client = nbclient.NotebookClient(notebook, timeout=CELL_TIMEOUT, kernel_name="python3",
                                      resources={"metadata": {"path": str(NOTEBOOKS)}})
     client.execute(env=kernel_environment())
@@ -64,6 +68,14 @@ def run_notebook(path: Path) -> nbformat.NotebookNode:
 def test_every_notebook_is_listed():
     """The notebooks on disk are exactly the ones tested here."""
     assert sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")) == EXPECTED
+
+
+def test_kernel_imports_this_tree():
+    """Notebooks run against the ``sim`` package of the tree under test."""
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import sim; print(sim.__file__)")])
+    printed = execute(notebook).cells[0].outputs[0]["text"].strip()
+    assert Path(printed).parent == ROOT / "sim"
 
 
 @pytest.mark.parametrize("name", EXPECTED)

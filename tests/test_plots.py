@@ -265,6 +265,17 @@ class TestFcr:
         shares = plots.contacts_per_issue(fake)
         assert shares[2] > 0.2 and shares.sum() == pytest.approx(1.0)
 
+    def test_contacts_per_issue_counts_the_measured_issues(self, result):
+        """Issues first seen in the warm-up are left out, as from the KPI."""
+        warm = result.scenario.model_copy(update={"warmup": 9 * 3600.0})  # opens 08:00
+        issues = result.issues.copy()
+        early = issues["first_arrival"] < warm.warmup
+        issues.loc[early, "contacts"] = 4
+        assert early.any()
+        shares = plots.contacts_per_issue(dataclasses.replace(result, scenario=warm,
+                                                              issues=issues))
+        assert list(shares) == [1.0, 0.0, 0.0, 0.0]
+
     def test_fcr_by_type_is_the_kpi(self, result):
         """FCR per contact type is the run's per-type KPI."""
         rates = plots.fcr_by(result, "contact_type")

@@ -3,6 +3,7 @@
 import base64
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -157,6 +158,51 @@ class TestLoadRun:
         """A folder without results says what is missing."""
         with pytest.raises(FileNotFoundError, match=r"missing summary\.json, scenario\.json"):
             report.load_results(tmp_path)
+
+
+class TestRedraw:
+    """`ccsim report` on a results folder draws exactly what the run drew."""
+
+    @staticmethod
+    def assert_redraw_identical(out: Path, tmp_path: Path) -> None:
+        copy = tmp_path / "copy"
+        shutil.copytree(out, copy)
+        res = CliRunner().invoke(main, ["report", str(copy)])
+        assert res.exit_code == 0, res.output
+        drawn = sorted(p.relative_to(out) for p in out.rglob("*.png"))
+        assert drawn and drawn == sorted(p.relative_to(copy) for p in copy.rglob("*.png"))
+        for name in [*drawn, Path("report.html")]:
+            assert (copy / name).read_bytes() == (out / name).read_bytes(), f"{name} differs"
+
+    def test_run(self, tmp_path):
+        """A run with repeat contacts over two days: every PNG and the page byte for byte."""
+        out = tmp_path / "run"
+        res = CliRunner().invoke(main, ["run", str(SCENARIOS / "refund_vs_relations.yaml"),
+                                        "-r", "2", "--set", "days=2", "--out", str(out), "-q"])
+        assert res.exit_code == 0, res.output
+        self.assert_redraw_identical(out, tmp_path)
+
+    def test_comparison(self, tmp_path):
+        """A comparison (overflow, shifts): the same, byte for byte."""
+        out = tmp_path / "cmp"
+        res = CliRunner().invoke(main, ["compare", str(SCENARIOS / "small_bank.yaml"),
+                                        "--variant", "no_overflow_delay", "-r", "2", "--set",
+                                        "days=1", "--out", str(out), "-q"])
+        assert res.exit_code == 0, res.output
+        self.assert_redraw_identical(out, tmp_path)
+
+    def test_issues_stay_per_replication(self, run_folder):
+        """Issue ids restart in every replication: read back, no issue takes 2+ contacts."""
+        back = report.load_results(run_folder[0])
+        assert back.n_replications == 2
+        assert list(plots.contacts_per_issue(back)) == [1.0, 0.0, 0.0, 0.0]
+
+
+class TestFigureBytes:
+    def test_png_has_no_version_stamp(self, result):
+        """Figures carry fixed metadata: no software version that changes with upgrades."""
+        png = report.render_png(plots.occupancy_figure(result))
+        assert png.startswith(PNG) and b"Matplotlib" not in png and b"Software" not in png
 
 
 class TestComparisonReport:

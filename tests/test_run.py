@@ -133,11 +133,91 @@ class TestResult:
         assert per_type["answered"].sum() == result.summary["answered"]
 
     def test_interval_staff_matches_schedule(self):
-        """Interval staff is the scheduled agents (here constant) while open."""
+        """Interval staff is the scheduled agents (here constant) while open and measured.
+
+        Intervals inside the warm-up are not measured: no contacts, no staff figure.
+        """
         sc = sim.load_scenario(SCENARIOS / "erlang_c.yaml")
         result = sim.run(sc, seed=1)
         rows = result.intervals[result.intervals.contact_type == "all"]
-        assert np.allclose(rows["staff"], 42)
+        measured = rows["start"] >= sc.warmup
+        assert np.allclose(rows.loc[measured, "staff"], 42)
+        assert rows.loc[~measured, "staff"].isna().all()
+        assert (rows.loc[~measured, "offered"] == 0).all()
+
+    def test_interval_ends_at_its_end(self):
+        """A day's last interval does not take in the night's work after closing."""
+        sc = sim.scenario_from_dict({
+            "name": "two busy mornings", "days": 2, "open": "08:00", "close": "10:00",
+            "interval": "1h",
+            "contact_types": {"calls": {"arrivals": {"rate": "80/h"},
+                                        "handle": {"dist": "exponential", "mean": "4m"}}},
+            "agents": {"pool": {"skills": ["calls"], "staff": 5}}})
+        result = sim.run(sc, seed=1)
+        rows = result.intervals[result.intervals.contact_type == "all"]
+        assert rows["staff"].tolist() == [5.0] * 4
+        assert (rows["occupancy"] <= 1.0).all()
+
+
+class TestIntervalPooling:
+    """Per interval, ratios are shares of all callers over replications (as an ACD computes)."""
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def pooled(cls, bank):
+        result = sim.run(bank, seed=6, replications=4)
+        c = result.contacts
+        starts = result.intervals.loc[result.intervals.contact_type == "all", "start"]
+        edges = np.append(starts.to_numpy(), starts.iloc[-1] + bank.interval)
+        slot = np.searchsorted(edges, c["arrival"].to_numpy(), side="right") - 1
+        offered = ~c["blocked"] & ~c["self_served"]
+        answered = c["answered"].to_numpy(bool)
+        within = answered & (c["wait"].to_numpy() <= bank.service_level.threshold)
+        frame = pd.DataFrame({"slot": slot, "offered": offered, "answered": answered,
+                              "within": within, "abandoned": c["abandoned"],
+                              "answered_wait": np.where(answered, c["wait"], 0.0)})
+        sums = frame.groupby("slot").sum().reindex(range(len(starts)), fill_value=0)
+        rows = result.intervals[result.intervals.contact_type == "all"].reset_index(drop=True)
+        return result, sums, rows
+
+    def test_service_level_is_the_pooled_share(self, pooled):
+        """Answered in time / offered, both summed over replications, in every interval."""
+        _, sums, rows = pooled
+        want = sums["within"] / sums["offered"]
+        np.testing.assert_allclose(rows["service_level"], want, rtol=1e-12)
+
+    def test_abandon_rate_and_asa_are_pooled(self, pooled):
+        """Abandoned / offered and the mean wait of every answered caller, over replications."""
+        _, sums, rows = pooled
+        np.testing.assert_allclose(rows["abandon_rate"], sums["abandoned"] / sums["offered"],
+                                   rtol=1e-12)
+        np.testing.assert_allclose(rows["asa"], sums["answered_wait"] / sums["answered"],
+                                   rtol=1e-12)
+
+    def test_counts_are_means_per_replication(self, pooled):
+        """Offered and answered stay means per replication."""
+        _, sums, rows = pooled
+        np.testing.assert_allclose(rows["offered"], sums["offered"] / 4, rtol=1e-12)
+        np.testing.assert_allclose(rows["answered"], sums["answered"] / 4, rtol=1e-12)
+
+    def test_occupancy_is_pooled_agent_time(self, pooled):
+        """Busy over available agent time, each summed over replications."""
+        result, _, rows = pooled
+        by = result.intervals_by_replication
+        by = by[by.contact_type == "all"].groupby("start", sort=True)
+        want = (by["busy_s"].sum() / by["available_s"].sum()).to_numpy()
+        np.testing.assert_allclose(rows["occupancy"], want, rtol=1e-12)
+        # and the per-replication agent time is that of the staffing log
+        log = result.staff[result.staff.replication == 0].sort_values("time", kind="stable")
+        first = result.intervals_by_replication
+        first = first[(first.replication == 0) & (first.contact_type == "all")]
+        start, stop = float(first["start"].iloc[3]), float(first["start"].iloc[4])
+        available = 0.0
+        for _, part in log.groupby("group", observed=True):
+            times = np.append(part["time"].to_numpy(), np.inf)
+            for t0, t1, n in zip(times[:-1], times[1:], part["slots"].to_numpy()):
+                available += n * max(0.0, min(t1, stop) - max(t0, start))
+        assert first["available_s"].iloc[3] == pytest.approx(available, rel=1e-12)
 
 
 class TestCli:

@@ -17,12 +17,11 @@ from sim.schedule import on_phones
 from sim.staffing import (
     Goal,
     erlang_requirement,
+    evaluate_plan,
     find_staffing,
-    interval_measures,
     load_shares,
     scheduled_agents,
     staffed_document,
-    staffed_scenario,
     write_staffed,
 )
 
@@ -145,9 +144,8 @@ class TestClosedForm:
         for i in np.flatnonzero(staffed_c.table.measured):
             fewer = plan.copy()
             fewer[0, i] -= 1
-            scenario = staffed_scenario(erlang_c, fewer, goal)
-            levels = np.mean([interval_measures(scenario, staffed_c.seed, r)[0, 0]
-                              for r in range(staffed_c.replications)], axis=0)
+            levels = evaluate_plan(erlang_c, fewer, goal, staffed_c.replications,
+                                   staffed_c.seed).service_level[0]
             assert (levels[i:i + 2] < goal.target).any(), (i, levels)
 
     def test_staffed_scenario_has_the_plan(self, staffed_c):

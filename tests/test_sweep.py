@@ -269,6 +269,13 @@ class TestResume:
         with pytest.raises(SweepConflictError, match=r"changed: engine"):
             run_sweep(short, {"agents.pool.staff": [42]}, 2, workers=1, out=tmp_path)
 
+    def test_results_of_other_kpi_definitions_are_refused(self, short, tmp_path, monkeypatch):
+        """A sweep begun before a KPI definition changed is not resumed with mixed rows."""
+        run_sweep(short, {"agents.pool.staff": [42]}, 2, workers=1, out=tmp_path)
+        monkeypatch.setattr(sweep_store, "METRICS_VERSION", sweep_store.METRICS_VERSION + 1)
+        with pytest.raises(SweepConflictError, match=r"changed: metrics"):
+            run_sweep(short, {"agents.pool.staff": [42]}, 2, workers=1, out=tmp_path)
+
     def test_fresh_starts_over(self, short, tmp_path):
         """--fresh discards the old parts and computes everything."""
         run_sweep(short, {"agents.pool.staff": [42]}, 2, workers=1, out=tmp_path)

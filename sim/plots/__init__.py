@@ -38,6 +38,7 @@ from sim.plots.style import (
     COMPARE_KPIS,
     DPI,
     KPI_LABELS,
+    PNG_METADATA,
     STYLE,
     Results,
     as_runs,
@@ -49,10 +50,10 @@ from sim.plots.style import (
 )
 
 __all__ = [
-    "A4_WIDTH", "COMPARE_KPIS", "DPI", "KPI_LABELS", "STYLE", "Results", "agents_on_duty",
-    "as_runs", "contacts_per_issue", "day_figure", "difference_figure", "erlang_pools",
-    "erlang_requirement", "fcr_by", "fcr_figure", "group_colours", "group_occupancy",
-    "has_journey_detail", "interval_figure", "journey_figure", "journey_stages", "kpi_bars",
-    "kpi_scale", "new_figure", "occupancy_figure", "simulated_offered", "type_colours",
-    "variant_colours", "wait_cdf",
+    "A4_WIDTH", "COMPARE_KPIS", "DPI", "KPI_LABELS", "PNG_METADATA", "STYLE", "Results",
+    "agents_on_duty", "as_runs", "contacts_per_issue", "day_figure", "difference_figure",
+    "erlang_pools", "erlang_requirement", "fcr_by", "fcr_figure", "group_colours",
+    "group_occupancy", "has_journey_detail", "interval_figure", "journey_figure",
+    "journey_stages", "kpi_bars", "kpi_scale", "new_figure", "occupancy_figure",
+    "simulated_offered", "type_colours", "variant_colours", "wait_cdf",
 ]

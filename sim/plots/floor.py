@@ -9,7 +9,6 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from sim.metrics import Columns, occupancy
 from sim.plots.style import (
     Results,
     as_runs,
@@ -92,24 +91,16 @@ def day_figure(result: RunResult, replication: int = 0, day: int = 0,
 
 
 def group_occupancy(result: RunResult) -> pd.DataFrame:
-    """Occupancy per agent group and replication (busy / on-duty time after the warm-up).
+    """Occupancy per agent group and replication, as the run measured it.
 
     Returns:
-        Columns ``replication, group, occupancy``; group ``all agents`` for the total.
+        Columns ``replication, group, occupancy``; group ``all agents`` for the total
+        (the ``occupancy`` KPI).
     """
-    sc = result.scenario
-    legs = getattr(result, "legs", None)
-    has_legs = isinstance(legs, pd.DataFrame) and len(legs) > 0
-    rows = []
-    for r, contacts in result.contacts.groupby("replication", sort=True, observed=True):
-        # busy time comes from the legs where they exist (transfers, consults), as in metrics
-        cols = Columns(contacts, legs[legs["replication"] == r] if has_legs else None)
-        staff = result.staff[result.staff["replication"] == r]
-        for g in [*sc.agents, "all agents"]:
-            groups = list(sc.agents) if g == "all agents" else [g]
-            rows.append({"replication": r, "group": g,
-                         "occupancy": occupancy(cols, staff, groups, sc.warmup)})
-    return pd.DataFrame(rows)
+    groups = result.by_group_replications[["replication", "group", "occupancy"]]
+    total = result.replications[["replication", "occupancy"]].assign(group="all agents")
+    return pd.concat([groups, total[["replication", "group", "occupancy"]]],
+                     ignore_index=True)
 
 
 @styled

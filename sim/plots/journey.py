@@ -9,6 +9,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from sim.metrics import measured_window
 from sim.plots.style import (
     OUTCOME_COLOURS,
     Results,
@@ -161,10 +162,15 @@ def journey_figure(results: Results) -> Figure:
 
 
 def contacts_per_issue(result: RunResult) -> pd.Series:
-    """Share of issues by number of contacts (1, 2, 3, 4 = four or more)."""
+    """Share of issues by number of contacts (1, 2, 3, 4 = four or more).
+
+    Over the issues the ``contacts_per_issue`` KPI counts: those whose first contact
+    arrived in the measured window, with all their contacts.
+    """
     issues = getattr(result, "issues", None)
     if isinstance(issues, pd.DataFrame) and "contacts" in issues:
-        counts = issues["contacts"].to_numpy()
+        cohort = measured_window(result.scenario).contacts(issues["first_arrival"].to_numpy())
+        counts = issues["contacts"].to_numpy()[cohort]
     else:
         contacts = counted(result)
         counts = contacts.groupby(["replication", "issue_id"], observed=True).size().to_numpy()

@@ -224,9 +224,11 @@ def _day_labels(axes: Sequence[Axes], scenario: Scenario) -> None:
 def interval_figure(results: Results) -> Figure:
     """Per interval: offered contacts, staffed vs required agents, service level, ASA, abandons.
 
-    Means over replications, all contact types together. The Erlang C requirement is
-    computed from the forecast (see :func:`erlang_requirement`) for comparison with the
-    agents the simulation had on duty.
+    All contact types together, from ``RunResult.intervals``: offered contacts and agents
+    on duty are means per replication, service level, ASA and abandon rate are pooled
+    over the replications (shares of all callers of the interval). The Erlang C
+    requirement for the simulated offered load (see :func:`erlang_requirement`) is
+    drawn for comparison with the agents the simulation had on duty.
 
     Args:
         results: One run or ``{variant: run}`` (same calendar).
@@ -269,9 +271,9 @@ def interval_figure(results: Results) -> Figure:
     sl_ax.axhline(100 * sl.target, color="k", ls=":", lw=1)
     asa_ax.axhline(sl.threshold, color="k", ls=":", lw=1)
     offered_ax.set(ylabel="Offered\n(contacts)", ylim=(0, None))
-    offered_ax.set_title("Per interval, all contact types (mean of "
-                         f"{first.n_replications} replication"
-                         f"{'s' if first.n_replications > 1 else ''})", pad=14)
+    offered_ax.set_title("Per interval, all contact types (" + (
+        f"{first.n_replications} replications pooled" if first.n_replications > 1
+        else "1 replication") + ")", pad=14)
     staff_ax.set(ylabel="Agents on\nduty", ylim=(0, None))
     sl_ax.set(ylabel="Service\nlevel (%)", ylim=(0, 105))
     asa_ax.set(ylabel="ASA (s)", ylim=(0, None))

@@ -18,12 +18,16 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from sim.metrics import measured_window
 from sim.replicate import RunResult
 from sim.scenario import Scenario
 from sim.units import DAY
 
 A4_WIDTH = 7.5  # inches: A4 (8.27 in) less margins
 DPI = 150
+# PNG text chunks: none. Matplotlib stamps its version by default, so the same figure
+# would change bytes with an upgrade; a redraw must be byte-identical to the run's figure.
+PNG_METADATA: dict[str, str | None] = {"Software": None}
 
 # variants: blue baseline, then contrasting hues (tab10 order)
 VARIANT_COLOURS = ("#1f5fa6", "#e8731a", "#2a9a48", "#c9312c", "#8357b0", "#8c564b",
@@ -137,9 +141,10 @@ def kpi_scale(kpi: str) -> tuple[float, str]:
 
 
 def counted(result: RunResult) -> pd.DataFrame:
-    """Contacts that count for statistics (arrived after the warm-up)."""
+    """Contacts that count for contact KPIs: arrived in the measured window."""
     contacts = result.contacts
-    return contacts[contacts["arrival"] >= result.scenario.warmup]
+    window = measured_window(result.scenario)
+    return contacts[window.contacts(contacts["arrival"].to_numpy())]
 
 
 def offered_mask(contacts: pd.DataFrame) -> np.ndarray:

@@ -1,0 +1,100 @@
+"""One replication, measured: the engine's records become tables, the tables KPIs.
+
+This is the single per-replication step of the project. ``sim.run``, sweeps, comparisons,
+the staffing search's evaluation of a plan and ``ccsim report``'s redraw from a results
+folder all call it, so a KPI cannot be computed two ways: a sweep sees the legs that
+``sim.run`` sees, and a redraw measures the tables the run wrote exactly as the run did.
+
+Two entry points: :func:`replication_tables` simulates replication ``r`` and measures it;
+:func:`measure` measures tables that already exist (read back from a results folder).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from sim.engine import run_replication
+from sim.intervals import interval_table
+from sim.metrics import replication_summary
+from sim.records import contacts_frame, issues_frame, legs_frame, staff_frame
+from sim.scenario import Scenario
+
+
+@dataclass
+class ReplicationTables:
+    """One replication's tables and what metrics make of them.
+
+    Attributes:
+        replication: The replication number.
+        contacts: One row per contact (:func:`sim.records.contacts_frame`).
+        legs: One row per leg; empty when contacts have no journeys.
+        staff: Agents on duty per group, one row per change.
+        issues: One row per issue (:func:`sim.records.issues_frame`).
+        kpis: KPI -> value (:data:`sim.metrics.KPIS`).
+        by_type: Contact type -> KPI -> value.
+        by_group: Agent group -> measure -> value.
+        intervals: Per interval x contact type, with a ``replication`` column, the
+            ratios and the sums they are made of (pooled over replications by
+            :func:`sim.metrics.pool_intervals`).
+        trace: Sampled queue lengths and busy agents, if the replication was traced.
+    """
+
+    replication: int
+    contacts: pd.DataFrame
+    legs: pd.DataFrame
+    staff: pd.DataFrame
+    issues: pd.DataFrame
+    kpis: dict[str, float]
+    by_type: dict[str, dict[str, float]]
+    by_group: dict[str, dict[str, float]]
+    intervals: pd.DataFrame
+    trace: pd.DataFrame | None = field(default=None, repr=False)
+
+
+def replication_tables(scenario: Scenario, seed: int, replication: int,
+                       trace_every: float | None = None) -> ReplicationTables:
+    """Simulate replication ``replication`` of ``scenario`` and measure it.
+
+    Args:
+        scenario: The validated scenario.
+        seed: Seed of all random streams.
+        replication: Which replication (its own random streams).
+        trace_every: Sample queue lengths and busy agents every so many seconds.
+
+    Returns:
+        The replication's tables and measures.
+    """
+    records = run_replication(scenario, seed, replication, trace_every=trace_every)
+    contacts = contacts_frame(records, scenario, replication)
+    legs = legs_frame(records, replication)
+    staff = staff_frame(records, replication)
+    trace = (pd.DataFrame(records.trace).assign(replication=replication) if records.trace
+             else None)
+    del records  # the tables hold their own copies; keep peak memory per contact low
+    return measure(scenario, replication, contacts, legs, staff, trace)
+
+
+def measure(scenario: Scenario, replication: int, contacts: pd.DataFrame, legs: pd.DataFrame,
+            staff: pd.DataFrame, trace: pd.DataFrame | None = None) -> ReplicationTables:
+    """Measure one replication's tables: KPIs overall, by type and group, and per interval.
+
+    Args:
+        scenario: The scenario the tables came from.
+        replication: Their replication number.
+        contacts: Its contacts, in contact order (row ``i`` is ``contact_id`` ``i``).
+        legs: Its legs (empty without journeys).
+        staff: Its staffing log.
+        trace: Its queue trace, if any.
+
+    Returns:
+        The tables and their measures.
+    """
+    summary = replication_summary(contacts, staff, scenario, legs)
+    intervals = interval_table(contacts, staff, scenario, legs)
+    intervals.insert(0, "replication", replication)
+    return ReplicationTables(
+        replication=replication, contacts=contacts, legs=legs, staff=staff,
+        issues=issues_frame(contacts), kpis=summary["kpis"], by_type=summary["by_type"],
+        by_group=summary["by_group"], intervals=intervals, trace=trace)
