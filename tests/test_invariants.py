@@ -45,7 +45,7 @@ from strategies import scenarios
 import sim
 from sim import records as codes
 from sim.engine import ContactDraws, SimulationError, run_replication
-from sim.metrics import interval_table
+from sim.intervals import interval_table
 from sim.records import (
     ABANDONED,
     ANSWERED,
