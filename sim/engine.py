@@ -50,7 +50,9 @@ INF = math.inf
 # 2: the end of a plain call is scheduled when it is answered, so where two events fall on
 # exactly the same instant (constant handle times, hand-given arrivals) it may come first
 # 3: journey decisions and durations keyed by the customer and step (not drawn in event
-# order); only phone contacts take trunk lines; idle agents go home at closing
+# order); only phone contacts take trunk lines; idle agents go home at closing; an
+# abandoned leg ends when the customer hung up; a callback served from another type's
+# queue keeps its own type's handle cap
 RESULTS_VERSION = 3
 
 
@@ -203,6 +205,8 @@ class _Replication(ContactColumns, JourneySteps, Workforce):
         del self.on_arrival, self.on_talked
         if self.warm_waiters:
             raise self._stuck_warm_transfer(next(iter(self.warm_waiters)))
+        if self.consult_waiters:
+            raise self._stuck_consult(next(iter(self.consult_waiters)))
         self._settle_unserved()
         return self._records()
 
@@ -212,13 +216,35 @@ class _Replication(ContactColumns, JourneySteps, Workforce):
         group = self.group_names[self.group[c]]
         transfer = self.plans[self.ctype[c]].transfer
         path = (f"contact_types.{own}.transfer" if transfer is not None and transfer.warm
-                and self.type_names[transfer.to] == target else f"agents.{group}.escalation")
+                and self.type_names[transfer.to] == target else f"agents.{group}.escalate")
         return SimulationError(path, (
             f"a warm transfer to {target!r} was never answered: every agent who could answer "
             f"it was on duty holding a warm transfer themselves, or none was on duty "
             f"(agent {self.agent[c]} of {group!r} waiting from day {int(self.enq[c] // DAY) + 1} "
             f"{format_clock(self.enq[c] % DAY)}); use mode: cold, or route {target!r} to a "
             "group that does not transfer to it"))
+
+    def _stuck_consult(self, request: int) -> SimulationError:
+        """The error for a consult nobody ever answered (an agent and customer on hold for ever).
+
+        Names the field that asks for consults with that queue: a contact type's
+        ``consult``, else a group's ``escalate`` (as a consult).
+        """
+        to = self.qtype[request]
+        target = self.type_names[to]
+        paths = [f"contact_types.{name}.consult" for name, plan in zip(self.type_names,
+                                                                        self.plans)
+                 if plan.consult is not None and plan.consult.to == to]
+        paths += [f"agents.{name}.escalate" for name, plan in zip(self.group_names,
+                                                                   self.group_plans)
+                  if plan.escalate is not None and plan.escalate_as_consult
+                  and plan.escalate.to == to]
+        asked = self.enq[request]
+        return SimulationError(paths[0] if paths else f"contact_types.{target}", (
+            f"a consult with {target!r} was never answered: every agent who could answer it "
+            f"was holding a consult themselves, or none was on duty (asked on day "
+            f"{int(asked // DAY) + 1} {format_clock(asked % DAY)}); route {target!r} to a "
+            "group that is on duty then and does not consult it"))
 
     def _doors_open(self):
         """Start the arrival stream at the first arrival (after the agents' first step)."""
@@ -333,7 +359,8 @@ class _Replication(ContactColumns, JourneySteps, Workforce):
         else:
             ct.queue.append(c)
         if self.closed_groups and ct.immediate:  # after closing: who takes it?
-            self._recall(ct.immediate)
+            # once this instant's other events are done (an agent finishing one may take it)
+            self.timeout(0.0).callbacks.append(partial(self._recall, c, ct.immediate, now))
         for after, group in ct.overflow:
             self.env.timeout(after).callbacks.append(partial(self._overflow, c, group, now))
         if deadline < INF and self.timed_abandon[self.ctype[c]]:
@@ -395,7 +422,7 @@ class _Replication(ContactColumns, JourneySteps, Workforce):
             if self.wait[c] != self.wait[c]:
                 self.wait[c] = waited
             if self.record_legs:
-                self._record_leg(c, math.nan, ABANDONED_LEG)
+                self._record_leg(c, math.nan, ABANDONED_LEG, ended=at)
         if self.kind[c] != CUSTOMER:
             return
         self._release_line(c)

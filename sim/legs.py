@@ -291,23 +291,27 @@ class JourneySteps:
 
     # ---- legs ------------------------------------------------------------------------
 
-    def _record_leg(self, c: int, start: float, reason: int, held: float = 0.0) -> None:
-        """Append the leg of ``c`` that ends now (answered at ``start``; NaN: never).
+    def _record_leg(self, c: int, start: float, reason: int, held: float = 0.0,
+                    ended: float | None = None) -> None:
+        """Append the leg of ``c`` that ends now or at ``ended`` (answered at ``start``, or NaN).
 
-        ``held``: seconds the customer spent on hold during this leg.
+        ``held``: seconds the customer spent on hold during this leg. A customer who hung
+        up in a queue is noticed lazily, later: their leg ends at ``ended``, when they did.
         """
         if self.record_legs:
             answered = start == start
             self._append_leg(c, self.qtype[c], self.enq[c], start,
                              self.group[c] if answered else -1,
                              self.agent[c] if answered else -1, reason,
-                             held if answered else 0.0)
+                             held if answered else 0.0, ended)
 
     def _append_leg(self, c: int, queue: int, entered: float, start: float, group: int,
-                    agent: int, reason: int, held: float = 0.0) -> None:
-        """Append one leg: queue, entered, answered, ended now, group, agent, hold, reason."""
+                    agent: int, reason: int, held: float = 0.0,
+                    ended: float | None = None) -> None:
+        """Append one leg: queue, entered, answered, ended (now), group, agent, hold, reason."""
         legs = self.legs
+        ended = self.env.now if ended is None else ended
         for name, value in (("contact", c), ("queue", queue), ("enqueued", entered),
-                            ("answered", start), ("ended", self.env.now), ("group", group),
+                            ("answered", start), ("ended", ended), ("group", group),
                             ("agent", agent), ("hold", held), ("reason", reason)):
             legs[name].append(value)

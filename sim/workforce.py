@@ -88,8 +88,9 @@ class Workforce:
         journey after the events already due at this instant, so that journeys begun at
         the same instant draw their random numbers in a fixed order.
         """
-        if group.plain[self.qtype[c]] and not (
-                self.served_legs[c] or self.kind[c] or self.misrouted[c]):
+        q = self.qtype[c]
+        if group.plain[q] and not (self.served_legs[c] or self.kind[c] or self.misrouted[c]
+                                   or self.ctype[c] != q):  # a callback in another queue
             # one talk and the contact is done: it is never served again
             length = self.talk[c] = self.handle[c] * group.slowdown
             self.timeout(length, c).callbacks.append(self.on_talked)
@@ -162,15 +163,19 @@ class Workforce:
         """A customer contact has ended (left the IVR, a queue or an agent for good)."""
         self.active -= 1
 
-    def _recall(self, groups: list[GroupState]) -> None:
+    def _recall(self, c: int, groups: list[GroupState], entered: float,
+                _event: simpy.Event) -> None:
         """After closing, work came for groups that went home: one agent comes back for it.
 
         A contact that is still in the center at closing (in the IVR, or being transferred,
         escalated or consulted about) may need a group whose agents went home, as they
         would have stayed for it; one of them comes back (never more than were on duty at
         closing), and its time counts as time on duty, as any agent's finishing work after
-        closing does. Not while a group that may take it is still on its schedule.
+        closing does. Not while a group that may take it is still on its schedule, nor
+        if an agent who became free at that instant took it.
         """
+        if self.state[c] != WAITING or self.enq[c] != entered:
+            return
         for group in groups:
             if not group.draining:
                 return
@@ -183,6 +188,7 @@ class Workforce:
         group.present += 1
         self._log_staff(group)
         self._start_agent(group, agent_id)
+        self._send_home_idle(group)  # it could not take the work after all (a reserve)
 
     def _send_home_idle(self, group: GroupState) -> None:
         while group.present > group.target and group.idle:
