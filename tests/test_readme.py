@@ -49,6 +49,14 @@ def test_readme_has_python_examples():
     assert len(snippets()) >= 3
 
 
+def test_not_run_marker_cuts_the_example():
+    """Lines from a '# not run' comment on are only shown; on the first line, all are."""
+    assert runnable("a = 1\n    # not run: needs a cluster\nb = c\n") == (
+        "a = 1\n", "needs a cluster")
+    assert runnable("# not run: a fragment\nx\n") == ("", "a fragment")
+    assert runnable("a = 1\n# run this\n") == ("a = 1\n# run this\n", "")
+
+
 def test_examples_use_this_checkout():
     """The package under test is this checkout's, not another installed copy."""
     assert Path(sim.__file__).resolve().parent == ROOT / "sim"
