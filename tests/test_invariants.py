@@ -89,13 +89,14 @@ def simulate(data: dict, seed: int, replication: int, **options) -> tuple[sim.Sc
         # the run with an error instead of reporting stuck calls
         event(f"stopped: {exc.reason.split(':')[0]}")
         reject()
-    if stuck_consults(scenario, replication, seed):
+    if stuck_consults(scenario, records, seed, replication):
         event("a consult nobody could answer (test_consult_nobody_can_answer)")
         reject()
     return scenario, records
 
 
-def stuck_consults(scenario: sim.Scenario, replication: int, seed: int) -> bool:
+def stuck_consults(scenario: sim.Scenario, records: Records, seed: int,
+                   replication: int) -> bool:
     """Whether an agent is still busy when nothing more can happen, with consults about.
 
     The engine leaves a consult that nobody can answer waiting for ever (the only agents
@@ -103,11 +104,15 @@ def stuck_consults(scenario: sim.Scenario, replication: int, seed: int) -> bool:
     hold and the agent busy, and the contacts behind them wait. That is known and checked
     by :func:`test_consult_nobody_can_answer`; the examples that hit it are set aside, as
     they would fail most invariants for that one reason. The trace shows it: its last
-    sample is taken when no event is left, and counts the agents still busy.
+    sample is taken when no event is left, and counts the agents still busy. (Only asked
+    when some agent never went home: a stuck agent never does.)
     """
     if not (any(t.consult for t in scenario.contact_types.values())
             or any(g.escalate and g.escalate.mode == "consult"
                    for g in scenario.agents.values())):
+        return False
+    last = {g: n for g, n in zip(records.staff_group, records.staff_count)}
+    if not any(last.values()):
         return False
     trace = run_replication(scenario, seed, replication, trace_every=3600.0).trace
     return sum(trace[f"busy.{g}"][-1] for g in scenario.agents) > 0
@@ -202,7 +207,8 @@ def _why_not_served(scenario: sim.Scenario, records: Records, i: int) -> str:
 
     Its queue now follows from its last leg (a transfer goes to the transfer's target, an
     escalation to the group's, a misroute back to the own type) or, without legs, from a
-    callback queue or a misroute. It should have been answered if, at some moment after
+    callback queue or a misroute (one of its wrong queues: then all of them must have had
+    a free agent to call it a fault). It should have been answered if, at some moment after
     it joined (and after a group's overflow delay), a group that may take that queue had
     a free agent: one on duty, not busy, and not leaving (within the schedule; after
     closing every agent still there serves the queue). For a blending backlog, more free
@@ -230,17 +236,22 @@ def _why_not_served(scenario: sim.Scenario, records: Records, i: int) -> str:
     elif records.misrouted[i]:
         others = [t for t in scenario.contact_types if t != own]
         queues = list(spec.ivr.misroute_to) or others
-    for queue in queues:
-        for step in scenario.routes(queue):
-            blending = scenario.agents[step.group].blending
-            reserve = blending.reserve if blending and queue in blending.backlog else 0
-            free, points = free_slots(scenario, records, step.group, since + step.after)
-            later = (points >= since + step.after) & (free > reserve)
-            if later.any():
-                t = points[np.argmax(later)]
-                return (f"group {step.group} (able to take queue {queue}) had "
-                        f"{free[np.argmax(later)]:g} free agents at {when(t)}, after it "
-                        f"joined at {when(since)}")
+    reasons = [_free_agent(scenario, records, queue, since) for queue in queues]
+    # a misrouted contact without legs is in one of its wrong queues, which we do not know
+    return "; ".join(reasons) if all(reasons) else ""
+
+
+def _free_agent(scenario: sim.Scenario, records: Records, queue: str, since: float) -> str:
+    """When an agent able to take ``queue`` was free after ``since`` ('' if never)."""
+    for step in scenario.routes(queue):
+        blending = scenario.agents[step.group].blending
+        reserve = blending.reserve if blending and queue in blending.backlog else 0
+        free, points = free_slots(scenario, records, step.group, since + step.after)
+        later = (points >= since + step.after) & (free > reserve)
+        if later.any():
+            k = np.argmax(later)
+            return (f"group {step.group} (able to take queue {queue}) had {free[k]:g} free "
+                    f"agents at {when(points[k])}, after it joined at {when(since)}")
     return ""
 
 

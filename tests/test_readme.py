@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from pathlib import Path
 
 import matplotlib
 import matplotlib.pyplot as plt
 import pytest
+
+import sim
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -46,6 +49,19 @@ def test_readme_has_python_examples():
     assert len(snippets()) >= 3
 
 
+def test_not_run_marker_cuts_the_example():
+    """Lines from a '# not run' comment on are only shown; on the first line, all are."""
+    assert runnable("a = 1\n    # not run: needs a cluster\nb = c\n") == (
+        "a = 1\n", "needs a cluster")
+    assert runnable("# not run: a fragment\nx\n") == ("", "a fragment")
+    assert runnable("a = 1\n# run this\n") == ("a = 1\n# run this\n", "")
+
+
+def test_examples_use_this_checkout():
+    """The package under test is this checkout's, not another installed copy."""
+    assert Path(sim.__file__).resolve().parent == ROOT / "sim"
+
+
 @pytest.mark.parametrize(("line", "code"), snippets(), ids=[f"README.md:{n}"
                                                             for n, _ in snippets()])
 def test_readme_example_runs(line, code, tmp_path):
@@ -55,11 +71,15 @@ def test_readme_example_runs(line, code, tmp_path):
         pytest.skip(f"README.md:{line}: {not_run}")
     (tmp_path / "scenarios").symlink_to(ROOT / "scenarios", target_is_directory=True)
     matplotlib.use("Agg")  # figures without a display
-    here = Path.cwd()
+    here, path = Path.cwd(), list(sys.path)
+    # this checkout's `sim`, also in the processes a sweep spawns (they get sys.path):
+    # the '' entry of `python -m pytest` would point at the temporary folder
+    sys.path.insert(0, str(ROOT))
     os.chdir(tmp_path)
     try:
         # blank lines first, so that a traceback gives the README's line numbers
         exec(compile("\n" * (line - 1) + run, str(README), "exec"), {"__name__": "__main__"})
     finally:
         os.chdir(here)
+        sys.path[:] = path
         plt.close("all")
