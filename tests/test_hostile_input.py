@@ -1,0 +1,222 @@
+"""Hostile input: one line naming file, field and reason, exit 2; never a traceback or hang.
+
+Whatever the file, flag or folder: no runaway memory and no silently wrong run either.
+"""
+
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from sim.cli import main
+from sim.loader import ScenarioError, load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+
+BASE = """\
+name: tiny
+days: 1
+open: 08:00
+close: 20:00
+interval: 30m
+contact_types:
+  calls:
+    arrivals: {rate: 60/h}
+    handle: {dist: exponential, mean: 4m}
+    resolution: 0.8
+agents:
+  pool:
+    skills: [calls]
+    staff: 42
+"""
+
+
+def write(tmp_path, text, name="bad.yaml"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def problems(path, **kwargs):
+    """The lines of the ScenarioError that loading ``path`` must raise."""
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path, **kwargs)
+    return caught.value.lines()
+
+
+def one_line(tmp_path, text, **kwargs):
+    """The single problem line of a bad scenario text (asserts there is exactly one)."""
+    file = write(tmp_path, text)
+    lines = problems(file, **kwargs)
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(f"{file}: "), lines[0]
+    return lines[0][len(f"{file}: "):]
+
+
+def cli(*args, timeout=60):
+    """Run ``python -m sim ARGS`` in the repository root, at most 2 GB of memory."""
+    def limit_memory():
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+    return subprocess.run([sys.executable, "-m", "sim", *map(str, args)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=timeout, check=False,
+                          preexec_fn=limit_memory)
+
+
+BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{b}: &{b} [{', '.join([f'*{a}'] * 9)}]\n" for a, b in zip("abcdefgh", "bcdefghi"))
+
+
+class TestBaseScenario:
+    def test_base_loads_with_unquoted_clock_times(self, tmp_path):
+        """`open: 08:00` and `close: 20:00` unquoted are clock times, not base-60 numbers."""
+        scenario = load_scenario(write(tmp_path, BASE))
+        assert (scenario.open, scenario.close) == (8 * 3600.0, 20 * 3600.0)
+        assert scenario.agents["pool"].staff == 42
+        assert scenario.contact_types["calls"].resolution == 0.8
+
+
+class TestYamlStructure:
+    def test_alias_bomb_refused_fast(self, tmp_path):
+        """A billion-laughs alias bomb is refused in well under a second, in a few MB."""
+        file = write(tmp_path, BASE + BOMB.replace("i: &i", "j: &i") + "variants: {x: *i}\n")
+        started = time.perf_counter()
+        (line,) = problems(file)
+        assert time.perf_counter() - started < 1.0
+        assert "aliases expand to more than 1,000,000 values" in line
+
+    def test_alias_bomb_in_a_field_through_the_cli(self, tmp_path):
+        """The bomb in a field whose error message would print the value: exit 2, no hang."""
+        file = write(tmp_path, BOMB + BASE.replace("name: tiny", "name: *i"))
+        proc = cli("validate", file)
+        assert proc.returncode == 2
+        assert proc.stderr.count("\n") == 1 and "aliases expand" in proc.stderr
+
+    def test_small_aliases_still_work(self, tmp_path):
+        """Anchors and aliases that repeat a handful of values are fine."""
+        text = BASE.replace("handle: {dist: exponential, mean: 4m}",
+                            "handle: &h {dist: exponential, mean: 4m}\n    patience: *h")
+        assert load_scenario(write(tmp_path, text)).contact_types["calls"].patience.mean == 240
+
+    def test_recursive_alias(self, tmp_path):
+        """An alias inside the value it names is refused, not a self-containing list."""
+        assert "inside the value it repeats" in one_line(tmp_path, BASE + "x: &r [1, *r]\n")
+
+    def test_duplicate_key_names_both_lines(self, tmp_path):
+        """A key given twice is refused, naming the key and both lines."""
+        text = BASE.replace("    staff: 42", "    staff: 42\n    staff: 4")
+        assert one_line(tmp_path, text) == "duplicate key 'staff' on lines 14 and 15"
+
+    def test_deep_nesting(self, tmp_path):
+        """5000 nested lists: one line, not a RecursionError."""
+        reason = one_line(tmp_path, "name: " + "[" * 5000 + "]" * 5000 + "\n")
+        assert reason == "nested more than 50 levels deep at line 1"
+
+    def test_file_too_big(self, tmp_path):
+        """A file over 10 MB is refused before it is parsed."""
+        file = tmp_path / "big.yaml"
+        file.write_bytes(b"#" * (10 * 1024 * 1024 + 1))
+        started = time.perf_counter()
+        (line,) = problems(file)
+        assert time.perf_counter() - started < 1.0
+        assert "larger than 10 MB" in line
+
+    def test_device_file_is_bounded(self):
+        """/dev/zero is read no further than the size limit."""
+        if not Path("/dev/zero").exists():
+            pytest.skip("no /dev/zero")
+        (line,) = problems("/dev/zero")
+        assert line.startswith("/dev/zero: the file is larger than 10 MB")
+
+    def test_not_utf8(self, tmp_path):
+        """Latin-1 bytes are reported as not UTF-8, with the byte offset."""
+        file = tmp_path / "latin1.yaml"
+        file.write_bytes(BASE.replace("tiny", "caf\xe9").encode("latin-1"))
+        (line,) = problems(file)
+        assert line == (f"{file}: not UTF-8 text: byte 0xe9 at offset 9 (line 1) cannot be "
+                        "decoded; save the file as UTF-8")
+
+    @pytest.mark.parametrize("command", ["validate", "run", "compare"])
+    def test_not_utf8_through_the_cli(self, tmp_path, command):
+        """validate, run and compare: one line naming the file (not --set), exit 2."""
+        file = tmp_path / "latin1.yaml"
+        file.write_bytes(BASE.replace("tiny", "caf\xe9").encode("latin-1"))
+        result = CliRunner().invoke(main, [command, str(file), "--out", str(tmp_path / "o")]
+                                    if command != "validate" else [command, str(file)])
+        assert result.exit_code == 2, result.output
+        assert result.stderr.splitlines() == [
+            f"{file}: not UTF-8 text: byte 0xe9 at offset 9 (line 1) cannot be decoded; "
+            "save the file as UTF-8"]
+
+    def test_control_character(self, tmp_path):
+        """A NUL byte is a one-line YAML error, not a traceback."""
+        assert "character #x00" in one_line(tmp_path, BASE.replace("tiny", "ti\x00ny"))
+
+    def test_python_tags_refused(self, tmp_path):
+        """Python object tags are not constructed."""
+        text = BASE.replace("name: tiny", "name: !!python/object/apply:os.system [echo]")
+        assert "could not determine a constructor" in one_line(tmp_path, text)
+
+
+class TestYaml11Surprises:
+    def test_base_60_in_a_number_field(self, tmp_path):
+        """`staff: 1:2:3:4` is not the base-60 number 223384."""
+        reason = one_line(tmp_path, BASE.replace("staff: 42", "staff: 1:2:3:4"))
+        assert reason.startswith("agents.pool.staff: ") and "'1:2:3:4'" in reason
+
+    def test_clock_time_in_a_duration_field(self, tmp_path):
+        """`interval: 20:00` is not 1200 seconds."""
+        reason = one_line(tmp_path, BASE.replace("interval: 30m", "interval: 20:00"))
+        assert reason.startswith("interval: expected a duration")
+
+    @pytest.mark.parametrize("word", ["yes", "no", "on", "off"])
+    def test_boolean_words_are_not_probabilities(self, tmp_path, word):
+        """`resolution: yes` is not 1.0."""
+        reason = one_line(tmp_path, BASE.replace("resolution: 0.8", f"resolution: {word}"))
+        assert reason.startswith("contact_types.calls.resolution: ")
+
+    def test_leading_zero_is_decimal(self, tmp_path):
+        """`staff: 010` is ten agents, not octal eight."""
+        scenario = load_scenario(write(tmp_path, BASE.replace("staff: 42", "staff: 010")))
+        assert scenario.agents["pool"].staff == 10
+
+    def test_date_is_text(self, tmp_path):
+        """`name: 2026-01-01` is the name, not a date object."""
+        scenario = load_scenario(write(tmp_path, BASE.replace("name: tiny", "name: 2026-01-01")))
+        assert scenario.name == "2026-01-01"
+
+
+class TestNumbers:
+    def test_5000_digit_integer(self, tmp_path):
+        """An integer too long to be meant is one line, not Python's int limit traceback."""
+        reason = one_line(tmp_path, BASE.replace("staff: 42", "staff: " + "9" * 5000))
+        assert reason == "an integer of 5000 digits at line 14 is too long (at most 100)"
+
+
+class TestOverrides:
+    def test_base_60_in_set(self, tmp_path):
+        """`--set agents.pool.staff=1:2:3:4` is refused, not read as 223384."""
+        file = write(tmp_path, BASE)
+        result = CliRunner().invoke(main, ["validate", str(file), "--set",
+                                           "agents.pool.staff=1:2:3:4"])
+        assert result.exit_code == 2
+        (line,) = result.stderr.splitlines()
+        assert line.startswith(f"{file}: agents.pool.staff: ") and "'1:2:3:4'" in line
+
+    def test_negative_index_in_set(self, tmp_path):
+        """`--set agents.pool.staff.-1=3` is refused: list items count from 0."""
+        file = write(tmp_path, BASE.replace("staff: 42", "staff: [" + ", ".join(["4"] * 24) + "]"))
+        (line,) = problems(file, overrides={"agents.pool.staff.-1": 3})
+        assert line == (f"{file}: agents.pool.staff.-1: cannot override: "
+                        "'agents.pool.staff.-1': no item -1 in a list of 24 (items count from 0)")
+
+    def test_set_values_follow_the_file_rules(self, tmp_path):
+        """--set values are read like the file: `yes` is a word, `.inf` is not finite."""
+        file = write(tmp_path, BASE)
+        for value, path in [("yes", "contact_types.calls.resolution")]:
+            (line,) = problems(file, overrides={path: value})
+            assert line.startswith(f"{file}: {path}: "), line
