@@ -173,11 +173,24 @@ class TestYaml11Surprises:
         reason = one_line(tmp_path, BASE.replace("interval: 30m", "interval: 20:00"))
         assert reason.startswith("interval: expected a duration")
 
-    @pytest.mark.parametrize("word", ["yes", "no", "on", "off"])
+    @pytest.mark.parametrize("word", ["yes", "no", "on", "off", "true"])
     def test_boolean_words_are_not_probabilities(self, tmp_path, word):
-        """`resolution: yes` is not 1.0."""
+        """`resolution: yes` (or true) is not 1.0."""
         reason = one_line(tmp_path, BASE.replace("resolution: 0.8", f"resolution: {word}"))
         assert reason.startswith("contact_types.calls.resolution: ")
+
+    @pytest.mark.parametrize("word", ["true", "false", "yes"])
+    def test_boolean_is_not_an_integer(self, tmp_path, word):
+        """`staff: true` is not 1 agent."""
+        reason = one_line(tmp_path, BASE.replace("staff: 42", f"staff: {word}"))
+        assert reason.startswith("agents.pool.staff: ")
+
+    def test_boolean_is_not_a_cv(self, tmp_path):
+        """`cv: true` in a distribution is not a cv of 1."""
+        text = BASE.replace("{dist: exponential, mean: 4m}",
+                            "{dist: lognormal, mean: 4m, cv: true}")
+        reason = one_line(tmp_path, text)
+        assert reason == "contact_types.calls.handle.cv: expected a number, got True"
 
     def test_leading_zero_is_decimal(self, tmp_path):
         """`staff: 010` is ten agents, not octal eight."""
@@ -195,6 +208,26 @@ class TestNumbers:
         """An integer too long to be meant is one line, not Python's int limit traceback."""
         reason = one_line(tmp_path, BASE.replace("staff: 42", "staff: " + "9" * 5000))
         assert reason == "an integer of 5000 digits at line 14 is too long (at most 100)"
+
+    @pytest.mark.parametrize(("edit", "path"), [
+        (("staff: 42", "staff: .inf"), "agents.pool.staff"),
+        (("staff: 42", "staff: [.nan]"), "agents.pool.staff[0]"),
+        (("rate: 60/h}", "per_interval: [.nan]}"), "contact_types.calls.arrivals.per_interval[0]"),
+        (("rate: 60/h}", "per_interval: [1e400]}"),
+         "contact_types.calls.arrivals.per_interval[0]"),
+        (("rate: 60/h}", "rate: 60/h, day_factors: [1, .inf]}"),
+         "contact_types.calls.arrivals.day_factors[1]"),
+        (("rate: 60/h}", "rate: 60/h, forecast_error: .nan}"),
+         "contact_types.calls.arrivals.forecast_error"),
+        (("resolution: 0.8", "resolution: .nan"), "contact_types.calls.resolution"),
+        (("rate: 60/h}", "rate: .inf}"), "contact_types.calls.arrivals.rate"),
+    ], ids=["staff", "staff-list", "per_interval", "per_interval-1e400", "day_factors",
+            "forecast_error", "resolution", "rate"])
+    def test_non_finite_numbers(self, tmp_path, edit, path):
+        """Infinities and NaN are refused wherever a number is expected, naming the field."""
+        reason = one_line(tmp_path, BASE.replace(*edit))
+        assert reason.startswith(f"{path}: "), reason
+        assert "finite" in reason or reason.endswith(("got inf", "got nan")), reason
 
 
 class TestOverrides:
@@ -217,6 +250,7 @@ class TestOverrides:
     def test_set_values_follow_the_file_rules(self, tmp_path):
         """--set values are read like the file: `yes` is a word, `.inf` is not finite."""
         file = write(tmp_path, BASE)
-        for value, path in [("yes", "contact_types.calls.resolution")]:
+        for value, path in [("yes", "contact_types.calls.resolution"),
+                            (".inf", "agents.pool.staff")]:
             (line,) = problems(file, overrides={path: value})
             assert line.startswith(f"{file}: {path}: "), line
