@@ -14,6 +14,7 @@ from typing import Any, NoReturn
 
 import click
 
+from sim import limits
 from sim.engine import SimulationError
 from sim.loader import ScenarioError, load_scenario, parse_override
 from sim.scenario import Scenario
@@ -52,6 +53,26 @@ def load_or_fail(path: str, overrides: dict[str, Any]) -> Scenario:
     for field, reason in unanswerable(scenario):
         click.echo(f"{path}: warning: {field}: {reason}", err=True)
     return scenario
+
+
+def check_work(path: str, scenarios: list[Scenario], replications: int, runs: int = 1,
+               option: str = "--replications") -> None:
+    """Refuse (one line, exit 2) replications or expected contacts over their limits.
+
+    Called before any work: with no scenarios it checks the replications alone.
+
+    Args:
+        path: The scenario file, to name in the message.
+        scenarios: The scenarios each replication runs (a comparison's variants).
+        replications: Replications of each.
+        runs: How many times all that is done (a sweep's grid points).
+        option: The option that sets ``replications``.
+    """
+    per_replication = sum(sum(limits.expected_contacts(s).values()) for s in scenarios)
+    problems = limits.run_problems(per_replication, replications, runs, option)
+    if problems:
+        fail([f"{path}: {where}: {reason}" if where else f"{path}: {reason}"
+              for where, reason in problems])
 
 
 @contextmanager

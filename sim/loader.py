@@ -19,7 +19,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from sim import safe_yaml
+from sim import limits, safe_yaml
 from sim.scenario import Scenario
 
 
@@ -160,6 +160,8 @@ def scenario_from_dict(
     except ValidationError as exc:
         raise ScenarioError(source, _relevant(exc.errors())) from None
     found = [Problem(p, r) for p, r in scenario.problems()]
+    if not found:  # sizes are only worked out on a consistent scenario
+        found = [Problem(p, r) for p, r in limits.scenario_problems(scenario)]
     for name, changes in scenario.variants.items():
         found += _variant_problems(data, name, changes, context)
     if found:
@@ -176,12 +178,14 @@ def _variant_problems(data: dict[str, Any], name: str, changes: Mapping[str, Any
     try:
         for dotted, value in changes.items():
             apply_override(varied, dotted, value)
-        Scenario.model_validate(varied, context=context)
+        scenario = Scenario.model_validate(varied, context=context)
     except ValueError as exc:  # pydantic's ValidationError is a ValueError
         if isinstance(exc, ValidationError):
             return [Problem(f"{where}.{p.path}", p.reason) for p in _relevant(exc.errors())]
         return [Problem(where, f"cannot override: {exc}")]
-    return []
+    if scenario.problems():
+        return []  # reported when the variant is built, as for any scenario
+    return [Problem(f"{where}.{p}", r) for p, r in limits.scenario_problems(scenario)]
 
 
 def with_overrides(scenario: Scenario, overrides: Mapping[str, Any],

@@ -314,7 +314,7 @@ class AgentGroup(_Frozen):
     staff: Annotated[Count, Field(ge=0)] | list[Annotated[Count, Field(ge=0)]] | None = None
     shifts: tuple[Shift, ...] | None = None
     shrinkage: Annotated[Number, Field(ge=0.0, lt=1.0)] = 0.0
-    concurrency: Annotated[Count, Field(ge=1)] = 1  # chats/posts/emails at once
+    concurrency: Annotated[Count, Field(ge=1, le=100)] = 1  # chats/posts/emails at once
     concurrency_slowdown: Annotated[Number, Field(ge=1.0)] = 1.0  # x handle when concurrency > 1
 
     @field_validator("skills", mode="before")
@@ -355,7 +355,8 @@ class Scenario(_Frozen):
     days: Annotated[Count, Field(ge=1)] = 1
     open: Clock = 0.0
     close: Clock = DAY
-    interval: Annotated[Duration, Field(gt=0.0)] = 1800.0
+    # at least a minute: at most 1,440 intervals a day, each a row per type in the tables
+    interval: Annotated[Duration, Field(ge=60.0)] = 1800.0
     warmup: Annotated[Duration, Field(ge=0.0)] = 0.0
     # the center runs on as usual after the last measured day, so that what the measured
     # days started (repeat contacts, retrials) still happens and is counted

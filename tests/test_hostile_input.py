@@ -254,3 +254,141 @@ class TestOverrides:
                             (".inf", "agents.pool.staff")]:
             (line,) = problems(file, overrides={path: value})
             assert line.startswith(f"{file}: {path}: "), line
+
+
+class TestScenarioLimits:
+    @pytest.mark.parametrize(("edit", "expected"), [
+        (("days: 1", "days: 100000"),
+         "days: must be <= 3,660 (the limit on days in a run), got 100,000; set "
+         "CCSIM_MAX_DAYS to raise the limit"),
+        (("staff: 42", "staff: 1000000000"),
+         "agents.pool.staff: must be <= 100,000 (the limit on agents in a group, and in all "
+         "groups at once), got 1,000,000,000; set CCSIM_MAX_AGENTS to raise the limit"),
+        (("staff: 42", "staff: [1, 2, 3, 200000" + ", 1" * 20 + "]"),
+         "agents.pool.staff[3]: must be <= 100,000"),
+        (("staff: 42", "staff: 60000\n  more:\n    skills: [calls]\n    staff: 60000"),
+         "agents: all groups at their peaks: must be <= 100,000"),
+        (("interval: 30m", "interval: 30s"), "interval: must be >= 60, got '30s'"),
+        (("rate: 60/h", "rate: 1e300/h"),
+         "contact_types.calls.arrivals: about 1.2e+301 contacts expected in one replication "
+         "(this type: 1.2e+301): must be <= 2,000,000,000 (the limit on expected contacts, "
+         "all replications and runs together), got 1.2e+301; set CCSIM_MAX_CONTACTS to "
+         "raise the limit"),
+    ], ids=["days", "staff", "staff-list", "all-groups", "interval", "rate"])
+    def test_limit_named_with_how_to_raise_it(self, tmp_path, edit, expected):
+        """A size over a limit is one line naming the field, the limit and how to raise it."""
+        assert one_line(tmp_path, BASE.replace(*edit)).startswith(expected)
+
+    def test_raised_by_environment(self, tmp_path, monkeypatch):
+        """CCSIM_MAX_DAYS raises the days limit."""
+        file = write(tmp_path, BASE.replace("days: 1", "days: 5000"))
+        problems(file)
+        monkeypatch.setenv("CCSIM_MAX_DAYS", "5000")
+        assert load_scenario(file).days == 5000
+
+    def test_bad_environment_value(self, tmp_path, monkeypatch):
+        """A limit variable that is not a number is one line, not a traceback."""
+        monkeypatch.setenv("CCSIM_MAX_DAYS", "lots")
+        assert one_line(tmp_path, BASE) == "CCSIM_MAX_DAYS must be a positive number, got 'lots'"
+
+    def test_contact_types(self, tmp_path):
+        """More than 500 contact types are refused."""
+        types = "".join(f"  t{i}:\n    arrivals: {{rate: 1/h}}\n    handle: {{dist: exponential, "
+                        "mean: 1m}\n" for i in range(501))
+        text = BASE.replace("contact_types:\n", "contact_types:\n" + types).replace(
+            "skills: [calls]", "skills: [calls, " + ", ".join(f"t{i}" for i in range(501)) + "]")
+        assert one_line(tmp_path, text).startswith("contact_types: must be <= 500")
+
+    def test_concurrency(self, tmp_path):
+        """More than 100 chats at once per agent is refused."""
+        text = BASE.replace("    resolution: 0.8", "    channel: chat").replace(
+            "    staff: 42", "    staff: 42\n    concurrency: 1000")
+        assert one_line(tmp_path, text) == "agents.pool.concurrency: must be <= 100, got 1000"
+
+    def test_variant_over_a_limit(self, tmp_path):
+        """A declared variant over a limit is reported by validate, under variants.NAME."""
+        reason = one_line(tmp_path, BASE + "variants:\n  long: {days: 100000}\n")
+        assert reason.startswith("variants.long.days: must be <= 3,660")
+
+
+class TestCommandLimits:
+    """Limits on options are checked before any work: one line, exit 2, in seconds."""
+
+    @pytest.mark.parametrize("args", [
+        ["run", "{file}", "-r", "1000000000", "--out", "{out}"],
+        ["compare", "{file}", "{file}", "-r", "1000000000", "--out", "{out}"],
+        ["staff", "{file}", "-r", "1000000000"],
+        ["sweep", "{file}", "--grid", "agents.pool.staff=40,41", "-r", "1000000000",
+         "--out", "{out}"],
+        ["animate", "{file}", "--replication", "1000000000", "--out", "{out}/day.gif"],
+    ], ids=["run", "compare", "staff", "sweep", "animate"])
+    def test_replications(self, tmp_path, args):
+        """A billion replications are refused, naming the limit and how to raise it."""
+        file = write(tmp_path, BASE)
+        args = [a.format(file=file, out=tmp_path / "out") for a in args]
+        proc = cli(*args, timeout=30)
+        assert proc.returncode == 2, proc.stderr
+        (line,) = proc.stderr.splitlines()
+        option = "--replication" if args[0] == "animate" else "--replications"
+        assert line.startswith(f"{file}: {option}: must be <= 100,000"), line
+        assert "CCSIM_MAX_REPLICATIONS" in line
+        assert not (tmp_path / "out").exists()
+
+    def test_expected_contacts(self, tmp_path):
+        """24 million contacts a replication x 100 replications is refused up front."""
+        file = write(tmp_path, BASE.replace("rate: 60/h", "rate: 2000000/h"))
+        proc = cli("run", file, "-r", "100", "--out", tmp_path / "out", timeout=30)
+        assert proc.returncode == 2, proc.stderr
+        assert proc.stderr == (
+            f"{file}: --replications: about 2,400,000,000 contacts expected (24,000,000 per "
+            "replication x 100 replications): must be <= 2,000,000,000 (the limit on "
+            "expected contacts, all replications and runs together), got 2,400,000,000; set "
+            "CCSIM_MAX_CONTACTS to raise the limit\n")
+
+    def test_grid_range_checked_before_expanding(self, tmp_path):
+        """--grid staff=1:1000000000:1 is refused without building a billion values."""
+        file = write(tmp_path, BASE)
+        proc = cli("sweep", file, "--grid", "agents.pool.staff=1:1000000000:1", "--out",
+                   tmp_path / "out", timeout=30)
+        assert proc.returncode == 2, proc.stderr
+        assert proc.stderr == (
+            f"{file}: agents.pool.staff: 1:1000000000:1 gives 1,000,000,000 values: must be "
+            "<= 100,000 (the limit on points in a sweep grid), got 1,000,000,000; set "
+            "CCSIM_MAX_GRID_POINTS to raise the limit\n")
+
+    def test_grid_product(self, tmp_path):
+        """Two parameters of 1,000 values each make a million points: refused."""
+        file = write(tmp_path, BASE)
+        proc = cli("sweep", file, "--grid", "agents.pool.staff=1:1000:1", "--grid",
+                   "contact_types.calls.resolution=0:0.999:0.001", "--out", tmp_path / "out",
+                   timeout=30)
+        assert proc.returncode == 2, proc.stderr
+        (line,) = proc.stderr.splitlines()
+        assert line.startswith(f"{file}: --grid: 1,000 x 1,000 = 1,000,000 points: must be "
+                               "<= 100,000"), line
+
+    @pytest.mark.parametrize("spec", ["1:.inf:1", "1:10:.nan", "-.inf:1:1"])
+    def test_grid_infinite_range(self, tmp_path, spec):
+        """--grid PATH=1:.inf:1 is refused in one line."""
+        file = write(tmp_path, BASE)
+        result = CliRunner().invoke(main, ["sweep", str(file), "--grid",
+                                           f"agents.pool.staff={spec}"])
+        assert result.exit_code == 2, result.output
+        (line,) = result.stderr.splitlines()
+        assert line == (f"{file}: agents.pool.staff: a range a:b:step needs finite numbers, "
+                        f"got {spec}")
+
+    @pytest.mark.parametrize(("args", "expected"), [
+        (["--agents", "1000000000"], "--agents: must be <= 100,000"),
+        (["--agents", "42", "--threshold", "-5s"], "--threshold: must be >= 0, got -5s"),
+        (["--agents", "42", "--patience", "-3m"], "--patience: must be > 0, got -3m"),
+        (["--target", "0.8", "--rate", "1e300/h"],
+         "--rate: 1e+300/h x 4m is 6.67e+298 Erlangs, more than the limit of 100,000"),
+    ], ids=["agents", "threshold", "patience", "huge-rate"])
+    def test_erlang(self, args, expected):
+        """`ccsim erlang` refuses absurd options in one line, before printing anything."""
+        proc = cli("erlang", "--rate", "600/h", "--aht", "4m", *args, timeout=30)
+        assert proc.returncode == 2, proc.stderr
+        assert proc.stdout == ""
+        (line,) = proc.stderr.splitlines()
+        assert line.startswith(f"erlang: {expected}"), line
