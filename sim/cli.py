@@ -13,7 +13,14 @@ from pathlib import Path
 import click
 
 from sim import erlang, limits
-from sim.cli_common import check_work, fail, load_or_fail, parse_overrides, simulating
+from sim.cli_common import (
+    check_work,
+    fail,
+    load_or_fail,
+    parse_overrides,
+    simulating,
+    writable_or_fail,
+)
 from sim.loader import ScenarioError, load_scenario, parse_override
 from sim.metrics import KPIS
 from sim.output import write_run
@@ -88,6 +95,7 @@ def run_command(scenario: str, out: str | None, seed: int | None, replications: 
     loaded = load_or_fail(scenario, parse_overrides(scenario, overrides))
     check_work(scenario, [loaded], replications)
     out_dir = Path(out) if out else Path("results") / Path(scenario).stem
+    writable_or_fail(out_dir)
     started = time.perf_counter()
 
     def progress(done: int, total: int) -> None:

@@ -14,7 +14,14 @@ from pathlib import Path
 import click
 
 from sim.animate import MAX_FRAMES, animate, check_format, frame_count
-from sim.cli_common import check_work, fail, parse_overrides, sigterm_as_interrupt, simulating
+from sim.cli_common import (
+    check_work,
+    fail,
+    parse_overrides,
+    sigterm_as_interrupt,
+    simulating,
+    writable_or_fail,
+)
 from sim.compare import BASELINE, Comparison, compare, scenarios_from_files, write_comparison
 from sim.loader import ScenarioError, load_scenario
 from sim.units import format_duration, parse_duration
@@ -113,6 +120,7 @@ def compare_command(scenarios: tuple[str, ...], variants: tuple[str, ...], repli
         fail([f"{first}: variants: {exc.args[0]}"])
     check_work(first, list(loaded.values()), replications)
     out_dir = Path(out) if out else Path("results") / f"{Path(first).stem}-compare"
+    writable_or_fail(out_dir)
     started = time.perf_counter()
     with simulating(first):
         comparison = compare(loaded, seed=seed, replications=replications, changes=changes,
@@ -168,6 +176,7 @@ def report_command(folder: str, no_png: bool) -> None:
     """
     from sim.report import load_results, write_report
 
+    writable_or_fail(folder, option="report")
     try:
         results = load_results(folder)
     except FileNotFoundError as exc:
@@ -221,6 +230,7 @@ def animate_command(scenario: str, out: str | None, day: int, replication: int, 
     except ScenarioError as exc:
         fail(exc.lines())
     path = Path(out) if out else Path("results") / Path(scenario).stem / "day.gif"
+    writable_or_fail(path, folder=False)
     try:
         check_format(path)
     except ValueError as exc:

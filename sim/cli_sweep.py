@@ -25,6 +25,7 @@ from sim.cli_common import (
     parse_overrides,
     sigterm_as_interrupt,
     simulating,
+    writable_or_fail,
 )
 from sim.grid import parse_grid_option, size_problem
 from sim.loader import ScenarioError, scenario_document
@@ -102,6 +103,7 @@ def sweep_command(scenario: str, grids: tuple[str, ...], replications: int, seed
     base = load_or_fail(scenario, parsed)
     check_work(scenario, [base], replications, runs=math.prod(len(v) for v in grid.values()))
     out_dir = Path(out) if out else Path("results") / f"{Path(scenario).stem}_sweep"
+    writable_or_fail(out_dir)
     executor, client = _executor(scenario, scheduler)
     bar = _ProgressBar(quiet)
     started = time.perf_counter()
@@ -265,6 +267,8 @@ def staff_command(scenario: str, target: float | None, threshold: float | None,
     parsed = parse_overrides(scenario, overrides)
     base = load_or_fail(scenario, parsed)
     check_work(scenario, [base], replications)
+    if out:
+        writable_or_fail(out, folder=False)
     try:  # read now: the file may be edited while the search runs
         document = scenario_document(scenario, parsed) if out else None
     except ScenarioError as exc:

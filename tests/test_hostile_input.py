@@ -392,3 +392,69 @@ class TestCommandLimits:
         assert proc.stdout == ""
         (line,) = proc.stderr.splitlines()
         assert line.startswith(f"erlang: {expected}"), line
+
+
+OUT_COMMANDS = {
+    "run": ["run", "{file}", "--out", "{out}", "--no-report"],
+    "compare": ["compare", "{file}", "{file2}", "-r", "2", "--out", "{out}", "--no-report"],
+    "sweep": ["sweep", "{file}", "--grid", "agents.pool.staff=40,41", "-r", "1", "--workers",
+              "1", "--out", "{out}", "--no-figures"],
+    "staff": ["staff", "{file}", "-r", "1", "--out", "{out}/staffed.yaml"],
+    "animate": ["animate", "{file}", "--out", "{out}/day.gif"],
+    "report": ["report", "{out}"],
+}
+
+
+class TestOutPaths:
+    """An --out that cannot be written is refused before anything is simulated."""
+
+    def _invoke(self, tmp_path, command, out):
+        file = write(tmp_path, BASE.replace("days: 1", "days: 1\nseed: 3"))
+        file2 = write(tmp_path, BASE, name="other.yaml")
+        args = [a.format(file=file, file2=file2, out=out) for a in OUT_COMMANDS[command]]
+        started = time.perf_counter()
+        result = CliRunner().invoke(main, args)
+        return result, time.perf_counter() - started
+
+    @pytest.mark.parametrize("command", sorted(OUT_COMMANDS))
+    def test_under_a_file(self, tmp_path, command):
+        """--out under an existing file: one line naming the file, exit 2, nothing run."""
+        blocker = tmp_path / "results.txt"
+        blocker.write_text("not a folder")
+        result, _ = self._invoke(tmp_path, command, blocker / "out")
+        assert result.exit_code == 2, result.output
+        (line,) = result.stderr.splitlines()
+        assert f"cannot write {blocker / 'out'}" in line, line
+        assert line.endswith(f": {blocker} is a file, not a folder"), line
+        assert result.stdout == ""
+
+    @pytest.mark.parametrize("command", sorted(OUT_COMMANDS))
+    def test_unwritable_folder(self, tmp_path, command):
+        """--out where the system refuses to create files: one line, exit 2."""
+        target = Path("/sys/ccsim-out")
+        try:
+            import tempfile
+
+            with tempfile.TemporaryFile(dir="/sys"):
+                pytest.skip("/sys is writable here")
+        except OSError:
+            pass
+        result, _ = self._invoke(tmp_path, command, target)
+        assert result.exit_code == 2, result.output
+        (line,) = result.stderr.splitlines()
+        assert f"cannot write {target}" in line, line
+        assert line.endswith(": no permission to create files in /sys"), line
+
+    @pytest.mark.skipif(hasattr(__import__("os"), "geteuid") and __import__("os").geteuid() == 0,
+                        reason="root may write in a read-only folder")
+    def test_read_only_folder(self, tmp_path):
+        """--out inside a read-only folder (mode 555): one line, exit 2."""
+        folder = tmp_path / "ro"
+        folder.mkdir()
+        folder.chmod(0o555)
+        try:
+            result, _ = self._invoke(tmp_path, "run", folder / "out")
+        finally:
+            folder.chmod(0o755)
+        assert result.exit_code == 2, result.output
+        assert "no permission to create files" in result.stderr
