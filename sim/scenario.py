@@ -321,6 +321,8 @@ class AgentGroup(_Frozen):
     @classmethod
     def _skills_as_priorities(cls, value: Any) -> Any:
         if isinstance(value, (list, tuple)):
+            if not all(isinstance(skill, str) for skill in value):
+                raise ValueError(f"must be contact type names, got {_short(value)}")
             return {skill: 1 for skill in value}
         return value
 
@@ -493,6 +495,11 @@ class Scenario(_Frozen):
                     (f"agents.{g}.staff", f"needs {expect} values, got {len(group.staff)}")
                 )
         return found
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _choices(known: dict[str, Any]) -> str:

@@ -458,3 +458,10 @@ class TestOutPaths:
             folder.chmod(0o755)
         assert result.exit_code == 2, result.output
         assert "no permission to create files" in result.stderr
+
+
+class TestFoundByFuzzing:
+    def test_list_inside_skills_list(self, tmp_path):
+        """`skills: [[1, a]]` is a one-line problem, not TypeError: unhashable type."""
+        reason = one_line(tmp_path, BASE.replace("skills: [calls]", "skills: [[1, a]]"))
+        assert reason == "agents.pool.skills: must be contact type names, got [[1, 'a']]"
