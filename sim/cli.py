@@ -7,14 +7,20 @@ the command exits with code 2 (click's own usage errors use 2 as well).
 from __future__ import annotations
 
 import math
-import sys
 import time
 from pathlib import Path
 
 import click
 
-from sim import erlang
-from sim.cli_common import fail, load_or_fail, parse_overrides, simulating
+from sim import erlang, limits
+from sim.cli_common import (
+    check_work,
+    fail,
+    load_or_fail,
+    parse_overrides,
+    simulating,
+    writable_or_fail,
+)
 from sim.loader import ScenarioError, load_scenario, parse_override
 from sim.metrics import KPIS
 from sim.output import write_run
@@ -85,8 +91,11 @@ def run_command(scenario: str, out: str | None, seed: int | None, replications: 
     (per interval and contact type), replications.csv, report.html (self-contained,
     figures embedded) and the figures as PNG into the --out folder.
     """
+    check_work(scenario, [], replications)
     loaded = load_or_fail(scenario, parse_overrides(scenario, overrides))
+    check_work(scenario, [loaded], replications)
     out_dir = Path(out) if out else Path("results") / Path(scenario).stem
+    writable_or_fail(out_dir)
     started = time.perf_counter()
 
     def progress(done: int, total: int) -> None:
@@ -191,6 +200,20 @@ def erlang_command(rate: float, aht: float, agents: int | None, patience: float 
         raise click.UsageError("give --agents, --target, or both")
     if aht <= 0 or rate <= 0:
         raise click.UsageError("--rate and --aht must be > 0")
+    try:
+        too_many, most = limits.AGENTS.problem(agents or 0), limits.AGENTS.value()
+    except ValueError as exc:  # CCSIM_MAX_AGENTS is not a number
+        fail([f"erlang: {exc}"])
+    problems = [("--agents", too_many),
+                ("--rate", f"{rate * 3600:.3g}/h x {format_duration(aht)} is {rate * aht:.3g} "
+                 f"Erlangs, more than the limit of {most:,} agents could answer; set "
+                 f"{limits.AGENTS.env} to raise the limit" if rate * aht > most else None),
+                ("--threshold", f"must be >= 0, got {format_duration(threshold)}"
+                 if threshold < 0 else None),
+                ("--patience", f"must be > 0, got {format_duration(patience)}"
+                 if patience is not None and patience <= 0 else None)]
+    if any(reason for _, reason in problems):
+        fail([f"erlang: {option}: {reason}" for option, reason in problems if reason])
     load = rate * aht
     model = "Erlang A" if patience else "Erlang C"
     click.echo(f"{model}: {rate * 3600:g} contacts/h x {format_duration(aht)} = {load:.2f} "
@@ -201,8 +224,7 @@ def erlang_command(rate: float, aht: float, agents: int | None, patience: float 
             m = (erlang.erlang_a_metrics(rate, aht, agents, patience, threshold) if patience
                  else erlang.erlang_c_metrics(rate, aht, agents, threshold))
         except ValueError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(2)
+            fail([f"erlang: {exc}"])
         click.echo(f"  agents           {agents}")
         click.echo(f"  p_wait           {m.p_wait:.4f}")
         click.echo(f"  asa              {m.asa:.1f} s")
@@ -213,8 +235,11 @@ def erlang_command(rate: float, aht: float, agents: int | None, patience: float 
             click.echo(f"  abandon_rate     {m.abandon_rate:.4f}")
         click.echo(f"  occupancy        {m.occupancy:.4f}")
     if target is not None:
-        need = erlang.required_agents(rate, aht, target, threshold, patience=patience,
-                                      max_abandon=max_abandon)
+        try:
+            need = erlang.required_agents(rate, aht, target, threshold, patience=patience,
+                                          max_abandon=max_abandon)
+        except ValueError as exc:
+            fail([f"erlang: {exc}"])
         goal = f"service level >= {target:g} within {format_duration(threshold)}"
         if max_abandon is not None:
             goal += f" and abandonment <= {max_abandon:g}"

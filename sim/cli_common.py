@@ -6,14 +6,18 @@ problem on stderr, and exit code 2.
 
 from __future__ import annotations
 
+import errno
 import signal
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, NoReturn
 
 import click
 
+from sim import limits
 from sim.engine import SimulationError
 from sim.loader import ScenarioError, load_scenario, parse_override
 from sim.scenario import Scenario
@@ -52,6 +56,58 @@ def load_or_fail(path: str, overrides: dict[str, Any]) -> Scenario:
     for field, reason in unanswerable(scenario):
         click.echo(f"{path}: warning: {field}: {reason}", err=True)
     return scenario
+
+
+def check_work(path: str, scenarios: list[Scenario], replications: int, runs: int = 1,
+               option: str = "--replications") -> None:
+    """Refuse (one line, exit 2) replications or expected contacts over their limits.
+
+    Called before any work: with no scenarios it checks the replications alone.
+
+    Args:
+        path: The scenario file, to name in the message.
+        scenarios: The scenarios each replication runs (a comparison's variants).
+        replications: Replications of each.
+        runs: How many times all that is done (a sweep's grid points).
+        option: The option that sets ``replications``.
+    """
+    per_replication = sum(sum(limits.expected_contacts(s).values()) for s in scenarios)
+    problems = limits.run_problems(per_replication, replications, runs, option)
+    if problems:
+        fail([f"{path}: {where}: {reason}" if where else f"{path}: {reason}"
+              for where, reason in problems])
+
+
+def writable_or_fail(path: str | Path, option: str = "--out", folder: bool = True) -> None:
+    """Refuse (one line, exit 2) an output path that cannot be written, before any work.
+
+    The nearest folder that exists on the way to ``path`` must be a folder (not a file)
+    in which a file can be created; nothing is left behind by the check.
+
+    Args:
+        path: The output folder (``folder``) or file.
+        option: The option that gave it, to name in the message.
+        folder: Whether ``path`` is a folder to write into, else a file to write.
+    """
+    target = Path(path)
+    if folder and target.exists() and not target.is_dir():
+        fail([f"{option}: cannot write {path}: {target} is a file, not a folder"])
+    if not folder and target.is_dir():
+        fail([f"{option}: cannot write {path}: it is a folder, not a file"])
+    probe = target if folder else target.parent
+    while not probe.exists() and probe != probe.parent:  # 'file/x' does not exist either
+        probe = probe.parent
+    if not probe.is_dir():
+        fail([f"{option}: cannot write {path}: {probe} is a file, not a folder"])
+    try:
+        with tempfile.TemporaryFile(dir=probe):
+            pass
+    except OSError as exc:
+        why = {errno.EACCES: f"no permission to create files in {probe}",
+               errno.EPERM: f"no permission to create files in {probe}",
+               errno.EROFS: f"{probe} is on a read-only file system"}.get(
+                   exc.errno, f"{(exc.strerror or str(exc)).lower()} ({probe})")
+        fail([f"{option}: cannot write {path}: {why}"])
 
 
 @contextmanager

@@ -14,7 +14,14 @@ from pathlib import Path
 import click
 
 from sim.animate import MAX_FRAMES, animate, check_format, frame_count
-from sim.cli_common import fail, parse_overrides, sigterm_as_interrupt, simulating
+from sim.cli_common import (
+    check_work,
+    fail,
+    parse_overrides,
+    sigterm_as_interrupt,
+    simulating,
+    writable_or_fail,
+)
 from sim.compare import BASELINE, Comparison, compare, scenarios_from_files, write_comparison
 from sim.loader import ScenarioError, load_scenario
 from sim.units import format_duration, parse_duration
@@ -91,6 +98,7 @@ def compare_command(scenarios: tuple[str, ...], variants: tuple[str, ...], repli
     Example: ccsim compare scenarios/storm_surge.yaml --variant callbacks_on -r 20
     """
     first = scenarios[0]
+    check_work(first, [], replications)
     parsed = parse_overrides(first, overrides)
     try:
         declared = load_scenario(first, overrides=parsed).variants
@@ -110,7 +118,9 @@ def compare_command(scenarios: tuple[str, ...], variants: tuple[str, ...], repli
         fail(exc.lines())
     except KeyError as exc:
         fail([f"{first}: variants: {exc.args[0]}"])
+    check_work(first, list(loaded.values()), replications)
     out_dir = Path(out) if out else Path("results") / f"{Path(first).stem}-compare"
+    writable_or_fail(out_dir)
     started = time.perf_counter()
     with simulating(first):
         comparison = compare(loaded, seed=seed, replications=replications, changes=changes,
@@ -166,6 +176,7 @@ def report_command(folder: str, no_png: bool) -> None:
     """
     from sim.report import load_results, write_report
 
+    writable_or_fail(folder, option="report")
     try:
         results = load_results(folder)
     except FileNotFoundError as exc:
@@ -213,11 +224,13 @@ def animate_command(scenario: str, out: str | None, day: int, replication: int, 
     """
     from sim.replicate import run
 
+    check_work(scenario, [], replication, option="--replication")
     try:
         loaded = load_scenario(scenario, overrides=parse_overrides(scenario, overrides))
     except ScenarioError as exc:
         fail(exc.lines())
     path = Path(out) if out else Path("results") / Path(scenario).stem / "day.gif"
+    writable_or_fail(path, folder=False)
     try:
         check_format(path)
     except ValueError as exc:
@@ -225,6 +238,7 @@ def animate_command(scenario: str, out: str | None, day: int, replication: int, 
     if day > loaded.days:
         fail([f"{scenario}: --day: the scenario has {loaded.days} day"
                f"{'s' if loaded.days > 1 else ''}, got {day}"])
+    check_work(scenario, [loaded], replication, option="--replication")
     frames = frame_count(loaded, step)
     if frames > max_frames:
         fail([f"{scenario}: --step: {format_duration(step)} a frame makes {frames:,} frames "

@@ -19,13 +19,15 @@ import click
 import pandas as pd
 
 from sim.cli_common import (
+    check_work,
     fail,
     load_or_fail,
     parse_overrides,
     sigterm_as_interrupt,
     simulating,
+    writable_or_fail,
 )
-from sim.grid import parse_grid_option
+from sim.grid import parse_grid_option, size_problem
 from sim.loader import ScenarioError, scenario_document
 from sim.staffing import StaffingResult, find_staffing, staffed_document, write_staffed
 from sim.sweep import Progress, SweepResult, local_executor, run_sweep
@@ -95,10 +97,13 @@ def sweep_command(scenario: str, grids: tuple[str, ...], replications: int, seed
     computed. A changed scenario, grid, seed or replication count is refused (use
     --fresh or another --out). Results are the same for any number of workers.
     """
+    check_work(scenario, [], replications)
     parsed = parse_overrides(scenario, overrides)
-    base = load_or_fail(scenario, parsed)
     grid = _grid(scenario, grids)
+    base = load_or_fail(scenario, parsed)
+    check_work(scenario, [base], replications, runs=math.prod(len(v) for v in grid.values()))
     out_dir = Path(out) if out else Path("results") / f"{Path(scenario).stem}_sweep"
+    writable_or_fail(out_dir)
     executor, client = _executor(scenario, scheduler)
     bar = _ProgressBar(quiet)
     started = time.perf_counter()
@@ -147,6 +152,12 @@ def _grid(scenario: str, grids: tuple[str, ...]) -> dict[str, list[Any]]:
         if path in parsed:
             fail([f"{scenario}: --grid: {path} is given twice"])
         parsed[path] = values
+    try:
+        too_many = size_problem([len(values) for values in parsed.values()])
+    except ValueError as exc:  # CCSIM_MAX_GRID_POINTS is not a number
+        too_many = str(exc)
+    if too_many:
+        fail([f"{scenario}: --grid: {too_many}"])
     return parsed
 
 
@@ -252,8 +263,12 @@ def staff_command(scenario: str, target: float | None, threshold: float | None,
     and group, the Erlang C requirement and the simulated one (agents on the phones),
     the scheduled agents (before shrinkage) and the simulated service level.
     """
+    check_work(scenario, [], replications)
     parsed = parse_overrides(scenario, overrides)
     base = load_or_fail(scenario, parsed)
+    check_work(scenario, [base], replications)
+    if out:
+        writable_or_fail(out, folder=False)
     try:  # read now: the file may be edited while the search runs
         document = scenario_document(scenario, parsed) if out else None
     except ScenarioError as exc:

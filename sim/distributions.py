@@ -30,7 +30,7 @@ from pydantic import (
     model_validator,
 )
 
-from sim.units import Duration, format_duration, parse_duration
+from sim.units import Duration, Number, format_duration, parse_duration
 
 
 def _check_cv(cv: float) -> float:
@@ -44,13 +44,13 @@ def _check_cv(cv: float) -> float:
 
 PositiveDuration = Annotated[Duration, Field(gt=0.0)]
 NonNegativeDuration = Annotated[Duration, Field(ge=0.0)]
-Cv = Annotated[float, AfterValidator(_check_cv)]
+Cv = Annotated[Number, AfterValidator(_check_cv)]
 
 
 class _Dist(BaseModel):
     """What every distribution shares: validation settings, ``sample`` and the repr."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         """Draw ``n`` independent times.

@@ -9,12 +9,12 @@ in scenario files). Every combination of values is a *point*, a scenario of its 
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
+from sim.limits import GRID_POINTS, format_count
 from sim.loader import ScenarioError, parse_value, with_overrides
 from sim.scenario import Scenario
 from sim.units import parse_duration
@@ -83,11 +83,19 @@ def _range(path: str, start: str, stop: str, step: str) -> list[Any]:
         except ValueError:
             raise ValueError(f"{path}: a range a:b:step needs numbers or durations, got "
                              f"{start}:{stop}:{step}") from None
+    if not all(math.isfinite(x) for x in numbers):
+        raise ValueError(f"{path}: a range a:b:step needs finite numbers, got "
+                         f"{start}:{stop}:{step}")
     a, b, s = numbers
     if s <= 0 or b < a:
         raise ValueError(f"{path}: a range a:b:step needs step > 0 and b >= a, got "
                          f"{start}:{stop}:{step}")
-    count = int(np.floor((b - a) / s + 1e-9)) + 1
+    steps = (b - a) / s + 1e-9
+    count = math.floor(steps) + 1 if math.isfinite(steps) else math.inf
+    reason = GRID_POINTS.problem(count)
+    if reason is not None:  # before a single value is made: 1:1000000000:1 takes gigabytes
+        raise ValueError(f"{path}: {start}:{stop}:{step} gives {format_count(count)} values: "
+                         f"{reason}")
     if all(isinstance(x, int) for x in (a, b, s)):
         return [a + k * s for k in range(count)]
     return [_tidy(a + k * s) for k in range(count)]
@@ -101,6 +109,15 @@ def _tidy(value: float) -> float | int:
     """Round off float noise (0.30000000000000004 -> 0.3); whole seconds become ints."""
     value = round(value, 10)
     return int(value) if value == int(value) else value
+
+
+def size_problem(sizes: Sequence[int]) -> str | None:
+    """Why a grid with parameters of these sizes has too many points, or None."""
+    points = math.prod(sizes)
+    reason = GRID_POINTS.problem(points)
+    if reason is None:
+        return None
+    return f"{' x '.join(f'{n:,}' for n in sizes)} = {points:,} points: {reason}"
 
 
 @dataclass(frozen=True)
@@ -120,7 +137,12 @@ class Grid:
             return spec
         if not spec:
             raise ValueError("a sweep needs at least one grid parameter")
-        return cls(tuple((path, tuple(grid_values(path, values))) for path, values in spec.items()))
+        grid = cls(tuple((path, tuple(grid_values(path, values)))
+                         for path, values in spec.items()))
+        reason = size_problem([len(values) for _, values in grid.parameters])
+        if reason is not None:
+            raise ValueError(reason)
+        return grid
 
     @property
     def paths(self) -> list[str]:

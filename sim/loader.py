@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import copy
 import difflib
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
+from sim import limits, safe_yaml
 from sim.scenario import Scenario
 
 
@@ -48,19 +47,8 @@ class ScenarioError(ValueError):
         ]
 
 
-class _YamlLoader(yaml.SafeLoader):
-    """YAML without base-60 numbers: ``open: 10:00`` is the clock time, not 600."""
-
-
-_CLOCK_LIKE = re.compile(r"^[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?$")
-_YamlLoader.yaml_implicit_resolvers = {
-    first: ([("tag:yaml.org,2002:str", _CLOCK_LIKE)] if first.isdigit() else []) + resolvers
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
 def _yaml(text: str) -> Any:
-    return yaml.load(text, Loader=_YamlLoader)
+    return safe_yaml.load(text)
 
 
 def load_scenario(
@@ -115,12 +103,14 @@ def scenario_document(
 
 
 def _read(path: str | Path) -> str:
-    """The text of a scenario file; an unreadable one is a ScenarioError."""
+    """The text of a scenario file; an unreadable, huge or non-UTF-8 one is a ScenarioError."""
     try:
-        return Path(path).read_text(encoding="utf-8")
+        return safe_yaml.read_text(path)
     except OSError as exc:
         raise ScenarioError(str(path), [Problem("", f"cannot read file: {exc.strerror}")]
                             ) from None
+    except safe_yaml.YamlError as exc:
+        raise ScenarioError(str(path), [Problem("", str(exc))]) from None
 
 
 def scenario_from_yaml(
@@ -138,12 +128,8 @@ def _mapping(text: str, source: str) -> dict[str, Any]:
     """The top-level mapping of a scenario's YAML text; anything else is a ScenarioError."""
     try:
         data = _yaml(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "YAML"
-        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        problem = Problem("", f"YAML syntax error at {where}: {reason}")
-        raise ScenarioError(source, [problem]) from None
+    except safe_yaml.YamlError as exc:
+        raise ScenarioError(source, [Problem("", str(exc))]) from None
     if data is None:
         raise ScenarioError(source, [Problem("", "the file is empty")])
     if not isinstance(data, dict):
@@ -174,6 +160,8 @@ def scenario_from_dict(
     except ValidationError as exc:
         raise ScenarioError(source, _relevant(exc.errors())) from None
     found = [Problem(p, r) for p, r in scenario.problems()]
+    if not found:  # sizes are only worked out on a consistent scenario
+        found = [Problem(p, r) for p, r in limits.scenario_problems(scenario)]
     for name, changes in scenario.variants.items():
         found += _variant_problems(data, name, changes, context)
     if found:
@@ -190,12 +178,14 @@ def _variant_problems(data: dict[str, Any], name: str, changes: Mapping[str, Any
     try:
         for dotted, value in changes.items():
             apply_override(varied, dotted, value)
-        Scenario.model_validate(varied, context=context)
+        scenario = Scenario.model_validate(varied, context=context)
     except ValueError as exc:  # pydantic's ValidationError is a ValueError
         if isinstance(exc, ValidationError):
             return [Problem(f"{where}.{p.path}", p.reason) for p in _relevant(exc.errors())]
         return [Problem(where, f"cannot override: {exc}")]
-    return []
+    if scenario.problems():
+        return []  # reported when the variant is built, as for any scenario
+    return [Problem(f"{where}.{p}", r) for p, r in limits.scenario_problems(scenario)]
 
 
 def with_overrides(scenario: Scenario, overrides: Mapping[str, Any],
@@ -245,7 +235,7 @@ def parse_value(raw: Any) -> Any:
         return raw
     try:
         return _yaml(raw) if raw else raw
-    except yaml.YAMLError:
+    except safe_yaml.YamlError:
         return raw
 
 
@@ -282,8 +272,9 @@ def apply_override(data: dict[str, Any], dotted: str, value: Any) -> None:
 
 
 def _index(node: list[Any], key: str, keys: list[str]) -> int:
-    if not key.lstrip("-").isdigit() or not -len(node) <= int(key) < len(node):
-        raise ValueError(f"{'.'.join(keys)!r}: no item {key} in a list of {len(node)}")
+    if not (key.isascii() and key.isdigit()) or not int(key) < len(node):
+        raise ValueError(f"{'.'.join(keys)!r}: no item {key} in a list of {len(node)} "
+                         "(items count from 0)")
     return int(key)
 
 
@@ -382,6 +373,8 @@ def _problem(error: Mapping[str, Any]) -> Problem:
         return Problem(path, f"must be one of {ctx.get('expected')}, got {_received(got)}")
     if kind in ("too_short", "too_long"):
         return Problem(path, f"{error['msg'].lower()}, got {_received(got)}")
+    if kind == "finite_number":
+        return Problem(path, f"must be a finite number, got {_received(got)}")
     if kind == "value_error":
         return Problem(path, str(ctx.get("error", error["msg"])))
     if kind.endswith("_type") or kind.endswith("_parsing"):

@@ -18,14 +18,14 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from sim.distributions import Distribution, Exponential
-from sim.units import DAY, Clock, Duration, Rate
+from sim.units import DAY, Clock, Count, Duration, Number, Rate
 
-Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+Probability = Annotated[Number, Field(ge=0.0, le=1.0)]
 Name = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$")]
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 class Channel(str, Enum):
@@ -84,9 +84,9 @@ class Arrivals(_Frozen):
     """
 
     rate: Annotated[Rate, Field(ge=0.0)] | None = None
-    per_interval: list[Annotated[float, Field(ge=0.0)]] | None = None
-    day_factors: list[Annotated[float, Field(ge=0.0)]] | None = Field(default=None, min_length=1)
-    forecast_error: Annotated[float, Field(ge=0.0)] = 0.0
+    per_interval: list[Annotated[Number, Field(ge=0.0)]] | None = None
+    day_factors: list[Annotated[Number, Field(ge=0.0)]] | None = Field(default=None, min_length=1)
+    forecast_error: Annotated[Number, Field(ge=0.0)] = 0.0
 
     @model_validator(mode="after")
     def _one_form(self) -> Arrivals:
@@ -165,7 +165,7 @@ class Repeat(_Frozen):
 
     probability: Probability = 1.0
     delay: Distribution
-    max_contacts: Annotated[int, Field(ge=1)] = 5
+    max_contacts: Annotated[Count, Field(ge=1)] = 5
     switch_to: Name | None = None
     switch: Probability = 0.0
 
@@ -175,7 +175,7 @@ class Retrial(_Frozen):
 
     probability: Probability
     delay: Distribution
-    max_attempts: Annotated[int, Field(ge=1)] = 3
+    max_attempts: Annotated[Count, Field(ge=1)] = 3
 
 
 class Callback(_Frozen):
@@ -208,8 +208,8 @@ class Complaint(_Frozen):
     wait_over: Annotated[Duration, Field(ge=0.0)] | None = None
     hold_over: Annotated[Duration, Field(ge=0.0)] | None = None
     abandoned: bool = False
-    transfers_over: Annotated[int, Field(ge=0)] | None = None
-    contacts_over: Annotated[int, Field(ge=1)] | None = None
+    transfers_over: Annotated[Count, Field(ge=0)] | None = None
+    contacts_over: Annotated[Count, Field(ge=1)] | None = None
 
 
 class ContactType(_Frozen):
@@ -237,7 +237,7 @@ class ContactType(_Frozen):
     callback: Callback | None = None
     complaint: Complaint | None = None
     duplicate_answers: Probability = 0.0  # uncoordinated team: posts answered twice
-    max_transfers: Annotated[int, Field(ge=0)] = 3
+    max_transfers: Annotated[Count, Field(ge=0)] = 3
 
 
 class Break(_Frozen):
@@ -252,7 +252,7 @@ class Shift(_Frozen):
 
     start: Clock
     length: Annotated[Duration, Field(gt=0.0, le=DAY)]
-    count: Annotated[int, Field(ge=0)]
+    count: Annotated[Count, Field(ge=0)]
     breaks: tuple[Break, ...] = ()
 
     @model_validator(mode="after")
@@ -277,7 +277,8 @@ class Escalation(_Frozen):
     mode: Literal["transfer", "consult"] = Field(default="transfer", alias="as")
     talk: Distribution | None = None  # consult length (required when as: consult)
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True,
+                              allow_inf_nan=False)
 
     @model_validator(mode="after")
     def _talk_for_consult(self) -> Escalation:
@@ -294,7 +295,7 @@ class Blending(_Frozen):
     """
 
     backlog: list[Name] = Field(min_length=1)
-    reserve: Annotated[int, Field(ge=0)] = 0
+    reserve: Annotated[Count, Field(ge=0)] = 0
 
 
 class AgentGroup(_Frozen):
@@ -306,20 +307,22 @@ class AgentGroup(_Frozen):
     scheduled agents not on the phones (breaks, meetings, absence) and is taken off.
     """
 
-    skills: dict[Name, Annotated[int, Field(ge=1)]] = Field(min_length=1)
-    resolution_factor: Annotated[float, Field(ge=0.0)] = 1.0  # x the type's resolution
+    skills: dict[Name, Annotated[Count, Field(ge=1)]] = Field(min_length=1)
+    resolution_factor: Annotated[Number, Field(ge=0.0)] = 1.0  # x the type's resolution
     escalate: Escalation | None = None
     blending: Blending | None = None
-    staff: Annotated[int, Field(ge=0)] | list[Annotated[int, Field(ge=0)]] | None = None
+    staff: Annotated[Count, Field(ge=0)] | list[Annotated[Count, Field(ge=0)]] | None = None
     shifts: tuple[Shift, ...] | None = None
-    shrinkage: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0
-    concurrency: Annotated[int, Field(ge=1)] = 1  # chats/posts/emails at once
-    concurrency_slowdown: Annotated[float, Field(ge=1.0)] = 1.0  # x handle when concurrency > 1
+    shrinkage: Annotated[Number, Field(ge=0.0, lt=1.0)] = 0.0
+    concurrency: Annotated[Count, Field(ge=1, le=100)] = 1  # chats/posts/emails at once
+    concurrency_slowdown: Annotated[Number, Field(ge=1.0)] = 1.0  # x handle when concurrency > 1
 
     @field_validator("skills", mode="before")
     @classmethod
     def _skills_as_priorities(cls, value: Any) -> Any:
         if isinstance(value, (list, tuple)):
+            if not all(isinstance(skill, str) for skill in value):
+                raise ValueError(f"must be contact type names, got {_short(value)}")
             return {skill: 1 for skill in value}
         return value
 
@@ -350,17 +353,18 @@ class Scenario(_Frozen):
     """
 
     name: str = "scenario"
-    seed: Annotated[int, Field(ge=0)] = 1
-    days: Annotated[int, Field(ge=1)] = 1
+    seed: Annotated[Count, Field(ge=0)] = 1
+    days: Annotated[Count, Field(ge=1)] = 1
     open: Clock = 0.0
     close: Clock = DAY
-    interval: Annotated[Duration, Field(gt=0.0)] = 1800.0
+    # at least a minute: at most 1,440 intervals a day, each a row per type in the tables
+    interval: Annotated[Duration, Field(ge=60.0)] = 1800.0
     warmup: Annotated[Duration, Field(ge=0.0)] = 0.0
     # the center runs on as usual after the last measured day, so that what the measured
     # days started (repeat contacts, retrials) still happens and is counted
     cooldown: Annotated[Duration, Field(ge=0.0, le=366 * DAY)] = 0.0
     service_level: ServiceLevel = ServiceLevel()
-    lines: Annotated[int, Field(ge=1)] | None = None
+    lines: Annotated[Count, Field(ge=1)] | None = None
     contact_types: dict[Name, ContactType] = Field(min_length=1)
     agents: dict[Name, AgentGroup] = Field(min_length=1)
     routing: dict[Name, list[RouteStep]] = Field(default_factory=dict)
@@ -491,6 +495,11 @@ class Scenario(_Frozen):
                     (f"agents.{g}.staff", f"needs {expect} values, got {len(group.staff)}")
                 )
         return found
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _choices(known: dict[str, Any]) -> str:

@@ -4,7 +4,8 @@ Inside ccsim every time is a float number of seconds and every rate is per secon
 Scenario files may write a bare number (seconds, or per second for rates) or a string
 with a unit: durations ``"30s"``, ``"4m"``, ``"1.5h"``, ``"2d"``; rates ``"600/h"``,
 ``"10/m"``, ``"14400/d"``; clock times ``"08:00"`` or ``"08:30:15"`` (``"24:00"`` is the
-end of the day). The annotated types at the bottom plug these parsers into pydantic.
+end of the day). The annotated types at the bottom plug these parsers into pydantic,
+with plain numbers (:data:`Number`, :data:`Count`) that refuse booleans and infinities.
 """
 
 from __future__ import annotations
@@ -108,6 +109,15 @@ def parse_clock(value: object) -> float:
     return seconds
 
 
+def _number(value: object) -> object:
+    """Refuse what pydantic would quietly take as a number: booleans, infinities, NaN."""
+    if isinstance(value, bool):
+        raise ValueError(f"expected a number, got {value!r}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"must be a finite number, got {value!r}")
+    return value
+
+
 def format_duration(seconds: float) -> str:
     """Format seconds the way people read them: ``"45s"``, ``"4m"``, ``"1.5h"``."""
     for unit, size in (("d", DAY), ("h", 3600.0), ("m", 60.0)):
@@ -131,3 +141,9 @@ Rate = Annotated[float, BeforeValidator(parse_rate)]
 
 Clock = Annotated[float, BeforeValidator(parse_clock)]
 """A clock time as seconds after midnight, written like ``"08:00"``."""
+
+Number = Annotated[float, BeforeValidator(_number)]
+"""A finite number; ``true`` is not 1.0."""
+
+Count = Annotated[int, BeforeValidator(_number)]
+"""A whole number; ``true`` is not 1."""

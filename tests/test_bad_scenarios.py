@@ -116,7 +116,8 @@ class TestBadScenarios:
 
     @pytest.mark.parametrize(
         ("text", "reason"),
-        [("", "the file is empty"), ("name: [unclosed", "YAML syntax error at line 1"),
+        [("", "the file is empty"),
+         ("name: [unclosed", "(while parsing a flow sequence from line 1)"),
          ("- just\n- a list\n", "must be a mapping"), ("name: x\n", "required field is missing")],
     )
     def test_file_level_problems(self, tmp_path, text, reason):
