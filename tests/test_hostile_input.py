@@ -482,3 +482,14 @@ class TestFoundLater:
         assert result.exit_code == 2, result.output
         assert "--seed" in result.stderr and "Traceback" not in result.output
         assert not (tmp_path / "out").exists()
+
+    def test_empirical_file_is_bounded(self, tmp_path):
+        """`empirical {file: /dev/zero}` is refused at the size limit, not read forever."""
+        if not Path("/dev/zero").exists():
+            pytest.skip("no /dev/zero")
+        file = write(tmp_path, BASE.replace("{dist: exponential, mean: 4m}",
+                                            "{dist: empirical, file: /dev/zero}"))
+        proc = cli("validate", file, timeout=60)
+        assert proc.returncode == 2, proc.stderr
+        assert proc.stderr == (f"{file}: contact_types.calls.handle: cannot read '/dev/zero': "
+                               "the file is larger than 10 MB\n")
