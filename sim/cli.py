@@ -14,6 +14,7 @@ import click
 
 from sim import erlang, limits
 from sim.cli_common import (
+    SEED,
     check_work,
     fail,
     load_or_fail,
@@ -72,7 +73,7 @@ def main() -> None:
 @click.option("--out", "-o", type=click.Path(file_okay=False),
               help="Folder for summary.json, contacts.parquet, intervals.csv. "
                    "Default: results/<scenario file name>.")
-@click.option("--seed", type=click.IntRange(min=0), help="Seed of every random stream "
+@click.option("--seed", type=SEED, help="Seed of every random stream "
               "(default: the scenario's `seed`). Same seed, same results.")
 @click.option("--replications", "-r", type=click.IntRange(min=1), default=1, show_default=True,
               help="Independent replications; 2 or more give 95% confidence intervals.")

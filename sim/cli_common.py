@@ -20,8 +20,11 @@ import click
 from sim import limits
 from sim.engine import SimulationError
 from sim.loader import ScenarioError, load_scenario, parse_override
-from sim.scenario import Scenario
+from sim.scenario import MAX_SEED, Scenario
 from sim.schedule import unanswerable
+
+SEED = click.IntRange(min=0, max=MAX_SEED)
+"""The type of every ``--seed`` option: what the result tables can store (int64)."""
 
 
 def fail(lines: list[str]) -> NoReturn:

@@ -15,6 +15,7 @@ import click
 
 from sim.animate import MAX_FRAMES, animate, check_format, frame_count
 from sim.cli_common import (
+    SEED,
     check_work,
     fail,
     parse_overrides,
@@ -73,7 +74,7 @@ def _written(files: list[Path], out: Path) -> str:
                    "Default with one file and no --variant: every declared variant.")
 @click.option("--replications", "-r", type=click.IntRange(min=2), default=10, show_default=True,
               help="Replications per variant (paired over replications: 2 or more).")
-@click.option("--seed", type=click.IntRange(min=0),
+@click.option("--seed", type=SEED,
               help="Seed of every variant (default: the first file's `seed`).")
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
               help="Override a field in every variant by dotted path, e.g. --set days=1.")
@@ -206,7 +207,7 @@ def report_command(folder: str, no_png: bool) -> None:
                    "fraction of a second to draw and, in a GIF, about 1 MB of memory).")
 @click.option("--fps", type=click.IntRange(1, 60), default=8, show_default=True,
               help="Frames per second.")
-@click.option("--seed", type=click.IntRange(min=0), help="Seed (default: the scenario's).")
+@click.option("--seed", type=SEED, help="Seed (default: the scenario's).")
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
               help="Override a scenario field by dotted path. Repeatable.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")

@@ -19,6 +19,7 @@ import click
 import pandas as pd
 
 from sim.cli_common import (
+    SEED,
     check_work,
     fail,
     load_or_fail,
@@ -65,7 +66,7 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> 
                    "duration). Repeat for more parameters; every combination is a point.")
 @click.option("--replications", "-r", type=click.IntRange(min=1), default=10, show_default=True,
               help="Replications per point (the same random streams at every point).")
-@click.option("--seed", type=click.IntRange(min=0),
+@click.option("--seed", type=SEED,
               help="Seed of every random stream (default: the scenario's `seed`).")
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
               help="Override a scenario field for every point (as in `ccsim run`).")
@@ -237,7 +238,7 @@ def _mean_ci(kpi: str, mean: float, ci: float) -> str:
               help="Abandon rate no interval may exceed, e.g. 0.05.")
 @click.option("--replications", "-r", type=click.IntRange(min=1), default=10, show_default=True,
               help="Replications per simulated staffing plan.")
-@click.option("--seed", type=click.IntRange(min=0),
+@click.option("--seed", type=SEED,
               help="Seed of every random stream (default: the scenario's `seed`).")
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
               help="Override a scenario field first (as in `ccsim run`).")

@@ -341,10 +341,18 @@ class Empirical(_DerivedCv, _Dist):
     __str__ = __repr__
 
 
+_MAX_FILE_BYTES = 10 * 1024 * 1024  # as for scenario files (sim.safe_yaml.MAX_BYTES)
+
+
 def _read_durations(path: Path, shown: str) -> tuple[float, ...]:
     """Durations in a text/CSV file, one per line; a first line that is not one is a header."""
     try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
+        with open(path, "rb") as file:  # at most a byte too many: /dev/zero is a file too
+            data = file.read(_MAX_FILE_BYTES + 1)
+        if len(data) > _MAX_FILE_BYTES:
+            raise ValueError(f"cannot read {shown!r}: the file is larger than "
+                             f"{_MAX_FILE_BYTES // (1024 * 1024)} MB")
+        lines = data.decode("utf-8-sig").splitlines()
     except OSError as exc:
         raise ValueError(f"cannot read {shown!r}: {exc.strerror} (looked for {path})") from None
     except UnicodeDecodeError:

@@ -21,6 +21,7 @@ from sim.distributions import Distribution, Exponential
 from sim.units import DAY, Clock, Count, Duration, Number, Rate
 
 Probability = Annotated[Number, Field(ge=0.0, le=1.0)]
+MAX_SEED = 2**63 - 1  # seeds are stored in int64 columns (sweep.parquet)
 Name = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$")]
 
 
@@ -353,7 +354,7 @@ class Scenario(_Frozen):
     """
 
     name: str = "scenario"
-    seed: Annotated[Count, Field(ge=0)] = 1
+    seed: Annotated[Count, Field(ge=0, le=MAX_SEED)] = 1
     days: Annotated[Count, Field(ge=1)] = 1
     open: Clock = 0.0
     close: Clock = DAY

@@ -469,8 +469,36 @@ class TestOutPaths:
         assert "no permission to create files" in result.stderr
 
 
-class TestFoundByFuzzing:
+class TestFoundLater:
+    """Faults found by the fuzz test (tests/test_fuzz.py) and while fixing the others."""
+
     def test_list_inside_skills_list(self, tmp_path):
         """`skills: [[1, a]]` is a one-line problem, not TypeError: unhashable type."""
         reason = one_line(tmp_path, BASE.replace("skills: [calls]", "skills: [[1, a]]"))
         assert reason == "agents.pool.skills: must be contact type names, got [[1, 'a']]"
+
+    def test_seed_beyond_64_bits_in_the_file(self, tmp_path):
+        """A seed the result tables cannot store (int64) is refused when the file is read."""
+        reason = one_line(tmp_path, BASE.replace("days: 1", "days: 1\nseed: " + "9" * 23))
+        assert reason == f"seed: must be <= {2**63 - 1}, got {'9' * 23}"
+
+    def test_seed_beyond_64_bits_on_the_command_line(self, tmp_path):
+        """`ccsim sweep --seed 99...9` is refused up front, not a pyarrow OverflowError."""
+        file = write(tmp_path, BASE)
+        result = CliRunner().invoke(main, [
+            "sweep", str(file), "--grid", "agents.pool.staff=40", "-r", "1", "--workers", "1",
+            "--seed", "9" * 23, "--out", str(tmp_path / "out"), "--no-figures", "-q"])
+        assert result.exit_code == 2, result.output
+        assert "--seed" in result.stderr and "Traceback" not in result.output
+        assert not (tmp_path / "out").exists()
+
+    def test_empirical_file_is_bounded(self, tmp_path):
+        """`empirical {file: /dev/zero}` is refused at the size limit, not read forever."""
+        if not Path("/dev/zero").exists():
+            pytest.skip("no /dev/zero")
+        file = write(tmp_path, BASE.replace("{dist: exponential, mean: 4m}",
+                                            "{dist: empirical, file: /dev/zero}"))
+        proc = cli("validate", file, timeout=60)
+        assert proc.returncode == 2, proc.stderr
+        assert proc.stderr == (f"{file}: contact_types.calls.handle: cannot read '/dev/zero': "
+                               "the file is larger than 10 MB\n")
