@@ -417,10 +417,7 @@ class _Replication(ContactColumns, JourneySteps, Workforce):
         self.state[c] = ABANDONED
         self.end[c] = at
         if not on_hold:
-            waited = at - self.enq[c]
-            self.queue_time[c] += waited
-            if self.wait[c] != self.wait[c]:
-                self.wait[c] = waited
+            self._stop_waiting(c, at)
             if self.record_legs:
                 self._record_leg(c, math.nan, ABANDONED_LEG, ended=at)
         if self.kind[c] != CUSTOMER:
@@ -516,11 +513,15 @@ class _Replication(ContactColumns, JourneySteps, Workforce):
                 if self.deadline[c] < INF:
                     self._abandon(c, self.deadline[c])
                 elif self.kind[c] == CUSTOMER:
-                    waited = end - self.enq[c]
-                    self.queue_time[c] += waited
-                    if self.wait[c] != self.wait[c]:
-                        self.wait[c] = waited
+                    self._stop_waiting(c, end)
             ct.queue.clear()
+
+    def _stop_waiting(self, c: int, at: float) -> None:
+        """Contact ``c`` stops waiting unanswered at ``at``: its queue time (and first wait)."""
+        waited = at - self.enq[c]
+        self.queue_time[c] += waited
+        if self.wait[c] != self.wait[c]:
+            self.wait[c] = waited
 
 
 def run_replication(

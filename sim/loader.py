@@ -91,6 +91,13 @@ def scenario_document(
     """
     source = str(path)
     data = _mapping(_read(path), source)
+    _apply_overrides(data, overrides, source)
+    return data
+
+
+def _apply_overrides(data: dict[str, Any], overrides: Mapping[str, Any] | None,
+                     source: str) -> None:
+    """Apply dotted-path overrides to ``data`` in place; every one that fails is reported."""
     problems = []
     for dotted, value in (overrides or {}).items():
         try:
@@ -99,7 +106,6 @@ def scenario_document(
             problems.append(Problem(dotted, f"cannot override: {exc}"))
     if problems:
         raise ScenarioError(source, problems)
-    return data
 
 
 def _read(path: str | Path) -> str:
@@ -146,14 +152,7 @@ def scenario_from_dict(
 ) -> Scenario:
     """Validate a scenario given as a dict (see :func:`load_scenario`); ``data`` is not changed."""
     data = copy.deepcopy(dict(data))
-    problems: list[Problem] = []
-    for dotted, value in (overrides or {}).items():
-        try:
-            apply_override(data, dotted, value)
-        except ValueError as exc:
-            problems.append(Problem(dotted, f"cannot override: {exc}"))
-    if problems:
-        raise ScenarioError(source, problems)
+    _apply_overrides(data, overrides, source)
     context = {"base_dir": base_dir or Path.cwd()}
     try:
         scenario = Scenario.model_validate(data, context=context)

@@ -457,11 +457,14 @@ class Scenario(_Frozen):
                 found.append((f"contact_types.{t}", "no agent group has this skill"))
         return found
 
-    def _journey_reference_problems(self) -> list[tuple[str, str]]:
-        """Journey options that name a contact type must name a known one."""
-        types = self.contact_types
+    def journey_references(self) -> list[tuple[str, str]]:
+        """``(dotted path, contact type)`` of every journey option that sends contacts to a type.
+
+        Transfers, consults, escalations, misroutes, repeat switches, complaint posts and
+        callback queues; what validation checks and what a type may receive.
+        """
         refs: list[tuple[str, str | None]] = []
-        for t, ct in types.items():
+        for t, ct in self.contact_types.items():
             base = f"contact_types.{t}"
             if ct.ivr:
                 refs += [(f"{base}.ivr.misroute_to[{i}]", x)
@@ -473,8 +476,13 @@ class Scenario(_Frozen):
                      (f"{base}.callback.queue", ct.callback.queue if ct.callback else None)]
         for g, group in self.agents.items():
             refs.append((f"agents.{g}.escalate.to", group.escalate.to if group.escalate else None))
+        return [(path, name) for path, name in refs if name is not None]
+
+    def _journey_reference_problems(self) -> list[tuple[str, str]]:
+        """Journey options that name a contact type must name a known one."""
+        types = self.contact_types
         return [(path, f"unknown contact type {name!r}{_choices(types)}")
-                for path, name in refs if name is not None and name not in types]
+                for path, name in self.journey_references() if name not in types]
 
     def _length_problems(self) -> list[tuple[str, str]]:
         found = []

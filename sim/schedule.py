@@ -136,16 +136,7 @@ def unanswerable(scenario: Scenario) -> list[tuple[str, str]]:
         name: any(change.count > 0 for change in staff_changes(scenario, group))
         for name, group in scenario.agents.items()
     }
-    targets = set()
-    for ct in scenario.contact_types.values():
-        targets.update(x.to for x in (ct.transfer, ct.consult, ct.complaint) if x is not None)
-        if ct.repeat is not None and ct.repeat.switch_to:
-            targets.add(ct.repeat.switch_to)
-        if ct.ivr is not None:
-            targets.update(ct.ivr.misroute_to)
-        if ct.callback is not None and ct.callback.queue:
-            targets.add(ct.callback.queue)
-    targets.update(g.escalate.to for g in scenario.agents.values() if g.escalate is not None)
+    targets = {name for _, name in scenario.journey_references()}
     found = []
     for name, ct in scenario.contact_types.items():
         arrivals = ct.arrivals

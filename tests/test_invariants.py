@@ -393,15 +393,14 @@ def staff_problems(scenario: sim.Scenario, records: Records, open_only: bool) ->
     return problems
 
 
-def interval_staff_problems(scenario: sim.Scenario, records: Records, intervals,
-                            open_only: bool) -> list[str]:
+def interval_staff_problems(scenario: sim.Scenario, records: Records,
+                            intervals) -> list[str]:
     """The intervals table's ``staff`` (all types) is within the schedule + finishing agents.
 
     Per interval: staff x its measured time (the interval's own ``[start, end)`` less any
     warm-up) <= the integral over that time of sum over groups of max(scheduled, busy) /
     concurrency (agents, not slots). Agents finishing after closing belong to no interval.
     """
-    del open_only  # every interval is its own time now: the same check inside and out
     group, _, start, end = busy_periods(records)
     starts = interval_starts(scenario)
     ends = starts + scenario.interval
@@ -586,17 +585,17 @@ def test_staff_within_schedule_while_open(data, seed):
     scenario, records = simulate(data, seed, 0)
     assert staff_problems(scenario, records, open_only=True) == []
     table = intervals_of(scenario, records)
-    assert interval_staff_problems(scenario, records, table, open_only=True) == []
+    assert interval_staff_problems(scenario, records, table) == []
 
 
-@KNOWN_TO_FAIL
+@SETTINGS
 @given(scenarios(), SEEDS)
 def test_staff_within_schedule(data, seed):
     """Also after closing (idle agents go home), and in every interval of the table."""
     scenario, records = simulate(data, seed, 0)
     assert staff_problems(scenario, records, open_only=False) == []
     table = intervals_of(scenario, records)
-    assert interval_staff_problems(scenario, records, table, open_only=False) == []
+    assert interval_staff_problems(scenario, records, table) == []
 
 
 @SETTINGS
