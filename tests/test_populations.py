@@ -13,7 +13,7 @@ import sim
 from sim import erlang, schedule
 from sim.engine import run_replication
 from sim.schedule import per_interval
-from tests.test_theory import assert_agrees
+from test_theory import assert_agrees
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 
