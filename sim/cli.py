@@ -1,7 +1,8 @@
 """The ``ccsim`` command line: parse, call the Python API, print.
 
 Every scenario problem is printed as one ``file: field.path: reason`` line on stderr and
-the command exits with code 2 (click's own usage errors use 2 as well).
+the command exits with code 2 (click's own usage errors use 2 as well, in one line);
+failures nobody expected are caught at one boundary (:mod:`sim.cli_boundary`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 import click
 
 from sim import erlang, limits
+from sim.cli_boundary import BoundaryGroup
 from sim.cli_common import (
     SEED,
     check_work,
@@ -58,9 +60,11 @@ DURATION = _Unit("duration", parse_duration)
 RATE = _Unit("rate", parse_rate)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=BoundaryGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="ccsim")
-def main() -> None:
+@click.option("--debug", is_flag=True,
+              help="On an internal error, print the traceback instead of logging it.")
+def main(debug: bool) -> None:
     """ccsim: simulate a contact center's queues, waits and staffing.
 
     Scenarios are YAML files (see scenarios/ for ready ones). Start with
