@@ -28,6 +28,7 @@ from sim.loader import ScenarioError, load_scenario, parse_override
 from sim.metrics import KPIS
 from sim.output import write_run
 from sim.replicate import RunResult, run
+from sim.schedule import scenario_warnings
 from sim.units import format_duration, parse_duration, parse_rate
 
 TIME_KPIS = {"asa", "mean_wait", "wait_p50", "wait_p90", "wait_p99", "aht", "hold_time",
@@ -177,6 +178,8 @@ def validate_command(scenarios: tuple[str, ...], overrides: tuple[str, ...]) -> 
         except ValueError as exc:
             failed += exc.lines() if isinstance(exc, ScenarioError) else [f"{path}: --set: {exc}"]
             continue
+        for field, reason in scenario_warnings(sc):
+            click.echo(f"{path}: warning: {field}: {reason}", err=True)
         click.echo(f"{path}: ok ({len(sc.contact_types)} contact types, {len(sc.agents)} agent "
                    f"groups, {sc.days} day{'s' if sc.days > 1 else ''})")
     if failed:
