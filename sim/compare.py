@@ -26,13 +26,11 @@ import pandas as pd
 
 from sim.loader import Problem, ScenarioError, load_scenario, variant
 from sim.metrics import KPIS
-from sim.output import MANIFEST, seal, unseal, write_atomic, write_run
+from sim.output import COMPARISON_MANIFEST, MANIFEST, seal, unseal, write_atomic, write_run
 from sim.replicate import RunResult, half_width, run
 from sim.scenario import Scenario
 
 BASELINE = "baseline"
-COMPARISON_MANIFEST = "comparison.json"
-"""A comparison's seal: written last, with what was compared and the digests of its files."""
 TABLE_COLUMNS = ("kpi", "variant", "mean", "ci", "diff", "diff_ci", "significant")
 
 

@@ -32,8 +32,11 @@ MANIFEST = "manifest.json"
 """The seal of a results folder: written last, it lists every file with its digest."""
 
 MANIFEST_FORMAT = 1
-OPTIONAL = ("traces.parquet", "legs.parquet")
-"""Files a run writes only sometimes: removed first, so none survives from an older run."""
+COMPARISON_MANIFEST = "comparison.json"
+"""A comparison's seal: written last, with what was compared and the digests of its files."""
+OPTIONAL = ("traces.parquet", "legs.parquet", COMPARISON_MANIFEST)
+"""Files a run writes only sometimes (or a comparison's seal): removed first, so none
+survives from an older run or comparison into the same folder."""
 
 
 class ResultsError(ValueError):

@@ -233,12 +233,13 @@ def command_line(case: int, file: Path, out: Path) -> list[str]:
 
 
 @pytest.mark.parametrize("case", range(48))
-def test_command_line_survives_hostile_options(tmp_path, case):
+def test_command_line_survives_hostile_options(tmp_path, monkeypatch, case):
     """A command with hostile option values exits 0 or 2, in lines, never an internal error."""
     from click.testing import CliRunner
 
     from sim.cli import main
 
+    monkeypatch.chdir(tmp_path)  # a hostile --out such as `abc` is a folder made here
     file = tmp_path / "tiny.yaml"
     file.write_text(TINY, encoding="utf-8")
     args = command_line(case, file, tmp_path / "out")

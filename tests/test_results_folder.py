@@ -211,3 +211,9 @@ class TestComparison:
         copy = tmp_path / "elsewhere"
         shutil.copytree(comparison_folder, copy)
         assert isinstance(load_results(copy), compare_module.Comparison)
+
+    def test_run_over_a_comparison_is_a_run(self, comparison_folder, runs):
+        """A run written into a comparison's folder removes the comparison's seal."""
+        write_run(runs[2], comparison_folder)
+        back = load_results(comparison_folder)
+        assert isinstance(back, sim.RunResult) and back.seed == 2
