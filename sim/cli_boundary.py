@@ -33,7 +33,7 @@ class ExpectedError(Exception):
 
 def _expected_line(exc: BaseException) -> str | None:
     """The one-line message of an expected failure, or None if ``exc`` is a bug."""
-    from sim.engine import SimulationError
+    from sim.errors import SimulationError
     from sim.loader import ScenarioError
 
     if isinstance(exc, ScenarioError):

@@ -12,9 +12,9 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from sim import cli
+from sim import erlang
 from sim.cli import main
-from sim.engine import SimulationError
+from sim.errors import SimulationError
 
 ROOT = Path(__file__).resolve().parents[1]
 ERLANG = ["erlang", "--rate", "600/h", "--aht", "4m", "--agents", "42"]
@@ -36,7 +36,7 @@ def logs(tmp_path, monkeypatch):
 class TestInternalError:
     def test_one_line_exit_1_traceback_in_log(self, logs, monkeypatch):
         """A bug prints one line naming the log; the log holds the traceback."""
-        monkeypatch.setattr(cli.erlang, "erlang_c_metrics", _broken)
+        monkeypatch.setattr(erlang, "erlang_c_metrics", _broken)
         res = CliRunner().invoke(main, ERLANG)
         assert res.exit_code == 1
         (line,) = res.stderr.splitlines()
@@ -49,7 +49,7 @@ class TestInternalError:
 
     def test_debug_shows_the_traceback(self, logs, monkeypatch):
         """`ccsim --debug` prints the traceback and writes no log."""
-        monkeypatch.setattr(cli.erlang, "erlang_c_metrics", _broken)
+        monkeypatch.setattr(erlang, "erlang_c_metrics", _broken)
         res = CliRunner().invoke(main, ["--debug", *ERLANG])
         assert res.exit_code == 1
         assert "Traceback" in res.stderr and "_broken" in res.stderr
@@ -60,7 +60,7 @@ class TestInternalError:
         blocker = tmp_path / "file"
         blocker.write_text("x")
         monkeypatch.setenv("CCSIM_LOG_DIR", str(blocker / "logs"))
-        monkeypatch.setattr(cli.erlang, "erlang_c_metrics", _broken)
+        monkeypatch.setattr(erlang, "erlang_c_metrics", _broken)
         res = CliRunner().invoke(main, ERLANG)
         assert res.exit_code == 1
         (line,) = res.stderr.splitlines()
