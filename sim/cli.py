@@ -1,7 +1,8 @@
 """The ``ccsim`` command line: parse, call the Python API, print.
 
 Every scenario problem is printed as one ``file: field.path: reason`` line on stderr and
-the command exits with code 2 (click's own usage errors use 2 as well).
+the command exits with code 2 (click's own usage errors use 2 as well, in one line);
+failures nobody expected are caught at one boundary (:mod:`sim.cli_boundary`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, ClassVar
 import click
 
 from sim import limits
+from sim.cli_boundary import BoundaryGroup
 from sim.cli_common import (
     SEED,
     check_work,
@@ -25,6 +27,7 @@ from sim.cli_common import (
     writable_or_fail,
 )
 from sim.loader import ScenarioError, load_scenario, parse_override
+from sim.schedule import scenario_warnings
 from sim.units import format_duration, parse_duration, parse_rate
 
 if TYPE_CHECKING:
@@ -60,8 +63,10 @@ DURATION = _Unit("duration", parse_duration)
 RATE = _Unit("rate", parse_rate)
 
 
-class LazyCommands(click.Group):
+class LazyCommands(BoundaryGroup):
     """A group whose commands from other modules are imported only when they run.
+
+    It is a :class:`~sim.cli_boundary.BoundaryGroup`: every command fails in one line.
 
     ``ccsim --help``, ``ccsim validate`` and ``ccsim erlang`` then start without pandas,
     SciPy's statistics, matplotlib or SimPy. ``LAZY`` maps each such command to its module,
@@ -112,7 +117,9 @@ class LazyCommands(click.Group):
 
 @click.group(cls=LazyCommands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="ccsim")
-def main() -> None:
+@click.option("--debug", is_flag=True,
+              help="On an internal error, print the traceback instead of logging it.")
+def main(debug: bool) -> None:
     """ccsim: simulate a contact center's queues, waits and staffing.
 
     Scenarios are YAML files (see scenarios/ for ready ones). Start with
@@ -230,6 +237,8 @@ def validate_command(scenarios: tuple[str, ...], overrides: tuple[str, ...]) -> 
         except ValueError as exc:
             failed += exc.lines() if isinstance(exc, ScenarioError) else [f"{path}: --set: {exc}"]
             continue
+        for field, reason in scenario_warnings(sc):
+            click.echo(f"{path}: warning: {field}: {reason}", err=True)
         click.echo(f"{path}: ok ({len(sc.contact_types)} contact types, {len(sc.agents)} agent "
                    f"groups, {sc.days} day{'s' if sc.days > 1 else ''})")
     if failed:

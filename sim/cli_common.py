@@ -21,7 +21,7 @@ from sim import limits
 from sim.errors import SimulationError
 from sim.loader import ScenarioError, load_scenario, parse_override
 from sim.scenario import MAX_SEED, Scenario
-from sim.schedule import unanswerable
+from sim.schedule import scenario_warnings
 
 SEED = click.IntRange(min=0, max=MAX_SEED)
 """The type of every ``--seed`` option: what the result tables can store (int64)."""
@@ -49,14 +49,14 @@ def parse_overrides(path: str, texts: tuple[str, ...]) -> dict[str, Any]:
 def load_or_fail(path: str, overrides: dict[str, Any]) -> Scenario:
     """The validated scenario, or every problem printed and exit 2.
 
-    A valid scenario that is rarely what was meant (a contact type nobody can answer)
-    is loaded with a warning line on stderr.
+    A valid scenario that is rarely what was meant (a contact type nobody can answer,
+    a shift outside opening hours) is loaded with a warning line on stderr.
     """
     try:
         scenario = load_scenario(path, overrides=overrides)
     except ScenarioError as exc:
         fail(exc.lines())
-    for field, reason in unanswerable(scenario):
+    for field, reason in scenario_warnings(scenario):
         click.echo(f"{path}: warning: {field}: {reason}", err=True)
     return scenario
 

@@ -175,12 +175,13 @@ def report_command(folder: str, no_png: bool) -> None:
     The page is self-contained (figures embedded, no scripts, no links): open it
     offline or e-mail it. The figures are also written as PNG files.
     """
+    from sim.output import ResultsError
     from sim.report import load_results, write_report
 
     writable_or_fail(folder, option="report")
     try:
         results = load_results(folder)
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, ResultsError) as exc:
         fail([str(exc)])
     except ScenarioError as exc:
         fail(exc.lines())

@@ -26,7 +26,7 @@ import pandas as pd
 
 from sim.loader import Problem, ScenarioError, load_scenario, variant
 from sim.metrics import KPIS
-from sim.output import write_atomic, write_run
+from sim.output import COMPARISON_MANIFEST, MANIFEST, seal, unseal, write_atomic, write_run
 from sim.replicate import RunResult, half_width, run
 from sim.scenario import Scenario
 
@@ -282,14 +282,17 @@ def write_comparison(comparison: Comparison, out: str | Path) -> list[Path]:
     """Write a comparison into ``out``, every file atomically.
 
     ``comparison.csv`` (one row per KPI and variant: mean, ci, diff, diff_ci,
-    significant), ``comparison.json`` (baseline, variants in order, what each changes,
-    seed, replications) and each variant's run files in ``out/<variant>/`` (see
-    :func:`sim.output.write_run`).
+    significant), each variant's run files in ``out/<variant>/`` (see
+    :func:`sim.output.write_run`) and, last, ``comparison.json`` (baseline, variants in
+    order, what each changes, seed, replications, and the digests of comparison.csv and
+    of each variant's manifest), which is removed first: a comparison killed while
+    writing leaves a folder that ``ccsim report`` refuses.
 
     Returns:
         The files written.
     """
     out = Path(out)
+    unseal(out, (COMPARISON_MANIFEST,))  # until the end, the folder is not a comparison
     written: list[Path] = []
     for name, result in comparison.results.items():
         written += write_run(result, out / name)
@@ -299,9 +302,10 @@ def write_comparison(comparison: Comparison, out: str | Path) -> list[Path]:
         "changes": comparison.changes, "seed": comparison.seed,
         "replications": comparison.replications, "confidence": comparison.confidence,
     }
-    text = json.dumps(manifest, indent=2, default=str)
     written.append(write_atomic(out / "comparison.csv",
                                 lambda p: table.to_csv(p, index=False)))
-    written.append(write_atomic(out / "comparison.json",
-                                lambda p: p.write_text(text + "\n", encoding="utf-8")))
+    # the seal, last: comparison.csv and each variant's own seal, with their digests
+    sealed = [out / "comparison.csv"] + [out / name / MANIFEST for name in comparison.names]
+    written.append(seal(out, sealed, json.loads(json.dumps(manifest, default=str)),
+                        name=COMPARISON_MANIFEST))
     return written

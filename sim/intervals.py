@@ -98,8 +98,10 @@ def interval_sums(contacts: pd.DataFrame, staff: pd.DataFrame, scenario: Scenari
     edges = np.concatenate([np.clip(starts, window.start, ends), ends])
     agent_time = AgentTime(cols, staff, edges)
     names = [*scenario.contact_types, "all"]
+    type_rows = cols.rows_by_type(counted)  # one sort, not a mask over all contacts per type
+    nothing = np.zeros(0, dtype=np.int64)
     for name in names:
-        mask = counted if name == "all" else counted & cols.type_mask(name)
+        mask = counted if name == "all" else type_rows.get(name, nothing)
         groups = list(scenario.agents) if name == "all" else serving_groups(scenario, name)
         frame = _interval_counts(cols, mask, index[mask], starts.size, scenario)
         frame["agent_s"] = _per_interval(agent_time.total(groups, unit="agents")[1])

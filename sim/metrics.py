@@ -101,6 +101,7 @@ class Columns:
         self.type_names = list(contacts["contact_type"].cat.categories)
         self.group = contacts["group"].cat.codes.to_numpy()
         self.group_names = list(contacts["group"].cat.categories)
+        self._issue_sums: tuple[np.ndarray, np.ndarray] | None = None
 
     def type_mask(self, name: str) -> np.ndarray:
         """Contacts of one contact type."""
@@ -109,6 +110,43 @@ class Columns:
     def group_mask(self, name: str) -> np.ndarray:
         """Contacts answered by one agent group."""
         return self.group == self.group_names.index(name)
+
+    def rows_by_type(self, selected: np.ndarray) -> dict[str, np.ndarray]:
+        """Rows of the ``selected`` contacts of each contact type, in row order.
+
+        One sort for all types: selecting type by type with :meth:`type_mask` reads every
+        contact once per type, quadratic in the number of types.
+        """
+        return split_rows(self.contact_type, self.type_names, selected)
+
+    def rows_by_group(self, selected: np.ndarray) -> dict[str, np.ndarray]:
+        """Rows of the ``selected`` contacts of each agent group (that ended them), in order."""
+        return split_rows(self.group, self.group_names, selected)
+
+    def issue_sums(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per issue id: its contacts, and its seconds of waiting + hold + talk (computed once)."""
+        if self._issue_sums is None:
+            n = self.issue_id.size
+            effort = self.queue_time + self.hold + np.nan_to_num(self.handle)
+            self._issue_sums = (np.bincount(self.issue_id, minlength=n),
+                                np.bincount(self.issue_id, weights=effort, minlength=n))
+        return self._issue_sums
+
+
+def split_rows(codes: np.ndarray, names: list[str], selected: np.ndarray
+               ) -> dict[str, np.ndarray]:
+    """Rows where ``selected``, split by category code (``names[code]``), each in row order.
+
+    Args:
+        codes: A category code per row (-1: none).
+        names: The category of each code.
+        selected: Which rows to take (a boolean mask).
+    """
+    rows = np.flatnonzero(selected)
+    # a stable sort keeps each category's rows in row order: sums add up as with a mask
+    rows = rows[np.argsort(codes[rows], kind="stable")]
+    bounds = np.searchsorted(codes[rows], np.arange(len(names) + 1), side="left")
+    return {name: rows[bounds[i]:bounds[i + 1]] for i, name in enumerate(names)}
 
 
 def service_level(wait: np.ndarray, answered: np.ndarray, abandoned: np.ndarray,
@@ -136,7 +174,10 @@ def service_level(wait: np.ndarray, answered: np.ndarray, abandoned: np.ndarray,
 
 
 def contact_kpis(cols: Columns, mask: np.ndarray, scenario: Scenario) -> dict[str, float]:
-    """Every contact-based KPI (all but occupancy) over the contacts selected by ``mask``."""
+    """Every contact-based KPI (all but occupancy) over the contacts selected by ``mask``.
+
+    ``mask`` is a boolean mask, or the selected rows in row order (the same result).
+    """
     answered, abandoned = cols.answered[mask], cols.abandoned[mask]
     wait, handle = cols.wait[mask], cols.handle[mask]
     blocked_mask = cols.blocked[mask]
@@ -180,14 +221,14 @@ def contact_kpis(cols: Columns, mask: np.ndarray, scenario: Scenario) -> dict[st
 def issue_kpis(cols: Columns, mask: np.ndarray) -> dict[str, float]:
     """Per-issue KPIs over the issues whose first contact is selected by ``mask``.
 
+    ``mask`` is a boolean mask, or the selected rows in row order.
+
     An issue's id is the row of its first contact, and repeat contacts and retrials
     carry it, so per-issue sums are ``bincount``s over ``issue_id`` (no groupby).
     """
-    n = cols.issue_id.size
-    contacts = np.bincount(cols.issue_id, minlength=n)
-    effort = cols.queue_time + cols.hold + np.nan_to_num(cols.handle)
-    effort_sum = np.bincount(cols.issue_id, weights=effort, minlength=n)
-    first = np.flatnonzero(mask & (cols.origin == 0))
+    contacts, effort_sum = cols.issue_sums()
+    rows = np.flatnonzero(mask) if mask.dtype == bool else mask
+    first = rows[cols.origin[rows] == 0]
     issues = first.size
     return {
         "fcr": _ratio(np.count_nonzero(cols.resolved[first]), issues),
@@ -246,17 +287,22 @@ class AgentTime:
             self.log_names = list(group.cat.categories)
             self.log_group = group.cat.codes.to_numpy()
         else:
-            self.log_names = sorted(set(group.astype(str)))
-            self.log_group = np.array([self.log_names.index(g) for g in group.astype(str)])
+            names, codes = np.unique(group.astype(str).to_numpy(), return_inverse=True)
+            self.log_names, self.log_group = [str(n) for n in names], codes.reshape(-1)
+        # each group's rows, found once for all groups (a mask per group is quadratic)
+        self._log_rows = split_rows(self.log_group, self.log_names,
+                                    np.ones(self.log_group.size, bool))
+        self._busy_rows = split_rows(cols.busy_group, cols.group_names,
+                                     np.ones(cols.busy_group.size, bool))
         self._cache: dict[str, dict[str, np.ndarray]] = {}
 
     def of(self, group: str) -> dict[str, np.ndarray]:
         """``{"busy", "slots", "agents"}``: seconds of ``group`` before each point."""
         if group not in self._cache:
             cols, points = self.cols, self.points
-            mine = cols.busy_group == cols.group_names.index(group)
-            log = (self.log_group == self.log_names.index(group) if group in self.log_names
-                   else np.zeros(self.times.size, bool))
+            nothing = np.zeros(0, dtype=np.int64)
+            mine = self._busy_rows.get(group, nothing)
+            log = self._log_rows.get(group, nothing)
             times = self.times[log]
             self._cache[group] = {
                 "busy": busy_until(cols.busy_start[mine], cols.busy_end[mine], points),
@@ -287,9 +333,18 @@ def agent_time(cols: Columns, staff: pd.DataFrame, groups: list[str], points: np
 
 def occupancy(cols: Columns, staff: pd.DataFrame, groups: list[str], window: Window) -> float:
     """Busy / available agent time of ``groups`` in the measured ``window``."""
+    return _occupancy(window_agent_time(cols, staff, window), groups)
+
+
+def window_agent_time(cols: Columns, staff: pd.DataFrame, window: Window) -> AgentTime:
+    """Agent time at the start and the end of the measured ``window``, for occupancies."""
     last = max(float(np.nanmax(cols.end, initial=0.0)), float(staff["time"].max()))
     stop = min(window.agents_until, last + 1.0)
-    busy, available = agent_time(cols, staff, groups, np.array([window.start, stop]))
+    return AgentTime(cols, staff, np.array([window.start, stop]))
+
+
+def _occupancy(agent_time: AgentTime, groups: list[str]) -> float:
+    busy, available = agent_time.total(groups)
     return _ratio(busy[1] - busy[0], available[1] - available[0])
 
 
@@ -317,16 +372,20 @@ def replication_summary(contacts: pd.DataFrame, staff: pd.DataFrame, scenario: S
     window = measured_window(scenario)
     counted = window.contacts(cols.arrival)
     groups = list(scenario.agents)
+    agent_time = window_agent_time(cols, staff, window)  # one for all types and groups
     overall = contact_kpis(cols, counted, scenario)
-    overall["occupancy"] = occupancy(cols, staff, groups, window)
+    overall["occupancy"] = _occupancy(agent_time, groups)
     by_type = {}
+    type_rows = cols.rows_by_type(counted)
+    nothing = np.zeros(0, dtype=np.int64)
     for name in scenario.contact_types:
-        kpis = contact_kpis(cols, counted & cols.type_mask(name), scenario)
-        kpis["occupancy"] = occupancy(cols, staff, serving_groups(scenario, name), window)
+        kpis = contact_kpis(cols, type_rows.get(name, nothing), scenario)
+        kpis["occupancy"] = _occupancy(agent_time, serving_groups(scenario, name))
         by_type[name] = kpis
     by_group = {}
+    group_rows = cols.rows_by_group(counted & cols.answered)
     for name in groups:
-        mine = counted & cols.group_mask(name) & cols.answered
+        mine = group_rows.get(name, nothing)
         talk = cols.handle[mine]
         # a contact counts for the group that ended it (after any transfers)
         by_group[name] = {
@@ -335,6 +394,6 @@ def replication_summary(contacts: pd.DataFrame, staff: pd.DataFrame, scenario: S
             "hold_time": float(cols.hold[mine].mean()) if talk.size else math.nan,
             "transfer_rate": _ratio(cols.transfers[mine].sum(), talk.size),
             "resolution_rate": _ratio(np.count_nonzero(cols.resolved[mine]), talk.size),
-            "occupancy": occupancy(cols, staff, [name], window),
+            "occupancy": _occupancy(agent_time, [name]),
         }
     return {"kpis": {k: overall[k] for k in KPIS}, "by_type": by_type, "by_group": by_group}

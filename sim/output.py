@@ -1,12 +1,20 @@
-"""Output: a run's files on disk, each written atomically.
+"""Output: a run's files on disk, each written atomically, sealed by a manifest.
 
 Every file is written to a temporary name in the same folder and renamed into place
 (``os.replace``), so an interrupted run never leaves a half-written file behind: either
 the old file or the complete new one is there.
+
+A folder holds several files, though, and a run killed between two renames would leave
+new files beside old ones (a summary of seed 2 beside the contacts of seed 1). So a run
+first removes the folder's ``manifest.json``, then writes its files, and writes the
+manifest last: the seal, with the size and SHA-256 digest of every file. A reader
+(:func:`verify_run`) accepts a folder only if the seal is there and every file matches
+it, like a delivery note checked against the boxes.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -19,6 +27,20 @@ from typing import Any
 import pandas as pd
 
 from sim.replicate import RunResult
+
+MANIFEST = "manifest.json"
+"""The seal of a results folder: written last, it lists every file with its digest."""
+
+MANIFEST_FORMAT = 1
+COMPARISON_MANIFEST = "comparison.json"
+"""A comparison's seal: written last, with what was compared and the digests of its files."""
+OPTIONAL = ("traces.parquet", "legs.parquet", COMPARISON_MANIFEST)
+"""Files a run writes only sometimes (or a comparison's seal): removed first, so none
+survives from an older run or comparison into the same folder."""
+
+
+class ResultsError(ValueError):
+    """A results folder that cannot be trusted or read; ``str()`` is one line."""
 
 
 @contextmanager
@@ -84,6 +106,7 @@ def write_run(result: RunResult, out: str | Path) -> list[Path]:
     report later (:func:`sim.report.load_run`).
     """
     out = Path(out)
+    unseal(out, OPTIONAL)
     text = json.dumps(summary_dict(result), indent=2)
     written = [
         write_atomic(out / "summary.json", lambda p: p.write_text(text + "\n", encoding="utf-8")),
@@ -105,7 +128,89 @@ def write_run(result: RunResult, out: str | Path) -> list[Path]:
     if legs is not None and len(legs):
         written.append(write_atomic(out / "legs.parquet",
                                     lambda p: legs.to_parquet(p, index=False)))
+    written.append(seal(out, written, {"seed": result.seed,
+                                       "replications": result.n_replications}))
     return written
+
+
+def clean_stale(out: Path) -> None:
+    """Remove temporary files (``.NAME.XXXX.tmp``) left in ``out`` by a killed write."""
+    if out.is_dir():
+        for stale in out.glob(".*.tmp"):
+            stale.unlink(missing_ok=True)
+
+
+def unseal(out: Path, names: tuple[str, ...] = ()) -> None:
+    """Before writing into ``out``: remove its seal, stale temporaries and ``names``.
+
+    From here until :func:`seal`, a reader refuses the folder.
+    """
+    (out / MANIFEST).unlink(missing_ok=True)
+    for name in names:
+        (out / name).unlink(missing_ok=True)
+    clean_stale(out)
+
+
+def _digest(path: Path) -> str:
+    sha = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            sha.update(block)
+    return sha.hexdigest()
+
+
+def seal(out: Path, files: list[Path], about: dict[str, Any], name: str = MANIFEST) -> Path:
+    """Write the manifest of ``files`` (paths inside ``out``) last; its path.
+
+    Args:
+        out: The results folder.
+        files: The files written, each in ``out`` or a subfolder of it.
+        about: Written into the manifest too, for people (seed, replications).
+        name: The manifest's file name.
+    """
+    entries = {}
+    for path in files:
+        path = Path(path)
+        entries[path.relative_to(out).as_posix()] = {"bytes": path.stat().st_size,
+                                                    "sha256": _digest(path)}
+    document = {"format": MANIFEST_FORMAT, **_plain(about), "files": entries}
+    text = json.dumps(document, indent=2) + "\n"
+    return write_atomic(out / name, lambda p: p.write_text(text, encoding="utf-8"))
+
+
+def verify(out: str | Path, name: str = MANIFEST) -> dict[str, Any]:
+    """The manifest of the folder ``out``, after checking every file it lists.
+
+    Raises:
+        ResultsError: If the manifest is missing or damaged, or a file it lists is
+            missing or differs from it (truncated, emptied, replaced by another run's).
+    """
+    out = Path(out)
+    path = out / name
+    if not path.is_file():
+        raise ResultsError(f"{out}: no {name}: the run that wrote this folder did not "
+                           "finish (or an older ccsim wrote it); run it again")
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        files = document["files"]
+        if not isinstance(files, dict):
+            raise TypeError("'files' is not a mapping")
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ResultsError(f"{path}: damaged ({exc}); run it again") from None
+    for relative, entry in files.items():
+        file = out / relative
+        if not file.is_file():
+            raise ResultsError(f"{file}: missing, though {name} lists it; run it again")
+        size, expected = file.stat().st_size, entry.get("bytes")
+        if size != expected:
+            why = f"{size:,} bytes, {name} says {expected}"
+        elif _digest(file) != entry.get("sha256"):
+            why = f"its SHA-256 digest differs from {name}'s"
+        else:
+            continue
+        raise ResultsError(f"{file}: {why}: changed or damaged since the run wrote it; "
+                           "run it again")
+    return document
 
 
 def _round(frame: pd.DataFrame) -> pd.DataFrame:

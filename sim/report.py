@@ -28,10 +28,10 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sim import plots
-from sim.compare import Comparison, comparison_table
+from sim.compare import COMPARISON_MANIFEST, Comparison, comparison_table
 from sim.loader import scenario_from_dict
 from sim.measure import measure
-from sim.output import write_atomic
+from sim.output import MANIFEST, ResultsError, verify, write_atomic
 from sim.records import empty_legs_frame
 from sim.replicate import RunResult, combine
 from sim.units import format_duration
@@ -446,13 +446,16 @@ def write_report(subject: RunResult | Comparison, out: str | Path, png: bool = T
 def load_run(folder: str | Path) -> RunResult:
     """Read back what ``ccsim run`` (:func:`sim.output.write_run`) wrote into ``folder``.
 
-    The saved tables (contacts, legs, staffing log, traces) are measured again by the
-    step every run takes (:func:`sim.measure.measure`), one replication at a time, so
-    the result has the KPIs, interval tables and issues of the run itself, to the bit;
-    the rounded ``intervals.csv`` is for people and is not read.
+    The folder is first checked against its manifest (:func:`sim.output.verify`): a run
+    killed while writing, a file truncated, emptied or replaced since is refused. The
+    saved tables (contacts, legs, staffing log, traces) are measured again by the step
+    every run takes (:func:`sim.measure.measure`), one replication at a time, so the
+    result has the KPIs, interval tables and issues of the run itself, to the bit; the
+    rounded ``intervals.csv`` is for people and is not read.
 
     Raises:
         FileNotFoundError: If a file the report needs is missing.
+        ResultsError: If the folder does not match its manifest or a file cannot be read.
         ScenarioError: If the saved scenario no longer validates.
     """
     folder = Path(folder)
@@ -462,19 +465,34 @@ def load_run(folder: str | Path) -> RunResult:
     if missing:
         raise FileNotFoundError(f"{folder}: not a ccsim results folder, missing "
                                 f"{', '.join(missing)}")
-    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    listed = verify(folder)["files"]
+    unlisted = [name for name in needed if name not in listed]
+    if unlisted:
+        raise ResultsError(f"{folder / MANIFEST}: does not list {', '.join(unlisted)}; "
+                           "run it again")
+
+    def read(name: str, reader: Callable[[Path], Any], default: Any = None) -> Any:
+        if name not in listed:  # optional, and not written by this run
+            return default
+        try:
+            return reader(folder / name)
+        except Exception as exc:  # any reader's complaint: the file is not what we wrote
+            raise ResultsError(f"{folder / name}: cannot be read "
+                               f"({type(exc).__name__}: {' '.join(str(exc).split())})"
+                               ) from None
+
+    summary = read("summary.json", lambda p: json.loads(p.read_text(encoding="utf-8")))
     scenario = scenario_from_dict(
-        json.loads((folder / "scenario.json").read_text(encoding="utf-8")),
+        read("scenario.json", lambda p: json.loads(p.read_text(encoding="utf-8"))),
         source=str(folder / "scenario.json"))
-    contacts = pd.read_parquet(folder / "contacts.parquet")
-    staff = (pd.read_parquet(folder / "staff.parquet") if (folder / "staff.parquet").is_file()
-             else pd.DataFrame(columns=["replication", "time", "group", "agents", "slots"]))
-    legs = (pd.read_parquet(folder / "legs.parquet") if (folder / "legs.parquet").is_file()
-            else empty_legs_frame())
-    traces = (pd.read_parquet(folder / "traces.parquet") if (folder / "traces.parquet").is_file()
-              else None)
+    contacts = read("contacts.parquet", pd.read_parquet)
+    staff = read("staff.parquet", pd.read_parquet,
+                 pd.DataFrame(columns=["replication", "time", "group", "agents", "slots"]))
+    legs = read("legs.parquet", pd.read_parquet, empty_legs_frame())
+    traces = read("traces.parquet", pd.read_parquet)
+    replications = read("replications.csv", pd.read_csv)
     tables = []
-    for r in pd.read_csv(folder / "replications.csv")["replication"].astype(int):
+    for r in replications["replication"].astype(int):
         trace = None if traces is None else _rows_of(traces, r)
         tables.append(measure(scenario, r, _rows_of(contacts, r), _rows_of(legs, r),
                               _rows_of(staff, r), trace if trace is not None and len(trace)
@@ -492,8 +510,14 @@ def _rows_of(table: pd.DataFrame, replication: int) -> pd.DataFrame:
 def load_comparison(folder: str | Path) -> Comparison:
     """Read back what ``ccsim compare`` (:func:`sim.compare.write_comparison`) wrote."""
     folder = Path(folder)
-    manifest = json.loads((folder / "comparison.json").read_text(encoding="utf-8"))
-    results = {name: load_run(folder / name) for name in manifest["variants"]}
+    manifest = verify(folder, COMPARISON_MANIFEST)
+    variants = manifest.get("variants")
+    if (not isinstance(variants, list) or not variants
+            or not all(isinstance(name, str) for name in variants)
+            or manifest.get("baseline") not in variants):
+        raise ResultsError(f"{folder / COMPARISON_MANIFEST}: damaged (no valid 'variants' "
+                           "and 'baseline'); run it again")
+    results = {name: load_run(folder / name) for name in variants}
     return Comparison(results=results, baseline=manifest["baseline"],
                       changes=manifest.get("changes", {}),
                       confidence=manifest.get("confidence", 0.95))
@@ -504,12 +528,17 @@ def load_results(folder: str | Path) -> RunResult | Comparison:
 
     Raises:
         FileNotFoundError: If the folder holds neither.
+        ResultsError: If the folder does not match its manifest, or a file is unreadable.
         ScenarioError: If a saved scenario no longer validates.
     """
     folder = Path(folder)
     if not folder.is_dir():
         raise FileNotFoundError(f"{folder}: no such folder")
-    if (folder / "comparison.json").is_file():
+    if (folder / COMPARISON_MANIFEST).is_file():
         return load_comparison(folder)
+    if not (folder / "summary.json").exists() and any(
+            (sub / "summary.json").is_file() for sub in folder.iterdir() if sub.is_dir()):
+        raise ResultsError(f"{folder}: no {COMPARISON_MANIFEST}: the comparison that wrote "
+                           "this folder did not finish; run it again")
     return load_run(folder)
 

@@ -20,6 +20,11 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from sim.distributions import Distribution, Exponential
 from sim.units import DAY, Clock, Count, Duration, Number, Rate
 
+MAX_TRANSFERS = 100
+"""Most transfers a contact may have (``max_transfers``): the engine counts them in a byte."""
+MAX_COMEBACKS = 100
+"""Most contacts an issue may make by ``retrial.max_attempts`` or ``repeat.max_contacts``:
+each multiplies the work of a contact, and a zero delay would make them all at once."""
 Probability = Annotated[Number, Field(ge=0.0, le=1.0)]
 MAX_SEED = 2**63 - 1  # seeds are stored in int64 columns (sweep.parquet)
 Name = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$")]
@@ -166,7 +171,7 @@ class Repeat(_Frozen):
 
     probability: Probability = 1.0
     delay: Distribution
-    max_contacts: Annotated[Count, Field(ge=1)] = 5
+    max_contacts: Annotated[Count, Field(ge=1, le=MAX_COMEBACKS)] = 5
     switch_to: Name | None = None
     switch: Probability = 0.0
 
@@ -176,7 +181,7 @@ class Retrial(_Frozen):
 
     probability: Probability
     delay: Distribution
-    max_attempts: Annotated[Count, Field(ge=1)] = 3
+    max_attempts: Annotated[Count, Field(ge=1, le=MAX_COMEBACKS)] = 3
 
 
 class Callback(_Frozen):
@@ -238,7 +243,7 @@ class ContactType(_Frozen):
     callback: Callback | None = None
     complaint: Complaint | None = None
     duplicate_answers: Probability = 0.0  # uncoordinated team: posts answered twice
-    max_transfers: Annotated[Count, Field(ge=0)] = 3
+    max_transfers: Annotated[Count, Field(ge=0, le=MAX_TRANSFERS)] = 3
 
 
 class Break(_Frozen):

@@ -50,6 +50,21 @@ def fingerprint(scenario: Scenario, grid: Grid, seed: int, replications: int) ->
             for name, value in parts.items()}
 
 
+def _part_row(path: Path) -> dict[str, Any] | None:
+    """The row a part file holds, or None if it is not the row its name promises."""
+    try:
+        row = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(row, dict):
+        return None
+    name = f"p{row.get('point', -1):06d}-r{row.get('replication', -1):04d}.json" if all(
+        type(row.get(key)) is int for key in ("point", "replication")) else None
+    numbers = all(isinstance(row.get(kpi), (int, float)) or row.get(kpi) is None
+                  for kpi in KPIS) and all(kpi in row for kpi in KPIS)
+    return row if name == path.name and numbers else None
+
+
 class SweepStore:
     """The output folder of a resumable sweep: ``manifest.json`` and one file per unit.
 
@@ -77,7 +92,14 @@ class SweepStore:
             self.clear()
         manifest = self.out / MANIFEST
         if manifest.exists():
-            old = json.loads(manifest.read_text(encoding="utf-8")).get("fingerprint", {})
+            try:
+                old = json.loads(manifest.read_text(encoding="utf-8"))["fingerprint"]
+                if not isinstance(old, dict):
+                    raise TypeError("'fingerprint' is not a mapping")
+            except (ValueError, KeyError, TypeError) as exc:
+                raise SweepConflictError(f"{manifest}: damaged ({type(exc).__name__}: {exc}); "
+                                         "use --fresh to start over or another --out"
+                                         ) from None
             changed = [name for name in prints if old.get(name) != prints[name]]
             if changed:
                 raise SweepConflictError(
@@ -96,10 +118,19 @@ class SweepStore:
         return self.finished()
 
     def finished(self) -> dict[tuple[int, int], dict[str, Any]]:
-        """Rows of the units written so far, by ``(point, replication)``."""
+        """Rows of the units written so far, by ``(point, replication)``.
+
+        A damaged part (not JSON, another unit's row, a KPI missing or not a number) is
+        removed, so its unit is computed again; :attr:`damaged` names such files.
+        """
         rows = {}
+        self.damaged: list[Path] = []
         for path in sorted(self.parts.glob("p*-r*.json")):
-            row = json.loads(path.read_text(encoding="utf-8"))
+            row = _part_row(path)
+            if row is None:
+                self.damaged.append(path)
+                path.unlink(missing_ok=True)
+                continue
             rows[(row["point"], row["replication"])] = row
         return rows
 

@@ -1,10 +1,12 @@
-"""Fuzz the scenario reader: every broken file is a Scenario or one-line problems, quickly.
+"""Fuzz the scenario reader and the command line: one-line problems, never a traceback.
 
 A seeded mutator breaks the bundled scenarios the ways files get broken (keys deleted or
 given twice, values of the wrong type, huge, negative, infinite or NaN numbers, deep
 nesting, alias bombs, random bytes, truncation) and checks the promise: loading gives a
 scenario or a ScenarioError whose every line is ``file: [field.path: ]reason``, never a
 traceback, and within a bounded time. Case ``n`` is the same mutation on every run.
+Command lines get the same treatment: every command with one or two option values made
+hostile exits 0 or 2 in a few lines, never with an internal error.
 """
 
 from __future__ import annotations
@@ -171,3 +173,81 @@ def test_mutations_break_most_files():
         except ScenarioError:
             refused += 1
     assert refused > 30
+
+
+# ---- command lines -------------------------------------------------------------------
+
+TINY = """\
+name: tiny
+days: 1
+open: 08:00
+close: 09:00
+interval: 30m
+contact_types:
+  calls:
+    arrivals: {rate: 20/h}
+    handle: {dist: exponential, mean: 4m}
+    patience: {dist: exponential, mean: 2m}
+agents:
+  pool:
+    skills: [calls]
+    staff: 2
+"""
+COMMANDS = {  # option -> a valid value; {file} and {out} filled in per case
+    "run": ["{file}", ("--out", "{out}"), ("-r", "2"), ("--seed", "1"),
+            ("--set", "agents.pool.staff=3"), "--no-report", "-q"],
+    "compare": ["{file}", "{file}", ("-r", "2"), ("--seed", "1"), ("--out", "{out}"),
+                ("--set", "days=1"), "--no-report", "-q"],
+    "sweep": ["{file}", ("--grid", "agents.pool.staff=2,3"), ("-r", "1"), ("--workers", "1"),
+              ("--seed", "1"), ("--out", "{out}"), "--no-figures", "-q"],
+    "erlang": [("--rate", "600/h"), ("--aht", "4m"), ("--agents", "42"), ("--patience", "3m"),
+               ("--threshold", "20s"), ("--target", "0.8"), ("--max-abandon", "0.05")],
+    "validate": ["{file}", ("--set", "contact_types.calls.handle.mean=5m")],
+    "report": ["{out}", "--no-png"],
+}
+HOSTILE = ["-1", "0", "1e9", "1000000000", ".inf", "-.inf", "nan", "", "abc", "9" * 30,
+           "-5s", "1e300/h", "0.5", "1:2:3:4", "1:.inf:1", "=", "agents.pool.staff",
+           "agents.nope.staff=3", "days=1e9", "\u00e9"]
+
+
+def command_line(case: int, file: Path, out: Path) -> list[str]:
+    """Case number -> a command line with one or two option values made hostile."""
+    rng = random.Random(case)
+    name = sorted(COMMANDS)[case % len(COMMANDS)]
+    spec = COMMANDS[name]
+    options = [i for i, item in enumerate(spec) if isinstance(item, tuple)]
+    hostile = set(rng.sample(options, k=min(len(options), rng.choice([1, 1, 2]))))
+    args = [name]
+    for i, item in enumerate(spec):
+        if isinstance(item, tuple):
+            option, value = item
+            if i in hostile:
+                value = rng.choice(HOSTILE)
+                # a --set or --grid keeps its path half of the time: then the value is hostile
+                if "=" in item[1] and rng.random() < 0.5:
+                    value = item[1].split("=")[0] + "=" + value
+            args += [option, value]
+        else:
+            args.append(item)
+    return [a.format(file=file, out=out) for a in args]
+
+
+@pytest.mark.parametrize("case", range(48))
+def test_command_line_survives_hostile_options(tmp_path, monkeypatch, case):
+    """A command with hostile option values exits 0 or 2, in lines, never an internal error."""
+    from click.testing import CliRunner
+
+    from sim.cli import main
+
+    monkeypatch.chdir(tmp_path)  # a hostile --out such as `abc` is a folder made here
+    file = tmp_path / "tiny.yaml"
+    file.write_text(TINY, encoding="utf-8")
+    args = command_line(case, file, tmp_path / "out")
+    started = time.perf_counter()
+    res = CliRunner().invoke(main, args)
+    assert time.perf_counter() - started < 60, args
+    assert res.exit_code in (0, 2), (args, res.output)
+    assert "Traceback" not in res.output and "internal error" not in res.output, (args, res.output)
+    if res.exit_code == 2:
+        lines = res.stderr.splitlines()
+        assert 1 <= len(lines) <= 3 and all(line.strip() for line in lines), (args, lines)

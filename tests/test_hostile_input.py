@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import sim
 from sim.cli import main
 from sim.loader import ScenarioError, load_scenario
 
@@ -502,3 +503,75 @@ class TestFoundLater:
         assert proc.returncode == 2, proc.stderr
         assert proc.stderr == (f"{file}: contact_types.calls.handle: cannot read '/dev/zero': "
                                "the file is larger than 10 MB\n")
+
+
+LOOP = BASE.replace("close: 20:00", "close: 09:00").replace("staff: 42", (
+    "staff: 3\n    escalate: {probability: 1.0, to: calls}"))
+
+
+class TestEdges:
+    """The edge reproducers of the issue: refused or warned naming the field, or bounded."""
+
+    def test_max_transfers_beyond_the_counter(self, tmp_path):
+        """`max_transfers: 300` with a self-escalation loop: one line, not a byte overflow."""
+        text = LOOP.replace("    resolution: 0.8", "    resolution: 0.8\n    max_transfers: 300")
+        assert one_line(tmp_path, text) == ("contact_types.calls.max_transfers: must be <= 100, "
+                                            "got 300")
+
+    def test_max_transfers_at_the_limit_is_reached_exactly(self, tmp_path):
+        """At the limit, a self-escalation loop stops after exactly 100 transfers."""
+        file = write(tmp_path, LOOP.replace("rate: 60/h", "rate: 10/h").replace(
+            "    resolution: 0.8", "    resolution: 0.8\n    max_transfers: 100"))
+        result = sim.run(load_scenario(file), seed=1)
+        assert len(result.contacts) > 0
+        assert result.contacts["transfers"].max() == 100
+        assert (result.contacts["transfers"][result.contacts["answered"]] <= 100).all()
+
+    @pytest.mark.parametrize(("field", "text"), [
+        ("retrial.max_attempts", "retrial: {probability: 1.0, delay: {dist: deterministic, "
+                                 "value: 0}, max_attempts: 1e9}"),
+        ("repeat.max_contacts", "repeat: {delay: {dist: deterministic, value: 0}, "
+                                "max_contacts: 1000000000}"),
+    ], ids=["retrial", "repeat"])
+    def test_zero_delay_comebacks_bounded(self, tmp_path, field, text):
+        """Retrial delay 0 with `max_attempts: 1e9` (or repeats) is refused at 100."""
+        body = BASE.replace("    resolution: 0.8", (
+            "    resolution: 0.8\n    patience: {dist: deterministic, value: 0}\n    " + text))
+        reason = one_line(tmp_path, body)
+        assert reason.startswith(f"contact_types.calls.{field}: must be <= 100, got 1000000000")
+
+    def test_shift_after_closing_is_warned(self, tmp_path):
+        """A shift starting after closing is a warning naming the shift (validate and run)."""
+        file = write(tmp_path, BASE.replace("staff: 42", (
+            "shifts: [{start: \"08:00\", length: 4h, count: 3},"
+            " {start: \"21:00\", length: 2h, count: 20}]")))
+        for args in (["validate", str(file)],
+                     ["run", str(file), "--out", str(tmp_path / "o"), "--no-report", "-q"]):
+            res = CliRunner().invoke(main, args)
+            assert res.exit_code == 0, res.output
+            (line,) = res.stderr.splitlines()
+            assert line == (f"{file}: warning: agents.pool.shifts[1]: works 21:00-23:00, "
+                            "outside the opening hours 08:00-20:00: its agents never take a "
+                            "contact")
+
+    def test_shift_past_midnight_into_opening_is_not_warned(self, tmp_path):
+        """A night shift that runs into the next day's opening hours is fine."""
+        file = write(tmp_path, BASE.replace("staff: 42", (
+            "shifts: [{start: \"08:00\", length: 12h, count: 3},"
+            " {start: \"22:00\", length: 11h, count: 2}]")))
+        res = CliRunner().invoke(main, ["validate", str(file)])
+        assert res.exit_code == 0 and res.stderr == "", res.output
+
+    @pytest.mark.parametrize("args", [
+        ["erlang", "--rate", "600/h", "--aht", "4m", "--agents", "1e9"],
+        ["erlang", "--rate", "600/h", "--aht", "4m", "--agents", "42", "--threshold", "-5s"],
+        ["sweep", "{file}", "--grid", "agents.pool.staff=1:.inf:1", "--out", "{out}"],
+        ["run", "{file}", "-r", "1e9", "--out", "{out}"],
+    ], ids=["erlang-agents-1e9", "erlang-threshold", "grid-inf", "run-r-1e9"])
+    def test_command_line_reproducers(self, tmp_path, args):
+        """The issue's command lines, as typed: one line, exit 2, nothing written."""
+        file = write(tmp_path, BASE)
+        proc = cli(*[a.format(file=file, out=tmp_path / "out") for a in args], timeout=60)
+        assert proc.returncode == 2, proc.stderr
+        assert len(proc.stderr.splitlines()) == 1 and "Traceback" not in proc.stderr
+        assert not (tmp_path / "out").exists()

@@ -7,7 +7,10 @@ import pandas as pd
 import pytest
 from helpers import replay, tiny
 
+import sim
+from sim import metrics
 from sim.intervals import interval_table
+from sim.measure import measure
 from sim.metrics import available_until, busy_until, replication_summary, service_level
 from sim.records import contacts_frame, staff_frame
 from sim.scenario import ServiceLevelDefinition as D
@@ -119,3 +122,82 @@ class TestMeasuredWindow:
         cooled = scenario.model_copy(update={"cooldown": DAY})
         got = replication_summary(contacts, next_day, cooled, None)["kpis"]["occupancy"]
         assert got == within and 0 < got < 1
+
+
+class _Counted(np.ndarray):
+    """An array that adds the size of every array a numpy operation on it reads to WORK."""
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        _count(inputs)
+        inputs = tuple(np.asarray(x) if isinstance(x, _Counted) else x for x in inputs)
+        if "out" in kwargs:
+            kwargs["out"] = tuple(np.asarray(x) if isinstance(x, _Counted) else x
+                                  for x in kwargs["out"])
+        result = getattr(ufunc, method)(*inputs, **kwargs)
+        return result.view(_Counted) if isinstance(result, np.ndarray) else result
+
+    def __array_function__(self, func, types, args, kwargs):
+        _count(args)
+        _count(kwargs.values())
+        return super().__array_function__(func, types, args, kwargs)
+
+    def __getitem__(self, key):
+        WORK[0] += self.size if isinstance(key, np.ndarray) and key.dtype == bool else 0
+        return super().__getitem__(key)
+
+
+WORK = [0]
+
+
+def _count(values):
+    for value in values:
+        if isinstance(value, np.ndarray):
+            WORK[0] += value.size
+        elif isinstance(value, (list, tuple)):
+            _count(value)
+
+
+def _many_types(tmp_path, n):
+    """A day of n contact types (same volume each) and n/4 groups of 4 skills."""
+    lines = ["name: many", "days: 1", "open: 08:00", "close: 12:00", "interval: 30m",
+             "contact_types:"]
+    for i in range(n):
+        lines += [f"  t{i}:", "    arrivals: {rate: 3/h}",
+                  "    handle: {dist: exponential, mean: 4m}",
+                  "    patience: {dist: exponential, mean: 3m}"]
+    lines.append("agents:")
+    for g in range(n // 4):
+        skills = ", ".join(f"t{j}" for j in range(4 * g, 4 * g + 4))
+        lines += [f"  g{g}:", f"    skills: [{skills}]", "    staff: 1"]
+    path = tmp_path / f"many{n}.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    return sim.load_scenario(path)
+
+
+class TestScaling:
+    def test_metrics_linear_in_contact_types_and_groups(self, tmp_path, monkeypatch):
+        """Measuring twice the types (and contacts, groups) reads about twice the array cells.
+
+        Counted, not timed: every numpy operation on the metrics' columns adds the sizes
+        of the arrays it reads. Quadratic code (a mask over all contacts per type or
+        group) reads 4x as much for 2x the types; linear code 2x, up to the random
+        volumes (a Poisson count of ~1,000 contacts per 100 types: within a few %).
+        """
+        runs = {}
+        for n in (200, 400):
+            scenario = _many_types(tmp_path, n)
+            runs[n] = scenario, sim.run(scenario, seed=3, replications=1)
+        for cls in (metrics.Columns, metrics.AgentTime):
+            def counting_init(self, *args, _init=cls.__init__, **kwargs):
+                _init(self, *args, **kwargs)
+                for name, value in vars(self).items():
+                    if isinstance(value, np.ndarray):
+                        setattr(self, name, value.view(_Counted))
+
+            monkeypatch.setattr(cls, "__init__", counting_init)
+        work = {}
+        for n, (scenario, result) in runs.items():
+            WORK[0] = 0
+            measure(scenario, 0, result.contacts, result.legs, result.staff)
+            work[n] = WORK[0]
+        assert work[400] < 2.6 * work[200], work

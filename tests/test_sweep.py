@@ -285,6 +285,38 @@ class TestResume:
         manifest = json.loads((tmp_path / "manifest.json").read_text())
         assert manifest["grid"] == {"agents.pool.staff": [43]}
 
+    def test_damaged_parts_are_recomputed(self, short, tmp_path):
+        """Truncated, emptied or swapped part files are recomputed, and only those."""
+        grid = {"agents.pool.staff": [41, 42]}
+        first = run_sweep(short, grid, 2, workers=1, out=tmp_path)
+        parts = tmp_path / "parts"
+        text = (parts / "p000000-r0000.json").read_text()
+        (parts / "p000000-r0000.json").write_text(text[: len(text) // 2])  # truncated
+        (parts / "p000000-r0001.json").write_text("")  # emptied
+        (parts / "p000001-r0000.json").write_text(text)  # another unit's row
+        kpi_lost = json.loads((parts / "p000001-r0001.json").read_text())
+        kpi_lost.pop(KPIS[0])
+        (parts / "p000001-r0001.json").write_text(json.dumps(kpi_lost))
+        again = run_sweep(short, grid, 2, workers=1, out=tmp_path)
+        assert sorted(again.computed) == [(0, 0), (0, 1), (1, 0), (1, 1)]
+        pd.testing.assert_frame_equal(again.table, first.table)
+        (parts / "p000001-r0000.json").write_text("[1, 2]")  # not a row at all
+        third = run_sweep(short, grid, 2, workers=1, out=tmp_path)
+        assert third.computed == [(1, 0)] and third.resumed == 3
+        pd.testing.assert_frame_equal(third.table, first.table)
+
+    def test_damaged_manifest_is_one_line(self, tmp_path):
+        """A truncated manifest.json: one line naming it, exit 2, nothing computed."""
+        out = tmp_path / "sw"
+        out.mkdir()
+        (out / "manifest.json").write_text('{"format": 1, "finger')
+        res = CliRunner().invoke(main, ["sweep", str(ERLANG_A), "--grid",
+                                        "agents.pool.staff=42", "--out", str(out),
+                                        "--no-figures", "-q"])
+        assert res.exit_code == 2, res.output
+        (line,) = res.stderr.splitlines()
+        assert line.startswith(f"{out / 'manifest.json'}: damaged") and "--fresh" in line
+
     def test_parts_without_manifest_are_refused(self, short, tmp_path):
         """Parts of unknown origin are not silently reused."""
         (tmp_path / "parts").mkdir()

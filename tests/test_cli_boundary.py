@@ -1,0 +1,137 @@
+"""The one error boundary of the command line (sim.cli_boundary).
+
+Expected failures and click's usage errors: one line, exit 2. Bugs: one line with the
+log path, exit 1, the traceback in the log (on the terminal with --debug).
+"""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from sim import erlang
+from sim.cli import main
+from sim.errors import SimulationError
+
+ROOT = Path(__file__).resolve().parents[1]
+ERLANG = ["erlang", "--rate", "600/h", "--aht", "4m", "--agents", "42"]
+
+
+def _broken(*args, **kwargs):
+    raise RuntimeError("deliberate fault for the test")
+
+
+@pytest.fixture
+def logs(tmp_path, monkeypatch):
+    """Error logs go to a fresh folder; debug is off whatever the caller's environment."""
+    folder = tmp_path / "logs"
+    monkeypatch.setenv("CCSIM_LOG_DIR", str(folder))
+    monkeypatch.delenv("CCSIM_DEBUG", raising=False)
+    return folder
+
+
+class TestInternalError:
+    def test_one_line_exit_1_traceback_in_log(self, logs, monkeypatch):
+        """A bug prints one line naming the log; the log holds the traceback."""
+        monkeypatch.setattr(erlang, "erlang_c_metrics", _broken)
+        res = CliRunner().invoke(main, ERLANG)
+        assert res.exit_code == 1
+        (line,) = res.stderr.splitlines()
+        assert "Traceback" not in res.stderr
+        assert line.startswith("internal error (RuntimeError: deliberate fault for the test)")
+        (log,) = logs.iterdir()
+        assert str(log) in line and "bug" in line
+        text = log.read_text(encoding="utf-8")
+        assert "Traceback" in text and "_broken" in text
+
+    def test_debug_shows_the_traceback(self, logs, monkeypatch):
+        """`ccsim --debug` prints the traceback and writes no log."""
+        monkeypatch.setattr(erlang, "erlang_c_metrics", _broken)
+        res = CliRunner().invoke(main, ["--debug", *ERLANG])
+        assert res.exit_code == 1
+        assert "Traceback" in res.stderr and "_broken" in res.stderr
+        assert not logs.exists()
+
+    def test_unwritable_log_folder_still_one_line(self, tmp_path, monkeypatch):
+        """If the log cannot be written, the line says so and how to see the traceback."""
+        blocker = tmp_path / "file"
+        blocker.write_text("x")
+        monkeypatch.setenv("CCSIM_LOG_DIR", str(blocker / "logs"))
+        monkeypatch.setattr(erlang, "erlang_c_metrics", _broken)
+        res = CliRunner().invoke(main, ERLANG)
+        assert res.exit_code == 1
+        (line,) = res.stderr.splitlines()
+        assert "no log written; rerun with ccsim --debug" in line
+
+    def test_future_commands_get_the_boundary(self, logs):
+        """A command added later with main.add_command is covered without any code of its own."""
+        @click.command("crash")
+        def crash():
+            raise KeyError("nobody expected this")
+
+        @click.command("impossible")
+        def impossible():
+            raise SimulationError("agents.pool.escalate", "loops forever")
+
+        main.add_command(crash)
+        main.add_command(impossible)
+        try:
+            res = CliRunner().invoke(main, ["crash"])
+            assert res.exit_code == 1 and len(res.stderr.splitlines()) == 1
+            assert "KeyError" in res.stderr and str(logs) in res.stderr
+            res = CliRunner().invoke(main, ["impossible"])
+            assert res.exit_code == 2
+            (line,) = res.stderr.splitlines()
+            assert "agents.pool.escalate" in line and "loops forever" in line
+        finally:
+            main.commands.pop("crash")
+            main.commands.pop("impossible")
+
+    def test_file_error_is_expected(self, logs):
+        """An OSError about a file is the input's fault: one line naming it, exit 2."""
+        @click.command("reader")
+        def reader():
+            Path("/nonexistent/ccsim/x.csv").read_text()
+
+        main.add_command(reader)
+        try:
+            res = CliRunner().invoke(main, ["reader"])
+        finally:
+            main.commands.pop("reader")
+        assert res.exit_code == 2
+        assert res.stderr == "/nonexistent/ccsim/x.csv: no such file or directory\n"
+        assert not logs.exists()
+
+
+class TestUsageErrors:
+    @pytest.mark.parametrize("args", [
+        ["run", "x.yaml", "-r", "1e9"],
+        ["run"],
+        ["nosuch"],
+        ["erlang", "--rate", "600/h", "--aht", "4m"],
+        ["erlang", "--rate", "600/h", "--aht", "4m", "--agents", "x"],
+        ["sweep", "x.yaml", "--bogus"],
+    ], ids=["bad-int", "missing-arg", "no-command", "usage-error", "bad-agents", "no-option"])
+    def test_click_errors_are_one_line(self, args):
+        """Click's own errors: one line with the help hint on it, exit 2."""
+        proc = subprocess.run([sys.executable, "-m", "sim", *args], cwd=ROOT,
+                              capture_output=True, text=True, timeout=60, check=False)
+        assert proc.returncode == 2, proc.stderr
+        (line,) = proc.stderr.splitlines()
+        assert "--help'" in line and "Traceback" not in line
+
+    def test_bad_replications_names_the_option(self):
+        """`-r 1e9` names the option and the value."""
+        res = CliRunner().invoke(main, ["run", "x.yaml", "-r", "1e9"])
+        assert res.exit_code == 2
+        (line,) = res.stderr.splitlines()
+        assert "'--replications' / '-r'" in line and "'1e9'" in line
+
+    def test_help_still_works(self):
+        """--help and --version exit 0 with their text."""
+        assert CliRunner().invoke(main, ["--help"]).exit_code == 0
+        res = CliRunner().invoke(main, ["--version"])
+        assert res.exit_code == 0 and "version" in res.stdout
