@@ -8,12 +8,12 @@ also asserts that the faulty figure lies outside them, so it can fail.
 from pathlib import Path
 
 import numpy as np
+from test_theory import assert_agrees
 
 import sim
 from sim import erlang, schedule
 from sim.engine import run_replication
 from sim.schedule import per_interval
-from test_theory import assert_agrees
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 
