@@ -23,7 +23,7 @@ from sim.cli_common import (
     writable_or_fail,
 )
 from sim.loader import ScenarioError, load_scenario, parse_override
-from sim.metrics import KPIS
+from sim.metrics import COST_KPIS, kpi_names
 from sim.output import write_run
 from sim.replicate import RunResult, run
 from sim.units import format_duration, parse_duration, parse_rate
@@ -132,7 +132,7 @@ def format_summary(result: RunResult) -> str:
             f"{'s' if result.n_replications > 1 else ''}, {sc.days} day"
             f"{'s' if sc.days > 1 else ''})")
     lines = [head, "-" * len(head)]
-    for key in KPIS:
+    for key in kpi_names(sc):
         value, ci = result.summary[key], result.ci[key]
         lines.append(f"  {key:<16} {_fmt(key, value):>12}  {_fmt_ci(key, ci)}")
     return "\n".join(lines)
@@ -141,6 +141,8 @@ def format_summary(result: RunResult) -> str:
 def _fmt(key: str, value: float) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
+    if key in COST_KPIS:
+        return f"{value:,.2f}"
     if key in COUNT_KPIS:
         return f"{value:,.1f}" if value % 1 else f"{value:,.0f}"
     if key in TIME_KPIS:
@@ -151,6 +153,8 @@ def _fmt(key: str, value: float) -> str:
 def _fmt_ci(key: str, ci: float) -> str:
     if ci is None or math.isnan(ci):
         return ""
+    if key in COST_KPIS:
+        return f"± {ci:,.2f}"
     return f"± {ci:.1f}" + (" s" if key in TIME_KPIS else "") if key in TIME_KPIS | COUNT_KPIS \
         else f"± {ci:.4f}"
 

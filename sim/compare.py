@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from sim.loader import Problem, ScenarioError, load_scenario, variant
-from sim.metrics import KPIS
+from sim.metrics import COST_KPIS, KPIS
 from sim.output import write_atomic, write_run
 from sim.replicate import RunResult, half_width, run
 from sim.scenario import Scenario
@@ -66,7 +66,7 @@ class Comparison:
         """Replications per variant."""
         return self.results[self.baseline].n_replications
 
-    def table(self, kpis: Sequence[str] = KPIS) -> pd.DataFrame:
+    def table(self, kpis: Sequence[str] | None = None) -> pd.DataFrame:
         """Each KPI per variant with its CI and the paired difference to the baseline.
 
         See :func:`comparison_table`.
@@ -114,7 +114,7 @@ def is_significant(diff: float, diff_ci: float) -> bool:
 def comparison_table(
     results: Mapping[str, RunResult],
     baseline: str | None = None,
-    kpis: Sequence[str] = KPIS,
+    kpis: Sequence[str] | None = None,
     confidence: float = 0.95,
 ) -> pd.DataFrame:
     """One row per KPI and variant: mean, CI, paired difference to the baseline and its CI.
@@ -122,7 +122,8 @@ def comparison_table(
     Args:
         results: Variant name -> run, all with the same seed and replications.
         baseline: Name of the baseline; the first entry of ``results`` when None.
-        kpis: KPIs to include (columns of ``RunResult.replications``).
+        kpis: KPIs to include (columns of ``RunResult.replications``); default every KPI,
+            with the cost KPIs when every variant has ``costs:``.
         confidence: Confidence level.
 
     Returns:
@@ -141,6 +142,9 @@ def comparison_table(
     base = results[baseline]
     _check_paired(results, baseline)
     order = [baseline] + [n for n in names if n != baseline]
+    if kpis is None:
+        costed = all(r.scenario.costs is not None for r in results.values())
+        kpis = KPIS + COST_KPIS if costed else KPIS
     base_reps = base.replications.set_index("replication")
     rows = []
     for kpi in kpis:
