@@ -142,9 +142,7 @@ def comparison_table(
     base = results[baseline]
     _check_paired(results, baseline)
     order = [baseline] + [n for n in names if n != baseline]
-    if kpis is None:
-        costed = all(r.scenario.costs is not None for r in results.values())
-        kpis = KPIS + COST_KPIS if costed else KPIS
+    kpis = shared_kpis(results) if kpis is None else kpis
     base_reps = base.replications.set_index("replication")
     rows = []
     for kpi in kpis:
@@ -163,6 +161,63 @@ def comparison_table(
                            significant=is_significant(diff, diff_ci))
             rows.append(row)
     return pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
+
+
+def shared_kpis(results: Mapping[str, RunResult]) -> tuple[str, ...]:
+    """The KPIs every run measured: with the cost KPIs only when every scenario has costs."""
+    costed = all(r.scenario.costs is not None for r in results.values())
+    return KPIS + COST_KPIS if costed else KPIS
+
+
+def cost_sentences(comparison: Comparison) -> list[str]:
+    """What each variant costs against the baseline, in words (none without costs).
+
+    For example "plus_two costs 640 more a day in wages and saves 180 in abandons and
+    95 in waiting: 365 more in total a day (± 40)". Amounts are paired mean differences
+    (:func:`paired_difference`) per measured day (over the measured window when there
+    is a warm-up); the CI is the total's.
+    """
+    if COST_KPIS[0] not in shared_kpis(comparison.results):
+        return []
+    table = comparison.table(["staff_cost", "abandon_cost", "wait_cost", "total_cost"])
+    base = comparison.results[comparison.baseline].scenario
+    days = base.days if base.warmup == 0 else 1
+    when = "a day" if base.warmup == 0 else "over the measured window"
+    lines = []
+    for name in comparison.names:
+        if name == comparison.baseline:
+            continue
+        rows = table[table["variant"] == name].set_index("kpi")
+        diff = {kpi: rows.loc[kpi, "diff"] / days for kpi in rows.index}
+        ci = rows.loc["total_cost", "diff_ci"] / days
+        wages = diff["staff_cost"]
+        parts = [f"{name} costs {_money(abs(wages))} {'more' if wages >= 0 else 'less'} "
+                 f"{when} in wages"]
+        abandons, waiting = -diff["abandon_cost"], -diff["wait_cost"]
+        if abandons >= 0 and waiting >= 0:
+            effects = f"saves {_money(abandons)} in abandons and {_money(waiting)} in waiting"
+        else:
+            effects = (f"{_saves(abandons, 'abandons')} and "
+                       f"{_saves(waiting, 'waiting')}")
+        total = diff["total_cost"]
+        lines.append(
+            f"{parts[0]} and {effects}: {_money(abs(total))} "
+            f"{'more' if total >= 0 else 'less'} in total {when} (± {_money(ci)})"
+            + ("" if is_significant(total, ci) else ", not a significant difference"))
+    return lines
+
+
+def _saves(amount: float, what: str) -> str:
+    if amount >= 0:
+        return f"saves {_money(amount)} in {what}"
+    return f"spends {_money(-amount)} more on {what}"
+
+
+def _money(value: float) -> str:
+    """An amount for a sentence: whole units from 10 on, cents below."""
+    if not math.isfinite(value):
+        return "?"
+    return f"{value:,.0f}" if abs(value) >= 10 else f"{value:,.2f}"
 
 
 def _check_paired(results: Mapping[str, RunResult], baseline: str) -> None:

@@ -28,7 +28,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sim import plots
-from sim.compare import Comparison, comparison_table
+from sim.compare import Comparison, comparison_table, cost_sentences, shared_kpis
 from sim.loader import scenario_from_dict
 from sim.measure import measure
 from sim.output import write_atomic
@@ -296,7 +296,7 @@ def _nested_table(values: dict[str, dict[str, float]], first: str) -> str:
 
 
 def _comparison_table(comparison: Comparison) -> str:
-    kpis = list(comparison.results[comparison.baseline].summary)
+    kpis = list(shared_kpis(comparison.results))
     table = comparison_table(comparison.results, comparison.baseline, kpis,
                              comparison.confidence)
     names = comparison.names
@@ -411,6 +411,7 @@ def comparison_html(comparison: Comparison, figures: list[RenderedFigure] | None
         "<span class='better'>green</span> when better for customers, "
         "<span class='worse'>red</span> when worse.</p>",
         _comparison_table(comparison),
+        *(f"<p>{_esc(line)}.</p>" for line in cost_sentences(comparison)),
         "<h2>Figures</h2>", *(_figure_html(f) for f in figures),
     ]
     for variant, result in comparison.results.items():

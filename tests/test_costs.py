@@ -158,3 +158,37 @@ def test_money_columns_in_sweep_match_run():
     run = sim.run(scenario, replications=2).replications
     for kpi in COST_KPIS:
         assert np.allclose(table[kpi].to_numpy(), run[kpi].to_numpy()), kpi
+
+
+class TestCompare:
+    def test_sentence_states_the_paired_differences(self):
+        """The sentence's amounts are the paired mean differences per day, rounded."""
+        from sim.compare import compare, cost_sentences, variant_scenarios
+
+        data = yaml.safe_load(yaml.safe_dump(BASE))
+        data["warmup"] = 0
+        data["variants"] = {"plus_two": {"agents.pool.staff": [9, 10, 10, 8]}}
+        scenario = sim.scenario_from_dict(data)
+        comparison = compare(variant_scenarios(scenario, ["plus_two"]), replications=4)
+        table = comparison.table().set_index(["kpi", "variant"])
+        wages = table.loc[("staff_cost", "plus_two"), "diff"] / 2
+        saved = -table.loc[("abandon_cost", "plus_two"), "diff"] / 2
+        (sentence,) = cost_sentences(comparison)
+        assert sentence.startswith(f"plus_two costs {wages:,.0f} more a day in wages")
+        assert f"saves {saved:,.0f} in abandons" in sentence
+        # 8 scheduled agent-hours more a day at 30 (shrinkage is paid); the rest is overtime
+        assert abs(wages - 30 * 8) < 0.1 * 30 * 8
+
+    def test_compare_prints_the_sentence(self, tmp_path):
+        """`ccsim compare` ends its table with the cost sentence of each variant."""
+        data = yaml.safe_load(yaml.safe_dump(BASE))
+        data["variants"] = {"plus_two": {"agents.pool.staff": [9, 10, 10, 8]}}
+        file = tmp_path / "costed.yaml"
+        file.write_text(yaml.safe_dump(data))
+        done = subprocess.run([sys.executable, "-m", "sim", "compare", str(file), "-r", "2",
+                               "--no-report", "-q", "--out", str(tmp_path / "out")],
+                              capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        assert "plus_two costs" in done.stdout and "more over the measured window in wages" \
+            in done.stdout
+        assert "total_cost" in done.stdout and "profit" in done.stdout
