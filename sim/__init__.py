@@ -8,6 +8,7 @@ Typical use::
     result.summary["service_level"], result.ci["service_level"]
 """
 
+from sim.cost_search import CostResult, find_cost_staffing
 from sim.engine import run_replication
 from sim.loader import (
     ScenarioError,
@@ -23,11 +24,13 @@ from sim.staffing import StaffingResult, find_staffing
 from sim.sweep import SweepResult, run_sweep, sweep
 
 __all__ = [
+    "CostResult",
     "RunResult",
     "Scenario",
     "ScenarioError",
     "StaffingResult",
     "SweepResult",
+    "find_cost_staffing",
     "find_staffing",
     "load_scenario",
     "run",
