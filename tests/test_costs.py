@@ -192,3 +192,10 @@ class TestCompare:
         assert "plus_two costs" in done.stdout and "more over the measured window in wages" \
             in done.stdout
         assert "total_cost" in done.stdout and "profit" in done.stdout
+
+
+def test_cli_money_formats_follow_the_registry():
+    """The CLI's money set (kept free of a pandas import) is the cost KPI registry."""
+    from sim.cli import MONEY_KPIS
+
+    assert set(COST_KPIS) == MONEY_KPIS
