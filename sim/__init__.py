@@ -19,6 +19,8 @@ import types
 from typing import TYPE_CHECKING, Any
 
 _HOMES = {
+    "CostResult": "sim.cost_search",
+    "find_cost_staffing": "sim.cost_search",
     "run_replication": "sim.engine",
     "ScenarioError": "sim.loader",
     "load_scenario": "sim.loader",
@@ -36,11 +38,13 @@ _HOMES = {
 }
 
 __all__ = [
+    "CostResult",
     "RunResult",
     "Scenario",
     "ScenarioError",
     "StaffingResult",
     "SweepResult",
+    "find_cost_staffing",
     "find_staffing",
     "load_scenario",
     "run",
@@ -88,6 +92,7 @@ sys.modules[__name__].__class__ = _Package
 
 
 if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerly
+    from sim.cost_search import CostResult, find_cost_staffing
     from sim.engine import run_replication
     from sim.loader import (
         ScenarioError,

@@ -33,6 +33,9 @@ from sim.units import format_duration, parse_duration, parse_rate
 if TYPE_CHECKING:
     from sim.replicate import RunResult
 
+# sim.metrics.COST_KPIS, named here so that printing needs no pandas import
+MONEY_KPIS = {"staff_cost", "abandon_cost", "blocked_cost", "wait_cost", "callback_cost",
+              "complaint_cost", "total_cost", "revenue", "profit"}
 TIME_KPIS = {"asa", "mean_wait", "wait_p50", "wait_p90", "wait_p99", "aht", "hold_time",
              "customer_effort"}
 COUNT_KPIS = {"offered", "answered", "abandoned", "blocked", "retrials", "callbacks",
@@ -189,14 +192,14 @@ def run_command(scenario: str, out: str | None, seed: int | None, replications: 
 
 def format_summary(result: RunResult) -> str:
     """The KPI table printed by ``ccsim run``."""
-    from sim.metrics import KPIS
+    from sim.metrics import kpi_names
 
     sc = result.scenario
     head = (f"{sc.name}  (seed {result.seed}, {result.n_replications} replication"
             f"{'s' if result.n_replications > 1 else ''}, {sc.days} day"
             f"{'s' if sc.days > 1 else ''})")
     lines = [head, "-" * len(head)]
-    for key in KPIS:
+    for key in kpi_names(sc):
         value, ci = result.summary[key], result.ci[key]
         lines.append(f"  {key:<16} {_fmt(key, value):>12}  {_fmt_ci(key, ci)}")
     return "\n".join(lines)
@@ -205,6 +208,8 @@ def format_summary(result: RunResult) -> str:
 def _fmt(key: str, value: float) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
+    if key in MONEY_KPIS:
+        return f"{value:,.2f}"
     if key in COUNT_KPIS:
         return f"{value:,.1f}" if value % 1 else f"{value:,.0f}"
     if key in TIME_KPIS:
@@ -215,6 +220,8 @@ def _fmt(key: str, value: float) -> str:
 def _fmt_ci(key: str, ci: float) -> str:
     if ci is None or math.isnan(ci):
         return ""
+    if key in MONEY_KPIS:
+        return f"± {ci:,.2f}"
     return f"± {ci:.1f}" + (" s" if key in TIME_KPIS else "") if key in TIME_KPIS | COUNT_KPIS \
         else f"± {ci:.4f}"
 

@@ -23,7 +23,14 @@ from sim.cli_common import (
     simulating,
     writable_or_fail,
 )
-from sim.compare import BASELINE, Comparison, compare, scenarios_from_files, write_comparison
+from sim.compare import (
+    BASELINE,
+    Comparison,
+    compare,
+    cost_sentences,
+    scenarios_from_files,
+    write_comparison,
+)
 from sim.loader import ScenarioError, load_scenario
 from sim.units import format_duration, parse_duration
 
@@ -147,7 +154,7 @@ def format_comparison(comparison: Comparison) -> str:
     """The comparison table printed by ``ccsim compare``: a block of lines per KPI."""
     from sim.report import format_ci, format_kpi  # number formats shared with the report
 
-    table = comparison.table(list(comparison.results[comparison.baseline].summary))
+    table = comparison.table()
     base = comparison.results[comparison.baseline]
     head = (f"{base.scenario.name}  (seed {comparison.seed}, {comparison.replications} "
             "replications per variant)")
@@ -163,6 +170,9 @@ def format_comparison(comparison: Comparison) -> str:
                 text += (f"  diff {format_kpi(kpi, row.diff, signed=True):>10} "
                          f"{format_ci(kpi, row.diff_ci):<12}{' *' if row.significant else ''}")
             lines.append(text.rstrip())
+    sentences = cost_sentences(comparison)
+    if sentences:
+        lines += ["", *sentences]
     return "\n".join(lines)
 
 

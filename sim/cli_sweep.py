@@ -28,6 +28,7 @@ from sim.cli_common import (
     simulating,
     writable_or_fail,
 )
+from sim.cost_search import CostResult, find_cost_staffing
 from sim.grid import parse_grid_option, size_problem
 from sim.loader import ScenarioError, scenario_document
 from sim.staffing import StaffingResult, find_staffing, staffed_document, write_staffed
@@ -248,14 +249,25 @@ def _mean_ci(kpi: str, mean: float, ci: float) -> str:
 @click.option("--workers", "-w", type=click.IntRange(min=1),
               help="Local processes for the replications (default: one per core).")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the staffing table.")
+@click.option("--objective", type=click.Choice(["agents", "cost"]), default="agents",
+              show_default=True,
+              help="agents: fewest agents meeting the goal; cost: least total cost (needs "
+                   "`costs:`) meeting it.")
+@click.option("--no-sl-goal", is_flag=True,
+              help="With --objective cost: no service goal, the plan of least total cost "
+                   "(wages against abandonment and waiting).")
 def staff_command(scenario: str, target: float | None, threshold: float | None,
                   max_abandon: float | None, replications: int, seed: int | None,
                   overrides: tuple[str, ...], out: str | None, workers: int | None,
-                  quiet: bool) -> None:
+                  quiet: bool, objective: str = "agents", no_sl_goal: bool = False) -> None:
     """Find the fewest agents per interval and group that meet the service goal.
 
     Example: ccsim staff scenarios/small_bank.yaml --target 0.8 --threshold 20s
     --max-abandon 0.05 --out results/bank_staffed.yaml
+
+    With --objective cost (a scenario with `costs:`), the plan found is then improved
+    for least total cost (sim.cost_search): meeting the goal, or with --no-sl-goal
+    whatever the service level.
 
     Starts from the Erlang C requirement of each interval and agent group and corrects
     it by simulation (adding agents where an interval misses the goal, removing them
@@ -268,6 +280,10 @@ def staff_command(scenario: str, target: float | None, threshold: float | None,
     parsed = parse_overrides(scenario, overrides)
     base = load_or_fail(scenario, parsed)
     check_work(scenario, [base], replications)
+    if no_sl_goal and objective != "cost":
+        fail([f"{scenario}: --no-sl-goal goes with --objective cost"])
+    if objective == "cost" and base.costs is None:
+        fail([f"{scenario}: costs: --objective cost needs a `costs:` block"])
     if out:
         writable_or_fail(out, folder=False)
     try:  # read now: the file may be edited while the search runs
@@ -278,9 +294,16 @@ def staff_command(scenario: str, target: float | None, threshold: float | None,
     log = None if quiet else (lambda line: click.echo("  " + line, err=True))
     try:
         with sigterm_as_interrupt():
-            result = find_staffing(base, target=target, threshold=threshold,
-                                   max_abandon=max_abandon, replications=replications,
-                                   seed=seed, executor=executor, log=log)
+            if objective == "cost":
+                costed = find_cost_staffing(base, sl_goal=not no_sl_goal, target=target,
+                                            threshold=threshold, max_abandon=max_abandon,
+                                            replications=replications, seed=seed,
+                                            executor=executor, log=log)
+                result = costed.staffing
+            else:
+                costed, result = None, find_staffing(
+                    base, target=target, threshold=threshold, max_abandon=max_abandon,
+                    replications=replications, seed=seed, executor=executor, log=log)
     except ScenarioError as exc:
         fail(exc.lines())
     except ValueError as exc:
@@ -291,6 +314,8 @@ def staff_command(scenario: str, target: float | None, threshold: float | None,
     finally:
         executor.shutdown(wait=False, cancel_futures=True)
     click.echo(format_staffing(result))
+    if costed is not None:
+        click.echo(format_costs(costed))
     if document is not None:
         staffed = staffed_document(document, result)
         written = [write_staffed(out, staffed, result), Path(out).with_suffix(".csv")]
@@ -298,6 +323,18 @@ def staff_command(scenario: str, target: float | None, threshold: float | None,
         if not quiet:
             click.echo(f"\nwrote {written[0]} (the staffed scenario) and {written[1]}",
                        err=True)
+
+
+def format_costs(costed: CostResult) -> str:
+    """The cost lines ``ccsim staff --objective cost`` prints under the table."""
+    what = "meeting the goal" if costed.sl_goal else "without a service goal"
+    parts = ", ".join(f"{k.removesuffix('_cost')} {costed.costs[k]:,.2f}"
+                      for k in ("staff_cost", "abandon_cost", "blocked_cost", "wait_cost",
+                                "callback_cost", "complaint_cost") if costed.costs[k])
+    return (f"\nleast total cost {what}: total cost {costed.costs['total_cost']:,.2f} "
+            f"({parts or 'nothing'}) against {costed.start_costs['total_cost']:,.2f} for the "
+            f"fewest agents meeting the goal; mean per replication over the measured window, "
+            f"{costed.evaluations} plans simulated by the cost search")
 
 
 def format_staffing(result: StaffingResult) -> str:

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from sim.loader import Problem, ScenarioError, load_scenario, variant
-from sim.metrics import KPIS
+from sim.metrics import COST_KPIS, KPIS
 from sim.output import COMPARISON_MANIFEST, MANIFEST, seal, unseal, write_atomic, write_run
 from sim.replicate import RunResult, half_width, run
 from sim.scenario import Scenario
@@ -66,7 +66,7 @@ class Comparison:
         """Replications per variant."""
         return self.results[self.baseline].n_replications
 
-    def table(self, kpis: Sequence[str] = KPIS) -> pd.DataFrame:
+    def table(self, kpis: Sequence[str] | None = None) -> pd.DataFrame:
         """Each KPI per variant with its CI and the paired difference to the baseline.
 
         See :func:`comparison_table`.
@@ -114,7 +114,7 @@ def is_significant(diff: float, diff_ci: float) -> bool:
 def comparison_table(
     results: Mapping[str, RunResult],
     baseline: str | None = None,
-    kpis: Sequence[str] = KPIS,
+    kpis: Sequence[str] | None = None,
     confidence: float = 0.95,
 ) -> pd.DataFrame:
     """One row per KPI and variant: mean, CI, paired difference to the baseline and its CI.
@@ -122,7 +122,8 @@ def comparison_table(
     Args:
         results: Variant name -> run, all with the same seed and replications.
         baseline: Name of the baseline; the first entry of ``results`` when None.
-        kpis: KPIs to include (columns of ``RunResult.replications``).
+        kpis: KPIs to include (columns of ``RunResult.replications``); default every KPI,
+            with the cost KPIs when every variant has ``costs:``.
         confidence: Confidence level.
 
     Returns:
@@ -141,6 +142,7 @@ def comparison_table(
     base = results[baseline]
     _check_paired(results, baseline)
     order = [baseline] + [n for n in names if n != baseline]
+    kpis = shared_kpis(results) if kpis is None else kpis
     base_reps = base.replications.set_index("replication")
     rows = []
     for kpi in kpis:
@@ -159,6 +161,63 @@ def comparison_table(
                            significant=is_significant(diff, diff_ci))
             rows.append(row)
     return pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
+
+
+def shared_kpis(results: Mapping[str, RunResult]) -> tuple[str, ...]:
+    """The KPIs every run measured: with the cost KPIs only when every scenario has costs."""
+    costed = all(r.scenario.costs is not None for r in results.values())
+    return KPIS + COST_KPIS if costed else KPIS
+
+
+def cost_sentences(comparison: Comparison) -> list[str]:
+    """What each variant costs against the baseline, in words (none without costs).
+
+    For example "plus_two costs 640 more a day in wages and saves 180 in abandons and
+    95 in waiting: 365 more in total a day (± 40)". Amounts are paired mean differences
+    (:func:`paired_difference`) per measured day (over the measured window when there
+    is a warm-up); the CI is the total's.
+    """
+    if COST_KPIS[0] not in shared_kpis(comparison.results):
+        return []
+    table = comparison.table(["staff_cost", "abandon_cost", "wait_cost", "total_cost"])
+    base = comparison.results[comparison.baseline].scenario
+    days = base.days if base.warmup == 0 else 1
+    when = "a day" if base.warmup == 0 else "over the measured window"
+    lines = []
+    for name in comparison.names:
+        if name == comparison.baseline:
+            continue
+        rows = table[table["variant"] == name].set_index("kpi")
+        diff = {kpi: rows.loc[kpi, "diff"] / days for kpi in rows.index}
+        ci = rows.loc["total_cost", "diff_ci"] / days
+        wages = diff["staff_cost"]
+        parts = [f"{name} costs {_money(abs(wages))} {'more' if wages >= 0 else 'less'} "
+                 f"{when} in wages"]
+        abandons, waiting = -diff["abandon_cost"], -diff["wait_cost"]
+        if abandons >= 0 and waiting >= 0:
+            effects = f"saves {_money(abandons)} in abandons and {_money(waiting)} in waiting"
+        else:
+            effects = (f"{_saves(abandons, 'abandons')} and "
+                       f"{_saves(waiting, 'waiting')}")
+        total = diff["total_cost"]
+        lines.append(
+            f"{parts[0]} and {effects}: {_money(abs(total))} "
+            f"{'more' if total >= 0 else 'less'} in total {when} (± {_money(ci)})"
+            + ("" if is_significant(total, ci) else ", not a significant difference"))
+    return lines
+
+
+def _saves(amount: float, what: str) -> str:
+    if amount >= 0:
+        return f"saves {_money(amount)} in {what}"
+    return f"spends {_money(-amount)} more on {what}"
+
+
+def _money(value: float) -> str:
+    """An amount for a sentence: whole units from 10 on, cents below."""
+    if not math.isfinite(value):
+        return "?"
+    return f"{value:,.0f}" if abs(value) >= 10 else f"{value:,.2f}"
 
 
 def _check_paired(results: Mapping[str, RunResult], baseline: str) -> None:

@@ -34,6 +34,7 @@ from functools import partial
 import simpy
 
 from sim import keyed
+from sim.absence import group_absences
 from sim.contacts import ContactColumns, ContactDraws, draw_contacts
 from sim.errors import SimulationError
 from sim.journey import compile_groups, compile_types
@@ -177,7 +178,10 @@ class _Replication(ContactColumns, JourneySteps, Workforce):
     def run(self) -> Records:
         env = self.env
         for g_name, group in zip(self.group_names, self.groups):  # agents first, at opening
-            changes = staff_changes(self.calendar, self.calendar.agents[g_name])
+            spec = self.calendar.agents[g_name]
+            absences = (group_absences(self.root_key, g_name, spec.absenteeism)
+                        if spec.absenteeism > 0 else None)
+            changes = staff_changes(self.calendar, spec, absences)
             env.process(self._staffing(group, changes))
         if self.n_drawn:  # started after the staffing processes, as every arrival
             env.process(self._doors_open())

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from sim.costs import cost_kpis
 from sim.engine import run_replication
 from sim.intervals import interval_table
 from sim.metrics import replication_summary
@@ -32,7 +33,8 @@ class ReplicationTables:
         legs: One row per leg; empty when contacts have no journeys.
         staff: Agents on duty per group, one row per change.
         issues: One row per issue (:func:`sim.records.issues_frame`).
-        kpis: KPI -> value (:data:`sim.metrics.KPIS`).
+        kpis: KPI -> value (:func:`sim.metrics.kpi_names`: with costs when the scenario
+            has ``costs:``).
         by_type: Contact type -> KPI -> value.
         by_group: Agent group -> measure -> value.
         intervals: Per interval x contact type, with a ``replication`` column, the
@@ -92,6 +94,7 @@ def measure(scenario: Scenario, replication: int, contacts: pd.DataFrame, legs: 
         The tables and their measures.
     """
     summary = replication_summary(contacts, staff, scenario, legs)
+    summary["kpis"].update(cost_kpis(contacts, legs, staff, scenario, summary["kpis"]))
     intervals = interval_table(contacts, staff, scenario, legs)
     intervals.insert(0, "replication", replication)
     return ReplicationTables(

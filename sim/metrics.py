@@ -32,6 +32,15 @@ KPIS = (
     "unanswered",
 )
 
+# money KPIs (sim.costs), measured only for a scenario with `costs:`
+COST_KPIS = ("staff_cost", "abandon_cost", "blocked_cost", "wait_cost", "callback_cost",
+             "complaint_cost", "total_cost", "revenue", "profit")
+
+
+def kpi_names(scenario: Scenario) -> tuple[str, ...]:
+    """The KPIs measured for ``scenario``: :data:`KPIS`, and :data:`COST_KPIS` with costs."""
+    return KPIS + COST_KPIS if scenario.costs is not None else KPIS
+
 
 @dataclass(frozen=True)
 class Window:

@@ -20,7 +20,7 @@ from scipy import stats
 
 from sim.intervals import pool_intervals
 from sim.measure import ReplicationTables, replication_tables
-from sim.metrics import KPIS
+from sim.metrics import kpi_names
 from sim.scenario import Scenario
 
 
@@ -123,7 +123,8 @@ def combine(scenario: Scenario, seed: int, tables: list[ReplicationTables]) -> R
         seed: Their seed.
         tables: One per replication, at least one.
     """
-    per_rep = pd.DataFrame([t.kpis for t in tables], columns=list(KPIS))
+    names = kpi_names(scenario)
+    per_rep = pd.DataFrame([t.kpis for t in tables], columns=list(names))
     per_rep.insert(0, "replication", [t.replication for t in tables])
     by_group = pd.DataFrame([{"replication": t.replication, "group": name, **measures}
                              for t in tables for name, measures in t.by_group.items()])
@@ -138,8 +139,8 @@ def combine(scenario: Scenario, seed: int, tables: list[ReplicationTables]) -> R
         staff=pd.concat([t.staff for t in tables], ignore_index=True),
         intervals=pool_intervals(intervals),
         intervals_by_replication=intervals,
-        summary={k: float(per_rep[k].mean()) for k in KPIS},
-        ci={k: half_width(per_rep[k]) for k in KPIS},
+        summary={k: float(per_rep[k].mean()) for k in names},
+        ci={k: half_width(per_rep[k]) for k in names},
         replications=per_rep,
         by_type=_mean_nested([t.by_type for t in tables]),
         by_group=_mean_nested([t.by_group for t in tables]),

@@ -28,7 +28,13 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sim import plots
-from sim.compare import COMPARISON_MANIFEST, Comparison, comparison_table
+from sim.compare import (
+    COMPARISON_MANIFEST,
+    Comparison,
+    comparison_table,
+    cost_sentences,
+    shared_kpis,
+)
 from sim.loader import scenario_from_dict
 from sim.measure import measure
 from sim.output import MANIFEST, ResultsError, verify, write_atomic
@@ -64,6 +70,16 @@ KPI_MEANINGS = {
     "callbacks": "callbacks made (customers who left a number instead of waiting)",
     "complaints": "public complaints posted",
     "unanswered": "offered contacts still waiting when the run ended (nobody could answer)",
+    # with `costs:` (sim.costs), in the scenario's money unit
+    "staff_cost": "hourly cost x scheduled hours (+ overtime factor x hours after closing)",
+    "abandon_cost": "cost per abandoned contact x abandoned",
+    "blocked_cost": "cost per blocked call x busy signals",
+    "wait_cost": "cost per minute waited x minutes in queues",
+    "callback_cost": "cost per callback x callbacks made",
+    "complaint_cost": "cost per complaint x complaints",
+    "total_cost": "staff + abandon + blocked + wait + callback + complaint costs",
+    "revenue": "revenue per resolved issue (by contact type) x resolved issues",
+    "profit": "revenue - total cost",
 }
 # +1: higher is better for the customer and the plan; -1: lower is better
 BETTER = {
@@ -72,6 +88,8 @@ BETTER = {
     "abandoned": -1, "blocked": -1, "customer_effort": -1, "repeat_rate": -1,
     "contacts_per_issue": -1, "transfer_rate": -1, "hold_time": -1, "retrials": -1,
     "complaints": -1, "unanswered": -1,
+    "staff_cost": -1, "abandon_cost": -1, "blocked_cost": -1, "wait_cost": -1,
+    "callback_cost": -1, "complaint_cost": -1, "total_cost": -1, "revenue": 1, "profit": 1,
 }
 
 CSS = """
@@ -284,7 +302,7 @@ def _nested_table(values: dict[str, dict[str, float]], first: str) -> str:
 
 
 def _comparison_table(comparison: Comparison) -> str:
-    kpis = list(comparison.results[comparison.baseline].summary)
+    kpis = list(shared_kpis(comparison.results))
     table = comparison_table(comparison.results, comparison.baseline, kpis,
                              comparison.confidence)
     names = comparison.names
@@ -399,6 +417,7 @@ def comparison_html(comparison: Comparison, figures: list[RenderedFigure] | None
         "<span class='better'>green</span> when better for customers, "
         "<span class='worse'>red</span> when worse.</p>",
         _comparison_table(comparison),
+        *(f"<p>{_esc(line)}.</p>" for line in cost_sentences(comparison)),
         "<h2>Figures</h2>", *(_figure_html(f) for f in figures),
     ]
     for variant, result in comparison.results.items():

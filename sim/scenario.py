@@ -311,6 +311,8 @@ class AgentGroup(_Frozen):
     has priority 1. Staffing is one of ``staff`` (a constant, or agents per interval from
     opening for one day or every day) and ``shifts``. ``shrinkage`` is the fraction of the
     scheduled agents not on the phones (breaks, meetings, absence) and is taken off.
+    ``absenteeism`` is the probability that a scheduled agent misses a whole day, drawn
+    per agent and day (:mod:`sim.absence`); shrinkage is then taken off those who came.
     """
 
     skills: dict[Name, Annotated[Count, Field(ge=1)]] = Field(min_length=1)
@@ -320,6 +322,7 @@ class AgentGroup(_Frozen):
     staff: Annotated[Count, Field(ge=0)] | list[Annotated[Count, Field(ge=0)]] | None = None
     shifts: tuple[Shift, ...] | None = None
     shrinkage: Annotated[Number, Field(ge=0.0, lt=1.0)] = 0.0
+    absenteeism: Annotated[Number, Field(ge=0.0, lt=1.0)] = 0.0  # P(a scheduled agent misses a day)
     concurrency: Annotated[Count, Field(ge=1, le=100)] = 1  # chats/posts/emails at once
     concurrency_slowdown: Annotated[Number, Field(ge=1.0)] = 1.0  # x handle when concurrency > 1
 
@@ -337,6 +340,35 @@ class AgentGroup(_Frozen):
         if (self.staff is None) == (self.shifts is None):
             raise ValueError("give exactly one of 'staff' and 'shifts'")
         return self
+
+
+Money = Annotated[Number, Field(ge=0.0)]
+
+
+class GroupCost(_Frozen):
+    """An agent's pay: ``hourly`` for scheduled time, ``x overtime_factor`` for overtime."""
+
+    hourly: Money
+    overtime_factor: Annotated[Number, Field(ge=0.0)] = 1.5
+
+
+class Costs(_Frozen):
+    """Money, in the user's unit: wages, what bad service costs, what a resolved issue earns.
+
+    ``agents`` gives every agent group's :class:`GroupCost`: agents are paid for their
+    scheduled time (shrinkage and absent days included) and at the overtime rate for
+    time on duty after closing (finishing contacts). Each abandoned contact, blocked call,
+    minute in a queue, callback made and complaint posted costs its ``per_*`` amount;
+    every resolved issue earns ``revenue`` of its (first contact's) type.
+    """
+
+    agents: dict[Name, GroupCost] = Field(min_length=1)
+    per_abandon: Money = 0.0
+    per_blocked: Money = 0.0
+    per_wait_minute: Money = 0.0
+    per_callback: Money = 0.0
+    per_complaint: Money = 0.0
+    revenue: dict[Name, Money] = Field(default_factory=dict)
 
 
 class RouteStep(_Frozen):
@@ -374,6 +406,7 @@ class Scenario(_Frozen):
     contact_types: dict[Name, ContactType] = Field(min_length=1)
     agents: dict[Name, AgentGroup] = Field(min_length=1)
     routing: dict[Name, list[RouteStep]] = Field(default_factory=dict)
+    costs: Costs | None = None
     variants: dict[Name, dict[str, Any]] = Field(default_factory=dict)
 
     @property
@@ -446,7 +479,7 @@ class Scenario(_Frozen):
                     found.append((
                         f"routing.{t}[{i}]", f"agent group {step.group!r} has no skill {t!r}"
                     ))
-        found += self._journey_reference_problems()
+        found += self._journey_reference_problems() + self._cost_problems()
         for g, group in groups.items():
             for i, name in enumerate(group.blending.backlog if group.blending else ()):
                 if name not in group.skills:
@@ -488,6 +521,19 @@ class Scenario(_Frozen):
         types = self.contact_types
         return [(path, f"unknown contact type {name!r}{_choices(types)}")
                 for path, name in self.journey_references() if name not in types]
+
+    def _cost_problems(self) -> list[tuple[str, str]]:
+        """Costs name every agent group, and only known groups and contact types."""
+        if self.costs is None:
+            return []
+        groups, types = self.agents, self.contact_types
+        found = [(f"costs.agents.{g}", f"unknown agent group {g!r}{_choices(groups)}")
+                 for g in self.costs.agents if g not in groups]
+        found += [("costs.agents", f"missing agent group {g!r} (every group needs an hourly "
+                   "cost, 0 if it is free)") for g in groups if g not in self.costs.agents]
+        found += [(f"costs.revenue.{t}", f"unknown contact type {t!r}{_choices(types)}")
+                  for t in self.costs.revenue if t not in types]
+        return found
 
     def _length_problems(self) -> list[tuple[str, str]]:
         found = []

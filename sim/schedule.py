@@ -4,7 +4,8 @@ A run covers ``days`` days; each day the center is open from ``open`` to ``close
 that time is cut into equal intervals, the unit of staffing and reporting. Staffing
 may be given per interval or as shifts with breaks; either way it becomes one canonical
 form, a list of :class:`StaffChange` (from this moment, this many agents on the phones),
-after shrinkage. At every close the target drops to zero in *drain* mode: agents finish
+after absences (:mod:`sim.absence`, when a replication's are given) and shrinkage.
+At every close the target drops to zero in *drain* mode: agents finish
 the contacts already waiting, then go home.
 """
 
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.absence import Absences
 from sim.scenario import AgentGroup, Scenario
 from sim.units import DAY, format_clock
 
@@ -52,8 +54,15 @@ def on_phones(scheduled: float, shrinkage: float) -> int:
     return math.floor(scheduled * (1.0 - shrinkage) + 0.5)
 
 
-def staff_changes(scenario: Scenario, group: AgentGroup) -> list[StaffChange]:
-    """The group's staffing over the whole run as a time-ordered list of changes."""
+def staff_changes(scenario: Scenario, group: AgentGroup,
+                  absences: Absences | None = None) -> list[StaffChange]:
+    """The group's staffing over the whole run as a time-ordered list of changes.
+
+    Args:
+        scenario: The scenario (its calendar: the days to staff).
+        group: The agent group.
+        absences: Who is absent on which day (one replication's); None: nobody.
+    """
     changes: list[StaffChange] = []
     starts = interval_starts(scenario)
     ipd = scenario.intervals_per_day
@@ -65,7 +74,9 @@ def staff_changes(scenario: Scenario, group: AgentGroup) -> list[StaffChange]:
         elif isinstance(group.staff, list):
             points = list(zip(starts[day * ipd:(day + 1) * ipd], counts[day * ipd:(day + 1) * ipd]))
         else:
-            points = _shift_points(group, opening, closing)
+            points = _shift_points(group, opening, closing, absences)
+        if absences is not None and group.staff is not None:
+            points = _present_points(points, absences, day)
         for time, scheduled in points:
             count = on_phones(scheduled, group.shrinkage)
             if not changes or changes[-1].count != count or changes[-1].drain:
@@ -76,15 +87,31 @@ def staff_changes(scenario: Scenario, group: AgentGroup) -> list[StaffChange]:
     return changes
 
 
-def _shift_points(group: AgentGroup, opening: float, closing: float) -> list[tuple[float, float]]:
-    """Scheduled agents at opening and at every shift or break edge inside the window."""
+def _present_points(points: list[tuple[float, float]], absences: Absences,
+                    day: int) -> list[tuple[float, float]]:
+    """Per-interval staff on ``day`` less its absent agents: agent k works when >= k are due."""
+    most = int(max((n for _, n in points), default=0))
+    absent = np.concatenate([[0], np.cumsum(absences.absent(day + 1, most))])
+    return [(time, n - absent[int(n)]) for time, n in points]
+
+
+def _shift_points(group: AgentGroup, opening: float, closing: float,
+                  absences: Absences | None = None) -> list[tuple[float, float]]:
+    """Scheduled agents at opening and at every shift or break edge inside the window.
+
+    With ``absences``, each shift's count on a day is the agents of it who came.
+    """
     deltas: dict[float, float] = {}
     day_start = math.floor(opening / DAY) * DAY
-    for shift in group.shifts or ():
+    today = round(day_start / DAY)
+    for s, shift in enumerate(group.shifts or ()):
         # a shift that started the day before may still run after midnight
-        for start in (day_start - DAY + shift.start, day_start + shift.start):
-            pieces = [(start, start + shift.length, shift.count)]
-            pieces += [(start + b.at, start + b.at + b.length, -shift.count) for b in shift.breaks]
+        for day, start in ((today - 1, day_start - DAY + shift.start),
+                           (today, day_start + shift.start)):
+            came = (shift.count if absences is None
+                    else absences.present(day + 1, shift.count, shift=s))
+            pieces = [(start, start + shift.length, came)]
+            pieces += [(start + b.at, start + b.at + b.length, -came) for b in shift.breaks]
             for begin, end, count in pieces:
                 deltas[begin] = deltas.get(begin, 0.0) + count
                 deltas[end] = deltas.get(end, 0.0) - count

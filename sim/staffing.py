@@ -62,7 +62,7 @@ from sim.arrivals import expected_counts
 from sim.intervals import pool_intervals
 from sim.loader import with_overrides
 from sim.measure import replication_tables
-from sim.metrics import KPIS
+from sim.metrics import kpi_names
 from sim.output import write_atomic
 from sim.scenario import Scenario
 from sim.schedule import interval_starts, on_phones
@@ -225,7 +225,7 @@ def evaluate_plan(scenario: Scenario, plan: np.ndarray, goal: Goal, replications
     staffed = staffed_scenario(scenario, plan, goal)
     args = (repeat(staffed, replications), repeat(seed, replications), range(replications))
     runs = list((executor.map if executor else map)(replication_measures, *args))
-    per_rep = pd.DataFrame([kpis for kpis, _ in runs], columns=list(KPIS))
+    per_rep = pd.DataFrame([kpis for kpis, _ in runs], columns=list(kpi_names(staffed)))
     per_rep.insert(0, "replication", range(replications))
     intervals = pool_intervals(pd.concat([table for _, table in runs], ignore_index=True))
     by_type = [intervals[intervals["contact_type"] == name] for name in scenario.contact_types]

@@ -38,7 +38,7 @@ import pandas as pd
 from sim.grid import Grid, GridSpec, point_scenarios
 from sim.loader import Problem, ScenarioError
 from sim.measure import replication_tables
-from sim.metrics import KPIS
+from sim.metrics import COST_KPIS, KPIS, kpi_names
 from sim.replicate import half_width
 from sim.scenario import Scenario
 from sim.sweep_store import SweepStore, fingerprint
@@ -63,7 +63,7 @@ def run_unit(unit: Unit) -> dict[str, Any]:
     """
     kpis = replication_tables(unit.scenario, unit.seed, unit.replication).kpis
     return {"point": unit.point, **dict(unit.values), "replication": unit.replication,
-            "seed": unit.seed, **{k: _plain(kpis[k]) for k in KPIS}}
+            "seed": unit.seed, **{k: _plain(kpis[k]) for k in kpi_names(unit.scenario)}}
 
 
 def _plain(value: Any) -> Any:
@@ -247,7 +247,7 @@ def run_sweep(
 
     if todo:
         _run_units(todo, executor, workers, on_row)
-    table = sweep_table([rows[key] for key in sorted(rows)], grid)
+    table = sweep_table([rows[key] for key in sorted(rows)], grid, kpi_names(scenario))
     result = SweepResult(table, summarize(table, grid.paths), grid, tracker.computed,
                          len(units) - len(todo), Path(out) if out is not None else None)
     if store is not None:
@@ -303,10 +303,14 @@ def _description(scenario: Scenario, grid: Grid, seed: int, replications: int) -
             "seed": seed, "replications": replications}
 
 
-def sweep_table(rows: Iterable[dict[str, Any]], grid: Grid) -> pd.DataFrame:
-    """The tidy table from unit rows: grid values as numbers (or text), sorted by point."""
+def sweep_table(rows: Iterable[dict[str, Any]], grid: Grid,
+                kpis: Sequence[str] = KPIS) -> pd.DataFrame:
+    """The tidy table from unit rows: grid values as numbers (or text), sorted by point.
+
+    ``kpis``: the KPI columns (:func:`sim.metrics.kpi_names` of the scenario).
+    """
     frame = pd.DataFrame(list(rows), columns=["point", *grid.paths, "replication", "seed",
-                                              *KPIS])
+                                              *kpis])
     for path in grid.paths:
         labels = grid.labels(path)
         frame[path] = [labels.get(repr(v), v) for v in frame[path]]
@@ -319,7 +323,7 @@ def summarize(table: pd.DataFrame, paths: Sequence[str]) -> pd.DataFrame:
     for point, group in table.groupby("point", sort=True):
         row: dict[str, Any] = {"point": point, **{p: group[p].iloc[0] for p in paths},
                                "replications": len(group)}
-        for kpi in KPIS:
+        for kpi in [k for k in KPIS + COST_KPIS if k in table]:
             values = group[kpi].to_numpy(dtype=float)
             row[kpi] = float(np.nanmean(values)) if np.isfinite(values).any() else np.nan
             row[f"{kpi}_ci"] = half_width(values)

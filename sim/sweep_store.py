@@ -20,7 +20,7 @@ import pandas as pd
 
 from sim.engine import RESULTS_VERSION
 from sim.grid import Grid
-from sim.metrics import KPIS, METRICS_VERSION
+from sim.metrics import METRICS_VERSION, kpi_names
 from sim.output import write_atomic
 from sim.scenario import Scenario
 
@@ -42,7 +42,7 @@ def fingerprint(scenario: Scenario, grid: Grid, seed: int, replications: int) ->
         "grid": [[path, list(values)] for path, values in grid.parameters],
         "seed": seed,
         "replications": replications,
-        "kpis": list(KPIS),
+        "kpis": list(kpi_names(scenario)),
         "engine": RESULTS_VERSION,
         "metrics": METRICS_VERSION,
     }

@@ -1,0 +1,237 @@
+"""Cost search: the staffing plan of least cost, with or without a service goal.
+
+:func:`sim.staffing.find_staffing` finds the fewest agents per interval that meet a
+service goal. With a ``costs:`` block (:mod:`sim.costs`) a planner asks two other
+questions, answered here from that plan:
+
+- ``objective="cost"``: the plan of least ``total_cost`` that still meets the goal in
+  every interval. With one agent group this is the fewest agents; with several groups
+  paid differently, an agent of a cheaper group may replace a dearer one.
+- ``sl_goal=False``: the plan of least ``total_cost``, whatever the service level: wages
+  against what abandons, waiting, busy signals, callbacks and complaints cost. Revenue is
+  not in it (an agent more never earns less in this model; use ``profit`` in ``compare``).
+
+The search is a coordinate descent on the plan (agents on the phones per group and
+interval), every plan simulated with the same seeds (common random numbers, so two
+plans differ by their staffing, not by their luck). For each measured cell in turn it
+walks one agent at a time in the direction that lowers the mean total cost over the
+replications, and goes on ``lookahead`` steps past the best count before it stops (a
+cost curve that is flat for one step does not stop it). With the goal, a move that
+breaks it is not taken, and an agent of one group may be traded for an agent of a
+cheaper group in the same interval. Rounds repeat until no cell moves.
+
+Limits: the optimum is that of the simulated sample (more replications give a tighter
+answer); a coordinate descent finds a local optimum when intervals interact strongly
+(a queue carried from one interval to the next); staff cost counts scheduled agents and
+overtime, so shrinkage and absences are paid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import Executor
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.scenario import Scenario
+from sim.schedule import interval_starts
+from sim.staffing import (
+    Evaluation,
+    Goal,
+    StaffingResult,
+    evaluate_plan,
+    find_staffing,
+    scheduled_agents,
+    staffed_scenario,
+)
+
+
+@dataclass
+class CostResult:
+    """The outcome of :func:`find_cost_staffing`.
+
+    Attributes:
+        staffing: The plan found, as ``find_staffing`` reports one (its table has the
+            simulated service level and abandon rate of this plan).
+        start: The service-goal plan the search started from.
+        costs: Mean cost KPIs of the plan found (``staff_cost`` ... ``profit``).
+        start_costs: The same for the starting plan.
+        sl_goal: Whether every interval had to meet the goal.
+        evaluations: Plans simulated by the cost search (after the start).
+    """
+
+    staffing: StaffingResult
+    start: StaffingResult
+    costs: dict[str, float]
+    start_costs: dict[str, float]
+    sl_goal: bool
+    evaluations: int
+
+
+def plan_of(result: StaffingResult) -> np.ndarray:
+    """Agents on the phones per group (rows, scenario order) and interval, from a result."""
+    groups = list(result.scenario.agents)
+    return (result.table["simulated"].to_numpy(dtype=int)
+            .reshape(-1, len(groups)).T.copy())
+
+
+class _Costs:
+    """Simulates each plan once (same seeds): its mean costs, whether it meets the goal."""
+
+    def __init__(self, scenario: Scenario, goal: Goal, replications: int, seed: int,
+                 executor: Executor | None, log: Callable[[str], None] | None):
+        self.scenario, self.goal = scenario, goal
+        self.replications, self.seed, self.executor, self.log = replications, seed, executor, log
+        self.cache: dict[bytes, Evaluation] = {}
+
+    def evaluation(self, plan: np.ndarray) -> Evaluation:
+        key = plan.tobytes()
+        if key not in self.cache:
+            result = evaluate_plan(self.scenario, plan, self.goal, self.replications,
+                                   self.seed, self.executor)
+            self.cache[key] = result
+            if self.log is not None:
+                self.log(f"plan {len(self.cache)}: {int(plan.sum())} agent-intervals, total "
+                         f"cost {self.total(plan):,.2f}, goal "
+                         f"{'met' if result.ok.all() else 'missed'}")
+        return self.cache[key]
+
+    def total(self, plan: np.ndarray) -> float:
+        return float(self.evaluation(plan).replications["total_cost"].mean())
+
+    def means(self, plan: np.ndarray) -> dict[str, float]:
+        reps = self.evaluation(plan).replications
+        return {k: float(reps[k].mean()) for k in
+                ("staff_cost", "abandon_cost", "blocked_cost", "wait_cost", "callback_cost",
+                 "complaint_cost", "total_cost", "revenue", "profit")}
+
+    def allowed(self, plan: np.ndarray, sl_goal: bool) -> bool:
+        return plan.min() >= 0 and (not sl_goal or bool(self.evaluation(plan).ok.all()))
+
+
+def _line_search(costs: _Costs, plan: np.ndarray, cell: tuple[int, int], sl_goal: bool,
+                 lookahead: int, max_agents: int) -> np.ndarray:
+    """The best count for one cell, the others fixed: walk while it pays, look ahead."""
+    best, best_cost = plan, costs.total(plan)
+    for step in (-1, 1):
+        trial, misses = plan, 0
+        while misses <= lookahead:
+            trial = trial.copy()
+            trial[cell] += step
+            if trial[cell] < 0 or trial[cell] > max_agents or not costs.allowed(trial, sl_goal):
+                break
+            cost = costs.total(trial)
+            if cost < best_cost - 1e-9:
+                best, best_cost, misses = trial, cost, 0
+            else:
+                misses += 1
+        if best is not plan:
+            return best  # going down paid: no need to try up
+    return best
+
+
+def _swaps(costs: _Costs, plan: np.ndarray, interval: int, hourly: list[float]) -> np.ndarray:
+    """With the goal: trade an agent of a dearer group for one of a cheaper group, if it pays."""
+    best, best_cost = plan, costs.total(plan)
+    for dear in range(plan.shape[0]):
+        for cheap in range(plan.shape[0]):
+            if hourly[cheap] >= hourly[dear] or best[dear, interval] == 0:
+                continue
+            trial = best.copy()
+            trial[dear, interval] -= 1
+            trial[cheap, interval] += 1
+            if costs.allowed(trial, True) and costs.total(trial) < best_cost - 1e-9:
+                best, best_cost = trial, costs.total(trial)
+    return best
+
+
+def find_cost_staffing(
+    scenario: Scenario,
+    sl_goal: bool = True,
+    target: float | None = None,
+    threshold: float | None = None,
+    max_abandon: float | None = None,
+    replications: int = 10,
+    seed: int | None = None,
+    executor: Executor | None = None,
+    lookahead: int = 2,
+    max_rounds: int = 20,
+    max_agents: int = 100_000,
+    log: Callable[[str], None] | None = None,
+) -> CostResult:
+    """The staffing plan of least total cost, meeting the service goal or (``sl_goal=False``) not.
+
+    Starts from :func:`sim.staffing.find_staffing`'s plan for the goal (the scenario's
+    unless ``target``/``threshold``/``max_abandon`` say otherwise) and improves it by the
+    coordinate descent of the module docstring, every plan on the same ``replications``
+    and ``seed``.
+
+    Args:
+        scenario: The scenario to staff; it must have ``costs:``.
+        sl_goal: Whether every interval must still meet the goal.
+        target: Service-level target, in (0, 1); default: the scenario's.
+        threshold: Service-level threshold, seconds; default: the scenario's.
+        max_abandon: Highest acceptable abandon rate per interval, if any.
+        replications: Replications per evaluated plan.
+        seed: Seed of every evaluation (default: the scenario's).
+        executor: Runs an evaluation's replications in parallel.
+        lookahead: Steps tried past the best count of a cell before stopping.
+        max_rounds: Most rounds over all cells.
+        max_agents: Most agents per group and interval.
+        log: Called with a line of text after each new plan is simulated.
+
+    Raises:
+        ValueError: If the scenario has no ``costs:`` or an argument is out of range.
+    """
+    if scenario.costs is None:
+        raise ValueError("costs: a cost objective needs a `costs:` block in the scenario")
+    if lookahead < 0:
+        raise ValueError(f"'lookahead' must be >= 0, got {lookahead}")
+    start = find_staffing(scenario, target=target, threshold=threshold,
+                          max_abandon=max_abandon, replications=replications, seed=seed,
+                          executor=executor, max_agents=max_agents, log=log)
+    goal, seed = start.goal, start.seed
+    costs = _Costs(scenario, goal, replications, seed, executor, log)
+    first = plan_of(start)
+    plan = first
+    hourly = [scenario.costs.agents[g].hourly for g in scenario.agents]
+    measured = np.flatnonzero(interval_starts(scenario) + scenario.interval > scenario.warmup)
+    converged = False
+    for _ in range(max_rounds):
+        before = plan
+        for i in measured:
+            for g in range(plan.shape[0]):
+                plan = _line_search(costs, plan, (g, int(i)), sl_goal, lookahead, max_agents)
+            if sl_goal and plan.shape[0] > 1:
+                plan = _swaps(costs, plan, int(i), hourly)
+        if np.array_equal(plan, before):
+            converged = True
+            break
+    return CostResult(staffing=_result(scenario, start, plan, costs.evaluation(plan),
+                                       len(costs.cache), converged),
+                      start=start, costs=costs.means(plan), start_costs=costs.means(first),
+                      sl_goal=sl_goal, evaluations=len(costs.cache))
+
+
+def _result(scenario: Scenario, start: StaffingResult, plan: np.ndarray, evaluation: Evaluation,
+            evaluations: int, converged: bool) -> StaffingResult:
+    """``start``'s result with ``plan`` and its simulated service in the table."""
+    table = start.table.copy()
+    groups = list(scenario.agents)
+    types = list(scenario.contact_types)
+    flat = plan.T.ravel()
+    table["simulated"] = flat
+    table["scheduled"] = [scheduled_agents(int(n), scenario.agents[g].shrinkage)
+                          for n, g in zip(flat, table["group"])]
+    sl, abandon = [], []
+    for i, g in zip(np.repeat(np.arange(plan.shape[1]), len(groups)), table["group"]):
+        served = [types.index(t) for t in scenario.agents[g].skills]
+        values = evaluation.service_level[served, i]
+        rates = evaluation.abandon_rate[served, i]
+        sl.append(float(np.nanmin(values)) if not np.isnan(values).all() else np.nan)
+        abandon.append(float(np.nanmax(rates)) if not np.isnan(rates).all() else np.nan)
+    table["service_level"], table["abandon_rate"] = sl, abandon
+    return StaffingResult(staffed_scenario(scenario, plan, start.goal), table, start.goal,
+                          start.replications, start.seed, start.evaluations + evaluations,
+                          converged)

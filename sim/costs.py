@@ -1,0 +1,122 @@
+"""Costs: what a replication costs and earns, in the money unit of the scenario's ``costs:``.
+
+Wages against what bad service costs. The KPIs, all over the measured window
+(DESIGN.md, "Measurement populations"), and their identities::
+
+    staff_cost     = sum over groups of hourly x (scheduled hours
+                                                  + overtime_factor x overtime hours)
+    abandon_cost   = per_abandon x abandoned
+    blocked_cost   = per_blocked x blocked
+    wait_cost      = per_wait_minute x minutes in queues (all counted contacts)
+    callback_cost  = per_callback x callbacks
+    complaint_cost = per_complaint x complaints
+    total_cost     = staff_cost + abandon_cost + blocked_cost + wait_cost
+                     + callback_cost + complaint_cost
+    revenue        = sum over resolved issues of revenue[type of the first contact]
+    profit         = revenue - total_cost
+
+Scheduled hours are the schedule's agents (``staff`` or ``shifts``, before shrinkage and
+absences: agents are paid for their scheduled time, breaks, meetings and days of
+absence included) within the measured window. Overtime is agent time on duty after a
+day's closing (agents finishing contacts still waiting, or called back for a transfer),
+as the staffing log records it. Minutes waited are ``queue_time``: time in queues, not
+the time a customer who accepted a callback spent off the line.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim.metrics import COST_KPIS, Columns, Window, available_until, columns, measured_window
+from sim.scenario import Scenario
+from sim.schedule import staff_changes
+from sim.units import DAY
+
+# the parts of total_cost, in the order of its identity
+COST_PARTS = ("staff_cost", "abandon_cost", "blocked_cost", "wait_cost", "callback_cost",
+              "complaint_cost")
+
+
+def scheduled_seconds(scenario: Scenario, group: str, window: Window) -> float:
+    """Agent-seconds ``group`` is scheduled for in ``window`` (before shrinkage and absences)."""
+    spec = scenario.agents[group]
+    changes = staff_changes(scenario, spec.model_copy(update={"shrinkage": 0.0}))
+    if not changes:
+        return 0.0
+    times = np.array([c.time for c in changes])
+    counts = np.array([c.count for c in changes], dtype=float)
+    before = available_until(times, counts, np.array([window.start, window.end]))
+    return float(before[1] - before[0])
+
+
+def overtime_seconds(staff: pd.DataFrame, scenario: Scenario, group: str,
+                     window: Window) -> float:
+    """Agent-seconds ``group`` was on duty after closing, in the measured window.
+
+    After each measured day's closing until the next opening (for the last day, until
+    agent time stops counting: :attr:`sim.metrics.Window.agents_until`).
+    """
+    mine = staff[staff["group"].astype(str) == group]
+    if mine.empty:
+        return 0.0
+    times, agents = mine["time"].to_numpy(), mine["agents"].to_numpy(dtype=float)
+    total = 0.0
+    for day in range(scenario.days):
+        begin = day * DAY + scenario.close
+        end = (day + 1) * DAY + scenario.open if day < scenario.days - 1 else window.agents_until
+        begin, end = max(begin, window.start), min(end, window.agents_until)
+        if end > begin:
+            if not np.isfinite(end):
+                end = max(float(times.max()), begin)
+            before = available_until(times, agents, np.array([begin, end]))
+            total += float(before[1] - before[0])
+    return total
+
+
+def cost_kpis(contacts: pd.DataFrame, legs: pd.DataFrame | None, staff: pd.DataFrame,
+              scenario: Scenario, counts: dict[str, float]) -> dict[str, float]:
+    """The cost KPIs (:data:`COST_KPIS`) of one replication (none without ``costs:``).
+
+    Args:
+        contacts: The replication's contacts.
+        legs: Its legs.
+        staff: Its staffing log.
+        scenario: The scenario.
+        counts: Its contact KPIs (``abandoned``, ``blocked``, ``callbacks``, ``complaints``).
+    """
+    costs = scenario.costs
+    if costs is None:
+        return {}
+    cols = columns(contacts, legs, scenario)
+    window = measured_window(scenario)
+    counted = window.contacts(cols.arrival)
+    staff_cost = 0.0
+    for group, pay in costs.agents.items():
+        hours = scheduled_seconds(scenario, group, window) / 3600.0
+        overtime = overtime_seconds(staff, scenario, group, window) / 3600.0
+        staff_cost += pay.hourly * (hours + pay.overtime_factor * overtime)
+    waited = float(np.nansum(cols.queue_time[counted])) / 60.0
+    out = {
+        "staff_cost": staff_cost,
+        "abandon_cost": costs.per_abandon * counts["abandoned"],
+        "blocked_cost": costs.per_blocked * counts["blocked"],
+        "wait_cost": costs.per_wait_minute * waited,
+        "callback_cost": costs.per_callback * counts["callbacks"],
+        "complaint_cost": costs.per_complaint * counts["complaints"],
+        "revenue": _revenue(cols, counted, costs.revenue),
+    }
+    out["total_cost"] = sum(out[part] for part in COST_PARTS)
+    out["profit"] = out["revenue"] - out["total_cost"]
+    return {k: float(out[k]) for k in COST_KPIS}
+
+
+def _revenue(cols: Columns, counted: np.ndarray, revenue: dict[str, float]) -> float:
+    """Revenue of the resolved issues whose first contact counts, by that contact's type."""
+    if not revenue:
+        return 0.0
+    n = cols.issue_id.size
+    resolved = np.bincount(cols.issue_id, weights=cols.resolved.astype(float), minlength=n) > 0
+    first = counted & (cols.origin == 0) & resolved
+    earned = np.array([revenue.get(name, 0.0) for name in cols.type_names])
+    return float(earned[cols.contact_type[first]].sum())

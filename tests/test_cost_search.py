@@ -1,0 +1,93 @@
+"""Cost search (``ccsim staff --objective cost``): least cost against brute force.
+
+On a one-interval Erlang C center (Poisson arrivals, exponential handle times, patient
+callers) the plan is one number, so every count can be simulated with the same seeds as
+the search used; the search must land on the brute force's cheapest count, with the goal
+(the cheapest count that meets it) and without (wages against waiting).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import yaml
+
+import sim
+from sim.cost_search import find_cost_staffing
+from sim.staffing import Goal, evaluate_plan
+
+CENTER = {
+    "name": "one interval Erlang C", "seed": 2, "days": 1, "open": "08:00", "close": "09:00",
+    "interval": "1h", "warmup": "500m",  # 20 minutes to fill the queue, 40 measured
+    "service_level": {"threshold": "20s", "target": 0.8},
+    "contact_types": {"calls": {"arrivals": {"rate": "600/h"},
+                                "handle": {"dist": "exponential", "mean": "4m"}}},
+    "agents": {"pool": {"skills": ["calls"], "staff": 40}},
+    "costs": {"agents": {"pool": {"hourly": 30}}, "per_wait_minute": 1.0},
+}
+REPS, SEED = 5, 11
+
+
+def brute_force(scenario: sim.Scenario, counts) -> dict[int, tuple[float, bool]]:
+    """Count -> (mean total cost, goal met), each count simulated on the search's seeds."""
+    goal = Goal(0.8, 20.0)
+    out = {}
+    for n in counts:
+        result = evaluate_plan(scenario, np.array([[n]]), goal, REPS, SEED)
+        out[n] = (float(result.replications["total_cost"].mean()), bool(result.ok.all()))
+    return out
+
+
+@pytest.mark.parametrize("wait_price", [1.0, 0.2])
+def test_least_total_cost_is_the_brute_force_minimum(wait_price):
+    """--no-sl-goal: the count of least mean total cost among 41..60 agents."""
+    data = yaml.safe_load(yaml.safe_dump(CENTER))
+    data["costs"]["per_wait_minute"] = wait_price
+    scenario = sim.scenario_from_dict(data)
+    found = find_cost_staffing(scenario, sl_goal=False, replications=REPS, seed=SEED)
+    costs = brute_force(scenario, range(41, 61))
+    best = min(costs, key=lambda n: costs[n][0])
+    assert int(found.staffing.table["simulated"].iloc[0]) == best
+    assert found.costs["total_cost"] == pytest.approx(costs[best][0])
+    assert 41 < best < 60  # an interior optimum: the search had something to find
+
+
+def test_cheapest_plan_meeting_the_goal():
+    """--objective cost: the cheapest count that meets the goal, never one that misses it."""
+    data = yaml.safe_load(yaml.safe_dump(CENTER))
+    data["costs"]["per_wait_minute"] = 0.0  # wages only: the fewest agents meeting the goal
+    scenario = sim.scenario_from_dict(data)
+    found = find_cost_staffing(scenario, sl_goal=True, replications=REPS, seed=SEED)
+    costs = brute_force(scenario, range(41, 56))
+    best = min((n for n in costs if costs[n][1]), key=lambda n: costs[n][0])
+    assert int(found.staffing.table["simulated"].iloc[0]) == best
+    assert found.staffing.table["service_level"].iloc[0] >= 0.8
+
+
+def test_staff_cli_objective_cost(tmp_path):
+    """`ccsim staff --objective cost --no-sl-goal` prints the costs and writes a scenario."""
+    file = tmp_path / "center.yaml"
+    file.write_text(yaml.safe_dump(CENTER))
+    out = tmp_path / "staffed.yaml"
+    done = subprocess.run([sys.executable, "-m", "sim", "staff", str(file), "--objective",
+                           "cost", "--no-sl-goal", "-r", "3", "-w", "1", "-q", "--out",
+                           str(out)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "total cost" in done.stdout
+    staffed = sim.load_scenario(out)
+    assert staffed.costs == sim.scenario_from_dict(CENTER).costs
+
+
+def test_staff_cli_needs_costs(tmp_path):
+    """--objective cost on a scenario without costs: one line, exit 2."""
+    data = {k: v for k, v in CENTER.items() if k != "costs"}
+    file = tmp_path / "center.yaml"
+    file.write_text(yaml.safe_dump(data))
+    done = subprocess.run([sys.executable, "-m", "sim", "staff", str(file), "--objective",
+                           "cost", "-r", "2", "-w", "1"], capture_output=True, text=True)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip() == f"{file}: costs: --objective cost needs a `costs:` block"
