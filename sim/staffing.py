@@ -56,6 +56,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import yaml
+from scipy import stats
 
 from sim import erlang
 from sim.arrivals import expected_counts
@@ -65,7 +66,7 @@ from sim.measure import replication_tables
 from sim.metrics import KPIS
 from sim.output import write_atomic
 from sim.scenario import Scenario
-from sim.schedule import interval_starts, on_phones
+from sim.schedule import interval_starts
 from sim.units import DAY, format_clock, format_duration
 
 MAX_STEP = 5  # most agents added to one cell in one round
@@ -78,6 +79,7 @@ class Goal:
     target: float
     threshold: float  # seconds
     max_abandon: float | None = None
+    confidence: float | None = None  # share of replications meeting ``target``; None: mean
 
 
 @dataclass(frozen=True)
@@ -88,9 +90,14 @@ class Evaluation:
         service_level: Over all replications, as in ``RunResult.intervals`` (NaN: no
             contacts in the interval); contact types x intervals.
         abandon_rate: The same for the abandon rate.
-        ok: Whether the goal is met (always True in unmeasured intervals).
+        ok: Whether the goal is met (always True in unmeasured intervals); judged per
+            block of intervals (:func:`load_blocks`) when blocks are given.
         intervals: The interval table these come from (``RunResult.intervals``).
         replications: KPIs per replication (``RunResult.replications``).
+        service_level_ci: 95% confidence half-width of ``service_level`` (a ratio
+            estimator over the replications, Student t; NaN with one replication).
+        met_share: Share of the replications whose own service level in the interval
+            meets the target (a replication without contacts there meets it).
     """
 
     service_level: np.ndarray
@@ -98,6 +105,8 @@ class Evaluation:
     ok: np.ndarray
     intervals: pd.DataFrame = field(repr=False)
     replications: pd.DataFrame = field(repr=False)
+    service_level_ci: np.ndarray | None = field(default=None, repr=False)
+    met_share: np.ndarray | None = field(default=None, repr=False)
 
 
 @dataclass
@@ -107,15 +116,21 @@ class StaffingResult:
     Attributes:
         scenario: The staffed scenario: each group's ``staff`` per interval (scheduled
             agents), no shifts, the searched service-level goal.
-        table: One row per interval and group: ``day``, ``clock``, ``start`` (seconds),
-            ``group``, ``erlang_c`` and ``simulated`` (agents on the phones),
-            ``scheduled`` (before shrinkage), ``service_level`` (the lowest of the
-            group's contact types), ``abandon_rate`` (the highest), ``measured``.
+        table: One row per interval and group: ``day`` (from 1), ``clock``, ``start``
+            (seconds), ``group``, ``erlang_c`` and ``simulated`` (agents on the phones),
+            ``scheduled`` (before shrinkage, rounded up), ``service_level`` (on the
+            search replications, the lowest of the group's contact types),
+            ``abandon_rate`` (the highest), ``measured``, ``erlang_a`` (agents on the
+            phones), ``block`` (:func:`load_blocks`) and, after a hold-out check,
+            ``holdout_service_level`` (the lowest of the group's types), ``holdout_ci``
+            (its 95% half-width), ``holdout_met_share`` (share of hold-out replications
+            meeting the target, the lowest) and ``holdout_abandon_rate``.
         goal: The goal searched for.
         replications: Replications per evaluation.
         seed: The seed of every evaluation.
-        evaluations: Staffing plans simulated.
+        evaluations: Staffing plans simulated on the search replications.
         converged: False if the removal rounds ran out before nothing could be removed.
+        holdout: The hold-out check (None if it was switched off).
     """
 
     scenario: Scenario
@@ -125,9 +140,10 @@ class StaffingResult:
     seed: int
     evaluations: int
     converged: bool
+    holdout: HoldOut | None = None
 
     def agent_hours(self, column: str = "simulated") -> float:
-        """Agent-hours on the phones over the run (``erlang_c`` or ``simulated``)."""
+        """Agent-hours on the phones over the run (``simulated``, ``erlang_c``, ``erlang_a``)."""
         return float(self.table[column].sum() * self.scenario.interval / 3600.0)
 
 
@@ -143,35 +159,90 @@ def load_shares(scenario: Scenario) -> dict[str, dict[str, float]]:
     return shares
 
 
-def erlang_requirement(scenario: Scenario, goal: Goal) -> np.ndarray:
-    """Erlang C agents on the phones per group (rows, scenario order) and interval (columns).
+def group_loads(scenario: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each group's expected arrivals per second, Erlangs and abandonment rate (1 / s).
 
-    Each group's load is its share of its contact types' loads (see the module docstring);
-    its handle time is the load-weighted mean of theirs.
+    Groups (rows, scenario order) x intervals. A group carries its share of its contact
+    types' loads (see the module docstring); its abandonment rate is the arrival-weighted
+    mean of theirs, 1 / mean patience (0 for contacts without patience).
     """
     groups = list(scenario.agents)
     rate = np.zeros((len(groups), scenario.days * scenario.intervals_per_day))
     work = np.zeros_like(rate)  # Erlangs
+    hangups = np.zeros_like(rate)  # arrivals per second x abandonment rate
     for name, shares in load_shares(scenario).items():
         ct = scenario.contact_types[name]
         arrivals = expected_counts(scenario, ct.arrivals) / scenario.interval
+        theta = 1.0 / ct.patience.mean if ct.patience is not None else 0.0
         for group, share in shares.items():
             rate[groups.index(group)] += share * arrivals
             work[groups.index(group)] += share * arrivals * ct.handle.mean
+            hangups[groups.index(group)] += share * arrivals * theta
+    with np.errstate(invalid="ignore", divide="ignore"):
+        theta = np.where(rate > 0.0, hangups / rate, 0.0)
+    return rate, work, theta
+
+
+def erlang_requirement(scenario: Scenario, goal: Goal, abandonment: bool = False) -> np.ndarray:
+    """Erlang C agents on the phones per group (rows, scenario order) and interval (columns).
+
+    Each group's load is its share of its contact types' loads (see the module docstring);
+    its handle time is the load-weighted mean of theirs. With ``abandonment``, Erlang A
+    instead (M/M/n+M, :func:`sim.erlang.erlang_a_metrics`; the goal's abandon cap too),
+    with the group's mean abandonment rate (:func:`group_loads`): exact for exponential
+    patience, an approximation by the mean for other patience distributions; groups whose
+    contacts never abandon get Erlang C.
+    """
+    rate, work, theta = group_loads(scenario)
     need = np.zeros(rate.shape, dtype=int)
     for (g, i), lam in np.ndenumerate(rate):
         if lam > 0.0:
-            need[g, i] = erlang.required_agents(lam, work[g, i] / lam, goal.target,
-                                                goal.threshold)
+            patience = 1.0 / theta[g, i] if abandonment and theta[g, i] > 0.0 else None
+            need[g, i] = erlang.required_agents(
+                lam, work[g, i] / lam, goal.target, goal.threshold, patience=patience,
+                max_abandon=goal.max_abandon if patience else None)
     return need
 
 
+def load_blocks(scenario: Scenario) -> np.ndarray:
+    """Block number per interval: runs of intervals whose load is the same.
+
+    A block is a run of consecutive intervals of one day, all measured or all in the
+    warm-up, in which every contact type expects the same number of contacts: a flat
+    stretch of load. The search staffs a block as one (one count per group, judged on the
+    block's pooled intervals), so sampling noise cannot make a flat peak jitter. An
+    interval right after a drop in load inherits a queue the rest of its plateau does not
+    have: it is a block of its own.
+    """
+    counts = np.stack([expected_counts(scenario, ct.arrivals)
+                       for ct in scenario.contact_types.values()])
+    measured = measured_intervals(scenario)
+    ipd = scenario.intervals_per_day
+    blocks = np.zeros(counts.shape[1], dtype=int)
+    after_drop = False
+    for i in range(1, counts.shape[1]):
+        same = (i % ipd != 0 and measured[i] == measured[i - 1]
+                and np.allclose(counts[:, i], counts[:, i - 1], rtol=1e-9, atol=0.0))
+        blocks[i] = blocks[i - 1] + (not same or after_drop)
+        after_drop = (not same and i % ipd != 0
+                      and bool((counts[:, i] < counts[:, i - 1]).any()))
+    return blocks
+
+
 def scheduled_agents(on_phone: int, shrinkage: float) -> int:
-    """Fewest scheduled agents that leave ``on_phone`` agents after shrinkage."""
-    count = math.ceil(on_phone / (1.0 - shrinkage)) if on_phone else 0
-    while count > 0 and on_phones(count - 1, shrinkage) >= on_phone:
+    """Fewest scheduled agents whose share on the phones covers ``on_phone`` (rounded up).
+
+    ``ceil(on_phone / (1 - shrinkage))``: 23 on the phones at 10% shrinkage need 26
+    scheduled, since 25 x 0.9 = 22.5 < 23. (The simulator rounds its on-the-phones count
+    half up, :func:`sim.schedule.on_phones`, so it puts at least ``on_phone`` to work.)
+    """
+    if not on_phone:
+        return 0
+    working = 1.0 - shrinkage
+    count = math.ceil(on_phone / working)
+    while count > 0 and (count - 1) * working >= on_phone - 1e-9:  # float slack: 9 / 0.9
         count -= 1
-    while on_phones(count, shrinkage) < on_phone:
+    while count * working < on_phone - 1e-9:
         count += 1
     return count
 
@@ -208,7 +279,8 @@ def replication_measures(scenario: Scenario, seed: int,
 
 
 def evaluate_plan(scenario: Scenario, plan: np.ndarray, goal: Goal, replications: int,
-                  seed: int, executor: Executor | None = None) -> Evaluation:
+                  seed: int, executor: Executor | None = None, *, first_replication: int = 0,
+                  blocks: np.ndarray | None = None) -> Evaluation:
     """Simulate ``plan`` (agents on the phones, groups x intervals) and judge it by ``goal``.
 
     The measures are those ``sim.run`` reports for the staffed scenario
@@ -221,21 +293,94 @@ def evaluate_plan(scenario: Scenario, plan: np.ndarray, goal: Goal, replications
         replications: Replications (replication ``r`` draws the same numbers for every plan).
         seed: Seed of every replication.
         executor: Runs the replications in parallel (default: in turn, here).
+        first_replication: Number of the first replication: replications
+            ``first_replication ..`` draw their own random streams (a hold-out check).
+        blocks: Block number per interval (:func:`load_blocks`): the goal is judged on
+            each block's pooled replications and intervals. Default: every interval alone.
     """
     staffed = staffed_scenario(scenario, plan, goal)
-    args = (repeat(staffed, replications), repeat(seed, replications), range(replications))
+    numbers = range(first_replication, first_replication + replications)
+    args = (repeat(staffed, replications), repeat(seed, replications), numbers)
     runs = list((executor.map if executor else map)(replication_measures, *args))
     per_rep = pd.DataFrame([kpis for kpis, _ in runs], columns=list(KPIS))
-    per_rep.insert(0, "replication", range(replications))
-    intervals = pool_intervals(pd.concat([table for _, table in runs], ignore_index=True))
+    per_rep.insert(0, "replication", numbers)
+    tables = [table for _, table in runs]
+    intervals = pool_intervals(pd.concat(tables, ignore_index=True))
     by_type = [intervals[intervals["contact_type"] == name] for name in scenario.contact_types]
     sl = np.stack([rows["service_level"].to_numpy(dtype=float) for rows in by_type])
     abandon = np.stack([rows["abandon_rate"].to_numpy(dtype=float) for rows in by_type])
-    ok = np.isnan(sl) | (sl >= goal.target - 1e-12)
+    counts = _per_replication(tables, list(scenario.contact_types))
+    blocks = np.arange(sl.shape[1]) if blocks is None else np.asarray(blocks)
+    ok = _judge(counts, goal, blocks) | ~measured_intervals(scenario)[None, :]
+    in_time, asked = counts["answered_in_time"], counts["sl_denominator"]
+    return Evaluation(sl, abandon, ok, intervals, per_rep, _ratio_half_width(in_time, asked),
+                      _met(in_time, asked, goal.target).mean(axis=0))
+
+
+SUMS = ("answered_in_time", "sl_denominator", "abandoned", "offered")
+
+
+def _per_replication(tables: list[pd.DataFrame], types: list[str]) -> dict[str, np.ndarray]:
+    """The :data:`SUMS` of each replication's interval table: replications x types x intervals."""
+    out = {}
+    for column in SUMS:
+        out[column] = np.stack([
+            np.stack([table.loc[table["contact_type"] == name, column].to_numpy(dtype=float)
+                      for name in types]) for table in tables])
+    return out
+
+
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, num / den, np.nan)
+
+
+def _met(in_time: np.ndarray, asked: np.ndarray, target: float) -> np.ndarray:
+    """Whether each replication's own service level meets ``target`` (no contacts: met)."""
+    own = _ratio(in_time, asked)
+    return np.isnan(own) | (own >= target - 1e-12)
+
+
+def _judge(counts: dict[str, np.ndarray], goal: Goal, blocks: np.ndarray) -> np.ndarray:
+    """Goal met per contact type x interval, judged on each block's pooled intervals.
+
+    Default goal: the pooled service level of the block (answered in time / offered,
+    summed over its intervals and the replications) at least the target. With
+    ``confidence``: the share of (replication, interval) pairs of the block whose own
+    service level meets the target at least ``confidence``. The abandon cap is pooled
+    like the service level.
+    """
+    member = (blocks[:, None] == np.arange(blocks.max() + 1)[None, :]).astype(float)
+
+    def pooled(column: str) -> np.ndarray:  # types x blocks
+        return counts[column].sum(axis=0) @ member
+
+    if goal.confidence is None:
+        level = _ratio(pooled("answered_in_time"), pooled("sl_denominator"))
+        ok = np.isnan(level) | (level >= goal.target - 1e-12)
+    else:
+        met = _met(counts["answered_in_time"], counts["sl_denominator"], goal.target)
+        share = met.sum(axis=0) @ member / (met.shape[0] * member.sum(axis=0))
+        ok = share >= goal.confidence - 1e-12
     if goal.max_abandon is not None:
+        abandon = _ratio(pooled("abandoned"), pooled("offered"))
         ok &= np.isnan(abandon) | (abandon <= goal.max_abandon + 1e-12)
-    return Evaluation(sl, abandon, ok | ~measured_intervals(scenario)[None, :], intervals,
-                      per_rep)
+    return ok[:, blocks]
+
+
+def _ratio_half_width(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """95% half-width of sum(num) / sum(den) over replications (axis 0): ratio estimator.
+
+    The residuals ``num_r - p den_r`` of each replication estimate the ratio's variance
+    (the delta method, as for any ratio of means); Student t with R - 1 degrees of freedom.
+    """
+    count = num.shape[0]
+    if count < 2:
+        return np.full(num.shape[1:], np.nan)
+    level = _ratio(num.sum(axis=0), den.sum(axis=0))
+    spread = ((num - np.nan_to_num(level) * den) ** 2).sum(axis=0) / (count - 1)
+    error = _ratio(np.sqrt(spread / count), den.mean(axis=0))
+    return stats.t.ppf(0.975, count - 1) * error
 
 
 def measured_intervals(scenario: Scenario) -> np.ndarray:
@@ -252,6 +397,7 @@ class _Evaluator:
         self.replications, self.seed = replications, seed
         self.executor, self.log = executor, log
         self.measured = measured_intervals(scenario)
+        self.blocks = np.arange(self.measured.size)  # judged per interval unless set
         self.cache: dict[bytes, Evaluation] = {}
 
     def __call__(self, plan: np.ndarray) -> Evaluation:
@@ -266,7 +412,7 @@ class _Evaluator:
 
     def _simulate(self, plan: np.ndarray) -> Evaluation:
         return evaluate_plan(self.scenario, plan, self.goal, self.replications, self.seed,
-                             self.executor)
+                             self.executor, blocks=self.blocks)
 
     @property
     def count(self) -> int:
@@ -276,9 +422,14 @@ class _Evaluator:
 # --- the search ----------------------------------------------------------------------------
 
 class _Search:
-    """The up and down steps of the module docstring over a groups x intervals plan."""
+    """The up and down steps of the module docstring over a groups x intervals plan.
 
-    def __init__(self, scenario: Scenario, evaluate: _Evaluator, max_agents: int):
+    Every move is made on a whole block of intervals (:func:`load_blocks`; one interval
+    per block when the search is not smoothed), so a block's intervals stay equal.
+    """
+
+    def __init__(self, scenario: Scenario, evaluate: _Evaluator, max_agents: int,
+                 blocks: np.ndarray):
         self.scenario, self.evaluate, self.max_agents = scenario, evaluate, max_agents
         groups = list(scenario.agents)
         shares = load_shares(scenario)
@@ -286,34 +437,53 @@ class _Search:
         self.minimal = np.zeros((len(groups), evaluate.measured.size), dtype=bool)
         ipd = scenario.intervals_per_day
         self.has_next = (np.arange(evaluate.measured.size) + 1) % ipd != 0
+        self.blocks = blocks
+        self.members = [np.flatnonzero(blocks == b) for b in range(blocks.max() + 1)]
+
+    def tie(self, cells: np.ndarray) -> np.ndarray:
+        """Each block's largest value in all its intervals (groups x intervals)."""
+        tied = cells.copy()
+        for members in self.members:
+            tied[:, members] = cells[:, members].max(axis=1, keepdims=True)
+        return tied
+
+    def additions(self, result: Evaluation) -> np.ndarray:
+        """Agents to add where ``result`` misses the goal: more the further it is below."""
+        add = np.zeros(self.minimal.shape, dtype=int)
+        for t, i in zip(*np.nonzero(~result.ok)):
+            shortfall = self.evaluate.goal.target - result.service_level[t, i]
+            step = 1 + (int(shortfall // 0.1) if shortfall > 0 else 0)
+            g = self.primary[t]
+            add[g, i] = max(add[g, i], min(step, MAX_STEP))
+        return self.tie(add)
 
     def raise_until_met(self, plan: np.ndarray) -> tuple[np.ndarray, Evaluation]:
         """Add agents where the goal is missed until it is met everywhere."""
         result = self.evaluate(plan)
         while not result.ok.all():
-            add = np.zeros_like(plan)
-            for t, i in zip(*np.nonzero(~result.ok)):
-                shortfall = self.evaluate.goal.target - result.service_level[t, i]
-                step = 1 + (int(shortfall // 0.1) if shortfall > 0 else 0)
-                g = self.primary[t]
-                add[g, i] = max(add[g, i], min(step, MAX_STEP))
-            plan = plan + add
+            add = self.additions(result)
+            plan = self.add(plan, add)
             self.minimal |= add == 1  # one fewer just missed the goal
-            if plan.max() > self.max_agents:
-                raise ValueError(f"no staffing up to {self.max_agents} agents per group meets "
-                                 "the goal in every interval")
             result = self.evaluate(plan)
         return plan, result
 
+    def add(self, plan: np.ndarray, add: np.ndarray) -> np.ndarray:
+        """``plan + add``, refused above ``max_agents``."""
+        plan = plan + add
+        if plan.max() > self.max_agents:
+            raise ValueError(f"no staffing up to {self.max_agents} agents per group meets "
+                             "the goal in every interval")
+        return plan
+
     def removal_candidates(self, plan: np.ndarray, result: Evaluation) -> list[tuple[int, int]]:
-        """One (group, interval) per measured interval that meets the goal: the largest group."""
-        cells = []
+        """One (group, block) per measured block that meets the goal: the largest group."""
+        cells = set()
         for i in np.flatnonzero(self.evaluate.measured & result.ok.all(axis=0)):
             open_groups = [g for g in range(plan.shape[0])
                            if plan[g, i] > 0 and not self.minimal[g, i]]
             if open_groups:
-                cells.append((max(open_groups, key=lambda g: plan[g, i]), int(i)))
-        return cells
+                cells.add((max(open_groups, key=lambda g: plan[g, i]), int(self.blocks[i])))
+        return sorted(cells)
 
     def lower(self, plan: np.ndarray, result: Evaluation,
               max_rounds: int) -> tuple[np.ndarray, bool]:
@@ -323,18 +493,61 @@ class _Search:
             if not cells:
                 return plan, True
             trial = plan.copy()
-            for g, i in cells:
-                trial[g, i] -= 1
+            for g, b in cells:
+                trial[g, self.members[b]] -= 1
             met = self.evaluate(trial).ok.all(axis=0)
-            kept = [(g, i) for g, i in cells
-                    if met[i] and (not self.has_next[i] or met[i + 1])]
-            for g, i in set(cells) - set(kept):
-                self.minimal[g, i] = True
-            for g, i in kept:
-                plan = plan.copy()
-                plan[g, i] -= 1
+            plan = plan.copy()
+            for g, b in cells:
+                members = self.members[b]
+                after = members[-1] + 1 if self.has_next[members[-1]] else members[-1]
+                if met[members].all() and met[after]:
+                    plan[g, members] -= 1
+                else:
+                    self.minimal[g, members] = True
             plan, result = self.raise_until_met(plan)
         return plan, False
+
+
+@dataclass(frozen=True)
+class HoldOut:
+    """The hold-out check of a plan: fresh replications, repaired and repeated until it holds.
+
+    Round ``k`` (from 0) simulates replications ``R + k H`` to ``R + (k + 1) H - 1`` of the
+    search's seed, where ``R`` is the search's replication count and ``H`` the hold-out's:
+    each replication's random streams are keyed by (seed, replication number), so these are
+    random numbers the search never drew, and the same ones for the same ``--seed``.
+
+    Attributes:
+        evaluation: The last round's evaluation (the one that held, if any did).
+        replications: Replications per round (``H``).
+        rounds: Rounds simulated.
+        first_replication: Number of the last round's first replication.
+        held: Whether the last round met the goal in every interval.
+    """
+
+    evaluation: Evaluation
+    replications: int
+    rounds: int
+    first_replication: int
+    held: bool
+
+
+def _hold_out(search: _Search, plan: np.ndarray, replications: int, holdout: int,
+              rounds: int) -> tuple[np.ndarray, HoldOut]:
+    """Check ``plan`` on fresh replications; add agents where it misses; check again."""
+    evaluate = search.evaluate
+    for k in range(rounds):
+        first = replications + k * holdout
+        check = evaluate_plan(evaluate.scenario, plan, evaluate.goal, holdout, evaluate.seed,
+                              evaluate.executor, first_replication=first, blocks=search.blocks)
+        missed = int(np.count_nonzero(~check.ok))
+        if evaluate.log is not None:
+            evaluate.log(f"hold-out {k + 1}: replications {first}-{first + holdout - 1}, "
+                         f"{missed} interval x contact type below the goal")
+        if not missed or k == rounds - 1:
+            return plan, HoldOut(check, holdout, k + 1, first, not missed)
+        plan = search.add(plan, search.additions(check))
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def find_staffing(
@@ -348,6 +561,11 @@ def find_staffing(
     max_rounds: int = 50,
     max_agents: int = 100_000,
     log: Callable[[str], None] | None = None,
+    *,
+    confidence: float | None = None,
+    holdout: int | None = None,
+    holdout_rounds: int = 5,
+    smooth: bool = True,
 ) -> StaffingResult:
     """Find the fewest agents per interval and group that meet a service goal, by simulation.
 
@@ -365,6 +583,11 @@ def find_staffing(
         max_rounds: Most removal rounds.
         max_agents: Give up if a group would need more agents than this in an interval.
         log: Called with a line of text after each new plan is simulated.
+        confidence: If given, in (0, 1): the share of replications in which each interval
+            must meet the target (instead of the mean over replications).
+        holdout: Replications per hold-out round (default: ``replications``; 0: no check).
+        holdout_rounds: Most hold-out rounds (each repairs the intervals that missed).
+        smooth: Staff each run of equal load as one block (:func:`load_blocks`).
 
     Returns:
         The staffed scenario and the staffing table next to the Erlang C requirement.
@@ -372,55 +595,94 @@ def find_staffing(
     Raises:
         ValueError: If an argument is out of range or the goal cannot be met.
     """
-    goal = _goal(scenario, target, threshold, max_abandon)
+    goal = _goal(scenario, target, threshold, max_abandon, confidence)
     if replications < 1:
         raise ValueError(f"'replications' must be >= 1, got {replications}")
+    holdout = replications if holdout is None else holdout
+    if holdout < 0 or holdout_rounds < 1:
+        raise ValueError(f"'holdout' must be >= 0 and 'holdout_rounds' >= 1, got {holdout} "
+                         f"and {holdout_rounds}")
     seed = scenario.seed if seed is None else seed
     evaluate = _Evaluator(scenario, goal, replications, seed, executor, log)
-    search = _Search(scenario, evaluate, max_agents)
+    if smooth:
+        evaluate.blocks = load_blocks(scenario)
+    blocks = evaluate.blocks
+    search = _Search(scenario, evaluate, max_agents, blocks)
     start = erlang_requirement(scenario, goal)
-    plan, result = search.raise_until_met(start)
+    plan, result = search.raise_until_met(search.tie(start))
     plan, converged = search.lower(plan, result, max_rounds)
+    check = None
+    if holdout:
+        plan, check = _hold_out(search, plan, replications, holdout, holdout_rounds)
     staffed = staffed_scenario(scenario, plan, goal)
-    table = _table(scenario, start, plan, evaluate(plan), evaluate.measured)
-    return StaffingResult(staffed, table, goal, replications, seed, evaluate.count, converged)
+    table = _table(scenario, start, plan, evaluate(plan), evaluate.measured,
+                   erlang_requirement(scenario, goal, abandonment=True), check, blocks)
+    return StaffingResult(staffed, table, goal, replications, seed, evaluate.count, converged,
+                          check)
 
 
 def _goal(scenario: Scenario, target: float | None, threshold: float | None,
-          max_abandon: float | None) -> Goal:
+          max_abandon: float | None, confidence: float | None = None) -> Goal:
     goal = Goal(scenario.service_level.target if target is None else float(target),
                 scenario.service_level.threshold if threshold is None else float(threshold),
-                max_abandon)
+                max_abandon, confidence)
     if not 0.0 < goal.target < 1.0:
         raise ValueError(f"'target' must be in (0, 1), got {goal.target!r}")
     if not (math.isfinite(goal.threshold) and goal.threshold >= 0.0):
         raise ValueError(f"'threshold' must be >= 0 seconds, got {goal.threshold!r}")
     if max_abandon is not None and not 0.0 < max_abandon <= 1.0:
         raise ValueError(f"'max_abandon' must be in (0, 1], got {max_abandon!r}")
+    if confidence is not None and not 0.0 < confidence < 1.0:
+        raise ValueError(f"'confidence' must be in (0, 1), got {confidence!r}")
     return goal
 
 
 def _table(scenario: Scenario, start: np.ndarray, plan: np.ndarray, result: Evaluation,
-           measured: np.ndarray) -> pd.DataFrame:
-    """The staffing table: one row per interval and group."""
+           measured: np.ndarray, erlang_a: np.ndarray, check: HoldOut | None,
+           blocks: np.ndarray) -> pd.DataFrame:
+    """The staffing table: one row per interval and group (see :class:`StaffingResult`)."""
     starts = interval_starts(scenario)
     types = list(scenario.contact_types)
+    held = check.evaluation if check is not None else None
     rows = []
     for i, begin in enumerate(starts):
         for g, (name, group) in enumerate(scenario.agents.items()):
             served = [types.index(t) for t in group.skills]
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN: no contacts
-                sl = float(np.nanmin(result.service_level[served, i]))
-                abandon = float(np.nanmax(result.abandon_rate[served, i]))
-            rows.append({
-                "day": int(begin // DAY), "clock": format_clock(begin % DAY),
+            sl, abandon = _worst(result.service_level, result.abandon_rate, served, i)
+            row = {
+                "day": int(begin // DAY) + 1, "clock": format_clock(begin % DAY),
                 "start": float(begin), "group": name, "erlang_c": int(start[g, i]),
                 "simulated": int(plan[g, i]),
                 "scheduled": scheduled_agents(int(plan[g, i]), group.shrinkage),
                 "service_level": sl, "abandon_rate": abandon, "measured": bool(measured[i]),
-            })
+                "erlang_a": int(erlang_a[g, i]), "block": int(blocks[i]),
+            }
+            if held is not None:
+                hsl, habandon = _worst(held.service_level, held.abandon_rate, served, i)
+                worst = _argworst(held.service_level, served, i)
+                row.update({
+                    "holdout_service_level": hsl,
+                    "holdout_ci": float(held.service_level_ci[worst, i]) if worst >= 0
+                    else math.nan,
+                    "holdout_met_share": float(held.met_share[served, i].min()),
+                    "holdout_abandon_rate": habandon,
+                })
+            rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _worst(levels: np.ndarray, abandon: np.ndarray, served: list[int],
+           i: int) -> tuple[float, float]:
+    """The lowest service level and highest abandon rate of ``served`` types in interval i."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN: no contacts
+        return float(np.nanmin(levels[served, i])), float(np.nanmax(abandon[served, i]))
+
+
+def _argworst(levels: np.ndarray, served: list[int], i: int) -> int:
+    """The type (row) of ``served`` with the lowest service level in interval i; -1: none."""
+    values = levels[served, i]
+    return -1 if np.isnan(values).all() else served[int(np.nanargmin(values))]
 
 
 # --- the staffed scenario as a file --------------------------------------------------------
