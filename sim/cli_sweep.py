@@ -386,7 +386,7 @@ def _holdout_lines(result: StaffingResult) -> list[str]:
     check = result.holdout
     if check is None:
         return ["no hold-out check (--holdout 0): the plan is fitted to its own replications"]
-    last = f"{check.first_replication}-{check.first_replication + check.replications - 1}"
+    last = f"{check.first_replication}-{check.last_replication}"
     if check.held:
         return [f"hold-out: the plan met the goal on replications {last} (round "
                 f"{check.rounds}; the search used 0-{result.replications - 1}), each run of "

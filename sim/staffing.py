@@ -210,22 +210,21 @@ def load_blocks(scenario: Scenario) -> np.ndarray:
     A block is a run of consecutive intervals of one day, all measured or all in the
     warm-up, in which every contact type expects the same number of contacts: a flat
     stretch of load. The search staffs a block as one (one count per group, judged on the
-    block's pooled intervals), so sampling noise cannot make a flat peak jitter. An
-    interval right after a drop in load inherits a queue the rest of its plateau does not
-    have: it is a block of its own.
+    block's pooled intervals), so sampling noise cannot make a flat peak jitter. The first
+    interval of a stretch (and of the day) is a block of its own: it inherits its queue
+    from another load (or starts empty), so it may need more or fewer agents than the rest.
     """
     counts = np.stack([expected_counts(scenario, ct.arrivals)
                        for ct in scenario.contact_types.values()])
     measured = measured_intervals(scenario)
     ipd = scenario.intervals_per_day
     blocks = np.zeros(counts.shape[1], dtype=int)
-    after_drop = False
+    first = True  # interval i - 1 opened a stretch
     for i in range(1, counts.shape[1]):
         same = (i % ipd != 0 and measured[i] == measured[i - 1]
                 and np.allclose(counts[:, i], counts[:, i - 1], rtol=1e-9, atol=0.0))
-        blocks[i] = blocks[i - 1] + (not same or after_drop)
-        after_drop = (not same and i % ipd != 0
-                      and bool((counts[:, i] < counts[:, i - 1]).any()))
+        blocks[i] = blocks[i - 1] + (not same or first)
+        first = not same
     return blocks
 
 
@@ -250,12 +249,29 @@ def scheduled_agents(on_phone: int, shrinkage: float) -> int:
 # --- evaluating a plan -------------------------------------------------------------------
 
 def staffed_scenario(scenario: Scenario, plan: np.ndarray, goal: Goal) -> Scenario:
-    """``scenario`` with ``plan`` (agents on the phones, groups x intervals) as its staffing."""
+    """``scenario`` with ``plan`` (agents on the phones, groups x intervals) as its staffing.
+
+    Each group's ``staff`` is the scheduled count (:func:`scheduled_agents`).
+    """
+    return _with_plan(scenario, plan, goal, gross_up=True)
+
+
+def _with_plan(scenario: Scenario, plan: np.ndarray, goal: Goal, gross_up: bool) -> Scenario:
+    """``plan`` as staffing: scheduled agents, or exactly ``plan`` on the phones.
+
+    Without ``gross_up`` each group has no shrinkage and ``plan`` as its staff: what the
+    search simulates. (The simulator rounds its share on the phones half up, so a
+    scheduled count, rounded up, may put one agent more to work than the plan.)
+    """
     overrides: dict[str, Any] = {"service_level.target": goal.target,
                                  "service_level.threshold": goal.threshold}
     for row, (name, group) in zip(plan, scenario.agents.items()):
-        overrides[f"agents.{name}.staff"] = _compact(
-            [scheduled_agents(int(n), group.shrinkage) for n in row], scenario)
+        if gross_up:
+            staff = [scheduled_agents(int(n), group.shrinkage) for n in row]
+        else:
+            staff = [int(n) for n in row]
+            overrides[f"agents.{name}.shrinkage"] = 0.0
+        overrides[f"agents.{name}.staff"] = _compact(staff, scenario)
         overrides[f"agents.{name}.shifts"] = None
     base = scenario.model_copy(update={"variants": {}})
     return with_overrides(base, overrides, source=f"{scenario.name} [staffed]")
@@ -283,8 +299,8 @@ def evaluate_plan(scenario: Scenario, plan: np.ndarray, goal: Goal, replications
                   blocks: np.ndarray | None = None) -> Evaluation:
     """Simulate ``plan`` (agents on the phones, groups x intervals) and judge it by ``goal``.
 
-    The measures are those ``sim.run`` reports for the staffed scenario
-    (:func:`staffed_scenario`) with the same seed and replications.
+    The measures are those ``sim.run`` reports, with the same seed and replications, for
+    the scenario with exactly ``plan`` on the phones (each group's staff, no shrinkage).
 
     Args:
         scenario: The scenario to staff.
@@ -298,7 +314,7 @@ def evaluate_plan(scenario: Scenario, plan: np.ndarray, goal: Goal, replications
         blocks: Block number per interval (:func:`load_blocks`): the goal is judged on
             each block's pooled replications and intervals. Default: every interval alone.
     """
-    staffed = staffed_scenario(scenario, plan, goal)
+    staffed = _with_plan(scenario, plan, goal, gross_up=False)
     numbers = range(first_replication, first_replication + replications)
     args = (repeat(staffed, replications), repeat(seed, replications), numbers)
     runs = list((executor.map if executor else map)(replication_measures, *args))
@@ -447,10 +463,13 @@ class _Search:
             tied[:, members] = cells[:, members].max(axis=1, keepdims=True)
         return tied
 
-    def additions(self, result: Evaluation) -> np.ndarray:
-        """Agents to add where ``result`` misses the goal: more the further it is below."""
+    def additions(self, result: Evaluation, missed: np.ndarray | None = None) -> np.ndarray:
+        """Agents to add where ``result`` misses the goal, more the further it is below.
+
+        ``missed`` (types x intervals), if given, says where instead of ``result.ok``.
+        """
         add = np.zeros(self.minimal.shape, dtype=int)
-        for t, i in zip(*np.nonzero(~result.ok)):
+        for t, i in zip(*np.nonzero(~result.ok if missed is None else missed)):
             shortfall = self.evaluate.goal.target - result.service_level[t, i]
             step = 1 + (int(shortfall // 0.1) if shortfall > 0 else 0)
             g = self.primary[t]
@@ -512,16 +531,19 @@ class _Search:
 class HoldOut:
     """The hold-out check of a plan: fresh replications, repaired and repeated until it holds.
 
-    Round ``k`` (from 0) simulates replications ``R + k H`` to ``R + (k + 1) H - 1`` of the
-    search's seed, where ``R`` is the search's replication count and ``H`` the hold-out's:
-    each replication's random streams are keyed by (seed, replication number), so these are
-    random numbers the search never drew, and the same ones for the same ``--seed``.
+    The search simulates replications ``0 .. R - 1``; round ``k`` (from 1) of the check
+    simulates the plan on replications ``R .. R + k H - 1`` of the same seed: the ``H``
+    of earlier rounds again (the plan may have been repaired since) and ``H`` new ones.
+    Each replication's random streams are keyed by (seed, replication number), so these
+    are random numbers the search never drew, the same ones for the same seed. Judging on
+    all the hold-out replications so far, rather than on the new ones alone, keeps the
+    repeated check from chasing its own sampling noise: every round knows more.
 
     Attributes:
         evaluation: The last round's evaluation (the one that held, if any did).
-        replications: Replications per round (``H``).
+        replications: Hold-out replications added per round (``H``).
         rounds: Rounds simulated.
-        first_replication: Number of the last round's first replication.
+        first_replication: Number of the first hold-out replication (``R``).
         held: Whether the last round met the goal in every interval.
     """
 
@@ -531,23 +553,48 @@ class HoldOut:
     first_replication: int
     held: bool
 
+    @property
+    def last_replication(self) -> int:
+        """Number of the last hold-out replication simulated."""
+        return self.first_replication + self.rounds * self.replications - 1
+
 
 def _hold_out(search: _Search, plan: np.ndarray, replications: int, holdout: int,
-              rounds: int) -> tuple[np.ndarray, HoldOut]:
+              rounds: int, tolerance: float, share: float) -> tuple[np.ndarray, HoldOut]:
     """Check ``plan`` on fresh replications; add agents where it misses; check again."""
     evaluate = search.evaluate
-    for k in range(rounds):
-        first = replications + k * holdout
-        check = evaluate_plan(evaluate.scenario, plan, evaluate.goal, holdout, evaluate.seed,
-                              evaluate.executor, first_replication=first, blocks=search.blocks)
-        missed = int(np.count_nonzero(~check.ok))
+    for k in range(1, rounds + 1):
+        check = evaluate_plan(evaluate.scenario, plan, evaluate.goal, k * holdout,
+                              evaluate.seed, evaluate.executor, first_replication=replications,
+                              blocks=search.blocks)
+        missed = _holdout_misses(check, evaluate.goal.target, evaluate.measured, tolerance,
+                                 share)
         if evaluate.log is not None:
-            evaluate.log(f"hold-out {k + 1}: replications {first}-{first + holdout - 1}, "
-                         f"{missed} interval x contact type below the goal")
-        if not missed or k == rounds - 1:
-            return plan, HoldOut(check, holdout, k + 1, first, not missed)
-        plan = search.add(plan, search.additions(check))
+            evaluate.log(f"hold-out {k}: replications {replications}-"
+                         f"{replications + k * holdout - 1}, {int(missed.sum())} interval x "
+                         "contact type below the goal")
+        if not missed.any() or k == rounds:
+            return plan, HoldOut(check, holdout, k, replications, not missed.any())
+        plan = search.add(plan, search.additions(check, missed))
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _holdout_misses(check: Evaluation, target: float, measured: np.ndarray, tolerance: float,
+                    share: float) -> np.ndarray:
+    """Contact type x interval cells the hold-out rejects (see :func:`find_staffing`).
+
+    The goal (judged per block, as in the search), and for single intervals: none below
+    ``target - tolerance`` and at most ``share`` of them below ``target``; if more are,
+    all those below the target are rejected.
+    """
+    levels = np.where(measured[None, :], check.service_level, np.nan)
+    with np.errstate(invalid="ignore"):
+        below = levels < target - 1e-12
+        missed = ~check.ok | (levels < target - tolerance - 1e-12)
+    counted = np.count_nonzero(~np.isnan(levels))
+    if counted and np.count_nonzero(below) > share * counted + 1e-9:
+        missed |= below
+    return missed
 
 
 def find_staffing(
@@ -565,6 +612,8 @@ def find_staffing(
     confidence: float | None = None,
     holdout: int | None = None,
     holdout_rounds: int = 5,
+    holdout_tolerance: float = 0.02,
+    holdout_share: float = 0.10,
     smooth: bool = True,
 ) -> StaffingResult:
     """Find the fewest agents per interval and group that meet a service goal, by simulation.
@@ -587,6 +636,10 @@ def find_staffing(
             must meet the target (instead of the mean over replications).
         holdout: Replications per hold-out round (default: ``replications``; 0: no check).
         holdout_rounds: Most hold-out rounds (each repairs the intervals that missed).
+        holdout_tolerance: On the hold-out, besides the goal, no single interval may be
+            further below the target than this (a block meets the goal pooled).
+        holdout_share: On the hold-out, at most this share of the measured intervals (x
+            contact types) may be below the target (else all those are repaired).
         smooth: Staff each run of equal load as one block (:func:`load_blocks`).
 
     Returns:
@@ -602,6 +655,9 @@ def find_staffing(
     if holdout < 0 or holdout_rounds < 1:
         raise ValueError(f"'holdout' must be >= 0 and 'holdout_rounds' >= 1, got {holdout} "
                          f"and {holdout_rounds}")
+    if not (0.0 <= holdout_tolerance < 1.0 and 0.0 <= holdout_share <= 1.0):
+        raise ValueError("'holdout_tolerance' must be in [0, 1) and 'holdout_share' in "
+                         f"[0, 1], got {holdout_tolerance} and {holdout_share}")
     seed = scenario.seed if seed is None else seed
     evaluate = _Evaluator(scenario, goal, replications, seed, executor, log)
     if smooth:
@@ -613,7 +669,8 @@ def find_staffing(
     plan, converged = search.lower(plan, result, max_rounds)
     check = None
     if holdout:
-        plan, check = _hold_out(search, plan, replications, holdout, holdout_rounds)
+        plan, check = _hold_out(search, plan, replications, holdout, holdout_rounds,
+                                holdout_tolerance, holdout_share)
     staffed = staffed_scenario(scenario, plan, goal)
     table = _table(scenario, start, plan, evaluate(plan), evaluate.measured,
                    erlang_requirement(scenario, goal, abandonment=True), check, blocks)
