@@ -587,7 +587,12 @@ def write_staffed(path: str | Path, document: Mapping[str, Any], result: Staffin
             f"{wanted} in every interval, by simulation ({result.replications} replications "
             f"per plan, seed {result.seed}). `staff` counts scheduled agents (before "
             f"shrinkage). Agent-hours on the phones: Erlang C "
-            f"{result.agent_hours('erlang_c'):,.1f}, simulation {result.agent_hours():,.1f}.")
+            f"{result.agent_hours('erlang_c'):,.1f}, Erlang A "
+            f"{result.agent_hours('erlang_a'):,.1f}, simulation {result.agent_hours():,.1f}.")
+    check = result.holdout
+    if check is not None:
+        note += (f" Hold-out check on replications {check.first_replication}-"
+                 f"{check.last_replication}: " + ("held." if check.held else "did NOT hold."))
     head = "".join(f"# {line}\n" for line in textwrap.wrap(note, width=88))
     text = head + yaml.safe_dump(dict(document), sort_keys=False,
                                                    default_flow_style=None, width=100)
