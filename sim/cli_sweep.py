@@ -394,9 +394,10 @@ def _holdout_lines(result: StaffingResult) -> list[str]:
                 "single intervals on the hold-out"]
     missed = result.table[result.table.measured & (result.table.holdout_service_level
                                                    < result.goal.target - 1e-12)]
+    count = missed.start.nunique()
     return [f"warning: after {check.rounds} hold-out rounds the plan still missed the goal "
-            f"on replications {last} in {missed.start.nunique()} intervals: use more "
-            "--replications or --holdout"]
+            f"on replications {last} in {count} interval{'s' if count != 1 else ''} (see "
+            "below_target): use more --replications or --holdout"]
 
 
 def _level(value: float, ci: float = math.nan) -> str:
