@@ -21,7 +21,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from sim.intervals import pool_intervals
 from sim.loader import with_overrides
@@ -231,6 +230,8 @@ def _ratio_half_width(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     The residuals ``num_r - p den_r`` of each replication estimate the ratio's variance
     (the delta method, as for any ratio of means); Student t with R - 1 degrees of freedom.
     """
+    from scipy import stats  # here: quick commands do not import SciPy's statistics
+
     count = num.shape[0]
     if count < 2:
         return np.full(num.shape[1:], np.nan)
