@@ -21,24 +21,40 @@ lets the simulator correct it, one agent at a time:
    largest). Keep each removal after which that interval and the next one (whose queue
    it inherits) still meet the goal; the others are marked minimal and not tried again.
    Repeat (with step 2 if a kept removal broke something) until nothing can go.
+4. **Hold-out.** Simulate the plan on replications the search never drew
+   (:class:`HoldOut` says which); add agents where it misses; check again with more new
+   replications, judged with the earlier hold-out ones (at most ``holdout_rounds``).
+   Besides the goal, the hold-out rejects single intervals more than
+   ``holdout_tolerance`` below the target, and all those below it when they are more
+   than ``holdout_share`` of the intervals: a plan that merely scrapes the target on its
+   own sample would fail a fresh check in a quarter of its intervals.
 
-The goal per interval and contact type: the service level over all replications (the
-scenario's definition, at ``threshold``; answered in time / offered, both summed over
-the replications, as ``RunResult.intervals`` reports it) at least ``target``, and with
-``max_abandon`` the abandon rate (pooled alike) at most that. Intervals without contacts
-meet it; intervals that end within the warm-up are not measured and keep the Erlang C
-requirement.
+**Blocks.** Steps 1-4 move whole blocks (:func:`load_blocks`): a run of intervals with
+the same expected contacts is staffed as one and judged on its intervals pooled, so the
+noise of each interval's sample cannot make a flat peak jitter. Pooling is sound there
+because those intervals have the same expected service level; the first interval of a
+run, whose queue comes from another load, is a block of its own.
 
-Counts are agents *on the phones*. The simulator takes ``shrinkage`` off the scheduled
-agents (:func:`sim.schedule.on_phones`), so the staffed scenario keeps each group's
-shrinkage and schedules the fewest agents that leave the required number on the phones.
+The goal per block and contact type: the service level over all replications and the
+block's intervals (the scenario's definition, at ``threshold``; answered in time /
+offered, both summed, as ``RunResult.intervals`` pools it) at least ``target``; with
+``confidence``, instead, the share of (replication, interval) pairs whose own service
+level meets ``target`` at least ``confidence``; with ``max_abandon`` the abandon rate
+(pooled alike) at most that. Intervals without contacts meet it; intervals that end
+within the warm-up are not measured and keep the Erlang C requirement.
 
-Limits: the answer is minimal for the simulated sample (a verifying run with other
-random numbers may find an interval a little below the target: use more replications
-for a tighter answer); the search moves one agent at a time and never revisits a cell
-marked minimal, so in multi-skill centers it finds a good, not necessarily the cheapest,
-mix of groups; it staffs intervals, it does not build shifts (the staffed scenario has
-per-interval ``staff`` and no ``shifts``, and no ``variants``).
+Counts are agents *on the phones*, and the search simulates exactly them (no shrinkage).
+The staffed scenario keeps each group's shrinkage and schedules
+``ceil(on_phones / (1 - shrinkage))`` agents (:func:`scheduled_agents`).
+
+Limits: a block's intervals may each fall a little below the target on a given sample
+(the hold-out bounds how far); with patient callers near the Erlang C count, a fresh
+40-replication check can still find an interval a few points below the target, and a
+plan safe against that needs more agent-hours than Erlang C (``confidence`` buys the
+margin); the search moves one agent at a time and never revisits a cell marked minimal,
+so in multi-skill centers it finds a good, not necessarily the cheapest, mix of groups;
+it staffs intervals, it does not build shifts (the staffed scenario has per-interval
+``staff`` and no ``shifts``, and no ``variants``).
 """
 
 from __future__ import annotations
@@ -48,8 +64,7 @@ import textwrap
 import warnings
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor
-from dataclasses import dataclass, field
-from itertools import repeat
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -59,45 +74,26 @@ import yaml
 
 from sim import erlang
 from sim.arrivals import expected_counts
-from sim.intervals import pool_intervals
-from sim.loader import with_overrides
-from sim.measure import replication_tables
-from sim.metrics import kpi_names
 from sim.output import write_atomic
+from sim.plan_evaluation import (  # re-exported: the public API of staffing
+    Evaluation,
+    Goal,
+    evaluate_plan,
+    measured_intervals,
+    replication_measures,
+    scheduled_agents,
+    staffed_scenario,
+)
 from sim.scenario import Scenario
-from sim.schedule import interval_starts, on_phones
+from sim.schedule import interval_starts
 from sim.units import DAY, format_clock, format_duration
 
+__all__ = ["Evaluation", "Goal", "HoldOut", "StaffingResult", "erlang_requirement",
+           "evaluate_plan", "find_staffing", "group_loads", "load_blocks", "load_shares",
+           "measured_intervals", "replication_measures", "scheduled_agents",
+           "staffed_document", "staffed_scenario", "write_staffed"]
+
 MAX_STEP = 5  # most agents added to one cell in one round
-
-
-@dataclass(frozen=True)
-class Goal:
-    """What every interval must achieve: service level (and abandonment) per contact type."""
-
-    target: float
-    threshold: float  # seconds
-    max_abandon: float | None = None
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    """Simulated performance of one staffing plan, per contact type x interval.
-
-    Attributes:
-        service_level: Over all replications, as in ``RunResult.intervals`` (NaN: no
-            contacts in the interval); contact types x intervals.
-        abandon_rate: The same for the abandon rate.
-        ok: Whether the goal is met (always True in unmeasured intervals).
-        intervals: The interval table these come from (``RunResult.intervals``).
-        replications: KPIs per replication (``RunResult.replications``).
-    """
-
-    service_level: np.ndarray
-    abandon_rate: np.ndarray
-    ok: np.ndarray
-    intervals: pd.DataFrame = field(repr=False)
-    replications: pd.DataFrame = field(repr=False)
 
 
 @dataclass
@@ -107,15 +103,21 @@ class StaffingResult:
     Attributes:
         scenario: The staffed scenario: each group's ``staff`` per interval (scheduled
             agents), no shifts, the searched service-level goal.
-        table: One row per interval and group: ``day``, ``clock``, ``start`` (seconds),
-            ``group``, ``erlang_c`` and ``simulated`` (agents on the phones),
-            ``scheduled`` (before shrinkage), ``service_level`` (the lowest of the
-            group's contact types), ``abandon_rate`` (the highest), ``measured``.
+        table: One row per interval and group: ``day`` (from 1), ``clock``, ``start``
+            (seconds), ``group``, ``erlang_c`` and ``simulated`` (agents on the phones),
+            ``scheduled`` (before shrinkage, rounded up), ``service_level`` (on the
+            search replications, the lowest of the group's contact types),
+            ``abandon_rate`` (the highest), ``measured``, ``erlang_a`` (agents on the
+            phones), ``block`` (:func:`load_blocks`) and, after a hold-out check,
+            ``holdout_service_level`` (the lowest of the group's types), ``holdout_ci``
+            (its 95% half-width), ``holdout_met_share`` (share of hold-out replications
+            meeting the target, the lowest) and ``holdout_abandon_rate``.
         goal: The goal searched for.
         replications: Replications per evaluation.
         seed: The seed of every evaluation.
-        evaluations: Staffing plans simulated.
+        evaluations: Staffing plans simulated on the search replications.
         converged: False if the removal rounds ran out before nothing could be removed.
+        holdout: The hold-out check (None if it was switched off).
     """
 
     scenario: Scenario
@@ -125,9 +127,10 @@ class StaffingResult:
     seed: int
     evaluations: int
     converged: bool
+    holdout: HoldOut | None = None
 
     def agent_hours(self, column: str = "simulated") -> float:
-        """Agent-hours on the phones over the run (``erlang_c`` or ``simulated``)."""
+        """Agent-hours on the phones over the run (``simulated``, ``erlang_c``, ``erlang_a``)."""
         return float(self.table[column].sum() * self.scenario.interval / 3600.0)
 
 
@@ -143,104 +146,73 @@ def load_shares(scenario: Scenario) -> dict[str, dict[str, float]]:
     return shares
 
 
-def erlang_requirement(scenario: Scenario, goal: Goal) -> np.ndarray:
-    """Erlang C agents on the phones per group (rows, scenario order) and interval (columns).
+def group_loads(scenario: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each group's expected arrivals per second, Erlangs and abandonment rate (1 / s).
 
-    Each group's load is its share of its contact types' loads (see the module docstring);
-    its handle time is the load-weighted mean of theirs.
+    Groups (rows, scenario order) x intervals. A group carries its share of its contact
+    types' loads (see the module docstring); its abandonment rate is the arrival-weighted
+    mean of theirs, 1 / mean patience (0 for contacts without patience).
     """
     groups = list(scenario.agents)
     rate = np.zeros((len(groups), scenario.days * scenario.intervals_per_day))
     work = np.zeros_like(rate)  # Erlangs
+    hangups = np.zeros_like(rate)  # arrivals per second x abandonment rate
     for name, shares in load_shares(scenario).items():
         ct = scenario.contact_types[name]
         arrivals = expected_counts(scenario, ct.arrivals) / scenario.interval
+        theta = 1.0 / ct.patience.mean if ct.patience is not None else 0.0
         for group, share in shares.items():
             rate[groups.index(group)] += share * arrivals
             work[groups.index(group)] += share * arrivals * ct.handle.mean
+            hangups[groups.index(group)] += share * arrivals * theta
+    with np.errstate(invalid="ignore", divide="ignore"):
+        theta = np.where(rate > 0.0, hangups / rate, 0.0)
+    return rate, work, theta
+
+
+def erlang_requirement(scenario: Scenario, goal: Goal, abandonment: bool = False) -> np.ndarray:
+    """Erlang C agents on the phones per group (rows, scenario order) and interval (columns).
+
+    Each group's load is its share of its contact types' loads (see the module docstring);
+    its handle time is the load-weighted mean of theirs. With ``abandonment``, Erlang A
+    instead (M/M/n+M, :func:`sim.erlang.erlang_a_metrics`; the goal's abandon cap too),
+    with the group's mean abandonment rate (:func:`group_loads`): exact for exponential
+    patience, an approximation by the mean for other patience distributions; groups whose
+    contacts never abandon get Erlang C.
+    """
+    rate, work, theta = group_loads(scenario)
     need = np.zeros(rate.shape, dtype=int)
     for (g, i), lam in np.ndenumerate(rate):
         if lam > 0.0:
-            need[g, i] = erlang.required_agents(lam, work[g, i] / lam, goal.target,
-                                                goal.threshold)
+            patience = 1.0 / theta[g, i] if abandonment and theta[g, i] > 0.0 else None
+            need[g, i] = erlang.required_agents(
+                lam, work[g, i] / lam, goal.target, goal.threshold, patience=patience,
+                max_abandon=goal.max_abandon if patience else None)
     return need
 
 
-def scheduled_agents(on_phone: int, shrinkage: float) -> int:
-    """Fewest scheduled agents that leave ``on_phone`` agents after shrinkage."""
-    count = math.ceil(on_phone / (1.0 - shrinkage)) if on_phone else 0
-    while count > 0 and on_phones(count - 1, shrinkage) >= on_phone:
-        count -= 1
-    while on_phones(count, shrinkage) < on_phone:
-        count += 1
-    return count
+def load_blocks(scenario: Scenario) -> np.ndarray:
+    """Block number per interval: runs of intervals whose load is the same.
 
-
-# --- evaluating a plan -------------------------------------------------------------------
-
-def staffed_scenario(scenario: Scenario, plan: np.ndarray, goal: Goal) -> Scenario:
-    """``scenario`` with ``plan`` (agents on the phones, groups x intervals) as its staffing."""
-    overrides: dict[str, Any] = {"service_level.target": goal.target,
-                                 "service_level.threshold": goal.threshold}
-    for row, (name, group) in zip(plan, scenario.agents.items()):
-        overrides[f"agents.{name}.staff"] = _compact(
-            [scheduled_agents(int(n), group.shrinkage) for n in row], scenario)
-        overrides[f"agents.{name}.shifts"] = None
-    base = scenario.model_copy(update={"variants": {}})
-    return with_overrides(base, overrides, source=f"{scenario.name} [staffed]")
-
-
-def _compact(values: list[int], scenario: Scenario) -> list[int]:
-    """One day's list when every day is staffed alike, else the whole run's."""
+    A block is a run of consecutive intervals of one day, all measured or all in the
+    warm-up, in which every contact type expects the same number of contacts: a flat
+    stretch of load. The search staffs a block as one (one count per group, judged on the
+    block's pooled intervals), so sampling noise cannot make a flat peak jitter. The first
+    interval of a stretch (and of the day) is a block of its own: it inherits its queue
+    from another load (or starts empty), so it may need more or fewer agents than the rest.
+    """
+    counts = np.stack([expected_counts(scenario, ct.arrivals)
+                       for ct in scenario.contact_types.values()])
+    measured = measured_intervals(scenario)
     ipd = scenario.intervals_per_day
-    days = [values[d * ipd:(d + 1) * ipd] for d in range(scenario.days)]
-    return days[0] if all(day == days[0] for day in days) else values
-
-
-def replication_measures(scenario: Scenario, seed: int,
-                         replication: int) -> tuple[dict[str, float], pd.DataFrame]:
-    """One replication of a staffed scenario: its KPIs and its interval table.
-
-    What a worker sends back; the contact tables stay where they were made.
-    """
-    tables = replication_tables(scenario, seed, replication)
-    return tables.kpis, tables.intervals
-
-
-def evaluate_plan(scenario: Scenario, plan: np.ndarray, goal: Goal, replications: int,
-                  seed: int, executor: Executor | None = None) -> Evaluation:
-    """Simulate ``plan`` (agents on the phones, groups x intervals) and judge it by ``goal``.
-
-    The measures are those ``sim.run`` reports for the staffed scenario
-    (:func:`staffed_scenario`) with the same seed and replications.
-
-    Args:
-        scenario: The scenario to staff.
-        plan: Agents on the phones per group (rows, scenario order) and interval.
-        goal: What every measured interval must achieve.
-        replications: Replications (replication ``r`` draws the same numbers for every plan).
-        seed: Seed of every replication.
-        executor: Runs the replications in parallel (default: in turn, here).
-    """
-    staffed = staffed_scenario(scenario, plan, goal)
-    args = (repeat(staffed, replications), repeat(seed, replications), range(replications))
-    runs = list((executor.map if executor else map)(replication_measures, *args))
-    per_rep = pd.DataFrame([kpis for kpis, _ in runs], columns=list(kpi_names(staffed)))
-    per_rep.insert(0, "replication", range(replications))
-    intervals = pool_intervals(pd.concat([table for _, table in runs], ignore_index=True))
-    by_type = [intervals[intervals["contact_type"] == name] for name in scenario.contact_types]
-    sl = np.stack([rows["service_level"].to_numpy(dtype=float) for rows in by_type])
-    abandon = np.stack([rows["abandon_rate"].to_numpy(dtype=float) for rows in by_type])
-    ok = np.isnan(sl) | (sl >= goal.target - 1e-12)
-    if goal.max_abandon is not None:
-        ok &= np.isnan(abandon) | (abandon <= goal.max_abandon + 1e-12)
-    return Evaluation(sl, abandon, ok | ~measured_intervals(scenario)[None, :], intervals,
-                      per_rep)
-
-
-def measured_intervals(scenario: Scenario) -> np.ndarray:
-    """Which intervals the goal applies to: those that end after the warm-up."""
-    return interval_starts(scenario) + scenario.interval > scenario.warmup
+    blocks = np.zeros(counts.shape[1], dtype=int)
+    first = True  # interval i - 1 opened a stretch
+    for i in range(1, counts.shape[1]):
+        same = (i % ipd != 0 and measured[i] == measured[i - 1]
+                and np.allclose(counts[:, i], counts[:, i - 1], rtol=1e-9, atol=0.0))
+        blocks[i] = blocks[i - 1] + (not same or first)
+        first = not same
+    return blocks
 
 
 class _Evaluator:
@@ -252,6 +224,7 @@ class _Evaluator:
         self.replications, self.seed = replications, seed
         self.executor, self.log = executor, log
         self.measured = measured_intervals(scenario)
+        self.blocks = np.arange(self.measured.size)  # judged per interval unless set
         self.cache: dict[bytes, Evaluation] = {}
 
     def __call__(self, plan: np.ndarray) -> Evaluation:
@@ -266,7 +239,7 @@ class _Evaluator:
 
     def _simulate(self, plan: np.ndarray) -> Evaluation:
         return evaluate_plan(self.scenario, plan, self.goal, self.replications, self.seed,
-                             self.executor)
+                             self.executor, blocks=self.blocks)
 
     @property
     def count(self) -> int:
@@ -276,9 +249,14 @@ class _Evaluator:
 # --- the search ----------------------------------------------------------------------------
 
 class _Search:
-    """The up and down steps of the module docstring over a groups x intervals plan."""
+    """The up and down steps of the module docstring over a groups x intervals plan.
 
-    def __init__(self, scenario: Scenario, evaluate: _Evaluator, max_agents: int):
+    Every move is made on a whole block of intervals (:func:`load_blocks`; one interval
+    per block when the search is not smoothed), so a block's intervals stay equal.
+    """
+
+    def __init__(self, scenario: Scenario, evaluate: _Evaluator, max_agents: int,
+                 blocks: np.ndarray):
         self.scenario, self.evaluate, self.max_agents = scenario, evaluate, max_agents
         groups = list(scenario.agents)
         shares = load_shares(scenario)
@@ -286,34 +264,56 @@ class _Search:
         self.minimal = np.zeros((len(groups), evaluate.measured.size), dtype=bool)
         ipd = scenario.intervals_per_day
         self.has_next = (np.arange(evaluate.measured.size) + 1) % ipd != 0
+        self.blocks = blocks
+        self.members = [np.flatnonzero(blocks == b) for b in range(blocks.max() + 1)]
+
+    def tie(self, cells: np.ndarray) -> np.ndarray:
+        """Each block's largest value in all its intervals (groups x intervals)."""
+        tied = cells.copy()
+        for members in self.members:
+            tied[:, members] = cells[:, members].max(axis=1, keepdims=True)
+        return tied
+
+    def additions(self, result: Evaluation, missed: np.ndarray | None = None) -> np.ndarray:
+        """Agents to add where ``result`` misses the goal, more the further it is below.
+
+        ``missed`` (types x intervals), if given, says where instead of ``result.ok``.
+        """
+        add = np.zeros(self.minimal.shape, dtype=int)
+        for t, i in zip(*np.nonzero(~result.ok if missed is None else missed)):
+            shortfall = self.evaluate.goal.target - result.service_level[t, i]
+            step = 1 + (int(shortfall // 0.1) if shortfall > 0 else 0)
+            g = self.primary[t]
+            add[g, i] = max(add[g, i], min(step, MAX_STEP))
+        return self.tie(add)
 
     def raise_until_met(self, plan: np.ndarray) -> tuple[np.ndarray, Evaluation]:
         """Add agents where the goal is missed until it is met everywhere."""
         result = self.evaluate(plan)
         while not result.ok.all():
-            add = np.zeros_like(plan)
-            for t, i in zip(*np.nonzero(~result.ok)):
-                shortfall = self.evaluate.goal.target - result.service_level[t, i]
-                step = 1 + (int(shortfall // 0.1) if shortfall > 0 else 0)
-                g = self.primary[t]
-                add[g, i] = max(add[g, i], min(step, MAX_STEP))
-            plan = plan + add
+            add = self.additions(result)
+            plan = self.add(plan, add)
             self.minimal |= add == 1  # one fewer just missed the goal
-            if plan.max() > self.max_agents:
-                raise ValueError(f"no staffing up to {self.max_agents} agents per group meets "
-                                 "the goal in every interval")
             result = self.evaluate(plan)
         return plan, result
 
+    def add(self, plan: np.ndarray, add: np.ndarray) -> np.ndarray:
+        """``plan + add``, refused above ``max_agents``."""
+        plan = plan + add
+        if plan.max() > self.max_agents:
+            raise ValueError(f"no staffing up to {self.max_agents} agents per group meets "
+                             "the goal in every interval")
+        return plan
+
     def removal_candidates(self, plan: np.ndarray, result: Evaluation) -> list[tuple[int, int]]:
-        """One (group, interval) per measured interval that meets the goal: the largest group."""
-        cells = []
+        """One (group, block) per measured block that meets the goal: the largest group."""
+        cells = set()
         for i in np.flatnonzero(self.evaluate.measured & result.ok.all(axis=0)):
             open_groups = [g for g in range(plan.shape[0])
                            if plan[g, i] > 0 and not self.minimal[g, i]]
             if open_groups:
-                cells.append((max(open_groups, key=lambda g: plan[g, i]), int(i)))
-        return cells
+                cells.add((max(open_groups, key=lambda g: plan[g, i]), int(self.blocks[i])))
+        return sorted(cells)
 
     def lower(self, plan: np.ndarray, result: Evaluation,
               max_rounds: int) -> tuple[np.ndarray, bool]:
@@ -323,18 +323,89 @@ class _Search:
             if not cells:
                 return plan, True
             trial = plan.copy()
-            for g, i in cells:
-                trial[g, i] -= 1
+            for g, b in cells:
+                trial[g, self.members[b]] -= 1
             met = self.evaluate(trial).ok.all(axis=0)
-            kept = [(g, i) for g, i in cells
-                    if met[i] and (not self.has_next[i] or met[i + 1])]
-            for g, i in set(cells) - set(kept):
-                self.minimal[g, i] = True
-            for g, i in kept:
-                plan = plan.copy()
-                plan[g, i] -= 1
+            plan = plan.copy()
+            for g, b in cells:
+                members = self.members[b]
+                after = members[-1] + 1 if self.has_next[members[-1]] else members[-1]
+                if met[members].all() and met[after]:
+                    plan[g, members] -= 1
+                else:
+                    self.minimal[g, members] = True
             plan, result = self.raise_until_met(plan)
         return plan, False
+
+
+@dataclass(frozen=True)
+class HoldOut:
+    """The hold-out check of a plan: fresh replications, repaired and repeated until it holds.
+
+    The search simulates replications ``0 .. R - 1``; round ``k`` (from 1) of the check
+    simulates the plan on replications ``R .. R + k H - 1`` of the same seed: the ``H``
+    of earlier rounds again (the plan may have been repaired since) and ``H`` new ones.
+    Each replication's random streams are keyed by (seed, replication number), so these
+    are random numbers the search never drew, the same ones for the same seed. Judging on
+    all the hold-out replications so far, rather than on the new ones alone, keeps the
+    repeated check from chasing its own sampling noise: every round knows more.
+
+    Attributes:
+        evaluation: The last round's evaluation (the one that held, if any did).
+        replications: Hold-out replications added per round (``H``).
+        rounds: Rounds simulated.
+        first_replication: Number of the first hold-out replication (``R``).
+        held: Whether the last round met the goal in every interval.
+    """
+
+    evaluation: Evaluation
+    replications: int
+    rounds: int
+    first_replication: int
+    held: bool
+
+    @property
+    def last_replication(self) -> int:
+        """Number of the last hold-out replication simulated."""
+        return self.first_replication + self.rounds * self.replications - 1
+
+
+def _hold_out(search: _Search, plan: np.ndarray, replications: int, holdout: int,
+              rounds: int, tolerance: float, share: float) -> tuple[np.ndarray, HoldOut]:
+    """Check ``plan`` on fresh replications; add agents where it misses; check again."""
+    evaluate = search.evaluate
+    for k in range(1, rounds + 1):
+        check = evaluate_plan(evaluate.scenario, plan, evaluate.goal, k * holdout,
+                              evaluate.seed, evaluate.executor, first_replication=replications,
+                              blocks=search.blocks)
+        missed = _holdout_misses(check, evaluate.goal.target, evaluate.measured, tolerance,
+                                 share)
+        if evaluate.log is not None:
+            evaluate.log(f"hold-out {k}: replications {replications}-"
+                         f"{replications + k * holdout - 1}, {int(missed.sum())} interval x "
+                         "contact type below the goal")
+        if not missed.any() or k == rounds:
+            return plan, HoldOut(check, holdout, k, replications, not missed.any())
+        plan = search.add(plan, search.additions(check, missed))
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _holdout_misses(check: Evaluation, target: float, measured: np.ndarray, tolerance: float,
+                    share: float) -> np.ndarray:
+    """Contact type x interval cells the hold-out rejects (see :func:`find_staffing`).
+
+    The goal (judged per block, as in the search), and for single intervals: none below
+    ``target - tolerance`` and at most ``share`` of them below ``target``; if more are,
+    all those below the target are rejected.
+    """
+    levels = np.where(measured[None, :], check.service_level, np.nan)
+    with np.errstate(invalid="ignore"):
+        below = levels < target - 1e-12
+        missed = ~check.ok | (levels < target - tolerance - 1e-12)
+    counted = np.count_nonzero(~np.isnan(levels))
+    if counted and np.count_nonzero(below) > share * counted + 1e-9:
+        missed |= below
+    return missed
 
 
 def find_staffing(
@@ -348,6 +419,13 @@ def find_staffing(
     max_rounds: int = 50,
     max_agents: int = 100_000,
     log: Callable[[str], None] | None = None,
+    *,
+    confidence: float | None = None,
+    holdout: int | None = None,
+    holdout_rounds: int = 5,
+    holdout_tolerance: float = 0.02,
+    holdout_share: float = 0.10,
+    smooth: bool = True,
 ) -> StaffingResult:
     """Find the fewest agents per interval and group that meet a service goal, by simulation.
 
@@ -365,6 +443,15 @@ def find_staffing(
         max_rounds: Most removal rounds.
         max_agents: Give up if a group would need more agents than this in an interval.
         log: Called with a line of text after each new plan is simulated.
+        confidence: If given, in (0, 1): the share of replications in which each interval
+            must meet the target (instead of the mean over replications).
+        holdout: Replications per hold-out round (default: ``replications``; 0: no check).
+        holdout_rounds: Most hold-out rounds (each repairs the intervals that missed).
+        holdout_tolerance: On the hold-out, besides the goal, no single interval may be
+            further below the target than this (a block meets the goal pooled).
+        holdout_share: On the hold-out, at most this share of the measured intervals (x
+            contact types) may be below the target (else all those are repaired).
+        smooth: Staff each run of equal load as one block (:func:`load_blocks`).
 
     Returns:
         The staffed scenario and the staffing table next to the Erlang C requirement.
@@ -372,55 +459,98 @@ def find_staffing(
     Raises:
         ValueError: If an argument is out of range or the goal cannot be met.
     """
-    goal = _goal(scenario, target, threshold, max_abandon)
+    goal = _goal(scenario, target, threshold, max_abandon, confidence)
     if replications < 1:
         raise ValueError(f"'replications' must be >= 1, got {replications}")
+    holdout = replications if holdout is None else holdout
+    if holdout < 0 or holdout_rounds < 1:
+        raise ValueError(f"'holdout' must be >= 0 and 'holdout_rounds' >= 1, got {holdout} "
+                         f"and {holdout_rounds}")
+    if not (0.0 <= holdout_tolerance < 1.0 and 0.0 <= holdout_share <= 1.0):
+        raise ValueError("'holdout_tolerance' must be in [0, 1) and 'holdout_share' in "
+                         f"[0, 1], got {holdout_tolerance} and {holdout_share}")
     seed = scenario.seed if seed is None else seed
     evaluate = _Evaluator(scenario, goal, replications, seed, executor, log)
-    search = _Search(scenario, evaluate, max_agents)
+    if smooth:
+        evaluate.blocks = load_blocks(scenario)
+    blocks = evaluate.blocks
+    search = _Search(scenario, evaluate, max_agents, blocks)
     start = erlang_requirement(scenario, goal)
-    plan, result = search.raise_until_met(start)
+    plan, result = search.raise_until_met(search.tie(start))
     plan, converged = search.lower(plan, result, max_rounds)
+    check = None
+    if holdout:
+        plan, check = _hold_out(search, plan, replications, holdout, holdout_rounds,
+                                holdout_tolerance, holdout_share)
     staffed = staffed_scenario(scenario, plan, goal)
-    table = _table(scenario, start, plan, evaluate(plan), evaluate.measured)
-    return StaffingResult(staffed, table, goal, replications, seed, evaluate.count, converged)
+    table = _table(scenario, start, plan, evaluate(plan), evaluate.measured,
+                   erlang_requirement(scenario, goal, abandonment=True), check, blocks)
+    return StaffingResult(staffed, table, goal, replications, seed, evaluate.count, converged,
+                          check)
 
 
 def _goal(scenario: Scenario, target: float | None, threshold: float | None,
-          max_abandon: float | None) -> Goal:
+          max_abandon: float | None, confidence: float | None = None) -> Goal:
     goal = Goal(scenario.service_level.target if target is None else float(target),
                 scenario.service_level.threshold if threshold is None else float(threshold),
-                max_abandon)
+                max_abandon, confidence)
     if not 0.0 < goal.target < 1.0:
         raise ValueError(f"'target' must be in (0, 1), got {goal.target!r}")
     if not (math.isfinite(goal.threshold) and goal.threshold >= 0.0):
         raise ValueError(f"'threshold' must be >= 0 seconds, got {goal.threshold!r}")
     if max_abandon is not None and not 0.0 < max_abandon <= 1.0:
         raise ValueError(f"'max_abandon' must be in (0, 1], got {max_abandon!r}")
+    if confidence is not None and not 0.0 < confidence < 1.0:
+        raise ValueError(f"'confidence' must be in (0, 1), got {confidence!r}")
     return goal
 
 
 def _table(scenario: Scenario, start: np.ndarray, plan: np.ndarray, result: Evaluation,
-           measured: np.ndarray) -> pd.DataFrame:
-    """The staffing table: one row per interval and group."""
+           measured: np.ndarray, erlang_a: np.ndarray, check: HoldOut | None,
+           blocks: np.ndarray) -> pd.DataFrame:
+    """The staffing table: one row per interval and group (see :class:`StaffingResult`)."""
     starts = interval_starts(scenario)
     types = list(scenario.contact_types)
+    held = check.evaluation if check is not None else None
     rows = []
     for i, begin in enumerate(starts):
         for g, (name, group) in enumerate(scenario.agents.items()):
             served = [types.index(t) for t in group.skills]
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN: no contacts
-                sl = float(np.nanmin(result.service_level[served, i]))
-                abandon = float(np.nanmax(result.abandon_rate[served, i]))
-            rows.append({
-                "day": int(begin // DAY), "clock": format_clock(begin % DAY),
+            sl, abandon = _worst(result.service_level, result.abandon_rate, served, i)
+            row = {
+                "day": int(begin // DAY) + 1, "clock": format_clock(begin % DAY),
                 "start": float(begin), "group": name, "erlang_c": int(start[g, i]),
                 "simulated": int(plan[g, i]),
                 "scheduled": scheduled_agents(int(plan[g, i]), group.shrinkage),
                 "service_level": sl, "abandon_rate": abandon, "measured": bool(measured[i]),
-            })
+                "erlang_a": int(erlang_a[g, i]), "block": int(blocks[i]),
+            }
+            if held is not None:
+                hsl, habandon = _worst(held.service_level, held.abandon_rate, served, i)
+                worst = _argworst(held.service_level, served, i)
+                row.update({
+                    "holdout_service_level": hsl,
+                    "holdout_ci": float(held.service_level_ci[worst, i]) if worst >= 0
+                    else math.nan,
+                    "holdout_met_share": float(held.met_share[served, i].min()),
+                    "holdout_abandon_rate": habandon,
+                })
+            rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _worst(levels: np.ndarray, abandon: np.ndarray, served: list[int],
+           i: int) -> tuple[float, float]:
+    """The lowest service level and highest abandon rate of ``served`` types in interval i."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN: no contacts
+        return float(np.nanmin(levels[served, i])), float(np.nanmax(abandon[served, i]))
+
+
+def _argworst(levels: np.ndarray, served: list[int], i: int) -> int:
+    """The type (row) of ``served`` with the lowest service level in interval i; -1: none."""
+    values = levels[served, i]
+    return -1 if np.isnan(values).all() else served[int(np.nanargmin(values))]
 
 
 # --- the staffed scenario as a file --------------------------------------------------------
@@ -457,7 +587,12 @@ def write_staffed(path: str | Path, document: Mapping[str, Any], result: Staffin
             f"{wanted} in every interval, by simulation ({result.replications} replications "
             f"per plan, seed {result.seed}). `staff` counts scheduled agents (before "
             f"shrinkage). Agent-hours on the phones: Erlang C "
-            f"{result.agent_hours('erlang_c'):,.1f}, simulation {result.agent_hours():,.1f}.")
+            f"{result.agent_hours('erlang_c'):,.1f}, Erlang A "
+            f"{result.agent_hours('erlang_a'):,.1f}, simulation {result.agent_hours():,.1f}.")
+    check = result.holdout
+    if check is not None:
+        note += (f" Hold-out check on replications {check.first_replication}-"
+                 f"{check.last_replication}: " + ("held." if check.held else "did NOT hold."))
     head = "".join(f"# {line}\n" for line in textwrap.wrap(note, width=88))
     text = head + yaml.safe_dump(dict(document), sort_keys=False,
                                                    default_flow_style=None, width=100)

@@ -1,5 +1,6 @@
 """Staffing search: the Erlang C start, the simulated minimum, the staffed scenario file."""
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -10,15 +11,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import sim
+import sim.replicate
 from sim import erlang
 from sim.cli import main
 from sim.loader import scenario_document
+from sim.plan_evaluation import _ratio_half_width
 from sim.schedule import on_phones
 from sim.staffing import (
     Goal,
     erlang_requirement,
     evaluate_plan,
     find_staffing,
+    load_blocks,
     load_shares,
     scheduled_agents,
     staffed_document,
@@ -71,7 +75,8 @@ def erlang_c():
 
 @pytest.fixture(scope="module")
 def staffed_c(erlang_c):
-    return find_staffing(erlang_c, target=0.8, threshold=20.0, replications=8)
+    # the search alone (no hold-out): minimal for its own sample, as the tests below check
+    return find_staffing(erlang_c, target=0.8, threshold=20.0, replications=8, holdout=0)
 
 
 @pytest.fixture(scope="module")
@@ -107,10 +112,16 @@ class TestErlangStart:
 
     @given(st.integers(0, 300), st.floats(0.0, 0.6))
     def test_scheduled_agents_is_the_fewest(self, on_phone, shrinkage):
-        """The scheduled count leaves exactly the required agents after shrinkage, no fewer."""
+        """The gross-up rounds up: scheduled x (1 - shrinkage) covers the need, one fewer not."""
         count = scheduled_agents(on_phone, shrinkage)
-        assert on_phones(count, shrinkage) == on_phone
-        assert count == 0 or on_phones(count - 1, shrinkage) < on_phone
+        assert count * (1.0 - shrinkage) >= on_phone - 1e-9
+        assert count == 0 or (count - 1) * (1.0 - shrinkage) < on_phone - 1e-9
+        assert on_phones(count, shrinkage) >= on_phone  # the simulator has them on the phones
+
+    def test_gross_up_rounds_up(self):
+        """23 on the phones at 10% shrinkage: 26 scheduled (25 x 0.9 = 22.5 < 23)."""
+        assert scheduled_agents(23, 0.1) == 26
+        assert scheduled_agents(9, 0.1) == 10  # 10 x 0.9 = 9 exactly: no float slack added
 
 
 class TestClosedForm:
@@ -135,18 +146,25 @@ class TestClosedForm:
             assert levels.mean() + sim.replicate.half_width(levels) >= 0.8
 
     def test_one_agent_fewer_misses_the_goal(self, erlang_c, staffed_c):
-        """Minimal for its sample: one agent fewer in any measured interval misses the goal.
+        """Minimal for its sample: one agent fewer in any measured block misses the goal.
 
-        There, or in the next interval, which inherits its queue.
+        There (judged on the block's pooled intervals), or in the next interval, which
+        inherits its queue. Here the constant load makes two blocks: the first measured
+        interval (its queue comes from the warm-up) and the rest.
         """
         plan = np.array([staffed_c.table.simulated.to_numpy()])
+        blocks = staffed_c.table.block.to_numpy()
+        measured = staffed_c.table.measured.to_numpy()
+        assert blocks[measured].tolist() == [1, 2, 2, 2, 2]
         goal = staffed_c.goal
-        for i in np.flatnonzero(staffed_c.table.measured):
+        for block in np.unique(blocks[measured]):
+            cells = blocks == block
             fewer = plan.copy()
-            fewer[0, i] -= 1
-            levels = evaluate_plan(erlang_c, fewer, goal, staffed_c.replications,
-                                   staffed_c.seed).service_level[0]
-            assert (levels[i:i + 2] < goal.target).any(), (i, levels)
+            fewer[0, cells] -= 1
+            ok = evaluate_plan(erlang_c, fewer, goal, staffed_c.replications, staffed_c.seed,
+                               blocks=blocks).ok[0]
+            after = np.flatnonzero(cells)[-1] + 1
+            assert not ok[cells].all() or not ok[after:after + 1].all(), block
 
     def test_staffed_scenario_has_the_plan(self, staffed_c):
         """The staffed scenario staffs each interval with the table's agents."""
@@ -156,12 +174,19 @@ class TestClosedForm:
 
 
 class TestMultiSkill:
-    def test_every_interval_meets_the_goal(self, staffed_bank):
-        """In the simulation the search ends with, no interval misses the goal."""
+    def test_every_interval_meets_the_goal(self, staffed_bank, bank):
+        """Simulated again on the search's replications, the plan meets the goal everywhere.
+
+        Judged as the search judges it: each run of equal load on its pooled intervals.
+        """
         table = staffed_bank.table
-        assert (table.service_level.isna() | (table.service_level >= 0.8)).all()
-        assert (table.abandon_rate.isna() | (table.abandon_rate <= 0.08)).all()
+        plan = np.stack([table[table.group == g].simulated.to_numpy() for g in bank.agents])
+        blocks = table[table.group == "billing_team"].block.to_numpy()
+        again = evaluate_plan(bank, plan, staffed_bank.goal, staffed_bank.replications,
+                              staffed_bank.seed, blocks=blocks)
+        assert again.ok.all()
         assert staffed_bank.converged
+        assert staffed_bank.holdout.held
 
     def test_erlang_c_is_corrected(self, staffed_bank):
         """Overflow and shared skills make Erlang C's separate queues overstaffed here."""
@@ -172,7 +197,8 @@ class TestMultiSkill:
         billing = staffed_bank.table[staffed_bank.table.group == "billing_team"]
         assert (billing.scheduled >= billing.simulated).all()
         assert (billing.scheduled > billing.simulated).any()
-        assert [on_phones(s, 0.10) for s in billing.scheduled] == billing.simulated.tolist()
+        assert (billing.scheduled * 0.9 >= billing.simulated - 1e-9).all()
+        assert ((billing.scheduled - 1) * 0.9 < billing.simulated - 1e-9).all()
 
     def test_document_is_a_valid_scenario(self, staffed_bank, tmp_path):
         """The written file loads and simulates the same staffing (shifts replaced)."""
@@ -208,6 +234,8 @@ class TestArguments:
     @pytest.mark.parametrize(("options", "match"), [
         ({"target": 1.0}, "'target' must be in"), ({"threshold": -1.0}, "'threshold'"),
         ({"max_abandon": 0.0}, "'max_abandon'"), ({"replications": 0}, "'replications'"),
+        ({"confidence": 1.0}, "'confidence'"), ({"holdout": -1}, "'holdout'"),
+        ({"holdout_share": 2.0}, "'holdout_share'"),
     ])
     def test_out_of_range(self, erlang_c, options, match):
         """Arguments out of range are refused before any simulation."""
@@ -260,8 +288,203 @@ class TestCommand:
         assert (staffed.open, staffed.close) == (8 * 3600.0, 20 * 3600.0)
         assert len(staffed.agents["pool"].staff) == 3
 
+    def test_days_from_one_summary_and_full(self, tmp_path):
+        """Days count from 1 (as --day); the printed table is per day, --full per interval (#18).
+
+        The CSV always has every interval.
+        """
+        path = tmp_path / "day.yaml"
+        path.write_text(DAY_8_TO_20.replace("days: 1", "days: 2"), encoding="utf-8")
+        out = tmp_path / "staffed.yaml"
+        args = ["staff", str(path), "-r", "1", "--holdout", "1", "-w", "1", "-q"]
+        summary = CliRunner().invoke(main, [*args, "--out", str(out)])
+        assert summary.exit_code == 0, summary.output
+        table = pd.read_csv(out.with_suffix(".csv"))
+        assert table.day.tolist() == [1, 1, 1, 2, 2, 2]
+        rows = summary.output.split("\n\n")[1].splitlines()
+        assert rows[0].split()[:4] == ["day", "group", "peak", "lowest"]
+        assert [row.split()[0] for row in rows[1:]] == ["1", "2"]
+        assert "hold-out: the plan met the goal" in summary.output or "warning" in summary.output
+        full = CliRunner().invoke(main, [*args, "--full"])
+        assert full.exit_code == 0, full.output
+        rows = full.output.split("\n\n")[1].splitlines()
+        assert "holdout_sl" in rows[0] and len(rows) == 1 + 6
+        assert [row.split()[:2] for row in rows[1:3]] == [["1", "08:00"], ["1", "12:00"]]
+
+    @pytest.mark.parametrize("option", [["--confidence", "1.5"], ["--holdout", "-1"]])
+    def test_bad_staff_options_exit_2(self, option):
+        """--confidence outside (0, 1) and a negative --holdout are usage errors."""
+        result = CliRunner().invoke(main, ["staff", str(SCENARIOS / "erlang_c.yaml"), *option])
+        assert result.exit_code == 2 and option[0] in result.output
+
     def test_bad_target_exit_2(self):
         """A target outside (0, 1) is a usage error."""
         result = CliRunner().invoke(main, ["staff", str(SCENARIOS / "erlang_c.yaml"),
                                            "--target", "1.5"])
         assert result.exit_code == 2 and "--target" in result.output
+
+
+# The issue's example: 450 calls per half hour, 4-minute calls (60 Erlangs), 80/20, a flat
+# load from opening to close, callers who hang up after 3 minutes on average (exponential).
+# Erlang C: 67 agents, Erlang A: 62. (With patient callers the issue's three criteria
+# conflict: 67 agents everywhere, Erlang C itself, shows intervals below 0.78 on two of
+# four seeds' 40 replications, and 68 everywhere costs more than Erlang C.)
+FLAT_PEAK = """\
+name: Flat peak
+seed: 3
+days: 1
+open: "08:00"
+close: "{close}"
+interval: 30m
+service_level: {{threshold: 20s, target: 0.80}}
+contact_types:
+  calls:
+    arrivals: {{rate: 900/h}}
+    handle: {{dist: exponential, mean: 4m}}
+    patience: {{dist: exponential, mean: 3m}}
+agents:
+  pool: {{skills: [calls], staff: 67}}
+"""
+
+
+
+def flat_peak(close: str = "13:00", seed: int = 3) -> sim.Scenario:
+    """The flat peak from 08:00 to ``close`` (10 half hours by default)."""
+    return sim.scenario_from_yaml(FLAT_PEAK.format(close=close).replace("seed: 3",
+                                                                        f"seed: {seed}"))
+
+
+def acceptance(scenario: sim.Scenario, result, seed: int, replications: int = 40):
+    """The issue's check: the plan on ``replications`` replications of an unseen seed.
+
+    Returns the per-interval service levels (measured intervals) of the plan simulated
+    with exactly its agents on the phones.
+    """
+    table = result.table
+    plan = np.stack([table[table.group == g].simulated.to_numpy() for g in scenario.agents])
+    check = evaluate_plan(scenario, plan, result.goal, replications, seed)
+    return check.service_level[:, table[table.group == table.group.iloc[0]].measured]
+
+
+@pytest.fixture(scope="module")
+def flat():
+    return flat_peak()
+
+
+@pytest.fixture(scope="module")
+def staffed_flat(flat):
+    return find_staffing(flat, replications=10)
+
+
+class TestBlocks:
+    def test_runs_of_equal_load(self):
+        """Equal expected contacts make a block; a stretch's first interval stands alone."""
+        scenario = sim.scenario_from_yaml(WHOLE_ERLANGS.replace(
+            "close: 09:00", "close: 12:00").replace(
+            "[260, 260]", "[100, 100, 200, 200, 200, 150, 150, 150]"))
+        assert load_blocks(scenario).tolist() == [0, 1, 2, 3, 3, 4, 5, 5]
+
+    def test_warm_up_and_days_split_blocks(self):
+        """A block never spans the end of the warm-up nor a night."""
+        scenario = sim.scenario_from_yaml(WHOLE_ERLANGS.replace(
+            "days: 1", "days: 2\nwarmup: 8.5h").replace("close: 09:00", "close: 09:30").replace(
+            "[260, 260]", "[260, 260, 260]"))
+        assert load_blocks(scenario).tolist() == [0, 1, 2, 3, 4, 4]
+
+
+class TestHoldOut:
+    def test_flat_peak_is_flat(self, staffed_flat):
+        """No jitter inside a flat load: one count after the opening interval (#13).
+
+        The opening interval starts empty and may need fewer, never more.
+        """
+        counts = staffed_flat.table.simulated.to_numpy()
+        assert len(set(counts[1:])) == 1
+        assert counts[0] <= counts[1]
+
+    def test_acceptance(self, flat, staffed_flat):
+        """The issue's acceptance, on 40 replications of a seed the search never saw.
+
+        No interval below target - 0.02, at most 10% of them below target, and no more
+        agent-hours than Erlang C.
+        """
+        levels = acceptance(flat, staffed_flat, seed=2026)
+        assert (levels >= 0.78).all(), levels
+        assert (levels < 0.80).mean() <= 0.10, levels
+        assert staffed_flat.agent_hours() <= staffed_flat.agent_hours("erlang_c")
+
+    def test_holdout_replications_are_new(self, staffed_flat):
+        """The hold-out simulates replications numbered after the search's, and they held."""
+        check = staffed_flat.holdout
+        assert check.held and check.replications == 10
+        assert check.first_replication == staffed_flat.replications
+        numbers = check.evaluation.replications.replication.tolist()
+        assert numbers == list(range(10, 10 + 10 * check.rounds))
+        assert staffed_flat.table.holdout_service_level.notna().all()
+        assert (staffed_flat.table.holdout_ci > 0).all()
+
+    def test_overfitted_search_is_repaired(self, flat):
+        """A search fitted to 2 replications, per interval, misses on new ones and is repaired.
+
+        After the repair the plan meets the goal on the last hold-out round, per interval.
+        """
+        result = find_staffing(flat, replications=2, holdout=10, smooth=False)
+        check = result.holdout
+        assert check.rounds >= 2 and check.held
+        assert (check.evaluation.service_level >= 0.8).all()
+        assert (result.table.holdout_service_level >= 0.8).all()
+
+    def test_confidence(self, flat, staffed_flat):
+        """--confidence 0.9: in 90% of the hold-out's replications each block meets 80/20.
+
+        Checked on 40 replications of an unseen seed: the share of (replication, interval)
+        pairs meeting the target is at least 0.9 less three binomial standard errors, the
+        count of independent trials taken as the 40 replications alone (intervals of one
+        replication are correlated; this is the conservative end).
+        """
+        result = find_staffing(flat, replications=10, confidence=0.9)
+        assert result.holdout.held
+        shares = result.table.groupby("block").holdout_met_share.mean()  # equal counts
+        assert (shares >= 0.9 - 1e-12).all(), shares
+        assert result.agent_hours() > staffed_flat.agent_hours()
+        plan = np.array([result.table.simulated.to_numpy()])
+        check = evaluate_plan(flat, plan, result.goal, 40, 2026)
+        assert (check.met_share.mean() >= 0.9 - 3 * (0.9 * 0.1 / 40) ** 0.5)
+
+
+class TestStatistics:
+    def test_ratio_half_width_is_students_t_for_equal_denominators(self):
+        """With the same offered count in every replication the ratio CI is the plain t CI."""
+        rng = np.random.default_rng(1)
+        offered = np.full((12, 1, 3), 50.0)
+        in_time = rng.binomial(50, 0.8, size=offered.shape).astype(float)
+        widths = _ratio_half_width(in_time, offered)
+        for i in range(3):
+            plain = sim.replicate.half_width(in_time[:, 0, i] / 50.0)
+            assert widths[0, i] == pytest.approx(plain, rel=1e-12)
+
+    def test_erlang_a_requirement(self):
+        """Erlang A per interval with the contact type's exponential patience, below Erlang C."""
+        scenario = sim.load_scenario(SCENARIOS / "erlang_a.yaml")
+        goal = Goal(0.8, 20.0)
+        need_a = erlang_requirement(scenario, goal, abandonment=True)
+        calls = scenario.contact_types["calls"]
+        expected = erlang.required_agents(calls.arrivals.rate, calls.handle.mean, 0.8, 20.0,
+                                          patience=calls.patience.mean)
+        assert (need_a == expected).all()
+        assert (need_a <= erlang_requirement(scenario, goal)).all()
+
+
+@pytest.mark.skipif(not os.environ.get("CCSIM_THOROUGH"),
+                    reason="thorough: set CCSIM_THOROUGH=1 (several minutes)")
+class TestAcceptanceThorough:
+    @pytest.mark.parametrize("seed", [3, 4, 5])
+    def test_acceptance_full_day(self, seed):
+        """The issue's acceptance on 20 half hours, three search seeds, two unseen seeds each."""
+        scenario = flat_peak("18:00", seed)
+        result = find_staffing(scenario, replications=10)
+        assert result.agent_hours() <= result.agent_hours("erlang_c")
+        for check_seed in (1000 + seed, 2000 + seed):
+            levels = acceptance(scenario, result, check_seed)
+            assert (levels >= 0.78).all(), (check_seed, levels)
+            assert (levels < 0.80).mean() <= 0.10, (check_seed, levels)

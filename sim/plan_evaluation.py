@@ -1,0 +1,246 @@
+"""A staffing plan judged by simulation: what the goal is, and whether a plan meets it.
+
+A *plan* is agents on the phones per agent group (rows, scenario order) and interval
+(columns). :func:`evaluate_plan` simulates exactly that many agents on the phones and
+judges every contact type and interval by a :class:`Goal`: the service level pooled over
+the replications (answered in time / offered, as ``RunResult.intervals`` reports it) at
+least the target, or, with a confidence, the share of replications whose own service level
+meets the target at least that confidence. Intervals can be judged in blocks (a run of
+equal load, pooled). :func:`scheduled_agents` turns agents on the phones into scheduled
+agents before shrinkage (rounded up). The search that uses all this is
+:mod:`sim.staffing`.
+"""
+
+from __future__ import annotations
+
+import math
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from itertools import repeat
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.intervals import pool_intervals
+from sim.loader import with_overrides
+from sim.measure import replication_tables
+from sim.metrics import kpi_names
+from sim.scenario import Scenario
+from sim.schedule import interval_starts
+
+
+@dataclass(frozen=True)
+class Goal:
+    """What every interval must achieve: service level (and abandonment) per contact type."""
+
+    target: float
+    threshold: float  # seconds
+    max_abandon: float | None = None
+    confidence: float | None = None  # share of replications meeting ``target``; None: mean
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Simulated performance of one staffing plan, per contact type x interval.
+
+    Attributes:
+        service_level: Over all replications, as in ``RunResult.intervals`` (NaN: no
+            contacts in the interval); contact types x intervals.
+        abandon_rate: The same for the abandon rate.
+        ok: Whether the goal is met (always True in unmeasured intervals); judged per
+            block of intervals (:func:`load_blocks`) when blocks are given.
+        intervals: The interval table these come from (``RunResult.intervals``).
+        replications: KPIs per replication (``RunResult.replications``).
+        service_level_ci: 95% confidence half-width of ``service_level`` (a ratio
+            estimator over the replications, Student t; NaN with one replication).
+        met_share: Share of the replications whose own service level in the interval
+            meets the target (a replication without contacts there meets it).
+    """
+
+    service_level: np.ndarray
+    abandon_rate: np.ndarray
+    ok: np.ndarray
+    intervals: pd.DataFrame = field(repr=False)
+    replications: pd.DataFrame = field(repr=False)
+    service_level_ci: np.ndarray | None = field(default=None, repr=False)
+    met_share: np.ndarray | None = field(default=None, repr=False)
+
+
+
+def scheduled_agents(on_phone: int, shrinkage: float) -> int:
+    """Fewest scheduled agents whose share on the phones covers ``on_phone`` (rounded up).
+
+    ``ceil(on_phone / (1 - shrinkage))``: 23 on the phones at 10% shrinkage need 26
+    scheduled, since 25 x 0.9 = 22.5 < 23. (The simulator rounds its on-the-phones count
+    half up, :func:`sim.schedule.on_phones`, so it puts at least ``on_phone`` to work.)
+    """
+    if not on_phone:
+        return 0
+    working = 1.0 - shrinkage
+    count = math.ceil(on_phone / working)
+    while count > 0 and (count - 1) * working >= on_phone - 1e-9:  # float slack: 9 / 0.9
+        count -= 1
+    while count * working < on_phone - 1e-9:
+        count += 1
+    return count
+
+
+# --- evaluating a plan -------------------------------------------------------------------
+
+def staffed_scenario(scenario: Scenario, plan: np.ndarray, goal: Goal) -> Scenario:
+    """``scenario`` with ``plan`` (agents on the phones, groups x intervals) as its staffing.
+
+    Each group's ``staff`` is the scheduled count (:func:`scheduled_agents`).
+    """
+    return _with_plan(scenario, plan, goal, gross_up=True)
+
+
+def _with_plan(scenario: Scenario, plan: np.ndarray, goal: Goal, gross_up: bool) -> Scenario:
+    """``plan`` as staffing: scheduled agents, or exactly ``plan`` on the phones.
+
+    Without ``gross_up`` each group has no shrinkage and ``plan`` as its staff: what the
+    search simulates. (The simulator rounds its share on the phones half up, so a
+    scheduled count, rounded up, may put one agent more to work than the plan.)
+    """
+    overrides: dict[str, Any] = {"service_level.target": goal.target,
+                                 "service_level.threshold": goal.threshold}
+    for row, (name, group) in zip(plan, scenario.agents.items()):
+        if gross_up:
+            staff = [scheduled_agents(int(n), group.shrinkage) for n in row]
+        else:
+            staff = [int(n) for n in row]
+            overrides[f"agents.{name}.shrinkage"] = 0.0
+        overrides[f"agents.{name}.staff"] = _compact(staff, scenario)
+        overrides[f"agents.{name}.shifts"] = None
+    base = scenario.model_copy(update={"variants": {}})
+    return with_overrides(base, overrides, source=f"{scenario.name} [staffed]")
+
+
+def _compact(values: list[int], scenario: Scenario) -> list[int]:
+    """One day's list when every day is staffed alike, else the whole run's."""
+    ipd = scenario.intervals_per_day
+    days = [values[d * ipd:(d + 1) * ipd] for d in range(scenario.days)]
+    return days[0] if all(day == days[0] for day in days) else values
+
+
+def replication_measures(scenario: Scenario, seed: int,
+                         replication: int) -> tuple[dict[str, float], pd.DataFrame]:
+    """One replication of a staffed scenario: its KPIs and its interval table.
+
+    What a worker sends back; the contact tables stay where they were made.
+    """
+    tables = replication_tables(scenario, seed, replication)
+    return tables.kpis, tables.intervals
+
+
+def evaluate_plan(scenario: Scenario, plan: np.ndarray, goal: Goal, replications: int,
+                  seed: int, executor: Executor | None = None, *, first_replication: int = 0,
+                  blocks: np.ndarray | None = None) -> Evaluation:
+    """Simulate ``plan`` (agents on the phones, groups x intervals) and judge it by ``goal``.
+
+    The measures are those ``sim.run`` reports, with the same seed and replications, for
+    the scenario with exactly ``plan`` on the phones (each group's staff, no shrinkage).
+
+    Args:
+        scenario: The scenario to staff.
+        plan: Agents on the phones per group (rows, scenario order) and interval.
+        goal: What every measured interval must achieve.
+        replications: Replications (replication ``r`` draws the same numbers for every plan).
+        seed: Seed of every replication.
+        executor: Runs the replications in parallel (default: in turn, here).
+        first_replication: Number of the first replication: replications
+            ``first_replication ..`` draw their own random streams (a hold-out check).
+        blocks: Block number per interval (:func:`load_blocks`): the goal is judged on
+            each block's pooled replications and intervals. Default: every interval alone.
+    """
+    staffed = _with_plan(scenario, plan, goal, gross_up=False)
+    numbers = range(first_replication, first_replication + replications)
+    args = (repeat(staffed, replications), repeat(seed, replications), numbers)
+    runs = list((executor.map if executor else map)(replication_measures, *args))
+    per_rep = pd.DataFrame([kpis for kpis, _ in runs], columns=list(kpi_names(staffed)))
+    per_rep.insert(0, "replication", numbers)
+    tables = [table for _, table in runs]
+    intervals = pool_intervals(pd.concat(tables, ignore_index=True))
+    by_type = [intervals[intervals["contact_type"] == name] for name in scenario.contact_types]
+    sl = np.stack([rows["service_level"].to_numpy(dtype=float) for rows in by_type])
+    abandon = np.stack([rows["abandon_rate"].to_numpy(dtype=float) for rows in by_type])
+    counts = _per_replication(tables, list(scenario.contact_types))
+    blocks = np.arange(sl.shape[1]) if blocks is None else np.asarray(blocks)
+    ok = _judge(counts, goal, blocks) | ~measured_intervals(scenario)[None, :]
+    in_time, asked = counts["answered_in_time"], counts["sl_denominator"]
+    return Evaluation(sl, abandon, ok, intervals, per_rep, _ratio_half_width(in_time, asked),
+                      _met(in_time, asked, goal.target).mean(axis=0))
+
+
+SUMS = ("answered_in_time", "sl_denominator", "abandoned", "offered")
+
+
+def _per_replication(tables: list[pd.DataFrame], types: list[str]) -> dict[str, np.ndarray]:
+    """The :data:`SUMS` of each replication's interval table: replications x types x intervals."""
+    out = {}
+    for column in SUMS:
+        out[column] = np.stack([
+            np.stack([table.loc[table["contact_type"] == name, column].to_numpy(dtype=float)
+                      for name in types]) for table in tables])
+    return out
+
+
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, num / den, np.nan)
+
+
+def _met(in_time: np.ndarray, asked: np.ndarray, target: float) -> np.ndarray:
+    """Whether each replication's own service level meets ``target`` (no contacts: met)."""
+    own = _ratio(in_time, asked)
+    return np.isnan(own) | (own >= target - 1e-12)
+
+
+def _judge(counts: dict[str, np.ndarray], goal: Goal, blocks: np.ndarray) -> np.ndarray:
+    """Goal met per contact type x interval, judged on each block's pooled intervals.
+
+    Default goal: the pooled service level of the block (answered in time / offered,
+    summed over its intervals and the replications) at least the target. With
+    ``confidence``: the share of (replication, interval) pairs of the block whose own
+    service level meets the target at least ``confidence``. The abandon cap is pooled
+    like the service level.
+    """
+    member = (blocks[:, None] == np.arange(blocks.max() + 1)[None, :]).astype(float)
+
+    def pooled(column: str) -> np.ndarray:  # types x blocks
+        return counts[column].sum(axis=0) @ member
+
+    if goal.confidence is None:
+        level = _ratio(pooled("answered_in_time"), pooled("sl_denominator"))
+        ok = np.isnan(level) | (level >= goal.target - 1e-12)
+    else:
+        met = _met(counts["answered_in_time"], counts["sl_denominator"], goal.target)
+        share = met.sum(axis=0) @ member / (met.shape[0] * member.sum(axis=0))
+        ok = share >= goal.confidence - 1e-12
+    if goal.max_abandon is not None:
+        abandon = _ratio(pooled("abandoned"), pooled("offered"))
+        ok &= np.isnan(abandon) | (abandon <= goal.max_abandon + 1e-12)
+    return ok[:, blocks]
+
+
+def _ratio_half_width(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """95% half-width of sum(num) / sum(den) over replications (axis 0): ratio estimator.
+
+    The residuals ``num_r - p den_r`` of each replication estimate the ratio's variance
+    (the delta method, as for any ratio of means); Student t with R - 1 degrees of freedom.
+    """
+    from scipy import stats  # here: quick commands do not import SciPy's statistics
+
+    count = num.shape[0]
+    if count < 2:
+        return np.full(num.shape[1:], np.nan)
+    level = _ratio(num.sum(axis=0), den.sum(axis=0))
+    spread = ((num - np.nan_to_num(level) * den) ** 2).sum(axis=0) / (count - 1)
+    error = _ratio(np.sqrt(spread / count), den.mean(axis=0))
+    return stats.t.ppf(0.975, count - 1) * error
+
+
+def measured_intervals(scenario: Scenario) -> np.ndarray:
+    """Which intervals the goal applies to: those that end after the warm-up."""
+    return interval_starts(scenario) + scenario.interval > scenario.warmup
