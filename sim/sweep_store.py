@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ import pandas as pd
 
 from sim.engine import RESULTS_VERSION
 from sim.grid import Grid
-from sim.metrics import METRICS_VERSION, kpi_names
+from sim.metrics import KPIS, METRICS_VERSION, kpi_names
 from sim.output import write_atomic
 from sim.scenario import Scenario
 
@@ -50,7 +51,7 @@ def fingerprint(scenario: Scenario, grid: Grid, seed: int, replications: int) ->
             for name, value in parts.items()}
 
 
-def _part_row(path: Path) -> dict[str, Any] | None:
+def _part_row(path: Path, kpis: Sequence[str]) -> dict[str, Any] | None:
     """The row a part file holds, or None if it is not the row its name promises."""
     try:
         row = json.loads(path.read_text(encoding="utf-8"))
@@ -61,7 +62,7 @@ def _part_row(path: Path) -> dict[str, Any] | None:
     name = f"p{row.get('point', -1):06d}-r{row.get('replication', -1):04d}.json" if all(
         type(row.get(key)) is int for key in ("point", "replication")) else None
     numbers = all(isinstance(row.get(kpi), (int, float)) or row.get(kpi) is None
-                  for kpi in KPIS) and all(kpi in row for kpi in KPIS)
+                  for kpi in kpis) and all(kpi in row for kpi in kpis)
     return row if name == path.name and numbers else None
 
 
@@ -77,13 +78,15 @@ class SweepStore:
         self.parts = self.out / PARTS
 
     def open(self, prints: dict[str, str], description: dict[str, Any],
-             fresh: bool = False) -> dict[tuple[int, int], dict[str, Any]]:
+             fresh: bool = False, kpis: Sequence[str] = KPIS,
+             ) -> dict[tuple[int, int], dict[str, Any]]:
         """Start or resume: check the manifest and return the finished units' rows.
 
         Args:
             prints: The sweep's :func:`fingerprint`.
             description: Written into the manifest for people (grid, seed, ...).
             fresh: Forget whatever the folder holds and start over.
+            kpis: The KPIs every finished unit's row must hold (:func:`kpi_names`).
 
         Raises:
             SweepConflictError: If the folder holds another sweep (and not ``fresh``).
@@ -115,9 +118,9 @@ class SweepStore:
         self.parts.mkdir(parents=True, exist_ok=True)
         for stale in self.parts.glob(".*.tmp"):  # left by a run killed mid-write
             stale.unlink(missing_ok=True)
-        return self.finished()
+        return self.finished(kpis)
 
-    def finished(self) -> dict[tuple[int, int], dict[str, Any]]:
+    def finished(self, kpis: Sequence[str] = KPIS) -> dict[tuple[int, int], dict[str, Any]]:
         """Rows of the units written so far, by ``(point, replication)``.
 
         A damaged part (not JSON, another unit's row, a KPI missing or not a number) is
@@ -126,7 +129,7 @@ class SweepStore:
         rows = {}
         self.damaged: list[Path] = []
         for path in sorted(self.parts.glob("p*-r*.json")):
-            row = _part_row(path)
+            row = _part_row(path, kpis)
             if row is None:
                 self.damaged.append(path)
                 path.unlink(missing_ok=True)
