@@ -149,12 +149,20 @@ class Session:
 
     # ---- runs --------------------------------------------------------------------
 
-    def run(self, payload: dict[str, Any]) -> int:
+    def run(self, payload: dict[str, Any]) -> int | None:
         """Start a run with these controls off this thread; cancel the one under way.
 
+        Controls that do not give a valid scenario are refused at once (``error`` says
+        why, in the CLI's words) and the run under way goes on.
+
         Returns:
-            The run's number (``state()["job"]["number"]``).
+            The run's number (``state()["job"]["number"]``), None if refused.
         """
+        try:
+            self._prepare(payload)
+        except (ScenarioError, controls.SettingsError) as exc:
+            self._refuse(exc.lines())
+            return None
         with self._lock:
             self._cancel()
             self._jobs += 1
@@ -196,11 +204,17 @@ class Session:
             if job is self._job:
                 self.error = lines
 
-    def _simulate(self, job: Job) -> None:
+    def _prepare(self, payload: dict[str, Any]
+                 ) -> tuple[Scenario, controls.Settings, dict[str, Any], Scenario]:
+        """(open scenario, settings, overrides, scenario to run), or the reason why not.
+
+        Raises:
+            SettingsError, ScenarioError: As the CLI words them.
+        """
         base, source = self.scenario, self.source
         if base is None:
             raise controls.SettingsError("ccsim app", [("scenario", "open a scenario first")])
-        wanted = controls.read_settings(job.payload, base, source)
+        wanted = controls.read_settings(payload, base, source)
         changes = controls.overrides(base, wanted)
         scenario = with_overrides(base, changes, source=source)
         per_replication = sum(limits.expected_contacts(scenario).values())
@@ -208,6 +222,10 @@ class Session:
                                        runs=1 + 2 * HOCKEY_SPAN, option="replications")
         if problems:
             raise controls.SettingsError(source, problems)
+        return base, wanted, changes, scenario
+
+    def _simulate(self, job: Job) -> None:
+        base, wanted, changes, scenario = self._prepare(job.payload)
         job.phase = "simulating"
         started = time.perf_counter()
         result = run(scenario, replications=wanted.replications, progress=job.progress)
@@ -234,29 +252,32 @@ class Session:
         load = views.offered_load(scenario)
         sl = scenario.service_level
         curve_agents = range(max(1, total - 3 * HOCKEY_SPAN), total + 3 * HOCKEY_SPAN + 1)
-        curve = views.erlang_curve(load, curve_agents, sl.threshold)
-        model = "Erlang A" if load["patience"] else "Erlang C"
+        unfit = views.erlang_fits(scenario)
+        curve = [] if unfit else views.erlang_curve(load, curve_agents, sl.threshold)
+        model = (f"no Erlang curve: {unfit}" if unfit
+                 else f"{'Erlang A' if load['patience'] else 'Erlang C'} at the mean load")
 
         def publish() -> None:
             shown = [points[d] for d in sorted(points)]
-            svg = views.hockey_figure(shown, curve, total, sl.target, sl.threshold,
-                                      f"{model} at the day's mean load")
+            svg = views.hockey_figure(shown, curve, total, sl.target, sl.threshold, model)
             with self._lock:
                 if not job.cancelled.is_set():
                     outcome.hockey = {"points": shown, "curve": curve, "current": total,
-                                      "model": model, "svg": svg, "group": group}
+                                      "model": model, "svg": svg, "group": group,
+                                      "planned": len(deltas)}
 
+        others = [d for d in sorted(deltas, key=abs) if d != 0]
+        job.done, job.total = 0, len(others)
         publish()
-        for k, d in enumerate(sorted(deltas, key=abs)):
-            if d == 0:
-                continue
-            job.progress(k, len(deltas))
+        for k, d in enumerate(others):
+            job.progress(k, len(others))
             other = controls.Settings(**{**wanted.as_dict(),
                                          "agents": {**wanted.agents, group: mine + d}})
             varied = with_overrides(base, controls.overrides(base, other), source=self.source)
             points[d] = views.hockey_point(total + d, run(
                 varied, seed=outcome.result.seed, replications=wanted.replications,
-                progress=lambda *_, k=k: job.progress(k, len(deltas))))
+                progress=lambda *_, k=k: job.progress(k, len(others))))
+            job.done = k + 1
             publish()
 
     # ---- pin and compare ---------------------------------------------------------

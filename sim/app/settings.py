@@ -26,7 +26,6 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from sim.scenario import Scenario
-from sim.units import DAY
 
 CALLBACK = {"threshold": 120.0, "accept": 0.6}  # offered after 2 min, 60% accept
 SCALED_FIELDS = ("mean", "low", "mode", "high", "value", "values")  # distributions' times
@@ -76,12 +75,15 @@ class Settings:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
-def peak_agents(group: Any) -> int:
-    """A group's agents at its busiest: constant staff, the largest interval, all shifts."""
+def peak_agents(group: Any, intervals_per_day: int) -> int:
+    """A group's agents at the busiest of its first day.
+
+    Constant staff, the first day's largest interval, or all its shifts together.
+    """
     if group.shifts:
         return int(sum(s.count for s in group.shifts))
     if isinstance(group.staff, list):
-        return int(max(group.staff, default=0))
+        return int(max(group.staff[:intervals_per_day], default=0))
     return int(group.staff or 0)
 
 
@@ -121,10 +123,11 @@ def defaults(scenario: Scenario) -> Settings:
     caps = {ct.handle_cap.max for ct in scenario.contact_types.values() if ct.handle_cap}
     with_ivr = [ct.ivr.self_service for ct in scenario.contact_types.values() if ct.ivr]
     return Settings(
-        agents={g: peak_agents(a) for g, a in scenario.agents.items()},
+        agents={g: peak_agents(a, scenario.intervals_per_day)
+                for g, a in scenario.agents.items()},
         arrival_factor=1.0,
-        aht=_round(mean_of(scenario, "handle")),
-        patience=_round(mean_of(scenario, "patience")),
+        aht=mean_of(scenario, "handle"),
+        patience=mean_of(scenario, "patience"),
         handle_cap=caps.pop() if len(caps) == 1 and caps != {None} and
         all(ct.handle_cap for ct in scenario.contact_types.values()) else None,
         self_service=max(with_ivr) if with_ivr else None,
@@ -132,8 +135,10 @@ def defaults(scenario: Scenario) -> Settings:
         replications=5, days=1)
 
 
-def _round(value: float | None) -> float | None:
-    return None if value is None else round(value, 1)
+def _changed(value: float | None, base: float | None) -> bool:
+    """Whether a time differs from the scenario's as the page shows it (0.1 s)."""
+    return (value is None) != (base is None) or (
+        value is not None and round(value, 1) != round(base, 1))
 
 
 def read_settings(payload: dict[str, Any], scenario: Scenario, source: str) -> Settings:
@@ -147,18 +152,15 @@ def read_settings(payload: dict[str, Any], scenario: Scenario, source: str) -> S
     base, problems = defaults(scenario), []
 
     def number(name: str, value: Any, whole: bool = False, optional: bool = False) -> Any:
-        if value is None or value == "":
-            if optional:
-                return None
-            problems.append((name, "must be a number, got nothing"))
+        if optional and (value is None or value == ""):
             return None
         try:
             got = float(value)
         except (TypeError, ValueError):
-            problems.append((name, f"must be a number, got {value!r}"))
-            return None
-        if not math.isfinite(got) or (whole and got != int(got)):
-            problems.append((name, f"must be a {'whole ' if whole else ''}number, got {value!r}"))
+            got = math.nan
+        if not math.isfinite(got) or (whole and got != int(got)) or isinstance(value, bool):
+            rule = "a whole number" if whole else "a number"
+            problems.append((name, f"must be {rule}, got {value!r}"))
             return None
         return int(got) if whole else got
 
@@ -187,6 +189,9 @@ def read_settings(payload: dict[str, Any], scenario: Scenario, source: str) -> S
         value = getattr(out, name)
         if value is not None and (value <= 0 if positive else value < 0):
             problems.append((name, f"must be {'> 0' if positive else '>= 0'}, got {value:g}"))
+    if out.days is not None and out.days > scenario.days:
+        problems.append(("days", f"must be <= {scenario.days} (the scenario's days), "
+                         f"got {out.days}"))
     if out.self_service is not None and not 0 <= out.self_service <= 1:
         problems.append(("self_service", f"must be in 0..1, got {out.self_service:g}"))
     if problems:
@@ -203,25 +208,35 @@ def overrides(scenario: Scenario, settings: Settings) -> dict[str, Any]:
     """
     base = defaults(scenario)
     out: dict[str, Any] = {"days": settings.days}
-    if settings.days < scenario.days:
-        out["cooldown"] = min(scenario.cooldown, 366 * DAY)
+    for name, ct in scenario.contact_types.items():  # lists for every day: the first days
+        per_interval = ct.arrivals.per_interval
+        if per_interval and _first_days(per_interval, scenario, settings.days) != per_interval:
+            out[f"contact_types.{name}.arrivals.per_interval"] = _first_days(
+                per_interval, scenario, settings.days)
+    for name, group in scenario.agents.items():
+        if isinstance(group.staff, list) and not group.shifts and _first_days(
+                group.staff, scenario, settings.days) != group.staff:
+            out[f"agents.{name}.staff"] = _first_days(group.staff, scenario, settings.days)
     for name, group in scenario.agents.items():
         delta = settings.agents.get(name, base.agents[name]) - base.agents[name]
         if delta:
-            out.update(_agents(name, group, settings.agents[name], delta))
+            out.update(_agents(name, group, settings.agents[name], delta, scenario,
+                               settings.days))
     for name, ct in scenario.contact_types.items():
         where = f"contact_types.{name}"
         if settings.arrival_factor != 1.0:
             arrivals = ct.arrivals
             if arrivals.rate is not None:
                 per_hour = arrivals.rate * 3600 * settings.arrival_factor
-                out[f"{where}.arrivals.rate"] = f"{per_hour:.6g}/h"
+                out[f"{where}.arrivals.rate"] = f"{per_hour!r}/h"  # exact: weights stay
             else:
-                out[f"{where}.arrivals.per_interval"] = [
-                    round(v * settings.arrival_factor, 6) for v in arrivals.per_interval]
-        if base.aht and settings.aht != base.aht:
+                out[f"{where}.arrivals.per_interval"] = _first_days(
+                    [v * settings.arrival_factor for v in arrivals.per_interval], scenario,
+                    settings.days)
+        if base.aht and _changed(settings.aht, base.aht):
             out.update(_scaled(f"{where}.handle", ct.handle, settings.aht / base.aht))
-        if ct.patience is not None and base.patience and settings.patience != base.patience:
+        if ct.patience is not None and base.patience and _changed(settings.patience,
+                                                                    base.patience):
             if settings.patience is None:
                 out[f"{where}.patience"] = None
             else:
@@ -241,14 +256,22 @@ def overrides(scenario: Scenario, settings: Settings) -> dict[str, Any]:
     return out
 
 
-def _agents(name: str, group: Any, count: int, delta: int) -> dict[str, Any]:
+def _first_days(values: list, scenario: Scenario, days: int) -> list:
+    """A per-interval list for the first ``days`` days (a one-day list stays as it is)."""
+    ipd = scenario.intervals_per_day
+    return list(values) if len(values) == ipd else list(values[:ipd * days])
+
+
+def _agents(name: str, group: Any, count: int, delta: int, scenario: Scenario,
+            days: int) -> dict[str, Any]:
     """Overrides giving a group ``count`` agents at its peak (``delta`` more than now)."""
     where = f"agents.{name}"
     if group.shifts:
         largest = max(range(len(group.shifts)), key=lambda i: group.shifts[i].count)
         return {f"{where}.shifts.{largest}.count": group.shifts[largest].count + delta}
     if isinstance(group.staff, list):
-        return {f"{where}.staff": [v + delta for v in group.staff]}
+        return {f"{where}.staff": _first_days([v + delta for v in group.staff], scenario,
+                                              days)}
     return {f"{where}.staff": count}
 
 

@@ -86,6 +86,26 @@ def offered_load(scenario: Scenario) -> dict[str, float | None]:
             "patience": mean_of(scenario, "patience")}
 
 
+def erlang_fits(scenario: Scenario) -> str | None:
+    """Why the Erlang formulas do not describe ``scenario``'s agents axis, or None.
+
+    They need one agent group with a constant staff on the phones, constant arrival
+    rates and no trunk limit; otherwise the page shows the simulated points alone.
+    """
+    groups = list(scenario.agents.values())
+    if len(groups) > 1:
+        return "several agent groups"
+    if groups[0].shifts or isinstance(groups[0].staff, list) or groups[0].shrinkage:
+        return "staff changes through the day"
+    if groups[0].concurrency > 1:
+        return "agents handle several contacts at once"
+    if any(ct.arrivals.rate is None for ct in scenario.contact_types.values()):
+        return "arrivals change through the day"
+    if scenario.lines is not None:
+        return "a trunk limit (busy signals)"
+    return None
+
+
 def erlang_curve(load: dict[str, float | None], agents: range, threshold: float
                  ) -> list[dict[str, float]]:
     """Erlang C (no patience) or Erlang A service level and mean wait per agent count.

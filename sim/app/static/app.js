@@ -51,7 +51,8 @@ function fillControls(s) {
   });
   $("arrival_factor").value = d.arrival_factor;
   $("calls_per_hour").value = Math.round(s.calls_per_hour);
-  $("aht").value = d.aht ?? ""; $("patience").value = d.patience ?? "";
+  const tenth = (x) => (x === null ? "" : Math.round(10 * x) / 10);
+  $("aht").value = tenth(d.aht); $("patience").value = tenth(d.patience);
   $("handle_cap").value = d.handle_cap ?? ""; $("self_service").value = d.self_service ?? "";
   $("self_service").disabled = !s.has_ivr;
   $("callbacks").checked = d.callbacks; $("replications").value = d.replications; $("days").value = d.days;
@@ -82,12 +83,14 @@ function show(s) {
   if (s.result && !status) status = `Answered in ${s.result.seconds} s (${s.result.replications} replications, seed ${s.result.seed}).`;
   else if (s.result && job && job.phase === "hockey") status = `Answered in ${s.result.seconds} s. ` + status;
   $("status").textContent = status;
+  const key = s.result ? JSON.stringify([s.result.settings, s.result.seconds]) : null;
+  const fresh = key !== resultKey;
+  resultKey = key;
   drawKpis(s);
   drawCompare(s);
   drawHockey(s);
   $("unpin").hidden = !s.pinned;
-  const key = s.result ? JSON.stringify([s.result.settings, s.result.seconds]) : null;
-  if (key !== resultKey) { resultKey = key; if (key) loadFloor(); }
+  if (fresh && key) { window.ccsimRun = (window.ccsimRun || 0) + 1; loadFloor(); }  // a hook for scripts
 }
 function drawKpis(s) {
   const box = $("kpis");
@@ -135,7 +138,7 @@ function drawHockey(s) {
     box.dataset.key = String(h.points.length) + resultKey;
     box.innerHTML = h.svg;
   }
-  $("hockey-note").textContent = `varying ${h.group}; ${h.points.length} of 7 points simulated; line: ${h.model}`;
+  $("hockey-note").textContent = `varying ${h.group}; ${h.points.length} of ${h.planned} points simulated; ${h.model}`;
 }
 async function loadFloor() {
   const r = await fetch("/api/state?floor=1");
