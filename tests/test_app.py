@@ -235,8 +235,10 @@ class TestRuns:
         """A Run during a long run cancels it; only the newer result is shown."""
         session = Session(str(ROOT / "scenarios/erlang_b.yaml"))
         first = session.run({"replications": 400})
-        while session.state()["job"]["done"] < 1:
+        deadline = time.monotonic() + 120
+        while session.state()["job"]["done"] < 1 and time.monotonic() < deadline:
             time.sleep(0.01)
+        assert session.state()["job"]["phase"] == "simulating"  # under way, not finished
         second = session.run({"agents": {"pool": 9}, "replications": 2})
         session.wait()
         state = session.state()
