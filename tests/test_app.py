@@ -269,6 +269,20 @@ class TestServer:
             text = (STATIC / name).read_text()
             assert "http://" not in text and "https://" not in text and "//cdn" not in text
 
+    def test_opens_only_bundled_files(self, url):
+        """The page opens bundled scenarios by name, never a path on the server."""
+        def open_(name):
+            request = urllib.request.Request(
+                url + "/api/open", data=json.dumps({"scenario": name}).encode(),
+                method="POST")
+            return json.loads(urllib.request.urlopen(request).read())
+
+        state = open_("/etc/passwd")
+        assert state["error"][0].startswith("/etc/passwd: no such bundled scenario")
+        assert state["source"].endswith("erlang_b.yaml")
+        assert open_("erlang_c")["source"].endswith("erlang_c.yaml")
+        assert open_("erlang_b")["error"] == []
+
     def test_bad_request_does_not_kill_the_server(self, url):
         """Malformed JSON is a 400; the server answers the next request."""
         request = urllib.request.Request(url + "/api/run", data=b"{nope", method="POST")

@@ -104,10 +104,19 @@ class Session:
         """The bundled scenarios: name (file stem) -> path."""
         return {p.stem: p for p in sorted(self.bundled.glob("*.yaml"))}
 
+    def open_bundled(self, name: str) -> bool:
+        """Open a bundled scenario by name; the page opens no other file of this machine.
+
+        A page shared on the LAN (``--host``) must not read the server's files; a
+        trainer's own scenario comes as text (:meth:`open_yaml`).
+        """
+        if name not in self.scenarios():
+            known = ", ".join(self.scenarios())
+            return self._refuse([f"{name}: no such bundled scenario (known: {known})"])
+        return self.open_file(str(self.scenarios()[name]))
+
     def open_file(self, path: str) -> bool:
         """Open a scenario file; on errors keep the open one and set ``error``."""
-        if path in self.scenarios():
-            path = str(self.scenarios()[path])
         try:
             scenario = load_scenario(path)
         except ScenarioError as exc:

@@ -81,7 +81,7 @@ class _Handler(BaseHTTPRequestHandler):
             if "yaml" in body:
                 session.open_yaml(str(body["yaml"]), str(body.get("name") or ""))
             else:
-                session.open_file(str(body.get("scenario") or ""))
+                session.open_bundled(str(body.get("scenario") or ""))
         elif path == "/api/pin":
             session.pin()
         elif path == "/api/unpin":
