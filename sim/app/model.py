@@ -23,7 +23,7 @@ from typing import Any
 from sim import limits
 from sim.app import settings as controls
 from sim.app import views
-from sim.engine import SimulationError
+from sim.errors import SimulationError
 from sim.loader import ScenarioError, load_scenario, scenario_from_yaml, with_overrides
 from sim.replicate import RunResult, run
 from sim.safe_yaml import MAX_BYTES
