@@ -78,6 +78,8 @@ class LazyCommands(BoundaryGroup):
     """
 
     LAZY: ClassVar[dict[str, tuple[str, str, str]]] = {
+        "app": ("sim.cli_app", "app_command",
+                "Serve the trainer's live page: change a number, Run, see the..."),
         "animate": ("sim.cli_report", "animate_command",
                     "Animate one day of SCENARIO: agents busy, idle or on hold,..."),
         "compare": ("sim.cli_report", "compare_command",

@@ -1,0 +1,1 @@
+"""``ccsim app``: the trainer's live page (model, views, server and static page)."""

@@ -1,0 +1,111 @@
+"""The trainer's page over HTTP: the standard library's threaded server, nothing else.
+
+``GET /`` is the page, ``GET /static/...`` its script and style (every asset is served
+from this package: the page works with no internet). ``GET /api/state`` is the
+:class:`~sim.app.model.Session`'s state (``?floor=1`` adds the floor's frames);
+``POST /api/run``, ``/api/open``, ``/api/pin``, ``/api/unpin`` change it. Each request is
+answered on its own thread and simulations run on the session's, so the page stays
+responsive while a run is under way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import mimetypes
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib import resources
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from sim.app.model import Session
+from sim.safe_yaml import MAX_BYTES
+
+STATIC = resources.files("sim.app") / "static"
+MAX_BODY = MAX_BYTES + 64 * 1024  # a scenario file as JSON text
+
+
+def make_server(session: Session, host: str = "127.0.0.1", port: int = 8765
+                ) -> ThreadingHTTPServer:
+    """A server for ``session`` bound to ``host:port`` (port 0: any free port).
+
+    Raises:
+        OSError: If the address cannot be bound (port in use, unknown host).
+    """
+
+    class Handler(_Handler):
+        pass
+
+    Handler.session = session
+    server = ThreadingHTTPServer((host, port), Handler)
+    server.daemon_threads = True
+    return server
+
+
+class _Handler(BaseHTTPRequestHandler):
+    session: Session
+    server_version = "ccsim-app"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: the terminal is the trainer's, not a log."""
+
+    def do_GET(self) -> None:
+        """The page, its assets and the state."""
+        url = urlsplit(self.path)
+        if url.path in ("/", "/index.html"):
+            return self._file("index.html")
+        if url.path.startswith("/static/"):
+            return self._file(url.path.removeprefix("/static/"))
+        if url.path == "/api/state":
+            floor = parse_qs(url.query).get("floor", ["0"])[0] == "1"
+            return self._json(self.session.state(floor=floor))
+        return self._send(HTTPStatus.NOT_FOUND, b"not found", "text/plain")
+
+    def do_POST(self) -> None:
+        """Actions: run, open a scenario, pin, unpin."""
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY:
+            return self._json({"error": [f"request larger than {MAX_BODY:,} bytes"]},
+                              HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+        try:
+            body = json.loads(self.rfile.read(length) or b"{}")
+            if not isinstance(body, dict):
+                raise ValueError("not an object")
+        except ValueError as exc:
+            return self._json({"error": [f"bad request: {exc}"]}, HTTPStatus.BAD_REQUEST)
+        session, path = self.session, urlsplit(self.path).path
+        if path == "/api/run":
+            session.run(body.get("settings") or {})
+        elif path == "/api/open":
+            if "yaml" in body:
+                session.open_yaml(str(body["yaml"]), str(body.get("name") or ""))
+            else:
+                session.open_bundled(str(body.get("scenario") or ""))
+        elif path == "/api/pin":
+            session.pin()
+        elif path == "/api/unpin":
+            session.unpin()
+        else:
+            return self._send(HTTPStatus.NOT_FOUND, b"not found", "text/plain")
+        return self._json(session.state())
+
+    def _file(self, name: str) -> None:
+        target = STATIC / name
+        if "/" in name or name.startswith(".") or not target.is_file():
+            return self._send(HTTPStatus.NOT_FOUND, b"not found", "text/plain")
+        kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        return self._send(HTTPStatus.OK, target.read_bytes(), kind)
+
+    def _json(self, data: Any, status: HTTPStatus = HTTPStatus.OK) -> None:
+        self._send(status, json.dumps(data, allow_nan=False).encode(), "application/json")
+
+    def _send(self, status: HTTPStatus, body: bytes, kind: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", kind + ("; charset=utf-8" if kind.startswith(
+            ("text/", "application/json", "application/javascript")) else ""))
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            self.wfile.write(body)  # unless the browser went away

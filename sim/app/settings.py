@@ -1,0 +1,297 @@
+"""The trainer's controls, and the scenario overrides they stand for.
+
+A trainer changes numbers a room understands (agents, calls per hour, handle time in
+seconds); the engine reads dotted-path overrides (``agents.pool.staff=41``), the same
+ones ``--set``, sweeps and variants use. This module turns the one into the other, and
+reads a scenario's own values back as the controls' starting point.
+
+Each control stands for one change to every contact type or agent group it applies to:
+
+- agents per group: a constant ``staff`` is set; a per-interval ``staff`` list moves
+  every interval by the same number; with ``shifts``, the largest shift gets the
+  difference. The control shows the group's peak;
+- arrival factor: every rate (or per-interval count) times the factor;
+- handle time, patience: the contact-weighted mean, in seconds; every type's
+  distribution is scaled by the same factor (its shape stays);
+- handle cap: every type's ``handle_cap.max`` (no value: no cap);
+- self-service share: the IVR's ``self_service`` of the types that have an IVR;
+- callbacks: on offers the types that have patience a callback after
+  :data:`CALLBACK` (as ``storm_surge.yaml``'s variant), off removes every callback.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from sim.scenario import Scenario
+
+CALLBACK = {"threshold": 120.0, "accept": 0.6}  # offered after 2 min, 60% accept
+SCALED_FIELDS = ("mean", "low", "mode", "high", "value", "values")  # distributions' times
+
+
+class SettingsError(ValueError):
+    """Controls that cannot be read; ``lines()`` gives ``source: field: reason`` lines."""
+
+    def __init__(self, source: str, problems: list[tuple[str, str]]):
+        self.source, self.problems = source, problems
+        super().__init__("\n".join(self.lines()))
+
+    def lines(self) -> list[str]:
+        """One ``source: field: reason`` line per problem."""
+        return [f"{self.source}: {path}: {reason}" for path, reason in self.problems]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The page's controls, in the units the page shows.
+
+    Attributes:
+        agents: Agent group -> agents (the peak of the day for a changing staff).
+        arrival_factor: Multiplies every arrival rate.
+        aht: Mean handle time over all contacts, seconds.
+        patience: Mean patience over the contacts that have one, seconds (None: nobody
+            abandons).
+        handle_cap: Longest talk before the agent cuts the call, seconds (None: no cap).
+        self_service: Share solved in the IVR (None: no contact type has an IVR).
+        callbacks: Whether callers are offered a callback.
+        replications: Replications of every run.
+        days: Simulated days.
+    """
+
+    agents: dict[str, Any] = field(default_factory=dict)
+    arrival_factor: Any = 1.0
+    aht: Any = None
+    patience: Any = None
+    handle_cap: Any = None
+    self_service: Any = None
+    callbacks: bool = False
+    replications: Any = 5
+    days: Any = 1
+
+    def as_dict(self) -> dict[str, Any]:
+        """The settings as plain JSON values."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def peak_agents(group: Any, intervals_per_day: int) -> int:
+    """A group's agents at the busiest of its first day.
+
+    Constant staff, the first day's largest interval, or all its shifts together.
+    """
+    if group.shifts:
+        return int(sum(s.count for s in group.shifts))
+    if isinstance(group.staff, list):
+        return int(max(group.staff[:intervals_per_day], default=0))
+    return int(group.staff or 0)
+
+
+def mean_of(scenario: Scenario, what: str) -> float | None:
+    """Contact-weighted mean handle time (``"handle"``) or patience over the day, seconds."""
+    weights = daily_contacts(scenario)
+    pairs = [(weights[t], getattr(ct, what).mean) for t, ct in scenario.contact_types.items()
+             if getattr(ct, what) is not None]
+    total = sum(w for w, _ in pairs)
+    if not pairs:
+        return None
+    if total <= 0:
+        return float(sum(m for _, m in pairs) / len(pairs))
+    return float(sum(w * m for w, m in pairs) / total)
+
+
+def daily_contacts(scenario: Scenario) -> dict[str, float]:
+    """Expected first contacts of the first day, per contact type."""
+    out = {}
+    for name, ct in scenario.contact_types.items():
+        arrivals = ct.arrivals
+        if arrivals.rate is not None:
+            per_day = arrivals.rate * scenario.open_seconds
+        else:
+            per_day = float(sum(arrivals.per_interval[:scenario.intervals_per_day]))
+        out[name] = per_day * (arrivals.day_factors or [1.0])[0]
+    return out
+
+
+def calls_per_hour(scenario: Scenario) -> float:
+    """Expected first contacts per opening hour of the first day, all types."""
+    return sum(daily_contacts(scenario).values()) / (scenario.open_seconds / 3600)
+
+
+def defaults(scenario: Scenario) -> Settings:
+    """The controls as ``scenario`` has them (one day, 5 replications)."""
+    caps = {ct.handle_cap.max for ct in scenario.contact_types.values() if ct.handle_cap}
+    with_ivr = [ct.ivr.self_service for ct in scenario.contact_types.values() if ct.ivr]
+    return Settings(
+        agents={g: peak_agents(a, scenario.intervals_per_day)
+                for g, a in scenario.agents.items()},
+        arrival_factor=1.0,
+        aht=mean_of(scenario, "handle"),
+        patience=mean_of(scenario, "patience"),
+        handle_cap=caps.pop() if len(caps) == 1 and caps != {None} and
+        all(ct.handle_cap for ct in scenario.contact_types.values()) else None,
+        self_service=max(with_ivr) if with_ivr else None,
+        callbacks=any(ct.callback for ct in scenario.contact_types.values()),
+        replications=5, days=1)
+
+
+def _changed(value: float | None, base: float | None) -> bool:
+    """Whether a time differs from the scenario's as the page shows it (0.1 s)."""
+    return (value is None) != (base is None) or (
+        value is not None and round(value, 1) != round(base, 1))
+
+
+def read_settings(payload: dict[str, Any], scenario: Scenario, source: str) -> Settings:
+    """The page's controls as sent (JSON), checked; missing ones keep the scenario's.
+
+    Raises:
+        SettingsError: A value of the wrong kind (text where a number belongs, a
+            replication count that is not a whole number); ranges are the loader's to
+            check, so the message is the CLI's.
+    """
+    base, problems = defaults(scenario), []
+
+    def number(name: str, value: Any, whole: bool = False, optional: bool = False) -> Any:
+        if optional and (value is None or value == ""):
+            return None
+        try:
+            got = float(value)
+        except (TypeError, ValueError):
+            got = math.nan
+        if not math.isfinite(got) or (whole and got != int(got)) or isinstance(value, bool):
+            rule = "a whole number" if whole else "a number"
+            problems.append((name, f"must be {rule}, got {value!r}"))
+            return None
+        return int(got) if whole else got
+
+    agents = dict(base.agents)
+    for group, value in (payload.get("agents") or {}).items():
+        if group not in scenario.agents:
+            problems.append((f"agents.{group}", "no such agent group"))
+            continue
+        agents[group] = number(f"agents.{group}", value, whole=True)
+    out = Settings(
+        agents=agents,
+        arrival_factor=number("arrival_factor", payload.get("arrival_factor", 1.0)),
+        aht=number("aht", payload.get("aht", base.aht), optional=base.aht is None),
+        patience=number("patience", payload.get("patience", base.patience),
+                        optional=True),
+        handle_cap=number("handle_cap", payload.get("handle_cap", base.handle_cap),
+                          optional=True),
+        self_service=number("self_service", payload.get("self_service", base.self_service),
+                            optional=True),
+        callbacks=bool(payload.get("callbacks", base.callbacks)),
+        replications=number("replications", payload.get("replications", 5), whole=True),
+        days=number("days", payload.get("days", 1), whole=True))
+    for name, positive in (("arrival_factor", False), ("replications", True),
+                           ("days", True), ("aht", True), ("patience", True),
+                           ("handle_cap", True)):
+        value = getattr(out, name)
+        if value is not None and (value <= 0 if positive else value < 0):
+            problems.append((name, f"must be {'> 0' if positive else '>= 0'}, got {value:g}"))
+    if out.days is not None and out.days > scenario.days:
+        problems.append(("days", f"must be <= {scenario.days} (the scenario's days), "
+                         f"got {out.days}"))
+    if out.self_service is not None and not 0 <= out.self_service <= 1:
+        problems.append(("self_service", f"must be in 0..1, got {out.self_service:g}"))
+    if problems:
+        raise SettingsError(source, problems)
+    return out
+
+
+def overrides(scenario: Scenario, settings: Settings) -> dict[str, Any]:
+    """The dotted-path overrides that give ``scenario`` these settings.
+
+    Only what differs from the scenario is overridden, so the same settings give the
+    scenario itself (and a comparison lists what a trainer changed). ``days`` is always
+    set, as the page simulates that many days whatever the file says.
+    """
+    base = defaults(scenario)
+    out: dict[str, Any] = {"days": settings.days}
+    for name, ct in scenario.contact_types.items():  # lists for every day: the first days
+        per_interval = ct.arrivals.per_interval
+        if per_interval and _first_days(per_interval, scenario, settings.days) != per_interval:
+            out[f"contact_types.{name}.arrivals.per_interval"] = _first_days(
+                per_interval, scenario, settings.days)
+    for name, group in scenario.agents.items():
+        if isinstance(group.staff, list) and not group.shifts and _first_days(
+                group.staff, scenario, settings.days) != group.staff:
+            out[f"agents.{name}.staff"] = _first_days(group.staff, scenario, settings.days)
+    for name, group in scenario.agents.items():
+        delta = settings.agents.get(name, base.agents[name]) - base.agents[name]
+        if delta:
+            out.update(_agents(name, group, settings.agents[name], delta, scenario,
+                               settings.days))
+    for name, ct in scenario.contact_types.items():
+        where = f"contact_types.{name}"
+        if settings.arrival_factor != 1.0:
+            arrivals = ct.arrivals
+            if arrivals.rate is not None:
+                per_hour = arrivals.rate * 3600 * settings.arrival_factor
+                out[f"{where}.arrivals.rate"] = f"{per_hour!r}/h"  # exact: weights stay
+            else:
+                out[f"{where}.arrivals.per_interval"] = _first_days(
+                    [v * settings.arrival_factor for v in arrivals.per_interval], scenario,
+                    settings.days)
+        if base.aht and _changed(settings.aht, base.aht):
+            out.update(_scaled(f"{where}.handle", ct.handle, settings.aht / base.aht))
+        if ct.patience is not None and base.patience and _changed(settings.patience,
+                                                                    base.patience):
+            if settings.patience is None:
+                out[f"{where}.patience"] = None
+            else:
+                out.update(_scaled(f"{where}.patience", ct.patience,
+                                   settings.patience / base.patience))
+        if settings.handle_cap != base.handle_cap:
+            out[f"{where}.handle_cap"] = None if settings.handle_cap is None else (
+                {"max": settings.handle_cap,
+                 "resolution_factor": ct.handle_cap.resolution_factor if ct.handle_cap else 1.0})
+        if ct.ivr is not None and settings.self_service != base.self_service:
+            out[f"{where}.ivr.self_service"] = settings.self_service
+        if settings.callbacks != base.callbacks:
+            if not settings.callbacks:
+                out[f"{where}.callback"] = None
+            elif ct.patience is not None and ct.callback is None:
+                out[f"{where}.callback"] = dict(CALLBACK)
+    return out
+
+
+def _first_days(values: list, scenario: Scenario, days: int) -> list:
+    """A per-interval list for the first ``days`` days (a one-day list stays as it is)."""
+    ipd = scenario.intervals_per_day
+    return list(values) if len(values) == ipd else list(values[:ipd * days])
+
+
+def _agents(name: str, group: Any, count: int, delta: int, scenario: Scenario,
+            days: int) -> dict[str, Any]:
+    """Overrides giving a group ``count`` agents at its peak (``delta`` more than now)."""
+    where = f"agents.{name}"
+    if group.shifts:
+        largest = max(range(len(group.shifts)), key=lambda i: group.shifts[i].count)
+        return {f"{where}.shifts.{largest}.count": group.shifts[largest].count + delta}
+    if isinstance(group.staff, list):
+        return {f"{where}.staff": _first_days([v + delta for v in group.staff], scenario,
+                                              days)}
+    return {f"{where}.staff": count}
+
+
+def _scaled(where: str, dist: Any, factor: float) -> dict[str, Any]:
+    """Overrides multiplying every time of a distribution by ``factor`` (shape kept)."""
+    dumped = dist.model_dump(mode="json")
+    out = {}
+    for key in SCALED_FIELDS:
+        value = dumped.get(key)
+        if isinstance(value, list):
+            out[f"{where}.{key}"] = [v * factor for v in value]
+        elif isinstance(value, (int, float)):
+            out[f"{where}.{key}"] = value * factor
+    return out
+
+
+def changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """What ``after``'s settings change from ``before``'s (for people): name -> (old, new)."""
+    out = {}
+    for key in sorted(set(before) | set(after)):
+        if before.get(key) != after.get(key):
+            out[key] = (before.get(key), after.get(key))
+    return out

@@ -1,0 +1,214 @@
+// ccsim app: the page only draws what /api/state says; the logic is in sim/app/model.py.
+"use strict";
+const $ = (id) => document.getElementById(id);
+const KPIS = [["service_level", "Service level", "pct"], ["asa", "ASA", "s"],
+  ["abandon_rate", "Abandon rate", "pct"], ["occupancy", "Occupancy", "pct"],
+  ["fcr", "FCR", "pct"], ["repeat_rate", "Repeat rate", "pct"],
+  ["customer_effort", "Customer effort", "s"]];
+const ROWS = {service_level: "pct", asa: "s", abandon_rate: "pct", occupancy: "pct", fcr: "pct",
+  repeat_rate: "pct", customer_effort: "s", mean_wait: "s", offered: "n", answered: "n",
+  abandoned: "n", callbacks: "n"};
+const COLOURS = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02"];
+let state = null, source = null, resultKey = null, floor = null, frame = 0, timer = null;
+
+function fmt(v, kind) {
+  if (v === null || v === undefined) return "–";
+  if (kind === "pct") return (100 * v).toFixed(1) + "%";
+  if (kind === "s") return v.toFixed(v < 100 ? 1 : 0) + " s";
+  return v.toFixed(v % 1 ? 1 : 0);
+}
+function fmtCi(v, kind) {
+  if (v === null || v === undefined) return "";
+  return "± " + (kind === "pct" ? (100 * v).toFixed(1) + " pts" : kind === "s" ? v.toFixed(1) + " s" : v.toFixed(1));
+}
+async function post(path, body) {
+  const r = await fetch(path, {method: "POST", headers: {"Content-Type": "application/json"},
+                               body: JSON.stringify(body || {})});
+  show(await r.json());
+}
+function settings() {
+  const agents = {};
+  document.querySelectorAll("input[data-group]").forEach((el) => { agents[el.dataset.group] = el.value; });
+  const val = (id) => $(id).value;
+  return {agents, arrival_factor: val("arrival_factor"), aht: val("aht"), patience: val("patience"),
+          handle_cap: val("handle_cap"), self_service: val("self_service"),
+          callbacks: $("callbacks").checked, replications: val("replications"), days: val("days")};
+}
+function fillControls(s) {
+  const d = s.defaults, box = $("agent-controls");
+  box.innerHTML = "";
+  Object.entries(d.agents).forEach(([g, n], i) => {
+    const id = i === 0 ? "agents" : "agents-" + g;
+    const label = document.createElement("label");
+    label.className = "group";
+    label.innerHTML = `Agents: ${g}<input type="number" min="0" step="1" id="${id}" data-testid="${id}" data-group="${g}">` +
+      `<input type="range" min="0" max="${Math.max(10, 2 * n)}" step="1" data-slider="${g}">`;
+    box.appendChild(label);
+    const num = label.querySelector("input[type=number]"), range = label.querySelector("input[type=range]");
+    num.value = range.value = n;
+    num.addEventListener("input", () => { range.value = num.value; });
+    range.addEventListener("input", () => { num.value = range.value; });
+  });
+  $("arrival_factor").value = d.arrival_factor;
+  $("calls_per_hour").value = Math.round(s.calls_per_hour);
+  const tenth = (x) => (x === null ? "" : Math.round(10 * x) / 10);
+  $("aht").value = tenth(d.aht); $("patience").value = tenth(d.patience);
+  $("handle_cap").value = d.handle_cap ?? ""; $("self_service").value = d.self_service ?? "";
+  $("self_service").disabled = !s.has_ivr;
+  $("callbacks").checked = d.callbacks; $("replications").value = d.replications; $("days").value = d.days;
+  $("days").max = s.days;
+}
+function show(s) {
+  state = s;
+  const sel = $("scenario");
+  if (sel.options.length !== s.scenarios.length + 1) {
+    sel.innerHTML = '<option value="">(your file)</option>' + s.scenarios.map((n) => `<option>${n}</option>`).join("");
+  }
+  if (s.source !== source) {
+    source = s.source;
+    if (s.defaults) fillControls(s);
+    resultKey = null; floor = null; stop(); drawFloor();
+    const stem = (s.source || "").split("/").pop().replace(/\.ya?ml$/, "");
+    sel.value = s.scenarios.includes(stem) && s.source.startsWith("scenarios/") ? stem : "";
+  }
+  $("source").textContent = s.source + (s.name ? " · " + s.name : "");
+  const err = $("error");
+  const lines = s.error.concat(s.warnings);
+  err.hidden = !lines.length; err.textContent = lines.join("\n");
+  const job = s.job;
+  let status = "";
+  if (job && job.phase === "simulating") status = `Simulating… replication ${job.done}/${job.total}`;
+  else if (job && job.phase === "hockey") status = `Answered. Drawing the hockey stick… ${job.done}/${job.total}`;
+  else if (job && job.phase === "queued") status = "Starting…";
+  if (s.result && !status) status = `Answered in ${s.result.seconds} s (${s.result.replications} replications, seed ${s.result.seed}).`;
+  else if (s.result && job && job.phase === "hockey") status = `Answered in ${s.result.seconds} s. ` + status;
+  $("status").textContent = status;
+  const key = s.result ? JSON.stringify([s.result.settings, s.result.seconds]) : null;
+  const fresh = key !== resultKey;
+  resultKey = key;
+  drawKpis(s);
+  drawCompare(s);
+  drawHockey(s);
+  $("unpin").hidden = !s.pinned;
+  if (fresh && key) { window.ccsimRun = (window.ccsimRun || 0) + 1; loadFloor(); }  // a hook for scripts
+}
+function drawKpis(s) {
+  const box = $("kpis");
+  if (!s.result) { box.innerHTML = '<p class="empty">Press Run: the answers appear here.</p>'; return; }
+  box.innerHTML = KPIS.map(([k, label, kind]) => {
+    const v = s.result.kpis[k], was = s.pinned ? s.pinned.kpis[k] : null;
+    return `<div class="kpi"><div class="label">${label}</div>` +
+      `<div class="value" data-testid="kpi-${k}">${fmt(v.mean, kind)}</div>` +
+      `<div class="ci">${fmtCi(v.ci, kind)}</div>` +
+      (was ? `<div class="was">pinned: ${fmt(was.mean, kind)}</div>` : "") + "</div>";
+  }).join("");
+}
+function describe(changes) {
+  return Object.entries(changes).map(([k, [a, b]]) => {
+    if (k === "agents") {
+      return Object.keys(b).filter((g) => a[g] !== b[g]).map((g) => {
+        const d = b[g] - a[g];
+        return Math.abs(d) === 1 ? `one agent ${d < 0 ? "fewer" : "more"} (${g})` : `${g}: ${a[g]} → ${b[g]} agents`;
+      }).join(", ");
+    }
+    return `${k.replace("_", " ")} ${a ?? "none"} → ${b ?? "none"}`;
+  }).filter((x) => x).join(", ");
+}
+function drawCompare(s) {
+  const box = $("compare"), c = s.comparison;
+  box.hidden = !c;
+  if (!c) return;
+  const body = box.querySelector("tbody");
+  if (c.problem) { $("headline").textContent = c.problem; body.innerHTML = ""; return; }
+  const asa = c.rows.find((r) => r.kpi === "asa");
+  const what = describe(c.changes) || "nothing changed yet: change a setting and Run";
+  $("headline").textContent = Object.keys(c.changes).length
+    ? `${what}: ASA ${fmt(asa.pinned, "s")} → ${fmt(asa.current, "s")}` : what;
+  body.innerHTML = c.rows.map((r) => {
+    const kind = ROWS[r.kpi];
+    const sign = r.diff > 0 ? "+" : "";
+    return `<tr data-testid="compare-${r.kpi}"><td>${r.kpi}</td><td>${fmt(r.pinned, kind)}</td><td>${fmt(r.current, kind)}</td>` +
+      `<td class="${r.significant ? "sig" : ""}">${r.diff === null ? "–" : sign + (kind === "pct" ? (100 * r.diff).toFixed(1) + " pts" : fmt(r.diff, kind))} ${fmtCi(r.diff_ci, kind).replace(" pts", "")}${r.significant ? " *" : ""}</td></tr>`;
+  }).join("");
+}
+function drawHockey(s) {
+  const box = $("hockey"), h = s.result && s.result.hockey;
+  if (!h || !h.svg) { if (!s.result) box.innerHTML = '<p class="empty">Run to draw it.</p>'; return; }
+  if (box.dataset.key !== String(h.points.length) + resultKey) {
+    box.dataset.key = String(h.points.length) + resultKey;
+    box.innerHTML = h.svg;
+  }
+  $("hockey-note").textContent = `varying ${h.group}; ${h.points.length} of ${h.planned} points simulated; ${h.model}`;
+}
+async function loadFloor() {
+  const r = await fetch("/api/state?floor=1");
+  const s = await r.json();
+  floor = s.floor || null;
+  stop();
+  frame = 0;
+  $("floor-scrub").max = floor ? floor.frames.length - 1 : 0;
+  $("floor-scrub").value = 0;
+  drawFloor();
+}
+function clock(t) {
+  const m = Math.floor(t / 60);
+  return String(Math.floor(m / 60)).padStart(2, "0") + ":" + String(m % 60).padStart(2, "0");
+}
+function drawFloor() {
+  if (!floor) { $("seats").innerHTML = '<p class="empty">Run, then play the day.</p>'; $("waits").innerHTML = ""; $("sofar").innerHTML = ""; $("floor-clock").textContent = "--:--"; return; }
+  const f = floor.frames[frame];
+  $("floor-clock").textContent = clock(f.t);
+  $("seats").innerHTML = floor.groups.map((g, i) => {
+    const [duty, talk, hold] = f.groups[g], n = floor.seats[g];
+    let cells = "";
+    for (let k = 0; k < n; k++) {
+      const kind = k < talk - hold ? "talk" : k < talk ? "hold" : k < Math.max(duty, talk) ? "idle" : "off";
+      cells += `<div class="seat ${kind}"${kind === "talk" ? ` style="background:${COLOURS[i % COLOURS.length]}"` : ""}></div>`;
+    }
+    return `<div class="group-name">${g}: ${talk} busy of ${duty} on duty</div><div class="seatrow">${cells}</div>`;
+  }).join("");
+  $("queue-count").textContent = `(${f.queue})`;
+  const longest = Math.max(floor.threshold * 3, ...f.waits, 1);
+  $("waits").innerHTML = f.waits.map((w) => `<div class="wait${w > floor.threshold ? " late" : ""}"><div class="bar" style="width:${Math.max(2, 70 * w / longest)}%"></div>${clock(w * 60).replace(/^00:/, "0:")}</div>`).join("") +
+    (f.queue > f.waits.length ? `<div class="wait">… and ${f.queue - f.waits.length} more</div>` : "");
+  $("sofar").innerHTML = `<h3>So far today</h3><div>answered <b>${f.answered}</b></div><div>abandoned <b>${f.abandoned}</b></div>` +
+    `<div>service level <b>${fmt(f.service_level, "pct")}</b></div><div>ASA <b>${fmt(f.asa, "s")}</b></div>`;
+}
+function stop() { if (timer) clearInterval(timer); timer = null; $("floor-play").textContent = "▶ Play"; }
+function play() {
+  if (!floor) return;
+  if (timer) { stop(); return; }
+  if (frame >= floor.frames.length - 1) frame = 0;
+  $("floor-play").textContent = "❚❚ Pause";
+  const step = (floor.frames[1] ? floor.frames[1].t - floor.frames[0].t : 60) / 60;  // minutes a frame
+  timer = setInterval(() => {
+    frame = Math.min(floor.frames.length - 1, frame + 1);
+    $("floor-scrub").value = frame;
+    drawFloor();
+    if (frame >= floor.frames.length - 1) stop();
+  }, 1000 * step / Number($("floor-speed").value));
+}
+$("floor-play").addEventListener("click", play);
+$("floor-speed").addEventListener("change", () => { if (timer) { stop(); play(); } });
+$("floor-scrub").addEventListener("input", (e) => { frame = Number(e.target.value); drawFloor(); });
+$("run").addEventListener("click", () => post("/api/run", {settings: settings()}));
+$("pin").addEventListener("click", () => post("/api/pin"));
+$("unpin").addEventListener("click", () => post("/api/unpin"));
+$("scenario").addEventListener("change", (e) => { if (e.target.value) post("/api/open", {scenario: e.target.value}); });
+$("upload").addEventListener("change", async (e) => {
+  const file = e.target.files[0];
+  if (file) post("/api/open", {yaml: await file.text(), name: file.name});
+  e.target.value = "";
+});
+$("arrival_factor").addEventListener("input", () => {
+  if (state) $("calls_per_hour").value = Math.round(state.calls_per_hour * Number($("arrival_factor").value));
+});
+$("calls_per_hour").addEventListener("input", () => {
+  if (state && state.calls_per_hour > 0) $("arrival_factor").value = (Number($("calls_per_hour").value) / state.calls_per_hour).toFixed(3);
+});
+async function poll() {
+  try { const r = await fetch("/api/state"); show(await r.json()); } catch (e) { /* server restarting */ }
+  const busy = state && state.job && ["queued", "simulating", "hockey"].includes(state.job.phase);
+  setTimeout(poll, busy ? 300 : 1500);
+}
+poll();

@@ -1,0 +1,227 @@
+"""What the trainer's page shows of a run: KPI cards, the hockey stick and the floor.
+
+Plain data (JSON-ready dicts and lists) and one SVG figure, computed from runs; the page
+only draws them. The floor is played back from the run's own records (each contact's
+arrival, answer and end, each leg's talk and hold, the agents on duty), the same records
+``ccsim animate`` draws, so it shows exactly what the simulation did.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from typing import Any
+
+import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from sim import erlang, plots
+from sim.animate import _talks_and_holds, _waits
+from sim.app.settings import daily_contacts, mean_of
+from sim.compare import comparison_table
+from sim.replicate import RunResult
+from sim.scenario import Scenario
+from sim.units import DAY
+
+CARD_KPIS = ("service_level", "asa", "abandon_rate", "occupancy", "fcr", "repeat_rate",
+             "customer_effort")
+COMPARE_ROWS = (*CARD_KPIS, "mean_wait", "offered", "answered", "abandoned", "callbacks")
+MAX_FRAMES = 721  # a 12-hour day a minute a frame
+MAX_WAITING = 30
+
+
+def _clean(value: Any) -> Any:
+    """NaN (an undefined KPI) as None, for JSON."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def kpis(result: RunResult) -> dict[str, dict[str, float | None]]:
+    """Every KPI's mean and 95% half-width: ``{kpi: {"mean": m, "ci": h}}``."""
+    return {k: {"mean": _clean(float(result.summary[k])), "ci": _clean(float(result.ci[k]))}
+            for k in result.summary}
+
+
+# ---- before / after ------------------------------------------------------------------
+
+
+def comparison(pinned: RunResult, current: RunResult) -> list[dict[str, Any]]:
+    """Pinned vs current per KPI with the paired difference (common random numbers).
+
+    Raises:
+        ValueError: If the two ran with other seeds or replications (not paired).
+    """
+    table = comparison_table({"pinned": pinned, "current": current}, "pinned", COMPARE_ROWS)
+    rows = []
+    for kpi in COMPARE_ROWS:
+        part = table[table["kpi"] == kpi].set_index("variant")
+        rows.append({"kpi": kpi,
+                     "pinned": _clean(float(part.at["pinned", "mean"])),
+                     "pinned_ci": _clean(float(part.at["pinned", "ci"])),
+                     "current": _clean(float(part.at["current", "mean"])),
+                     "current_ci": _clean(float(part.at["current", "ci"])),
+                     "diff": _clean(float(part.at["current", "diff"])),
+                     "diff_ci": _clean(float(part.at["current", "diff_ci"])),
+                     "significant": bool(part.at["current", "significant"])})
+    return rows
+
+
+# ---- the hockey stick ----------------------------------------------------------------
+
+
+def offered_load(scenario: Scenario) -> dict[str, float | None]:
+    """The first day's mean offered load for the Erlang curves.
+
+    Returns:
+        ``rate`` (contacts per second over the opening hours, after IVR self-service),
+        ``aht`` and ``patience`` (contact-weighted means, seconds; None: Erlang C).
+    """
+    per_type = daily_contacts(scenario)
+    offered = sum(n * (1 - (ct.ivr.self_service if ct.ivr else 0.0))
+                  for n, ct in zip(per_type.values(), scenario.contact_types.values()))
+    return {"rate": offered / scenario.open_seconds, "aht": mean_of(scenario, "handle"),
+            "patience": mean_of(scenario, "patience")}
+
+
+def erlang_fits(scenario: Scenario) -> str | None:
+    """Why the Erlang formulas do not describe ``scenario``'s agents axis, or None.
+
+    They need one agent group with a constant staff on the phones, constant arrival
+    rates and no trunk limit; otherwise the page shows the simulated points alone.
+    """
+    groups = list(scenario.agents.values())
+    if len(groups) > 1:
+        return "several agent groups"
+    if groups[0].shifts or isinstance(groups[0].staff, list) or groups[0].shrinkage:
+        return "staff changes through the day"
+    if groups[0].concurrency > 1:
+        return "agents handle several contacts at once"
+    if any(ct.arrivals.rate is None for ct in scenario.contact_types.values()):
+        return "arrivals change through the day"
+    if scenario.lines is not None:
+        return "a trunk limit (busy signals)"
+    return None
+
+
+def erlang_curve(load: dict[str, float | None], agents: range, threshold: float
+                 ) -> list[dict[str, float]]:
+    """Erlang C (no patience) or Erlang A service level and mean wait per agent count.
+
+    Counts the load saturates (Erlang C with agents <= load) are left out.
+    """
+    out = []
+    for n in agents:
+        if n < 1:
+            continue
+        try:
+            m = (erlang.erlang_a_metrics(load["rate"], load["aht"], n, load["patience"],
+                                         threshold) if load["patience"]
+                 else erlang.erlang_c_metrics(load["rate"], load["aht"], n, threshold))
+        except ValueError:
+            continue
+        if math.isfinite(m.service_level) and math.isfinite(m.mean_wait):
+            out.append({"agents": n, "service_level": m.service_level,
+                        "mean_wait": m.mean_wait})
+    return out
+
+
+def hockey_point(agents: int, result: RunResult) -> dict[str, Any]:
+    """One simulated point: total agents, service level and mean wait with 95% CIs."""
+    return {"agents": agents,
+            **{k: _clean(float(result.summary[k])) for k in ("service_level", "mean_wait")},
+            **{f"{k}_ci": _clean(float(result.ci[k])) for k in ("service_level", "mean_wait")}}
+
+
+def hockey_figure(points: list[dict[str, Any]], curve: list[dict[str, float]], current: int,
+                  target: float, threshold: float, model: str) -> str:
+    """The hockey stick, as SVG text.
+
+    Service level and mean wait against the agents: the simulated points (95% CI
+    whiskers) over the Erlang curve, the current setting highlighted.
+    """
+    with matplotlib.rc_context(plots.STYLE):
+        fig = Figure(figsize=(8, 3.2), layout="constrained")
+        axes = fig.subplots(1, 2)
+        for ax, key, scale, label in ((axes[0], "service_level", 100,
+                                       f"answered within {threshold:g} s (%)"),
+                                      (axes[1], "mean_wait", 1, "mean wait (s)")):
+            if curve:
+                ax.plot([c["agents"] for c in curve], [c[key] * scale for c in curve],
+                        color="0.45", lw=1.5, label=model)
+            done = [p for p in points if p[key] is not None]
+            x = np.array([p["agents"] for p in done], float)
+            y = np.array([p[key] * scale for p in done], float)
+            err = np.array([(p[f"{key}_ci"] or 0.0) * scale for p in done], float)
+            ax.errorbar(x, y, yerr=err, fmt="o", color="#1f5fa6", ms=5, capsize=3,
+                        label="simulated, 95% CI")
+            here = [p for p in done if p["agents"] == current]
+            if here:
+                ax.plot([current], [here[0][key] * scale], "o", ms=12, mfc="none",
+                        mec="#c9312c", mew=2.5, label="current setting")
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            ax.set_xlabel("agents on the phones")
+            ax.set_ylabel(label)
+            ax.grid(alpha=0.3)
+        axes[0].axhline(target * 100, color="#2a9a48", ls="--", lw=1, label="target")
+        axes[0].set_ylim(-3, 103)
+        axes[1].set_ylim(bottom=0)
+        axes[0].legend(fontsize=7, loc="lower right")
+        buffer = io.StringIO()
+        fig.savefig(buffer, format="svg")
+    return buffer.getvalue()
+
+
+# ---- the floor -----------------------------------------------------------------------
+
+
+def floor_frames(result: RunResult, replication: int = 0, day: int = 0) -> dict[str, Any]:
+    """One day of one replication as frames for the page to play back.
+
+    Returns:
+        ``{"groups": [...], "seats": {group: most agents at once}, "threshold": s,
+        "frames": [{"t": seconds since midnight, "groups": {g: [on duty, talking,
+        on hold]}, "queue": waiting now, "waits": [longest waits first, s],
+        "answered", "abandoned", "service_level", "asa": so far}]}``.
+    """
+    sc = result.scenario
+    start, stop = day * DAY + sc.open, day * DAY + sc.close
+    step = max(60.0, (stop - start) / (MAX_FRAMES - 1))
+    times = np.arange(start, stop + step / 2, step)
+    talks, holds = _talks_and_holds(result, replication)
+    waits, _ = _waits(result, replication)
+    staff = result.staff[result.staff["replication"] == replication]
+    duty = {g: plots.agents_on_duty(staff, g, times) for g in sc.agents}
+    talking = {g: talks[g].count(times) for g in sc.agents}
+    holding = {g: holds[g].count(times) for g in sc.agents}
+    c = result.contacts[(result.contacts["replication"] == replication)
+                        & ~result.contacts["blocked"].to_numpy(bool)]
+    c = c[(c["arrival"] >= start) & (c["arrival"] < stop + DAY)]
+    arrival = c["arrival"].to_numpy(float)
+    answer = c["answer"].to_numpy(float)
+    wait = c["wait"].to_numpy(float)
+    gone = np.where(c["abandoned"].to_numpy(bool), arrival + wait, np.inf)
+    threshold = sc.service_level.threshold
+    in_time = np.nan_to_num(answer - arrival, nan=np.inf) <= threshold
+    frames = []
+    for i, t in enumerate(times):
+        answered = answer <= t
+        known = (arrival <= t) & (answered | (gone <= t) | (arrival + threshold <= t))
+        now = waits.active(t)
+        waited = np.sort(t - waits.start[now])[::-1][:MAX_WAITING]
+        n_answered = int(answered.sum())
+        frames.append({
+            "t": float(t - day * DAY),
+            "groups": {g: [int(duty[g][i]), int(talking[g][i]), int(holding[g][i])]
+                       for g in sc.agents},
+            "queue": int(now.sum()), "waits": [round(float(w)) for w in waited],
+            "answered": n_answered, "abandoned": int((gone <= t).sum()),
+            "service_level": _clean(float((answered & in_time).sum() / known.sum()))
+            if known.any() else None,
+            "asa": _clean(float(np.nanmean((answer - arrival)[answered])))
+            if n_answered else None})
+    seats = {g: max(1, int(max(duty[g].max(), talking[g].max()))) for g in sc.agents}
+    return {"groups": list(sc.agents), "seats": seats, "threshold": threshold,
+            "frames": frames}

@@ -1,0 +1,347 @@
+"""``ccsim app`` without a browser: controls -> overrides, runs, pin/compare, views, server.
+
+The browser drives the same session in tests/test_app_browser.py; here every piece is
+checked against an independent path: the loader's own reading of the overridden
+scenario, the CLI's own error lines, ``sim.compare``'s paired differences, Erlang A.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from scipy import stats
+from strategies import scenarios
+
+from sim import erlang
+from sim.app import settings as controls
+from sim.app import views
+from sim.app.model import Session
+from sim.app.server import STATIC, make_server
+from sim.compare import paired_difference
+from sim.loader import load_scenario, scenario_from_dict, with_overrides
+
+ROOT = Path(__file__).resolve().parent.parent
+BUNDLED = sorted((ROOT / "scenarios").glob("*.yaml"))
+ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
+
+
+def applied(scenario, wanted):
+    """The scenario the page would simulate with these settings."""
+    return with_overrides(scenario, controls.overrides(scenario, wanted))
+
+
+class TestOverrides:
+    @pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.stem)
+    def test_defaults_change_nothing_but_days(self, path):
+        """The scenario's own controls give the scenario itself, simulating one day."""
+        sc = load_scenario(path).model_copy(update={"variants": {}})
+        over = controls.overrides(sc, controls.defaults(sc))
+        assert over.pop("days") == 1
+        data = sc.model_dump(mode="json")
+        for path, value in over.items():  # only lists for every day, cut to the first
+            node = data
+            for key in path.split("."):
+                node = node[key]
+            assert isinstance(value, list) and node[:len(value)] == value
+        assert applied(sc, controls.defaults(sc)) == with_overrides(sc, {**over, "days": 1})
+
+    @given(data=scenarios(), delta=st.integers(-3, 5), factor=st.floats(0.2, 3.0),
+           stretch=st.floats(0.3, 3.0))
+    @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    def test_controls_read_back(self, data, delta, factor, stretch):
+        """Agents, calls per hour, handle time and patience read back as set, any scenario."""
+        sc = scenario_from_dict(data)
+        base = controls.defaults(sc)
+        group = next(iter(sc.agents))
+        target = base.agents[group] + delta
+        group_def = sc.agents[group]
+        lowest = (min(s.count for s in group_def.shifts) if group_def.shifts
+                  else min(group_def.staff) if isinstance(group_def.staff, list)
+                  else group_def.staff)
+        if lowest + delta < 0 or (group_def.shifts and max(
+                s.count for s in group_def.shifts) + delta < 0):
+            return  # the loader refuses it: TestBadInput
+        wanted = controls.Settings(**{
+            **base.as_dict(), "agents": {**base.agents, group: target},
+            "arrival_factor": factor,
+            "aht": base.aht * stretch,
+            "patience": None if base.patience is None else base.patience * stretch})
+        new = applied(sc, wanted)
+        assert controls.peak_agents(new.agents[group], sc.intervals_per_day) == target
+        assert controls.calls_per_hour(new) == pytest.approx(
+            factor * controls.calls_per_hour(sc), rel=1e-9)
+        assume(round(wanted.aht, 1) != round(base.aht, 1))  # the page shows tenths of s
+        assert controls.mean_of(new, "handle") == pytest.approx(wanted.aht, rel=1e-9)
+        if base.patience is not None and round(wanted.patience, 1) != round(base.patience, 1):
+            assert controls.mean_of(new, "patience") == pytest.approx(wanted.patience,
+                                                                      rel=1e-9)
+
+    def test_switches(self):
+        """Cap, self-service and callbacks land on every type they apply to."""
+        sc = load_scenario(ROOT / "scenarios/self_service_shift.yaml")
+        wanted = controls.Settings(**{**controls.defaults(sc).as_dict(), "handle_cap": 300,
+                                      "self_service": 0.3, "callbacks": True})
+        new = applied(sc, wanted)
+        for ct in new.contact_types.values():
+            assert ct.handle_cap.max == 300 and ct.ivr.self_service == 0.3
+            assert ct.callback is not None and ct.callback.threshold == 120
+        back = applied(new, controls.Settings(**{**controls.defaults(new).as_dict(),
+                                                  "handle_cap": None, "callbacks": False}))
+        assert all(ct.handle_cap is None and ct.callback is None
+                   for ct in back.contact_types.values())
+
+
+@pytest.fixture(scope="module")
+def lesson():
+    """Erlang A on the page: run, pin, one agent fewer, run (5 replications each)."""
+    session = Session(str(ROOT / "scenarios/erlang_a.yaml"))
+    session.run({})
+    session.wait()
+    first = session.state()
+    session.pin()
+    session.run({"agents": {"pool": 41}})
+    session.wait()
+    return session, first
+
+
+class TestLesson:
+    def test_run_answers_with_cis(self, lesson):
+        """The first run shows every card KPI with a 95% half-width."""
+        _, first = lesson
+        assert first["error"] == [] and first["job"]["phase"] == "done"
+        for kpi in views.CARD_KPIS:
+            assert first["result"]["kpis"][kpi]["ci"] is not None
+
+    def test_compare_is_paired(self, lesson):
+        """The before/after rows are sim.compare's paired differences of the two runs."""
+        session, _ = lesson
+        cmp = session.comparison()
+        assert cmp["changes"] == {"agents": ({"pool": 42}, {"pool": 41})}
+        before, after = session.pinned.result, session.result.result
+        for row in cmp["rows"]:
+            diff, _ci = paired_difference(after.replications[row["kpi"]],
+                                         before.replications[row["kpi"]])
+            assert row["diff"] == pytest.approx(diff, nan_ok=True)
+        asa = next(r for r in cmp["rows"] if r["kpi"] == "asa")
+        assert asa["significant"] and asa["diff"] > 0  # one agent fewer: longer waits
+
+    def test_hockey_stick_agrees_with_erlang_a(self, lesson):
+        """Each simulated point's CI covers Erlang A at its agent count.
+
+        The 95% half-widths are widened to a 99.9% family over the 14 checks (Bonferroni),
+        so the test fails by chance once in a thousand runs, not once in three.
+        """
+        session, _ = lesson
+        hockey = session.result.hockey
+        sc = session.result.result.scenario
+        points = hockey["points"]
+        assert [p["agents"] for p in points] == list(range(38, 45))
+        n = session.result.result.n_replications
+        widen = (stats.t.ppf(1 - 0.001 / (2 * 2 * len(points)), n - 1)
+                 / stats.t.ppf(0.975, n - 1))
+        ct = sc.contact_types["calls"]
+        for p in points:
+            m = erlang.erlang_a_metrics(ct.arrivals.rate, ct.handle.mean, p["agents"],
+                                        ct.patience.mean, sc.service_level.threshold)
+            assert abs(p["service_level"] - m.service_level) <= widen * p["service_level_ci"]
+            assert abs(p["mean_wait"] - m.mean_wait) <= widen * p["mean_wait_ci"]
+        curve = {c["agents"]: c for c in hockey["curve"]}
+        assert curve[42]["service_level"] == pytest.approx(erlang.erlang_a_metrics(
+            ct.arrivals.rate, ct.handle.mean, 42, ct.patience.mean, 20).service_level)
+        assert "<svg" in hockey["svg"]
+
+    def test_floor_frames(self, lesson):
+        """The floor is consistent at every frame.
+
+        Holds within talks within seats, the longest waits first, counts that only grow,
+        and the day's answered contacts at the last frame.
+        """
+        session, _ = lesson
+        floor = session.state(floor=True)["floor"]
+        frames = floor["frames"]
+        assert len(frames) == views.MAX_FRAMES and frames[0]["t"] == 0
+        for before, f in itertools.pairwise(frames):
+            assert f["answered"] >= before["answered"]
+            assert f["abandoned"] >= before["abandoned"]
+        for f in frames:
+            _duty, talking, holding = f["groups"]["pool"]
+            assert 0 <= holding <= talking <= floor["seats"]["pool"]
+            assert f["waits"] == sorted(f["waits"], reverse=True)
+            assert len(f["waits"]) == min(f["queue"], views.MAX_WAITING)
+            assert all(w <= f["t"] + 1 for w in f["waits"])
+        c = session.result.result.contacts
+        day = c[(c["replication"] == 0) & (c["answer"] <= frames[-1]["t"])]
+        assert frames[-1]["answered"] == len(day)
+
+
+class TestBadInput:
+    def test_negative_agents_keeps_the_result(self, lesson, tmp_path):
+        """A negative agent count shows the CLI's own line; the last result stays."""
+        session, _ = lesson
+        kept = session.result
+        session.run({"agents": {"pool": -1}})
+        session.wait()
+        cli = subprocess.run([sys.executable, "-m", "sim", "run", "scenarios/erlang_a.yaml",
+                              "--set", "agents.pool.staff=-1", "--out", str(tmp_path)],
+                             capture_output=True, text=True, env=ENV, cwd=ROOT)
+        assert cli.returncode == 2
+        state = session.state()
+        assert state["error"] == cli.stderr.strip().splitlines()
+        assert session.result is kept
+
+    @pytest.mark.parametrize("value", ["abc", "", "4.5"])
+    def test_not_a_number(self, lesson, value):
+        """Text in a number field names the field; the last result stays."""
+        session, _ = lesson
+        kept = session.result
+        session.run({"agents": {"pool": value}})
+        session.wait()
+        assert session.state()["error"] == [
+            f"{session.source}: agents.pool: must be a whole number, got {value!r}"]
+        assert session.result is kept
+
+    def test_yaml_with_errors(self, tmp_path):
+        """A YAML with errors shows `ccsim validate`'s lines and keeps the open scenario."""
+        bad = tmp_path / "bad.yaml"
+        bad.write_text("name: x\ncontact_types: {calls: {arrivals: {rate: -5/h}, "
+                       "handle: {dist: exponential, mean: 4m}}}\nagents: {a: {skills: "
+                       "[calls], staff: -1}}\n")
+        session = Session(str(ROOT / "scenarios/erlang_b.yaml"))
+        assert not session.open_yaml(bad.read_text(), "bad.yaml")
+        cli = subprocess.run([sys.executable, "-m", "sim", "validate", "bad.yaml"],
+                             capture_output=True, text=True, env=ENV, cwd=tmp_path)
+        assert cli.returncode == 2 and len(session.error) == 2
+        assert session.error == cli.stderr.strip().splitlines()
+        assert session.source.endswith("erlang_b.yaml")
+
+
+class TestRuns:
+    def test_new_run_cancels_the_old(self):
+        """A Run during a long run cancels it; only the newer result is shown."""
+        session = Session(str(ROOT / "scenarios/erlang_b.yaml"))
+        first = session.run({"replications": 400})
+        deadline = time.monotonic() + 120
+        while session.state()["job"]["done"] < 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert session.state()["job"]["phase"] == "simulating"  # under way, not finished
+        second = session.run({"agents": {"pool": 9}, "replications": 2})
+        session.wait()
+        state = session.state()
+        assert state["job"]["number"] == second > first
+        assert state["result"]["settings"]["agents"] == {"pool": 9}
+        assert state["result"]["replications"] == 2
+
+
+class TestServer:
+    @pytest.fixture(scope="class")
+    def url(self):
+        session = Session(str(ROOT / "scenarios/erlang_b.yaml"))
+        server = make_server(session, port=0)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+        server.shutdown()
+        server.server_close()
+
+    def test_hooks_and_offline_assets(self, url):
+        """The page has the issue's data-testid hooks and loads only its own assets."""
+        page = urllib.request.urlopen(url + "/").read().decode()
+        for hook in ("run", "hockey-stick", "floor"):
+            assert f'data-testid="{hook}"' in page
+        script = urllib.request.urlopen(url + "/static/app.js").read().decode()
+        assert 'data-testid="kpi-${k}"' in script and '"agents" : "agents-"' in script
+        for name in ("index.html", "app.js", "app.css"):
+            text = (STATIC / name).read_text()
+            assert "http://" not in text and "https://" not in text and "//cdn" not in text
+
+    def test_opens_only_bundled_files(self, url):
+        """The page opens bundled scenarios by name, never a path on the server."""
+        def open_(name):
+            request = urllib.request.Request(
+                url + "/api/open", data=json.dumps({"scenario": name}).encode(),
+                method="POST")
+            return json.loads(urllib.request.urlopen(request).read())
+
+        state = open_("/etc/passwd")
+        assert state["error"][0].startswith("/etc/passwd: no such bundled scenario")
+        assert state["source"].endswith("erlang_b.yaml")
+        assert open_("erlang_c")["source"].endswith("erlang_c.yaml")
+        assert open_("erlang_b")["error"] == []
+
+    def test_bad_request_does_not_kill_the_server(self, url):
+        """Malformed JSON is a 400; the server answers the next request."""
+        request = urllib.request.Request(url + "/api/run", data=b"{nope", method="POST")
+        with pytest.raises(urllib.error.HTTPError) as info:
+            urllib.request.urlopen(request)
+        assert info.value.code == 400
+        state = json.loads(urllib.request.urlopen(url + "/api/state").read())
+        assert state["source"].endswith("erlang_b.yaml")
+        with pytest.raises(urllib.error.HTTPError) as info:  # only the page's own files
+            urllib.request.urlopen(url + "/static/../model.py")
+        assert info.value.code == 404
+
+
+class TestCommand:
+    def test_bad_scenario_is_one_line(self, tmp_path):
+        """`ccsim app bad.yaml` prints the loader's line and exits 2, serving nothing."""
+        bad = tmp_path / "bad.yaml"
+        bad.write_text("days: 0\n")
+        res = subprocess.run([sys.executable, "-m", "sim", "app", str(bad), "--no-browser"],
+                             capture_output=True, text=True, env=ENV, timeout=60)
+        assert res.returncode == 2 and "Traceback" not in res.stderr
+        assert res.stderr.startswith(f"{bad}: ")
+
+    def test_port_in_use_is_one_line(self):
+        """A port already taken is one line and exit 2."""
+        with socket.socket() as taken:
+            taken.bind(("127.0.0.1", 0))
+            taken.listen()
+            port = taken.getsockname()[1]
+            res = subprocess.run([sys.executable, "-m", "sim", "app", "--no-browser",
+                                  "--port", str(port)], capture_output=True, text=True,
+                                 env=ENV, timeout=60)
+        assert res.returncode == 2
+        assert res.stderr.strip() == (f"app: --port: cannot listen on 127.0.0.1:{port}: "
+                                      "address already in use")
+
+    def test_serves_and_stops_on_ctrl_c(self):
+        """The page is served; Ctrl-C (SIGINT) stops the server cleanly, exit 0."""
+        proc = subprocess.Popen([sys.executable, "-m", "sim", "app", "--no-browser",
+                                 "--port", "0"], stderr=subprocess.PIPE, text=True, env=ENV)
+        try:
+            line = proc.stderr.readline()
+            url = line.split(" on ")[1].split()[0]
+            assert b"data-testid" in urllib.request.urlopen(url, timeout=30).read()
+            proc.send_signal(signal.SIGINT)
+            assert proc.wait(timeout=30) == 0
+            assert "stopped" in proc.stderr.read()
+        finally:
+            proc.kill()
+
+    def test_help_does_not_load_the_server(self):
+        """`ccsim --help` imports neither the page's server nor its session."""
+        code = ("import sys, sim.cli; print(any(m.startswith(('sim.app', 'http.server')) "
+                "for m in sys.modules))")
+        res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             env=ENV)
+        assert res.stdout.strip() == "False"
+
+
+def test_nan_is_none():
+    """Undefined KPIs travel as null (JSON has no NaN)."""
+    assert views._clean(math.nan) is None and views._clean(1.5) == 1.5

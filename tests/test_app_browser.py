@@ -1,0 +1,138 @@
+"""``ccsim app`` in a real browser: a trainer's lesson, driven in headless Chromium.
+
+Open, run, change agents (typed into the number field), run, pin, compare, play the
+floor; then bad input (a negative agent count, a YAML with errors) shows the CLI's
+message and keeps the result. Uses Playwright with the system's Chromium
+(``apt-get install -y chromium``; Playwright's own browser downloads are not needed).
+Skipped only when no Chromium (or no Playwright) is found and ``CI`` is not set; on CI
+a missing browser is a failure. ``CCSIM_SCREENSHOTS=DIR`` saves the page at each step.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from sim.app.model import Session
+from sim.app.server import make_server
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = next((p for p in (shutil.which("chromium"), shutil.which("chromium-browser"),
+                             "/usr/bin/chromium") if p and Path(p).exists()), None)
+ON_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+SHOTS = os.environ.get("CCSIM_SCREENSHOTS")
+TIMEOUT = 180_000  # ms: a loaded 2-core machine
+
+
+@pytest.fixture(scope="module")
+def browser():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        if ON_CI:
+            raise
+        pytest.skip("playwright is not installed (pip install -e '.[test]')")
+    if CHROMIUM is None:
+        if ON_CI:
+            pytest.fail("CI is set but no chromium was found: apt-get install -y chromium")
+        pytest.skip("no chromium on this machine (apt-get install -y chromium)")
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM,
+                                     args=["--no-sandbox", "--disable-gpu"])
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def url():
+    session = Session(str(ROOT / "scenarios/small_bank.yaml"))
+    server = make_server(session, port=0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+def shot(page, name: str) -> None:
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
+
+
+def answered(page, after: int = 0) -> None:
+    """Wait until the page shows a finished run newer than run ``after``."""
+    page.wait_for_function(
+        "n => { const s = document.getElementById('status').textContent;"
+        " return s.startsWith('Answered in') && window.ccsimRun > n; }",
+        arg=after, timeout=TIMEOUT)
+
+
+def test_trainers_lesson(browser, url, tmp_path):
+    """Open, run, pin, one agent fewer, run, compare, play the floor; then bad input."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    requests = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(url)
+    agents = page.get_by_test_id("agents")
+    agents.wait_for(timeout=TIMEOUT)
+    staff = int(agents.input_value())
+    assert staff > 1
+
+    page.get_by_test_id("run").click()
+    answered(page)
+    sl = page.get_by_test_id("kpi-service_level").inner_text()
+    assert re.fullmatch(r"\d+\.\d%", sl)
+    for kpi in ("asa", "abandon_rate", "occupancy", "fcr", "repeat_rate", "customer_effort"):
+        assert page.get_by_test_id(f"kpi-{kpi}").inner_text() != ""
+    page.locator("[data-testid=hockey-stick] svg").wait_for(timeout=TIMEOUT)
+    shot(page, "1-first-run")
+
+    page.get_by_test_id("pin").click()
+    agents.fill(str(staff - 1))  # typed, not slid
+    first = page.evaluate("window.ccsimRun || 0")
+    page.get_by_test_id("run").click()
+    answered(page, first)
+    headline = page.get_by_test_id("headline")
+    headline.wait_for(timeout=TIMEOUT)
+    assert re.search(r"one agent fewer .*: ASA [\d.]+ s → [\d.]+ s", headline.inner_text())
+    row = page.get_by_test_id("compare-asa").inner_text()
+    assert "*" in row  # paired: one agent fewer is a significant difference
+    assert page.get_by_test_id("kpi-service_level").inner_text() != sl
+    shot(page, "2-compare")
+
+    clock = page.get_by_test_id("floor-clock")
+    start = clock.inner_text()
+    page.get_by_test_id("floor-speed").select_option("60")
+    page.get_by_test_id("floor-play").click()
+    page.wait_for_function(f"document.querySelector('[data-testid=floor-clock]')"
+                           f".textContent !== '{start}'", timeout=30_000)
+    page.get_by_test_id("floor-play").click()  # pause
+    page.get_by_test_id("floor-scrub").evaluate(  # scrub to 13:00, as a drag would
+        "el => { el.value = 300; el.dispatchEvent(new Event('input')); }")
+    assert clock.inner_text() == "13:00"
+    assert page.locator("#seats .seat").count() >= staff - 1
+    shot(page, "3-floor")
+
+    kept = page.get_by_test_id("kpi-service_level").inner_text()
+    agents.fill("-3")
+    page.get_by_test_id("run").click()
+    error = page.get_by_test_id("error")
+    error.wait_for(state="visible", timeout=TIMEOUT)
+    assert re.search(r"small_bank\.yaml: agents\.\w+\..*must be >= 0, got -", error.inner_text())
+    assert page.get_by_test_id("kpi-service_level").inner_text() == kept
+
+    bad = tmp_path / "broken.yaml"
+    bad.write_text("name: broken\ndays: 0\n")
+    page.get_by_test_id("upload").set_input_files(str(bad))
+    page.wait_for_function("document.getElementById('error').textContent"
+                           ".includes('broken.yaml: days')", timeout=TIMEOUT)
+    assert page.get_by_test_id("kpi-service_level").inner_text() == kept
+    shot(page, "4-bad-input")
+    assert all(u.startswith(url) for u in requests), "the page loads only its own files"
+    page.close()
