@@ -107,9 +107,10 @@ def _summary(fitted) -> list[str]:
                                                                   strict=True))
                      + f"; forecast error {a.forecast_error:.1%}")
         if t.handle:
+            best = min(f.aic for f in t.handle_fits)
             lines.append(f"  handle          {_spec(t.handle.spec)}  (AIC: "
-                         + ", ".join(f"{f.family} {f.aic - t.handle_fits[0].aic:+.0f}"
-                                     for f in t.handle_fits) + ")")
+                         + ", ".join(f"{f.family} {f.aic - best:+.0f}" for f in t.handle_fits)
+                         + ")")
         lines.append(f"  abandon rate    {t.abandon_rate:.2%}")
         if t.patience:
             p = t.patience

@@ -6,7 +6,7 @@ Three estimates per contact type, all from :mod:`scipy.stats`:
   the day-level ``forecast_error`` (the cv of a gamma multiplier) from the spread of
   daily totals beyond what Poisson counts would show: Var(N) = mu + cv^2 mu^2;
 - handle time: exponential, lognormal and gamma fitted by maximum likelihood (location
-  fixed at 0), the family with the lowest AIC chosen;
+  fixed at 0), the family with the lowest AIC chosen (exponential when within 2);
 - patience from **censored** data: a caller who abandoned after waiting w had patience
   w; an answered caller who waited w had patience of *at least* w (right-censored).
   Ignoring the answered (averaging abandon times only, the "naive" estimate) keeps only
@@ -139,6 +139,19 @@ def _spec(family: str, frozen) -> dict:
     return {"dist": family, "mean": round(mean, 3), "cv": round(float(np.sqrt(var)) / mean, 4)}
 
 
+def _by_aic(fits: list[DistFit]) -> list[DistFit]:
+    """Best AIC first; exponential first when within 2 of the best.
+
+    Exponential is gamma with shape 1: on exponential data the gamma fit's extra
+    parameter wins by chance about one time in six. Models within 2 AIC units are
+    equally supported (Burnham & Anderson, Model Selection, 2002, s. 2.6): take the
+    simpler.
+    """
+    fits = sorted(fits, key=lambda f: f.aic)
+    simple = [f for f in fits if f.family == "exponential" and f.aic <= fits[0].aic + 2.0]
+    return simple + [f for f in fits if f not in simple]
+
+
 def fit_durations(values: np.ndarray) -> list[DistFit]:
     """Every family fitted to complete (uncensored) durations, best AIC first.
 
@@ -158,7 +171,7 @@ def fit_durations(values: np.ndarray) -> list[DistFit]:
         k = 1 if family == "exponential" else 2
         aic = 2 * k - 2 * float(np.sum(frozen.logpdf(x)))
         fits.append(DistFit(family, _spec(family, frozen), frozen, aic, ci))
-    return sorted(fits, key=lambda f: f.aic)
+    return _by_aic(fits)
 
 
 def fit_patience(wait: np.ndarray, abandoned: np.ndarray) -> PatienceFit | None:
@@ -197,7 +210,7 @@ def fit_patience(wait: np.ndarray, abandoned: np.ndarray) -> PatienceFit | None:
             ci = (m * (1 - 1.96 / np.sqrt(observed.size)), m * (1 + 1.96 / np.sqrt(observed.size)))
         if np.isfinite(loglik):
             fits.append(DistFit(family, _spec(family, frozen), frozen, 2 * k - 2 * loglik, ci))
-    fits.sort(key=lambda f: f.aic)
+    fits = _by_aic(fits)
     km = stats.ecdf(data)
     return PatienceFit(fits[0], fits, float(observed.mean()), km, int(observed.size),
                        int(censored.size))
@@ -205,8 +218,8 @@ def fit_patience(wait: np.ndarray, abandoned: np.ndarray) -> PatienceFit | None:
 
 def _weekday_cycle(days: pd.DatetimeIndex) -> list[int]:
     """Days of the week the log covers, in order from its first day (0 = Monday)."""
-    seen = sorted(set(days.dayofweek))
-    first = days[0].dayofweek
+    seen = sorted(set(days.day_of_week))
+    first = days[0].day_of_week
     return sorted(seen, key=lambda d: (d - first) % 7)
 
 
@@ -228,12 +241,12 @@ def fit_arrivals(times: pd.Series, all_days: pd.DatetimeIndex, open_s: float,
                                                         fill_value=0)
     totals = counts.sum(axis=1).astype(float)
     cycle = _weekday_cycle(all_days)
-    by_weekday = totals.groupby(all_days.dayofweek).mean()
+    by_weekday = totals.groupby(all_days.day_of_week).mean()
     overall = totals.mean()
     factors = [float(by_weekday[d] / overall) if overall > 0 else 1.0 for d in cycle]
     shape = counts.mean(axis=0).to_numpy(dtype=float)
     # per_interval is the profile of an average day; day_factors scale it per weekday
-    expected = np.array([by_weekday[d] for d in all_days.dayofweek], dtype=float)
+    expected = np.array([by_weekday[d] for d in all_days.day_of_week], dtype=float)
     dof = len(all_days) - len(cycle)
     cv2 = 0.0
     if dof > 0 and np.all(expected > 0):

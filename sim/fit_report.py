@@ -58,7 +58,7 @@ def arrivals_figure(fit: Fit, t: TypeFit) -> Figure:
     ax2.plot(np.arange(len(totals)), expected, "o", color=_SIM, ms=3,
              label=f"fitted (forecast error {t.arrivals.forecast_error:.1%})")
     ax2.set(xlabel="Day of the log", ylabel="Contacts per day", title="Daily volume")
-    ax2.legend(loc="lower left")
+    ax2.legend(loc="lower right", frameon=True, framealpha=0.9)
     return fig
 
 
@@ -80,9 +80,10 @@ def handle_figure(t: TypeFit) -> Figure:
     top = np.quantile(x, 0.995)
     ax.hist(x[x <= top], bins=60, density=True, color="#bbbbbb", label="logged")
     grid = np.linspace(top / 400, top, 300)
+    best_aic = min(f.aic for f in t.handle_fits)
     for i, f in enumerate(t.handle_fits):
         ax.plot(grid, f.frozen.pdf(grid * 60.0) * 60.0, lw=2 if i == 0 else 1,
-                label=f"{f.family} (AIC {f.aic - t.handle_fits[0].aic:+.0f})")
+                label=f"{f.family} (AIC {f.aic - best_aic:+.0f})")
     ax.set(xlabel="Handle time (min)", ylabel="Density", title="Handle time")
     ax.legend()
     ax2 = fig.add_subplot(1, 2, 2)
