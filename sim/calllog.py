@@ -85,18 +85,19 @@ def parse_columns(text: str | None) -> dict[str, str]:
 
 
 def read_call_log(path: str | Path, columns: dict[str, str] | None = None,
-                  max_bytes: int | None = None) -> CallLog:
+                  max_bytes: int | None = None, shown: str | None = None) -> CallLog:
     """Read and check a call log (CSV or Parquet).
 
     Args:
         path: The log file.
         columns: {canonical name: column name in the file} for renamed columns.
         max_bytes: Refuse a larger file (trace files named in a scenario).
+        shown: The name to give in messages (default: ``path``).
 
     Raises:
         CallLogError: One line naming the file, the row and the problem.
     """
-    shown = str(path)
+    shown = shown or str(path)
     raw = _read_table(Path(path), shown, max_bytes)
     if _is_ccsim_contacts(raw):
         return CallLog(shown, _from_ccsim(raw))

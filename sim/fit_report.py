@@ -125,14 +125,22 @@ def patience_figure(t: TypeFit) -> Figure:
 def backtest_figure(bt: Backtest) -> Figure:
     """Each KPI per interval: actual (black), simulated mean (blue) and 95% band."""
     fig = new_figure(5.0)
-    x = _hours(bt.actual.index.to_numpy())
+    starts = bt.actual.index.to_numpy(dtype=float)
+    width = starts[1] - starts[0] if starts.size > 1 else 3600.0
+    x = _hours(np.append(starts, starts[-1] + width))  # edges: the last interval drawn too
+
+    def edge(values):
+        values = values.to_numpy(dtype=float)
+        return np.append(values, values[-1])
+
     for i, kpi in enumerate(BACKTEST_KPIS):
         ax = fig.add_subplot(2, 2, i + 1)
         s = _SCALE.get(kpi, 1.0)
-        ax.fill_between(x, bt.low[kpi] * s, bt.high[kpi] * s, step="post", color=_SIM,
-                        alpha=0.2, lw=0, label="simulated 95% band")
-        ax.step(x, bt.mean[kpi] * s, where="post", color=_SIM, label="simulated mean")
-        ax.step(x, bt.actual[kpi] * s, where="post", color=_ACTUAL, lw=1.2, label="actual")
+        ax.fill_between(x, edge(bt.low[kpi]) * s, edge(bt.high[kpi]) * s, step="post",
+                        color=_SIM, alpha=0.2, lw=0, label="simulated 95% band")
+        ax.step(x, edge(bt.mean[kpi]) * s, where="post", color=_SIM, label="simulated mean")
+        ax.step(x, edge(bt.actual[kpi]) * s, where="post", color=_ACTUAL, lw=1.2,
+                label="actual")
         unit = "%" if kpi in _SCALE else (" s" if kpi == "asa" else "")
         ax.set(title=f"{_LABELS[kpi]}: MAE {bt.mae[kpi] * s:.3g}{unit}", xlabel="Hour of day")
         if i == 0:

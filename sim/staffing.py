@@ -154,7 +154,7 @@ def erlang_requirement(scenario: Scenario, goal: Goal) -> np.ndarray:
     work = np.zeros_like(rate)  # Erlangs
     for name, shares in load_shares(scenario).items():
         ct = scenario.contact_types[name]
-        arrivals = expected_counts(scenario, ct.arrivals) / scenario.interval
+        arrivals = expected_counts(scenario, ct.arrivals, name) / scenario.interval
         for group, share in shares.items():
             rate[groups.index(group)] += share * arrivals
             work[groups.index(group)] += share * arrivals * ct.handle.mean
