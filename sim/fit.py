@@ -280,7 +280,7 @@ def observed_staff(log: CallLog, open_s: float, interval: float, n_intervals: in
     answered = t["outcome"].to_numpy() == "answered"
     start = log.seconds()[answered] + t["wait"].to_numpy()[answered]
     # logs round times: an agent's next call may seem to start a moment before the last ends
-    end = start + np.maximum(np.nan_to_num(t["handle"].to_numpy()[answered]) - 0.01, 0.0)
+    end = start + np.maximum(np.nan_to_num(t["handle"].to_numpy()[answered]) - 1.0, 0.0)
     times = np.concatenate([start, end])
     steps = np.concatenate([np.ones(start.size), -np.ones(end.size)])
     order = np.lexsort((steps, times))  # an end before a start at the same moment
