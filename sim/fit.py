@@ -321,12 +321,13 @@ def fit_log(log: CallLog, interval: float) -> Fit:
         offered = rows[rows["outcome"] != "blocked"]
         answered = offered["outcome"] == "answered"
         handle = offered.loc[answered, "handle"].dropna().to_numpy()
-        handle_fits = fit_durations(handle) if handle.size >= 2 else []
+        # a family needs spread to fit: constant (or single) times are deterministic
+        handle_fits = fit_durations(handle) if np.unique(handle).size >= 2 else []
         patience = fit_patience(offered["wait"].to_numpy(),
                                 (offered["outcome"] == "abandoned").to_numpy())
         name = scenario_name(str(raw_name))
         if not handle_fits:
-            notes.append(f"{name}: fewer than 2 handle times; handle set to 1 s")
+            notes.append(f"{name}: fewer than 2 distinct handle times; handle is deterministic")
         repeats = _repeats(rows)
         types[name] = TypeFit(
             name=name, contacts=len(rows),
@@ -363,7 +364,10 @@ def scenario_dict(fit: Fit, name: str, staff: list[int] | None = None,
         if t.arrivals.forecast_error > 0:
             arrivals["forecast_error"] = t.arrivals.forecast_error
         spec = {"arrivals": arrivals,
-                "handle": t.handle.spec if t.handle else {"dist": "deterministic", "value": 1}}
+                "handle": t.handle.spec if t.handle else {
+                    "dist": "deterministic",
+                    "value": round(float(np.mean(t.handle_values)), 3) if t.handle_values.size
+                    else 1.0}}
         if t.patience is not None:
             spec["patience"] = t.patience.best.spec
         types[t.name] = spec

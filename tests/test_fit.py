@@ -14,10 +14,12 @@ import numpy as np
 import pandas as pd
 import pytest
 from calllog_gen import generate_log
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 import sim
-from sim.calllog import CallLogError, parse_columns, read_call_log
+from sim.calllog import CallLog, CallLogError, parse_columns, read_call_log
 from sim.fit import fit_durations, fit_log, fit_patience, scenario_dict
 from sim.loader import scenario_from_dict
 
@@ -245,3 +247,68 @@ def test_ccsim_contacts_read_as_a_log(tmp_path):
     counts = log.table["outcome"].value_counts()
     assert counts.get("abandoned", 0) == int(first["abandoned"].sum())
     assert isinstance(log.table["arrival"].iloc[0], pd.Timestamp)
+
+
+class TestParity:
+    """Backtest KPIs and the fit's counts agree with what ccsim itself reports."""
+
+    def test_backtest_kpis_equal_ccsim_intervals(self):
+        """interval_kpis on ccsim's contacts equals intervals.csv (pooled over replications)."""
+        from sim.backtest import interval_kpis
+        from sim.calllog import ccsim_table
+
+        scenario = sim.load_scenario("scenarios/erlang_a.yaml")
+        result = sim.run(scenario, seed=2, replications=3)
+        mine = interval_kpis(ccsim_table(result.contacts), 0.0, 3600.0, 24, 3,
+                             scenario.threshold("calls"))
+        theirs = result.intervals.query("contact_type == 'calls'").set_index("start")
+        measured = (theirs.index >= scenario.warmup) & (theirs.index < 86400)  # the warm-up
+        theirs, mine = theirs[measured], mine[mine.index >= scenario.warmup]  # is not counted
+        for kpi in ("offered", "service_level", "asa", "abandon_rate"):
+            np.testing.assert_allclose(mine[kpi].to_numpy(), theirs[kpi].to_numpy(dtype=float),
+                                       rtol=1e-9, err_msg=kpi)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 13), st.integers(8 * 3600, 12 * 3600 - 1)),
+                min_size=1, max_size=60))
+def test_arrival_counts_conserved(calls):
+    """Fitted per-interval means x days (x day factor) add up to the contacts in the log."""
+    frame = pd.DataFrame({
+        "arrival": [pd.Timestamp("2026-03-02") + pd.Timedelta(days=d, seconds=s)
+                    for d, s in calls],
+        "wait": 0.0, "outcome": "answered", "handle": 60.0})
+    log = CallLog("x.csv", frame.assign(contact_type="calls").sort_values("arrival")
+                  .reset_index(drop=True))
+    fit = fit_log(log, 1800.0)
+    arrivals = fit.types["calls"].arrivals
+    assert sum(arrivals.per_interval) * len(log.days) == pytest.approx(len(calls), abs=0.05)
+    assert arrivals.days.sum() == len(calls)
+    by_day = dict(zip(arrivals.weekdays, arrivals.day_factors, strict=True))
+    expected = sum(sum(arrivals.per_interval) * by_day[d.day_name()] for d in log.days)
+    assert expected == pytest.approx(len(calls), rel=0.01)
+
+
+def test_repeat_share_from_customers(tmp_path):
+    """With a customer column, the share of contacts followed by the same customer's."""
+    path = tmp_path / "log.csv"
+    path.write_text("arrival,wait,outcome,handle,customer\n"
+                    "2026-03-02T08:00:00,1,answered,60,a\n"
+                    "2026-03-02T09:00:00,1,answered,60,a\n"
+                    "2026-03-02T10:00:00,1,answered,60,b\n"
+                    "2026-03-20T10:00:00,1,answered,60,b\n")  # 18 days later: not a repeat
+    calls = fit_log(read_call_log(path), 3600.0).types["calls"]
+    assert calls.repeat_share == pytest.approx(0.25)
+    assert calls.repeat_delay == pytest.approx(3600.0)
+
+
+def test_cli_bad_columns_exit_2(tmp_path):
+    """An unknown canonical name in --columns is one line, exit 2."""
+    path = tmp_path / "log.csv"
+    path.write_text("arrival,wait,outcome\n2026-03-02T08:00:00,1,answered\n")
+    done = subprocess.run([sys.executable, "-m", "sim", "fit", str(path), "--columns",
+                           "start=CallStart", "--out", str(tmp_path / "f.yaml")],
+                          capture_output=True, text=True)
+    assert done.returncode == 2
+    assert done.stderr.startswith("--columns: unknown column name 'start'")
+    assert len(done.stderr.strip().splitlines()) == 1
