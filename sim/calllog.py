@@ -12,7 +12,8 @@ The canonical columns (``--columns arrival=CallStart,...`` maps other names):
   ``answer``/``end`` timestamps instead);
 - ``outcome``: ``answered``, ``abandoned`` or ``blocked``;
 - ``handle``: seconds of talk, answered contacts only (or ``end`` - ``answer``);
-- optional ``group`` (who answered) and ``customer`` (to find repeat contacts).
+- optional ``group`` (who answered), ``customer`` (to find repeat contacts) and
+  ``transfers`` (how many times the contact was transferred).
 
 ccsim's own ``contacts.parquet`` is recognised and read as a log (its first
 replication). Every problem is a :class:`CallLogError` whose message names the file, the
@@ -28,7 +29,8 @@ import numpy as np
 import pandas as pd
 
 REQUIRED = ("arrival", "wait", "outcome")
-OPTIONAL = ("contact_type", "handle", "group", "customer", "queue_start", "answer", "end")
+OPTIONAL = ("contact_type", "handle", "group", "customer", "queue_start", "answer", "end",
+            "transfers")
 OUTCOMES = ("answered", "abandoned", "blocked")
 EPOCH = pd.Timestamp("2026-01-05")  # a Monday: day 0 of logs timed in seconds (ccsim's own)
 _CCSIM_OUTCOMES = {"completed": "answered", "abandoned": "abandoned", "blocked": "blocked"}
@@ -146,7 +148,10 @@ def ccsim_table(contacts: pd.DataFrame) -> pd.DataFrame:
     the run (``unanswered``) are left out: a log has neither.
     """
     rows = contacts[contacts["outcome"].astype(str).isin(_CCSIM_OUTCOMES)]
-    outcome = rows["outcome"].astype(str).map(_CCSIM_OUTCOMES)
+    # a contact answered, transferred and then abandoned in the next queue was answered
+    # for its first queue: the log's outcome and wait are the first queue's
+    outcome = rows["outcome"].astype(str).map(_CCSIM_OUTCOMES).where(~rows["answered"],
+                                                                       "answered")
     table = pd.DataFrame({
         "arrival": EPOCH + pd.to_timedelta(rows["arrival"].to_numpy(), unit="s"),
         "contact_type": rows["contact_type"].astype(str).to_numpy(),
@@ -154,6 +159,7 @@ def ccsim_table(contacts: pd.DataFrame) -> pd.DataFrame:
         "outcome": outcome.to_numpy(),
         "handle": np.where(outcome == "answered", rows["handle"].to_numpy(dtype=float), np.nan),
         "group": rows["group"].astype(str).to_numpy(),
+        "transfers": rows["transfers"].to_numpy(dtype=float),
         "customer": rows["issue_id"].to_numpy(),
     })
     return table.sort_values("arrival", kind="stable").reset_index(drop=True)
@@ -244,6 +250,9 @@ def _check(frame: pd.DataFrame, shown: str) -> pd.DataFrame:
     for extra in ("group", "customer"):
         if extra in has:
             table[extra] = frame[extra].astype(str).to_numpy()
+    if "transfers" in has:
+        table["transfers"] = _seconds(frame, "transfers", shown,
+                                      allow_blank=np.ones(len(frame), bool)).fillna(0.0).to_numpy()
     blank = (table["contact_type"] == "").to_numpy()
     if blank.any():
         raise CallLogError(_row_error(shown, "contact_type", blank, frame["contact_type"],

@@ -121,6 +121,9 @@ def _summary(fitted) -> list[str]:
         if t.repeat_share is not None:
             lines.append(f"  repeat share    {t.repeat_share:.2%}" + (
                 f", mean delay {format_duration(t.repeat_delay)}" if t.repeat_share else ""))
+        if t.transfer_share is not None:
+            lines.append(f"  transfer share  {t.transfer_share:.2%} (transfers per answered "
+                         "contact)")
     staff = fitted.staff
     lines.append(f"staff seen busy at once per interval: {min(staff)}-{max(staff)}")
     lines += [f"note: {n}" for n in fitted.notes]

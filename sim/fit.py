@@ -106,6 +106,7 @@ class TypeFit:
     abandon_rate: float
     repeat_share: float | None = None
     repeat_delay: float | None = None
+    transfer_share: float | None = None
 
 
 @dataclass(frozen=True)
@@ -336,7 +337,10 @@ def fit_log(log: CallLog, interval: float) -> Fit:
             handle_values=handle, patience=patience,
             abandon_rate=float((offered["outcome"] == "abandoned").mean()) if len(offered) else 0.0,
             repeat_share=repeats[0] if repeats else None,
-            repeat_delay=repeats[1] if repeats else None)
+            repeat_delay=repeats[1] if repeats else None,
+            # transfers per answered contact, as the transfer_rate KPI counts them
+            transfer_share=(float(offered.loc[answered, "transfers"].sum() / answered.sum())
+                            if "transfers" in offered and answered.any() else None))
     return Fit(log, interval, open_s, close_s, types,
                observed_staff(log, open_s, interval, n), notes)
 

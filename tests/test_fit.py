@@ -312,3 +312,18 @@ def test_cli_bad_columns_exit_2(tmp_path):
     assert done.returncode == 2
     assert done.stderr.startswith("--columns: unknown column name 'start'")
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_transfer_share_matches_ccsim(tmp_path):
+    """From ccsim's contacts (legs counted in `transfers`), the share equals transfer_rate."""
+    scenario = sim.load_scenario("scenarios/refund_vs_relations.yaml", overrides={"days": 1})
+    result = sim.run(scenario, seed=4)
+    result.contacts.to_parquet(tmp_path / "contacts.parquet")
+    fit = fit_log(read_call_log(tmp_path / "contacts.parquet"), 1800.0)
+    contacts = result.contacts[result.contacts["answered"]]
+    for name, t in fit.types.items():
+        mine = contacts[contacts["contact_type"] == name]
+        assert t.transfer_share == pytest.approx(mine["transfers"].sum() / len(mine))
+    total = sum(t.transfer_share * (len(contacts[contacts["contact_type"] == n]))
+                for n, t in fit.types.items()) / len(contacts)
+    assert total == pytest.approx(result.summary["transfer_rate"], rel=0.02)
