@@ -57,8 +57,9 @@ def arrivals_figure(fit: Fit, t: TypeFit) -> Figure:
     expected = [mean * factor.get(d.day_name(), 1.0) for d in totals.index]
     ax2.plot(np.arange(len(totals)), expected, "o", color=_SIM, ms=3,
              label=f"fitted (forecast error {t.arrivals.forecast_error:.1%})")
-    ax2.set(xlabel="Day of the log", ylabel="Contacts per day", title="Daily volume")
-    ax2.legend(loc="lower right", frameon=True, framealpha=0.9)
+    ax2.set(xlabel="Day of the log", ylabel="Contacts per day", title="Daily volume",
+            ylim=(0, totals.max() * 1.3))  # room for the legend above the bars
+    ax2.legend(loc="upper center", ncol=2)
     return fig
 
 
