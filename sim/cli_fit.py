@@ -11,19 +11,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-import yaml
 
-from sim.calllog import CallLogError, parse_columns, read_call_log
 from sim.cli_common import SEED, fail, load_or_fail, simulating, writable_or_fail
-from sim.fit import fit_log, scenario_dict
-from sim.output import write_atomic
 from sim.units import format_duration, parse_duration
+
+# pandas, SciPy and YAML are imported inside the commands: `ccsim --help` and the other
+# commands must not pay for them
 
 _COLUMNS_HELP = ("Map canonical column names to the log's, e.g. "
                  "--columns arrival=CallStart,wait=QueueSecs,outcome=Result.")
 
 
 def _read_log(path: str, columns: str | None):
+    from sim.calllog import CallLogError, parse_columns, read_call_log
+
     try:
         mapping = parse_columns(columns)
     except ValueError as exc:
@@ -66,6 +67,11 @@ def fit_command(log: str, interval: str, out: str, columns: str | None, staff: i
     handle time (exponential, lognormal or gamma by maximum likelihood and AIC) and
     patience from censored waits (answered callers' waits are lower bounds).
     """
+    import yaml
+
+    from sim.fit import fit_log, scenario_dict
+    from sim.output import write_atomic
+
     seconds = _interval(interval)
     try:
         threshold_s = parse_duration(threshold)
