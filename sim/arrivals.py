@@ -16,9 +16,19 @@ from sim.scenario import Arrivals, Scenario
 from sim.schedule import interval_starts, per_interval
 
 
-def expected_counts(scenario: Scenario, arrivals: Arrivals) -> np.ndarray:
-    """Expected contacts in every interval of the run, before forecast error."""
+def expected_counts(scenario: Scenario, arrivals: Arrivals, name: str | None = None
+                    ) -> np.ndarray:
+    """Expected contacts in every interval of the run, before forecast error.
+
+    For a trace (of contact type ``name``), the contacts it holds in each interval.
+    """
     n = scenario.days * scenario.intervals_per_day
+    if arrivals.trace is not None:
+        times = arrivals.trace_rows(name or "")[0]
+        starts = interval_starts(scenario)
+        slot = np.searchsorted(starts, times, side="right") - 1
+        inside = (slot >= 0) & (times < starts[np.maximum(slot, 0)] + scenario.interval)
+        return np.bincount(slot[inside], minlength=n)[:n].astype(float)
     if arrivals.rate is not None:
         counts = np.full(n, arrivals.rate * scenario.interval)
     else:

@@ -62,14 +62,24 @@ def draw_contacts(scenario: Scenario, seed: int, replication: int) -> ContactDra
         for part, calendar in (("", scenario), (".cooldown", later)):
             if part and calendar is scenario:
                 continue
-            t = arrival_times(calendar, calendar.contact_types[name].arrivals,
-                              stream(seed, replication, "arrivals" + part, name))
+            logged = None
+            if ct.arrivals.trace is not None:  # replayed: the same times in every replication
+                t, logged = ct.arrivals.trace_rows(name)
+                keep = (t < measured_end) if not part else (t >= measured_end)
+                t, logged = t[keep], logged[keep]
+            else:
+                t = arrival_times(calendar, calendar.contact_types[name].arrivals,
+                                  stream(seed, replication, "arrivals" + part, name))
             if part:  # the cooldown: after the measured days, for as long as it lasts
-                t = t[(t >= measured_end) & (t < measured_end + scenario.cooldown)]
+                within = (t >= measured_end) & (t < measured_end + scenario.cooldown)
+                t = t[within]
+                logged = None if logged is None else logged[within]
             times.append(t)
             types.append(np.full(t.size, code, dtype=np.int16))
-            handles.append(ct.handle.sample(stream(seed, replication, "handle" + part, name),
-                                            t.size))
+            handle = ct.handle.sample(stream(seed, replication, "handle" + part, name), t.size)
+            if ct.arrivals.trace_handle:  # the logged talk where there is one
+                handle = np.where(np.isnan(logged), handle, logged)
+            handles.append(handle)
             patiences.append(
                 np.full(t.size, INF) if ct.patience is None
                 else ct.patience.sample(stream(seed, replication, "patience" + part, name),

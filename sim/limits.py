@@ -134,6 +134,9 @@ def expected_contacts(scenario: Scenario) -> dict[str, float]:
     with np.errstate(over="ignore", invalid="ignore"):
         for name, ct in scenario.contact_types.items():
             arrivals = ct.arrivals
+            if arrivals.trace is not None:
+                out[name] = float(len(arrivals.trace_rows(name)[0]))
+                continue
             if arrivals.rate is not None:
                 per_day = np.full(days, arrivals.rate * scenario.open_seconds)
             elif len(arrivals.per_interval or ()) == ipd:

@@ -15,7 +15,15 @@ from __future__ import annotations
 from enum import Enum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from sim.distributions import Distribution, Exponential
 from sim.units import DAY, Clock, Count, Duration, Number, Rate
@@ -80,10 +88,14 @@ class ServiceLevel(_Frozen):
 
 
 class Arrivals(_Frozen):
-    """Arrival process of one contact type: Poisson, constant or piecewise constant.
+    """Arrival process of one contact type: Poisson, constant or piecewise constant, or a trace.
 
-    Exactly one of ``rate`` (per second) and ``per_interval`` (expected contacts in each
-    interval from opening, for one day or for every day of the run) is given.
+    Exactly one of ``rate`` (per second), ``per_interval`` (expected contacts in each
+    interval from opening, for one day or for every day of the run) and ``trace`` is
+    given. ``trace`` is a call log (see :mod:`sim.calllog`; relative to the scenario
+    file, at most 10 MB) whose arrival times are replayed exactly, day 0 being the log's
+    first day: its rows of this contact type, or all rows if it holds one type only.
+    With ``trace_handle``, answered contacts keep their logged handle times.
     ``day_factors`` scale each day (cycled when shorter than the run);
     ``forecast_error`` is the cv of a gamma-distributed day-level multiplier (mean 1),
     which makes daily volumes over-dispersed like real ones (Poisson-gamma).
@@ -93,12 +105,34 @@ class Arrivals(_Frozen):
     per_interval: list[Annotated[Number, Field(ge=0.0)]] | None = None
     day_factors: list[Annotated[Number, Field(ge=0.0)]] | None = Field(default=None, min_length=1)
     forecast_error: Annotated[Number, Field(ge=0.0)] = 0.0
+    trace: str | None = None
+    trace_handle: bool = False
+    # the trace's rows: (arrival seconds, contact type, handle seconds or NaN)
+    _rows: tuple[Any, Any, Any] | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
-    def _one_form(self) -> Arrivals:
-        if (self.rate is None) == (self.per_interval is None):
-            raise ValueError("give exactly one of 'rate' and 'per_interval'")
+    def _one_form(self, info: ValidationInfo) -> Arrivals:
+        if sum(v is not None for v in (self.rate, self.per_interval, self.trace)) != 1:
+            raise ValueError("give exactly one of 'rate', 'per_interval' and 'trace'")
+        if self.trace_handle and self.trace is None:
+            raise ValueError("'trace_handle' needs a 'trace'")
+        if self.trace is not None:
+            from pathlib import Path
+
+            from sim.calllog import read_call_log  # pandas only for trace scenarios
+
+            base = Path((info.context or {}).get("base_dir") or ".")
+            log = read_call_log(base / self.trace, max_bytes=10 * 2**20, shown=self.trace)
+            self._rows = (log.seconds(), log.table["contact_type"].to_numpy(),
+                          log.table["handle"].to_numpy(dtype=float))
         return self
+
+    def trace_rows(self, contact_type: str) -> tuple[Any, Any]:
+        """Arrival times and handle times (NaN: not logged) of ``contact_type`` in the trace."""
+        times, types, handle = self._rows
+        names = set(types)
+        mine = slice(None) if len(names) == 1 else types == contact_type
+        return times[mine], handle[mine]
 
 
 class TransferMode(str, Enum):
@@ -436,9 +470,18 @@ class Scenario(_Frozen):
         Field-level rules are enforced by pydantic at construction; these are the rules
         that relate fields to each other (references between sections, time grids).
         """
-        found = self._time_problems() + self._reference_problems()
+        found = self._time_problems() + self._reference_problems() + self._trace_problems()
         if not found:  # table lengths only make sense on a valid time grid
             found += self._length_problems()
+        return found
+
+    def _trace_problems(self) -> list[tuple[str, str]]:
+        found = []
+        for name, ct in self.contact_types.items():
+            if ct.arrivals.trace is not None and not len(ct.arrivals.trace_rows(name)[0]):
+                types = ", ".join(sorted(map(str, set(ct.arrivals._rows[1]))))
+                found.append((f"contact_types.{name}.arrivals.trace",
+                              f"has no rows of contact type {name!r} (it has {types})"))
         return found
 
     def _time_problems(self) -> list[tuple[str, str]]:

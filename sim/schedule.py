@@ -167,7 +167,8 @@ def unanswerable(scenario: Scenario) -> list[tuple[str, str]]:
     found = []
     for name, ct in scenario.contact_types.items():
         arrivals = ct.arrivals
-        expected = (arrivals.rate or 0.0) > 0 or any(v > 0 for v in arrivals.per_interval or ())
+        expected = ((arrivals.rate or 0.0) > 0 or any(v > 0 for v in arrivals.per_interval or ())
+                    or arrivals.trace is not None)
         groups = [step.group for step in scenario.routes(name)]
         if (expected or name in targets) and not any(on_phones_ever[g] for g in groups):
             found.append((f"contact_types.{name}", (

@@ -159,7 +159,7 @@ def group_loads(scenario: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     hangups = np.zeros_like(rate)  # arrivals per second x abandonment rate
     for name, shares in load_shares(scenario).items():
         ct = scenario.contact_types[name]
-        arrivals = expected_counts(scenario, ct.arrivals) / scenario.interval
+        arrivals = expected_counts(scenario, ct.arrivals, name) / scenario.interval
         theta = 1.0 / ct.patience.mean if ct.patience is not None else 0.0
         for group, share in shares.items():
             rate[groups.index(group)] += share * arrivals

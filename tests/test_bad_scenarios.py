@@ -75,7 +75,7 @@ CASES = [
     ("missing handle", ("    handle: {dist: exponential, mean: 5m}\n", ""),
      "contact_types.refunds.handle", "required field is missing"),
     ("both rate forms", ("rate: 60/h}", "rate: 60/h, per_interval: [1]}"),
-     "contact_types.billing.arrivals", "exactly one of 'rate' and 'per_interval'"),
+     "contact_types.billing.arrivals", "exactly one of 'rate', 'per_interval' and 'trace'"),
     ("staff and shifts", ("    staff: 2", "    staff: 2\n    shifts: [{start: '08:00', length: 4h, "
                           "count: 2}]"), "agents.tier2", "exactly one of 'staff' and 'shifts'"),
     ("shrinkage 1", ("    staff: 2", "    staff: 2\n    shrinkage: 1"), "agents.tier2.shrinkage",

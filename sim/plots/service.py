@@ -167,7 +167,7 @@ def erlang_requirement(scenario: Scenario,
     sl = scenario.service_level
     n = scenario.days * scenario.intervals_per_day
     if offered is None:
-        offered = {t: expected_counts(scenario, ct.arrivals)
+        offered = {t: expected_counts(scenario, ct.arrivals, t)
                    for t, ct in scenario.contact_types.items()}
     total = np.zeros(n)
     cache: dict[tuple[float, float], int] = {}

@@ -1,0 +1,191 @@
+"""``ccsim fit`` and ``ccsim backtest``: from a call log to a scenario, and back.
+
+``fit`` reads a call log (see :mod:`sim.calllog`), estimates a scenario (see
+:mod:`sim.fit`), writes it as YAML with fit_report.html beside it and prints the
+estimates. ``backtest`` simulates a scenario over a log's days and prints, per KPI, the
+mean absolute error per interval, with a figure of simulated bands against the actual.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from sim.cli_common import SEED, fail, load_or_fail, simulating, writable_or_fail
+from sim.units import format_duration, parse_duration
+
+# pandas, SciPy and YAML are imported inside the commands: `ccsim --help` and the other
+# commands must not pay for them
+
+_COLUMNS_HELP = ("Map canonical column names to the log's, e.g. "
+                 "--columns arrival=CallStart,wait=QueueSecs,outcome=Result.")
+
+
+def _read_log(path: str, columns: str | None):
+    from sim.calllog import CallLogError, parse_columns, read_call_log
+
+    try:
+        mapping = parse_columns(columns)
+    except ValueError as exc:
+        fail([f"--columns: {exc}"])
+    try:
+        return read_call_log(path, mapping)
+    except CallLogError as exc:
+        fail([str(exc)])
+
+
+def _interval(value: str) -> float:
+    try:
+        seconds = parse_duration(value)
+    except ValueError as exc:
+        fail([f"--interval: {exc}"])
+    if seconds <= 0 or 86400 % seconds:
+        fail([f"--interval: must divide a day (e.g. 15m, 30m, 1h), got {value}"])
+    return seconds
+
+
+@click.command("fit")
+@click.argument("log", type=click.Path(dir_okay=False))
+@click.option("--interval", default="30m", show_default=True,
+              help="Interval of the fitted arrivals and staffing.")
+@click.option("--out", "-o", type=click.Path(dir_okay=False), default="fitted.yaml",
+              show_default=True, help="The scenario file to write; fit_report.html goes "
+              "beside it.")
+@click.option("--columns", help=_COLUMNS_HELP)
+@click.option("--staff", type=click.IntRange(min=1),
+              help="Agents on duty (default: the most seen busy at once, per interval, on "
+                   "a typical day: a lower bound).")
+@click.option("--threshold", default="20s", show_default=True,
+              help="Service-level threshold of the fitted scenario.")
+@click.option("--no-report", is_flag=True, help="Skip fit_report.html.")
+def fit_command(log: str, interval: str, out: str, columns: str | None, staff: int | None,
+                threshold: str, no_report: bool) -> None:
+    """Estimate a scenario from the call LOG (CSV or Parquet, or ccsim's contacts.parquet).
+
+    Per contact type: arrivals per interval with day-of-week factors and forecast error,
+    handle time (exponential, lognormal or gamma by maximum likelihood and AIC) and
+    patience from censored waits (answered callers' waits are lower bounds).
+    """
+    import yaml
+
+    from sim.fit import fit_log, scenario_dict
+    from sim.output import write_atomic
+
+    seconds = _interval(interval)
+    try:
+        threshold_s = parse_duration(threshold)
+    except ValueError as exc:
+        fail([f"--threshold: {exc}"])
+    writable_or_fail(out, folder=False)
+    calls = _read_log(log, columns)
+    fitted = fit_log(calls, seconds)
+    staffing = [staff] * fitted.intervals_per_day if staff else None
+    scenario = scenario_dict(fitted, f"Fitted from {Path(log).name}", staffing, threshold_s)
+    header = (f"# Fitted by `ccsim fit {log} --interval {interval}` from "
+              f"{len(calls.table):,} contacts over {len(calls.days)} days.\n"
+              f"# Day 0 is a {calls.days[0].day_name()}; day_factors follow the log's "
+              "days of the week from there.\n")
+    text = header + yaml.safe_dump(scenario, sort_keys=False, default_flow_style=None, width=100)
+    write_atomic(out, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    load_or_fail(out, {})  # what we wrote must load: fail loudly here, not in `run`
+    for line in _summary(fitted):
+        click.echo(line)
+    written = [out]
+    if not no_report:
+        from sim.fit_report import write_fit_report
+
+        report = Path(out).with_name("fit_report.html")
+        for problem in write_fit_report(fitted, report):
+            click.echo(f"warning: figure not drawn: {problem}", err=True)
+        written.append(str(report))
+    click.echo("wrote " + ", ".join(written), err=True)
+
+
+def _summary(fitted) -> list[str]:
+    lines = [f"{len(fitted.log.table):,} contacts, {len(fitted.log.days)} days, open "
+             f"{fitted.open / 3600:g}h-{fitted.close / 3600:g}h"]
+    for t in fitted.types.values():
+        a = t.arrivals
+        lines.append(f"{t.name}:")
+        lines.append(f"  arrivals        {sum(a.per_interval):,.1f} per day; day factors "
+                     + ", ".join(f"{d[:3]} {f:g}" for d, f in zip(a.weekdays, a.day_factors,
+                                                                  strict=True))
+                     + f"; forecast error {a.forecast_error:.1%}")
+        if t.handle:
+            best = min(f.aic for f in t.handle_fits)
+            lines.append(f"  handle          {_spec(t.handle.spec)}  (AIC: "
+                         + ", ".join(f"{f.family} {f.aic - best:+.0f}" for f in t.handle_fits)
+                         + ")")
+        lines.append(f"  abandon rate    {t.abandon_rate:.2%}")
+        if t.patience:
+            p = t.patience
+            lines.append(f"  patience        {_spec(p.best.spec)}  (censored: {p.abandoned:,} "
+                         f"abandoned, {p.censored:,} answered after waiting)")
+            lines.append(f"  patience naive  mean {format_duration(p.naive_mean)} from abandon "
+                         "times alone (biased low; not used)")
+        if t.repeat_share is not None:
+            lines.append(f"  repeat share    {t.repeat_share:.2%}" + (
+                f", mean delay {format_duration(t.repeat_delay)}" if t.repeat_share else ""))
+        if t.transfer_share is not None:
+            lines.append(f"  transfer share  {t.transfer_share:.2%} (transfers per answered "
+                         "contact)")
+    staff = fitted.staff
+    lines.append(f"staff seen busy at once per interval: {min(staff)}-{max(staff)}")
+    lines += [f"note: {n}" for n in fitted.notes]
+    return lines
+
+
+def _spec(spec: dict) -> str:
+    rest = ", ".join(f"{k} {format_duration(v) if k == 'mean' else v}"
+                     for k, v in spec.items() if k != "dist")
+    return f"{spec['dist']} {rest}"
+
+
+@click.command("backtest")
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.argument("log", type=click.Path(dir_okay=False))
+@click.option("--columns", help=_COLUMNS_HELP)
+@click.option("--replications", "-r", type=click.IntRange(min=2), default=10, show_default=True,
+              help="Replications for the 95% bands.")
+@click.option("--seed", type=SEED, help="Seed (default: the scenario's).")
+@click.option("--out", "-o", type=click.Path(dir_okay=False), default="backtest.png",
+              show_default=True, help="The figure to write.")
+def backtest_command(scenario: str, log: str, columns: str | None, replications: int,
+                     seed: int | None, out: str) -> None:
+    """Simulate SCENARIO over the days of the call LOG and compare, per interval.
+
+    Prints the mean absolute error per interval of offered contacts per day, service
+    level, ASA and abandon rate, and plots simulated 95% bands against the actual.
+    """
+    from sim.backtest import BACKTEST_KPIS, backtest
+
+    loaded = load_or_fail(scenario, {})
+    writable_or_fail(out, folder=False)
+    calls = _read_log(log, columns)
+    with simulating(scenario):
+        bt = backtest(loaded, calls, replications=replications, seed=seed)
+    from sim.fit_report import write_backtest_figure
+
+    click.echo(f"{'interval':<9}" + "".join(f"{k + ' act/sim':>24}" for k in BACKTEST_KPIS))
+    for start in bt.actual.index:
+        cells = "".join(f"{_cell(k, bt.actual.at[start, k]):>12}"
+                        f"{_cell(k, bt.mean.at[start, k]):>12}" for k in BACKTEST_KPIS)
+        click.echo(f"{int(start // 3600):02d}:{int(start % 3600 // 60):02d}    " + cells)
+    click.echo("MAE per interval: " + ", ".join(f"{k} {_cell(k, bt.mae[k])}"
+                                                for k in BACKTEST_KPIS))
+    problem = write_backtest_figure(bt, out)
+    if problem:
+        click.echo(f"warning: figure not drawn: {problem}", err=True)
+    else:
+        click.echo(f"wrote {out}", err=True)
+
+
+def _cell(kpi: str, value: float) -> str:
+    if value != value:  # NaN: nothing offered
+        return "-"
+    if kpi in ("service_level", "abandon_rate"):
+        return f"{value:.1%}"
+    if kpi == "asa":
+        return f"{value:.1f}s"
+    return f"{value:.1f}"

@@ -1,0 +1,384 @@
+"""Fitting: estimate a scenario's arrivals, handle times and patience from a call log.
+
+Three estimates per contact type, all from :mod:`scipy.stats`:
+
+- arrivals: mean contacts per interval of the day, a factor per day of the week, and
+  the day-level ``forecast_error`` (the cv of a gamma multiplier) from the spread of
+  daily totals beyond what Poisson counts would show: Var(N) = mu + cv^2 mu^2;
+- handle time: exponential, lognormal and gamma fitted by maximum likelihood (location
+  fixed at 0), the family with the lowest AIC chosen (exponential when within 2);
+- patience from **censored** data: a caller who abandoned after waiting w had patience
+  w; an answered caller who waited w had patience of *at least* w (right-censored).
+  Ignoring the answered (averaging abandon times only, the "naive" estimate) keeps only
+  the impatient and underestimates patience many times over when few abandon.
+  ``scipy.stats.CensoredData`` gives the censored maximum-likelihood fit and
+  ``scipy.stats.ecdf`` the Kaplan-Meier curve.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from sim.calllog import CallLog
+
+FAMILIES = ("exponential", "lognormal", "gamma")
+_SCIPY = {"exponential": stats.expon, "lognormal": stats.lognorm, "gamma": stats.gamma}
+_MIN_SECONDS = 1e-3  # a zero duration has no density under these families
+
+
+@dataclass(frozen=True)
+class DistFit:
+    """One family fitted to durations.
+
+    Attributes:
+        family: ``exponential``, ``lognormal`` or ``gamma``.
+        spec: The scenario form, e.g. ``{"dist": "lognormal", "mean": 240.0, "cv": 0.7}``.
+        frozen: The fitted scipy distribution.
+        aic: Akaike's information criterion, 2k - 2 log-likelihood.
+        mean_ci: 95% confidence interval of the mean (seconds), from the observed
+            Fisher information of the exponential fit or the data's standard error.
+    """
+
+    family: str
+    spec: dict
+    frozen: object
+    aic: float
+    mean_ci: tuple[float, float] = (float("nan"), float("nan"))
+
+
+@dataclass(frozen=True)
+class PatienceFit:
+    """Patience estimated from waits of abandoned (observed) and answered (censored) callers.
+
+    Attributes:
+        best: The censored fit with the lowest AIC.
+        fits: Every family's censored fit.
+        naive_mean: Mean wait of the abandoned alone (the classic mistake), seconds.
+        km: ``scipy.stats.ecdf`` result on the censored sample (Kaplan-Meier), or None.
+        abandoned: Callers who abandoned.
+        censored: Answered callers who waited (lower bounds of patience).
+    """
+
+    best: DistFit
+    fits: list[DistFit]
+    naive_mean: float
+    km: object
+    abandoned: int
+    censored: int
+
+
+@dataclass(frozen=True)
+class ArrivalFit:
+    """Arrivals of one contact type.
+
+    Attributes:
+        per_interval: Mean contacts per interval of the opening hours, over all days.
+        day_factors: Daily volume of each day of the cycle / the mean daily volume.
+        forecast_error: Day-level cv beyond Poisson.
+        days: Each day's total (index: date).
+        weekdays: Names of the days of the cycle, in order from the log's first day.
+    """
+
+    per_interval: list[float]
+    day_factors: list[float]
+    forecast_error: float
+    days: pd.Series
+    weekdays: list[str]
+
+
+@dataclass(frozen=True)
+class TypeFit:
+    """Everything estimated for one contact type."""
+
+    name: str
+    contacts: int
+    arrivals: ArrivalFit
+    handle: DistFit | None
+    handle_fits: list[DistFit]
+    handle_values: np.ndarray
+    patience: PatienceFit | None
+    abandon_rate: float
+    repeat_share: float | None = None
+    repeat_delay: float | None = None
+    transfer_share: float | None = None
+
+
+@dataclass(frozen=True)
+class Fit:
+    """A fitted call log: the calendar, each contact type's estimates, and the staffing seen."""
+
+    log: CallLog
+    interval: float
+    open: float
+    close: float
+    types: dict[str, TypeFit]
+    staff: list[int]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def intervals_per_day(self) -> int:
+        """Intervals between opening and closing."""
+        return round((self.close - self.open) / self.interval)
+
+
+def scenario_name(text: str) -> str:
+    """A contact type name the scenario format accepts (letters, digits, _ and -)."""
+    name = re.sub(r"[^A-Za-z0-9_\-]", "_", text.strip()) or "calls"
+    return name if re.match(r"[A-Za-z_]", name) else f"t_{name}"
+
+
+def _spec(family: str, frozen) -> dict:
+    mean, var = (float(v) for v in frozen.stats(moments="mv"))
+    if family == "exponential":
+        return {"dist": "exponential", "mean": round(mean, 3)}
+    return {"dist": family, "mean": round(mean, 3), "cv": round(float(np.sqrt(var)) / mean, 4)}
+
+
+def _by_aic(fits: list[DistFit]) -> list[DistFit]:
+    """Best AIC first; exponential first when within 2 of the best.
+
+    Exponential is gamma with shape 1: on exponential data the gamma fit's extra
+    parameter wins by chance about one time in six. Models within 2 AIC units are
+    equally supported (Burnham & Anderson, Model Selection, 2002, s. 2.6): take the
+    simpler.
+    """
+    fits = sorted(fits, key=lambda f: f.aic)
+    simple = [f for f in fits if f.family == "exponential" and f.aic <= fits[0].aic + 2.0]
+    return simple + [f for f in fits if f not in simple]
+
+
+def fit_durations(values: np.ndarray) -> list[DistFit]:
+    """Every family fitted to complete (uncensored) durations, best AIC first.
+
+    Args:
+        values: Durations in seconds (>= 0); zeros are raised to a millisecond.
+    """
+    x = np.maximum(np.asarray(values, dtype=float), _MIN_SECONDS)
+    sem = x.std(ddof=1) / np.sqrt(x.size) if x.size > 1 else float("nan")
+    ci = (x.mean() - 1.96 * sem, x.mean() + 1.96 * sem)
+    fits = []
+    for family in FAMILIES:
+        dist = _SCIPY[family]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            params = dist.fit(x, floc=0)
+        frozen = dist(*params)
+        k = 1 if family == "exponential" else 2
+        aic = 2 * k - 2 * float(np.sum(frozen.logpdf(x)))
+        fits.append(DistFit(family, _spec(family, frozen), frozen, aic, ci))
+    return _by_aic(fits)
+
+
+def fit_patience(wait: np.ndarray, abandoned: np.ndarray) -> PatienceFit | None:
+    """Censored fits of patience: abandoned waits observed, answered waits right-censored.
+
+    Args:
+        wait: Queue waits in seconds of offered contacts.
+        abandoned: Whether each abandoned (else it was answered: censored at its wait).
+
+    Returns:
+        None when nobody abandoned (patience cannot be told from infinite).
+    """
+    wait = np.maximum(np.asarray(wait, dtype=float), 0.0)
+    abandoned = np.asarray(abandoned, dtype=bool)
+    if abandoned.sum() < 2:
+        return None
+    observed = np.maximum(wait[abandoned], _MIN_SECONDS)
+    censored = wait[~abandoned & (wait > 0)]  # waited 0: says nothing about patience
+    data = stats.CensoredData(uncensored=observed, right=censored)
+    fits = []
+    for family in FAMILIES:
+        dist = _SCIPY[family]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            if family == "exponential":
+                # closed form of the censored MLE; scipy's own fit agrees (tested)
+                params = (0.0, (observed.sum() + censored.sum()) / observed.size)
+            else:
+                params = dist.fit(data, floc=0)
+        frozen = dist(*params)
+        loglik = float(np.sum(frozen.logpdf(observed)) + np.sum(frozen.logsf(censored)))
+        k = 1 if family == "exponential" else 2
+        ci = (float("nan"), float("nan"))
+        if family == "exponential":  # Fisher information: se(mean) = mean / sqrt(events)
+            m = params[1]
+            ci = (m * (1 - 1.96 / np.sqrt(observed.size)), m * (1 + 1.96 / np.sqrt(observed.size)))
+        if np.isfinite(loglik):
+            fits.append(DistFit(family, _spec(family, frozen), frozen, 2 * k - 2 * loglik, ci))
+    fits = _by_aic(fits)
+    km = stats.ecdf(data)
+    return PatienceFit(fits[0], fits, float(observed.mean()), km, int(observed.size),
+                       int(censored.size))
+
+
+def _weekday_cycle(days: pd.DatetimeIndex) -> list[int]:
+    """Days of the week the log covers, in order from its first day (0 = Monday)."""
+    seen = sorted(set(days.day_of_week))
+    first = days[0].day_of_week
+    return sorted(seen, key=lambda d: (d - first) % 7)
+
+
+def fit_arrivals(times: pd.Series, all_days: pd.DatetimeIndex, open_s: float,
+                 interval: float, n_intervals: int) -> ArrivalFit:
+    """Mean counts per interval of the day, day-of-week factors and forecast error.
+
+    Args:
+        times: Arrival timestamps of one contact type.
+        all_days: The log's days (days on which the center was open: any contact).
+        open_s: Opening time, seconds after midnight.
+        interval: Interval length, seconds.
+        n_intervals: Intervals per day.
+    """
+    day = times.dt.normalize()
+    tod = (times - day).dt.total_seconds().to_numpy()
+    slot = np.clip(((tod - open_s) // interval).astype(int), 0, n_intervals - 1)
+    counts = pd.crosstab(day.to_numpy(), slot).reindex(index=all_days, columns=range(n_intervals),
+                                                        fill_value=0)
+    totals = counts.sum(axis=1).astype(float)
+    cycle = _weekday_cycle(all_days)
+    by_weekday = totals.groupby(all_days.day_of_week).mean()
+    overall = totals.mean()
+    factors = [float(by_weekday[d] / overall) if overall > 0 else 1.0 for d in cycle]
+    shape = counts.mean(axis=0).to_numpy(dtype=float)
+    # per_interval is the profile of an average day; day_factors scale it per weekday
+    expected = np.array([by_weekday[d] for d in all_days.day_of_week], dtype=float)
+    dof = len(all_days) - len(cycle)
+    cv2 = 0.0
+    if dof > 0 and np.all(expected > 0):
+        excess = ((totals.to_numpy() - expected) ** 2 - expected) / expected**2
+        cv2 = max(0.0, float(excess.sum() / dof))
+    names = [pd.Timestamp(2026, 1, 5 + d).day_name() for d in cycle]
+    return ArrivalFit([round(float(v), 3) for v in shape], [round(f, 4) for f in factors],
+                      round(float(np.sqrt(cv2)), 4), totals, names)
+
+
+def _repeats(rows: pd.DataFrame, horizon: float = 7 * 86400.0) -> tuple[float, float] | None:
+    """Share of contacts followed by another of the same customer within ``horizon``."""
+    if "customer" not in rows:
+        return None
+    ordered = rows.sort_values(["customer", "arrival"])
+    same = ordered["customer"].to_numpy()[1:] == ordered["customer"].to_numpy()[:-1]
+    gaps = ordered["arrival"].diff().dt.total_seconds().to_numpy()[1:]
+    repeat = same & (gaps <= horizon)
+    if not repeat.any():
+        return 0.0, float("nan")
+    return float(repeat.sum() / len(rows)), float(gaps[repeat].mean())
+
+
+def observed_staff(log: CallLog, open_s: float, interval: float, n_intervals: int) -> list[int]:
+    """Agents seen busy at once, per interval of the day: the median over days of the peak.
+
+    A lower bound of the staff on duty (at a peak with a queue, every agent talks);
+    give the real staffing with ``--staff`` when known.
+    """
+    t = log.table
+    answered = t["outcome"].to_numpy() == "answered"
+    start = log.seconds()[answered] + t["wait"].to_numpy()[answered]
+    # logs round times: an agent's next call may seem to start a moment before the last ends
+    end = start + np.maximum(np.nan_to_num(t["handle"].to_numpy()[answered]) - 1.0, 0.0)
+    times = np.concatenate([start, end])
+    steps = np.concatenate([np.ones(start.size), -np.ones(end.size)])
+    order = np.lexsort((steps, times))  # an end before a start at the same moment
+    times, busy = times[order], np.cumsum(steps[order])
+    dates = log.days
+    peaks = np.zeros((len(dates), n_intervals))
+    slot_of = ((times % 86400.0) - open_s) // interval
+    offsets = ((dates - dates[0]).total_seconds().to_numpy() // 86400.0).astype(int)
+    day_of = np.searchsorted(offsets, (times // 86400.0).astype(int))
+    inside = ((slot_of >= 0) & (slot_of < n_intervals) & (day_of < len(dates))
+              & (offsets[np.minimum(day_of, len(dates) - 1)] == times // 86400.0))
+    np.maximum.at(peaks, (day_of[inside], slot_of[inside].astype(int)), busy[inside])
+    return [max(1, int(v)) for v in np.median(peaks, axis=0)]
+
+
+def opening_hours(log: CallLog, interval: float) -> tuple[float, float]:
+    """Opening and closing (seconds after midnight) covering every arrival, on interval edges."""
+    t = log.table["arrival"]
+    tod = (t - t.dt.normalize()).dt.total_seconds()
+    open_s = float(tod.min() // interval * interval)
+    close_s = float(min(86400.0, (tod.max() // interval + 1) * interval))
+    return open_s, close_s
+
+
+def fit_log(log: CallLog, interval: float) -> Fit:
+    """Estimate every contact type's arrivals, handle time and patience from ``log``.
+
+    Args:
+        log: A checked call log.
+        interval: Interval length in seconds (must divide a day).
+    """
+    open_s, close_s = opening_hours(log, interval)
+    n = round((close_s - open_s) / interval)
+    all_days = log.days
+    types = {}
+    notes = []
+    for raw_name, rows in log.table.groupby("contact_type", sort=True):
+        offered = rows[rows["outcome"] != "blocked"]
+        answered = offered["outcome"] == "answered"
+        handle = offered.loc[answered, "handle"].dropna().to_numpy()
+        # a family needs spread to fit: constant (or single) times are deterministic
+        handle_fits = fit_durations(handle) if np.unique(handle).size >= 2 else []
+        patience = fit_patience(offered["wait"].to_numpy(),
+                                (offered["outcome"] == "abandoned").to_numpy())
+        name = scenario_name(str(raw_name))
+        if not handle_fits:
+            notes.append(f"{name}: fewer than 2 distinct handle times; handle is deterministic")
+        repeats = _repeats(rows)
+        types[name] = TypeFit(
+            name=name, contacts=len(rows),
+            arrivals=fit_arrivals(rows["arrival"], all_days, open_s, interval, n),
+            handle=handle_fits[0] if handle_fits else None, handle_fits=handle_fits,
+            handle_values=handle, patience=patience,
+            abandon_rate=float((offered["outcome"] == "abandoned").mean()) if len(offered) else 0.0,
+            repeat_share=repeats[0] if repeats else None,
+            repeat_delay=repeats[1] if repeats else None,
+            # transfers per answered contact, as the transfer_rate KPI counts them
+            transfer_share=(float(offered.loc[answered, "transfers"].sum() / answered.sum())
+                            if "transfers" in offered and answered.any() else None))
+    return Fit(log, interval, open_s, close_s, types,
+               observed_staff(log, open_s, interval, n), notes)
+
+
+def _clock(seconds: float) -> str:
+    return f"{int(seconds // 3600):02d}:{int(seconds % 3600 // 60):02d}"
+
+
+def scenario_dict(fit: Fit, name: str, staff: list[int] | None = None,
+                  threshold: float = 20.0) -> dict:
+    """The fitted scenario in its YAML form (a dict ``ccsim run`` accepts).
+
+    Args:
+        fit: The fitted log.
+        name: The scenario's name.
+        staff: Agents per interval of the day (default: the staffing seen in the log).
+        threshold: Service-level threshold, seconds.
+    """
+    cycle = max(len(t.arrivals.day_factors) for t in fit.types.values())
+    types = {}
+    for t in fit.types.values():
+        arrivals = {"per_interval": t.arrivals.per_interval}
+        if cycle > 1:
+            arrivals["day_factors"] = t.arrivals.day_factors
+        if t.arrivals.forecast_error > 0:
+            arrivals["forecast_error"] = t.arrivals.forecast_error
+        spec = {"arrivals": arrivals,
+                "handle": t.handle.spec if t.handle else {
+                    "dist": "deterministic",
+                    "value": round(float(np.mean(t.handle_values)), 3) if t.handle_values.size
+                    else 1.0}}
+        if t.patience is not None:
+            spec["patience"] = t.patience.best.spec
+        types[t.name] = spec
+    close = "24:00" if fit.close >= 86400 else _clock(fit.close)
+    return {
+        "name": name, "seed": 1, "days": cycle, "open": _clock(fit.open), "close": close,
+        "interval": int(fit.interval), "service_level": {"threshold": threshold, "target": 0.8},
+        "contact_types": types,
+        "agents": {"agents": {"skills": sorted(types), "staff": staff or fit.staff}},
+    }

@@ -1,0 +1,223 @@
+"""Figures and pages of ``ccsim fit`` (fit_report.html) and ``ccsim backtest``.
+
+For each contact type: arrivals per interval (each day's counts and the fitted mean),
+handle times (histogram with the fitted families, and a QQ plot of the chosen one) and
+patience (Kaplan-Meier survival of patience, the censored fit, and the naive fit from
+abandon times alone). The backtest figure shows each KPI per interval: the actual value,
+the simulated mean and its 95% band.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from sim.backtest import BACKTEST_KPIS, Backtest
+from sim.fit import Fit, TypeFit
+from sim.output import write_atomic
+from sim.plots.style import new_figure, styled
+from sim.report import RenderedFigure, _draw, _esc, _figure_html, _page
+
+_ACTUAL, _SIM, _NAIVE = "#222222", "#1f5fa6", "#c9312c"
+_LABELS = {"offered": "Offered per day", "service_level": "Service level (%)",
+           "asa": "ASA (s)", "abandon_rate": "Abandon rate (%)"}
+_SCALE = {"service_level": 100.0, "abandon_rate": 100.0}
+
+
+def _hours(seconds: np.ndarray) -> np.ndarray:
+    return np.asarray(seconds, dtype=float) / 3600.0
+
+
+@styled
+def arrivals_figure(fit: Fit, t: TypeFit) -> Figure:
+    """Contacts per interval: every day (thin grey), the fitted mean (blue)."""
+    fig = new_figure(2.8)
+    ax = fig.add_subplot(1, 2, 1)
+    n = fit.intervals_per_day
+    starts = _hours(fit.open + fit.interval * np.arange(n) + fit.interval / 2)
+    table = fit.log.table
+    rows = table[table["contact_type"] == _raw_name(fit, t.name)]
+    day = rows["arrival"].dt.normalize()
+    tod = (rows["arrival"] - day).dt.total_seconds().to_numpy()
+    slot = np.clip(((tod - fit.open) // fit.interval).astype(int), 0, n - 1)
+    for _, grp in rows.assign(slot=slot).groupby(day.to_numpy()):
+        counts = np.bincount(grp["slot"], minlength=n)
+        ax.plot(starts, counts, color="#999999", lw=0.5, alpha=0.5)
+    ax.plot(starts, t.arrivals.per_interval, color=_SIM, lw=2, label="fitted mean")
+    ax.plot([], [], color="#999999", lw=0.5, label="each day")
+    ax.set(xlabel="Hour of day", ylabel="Contacts per interval", title="Arrivals per interval")
+    ax.legend(loc="upper left")
+    ax2 = fig.add_subplot(1, 2, 2)
+    totals = t.arrivals.days
+    ax2.bar(np.arange(len(totals)), totals.to_numpy(), color="#999999", label="actual")
+    mean = totals.mean()
+    factor = dict(zip(t.arrivals.weekdays, t.arrivals.day_factors, strict=True))
+    expected = [mean * factor.get(d.day_name(), 1.0) for d in totals.index]
+    ax2.plot(np.arange(len(totals)), expected, "o", color=_SIM, ms=3,
+             label=f"fitted (forecast error {t.arrivals.forecast_error:.1%})")
+    ax2.set(xlabel="Day of the log", ylabel="Contacts per day", title="Daily volume",
+            ylim=(0, totals.max() * 1.3))  # room for the legend above the bars
+    ax2.legend(loc="upper center", ncol=2)
+    return fig
+
+
+def _raw_name(fit: Fit, name: str) -> str:
+    from sim.fit import scenario_name
+
+    for raw in fit.log.table["contact_type"].unique():
+        if scenario_name(str(raw)) == name:
+            return raw
+    return name
+
+
+@styled
+def handle_figure(t: TypeFit) -> Figure:
+    """Handle-time histogram with each fitted family, and the chosen family's QQ plot."""
+    fig = new_figure(2.8)
+    ax = fig.add_subplot(1, 2, 1)
+    x = t.handle_values / 60.0
+    top = np.quantile(x, 0.995)
+    ax.hist(x[x <= top], bins=60, density=True, color="#bbbbbb", label="logged")
+    grid = np.linspace(top / 400, top, 300)
+    best_aic = min(f.aic for f in t.handle_fits)
+    for i, f in enumerate(t.handle_fits):
+        ax.plot(grid, f.frozen.pdf(grid * 60.0) * 60.0, lw=2 if i == 0 else 1,
+                label=f"{f.family} (AIC {f.aic - best_aic:+.0f})")
+    ax.set(xlabel="Handle time (min)", ylabel="Density", title="Handle time")
+    ax.legend()
+    ax2 = fig.add_subplot(1, 2, 2)
+    best = t.handle_fits[0]
+    q = (np.arange(1, 201) - 0.5) / 200
+    ax2.plot(best.frozen.ppf(q) / 60.0, np.quantile(x, q), "o", ms=2.5, color=_SIM)
+    hi = max(best.frozen.ppf(q[-1]) / 60.0, np.quantile(x, q[-1]))
+    ax2.plot([0, hi], [0, hi], color=_ACTUAL, lw=0.8, ls="--")
+    ax2.set(xlabel=f"Fitted {best.family} quantile (min)", ylabel="Logged quantile (min)",
+            title=f"QQ plot: {best.family}")
+    return fig
+
+
+@styled
+def patience_figure(t: TypeFit) -> Figure:
+    """Survival of patience: Kaplan-Meier, censored fit, naive (abandoned-only) fit."""
+    p = t.patience
+    fig = new_figure(3.0)
+    ax = fig.add_subplot(1, 1, 1)
+    sf = p.km.sf
+    ci = sf.confidence_interval(0.95)
+    ax.step(sf.quantiles / 60.0, sf.probabilities, where="post", color=_ACTUAL,
+            label="Kaplan-Meier (censored data)")
+    ax.fill_between(ci.low.quantiles / 60.0, ci.low.probabilities, ci.high.probabilities,
+                    step="post", color=_ACTUAL, alpha=0.15, lw=0)
+    top = max(float(sf.quantiles.max()), 1.0)
+    grid = np.linspace(0, top * 1.5, 300)
+    ax.plot(grid / 60.0, p.best.frozen.sf(grid), color=_SIM, lw=2,
+            label=f"censored fit: {p.best.family}, mean {p.best.frozen.mean() / 60:.1f} min")
+    ax.plot(grid / 60.0, np.exp(-grid / p.naive_mean), color=_NAIVE, ls="--",
+            label=f"naive (abandon times only): mean {p.naive_mean / 60:.1f} min")
+    ax.set(xlabel="Time in queue (min)", ylabel="P(patience > t)", ylim=(0, 1.02),
+           title=f"Patience: {p.abandoned:,} abandoned, {p.censored:,} answered after waiting")
+    ax.legend(loc="lower left")
+    return fig
+
+
+@styled
+def backtest_figure(bt: Backtest) -> Figure:
+    """Each KPI per interval: actual (black), simulated mean (blue) and 95% band."""
+    fig = new_figure(5.0)
+    starts = bt.actual.index.to_numpy(dtype=float)
+    width = starts[1] - starts[0] if starts.size > 1 else 3600.0
+    x = _hours(np.append(starts, starts[-1] + width))  # edges: the last interval drawn too
+
+    def edge(values):
+        values = values.to_numpy(dtype=float)
+        return np.append(values, values[-1])
+
+    for i, kpi in enumerate(BACKTEST_KPIS):
+        ax = fig.add_subplot(2, 2, i + 1)
+        s = _SCALE.get(kpi, 1.0)
+        ax.fill_between(x, edge(bt.low[kpi]) * s, edge(bt.high[kpi]) * s, step="post",
+                        color=_SIM, alpha=0.2, lw=0, label="simulated 95% band")
+        ax.step(x, edge(bt.mean[kpi]) * s, where="post", color=_SIM, label="simulated mean")
+        ax.step(x, edge(bt.actual[kpi]) * s, where="post", color=_ACTUAL, lw=1.2,
+                label="actual")
+        unit = "%" if kpi in _SCALE else (" s" if kpi == "asa" else "")
+        ax.set(title=f"{_LABELS[kpi]}: MAE {bt.mae[kpi] * s:.3g}{unit}", xlabel="Hour of day")
+        if i == 0:
+            ax.legend(loc="lower center")
+    return fig
+
+
+def fit_figures(fit: Fit) -> list[RenderedFigure]:
+    """Every figure of the fit report, rendered."""
+    figures = []
+    for t in fit.types.values():
+        figures.append(_draw(f"arrivals_{t.name}", f"{t.name}: arrivals",
+                             "Grey: each day's contacts per interval; blue: the fitted mean "
+                             "(per_interval). Right: daily totals and the day-of-week fit.",
+                             lambda t=t: arrivals_figure(fit, t)))
+        if t.handle_fits:
+            figures.append(_draw(f"handle_{t.name}", f"{t.name}: handle time",
+                                 "Families fitted by maximum likelihood; the lowest AIC is "
+                                 "chosen. QQ points on the dashed line: the family fits.",
+                                 lambda t=t: handle_figure(t)))
+        if t.patience is not None:
+            figures.append(_draw(f"patience_{t.name}", f"{t.name}: patience",
+                                 "An answered caller's wait is a lower bound of its patience "
+                                 "(censored). Ignoring that (red, dashed) underestimates "
+                                 "patience.", lambda t=t: patience_figure(t)))
+    return figures
+
+
+def _rows(t: TypeFit) -> str:
+    cells = [("contacts", f"{t.contacts:,}"), ("abandon rate", f"{t.abandon_rate:.2%}")]
+    if t.handle:
+        cells.append(("handle", _spec_text(t.handle.spec)))
+    if t.patience:
+        cells += [("patience (censored)", _spec_text(t.patience.best.spec)),
+                  ("patience naive", f"exponential mean {t.patience.naive_mean:.1f} s")]
+    cells += [("day factors", ", ".join(f"{d[:3]} {f:g}" for d, f in
+                                        zip(t.arrivals.weekdays, t.arrivals.day_factors,
+                                            strict=True))),
+              ("forecast error", f"{t.arrivals.forecast_error:.1%}")]
+    if t.repeat_share is not None:
+        cells.append(("repeat share", f"{t.repeat_share:.2%} (mean delay "
+                      f"{t.repeat_delay / 3600:.1f} h)" if t.repeat_share else "0"))
+    if t.transfer_share is not None:
+        cells.append(("transfer share", f"{t.transfer_share:.2%} of answered"))
+    return "".join(f"<tr><th>{_esc(k)}</th><td>{_esc(v)}</td></tr>" for k, v in cells)
+
+
+def _spec_text(spec: dict) -> str:
+    return " ".join(f"{k} {v}" for k, v in spec.items())
+
+
+def fit_html(fit: Fit, figures: list[RenderedFigure]) -> str:
+    """The fit report page."""
+    body = [f"<h1>Fit of {_esc(fit.log.path)}</h1>",
+            f"<p>{len(fit.log.table):,} contacts over {len(fit.log.days)} days, open "
+            f"{fit.open / 3600:g}h to {fit.close / 3600:g}h, intervals of "
+            f"{fit.interval / 60:g} min.</p>"]
+    for t in fit.types.values():
+        body.append(f"<h2>{_esc(t.name)}</h2><table>{_rows(t)}</table>")
+    body += [f"<p class='note'>{_esc(n)}</p>" for n in fit.notes]
+    body += [_figure_html(f) for f in figures]
+    return _page(f"Fit of {fit.log.path}", body)
+
+
+def write_fit_report(fit: Fit, path: str | Path) -> list[str]:
+    """Write fit_report.html; returns the problems of figures that could not be drawn."""
+    figures = fit_figures(fit)
+    text = fit_html(fit, figures)
+    write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    return [f"{f.name}: {f.problem}" for f in figures if f.png is None]
+
+
+def write_backtest_figure(bt: Backtest, path: str | Path) -> str | None:
+    """Write the backtest PNG; returns why it could not be drawn, or None."""
+    figure = _draw("backtest", "Backtest", "", lambda: backtest_figure(bt))
+    if figure.png is None:
+        return figure.problem
+    write_atomic(path, lambda tmp: tmp.write_bytes(figure.png))
+    return None

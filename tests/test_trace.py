@@ -1,0 +1,115 @@
+"""Trace-driven arrivals: ``arrivals: {trace: calls.csv}`` replays a call log's arrivals."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from calllog_gen import generate_log
+
+import sim
+from sim.arrivals import expected_counts
+from sim.calllog import read_call_log
+from sim.loader import ScenarioError
+
+SCENARIO = """name: replay
+days: {days}
+open: "08:00"
+close: "12:00"
+interval: 30m
+contact_types:
+  calls:
+    arrivals: {arrivals}
+    handle: {{dist: exponential, mean: 4m}}
+    patience: {{dist: exponential, mean: 5m}}
+agents:
+  pool: {{skills: [calls], staff: 8}}
+"""
+
+
+@pytest.fixture(scope="module")
+def log_path(tmp_path_factory):
+    """Three days of a small independent log (CSV)."""
+    folder = tmp_path_factory.mktemp("trace")
+    frame = generate_log(np.random.default_rng(3), per_interval=[40, 60, 70, 50, 45, 60, 55, 30],
+                         interval=1800.0, open_s=8 * 3600.0, days=3, agents=8,
+                         handle_mean=240.0, patience_mean=300.0)
+    frame.to_csv(folder / "calls.csv", index=False)
+    return folder / "calls.csv"
+
+
+def scenario_file(log_path, arrivals: str, days: int = 3):
+    path = log_path.parent / "replay.yaml"
+    path.write_text(SCENARIO.format(days=days, arrivals=arrivals))
+    return path
+
+
+class TestReplay:
+    """The trace's arrivals (and handle times) are replayed exactly."""
+
+    def test_arrivals_replayed_in_every_replication(self, log_path):
+        """Every replication offers exactly the logged arrival times."""
+        scenario = sim.load_scenario(scenario_file(log_path, "{trace: calls.csv}"))
+        result = sim.run(scenario, seed=1, replications=2)
+        logged = np.sort(read_call_log(log_path).seconds())
+        for _, rows in result.contacts.groupby("replication"):
+            np.testing.assert_allclose(np.sort(rows["arrival"].to_numpy()), logged, atol=1e-6)
+
+    def test_logged_handle_times_kept(self, log_path):
+        """With trace_handle, answered-in-the-log contacts talk for their logged time."""
+        scenario = sim.load_scenario(scenario_file(log_path,
+                                                   "{trace: calls.csv, trace_handle: true}"))
+        contacts = sim.run(scenario, seed=1).contacts.sort_values("arrival")
+        table = read_call_log(log_path).table
+        logged = (table["outcome"] == "answered").to_numpy()
+        answered_both = contacts["answered"].to_numpy() & logged
+        np.testing.assert_allclose(contacts["handle"].to_numpy()[answered_both],
+                                   table["handle"].to_numpy()[answered_both], atol=1e-6)
+
+    def test_fewer_days_replay_the_first(self, log_path):
+        """A scenario of one day replays the log's first day only."""
+        scenario = sim.load_scenario(scenario_file(log_path, "{trace: calls.csv}", days=1))
+        contacts = sim.run(scenario, seed=1).contacts
+        seconds = read_call_log(log_path).seconds()
+        assert len(contacts) == int((seconds < 86400).sum())
+
+    def test_expected_counts_are_the_trace_per_interval(self, log_path):
+        """Staffing's expected counts are the trace's own counts per interval."""
+        scenario = sim.load_scenario(scenario_file(log_path, "{trace: calls.csv}"))
+        counts = expected_counts(scenario, scenario.contact_types["calls"].arrivals, "calls")
+        seconds = read_call_log(log_path).seconds()
+        assert counts.sum() == len(seconds)
+        day0 = seconds[seconds < 86400]
+        assert counts[0] == int(((day0 >= 8 * 3600) & (day0 < 8.5 * 3600)).sum())
+
+
+class TestBadTraces:
+    """A bad trace is one line naming the scenario, the field and the reason."""
+
+    def test_missing_file(self, log_path):
+        """A trace that does not exist names itself."""
+        with pytest.raises(ScenarioError, match=r"arrivals: .*nothere\.csv: cannot read"):
+            sim.load_scenario(scenario_file(log_path, "{trace: nothere.csv}"))
+
+    def test_two_forms(self, log_path):
+        """A trace and a rate together are refused."""
+        with pytest.raises(ScenarioError, match="exactly one of 'rate', 'per_interval' and"):
+            sim.load_scenario(scenario_file(log_path, "{trace: calls.csv, rate: 5/h}"))
+
+    def test_trace_handle_without_trace(self, log_path):
+        """trace_handle needs a trace."""
+        with pytest.raises(ScenarioError, match="'trace_handle' needs a 'trace'"):
+            sim.load_scenario(scenario_file(log_path, "{rate: 5/h, trace_handle: true}"))
+
+    def test_bad_row_in_trace_via_cli(self, log_path):
+        """A bad row in the trace is one line with the row number, exit 2."""
+        (log_path.parent / "bad.csv").write_text(
+            "arrival,wait,outcome\n2026-03-02T08:00:00,1,answered\n2026-03-02T08:01:00,1,lost\n")
+        path = scenario_file(log_path, "{trace: bad.csv}")
+        done = subprocess.run([sys.executable, "-m", "sim", "validate", str(path)],
+                              capture_output=True, text=True)
+        assert done.returncode == 2
+        assert len(done.stderr.strip().splitlines()) == 1
+        assert "bad.csv: row 2: outcome: must be one of" in done.stderr
