@@ -54,7 +54,7 @@ CASES = [
     ("cv 0", ("cv: 0.7", "cv: 0"), "contact_types.billing.handle.cv", "must be > 0"),
     ("typo'd key", ("    staff: 2", "    stafff: 2"), "agents.tier2.stafff",
      "unknown field 'stafff' (did you mean 'staff'?)"),
-    ("wrong unit", ("mean: 4m, cv", "mean: 4 minutes, cv"), "contact_types.billing.handle.mean",
+    ("wrong unit", ("mean: 4m, cv", "mean: 4 fortnights, cv"), "contact_types.billing.handle.mean",
      "expected a duration like 30s"),
     ("negative staff in a table", ("[3, 3, 4, 4, 4, 4, 3, 3]", "[3, 3, 4, -2, 4, 4, 3, 3]"),
      "agents.tier1.staff[3]", "must be >= 0, got -2"),
