@@ -256,7 +256,11 @@ def apply_override(data: dict[str, Any], dotted: str, value: Any) -> None:
         elif isinstance(node, dict):
             if key not in node or node[key] is None:
                 if depth < len(keys) - 2:
-                    raise ValueError(f"{'.'.join(keys[: depth + 1])!r} is not in the scenario")
+                    close = difflib.get_close_matches(key, [str(k) for k in node], n=1)
+                    mean = f" (did you mean {close[0]!r}?)" if close else ""
+                    raise ValueError(
+                        f"{'.'.join(keys[: depth + 1])!r} is not in the scenario{mean}"
+                    )
                 node[key] = {}
             node = node[key]
         else:

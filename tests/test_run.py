@@ -95,6 +95,13 @@ class TestOverrides:
         with pytest.raises(ValueError, match="not in the scenario"):
             apply_override(data, "nothing.here.at.all", 1)
 
+    def test_unknown_name_suggests(self):
+        """A misspelt group name in an override gets a 'did you mean', like a misspelt field."""
+        data = {"agents": {"generalists": {"shifts": [{"count": 2}]}}}
+        with pytest.raises(ValueError, match=r"'agents.generalist' is not in the scenario "
+                                             r"\(did you mean 'generalists'\?\)"):
+            apply_override(data, "agents.generalist.shifts.0.count", 3)
+
     def test_override_changes_the_run(self):
         """An override is applied before validation and shows in the scenario."""
         sc = sim.load_scenario(SCENARIOS / "erlang_c.yaml", overrides={"agents.pool.staff": "44"})
