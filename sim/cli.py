@@ -15,6 +15,7 @@ import click
 from sim import erlang, limits
 from sim.cli_common import (
     SEED,
+    TARGET,
     check_work,
     fail,
     load_or_fail,
@@ -187,7 +188,7 @@ def validate_command(scenarios: tuple[str, ...], overrides: tuple[str, ...]) -> 
               help="Mean (exponential) patience: gives Erlang A instead of Erlang C.")
 @click.option("--threshold", type=DURATION, default="20s", show_default=True,
               help="Service-level threshold.")
-@click.option("--target", type=click.FloatRange(0, 1, min_open=True, max_open=True),
+@click.option("--target", type=TARGET,
               help="Service-level target: also print the fewest agents that meet it.")
 @click.option("--max-abandon", type=click.FloatRange(0, 1),
               help="With --patience and --target: abandonment must not exceed this too.")

@@ -361,7 +361,11 @@ def _problem(error: Mapping[str, Any]) -> Problem:
     if kind in rules:
         bound = next(iter(ctx.values()))
         bound = f"{bound:g}" if isinstance(bound, float) else bound
-        return Problem(path, f"must be {rules[kind]} {bound}, got {_received(got)}")
+        hint = ""
+        if kind == "less_than_equal" and str(bound) == "1" and isinstance(got, (int, float)) \
+                and 1 < got < 100:  # a percentage where a fraction is meant
+            hint = f" (a fraction: did you mean {got / 100:g}?)"
+        return Problem(path, f"must be {rules[kind]} {bound}, got {_received(got)}{hint}")
     if kind == "extra_forbidden":
         return Problem(path, f"unknown field {loc[-1]!r}{_suggestion(loc)}")
     if kind == "missing":

@@ -51,6 +51,8 @@ CASES = [
     ("probability 1.5", ("    patience: {dist: exponential, mean: 3m}\n",
                          "    patience: {dist: exponential, mean: 3m}\n    resolution: 1.5\n"),
      "contact_types.billing.resolution", "must be <= 1, got 1.5"),
+    ("target as a percent", ("interval: 30m\n", "interval: 30m\nservice_level: {target: 80}\n"),
+     "service_level.target", "must be <= 1, got 80 (a fraction: did you mean 0.8?)"),
     ("cv 0", ("cv: 0.7", "cv: 0"), "contact_types.billing.handle.cv", "must be > 0"),
     ("typo'd key", ("    staff: 2", "    stafff: 2"), "agents.tier2.stafff",
      "unknown field 'stafff' (did you mean 'staff'?)"),

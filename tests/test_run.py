@@ -281,6 +281,15 @@ class TestCli:
         need = erlang.required_agents(600 / 3600, 240, 0.8, 20, patience=180)
         assert res.stdout.strip().endswith(f": {need}")
 
+    @pytest.mark.parametrize("command", [["erlang", "--rate", "600/h", "--aht", "4m"],
+                                         ["staff", "scenarios/erlang_c.yaml"]])
+    def test_target_as_percent_suggests_fraction(self, command):
+        """--target 80 is refused in one line that says to write 0.8."""
+        res = CliRunner().invoke(main, [*command, "--target", "80"])
+        assert res.exit_code == 2
+        assert "'--target'" in res.stderr and "did you mean 0.8?" in res.stderr, res.stderr
+        assert "Traceback" not in res.output
+
     def test_erlang_whole_load(self):
         """520/h at 270 s is 39 Erlangs (38.999... in floating point): 39 agents are too few."""
         res = CliRunner().invoke(main, ["erlang", "--rate", "520/h", "--aht", "270",
