@@ -407,3 +407,21 @@ def test_outputs_readable_by_others(tmp_path):
     mask = os.umask(0)
     os.umask(mask)
     assert path.stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+class TestScenarioComments:
+    def test_storm_surge_window_matches_its_data(self):
+        """The surge window the file's comment names is where its arrivals are 2.5x normal."""
+        import re
+
+        from sim.units import format_clock
+
+        path = SCENARIOS / "storm_surge.yaml"
+        start, end = re.search(r"from (\d\d:\d\d) to (\d\d:\d\d) calls",
+                               path.read_text(encoding="utf-8")).groups()
+        sc = sim.load_scenario(path)
+        per = np.asarray(sc.contact_types["claims"].arrivals.per_interval, dtype=float)
+        surge = np.flatnonzero(per >= 2.0 * np.median(per))
+        assert format_clock(sc.open + surge[0] * sc.interval) == start
+        assert format_clock(sc.open + (surge[-1] + 1) * sc.interval) == end
+        assert np.all(np.diff(surge) == 1)
