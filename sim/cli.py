@@ -6,7 +6,6 @@ the command exits with code 2 (click's own usage errors use 2 as well).
 
 from __future__ import annotations
 
-import math
 import time
 from pathlib import Path
 
@@ -27,16 +26,8 @@ from sim.loader import ScenarioError, load_scenario, parse_override
 from sim.metrics import KPIS
 from sim.output import write_run
 from sim.replicate import RunResult, run
+from sim.report import format_ci, format_kpi
 from sim.units import format_duration, parse_duration, parse_rate
-
-TIME_KPIS = {"asa", "mean_wait", "wait_p50", "wait_p90", "wait_p99", "aht", "hold_time",
-             "customer_effort"}
-COUNT_KPIS = {"offered", "answered", "abandoned", "blocked", "retrials", "callbacks",
-              "complaints", "unanswered"}
-
-
-
-
 
 
 class _Unit(click.ParamType):
@@ -127,33 +118,21 @@ def run_command(scenario: str, out: str | None, seed: int | None, replications: 
 
 
 def format_summary(result: RunResult) -> str:
-    """The KPI table printed by ``ccsim run``."""
+    """The KPI table printed by ``ccsim run``, aligned column by column.
+
+    One format for people, as in the report: shares in %, times in s.
+    """
     sc = result.scenario
     head = (f"{sc.name}  (seed {result.seed}, {result.n_replications} replication"
             f"{'s' if result.n_replications > 1 else ''}, {sc.days} day"
             f"{'s' if sc.days > 1 else ''})")
+    rows = [(key, format_kpi(key, result.summary[key]), format_ci(key, result.ci[key]))
+            for key in KPIS]
+    name_w = max(len(key) for key, _, _ in rows)
+    value_w = max(len(value) for _, value, _ in rows)
     lines = [head, "-" * len(head)]
-    for key in KPIS:
-        value, ci = result.summary[key], result.ci[key]
-        lines.append(f"  {key:<16} {_fmt(key, value):>12}  {_fmt_ci(key, ci)}")
+    lines += [f"  {key:<{name_w}}  {value:>{value_w}}  {ci}".rstrip() for key, value, ci in rows]
     return "\n".join(lines)
-
-
-def _fmt(key: str, value: float) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    if key in COUNT_KPIS:
-        return f"{value:,.1f}" if value % 1 else f"{value:,.0f}"
-    if key in TIME_KPIS:
-        return f"{value:.1f} s"
-    return f"{value:.4f}"
-
-
-def _fmt_ci(key: str, ci: float) -> str:
-    if ci is None or math.isnan(ci):
-        return ""
-    return f"± {ci:.1f}" + (" s" if key in TIME_KPIS else "") if key in TIME_KPIS | COUNT_KPIS \
-        else f"± {ci:.4f}"
 
 
 @main.command("validate")

@@ -21,6 +21,7 @@ from sim import plots, report
 from sim.animate import animate
 from sim.cli import main
 from sim.compare import compare, variant_scenarios
+from sim.metrics import KPIS
 from sim.output import write_run
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -129,6 +130,30 @@ class TestRunReport:
         assert report.format_kpi("asa", 12.34) == "12.3 s"
         assert report.format_ci("service_level", 0.021) == "± 2.1 pts"
 
+    def test_every_rate_is_a_share(self):
+        """Every rate, the resolution rate and the callback KPIs included, shows in %."""
+        for kpi in ("resolution_rate", "callback_rate", "live_service_level", "block_rate"):
+            assert report.format_kpi(kpi, 0.9) == "90.0%", kpi
+        assert report.format_kpi("callback_wait", 312.25) == "312.2 s"
+        assert report.format_kpi("live_asa", 4.0) == "4.0 s"
+
+    def test_every_kpi_is_described(self):
+        """Each KPI has a label, a meaning in the report and a row in the README's table."""
+        readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+        for kpi in KPIS:
+            assert kpi in plots.KPI_LABELS and kpi in report.KPI_MEANINGS, kpi
+            assert f"`{kpi}`" in readme, kpi
+
+    @pytest.mark.parametrize(("diff", "ci", "text"), [
+        (-0.00004, 0.00003, "-0.004 pts ± 0.003 pts"), (0.05, 0.02, "+5.0 pts ± 2.0 pts"),
+        (-0.0012, 0.0004, "-0.12 pts ± 0.04 pts"), (0.0, 0.0, "+0.0 pts ± 0.0 pts")])
+    def test_differences_get_enough_digits(self, diff, ci, text):
+        """A difference and its CI show as many decimals as needed to be non-zero."""
+        d = report.enough_decimals("service_level", diff, ci)
+        got = (f"{report.format_kpi('service_level', diff, signed=True, decimals=d)} "
+               f"{report.format_ci('service_level', ci, decimals=d)}")
+        assert got == text
+
     def test_a_failing_figure_is_reported_not_fatal(self, result, tmp_path, monkeypatch):
         """One figure that cannot be drawn leaves a note; the others are still there."""
         def broken(*args, **kwargs):
@@ -224,6 +249,17 @@ class TestComparisonReport:
         assert_self_contained(text, len(figures))
         assert "agents.pool.staff = 9" in text
         assert "class='better'" in text  # ASA falls with two more agents: significant, better
+
+    def test_printed_differences_are_never_zero_when_found(self, comparison):
+        """`compare` never prints a significant difference as 0 (``diff -0.0 pts ... *``)."""
+        from sim.cli_report import format_comparison
+
+        lines = [line for line in format_comparison(comparison).splitlines()
+                 if line.endswith(" *")]
+        assert lines
+        for line in lines:
+            diff = line.split("diff", 1)[1].split()[0]
+            assert float(diff.replace(",", "")) != 0, line
 
 
 class TestRunCommand:

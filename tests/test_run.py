@@ -227,6 +227,64 @@ class TestIntervalPooling:
         assert first["available_s"].iloc[3] == pytest.approx(available, rel=1e-12)
 
 
+class TestKpiTable:
+    def test_columns_align_and_shares_are_percent(self, bank):
+        """The run table: names, values and the ± column each start at one position."""
+        from sim.cli import format_summary
+
+        table = format_summary(sim.run(bank, seed=2, replications=2)).splitlines()[2:]
+        assert len(table) == len(sim.metrics.KPIS)
+        assert len({line.index("±") for line in table if "±" in line}) == 1
+        value_ends = {len(line.split("±")[0].rstrip()) for line in table}
+        assert len(value_ends) == 1
+        rows = {line.split()[0]: line for line in table}
+        assert "%" in rows["service_level"] and "%" in rows["self_service_rate"]
+        assert " s " in rows["asa"]
+
+
+class TestCallbackKpis:
+    """Callback contacts are reported apart: their share, their wait, the live queue."""
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def surge(cls):
+        sc = sim.load_scenario(SCENARIOS / "storm_surge.yaml", overrides={
+            "contact_types.claims.callback": {"threshold": "2m", "accept": 0.6}})
+        return sim.run(sc, seed=3, replications=2)
+
+    def test_interval_callback_rate_is_the_pooled_share(self, surge):
+        """Per interval: callbacks taken / offered, both summed over replications."""
+        c, rows = surge.contacts, surge.intervals[surge.intervals.contact_type == "all"]
+        edges = np.append(rows["start"].to_numpy(), rows["start"].iloc[-1] + 1800)
+        slot = np.searchsorted(edges, c["arrival"].to_numpy(), side="right") - 1
+        offered = (~c["blocked"] & ~c["self_served"]).to_numpy()
+        took = c["callback"].to_numpy(bool) & offered
+        n = len(rows)
+        want = np.bincount(slot[took], minlength=n) / np.bincount(slot[offered], minlength=n)
+        got = rows["callback_rate"].to_numpy()
+        assert np.nanmax(got) > 0.1  # the surge does send callers to callbacks
+        np.testing.assert_allclose(got, want, rtol=1e-12, equal_nan=True)
+
+    def test_live_and_callback_kpis_split_the_contacts(self, surge):
+        """Live SL and ASA count callers who stayed on the line; callback_wait the callbacks.
+
+        The all-contacts KPIs count all of them (replication 0).
+        """
+        c = surge.contacts[surge.contacts.replication == 0]
+        kpis = surge.replications.iloc[0]
+        offered = (~c["blocked"] & ~c["self_served"]).to_numpy()
+        took = c["callback"].to_numpy(bool) & offered
+        live = offered & ~took
+        answered, wait = c["answered"].to_numpy(bool), c["wait"].to_numpy()
+        within = answered & (wait <= surge.scenario.service_level.threshold)
+        assert kpis["callback_rate"] == pytest.approx(took.sum() / offered.sum())
+        assert kpis["callback_wait"] == pytest.approx(wait[took & answered].mean())
+        assert kpis["live_asa"] == pytest.approx(wait[live & answered].mean())
+        assert kpis["live_service_level"] == pytest.approx(within[live].sum() / live.sum())
+        assert kpis["service_level"] == pytest.approx(within[offered].sum() / offered.sum())
+        assert kpis["live_service_level"] > kpis["service_level"]
+
+
 class TestCli:
     def test_run_writes_outputs(self, tmp_path):
         """`ccsim run` prints a KPI table and writes the four output files."""

@@ -48,9 +48,10 @@ OUTCOME_COLOURS = {
 }
 
 PERCENT_KPIS = {"service_level", "abandon_rate", "block_rate", "occupancy", "fcr",
-                "transfer_rate", "repeat_rate", "self_service_rate"}
+                "transfer_rate", "repeat_rate", "self_service_rate", "resolution_rate",
+                "callback_rate", "live_service_level"}
 TIME_KPIS = {"asa", "mean_wait", "wait_p50", "wait_p90", "wait_p99", "aht", "customer_effort",
-             "hold_time"}
+             "hold_time", "callback_wait", "live_asa"}
 RATIO_KPIS = {"contacts_per_issue"}
 COMPARE_KPIS = ("service_level", "asa", "abandon_rate", "mean_wait", "wait_p90", "occupancy",
                 "fcr", "customer_effort")
@@ -64,7 +65,9 @@ KPI_LABELS = {
     "transfer_rate": "Transfer rate", "repeat_rate": "Repeat rate",
     "contacts_per_issue": "Contacts per issue", "self_service_rate": "Self-service rate",
     "retrials": "Retrials", "callbacks": "Callbacks", "complaints": "Complaints",
-    "unanswered": "Unanswered",
+    "unanswered": "Unanswered", "callback_rate": "Callback share",
+    "callback_wait": "Wait until call back", "live_service_level": "Service level, live queue",
+    "live_asa": "ASA, live queue", "resolution_rate": "Resolution rate",
 }
 UNIT_NAMES = {"%": "%", "s": "seconds", "contacts": "contacts", "per issue": "contacts per issue"}
 
