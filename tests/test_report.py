@@ -325,6 +325,26 @@ class TestAnimate:
         assert "http://" not in text and "https://" not in text and "<link" not in text
         assert "&#x25B6;" in text  # the play button, drawn without an icon font
 
+    @pytest.mark.parametrize("name", ["day.gif", "day.html"])
+    def test_mode_like_every_other_output(self, result, tmp_path, name):
+        """An animation is written with the mode of the other outputs (0666 less umask)."""
+        mask = os.umask(0o022)
+        try:
+            path = animate(result, tmp_path / name, step=3600.0)
+            summary = write_run(result, tmp_path / "run")[0]
+        finally:
+            os.umask(mask)
+        assert path.stat().st_mode & 0o777 == summary.stat().st_mode & 0o777 == 0o644
+
+    def test_html_is_a_full_document_with_a_title(self, result, tmp_path):
+        """The .html animation is a page of its own: doctype, html, head, title, body."""
+        text = animate(result, tmp_path / "day.html", step=3600.0).read_text()
+        assert text.lstrip().lower().startswith("<!doctype html>")
+        page = Page(text)
+        assert page.tags.count("html") == page.tags.count("body") == page.tags.count("title") == 1
+        assert f"<title>{result.scenario.name}: day 1, replication 0</title>" in text
+        assert not any("://" in url for url in page.urls) and text.rstrip().endswith("</html>")
+
     def test_unknown_format(self, result, tmp_path):
         """Only .gif, .mp4 and .html."""
         with pytest.raises(ValueError, match=r"unknown animation format '\.avi'"):
