@@ -129,6 +129,35 @@ class TestIntervalFigure:
         assert len(ys) == 5
         assert all("(" in y for y in ys[2:]) and "contacts" in ys[0]
 
+    def test_asa_panel_has_no_service_level_line(self, runs):
+        """The SL threshold is not an ASA target: nothing but the variants on the ASA panel."""
+        fig = plots.interval_figure(runs)
+        asa = fig.axes[3]
+        assert asa.get_ylabel() == "ASA (s)"
+        assert not asa.lines  # no horizontal threshold line
+        assert len(asa.patches) == len(runs)
+
+    def test_last_closing_has_a_tick(self, result):
+        """The last tick is the closing time of the last day (11:00 here)."""
+        fig = plots.interval_figure(result)
+        ax = fig.axes[-1]
+        ticks = [t.get_text() for t in ax.get_xticklabels()]
+        assert ticks[-1] == "11:00" and ax.get_xticks()[-1] == ax.get_xlim()[1]
+
+    def test_variants_have_distinct_line_styles(self, result, scenario):
+        """With 3+ variants, each variant's lines have their own dash pattern.
+
+        The baseline's offered contacts are a line like the legend's, not a filled area.
+        """
+        fig = plots.interval_figure({"baseline": result, "b": result, "c": result, "d": result})
+        staff = fig.axes[1]
+        dashes = [str(p.get_linestyle()) for p in staff.patches[:4]]
+        assert len(set(dashes)) == 4
+        legend = {h.get_label(): str(h.get_linestyle()) for h in fig.legends[0].legend_handles}
+        assert all(name in legend for name in ("baseline", "b", "c", "d"))
+        offered = fig.axes[0]
+        assert not any(p.get_fill() for p in offered.patches)
+
     def test_erlang_requirement_single_type(self):
         """One type at a constant rate: every interval needs the Erlang C staffing."""
         sc = sim.scenario_from_dict({**SMALL, "variants": {}, "contact_types": {
@@ -315,6 +344,19 @@ class TestComparisonFigures:
         fig = plots.difference_figure(comparison, kpis=["asa"])
         assert_draws(fig)
         assert "Difference" in fig.axes[0].get_xlabel()
+
+    def test_difference_titles_do_not_run_together(self, comparison):
+        """With four variants with long names, each title fits over its own panel."""
+        base = comparison.results["baseline"]
+        many = dataclasses.replace(comparison, results={
+            "baseline": base, **{f"variant_with_a_long_name_{i}": base for i in range(4)}})
+        fig = plots.difference_figure(many)
+        fig.canvas.draw()
+        shown = [ax for ax in fig.axes if ax.get_visible()]
+        assert len(shown) == 8
+        for ax in shown:
+            title, panel = ax.title.get_window_extent(), ax.get_window_extent()
+            assert title.x0 >= panel.x0 - 1 and title.x1 <= panel.x1 + 1, ax.get_title()
 
     def test_difference_needs_a_variant(self, comparison):
         """A comparison of the baseline alone has no differences to draw."""

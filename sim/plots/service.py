@@ -16,6 +16,7 @@ from sim.plots.style import (
     as_runs,
     clock,
     counted,
+    line_style,
     line_width,
     new_figure,
     offered_mask,
@@ -203,7 +204,11 @@ def _interval_axis(ax: Axes, scenario: Scenario, starts: np.ndarray) -> None:
     hours = max(1, round(scenario.open_seconds / 3600 / (6 if scenario.days == 1 else 3)))
     step = max(1, round(hours * 3600 / scenario.interval))
     ticks = [i for i in range(len(starts)) if (i % ipd) % step == 0]
-    ax.set_xticks(ticks, [clock(starts[i]) for i in ticks])
+    labels = [clock(starts[i]) for i in ticks]
+    if len(starts):  # the last day's closing time ends the axis
+        ticks.append(len(starts))
+        labels.append(clock(starts[-1] + scenario.interval))
+    ax.set_xticks(ticks, labels)
     ax.set_xlim(0, len(starts))
 
 
@@ -248,15 +253,13 @@ def interval_figure(results: Results) -> Figure:
     base = _interval_frame(first)
     edges = np.arange(len(base) + 1)
     line = {"baseline": None}
-    offered_ax.stairs(base["offered"], edges, color=colours[next(iter(runs))], fill=True,
-                      alpha=0.3, lw=0)
-    for name, result in runs.items():
+    for position, (name, result) in enumerate(runs.items()):
         frame = _interval_frame(result)
         if len(frame) != len(base):
             raise ValueError(f"variant {name!r} has another calendar than {next(iter(runs))!r}")
-        width = line_width(list(runs).index(name)) if several else 1.4
-        style = {"color": colours[name], "lw": width, **line}
-        if not np.allclose(frame["offered"], base["offered"], equal_nan=True) or not several:
+        width = line_width(position) if several else 1.4
+        style = {"color": colours[name], "lw": width, "ls": line_style(position), **line}
+        if position == 0 or not np.allclose(frame["offered"], base["offered"], equal_nan=True):
             offered_ax.stairs(frame["offered"], edges, **style)
         staff_ax.stairs(frame["staff"], edges, **style)
         sl_ax.stairs(100 * frame["service_level"], edges, **style)
@@ -269,7 +272,6 @@ def interval_figure(results: Results) -> Figure:
         if not np.allclose(own, need):
             staff_ax.stairs(own, edges, color=colours[name], ls="--", lw=1.1, **line)
     sl_ax.axhline(100 * sl.target, color="k", ls=":", lw=1)
-    asa_ax.axhline(sl.threshold, color="k", ls=":", lw=1)
     offered_ax.set(ylabel="Offered\n(contacts)", ylim=(0, None))
     offered_ax.set_title("Per interval, all contact types (" + (
         f"{first.n_replications} replications pooled" if first.n_replications > 1
@@ -281,14 +283,14 @@ def interval_figure(results: Results) -> Figure:
               xlabel=f"Interval start (time of day; {scenario.interval / 60:g}-minute intervals)")
     _interval_axis(ab_ax, scenario, base["start"].to_numpy())
     _day_labels(axes, scenario)
-    handles = [Line2D([], [], color=colours[n], label=n) for n in runs] if several else [
+    handles = [Line2D([], [], color=colours[n], ls=line_style(i), lw=line_width(i), label=n)
+               for i, n in enumerate(runs)] if several else [
         Line2D([], [], color=colours[next(iter(runs))], label="simulated")]
     handles += [
         Line2D([], [], color="k", ls="--", lw=1.1,
                label="Erlang C need (simulated offered load)"),
         Line2D([], [], color="k", ls=":", lw=1,
-               label=f"target {100 * sl.target:g}% in {sl.threshold:g} s "
-                     f"(ASA: {sl.threshold:g} s)"),
+               label=f"service-level target: {100 * sl.target:g}% in {sl.threshold:g} s"),
     ]
     fig.legend(handles=handles, loc="outside lower center", ncol=3)
     return fig

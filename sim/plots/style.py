@@ -158,6 +158,17 @@ def offered_mask(contacts: pd.DataFrame) -> np.ndarray:
     return mask
 
 
+# dash patterns by variant position: with 3+ variants, colour alone does not tell lines
+# drawn on top of each other apart (the Erlang need keeps "--", targets ":")
+VARIANT_DASHES = ("-", (0, (6, 2)), (0, (1, 1.5)), (0, (6, 2, 1, 2)), (0, (3, 1)),
+                  (0, (6, 2, 1, 2, 1, 2)))
+
+
+def line_style(position: int) -> Any:
+    """The dash pattern of the variant at ``position`` (the baseline's is solid)."""
+    return VARIANT_DASHES[position % len(VARIANT_DASHES)]
+
+
 def line_width(position: int) -> float:
     """Later variants draw thinner lines on top, so a variant equal to the baseline shows."""
     return max(1.0, 2.2 - 0.8 * position)
