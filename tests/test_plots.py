@@ -102,7 +102,26 @@ class TestWaitCdf:
         names = [line.get_label() for line in left.get_lines()]
         assert {"baseline", "more", "threshold 20 s", "target 80%"} <= set(names)
         assert {"billing", "cards"} <= {line.get_label() for line in right.get_lines()}
-        assert "(s)" in left.get_xlabel() and "%" in left.get_ylabel()
+        assert "(s)" in left.get_xlabel() or left.get_xscale() == "log"
+        assert "%" in left.get_ylabel()
+
+    def test_long_waits_keep_the_threshold_visible(self, result):
+        """Waits far beyond the threshold (callbacks) give a log time axis.
+
+        The 20 s threshold then sits well inside the panel, not against the y axis.
+        """
+        contacts = result.contacts.assign(wait=result.contacts["wait"] * 200)
+        slow = dataclasses.replace(result, contacts=contacts)
+        fig = plots.wait_cdf({"baseline": result, "callbacks": slow})
+        for ax in fig.axes:
+            assert ax.get_xscale() == "log"
+            lo, hi = ax.get_xlim()
+            at = (np.log(20) - np.log(lo)) / (np.log(hi) - np.log(lo))
+            assert 0.15 < at < 0.85
+        assert "log" in fig.axes[0].get_xlabel()
+        fast = dataclasses.replace(result, contacts=result.contacts.assign(
+            wait=result.contacts["wait"] * 0.01))
+        assert plots.wait_cdf(fast).axes[0].get_xscale() == "linear"  # short waits: linear
 
     def test_reads_service_level_at_threshold(self, result):
         """At the threshold the curve is answered within 20 s / offered (pooled)."""

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 
 from sim.erlang import required_agents
 from sim.plots.style import (
@@ -26,6 +27,7 @@ from sim.plots.style import (
 )
 from sim.replicate import RunResult
 from sim.scenario import Scenario, ServiceLevelDefinition
+from sim.units import format_duration
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -54,7 +56,11 @@ def wait_cdf(results: Results) -> Figure:
     first = next(iter(runs.values()))
     sl = first.scenario.service_level
     xmax = max(_wait_axis_end(r) for r in runs.values())
-    grid = np.linspace(0.0, xmax, 400)
+    # waits far beyond the threshold (callbacks waiting for hours) on a linear axis
+    # squeeze the threshold against the y axis: a log axis keeps both readable
+    log = xmax > LOG_AXIS_FROM * sl.threshold and sl.threshold > 0
+    xmin = min(1.0, sl.threshold / 10) if log else 0.0
+    grid = np.geomspace(xmin, xmax, 400) if log else np.linspace(0.0, xmax, 400)
     fig = new_figure(3.3)
     left, right = fig.subplots(1, 2, sharey=True)
     colours = variant_colours(list(runs))
@@ -81,10 +87,21 @@ def wait_cdf(results: Results) -> Figure:
                    label=f"threshold {sl.threshold:g} s")
         ax.axhline(100 * sl.target, color="k", ls=":", lw=0.9,
                    label=f"target {100 * sl.target:g}%")
-        ax.set(xlim=(0, xmax), ylim=(0, 100), title=title, xlabel="Wait until answered, t (s)")
-        ax.legend(loc="lower right")
+        ax.set(xlim=(xmin, xmax), ylim=(0, 100), title=title,
+               xlabel="Wait until answered, t" + (" (log scale)" if log else " (s)"))
+        if log:
+            ax.set_xscale("log")
+            ax.xaxis.set_major_locator(FixedLocator(
+                [t for t in WAIT_TICKS if xmin <= t <= xmax]))
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda t, _pos: format_duration(t)))
+            ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.legend(loc="best")
     left.set_ylabel(f"Answered within t (% of {definition})")
     return fig
+
+
+LOG_AXIS_FROM = 30  # a wait axis longer than this many thresholds is drawn on a log scale
+WAIT_TICKS = (1, 10, 60, 300, 1800, 7200, 28800, 86400)  # 1s 10s 1m 5m 30m 2h 8h 1d
 
 
 def _wait_axis_end(result: RunResult) -> float:
