@@ -329,6 +329,13 @@ class TestFcr:
         rates = plots.fcr_by(result, "contact_type")
         assert rates["billing"] == pytest.approx(result.by_type["billing"]["fcr"])
 
+    def test_figure_states_its_denominators(self, result):
+        """The figure says the two FCR panels use different denominators, and the abandon rule."""
+        fig = plots.fcr_figure(result)
+        note = fig._supxlabel.get_text()
+        assert "denominators" in note and "abandoned" in note and "no resolution model" in note
+        assert "by agent group" in fig.axes[2].get_title()
+
     def test_fcr_by_group(self, result):
         """Per group: resolved share of the first contacts it answered."""
         c = result.contacts

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import textwrap
 
 import numpy as np
 import pandas as pd
@@ -197,6 +198,15 @@ def fcr_by(result: RunResult, by: str) -> pd.Series:
     return rates.reindex(list(sc.agents)).astype(float)
 
 
+FCR_RULE = (
+    "Two denominators. By contact type: issues resolved at their first contact / all issues; "
+    "a first contact that was abandoned, blocked or never answered counts as not resolved, "
+    "also where no resolution model is set. By agent group: of the first contacts a group "
+    "answered, the share it resolved (contacts nobody answered belong to no group), so "
+    "the group panel reads higher than the type panel."
+)
+
+
 @styled
 def fcr_figure(results: Results) -> Figure:
     """First-contact resolution and repeat contacts.
@@ -233,8 +243,9 @@ def fcr_figure(results: Results) -> Figure:
     ax_issue.set(xlabel="Contacts per issue", ylabel="Issues (%)", ylim=(0, 105),
                  title="Contacts per issue")
     ax_type.set(ylabel="FCR (% of issues)", ylim=(0, 105), title="FCR by contact type")
-    ax_group.set(ylabel="Resolved (% of answered first contacts)", ylim=(0, 105),
-                 title="FCR by agent group")
+    ax_group.set(ylabel="Resolved (% of answered\nfirst contacts)", ylim=(0, 105),
+                 title="Resolved, by agent group")
+    fig.supxlabel(textwrap.fill(FCR_RULE, 125), fontsize=7.5, color="0.3", ha="left", x=0.01)
     for ax in (ax_issue, ax_type, ax_group):
         ax.grid(axis="x", visible=False)
     for ax in (ax_type, ax_group):
