@@ -251,6 +251,6 @@ def fcr_figure(results: Results) -> Figure:
     for ax in (ax_type, ax_group):
         ax.tick_params(axis="x", labelrotation=20)
     if several:
-        fig.legend(*ax_issue.get_legend_handles_labels(), loc="outside lower center",
-                   ncol=min(6, len(runs)))
+        fig.legend(*ax_issue.get_legend_handles_labels(), loc="outside upper center",
+                   ncol=min(6, len(runs)))  # the note on denominators is below
     return fig
