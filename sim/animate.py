@@ -211,7 +211,8 @@ def build_animation(result: RunResult, replication: int = 0, day: int = 0,
             top = max(top, int(counts.max()))
             (lines[t],) = queue_ax.plot([], [], color=t_colours[t], label=t)
             lines[t].full = counts  # type: ignore[attr-defined]
-        queue_ax.set(xlim=(hours[0], hours[-1]), ylim=(0, top * 1.1 + 1),
+        # headroom above the day's highest queue for the legend (it covered the surge)
+        queue_ax.set(xlim=(hours[0], hours[-1]), ylim=(0, top * 1.45 + 1),
                      ylabel="Contacts waiting", xlabel="Time of day", title="Queue")
         ticks = np.arange(np.ceil(hours[0]), hours[-1] + 1e-9, 2 if hours[-1] - hours[0] > 8
                           else 1)

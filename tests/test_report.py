@@ -11,6 +11,7 @@ import time
 from html.parser import HTMLParser
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -344,6 +345,23 @@ class TestAnimate:
         assert page.tags.count("html") == page.tags.count("body") == page.tags.count("title") == 1
         assert f"<title>{result.scenario.name}: day 1, replication 0</title>" in text
         assert not any("://" in url for url in page.urls) and text.rstrip().endswith("</html>")
+
+    def test_legend_leaves_the_queue_visible(self, tmp_path):
+        """storm_surge: the queue panel's legend sits above the highest queue of the day."""
+        from sim.animate import build_animation, frame_count
+
+        sc = sim.load_scenario(Path(__file__).resolve().parents[1] / "scenarios"
+                               / "storm_surge.yaml")
+        anim = build_animation(sim.run(sc, replications=1), step=1800.0)
+        fig = anim._fig
+        fig.canvas.draw()  # (drawing the canvas starts the animation at frame 0)
+        anim._func(frame_count(sc, 1800.0) - 1)  # the last frame: the whole day drawn
+        queue = next(ax for ax in fig.axes if ax.get_title() == "Queue")
+        box = queue.get_legend().get_window_extent(fig.canvas.get_renderer())
+        top = max(float(np.max(line.get_ydata(), initial=0)) for line in queue.get_lines()
+                  if len(line.get_xdata()) > 1)
+        assert top > 10  # the surge's queue is drawn
+        assert box.y0 >= queue.transData.transform((queue.get_xlim()[0], top))[1]
 
     def test_unknown_format(self, result, tmp_path):
         """Only .gif, .mp4 and .html."""
