@@ -209,15 +209,25 @@ class TestIntervalFigure:
 
 class TestDayFigure:
     def test_queue_and_busy_agents(self, result):
-        """Queue per type on top, busy agents per group stacked below in group colours."""
+        """Queue per type on top; below, one panel per group: busy (group colour), on duty."""
         fig = plots.day_figure(result)
         assert_draws(fig)
-        top, bottom = fig.axes
+        top, *panels = fig.axes
         assert [line.get_label() for line in top.get_lines()] == ["billing", "cards"]
-        fills = [to_hex(p.get_facecolor()) for p in bottom.collections]
         groups = plots.group_colours(result.scenario)
-        assert fills[:2] == [groups["team"], groups["generalists"]]
-        assert "(h)" in bottom.get_xlabel()
+        assert len(panels) == len(groups) == 2
+        staff = result.staff[result.staff["replication"] == 0]
+        trace = result.traces[0]
+        for ax, (g, colour) in zip(panels, groups.items()):
+            assert g in ax.get_ylabel()
+            assert to_hex(ax.collections[0].get_facecolor()[0]) == colour
+            (duty,) = [line for line in ax.get_lines() if line.get_label() == "on duty"]
+            times = trace["time"].to_numpy()
+            shown = (times >= result.scenario.open - 1800) & (times <= result.scenario.close
+                                                              + 3600)
+            want = plots.agents_on_duty(staff, g, times[shown])
+            np.testing.assert_array_equal(duty.get_ydata(), want)
+        assert "(h)" in panels[-1].get_xlabel()
 
     def test_needs_traces(self, result):
         """Without a trace there is nothing to draw: say how to get one."""
