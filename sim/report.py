@@ -204,7 +204,8 @@ _INTERVAL_CAPTION = ("Per interval, all contact types together. Offered contacts
                      "own; patience ignored). Where the service level falls below the "
                      "target line, look at staffing, breaks and overflow.")
 _DAY_CAPTION = ("One replication, sampled every minute: contacts waiting per contact type "
-                "(top), and agents busy per group (stacked) with the agents on duty (line).")
+                "(top), and agents busy (filled) with the agents on duty (line): one panel "
+                "per agent group where there are several.")
 _OCCUPANCY_CAPTION = ("Busy time / time on duty per agent group, mean over replications "
                       "with 95% confidence intervals.")
 _JOURNEY_CAPTION = ("Each bar is a stage, split into what happened; counts are means per "
