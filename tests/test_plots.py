@@ -302,6 +302,25 @@ class TestJourney:
         rows = [t.get_text() for t in fig.axes[0].get_yticklabels()]
         assert ("Answered" in rows) == (variant is with_fake_journeys)
 
+    def test_plain_rows_without_information_are_dropped(self, result):
+        """All first contacts, all queued: those rows say nothing and are not drawn."""
+        fig = plots.journey_figure(without_journeys(result))
+        rows = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+        assert rows == ["Queue", "Outcome"]
+
+    def test_complaint_posts_are_their_own_flow(self):
+        """social_backlash: complaint posts arrive as their own category, not first contacts."""
+        sc = sim.load_scenario(SCENARIOS / "social_backlash.yaml")
+        run = sim.run(sc, replications=1)
+        contacts = plots.style.counted(run)
+        stages = dict(plots.journey_stages(contacts))
+        posts = int((contacts["origin"].astype(str) == "complaint").sum())
+        assert posts > 0 and stages["Contacts"]["complaint post"] == posts
+        assert stages["Contacts"]["first contact"] == int(
+            (contacts["origin"].astype(str) == "first").sum())
+        fig = plots.journey_figure(run)
+        assert "complaint post" in [t.get_text() for t in fig.legends[0].get_texts()]
+
     def test_one_panel_per_variant(self, runs):
         """A comparison has one panel per variant, titled in the variant's colour."""
         fig = plots.journey_figure(runs)
