@@ -19,6 +19,7 @@ on a long day multiplies both (``--step 10``: 8,641 frames for 24 hours), so mor
 
 from __future__ import annotations
 
+import html
 import math
 import os
 import re
@@ -210,7 +211,8 @@ def build_animation(result: RunResult, replication: int = 0, day: int = 0,
             top = max(top, int(counts.max()))
             (lines[t],) = queue_ax.plot([], [], color=t_colours[t], label=t)
             lines[t].full = counts  # type: ignore[attr-defined]
-        queue_ax.set(xlim=(hours[0], hours[-1]), ylim=(0, top * 1.1 + 1),
+        # headroom above the day's highest queue for the legend (it covered the surge)
+        queue_ax.set(xlim=(hours[0], hours[-1]), ylim=(0, top * 1.45 + 1),
                      ylabel="Contacts waiting", xlabel="Time of day", title="Queue")
         ticks = np.arange(np.ceil(hours[0]), hours[-1] + 1e-9, 2 if hours[-1] - hours[0] > 8
                           else 1)
@@ -362,8 +364,15 @@ class _HtmlWriter(_StoppedWritesNothing, animation.HTMLWriter):
     """Matplotlib's HTML player with embedded frames (see :class:`_StoppedWritesNothing`)."""
 
 
+def html_page(fragment: str, title: str) -> str:
+    """Matplotlib's player (a fragment) as a page of its own, with a title."""
+    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+            f"<title>{html.escape(title)}</title>\n</head>\n<body>\n{fragment}\n"
+            "</body>\n</html>\n")
+
+
 def save_animation(anim: animation.FuncAnimation, out: str | Path, fps: int = 8,
-                   progress: Progress | None = None) -> Path:
+                   progress: Progress | None = None, title: str = "ccsim animation") -> Path:
     """Save an animation as GIF (Pillow), MP4 (needs ffmpeg) or HTML (self-contained).
 
     The file is written under a temporary name and renamed; an exception while drawing
@@ -374,6 +383,7 @@ def save_animation(anim: animation.FuncAnimation, out: str | Path, fps: int = 8,
         out: The file to write; its suffix picks the format.
         fps: Frames per second.
         progress: Told after each frame is drawn (see :data:`Progress`).
+        title: The title of the HTML page.
 
     Raises:
         ValueError: If the suffix is not one of :data:`FORMATS`, or MP4 without ffmpeg.
@@ -395,7 +405,9 @@ def save_animation(anim: animation.FuncAnimation, out: str | Path, fps: int = 8,
             anim.save(tmp, writer=writer, progress_callback=told)
             if suffix == ".html":
                 page = Path(tmp).read_text(encoding="utf-8")
-                Path(tmp).write_text(offline_jshtml(page), encoding="utf-8")
+                Path(tmp).write_text(html_page(offline_jshtml(page), title), encoding="utf-8")
+            # mkstemp made it owner-only: take the shared mode write_atomic gave ``path``
+            os.chmod(tmp, os.stat(path).st_mode & 0o777)
             os.replace(tmp, path)
         finally:
             if os.path.exists(tmp):
@@ -430,4 +442,5 @@ def animate(result: RunResult, out: str | Path, replication: int = 0, day: int =
     check_format(out)  # before drawing anything
     anim = build_animation(result, replication=replication, day=day, step=step, fps=fps,
                            dpi=dpi, max_frames=max_frames)
-    return save_animation(anim, out, fps=fps, progress=progress)
+    title = f"{result.scenario.name}: day {day + 1}, replication {replication}"
+    return save_animation(anim, out, fps=fps, progress=progress, title=title)

@@ -8,7 +8,6 @@ failures nobody expected are caught at one boundary (:mod:`sim.cli_boundary`).
 from __future__ import annotations
 
 import importlib
-import math
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -19,6 +18,7 @@ from sim import limits
 from sim.cli_boundary import BoundaryGroup
 from sim.cli_common import (
     SEED,
+    TARGET,
     check_work,
     fail,
     load_or_fail,
@@ -32,18 +32,6 @@ from sim.units import format_duration, parse_duration, parse_rate
 
 if TYPE_CHECKING:
     from sim.replicate import RunResult
-
-# sim.metrics.COST_KPIS, named here so that printing needs no pandas import
-MONEY_KPIS = {"staff_cost", "abandon_cost", "blocked_cost", "wait_cost", "callback_cost",
-              "complaint_cost", "total_cost", "revenue", "profit"}
-TIME_KPIS = {"asa", "mean_wait", "wait_p50", "wait_p90", "wait_p99", "aht", "hold_time",
-             "customer_effort"}
-COUNT_KPIS = {"offered", "answered", "abandoned", "blocked", "retrials", "callbacks",
-              "complaints", "unanswered"}
-
-
-
-
 
 
 class _Unit(click.ParamType):
@@ -197,39 +185,24 @@ def run_command(scenario: str, out: str | None, seed: int | None, replications: 
 
 
 def format_summary(result: RunResult) -> str:
-    """The KPI table printed by ``ccsim run``."""
+    """The KPI table printed by ``ccsim run``, aligned column by column.
+
+    One format for people, as in the report: shares in %, times in s.
+    """
     from sim.metrics import kpi_names
+    from sim.report import format_ci, format_kpi
 
     sc = result.scenario
     head = (f"{sc.name}  (seed {result.seed}, {result.n_replications} replication"
             f"{'s' if result.n_replications > 1 else ''}, {sc.days} day"
             f"{'s' if sc.days > 1 else ''})")
+    rows = [(key, format_kpi(key, result.summary[key]), format_ci(key, result.ci[key]))
+            for key in kpi_names(sc)]
+    name_w = max(len(key) for key, _, _ in rows)
+    value_w = max(len(value) for _, value, _ in rows)
     lines = [head, "-" * len(head)]
-    for key in kpi_names(sc):
-        value, ci = result.summary[key], result.ci[key]
-        lines.append(f"  {key:<16} {_fmt(key, value):>12}  {_fmt_ci(key, ci)}")
+    lines += [f"  {key:<{name_w}}  {value:>{value_w}}  {ci}".rstrip() for key, value, ci in rows]
     return "\n".join(lines)
-
-
-def _fmt(key: str, value: float) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    if key in MONEY_KPIS:
-        return f"{value:,.2f}"
-    if key in COUNT_KPIS:
-        return f"{value:,.1f}" if value % 1 else f"{value:,.0f}"
-    if key in TIME_KPIS:
-        return f"{value:.1f} s"
-    return f"{value:.4f}"
-
-
-def _fmt_ci(key: str, ci: float) -> str:
-    if ci is None or math.isnan(ci):
-        return ""
-    if key in MONEY_KPIS:
-        return f"± {ci:,.2f}"
-    return f"± {ci:.1f}" + (" s" if key in TIME_KPIS else "") if key in TIME_KPIS | COUNT_KPIS \
-        else f"± {ci:.4f}"
 
 
 @main.command("validate")
@@ -266,7 +239,7 @@ def validate_command(scenarios: tuple[str, ...], overrides: tuple[str, ...]) -> 
               help="Mean (exponential) patience: gives Erlang A instead of Erlang C.")
 @click.option("--threshold", type=DURATION, default="20s", show_default=True,
               help="Service-level threshold.")
-@click.option("--target", type=click.FloatRange(0, 1, min_open=True, max_open=True),
+@click.option("--target", type=TARGET,
               help="Service-level target: also print the fewest agents that meet it.")
 @click.option("--max-abandon", type=click.FloatRange(0, 1),
               help="With --patience and --target: abandonment must not exceed this too.")

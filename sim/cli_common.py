@@ -27,6 +27,34 @@ SEED = click.IntRange(min=0, max=MAX_SEED)
 """The type of every ``--seed`` option: what the result tables can store (int64)."""
 
 
+class Fraction(click.FloatRange):
+    """A number strictly between 0 and 1; a percentage (``80``) is refused with ``0.8``."""
+
+    name = "fraction"
+
+    def __init__(self) -> None:
+        super().__init__(0, 1, min_open=True, max_open=True)
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Any:
+        """The fraction, or a one-line refusal that suggests value / 100 for a percentage."""
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter as exc:
+            try:
+                number = float(value)
+            except (TypeError, ValueError):
+                raise exc from None
+            if 1 < number < 100:
+                self.fail(f"{number:g} is not in the range 0<x<1 (a fraction: did you mean "
+                          f"{number / 100:g}?)", param, ctx)
+            raise
+
+
+TARGET = Fraction()
+"""The type of every service-level ``--target`` option."""
+
+
 def fail(lines: list[str]) -> NoReturn:
     """Print each line on stderr and exit with code 2 (bad input)."""
     for line in lines:

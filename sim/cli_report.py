@@ -152,7 +152,11 @@ def compare_command(scenarios: tuple[str, ...], variants: tuple[str, ...], repli
 
 def format_comparison(comparison: Comparison) -> str:
     """The comparison table printed by ``ccsim compare``: a block of lines per KPI."""
-    from sim.report import format_ci, format_kpi  # number formats shared with the report
+    from sim.report import (  # number formats shared with the report
+        enough_decimals,
+        format_ci,
+        format_kpi,
+    )
 
     table = comparison.table()
     base = comparison.results[comparison.baseline]
@@ -167,8 +171,10 @@ def format_comparison(comparison: Comparison) -> str:
             text = (f"  {kpi if i == 0 else '':<18} {row.variant:<{width}}  "
                     f"{format_kpi(kpi, row.mean):>10} {format_ci(kpi, row.ci):<12}")
             if row.variant != comparison.baseline:
-                text += (f"  diff {format_kpi(kpi, row.diff, signed=True):>10} "
-                         f"{format_ci(kpi, row.diff_ci):<12}{' *' if row.significant else ''}")
+                d = enough_decimals(kpi, row.diff, row.diff_ci)  # show what was found
+                text += (f"  diff {format_kpi(kpi, row.diff, signed=True, decimals=d):>10} "
+                         f"{format_ci(kpi, row.diff_ci, decimals=d):<12}"
+                         f"{' *' if row.significant else ''}")
             lines.append(text.rstrip())
     sentences = cost_sentences(comparison)
     if sentences:

@@ -20,6 +20,7 @@ import pandas as pd
 
 from sim.cli_common import (
     SEED,
+    TARGET,
     check_work,
     fail,
     load_or_fail,
@@ -231,7 +232,7 @@ def _mean_ci(kpi: str, mean: float, ci: float) -> str:
 @click.command("staff",
                short_help="Fewest agents per interval and group that meet the goal.")
 @click.argument("scenario", type=click.Path(dir_okay=False))
-@click.option("--target", type=click.FloatRange(0, 1, min_open=True, max_open=True),
+@click.option("--target", type=TARGET,
               help="Service level every interval must reach (default: the scenario's).")
 @click.option("--threshold", callback=_duration, metavar="DURATION",
               help="Service-level threshold, e.g. 20s (default: the scenario's).")

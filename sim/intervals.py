@@ -26,19 +26,20 @@ INTERVAL_KEYS = ["day", "clock", "start", "contact_type"]
 INTERVAL_COUNTS = ("offered", "answered", "abandoned", "blocked", "self_served", "repeats",
                    "retrials", "callbacks", "complaints")
 INTERVAL_SUMS = ("answered_in_time", "sl_denominator", "wait_s", "hold_s", "transfers",
-                 "agent_s", "measured_s", "busy_s", "available_s")
+                 "agent_s", "measured_s", "busy_s", "available_s", "callbacks_taken")
 INTERVAL_RATIOS = {  # ratio: (numerator, denominator)
     "service_level": ("answered_in_time", "sl_denominator"),
     "asa": ("wait_s", "answered"),
     "abandon_rate": ("abandoned", "offered"),
     "hold_time": ("hold_s", "answered"),
     "transfer_rate": ("transfers", "answered"),
+    "callback_rate": ("callbacks_taken", "offered"),
     "staff": ("agent_s", "measured_s"),
     "occupancy": ("busy_s", "available_s"),
 }
 INTERVAL_COLUMNS = ("offered", "answered", "abandoned", "blocked", "service_level", "asa",
                     "abandon_rate", "hold_time", "transfer_rate", "self_served", "repeats",
-                    "retrials", "callbacks", "complaints", "staff", "occupancy")
+                    "retrials", "callbacks", "callback_rate", "complaints", "staff", "occupancy")
 
 
 def interval_table(contacts: pd.DataFrame, staff: pd.DataFrame, scenario: Scenario,
@@ -156,6 +157,7 @@ def _interval_counts(cols: Columns, mask: np.ndarray, index: np.ndarray, n: int,
         "repeats": count(origin == 2),
         "retrials": count(origin == 1),
         "callbacks": count(cols.callback[mask] & answered),
+        "callbacks_taken": count(cols.callback[mask] & ~not_offered),
         "complaints": count(origin == 3),
         "answered_in_time": count(answered & (wait <= threshold)),
         "sl_denominator": denominator,

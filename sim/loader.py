@@ -256,7 +256,11 @@ def apply_override(data: dict[str, Any], dotted: str, value: Any) -> None:
         elif isinstance(node, dict):
             if key not in node or node[key] is None:
                 if depth < len(keys) - 2:
-                    raise ValueError(f"{'.'.join(keys[: depth + 1])!r} is not in the scenario")
+                    close = difflib.get_close_matches(key, [str(k) for k in node], n=1)
+                    mean = f" (did you mean {close[0]!r}?)" if close else ""
+                    raise ValueError(
+                        f"{'.'.join(keys[: depth + 1])!r} is not in the scenario{mean}"
+                    )
                 node[key] = {}
             node = node[key]
         else:
@@ -357,7 +361,11 @@ def _problem(error: Mapping[str, Any]) -> Problem:
     if kind in rules:
         bound = next(iter(ctx.values()))
         bound = f"{bound:g}" if isinstance(bound, float) else bound
-        return Problem(path, f"must be {rules[kind]} {bound}, got {_received(got)}")
+        hint = ""
+        if kind == "less_than_equal" and str(bound) == "1" and isinstance(got, (int, float)) \
+                and 1 < got < 100:  # a percentage where a fraction is meant
+            hint = f" (a fraction: did you mean {got / 100:g}?)"
+        return Problem(path, f"must be {rules[kind]} {bound}, got {_received(got)}{hint}")
     if kind == "extra_forbidden":
         return Problem(path, f"unknown field {loc[-1]!r}{_suggestion(loc)}")
     if kind == "missing":

@@ -22,14 +22,14 @@ from sim.units import DAY
 # Bumped when a KPI's definition changes, so that stored results (a sweep's resumable
 # parts) measured the old way are not mixed with new ones. 2: sweeps count agents' time on
 # legs (consults, transfers); interval ratios pooled; the measured window.
-METRICS_VERSION = 2
+METRICS_VERSION = 3  # 3: callback KPIs (callback_rate, callback_wait, live_*)
 
 KPIS = (
     "offered", "answered", "abandoned", "blocked", "block_rate", "abandon_rate", "asa",
     "mean_wait", "wait_p50", "wait_p90", "wait_p99", "service_level", "occupancy", "aht",
     "hold_time", "transfer_rate", "fcr", "repeat_rate", "contacts_per_issue",
-    "customer_effort", "self_service_rate", "retrials", "callbacks", "complaints",
-    "unanswered",
+    "customer_effort", "self_service_rate", "retrials", "callbacks", "callback_rate",
+    "callback_wait", "live_service_level", "live_asa", "complaints", "unanswered",
 )
 
 # money KPIs (sim.costs), measured only for a scenario with `costs:`
@@ -78,6 +78,10 @@ def measured_window(scenario: Scenario) -> Window:
 
 def _ratio(num: float, den: float) -> float:
     return float(num) / float(den) if den else math.nan
+
+
+def _mean(values: np.ndarray) -> float:
+    return float(values.mean()) if values.size else math.nan
 
 
 class Columns:
@@ -200,6 +204,8 @@ def contact_kpis(cols: Columns, mask: np.ndarray, scenario: Scenario) -> dict[st
     origin = cols.origin[mask]
     sl = scenario.service_level
     threshold = cols.threshold[mask]
+    took = cols.callback[mask] & offered_mask  # accepted a callback: waited off the phone
+    live = offered_mask & ~took
     return {
         "offered": offered,
         "answered": int(answered.sum()),
@@ -220,6 +226,13 @@ def contact_kpis(cols: Columns, mask: np.ndarray, scenario: Scenario) -> dict[st
         "repeat_rate": _ratio(np.count_nonzero(origin[offered_mask] == 2), offered),
         "retrials": int(np.count_nonzero(origin == 1)),
         "callbacks": int(np.count_nonzero(cols.callback[mask] & answered)),
+        "callback_rate": _ratio(np.count_nonzero(took), offered),
+        "callback_wait": _mean(wait[took & answered]),
+        # the live queue: callers who stayed on the line (callbacks left out)
+        "live_service_level": service_level(wait[live], answered[live], abandoned[live],
+                                            np.zeros(np.count_nonzero(live), bool),
+                                            threshold[live], sl.definition),
+        "live_asa": _mean(wait[answered & live]),
         "complaints": int(np.count_nonzero(origin == 3)),
         # offered, and still waiting when the run ended (nobody could answer them)
         "unanswered": int(np.count_nonzero(offered_mask & ~answered & ~abandoned)),

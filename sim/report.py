@@ -56,7 +56,7 @@ KPI_MEANINGS = {
     "wait_p50": "median wait of all offered",
     "wait_p90": "90% of offered waited at most this",
     "wait_p99": "99% of offered waited at most this",
-    "service_level": "answered within the threshold / offered",
+    "service_level": "answered within the threshold / offered (all contacts, callbacks too)",
     "occupancy": "busy agent time / agent time on duty",
     "aht": "mean handle (talk) time of answered contacts",
     "hold_time": "mean hold during consults per answered contact",
@@ -68,6 +68,10 @@ KPI_MEANINGS = {
     "self_service_rate": "issues solved in the IVR / issues",
     "retrials": "redials after abandoning or a busy signal",
     "callbacks": "callbacks made (customers who left a number instead of waiting)",
+    "callback_rate": "offered contacts that took a callback / offered",
+    "callback_wait": "mean wait of called-back contacts, from arrival until the call back",
+    "live_service_level": "service level of callers who stayed on the line (callbacks left out)",
+    "live_asa": "ASA of callers who stayed on the line (callbacks left out)",
     "complaints": "public complaints posted",
     "unanswered": "offered contacts still waiting when the run ended (nobody could answer)",
     # with `costs:` (sim.costs), in the scenario's money unit
@@ -87,7 +91,8 @@ BETTER = {
     "wait_p50": -1, "wait_p90": -1, "wait_p99": -1, "abandon_rate": -1, "block_rate": -1,
     "abandoned": -1, "blocked": -1, "customer_effort": -1, "repeat_rate": -1,
     "contacts_per_issue": -1, "transfer_rate": -1, "hold_time": -1, "retrials": -1,
-    "complaints": -1, "unanswered": -1,
+    "complaints": -1, "unanswered": -1, "live_service_level": 1, "live_asa": -1,
+    "callback_wait": -1,
     "staff_cost": -1, "abandon_cost": -1, "blocked_cost": -1, "wait_cost": -1,
     "callback_cost": -1, "complaint_cost": -1, "total_cost": -1, "revenue": 1, "profit": 1,
 }
@@ -217,7 +222,8 @@ _INTERVAL_CAPTION = ("Per interval, all contact types together. Offered contacts
                      "own; patience ignored). Where the service level falls below the "
                      "target line, look at staffing, breaks and overflow.")
 _DAY_CAPTION = ("One replication, sampled every minute: contacts waiting per contact type "
-                "(top), and agents busy per group (stacked) with the agents on duty (line).")
+                "(top), and agents busy (filled) with the agents on duty (line): one panel "
+                "per agent group where there are several.")
 _OCCUPANCY_CAPTION = ("Busy time / time on duty per agent group, mean over replications "
                       "with 95% confidence intervals.")
 _JOURNEY_CAPTION = ("Each bar is a stage, split into what happened; counts are means per "
@@ -239,26 +245,50 @@ def _esc(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
-def format_kpi(kpi: str, value: float | None, signed: bool = False) -> str:
-    """A KPI value for people: shares in %, times in s, counts with separators."""
+def format_kpi(kpi: str, value: float | None, signed: bool = False,
+               decimals: int | None = None) -> str:
+    """A KPI value for people: shares in %, times in s, counts with separators.
+
+    ``decimals`` overrides the usual number of decimals (see :func:`enough_decimals`).
+    """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     scale, unit = plots.kpi_scale(kpi)
     sign = "+" if signed else ""
+    d = _DECIMALS[unit] if decimals is None else decimals
     if unit == "%":
-        return f"{scale * value:{sign}.1f}" + (" pts" if signed else "%")
+        return f"{scale * value:{sign}.{d}f}" + (" pts" if signed else "%")
     if unit == "s":
-        return f"{value:{sign}.1f} s"
+        return f"{value:{sign}.{d}f} s"
     if unit == "per issue":
-        return f"{value:{sign}.3f}"
-    return f"{value:{sign},.1f}" if value % 1 else f"{value:{sign},.0f}"
+        return f"{value:{sign}.{d}f}"
+    if decimals is None and not value % 1:
+        return f"{value:{sign},.0f}"
+    return f"{value:{sign},.{d}f}"
 
 
-def format_ci(kpi: str, ci: float) -> str:
+_DECIMALS = {"%": 1, "s": 1, "per issue": 3, "contacts": 1, "money": 2}
+
+
+def enough_decimals(kpi: str, *values: float, most: int = 6) -> int:
+    """Decimals that show every non-zero value of ``values`` as non-zero (at most ``most``).
+
+    A significant difference of 0.004 points must not print as ``-0.0 pts ± 0.0 pts``.
+    """
+    scale, unit = plots.kpi_scale(kpi)
+    d = _DECIMALS[unit]
+    shown = [abs(scale * v) for v in values
+             if v is not None and math.isfinite(v) and v != 0]
+    while d < most and any(round(v, d) == 0 for v in shown):
+        d += 1
+    return d
+
+
+def format_ci(kpi: str, ci: float, decimals: int | None = None) -> str:
     """A confidence half-width for people (``± 1.2 s``; shares in percentage points)."""
     if ci is None or math.isnan(ci):
         return ""
-    return "± " + format_kpi(kpi, ci).replace("%", " pts")
+    return "± " + format_kpi(kpi, ci, decimals=decimals).replace("%", " pts")
 
 
 def _scenario_lines(result: RunResult) -> str:
@@ -324,7 +354,9 @@ def _comparison_table(comparison: Comparison) -> str:
                 css = "sig"
                 if sig and kpi in BETTER and diff != 0:
                     css = "better" if np.sign(diff) == BETTER[kpi] else "worse"
-                text = f"{format_kpi(kpi, diff, signed=True)} <small>{format_ci(kpi, ci)}</small>"
+                d = enough_decimals(kpi, diff, ci)
+                text = (f"{format_kpi(kpi, diff, signed=True, decimals=d)} "
+                        f"<small>{format_ci(kpi, ci, decimals=d)}</small>")
                 cells.append(f"<td class='{css}'>{text} *</td>" if sig else f"<td>{text}</td>")
         rows.append(f"<tr><td class='name'>{_esc(kpi)}</td>{''.join(cells)}</tr>")
     return "<table>" + "".join(rows) + "</table>"

@@ -12,6 +12,7 @@ path (``agents.tier1.staff[3]``) points at the line a user has to fix.
 
 from __future__ import annotations
 
+import difflib
 from enum import Enum
 from typing import Annotated, Any, Literal
 
@@ -506,17 +507,17 @@ class Scenario(_Frozen):
                 if skill not in types:
                     found.append(
                         (f"agents.{g}.skills.{skill}", f"unknown contact type {skill!r}"
-                         f"{_choices(types)}")
+                         f"{_choices(types, skill)}")
                     )
         for t, steps in self.routing.items():
             if t not in types:
-                found.append((f"routing.{t}", f"unknown contact type {t!r}{_choices(types)}"))
+                found.append((f"routing.{t}", f"unknown contact type {t!r}{_choices(types, t)}"))
                 continue
             for i, step in enumerate(steps):
                 if step.group not in groups:
                     found.append((
                         f"routing.{t}[{i}]", f"unknown agent group {step.group!r}"
-                        f"{_choices(groups)}",
+                        f"{_choices(groups, step.group)}",
                     ))
                 elif t not in groups[step.group].skills:
                     found.append((
@@ -562,7 +563,7 @@ class Scenario(_Frozen):
     def _journey_reference_problems(self) -> list[tuple[str, str]]:
         """Journey options that name a contact type must name a known one."""
         types = self.contact_types
-        return [(path, f"unknown contact type {name!r}{_choices(types)}")
+        return [(path, f"unknown contact type {name!r}{_choices(types, name)}")
                 for path, name in self.journey_references() if name not in types]
 
     def _cost_problems(self) -> list[tuple[str, str]]:
@@ -605,5 +606,8 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _choices(known: dict[str, Any]) -> str:
-    return f" (known: {', '.join(sorted(known))})"
+def _choices(known: dict[str, Any], name: str) -> str:
+    """' (did you mean ...? known: ...)' for an unknown name, like a misspelt field gets."""
+    close = difflib.get_close_matches(name, list(known), n=1)
+    mean = f"did you mean {close[0]!r}? " if close else ""
+    return f" ({mean}known: {', '.join(sorted(known))})"

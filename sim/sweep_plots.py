@@ -26,7 +26,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sim.output import atomic_path
-from sim.plots.style import PNG_METADATA
+from sim.plots.style import PNG_METADATA, styled
 from sim.units import format_duration, parse_duration, parse_rate
 
 
@@ -105,6 +105,7 @@ def _duration_axis(path: str, seconds: np.ndarray, ticks: list[str]) -> Axis:
     return Axis(f"{path} (s)", seconds, ticks, True)
 
 
+@styled
 def plot_curves(summary: pd.DataFrame, paths: Sequence[str], path: str | Path,
                 kpis: Sequence[str] = CURVE_KPIS, target: float | None = None,
                 title: str = "", threshold_s: float | None = None) -> Path:
@@ -145,7 +146,6 @@ def plot_curves(summary: pd.DataFrame, paths: Sequence[str], path: str | Path,
             ax.axhline(target * 100.0, color="firebrick", linestyle="--", linewidth=1,
                        label=f"target {target:.0%}")
         ax.set_ylabel(style.label)
-        ax.grid(alpha=0.3)
         _x_ticks(ax, axis)
     for ax in axes[-1]:
         ax.set_xlabel(axis.label)
@@ -165,6 +165,7 @@ def _x_ticks(ax, axis: Axis) -> None:
         ax.set_xticks(axis.positions, axis.ticks, rotation=0 if len(axis.ticks) <= 8 else 45)
 
 
+@styled
 def plot_heatmap(summary: pd.DataFrame, paths: Sequence[str], path: str | Path,
                  kpis: Sequence[str] = HEATMAP_KPIS, target: float | None = None,
                  title: str = "", threshold_s: float | None = None) -> Path:
@@ -192,6 +193,7 @@ def plot_heatmap(summary: pd.DataFrame, paths: Sequence[str], path: str | Path,
                 .reindex(index=y_values, columns=x_values).to_numpy(dtype=float)) * style.scale
         cmap = "viridis" if kpi == "service_level" else "viridis_r"
         image = ax.imshow(grid, aspect="auto", origin="lower", cmap=cmap)
+        ax.grid(False)  # cells, not gridlines
         ax.set_xticks(range(len(x_values)), [str(v) for v in x_values],
                       rotation=0 if len(x_values) <= 14 else 90)
         ax.set_yticks(range(len(y_values)), [str(v) for v in y_values])

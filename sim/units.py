@@ -3,9 +3,11 @@
 Inside ccsim every time is a float number of seconds and every rate is per second.
 Scenario files may write a bare number (seconds, or per second for rates) or a string
 with a unit: durations ``"30s"``, ``"4m"``, ``"1.5h"``, ``"2d"``; rates ``"600/h"``,
-``"10/m"``, ``"14400/d"``; clock times ``"08:00"`` or ``"08:30:15"`` (``"24:00"`` is the
-end of the day). The annotated types at the bottom plug these parsers into pydantic,
-with plain numbers (:data:`Number`, :data:`Count`) that refuse booleans and infinities.
+``"10/m"``, ``"14400/d"`` (units may also be spelt ``sec``, ``min``, ``mins``, ``hr``,
+``hrs``, ``hours``, ``days``...: ``"4min"``, ``"600/hr"``); clock times ``"08:00"`` or
+``"08:30:15"`` (``"24:00"`` is the end of the day). The annotated types at the bottom plug
+these parsers into pydantic, with plain numbers (:data:`Number`, :data:`Count`) that refuse
+booleans and infinities.
 """
 
 from __future__ import annotations
@@ -19,14 +21,28 @@ from pydantic import BeforeValidator
 SECONDS_PER_UNIT = {"s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0, "d": 86400.0}
 DAY = 86400.0
 
+# The spellings people type for each unit (any case): "30sec", "4 mins", "2hrs", "600/hour".
+_SPELLINGS = {
+    "s": ("s", "sec", "secs", "second", "seconds"),
+    "m": ("m", "min", "mins", "minute", "minutes"),
+    "h": ("h", "hr", "hrs", "hour", "hours"),
+    "d": ("d", "day", "days"),
+}
+_UNIT_OF = {spelling: unit for unit, names in _SPELLINGS.items() for spelling in names}
+_UNIT = "|".join(sorted(_UNIT_OF, key=len, reverse=True))
+
 _NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
-_DURATION_RE = re.compile(rf"^\s*({_NUMBER})\s*(s|m|min|h|d)?\s*$")
-_RATE_RE = re.compile(rf"^\s*({_NUMBER})\s*/\s*(s|m|min|h|d)\s*$")
+_DURATION_RE = re.compile(rf"^\s*({_NUMBER})\s*({_UNIT})?\s*$", re.IGNORECASE)
+_RATE_RE = re.compile(rf"^\s*({_NUMBER})\s*/\s*({_UNIT})\s*$", re.IGNORECASE)
 _CLOCK_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*$")
 
 
 _DURATION_HELP = "expected a duration like 30s, 4m, 1.5h or 2d"
 _RATE_HELP = "expected a rate like 600/h, 10/m or 14400/d"
+
+
+def _seconds_per(spelling: str) -> float:
+    return SECONDS_PER_UNIT[_UNIT_OF[spelling.lower()]]
 
 
 def _finite(value: float, help_text: str, raw: object) -> float:
@@ -55,7 +71,8 @@ def parse_duration(value: object) -> float:
         match = _DURATION_RE.match(value)
         if match:
             number, unit = match.groups()
-            return _finite(float(number) * SECONDS_PER_UNIT[unit or "s"], _DURATION_HELP, value)
+            seconds = float(number) * _seconds_per(unit or "s")
+            return _finite(seconds, _DURATION_HELP, value)
     raise ValueError(f"{_DURATION_HELP}, got {value!r}")
 
 
@@ -79,7 +96,7 @@ def parse_rate(value: object) -> float:
         match = _RATE_RE.match(value)
         if match:
             number, unit = match.groups()
-            return _finite(float(number) / SECONDS_PER_UNIT[unit], _RATE_HELP, value)
+            return _finite(float(number) / _seconds_per(unit), _RATE_HELP, value)
     raise ValueError(f"{_RATE_HELP}, got {value!r}")
 
 

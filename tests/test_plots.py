@@ -102,7 +102,26 @@ class TestWaitCdf:
         names = [line.get_label() for line in left.get_lines()]
         assert {"baseline", "more", "threshold 20 s", "target 80%"} <= set(names)
         assert {"billing", "cards"} <= {line.get_label() for line in right.get_lines()}
-        assert "(s)" in left.get_xlabel() and "%" in left.get_ylabel()
+        assert "(s)" in left.get_xlabel() or left.get_xscale() == "log"
+        assert "%" in left.get_ylabel()
+
+    def test_long_waits_keep_the_threshold_visible(self, result):
+        """Waits far beyond the threshold (callbacks) give a log time axis.
+
+        The 20 s threshold then sits well inside the panel, not against the y axis.
+        """
+        contacts = result.contacts.assign(wait=result.contacts["wait"] * 200)
+        slow = dataclasses.replace(result, contacts=contacts)
+        fig = plots.wait_cdf({"baseline": result, "callbacks": slow})
+        for ax in fig.axes:
+            assert ax.get_xscale() == "log"
+            lo, hi = ax.get_xlim()
+            at = (np.log(20) - np.log(lo)) / (np.log(hi) - np.log(lo))
+            assert 0.15 < at < 0.85
+        assert "log" in fig.axes[0].get_xlabel()
+        fast = dataclasses.replace(result, contacts=result.contacts.assign(
+            wait=result.contacts["wait"] * 0.01))
+        assert plots.wait_cdf(fast).axes[0].get_xscale() == "linear"  # short waits: linear
 
     def test_reads_service_level_at_threshold(self, result):
         """At the threshold the curve is answered within 20 s / offered (pooled)."""
@@ -128,6 +147,35 @@ class TestIntervalFigure:
         ys = labels(fig)
         assert len(ys) == 5
         assert all("(" in y for y in ys[2:]) and "contacts" in ys[0]
+
+    def test_asa_panel_has_no_service_level_line(self, runs):
+        """The SL threshold is not an ASA target: nothing but the variants on the ASA panel."""
+        fig = plots.interval_figure(runs)
+        asa = fig.axes[3]
+        assert asa.get_ylabel() == "ASA (s)"
+        assert not asa.lines  # no horizontal threshold line
+        assert len(asa.patches) == len(runs)
+
+    def test_last_closing_has_a_tick(self, result):
+        """The last tick is the closing time of the last day (11:00 here)."""
+        fig = plots.interval_figure(result)
+        ax = fig.axes[-1]
+        ticks = [t.get_text() for t in ax.get_xticklabels()]
+        assert ticks[-1] == "11:00" and ax.get_xticks()[-1] == ax.get_xlim()[1]
+
+    def test_variants_have_distinct_line_styles(self, result, scenario):
+        """With 3+ variants, each variant's lines have their own dash pattern.
+
+        The baseline's offered contacts are a line like the legend's, not a filled area.
+        """
+        fig = plots.interval_figure({"baseline": result, "b": result, "c": result, "d": result})
+        staff = fig.axes[1]
+        dashes = [str(p.get_linestyle()) for p in staff.patches[:4]]
+        assert len(set(dashes)) == 4
+        legend = {h.get_label(): str(h.get_linestyle()) for h in fig.legends[0].legend_handles}
+        assert all(name in legend for name in ("baseline", "b", "c", "d"))
+        offered = fig.axes[0]
+        assert not any(p.get_fill() for p in offered.patches)
 
     def test_erlang_requirement_single_type(self):
         """One type at a constant rate: every interval needs the Erlang C staffing."""
@@ -161,15 +209,25 @@ class TestIntervalFigure:
 
 class TestDayFigure:
     def test_queue_and_busy_agents(self, result):
-        """Queue per type on top, busy agents per group stacked below in group colours."""
+        """Queue per type on top; below, one panel per group: busy (group colour), on duty."""
         fig = plots.day_figure(result)
         assert_draws(fig)
-        top, bottom = fig.axes
+        top, *panels = fig.axes
         assert [line.get_label() for line in top.get_lines()] == ["billing", "cards"]
-        fills = [to_hex(p.get_facecolor()) for p in bottom.collections]
         groups = plots.group_colours(result.scenario)
-        assert fills[:2] == [groups["team"], groups["generalists"]]
-        assert "(h)" in bottom.get_xlabel()
+        assert len(panels) == len(groups) == 2
+        staff = result.staff[result.staff["replication"] == 0]
+        trace = result.traces[0]
+        for ax, (g, colour) in zip(panels, groups.items()):
+            assert g in ax.get_ylabel()
+            assert to_hex(ax.collections[0].get_facecolor()[0]) == colour
+            (duty,) = [line for line in ax.get_lines() if line.get_label() == "on duty"]
+            times = trace["time"].to_numpy()
+            shown = (times >= result.scenario.open - 1800) & (times <= result.scenario.close
+                                                              + 3600)
+            want = plots.agents_on_duty(staff, g, times[shown])
+            np.testing.assert_array_equal(duty.get_ydata(), want)
+        assert "(h)" in panels[-1].get_xlabel()
 
     def test_needs_traces(self, result):
         """Without a trace there is nothing to draw: say how to get one."""
@@ -244,6 +302,25 @@ class TestJourney:
         rows = [t.get_text() for t in fig.axes[0].get_yticklabels()]
         assert ("Answered" in rows) == (variant is with_fake_journeys)
 
+    def test_plain_rows_without_information_are_dropped(self, result):
+        """All first contacts, all queued: those rows say nothing and are not drawn."""
+        fig = plots.journey_figure(without_journeys(result))
+        rows = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+        assert rows == ["Queue", "Outcome"]
+
+    def test_complaint_posts_are_their_own_flow(self):
+        """social_backlash: complaint posts arrive as their own category, not first contacts."""
+        sc = sim.load_scenario(SCENARIOS / "social_backlash.yaml")
+        run = sim.run(sc, replications=1)
+        contacts = plots.style.counted(run)
+        stages = dict(plots.journey_stages(contacts))
+        posts = int((contacts["origin"].astype(str) == "complaint").sum())
+        assert posts > 0 and stages["Contacts"]["complaint post"] == posts
+        assert stages["Contacts"]["first contact"] == int(
+            (contacts["origin"].astype(str) == "first").sum())
+        fig = plots.journey_figure(run)
+        assert "complaint post" in [t.get_text() for t in fig.legends[0].get_texts()]
+
     def test_one_panel_per_variant(self, runs):
         """A comparison has one panel per variant, titled in the variant's colour."""
         fig = plots.journey_figure(runs)
@@ -281,6 +358,13 @@ class TestFcr:
         rates = plots.fcr_by(result, "contact_type")
         assert rates["billing"] == pytest.approx(result.by_type["billing"]["fcr"])
 
+    def test_figure_states_its_denominators(self, result):
+        """The figure says the two FCR panels use different denominators, and the abandon rule."""
+        fig = plots.fcr_figure(result)
+        note = fig._supxlabel.get_text()
+        assert "denominators" in note and "abandoned" in note and "no resolution model" in note
+        assert "by agent group" in fig.axes[2].get_title()
+
     def test_fcr_by_group(self, result):
         """Per group: resolved share of the first contacts it answered."""
         c = result.contacts
@@ -315,6 +399,19 @@ class TestComparisonFigures:
         fig = plots.difference_figure(comparison, kpis=["asa"])
         assert_draws(fig)
         assert "Difference" in fig.axes[0].get_xlabel()
+
+    def test_difference_titles_do_not_run_together(self, comparison):
+        """With four variants with long names, each title fits over its own panel."""
+        base = comparison.results["baseline"]
+        many = dataclasses.replace(comparison, results={
+            "baseline": base, **{f"variant_with_a_long_name_{i}": base for i in range(4)}})
+        fig = plots.difference_figure(many)
+        fig.canvas.draw()
+        shown = [ax for ax in fig.axes if ax.get_visible()]
+        assert len(shown) == 8
+        for ax in shown:
+            title, panel = ax.title.get_window_extent(), ax.get_window_extent()
+            assert title.x0 >= panel.x0 - 1 and title.x1 <= panel.x1 + 1, ax.get_title()
 
     def test_difference_needs_a_variant(self, comparison):
         """A comparison of the baseline alone has no differences to draw."""

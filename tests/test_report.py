@@ -11,6 +11,7 @@ import time
 from html.parser import HTMLParser
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -21,6 +22,7 @@ from sim import plots, report
 from sim.animate import animate
 from sim.cli import main
 from sim.compare import compare, variant_scenarios
+from sim.metrics import KPIS
 from sim.output import write_run
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -129,6 +131,30 @@ class TestRunReport:
         assert report.format_kpi("asa", 12.34) == "12.3 s"
         assert report.format_ci("service_level", 0.021) == "± 2.1 pts"
 
+    def test_every_rate_is_a_share(self):
+        """Every rate, the resolution rate and the callback KPIs included, shows in %."""
+        for kpi in ("resolution_rate", "callback_rate", "live_service_level", "block_rate"):
+            assert report.format_kpi(kpi, 0.9) == "90.0%", kpi
+        assert report.format_kpi("callback_wait", 312.25) == "312.2 s"
+        assert report.format_kpi("live_asa", 4.0) == "4.0 s"
+
+    def test_every_kpi_is_described(self):
+        """Each KPI has a label, a meaning in the report and a row in the README's table."""
+        readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+        for kpi in KPIS:
+            assert kpi in plots.KPI_LABELS and kpi in report.KPI_MEANINGS, kpi
+            assert f"`{kpi}`" in readme, kpi
+
+    @pytest.mark.parametrize(("diff", "ci", "text"), [
+        (-0.00004, 0.00003, "-0.004 pts ± 0.003 pts"), (0.05, 0.02, "+5.0 pts ± 2.0 pts"),
+        (-0.0012, 0.0004, "-0.12 pts ± 0.04 pts"), (0.0, 0.0, "+0.0 pts ± 0.0 pts")])
+    def test_differences_get_enough_digits(self, diff, ci, text):
+        """A difference and its CI show as many decimals as needed to be non-zero."""
+        d = report.enough_decimals("service_level", diff, ci)
+        got = (f"{report.format_kpi('service_level', diff, signed=True, decimals=d)} "
+               f"{report.format_ci('service_level', ci, decimals=d)}")
+        assert got == text
+
     def test_a_failing_figure_is_reported_not_fatal(self, result, tmp_path, monkeypatch):
         """One figure that cannot be drawn leaves a note; the others are still there."""
         def broken(*args, **kwargs):
@@ -225,6 +251,17 @@ class TestComparisonReport:
         assert "agents.pool.staff = 9" in text
         assert "class='better'" in text  # ASA falls with two more agents: significant, better
 
+    def test_printed_differences_are_never_zero_when_found(self, comparison):
+        """`compare` never prints a significant difference as 0 (``diff -0.0 pts ... *``)."""
+        from sim.cli_report import format_comparison
+
+        lines = [line for line in format_comparison(comparison).splitlines()
+                 if line.endswith(" *")]
+        assert lines
+        for line in lines:
+            diff = line.split("diff", 1)[1].split()[0]
+            assert float(diff.replace(",", "")) != 0, line
+
 
 class TestRunCommand:
     def test_run_writes_report_by_default(self, scenario_file, tmp_path):
@@ -288,6 +325,43 @@ class TestAnimate:
         assert text.count("data:image/png;base64") == 5  # 08:00 to 10:00, every 30 min
         assert "http://" not in text and "https://" not in text and "<link" not in text
         assert "&#x25B6;" in text  # the play button, drawn without an icon font
+
+    @pytest.mark.parametrize("name", ["day.gif", "day.html"])
+    def test_mode_like_every_other_output(self, result, tmp_path, name):
+        """An animation is written with the mode of the other outputs (0666 less umask)."""
+        mask = os.umask(0o022)
+        try:
+            path = animate(result, tmp_path / name, step=3600.0)
+            summary = write_run(result, tmp_path / "run")[0]
+        finally:
+            os.umask(mask)
+        assert path.stat().st_mode & 0o777 == summary.stat().st_mode & 0o777 == 0o644
+
+    def test_html_is_a_full_document_with_a_title(self, result, tmp_path):
+        """The .html animation is a page of its own: doctype, html, head, title, body."""
+        text = animate(result, tmp_path / "day.html", step=3600.0).read_text()
+        assert text.lstrip().lower().startswith("<!doctype html>")
+        page = Page(text)
+        assert page.tags.count("html") == page.tags.count("body") == page.tags.count("title") == 1
+        assert f"<title>{result.scenario.name}: day 1, replication 0</title>" in text
+        assert not any("://" in url for url in page.urls) and text.rstrip().endswith("</html>")
+
+    def test_legend_leaves_the_queue_visible(self, tmp_path):
+        """storm_surge: the queue panel's legend sits above the highest queue of the day."""
+        from sim.animate import build_animation, frame_count
+
+        sc = sim.load_scenario(Path(__file__).resolve().parents[1] / "scenarios"
+                               / "storm_surge.yaml")
+        anim = build_animation(sim.run(sc, replications=1), step=1800.0)
+        fig = anim._fig
+        fig.canvas.draw()  # (drawing the canvas starts the animation at frame 0)
+        anim._func(frame_count(sc, 1800.0) - 1)  # the last frame: the whole day drawn
+        queue = next(ax for ax in fig.axes if ax.get_title() == "Queue")
+        box = queue.get_legend().get_window_extent(fig.canvas.get_renderer())
+        top = max(float(np.max(line.get_ydata(), initial=0)) for line in queue.get_lines()
+                  if len(line.get_xdata()) > 1)
+        assert top > 10  # the surge's queue is drawn
+        assert box.y0 >= queue.transData.transform((queue.get_xlim()[0], top))[1]
 
     def test_unknown_format(self, result, tmp_path):
         """Only .gif, .mp4 and .html."""

@@ -95,6 +95,13 @@ class TestOverrides:
         with pytest.raises(ValueError, match="not in the scenario"):
             apply_override(data, "nothing.here.at.all", 1)
 
+    def test_unknown_name_suggests(self):
+        """A misspelt group name in an override gets a 'did you mean', like a misspelt field."""
+        data = {"agents": {"generalists": {"shifts": [{"count": 2}]}}}
+        with pytest.raises(ValueError, match=r"'agents.generalist' is not in the scenario "
+                                             r"\(did you mean 'generalists'\?\)"):
+            apply_override(data, "agents.generalist.shifts.0.count", 3)
+
     def test_override_changes_the_run(self):
         """An override is applied before validation and shows in the scenario."""
         sc = sim.load_scenario(SCENARIOS / "erlang_c.yaml", overrides={"agents.pool.staff": "44"})
@@ -220,6 +227,64 @@ class TestIntervalPooling:
         assert first["available_s"].iloc[3] == pytest.approx(available, rel=1e-12)
 
 
+class TestKpiTable:
+    def test_columns_align_and_shares_are_percent(self, bank):
+        """The run table: names, values and the ± column each start at one position."""
+        from sim.cli import format_summary
+
+        table = format_summary(sim.run(bank, seed=2, replications=2)).splitlines()[2:]
+        assert len(table) == len(sim.metrics.KPIS)
+        assert len({line.index("±") for line in table if "±" in line}) == 1
+        value_ends = {len(line.split("±")[0].rstrip()) for line in table}
+        assert len(value_ends) == 1
+        rows = {line.split()[0]: line for line in table}
+        assert "%" in rows["service_level"] and "%" in rows["self_service_rate"]
+        assert " s " in rows["asa"]
+
+
+class TestCallbackKpis:
+    """Callback contacts are reported apart: their share, their wait, the live queue."""
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def surge(cls):
+        sc = sim.load_scenario(SCENARIOS / "storm_surge.yaml", overrides={
+            "contact_types.claims.callback": {"threshold": "2m", "accept": 0.6}})
+        return sim.run(sc, seed=3, replications=2)
+
+    def test_interval_callback_rate_is_the_pooled_share(self, surge):
+        """Per interval: callbacks taken / offered, both summed over replications."""
+        c, rows = surge.contacts, surge.intervals[surge.intervals.contact_type == "all"]
+        edges = np.append(rows["start"].to_numpy(), rows["start"].iloc[-1] + 1800)
+        slot = np.searchsorted(edges, c["arrival"].to_numpy(), side="right") - 1
+        offered = (~c["blocked"] & ~c["self_served"]).to_numpy()
+        took = c["callback"].to_numpy(bool) & offered
+        n = len(rows)
+        want = np.bincount(slot[took], minlength=n) / np.bincount(slot[offered], minlength=n)
+        got = rows["callback_rate"].to_numpy()
+        assert np.nanmax(got) > 0.1  # the surge does send callers to callbacks
+        np.testing.assert_allclose(got, want, rtol=1e-12, equal_nan=True)
+
+    def test_live_and_callback_kpis_split_the_contacts(self, surge):
+        """Live SL and ASA count callers who stayed on the line; callback_wait the callbacks.
+
+        The all-contacts KPIs count all of them (replication 0).
+        """
+        c = surge.contacts[surge.contacts.replication == 0]
+        kpis = surge.replications.iloc[0]
+        offered = (~c["blocked"] & ~c["self_served"]).to_numpy()
+        took = c["callback"].to_numpy(bool) & offered
+        live = offered & ~took
+        answered, wait = c["answered"].to_numpy(bool), c["wait"].to_numpy()
+        within = answered & (wait <= surge.scenario.service_level.threshold)
+        assert kpis["callback_rate"] == pytest.approx(took.sum() / offered.sum())
+        assert kpis["callback_wait"] == pytest.approx(wait[took & answered].mean())
+        assert kpis["live_asa"] == pytest.approx(wait[live & answered].mean())
+        assert kpis["live_service_level"] == pytest.approx(within[live].sum() / live.sum())
+        assert kpis["service_level"] == pytest.approx(within[offered].sum() / offered.sum())
+        assert kpis["live_service_level"] > kpis["service_level"]
+
+
 class TestCli:
     def test_run_writes_outputs(self, tmp_path):
         """`ccsim run` prints a KPI table and writes the four output files."""
@@ -273,6 +338,15 @@ class TestCli:
         assert res.exit_code == 0, res.output
         need = erlang.required_agents(600 / 3600, 240, 0.8, 20, patience=180)
         assert res.stdout.strip().endswith(f": {need}")
+
+    @pytest.mark.parametrize("command", [["erlang", "--rate", "600/h", "--aht", "4m"],
+                                         ["staff", "scenarios/erlang_c.yaml"]])
+    def test_target_as_percent_suggests_fraction(self, command):
+        """--target 80 is refused in one line that says to write 0.8."""
+        res = CliRunner().invoke(main, [*command, "--target", "80"])
+        assert res.exit_code == 2
+        assert "'--target'" in res.stderr and "did you mean 0.8?" in res.stderr, res.stderr
+        assert "Traceback" not in res.output
 
     def test_erlang_whole_load(self):
         """520/h at 270 s is 39 Erlangs (38.999... in floating point): 39 agents are too few."""
@@ -391,3 +465,21 @@ def test_outputs_readable_by_others(tmp_path):
     mask = os.umask(0)
     os.umask(mask)
     assert path.stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+class TestScenarioComments:
+    def test_storm_surge_window_matches_its_data(self):
+        """The surge window the file's comment names is where its arrivals are 2.5x normal."""
+        import re
+
+        from sim.units import format_clock
+
+        path = SCENARIOS / "storm_surge.yaml"
+        start, end = re.search(r"from (\d\d:\d\d) to (\d\d:\d\d) calls",
+                               path.read_text(encoding="utf-8")).groups()
+        sc = sim.load_scenario(path)
+        per = np.asarray(sc.contact_types["claims"].arrivals.per_interval, dtype=float)
+        surge = np.flatnonzero(per >= 2.0 * np.median(per))
+        assert format_clock(sc.open + surge[0] * sc.interval) == start
+        assert format_clock(sc.open + (surge[-1] + 1) * sc.interval) == end
+        assert np.all(np.diff(surge) == 1)

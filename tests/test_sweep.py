@@ -342,6 +342,22 @@ class TestFigures:
         assert [p.name for p in written] == ["sweep_curves.png", "sweep_heatmap.png"]
         assert all(p.read_bytes()[:4] == b"\x89PNG" for p in written)
 
+    def test_one_style_with_the_run_figures(self, serial, tmp_path, monkeypatch):
+        """Sweep figures are drawn in the run figures' style: no boxed axes, same fonts."""
+        from sim import sweep_plots
+        from sim.plots.style import STYLE
+
+        figures = []
+        save = sweep_plots._save
+        monkeypatch.setattr(sweep_plots, "_save", lambda fig, path: (figures.append(fig),
+                                                                      save(fig, path))[1])
+        plot_sweep(serial.summary, serial.grid.paths, tmp_path, target=0.8)
+        assert len(figures) == 2
+        for fig in figures:
+            for ax in (a for a in fig.axes if a.get_visible() and a.get_label() != "<colorbar>"):
+                assert not ax.spines["top"].get_visible() and not ax.spines["right"].get_visible()
+                assert ax.xaxis.label.get_fontsize() == STYLE["axes.labelsize"]
+
 
 class TestCommand:
     def test_sweep_command_writes_everything(self, tmp_path):

@@ -122,6 +122,49 @@ class TestErlangA:
                       wrong=[x.mean_wait for x in m[1:]])
 
 
+@pytest.fixture(scope="module")
+def callback_run():
+    """Erlang C where every caller who would wait takes a callback (threshold 0, accept 1).
+
+    44 agents rather than 42: at 91% occupancy the waits vary less from day to day, so
+    20 replications of 5 days tell 44 agents from 43 and 45.
+    """
+    sc = sim.load_scenario(SCENARIOS / "erlang_c.yaml", overrides={
+        "days": 5, "agents.pool.staff": 44,
+        "contact_types.calls.callback": {"threshold": 0, "accept": 1}})
+    return sim.run(sc, seed=13, replications=20)
+
+
+AGENTS = (44, 43, 45)  # the callback run's agents, then one fewer and one more
+
+
+class TestCallbacksErlangC:
+    """Callbacks keep their place: the queue is still M/M/44 at 40 Erlangs.
+
+    The callers who would have waited are exactly the callbacks.
+    """
+
+    def test_callback_rate_is_p_wait(self, callback_run):
+        """callback_rate (share of offered calls called back) is Erlang C's P(wait)."""
+        theory = [erlang.erlang_c_metrics(RATE, AHT, n, 20).p_wait for n in AGENTS]
+        assert_agrees("callback_rate", kpi_values(callback_run, "callback_rate"), theory[0],
+                      wrong=theory[1:])
+
+    def test_callback_wait_is_conditional_wait(self, callback_run):
+        """callback_wait (until the call back) is E[W | W > 0] = 1 / (c mu - lambda)."""
+        theory = [1.0 / (n / AHT - RATE) for n in AGENTS]
+        assert_agrees("callback_wait", kpi_values(callback_run, "callback_wait"), theory[0],
+                      wrong=theory[1:])
+
+    def test_live_queue_is_answered_at_once(self, callback_run):
+        """Every live call was answered at once (ASA 0, SL 1); all contacts' SL is Erlang C's."""
+        assert np.all(kpi_values(callback_run, "live_asa") == 0.0)
+        assert np.all(kpi_values(callback_run, "live_service_level") == 1.0)
+        theory = [erlang.erlang_c_metrics(RATE, AHT, n, 20).service_level for n in AGENTS]
+        assert_agrees("service_level", kpi_values(callback_run, "service_level"), theory[0],
+                      wrong=theory[1:])
+
+
 class TestErlangB:
     def test_blocking(self):
         """10 lines, 7 Erlangs, lognormal handle times: blocking matches Erlang B (insensitive)."""

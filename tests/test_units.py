@@ -19,7 +19,18 @@ class TestParseDuration:
         """Each unit converts to seconds."""
         assert parse_duration(text) == seconds
 
-    @pytest.mark.parametrize("bad", ["4 minutes", "m", "", "4mm", True, None, [1], "inf", math.nan])
+    @pytest.mark.parametrize(
+        ("text", "seconds"),
+        [("30sec", 30), ("30 secs", 30), ("1 second", 1), ("4min", 240), ("4 mins", 240),
+         ("4 minutes", 240), ("1 minute", 60), ("2hr", 7200), ("2hrs", 7200), ("2 hours", 7200),
+         ("1 hour", 3600), ("1 day", 86400), ("2days", 172800), ("4 Min", 240)],
+    )
+    def test_common_spellings(self, text, seconds):
+        """The unit spellings people type (sec, min, hr, hours, days...) mean what they say."""
+        assert parse_duration(text) == seconds
+
+    @pytest.mark.parametrize("bad", ["4 fortnights", "m", "", "4mm", "4 mon", "4 ms", True, None,
+                                     [1], "inf", math.nan])
     def test_rejects(self, bad):
         """Anything that is not a finite number with a known unit is rejected with an example."""
         with pytest.raises(ValueError, match="duration like 30s"):
@@ -41,7 +52,16 @@ class TestParseRate:
         """Rates convert to events per second."""
         assert parse_rate(text) == pytest.approx(per_second)
 
-    @pytest.mark.parametrize("bad", ["600", "600/week", "/h", "fast"])
+    @pytest.mark.parametrize(
+        ("text", "per_second"),
+        [("600/hr", 600 / 3600), ("600 / hour", 600 / 3600), ("10/min", 10 / 60),
+         ("10/minute", 10 / 60), ("3/sec", 3.0), ("14400/day", 14400 / 86400)],
+    )
+    def test_common_spellings(self, text, per_second):
+        """Rates accept the same unit spellings as durations (600/hr, 10/min)."""
+        assert parse_rate(text) == pytest.approx(per_second)
+
+    @pytest.mark.parametrize("bad", ["600", "600/week", "/h", "fast", "600/hrs x"])
     def test_rejects(self, bad):
         """A rate needs a number and a time unit."""
         with pytest.raises(ValueError, match="rate like 600/h"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -24,6 +25,12 @@ if TYPE_CHECKING:
 
 
 # ---- comparison ----------------------------------------------------------------------
+
+
+def _panel_title(kpi: str, cols: int) -> str:
+    """The KPI's label, on two lines when four panels share a row (else titles collide)."""
+    label = KPI_LABELS.get(kpi, kpi)
+    return textwrap.fill(label, 14) if cols >= 4 else label
 
 
 def _kpi_grid(n: int) -> tuple[int, int]:
@@ -62,7 +69,7 @@ def kpi_bars(comparison: Comparison, kpis: Sequence[str] = COMPARE_KPIS) -> Figu
                 ax.text(xi, m + c + 0.03 * top, "*", ha="center", va="bottom", fontsize=12,
                         fontweight="bold")
         ax.set_ylim(0, top * 1.2 if top > 0 else 1)
-        ax.set_title(KPI_LABELS.get(kpi, kpi))
+        ax.set_title(_panel_title(kpi, cols))
         ax.set_ylabel(UNIT_NAMES[unit])
         tilt = len(names) > 2 or max(len(n) for n in names) > 12  # long names overlap
         ax.set_xticks(x, names, rotation=25 if tilt else 0, ha="right" if tilt else "center")
@@ -107,7 +114,7 @@ def difference_figure(comparison: Comparison, kpis: Sequence[str] = COMPARE_KPIS
         ax.axvline(0, color="k", lw=0.8)
         ax.set_yticks(range(len(names)), names if ax in axes[::cols] else [""] * len(names))
         ax.set_ylim(len(names) - 0.5, -0.5)
-        ax.set_title(KPI_LABELS.get(kpi, kpi))
+        ax.set_title(_panel_title(kpi, cols))
         ax.set_xlabel("Difference (" + ("% points" if unit == "%" else UNIT_NAMES[unit]) + ")")
         ax.grid(axis="y", visible=False)
         lo, hi = ax.get_xlim()

@@ -48,8 +48,8 @@ def day_figure(result: RunResult, replication: int = 0, day: int = 0,
         title: Figure title (default: scenario, day and replication).
 
     Returns:
-        A two-panel figure: contacts waiting per contact type; busy agents per group
-        (stacked) with the agents on duty.
+        Contacts waiting per contact type on top; below, busy agents and agents on duty:
+        one panel per agent group when there are several, else one panel.
 
     Raises:
         ValueError: If the run has no trace of that replication.
@@ -62,28 +62,44 @@ def day_figure(result: RunResult, replication: int = 0, day: int = 0,
     start, stop = day * DAY + sc.open - 1800, day * DAY + sc.close + 3600
     trace = trace[(trace["time"] >= start) & (trace["time"] <= stop)]
     hours = (trace["time"].to_numpy() - day * DAY) / 3600
-    fig = new_figure(4.6)
-    q_ax, b_ax = fig.subplots(2, 1, sharex=True, height_ratios=[1, 1.4])
-    for name, colour in type_colours(sc).items():
-        q_ax.plot(hours, trace[f"queue.{name}"], color=colour, label=name, lw=1.1)
     groups = group_colours(sc)
-    busy = [trace[f"busy.{g}"].to_numpy() for g in groups]
-    b_ax.stackplot(hours, busy, colors=list(groups.values()), labels=[f"busy: {g}" for g in groups],
-                   alpha=0.85, lw=0)
     staff = result.staff[result.staff["replication"] == replication]
     times = trace["time"].to_numpy()
-    duty = sum(agents_on_duty(staff, g, times) for g in groups)
-    b_ax.step(hours, duty, where="post", color="k", lw=1.1, label="on duty (all groups)")
+    several = len(groups) > 1
+    # one panel per group when there are several: a sum over groups makes a busy queue
+    # next to idle agents of another group look like a contradiction
+    fig = new_figure(4.6 if not several else 2.4 + 1.3 * len(groups))
+    ratios = [1.2] + [1.0] * len(groups) if several else [1.0, 1.4]
+    axes = fig.subplots(len(ratios), 1, sharex=True, height_ratios=ratios)
+    q_ax, b_axes = axes[0], list(axes[1:])
+    for name, colour in type_colours(sc).items():
+        q_ax.plot(hours, trace[f"queue.{name}"], color=colour, label=name, lw=1.1)
+    if several:
+        for ax, (g, colour) in zip(b_axes, groups.items()):
+            ax.fill_between(hours, trace[f"busy.{g}"].to_numpy(), color=colour, alpha=0.85,
+                            lw=0, label="busy")
+            ax.step(hours, agents_on_duty(staff, g, times), where="post", color="k", lw=1.1,
+                    label="on duty")
+            ax.set(ylabel=f"{g}\n(agents)", ylim=(0, None))
+            ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        b_axes[0].legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), title="Agents")
+    else:
+        b_ax = b_axes[0]
+        busy = [trace[f"busy.{g}"].to_numpy() for g in groups]
+        b_ax.stackplot(hours, busy, colors=list(groups.values()),
+                       labels=[f"busy: {g}" for g in groups], alpha=0.85, lw=0)
+        duty = sum(agents_on_duty(staff, g, times) for g in groups)
+        b_ax.step(hours, duty, where="post", color="k", lw=1.1, label="on duty")
+        b_ax.set(ylabel="Agents", ylim=(0, None))
+        b_ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), title="Agents")
     q_ax.set(ylabel="Contacts waiting", ylim=(0, None),
              title=title or f"{sc.name}: day {day + 1}, replication {replication + 1}")
     q_ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     q_ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), title="Queue")
-    b_ax.set(ylabel="Agents", ylim=(0, None), xlabel="Time of day (h)",
-             xlim=(hours.min(), hours.max()))
-    b_ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), title="Agents")
+    b_axes[-1].set(xlabel="Time of day (h)", xlim=(hours.min(), hours.max()))
     ticks = np.arange(math.ceil(hours.min()), math.floor(hours.max()) + 1,
                       2 if hours.max() - hours.min() > 8 else 1)
-    b_ax.set_xticks(ticks, [f"{int(h):02d}:00" for h in ticks])
+    b_axes[-1].set_xticks(ticks, [f"{int(h):02d}:00" for h in ticks])
     return fig
 
 

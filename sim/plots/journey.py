@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import textwrap
 
 import numpy as np
 import pandas as pd
@@ -60,7 +61,8 @@ def journey_stages(contacts: pd.DataFrame, detail: bool | None = None
         origin = contacts["origin"].astype(str).to_numpy()
         arrived = {"first contact": int((origin == "first").sum()),
                    "retrial": int((origin == "retrial").sum()),
-                   "repeat contact": int((origin == "repeat").sum())}
+                   "repeat contact": int((origin == "repeat").sum()),
+                   "complaint post": int((origin == "complaint").sum())}
         arrived["first contact"] += n - sum(arrived.values())  # any other origin
     elif "attempt" in contacts:
         repeat = int((contacts["attempt"].to_numpy() > 1).sum())
@@ -117,11 +119,17 @@ def journey_figure(results: Results) -> Figure:
     colours = variant_colours(list(runs))
     detail = any(has_journey_detail(r.contacts) for r in runs.values())
     all_stages = {name: journey_stages(counted(r), detail) for name, r in runs.items()}
+    # a stage with one kind of contact in every run says nothing (all first contacts, all
+    # queued): drop it; the queue and the outcome always show
+    kept = {stage for stages in all_stages.values() for stage, counts in stages
+            if stage in ("Queue", "Outcome") or sum(v > 0 for v in counts.values()) > 1}
+    all_stages = {name: [(stage, c) for stage, c in stages if stage in kept]
+                  for name, stages in all_stages.items()}
     n_stages = max(len(s) for s in all_stages.values())
     fig = new_figure(0.45 + (0.32 * n_stages + 0.45) * len(runs))
     axes = np.atleast_1d(fig.subplots(len(runs), 1, sharex=True))
     largest = max(sum(v.values()) / r.n_replications for name, r in runs.items()
-                  for _, v in all_stages[name][:1])
+                  for _, v in all_stages[name])
     used: dict[str, str] = {}
     for ax, (name, result) in zip(axes, runs.items()):
         stages = all_stages[name]
@@ -141,6 +149,7 @@ def journey_figure(results: Results) -> Figure:
                     text = f"{width:,.0f} ({100 * width / total:.0f}%)" if width > 0.16 * largest \
                         else f"{width:,.0f}"
                     dark = category in {"answered", "repeat contact", "transferred",
+                                        "complaint post",
                                         "self-served in IVR", "called back"}
                     ax.text(left + width / 2, row, text, ha="center", va="center", fontsize=7,
                             color="white" if dark else "black")
@@ -197,6 +206,15 @@ def fcr_by(result: RunResult, by: str) -> pd.Series:
     return rates.reindex(list(sc.agents)).astype(float)
 
 
+FCR_RULE = (
+    "Two denominators. By contact type: issues resolved at their first contact / all issues; "
+    "a first contact that was abandoned, blocked or never answered counts as not resolved, "
+    "also where no resolution model is set. By agent group: of the first contacts a group "
+    "answered, the share it resolved (contacts nobody answered belong to no group), so "
+    "the group panel reads higher than the type panel."
+)
+
+
 @styled
 def fcr_figure(results: Results) -> Figure:
     """First-contact resolution and repeat contacts.
@@ -233,13 +251,14 @@ def fcr_figure(results: Results) -> Figure:
     ax_issue.set(xlabel="Contacts per issue", ylabel="Issues (%)", ylim=(0, 105),
                  title="Contacts per issue")
     ax_type.set(ylabel="FCR (% of issues)", ylim=(0, 105), title="FCR by contact type")
-    ax_group.set(ylabel="Resolved (% of answered first contacts)", ylim=(0, 105),
-                 title="FCR by agent group")
+    ax_group.set(ylabel="Resolved (% of answered\nfirst contacts)", ylim=(0, 105),
+                 title="Resolved, by agent group")
+    fig.supxlabel(textwrap.fill(FCR_RULE, 125), fontsize=7.5, color="0.3", ha="left", x=0.01)
     for ax in (ax_issue, ax_type, ax_group):
         ax.grid(axis="x", visible=False)
     for ax in (ax_type, ax_group):
         ax.tick_params(axis="x", labelrotation=20)
     if several:
-        fig.legend(*ax_issue.get_legend_handles_labels(), loc="outside lower center",
-                   ncol=min(6, len(runs)))
+        fig.legend(*ax_issue.get_legend_handles_labels(), loc="outside upper center",
+                   ncol=min(6, len(runs)))  # the note on denominators is below
     return fig

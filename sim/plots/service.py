@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 
 from sim.erlang import required_agents
 from sim.plots.style import (
@@ -16,6 +17,7 @@ from sim.plots.style import (
     as_runs,
     clock,
     counted,
+    line_style,
     line_width,
     new_figure,
     offered_mask,
@@ -25,6 +27,7 @@ from sim.plots.style import (
 )
 from sim.replicate import RunResult
 from sim.scenario import Scenario, ServiceLevelDefinition
+from sim.units import format_duration
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -53,7 +56,11 @@ def wait_cdf(results: Results) -> Figure:
     first = next(iter(runs.values()))
     sl = first.scenario.service_level
     xmax = max(_wait_axis_end(r) for r in runs.values())
-    grid = np.linspace(0.0, xmax, 400)
+    # waits far beyond the threshold (callbacks waiting for hours) on a linear axis
+    # squeeze the threshold against the y axis: a log axis keeps both readable
+    log = xmax > LOG_AXIS_FROM * sl.threshold and sl.threshold > 0
+    xmin = min(1.0, sl.threshold / 10) if log else 0.0
+    grid = np.geomspace(xmin, xmax, 400) if log else np.linspace(0.0, xmax, 400)
     fig = new_figure(3.3)
     left, right = fig.subplots(1, 2, sharey=True)
     colours = variant_colours(list(runs))
@@ -80,10 +87,21 @@ def wait_cdf(results: Results) -> Figure:
                    label=f"threshold {sl.threshold:g} s")
         ax.axhline(100 * sl.target, color="k", ls=":", lw=0.9,
                    label=f"target {100 * sl.target:g}%")
-        ax.set(xlim=(0, xmax), ylim=(0, 100), title=title, xlabel="Wait until answered, t (s)")
-        ax.legend(loc="lower right")
+        ax.set(xlim=(xmin, xmax), ylim=(0, 100), title=title,
+               xlabel="Wait until answered, t" + (" (log scale)" if log else " (s)"))
+        if log:
+            ax.set_xscale("log")
+            ax.xaxis.set_major_locator(FixedLocator(
+                [t for t in WAIT_TICKS if xmin <= t <= xmax]))
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda t, _pos: format_duration(t)))
+            ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.legend(loc="best")
     left.set_ylabel(f"Answered within t (% of {definition})")
     return fig
+
+
+LOG_AXIS_FROM = 30  # a wait axis longer than this many thresholds is drawn on a log scale
+WAIT_TICKS = (1, 10, 60, 300, 1800, 7200, 28800, 86400)  # 1s 10s 1m 5m 30m 2h 8h 1d
 
 
 def _wait_axis_end(result: RunResult) -> float:
@@ -203,7 +221,11 @@ def _interval_axis(ax: Axes, scenario: Scenario, starts: np.ndarray) -> None:
     hours = max(1, round(scenario.open_seconds / 3600 / (6 if scenario.days == 1 else 3)))
     step = max(1, round(hours * 3600 / scenario.interval))
     ticks = [i for i in range(len(starts)) if (i % ipd) % step == 0]
-    ax.set_xticks(ticks, [clock(starts[i]) for i in ticks])
+    labels = [clock(starts[i]) for i in ticks]
+    if len(starts):  # the last day's closing time ends the axis
+        ticks.append(len(starts))
+        labels.append(clock(starts[-1] + scenario.interval))
+    ax.set_xticks(ticks, labels)
     ax.set_xlim(0, len(starts))
 
 
@@ -248,15 +270,13 @@ def interval_figure(results: Results) -> Figure:
     base = _interval_frame(first)
     edges = np.arange(len(base) + 1)
     line = {"baseline": None}
-    offered_ax.stairs(base["offered"], edges, color=colours[next(iter(runs))], fill=True,
-                      alpha=0.3, lw=0)
-    for name, result in runs.items():
+    for position, (name, result) in enumerate(runs.items()):
         frame = _interval_frame(result)
         if len(frame) != len(base):
             raise ValueError(f"variant {name!r} has another calendar than {next(iter(runs))!r}")
-        width = line_width(list(runs).index(name)) if several else 1.4
-        style = {"color": colours[name], "lw": width, **line}
-        if not np.allclose(frame["offered"], base["offered"], equal_nan=True) or not several:
+        width = line_width(position) if several else 1.4
+        style = {"color": colours[name], "lw": width, "ls": line_style(position), **line}
+        if position == 0 or not np.allclose(frame["offered"], base["offered"], equal_nan=True):
             offered_ax.stairs(frame["offered"], edges, **style)
         staff_ax.stairs(frame["staff"], edges, **style)
         sl_ax.stairs(100 * frame["service_level"], edges, **style)
@@ -269,7 +289,6 @@ def interval_figure(results: Results) -> Figure:
         if not np.allclose(own, need):
             staff_ax.stairs(own, edges, color=colours[name], ls="--", lw=1.1, **line)
     sl_ax.axhline(100 * sl.target, color="k", ls=":", lw=1)
-    asa_ax.axhline(sl.threshold, color="k", ls=":", lw=1)
     offered_ax.set(ylabel="Offered\n(contacts)", ylim=(0, None))
     offered_ax.set_title("Per interval, all contact types (" + (
         f"{first.n_replications} replications pooled" if first.n_replications > 1
@@ -281,14 +300,14 @@ def interval_figure(results: Results) -> Figure:
               xlabel=f"Interval start (time of day; {scenario.interval / 60:g}-minute intervals)")
     _interval_axis(ab_ax, scenario, base["start"].to_numpy())
     _day_labels(axes, scenario)
-    handles = [Line2D([], [], color=colours[n], label=n) for n in runs] if several else [
+    handles = [Line2D([], [], color=colours[n], ls=line_style(i), lw=line_width(i), label=n)
+               for i, n in enumerate(runs)] if several else [
         Line2D([], [], color=colours[next(iter(runs))], label="simulated")]
     handles += [
         Line2D([], [], color="k", ls="--", lw=1.1,
                label="Erlang C need (simulated offered load)"),
         Line2D([], [], color="k", ls=":", lw=1,
-               label=f"target {100 * sl.target:g}% in {sl.threshold:g} s "
-                     f"(ASA: {sl.threshold:g} s)"),
+               label=f"service-level target: {100 * sl.target:g}% in {sl.threshold:g} s"),
     ]
     fig.legend(handles=handles, loc="outside lower center", ncol=3)
     return fig

@@ -18,7 +18,7 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from sim.metrics import measured_window
+from sim.metrics import COST_KPIS, measured_window
 from sim.replicate import RunResult
 from sim.scenario import Scenario
 from sim.units import DAY
@@ -40,6 +40,7 @@ TYPE_COLOURS = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00"
 # where contacts go (journey flow)
 OUTCOME_COLOURS = {
     "first contact": "#c6dbef", "retrial": "#9e9ac8", "repeat contact": "#54278f",
+    "complaint post": "#c51b7d",
     "self-served in IVR": "#35978f", "busy signal": "#969696", "queued": "#6baed6",
     "answered": "#2166ac", "called back": "#4d4d9f", "abandoned": "#d6604d",
     "unserved at close": "#bdbdbd",
@@ -48,9 +49,10 @@ OUTCOME_COLOURS = {
 }
 
 PERCENT_KPIS = {"service_level", "abandon_rate", "block_rate", "occupancy", "fcr",
-                "transfer_rate", "repeat_rate", "self_service_rate"}
+                "transfer_rate", "repeat_rate", "self_service_rate", "resolution_rate",
+                "callback_rate", "live_service_level"}
 TIME_KPIS = {"asa", "mean_wait", "wait_p50", "wait_p90", "wait_p99", "aht", "customer_effort",
-             "hold_time"}
+             "hold_time", "callback_wait", "live_asa"}
 RATIO_KPIS = {"contacts_per_issue"}
 COMPARE_KPIS = ("service_level", "asa", "abandon_rate", "mean_wait", "wait_p90", "occupancy",
                 "fcr", "customer_effort")
@@ -64,9 +66,12 @@ KPI_LABELS = {
     "transfer_rate": "Transfer rate", "repeat_rate": "Repeat rate",
     "contacts_per_issue": "Contacts per issue", "self_service_rate": "Self-service rate",
     "retrials": "Retrials", "callbacks": "Callbacks", "complaints": "Complaints",
-    "unanswered": "Unanswered",
+    "unanswered": "Unanswered", "callback_rate": "Callback share",
+    "callback_wait": "Wait until call back", "live_service_level": "Service level, live queue",
+    "live_asa": "ASA, live queue", "resolution_rate": "Resolution rate",
 }
-UNIT_NAMES = {"%": "%", "s": "seconds", "contacts": "contacts", "per issue": "contacts per issue"}
+UNIT_NAMES = {"%": "%", "s": "seconds", "contacts": "contacts", "per issue": "contacts per issue",
+              "money": "money"}
 
 STYLE = {
     "font.size": 8.5, "axes.titlesize": 9.5, "axes.titleweight": "bold",
@@ -130,13 +135,15 @@ def new_figure(height: float, width: float = A4_WIDTH) -> Figure:
 
 
 def kpi_scale(kpi: str) -> tuple[float, str]:
-    """Factor and unit to show a KPI: shares in %, times in s, counts as they are."""
+    """Factor and unit to show a KPI: shares in %, times in s, counts and money as they are."""
     if kpi in PERCENT_KPIS:
         return 100.0, "%"
     if kpi in TIME_KPIS:
         return 1.0, "s"
     if kpi in RATIO_KPIS:
         return 1.0, "per issue"
+    if kpi in COST_KPIS:
+        return 1.0, "money"
     return 1.0, "contacts"
 
 
@@ -153,6 +160,17 @@ def offered_mask(contacts: pd.DataFrame) -> np.ndarray:
     if "self_served" in contacts:
         mask &= ~contacts["self_served"].to_numpy(bool)
     return mask
+
+
+# dash patterns by variant position: with 3+ variants, colour alone does not tell lines
+# drawn on top of each other apart (the Erlang need keeps "--", targets ":")
+VARIANT_DASHES = ("-", (0, (6, 2)), (0, (1, 1.5)), (0, (6, 2, 1, 2)), (0, (3, 1)),
+                  (0, (6, 2, 1, 2, 1, 2)))
+
+
+def line_style(position: int) -> Any:
+    """The dash pattern of the variant at ``position`` (the baseline's is solid)."""
+    return VARIANT_DASHES[position % len(VARIANT_DASHES)]
 
 
 def line_width(position: int) -> float:
