@@ -59,6 +59,7 @@ class RunResult:
         traces: Per replication, sampled queue lengths and busy agents (if asked for).
         kept_replications: The replications whose raw tables (contacts, issues, legs,
             staff, traces) are kept; None or all of them unless ``keep_contacts`` was set.
+        replication_measures: Per replication, ``{"by_type": ..., "by_group": ...}``.
         stopping: With ``precision``: how many replications it took and why it stopped.
     """
 
@@ -78,6 +79,8 @@ class RunResult:
     by_group_replications: pd.DataFrame
     traces: list[pd.DataFrame] = field(default_factory=list)
     kept_replications: list[int] | None = None
+    replication_measures: list[dict[str, dict[str, dict[str, float]]]] = field(
+        default_factory=list)
     stopping: Stopping | None = None
 
     @property
@@ -255,6 +258,8 @@ class Collector:
             by_group_replications=by_group,
             traces=[t.trace for t in raw if t.trace is not None],
             kept_replications=[t.replication for t in raw],
+            replication_measures=[{"by_type": t, "by_group": g}
+                                  for t, g in zip(self._by_type, self._by_group)],
         )
 
 

@@ -30,10 +30,10 @@ from matplotlib.figure import Figure
 from sim import plots
 from sim.compare import Comparison, comparison_table
 from sim.loader import scenario_from_dict
-from sim.measure import measure
+from sim.measure import ReplicationTables, measure
 from sim.output import write_atomic
 from sim.records import empty_legs_frame
-from sim.replicate import RunResult, combine
+from sim.replicate import Collector, RunResult
 from sim.units import format_duration
 
 REPORT_NAME = "report.html"
@@ -473,13 +473,48 @@ def load_run(folder: str | Path) -> RunResult:
             else empty_legs_frame())
     traces = (pd.read_parquet(folder / "traces.parquet") if (folder / "traces.parquet").is_file()
               else None)
-    tables = []
+    kept = summary.get("contacts_replications")
+    saved = _saved_measures(folder) if kept is not None else {}
+    collector = Collector(scenario, int(summary["seed"]),
+                          None if kept is None else max(len(kept), 1))
     for r in pd.read_csv(folder / "replications.csv")["replication"].astype(int):
+        if kept is not None and r not in kept:  # its measures, saved by the run
+            collector.add(_measured_only(r, saved))
+            continue
         trace = None if traces is None else _rows_of(traces, r)
-        tables.append(measure(scenario, r, _rows_of(contacts, r), _rows_of(legs, r),
+        collector.add(measure(scenario, r, _rows_of(contacts, r), _rows_of(legs, r),
                               _rows_of(staff, r), trace if trace is not None and len(trace)
                               else None))
-    return combine(scenario, int(summary["seed"]), tables)
+    return collector.result()
+
+
+def _saved_measures(folder: Path) -> dict[str, Any]:
+    """measures.json and intervals_by_replication.parquet of a run that kept few contacts."""
+    missing = [name for name in ("measures.json", "intervals_by_replication.parquet")
+               if not (folder / name).is_file()]
+    if missing:
+        raise FileNotFoundError(f"{folder}: kept the contacts of some replications only, but "
+                                f"{', '.join(missing)} is missing")
+    measures = json.loads((folder / "measures.json").read_text(encoding="utf-8"))
+    intervals = pd.read_parquet(folder / "intervals_by_replication.parquet")
+    return {"measures": measures, "intervals": intervals}
+
+
+def _measured_only(r: int, saved: dict[str, Any]) -> ReplicationTables:
+    """A replication whose raw tables were not kept: its saved measures, no rows."""
+    m = saved["measures"][str(r)]
+    nan = float("nan")
+    kpis = {k: nan if v is None else v for k, v in m["kpis"].items()}
+
+    def numbers(nested: dict) -> dict:
+        return {name: {k: nan if v is None else v for k, v in inner.items()}
+                for name, inner in nested.items()}
+    intervals = saved["intervals"]
+    rows = intervals[intervals["replication"].to_numpy() == r].reset_index(drop=True)
+    empty = pd.DataFrame()
+    return ReplicationTables(
+        replication=r, contacts=empty, legs=empty, staff=empty, issues=empty, kpis=kpis,
+        by_type=numbers(m["by_type"]), by_group=numbers(m["by_group"]), intervals=rows)
 
 
 def _rows_of(table: pd.DataFrame, replication: int) -> pd.DataFrame:
