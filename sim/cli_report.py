@@ -18,9 +18,12 @@ from sim.cli_common import (
     SEED,
     check_work,
     fail,
+    guarded_pool,
     parse_overrides,
+    replication_options,
     sigterm_as_interrupt,
     simulating,
+    targets_or_fail,
     writable_or_fail,
 )
 from sim.compare import BASELINE, Comparison, compare, scenarios_from_files, write_comparison
@@ -81,11 +84,13 @@ def _written(files: list[Path], out: Path) -> str:
 @click.option("--out", "-o", type=click.Path(file_okay=False),
               help="Folder for comparison.csv, report.html and one folder per variant. "
                    "Default: results/<first file name>-compare.")
+@replication_options
 @click.option("--no-report", is_flag=True, help="Skip report.html and the figures.")
 @click.option("--quiet", "-q", is_flag=True, help="Print no progress, only the table.")
 def compare_command(scenarios: tuple[str, ...], variants: tuple[str, ...], replications: int,
                     seed: int | None, overrides: tuple[str, ...], out: str | None,
-                    no_report: bool, quiet: bool) -> None:
+                    workers: int | None, precision: tuple[str, ...], max_replications: int,
+                    keep_contacts: int, no_report: bool, quiet: bool) -> None:
     """Compare a baseline with variants under common random numbers.
 
     The first SCENARIO is the baseline. Each further file is a variant named after its
@@ -99,7 +104,9 @@ def compare_command(scenarios: tuple[str, ...], variants: tuple[str, ...], repli
     Example: ccsim compare scenarios/storm_surge.yaml --variant callbacks_on -r 20
     """
     first = scenarios[0]
-    check_work(first, [], replications)
+    targets = targets_or_fail(first, precision)
+    most = max(replications, max_replications) if targets else replications
+    check_work(first, [], most)
     parsed = parse_overrides(first, overrides)
     try:
         declared = load_scenario(first, overrides=parsed).variants
@@ -119,14 +126,16 @@ def compare_command(scenarios: tuple[str, ...], variants: tuple[str, ...], repli
         fail(exc.lines())
     except KeyError as exc:
         fail([f"{first}: variants: {exc.args[0]}"])
-    check_work(first, list(loaded.values()), replications)
+    check_work(first, list(loaded.values()), most)
     out_dir = Path(out) if out else Path("results") / f"{Path(first).stem}-compare"
     writable_or_fail(out_dir)
     started = time.perf_counter()
-    with simulating(first):
+    with simulating(first), guarded_pool():
         comparison = compare(loaded, seed=seed, replications=replications, changes=changes,
                              trace_every=None if no_report else TRACE_EVERY,
-                             progress=_progress(quiet, started, len(loaded)))
+                             progress=_progress(quiet, started, len(loaded)), workers=workers,
+                             keep_contacts=keep_contacts, precision=targets,
+                             max_replications=max_replications)
     written = write_comparison(comparison, out_dir)
     problems: list[str] = []
     if not no_report:
@@ -135,10 +144,13 @@ def compare_command(scenarios: tuple[str, ...], variants: tuple[str, ...], repli
         files, problems = write_report(comparison, out_dir)
         written += files
     click.echo(format_comparison(comparison))
+    stopping = comparison.stopping
+    if stopping is not None:
+        click.echo(stopping, err="warning" in stopping)
     for line in problems:
         click.echo(f"warning: figure not drawn: {line}", err=True)
     if not quiet:
-        click.echo(f"\n{len(loaded)} variants x {replications} replications in "
+        click.echo(f"\n{len(loaded)} variants x {comparison.replications} replications in "
                    f"{time.perf_counter() - started:.1f}s; wrote "
                    f"{_written(written, out_dir)} to {out_dir}/", err=True)
 

@@ -69,6 +69,18 @@ class Comparison:
         """Replications per variant."""
         return self.results[self.baseline].n_replications
 
+    @property
+    def stopping(self) -> str | None:
+        """With precision targets: one line on how many replications it took and why."""
+        ends = {name: r.stopping for name, r in self.results.items() if r.stopping}
+        if not ends:
+            return None
+        if all(end.precise for end in ends.values()):
+            return ends[self.baseline].describe() + " in every variant"
+        return "warning: " + "; ".join(
+            f"{name}: {end.describe().removeprefix('warning: ')}"
+            for name, end in ends.items() if not end.precise)
+
     def table(self, kpis: Sequence[str] = KPIS) -> pd.DataFrame:
         """Each KPI per variant with its CI and the paired difference to the baseline.
 
@@ -329,6 +341,8 @@ def write_comparison(comparison: Comparison, out: str | Path) -> list[Path]:
         "changes": comparison.changes, "seed": comparison.seed,
         "replications": comparison.replications, "confidence": comparison.confidence,
     }
+    if comparison.stopping is not None:
+        manifest["stopping"] = comparison.stopping
     text = json.dumps(manifest, indent=2, default=str)
     written.append(write_atomic(out / "comparison.csv",
                                 lambda p: table.to_csv(p, index=False)))
