@@ -16,6 +16,7 @@ from sim import erlang, limits
 from sim.cli_common import (
     SEED,
     check_work,
+    default_workers,
     fail,
     guarded_pool,
     load_or_fail,
@@ -121,7 +122,8 @@ def run_command(scenario: str, out: str | None, seed: int | None, replications: 
     with simulating(scenario), guarded_pool():
         result = run(loaded, seed=seed, replications=replications, progress=progress,
                      trace_every=None if no_report else 60.0,  # the report's queue figure
-                     workers=workers, keep_contacts=keep_contacts, precision=targets,
+                     workers=default_workers(workers, [loaded], most),
+                     keep_contacts=keep_contacts, precision=targets,
                      max_replications=max_replications)
     written = write_run(result, out_dir)
     click.echo(format_summary(result))

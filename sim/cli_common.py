@@ -175,8 +175,9 @@ def replication_options(command):
     """The options of every command that runs replications: workers and precision."""
     options = [
         click.option("--workers", "-w", type=click.IntRange(min=1),
-                     help="Processes for the replications (default: one per usable core; "
-                          "1 runs in this process). Results are the same for any number."),
+                     help="Processes for the replications (default: one per usable core, "
+                          "or this process alone for under 100,000 expected contacts; 1 runs "
+                          "in this process). Results are the same for any number."),
         click.option("--precision", "precision", multiple=True, metavar="KPI=HALF_WIDTH",
                      help="Run replications in batches until this KPI's 95% half-width is "
                           "at most HALF_WIDTH (in its unit, e.g. service_level=0.01) or a "
@@ -219,3 +220,17 @@ def guarded_pool() -> Iterator[None]:
         click.echo("error: a worker process died (out of memory, or killed); nothing was "
                    "written. Run again with fewer --workers, or --workers 1", err=True)
         sys.exit(1)
+
+
+SMALL_WORK = 100_000
+"""Expected contacts below which a command runs in its own process by default: starting
+worker interpreters (a second or two each) would cost more than it saves."""
+
+
+def default_workers(workers: int | None, scenarios: list[Scenario], replications: int
+                    ) -> int | None:
+    """``--workers`` as given, else 1 for small work and None (every core) otherwise."""
+    if workers is not None:
+        return workers
+    work = sum(sum(limits.expected_contacts(s).values()) for s in scenarios) * replications
+    return 1 if replications < 2 or work < SMALL_WORK else None

@@ -17,6 +17,7 @@ from sim.animate import MAX_FRAMES, animate, check_format, frame_count
 from sim.cli_common import (
     SEED,
     check_work,
+    default_workers,
     fail,
     guarded_pool,
     parse_overrides,
@@ -133,7 +134,8 @@ def compare_command(scenarios: tuple[str, ...], variants: tuple[str, ...], repli
     with simulating(first), guarded_pool():
         comparison = compare(loaded, seed=seed, replications=replications, changes=changes,
                              trace_every=None if no_report else TRACE_EVERY,
-                             progress=_progress(quiet, started, len(loaded)), workers=workers,
+                             progress=_progress(quiet, started, len(loaded)),
+                             workers=default_workers(workers, list(loaded.values()), most),
                              keep_contacts=keep_contacts, precision=targets,
                              max_replications=max_replications)
     written = write_comparison(comparison, out_dir)
