@@ -52,13 +52,12 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 
 def _progress(quiet: bool, started: float, runs: int):
     """A progress callback that speaks only on runs long enough to wonder about."""
-    done_runs: list[str] = []
+    done_by_run: dict[str, int] = {}
 
     def report(name: str, done: int, total: int) -> None:
-        if done == total:
-            done_runs.append(name)
+        done_by_run[name] = done
         elapsed = time.perf_counter() - started
-        finished = (len(done_runs) * total + (0 if done == total else done)) or 1
+        finished = sum(done_by_run.values()) or 1
         expected = elapsed / finished * runs * total
         if not quiet and expected > 3.0 and (done == total or total > 1):
             click.echo(f"  {name}: replication {done}/{total}, {elapsed:.1f}s elapsed, "
