@@ -6,6 +6,11 @@ run, in which order or where. Each replication is measured by :mod:`sim.measure`
 one per-replication step every path shares); KPIs are averaged over replications and
 given a 95% confidence half-width from Student's t with ``replications - 1`` degrees of
 freedom.
+
+Replications run where :mod:`sim.parallel` puts them (this process, local processes or
+any executor) and are aggregated in replication order as they arrive (:class:`Collector`),
+keeping raw tables for the first few only if asked; with precision targets they run in
+batches until the targets are met (:mod:`sim.precision`).
 """
 
 from __future__ import annotations
