@@ -50,7 +50,7 @@ def main() -> int:
     print(f"before: {load()}")
     times: dict[int, float] = {}
     with tempfile.TemporaryDirectory() as out:
-        common = [args.scenario, "-r", str(args.replications), "--no-report", "-q",
+        common = ["run", args.scenario, "-r", str(args.replications), "--no-report", "-q",
                   "--out", out, *(x for o in args.overrides for x in ("--set", o))]
         for _ in range(args.repeat):
             for workers in (1, args.workers):
