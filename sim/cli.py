@@ -24,6 +24,7 @@ from sim.cli_common import (
     replication_options,
     simulating,
     targets_or_fail,
+    worker_pool,
     writable_or_fail,
 )
 from sim.loader import ScenarioError, load_scenario, parse_override
@@ -119,11 +120,11 @@ def run_command(scenario: str, out: str | None, seed: int | None, replications: 
             click.echo(f"  replication {done}/{total} done, {elapsed:.1f}s elapsed, "
                        f"about {eta:.0f}s left", err=True)
 
-    with simulating(scenario), guarded_pool():
+    workers = default_workers(workers, [loaded], most)
+    with simulating(scenario), guarded_pool(), worker_pool(workers, most) as executor:
         result = run(loaded, seed=seed, replications=replications, progress=progress,
                      trace_every=None if no_report else 60.0,  # the report's queue figure
-                     workers=default_workers(workers, [loaded], most),
-                     keep_contacts=keep_contacts, precision=targets,
+                     executor=executor, keep_contacts=keep_contacts, precision=targets,
                      max_replications=max_replications)
     written = write_run(result, out_dir)
     click.echo(format_summary(result))

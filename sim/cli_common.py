@@ -227,10 +227,30 @@ SMALL_WORK = 100_000
 worker interpreters (a second or two each) would cost more than it saves."""
 
 
-def default_workers(workers: int | None, scenarios: list[Scenario], replications: int
-                    ) -> int | None:
-    """``--workers`` as given, else 1 for small work and None (every core) otherwise."""
+def default_workers(workers: int | None, scenarios: list[Scenario], replications: int) -> int:
+    """``--workers`` as given, else 1 for small work and every usable core otherwise."""
+    from sim.parallel import usable_cores
+
     if workers is not None:
         return workers
     work = sum(sum(limits.expected_contacts(s).values()) for s in scenarios) * replications
-    return 1 if replications < 2 or work < SMALL_WORK else None
+    return 1 if replications < 2 or work < SMALL_WORK else usable_cores()
+
+
+@contextmanager
+def worker_pool(workers: int, replications: int) -> Iterator[Any]:
+    """Local worker processes for a command (forked where safe: they start at once).
+
+    Yields None when one process is enough (the work then runs in the command's own).
+    """
+    from sim.parallel import local_executor
+
+    workers = min(workers, replications)
+    if workers <= 1:
+        yield None
+        return
+    executor = local_executor(workers, fast_start=True)
+    try:
+        yield executor
+    finally:
+        executor.shutdown(wait=False, cancel_futures=True)

@@ -25,6 +25,7 @@ from sim.cli_common import (
     sigterm_as_interrupt,
     simulating,
     targets_or_fail,
+    worker_pool,
     writable_or_fail,
 )
 from sim.compare import BASELINE, Comparison, compare, scenarios_from_files, write_comparison
@@ -130,11 +131,12 @@ def compare_command(scenarios: tuple[str, ...], variants: tuple[str, ...], repli
     out_dir = Path(out) if out else Path("results") / f"{Path(first).stem}-compare"
     writable_or_fail(out_dir)
     started = time.perf_counter()
-    with simulating(first), guarded_pool():
+    workers = default_workers(workers, list(loaded.values()), most)
+    with simulating(first), guarded_pool(), \
+            worker_pool(workers, len(loaded) * most) as executor:
         comparison = compare(loaded, seed=seed, replications=replications, changes=changes,
                              trace_every=None if no_report else TRACE_EVERY,
-                             progress=_progress(quiet, started, len(loaded)),
-                             workers=default_workers(workers, list(loaded.values()), most),
+                             progress=_progress(quiet, started, len(loaded)), executor=executor,
                              keep_contacts=keep_contacts, precision=targets,
                              max_replications=max_replications)
     written = write_comparison(comparison, out_dir)

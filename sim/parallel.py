@@ -35,6 +35,10 @@ Job = tuple[Scenario, int, int, "float | None", bool]
 """(scenario, seed, replication, trace_every, keep_raw): one replication to run."""
 
 
+EXECUTOR_WINDOW = 256
+"""Jobs in flight at once on an executor given by the caller (a cluster's cores)."""
+
+
 class MainGuardError(RuntimeError):
     """Worker processes could not start because the script has no ``__main__`` guard."""
 
@@ -67,6 +71,7 @@ def _init_worker() -> None:
     otherwise leave its idle workers waiting for work forever.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a forked worker inherits the CLI's handler
     parent = multiprocessing.parent_process()
     if parent is not None:
         threading.Thread(target=_exit_with, args=(parent.sentinel,), daemon=True).start()
@@ -82,16 +87,27 @@ def _bootstrapping() -> bool:
     return bool(getattr(multiprocessing.current_process(), "_inheriting", False))
 
 
-def local_executor(workers: int | None = None) -> Executor:
-    """A pool of ``workers`` local processes (default: one per usable core); 1: no pool."""
+def local_executor(workers: int | None = None, fast_start: bool = False) -> Executor:
+    """A pool of ``workers`` local processes (default: one per usable core); 1: no pool.
+
+    Args:
+        workers: Processes.
+        fast_start: Fork the workers from this process where that is safe (Linux, no
+            other thread running), so they start at once with everything imported,
+            instead of spawning fresh interpreters that import ccsim again (a second or
+            two each, far more on a loaded machine). For the command line, whose main
+            module is ccsim's own; a user's script keeps "spawn", portable everywhere.
+    """
     workers = workers or usable_cores()
     if workers == 1:
         return SerialExecutor()
     if _bootstrapping():
         # A worker re-running an unguarded script: leave quietly, the parent explains.
         raise SystemExit(1)
+    method = ("fork" if fast_start and sys.platform == "linux"
+              and threading.active_count() == 1 else "spawn")
     return ProcessPoolExecutor(max_workers=workers,
-                               mp_context=multiprocessing.get_context("spawn"),
+                               mp_context=multiprocessing.get_context(method),
                                initializer=_init_worker)
 
 
@@ -196,8 +212,8 @@ def replication_pool(workers: int | None, executor: Executor | None, jobs: int
         executor: Any :class:`concurrent.futures.Executor`; it is not shut down.
         jobs: How many jobs at most will run (no more processes than that start).
     """
-    if executor is not None:
-        yield ReplicationPool(executor, window=max(jobs, 1))
+    if executor is not None:  # a bounded window: results wait in memory for earlier ones
+        yield ReplicationPool(executor, window=min(max(jobs, 1), EXECUTOR_WINDOW))
         return
     workers = max(1, min(workers or usable_cores(), jobs))
     own = local_executor(workers)

@@ -73,6 +73,24 @@ class TestWorkers:
             assert_same_run(one.results[name], two.results[name])
         pd.testing.assert_frame_equal(one.table(), two.table())
 
+    @pytest.mark.parametrize("command", ["run", "compare"])
+    def test_cli_same_files_for_one_and_two_workers(self, command, tmp_path):
+        """The CLI's forked workers write byte-identical results to a run in-process."""
+        outs = []
+        for workers in (1, 2):
+            out = tmp_path / f"w{workers}"
+            done = subprocess.run(
+                [sys.executable, "-m", "sim", command, str(SCENARIOS / "small_bank.yaml"),
+                 "-r", "3", "--set", "days=1", "--no-report", "-q", "--out", str(out),
+                 "--workers", str(workers)], capture_output=True, text=True, timeout=600,
+                env={"PYTHONPATH": str(ROOT), "PATH": ""})
+            assert done.returncode == 0, done.stderr
+            outs.append(out)
+        names = sorted(p.relative_to(outs[0]) for p in outs[0].rglob("*") if p.is_file())
+        assert any(name.name == "contacts.parquet" for name in names)
+        for name in names:
+            assert (outs[0] / name).read_bytes() == (outs[1] / name).read_bytes(), name
+
     def test_any_executor(self, erlang_a):
         """An executor given by the caller (here a thread pool) gives the same run."""
         from concurrent.futures import ThreadPoolExecutor
