@@ -20,10 +20,15 @@ from sim.cli_common import (
     SEED,
     TARGET,
     check_work,
+    default_workers,
     fail,
+    guarded_pool,
     load_or_fail,
     parse_overrides,
+    replication_options,
     simulating,
+    targets_or_fail,
+    worker_pool,
     writable_or_fail,
 )
 from sim.loader import ScenarioError, load_scenario, parse_override
@@ -137,20 +142,28 @@ def main(debug: bool) -> None:
               help="Override a scenario field by dotted path, e.g. "
                    "--set agents.pool.staff=44 --set contact_types.calls.handle.mean=5m. "
                    "Repeatable.")
+@replication_options
 @click.option("--quiet", "-q", is_flag=True, help="Print no progress, only the KPI table.")
 @click.option("--no-report", is_flag=True, help="Skip report.html and the PNG figures.")
 def run_command(scenario: str, out: str | None, seed: int | None, replications: int,
-                overrides: tuple[str, ...], quiet: bool, no_report: bool) -> None:
+                overrides: tuple[str, ...], workers: int | None, precision: tuple[str, ...],
+                max_replications: int, keep_contacts: int, quiet: bool,
+                no_report: bool) -> None:
     """Simulate SCENARIO and write its results.
 
     Prints the KPI table (mean over replications, with the 95% confidence half-width)
     and writes summary.json, contacts.parquet (one row per contact), intervals.csv
     (per interval and contact type), replications.csv, report.html (self-contained,
     figures embedded) and the figures as PNG into the --out folder.
+
+    With --precision, replications run in batches until each named KPI is known to the
+    given 95% half-width (or --max-replications is reached: a warning says so).
     """
-    check_work(scenario, [], replications)
+    targets = targets_or_fail(scenario, precision)
+    most = max(replications, max_replications) if targets else replications
+    check_work(scenario, [], most)
     loaded = load_or_fail(scenario, parse_overrides(scenario, overrides))
-    check_work(scenario, [loaded], replications)
+    check_work(scenario, [loaded], most)
     out_dir = Path(out) if out else Path("results") / Path(scenario).stem
     writable_or_fail(out_dir)
     started = time.perf_counter()
@@ -166,11 +179,16 @@ def run_command(scenario: str, out: str | None, seed: int | None, replications: 
     from sim.output import write_run
     from sim.replicate import run
 
-    with simulating(scenario):
+    workers = default_workers(workers, [loaded], most)
+    with simulating(scenario), guarded_pool(), worker_pool(workers, most) as executor:
         result = run(loaded, seed=seed, replications=replications, progress=progress,
-                     trace_every=None if no_report else 60.0)  # the report's queue figure
+                     trace_every=None if no_report else 60.0,  # the report's queue figure
+                     executor=executor, keep_contacts=keep_contacts, precision=targets,
+                     max_replications=max_replications)
     written = write_run(result, out_dir)
     click.echo(format_summary(result))
+    if result.stopping is not None:
+        click.echo(result.stopping.describe(), err=not result.stopping.precise)
     if not no_report:
         from sim.report import write_report  # matplotlib only when drawing
 
@@ -180,7 +198,7 @@ def run_command(scenario: str, out: str | None, seed: int | None, replications: 
             click.echo(f"warning: figure not drawn: {line}", err=True)
     if not quiet:
         seconds = time.perf_counter() - started
-        click.echo(f"\n{len(result.contacts):,} contacts in {seconds:.1f}s; wrote "
+        click.echo(f"\n{result.n_replications} replications in {seconds:.1f}s; wrote "
                    + ", ".join(p.name for p in written) + f" to {out_dir}/", err=True)
 
 

@@ -20,8 +20,12 @@ import click
 from sim import limits
 from sim.errors import SimulationError
 from sim.loader import ScenarioError, load_scenario, parse_override
+from sim.precision import MAX_REPLICATIONS, Target, parse_target
 from sim.scenario import MAX_SEED, Scenario
 from sim.schedule import scenario_warnings
+
+KEEP_CONTACTS = 100
+"""Replications whose contacts a command keeps by default (about 40 MB each for a busy day)."""
 
 SEED = click.IntRange(min=0, max=MAX_SEED)
 """The type of every ``--seed`` option: what the result tables can store (int64)."""
@@ -193,3 +197,88 @@ def sigterm_as_interrupt() -> Iterator[Interruption]:
         yield state
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def replication_options(command):
+    """The options of every command that runs replications: workers and precision."""
+    options = [
+        click.option("--workers", "-w", type=click.IntRange(min=1),
+                     help="Processes for the replications (default: one per usable core, "
+                          "or this process alone for under 100,000 expected contacts; 1 runs "
+                          "in this process). Results are the same for any number."),
+        click.option("--precision", "precision", multiple=True, metavar="KPI=HALF_WIDTH",
+                     help="Run replications in batches until this KPI's 95% half-width is "
+                          "at most HALF_WIDTH (in its unit, e.g. service_level=0.01) or a "
+                          "share of its mean (asa=5%). Repeatable; -r is then the first "
+                          "batch (at least 10)."),
+        click.option("--max-replications", type=click.IntRange(min=2),
+                     default=MAX_REPLICATIONS, show_default=True,
+                     help="With --precision: stop here even if a target is not met."),
+        click.option("--keep-contacts", type=click.IntRange(min=1), default=KEEP_CONTACTS,
+                     show_default=True, metavar="N",
+                     help="Keep and write the contacts of the first N replications only "
+                          "(KPIs, intervals and confidence intervals use them all): memory "
+                          "stays flat however many replications run."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def targets_or_fail(path: str, texts: tuple[str, ...]) -> dict[str, Target]:
+    """``--precision`` options as KPI -> Target; a malformed one fails in one line."""
+    targets: dict[str, Target] = {}
+    for text in texts:
+        try:
+            target = parse_target(text)
+        except ValueError as exc:
+            fail([f"{path}: {exc}"])
+        targets[target.kpi] = target
+    return targets
+
+
+@contextmanager
+def guarded_pool() -> Iterator[None]:
+    """Run the block; a worker process that died is one line and exit code 1."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        yield
+    except BrokenProcessPool:
+        click.echo("error: a worker process died (out of memory, or killed); nothing was "
+                   "written. Run again with fewer --workers, or --workers 1", err=True)
+        sys.exit(1)
+
+
+SMALL_WORK = 100_000
+"""Expected contacts below which a command runs in its own process by default: starting
+worker interpreters (a second or two each) would cost more than it saves."""
+
+
+def default_workers(workers: int | None, scenarios: list[Scenario], replications: int) -> int:
+    """``--workers`` as given, else 1 for small work and every usable core otherwise."""
+    from sim.parallel import usable_cores
+
+    if workers is not None:
+        return workers
+    work = sum(sum(limits.expected_contacts(s).values()) for s in scenarios) * replications
+    return 1 if replications < 2 or work < SMALL_WORK else usable_cores()
+
+
+@contextmanager
+def worker_pool(workers: int, replications: int) -> Iterator[Any]:
+    """Local worker processes for a command (forked where safe: they start at once).
+
+    Yields None when one process is enough (the work then runs in the command's own).
+    """
+    from sim.parallel import local_executor
+
+    workers = min(workers, replications)
+    if workers <= 1:
+        yield None
+        return
+    executor = local_executor(workers, fast_start=True)
+    try:
+        yield executor
+    finally:
+        executor.shutdown(wait=False, cancel_futures=True)

@@ -17,10 +17,15 @@ from sim.animate import MAX_FRAMES, animate, check_format, frame_count
 from sim.cli_common import (
     SEED,
     check_work,
+    default_workers,
     fail,
+    guarded_pool,
     parse_overrides,
+    replication_options,
     sigterm_as_interrupt,
     simulating,
+    targets_or_fail,
+    worker_pool,
     writable_or_fail,
 )
 from sim.compare import (
@@ -55,13 +60,12 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 
 def _progress(quiet: bool, started: float, runs: int):
     """A progress callback that speaks only on runs long enough to wonder about."""
-    done_runs: list[str] = []
+    done_by_run: dict[str, int] = {}
 
     def report(name: str, done: int, total: int) -> None:
-        if done == total:
-            done_runs.append(name)
+        done_by_run[name] = done
         elapsed = time.perf_counter() - started
-        finished = (len(done_runs) * total + (0 if done == total else done)) or 1
+        finished = sum(done_by_run.values()) or 1
         expected = elapsed / finished * runs * total
         if not quiet and expected > 3.0 and (done == total or total > 1):
             click.echo(f"  {name}: replication {done}/{total}, {elapsed:.1f}s elapsed, "
@@ -88,11 +92,13 @@ def _written(files: list[Path], out: Path) -> str:
 @click.option("--out", "-o", type=click.Path(file_okay=False),
               help="Folder for comparison.csv, report.html and one folder per variant. "
                    "Default: results/<first file name>-compare.")
+@replication_options
 @click.option("--no-report", is_flag=True, help="Skip report.html and the figures.")
 @click.option("--quiet", "-q", is_flag=True, help="Print no progress, only the table.")
 def compare_command(scenarios: tuple[str, ...], variants: tuple[str, ...], replications: int,
                     seed: int | None, overrides: tuple[str, ...], out: str | None,
-                    no_report: bool, quiet: bool) -> None:
+                    workers: int | None, precision: tuple[str, ...], max_replications: int,
+                    keep_contacts: int, no_report: bool, quiet: bool) -> None:
     """Compare a baseline with variants under common random numbers.
 
     The first SCENARIO is the baseline. Each further file is a variant named after its
@@ -106,7 +112,9 @@ def compare_command(scenarios: tuple[str, ...], variants: tuple[str, ...], repli
     Example: ccsim compare scenarios/storm_surge.yaml --variant callbacks_on -r 20
     """
     first = scenarios[0]
-    check_work(first, [], replications)
+    targets = targets_or_fail(first, precision)
+    most = max(replications, max_replications) if targets else replications
+    check_work(first, [], most)
     parsed = parse_overrides(first, overrides)
     try:
         declared = load_scenario(first, overrides=parsed).variants
@@ -126,14 +134,18 @@ def compare_command(scenarios: tuple[str, ...], variants: tuple[str, ...], repli
         fail(exc.lines())
     except KeyError as exc:
         fail([f"{first}: variants: {exc.args[0]}"])
-    check_work(first, list(loaded.values()), replications)
+    check_work(first, list(loaded.values()), most)
     out_dir = Path(out) if out else Path("results") / f"{Path(first).stem}-compare"
     writable_or_fail(out_dir)
     started = time.perf_counter()
-    with simulating(first):
+    workers = default_workers(workers, list(loaded.values()), most)
+    with simulating(first), guarded_pool(), \
+            worker_pool(workers, len(loaded) * most) as executor:
         comparison = compare(loaded, seed=seed, replications=replications, changes=changes,
                              trace_every=None if no_report else TRACE_EVERY,
-                             progress=_progress(quiet, started, len(loaded)))
+                             progress=_progress(quiet, started, len(loaded)), executor=executor,
+                             keep_contacts=keep_contacts, precision=targets,
+                             max_replications=max_replications)
     written = write_comparison(comparison, out_dir)
     problems: list[str] = []
     if not no_report:
@@ -142,10 +154,13 @@ def compare_command(scenarios: tuple[str, ...], variants: tuple[str, ...], repli
         files, problems = write_report(comparison, out_dir)
         written += files
     click.echo(format_comparison(comparison))
+    stopping = comparison.stopping
+    if stopping is not None:
+        click.echo(stopping, err="warning" in stopping)
     for line in problems:
         click.echo(f"warning: figure not drawn: {line}", err=True)
     if not quiet:
-        click.echo(f"\n{len(loaded)} variants x {replications} replications in "
+        click.echo(f"\n{len(loaded)} variants x {comparison.replications} replications in "
                    f"{time.perf_counter() - started:.1f}s; wrote "
                    f"{_written(written, out_dir)} to {out_dir}/", err=True)
 

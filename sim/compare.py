@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,9 @@ import pandas as pd
 from sim.loader import Problem, ScenarioError, load_scenario, variant
 from sim.metrics import COST_KPIS, KPIS
 from sim.output import COMPARISON_MANIFEST, MANIFEST, seal, unseal, write_atomic, write_run
-from sim.replicate import RunResult, half_width, run
+from sim.parallel import replication_pool
+from sim.precision import MAX_REPLICATIONS, StoppingRule, Target, parse_targets
+from sim.replicate import Collector, RunResult, half_width
 from sim.scenario import Scenario
 
 BASELINE = "baseline"
@@ -65,6 +68,18 @@ class Comparison:
     def replications(self) -> int:
         """Replications per variant."""
         return self.results[self.baseline].n_replications
+
+    @property
+    def stopping(self) -> str | None:
+        """With precision targets: one line on how many replications it took and why."""
+        ends = {name: r.stopping for name, r in self.results.items() if r.stopping}
+        if not ends:
+            return None
+        if all(end.precise for end in ends.values()):
+            return ends[self.baseline].describe() + " in every variant"
+        return "warning: " + "; ".join(
+            f"{name}: {end.describe().removeprefix('warning: ')}"
+            for name, end in ends.items() if not end.precise)
 
     def table(self, kpis: Sequence[str] | None = None) -> pd.DataFrame:
         """Each KPI per variant with its CI and the paired difference to the baseline.
@@ -303,17 +318,33 @@ def compare(
     trace_every: float | None = None,
     changes: Mapping[str, Mapping[str, Any]] | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    workers: int | None = 1,
+    executor: Executor | None = None,
+    keep_contacts: int | None = None,
+    precision: Mapping[str, Target | str | float] | None = None,
+    max_replications: int = MAX_REPLICATIONS,
 ) -> Comparison:
     """Run a baseline and its variants under common random numbers.
+
+    All variants' replications share one pool of workers; each variant's result is the
+    same as ``sim.run`` of it alone, for any number of workers. With ``precision``, every
+    variant runs the same batches (the pairs stay paired) until the named KPIs meet their
+    targets in every variant, or ``max_replications`` (see :func:`sim.replicate.run`).
 
     Args:
         scenarios: Name -> scenario; the first is the baseline.
         seed: Seed of every run; the baseline scenario's ``seed`` when None (a variant
             file's own ``seed`` is ignored, or the runs would not be paired).
-        replications: Replications per variant (2 or more for confidence intervals).
+        replications: Replications per variant (2 or more for confidence intervals);
+            with ``precision``, the first batch.
         trace_every: Sample queue lengths and busy agents every so many seconds.
         changes: Name -> what the variant changes (kept for the report).
         progress: Called as ``progress(variant, done, total)`` after each replication.
+        workers: Local processes (1: in this process; None: one per usable core).
+        executor: Any :class:`concurrent.futures.Executor` to run on instead.
+        keep_contacts: Raw tables of at most this many replications per variant.
+        precision: KPI -> target half-width (see :func:`sim.replicate.run`).
+        max_replications: With ``precision``: the most replications per variant.
 
     Returns:
         The comparison; ``comparison.table()`` gives the KPI table.
@@ -322,19 +353,30 @@ def compare(
         raise ValueError("nothing to compare: give at least a baseline")
     names = list(scenarios)
     seed = scenarios[names[0]].seed if seed is None else seed
-    results = {}
-    for name, scenario in scenarios.items():
-        report = None if progress is None else _named(progress, name)
-        results[name] = run(scenario, seed=seed, replications=replications,
-                            trace_every=trace_every, progress=report)
+    collectors = {name: Collector(sc, seed, keep_contacts) for name, sc in scenarios.items()}
+    targets = parse_targets(precision) if precision else {}
+    rule = StoppingRule(targets, max_replications, first=replications) if targets else None
+    total = max_replications if rule else replications
+    with replication_pool(workers, executor, len(names) * total) as pool:
+        batch = rule.next_batch(collectors[names[0]]) if rule else replications
+        while batch:
+            done = collectors[names[0]].n
+            planned = done + batch
+            jobs = [(scenarios[name], seed, r, trace_every,
+                     keep_contacts is None or r < keep_contacts)
+                    for name in names for r in range(done, planned)]
+            for i, tables in enumerate(pool.run(jobs)):
+                name = names[i // batch]
+                collectors[name].add(tables)
+                if progress is not None:
+                    progress(name, collectors[name].n, planned)
+            batch = max(rule.next_batch(c) for c in collectors.values()) if rule else 0
+    results = {name: c.result() for name, c in collectors.items()}
+    if rule:
+        for name, result in results.items():
+            result.stopping = rule.stopping(collectors[name])
     return Comparison(results=results, baseline=names[0],
                       changes={n: dict((changes or {}).get(n, {})) for n in names})
-
-
-def _named(progress: Callable[[str, int, int], None], name: str) -> Callable[[int, int], None]:
-    def report(done: int, total: int) -> None:
-        progress(name, done, total)
-    return report
 
 
 def write_comparison(comparison: Comparison, out: str | Path) -> list[Path]:
@@ -361,6 +403,8 @@ def write_comparison(comparison: Comparison, out: str | Path) -> list[Path]:
         "changes": comparison.changes, "seed": comparison.seed,
         "replications": comparison.replications, "confidence": comparison.confidence,
     }
+    if comparison.stopping is not None:
+        manifest["stopping"] = comparison.stopping
     written.append(write_atomic(out / "comparison.csv",
                                 lambda p: table.to_csv(p, index=False)))
     # the seal, last: comparison.csv and each variant's own seal, with their digests

@@ -34,7 +34,8 @@ MANIFEST = "manifest.json"
 MANIFEST_FORMAT = 1
 COMPARISON_MANIFEST = "comparison.json"
 """A comparison's seal: written last, with what was compared and the digests of its files."""
-OPTIONAL = ("traces.parquet", "legs.parquet", COMPARISON_MANIFEST)
+OPTIONAL = ("traces.parquet", "legs.parquet", "measures.json",
+            "intervals_by_replication.parquet", COMPARISON_MANIFEST)
 """Files a run writes only sometimes (or a comparison's seal): removed first, so none
 survives from an older run or comparison into the same folder."""
 
@@ -86,8 +87,13 @@ def _plain(value: Any) -> Any:
 
 
 def summary_dict(result: RunResult) -> dict[str, Any]:
-    """The ``summary.json`` document (see DESIGN.md, "Outputs")."""
-    return _plain({
+    """The ``summary.json`` document (see DESIGN.md, "Outputs").
+
+    Beyond the contract's keys: ``stopping`` (how many replications a ``--precision`` run
+    took and why it stopped) and ``contacts_replications`` (the replications whose raw
+    tables were kept, when not all were).
+    """
+    document = {
         "scenario": result.scenario.name,
         "seed": result.seed,
         "replications": result.n_replications,
@@ -95,7 +101,18 @@ def summary_dict(result: RunResult) -> dict[str, Any]:
         "ci": result.ci,
         "by_type": result.by_type,
         "by_group": result.by_group,
-    })
+    }
+    if result.stopping is not None:
+        document["stopping"] = result.stopping.as_dict()
+    if not kept_all(result):
+        document["contacts_replications"] = result.kept_replications
+    return _plain(document)
+
+
+def kept_all(result: RunResult) -> bool:
+    """Whether the result holds the raw tables of every replication."""
+    kept = getattr(result, "kept_replications", None)
+    return kept is None or len(kept) == result.n_replications
 
 
 def write_run(result: RunResult, out: str | Path) -> list[Path]:
@@ -128,9 +145,26 @@ def write_run(result: RunResult, out: str | Path) -> list[Path]:
     if legs is not None and len(legs):
         written.append(write_atomic(out / "legs.parquet",
                                     lambda p: legs.to_parquet(p, index=False)))
+    if not kept_all(result):  # what the redraw needs of the replications without contacts
+        measures = json.dumps(_plain(replication_measures(result)))
+        written += [
+            write_atomic(out / "measures.json",
+                         lambda p: p.write_text(measures + "\n", encoding="utf-8")),
+            write_atomic(out / "intervals_by_replication.parquet",
+                         lambda p: result.intervals_by_replication.to_parquet(p, index=False)),
+        ]
     written.append(seal(out, written, {"seed": result.seed,
                                        "replications": result.n_replications}))
     return written
+
+
+def replication_measures(result: RunResult) -> dict[str, Any]:
+    """Per replication: its KPIs and its measures by contact type and agent group."""
+    return {str(r): {"kpis": kpis, **measures}
+            for r, kpis, measures in zip(
+                result.replications["replication"],
+                result.replications.drop(columns="replication").to_dict("records"),
+                result.replication_measures)}
 
 
 def clean_stale(out: Path) -> None:

@@ -6,21 +6,35 @@ run, in which order or where. Each replication is measured by :mod:`sim.measure`
 one per-replication step every path shares); KPIs are averaged over replications and
 given a 95% confidence half-width from Student's t with ``replications - 1`` degrees of
 freedom.
+
+Replications run where :mod:`sim.parallel` puts them (this process, local processes or
+any executor) and are aggregated in replication order as they arrive (:class:`Collector`),
+keeping raw tables for the first few only if asked; with precision targets they run in
+batches until the targets are met (:mod:`sim.precision`).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from sim.intervals import pool_intervals
-from sim.measure import ReplicationTables, replication_tables
+from sim.measure import ReplicationTables
 from sim.metrics import kpi_names
+from sim.parallel import Job, replication_pool
+from sim.precision import (  # half_width: re-exported, long its home
+    MAX_REPLICATIONS,
+    Stopping,
+    StoppingRule,
+    Target,
+    half_width,
+    parse_targets,
+)
 from sim.scenario import Scenario
 
 
@@ -48,6 +62,10 @@ class RunResult:
         by_group_replications: The same per replication: columns ``replication``,
             ``group`` and one per measure.
         traces: Per replication, sampled queue lengths and busy agents (if asked for).
+        kept_replications: The replications whose raw tables (contacts, issues, legs,
+            staff, traces) are kept; None or all of them unless ``keep_contacts`` was set.
+        replication_measures: Per replication, ``{"by_type": ..., "by_group": ...}``.
+        stopping: With ``precision``: how many replications it took and why it stopped.
     """
 
     scenario: Scenario
@@ -65,21 +83,15 @@ class RunResult:
     by_group: dict[str, dict[str, float]]
     by_group_replications: pd.DataFrame
     traces: list[pd.DataFrame] = field(default_factory=list)
+    kept_replications: list[int] | None = None
+    replication_measures: list[dict[str, dict[str, dict[str, float]]]] = field(
+        default_factory=list)
+    stopping: Stopping | None = None
 
     @property
     def n_replications(self) -> int:
         """Number of replications."""
         return len(self.replications)
-
-
-def half_width(values: np.ndarray | pd.Series, confidence: float = 0.95) -> float:
-    """Confidence half-width of the mean of ``values`` (Student t); NaN for fewer than 2."""
-    values = np.asarray(values, dtype=float)
-    values = values[~np.isnan(values)]
-    if values.size < 2:
-        return math.nan
-    t = stats.t.ppf(0.5 + confidence / 2.0, values.size - 1)
-    return float(t * values.std(ddof=1) / math.sqrt(values.size))
 
 
 def run(
@@ -88,8 +100,26 @@ def run(
     replications: int = 1,
     trace_every: float | None = None,
     progress: Callable[[int, int], None] | None = None,
+    workers: int | None = 1,
+    executor: Executor | None = None,
+    keep_contacts: int | None = None,
+    precision: Mapping[str, Target | str | float] | None = None,
+    max_replications: int = MAX_REPLICATIONS,
 ) -> RunResult:
     """Simulate ``replications`` independent replications of a scenario.
+
+    Replication ``r`` draws from its own keyed streams, so the result is the same however
+    many processes run the replications (``workers``, ``executor``): they are collected
+    in replication order. KPIs, interval tables and per-type and per-group measures are
+    aggregated as each replication arrives; the raw tables (contacts, issues, legs, staff
+    log, traces) of only the first ``keep_contacts`` replications are kept, so memory
+    stays flat over a long run when that is set.
+
+    With ``precision`` the run is sequential (:mod:`sim.precision`): replications run in
+    batches until every named KPI's 95% half-width meets its target, or
+    ``max_replications`` is reached; ``replications`` is then the first batch (at least
+    :data:`sim.precision.MIN_REPLICATIONS`). The result equals a plain run with the same
+    number of replications, and ``result.stopping`` says why it stopped.
 
     Args:
         scenario: The validated scenario.
@@ -97,19 +127,53 @@ def run(
         replications: Number of replications (>= 1).
         trace_every: Sample queue lengths and busy agents every so many seconds.
         progress: Called as ``progress(done, total)`` after each replication.
+        workers: Local processes (1: in this process; None: one per usable core).
+        executor: Where replications run instead: any
+            :class:`concurrent.futures.Executor` (e.g. a Dask client's
+            ``get_executor()``); it is not shut down.
+        keep_contacts: Keep the raw tables of at most this many replications (the first
+            ones); None keeps them all.
+        precision: KPI -> target half-width: a number (absolute, in the KPI's unit), a
+            string ``"0.01"`` or ``"5%"`` (relative to the mean), or a :class:`Target`.
+        max_replications: With ``precision``: stop here even if a target is not met.
 
     Returns:
         The combined result.
     """
     if replications < 1:
         raise ValueError(f"'replications' must be >= 1, got {replications}")
+    if keep_contacts is not None and keep_contacts < 1:
+        raise ValueError(f"'keep_contacts' must be >= 1, got {keep_contacts}")
     seed = scenario.seed if seed is None else seed
-    tables = []
-    for r in range(replications):
-        tables.append(replication_tables(scenario, seed, r, trace_every=trace_every))
-        if progress is not None:
-            progress(r + 1, replications)
-    return combine(scenario, seed, tables)
+    targets = parse_targets(precision) if precision else {}
+    collector = Collector(scenario, seed, keep_contacts)
+
+    def job(r: int) -> Job:
+        return scenario, seed, r, trace_every, keep_contacts is None or r < keep_contacts
+
+    with replication_pool(workers, executor, max_replications if targets else replications
+                          ) as pool:
+        if not targets:
+            for tables in pool.run([job(r) for r in range(replications)], progress):
+                collector.add(tables)
+            return collector.result()
+        rule = StoppingRule(targets, max_replications, first=replications)
+        while (batch := rule.next_batch(collector)):
+            done = collector.n
+            jobs = [job(done + i) for i in range(batch)]
+            for tables in pool.run(jobs, _offset(progress, done, rule.planned(done + batch))):
+                collector.add(tables)
+        result = collector.result()
+        result.stopping = rule.stopping(collector)
+        return result
+
+
+def _offset(progress: Callable[[int, int], None] | None, done: int, total: int
+            ) -> Callable[[int, int], None] | None:
+    """A batch's progress, counted over the whole run so far."""
+    if progress is None:
+        return None
+    return lambda i, _n: progress(done + i, total)
 
 
 def combine(scenario: Scenario, seed: int, tables: list[ReplicationTables]) -> RunResult:
@@ -123,30 +187,86 @@ def combine(scenario: Scenario, seed: int, tables: list[ReplicationTables]) -> R
         seed: Their seed.
         tables: One per replication, at least one.
     """
-    names = kpi_names(scenario)
-    per_rep = pd.DataFrame([t.kpis for t in tables], columns=list(names))
-    per_rep.insert(0, "replication", [t.replication for t in tables])
-    by_group = pd.DataFrame([{"replication": t.replication, "group": name, **measures}
-                             for t in tables for name, measures in t.by_group.items()])
-    intervals = pd.concat([t.intervals for t in tables], ignore_index=True)
-    legs = [t.legs for t in tables]
-    return RunResult(
-        scenario=scenario,
-        seed=seed,
-        contacts=_concat([t.contacts for t in tables]),
-        issues=_concat([t.issues for t in tables]),
-        legs=pd.concat(legs, ignore_index=True) if any(len(f) for f in legs) else legs[0],
-        staff=pd.concat([t.staff for t in tables], ignore_index=True),
-        intervals=pool_intervals(intervals),
-        intervals_by_replication=intervals,
-        summary={k: float(per_rep[k].mean()) for k in names},
-        ci={k: half_width(per_rep[k]) for k in names},
-        replications=per_rep,
-        by_type=_mean_nested([t.by_type for t in tables]),
-        by_group=_mean_nested([t.by_group for t in tables]),
-        by_group_replications=by_group,
-        traces=[t.trace for t in tables if t.trace is not None],
-    )
+    collector = Collector(scenario, seed)
+    for t in tables:
+        collector.add(t)
+    return collector.result()
+
+
+class Collector:
+    """Aggregates measured replications as they arrive, keeping raw tables for a few.
+
+    What grows with each replication is only its KPI row, its per-type and per-group
+    measures and its interval table (a few kilobytes); contacts, issues, legs, the staff
+    log and the trace are kept for the first ``keep_contacts`` replications only.
+
+    Args:
+        scenario: The scenario the replications ran.
+        seed: Their seed.
+        keep_contacts: Raw tables of at most this many replications; None: all.
+    """
+
+    def __init__(self, scenario: Scenario, seed: int, keep_contacts: int | None = None):
+        self.scenario, self.seed, self.keep = scenario, seed, keep_contacts
+        self._kpis: list[dict[str, float]] = []
+        self._numbers: list[int] = []
+        self._by_type: list[dict[str, dict[str, float]]] = []
+        self._by_group: list[dict[str, dict[str, float]]] = []
+        self._intervals: list[pd.DataFrame] = []
+        self._raw: list[ReplicationTables] = []
+
+    @property
+    def n(self) -> int:
+        """Replications collected so far."""
+        return len(self._numbers)
+
+    def add(self, tables: ReplicationTables) -> None:
+        """Take one replication's measures (and its raw tables while there is room)."""
+        self._numbers.append(tables.replication)
+        self._kpis.append(dict(tables.kpis))
+        self._by_type.append(tables.by_type)
+        self._by_group.append(tables.by_group)
+        self._intervals.append(tables.intervals)
+        if self.keep is None or len(self._raw) < self.keep:
+            self._raw.append(tables)
+
+    def values(self, kpi: str) -> np.ndarray:
+        """One KPI over the replications collected so far, in replication order."""
+        return np.array([float(k[kpi]) for k in self._kpis], dtype=float)
+
+    def result(self) -> RunResult:
+        """The result of everything collected so far (at least one replication)."""
+        if not self._numbers:
+            raise ValueError("no replications to combine")
+        names = kpi_names(self.scenario)
+        per_rep = pd.DataFrame(self._kpis, columns=list(names))
+        per_rep.insert(0, "replication", self._numbers)
+        raw = self._raw
+        by_group = pd.DataFrame([{"replication": r, "group": name, **measures}
+                                 for r, groups in zip(self._numbers, self._by_group)
+                                 for name, measures in groups.items()])
+        intervals = pd.concat(self._intervals, ignore_index=True)
+        legs = [t.legs for t in raw]
+        return RunResult(
+            scenario=self.scenario,
+            seed=self.seed,
+            contacts=_concat([t.contacts for t in raw]),
+            issues=_concat([t.issues for t in raw]),
+            legs=pd.concat(legs, ignore_index=True) if any(len(f) for f in legs) else legs[0],
+            staff=pd.concat([t.staff for t in raw], ignore_index=True),
+            intervals=pool_intervals(intervals),
+            intervals_by_replication=intervals,
+            summary={k: float(per_rep[k].mean()) for k in names},
+            ci={k: half_width(per_rep[k]) for k in names},
+            replications=per_rep,
+            by_type=_mean_nested(self._by_type),
+            by_group=_mean_nested(self._by_group),
+            by_group_replications=by_group,
+            traces=[t.trace for t in raw if t.trace is not None],
+            kept_replications=[t.replication for t in raw],
+            replication_measures=[{"by_type": t, "by_group": g}
+                                  for t, g in zip(self._by_type, self._by_group)],
+        )
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:

@@ -36,10 +36,10 @@ from sim.compare import (
     shared_kpis,
 )
 from sim.loader import scenario_from_dict
-from sim.measure import measure
+from sim.measure import ReplicationTables, measure
 from sim.output import MANIFEST, ResultsError, verify, write_atomic
 from sim.records import empty_legs_frame
-from sim.replicate import RunResult, combine
+from sim.replicate import Collector, RunResult
 from sim.units import format_duration
 
 REPORT_NAME = "report.html"
@@ -542,13 +542,44 @@ def load_run(folder: str | Path) -> RunResult:
     legs = read("legs.parquet", pd.read_parquet, empty_legs_frame())
     traces = read("traces.parquet", pd.read_parquet)
     replications = read("replications.csv", pd.read_csv)
-    tables = []
+    kept = summary.get("contacts_replications")
+    saved = {}
+    if kept is not None:  # the measures of the replications without contacts, saved by the run
+        saved = {"measures": read("measures.json",
+                                  lambda p: json.loads(p.read_text(encoding="utf-8"))),
+                 "intervals": read("intervals_by_replication.parquet", pd.read_parquet)}
+        if saved["measures"] is None or saved["intervals"] is None:
+            raise ResultsError(f"{folder}: kept the contacts of some replications only, but "
+                               "measures.json or intervals_by_replication.parquet is missing; "
+                               "run it again")
+    collector = Collector(scenario, int(summary["seed"]),
+                          None if kept is None else max(len(kept), 1))
     for r in replications["replication"].astype(int):
+        if kept is not None and r not in kept:  # its measures, saved by the run
+            collector.add(_measured_only(r, saved))
+            continue
         trace = None if traces is None else _rows_of(traces, r)
-        tables.append(measure(scenario, r, _rows_of(contacts, r), _rows_of(legs, r),
+        collector.add(measure(scenario, r, _rows_of(contacts, r), _rows_of(legs, r),
                               _rows_of(staff, r), trace if trace is not None and len(trace)
                               else None))
-    return combine(scenario, int(summary["seed"]), tables)
+    return collector.result()
+
+
+def _measured_only(r: int, saved: dict[str, Any]) -> ReplicationTables:
+    """A replication whose raw tables were not kept: its saved measures, no rows."""
+    m = saved["measures"][str(r)]
+    nan = float("nan")
+    kpis = {k: nan if v is None else v for k, v in m["kpis"].items()}
+
+    def numbers(nested: dict) -> dict:
+        return {name: {k: nan if v is None else v for k, v in inner.items()}
+                for name, inner in nested.items()}
+    intervals = saved["intervals"]
+    rows = intervals[intervals["replication"].to_numpy() == r].reset_index(drop=True)
+    empty = pd.DataFrame()
+    return ReplicationTables(
+        replication=r, contacts=empty, legs=empty, staff=empty, issues=empty, kpis=kpis,
+        by_type=numbers(m["by_type"]), by_group=numbers(m["by_group"]), intervals=rows)
 
 
 def _rows_of(table: pd.DataFrame, replication: int) -> pd.DataFrame:

@@ -21,13 +21,8 @@ scenario of every point: :mod:`sim.grid`.
 
 from __future__ import annotations
 
-import multiprocessing
-import multiprocessing.connection
-import os
-import signal
-import threading
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +34,7 @@ from sim.grid import Grid, GridSpec, point_scenarios
 from sim.loader import Problem, ScenarioError
 from sim.measure import replication_tables
 from sim.metrics import COST_KPIS, KPIS, kpi_names
+from sim.parallel import explained_broken_pool, local_executor, usable_cores
 from sim.replicate import half_width
 from sim.scenario import Scenario
 from sim.sweep_store import SweepStore, fingerprint
@@ -72,48 +68,6 @@ def _plain(value: Any) -> Any:
 
 
 # --- executors ---------------------------------------------------------------------------
-
-class _SerialExecutor(Executor):
-    """Runs each unit in this process when submitted (one worker, no pool)."""
-
-    def submit(self, fn, /, *args, **kwargs):
-        future: Future = Future()
-        try:
-            future.set_result(fn(*args, **kwargs))
-        except Exception as exc:  # handed to the caller through the future
-            future.set_exception(exc)
-        return future
-
-
-def _init_worker() -> None:
-    """Worker initializer: leave Ctrl-C to the parent, and exit if the parent dies.
-
-    The parent stops a sweep cleanly on Ctrl-C; a parent killed outright (``kill -9``)
-    would otherwise leave its idle workers waiting for work forever.
-    """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    parent = multiprocessing.parent_process()
-    if parent is not None:
-        threading.Thread(target=_exit_with, args=(parent.sentinel,), daemon=True).start()
-
-
-def _exit_with(sentinel: int) -> None:
-    multiprocessing.connection.wait([sentinel])
-    os._exit(1)
-
-
-def local_executor(workers: int | None = None) -> Executor:
-    """A pool of ``workers`` local processes (default: one per core); one worker: no pool.
-
-    Processes are started with "spawn" (a fresh interpreter; the global start method is
-    left alone), so it behaves the same on Linux, macOS and Windows.
-    """
-    workers = workers or os.cpu_count() or 1
-    if workers == 1:
-        return _SerialExecutor()
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_init_worker)
-
 
 def _execute(units: Sequence[Unit], executor: Executor, window: int,
              on_row: Callable[[dict[str, Any]], None]) -> None:
@@ -208,7 +162,7 @@ def run_sweep(
         executor: Where units run: any :class:`concurrent.futures.Executor` (e.g. a Dask
             ``Client(...).get_executor()``); it is not shut down. Default: a pool of
             ``workers`` local processes.
-        workers: Local processes when ``executor`` is None (default: one per core).
+        workers: Local processes when ``executor`` is None (default: one per usable core).
         out: Folder for the resumable store and the tables; None keeps nothing on disk.
         fresh: Discard what ``out`` holds and start over.
         progress: Called with a :class:`Progress` at the start and after each unit.
@@ -262,10 +216,11 @@ def _run_units(todo: list[Unit], executor: Executor | None, workers: int | None,
     if executor is not None:
         _execute(todo, executor, len(todo), on_row)
         return
-    workers = min(workers or os.cpu_count() or 1, len(todo))
+    workers = min(workers or usable_cores(), len(todo))
     own = local_executor(workers)
     try:
-        _execute(todo, own, 1 if workers == 1 else 2 * workers, on_row)
+        with explained_broken_pool():
+            _execute(todo, own, 1 if workers == 1 else 2 * workers, on_row)
     except BaseException:
         own.shutdown(wait=False, cancel_futures=True)  # running units finish, then exit
         raise

@@ -1,0 +1,226 @@
+"""Where replications run: in this process, on every local core, or on any executor.
+
+The one place the project starts processes. A *job* is one replication of one scenario;
+it is measured where it runs (:func:`sim.measure.replication_tables`) and only its
+tables come back. Replication ``r`` draws from streams keyed by ``(seed, r, ...)``, so a
+job's result does not depend on the process that ran it; :class:`ReplicationPool` hands
+the results back in job order, so whatever aggregates them sees the same sequence for
+any number of workers.
+
+Local processes are started with "spawn" (a fresh interpreter, the same on Linux, macOS
+and Windows; the global start method is left alone). Spawn re-imports the user's script
+in every worker, so a script that runs simulations at top level, without
+``if __name__ == "__main__":``, would start workers from its workers: that case is
+detected and explained in one line (:class:`MainGuardError`).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import multiprocessing.connection
+import os
+import re
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+
+from sim.measure import ReplicationTables, replication_tables
+from sim.scenario import Scenario
+
+Job = tuple[Scenario, int, int, "float | None", bool]
+"""(scenario, seed, replication, trace_every, keep_raw): one replication to run."""
+
+
+EXECUTOR_WINDOW = 256
+"""Jobs in flight at once on an executor given by the caller (a cluster's cores)."""
+
+
+class MainGuardError(RuntimeError):
+    """Worker processes could not start because the script has no ``__main__`` guard."""
+
+
+def usable_cores() -> int:
+    """Cores this process may run on (its CPU affinity), at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # not Linux
+        return os.cpu_count() or 1
+
+
+class SerialExecutor(Executor):
+    """Runs each call in this process when submitted (one worker, no pool)."""
+
+    def submit(self, fn, /, *args, **kwargs):
+        """Call ``fn`` now; its result or exception is in the returned future."""
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except Exception as exc:  # handed to the caller through the future
+            future.set_exception(exc)
+        return future
+
+
+def _init_worker() -> None:
+    """Worker initializer: leave Ctrl-C to the parent, and exit if the parent dies.
+
+    The parent stops cleanly on Ctrl-C; a parent killed outright (``kill -9``) would
+    otherwise leave its idle workers waiting for work forever.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a forked worker inherits the CLI's handler
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_with, args=(parent.sentinel,), daemon=True).start()
+
+
+def _exit_with(sentinel: int) -> None:
+    multiprocessing.connection.wait([sentinel])
+    os._exit(1)
+
+
+def _bootstrapping() -> bool:
+    """Whether this is a spawned worker still importing the parent's main script."""
+    return bool(getattr(multiprocessing.current_process(), "_inheriting", False))
+
+
+def local_executor(workers: int | None = None, fast_start: bool = False) -> Executor:
+    """A pool of ``workers`` local processes (default: one per usable core); 1: no pool.
+
+    Args:
+        workers: Processes.
+        fast_start: Fork the workers from this process where that is safe (Linux, no
+            other thread running), so they start at once with everything imported,
+            instead of spawning fresh interpreters that import ccsim again (a second or
+            two each, far more on a loaded machine). For the command line, whose main
+            module is ccsim's own; a user's script keeps "spawn", portable everywhere.
+    """
+    workers = workers or usable_cores()
+    if workers == 1:
+        return SerialExecutor()
+    if _bootstrapping():
+        # A worker re-running an unguarded script: leave quietly, the parent explains.
+        raise SystemExit(1)
+    method = ("fork" if fast_start and sys.platform == "linux"
+              and threading.active_count() == 1 else "spawn")
+    return ProcessPoolExecutor(max_workers=workers,
+                               mp_context=multiprocessing.get_context(method),
+                               initializer=_init_worker)
+
+
+def _unguarded_script() -> str | None:
+    """The main script's path if it runs code without ``if __name__ == "__main__":``."""
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if path is None or getattr(main, "__spec__", None) is not None:
+        return None  # interactive, a notebook, or `python -m`: spawn does not re-run it
+    try:
+        with open(path, encoding="utf-8", errors="replace") as file:
+            source = file.read()
+    except OSError:
+        return None
+    if re.search(r"""^\s*if\s+__name__\s*==\s*["']__main__["']""", source, re.M):
+        return None
+    return path
+
+
+@contextmanager
+def explained_broken_pool() -> Iterator[None]:
+    """Turn a pool broken by an unguarded script into one line saying what to add."""
+    try:
+        yield
+    except BrokenProcessPool:
+        script = _unguarded_script()
+        if script is None:
+            raise
+        raise MainGuardError(
+            f"{script}: worker processes re-import this script (start method 'spawn'); put "
+            "the code that runs simulations under `if __name__ == \"__main__\":`, or pass "
+            "workers=1") from None
+
+
+def run_job(job: Job) -> ReplicationTables:
+    """Simulate and measure one replication; without ``keep_raw`` only its measures return."""
+    scenario, seed, replication, trace_every, keep_raw = job
+    tables = replication_tables(scenario, seed, replication, trace_every=trace_every)
+    if not keep_raw:  # nothing big to send back between processes
+        tables.contacts, tables.issues = tables.contacts.iloc[:0], tables.issues.iloc[:0]
+        tables.legs, tables.staff, tables.trace = tables.legs.iloc[:0], tables.staff.iloc[:0], None
+    return tables
+
+
+class ReplicationPool:
+    """Runs jobs on an executor, at most ``window`` in flight, handing results back in order.
+
+    Args:
+        executor: Where jobs run.
+        window: Jobs in flight at once (bounds the results waiting for an earlier one).
+    """
+
+    def __init__(self, executor: Executor, window: int):
+        self.executor, self.window = executor, max(1, window)
+
+    def run(self, jobs: Sequence[Job], progress: Callable[[int, int], None] | None = None
+            ) -> Iterator[ReplicationTables]:
+        """Yield each job's tables in job order; ``progress(done, total)`` as jobs finish."""
+        if isinstance(self.executor, SerialExecutor):  # in this process, one at a time
+            for i, job in enumerate(jobs):
+                yield run_job(job)
+                if progress is not None:
+                    progress(i + 1, len(jobs))
+            return
+        todo = iter(enumerate(jobs))
+        pending: dict[Future, int] = {}
+        ready: dict[int, ReplicationTables] = {}
+        following = finished = 0
+        try:
+            with explained_broken_pool():
+                while True:
+                    while len(pending) + len(ready) < self.window:
+                        item = next(todo, None)
+                        if item is None:
+                            break
+                        pending[self.executor.submit(run_job, item[1])] = item[0]
+                    if not pending and not ready:
+                        return
+                    if following not in ready:
+                        done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                        for future in done:
+                            ready[pending.pop(future)] = future.result()
+                            finished += 1
+                            if progress is not None:
+                                progress(finished, len(jobs))
+                    while following in ready:
+                        yield ready.pop(following)
+                        following += 1
+        finally:
+            for future in pending:
+                future.cancel()
+
+
+@contextmanager
+def replication_pool(workers: int | None, executor: Executor | None, jobs: int
+                     ) -> Iterator[ReplicationPool]:
+    """A pool for up to ``jobs`` replications: the given executor, or local processes.
+
+    Args:
+        workers: Local processes when ``executor`` is None (None: one per usable core;
+            never more than ``jobs``; 1 runs in this process).
+        executor: Any :class:`concurrent.futures.Executor`; it is not shut down.
+        jobs: How many jobs at most will run (no more processes than that start).
+    """
+    if executor is not None:  # a bounded window: results wait in memory for earlier ones
+        yield ReplicationPool(executor, window=min(max(jobs, 1), EXECUTOR_WINDOW))
+        return
+    workers = max(1, min(workers or usable_cores(), jobs))
+    own = local_executor(workers)
+    try:
+        yield ReplicationPool(own, window=2 * workers)
+    except BaseException:
+        own.shutdown(wait=False, cancel_futures=True)  # running jobs finish, then exit
+        raise
+    own.shutdown(wait=True)
+
