@@ -96,6 +96,15 @@ def staffed_scenario(scenario: Scenario, plan: np.ndarray, goal: Goal) -> Scenar
     return _with_plan(scenario, plan, goal, gross_up=True)
 
 
+def simulated_scenario(scenario: Scenario, plan: np.ndarray, goal: Goal) -> Scenario:
+    """What the search simulates for ``plan``: exactly ``plan`` on the phones, no shrinkage.
+
+    :func:`staffed_scenario` (the file ``ccsim staff --out`` writes) puts at least as many
+    on the phones in every interval (see :func:`_with_plan`).
+    """
+    return _with_plan(scenario, plan, goal, gross_up=False)
+
+
 def _with_plan(scenario: Scenario, plan: np.ndarray, goal: Goal, gross_up: bool) -> Scenario:
     """``plan`` as staffing: scheduled agents, or exactly ``plan`` on the phones.
 

@@ -34,9 +34,6 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
-from scipy import stats
-
-from sim.metrics import KPIS
 
 MIN_REPLICATIONS = 10
 """The first batch: no test is made on fewer replications."""
@@ -53,6 +50,8 @@ def half_width(values: np.ndarray | Any, confidence: float = CONFIDENCE) -> floa
     values = values[~np.isnan(values)]
     if values.size < 2:
         return math.nan
+    from scipy import stats  # here: the command line starts without SciPy
+
     t = stats.t.ppf(0.5 + confidence / 2.0, values.size - 1)
     return float(t * values.std(ddof=1) / math.sqrt(values.size))
 
@@ -66,8 +65,11 @@ class Target:
     relative: bool = False
 
     def __post_init__(self) -> None:
-        if self.kpi not in KPIS:
-            raise ValueError(f"--precision: unknown KPI {self.kpi!r} (known: {', '.join(KPIS)})")
+        from sim.metrics import COST_KPIS, KPIS  # here: pandas only once a run needs it
+
+        if self.kpi not in KPIS + COST_KPIS:
+            raise ValueError(f"--precision: unknown KPI {self.kpi!r} (known: {', '.join(KPIS)}; "
+                             f"with costs: {', '.join(COST_KPIS)})")
         if not (math.isfinite(self.value) and self.value > 0):
             raise ValueError(f"--precision: {self.kpi}: the target must be a number > 0, "
                              f"got {self.value:g}")

@@ -571,11 +571,11 @@ class Scenario(_Frozen):
         if self.costs is None:
             return []
         groups, types = self.agents, self.contact_types
-        found = [(f"costs.agents.{g}", f"unknown agent group {g!r}{_choices(groups)}")
+        found = [(f"costs.agents.{g}", f"unknown agent group {g!r}{_choices(groups, g)}")
                  for g in self.costs.agents if g not in groups]
         found += [("costs.agents", f"missing agent group {g!r} (every group needs an hourly "
                    "cost, 0 if it is free)") for g in groups if g not in self.costs.agents]
-        found += [(f"costs.revenue.{t}", f"unknown contact type {t!r}{_choices(types)}")
+        found += [(f"costs.revenue.{t}", f"unknown contact type {t!r}{_choices(types, t)}")
                   for t in self.costs.revenue if t not in types]
         return found
 

@@ -4,6 +4,7 @@ Expected failures and click's usage errors: one line, exit 2. Bugs: one line wit
 log path, exit 1, the traceback in the log (on the terminal with --debug).
 """
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -135,3 +136,17 @@ class TestUsageErrors:
         assert CliRunner().invoke(main, ["--help"]).exit_code == 0
         res = CliRunner().invoke(main, ["--version"])
         assert res.exit_code == 0 and "version" in res.stdout
+
+
+def test_a_reader_that_leaves_is_not_a_bug():
+    """`ccsim erlang ... | head -1`: the pipe closes early; ccsim stops quietly (exit 141)."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # every write to the pipe now fails (EPIPE)
+    try:
+        done = subprocess.run([sys.executable, "-m", "sim", "erlang", "--rate", "600/h",
+                               "--aht", "4m", "--agents", "42"], stdout=write_end,
+                              stderr=subprocess.PIPE, text=True, timeout=120, cwd=ROOT)
+    finally:
+        os.close(write_end)
+    assert done.returncode == 141
+    assert done.stderr == ""

@@ -194,8 +194,12 @@ class TestCompare:
         assert "total_cost" in done.stdout and "profit" in done.stdout
 
 
-def test_cli_money_formats_follow_the_registry():
-    """The CLI's money set (kept free of a pandas import) is the cost KPI registry."""
-    from sim.cli import MONEY_KPIS
+def test_money_kpis_are_shown_as_money():
+    """Every cost KPI is printed (CLI table, report) as money: 2 decimals, separators."""
+    from sim.plots.style import kpi_scale
+    from sim.report import format_ci, format_kpi
 
-    assert set(COST_KPIS) == MONEY_KPIS
+    for kpi in COST_KPIS:
+        assert kpi_scale(kpi) == (1.0, "money")
+        assert format_kpi(kpi, 1234.5) == "1,234.50"
+        assert format_ci(kpi, 12.345) == "± 12.35"

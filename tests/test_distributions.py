@@ -143,7 +143,7 @@ class TestValidation:
             ({"dist": "exponential", "mean": -1}, "greater than 0"),
             ({"dist": "exponential", "mean": 0}, "greater than 0"),
             ({"dist": "exponential"}, "mean\n  Field required"),
-            ({"dist": "exponential", "mean": "4 minutes"}, "duration like 30s"),
+            ({"dist": "exponential", "mean": "4 fortnights"}, "duration like 30s"),
             (
                 {"dist": "uniform", "low": 60, "high": 30},
                 "low must be < high, got low=60.0, high=30.0",

@@ -90,7 +90,12 @@ function show(s) {
   drawCompare(s);
   drawHockey(s);
   $("unpin").hidden = !s.pinned;
-  if (fresh && key) { window.ccsimRun = (window.ccsimRun || 0) + 1; loadFloor(); }  // a hook for scripts
+  if (fresh && key) {  // a new result: its floor replaces the old one (Play waits for it)
+    window.ccsimRun = (window.ccsimRun || 0) + 1;  // a hook for scripts
+    stop();
+    $("floor-play").disabled = true;
+    loadFloor();
+  }
 }
 function drawKpis(s) {
   const box = $("kpis");
@@ -148,6 +153,7 @@ async function loadFloor() {
   frame = 0;
   $("floor-scrub").max = floor ? floor.frames.length - 1 : 0;
   $("floor-scrub").value = 0;
+  $("floor-play").disabled = !floor;
   drawFloor();
 }
 function clock(t) {
