@@ -82,7 +82,6 @@ from sim.plan_evaluation import (  # re-exported: the public API of staffing
     measured_intervals,
     replication_measures,
     scheduled_agents,
-    simulated_scenario,
     staffed_scenario,
 )
 from sim.scenario import Scenario
