@@ -257,3 +257,7 @@ from sim.cli_report import animate_command, compare_command, report_command  # n
 main.add_command(compare_command)
 main.add_command(report_command)
 main.add_command(animate_command)
+
+from sim.cli_schedule import schedule_command  # noqa: E402
+
+main.add_command(schedule_command)
