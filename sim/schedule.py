@@ -83,6 +83,8 @@ def _shift_points(group: AgentGroup, opening: float, closing: float) -> list[tup
     for shift in group.shifts or ():
         # a shift that started the day before may still run after midnight
         for start in (day_start - DAY + shift.start, day_start + shift.start):
+            if not shift.worked_on(round((start - shift.start) / DAY)):
+                continue
             pieces = [(start, start + shift.length, shift.count)]
             pieces += [(start + b.at, start + b.at + b.length, -shift.count) for b in shift.breaks]
             for begin, end, count in pieces:

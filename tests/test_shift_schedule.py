@@ -277,3 +277,30 @@ class TestCommand:
         assert result.exit_code == 2
         assert result.stderr.strip().count("\n") == 0 and "nowhere.csv" in result.stderr
 
+
+
+class TestShiftDays:
+    def scenario(self, days_field):
+        shift = {"start": "08:00", "length": "2h", "count": 4}
+        if days_field is not None:
+            shift["days"] = days_field
+        return small_scenario(days=3, agents={"team": {"skills": ["calls"],
+                                                       "shifts": [shift]}})
+
+    def test_shift_worked_only_on_its_days(self):
+        """A shift with ``days: [1]`` staffs the run's second day only (weekdays from day 0)."""
+        changes = sim.schedule.staff_changes(self.scenario([1]), self.scenario([1])
+                                             .agents["team"])
+        staffed = {int(c.time // 86400) for c in changes if c.count > 0}
+        assert staffed == {1}
+
+    def test_default_is_every_day(self):
+        """Without ``days`` the shift is worked every day, as before."""
+        changes = sim.schedule.staff_changes(self.scenario(None),
+                                             self.scenario(None).agents["team"])
+        assert {int(c.time // 86400) for c in changes if c.count > 0} == {0, 1, 2}
+
+    def test_day_of_week_out_of_range_is_refused(self):
+        """Days are days of the week counted from the run's first day: 0 to 6."""
+        with pytest.raises(sim.ScenarioError, match=r"agents.team.shifts\[0\].days\[0\]"):
+            self.scenario([7])
