@@ -33,6 +33,7 @@ from sim.scenario import MAX_SEED, Scenario
 from sim.shift_loop import (
     ScheduleResult,
     Settings,
+    plan_days,
     planning_day,
     requirement_from_staffing,
     requirement_from_table,
@@ -89,6 +90,11 @@ def _lengths(ctx: click.Context, param: click.Parameter, value: str) -> list[flo
               show_default=True,
               help="Share of scheduled agents absent on a day, for groups without an "
                    "`absenteeism` field: the requirement is divided by (1 - it).")
+@click.option("--days-per-agent", type=click.IntRange(1, 7),
+              help="Plan a week (the run's days, by day of the week) instead of one day "
+                   "worked every day, each agent working at most this many days.")
+@click.option("--max-agents", type=click.IntRange(min=0),
+              help="Most agents per group (the roster).")
 @click.option("--target", type=click.FloatRange(0, 1, min_open=True, max_open=True),
               help="Service level every interval must reach (default: the scenario's).")
 @click.option("--threshold", callback=_duration, metavar="DURATION",
@@ -115,7 +121,8 @@ def _lengths(ctx: click.Context, param: click.Parameter, value: str) -> list[flo
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines.")
 def schedule_command(scenario: str, requirement: str, lengths: list[float],
                      templates_file: str | None, part_time_share: float,
-                     hourly_cost: float | None, absenteeism: float, target: float | None,
+                     hourly_cost: float | None, absenteeism: float,
+                     days_per_agent: int | None, max_agents: int | None, target: float | None,
                      threshold: float | None, max_abandon: float | None, replications: int,
                      seed: int | None, holdout_seed: int | None, max_rounds: int,
                      time_limit: float, overrides: tuple[str, ...], out: str | None,
@@ -153,8 +160,12 @@ def schedule_command(scenario: str, requirement: str, lengths: list[float],
     if holdout == seed and requirement == "search":
         fail([f"--holdout-seed: must differ from the search seed ({seed}): the check must "
               "use random numbers the requirement was not fitted to"])
+    if days_per_agent is not None and base.days < 2:
+        fail([f"{scenario}: --days-per-agent: plans a week, but the scenario runs one day "
+              "(set days: 2 or more)"])
     settings = Settings(templates, goal, hourly_cost or 1.0, part_time_share, absenteeism,
-                        replications, holdout, max_rounds, time_limit)
+                        days_per_agent, max_agents, replications, holdout, max_rounds,
+                        time_limit)
     log = None if quiet else (lambda line: click.echo("  " + line, err=True))
     executor = local_executor(workers)
     began = time.perf_counter()
@@ -207,13 +218,15 @@ def format_schedule(result: ScheduleResult, money: bool = False) -> str:
     lines = [f"{result.scenario.name.removesuffix(' [scheduled]')}: shifts for service level "
              f">= {goal.target:g} within {format_duration(goal.threshold)}", ""]
     unit = "cost" if money else "paid hours"
+    week = any(p.week for p in result.plans.values())
+    per = "a week" if week else "a day"
     for name, plan in result.plans.items():
-        lines.append(f"  {name}: {sum(plan.counts)} agents, {plan.paid_hours:,.1f} paid hours"
-                     f"{f', cost {plan.cost:,.2f}' if money else ''} a day; LP lower bound "
+        lines.append(f"  {name}: {plan.headcount} agents, {plan.paid_hours:,.1f} paid hours"
+                     f"{f', cost {plan.cost:,.2f}' if money else ''} {per}; LP lower bound "
                      f"{plan.lower_bound:,.2f} {unit}, gap {plan.gap:.2%}")
     total = f"{result.paid_hours:,.1f} paid hours" + (f", cost {result.cost:,.2f}"
                                                        if money else "")
-    lines.append(f"  total: {total} a day")
+    lines.append(f"  total: {total} {per}")
     check = (f"hold-out check (seed {result.settings.holdout_seed}, "
              f"{result.settings.replications} replications): ")
     if result.held:
@@ -228,17 +241,20 @@ def format_schedule(result: ScheduleResult, money: bool = False) -> str:
 
 
 def coverage_table(result: ScheduleResult) -> pd.DataFrame:
-    """Per group and interval of the day: required on the phones, on duty, and scheduled."""
+    """Per group, plan day and interval: required on the phones, on duty, and scheduled."""
     day = planning_day(result.scenario)
     ipd = day.intervals
     rows = []
     for g, (name, plan) in enumerate(result.plans.items()):
-        phones = result.on_phones[g].reshape(-1, ipd).max(axis=0)
-        for i in range(ipd):
-            rows.append({"group": name, "interval": day.label(i),
-                         "required_on_phones": int(phones[i]),
-                         "required_on_duty": float(plan.need[i]),
-                         "scheduled_on_duty": float(plan.coverage[i])})
+        phones = result.on_phones[g].reshape(-1, ipd)
+        key = plan_days(result.scenario, plan.week)
+        for w in range(plan.need.shape[0]):
+            most = phones[key == w].max(axis=0)
+            for i in range(ipd):
+                rows.append({"group": name, "day": w if plan.week else "all",
+                             "interval": day.label(i), "required_on_phones": int(most[i]),
+                             "required_on_duty": float(plan.need[w, i]),
+                             "scheduled_on_duty": float(plan.coverage[w, i])})
     return pd.DataFrame(rows)
 
 

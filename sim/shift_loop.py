@@ -50,6 +50,8 @@ class Settings:
     hourly_cost: float = 1.0
     part_time_share: float = 1.0
     absenteeism: float = 0.0  # used where a group has no ``absenteeism`` field of its own
+    days_per_agent: int | None = None  # a week plan, each agent working at most this many days
+    max_agents: int | None = None  # most agents per group (its roster)
     replications: int = 10
     holdout_seed: int = 1
     max_rounds: int = 10
@@ -84,7 +86,7 @@ class ScheduleResult:
 
     @property
     def cost(self) -> float:
-        """The objective over all groups: paid hours x hourly cost, per day."""
+        """Paid hours x hourly cost over all groups, a day (one-day plan) or a week."""
         return sum(p.cost for p in self.plans.values())
 
     @property
@@ -94,7 +96,7 @@ class ScheduleResult:
 
     @property
     def paid_hours(self) -> float:
-        """Paid hours per day over all groups."""
+        """Paid hours over all groups, per day (one-day plan) or per week (week plan)."""
         return sum(p.paid_hours for p in self.plans.values())
 
 
@@ -109,19 +111,28 @@ def absenteeism_of(group: Any, default: float) -> float:
     return float(own) if own else float(default)
 
 
-def on_duty_need(scenario: Scenario, on_phones: np.ndarray, absenteeism: float) -> np.ndarray:
-    """Agents on duty per group and interval of the day for ``on_phones`` (groups x run).
+def plan_days(scenario: Scenario, week: bool) -> np.ndarray:
+    """The plan day of each day of the run: all 0 (one day), or the day of the week."""
+    days = np.arange(scenario.days)
+    return days % 7 if week else np.zeros_like(days)
+
+
+def on_duty_need(scenario: Scenario, on_phones: np.ndarray, absenteeism: float,
+                 week: bool = False) -> np.ndarray:
+    """Agents on duty per group, plan day and interval for ``on_phones`` (groups x run).
 
     Shrinkage is taken off as the simulator does; absenteeism ``a`` scales up by
-    1 / (1 - a); the largest over the days is kept.
+    1 / (1 - a); the largest over the run's days of each plan day is kept.
     """
     ipd = scenario.intervals_per_day
-    need = np.zeros((len(scenario.agents), ipd))
+    key = plan_days(scenario, week)
+    need = np.zeros((len(scenario.agents), key.max() + 1, ipd))
     for g, group in enumerate(scenario.agents.values()):
         share = absenteeism_of(group, absenteeism)
         heads = [scheduled_agents(int(n), group.shrinkage) for n in on_phones[g]]
-        heads = np.asarray(heads, dtype=float).reshape(-1, ipd).max(axis=0)
-        need[g] = np.ceil(heads / (1.0 - share) - 1e-9)
+        heads = np.asarray(heads, dtype=float).reshape(-1, ipd)
+        for w in range(key.max() + 1):
+            need[g, w] = np.ceil(heads[key == w].max(axis=0) / (1.0 - share) - 1e-9)
     return need
 
 
@@ -236,14 +247,18 @@ def schedule(scenario: Scenario, on_phones: np.ndarray, settings: Settings,
     primary = [groups.index(max(shares[t], key=shares[t].get)) for t in scenario.contact_types]
     day = planning_day(scenario)
     need_phones = np.asarray(on_phones, dtype=int).reshape(len(groups), -1).copy()
+    week = settings.days_per_agent is not None
+    same_plan_day = plan_days(scenario, week)
     plans: dict[str, GroupPlan] = {}
     staffed, sl, reason, rounds = scenario, np.empty((0, 0)), "", 0
     for round_ in range(1, settings.max_rounds + 1):
-        need = on_duty_need(scenario, need_phones, settings.absenteeism)
+        need = on_duty_need(scenario, need_phones, settings.absenteeism, week)
         try:
-            plans = {name: solve(need[g], settings.templates, day,
+            plans = {name: solve(need[g] if week else need[g, 0], settings.templates, day,
                                  hourly_cost=settings.hourly_cost,
                                  part_time_share=settings.part_time_share,
+                                 days_per_agent=settings.days_per_agent,
+                                 max_agents=settings.max_agents,
                                  time_limit=settings.time_limit, name=name)
                      for g, name in enumerate(groups)}
         except ScheduleError as exc:
@@ -258,14 +273,17 @@ def schedule(scenario: Scenario, on_phones: np.ndarray, settings: Settings,
         missed = np.argwhere(~ok)
         if log is not None:
             hours = sum(p.paid_hours for p in plans.values())
-            log(f"round {round_}: {hours:,.1f} paid hours a day, {len(missed)} interval x "
+            log(f"round {round_}: {hours:,.1f} paid hours a {'week' if week else 'day'}, "
+                f"{len(missed)} interval x "
                 "contact type below the goal on the hold-out")
         if not len(missed):
             return ScheduleResult(staffed, plans, need_phones, sl, True, round_, "", settings)
         raised = np.zeros_like(need_phones, dtype=bool)
         for t, i in missed:
             g = primary[t]
-            cells = slice(int(i) % ipd, None, ipd)  # the same clock interval, every day
+            # the same clock interval of every run day worked like this one
+            days = np.flatnonzero(same_plan_day == same_plan_day[int(i) // ipd])
+            cells = days * ipd + int(i) % ipd
             if not raised[g, cells].any():
                 need_phones[g, cells] = need_phones[g, cells].max() + 1
                 raised[g, cells] = True
@@ -277,21 +295,25 @@ def schedule(scenario: Scenario, on_phones: np.ndarray, settings: Settings,
 # --- outputs -----------------------------------------------------------------------------
 
 def shifts_table(result: ScheduleResult) -> pd.DataFrame:
-    """One row per group and shift: start, end, breaks, count, paid hours and cost each."""
+    """One row per group and shift: start, end, breaks, count, paid hours and cost each.
+
+    ``day`` is ``all`` in a one-day plan, else the day of the week (0: the run's first day).
+    """
     rows = []
     for name, plan in result.plans.items():
         templates = result.settings.templates
-        for column, count in zip(plan.columns, plan.counts):
+        for column, count, w in zip(plan.columns, plan.counts, plan.days):
             template = templates[column.template]
             breaks = "; ".join(f"{format_clock(column.start + o)}+{format_duration(r.length)}"
                                for o, r in zip(column.breaks, template.breaks))
-            rows.append({"group": name, "template": column.template,
+            rows.append({"group": name, "day": w if plan.week else "all",
+                         "template": column.template,
                          "start": format_clock(column.start),
                          "end": format_clock((column.start + template.length) % DAY),
                          "breaks": breaks, "count": count,
                          "paid_hours": column.paid_hours, "cost": column.cost})
-    return pd.DataFrame(rows, columns=["group", "template", "start", "end", "breaks", "count",
-                                       "paid_hours", "cost"])
+    return pd.DataFrame(rows, columns=["group", "day", "template", "start", "end", "breaks",
+                                       "count", "paid_hours", "cost"])
 
 
 def scheduled_document(data: dict[str, Any], result: ScheduleResult) -> dict[str, Any]:

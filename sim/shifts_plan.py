@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import LinearConstraint, milp
-from scipy.sparse import csc_array
+from scipy.sparse import csc_array, eye, hstack, kron
 
 from sim.shift_templates import Template
 from sim.units import format_clock, format_duration
@@ -54,6 +54,10 @@ class Column:
     coverage: np.ndarray  # share of each interval of the day on duty
     paid_hours: float
     cost: float
+
+    def template_length(self, templates: dict[str, Template]) -> float:
+        """The length of the column's template, seconds."""
+        return templates[self.template].length
 
 
 @dataclass(frozen=True)
@@ -79,25 +83,36 @@ class Day:
 class GroupPlan:
     """The shifts of one agent group and how good they are.
 
+    A plan covers ``W`` planning days: one day worked every day of the run (``W = 1``,
+    ``week`` False), or the days of a week (``week`` True: plan day ``w`` is the run's
+    days ``d`` with ``d % 7 == w``).
+
     Attributes:
         columns: The columns worked by at least one agent.
         counts: Agents per column.
-        need: The requirement per interval (agents on duty).
-        coverage: Agents on duty per interval (summed coverage).
-        cost: The objective (paid hours x hourly cost).
-        paid_hours: Paid hours of all shifts.
+        days: The plan day each column is worked on.
+        need: The requirement, plan days x intervals (agents on duty).
+        coverage: Agents on duty, plan days x intervals (summed coverage).
+        cost: The objective (paid hours x hourly cost), all plan days.
+        paid_hours: Paid hours of all shifts, all plan days.
         lower_bound: The LP relaxation's cost: no schedule costs less.
         gap: (cost - lower_bound) / cost (0 when both are 0).
+        headcount: Fewest agents who can work the shifts, each at most ``days_per_agent``
+            of the plan days (one day: the most agents on duty in one day's shifts).
+        week: Whether plan days are days of the week.
     """
 
     columns: list[Column]
     counts: list[int]
+    days: list[int]
     need: np.ndarray
     coverage: np.ndarray
     cost: float
     paid_hours: float
     lower_bound: float
     gap: float
+    headcount: int
+    week: bool = False
 
 
 def columns(templates: dict[str, Template], day: Day, hourly_cost: float = 1.0,
@@ -175,15 +190,19 @@ def check_feasible(need: np.ndarray, cols: list[Column], templates: dict[str, Te
 
 def solve(need: np.ndarray, templates: dict[str, Template], day: Day, *,
           hourly_cost: float = 1.0, part_time_share: float = 1.0,
+          days_per_agent: int | None = None, max_agents: int | None = None,
           time_limit: float = 60.0, name: str = "") -> GroupPlan:
     """The cheapest shifts covering ``need`` (agents on duty per interval of the day).
 
     Args:
-        need: Requirement per interval of opening hours (agents on duty; may be fractional).
-        templates: The allowed templates.
+        need: Requirement per interval of opening hours (agents on duty; may be
+            fractional): one row per plan day (a 1-d array: one day, worked every day).
+        templates: The allowed templates; ``min``/``max`` hold on every plan day.
         day: The planning day.
         hourly_cost: Cost of a paid hour for templates without their own.
-        part_time_share: Most part-time agents as a share of all agents, in [0, 1].
+        part_time_share: Most part-time agents as a share of all agents on a day, in [0, 1].
+        days_per_agent: With several plan days (a week): most days an agent works.
+        max_agents: Most agents in the group (its roster), if limited.
         time_limit: Seconds HiGHS may search; the best schedule found by then is used.
         name: The agent group, to name in errors.
 
@@ -191,56 +210,123 @@ def solve(need: np.ndarray, templates: dict[str, Template], day: Day, *,
         ScheduleError: If no schedule meets the requirement under the limits.
     """
     need = np.asarray(need, dtype=float)
+    week = need.ndim == 2
+    need = np.atleast_2d(need)
+    n_days = need.shape[0]
+    per_agent = n_days if days_per_agent is None or not week else min(days_per_agent, n_days)
     cols = columns(templates, day, hourly_cost, name)
-    check_feasible(need, cols, templates, day, name)
+    for w in range(n_days):
+        check_feasible(need[w], cols, templates, day,
+                       f"{name} ({_weekday(w)})" if week else name)
     if not cols or (not need.any() and not any(t.min for t in templates.values())):
-        return GroupPlan([], [], need, np.zeros_like(need), 0.0, 0.0, 0.0, 0.0)
-    cost = np.array([c.cost for c in cols])
-    constraints = _constraints(need, cols, templates, part_time_share)
-    best = milp(cost, integrality=np.ones(len(cols)), constraints=constraints,
+        return GroupPlan([], [], [], need, np.zeros_like(need), 0.0, 0.0, 0.0, 0.0, 0, week)
+    if week and n_days > 1 and max_agents is None:
+        # nothing ties the days together: the roster is whatever the days need, and the
+        # model splits into one small model per day (HiGHS is much faster on those)
+        days = [solve(need[w], templates, day, hourly_cost=hourly_cost,
+                      part_time_share=part_time_share, time_limit=time_limit, name=name)
+                for w in range(n_days)]
+        return _join(days, need, per_agent)
+    n_cols = len(cols)
+    cost = np.concatenate([np.tile([c.cost for c in cols], n_days), [0.0]])  # last: roster
+    constraints = _constraints(need, cols, templates, part_time_share, per_agent, max_agents)
+    integral = np.ones(cost.size)
+    best = milp(cost, integrality=integral, constraints=constraints,
                 options={"time_limit": time_limit, "mip_rel_gap": 1e-6})
     if best.x is None:
-        why = ("the template limits (min/max headcount, part-time share) leave no schedule"
-               if best.status == 2 else f"HiGHS found no schedule: {best.message}")
+        why = ("the limits (min/max headcount, part-time share, days per agent, roster) "
+               "leave no schedule" if best.status == 2 else
+               f"HiGHS found no schedule: {best.message}")
         raise ScheduleError(f"{name}: {why}")
-    relaxed = milp(cost, integrality=np.zeros(len(cols)), constraints=constraints)
-    counts = np.round(best.x).astype(int)
-    kept = np.flatnonzero(counts)
+    relaxed = milp(cost, integrality=np.zeros(cost.size), constraints=constraints)
+    counts = np.round(best.x[:-1]).astype(int).reshape(n_days, n_cols)
     matrix = np.array([c.coverage for c in cols]).T
-    total = float(cost @ counts)
+    kept = np.argwhere(counts > 0)
+    total = float(cost[:-1] @ counts.ravel())
     bound = float(relaxed.fun) if relaxed.x is not None else math.nan
-    return GroupPlan([cols[j] for j in kept], [int(counts[j]) for j in kept], need,
-                     matrix @ counts, total, float(sum(cols[j].paid_hours * counts[j]
-                                                       for j in kept)),
-                     bound, (total - bound) / total if total > 0 else 0.0)
+    per_day = counts.sum(axis=1)
+    headcount = int(max(per_day.max(), math.ceil(per_day.sum() / per_agent)))
+    return GroupPlan([cols[j] for _, j in kept], [int(counts[w, j]) for w, j in kept],
+                     [int(w) for w, _ in kept], need, counts @ matrix.T, total,
+                     float(sum(cols[j].paid_hours * counts[w, j] for w, j in kept)),
+                     bound, (total - bound) / total if total > 0 else 0.0, headcount, week)
+
+
+def _join(days: list[GroupPlan], need: np.ndarray, per_agent: int) -> GroupPlan:
+    """One week plan from the plans of its days, solved apart."""
+    per_day = np.array([sum(p.counts) for p in days])
+    total = sum(p.cost for p in days)
+    bound = sum(p.lower_bound for p in days)
+    return GroupPlan(
+        [c for p in days for c in p.columns], [n for p in days for n in p.counts],
+        [w for w, p in enumerate(days) for _ in p.counts], need,
+        np.vstack([p.coverage for p in days]), total, sum(p.paid_hours for p in days),
+        bound, (total - bound) / total if total > 0 else 0.0,
+        int(max(per_day.max(), math.ceil(per_day.sum() / per_agent))), True)
+
+
+WEEKDAYS = ("day 0", "day 1", "day 2", "day 3", "day 4", "day 5", "day 6")
+
+
+def _weekday(w: int) -> str:
+    return WEEKDAYS[w]
 
 
 def _constraints(need: np.ndarray, cols: list[Column], templates: dict[str, Template],
-                 part_time_share: float) -> list[LinearConstraint]:
-    matrix = np.array([c.coverage for c in cols]).T
-    found = [LinearConstraint(csc_array(matrix), need - 1e-9, np.inf)]
+                 part_time_share: float, per_agent: int,
+                 max_agents: int | None) -> list[LinearConstraint]:
+    """The model's rows over the variables: counts per (plan day, column), then the roster."""
+    n_days = need.shape[0]
+    days = eye(n_days, format="csc")
+    roster = np.ones((n_days, 1))
+
+    def with_roster(block, column=None):
+        return hstack([block, csc_array(np.zeros((block.shape[0], 1)) if column is None
+                                        else column)], format="csc")
+
+    matrix = csc_array(np.array([c.coverage for c in cols]).T)
+    found = [LinearConstraint(with_roster(kron(days, matrix)), need.ravel() - 1e-9, np.inf)]
     names = list(templates)
     member = np.zeros((len(names), len(cols)))
     for j, c in enumerate(cols):
         member[names.index(c.template), j] = 1.0
     low = np.array([templates[n].min for n in names], dtype=float)
     high = np.array([np.inf if templates[n].max is None else templates[n].max for n in names])
-    found.append(LinearConstraint(member, low, high))
+    found.append(LinearConstraint(with_roster(kron(days, csc_array(member))),
+                                  np.tile(low, n_days), np.tile(high, n_days)))
     if part_time_share < 1.0:
-        part = np.array([1.0 if templates[c.template].is_part_time else 0.0 for c in cols])
-        found.append(LinearConstraint(part - part_time_share, -np.inf, 0.0))
+        part = np.array([[1.0 if templates[c.template].is_part_time else 0.0 for c in cols]])
+        found.append(LinearConstraint(with_roster(kron(days, csc_array(part - part_time_share))),
+                                      -np.inf, 0.0))
+    everyone = csc_array(np.ones((1, len(cols))))
+    # on every plan day at most the roster works; over the plan, at most per_agent days each
+    found.append(LinearConstraint(with_roster(kron(days, everyone), -roster), -np.inf, 0.0))
+    found.append(LinearConstraint(with_roster(csc_array(np.ones((1, n_days * len(cols)))),
+                                              np.array([[-float(per_agent)]])), -np.inf, 0.0))
+    found.append(LinearConstraint(with_roster(csc_array((1, n_days * len(cols))),
+                                              np.ones((1, 1))), 0.0,
+                                  np.inf if max_agents is None else max_agents))
     return found
 
 
 def shift_rows(plan: GroupPlan, templates: dict[str, Template]) -> list[dict]:
-    """The plan's shifts as scenario ``shifts`` entries (clock and duration strings)."""
+    """The plan's shifts as scenario ``shifts`` entries (clock and duration strings).
+
+    In a week plan, a shift worked by the same number of agents on several days is one
+    entry with those ``days``.
+    """
+    merged: dict[tuple, list[int]] = {}
+    for column, count, w in zip(plan.columns, plan.counts, plan.days):
+        merged.setdefault((column.template, column.start, column.breaks, count), []).append(w)
     rows = []
-    for column, count in zip(plan.columns, plan.counts):
-        template = templates[column.template]
-        row: dict = {"start": format_clock(column.start),
+    for (tname, start, breaks, count), days in merged.items():
+        template = templates[tname]
+        row: dict = {"start": format_clock(start),
                      "length": format_duration(template.length), "count": count}
-        if column.breaks:
+        if breaks:
             row["breaks"] = [{"at": format_duration(o), "length": format_duration(r.length)}
-                             for o, r in zip(column.breaks, template.breaks)]
+                             for o, r in zip(breaks, template.breaks)]
+        if plan.week:
+            row["days"] = sorted(days)
         rows.append(row)
     return rows

@@ -95,7 +95,7 @@ class TestSolve:
         templates = default_templates([2 * HOUR, 4 * HOUR, 6 * HOUR], 1800.0)
         plan = solve(need, templates, Day(scenario.open, scenario.close, scenario.interval))
         staffed = with_shifts(scenario, {"team": plan}, templates)
-        np.testing.assert_allclose(mean_on_duty(staffed), plan.coverage)
+        np.testing.assert_allclose(mean_on_duty(staffed), plan.coverage[0])
 
     def test_min_and_max_per_template_are_kept(self):
         """Each template's headcount stays inside its min and max."""
@@ -135,14 +135,61 @@ def small_scenario(**changes):
     return sim.scenario_from_dict(data, source="small.yaml")
 
 
-def mean_on_duty(scenario) -> np.ndarray:
-    """Scheduled agents per interval, averaged over it, from the scenario's shifts."""
+def mean_on_duty(scenario, day: int = 0) -> np.ndarray:
+    """Scheduled agents per interval of ``day``, averaged over it, from the scenario's shifts."""
     group = scenario.agents["team"].model_copy(update={"shrinkage": 0.0})
     changes = sim.schedule.staff_changes(scenario, group)
-    grid = np.arange(scenario.open, scenario.close, 60.0) + 30.0  # minute midpoints
+    grid = day * 86400.0 + np.arange(scenario.open, scenario.close, 60.0) + 30.0  # minutes
     times = np.array([c.time for c in changes])
     level = np.array([c.count for c in changes])[np.searchsorted(times, grid, "right") - 1]
     return level.reshape(-1, round(scenario.interval / 60.0)).mean(axis=1)
+
+
+HOUR_DAY = Day(8 * HOUR, 9 * HOUR, 1800.0)  # two half-hours
+PAIR = {"half": Template(length=1800.0, part_time=True),
+        "hour": Template(length=HOUR, hourly_cost=1.2, part_time=False)}
+
+
+class TestWeek:
+    @settings(max_examples=25, deadline=None)
+    @given(need=st.lists(st.lists(st.integers(0, 2), min_size=2, max_size=2), min_size=2,
+                         max_size=2),
+           per_agent=st.sampled_from([1, 2]), roster=st.sampled_from([None, 2, 3]))
+    def test_optimum_equals_brute_force(self, need, per_agent, roster):
+        """Two plan days tied by the roster: the MILP finds the cheapest of all schedules."""
+        need = np.array(need, dtype=float)
+        cols = columns(PAIR, HOUR_DAY)
+        matrix = np.array([c.coverage for c in cols])
+        cost = np.array([c.cost for c in cols])
+        best = None
+        for flat in itertools.product(range(4), repeat=2 * len(cols)):
+            x = np.array(flat).reshape(2, len(cols))
+            heads = max(x.sum(axis=1).max(), math.ceil(x.sum() / per_agent))
+            if np.all(x @ matrix >= need) and (roster is None or heads <= roster):
+                best = min(best if best is not None else math.inf, float((x @ cost).sum()))
+        if best is None:
+            with pytest.raises(ScheduleError, match="leave no schedule"):
+                solve(need, PAIR, HOUR_DAY, days_per_agent=per_agent, max_agents=roster)
+            return
+        plan = solve(need, PAIR, HOUR_DAY, days_per_agent=per_agent, max_agents=roster)
+        assert plan.cost == pytest.approx(best)
+        assert roster is None or plan.headcount <= roster
+        assert np.all(plan.coverage >= need)
+
+    def test_written_week_covers_each_day_as_planned(self):
+        """Each day of the run gets its own plan day's shifts (``days`` in the scenario)."""
+        scenario = small_scenario(days=3)
+        need = np.array([[3, 5, 8, 8, 7, 6, 6, 7, 8, 6, 4, 2], [1, 2, 3, 3, 3, 3, 2, 2, 2, 2,
+                                                                 2, 1], [0] * 12], dtype=float)
+        templates = default_templates([2 * HOUR, 4 * HOUR], 1800.0)
+        plan = solve(need, templates, Day(scenario.open, scenario.close, scenario.interval),
+                     days_per_agent=2)
+        staffed = with_shifts(scenario, {"team": plan}, templates)
+        assert all(s.days for s in staffed.agents["team"].shifts)
+        for w in range(3):
+            np.testing.assert_allclose(mean_on_duty(staffed, w), plan.coverage[w])
+        per_day = np.bincount(plan.days, weights=plan.counts, minlength=3)
+        assert plan.headcount == max(per_day.max(), math.ceil(per_day.sum() / 2))
 
 
 class TestClosedLoop:
@@ -269,6 +316,13 @@ class TestCommand:
         assert done.returncode == 2
         assert len(done.stderr.strip().splitlines()) == 1, done.stderr
         assert expected in done.stderr and "Traceback" not in done.stderr
+
+    def test_week_on_a_one_day_scenario_fails_in_one_line(self, small_file):
+        """--days-per-agent plans a week: on a one-day scenario, one line and exit 2."""
+        result = CliRunner().invoke(main, ["schedule", str(small_file), "--requirement",
+                                           "erlang", "--days-per-agent", "5", "-q"])
+        assert result.exit_code == 2
+        assert result.stderr.strip().count("\n") == 0 and "one day" in result.stderr
 
     def test_unknown_requirement_source_fails_in_one_line(self, small_file):
         """A --requirement that is no source and no file: one line, exit 2."""
