@@ -25,7 +25,7 @@ from sim.shift_loop import (
     schedule,
     with_shifts,
 )
-from sim.shift_templates import BreakRule, Template, default_templates
+from sim.shift_templates import BreakRule, Template, default_templates, read_templates
 from sim.shifts_plan import Day, ScheduleError, columns, solve
 from sim.staffing import Goal, erlang_requirement, replication_measures
 
@@ -358,3 +358,13 @@ class TestShiftDays:
         """Days are days of the week counted from the run's first day: 0 to 6."""
         with pytest.raises(sim.ScenarioError, match=r"agents.team.shifts\[0\].days\[0\]"):
             self.scenario([7])
+
+
+def test_readme_templates_example_is_valid(tmp_path):
+    """The templates file shown in the README reads without a problem."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = text.split("```yaml\n   templates:")[1].split("```")[0]
+    path = tmp_path / "templates.yaml"
+    path.write_text("templates:" + "\n".join(line[3:] for line in block.splitlines()))
+    templates = read_templates(str(path))
+    assert templates["early"].breaks[1].paid is False and templates["part"].is_part_time
