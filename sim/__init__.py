@@ -6,21 +6,34 @@ Typical use::
     scenario = sim.load_scenario("scenarios/erlang_a.yaml", overrides={"agents.pool.staff": 44})
     result = sim.run(scenario, seed=1, replications=10)
     result.summary["service_level"], result.ci["service_level"]
+
+The names below are imported when first used (PEP 562), so ``import sim`` loads neither
+SimPy, pandas, SciPy nor matplotlib until a function needs them.
 """
 
-from sim.engine import run_replication
-from sim.loader import (
-    ScenarioError,
-    load_scenario,
-    scenario_from_dict,
-    scenario_from_yaml,
-    variant,
-    with_overrides,
-)
-from sim.replicate import RunResult, run
-from sim.scenario import Scenario
-from sim.staffing import StaffingResult, find_staffing
-from sim.sweep import SweepResult, run_sweep, sweep
+from __future__ import annotations
+
+import importlib
+import sys
+import types
+from typing import TYPE_CHECKING, Any
+
+_HOMES = {
+    "run_replication": "sim.engine",
+    "ScenarioError": "sim.loader",
+    "load_scenario": "sim.loader",
+    "scenario_from_dict": "sim.loader",
+    "scenario_from_yaml": "sim.loader",
+    "variant": "sim.loader",
+    "with_overrides": "sim.loader",
+    "RunResult": "sim.replicate",
+    "run": "sim.replicate",
+    "Scenario": "sim.scenario",
+    "StaffingResult": "sim.staffing",
+    "find_staffing": "sim.staffing",
+    "SweepResult": "sim.sweep",
+    "run_sweep": "sim.sweep",
+}
 
 __all__ = [
     "RunResult",
@@ -39,3 +52,52 @@ __all__ = [
     "variant",
     "with_overrides",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'sim' has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+class _Package(types.ModuleType):
+    """``sim.sweep`` is the function, as documented, even after ``import sim.sweep``.
+
+    Importing a submodule binds it as an attribute of its package; the module ``sim.sweep``
+    and the function :func:`sim.sweep.sweep` share a name, and the function wins (the
+    module stays reachable as ``sys.modules["sim.sweep"]`` and by ``from sim.sweep import``).
+    """
+
+    @property
+    def sweep(self):
+        return importlib.import_module("sim.sweep").sweep
+
+    @sweep.setter
+    def sweep(self, value) -> None:  # the import system binding the submodule
+        pass
+
+
+sys.modules[__name__].__class__ = _Package
+
+
+if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerly
+    from sim.engine import run_replication
+    from sim.loader import (
+        ScenarioError,
+        load_scenario,
+        scenario_from_dict,
+        scenario_from_yaml,
+        variant,
+        with_overrides,
+    )
+    from sim.replicate import RunResult, run
+    from sim.scenario import Scenario
+    from sim.staffing import StaffingResult, find_staffing
+    from sim.sweep import SweepResult, run_sweep, sweep

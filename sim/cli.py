@@ -6,13 +6,15 @@ the command exits with code 2 (click's own usage errors use 2 as well).
 
 from __future__ import annotations
 
+import importlib
 import math
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
 
 import click
 
-from sim import erlang, limits
+from sim import limits
 from sim.cli_common import (
     SEED,
     check_work,
@@ -23,10 +25,10 @@ from sim.cli_common import (
     writable_or_fail,
 )
 from sim.loader import ScenarioError, load_scenario, parse_override
-from sim.metrics import KPIS
-from sim.output import write_run
-from sim.replicate import RunResult, run
 from sim.units import format_duration, parse_duration, parse_rate
+
+if TYPE_CHECKING:
+    from sim.replicate import RunResult
 
 TIME_KPIS = {"asa", "mean_wait", "wait_p50", "wait_p90", "wait_p99", "aht", "hold_time",
              "customer_effort"}
@@ -58,7 +60,59 @@ DURATION = _Unit("duration", parse_duration)
 RATE = _Unit("rate", parse_rate)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyCommands(click.Group):
+    """A group whose commands from other modules are imported only when they run.
+
+    ``ccsim --help``, ``ccsim validate`` and ``ccsim erlang`` then start without pandas,
+    SciPy's statistics, matplotlib or SimPy. ``LAZY`` maps each such command to its module,
+    attribute and the one-line help ``ccsim --help`` lists (tests/test_cli_speed.py checks
+    it against the command's own help).
+    """
+
+    LAZY: ClassVar[dict[str, tuple[str, str, str]]] = {
+        "animate": ("sim.cli_report", "animate_command",
+                    "Animate one day of SCENARIO: agents busy, idle or on hold,..."),
+        "compare": ("sim.cli_report", "compare_command",
+                    "Compare a baseline with variants under common random numbers."),
+        "report": ("sim.cli_report", "report_command",
+                   "Write report.html for a results FOLDER of `ccsim run` or..."),
+        "schedule": ("sim.cli_schedule", "schedule_command",
+                     "Shifts that cover the staffing requirement, cheapest first."),
+        "staff": ("sim.cli_sweep", "staff_command",
+                  "Fewest agents per interval and group that meet the goal."),
+        "sweep": ("sim.cli_sweep", "sweep_command",
+                  "Simulate a scenario over a parameter grid (parallel, resumable)."),
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every command's name, the lazy ones included, in order."""
+        return sorted({*super().list_commands(ctx), *self.LAZY})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The command, importing its module the first time it is asked for."""
+        if cmd_name in self.LAZY and cmd_name not in self.commands:
+            module, attribute, _ = self.LAZY[cmd_name]
+            self.add_command(getattr(importlib.import_module(module), attribute), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The "Commands" section of ``--help``, as click writes it, without the imports."""
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(map(len, names))  # as click.Group does
+        rows = []
+        for name in names:
+            if name in self.LAZY and name not in self.commands:
+                rows.append((name, self.LAZY[name][2]))
+            else:
+                command = self.get_command(ctx, name)
+                if command is not None and not command.hidden:
+                    rows.append((name, command.get_short_help_str(limit)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+@click.group(cls=LazyCommands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="ccsim")
 def main() -> None:
     """ccsim: simulate a contact center's queues, waits and staffing.
@@ -107,6 +161,9 @@ def run_command(scenario: str, out: str | None, seed: int | None, replications: 
             click.echo(f"  replication {done}/{total} done, {elapsed:.1f}s elapsed, "
                        f"about {eta:.0f}s left", err=True)
 
+    from sim.output import write_run
+    from sim.replicate import run
+
     with simulating(scenario):
         result = run(loaded, seed=seed, replications=replications, progress=progress,
                      trace_every=None if no_report else 60.0)  # the report's queue figure
@@ -127,6 +184,8 @@ def run_command(scenario: str, out: str | None, seed: int | None, replications: 
 
 def format_summary(result: RunResult) -> str:
     """The KPI table printed by ``ccsim run``."""
+    from sim.metrics import KPIS
+
     sc = result.scenario
     head = (f"{sc.name}  (seed {result.seed}, {result.n_replications} replication"
             f"{'s' if result.n_replications > 1 else ''}, {sc.days} day"
@@ -197,6 +256,8 @@ def erlang_command(rate: float, aht: float, agents: int | None, patience: float 
 
     Example: ccsim erlang --rate 600/h --aht 4m --agents 42 --patience 3m --target 0.8
     """
+    from sim import erlang
+
     if agents is None and target is None:
         raise click.UsageError("give --agents, --target, or both")
     if aht <= 0 or rate <= 0:
@@ -245,19 +306,3 @@ def erlang_command(rate: float, aht: float, agents: int | None, patience: float 
         if max_abandon is not None:
             goal += f" and abandonment <= {max_abandon:g}"
         click.echo(f"  fewest agents for {goal}: {need}")
-
-
-from sim.cli_sweep import staff_command, sweep_command  # noqa: E402
-
-main.add_command(sweep_command)
-main.add_command(staff_command)
-
-from sim.cli_report import animate_command, compare_command, report_command  # noqa: E402
-
-main.add_command(compare_command)
-main.add_command(report_command)
-main.add_command(animate_command)
-
-from sim.cli_schedule import schedule_command  # noqa: E402
-
-main.add_command(schedule_command)

@@ -18,7 +18,7 @@ from typing import Any, NoReturn
 import click
 
 from sim import limits
-from sim.engine import SimulationError
+from sim.errors import SimulationError
 from sim.loader import ScenarioError, load_scenario, parse_override
 from sim.scenario import MAX_SEED, Scenario
 from sim.schedule import unanswerable

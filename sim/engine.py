@@ -35,6 +35,7 @@ import simpy
 
 from sim import keyed
 from sim.contacts import ContactColumns, ContactDraws, draw_contacts
+from sim.errors import SimulationError
 from sim.journey import compile_groups, compile_types
 from sim.legs import ABANDONED_LEG, CUSTOMER, RETRIAL, JourneySteps
 from sim.records import ABANDONED, ANSWERED, BLOCKED, WAITING, Records
@@ -54,22 +55,6 @@ INF = math.inf
 # abandoned leg ends when the customer hung up; a callback served from another type's
 # queue keeps its own type's handle cap
 RESULTS_VERSION = 3
-
-
-class SimulationError(ValueError):
-    """A scenario whose run cannot be completed as specified (found while simulating).
-
-    Attributes:
-        path: Dotted path of the scenario field at fault.
-        reason: What went wrong, for a person.
-    """
-
-    def __init__(self, path: str, reason: str):
-        super().__init__(path, reason)
-        self.path, self.reason = path, reason
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.reason}"
 
 
 class _Type:

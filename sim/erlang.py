@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from numbers import Integral, Real
 
 import numpy as np
-from scipy.special import betainc, gammaln
 
 # Queue states are summed until the neglected tail is below this fraction of the largest.
 _TAIL = 1e-18
@@ -227,6 +226,8 @@ def erlang_a_metrics(
         ValueError: If an argument is out of range.
     """
     lam = _number("arrival_rate", arrival_rate, positive=True)
+    from scipy.special import betainc, gammaln  # here: Erlang B and C start without SciPy
+
     mu = 1.0 / _number("aht", aht, positive=True)
     n = _agents(agents)
     theta = 1.0 / _number("patience", patience, positive=True)

@@ -290,8 +290,8 @@ class TestCommand:
         scenario = sim.load_scenario(out / "scenario.yaml")
         assert scenario.agents["pool"].shifts and scenario.agents["pool"].staff is None
         shifts = pd.read_csv(out / "shifts.csv")
-        assert list(shifts.columns[:6]) == ["group", "template", "start", "end", "breaks",
-                                            "count"]
+        assert list(shifts.columns[:7]) == ["group", "day", "template", "start", "end",
+                                            "breaks", "count"]
         assert shifts["count"].sum() == sum(s.count for s in scenario.agents["pool"].shifts)
         coverage = pd.read_csv(out / "coverage.csv")
         assert (coverage.scheduled_on_duty >= coverage.required_on_duty - 1e-9).all()

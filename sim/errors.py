@@ -1,0 +1,23 @@
+"""Errors a user's scenario can cause while simulating, importable without the engine.
+
+Kept apart from :mod:`sim.engine` so the command line can catch them without importing
+SimPy, pandas or the engine's modules (``ccsim validate`` and ``--help`` stay quick).
+"""
+
+from __future__ import annotations
+
+
+class SimulationError(ValueError):
+    """A scenario whose run cannot be completed as specified (found while simulating).
+
+    Attributes:
+        path: Dotted path of the scenario field at fault.
+        reason: What went wrong, for a person.
+    """
+
+    def __init__(self, path: str, reason: str):
+        super().__init__(path, reason)
+        self.path, self.reason = path, reason
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
