@@ -83,6 +83,8 @@ class LazyCommands(BoundaryGroup):
                 "Estimate a scenario from the call LOG (CSV or Parquet, or..."),
         "report": ("sim.cli_report", "report_command",
                    "Write report.html for a results FOLDER of `ccsim run` or..."),
+        "schedule": ("sim.cli_schedule", "schedule_command",
+                     "Shifts that cover the staffing requirement, cheapest first."),
         "staff": ("sim.cli_sweep", "staff_command",
                   "Fewest agents per interval and group that meet the goal."),
         "sweep": ("sim.cli_sweep", "sweep_command",

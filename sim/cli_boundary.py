@@ -90,7 +90,7 @@ class BoundaryGroup(click.Group):
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
-        except BrokenPipeError:  # `ccsim ... | head`: the reader left; stop quietly, as Unix tools do
+        except BrokenPipeError:  # `ccsim ... | head`: the reader left; stop quietly
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no flush error at exit
             raise click.exceptions.Exit(141) from None  # 128 + SIGPIPE, as a shell reports it
         except Exception as exc:  # this is the boundary: every other failure lands here

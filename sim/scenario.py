@@ -289,12 +289,21 @@ class Break(_Frozen):
 
 
 class Shift(_Frozen):
-    """``count`` agents working from clock time ``start`` for ``length`` seconds, every day."""
+    """``count`` agents working from clock time ``start`` for ``length`` seconds, every day.
+
+    ``days`` limits it to some days of the week, counted from the run's first day (0 to
+    6; day ``d`` of the run is day ``d % 7`` of the week); the default is every day.
+    """
 
     start: Clock
     length: Annotated[Duration, Field(gt=0.0, le=DAY)]
     count: Annotated[Count, Field(ge=0)]
     breaks: tuple[Break, ...] = ()
+    days: tuple[Annotated[int, Field(ge=0, le=6)], ...] | None = None
+
+    def worked_on(self, day: int) -> bool:
+        """Whether the shift starting on day ``day`` of the run is worked."""
+        return self.days is None or day % 7 in self.days
 
     @model_validator(mode="after")
     def _breaks_inside(self) -> Shift:

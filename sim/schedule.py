@@ -108,6 +108,8 @@ def _shift_points(group: AgentGroup, opening: float, closing: float,
         # a shift that started the day before may still run after midnight
         for day, start in ((today - 1, day_start - DAY + shift.start),
                            (today, day_start + shift.start)):
+            if not shift.worked_on(round((start - shift.start) / DAY)):
+                continue
             came = (shift.count if absences is None
                     else absences.present(day + 1, shift.count, shift=s))
             pieces = [(start, start + shift.length, came)]

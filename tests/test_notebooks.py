@@ -32,6 +32,7 @@ EXPECTED = [
     "03_repeat_contacts_and_fcr.ipynb",
     "04_transfers_and_holds.ipynb",
     "05_parameter_sweep.ipynb",
+    "06_shift_plan_and_cost.ipynb",
     "07_from_call_log_to_plan.ipynb",
 ]
 

@@ -1,0 +1,281 @@
+"""The ``ccsim schedule`` command: requirements -> shifts, checked by simulation on fresh seeds.
+
+Parses, calls :func:`sim.shift_loop.schedule`, prints and writes. As everywhere in the
+CLI, a problem with the scenario, the templates or the options is one line on stderr
+and exit code 2.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+import numpy as np
+import pandas as pd
+import yaml
+
+from sim.cli_common import (
+    SEED,
+    check_work,
+    fail,
+    load_or_fail,
+    parse_overrides,
+    sigterm_as_interrupt,
+    simulating,
+    writable_or_fail,
+)
+from sim.loader import ScenarioError, scenario_document
+from sim.output import write_atomic
+from sim.plots.style import PNG_METADATA
+from sim.scenario import MAX_SEED, Scenario
+from sim.shift_loop import (
+    ScheduleResult,
+    Settings,
+    plan_days,
+    planning_day,
+    requirement_from_staffing,
+    requirement_from_table,
+    schedule,
+    scheduled_document,
+    shifts_table,
+)
+from sim.shift_templates import default_templates, read_templates
+from sim.shifts_plan import ScheduleError
+from sim.staffing import _goal, erlang_requirement, find_staffing
+from sim.sweep import local_executor
+from sim.units import format_duration, parse_duration
+
+SOURCES = ("search", "staff", "erlang")
+
+
+def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        return parse_duration(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), ctx, param) from None
+
+
+def _lengths(ctx: click.Context, param: click.Parameter, value: str) -> list[float]:
+    try:
+        lengths = [parse_duration(part.strip()) for part in value.split(",") if part.strip()]
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), ctx, param) from None
+    if not lengths or any(not 0 < v <= 86400 for v in lengths):
+        raise click.BadParameter("give shift lengths between 0 and 24h, e.g. 4h,8h", ctx, param)
+    return lengths
+
+
+@click.command("schedule", short_help="Shifts that cover the staffing requirement, cheapest first.")
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option("--requirement", default="search", show_default=True, metavar="SOURCE",
+              help="Agents on the phones per interval: 'search' (sim.find_staffing), "
+                   "'staff' (the scenario's own staffing), 'erlang' (Erlang C, corrected by "
+                   "the closed loop) or the CSV file `ccsim staff --out` writes.")
+@click.option("--lengths", default="4h,6h,8h,10h", show_default=True, callback=_lengths,
+              help="Shift lengths allowed, starting anywhere in opening hours (longer than "
+                   "5h: an unpaid 30m lunch at 40-60% of the shift).")
+@click.option("--templates", "templates_file", type=click.Path(dir_okay=False),
+              help="YAML file of shift templates (start windows, breaks, min/max, cost); "
+                   "replaces --lengths.")
+@click.option("--part-time-share", type=click.FloatRange(0, 1), default=1.0, show_default=True,
+              help="Most part-time agents (templates shorter than 6h) as a share of all.")
+@click.option("--hourly-cost", type=click.FloatRange(0, min_open=True),
+              help="Cost of a paid hour (templates may set their own): minimise cost "
+                   "instead of paid hours.")
+@click.option("--absenteeism", type=click.FloatRange(0, 1, max_open=True), default=0.0,
+              show_default=True,
+              help="Share of scheduled agents absent on a day, for groups without an "
+                   "`absenteeism` field: the requirement is divided by (1 - it).")
+@click.option("--days-per-agent", type=click.IntRange(1, 7),
+              help="Plan a week (the run's days, by day of the week) instead of one day "
+                   "worked every day, each agent working at most this many days.")
+@click.option("--max-agents", type=click.IntRange(min=0),
+              help="Most agents per group (the roster).")
+@click.option("--target", type=click.FloatRange(0, 1, min_open=True, max_open=True),
+              help="Service level every interval must reach (default: the scenario's).")
+@click.option("--threshold", callback=_duration, metavar="DURATION",
+              help="Service-level threshold, e.g. 20s (default: the scenario's).")
+@click.option("--max-abandon", type=click.FloatRange(0, 1, min_open=True),
+              help="Abandon rate no interval may exceed, e.g. 0.05.")
+@click.option("--replications", "-r", type=click.IntRange(min=1), default=10, show_default=True,
+              help="Replications of the requirement search and of each hold-out check.")
+@click.option("--seed", type=SEED, help="Seed of the requirement search (default: the "
+              "scenario's `seed`).")
+@click.option("--holdout-seed", type=SEED, help="Seed of the hold-out check (default: the "
+              "search seed + 1; give one the requirement was never searched on).")
+@click.option("--max-rounds", type=click.IntRange(min=1), default=10, show_default=True,
+              help="Most schedules simulated in the closed loop.")
+@click.option("--time-limit", type=click.FloatRange(0, min_open=True), default=60.0,
+              show_default=True, help="Seconds the MILP solver may search per group.")
+@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
+              help="Override a scenario field first (as in `ccsim run`).")
+@click.option("--out", "-o", type=click.Path(file_okay=False),
+              help="Folder for scenario.yaml (the scenario with the shifts), shifts.csv, "
+                   "coverage.csv, coverage.png and gantt.png.")
+@click.option("--workers", "-w", type=click.IntRange(min=1),
+              help="Local processes for the replications (default: one per core).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress lines.")
+def schedule_command(scenario: str, requirement: str, lengths: list[float],
+                     templates_file: str | None, part_time_share: float,
+                     hourly_cost: float | None, absenteeism: float,
+                     days_per_agent: int | None, max_agents: int | None, target: float | None,
+                     threshold: float | None, max_abandon: float | None, replications: int,
+                     seed: int | None, holdout_seed: int | None, max_rounds: int,
+                     time_limit: float, overrides: tuple[str, ...], out: str | None,
+                     workers: int | None, quiet: bool) -> None:
+    """Turn a staffing requirement into shifts, and check them by simulation.
+
+    Example: ccsim schedule scenarios/small_bank.yaml --lengths 4h,8h --part-time-share 0.3
+    --hourly-cost 25 --out results/bank_shifts
+
+    Chooses how many agents work each shift template at each start (and break
+    placement) so that the agents on duty reach the requirement in every interval -
+    grossed up for shrinkage and absenteeism, worst day of the run - at the fewest paid
+    hours (or least cost), with scipy's MILP solver (HiGHS); prints the LP lower bound and
+    the gap. Then simulates the shifts on a hold-out seed, raises the requirement where an
+    interval misses the goal and solves again, until the schedule holds.
+    """
+    check_work(scenario, [], replications)
+    parsed = parse_overrides(scenario, overrides)
+    base = load_or_fail(scenario, parsed)
+    check_work(scenario, [base], replications)
+    if out:
+        writable_or_fail(out)
+    try:
+        document = scenario_document(scenario, parsed) if out else None
+        templates = (read_templates(templates_file) if templates_file
+                     else default_templates(lengths, base.interval))
+    except ScenarioError as exc:
+        fail(exc.lines())
+    try:
+        goal = _goal(base, target, threshold, max_abandon)
+    except ValueError as exc:
+        fail([f"{scenario}: {exc}"])
+    seed = base.seed if seed is None else seed
+    holdout = (seed + 1) % (MAX_SEED + 1) if holdout_seed is None else holdout_seed
+    if holdout == seed and requirement == "search":
+        fail([f"--holdout-seed: must differ from the search seed ({seed}): the check must "
+              "use random numbers the requirement was not fitted to"])
+    if days_per_agent is not None and base.days < 2:
+        fail([f"{scenario}: --days-per-agent: plans a week, but the scenario runs one day "
+              "(set days: 2 or more)"])
+    settings = Settings(templates, goal, hourly_cost or 1.0, part_time_share, absenteeism,
+                        days_per_agent, max_agents, replications, holdout, max_rounds,
+                        time_limit)
+    log = None if quiet else (lambda line: click.echo("  " + line, err=True))
+    executor = local_executor(workers)
+    began = time.perf_counter()
+    try:
+        with sigterm_as_interrupt(), simulating(scenario):
+            on_phones = _requirement(scenario, base, requirement, goal, replications, seed,
+                                     executor, log)
+            result = schedule(base, on_phones, settings, executor, log)
+    except (ScheduleError, ValueError) as exc:
+        fail([f"{scenario}: {exc}" if not str(exc).startswith(scenario) else str(exc)])
+    except KeyboardInterrupt:
+        click.echo("\ninterrupted", err=True)
+        sys.exit(130)
+    finally:
+        executor.shutdown(wait=False, cancel_futures=True)
+    click.echo(format_schedule(result, hourly_cost is not None))
+    if not quiet:
+        click.echo(f"\n({time.perf_counter() - began:,.1f} s)", err=True)
+    if out and document is not None:
+        written = write_schedule(out, document, result)
+        if not quiet:
+            click.echo("wrote " + ", ".join(str(p) for p in written), err=True)
+
+
+def _requirement(path: str, scenario: Scenario, source: str, goal, replications: int,
+                 seed: int, executor, log) -> np.ndarray:
+    """Agents on the phones per group and interval of the run, from ``source``."""
+    if source == "search":
+        if log is not None:
+            log(f"searching the requirement ({replications} replications, seed {seed})")
+        found = find_staffing(scenario, target=goal.target, threshold=goal.threshold,
+                              max_abandon=goal.max_abandon, replications=replications,
+                              seed=seed, executor=executor)
+        table = found.table
+        return np.stack([table.loc[table.group == g, "simulated"].to_numpy()
+                         for g in scenario.agents])
+    if source == "staff":
+        return requirement_from_staffing(scenario)
+    if source == "erlang":
+        return erlang_requirement(scenario, goal)
+    if not Path(source).is_file():
+        raise ValueError(f"--requirement: {source!r} is neither {', '.join(SOURCES)} nor a "
+                         "file")
+    return requirement_from_table(source, scenario)
+
+
+def format_schedule(result: ScheduleResult, money: bool = False) -> str:
+    """What ``ccsim schedule`` prints: per group cost, bound and gap; the check; the shifts."""
+    goal = result.settings.goal
+    lines = [f"{result.scenario.name.removesuffix(' [scheduled]')}: shifts for service level "
+             f">= {goal.target:g} within {format_duration(goal.threshold)}", ""]
+    unit = "cost" if money else "paid hours"
+    week = any(p.week for p in result.plans.values())
+    per = "a week" if week else "a day"
+    for name, plan in result.plans.items():
+        lines.append(f"  {name}: {plan.headcount} agents, {plan.paid_hours:,.1f} paid hours"
+                     f"{f', cost {plan.cost:,.2f}' if money else ''} {per}; LP lower bound "
+                     f"{plan.lower_bound:,.2f} {unit}, gap {plan.gap:.2%}")
+    total = f"{result.paid_hours:,.1f} paid hours" + (f", cost {result.cost:,.2f}"
+                                                       if money else "")
+    lines.append(f"  total: {total} {per}")
+    check = (f"hold-out check (seed {result.settings.holdout_seed}, "
+             f"{result.settings.replications} replications): ")
+    if result.held:
+        lines.append(check + f"every interval meets the goal (after {result.rounds} "
+                     f"schedule{'s' if result.rounds > 1 else ''})")
+    else:
+        sl = result.service_level
+        lines.append(check + f"NOT HELD: {result.reason}; lowest interval service level "
+                     f"{np.nanmin(sl) if sl.size else float('nan'):.3f}")
+    lines += ["", shifts_table(result).to_string(index=False)]
+    return "\n".join(lines)
+
+
+def coverage_table(result: ScheduleResult) -> pd.DataFrame:
+    """Per group, plan day and interval: required on the phones, on duty, and scheduled."""
+    day = planning_day(result.scenario)
+    ipd = day.intervals
+    rows = []
+    for g, (name, plan) in enumerate(result.plans.items()):
+        phones = result.on_phones[g].reshape(-1, ipd)
+        key = plan_days(result.scenario, plan.week)
+        for w in range(plan.need.shape[0]):
+            most = phones[key == w].max(axis=0)
+            for i in range(ipd):
+                rows.append({"group": name, "day": w if plan.week else "all",
+                             "interval": day.label(i), "required_on_phones": int(most[i]),
+                             "required_on_duty": float(plan.need[w, i]),
+                             "scheduled_on_duty": float(plan.coverage[w, i])})
+    return pd.DataFrame(rows)
+
+
+def write_schedule(out: str, document: dict, result: ScheduleResult) -> list[Path]:
+    """Write scenario.yaml, shifts.csv, coverage.csv and the two figures into ``out``."""
+    from sim.plots.shifts import coverage_figure, gantt_figure  # matplotlib only when drawing
+
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    text = ("# Shifts found by `ccsim schedule` (" + ("held" if result.held else "NOT held")
+            + " on the hold-out check).\n"
+            + yaml.safe_dump(scheduled_document(document, result), sort_keys=False,
+                             default_flow_style=None, width=100))
+    written = [write_atomic(folder / "scenario.yaml",
+                            lambda p: p.write_text(text, encoding="utf-8"))]
+    written.append(write_atomic(folder / "shifts.csv",
+                                lambda p: shifts_table(result).to_csv(p, index=False)))
+    written.append(write_atomic(folder / "coverage.csv",
+                                lambda p: coverage_table(result).to_csv(p, index=False)))
+    for name, draw in (("coverage.png", coverage_figure), ("gantt.png", gantt_figure)):
+        fig = draw(result)
+        written.append(write_atomic(folder / name, lambda p, fig=fig: fig.savefig(
+            p, format="png", metadata=PNG_METADATA)))
+    return written

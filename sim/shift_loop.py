@@ -1,0 +1,331 @@
+"""Scheduling in a closed loop: requirements -> shifts -> simulation on fresh seeds -> repair.
+
+A requirement (agents on the phones per interval and group, from :func:`sim.find_staffing`
+or the table ``ccsim staff --out`` writes) is grossed up to agents on duty - for
+shrinkage with the simulator's own rounding (:func:`sim.staffing.scheduled_agents`), then
+for absenteeism - and the worst day of the run is taken interval by interval, since
+every day works the same shifts. :mod:`sim.shifts_plan` chooses the shifts; the scenario
+with those shifts is then simulated on a *hold-out* seed, one the requirement was never
+searched on. Where an interval misses the goal for a contact type, the requirement of
+the group that carries most of that type's load goes up by one agent on the phones in
+that interval, and the shifts are chosen again; the loop stops when every interval
+holds, or says what cannot be covered (the template limits) or that the rounds ran out.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from itertools import repeat
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.intervals import pool_intervals
+from sim.loader import with_overrides
+from sim.scenario import Scenario
+from sim.schedule import interval_starts, staff_changes
+from sim.shift_templates import Template
+from sim.shifts_plan import Day, GroupPlan, ScheduleError, shift_rows, solve
+from sim.staffing import (
+    Goal,
+    load_shares,
+    measured_intervals,
+    replication_measures,
+    scheduled_agents,
+)
+from sim.units import DAY, format_clock, format_duration
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How to schedule: templates, limits, cost, the goal and the hold-out check."""
+
+    templates: dict[str, Template]
+    goal: Goal
+    hourly_cost: float = 1.0
+    part_time_share: float = 1.0
+    absenteeism: float = 0.0  # used where a group has no ``absenteeism`` field of its own
+    days_per_agent: int | None = None  # a week plan, each agent working at most this many days
+    max_agents: int | None = None  # most agents per group (its roster)
+    replications: int = 10
+    holdout_seed: int = 1
+    max_rounds: int = 10
+    time_limit: float = 60.0
+
+
+@dataclass
+class ScheduleResult:
+    """The outcome of :func:`schedule`.
+
+    Attributes:
+        scenario: The scenario with the shifts (each group ``shifts``, no ``staff``).
+        plans: Group name -> its shifts and their cost, lower bound and gap.
+        on_phones: Agents on the phones required per group (rows) and interval of the day,
+            after the repairs.
+        service_level: Hold-out service level per contact type (rows) and interval of
+            the run, of the last schedule simulated.
+        held: Whether every measured interval met the goal on the hold-out.
+        rounds: Schedules simulated.
+        reason: Why the loop stopped without holding ("" if it held).
+        settings: The settings.
+    """
+
+    scenario: Scenario
+    plans: dict[str, GroupPlan]
+    on_phones: np.ndarray
+    service_level: np.ndarray
+    held: bool
+    rounds: int
+    reason: str
+    settings: Settings
+
+    @property
+    def cost(self) -> float:
+        """Paid hours x hourly cost over all groups, a day (one-day plan) or a week."""
+        return sum(p.cost for p in self.plans.values())
+
+    @property
+    def lower_bound(self) -> float:
+        """The sum of the groups' LP lower bounds."""
+        return sum(p.lower_bound for p in self.plans.values())
+
+    @property
+    def paid_hours(self) -> float:
+        """Paid hours over all groups, per day (one-day plan) or per week (week plan)."""
+        return sum(p.paid_hours for p in self.plans.values())
+
+
+def planning_day(scenario: Scenario) -> Day:
+    """The day the shifts are planned on: the scenario's opening hours and interval."""
+    return Day(scenario.open, scenario.close, scenario.interval)
+
+
+def absenteeism_of(group: Any, default: float) -> float:
+    """The group's ``absenteeism`` field where it has one (and it is set), else ``default``."""
+    own = getattr(group, "absenteeism", None)
+    return float(own) if own else float(default)
+
+
+def plan_days(scenario: Scenario, week: bool) -> np.ndarray:
+    """The plan day of each day of the run: all 0 (one day), or the day of the week."""
+    days = np.arange(scenario.days)
+    return days % 7 if week else np.zeros_like(days)
+
+
+def on_duty_need(scenario: Scenario, on_phones: np.ndarray, absenteeism: float,
+                 week: bool = False) -> np.ndarray:
+    """Agents on duty per group, plan day and interval for ``on_phones`` (groups x run).
+
+    Shrinkage is taken off as the simulator does; absenteeism ``a`` scales up by
+    1 / (1 - a); the largest over the run's days of each plan day is kept.
+    """
+    ipd = scenario.intervals_per_day
+    key = plan_days(scenario, week)
+    need = np.zeros((len(scenario.agents), key.max() + 1, ipd))
+    for g, group in enumerate(scenario.agents.values()):
+        share = absenteeism_of(group, absenteeism)
+        heads = [scheduled_agents(int(n), group.shrinkage) for n in on_phones[g]]
+        heads = np.asarray(heads, dtype=float).reshape(-1, ipd)
+        for w in range(key.max() + 1):
+            need[g, w] = np.ceil(heads[key == w].max(axis=0) / (1.0 - share) - 1e-9)
+    return need
+
+
+def requirement_from_staffing(scenario: Scenario) -> np.ndarray:
+    """Agents on the phones per group (rows) and interval of the run, as the scenario staffs it.
+
+    The fewest on the phones at any moment of the interval (after shrinkage), whether the
+    group is staffed per interval or by shifts with breaks.
+    """
+    starts = interval_starts(scenario)
+    need = np.zeros((len(scenario.agents), starts.size), dtype=int)
+    for g, group in enumerate(scenario.agents.values()):
+        changes = [c for c in staff_changes(scenario, group) if not c.drain]
+        times = np.array([c.time for c in changes])
+        counts = np.array([c.count for c in changes])
+        for i, begin in enumerate(starts):
+            inside = (times > begin) & (times < begin + scenario.interval)
+            before = np.flatnonzero(times <= begin)
+            level = counts[before[-1]] if before.size else 0
+            need[g, i] = min([level, *counts[inside]])
+    return need
+
+
+def requirement_from_table(path: str | Path, scenario: Scenario) -> np.ndarray:
+    """Agents on the phones per group (rows) and interval of the run, from ``ccsim staff``'s CSV.
+
+    The table has one row per interval and group with ``start`` (seconds from the run's
+    start), ``group`` and ``simulated`` (agents on the phones). Intervals it leaves out
+    need nobody.
+
+    Raises:
+        ValueError: One line naming the file, the row or column and the reason.
+    """
+    try:
+        table = pd.read_csv(path)
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path}: cannot read the table: {exc}") from None
+    missing = [c for c in ("start", "group", "simulated") if c not in table.columns]
+    if missing:
+        raise ValueError(f"{path}: missing column {missing[0]!r} (the table `ccsim staff "
+                         "--out` writes has start, group, simulated)")
+    starts = {float(s): i for i, s in enumerate(interval_starts(scenario))}
+    groups = list(scenario.agents)
+    need = np.zeros((len(groups), len(starts)), dtype=int)
+    for row, (start, group, count) in enumerate(zip(table["start"], table["group"],
+                                                    table["simulated"]), start=2):
+        if group not in groups:
+            raise ValueError(f"{path}: line {row}: group: {group!r} is not an agent group of "
+                             f"{scenario.name!r} ({', '.join(groups)})")
+        try:
+            key, value = float(start), float(count)
+        except (TypeError, ValueError):
+            raise ValueError(f"{path}: line {row}: start and simulated must be numbers") from None
+        if key not in starts:
+            raise ValueError(f"{path}: line {row}: start: {start} is not the start of an "
+                             "interval of the scenario's opening hours")
+        if not (math.isfinite(value) and value >= 0 and value == int(value)):
+            raise ValueError(f"{path}: line {row}: simulated: must be a whole number >= 0, "
+                             f"got {count}")
+        need[groups.index(group), starts[key]] = int(value)
+    return need
+
+
+def with_shifts(scenario: Scenario, plans: dict[str, GroupPlan],
+                templates: dict[str, Template]) -> Scenario:
+    """``scenario`` with each group working its plan's shifts (and no ``staff``)."""
+    overrides: dict[str, Any] = {}
+    for name in scenario.agents:
+        overrides[f"agents.{name}.staff"] = None
+        overrides[f"agents.{name}.shifts"] = shift_rows(plans[name], templates)
+    base = scenario.model_copy(update={"variants": {}})
+    return with_overrides(base, overrides, source=f"{scenario.name} [scheduled]")
+
+
+def holdout_service_level(scenario: Scenario, goal: Goal, replications: int, seed: int,
+                          executor: Executor | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Service level per contact type and interval of the run, and where the goal is met.
+
+    Pooled over ``replications`` replications of ``seed``, as ``sim.run`` reports them.
+    """
+    args = (repeat(scenario, replications), repeat(seed, replications), range(replications))
+    runs = list((executor.map if executor else map)(replication_measures, *args))
+    pooled = pool_intervals(pd.concat([table for _, table in runs], ignore_index=True))
+    rows = [pooled[pooled["contact_type"] == t] for t in scenario.contact_types]
+    sl = np.stack([r["service_level"].to_numpy(dtype=float) for r in rows])
+    abandon = np.stack([r["abandon_rate"].to_numpy(dtype=float) for r in rows])
+    ok = np.isnan(sl) | (sl >= goal.target - 1e-12)
+    if goal.max_abandon is not None:
+        ok &= np.isnan(abandon) | (abandon <= goal.max_abandon + 1e-12)
+    return sl, ok | ~measured_intervals(scenario)[None, :]
+
+
+def schedule(scenario: Scenario, on_phones: np.ndarray, settings: Settings,
+             executor: Executor | None = None,
+             log: Callable[[str], None] | None = None) -> ScheduleResult:
+    """Shifts that cover ``on_phones`` and hold the goal on the hold-out seed.
+
+    Args:
+        scenario: The scenario (its staffing is replaced by shifts).
+        on_phones: Agents on the phones required per group (rows, scenario order) and
+            interval of the run (all days).
+        settings: Templates, limits, goal and hold-out check.
+        executor: Runs the hold-out replications in parallel.
+        log: Called with a line of text after each round.
+
+    Raises:
+        ScheduleError: If the first requirement cannot be covered at all.
+    """
+    ipd = scenario.intervals_per_day
+    groups = list(scenario.agents)
+    shares = load_shares(scenario)
+    primary = [groups.index(max(shares[t], key=shares[t].get)) for t in scenario.contact_types]
+    day = planning_day(scenario)
+    need_phones = np.asarray(on_phones, dtype=int).reshape(len(groups), -1).copy()
+    week = settings.days_per_agent is not None
+    same_plan_day = plan_days(scenario, week)
+    plans: dict[str, GroupPlan] = {}
+    staffed, sl, reason, rounds = scenario, np.empty((0, 0)), "", 0
+    for round_ in range(1, settings.max_rounds + 1):
+        need = on_duty_need(scenario, need_phones, settings.absenteeism, week)
+        try:
+            plans = {name: solve(need[g] if week else need[g, 0], settings.templates, day,
+                                 hourly_cost=settings.hourly_cost,
+                                 part_time_share=settings.part_time_share,
+                                 days_per_agent=settings.days_per_agent,
+                                 max_agents=settings.max_agents,
+                                 time_limit=settings.time_limit, name=name)
+                     for g, name in enumerate(groups)}
+        except ScheduleError as exc:
+            if round_ == 1:
+                raise
+            reason = f"the repaired requirement cannot be covered: {exc}"
+            break
+        rounds = round_
+        staffed = with_shifts(scenario, plans, settings.templates)
+        sl, ok = holdout_service_level(staffed, settings.goal, settings.replications,
+                                       settings.holdout_seed, executor)
+        missed = np.argwhere(~ok)
+        if log is not None:
+            hours = sum(p.paid_hours for p in plans.values())
+            log(f"round {round_}: {hours:,.1f} paid hours a {'week' if week else 'day'}, "
+                f"{len(missed)} interval x "
+                "contact type below the goal on the hold-out")
+        if not len(missed):
+            return ScheduleResult(staffed, plans, need_phones, sl, True, round_, "", settings)
+        raised = np.zeros_like(need_phones, dtype=bool)
+        for t, i in missed:
+            g = primary[t]
+            # the same clock interval of every run day worked like this one
+            days = np.flatnonzero(same_plan_day == same_plan_day[int(i) // ipd])
+            cells = days * ipd + int(i) % ipd
+            if not raised[g, cells].any():
+                need_phones[g, cells] = need_phones[g, cells].max() + 1
+                raised[g, cells] = True
+    else:
+        reason = f"still below the goal after {settings.max_rounds} rounds"
+    return ScheduleResult(staffed, plans, need_phones, sl, False, rounds, reason, settings)
+
+
+# --- outputs -----------------------------------------------------------------------------
+
+def shifts_table(result: ScheduleResult) -> pd.DataFrame:
+    """One row per group and shift: start, end, breaks, count, paid hours and cost each.
+
+    ``day`` is ``all`` in a one-day plan, else the day of the week (0: the run's first day).
+    """
+    rows = []
+    for name, plan in result.plans.items():
+        templates = result.settings.templates
+        for column, count, w in zip(plan.columns, plan.counts, plan.days):
+            template = templates[column.template]
+            breaks = "; ".join(f"{format_clock(column.start + o)}+{format_duration(r.length)}"
+                               for o, r in zip(column.breaks, template.breaks))
+            rows.append({"group": name, "day": w if plan.week else "all",
+                         "template": column.template,
+                         "start": format_clock(column.start),
+                         "end": format_clock((column.start + template.length) % DAY),
+                         "breaks": breaks, "count": count,
+                         "paid_hours": column.paid_hours, "cost": column.cost})
+    return pd.DataFrame(rows, columns=["group", "day", "template", "start", "end", "breaks",
+                                       "count", "paid_hours", "cost"])
+
+
+def scheduled_document(data: dict[str, Any], result: ScheduleResult) -> dict[str, Any]:
+    """A scenario's fields (as the loader reads them) with the schedule's shifts."""
+    document = dict(data)
+    document["agents"] = {
+        name: {**{k: v for k, v in group.items() if k not in ("staff", "shifts")},
+               "shifts": shift_rows(result.plans[name], result.settings.templates)}
+        for name, group in data["agents"].items()}
+    goal = result.settings.goal
+    document["service_level"] = {**(data.get("service_level") or {}),
+                                 "threshold": format_duration(goal.threshold),
+                                 "target": goal.target}
+    document.pop("variants", None)
+    return document

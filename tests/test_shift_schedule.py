@@ -1,0 +1,370 @@
+"""Shift scheduling: the MILP against brute force, coverage, the written scenario, the loop."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import sim
+from sim.cli import main
+from sim.shift_loop import (
+    Settings,
+    requirement_from_staffing,
+    requirement_from_table,
+    schedule,
+    with_shifts,
+)
+from sim.shift_templates import BreakRule, Template, default_templates, read_templates
+from sim.shifts_plan import Day, ScheduleError, columns, solve
+from sim.staffing import Goal, erlang_requirement, replication_measures
+
+ROOT = Path(__file__).resolve().parents[1]
+HOUR = 3600.0
+# a morning of four half-hours: small enough to try every schedule
+MORNING = Day(8 * HOUR, 10 * HOUR, 1800.0)
+TINY_TEMPLATES = {
+    "short": Template(length=HOUR, hourly_cost=1.3, part_time=True),
+    "long": Template(length=2 * HOUR, part_time=False,
+                     breaks=(BreakRule(length=900.0, window=(1800.0, 3600.0), paid=False),)),
+}
+
+
+def brute_force(need, templates, day, part_time_share=1.0, most=4):
+    """The least cost over every count 0..most of every column (None: nothing covers)."""
+    cols = columns(templates, day)
+    matrix = np.array([c.coverage for c in cols])
+    cost = np.array([c.cost for c in cols])
+    part = np.array([templates[c.template].is_part_time for c in cols])
+    best = None
+    for counts in itertools.product(range(most + 1), repeat=len(cols)):
+        x = np.array(counts)
+        if np.all(x @ matrix >= need - 1e-9) and x[part].sum() <= part_time_share * x.sum() + 1e-9:
+            value = float(cost @ x)
+            best = value if best is None else min(best, value)
+    return best
+
+
+class TestSolve:
+    @settings(max_examples=25, deadline=None)
+    @given(need=st.lists(st.integers(0, 2), min_size=4, max_size=4),
+           share=st.sampled_from([1.0, 0.5, 0.0]))
+    def test_optimum_equals_brute_force(self, need, share):
+        """On a tiny day the MILP finds the cheapest schedule found by trying all of them."""
+        need = np.array(need, dtype=float)
+        expected = brute_force(need, TINY_TEMPLATES, MORNING, share)
+        assert expected is not None  # the long shift alone can always cover
+        plan = solve(need, TINY_TEMPLATES, MORNING, part_time_share=share)
+        assert plan.cost == pytest.approx(expected)
+        assert plan.lower_bound <= plan.cost + 1e-6
+        assert 0.0 <= plan.gap <= 1.0
+
+    def test_break_costs_coverage_by_its_share_of_the_interval(self):
+        """A 15-minute break takes half of a half-hour interval's coverage."""
+        long_cols = [c for c in columns(TINY_TEMPLATES, MORNING) if c.template == "long"]
+        assert {tuple(c.coverage) for c in long_cols} == {(1.0, 0.5, 1.0, 1.0),
+                                                         (1.0, 1.0, 0.5, 1.0)}
+
+    @settings(max_examples=20, deadline=None)
+    @given(need=st.lists(st.integers(0, 25), min_size=24, max_size=24),
+           share=st.sampled_from([1.0, 0.3]))
+    def test_coverage_meets_requirement_everywhere(self, need, share):
+        """Agents on duty, averaged over each interval, reach the requirement in all of them."""
+        day = Day(8 * HOUR, 20 * HOUR, 1800.0)
+        templates = default_templates([4 * HOUR, 8 * HOUR], day.interval)
+        plan = solve(np.array(need, dtype=float), templates, day, part_time_share=share)
+        assert np.all(plan.coverage >= np.array(need) - 1e-9)
+        part = sum(n for c, n in zip(plan.columns, plan.counts) if templates[c.template]
+                   .is_part_time)
+        assert part <= share * sum(plan.counts) + 1e-9
+
+    def test_written_shifts_cover_as_planned(self):
+        """The scenario's shifts, read back by the engine's schedule, give the plan's coverage."""
+        scenario = small_scenario()
+        need = np.array([3, 5, 8, 8, 7, 6, 6, 7, 8, 6, 4, 2], dtype=float)
+        templates = default_templates([2 * HOUR, 4 * HOUR, 6 * HOUR], 1800.0)
+        plan = solve(need, templates, Day(scenario.open, scenario.close, scenario.interval))
+        staffed = with_shifts(scenario, {"team": plan}, templates)
+        np.testing.assert_allclose(mean_on_duty(staffed), plan.coverage[0])
+
+    def test_min_and_max_per_template_are_kept(self):
+        """Each template's headcount stays inside its min and max."""
+        templates = {"short": Template(length=HOUR, max=1),
+                     "long": Template(length=2 * HOUR, min=2)}
+        plan = solve(np.array([3.0, 3.0, 3.0, 3.0]), templates, MORNING)
+        per = {name: sum(n for c, n in zip(plan.columns, plan.counts) if c.template == name)
+               for name in templates}
+        assert per["short"] <= 1 and per["long"] >= 2
+        assert np.all(plan.coverage >= 3.0)
+
+    def test_requirement_above_max_headcount_is_refused(self):
+        """A requirement no combination of templates can reach names the interval."""
+        templates = {"long": Template(length=2 * HOUR, max=3)}
+        with pytest.raises(ScheduleError, match=r"08:30-09:00 needs 4 agents.*\(3\)"):
+            solve(np.array([1.0, 4.0, 1.0, 1.0]), templates, MORNING, name="team")
+
+    def test_uncovered_opening_hours_are_refused(self):
+        """An interval with a requirement that no start window reaches is named."""
+        templates = {"late": Template(length=HOUR, start=(9 * HOUR, 9 * HOUR))}
+        with pytest.raises(ScheduleError, match="no shift template covers 08:00-08:30"):
+            solve(np.array([1.0, 0.0, 1.0, 1.0]), templates, MORNING, name="team")
+
+
+def small_scenario(**changes):
+    """Six opening hours in half-hours, one team, a morning peak; quick to simulate."""
+    data = {
+        "name": "small", "seed": 3, "days": 1, "open": "08:00", "close": "14:00",
+        "interval": "30m", "service_level": {"threshold": "20s", "target": 0.8},
+        "contact_types": {"calls": {
+            "arrivals": {"per_interval": [20, 30, 45, 50, 45, 40, 40, 45, 50, 40, 30, 15]},
+            "handle": {"dist": "exponential", "mean": "4m"},
+            "patience": {"dist": "exponential", "mean": "3m"}}},
+        "agents": {"team": {"skills": ["calls"], "staff": 10, "shrinkage": 0.1}},
+    }
+    data.update(changes)
+    return sim.scenario_from_dict(data, source="small.yaml")
+
+
+def mean_on_duty(scenario, day: int = 0) -> np.ndarray:
+    """Scheduled agents per interval of ``day``, averaged over it, from the scenario's shifts."""
+    group = scenario.agents["team"].model_copy(update={"shrinkage": 0.0})
+    changes = sim.schedule.staff_changes(scenario, group)
+    grid = day * 86400.0 + np.arange(scenario.open, scenario.close, 60.0) + 30.0  # minutes
+    times = np.array([c.time for c in changes])
+    level = np.array([c.count for c in changes])[np.searchsorted(times, grid, "right") - 1]
+    return level.reshape(-1, round(scenario.interval / 60.0)).mean(axis=1)
+
+
+HOUR_DAY = Day(8 * HOUR, 9 * HOUR, 1800.0)  # two half-hours
+PAIR = {"half": Template(length=1800.0, part_time=True),
+        "hour": Template(length=HOUR, hourly_cost=1.2, part_time=False)}
+
+
+class TestWeek:
+    @settings(max_examples=25, deadline=None)
+    @given(need=st.lists(st.lists(st.integers(0, 2), min_size=2, max_size=2), min_size=2,
+                         max_size=2),
+           per_agent=st.sampled_from([1, 2]), roster=st.sampled_from([None, 2, 3]))
+    def test_optimum_equals_brute_force(self, need, per_agent, roster):
+        """Two plan days tied by the roster: the MILP finds the cheapest of all schedules."""
+        need = np.array(need, dtype=float)
+        cols = columns(PAIR, HOUR_DAY)
+        matrix = np.array([c.coverage for c in cols])
+        cost = np.array([c.cost for c in cols])
+        best = None
+        for flat in itertools.product(range(4), repeat=2 * len(cols)):
+            x = np.array(flat).reshape(2, len(cols))
+            heads = max(x.sum(axis=1).max(), math.ceil(x.sum() / per_agent))
+            if np.all(x @ matrix >= need) and (roster is None or heads <= roster):
+                best = min(best if best is not None else math.inf, float((x @ cost).sum()))
+        if best is None:
+            with pytest.raises(ScheduleError, match="leave no schedule"):
+                solve(need, PAIR, HOUR_DAY, days_per_agent=per_agent, max_agents=roster)
+            return
+        plan = solve(need, PAIR, HOUR_DAY, days_per_agent=per_agent, max_agents=roster)
+        assert plan.cost == pytest.approx(best)
+        assert roster is None or plan.headcount <= roster
+        assert np.all(plan.coverage >= need)
+
+    def test_written_week_covers_each_day_as_planned(self):
+        """Each day of the run gets its own plan day's shifts (``days`` in the scenario)."""
+        scenario = small_scenario(days=3)
+        need = np.array([[3, 5, 8, 8, 7, 6, 6, 7, 8, 6, 4, 2], [1, 2, 3, 3, 3, 3, 2, 2, 2, 2,
+                                                                 2, 1], [0] * 12], dtype=float)
+        templates = default_templates([2 * HOUR, 4 * HOUR], 1800.0)
+        plan = solve(need, templates, Day(scenario.open, scenario.close, scenario.interval),
+                     days_per_agent=2)
+        staffed = with_shifts(scenario, {"team": plan}, templates)
+        assert all(s.days for s in staffed.agents["team"].shifts)
+        for w in range(3):
+            np.testing.assert_allclose(mean_on_duty(staffed, w), plan.coverage[w])
+        per_day = np.bincount(plan.days, weights=plan.counts, minlength=3)
+        assert plan.headcount == max(per_day.max(), math.ceil(per_day.sum() / 2))
+
+
+class TestClosedLoop:
+    def test_repairs_a_low_requirement_and_holds_on_fresh_seeds(self):
+        """From a requirement 2 below Erlang C, the loop raises it until the hold-out holds.
+
+        Then 40 replications on a third seed: no interval may fall below the target by
+        more than 3.5 standard errors of the difference between that estimate and the
+        hold-out's (each from its replications' spread; 3.5: a Bonferroni bound over 12
+        intervals at 0.3%).
+        """
+        scenario = small_scenario()
+        goal = Goal(0.8, 20.0)
+        low = np.maximum(erlang_requirement(scenario, goal) - 2, 0)
+        rounds = 10  # hold-out replications
+        settings_ = Settings(default_templates([2 * HOUR, 4 * HOUR, 6 * HOUR], 1800.0), goal,
+                             replications=rounds, holdout_seed=101, max_rounds=12)
+        result = schedule(scenario, low, settings_)
+        assert result.held and result.rounds > 1
+        assert np.all(result.on_phones >= low)
+        fresh, pooled = per_replication_sl(result.scenario, seed=202, replications=40)
+        holdout, _ = per_replication_sl(result.scenario, seed=101, replications=rounds)
+        spread = np.sqrt(fresh.var(axis=0, ddof=1) / 40 + holdout.var(axis=0, ddof=1) / rounds)
+        assert np.all(pooled >= 0.8 - 3.5 * spread), (pooled, spread)
+
+    def test_says_what_cannot_be_covered(self):
+        """When the repaired requirement exceeds the template limits, it stops and says so."""
+        scenario = small_scenario()
+        goal = Goal(0.8, 20.0)
+        start = erlang_requirement(scenario, goal) - 3
+        need_heads = math.ceil(start.max() / 0.9)
+        templates = {"six": Template(length=6 * HOUR, max=need_heads)}
+        result = schedule(scenario, start, Settings(templates, goal, replications=3,
+                                                    holdout_seed=9, max_rounds=6))
+        assert not result.held
+        assert "cannot be covered" in result.reason and "most the templates allow" in (
+            result.reason)
+
+
+def per_replication_sl(scenario, seed: int, replications: int):
+    """Service level per replication (rows) and interval (columns), and pooled per interval."""
+    tables = [replication_measures(scenario, seed, r)[1] for r in range(replications)]
+    hits = np.array([t["answered_in_time"].to_numpy(dtype=float) for t in tables])
+    offered = np.array([t["sl_denominator"].to_numpy(dtype=float) for t in tables])
+    return hits / offered, hits.sum(axis=0) / offered.sum(axis=0)
+
+
+class TestRequirementSources:
+    def test_staff_table_round_trip(self, tmp_path):
+        """The table `ccsim staff --out` writes is read back as the staffing it holds."""
+        scenario = small_scenario()
+        result = sim.find_staffing(scenario, replications=2)
+        path = tmp_path / "staff.csv"
+        result.table.to_csv(path, index=False)
+        expected = result.table["simulated"].to_numpy()[None, :]
+        np.testing.assert_array_equal(requirement_from_table(path, scenario), expected)
+
+    def test_scenario_staffing_as_requirement(self):
+        """Per-interval staff becomes agents on the phones after shrinkage."""
+        scenario = small_scenario()
+        assert requirement_from_staffing(scenario).tolist() == [[9] * 12]  # 10 x 0.9
+
+    def test_bad_table_row_is_named(self, tmp_path):
+        """A table row for a start that is not an interval fails naming the line."""
+        path = tmp_path / "staff.csv"
+        pd.DataFrame({"start": [8 * HOUR, 8 * HOUR + 60], "group": ["team", "team"],
+                      "simulated": [3, 4]}).to_csv(path, index=False)
+        with pytest.raises(ValueError, match=r"staff.csv: line 3: start: 28860"):
+            requirement_from_table(path, small_scenario())
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "sim", "schedule", *args],
+                          capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture
+def small_file(tmp_path):
+    data = yaml.safe_load((ROOT / "scenarios" / "erlang_c.yaml").read_text())
+    data.update({"open": "08:00", "close": "14:00", "interval": "30m", "warmup": 0})
+    data["contact_types"]["calls"]["arrivals"] = {
+        "per_interval": [20, 30, 45, 50, 45, 40, 40, 45, 50, 40, 30, 15]}
+    path = tmp_path / "small.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+class TestCommand:
+    def test_writes_a_scenario_that_runs(self, small_file, tmp_path):
+        """--out writes a scenario with shifts that `ccsim run` runs, the CSVs and figures."""
+        out = tmp_path / "plan"
+        done = cli(str(small_file), "--requirement", "erlang", "--lengths", "2h,4h,6h",
+                   "--hourly-cost", "20", "-r", "3", "-w", "1", "--out", str(out))
+        assert done.returncode == 0, done.stderr
+        assert "LP lower bound" in done.stdout and "hold-out check" in done.stdout
+        assert {p.name for p in out.iterdir()} == {"scenario.yaml", "shifts.csv",
+                                                  "coverage.csv", "coverage.png", "gantt.png"}
+        scenario = sim.load_scenario(out / "scenario.yaml")
+        assert scenario.agents["pool"].shifts and scenario.agents["pool"].staff is None
+        shifts = pd.read_csv(out / "shifts.csv")
+        assert list(shifts.columns[:7]) == ["group", "day", "template", "start", "end",
+                                            "breaks", "count"]
+        assert shifts["count"].sum() == sum(s.count for s in scenario.agents["pool"].shifts)
+        coverage = pd.read_csv(out / "coverage.csv")
+        assert (coverage.scheduled_on_duty >= coverage.required_on_duty - 1e-9).all()
+        ran = subprocess.run([sys.executable, "-m", "sim", "run", str(out / "scenario.yaml"),
+                              "-q", "--no-report"], capture_output=True, text=True, timeout=300)
+        assert ran.returncode == 0, ran.stderr
+
+    @pytest.mark.parametrize(("templates", "expected"), [
+        ("templates: {six: {length: 6h, max: 3}}", "above the most the templates allow"),
+        ('templates: {late: {length: 2h, start: ["10:00", "12:00"]}}',
+         "no shift template covers 08:00-08:30"),
+        ("templates: {six: {length: 6h, min: 4, max: 2}}", "templates.six: max (2) is below"),
+        ("templates: {six: {length: 30h}}", "templates.six.length"),
+    ])
+    def test_infeasible_or_bad_templates_fail_in_one_line(self, small_file, tmp_path,
+                                                          templates, expected):
+        """Exit 2 with one line naming the file or the interval and the reason."""
+        path = tmp_path / "templates.yaml"
+        path.write_text(templates)
+        done = cli(str(small_file), "--requirement", "erlang", "--templates", str(path),
+                   "-r", "1", "-w", "1", "-q")
+        assert done.returncode == 2
+        assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+        assert expected in done.stderr and "Traceback" not in done.stderr
+
+    def test_week_on_a_one_day_scenario_fails_in_one_line(self, small_file):
+        """--days-per-agent plans a week: on a one-day scenario, one line and exit 2."""
+        result = CliRunner().invoke(main, ["schedule", str(small_file), "--requirement",
+                                           "erlang", "--days-per-agent", "5", "-q"])
+        assert result.exit_code == 2
+        assert result.stderr.strip().count("\n") == 0 and "one day" in result.stderr
+
+    def test_unknown_requirement_source_fails_in_one_line(self, small_file):
+        """A --requirement that is no source and no file: one line, exit 2."""
+        result = CliRunner().invoke(main, ["schedule", str(small_file), "--requirement",
+                                           "nowhere.csv", "-q"])
+        assert result.exit_code == 2
+        assert result.stderr.strip().count("\n") == 0 and "nowhere.csv" in result.stderr
+
+
+
+class TestShiftDays:
+    def scenario(self, days_field):
+        shift = {"start": "08:00", "length": "2h", "count": 4}
+        if days_field is not None:
+            shift["days"] = days_field
+        return small_scenario(days=3, agents={"team": {"skills": ["calls"],
+                                                       "shifts": [shift]}})
+
+    def test_shift_worked_only_on_its_days(self):
+        """A shift with ``days: [1]`` staffs the run's second day only (weekdays from day 0)."""
+        changes = sim.schedule.staff_changes(self.scenario([1]), self.scenario([1])
+                                             .agents["team"])
+        staffed = {int(c.time // 86400) for c in changes if c.count > 0}
+        assert staffed == {1}
+
+    def test_default_is_every_day(self):
+        """Without ``days`` the shift is worked every day, as before."""
+        changes = sim.schedule.staff_changes(self.scenario(None),
+                                             self.scenario(None).agents["team"])
+        assert {int(c.time // 86400) for c in changes if c.count > 0} == {0, 1, 2}
+
+    def test_day_of_week_out_of_range_is_refused(self):
+        """Days are days of the week counted from the run's first day: 0 to 6."""
+        with pytest.raises(sim.ScenarioError, match=r"agents.team.shifts\[0\].days\[0\]"):
+            self.scenario([7])
+
+
+def test_readme_templates_example_is_valid(tmp_path):
+    """The templates file shown in the README reads without a problem."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = text.split("```yaml\n   templates:")[1].split("```")[0]
+    path = tmp_path / "templates.yaml"
+    path.write_text("templates:" + "\n".join(line[3:] for line in block.splitlines()))
+    templates = read_templates(str(path))
+    assert templates["early"].breaks[1].paid is False and templates["part"].is_part_time
