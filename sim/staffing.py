@@ -82,6 +82,7 @@ from sim.plan_evaluation import (  # re-exported: the public API of staffing
     measured_intervals,
     replication_measures,
     scheduled_agents,
+    simulated_scenario,  # noqa: F401 (re-exported)
     staffed_scenario,
 )
 from sim.scenario import Scenario
