@@ -164,7 +164,9 @@ class JourneySteps:
 
     def _complete(self, c: int, group, capped: bool) -> None:
         """The contact ends with an agent; decide resolution; an unresolved issue may repeat."""
-        self._finish(c)
+        # self._finish(c) and, below, self._done(), inlined: the calls cost 5% of a plain call
+        self.state[c] = ANSWERED
+        self.end[c] = self.env.now
         own = self.ctype[c]
         plan = self.plans[own]
         if not self.resolve[own]:
@@ -179,7 +181,7 @@ class JourneySteps:
         self.resolved[c] = resolved
         if self.on_line[c]:  # checked here too: the call alone costs 3% of a plain call
             self._release_line(c)
-        self._done()
+        self.active -= 1
         if plan.complaint is not None:
             self._maybe_complain(c, plan.complaint)
         if not resolved and plan.repeat is not None:
