@@ -9,7 +9,10 @@ for about 200,000 calls in one replication, one process. Prints:
   ratio (goal: at least 4x); ``bench_compare.py`` adds Ciw and checks all against theory;
 - end-to-end speed: the same plus the contacts table and every KPI (``sim.run``);
 - peak RSS and the memory added per recorded contact (peak RSS minus RSS before the run,
-  divided by the number of contacts).
+  divided by the number of contacts);
+- journeys: contacts per second of the engine on ``fraud_consult`` (consults on hold) and
+  ``refund_vs_relations`` (transfers bouncing between departments), beside plain calls
+  (issue #17's goal: at least half the plain-call speed).
 
 Speeds are CPU seconds of this process (single-threaded: the wall time on an idle
 machine), best of ``--repeat``.
@@ -30,6 +33,7 @@ import sim
 from sim.engine import run_replication
 
 SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "erlang_a.yaml"
+JOURNEYS = ("fraud_consult", "refund_vs_relations")
 
 
 def rss_mib() -> float:
@@ -92,6 +96,24 @@ def main() -> None:
     print(f"KPIs: abandon_rate {result.summary['abandon_rate']:.4f}, "
           f"mean_wait {result.summary['mean_wait']:.1f} s, "
           f"service_level {result.summary['service_level']:.4f}")
+    for name in JOURNEYS:
+        speed, contacts = journey_speed(name, args.calls, args.repeat)
+        print(f"journeys, {name}: {speed:,.0f} contacts/s ({contacts:,} contacts), "
+              f"{speed / (n / best):.2f} of the plain-call speed (goal >= 0.5)")
+
+
+def journey_speed(name: str, calls: int, repeat: int) -> tuple[float, int]:
+    """Best contacts per CPU second of the engine on a bundled journey scenario."""
+    path = SCENARIO.with_name(f"{name}.yaml")
+    one_day = sim.load_scenario(path, overrides={"days": 1})
+    per_day = run_replication(one_day, seed=0).n
+    scenario = sim.load_scenario(path, overrides={"days": max(1, round(calls / per_day))})
+    best, n = float("inf"), 0
+    for r in range(repeat):
+        start = time.process_time()
+        n = run_replication(scenario, seed=r).n
+        best = min(best, time.process_time() - start)
+    return n / best, n
 
 
 if __name__ == "__main__":

@@ -42,6 +42,7 @@ from sim.legs import ABANDONED_LEG, CUSTOMER, RETRIAL, JourneySteps
 from sim.records import ABANDONED, ANSWERED, BLOCKED, WAITING, Records
 from sim.scenario import Channel, Scenario
 from sim.schedule import staff_changes, with_cooldown
+from sim.ticks import run_events, scheduler
 from sim.units import DAY, format_clock
 from sim.workforce import GroupState, Workforce
 
@@ -111,6 +112,7 @@ class _Replication(ContactColumns, JourneySteps, Workforce):
         self.trace: dict[str, list[float]] = {}
         # the two events of a plain call, and their callbacks bound once
         self.timeout = partial(simpy.Timeout, self.env)
+        self.at, self.sleep = scheduler(self.env)  # light timeouts (sim/ticks.py)
         arrivals = self._arrival_stream()
         self.on_arrival = arrivals.send
         next(arrivals)  # primed: waits for the first arrival's event
@@ -187,7 +189,7 @@ class _Replication(ContactColumns, JourneySteps, Workforce):
             env.process(self._doors_open())
         if self.trace_every:
             env.process(self._tracer(self.trace_every))
-        env.run()
+        run_events(env)
         # the callbacks bound to this replication refer back to it: drop them, so that its
         # columns are freed as soon as the records are taken, not at the next GC pass
         self.on_arrival.__self__.close()
@@ -249,7 +251,7 @@ class _Replication(ContactColumns, JourneySteps, Workforce):
         between arrivals at no cost; it is primed before the run and waits for the first.
         """
         env, arrival, ctype, plain = self.env, self.arrival, self.ctype, self.plain_arrival
-        timeout, resume = self.timeout, self.on_arrival
+        at, resume = self.at, self.on_arrival
         n, c = self.n_drawn, 0
         t = arrival[0] if n else INF
         while c < n:
@@ -267,7 +269,7 @@ class _Replication(ContactColumns, JourneySteps, Workforce):
                     break
                 t = arrival[c]
                 if t > now:
-                    timeout(t - now).callbacks.append(resume)
+                    at(t - now, resume)
                     break
         yield  # every contact has arrived; never resumed (returning would raise in SimPy)
 
@@ -290,7 +292,7 @@ class _Replication(ContactColumns, JourneySteps, Workforce):
         ivr = self.plans[self.ctype[c]].ivr
         if ivr is not None:
             menu = ivr.time(self._number(c, keyed.IVR_TIME))
-            self.env.timeout(menu).callbacks.append(partial(self._leave_ivr, c))
+            self.at(menu, partial(self._leave_ivr, c))
             return
         self._enqueue(c, self.ctype[c], now)
 
@@ -349,11 +351,11 @@ class _Replication(ContactColumns, JourneySteps, Workforce):
             ct.queue.append(c)
         if self.closed_groups and ct.immediate:  # after closing: who takes it?
             # once this instant's other events are done (an agent finishing one may take it)
-            self.timeout(0.0).callbacks.append(partial(self._recall, c, ct.immediate, now))
+            self.at(0.0, partial(self._recall, c, ct.immediate, now))
         for after, group in ct.overflow:
-            self.env.timeout(after).callbacks.append(partial(self._overflow, c, group, now))
+            self.at(after, partial(self._overflow, c, group, now))
         if deadline < INF and self.timed_abandon[self.ctype[c]]:
-            self.env.timeout(patience).callbacks.append(partial(self._deadline, c, now))
+            self.at(patience, partial(self._deadline, c, now))
 
     def _deadline(self, c: int, entered: float, _event: simpy.Event) -> None:
         """A real abandonment event (only where a retrial must start at that moment)."""

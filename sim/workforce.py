@@ -93,7 +93,7 @@ class Workforce:
                                    or self.ctype[c] != q):  # a callback in another queue
             # one talk and the contact is done: it is never served again
             length = self.talk[c] = self.handle[c] * group.slowdown
-            self.timeout(length, c).callbacks.append(self.on_talked)
+            self.at(length, self.on_talked, c)
         elif handed:
             start = self.env.event()
             start.succeed()

@@ -1,0 +1,72 @@
+"""Timeouts without SimPy's per-event bookkeeping, and the loop that runs them.
+
+A plain call costs two events: its arrival and the end of its talk. Built as
+``simpy.Timeout`` each costs a constructor with checks, a ``schedule`` call and an
+``Environment.step`` call (a third of a plain call's time). A :class:`Tick` is what SimPy's
+loop needs of an event and no more: ``callbacks``, ``_value`` and ``_ok``. It goes straight
+onto the environment's own queue with SimPy's priority and event counter, so ticks and
+SimPy's events (processes, conditions, the tracer) interleave in exactly the order SimPy
+would give them, and a process may ``yield`` a tick like any timeout.
+
+:func:`run_events` is ``Environment.run()`` without a method call per event; it handles a
+failed event (a process that raised) as SimPy does.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable
+from itertools import count
+from typing import Any
+
+import simpy
+from simpy.events import NORMAL
+
+
+class Tick:
+    """A scheduled moment: the callbacks to call then, and the value they see."""
+
+    __slots__ = ("_value", "callbacks")
+    _ok = True  # a tick never fails
+
+    def __init__(self, callbacks: list[Callable[[Any], None]], value: Any = None):
+        self.callbacks = callbacks
+        self._value = value
+
+
+def scheduler(env: simpy.Environment) -> tuple[Callable[..., None], Callable[[float], Tick]]:
+    """``(at, sleep)`` for ``env``.
+
+    ``at(delay, callback, value=None)`` calls ``callback(tick)`` ``delay`` seconds from
+    now (``tick._value`` is ``value``); ``sleep(delay)`` is a tick for a process to yield.
+    Delays must be >= 0 (every caller computes them from times that only grow).
+    """
+    queue: list = env._queue  # SimPy's own heap of (time, priority, id, event)
+    ids: count = env._eid
+    push = heapq.heappush
+
+    def at(delay: float, callback: Callable[[Any], None], value: Any = None) -> None:
+        push(queue, (env._now + delay, NORMAL, next(ids), Tick([callback], value)))
+
+    def sleep(delay: float) -> Tick:
+        tick = Tick([])
+        push(queue, (env._now + delay, NORMAL, next(ids), tick))
+        return tick
+
+    return at, sleep
+
+
+def run_events(env: simpy.Environment) -> None:
+    """Process every event of ``env`` until none is left (``env.run()``, inlined)."""
+    queue = env._queue
+    pop = heapq.heappop
+    while queue:
+        env._now, _, _, event = pop(queue)
+        callbacks, event.callbacks = event.callbacks, None
+        for callback in callbacks:
+            callback(event)
+        if not event._ok and not hasattr(event, "_defused"):
+            # a process raised and nobody waited on it: re-raise as SimPy does
+            exc = type(event._value)(*event._value.args)
+            exc.__cause__ = event._value
+            raise exc
