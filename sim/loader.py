@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -241,6 +242,9 @@ def parse_value(raw: Any) -> Any:
 def apply_override(data: dict[str, Any], dotted: str, value: Any) -> None:
     """Set ``value`` at a dotted path (``agents.pool.staff``, ``x.staff.3``) in place.
 
+    A list item may also be written as errors print it (``x.staff[3]``), so a path from
+    an error message can be pasted into ``--set`` as it is.
+
     Intermediate mappings must exist, except that a missing last-but-one mapping is
     created (``contact_types.calls.patience.mean`` on a type without patience). Unknown
     leaf names are left for validation to report, with a suggestion.
@@ -248,7 +252,7 @@ def apply_override(data: dict[str, Any], dotted: str, value: Any) -> None:
     Raises:
         ValueError: If the path runs through something that is not a mapping or list.
     """
-    keys = dotted.split(".")
+    keys = re.sub(r"\[(-?\d+)\]", r".\1", dotted).split(".")
     node: Any = data
     for depth, key in enumerate(keys[:-1]):
         if isinstance(node, list):

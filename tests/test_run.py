@@ -95,6 +95,19 @@ class TestOverrides:
         with pytest.raises(ValueError, match="not in the scenario"):
             apply_override(data, "nothing.here.at.all", 1)
 
+    def test_error_paths_paste_into_set(self):
+        """An error prints a list item as ``staff[1]``; ``--set`` takes that form too."""
+        from sim.loader import load_scenario
+
+        path = Path(__file__).resolve().parents[1] / "scenarios" / "small_bank.yaml"
+        with pytest.raises(sim.ScenarioError) as caught:
+            load_scenario(path, overrides={"agents.billing_team.staff.1": -3})
+        printed = caught.value.lines()[0].split(": ")[1]
+        assert printed == "agents.billing_team.staff[1]"
+        dotted = load_scenario(path, overrides={"agents.billing_team.staff.1": 9})
+        pasted = load_scenario(path, overrides={"agents.billing_team.staff[1]": 9})
+        assert pasted == dotted and pasted.agents["billing_team"].staff[1] == 9
+
     def test_unknown_name_suggests(self):
         """A misspelt group name in an override gets a 'did you mean', like a misspelt field."""
         data = {"agents": {"generalists": {"shifts": [{"count": 2}]}}}
