@@ -10,6 +10,7 @@ tests skip under one.
 
 from __future__ import annotations
 
+import heapq
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -146,6 +147,15 @@ class TestEventsPerCall:
             return schedule(self, event, priority, delay)
 
         monkeypatch.setattr(simpy.Environment, "schedule", counting_schedule)
+        # the engine's light ticks (sim/ticks.py) go on SimPy's queue by heapq.heappush,
+        # looked up when a replication builds its scheduler; SimPy bound its own at import
+        push = heapq.heappush
+
+        def counting_push(heap, item):
+            scheduled[0] += 1
+            return push(heap, item)
+
+        monkeypatch.setattr(heapq, "heappush", counting_push)
         records = run_replication(center(agents, 1, 480 if agents < 100 else 30), seed=0)
         answered = int((records.state == ANSWERED).sum())
         others = records.n - answered
