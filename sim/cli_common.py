@@ -31,6 +31,26 @@ SEED = click.IntRange(min=0, max=MAX_SEED)
 """The type of every ``--seed`` option: what the result tables can store (int64)."""
 
 
+class _Workers(click.ParamType):
+    """``--workers N``: a whole number from 1 up to the limit on local processes."""
+
+    name = "integer"
+
+    def convert(self, value, param, ctx):
+        number = click.IntRange(min=1).convert(value, param, ctx)
+        try:
+            problem = limits.WORKERS.problem(number)
+        except ValueError as exc:  # CCSIM_MAX_WORKERS is not a number
+            self.fail(str(exc), param, ctx)
+        if problem:
+            self.fail(problem, param, ctx)
+        return number
+
+
+WORKERS = _Workers()
+"""The type of every ``--workers`` option (``CCSIM_MAX_WORKERS``, 256 by default)."""
+
+
 class Fraction(click.FloatRange):
     """A number strictly between 0 and 1; a percentage (``80``) is refused with ``0.8``."""
 
@@ -202,7 +222,7 @@ def sigterm_as_interrupt() -> Iterator[Interruption]:
 def replication_options(command):
     """The options of every command that runs replications: workers and precision."""
     options = [
-        click.option("--workers", "-w", type=click.IntRange(min=1),
+        click.option("--workers", "-w", type=WORKERS,
                      help="Processes for the replications (default: one per usable core, "
                           "or this process alone for under 100,000 expected contacts; 1 runs "
                           "in this process). Results are the same for any number."),

@@ -18,6 +18,7 @@ import yaml
 
 from sim.cli_common import (
     SEED,
+    WORKERS,
     check_work,
     fail,
     load_or_fail,
@@ -116,7 +117,7 @@ def _lengths(ctx: click.Context, param: click.Parameter, value: str) -> list[flo
 @click.option("--out", "-o", type=click.Path(file_okay=False),
               help="Folder for scenario.yaml (the scenario with the shifts), shifts.csv, "
                    "coverage.csv, coverage.png and gantt.png.")
-@click.option("--workers", "-w", type=click.IntRange(min=1),
+@click.option("--workers", "-w", type=WORKERS,
               help="Local processes for the replications (default: one per core).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines.")
 def schedule_command(scenario: str, requirement: str, lengths: list[float],

@@ -21,6 +21,7 @@ import pandas as pd
 from sim.cli_common import (
     SEED,
     TARGET,
+    WORKERS,
     check_work,
     fail,
     load_or_fail,
@@ -75,7 +76,7 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 @click.option("--out", "-o", type=click.Path(file_okay=False),
               help="Folder for sweep.parquet, sweep_summary.csv, figures and the resumable "
                    "parts/. Default: results/<scenario file name>_sweep.")
-@click.option("--workers", "-w", type=click.IntRange(min=1),
+@click.option("--workers", "-w", type=WORKERS,
               help="Local worker processes (default: one per core; 1 runs in this process).")
 @click.option("--scheduler", metavar="ADDRESS",
               help="Run on an existing Dask distributed cluster instead, e.g. "
@@ -254,7 +255,7 @@ def _mean_ci(kpi: str, mean: float, ci: float) -> str:
               help="Replications per hold-out round: the plan is checked on replications "
                    "the search never drew, repaired where it misses, and checked again on "
                    "new ones (default: --replications; 0: no check).")
-@click.option("--workers", "-w", type=click.IntRange(min=1),
+@click.option("--workers", "-w", type=WORKERS,
               help="Local processes for the replications (default: one per core).")
 @click.option("--full", is_flag=True,
               help="Print every interval (the CSV of --out always has them all).")

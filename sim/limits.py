@@ -63,8 +63,10 @@ REPLICATIONS = Limit("CCSIM_MAX_REPLICATIONS", 100_000, "the limit on replicatio
 GRID_POINTS = Limit("CCSIM_MAX_GRID_POINTS", 100_000, "the limit on points in a sweep grid")
 CONTACTS = Limit("CCSIM_MAX_CONTACTS", 2_000_000_000,
                  "the limit on expected contacts, all replications and runs together")
+WORKERS = Limit("CCSIM_MAX_WORKERS", 256, "the limit on local worker processes")
 
-ALL = (DAYS, AGENTS, CONTACT_TYPES, AGENT_GROUPS, REPLICATIONS, GRID_POINTS, CONTACTS)
+ALL = (DAYS, AGENTS, CONTACT_TYPES, AGENT_GROUPS, REPLICATIONS, GRID_POINTS, CONTACTS,
+       WORKERS)
 
 
 def format_count(value: float) -> str:

@@ -344,6 +344,18 @@ class TestCommandLimits:
         assert "CCSIM_MAX_REPLICATIONS" in line
         assert not (tmp_path / "out").exists()
 
+    @pytest.mark.parametrize("command", ["run", "compare", "staff", "sweep", "schedule"])
+    def test_workers(self, tmp_path, command):
+        """A billion worker processes are refused before anything starts, naming the limit."""
+        file = write(tmp_path, BASE)
+        extra = {"compare": [file], "sweep": ["--grid", "agents.pool.staff=40,41"]}
+        proc = cli(command, file, *extra.get(command, []), "--workers", "1000000000",
+                   timeout=30)
+        assert proc.returncode == 2, proc.stderr
+        (line,) = proc.stderr.splitlines()
+        assert "--workers" in line and "must be <= 256" in line, line
+        assert "CCSIM_MAX_WORKERS" in line, line
+
     def test_expected_contacts(self, tmp_path):
         """24 million contacts a replication x 100 replications is refused up front."""
         file = write(tmp_path, BASE.replace("rate: 60/h", "rate: 2000000/h"))
