@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import math
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -34,3 +37,21 @@ def replay(scenario, contacts: list[tuple], trace_every: float | None = None) ->
     draws = ContactDraws(arrival=arrival, contact_type=ctype.astype(np.int16), handle=handle,
                          patience=patience)
     return run_replication(scenario, seed=0, draws=draws, trace_every=trace_every)
+
+
+@contextmanager
+def app_server(scenario: str) -> Iterator[str]:
+    """The trainer's page (``ccsim app``) for ``scenario``, served while the block runs.
+
+    Served from a thread on a free port; yields its base URL (``http://127.0.0.1:PORT``).
+    """
+    from sim.app.model import Session
+    from sim.app.server import make_server
+
+    server = make_server(Session(scenario), port=0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -15,13 +15,13 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
+from helpers import app_server
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from scipy import stats
@@ -31,7 +31,7 @@ from sim import erlang
 from sim.app import settings as controls
 from sim.app import views
 from sim.app.model import Session
-from sim.app.server import STATIC, make_server
+from sim.app.server import STATIC
 from sim.compare import paired_difference
 from sim.loader import load_scenario, scenario_from_dict, with_overrides
 
@@ -250,13 +250,8 @@ class TestRuns:
 class TestServer:
     @pytest.fixture(scope="class")
     def url(self):
-        session = Session(str(ROOT / "scenarios/erlang_b.yaml"))
-        server = make_server(session, port=0)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-        server.shutdown()
-        server.server_close()
+        with app_server(str(ROOT / "scenarios/erlang_b.yaml")) as base:
+            yield base
 
     def test_hooks_and_offline_assets(self, url):
         """The page has the issue's data-testid hooks and loads only its own assets."""

@@ -13,13 +13,10 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import threading
 from pathlib import Path
 
 import pytest
-
-from sim.app.model import Session
-from sim.app.server import make_server
+from helpers import app_server
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = next((p for p in (shutil.which("chromium"), shutil.which("chromium-browser"),
@@ -50,13 +47,8 @@ def browser():
 
 @pytest.fixture(scope="module")
 def url():
-    session = Session(str(ROOT / "scenarios/small_bank.yaml"))
-    server = make_server(session, port=0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    with app_server(str(ROOT / "scenarios/small_bank.yaml")) as base:
+        yield base + "/"
 
 
 def shot(page, name: str) -> None:
