@@ -2,6 +2,7 @@
 
 import contextlib
 import math
+import threading
 
 import numpy as np
 import pandas as pd
@@ -150,26 +151,31 @@ class _Counted(np.ndarray):
             return super().__array_function__(func, types, args, kwargs)
 
     def __getitem__(self, key):
-        if not DEPTH[0] and isinstance(key, np.ndarray) and key.dtype == bool:
+        if (not DEPTH[0] and isinstance(key, np.ndarray) and key.dtype == bool
+                and threading.get_ident() == COUNTING[0]):
             WORK[0] += self.size
         return super().__getitem__(key)
 
 
 WORK = [0]
 DEPTH = [0]  # > 0 inside a numpy operation already counted
+# the thread whose work counts: a simulation another test left running in this process
+# (the trainer's page runs in threads) must not add its own to the count
+COUNTING = [threading.get_ident()]
 
 
 @contextlib.contextmanager
 def _inside():
-    DEPTH[0] += 1
+    mine = threading.get_ident() == COUNTING[0]
+    DEPTH[0] += mine
     try:
         yield
     finally:
-        DEPTH[0] -= 1
+        DEPTH[0] -= mine
 
 
 def _count(values):
-    if DEPTH[0]:
+    if DEPTH[0] or threading.get_ident() != COUNTING[0]:
         return
     for value in values:
         if isinstance(value, np.ndarray):
@@ -217,6 +223,7 @@ class TestScaling:
 
             monkeypatch.setattr(cls, "__init__", counting_init)
         work = {}
+        COUNTING[0] = threading.get_ident()
         for n, (scenario, result) in runs.items():
             WORK[0] = 0
             measure(scenario, 0, result.contacts, result.legs, result.staff)
