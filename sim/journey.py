@@ -146,7 +146,7 @@ def _type_plan(name: str, ct: ContactType, index: dict[str, int]) -> TypePlan:
         handle=quantile(ct.handle),
         patience=quantile(ct.patience),
         max_transfers=ct.max_transfers,
-        mean_handle=ct.handle.mean,
+        mean_handle=ct.agent_seconds,  # an agent's time per contact, wrap-up included
         wrap_up=quantile(ct.wrap_up),
     )
     if ct.complaint is not None:

@@ -305,6 +305,14 @@ class ContactType(_Frozen):
     max_transfers: Annotated[Count, Field(ge=0, le=MAX_TRANSFERS)] = 3
     wrap_up: Distribution | None = None  # after-call work of the agent, after each leg
 
+    @property
+    def agent_seconds(self) -> float:
+        """A planner's mean agent time per contact, seconds: handle time + wrap-up.
+
+        What Erlang staffing calls the handle time (talk, then after-call work).
+        """
+        return self.handle.mean + (self.wrap_up.mean if self.wrap_up is not None else 0.0)
+
 
 class Break(_Frozen):
     """A break during a shift: ``at`` seconds after the shift start, for ``length`` seconds."""

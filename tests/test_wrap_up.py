@@ -30,9 +30,11 @@ def within_4_se(name: str, values, theory: float, wrong: tuple[float, ...] = ())
         assert abs(mean - other) > 4 * se, f"{name}: cannot tell {theory:.4g} from {other:.4g}"
 
 
-def one_agent(wrap_up: dict | None, staff: int = 1, **extra) -> sim.Scenario:
+def one_agent(wrap_up: dict | None, staff: int = 1, rate: str = "24/h",
+              handle: dict | None = None, **extra) -> sim.Scenario:
     """One phone queue and one agent (or ``staff``), open all day; ``wrap_up`` after calls."""
-    calls: dict = {"arrivals": {"rate": "24/h"}, "handle": {"dist": "exponential", "mean": 60}}
+    calls: dict = {"arrivals": {"rate": rate},
+                   "handle": handle or {"dist": "exponential", "mean": 60}}
     if wrap_up is not None:
         calls["wrap_up"] = wrap_up
     return sim.scenario_from_dict({"name": "one agent", "interval": "1h", **extra,
@@ -233,3 +235,19 @@ class TestValidation:
                           "transfer": transfer},
                     "b": {"arrivals": {"rate": 1}, "handle": {"dist": DET, "value": 1}}},
                 "agents": {"p": {"skills": ["a", "b"], "staff": 1}}})
+
+
+class TestPlanning:
+    def test_erlang_start_counts_wrap_up_as_agent_time(self):
+        """Erlang C staffing takes handle + wrap-up, as a 90 s handle time without wrap-up."""
+        from sim.plots.service import erlang_requirement as figure_requirement
+        from sim.staffing import Goal, erlang_requirement
+
+        wrapped = one_agent({"dist": DET, "value": 30}, rate="200/h")
+        longer = one_agent(None, rate="200/h", handle={"dist": "exponential", "mean": 90})
+        talk_only = one_agent(None, rate="200/h")
+        goal = Goal(0.8, 20.0)
+        need = erlang_requirement(wrapped, goal)
+        assert np.array_equal(need, erlang_requirement(longer, goal))
+        assert (need > erlang_requirement(talk_only, goal)).all()
+        assert np.array_equal(figure_requirement(wrapped), figure_requirement(longer))
