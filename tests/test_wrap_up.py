@@ -251,3 +251,16 @@ class TestPlanning:
         assert np.array_equal(need, erlang_requirement(longer, goal))
         assert (need > erlang_requirement(talk_only, goal)).all()
         assert np.array_equal(figure_requirement(wrapped), figure_requirement(longer))
+
+
+class TestFigures:
+    def test_animation_shows_after_call_work(self):
+        """The film's seats show the one agent in after-call work for 30 s after each call."""
+        from sim.animate import _wrap_ups
+
+        result = sim.run(one_agent({"dist": DET, "value": 30}), seed=1, replications=1)
+        answered = result.contacts[result.contacts["answered"]]
+        wraps = _wrap_ups(result, 0)["agent"]
+        assert (wraps.count(answered["end"].to_numpy() + 15.0) == 1).all()
+        assert (wraps.count(answered["answer"].to_numpy() + 1e-6) == 0).all()  # talking
+        assert _wrap_ups(sim.run(one_agent(None), seed=1, replications=1), 0) is None
