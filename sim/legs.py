@@ -48,6 +48,7 @@ class JourneySteps:
         q, own = self.qtype[c], self.ctype[c]
         queue_plan, own_plan = self.plans[q], self.plans[own]
         self.served_legs[c] += 1
+        leg = self.served_legs[c]  # this leg's number (the next agent's may follow first)
         if self.kind[c] == DUPLICATE:
             yield self.sleep(self.handle[c] * group.slowdown)
             self._record_leg(c, start, DUPLICATE_LEG, self.hold[c] - hold_before)
@@ -70,7 +71,7 @@ class JourneySteps:
             length = own_plan.ivr.misroute_talk(keyed.uniform(self.key[c], keyed.MISROUTE_TALK))
             yield self.sleep(length)
             self.talk[c] += length
-            wrap = self._wrap_up(c, q)
+            wrap = self._wrap_up(c, q, leg)
             self._record_leg(c, start, MISROUTE, self.hold[c] - hold_before, wrap=wrap)
             self.transfers[c] += 1
             self._enqueue(c, own, env.now)
@@ -84,7 +85,7 @@ class JourneySteps:
             length = own_plan.cap
         stayed = yield from self._talk(c, group, queue_plan, length)
         if not stayed:
-            wrap = self._wrap_up(c, q)
+            wrap = self._wrap_up(c, q, leg)
             self._record_leg(c, start, HUNG_UP, self.hold[c] - hold_before, wrap=wrap)
             return wrap
         handoff, reason = self._handoff(c, group, queue_plan, own_plan)
@@ -98,31 +99,31 @@ class JourneySteps:
                 three_way = 0.0
                 if handoff.conference is not None:  # the next agent owes it too
                     three_way = handoff.conference(
-                        keyed.uniform(self.key[c], keyed.CONFERENCE_TALK, self.served_legs[c]))
+                        keyed.uniform(self.key[c], keyed.CONFERENCE_TALK, leg))
                     self.conferences[c] = three_way
                 self._enqueue(c, handoff.to, env.now, patience=INF, priority=handoff.priority)
                 held = self.hold[c] - hold_before
                 yield answered  # the first agent stays on the line until someone answers
                 if three_way > 0.0:  # and, in a conference, talks with both
                     yield self.sleep(three_way)
-                wrap = self._wrap_up(c, q)
+                wrap = self._wrap_up(c, q, leg)
                 self._append_leg(c, queue, entered, start, group_index, agent, reason, held,
                                  wrap=wrap)
             else:
-                wrap = self._wrap_up(c, q)
+                wrap = self._wrap_up(c, q, leg)
                 self._record_leg(c, start, reason, self.hold[c] - hold_before, wrap=wrap)
                 self._enqueue(c, handoff.to, env.now, priority=handoff.priority)
             return wrap
-        wrap = self._wrap_up(c, q)
+        wrap = self._wrap_up(c, q, leg)
         self._record_leg(c, start, COMPLETED, self.hold[c] - hold_before, wrap=wrap)
         self._complete(c, group, capped)
         return wrap
 
-    def _wrap_up(self, c: int, q: int) -> float:
-        """The after-call work (seconds) after this leg of ``c``, answered from queue ``q``."""
+    def _wrap_up(self, c: int, q: int, leg: int) -> float:
+        """The after-call work (seconds) after leg ``leg`` of ``c``, answered from queue ``q``."""
         if self.after_call is None:
             return 0.0
-        return self.after_call.after(c, q, self.key[c], self.served_legs[c])
+        return self.after_call.after(c, q, self.key[c], leg)
 
     def _talk(self, c: int, group, queue_plan, length: float):
         """Talk for ``length`` seconds, maybe with a consult hold halfway; False if hung up."""

@@ -264,3 +264,31 @@ class TestFigures:
         assert (wraps.count(answered["end"].to_numpy() + 15.0) == 1).all()
         assert (wraps.count(answered["answer"].to_numpy() + 1e-6) == 0).all()  # talking
         assert _wrap_ups(sim.run(one_agent(None), seed=1, replications=1), 0) is None
+
+
+class TestKeyedDraws:
+    def test_each_leg_has_its_own_wrap_up(self):
+        """Both agents of a warm or conference transfer draw their own wrap-up (leg keys).
+
+        The first agent wraps up after the second has answered: it must still use its own
+        leg's number, not the next leg's (the two would be the same draw).
+        """
+        for mode, extra in (("warm", {}), ("conference",
+                                           {"conference": {"dist": DET, "value": 10}})):
+            wrap = {"dist": "exponential", "mean": 30}
+            scenario = sim.scenario_from_dict({
+                "name": "two wrap-ups", "interval": "1h",
+                "contact_types": {
+                    "sales": {"arrivals": {"rate": "20/h"}, "handle": {"dist": DET, "value": 20},
+                              "wrap_up": wrap, "transfer": {"probability": 1.0, "to": "support",
+                                                            "mode": mode, **extra}},
+                    "support": {"arrivals": {"rate": 0}, "handle": {"dist": DET, "value": 40},
+                                "wrap_up": wrap}},
+                "agents": {"front": {"skills": ["sales"], "staff": 2},
+                           "back": {"skills": ["support"], "staff": 2}}})
+            table = legs_frame(both_paths(scenario, seed=1), 0)
+            table = table.sort_values(["contact_id", "answered"])
+            first = table.groupby("contact_id").nth(0)["wrap_up"].to_numpy()
+            second = table.groupby("contact_id").nth(1)["wrap_up"].to_numpy()
+            assert first.size > 300
+            assert not np.isin(first, second).any(), mode
