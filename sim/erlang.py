@@ -226,7 +226,6 @@ def erlang_a_metrics(
         ValueError: If an argument is out of range.
     """
     lam = _number("arrival_rate", arrival_rate, positive=True)
-    from scipy.special import betainc, gammaln  # here: Erlang B and C start without SciPy
 
     mu = 1.0 / _number("aht", aht, positive=True)
     n = _agents(agents)
@@ -236,7 +235,7 @@ def erlang_a_metrics(
 
     # Unnormalised log weights of states 0..n (all in service), then n+1, n+2, ...
     busy = np.arange(n + 1, dtype=float)
-    log_idle = busy * math.log(load) - gammaln(busy + 1)
+    log_idle = busy * math.log(load) - _lgamma(busy + 1)
     log_queue = log_idle[-1] + _queue_log_weights(lam, n_mu, theta)[1:]
     top = max(log_idle.max(), log_queue.max())
     w_idle, w_queue = np.exp(log_idle - top), np.exp(log_queue - top)
@@ -249,7 +248,7 @@ def erlang_a_metrics(
     p_no_wait = float(p_idle[:-1].sum())
     p_served = 1.0 - float(p_full @ (1.0 - served))
     stage_means = np.cumsum(1.0 / (n_mu + (ahead + 1) * theta))
-    answered_quickly = betainc(ahead + 1, n_mu / theta + 1, -math.expm1(-theta * t))
+    answered_quickly = beta_cdf_integer_a(len(ahead), n_mu / theta + 1, -math.expm1(-theta * t))
     idle_agents = float(p_idle[:-1] @ (n - busy[:-1]))
     return QueueMetrics(
         p_wait=min(1.0, float(p_full.sum())),
@@ -259,6 +258,36 @@ def erlang_a_metrics(
         abandon_rate=1.0 - p_served,
         occupancy=1.0 - idle_agents / n,
     )
+
+
+def _lgamma(x: np.ndarray) -> np.ndarray:
+    """``math.lgamma`` of each element (numpy has no log-gamma; SciPy's costs its import)."""
+    return np.fromiter(map(math.lgamma, x.tolist()), dtype=float, count=x.size)
+
+
+def beta_cdf_integer_a(count: int, b: float, x: float) -> np.ndarray:
+    """Regularised incomplete beta I_x(a, b) for a = 1..count, in closed form.
+
+    With a whole, I_x(a, b) = 1 - sum_{k<a} C(b+k-1, k) x^k (1-x)^b: the chance that a
+    Beta(a, b) variable is at most x equals the chance that fewer than a successes of rate
+    x come before the b-th failure (a negative binomial). The terms are summed from their
+    logarithms, so none underflows early. This keeps Erlang A free of SciPy, whose import
+    is most of ``ccsim erlang --patience``'s start-up; the tests check it against
+    ``scipy.special.betainc``.
+    """
+    k = np.arange(count, dtype=float)
+    if x <= 0.0:
+        return np.zeros(count)
+    if x >= 1.0:
+        return np.ones(count)
+    log_terms = b * math.log1p(-x) + k * math.log(x) \
+        + _log_ratios(b + k[:-1]) - _log_ratios(k[1:])  # log C(b+k-1, k) = rising / k!
+    return np.clip(1.0 - np.cumsum(np.exp(log_terms)), 0.0, 1.0)
+
+
+def _log_ratios(factors: np.ndarray) -> np.ndarray:
+    """0, log f0, log f0 f1, ...: a log-gamma ratio as a sum of small logs (no big terms)."""
+    return np.concatenate([[0.0], np.cumsum(np.log(factors))])
 
 
 def required_agents(

@@ -239,7 +239,7 @@ def _ratio_half_width(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     The residuals ``num_r - p den_r`` of each replication estimate the ratio's variance
     (the delta method, as for any ratio of means); Student t with R - 1 degrees of freedom.
     """
-    from scipy import stats  # here: quick commands do not import SciPy's statistics
+    from scipy.special import stdtrit  # here: quick commands do not import SciPy
 
     count = num.shape[0]
     if count < 2:
@@ -247,7 +247,7 @@ def _ratio_half_width(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     level = _ratio(num.sum(axis=0), den.sum(axis=0))
     spread = ((num - np.nan_to_num(level) * den) ** 2).sum(axis=0) / (count - 1)
     error = _ratio(np.sqrt(spread / count), den.mean(axis=0))
-    return stats.t.ppf(0.975, count - 1) * error
+    return stdtrit(count - 1, 0.975) * error  # Student t quantile (= stats.t.ppf)
 
 
 def measured_intervals(scenario: Scenario) -> np.ndarray:

@@ -50,9 +50,9 @@ def half_width(values: np.ndarray | Any, confidence: float = CONFIDENCE) -> floa
     values = values[~np.isnan(values)]
     if values.size < 2:
         return math.nan
-    from scipy import stats  # here: the command line starts without SciPy
+    from scipy.special import stdtrit  # here: the command line starts without SciPy
 
-    t = stats.t.ppf(0.5 + confidence / 2.0, values.size - 1)
+    t = stdtrit(values.size - 1, 0.5 + confidence / 2.0)  # = scipy.stats.t.ppf, 4x lighter import
     return float(t * values.std(ddof=1) / math.sqrt(values.size))
 
 

@@ -1,7 +1,7 @@
 """Quick commands stay quick: what they import, not how long they take (issue #17).
 
 Timings belong in benchmarks/bench_startup.py; here the cause is checked: ``import sim``,
-``ccsim --help``, ``ccsim validate`` and ``ccsim erlang`` (Erlang C) load none of pandas,
+``ccsim --help``, ``ccsim validate`` and ``ccsim erlang`` (Erlang C and A) load none of pandas,
 SciPy, matplotlib and SimPy, and the lazily imported commands list the same help as
 their own docstrings.
 """
@@ -49,6 +49,8 @@ def loaded_after(argv: list[str] | None, code: str = "") -> set[str]:
     ["validate", str(ROOT / "scenarios" / "small_bank.yaml")],
     ["erlang", "--rate", "600/h", "--aht", "4m", "--agents", "42"],
     ["erlang", "--rate", "600/h", "--aht", "4m", "--target", "0.8"],
+    ["erlang", "--rate", "600/h", "--aht", "4m", "--agents", "42", "--patience", "3m"],
+    ["erlang", "--rate", "600/h", "--aht", "4m", "--target", "0.8", "--patience", "3m"],
 ])
 def test_quick_commands_load_no_heavy_library(argv):
     assert loaded_after(argv, "import sim" if argv is None else "") == set()
@@ -95,3 +97,25 @@ def test_package_names_resolve_lazily():
     assert callable(sim.sweep) and sim.sweep.__module__ == "sim.sweep"
     with pytest.raises(AttributeError):
         sim.no_such_name  # noqa: B018
+
+
+def test_a_run_needs_no_scipy_statistics(tmp_path):
+    """A run's confidence intervals take Student t from scipy.special, not scipy.stats.
+
+    scipy.stats costs about four times scipy.special's import, and it was paid in the serial
+    part of every run after the workers had finished (issue #17's speed-up on 2 workers).
+    """
+    script = textwrap.dedent(f"""
+        import contextlib, io, sys
+        sys.argv = ["ccsim", "run", {str(ROOT / "scenarios" / "small_bank.yaml")!r}, "-r", "3",
+                    "--no-report", "-q", "--set", "days=1", "--out", {str(tmp_path)!r}]
+        from sim.cli import main
+        try:
+            main()
+        except SystemExit as exc:
+            assert not exc.code, exc.code
+        print("scipy.special" in sys.modules, "scipy.stats" in sys.modules)
+        """)
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                          text=True, check=True)
+    assert done.stdout.split()[-2:] == ["True", "False"]

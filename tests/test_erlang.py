@@ -13,6 +13,7 @@ from scipy.linalg import expm
 
 from sim.erlang import (
     QueueMetrics,
+    beta_cdf_integer_a,
     erlang_a_metrics,
     erlang_b,
     erlang_c,
@@ -249,6 +250,16 @@ class TestErlangCMetrics:
 
 
 class TestErlangAMetrics:
+    @pytest.mark.parametrize("b", [0.01, 0.5, 1.0, 3.7, 50.0, 1e3, 1e5])
+    @pytest.mark.parametrize("x", [0.0, 1e-9, 0.01, 0.3, 0.5, 0.9, 0.999999, 1.0])
+    def test_incomplete_beta_closed_form(self, b, x):
+        """Erlang A's closed-form I_x(a, b), whole a, agrees with SciPy's betainc."""
+        from scipy.special import betainc
+
+        a = np.arange(1, 3001)
+        np.testing.assert_allclose(beta_cdf_integer_a(a.size, b, x), betainc(a, b, x),
+                                   rtol=0, atol=1e-10)
+
     @pytest.mark.parametrize("row", _cases("erlang_a"))
     def test_published_cases(self, row):
         """The shared Erlang A cases are reproduced to the digits given."""
