@@ -15,7 +15,6 @@ from __future__ import annotations
 import base64
 import html
 import io
-import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,23 +23,19 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from matplotlib.figure import Figure
 
 from sim import plots
 from sim.compare import (
-    COMPARISON_MANIFEST,
     Comparison,
     comparison_table,
     cost_sentences,
     shared_kpis,
 )
 from sim.kpis import REGISTRY, better, enough_decimals, format_ci, format_kpi, meaning
-from sim.loader import scenario_from_dict
-from sim.measure import ReplicationTables, measure
-from sim.output import MANIFEST, ResultsError, verify, write_atomic
-from sim.records import empty_legs_frame
-from sim.replicate import Collector, RunResult
+from sim.output import write_atomic
+from sim.replicate import RunResult
+from sim.results_folder import read_comparison, read_results, read_run
 from sim.units import format_duration
 
 REPORT_NAME = "report.html"
@@ -407,133 +402,5 @@ def write_report(subject: RunResult | Comparison, out: str | Path, png: bool = T
 # ---- results on disk -----------------------------------------------------------------
 
 
-def load_run(folder: str | Path) -> RunResult:
-    """Read back what ``ccsim run`` (:func:`sim.output.write_run`) wrote into ``folder``.
-
-    The folder is first checked against its manifest (:func:`sim.output.verify`): a run
-    killed while writing, a file truncated, emptied or replaced since is refused. The
-    saved tables (contacts, legs, staffing log, traces) are measured again by the step
-    every run takes (:func:`sim.measure.measure`), one replication at a time, so the
-    result has the KPIs, interval tables and issues of the run itself, to the bit; the
-    rounded ``intervals.csv`` is for people and is not read.
-
-    Raises:
-        FileNotFoundError: If a file the report needs is missing.
-        ResultsError: If the folder does not match its manifest or a file cannot be read.
-        ScenarioError: If the saved scenario no longer validates.
-    """
-    folder = Path(folder)
-    needed = ["summary.json", "scenario.json", "contacts.parquet", "intervals.csv",
-              "replications.csv"]
-    missing = [name for name in needed if not (folder / name).is_file()]
-    if missing:
-        raise FileNotFoundError(f"{folder}: not a ccsim results folder, missing "
-                                f"{', '.join(missing)}")
-    listed = verify(folder)["files"]
-    unlisted = [name for name in needed if name not in listed]
-    if unlisted:
-        raise ResultsError(f"{folder / MANIFEST}: does not list {', '.join(unlisted)}; "
-                           "run it again")
-
-    def read(name: str, reader: Callable[[Path], Any], default: Any = None) -> Any:
-        if name not in listed:  # optional, and not written by this run
-            return default
-        try:
-            return reader(folder / name)
-        except Exception as exc:  # any reader's complaint: the file is not what we wrote
-            raise ResultsError(f"{folder / name}: cannot be read "
-                               f"({type(exc).__name__}: {' '.join(str(exc).split())})"
-                               ) from None
-
-    summary = read("summary.json", lambda p: json.loads(p.read_text(encoding="utf-8")))
-    scenario = scenario_from_dict(
-        read("scenario.json", lambda p: json.loads(p.read_text(encoding="utf-8"))),
-        source=str(folder / "scenario.json"))
-    contacts = read("contacts.parquet", pd.read_parquet)
-    staff = read("staff.parquet", pd.read_parquet,
-                 pd.DataFrame(columns=["replication", "time", "group", "agents", "slots"]))
-    legs = read("legs.parquet", pd.read_parquet, empty_legs_frame())
-    traces = read("traces.parquet", pd.read_parquet)
-    replications = read("replications.csv", pd.read_csv)
-    kept = summary.get("contacts_replications")
-    saved = {}
-    if kept is not None:  # the measures of the replications without contacts, saved by the run
-        saved = {"measures": read("measures.json",
-                                  lambda p: json.loads(p.read_text(encoding="utf-8"))),
-                 "intervals": read("intervals_by_replication.parquet", pd.read_parquet)}
-        if saved["measures"] is None or saved["intervals"] is None:
-            raise ResultsError(f"{folder}: kept the contacts of some replications only, but "
-                               "measures.json or intervals_by_replication.parquet is missing; "
-                               "run it again")
-    collector = Collector(scenario, int(summary["seed"]),
-                          None if kept is None else max(len(kept), 1))
-    for r in replications["replication"].astype(int):
-        if kept is not None and r not in kept:  # its measures, saved by the run
-            collector.add(_measured_only(r, saved))
-            continue
-        trace = None if traces is None else _rows_of(traces, r)
-        collector.add(measure(scenario, r, _rows_of(contacts, r), _rows_of(legs, r),
-                              _rows_of(staff, r), trace if trace is not None and len(trace)
-                              else None))
-    return collector.result()
-
-
-def _measured_only(r: int, saved: dict[str, Any]) -> ReplicationTables:
-    """A replication whose raw tables were not kept: its saved measures, no rows."""
-    m = saved["measures"][str(r)]
-    nan = float("nan")
-    kpis = {k: nan if v is None else v for k, v in m["kpis"].items()}
-
-    def numbers(nested: dict) -> dict:
-        return {name: {k: nan if v is None else v for k, v in inner.items()}
-                for name, inner in nested.items()}
-    intervals = saved["intervals"]
-    rows = intervals[intervals["replication"].to_numpy() == r].reset_index(drop=True)
-    empty = pd.DataFrame()
-    return ReplicationTables(
-        replication=r, contacts=empty, legs=empty, staff=empty, issues=empty, kpis=kpis,
-        by_type=numbers(m["by_type"]), by_group=numbers(m["by_group"]), intervals=rows)
-
-
-def _rows_of(table: pd.DataFrame, replication: int) -> pd.DataFrame:
-    """One replication's rows of a table of all replications, indexed from 0 as written."""
-    if not len(table):
-        return table
-    return table[table["replication"].to_numpy() == replication].reset_index(drop=True)
-
-
-def load_comparison(folder: str | Path) -> Comparison:
-    """Read back what ``ccsim compare`` (:func:`sim.compare.write_comparison`) wrote."""
-    folder = Path(folder)
-    manifest = verify(folder, COMPARISON_MANIFEST)
-    variants = manifest.get("variants")
-    if (not isinstance(variants, list) or not variants
-            or not all(isinstance(name, str) for name in variants)
-            or manifest.get("baseline") not in variants):
-        raise ResultsError(f"{folder / COMPARISON_MANIFEST}: damaged (no valid 'variants' "
-                           "and 'baseline'); run it again")
-    results = {name: load_run(folder / name) for name in variants}
-    return Comparison(results=results, baseline=manifest["baseline"],
-                      changes=manifest.get("changes", {}),
-                      confidence=manifest.get("confidence", 0.95))
-
-
-def load_results(folder: str | Path) -> RunResult | Comparison:
-    """A run or a comparison from its results folder, whichever it holds.
-
-    Raises:
-        FileNotFoundError: If the folder holds neither.
-        ResultsError: If the folder does not match its manifest, or a file is unreadable.
-        ScenarioError: If a saved scenario no longer validates.
-    """
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise FileNotFoundError(f"{folder}: no such folder")
-    if (folder / COMPARISON_MANIFEST).is_file():
-        return load_comparison(folder)
-    if not (folder / "summary.json").exists() and any(
-            (sub / "summary.json").is_file() for sub in folder.iterdir() if sub.is_dir()):
-        raise ResultsError(f"{folder}: no {COMPARISON_MANIFEST}: the comparison that wrote "
-                           "this folder did not finish; run it again")
-    return load_run(folder)
-
+# Results on disk are read by sim.results_folder; the old names stay for callers.
+load_run, load_comparison, load_results = read_run, read_comparison, read_results
