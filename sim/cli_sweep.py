@@ -19,9 +19,6 @@ import click
 import pandas as pd
 
 from sim.cli_common import (
-    SEED,
-    TARGET,
-    WORKERS,
     check_work,
     fail,
     load_or_fail,
@@ -30,6 +27,16 @@ from sim.cli_common import (
     simulating,
     writable_or_fail,
 )
+from sim.cli_options import (
+    DURATION,
+    TARGET,
+    WORKERS,
+    out_option,
+    quiet_option,
+    replications_option,
+    seed_option,
+    set_option,
+)
 from sim.cost_search import CostResult, find_cost_staffing
 from sim.grid import parse_grid_option, size_problem
 from sim.loader import ScenarioError, scenario_document
@@ -37,7 +44,7 @@ from sim.staffing import StaffingResult, find_staffing, staffed_document, write_
 from sim.sweep import Progress, SweepResult, local_executor, run_sweep
 from sim.sweep_plots import plot_sweep
 from sim.sweep_store import SweepConflictError
-from sim.units import format_duration, parse_duration
+from sim.units import format_duration
 
 SHOWN_KPIS = ("service_level", "abandon_rate", "asa", "occupancy")
 
@@ -46,16 +53,6 @@ SHOWN_KPIS = ("service_level", "abandon_rate", "asa", "occupancy")
 
 
 
-
-
-def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
-    """Click callback: a duration option (``20s``, ``1m``, a bare number of seconds)."""
-    if value is None:
-        return None
-    try:
-        return parse_duration(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
 
 
 # --- ccsim sweep ---------------------------------------------------------------------------
@@ -67,15 +64,12 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> 
               help="A swept scenario field and its values: PATH=a:b:step (inclusive range; "
                    "integers stay integers) or PATH=v1,v2,... (read like --set, so 3m is a "
                    "duration). Repeat for more parameters; every combination is a point.")
-@click.option("--replications", "-r", type=click.IntRange(min=1), default=10, show_default=True,
-              help="Replications per point (the same random streams at every point).")
-@click.option("--seed", type=SEED,
-              help="Seed of every random stream (default: the scenario's `seed`).")
-@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
-              help="Override a scenario field for every point (as in `ccsim run`).")
-@click.option("--out", "-o", type=click.Path(file_okay=False),
-              help="Folder for sweep.parquet, sweep_summary.csv, figures and the resumable "
-                   "parts/. Default: results/<scenario file name>_sweep.")
+@replications_option(default=10,
+                     note="Per point; every point draws the same random streams.")
+@seed_option()
+@set_option("Applied to every point.")
+@out_option("Folder for sweep.parquet, sweep_summary.csv, figures and the resumable "
+            "parts/. Default: results/<scenario file name>_sweep.")
 @click.option("--workers", "-w", type=WORKERS,
               help="Local worker processes (default: one per core; 1 runs in this process).")
 @click.option("--scheduler", metavar="ADDRESS",
@@ -84,7 +78,7 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 @click.option("--fresh", is_flag=True,
               help="Discard the finished parts in --out and start over.")
 @click.option("--no-figures", is_flag=True, help="Write the tables only.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@quiet_option()
 def sweep_command(scenario: str, grids: tuple[str, ...], replications: int, seed: int | None,
                   overrides: tuple[str, ...], out: str | None, workers: int | None,
                   scheduler: str | None, fresh: bool, no_figures: bool, quiet: bool) -> None:
@@ -235,19 +229,15 @@ def _mean_ci(kpi: str, mean: float, ci: float) -> str:
 @click.argument("scenario", type=click.Path(dir_okay=False))
 @click.option("--target", type=TARGET,
               help="Service level every interval must reach (default: the scenario's).")
-@click.option("--threshold", callback=_duration, metavar="DURATION",
+@click.option("--threshold", type=DURATION,
               help="Service-level threshold, e.g. 20s (default: the scenario's).")
 @click.option("--max-abandon", type=click.FloatRange(0, 1, min_open=True),
               help="Abandon rate no interval may exceed, e.g. 0.05.")
-@click.option("--replications", "-r", type=click.IntRange(min=1), default=10, show_default=True,
-              help="Replications per simulated staffing plan.")
-@click.option("--seed", type=SEED,
-              help="Seed of every random stream (default: the scenario's `seed`).")
-@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
-              help="Override a scenario field first (as in `ccsim run`).")
-@click.option("--out", "-o", type=click.Path(dir_okay=False),
-              help="Write the staffed scenario (a valid scenario file) to this YAML file, "
-                   "and the staffing table next to it (same name, .csv).")
+@replications_option(default=10, note="Per simulated staffing plan.")
+@seed_option()
+@set_option("Applied before the search.")
+@out_option("Write the staffed scenario (a valid scenario file) to this YAML file, "
+            "and the staffing table next to it (same name, .csv).", folder=False)
 @click.option("--confidence", type=click.FloatRange(0, 1, min_open=True, max_open=True),
               help="Meet the target in each interval in this share of replications, e.g. "
                    "0.9 (default: the mean over replications meets it).")
@@ -259,7 +249,7 @@ def _mean_ci(kpi: str, mean: float, ci: float) -> str:
               help="Local processes for the replications (default: one per core).")
 @click.option("--full", is_flag=True,
               help="Print every interval (the CSV of --out always has them all).")
-@click.option("--quiet", "-q", is_flag=True, help="Print only the staffing table.")
+@quiet_option("the staffing table")
 @click.option("--objective", type=click.Choice(["agents", "cost"]), default="agents",
               show_default=True,
               help="agents: fewest agents meeting the goal; cost: least total cost (needs "

@@ -57,8 +57,8 @@ class TestRegistry:
 
     def test_metrics_names_derive_from_the_registry(self):
         """metrics.KPIS and metrics.COST_KPIS are the registry's, in registry order."""
-        assert metrics.KPIS == tuple(k.name for k in REGISTRY if k.scope is Scope.RUN)
-        assert metrics.COST_KPIS == tuple(k.name for k in REGISTRY if k.scope is Scope.COST)
+        assert tuple(k.name for k in REGISTRY if k.scope is Scope.RUN) == metrics.KPIS
+        assert tuple(k.name for k in REGISTRY if k.scope is Scope.COST) == metrics.COST_KPIS
         assert set(kpis.GROUP_KPIS) <= set(kpis.BY_NAME)
 
     def test_rates_are_ratios_and_times_seconds(self):
@@ -158,9 +158,9 @@ class TestConsumersReadTheRegistry:
         from sim import report
         from sim.compare import compare
 
-        assert report.BETTER == {k.name: k.better.value for k in REGISTRY
-                                 if k.better is not Better.NONE}
-        assert report.KPI_MEANINGS == {k.name: k.meaning for k in REGISTRY}
+        assert {k.name: k.better.value for k in REGISTRY
+                                 if k.better is not Better.NONE} == report.BETTER
+        assert {k.name: k.meaning for k in REGISTRY} == report.KPI_MEANINGS
         base = scenario_from_dict(COSTED)
         more = scenario_from_dict({**COSTED, "agents": {
             **COSTED["agents"], "front": {"skills": ["calls"], "staff": 8}}})
@@ -189,7 +189,7 @@ class TestConsumersReadTheRegistry:
         from sim import plots
         from sim.sweep_plots import kpi_style
 
-        assert plots.KPI_LABELS == {k.name: k.label for k in REGISTRY}
+        assert {k.name: k.label for k in REGISTRY} == plots.KPI_LABELS
         assert plots.kpi_scale("abandon_rate") == (100.0, "%")
         style = kpi_style("abandon_rate")
         assert style.label == "Abandon rate (%)" and style.scale == 100.0
