@@ -180,10 +180,7 @@ def backtest_command(scenario: str, log: str, columns: str | None, replications:
 
 
 def _cell(kpi: str, value: float) -> str:
-    if value != value:  # NaN: nothing offered
-        return "-"
-    if kpi in ("service_level", "abandon_rate"):
-        return f"{value:.1%}"
-    if kpi == "asa":
-        return f"{value:.1f}s"
-    return f"{value:.1f}"
+    """A value in the KPI registry's format ("–": nothing offered)."""
+    from sim.kpis import format_kpi
+
+    return format_kpi(kpi, float(value))

@@ -39,6 +39,7 @@ from sim.cli_options import (
 )
 from sim.cost_search import CostResult, find_cost_staffing
 from sim.grid import parse_grid_option, size_problem
+from sim.kpis import format_ci, format_kpi
 from sim.loader import ScenarioError, scenario_document
 from sim.staffing import StaffingResult, find_staffing, staffed_document, write_staffed
 from sim.sweep import Progress, SweepResult, local_executor, run_sweep
@@ -208,18 +209,10 @@ def format_sweep(result: SweepResult) -> str:
     """The per-point table printed by ``ccsim sweep``: grid values and main KPIs ± 95% CI."""
     summary = result.summary
     frame = pd.DataFrame({path: summary[path] for path in result.grid.paths})
-    for kpi in SHOWN_KPIS:
-        frame[kpi + (" (s)" if kpi == "asa" else "")] = [
-            _mean_ci(kpi, m, c) for m, c in zip(summary[kpi], summary[f"{kpi}_ci"])]
+    for kpi in SHOWN_KPIS:  # in the registry's formats, as `ccsim run` prints them
+        frame[kpi] = [f"{format_kpi(kpi, m)} {format_ci(kpi, c)}".rstrip()
+                      for m, c in zip(summary[kpi], summary[f"{kpi}_ci"])]
     return frame.to_string(index=False)
-
-
-def _mean_ci(kpi: str, mean: float, ci: float) -> str:
-    if mean is None or math.isnan(mean):
-        return "-"
-    digits = 1 if kpi == "asa" else 3
-    text = f"{mean:.{digits}f}"
-    return text if ci is None or math.isnan(ci) else f"{text} ± {ci:.{digits}f}"
 
 
 # --- ccsim staff ---------------------------------------------------------------------------

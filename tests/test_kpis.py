@@ -141,6 +141,33 @@ class TestConsumersReadTheRegistry:
         assert kpis.format_kpi("asa", result.summary["asa"]).endswith("%")
         assert kpis.format_kpi("asa", result.summary["asa"]) in changed[6]
 
+    def test_sweep_and_backtest_tables(self, monkeypatch):
+        """`ccsim sweep` and `ccsim backtest` print KPIs in the registry's format too."""
+        from types import SimpleNamespace
+
+        import pandas as pd
+
+        from sim.cli_fit import _cell
+        from sim.cli_sweep import SHOWN_KPIS, format_sweep
+
+        values = {"service_level": 0.8123, "abandon_rate": 0.05, "asa": 12.34,
+                  "occupancy": 0.9}
+        summary = pd.DataFrame({"agents.pool.staff": [10, 11],
+                                **{k: [v, math.nan] for k, v in values.items()},
+                                **{f"{k}_ci": [v / 10, math.nan] for k, v in values.items()}})
+        point = SimpleNamespace(summary=summary,
+                                grid=SimpleNamespace(paths=["agents.pool.staff"]))
+        header, first, second = format_sweep(point).splitlines()
+        assert header.split() == ["agents.pool.staff", *SHOWN_KPIS]
+        for kpi, value in values.items():
+            shown = f"{kpis.format_kpi(kpi, value)} {kpis.format_ci(kpi, value / 10)}"
+            assert shown in first, kpi
+            assert _cell(kpi, value) == kpis.format_kpi(kpi, value)
+        assert second.split() == ["11"] + ["–"] * len(SHOWN_KPIS)
+        _flipped(monkeypatch, "asa", unit=kpis.RATIO)
+        assert "1234.0% ± 123.4 pts" in format_sweep(point)
+        assert _cell("asa", 12.34) == "1234.0%"
+
     def test_formats_per_unit(self):
         """Each unit's format: shares in %, points as differences, times in s, money."""
         assert kpis.format_kpi("service_level", 0.8123) == "81.2%"
