@@ -26,6 +26,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sim import kpis
+from sim.kpis import better
 from sim.output import atomic_path
 from sim.plots.style import PNG_METADATA, styled
 from sim.units import format_duration, parse_duration, parse_rate
@@ -184,7 +185,7 @@ def plot_heatmap(summary: pd.DataFrame, paths: Sequence[str], path: str | Path,
         style = kpi_style(kpi, threshold_s)
         grid = (summary.groupby([y_path, x_path], sort=False)[kpi].mean().unstack(x_path)
                 .reindex(index=y_values, columns=x_values).to_numpy(dtype=float)) * style.scale
-        cmap = "viridis" if kpi == "service_level" else "viridis_r"
+        cmap = "viridis" if better(kpi) > 0 else "viridis_r"  # bright where better
         image = ax.imshow(grid, aspect="auto", origin="lower", cmap=cmap)
         ax.grid(False)  # cells, not gridlines
         ax.set_xticks(range(len(x_values)), [str(v) for v in x_values],

@@ -223,6 +223,26 @@ class TestConsumersReadTheRegistry:
         assert kpi_style("asa").label == "ASA (seconds)"
         assert kpi_style("service_level", 20.0).label == "Service level (% within 20s)"
 
+    def test_sweep_heatmap_colours_follow_direction(self, tmp_path, monkeypatch):
+        """A sweep heatmap is bright where the KPI is better, by the registry's direction."""
+        import pandas as pd
+
+        from sim import sweep_plots
+
+        figures = []
+        monkeypatch.setattr(sweep_plots, "_save", lambda fig, path: figures.append(fig))
+        summary = pd.DataFrame({"a": [1, 2, 1, 2], "b": [1, 1, 2, 2],
+                                "service_level": [0.5, 0.6, 0.7, 0.8],
+                                "abandon_rate": [0.1, 0.08, 0.06, 0.04]})
+
+        def cmaps() -> list[str]:
+            sweep_plots.plot_heatmap(summary, ["a", "b"], tmp_path / "h.png")
+            return [ax.images[0].get_cmap().name for ax in figures.pop().axes if ax.images]
+
+        assert cmaps() == ["viridis", "viridis_r"]
+        _flipped(monkeypatch, "abandon_rate", better=Better.HIGHER)
+        assert cmaps() == ["viridis", "viridis"]
+
     def test_app_shows_registry_labels(self, result):
         """The trainer's page gets each KPI's label and kind from the registry."""
         from sim.app import views
