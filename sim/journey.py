@@ -51,6 +51,7 @@ class HandoffPlan:
     priority: bool = False
     talk: Quantile | None = None  # consult length
     hold_patience: Quantile | None = None
+    conference: Quantile | None = None  # three-way talk of a conference transfer
 
 
 @dataclass
@@ -106,6 +107,7 @@ class TypePlan:
     callback_accept: float = 0.0
     callback_queue: int | None = None
     mean_handle: float = 0.0
+    wrap_up: Quantile | None = None  # the agent's after-call work after a leg of this type
 
     @property
     def least_resolution(self) -> float:
@@ -144,7 +146,8 @@ def _type_plan(name: str, ct: ContactType, index: dict[str, int]) -> TypePlan:
         handle=quantile(ct.handle),
         patience=quantile(ct.patience),
         max_transfers=ct.max_transfers,
-        mean_handle=ct.handle.mean,
+        mean_handle=ct.agent_seconds,  # an agent's time per contact, wrap-up included
+        wrap_up=quantile(ct.wrap_up),
     )
     if ct.complaint is not None:
         k = ct.complaint
@@ -171,8 +174,9 @@ def _type_plan(name: str, ct: ContactType, index: dict[str, int]) -> TypePlan:
         )
     if ct.transfer is not None:
         plan.transfer = HandoffPlan(ct.transfer.probability, index[ct.transfer.to],
-                                    warm=ct.transfer.mode is TransferMode.WARM,
-                                    priority=ct.transfer.priority)
+                                    warm=ct.transfer.mode is not TransferMode.COLD,
+                                    priority=ct.transfer.priority,
+                                    conference=quantile(ct.transfer.conference))
     if ct.consult is not None:
         plan.consult = HandoffPlan(ct.consult.probability, index[ct.consult.to],
                                    talk=quantile(ct.consult.talk),

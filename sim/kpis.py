@@ -113,9 +113,10 @@ REGISTRY: tuple[Kpi, ...] = (
     Kpi("service_level", RATIO, H, "Service level",
         "answered within the threshold / offered (or the scenario's `definition`; "
         "callbacks count too)"),
-    Kpi("occupancy", RATIO, N, "Occupancy", "busy agent time / agent time on duty",
-        population=_A),
-    Kpi("aht", SECONDS, N, "Handle time", "mean handle (talk) time of answered contacts"),
+    Kpi("occupancy", RATIO, N, "Occupancy",
+        "busy agent time (talk, hold, wrap-up) / agent time on duty", population=_A),
+    Kpi("aht", SECONDS, N, "Handle time",
+        "mean handle time (customer's talk, all legs; wrap-up excluded) of answered contacts"),
     Kpi("hold_time", SECONDS, L, "Hold time", "mean consult hold per answered contact"),
     Kpi("transfer_rate", RATIO, L, "Transfer rate",
         "transfers (incl. misroutes and escalations) / answered"),
