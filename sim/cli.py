@@ -73,7 +73,7 @@ class LazyCommands(BoundaryGroup):
                    "Write report.html for a results FOLDER of `ccsim run` or..."),
         "schedule": ("sim.cli_schedule", "schedule_command",
                      "Shifts that cover the staffing requirement, cheapest first."),
-        "staff": ("sim.cli_sweep", "staff_command",
+        "staff": ("sim.cli_staff", "staff_command",
                   "Fewest agents per interval and group that meet the goal."),
         "sweep": ("sim.cli_sweep", "sweep_command",
                   "Simulate a scenario over a parameter grid (parallel, resumable)."),
