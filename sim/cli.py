@@ -17,8 +17,6 @@ import click
 from sim import limits
 from sim.cli_boundary import BoundaryGroup
 from sim.cli_common import (
-    SEED,
-    TARGET,
     check_work,
     default_workers,
     fail,
@@ -31,32 +29,22 @@ from sim.cli_common import (
     worker_pool,
     writable_or_fail,
 )
+from sim.cli_options import (
+    DURATION,
+    RATE,
+    TARGET,
+    out_option,
+    quiet_option,
+    replications_option,
+    seed_option,
+    set_option,
+)
 from sim.loader import ScenarioError, load_scenario, parse_override
 from sim.schedule import scenario_warnings
-from sim.units import format_duration, parse_duration, parse_rate
+from sim.units import format_duration
 
 if TYPE_CHECKING:
     from sim.replicate import RunResult
-
-
-class _Unit(click.ParamType):
-    """A click parameter read with one of :mod:`sim.units`' parsers."""
-
-    def __init__(self, name: str, parse):
-        self.name = name
-        self._parse = parse
-
-    def convert(self, value, param, ctx):
-        if isinstance(value, float):
-            return value
-        try:
-            return self._parse(value)
-        except ValueError as exc:
-            self.fail(str(exc), param, ctx)
-
-
-DURATION = _Unit("duration", parse_duration)
-RATE = _Unit("rate", parse_rate)
 
 
 class LazyCommands(BoundaryGroup):
@@ -85,7 +73,7 @@ class LazyCommands(BoundaryGroup):
                    "Write report.html for a results FOLDER of `ccsim run` or..."),
         "schedule": ("sim.cli_schedule", "schedule_command",
                      "Shifts that cover the staffing requirement, cheapest first."),
-        "staff": ("sim.cli_sweep", "staff_command",
+        "staff": ("sim.cli_staff", "staff_command",
                   "Fewest agents per interval and group that meet the goal."),
         "sweep": ("sim.cli_sweep", "sweep_command",
                   "Simulate a scenario over a parameter grid (parallel, resumable)."),
@@ -133,19 +121,13 @@ def main(debug: bool) -> None:
 
 @main.command("run")
 @click.argument("scenario", type=click.Path(dir_okay=False))
-@click.option("--out", "-o", type=click.Path(file_okay=False),
-              help="Folder for summary.json, contacts.parquet, intervals.csv. "
-                   "Default: results/<scenario file name>.")
-@click.option("--seed", type=SEED, help="Seed of every random stream "
-              "(default: the scenario's `seed`). Same seed, same results.")
-@click.option("--replications", "-r", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Independent replications; 2 or more give 95% confidence intervals.")
-@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
-              help="Override a scenario field by dotted path, e.g. "
-                   "--set agents.pool.staff=44 --set contact_types.calls.handle.mean=5m. "
-                   "Repeatable.")
+@out_option("Folder for summary.json, contacts.parquet, intervals.csv. "
+            "Default: results/<scenario file name>.")
+@seed_option()
+@replications_option(default=1)
+@set_option()
 @replication_options
-@click.option("--quiet", "-q", is_flag=True, help="Print no progress, only the KPI table.")
+@quiet_option("the KPI table")
 @click.option("--no-report", is_flag=True, help="Skip report.html and the PNG figures.")
 def run_command(scenario: str, out: str | None, seed: int | None, replications: int,
                 overrides: tuple[str, ...], workers: int | None, precision: tuple[str, ...],
@@ -178,8 +160,8 @@ def run_command(scenario: str, out: str | None, seed: int | None, replications: 
             click.echo(f"  replication {done}/{total} done, {elapsed:.1f}s elapsed, "
                        f"about {eta:.0f}s left", err=True)
 
-    from sim.output import write_run
     from sim.replicate import run
+    from sim.results_folder import write_run
 
     workers = default_workers(workers, [loaded], most)
     with simulating(scenario), guarded_pool(), worker_pool(workers, most) as executor:
@@ -209,8 +191,8 @@ def format_summary(result: RunResult) -> str:
 
     One format for people, as in the report: shares in %, times in s.
     """
+    from sim.kpis import format_ci, format_kpi
     from sim.metrics import kpi_names
-    from sim.report import format_ci, format_kpi
 
     sc = result.scenario
     head = (f"{sc.name}  (seed {result.seed}, {result.n_replications} replication"
@@ -227,8 +209,7 @@ def format_summary(result: RunResult) -> str:
 
 @main.command("validate")
 @click.argument("scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
-              help="Check the scenario with these overrides applied (as in `run`).")
+@set_option("The scenarios are checked with them applied.")
 def validate_command(scenarios: tuple[str, ...], overrides: tuple[str, ...]) -> None:
     """Check scenario files and explain every problem, one line each.
 

@@ -1,5 +1,7 @@
 """Helpers shared by the ``ccsim`` commands: one-line errors and loading scenarios.
 
+The options the commands share are defined in :mod:`sim.cli_options`.
+
 Every command reports bad input the same way: one ``file: field.path: reason`` line per
 problem on stderr, and exit code 2.
 """
@@ -18,66 +20,22 @@ from typing import Any, NoReturn
 import click
 
 from sim import limits
+from sim.cli_options import (  # noqa: F401 (the option types, imported from here too)
+    DURATION,
+    RATE,
+    SEED,
+    TARGET,
+    WORKERS,
+    Fraction,
+)
 from sim.errors import SimulationError
 from sim.loader import ScenarioError, load_scenario, parse_override
 from sim.precision import MAX_REPLICATIONS, Target, parse_target
-from sim.scenario import MAX_SEED, Scenario
+from sim.scenario import Scenario
 from sim.schedule import scenario_warnings
 
 KEEP_CONTACTS = 100
 """Replications whose contacts a command keeps by default (about 40 MB each for a busy day)."""
-
-SEED = click.IntRange(min=0, max=MAX_SEED)
-"""The type of every ``--seed`` option: what the result tables can store (int64)."""
-
-
-class _Workers(click.ParamType):
-    """``--workers N``: a whole number from 1 up to the limit on local processes."""
-
-    name = "integer"
-
-    def convert(self, value, param, ctx):
-        number = click.IntRange(min=1).convert(value, param, ctx)
-        try:
-            problem = limits.WORKERS.problem(number)
-        except ValueError as exc:  # CCSIM_MAX_WORKERS is not a number
-            self.fail(str(exc), param, ctx)
-        if problem:
-            self.fail(problem, param, ctx)
-        return number
-
-
-WORKERS = _Workers()
-"""The type of every ``--workers`` option (``CCSIM_MAX_WORKERS``, 256 by default)."""
-
-
-class Fraction(click.FloatRange):
-    """A number strictly between 0 and 1; a percentage (``80``) is refused with ``0.8``."""
-
-    name = "fraction"
-
-    def __init__(self) -> None:
-        super().__init__(0, 1, min_open=True, max_open=True)
-
-    def convert(self, value: Any, param: click.Parameter | None,
-                ctx: click.Context | None) -> Any:
-        """The fraction, or a one-line refusal that suggests value / 100 for a percentage."""
-        try:
-            return super().convert(value, param, ctx)
-        except click.BadParameter as exc:
-            try:
-                number = float(value)
-            except (TypeError, ValueError):
-                raise exc from None
-            if 1 < number < 100:
-                self.fail(f"{number:g} is not in the range 0<x<1 (a fraction: did you mean "
-                          f"{number / 100:g}?)", param, ctx)
-            raise
-
-
-TARGET = Fraction()
-"""The type of every service-level ``--target`` option."""
-
 
 def fail(lines: list[str]) -> NoReturn:
     """Print each line on stderr and exit with code 2 (bad input)."""

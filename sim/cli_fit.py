@@ -12,8 +12,15 @@ from pathlib import Path
 
 import click
 
-from sim.cli_common import SEED, fail, load_or_fail, simulating, writable_or_fail
-from sim.units import format_duration, parse_duration
+from sim.cli_common import fail, load_or_fail, simulating, writable_or_fail
+from sim.cli_options import (
+    DURATION,
+    POSITIVE_DURATION,
+    out_option,
+    replications_option,
+    seed_option,
+)
+from sim.units import format_duration
 
 # pandas, SciPy and YAML are imported inside the commands: `ccsim --help` and the other
 # commands must not pay for them
@@ -35,32 +42,28 @@ def _read_log(path: str, columns: str | None):
         fail([str(exc)])
 
 
-def _interval(value: str) -> float:
-    try:
-        seconds = parse_duration(value)
-    except ValueError as exc:
-        fail([f"--interval: {exc}"])
-    if seconds <= 0 or 86400 % seconds:
-        fail([f"--interval: must divide a day (e.g. 15m, 30m, 1h), got {value}"])
+def _interval(seconds: float) -> float:
+    if 86400 % seconds:
+        fail([f"--interval: must divide a day (e.g. 15m, 30m, 1h), got "
+              f"{format_duration(seconds)}"])
     return seconds
 
 
 @click.command("fit")
 @click.argument("log", type=click.Path(dir_okay=False))
-@click.option("--interval", default="30m", show_default=True,
+@click.option("--interval", type=POSITIVE_DURATION, default="30m", show_default=True,
               help="Interval of the fitted arrivals and staffing.")
-@click.option("--out", "-o", type=click.Path(dir_okay=False), default="fitted.yaml",
-              show_default=True, help="The scenario file to write; fit_report.html goes "
-              "beside it.")
+@out_option("The scenario file to write; fit_report.html goes beside it.", folder=False,
+            default="fitted.yaml")
 @click.option("--columns", help=_COLUMNS_HELP)
 @click.option("--staff", type=click.IntRange(min=1),
               help="Agents on duty (default: the most seen busy at once, per interval, on "
                    "a typical day: a lower bound).")
-@click.option("--threshold", default="20s", show_default=True,
+@click.option("--threshold", type=DURATION, default="20s", show_default=True,
               help="Service-level threshold of the fitted scenario.")
 @click.option("--no-report", is_flag=True, help="Skip fit_report.html.")
-def fit_command(log: str, interval: str, out: str, columns: str | None, staff: int | None,
-                threshold: str, no_report: bool) -> None:
+def fit_command(log: str, interval: float, out: str, columns: str | None, staff: int | None,
+                threshold: float, no_report: bool) -> None:
     """Estimate a scenario from the call LOG (CSV or Parquet, or ccsim's contacts.parquet).
 
     Per contact type: arrivals per interval with day-of-week factors and forecast error,
@@ -73,16 +76,13 @@ def fit_command(log: str, interval: str, out: str, columns: str | None, staff: i
     from sim.output import write_atomic
 
     seconds = _interval(interval)
-    try:
-        threshold_s = parse_duration(threshold)
-    except ValueError as exc:
-        fail([f"--threshold: {exc}"])
+    threshold_s = threshold
     writable_or_fail(out, folder=False)
     calls = _read_log(log, columns)
     fitted = fit_log(calls, seconds)
     staffing = [staff] * fitted.intervals_per_day if staff else None
     scenario = scenario_dict(fitted, f"Fitted from {Path(log).name}", staffing, threshold_s)
-    header = (f"# Fitted by `ccsim fit {log} --interval {interval}` from "
+    header = (f"# Fitted by `ccsim fit {log} --interval {format_duration(interval)}` from "
               f"{len(calls.table):,} contacts over {len(calls.days)} days.\n"
               f"# Day 0 is a {calls.days[0].day_name()}; day_factors follow the log's "
               "days of the week from there.\n")
@@ -146,11 +146,9 @@ def _spec(spec: dict) -> str:
 @click.argument("scenario", type=click.Path(dir_okay=False))
 @click.argument("log", type=click.Path(dir_okay=False))
 @click.option("--columns", help=_COLUMNS_HELP)
-@click.option("--replications", "-r", type=click.IntRange(min=2), default=10, show_default=True,
-              help="Replications for the 95% bands.")
-@click.option("--seed", type=SEED, help="Seed (default: the scenario's).")
-@click.option("--out", "-o", type=click.Path(dir_okay=False), default="backtest.png",
-              show_default=True, help="The figure to write.")
+@replications_option(default=10, minimum=2, note="They make the 95% bands.")
+@seed_option()
+@out_option("The figure to write.", folder=False, default="backtest.png")
 def backtest_command(scenario: str, log: str, columns: str | None, replications: int,
                      seed: int | None, out: str) -> None:
     """Simulate SCENARIO over the days of the call LOG and compare, per interval.
@@ -182,10 +180,7 @@ def backtest_command(scenario: str, log: str, columns: str | None, replications:
 
 
 def _cell(kpi: str, value: float) -> str:
-    if value != value:  # NaN: nothing offered
-        return "-"
-    if kpi in ("service_level", "abandon_rate"):
-        return f"{value:.1%}"
-    if kpi == "asa":
-        return f"{value:.1f}s"
-    return f"{value:.1f}"
+    """A value in the KPI registry's format ("–": nothing offered)."""
+    from sim.kpis import format_kpi
+
+    return format_kpi(kpi, float(value))

@@ -15,7 +15,6 @@ import click
 
 from sim.animate import MAX_FRAMES, animate, check_format, frame_count
 from sim.cli_common import (
-    SEED,
     check_work,
     default_workers,
     fail,
@@ -28,34 +27,30 @@ from sim.cli_common import (
     worker_pool,
     writable_or_fail,
 )
+from sim.cli_options import (
+    POSITIVE_DURATION,
+    out_option,
+    quiet_option,
+    replications_option,
+    seed_option,
+    set_option,
+)
 from sim.compare import (
     BASELINE,
     Comparison,
     compare,
     cost_sentences,
     scenarios_from_files,
-    write_comparison,
 )
 from sim.loader import ScenarioError, load_scenario
-from sim.units import format_duration, parse_duration
+from sim.results_folder import write_comparison
+from sim.units import format_duration
 
 TRACE_EVERY = 60.0  # seconds between queue samples for the "day at a glance" figure
 
 
 
 
-
-
-def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
-    if value is None:
-        return None
-    try:
-        seconds = parse_duration(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
-    if seconds <= 0:
-        raise click.BadParameter(f"must be > 0, got {value!r}")
-    return seconds
 
 
 def _progress(quiet: bool, started: float, runs: int):
@@ -83,18 +78,15 @@ def _written(files: list[Path], out: Path) -> str:
 @click.option("--variant", "-v", "variants", multiple=True, metavar="NAME",
               help="A variant declared under `variants:` in the first file. Repeatable. "
                    "Default with one file and no --variant: every declared variant.")
-@click.option("--replications", "-r", type=click.IntRange(min=2), default=10, show_default=True,
-              help="Replications per variant (paired over replications: 2 or more).")
-@click.option("--seed", type=SEED,
-              help="Seed of every variant (default: the first file's `seed`).")
-@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
-              help="Override a field in every variant by dotted path, e.g. --set days=1.")
-@click.option("--out", "-o", type=click.Path(file_okay=False),
-              help="Folder for comparison.csv, report.html and one folder per variant. "
-                   "Default: results/<first file name>-compare.")
+@replications_option(default=10, minimum=2,
+                     note="Per variant, paired over replications.")
+@seed_option("Every variant runs with it (the first file's `seed` by default).")
+@set_option("Applied to every variant.")
+@out_option("Folder for comparison.csv, report.html and one folder per variant. "
+            "Default: results/<first file name>-compare.")
 @replication_options
 @click.option("--no-report", is_flag=True, help="Skip report.html and the figures.")
-@click.option("--quiet", "-q", is_flag=True, help="Print no progress, only the table.")
+@quiet_option("the table")
 def compare_command(scenarios: tuple[str, ...], variants: tuple[str, ...], replications: int,
                     seed: int | None, overrides: tuple[str, ...], out: str | None,
                     workers: int | None, precision: tuple[str, ...], max_replications: int,
@@ -167,11 +159,7 @@ def compare_command(scenarios: tuple[str, ...], variants: tuple[str, ...], repli
 
 def format_comparison(comparison: Comparison) -> str:
     """The comparison table printed by ``ccsim compare``: a block of lines per KPI."""
-    from sim.report import (  # number formats shared with the report
-        enough_decimals,
-        format_ci,
-        format_kpi,
-    )
+    from sim.kpis import enough_decimals, format_ci, format_kpi  # as in the report
 
     table = comparison.table()
     base = comparison.results[comparison.baseline]
@@ -207,11 +195,12 @@ def report_command(folder: str, no_png: bool) -> None:
     offline or e-mail it. The figures are also written as PNG files.
     """
     from sim.output import ResultsError
-    from sim.report import load_results, write_report
+    from sim.report import write_report
+    from sim.results_folder import read_results
 
     writable_or_fail(folder, option="report")
     try:
-        results = load_results(folder)
+        results = read_results(folder)
     except (FileNotFoundError, ResultsError) as exc:
         fail([str(exc)])
     except ScenarioError as exc:
@@ -224,14 +213,13 @@ def report_command(folder: str, no_png: bool) -> None:
 
 @click.command("animate")
 @click.argument("scenario", type=click.Path(dir_okay=False))
-@click.option("--out", "-o", type=click.Path(dir_okay=False),
-              help="Animation file: .gif (default), .mp4 (needs ffmpeg) or .html. "
-                   "Default: results/<scenario file name>/day.gif.")
+@out_option("Animation file: .gif (default), .mp4 (needs ffmpeg) or .html. "
+            "Default: results/<scenario file name>/day.gif.", folder=False)
 @click.option("--day", type=click.IntRange(min=1), default=1, show_default=True,
               help="Which simulated day to show.")
 @click.option("--replication", type=click.IntRange(min=1), default=1, show_default=True,
               help="Which replication to show.")
-@click.option("--step", callback=_duration, default="10m", show_default=True,
+@click.option("--step", type=POSITIVE_DURATION, default="10m", show_default=True,
               help="Simulated time per frame, e.g. 5m (a bare number is seconds).")
 @click.option("--max-frames", type=click.IntRange(min=1), default=MAX_FRAMES,
               show_default=True,
@@ -239,10 +227,9 @@ def report_command(folder: str, no_png: bool) -> None:
                    "fraction of a second to draw and, in a GIF, about 1 MB of memory).")
 @click.option("--fps", type=click.IntRange(1, 60), default=8, show_default=True,
               help="Frames per second.")
-@click.option("--seed", type=SEED, help="Seed (default: the scenario's).")
-@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
-              help="Override a scenario field by dotted path. Repeatable.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@seed_option()
+@set_option()
+@quiet_option()
 def animate_command(scenario: str, out: str | None, day: int, replication: int, step: float,
                     max_frames: int, fps: int, seed: int | None, overrides: tuple[str, ...],
                     quiet: bool) -> None:

@@ -17,8 +17,6 @@ import pandas as pd
 import yaml
 
 from sim.cli_common import (
-    SEED,
-    WORKERS,
     check_work,
     fail,
     load_or_fail,
@@ -26,6 +24,16 @@ from sim.cli_common import (
     sigterm_as_interrupt,
     simulating,
     writable_or_fail,
+)
+from sim.cli_options import (
+    DURATION,
+    SEED,
+    WORKERS,
+    out_option,
+    quiet_option,
+    replications_option,
+    seed_option,
+    set_option,
 )
 from sim.loader import ScenarioError, scenario_document
 from sim.output import write_atomic
@@ -49,15 +57,6 @@ from sim.sweep import local_executor
 from sim.units import format_duration, parse_duration
 
 SOURCES = ("search", "staff", "erlang")
-
-
-def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
-    if value is None:
-        return None
-    try:
-        return parse_duration(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), ctx, param) from None
 
 
 def _lengths(ctx: click.Context, param: click.Parameter, value: str) -> list[float]:
@@ -98,28 +97,25 @@ def _lengths(ctx: click.Context, param: click.Parameter, value: str) -> list[flo
               help="Most agents per group (the roster).")
 @click.option("--target", type=click.FloatRange(0, 1, min_open=True, max_open=True),
               help="Service level every interval must reach (default: the scenario's).")
-@click.option("--threshold", callback=_duration, metavar="DURATION",
+@click.option("--threshold", type=DURATION,
               help="Service-level threshold, e.g. 20s (default: the scenario's).")
 @click.option("--max-abandon", type=click.FloatRange(0, 1, min_open=True),
               help="Abandon rate no interval may exceed, e.g. 0.05.")
-@click.option("--replications", "-r", type=click.IntRange(min=1), default=10, show_default=True,
-              help="Replications of the requirement search and of each hold-out check.")
-@click.option("--seed", type=SEED, help="Seed of the requirement search (default: the "
-              "scenario's `seed`).")
+@replications_option(default=10,
+                     note="Of the requirement search and of each hold-out check.")
+@seed_option("It seeds the requirement search.")
 @click.option("--holdout-seed", type=SEED, help="Seed of the hold-out check (default: the "
               "search seed + 1; give one the requirement was never searched on).")
 @click.option("--max-rounds", type=click.IntRange(min=1), default=10, show_default=True,
               help="Most schedules simulated in the closed loop.")
 @click.option("--time-limit", type=click.FloatRange(0, min_open=True), default=60.0,
               show_default=True, help="Seconds the MILP solver may search per group.")
-@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
-              help="Override a scenario field first (as in `ccsim run`).")
-@click.option("--out", "-o", type=click.Path(file_okay=False),
-              help="Folder for scenario.yaml (the scenario with the shifts), shifts.csv, "
-                   "coverage.csv, coverage.png and gantt.png.")
+@set_option("Applied before the search.")
+@out_option("Folder for scenario.yaml (the scenario with the shifts), shifts.csv, "
+            "coverage.csv, coverage.png and gantt.png.")
 @click.option("--workers", "-w", type=WORKERS,
               help="Local processes for the replications (default: one per core).")
-@click.option("--quiet", "-q", is_flag=True, help="No progress lines.")
+@quiet_option("the schedule")
 def schedule_command(scenario: str, requirement: str, lengths: list[float],
                      templates_file: str | None, part_time_share: float,
                      hourly_cost: float | None, absenteeism: float,

@@ -1,8 +1,8 @@
-"""The ``ccsim sweep`` and ``ccsim staff`` commands: parse, call the Python API, print.
+"""The ``ccsim sweep`` command: parse, call the Python API, print.
 
 ``sweep`` runs :func:`sim.sweep.run_sweep` (local processes or a Dask cluster, resumable
-in the ``--out`` folder) and draws :mod:`sim.sweep_plots`; ``staff`` runs
-:func:`sim.staffing.find_staffing`. As everywhere in the CLI, a problem with the scenario
+in the ``--out`` folder) and draws :mod:`sim.sweep_plots` (``ccsim staff`` is in
+:mod:`sim.cli_staff`). As everywhere in the CLI, a problem with the scenario
 or the options is one line on stderr and exit code 2.
 """
 
@@ -19,9 +19,6 @@ import click
 import pandas as pd
 
 from sim.cli_common import (
-    SEED,
-    TARGET,
-    WORKERS,
     check_work,
     fail,
     load_or_fail,
@@ -30,32 +27,22 @@ from sim.cli_common import (
     simulating,
     writable_or_fail,
 )
-from sim.cost_search import CostResult, find_cost_staffing
+from sim.cli_options import (
+    WORKERS,
+    out_option,
+    quiet_option,
+    replications_option,
+    seed_option,
+    set_option,
+)
 from sim.grid import parse_grid_option, size_problem
-from sim.loader import ScenarioError, scenario_document
-from sim.staffing import StaffingResult, find_staffing, staffed_document, write_staffed
-from sim.sweep import Progress, SweepResult, local_executor, run_sweep
+from sim.kpis import format_ci, format_kpi
+from sim.loader import ScenarioError
+from sim.sweep import Progress, SweepResult, run_sweep
 from sim.sweep_plots import plot_sweep
 from sim.sweep_store import SweepConflictError
-from sim.units import format_duration, parse_duration
 
 SHOWN_KPIS = ("service_level", "abandon_rate", "asa", "occupancy")
-
-
-
-
-
-
-
-
-def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
-    """Click callback: a duration option (``20s``, ``1m``, a bare number of seconds)."""
-    if value is None:
-        return None
-    try:
-        return parse_duration(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
 
 
 # --- ccsim sweep ---------------------------------------------------------------------------
@@ -67,15 +54,12 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> 
               help="A swept scenario field and its values: PATH=a:b:step (inclusive range; "
                    "integers stay integers) or PATH=v1,v2,... (read like --set, so 3m is a "
                    "duration). Repeat for more parameters; every combination is a point.")
-@click.option("--replications", "-r", type=click.IntRange(min=1), default=10, show_default=True,
-              help="Replications per point (the same random streams at every point).")
-@click.option("--seed", type=SEED,
-              help="Seed of every random stream (default: the scenario's `seed`).")
-@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
-              help="Override a scenario field for every point (as in `ccsim run`).")
-@click.option("--out", "-o", type=click.Path(file_okay=False),
-              help="Folder for sweep.parquet, sweep_summary.csv, figures and the resumable "
-                   "parts/. Default: results/<scenario file name>_sweep.")
+@replications_option(default=10,
+                     note="Per point; every point draws the same random streams.")
+@seed_option()
+@set_option("Applied to every point.")
+@out_option("Folder for sweep.parquet, sweep_summary.csv, figures and the resumable "
+            "parts/. Default: results/<scenario file name>_sweep.")
 @click.option("--workers", "-w", type=WORKERS,
               help="Local worker processes (default: one per core; 1 runs in this process).")
 @click.option("--scheduler", metavar="ADDRESS",
@@ -84,7 +68,7 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 @click.option("--fresh", is_flag=True,
               help="Discard the finished parts in --out and start over.")
 @click.option("--no-figures", is_flag=True, help="Write the tables only.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@quiet_option()
 def sweep_command(scenario: str, grids: tuple[str, ...], replications: int, seed: int | None,
                   overrides: tuple[str, ...], out: str | None, workers: int | None,
                   scheduler: str | None, fresh: bool, no_figures: bool, quiet: bool) -> None:
@@ -214,233 +198,7 @@ def format_sweep(result: SweepResult) -> str:
     """The per-point table printed by ``ccsim sweep``: grid values and main KPIs ± 95% CI."""
     summary = result.summary
     frame = pd.DataFrame({path: summary[path] for path in result.grid.paths})
-    for kpi in SHOWN_KPIS:
-        frame[kpi + (" (s)" if kpi == "asa" else "")] = [
-            _mean_ci(kpi, m, c) for m, c in zip(summary[kpi], summary[f"{kpi}_ci"])]
+    for kpi in SHOWN_KPIS:  # in the registry's formats, as `ccsim run` prints them
+        frame[kpi] = [f"{format_kpi(kpi, m)} {format_ci(kpi, c)}".rstrip()
+                      for m, c in zip(summary[kpi], summary[f"{kpi}_ci"])]
     return frame.to_string(index=False)
-
-
-def _mean_ci(kpi: str, mean: float, ci: float) -> str:
-    if mean is None or math.isnan(mean):
-        return "-"
-    digits = 1 if kpi == "asa" else 3
-    text = f"{mean:.{digits}f}"
-    return text if ci is None or math.isnan(ci) else f"{text} ± {ci:.{digits}f}"
-
-
-# --- ccsim staff ---------------------------------------------------------------------------
-
-@click.command("staff",
-               short_help="Fewest agents per interval and group that meet the goal.")
-@click.argument("scenario", type=click.Path(dir_okay=False))
-@click.option("--target", type=TARGET,
-              help="Service level every interval must reach (default: the scenario's).")
-@click.option("--threshold", callback=_duration, metavar="DURATION",
-              help="Service-level threshold, e.g. 20s (default: the scenario's).")
-@click.option("--max-abandon", type=click.FloatRange(0, 1, min_open=True),
-              help="Abandon rate no interval may exceed, e.g. 0.05.")
-@click.option("--replications", "-r", type=click.IntRange(min=1), default=10, show_default=True,
-              help="Replications per simulated staffing plan.")
-@click.option("--seed", type=SEED,
-              help="Seed of every random stream (default: the scenario's `seed`).")
-@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
-              help="Override a scenario field first (as in `ccsim run`).")
-@click.option("--out", "-o", type=click.Path(dir_okay=False),
-              help="Write the staffed scenario (a valid scenario file) to this YAML file, "
-                   "and the staffing table next to it (same name, .csv).")
-@click.option("--confidence", type=click.FloatRange(0, 1, min_open=True, max_open=True),
-              help="Meet the target in each interval in this share of replications, e.g. "
-                   "0.9 (default: the mean over replications meets it).")
-@click.option("--holdout", type=click.IntRange(min=0), metavar="N",
-              help="Replications per hold-out round: the plan is checked on replications "
-                   "the search never drew, repaired where it misses, and checked again on "
-                   "new ones (default: --replications; 0: no check).")
-@click.option("--workers", "-w", type=WORKERS,
-              help="Local processes for the replications (default: one per core).")
-@click.option("--full", is_flag=True,
-              help="Print every interval (the CSV of --out always has them all).")
-@click.option("--quiet", "-q", is_flag=True, help="Print only the staffing table.")
-@click.option("--objective", type=click.Choice(["agents", "cost"]), default="agents",
-              show_default=True,
-              help="agents: fewest agents meeting the goal; cost: least total cost (needs "
-                   "`costs:`) meeting it.")
-@click.option("--no-sl-goal", is_flag=True,
-              help="With --objective cost: no service goal, the plan of least total cost "
-                   "(wages against abandonment and waiting).")
-def staff_command(scenario: str, target: float | None, threshold: float | None,
-                  max_abandon: float | None, replications: int, seed: int | None,
-                  overrides: tuple[str, ...], out: str | None, confidence: float | None,
-                  holdout: int | None, workers: int | None, full: bool, quiet: bool,
-                  objective: str = "agents", no_sl_goal: bool = False) -> None:
-    """Find the fewest agents per interval and group that meet the service goal.
-
-    Example: ccsim staff scenarios/small_bank.yaml --target 0.8 --threshold 20s
-    --max-abandon 0.05 --out results/bank_staffed.yaml
-
-    With --objective cost (a scenario with `costs:`), the plan found is then improved
-    for least total cost (sim.cost_search): meeting the goal, or with --no-sl-goal
-    whatever the service level.
-
-    Starts from the Erlang C requirement of each interval and agent group and corrects
-    it by simulation (adding agents where an interval misses the goal, removing them
-    where it is met without them), so abandonment, overflow, multi-skill sharing and
-    queues carried from one interval to the next are accounted for. Runs of equal load
-    are staffed alike. The plan is then checked on fresh replications (the hold-out) and
-    repaired where it misses. Prints, per day and group, the peak, the lowest count and
-    the agent-hours next to Erlang C and Erlang A, and the hold-out service level.
-    """
-    check_work(scenario, [], replications + 5 * (replications if holdout is None else holdout))
-    parsed = parse_overrides(scenario, overrides)
-    base = load_or_fail(scenario, parsed)
-    check_work(scenario, [base], replications)
-    if no_sl_goal and objective != "cost":
-        fail([f"{scenario}: --no-sl-goal goes with --objective cost"])
-    if objective == "cost" and base.costs is None:
-        fail([f"{scenario}: costs: --objective cost needs a `costs:` block"])
-    if out:
-        writable_or_fail(out, folder=False)
-    try:  # read now: the file may be edited while the search runs
-        document = scenario_document(scenario, parsed) if out else None
-    except ScenarioError as exc:
-        fail(exc.lines())
-    executor = local_executor(workers)
-    log = None if quiet else (lambda line: click.echo("  " + line, err=True))
-    try:
-        with sigterm_as_interrupt():
-            if objective == "cost":
-                costed = find_cost_staffing(base, sl_goal=not no_sl_goal, target=target,
-                                            threshold=threshold, max_abandon=max_abandon,
-                                            replications=replications, seed=seed,
-                                            executor=executor, log=log)
-                result = costed.staffing
-            else:
-                costed, result = None, find_staffing(
-                    base, target=target, threshold=threshold, max_abandon=max_abandon,
-                    replications=replications, seed=seed, executor=executor, log=log,
-                    confidence=confidence, holdout=holdout)
-    except ScenarioError as exc:
-        fail(exc.lines())
-    except ValueError as exc:
-        fail([f"{scenario}: {exc}"])
-    except KeyboardInterrupt:
-        click.echo("\ninterrupted", err=True)
-        sys.exit(130)
-    finally:
-        executor.shutdown(wait=False, cancel_futures=True)
-    click.echo(format_staffing(result, full=full))
-    if costed is not None:
-        click.echo(format_costs(costed))
-    if document is not None:
-        staffed = staffed_document(document, result)
-        written = [write_staffed(out, staffed, result), Path(out).with_suffix(".csv")]
-        result.table.to_csv(written[1], index=False)
-        if not quiet:
-            click.echo(f"\nwrote {written[0]} (the staffed scenario) and {written[1]}",
-                       err=True)
-
-
-def format_costs(costed: CostResult) -> str:
-    """The cost lines ``ccsim staff --objective cost`` prints under the table."""
-    what = "meeting the goal" if costed.sl_goal else "without a service goal"
-    parts = ", ".join(f"{k.removesuffix('_cost')} {costed.costs[k]:,.2f}"
-                      for k in ("staff_cost", "abandon_cost", "blocked_cost", "wait_cost",
-                                "callback_cost", "complaint_cost") if costed.costs[k])
-    return (f"\nleast total cost {what}: total cost {costed.costs['total_cost']:,.2f} "
-            f"({parts or 'nothing'}) against {costed.start_costs['total_cost']:,.2f} for the "
-            f"fewest agents meeting the goal; mean per replication over the measured window, "
-            f"{costed.evaluations} plans simulated by the cost search")
-
-
-def format_staffing(result: StaffingResult, full: bool = False) -> str:
-    """The staffing summary printed by ``ccsim staff`` (every interval with ``full``)."""
-    goal = result.goal
-    wanted = f"service level >= {goal.target:g} within {format_duration(goal.threshold)}"
-    if goal.confidence is not None:
-        wanted += f" in {goal.confidence:.0%} of replications"
-    if goal.max_abandon is not None:
-        wanted += f", abandonment <= {goal.max_abandon:g}"
-    lines = [
-        f"{result.scenario.name}: fewest agents per interval for {wanted}",
-        f"({result.replications} replications per plan, seed {result.seed}, "
-        f"{result.evaluations} plans simulated; agents on the phones, scheduled = before "
-        "shrinkage)",
-        "",
-        (_interval_rows(result) if full else _day_rows(result)).to_string(index=False),
-        "",
-    ]
-    hours = {column: result.agent_hours(column)
-             for column in ("erlang_c", "erlang_a", "simulated")}
-    if hours["erlang_c"]:
-        lines.append(
-            f"agent-hours on the phones: Erlang C {hours['erlang_c']:,.1f}, Erlang A "
-            f"{hours['erlang_a']:,.1f}, simulation {hours['simulated']:,.1f} "
-            f"({(hours['simulated'] - hours['erlang_c']) / hours['erlang_c']:+.1%} vs "
-            "Erlang C)")
-    lines += _holdout_lines(result)
-    if not result.converged:
-        lines.append("note: the removal rounds ran out; some intervals may be overstaffed")
-    return "\n".join(lines)
-
-
-def _interval_rows(result: StaffingResult) -> pd.DataFrame:
-    """Every interval and group: the requirements, the plan and its service levels."""
-    table = result.table.copy()
-    table["vs_erlang"] = [f"{d:+d}" if d else "" for d in table.simulated - table.erlang_c]
-    columns = ["day", "clock", "group", "erlang_c", "erlang_a", "simulated", "vs_erlang",
-               "scheduled", "service_level", "abandon_rate"]
-    if "holdout_service_level" in table:
-        table["holdout_sl"] = [_level(v, c) for v, c in
-                               zip(table.holdout_service_level, table.holdout_ci)]
-        columns.append("holdout_sl")
-    for column in ("service_level", "abandon_rate"):
-        table[column] = [_level(v) for v in table[column]]
-    table.loc[~table.measured, ["service_level", "abandon_rate"]] = "(warm-up)"
-    if "holdout_sl" in table:
-        table.loc[~table.measured, "holdout_sl"] = "(warm-up)"
-    return table[columns]
-
-
-def _day_rows(result: StaffingResult) -> pd.DataFrame:
-    """Per day and group: peak and lowest agents, agent-hours, the worst hold-out interval."""
-    table, hours = result.table, result.scenario.interval / 3600.0
-    rows = []
-    for (day, group), part in table.groupby(["day", "group"], sort=False):
-        measured = part[part.measured]
-        row = {"day": day, "group": group, "peak": part.simulated.max(),
-               "lowest": part.simulated.min(), "scheduled_peak": part.scheduled.max(),
-               "agent_hours": part.simulated.sum() * hours,
-               "erlang_c_hours": part.erlang_c.sum() * hours,
-               "erlang_a_hours": part.erlang_a.sum() * hours}
-        source = "holdout_service_level" if "holdout_service_level" in part else "service_level"
-        levels = measured[source]
-        row["lowest_sl"] = _level(levels.min()) if levels.notna().any() else "-"
-        row["below_target"] = int((levels < result.goal.target - 1e-12).sum())
-        rows.append(row)
-    frame = pd.DataFrame(rows)
-    for column in ("agent_hours", "erlang_c_hours", "erlang_a_hours"):
-        frame[column] = frame[column].map("{:,.1f}".format)
-    return frame
-
-
-def _holdout_lines(result: StaffingResult) -> list[str]:
-    check = result.holdout
-    if check is None:
-        return ["no hold-out check (--holdout 0): the plan is fitted to its own replications"]
-    last = f"{check.first_replication}-{check.last_replication}"
-    if check.held:
-        return [f"hold-out: the plan met the goal on replications {last} (round "
-                f"{check.rounds}; the search used 0-{result.replications - 1}), each run of "
-                "equal load judged on its pooled intervals; lowest_sl and below_target are "
-                "single intervals on the hold-out"]
-    missed = result.table[result.table.measured & (result.table.holdout_service_level
-                                                   < result.goal.target - 1e-12)]
-    count = missed.start.nunique()
-    return [f"warning: after {check.rounds} hold-out rounds the plan still missed the goal "
-            f"on replications {last} in {count} interval{'s' if count != 1 else ''} (see "
-            "below_target): use more --replications or --holdout"]
-
-
-def _level(value: float, ci: float = math.nan) -> str:
-    if value is None or math.isnan(value):
-        return "-"
-    return f"{value:.3f}" if math.isnan(ci) else f"{value:.3f} ± {ci:.3f}"

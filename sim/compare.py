@@ -14,7 +14,6 @@ A difference is *significant* when its confidence interval excludes zero.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
@@ -27,7 +26,6 @@ import pandas as pd
 
 from sim.loader import Problem, ScenarioError, load_scenario, variant
 from sim.metrics import COST_KPIS, KPIS
-from sim.output import COMPARISON_MANIFEST, MANIFEST, seal, unseal, write_atomic, write_run
 from sim.parallel import replication_pool
 from sim.precision import MAX_REPLICATIONS, StoppingRule, Target, parse_targets
 from sim.replicate import Collector, RunResult, half_width
@@ -379,36 +377,10 @@ def compare(
                       changes={n: dict((changes or {}).get(n, {})) for n in names})
 
 
-def write_comparison(comparison: Comparison, out: str | Path) -> list[Path]:
-    """Write a comparison into ``out``, every file atomically.
+def __getattr__(name: str) -> Any:
+    """``write_comparison``, which moved to :mod:`sim.results_folder`, under its old name."""
+    if name == "write_comparison":
+        from sim.results_folder import write_comparison
 
-    ``comparison.csv`` (one row per KPI and variant: mean, ci, diff, diff_ci,
-    significant), each variant's run files in ``out/<variant>/`` (see
-    :func:`sim.output.write_run`) and, last, ``comparison.json`` (baseline, variants in
-    order, what each changes, seed, replications, and the digests of comparison.csv and
-    of each variant's manifest), which is removed first: a comparison killed while
-    writing leaves a folder that ``ccsim report`` refuses.
-
-    Returns:
-        The files written.
-    """
-    out = Path(out)
-    unseal(out, (COMPARISON_MANIFEST,))  # until the end, the folder is not a comparison
-    written: list[Path] = []
-    for name, result in comparison.results.items():
-        written += write_run(result, out / name)
-    table = comparison.table(list(comparison.results[comparison.baseline].summary))
-    manifest = {
-        "baseline": comparison.baseline, "variants": comparison.names,
-        "changes": comparison.changes, "seed": comparison.seed,
-        "replications": comparison.replications, "confidence": comparison.confidence,
-    }
-    if comparison.stopping is not None:
-        manifest["stopping"] = comparison.stopping
-    written.append(write_atomic(out / "comparison.csv",
-                                lambda p: table.to_csv(p, index=False)))
-    # the seal, last: comparison.csv and each variant's own seal, with their digests
-    sealed = [out / "comparison.csv"] + [out / name / MANIFEST for name in comparison.names]
-    written.append(seal(out, sealed, json.loads(json.dumps(manifest, default=str)),
-                        name=COMPARISON_MANIFEST))
-    return written
+        return write_comparison
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

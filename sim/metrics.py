@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sim.kpis import COST_KPIS, RUN_KPIS
 from sim.scenario import Scenario, ServiceLevelDefinition
 from sim.units import DAY
 
@@ -24,17 +25,10 @@ from sim.units import DAY
 # legs (consults, transfers); interval ratios pooled; the measured window.
 METRICS_VERSION = 3  # 3: callback KPIs (callback_rate, callback_wait, live_*)
 
-KPIS = (
-    "offered", "answered", "abandoned", "blocked", "block_rate", "abandon_rate", "asa",
-    "mean_wait", "wait_p50", "wait_p90", "wait_p99", "service_level", "occupancy", "aht",
-    "hold_time", "transfer_rate", "fcr", "repeat_rate", "contacts_per_issue",
-    "customer_effort", "self_service_rate", "retrials", "callbacks", "callback_rate",
-    "callback_wait", "live_service_level", "live_asa", "complaints", "unanswered",
-)
-
-# money KPIs (sim.costs), measured only for a scenario with `costs:`
-COST_KPIS = ("staff_cost", "abandon_cost", "blocked_cost", "wait_cost", "callback_cost",
-             "complaint_cost", "total_cost", "revenue", "profit")
+# The KPI names, in table order, come from the registry (sim.kpis): a new KPI is an entry
+# there plus its computation in contact_kpis (or sim.costs). COST_KPIS: the money
+# KPIs (sim.costs), measured only for a scenario with `costs:`.
+KPIS = RUN_KPIS
 
 
 def kpi_names(scenario: Scenario) -> tuple[str, ...]:

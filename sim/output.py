@@ -24,10 +24,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
-from sim.replicate import RunResult
-
 MANIFEST = "manifest.json"
 """The seal of a results folder: written last, it lists every file with its digest."""
 
@@ -73,98 +69,17 @@ def write_atomic(path: str | Path, writer: Callable[[Path], Any]) -> Path:
     return Path(path)
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """JSON-safe value: NaN and infinities become null."""
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if hasattr(value, "item"):  # numpy scalar
-        return _plain(value.item())
+        return plain(value.item())
     return value
-
-
-def summary_dict(result: RunResult) -> dict[str, Any]:
-    """The ``summary.json`` document (see DESIGN.md, "Outputs").
-
-    Beyond the contract's keys: ``stopping`` (how many replications a ``--precision`` run
-    took and why it stopped) and ``contacts_replications`` (the replications whose raw
-    tables were kept, when not all were).
-    """
-    document = {
-        "scenario": result.scenario.name,
-        "seed": result.seed,
-        "replications": result.n_replications,
-        "kpis": result.summary,
-        "ci": result.ci,
-        "by_type": result.by_type,
-        "by_group": result.by_group,
-    }
-    if result.stopping is not None:
-        document["stopping"] = result.stopping.as_dict()
-    if not kept_all(result):
-        document["contacts_replications"] = result.kept_replications
-    return _plain(document)
-
-
-def kept_all(result: RunResult) -> bool:
-    """Whether the result holds the raw tables of every replication."""
-    kept = getattr(result, "kept_replications", None)
-    return kept is None or len(kept) == result.n_replications
-
-
-def write_run(result: RunResult, out: str | Path) -> list[Path]:
-    """Write summary.json, contacts.parquet, intervals.csv, replications.csv into ``out``.
-
-    Also scenario.json, staff.parquet (agents on duty), legs.parquet (when contacts had
-    several legs) and, when the run was traced, traces.parquet: enough to redraw the
-    report later (:func:`sim.report.load_run`).
-    """
-    out = Path(out)
-    unseal(out, OPTIONAL)
-    text = json.dumps(summary_dict(result), indent=2)
-    written = [
-        write_atomic(out / "summary.json", lambda p: p.write_text(text + "\n", encoding="utf-8")),
-        write_atomic(out / "contacts.parquet",
-                     lambda p: result.contacts.to_parquet(p, index=False)),
-        write_atomic(out / "intervals.csv",
-                     lambda p: _round(result.intervals).to_csv(p, index=False)),
-        write_atomic(out / "replications.csv",
-                     lambda p: result.replications.to_csv(p, index=False)),
-        # what `ccsim report DIR` needs to redraw the figures without re-running
-        write_atomic(out / "scenario.json", lambda p: p.write_text(
-            result.scenario.model_dump_json(indent=2) + "\n", encoding="utf-8")),
-        write_atomic(out / "staff.parquet", lambda p: result.staff.to_parquet(p, index=False)),
-    ]
-    if result.traces:
-        written.append(write_atomic(out / "traces.parquet", lambda p: pd.concat(
-            result.traces, ignore_index=True).to_parquet(p, index=False)))
-    legs = getattr(result, "legs", None)
-    if legs is not None and len(legs):
-        written.append(write_atomic(out / "legs.parquet",
-                                    lambda p: legs.to_parquet(p, index=False)))
-    if not kept_all(result):  # what the redraw needs of the replications without contacts
-        measures = json.dumps(_plain(replication_measures(result)))
-        written += [
-            write_atomic(out / "measures.json",
-                         lambda p: p.write_text(measures + "\n", encoding="utf-8")),
-            write_atomic(out / "intervals_by_replication.parquet",
-                         lambda p: result.intervals_by_replication.to_parquet(p, index=False)),
-        ]
-    written.append(seal(out, written, {"seed": result.seed,
-                                       "replications": result.n_replications}))
-    return written
-
-
-def replication_measures(result: RunResult) -> dict[str, Any]:
-    """Per replication: its KPIs and its measures by contact type and agent group."""
-    return {str(r): {"kpis": kpis, **measures}
-            for r, kpis, measures in zip(
-                result.replications["replication"],
-                result.replications.drop(columns="replication").to_dict("records"),
-                result.replication_measures)}
 
 
 def clean_stale(out: Path) -> None:
@@ -207,7 +122,7 @@ def seal(out: Path, files: list[Path], about: dict[str, Any], name: str = MANIFE
         path = Path(path)
         entries[path.relative_to(out).as_posix()] = {"bytes": path.stat().st_size,
                                                     "sha256": _digest(path)}
-    document = {"format": MANIFEST_FORMAT, **_plain(about), "files": entries}
+    document = {"format": MANIFEST_FORMAT, **plain(about), "files": entries}
     text = json.dumps(document, indent=2) + "\n"
     return write_atomic(out / name, lambda p: p.write_text(text, encoding="utf-8"))
 
@@ -247,5 +162,13 @@ def verify(out: str | Path, name: str = MANIFEST) -> dict[str, Any]:
     return document
 
 
-def _round(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.round(4)
+_MOVED = ("summary_dict", "kept_all", "write_run", "replication_measures")
+
+
+def __getattr__(name: str) -> Any:
+    """The run-folder functions that moved to :mod:`sim.results_folder`, under old names."""
+    if name in _MOVED:
+        from sim import results_folder
+
+        return getattr(results_folder, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

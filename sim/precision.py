@@ -35,6 +35,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from sim.kpis import COST_KPIS, RUN_KPIS
+
 MIN_REPLICATIONS = 10
 """The first batch: no test is made on fewer replications."""
 
@@ -65,11 +67,9 @@ class Target:
     relative: bool = False
 
     def __post_init__(self) -> None:
-        from sim.metrics import COST_KPIS, KPIS  # here: pandas only once a run needs it
-
-        if self.kpi not in KPIS + COST_KPIS:
-            raise ValueError(f"--precision: unknown KPI {self.kpi!r} (known: {', '.join(KPIS)}; "
-                             f"with costs: {', '.join(COST_KPIS)})")
+        if self.kpi not in RUN_KPIS + COST_KPIS:
+            raise ValueError(f"--precision: unknown KPI {self.kpi!r} (known: "
+                             f"{', '.join(RUN_KPIS)}; with costs: {', '.join(COST_KPIS)})")
         if not (math.isfinite(self.value) and self.value > 0):
             raise ValueError(f"--precision: {self.kpi}: the target must be a number > 0, "
                              f"got {self.value:g}")

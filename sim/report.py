@@ -15,7 +15,6 @@ from __future__ import annotations
 import base64
 import html
 import io
-import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,78 +23,28 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from matplotlib.figure import Figure
 
 from sim import plots
 from sim.compare import (
-    COMPARISON_MANIFEST,
     Comparison,
     comparison_table,
     cost_sentences,
     shared_kpis,
 )
-from sim.loader import scenario_from_dict
-from sim.measure import ReplicationTables, measure
-from sim.output import MANIFEST, ResultsError, verify, write_atomic
-from sim.records import empty_legs_frame
-from sim.replicate import Collector, RunResult
+from sim.kpis import REGISTRY, better, enough_decimals, format_ci, format_kpi, meaning
+from sim.output import write_atomic
+from sim.replicate import RunResult
+from sim.results_folder import read_comparison, read_results, read_run
 from sim.units import format_duration
 
 REPORT_NAME = "report.html"
 
-KPI_MEANINGS = {
-    "offered": "contacts that reached a queue",
-    "answered": "contacts an agent answered",
-    "abandoned": "callers who hung up while waiting",
-    "blocked": "busy signals (never offered)",
-    "block_rate": "busy signals / (offered + busy signals)",
-    "abandon_rate": "abandoned / offered",
-    "asa": "average speed of answer: mean wait of answered contacts",
-    "mean_wait": "mean wait of all offered (abandoned: until hanging up)",
-    "wait_p50": "median wait of all offered",
-    "wait_p90": "90% of offered waited at most this",
-    "wait_p99": "99% of offered waited at most this",
-    "service_level": "answered within the threshold / offered (all contacts, callbacks too)",
-    "occupancy": "busy agent time / agent time on duty",
-    "aht": "mean handle (talk) time of answered contacts",
-    "hold_time": "mean hold during consults per answered contact",
-    "transfer_rate": "transfers / answered",
-    "fcr": "issues resolved at the first contact / issues",
-    "repeat_rate": "repeat contacts / offered",
-    "contacts_per_issue": "contacts per issue",
-    "customer_effort": "seconds waiting + on hold + talking per issue",
-    "self_service_rate": "issues solved in the IVR / issues",
-    "retrials": "redials after abandoning or a busy signal",
-    "callbacks": "callbacks made (customers who left a number instead of waiting)",
-    "callback_rate": "offered contacts that took a callback / offered",
-    "callback_wait": "mean wait of called-back contacts, from arrival until the call back",
-    "live_service_level": "service level of callers who stayed on the line (callbacks left out)",
-    "live_asa": "ASA of callers who stayed on the line (callbacks left out)",
-    "complaints": "public complaints posted",
-    "unanswered": "offered contacts still waiting when the run ended (nobody could answer)",
-    # with `costs:` (sim.costs), in the scenario's money unit
-    "staff_cost": "hourly cost x scheduled hours (+ overtime factor x hours after closing)",
-    "abandon_cost": "cost per abandoned contact x abandoned",
-    "blocked_cost": "cost per blocked call x busy signals",
-    "wait_cost": "cost per minute waited x minutes in queues",
-    "callback_cost": "cost per callback x callbacks made",
-    "complaint_cost": "cost per complaint x complaints",
-    "total_cost": "staff + abandon + blocked + wait + callback + complaint costs",
-    "revenue": "revenue per resolved issue (by contact type) x resolved issues",
-    "profit": "revenue - total cost",
-}
-# +1: higher is better for the customer and the plan; -1: lower is better
-BETTER = {
-    "service_level": 1, "fcr": 1, "self_service_rate": 1, "asa": -1, "mean_wait": -1,
-    "wait_p50": -1, "wait_p90": -1, "wait_p99": -1, "abandon_rate": -1, "block_rate": -1,
-    "abandoned": -1, "blocked": -1, "customer_effort": -1, "repeat_rate": -1,
-    "contacts_per_issue": -1, "transfer_rate": -1, "hold_time": -1, "retrials": -1,
-    "complaints": -1, "unanswered": -1, "live_service_level": 1, "live_asa": -1,
-    "callback_wait": -1,
-    "staff_cost": -1, "abandon_cost": -1, "blocked_cost": -1, "wait_cost": -1,
-    "callback_cost": -1, "complaint_cost": -1, "total_cost": -1, "revenue": 1, "profit": 1,
-}
+# Views of the KPI registry (sim.kpis), which the tables below read: the meaning column,
+# and the colour of a significant difference (+1: higher is better for the customer and the
+# plan; -1: lower is better)
+KPI_MEANINGS = {kpi.name: kpi.meaning for kpi in REGISTRY}
+BETTER = {kpi.name: kpi.better.value for kpi in REGISTRY if kpi.better.value}
 
 CSS = """
 body{font-family:Helvetica,Arial,sans-serif;color:#222;max-width:60em;margin:1.5em auto;
@@ -245,52 +194,6 @@ def _esc(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
-def format_kpi(kpi: str, value: float | None, signed: bool = False,
-               decimals: int | None = None) -> str:
-    """A KPI value for people: shares in %, times in s, counts with separators.
-
-    ``decimals`` overrides the usual number of decimals (see :func:`enough_decimals`).
-    """
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    scale, unit = plots.kpi_scale(kpi)
-    sign = "+" if signed else ""
-    d = _DECIMALS[unit] if decimals is None else decimals
-    if unit == "%":
-        return f"{scale * value:{sign}.{d}f}" + (" pts" if signed else "%")
-    if unit == "s":
-        return f"{value:{sign}.{d}f} s"
-    if unit == "per issue":
-        return f"{value:{sign}.{d}f}"
-    if decimals is None and not value % 1:
-        return f"{value:{sign},.0f}"
-    return f"{value:{sign},.{d}f}"
-
-
-_DECIMALS = {"%": 1, "s": 1, "per issue": 3, "contacts": 1, "money": 2}
-
-
-def enough_decimals(kpi: str, *values: float, most: int = 6) -> int:
-    """Decimals that show every non-zero value of ``values`` as non-zero (at most ``most``).
-
-    A significant difference of 0.004 points must not print as ``-0.0 pts ± 0.0 pts``.
-    """
-    scale, unit = plots.kpi_scale(kpi)
-    d = _DECIMALS[unit]
-    shown = [abs(scale * v) for v in values
-             if v is not None and math.isfinite(v) and v != 0]
-    while d < most and any(round(v, d) == 0 for v in shown):
-        d += 1
-    return d
-
-
-def format_ci(kpi: str, ci: float, decimals: int | None = None) -> str:
-    """A confidence half-width for people (``± 1.2 s``; shares in percentage points)."""
-    if ci is None or math.isnan(ci):
-        return ""
-    return "± " + format_kpi(kpi, ci, decimals=decimals).replace("%", " pts")
-
-
 def _scenario_lines(result: RunResult) -> str:
     sc = result.scenario
     sl = sc.service_level
@@ -306,13 +209,18 @@ def _scenario_lines(result: RunResult) -> str:
             f"{'s' if reps > 1 else ''}")
 
 
+def _plain(text: str) -> str:
+    """Markdown's code quotes left out (a meaning is written for the README too)."""
+    return text.replace("`", "")
+
+
 def _kpi_table(result: RunResult) -> str:
     rows = ["<tr><th class='name'>KPI</th><th>mean</th><th>95% CI</th>"
             "<th class='name'>meaning</th></tr>"]
     for kpi, value in result.summary.items():
         rows.append(f"<tr><td class='name'>{_esc(kpi)}</td><td>{format_kpi(kpi, value)}</td>"
                     f"<td>{format_ci(kpi, result.ci.get(kpi, math.nan))}</td>"
-                    f"<td class='meaning'>{_esc(KPI_MEANINGS.get(kpi, ''))}</td></tr>")
+                    f"<td class='meaning'>{_esc(_plain(meaning(kpi)))}</td></tr>")
     return "<table>" + "".join(rows) + "</table>"
 
 
@@ -352,8 +260,8 @@ def _comparison_table(comparison: Comparison) -> str:
             if name != comparison.baseline:
                 diff, ci, sig = row["diff"], row["diff_ci"], bool(row["significant"])
                 css = "sig"
-                if sig and kpi in BETTER and diff != 0:
-                    css = "better" if np.sign(diff) == BETTER[kpi] else "worse"
+                if sig and better(kpi) and diff != 0:
+                    css = "better" if np.sign(diff) == better(kpi) else "worse"
                 d = enough_decimals(kpi, diff, ci)
                 text = (f"{format_kpi(kpi, diff, signed=True, decimals=d)} "
                         f"<small>{format_ci(kpi, ci, decimals=d)}</small>")
@@ -494,133 +402,5 @@ def write_report(subject: RunResult | Comparison, out: str | Path, png: bool = T
 # ---- results on disk -----------------------------------------------------------------
 
 
-def load_run(folder: str | Path) -> RunResult:
-    """Read back what ``ccsim run`` (:func:`sim.output.write_run`) wrote into ``folder``.
-
-    The folder is first checked against its manifest (:func:`sim.output.verify`): a run
-    killed while writing, a file truncated, emptied or replaced since is refused. The
-    saved tables (contacts, legs, staffing log, traces) are measured again by the step
-    every run takes (:func:`sim.measure.measure`), one replication at a time, so the
-    result has the KPIs, interval tables and issues of the run itself, to the bit; the
-    rounded ``intervals.csv`` is for people and is not read.
-
-    Raises:
-        FileNotFoundError: If a file the report needs is missing.
-        ResultsError: If the folder does not match its manifest or a file cannot be read.
-        ScenarioError: If the saved scenario no longer validates.
-    """
-    folder = Path(folder)
-    needed = ["summary.json", "scenario.json", "contacts.parquet", "intervals.csv",
-              "replications.csv"]
-    missing = [name for name in needed if not (folder / name).is_file()]
-    if missing:
-        raise FileNotFoundError(f"{folder}: not a ccsim results folder, missing "
-                                f"{', '.join(missing)}")
-    listed = verify(folder)["files"]
-    unlisted = [name for name in needed if name not in listed]
-    if unlisted:
-        raise ResultsError(f"{folder / MANIFEST}: does not list {', '.join(unlisted)}; "
-                           "run it again")
-
-    def read(name: str, reader: Callable[[Path], Any], default: Any = None) -> Any:
-        if name not in listed:  # optional, and not written by this run
-            return default
-        try:
-            return reader(folder / name)
-        except Exception as exc:  # any reader's complaint: the file is not what we wrote
-            raise ResultsError(f"{folder / name}: cannot be read "
-                               f"({type(exc).__name__}: {' '.join(str(exc).split())})"
-                               ) from None
-
-    summary = read("summary.json", lambda p: json.loads(p.read_text(encoding="utf-8")))
-    scenario = scenario_from_dict(
-        read("scenario.json", lambda p: json.loads(p.read_text(encoding="utf-8"))),
-        source=str(folder / "scenario.json"))
-    contacts = read("contacts.parquet", pd.read_parquet)
-    staff = read("staff.parquet", pd.read_parquet,
-                 pd.DataFrame(columns=["replication", "time", "group", "agents", "slots"]))
-    legs = read("legs.parquet", pd.read_parquet, empty_legs_frame())
-    traces = read("traces.parquet", pd.read_parquet)
-    replications = read("replications.csv", pd.read_csv)
-    kept = summary.get("contacts_replications")
-    saved = {}
-    if kept is not None:  # the measures of the replications without contacts, saved by the run
-        saved = {"measures": read("measures.json",
-                                  lambda p: json.loads(p.read_text(encoding="utf-8"))),
-                 "intervals": read("intervals_by_replication.parquet", pd.read_parquet)}
-        if saved["measures"] is None or saved["intervals"] is None:
-            raise ResultsError(f"{folder}: kept the contacts of some replications only, but "
-                               "measures.json or intervals_by_replication.parquet is missing; "
-                               "run it again")
-    collector = Collector(scenario, int(summary["seed"]),
-                          None if kept is None else max(len(kept), 1))
-    for r in replications["replication"].astype(int):
-        if kept is not None and r not in kept:  # its measures, saved by the run
-            collector.add(_measured_only(r, saved))
-            continue
-        trace = None if traces is None else _rows_of(traces, r)
-        collector.add(measure(scenario, r, _rows_of(contacts, r), _rows_of(legs, r),
-                              _rows_of(staff, r), trace if trace is not None and len(trace)
-                              else None))
-    return collector.result()
-
-
-def _measured_only(r: int, saved: dict[str, Any]) -> ReplicationTables:
-    """A replication whose raw tables were not kept: its saved measures, no rows."""
-    m = saved["measures"][str(r)]
-    nan = float("nan")
-    kpis = {k: nan if v is None else v for k, v in m["kpis"].items()}
-
-    def numbers(nested: dict) -> dict:
-        return {name: {k: nan if v is None else v for k, v in inner.items()}
-                for name, inner in nested.items()}
-    intervals = saved["intervals"]
-    rows = intervals[intervals["replication"].to_numpy() == r].reset_index(drop=True)
-    empty = pd.DataFrame()
-    return ReplicationTables(
-        replication=r, contacts=empty, legs=empty, staff=empty, issues=empty, kpis=kpis,
-        by_type=numbers(m["by_type"]), by_group=numbers(m["by_group"]), intervals=rows)
-
-
-def _rows_of(table: pd.DataFrame, replication: int) -> pd.DataFrame:
-    """One replication's rows of a table of all replications, indexed from 0 as written."""
-    if not len(table):
-        return table
-    return table[table["replication"].to_numpy() == replication].reset_index(drop=True)
-
-
-def load_comparison(folder: str | Path) -> Comparison:
-    """Read back what ``ccsim compare`` (:func:`sim.compare.write_comparison`) wrote."""
-    folder = Path(folder)
-    manifest = verify(folder, COMPARISON_MANIFEST)
-    variants = manifest.get("variants")
-    if (not isinstance(variants, list) or not variants
-            or not all(isinstance(name, str) for name in variants)
-            or manifest.get("baseline") not in variants):
-        raise ResultsError(f"{folder / COMPARISON_MANIFEST}: damaged (no valid 'variants' "
-                           "and 'baseline'); run it again")
-    results = {name: load_run(folder / name) for name in variants}
-    return Comparison(results=results, baseline=manifest["baseline"],
-                      changes=manifest.get("changes", {}),
-                      confidence=manifest.get("confidence", 0.95))
-
-
-def load_results(folder: str | Path) -> RunResult | Comparison:
-    """A run or a comparison from its results folder, whichever it holds.
-
-    Raises:
-        FileNotFoundError: If the folder holds neither.
-        ResultsError: If the folder does not match its manifest, or a file is unreadable.
-        ScenarioError: If a saved scenario no longer validates.
-    """
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise FileNotFoundError(f"{folder}: no such folder")
-    if (folder / COMPARISON_MANIFEST).is_file():
-        return load_comparison(folder)
-    if not (folder / "summary.json").exists() and any(
-            (sub / "summary.json").is_file() for sub in folder.iterdir() if sub.is_dir()):
-        raise ResultsError(f"{folder}: no {COMPARISON_MANIFEST}: the comparison that wrote "
-                           "this folder did not finish; run it again")
-    return load_run(folder)
-
+# Results on disk are read by sim.results_folder; the old names stay for callers.
+load_run, load_comparison, load_results = read_run, read_comparison, read_results

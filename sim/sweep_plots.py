@@ -25,6 +25,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from sim import kpis
+from sim.kpis import better
 from sim.output import atomic_path
 from sim.plots.style import PNG_METADATA, styled
 from sim.units import format_duration, parse_duration, parse_rate
@@ -38,20 +40,12 @@ class KpiStyle:
     scale: float = 1.0
 
 
-KPI_STYLES = {
-    "service_level": KpiStyle("Service level (%)", 100.0),
-    "abandon_rate": KpiStyle("Abandoned (% of offered)", 100.0),
-    "asa": KpiStyle("ASA, mean wait of answered (s)"),
-    "occupancy": KpiStyle("Occupancy (%)", 100.0),
-    "mean_wait": KpiStyle("Mean wait (s)"),
-    "wait_p90": KpiStyle("90th percentile wait (s)"),
-    "block_rate": KpiStyle("Busy signals (% of calls)", 100.0),
-}
 def kpi_style(kpi: str, threshold_s: float | None = None) -> KpiStyle:
-    """The style of a KPI; the service-level label names its threshold when known."""
+    """The style of a KPI, from the registry; the service level names its threshold if known."""
+    unit = kpis.unit_of(kpi)
     if kpi == "service_level" and threshold_s is not None:
-        return KpiStyle(f"Service level (% within {format_duration(threshold_s)})", 100.0)
-    return KPI_STYLES.get(kpi, KpiStyle(kpi))
+        return KpiStyle(f"Service level (% within {format_duration(threshold_s)})", unit.scale)
+    return KpiStyle(f"{kpis.label(kpi)} ({unit.axis})", unit.scale)
 
 
 CURVE_KPIS = ("service_level", "abandon_rate", "asa", "occupancy")
@@ -191,7 +185,7 @@ def plot_heatmap(summary: pd.DataFrame, paths: Sequence[str], path: str | Path,
         style = kpi_style(kpi, threshold_s)
         grid = (summary.groupby([y_path, x_path], sort=False)[kpi].mean().unstack(x_path)
                 .reindex(index=y_values, columns=x_values).to_numpy(dtype=float)) * style.scale
-        cmap = "viridis" if kpi == "service_level" else "viridis_r"
+        cmap = "viridis" if better(kpi) > 0 else "viridis_r"  # bright where better
         image = ax.imshow(grid, aspect="auto", origin="lower", cmap=cmap)
         ax.grid(False)  # cells, not gridlines
         ax.set_xticks(range(len(x_values)), [str(v) for v in x_values],

@@ -196,7 +196,7 @@ class TestCompare:
 
 def test_money_kpis_are_shown_as_money():
     """Every cost KPI is printed (CLI table, report) as money: 2 decimals, separators."""
-    from sim.plots.style import kpi_scale
+    from sim.kpis import kpi_scale
     from sim.report import format_ci, format_kpi
 
     for kpi in COST_KPIS:

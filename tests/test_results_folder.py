@@ -217,3 +217,39 @@ class TestComparison:
         write_run(runs[2], comparison_folder)
         back = load_results(comparison_folder)
         assert isinstance(back, sim.RunResult) and back.seed == 2
+
+
+class TestOneModule:
+    """sim.results_folder writes and reads both kinds of folder; the old names are its own."""
+
+    def test_old_names_are_the_module_functions(self):
+        """sim.output / sim.report / sim.compare names are results_folder's functions."""
+        from sim import report, results_folder
+
+        assert output.write_run is results_folder.write_run
+        assert output.summary_dict is results_folder.summary_dict
+        assert report.load_run is results_folder.read_run
+        assert report.load_comparison is results_folder.read_comparison
+        assert report.load_results is results_folder.read_results
+        assert compare_module.write_comparison is results_folder.write_comparison
+        with pytest.raises(AttributeError):
+            output.no_such_name  # noqa: B018
+
+    def test_files_of_a_run_and_a_comparison(self, runs, tmp_path):
+        """The files written are the documented ones, each listed in its folder's seal."""
+        from sim import results_folder
+
+        run_files = results_folder.write_run(runs[1], tmp_path / "run")
+        names = sorted(p.name for p in run_files)
+        assert names == sorted([*DATA, MANIFEST])
+        assert set(results_folder.RUN_FILES) <= set(names)
+        comparison = compare_module.Comparison(results={"baseline": runs[1], "b": runs[1]})
+        written = results_folder.write_comparison(comparison, tmp_path / "cmp")
+        top = sorted(p.relative_to(tmp_path / "cmp").as_posix() for p in written
+                     if p.parent == tmp_path / "cmp")
+        assert top == ["comparison.csv", "comparison.json"]
+        back = results_folder.read_results(tmp_path / "cmp")
+        assert back.names == ["baseline", "b"]
+        same = output.plain(runs[1].summary)
+        assert output.plain(back.results["b"].summary) == same
+        assert output.plain(results_folder.read_run(tmp_path / "run").summary) == same

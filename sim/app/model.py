@@ -52,7 +52,8 @@ class Outcome:
     def summary(self) -> dict[str, Any]:
         """The JSON the page reads."""
         return {"settings": self.settings.as_dict(), "overrides": self.overrides,
-                "kpis": views.kpis(self.result), "seconds": round(self.seconds, 2),
+                "kpis": views.kpis(self.result), "cards": list(views.CARD_KPIS),
+                "seconds": round(self.seconds, 2),
                 "seed": self.result.seed, "replications": self.result.n_replications}
 
 

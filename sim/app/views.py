@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from sim import erlang, plots
+from sim import kpis as registry
 from sim.animate import _talks_and_holds, _waits
 from sim.app.settings import daily_contacts, mean_of
 from sim.compare import comparison_table
@@ -39,9 +40,17 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def kpis(result: RunResult) -> dict[str, dict[str, float | None]]:
-    """Every KPI's mean and 95% half-width: ``{kpi: {"mean": m, "ci": h}}``."""
-    return {k: {"mean": _clean(float(result.summary[k])), "ci": _clean(float(result.ci[k]))}
+def _shown(kpi: str) -> dict[str, str]:
+    """How the page shows a KPI, from the registry: its label and kind (pct, s or n)."""
+    unit = registry.unit_of(kpi)
+    kind = "pct" if unit is registry.RATIO else "s" if unit is registry.SECONDS else "n"
+    return {"label": registry.label(kpi), "kind": kind}
+
+
+def kpis(result: RunResult) -> dict[str, dict[str, Any]]:
+    """Every KPI's mean, 95% half-width, label and kind: ``{kpi: {"mean": m, "ci": h, ...}}``."""
+    return {k: {"mean": _clean(float(result.summary[k])), "ci": _clean(float(result.ci[k])),
+                **_shown(k)}
             for k in result.summary}
 
 
@@ -58,7 +67,7 @@ def comparison(pinned: RunResult, current: RunResult) -> list[dict[str, Any]]:
     rows = []
     for kpi in COMPARE_ROWS:
         part = table[table["kpi"] == kpi].set_index("variant")
-        rows.append({"kpi": kpi,
+        rows.append({"kpi": kpi, **_shown(kpi),
                      "pinned": _clean(float(part.at["pinned", "mean"])),
                      "pinned_ci": _clean(float(part.at["pinned", "ci"])),
                      "current": _clean(float(part.at["current", "mean"])),

@@ -16,6 +16,7 @@ The figures live in one module per subject (:mod:`~sim.plots.service`,
 shared :mod:`~sim.plots.style`; this package exports them all.
 """
 
+from sim.kpis import kpi_scale
 from sim.plots.compare import difference_figure, kpi_bars
 from sim.plots.floor import agents_on_duty, day_figure, group_occupancy, occupancy_figure
 from sim.plots.journey import (
@@ -43,7 +44,6 @@ from sim.plots.style import (
     Results,
     as_runs,
     group_colours,
-    kpi_scale,
     new_figure,
     type_colours,
     variant_colours,

@@ -10,11 +10,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 from matplotlib.figure import Figure
 
+from sim.kpis import kpi_scale, label
 from sim.plots.style import (
     COMPARE_KPIS,
-    KPI_LABELS,
     UNIT_NAMES,
-    kpi_scale,
     new_figure,
     styled,
     variant_colours,
@@ -29,8 +28,8 @@ if TYPE_CHECKING:
 
 def _panel_title(kpi: str, cols: int) -> str:
     """The KPI's label, on two lines when four panels share a row (else titles collide)."""
-    label = KPI_LABELS.get(kpi, kpi)
-    return textwrap.fill(label, 14) if cols >= 4 else label
+    text = label(kpi)
+    return textwrap.fill(text, 14) if cols >= 4 else text
 
 
 def _kpi_grid(n: int) -> tuple[int, int]:

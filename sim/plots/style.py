@@ -1,5 +1,7 @@
 """Plot style: the colours, units and helpers every figure of :mod:`sim.plots` shares.
 
+KPI labels and units come from the KPI registry (:mod:`sim.kpis`).
+
 Colours carry meaning across every figure of a report: a variant has the same colour
 everywhere (by its position, baseline first), so does an agent group and a contact type
 (by their order in the scenario). Figures are built without ``pyplot`` on an Agg canvas,
@@ -18,7 +20,8 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from sim.metrics import COST_KPIS, measured_window
+from sim import kpis
+from sim.metrics import measured_window
 from sim.replicate import RunResult
 from sim.scenario import Scenario
 from sim.units import DAY
@@ -48,30 +51,11 @@ OUTCOME_COLOURS = {
     "resolved": "#4dac26", "not resolved": "#f1a340",
 }
 
-PERCENT_KPIS = {"service_level", "abandon_rate", "block_rate", "occupancy", "fcr",
-                "transfer_rate", "repeat_rate", "self_service_rate", "resolution_rate",
-                "callback_rate", "live_service_level"}
-TIME_KPIS = {"asa", "mean_wait", "wait_p50", "wait_p90", "wait_p99", "aht", "customer_effort",
-             "hold_time", "callback_wait", "live_asa"}
-RATIO_KPIS = {"contacts_per_issue"}
 COMPARE_KPIS = ("service_level", "asa", "abandon_rate", "mean_wait", "wait_p90", "occupancy",
                 "fcr", "customer_effort")
-KPI_LABELS = {
-    "service_level": "Service level", "asa": "ASA", "abandon_rate": "Abandon rate",
-    "block_rate": "Busy-signal rate", "mean_wait": "Mean wait", "wait_p50": "Median wait",
-    "wait_p90": "Wait, 90th percentile", "wait_p99": "Wait, 99th percentile",
-    "occupancy": "Occupancy", "aht": "Handle time", "fcr": "First-contact resolution",
-    "customer_effort": "Customer effort", "offered": "Offered", "answered": "Answered",
-    "abandoned": "Abandoned", "blocked": "Blocked", "hold_time": "Hold time",
-    "transfer_rate": "Transfer rate", "repeat_rate": "Repeat rate",
-    "contacts_per_issue": "Contacts per issue", "self_service_rate": "Self-service rate",
-    "retrials": "Retrials", "callbacks": "Callbacks", "complaints": "Complaints",
-    "unanswered": "Unanswered", "callback_rate": "Callback share",
-    "callback_wait": "Wait until call back", "live_service_level": "Service level, live queue",
-    "live_asa": "ASA, live queue", "resolution_rate": "Resolution rate",
-}
-UNIT_NAMES = {"%": "%", "s": "seconds", "contacts": "contacts", "per issue": "contacts per issue",
-              "money": "money"}
+# labels and axis units from the KPI registry (sim.kpis)
+KPI_LABELS = {kpi.name: kpi.label for kpi in kpis.REGISTRY}
+UNIT_NAMES = {unit.symbol: unit.axis for unit in kpis.UNITS}
 
 STYLE = {
     "font.size": 8.5, "axes.titlesize": 9.5, "axes.titleweight": "bold",
@@ -132,19 +116,6 @@ def new_figure(height: float, width: float = A4_WIDTH) -> Figure:
     fig = Figure(figsize=(width, height), layout="constrained")
     FigureCanvasAgg(fig)
     return fig
-
-
-def kpi_scale(kpi: str) -> tuple[float, str]:
-    """Factor and unit to show a KPI: shares in %, times in s, counts and money as they are."""
-    if kpi in PERCENT_KPIS:
-        return 100.0, "%"
-    if kpi in TIME_KPIS:
-        return 1.0, "s"
-    if kpi in RATIO_KPIS:
-        return 1.0, "per issue"
-    if kpi in COST_KPIS:
-        return 1.0, "money"
-    return 1.0, "contacts"
 
 
 def counted(result: RunResult) -> pd.DataFrame:

@@ -1,13 +1,6 @@
 // ccsim app: the page only draws what /api/state says; the logic is in sim/app/model.py.
 "use strict";
 const $ = (id) => document.getElementById(id);
-const KPIS = [["service_level", "Service level", "pct"], ["asa", "ASA", "s"],
-  ["abandon_rate", "Abandon rate", "pct"], ["occupancy", "Occupancy", "pct"],
-  ["fcr", "FCR", "pct"], ["repeat_rate", "Repeat rate", "pct"],
-  ["customer_effort", "Customer effort", "s"]];
-const ROWS = {service_level: "pct", asa: "s", abandon_rate: "pct", occupancy: "pct", fcr: "pct",
-  repeat_rate: "pct", customer_effort: "s", mean_wait: "s", offered: "n", answered: "n",
-  abandoned: "n", callbacks: "n"};
 const COLOURS = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02"];
 let state = null, source = null, resultKey = null, floor = null, frame = 0, timer = null;
 
@@ -100,9 +93,10 @@ function show(s) {
 function drawKpis(s) {
   const box = $("kpis");
   if (!s.result) { box.innerHTML = '<p class="empty">Press Run: the answers appear here.</p>'; return; }
-  box.innerHTML = KPIS.map(([k, label, kind]) => {
-    const v = s.result.kpis[k], was = s.pinned ? s.pinned.kpis[k] : null;
-    return `<div class="kpi"><div class="label">${label}</div>` +
+  // which KPIs, their labels and formats: the KPI registry's, sent by the server
+  box.innerHTML = s.result.cards.map((k) => {
+    const v = s.result.kpis[k], kind = v.kind, was = s.pinned ? s.pinned.kpis[k] : null;
+    return `<div class="kpi"><div class="label">${v.label}</div>` +
       `<div class="value" data-testid="kpi-${k}">${fmt(v.mean, kind)}</div>` +
       `<div class="ci">${fmtCi(v.ci, kind)}</div>` +
       (was ? `<div class="was">pinned: ${fmt(was.mean, kind)}</div>` : "") + "</div>";
@@ -130,7 +124,7 @@ function drawCompare(s) {
   $("headline").textContent = Object.keys(c.changes).length
     ? `${what}: ASA ${fmt(asa.pinned, "s")} → ${fmt(asa.current, "s")}` : what;
   body.innerHTML = c.rows.map((r) => {
-    const kind = ROWS[r.kpi];
+    const kind = r.kind;
     const sign = r.diff > 0 ? "+" : "";
     return `<tr data-testid="compare-${r.kpi}"><td>${r.kpi}</td><td>${fmt(r.pinned, kind)}</td><td>${fmt(r.current, kind)}</td>` +
       `<td class="${r.significant ? "sig" : ""}">${r.diff === null ? "–" : sign + (kind === "pct" ? (100 * r.diff).toFixed(1) + " pts" : fmt(r.diff, kind))} ${fmtCi(r.diff_ci, kind).replace(" pts", "")}${r.significant ? " *" : ""}</td></tr>`;

@@ -1,0 +1,295 @@
+"""Results folders: writing and reading back a run's folder and a comparison's.
+
+What ``ccsim run`` and ``ccsim compare`` leave on disk, and what ``ccsim report`` reads,
+in one place:
+
+- a **run folder**: ``summary.json``, ``contacts.parquet``, ``intervals.csv``,
+  ``replications.csv``, ``scenario.json``, ``staff.parquet`` and, sometimes,
+  ``legs.parquet``, ``traces.parquet``, ``measures.json`` and
+  ``intervals_by_replication.parquet``; sealed last by ``manifest.json``
+  (:func:`write_run`, :func:`read_run`);
+- a **comparison folder**: one run folder per variant, ``comparison.csv`` and, last,
+  the seal ``comparison.json`` (:func:`write_comparison`, :func:`read_comparison`).
+
+:func:`read_results` reads either. Every file is written atomically and every folder is
+sealed by a manifest of digests (:mod:`sim.output` holds those mechanics), so a reader
+refuses a folder that a killed or later run left inconsistent.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim import output
+from sim.compare import Comparison
+from sim.loader import scenario_from_dict
+from sim.measure import ReplicationTables, measure
+from sim.output import COMPARISON_MANIFEST, MANIFEST, OPTIONAL, ResultsError
+from sim.records import empty_legs_frame
+from sim.replicate import Collector, RunResult
+
+RUN_FILES = ("summary.json", "scenario.json", "contacts.parquet", "intervals.csv",
+             "replications.csv")
+"""The files every run folder has (and the manifest lists)."""
+
+
+# ---- a run ---------------------------------------------------------------------------
+
+
+def summary_dict(result: RunResult) -> dict[str, Any]:
+    """The ``summary.json`` document (see DESIGN.md, "Outputs").
+
+    Beyond the contract's keys: ``stopping`` (how many replications a ``--precision`` run
+    took and why it stopped) and ``contacts_replications`` (the replications whose raw
+    tables were kept, when not all were).
+    """
+    document = {
+        "scenario": result.scenario.name,
+        "seed": result.seed,
+        "replications": result.n_replications,
+        "kpis": result.summary,
+        "ci": result.ci,
+        "by_type": result.by_type,
+        "by_group": result.by_group,
+    }
+    if result.stopping is not None:
+        document["stopping"] = result.stopping.as_dict()
+    if not kept_all(result):
+        document["contacts_replications"] = result.kept_replications
+    return output.plain(document)
+
+
+def kept_all(result: RunResult) -> bool:
+    """Whether the result holds the raw tables of every replication."""
+    kept = getattr(result, "kept_replications", None)
+    return kept is None or len(kept) == result.n_replications
+
+
+def write_run(result: RunResult, out: str | Path) -> list[Path]:
+    """Write summary.json, contacts.parquet, intervals.csv, replications.csv into ``out``.
+
+    Also scenario.json, staff.parquet (agents on duty), legs.parquet (when contacts had
+    several legs) and, when the run was traced, traces.parquet: enough to redraw the
+    report later (:func:`read_run`).
+    """
+    out = Path(out)
+    output.unseal(out, OPTIONAL)
+    text = json.dumps(summary_dict(result), indent=2)
+    written = [
+        output.write_atomic(out / "summary.json",
+                            lambda p: p.write_text(text + "\n", encoding="utf-8")),
+        output.write_atomic(out / "contacts.parquet",
+                            lambda p: result.contacts.to_parquet(p, index=False)),
+        output.write_atomic(out / "intervals.csv",
+                            lambda p: result.intervals.round(4).to_csv(p, index=False)),
+        output.write_atomic(out / "replications.csv",
+                            lambda p: result.replications.to_csv(p, index=False)),
+        # what `ccsim report DIR` needs to redraw the figures without re-running
+        output.write_atomic(out / "scenario.json", lambda p: p.write_text(
+            result.scenario.model_dump_json(indent=2) + "\n", encoding="utf-8")),
+        output.write_atomic(out / "staff.parquet",
+                            lambda p: result.staff.to_parquet(p, index=False)),
+    ]
+    if result.traces:
+        written.append(output.write_atomic(out / "traces.parquet", lambda p: pd.concat(
+            result.traces, ignore_index=True).to_parquet(p, index=False)))
+    legs = getattr(result, "legs", None)
+    if legs is not None and len(legs):
+        written.append(output.write_atomic(out / "legs.parquet",
+                                           lambda p: legs.to_parquet(p, index=False)))
+    if not kept_all(result):  # what the redraw needs of the replications without contacts
+        measures = json.dumps(output.plain(replication_measures(result)))
+        written += [
+            output.write_atomic(out / "measures.json",
+                                lambda p: p.write_text(measures + "\n", encoding="utf-8")),
+            output.write_atomic(
+                out / "intervals_by_replication.parquet",
+                lambda p: result.intervals_by_replication.to_parquet(p, index=False)),
+        ]
+    written.append(output.seal(out, written, {"seed": result.seed,
+                                              "replications": result.n_replications}))
+    return written
+
+
+def replication_measures(result: RunResult) -> dict[str, Any]:
+    """Per replication: its KPIs and its measures by contact type and agent group."""
+    return {str(r): {"kpis": kpis, **measures}
+            for r, kpis, measures in zip(
+                result.replications["replication"],
+                result.replications.drop(columns="replication").to_dict("records"),
+                result.replication_measures)}
+
+
+def read_run(folder: str | Path) -> RunResult:
+    """Read back what ``ccsim run`` (:func:`write_run`) wrote into ``folder``.
+
+    The folder is first checked against its manifest (:func:`sim.output.verify`): a run
+    killed while writing, a file truncated, emptied or replaced since is refused. The
+    saved tables (contacts, legs, staffing log, traces) are measured again by the step
+    every run takes (:func:`sim.measure.measure`), one replication at a time, so the
+    result has the KPIs, interval tables and issues of the run itself, to the bit; the
+    rounded ``intervals.csv`` is for people and is not read.
+
+    Raises:
+        FileNotFoundError: If a file the report needs is missing.
+        ResultsError: If the folder does not match its manifest or a file cannot be read.
+        ScenarioError: If the saved scenario no longer validates.
+    """
+    folder = Path(folder)
+    needed = list(RUN_FILES)
+    missing = [name for name in needed if not (folder / name).is_file()]
+    if missing:
+        raise FileNotFoundError(f"{folder}: not a ccsim results folder, missing "
+                                f"{', '.join(missing)}")
+    listed = output.verify(folder)["files"]
+    unlisted = [name for name in needed if name not in listed]
+    if unlisted:
+        raise ResultsError(f"{folder / MANIFEST}: does not list {', '.join(unlisted)}; "
+                           "run it again")
+
+    def read(name: str, reader: Callable[[Path], Any], default: Any = None) -> Any:
+        if name not in listed:  # optional, and not written by this run
+            return default
+        try:
+            return reader(folder / name)
+        except Exception as exc:  # any reader's complaint: the file is not what we wrote
+            raise ResultsError(f"{folder / name}: cannot be read "
+                               f"({type(exc).__name__}: {' '.join(str(exc).split())})"
+                               ) from None
+
+    summary = read("summary.json", lambda p: json.loads(p.read_text(encoding="utf-8")))
+    scenario = scenario_from_dict(
+        read("scenario.json", lambda p: json.loads(p.read_text(encoding="utf-8"))),
+        source=str(folder / "scenario.json"))
+    contacts = read("contacts.parquet", pd.read_parquet)
+    staff = read("staff.parquet", pd.read_parquet,
+                 pd.DataFrame(columns=["replication", "time", "group", "agents", "slots"]))
+    legs = read("legs.parquet", pd.read_parquet, empty_legs_frame())
+    traces = read("traces.parquet", pd.read_parquet)
+    replications = read("replications.csv", pd.read_csv)
+    kept = summary.get("contacts_replications")
+    saved = {}
+    if kept is not None:  # the measures of the replications without contacts, saved by the run
+        saved = {"measures": read("measures.json",
+                                  lambda p: json.loads(p.read_text(encoding="utf-8"))),
+                 "intervals": read("intervals_by_replication.parquet", pd.read_parquet)}
+        if saved["measures"] is None or saved["intervals"] is None:
+            raise ResultsError(f"{folder}: kept the contacts of some replications only, but "
+                               "measures.json or intervals_by_replication.parquet is missing; "
+                               "run it again")
+    collector = Collector(scenario, int(summary["seed"]),
+                          None if kept is None else max(len(kept), 1))
+    for r in replications["replication"].astype(int):
+        if kept is not None and r not in kept:  # its measures, saved by the run
+            collector.add(_measured_only(r, saved))
+            continue
+        trace = None if traces is None else _rows_of(traces, r)
+        collector.add(measure(scenario, r, _rows_of(contacts, r), _rows_of(legs, r),
+                              _rows_of(staff, r), trace if trace is not None and len(trace)
+                              else None))
+    return collector.result()
+
+
+def _measured_only(r: int, saved: dict[str, Any]) -> ReplicationTables:
+    """A replication whose raw tables were not kept: its saved measures, no rows."""
+    m = saved["measures"][str(r)]
+    nan = float("nan")
+    kpis = {k: nan if v is None else v for k, v in m["kpis"].items()}
+
+    def numbers(nested: dict) -> dict:
+        return {name: {k: nan if v is None else v for k, v in inner.items()}
+                for name, inner in nested.items()}
+    intervals = saved["intervals"]
+    rows = intervals[intervals["replication"].to_numpy() == r].reset_index(drop=True)
+    empty = pd.DataFrame()
+    return ReplicationTables(
+        replication=r, contacts=empty, legs=empty, staff=empty, issues=empty, kpis=kpis,
+        by_type=numbers(m["by_type"]), by_group=numbers(m["by_group"]), intervals=rows)
+
+
+def _rows_of(table: pd.DataFrame, replication: int) -> pd.DataFrame:
+    """One replication's rows of a table of all replications, indexed from 0 as written."""
+    if not len(table):
+        return table
+    return table[table["replication"].to_numpy() == replication].reset_index(drop=True)
+
+
+
+# ---- a comparison -------------------------------------------------------------------
+
+
+def write_comparison(comparison: Comparison, out: str | Path) -> list[Path]:
+    """Write a comparison into ``out``, every file atomically.
+
+    ``comparison.csv`` (one row per KPI and variant: mean, ci, diff, diff_ci,
+    significant), each variant's run files in ``out/<variant>/`` (see
+    :func:`write_run`) and, last, ``comparison.json`` (baseline, variants in
+    order, what each changes, seed, replications, and the digests of comparison.csv and
+    of each variant's manifest), which is removed first: a comparison killed while
+    writing leaves a folder that ``ccsim report`` refuses.
+
+    Returns:
+        The files written.
+    """
+    out = Path(out)
+    output.unseal(out, (COMPARISON_MANIFEST,))  # until the end, the folder is not a comparison
+    written: list[Path] = []
+    for name, result in comparison.results.items():
+        written += write_run(result, out / name)
+    table = comparison.table(list(comparison.results[comparison.baseline].summary))
+    manifest = {
+        "baseline": comparison.baseline, "variants": comparison.names,
+        "changes": comparison.changes, "seed": comparison.seed,
+        "replications": comparison.replications, "confidence": comparison.confidence,
+    }
+    if comparison.stopping is not None:
+        manifest["stopping"] = comparison.stopping
+    written.append(output.write_atomic(out / "comparison.csv",
+                                lambda p: table.to_csv(p, index=False)))
+    # the seal, last: comparison.csv and each variant's own seal, with their digests
+    sealed = [out / "comparison.csv"] + [out / name / MANIFEST for name in comparison.names]
+    written.append(output.seal(out, sealed, json.loads(json.dumps(manifest, default=str)),
+                        name=COMPARISON_MANIFEST))
+    return written
+
+
+def read_comparison(folder: str | Path) -> Comparison:
+    """Read back what ``ccsim compare`` (:func:`write_comparison`) wrote."""
+    folder = Path(folder)
+    manifest = output.verify(folder, COMPARISON_MANIFEST)
+    variants = manifest.get("variants")
+    if (not isinstance(variants, list) or not variants
+            or not all(isinstance(name, str) for name in variants)
+            or manifest.get("baseline") not in variants):
+        raise ResultsError(f"{folder / COMPARISON_MANIFEST}: damaged (no valid 'variants' "
+                           "and 'baseline'); run it again")
+    results = {name: read_run(folder / name) for name in variants}
+    return Comparison(results=results, baseline=manifest["baseline"],
+                      changes=manifest.get("changes", {}),
+                      confidence=manifest.get("confidence", 0.95))
+
+
+def read_results(folder: str | Path) -> RunResult | Comparison:
+    """A run or a comparison from its results folder, whichever it holds.
+
+    Raises:
+        FileNotFoundError: If the folder holds neither.
+        ResultsError: If the folder does not match its manifest, or a file is unreadable.
+        ScenarioError: If a saved scenario no longer validates.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder}: no such folder")
+    if (folder / COMPARISON_MANIFEST).is_file():
+        return read_comparison(folder)
+    if not (folder / "summary.json").exists() and any(
+            (sub / "summary.json").is_file() for sub in folder.iterdir() if sub.is_dir()):
+        raise ResultsError(f"{folder}: no {COMPARISON_MANIFEST}: the comparison that wrote "
+                           "this folder did not finish; run it again")
+    return read_run(folder)
+

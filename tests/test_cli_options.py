@@ -1,0 +1,132 @@
+"""The options the commands share are defined once (sim.cli_options), durations read by one parser.
+
+Every command that has ``--seed``, ``--replications``, ``--set``, ``--out`` or ``--quiet``
+gets it from :mod:`sim.cli_options`: the same type, the same validation and the same
+help text (plus the command's own note). Every duration option reads its value with
+:func:`sim.units.parse_duration`.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from sim import cli_options
+from sim.cli import main
+from sim.units import parse_duration
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIO = str(ROOT / "scenarios" / "erlang_c.yaml")
+
+SHARED_HELP = {
+    "seed": "Seed of every random stream (default: the scenario's `seed`). Same seed, same "
+            "results.",
+    "replications": "Independent replications (2 or more give 95% confidence intervals).",
+    "overrides": "Override a scenario field by dotted path, e.g. --set agents.pool.staff=44 "
+                 "--set contact_types.calls.handle.mean=5m. Repeatable.",
+    "quiet": "Print no progress",
+}
+DURATION_OPTIONS = {"threshold", "step", "interval", "aht", "patience"}
+
+
+def commands() -> dict[str, click.Command]:
+    ctx = click.Context(main)
+    return {name: main.get_command(ctx, name) for name in main.list_commands(ctx)}
+
+
+def options(name: str) -> dict[str, click.Option]:
+    return {p.name: p for p in commands()[name].params if isinstance(p, click.Option)}
+
+
+@pytest.mark.parametrize("name", sorted(commands()))
+def test_shared_options_are_the_shared_ones(name):
+    """Each shared option a command has: the shared flags, type and help text."""
+    for param, option in options(name).items():
+        if param in SHARED_HELP:
+            assert option.help.startswith(SHARED_HELP[param]), (name, param)
+        if param == "seed":
+            assert option.opts == ["--seed"] and option.type is cli_options.SEED
+        if param == "replications":
+            assert set(option.opts) == {"--replications", "-r"}, name
+            assert isinstance(option.type, click.IntRange) and option.type.min in (1, 2)
+        if param == "overrides":
+            assert option.opts == ["--set"] and option.multiple
+            assert option.metavar == "PATH=VALUE"
+        if param == "out":
+            assert set(option.opts) == {"--out", "-o"}, name
+        if param == "quiet":
+            assert set(option.opts) == {"--quiet", "-q"} and option.is_flag, name
+
+
+@pytest.mark.parametrize("name", sorted(commands()))
+def test_durations_use_the_one_parser(name):
+    """Every duration option reads its value with sim.units.parse_duration."""
+    for param, option in options(name).items():
+        if param in DURATION_OPTIONS:
+            assert isinstance(option.type, cli_options.Unit), (name, param)
+            assert option.type._parse is parse_duration, (name, param)
+
+
+def test_no_command_defines_a_shared_option_itself():
+    """No module but sim.cli_options writes click.option("--seed"/"--set"/...) itself."""
+    shared = {"--seed", "--replications", "--set", "--out", "--quiet"}
+    found = []
+    for path in sorted((ROOT / "sim").rglob("*.py")):
+        if path.name == "cli_options.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "option" and node.args
+                    and isinstance(node.args[0], ast.Constant)
+                    and node.args[0].value in shared):
+                found.append(f"{path.name}:{node.lineno} {node.args[0].value}")
+    assert found == []
+
+
+class TestDurationType:
+    @pytest.mark.parametrize(("text", "seconds"), [("20s", 20.0), ("4m", 240.0),
+                                                   ("1.5h", 5400.0), ("90", 90.0)])
+    def test_reads_like_scenario_files(self, text, seconds):
+        """A duration option reads what a scenario file reads (units.parse_duration)."""
+        assert cli_options.DURATION.convert(text, None, None) == seconds == \
+            parse_duration(text)
+
+    def test_bad_duration_is_one_line(self):
+        """A bad duration: click's one-line error naming the option and the rule."""
+        done = subprocess.run([sys.executable, "-m", "sim", "staff", SCENARIO, "--threshold",
+                               "soon"], capture_output=True, text=True, cwd=ROOT)
+        assert done.returncode == 2
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1 and "--threshold" in lines[0]
+        assert "expected a duration like 30s, 4m, 1.5h or 2d, got 'soon'" in lines[0]
+
+    def test_positive_duration(self):
+        """--step must be > 0, whatever its spelling."""
+        result = CliRunner().invoke(main, ["animate", SCENARIO, "--step", "0m"])
+        assert result.exit_code == 2
+        assert "must be > 0, got '0m'" in result.output
+
+    def test_fit_interval_must_divide_a_day(self, tmp_path):
+        """`ccsim fit --interval 7m`: one line, exit 2 (checked before reading the log)."""
+        done = subprocess.run([sys.executable, "-m", "sim", "fit", str(tmp_path / "log.csv"),
+                               "--interval", "7m", "--out", str(tmp_path / "f.yaml")],
+                              capture_output=True, text=True, cwd=ROOT)
+        assert done.returncode == 2
+        assert done.stderr.strip() == "--interval: must divide a day (e.g. 15m, 30m, 1h), got 7m"
+
+
+def test_seed_validation_is_shared():
+    """A negative seed is refused by every command with --seed, the same way."""
+    for name in commands():
+        if "seed" not in options(name):
+            continue
+        args = [name, SCENARIO] + (["x.csv"] if name == "backtest" else []) + ["--seed", "-1"]
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 2, name
+        assert "-1 is not in the range 0<=x<=" in result.output, name
