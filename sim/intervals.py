@@ -131,7 +131,7 @@ def _interval_counts(cols: Columns, mask: np.ndarray, index: np.ndarray, n: int,
     threshold = cols.threshold[mask]
     answered, abandoned = cols.answered[mask], cols.abandoned[mask]
     blocked, wait = cols.blocked[mask], cols.wait[mask]
-    not_offered = blocked | cols.self_served[mask]
+    not_offered = blocked | cols.self_served[mask] | cols.balked[mask]  # balked: never offered
 
     def count(mask: np.ndarray) -> np.ndarray:
         return np.bincount(index[mask], minlength=n).astype(float)

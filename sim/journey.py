@@ -19,6 +19,8 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sim.balking import BalkPlan, balk_plan
+from sim.records import BALKED, BLOCKED
 from sim.scenario import ContactType, Scenario, TransferMode
 
 Quantile = Callable[[float], float]  # inverse CDF: a number in (0, 1) -> seconds
@@ -55,13 +57,36 @@ class HandoffPlan:
 
 @dataclass
 class ComebackPlan:
-    """A repeat contact (after unresolved) or a retrial (after abandoning / busy signal)."""
+    """A repeat contact (after unresolved) or a retrial (after abandoning / busy signal).
+
+    ``probability`` is the chance after an unresolved contact (repeat) or after
+    abandoning (retrial); a retrial has its own chances after a busy signal and after
+    balking, and each is multiplied by ``decay`` per comeback the issue already made.
+    """
 
     probability: float
     delay: Quantile
     limit: int  # max contacts per issue (repeat) or redials per issue (retrial)
     switch_to: int | None = None
     switch: float = 0.0
+    after_busy: float | None = None  # None: ``probability``
+    after_balk: float = 0.0
+    decay: float = 1.0
+
+    def chance(self, state: int, made: int) -> float:
+        """The chance of the next comeback of a contact that ended in ``state``.
+
+        Args:
+            state: How the contact ended (a :mod:`sim.records` state code).
+            made: Comebacks of this kind the issue has made so far.
+        """
+        if state == BLOCKED:
+            p = self.probability if self.after_busy is None else self.after_busy
+        elif state == BALKED:
+            p = self.after_balk
+        else:
+            p = self.probability
+        return p if self.decay == 1.0 else p * self.decay ** made
 
 
 @dataclass
@@ -106,6 +131,7 @@ class TypePlan:
     callback_accept: float = 0.0
     callback_queue: int | None = None
     mean_handle: float = 0.0
+    balking: BalkPlan | None = None
 
     @property
     def least_resolution(self) -> float:
@@ -186,8 +212,11 @@ def _type_plan(name: str, ct: ContactType, index: dict[str, int]) -> TypePlan:
                                    index[r.switch_to] if r.switch_to else None, r.switch)
     if ct.retrial is not None:
         r = ct.retrial
-        plan.retrial = ComebackPlan(r.probability, quantile(r.delay),
-                                    r.max_attempts)
+        plan.retrial = ComebackPlan(r.chance("abandon"), quantile(r.delay),
+                                    r.max_attempts, after_busy=r.chance("busy"),
+                                    after_balk=r.after_balk, decay=r.decay)
+    if ct.balking is not None:
+        plan.balking = balk_plan(ct.balking)
     return plan
 
 

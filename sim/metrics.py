@@ -22,7 +22,10 @@ from sim.units import DAY
 # Bumped when a KPI's definition changes, so that stored results (a sweep's resumable
 # parts) measured the old way are not mixed with new ones. 2: sweeps count agents' time on
 # legs (consults, transfers); interval ratios pooled; the measured window.
-METRICS_VERSION = 3  # 3: callback KPIs (callback_rate, callback_wait, live_*)
+# 3: callback KPIs (callback_rate, callback_wait, live_*). 4: balking (`balked`,
+# `balk_rate`): callers who balked are not offered, so they leave `offered` and the
+# service-level denominator.
+METRICS_VERSION = 4
 
 KPIS = (
     "offered", "answered", "abandoned", "blocked", "block_rate", "abandon_rate", "asa",
@@ -30,6 +33,7 @@ KPIS = (
     "hold_time", "transfer_rate", "fcr", "repeat_rate", "contacts_per_issue",
     "customer_effort", "self_service_rate", "retrials", "callbacks", "callback_rate",
     "callback_wait", "live_service_level", "live_asa", "complaints", "unanswered",
+    "balked", "balk_rate",
 )
 
 # money KPIs (sim.costs), measured only for a scenario with `costs:`
@@ -94,10 +98,13 @@ class Columns:
 
     NAMES = ("arrival", "answer", "end", "wait", "answered", "abandoned", "blocked", "handle",
              "resolved", "self_served", "queue_time", "hold", "transfers", "issue_id",
-             "callback")
+             "callback", "balked")
 
     def __init__(self, contacts: pd.DataFrame, legs: pd.DataFrame | None = None):
         for name in self.NAMES:
+            if name == "balked" and name not in contacts:  # results of before balking
+                self.balked = np.zeros(len(contacts), dtype=bool)
+                continue
             setattr(self, name, contacts[name].to_numpy())
         # agents' busy periods: one per leg where legs exist (transfers, consults)
         if legs is not None and len(legs):
@@ -194,8 +201,10 @@ def contact_kpis(cols: Columns, mask: np.ndarray, scenario: Scenario) -> dict[st
     answered, abandoned = cols.answered[mask], cols.abandoned[mask]
     wait, handle = cols.wait[mask], cols.handle[mask]
     blocked_mask = cols.blocked[mask]
+    balked_mask = cols.balked[mask]
     n = int(answered.size)
-    offered_mask = ~blocked_mask & ~cols.self_served[mask]
+    # balked callers left on arrival: like a busy signal, they were never offered
+    offered_mask = ~blocked_mask & ~cols.self_served[mask] & ~balked_mask
     waits = wait[offered_mask & ~np.isnan(wait)]
     offered = int(offered_mask.sum())
     blocked = int(blocked_mask.sum())
@@ -236,6 +245,8 @@ def contact_kpis(cols: Columns, mask: np.ndarray, scenario: Scenario) -> dict[st
         "complaints": int(np.count_nonzero(origin == 3)),
         # offered, and still waiting when the run ended (nobody could answer them)
         "unanswered": int(np.count_nonzero(offered_mask & ~answered & ~abandoned)),
+        "balked": int(np.count_nonzero(balked_mask)),
+        "balk_rate": _ratio(np.count_nonzero(balked_mask), offered + np.count_nonzero(balked_mask)),
         **issue_kpis(cols, mask),
     }
 

@@ -74,6 +74,8 @@ KPI_MEANINGS = {
     "live_asa": "ASA of callers who stayed on the line (callbacks left out)",
     "complaints": "public complaints posted",
     "unanswered": "offered contacts still waiting when the run ended (nobody could answer)",
+    "balked": "callers who left on arrival rather than wait (never offered)",
+    "balk_rate": "balked / (offered + balked)",
     # with `costs:` (sim.costs), in the scenario's money unit
     "staff_cost": "hourly cost x scheduled hours (+ overtime factor x hours after closing)",
     "abandon_cost": "cost per abandoned contact x abandoned",
@@ -92,7 +94,7 @@ BETTER = {
     "abandoned": -1, "blocked": -1, "customer_effort": -1, "repeat_rate": -1,
     "contacts_per_issue": -1, "transfer_rate": -1, "hold_time": -1, "retrials": -1,
     "complaints": -1, "unanswered": -1, "live_service_level": 1, "live_asa": -1,
-    "callback_wait": -1,
+    "callback_wait": -1, "balked": -1, "balk_rate": -1,
     "staff_cost": -1, "abandon_cost": -1, "blocked_cost": -1, "wait_cost": -1,
     "callback_cost": -1, "complaint_cost": -1, "total_cost": -1, "revenue": 1, "profit": 1,
 }

@@ -50,7 +50,7 @@ OUTCOME_COLOURS = {
 
 PERCENT_KPIS = {"service_level", "abandon_rate", "block_rate", "occupancy", "fcr",
                 "transfer_rate", "repeat_rate", "self_service_rate", "resolution_rate",
-                "callback_rate", "live_service_level"}
+                "callback_rate", "live_service_level", "balk_rate"}
 TIME_KPIS = {"asa", "mean_wait", "wait_p50", "wait_p90", "wait_p99", "aht", "customer_effort",
              "hold_time", "callback_wait", "live_asa"}
 RATIO_KPIS = {"contacts_per_issue"}
@@ -69,6 +69,7 @@ KPI_LABELS = {
     "unanswered": "Unanswered", "callback_rate": "Callback share",
     "callback_wait": "Wait until call back", "live_service_level": "Service level, live queue",
     "live_asa": "ASA, live queue", "resolution_rate": "Resolution rate",
+    "balked": "Balked", "balk_rate": "Balk rate",
 }
 UNIT_NAMES = {"%": "%", "s": "seconds", "contacts": "contacts", "per issue": "contacts per issue",
               "money": "money"}
@@ -159,6 +160,8 @@ def offered_mask(contacts: pd.DataFrame) -> np.ndarray:
     mask = ~contacts["blocked"].to_numpy(bool)
     if "self_served" in contacts:
         mask &= ~contacts["self_served"].to_numpy(bool)
+    if "balked" in contacts:  # left on arrival: never offered
+        mask &= ~contacts["balked"].to_numpy(bool)
     return mask
 
 
