@@ -283,7 +283,7 @@ class Balking(_Frozen):
     announce: Announcement = Announcement.NONE
     per_position: Probability | None = None
     per_minute: Probability | None = None
-    curve: tuple[tuple[Duration, Probability], ...] | None = Field(default=None, min_length=1)
+    curve: tuple[tuple[Duration, Probability], ...] | None = None
 
     @model_validator(mode="after")
     def _one_rule(self) -> Balking:
@@ -298,6 +298,8 @@ class Balking(_Frozen):
         if self.per_minute is not None and not wait:
             raise ValueError(f"'per_minute' needs announce: les or expected_wait (a wait), "
                              f"got announce: {self.announce.value}")
+        if self.curve is not None and not self.curve:
+            raise ValueError("curve needs at least one point [value, chance]")
         xs = [x for x, _ in self.curve or ()]
         if any(b < a for a, b in itertools.pairwise(xs)):
             raise ValueError(f"curve values must not decrease, got {[f'{x:g}' for x in xs]}")
