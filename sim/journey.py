@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sim.balking import BalkPlan, balk_plan
 from sim.records import BALKED, BLOCKED
@@ -72,6 +72,12 @@ class ComebackPlan:
     after_busy: float | None = None  # None: ``probability``
     after_balk: float = 0.0
     decay: float = 1.0
+    # whether the chance depends on the cause or the attempt (else it is ``probability``)
+    by_cause: bool = field(init=False, default=False)
+
+    def __post_init__(self) -> None:
+        self.by_cause = ((self.after_busy is not None and self.after_busy != self.probability)
+                         or self.after_balk > 0.0 or self.decay != 1.0)
 
     def chance(self, state: int, made: int) -> float:
         """The chance of the next comeback of a contact that ended in ``state``.
