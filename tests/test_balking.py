@@ -120,6 +120,23 @@ class TestBalkingOnQueueLength:
         assert (balked["outcome"] == "balked").all()
         assert (balked["queue_time"] == 0).all() and (balked["end"] == balked["arrival"]).all()
 
+    def test_per_interval(self, run):
+        """intervals.csv: balked per interval and the pooled balk rate, as counted.
+
+        Counted from the contacts by the hour they arrived in (balked: mean per
+        replication); the intervals add up to the KPI.
+        """
+        rows = run.intervals[run.intervals["contact_type"] == "all"].set_index("start")
+        contacts = run.contacts[run.contacts["arrival"] >= WARMUP]
+        hour = (contacts["arrival"] // 3600 * 3600).to_numpy()
+        balked = contacts["balked"].to_numpy()
+        for start in np.unique(hour):
+            here = hour == start
+            assert rows.at[start, "balked"] == pytest.approx(balked[here].sum() / 20)
+            assert rows.at[start, "balk_rate"] == pytest.approx(balked[here].mean())
+        assert rows["balked"].sum() == pytest.approx(run.replications["balked"].mean())
+        assert rows.loc[rows.index < WARMUP, "balked"].sum() == 0
+
 
 class TestAnnouncements:
     """One agent, 100 s calls; callers arrive at 0, 10, 20, 30, 110, 120 and 250 s.
