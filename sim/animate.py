@@ -2,10 +2,10 @@
 
 Each frame is a moment of one simulated day (by default every 10 simulated minutes, at
 8 frames per second: a 12-hour day plays in 9 seconds). Left, every agent seat of every
-group: talking, customer on hold, idle, or off duty. Right, the queue length through the
-day so far, and the customers waiting right now with how long each has waited. The
-animation is drawn from a run's records after the fact, so it shows exactly what the
-simulation did.
+group: talking, customer on hold, after-call work (wrap-up), idle, or off duty. Right,
+the queue length through the day so far, and the customers waiting right now with how
+long each has waited. The animation is drawn from a run's records after the fact, so it
+shows exactly what the simulation did.
 
 Holds: a consult puts the customer on hold halfway through the talk, so the hold is the
 middle ``hold`` seconds of each leg (of the call, for results without legs; a
@@ -45,7 +45,7 @@ from sim.units import DAY, format_duration
 
 FORMATS = (".gif", ".mp4", ".html")
 MAX_FRAMES = 2000  # default limit: minutes to draw, about 2 GB of GIF frames in memory
-IDLE, OFF, HOLD = "#d9d9d9", "#ffffff", "#f4b400"
+IDLE, OFF, HOLD, WRAP = "#d9d9d9", "#ffffff", "#f4b400", "#7b3294"
 MAX_WAITING_SHOWN = 25
 SEATS_PER_ROW = 12
 
@@ -96,6 +96,26 @@ def _talks_and_holds(result: RunResult, replication: int) -> tuple[dict, dict]:
         talks[g] = Timeline(start[mine], end[mine])
         holds[g] = Timeline(middle[mine] - hold[mine] / 2, middle[mine] + hold[mine] / 2)
     return talks, holds
+
+
+def _wrap_ups(result: RunResult, replication: int) -> dict[str, Timeline] | None:
+    """Per agent group: the timeline of agents in after-call work (None: there is none).
+
+    Each leg (or contact, without legs) is followed by its ``wrap_up`` seconds.
+    """
+    legs = getattr(result, "legs", None)
+    if isinstance(legs, pd.DataFrame) and len(legs) and "group" in legs:
+        rows, end_col = legs[legs["replication"] == replication], "ended"
+    else:
+        rows = result.contacts[result.contacts["replication"] == replication]
+        end_col = "end"
+    if "wrap_up" not in rows or not rows["wrap_up"].to_numpy(float).any():
+        return None
+    group = rows["group"].astype(str).to_numpy()
+    end = rows[end_col].to_numpy(float)
+    wrap = np.nan_to_num(rows["wrap_up"].to_numpy(float))
+    return {g: Timeline(end[group == g], end[group == g] + wrap[group == g])
+            for g in result.scenario.agents}
 
 
 def _waits(result: RunResult, replication: int) -> tuple[Timeline, np.ndarray]:
@@ -179,11 +199,13 @@ def build_animation(result: RunResult, replication: int = 0, day: int = 0,
     start, stop = day * DAY + sc.open, day * DAY + sc.close
     times = np.arange(start, stop + step / 2, step)
     talks, holds = _talks_and_holds(result, replication)
+    wraps = _wrap_ups(result, replication)
     waits, wait_types = _waits(result, replication)
     staff = result.staff[result.staff["replication"] == replication]
     grid = np.arange(start, stop + 1, 60.0)
     duty = {g: plots.agents_on_duty(staff, g, times) for g in sc.agents}
-    seats = {g: max(1, int(max(duty[g].max(), talks[g].count(times).max()))) for g in sc.agents}
+    seats = {g: max(1, int(max(duty[g].max(), (talks[g].count(times) + (
+        wraps[g].count(times) if wraps else 0)).max()))) for g in sc.agents}
     g_colours, t_colours = plots.group_colours(sc), plots.type_colours(sc)
     queue_by_type = {t: Timeline(waits.start[wait_types == t], waits.end[wait_types == t])
                      for t in sc.contact_types}
@@ -198,11 +220,14 @@ def build_animation(result: RunResult, replication: int = 0, day: int = 0,
         xy, size = _seat_positions(seats, seat_ax)
         dots = seat_ax.scatter(xy[:, 0], xy[:, 1], s=size, marker="s", edgecolors="0.55",
                                linewidths=0.5)
-        seat_ax.legend(handles=[Patch(color="0.25", label="talking (group colour)"),
-                                Patch(color=HOLD, label="customer on hold"),
-                                Patch(facecolor=IDLE, edgecolor="0.55", label="idle"),
-                                Patch(facecolor=OFF, edgecolor="0.55", label="off duty")],
-                       loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=2, fontsize=7.5)
+        keys = [Patch(color="0.25", label="talking (group colour)"),
+                Patch(color=HOLD, label="customer on hold"),
+                Patch(facecolor=IDLE, edgecolor="0.55", label="idle"),
+                Patch(facecolor=OFF, edgecolor="0.55", label="off duty")]
+        if wraps:
+            keys.insert(2, Patch(color=WRAP, label="after-call work"))
+        seat_ax.legend(handles=keys, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=2,
+                       fontsize=7.5)
         hours = (grid - day * DAY) / 3600
         lines = {}
         top = 1
@@ -238,11 +263,12 @@ def build_animation(result: RunResult, replication: int = 0, day: int = 0,
         for g in sc.agents:
             talking = int(talks[g].count(np.array([t]))[0])
             on_hold = min(talking, int(holds[g].count(np.array([t]))[0]))
-            present = max(int(duty[g][frame]), talking)
-            idle = present - talking
-            colours += ([HOLD] * on_hold + [g_colours[g]] * (talking - on_hold) + [IDLE] * idle
-                        + [OFF] * (seats[g] - present))
-            busy_total += talking
+            wrapping = int(wraps[g].count(np.array([t]))[0]) if wraps else 0
+            present = max(int(duty[g][frame]), talking + wrapping)
+            idle = present - talking - wrapping
+            colours += ([HOLD] * on_hold + [g_colours[g]] * (talking - on_hold)
+                        + [WRAP] * wrapping + [IDLE] * idle + [OFF] * (seats[g] - present))
+            busy_total += talking + wrapping
             duty_total += present
         dots.set_facecolors(colours)
         upto = grid <= t

@@ -53,3 +53,4 @@ def app_command(scenario: str | None, port: int, host: str, no_browser: bool) ->
             click.echo("ccsim app: stopped", err=True)
         finally:
             server.server_close()
+            session.close()

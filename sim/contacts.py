@@ -214,6 +214,7 @@ class ContactColumns:
             staff_group=column(groups, np.int16),
             staff_count=column(counts, np.int32),
             slots=[group.slots for group in self.groups],
+            wrap_up=None if self.after_call is None else self.after_call.column(self.n)[keep],
             trace={k: np.asarray(v, dtype=float) for k, v in self.trace.items()},
             legs=legs,
             **contacts,

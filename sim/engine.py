@@ -46,6 +46,7 @@ from sim.schedule import staff_changes, with_cooldown
 from sim.ticks import run_events, scheduler
 from sim.units import DAY, format_clock
 from sim.workforce import GroupState, Workforce
+from sim.wrap_up import AfterCall, talked_then_wrap
 
 INF = math.inf
 # Version of the engine's results: bumped by any change that alters the records of a
@@ -105,10 +106,14 @@ class _Replication(ContactColumns, JourneySteps, Workforce):
         self.closed_groups = 0  # groups sent home for the night (draining)
         self.deadline_heap: list[tuple[float, int]] = []
         self.warm_waiters: dict[int, simpy.Event] = {}
+        self.conferences: dict[int, float] = {}  # three-way talk owed by the next agent
         self.consult_waiters: dict[int, simpy.Event] = {}
         self.legs = {name: array(code) for name, code in (
             ("contact", "i"), ("queue", "h"), ("enqueued", "d"), ("answered", "d"),
             ("ended", "d"), ("group", "h"), ("agent", "i"), ("hold", "d"), ("reason", "b"))}
+        self.after_call = AfterCall.of(self.plans)  # None: no contact type has a wrap-up
+        if self.after_call is not None:
+            self.legs["wrap_up"] = array("d")
         self.trace_every = trace_every
         self.trace: dict[str, list[float]] = {}
         # the two events of a plain call, and their callbacks bound once
@@ -117,7 +122,8 @@ class _Replication(ContactColumns, JourneySteps, Workforce):
         arrivals = self._arrival_stream()
         self.on_arrival = arrivals.send
         next(arrivals)  # primed: waits for the first arrival's event
-        self.on_talked = self._talked
+        self.on_talked = (self._talked if self.after_call is None
+                          else partial(talked_then_wrap, self))
         # callers who may leave on arrival: a desk in front of the queues (sim.balking)
         self.balking = BalkingDesk(self) if any(p.balking for p in self.plans) else None
 

@@ -53,6 +53,7 @@ class HandoffPlan:
     priority: bool = False
     talk: Quantile | None = None  # consult length
     hold_patience: Quantile | None = None
+    conference: Quantile | None = None  # three-way talk of a conference transfer
 
 
 @dataclass
@@ -138,6 +139,7 @@ class TypePlan:
     callback_queue: int | None = None
     mean_handle: float = 0.0
     balking: BalkPlan | None = None
+    wrap_up: Quantile | None = None  # the agent's after-call work after a leg of this type
 
     @property
     def least_resolution(self) -> float:
@@ -176,7 +178,8 @@ def _type_plan(name: str, ct: ContactType, index: dict[str, int]) -> TypePlan:
         handle=quantile(ct.handle),
         patience=quantile(ct.patience),
         max_transfers=ct.max_transfers,
-        mean_handle=ct.handle.mean,
+        mean_handle=ct.agent_seconds,  # an agent's time per contact, wrap-up included
+        wrap_up=quantile(ct.wrap_up),
     )
     if ct.complaint is not None:
         k = ct.complaint
@@ -203,8 +206,9 @@ def _type_plan(name: str, ct: ContactType, index: dict[str, int]) -> TypePlan:
         )
     if ct.transfer is not None:
         plan.transfer = HandoffPlan(ct.transfer.probability, index[ct.transfer.to],
-                                    warm=ct.transfer.mode is TransferMode.WARM,
-                                    priority=ct.transfer.priority)
+                                    warm=ct.transfer.mode is not TransferMode.COLD,
+                                    priority=ct.transfer.priority,
+                                    conference=quantile(ct.transfer.conference))
     if ct.consult is not None:
         plan.consult = HandoffPlan(ct.consult.probability, index[ct.consult.to],
                                    talk=quantile(ct.consult.talk),

@@ -38,18 +38,22 @@ class JourneySteps:
     # ---- served by an agent ----------------------------------------------------------
 
     def _journey(self, c: int, group, agent_id: int):
-        """Serve contact ``c`` (already answered by ``agent_id``) through its journey."""
+        """Serve contact ``c`` (already answered by ``agent_id``) through its journey.
+
+        Returns (as a generator) the agent's after-call work that follows (seconds).
+        """
         env = self.env
         start = env.now
         hold_before = self.hold[c]  # this leg's hold is what it adds
         q, own = self.qtype[c], self.ctype[c]
         queue_plan, own_plan = self.plans[q], self.plans[own]
         self.served_legs[c] += 1
+        leg = self.served_legs[c]  # this leg's number (the next agent's may follow first)
         if self.kind[c] == DUPLICATE:
             yield self.sleep(self.handle[c] * group.slowdown)
             self._record_leg(c, start, DUPLICATE_LEG, self.hold[c] - hold_before)
             self._finish(c)
-            return
+            return 0.0
         if self.kind[c] == CONSULT:
             yield from self._talk(c, group, queue_plan, self.handle[c])
             self._record_leg(c, start, CONSULT_LEG, self.hold[c] - hold_before)
@@ -57,15 +61,21 @@ class JourneySteps:
             waiter = self.consult_waiters.pop(c, None)
             if waiter is not None:
                 waiter.succeed()
-            return
+            return 0.0
+        if self.conferences:  # joined by a conference transfer: three-way talk first
+            three_way = self.conferences.pop(c, 0.0)
+            if three_way > 0.0:
+                yield self.sleep(three_way)
+                self.talk[c] += three_way
         if self.misrouted[c] and self.served_legs[c] == 1:  # the wrong queue from the IVR
             length = own_plan.ivr.misroute_talk(keyed.uniform(self.key[c], keyed.MISROUTE_TALK))
             yield self.sleep(length)
             self.talk[c] += length
-            self._record_leg(c, start, MISROUTE, self.hold[c] - hold_before)
+            wrap = self._wrap_up(c, q, leg)
+            self._record_leg(c, start, MISROUTE, self.hold[c] - hold_before, wrap=wrap)
             self.transfers[c] += 1
             self._enqueue(c, own, env.now)
-            return
+            return wrap
         first_talk = self.served_legs[c] == 1 + self.misrouted[c]  # the drawn handle time
         length = (self.handle[c] if first_talk else
                   queue_plan.handle(keyed.uniform(self.key[c], keyed.HANDLE, self.served_legs[c])))
@@ -75,8 +85,9 @@ class JourneySteps:
             length = own_plan.cap
         stayed = yield from self._talk(c, group, queue_plan, length)
         if not stayed:
-            self._record_leg(c, start, HUNG_UP, self.hold[c] - hold_before)
-            return
+            wrap = self._wrap_up(c, q, leg)
+            self._record_leg(c, start, HUNG_UP, self.hold[c] - hold_before, wrap=wrap)
+            return wrap
         handoff, reason = self._handoff(c, group, queue_plan, own_plan)
         if handoff is not None:
             self.transfers[c] += 1
@@ -85,16 +96,34 @@ class JourneySteps:
                 self.warm_waiters[c] = answered
                 queue, entered = self.qtype[c], self.enq[c]
                 group_index, agent = self.group[c], self.agent[c]
+                three_way = 0.0
+                if handoff.conference is not None:  # the next agent owes it too
+                    three_way = handoff.conference(
+                        keyed.uniform(self.key[c], keyed.CONFERENCE_TALK, leg))
+                    self.conferences[c] = three_way
                 self._enqueue(c, handoff.to, env.now, patience=INF, priority=handoff.priority)
                 held = self.hold[c] - hold_before
                 yield answered  # the first agent stays on the line until someone answers
-                self._append_leg(c, queue, entered, start, group_index, agent, reason, held)
+                if three_way > 0.0:  # and, in a conference, talks with both
+                    yield self.sleep(three_way)
+                wrap = self._wrap_up(c, q, leg)
+                self._append_leg(c, queue, entered, start, group_index, agent, reason, held,
+                                 wrap=wrap)
             else:
-                self._record_leg(c, start, reason, self.hold[c] - hold_before)
+                wrap = self._wrap_up(c, q, leg)
+                self._record_leg(c, start, reason, self.hold[c] - hold_before, wrap=wrap)
                 self._enqueue(c, handoff.to, env.now, priority=handoff.priority)
-            return
-        self._record_leg(c, start, COMPLETED, self.hold[c] - hold_before)
+            return wrap
+        wrap = self._wrap_up(c, q, leg)
+        self._record_leg(c, start, COMPLETED, self.hold[c] - hold_before, wrap=wrap)
         self._complete(c, group, capped)
+        return wrap
+
+    def _wrap_up(self, c: int, q: int, leg: int) -> float:
+        """The after-call work (seconds) after leg ``leg`` of ``c``, answered from queue ``q``."""
+        if self.after_call is None:
+            return 0.0
+        return self.after_call.after(c, q, self.key[c], leg)
 
     def _talk(self, c: int, group, queue_plan, length: float):
         """Talk for ``length`` seconds, maybe with a consult hold halfway; False if hung up."""
@@ -294,26 +323,32 @@ class JourneySteps:
     # ---- legs ------------------------------------------------------------------------
 
     def _record_leg(self, c: int, start: float, reason: int, held: float = 0.0,
-                    ended: float | None = None) -> None:
+                    ended: float | None = None, wrap: float = 0.0) -> None:
         """Append the leg of ``c`` that ends now or at ``ended`` (answered at ``start``, or NaN).
 
         ``held``: seconds the customer spent on hold during this leg. A customer who hung
         up in a queue is noticed lazily, later: their leg ends at ``ended``, when they did.
+        ``wrap``: seconds of the agent's after-call work after it (:mod:`sim.wrap_up`).
         """
         if self.record_legs:
             answered = start == start
             self._append_leg(c, self.qtype[c], self.enq[c], start,
                              self.group[c] if answered else -1,
                              self.agent[c] if answered else -1, reason,
-                             held if answered else 0.0, ended)
+                             held if answered else 0.0, ended, wrap)
 
     def _append_leg(self, c: int, queue: int, entered: float, start: float, group: int,
                     agent: int, reason: int, held: float = 0.0,
-                    ended: float | None = None) -> None:
-        """Append one leg: queue, entered, answered, ended (now), group, agent, hold, reason."""
+                    ended: float | None = None, wrap: float = 0.0) -> None:
+        """Append one leg: queue, entered, answered, ended (now), group, agent, hold, reason.
+
+        And its wrap-up (seconds) where some contact type has one.
+        """
         legs = self.legs
         ended = self.env.now if ended is None else ended
         for name, value in (("contact", c), ("queue", queue), ("enqueued", entered),
                             ("answered", start), ("ended", ended), ("group", group),
                             ("agent", agent), ("hold", held), ("reason", reason)):
             legs[name].append(value)
+        if self.after_call is not None:
+            legs["wrap_up"].append(wrap)

@@ -106,14 +106,16 @@ class Columns:
                 self.balked = np.zeros(len(contacts), dtype=bool)
                 continue
             setattr(self, name, contacts[name].to_numpy())
-        # agents' busy periods: one per leg where legs exist (transfers, consults)
+        # agents' busy periods: one per leg where legs exist (transfers, consults), each
+        # until the end of its after-call work (runs stored before wrap-up have none)
         if legs is not None and len(legs):
             talked = legs["answered"].notna().to_numpy()
             self.busy_start = legs["answered"].to_numpy()[talked]
-            self.busy_end = legs["ended"].to_numpy()[talked]
+            self.busy_end = _plus_wrap_up(legs["ended"].to_numpy()[talked], legs, talked)
             self.busy_group = legs["group"].cat.codes.to_numpy()[talked]
         else:
-            self.busy_start, self.busy_end = self.answer, self.end
+            self.busy_start = self.answer
+            self.busy_end = _plus_wrap_up(self.end, contacts, slice(None))
             self.busy_group = contacts["group"].cat.codes.to_numpy()
         self.origin = contacts["origin"].cat.codes.to_numpy()  # 0 first, 1 retrial, 2 repeat
         self.threshold = np.zeros(len(contacts))  # per-contact service-level threshold
@@ -151,6 +153,14 @@ class Columns:
             self._issue_sums = (np.bincount(self.issue_id, minlength=n),
                                 np.bincount(self.issue_id, weights=effort, minlength=n))
         return self._issue_sums
+
+
+def _plus_wrap_up(ended: np.ndarray, table: pd.DataFrame, rows) -> np.ndarray:
+    """``ended`` plus the ``wrap_up`` of ``table``'s ``rows`` (the agent's release), if any."""
+    if "wrap_up" not in table:
+        return ended
+    wrap = table["wrap_up"].to_numpy(dtype=float)[rows]
+    return ended + wrap if wrap.any() else ended
 
 
 def split_rows(codes: np.ndarray, names: list[str], selected: np.ndarray

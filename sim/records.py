@@ -33,7 +33,9 @@ class Records:
     NaN where they do not apply. ``wait`` is the first queue wait (until answered or
     abandoned), ``queue_time`` all time in queues, ``talk`` all talk, ``hold`` all time on
     hold during consults. ``group`` and ``agent`` are the last to handle the contact (-1:
-    none). ``issue`` links repeat contacts and retrials to the customer's issue;
+    none). ``wrap_up`` is the agents' after-call work after the contact's legs (None:
+    the scenario has none, all zero). ``issue`` links repeat contacts and retrials to the
+    customer's issue;
     ``origin`` says which a contact is (see :data:`ORIGINS`). ``staff_*`` logs every
     change in agents on duty per group; ``legs`` (when the scenario has journeys) has one
     item per leg, ``legs["contact_row"]`` pointing at the contact (-1: a consult request).
@@ -62,6 +64,7 @@ class Records:
     staff_group: np.ndarray
     staff_count: np.ndarray  # in slots: agents x concurrency
     slots: list[int] = field(default_factory=list)  # concurrency per group
+    wrap_up: np.ndarray | None = None  # after-call work per contact (None: no wrap-up)
     trace: dict[str, np.ndarray] = field(default_factory=dict)
     legs: dict[str, np.ndarray] = field(default_factory=dict)
 
@@ -74,8 +77,8 @@ class Records:
 CONTACT_COLUMNS = (
     "replication", "contact_id", "issue_id", "origin", "contact_type", "channel", "arrival",
     "answer", "end", "wait", "queue_time", "answered", "abandoned", "blocked", "balked",
-    "self_served", "outcome", "group", "agent", "handle", "hold", "transfers", "misrouted",
-    "callback", "resolved",
+    "self_served", "outcome", "group", "agent", "handle", "hold", "wrap_up", "transfers",
+    "misrouted", "callback", "resolved",
 )
 
 
@@ -84,7 +87,8 @@ def contacts_frame(
 ) -> pd.DataFrame:
     """One row per customer contact of one replication (columns: :data:`CONTACT_COLUMNS`).
 
-    ``handle`` is the talk time (all legs) of answered contacts, NaN otherwise.
+    ``handle`` is the talk time (all legs) of answered contacts, NaN otherwise;
+    ``wrap_up`` the agents' after-call work after its legs (not in ``handle``).
     """
     state = records.state
     answered = ~np.isnan(records.answer)
@@ -114,6 +118,7 @@ def contacts_frame(
         "agent": records.agent,
         "handle": np.where(answered, records.talk, np.nan),
         "hold": records.hold,
+        "wrap_up": records.wrap_up if records.wrap_up is not None else np.zeros(n),
         "transfers": records.transfers,
         "misrouted": records.misrouted.astype(bool),
         "callback": records.callback.astype(bool),
@@ -161,7 +166,9 @@ def legs_frame(records: Records, replication: int) -> pd.DataFrame:
 
     ``wait`` is the leg's queue wait (to answer, or to abandoning), ``hold`` the customer's
     consult hold in it and ``talk`` the rest of the agent's time on the leg (for a warm
-    transfer, including the wait for the second agent).
+    transfer, including the wait for the second agent; for a conference transfer, also
+    the three-way talk); ``wrap_up`` the agent's after-call work after it (busy until
+    ``ended + wrap_up``).
     """
     legs = records.legs
     if not legs:
@@ -180,11 +187,12 @@ def legs_frame(records: Records, replication: int) -> pd.DataFrame:
         "group": pd.Categorical.from_codes(legs["group"], records.group_names),
         "agent": legs["agent"],
         "reason": pd.Categorical.from_codes(legs["reason"], LEG_REASONS),
+        "wrap_up": legs["wrap_up"] if "wrap_up" in legs else np.zeros(legs["contact"].size),
     })
 
 
 LEG_COLUMNS = ("replication", "contact_id", "queue", "enqueued", "answered", "ended", "wait",
-               "talk", "hold", "group", "agent", "reason")
+               "talk", "hold", "group", "agent", "reason", "wrap_up")
 
 
 def empty_legs_frame() -> pd.DataFrame:

@@ -138,10 +138,16 @@ class Arrivals(_Frozen):
 
 
 class TransferMode(str, Enum):
-    """Cold: the customer re-queues alone. Warm: the first agent stays on until answered."""
+    """How a transfer hands the customer over.
+
+    Cold: the customer re-queues alone. Warm: the first agent stays on until answered.
+    Conference: as warm, then the three of them talk for the transfer's ``conference``
+    time (both agents busy) before the first agent leaves.
+    """
 
     COLD = "cold"
     WARM = "warm"
+    CONFERENCE = "conference"
 
 
 class IVR(_Frozen):
@@ -169,12 +175,27 @@ class IVR(_Frozen):
 
 
 class Transfer(_Frozen):
-    """After talking, send the contact to the queue of contact type ``to``."""
+    """After talking, send the contact to the queue of contact type ``to``.
+
+    ``conference`` (required with ``mode: conference``, only then) is the three-way talk
+    time once the second agent answers, before the first agent leaves.
+    """
 
     probability: Probability
     to: Name
     mode: TransferMode = TransferMode.COLD
     priority: bool = False  # jump the target queue (served before those already waiting)
+    conference: Distribution | None = None
+
+    @model_validator(mode="after")
+    def _conference_time(self) -> Transfer:
+        if self.mode is TransferMode.CONFERENCE and self.conference is None:
+            raise ValueError("a transfer 'mode: conference' needs 'conference' (the three-way "
+                             "talk time)")
+        if self.mode is not TransferMode.CONFERENCE and self.conference is not None:
+            raise ValueError(f"'conference' is the three-way talk of 'mode: conference', "
+                             f"got mode {self.mode.value!r}")
+        return self
 
 
 class Consult(_Frozen):
@@ -351,6 +372,9 @@ class ContactType(_Frozen):
     ``complaint`` (a public post after a bad experience); ``duplicate_answers`` is the
     share of this type's contacts that an uncoordinated team answers twice;
     ``max_transfers`` caps transfers per contact.
+    ``wrap_up`` is the after-call work an agent does after each leg of this type's
+    contacts (when the customer has gone): the agent stays busy, the customer's talk
+    does not include it.
     """
 
     channel: Channel = Channel.PHONE
@@ -370,6 +394,15 @@ class ContactType(_Frozen):
     complaint: Complaint | None = None
     duplicate_answers: Probability = 0.0  # uncoordinated team: posts answered twice
     max_transfers: Annotated[Count, Field(ge=0, le=MAX_TRANSFERS)] = 3
+    wrap_up: Distribution | None = None  # after-call work of the agent, after each leg
+
+    @property
+    def agent_seconds(self) -> float:
+        """A planner's mean agent time per contact, seconds: handle time + wrap-up.
+
+        What Erlang staffing calls the handle time (talk, then after-call work).
+        """
+        return self.handle.mean + (self.wrap_up.mean if self.wrap_up is not None else 0.0)
 
 
 class Break(_Frozen):

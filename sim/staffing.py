@@ -8,8 +8,8 @@ lets the simulator correct it, one agent at a time:
 
 1. **Start.** For every interval and agent group, the Erlang C requirement for the load
    the group is expected to carry. A contact type's offered load in an interval (its
-   expected contacts, day factors included, times its mean handle time, over the
-   interval) is shared equally by its *first-line* groups: those that take it without
+   expected contacts, day factors included, times its mean handle time and wrap-up, over
+   the interval) is shared equally by its *first-line* groups: those that take it without
    waiting (routing steps with ``after: 0``; without routing, every group with the
    skill). Overflow groups get none of it. Each group's share is one Erlang C queue.
 2. **Up.** Simulate the whole run (``replications`` replications, the same random
@@ -164,7 +164,7 @@ def group_loads(scenario: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray]
         theta = 1.0 / ct.patience.mean if ct.patience is not None else 0.0
         for group, share in shares.items():
             rate[groups.index(group)] += share * arrivals
-            work[groups.index(group)] += share * arrivals * ct.handle.mean
+            work[groups.index(group)] += share * arrivals * ct.agent_seconds
             hangups[groups.index(group)] += share * arrivals * theta
     with np.errstate(invalid="ignore", divide="ignore"):
         theta = np.where(rate > 0.0, hangups / rate, 0.0)

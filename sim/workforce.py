@@ -115,7 +115,9 @@ class Workforce:
         """Serve a journey (after ``start``, if given), then take the next work."""
         if start is not None:
             yield start
-        yield from self._journey(c, group, agent_id)
+        wrap = yield from self._journey(c, group, agent_id)
+        if wrap > 0.0:  # after-call work (sim.wrap_up): busy, the customer gone
+            yield self.sleep(wrap)
         self._next_work(group, agent_id)
 
     def _next_work(self, group: GroupState, agent_id: int) -> None:

@@ -48,10 +48,12 @@ def app_server(scenario: str) -> Iterator[str]:
     from sim.app.model import Session
     from sim.app.server import make_server
 
-    server = make_server(Session(scenario), port=0)
+    session = Session(scenario)
+    server = make_server(session, port=0)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()
+        session.close()  # a run left under way would go on simulating in this process

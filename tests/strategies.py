@@ -144,8 +144,10 @@ def _contact_type(draw, name: str, types: list[str], channels: dict[str, str], i
     if _maybe(draw):
         ct["transfer"] = {"probability": draw(st.sampled_from((0.1, 0.3, 1.0))),
                           "to": draw(st.sampled_from(types)),
-                          "mode": draw(st.sampled_from(("cold", "warm"))),
+                          "mode": draw(st.sampled_from(("cold", "warm", "conference"))),
                           "priority": draw(st.booleans())}
+        if ct["transfer"]["mode"] == "conference":
+            ct["transfer"]["conference"] = draw(distributions(0, 120, zero=True))
     if _maybe(draw):
         consult: dict = {"probability": draw(st.sampled_from((0.2, 0.5, 1.0))),
                          "to": draw(st.sampled_from(types)),
@@ -187,6 +189,8 @@ def _contact_type(draw, name: str, types: list[str], channels: dict[str, str], i
         ct["duplicate_answers"] = draw(st.sampled_from((0.2, 1.0)))
     if _maybe(draw, 0.7):
         ct["max_transfers"] = draw(st.integers(0, 3))
+    if _maybe(draw, 0.7):
+        ct["wrap_up"] = draw(distributions(0, 120, zero=True))
     return ct
 
 

@@ -246,6 +246,19 @@ class TestRuns:
         assert state["result"]["settings"]["agents"] == {"pool": 9}
         assert state["result"]["replications"] == 2
 
+    def test_close_stops_the_run_under_way(self):
+        """Closing the page's session stops its simulation instead of leaving it running."""
+        session = Session(str(ROOT / "scenarios/erlang_b.yaml"))
+        session.run({"replications": 400})
+        deadline = time.monotonic() + 120
+        while session.state()["job"]["done"] < 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert session.state()["job"]["phase"] == "simulating"
+        session.close()
+        assert not session._thread.is_alive()
+        assert session.state()["job"]["phase"] == "cancelled"
+        assert session.state()["job"]["done"] < 400
+
 
 class TestServer:
     @pytest.fixture(scope="class")

@@ -88,6 +88,15 @@ CASES = [
     ("shrinkage 1", ("    staff: 2", "    staff: 2\n    shrinkage: 1"), "agents.tier2.shrinkage",
      "must be < 1, got 1"),
     ("text for a number", ("days: 1", "days: one"), "days", "valid integer"),
+    ("negative wrap-up", ("    patience: {dist: exponential, mean: 3m}\n",
+                          "    patience: {dist: exponential, mean: 3m}\n"
+                          "    wrap_up: {dist: exponential, mean: -30s}\n"),
+     "contact_types.billing.wrap_up.mean", "must be > 0"),
+    ("conference without its talk", ("    patience: {dist: exponential, mean: 3m}\n",
+                                     "    patience: {dist: exponential, mean: 3m}\n"
+                                     "    transfer: {probability: 0.1, to: refunds, "
+                                     "mode: conference}\n"),
+     "contact_types.billing.transfer", "'mode: conference' needs 'conference'"),
     ("break outside shift", ("    staff: 2", "    shifts: [{start: '08:00', length: 1h, count: 2, "
                              "breaks: [{at: 50m, length: 30m}]}]"), "agents.tier2.shifts[0]",
      "ends after the shift"),

@@ -2,9 +2,9 @@
 
 Examples check one case; these check a class. Hypothesis draws small scenarios
 (:mod:`strategies`: every channel, trunk lines, shifts with breaks, per-interval staff,
-overflow, cold and warm transfers, consults with hold patience, escalation, the IVR,
-repeats, retrials, callbacks, blending, concurrency, handle caps, complaints, duplicate
-answers) and every replication must keep what holds whatever the scenario:
+overflow, cold, warm and conference transfers, consults with hold patience, escalation,
+the IVR, repeats, retrials, callbacks, blending, concurrency, handle caps, complaints,
+duplicate answers, wrap-up) and every replication must keep what holds whatever the scenario:
 
 - every customer contact ends in exactly one outcome (answered, abandoned, blocked,
   self-served); one still waiting at the end only if no agent can ever take its queue;
@@ -148,16 +148,19 @@ def busy_periods(records: Records) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
     """(group, agent, start, end) of every stretch an agent spent on one leg.
 
     From the legs where the engine records them (handoffs, consult requests, duplicate
-    answers), else from the contacts (each then is one leg with its last handler).
+    answers), else from the contacts (each then is one leg with its last handler); each
+    until the end of the agent's after-call work (wrap-up) after it.
     """
     legs = records.legs
     if legs:
         talked = legs["group"] >= 0
+        ended = legs["ended"] + legs["wrap_up"] if "wrap_up" in legs else legs["ended"]
         return (legs["group"][talked].astype(int), legs["agent"][talked].astype(int),
-                legs["answered"][talked], legs["ended"][talked])
+                legs["answered"][talked], ended[talked])
     talked = ~np.isnan(records.answer)
+    end = records.end if records.wrap_up is None else records.end + records.wrap_up
     return (records.group[talked].astype(int), records.agent[talked].astype(int),
-            records.answer[talked], records.end[talked])
+            records.answer[talked], end[talked])
 
 
 def schedule(scenario: sim.Scenario, group: str) -> tuple[np.ndarray, np.ndarray]:

@@ -1,6 +1,8 @@
 """Metrics: KPI definitions on hand-made tables."""
 
+import contextlib
 import math
+import threading
 
 import numpy as np
 import pandas as pd
@@ -125,7 +127,12 @@ class TestMeasuredWindow:
 
 
 class _Counted(np.ndarray):
-    """An array that adds the size of every array a numpy operation on it reads to WORK."""
+    """An array that adds the size of every array a numpy operation on it reads to WORK.
+
+    Only the operations our code calls count: what numpy does inside one of them (a
+    quantile's partition, a sort's copies) is numpy's business and differs between numpy
+    versions, so nested operations are not counted again.
+    """
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         _count(inputs)
@@ -133,23 +140,43 @@ class _Counted(np.ndarray):
         if "out" in kwargs:
             kwargs["out"] = tuple(np.asarray(x) if isinstance(x, _Counted) else x
                                   for x in kwargs["out"])
-        result = getattr(ufunc, method)(*inputs, **kwargs)
+        with _inside():
+            result = getattr(ufunc, method)(*inputs, **kwargs)
         return result.view(_Counted) if isinstance(result, np.ndarray) else result
 
     def __array_function__(self, func, types, args, kwargs):
         _count(args)
         _count(kwargs.values())
-        return super().__array_function__(func, types, args, kwargs)
+        with _inside():
+            return super().__array_function__(func, types, args, kwargs)
 
     def __getitem__(self, key):
-        WORK[0] += self.size if isinstance(key, np.ndarray) and key.dtype == bool else 0
+        if (not DEPTH[0] and isinstance(key, np.ndarray) and key.dtype == bool
+                and threading.get_ident() == COUNTING[0]):
+            WORK[0] += self.size
         return super().__getitem__(key)
 
 
 WORK = [0]
+DEPTH = [0]  # > 0 inside a numpy operation already counted
+# the thread whose work counts: a simulation another test left running in this process
+# (the trainer's page runs in threads) must not add its own to the count
+COUNTING = [threading.get_ident()]
+
+
+@contextlib.contextmanager
+def _inside():
+    mine = threading.get_ident() == COUNTING[0]
+    DEPTH[0] += mine
+    try:
+        yield
+    finally:
+        DEPTH[0] -= mine
 
 
 def _count(values):
+    if DEPTH[0] or threading.get_ident() != COUNTING[0]:
+        return
     for value in values:
         if isinstance(value, np.ndarray):
             WORK[0] += value.size
@@ -196,6 +223,7 @@ class TestScaling:
 
             monkeypatch.setattr(cls, "__init__", counting_init)
         work = {}
+        COUNTING[0] = threading.get_ident()
         for n, (scenario, result) in runs.items():
             WORK[0] = 0
             measure(scenario, 0, result.contacts, result.legs, result.staff)

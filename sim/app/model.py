@@ -186,6 +186,15 @@ class Session:
         if self._job is not None and self._job.phase not in ("done", "failed"):
             self._job.cancelled.set()
 
+    def close(self, timeout: float = 30.0) -> None:
+        """Cancel the run under way and wait for it to stop (the page is going away).
+
+        A run left behind would go on simulating in its thread after the server stopped.
+        """
+        with self._lock:
+            self._cancel()
+        self.wait(timeout)
+
     def wait(self, timeout: float = 120.0) -> None:
         """Block until the latest run has finished (for scripts and tests)."""
         thread = self._thread

@@ -191,7 +191,7 @@ def erlang_requirement(scenario: Scenario,
     cache: dict[tuple[float, float], int] = {}
     for pool in erlang_pools(scenario):
         counts = np.array([np.nan_to_num(np.asarray(offered[t], dtype=float)) for t in pool])
-        means = np.array([float(scenario.contact_types[t].handle.mean) for t in pool])
+        means = np.array([float(scenario.contact_types[t].agent_seconds) for t in pool])
         rates = counts.sum(axis=0) / scenario.interval
         work = (counts * means[:, None]).sum(axis=0)
         for i in range(n):
