@@ -144,8 +144,9 @@ def _from_ccsim(raw: pd.DataFrame) -> pd.DataFrame:
 def ccsim_table(contacts: pd.DataFrame) -> pd.DataFrame:
     """Contacts of one ccsim replication in the canonical log form.
 
-    Contacts solved in the IVR (never offered) and those still waiting at the end of
-    the run (``unanswered``) are left out: a log has neither.
+    Contacts solved in the IVR and those still waiting at the end of the run
+    (``unanswered``) are left out: a log has neither. So are callers who balked (their
+    outcome is none of :data:`OUTCOMES`; an ACD may log them as short abandons).
     """
     rows = contacts[contacts["outcome"].astype(str).isin(_CCSIM_OUTCOMES)]
     # a contact answered, transferred and then abandoned in the next queue was answered

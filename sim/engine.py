@@ -35,6 +35,7 @@ import simpy
 
 from sim import keyed
 from sim.absence import group_absences
+from sim.balking import BalkingDesk
 from sim.contacts import ContactColumns, ContactDraws, draw_contacts
 from sim.errors import SimulationError
 from sim.journey import compile_groups, compile_types
@@ -123,6 +124,8 @@ class _Replication(ContactColumns, JourneySteps, Workforce):
         next(arrivals)  # primed: waits for the first arrival's event
         self.on_talked = (self._talked if self.after_call is None
                           else partial(talked_then_wrap, self))
+        # callers who may leave on arrival: a desk in front of the queues (sim.balking)
+        self.balking = BalkingDesk(self) if any(p.balking for p in self.plans) else None
 
     def _build_routing(self) -> None:
         scenario = self.scenario

@@ -24,9 +24,10 @@ from sim.units import DAY
 
 INTERVAL_KEYS = ["day", "clock", "start", "contact_type"]
 INTERVAL_COUNTS = ("offered", "answered", "abandoned", "blocked", "self_served", "repeats",
-                   "retrials", "callbacks", "complaints")
+                   "retrials", "callbacks", "complaints", "balked")
 INTERVAL_SUMS = ("answered_in_time", "sl_denominator", "wait_s", "hold_s", "transfers",
-                 "agent_s", "measured_s", "busy_s", "available_s", "callbacks_taken")
+                 "agent_s", "measured_s", "busy_s", "available_s", "callbacks_taken",
+                 "balk_denominator")
 INTERVAL_RATIOS = {  # ratio: (numerator, denominator)
     "service_level": ("answered_in_time", "sl_denominator"),
     "asa": ("wait_s", "answered"),
@@ -36,10 +37,12 @@ INTERVAL_RATIOS = {  # ratio: (numerator, denominator)
     "callback_rate": ("callbacks_taken", "offered"),
     "staff": ("agent_s", "measured_s"),
     "occupancy": ("busy_s", "available_s"),
+    "balk_rate": ("balked", "balk_denominator"),  # balked / (offered + balked)
 }
 INTERVAL_COLUMNS = ("offered", "answered", "abandoned", "blocked", "service_level", "asa",
                     "abandon_rate", "hold_time", "transfer_rate", "self_served", "repeats",
-                    "retrials", "callbacks", "callback_rate", "complaints", "staff", "occupancy")
+                    "retrials", "callbacks", "callback_rate", "complaints", "staff", "occupancy",
+                    "balked", "balk_rate")
 
 
 def interval_table(contacts: pd.DataFrame, staff: pd.DataFrame, scenario: Scenario,
@@ -131,7 +134,7 @@ def _interval_counts(cols: Columns, mask: np.ndarray, index: np.ndarray, n: int,
     threshold = cols.threshold[mask]
     answered, abandoned = cols.answered[mask], cols.abandoned[mask]
     blocked, wait = cols.blocked[mask], cols.wait[mask]
-    not_offered = blocked | cols.self_served[mask]
+    not_offered = blocked | cols.self_served[mask] | cols.balked[mask]  # balked: never offered
 
     def count(mask: np.ndarray) -> np.ndarray:
         return np.bincount(index[mask], minlength=n).astype(float)
@@ -140,6 +143,7 @@ def _interval_counts(cols: Columns, mask: np.ndarray, index: np.ndarray, n: int,
         return np.bincount(index[answered], weights=values[answered], minlength=n)
 
     offered = count(~not_offered)
+    balked = count(cols.balked[mask])
     answered_n = count(answered)
     short = count(abandoned & (wait <= threshold))
     origin = cols.origin[mask]
@@ -164,4 +168,6 @@ def _interval_counts(cols: Columns, mask: np.ndarray, index: np.ndarray, n: int,
         "wait_s": total(wait),
         "hold_s": total(cols.hold[mask]),
         "transfers": total(cols.transfers[mask].astype(float)),
+        "balked": balked,
+        "balk_denominator": offered + balked,
     }

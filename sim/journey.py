@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from sim.balking import BalkPlan, balk_plan
+from sim.records import BALKED, BLOCKED
 from sim.scenario import ContactType, Scenario, TransferMode
 
 Quantile = Callable[[float], float]  # inverse CDF: a number in (0, 1) -> seconds
@@ -56,13 +58,42 @@ class HandoffPlan:
 
 @dataclass
 class ComebackPlan:
-    """A repeat contact (after unresolved) or a retrial (after abandoning / busy signal)."""
+    """A repeat contact (after unresolved) or a retrial (after abandoning / busy signal).
+
+    ``probability`` is the chance after an unresolved contact (repeat) or after
+    abandoning (retrial); a retrial has its own chances after a busy signal and after
+    balking, and each is multiplied by ``decay`` per comeback the issue already made.
+    """
 
     probability: float
     delay: Quantile
     limit: int  # max contacts per issue (repeat) or redials per issue (retrial)
     switch_to: int | None = None
     switch: float = 0.0
+    after_busy: float | None = None  # None: ``probability``
+    after_balk: float = 0.0
+    decay: float = 1.0
+    # whether the chance depends on the cause or the attempt (else it is ``probability``)
+    by_cause: bool = field(init=False, default=False)
+
+    def __post_init__(self) -> None:
+        self.by_cause = ((self.after_busy is not None and self.after_busy != self.probability)
+                         or self.after_balk > 0.0 or self.decay != 1.0)
+
+    def chance(self, state: int, made: int) -> float:
+        """The chance of the next comeback of a contact that ended in ``state``.
+
+        Args:
+            state: How the contact ended (a :mod:`sim.records` state code).
+            made: Comebacks of this kind the issue has made so far.
+        """
+        if state == BLOCKED:
+            p = self.probability if self.after_busy is None else self.after_busy
+        elif state == BALKED:
+            p = self.after_balk
+        else:
+            p = self.probability
+        return p if self.decay == 1.0 else p * self.decay ** made
 
 
 @dataclass
@@ -107,6 +138,7 @@ class TypePlan:
     callback_accept: float = 0.0
     callback_queue: int | None = None
     mean_handle: float = 0.0
+    balking: BalkPlan | None = None
     wrap_up: Quantile | None = None  # the agent's after-call work after a leg of this type
 
     @property
@@ -190,8 +222,11 @@ def _type_plan(name: str, ct: ContactType, index: dict[str, int]) -> TypePlan:
                                    index[r.switch_to] if r.switch_to else None, r.switch)
     if ct.retrial is not None:
         r = ct.retrial
-        plan.retrial = ComebackPlan(r.probability, quantile(r.delay),
-                                    r.max_attempts)
+        plan.retrial = ComebackPlan(r.chance("abandon"), quantile(r.delay),
+                                    r.max_attempts, after_busy=r.chance("busy"),
+                                    after_balk=r.after_balk, decay=r.decay)
+    if ct.balking is not None:
+        plan.balking = balk_plan(ct.balking)
     return plan
 
 

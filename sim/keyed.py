@@ -35,6 +35,8 @@ _UNIT = 2.0**-53
 # agents' after-call work (per leg) and a conference transfer's three-way talk (per leg);
 # numbered apart from the list above so that purposes added there keep their numbers
 WRAP_UP, CONFERENCE_TALK = 0x70, 0x71
+# a caller's balking decision (sim.balking), numbered apart likewise
+BALK = 0x60
 
 
 def mix(x: int) -> int:

@@ -146,6 +146,10 @@ REGISTRY: tuple[Kpi, ...] = (
     Kpi("unanswered", COUNT, L, "Unanswered",
         "offered contacts still waiting when the run ended: nobody could answer them "
         "(a warning names the type)"),
+    Kpi("balked", COUNT, L, "Balked",
+        "callers who left on arrival rather than wait (`balking`); never offered, not "
+        "abandoned"),
+    Kpi("balk_rate", RATIO, L, "Balk rate", "balked / (offered + balked)"),
     # with `costs:` (sim.costs), in the scenario's money unit
     Kpi("staff_cost", MONEY, L, "Staff cost",
         "each group's `hourly` x (its scheduled agent-hours in the window + "

@@ -243,7 +243,8 @@ class JourneySteps:
         if counts[issue] >= plan.limit:
             return
         key = self.key[c]
-        if keyed.uniform(key, keyed.COMEBACK) >= plan.probability:
+        chance = plan.chance(self.state[c], counts[issue]) if plan.by_cause else plan.probability
+        if keyed.uniform(key, keyed.COMEBACK) >= chance:
             return
         contact_type = self.ctype[c]
         if plan.switch_to is not None and keyed.uniform(key, keyed.COMEBACK_SWITCH) < plan.switch:

@@ -23,7 +23,10 @@ from sim.units import DAY
 # Bumped when a KPI's definition changes, so that stored results (a sweep's resumable
 # parts) measured the old way are not mixed with new ones. 2: sweeps count agents' time on
 # legs (consults, transfers); interval ratios pooled; the measured window.
-METRICS_VERSION = 3  # 3: callback KPIs (callback_rate, callback_wait, live_*)
+# 3: callback KPIs (callback_rate, callback_wait, live_*). 4: balking (`balked`,
+# `balk_rate`): callers who balked are not offered, so they leave `offered` and the
+# service-level denominator.
+METRICS_VERSION = 4
 
 # The KPI names, in table order, come from the registry (sim.kpis): a new KPI is an entry
 # there plus its computation in contact_kpis (or sim.costs). COST_KPIS: the money
@@ -88,10 +91,13 @@ class Columns:
 
     NAMES = ("arrival", "answer", "end", "wait", "answered", "abandoned", "blocked", "handle",
              "resolved", "self_served", "queue_time", "hold", "transfers", "issue_id",
-             "callback")
+             "callback", "balked")
 
     def __init__(self, contacts: pd.DataFrame, legs: pd.DataFrame | None = None):
         for name in self.NAMES:
+            if name == "balked" and name not in contacts:  # results of before balking
+                self.balked = np.zeros(len(contacts), dtype=bool)
+                continue
             setattr(self, name, contacts[name].to_numpy())
         # agents' busy periods: one per leg where legs exist (transfers, consults), each
         # until the end of its after-call work (runs stored before wrap-up have none)
@@ -198,8 +204,10 @@ def contact_kpis(cols: Columns, mask: np.ndarray, scenario: Scenario) -> dict[st
     answered, abandoned = cols.answered[mask], cols.abandoned[mask]
     wait, handle = cols.wait[mask], cols.handle[mask]
     blocked_mask = cols.blocked[mask]
+    balked_mask = cols.balked[mask]
     n = int(answered.size)
-    offered_mask = ~blocked_mask & ~cols.self_served[mask]
+    # balked callers left on arrival: like a busy signal, they were never offered
+    offered_mask = ~blocked_mask & ~cols.self_served[mask] & ~balked_mask
     waits = wait[offered_mask & ~np.isnan(wait)]
     offered = int(offered_mask.sum())
     blocked = int(blocked_mask.sum())
@@ -240,6 +248,8 @@ def contact_kpis(cols: Columns, mask: np.ndarray, scenario: Scenario) -> dict[st
         "complaints": int(np.count_nonzero(origin == 3)),
         # offered, and still waiting when the run ended (nobody could answer them)
         "unanswered": int(np.count_nonzero(offered_mask & ~answered & ~abandoned)),
+        "balked": int(np.count_nonzero(balked_mask)),
+        "balk_rate": _ratio(np.count_nonzero(balked_mask), offered + np.count_nonzero(balked_mask)),
         **issue_kpis(cols, mask),
     }
 

@@ -17,8 +17,9 @@ from sim.scenario import Scenario
 
 # contact states (Records.state): where a contact ended (WAITING: still queued at the end,
 # its outcome "unanswered": nobody could answer it and it did not hang up)
-WAITING, ANSWERED, ABANDONED, BLOCKED, SELF_SERVED = 0, 1, 2, 3, 4
-OUTCOMES = ("unanswered", "completed", "abandoned", "blocked", "self_served")
+# BALKED: left on arrival rather than wait (sim.balking), never offered
+WAITING, ANSWERED, ABANDONED, BLOCKED, SELF_SERVED, BALKED = 0, 1, 2, 3, 4, 5
+OUTCOMES = ("unanswered", "completed", "abandoned", "blocked", "self_served", "balked")
 ORIGINS = ("first", "retrial", "repeat", "complaint")
 LEG_REASONS = ("completed", "transfer", "escalation", "misroute", "abandoned", "hung_up",
                "consult", "duplicate")
@@ -75,9 +76,9 @@ class Records:
 
 CONTACT_COLUMNS = (
     "replication", "contact_id", "issue_id", "origin", "contact_type", "channel", "arrival",
-    "answer", "end", "wait", "queue_time", "answered", "abandoned", "blocked", "self_served",
-    "outcome", "group", "agent", "handle", "hold", "wrap_up", "transfers", "misrouted",
-    "callback", "resolved",
+    "answer", "end", "wait", "queue_time", "answered", "abandoned", "blocked", "balked",
+    "self_served", "outcome", "group", "agent", "handle", "hold", "wrap_up", "transfers",
+    "misrouted", "callback", "resolved",
 )
 
 
@@ -110,6 +111,7 @@ def contacts_frame(
         "answered": answered,
         "abandoned": state == ABANDONED,
         "blocked": state == BLOCKED,
+        "balked": state == BALKED,
         "self_served": state == SELF_SERVED,
         "outcome": pd.Categorical.from_codes(state.astype(np.int8), OUTCOMES),
         "group": pd.Categorical.from_codes(records.group, records.group_names),

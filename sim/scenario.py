@@ -13,6 +13,7 @@ path (``agents.tier1.staff[3]``) points at the line a user has to fix.
 from __future__ import annotations
 
 import difflib
+import itertools
 from enum import Enum
 from typing import Annotated, Any, Literal
 
@@ -233,11 +234,99 @@ class Repeat(_Frozen):
 
 
 class Retrial(_Frozen):
-    """A customer who abandoned or got a busy signal redials (same issue) after ``delay``."""
+    """A customer who abandoned or got a busy signal redials (same issue) after ``delay``.
 
-    probability: Probability
+    ``probability`` is the chance to redial after either; ``after_busy`` and
+    ``after_abandon`` set one cause's own chance (each defaults to ``probability``, and
+    to 0 without it), ``after_balk`` the chance after balking (default 0). Each chance
+    is multiplied by ``decay`` for every redial the issue has already made: the k-th
+    redial happens with ``chance x decay ** (k - 1)``. At most ``max_attempts`` redials.
+    """
+
+    probability: Probability | None = None
+    after_busy: Probability | None = None
+    after_abandon: Probability | None = None
+    after_balk: Probability = 0.0
+    decay: Probability = 1.0
     delay: Distribution
     max_attempts: Annotated[Count, Field(ge=1, le=MAX_COMEBACKS)] = 3
+
+    @model_validator(mode="after")
+    def _some_chance(self) -> Retrial:
+        if self.probability is None and self.after_busy is None and self.after_abandon is None:
+            raise ValueError("give 'probability' (after a busy signal or abandoning) or "
+                             "'after_busy' and/or 'after_abandon'")
+        return self
+
+    def chance(self, cause: str) -> float:
+        """The first redial's chance after ``cause``: ``busy``, ``abandon`` or ``balk``."""
+        if cause == "balk":
+            return self.after_balk
+        own = self.after_busy if cause == "busy" else self.after_abandon
+        if own is not None:
+            return own
+        return self.probability if self.probability is not None else 0.0
+
+
+class Announcement(str, Enum):
+    """What a caller who must wait is told on arrival (the balking rule reads it).
+
+    ``none``: nothing; the caller balks on the queue length (as in the classical model
+    of a queue the customer can see). ``position``: their place in the queue (1: next).
+    ``les``: the wait of the last caller of this queue to be answered (last to enter
+    service). ``expected_wait``: the place in the queue times the mean handle time, over
+    the agents on duty who may answer (the estimate a callback offer uses).
+    """
+
+    NONE = "none"
+    POSITION = "position"
+    LES = "les"
+    EXPECTED_WAIT = "expected_wait"
+
+    @property
+    def is_wait(self) -> bool:
+        """Whether the announcement is a wait in seconds (else a place in the queue)."""
+        return self in (Announcement.LES, Announcement.EXPECTED_WAIT)
+
+
+class Balking(_Frozen):
+    """A caller who would have to wait may leave at once, on what they are told.
+
+    Exactly one rule gives the chance to balk from the announced value: ``per_position``
+    (chance per place in the queue, for ``announce: none`` or ``position``: a caller at
+    place k balks with ``min(1, k x per_position)``), ``per_minute`` (chance per minute of
+    announced wait, for ``les`` or ``expected_wait``) or ``curve``, points ``[value,
+    chance]`` joined by straight lines and flat beyond the ends (values are places, or
+    waits such as ``2m``); a repeated value makes a step (from it on, the later chance).
+    Callers answered at once never balk, nor those who accept a callback.
+    """
+
+    announce: Announcement = Announcement.NONE
+    per_position: Probability | None = None
+    per_minute: Probability | None = None
+    curve: tuple[tuple[Duration, Probability], ...] | None = None
+
+    @model_validator(mode="after")
+    def _one_rule(self) -> Balking:
+        given = [n for n in ("per_position", "per_minute", "curve") if getattr(self, n) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of 'per_position', 'per_minute' and 'curve', "
+                             f"got {len(given)}" + (f" ({', '.join(given)})" if given else ""))
+        wait = self.announce.is_wait
+        if self.per_position is not None and wait:
+            raise ValueError(f"'per_position' needs announce: none or position (a place in "
+                             f"the queue), got announce: {self.announce.value}")
+        if self.per_minute is not None and not wait:
+            raise ValueError(f"'per_minute' needs announce: les or expected_wait (a wait), "
+                             f"got announce: {self.announce.value}")
+        if self.curve is not None and not self.curve:
+            raise ValueError("curve needs at least one point [value, chance]")
+        xs = [x for x, _ in self.curve or ()]
+        if any(b < a for a, b in itertools.pairwise(xs)):
+            raise ValueError(f"curve values must not decrease, got {[f'{x:g}' for x in xs]}")
+        if any(x < 0 for x in xs):
+            raise ValueError(f"curve values must be >= 0, got {min(xs):g}")
+        return self
 
 
 class Callback(_Frozen):
@@ -279,9 +368,10 @@ class ContactType(_Frozen):
 
     Journey options (all optional): ``ivr``, ``transfer``, ``consult``, ``handle_cap``,
     ``repeat`` (after an unresolved contact), ``retrial`` (after abandoning or a busy
-    signal), ``callback`` (virtual hold), ``complaint`` (a public post after a bad
-    experience); ``duplicate_answers`` is the share of this type's contacts that an
-    uncoordinated team answers twice; ``max_transfers`` caps transfers per contact.
+    signal), ``balking`` (leaving on arrival), ``callback`` (virtual hold),
+    ``complaint`` (a public post after a bad experience); ``duplicate_answers`` is the
+    share of this type's contacts that an uncoordinated team answers twice;
+    ``max_transfers`` caps transfers per contact.
     ``wrap_up`` is the after-call work an agent does after each leg of this type's
     contacts (when the customer has gone): the agent stays busy, the customer's talk
     does not include it.
@@ -299,6 +389,7 @@ class ContactType(_Frozen):
     handle_cap: HandleCap | None = None
     repeat: Repeat | None = None
     retrial: Retrial | None = None
+    balking: Balking | None = None
     callback: Callback | None = None
     complaint: Complaint | None = None
     duplicate_answers: Probability = 0.0  # uncoordinated team: posts answered twice

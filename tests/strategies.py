@@ -170,6 +170,15 @@ def _contact_type(draw, name: str, types: list[str], channels: dict[str, str], i
         ct["retrial"] = {"probability": draw(st.sampled_from((0.5, 1.0))),
                          "delay": draw(distributions(0, 900, zero=True)),
                          "max_attempts": draw(st.integers(1, 3))}
+        if _maybe(draw, 0.5):  # by cause, decaying (sim.scenario.Retrial)
+            del ct["retrial"]["probability"]
+            for cause in ("after_busy", "after_abandon", "after_balk"):
+                if _maybe(draw, 0.3):
+                    ct["retrial"][cause] = draw(st.sampled_from((0.0, 0.5, 1.0)))
+            ct["retrial"].setdefault("after_abandon", 0.7)
+            ct["retrial"]["decay"] = draw(st.sampled_from((0.5, 1.0)))
+    if _maybe(draw, 0.7):
+        ct["balking"] = draw(_balking())
     if _maybe(draw):
         callback: dict = {"threshold": draw(st.sampled_from((0, 60, 300))),
                           "accept": draw(st.sampled_from((0.5, 1.0)))}
@@ -183,6 +192,20 @@ def _contact_type(draw, name: str, types: list[str], channels: dict[str, str], i
     if _maybe(draw, 0.7):
         ct["wrap_up"] = draw(distributions(0, 120, zero=True))
     return ct
+
+
+@st.composite
+def _balking(draw) -> dict:
+    """A balking rule with each announcement and each form of rule."""
+    announce = draw(st.sampled_from(("none", "position", "les", "expected_wait")))
+    form = draw(st.sampled_from(("linear", "curve")))
+    if form == "curve":
+        unit = "m" if announce in ("les", "expected_wait") else ""
+        return {"announce": announce, "curve": [[f"0{unit}" if unit else 0, 0.0],
+                                                [f"3{unit}" if unit else 3, 1.0]]}
+    if announce in ("les", "expected_wait"):
+        return {"announce": announce, "per_minute": draw(st.sampled_from((0.1, 0.5)))}
+    return {"announce": announce, "per_position": draw(st.sampled_from((0.2, 1.0)))}
 
 
 @st.composite

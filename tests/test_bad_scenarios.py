@@ -37,6 +37,7 @@ routing:
   refunds: [tier1, {group: tier2, after: 60s}]
 """
 
+_PATIENCE = "    patience: {dist: exponential, mean: 3m}\n"  # billing's: options follow it
 # (name, edit of the YAML text, expected field path, expected words in the reason)
 CASES = [
     ("unknown group in routing", ("group: tier2, after", "group: tier3, after"),
@@ -99,6 +100,30 @@ CASES = [
     ("break outside shift", ("    staff: 2", "    shifts: [{start: '08:00', length: 1h, count: 2, "
                              "breaks: [{at: 50m, length: 30m}]}]"), "agents.tier2.shifts[0]",
      "ends after the shift"),
+    ("balking with two rules", (_PATIENCE, _PATIENCE + "    balking: {per_position: 0.1, "
+                                "per_minute: 0.1}\n"), "contact_types.billing.balking",
+     "give exactly one of 'per_position', 'per_minute' and 'curve', got 2"),
+    ("balking per minute of a place", (_PATIENCE, _PATIENCE + "    balking: {announce: position, "
+                                       "per_minute: 0.1}\n"), "contact_types.billing.balking",
+     "'per_minute' needs announce: les or expected_wait"),
+    ("balking per place of a wait", (_PATIENCE, _PATIENCE + "    balking: {announce: les, "
+                                     "per_position: 0.1}\n"), "contact_types.billing.balking",
+     "'per_position' needs announce: none or position"),
+    ("balking curve going back", (_PATIENCE, _PATIENCE + "    balking: {announce: les, curve: "
+                                  "[[5m, 0.2], [1m, 1]]}\n"), "contact_types.billing.balking",
+     "curve values must not decrease"),
+    ("balking chance 2", (_PATIENCE, _PATIENCE + "    balking: {announce: les, curve: "
+                          "[[1m, 2]]}\n"), "contact_types.billing.balking.curve[0][1]",
+     "must be <= 1, got 2"),
+    ("unknown announcement", (_PATIENCE, _PATIENCE + "    balking: {announce: music, "
+                              "per_position: 0.1}\n"), "contact_types.billing.balking.announce",
+     "'none', 'position', 'les' or 'expected_wait'"),
+    ("retrial without a chance", (_PATIENCE, _PATIENCE + "    retrial: {delay: {dist: "
+                                  "exponential, mean: 5m}}\n"), "contact_types.billing.retrial",
+     "give 'probability'"),
+    ("retrial decay 1.5", (_PATIENCE, _PATIENCE + "    retrial: {after_busy: 0.5, decay: 1.5, "
+                           "delay: {dist: exponential, mean: 5m}}\n"),
+     "contact_types.billing.retrial.decay", "must be <= 1, got 1.5"),
 ]
 
 

@@ -50,6 +50,7 @@ from sim.intervals import interval_table
 from sim.records import (
     ABANDONED,
     ANSWERED,
+    BALKED,
     BLOCKED,
     SELF_SERVED,
     WAITING,
@@ -71,7 +72,7 @@ SEEDS = st.integers(0, 10_000)
 REPLICATIONS = st.integers(0, 2)
 EPS = 1e-6  # seconds: sums of float times
 DET_30 = {"dist": "deterministic", "value": 30}
-FINAL = {ANSWERED, ABANDONED, BLOCKED, SELF_SERVED}
+FINAL = {ANSWERED, ABANDONED, BLOCKED, SELF_SERVED, BALKED}
 # a contact nobody could ever answer: still WAITING today, `unanswered` once the engine
 # counts them (issue "Trustworthy numbers")
 NOT_SERVED = {WAITING, getattr(codes, "UNANSWERED", WAITING)}
@@ -202,6 +203,12 @@ def outcome_problems(scenario: sim.Scenario, records: Records) -> list[str]:
             problems.append(f"{what}: blocked yet answered or ended later")
         elif state == SELF_SERVED and (not math.isnan(answer) or not records.resolved[i]):
             problems.append(f"{what}: self-served yet answered, or not resolved")
+        elif state == BALKED and (not math.isnan(answer) or records.group[i] >= 0
+                                  or end < arrival or records.queue_time[i] != 0.0):
+            problems.append(f"{what}: balked yet answered, or waited")
+        elif state == BALKED and not any(
+                ct.balking for ct in scenario.contact_types.values()):
+            problems.append(f"{what}: balked in a scenario without balking")
     return problems
 
 
@@ -555,7 +562,7 @@ def test_contacts_table_counts_each_contact_once(data, seed, replication):
     """In the contacts table one of answered/abandoned/blocked/self_served per contact."""
     scenario, records = simulate(data, seed, replication)
     table = contacts_frame(records, scenario, replication)
-    flags = table[["answered", "abandoned", "blocked", "self_served"]].sum(axis=1)
+    flags = table[["answered", "abandoned", "blocked", "self_served", "balked"]].sum(axis=1)
     expected = np.where(table["outcome"] == "waiting", 0, 1)
     twice = table[flags.to_numpy() != expected]
     assert twice.empty, twice[["contact_id", "outcome", "answered", "abandoned", "hold",
@@ -608,6 +615,27 @@ def test_occupancy_within_bounds(data, seed):
     scenario, _ = simulate(data, seed, 0)
     result = sim.run(scenario, seed=seed, replications=1)
     assert occupancy_problems(result) == []
+
+
+@SETTINGS
+@given(scenarios(), SEEDS)
+def test_every_counted_contact_is_offered_balked_blocked_or_self_served(data, seed):
+    """Offered + balked + blocked + self-served: every counted contact, overall and per type.
+
+    Balked callers left on arrival: not offered (like a busy signal), never answered.
+    """
+    scenario, _ = simulate(data, seed, 0)
+    result = sim.run(scenario, seed=seed, replications=1)
+    contacts = result.contacts
+    counted = contacts[(contacts["arrival"] >= scenario.warmup)
+                       & (contacts["arrival"] < scenario.days * DAY)]
+    assert not (counted["balked"] & counted["answered"]).any()
+    for name, kpis in [("all", result.summary), *result.by_type.items()]:
+        mine = counted if name == "all" else counted[counted["contact_type"] == name]
+        total = kpis["offered"] + kpis["balked"] + kpis["blocked"] + mine["self_served"].sum()
+        assert total == len(mine), name
+        if kpis["balked"]:
+            assert kpis["balk_rate"] == kpis["balked"] / (kpis["offered"] + kpis["balked"])
 
 
 @SETTINGS

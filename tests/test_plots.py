@@ -294,6 +294,20 @@ class TestJourney:
         held = (contacts.hold > 0) & (contacts.transfers == 0)
         assert stages["Answered"]["consult or hold"] == int(held.sum()) > 0
 
+    def test_balked_callers_leave_at_entry(self):
+        """Callers who balked leave at the entry, apart from the queued (not unserved)."""
+        sc = sim.scenario_from_dict({
+            "name": "balk", "interval": "1h",
+            "contact_types": {"calls": {"arrivals": {"rate": "60/h"},
+                                        "handle": {"dist": "exponential", "mean": "3m"},
+                                        "balking": {"per_position": 0.3}}},
+            "agents": {"pool": {"skills": ["calls"], "staff": 2}}})
+        contacts = plots.style.counted(sim.run(sc, replications=1))
+        stages = dict(plots.journey_stages(contacts))
+        assert stages["Entry"]["balked"] == int(contacts["balked"].sum()) > 0
+        assert stages["Entry"]["queued"] == int((~contacts["balked"]).sum())
+        assert stages["Queue"]["unserved at close"] == 0
+
     @pytest.mark.parametrize("variant", [without_journeys, with_fake_journeys])
     def test_figure_draws(self, result, variant):
         """The flow figure draws with and without journey columns."""

@@ -49,10 +49,9 @@ def journey_stages(contacts: pd.DataFrame, detail: bool | None = None
 
     Returns:
         ``[(stage, {category: count})]``: all contacts (first, retrial, repeat); entry
-        (self-served in the IVR, busy signal, queued); the queue (answered, called back,
-        abandoned);
-        the answered (one agent, consult or hold, transferred); and the outcome of the
-        answered (resolved or not).
+        (self-served in the IVR, busy signal, balked on arrival, queued); the queue
+        (answered, called back, abandoned); the answered (one agent, consult or hold,
+        transferred); and the outcome of the answered (resolved or not).
     """
     n = len(contacts)
     flag = {c: contacts[c].to_numpy(bool) for c in ("blocked", "answered", "abandoned",
@@ -73,9 +72,11 @@ def journey_stages(contacts: pd.DataFrame, detail: bool | None = None
     served_self = (contacts["self_served"].to_numpy(bool) if "self_served" in contacts
                    else np.zeros(n, bool))
     blocked = flag["blocked"] & ~served_self
-    queued = ~blocked & ~served_self
+    balked = contacts["balked"].to_numpy(bool) if "balked" in contacts else np.zeros(n, bool)
+    queued = ~blocked & ~served_self & ~balked
     stages.append(("Entry", {"self-served in IVR": int(served_self.sum()),
-                             "busy signal": int(blocked.sum()), "queued": int(queued.sum())}))
+                             "busy signal": int(blocked.sum()), "balked": int(balked.sum()),
+                             "queued": int(queued.sum())}))
     answered = queued & flag["answered"]
     abandoned = queued & flag["abandoned"] & ~answered
     called_back = answered & (contacts["callback"].to_numpy(bool) if "callback" in contacts

@@ -44,7 +44,8 @@ TYPE_COLOURS = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00"
 OUTCOME_COLOURS = {
     "first contact": "#c6dbef", "retrial": "#9e9ac8", "repeat contact": "#54278f",
     "complaint post": "#c51b7d",
-    "self-served in IVR": "#35978f", "busy signal": "#969696", "queued": "#6baed6",
+    "self-served in IVR": "#35978f", "busy signal": "#969696", "balked": "#f4a582",
+    "queued": "#6baed6",
     "answered": "#2166ac", "called back": "#4d4d9f", "abandoned": "#d6604d",
     "unserved at close": "#bdbdbd",
     "one agent, no hold": "#66c2a5", "consult or hold": "#e0b040", "transferred": "#8073ac",
@@ -130,6 +131,8 @@ def offered_mask(contacts: pd.DataFrame) -> np.ndarray:
     mask = ~contacts["blocked"].to_numpy(bool)
     if "self_served" in contacts:
         mask &= ~contacts["self_served"].to_numpy(bool)
+    if "balked" in contacts:  # left on arrival: never offered
+        mask &= ~contacts["balked"].to_numpy(bool)
     return mask
 
 
