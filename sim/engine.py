@@ -40,6 +40,7 @@ from sim.errors import SimulationError
 from sim.journey import compile_groups, compile_types
 from sim.legs import ABANDONED_LEG, CUSTOMER, RETRIAL, JourneySteps
 from sim.records import ABANDONED, ANSWERED, BLOCKED, WAITING, Records
+from sim.rules import RuleBook
 from sim.scenario import Channel, Scenario
 from sim.schedule import staff_changes, with_cooldown
 from sim.ticks import run_events, scheduler
@@ -117,6 +118,8 @@ class _Replication(ContactColumns, JourneySteps, Workforce):
         self.on_arrival = arrivals.send
         next(arrivals)  # primed: waits for the first arrival's event
         self.on_talked = self._talked
+        # real-time rules hook into this replication's steps only when there are some
+        self.rule_book = RuleBook(self) if scenario.rules else None
 
     def _build_routing(self) -> None:
         scenario = self.scenario
@@ -199,7 +202,10 @@ class _Replication(ContactColumns, JourneySteps, Workforce):
         if self.consult_waiters:
             raise self._stuck_consult(next(iter(self.consult_waiters)))
         self._settle_unserved()
-        return self._records()
+        records = self._records()
+        if self.rule_book is not None:
+            records.rule_log = self.rule_book.log()
+        return records
 
     def _stuck_warm_transfer(self, c: int) -> SimulationError:
         """The error for a warm transfer nobody ever answered (the run could not finish it)."""

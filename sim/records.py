@@ -63,6 +63,7 @@ class Records:
     slots: list[int] = field(default_factory=list)  # concurrency per group
     trace: dict[str, np.ndarray] = field(default_factory=dict)
     legs: dict[str, np.ndarray] = field(default_factory=dict)
+    rule_log: dict[str, np.ndarray] = field(default_factory=dict)  # see sim.rules
 
     @property
     def n(self) -> int:
