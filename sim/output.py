@@ -35,7 +35,7 @@ MANIFEST_FORMAT = 1
 COMPARISON_MANIFEST = "comparison.json"
 """A comparison's seal: written last, with what was compared and the digests of its files."""
 OPTIONAL = ("traces.parquet", "legs.parquet", "measures.json",
-            "intervals_by_replication.parquet", COMPARISON_MANIFEST)
+            "intervals_by_replication.parquet", "rules.csv", COMPARISON_MANIFEST)
 """Files a run writes only sometimes (or a comparison's seal): removed first, so none
 survives from an older run or comparison into the same folder."""
 
@@ -119,7 +119,8 @@ def write_run(result: RunResult, out: str | Path) -> list[Path]:
     """Write summary.json, contacts.parquet, intervals.csv, replications.csv into ``out``.
 
     Also scenario.json, staff.parquet (agents on duty), legs.parquet (when contacts had
-    several legs) and, when the run was traced, traces.parquet: enough to redraw the
+    several legs), rules.csv (every change of a real-time rule, when the scenario has
+    rules) and, when the run was traced, traces.parquet: enough to redraw the
     report later (:func:`sim.report.load_run`).
     """
     out = Path(out)
@@ -141,6 +142,10 @@ def write_run(result: RunResult, out: str | Path) -> list[Path]:
     if result.traces:
         written.append(write_atomic(out / "traces.parquet", lambda p: pd.concat(
             result.traces, ignore_index=True).to_parquet(p, index=False)))
+    rules = getattr(result, "rules", None)
+    if result.scenario.rules and rules is not None:  # every change of a real-time rule
+        written.append(write_atomic(out / "rules.csv",
+                                    lambda p: rules.to_csv(p, index=False)))
     legs = getattr(result, "legs", None)
     if legs is not None and len(legs):
         written.append(write_atomic(out / "legs.parquet",

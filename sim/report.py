@@ -38,7 +38,7 @@ from sim.compare import (
 from sim.loader import scenario_from_dict
 from sim.measure import ReplicationTables, measure
 from sim.output import MANIFEST, ResultsError, verify, write_atomic
-from sim.records import empty_legs_frame
+from sim.records import empty_legs_frame, empty_rules_frame
 from sim.replicate import Collector, RunResult
 from sim.units import format_duration
 
@@ -541,6 +541,8 @@ def load_run(folder: str | Path) -> RunResult:
                  pd.DataFrame(columns=["replication", "time", "group", "agents", "slots"]))
     legs = read("legs.parquet", pd.read_parquet, empty_legs_frame())
     traces = read("traces.parquet", pd.read_parquet)
+    rules = read("rules.csv", lambda p: pd.read_csv(p, float_precision="round_trip"),
+                 empty_rules_frame())
     replications = read("replications.csv", pd.read_csv)
     kept = summary.get("contacts_replications")
     saved = {}
@@ -561,7 +563,7 @@ def load_run(folder: str | Path) -> RunResult:
         trace = None if traces is None else _rows_of(traces, r)
         collector.add(measure(scenario, r, _rows_of(contacts, r), _rows_of(legs, r),
                               _rows_of(staff, r), trace if trace is not None and len(trace)
-                              else None))
+                              else None, _rows_of(rules, r) if scenario.rules else None))
     return collector.result()
 
 

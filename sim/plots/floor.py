@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
 from sim.plots.style import (
@@ -92,6 +93,7 @@ def day_figure(result: RunResult, replication: int = 0, day: int = 0,
         b_ax.step(hours, duty, where="post", color="k", lw=1.1, label="on duty")
         b_ax.set(ylabel="Agents", ylim=(0, None))
         b_ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), title="Agents")
+    _rule_spans(axes, result, replication, day, hours.min(), hours.max())
     q_ax.set(ylabel="Contacts waiting", ylim=(0, None),
              title=title or f"{sc.name}: day {day + 1}, replication {replication + 1}")
     q_ax.yaxis.set_major_locator(MaxNLocator(integer=True))
@@ -101,6 +103,55 @@ def day_figure(result: RunResult, replication: int = 0, day: int = 0,
                       2 if hours.max() - hours.min() > 8 else 1)
     b_axes[-1].set_xticks(ticks, [f"{int(h):02d}:00" for h in ticks])
     return fig
+
+
+def rule_spans(rules: pd.DataFrame, replication: int, day: int, end: float
+               ) -> dict[str, list[tuple[float, float]]]:
+    """When each real-time rule was on during ``day``: ``{rule: [(from h, to h), ...]}``.
+
+    Hours from that day's midnight; a rule still on at ``end`` (hours) is cut there.
+    """
+    spans: dict[str, list[tuple[float, float]]] = {}
+    if rules is None or not len(rules):
+        return spans
+    mine = rules[rules["replication"].to_numpy() == replication].sort_values(
+        "time", kind="stable")
+    for name, rows in mine.groupby("rule", sort=False):
+        began = None
+        out = spans.setdefault(str(name), [])
+        for t, state in zip(rows["time"].to_numpy(float), rows["state"]):
+            h = (t - day * DAY) / 3600
+            if state == "on" and began is None:
+                began = h
+            elif state == "off" and began is not None:
+                out.append((began, h))
+                began = None
+        if began is not None:
+            out.append((began, max(end, began)))
+    return spans
+
+
+def _rule_spans(axes, result: RunResult, replication: int, day: int, start: float,
+                end: float) -> None:
+    """Shade, on every panel, the spans when a real-time rule was on (one colour each)."""
+    spans = rule_spans(getattr(result, "rules", None), replication, day, end)
+    colours = ("#b07aa1", "#ff9da7", "#9c755f", "#bab0ac", "#edc948", "#76b7b2")
+    handles = []
+    for k, (name, pieces) in enumerate(spans.items()):
+        colour = colours[k % len(colours)]
+        for a, b in pieces:
+            a, b = max(a, start), min(b, end)
+            if b > a:
+                for ax in axes:
+                    ax.axvspan(a, b, color=colour, alpha=0.25, lw=0, zorder=0)
+        handles.append(Patch(color=colour, alpha=0.25, label=f"{name} ({len(pieces)}x)"))
+    if handles:  # below the panel's own legend, which stays
+        ax = axes[-1]
+        own = ax.get_legend()
+        ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(1.0, 0.0),
+                  title="Rule on")
+        if own is not None:
+            ax.add_artist(own)
 
 
 # ---- occupancy -----------------------------------------------------------------------
