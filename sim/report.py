@@ -541,8 +541,7 @@ def load_run(folder: str | Path) -> RunResult:
                  pd.DataFrame(columns=["replication", "time", "group", "agents", "slots"]))
     legs = read("legs.parquet", pd.read_parquet, empty_legs_frame())
     traces = read("traces.parquet", pd.read_parquet)
-    rules = read("rules.csv", lambda p: pd.read_csv(p, float_precision="round_trip"),
-                 empty_rules_frame())
+    rules = read("rules.csv", pd.read_csv, empty_rules_frame())
     replications = read("replications.csv", pd.read_csv)
     kept = summary.get("contacts_replications")
     saved = {}

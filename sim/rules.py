@@ -130,6 +130,9 @@ class RuleBook:
                 w.move = _Move(rep.groups[groups[then.move.source]],
                                rep.groups[groups[then.move.to]], then.move.agents)
                 self.moves.append(w.move)
+            if then.callbacks is not None and then.callbacks.offer:
+                for t in then.callbacks.types:  # offered only while such a rule holds
+                    rep.callback_offered[types[t]] = False
             if then.overflow is not None:
                 g = groups[then.overflow.group]
                 w.overflow = [(types[t], g) for t in then.overflow.types]
@@ -146,11 +149,16 @@ class RuleBook:
 
         def _enqueue(c, q, now, patience=None, priority=False):
             enqueue(c, q, now, patience, priority)
-            if rep.state[c] == WAITING and c not in self.waiting_in:
-                q = rep.qtype[c]
-                self.waiting_in[c] = q
-                self.count[q] += 1
-                self.heads[q].append((rep.enq[c], c))
+            q = rep.qtype[c]
+            if rep.state[c] == WAITING:
+                if c not in self.waiting_in:
+                    self.waiting_in[c] = q
+                    self.count[q] += 1
+                    self.heads[q].append((rep.enq[c], c))
+            else:  # answered at once: an outcome in time
+                for w in self.by_type_sl.get(q, ()):
+                    w.outcomes.append((now, True))
+                    w.hits += 1
             self.poke()
 
         def _answer(c, group, agent_id, now):
@@ -285,8 +293,8 @@ class RuleBook:
             rep = self.rep
             for t in then.callbacks.types:
                 q = rep.type_names.index(t)
-                rep.callback_offered[q] = (then.callbacks.offer if on
-                                           else rep.plans[q].callback_accept > 0)
+                # on: as the rule says; off: the other way (the type has a callback)
+                rep.callback_offered[q] = then.callbacks.offer == on
         elif w.overflow:
             self._open(w, on)
         self.log_time.append(now)
