@@ -735,6 +735,11 @@ class Scenario(_Frozen):
                 return False
             return True
 
+        gated_by: dict[str, set[str]] = {}  # type -> groups that serve it only while a rule holds
+        for rule in self.rules.values():
+            if rule.then.overflow is not None:
+                for t in rule.then.overflow.types:
+                    gated_by.setdefault(t, set()).add(rule.then.overflow.group)
         for r, rule in self.rules.items():
             base = f"rules.{r}"
             when, then = rule.when, rule.then
@@ -763,6 +768,13 @@ class Scenario(_Frozen):
                                 g not in [s.group for s in self.routes(t)]):
                             found.append((path, f"agent group {g!r} does not serve {t!r} "
                                           "(give it the skill, and list it in the routing)"))
+                    for i, t in enumerate(then.overflow.types):
+                        serving = [s.group for s in self.routes(t)] if t in types else []
+                        if g in serving and not set(serving) - gated_by[t]:
+                            found.append((f"{base}.then.overflow.types[{i}]",
+                                          f"no group would serve {t!r} while the rule is "
+                                          f"off: {g!r} must be an overflow to a group that "
+                                          "always serves it"))
             if then.callbacks is not None:
                 for i, t in enumerate(then.callbacks.types):
                     path = f"{base}.then.callbacks.types[{i}]"
