@@ -15,9 +15,11 @@ Wages against what bad service costs. The KPIs, all over the measured window
     revenue        = sum over resolved issues of revenue[type of the first contact]
     profit         = revenue - total_cost
 
-Scheduled hours are the schedule's agents (``staff`` or ``shifts``, before shrinkage and
-absences: agents are paid for their scheduled time, breaks, meetings and days of
-absence included) within the measured window. Overtime is agent time on duty after a
+Agents a real-time rule calls in (``then: {overtime: ...}``) are paid at the overtime
+rate while called in (:func:`called_in_seconds`). Scheduled hours are the schedule's
+agents (``staff`` or ``shifts``, before shrinkage and absences: agents are paid for their
+scheduled time, breaks, meetings and days of absence included) within the measured
+window. Overtime is agent time on duty after a
 day's closing (agents finishing contacts still waiting, or called back for a transfer),
 as the staffing log records it. Minutes waited are ``queue_time``: time in queues, not
 the time a customer who accepted a callback spent off the line.
@@ -74,8 +76,32 @@ def overtime_seconds(staff: pd.DataFrame, scenario: Scenario, group: str,
     return total
 
 
+def called_in_seconds(rules: pd.DataFrame | None, scenario: Scenario, group: str,
+                      window: Window) -> float:
+    """Agent-seconds of ``group`` called in on overtime by real-time rules (:mod:`sim.rules`).
+
+    Each call-in counts its agents from the call until its ``length`` ends or the day
+    closes (time on duty after closing is overtime in the staffing log already), within
+    the measured window.
+    """
+    if rules is None or not len(rules):
+        return 0.0
+    total = 0.0
+    for name, rule in scenario.rules.items():
+        spec = rule.then.overtime
+        if spec is None or spec.group != group:
+            continue
+        mine = rules[(rules["rule"].astype(str) == name) & (rules["state"] == "on")]
+        for t, agents in zip(mine["time"].to_numpy(float), mine["agents"].to_numpy(float)):
+            closing = (t // DAY) * DAY + scenario.close
+            end = min(t + spec.length, closing, window.end)
+            total += agents * max(0.0, end - max(t, window.start))
+    return total
+
+
 def cost_kpis(contacts: pd.DataFrame, legs: pd.DataFrame | None, staff: pd.DataFrame,
-              scenario: Scenario, counts: dict[str, float]) -> dict[str, float]:
+              scenario: Scenario, counts: dict[str, float],
+              rules: pd.DataFrame | None = None) -> dict[str, float]:
     """The cost KPIs (:data:`COST_KPIS`) of one replication (none without ``costs:``).
 
     Args:
@@ -84,6 +110,7 @@ def cost_kpis(contacts: pd.DataFrame, legs: pd.DataFrame | None, staff: pd.DataF
         staff: Its staffing log.
         scenario: The scenario.
         counts: Its contact KPIs (``abandoned``, ``blocked``, ``callbacks``, ``complaints``).
+        rules: Its real-time rules' changes (agents they call in are paid as overtime).
     """
     costs = scenario.costs
     if costs is None:
@@ -94,7 +121,8 @@ def cost_kpis(contacts: pd.DataFrame, legs: pd.DataFrame | None, staff: pd.DataF
     staff_cost = 0.0
     for group, pay in costs.agents.items():
         hours = scheduled_seconds(scenario, group, window) / 3600.0
-        overtime = overtime_seconds(staff, scenario, group, window) / 3600.0
+        overtime = (overtime_seconds(staff, scenario, group, window)
+                    + called_in_seconds(rules, scenario, group, window)) / 3600.0
         staff_cost += pay.hourly * (hours + pay.overtime_factor * overtime)
     waited = float(np.nansum(cols.queue_time[counted])) / 60.0
     out = {

@@ -41,6 +41,7 @@ from sim.errors import SimulationError
 from sim.journey import compile_groups, compile_types
 from sim.legs import ABANDONED_LEG, CUSTOMER, RETRIAL, JourneySteps
 from sim.records import ABANDONED, ANSWERED, BLOCKED, WAITING, Records
+from sim.rules import RuleBook
 from sim.scenario import Channel, Scenario
 from sim.schedule import staff_changes, with_cooldown
 from sim.ticks import run_events, scheduler
@@ -126,6 +127,8 @@ class _Replication(ContactColumns, JourneySteps, Workforce):
                           else partial(talked_then_wrap, self))
         # callers who may leave on arrival: a desk in front of the queues (sim.balking)
         self.balking = BalkingDesk(self) if any(p.balking for p in self.plans) else None
+        # real-time rules hook into this replication's steps only when there are some
+        self.rule_book = RuleBook(self) if scenario.rules else None
 
     def _build_routing(self) -> None:
         scenario = self.scenario
@@ -208,7 +211,10 @@ class _Replication(ContactColumns, JourneySteps, Workforce):
         if self.consult_waiters:
             raise self._stuck_consult(next(iter(self.consult_waiters)))
         self._settle_unserved()
-        return self._records()
+        records = self._records()
+        if self.rule_book is not None:
+            records.rule_log = self.rule_book.log()
+        return records
 
     def _stuck_warm_transfer(self, c: int) -> SimulationError:
         """The error for a warm transfer nobody ever answered (the run could not finish it)."""

@@ -19,7 +19,7 @@ from sim.costs import cost_kpis
 from sim.engine import run_replication
 from sim.intervals import interval_table
 from sim.metrics import replication_summary
-from sim.records import contacts_frame, issues_frame, legs_frame, staff_frame
+from sim.records import contacts_frame, issues_frame, legs_frame, rules_frame, staff_frame
 from sim.scenario import Scenario
 
 
@@ -41,6 +41,8 @@ class ReplicationTables:
             ratios and the sums they are made of (pooled over replications by
             :func:`sim.metrics.pool_intervals`).
         trace: Sampled queue lengths and busy agents, if the replication was traced.
+        rules: Every change of a real-time rule (:func:`sim.records.rules_frame`); None
+            without rules.
     """
 
     replication: int
@@ -53,6 +55,7 @@ class ReplicationTables:
     by_group: dict[str, dict[str, float]]
     intervals: pd.DataFrame
     trace: pd.DataFrame | None = field(default=None, repr=False)
+    rules: pd.DataFrame | None = field(default=None, repr=False)
 
 
 def replication_tables(scenario: Scenario, seed: int, replication: int,
@@ -74,12 +77,14 @@ def replication_tables(scenario: Scenario, seed: int, replication: int,
     staff = staff_frame(records, replication)
     trace = (pd.DataFrame(records.trace).assign(replication=replication) if records.trace
              else None)
+    rules = rules_frame(records, scenario, replication) if scenario.rules else None
     del records  # the tables hold their own copies; keep peak memory per contact low
-    return measure(scenario, replication, contacts, legs, staff, trace)
+    return measure(scenario, replication, contacts, legs, staff, trace, rules)
 
 
 def measure(scenario: Scenario, replication: int, contacts: pd.DataFrame, legs: pd.DataFrame,
-            staff: pd.DataFrame, trace: pd.DataFrame | None = None) -> ReplicationTables:
+            staff: pd.DataFrame, trace: pd.DataFrame | None = None,
+            rules: pd.DataFrame | None = None) -> ReplicationTables:
     """Measure one replication's tables: KPIs overall, by type and group, and per interval.
 
     Args:
@@ -89,15 +94,17 @@ def measure(scenario: Scenario, replication: int, contacts: pd.DataFrame, legs: 
         legs: Its legs (empty without journeys).
         staff: Its staffing log.
         trace: Its queue trace, if any.
+        rules: Its real-time rules' changes, if the scenario has rules (their overtime
+            is in the staff cost).
 
     Returns:
         The tables and their measures.
     """
     summary = replication_summary(contacts, staff, scenario, legs)
-    summary["kpis"].update(cost_kpis(contacts, legs, staff, scenario, summary["kpis"]))
+    summary["kpis"].update(cost_kpis(contacts, legs, staff, scenario, summary["kpis"], rules))
     intervals = interval_table(contacts, staff, scenario, legs)
     intervals.insert(0, "replication", replication)
     return ReplicationTables(
         replication=replication, contacts=contacts, legs=legs, staff=staff,
         issues=issues_frame(contacts), kpis=summary["kpis"], by_type=summary["by_type"],
-        by_group=summary["by_group"], intervals=intervals, trace=trace)
+        by_group=summary["by_group"], intervals=intervals, trace=trace, rules=rules)

@@ -31,7 +31,7 @@ MANIFEST_FORMAT = 1
 COMPARISON_MANIFEST = "comparison.json"
 """A comparison's seal: written last, with what was compared and the digests of its files."""
 OPTIONAL = ("traces.parquet", "legs.parquet", "measures.json",
-            "intervals_by_replication.parquet", COMPARISON_MANIFEST)
+            "intervals_by_replication.parquet", "rules.csv", COMPARISON_MANIFEST)
 """Files a run writes only sometimes (or a comparison's seal): removed first, so none
 survives from an older run or comparison into the same folder."""
 

@@ -67,6 +67,7 @@ class Records:
     wrap_up: np.ndarray | None = None  # after-call work per contact (None: no wrap-up)
     trace: dict[str, np.ndarray] = field(default_factory=dict)
     legs: dict[str, np.ndarray] = field(default_factory=dict)
+    rule_log: dict[str, np.ndarray] = field(default_factory=dict)  # see sim.rules
 
     @property
     def n(self) -> int:
@@ -215,3 +216,36 @@ def staff_frame(records: Records, replication: int) -> pd.DataFrame:
         "agents": slots / per_agent[records.staff_group],
         "slots": slots,
     })
+
+
+RULE_COLUMNS = ("replication", "time", "rule", "action", "state", "value", "agents")
+
+
+def rules_frame(records: Records, scenario: Scenario, replication: int) -> pd.DataFrame:
+    """Every change of a real-time rule (:mod:`sim.rules`), one row each, in time order.
+
+    Columns: replication, time (seconds from the start of day 0), rule (its name),
+    action (move, overflow, callbacks or overtime), state (``on`` or ``off``), value (what
+    the rule watches, when it changed) and agents (moved, or called in on overtime).
+    """
+    log = records.rule_log
+    if not log:
+        return empty_rules_frame()
+    names = list(scenario.rules)
+    actions = [rule.then.kind for rule in scenario.rules.values()]
+    rule = log["rule"].astype(np.int64)
+    return pd.DataFrame({
+        "replication": np.full(rule.size, replication, dtype=np.int32),
+        "time": log["time"],
+        "rule": np.array(names, dtype=object)[rule] if rule.size else np.zeros(0, object),
+        "action": np.array(actions, dtype=object)[rule] if rule.size else np.zeros(0, object),
+        "state": np.where(log["on"], "on", "off").astype(object),
+        "value": log["value"],
+        "agents": log["agents"],
+    })
+
+
+def empty_rules_frame() -> pd.DataFrame:
+    """The rules table of a run without rules (or whose rules never changed)."""
+    return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in zip(
+        RULE_COLUMNS, ("int32", "float64", "object", "object", "object", "float64", "int32"))})

@@ -35,6 +35,7 @@ from sim.precision import (  # half_width: re-exported, long its home
     half_width,
     parse_targets,
 )
+from sim.records import empty_rules_frame
 from sim.scenario import Scenario
 
 
@@ -62,6 +63,8 @@ class RunResult:
         by_group_replications: The same per replication: columns ``replication``,
             ``group`` and one per measure.
         traces: Per replication, sampled queue lengths and busy agents (if asked for).
+        rules: Every change of a real-time rule, kept replications
+            (:func:`sim.records.rules_frame`); no rows without rules.
         kept_replications: The replications whose raw tables (contacts, issues, legs,
             staff, traces) are kept; None or all of them unless ``keep_contacts`` was set.
         replication_measures: Per replication, ``{"by_type": ..., "by_group": ...}``.
@@ -83,6 +86,7 @@ class RunResult:
     by_group: dict[str, dict[str, float]]
     by_group_replications: pd.DataFrame
     traces: list[pd.DataFrame] = field(default_factory=list)
+    rules: pd.DataFrame = field(default_factory=empty_rules_frame)
     kept_replications: list[int] | None = None
     replication_measures: list[dict[str, dict[str, dict[str, float]]]] = field(
         default_factory=list)
@@ -263,6 +267,8 @@ class Collector:
             by_group=_mean_nested(self._by_group),
             by_group_replications=by_group,
             traces=[t.trace for t in raw if t.trace is not None],
+            rules=pd.concat([t.rules for t in raw if t.rules is not None and len(t.rules)]
+                            or [empty_rules_frame()], ignore_index=True),
             kept_replications=[t.replication for t in raw],
             replication_measures=[{"by_type": t, "by_group": g}
                                   for t, g in zip(self._by_type, self._by_group)],

@@ -5,7 +5,7 @@ in one place:
 
 - a **run folder**: ``summary.json``, ``contacts.parquet``, ``intervals.csv``,
   ``replications.csv``, ``scenario.json``, ``staff.parquet`` and, sometimes,
-  ``legs.parquet``, ``traces.parquet``, ``measures.json`` and
+  ``legs.parquet``, ``traces.parquet``, ``rules.csv``, ``measures.json`` and
   ``intervals_by_replication.parquet``; sealed last by ``manifest.json``
   (:func:`write_run`, :func:`read_run`);
 - a **comparison folder**: one run folder per variant, ``comparison.csv`` and, last,
@@ -30,7 +30,7 @@ from sim.compare import Comparison
 from sim.loader import scenario_from_dict
 from sim.measure import ReplicationTables, measure
 from sim.output import COMPARISON_MANIFEST, MANIFEST, OPTIONAL, ResultsError
-from sim.records import empty_legs_frame
+from sim.records import empty_legs_frame, empty_rules_frame
 from sim.replicate import Collector, RunResult
 
 RUN_FILES = ("summary.json", "scenario.json", "contacts.parquet", "intervals.csv",
@@ -74,7 +74,8 @@ def write_run(result: RunResult, out: str | Path) -> list[Path]:
     """Write summary.json, contacts.parquet, intervals.csv, replications.csv into ``out``.
 
     Also scenario.json, staff.parquet (agents on duty), legs.parquet (when contacts had
-    several legs) and, when the run was traced, traces.parquet: enough to redraw the
+    several legs), rules.csv (every change of a real-time rule, when the scenario has
+    rules) and, when the run was traced, traces.parquet: enough to redraw the
     report later (:func:`read_run`).
     """
     out = Path(out)
@@ -98,6 +99,10 @@ def write_run(result: RunResult, out: str | Path) -> list[Path]:
     if result.traces:
         written.append(output.write_atomic(out / "traces.parquet", lambda p: pd.concat(
             result.traces, ignore_index=True).to_parquet(p, index=False)))
+    rules = getattr(result, "rules", None)
+    if result.scenario.rules and rules is not None:  # every change of a real-time rule
+        written.append(output.write_atomic(out / "rules.csv",
+                                           lambda p: rules.to_csv(p, index=False)))
     legs = getattr(result, "legs", None)
     if legs is not None and len(legs):
         written.append(output.write_atomic(out / "legs.parquet",
@@ -171,6 +176,7 @@ def read_run(folder: str | Path) -> RunResult:
                  pd.DataFrame(columns=["replication", "time", "group", "agents", "slots"]))
     legs = read("legs.parquet", pd.read_parquet, empty_legs_frame())
     traces = read("traces.parquet", pd.read_parquet)
+    rules = read("rules.csv", pd.read_csv, empty_rules_frame())
     replications = read("replications.csv", pd.read_csv)
     kept = summary.get("contacts_replications")
     saved = {}
@@ -191,7 +197,7 @@ def read_run(folder: str | Path) -> RunResult:
         trace = None if traces is None else _rows_of(traces, r)
         collector.add(measure(scenario, r, _rows_of(contacts, r), _rows_of(legs, r),
                               _rows_of(staff, r), trace if trace is not None and len(trace)
-                              else None))
+                              else None, _rows_of(rules, r) if scenario.rules else None))
     return collector.result()
 
 

@@ -551,6 +551,140 @@ class RouteStep(_Frozen):
         return {"group": value} if isinstance(value, str) else value
 
 
+class RuleMetric(str, Enum):
+    """What a real-time rule watches (the key of its ``when``)."""
+
+    QUEUE_LENGTH = "queue_length"  # contacts of a type waiting
+    OLDEST_WAIT = "oldest_wait"  # seconds the longest-waiting contact of a type has waited
+    SERVICE_LEVEL = "service_level"  # of a type's contacts that ended waiting in the window
+    IDLE_AGENTS = "idle_agents"  # idle agents of a group
+
+
+class RuleCondition(_Frozen):
+    """When a rule holds: one watched value against an ``on`` and a ``clear`` threshold.
+
+    Exactly one of ``queue_length``, ``oldest_wait``, ``service_level`` (contact types)
+    and ``idle_agents`` (an agent group) names what is watched; exactly one of
+    ``at_least`` (the rule comes on when the value reaches it) and ``at_most`` (when the
+    value falls to it). ``clear_at`` is the other side of the hysteresis: the rule goes
+    off when the value is back at or below it (``at_least``), at or above it
+    (``at_most``); without it, as soon as the ``on`` test fails. ``window`` (service
+    level only): the contacts answered or abandoned in the last so many seconds.
+    """
+
+    queue_length: Name | None = None
+    oldest_wait: Name | None = None
+    service_level: Name | None = None
+    idle_agents: Name | None = None
+    at_least: Duration | None = None  # a count, seconds (oldest wait) or a fraction
+    at_most: Duration | None = None
+    clear_at: Duration | None = None
+    window: Annotated[Duration, Field(gt=0.0)] | None = None
+
+    @model_validator(mode="after")
+    def _one_of_each(self) -> RuleCondition:
+        watched = [m for m in RuleMetric if getattr(self, m.value) is not None]
+        if len(watched) != 1:
+            raise ValueError("give exactly one of 'queue_length', 'oldest_wait', "
+                             "'service_level' and 'idle_agents'")
+        if (self.at_least is None) == (self.at_most is None):
+            raise ValueError("give exactly one of 'at_least' and 'at_most'")
+        on = self.at_least if self.at_least is not None else self.at_most
+        if on < 0 or (self.clear_at is not None and self.clear_at < 0):
+            raise ValueError("thresholds must be >= 0")
+        if self.clear_at is not None:
+            if self.at_least is not None and not self.clear_at < self.at_least:
+                raise ValueError(f"clear_at must be below at_least ({self.at_least:g}), "
+                                 f"got {self.clear_at:g}")
+            if self.at_most is not None and not self.clear_at > self.at_most:
+                raise ValueError(f"clear_at must be above at_most ({self.at_most:g}), "
+                                 f"got {self.clear_at:g}")
+        if (self.window is not None) != (watched[0] is RuleMetric.SERVICE_LEVEL):
+            raise ValueError("'window' goes with 'service_level', and only with it")
+        if (watched[0] is RuleMetric.OLDEST_WAIT and self.at_most is not None
+                and self.clear_at is None):
+            raise ValueError("an oldest_wait rule with at_most needs 'clear_at' (when it "
+                             "clears as the wait grows)")
+        if watched[0] is RuleMetric.SERVICE_LEVEL and max(on, self.clear_at or 0.0) > 1.0:
+            raise ValueError("service level thresholds are fractions (0..1)")
+        return self
+
+    @property
+    def metric(self) -> RuleMetric:
+        """What the rule watches."""
+        return next(m for m in RuleMetric if getattr(self, m.value) is not None)
+
+    @property
+    def subject(self) -> str:
+        """The contact type (or agent group, for ``idle_agents``) watched."""
+        return getattr(self, self.metric.value)
+
+
+class MoveAgents(_Frozen):
+    """Move ``agents`` agents of group ``from`` to group ``to`` while the rule holds.
+
+    Each finishes the contact in hand first; they go back the same way when it clears.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    agents: Annotated[Count, Field(ge=1)]
+    source: Name = Field(alias="from")
+    to: Name
+
+
+class OpenOverflow(_Frozen):
+    """Let ``group`` take contacts of ``types`` (among its skills) only while the rule holds."""
+
+    group: Name
+    types: list[Name] = Field(min_length=1)
+
+
+class SwitchCallbacks(_Frozen):
+    """Offer callbacks to contacts of ``types`` (``offer: true``) or not, while the rule holds."""
+
+    types: list[Name] = Field(min_length=1)
+    offer: bool
+
+
+class CallOvertime(_Frozen):
+    """Call ``agents`` agents of ``group`` in on overtime for ``length`` when the rule comes on."""
+
+    group: Name
+    agents: Annotated[Count, Field(ge=1)]
+    length: Annotated[Duration, Field(gt=0.0)]
+
+
+class RuleAction(_Frozen):
+    """What a rule does: exactly one of ``move``, ``overflow``, ``callbacks``, ``overtime``."""
+
+    move: MoveAgents | None = None
+    overflow: OpenOverflow | None = None
+    callbacks: SwitchCallbacks | None = None
+    overtime: CallOvertime | None = None
+
+    @model_validator(mode="after")
+    def _one_action(self) -> RuleAction:
+        if sum(a is not None for a in (self.move, self.overflow, self.callbacks,
+                                       self.overtime)) != 1:
+            raise ValueError("give exactly one of 'move', 'overflow', 'callbacks' and "
+                             "'overtime'")
+        return self
+
+    @property
+    def kind(self) -> str:
+        """The action's name: move, overflow, callbacks or overtime."""
+        return next(k for k in ("move", "overflow", "callbacks", "overtime")
+                    if getattr(self, k) is not None)
+
+
+class Rule(_Frozen):
+    """A real-time rule: ``then`` happens while ``when`` holds (see :mod:`sim.rules`)."""
+
+    when: RuleCondition
+    then: RuleAction
+
+
 class Scenario(_Frozen):
     """A validated, immutable contact-center scenario; all times in seconds.
 
@@ -575,6 +709,7 @@ class Scenario(_Frozen):
     agents: dict[Name, AgentGroup] = Field(min_length=1)
     routing: dict[Name, list[RouteStep]] = Field(default_factory=dict)
     costs: Costs | None = None
+    rules: dict[Name, Rule] = Field(default_factory=dict)
     variants: dict[Name, dict[str, Any]] = Field(default_factory=dict)
 
     @property
@@ -657,6 +792,7 @@ class Scenario(_Frozen):
                         f"routing.{t}[{i}]", f"agent group {step.group!r} has no skill {t!r}"
                     ))
         found += self._journey_reference_problems() + self._cost_problems()
+        found += self._rule_problems()
         for g, group in groups.items():
             for i, name in enumerate(group.blending.backlog if group.blending else ()):
                 if name not in group.skills:
@@ -710,6 +846,65 @@ class Scenario(_Frozen):
                    "cost, 0 if it is free)") for g in groups if g not in self.costs.agents]
         found += [(f"costs.revenue.{t}", f"unknown contact type {t!r}{_choices(types, t)}")
                   for t in self.costs.revenue if t not in types]
+        return found
+
+    def _rule_problems(self) -> list[tuple[str, str]]:
+        """Rules name known contact types and groups, and actions that make sense."""
+        types, groups = self.contact_types, self.agents
+        found = []
+
+        def known(path: str, name: str, table: dict[str, Any], what: str) -> bool:
+            if name not in table:
+                found.append((path, f"unknown {what} {name!r}{_choices(table, name)}"))
+                return False
+            return True
+
+        gated_by: dict[str, set[str]] = {}  # type -> groups that serve it only while a rule holds
+        for rule in self.rules.values():
+            if rule.then.overflow is not None:
+                for t in rule.then.overflow.types:
+                    gated_by.setdefault(t, set()).add(rule.then.overflow.group)
+        for r, rule in self.rules.items():
+            base = f"rules.{r}"
+            when, then = rule.when, rule.then
+            metric = when.metric
+            table, what = ((groups, "agent group") if metric is RuleMetric.IDLE_AGENTS
+                           else (types, "contact type"))
+            known(f"{base}.when.{metric.value}", when.subject, table, what)
+            if then.move is not None:
+                move = then.move
+                for key, name in (("from", move.source), ("to", move.to)):
+                    if known(f"{base}.then.move.{key}", name, groups, "agent group") and \
+                            groups[name].concurrency != 1:
+                        found.append((f"{base}.then.move.{key}",
+                                      f"agents move only between groups of concurrency 1, "
+                                      f"{name!r} has {groups[name].concurrency}"))
+                if move.source == move.to:
+                    found.append((f"{base}.then.move.to", "must differ from 'from'"))
+            if then.overtime is not None:
+                known(f"{base}.then.overtime.group", then.overtime.group, groups, "agent group")
+            if then.overflow is not None:
+                g = then.overflow.group
+                if known(f"{base}.then.overflow.group", g, groups, "agent group"):
+                    for i, t in enumerate(then.overflow.types):
+                        path = f"{base}.then.overflow.types[{i}]"
+                        if known(path, t, types, "contact type") and (
+                                g not in [s.group for s in self.routes(t)]):
+                            found.append((path, f"agent group {g!r} does not serve {t!r} "
+                                          "(give it the skill, and list it in the routing)"))
+                    for i, t in enumerate(then.overflow.types):
+                        serving = [s.group for s in self.routes(t)] if t in types else []
+                        if g in serving and not set(serving) - gated_by[t]:
+                            found.append((f"{base}.then.overflow.types[{i}]",
+                                          f"no group would serve {t!r} while the rule is "
+                                          f"off: {g!r} must be an overflow to a group that "
+                                          "always serves it"))
+            if then.callbacks is not None:
+                for i, t in enumerate(then.callbacks.types):
+                    path = f"{base}.then.callbacks.types[{i}]"
+                    if known(path, t, types, "contact type") and types[t].callback is None:
+                        found.append((path, f"contact type {t!r} has no 'callback' (its "
+                                      "threshold and acceptance)"))
         return found
 
     def _length_problems(self) -> list[tuple[str, str]]:

@@ -44,8 +44,9 @@ class StaffStep(simpy.Event):
 class GroupState:
     """Engine state of one agent group: who is on duty, idle, and what they may take."""
 
-    __slots__ = ("backlog", "draining", "free_ids", "idle", "index", "levels", "on_call",
-                 "plain", "present", "reserve", "single", "slots", "slowdown", "target")
+    __slots__ = ("backlog", "draining", "extra", "free_ids", "idle", "index", "levels",
+                 "on_call", "plain", "present", "reserve", "single", "slots", "slowdown",
+                 "target")
 
     def __init__(self, index: int):
         self.index = index
@@ -62,6 +63,7 @@ class GroupState:
         self.slowdown = 1.0  # handle-time multiplier when handling several at once
         self.backlog: list[tuple[deque[int], float]] = []  # worked when nothing else waits
         self.reserve = 0  # idle agents kept for inbound while working the backlog
+        self.extra = 0  # agents (slots) a real-time rule adds or takes (sim.rules), not at night
 
 
 class Workforce:
@@ -217,6 +219,8 @@ class Workforce:
             if change.drain:
                 group.on_call = group.target  # who may come back for work after closing
             group.target, group.draining = change.count * group.slots, change.drain
+            if group.extra and not change.drain:  # rules' moves and overtime (sim.rules)
+                group.target = max(group.target + group.extra, 0)
             while group.present < group.target:
                 agent_id = group.free_ids.pop() if group.free_ids else self._new_agent_id()
                 group.present += 1

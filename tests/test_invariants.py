@@ -459,9 +459,11 @@ def record_differences(a: Records, b: Records) -> list[str]:
     differ = [name for name, x, y in _arrays(a, b) if not _same(x, y)]
     if a.legs.keys() != b.legs.keys():
         differ.append("legs: columns")
+    if a.rule_log.keys() != b.rule_log.keys():
+        differ.append("rule_log: columns")
     for f in fields(Records):
         value = getattr(a, f.name)
-        if (f.name not in ("legs", "trace") and not isinstance(value, np.ndarray)
+        if (f.name not in ("legs", "trace", "rule_log") and not isinstance(value, np.ndarray)
                 and value != getattr(b, f.name)):
             differ.append(f.name)
     return differ
@@ -471,8 +473,8 @@ def _arrays(a: Records, b: Records):
     """(name, array of a, array of b) for every array of the records but the trace."""
     for f in fields(Records):
         x, y = getattr(a, f.name), getattr(b, f.name)
-        if f.name == "legs":
-            yield from ((f"legs.{k}", x[k], y[k]) for k in x if k in y)
+        if f.name in ("legs", "rule_log"):
+            yield from ((f"{f.name}.{k}", x[k], y[k]) for k in x if k in y)
         elif isinstance(x, np.ndarray):
             yield f.name, x, y
 

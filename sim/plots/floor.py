@@ -66,12 +66,17 @@ def day_figure(result: RunResult, replication: int = 0, day: int = 0,
     staff = result.staff[result.staff["replication"] == replication]
     times = trace["time"].to_numpy()
     several = len(groups) > 1
+    # real-time rules: one lane each, below, shaded while the rule is on
+    spans = rule_spans(getattr(result, "rules", None), replication, day, hours.max())
+    lanes = 0.25 + 0.22 * len(spans) if spans else 0.0
     # one panel per group when there are several: a sum over groups makes a busy queue
     # next to idle agents of another group look like a contradiction
-    fig = new_figure(4.6 if not several else 2.4 + 1.3 * len(groups))
+    fig = new_figure((4.6 if not several else 2.4 + 1.3 * len(groups)) + 1.3 * lanes)
     ratios = [1.2] + [1.0] * len(groups) if several else [1.0, 1.4]
+    if spans:
+        ratios.append(lanes)
     axes = fig.subplots(len(ratios), 1, sharex=True, height_ratios=ratios)
-    q_ax, b_axes = axes[0], list(axes[1:])
+    q_ax, b_axes = axes[0], list(axes[1:-1] if spans else axes[1:])
     for name, colour in type_colours(sc).items():
         q_ax.plot(hours, trace[f"queue.{name}"], color=colour, label=name, lw=1.1)
     if several:
@@ -92,15 +97,62 @@ def day_figure(result: RunResult, replication: int = 0, day: int = 0,
         b_ax.step(hours, duty, where="post", color="k", lw=1.1, label="on duty")
         b_ax.set(ylabel="Agents", ylim=(0, None))
         b_ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), title="Agents")
+    if spans:
+        _rule_lanes(axes, axes[-1], spans, hours.min(), hours.max())
     q_ax.set(ylabel="Contacts waiting", ylim=(0, None),
              title=title or f"{sc.name}: day {day + 1}, replication {replication + 1}")
     q_ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     q_ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), title="Queue")
-    b_axes[-1].set(xlabel="Time of day (h)", xlim=(hours.min(), hours.max()))
+    axes[-1].set(xlabel="Time of day (h)", xlim=(hours.min(), hours.max()))
     ticks = np.arange(math.ceil(hours.min()), math.floor(hours.max()) + 1,
                       2 if hours.max() - hours.min() > 8 else 1)
-    b_axes[-1].set_xticks(ticks, [f"{int(h):02d}:00" for h in ticks])
+    axes[-1].set_xticks(ticks, [f"{int(h):02d}:00" for h in ticks])
     return fig
+
+
+def rule_spans(rules: pd.DataFrame, replication: int, day: int, end: float
+               ) -> dict[str, list[tuple[float, float]]]:
+    """When each real-time rule was on during ``day``: ``{rule: [(from h, to h), ...]}``.
+
+    Hours from that day's midnight; a rule still on at ``end`` (hours) is cut there.
+    """
+    spans: dict[str, list[tuple[float, float]]] = {}
+    if rules is None or not len(rules):
+        return spans
+    mine = rules[rules["replication"].to_numpy() == replication].sort_values(
+        "time", kind="stable")
+    for name, rows in mine.groupby("rule", sort=False):
+        began = None
+        out = spans.setdefault(str(name), [])
+        for t, state in zip(rows["time"].to_numpy(float), rows["state"]):
+            h = (t - day * DAY) / 3600
+            if state == "on" and began is None:
+                began = h
+            elif state == "off" and began is not None:
+                out.append((began, h))
+                began = None
+        if began is not None:
+            out.append((began, max(end, began)))
+    return spans
+
+
+def _rule_lanes(axes, lane_ax, spans: dict[str, list[tuple[float, float]]], start: float,
+                end: float) -> None:
+    """One lane per rule, filled while it is on; a faint band on the panels above too."""
+    colours = ("#b07aa1", "#e15759", "#9c755f", "#59a14f", "#edc948", "#76b7b2")
+    names = list(spans)
+    for k, name in enumerate(names):
+        colour = colours[k % len(colours)]
+        pieces = [(max(a, start), min(b, end)) for a, b in spans[name]]
+        pieces = [(a, b - a) for a, b in pieces if b > a]
+        lane_ax.broken_barh(pieces, (k - 0.35, 0.7), color=colour, lw=0)
+        if len(names) == 1:  # one rule: its spans shaded across the panels as well
+            for ax in axes[:-1]:
+                for a, width in pieces:
+                    ax.axvspan(a, a + width, color=colour, alpha=0.12, lw=0, zorder=0)
+    lane_ax.set_yticks(range(len(names)), names)
+    lane_ax.set(ylim=(len(names) - 0.5, -0.5), ylabel="Rule on")
+    lane_ax.grid(False, axis="y")
 
 
 # ---- occupancy -----------------------------------------------------------------------

@@ -1,0 +1,444 @@
+"""Real-time rules: a supervisor who watches the wallboard and reacts.
+
+A scenario's ``rules:`` say *when* (a queue's length, its oldest wait, the service level
+of the last minutes, or a group's idle agents crosses a threshold) and *then* (move
+agents between groups, open an overflow group, switch callbacks on or off, call agents
+in on overtime). Like a supervisor, a rule comes on when its value crosses the ``on``
+threshold and goes off when it is back past the ``clear_at`` one (hysteresis), so it does
+not flap on every call.
+
+Nothing polls. The rule book hooks into the engine's replication at the few steps that
+change what rules watch (a contact joins a queue, is answered, abandons; an agent goes
+idle, starts, leaves) and looks at its rules once, at the end of that instant. The two
+values that change with time alone get one timeout each, at the moment they would cross
+their next threshold: the oldest wait (when the longest-waiting contact will have waited
+that long) and the service level of the last N minutes (when its oldest outcome leaves
+the window). The hooks are installed on the replication only when the scenario has
+rules, so a scenario without them runs the engine's code untouched.
+
+Moves respect the work in hand: an agent moved from ``from`` to ``to`` finishes the
+contact first (as an agent whose shift ends does), and so on the way back. The group's
+roster changes through ``GroupState.extra`` (agents added or taken by rules), which the
+staffing process adds to the schedule at every change of the day, not at night.
+
+Every change of a rule is logged: time, rule, on or off, the value that made it, and
+the agents it moved or called in (:meth:`RuleBook.log`).
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from collections import deque
+from functools import partial
+
+import numpy as np
+
+from sim.records import WAITING
+from sim.scenario import Rule, RuleMetric
+
+INF = math.inf
+
+
+def _close(now: float) -> float:
+    """A few units in the last place of ``now``: how early a timeout may fire by rounding."""
+    return 8.0 * math.ulp(max(abs(now), 1.0))
+
+
+class _Move:
+    """Bookkeeping of a move rule: agents owed to ``to`` and owed back to ``source``."""
+
+    __slots__ = ("agents", "back", "moved", "owed", "source", "to")
+
+    def __init__(self, source, to, agents: int):
+        self.source, self.to, self.agents = source, to, agents
+        self.owed = 0  # agents of ``source`` still to move (busy when the rule came on)
+        self.moved = 0  # agents now on ``to``'s roster for this rule
+        self.back = 0  # agents of ``to`` still to go back (busy when the rule cleared)
+
+
+class _Watch:
+    """One rule as the engine runs it: what it watches, its state, its pending timeout."""
+
+    __slots__ = ("action", "at_least", "clear", "group", "hits", "index", "metric", "move",
+                 "on", "outcomes", "overflow", "queue", "rule", "threshold", "timer", "window")
+
+    def __init__(self, index: int, rule: Rule):
+        when = rule.when
+        self.index, self.rule, self.metric = index, rule, when.metric
+        self.at_least = when.at_least is not None
+        self.threshold = when.at_least if self.at_least else when.at_most
+        self.clear = when.clear_at
+        self.window = when.window
+        self.on = False
+        self.timer = None  # the (time, token) of the pending timeout, if any
+        self.outcomes: deque[tuple[float, bool]] = deque()  # service level: (time, in time)
+        self.hits = 0
+        self.queue = self.group = -1
+        self.move: _Move | None = None
+        self.overflow: list[tuple[int, int]] = []  # (type, group) pairs it opens
+        self.action = rule.then.kind
+
+    def turns_on(self, value: float) -> bool:
+        """Whether ``value`` brings the rule on."""
+        return value >= self.threshold if self.at_least else value <= self.threshold
+
+    def turns_off(self, value: float) -> bool:
+        """Whether ``value`` takes the rule off (hysteresis: ``clear_at`` if given)."""
+        if self.clear is None:
+            return not self.turns_on(value)
+        return value <= self.clear if self.at_least else value >= self.clear
+
+
+class RuleBook:
+    """The scenario's rules, hooked into one replication of the engine.
+
+    Args:
+        rep: The engine's replication (:class:`sim.engine._Replication`), after its
+            routing is built; the rule book installs its hooks on it.
+    """
+
+    def __init__(self, rep):
+        self.rep = rep
+        scenario = rep.scenario
+        self.names = list(scenario.rules)
+        types = {name: i for i, name in enumerate(rep.type_names)}
+        groups = {name: i for i, name in enumerate(rep.group_names)}
+        self.watches = [_Watch(i, rule) for i, rule in enumerate(scenario.rules.values())]
+        self.waiting_in: dict[int, int] = {}  # contact -> the queue it waits in
+        self.count = [0] * len(types)  # contacts waiting per queue
+        self.heads: list[deque[tuple[float, int]]] = [deque() for _ in types]
+        self.threshold = [scenario.threshold(name) for name in rep.type_names]
+        self.by_type_sl: dict[int, list[_Watch]] = {}
+        self.moves: list[_Move] = []
+        self.pending = False
+        self.timed = {}  # token -> watch, for the time-driven timeouts
+        self.log_time, self.log_rule = array("d"), array("h")
+        self.log_on, self.log_value, self.log_agents = array("b"), array("d"), array("i")
+        gated: set[tuple[int, int]] = set()
+        for w in self.watches:
+            when, then = w.rule.when, w.rule.then
+            if w.metric is RuleMetric.IDLE_AGENTS:
+                w.group = groups[when.subject]
+            else:
+                w.queue = types[when.subject]
+                # the value must be exact at every instant: abandonment as a real event
+                rep.timed_abandon[w.queue] = True
+            if w.metric is RuleMetric.SERVICE_LEVEL:
+                self.by_type_sl.setdefault(w.queue, []).append(w)
+            if then.move is not None:
+                w.move = _Move(rep.groups[groups[then.move.source]],
+                               rep.groups[groups[then.move.to]], then.move.agents)
+                self.moves.append(w.move)
+            if then.callbacks is not None and then.callbacks.offer:
+                for t in then.callbacks.types:  # offered only while such a rule holds
+                    rep.callback_offered[types[t]] = False
+            if then.overflow is not None:
+                g = groups[then.overflow.group]
+                w.overflow = [(types[t], g) for t in then.overflow.types]
+                gated.update(w.overflow)
+        self._gate_routing(gated)
+        self._install(idle=any(w.metric is RuleMetric.IDLE_AGENTS for w in self.watches))
+
+    # ---- hooks -----------------------------------------------------------------------
+
+    def _install(self, idle: bool) -> None:
+        """Wrap the replication's steps that change what rules watch (this one only)."""
+        rep = self.rep
+        enqueue, answer, abandon = rep._enqueue, rep._answer, rep._abandon
+
+        def _enqueue(c, q, now, patience=None, priority=False):
+            enqueue(c, q, now, patience, priority)
+            q = rep.qtype[c]
+            if rep.state[c] == WAITING:
+                if c not in self.waiting_in:
+                    self.waiting_in[c] = q
+                    self.count[q] += 1
+                    self.heads[q].append((rep.enq[c], c))
+            else:  # answered at once: an outcome in time
+                for w in self.by_type_sl.get(q, ()):
+                    w.outcomes.append((now, True))
+                    w.hits += 1
+            self.poke()
+
+        def _answer(c, group, agent_id, now):
+            answer(c, group, agent_id, now)
+            self._left(c, now, True)
+
+        def _abandon(c, at, on_hold=False):
+            abandon(c, at, on_hold)
+            if not on_hold:
+                self._left(c, at, False)
+
+        rep._enqueue, rep._answer, rep._abandon = _enqueue, _answer, _abandon
+        if self.moves:
+            leave = rep._leave
+
+            def _leave(group, agent_id):
+                leave(group, agent_id)
+                self._moved(group, agent_id)
+
+            rep._leave = _leave
+        if idle:  # every step that changes a group's idle agents
+            for name in ("_serve", "_next_work", "_start_agent", "_send_home_idle"):
+                step = getattr(rep, name)
+
+                def poked(*args, _step=step, **kwargs):
+                    _step(*args, **kwargs)
+                    self.poke()
+
+                setattr(rep, name, poked)
+
+    def _left(self, c: int, at: float, answered: bool) -> None:
+        """Contact ``c`` left its queue at ``at``: answered, or abandoned."""
+        q = self.waiting_in.pop(c, None)
+        if q is None:
+            return
+        self.count[q] -= 1
+        for w in self.by_type_sl.get(q, ()):
+            hit = answered and at - self.rep.enq[c] <= self.threshold[q]
+            w.outcomes.append((at, hit))
+            w.hits += hit
+        self.poke()
+
+    def poke(self) -> None:
+        """Something rules watch changed: look at them at the end of this instant."""
+        if not self.pending:
+            self.pending = True
+            self.rep.at(0.0, self._look)
+
+    def _look(self, _event=None) -> None:
+        self.pending = False
+        now = self.rep.env.now
+        for w in self.watches:
+            value = self._value(w, now)
+            if value is not None:
+                if not w.on and w.turns_on(value):
+                    self._switch(w, True, now, value)
+                elif w.on and w.turns_off(value):
+                    self._switch(w, False, now, value)
+            if w.metric in (RuleMetric.OLDEST_WAIT, RuleMetric.SERVICE_LEVEL):
+                self._time_next(w, now)
+
+    # ---- values ----------------------------------------------------------------------
+
+    def _head(self, q: int) -> float | None:
+        """When the longest-waiting contact of queue ``q`` joined it (None: nobody waits)."""
+        heads, waiting_in, enq = self.heads[q], self.waiting_in, self.rep.enq
+        while heads:
+            since, c = heads[0]
+            if waiting_in.get(c) == q and enq[c] == since:
+                return since
+            heads.popleft()
+        return None
+
+    def _value(self, w: _Watch, now: float) -> float | None:
+        """The watched value now (None: a service level with no outcome in its window)."""
+        metric = w.metric
+        if metric is RuleMetric.QUEUE_LENGTH:
+            return float(self.count[w.queue])
+        if metric is RuleMetric.IDLE_AGENTS:
+            return float(len(self.rep.groups[w.group].idle))
+        if metric is RuleMetric.OLDEST_WAIT:
+            head = self._head(w.queue)
+            if head is None:
+                return 0.0
+            waited = now - head
+            # a timeout set for the crossing may fire a rounding error early
+            for limit in (w.threshold, w.clear):
+                if limit is not None and abs(waited - limit) <= _close(now):
+                    return limit
+            return waited
+        outcomes = w.outcomes  # service level of the window
+        while outcomes and outcomes[0][0] + w.window <= now + _close(now):
+            w.hits -= outcomes.popleft()[1]
+        return w.hits / len(outcomes) if outcomes else None
+
+    def _time_next(self, w: _Watch, now: float) -> None:
+        """One timeout at the next moment the value may cross a threshold with time alone."""
+        when = INF
+        if w.metric is RuleMetric.OLDEST_WAIT:
+            head = self._head(w.queue)
+            if head is not None:
+                # it rises with time: an at_least rule comes on, an at_most one clears
+                limit = (w.threshold if w.at_least and not w.on
+                         else w.clear if not w.at_least and w.on else None)
+                if limit is not None and head + limit > now + _close(now):
+                    when = head + limit
+        elif w.outcomes:  # the oldest outcome leaves the window
+            when = w.outcomes[0][0] + w.window
+        if w.timer is not None and w.timer == when:
+            return
+        w.timer = when if when < INF else None
+        if when < INF:
+            self.rep.at(when - now, partial(self._timeout, w, when))
+
+    def _timeout(self, w: _Watch, when: float, _event) -> None:
+        if w.timer == when:  # not superseded by a later look
+            w.timer = None
+            self.poke()
+
+    # ---- actions ---------------------------------------------------------------------
+
+    def _switch(self, w: _Watch, on: bool, now: float, value: float) -> None:
+        """Rule ``w`` comes on or goes off: log it, then act."""
+        w.on = on
+        agents = 0
+        then = w.rule.then
+        if w.move is not None:
+            agents = self._move(w.move, on)
+        elif then.overtime is not None:
+            agents = self._overtime(then.overtime) if on else 0
+        elif then.callbacks is not None:
+            rep = self.rep
+            for t in then.callbacks.types:
+                q = rep.type_names.index(t)
+                # on: as the rule says; off: the other way (the type has a callback)
+                rep.callback_offered[q] = then.callbacks.offer == on
+        elif w.overflow:
+            self._open(w, on)
+        self.log_time.append(now)
+        self.log_rule.append(w.index)
+        self.log_on.append(on)
+        self.log_value.append(value)
+        self.log_agents.append(agents)
+
+    def _move(self, m: _Move, on: bool) -> int:
+        """Move ``m.agents`` agents from ``m.source`` to ``m.to`` (on), or back (off)."""
+        rep = self.rep
+        source, to = m.source, m.to
+        if on:
+            cancelled = min(m.back, m.agents)  # still on ``to``: they just stay
+            m.back -= cancelled
+            m.moved += cancelled
+            to.extra += cancelled
+            if not to.draining:
+                to.target += cancelled
+            m.owed = m.agents - cancelled
+            source.extra -= m.owed
+            if not source.draining:
+                source.target -= m.owed
+            rep._send_home_idle(source)  # the idle ones move at once (see _moved)
+        else:
+            source.extra += m.owed  # not moved yet: they stay where they are
+            if not source.draining:
+                source.target += m.owed
+            m.owed = 0
+            m.back, m.moved = m.moved, 0
+            to.extra -= m.back
+            if not to.draining:
+                to.target -= m.back
+            rep._send_home_idle(to)
+        return m.agents
+
+    def _moved(self, group, agent_id: int) -> None:
+        """An agent of ``group`` left its roster: if a move owes one, it goes there."""
+        rep = self.rep
+        for m in self.moves:
+            if group is m.source and m.owed > 0:
+                m.owed -= 1
+                m.moved += 1
+                dest = m.to
+            elif group is m.to and m.back > 0:
+                m.back -= 1
+                dest = m.source
+            else:
+                continue
+            dest.extra += 1
+            if group.draining or dest.draining:  # goes home; the roster moves till morning
+                return
+            group.free_ids.remove(agent_id)
+            dest.target += 1
+            dest.present += 1
+            rep._log_staff(dest)
+            rep._start_agent(dest, agent_id)
+            return
+
+    def _overtime(self, spec) -> int:
+        """Call agents of a group in on overtime for ``spec.length`` seconds (not at night)."""
+        rep = self.rep
+        group = rep.groups[rep.group_names.index(spec.group)]
+        if group.draining:
+            return 0
+        n = spec.agents * group.slots
+        group.extra += n
+        group.target += n
+        for _ in range(n):
+            agent_id = group.free_ids.pop() if group.free_ids else rep._new_agent_id()
+            group.present += 1
+            rep._log_staff(group)
+            rep._start_agent(group, agent_id)
+        rep.at(spec.length, partial(self._overtime_ends, group, n))
+        return spec.agents
+
+    def _overtime_ends(self, group, n: int, _event) -> None:
+        group.extra -= n
+        if not group.draining:
+            group.target -= n
+            self.rep._send_home_idle(group)  # busy ones leave when they finish
+
+    # ---- overflow groups -------------------------------------------------------------
+
+    def _gate_routing(self, gated: set[tuple[int, int]]) -> None:
+        """Take the (type, group) pairs that rules open out of the routing until they do."""
+        rep = self.rep
+        self.open_pairs: dict[tuple[int, int], int] = {}  # pair -> rules holding it open
+        self.full_levels = {g: [list(level) for level in rep.groups[g].levels]
+                            for _, g in gated}
+        self.full_routes = {q: (list(rep.types[q].immediate), list(rep.types[q].overflow))
+                            for q, _ in gated}
+        for q, g in gated:  # the one-group and one-queue fast paths assume fixed routing
+            rep.types[q].only = None
+            rep.groups[g].single = None
+        for q, g in gated:
+            self._route(q, g)
+
+    def _route(self, q: int, g: int) -> None:
+        """Rebuild the routing of type ``q`` and group ``g`` from the pairs open now."""
+        rep = self.rep
+        closed = {pair for pair in self.full_routes_pairs() if not self.open_pairs.get(pair)}
+        immediate, overflow = self.full_routes[q]
+        ct = rep.types[q]
+        ct.immediate = [grp for grp in immediate if (q, grp.index) not in closed]
+        ct.overflow = [(a, grp) for a, grp in overflow if (q, grp.index) not in closed]
+        queues = {t: rep.types[t].queue for t in range(len(rep.types))}
+        shut = {id(queues[t]) for t, gg in closed if gg == g}
+        levels = [[(queue, a) for queue, a in level if id(queue) not in shut]
+                  for level in self.full_levels[g]]
+        rep.groups[g].levels = [level for level in levels if level]
+
+    def full_routes_pairs(self) -> set[tuple[int, int]]:
+        """Every (type, group) pair some rule opens."""
+        return {pair for w in self.watches for pair in w.overflow}
+
+    def _open(self, w: _Watch, on: bool) -> None:
+        """Open (or close) rule ``w``'s overflow pairs; idle agents of the group take work."""
+        rep = self.rep
+        for pair in w.overflow:
+            self.open_pairs[pair] = self.open_pairs.get(pair, 0) + (1 if on else -1)
+        for q, g in w.overflow:
+            self._route(q, g)
+        if on:
+            now = rep.env.now
+            for g in {g for _, g in w.overflow}:
+                group = rep.groups[g]
+                while group.idle:
+                    c = rep._pull(group, now)
+                    if c < 0:
+                        break
+                    _, agent_id = group.idle.popleft()
+                    rep._answer(c, group, agent_id, now)
+                    rep._serve(c, group, agent_id, handed=True)
+
+    # ---- results ---------------------------------------------------------------------
+
+    def log(self) -> dict[str, np.ndarray]:
+        """Every change of a rule, in time order: time, rule, on, value, agents."""
+        return {
+            "time": np.frombuffer(self.log_time, dtype=np.float64) if self.log_time
+            else np.zeros(0),
+            "rule": np.asarray(self.log_rule, dtype=np.int16),
+            "on": np.asarray(self.log_on, dtype=bool),
+            "value": np.asarray(self.log_value, dtype=np.float64),
+            "agents": np.asarray(self.log_agents, dtype=np.int32),
+        }
