@@ -44,8 +44,8 @@ class StaffStep(simpy.Event):
 class GroupState:
     """Engine state of one agent group: who is on duty, idle, and what they may take."""
 
-    __slots__ = ("backlog", "draining", "free_ids", "idle", "index", "levels", "on_call",
-                 "plain", "present", "reserve", "single", "slots", "slowdown", "target")
+    __slots__ = ("backlog", "draining", "factors", "free_ids", "idle", "index", "levels",
+                 "on_call", "plain", "present", "reserve", "single", "slots", "slowdown", "target")
 
     def __init__(self, index: int):
         self.index = index
@@ -60,6 +60,7 @@ class GroupState:
         self.plain: list[bool] = []  # by queue: one talk ends a fresh customer contact
         self.slots = 1  # contacts an agent handles at once; counts below are in slots
         self.slowdown = 1.0  # handle-time multiplier when handling several at once
+        self.factors: dict[int, float] | None = None  # agent -> multiplier, if agents differ
         self.backlog: list[tuple[deque[int], float]] = []  # worked when nothing else waits
         self.reserve = 0  # idle agents kept for inbound while working the backlog
 
