@@ -87,6 +87,7 @@ class PolicyRouter:
         # group -> [(queue, contact type, priority, after)] that it may serve, backlog last
         self.serves: list[list[tuple[deque[int], int, int, float]]] = []
         self.backlogs: list[list[tuple[deque[int], int, int, float]]] = []
+        self.kinds: list[dict[int, tuple[int, int]]] = []  # id(queue) -> (type, priority)
         type_of = {id(ct.queue): t for t, ct in enumerate(replication.types)}
         for group in replication.groups:
             spec = scenario.agents[replication.group_names[group.index]]
@@ -99,6 +100,8 @@ class PolicyRouter:
             self.backlogs.append([(queue, type_of[id(queue)], backlog_priority, after)
                                   for queue, after in group.backlog])
             self.serves.append(options)
+            self.kinds.append({id(q): (t, priority) for q, t, priority, _ in
+                               options + self.backlogs[-1]})
 
     def install(self) -> None:
         """Route the replication's contacts and agents through the policy."""
@@ -171,25 +174,41 @@ class PolicyRouter:
     # ---- which waiting contact ---------------------------------------------------------
 
     def pull(self, group: GroupState, now: float) -> int:
-        """The engine's ``_pull``: the head of the queue the policy chose, or -1."""
+        """The engine's ``_pull``: the head of the queue the policy chose, or -1.
+
+        The policy sees the live head of every queue the group may serve now (found
+        without removing anything). Abandoned contacts are then dropped as the engine's
+        own ``_pull`` drops them (every queue of each skill level, down to the first level
+        with a candidate, or the chosen one's if lower): an abandonment is noticed at the
+        same moment on both paths, so what follows from it (a retrial, a complaint) too.
+        """
         rep = self.rep
-        state, deadline, enq, purge = rep.state, rep.deadline, rep.enq, rep._purge
-        options = self.serves[group.index]
+        state, deadline, enq = rep.state, rep.deadline, rep.enq
+        kinds = self.kinds[group.index]
+        levels = group.levels
         if group.backlog and len(group.idle) >= group.reserve:
-            options = options + self.backlogs[group.index]
-        found, queues = [], []
-        for queue, t, priority, after in options:
-            if queue:
-                head = queue[0]
-                if state[head] != WAITING or deadline[head] <= now:
-                    purge(queue, now)
-                if queue and enq[queue[0]] + after <= now:
+            levels = [*levels, group.backlog]
+        found, queues, at_level, first = [], [], [], -1
+        for li, level in enumerate(levels):
+            for queue, after in level:
+                live = [x for x in queue if state[x] == WAITING and deadline[x] > now]
+                if live and enq[live[0]] + after <= now:
+                    t, priority = kinds[id(queue)]
                     found.append(queue)
-                    queues.append(WaitingQueue(rep.type_names[t], priority, enq[queue[0]],
-                                               sum(1 for x in queue if state[x] == WAITING
-                                                   and deadline[x] > now)))
-        if not found:
-            return -1
-        choice = self.policy.choose_contact(
-            FreeAgent(rep.group_names[group.index], len(group.idle)), queues, now)
+                    at_level.append(li)
+                    queues.append(WaitingQueue(rep.type_names[t], priority, enq[live[0]],
+                                               len(live)))
+                    if first < 0:
+                        first = li
+        choice = None
+        if found:
+            choice = self.policy.choose_contact(
+                FreeAgent(rep.group_names[group.index], len(group.idle)), queues, now)
+        last = max(first, at_level[choice]) if choice is not None else first
+        if last < 0:  # nothing to take: the engine purges every level it looked at
+            last = len(levels) - 1
+        for level in levels[:last + 1]:
+            for queue, _after in level:
+                if queue and (state[queue[0]] != WAITING or deadline[queue[0]] <= now):
+                    rep._purge(queue, now)
         return -1 if choice is None else found[choice].popleft()
