@@ -41,6 +41,8 @@ from sim.errors import SimulationError
 from sim.journey import compile_groups, compile_types
 from sim.legs import ABANDONED_LEG, CUSTOMER, RETRIAL, JourneySteps
 from sim.records import ABANDONED, ANSWERED, BLOCKED, WAITING, Records
+from sim.routed import AgentSpeeds, PolicyRouter
+from sim.routing import RoutingPolicy, policy_for
 from sim.rules import RuleBook
 from sim.scenario import Channel, Scenario
 from sim.schedule import staff_changes, with_cooldown
@@ -79,9 +81,11 @@ class _Replication(ContactColumns, JourneySteps, Workforce):
     """One run of the engine; holds the SimPy environment and the record columns."""
 
     def __init__(self, scenario: Scenario, draws: ContactDraws, seed: int, replication: int,
-                 trace_every: float | None, fast_paths: bool = True):
+                 trace_every: float | None, fast_paths: bool = True,
+                 policy: RoutingPolicy | None = None):
         self.env = simpy.Environment()
         self.fast_paths = fast_paths
+        self.policy = policy_for(scenario, policy)  # None: the engine's own routing
         self.scenario = scenario
         self.lines = scenario.lines
         self.type_names = list(scenario.contact_types)
@@ -100,6 +104,8 @@ class _Replication(ContactColumns, JourneySteps, Workforce):
                                for p in self.plans) or any(g.escalate for g in self.group_plans)
         self._load_contacts(draws)
         self._build_routing()
+        if self.policy is not None:  # the general path: the policy decides (sim/routed.py)
+            PolicyRouter(self, self.policy).install()
         self.staff_log: tuple[array, array, array] = (array("d"), array("h"), array("i"))
         self.next_agent_id = 0
         self.in_system = 0
@@ -140,18 +146,29 @@ class _Replication(ContactColumns, JourneySteps, Workforce):
         # the fast paths, and the conditions under which each is exact (all written here;
         # ``fast_paths=False`` switches them off, and the records must not change)
         fast = self.fast_paths
+        # a routing policy decides who answers: no shortcut past it (sim/routed.py)
+        fast_routing = fast and self.policy is None
         # trunk lines are a telephone resource: only phone contacts take them
         self.takes_line = [self.lines is not None and ct.channel is Channel.PHONE
                            for ct in scenario.contact_types.values()]
         self.plain_arrival = [fast and not line and p.ivr is None and not p.duplicate
                               for p, line in zip(self.plans, self.takes_line)]
         by_name = dict(zip(self.group_names, self.groups))
+        self.agent_speeds: list[AgentSpeeds | None] = [None] * len(self.groups)
         for group, plan, spec in zip(self.groups, self.group_plans, scenario.agents.values()):
             # no escalation here and nothing after the talk of the type: one talk, done
             group.plain = [fast and plan.escalate is None and not p.after_talk
                            for p in self.plans]
             group.slots = spec.concurrency
             group.slowdown = spec.concurrency_slowdown if spec.concurrency > 1 else 1.0
+            if spec.speed != 1.0 or spec.speed_cv > 0:  # agent speeds (sim/routed.py)
+                speeds = AgentSpeeds(self.root_key, self.group_names[group.index], spec.speed,
+                                     spec.speed_cv, group.slowdown)
+                self.agent_speeds[group.index] = speeds
+                group.slowdown /= spec.speed
+                if spec.speed_cv > 0:  # each agent its own: talks in the journey path
+                    group.factors = speeds
+                    group.plain = [False] * len(self.plans)
         after_of: dict[tuple[int, int], float] = {}
         for t_index, t_name in enumerate(self.type_names):
             ct = self.types[t_index]
@@ -176,7 +193,8 @@ class _Replication(ContactColumns, JourneySteps, Workforce):
                 ]
                 if level:
                     group.levels.append(level)
-            if fast and len(group.levels) == 1 and len(group.levels[0]) == 1 and not backlog:
+            if (fast_routing and len(group.levels) == 1 and len(group.levels[0]) == 1
+                    and not backlog):
                 queue, after = group.levels[0][0]
                 group.single = queue if after <= 0.0 else None
             for t, t_name in enumerate(self.type_names):
@@ -184,7 +202,8 @@ class _Replication(ContactColumns, JourneySteps, Workforce):
                     group.backlog.append((self.types[t].queue, after_of[(t, group.index)]))
                     self.types[t].backlog_of.add(group.index)
         for ct in self.types:
-            if fast and len(ct.immediate) == 1 and ct.immediate[0].index not in ct.backlog_of:
+            if (fast_routing and len(ct.immediate) == 1
+                    and ct.immediate[0].index not in ct.backlog_of):
                 ct.only = ct.immediate[0]
 
     # ---- processes -------------------------------------------------------------------
@@ -537,6 +556,7 @@ def run_replication(
     trace_every: float | None = None,
     draws: ContactDraws | None = None,
     fast_paths: bool = True,
+    policy: RoutingPolicy | None = None,
 ) -> Records:
     """Simulate one replication; a pure function of its arguments.
 
@@ -551,10 +571,13 @@ def run_replication(
         fast_paths: False switches every shortcut of the engine off (plain arrivals and
             talks, the one-group and one-queue paths); the records must be the same, which
             the tests check.
+        policy: A routing policy (:mod:`sim.routing`) instead of the scenario's
+            ``routing_policy``.
 
     Returns:
         The replication's records.
     """
     if draws is None:
         draws = draw_contacts(scenario, seed, replication)
-    return _Replication(scenario, draws, seed, replication, trace_every, fast_paths).run()
+    return _Replication(scenario, draws, seed, replication, trace_every, fast_paths,
+                        policy).run()

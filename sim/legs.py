@@ -50,7 +50,8 @@ class JourneySteps:
         self.served_legs[c] += 1
         leg = self.served_legs[c]  # this leg's number (the next agent's may follow first)
         if self.kind[c] == DUPLICATE:
-            yield self.sleep(self.handle[c] * group.slowdown)
+            yield self.sleep(self.handle[c] * (group.slowdown if group.factors is None
+                                               else group.factors[agent_id]))
             self._record_leg(c, start, DUPLICATE_LEG, self.hold[c] - hold_before)
             self._finish(c)
             return 0.0
@@ -79,7 +80,7 @@ class JourneySteps:
         first_talk = self.served_legs[c] == 1 + self.misrouted[c]  # the drawn handle time
         length = (self.handle[c] if first_talk else
                   queue_plan.handle(keyed.uniform(self.key[c], keyed.HANDLE, self.served_legs[c])))
-        length *= group.slowdown
+        length *= group.slowdown if group.factors is None else group.factors[agent_id]
         capped = length > own_plan.cap
         if capped:
             length = own_plan.cap

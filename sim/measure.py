@@ -20,6 +20,7 @@ from sim.engine import run_replication
 from sim.intervals import interval_table
 from sim.metrics import replication_summary
 from sim.records import contacts_frame, issues_frame, legs_frame, rules_frame, staff_frame
+from sim.routing import RoutingPolicy
 from sim.scenario import Scenario
 
 
@@ -59,7 +60,8 @@ class ReplicationTables:
 
 
 def replication_tables(scenario: Scenario, seed: int, replication: int,
-                       trace_every: float | None = None) -> ReplicationTables:
+                       trace_every: float | None = None,
+                       policy: RoutingPolicy | None = None) -> ReplicationTables:
     """Simulate replication ``replication`` of ``scenario`` and measure it.
 
     Args:
@@ -67,11 +69,13 @@ def replication_tables(scenario: Scenario, seed: int, replication: int,
         seed: Seed of all random streams.
         replication: Which replication (its own random streams).
         trace_every: Sample queue lengths and busy agents every so many seconds.
+        policy: A routing policy instead of the scenario's (:mod:`sim.routing`).
 
     Returns:
         The replication's tables and measures.
     """
-    records = run_replication(scenario, seed, replication, trace_every=trace_every)
+    records = run_replication(scenario, seed, replication, trace_every=trace_every,
+                              policy=policy)
     contacts = contacts_frame(records, scenario, replication)
     legs = legs_frame(records, replication)
     staff = staff_frame(records, replication)

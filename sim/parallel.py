@@ -31,8 +31,9 @@ from contextlib import contextmanager
 from sim.measure import ReplicationTables, replication_tables
 from sim.scenario import Scenario
 
-Job = tuple[Scenario, int, int, "float | None", bool]
-"""(scenario, seed, replication, trace_every, keep_raw): one replication to run."""
+Job = (tuple[Scenario, int, int, "float | None", bool]
+       | tuple[Scenario, int, int, "float | None", bool, object])
+"""(scenario, seed, replication, trace_every, keep_raw[, routing policy]): one replication."""
 
 
 EXECUTOR_WINDOW = 256
@@ -144,8 +145,9 @@ def explained_broken_pool() -> Iterator[None]:
 
 def run_job(job: Job) -> ReplicationTables:
     """Simulate and measure one replication; without ``keep_raw`` only its measures return."""
-    scenario, seed, replication, trace_every, keep_raw = job
-    tables = replication_tables(scenario, seed, replication, trace_every=trace_every)
+    scenario, seed, replication, trace_every, keep_raw, *policy = job
+    tables = replication_tables(scenario, seed, replication, trace_every=trace_every,
+                                policy=policy[0] if policy else None)
     if not keep_raw:  # nothing big to send back between processes
         tables.contacts, tables.issues = tables.contacts.iloc[:0], tables.issues.iloc[:0]
         tables.legs, tables.staff, tables.trace = tables.legs.iloc[:0], tables.staff.iloc[:0], None

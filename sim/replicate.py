@@ -36,6 +36,7 @@ from sim.precision import (  # half_width: re-exported, long its home
     parse_targets,
 )
 from sim.records import empty_rules_frame
+from sim.routing import RoutingPolicy, policy_for
 from sim.scenario import Scenario
 
 
@@ -109,6 +110,7 @@ def run(
     keep_contacts: int | None = None,
     precision: Mapping[str, Target | str | float] | None = None,
     max_replications: int = MAX_REPLICATIONS,
+    policy: RoutingPolicy | None = None,
 ) -> RunResult:
     """Simulate ``replications`` independent replications of a scenario.
 
@@ -140,6 +142,9 @@ def run(
         precision: KPI -> target half-width: a number (absolute, in the KPI's unit), a
             string ``"0.01"`` or ``"5%"`` (relative to the mean), or a :class:`Target`.
         max_replications: With ``precision``: stop here even if a target is not met.
+        policy: A routing policy (:class:`sim.routing.RoutingPolicy`) instead of the
+            scenario's ``routing_policy``; it is pickled to worker processes, so it must
+            be picklable (a class defined at a module's top level).
 
     Returns:
         The combined result.
@@ -149,11 +154,15 @@ def run(
     if keep_contacts is not None and keep_contacts < 1:
         raise ValueError(f"'keep_contacts' must be >= 1, got {keep_contacts}")
     seed = scenario.seed if seed is None else seed
+    if policy is not None:
+        policy_for(scenario, policy)  # a TypeError here, not in a worker
     targets = parse_targets(precision) if precision else {}
     collector = Collector(scenario, seed, keep_contacts)
 
     def job(r: int) -> Job:
-        return scenario, seed, r, trace_every, keep_contacts is None or r < keep_contacts
+        keep = keep_contacts is None or r < keep_contacts
+        return ((scenario, seed, r, trace_every, keep) if policy is None
+                else (scenario, seed, r, trace_every, keep, policy))
 
     with replication_pool(workers, executor, max_replications if targets else replications
                           ) as pool:

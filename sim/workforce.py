@@ -44,9 +44,9 @@ class StaffStep(simpy.Event):
 class GroupState:
     """Engine state of one agent group: who is on duty, idle, and what they may take."""
 
-    __slots__ = ("backlog", "draining", "extra", "free_ids", "idle", "index", "levels",
-                 "on_call", "plain", "present", "reserve", "single", "slots", "slowdown",
-                 "target")
+    __slots__ = ("backlog", "draining", "extra", "factors", "free_ids", "idle", "index",
+                 "levels", "on_call", "plain", "present", "reserve", "single", "slots",
+                 "slowdown", "target")
 
     def __init__(self, index: int):
         self.index = index
@@ -61,6 +61,7 @@ class GroupState:
         self.plain: list[bool] = []  # by queue: one talk ends a fresh customer contact
         self.slots = 1  # contacts an agent handles at once; counts below are in slots
         self.slowdown = 1.0  # handle-time multiplier when handling several at once
+        self.factors: dict[int, float] | None = None  # agent -> multiplier, if agents differ
         self.backlog: list[tuple[deque[int], float]] = []  # worked when nothing else waits
         self.reserve = 0  # idle agents kept for inbound while working the backlog
         self.extra = 0  # agents (slots) a real-time rule adds or takes (sim.rules), not at night
@@ -235,23 +236,34 @@ class Workforce:
     def _tracer(self, every: float):
         """Sample queue lengths and busy agents every ``every`` seconds (for plots, Little).
 
-        Runs until the last day has closed and every agent has finished.
+        Runs until the last day has closed and every agent has finished. Past the run's end
+        it also wakes at the run's next event (without sampling), so that it stops there and
+        never moves the clock on beyond the run's own last event.
         """
         env, trace = self.env, self.trace
         trace.update({"time": [], **{f"queue.{t}": [] for t in self.type_names},
                       **{f"busy.{g}": [] for g in self.group_names}})
         end = self.run_end
+        on_grid = True  # woken on the sampling grid, not only to look for the run's end
         while True:
             now = env.now
-            trace["time"].append(now)
-            for name, ct in zip(self.type_names, self.types):
-                trace[f"queue.{name}"].append(
-                    sum(1 for c in ct.queue if self.state[c] == WAITING and self.deadline[c] > now)
-                )
-            busy = 0
-            for name, group in zip(self.group_names, self.groups):
-                busy += group.present - len(group.idle)
-                trace[f"busy.{name}"].append(group.present - len(group.idle))
-            if now >= end and (busy == 0 or env.peek() == INF):  # done, or nothing can happen
+            busy = [group.present - len(group.idle) for group in self.groups]
+            upcoming = env.peek()  # the next event of the run itself (this tick is not queued)
+            done = now >= end and (sum(busy) == 0 or upcoming == INF)  # or nothing can happen
+            if on_grid:  # the trace is a regular grid, each sample standing for one step
+                trace["time"].append(now)
+                for name, ct in zip(self.type_names, self.types):
+                    trace[f"queue.{name}"].append(sum(
+                        1 for c in ct.queue if self.state[c] == WAITING and self.deadline[c] > now))
+                for name, n in zip(self.group_names, busy):
+                    trace[f"busy.{name}"].append(n)
+            if done:
                 return
-            yield env.timeout(every)
+            if on_grid:
+                grid = now + every
+            tick = grid
+            if tick > end:  # past the run's end: never outlast the run's own last event, as its
+                # time is where unanswered waits stop (a tick beyond it would lengthen them)
+                tick = end if upcoming == INF else max(end, min(grid, upcoming))
+            on_grid = tick == grid
+            yield env.timeout(tick - now)

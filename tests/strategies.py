@@ -15,6 +15,8 @@ but it makes examples slow.
 
 from __future__ import annotations
 
+import copy
+
 from hypothesis import strategies as st
 
 CHANNELS = ("phone", "chat", "email", "social")
@@ -278,3 +280,31 @@ def _shift(draw) -> dict:
         at = draw(st.integers(1, length // 15 - 1)) * 15
         shift["breaks"] = [{"at": f"{at}m", "length": f"{min(15, length - at)}m"}]
     return shift
+
+
+AGENT_RULES = ("longest_idle", "fastest_first", "least_skilled_first", "random", "group_order")
+CONTACT_RULES = ("priority_fifo", "longest_queue", "weighted_wait")
+
+
+@st.composite
+def routing_policies(draw, data: dict) -> dict:
+    """The scenario ``data`` (from :func:`scenarios`) with a routing policy and agent speeds."""
+    data = copy.deepcopy(data)
+    types, groups = list(data["contact_types"]), data["agents"]
+    contact: object = draw(st.sampled_from(CONTACT_RULES))
+    if contact == "weighted_wait" and draw(st.booleans()):
+        contact = {"weighted_wait": {t: draw(st.sampled_from((0.5, 2.0, 10.0)))
+                                     for t in draw(st.lists(st.sampled_from(types),
+                                                            min_size=1, unique=True))}}
+    policy: dict = {"agent": draw(st.sampled_from(AGENT_RULES)), "contact": contact}
+    if draw(st.booleans()):
+        group = draw(st.sampled_from(sorted(groups)))
+        policy["reserve"] = {"group": group, "type": draw(st.sampled_from(
+            sorted(groups[group]["skills"]))), "agents": draw(st.integers(1, 2))}
+    data["routing_policy"] = policy
+    for spec in groups.values():
+        if draw(st.booleans()):
+            spec["speed"] = draw(st.sampled_from((0.5, 1.5)))
+        if draw(st.booleans()):
+            spec["speed_cv"] = draw(st.sampled_from((0.2, 0.6)))
+    return data

@@ -241,14 +241,30 @@ def _why_not_served(scenario: sim.Scenario, records: Records, i: int) -> str:
             queues = [scenario.agents[records.group_names[legs["group"][last]]].escalate.to]
         elif reason != "misroute":
             return f"its last leg ended '{reason}'"
-    elif records.callback[i] and spec.callback.queue:
-        queues = [spec.callback.queue]
-    elif records.misrouted[i]:
-        others = [t for t in scenario.contact_types if t != own]
-        queues = list(spec.ivr.misroute_to) or others
+    else:
+        # no leg: it joined its first queue after the IVR menu, whose length the records do
+        # not keep; its wait ran from joining to the run's end (the last day's end, or the
+        # last thing that happened after it), which gives the moment it joined
+        since = max(since, _run_end(scenario, records) - records.queue_time[i])
+        if records.callback[i] and spec.callback.queue:
+            queues = [spec.callback.queue]
+        elif records.misrouted[i]:
+            others = [t for t in scenario.contact_types if t != own]
+            queues = list(spec.ivr.misroute_to) or others
     reasons = [_free_agent(scenario, records, queue, since) for queue in queues]
     # a misrouted contact without legs is in one of its wrong queues, which we do not know
     return "; ".join(reasons) if all(reasons) else ""
+
+
+def _run_end(scenario: sim.Scenario, records: Records) -> float:
+    """The end of a run: its last day's end (and cool-down), or the last thing it recorded."""
+    times = [scenario.days * DAY + scenario.cooldown]
+    for column in (records.end, records.answer, records.staff_time):
+        if np.isfinite(column).any():
+            times.append(np.nanmax(np.where(np.isfinite(column), column, np.nan)))
+    if records.legs:
+        times.append(float(np.max(records.legs["ended"], initial=0.0)))
+    return max(times)
 
 
 def _free_agent(scenario: sim.Scenario, records: Records, queue: str, since: float) -> str:

@@ -34,6 +34,7 @@ EXPECTED = [
     "05_parameter_sweep.ipynb",
     "06_shift_plan_and_cost.ipynb",
     "07_from_call_log_to_plan.ipynb",
+    "08_routing_policies.ipynb",
 ]
 
 

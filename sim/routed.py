@@ -1,0 +1,214 @@
+"""The engine's general routing path: a routing policy asked at every decision.
+
+The engine's own routing (longest-idle agent; best skill priority, then the longest
+waiting) is written into its hot code (:mod:`sim.engine`, :mod:`sim.workforce`). When a
+run has another policy (:mod:`sim.routing`), a :class:`PolicyRouter` takes over the
+three places where routing is decided, in place of the replication's own methods:
+
+- a contact joins a queue (``_enqueue``): the policy picks among the idle agents of the
+  groups that may answer it at once;
+- a contact has waited long enough to overflow to a group (``_overflow``): the policy
+  picks among that group's idle agents;
+- an agent is free (``_pull``): the policy picks among the heads of the queues the
+  group may serve now.
+
+The router only *chooses*; the replication's own code does the rest (answering,
+waiting, abandoning), so both paths keep the same books. The chosen idle agent is put
+at the head of its group's idle queue and the type's one answering group (``only``,
+the engine's fast path for one group) is set to it for that call: the engine then
+answers with that very agent. Nothing of this runs without a policy.
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from collections import deque
+
+from sim import keyed
+from sim.distributions import Lognormal
+from sim.records import WAITING
+from sim.routing import Arrival, FreeAgent, IdleAgent, RoutingPolicy, WaitingQueue
+from sim.workforce import GroupState
+
+INF = math.inf
+ROUTE = 0xA1  # keyed purpose of a contact's routing draws (beyond sim.keyed's own)
+SPEED = 0xA2  # keyed purpose of an agent's own speed
+OVERFLOW_STEP = 1 << 20  # routing draws on overflow: another step than on arrival
+
+
+class AgentSpeeds(dict):
+    """Agent number -> handle-time multiplier of one group (1 / the agent's speed).
+
+    Each agent's speed is the group's ``speed`` times a lognormal factor of mean 1 and
+    coefficient of variation ``speed_cv``, from a number keyed by the replication, the
+    group's name and the agent's number: the same agent talks as fast under any policy.
+    Filled as agents appear.
+    """
+
+    def __init__(self, root_key: int, group: str, speed: float, cv: float, slowdown: float):
+        super().__init__()
+        self.key = keyed.child(root_key, SPEED, zlib.crc32(group.encode()))
+        self.speed, self.slowdown = speed, slowdown
+        self.factor = Lognormal(mean=1.0, cv=cv).quantile_function() if cv > 0 else None
+
+    def speed_of(self, agent: int) -> float:
+        """The agent's speed (x faster than the drawn handle time)."""
+        if self.factor is None:
+            return self.speed
+        return self.speed * self.factor(keyed.uniform(self.key, SPEED, agent))
+
+    def __missing__(self, agent: int) -> float:
+        value = self[agent] = self.slowdown / self.speed_of(agent)
+        return value
+
+
+class PolicyRouter:
+    """Routing by a policy, for one replication (see the module docstring).
+
+    Args:
+        replication: The engine's replication (:class:`sim.engine._Replication`).
+        policy: The routing policy.
+    """
+
+    def __init__(self, replication, policy: RoutingPolicy):
+        self.rep = replication
+        self.policy = policy
+        engine = type(replication)
+        self._engine_enqueue = engine._enqueue.__get__(replication)
+        self._engine_overflow = engine._overflow.__get__(replication)
+        self.nobody = GroupState(-1)  # an answering group with nobody idle: "it waits"
+        scenario = replication.scenario
+        self.skills = [len(spec.skills) for spec in scenario.agents.values()]
+        self.rank = {}  # (type, group) -> position in the type's routing
+        for t, name in enumerate(replication.type_names):
+            for i, step in enumerate(scenario.routes(name)):
+                self.rank[(t, replication.group_names.index(step.group))] = i
+        # group -> [(queue, contact type, priority, after)] that it may serve, backlog last
+        self.serves: list[list[tuple[deque[int], int, int, float]]] = []
+        self.backlogs: list[list[tuple[deque[int], int, int, float]]] = []
+        self.kinds: list[dict[int, tuple[int, int]]] = []  # id(queue) -> (type, priority)
+        type_of = {id(ct.queue): t for t, ct in enumerate(replication.types)}
+        for group in replication.groups:
+            spec = scenario.agents[replication.group_names[group.index]]
+            options = []
+            for level in group.levels:
+                for queue, after in level:
+                    t = type_of[id(queue)]
+                    options.append((queue, t, spec.skills[replication.type_names[t]], after))
+            backlog_priority = max(spec.skills.values()) + 1
+            self.backlogs.append([(queue, type_of[id(queue)], backlog_priority, after)
+                                  for queue, after in group.backlog])
+            self.serves.append(options)
+            self.kinds.append({id(q): (t, priority) for q, t, priority, _ in
+                               options + self.backlogs[-1]})
+
+    def install(self) -> None:
+        """Route the replication's contacts and agents through the policy."""
+        rep = self.rep
+        rep._enqueue, rep._overflow, rep._pull = self.enqueue, self.overflow, self.pull
+
+    # ---- which idle agent --------------------------------------------------------------
+
+    def _speed(self, group: GroupState, agent: int) -> float:
+        speeds = self.rep.agent_speeds[group.index]
+        return 1.0 if speeds is None else speeds.speed_of(agent)
+
+    def _idle_agents(self, t: int, groups: list[GroupState]) -> list[tuple[GroupState, int]]:
+        """(group, position in its idle queue) of each idle agent who may take type ``t``."""
+        rep = self.rep
+        backlog_of = rep.types[t].backlog_of
+        return [(group, i) for group in groups
+                if group.idle and (group.index not in backlog_of
+                                   or len(group.idle) > group.reserve)
+                for i in range(len(group.idle))]
+
+    def _choose_agent(self, c: int, t: int, candidates: list[tuple[GroupState, int]],
+                      waited: float, step: int) -> GroupState | None:
+        """The group of the agent the policy chose, that agent moved to its idle queue's head."""
+        if not candidates:
+            return None
+        rep = self.rep
+        names = rep.group_names
+        agents = []
+        for group, i in candidates:
+            since, agent = group.idle[i]
+            agents.append(IdleAgent(names[group.index], agent, since,
+                                    self._speed(group, agent), self.skills[group.index],
+                                    self.rank.get((t, group.index), 0), len(group.idle)))
+        contact = Arrival(rep.type_names[t], waited, keyed.uniform(rep.key[c], ROUTE, step))
+        choice = self.policy.choose_agent(contact, agents, rep.env.now)
+        if choice is None:
+            return None
+        group, i = candidates[choice]
+        if i:
+            entry = group.idle[i]
+            del group.idle[i]
+            group.idle.appendleft(entry)
+        return group
+
+    def enqueue(self, c: int, q: int, now: float, patience: float | None = None,
+                priority: bool = False) -> None:
+        """The engine's ``_enqueue``, with the answering agent chosen by the policy."""
+        rep = self.rep
+        ct = rep.types[q]
+        chosen = self._choose_agent(c, q, self._idle_agents(q, ct.immediate), 0.0,
+                                    rep.queued[c])
+        ct.only = chosen if chosen is not None else self.nobody
+        try:
+            self._engine_enqueue(c, q, now, patience, priority)
+        finally:
+            ct.only = None
+
+    def overflow(self, c: int, group: GroupState, entered: float, event) -> None:
+        """The engine's ``_overflow``, with the idle agent of ``group`` chosen by the policy."""
+        rep = self.rep
+        if rep.state[c] != WAITING or rep.enq[c] != entered or not group.idle:
+            return
+        q = rep.qtype[c]
+        chosen = self._choose_agent(c, q, self._idle_agents(q, [group]), rep.env.now - entered,
+                                    OVERFLOW_STEP + 64 * rep.queued[c] + group.index)
+        if chosen is not None:
+            self._engine_overflow(c, group, entered, event)
+
+    # ---- which waiting contact ---------------------------------------------------------
+
+    def pull(self, group: GroupState, now: float) -> int:
+        """The engine's ``_pull``: the head of the queue the policy chose, or -1.
+
+        The policy sees the live head of every queue the group may serve now (found
+        without removing anything). Abandoned contacts are then dropped as the engine's
+        own ``_pull`` drops them (every queue of each skill level, down to the first level
+        with a candidate, or the chosen one's if lower): an abandonment is noticed at the
+        same moment on both paths, so what follows from it (a retrial, a complaint) too.
+        """
+        rep = self.rep
+        state, deadline, enq = rep.state, rep.deadline, rep.enq
+        kinds = self.kinds[group.index]
+        levels = group.levels
+        if group.backlog and len(group.idle) >= group.reserve:
+            levels = [*levels, group.backlog]
+        found, queues, at_level, first = [], [], [], -1
+        for li, level in enumerate(levels):
+            for queue, after in level:
+                live = [x for x in queue if state[x] == WAITING and deadline[x] > now]
+                if live and enq[live[0]] + after <= now:
+                    t, priority = kinds[id(queue)]
+                    found.append(queue)
+                    at_level.append(li)
+                    queues.append(WaitingQueue(rep.type_names[t], priority, enq[live[0]],
+                                               len(live)))
+                    if first < 0:
+                        first = li
+        choice = None
+        if found:
+            choice = self.policy.choose_contact(
+                FreeAgent(rep.group_names[group.index], len(group.idle)), queues, now)
+        last = max(first, at_level[choice]) if choice is not None else first
+        if last < 0:  # nothing to take: the engine purges every level it looked at
+            last = len(levels) - 1
+        for level in levels[:last + 1]:
+            for queue, _after in level:
+                if queue and (state[queue[0]] != WAITING or deadline[queue[0]] <= now):
+                    rep._purge(queue, now)
+        return -1 if choice is None else found[choice].popleft()

@@ -1,0 +1,457 @@
+"""Routing policies (sim.routing): known answers, parity with the default, invariants.
+
+Statistical tests compare the mean over replications with a Markov chain solved here
+(numpy), within 4 standard errors of that mean (the replications' own spread), and
+check that the other policy is outside it, so that the test can tell them apart.
+"""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+from hypothesis import event, given, reject
+from hypothesis import strategies as st
+from strategies import routing_policies, scenarios
+from test_invariants import (
+    SETTINGS,
+    booking_problems,
+    only_agents_swapped,
+    outcome_problems,
+    record_differences,
+    simulate,
+    time_problems,
+)
+
+import sim
+from sim.contacts import draw_contacts
+from sim.engine import ContactDraws, run_replication
+from sim.loader import ScenarioError
+from sim.records import Records
+from sim.routing import BuiltinPolicy, RoutingPolicy
+from sim.scenario import Blending
+
+MIN = 60.0
+
+
+class DefaultAgain:
+    """A user's policy that decides as the engine's default does (for the parity tests)."""
+
+    def choose_agent(self, contact, agents, now):
+        """The longest idle (the first of equals)."""
+        return min(range(len(agents)), key=lambda i: agents[i].idle_since)
+
+    def choose_contact(self, agent, queues, now):
+        """The best skill priority, then the longest waiting."""
+        return min(range(len(queues)), key=lambda i: (queues[i].priority, queues[i].since))
+
+
+class FastestAgain(DefaultAgain):
+    """fastest_first, written as a user would."""
+
+    def choose_agent(self, contact, agents, now):
+        """The fastest idle agent, then the longest idle."""
+        return min(range(len(agents)), key=lambda i: (-agents[i].speed, agents[i].idle_since))
+
+
+def mean_and_se(values) -> tuple[float, float]:
+    values = np.asarray(values, dtype=float)
+    return float(values.mean()), float(values.std(ddof=1) / np.sqrt(values.size))
+
+
+def stationary(q: np.ndarray) -> np.ndarray:
+    """The stationary distribution of a CTMC generator ``q`` (rows sum to 0)."""
+    n = q.shape[0]
+    a = np.vstack([q.T, np.ones(n)])
+    b = np.zeros(n + 1)
+    b[-1] = 1.0
+    return np.linalg.lstsq(a, b, rcond=None)[0]
+
+
+# ---- fastest first: two agents of different speed (M/M/2 heterogeneous) ------------------
+
+def two_speed_chain(lam: float, mu: float, fast: float, slow: float, n_max: int = 200):
+    """Busy fraction of the fast and the slow agent under fastest-first, FIFO queue.
+
+    States: 0 empty, 1 only the fast agent busy, 2 only the slow one, then 3 + j: both
+    busy and j waiting. An arrival to an empty floor takes the fast agent.
+    """
+    mf, ms = mu * fast, mu * slow
+    n = 3 + n_max
+    q = np.zeros((n, n))
+    q[0, 1] = lam
+    q[1, 0], q[1, 3] = mf, lam
+    q[2, 0], q[2, 3] = ms, lam
+    q[3, 2], q[3, 1] = mf, ms  # the fast one ends: the slow one is left busy
+    for s in range(3, n):
+        if s + 1 < n:
+            q[s, s + 1] = lam
+        if s > 3:
+            q[s, s - 1] = mf + ms
+    np.fill_diagonal(q, -q.sum(axis=1))
+    p = stationary(q)
+    both = p[3:].sum()
+    return p[1] + both, p[2] + both
+
+
+def two_speed_scenario(agent_rule: str) -> sim.Scenario:
+    return sim.scenario_from_dict({
+        "name": "two speeds", "days": 1, "interval": "1h", "warmup": "1h",
+        "contact_types": {"calls": {"arrivals": {"rate": "60/h"},
+                                    "handle": {"dist": "exponential", "mean": "1m"}}},
+        "agents": {"fast": {"skills": ["calls"], "staff": 1, "speed": 2.0},
+                   "slow": {"skills": ["calls"], "staff": 1, "speed": 0.5}},
+        "routing_policy": {"agent": agent_rule},
+    })
+
+
+class TestFastestFirst:
+    def test_busy_fractions_match_the_markov_chain(self):
+        """The fast agent's and the slow agent's occupancy are the chain's busy fractions.
+
+        fastest_first must be within 4 standard errors of the chain; longest_idle (which
+        shares the work more evenly) must not be, or the test could not fail.
+        """
+        fast_busy, slow_busy = two_speed_chain(1 / MIN, 1 / MIN, 2.0, 0.5)
+        for rule, should_match in (("fastest_first", True), ("longest_idle", False)):
+            result = sim.run(two_speed_scenario(rule), seed=3, replications=8)
+            by = result.by_group_replications.set_index(["group", "replication"])["occupancy"]
+            for group, theory in (("fast", fast_busy), ("slow", slow_busy)):
+                mean, se = mean_and_se(by.loc[group])
+                assert se < 0.01, f"{group}: too noisy ({se}) to test anything"
+                inside = abs(mean - theory) <= 4 * se
+                assert inside == should_match, (rule, group, mean, se, theory)
+
+    def test_speed_scales_the_customers_handle_time(self):
+        """A speed-2 agent talks half the drawn handle time; the customers stay the same."""
+        scenario = two_speed_scenario("fastest_first")
+        records, draws = run_replication(scenario, 1), draw_contacts(scenario, 1, 0)
+        answered = records.group >= 0
+        speeds = np.where(records.group[answered] == 0, 2.0, 0.5)
+        np.testing.assert_allclose(records.talk[answered] * speeds, draws.handle[answered])
+        np.testing.assert_array_equal(records.arrival, draws.arrival)
+
+
+class TestAgentSpeeds:
+    def scenario(self, cv: float, rule: str = "longest_idle") -> sim.Scenario:
+        return sim.scenario_from_dict({
+            "name": "spread", "days": 1, "interval": "1h",
+            "contact_types": {"calls": {"arrivals": {"rate": "120/h"},
+                                        "handle": {"dist": "exponential", "mean": "3m"}}},
+            "agents": {"pool": {"skills": ["calls"], "staff": 8, "speed": 1.25,
+                                "speed_cv": cv}},
+            "routing_policy": {"agent": rule},
+        })
+
+    def test_each_agent_keeps_its_speed_whatever_the_policy(self):
+        """An agent's factor is the same under two policies; the handle stays the customer's."""
+        draws = draw_contacts(self.scenario(0.3), 5, 0)
+        factors = {}
+        for rule in ("longest_idle", "random"):
+            records = run_replication(self.scenario(0.3, rule), 5)
+            done = records.group >= 0
+            ratio = draws.handle[done] / records.talk[done]  # the agent's speed
+            for agent, speed in zip(records.agent[done], ratio):
+                assert factors.setdefault(agent, speed) == pytest.approx(speed, rel=1e-12)
+        spread = np.array(list(factors.values()))
+        assert spread.std() > 0.1, "the agents should differ"
+        assert spread.mean() == pytest.approx(1.25, rel=0.3)
+
+    def test_a_group_speed_alone_divides_every_talk(self):
+        """Without a spread, every talk is the drawn handle / speed (fast path and slow)."""
+        draws = draw_contacts(self.scenario(0.0), 2, 0)
+        for fast_paths in (True, False):
+            records = run_replication(self.scenario(0.0), 2, fast_paths=fast_paths)
+            done = records.group >= 0
+            np.testing.assert_allclose(records.talk[done] * 1.25, draws.handle[done])
+
+
+# ---- threshold reservation: a loss system with trunk reservation -------------------------
+
+def reservation_chain(c: int, k: int, lam_hi: float, lam_lo: float, mu_hi: float,
+                      mu_lo: float) -> tuple[float, float]:
+    """Loss probability of each type: ``hi`` takes any free agent, ``lo`` only beyond ``k``.
+
+    States (busy with hi, busy with lo); a lo contact is admitted while more than ``k``
+    agents are free. By PASTA the loss probabilities are the stationary probabilities
+    of the states where each type is refused.
+    """
+    states = [(h, lo) for h in range(c + 1) for lo in range(c + 1 - h)]
+    index = {s: i for i, s in enumerate(states)}
+    q = np.zeros((len(states), len(states)))
+    for (h, lo), i in index.items():
+        free = c - h - lo
+        if free > 0:
+            q[i, index[(h + 1, lo)]] += lam_hi
+        if free > k:
+            q[i, index[(h, lo + 1)]] += lam_lo
+        if h:
+            q[i, index[(h - 1, lo)]] += h * mu_hi
+        if lo:
+            q[i, index[(h, lo - 1)]] += lo * mu_lo
+    np.fill_diagonal(q, -q.sum(axis=1))
+    p = stationary(q)
+    loss_hi = sum(p[index[s]] for s in states if c - sum(s) == 0)
+    loss_lo = sum(p[index[s]] for s in states if c - sum(s) <= k)
+    return loss_hi, loss_lo
+
+
+def reservation_scenario(k: int | None) -> sim.Scenario:
+    zero = {"dist": "deterministic", "value": 0}  # no agent free: lost (a loss system)
+    data = {
+        "name": "reservation", "days": 1, "interval": "1h", "warmup": "1h",
+        "contact_types": {
+            "hi": {"arrivals": {"rate": "60/h"}, "patience": zero,
+                   "handle": {"dist": "exponential", "mean": "2m"}},
+            "lo": {"arrivals": {"rate": "120/h"}, "patience": zero,
+                   "handle": {"dist": "exponential", "mean": "1m"}}},
+        "agents": {"pool": {"skills": ["hi", "lo"], "staff": 5}},
+    }
+    if k is not None:
+        data["routing_policy"] = {"reserve": {"group": "pool", "type": "hi", "agents": k}}
+    return sim.scenario_from_dict(data)
+
+
+class TestReservation:
+    def test_loss_per_type_matches_the_markov_chain(self):
+        """Per-type loss with 2 of 5 agents kept for ``hi``; without the reserve it differs."""
+        theory = reservation_chain(5, 2, 1 / MIN, 2 / MIN, 1 / (2 * MIN), 1 / MIN)
+        for k, should_match in ((2, True), (None, False)):
+            result = sim.run(reservation_scenario(k), seed=11, replications=8)
+            for name, loss in zip(("hi", "lo"), theory):
+                rates = [m["by_type"][name]["abandon_rate"] for m in result.replication_measures]
+                mean, se = mean_and_se(rates)
+                assert se < 0.01, f"{name}: too noisy ({se})"
+                inside = abs(mean - loss) <= 4 * se
+                if should_match:
+                    assert inside, (k, name, mean, se, loss)
+            if not should_match:  # without the reserve, lo loses far less than the chain says
+                rates = [m["by_type"]["lo"]["abandon_rate"] for m in result.replication_measures]
+                mean, se = mean_and_se(rates)
+                assert mean + 4 * se < theory[1], (mean, se, theory)
+
+
+# ---- symmetric agents: every agent rule gives the same waits -----------------------------
+
+class TestSymmetricAgents:
+    @pytest.mark.parametrize("rule", ["random", "fastest_first", "least_skilled_first",
+                                      "group_order"])
+    def test_same_waits_as_longest_idle(self, rule):
+        """Identical agents: who answers changes nobody's wait (the same free times)."""
+        base = sim.load_scenario("scenarios/erlang_a.yaml")
+        other = sim.with_overrides(base, {"routing_policy.agent": rule})
+        a, b = run_replication(base, 4), run_replication(other, 4)
+        np.testing.assert_array_equal(a.wait, b.wait)
+        np.testing.assert_array_equal(a.state, b.state)
+        if rule == "random":  # and it did choose other agents
+            assert (a.agent != b.agent).mean() > 0.5
+
+
+# ---- exact traces on tiny hand-made cases ------------------------------------------------
+
+def tiny(policy: dict, agents: dict, routing: dict | None = None) -> sim.Scenario:
+    det = {"dist": "deterministic", "value": 10}
+    data = {"name": "tiny", "days": 1, "interval": "1h",
+            "contact_types": {"a": {"arrivals": {"rate": "1/h"}, "handle": det},
+                              "b": {"arrivals": {"rate": "1/h"}, "handle": det}},
+            "agents": agents, "routing_policy": policy}
+    if routing:
+        data["routing"] = routing
+    return sim.scenario_from_dict(data)
+
+
+def replay(scenario, arrivals, types, handles) -> Records:
+    n = len(arrivals)
+    draws = ContactDraws(np.array(arrivals, float), np.array(types, np.int16),
+                         np.array(handles, float), np.full(n, np.inf))
+    return run_replication(scenario, 1, draws=draws)
+
+
+class TestExactTraces:
+    @pytest.mark.parametrize(("contact", "first_after"), [
+        ("priority_fifo", 1), ("longest_queue", 1), ({"weighted_wait": {"b": 10}}, 3)])
+    def test_which_waiting_contact(self, contact, first_after):
+        """One agent busy until t=10; a at 1 and 2, b at 3: who is answered at t=10.
+
+        priority_fifo: the longest waiting (a at 1); longest_queue: a's queue (2 waiting);
+        weighted_wait with b x10: b (7 s x 10 > 9 s x 1).
+        """
+        scenario = tiny({"contact": contact}, {"one": {"skills": ["a", "b"], "staff": 1}})
+        records = replay(scenario, [0, 1, 2, 3], [0, 0, 0, 1], [10, 10, 10, 10])
+        answered_at_10 = int(np.flatnonzero(records.answer == 10.0)[0])
+        assert records.arrival[answered_at_10] == first_after
+
+    @pytest.mark.parametrize(("rule", "group"), [
+        ("longest_idle", "generalist"), ("group_order", "second"),
+        ("least_skilled_first", "second"), ("fastest_first", "second")])
+    def test_which_idle_agent(self, rule, group):
+        """Both idle, the generalist longer: who takes an ``a`` contact at t=100.
+
+        ``second`` is listed first in a's routing, has one skill and is faster (1.5x):
+        it takes the first contact at t=0 (a tie of idle times, broken by the routing
+        order), talks 30 s / 1.5 = 20 s, and is idle from t=20, the generalist from 0.
+        """
+        agents = {"generalist": {"skills": ["a", "b"], "staff": 1},
+                  "second": {"skills": ["a"], "staff": 1, "speed": 1.5}}
+        scenario = tiny({"agent": rule}, agents, {"a": ["second", "generalist"]})
+        records = replay(scenario, [0, 100], [0, 0], [30, 10])
+        names = list(scenario.agents)
+        assert names[records.group[0]] == "second"  # 0: both idle since 0, a's routing first
+        assert names[records.group[1]] == group
+
+
+# ---- a user's policy ---------------------------------------------------------------------
+
+class TestUserPolicy:
+    def test_default_policy_object_gives_the_default_records(self):
+        """Through the general path, a default-deciding policy records what the default does."""
+        scenario = sim.load_scenario("scenarios/small_bank.yaml", overrides={"days": 1})
+        fast = run_replication(scenario, 7)
+        routed = run_replication(scenario, 7, policy=DefaultAgain())
+        assert record_differences(fast, routed) == []
+
+    def test_user_policy_reproduces_a_builtin(self):
+        """A user's fastest-first gives the very records of the built-in one."""
+        scenario = two_speed_scenario("fastest_first")
+        builtin = run_replication(scenario, 2)
+        user = run_replication(scenario, 2, policy=FastestAgain())
+        assert record_differences(builtin, user) == []
+        default = run_replication(two_speed_scenario("longest_idle"), 2)
+        assert record_differences(builtin, default) != []
+
+    def test_policy_goes_to_worker_processes(self):
+        """The policy is pickled to workers; results equal the in-process run."""
+        scenario = two_speed_scenario("longest_idle")
+        policy = FastestAgain()
+        assert isinstance(pickle.loads(pickle.dumps(policy)), RoutingPolicy)
+        here = sim.run(scenario, seed=5, replications=2, policy=policy)
+        there = sim.run(scenario, seed=5, replications=2, policy=policy, workers=2)
+        assert here.summary == there.summary
+        builtin = sim.run(two_speed_scenario("fastest_first"), seed=5, replications=2)
+        assert here.summary == builtin.summary
+
+    def test_not_a_policy(self):
+        """An object without the two methods is refused at once, with the protocol's name."""
+        with pytest.raises(TypeError, match="choose_agent and choose_contact"):
+            sim.run(two_speed_scenario("random"), policy=object())
+
+
+# ---- scenario fields ---------------------------------------------------------------------
+
+BAD = [
+    ({"agent": "fastest_frist"}, "routing_policy.agent",
+     "unknown rule 'fastest_frist' (did you mean 'fastest_first'?"),
+    ({"contact": "longest_queu"}, "routing_policy.contact", "did you mean 'longest_queue'?"),
+    ({"contact": {"weighted_wait": {"c": 2}}}, "routing_policy.weights.c",
+     "unknown contact type 'c'"),
+    ({"reserve": {"group": "pol", "type": "a", "agents": 1}}, "routing_policy.reserve[0].group",
+     "did you mean 'pool'?"),
+    ({"reserve": {"group": "pool", "type": "a", "agents": 0}},
+     "routing_policy.reserve[0].agents", "must be >= 1"),
+    ({"weights": {"a": 2}}, "routing_policy.weights", "only used by contact: weighted_wait"),
+]
+
+
+@pytest.mark.parametrize(("policy", "path", "reason"), BAD)
+def test_bad_routing_policy(tmp_path, policy, path, reason):
+    """Each mistake names its field path and says why (a one-line error)."""
+    data = {"name": "bad", "contact_types": {"a": {"arrivals": {"rate": "10/h"},
+                                                   "handle": {"dist": "exponential",
+                                                              "mean": "1m"}}},
+            "agents": {"pool": {"skills": ["a"], "staff": 1}}, "routing_policy": policy}
+    with pytest.raises(ScenarioError) as caught:
+        sim.scenario_from_dict(data)
+    text = str(caught.value)
+    assert path in text and reason in text, text
+
+
+def test_bad_speed():
+    """A speed must be positive."""
+    data = {"name": "bad", "contact_types": {"a": {"arrivals": {"rate": "10/h"},
+                                                   "handle": {"dist": "exponential",
+                                                              "mean": "1m"}}},
+            "agents": {"pool": {"skills": ["a"], "staff": 1, "speed": 0}}}
+    with pytest.raises(ScenarioError, match=r"agents\.pool\.speed.*must be > 0"):
+        sim.scenario_from_dict(data)
+
+
+def test_builtin_policy_is_picklable_and_readable():
+    """The scenario's policy object pickles (workers) and says what it is."""
+    policy = BuiltinPolicy("random", "weighted_wait", {"a": 2.0}, [("g", "a", 1)])
+    assert "weighted_wait" in repr(pickle.loads(pickle.dumps(policy)))
+
+
+# ---- invariants for every policy ---------------------------------------------------------
+
+def with_reserve_as_blending(scenario: sim.Scenario) -> sim.Scenario:
+    """The scenario as the work-conservation check must see it under a reservation.
+
+    ``reserve: {group: g, type: X, agents: k}`` lets g's agents take other types only
+    while more than k of them are free: for the check (``outcome_problems``) this is a
+    blending reserve of k on every other type (a stronger one already there is kept).
+    """
+    agents = dict(scenario.agents)
+    for r in scenario.routing_policy.reserve:
+        spec = agents[r.group]
+        old = spec.blending
+        reserve = max(r.agents, old.reserve if old else 0)
+        backlog = [t for t in spec.skills if t != r.type]
+        if backlog:
+            agents[r.group] = spec.model_copy(update={"blending": Blending.model_construct(
+                backlog=backlog, reserve=reserve)})
+    return scenario.model_copy(update={"agents": agents})
+
+
+@SETTINGS
+@given(scenarios(), st.data(), st.integers(0, 10_000))
+def test_invariants_hold_for_every_policy(data, more, seed):
+    """One outcome per contact, ordered times, nobody double-booked, under any policy."""
+    data = more.draw(routing_policies(data))
+    scenario, records = simulate(data, seed, 0)
+    assert outcome_problems(with_reserve_as_blending(scenario), records) == []
+    assert time_problems(records) == []
+    assert booking_problems(scenario, records) == []
+
+
+@SETTINGS
+@given(scenarios(), st.integers(0, 10_000))
+def test_general_path_changes_nothing(data, seed):
+    """The general routing path with a default-deciding policy records what the default does."""
+    scenario, fast = simulate(data, seed, 0)
+    routed = run_replication(scenario, seed, 0, policy=DefaultAgain())
+    differences = record_differences(fast, routed)
+    if differences and only_agents_swapped(fast, routed):
+        event("agents swapped after a tie")
+        reject()
+    assert differences == []
+
+
+class TestLittlesLaw:
+    @pytest.mark.parametrize("policy", [
+        {"agent": "random", "contact": "longest_queue"},
+        {"agent": "fastest_first", "contact": {"weighted_wait": {"cards": 3}}},
+        {"agent": "group_order", "reserve": {"group": "generalists", "type": "cards",
+                                             "agents": 2}}])
+    def test_queue_length_is_arrival_rate_times_wait(self, policy):
+        """Time-average queue (sampled) = total wait / time span, per replication (L = lambda W).
+
+        Over a run from empty to empty Little's law holds exactly; the per-replication
+        difference is sampling noise, within 4 standard errors of zero.
+        """
+        from test_theory import MULTI_SKILL
+        data = {**MULTI_SKILL, "routing_policy": policy}
+        data["agents"] = {**MULTI_SKILL["agents"],
+                          "generalists": {**MULTI_SKILL["agents"]["generalists"],
+                                          "speed": 1.3, "speed_cv": 0.2}}
+        result = sim.run(sim.scenario_from_dict(data), seed=16, replications=6, trace_every=5.0)
+        diffs, levels = [], []
+        for trace, (_, contacts) in zip(result.traces, result.contacts.groupby("replication")):
+            span = trace["time"].iloc[-1] + 5.0
+            queue = trace[[c for c in trace if c.startswith("queue.")]].sum(axis=1).mean()
+            diffs.append(queue - contacts["wait"].sum() / span)
+            levels.append(queue)
+        assert np.mean(levels) > 1.0, "a real queue is needed for this to test much"
+        mean, se = mean_and_se(diffs)
+        assert abs(mean) <= max(4 * se, 1e-9), (mean, se)
+        assert se < 0.05
