@@ -17,9 +17,9 @@ import pandas as pd
 
 from sim.costs import cost_kpis
 from sim.engine import run_replication
+from sim.frames import contacts_frame, issues_frame, legs_frame, rules_frame, staff_frame
 from sim.intervals import interval_table
 from sim.metrics import replication_summary
-from sim.records import contacts_frame, issues_frame, legs_frame, rules_frame, staff_frame
 from sim.routing import RoutingPolicy
 from sim.scenario import Scenario
 
@@ -30,10 +30,10 @@ class ReplicationTables:
 
     Attributes:
         replication: The replication number.
-        contacts: One row per contact (:func:`sim.records.contacts_frame`).
+        contacts: One row per contact (:func:`sim.frames.contacts_frame`).
         legs: One row per leg; empty when contacts have no journeys.
         staff: Agents on duty per group, one row per change.
-        issues: One row per issue (:func:`sim.records.issues_frame`).
+        issues: One row per issue (:func:`sim.frames.issues_frame`).
         kpis: KPI -> value (:func:`sim.metrics.kpi_names`: with costs when the scenario
             has ``costs:``).
         by_type: Contact type -> KPI -> value.
@@ -42,7 +42,7 @@ class ReplicationTables:
             ratios and the sums they are made of (pooled over replications by
             :func:`sim.metrics.pool_intervals`).
         trace: Sampled queue lengths and busy agents, if the replication was traced.
-        rules: Every change of a real-time rule (:func:`sim.records.rules_frame`); None
+        rules: Every change of a real-time rule (:func:`sim.frames.rules_frame`); None
             without rules.
     """
 

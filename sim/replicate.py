@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from sim.frames import empty_rules_frame
 from sim.intervals import pool_intervals
 from sim.measure import ReplicationTables
 from sim.metrics import kpi_names
@@ -35,7 +36,6 @@ from sim.precision import (  # half_width: re-exported, long its home
     half_width,
     parse_targets,
 )
-from sim.records import empty_rules_frame
 from sim.routing import RoutingPolicy, policy_for
 from sim.scenario import Scenario
 
@@ -65,7 +65,7 @@ class RunResult:
             ``group`` and one per measure.
         traces: Per replication, sampled queue lengths and busy agents (if asked for).
         rules: Every change of a real-time rule, kept replications
-            (:func:`sim.records.rules_frame`); no rows without rules.
+            (:func:`sim.frames.rules_frame`); no rows without rules.
         kept_replications: The replications whose raw tables (contacts, issues, legs,
             staff, traces) are kept; None or all of them unless ``keep_contacts`` was set.
         replication_measures: Per replication, ``{"by_type": ..., "by_group": ...}``.

@@ -27,10 +27,10 @@ import pandas as pd
 
 from sim import output
 from sim.compare import Comparison
+from sim.frames import empty_legs_frame, empty_rules_frame
 from sim.loader import scenario_from_dict
 from sim.measure import ReplicationTables, measure
 from sim.output import COMPARISON_MANIFEST, MANIFEST, OPTIONAL, ResultsError
-from sim.records import empty_legs_frame, empty_rules_frame
 from sim.replicate import Collector, RunResult
 
 RUN_FILES = ("summary.json", "scenario.json", "contacts.parquet", "intervals.csv",

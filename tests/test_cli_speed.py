@@ -89,6 +89,24 @@ def test_every_command_is_listed_and_runs_its_help():
         assert runner.invoke(main, [name, "--help"]).exit_code == 0, name
 
 
+def test_the_engine_runs_on_numpy_and_simpy_alone():
+    """Issue #16: ``import sim.engine`` needs neither pandas nor SciPy, and a run no pandas.
+
+    The engine's records are numpy columns (sim.records); the pandas tables are made from them
+    elsewhere (sim.frames), by whoever reads them. (A scenario with gamma times draws their
+    quantiles with scipy.special, as small_bank's handle times do.)
+    """
+    assert loaded_after(None, "import sim.engine") == {"simpy"}
+    code = textwrap.dedent(f"""
+        from sim.engine import run_replication
+        from sim.loader import load_scenario
+        records = run_replication(load_scenario({str(ROOT / "scenarios" / "small_bank.yaml")!r}),
+                                  seed=1)
+        assert records.n > 0
+        """)
+    assert loaded_after(None, code) == {"simpy", "scipy"}
+
+
 def test_package_names_resolve_lazily():
     for name in sim.__all__:
         assert getattr(sim, name) is not None

@@ -46,19 +46,9 @@ from strategies import scenarios
 import sim
 from sim import records as codes
 from sim.engine import ContactDraws, SimulationError, run_replication
+from sim.frames import contacts_frame, legs_frame, staff_frame
 from sim.intervals import interval_table
-from sim.records import (
-    ABANDONED,
-    ANSWERED,
-    BALKED,
-    BLOCKED,
-    SELF_SERVED,
-    WAITING,
-    Records,
-    contacts_frame,
-    legs_frame,
-    staff_frame,
-)
+from sim.records import ABANDONED, ANSWERED, BALKED, BLOCKED, SELF_SERVED, WAITING, Records
 from sim.schedule import day_windows, interval_starts, staff_changes
 from sim.units import DAY, format_clock
 
@@ -571,7 +561,7 @@ def test_every_contact_has_one_outcome(data, seed, replication):
     assert outcome_problems(scenario, records) == []
 
 
-@pytest.mark.xfail(reason="records.contacts_frame: `answered` is 'ever answered', so a contact "
+@pytest.mark.xfail(reason="frames.contacts_frame: `answered` is 'ever answered', so a contact "
                           "answered and then hung up (on hold, or in a later queue) is also "
                           "`abandoned`: answered + abandoned > offered", strict=False)
 @KNOWN_TO_FAIL

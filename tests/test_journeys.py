@@ -13,15 +13,9 @@ import pytest
 from helpers import replay, tiny
 
 import sim
+from sim.frames import contacts_frame, legs_frame, staff_frame
 from sim.metrics import replication_summary
-from sim.records import (
-    ABANDONED,
-    ANSWERED,
-    SELF_SERVED,
-    contacts_frame,
-    legs_frame,
-    staff_frame,
-)
+from sim.records import ABANDONED, ANSWERED, SELF_SERVED
 from sim.replicate import half_width
 
 DET = {"dist": "deterministic"}

@@ -33,8 +33,8 @@ import sim
 from sim.cli import main
 from sim.engine import run_replication
 from sim.erlang import erlang_c_metrics
+from sim.frames import contacts_frame, rules_frame
 from sim.loader import ScenarioError, load_scenario
-from sim.records import contacts_frame, rules_frame
 from sim.units import DAY
 
 MOVE = """

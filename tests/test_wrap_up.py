@@ -16,7 +16,8 @@ import pytest
 import sim
 from sim.contacts import ContactDraws
 from sim.engine import run_replication
-from sim.records import ANSWERED, contacts_frame, legs_frame
+from sim.frames import contacts_frame, legs_frame
+from sim.records import ANSWERED
 
 DET = "deterministic"
 
