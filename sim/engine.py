@@ -40,6 +40,7 @@ from sim.contacts import ContactColumns, ContactDraws, draw_contacts
 from sim.errors import SimulationError
 from sim.journey import compile_groups, compile_types
 from sim.legs import ABANDONED_LEG, CUSTOMER, RETRIAL, JourneySteps
+from sim.observer import QueueTracer
 from sim.records import ABANDONED, ANSWERED, BLOCKED, WAITING, Records
 from sim.routed import AgentSpeeds, PolicyRouter
 from sim.routing import RoutingPolicy, policy_for
@@ -218,8 +219,12 @@ class _Replication(ContactColumns, JourneySteps, Workforce):
             env.process(self._staffing(group, changes))
         if self.n_drawn:  # started after the staffing processes, as every arrival
             env.process(self._doors_open())
-        if self.trace_every:
-            env.process(self._tracer(self.trace_every))
+        if self.trace_every:  # the observer: looks, never changes anything
+            tracer = QueueTracer(env, self.trace_every, self.run_end, self.type_names,
+                                 self.types, self.group_names, self.groups, self.state,
+                                 self.deadline)
+            self.trace = tracer.samples
+            env.process(tracer.run())
         run_events(env)
         # the callbacks bound to this replication refer back to it: drop them, so that its
         # columns are freed as soon as the records are taken, not at the next GC pass

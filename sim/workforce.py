@@ -11,7 +11,8 @@ still waiting for them first, and one comes back if work arrives for a group tha
 left (a transfer or consult of a call that was in progress at closing). A group may
 work a backlog only while a reserve of its agents stays idle. This
 is a mixin of the engine's replication (:class:`sim.engine._Replication`), which owns
-the queues and the record arrays; the tracer samples what the floor looks like.
+the queues and the record arrays. What the floor looks like over time is sampled apart,
+by the observer (:mod:`sim.observer`).
 """
 
 from __future__ import annotations
@@ -232,38 +233,3 @@ class Workforce:
     def _new_agent_id(self) -> int:
         self.next_agent_id += 1
         return self.next_agent_id - 1
-
-    def _tracer(self, every: float):
-        """Sample queue lengths and busy agents every ``every`` seconds (for plots, Little).
-
-        Runs until the last day has closed and every agent has finished. Past the run's end
-        it also wakes at the run's next event (without sampling), so that it stops there and
-        never moves the clock on beyond the run's own last event.
-        """
-        env, trace = self.env, self.trace
-        trace.update({"time": [], **{f"queue.{t}": [] for t in self.type_names},
-                      **{f"busy.{g}": [] for g in self.group_names}})
-        end = self.run_end
-        on_grid = True  # woken on the sampling grid, not only to look for the run's end
-        while True:
-            now = env.now
-            busy = [group.present - len(group.idle) for group in self.groups]
-            upcoming = env.peek()  # the next event of the run itself (this tick is not queued)
-            done = now >= end and (sum(busy) == 0 or upcoming == INF)  # or nothing can happen
-            if on_grid:  # the trace is a regular grid, each sample standing for one step
-                trace["time"].append(now)
-                for name, ct in zip(self.type_names, self.types):
-                    trace[f"queue.{name}"].append(sum(
-                        1 for c in ct.queue if self.state[c] == WAITING and self.deadline[c] > now))
-                for name, n in zip(self.group_names, busy):
-                    trace[f"busy.{name}"].append(n)
-            if done:
-                return
-            if on_grid:
-                grid = now + every
-            tick = grid
-            if tick > end:  # past the run's end: never outlast the run's own last event, as its
-                # time is where unanswered waits stop (a tick beyond it would lengthen them)
-                tick = end if upcoming == INF else max(end, min(grid, upcoming))
-            on_grid = tick == grid
-            yield env.timeout(tick - now)

@@ -1,0 +1,74 @@
+"""The observer: samples of the floor over time, for plots and Little's law checks.
+
+It is a collaborator of the run, not part of the workforce: built with what it reads (the
+queues, the groups and two contact columns), it only looks and never changes anything, so a
+traced run records exactly what an untraced one does (tests/test_invariants.py checks it).
+Ciw calls such a part a tracker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Sequence
+from typing import Any
+
+import simpy
+
+from sim.records import WAITING
+
+INF = float("inf")
+
+
+class QueueTracer:
+    """Queue lengths and busy agents every ``every`` seconds, into :attr:`samples`.
+
+    ``samples`` has a ``time`` column, ``queue.<type>`` (contacts waiting, not yet past their
+    patience) and ``busy.<group>`` (agents on duty and not idle), one value per sample. The
+    samples are a regular grid from the start until the last day has closed (``run_end``) and
+    every agent has finished.
+    """
+
+    def __init__(self, env: simpy.Environment, every: float, run_end: float,
+                 type_names: Sequence[str], queues: Sequence[Any], group_names: Sequence[str],
+                 groups: Sequence[Any], state: Sequence[int], deadline: Sequence[float]):
+        self.env, self.every, self.run_end = env, every, run_end
+        self.queues, self.groups = queues, groups  # queues: objects with a ``queue`` deque
+        self.state, self.deadline = state, deadline  # contact columns, appended in place
+        self.queue_names = [f"queue.{t}" for t in type_names]
+        self.busy_names = [f"busy.{g}" for g in group_names]
+        self.samples: dict[str, list[float]] = {
+            "time": [], **{name: [] for name in self.queue_names + self.busy_names}}
+
+    def run(self) -> Generator[simpy.Event, Any, None]:
+        """The SimPy process: sample on the grid until the run is over.
+
+        Past the run's end it also wakes at the run's next event (without sampling), so that
+        it stops there and never moves the clock on beyond the run's own last event:
+        unanswered contacts wait until that moment.
+        """
+        env, every, end = self.env, self.every, self.run_end
+        on_grid, grid = True, 0.0  # woken on the sampling grid, not only to look for the end
+        while True:
+            now = env.now
+            busy = [group.present - len(group.idle) for group in self.groups]
+            upcoming = env.peek()  # the next event of the run itself (this tick is not queued)
+            done = now >= end and (sum(busy) == 0 or upcoming == INF)  # or nothing can happen
+            if on_grid:  # a regular grid: each sample stands for one step
+                self._sample(now, busy)
+            if done:
+                return
+            if on_grid:
+                grid = now + every
+            tick = grid
+            if tick > end:  # past the run's end, never outlast the run's own last event
+                tick = end if upcoming == INF else max(end, min(grid, upcoming))
+            on_grid = tick == grid
+            yield env.timeout(tick - now)
+
+    def _sample(self, now: float, busy: list[int]) -> None:
+        samples, state, deadline = self.samples, self.state, self.deadline
+        samples["time"].append(now)
+        for name, ct in zip(self.queue_names, self.queues):
+            samples[name].append(
+                sum(1 for c in ct.queue if state[c] == WAITING and deadline[c] > now))
+        for name, n in zip(self.busy_names, busy):
+            samples[name].append(n)
