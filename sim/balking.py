@@ -77,9 +77,10 @@ def balk_plan(spec: Balking) -> BalkPlan:
 class BalkingDesk:
     """Decides, for each caller left waiting on their first queue entry, whether they balk.
 
-    Built with the engine's replication when a contact type has balking: it takes the
-    replication's queue entry (``_enqueue``) and, for the last-to-enter-service
-    announcement, its answer step (``_answer``), and stands in front of them.
+    Built with the engine's floor (:class:`sim.floor.Floor`) when a contact type has
+    balking: it takes the floor's queue entry (``_enqueue``) and, for the
+    last-to-enter-service announcement, its answer step (``_answer``), and stands in front
+    of them.
     """
 
     def __init__(self, rep) -> None:
@@ -140,7 +141,6 @@ class BalkingDesk:
         if queue and queue[-1] == c:  # it was just appended (else dropped lazily)
             queue.pop()
         rep._release_line(c)
-        rep._done()
         retrial = rep.plans[rep.ctype[c]].retrial
         if retrial is not None and retrial.after_balk > 0.0:
-            rep._come_back(c, retrial, RETRIAL, now)
+            rep.journeys._come_back(c, retrial, RETRIAL, now)

@@ -4,9 +4,8 @@ Every contact of a replication is drawn up front, each contact type from its own
 (:class:`ContactDraws`), so policies compare under common random numbers. During the run
 the engine keeps one typed array per attribute (8 bytes a number, fast scalar access; no
 pandas): the drawn contacts first, then repeat contacts, retrials and consult requests
-appended as they are created. After the run the columns become :class:`Records` (numpy
-views, not copies, where possible). This is a mixin of the engine's replication
-(:class:`sim.engine._Replication`).
+appended as they are created (:class:`ContactBook`, which every part of the engine binds).
+After the run the columns become :class:`Records` (numpy views, not copies, where possible).
 """
 
 from __future__ import annotations
@@ -94,15 +93,31 @@ def draw_contacts(scenario: Scenario, seed: int, replication: int) -> ContactDra
     )
 
 
-class ContactColumns:
-    """The record columns of one replication (mixed into the engine's replication)."""
+# the columns the engine's parts read and write during a run (each binds the same arrays)
+COLUMNS = ("arrival", "handle", "patience", "ctype", "qtype", "deadline", "enq", "answer",
+           "end", "wait", "queue_time", "talk", "hold", "group", "agent", "issue", "key",
+           "state", "kind", "origin", "transfers", "resolved", "misrouted", "callback",
+           "on_line", "served_legs", "queued", "issue_contacts", "issue_retrials")
 
-    def _load_contacts(self, draws: ContactDraws) -> None:
-        """Typed arrays, one item per contact (fast scalar access, 8 bytes a number).
 
-        The first ``n`` contacts are the drawn ones; repeat contacts, retrials and
-        consult requests created during the run are appended.
-        """
+class ContactBook:
+    """The record columns of one replication: typed arrays, one item per contact.
+
+    Fast scalar access, 8 bytes a number. The first ``n_drawn`` contacts are the drawn
+    ones; repeat contacts, retrials and consult requests created during the run are
+    appended (:meth:`new_contact`). The engine's parts bind the arrays they use
+    (:meth:`columns`): the same arrays, grown in place, never replaced.
+
+    Args:
+        draws: The replication's contacts before the run.
+        root_key: The replication's key (:mod:`sim.keyed`).
+        first_purposes: Purposes for which (almost) every drawn contact needs a first-step
+            number, worked out at once (the same numbers ``keyed.uniform`` gives one at a time).
+        comebacks: Whether issues may come back (repeats, retrials, complaints): counts per issue.
+    """
+
+    def __init__(self, draws: ContactDraws, root_key: int, first_purposes: list[int],
+                 comebacks: bool):
         n = self.n = self.n_drawn = int(draws.arrival.size)
         nan, f64 = math.nan, np.float64
         self.arrival = array("d", draws.arrival.astype(f64).tobytes())
@@ -123,12 +138,10 @@ class ContactColumns:
         self.issue = array("i", range(n))
         # who each contact is, for its keyed random numbers (sim.keyed): an issue's first
         # contact is keyed by the issue, a contact created during the run by its parent
-        keys = keyed.issue_keys(self.root_key, np.arange(n))
+        keys = keyed.issue_keys(root_key, np.arange(n))
         self.key = array("Q", keys.tobytes())
-        # the first-step numbers of the drawn contacts, for the purposes the scenario
-        # uses, worked out at once (the same numbers keyed.uniform gives one at a time)
         self.first_numbers = {purpose: keyed.uniforms(keys, purpose).tolist()
-                              for purpose in self._first_purposes()}
+                              for purpose in first_purposes}
         self.state = bytearray(n)
         self.kind = bytearray(n)
         self.origin = bytearray(n)
@@ -139,20 +152,14 @@ class ContactColumns:
         self.on_line = bytearray(n)
         self.served_legs = bytearray(n)
         self.queued = bytearray(n)
-        comebacks = any(p.repeat or p.retrial or p.complaint for p in self.plans)
         self.issue_contacts = array("i", [1]) * n if comebacks else None
         self.issue_retrials = array("i", [0]) * n if comebacks else None
 
-    def _first_purposes(self) -> list[int]:
-        """Purposes for which (almost) every drawn contact needs a first-step number."""
-        purposes = []
-        if any(self.resolve):
-            purposes.append(keyed.RESOLUTION)
-        if any(p.ivr for p in self.plans):
-            purposes += [keyed.IVR_ROUTE, keyed.IVR_TIME]
-        return purposes
+    def columns(self) -> dict:
+        """The run's columns by name (:data:`COLUMNS`), for a part to bind as attributes."""
+        return {name: getattr(self, name) for name in COLUMNS}
 
-    def _number(self, c: int, purpose: int) -> float:
+    def number(self, c: int, purpose: int) -> float:
         """Contact ``c``'s keyed number for ``purpose`` at the first step (see sim.keyed)."""
         if c < self.n_drawn:
             column = self.first_numbers.get(purpose)
@@ -160,8 +167,8 @@ class ContactColumns:
                 return column[c]
         return keyed.uniform(self.key[c], purpose)
 
-    def _new_contact(self, contact_type: int, issue: int, origin: int, kind: int,
-                     handle: float, patience: float, now: float, key: int) -> int:
+    def new_contact(self, contact_type: int, issue: int, origin: int, kind: int,
+                    handle: float, patience: float, now: float, key: int) -> int:
         """Append a contact created during the run (``key``: see :mod:`sim.keyed`); its id."""
         c = self.n
         self.n += 1
@@ -180,8 +187,15 @@ class ContactColumns:
             column.append(value)
         return c
 
-    def _records(self) -> Records:
-        times, groups, counts = self.staff_log
+    def records(self, type_names: list[str], group_names: list[str], slots: list[int],
+                staff_log: tuple[array, array, array], legs: dict[str, array] | None,
+                wrap_up: np.ndarray | None, trace: dict[str, list[float]]) -> Records:
+        """The replication's :class:`Records`: customer contacts only, numpy views where possible.
+
+        ``legs``: the leg columns, if legs were recorded; ``wrap_up``: each contact's
+        after-call work (every contact, consult requests included), if any type has one.
+        """
+        times, groups, counts = staff_log
 
         def column(values, dtype):
             return np.frombuffer(values, dtype=dtype) if len(values) else np.zeros(0, dtype)
@@ -199,23 +213,23 @@ class ContactColumns:
                 ("agent", np.int32))
         }
         contact_type = column(self.ctype, np.int16)[keep]
-        legs = {}
-        if self.record_legs:
-            legs = {name: column(values, values.typecode) for name, values in self.legs.items()}
+        leg_columns = {}
+        if legs is not None:
+            leg_columns = {name: column(values, values.typecode) for name, values in legs.items()}
             # leg contact ids -> row numbers of customer contacts (-1: a consult request)
             row = np.full(self.n, -1, dtype=np.int64)
             row[keep] = np.arange(int(customers.sum()))
-            legs["contact_row"] = row[legs["contact"]]
+            leg_columns["contact_row"] = row[leg_columns["contact"]]
         return Records(
-            type_names=self.type_names,
-            group_names=self.group_names,
+            type_names=type_names,
+            group_names=group_names,
             contact_type=contact_type,
             staff_time=column(times, np.float64),
             staff_group=column(groups, np.int16),
             staff_count=column(counts, np.int32),
-            slots=[group.slots for group in self.groups],
-            wrap_up=None if self.after_call is None else self.after_call.column(self.n)[keep],
-            trace={k: np.asarray(v, dtype=float) for k, v in self.trace.items()},
-            legs=legs,
+            slots=slots,
+            wrap_up=None if wrap_up is None else wrap_up[keep],
+            trace={k: np.asarray(v, dtype=float) for k, v in trace.items()},
+            legs=leg_columns,
             **contacts,
         )

@@ -2,15 +2,17 @@
 
 A *leg* is one stretch of a contact with one agent group: the queue wait, the talk, maybe
 a consult hold, and how it ended (completed, transferred, escalated, misrouted, hung up
-on hold). This module holds those steps as a mixin of the engine's replication
-(:class:`sim.engine._Replication`), which owns the queues, agents and record arrays.
-Plain contacts (one queue, one talk) never come here: the engine serves them on a fast
-path. Repeat contacts and retrials are new contacts of the same issue, created here.
+on hold). :class:`Journeys` holds those steps, built with the contacts' columns
+(:class:`sim.contacts.ContactBook`) and the floor (:class:`sim.floor.Floor`) whose queues
+it sends contacts to. Plain contacts (one queue, one talk) never come here, except to end
+(:meth:`Journeys._complete`): the floor serves them on a fast path. Repeat contacts and
+retrials are new contacts of the same issue, created here.
 """
 
 from __future__ import annotations
 
 import math
+from array import array
 
 import simpy
 
@@ -32,8 +34,37 @@ LEG_REASONS = ("completed", "transfer", "escalation", "misroute", "abandoned", "
 INF = math.inf
 
 
-class JourneySteps:
-    """Engine steps for contacts with a journey (mixed into the engine's replication)."""
+class Journeys:
+    """What happens to contacts with a journey: talks, holds, handoffs, endings, comebacks.
+
+    Args:
+        floor: The queues and agents (:class:`sim.floor.Floor`): contacts handed on join
+            its queues, and hang-ups leave them, through its steps (looked up at each use,
+            so that hooks installed on the floor, as real-time rules', apply).
+        book: The contacts' columns, bound here as attributes (the same arrays).
+        plans: Compiled contact types and groups (:mod:`sim.journey`); ``resolve``: by
+            type, whether its resolution needs a draw.
+        after_call: After-call work (:mod:`sim.wrap_up`), or None.
+        record_legs: Whether legs are recorded (handoffs or extra work items exist).
+        hours: ``(open, close, interval, run_end)`` seconds: when customers come back.
+    """
+
+    def __init__(self, floor, book, plans, group_plans, resolve: list[bool], after_call,
+                 record_legs: bool, hours: tuple[float, float, float, float]):
+        vars(self).update(book.columns())
+        self.floor, self.book = floor, book
+        self.env, self.at, self.sleep = floor.env, floor.at, floor.sleep
+        self.plans, self.group_plans, self.resolve = plans, group_plans, resolve
+        self.after_call, self.record_legs = after_call, record_legs
+        self.open, self.close, self.interval, self.run_end = hours
+        self.warm_waiters: dict[int, simpy.Event] = {}  # transferred warm: first agent waits
+        self.conferences: dict[int, float] = {}  # three-way talk owed by the next agent
+        self.consult_waiters: dict[int, simpy.Event] = {}
+        self.legs = {name: array(code) for name, code in (
+            ("contact", "i"), ("queue", "h"), ("enqueued", "d"), ("answered", "d"),
+            ("ended", "d"), ("group", "h"), ("agent", "i"), ("hold", "d"), ("reason", "b"))}
+        if after_call is not None:
+            self.legs["wrap_up"] = array("d")
 
     # ---- served by an agent ----------------------------------------------------------
 
@@ -75,7 +106,7 @@ class JourneySteps:
             wrap = self._wrap_up(c, q, leg)
             self._record_leg(c, start, MISROUTE, self.hold[c] - hold_before, wrap=wrap)
             self.transfers[c] += 1
-            self._enqueue(c, own, env.now)
+            self.floor._enqueue(c, own, env.now)
             return wrap
         first_talk = self.served_legs[c] == 1 + self.misrouted[c]  # the drawn handle time
         length = (self.handle[c] if first_talk else
@@ -102,7 +133,7 @@ class JourneySteps:
                     three_way = handoff.conference(
                         keyed.uniform(self.key[c], keyed.CONFERENCE_TALK, leg))
                     self.conferences[c] = three_way
-                self._enqueue(c, handoff.to, env.now, patience=INF, priority=handoff.priority)
+                self.floor._enqueue(c, handoff.to, env.now, patience=INF, priority=handoff.priority)
                 held = self.hold[c] - hold_before
                 yield answered  # the first agent stays on the line until someone answers
                 if three_way > 0.0:  # and, in a conference, talks with both
@@ -113,7 +144,7 @@ class JourneySteps:
             else:
                 wrap = self._wrap_up(c, q, leg)
                 self._record_leg(c, start, reason, self.hold[c] - hold_before, wrap=wrap)
-                self._enqueue(c, handoff.to, env.now, priority=handoff.priority)
+                self.floor._enqueue(c, handoff.to, env.now, priority=handoff.priority)
             return wrap
         wrap = self._wrap_up(c, q, leg)
         self._record_leg(c, start, COMPLETED, self.hold[c] - hold_before, wrap=wrap)
@@ -147,11 +178,11 @@ class JourneySteps:
         yield self.sleep(half)
         held = env.now
         talk = consult.talk(keyed.uniform(key, keyed.CONSULT_TALK, leg))
-        request = self._new_contact(consult.to, self.issue[c], FIRST, CONSULT, talk, INF, held,
+        request = self.book.new_contact(consult.to, self.issue[c], FIRST, CONSULT, talk, INF, held,
                                     keyed.child(key, keyed.CONSULT, leg))
         done = env.event()
         self.consult_waiters[request] = done
-        self._enqueue(request, consult.to, held, patience=INF)
+        self.floor._enqueue(request, consult.to, held, patience=INF)
         if consult.hold_patience is not None and self.kind[c] == CUSTOMER:
             gave_up = env.timeout(
                 consult.hold_patience(keyed.uniform(key, keyed.HOLD_PATIENCE, leg)))
@@ -162,7 +193,7 @@ class JourneySteps:
                     self.state[request] = ABANDONED  # the consult is called off
                 self.hold[c] += env.now - held
                 self.talk[c] += half
-                self._abandon(c, env.now, on_hold=True)
+                self.floor._abandon(c, env.now, on_hold=True)
                 return False
         else:
             yield done
@@ -194,7 +225,7 @@ class JourneySteps:
 
     def _complete(self, c: int, group, capped: bool) -> None:
         """The contact ends with an agent; decide resolution; an unresolved issue may repeat."""
-        # self._finish(c) and, below, self._done(), inlined: the calls cost 5% of a plain call
+        # self._finish(c), inlined: the call costs 3% of a plain call
         self.state[c] = ANSWERED
         self.end[c] = self.env.now
         own = self.ctype[c]
@@ -207,11 +238,10 @@ class JourneySteps:
                 chance *= plan.cap_factor
             if self.misrouted[c]:
                 chance *= plan.ivr.misroute_resolution
-            resolved = self._number(c, keyed.RESOLUTION) < chance
+            resolved = self.book.number(c, keyed.RESOLUTION) < chance
         self.resolved[c] = resolved
         if self.on_line[c]:  # checked here too: the call alone costs 3% of a plain call
-            self._release_line(c)
-        self.active -= 1
+            self.floor._release_line(c)
         if plan.complaint is not None:
             self._maybe_complain(c, plan.complaint)
         if not resolved and plan.repeat is not None:
@@ -269,12 +299,11 @@ class JourneySteps:
         opening burst), not into an empty center. The run ends with the last day, or with
         the cooldown after it.
         """
-        scenario = self.scenario
         day = math.floor(t / DAY)
         clock = t - day * DAY
-        if clock >= scenario.close or clock < scenario.open:
-            day += clock >= scenario.close
-            clock = scenario.open + u * scenario.interval
+        if clock >= self.close or clock < self.open:
+            day += clock >= self.close
+            clock = self.open + u * self.interval
         t = day * DAY + clock
         return t if t < self.run_end else None
 
@@ -284,9 +313,9 @@ class JourneySteps:
         now = self.env.now
         patience = (plan.patience(keyed.uniform(key, keyed.PATIENCE))
                     if plan.patience is not None else INF)
-        c = self._new_contact(contact_type, issue, origin, CUSTOMER,
+        c = self.book.new_contact(contact_type, issue, origin, CUSTOMER,
                               plan.handle(keyed.uniform(key, keyed.HANDLE)), patience, now, key)
-        self._arrive(c, now)
+        self.floor._arrive(c, now)
 
     def _answer_twice(self, c: int, now: float) -> None:
         """An uncoordinated team may pick up the same contact twice: one more work item."""
@@ -294,9 +323,9 @@ class JourneySteps:
         key = self.key[c]
         if keyed.uniform(key, keyed.DUPLICATE) < plan.duplicate:
             handle = plan.handle(keyed.uniform(key, keyed.DUPLICATE_HANDLE))
-            twin = self._new_contact(self.ctype[c], self.issue[c], self.origin[c], DUPLICATE,
+            twin = self.book.new_contact(self.ctype[c], self.issue[c], self.origin[c], DUPLICATE,
                                      handle, INF, now, keyed.child(key, keyed.DUPLICATE))
-            self._enqueue(twin, self.ctype[c], now, patience=INF)
+            self.floor._enqueue(twin, self.ctype[c], now, patience=INF)
 
     # ---- the IVR ---------------------------------------------------------------------
 
@@ -304,22 +333,21 @@ class JourneySteps:
         """Leave the menu: solved there, or into the right (or a wrong) queue."""
         ivr = self.plans[self.ctype[c]].ivr
         now = self.env.now
-        u = self._number(c, keyed.IVR_ROUTE)
+        u = self.book.number(c, keyed.IVR_ROUTE)
         if u < ivr.self_service:
             self.state[c] = SELF_SERVED
             self.end[c] = now
             self.resolved[c] = 1
-            self._release_line(c)
-            self._done()
+            self.floor._release_line(c)
             return
         if u < ivr.self_service + ivr.misroute:
             share = (u - ivr.self_service) / ivr.misroute  # uniform again, to pick the queue
             wrong = ivr.wrong_queues[min(int(share * len(ivr.wrong_queues)),
                                          len(ivr.wrong_queues) - 1)]
             self.misrouted[c] = 1
-            self._enqueue(c, wrong, now)
+            self.floor._enqueue(c, wrong, now)
             return
-        self._enqueue(c, self.ctype[c], now)
+        self.floor._enqueue(c, self.ctype[c], now)
 
     # ---- legs ------------------------------------------------------------------------
 

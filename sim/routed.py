@@ -27,9 +27,9 @@ from collections import deque
 
 from sim import keyed
 from sim.distributions import Lognormal
+from sim.floor_state import GroupState
 from sim.records import WAITING
 from sim.routing import Arrival, FreeAgent, IdleAgent, RoutingPolicy, WaitingQueue
-from sim.workforce import GroupState
 
 INF = math.inf
 ROUTE = 0xA1  # keyed purpose of a contact's routing draws (beyond sim.keyed's own)

@@ -94,8 +94,9 @@ class RuleBook:
     """The scenario's rules, hooked into one replication of the engine.
 
     Args:
-        rep: The engine's replication (:class:`sim.engine._Replication`), after its
-            routing is built; the rule book installs its hooks on it.
+        rep: The engine's floor (:class:`sim.floor.Floor`), after its routing is built and
+            its parts attached; the rule book installs its hooks on the floor's steps and on
+            its shifts' (agents who leave, come on duty, go home).
     """
 
     def __init__(self, rep):
@@ -171,23 +172,25 @@ class RuleBook:
                 self._left(c, at, False)
 
         rep._enqueue, rep._answer, rep._abandon = _enqueue, _answer, _abandon
+        shifts = rep.shifts
         if self.moves:
-            leave = rep._leave
+            leave = shifts._leave
 
             def _leave(group, agent_id):
                 leave(group, agent_id)
                 self._moved(group, agent_id)
 
-            rep._leave = _leave
+            shifts._leave = _leave
         if idle:  # every step that changes a group's idle agents
-            for name in ("_serve", "_next_work", "_start_agent", "_send_home_idle"):
-                step = getattr(rep, name)
+            for part, name in ((rep, "_serve"), (rep, "_next_work"), (shifts, "_start_agent"),
+                               (shifts, "_send_home_idle")):
+                step = getattr(part, name)
 
                 def poked(*args, _step=step, **kwargs):
                     _step(*args, **kwargs)
                     self.poke()
 
-                setattr(rep, name, poked)
+                setattr(part, name, poked)
 
     def _left(self, c: int, at: float, answered: bool) -> None:
         """Contact ``c`` left its queue at ``at``: answered, or abandoned."""
@@ -318,7 +321,7 @@ class RuleBook:
             source.extra -= m.owed
             if not source.draining:
                 source.target -= m.owed
-            rep._send_home_idle(source)  # the idle ones move at once (see _moved)
+            rep.shifts._send_home_idle(source)  # the idle ones move at once (see _moved)
         else:
             source.extra += m.owed  # not moved yet: they stay where they are
             if not source.draining:
@@ -328,7 +331,7 @@ class RuleBook:
             to.extra -= m.back
             if not to.draining:
                 to.target -= m.back
-            rep._send_home_idle(to)
+            rep.shifts._send_home_idle(to)
         return m.agents
 
     def _moved(self, group, agent_id: int) -> None:
@@ -350,8 +353,8 @@ class RuleBook:
             group.free_ids.remove(agent_id)
             dest.target += 1
             dest.present += 1
-            rep._log_staff(dest)
-            rep._start_agent(dest, agent_id)
+            rep.shifts._log_staff(dest)
+            rep.shifts._start_agent(dest, agent_id)
             return
 
     def _overtime(self, spec) -> int:
@@ -364,10 +367,10 @@ class RuleBook:
         group.extra += n
         group.target += n
         for _ in range(n):
-            agent_id = group.free_ids.pop() if group.free_ids else rep._new_agent_id()
+            agent_id = group.free_ids.pop() if group.free_ids else rep.shifts._new_agent_id()
             group.present += 1
-            rep._log_staff(group)
-            rep._start_agent(group, agent_id)
+            rep.shifts._log_staff(group)
+            rep.shifts._start_agent(group, agent_id)
         rep.at(spec.length, partial(self._overtime_ends, group, n))
         return spec.agents
 
@@ -375,7 +378,7 @@ class RuleBook:
         group.extra -= n
         if not group.draining:
             group.target -= n
-            self.rep._send_home_idle(group)  # busy ones leave when they finish
+            self.rep.shifts._send_home_idle(group)  # busy ones leave when they finish
 
     # ---- overflow groups -------------------------------------------------------------
 

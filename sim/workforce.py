@@ -1,30 +1,29 @@
-"""Workforce: agents coming on and off duty, taking work, going home.
+"""Workforce: agents coming on and off duty, and going home.
 
-A free agent takes the longest-waiting eligible contact, or goes idle (an entry in its
-group's idle queue, which an arriving contact takes at once: no event). Serving a plain
-contact is one SimPy timeout, the talk, whose callback ends the contact and finds the
-agent's next work; a contact with a journey (:mod:`sim.legs`) is served by a SimPy
-process. The staffing process of each group follows its schedule (:mod:`sim.schedule`):
-it brings agents on duty, sends idle ones home when the count drops, and lets busy ones
-finish their call first; at closing time idle agents go home, busy ones serve what is
-still waiting for them first, and one comes back if work arrives for a group that has
-left (a transfer or consult of a call that was in progress at closing). A group may
-work a backlog only while a reserve of its agents stays idle. This
-is a mixin of the engine's replication (:class:`sim.engine._Replication`), which owns
-the queues and the record arrays. What the floor looks like over time is sampled apart,
-by the observer (:mod:`sim.observer`).
+The staffing process of each group follows its schedule (:mod:`sim.schedule`): it brings
+agents on duty, sends idle ones home when the count drops, and lets busy ones finish their
+call first; at closing time idle agents go home, busy ones serve what is still waiting for
+them first, and one comes back if work arrives for a group that has left (a transfer or
+consult of a call that was in progress at closing). :class:`Shifts` holds these steps,
+built with the floor (:class:`sim.floor.Floor`), whose agents it brings and sends home,
+and it keeps the staffing log. What the floor looks like over time is sampled apart, by
+the observer (:mod:`sim.observer`).
 """
 
 from __future__ import annotations
 
-from collections import deque
+from array import array
+from typing import TYPE_CHECKING
 
 import simpy
 from simpy.events import URGENT
 
-from sim.legs import COMPLETED, INF
+from sim.absence import group_absences
 from sim.records import WAITING
-from sim.schedule import StaffChange
+from sim.schedule import StaffChange, staff_changes
+
+if TYPE_CHECKING:
+    from sim.floor_state import GroupState
 
 
 class StaffStep(simpy.Event):
@@ -42,132 +41,44 @@ class StaffStep(simpy.Event):
         env.schedule(self, URGENT, delay)
 
 
-class GroupState:
-    """Engine state of one agent group: who is on duty, idle, and what they may take."""
+class Shifts:
+    """Agents on and off duty, group by group, and the log of how many are on duty.
 
-    __slots__ = ("backlog", "draining", "extra", "factors", "free_ids", "idle", "index",
-                 "levels", "on_call", "plain", "present", "reserve", "single", "slots",
-                 "slowdown", "target")
+    Args:
+        floor: The queues and agents (:class:`sim.floor.Floor`); an agent who comes on duty
+            takes work through its steps (looked up at each use, so hooks apply).
+        calendar: The scenario with the cooldown after the measured days (the schedules).
+        root_key: The replication's key, for absences (:mod:`sim.absence`).
+    """
 
-    def __init__(self, index: int):
-        self.index = index
-        self.levels: list[list[tuple[deque[int], float]]] = []  # skill queues by priority
-        self.single: deque[int] | None = None  # the only queue, when one skill without delay
-        self.idle: deque[tuple[float, int]] = deque()  # (idle since, agent id)
-        self.present = 0  # agents on duty (busy, idle, or finishing before leaving)
-        self.target = 0
-        self.draining = False
-        self.on_call = 0  # agents (slots) on duty at closing, who come back if needed
-        self.free_ids: list[int] = []
-        self.plain: list[bool] = []  # by queue: one talk ends a fresh customer contact
-        self.slots = 1  # contacts an agent handles at once; counts below are in slots
-        self.slowdown = 1.0  # handle-time multiplier when handling several at once
-        self.factors: dict[int, float] | None = None  # agent -> multiplier, if agents differ
-        self.backlog: list[tuple[deque[int], float]] = []  # worked when nothing else waits
-        self.reserve = 0  # idle agents kept for inbound while working the backlog
-        self.extra = 0  # agents (slots) a real-time rule adds or takes (sim.rules), not at night
+    def __init__(self, floor, calendar, root_key: int):
+        self.floor, self.env = floor, floor.env
+        self.calendar, self.root_key = calendar, root_key
+        self.staff_log: tuple[array, array, array] = (array("d"), array("h"), array("i"))
+        self.next_agent_id = 0
+        self.closed_groups = 0  # groups sent home for the night (draining)
 
+    def start(self) -> None:
+        """One staffing process per group (started before any arrival: agents come first)."""
+        floor = self.floor
+        for g_name, group in zip(floor.group_names, floor.groups):
+            spec = self.calendar.agents[g_name]
+            absences = (group_absences(self.root_key, g_name, spec.absenteeism)
+                        if spec.absenteeism > 0 else None)
+            self.env.process(self._staffing(group, staff_changes(self.calendar, spec, absences)))
 
-class Workforce:
-    """Engine steps for agents (mixed into the engine's replication)."""
-
-    def _start_agent(self, group: GroupState, agent_id: int) -> None:
+    def _start_agent(self, group, agent_id: int) -> None:
         """An agent comes on duty: takes waiting work or is idle at once (same instant)."""
+        floor = self.floor
         now = self.env.now
-        c = self._pull(group, now)
+        c = floor._pull(group, now)
         if c >= 0:
-            self._answer(c, group, agent_id, now)
-            self._serve(c, group, agent_id)
+            floor._answer(c, group, agent_id, now)
+            floor._serve(c, group, agent_id)
         else:
             group.idle.append((now, agent_id))
         if group.backlog:
-            self._feed_backlog(group)
-
-    def _serve(self, c: int, group: GroupState, agent_id: int, handed: bool = False) -> None:
-        """Agent ``agent_id`` of ``group`` has just answered ``c``: talk, then take more work.
-
-        A plain contact (one queue, one talk) costs one SimPy event, the end of the talk,
-        whose callback finds the agent's next work; a journey runs as a process. A contact
-        ``handed`` to an idle agent (on arrival, by overflow, from a backlog) starts its
-        journey after the events already due at this instant, so that journeys begun at
-        the same instant draw their random numbers in a fixed order.
-        """
-        q = self.qtype[c]
-        if group.plain[q] and not (self.served_legs[c] or self.kind[c] or self.misrouted[c]
-                                   or self.ctype[c] != q):  # a callback in another queue
-            # one talk and the contact is done: it is never served again
-            length = self.talk[c] = self.handle[c] * group.slowdown
-            self.at(length, self.on_talked, c)
-        elif handed:
-            start = self.env.event()
-            start.succeed()
-            self.env.process(self._serve_journey(c, group, agent_id, start))
-        else:
-            self.env.process(self._serve_journey(c, group, agent_id))
-
-    def _talked(self, event: simpy.Event) -> None:
-        """A plain contact's talk (recorded when it began) ended; the agent takes more work."""
-        c = event._value  # the contact given to the timeout (`.value` would cost 2.5% here)
-        group = self.groups[self.group[c]]
-        if self.record_legs:
-            self._record_leg(c, self.answer[c], COMPLETED)  # answered when the talk began
-        self._complete(c, group, False)
-        self._next_work(group, self.agent[c])
-
-    def _serve_journey(self, c: int, group: GroupState, agent_id: int,
-                       start: simpy.Event | None = None):
-        """Serve a journey (after ``start``, if given), then take the next work."""
-        if start is not None:
-            yield start
-        wrap = yield from self._journey(c, group, agent_id)
-        if wrap > 0.0:  # after-call work (sim.wrap_up): busy, the customer gone
-            yield self.sleep(wrap)
-        self._next_work(group, agent_id)
-
-    def _next_work(self, group: GroupState, agent_id: int) -> None:
-        """A free agent takes the next contact, goes idle, or leaves if told to.
-
-        Never in the middle of a call: an agent above the group's target leaves after it;
-        at closing, agents serve the contacts already waiting, and go home when nothing
-        they may take is left.
-        """
-        if group.present > group.target and not group.draining:
-            self._leave(group, agent_id)
-            return
-        now = self.env.now
-        c = self._pull(group, now)
-        if c >= 0:
-            self._answer(c, group, agent_id, now)
-            self._serve(c, group, agent_id)
-        elif group.present > group.target:  # nothing to do: goes home (at closing too)
-            self._leave(group, agent_id)
-        else:
-            group.idle.append((now, agent_id))
-            if group.backlog:
-                self._feed_backlog(group)
-
-    def _feed_backlog(self, group: GroupState) -> None:
-        """More agents idle than the reserve: the most recently idle take backlog work."""
-        now = self.env.now
-        while len(group.idle) > group.reserve:
-            c = self._pull_backlog(group, now)
-            if c < 0:
-                return
-            _, agent_id = group.idle.pop()
-            self._answer(c, group, agent_id, now)
-            self._serve(c, group, agent_id, handed=True)
-
-    def _pull_backlog(self, group: GroupState, now: float) -> int:
-        best_queue, best_since = None, INF
-        for queue, after in group.backlog:
-            self._purge(queue, now)
-            if queue and self.enq[queue[0]] < best_since and self.enq[queue[0]] + after <= now:
-                best_queue, best_since = queue, self.enq[queue[0]]
-        return best_queue.popleft() if best_queue is not None else -1
-
-    def _done(self) -> None:
-        """A customer contact has ended (left the IVR, a queue or an agent for good)."""
-        self.active -= 1
+            floor._feed_backlog(group)
 
     def _recall(self, c: int, groups: list[GroupState], entered: float,
                 _event: simpy.Event) -> None:
@@ -180,7 +91,8 @@ class Workforce:
         closing does. Not while a group that may take it is still on its schedule, nor
         if an agent who became free at that instant took it.
         """
-        if self.state[c] != WAITING or self.enq[c] != entered:
+        floor = self.floor
+        if floor.state[c] != WAITING or floor.enq[c] != entered:
             return
         for group in groups:
             if not group.draining:

@@ -18,8 +18,8 @@ from contextlib import contextmanager
 import pytest
 import simpy
 
-from sim import engine
 from sim.engine import run_replication
+from sim.floor import Floor
 from sim.loader import scenario_from_dict
 from sim.records import ANSWERED
 
@@ -90,7 +90,7 @@ def skills_ratio() -> float:
 @pytest.fixture
 def scan_agents(monkeypatch):
     """Make every pull of the next contact look at each agent on duty once."""
-    pull = engine._Replication._pull
+    pull = Floor._pull
 
     def scanning_pull(self, group, now):
         for g in self.groups:
@@ -98,20 +98,20 @@ def scan_agents(monkeypatch):
                 pass
         return pull(self, group, now)
 
-    monkeypatch.setattr(engine._Replication, "_pull", scanning_pull)
+    monkeypatch.setattr(Floor, "_pull", scanning_pull)
 
 
 @pytest.fixture
 def scan_queues(monkeypatch):
     """Make every pull of the next contact look at every contact type's queue."""
-    pull = engine._Replication._pull
+    pull = Floor._pull
 
     def scanning_pull(self, group, now):
         for ct in self.types:
             _ = ct.queue
         return pull(self, group, now)
 
-    monkeypatch.setattr(engine._Replication, "_pull", scanning_pull)
+    monkeypatch.setattr(Floor, "_pull", scanning_pull)
 
 
 class TestWorkPerContact:

@@ -33,6 +33,7 @@ import sim
 from sim.cli import main
 from sim.engine import run_replication
 from sim.erlang import erlang_c_metrics
+from sim.report import load_run
 from sim.frames import contacts_frame, rules_frame
 from sim.loader import ScenarioError, load_scenario
 from sim.units import DAY
@@ -426,7 +427,7 @@ class TestResultsFolder:
         assert list(table.columns) == ["replication", "time", "rule", "action", "state",
                                        "value", "agents"]
         assert set(table["state"]) == {"on", "off"} and set(table["action"]) == {"overtime"}
-        again = sim.report.load_run(out)
+        again = load_run(out)
         direct = sim.run(load_scenario(sc_file), replications=2)
         assert again.summary["staff_cost"] == direct.summary["staff_cost"]
         assert len(again.rules) == len(table)

@@ -1,0 +1,383 @@
+"""The floor: contact types' queues and agent groups, and the steps that match them.
+
+Think of a call center floor. Contacts arrive and join the queue of their contact type;
+agents, whenever they are free, pull the longest-waiting contact among their skills (best
+skill priority first). An arriving contact that finds an eligible agent idle goes straight
+to the one idle longest. A group listed later in a contact type's routing with
+``after: 60s`` may take the contact once it has waited 60 s (overflow). Customers abandon
+when their patience runs out; with ``lines`` set, a call that finds every trunk line busy
+gets a busy signal (blocked).
+
+Built for speed (see README, "Speed"): a plain call costs two SimPy events, its arrival
+and the end of its talk, each handled by a callback; there is no process per contact, no
+``AnyOf``, and no event to wake an idle agent (the arrival hands the contact to it).
+Abandonment is *lazy* and exact: a FCFS queue is only looked at when an agent takes from
+it, and a contact whose deadline has passed by then abandoned at its deadline. Real
+timeouts are scheduled only where something must happen at that moment (an overflow, a
+retrial after abandoning, a hang-up on hold).
+
+:class:`Floor` is built with the contacts' columns (:class:`sim.contacts.ContactBook`,
+bound here as attributes) and the compiled plans; its routing comes from
+:mod:`sim.floor_routing`. Contacts with a journey are served by :class:`sim.legs.Journeys`
+and agents come and go with :class:`sim.workforce.Shifts`, both attached after it is built
+(:meth:`Floor.attach`). Hooks (a routing policy, balking, real-time rules) replace some of
+its steps on the instance; every part looks its steps up at each use.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections import deque
+from functools import partial
+from typing import TYPE_CHECKING
+
+import simpy
+
+from sim import keyed
+from sim.legs import ABANDONED_LEG, COMPLETED, CUSTOMER, RETRIAL
+from sim.records import ABANDONED, ANSWERED, BLOCKED, WAITING
+from sim.ticks import scheduler
+from sim.wrap_up import talked_then_wrap
+
+if TYPE_CHECKING:
+    from sim.floor_state import GroupState, QueueState
+
+INF = math.inf
+
+
+class Floor:
+    """Queues and agents of one replication, and the steps that match contacts to agents.
+
+    Args:
+        scenario: The validated scenario (routing, lines, agent groups).
+        env: The replication's SimPy environment.
+        book: The contacts' columns (bound here as attributes: the same arrays).
+        plans: Compiled contact types (:func:`sim.journey.compile_types`).
+        group_plans: Compiled agent groups (:func:`sim.journey.compile_groups`).
+        record_legs: Whether legs are recorded (handoffs or extra work items exist).
+        after_call: After-call work (:mod:`sim.wrap_up`), or None.
+    """
+
+    def __init__(self, scenario, env: simpy.Environment, book, plans, group_plans,
+                 record_legs: bool, after_call):
+        vars(self).update(book.columns())
+        self.scenario, self.env, self.book = scenario, env, book
+        self.lines = scenario.lines
+        self.type_names = list(scenario.contact_types)
+        self.group_names = list(scenario.agents)
+        self.plans, self.group_plans = plans, group_plans
+        self.record_legs, self.after_call = record_legs, after_call
+        self.in_system = 0  # phone calls on trunk lines
+        self.deadline_heap: list[tuple[float, int]] = []  # with lines: (deadline, contact)
+        self.at, self.sleep = scheduler(env)  # light timeouts (sim/ticks.py)
+        self._number = book.number
+
+    def attach(self, journeys, shifts) -> None:
+        """The parts the floor hands work to: journeys, and the shifts agents leave with."""
+        self.journeys, self.shifts = journeys, shifts
+        # the steps of every plain call, bound here once (they are not hooked)
+        self._complete, self._record_leg = journeys._complete, journeys._record_leg
+        self.warm_waiters = journeys.warm_waiters  # the same dict
+        self.on_talked = (self._talked if self.after_call is None
+                          else partial(talked_then_wrap, self))
+
+    def _arrive(self, c: int, now: float) -> None:
+        """A customer contact arrives: busy signal, the IVR, or straight to its queue."""
+        if self.takes_line[self.ctype[c]]:
+            self._expire_waiting(now)
+            if self.in_system >= self.lines:
+                self.state[c] = BLOCKED
+                self.end[c] = now
+                plan = self.plans[self.ctype[c]]
+                if plan.retrial is not None:
+                    self.journeys._come_back(c, plan.retrial, RETRIAL, now)
+                return
+            self.in_system += 1
+            self.on_line[c] = 1
+        if self.duplicated[self.ctype[c]]:
+            self.journeys._answer_twice(c, now)
+        ivr = self.plans[self.ctype[c]].ivr
+        if ivr is not None:
+            menu = ivr.time(self._number(c, keyed.IVR_TIME))
+            self.at(menu, partial(self.journeys._leave_ivr, c))
+            return
+        self._enqueue(c, self.ctype[c], now)
+
+    def _enqueue(self, c: int, q: int, now: float, patience: float | None = None,
+                 priority: bool = False) -> None:
+        """Contact ``c`` joins queue ``q`` (or goes straight to the longest-idle agent)."""
+        self.qtype[c] = q
+        self.enq[c] = now
+        queued = self.queued[c]
+        self.queued[c] = queued + 1
+        if patience is None and queued:  # a new patience for every queue after the first
+            draws = self.plans[self.ctype[c]].patience
+            patience = (INF if draws is None
+                        else draws(keyed.uniform(self.key[c], keyed.PATIENCE, queued)))
+        ct = self.types[q]
+        best = ct.only
+        if best is not None:  # one group answers on arrival, and not as a backlog
+            if not best.idle:
+                best = None
+        else:
+            best_since = INF
+            for group in ct.immediate:
+                idle = group.idle
+                if idle and idle[0][0] < best_since and (
+                        group.index not in ct.backlog_of or len(idle) > group.reserve):
+                    best, best_since = group, idle[0][0]
+        if best is not None:
+            _, agent_id = best.idle.popleft()
+            if queued:
+                self._answer(c, best, agent_id, now)
+            else:  # _answer for a contact never queued before (inlined: 6% of a plain call)
+                self.answer[c] = now
+                self.wait[c] = 0.0
+                self.state[c] = ANSWERED
+                self.group[c] = best.index
+                self.agent[c] = agent_id
+            self._serve(c, best, agent_id, handed=True)
+            return
+        # it waits
+        self.state[c] = WAITING
+        if patience is None:
+            patience = self.patience[c]
+        deadline = self.deadline[c] = now + patience
+        if self.on_line[c] and deadline < INF:
+            heapq.heappush(self.deadline_heap, (deadline, c))
+        if (self.callback_offered[self.ctype[c]] and not queued
+                and self.kind[c] == CUSTOMER and self._offer_callback(c, q, ct)):
+            deadline = INF
+            target = self.plans[self.ctype[c]].callback_queue
+            if target is not None:  # wait in the callback queue instead
+                self._enqueue(c, target, now, patience=INF)
+                return
+        if priority:
+            ct.queue.appendleft(c)
+        else:
+            ct.queue.append(c)
+        if self.shifts.closed_groups and ct.immediate:  # after closing: who takes it?
+            # once this instant's other events are done (an agent finishing one may take it)
+            self.at(0.0, partial(self.shifts._recall, c, ct.immediate, now))
+        for after, group in ct.overflow:
+            self.at(after, partial(self._overflow, c, group, now))
+        if deadline < INF and self.timed_abandon[self.ctype[c]]:
+            self.at(patience, partial(self._deadline, c, now))
+
+    def _deadline(self, c: int, entered: float, _event: simpy.Event) -> None:
+        """A real abandonment event (only where a retrial must start at that moment)."""
+        if self.state[c] == WAITING and self.enq[c] == entered:
+            self._abandon(c, self.env.now)
+
+    def _overflow(self, c: int, group: GroupState, entered: float, _event: simpy.Event) -> None:
+        """Contact ``c`` has waited long enough for ``group``: give it to an idle agent."""
+        if self.state[c] != WAITING or self.enq[c] != entered or not group.idle:
+            return
+        if group.index in self.types[self.qtype[c]].backlog_of and len(group.idle) <= group.reserve:
+            return
+        now = self.env.now
+        queue = self.types[self.qtype[c]].queue
+        self._purge(queue, now)
+        if queue and queue[0] == c:
+            queue.popleft()
+            _, agent_id = group.idle.popleft()
+            self._answer(c, group, agent_id, now)
+            self._serve(c, group, agent_id, handed=True)
+
+    def _answer(self, c: int, group: GroupState, agent_id: int, now: float) -> None:
+        waited = now - self.enq[c]
+        if self.answer[c] != self.answer[c]:  # NaN: first answer
+            self.answer[c] = now
+            self.wait[c] = waited
+        if not self.callback[c]:  # waiting for a call back is not time on the phone
+            self.queue_time[c] += waited
+        self.state[c] = ANSWERED
+        self.group[c] = group.index
+        self.agent[c] = agent_id
+        if self.warm_waiters:
+            waiter = self.warm_waiters.pop(c, None)
+            if waiter is not None:
+                waiter.succeed()
+
+    def _purge(self, queue: deque[int], now: float) -> None:
+        """Drop contacts at the head of ``queue`` that abandoned (lazily, at their deadline)."""
+        deadline, state = self.deadline, self.state
+        while queue:
+            c = queue[0]
+            if state[c] == WAITING and deadline[c] > now:
+                return
+            queue.popleft()
+            if state[c] == WAITING:
+                self._abandon(c, deadline[c])
+
+    def _abandon(self, c: int, at: float, on_hold: bool = False) -> None:
+        """The customer hung up at ``at`` (in a queue, or on hold if ``on_hold``)."""
+        self.state[c] = ABANDONED
+        self.end[c] = at
+        if not on_hold:
+            self._stop_waiting(c, at)
+            if self.record_legs:
+                self._record_leg(c, math.nan, ABANDONED_LEG, ended=at)
+        if self.kind[c] != CUSTOMER:
+            return
+        self._release_line(c)
+        plan = self.plans[self.ctype[c]]
+        if plan.complaint is not None:
+            self.journeys._maybe_complain(c, plan.complaint)
+        if plan.retrial is not None:
+            self.journeys._come_back(c, plan.retrial, RETRIAL, at)
+
+    def _expire_waiting(self, now: float) -> None:
+        """With trunk lines, free the lines of every caller whose patience ran out by ``now``."""
+        heap, state, deadline = self.deadline_heap, self.state, self.deadline
+        while heap and heap[0][0] <= now:
+            due, c = heapq.heappop(heap)
+            if state[c] == WAITING and deadline[c] == due:
+                self._abandon(c, due)
+
+    def _pull(self, group: GroupState, now: float) -> int:
+        """The contact a free agent of ``group`` takes next, or -1 if none is eligible.
+
+        Skills by priority; then the backlog, if enough other agents are idle.
+        """
+        state, deadline = self.state, self.deadline
+        queue = group.single
+        if queue is not None:  # one skill, nothing else: its head, if still waiting
+            if queue:
+                head = queue[0]
+                if state[head] != WAITING or deadline[head] <= now:
+                    self._purge(queue, now)
+                if queue:
+                    return queue.popleft()
+            return -1
+        enq = self.enq
+        levels = group.levels
+        if group.backlog and len(group.idle) >= group.reserve:
+            levels = [*levels, group.backlog]
+        for level in levels:
+            best_queue, best_since = None, INF
+            for queue, after in level:
+                if queue:
+                    head = queue[0]
+                    if state[head] != WAITING or deadline[head] <= now:
+                        self._purge(queue, now)
+                    if queue:
+                        since = enq[queue[0]]
+                        if since < best_since and since + after <= now:
+                            best_queue, best_since = queue, since
+            if best_queue is not None:
+                return best_queue.popleft()
+        return -1
+
+    def _release_line(self, c: int) -> None:
+        """The customer is no longer on a trunk line (ended, or hung up for a callback)."""
+        if self.on_line[c]:
+            self.on_line[c] = 0
+            self.in_system -= 1
+
+    def _offer_callback(self, c: int, q: int, ct: QueueState) -> bool:
+        """Offer a callback if the expected wait is over the threshold; True if accepted.
+
+        Expected wait: the contacts ahead plus this one, times the mean handle time,
+        spread over the agents on duty who may answer at once (a planner's estimate).
+        """
+        plan = self.plans[self.ctype[c]]
+        agents = sum(group.present for group in ct.immediate) or 1
+        expected = (len(ct.queue) + 1) * plan.mean_handle / agents
+        if (expected <= plan.callback_threshold
+                or keyed.uniform(self.key[c], keyed.CALLBACK) >= plan.callback_accept):
+            return False
+        self.callback[c] = 1
+        self.deadline[c] = INF
+        self._release_line(c)
+        return True
+
+    def _stop_waiting(self, c: int, at: float) -> None:
+        """Contact ``c`` stops waiting unanswered at ``at``: its queue time (and first wait)."""
+        waited = at - self.enq[c]
+        self.queue_time[c] += waited
+        if self.wait[c] != self.wait[c]:
+            self.wait[c] = waited
+
+    def _serve(self, c: int, group: GroupState, agent_id: int, handed: bool = False) -> None:
+        """Agent ``agent_id`` of ``group`` has just answered ``c``: talk, then take more work.
+
+        A plain contact (one queue, one talk) costs one SimPy event, the end of the talk,
+        whose callback finds the agent's next work; a journey runs as a process. A contact
+        ``handed`` to an idle agent (on arrival, by overflow, from a backlog) starts its
+        journey after the events already due at this instant, so that journeys begun at
+        the same instant draw their random numbers in a fixed order.
+        """
+        q = self.qtype[c]
+        if group.plain[q] and not (self.served_legs[c] or self.kind[c] or self.misrouted[c]
+                                   or self.ctype[c] != q):  # a callback in another queue
+            # one talk and the contact is done: it is never served again
+            length = self.talk[c] = self.handle[c] * group.slowdown
+            self.at(length, self.on_talked, c)
+        elif handed:
+            start = self.env.event()
+            start.succeed()
+            self.env.process(self._serve_journey(c, group, agent_id, start))
+        else:
+            self.env.process(self._serve_journey(c, group, agent_id))
+
+    def _talked(self, event: simpy.Event) -> None:
+        """A plain contact's talk (recorded when it began) ended; the agent takes more work."""
+        c = event._value  # the contact given to the timeout (`.value` would cost 2.5% here)
+        group = self.groups[self.group[c]]
+        if self.record_legs:
+            self._record_leg(c, self.answer[c], COMPLETED)  # answered when the talk began
+        self._complete(c, group, False)
+        self._next_work(group, self.agent[c])
+
+    def _serve_journey(self, c: int, group: GroupState, agent_id: int,
+                       start: simpy.Event | None = None):
+        """Serve a journey (after ``start``, if given), then take the next work."""
+        if start is not None:
+            yield start
+        wrap = yield from self.journeys._journey(c, group, agent_id)
+        if wrap > 0.0:  # after-call work (sim.wrap_up): busy, the customer gone
+            yield self.sleep(wrap)
+        self._next_work(group, agent_id)
+
+    def _next_work(self, group: GroupState, agent_id: int) -> None:
+        """A free agent takes the next contact, goes idle, or leaves if told to.
+
+        Never in the middle of a call: an agent above the group's target leaves after it;
+        at closing, agents serve the contacts already waiting, and go home when nothing
+        they may take is left.
+        """
+        if group.present > group.target and not group.draining:
+            self.shifts._leave(group, agent_id)
+            return
+        now = self.env.now
+        c = self._pull(group, now)
+        if c >= 0:
+            self._answer(c, group, agent_id, now)
+            self._serve(c, group, agent_id)
+        elif group.present > group.target:  # nothing to do: goes home (at closing too)
+            self.shifts._leave(group, agent_id)
+        else:
+            group.idle.append((now, agent_id))
+            if group.backlog:
+                self._feed_backlog(group)
+
+    def _feed_backlog(self, group: GroupState) -> None:
+        """More agents idle than the reserve: the most recently idle take backlog work."""
+        now = self.env.now
+        while len(group.idle) > group.reserve:
+            c = self._pull_backlog(group, now)
+            if c < 0:
+                return
+            _, agent_id = group.idle.pop()
+            self._answer(c, group, agent_id, now)
+            self._serve(c, group, agent_id, handed=True)
+
+    def _pull_backlog(self, group: GroupState, now: float) -> int:
+        best_queue, best_since = None, INF
+        for queue, after in group.backlog:
+            self._purge(queue, now)
+            if queue and self.enq[queue[0]] < best_since and self.enq[queue[0]] + after <= now:
+                best_queue, best_since = queue, self.enq[queue[0]]
+        return best_queue.popleft() if best_queue is not None else -1
