@@ -45,7 +45,8 @@ from sim.records import ABANDONED, ANSWERED, BLOCKED, WAITING, Records
 from sim.routed import AgentSpeeds, PolicyRouter
 from sim.routing import RoutingPolicy, policy_for
 from sim.rules import RuleBook
-from sim.scenario import Channel, Scenario
+from sim.scenario import Scenario
+from sim.scenario_contacts import Channel
 from sim.schedule import staff_changes, with_cooldown
 from sim.ticks import run_events, scheduler
 from sim.units import DAY, format_clock
