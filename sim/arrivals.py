@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.scenario import Arrivals, Scenario
+from sim.scenario import Scenario
+from sim.scenario_contacts import Arrivals
 from sim.schedule import interval_starts, per_interval
 
 

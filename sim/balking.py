@@ -1,10 +1,10 @@
 """Balking: a caller who would have to wait may leave at once, on what they are told.
 
 A caller who finds every agent busy hears an announcement (or nothing) and decides on
-the spot whether to stay. The scenario's ``balking`` (:class:`sim.scenario.Balking`) says
-what is announced and how likely a caller is to leave given it; this module compiles it
-(:class:`BalkPlan`) and holds the collaborator that makes the decision during a run
-(:class:`BalkingDesk`).
+the spot whether to stay. The scenario's ``balking``
+(:class:`sim.scenario_journeys.Balking`) says what is announced and how likely a caller
+is to leave given it; this module compiles it (:class:`BalkPlan`) and holds the
+collaborator that makes the decision during a run (:class:`BalkingDesk`).
 
 The desk stands in front of the engine's queue entry: every contact that enters a queue
 goes through it, the engine places it (an idle agent takes it, or it waits), and a
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from sim import keyed
 from sim.records import ANSWERED, BALKED, WAITING
-from sim.scenario import Announcement, Balking
+from sim.scenario_journeys import Announcement, Balking
 
 # sim.legs.CUSTOMER and sim.legs.RETRIAL (not imported: sim.legs imports the plans here)
 CUSTOMER, RETRIAL = 0, 1

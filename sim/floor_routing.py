@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from sim.floor_state import GroupState, QueueState
 from sim.routed import AgentSpeeds
-from sim.scenario import Channel
+from sim.scenario_contacts import Channel
 
 
 def route_floor(floor, fast_paths: bool, has_policy: bool, root_key: int) -> None:

@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 
 from sim.metrics import AgentTime, Columns, columns, measured_window, serving_groups
-from sim.scenario import Scenario, ServiceLevelDefinition
+from sim.scenario import Scenario
+from sim.scenario_contacts import ServiceLevelDefinition
 from sim.schedule import interval_starts
 from sim.units import DAY
 

@@ -21,7 +21,9 @@ from dataclasses import dataclass, field
 
 from sim.balking import BalkPlan, balk_plan
 from sim.records import BALKED, BLOCKED
-from sim.scenario import ContactType, Scenario, TransferMode
+from sim.scenario import Scenario
+from sim.scenario_contacts import ContactType
+from sim.scenario_journeys import TransferMode
 
 Quantile = Callable[[float], float]  # inverse CDF: a number in (0, 1) -> seconds
 

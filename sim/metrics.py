@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from sim.kpis import COST_KPIS, RUN_KPIS
-from sim.scenario import Scenario, ServiceLevelDefinition
+from sim.scenario import Scenario
+from sim.scenario_contacts import ServiceLevelDefinition
 from sim.units import DAY
 
 # Bumped when a KPI's definition changes, so that stored results (a sweep's resumable

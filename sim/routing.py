@@ -38,7 +38,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple, Protocol, runtime_checkable
 
-from sim.scenario import RoutingPolicySpec, Scenario
+from sim.scenario import Scenario
+from sim.scenario_routing import RoutingPolicySpec
 
 
 class Arrival(NamedTuple):

@@ -35,7 +35,7 @@ from functools import partial
 import numpy as np
 
 from sim.records import WAITING
-from sim.scenario import Rule, RuleMetric
+from sim.scenario_rules import Rule, RuleMetric
 
 INF = math.inf
 

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.absence import Absences
-from sim.scenario import AgentGroup, Scenario
+from sim.scenario import Scenario
+from sim.scenario_agents import AgentGroup
 from sim.units import DAY, format_clock
 
 

@@ -27,7 +27,7 @@ from pydantic import Field, ValidationError, model_validator
 
 from sim import safe_yaml
 from sim.loader import Problem, ScenarioError, _relevant
-from sim.scenario import Name, _Frozen
+from sim.scenario_base import Name, _Frozen
 from sim.units import DAY, Clock, Count, Duration, Number, format_duration
 
 HOUR = 3600.0

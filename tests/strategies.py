@@ -172,7 +172,7 @@ def _contact_type(draw, name: str, types: list[str], channels: dict[str, str], i
         ct["retrial"] = {"probability": draw(st.sampled_from((0.5, 1.0))),
                          "delay": draw(distributions(0, 900, zero=True)),
                          "max_attempts": draw(st.integers(1, 3))}
-        if _maybe(draw, 0.5):  # by cause, decaying (sim.scenario.Retrial)
+        if _maybe(draw, 0.5):  # by cause, decaying (sim.scenario_journeys.Retrial)
             del ct["retrial"]["probability"]
             for cause in ("after_busy", "after_abandon", "after_balk"):
                 if _maybe(draw, 0.3):

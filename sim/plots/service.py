@@ -26,7 +26,8 @@ from sim.plots.style import (
     variant_colours,
 )
 from sim.replicate import RunResult
-from sim.scenario import Scenario, ServiceLevelDefinition
+from sim.scenario import Scenario
+from sim.scenario_contacts import ServiceLevelDefinition
 from sim.units import format_duration
 
 if TYPE_CHECKING:

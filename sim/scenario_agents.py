@@ -1,0 +1,132 @@
+"""Agent groups: agents with the same skills and schedule, and how they are staffed.
+
+An :class:`AgentGroup` says which contact types its agents answer and in which order
+(skills and priorities), how many are on duty (``staff`` per interval, or
+:class:`Shift` s with their :class:`Break` s), how many contacts each handles at once,
+and what it does with a contact after the call (:class:`Escalation`) or between inbound
+contacts (:class:`Blending`).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import ConfigDict, Field, field_validator, model_validator
+
+from sim.distributions import Distribution
+from sim.scenario_base import Name, Probability, _Frozen
+from sim.units import DAY, Clock, Count, Duration, Number
+
+
+class Break(_Frozen):
+    """A break during a shift: ``at`` seconds after the shift start, for ``length`` seconds."""
+
+    at: Annotated[Duration, Field(ge=0.0)]
+    length: Annotated[Duration, Field(gt=0.0)]
+
+
+class Shift(_Frozen):
+    """``count`` agents working from clock time ``start`` for ``length`` seconds, every day.
+
+    ``days`` limits it to some days of the week, counted from the run's first day (0 to
+    6; day ``d`` of the run is day ``d % 7`` of the week); the default is every day.
+    """
+
+    start: Clock
+    length: Annotated[Duration, Field(gt=0.0, le=DAY)]
+    count: Annotated[Count, Field(ge=0)]
+    breaks: tuple[Break, ...] = ()
+    days: tuple[Annotated[int, Field(ge=0, le=6)], ...] | None = None
+
+    def worked_on(self, day: int) -> bool:
+        """Whether the shift starting on day ``day`` of the run is worked."""
+        return self.days is None or day % 7 in self.days
+
+    @model_validator(mode="after")
+    def _breaks_inside(self) -> Shift:
+        for b in self.breaks:
+            if b.at + b.length > self.length:
+                raise ValueError(
+                    f"break at {b.at:g}s for {b.length:g}s ends after the shift "
+                    f"({self.length:g}s long)"
+                )
+        return self
+
+
+class Escalation(_Frozen):
+    """With ``probability`` after a call, this group passes the contact on to ``to``.
+
+    ``to`` is a contact type (tier-2 or supervisor queue); ``as`` a transfer or a consult.
+    """
+
+    probability: Probability
+    to: Name
+    mode: Literal["transfer", "consult"] = Field(default="transfer", alias="as")
+    talk: Distribution | None = None  # consult length (required when as: consult)
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True,
+                              allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def _talk_for_consult(self) -> Escalation:
+        if self.mode == "consult" and self.talk is None:
+            raise ValueError("an escalation 'as: consult' needs 'talk' (the consult length)")
+        return self
+
+
+class Blending(_Frozen):
+    """Work a backlog (emails, outbound follow-ups) only when no inbound contact waits.
+
+    The ``backlog`` contact types are served after every other skill, and only while at
+    least ``reserve`` other agents of the group stay idle for inbound contacts.
+    """
+
+    backlog: list[Name] = Field(min_length=1)
+    reserve: Annotated[Count, Field(ge=0)] = 0
+
+
+class AgentGroup(_Frozen):
+    """Agents with the same skills and schedule.
+
+    ``skills`` maps contact type -> priority (1 is served first); a list means every skill
+    has priority 1. Staffing is one of ``staff`` (a constant, or agents per interval from
+    opening for one day or every day) and ``shifts``. ``shrinkage`` is the fraction of the
+    scheduled agents not on the phones (breaks, meetings, absence) and is taken off.
+    ``absenteeism`` is the probability that a scheduled agent misses a whole day, drawn
+    per agent and day (:mod:`sim.absence`); shrinkage is then taken off those who came.
+    """
+
+    skills: dict[Name, Annotated[Count, Field(ge=1)]] = Field(min_length=1)
+    resolution_factor: Annotated[Number, Field(ge=0.0)] = 1.0  # x the type's resolution
+    escalate: Escalation | None = None
+    blending: Blending | None = None
+    staff: Annotated[Count, Field(ge=0)] | list[Annotated[Count, Field(ge=0)]] | None = None
+    shifts: tuple[Shift, ...] | None = None
+    shrinkage: Annotated[Number, Field(ge=0.0, lt=1.0)] = 0.0
+    absenteeism: Annotated[Number, Field(ge=0.0, lt=1.0)] = 0.0  # P(a scheduled agent misses a day)
+    concurrency: Annotated[Count, Field(ge=1, le=100)] = 1  # chats/posts/emails at once
+    concurrency_slowdown: Annotated[Number, Field(ge=1.0)] = 1.0  # x handle when concurrency > 1
+    # handles this many times faster than the handle times drawn (1.25: 20% shorter talks)
+    speed: Annotated[Number, Field(gt=0.0, le=100.0)] = 1.0
+    # each agent's own speed: speed x a lognormal factor of mean 1 and this cv (sim.routing)
+    speed_cv: Annotated[Number, Field(ge=0.0, le=5.0)] = 0.0
+
+    @field_validator("skills", mode="before")
+    @classmethod
+    def _skills_as_priorities(cls, value: Any) -> Any:
+        if isinstance(value, (list, tuple)):
+            if not all(isinstance(skill, str) for skill in value):
+                raise ValueError(f"must be contact type names, got {_short(value)}")
+            return {skill: 1 for skill in value}
+        return value
+
+    @model_validator(mode="after")
+    def _one_staffing(self) -> AgentGroup:
+        if (self.staff is None) == (self.shifts is None):
+            raise ValueError("give exactly one of 'staff' and 'shifts'")
+        return self
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

@@ -1,0 +1,167 @@
+"""Contact types: what customers contact the center about, by which channel, how often.
+
+A :class:`ContactType` gathers a channel, its arrivals (a rate, a forecast per interval
+or a replayed call log), handle time, patience, resolution and service-level target;
+the options of its journey (IVR, transfers, repeats, callbacks...) live in
+:mod:`sim.scenario_journeys`.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated, Any
+
+from pydantic import Field, PrivateAttr, ValidationInfo, model_validator
+
+from sim.distributions import Distribution
+from sim.scenario_base import Probability, _Frozen
+from sim.scenario_journeys import (
+    IVR,
+    Balking,
+    Callback,
+    Complaint,
+    Consult,
+    HandleCap,
+    Repeat,
+    Retrial,
+    Transfer,
+)
+from sim.units import Count, Duration, Number, Rate
+
+MAX_TRANSFERS = 100
+"""Most transfers a contact may have (``max_transfers``): the engine counts them in a byte."""
+
+
+class Channel(str, Enum):
+    """How a customer reaches the center.
+
+    Phone and chat customers wait live (and may abandon); email and social posts wait
+    in a backlog (give them no patience and a service level in hours). An agent group
+    may handle several chats or posts at once (``concurrency``).
+    """
+
+    PHONE = "phone"
+    CHAT = "chat"
+    EMAIL = "email"
+    SOCIAL = "social"
+
+
+CONCURRENT_CHANNELS = (Channel.CHAT, Channel.SOCIAL, Channel.EMAIL)
+
+
+class TypeServiceLevel(_Frozen):
+    """A contact type's own target, e.g. emails answered within 4 hours."""
+
+    threshold: Annotated[Duration, Field(ge=0.0)]
+    target: Probability = 0.80
+
+
+class ServiceLevelDefinition(str, Enum):
+    """The three service-level definitions used in industry.
+
+    ``offered``: answered within the threshold / offered. ``answered``: answered within
+    the threshold / answered. ``short_abandons_excluded``: answered within the threshold
+    / (offered minus contacts that abandoned within the threshold).
+    """
+
+    OFFERED = "offered"
+    ANSWERED = "answered"
+    SHORT_ABANDONS_EXCLUDED = "short_abandons_excluded"
+
+
+class ServiceLevel(_Frozen):
+    """Service-level target: ``target`` of contacts answered within ``threshold`` seconds."""
+
+    threshold: Annotated[Duration, Field(ge=0.0)] = 20.0
+    target: Probability = 0.80
+    definition: ServiceLevelDefinition = ServiceLevelDefinition.OFFERED
+
+
+class Arrivals(_Frozen):
+    """Arrival process of one contact type: Poisson, constant or piecewise constant, or a trace.
+
+    Exactly one of ``rate`` (per second), ``per_interval`` (expected contacts in each
+    interval from opening, for one day or for every day of the run) and ``trace`` is
+    given. ``trace`` is a call log (see :mod:`sim.calllog`; relative to the scenario
+    file, at most 10 MB) whose arrival times are replayed exactly, day 0 being the log's
+    first day: its rows of this contact type, or all rows if it holds one type only.
+    With ``trace_handle``, answered contacts keep their logged handle times.
+    ``day_factors`` scale each day (cycled when shorter than the run);
+    ``forecast_error`` is the cv of a gamma-distributed day-level multiplier (mean 1),
+    which makes daily volumes over-dispersed like real ones (Poisson-gamma).
+    """
+
+    rate: Annotated[Rate, Field(ge=0.0)] | None = None
+    per_interval: list[Annotated[Number, Field(ge=0.0)]] | None = None
+    day_factors: list[Annotated[Number, Field(ge=0.0)]] | None = Field(default=None, min_length=1)
+    forecast_error: Annotated[Number, Field(ge=0.0)] = 0.0
+    trace: str | None = None
+    trace_handle: bool = False
+    # the trace's rows: (arrival seconds, contact type, handle seconds or NaN)
+    _rows: tuple[Any, Any, Any] | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _one_form(self, info: ValidationInfo) -> Arrivals:
+        if sum(v is not None for v in (self.rate, self.per_interval, self.trace)) != 1:
+            raise ValueError("give exactly one of 'rate', 'per_interval' and 'trace'")
+        if self.trace_handle and self.trace is None:
+            raise ValueError("'trace_handle' needs a 'trace'")
+        if self.trace is not None:
+            from pathlib import Path
+
+            from sim.calllog import read_call_log  # pandas only for trace scenarios
+
+            base = Path((info.context or {}).get("base_dir") or ".")
+            log = read_call_log(base / self.trace, max_bytes=10 * 2**20, shown=self.trace)
+            self._rows = (log.seconds(), log.table["contact_type"].to_numpy(),
+                          log.table["handle"].to_numpy(dtype=float))
+        return self
+
+    def trace_rows(self, contact_type: str) -> tuple[Any, Any]:
+        """Arrival times and handle times (NaN: not logged) of ``contact_type`` in the trace."""
+        times, types, handle = self._rows
+        names = set(types)
+        mine = slice(None) if len(names) == 1 else types == contact_type
+        return times[mine], handle[mine]
+
+
+class ContactType(_Frozen):
+    """What customers contact the center about, and how they behave.
+
+    Journey options (all optional): ``ivr``, ``transfer``, ``consult``, ``handle_cap``,
+    ``repeat`` (after an unresolved contact), ``retrial`` (after abandoning or a busy
+    signal), ``balking`` (leaving on arrival), ``callback`` (virtual hold),
+    ``complaint`` (a public post after a bad experience); ``duplicate_answers`` is the
+    share of this type's contacts that an uncoordinated team answers twice;
+    ``max_transfers`` caps transfers per contact.
+    ``wrap_up`` is the after-call work an agent does after each leg of this type's
+    contacts (when the customer has gone): the agent stays busy, the customer's talk
+    does not include it.
+    """
+
+    channel: Channel = Channel.PHONE
+    service_level: TypeServiceLevel | None = None  # default: the scenario's
+    arrivals: Arrivals
+    handle: Distribution
+    patience: Distribution | None = None
+    resolution: Probability = 1.0
+    ivr: IVR | None = None
+    transfer: Transfer | None = None
+    consult: Consult | None = None
+    handle_cap: HandleCap | None = None
+    repeat: Repeat | None = None
+    retrial: Retrial | None = None
+    balking: Balking | None = None
+    callback: Callback | None = None
+    complaint: Complaint | None = None
+    duplicate_answers: Probability = 0.0  # uncoordinated team: posts answered twice
+    max_transfers: Annotated[Count, Field(ge=0, le=MAX_TRANSFERS)] = 3
+    wrap_up: Distribution | None = None  # after-call work of the agent, after each leg
+
+    @property
+    def agent_seconds(self) -> float:
+        """A planner's mean agent time per contact, seconds: handle time + wrap-up.
+
+        What Erlang staffing calls the handle time (talk, then after-call work).
+        """
+        return self.handle.mean + (self.wrap_up.mean if self.wrap_up is not None else 0.0)
