@@ -33,9 +33,9 @@ import sim
 from sim.cli import main
 from sim.engine import run_replication
 from sim.erlang import erlang_c_metrics
-from sim.report import load_run
 from sim.frames import contacts_frame, rules_frame
 from sim.loader import ScenarioError, load_scenario
+from sim.report import load_run
 from sim.units import DAY
 
 MOVE = """
