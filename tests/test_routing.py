@@ -389,14 +389,17 @@ def with_reserve_as_blending(scenario: sim.Scenario) -> sim.Scenario:
 
     ``reserve: {group: g, type: X, agents: k}`` lets g's agents take other types only
     while more than k of them are free: for the check (``outcome_problems``) this is a
-    blending reserve of k on every other type (a stronger one already there is kept).
+    blending reserve of k on every other type (a stronger one already there is kept, and
+    so are the types already worked as a backlog: with both, a group of one agent kept
+    for X that works X as a backlog takes nothing, and that is no fault).
     """
     agents = dict(scenario.agents)
     for r in scenario.routing_policy.reserve:
         spec = agents[r.group]
         old = spec.blending
         reserve = max(r.agents, old.reserve if old else 0)
-        backlog = [t for t in spec.skills if t != r.type]
+        kept = set(old.backlog) if old else set()
+        backlog = [t for t in spec.skills if t != r.type or t in kept]
         if backlog:
             agents[r.group] = spec.model_copy(update={"blending": Blending.model_construct(
                 backlog=backlog, reserve=reserve)})
