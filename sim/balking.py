@@ -94,9 +94,14 @@ class BalkingDesk:
             rep._answer = self.answer_noting_wait
 
     def answer_noting_wait(self, c: int, group, agent_id: int, now: float) -> None:
-        """The engine's answer, noting the wait of the last caller answered from the queue."""
+        """The engine's answer, noting the wait of the last caller answered from the queue.
+
+        Callers only: not a consult request or a second answer (work items, not callers),
+        nor a callback (its wait was off the phone).
+        """
         rep = self.rep
-        self.last_wait[rep.qtype[c]] = now - rep.enq[c]
+        if rep.kind[c] == CUSTOMER and not rep.callback[c]:
+            self.last_wait[rep.qtype[c]] = now - rep.enq[c]
         self.answer(c, group, agent_id, now)
 
     def enqueue(self, c: int, q: int, now: float, patience: float | None = None,

@@ -58,7 +58,9 @@ INF = math.inf
 # order); only phone contacts take trunk lines; idle agents go home at closing; an
 # abandoned leg ends when the customer hung up; a callback served from another type's
 # queue keeps its own type's handle cap
-RESULTS_VERSION = 3
+# 4: a last-to-enter-service announcement tells the wait of callers only (a consult
+# request or a callback answered from the queue no longer counts)
+RESULTS_VERSION = 4
 
 
 class _Replication:

@@ -99,7 +99,7 @@ REGISTRY: tuple[Kpi, ...] = (
     Kpi("answered", COUNT, N, "Answered", "contacts an agent answered"),
     Kpi("abandoned", COUNT, L, "Abandoned", "callers who hung up while waiting"),
     Kpi("blocked", COUNT, L, "Blocked", "busy signals (never offered)"),
-    Kpi("block_rate", RATIO, L, "Busy-signal rate", "blocked / (offered + blocked)"),
+    Kpi("block_rate", RATIO, L, "Busy-signal rate", "blocked / contacts that arrived"),
     Kpi("abandon_rate", RATIO, L, "Abandon rate", "abandoned / offered"),
     Kpi("asa", SECONDS, L, "ASA",
         "average speed of answer: mean queue wait of answered contacts"),

@@ -172,6 +172,29 @@ class TestAnnouncements:
         got = self.outcomes({"announce": "les", "curve": [["50s", 0], ["50s", 1]]})
         assert got == [ANSWERED] * 4 + [BALKED] * 3
 
+    def test_last_to_enter_service_counts_callers_only(self):
+        """A consult request answered from the queue is not a caller: its wait is not told.
+
+        A sales call at 0 s (20 s talk) consults the calls queue at 10 s, while the one
+        agent of calls talks to the caller of 0 s until 100 s: the request waits 90 s.
+        The caller of 110 s must hear 0 s (the caller of 0 s, answered at once, is the last
+        caller to enter service) and stay, not hear the request's 90 s and balk.
+        """
+        scenario = sim.scenario_from_dict({
+            "name": "announce", "interval": "1h",
+            "contact_types": {
+                "calls": {"arrivals": {"rate": "1/h"},
+                          "handle": {"dist": "deterministic", "value": 100},
+                          "balking": {"announce": "les", "curve": [["50s", 0], ["50s", 1]]}},
+                "sales": {"arrivals": {"rate": "1/h"},
+                          "handle": {"dist": "deterministic", "value": 20},
+                          "consult": {"probability": 1, "to": "calls",
+                                      "talk": {"dist": "deterministic", "value": 100}}}},
+            "agents": {"pool": {"skills": ["calls"], "staff": 1},
+                       "desk": {"skills": ["sales"], "staff": 1}}})
+        records = replay(scenario, [(0, 0, 100.0), (0, 1, 20.0), (110, 0, 100.0)])
+        assert records.state.tolist() == [ANSWERED, ANSWERED, ANSWERED]
+
     def test_place(self):
         """Place in the queue: the second in line balks."""
         got = self.outcomes({"announce": "position", "curve": [[2, 0], [2, 1]]})
