@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import itertools
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from sim.distributions import Distribution, Exponential
 from sim.scenario_base import Name, Probability, _Frozen
@@ -193,6 +193,24 @@ class Balking(_Frozen):
     per_position: Probability | None = None
     per_minute: Probability | None = None
     curve: tuple[tuple[Duration, Probability], ...] | None = None
+
+    @field_validator("curve", mode="before")
+    @classmethod
+    def _places_are_numbers(cls, curve: Any, info: ValidationInfo) -> Any:
+        """A place curve (announce: none or position) given a wait such as '2m' is a slip."""
+        announce = info.data.get("announce")
+        if announce is None or announce.is_wait or not isinstance(curve, list | tuple):
+            return curve
+        for i, point in enumerate(curve, 1):
+            if isinstance(point, list | tuple) and point and isinstance(point[0], str):
+                try:
+                    float(point[0])
+                except ValueError:
+                    raise ValueError(
+                        f"point {i}'s value is a place in the queue (announce: "
+                        f"{announce.value}), got {point[0]!r} (a wait); to balk on an "
+                        "announced wait use announce: les or expected_wait") from None
+        return curve
 
     @model_validator(mode="after")
     def _one_rule(self) -> Balking:

@@ -112,6 +112,10 @@ CASES = [
     ("balking curve going back", (_PATIENCE, _PATIENCE + "    balking: {announce: les, curve: "
                                   "[[5m, 0.2], [1m, 1]]}\n"), "contact_types.billing.balking",
      "curve values must not decrease"),
+    ("balking places given as waits", (_PATIENCE, _PATIENCE + "    balking: {announce: position, "
+                                       "curve: [[2m, 0], [5m, 1]]}\n"),
+     "contact_types.billing.balking.curve",
+     "point 1's value is a place in the queue (announce: position), got '2m' (a wait)"),
     ("balking chance 2", (_PATIENCE, _PATIENCE + "    balking: {announce: les, curve: "
                           "[[1m, 2]]}\n"), "contact_types.billing.balking.curve[0][1]",
      "must be <= 1, got 2"),
