@@ -44,8 +44,9 @@ from sim.observer import QueueTracer
 from sim.records import ABANDONED, ANSWERED, BLOCKED, WAITING, Records
 from sim.routed import AgentSpeeds, PolicyRouter
 from sim.routing import RoutingPolicy, policy_for
+from sim.routing_table import compile_routing
 from sim.rules import RuleBook
-from sim.scenario import Channel, Scenario
+from sim.scenario import Scenario
 from sim.schedule import staff_changes, with_cooldown
 from sim.ticks import run_events, scheduler
 from sim.units import DAY, format_clock
@@ -93,9 +94,11 @@ class _Replication(ContactColumns, JourneySteps, Workforce):
         self.group_names = list(scenario.agents)
         self.plans = compile_types(scenario)
         self.group_plans = compile_groups(scenario)
-        # whether a type's resolution needs a draw (not where it is certain)
-        least_factor = min((g.resolution_factor for g in self.group_plans), default=1.0)
-        self.resolve = [plan.least_resolution * least_factor < 1.0 for plan in self.plans]
+        # who may answer what, and the fast paths with their conditions (sim.routing_table)
+        self.routing_table = compile_routing(scenario, fast_paths=fast_paths,
+                                             policy=self.policy is not None, plans=self.plans,
+                                             group_plans=self.group_plans)
+        self.resolve = list(self.routing_table.resolve)  # a resolution needs a draw
         self.root_key = keyed.root(seed, replication)
         # the measured days and the cooldown after them; agents and opening hours go on
         self.run_end = scenario.days * DAY + scenario.cooldown
@@ -138,74 +141,41 @@ class _Replication(ContactColumns, JourneySteps, Workforce):
         self.rule_book = RuleBook(self) if scenario.rules else None
 
     def _build_routing(self) -> None:
-        scenario = self.scenario
+        """The queues and groups of the run, wired as the routing table says."""
+        table = self.routing_table
         self.groups = [GroupState(i) for i in range(len(self.group_names))]
         self.types = [_Type() for _ in self.type_names]
         self.callback_offered = [p.callback_accept > 0 for p in self.plans]
         self.duplicated = [p.duplicate > 0 for p in self.plans]
         self.timed_abandon = [p.retrial is not None for p in self.plans]
-        # the fast paths, and the conditions under which each is exact (all written here;
-        # ``fast_paths=False`` switches them off, and the records must not change)
-        fast = self.fast_paths
-        # a routing policy decides who answers: no shortcut past it (sim/routed.py)
-        fast_routing = fast and self.policy is None
-        # trunk lines are a telephone resource: only phone contacts take them
-        self.takes_line = [self.lines is not None and ct.channel is Channel.PHONE
-                           for ct in scenario.contact_types.values()]
-        self.plain_arrival = [fast and not line and p.ivr is None and not p.duplicate
-                              for p, line in zip(self.plans, self.takes_line)]
-        by_name = dict(zip(self.group_names, self.groups))
-        self.agent_speeds: list[AgentSpeeds | None] = [None] * len(self.groups)
-        for group, plan, spec in zip(self.groups, self.group_plans, scenario.agents.values()):
-            # no escalation here and nothing after the talk of the type: one talk, done
-            group.plain = [fast and plan.escalate is None and not p.after_talk
-                           for p in self.plans]
+        self.takes_line = list(table.takes_line)
+        self.plain_arrival = list(table.plain_arrival)
+        groups, queues = self.groups, [ct.queue for ct in self.types]
+        self.agent_speeds: list[AgentSpeeds | None] = [None] * len(groups)
+        for group, spec in zip(groups, self.scenario.agents.values()):
+            g = group.index
+            group.plain = list(table.plain_talk[g])
             group.slots = spec.concurrency
             group.slowdown = spec.concurrency_slowdown if spec.concurrency > 1 else 1.0
             if spec.speed != 1.0 or spec.speed_cv > 0:  # agent speeds (sim/routed.py)
-                speeds = AgentSpeeds(self.root_key, self.group_names[group.index], spec.speed,
+                speeds = AgentSpeeds(self.root_key, self.group_names[g], spec.speed,
                                      spec.speed_cv, group.slowdown)
-                self.agent_speeds[group.index] = speeds
+                self.agent_speeds[g] = speeds
                 group.slowdown /= spec.speed
-                if spec.speed_cv > 0:  # each agent its own: talks in the journey path
+                if spec.speed_cv > 0:  # each agent its own (no plain talk: see the table)
                     group.factors = speeds
-                    group.plain = [False] * len(self.plans)
-        after_of: dict[tuple[int, int], float] = {}
-        for t_index, t_name in enumerate(self.type_names):
-            ct = self.types[t_index]
-            for step in scenario.routes(t_name):
-                group = by_name[step.group]
-                after_of[(t_index, group.index)] = step.after
-                if step.after <= 0.0:
-                    ct.immediate.append(group)
-                else:
-                    ct.overflow.append((step.after, group))
-        for g_name, group in by_name.items():
-            spec = scenario.agents[g_name]
-            backlog = set(spec.blending.backlog) if spec.blending else set()
-            group.reserve = spec.blending.reserve if spec.blending else 0
-            skills = spec.skills
-            for priority in sorted(set(skills.values())):
-                level = [
-                    (self.types[t].queue, after_of[(t, group.index)])
-                    for t, t_name in enumerate(self.type_names)
-                    if skills.get(t_name) == priority and (t, group.index) in after_of
-                    and t_name not in backlog
-                ]
-                if level:
-                    group.levels.append(level)
-            if (fast_routing and len(group.levels) == 1 and len(group.levels[0]) == 1
-                    and not backlog):
-                queue, after = group.levels[0][0]
-                group.single = queue if after <= 0.0 else None
-            for t, t_name in enumerate(self.type_names):
-                if t_name in backlog and (t, group.index) in after_of:
-                    group.backlog.append((self.types[t].queue, after_of[(t, group.index)]))
-                    self.types[t].backlog_of.add(group.index)
-        for ct in self.types:
-            if (fast_routing and len(ct.immediate) == 1
-                    and ct.immediate[0].index not in ct.backlog_of):
-                ct.only = ct.immediate[0]
+            group.reserve = table.reserve[g]
+            group.levels = [[(queues[t], after) for t, after in level]
+                            for level in table.levels[g]]
+            group.backlog = [(queues[t], after) for t, after in table.backlog[g]]
+            if table.single[g] is not None:
+                group.single = queues[table.single[g]]
+        for t, ct in enumerate(self.types):
+            ct.immediate = [groups[g] for g in table.immediate[t]]
+            ct.overflow = [(after, groups[g]) for after, g in table.overflow[t]]
+            ct.backlog_of = set(table.backlog_of[t])
+            if table.only[t] is not None:
+                ct.only = groups[table.only[t]]
 
     # ---- processes -------------------------------------------------------------------
 
