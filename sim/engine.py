@@ -3,9 +3,11 @@
 The engine is a few explicit parts, each built with what it uses (no mixins):
 
 - a **compile** step, pure Python: the contact types and groups as plans
-  (:mod:`sim.journey`) and the routing with its fast paths (:mod:`sim.floor_routing`);
+  (:mod:`sim.journey`) and one routing table with the fast paths as named flags
+  (:mod:`sim.routing_table`), which metrics and staffing read too;
 - the contacts' columns (:class:`sim.contacts.ContactBook`), typed arrays every part binds;
-- the **floor** (:class:`sim.floor.Floor`): queues and agents, and the steps that match them;
+- the **floor** (:class:`sim.floor.Floor`): queues and agents, and the steps that match them,
+  wired from the table (:mod:`sim.floor_routing`);
 - **journeys** (:class:`sim.legs.Journeys`): talks, holds, handoffs, endings, comebacks;
 - **shifts** (:class:`sim.workforce.Shifts`): agents on and off duty, the staffing log;
 - hooks that replace floor steps where the scenario asks: a routing policy
@@ -39,6 +41,7 @@ from sim.observer import QueueTracer
 from sim.records import WAITING, Records
 from sim.routed import PolicyRouter
 from sim.routing import RoutingPolicy, policy_for
+from sim.routing_table import compile_routing
 from sim.rules import RuleBook
 from sim.scenario import Scenario
 from sim.schedule import with_cooldown
@@ -76,9 +79,10 @@ class _Replication:
         # compile: plans of contact types and groups (pure Python)
         self.plans = plans = compile_types(scenario)
         self.group_plans = group_plans = compile_groups(scenario)
-        # whether a type's resolution needs a draw (not where it is certain)
-        least_factor = min((g.resolution_factor for g in group_plans), default=1.0)
-        resolve = [plan.least_resolution * least_factor < 1.0 for plan in plans]
+        # who may answer what, and the fast paths with their conditions (sim.routing_table)
+        table = compile_routing(scenario, fast_paths=fast_paths, policy=policy is not None,
+                                plans=plans, group_plans=group_plans)
+        resolve = list(table.resolve)  # by type: whether a resolution needs a draw
         root_key = keyed.root(seed, replication)
         # the measured days and the cooldown after them; agents and opening hours go on
         self.run_end = scenario.days * DAY + scenario.cooldown
@@ -93,7 +97,7 @@ class _Replication:
         # run: the floor, then the parts it hands work to
         self.floor = floor = Floor(scenario, env, book, plans, group_plans, record_legs,
                                    after_call)
-        route_floor(floor, fast_paths, policy is not None, root_key)
+        route_floor(floor, table, root_key)
         self.journeys = Journeys(floor, book, plans, group_plans, resolve, after_call,
                                  record_legs, (scenario.open, scenario.close,
                                                scenario.interval, self.run_end))

@@ -1,88 +1,50 @@
-"""How the floor routes: which groups answer which queues, when, and which shortcuts apply.
+"""The floor wired as the routing table says: its queues, groups, and shortcuts.
 
 The floor's queues (:class:`~sim.floor_state.QueueState`, one per contact type) and agent
-groups' state (:class:`~sim.floor_state.GroupState`), built from the scenario's routing and
-skills: the groups that may answer a contact on arrival, the overflow steps, each group's
-skill levels and backlog.
-It also sets the engine's fast paths, with the condition under which each is exact
-written here, in one place (``fast_paths=False`` switches them all off, and the records
-must not change: the tests check it).
+groups' state (:class:`~sim.floor_state.GroupState`) are built from the compiled routing
+(:class:`sim.routing_table.RoutingTable`): the groups that may answer a contact on
+arrival, the overflow steps, each group's skill levels and backlog, and the fast-path
+flags (their conditions are written in :mod:`sim.routing_table`, in one place).
 """
 
 from __future__ import annotations
 
 from sim.floor_state import GroupState, QueueState
 from sim.routed import AgentSpeeds
-from sim.scenario_contacts import Channel
 
 
-def route_floor(floor, fast_paths: bool, has_policy: bool, root_key: int) -> None:
-    """Give ``floor`` its queues, groups, routing and fast-path flags (see the module doc)."""
-    scenario = floor.scenario
+def route_floor(floor, table, root_key: int) -> None:
+    """Give ``floor`` its queues, groups, routing and fast-path flags from ``table``."""
+    floor.routing_table = table
     floor.groups = [GroupState(i) for i in range(len(floor.group_names))]
     floor.types = [QueueState() for _ in floor.type_names]
     floor.callback_offered = [p.callback_accept > 0 for p in floor.plans]
     floor.duplicated = [p.duplicate > 0 for p in floor.plans]
     floor.timed_abandon = [p.retrial is not None for p in floor.plans]
-    # the fast paths, and the conditions under which each is exact (all written here;
-    # ``fast_paths=False`` switches them off, and the records must not change)
-    fast = fast_paths
-    # a routing policy decides who answers: no shortcut past it (sim/routed.py)
-    fast_routing = fast and not has_policy
-    # trunk lines are a telephone resource: only phone contacts take them
-    floor.takes_line = [floor.lines is not None and ct.channel is Channel.PHONE
-                       for ct in scenario.contact_types.values()]
-    floor.plain_arrival = [fast and not line and p.ivr is None and not p.duplicate
-                          for p, line in zip(floor.plans, floor.takes_line)]
-    by_name = dict(zip(floor.group_names, floor.groups))
-    floor.agent_speeds: list[AgentSpeeds | None] = [None] * len(floor.groups)
-    for group, plan, spec in zip(floor.groups, floor.group_plans, scenario.agents.values()):
-        # no escalation here and nothing after the talk of the type: one talk, done
-        group.plain = [fast and plan.escalate is None and not p.after_talk
-                       for p in floor.plans]
+    floor.takes_line = list(table.takes_line)
+    floor.plain_arrival = list(table.plain_arrival)
+    groups, queues = floor.groups, [ct.queue for ct in floor.types]
+    floor.agent_speeds: list[AgentSpeeds | None] = [None] * len(groups)
+    for group, spec in zip(groups, floor.scenario.agents.values()):
+        g = group.index
+        group.plain = list(table.plain_talk[g])
         group.slots = spec.concurrency
         group.slowdown = spec.concurrency_slowdown if spec.concurrency > 1 else 1.0
         if spec.speed != 1.0 or spec.speed_cv > 0:  # agent speeds (sim/routed.py)
-            speeds = AgentSpeeds(root_key, floor.group_names[group.index], spec.speed,
-                                 spec.speed_cv, group.slowdown)
-            floor.agent_speeds[group.index] = speeds
+            speeds = AgentSpeeds(root_key, floor.group_names[g], spec.speed, spec.speed_cv,
+                                 group.slowdown)
+            floor.agent_speeds[g] = speeds
             group.slowdown /= spec.speed
-            if spec.speed_cv > 0:  # each agent its own: talks in the journey path
+            if spec.speed_cv > 0:  # each agent its own (no plain talk: see the table)
                 group.factors = speeds
-                group.plain = [False] * len(floor.plans)
-    after_of: dict[tuple[int, int], float] = {}
-    for t_index, t_name in enumerate(floor.type_names):
-        ct = floor.types[t_index]
-        for step in scenario.routes(t_name):
-            group = by_name[step.group]
-            after_of[(t_index, group.index)] = step.after
-            if step.after <= 0.0:
-                ct.immediate.append(group)
-            else:
-                ct.overflow.append((step.after, group))
-    for g_name, group in by_name.items():
-        spec = scenario.agents[g_name]
-        backlog = set(spec.blending.backlog) if spec.blending else set()
-        group.reserve = spec.blending.reserve if spec.blending else 0
-        skills = spec.skills
-        for priority in sorted(set(skills.values())):
-            level = [
-                (floor.types[t].queue, after_of[(t, group.index)])
-                for t, t_name in enumerate(floor.type_names)
-                if skills.get(t_name) == priority and (t, group.index) in after_of
-                and t_name not in backlog
-            ]
-            if level:
-                group.levels.append(level)
-        if (fast_routing and len(group.levels) == 1 and len(group.levels[0]) == 1
-                and not backlog):
-            queue, after = group.levels[0][0]
-            group.single = queue if after <= 0.0 else None
-        for t, t_name in enumerate(floor.type_names):
-            if t_name in backlog and (t, group.index) in after_of:
-                group.backlog.append((floor.types[t].queue, after_of[(t, group.index)]))
-                floor.types[t].backlog_of.add(group.index)
-    for ct in floor.types:
-        if (fast_routing and len(ct.immediate) == 1
-                and ct.immediate[0].index not in ct.backlog_of):
-            ct.only = ct.immediate[0]
+        group.reserve = table.reserve[g]
+        group.levels = [[(queues[t], after) for t, after in level] for level in table.levels[g]]
+        group.backlog = [(queues[t], after) for t, after in table.backlog[g]]
+        if table.single[g] is not None:
+            group.single = queues[table.single[g]]
+    for t, ct in enumerate(floor.types):
+        ct.immediate = [groups[g] for g in table.immediate[t]]
+        ct.overflow = [(after, groups[g]) for after, g in table.overflow[t]]
+        ct.backlog_of = set(table.backlog_of[t])
+        if table.only[t] is not None:
+            ct.only = groups[table.only[t]]

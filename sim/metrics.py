@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from sim.kpis import COST_KPIS, RUN_KPIS
+from sim.routing_table import routing_table
 from sim.scenario import Scenario
 from sim.scenario_contacts import ServiceLevelDefinition
 from sim.units import DAY
@@ -386,8 +387,10 @@ def _occupancy(agent_time: AgentTime, groups: list[str]) -> float:
 
 
 def serving_groups(scenario: Scenario, contact_type: str) -> list[str]:
-    """Agent groups that may take ``contact_type`` (per routing)."""
-    return [step.group for step in scenario.routes(contact_type)]
+    """Agent groups that may take ``contact_type`` (per routing), in routing order."""
+    table = routing_table(scenario)
+    t = table.type_index(contact_type)
+    return [] if t is None else [table.group_names[g] for g in table.serving[t]]
 
 
 def columns(contacts: pd.DataFrame, legs: pd.DataFrame | None, scenario: Scenario) -> Columns:

@@ -79,26 +79,23 @@ class PolicyRouter:
         self._engine_overflow = engine._overflow.__get__(replication)
         self.nobody = GroupState(-1)  # an answering group with nobody idle: "it waits"
         scenario = replication.scenario
+        table = replication.routing_table  # the routing the engine runs (sim.routing_table)
         self.skills = [len(spec.skills) for spec in scenario.agents.values()]
-        self.rank = {}  # (type, group) -> position in the type's routing
-        for t, name in enumerate(replication.type_names):
-            for i, step in enumerate(scenario.routes(name)):
-                self.rank[(t, replication.group_names.index(step.group))] = i
+        # (type, group) -> position in the type's routing
+        self.rank = {(t, g): i for t, serving in enumerate(table.serving)
+                     for i, g in enumerate(serving)}
         # group -> [(queue, contact type, priority, after)] that it may serve, backlog last
         self.serves: list[list[tuple[deque[int], int, int, float]]] = []
         self.backlogs: list[list[tuple[deque[int], int, int, float]]] = []
         self.kinds: list[dict[int, tuple[int, int]]] = []  # id(queue) -> (type, priority)
-        type_of = {id(ct.queue): t for t, ct in enumerate(replication.types)}
-        for group in replication.groups:
-            spec = scenario.agents[replication.group_names[group.index]]
-            options = []
-            for level in group.levels:
-                for queue, after in level:
-                    t = type_of[id(queue)]
-                    options.append((queue, t, spec.skills[replication.type_names[t]], after))
+        queues = [ct.queue for ct in replication.types]
+        for g, spec in enumerate(scenario.agents.values()):
+            options = [(queues[t], t, priority, after)
+                       for level, priority in zip(table.levels[g], table.priorities[g])
+                       for t, after in level]
             backlog_priority = max(spec.skills.values()) + 1
-            self.backlogs.append([(queue, type_of[id(queue)], backlog_priority, after)
-                                  for queue, after in group.backlog])
+            self.backlogs.append([(queues[t], t, backlog_priority, after)
+                                  for t, after in table.backlog[g]])
             self.serves.append(options)
             self.kinds.append({id(q): (t, priority) for q, t, priority, _ in
                                options + self.backlogs[-1]})

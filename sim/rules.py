@@ -390,9 +390,8 @@ class RuleBook:
                             for _, g in gated}
         self.full_routes = {q: (list(rep.types[q].immediate), list(rep.types[q].overflow))
                             for q, _ in gated}
-        for q, g in gated:  # the one-group and one-queue fast paths assume fixed routing
-            rep.types[q].only = None
-            rep.groups[g].single = None
+        # the one-group and one-queue fast paths assume fixed routing: the routing table
+        # (sim.routing_table) leaves them off for these pairs' types and groups
         for q, g in gated:
             self._route(q, g)
 

@@ -85,6 +85,7 @@ from sim.plan_evaluation import (  # re-exported: the public API of staffing
     simulated_scenario,  # noqa: F401 (re-exported)
     staffed_scenario,
 )
+from sim.routing_table import routing_table
 from sim.scenario import Scenario
 from sim.schedule import interval_starts
 from sim.units import DAY, format_clock, format_duration
@@ -139,12 +140,9 @@ class StaffingResult:
 
 def load_shares(scenario: Scenario) -> dict[str, dict[str, float]]:
     """Contact type -> first-line group -> its share of the type's load (shares sum to 1)."""
-    shares = {}
-    for name in scenario.contact_types:
-        steps = scenario.routes(name)
-        first = [s.group for s in steps if s.after == 0.0] or [steps[0].group]
-        shares[name] = {g: 1.0 / len(first) for g in dict.fromkeys(first)}
-    return shares
+    table = routing_table(scenario)
+    return {name: {table.group_names[g]: 1.0 / len(first) for g in dict.fromkeys(first)}
+            for name, first in zip(table.type_names, table.first_line)}
 
 
 def group_loads(scenario: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -26,6 +26,7 @@ from sim.plots.style import (
     variant_colours,
 )
 from sim.replicate import RunResult
+from sim.routing_table import routing_table
 from sim.scenario import Scenario
 from sim.scenario_contacts import ServiceLevelDefinition
 from sim.units import format_duration
@@ -152,10 +153,11 @@ def erlang_pools(scenario: Scenario) -> list[list[str]]:
             t = root[t]
         return t
 
-    for g, group in scenario.agents.items():
+    table = routing_table(scenario)
+    for g, group in enumerate(scenario.agents.values()):
         top = min(group.skills.values())
         first = [t for t, priority in group.skills.items() if priority == top and t in root
-                 and any(step.group == g and step.after == 0 for step in scenario.routes(t))]
+                 and g in table.immediate[table.type_index(t)]]
         for t in first[1:]:
             root[find(t)] = find(first[0])
     pools: dict[str, list[str]] = {}
