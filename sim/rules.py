@@ -34,10 +34,14 @@ from functools import partial
 
 import numpy as np
 
+from sim.errors import SimulationError
 from sim.records import WAITING
 from sim.scenario_rules import Rule, RuleMetric
+from sim.units import DAY, format_clock
 
 INF = math.inf
+# switches of one rule at one instant beyond which it is feeding back on itself
+MAX_FLIPS = 100
 
 
 def _close(now: float) -> float:
@@ -60,8 +64,9 @@ class _Move:
 class _Watch:
     """One rule as the engine runs it: what it watches, its state, its pending timeout."""
 
-    __slots__ = ("action", "at_least", "clear", "group", "hits", "index", "metric", "move",
-                 "on", "outcomes", "overflow", "queue", "rule", "threshold", "timer", "window")
+    __slots__ = ("action", "at_least", "clear", "flips", "flips_at", "group", "hits", "index",
+                 "metric", "move", "on", "outcomes", "overflow", "queue", "rule", "threshold",
+                 "timer", "window")
 
     def __init__(self, index: int, rule: Rule):
         when = rule.when
@@ -71,6 +76,7 @@ class _Watch:
         self.clear = when.clear_at
         self.window = when.window
         self.on = False
+        self.flips, self.flips_at = 0, -1.0  # switches at one instant (a rule feeding back)
         self.timer = None  # the (time, token) of the pending timeout, if any
         self.outcomes: deque[tuple[float, bool]] = deque()  # service level: (time, in time)
         self.hits = 0
@@ -284,7 +290,22 @@ class RuleBook:
     # ---- actions ---------------------------------------------------------------------
 
     def _switch(self, w: _Watch, on: bool, now: float, value: float) -> None:
-        """Rule ``w`` comes on or goes off: log it, then act."""
+        """Rule ``w`` comes on or goes off: log it, then act.
+
+        A rule whose action undoes its own condition (moving idle agents out of the group
+        whose idle agents it watches, say) would switch for ever at one instant: that is
+        stopped with an error naming the rule.
+        """
+        if now != w.flips_at:
+            w.flips, w.flips_at = 0, now
+        w.flips += 1
+        if w.flips > MAX_FLIPS:
+            raise SimulationError(f"rules.{self.names[w.index]}", (
+                f"switched on and off {MAX_FLIPS} times on day {int(now // DAY) + 1} at "
+                f"{format_clock(now % DAY)} without time passing: its action changes what it "
+                f"watches ({w.metric.value} of {w.rule.when.subject!r}); move 'clear_at' "
+                "further from the 'on' threshold, or watch something the action does not "
+                "change"))
         w.on = on
         agents = 0
         then = w.rule.then

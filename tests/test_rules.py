@@ -9,12 +9,14 @@ with no rules, validation messages, and the results folder.
 
 import math
 import os
+import signal
 import textwrap
 from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
@@ -33,6 +35,7 @@ import sim
 from sim.cli import main
 from sim.engine import run_replication
 from sim.erlang import erlang_c_metrics
+from sim.errors import SimulationError
 from sim.frames import contacts_frame, rules_frame
 from sim.loader import ScenarioError, load_scenario
 from sim.report import load_run
@@ -414,6 +417,61 @@ class TestValidation:
         assert reason in lines[0], lines[0]
 
 
+class TestFeedback:
+    """A rule whose action undoes its own condition must not spin at one instant."""
+
+    FLAP = """\
+        name: flap
+        days: 1
+        interval: 1h
+        contact_types:
+          calls:
+            arrivals: {rate: 10/h}
+            handle: {dist: exponential, mean: 60}
+        agents:
+          a: {skills: [calls], staff: 4}
+          b: {skills: [calls], staff: 1}
+        rules:
+          shift:
+            when: {idle_agents: a, at_least: 3}
+            then: {move: {agents: 2, from: a, to: b}}
+        """
+
+    def test_a_rule_that_flips_itself_is_one_line_not_a_hang(self, tmp_path):
+        """4 idle in a: the rule moves 2 to b, a has 2 idle, it clears, they come back...
+
+        Without a guard the run never ends (nor does its rule log stop growing). It must
+        stop at once with one line naming the rule, exit 2. An alarm fails the test
+        instead of hanging the suite.
+        """
+        file = tmp_path / "flap.yaml"
+        file.write_text(textwrap.dedent(self.FLAP))
+        old = signal.signal(signal.SIGALRM, _too_long)
+        signal.alarm(60)
+        try:
+            result = CliRunner().invoke(main, ["run", str(file), "--out", str(tmp_path / "o"),
+                                               "--replications", "1", "--workers", "1"])
+        finally:
+            signal.alarm(0)
+            signal.signal(signal.SIGALRM, old)
+        assert result.exit_code == 2, result.output
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1, lines
+        assert lines[0].startswith(f"{file}: rules.shift: "), lines[0]
+        assert "without time passing" in lines[0], lines[0]
+
+    def test_hysteresis_wide_enough_runs(self):
+        """The same rule clearing only at 0 idle agents in a runs to the end."""
+        data = yaml.safe_load(textwrap.dedent(self.FLAP))
+        data["rules"]["shift"]["when"]["clear_at"] = 0
+        records = run_replication(sim.scenario_from_dict(data), seed=1)
+        assert records.n > 100 and len(records.rule_log["time"]) >= 1
+
+
+def _too_long(_signum, _frame):
+    raise TimeoutError("the run did not end within 60 s (a rule spinning at one instant?)")
+
+
 class TestResultsFolder:
     def test_rules_csv_written_and_read_back_to_the_bit(self, tmp_path):
         """`run --out` writes rules.csv; load_run reads it and measures the same costs."""
@@ -488,7 +546,14 @@ def test_rules_keep_the_invariants(data, seed):
     One outcome each, ordered times, no agent double-booked, the same records with the
     fast paths off, and each rule alternating on/off starting with on.
     """
-    scenario, fast = simulate(data, seed, 0)
+    try:
+        scenario, fast = simulate(data, seed, 0)
+    except SimulationError as error:
+        # only a rule moving the idle agents it watches can switch itself for ever
+        assert "without time passing" in error.reason, error
+        rule = data["rules"][error.path.split(".")[1]]
+        assert "idle_agents" in rule["when"] and "move" in rule["then"], error
+        reject()
     gated = {f"group {rule.then.overflow.group} (able to take queue {t})"
              for rule in scenario.rules.values() if rule.then.overflow is not None
              for t in rule.then.overflow.types}
