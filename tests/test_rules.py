@@ -548,11 +548,14 @@ def test_rules_keep_the_invariants(data, seed):
     """
     try:
         scenario, fast = simulate(data, seed, 0)
+        flipped = None
     except SimulationError as error:
+        flipped = error
+    if flipped is not None:
         # only a rule moving the idle agents it watches can switch itself for ever
-        assert "without time passing" in error.reason, error
-        rule = data["rules"][error.path.split(".")[1]]
-        assert "idle_agents" in rule["when"] and "move" in rule["then"], error
+        assert "without time passing" in flipped.reason, flipped
+        rule = data["rules"][flipped.path.split(".")[1]]
+        assert "idle_agents" in rule["when"] and "move" in rule["then"], flipped
         reject()
     gated = {f"group {rule.then.overflow.group} (able to take queue {t})"
              for rule in scenario.rules.values() if rule.then.overflow is not None
