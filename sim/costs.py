@@ -30,7 +30,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.metrics import COST_KPIS, Columns, Window, available_until, columns, measured_window
+from sim.agent_time import available_until
+from sim.metrics import COST_KPIS, Columns, Window, columns, measured_window
 from sim.scenario import Scenario
 from sim.schedule import staff_changes
 from sim.units import DAY

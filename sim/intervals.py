@@ -17,7 +17,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.metrics import AgentTime, Columns, columns, measured_window, serving_groups
+from sim.agent_time import AgentTime
+from sim.metrics import Columns, columns, measured_window, serving_groups
 from sim.scenario import Scenario
 from sim.scenario_contacts import ServiceLevelDefinition
 from sim.schedule import interval_starts

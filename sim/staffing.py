@@ -60,21 +60,14 @@ it staffs intervals, it does not build shifts (the staffed scenario has per-inte
 from __future__ import annotations
 
 import math
-import textwrap
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from sim import erlang
-from sim.arrivals import expected_counts
-from sim.output import write_atomic
 from sim.plan_evaluation import (  # re-exported: the public API of staffing
     Evaluation,
     Goal,
@@ -85,10 +78,12 @@ from sim.plan_evaluation import (  # re-exported: the public API of staffing
     simulated_scenario,  # noqa: F401 (re-exported)
     staffed_scenario,
 )
-from sim.routing_table import routing_table
 from sim.scenario import Scenario
 from sim.schedule import interval_starts
-from sim.units import DAY, format_clock, format_duration
+from sim.staffed_file import staffed_document, write_staffed
+from sim.staffing_check import HoldOut, PlanEvaluator, hold_out
+from sim.staffing_start import erlang_requirement, group_loads, load_blocks, load_shares
+from sim.units import DAY, format_clock
 
 __all__ = ["Evaluation", "Goal", "HoldOut", "StaffingResult", "erlang_requirement",
            "evaluate_plan", "find_staffing", "group_loads", "load_blocks", "load_shares",
@@ -136,114 +131,6 @@ class StaffingResult:
         return float(self.table[column].sum() * self.scenario.interval / 3600.0)
 
 
-# --- the Erlang C starting point ---------------------------------------------------------
-
-def load_shares(scenario: Scenario) -> dict[str, dict[str, float]]:
-    """Contact type -> first-line group -> its share of the type's load (shares sum to 1)."""
-    table = routing_table(scenario)
-    return {name: {table.group_names[g]: 1.0 / len(first) for g in dict.fromkeys(first)}
-            for name, first in zip(table.type_names, table.first_line)}
-
-
-def group_loads(scenario: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each group's expected arrivals per second, Erlangs and abandonment rate (1 / s).
-
-    Groups (rows, scenario order) x intervals. A group carries its share of its contact
-    types' loads (see the module docstring); its abandonment rate is the arrival-weighted
-    mean of theirs, 1 / mean patience (0 for contacts without patience).
-    """
-    groups = list(scenario.agents)
-    rate = np.zeros((len(groups), scenario.days * scenario.intervals_per_day))
-    work = np.zeros_like(rate)  # Erlangs
-    hangups = np.zeros_like(rate)  # arrivals per second x abandonment rate
-    for name, shares in load_shares(scenario).items():
-        ct = scenario.contact_types[name]
-        arrivals = expected_counts(scenario, ct.arrivals, name) / scenario.interval
-        theta = 1.0 / ct.patience.mean if ct.patience is not None else 0.0
-        for group, share in shares.items():
-            rate[groups.index(group)] += share * arrivals
-            work[groups.index(group)] += share * arrivals * ct.agent_seconds
-            hangups[groups.index(group)] += share * arrivals * theta
-    with np.errstate(invalid="ignore", divide="ignore"):
-        theta = np.where(rate > 0.0, hangups / rate, 0.0)
-    return rate, work, theta
-
-
-def erlang_requirement(scenario: Scenario, goal: Goal, abandonment: bool = False) -> np.ndarray:
-    """Erlang C agents on the phones per group (rows, scenario order) and interval (columns).
-
-    Each group's load is its share of its contact types' loads (see the module docstring);
-    its handle time is the load-weighted mean of theirs. With ``abandonment``, Erlang A
-    instead (M/M/n+M, :func:`sim.erlang.erlang_a_metrics`; the goal's abandon cap too),
-    with the group's mean abandonment rate (:func:`group_loads`): exact for exponential
-    patience, an approximation by the mean for other patience distributions; groups whose
-    contacts never abandon get Erlang C.
-    """
-    rate, work, theta = group_loads(scenario)
-    need = np.zeros(rate.shape, dtype=int)
-    for (g, i), lam in np.ndenumerate(rate):
-        if lam > 0.0:
-            patience = 1.0 / theta[g, i] if abandonment and theta[g, i] > 0.0 else None
-            need[g, i] = erlang.required_agents(
-                lam, work[g, i] / lam, goal.target, goal.threshold, patience=patience,
-                max_abandon=goal.max_abandon if patience else None)
-    return need
-
-
-def load_blocks(scenario: Scenario) -> np.ndarray:
-    """Block number per interval: runs of intervals whose load is the same.
-
-    A block is a run of consecutive intervals of one day, all measured or all in the
-    warm-up, in which every contact type expects the same number of contacts: a flat
-    stretch of load. The search staffs a block as one (one count per group, judged on the
-    block's pooled intervals), so sampling noise cannot make a flat peak jitter. The first
-    interval of a stretch (and of the day) is a block of its own: it inherits its queue
-    from another load (or starts empty), so it may need more or fewer agents than the rest.
-    """
-    counts = np.stack([expected_counts(scenario, ct.arrivals)
-                       for ct in scenario.contact_types.values()])
-    measured = measured_intervals(scenario)
-    ipd = scenario.intervals_per_day
-    blocks = np.zeros(counts.shape[1], dtype=int)
-    first = True  # interval i - 1 opened a stretch
-    for i in range(1, counts.shape[1]):
-        same = (i % ipd != 0 and measured[i] == measured[i - 1]
-                and np.allclose(counts[:, i], counts[:, i - 1], rtol=1e-9, atol=0.0))
-        blocks[i] = blocks[i - 1] + (not same or first)
-        first = not same
-    return blocks
-
-
-class _Evaluator:
-    """Simulates plans (each once: results are cached) under common random numbers."""
-
-    def __init__(self, scenario: Scenario, goal: Goal, replications: int, seed: int,
-                 executor: Executor | None, log: Callable[[str], None] | None):
-        self.scenario, self.goal = scenario, goal
-        self.replications, self.seed = replications, seed
-        self.executor, self.log = executor, log
-        self.measured = measured_intervals(scenario)
-        self.blocks = np.arange(self.measured.size)  # judged per interval unless set
-        self.cache: dict[bytes, Evaluation] = {}
-
-    def __call__(self, plan: np.ndarray) -> Evaluation:
-        key = plan.tobytes()
-        if key not in self.cache:
-            self.cache[key] = self._simulate(plan)
-            if self.log is not None:
-                failing = int(np.count_nonzero(~self.cache[key].ok))
-                self.log(f"plan {len(self.cache)}: {int(plan.sum()):,} agent-intervals on the "
-                         f"phones, {failing} interval x contact type below the goal")
-        return self.cache[key]
-
-    def _simulate(self, plan: np.ndarray) -> Evaluation:
-        return evaluate_plan(self.scenario, plan, self.goal, self.replications, self.seed,
-                             self.executor, blocks=self.blocks)
-
-    @property
-    def count(self) -> int:
-        return len(self.cache)
-
 
 # --- the search ----------------------------------------------------------------------------
 
@@ -254,7 +141,7 @@ class _Search:
     per block when the search is not smoothed), so a block's intervals stay equal.
     """
 
-    def __init__(self, scenario: Scenario, evaluate: _Evaluator, max_agents: int,
+    def __init__(self, scenario: Scenario, evaluate: PlanEvaluator, max_agents: int,
                  blocks: np.ndarray):
         self.scenario, self.evaluate, self.max_agents = scenario, evaluate, max_agents
         groups = list(scenario.agents)
@@ -337,76 +224,6 @@ class _Search:
         return plan, False
 
 
-@dataclass(frozen=True)
-class HoldOut:
-    """The hold-out check of a plan: fresh replications, repaired and repeated until it holds.
-
-    The search simulates replications ``0 .. R - 1``; round ``k`` (from 1) of the check
-    simulates the plan on replications ``R .. R + k H - 1`` of the same seed: the ``H``
-    of earlier rounds again (the plan may have been repaired since) and ``H`` new ones.
-    Each replication's random streams are keyed by (seed, replication number), so these
-    are random numbers the search never drew, the same ones for the same seed. Judging on
-    all the hold-out replications so far, rather than on the new ones alone, keeps the
-    repeated check from chasing its own sampling noise: every round knows more.
-
-    Attributes:
-        evaluation: The last round's evaluation (the one that held, if any did).
-        replications: Hold-out replications added per round (``H``).
-        rounds: Rounds simulated.
-        first_replication: Number of the first hold-out replication (``R``).
-        held: Whether the last round met the goal in every interval.
-    """
-
-    evaluation: Evaluation
-    replications: int
-    rounds: int
-    first_replication: int
-    held: bool
-
-    @property
-    def last_replication(self) -> int:
-        """Number of the last hold-out replication simulated."""
-        return self.first_replication + self.rounds * self.replications - 1
-
-
-def _hold_out(search: _Search, plan: np.ndarray, replications: int, holdout: int,
-              rounds: int, tolerance: float, share: float) -> tuple[np.ndarray, HoldOut]:
-    """Check ``plan`` on fresh replications; add agents where it misses; check again."""
-    evaluate = search.evaluate
-    for k in range(1, rounds + 1):
-        check = evaluate_plan(evaluate.scenario, plan, evaluate.goal, k * holdout,
-                              evaluate.seed, evaluate.executor, first_replication=replications,
-                              blocks=search.blocks)
-        missed = _holdout_misses(check, evaluate.goal.target, evaluate.measured, tolerance,
-                                 share)
-        if evaluate.log is not None:
-            evaluate.log(f"hold-out {k}: replications {replications}-"
-                         f"{replications + k * holdout - 1}, {int(missed.sum())} interval x "
-                         "contact type below the goal")
-        if not missed.any() or k == rounds:
-            return plan, HoldOut(check, holdout, k, replications, not missed.any())
-        plan = search.add(plan, search.additions(check, missed))
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
-def _holdout_misses(check: Evaluation, target: float, measured: np.ndarray, tolerance: float,
-                    share: float) -> np.ndarray:
-    """Contact type x interval cells the hold-out rejects (see :func:`find_staffing`).
-
-    The goal (judged per block, as in the search), and for single intervals: none below
-    ``target - tolerance`` and at most ``share`` of them below ``target``; if more are,
-    all those below the target are rejected.
-    """
-    levels = np.where(measured[None, :], check.service_level, np.nan)
-    with np.errstate(invalid="ignore"):
-        below = levels < target - 1e-12
-        missed = ~check.ok | (levels < target - tolerance - 1e-12)
-    counted = np.count_nonzero(~np.isnan(levels))
-    if counted and np.count_nonzero(below) > share * counted + 1e-9:
-        missed |= below
-    return missed
-
-
 def find_staffing(
     scenario: Scenario,
     target: float | None = None,
@@ -469,7 +286,7 @@ def find_staffing(
         raise ValueError("'holdout_tolerance' must be in [0, 1) and 'holdout_share' in "
                          f"[0, 1], got {holdout_tolerance} and {holdout_share}")
     seed = scenario.seed if seed is None else seed
-    evaluate = _Evaluator(scenario, goal, replications, seed, executor, log)
+    evaluate = PlanEvaluator(scenario, goal, replications, seed, executor, log)
     if smooth:
         evaluate.blocks = load_blocks(scenario)
     blocks = evaluate.blocks
@@ -479,7 +296,7 @@ def find_staffing(
     plan, converged = search.lower(plan, result, max_rounds)
     check = None
     if holdout:
-        plan, check = _hold_out(search, plan, replications, holdout, holdout_rounds,
+        plan, check = hold_out(search, plan, replications, holdout, holdout_rounds,
                                 holdout_tolerance, holdout_share)
     staffed = staffed_scenario(scenario, plan, goal)
     table = _table(scenario, start, plan, evaluate(plan), evaluate.measured,
@@ -552,47 +369,5 @@ def _argworst(levels: np.ndarray, served: list[int], i: int) -> int:
     return -1 if np.isnan(values).all() else served[int(np.nanargmin(values))]
 
 
-# --- the staffed scenario as a file --------------------------------------------------------
-
-def staffed_document(data: Mapping[str, Any], result: StaffingResult) -> dict:
-    """A scenario's fields (``data``) with the staffing of ``result``.
-
-    ``data`` is the scenario as the loader reads it (:func:`sim.loader.scenario_document`):
-    only the loader reads scenario YAML, so clock times and units mean what they meant
-    when the scenario was staffed.
-
-    Each group gets its per-interval ``staff`` (scheduled agents) and loses ``shifts``;
-    ``service_level`` becomes the searched goal; ``variants`` are dropped.
-    """
-    document = dict(data)
-    staffed = result.scenario
-    document["agents"] = {name: {**{k: v for k, v in group.items() if k != "shifts"},
-                                 "staff": staffed.agents[name].staff}
-                          for name, group in data["agents"].items()}
-    document["service_level"] = {**(data.get("service_level") or {}),
-                                 "threshold": format_duration(result.goal.threshold),
-                                 "target": result.goal.target}
-    document.pop("variants", None)
-    return document
 
 
-def write_staffed(path: str | Path, document: Mapping[str, Any], result: StaffingResult) -> Path:
-    """Write the staffed scenario as YAML (atomically), with a comment on how it was found."""
-    goal = result.goal
-    wanted = f"service level >= {goal.target:g} within {format_duration(goal.threshold)}"
-    if goal.max_abandon is not None:
-        wanted += f" and abandonment <= {goal.max_abandon:g}"
-    note = (f"Staffing found by `ccsim staff`: the fewest agents per interval that meet "
-            f"{wanted} in every interval, by simulation ({result.replications} replications "
-            f"per plan, seed {result.seed}). `staff` counts scheduled agents (before "
-            f"shrinkage). Agent-hours on the phones: Erlang C "
-            f"{result.agent_hours('erlang_c'):,.1f}, Erlang A "
-            f"{result.agent_hours('erlang_a'):,.1f}, simulation {result.agent_hours():,.1f}.")
-    check = result.holdout
-    if check is not None:
-        note += (f" Hold-out check on replications {check.first_replication}-"
-                 f"{check.last_replication}: " + ("held." if check.held else "did NOT hold."))
-    head = "".join(f"# {line}\n" for line in textwrap.wrap(note, width=88))
-    text = head + yaml.safe_dump(dict(document), sort_keys=False,
-                                                   default_flow_style=None, width=100)
-    return write_atomic(path, lambda p: p.write_text(text, encoding="utf-8"))

@@ -11,10 +11,11 @@ from helpers import replay, tiny
 
 import sim
 from sim import metrics
+from sim.agent_time import available_until, busy_until
 from sim.frames import contacts_frame, staff_frame
 from sim.intervals import interval_table
 from sim.measure import measure
-from sim.metrics import available_until, busy_until, replication_summary, service_level
+from sim.metrics import replication_summary, service_level
 from sim.scenario import ServiceLevelDefinition as D
 from sim.units import DAY
 

@@ -1,0 +1,60 @@
+"""The staffed scenario as a file: the scenario's fields with the found staffing, as YAML."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from sim.output import write_atomic
+from sim.units import format_duration
+
+if TYPE_CHECKING:
+    from sim.staffing import StaffingResult
+
+
+def staffed_document(data: Mapping[str, Any], result: StaffingResult) -> dict:
+    """A scenario's fields (``data``) with the staffing of ``result``.
+
+    ``data`` is the scenario as the loader reads it (:func:`sim.loader.scenario_document`):
+    only the loader reads scenario YAML, so clock times and units mean what they meant
+    when the scenario was staffed.
+
+    Each group gets its per-interval ``staff`` (scheduled agents) and loses ``shifts``;
+    ``service_level`` becomes the searched goal; ``variants`` are dropped.
+    """
+    document = dict(data)
+    staffed = result.scenario
+    document["agents"] = {name: {**{k: v for k, v in group.items() if k != "shifts"},
+                                 "staff": staffed.agents[name].staff}
+                          for name, group in data["agents"].items()}
+    document["service_level"] = {**(data.get("service_level") or {}),
+                                 "threshold": format_duration(result.goal.threshold),
+                                 "target": result.goal.target}
+    document.pop("variants", None)
+    return document
+
+
+def write_staffed(path: str | Path, document: Mapping[str, Any], result: StaffingResult) -> Path:
+    """Write the staffed scenario as YAML (atomically), with a comment on how it was found."""
+    goal = result.goal
+    wanted = f"service level >= {goal.target:g} within {format_duration(goal.threshold)}"
+    if goal.max_abandon is not None:
+        wanted += f" and abandonment <= {goal.max_abandon:g}"
+    note = (f"Staffing found by `ccsim staff`: the fewest agents per interval that meet "
+            f"{wanted} in every interval, by simulation ({result.replications} replications "
+            f"per plan, seed {result.seed}). `staff` counts scheduled agents (before "
+            f"shrinkage). Agent-hours on the phones: Erlang C "
+            f"{result.agent_hours('erlang_c'):,.1f}, Erlang A "
+            f"{result.agent_hours('erlang_a'):,.1f}, simulation {result.agent_hours():,.1f}.")
+    check = result.holdout
+    if check is not None:
+        note += (f" Hold-out check on replications {check.first_replication}-"
+                 f"{check.last_replication}: " + ("held." if check.held else "did NOT hold."))
+    head = "".join(f"# {line}\n" for line in textwrap.wrap(note, width=88))
+    text = head + yaml.safe_dump(dict(document), sort_keys=False,
+                                                   default_flow_style=None, width=100)
+    return write_atomic(path, lambda p: p.write_text(text, encoding="utf-8"))

@@ -1,0 +1,120 @@
+"""How the staffing search judges plans: simulations under common random numbers, hold-out.
+
+:class:`PlanEvaluator` simulates each plan once (results are cached), on the search's
+replications; :func:`hold_out` checks the found plan on replications the search never
+drew, adds agents where it misses, and checks again (see :mod:`sim.staffing`, step 4).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import Executor
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.plan_evaluation import Evaluation, Goal, evaluate_plan, measured_intervals
+from sim.scenario import Scenario
+
+
+class PlanEvaluator:
+    """Simulates plans (each once: results are cached) under common random numbers."""
+
+    def __init__(self, scenario: Scenario, goal: Goal, replications: int, seed: int,
+                 executor: Executor | None, log: Callable[[str], None] | None):
+        self.scenario, self.goal = scenario, goal
+        self.replications, self.seed = replications, seed
+        self.executor, self.log = executor, log
+        self.measured = measured_intervals(scenario)
+        self.blocks = np.arange(self.measured.size)  # judged per interval unless set
+        self.cache: dict[bytes, Evaluation] = {}
+
+    def __call__(self, plan: np.ndarray) -> Evaluation:
+        """The evaluation of ``plan`` (simulated on first use, then cached)."""
+        key = plan.tobytes()
+        if key not in self.cache:
+            self.cache[key] = self._simulate(plan)
+            if self.log is not None:
+                failing = int(np.count_nonzero(~self.cache[key].ok))
+                self.log(f"plan {len(self.cache)}: {int(plan.sum()):,} agent-intervals on the "
+                         f"phones, {failing} interval x contact type below the goal")
+        return self.cache[key]
+
+    def _simulate(self, plan: np.ndarray) -> Evaluation:
+        return evaluate_plan(self.scenario, plan, self.goal, self.replications, self.seed,
+                             self.executor, blocks=self.blocks)
+
+    @property
+    def count(self) -> int:
+        """Plans simulated so far."""
+        return len(self.cache)
+
+
+@dataclass(frozen=True)
+class HoldOut:
+    """The hold-out check of a plan: fresh replications, repaired and repeated until it holds.
+
+    The search simulates replications ``0 .. R - 1``; round ``k`` (from 1) of the check
+    simulates the plan on replications ``R .. R + k H - 1`` of the same seed: the ``H``
+    of earlier rounds again (the plan may have been repaired since) and ``H`` new ones.
+    Each replication's random streams are keyed by (seed, replication number), so these
+    are random numbers the search never drew, the same ones for the same seed. Judging on
+    all the hold-out replications so far, rather than on the new ones alone, keeps the
+    repeated check from chasing its own sampling noise: every round knows more.
+
+    Attributes:
+        evaluation: The last round's evaluation (the one that held, if any did).
+        replications: Hold-out replications added per round (``H``).
+        rounds: Rounds simulated.
+        first_replication: Number of the first hold-out replication (``R``).
+        held: Whether the last round met the goal in every interval.
+    """
+
+    evaluation: Evaluation
+    replications: int
+    rounds: int
+    first_replication: int
+    held: bool
+
+    @property
+    def last_replication(self) -> int:
+        """Number of the last hold-out replication simulated."""
+        return self.first_replication + self.rounds * self.replications - 1
+
+
+def hold_out(search, plan: np.ndarray, replications: int, holdout: int,
+              rounds: int, tolerance: float, share: float) -> tuple[np.ndarray, HoldOut]:
+    """Check ``plan`` on fresh replications; add agents where it misses; check again."""
+    evaluate = search.evaluate
+    for k in range(1, rounds + 1):
+        check = evaluate_plan(evaluate.scenario, plan, evaluate.goal, k * holdout,
+                              evaluate.seed, evaluate.executor, first_replication=replications,
+                              blocks=search.blocks)
+        missed = holdout_misses(check, evaluate.goal.target, evaluate.measured, tolerance,
+                                 share)
+        if evaluate.log is not None:
+            evaluate.log(f"hold-out {k}: replications {replications}-"
+                         f"{replications + k * holdout - 1}, {int(missed.sum())} interval x "
+                         "contact type below the goal")
+        if not missed.any() or k == rounds:
+            return plan, HoldOut(check, holdout, k, replications, not missed.any())
+        plan = search.add(plan, search.additions(check, missed))
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def holdout_misses(check: Evaluation, target: float, measured: np.ndarray, tolerance: float,
+                    share: float) -> np.ndarray:
+    """Contact type x interval cells the hold-out rejects (see :func:`find_staffing`).
+
+    The goal (judged per block, as in the search), and for single intervals: none below
+    ``target - tolerance`` and at most ``share`` of them below ``target``; if more are,
+    all those below the target are rejected.
+    """
+    levels = np.where(measured[None, :], check.service_level, np.nan)
+    with np.errstate(invalid="ignore"):
+        below = levels < target - 1e-12
+        missed = ~check.ok | (levels < target - tolerance - 1e-12)
+    counted = np.count_nonzero(~np.isnan(levels))
+    if counted and np.count_nonzero(below) > share * counted + 1e-9:
+        missed |= below
+    return missed

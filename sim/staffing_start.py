@@ -1,0 +1,94 @@
+"""The staffing search's starting point: each group's share of the load, and Erlang C or A.
+
+A contact type's offered load in an interval (its expected contacts, day factors
+included, times its mean handle time and wrap-up, over the interval) is shared equally by
+its *first-line* groups (the compiled routing's ``first_line``: those that take it
+without waiting). Each group's share is one Erlang C (or A) queue. Also the blocks the
+search staffs as one: runs of intervals with the same load (see :mod:`sim.staffing`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim import erlang
+from sim.arrivals import expected_counts
+from sim.plan_evaluation import Goal, measured_intervals
+from sim.routing_table import routing_table
+from sim.scenario import Scenario
+
+
+def load_shares(scenario: Scenario) -> dict[str, dict[str, float]]:
+    """Contact type -> first-line group -> its share of the type's load (shares sum to 1)."""
+    table = routing_table(scenario)
+    return {name: {table.group_names[g]: 1.0 / len(first) for g in dict.fromkeys(first)}
+            for name, first in zip(table.type_names, table.first_line)}
+
+
+def group_loads(scenario: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each group's expected arrivals per second, Erlangs and abandonment rate (1 / s).
+
+    Groups (rows, scenario order) x intervals. A group carries its share of its contact
+    types' loads (see the module docstring); its abandonment rate is the arrival-weighted
+    mean of theirs, 1 / mean patience (0 for contacts without patience).
+    """
+    groups = list(scenario.agents)
+    rate = np.zeros((len(groups), scenario.days * scenario.intervals_per_day))
+    work = np.zeros_like(rate)  # Erlangs
+    hangups = np.zeros_like(rate)  # arrivals per second x abandonment rate
+    for name, shares in load_shares(scenario).items():
+        ct = scenario.contact_types[name]
+        arrivals = expected_counts(scenario, ct.arrivals, name) / scenario.interval
+        theta = 1.0 / ct.patience.mean if ct.patience is not None else 0.0
+        for group, share in shares.items():
+            rate[groups.index(group)] += share * arrivals
+            work[groups.index(group)] += share * arrivals * ct.agent_seconds
+            hangups[groups.index(group)] += share * arrivals * theta
+    with np.errstate(invalid="ignore", divide="ignore"):
+        theta = np.where(rate > 0.0, hangups / rate, 0.0)
+    return rate, work, theta
+
+
+def erlang_requirement(scenario: Scenario, goal: Goal, abandonment: bool = False) -> np.ndarray:
+    """Erlang C agents on the phones per group (rows, scenario order) and interval (columns).
+
+    Each group's load is its share of its contact types' loads (see the module docstring);
+    its handle time is the load-weighted mean of theirs. With ``abandonment``, Erlang A
+    instead (M/M/n+M, :func:`sim.erlang.erlang_a_metrics`; the goal's abandon cap too),
+    with the group's mean abandonment rate (:func:`group_loads`): exact for exponential
+    patience, an approximation by the mean for other patience distributions; groups whose
+    contacts never abandon get Erlang C.
+    """
+    rate, work, theta = group_loads(scenario)
+    need = np.zeros(rate.shape, dtype=int)
+    for (g, i), lam in np.ndenumerate(rate):
+        if lam > 0.0:
+            patience = 1.0 / theta[g, i] if abandonment and theta[g, i] > 0.0 else None
+            need[g, i] = erlang.required_agents(
+                lam, work[g, i] / lam, goal.target, goal.threshold, patience=patience,
+                max_abandon=goal.max_abandon if patience else None)
+    return need
+
+
+def load_blocks(scenario: Scenario) -> np.ndarray:
+    """Block number per interval: runs of intervals whose load is the same.
+
+    A block is a run of consecutive intervals of one day, all measured or all in the
+    warm-up, in which every contact type expects the same number of contacts: a flat
+    stretch of load. The search staffs a block as one (one count per group, judged on the
+    block's pooled intervals), so sampling noise cannot make a flat peak jitter. The first
+    interval of a stretch (and of the day) is a block of its own: it inherits its queue
+    from another load (or starts empty), so it may need more or fewer agents than the rest.
+    """
+    counts = np.stack([expected_counts(scenario, ct.arrivals)
+                       for ct in scenario.contact_types.values()])
+    measured = measured_intervals(scenario)
+    ipd = scenario.intervals_per_day
+    blocks = np.zeros(counts.shape[1], dtype=int)
+    first = True  # interval i - 1 opened a stretch
+    for i in range(1, counts.shape[1]):
+        same = (i % ipd != 0 and measured[i] == measured[i - 1]
+                and np.allclose(counts[:, i], counts[:, i - 1], rtol=1e-9, atol=0.0))
+        blocks[i] = blocks[i - 1] + (not same or first)
+        first = not same
+    return blocks
