@@ -7,9 +7,9 @@ the queue length through the day so far, and the customers waiting right now wit
 long each has waited. The animation is drawn from a run's records after the fact, so it
 shows exactly what the simulation did.
 
-Holds: a consult puts the customer on hold halfway through the talk, so the hold is the
-middle ``hold`` seconds of each leg (of the call, for results without legs; a
-transferred call without legs shows as talking throughout).
+This module lays out the film and draws its frames; what each seat and queue was doing
+when is read from the records by :mod:`sim.animation_timelines` (holds included), and the
+film is saved as GIF, MP4 or HTML by :mod:`sim.animation_files`.
 
 Size: every frame costs a fraction of a second to draw, and a GIF keeps every frame in
 memory (about 1 MB each at the default resolution) until it is written. A short step
@@ -19,18 +19,11 @@ on a long day multiplies both (``--step 10``: 8,641 frames for 24 hours), so mor
 
 from __future__ import annotations
 
-import html
 import math
-import os
-import re
-import sys
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 import matplotlib
 import numpy as np
-import pandas as pd
 from matplotlib import animation
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -38,104 +31,23 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
 from sim import plots
-from sim.output import write_atomic
+from sim.animation_files import (  # noqa: F401 (the file side, importable from here too)
+    FORMATS,
+    Progress,
+    check_format,
+    html_page,
+    offline_jshtml,
+    save_animation,
+)
+from sim.animation_timelines import Timeline, _talks_and_holds, _waits, _wrap_ups
 from sim.replicate import RunResult
 from sim.scenario import Scenario
 from sim.units import DAY, format_duration
 
-FORMATS = (".gif", ".mp4", ".html")
 MAX_FRAMES = 2000  # default limit: minutes to draw, about 2 GB of GIF frames in memory
 IDLE, OFF, HOLD, WRAP = "#d9d9d9", "#ffffff", "#f4b400", "#7b3294"
 MAX_WAITING_SHOWN = 25
 SEATS_PER_ROW = 12
-
-
-class Timeline:
-    """Intervals ``[start, end)`` of one kind (a talk, a hold, a wait), counted at any time."""
-
-    def __init__(self, start: np.ndarray, end: np.ndarray):
-        keep = ~(np.isnan(start) | np.isnan(end)) & (end > start)
-        self.start, self.end = start[keep], end[keep]
-        self._starts, self._ends = np.sort(self.start), np.sort(self.end)
-
-    def count(self, times: np.ndarray) -> np.ndarray:
-        """How many intervals contain each of ``times``."""
-        return (np.searchsorted(self._starts, times, side="right")
-                - np.searchsorted(self._ends, times, side="right"))
-
-    def active(self, t: float) -> np.ndarray:
-        """Mask of the intervals that contain ``t``."""
-        return (self.start <= t) & (t < self.end)
-
-
-def _talks_and_holds(result: RunResult, replication: int) -> tuple[dict, dict]:
-    """Per agent group: the timelines of agents talking, and of customers on hold.
-
-    From the legs where the run has them (each leg's own hold), else from the contacts.
-    """
-    sc = result.scenario
-    legs = getattr(result, "legs", None)
-    if isinstance(legs, pd.DataFrame) and len(legs) and "group" in legs:
-        rows = legs[legs["replication"] == replication]
-        start_col, end_col = "answered", "ended"
-        single = np.ones(len(rows), bool)
-    else:
-        rows = result.contacts[result.contacts["replication"] == replication]
-        start_col, end_col = "answer", "end"
-        # a transferred contact's hold may be in any of its legs: not placed
-        single = (rows["transfers"].to_numpy() == 0 if "transfers" in rows
-                  else np.ones(len(rows), bool))
-    group = rows["group"].astype(str).to_numpy()
-    start, end = rows[start_col].to_numpy(float), rows[end_col].to_numpy(float)
-    hold = np.nan_to_num(rows["hold"].to_numpy(float)) if "hold" in rows else np.zeros(len(rows))
-    hold = np.where(single, hold, 0.0)
-    middle = (start + end) / 2  # the hold sits halfway through the talk
-    talks, holds = {}, {}
-    for g in sc.agents:
-        mine = group == g
-        talks[g] = Timeline(start[mine], end[mine])
-        holds[g] = Timeline(middle[mine] - hold[mine] / 2, middle[mine] + hold[mine] / 2)
-    return talks, holds
-
-
-def _wrap_ups(result: RunResult, replication: int) -> dict[str, Timeline] | None:
-    """Per agent group: the timeline of agents in after-call work (None: there is none).
-
-    Each leg (or contact, without legs) is followed by its ``wrap_up`` seconds.
-    """
-    legs = getattr(result, "legs", None)
-    if isinstance(legs, pd.DataFrame) and len(legs) and "group" in legs:
-        rows, end_col = legs[legs["replication"] == replication], "ended"
-    else:
-        rows = result.contacts[result.contacts["replication"] == replication]
-        end_col = "end"
-    if "wrap_up" not in rows or not rows["wrap_up"].to_numpy(float).any():
-        return None
-    group = rows["group"].astype(str).to_numpy()
-    end = rows[end_col].to_numpy(float)
-    wrap = np.nan_to_num(rows["wrap_up"].to_numpy(float))
-    return {g: Timeline(end[group == g], end[group == g] + wrap[group == g])
-            for g in result.scenario.agents}
-
-
-def _waits(result: RunResult, replication: int) -> tuple[Timeline, np.ndarray]:
-    """When each waiting customer was in a queue, and the contact type of each wait."""
-    legs = getattr(result, "legs", None)
-    if isinstance(legs, pd.DataFrame) and len(legs) and "enqueued" in legs:
-        legs = legs[(legs["replication"] == replication) & (legs["contact_id"] >= 0)]
-        start = legs["enqueued"].to_numpy(float)
-        end = np.where(np.isnan(legs["answered"].to_numpy(float)),
-                       legs["ended"].to_numpy(float), legs["answered"].to_numpy(float))
-        types = legs["queue"].astype(str).to_numpy()
-    else:
-        contacts = result.contacts[result.contacts["replication"] == replication]
-        contacts = contacts[~contacts["blocked"].to_numpy(bool)]
-        start = contacts["arrival"].to_numpy(float)
-        end = start + contacts["wait"].to_numpy(float)
-        types = contacts["contact_type"].astype(str).to_numpy()
-    timeline = Timeline(start, end)
-    keep = ~(np.isnan(start) | np.isnan(end)) & (end > start)
-    return timeline, types[keep]
 
 
 def frame_count(scenario: Scenario, step: float) -> int:
@@ -330,116 +242,6 @@ def _seat_positions(seats: dict[str, int], ax) -> tuple[np.ndarray, float]:
     ax.set_title("Agents")
     pitch = 3.4 * 72 / max(per_row, row)  # points between seat centres
     return np.array(xy, dtype=float), (0.72 * pitch) ** 2
-
-
-# matplotlib's HTML player draws its buttons with an icon font fetched from a CDN;
-# plain symbols keep the page working offline
-_BUTTON_SYMBOLS = {
-    "fa fa-minus": "&minus;", "fa fa-fast-backward": "&#x23EE;",
-    "fa fa-step-backward": "&#x23F4;", "fa fa-play fa-flip-horizontal": "&#x25C0;",
-    "fa fa-pause": "&#x23F8;", "fa fa-play": "&#x25B6;", "fa fa-step-forward": "&#x23F5;",
-    "fa fa-fast-forward": "&#x23ED;", "fa fa-plus": "+",
-}
-
-
-def offline_jshtml(text: str) -> str:
-    """Matplotlib's HTML animation without external style sheets (icons as plain symbols)."""
-    text = re.sub(r"<link[^>]*>", "", text)
-    return re.sub(r'<i class="(fa [^"]*)"></i>',
-                  lambda m: _BUTTON_SYMBOLS.get(m.group(1), ""), text)
-
-
-def check_format(out: str | Path) -> str:
-    """The animation format of ``out`` (its suffix), if it can be written here.
-
-    Raises:
-        ValueError: If the suffix is not one of :data:`FORMATS`, or MP4 without ffmpeg.
-    """
-    suffix = Path(out).suffix.lower()
-    if suffix not in FORMATS:
-        raise ValueError(f"{out}: unknown animation format {suffix or '(none)'!r}, expected "
-                         f"one of {', '.join(FORMATS)}")
-    if suffix == ".mp4" and not animation.writers.is_available("ffmpeg"):
-        raise ValueError(f"{out}: MP4 needs ffmpeg, which is not installed; use .gif or .html")
-    return suffix
-
-
-Progress = Callable[[int, int], None]
-"""Called after each frame is drawn with (frames drawn, frames in all)."""
-
-
-class _StoppedWritesNothing:
-    """A writer that keeps frames in memory and, when drawing stops, writes nothing.
-
-    Matplotlib finishes the file in a ``finally`` even when drawing stops with an
-    exception (Ctrl-C, kill): Pillow would encode every frame kept so far into a file
-    that is deleted anyway, and with none kept yet it fails with IndexError, which hides
-    the interruption.
-    """
-
-    def finish(self) -> None:
-        if sys.exc_info()[0] is None:  # no exception on its way through matplotlib's save
-            super().finish()  # type: ignore[misc]
-
-
-class _GifWriter(_StoppedWritesNothing, animation.PillowWriter):
-    """Pillow's GIF writer (see :class:`_StoppedWritesNothing`)."""
-
-
-class _HtmlWriter(_StoppedWritesNothing, animation.HTMLWriter):
-    """Matplotlib's HTML player with embedded frames (see :class:`_StoppedWritesNothing`)."""
-
-
-def html_page(fragment: str, title: str) -> str:
-    """Matplotlib's player (a fragment) as a page of its own, with a title."""
-    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-            f"<title>{html.escape(title)}</title>\n</head>\n<body>\n{fragment}\n"
-            "</body>\n</html>\n")
-
-
-def save_animation(anim: animation.FuncAnimation, out: str | Path, fps: int = 8,
-                   progress: Progress | None = None, title: str = "ccsim animation") -> Path:
-    """Save an animation as GIF (Pillow), MP4 (needs ffmpeg) or HTML (self-contained).
-
-    The file is written under a temporary name and renamed; an exception while drawing
-    (KeyboardInterrupt included) leaves neither the file nor a temporary one.
-
-    Args:
-        anim: The animation (from :func:`build_animation`).
-        out: The file to write; its suffix picks the format.
-        fps: Frames per second.
-        progress: Told after each frame is drawn (see :data:`Progress`).
-        title: The title of the HTML page.
-
-    Raises:
-        ValueError: If the suffix is not one of :data:`FORMATS`, or MP4 without ffmpeg.
-    """
-    out = Path(out)
-    suffix = check_format(out)
-    writer = {".gif": lambda: _GifWriter(fps=fps),
-              ".mp4": lambda: animation.FFMpegWriter(fps=fps),  # finish() ends ffmpeg
-              # what Animation.to_jshtml writes, drawn here so progress can be reported
-              ".html": lambda: _HtmlWriter(fps=fps, embed_frames=True,
-                                           default_mode="once")}[suffix]()
-    told = None if progress is None else (lambda frame, total: progress(frame + 1, total))
-
-    def save(path: Path) -> None:
-        # the writers pick the format from the file name, so save under the real suffix
-        fd, tmp = tempfile.mkstemp(suffix=suffix, dir=path.parent)
-        try:
-            os.close(fd)
-            anim.save(tmp, writer=writer, progress_callback=told)
-            if suffix == ".html":
-                page = Path(tmp).read_text(encoding="utf-8")
-                Path(tmp).write_text(html_page(offline_jshtml(page), title), encoding="utf-8")
-            # mkstemp made it owner-only: take the shared mode write_atomic gave ``path``
-            os.chmod(tmp, os.stat(path).st_mode & 0o777)
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-
-    return write_atomic(out, save)
 
 
 def animate(result: RunResult, out: str | Path, replication: int = 0, day: int = 0,

@@ -8,6 +8,10 @@ numpy Generator the caller owns. Every time is in seconds; a value may carry a u
 Skewed times are given by mean and cv (standard deviation / mean), the way contact-center
 data is summarised: "handle time averages 4 minutes, cv 0.7". Means and variances are the
 standard closed forms (A. M. Law, *Simulation Modeling and Analysis*, 5th ed., §6.2).
+
+This module holds the parametric families and "any distribution" (the scenario field
+type); what they share is :mod:`sim.distribution_base`, and observed times drawn with
+replacement are :mod:`sim.empirical_times`.
 """
 
 from __future__ import annotations
@@ -19,96 +23,19 @@ from statistics import NormalDist
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    TypeAdapter,
-    ValidationInfo,
-    field_validator,
-    model_validator,
+from pydantic import Field, TypeAdapter, model_validator
+
+from sim.distribution_base import (  # noqa: F401 (the shared names, importable from here too)
+    Cv,
+    NonNegativeDuration,
+    PositiveDuration,
+    _check_cv,
+    _DerivedCv,
+    _Dist,
+    _MeanCv,
 )
-
-from sim.units import Duration, Number, format_duration, parse_duration
-
-
-def _check_cv(cv: float) -> float:
-    if not math.isfinite(cv):
-        raise ValueError(f"must be a finite number, got {cv}")
-    if cv <= 0:
-        hint = " (for a time that never varies use dist: deterministic)" if cv == 0 else ""
-        raise ValueError(f"must be > 0, got {cv:g}{hint}")
-    return cv
-
-
-PositiveDuration = Annotated[Duration, Field(gt=0.0)]
-NonNegativeDuration = Annotated[Duration, Field(ge=0.0)]
-Cv = Annotated[Number, AfterValidator(_check_cv)]
-
-
-class _Dist(BaseModel):
-    """What every distribution shares: validation settings, ``sample`` and the repr."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
-
-    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        """Draw ``n`` independent times.
-
-        Args:
-            rng: The stream to draw from; the same Generator state gives the same times.
-            n: How many (0 gives an empty array).
-
-        Returns:
-            Float64 array of shape ``(n,)``, in seconds.
-        """
-        if n < 0:
-            raise ValueError(f"n must be >= 0, got {n}")
-        return np.asarray(self._draw(rng, n), dtype=np.float64).reshape(n)
-
-    def _draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        raise NotImplementedError
-
-    def quantile_function(self) -> Callable[[float], float]:
-        """The inverse CDF, ``u`` in (0, 1) -> seconds, with its constants worked out once.
-
-        Durations drawn from keyed numbers (:mod:`sim.keyed`) go through it, so that a
-        customer's consult or repeat delay is a function of the customer, not of the
-        order of events.
-        """
-        raise NotImplementedError
-
-    def __repr__(self) -> str:
-        parts = [
-            f"{name}={value:g}" if name in ("cv", "k") else f"{name}={format_duration(value)}"
-            for name, value in self
-            if name != "dist"
-        ]
-        return f"{type(self).__name__}({', '.join(parts)})"
-
-    __str__ = __repr__
-
-
-class _DerivedCv:
-    """``cv`` from ``mean`` and ``variance``, for distributions without a cv field."""
-
-    @property
-    def cv(self) -> float:
-        """Coefficient of variation, standard deviation / mean (0 when the mean is 0)."""
-        return math.sqrt(self.variance) / self.mean if self.mean > 0 else 0.0
-
-
-class _MeanCv(_Dist):
-    """A distribution given by its ``mean`` (seconds, > 0) and ``cv`` (> 0)."""
-
-    dist: str
-    mean: PositiveDuration
-    cv: Cv
-
-    @property
-    def variance(self) -> float:
-        """Variance, seconds²: (mean·cv)²."""
-        return (self.mean * self.cv) ** 2
+from sim.empirical_times import Empirical, _read_durations  # noqa: F401 (importable from here)
+from sim.units import Duration
 
 
 class Exponential(_DerivedCv, _Dist):
@@ -284,94 +211,6 @@ class Deterministic(_DerivedCv, _Dist):
         """Inverse CDF: the value."""
         value = self.value
         return lambda _u: value
-
-
-class Empirical(_DerivedCv, _Dist):
-    """Observed times (seconds, each >= 0) drawn with replacement, inline or from a file.
-
-    A file has one duration per line and maybe a header line. A relative ``file`` is read
-    from the validation context's ``base_dir`` (default: the current directory) into
-    ``values`` at validation; ``file`` is then kept for the repr only, not dumped.
-    """
-
-    dist: Literal["empirical"] = "empirical"
-    values: tuple[NonNegativeDuration, ...] | None = None
-    file: str | None = Field(default=None, exclude=True)
-
-    @field_validator("values")
-    @classmethod
-    def _not_empty(cls, values: tuple[float, ...] | None) -> tuple[float, ...] | None:
-        if values is not None and not values:
-            raise ValueError("needs at least one value, got []")
-        return values
-
-    @model_validator(mode="after")
-    def _one_source(self, info: ValidationInfo) -> Empirical:
-        if (self.values is None) == (self.file is None):
-            raise ValueError("give exactly one of 'values' and 'file'")
-        if self.file is not None:
-            base = Path((info.context or {}).get("base_dir") or ".")
-            object.__setattr__(self, "values", _read_durations(base / self.file, self.file))
-        return self
-
-    @property
-    def mean(self) -> float:
-        """Mean of the values, seconds."""
-        return float(np.mean(self.values))
-
-    @property
-    def variance(self) -> float:
-        """Variance of the values (divided by their count, as resampling has), seconds²."""
-        return float(np.var(self.values))
-
-    def _draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        return rng.choice(np.asarray(self.values, dtype=np.float64), size=n, replace=True)
-
-    def quantile_function(self) -> Callable[[float], float]:
-        """One of the values, each with probability 1/n (as resampling draws them)."""
-        values = tuple(float(v) for v in self.values)
-        n = len(values)
-        return lambda u: values[min(int(u * n), n - 1)]
-
-    def __repr__(self) -> str:
-        source = f" from {self.file!r}" if self.file else ""
-        mean = format_duration(self.mean)
-        return f"Empirical({len(self.values)} values{source}, mean={mean})"
-
-    __str__ = __repr__
-
-
-_MAX_FILE_BYTES = 10 * 1024 * 1024  # as for scenario files (sim.safe_yaml.MAX_BYTES)
-
-
-def _read_durations(path: Path, shown: str) -> tuple[float, ...]:
-    """Durations in a text/CSV file, one per line; a first line that is not one is a header."""
-    try:
-        with open(path, "rb") as file:  # at most a byte too many: /dev/zero is a file too
-            data = file.read(_MAX_FILE_BYTES + 1)
-        if len(data) > _MAX_FILE_BYTES:
-            raise ValueError(f"cannot read {shown!r}: the file is larger than "
-                             f"{_MAX_FILE_BYTES // (1024 * 1024)} MB")
-        lines = data.decode("utf-8-sig").splitlines()
-    except OSError as exc:
-        raise ValueError(f"cannot read {shown!r}: {exc.strerror} (looked for {path})") from None
-    except UnicodeDecodeError:
-        raise ValueError(f"cannot read {shown!r}: not a UTF-8 text file") from None
-    values: list[float] = []
-    rows = [(number, line.strip()) for number, line in enumerate(lines, 1) if line.strip()]
-    for i, (number, text) in enumerate(rows):
-        try:
-            value = parse_duration(text)
-        except ValueError as exc:
-            if i == 0:
-                continue  # a header such as "handle_time_s"
-            raise ValueError(f"{shown!r} line {number}: {exc}") from None
-        if value < 0:
-            raise ValueError(f"{shown!r} line {number}: must be >= 0, got {text}")
-        values.append(value)
-    if not values:
-        raise ValueError(f"{shown!r} holds no numbers")
-    return tuple(values)
 
 
 AnyDistribution = (

@@ -18,7 +18,8 @@ from sim.backtest import BACKTEST_KPIS, Backtest
 from sim.fit import Fit, TypeFit
 from sim.output import write_atomic
 from sim.plots.style import new_figure, styled
-from sim.report import RenderedFigure, _draw, _esc, _figure_html, _page
+from sim.report import _esc, _figure_html, _page
+from sim.report_figures import RenderedFigure, _draw
 
 _ACTUAL, _SIM, _NAIVE = "#222222", "#1f5fa6", "#c9312c"
 _LABELS = {"offered": "Offered per day", "service_level": "Service level (%)",

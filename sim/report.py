@@ -4,7 +4,8 @@ A report is a single ``report.html`` file: the KPI tables (with 95% confidence
 intervals and, for a comparison, the paired differences to the baseline) and every
 figure of :mod:`sim.plots`, embedded as base64 PNG. It has no scripts, no style
 sheets or fonts to fetch and no links: it opens the same offline, in a mail client or
-printed on A4. The figures are also written next to it as PNG files.
+printed on A4. The figures are also written next to it as PNG files; they are drawn by
+:mod:`sim.report_figures`, and this module writes the page around them.
 
 A report can be redrawn from a results folder without simulating again
 (:func:`load_results` reads what ``ccsim run`` and ``ccsim compare`` wrote).
@@ -14,16 +15,12 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import math
-from collections.abc import Callable
-from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from matplotlib.figure import Figure
 
 from sim import plots
 from sim.compare import (
@@ -35,6 +32,12 @@ from sim.compare import (
 from sim.kpis import REGISTRY, better, enough_decimals, format_ci, format_kpi, meaning
 from sim.output import write_atomic
 from sim.replicate import RunResult
+from sim.report_figures import (  # noqa: F401 (render_png: importable from here too)
+    RenderedFigure,
+    comparison_figures,
+    render_png,
+    run_figures,
+)
 from sim.results_folder import read_comparison, read_results, read_run
 from sim.units import format_duration
 
@@ -61,130 +64,6 @@ figure{margin:1.2em 0}figure img{max-width:100%;height:auto;border:1px solid #ee
 figcaption{color:#444;font-size:.92em;margin-top:.3em}.note{color:#8a5a00}
 @media print{body{max-width:none;font-size:11pt}figure{break-inside:avoid}}
 """
-
-
-@dataclass
-class RenderedFigure:
-    """One figure of a report, rendered.
-
-    Attributes:
-        name: File stem (``intervals`` -> ``intervals.png``).
-        title: Heading in the report.
-        caption: How to read it.
-        png: The PNG bytes, or None if it could not be drawn.
-        problem: Why it could not be drawn.
-    """
-
-    name: str
-    title: str
-    caption: str
-    png: bytes | None = None
-    problem: str | None = None
-
-
-def render_png(fig: Figure, dpi: int = plots.DPI) -> bytes:
-    """A figure as PNG bytes (Agg), with fixed metadata: same figure, same bytes."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi, metadata=plots.PNG_METADATA)
-    return buffer.getvalue()
-
-
-def _draw(name: str, title: str, caption: str, make: Callable[[], Figure]) -> RenderedFigure:
-    """Render one figure; a figure that fails is reported in the page, not fatal."""
-    try:
-        return RenderedFigure(name, title, caption, png=render_png(make()))
-    except Exception as exc:  # one bad figure must not lose the whole report
-        return RenderedFigure(name, title, caption,
-                              problem=f"{type(exc).__name__}: {exc}")
-
-
-def run_figures(result: RunResult) -> list[RenderedFigure]:
-    """Every figure of a single run's report, rendered."""
-    sc = result.scenario
-    sl = sc.service_level
-    return [
-        _draw("wait_cdf", "Waiting times", _CDF_CAPTION.format(
-            t=format_duration(sl.threshold), target=f"{100 * sl.target:g}"),
-            lambda: plots.wait_cdf(result)),
-        _draw("intervals", "Per interval", _INTERVAL_CAPTION,
-              lambda: plots.interval_figure(result)),
-        _day(result, "day", "A day at a glance"),
-        _draw("occupancy", "Occupancy per agent group", _OCCUPANCY_CAPTION,
-              lambda: plots.occupancy_figure(result)),
-        _draw("journey", "Where contacts go", _JOURNEY_CAPTION,
-              lambda: plots.journey_figure(result)),
-        _draw("fcr", "First-contact resolution and repeat contacts", _FCR_CAPTION,
-              lambda: plots.fcr_figure(result)),
-    ]
-
-
-def comparison_figures(comparison: Comparison) -> list[RenderedFigure]:
-    """Every figure of a comparison's report, rendered."""
-    runs = comparison.results
-    sl = runs[comparison.baseline].scenario.service_level
-    figures = [
-        _draw("kpis", "KPIs per variant", _KPI_CAPTION, lambda: plots.kpi_bars(comparison)),
-    ]
-    if len(runs) > 1:
-        figures.append(_draw("differences", "Differences to the baseline", _DIFF_CAPTION,
-                             lambda: plots.difference_figure(comparison)))
-    figures += [
-        _draw("wait_cdf", "Waiting times", _CDF_CAPTION.format(
-            t=format_duration(sl.threshold), target=f"{100 * sl.target:g}"),
-            lambda: plots.wait_cdf(runs)),
-        _draw("intervals", "Per interval", _INTERVAL_CAPTION, lambda: plots.interval_figure(runs)),
-        _draw("occupancy", "Occupancy per agent group", _OCCUPANCY_CAPTION,
-              lambda: plots.occupancy_figure(runs)),
-        _draw("journey", "Where contacts go", _JOURNEY_CAPTION, lambda: plots.journey_figure(runs)),
-        _draw("fcr", "First-contact resolution and repeat contacts", _FCR_CAPTION,
-              lambda: plots.fcr_figure(runs)),
-    ]
-    figures += [_day(result, f"day_{name}", f"A day at a glance: {name}", name)
-                for name, result in runs.items()]
-    return figures
-
-
-def _day(result: RunResult, name: str, title: str, variant: str | None = None
-         ) -> RenderedFigure:
-    if not result.traces:
-        return RenderedFigure(name, title, _DAY_CAPTION,
-                              problem="no queue trace in these results (run with tracing, "
-                                      "as `ccsim run` and `ccsim compare` do by default)")
-    heading = None if variant is None else (
-        f"{variant}: day 1, replication {int(result.traces[0]['replication'].iloc[0]) + 1}")
-    replication = int(result.traces[0]["replication"].iloc[0])
-    return _draw(name, title, _DAY_CAPTION,
-                 lambda: plots.day_figure(result, replication=replication, title=heading))
-
-
-_CDF_CAPTION = ("Share of contacts answered within a wait of t seconds (pooled over "
-                "replications). At the dashed threshold ({t}) the curve reads as the service "
-                "level, to compare with the dotted {target}% target; it levels off below "
-                "100% by the share of contacts never answered.")
-_INTERVAL_CAPTION = ("Per interval, all contact types together. Offered contacts and "
-                     "agents on duty are means per replication; service level, ASA and "
-                     "abandon rate are over all callers of the interval in every "
-                     "replication, as an ACD report counts them. Agents on duty (after "
-                     "shrinkage) against the Erlang C requirement for the simulated "
-                     "offered contacts and the mean handle times (contact types that the "
-                     "same agents take first-come are pooled, the others staffed on their "
-                     "own; patience ignored). Where the service level falls below the "
-                     "target line, look at staffing, breaks and overflow.")
-_DAY_CAPTION = ("One replication, sampled every minute: contacts waiting per contact type "
-                "(top), and agents busy (filled) with the agents on duty (line): one panel "
-                "per agent group where there are several.")
-_OCCUPANCY_CAPTION = ("Busy time / time on duty per agent group, mean over replications "
-                      "with 95% confidence intervals.")
-_JOURNEY_CAPTION = ("Each bar is a stage, split into what happened; counts are means per "
-                    "replication. IVR, transfers, consults and repeat contacts appear when "
-                    "the scenario has them.")
-_FCR_CAPTION = ("Contacts per issue (1 = solved or given up at the first contact), and "
-                "first-contact resolution per contact type and per agent group.")
-_KPI_CAPTION = ("Mean over replications with 95% confidence interval; * marks a variant "
-                "whose paired difference to the baseline is significant.")
-_DIFF_CAPTION = ("Variant minus baseline, paired over replications run with the same "
-                 "random numbers, with 95% confidence intervals. An interval that misses "
-                 "the zero line (filled marker) is a real difference, not luck.")
 
 
 # ---- HTML ----------------------------------------------------------------------------

@@ -26,8 +26,8 @@ from typing import Annotated
 from pydantic import Field, ValidationError, model_validator
 
 from sim import safe_yaml
-from sim.loader import Problem, ScenarioError, _relevant
 from sim.scenario_base import Name, _Frozen
+from sim.scenario_errors import Problem, ScenarioError, _relevant
 from sim.units import DAY, Clock, Count, Duration, Number, format_duration
 
 HOUR = 3600.0

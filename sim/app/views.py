@@ -19,7 +19,7 @@ from matplotlib.ticker import MaxNLocator
 
 from sim import erlang, plots
 from sim import kpis as registry
-from sim.animate import _talks_and_holds, _waits
+from sim.animation_timelines import _talks_and_holds, _waits
 from sim.app.settings import daily_contacts, mean_of
 from sim.compare import comparison_table
 from sim.replicate import RunResult

@@ -1,0 +1,107 @@
+"""Animation timelines: what every seat and queue was doing when, read from a run's records.
+
+An animation (:mod:`sim.animate`) and the trainer's floor (:mod:`sim.app.views`) are
+drawn after the fact from a run's own records, so they show exactly what the simulation
+did. Here those records become :class:`Timeline` objects per agent group (agents talking,
+customers on hold, after-call work) and for the queues (customers waiting), each of
+which counts its intervals at any moment.
+
+Holds: a consult puts the customer on hold halfway through the talk, so the hold is the
+middle ``hold`` seconds of each leg (of the call, for results without legs; a
+transferred call without legs shows as talking throughout).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim.replicate import RunResult
+
+
+class Timeline:
+    """Intervals ``[start, end)`` of one kind (a talk, a hold, a wait), counted at any time."""
+
+    def __init__(self, start: np.ndarray, end: np.ndarray):
+        keep = ~(np.isnan(start) | np.isnan(end)) & (end > start)
+        self.start, self.end = start[keep], end[keep]
+        self._starts, self._ends = np.sort(self.start), np.sort(self.end)
+
+    def count(self, times: np.ndarray) -> np.ndarray:
+        """How many intervals contain each of ``times``."""
+        return (np.searchsorted(self._starts, times, side="right")
+                - np.searchsorted(self._ends, times, side="right"))
+
+    def active(self, t: float) -> np.ndarray:
+        """Mask of the intervals that contain ``t``."""
+        return (self.start <= t) & (t < self.end)
+
+
+def _talks_and_holds(result: RunResult, replication: int) -> tuple[dict, dict]:
+    """Per agent group: the timelines of agents talking, and of customers on hold.
+
+    From the legs where the run has them (each leg's own hold), else from the contacts.
+    """
+    sc = result.scenario
+    legs = getattr(result, "legs", None)
+    if isinstance(legs, pd.DataFrame) and len(legs) and "group" in legs:
+        rows = legs[legs["replication"] == replication]
+        start_col, end_col = "answered", "ended"
+        single = np.ones(len(rows), bool)
+    else:
+        rows = result.contacts[result.contacts["replication"] == replication]
+        start_col, end_col = "answer", "end"
+        # a transferred contact's hold may be in any of its legs: not placed
+        single = (rows["transfers"].to_numpy() == 0 if "transfers" in rows
+                  else np.ones(len(rows), bool))
+    group = rows["group"].astype(str).to_numpy()
+    start, end = rows[start_col].to_numpy(float), rows[end_col].to_numpy(float)
+    hold = np.nan_to_num(rows["hold"].to_numpy(float)) if "hold" in rows else np.zeros(len(rows))
+    hold = np.where(single, hold, 0.0)
+    middle = (start + end) / 2  # the hold sits halfway through the talk
+    talks, holds = {}, {}
+    for g in sc.agents:
+        mine = group == g
+        talks[g] = Timeline(start[mine], end[mine])
+        holds[g] = Timeline(middle[mine] - hold[mine] / 2, middle[mine] + hold[mine] / 2)
+    return talks, holds
+
+
+def _wrap_ups(result: RunResult, replication: int) -> dict[str, Timeline] | None:
+    """Per agent group: the timeline of agents in after-call work (None: there is none).
+
+    Each leg (or contact, without legs) is followed by its ``wrap_up`` seconds.
+    """
+    legs = getattr(result, "legs", None)
+    if isinstance(legs, pd.DataFrame) and len(legs) and "group" in legs:
+        rows, end_col = legs[legs["replication"] == replication], "ended"
+    else:
+        rows = result.contacts[result.contacts["replication"] == replication]
+        end_col = "end"
+    if "wrap_up" not in rows or not rows["wrap_up"].to_numpy(float).any():
+        return None
+    group = rows["group"].astype(str).to_numpy()
+    end = rows[end_col].to_numpy(float)
+    wrap = np.nan_to_num(rows["wrap_up"].to_numpy(float))
+    return {g: Timeline(end[group == g], end[group == g] + wrap[group == g])
+            for g in result.scenario.agents}
+
+
+def _waits(result: RunResult, replication: int) -> tuple[Timeline, np.ndarray]:
+    """When each waiting customer was in a queue, and the contact type of each wait."""
+    legs = getattr(result, "legs", None)
+    if isinstance(legs, pd.DataFrame) and len(legs) and "enqueued" in legs:
+        legs = legs[(legs["replication"] == replication) & (legs["contact_id"] >= 0)]
+        start = legs["enqueued"].to_numpy(float)
+        end = np.where(np.isnan(legs["answered"].to_numpy(float)),
+                       legs["ended"].to_numpy(float), legs["answered"].to_numpy(float))
+        types = legs["queue"].astype(str).to_numpy()
+    else:
+        contacts = result.contacts[result.contacts["replication"] == replication]
+        contacts = contacts[~contacts["blocked"].to_numpy(bool)]
+        start = contacts["arrival"].to_numpy(float)
+        end = start + contacts["wait"].to_numpy(float)
+        types = contacts["contact_type"].astype(str).to_numpy()
+    timeline = Timeline(start, end)
+    keep = ~(np.isnan(start) | np.isnan(end)) & (end > start)
+    return timeline, types[keep]

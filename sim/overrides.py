@@ -1,0 +1,83 @@
+"""Overrides: change one field of a scenario by its dotted path, as ``--set`` does.
+
+``agents.pool.staff=44`` is the form used by ``--set``, sweeps and a scenario's
+``variants``; a list item may be written as errors print it (``x.staff[3]``). Values are
+read as YAML scalars, so ``44`` is a number and ``5m`` a duration. Overrides change the
+scenario's raw fields before validation (:mod:`sim.loader` validates the result).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from typing import Any
+
+from sim import safe_yaml
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """Split a ``path=value`` override; the value is read as a YAML scalar or list.
+
+    Raises:
+        ValueError: If there is no ``=`` or no path.
+    """
+    path, sep, raw = text.partition("=")
+    if not sep or not path.strip():
+        raise ValueError(f"expected path=value, got {text!r}")
+    return path.strip(), parse_value(raw.strip())
+
+
+def parse_value(raw: Any) -> Any:
+    """Read an override value the way YAML would (``44`` -> int, ``5m`` stays a string)."""
+    if not isinstance(raw, str):
+        return raw
+    try:
+        return safe_yaml.load(raw) if raw else raw
+    except safe_yaml.YamlError:
+        return raw
+
+
+def apply_override(data: dict[str, Any], dotted: str, value: Any) -> None:
+    """Set ``value`` at a dotted path (``agents.pool.staff``, ``x.staff.3``) in place.
+
+    A list item may also be written as errors print it (``x.staff[3]``), so a path from
+    an error message can be pasted into ``--set`` as it is.
+
+    Intermediate mappings must exist, except that a missing last-but-one mapping is
+    created (``contact_types.calls.patience.mean`` on a type without patience). Unknown
+    leaf names are left for validation to report, with a suggestion.
+
+    Raises:
+        ValueError: If the path runs through something that is not a mapping or list.
+    """
+    keys = re.sub(r"\[(-?\d+)\]", r".\1", dotted).split(".")
+    node: Any = data
+    for depth, key in enumerate(keys[:-1]):
+        if isinstance(node, list):
+            node = node[_index(node, key, keys[: depth + 1])]
+        elif isinstance(node, dict):
+            if key not in node or node[key] is None:
+                if depth < len(keys) - 2:
+                    close = difflib.get_close_matches(key, [str(k) for k in node], n=1)
+                    mean = f" (did you mean {close[0]!r}?)" if close else ""
+                    raise ValueError(
+                        f"{'.'.join(keys[: depth + 1])!r} is not in the scenario{mean}"
+                    )
+                node[key] = {}
+            node = node[key]
+        else:
+            raise ValueError(f"{'.'.join(keys[:depth])!r} is a value, not a section")
+    last = keys[-1]
+    if isinstance(node, list):
+        node[_index(node, last, keys)] = parse_value(value)
+    elif isinstance(node, dict):
+        node[last] = parse_value(value)
+    else:
+        raise ValueError(f"{'.'.join(keys[:-1])!r} is a value, not a section")
+
+
+def _index(node: list[Any], key: str, keys: list[str]) -> int:
+    if not (key.isascii() and key.isdigit()) or not int(key) < len(node):
+        raise ValueError(f"{'.'.join(keys)!r}: no item {key} in a list of {len(node)} "
+                         "(items count from 0)")
+    return int(key)
