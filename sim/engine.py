@@ -128,10 +128,8 @@ class _Replication:
             self.trace = tracer.samples
             env.process(tracer.run())
         run_events(env)
-        # the callbacks bound to this replication refer back to it: drop them, so that its
-        # columns are freed as soon as the records are taken, not at the next GC pass
-        self.on_arrival.__self__.close()
-        del self.on_arrival, floor.on_talked
+        self.on_arrival.__self__.close()  # the arrival stream (it refers back to this run)
+        del self.on_arrival
         if self.journeys.warm_waiters:
             raise self._stuck_warm_transfer(next(iter(self.journeys.warm_waiters)))
         if self.journeys.consult_waiters:
@@ -143,6 +141,10 @@ class _Replication:
             None if self.after_call is None else self.after_call.column(book.n), self.trace)
         if self.rule_book is not None:
             records.rule_log = self.rule_book.log()
+        # the parts refer to each other (and hooks to them): let go of it all now, so that
+        # the columns go with the records, not at the next garbage collection
+        for part in (floor, self.journeys, self.shifts, book):
+            vars(part).clear()
         return records
 
     def _stuck_warm_transfer(self, c: int) -> SimulationError:

@@ -53,6 +53,7 @@ class Journeys:
                  record_legs: bool, hours: tuple[float, float, float, float]):
         vars(self).update(book.columns())
         self.floor, self.book = floor, book
+        self._number, self._new_contact = book.number, book.new_contact
         self.env, self.at, self.sleep = floor.env, floor.at, floor.sleep
         self.plans, self.group_plans, self.resolve = plans, group_plans, resolve
         self.after_call, self.record_legs = after_call, record_legs
@@ -65,6 +66,9 @@ class Journeys:
             ("ended", "d"), ("group", "h"), ("agent", "i"), ("hold", "d"), ("reason", "b"))}
         if after_call is not None:
             self.legs["wrap_up"] = array("d")
+        self.leg_columns = tuple(self.legs[name] for name in (
+            "contact", "queue", "enqueued", "answered", "ended", "group", "agent", "hold",
+            "reason"))  # in _append_leg's order
 
     # ---- served by an agent ----------------------------------------------------------
 
@@ -178,7 +182,7 @@ class Journeys:
         yield self.sleep(half)
         held = env.now
         talk = consult.talk(keyed.uniform(key, keyed.CONSULT_TALK, leg))
-        request = self.book.new_contact(consult.to, self.issue[c], FIRST, CONSULT, talk, INF, held,
+        request = self._new_contact(consult.to, self.issue[c], FIRST, CONSULT, talk, INF, held,
                                     keyed.child(key, keyed.CONSULT, leg))
         done = env.event()
         self.consult_waiters[request] = done
@@ -238,7 +242,7 @@ class Journeys:
                 chance *= plan.cap_factor
             if self.misrouted[c]:
                 chance *= plan.ivr.misroute_resolution
-            resolved = self.book.number(c, keyed.RESOLUTION) < chance
+            resolved = self._number(c, keyed.RESOLUTION) < chance
         self.resolved[c] = resolved
         if self.on_line[c]:  # checked here too: the call alone costs 3% of a plain call
             self.floor._release_line(c)
@@ -313,7 +317,7 @@ class Journeys:
         now = self.env.now
         patience = (plan.patience(keyed.uniform(key, keyed.PATIENCE))
                     if plan.patience is not None else INF)
-        c = self.book.new_contact(contact_type, issue, origin, CUSTOMER,
+        c = self._new_contact(contact_type, issue, origin, CUSTOMER,
                               plan.handle(keyed.uniform(key, keyed.HANDLE)), patience, now, key)
         self.floor._arrive(c, now)
 
@@ -323,7 +327,7 @@ class Journeys:
         key = self.key[c]
         if keyed.uniform(key, keyed.DUPLICATE) < plan.duplicate:
             handle = plan.handle(keyed.uniform(key, keyed.DUPLICATE_HANDLE))
-            twin = self.book.new_contact(self.ctype[c], self.issue[c], self.origin[c], DUPLICATE,
+            twin = self._new_contact(self.ctype[c], self.issue[c], self.origin[c], DUPLICATE,
                                      handle, INF, now, keyed.child(key, keyed.DUPLICATE))
             self.floor._enqueue(twin, self.ctype[c], now, patience=INF)
 
@@ -333,7 +337,7 @@ class Journeys:
         """Leave the menu: solved there, or into the right (or a wrong) queue."""
         ivr = self.plans[self.ctype[c]].ivr
         now = self.env.now
-        u = self.book.number(c, keyed.IVR_ROUTE)
+        u = self._number(c, keyed.IVR_ROUTE)
         if u < ivr.self_service:
             self.state[c] = SELF_SERVED
             self.end[c] = now
@@ -373,11 +377,15 @@ class Journeys:
 
         And its wrap-up (seconds) where some contact type has one.
         """
-        legs = self.legs
-        ended = self.env.now if ended is None else ended
-        for name, value in (("contact", c), ("queue", queue), ("enqueued", entered),
-                            ("answered", start), ("ended", ended), ("group", group),
-                            ("agent", agent), ("hold", held), ("reason", reason)):
-            legs[name].append(value)
+        contact, queues, enqueued, answered, ends, groups, agents, hold, reasons = self.leg_columns
+        contact.append(c)
+        queues.append(queue)
+        enqueued.append(entered)
+        answered.append(start)
+        ends.append(self.env.now if ended is None else ended)
+        groups.append(group)
+        agents.append(agent)
+        hold.append(held)
+        reasons.append(reason)
         if self.after_call is not None:
-            legs["wrap_up"].append(wrap)
+            self.legs["wrap_up"].append(wrap)
