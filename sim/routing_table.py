@@ -24,7 +24,7 @@ Per contact type ``t``:
 - ``backlog_of[t]``: the groups that work the type as a blending backlog;
 - ``first_line[t]``: the groups that share the type's load in the staffing's Erlang
   starting point: the immediate ones, or the first step's group if every step has a
-  delay (a group listed twice counts twice, as it always did).
+  delay (validation lets a group appear once in a type's routing).
 
 Per agent group ``g``:
 

@@ -184,7 +184,15 @@ class Scenario(_Frozen):
             if t not in types:
                 found.append((f"routing.{t}", f"unknown contact type {t!r}{_choices(types, t)}"))
                 continue
+            first: dict[str, int] = {}
             for i, step in enumerate(steps):
+                if step.group in first:  # which delay would hold? (the engine took both)
+                    found.append((
+                        f"routing.{t}[{i}]", f"agent group {step.group!r} is already listed at "
+                        f"routing.{t}[{first[step.group]}]; list each group once, with its "
+                        "'after'"))
+                    continue
+                first[step.group] = i
                 if step.group not in groups:
                     found.append((
                         f"routing.{t}[{i}]", f"unknown agent group {step.group!r}"

@@ -63,6 +63,8 @@ CASES = [
      "agents.tier1.staff[3]", "must be >= 0, got -2"),
     ("unknown skill", ("skills: [billing, refunds]", "skills: [billing, refunds, refnds]"),
      "agents.tier1.skills.refnds", "unknown contact type 'refnds' (did you mean 'refunds'?"),
+    ("group twice in routing", ("group: tier2, after: 60s", "group: tier1, after: 60s"),
+     "routing.refunds[1]", "agent group 'tier1' is already listed at routing.refunds[0]"),
     ("misspelt group in routing", ("group: tier2, after", "group: tier_2, after"),
      "routing.refunds[1]", "unknown agent group 'tier_2' (did you mean 'tier2'?"),
     ("misspelt type in routing", ("routing:\n", "routing:\n  biling: [tier1]\n"),

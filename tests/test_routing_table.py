@@ -17,7 +17,7 @@ from helpers import tiny
 from hypothesis import HealthCheck, given, settings
 from strategies import scenarios
 
-from sim.loader import load_scenario, scenario_from_dict
+from sim.loader import ScenarioError, load_scenario, scenario_from_dict
 from sim.metrics import serving_groups
 from sim.routing_table import _tables, compile_routing, routing_table
 from sim.staffing import load_shares
@@ -174,15 +174,12 @@ class TestCompileRouting:
         table = compile_routing(tiny(agents, routing=routing))
         assert (table.single, table.only) == without
 
-    def test_a_group_listed_twice(self):
-        """Duplicated steps stay as written; the pair's delay is its last step's."""
-        sc = tiny({"pool": {"skills": ["calls"], "staff": 1}},
-                  routing={"calls": ["pool", {"group": "pool", "after": 20}]})
-        table = compile_routing(sc)
-        assert (table.serving, table.immediate, table.overflow) == (((0, 0),), ((0,),),
-                                                                    (((20.0, 0),),))
-        assert table.levels == ((((0, 20.0),),),)
-        assert table.single == (None,)  # its one skill has a delay
+    def test_a_group_listed_twice_is_refused(self):
+        """Two steps of one group (which delay holds?) are refused before any compile."""
+        with pytest.raises(ScenarioError, match=r"routing.calls\[1\]: agent group 'pool' is "
+                                                r"already listed at routing.calls\[0\]"):
+            tiny({"pool": {"skills": ["calls"], "staff": 1}},
+                 routing={"calls": ["pool", {"group": "pool", "after": 20}]})
 
 
 class TestRandomTables:
