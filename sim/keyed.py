@@ -14,8 +14,8 @@ during the run, the parent's key and what created it), mixed with the purpose an
 step (which leg, which queue) by SplitMix64 (Steele, Lea & Flood, "Fast splittable
 pseudorandom number generators", OOPSLA 2014), a bijective finaliser with good
 avalanche. Durations come from the distribution's inverse CDF at that number
-(:meth:`sim.distribution_base._Dist.quantile_function`). The same functions exist for numpy arrays, with
-the same results, to key every drawn contact at once.
+(:meth:`sim.distribution_base._Dist.quantile_function`). The same functions exist for
+numpy arrays, with the same results, to key every drawn contact at once.
 """
 
 from __future__ import annotations
