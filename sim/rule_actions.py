@@ -127,10 +127,7 @@ class RuleActions:
         group.extra += n
         group.target += n
         for _ in range(n):
-            agent_id = group.free_ids.pop() if group.free_ids else rep.shifts._new_agent_id()
-            group.present += 1
-            rep.shifts._log_staff(group)
-            rep.shifts._start_agent(group, agent_id)
+            rep.shifts.bring_on(group)
         rep.at(spec.length, partial(self._overtime_ends, group, n))
         return spec.agents
 

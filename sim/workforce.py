@@ -102,11 +102,15 @@ class Shifts:
                 break
         else:
             return
+        self.bring_on(group)
+        self._send_home_idle(group)  # it could not take the work after all (a reserve)
+
+    def bring_on(self, group: GroupState) -> None:
+        """One more agent of ``group`` on duty now (a free id, or a new one), taking work."""
         agent_id = group.free_ids.pop() if group.free_ids else self._new_agent_id()
         group.present += 1
         self._log_staff(group)
         self._start_agent(group, agent_id)
-        self._send_home_idle(group)  # it could not take the work after all (a reserve)
 
     def _send_home_idle(self, group: GroupState) -> None:
         while group.present > group.target and group.idle:
@@ -136,10 +140,7 @@ class Shifts:
             if group.extra and not change.drain:  # rules' moves and overtime (sim.rules)
                 group.target = max(group.target + group.extra, 0)
             while group.present < group.target:
-                agent_id = group.free_ids.pop() if group.free_ids else self._new_agent_id()
-                group.present += 1
-                self._log_staff(group)
-                self._start_agent(group, agent_id)
+                self.bring_on(group)
             self._send_home_idle(group)  # idle agents go home, at closing too
 
     def _new_agent_id(self) -> int:
