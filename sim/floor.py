@@ -62,7 +62,7 @@ class Floor:
     def __init__(self, scenario, env: simpy.Environment, book, plans, group_plans,
                  record_legs: bool, after_call):
         vars(self).update(book.columns())
-        self.scenario, self.env, self.book = scenario, env, book
+        self.scenario, self.env = scenario, env
         self.lines = scenario.lines
         self.type_names = list(scenario.contact_types)
         self.group_names = list(scenario.agents)
