@@ -162,14 +162,19 @@ def run_command(scenario: str, out: str | None, seed: int | None, replications: 
 
     from sim.replicate import run
     from sim.results_folder import write_run
+    from sim.table_stream import TableStream
 
     workers = default_workers(workers, [loaded], most)
-    with simulating(scenario), guarded_pool(), worker_pool(workers, most) as executor:
-        result = run(loaded, seed=seed, replications=replications, progress=progress,
-                     trace_every=None if no_report else 60.0,  # the report's queue figure
-                     executor=executor, keep_contacts=keep_contacts, precision=targets,
-                     max_replications=max_replications)
-    written = write_run(result, out_dir)
+    stream = TableStream(out_dir)  # contacts and legs written while later replications run
+    try:
+        with simulating(scenario), guarded_pool(), worker_pool(workers, most) as executor:
+            result = run(loaded, seed=seed, replications=replications, progress=progress,
+                         trace_every=None if no_report else 60.0,  # the report's queue figure
+                         executor=executor, keep_contacts=keep_contacts, precision=targets,
+                         max_replications=max_replications, stream=stream)
+        written = write_run(result, out_dir, stream)
+    finally:
+        stream.discard()  # after a failure; nothing is left to discard once written
     click.echo(format_summary(result))
     if result.stopping is not None:
         click.echo(result.stopping.describe(), err=not result.stopping.precise)

@@ -19,7 +19,7 @@ import json
 import math
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -48,12 +48,17 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:  # from here on: an interrupt (Ctrl-C, kill) cannot leave the temporary file
         os.close(fd)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it owner-only; outputs are to share
+        make_shareable(tmp)
         yield Path(tmp)
         os.replace(tmp, target)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def make_shareable(path: str | Path) -> None:
+    """Give a file made by ``mkstemp`` (owner-only) the usual permissions: outputs are to share."""
+    os.chmod(path, 0o666 & ~_umask())
 
 
 def _umask() -> int:
@@ -82,22 +87,34 @@ def plain(value: Any) -> Any:
     return value
 
 
-def clean_stale(out: Path) -> None:
-    """Remove temporary files (``.NAME.XXXX.tmp``) left in ``out`` by a killed write."""
+def clean_stale(out: Path, keep: Iterable[Path] = ()) -> None:
+    """Remove temporary files (``.NAME.XXXX.tmp``) left in ``out`` by a killed write.
+
+    Args:
+        out: The folder.
+        keep: Temporaries still being written by this run (a stream's), left alone.
+    """
     if out.is_dir():
+        kept = {Path(path).name for path in keep}
         for stale in out.glob(".*.tmp"):
-            stale.unlink(missing_ok=True)
+            if stale.name not in kept:
+                stale.unlink(missing_ok=True)
 
 
-def unseal(out: Path, names: tuple[str, ...] = ()) -> None:
+def unseal(out: Path, names: tuple[str, ...] = (), keep: Iterable[Path] = ()) -> None:
     """Before writing into ``out``: remove its seal, stale temporaries and ``names``.
 
     From here until :func:`seal`, a reader refuses the folder.
+
+    Args:
+        out: The folder.
+        names: Files of an earlier run to remove.
+        keep: Temporaries of this run to leave (see :func:`clean_stale`).
     """
     (out / MANIFEST).unlink(missing_ok=True)
     for name in names:
         (out / name).unlink(missing_ok=True)
-    clean_stale(out)
+    clean_stale(out, keep)
 
 
 def _digest(path: Path) -> str:

@@ -19,6 +19,7 @@ import math
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -38,6 +39,56 @@ from sim.precision import (  # half_width: re-exported, long its home
 )
 from sim.routing import RoutingPolicy, policy_for
 from sim.scenario import Scenario
+
+
+class Parts(list):
+    """One raw table's per-replication frames, not yet stacked (see :class:`Stacked`)."""
+
+
+class Stacked:
+    """A raw table of :class:`RunResult`, stacked from its replications' frames when first read.
+
+    A run hands each table over as :class:`Parts`; the concatenation (a copy of every row)
+    happens only if something reads the table. The command line writes contacts and legs
+    to disk while later replications still run (:class:`sim.table_stream.TableStream`) and,
+    without a report, never reads them again: it never pays for the copy.
+
+    Args:
+        stack: Makes one frame of the parts (at least one).
+    """
+
+    def __init__(self, stack: Callable[[list[pd.DataFrame]], pd.DataFrame]):
+        self.stack = stack
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, result: object, owner: type | None = None) -> pd.DataFrame:
+        if result is None:
+            raise AttributeError(self.name)  # for @dataclass: a field without a default
+        value = result.__dict__[self.name]
+        if isinstance(value, Parts):
+            value = result.__dict__[self.name] = self.stack(value)
+        return value
+
+    def __set__(self, result: object, value: pd.DataFrame | Parts) -> None:
+        result.__dict__[self.name] = value
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Stack per-replication tables (a single one is kept as it is, not copied)."""
+    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+
+
+def _concat_legs(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Stack per-replication legs (all empty: the first, with its columns)."""
+    return (pd.concat(frames, ignore_index=True) if any(len(f) for f in frames)
+            else frames[0])
+
+
+def _concat_all(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Stack per-replication tables, always renumbering the rows."""
+    return pd.concat(frames, ignore_index=True)
 
 
 @dataclass
@@ -74,10 +125,10 @@ class RunResult:
 
     scenario: Scenario
     seed: int
-    contacts: pd.DataFrame
-    issues: pd.DataFrame
-    legs: pd.DataFrame
-    staff: pd.DataFrame
+    contacts: pd.DataFrame = Stacked(_concat)
+    issues: pd.DataFrame = Stacked(_concat)
+    legs: pd.DataFrame = Stacked(_concat_legs)
+    staff: pd.DataFrame = Stacked(_concat_all)
     intervals: pd.DataFrame
     intervals_by_replication: pd.DataFrame
     summary: dict[str, float]
@@ -111,6 +162,7 @@ def run(
     precision: Mapping[str, Target | str | float] | None = None,
     max_replications: int = MAX_REPLICATIONS,
     policy: RoutingPolicy | None = None,
+    stream: TableSink | None = None,
 ) -> RunResult:
     """Simulate ``replications`` independent replications of a scenario.
 
@@ -145,9 +197,13 @@ def run(
         policy: A routing policy (:class:`sim.routing.RoutingPolicy`) instead of the
             scenario's ``routing_policy``; it is pickled to worker processes, so it must
             be picklable (a class defined at a module's top level).
+        stream: Receives each kept replication's raw tables as it arrives, in replication
+            order (e.g. :class:`sim.table_stream.TableStream`, which writes them to disk
+            while later replications still run).
 
     Returns:
-        The combined result.
+        The combined result. Its raw tables (contacts, issues, legs, staff) are stacked
+        from the replications' frames when first read.
     """
     if replications < 1:
         raise ValueError(f"'replications' must be >= 1, got {replications}")
@@ -157,7 +213,7 @@ def run(
     if policy is not None:
         policy_for(scenario, policy)  # a TypeError here, not in a worker
     targets = parse_targets(precision) if precision else {}
-    collector = Collector(scenario, seed, keep_contacts)
+    collector = Collector(scenario, seed, keep_contacts, stream)
 
     def job(r: int) -> Job:
         keep = keep_contacts is None or r < keep_contacts
@@ -206,6 +262,13 @@ def combine(scenario: Scenario, seed: int, tables: list[ReplicationTables]) -> R
     return collector.result()
 
 
+class TableSink(Protocol):
+    """Takes each kept replication's raw tables, in replication order."""
+
+    def add(self, tables: ReplicationTables) -> None:
+        """One more replication's tables."""
+
+
 class Collector:
     """Aggregates measured replications as they arrive, keeping raw tables for a few.
 
@@ -217,10 +280,12 @@ class Collector:
         scenario: The scenario the replications ran.
         seed: Their seed.
         keep_contacts: Raw tables of at most this many replications; None: all.
+        stream: Also given each kept replication's raw tables as they are kept.
     """
 
-    def __init__(self, scenario: Scenario, seed: int, keep_contacts: int | None = None):
-        self.scenario, self.seed, self.keep = scenario, seed, keep_contacts
+    def __init__(self, scenario: Scenario, seed: int, keep_contacts: int | None = None,
+                 stream: TableSink | None = None):
+        self.scenario, self.seed, self.keep, self.stream = scenario, seed, keep_contacts, stream
         self._kpis: list[dict[str, float]] = []
         self._numbers: list[int] = []
         self._by_type: list[dict[str, dict[str, float]]] = []
@@ -242,6 +307,8 @@ class Collector:
         self._intervals.append(tables.intervals)
         if self.keep is None or len(self._raw) < self.keep:
             self._raw.append(tables)
+            if self.stream is not None:
+                self.stream.add(tables)
 
     def values(self, kpi: str) -> np.ndarray:
         """One KPI over the replications collected so far, in replication order."""
@@ -259,14 +326,13 @@ class Collector:
                                  for r, groups in zip(self._numbers, self._by_group)
                                  for name, measures in groups.items()])
         intervals = pd.concat(self._intervals, ignore_index=True)
-        legs = [t.legs for t in raw]
         return RunResult(
             scenario=self.scenario,
             seed=self.seed,
-            contacts=_concat([t.contacts for t in raw]),
-            issues=_concat([t.issues for t in raw]),
-            legs=pd.concat(legs, ignore_index=True) if any(len(f) for f in legs) else legs[0],
-            staff=pd.concat([t.staff for t in raw], ignore_index=True),
+            contacts=Parts(t.contacts for t in raw),
+            issues=Parts(t.issues for t in raw),
+            legs=Parts(t.legs for t in raw),
+            staff=Parts(t.staff for t in raw),
             intervals=pool_intervals(intervals),
             intervals_by_replication=intervals,
             summary={k: float(per_rep[k].mean()) for k in names},
@@ -282,11 +348,6 @@ class Collector:
             replication_measures=[{"by_type": t, "by_group": g}
                                   for t, g in zip(self._by_type, self._by_group)],
         )
-
-
-def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """Stack per-replication tables (a single one is kept as it is, not copied)."""
-    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
 
 
 def _mean_nested(items: list[dict[str, dict[str, float]]]) -> dict[str, dict[str, float]]:

@@ -32,6 +32,7 @@ from sim.loader import scenario_from_dict
 from sim.measure import ReplicationTables, measure
 from sim.output import COMPARISON_MANIFEST, MANIFEST, OPTIONAL, ResultsError
 from sim.replicate import Collector, RunResult
+from sim.table_stream import TableStream
 
 RUN_FILES = ("summary.json", "scenario.json", "contacts.parquet", "intervals.csv",
              "replications.csv")
@@ -70,22 +71,30 @@ def kept_all(result: RunResult) -> bool:
     return kept is None or len(kept) == result.n_replications
 
 
-def write_run(result: RunResult, out: str | Path) -> list[Path]:
+def write_run(result: RunResult, out: str | Path, stream: TableStream | None = None
+              ) -> list[Path]:
     """Write summary.json, contacts.parquet, intervals.csv, replications.csv into ``out``.
 
     Also scenario.json, staff.parquet (agents on duty), legs.parquet (when contacts had
     several legs), rules.csv (every change of a real-time rule, when the scenario has
     rules) and, when the run was traced, traces.parquet: enough to redraw the
     report later (:func:`read_run`).
+
+    Args:
+        result: The run.
+        out: The folder.
+        stream: The stream that already wrote the run's contacts and legs into ``out``
+            (given to :func:`sim.replicate.run`): its files are moved into place instead.
     """
     out = Path(out)
-    output.unseal(out, OPTIONAL)
+    output.unseal(out, OPTIONAL, keep=stream.temporaries() if stream is not None else ())
+    streamed = stream.commit() if stream is not None else {}
     text = json.dumps(summary_dict(result), indent=2)
     written = [
         output.write_atomic(out / "summary.json",
                             lambda p: p.write_text(text + "\n", encoding="utf-8")),
-        output.write_atomic(out / "contacts.parquet",
-                            lambda p: result.contacts.to_parquet(p, index=False)),
+        streamed.get("contacts") or output.write_atomic(
+            out / "contacts.parquet", lambda p: result.contacts.to_parquet(p, index=False)),
         output.write_atomic(out / "intervals.csv",
                             lambda p: result.intervals.round(4).to_csv(p, index=False)),
         output.write_atomic(out / "replications.csv",
@@ -103,8 +112,9 @@ def write_run(result: RunResult, out: str | Path) -> list[Path]:
     if result.scenario.rules and rules is not None:  # every change of a real-time rule
         written.append(output.write_atomic(out / "rules.csv",
                                            lambda p: rules.to_csv(p, index=False)))
-    legs = getattr(result, "legs", None)
-    if legs is not None and len(legs):
+    if "legs" in streamed:
+        written.append(streamed["legs"])
+    elif stream is None and (legs := getattr(result, "legs", None)) is not None and len(legs):
         written.append(output.write_atomic(out / "legs.parquet",
                                            lambda p: legs.to_parquet(p, index=False)))
     if not kept_all(result):  # what the redraw needs of the replications without contacts

@@ -1,0 +1,116 @@
+"""Contacts and legs written while a run runs, raw tables stacked only when read.
+
+`sim.table_stream` writes; `sim.replicate.Stacked` stacks.
+
+Parity: what `ccsim run` streams to disk reads back as exactly the tables `sim.run`
+returns and the ones written in one piece after the run (same rows, order, columns and
+types), for plain calls and journeys, all replications kept or only some. A run that
+fails leaves the folder as it was: its earlier results sealed and readable, no temporary
+file behind.
+"""
+
+import pickle
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import sim
+from sim import output
+from sim import replicate as replicate_module
+from sim.cli import main
+from sim.replicate import Parts
+from sim.results_folder import read_run, write_run
+from sim.table_stream import TableStream
+
+ROOT = Path(__file__).resolve().parents[1]
+CASES = [("small_bank", None), ("fraud_consult", None), ("refund_vs_relations", 2)]
+
+
+def _cli(*args: str) -> None:
+    result = CliRunner().invoke(main, list(args))
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(("name", "keep"), CASES)
+def test_streamed_files_hold_the_run_tables(tmp_path, name, keep):
+    path = ROOT / "scenarios" / f"{name}.yaml"
+    scenario = sim.load_scenario(path, overrides={"days": 1})
+    out = tmp_path / "streamed"
+    keep_args = ["--keep-contacts", str(keep)] if keep else []
+    _cli("run", str(path), "--set", "days=1", "-r", "3", "--seed", "5", "--workers", "1",
+         "--no-report", "-q", "--out", str(out), *keep_args)
+    result = sim.run(scenario, seed=5, replications=3, keep_contacts=keep)
+    whole = tmp_path / "whole"
+    write_run(result, whole)  # the tables stacked, then written in one piece
+    for table in ("contacts", "legs"):
+        streamed_file, whole_file = out / f"{table}.parquet", whole / f"{table}.parquet"
+        assert streamed_file.exists() == whole_file.exists(), table
+        if not whole_file.exists():
+            assert table == "legs" and len(result.legs) == 0
+            continue
+        streamed = pd.read_parquet(streamed_file)
+        pd.testing.assert_frame_equal(streamed, pd.read_parquet(whole_file))
+        pd.testing.assert_frame_equal(streamed, getattr(result, table))
+    assert output.verify(out)["files"].keys() == output.verify(whole)["files"].keys()
+    # the report's redraw measures the streamed tables again: the run's KPIs, to the bit
+    assert read_run(out).summary == result.summary
+
+
+def test_a_failed_run_leaves_the_earlier_results_and_no_temporaries(tmp_path, monkeypatch):
+    path = ROOT / "scenarios" / "small_bank.yaml"
+    out = tmp_path / "run"
+    _cli("run", str(path), "--set", "days=1", "-r", "2", "--no-report", "-q", "--out", str(out),
+         "--workers", "1")
+    before = output.verify(out)
+    added = replicate_module.Collector.add
+
+    def fail_on_the_third(self, tables):
+        if tables.replication == 2:
+            raise RuntimeError("simulated failure")
+        added(self, tables)
+
+    monkeypatch.setattr(replicate_module.Collector, "add", fail_on_the_third)
+    result = CliRunner().invoke(main, ["run", str(path), "--set", "days=1", "-r", "4",
+                                       "--seed", "9", "--no-report", "-q", "--out", str(out),
+                                       "--workers", "1"])
+    assert result.exit_code != 0
+    assert not list(out.glob(".*.tmp"))  # two replications had been streamed: removed
+    assert output.verify(out) == before  # the earlier run: still sealed, unchanged
+
+
+def test_stale_temporaries_go_but_the_streams_own_stay(tmp_path):
+    scenario = sim.load_scenario(ROOT / "scenarios" / "small_bank.yaml", overrides={"days": 1})
+    out = tmp_path / "run"
+    out.mkdir()
+    stale = out / ".contacts.parquet.killed.tmp"  # from a run killed while writing
+    stale.write_bytes(b"half a file")
+    stream = TableStream(out)
+    result = sim.run(scenario, seed=3, replications=2, stream=stream)
+    assert len(stream.temporaries()) == 1  # contacts; small_bank has no legs
+    write_run(result, out, stream)
+    assert isinstance(vars(result)["contacts"], Parts)  # written without being stacked
+    assert not stale.exists() and not list(out.glob(".*.tmp"))
+    assert stream.rows("contacts") == len(result.contacts)
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "contacts.parquet"), result.contacts)
+
+
+def test_raw_tables_are_stacked_when_first_read():
+    scenario = sim.load_scenario(ROOT / "scenarios" / "fraud_consult.yaml",
+                                 overrides={"days": 1})
+    result = sim.run(scenario, seed=2, replications=3)
+    assert all(isinstance(vars(result)[t], Parts) for t in ("contacts", "issues", "legs", "staff"))
+    copy = pickle.loads(pickle.dumps(result))  # sent between processes unstacked
+    again = sim.RunResult(**vars(result))  # built from another's fields
+    parts = [sim.run(scenario, seed=2, replications=1).contacts]  # replication 0 alone
+    for table in ("contacts", "issues", "legs", "staff"):
+        stacked = getattr(result, table)
+        assert isinstance(stacked, pd.DataFrame) and vars(result)[table] is stacked
+        assert getattr(result, table) is stacked  # stacked once
+        assert list(stacked["replication"].unique()) == [0, 1, 2]
+        assert isinstance(stacked.index, pd.RangeIndex) and stacked.index.start == 0
+        pd.testing.assert_frame_equal(getattr(copy, table), stacked)
+        pd.testing.assert_frame_equal(getattr(again, table), stacked)
+    first = result.contacts[result.contacts["replication"] == 0]
+    pd.testing.assert_frame_equal(first, parts[0])
