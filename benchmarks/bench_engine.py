@@ -56,8 +56,9 @@ def main() -> None:
     args = parser.parse_args()
     days = max(1, round(args.calls / (600 * 24)))
     scenario = sim.load_scenario(SCENARIO, overrides={"days": days})
-    # warm imports and caches: sim.run imports pandas and the KPI code lazily, on first use, so a
-    # one-day run of each path first keeps one-time imports out of the timings and the memory figures
+    # warm imports and caches: sim.run imports pandas and the KPI code lazily, on first use,
+    # so a one-day run of each path first keeps one-time imports out of the timings and the
+    # memory figures
     one_day = scenario.model_copy(update={"days": 1})
     run_replication(one_day, seed=0)
     sim.run(one_day, seed=0, replications=1)
