@@ -39,7 +39,7 @@ from dataclasses import fields, replace
 import numpy as np
 import pytest
 import yaml
-from hypothesis import HealthCheck, Phase, event, given, note, reject, settings
+from hypothesis import HealthCheck, Phase, event, example, given, note, reject, settings
 from hypothesis import strategies as st
 from strategies import scenarios
 
@@ -504,7 +504,9 @@ def only_rounding(a: Records, b: Records) -> bool:
 def only_agents_swapped(a: Records, b: Records) -> bool:
     """Whether the same things happened at the same times, only by other agents.
 
-    Contacts equal but for ``agent``; legs equal as a set of rows without their agent.
+    Contacts equal but for ``agent``; legs equal as a set of rows without their agent, their
+    times to the microsecond: after the tie, a leg may also be answered a rounding apart
+    (:func:`test_leg_answered_when_its_contact_is`), and the rows sort by their times.
     """
     for name, x, y in _arrays(a, b):
         if not name.startswith("legs.") and name != "agent" and not _same(x, y):
@@ -514,7 +516,7 @@ def only_agents_swapped(a: Records, b: Records) -> bool:
 
     def rows(r: Records) -> list[tuple]:
         keys = sorted(k for k in r.legs if k != "agent")
-        columns = [np.nan_to_num(r.legs[k].astype(float), nan=-1.0) for k in keys]
+        columns = [np.round(np.nan_to_num(r.legs[k].astype(float), nan=-1.0), 6) for k in keys]
         return sorted(zip(*columns))
 
     return rows(a) == rows(b)
@@ -646,8 +648,19 @@ def test_every_counted_contact_is_offered_balked_blocked_or_self_served(data, se
             assert kpis["balk_rate"] == kpis["balked"] / (kpis["offered"] + kpis["balked"])
 
 
+TIE_THEN_ROUNDING = {  # found by CI: agents swapped after a tie, a later leg a rounding apart
+    "name": "random", "seed": 1, "days": 2, "open": "06:00", "close": "08:00",
+    "interval": "30m",
+    "contact_types": {"t0": {
+        "channel": "email", "handle": {"dist": "deterministic", "value": 20},
+        "arrivals": {"rate": "8/h", "day_factors": [0.5], "forecast_error": 0.2},
+        "duplicate_answers": 0.2}},
+    "agents": {"g0": {"skills": ["t0"], "staff": 2}}}
+
+
 @SETTINGS
 @given(scenarios(), SEEDS, REPLICATIONS)
+@example(TIE_THEN_ROUNDING, 93, 0)
 def test_fast_paths_change_nothing(data, seed, replication):
     """The engine's shortcuts give the very records of the general path."""
     scenario, fast = simulate(data, seed, replication)
