@@ -35,9 +35,10 @@ from typing import TYPE_CHECKING
 import simpy
 
 from sim import keyed
+from sim.leg_steps import Leg
 from sim.legs import ABANDONED_LEG, COMPLETED, CUSTOMER, RETRIAL
 from sim.records import ABANDONED, ANSWERED, BLOCKED, WAITING
-from sim.ticks import scheduler
+from sim.ticks import first, scheduler
 from sim.wrap_up import talked_then_wrap
 
 if TYPE_CHECKING:
@@ -71,6 +72,7 @@ class Floor:
         self.in_system = 0  # phone calls on trunk lines
         self.deadline_heap: list[tuple[float, int]] = []  # with lines: (deadline, contact)
         self.at, self.sleep = scheduler(env)  # light timeouts (sim/ticks.py)
+        self.soon = first(env)  # a leg's first step, where SimPy would start a process
         self._number = book.number
 
     def attach(self, journeys, shifts) -> None:
@@ -197,8 +199,8 @@ class Floor:
         self.agent[c] = agent_id
         if self.warm_waiters:
             waiter = self.warm_waiters.pop(c, None)
-            if waiter is not None:
-                waiter.succeed()
+            if waiter is not None:  # the first agent, on the line until now (sim.leg_steps)
+                self.at(0.0, waiter)
 
     def _purge(self, queue: deque[int], now: float) -> None:
         """Drop contacts at the head of ``queue`` that abandoned (lazily, at their deadline)."""
@@ -316,11 +318,9 @@ class Floor:
             length = self.talk[c] = self.handle[c] * group.slowdown
             self.at(length, self.on_talked, c)
         elif handed:
-            start = self.env.event()
-            start.succeed()
-            self.env.process(self._serve_journey(c, group, agent_id, start))
+            self.at(0.0, Leg(self.journeys, c, group, agent_id).begin)
         else:
-            self.env.process(self._serve_journey(c, group, agent_id))
+            self.soon(Leg(self.journeys, c, group, agent_id).begin)
 
     def _talked(self, event: simpy.Event) -> None:
         """A plain contact's talk (recorded when it began) ended; the agent takes more work."""
@@ -330,16 +330,6 @@ class Floor:
             self._record_leg(c, self.answer[c], COMPLETED)  # answered when the talk began
         self._complete(c, group, False)
         self._next_work(group, self.agent[c])
-
-    def _serve_journey(self, c: int, group: GroupState, agent_id: int,
-                       start: simpy.Event | None = None):
-        """Serve a journey (after ``start``, if given), then take the next work."""
-        if start is not None:
-            yield start
-        wrap = yield from self.journeys._journey(c, group, agent_id)
-        if wrap > 0.0:  # after-call work (sim.wrap_up): busy, the customer gone
-            yield self.sleep(wrap)
-        self._next_work(group, agent_id)
 
     def _next_work(self, group: GroupState, agent_id: int) -> None:
         """A free agent takes the next contact, goes idle, or leaves if told to.

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import math
 from array import array
+from collections.abc import Callable
 
 import simpy
 
 from sim import keyed
 from sim.journey import ComebackPlan, HandoffPlan
-from sim.records import ABANDONED, ANSWERED, SELF_SERVED, WAITING
+from sim.records import ABANDONED, ANSWERED, SELF_SERVED
 from sim.units import DAY
 
 # contact kinds: customers, and work items that are not customers (a consult request,
@@ -58,9 +59,10 @@ class Journeys:
         self.plans, self.group_plans, self.resolve = plans, group_plans, resolve
         self.after_call, self.record_legs = after_call, record_legs
         self.open, self.close, self.interval, self.run_end = hours
-        self.warm_waiters: dict[int, simpy.Event] = {}  # transferred warm: first agent waits
+        # who waits for whom (sim.leg_steps): the step scheduled when the wait is over
+        self.warm_waiters: dict[int, Callable] = {}  # transferred warm: first agent waits
         self.conferences: dict[int, float] = {}  # three-way talk owed by the next agent
-        self.consult_waiters: dict[int, simpy.Event] = {}
+        self.consult_waiters: dict[int, Callable] = {}  # consult request -> who asked
         self.legs = {name: array(code) for name, code in (
             ("contact", "i"), ("queue", "h"), ("enqueued", "d"), ("answered", "d"),
             ("ended", "d"), ("group", "h"), ("agent", "i"), ("hold", "d"), ("reason", "b"))}
@@ -72,139 +74,11 @@ class Journeys:
 
     # ---- served by an agent ----------------------------------------------------------
 
-    def _journey(self, c: int, group, agent_id: int):
-        """Serve contact ``c`` (already answered by ``agent_id``) through its journey.
-
-        Returns (as a generator) the agent's after-call work that follows (seconds).
-        """
-        env = self.env
-        start = env.now
-        hold_before = self.hold[c]  # this leg's hold is what it adds
-        q, own = self.qtype[c], self.ctype[c]
-        queue_plan, own_plan = self.plans[q], self.plans[own]
-        self.served_legs[c] += 1
-        leg = self.served_legs[c]  # this leg's number (the next agent's may follow first)
-        if self.kind[c] == DUPLICATE:
-            yield self.sleep(self.handle[c] * (group.slowdown if group.factors is None
-                                               else group.factors[agent_id]))
-            self._record_leg(c, start, DUPLICATE_LEG, self.hold[c] - hold_before)
-            self._finish(c)
-            return 0.0
-        if self.kind[c] == CONSULT:
-            yield from self._talk(c, group, queue_plan, self.handle[c])
-            self._record_leg(c, start, CONSULT_LEG, self.hold[c] - hold_before)
-            self._finish(c)
-            waiter = self.consult_waiters.pop(c, None)
-            if waiter is not None:
-                waiter.succeed()
-            return 0.0
-        if self.conferences:  # joined by a conference transfer: three-way talk first
-            three_way = self.conferences.pop(c, 0.0)
-            if three_way > 0.0:
-                yield self.sleep(three_way)
-                self.talk[c] += three_way
-        if self.misrouted[c] and self.served_legs[c] == 1:  # the wrong queue from the IVR
-            length = own_plan.ivr.misroute_talk(keyed.uniform(self.key[c], keyed.MISROUTE_TALK))
-            yield self.sleep(length)
-            self.talk[c] += length
-            wrap = self._wrap_up(c, q, leg)
-            self._record_leg(c, start, MISROUTE, self.hold[c] - hold_before, wrap=wrap)
-            self.transfers[c] += 1
-            self.floor._enqueue(c, own, env.now)
-            return wrap
-        first_talk = self.served_legs[c] == 1 + self.misrouted[c]  # the drawn handle time
-        length = (self.handle[c] if first_talk else
-                  queue_plan.handle(keyed.uniform(self.key[c], keyed.HANDLE, self.served_legs[c])))
-        length *= group.slowdown if group.factors is None else group.factors[agent_id]
-        capped = length > own_plan.cap
-        if capped:
-            length = own_plan.cap
-        stayed = yield from self._talk(c, group, queue_plan, length)
-        if not stayed:
-            wrap = self._wrap_up(c, q, leg)
-            self._record_leg(c, start, HUNG_UP, self.hold[c] - hold_before, wrap=wrap)
-            return wrap
-        handoff, reason = self._handoff(c, group, queue_plan, own_plan)
-        if handoff is not None:
-            self.transfers[c] += 1
-            if handoff.warm:
-                answered = env.event()
-                self.warm_waiters[c] = answered
-                queue, entered = self.qtype[c], self.enq[c]
-                group_index, agent = self.group[c], self.agent[c]
-                three_way = 0.0
-                if handoff.conference is not None:  # the next agent owes it too
-                    three_way = handoff.conference(
-                        keyed.uniform(self.key[c], keyed.CONFERENCE_TALK, leg))
-                    self.conferences[c] = three_way
-                self.floor._enqueue(c, handoff.to, env.now, patience=INF, priority=handoff.priority)
-                held = self.hold[c] - hold_before
-                yield answered  # the first agent stays on the line until someone answers
-                if three_way > 0.0:  # and, in a conference, talks with both
-                    yield self.sleep(three_way)
-                wrap = self._wrap_up(c, q, leg)
-                self._append_leg(c, queue, entered, start, group_index, agent, reason, held,
-                                 wrap=wrap)
-            else:
-                wrap = self._wrap_up(c, q, leg)
-                self._record_leg(c, start, reason, self.hold[c] - hold_before, wrap=wrap)
-                self.floor._enqueue(c, handoff.to, env.now, priority=handoff.priority)
-            return wrap
-        wrap = self._wrap_up(c, q, leg)
-        self._record_leg(c, start, COMPLETED, self.hold[c] - hold_before, wrap=wrap)
-        self._complete(c, group, capped)
-        return wrap
-
     def _wrap_up(self, c: int, q: int, leg: int) -> float:
         """The after-call work (seconds) after leg ``leg`` of ``c``, answered from queue ``q``."""
         if self.after_call is None:
             return 0.0
         return self.after_call.after(c, q, self.key[c], leg)
-
-    def _talk(self, c: int, group, queue_plan, length: float):
-        """Talk for ``length`` seconds, maybe with a consult hold halfway; False if hung up."""
-        env = self.env
-        key, leg = self.key[c], self.served_legs[c]
-        consult = None
-        if queue_plan.consult and (keyed.uniform(key, keyed.CONSULT, leg)
-                                   < queue_plan.consult.probability):
-            consult = queue_plan.consult
-        else:
-            gp = self.group_plans[group.index]
-            if gp.escalate_as_consult and (keyed.uniform(key, keyed.ESCALATE, leg)
-                                           < gp.escalate.probability):
-                consult = gp.escalate
-        if consult is None:
-            yield self.sleep(length)
-            self.talk[c] += length
-            return True
-        half = length / 2.0
-        yield self.sleep(half)
-        held = env.now
-        talk = consult.talk(keyed.uniform(key, keyed.CONSULT_TALK, leg))
-        request = self._new_contact(consult.to, self.issue[c], FIRST, CONSULT, talk, INF, held,
-                                    keyed.child(key, keyed.CONSULT, leg))
-        done = env.event()
-        self.consult_waiters[request] = done
-        self.floor._enqueue(request, consult.to, held, patience=INF)
-        if consult.hold_patience is not None and self.kind[c] == CUSTOMER:
-            gave_up = env.timeout(
-                consult.hold_patience(keyed.uniform(key, keyed.HOLD_PATIENCE, leg)))
-            yield done | gave_up
-            if not done.triggered:  # the customer hung up on hold
-                self.consult_waiters.pop(request, None)
-                if self.state[request] == WAITING:
-                    self.state[request] = ABANDONED  # the consult is called off
-                self.hold[c] += env.now - held
-                self.talk[c] += half
-                self.floor._abandon(c, env.now, on_hold=True)
-                return False
-        else:
-            yield done
-        self.hold[c] += env.now - held
-        yield self.sleep(length - half)
-        self.talk[c] += length
-        return True
 
     def _handoff(self, c: int, group, queue_plan, own_plan) -> tuple[HandoffPlan | None, int]:
         """A planned transfer or an escalation after talking, if one happens."""
