@@ -35,10 +35,10 @@ from typing import TYPE_CHECKING
 import simpy
 
 from sim import keyed
-from sim.leg_steps import Leg
+from sim.leg_steps import leg_steps
 from sim.legs import ABANDONED_LEG, COMPLETED, CUSTOMER, RETRIAL
 from sim.records import ABANDONED, ANSWERED, BLOCKED, WAITING
-from sim.ticks import first, scheduler
+from sim.ticks import scheduler
 from sim.wrap_up import talked_then_wrap
 
 if TYPE_CHECKING:
@@ -72,7 +72,6 @@ class Floor:
         self.in_system = 0  # phone calls on trunk lines
         self.deadline_heap: list[tuple[float, int]] = []  # with lines: (deadline, contact)
         self.at, self.sleep = scheduler(env)  # light timeouts (sim/ticks.py)
-        self.soon = first(env)  # a leg's first step, where SimPy would start a process
         self._number = book.number
 
     def attach(self, journeys, shifts) -> None:
@@ -81,6 +80,7 @@ class Floor:
         # the steps of every plain call, bound here once (they are not hooked)
         self._complete, self._record_leg = journeys._complete, journeys._record_leg
         self.warm_waiters = journeys.warm_waiters  # the same dict
+        self.start_leg = leg_steps(journeys)  # a journey's leg (sim.leg_steps)
         self.on_talked = (self._talked if self.after_call is None
                           else partial(talked_then_wrap, self))
 
@@ -200,7 +200,7 @@ class Floor:
         if self.warm_waiters:
             waiter = self.warm_waiters.pop(c, None)
             if waiter is not None:  # the first agent, on the line until now (sim.leg_steps)
-                self.at(0.0, waiter)
+                self.at(0.0, *waiter)
 
     def _purge(self, queue: deque[int], now: float) -> None:
         """Drop contacts at the head of ``queue`` that abandoned (lazily, at their deadline)."""
@@ -317,10 +317,8 @@ class Floor:
             # one talk and the contact is done: it is never served again
             length = self.talk[c] = self.handle[c] * group.slowdown
             self.at(length, self.on_talked, c)
-        elif handed:
-            self.at(0.0, Leg(self.journeys, c, group, agent_id).begin)
         else:
-            self.soon(Leg(self.journeys, c, group, agent_id).begin)
+            self.start_leg(c, group, agent_id, handed)
 
     def _talked(self, event: simpy.Event) -> None:
         """A plain contact's talk (recorded when it began) ended; the agent takes more work."""

@@ -3,23 +3,34 @@
 A contact with a journey (:mod:`sim.legs`) used to be served by a SimPy process: a
 generator resumed after each timeout, hold and warm transfer. That costs a process, its
 start event, its end event and a generator resume per step, about six times a plain
-call's time. A :class:`Leg` does the same steps as callbacks of the floor's light ticks
+call's time. Here the same steps are callbacks of the floor's light ticks
 (:mod:`sim.ticks`), each scheduling the next one, and so in exactly the order SimPy gave
 them (the records are the same, to the bit):
 
-- the leg starts where SimPy started the process: with ``URGENT`` priority at the instant
+- a leg starts where SimPy started the process: with ``URGENT`` priority at the instant
   it was answered, or, for a contact *handed* to an idle agent, after the events already
   due then (the process waited on an event succeeded at once);
 - each ``yield timeout`` is a tick scheduled at the same moment;
 - a waiter event succeeded by someone else (a consult answered, a warm transfer taken)
-  is a tick scheduled where ``succeed`` was called: the waiter is the callback itself;
+  is a tick scheduled where ``succeed`` was called: the waiter is the leg itself;
 - a consult hold with hold patience waited on ``done | gave_up``: SimPy resumed the
   process one event after the first of the two was processed, and then asked whether
   the consult was done (it may have been by then). The same here: whichever fires
   first schedules the resumption, which asks the same question.
+
+The steps are closures made once per replication (:func:`leg_steps`) over the contacts'
+columns and the plans, as the floor's plain path is a bound method: a step reads its
+leg (a :class:`Leg`, the tick's value) and no attribute of a part but the floor's steps,
+which hooks (real-time rules, a routing policy, balking) may replace and are looked up
+at each use.
 """
 
 from __future__ import annotations
+
+import heapq
+from collections.abc import Callable
+
+from simpy.events import NORMAL, URGENT
 
 from sim import keyed
 from sim.legs import (
@@ -35,267 +46,285 @@ from sim.legs import (
     MISROUTE,
 )
 from sim.records import ABANDONED, WAITING
+from sim.ticks import Tick
 
 # what a consult hold waits for: the consult alone, or the consult or the customer's patience
 ALONE, EITHER, FIRED = 0, 1, 2
 
 
 class Leg:
-    """Contact ``c`` with agent ``agent_id`` of ``group``: its steps until the agent is free.
+    """Where one leg is: contact ``c`` with agent ``agent_id`` of ``group``, and its times.
 
-    Args:
-        journeys: The contacts' journeys (:class:`sim.legs.Journeys`): columns, plans and
-            the endings the leg calls.
-        c: The contact (already answered: its queue, group and agent are set).
-        group: The answering agent's group (:class:`sim.floor_state.GroupState`).
-        agent_id: The answering agent.
+    Filled in by the steps as the leg goes (``start``: answered; ``leg``: its number
+    among the contact's legs; ``length``/``half``: the talk and its first half when a
+    consult interrupts it; ``waits``: what a consult hold waits for).
     """
 
-    __slots__ = (
-        "agent_id",
-        "at_agent",
-        "at_group",
-        "c",
-        "capped",
-        "consult",
-        "entered",
-        "group",
-        "half",
-        "held",
-        "hold_before",
-        "j",
-        "leg",
-        "length",
-        "on_hold",
-        "q",
-        "queue",
-        "reason",
-        "request",
-        "start",
-        "then",
-        "three_way",
-        "waits",
-    )
+    __slots__ = ("agent_id", "c", "capped", "consult", "entered", "group", "half", "held",
+                 "hold_before", "leg", "length", "q", "queue", "reason", "request", "start",
+                 "talk_leg", "three_way", "to_agent", "to_group", "waits")
 
-    def __init__(self, journeys, c: int, group, agent_id: int):
-        self.j, self.c, self.group, self.agent_id = journeys, c, group, agent_id
+    def __init__(self, c: int, group, agent_id: int):
+        self.c, self.group, self.agent_id = c, group, agent_id
+
+
+def leg_steps(journeys) -> Callable[..., None]:
+    """``start(c, group, agent_id, handed)``: serve ``c``'s leg, then free the agent.
+
+    Args:
+        journeys: The replication's journeys (:class:`sim.legs.Journeys`): its columns,
+            plans, waiters and the endings the legs call (bound once: never hooked).
+    """
+    j = journeys
+    floor, env = j.floor, j.env
+    queue, ids, push = env._queue, env._eid, heapq.heappush
+    at = j.at
+    plans, group_plans, after_call = j.plans, j.group_plans, j.after_call
+    key, kind, qtype, ctype, handle = j.key, j.kind, j.qtype, j.ctype, j.handle
+    hold, talk, served_legs, misrouted = j.hold, j.talk, j.served_legs, j.misrouted
+    transfers, state, issue, enq = j.transfers, j.state, j.issue, j.enq
+    consult_waiters, warm_waiters, conferences = (j.consult_waiters, j.warm_waiters,
+                                                  j.conferences)
+    record_leg, append_leg, complete, finish = (j._record_leg, j._append_leg, j._complete,
+                                                j._finish)
+    handoff, new_contact, uniform = j._handoff, j._new_contact, keyed.uniform
+
+    def start(c: int, group, agent_id: int, handed: bool) -> None:
+        push(queue, (env._now, NORMAL if handed else URGENT, next(ids),
+                     Tick([begin], Leg(c, group, agent_id))))
+
+    def wrap_up(leg: Leg) -> float:
+        """The agent's after-call work after this leg (seconds; :mod:`sim.wrap_up`)."""
+        if after_call is None:
+            return 0.0
+        return after_call.after(leg.c, leg.q, key[leg.c], leg.leg)
+
+    def free(leg: Leg, wrap: float) -> None:
+        """The agent's after-call work, then the next work."""
+        if wrap > 0.0:
+            at(wrap, next_work, leg)
+        else:
+            floor._next_work(leg.group, leg.agent_id)
+
+    def next_work(tick: Tick) -> None:
+        leg = tick._value
+        floor._next_work(leg.group, leg.agent_id)
 
     # ---- the talk --------------------------------------------------------------------
 
-    def begin(self, _tick=None) -> None:
+    def begin(tick: Tick) -> None:
         """The agent has the contact: a work item, a consult request, or the customer."""
-        j, c = self.j, self.c
-        self.start = j.env._now
-        self.hold_before = j.hold[c]  # this leg's hold is what it adds
-        q = self.q = j.qtype[c]
-        j.served_legs[c] += 1
-        self.leg = j.served_legs[c]  # this leg's number (the next agent's may follow first)
-        kind = j.kind[c]
-        if kind == DUPLICATE:
-            group = self.group
-            j.at(j.handle[c] * (group.slowdown if group.factors is None
-                                else group.factors[self.agent_id]), self._duplicated)
+        leg = tick._value
+        c = leg.c
+        leg.start = env._now
+        leg.hold_before = hold[c]  # this leg's hold is what it adds
+        q = leg.q = qtype[c]
+        served_legs[c] += 1
+        leg.leg = served_legs[c]  # this leg's number (the next agent's may follow first)
+        what = kind[c]
+        if what == DUPLICATE:
+            group = leg.group
+            at(handle[c] * (group.slowdown if group.factors is None
+                            else group.factors[leg.agent_id]), duplicated, leg)
             return
-        if kind == CONSULT:
-            self._talk(j.plans[q], j.handle[c], self._consulted)
+        if what == CONSULT:
+            talk_for(leg, plans[q], handle[c])
             return
-        if j.conferences:  # joined by a conference transfer: three-way talk first
-            three_way = j.conferences.pop(c, 0.0)
+        if conferences:  # joined by a conference transfer: three-way talk first
+            three_way = conferences.pop(c, 0.0)
             if three_way > 0.0:
-                self.three_way = three_way
-                j.at(three_way, self._conferred)
+                leg.three_way = three_way
+                at(three_way, conferred, leg)
                 return
-        self._customer()
+        customer(leg)
 
-    def _conferred(self, _tick) -> None:
-        self.j.talk[self.c] += self.three_way
-        self._customer()
+    def conferred(tick: Tick) -> None:
+        leg = tick._value
+        talk[leg.c] += leg.three_way
+        customer(leg)
 
-    def _customer(self) -> None:
+    def customer(leg: Leg) -> None:
         """The customer's own talk: a misrouted call's short one, or the handle time."""
-        j, c = self.j, self.c
-        own_plan = j.plans[j.ctype[c]]
-        legs = j.served_legs[c]
-        if j.misrouted[c] and legs == 1:  # the wrong queue from the IVR
-            self.length = own_plan.ivr.misroute_talk(
-                keyed.uniform(j.key[c], keyed.MISROUTE_TALK))
-            j.at(self.length, self._misrouted)
+        c = leg.c
+        own_plan = plans[ctype[c]]
+        legs = served_legs[c]
+        if misrouted[c] and legs == 1:  # the wrong queue from the IVR
+            leg.length = own_plan.ivr.misroute_talk(uniform(key[c], keyed.MISROUTE_TALK))
+            at(leg.length, misrouted_talk, leg)
             return
-        queue_plan = j.plans[self.q]
-        if legs == 1 + j.misrouted[c]:  # the first talk: the drawn handle time
-            length = j.handle[c]
+        queue_plan = plans[leg.q]
+        if legs == 1 + misrouted[c]:  # the first talk: the drawn handle time
+            length = handle[c]
         else:
-            length = queue_plan.handle(keyed.uniform(j.key[c], keyed.HANDLE, legs))
-        group = self.group
-        length *= group.slowdown if group.factors is None else group.factors[self.agent_id]
-        self.capped = length > own_plan.cap
-        if self.capped:
+            length = queue_plan.handle(uniform(key[c], keyed.HANDLE, legs))
+        group = leg.group
+        length *= group.slowdown if group.factors is None else group.factors[leg.agent_id]
+        leg.capped = length > own_plan.cap
+        if leg.capped:
             length = own_plan.cap
-        self._talk(queue_plan, length, self._talked)
+        talk_for(leg, queue_plan, length)
 
-    def _talk(self, queue_plan, length: float, then) -> None:
-        """Talk for ``length`` seconds, maybe with a consult hold halfway; then ``then(stayed)``."""
-        j, c = self.j, self.c
-        key, leg = j.key[c], j.served_legs[c]
-        self.then, self.length = then, length
+    def talk_for(leg: Leg, queue_plan, length: float) -> None:
+        """Talk for ``length`` seconds, maybe with a consult hold halfway."""
+        c = leg.c
+        k, number = key[c], served_legs[c]
+        leg.length = length
         consult = None
-        if queue_plan.consult and (keyed.uniform(key, keyed.CONSULT, leg)
+        if queue_plan.consult and (uniform(k, keyed.CONSULT, number)
                                    < queue_plan.consult.probability):
             consult = queue_plan.consult
         else:
-            gp = j.group_plans[self.group.index]
-            if gp.escalate_as_consult and (keyed.uniform(key, keyed.ESCALATE, leg)
+            gp = group_plans[leg.group.index]
+            if gp.escalate_as_consult and (uniform(k, keyed.ESCALATE, number)
                                            < gp.escalate.probability):
                 consult = gp.escalate
         if consult is None:
-            j.at(length, self._spoken)
+            at(length, spoken, leg)
             return
-        self.consult, self.on_hold = consult, leg
-        self.half = length / 2.0
-        j.at(self.half, self._hold)
+        leg.consult, leg.talk_leg = consult, number
+        leg.half = length / 2.0
+        at(leg.half, on_hold, leg)
 
-    def _spoken(self, _tick) -> None:
-        self.j.talk[self.c] += self.length
-        self.then(True)
-
-    def _hold(self, _tick) -> None:
-        """Halfway: the customer on hold, the agent asks the consult's queue."""
-        j, c, consult, leg = self.j, self.c, self.consult, self.on_hold
-        key = j.key[c]
-        held = self.held = j.env._now
-        talk = consult.talk(keyed.uniform(key, keyed.CONSULT_TALK, leg))
-        request = self.request = j._new_contact(
-            consult.to, j.issue[c], FIRST, CONSULT, talk, INF, held,
-            keyed.child(key, keyed.CONSULT, leg))
-        j.consult_waiters[request] = self._answered  # scheduled when the consult ends
-        j.floor._enqueue(request, consult.to, held, patience=INF)
-        if consult.hold_patience is not None and j.kind[c] == CUSTOMER:
-            self.waits = EITHER
-            j.at(consult.hold_patience(keyed.uniform(key, keyed.HOLD_PATIENCE, leg)),
-                 self._gave_up)
+    def spoken(tick: Tick) -> None:
+        """The talk is over: a consult request's ends, a customer's may go on."""
+        leg = tick._value
+        talk[leg.c] += leg.length
+        if kind[leg.c] == CONSULT:
+            consulted(leg)
         else:
-            self.waits = ALONE
+            talked(leg, True)
 
-    def _answered(self, _tick) -> None:
+    def on_hold(tick: Tick) -> None:
+        """Halfway: the customer on hold, the agent asks the consult's queue."""
+        leg = tick._value
+        c, consult, number = leg.c, leg.consult, leg.talk_leg
+        k = key[c]
+        held = leg.held = env._now
+        length = consult.talk(uniform(k, keyed.CONSULT_TALK, number))
+        request = leg.request = new_contact(consult.to, issue[c], FIRST, CONSULT, length, INF,
+                                            held, keyed.child(k, keyed.CONSULT, number))
+        consult_waiters[request] = leg  # answered when the consult ends
+        floor._enqueue(request, consult.to, held, patience=INF)
+        if consult.hold_patience is not None and kind[c] == CUSTOMER:
+            leg.waits = EITHER
+            at(consult.hold_patience(uniform(k, keyed.HOLD_PATIENCE, number)), gave_up, leg)
+        else:
+            leg.waits = ALONE
+
+    def answered(tick: Tick) -> None:
         """The consult is over (SimPy: its waiter event processed)."""
-        if self.waits == ALONE:
-            self._back()
-        elif self.waits == EITHER:  # the condition is met: resumed one event later
-            self.waits = FIRED
-            self.j.at(0.0, self._either)
+        leg = tick._value
+        if leg.waits == ALONE:
+            back(leg)
+        elif leg.waits == EITHER:  # the condition is met: resumed one event later
+            leg.waits = FIRED
+            at(0.0, either, leg)
 
-    def _gave_up(self, _tick) -> None:
+    def gave_up(tick: Tick) -> None:
         """The customer's hold patience ran out (maybe after the consult ended)."""
-        if self.waits == EITHER:
-            self.waits = FIRED
-            self.j.at(0.0, self._either)
+        leg = tick._value
+        if leg.waits == EITHER:
+            leg.waits = FIRED
+            at(0.0, either, leg)
 
-    def _either(self, _tick) -> None:
+    def either(tick: Tick) -> None:
         """Resumed after the consult or the patience: back if the consult is done."""
-        j, c = self.j, self.c
-        request = self.request
-        if request not in j.consult_waiters:  # it ended (its waiter was taken)
-            self._back()
+        leg = tick._value
+        c, request = leg.c, leg.request
+        if request not in consult_waiters:  # it ended (its waiter was taken)
+            back(leg)
             return
         # the customer hung up on hold
-        del j.consult_waiters[request]
-        if j.state[request] == WAITING:
-            j.state[request] = ABANDONED  # the consult is called off
-        now = j.env._now
-        j.hold[c] += now - self.held
-        j.talk[c] += self.half
-        j.floor._abandon(c, now, on_hold=True)
-        self.then(False)
+        del consult_waiters[request]
+        if state[request] == WAITING:
+            state[request] = ABANDONED  # the consult is called off
+        now = env._now
+        hold[c] += now - leg.held
+        talk[c] += leg.half
+        floor._abandon(c, now, on_hold=True)
+        talked(leg, False)
 
-    def _back(self) -> None:
+    def back(leg: Leg) -> None:
         """Off hold: the second half of the talk."""
-        j = self.j
-        j.hold[self.c] += j.env._now - self.held
-        j.at(self.length - self.half, self._spoken)
+        hold[leg.c] += env._now - leg.held
+        at(leg.length - leg.half, spoken, leg)
 
     # ---- how the leg ends ------------------------------------------------------------
 
-    def _duplicated(self, _tick) -> None:
-        j, c = self.j, self.c
-        j._record_leg(c, self.start, DUPLICATE_LEG, j.hold[c] - self.hold_before)
-        j._finish(c)
-        self._free(0.0)
+    def duplicated(tick: Tick) -> None:
+        leg = tick._value
+        c = leg.c
+        record_leg(c, leg.start, DUPLICATE_LEG, hold[c] - leg.hold_before)
+        finish(c)
+        free(leg, 0.0)
 
-    def _consulted(self, _stayed: bool) -> None:
+    def consulted(leg: Leg) -> None:
         """A consult request's talk is over: the agent who asked is answered."""
-        j, c = self.j, self.c
-        j._record_leg(c, self.start, CONSULT_LEG, j.hold[c] - self.hold_before)
-        j._finish(c)
-        waiter = j.consult_waiters.pop(c, None)
+        c = leg.c
+        record_leg(c, leg.start, CONSULT_LEG, hold[c] - leg.hold_before)
+        finish(c)
+        waiter = consult_waiters.pop(c, None)
         if waiter is not None:
-            j.at(0.0, waiter)
-        self._free(0.0)
+            at(0.0, answered, waiter)
+        free(leg, 0.0)
 
-    def _misrouted(self, _tick) -> None:
-        j, c = self.j, self.c
-        j.talk[c] += self.length
-        wrap = j._wrap_up(c, self.q, self.leg)
-        j._record_leg(c, self.start, MISROUTE, j.hold[c] - self.hold_before, wrap=wrap)
-        j.transfers[c] += 1
-        j.floor._enqueue(c, j.ctype[c], j.env._now)
-        self._free(wrap)
+    def misrouted_talk(tick: Tick) -> None:
+        leg = tick._value
+        c = leg.c
+        talk[c] += leg.length
+        wrap = wrap_up(leg)
+        record_leg(c, leg.start, MISROUTE, hold[c] - leg.hold_before, wrap=wrap)
+        transfers[c] += 1
+        floor._enqueue(c, ctype[c], env._now)
+        free(leg, wrap)
 
-    def _talked(self, stayed: bool) -> None:
+    def talked(leg: Leg, stayed: bool) -> None:
         """The customer's talk is over (or they hung up on hold): complete or hand on."""
-        j, c = self.j, self.c
+        c = leg.c
         if not stayed:
-            wrap = j._wrap_up(c, self.q, self.leg)
-            j._record_leg(c, self.start, HUNG_UP, j.hold[c] - self.hold_before, wrap=wrap)
-            self._free(wrap)
+            wrap = wrap_up(leg)
+            record_leg(c, leg.start, HUNG_UP, hold[c] - leg.hold_before, wrap=wrap)
+            free(leg, wrap)
             return
-        own_plan = j.plans[j.ctype[c]]
-        handoff, reason = j._handoff(c, self.group, j.plans[self.q], own_plan)
-        if handoff is None:
-            wrap = j._wrap_up(c, self.q, self.leg)
-            j._record_leg(c, self.start, COMPLETED, j.hold[c] - self.hold_before, wrap=wrap)
-            j._complete(c, self.group, self.capped)
-            self._free(wrap)
+        to, reason = handoff(c, leg.group, plans[leg.q], plans[ctype[c]])
+        if to is None:
+            wrap = wrap_up(leg)
+            record_leg(c, leg.start, COMPLETED, hold[c] - leg.hold_before, wrap=wrap)
+            complete(c, leg.group, leg.capped)
+            free(leg, wrap)
             return
-        j.transfers[c] += 1
-        if not handoff.warm:
-            wrap = j._wrap_up(c, self.q, self.leg)
-            j._record_leg(c, self.start, reason, j.hold[c] - self.hold_before, wrap=wrap)
-            j.floor._enqueue(c, handoff.to, j.env._now, priority=handoff.priority)
-            self._free(wrap)
+        transfers[c] += 1
+        if not to.warm:
+            wrap = wrap_up(leg)
+            record_leg(c, leg.start, reason, hold[c] - leg.hold_before, wrap=wrap)
+            floor._enqueue(c, to.to, env._now, priority=to.priority)
+            free(leg, wrap)
             return
         # warm: the first agent stays on the line until someone answers
-        j.warm_waiters[c] = self._taken  # scheduled when the next agent answers
-        self.queue, self.entered = j.qtype[c], j.enq[c]
-        self.at_group, self.at_agent = j.group[c], j.agent[c]
-        self.reason = reason
-        self.three_way = 0.0
-        if handoff.conference is not None:  # the next agent owes it too
-            self.three_way = handoff.conference(
-                keyed.uniform(j.key[c], keyed.CONFERENCE_TALK, self.leg))
-            j.conferences[c] = self.three_way
-        j.floor._enqueue(c, handoff.to, j.env._now, patience=INF, priority=handoff.priority)
-        self.held = j.hold[c] - self.hold_before
+        warm_waiters[c] = (taken, leg)  # scheduled when the next agent answers
+        leg.queue, leg.entered = qtype[c], enq[c]
+        leg.to_group, leg.to_agent = j.group[c], j.agent[c]
+        leg.reason = reason
+        leg.three_way = 0.0
+        if to.conference is not None:  # the next agent owes it too
+            leg.three_way = to.conference(uniform(key[c], keyed.CONFERENCE_TALK, leg.leg))
+            conferences[c] = leg.three_way
+        floor._enqueue(c, to.to, env._now, patience=INF, priority=to.priority)
+        leg.held = hold[c] - leg.hold_before
 
-    def _taken(self, _tick) -> None:
+    def taken(tick: Tick) -> None:
         """The warm transfer is answered: in a conference, both agents talk first."""
-        if self.three_way > 0.0:
-            self.j.at(self.three_way, self._handed_on)
+        leg = tick._value
+        if leg.three_way > 0.0:
+            at(leg.three_way, handed_on, leg)
         else:
-            self._handed_on(None)
+            handed_on(tick)
 
-    def _handed_on(self, _tick) -> None:
-        j = self.j
-        wrap = j._wrap_up(self.c, self.q, self.leg)
-        j._append_leg(self.c, self.queue, self.entered, self.start, self.at_group,
-                      self.at_agent, self.reason, self.held, wrap=wrap)
-        self._free(wrap)
+    def handed_on(tick: Tick) -> None:
+        leg = tick._value
+        wrap = wrap_up(leg)
+        append_leg(leg.c, leg.queue, leg.entered, leg.start, leg.to_group, leg.to_agent,
+                   leg.reason, leg.held, wrap=wrap)
+        free(leg, wrap)
 
-    def _free(self, wrap: float) -> None:
-        """The agent's after-call work (:mod:`sim.wrap_up`), then the next work."""
-        if wrap > 0.0:
-            self.j.at(wrap, self._next_work)
-        else:
-            self.j.floor._next_work(self.group, self.agent_id)
-
-    def _next_work(self, _tick) -> None:
-        self.j.floor._next_work(self.group, self.agent_id)
+    return start

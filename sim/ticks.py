@@ -20,7 +20,7 @@ from itertools import count
 from typing import Any
 
 import simpy
-from simpy.events import NORMAL, URGENT
+from simpy.events import NORMAL
 
 
 class Tick:
@@ -54,23 +54,6 @@ def scheduler(env: simpy.Environment) -> tuple[Callable[..., None], Callable[[fl
         return tick
 
     return at, sleep
-
-
-def first(env: simpy.Environment) -> Callable[[Callable[[Any], None]], None]:
-    """``soon(callback)`` for ``env``: call ``callback(tick)`` now, before this instant's others.
-
-    Where SimPy would start a process: its first step runs at the current time with
-    ``URGENT`` priority, after the urgent events already due now (agents coming on duty,
-    other starts) and before every normal one.
-    """
-    queue: list = env._queue
-    ids: count = env._eid
-    push = heapq.heappush
-
-    def soon(callback: Callable[[Any], None]) -> None:
-        push(queue, (env._now, URGENT, next(ids), Tick([callback])))
-
-    return soon
 
 
 def run_events(env: simpy.Environment) -> None:
