@@ -154,6 +154,12 @@ class ContactBook:
         self.queued = bytearray(n)
         self.issue_contacts = array("i", [1]) * n if comebacks else None
         self.issue_retrials = array("i", [0]) * n if comebacks else None
+        self._blank = tuple((column.append, value) for column, value in (
+            (self.deadline, INF), (self.enq, nan), (self.answer, nan), (self.end, nan),
+            (self.wait, nan), (self.queue_time, 0.0), (self.talk, 0.0), (self.hold, 0.0),
+            (self.group, -1), (self.agent, -1), (self.state, WAITING),
+            (self.transfers, 0), (self.resolved, 0), (self.misrouted, 0),
+            (self.callback, 0), (self.on_line, 0), (self.served_legs, 0), (self.queued, 0)))
 
     def columns(self) -> dict:
         """The run's columns by name (:data:`COLUMNS`), for a part to bind as attributes."""
@@ -172,19 +178,17 @@ class ContactBook:
         """Append a contact created during the run (``key``: see :mod:`sim.keyed`); its id."""
         c = self.n
         self.n += 1
-        for column, value in (
-            (self.key, key),
-            (self.arrival, now), (self.handle, handle), (self.patience, patience),
-            (self.ctype, contact_type), (self.qtype, contact_type), (self.deadline, INF),
-            (self.enq, math.nan), (self.answer, math.nan), (self.end, math.nan),
-            (self.wait, math.nan), (self.queue_time, 0.0), (self.talk, 0.0), (self.hold, 0.0),
-            (self.group, -1), (self.agent, -1), (self.issue, issue),
-            (self.state, WAITING), (self.kind, kind), (self.origin, origin),
-            (self.transfers, 0), (self.resolved, 0), (self.misrouted, 0),
-            (self.callback, 0), (self.on_line, 0),
-            (self.served_legs, 0), (self.queued, 0),
-        ):
-            column.append(value)
+        self.key.append(key)
+        self.arrival.append(now)
+        self.handle.append(handle)
+        self.patience.append(patience)
+        self.ctype.append(contact_type)
+        self.qtype.append(contact_type)
+        self.issue.append(issue)
+        self.kind.append(kind)
+        self.origin.append(origin)
+        for append, value in self._blank:  # the columns every new contact starts alike
+            append(value)
         return c
 
     def records(self, type_names: list[str], group_names: list[str], slots: list[int],

@@ -83,15 +83,38 @@ def leg_steps(journeys) -> Callable[..., None]:
     key, kind, qtype, ctype, handle = j.key, j.kind, j.qtype, j.ctype, j.handle
     hold, talk, served_legs, misrouted = j.hold, j.talk, j.served_legs, j.misrouted
     transfers, state, issue, enq = j.transfers, j.state, j.issue, j.enq
+    groups, agents = j.group, j.agent
     consult_waiters, warm_waiters, conferences = (j.consult_waiters, j.warm_waiters,
                                                   j.conferences)
-    record_leg, append_leg, complete, finish = (j._record_leg, j._append_leg, j._complete,
-                                                j._finish)
+    append_leg, complete, finish = j._append_leg, j._complete, j._finish
     handoff, new_contact, uniform = j._handoff, j._new_contact, keyed.uniform
+    record_legs = j.record_legs
+    # the leg columns' appends, in _append_leg's order (and the wrap-up's, if any)
+    appends = tuple(column.append for column in j.leg_columns)
+    wrap_column = j.legs["wrap_up"].append if after_call is not None else None
+    # by type: whether a talk may end in a handoff (a transfer, or a group's escalation)
+    transfers_to = [plan.transfer for plan in plans]
+    escalates = [g.escalate is not None and not g.escalate_as_consult for g in group_plans]
 
     def start(c: int, group, agent_id: int, handed: bool) -> None:
         push(queue, (env._now, NORMAL if handed else URGENT, next(ids),
                      Tick([begin], Leg(c, group, agent_id))))
+
+    def record(c: int, leg: Leg, reason: int, wrap: float) -> None:
+        """Append the leg of ``c`` that ends now (:meth:`sim.legs.Journeys._record_leg`)."""
+        if record_legs:
+            contact, queues, enqueued, answered, ends, group, agent, held, reasons = appends
+            contact(c)
+            queues(qtype[c])
+            enqueued(enq[c])
+            answered(leg.start)
+            ends(env._now)
+            group(groups[c])
+            agent(agents[c])
+            held(hold[c] - leg.hold_before)
+            reasons(reason)
+            if wrap_column is not None:
+                wrap_column(wrap)
 
     def wrap_up(leg: Leg) -> float:
         """The agent's after-call work after this leg (seconds; :mod:`sim.wrap_up`)."""
@@ -102,7 +125,7 @@ def leg_steps(journeys) -> Callable[..., None]:
     def free(leg: Leg, wrap: float) -> None:
         """The agent's after-call work, then the next work."""
         if wrap > 0.0:
-            at(wrap, next_work, leg)
+            push(queue, (env._now + wrap, NORMAL, next(ids), Tick([next_work], leg)))
         else:
             floor._next_work(leg.group, leg.agent_id)
 
@@ -179,7 +202,7 @@ def leg_steps(journeys) -> Callable[..., None]:
                                            < gp.escalate.probability):
                 consult = gp.escalate
         if consult is None:
-            at(length, spoken, leg)
+            push(queue, (env._now + length, NORMAL, next(ids), Tick([spoken], leg)))
             return
         leg.consult, leg.talk_leg = consult, number
         leg.half = length / 2.0
@@ -254,14 +277,14 @@ def leg_steps(journeys) -> Callable[..., None]:
     def duplicated(tick: Tick) -> None:
         leg = tick._value
         c = leg.c
-        record_leg(c, leg.start, DUPLICATE_LEG, hold[c] - leg.hold_before)
+        record(c, leg, DUPLICATE_LEG, 0.0)
         finish(c)
         free(leg, 0.0)
 
     def consulted(leg: Leg) -> None:
         """A consult request's talk is over: the agent who asked is answered."""
         c = leg.c
-        record_leg(c, leg.start, CONSULT_LEG, hold[c] - leg.hold_before)
+        record(c, leg, CONSULT_LEG, 0.0)
         finish(c)
         waiter = consult_waiters.pop(c, None)
         if waiter is not None:
@@ -273,7 +296,7 @@ def leg_steps(journeys) -> Callable[..., None]:
         c = leg.c
         talk[c] += leg.length
         wrap = wrap_up(leg)
-        record_leg(c, leg.start, MISROUTE, hold[c] - leg.hold_before, wrap=wrap)
+        record(c, leg, MISROUTE, wrap)
         transfers[c] += 1
         floor._enqueue(c, ctype[c], env._now)
         free(leg, wrap)
@@ -283,27 +306,30 @@ def leg_steps(journeys) -> Callable[..., None]:
         c = leg.c
         if not stayed:
             wrap = wrap_up(leg)
-            record_leg(c, leg.start, HUNG_UP, hold[c] - leg.hold_before, wrap=wrap)
+            record(c, leg, HUNG_UP, wrap)
             free(leg, wrap)
             return
-        to, reason = handoff(c, leg.group, plans[leg.q], plans[ctype[c]])
+        if transfers_to[leg.q] is None and not escalates[leg.group.index]:
+            to = None  # no handoff to decide (as handoff() would say)
+        else:
+            to, reason = handoff(c, leg.group, plans[leg.q], plans[ctype[c]])
         if to is None:
             wrap = wrap_up(leg)
-            record_leg(c, leg.start, COMPLETED, hold[c] - leg.hold_before, wrap=wrap)
+            record(c, leg, COMPLETED, wrap)
             complete(c, leg.group, leg.capped)
             free(leg, wrap)
             return
         transfers[c] += 1
         if not to.warm:
             wrap = wrap_up(leg)
-            record_leg(c, leg.start, reason, hold[c] - leg.hold_before, wrap=wrap)
+            record(c, leg, reason, wrap)
             floor._enqueue(c, to.to, env._now, priority=to.priority)
             free(leg, wrap)
             return
         # warm: the first agent stays on the line until someone answers
         warm_waiters[c] = (taken, leg)  # scheduled when the next agent answers
         leg.queue, leg.entered = qtype[c], enq[c]
-        leg.to_group, leg.to_agent = j.group[c], j.agent[c]
+        leg.to_group, leg.to_agent = groups[c], agents[c]
         leg.reason = reason
         leg.three_way = 0.0
         if to.conference is not None:  # the next agent owes it too

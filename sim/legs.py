@@ -99,13 +99,13 @@ class Journeys:
 
     def _finish(self, c: int) -> None:
         self.state[c] = ANSWERED
-        self.end[c] = self.env.now
+        self.end[c] = self.env._now
 
     def _complete(self, c: int, group, capped: bool) -> None:
         """The contact ends with an agent; decide resolution; an unresolved issue may repeat."""
         # self._finish(c), inlined: one call fewer on every plain call
         self.state[c] = ANSWERED
-        self.end[c] = self.env.now
+        now = self.end[c] = self.env._now  # (`.now` is a property: a call)
         own = self.ctype[c]
         plan = self.plans[own]
         if not self.resolve[own]:
@@ -123,7 +123,7 @@ class Journeys:
         if plan.complaint is not None:
             self._maybe_complain(c, plan.complaint)
         if not resolved and plan.repeat is not None:
-            self._come_back(c, plan.repeat, REPEAT, self.env.now)
+            self._come_back(c, plan.repeat, REPEAT, now)
 
     def _maybe_complain(self, c: int, plan) -> None:
         """A customer whose experience crossed a threshold may post publicly."""
