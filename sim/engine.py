@@ -137,7 +137,7 @@ class _Replication:
         self._settle_unserved()
         records = book.records(
             floor.type_names, floor.group_names, [group.slots for group in floor.groups],
-            self.shifts.staff_log, self.journeys.legs if floor.record_legs else None,
+            self.shifts.staff_log, self.journeys.leg_table() if floor.record_legs else None,
             None if self.after_call is None else self.after_call.column(book.n), self.trace)
         if self.rule_book is not None:
             records.rule_log = self.rule_book.log()

@@ -89,9 +89,7 @@ def leg_steps(journeys) -> Callable[..., None]:
     append_leg, complete, finish = j._append_leg, j._complete, j._finish
     handoff, new_contact, uniform = j._handoff, j._new_contact, keyed.uniform
     record_legs = j.record_legs
-    # the leg columns' appends, in _append_leg's order (and the wrap-up's, if any)
-    appends = tuple(column.append for column in j.leg_columns)
-    wrap_column = j.legs["wrap_up"].append if after_call is not None else None
+    add_leg = j.leg_rows.append  # a leg's row (sim.legs.LEG_COLUMNS)
     # by type: whether a talk may end in a handoff (a transfer, or a group's escalation)
     transfers_to = [plan.transfer for plan in plans]
     escalates = [g.escalate is not None and not g.escalate_as_consult for g in group_plans]
@@ -103,18 +101,8 @@ def leg_steps(journeys) -> Callable[..., None]:
     def record(c: int, leg: Leg, reason: int, wrap: float) -> None:
         """Append the leg of ``c`` that ends now (:meth:`sim.legs.Journeys._record_leg`)."""
         if record_legs:
-            contact, queues, enqueued, answered, ends, group, agent, held, reasons = appends
-            contact(c)
-            queues(qtype[c])
-            enqueued(enq[c])
-            answered(leg.start)
-            ends(env._now)
-            group(groups[c])
-            agent(agents[c])
-            held(hold[c] - leg.hold_before)
-            reasons(reason)
-            if wrap_column is not None:
-                wrap_column(wrap)
+            add_leg((c, qtype[c], enq[c], leg.start, env._now, groups[c], agents[c],
+                     hold[c] - leg.hold_before, reason, wrap))
 
     def wrap_up(leg: Leg) -> float:
         """The agent's after-call work after this leg (seconds; :mod:`sim.wrap_up`)."""
@@ -240,19 +228,31 @@ def leg_steps(journeys) -> Callable[..., None]:
         if leg.waits == ALONE:
             back(leg)
         elif leg.waits == EITHER:  # the condition is met: resumed one event later
-            leg.waits = FIRED
-            at(0.0, either, leg)
+            fired(leg)
 
     def gave_up(tick: Tick) -> None:
         """The customer's hold patience ran out (maybe after the consult ended)."""
         leg = tick._value
         if leg.waits == EITHER:
-            leg.waits = FIRED
-            at(0.0, either, leg)
+            fired(leg)
+
+    def fired(leg: Leg) -> None:
+        """The hold's condition is met: resume once the event it succeeded is processed.
+
+        That event would be the next one processed if nothing else is due at this
+        instant (the callbacks calling this do nothing after it): then resume at once.
+        """
+        leg.waits = FIRED
+        if queue and queue[0][0] <= env._now:
+            push(queue, (env._now, NORMAL, next(ids), Tick([either], leg)))
+        else:
+            resume(leg)
 
     def either(tick: Tick) -> None:
+        resume(tick._value)
+
+    def resume(leg: Leg) -> None:
         """Resumed after the consult or the patience: back if the consult is done."""
-        leg = tick._value
         c, request = leg.c, leg.request
         if request not in consult_waiters:  # it ended (its waiter was taken)
             back(leg)

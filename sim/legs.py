@@ -33,6 +33,10 @@ LEG_REASONS = ("completed", "transfer", "escalation", "misroute", "abandoned", "
 (COMPLETED, TRANSFER, ESCALATION, MISROUTE, ABANDONED_LEG, HUNG_UP, CONSULT_LEG,
  DUPLICATE_LEG) = range(8)
 INF = math.inf
+# the columns of a leg, and their array types (sim.contacts.ContactBook.records)
+LEG_COLUMNS = (("contact", "i"), ("queue", "h"), ("enqueued", "d"), ("answered", "d"),
+               ("ended", "d"), ("group", "h"), ("agent", "i"), ("hold", "d"), ("reason", "b"),
+               ("wrap_up", "d"))
 
 
 class Journeys:
@@ -63,14 +67,9 @@ class Journeys:
         self.warm_waiters: dict[int, Callable] = {}  # transferred warm: first agent waits
         self.conferences: dict[int, float] = {}  # three-way talk owed by the next agent
         self.consult_waiters: dict[int, Callable] = {}  # consult request -> who asked
-        self.legs = {name: array(code) for name, code in (
-            ("contact", "i"), ("queue", "h"), ("enqueued", "d"), ("answered", "d"),
-            ("ended", "d"), ("group", "h"), ("agent", "i"), ("hold", "d"), ("reason", "b"))}
-        if after_call is not None:
-            self.legs["wrap_up"] = array("d")
-        self.leg_columns = tuple(self.legs[name] for name in (
-            "contact", "queue", "enqueued", "answered", "ended", "group", "agent", "hold",
-            "reason"))  # in _append_leg's order
+        # one row per leg, in LEG_COLUMNS' order (a tuple and one append per leg: cheaper
+        # than an append to each of ten arrays); the columns are built at the end
+        self.leg_rows: list[tuple] = []
 
     # ---- served by an agent ----------------------------------------------------------
 
@@ -249,17 +248,15 @@ class Journeys:
                     ended: float | None = None, wrap: float = 0.0) -> None:
         """Append one leg: queue, entered, answered, ended (now), group, agent, hold, reason.
 
-        And its wrap-up (seconds) where some contact type has one.
+        And its wrap-up (seconds), kept where some contact type has one.
         """
-        contact, queues, enqueued, answered, ends, groups, agents, hold, reasons = self.leg_columns
-        contact.append(c)
-        queues.append(queue)
-        enqueued.append(entered)
-        answered.append(start)
-        ends.append(self.env.now if ended is None else ended)
-        groups.append(group)
-        agents.append(agent)
-        hold.append(held)
-        reasons.append(reason)
-        if self.after_call is not None:
-            self.legs["wrap_up"].append(wrap)
+        self.leg_rows.append((c, queue, entered, start, self.env._now if ended is None else ended,
+                              group, agent, held, reason, wrap))
+
+    def leg_table(self) -> dict[str, array]:
+        """The legs recorded, as typed columns by name (``wrap_up`` where there is one)."""
+        rows = self.leg_rows
+        names = LEG_COLUMNS if self.after_call is not None else LEG_COLUMNS[:-1]
+        values = list(zip(*rows)) if rows else [()] * len(names)
+        return {name: array(code, column)
+                for (name, code), column in zip(names, values)}
