@@ -10,17 +10,20 @@ them (the records are the same, to the bit):
 - a leg starts where SimPy started the process: with ``URGENT`` priority at the instant
   it was answered, or, for a contact *handed* to an idle agent, after the events already
   due then (the process waited on an event succeeded at once);
-- each ``yield timeout`` is a tick scheduled at the same moment;
+- each ``yield timeout`` is an event scheduled at the same moment: the leg itself (a
+  :class:`Leg` has what SimPy's loop needs of an event), as a leg waits for one thing
+  at a time;
 - a waiter event succeeded by someone else (a consult answered, a warm transfer taken)
-  is a tick scheduled where ``succeed`` was called: the waiter is the leg itself;
+  is a tick scheduled where ``succeed`` was called, with the leg as its value;
 - a consult hold with hold patience waited on ``done | gave_up``: SimPy resumed the
   process one event after the first of the two was processed, and then asked whether
   the consult was done (it may have been by then). The same here: whichever fires
-  first schedules the resumption, which asks the same question.
+  first schedules the resumption, which asks the same question (at once, when that
+  resumption would be the very next event anyway).
 
 The steps are closures made once per replication (:func:`leg_steps`) over the contacts'
 columns and the plans, as the floor's plain path is a bound method: a step reads its
-leg (a :class:`Leg`, the tick's value) and no attribute of a part but the floor's steps,
+leg and no attribute of a part but the floor's steps,
 which hooks (real-time rules, a routing policy, balking) may replace and are looked up
 at each use.
 """
@@ -60,12 +63,14 @@ class Leg:
     consult interrupts it; ``waits``: what a consult hold waits for).
     """
 
-    __slots__ = ("agent_id", "c", "capped", "consult", "entered", "group", "half", "held",
-                 "hold_before", "leg", "length", "q", "queue", "reason", "request", "start",
-                 "talk_leg", "three_way", "to_agent", "to_group", "waits")
+    __slots__ = ("agent_id", "c", "callbacks", "capped", "consult", "entered", "group", "half",
+                 "held", "hold_before", "leg", "length", "q", "queue", "reason", "request",
+                 "start", "talk_leg", "three_way", "to_agent", "to_group", "waits")
+    _ok = True  # SimPy's loop asks (sim.ticks.run_events): a leg's step never fails
 
-    def __init__(self, c: int, group, agent_id: int):
+    def __init__(self, c: int, group, agent_id: int, step: Callable[[Leg], None]):
         self.c, self.group, self.agent_id = c, group, agent_id
+        self.callbacks = [step]
 
 
 def leg_steps(journeys) -> Callable[..., None]:
@@ -96,7 +101,12 @@ def leg_steps(journeys) -> Callable[..., None]:
 
     def start(c: int, group, agent_id: int, handed: bool) -> None:
         push(queue, (env._now, NORMAL if handed else URGENT, next(ids),
-                     Tick([begin], Leg(c, group, agent_id))))
+                     Leg(c, group, agent_id, begin)))
+
+    def after(delay: float, step: Callable[[Leg], None], leg: Leg) -> None:
+        """``step(leg)`` ``delay`` seconds from now (the leg is the event: once in the queue)."""
+        leg.callbacks = [step]
+        push(queue, (env._now + delay, NORMAL, next(ids), leg))
 
     def record(c: int, leg: Leg, reason: int, wrap: float) -> None:
         """Append the leg of ``c`` that ends now (:meth:`sim.legs.Journeys._record_leg`)."""
@@ -113,19 +123,17 @@ def leg_steps(journeys) -> Callable[..., None]:
     def free(leg: Leg, wrap: float) -> None:
         """The agent's after-call work, then the next work."""
         if wrap > 0.0:
-            push(queue, (env._now + wrap, NORMAL, next(ids), Tick([next_work], leg)))
+            after(wrap, next_work, leg)
         else:
             floor._next_work(leg.group, leg.agent_id)
 
-    def next_work(tick: Tick) -> None:
-        leg = tick._value
+    def next_work(leg: Leg) -> None:
         floor._next_work(leg.group, leg.agent_id)
 
     # ---- the talk --------------------------------------------------------------------
 
-    def begin(tick: Tick) -> None:
+    def begin(leg: Leg) -> None:
         """The agent has the contact: a work item, a consult request, or the customer."""
-        leg = tick._value
         c = leg.c
         leg.start = env._now
         leg.hold_before = hold[c]  # this leg's hold is what it adds
@@ -135,8 +143,8 @@ def leg_steps(journeys) -> Callable[..., None]:
         what = kind[c]
         if what == DUPLICATE:
             group = leg.group
-            at(handle[c] * (group.slowdown if group.factors is None
-                            else group.factors[leg.agent_id]), duplicated, leg)
+            after(handle[c] * (group.slowdown if group.factors is None
+                               else group.factors[leg.agent_id]), duplicated, leg)
             return
         if what == CONSULT:
             talk_for(leg, plans[q], handle[c])
@@ -145,12 +153,11 @@ def leg_steps(journeys) -> Callable[..., None]:
             three_way = conferences.pop(c, 0.0)
             if three_way > 0.0:
                 leg.three_way = three_way
-                at(three_way, conferred, leg)
+                after(three_way, conferred, leg)
                 return
         customer(leg)
 
-    def conferred(tick: Tick) -> None:
-        leg = tick._value
+    def conferred(leg: Leg) -> None:
         talk[leg.c] += leg.three_way
         customer(leg)
 
@@ -161,7 +168,7 @@ def leg_steps(journeys) -> Callable[..., None]:
         legs = served_legs[c]
         if misrouted[c] and legs == 1:  # the wrong queue from the IVR
             leg.length = own_plan.ivr.misroute_talk(uniform(key[c], keyed.MISROUTE_TALK))
-            at(leg.length, misrouted_talk, leg)
+            after(leg.length, misrouted_talk, leg)
             return
         queue_plan = plans[leg.q]
         if legs == 1 + misrouted[c]:  # the first talk: the drawn handle time
@@ -190,24 +197,23 @@ def leg_steps(journeys) -> Callable[..., None]:
                                            < gp.escalate.probability):
                 consult = gp.escalate
         if consult is None:
-            push(queue, (env._now + length, NORMAL, next(ids), Tick([spoken], leg)))
+            leg.callbacks = [spoken]  # after(length, spoken, leg), written out
+            push(queue, (env._now + length, NORMAL, next(ids), leg))
             return
         leg.consult, leg.talk_leg = consult, number
         leg.half = length / 2.0
-        at(leg.half, on_hold, leg)
+        after(leg.half, on_hold, leg)
 
-    def spoken(tick: Tick) -> None:
+    def spoken(leg: Leg) -> None:
         """The talk is over: a consult request's ends, a customer's may go on."""
-        leg = tick._value
         talk[leg.c] += leg.length
         if kind[leg.c] == CONSULT:
             consulted(leg)
         else:
             talked(leg, True)
 
-    def on_hold(tick: Tick) -> None:
+    def on_hold(leg: Leg) -> None:
         """Halfway: the customer on hold, the agent asks the consult's queue."""
-        leg = tick._value
         c, consult, number = leg.c, leg.consult, leg.talk_leg
         k = key[c]
         held = leg.held = env._now
@@ -244,12 +250,9 @@ def leg_steps(journeys) -> Callable[..., None]:
         """
         leg.waits = FIRED
         if queue and queue[0][0] <= env._now:
-            push(queue, (env._now, NORMAL, next(ids), Tick([either], leg)))
+            after(0.0, resume, leg)
         else:
             resume(leg)
-
-    def either(tick: Tick) -> None:
-        resume(tick._value)
 
     def resume(leg: Leg) -> None:
         """Resumed after the consult or the patience: back if the consult is done."""
@@ -270,12 +273,11 @@ def leg_steps(journeys) -> Callable[..., None]:
     def back(leg: Leg) -> None:
         """Off hold: the second half of the talk."""
         hold[leg.c] += env._now - leg.held
-        at(leg.length - leg.half, spoken, leg)
+        after(leg.length - leg.half, spoken, leg)
 
     # ---- how the leg ends ------------------------------------------------------------
 
-    def duplicated(tick: Tick) -> None:
-        leg = tick._value
+    def duplicated(leg: Leg) -> None:
         c = leg.c
         record(c, leg, DUPLICATE_LEG, 0.0)
         finish(c)
@@ -291,8 +293,7 @@ def leg_steps(journeys) -> Callable[..., None]:
             at(0.0, answered, waiter)
         free(leg, 0.0)
 
-    def misrouted_talk(tick: Tick) -> None:
-        leg = tick._value
+    def misrouted_talk(leg: Leg) -> None:
         c = leg.c
         talk[c] += leg.length
         wrap = wrap_up(leg)
@@ -342,12 +343,11 @@ def leg_steps(journeys) -> Callable[..., None]:
         """The warm transfer is answered: in a conference, both agents talk first."""
         leg = tick._value
         if leg.three_way > 0.0:
-            at(leg.three_way, handed_on, leg)
+            after(leg.three_way, handed_on, leg)
         else:
-            handed_on(tick)
+            handed_on(leg)
 
-    def handed_on(tick: Tick) -> None:
-        leg = tick._value
+    def handed_on(leg: Leg) -> None:
         wrap = wrap_up(leg)
         append_leg(leg.c, leg.queue, leg.entered, leg.start, leg.to_group, leg.to_agent,
                    leg.reason, leg.held, wrap=wrap)
