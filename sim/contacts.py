@@ -112,12 +112,13 @@ class ContactBook:
         draws: The replication's contacts before the run.
         root_key: The replication's key (:mod:`sim.keyed`).
         first_purposes: Purposes for which (almost) every drawn contact needs a first-step
-            number, worked out at once (the same numbers ``keyed.uniform`` gives one at a time).
+            number, worked out at once (the same numbers ``keyed.uniform`` gives one at a time);
+            a ``(purpose, step)`` pair for a number at another step (a first leg's decision).
         comebacks: Whether issues may come back (repeats, retrials, complaints): counts per issue.
     """
 
-    def __init__(self, draws: ContactDraws, root_key: int, first_purposes: list[int],
-                 comebacks: bool):
+    def __init__(self, draws: ContactDraws, root_key: int,
+                 first_purposes: list[int | tuple[int, int]], comebacks: bool):
         n = self.n = self.n_drawn = int(draws.arrival.size)
         nan, f64 = math.nan, np.float64
         self.arrival = array("d", draws.arrival.astype(f64).tobytes())
@@ -140,8 +141,10 @@ class ContactBook:
         # contact is keyed by the issue, a contact created during the run by its parent
         keys = keyed.issue_keys(root_key, np.arange(n))
         self.key = array("Q", keys.tobytes())
-        self.first_numbers = {purpose: keyed.uniforms(keys, purpose).tolist()
-                              for purpose in first_purposes}
+        self.first_numbers = {
+            purpose: keyed.uniforms(keys, *(purpose if isinstance(purpose, tuple)
+                                            else (purpose,))).tolist()
+            for purpose in first_purposes}
         self.state = bytearray(n)
         self.kind = bytearray(n)
         self.origin = bytearray(n)

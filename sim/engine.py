@@ -92,6 +92,10 @@ class _Replication:
         self.after_call = after_call = AfterCall.of(plans)  # None: no type has a wrap-up
         first = ([keyed.RESOLUTION] if any(resolve) else []) + (
             [keyed.IVR_ROUTE, keyed.IVR_TIME] if any(p.ivr for p in plans) else [])
+        # the first leg's consult and transfer decisions (sim.leg_steps, Journeys._handoff)
+        first += [(purpose, 1) for purpose, wanted in (
+            (keyed.CONSULT, any(p.consult for p in plans)),
+            (keyed.TRANSFER, any(p.transfer for p in plans))) if wanted]
         self.book = book = ContactBook(
             draws, root_key, first, any(p.repeat or p.retrial or p.complaint for p in plans))
         # run: the floor, then the parts it hands work to

@@ -94,6 +94,7 @@ def leg_steps(journeys) -> Callable[..., None]:
     append_leg, complete, finish = j._append_leg, j._complete, j._finish
     handoff, new_contact, uniform = j._handoff, j._new_contact, keyed.uniform
     record_legs = j.record_legs
+    drawn, consult_one = j.n_drawn, j.consult_one  # first legs' consult decisions, drawn at once
     add_leg = j.leg_rows.append  # a leg's row (sim.legs.LEG_COLUMNS)
     # by type: whether a talk may end in a handoff (a transfer, or a group's escalation)
     transfers_to = [plan.transfer for plan in plans]
@@ -188,7 +189,8 @@ def leg_steps(journeys) -> Callable[..., None]:
         k, number = key[c], served_legs[c]
         leg.length = length
         consult = None
-        if queue_plan.consult and (uniform(k, keyed.CONSULT, number)
+        if queue_plan.consult and ((consult_one[c] if number == 1 and c < drawn
+                                    else uniform(k, keyed.CONSULT, number))
                                    < queue_plan.consult.probability):
             consult = queue_plan.consult
         else:

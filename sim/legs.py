@@ -59,6 +59,10 @@ class Journeys:
         vars(self).update(book.columns())
         self.floor = floor
         self._number, self._new_contact = book.number, book.new_contact
+        # the drawn contacts' first-leg decisions, worked out at once (or None)
+        self.n_drawn = book.n_drawn
+        self.consult_one = book.first_numbers.get((keyed.CONSULT, 1))
+        self.transfer_one = book.first_numbers.get((keyed.TRANSFER, 1))
         self.env, self.at, self.sleep = floor.env, floor.at, floor.sleep
         self.plans, self.group_plans, self.resolve = plans, group_plans, resolve
         self.after_call, self.record_legs = after_call, record_legs
@@ -85,7 +89,8 @@ class Journeys:
             return None, COMPLETED
         key, leg = self.key[c], self.served_legs[c]
         transfer = queue_plan.transfer
-        if transfer and keyed.uniform(key, keyed.TRANSFER, leg) < transfer.probability:
+        if transfer and (self.transfer_one[c] if leg == 1 and c < self.n_drawn
+                         else keyed.uniform(key, keyed.TRANSFER, leg)) < transfer.probability:
             return transfer, TRANSFER
         gp = self.group_plans[group.index]
         escalate = gp.escalate
