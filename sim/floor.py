@@ -79,6 +79,7 @@ class Floor:
         self.journeys, self.shifts = journeys, shifts
         # the steps of every plain call, bound here once (they are not hooked)
         self._complete, self._record_leg = journeys._complete, journeys._record_leg
+        self._leave_ivr = journeys._leave_ivr
         self.warm_waiters = journeys.warm_waiters  # the same dict
         self.start_leg = leg_steps(journeys)  # a journey's leg (sim.leg_steps)
         self.on_talked = (self._talked if self.after_call is None
@@ -102,7 +103,7 @@ class Floor:
         ivr = self.plans[self.ctype[c]].ivr
         if ivr is not None:
             menu = ivr.time(self._number(c, keyed.IVR_TIME))
-            self.at(menu, partial(self.journeys._leave_ivr, c))
+            self.at(menu, self._leave_ivr, c)
             return
         self._enqueue(c, self.ctype[c], now)
 

@@ -15,8 +15,6 @@ import math
 from array import array
 from collections.abc import Callable
 
-import simpy
-
 from sim import keyed
 from sim.journey import ComebackPlan, HandoffPlan
 from sim.records import ABANDONED, ANSWERED, SELF_SERVED
@@ -211,10 +209,11 @@ class Journeys:
 
     # ---- the IVR ---------------------------------------------------------------------
 
-    def _leave_ivr(self, c: int, _event: simpy.Event) -> None:
-        """Leave the menu: solved there, or into the right (or a wrong) queue."""
+    def _leave_ivr(self, tick) -> None:
+        """Leave the menu (``tick``'s value: the contact): solved there, or into a queue."""
+        c = tick._value
         ivr = self.plans[self.ctype[c]].ivr
-        now = self.env.now
+        now = self.env._now
         u = self._number(c, keyed.IVR_ROUTE)
         if u < ivr.self_service:
             self.state[c] = SELF_SERVED
