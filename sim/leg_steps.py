@@ -99,6 +99,8 @@ def leg_steps(journeys) -> Callable[..., None]:
     # by type: whether a talk may end in a handoff (a transfer, or a group's escalation)
     transfers_to = [plan.transfer for plan in plans]
     escalates = [g.escalate is not None and not g.escalate_as_consult for g in group_plans]
+    # by group: the escalation that is a consult (on hold), or None
+    escalates_as_consult = [g.escalate if g.escalate_as_consult else None for g in group_plans]
 
     def start(c: int, group, agent_id: int, handed: bool) -> None:
         push(queue, (env._now, NORMAL if handed else URGENT, next(ids),
@@ -186,18 +188,18 @@ def leg_steps(journeys) -> Callable[..., None]:
     def talk_for(leg: Leg, queue_plan, length: float) -> None:
         """Talk for ``length`` seconds, maybe with a consult hold halfway."""
         c = leg.c
-        k, number = key[c], served_legs[c]
+        number = served_legs[c]
         leg.length = length
-        consult = None
-        if queue_plan.consult and ((consult_one[c] if number == 1 and c < drawn
-                                    else uniform(k, keyed.CONSULT, number))
-                                   < queue_plan.consult.probability):
-            consult = queue_plan.consult
-        else:
-            gp = group_plans[leg.group.index]
-            if gp.escalate_as_consult and (uniform(k, keyed.ESCALATE, number)
-                                           < gp.escalate.probability):
-                consult = gp.escalate
+        consult = queue_plan.consult
+        if consult is not None and (consult_one[c] if number == 1 and c < drawn
+                                    else uniform(key[c], keyed.CONSULT, number)
+                                    ) >= consult.probability:
+            consult = None
+        if consult is None:
+            escalate = escalates_as_consult[leg.group.index]
+            if escalate is not None and (uniform(key[c], keyed.ESCALATE, number)
+                                         < escalate.probability):
+                consult = escalate
         if consult is None:
             leg.callbacks = [spoken]  # after(length, spoken, leg), written out
             push(queue, (env._now + length, NORMAL, next(ids), leg))
@@ -316,11 +318,16 @@ def leg_steps(journeys) -> Callable[..., None]:
             to = None  # no handoff to decide (as handoff() would say)
         else:
             to, reason = handoff(c, leg.group, plans[leg.q], plans[ctype[c]])
-        if to is None:
-            wrap = wrap_up(leg)
-            record(c, leg, COMPLETED, wrap)
+        if to is None:  # the most common end: record, complete and free written out
+            wrap = 0.0 if after_call is None else wrap_up(leg)
+            if record_legs:
+                add_leg((c, qtype[c], enq[c], leg.start, env._now, groups[c], agents[c],
+                         hold[c] - leg.hold_before, COMPLETED, wrap))
             complete(c, leg.group, leg.capped)
-            free(leg, wrap)
+            if wrap > 0.0:
+                after(wrap, next_work, leg)
+            else:
+                floor._next_work(leg.group, leg.agent_id)
             return
         transfers[c] += 1
         if not to.warm:
