@@ -214,7 +214,7 @@ def leg_steps(journeys) -> Callable[..., None]:
         if kind[leg.c] == CONSULT:
             consulted(leg)
         else:
-            talked(leg, True)
+            talked(leg)
 
     def on_hold(leg: Leg) -> None:
         """Halfway: the customer on hold, the agent asks the consult's queue."""
@@ -233,8 +233,10 @@ def leg_steps(journeys) -> Callable[..., None]:
             leg.waits = ALONE
 
     def answered(tick: Tick) -> None:
+        back_from_consult(tick._value)
+
+    def back_from_consult(leg: Leg) -> None:
         """The consult is over (SimPy: its waiter event processed)."""
-        leg = tick._value
         if leg.waits == ALONE:
             back(leg)
         elif leg.waits == EITHER:  # the condition is met: resumed one event later
@@ -272,7 +274,9 @@ def leg_steps(journeys) -> Callable[..., None]:
         hold[c] += now - leg.held
         talk[c] += leg.half
         floor._abandon(c, now, on_hold=True)
-        talked(leg, False)
+        wrap = wrap_up(leg)
+        record(c, leg, HUNG_UP, wrap)
+        free(leg, wrap)
 
     def back(leg: Leg) -> None:
         """Off hold: the second half of the talk."""
@@ -293,9 +297,19 @@ def leg_steps(journeys) -> Callable[..., None]:
         record(c, leg, CONSULT_LEG, 0.0)
         finish(c)
         waiter = consult_waiters.pop(c, None)
-        if waiter is not None:
-            at(0.0, answered, waiter)
+        if waiter is None:
+            free(leg, 0.0)
+            return
+        # the waiter's event, succeeded now: processed after what freeing the agent
+        # schedules now with more urgency, and after what was due now already
+        now, mark = env._now, next(ids)
         free(leg, 0.0)
+        if queue:
+            top = queue[0]
+            if top[0] == now and (top[1] != NORMAL or top[2] < mark):
+                push(queue, (now, NORMAL, mark, Tick([answered], waiter)))
+                return
+        back_from_consult(waiter)  # it would be the next event processed: at once
 
     def misrouted_talk(leg: Leg) -> None:
         c = leg.c
@@ -306,14 +320,9 @@ def leg_steps(journeys) -> Callable[..., None]:
         floor._enqueue(c, ctype[c], env._now)
         free(leg, wrap)
 
-    def talked(leg: Leg, stayed: bool) -> None:
-        """The customer's talk is over (or they hung up on hold): complete or hand on."""
+    def talked(leg: Leg) -> None:
+        """The customer's talk is over: complete, or hand on."""
         c = leg.c
-        if not stayed:
-            wrap = wrap_up(leg)
-            record(c, leg, HUNG_UP, wrap)
-            free(leg, wrap)
-            return
         if transfers_to[leg.q] is None and not escalates[leg.group.index]:
             to = None  # no handoff to decide (as handoff() would say)
         else:

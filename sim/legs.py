@@ -60,6 +60,7 @@ class Journeys:
         # the drawn contacts' first-leg decisions, worked out at once (or None)
         self.n_drawn = book.n_drawn
         self.consult_one = book.first_numbers.get((keyed.CONSULT, 1))
+        self.resolution_first = book.first_numbers.get(keyed.RESOLUTION)
         self.transfer_one = book.first_numbers.get((keyed.TRANSFER, 1))
         self.env, self.at, self.sleep = floor.env, floor.at, floor.sleep
         self.plans, self.group_plans, self.resolve = plans, group_plans, resolve
@@ -118,7 +119,9 @@ class Journeys:
                 chance *= plan.cap_factor
             if self.misrouted[c]:
                 chance *= plan.ivr.misroute_resolution
-            resolved = self._number(c, keyed.RESOLUTION) < chance
+            # self._number(c, keyed.RESOLUTION), written out (a call per contact)
+            resolved = (self.resolution_first[c] if c < self.n_drawn
+                        else keyed.uniform(self.key[c], keyed.RESOLUTION)) < chance
         self.resolved[c] = resolved
         if self.on_line[c]:  # checked here too: the call alone costs 3% of a plain call
             self.floor._release_line(c)
