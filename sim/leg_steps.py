@@ -95,7 +95,7 @@ def leg_steps(journeys) -> Callable[..., None]:
     handoff, new_contact, uniform = j._handoff, j._new_contact, keyed.uniform
     record_legs = j.record_legs
     drawn, consult_one = j.n_drawn, j.consult_one  # first legs' consult decisions, drawn at once
-    add_leg = j.leg_rows.append  # a leg's row (sim.legs.LEG_COLUMNS)
+    add_leg = j.leg_values.extend  # a leg's row (sim.legs.LEG_COLUMNS)
     # by type: whether a talk may end in a handoff (a transfer, or a group's escalation)
     transfers_to = [plan.transfer for plan in plans]
     escalates = [g.escalate is not None and not g.escalate_as_consult for g in group_plans]
