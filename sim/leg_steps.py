@@ -43,10 +43,12 @@ from sim.legs import (
     CUSTOMER,
     DUPLICATE,
     DUPLICATE_LEG,
+    ESCALATION,
     FIRST,
     HUNG_UP,
     INF,
     MISROUTE,
+    TRANSFER,
 )
 from sim.records import ABANDONED, WAITING
 from sim.ticks import Tick
@@ -92,13 +94,14 @@ def leg_steps(journeys) -> Callable[..., None]:
     consult_waiters, warm_waiters, conferences = (j.consult_waiters, j.warm_waiters,
                                                   j.conferences)
     append_leg, complete, finish = j._append_leg, j._complete, j._finish
-    handoff, new_contact, uniform = j._handoff, j._new_contact, keyed.uniform
+    new_contact, uniform = j._new_contact, keyed.uniform
     record_legs = j.record_legs
-    drawn, consult_one = j.n_drawn, j.consult_one  # first legs' consult decisions, drawn at once
+    # the drawn contacts' first legs' consult and transfer decisions, drawn at once
+    drawn, consult_one, transfer_one = j.n_drawn, j.consult_one, j.transfer_one
     add_leg = j.leg_values.extend  # a leg's row (sim.legs.LEG_COLUMNS)
-    # by type: whether a talk may end in a handoff (a transfer, or a group's escalation)
+    # a talk may end in a handoff: its type's transfer, its group's escalation (or None)
     transfers_to = [plan.transfer for plan in plans]
-    escalates = [g.escalate is not None and not g.escalate_as_consult for g in group_plans]
+    escalates = [g.escalate if not g.escalate_as_consult else None for g in group_plans]
     # by group: the escalation that is a consult (on hold), or None
     escalates_as_consult = [g.escalate if g.escalate_as_consult else None for g in group_plans]
 
@@ -323,10 +326,19 @@ def leg_steps(journeys) -> Callable[..., None]:
     def talked(leg: Leg) -> None:
         """The customer's talk is over: complete, or hand on."""
         c = leg.c
-        if transfers_to[leg.q] is None and not escalates[leg.group.index]:
-            to = None  # no handoff to decide (as handoff() would say)
-        else:
-            to, reason = handoff(c, leg.group, plans[leg.q], plans[ctype[c]])
+        to = reason = None
+        transfer = transfers_to[leg.q]
+        escalate = escalates[leg.group.index]
+        if (transfer is not None or escalate is not None) and (
+                transfers[c] < plans[ctype[c]].max_transfers):  # a handoff may happen
+            number = served_legs[c]
+            if transfer is not None and (
+                    transfer_one[c] if number == 1 and c < drawn
+                    else uniform(key[c], keyed.TRANSFER, number)) < transfer.probability:
+                to, reason = transfer, TRANSFER
+            elif escalate is not None and (uniform(key[c], keyed.ESCALATE, number)
+                                           < escalate.probability):
+                to, reason = escalate, ESCALATION
         if to is None:  # the most common end: record, complete and free written out
             wrap = 0.0 if after_call is None else wrap_up(leg)
             if record_legs:

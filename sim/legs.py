@@ -16,7 +16,7 @@ from array import array
 from collections.abc import Callable
 
 from sim import keyed
-from sim.journey import ComebackPlan, HandoffPlan
+from sim.journey import ComebackPlan
 from sim.records import ABANDONED, ANSWERED, SELF_SERVED
 from sim.units import DAY
 
@@ -74,30 +74,6 @@ class Journeys:
         # extend per leg: cheaper than an append to each of ten arrays, and unlike a list of
         # row tuples nothing the garbage collector tracks); columns are built at the end
         self.leg_values: list[float] = []
-
-    # ---- served by an agent ----------------------------------------------------------
-
-    def _wrap_up(self, c: int, q: int, leg: int) -> float:
-        """The after-call work (seconds) after leg ``leg`` of ``c``, answered from queue ``q``."""
-        if self.after_call is None:
-            return 0.0
-        return self.after_call.after(c, q, self.key[c], leg)
-
-    def _handoff(self, c: int, group, queue_plan, own_plan) -> tuple[HandoffPlan | None, int]:
-        """A planned transfer or an escalation after talking, if one happens."""
-        if self.transfers[c] >= own_plan.max_transfers:
-            return None, COMPLETED
-        key, leg = self.key[c], self.served_legs[c]
-        transfer = queue_plan.transfer
-        if transfer and (self.transfer_one[c] if leg == 1 and c < self.n_drawn
-                         else keyed.uniform(key, keyed.TRANSFER, leg)) < transfer.probability:
-            return transfer, TRANSFER
-        gp = self.group_plans[group.index]
-        escalate = gp.escalate
-        if (escalate and not gp.escalate_as_consult
-                and keyed.uniform(key, keyed.ESCALATE, leg) < escalate.probability):
-            return escalate, ESCALATION
-        return None, COMPLETED
 
     # ---- endings ---------------------------------------------------------------------
 
