@@ -72,7 +72,8 @@ class Floor:
         self.in_system = 0  # phone calls on trunk lines
         self.deadline_heap: list[tuple[float, int]] = []  # with lines: (deadline, contact)
         self.at, self.sleep = scheduler(env)  # light timeouts (sim/ticks.py)
-        self._number = book.number
+        # the drawn contacts' IVR times' numbers, worked out at once (sim.contacts)
+        self.n_drawn, self.ivr_times = book.n_drawn, book.first_numbers.get(keyed.IVR_TIME)
 
     def attach(self, journeys, shifts) -> None:
         """The parts the floor hands work to: journeys, and the shifts agents leave with."""
@@ -102,7 +103,8 @@ class Floor:
             self.journeys._answer_twice(c, now)
         ivr = self.plans[self.ctype[c]].ivr
         if ivr is not None:
-            menu = ivr.time(self._number(c, keyed.IVR_TIME))
+            menu = ivr.time(self.ivr_times[c] if c < self.n_drawn  # book.number, written out
+                            else keyed.uniform(self.key[c], keyed.IVR_TIME))
             self.at(menu, self._leave_ivr, c)
             return
         self._enqueue(c, self.ctype[c], now)

@@ -56,13 +56,15 @@ class Journeys:
                  record_legs: bool, hours: tuple[float, float, float, float]):
         vars(self).update(book.columns())
         self.floor = floor
-        self._number, self._new_contact = book.number, book.new_contact
-        # the drawn contacts' first-leg decisions, worked out at once (or None)
+        self._new_contact = book.new_contact
+        # numbers of the drawn contacts worked out at once (sim.contacts), or None: their
+        # first leg's decisions, resolution and IVR route
         self.n_drawn = book.n_drawn
         self.consult_one = book.first_numbers.get((keyed.CONSULT, 1))
         self.resolution_first = book.first_numbers.get(keyed.RESOLUTION)
+        self.ivr_routes = book.first_numbers.get(keyed.IVR_ROUTE)
         self.transfer_one = book.first_numbers.get((keyed.TRANSFER, 1))
-        self.env, self.at, self.sleep = floor.env, floor.at, floor.sleep
+        self.env, self.at = floor.env, floor.at
         self.plans, self.group_plans, self.resolve = plans, group_plans, resolve
         self.after_call, self.record_legs = after_call, record_legs
         self.open, self.close, self.interval, self.run_end = hours
@@ -96,7 +98,7 @@ class Journeys:
                 chance *= plan.cap_factor
             if self.misrouted[c]:
                 chance *= plan.ivr.misroute_resolution
-            # self._number(c, keyed.RESOLUTION), written out (a call per contact)
+            # book.number(c, keyed.RESOLUTION), written out (a call per contact)
             resolved = (self.resolution_first[c] if c < self.n_drawn
                         else keyed.uniform(self.key[c], keyed.RESOLUTION)) < chance
         self.resolved[c] = resolved
@@ -194,7 +196,8 @@ class Journeys:
         c = tick._value
         ivr = self.plans[self.ctype[c]].ivr
         now = self.env._now
-        u = self._number(c, keyed.IVR_ROUTE)
+        u = (self.ivr_routes[c] if c < self.n_drawn  # book.number, written out
+             else keyed.uniform(self.key[c], keyed.IVR_ROUTE))
         if u < ivr.self_service:
             self.state[c] = SELF_SERVED
             self.end[c] = now
