@@ -204,20 +204,13 @@ def leg_steps(journeys) -> Callable[..., None]:
                                          < escalate.probability):
                 consult = escalate
         if consult is None:
-            leg.callbacks = [spoken]  # after(length, spoken, leg), written out
+            # after(length, ..., leg), written out: the end of a consult's talk or a customer's
+            leg.callbacks = [consulted if kind[c] == CONSULT else talked]
             push(queue, (env._now + length, NORMAL, next(ids), leg))
             return
         leg.consult, leg.talk_leg = consult, number
         leg.half = length / 2.0
         after(leg.half, on_hold, leg)
-
-    def spoken(leg: Leg) -> None:
-        """The talk is over: a consult request's ends, a customer's may go on."""
-        talk[leg.c] += leg.length
-        if kind[leg.c] == CONSULT:
-            consulted(leg)
-        else:
-            talked(leg)
 
     def on_hold(leg: Leg) -> None:
         """Halfway: the customer on hold, the agent asks the consult's queue."""
@@ -284,7 +277,7 @@ def leg_steps(journeys) -> Callable[..., None]:
     def back(leg: Leg) -> None:
         """Off hold: the second half of the talk."""
         hold[leg.c] += env._now - leg.held
-        after(leg.length - leg.half, spoken, leg)
+        after(leg.length - leg.half, consulted if kind[leg.c] == CONSULT else talked, leg)
 
     # ---- how the leg ends ------------------------------------------------------------
 
@@ -297,6 +290,7 @@ def leg_steps(journeys) -> Callable[..., None]:
     def consulted(leg: Leg) -> None:
         """A consult request's talk is over: the agent who asked is answered."""
         c = leg.c
+        talk[c] += leg.length
         record(c, leg, CONSULT_LEG, 0.0)
         finish(c)
         waiter = consult_waiters.pop(c, None)
@@ -326,6 +320,7 @@ def leg_steps(journeys) -> Callable[..., None]:
     def talked(leg: Leg) -> None:
         """The customer's talk is over: complete, or hand on."""
         c = leg.c
+        talk[c] += leg.length
         to = reason = None
         transfer = transfers_to[leg.q]
         escalate = escalates[leg.group.index]
