@@ -62,12 +62,13 @@ class Leg:
 
     Filled in by the steps as the leg goes (``start``: answered; ``leg``: its number
     among the contact's legs; ``length``/``half``: the talk and its first half when a
-    consult interrupts it; ``waits``: what a consult hold waits for).
+    consult interrupts it; ``waits``: what a consult hold waits for). A leg is also the
+    event its next step is scheduled as (``callbacks``, ``_ok``: what SimPy's loop reads).
     """
 
-    __slots__ = ("agent_id", "c", "callbacks", "capped", "consult", "entered", "group", "half",
-                 "held", "hold_before", "leg", "length", "q", "queue", "reason", "request",
-                 "start", "talk_leg", "three_way", "to_agent", "to_group", "waits")
+    __slots__ = ("agent_id", "c", "callbacks", "capped", "consult", "end", "entered", "group",
+                 "half", "held", "hold_before", "leg", "length", "q", "queue", "reason",
+                 "request", "start", "talk_leg", "three_way", "to_agent", "to_group", "waits")
     _ok = True  # SimPy's loop asks (sim.ticks.run_events): a leg's step never fails
 
     def __init__(self, c: int, group, agent_id: int, step: Callable[[Leg], None]):
@@ -209,6 +210,9 @@ def leg_steps(journeys) -> Callable[..., None]:
             push(queue, (env._now + length, NORMAL, next(ids), leg))
             return
         leg.consult, leg.talk_leg = consult, number
+        # the step after the second half: kept on the leg, so that no step refers back
+        # to one that refers to it (a cycle would keep this replication until a collection)
+        leg.end = consulted if kind[c] == CONSULT else talked
         leg.half = length / 2.0
         after(leg.half, on_hold, leg)
 
@@ -277,7 +281,7 @@ def leg_steps(journeys) -> Callable[..., None]:
     def back(leg: Leg) -> None:
         """Off hold: the second half of the talk."""
         hold[leg.c] += env._now - leg.held
-        after(leg.length - leg.half, consulted if kind[leg.c] == CONSULT else talked, leg)
+        after(leg.length - leg.half, leg.end, leg)
 
     # ---- how the leg ends ------------------------------------------------------------
 
