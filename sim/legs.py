@@ -127,7 +127,7 @@ class Journeys:
         if self.issue_contacts is not None:
             self.issue_contacts[issue] += 1
         post = keyed.child(key, keyed.COMPLAINT)
-        self.at(max(0.0, when - self.env.now), lambda _e: self._spawn(issue, to, COMPLAINT, post))
+        self.at(max(0.0, when - self.env._now), self._spawn, (issue, to, COMPLAINT, post))
 
     def _come_back(self, c: int, plan: ComebackPlan, origin: int, at: float) -> None:
         """Maybe schedule the issue's next contact (a repeat or a retrial) after a delay."""
@@ -150,8 +150,7 @@ class Journeys:
         if origin == RETRIAL:
             self.issue_contacts[issue] += 1
         again = keyed.child(key, keyed.COMEBACK)
-        self.at(max(0.0, when - self.env.now),
-                lambda _e: self._spawn(issue, contact_type, origin, again))
+        self.at(max(0.0, when - self.env._now), self._spawn, (issue, contact_type, origin, again))
 
     def _when_open(self, t: float, u: float) -> float | None:
         """``t`` if the center is open then, else soon after it opens; None after the run.
@@ -169,10 +168,15 @@ class Journeys:
         t = day * DAY + clock
         return t if t < self.run_end else None
 
-    def _spawn(self, issue: int, contact_type: int, origin: int, key: int) -> None:
-        """A repeat contact, retrial or complaint post (keyed ``key``) arrives now."""
+    def _spawn(self, tick) -> None:
+        """A repeat contact, retrial or complaint post arrives now.
+
+        ``tick``'s value: ``(issue, contact_type, origin, key)`` (a tuple, not a closure:
+        scheduled a day ahead, a lambda and its cells are more for the collector to track).
+        """
+        issue, contact_type, origin, key = tick._value
         plan = self.plans[contact_type]
-        now = self.env.now
+        now = self.env._now
         patience = (plan.patience(keyed.uniform(key, keyed.PATIENCE))
                     if plan.patience is not None else INF)
         c = self._new_contact(contact_type, issue, origin, CUSTOMER,
