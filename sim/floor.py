@@ -19,7 +19,8 @@ retrial after abandoning, a hang-up on hold).
 :class:`Floor` is built with the contacts' columns (:class:`sim.contacts.ContactBook`,
 bound here as attributes) and the compiled plans; its routing comes from
 :mod:`sim.floor_routing`. Contacts with a journey are served by :class:`sim.legs.Journeys`
-and agents come and go with :class:`sim.workforce.Shifts`, both attached after it is built
+(their legs by :mod:`sim.leg_steps`) and agents come and go with
+:class:`sim.workforce.Shifts`, both attached after it is built
 (:meth:`Floor.attach`). Hooks (a routing policy, balking, real-time rules) replace some of
 its steps on the instance; every part looks its steps up at each use.
 """
@@ -309,10 +310,11 @@ class Floor:
         """Agent ``agent_id`` of ``group`` has just answered ``c``: talk, then take more work.
 
         A plain contact (one queue, one talk) costs one SimPy event, the end of the talk,
-        whose callback finds the agent's next work; a journey runs as a process. A contact
-        ``handed`` to an idle agent (on arrival, by overflow, from a backlog) starts its
-        journey after the events already due at this instant, so that journeys begun at
-        the same instant draw their random numbers in a fixed order.
+        whose callback finds the agent's next work; a journey's leg is a chain of steps
+        (:mod:`sim.leg_steps`) that starts where a SimPy process would: now, before this
+        instant's other events, or, for a contact ``handed`` to an idle agent (on arrival,
+        by overflow, from a backlog), after the events already due at this instant, so that
+        journeys begun at the same instant draw their random numbers in a fixed order.
         """
         q = self.qtype[c]
         if group.plain[q] and not (self.served_legs[c] or self.kind[c] or self.misrouted[c]

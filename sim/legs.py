@@ -2,11 +2,13 @@
 
 A *leg* is one stretch of a contact with one agent group: the queue wait, the talk, maybe
 a consult hold, and how it ended (completed, transferred, escalated, misrouted, hung up
-on hold). :class:`Journeys` holds those steps, built with the contacts' columns
-(:class:`sim.contacts.ContactBook`) and the floor (:class:`sim.floor.Floor`) whose queues
-it sends contacts to. Plain contacts (one queue, one talk) never come here, except to end
-(:meth:`Journeys._complete`): the floor serves them on a fast path. Repeat contacts and
-retrials are new contacts of the same issue, created here.
+on hold). :class:`Journeys` holds what the legs share (their waiters, the recorded legs)
+and the endings, built with the contacts' columns (:class:`sim.contacts.ContactBook`) and
+the floor (:class:`sim.floor.Floor`) whose queues it sends contacts to; a leg's own steps,
+from the answer to the agent's next work, are in :mod:`sim.leg_steps`. Plain contacts
+(one queue, one talk) never come here, except to end (:meth:`Journeys._complete`): the
+floor serves them on a fast path. Repeat contacts and retrials are new contacts of the
+same issue, created here.
 """
 
 from __future__ import annotations
