@@ -64,16 +64,13 @@ class Leg:
     among the contact's legs; ``length``/``half``: the talk and its first half when a
     consult interrupts it; ``waits``: what a consult hold waits for). A leg is also the
     event its next step is scheduled as (``callbacks``, ``_ok``: what SimPy's loop reads).
+    Made by ``start`` (:func:`leg_steps`) without an ``__init__`` call.
     """
 
     __slots__ = ("agent_id", "c", "callbacks", "capped", "consult", "end", "entered", "group",
                  "half", "held", "hold_before", "leg", "length", "q", "queue", "reason",
                  "request", "start", "talk_leg", "three_way", "to_agent", "to_group", "waits")
     _ok = True  # SimPy's loop asks (sim.ticks.run_events): a leg's step never fails
-
-    def __init__(self, c: int, group, agent_id: int, step: Callable[[Leg], None]):
-        self.c, self.group, self.agent_id = c, group, agent_id
-        self.callbacks = [step]
 
 
 def leg_steps(journeys) -> Callable[..., None]:
@@ -85,7 +82,7 @@ def leg_steps(journeys) -> Callable[..., None]:
     """
     j = journeys
     floor, env = j.floor, j.env
-    queue, ids, push = env._queue, env._eid, heapq.heappush
+    queue, ids, push, new = env._queue, env._eid, heapq.heappush, object.__new__
     at = j.at
     plans, group_plans, after_call = j.plans, j.group_plans, j.after_call
     key, kind, qtype, ctype, handle = j.key, j.kind, j.qtype, j.ctype, j.handle
@@ -107,12 +104,13 @@ def leg_steps(journeys) -> Callable[..., None]:
     escalates_as_consult = [g.escalate if g.escalate_as_consult else None for g in group_plans]
 
     def start(c: int, group, agent_id: int, handed: bool) -> None:
-        push(queue, (env._now, NORMAL if handed else URGENT, next(ids),
-                     Leg(c, group, agent_id, begin)))
+        leg = new(Leg)  # Leg(): no __init__ to call
+        leg.c, leg.group, leg.agent_id, leg.callbacks = c, group, agent_id, step_begin
+        push(queue, (env._now, NORMAL if handed else URGENT, next(ids), leg))
 
-    def after(delay: float, step: Callable[[Leg], None], leg: Leg) -> None:
-        """``step(leg)`` ``delay`` seconds from now (the leg is the event: once in the queue)."""
-        leg.callbacks = [step]
+    def after(delay: float, step: tuple[Callable[[Leg], None]], leg: Leg) -> None:
+        """``step`` (a step's callbacks) ``delay`` seconds from now: the leg is the event."""
+        leg.callbacks = step
         push(queue, (env._now + delay, NORMAL, next(ids), leg))
 
     def record(c: int, leg: Leg, reason: int, wrap: float) -> None:
@@ -130,7 +128,7 @@ def leg_steps(journeys) -> Callable[..., None]:
     def free(leg: Leg, wrap: float) -> None:
         """The agent's after-call work, then the next work."""
         if wrap > 0.0:
-            after(wrap, next_work, leg)
+            after(wrap, step_next_work, leg)
         else:
             floor._next_work(leg.group, leg.agent_id)
 
@@ -151,7 +149,7 @@ def leg_steps(journeys) -> Callable[..., None]:
         if what == DUPLICATE:
             group = leg.group
             after(handle[c] * (group.slowdown if group.factors is None
-                               else group.factors[leg.agent_id]), duplicated, leg)
+                               else group.factors[leg.agent_id]), step_duplicated, leg)
             return
         if what == CONSULT:
             talk_for(leg, plans[q], handle[c])
@@ -160,7 +158,7 @@ def leg_steps(journeys) -> Callable[..., None]:
             three_way = conferences.pop(c, 0.0)
             if three_way > 0.0:
                 leg.three_way = three_way
-                after(three_way, conferred, leg)
+                after(three_way, step_conferred, leg)
                 return
         customer(leg)
 
@@ -175,7 +173,7 @@ def leg_steps(journeys) -> Callable[..., None]:
         legs = served_legs[c]
         if misrouted[c] and legs == 1:  # the wrong queue from the IVR
             leg.length = own_plan.ivr.misroute_talk(uniform(key[c], keyed.MISROUTE_TALK))
-            after(leg.length, misrouted_talk, leg)
+            after(leg.length, step_misrouted_talk, leg)
             return
         queue_plan = plans[leg.q]
         if legs == 1 + misrouted[c]:  # the first talk: the drawn handle time
@@ -206,15 +204,15 @@ def leg_steps(journeys) -> Callable[..., None]:
                 consult = escalate
         if consult is None:
             # after(length, ..., leg), written out: the end of a consult's talk or a customer's
-            leg.callbacks = [consulted if kind[c] == CONSULT else talked]
+            leg.callbacks = step_consulted if kind[c] == CONSULT else step_talked
             push(queue, (env._now + length, NORMAL, next(ids), leg))
             return
         leg.consult, leg.talk_leg = consult, number
         # the step after the second half: kept on the leg, so that no step refers back
         # to one that refers to it (a cycle would keep this replication until a collection)
-        leg.end = consulted if kind[c] == CONSULT else talked
+        leg.end = step_consulted if kind[c] == CONSULT else step_talked
         leg.half = length / 2.0
-        after(leg.half, on_hold, leg)
+        after(leg.half, step_on_hold, leg)
 
     def on_hold(leg: Leg) -> None:
         """Halfway: the customer on hold, the agent asks the consult's queue."""
@@ -256,7 +254,7 @@ def leg_steps(journeys) -> Callable[..., None]:
         """
         leg.waits = FIRED
         if queue and queue[0][0] <= env._now:
-            after(0.0, resume, leg)
+            after(0.0, step_resume, leg)
         else:
             resume(leg)
 
@@ -345,7 +343,7 @@ def leg_steps(journeys) -> Callable[..., None]:
                          hold[c] - leg.hold_before, COMPLETED, wrap))
             complete(c, leg.group, leg.capped)
             if wrap > 0.0:
-                after(wrap, next_work, leg)
+                after(wrap, step_next_work, leg)
             else:
                 floor._next_work(leg.group, leg.agent_id)
             return
@@ -372,7 +370,7 @@ def leg_steps(journeys) -> Callable[..., None]:
         """The warm transfer is answered: in a conference, both agents talk first."""
         leg = tick._value
         if leg.three_way > 0.0:
-            after(leg.three_way, handed_on, leg)
+            after(leg.three_way, step_handed_on, leg)
         else:
             handed_on(leg)
 
@@ -382,4 +380,10 @@ def leg_steps(journeys) -> Callable[..., None]:
                    leg.reason, leg.held, wrap=wrap)
         free(leg, wrap)
 
+    # each step as an event's callbacks: one tuple for all its events, not a list each
+    (step_begin, step_duplicated, step_conferred, step_misrouted_talk, step_consulted,
+     step_talked, step_on_hold, step_resume, step_next_work, step_handed_on) = (
+        (step,) for step in (
+            begin, duplicated, conferred, misrouted_talk, consulted, talked, on_hold, resume,
+            next_work, handed_on))
     return start
