@@ -98,26 +98,33 @@ COLUMNS = ("arrival", "handle", "patience", "ctype", "qtype", "deadline", "enq",
            "end", "wait", "queue_time", "talk", "hold", "group", "agent", "issue", "key",
            "state", "kind", "origin", "transfers", "resolved", "misrouted", "callback",
            "on_line", "served_legs", "queued", "issue_contacts", "issue_retrials")
+# the columns with a row per contact (the others: per issue), and what a new contact's
+# row holds before it is filled (0 where not listed; new_contact gives the first nine)
+GROWN = COLUMNS[:-2]
+BLANK = {"patience": INF, "deadline": INF, "enq": math.nan, "answer": math.nan,
+         "end": math.nan, "wait": math.nan, "group": -1, "agent": -1, "state": WAITING}
 
 
 class ContactBook:
     """The record columns of one replication: typed arrays, one item per contact.
 
     Fast scalar access, 8 bytes a number. The first ``n_drawn`` contacts are the drawn
-    ones; repeat contacts, retrials and consult requests created during the run are
-    appended (:meth:`new_contact`). The engine's parts bind the arrays they use
+    ones; repeat contacts, retrials and consult requests created during the run fill
+    blank rows after them, grown a block at a time (:meth:`new_contact`) and cut to the
+    contacts there are for the records. The engine's parts bind the arrays they use
     (:meth:`columns`): the same arrays, grown in place, never replaced.
 
     Args:
         draws: The replication's contacts before the run.
         root_key: The replication's key (:mod:`sim.keyed`).
         first_purposes: Purposes for which (almost) every drawn contact needs a first-step
-            number, worked out at once (the same numbers ``keyed.uniform`` gives one at a time).
+            number, worked out at once (the same numbers ``keyed.uniform`` gives one at a time);
+            a ``(purpose, step)`` pair for a number at another step (a first leg's decision).
         comebacks: Whether issues may come back (repeats, retrials, complaints): counts per issue.
     """
 
-    def __init__(self, draws: ContactDraws, root_key: int, first_purposes: list[int],
-                 comebacks: bool):
+    def __init__(self, draws: ContactDraws, root_key: int,
+                 first_purposes: list[int | tuple[int, int]], comebacks: bool):
         n = self.n = self.n_drawn = int(draws.arrival.size)
         nan, f64 = math.nan, np.float64
         self.arrival = array("d", draws.arrival.astype(f64).tobytes())
@@ -140,8 +147,10 @@ class ContactBook:
         # contact is keyed by the issue, a contact created during the run by its parent
         keys = keyed.issue_keys(root_key, np.arange(n))
         self.key = array("Q", keys.tobytes())
-        self.first_numbers = {purpose: keyed.uniforms(keys, purpose).tolist()
-                              for purpose in first_purposes}
+        self.first_numbers = {
+            purpose: keyed.uniforms(keys, *(purpose if isinstance(purpose, tuple)
+                                            else (purpose,))).tolist()
+            for purpose in first_purposes}
         self.state = bytearray(n)
         self.kind = bytearray(n)
         self.origin = bytearray(n)
@@ -154,6 +163,7 @@ class ContactBook:
         self.queued = bytearray(n)
         self.issue_contacts = array("i", [1]) * n if comebacks else None
         self.issue_retrials = array("i", [0]) * n if comebacks else None
+        self.capacity = n  # the columns' length: new contacts fill blank rows (_grow)
 
     def columns(self) -> dict:
         """The run's columns by name (:data:`COLUMNS`), for a part to bind as attributes."""
@@ -171,21 +181,35 @@ class ContactBook:
                     handle: float, patience: float, now: float, key: int) -> int:
         """Append a contact created during the run (``key``: see :mod:`sim.keyed`); its id."""
         c = self.n
-        self.n += 1
-        for column, value in (
-            (self.key, key),
-            (self.arrival, now), (self.handle, handle), (self.patience, patience),
-            (self.ctype, contact_type), (self.qtype, contact_type), (self.deadline, INF),
-            (self.enq, math.nan), (self.answer, math.nan), (self.end, math.nan),
-            (self.wait, math.nan), (self.queue_time, 0.0), (self.talk, 0.0), (self.hold, 0.0),
-            (self.group, -1), (self.agent, -1), (self.issue, issue),
-            (self.state, WAITING), (self.kind, kind), (self.origin, origin),
-            (self.transfers, 0), (self.resolved, 0), (self.misrouted, 0),
-            (self.callback, 0), (self.on_line, 0),
-            (self.served_legs, 0), (self.queued, 0),
-        ):
-            column.append(value)
+        if c == self.capacity:
+            self._grow()
+        self.n = c + 1
+        self.key[c] = key
+        self.arrival[c] = now
+        self.handle[c] = handle
+        self.patience[c] = patience
+        self.ctype[c] = self.qtype[c] = contact_type
+        self.issue[c] = issue
+        self.kind[c] = kind
+        self.origin[c] = origin
         return c
+
+    def _grow(self) -> None:
+        """Blank rows for the contacts created next (a block at a time, not one by one)."""
+        block = max(1024, self.capacity // 8)
+        for name in GROWN:
+            column, value = getattr(self, name), BLANK.get(name, 0)
+            if isinstance(column, bytearray):
+                column.extend(bytes([value]) * block)
+            else:
+                column.extend(array(column.typecode, [value]) * block)
+        self.capacity += block
+
+    def _trim(self) -> None:
+        """The columns cut to the contacts there are (the blank rows left go)."""
+        for name in GROWN:
+            del getattr(self, name)[self.n:]
+        self.capacity = self.n
 
     def records(self, type_names: list[str], group_names: list[str], slots: list[int],
                 staff_log: tuple[array, array, array], legs: dict[str, array] | None,
@@ -195,6 +219,7 @@ class ContactBook:
         ``legs``: the leg columns, if legs were recorded; ``wrap_up``: each contact's
         after-call work (every contact, consult requests included), if any type has one.
         """
+        self._trim()
         times, groups, counts = staff_log
 
         def column(values, dtype):

@@ -92,6 +92,10 @@ class _Replication:
         self.after_call = after_call = AfterCall.of(plans)  # None: no type has a wrap-up
         first = ([keyed.RESOLUTION] if any(resolve) else []) + (
             [keyed.IVR_ROUTE, keyed.IVR_TIME] if any(p.ivr for p in plans) else [])
+        # the first leg's consult and transfer decisions (sim.leg_steps, Journeys._handoff)
+        first += [(purpose, 1) for purpose, wanted in (
+            (keyed.CONSULT, any(p.consult for p in plans)),
+            (keyed.TRANSFER, any(p.transfer for p in plans))) if wanted]
         self.book = book = ContactBook(
             draws, root_key, first, any(p.repeat or p.retrial or p.complaint for p in plans))
         # run: the floor, then the parts it hands work to
@@ -137,7 +141,7 @@ class _Replication:
         self._settle_unserved()
         records = book.records(
             floor.type_names, floor.group_names, [group.slots for group in floor.groups],
-            self.shifts.staff_log, self.journeys.legs if floor.record_legs else None,
+            self.shifts.staff_log, self.journeys.leg_table() if floor.record_legs else None,
             None if self.after_call is None else self.after_call.column(book.n), self.trace)
         if self.rule_book is not None:
             records.rule_log = self.rule_book.log()

@@ -19,7 +19,8 @@ retrial after abandoning, a hang-up on hold).
 :class:`Floor` is built with the contacts' columns (:class:`sim.contacts.ContactBook`,
 bound here as attributes) and the compiled plans; its routing comes from
 :mod:`sim.floor_routing`. Contacts with a journey are served by :class:`sim.legs.Journeys`
-and agents come and go with :class:`sim.workforce.Shifts`, both attached after it is built
+(their legs by :mod:`sim.leg_steps`) and agents come and go with
+:class:`sim.workforce.Shifts`, both attached after it is built
 (:meth:`Floor.attach`). Hooks (a routing policy, balking, real-time rules) replace some of
 its steps on the instance; every part looks its steps up at each use.
 """
@@ -35,6 +36,7 @@ from typing import TYPE_CHECKING
 import simpy
 
 from sim import keyed
+from sim.leg_steps import leg_steps
 from sim.legs import ABANDONED_LEG, COMPLETED, CUSTOMER, RETRIAL
 from sim.records import ABANDONED, ANSWERED, BLOCKED, WAITING
 from sim.ticks import scheduler
@@ -71,14 +73,17 @@ class Floor:
         self.in_system = 0  # phone calls on trunk lines
         self.deadline_heap: list[tuple[float, int]] = []  # with lines: (deadline, contact)
         self.at, self.sleep = scheduler(env)  # light timeouts (sim/ticks.py)
-        self._number = book.number
+        # the drawn contacts' IVR times' numbers, worked out at once (sim.contacts)
+        self.n_drawn, self.ivr_times = book.n_drawn, book.first_numbers.get(keyed.IVR_TIME)
 
     def attach(self, journeys, shifts) -> None:
         """The parts the floor hands work to: journeys, and the shifts agents leave with."""
         self.journeys, self.shifts = journeys, shifts
         # the steps of every plain call, bound here once (they are not hooked)
         self._complete, self._record_leg = journeys._complete, journeys._record_leg
+        self._leave_ivr = journeys._leave_ivr
         self.warm_waiters = journeys.warm_waiters  # the same dict
+        self.start_leg = leg_steps(journeys)  # a journey's leg (sim.leg_steps)
         self.on_talked = (self._talked if self.after_call is None
                           else partial(talked_then_wrap, self))
 
@@ -99,8 +104,9 @@ class Floor:
             self.journeys._answer_twice(c, now)
         ivr = self.plans[self.ctype[c]].ivr
         if ivr is not None:
-            menu = ivr.time(self._number(c, keyed.IVR_TIME))
-            self.at(menu, partial(self.journeys._leave_ivr, c))
+            menu = ivr.time(self.ivr_times[c] if c < self.n_drawn  # book.number, written out
+                            else keyed.uniform(self.key[c], keyed.IVR_TIME))
+            self.at(menu, self._leave_ivr, c)
             return
         self._enqueue(c, self.ctype[c], now)
 
@@ -197,8 +203,8 @@ class Floor:
         self.agent[c] = agent_id
         if self.warm_waiters:
             waiter = self.warm_waiters.pop(c, None)
-            if waiter is not None:
-                waiter.succeed()
+            if waiter is not None:  # the first agent, on the line until now (sim.leg_steps)
+                self.at(0.0, *waiter)
 
     def _purge(self, queue: deque[int], now: float) -> None:
         """Drop contacts at the head of ``queue`` that abandoned (lazily, at their deadline)."""
@@ -304,10 +310,11 @@ class Floor:
         """Agent ``agent_id`` of ``group`` has just answered ``c``: talk, then take more work.
 
         A plain contact (one queue, one talk) costs one SimPy event, the end of the talk,
-        whose callback finds the agent's next work; a journey runs as a process. A contact
-        ``handed`` to an idle agent (on arrival, by overflow, from a backlog) starts its
-        journey after the events already due at this instant, so that journeys begun at
-        the same instant draw their random numbers in a fixed order.
+        whose callback finds the agent's next work; a journey's leg is a chain of steps
+        (:mod:`sim.leg_steps`) that starts where a SimPy process would: now, before this
+        instant's other events, or, for a contact ``handed`` to an idle agent (on arrival,
+        by overflow, from a backlog), after the events already due at this instant, so that
+        journeys begun at the same instant draw their random numbers in a fixed order.
         """
         q = self.qtype[c]
         if group.plain[q] and not (self.served_legs[c] or self.kind[c] or self.misrouted[c]
@@ -315,12 +322,8 @@ class Floor:
             # one talk and the contact is done: it is never served again
             length = self.talk[c] = self.handle[c] * group.slowdown
             self.at(length, self.on_talked, c)
-        elif handed:
-            start = self.env.event()
-            start.succeed()
-            self.env.process(self._serve_journey(c, group, agent_id, start))
         else:
-            self.env.process(self._serve_journey(c, group, agent_id))
+            self.start_leg(c, group, agent_id, handed)
 
     def _talked(self, event: simpy.Event) -> None:
         """A plain contact's talk (recorded when it began) ended; the agent takes more work."""
@@ -330,16 +333,6 @@ class Floor:
             self._record_leg(c, self.answer[c], COMPLETED)  # answered when the talk began
         self._complete(c, group, False)
         self._next_work(group, self.agent[c])
-
-    def _serve_journey(self, c: int, group: GroupState, agent_id: int,
-                       start: simpy.Event | None = None):
-        """Serve a journey (after ``start``, if given), then take the next work."""
-        if start is not None:
-            yield start
-        wrap = yield from self.journeys._journey(c, group, agent_id)
-        if wrap > 0.0:  # after-call work (sim.wrap_up): busy, the customer gone
-            yield self.sleep(wrap)
-        self._next_work(group, agent_id)
 
     def _next_work(self, group: GroupState, agent_id: int) -> None:
         """A free agent takes the next contact, goes idle, or leaves if told to.

@@ -2,23 +2,24 @@
 
 A *leg* is one stretch of a contact with one agent group: the queue wait, the talk, maybe
 a consult hold, and how it ended (completed, transferred, escalated, misrouted, hung up
-on hold). :class:`Journeys` holds those steps, built with the contacts' columns
-(:class:`sim.contacts.ContactBook`) and the floor (:class:`sim.floor.Floor`) whose queues
-it sends contacts to. Plain contacts (one queue, one talk) never come here, except to end
-(:meth:`Journeys._complete`): the floor serves them on a fast path. Repeat contacts and
-retrials are new contacts of the same issue, created here.
+on hold). :class:`Journeys` holds what the legs share (their waiters, the recorded legs)
+and the endings, built with the contacts' columns (:class:`sim.contacts.ContactBook`) and
+the floor (:class:`sim.floor.Floor`) whose queues it sends contacts to; a leg's own steps,
+from the answer to the agent's next work, are in :mod:`sim.leg_steps`. Plain contacts
+(one queue, one talk) never come here, except to end (:meth:`Journeys._complete`): the
+floor serves them on a fast path. Repeat contacts and retrials are new contacts of the
+same issue, created here.
 """
 
 from __future__ import annotations
 
 import math
 from array import array
-
-import simpy
+from collections.abc import Callable
 
 from sim import keyed
-from sim.journey import ComebackPlan, HandoffPlan
-from sim.records import ABANDONED, ANSWERED, SELF_SERVED, WAITING
+from sim.journey import ComebackPlan
+from sim.records import ABANDONED, ANSWERED, SELF_SERVED
 from sim.units import DAY
 
 # contact kinds: customers, and work items that are not customers (a consult request,
@@ -32,6 +33,10 @@ LEG_REASONS = ("completed", "transfer", "escalation", "misroute", "abandoned", "
 (COMPLETED, TRANSFER, ESCALATION, MISROUTE, ABANDONED_LEG, HUNG_UP, CONSULT_LEG,
  DUPLICATE_LEG) = range(8)
 INF = math.inf
+# the columns of a leg, and their array types (sim.contacts.ContactBook.records)
+LEG_COLUMNS = (("contact", "i"), ("queue", "h"), ("enqueued", "d"), ("answered", "d"),
+               ("ended", "d"), ("group", "h"), ("agent", "i"), ("hold", "d"), ("reason", "b"),
+               ("wrap_up", "d"))
 
 
 class Journeys:
@@ -53,185 +58,38 @@ class Journeys:
                  record_legs: bool, hours: tuple[float, float, float, float]):
         vars(self).update(book.columns())
         self.floor = floor
-        self._number, self._new_contact = book.number, book.new_contact
-        self.env, self.at, self.sleep = floor.env, floor.at, floor.sleep
+        self._new_contact = book.new_contact
+        # numbers of the drawn contacts worked out at once (sim.contacts), or None: their
+        # first leg's decisions, resolution and IVR route
+        self.n_drawn = book.n_drawn
+        self.consult_one = book.first_numbers.get((keyed.CONSULT, 1))
+        self.resolution_first = book.first_numbers.get(keyed.RESOLUTION)
+        self.ivr_routes = book.first_numbers.get(keyed.IVR_ROUTE)
+        self.transfer_one = book.first_numbers.get((keyed.TRANSFER, 1))
+        self.env, self.at = floor.env, floor.at
         self.plans, self.group_plans, self.resolve = plans, group_plans, resolve
         self.after_call, self.record_legs = after_call, record_legs
         self.open, self.close, self.interval, self.run_end = hours
-        self.warm_waiters: dict[int, simpy.Event] = {}  # transferred warm: first agent waits
+        # who waits for whom (sim.leg_steps): the step scheduled when the wait is over
+        self.warm_waiters: dict[int, Callable] = {}  # transferred warm: first agent waits
         self.conferences: dict[int, float] = {}  # three-way talk owed by the next agent
-        self.consult_waiters: dict[int, simpy.Event] = {}
-        self.legs = {name: array(code) for name, code in (
-            ("contact", "i"), ("queue", "h"), ("enqueued", "d"), ("answered", "d"),
-            ("ended", "d"), ("group", "h"), ("agent", "i"), ("hold", "d"), ("reason", "b"))}
-        if after_call is not None:
-            self.legs["wrap_up"] = array("d")
-        self.leg_columns = tuple(self.legs[name] for name in (
-            "contact", "queue", "enqueued", "answered", "ended", "group", "agent", "hold",
-            "reason"))  # in _append_leg's order
-
-    # ---- served by an agent ----------------------------------------------------------
-
-    def _journey(self, c: int, group, agent_id: int):
-        """Serve contact ``c`` (already answered by ``agent_id``) through its journey.
-
-        Returns (as a generator) the agent's after-call work that follows (seconds).
-        """
-        env = self.env
-        start = env.now
-        hold_before = self.hold[c]  # this leg's hold is what it adds
-        q, own = self.qtype[c], self.ctype[c]
-        queue_plan, own_plan = self.plans[q], self.plans[own]
-        self.served_legs[c] += 1
-        leg = self.served_legs[c]  # this leg's number (the next agent's may follow first)
-        if self.kind[c] == DUPLICATE:
-            yield self.sleep(self.handle[c] * (group.slowdown if group.factors is None
-                                               else group.factors[agent_id]))
-            self._record_leg(c, start, DUPLICATE_LEG, self.hold[c] - hold_before)
-            self._finish(c)
-            return 0.0
-        if self.kind[c] == CONSULT:
-            yield from self._talk(c, group, queue_plan, self.handle[c])
-            self._record_leg(c, start, CONSULT_LEG, self.hold[c] - hold_before)
-            self._finish(c)
-            waiter = self.consult_waiters.pop(c, None)
-            if waiter is not None:
-                waiter.succeed()
-            return 0.0
-        if self.conferences:  # joined by a conference transfer: three-way talk first
-            three_way = self.conferences.pop(c, 0.0)
-            if three_way > 0.0:
-                yield self.sleep(three_way)
-                self.talk[c] += three_way
-        if self.misrouted[c] and self.served_legs[c] == 1:  # the wrong queue from the IVR
-            length = own_plan.ivr.misroute_talk(keyed.uniform(self.key[c], keyed.MISROUTE_TALK))
-            yield self.sleep(length)
-            self.talk[c] += length
-            wrap = self._wrap_up(c, q, leg)
-            self._record_leg(c, start, MISROUTE, self.hold[c] - hold_before, wrap=wrap)
-            self.transfers[c] += 1
-            self.floor._enqueue(c, own, env.now)
-            return wrap
-        first_talk = self.served_legs[c] == 1 + self.misrouted[c]  # the drawn handle time
-        length = (self.handle[c] if first_talk else
-                  queue_plan.handle(keyed.uniform(self.key[c], keyed.HANDLE, self.served_legs[c])))
-        length *= group.slowdown if group.factors is None else group.factors[agent_id]
-        capped = length > own_plan.cap
-        if capped:
-            length = own_plan.cap
-        stayed = yield from self._talk(c, group, queue_plan, length)
-        if not stayed:
-            wrap = self._wrap_up(c, q, leg)
-            self._record_leg(c, start, HUNG_UP, self.hold[c] - hold_before, wrap=wrap)
-            return wrap
-        handoff, reason = self._handoff(c, group, queue_plan, own_plan)
-        if handoff is not None:
-            self.transfers[c] += 1
-            if handoff.warm:
-                answered = env.event()
-                self.warm_waiters[c] = answered
-                queue, entered = self.qtype[c], self.enq[c]
-                group_index, agent = self.group[c], self.agent[c]
-                three_way = 0.0
-                if handoff.conference is not None:  # the next agent owes it too
-                    three_way = handoff.conference(
-                        keyed.uniform(self.key[c], keyed.CONFERENCE_TALK, leg))
-                    self.conferences[c] = three_way
-                self.floor._enqueue(c, handoff.to, env.now, patience=INF, priority=handoff.priority)
-                held = self.hold[c] - hold_before
-                yield answered  # the first agent stays on the line until someone answers
-                if three_way > 0.0:  # and, in a conference, talks with both
-                    yield self.sleep(three_way)
-                wrap = self._wrap_up(c, q, leg)
-                self._append_leg(c, queue, entered, start, group_index, agent, reason, held,
-                                 wrap=wrap)
-            else:
-                wrap = self._wrap_up(c, q, leg)
-                self._record_leg(c, start, reason, self.hold[c] - hold_before, wrap=wrap)
-                self.floor._enqueue(c, handoff.to, env.now, priority=handoff.priority)
-            return wrap
-        wrap = self._wrap_up(c, q, leg)
-        self._record_leg(c, start, COMPLETED, self.hold[c] - hold_before, wrap=wrap)
-        self._complete(c, group, capped)
-        return wrap
-
-    def _wrap_up(self, c: int, q: int, leg: int) -> float:
-        """The after-call work (seconds) after leg ``leg`` of ``c``, answered from queue ``q``."""
-        if self.after_call is None:
-            return 0.0
-        return self.after_call.after(c, q, self.key[c], leg)
-
-    def _talk(self, c: int, group, queue_plan, length: float):
-        """Talk for ``length`` seconds, maybe with a consult hold halfway; False if hung up."""
-        env = self.env
-        key, leg = self.key[c], self.served_legs[c]
-        consult = None
-        if queue_plan.consult and (keyed.uniform(key, keyed.CONSULT, leg)
-                                   < queue_plan.consult.probability):
-            consult = queue_plan.consult
-        else:
-            gp = self.group_plans[group.index]
-            if gp.escalate_as_consult and (keyed.uniform(key, keyed.ESCALATE, leg)
-                                           < gp.escalate.probability):
-                consult = gp.escalate
-        if consult is None:
-            yield self.sleep(length)
-            self.talk[c] += length
-            return True
-        half = length / 2.0
-        yield self.sleep(half)
-        held = env.now
-        talk = consult.talk(keyed.uniform(key, keyed.CONSULT_TALK, leg))
-        request = self._new_contact(consult.to, self.issue[c], FIRST, CONSULT, talk, INF, held,
-                                    keyed.child(key, keyed.CONSULT, leg))
-        done = env.event()
-        self.consult_waiters[request] = done
-        self.floor._enqueue(request, consult.to, held, patience=INF)
-        if consult.hold_patience is not None and self.kind[c] == CUSTOMER:
-            gave_up = env.timeout(
-                consult.hold_patience(keyed.uniform(key, keyed.HOLD_PATIENCE, leg)))
-            yield done | gave_up
-            if not done.triggered:  # the customer hung up on hold
-                self.consult_waiters.pop(request, None)
-                if self.state[request] == WAITING:
-                    self.state[request] = ABANDONED  # the consult is called off
-                self.hold[c] += env.now - held
-                self.talk[c] += half
-                self.floor._abandon(c, env.now, on_hold=True)
-                return False
-        else:
-            yield done
-        self.hold[c] += env.now - held
-        yield self.sleep(length - half)
-        self.talk[c] += length
-        return True
-
-    def _handoff(self, c: int, group, queue_plan, own_plan) -> tuple[HandoffPlan | None, int]:
-        """A planned transfer or an escalation after talking, if one happens."""
-        if self.transfers[c] >= own_plan.max_transfers:
-            return None, COMPLETED
-        key, leg = self.key[c], self.served_legs[c]
-        transfer = queue_plan.transfer
-        if transfer and keyed.uniform(key, keyed.TRANSFER, leg) < transfer.probability:
-            return transfer, TRANSFER
-        gp = self.group_plans[group.index]
-        escalate = gp.escalate
-        if (escalate and not gp.escalate_as_consult
-                and keyed.uniform(key, keyed.ESCALATE, leg) < escalate.probability):
-            return escalate, ESCALATION
-        return None, COMPLETED
+        self.consult_waiters: dict[int, Callable] = {}  # consult request -> who asked
+        # the legs' values, row after row in LEG_COLUMNS' order, in one flat list (one
+        # extend per leg: cheaper than an append to each of ten arrays, and unlike a list of
+        # row tuples nothing the garbage collector tracks); columns are built at the end
+        self.leg_values: list[float] = []
 
     # ---- endings ---------------------------------------------------------------------
 
     def _finish(self, c: int) -> None:
         self.state[c] = ANSWERED
-        self.end[c] = self.env.now
+        self.end[c] = self.env._now
 
     def _complete(self, c: int, group, capped: bool) -> None:
         """The contact ends with an agent; decide resolution; an unresolved issue may repeat."""
         # self._finish(c), inlined: one call fewer on every plain call
         self.state[c] = ANSWERED
-        self.end[c] = self.env.now
+        now = self.end[c] = self.env._now  # (`.now` is a property: a call)
         own = self.ctype[c]
         plan = self.plans[own]
         if not self.resolve[own]:
@@ -242,14 +100,16 @@ class Journeys:
                 chance *= plan.cap_factor
             if self.misrouted[c]:
                 chance *= plan.ivr.misroute_resolution
-            resolved = self._number(c, keyed.RESOLUTION) < chance
+            # book.number(c, keyed.RESOLUTION), written out (a call per contact)
+            resolved = (self.resolution_first[c] if c < self.n_drawn
+                        else keyed.uniform(self.key[c], keyed.RESOLUTION)) < chance
         self.resolved[c] = resolved
         if self.on_line[c]:  # checked here too: the call alone costs 3% of a plain call
             self.floor._release_line(c)
         if plan.complaint is not None:
             self._maybe_complain(c, plan.complaint)
         if not resolved and plan.repeat is not None:
-            self._come_back(c, plan.repeat, REPEAT, self.env.now)
+            self._come_back(c, plan.repeat, REPEAT, now)
 
     def _maybe_complain(self, c: int, plan) -> None:
         """A customer whose experience crossed a threshold may post publicly."""
@@ -269,7 +129,7 @@ class Journeys:
         if self.issue_contacts is not None:
             self.issue_contacts[issue] += 1
         post = keyed.child(key, keyed.COMPLAINT)
-        self.at(max(0.0, when - self.env.now), lambda _e: self._spawn(issue, to, COMPLAINT, post))
+        self.at(max(0.0, when - self.env._now), self._spawn, (issue, to, COMPLAINT, post))
 
     def _come_back(self, c: int, plan: ComebackPlan, origin: int, at: float) -> None:
         """Maybe schedule the issue's next contact (a repeat or a retrial) after a delay."""
@@ -292,8 +152,7 @@ class Journeys:
         if origin == RETRIAL:
             self.issue_contacts[issue] += 1
         again = keyed.child(key, keyed.COMEBACK)
-        self.at(max(0.0, when - self.env.now),
-                lambda _e: self._spawn(issue, contact_type, origin, again))
+        self.at(max(0.0, when - self.env._now), self._spawn, (issue, contact_type, origin, again))
 
     def _when_open(self, t: float, u: float) -> float | None:
         """``t`` if the center is open then, else soon after it opens; None after the run.
@@ -311,10 +170,15 @@ class Journeys:
         t = day * DAY + clock
         return t if t < self.run_end else None
 
-    def _spawn(self, issue: int, contact_type: int, origin: int, key: int) -> None:
-        """A repeat contact, retrial or complaint post (keyed ``key``) arrives now."""
+    def _spawn(self, tick) -> None:
+        """A repeat contact, retrial or complaint post arrives now.
+
+        ``tick``'s value: ``(issue, contact_type, origin, key)`` (a tuple, not a closure:
+        scheduled a day ahead, a lambda and its cells are more for the collector to track).
+        """
+        issue, contact_type, origin, key = tick._value
         plan = self.plans[contact_type]
-        now = self.env.now
+        now = self.env._now
         patience = (plan.patience(keyed.uniform(key, keyed.PATIENCE))
                     if plan.patience is not None else INF)
         c = self._new_contact(contact_type, issue, origin, CUSTOMER,
@@ -333,11 +197,13 @@ class Journeys:
 
     # ---- the IVR ---------------------------------------------------------------------
 
-    def _leave_ivr(self, c: int, _event: simpy.Event) -> None:
-        """Leave the menu: solved there, or into the right (or a wrong) queue."""
+    def _leave_ivr(self, tick) -> None:
+        """Leave the menu (``tick``'s value: the contact): solved there, or into a queue."""
+        c = tick._value
         ivr = self.plans[self.ctype[c]].ivr
-        now = self.env.now
-        u = self._number(c, keyed.IVR_ROUTE)
+        now = self.env._now
+        u = (self.ivr_routes[c] if c < self.n_drawn  # book.number, written out
+             else keyed.uniform(self.key[c], keyed.IVR_ROUTE))
         if u < ivr.self_service:
             self.state[c] = SELF_SERVED
             self.end[c] = now
@@ -375,17 +241,14 @@ class Journeys:
                     ended: float | None = None, wrap: float = 0.0) -> None:
         """Append one leg: queue, entered, answered, ended (now), group, agent, hold, reason.
 
-        And its wrap-up (seconds) where some contact type has one.
+        And its wrap-up (seconds), kept where some contact type has one.
         """
-        contact, queues, enqueued, answered, ends, groups, agents, hold, reasons = self.leg_columns
-        contact.append(c)
-        queues.append(queue)
-        enqueued.append(entered)
-        answered.append(start)
-        ends.append(self.env.now if ended is None else ended)
-        groups.append(group)
-        agents.append(agent)
-        hold.append(held)
-        reasons.append(reason)
-        if self.after_call is not None:
-            self.legs["wrap_up"].append(wrap)
+        self.leg_values.extend((c, queue, entered, start,
+                                self.env._now if ended is None else ended,
+                                group, agent, held, reason, wrap))
+
+    def leg_table(self) -> dict[str, array]:
+        """The legs recorded, as typed columns by name (``wrap_up`` where there is one)."""
+        values, width = self.leg_values, len(LEG_COLUMNS)
+        names = LEG_COLUMNS if self.after_call is not None else LEG_COLUMNS[:-1]
+        return {name: array(code, values[i::width]) for i, (name, code) in enumerate(names)}

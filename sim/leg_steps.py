@@ -1,0 +1,389 @@
+"""One leg served by an agent, as a chain of scheduled steps (no SimPy process).
+
+A contact with a journey (:mod:`sim.legs`) used to be served by a SimPy process: a
+generator resumed after each timeout, hold and warm transfer. That costs a process, its
+start event, its end event and a generator resume per step, about six times a plain
+call's time. Here the same steps are callbacks of the floor's light ticks
+(:mod:`sim.ticks`), each scheduling the next one, and so in exactly the order SimPy gave
+them (the records are the same, to the bit):
+
+- a leg starts where SimPy started the process: with ``URGENT`` priority at the instant
+  it was answered, or, for a contact *handed* to an idle agent, after the events already
+  due then (the process waited on an event succeeded at once);
+- each ``yield timeout`` is an event scheduled at the same moment: the leg itself (a
+  :class:`Leg` has what SimPy's loop needs of an event), as a leg waits for one thing
+  at a time;
+- a waiter event succeeded by someone else (a consult answered, a warm transfer taken)
+  is a tick scheduled where ``succeed`` was called, with the leg as its value;
+- a consult hold with hold patience waited on ``done | gave_up``: SimPy resumed the
+  process one event after the first of the two was processed, and then asked whether
+  the consult was done (it may have been by then). The same here: whichever fires
+  first schedules the resumption, which asks the same question (at once, when that
+  resumption would be the very next event anyway).
+
+The steps are closures made once per replication (:func:`leg_steps`) over the contacts'
+columns and the plans, as the floor's plain path is a bound method: a step reads its
+leg and no attribute of a part but the floor's steps,
+which hooks (real-time rules, a routing policy, balking) may replace and are looked up
+at each use.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable
+
+from simpy.events import NORMAL, URGENT
+
+from sim import keyed
+from sim.legs import (
+    COMPLETED,
+    CONSULT,
+    CONSULT_LEG,
+    CUSTOMER,
+    DUPLICATE,
+    DUPLICATE_LEG,
+    ESCALATION,
+    FIRST,
+    HUNG_UP,
+    INF,
+    MISROUTE,
+    TRANSFER,
+)
+from sim.records import ABANDONED, WAITING
+from sim.ticks import Tick
+
+# what a consult hold waits for: the consult alone, or the consult or the customer's patience
+ALONE, EITHER, FIRED = 0, 1, 2
+
+
+class Leg:
+    """Where one leg is: contact ``c`` with agent ``agent_id`` of ``group``, and its times.
+
+    Filled in by the steps as the leg goes (``start``: answered; ``leg``: its number
+    among the contact's legs; ``length``/``half``: the talk and its first half when a
+    consult interrupts it; ``waits``: what a consult hold waits for). A leg is also the
+    event its next step is scheduled as (``callbacks``, ``_ok``: what SimPy's loop reads).
+    Made by ``start`` (:func:`leg_steps`) without an ``__init__`` call.
+    """
+
+    __slots__ = ("agent_id", "c", "callbacks", "capped", "consult", "end", "entered", "group",
+                 "half", "held", "hold_before", "leg", "length", "q", "queue", "reason",
+                 "request", "start", "talk_leg", "three_way", "to_agent", "to_group", "waits")
+    _ok = True  # SimPy's loop asks (sim.ticks.run_events): a leg's step never fails
+
+
+def leg_steps(journeys) -> Callable[..., None]:
+    """``start(c, group, agent_id, handed)``: serve ``c``'s leg, then free the agent.
+
+    Args:
+        journeys: The replication's journeys (:class:`sim.legs.Journeys`): its columns,
+            plans, waiters and the endings the legs call (bound once: never hooked).
+    """
+    j = journeys
+    floor, env = j.floor, j.env
+    queue, ids, push, new = env._queue, env._eid, heapq.heappush, object.__new__
+    at = j.at
+    plans, group_plans, after_call = j.plans, j.group_plans, j.after_call
+    key, kind, qtype, ctype, handle = j.key, j.kind, j.qtype, j.ctype, j.handle
+    hold, talk, served_legs, misrouted = j.hold, j.talk, j.served_legs, j.misrouted
+    transfers, state, issue, enq = j.transfers, j.state, j.issue, j.enq
+    groups, agents = j.group, j.agent
+    consult_waiters, warm_waiters, conferences = (j.consult_waiters, j.warm_waiters,
+                                                  j.conferences)
+    append_leg, complete, finish = j._append_leg, j._complete, j._finish
+    new_contact, uniform = j._new_contact, keyed.uniform
+    record_legs = j.record_legs
+    # the drawn contacts' first legs' consult and transfer decisions, drawn at once
+    drawn, consult_one, transfer_one = j.n_drawn, j.consult_one, j.transfer_one
+    add_leg = j.leg_values.extend  # a leg's row (sim.legs.LEG_COLUMNS)
+    # a talk may end in a handoff: its type's transfer, its group's escalation (or None)
+    transfers_to = [plan.transfer for plan in plans]
+    escalates = [g.escalate if not g.escalate_as_consult else None for g in group_plans]
+    # by group: the escalation that is a consult (on hold), or None
+    escalates_as_consult = [g.escalate if g.escalate_as_consult else None for g in group_plans]
+
+    def start(c: int, group, agent_id: int, handed: bool) -> None:
+        leg = new(Leg)  # Leg(): no __init__ to call
+        leg.c, leg.group, leg.agent_id, leg.callbacks = c, group, agent_id, step_begin
+        push(queue, (env._now, NORMAL if handed else URGENT, next(ids), leg))
+
+    def after(delay: float, step: tuple[Callable[[Leg], None]], leg: Leg) -> None:
+        """``step`` (a step's callbacks) ``delay`` seconds from now: the leg is the event."""
+        leg.callbacks = step
+        push(queue, (env._now + delay, NORMAL, next(ids), leg))
+
+    def record(c: int, leg: Leg, reason: int, wrap: float) -> None:
+        """Append the leg of ``c`` that ends now (:meth:`sim.legs.Journeys._record_leg`)."""
+        if record_legs:
+            add_leg((c, qtype[c], enq[c], leg.start, env._now, groups[c], agents[c],
+                     hold[c] - leg.hold_before, reason, wrap))
+
+    def wrap_up(leg: Leg) -> float:
+        """The agent's after-call work after this leg (seconds; :mod:`sim.wrap_up`)."""
+        if after_call is None:
+            return 0.0
+        return after_call.after(leg.c, leg.q, key[leg.c], leg.leg)
+
+    def free(leg: Leg, wrap: float) -> None:
+        """The agent's after-call work, then the next work."""
+        if wrap > 0.0:
+            after(wrap, step_next_work, leg)
+        else:
+            floor._next_work(leg.group, leg.agent_id)
+
+    def next_work(leg: Leg) -> None:
+        floor._next_work(leg.group, leg.agent_id)
+
+    # ---- the talk --------------------------------------------------------------------
+
+    def begin(leg: Leg) -> None:
+        """The agent has the contact: a work item, a consult request, or the customer."""
+        c = leg.c
+        leg.start = env._now
+        leg.hold_before = hold[c]  # this leg's hold is what it adds
+        q = leg.q = qtype[c]
+        served_legs[c] += 1
+        leg.leg = served_legs[c]  # this leg's number (the next agent's may follow first)
+        what = kind[c]
+        if what == DUPLICATE:
+            group = leg.group
+            after(handle[c] * (group.slowdown if group.factors is None
+                               else group.factors[leg.agent_id]), step_duplicated, leg)
+            return
+        if what == CONSULT:
+            talk_for(leg, plans[q], handle[c])
+            return
+        if conferences:  # joined by a conference transfer: three-way talk first
+            three_way = conferences.pop(c, 0.0)
+            if three_way > 0.0:
+                leg.three_way = three_way
+                after(three_way, step_conferred, leg)
+                return
+        customer(leg)
+
+    def conferred(leg: Leg) -> None:
+        talk[leg.c] += leg.three_way
+        customer(leg)
+
+    def customer(leg: Leg) -> None:
+        """The customer's own talk: a misrouted call's short one, or the handle time."""
+        c = leg.c
+        own_plan = plans[ctype[c]]
+        legs = served_legs[c]
+        if misrouted[c] and legs == 1:  # the wrong queue from the IVR
+            leg.length = own_plan.ivr.misroute_talk(uniform(key[c], keyed.MISROUTE_TALK))
+            after(leg.length, step_misrouted_talk, leg)
+            return
+        queue_plan = plans[leg.q]
+        if legs == 1 + misrouted[c]:  # the first talk: the drawn handle time
+            length = handle[c]
+        else:
+            length = queue_plan.handle(uniform(key[c], keyed.HANDLE, legs))
+        group = leg.group
+        length *= group.slowdown if group.factors is None else group.factors[leg.agent_id]
+        leg.capped = length > own_plan.cap
+        if leg.capped:
+            length = own_plan.cap
+        talk_for(leg, queue_plan, length)
+
+    def talk_for(leg: Leg, queue_plan, length: float) -> None:
+        """Talk for ``length`` seconds, maybe with a consult hold halfway."""
+        c = leg.c
+        number = served_legs[c]
+        leg.length = length
+        consult = queue_plan.consult
+        if consult is not None and (consult_one[c] if number == 1 and c < drawn
+                                    else uniform(key[c], keyed.CONSULT, number)
+                                    ) >= consult.probability:
+            consult = None
+        if consult is None:
+            escalate = escalates_as_consult[leg.group.index]
+            if escalate is not None and (uniform(key[c], keyed.ESCALATE, number)
+                                         < escalate.probability):
+                consult = escalate
+        if consult is None:
+            # after(length, ..., leg), written out: the end of a consult's talk or a customer's
+            leg.callbacks = step_consulted if kind[c] == CONSULT else step_talked
+            push(queue, (env._now + length, NORMAL, next(ids), leg))
+            return
+        leg.consult, leg.talk_leg = consult, number
+        # the step after the second half: kept on the leg, so that no step refers back
+        # to one that refers to it (a cycle would keep this replication until a collection)
+        leg.end = step_consulted if kind[c] == CONSULT else step_talked
+        leg.half = length / 2.0
+        after(leg.half, step_on_hold, leg)
+
+    def on_hold(leg: Leg) -> None:
+        """Halfway: the customer on hold, the agent asks the consult's queue."""
+        c, consult, number = leg.c, leg.consult, leg.talk_leg
+        k = key[c]
+        held = leg.held = env._now
+        length = consult.talk(uniform(k, keyed.CONSULT_TALK, number))
+        request = leg.request = new_contact(consult.to, issue[c], FIRST, CONSULT, length, INF,
+                                            held, keyed.child(k, keyed.CONSULT, number))
+        consult_waiters[request] = leg  # answered when the consult ends
+        floor._enqueue(request, consult.to, held, patience=INF)
+        if consult.hold_patience is not None and kind[c] == CUSTOMER:
+            leg.waits = EITHER
+            at(consult.hold_patience(uniform(k, keyed.HOLD_PATIENCE, number)), gave_up, leg)
+        else:
+            leg.waits = ALONE
+
+    def answered(tick: Tick) -> None:
+        back_from_consult(tick._value)
+
+    def back_from_consult(leg: Leg) -> None:
+        """The consult is over (SimPy: its waiter event processed)."""
+        if leg.waits == ALONE:
+            back(leg)
+        elif leg.waits == EITHER:  # the condition is met: resumed one event later
+            fired(leg)
+
+    def gave_up(tick: Tick) -> None:
+        """The customer's hold patience ran out (maybe after the consult ended)."""
+        leg = tick._value
+        if leg.waits == EITHER:
+            fired(leg)
+
+    def fired(leg: Leg) -> None:
+        """The hold's condition is met: resume once the event it succeeded is processed.
+
+        That event would be the next one processed if nothing else is due at this
+        instant (the callbacks calling this do nothing after it): then resume at once.
+        """
+        leg.waits = FIRED
+        if queue and queue[0][0] <= env._now:
+            after(0.0, step_resume, leg)
+        else:
+            resume(leg)
+
+    def resume(leg: Leg) -> None:
+        """Resumed after the consult or the patience: back if the consult is done."""
+        c, request = leg.c, leg.request
+        if request not in consult_waiters:  # it ended (its waiter was taken)
+            back(leg)
+            return
+        # the customer hung up on hold
+        del consult_waiters[request]
+        if state[request] == WAITING:
+            state[request] = ABANDONED  # the consult is called off
+        now = env._now
+        hold[c] += now - leg.held
+        talk[c] += leg.half
+        floor._abandon(c, now, on_hold=True)
+        wrap = wrap_up(leg)
+        record(c, leg, HUNG_UP, wrap)
+        free(leg, wrap)
+
+    def back(leg: Leg) -> None:
+        """Off hold: the second half of the talk."""
+        hold[leg.c] += env._now - leg.held
+        after(leg.length - leg.half, leg.end, leg)
+
+    # ---- how the leg ends ------------------------------------------------------------
+
+    def duplicated(leg: Leg) -> None:
+        c = leg.c
+        record(c, leg, DUPLICATE_LEG, 0.0)
+        finish(c)
+        free(leg, 0.0)
+
+    def consulted(leg: Leg) -> None:
+        """A consult request's talk is over: the agent who asked is answered."""
+        c = leg.c
+        talk[c] += leg.length
+        record(c, leg, CONSULT_LEG, 0.0)
+        finish(c)
+        waiter = consult_waiters.pop(c, None)
+        if waiter is None:
+            free(leg, 0.0)
+            return
+        # the waiter's event, succeeded now: processed after what freeing the agent
+        # schedules now with more urgency, and after what was due now already
+        now, mark = env._now, next(ids)
+        free(leg, 0.0)
+        if queue:
+            top = queue[0]
+            if top[0] == now and (top[1] != NORMAL or top[2] < mark):
+                push(queue, (now, NORMAL, mark, Tick([answered], waiter)))
+                return
+        back_from_consult(waiter)  # it would be the next event processed: at once
+
+    def misrouted_talk(leg: Leg) -> None:
+        c = leg.c
+        talk[c] += leg.length
+        wrap = wrap_up(leg)
+        record(c, leg, MISROUTE, wrap)
+        transfers[c] += 1
+        floor._enqueue(c, ctype[c], env._now)
+        free(leg, wrap)
+
+    def talked(leg: Leg) -> None:
+        """The customer's talk is over: complete, or hand on."""
+        c = leg.c
+        talk[c] += leg.length
+        to = reason = None
+        transfer = transfers_to[leg.q]
+        escalate = escalates[leg.group.index]
+        if (transfer is not None or escalate is not None) and (
+                transfers[c] < plans[ctype[c]].max_transfers):  # a handoff may happen
+            number = served_legs[c]
+            if transfer is not None and (
+                    transfer_one[c] if number == 1 and c < drawn
+                    else uniform(key[c], keyed.TRANSFER, number)) < transfer.probability:
+                to, reason = transfer, TRANSFER
+            elif escalate is not None and (uniform(key[c], keyed.ESCALATE, number)
+                                           < escalate.probability):
+                to, reason = escalate, ESCALATION
+        if to is None:  # the most common end: record, complete and free written out
+            wrap = 0.0 if after_call is None else wrap_up(leg)
+            if record_legs:
+                add_leg((c, qtype[c], enq[c], leg.start, env._now, groups[c], agents[c],
+                         hold[c] - leg.hold_before, COMPLETED, wrap))
+            complete(c, leg.group, leg.capped)
+            if wrap > 0.0:
+                after(wrap, step_next_work, leg)
+            else:
+                floor._next_work(leg.group, leg.agent_id)
+            return
+        transfers[c] += 1
+        if not to.warm:
+            wrap = wrap_up(leg)
+            record(c, leg, reason, wrap)
+            floor._enqueue(c, to.to, env._now, priority=to.priority)
+            free(leg, wrap)
+            return
+        # warm: the first agent stays on the line until someone answers
+        warm_waiters[c] = (taken, leg)  # scheduled when the next agent answers
+        leg.queue, leg.entered = qtype[c], enq[c]
+        leg.to_group, leg.to_agent = groups[c], agents[c]
+        leg.reason = reason
+        leg.three_way = 0.0
+        if to.conference is not None:  # the next agent owes it too
+            leg.three_way = to.conference(uniform(key[c], keyed.CONFERENCE_TALK, leg.leg))
+            conferences[c] = leg.three_way
+        floor._enqueue(c, to.to, env._now, patience=INF, priority=to.priority)
+        leg.held = hold[c] - leg.hold_before
+
+    def taken(tick: Tick) -> None:
+        """The warm transfer is answered: in a conference, both agents talk first."""
+        leg = tick._value
+        if leg.three_way > 0.0:
+            after(leg.three_way, step_handed_on, leg)
+        else:
+            handed_on(leg)
+
+    def handed_on(leg: Leg) -> None:
+        wrap = wrap_up(leg)
+        append_leg(leg.c, leg.queue, leg.entered, leg.start, leg.to_group, leg.to_agent,
+                   leg.reason, leg.held, wrap=wrap)
+        free(leg, wrap)
+
+    # each step as an event's callbacks: one tuple for all its events, not a list each
+    (step_begin, step_duplicated, step_conferred, step_misrouted_talk, step_consulted,
+     step_talked, step_on_hold, step_resume, step_next_work, step_handed_on) = (
+        (step,) for step in (
+            begin, duplicated, conferred, misrouted_talk, consulted, talked, on_hold, resume,
+            next_work, handed_on))
+    return start
