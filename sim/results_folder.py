@@ -32,7 +32,7 @@ from sim.loader import scenario_from_dict
 from sim.measure import ReplicationTables, measure
 from sim.output import COMPARISON_MANIFEST, MANIFEST, OPTIONAL, ResultsError
 from sim.replicate import Collector, RunResult
-from sim.table_stream import TableStream
+from sim.table_stream import TableStream, write_parquet
 
 RUN_FILES = ("summary.json", "scenario.json", "contacts.parquet", "intervals.csv",
              "replications.csv")
@@ -94,7 +94,7 @@ def write_run(result: RunResult, out: str | Path, stream: TableStream | None = N
         output.write_atomic(out / "summary.json",
                             lambda p: p.write_text(text + "\n", encoding="utf-8")),
         streamed.get("contacts") or output.write_atomic(
-            out / "contacts.parquet", lambda p: result.contacts.to_parquet(p, index=False)),
+            out / "contacts.parquet", lambda p: write_parquet(result.contacts, p)),
         output.write_atomic(out / "intervals.csv",
                             lambda p: result.intervals.round(4).to_csv(p, index=False)),
         output.write_atomic(out / "replications.csv",
@@ -103,11 +103,11 @@ def write_run(result: RunResult, out: str | Path, stream: TableStream | None = N
         output.write_atomic(out / "scenario.json", lambda p: p.write_text(
             result.scenario.model_dump_json(indent=2) + "\n", encoding="utf-8")),
         output.write_atomic(out / "staff.parquet",
-                            lambda p: result.staff.to_parquet(p, index=False)),
+                            lambda p: write_parquet(result.staff, p)),
     ]
     if result.traces:
-        written.append(output.write_atomic(out / "traces.parquet", lambda p: pd.concat(
-            result.traces, ignore_index=True).to_parquet(p, index=False)))
+        written.append(output.write_atomic(out / "traces.parquet", lambda p: write_parquet(
+            pd.concat(result.traces, ignore_index=True), p)))
     rules = getattr(result, "rules", None)
     if result.scenario.rules and rules is not None:  # every change of a real-time rule
         written.append(output.write_atomic(out / "rules.csv",
@@ -116,7 +116,7 @@ def write_run(result: RunResult, out: str | Path, stream: TableStream | None = N
         written.append(streamed["legs"])
     elif stream is None and (legs := getattr(result, "legs", None)) is not None and len(legs):
         written.append(output.write_atomic(out / "legs.parquet",
-                                           lambda p: legs.to_parquet(p, index=False)))
+                                           lambda p: write_parquet(legs, p)))
     if not kept_all(result):  # what the redraw needs of the replications without contacts
         measures = json.dumps(output.plain(replication_measures(result)))
         written += [
@@ -124,7 +124,7 @@ def write_run(result: RunResult, out: str | Path, stream: TableStream | None = N
                                 lambda p: p.write_text(measures + "\n", encoding="utf-8")),
             output.write_atomic(
                 out / "intervals_by_replication.parquet",
-                lambda p: result.intervals_by_replication.to_parquet(p, index=False)),
+                lambda p: write_parquet(result.intervals_by_replication, p)),
         ]
     written.append(output.seal(out, written, {"seed": result.seed,
                                               "replications": result.n_replications}))

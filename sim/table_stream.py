@@ -32,6 +32,29 @@ STREAMED = ("contacts", "legs")
 """The tables a stream writes (the rest are small, written at the end)."""
 
 
+def dictionary_columns(columns) -> list[str]:
+    """The columns to give dictionary pages: categories and text, which repeat.
+
+    For times and counts, Parquet's default dictionary pages doubled the encoding time
+    and made the file larger, not smaller.
+
+    Args:
+        columns: An Arrow schema, or a pandas frame.
+    """
+    if isinstance(columns, pd.DataFrame):
+        return [name for name, dtype in columns.dtypes.items()
+                if isinstance(dtype, pd.CategoricalDtype) or dtype.kind in "OUST"]
+    import pyarrow as pa
+
+    return [f.name for f in columns if pa.types.is_dictionary(f.type)
+            or pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+
+
+def write_parquet(frame: pd.DataFrame, path: str | Path) -> None:
+    """Write ``frame`` to Parquet (no index), dictionary pages for its categories only."""
+    frame.to_parquet(path, index=False, use_dictionary=dictionary_columns(frame))
+
+
 class TableStream:
     """Appends each replication's contacts and legs to Parquet files under temporary names.
 
@@ -64,11 +87,9 @@ class TableStream:
             os.close(fd)
             make_shareable(tmp)
             self._paths[name] = Path(tmp)
-            # dictionary pages for the categories only: for times and counts they cost twice
-            # the encoding time and made the file larger, not smaller
-            categories = [f.name for f in table.schema if pa.types.is_dictionary(f.type)]
             writer = self._writers[name] = pq.ParquetWriter(
-                tmp, table.schema, compression="snappy", use_dictionary=categories)
+                tmp, table.schema, compression="snappy",
+                use_dictionary=dictionary_columns(table.schema))
         writer.write_table(table)
         self._rows[name] += len(frame)
 
