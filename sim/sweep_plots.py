@@ -34,18 +34,31 @@ from sim.units import format_duration, parse_duration, parse_rate
 
 @dataclass(frozen=True)
 class KpiStyle:
-    """How a KPI is drawn: axis label and the factor from its unit to the axis unit."""
+    """How a KPI is drawn: its axis label, unit factor and the range its values can take.
+
+    ``scale`` turns the KPI's unit into the axis unit; ``low`` and ``high`` are in axis
+    units (a confidence band is drawn within them).
+    """
 
     label: str
     scale: float = 1.0
+    low: float = -np.inf
+    high: float = np.inf
 
 
 def kpi_style(kpi: str, threshold_s: float | None = None) -> KpiStyle:
-    """The style of a KPI, from the registry; the service level names its threshold if known."""
+    """The style of a KPI, from the registry; the service level names its threshold if known.
+
+    Shares lie in 0..100%, counts and times are never negative; money may be (profit).
+    """
     unit = kpis.unit_of(kpi)
+    low, high = ((0.0, 100.0) if unit is kpis.RATIO else
+                 (-np.inf, np.inf) if unit is kpis.MONEY else (0.0, np.inf))
     if kpi == "service_level" and threshold_s is not None:
-        return KpiStyle(f"Service level (% within {format_duration(threshold_s)})", unit.scale)
-    return KpiStyle(f"{kpis.label(kpi)} ({unit.axis})", unit.scale)
+        label = f"Service level (% within {format_duration(threshold_s)})"
+    else:
+        label = f"{kpis.label(kpi)} ({unit.axis})"
+    return KpiStyle(label, unit.scale, low, high)
 
 
 CURVE_KPIS = ("service_level", "abandon_rate", "asa", "occupancy")
@@ -135,7 +148,10 @@ def plot_curves(summary: pd.DataFrame, paths: Sequence[str], path: str | Path,
             ci = np.nan_to_num(frame[f"{kpi}_ci"].to_numpy(dtype=float)) * style.scale
             label = None if value is None else str(value)
             ax.plot(x, mean, marker="o", markersize=3, color=color, label=label)
-            ax.fill_between(x, mean - ci, mean + ci, color=color, alpha=0.2, linewidth=0)
+            # with few replications a t band can reach past what the KPI can be: drawn within
+            ax.fill_between(x, np.clip(mean - ci, style.low, style.high),
+                            np.clip(mean + ci, style.low, style.high), color=color, alpha=0.2,
+                            linewidth=0)
         if kpi == "service_level" and target is not None:
             ax.axhline(target * 100.0, color="firebrick", linestyle="--", linewidth=1,
                        label=f"target {target:.0%}")

@@ -402,3 +402,39 @@ class TestCommand:
             "sweep", str(ERLANG_A), "--grid", "agents.pool.staff=40", "--out", str(tmp_path),
             "--scheduler", "tcp://127.0.0.1:9"])
         assert result.exit_code == 2 and "cannot reach the Dask scheduler" in result.output
+
+
+def test_confidence_bands_stay_within_what_a_kpi_can_be(tmp_path, monkeypatch):
+    """With two replications a share's band can reach below 0% or above 100%: drawn clipped.
+
+    Money can be negative (profit): its band is not clipped.
+    """
+    from matplotlib.collections import PolyCollection
+
+    from sim import sweep_plots
+
+    drawn = {}
+
+    def keep(fig, path):
+        drawn["fig"] = fig
+        return Path(path)
+
+    monkeypatch.setattr(sweep_plots, "_save", keep)
+    summary = pd.DataFrame({
+        "agents.pool.staff": [3, 4],
+        "service_level": [0.97, 0.99], "service_level_ci": [0.06, 0.05],
+        "abandon_rate": [0.02, 0.01], "abandon_rate_ci": [0.05, 0.04],
+        "asa": [4.0, 1.0], "asa_ci": [9.0, 3.0],
+        "profit": [-5.0, 10.0], "profit_ci": [20.0, 20.0]})
+    sweep_plots.plot_curves(summary, ["agents.pool.staff"], tmp_path / "c.png",
+                            kpis=("service_level", "abandon_rate", "asa", "profit"))
+    bands = {}
+    for ax in drawn["fig"].axes:
+        for collection in ax.collections:
+            if isinstance(collection, PolyCollection):
+                ys = np.concatenate([p.vertices[:, 1] for p in collection.get_paths()])
+                bands[ax.get_ylabel().split(" (")[0]] = (ys.min(), ys.max())
+    low, high = bands["Service level"]
+    assert low == pytest.approx(91.0) and high == pytest.approx(100.0)
+    assert bands["Abandon rate"][0] == 0.0 and bands["ASA"][0] == 0.0
+    assert bands["Profit"][0] == pytest.approx(-25.0)  # not clipped
