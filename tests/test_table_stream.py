@@ -114,3 +114,19 @@ def test_raw_tables_are_stacked_when_first_read():
         pd.testing.assert_frame_equal(getattr(again, table), stacked)
     first = result.contacts[result.contacts["replication"] == 0]
     pd.testing.assert_frame_equal(first, parts[0])
+
+
+def test_a_run_to_a_precision_streams_every_batch(tmp_path):
+    """Replications run in batches until the target is met: every batch reaches the file."""
+    path = ROOT / "scenarios" / "small_bank.yaml"
+    out = tmp_path / "precise"
+    _cli("run", str(path), "--set", "days=2", "-r", "10", "--precision", "asa=10%",
+         "--max-replications", "30", "--seed", "4", "--workers", "2", "--no-report", "-q",
+         "--out", str(out))
+    scenario = sim.load_scenario(path, overrides={"days": 2})  # over 100,000: 2 workers
+    result = sim.run(scenario, seed=4, replications=10, precision={"asa": "10%"},
+                     max_replications=30)
+    assert result.n_replications > 10  # more than one batch
+    streamed = pd.read_parquet(out / "contacts.parquet")
+    assert streamed["replication"].nunique() == result.n_replications
+    pd.testing.assert_frame_equal(streamed, result.contacts)
