@@ -24,6 +24,7 @@ from sim.cli_common import (
     load_or_fail,
     parse_overrides,
     replication_options,
+    sigterm_as_interrupt,
     simulating,
     targets_or_fail,
     worker_pool,
@@ -165,16 +166,15 @@ def run_command(scenario: str, out: str | None, seed: int | None, replications: 
     from sim.table_stream import TableStream
 
     workers = default_workers(workers, [loaded], most)
-    stream = TableStream(out_dir)  # contacts and legs written while later replications run
-    try:
+    # contacts and legs are written while later replications run; a failure, Ctrl-C or
+    # `kill` removes them (and a folder made for them), leaving earlier results as they were
+    with sigterm_as_interrupt(), TableStream(out_dir) as stream:
         with simulating(scenario), guarded_pool(), worker_pool(workers, most) as executor:
             result = run(loaded, seed=seed, replications=replications, progress=progress,
                          trace_every=None if no_report else 60.0,  # the report's queue figure
                          executor=executor, keep_contacts=keep_contacts, precision=targets,
                          max_replications=max_replications, stream=stream)
         written = write_run(result, out_dir, stream)
-    finally:
-        stream.discard()  # after a failure; nothing is left to discard once written
     click.echo(format_summary(result))
     if result.stopping is not None:
         click.echo(result.stopping.describe(), err=not result.stopping.precise)

@@ -18,8 +18,9 @@ import hashlib
 import json
 import math
 import os
+import re
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -45,20 +46,39 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path next to ``path``; rename it to ``path`` if the block succeeds."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    tmp = str(temporary_file(target))
     try:  # from here on: an interrupt (Ctrl-C, kill) cannot leave the temporary file
-        os.close(fd)
-        make_shareable(tmp)
         yield Path(tmp)
         os.replace(tmp, target)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        release(tmp)
 
 
-def make_shareable(path: str | Path) -> None:
-    """Give a file made by ``mkstemp`` (owner-only) the usual permissions: outputs are to share."""
-    os.chmod(path, 0o666 & ~_umask())
+def temporary_file(target: str | Path) -> Path:
+    """A new empty file next to ``target`` to write it under: ``.NAME.pidPID.XXXX.tmp``.
+
+    The writing process's id is in the name: :func:`clean_stale` removes a temporary only
+    once that process has ended (a killed run's), never one another run is still writing;
+    this process's own are live until given to :func:`release`.
+    """
+    target = Path(target)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.pid{os.getpid()}.", suffix=".tmp",
+                               dir=target.parent)
+    os.close(fd)
+    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it owner-only; outputs are to share
+    _LIVE.add(os.path.abspath(tmp))
+    return Path(tmp)
+
+
+def release(tmp: str | Path) -> None:
+    """The temporary ``tmp`` is no longer written (moved into place or removed)."""
+    _LIVE.discard(os.path.abspath(tmp))
+
+
+_LIVE: set[str] = set()
+"""This process's temporaries still being written (a stream's last a whole run)."""
 
 
 def _umask() -> int:
@@ -87,34 +107,48 @@ def plain(value: Any) -> Any:
     return value
 
 
-def clean_stale(out: Path, keep: Iterable[Path] = ()) -> None:
+_WRITER = re.compile(r"\.pid(\d+)\.[^.]*\.tmp$")
+
+
+def clean_stale(out: Path) -> None:
     """Remove temporary files (``.NAME.XXXX.tmp``) left in ``out`` by a killed write.
 
-    Args:
-        out: The folder.
-        keep: Temporaries still being written by this run (a stream's), left alone.
+    A temporary still being written is left alone: this process's own
+    (:func:`temporary_file`), and one whose writer, named in it, is another process still
+    running (a second run into the same folder, still streaming).
     """
     if out.is_dir():
-        kept = {Path(path).name for path in keep}
         for stale in out.glob(".*.tmp"):
-            if stale.name not in kept:
-                stale.unlink(missing_ok=True)
+            writer = _WRITER.search(stale.name)
+            if os.path.abspath(stale) in _LIVE or (writer and _running(int(writer.group(1)))):
+                continue
+            stale.unlink(missing_ok=True)
 
 
-def unseal(out: Path, names: tuple[str, ...] = (), keep: Iterable[Path] = ()) -> None:
+def _running(pid: int) -> bool:
+    """Whether ``pid`` is another process that is still running."""
+    if pid == os.getpid() or os.name != "posix":
+        # this process's own leftovers (not live) are stale; elsewhere than POSIX,
+        # os.kill(pid, 0) would not ask but stop the process: treated as ended
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # exists, another user's; or no way to tell: keep it
+    return True
+
+
+def unseal(out: Path, names: tuple[str, ...] = ()) -> None:
     """Before writing into ``out``: remove its seal, stale temporaries and ``names``.
 
     From here until :func:`seal`, a reader refuses the folder.
-
-    Args:
-        out: The folder.
-        names: Files of an earlier run to remove.
-        keep: Temporaries of this run to leave (see :func:`clean_stale`).
     """
     (out / MANIFEST).unlink(missing_ok=True)
     for name in names:
         (out / name).unlink(missing_ok=True)
-    clean_stale(out, keep)
+    clean_stale(out)
 
 
 def _digest(path: Path) -> str:

@@ -66,13 +66,22 @@ class Stacked:
     def __get__(self, result: object, owner: type | None = None) -> pd.DataFrame:
         if result is None:
             raise AttributeError(self.name)  # for @dataclass: a field without a default
-        value = result.__dict__[self.name]
+        try:
+            value = result.__dict__[self.name]
+        except KeyError:
+            raise AttributeError(self.name) from None
         if isinstance(value, Parts):
             value = result.__dict__[self.name] = self.stack(value)
         return value
 
     def __set__(self, result: object, value: pd.DataFrame | Parts) -> None:
         result.__dict__[self.name] = value
+
+    def __delete__(self, result: object) -> None:
+        try:
+            del result.__dict__[self.name]
+        except KeyError:
+            raise AttributeError(self.name) from None
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:

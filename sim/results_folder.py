@@ -87,7 +87,9 @@ def write_run(result: RunResult, out: str | Path, stream: TableStream | None = N
             (given to :func:`sim.replicate.run`): its files are moved into place instead.
     """
     out = Path(out)
-    output.unseal(out, OPTIONAL, keep=stream.temporaries() if stream is not None else ())
+    if stream is not None and stream.out.resolve() != out.resolve():
+        raise ValueError(f"the stream wrote into {stream.out}, not {out}")
+    output.unseal(out, OPTIONAL)  # a stream's files are live: left to it
     streamed = stream.commit() if stream is not None else {}
     text = json.dumps(summary_dict(result), indent=2)
     written = [

@@ -46,13 +46,19 @@ class KpiStyle:
     high: float = np.inf
 
 
+PAST_100 = frozenset({"transfer_rate"})
+"""Shares that can pass 100%: transfers per answered contact (one may be transferred
+several times)."""
+
+
 def kpi_style(kpi: str, threshold_s: float | None = None) -> KpiStyle:
     """The style of a KPI, from the registry; the service level names its threshold if known.
 
-    Shares lie in 0..100%, counts and times are never negative; money may be (profit).
+    Shares lie in 0..100% (but :data:`PAST_100`), counts and times are never negative;
+    money may be (profit).
     """
     unit = kpis.unit_of(kpi)
-    low, high = ((0.0, 100.0) if unit is kpis.RATIO else
+    low, high = ((0.0, 100.0) if unit is kpis.RATIO and kpi not in PAST_100 else
                  (-np.inf, np.inf) if unit is kpis.MONEY else (0.0, np.inf))
     if kpi == "service_level" and threshold_s is not None:
         label = f"Service level (% within {format_duration(threshold_s)})"

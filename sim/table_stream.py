@@ -9,9 +9,11 @@ files as row groups while the workers simulate the next ones.
 
 The files grow under temporary names in the results folder; :func:`sim.results_folder.write_run`
 moves them into place after it has unsealed the folder, and seals it last, as for every
-other file. A run that fails or is interrupted removes them (:meth:`TableStream.discard`);
-one killed outright leaves ``.NAME.XXXX.tmp`` files that the next run into the folder
-removes. Until the move, the folder's earlier results stay sealed and readable.
+other file. A run that fails or is interrupted (Ctrl-C, ``kill``) removes them, and the
+folders it created (:meth:`TableStream.discard`); one killed outright (``kill -9``) leaves
+``.NAME.pidPID.XXXX.tmp`` files that the next run into the folder removes, once that
+process is gone (:func:`sim.output.clean_stale`). Until the move, the folder's earlier
+results stay sealed and readable; of two runs into one folder, the last to finish wins.
 
 Read back, the files hold exactly the stacked tables (:class:`sim.replicate.RunResult`'s
 ``contacts`` and ``legs``): same rows, order, columns and types.
@@ -19,14 +21,14 @@ Read back, the files hold exactly the stacked tables (:class:`sim.replicate.RunR
 
 from __future__ import annotations
 
+import contextlib
 import os
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
 from sim.measure import ReplicationTables
-from sim.output import make_shareable
+from sim.output import release, temporary_file
 
 STREAMED = ("contacts", "legs")
 """The tables a stream writes (the rest are small, written at the end)."""
@@ -58,6 +60,9 @@ def write_parquet(frame: pd.DataFrame, path: str | Path) -> None:
 class TableStream:
     """Appends each replication's contacts and legs to Parquet files under temporary names.
 
+    Use it as a context manager (or call :meth:`discard`) so that a failure removes what
+    it wrote; after :meth:`commit` there is nothing left to remove.
+
     Args:
         out: The results folder the files are for (created if missing).
     """
@@ -67,6 +72,13 @@ class TableStream:
         self._writers: dict[str, object] = {}
         self._paths: dict[str, Path] = {}
         self._rows: dict[str, int] = dict.fromkeys(STREAMED, 0)
+        self._created: list[Path] = []  # folders made for the files, outermost first
+
+    def __enter__(self) -> TableStream:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.discard()
 
     def add(self, tables: ReplicationTables) -> None:
         """Append one replication's contacts and legs (legs only when there are some)."""
@@ -82,11 +94,11 @@ class TableStream:
         table = pa.Table.from_pandas(frame, preserve_index=False)
         writer = self._writers.get(name)
         if writer is None:
-            self.out.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{name}.parquet.", suffix=".tmp", dir=self.out)
-            os.close(fd)
-            make_shareable(tmp)
-            self._paths[name] = Path(tmp)
+            if not self.out.is_dir():
+                missing = [self.out, *(p for p in self.out.parents if not p.exists())]
+                self.out.mkdir(parents=True, exist_ok=True)
+                self._created = sorted(missing, key=lambda p: len(p.parts))
+            tmp = self._paths[name] = temporary_file(self.out / f"{name}.parquet")
             writer = self._writers[name] = pq.ParquetWriter(
                 tmp, table.schema, compression="snappy",
                 use_dictionary=dictionary_columns(table.schema))
@@ -94,7 +106,7 @@ class TableStream:
         self._rows[name] += len(frame)
 
     def temporaries(self) -> list[Path]:
-        """The files being written (kept when the folder's stale temporaries are removed)."""
+        """The files being written (live: :func:`sim.output.clean_stale` leaves them)."""
         return list(self._paths.values())
 
     def rows(self, name: str) -> int:
@@ -111,15 +123,24 @@ class TableStream:
             writer.close()
             final = self.out / f"{name}.parquet"
             os.replace(self._paths[name], final)
+            release(self._paths[name])
             done[name] = final
-        self._writers, self._paths = {}, {}
+        self._writers, self._paths, self._created = {}, {}, []
         return done
 
     def discard(self) -> None:
-        """Close and remove the files (the run failed or was interrupted)."""
+        """Close and remove the files, and the folders made for them (the run failed).
+
+        Never raises: it runs while another error is on its way to the user.
+        """
         for name, writer in self._writers.items():
-            try:
+            with contextlib.suppress(Exception):  # the file goes anyway; the first error matters
                 writer.close()
-            finally:
-                self._paths[name].unlink(missing_ok=True)
-        self._writers, self._paths = {}, {}
+            self._paths[name].unlink(missing_ok=True)
+            release(self._paths[name])
+        for folder in reversed(self._created):  # innermost first, only if left empty
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+        self._writers, self._paths, self._created = {}, {}, []

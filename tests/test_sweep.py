@@ -438,3 +438,20 @@ def test_confidence_bands_stay_within_what_a_kpi_can_be(tmp_path, monkeypatch):
     assert low == pytest.approx(91.0) and high == pytest.approx(100.0)
     assert bands["Abandon rate"][0] == 0.0 and bands["ASA"][0] == 0.0
     assert bands["Profit"][0] == pytest.approx(-25.0)  # not clipped
+
+
+def test_transfer_rate_band_is_not_cut_at_100_percent(tmp_path, monkeypatch):
+    """Transfers per answered contact: a contact transferred three times counts three."""
+    from matplotlib.collections import PolyCollection
+
+    from sim import sweep_plots
+
+    drawn = {}
+    monkeypatch.setattr(sweep_plots, "_save", lambda fig, path: drawn.update(fig=fig) or path)
+    summary = pd.DataFrame({"agents.pool.staff": [3, 4], "transfer_rate": [1.6, 1.4],
+                            "transfer_rate_ci": [0.1, 0.1]})
+    sweep_plots.plot_curves(summary, ["agents.pool.staff"], tmp_path / "t.png",
+                            kpis=("transfer_rate",))
+    (ax,) = [a for a in drawn["fig"].axes if a.get_visible()]
+    (band,) = [c for c in ax.collections if isinstance(c, PolyCollection)]
+    assert np.concatenate([p.vertices[:, 1] for p in band.get_paths()]).max() == pytest.approx(170)

@@ -9,6 +9,7 @@ fails leaves the folder as it was: its earlier results sealed and readable, no t
 file behind.
 """
 
+import os
 import pickle
 from pathlib import Path
 
@@ -130,3 +131,74 @@ def test_a_run_to_a_precision_streams_every_batch(tmp_path):
     streamed = pd.read_parquet(out / "contacts.parquet")
     assert streamed["replication"].nunique() == result.n_replications
     pd.testing.assert_frame_equal(streamed, result.contacts)
+
+
+def test_two_runs_into_one_folder_the_last_to_finish_wins(tmp_path):
+    """A run finishing while another streams into the same folder leaves the other's files.
+
+    Before, the first to finish removed the other's temporaries as stale, the other then
+    unsealed the folder and failed: both results lost.
+    """
+    scenario = sim.load_scenario(ROOT / "scenarios" / "fraud_consult.yaml",
+                                 overrides={"days": 1})
+    out = tmp_path / "shared"
+    first, second = TableStream(out), TableStream(out)
+    result_a = sim.run(scenario, seed=1, replications=2, stream=first)  # still streaming
+    result_b = sim.run(scenario, seed=2, replications=2, stream=second)
+    write_run(result_b, out, second)
+    assert output.verify(out)
+    write_run(result_a, out, first)  # finishes last
+    assert read_run(out).summary == result_a.summary
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "legs.parquet"), result_a.legs)
+    assert not list(out.glob(".*.tmp"))
+
+
+def test_a_temporary_of_a_finished_process_is_stale(tmp_path):
+    """What a killed run left is removed; what a live process writes is not."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "run"
+    out.mkdir()
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    dead = out / f".contacts.parquet.pid{done.stdout.strip()}.abc.tmp"
+    live = out / f".contacts.parquet.pid{os.getppid()}.abc.tmp"  # the test runner's parent
+    old_style = out / ".contacts.parquet.abc.tmp"
+    for path in (dead, live, old_style):
+        path.write_bytes(b"x")
+    output.clean_stale(out)
+    assert live.exists() and not dead.exists() and not old_style.exists()
+
+
+@pytest.mark.parametrize("signal_name", ["SIGTERM", "SIGINT"])
+def test_a_killed_run_leaves_nothing_behind(tmp_path, signal_name):
+    """`kill` or Ctrl-C while contacts are being streamed: no temporary, no new folder."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "new" / "run"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sim", "run", str(ROOT / "scenarios" / "small_bank.yaml"),
+         "--set", "days=30", "-r", "40", "--workers", "1", "--no-report", "-q",
+         "--out", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while not (out.exists() and list(out.glob(".*.tmp"))):
+        assert process.poll() is None and time.monotonic() < deadline, "never streamed"
+        time.sleep(0.05)
+    process.send_signal(getattr(signal, signal_name))
+    process.communicate(timeout=60)
+    assert process.returncode != 0
+    assert not (tmp_path / "new").exists(), list((tmp_path / "new").rglob("*"))
+
+
+def test_stacked_tables_can_be_deleted_and_read_when_missing():
+    scenario = sim.load_scenario(ROOT / "scenarios" / "small_bank.yaml", overrides={"days": 1})
+    result = sim.run(scenario, seed=1, replications=2)
+    del result.contacts  # to free memory
+    assert "contacts" not in vars(result)
+    with pytest.raises(AttributeError):
+        result.contacts  # noqa: B018
+    assert getattr(object.__new__(sim.RunResult), "legs", None) is None
