@@ -147,6 +147,8 @@ class ContactBook:
         # contact is keyed by the issue, a contact created during the run by its parent
         keys = keyed.issue_keys(root_key, np.arange(n))
         self.key = array("Q", keys.tobytes())
+        # a drawn contact's number for a purpose: first_numbers[purpose][c]; a contact made
+        # during the run draws keyed.uniform(key[c], purpose) when needed: the same number
         self.first_numbers = {
             purpose: keyed.uniforms(keys, *(purpose if isinstance(purpose, tuple)
                                             else (purpose,))).tolist()
@@ -168,14 +170,6 @@ class ContactBook:
     def columns(self) -> dict:
         """The run's columns by name (:data:`COLUMNS`), for a part to bind as attributes."""
         return {name: getattr(self, name) for name in COLUMNS}
-
-    def number(self, c: int, purpose: int) -> float:
-        """Contact ``c``'s keyed number for ``purpose`` at the first step (see sim.keyed)."""
-        if c < self.n_drawn:
-            column = self.first_numbers.get(purpose)
-            if column is not None:
-                return column[c]
-        return keyed.uniform(self.key[c], purpose)
 
     def new_contact(self, contact_type: int, issue: int, origin: int, kind: int,
                     handle: float, patience: float, now: float, key: int) -> int:

@@ -104,7 +104,7 @@ class Floor:
             self.journeys._answer_twice(c, now)
         ivr = self.plans[self.ctype[c]].ivr
         if ivr is not None:
-            menu = ivr.time(self.ivr_times[c] if c < self.n_drawn  # book.number, written out
+            menu = ivr.time(self.ivr_times[c] if c < self.n_drawn  # as ContactBook.first_numbers
                             else keyed.uniform(self.key[c], keyed.IVR_TIME))
             self.at(menu, self._leave_ivr, c)
             return

@@ -100,7 +100,7 @@ class Journeys:
                 chance *= plan.cap_factor
             if self.misrouted[c]:
                 chance *= plan.ivr.misroute_resolution
-            # book.number(c, keyed.RESOLUTION), written out (a call per contact)
+            # drawn contacts' numbers worked out at once (ContactBook.first_numbers)
             resolved = (self.resolution_first[c] if c < self.n_drawn
                         else keyed.uniform(self.key[c], keyed.RESOLUTION)) < chance
         self.resolved[c] = resolved
@@ -202,7 +202,7 @@ class Journeys:
         c = tick._value
         ivr = self.plans[self.ctype[c]].ivr
         now = self.env._now
-        u = (self.ivr_routes[c] if c < self.n_drawn  # book.number, written out
+        u = (self.ivr_routes[c] if c < self.n_drawn  # ContactBook.first_numbers
              else keyed.uniform(self.key[c], keyed.IVR_ROUTE))
         if u < ivr.self_service:
             self.state[c] = SELF_SERVED
