@@ -53,7 +53,7 @@ def dictionary_columns(columns) -> list[str]:
 
 
 def write_parquet(frame: pd.DataFrame, path: str | Path) -> None:
-    """Write ``frame`` to Parquet (no index), dictionary pages for its categories only."""
+    """Write ``frame`` to Parquet (no index), dictionary pages for its categories and text only."""
     frame.to_parquet(path, index=False, use_dictionary=dictionary_columns(frame))
 
 
@@ -71,7 +71,6 @@ class TableStream:
         self.out = Path(out)
         self._writers: dict[str, object] = {}
         self._paths: dict[str, Path] = {}
-        self._rows: dict[str, int] = dict.fromkeys(STREAMED, 0)
         self._created: list[Path] = []  # folders made for the files, outermost first
 
     def __enter__(self) -> TableStream:
@@ -103,15 +102,6 @@ class TableStream:
                 tmp, table.schema, compression="snappy",
                 use_dictionary=dictionary_columns(table.schema))
         writer.write_table(table)
-        self._rows[name] += len(frame)
-
-    def temporaries(self) -> list[Path]:
-        """The files being written (live: :func:`sim.output.clean_stale` leaves them)."""
-        return list(self._paths.values())
-
-    def rows(self, name: str) -> int:
-        """Rows written so far to table ``name``."""
-        return self._rows[name]
 
     def commit(self) -> dict[str, Path]:
         """Close the files and move them to their names (``contacts.parquet``, ...).
