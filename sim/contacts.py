@@ -167,6 +167,23 @@ class ContactBook:
         self.issue_retrials = array("i", [0]) * n if comebacks else None
         self.capacity = n  # the columns' length: new contacts fill blank rows (_grow)
 
+    def quiet_first_legs(self, consult: list[float], transfer: list[float]) -> bytearray:
+        """By drawn contact, 1 where its first leg neither consults nor is transferred.
+
+        Read off the first legs' drawn numbers (``first_numbers``), as the leg's steps
+        decide (:mod:`sim.leg_steps`): a consult where the number is below the chance of
+        its type's consult (``consult[t]``), a transfer likewise (``transfer[t]``).
+        """
+        quiet = np.ones(self.n_drawn, bool)
+        ctype = np.frombuffer(self.ctype, np.int16)[:self.n_drawn]
+        for purpose, chance in ((keyed.CONSULT, consult), (keyed.TRANSFER, transfer)):
+            numbers = self.first_numbers.get((purpose, 1))
+            if numbers is not None:
+                quiet &= np.asarray(numbers) >= np.asarray(chance)[ctype]
+            elif any(chance):
+                raise ValueError(f"no first-leg numbers for purpose {purpose}")
+        return bytearray(quiet.tobytes())
+
     def columns(self) -> dict:
         """The run's columns by name (:data:`COLUMNS`), for a part to bind as attributes."""
         return {name: getattr(self, name) for name in COLUMNS}

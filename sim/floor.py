@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING
 import simpy
 
 from sim import keyed
+from sim.journey import PLAIN, PLAIN_IF_QUIET
 from sim.leg_steps import leg_steps
 from sim.legs import ABANDONED_LEG, COMPLETED, CUSTOMER, RETRIAL
 from sim.records import ABANDONED, ANSWERED, BLOCKED, WAITING
@@ -84,6 +85,10 @@ class Floor:
         self._leave_ivr = journeys._leave_ivr
         self.warm_waiters = journeys.warm_waiters  # the same dict
         self.start_leg = leg_steps(journeys)  # a journey's leg (sim.leg_steps)
+        # by drawn contact: its first leg neither consults nor is transferred (a plain talk
+        # where the routing table says PLAIN_IF_QUIET)
+        self.quiet = (journeys.quiet_first_legs() if any(
+            PLAIN_IF_QUIET in group.plain for group in self.groups) else bytearray())
         self.on_talked = (self._talked if self.after_call is None
                           else partial(talked_then_wrap, self))
 
@@ -143,7 +148,7 @@ class Floor:
                 self.state[c] = ANSWERED
                 self.group[c] = best.index
                 self.agent[c] = agent_id
-            self._serve(c, best, agent_id, handed=True)
+            self._serve(c, best, agent_id)
             return
         # it waits
         self.state[c] = WAITING
@@ -189,7 +194,7 @@ class Floor:
             queue.popleft()
             _, agent_id = group.idle.popleft()
             self._answer(c, group, agent_id, now)
-            self._serve(c, group, agent_id, handed=True)
+            self._serve(c, group, agent_id)
 
     def _answer(self, c: int, group: GroupState, agent_id: int, now: float) -> None:
         waited = now - self.enq[c]
@@ -306,24 +311,25 @@ class Floor:
         if self.wait[c] != self.wait[c]:
             self.wait[c] = waited
 
-    def _serve(self, c: int, group: GroupState, agent_id: int, handed: bool = False) -> None:
+    def _serve(self, c: int, group: GroupState, agent_id: int) -> None:
         """Agent ``agent_id`` of ``group`` has just answered ``c``: talk, then take more work.
 
         A plain contact (one queue, one talk) costs one SimPy event, the end of the talk,
-        whose callback finds the agent's next work; a journey's leg is a chain of steps
-        (:mod:`sim.leg_steps`) that starts where a SimPy process would: now, before this
-        instant's other events, or, for a contact ``handed`` to an idle agent (on arrival,
-        by overflow, from a backlog), after the events already due at this instant, so that
-        journeys begun at the same instant draw their random numbers in a fixed order.
+        whose callback finds the agent's next work. So does a fresh contact of a type with
+        handoffs whose first leg, its drawn numbers say, neither consults nor is handed on
+        (``PLAIN_IF_QUIET``): a handoff that never fires changes nothing. Any other leg is
+        a chain of steps (:mod:`sim.leg_steps`), begun now.
         """
         q = self.qtype[c]
-        if group.plain[q] and not (self.served_legs[c] or self.kind[c] or self.misrouted[c]
-                                   or self.ctype[c] != q):  # a callback in another queue
+        plain = group.plain[q]
+        if plain and not (self.served_legs[c] or self.kind[c] or self.misrouted[c]
+                          or self.ctype[c] != q) and (  # (a callback in another queue)
+                plain == PLAIN or (c < self.n_drawn and self.quiet[c])):
             # one talk and the contact is done: it is never served again
             length = self.talk[c] = self.handle[c] * group.slowdown
             self.at(length, self.on_talked, c)
         else:
-            self.start_leg(c, group, agent_id, handed)
+            self.start_leg(c, group, agent_id)
 
     def _talked(self, event: simpy.Event) -> None:
         """A plain contact's talk (recorded when it began) ended; the agent takes more work."""
@@ -365,7 +371,7 @@ class Floor:
                 return
             _, agent_id = group.idle.pop()
             self._answer(c, group, agent_id, now)
-            self._serve(c, group, agent_id, handed=True)
+            self._serve(c, group, agent_id)
 
     def _pull_backlog(self, group: GroupState, now: float) -> int:
         best_queue, best_since = None, INF

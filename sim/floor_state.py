@@ -26,7 +26,7 @@ class GroupState:
         self.draining = False
         self.on_call = 0  # agents (slots) on duty at closing, who come back if needed
         self.free_ids: list[int] = []
-        self.plain: list[bool] = []  # by queue: one talk ends a fresh customer contact
+        self.plain: list[int] = []  # by queue: one talk ends a fresh contact (routing_table)
         self.slots = 1  # contacts an agent handles at once; counts below are in slots
         self.slowdown = 1.0  # handle-time multiplier when handling several at once
         self.factors: dict[int, float] | None = None  # agent -> multiplier, if agents differ

@@ -154,9 +154,20 @@ class TypePlan:
         return chance
 
     @property
-    def after_talk(self) -> bool:
-        """Whether anything but a plain talk can happen once answered."""
-        return bool(self.transfer or self.consult or math.isfinite(self.cap) or self.repeat)
+    def first_talk(self) -> int:
+        """How a fresh contact's first talk may be served (:data:`LEGS`, :data:`PLAIN`...).
+
+        ``PLAIN``: one talk, done, always (an unresolved issue's repeat is a new contact);
+        ``PLAIN_IF_QUIET``: so, where the contact's first-leg numbers say it neither
+        consults nor is transferred; ``LEGS``: a capped talk, always as a leg.
+        """
+        if math.isfinite(self.cap):
+            return LEGS
+        return PLAIN_IF_QUIET if self.transfer or self.consult else PLAIN
+
+
+# how a fresh contact's first talk may be served (TypePlan.first_talk, sim.floor._serve)
+LEGS, PLAIN, PLAIN_IF_QUIET = 0, 1, 2
 
 
 @dataclass

@@ -4,12 +4,12 @@ A contact with a journey (:mod:`sim.legs`) used to be served by a SimPy process:
 generator resumed after each timeout, hold and warm transfer. That costs a process, its
 start event, its end event and a generator resume per step, about six times a plain
 call's time. Here the same steps are callbacks of the floor's light ticks
-(:mod:`sim.ticks`), each scheduling the next one, and so in exactly the order SimPy gave
-them (the records are the same, to the bit):
+(:mod:`sim.ticks`), each scheduling the next one, in the order SimPy gave them but one:
 
-- a leg starts where SimPy started the process: with ``URGENT`` priority at the instant
-  it was answered, or, for a contact *handed* to an idle agent, after the events already
-  due then (the process waited on an event succeeded at once);
+- a leg begins the moment it is answered, inside the step that answered it (a process
+  began one event later; nothing between the two read or changed what the leg's first
+  step does, but the talk's end was scheduled later and so, on an exact tie with another
+  event, came after it; RESULTS_VERSION 5);
 - each ``yield timeout`` is an event scheduled at the same moment: the leg itself (a
   :class:`Leg` has what SimPy's loop needs of an event), as a leg waits for one thing
   at a time;
@@ -33,7 +33,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable
 
-from simpy.events import NORMAL, URGENT
+from simpy.events import NORMAL
 
 from sim import keyed
 from sim.legs import (
@@ -74,7 +74,7 @@ class Leg:
 
 
 def leg_steps(journeys) -> Callable[..., None]:
-    """``start(c, group, agent_id, handed)``: serve ``c``'s leg, then free the agent.
+    """``start(c, group, agent_id)``: serve ``c``'s leg, then free the agent.
 
     Args:
         journeys: The replication's journeys (:class:`sim.legs.Journeys`): its columns,
@@ -102,11 +102,6 @@ def leg_steps(journeys) -> Callable[..., None]:
     escalates = [g.escalate if not g.escalate_as_consult else None for g in group_plans]
     # by group: the escalation that is a consult (on hold), or None
     escalates_as_consult = [g.escalate if g.escalate_as_consult else None for g in group_plans]
-
-    def start(c: int, group, agent_id: int, handed: bool) -> None:
-        leg = new(Leg)  # Leg(): no __init__ to call
-        leg.c, leg.group, leg.agent_id, leg.callbacks = c, group, agent_id, step_begin
-        push(queue, (env._now, NORMAL if handed else URGENT, next(ids), leg))
 
     def after(delay: float, step: tuple[Callable[[Leg], None]], leg: Leg) -> None:
         """``step`` (a step's callbacks) ``delay`` seconds from now: the leg is the event."""
@@ -137,9 +132,10 @@ def leg_steps(journeys) -> Callable[..., None]:
 
     # ---- the talk --------------------------------------------------------------------
 
-    def begin(leg: Leg) -> None:
+    def start(c: int, group, agent_id: int) -> None:
         """The agent has the contact: a work item, a consult request, or the customer."""
-        c = leg.c
+        leg = new(Leg)  # Leg(): no __init__ to call
+        leg.c, leg.group, leg.agent_id = c, group, agent_id
         leg.start = env._now
         leg.hold_before = hold[c]  # this leg's hold is what it adds
         q = leg.q = qtype[c]
@@ -147,7 +143,6 @@ def leg_steps(journeys) -> Callable[..., None]:
         leg.leg = served_legs[c]  # this leg's number (the next agent's may follow first)
         what = kind[c]
         if what == DUPLICATE:
-            group = leg.group
             after(handle[c] * (group.slowdown if group.factors is None
                                else group.factors[leg.agent_id]), step_duplicated, leg)
             return
@@ -381,9 +376,9 @@ def leg_steps(journeys) -> Callable[..., None]:
         free(leg, wrap)
 
     # each step as an event's callbacks: one tuple for all its events, not a list each
-    (step_begin, step_duplicated, step_conferred, step_misrouted_talk, step_consulted,
+    (step_duplicated, step_conferred, step_misrouted_talk, step_consulted,
      step_talked, step_on_hold, step_resume, step_next_work, step_handed_on) = (
         (step,) for step in (
-            begin, duplicated, conferred, misrouted_talk, consulted, talked, on_hold, resume,
+            duplicated, conferred, misrouted_talk, consulted, talked, on_hold, resume,
             next_work, handed_on))
     return start

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from array import array
 from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 
@@ -68,6 +69,10 @@ class Journeys:
         self.resolution_first = book.first_numbers.get(keyed.RESOLUTION)
         self.ivr_routes = book.first_numbers.get(keyed.IVR_ROUTE)
         self.transfer_one = book.first_numbers.get((keyed.TRANSFER, 1))
+        # by drawn contact: whether its first leg neither consults nor is transferred
+        self.quiet_first_legs = partial(
+            book.quiet_first_legs, *([getattr(p, step).probability if getattr(p, step) else 0.0
+                                      for p in plans] for step in ("consult", "transfer")))
         self.env, self.at = floor.env, floor.at
         self.plans, self.group_plans, self.resolve = plans, group_plans, resolve
         self.after_call, self.record_legs = after_call, record_legs

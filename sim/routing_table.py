@@ -45,8 +45,9 @@ switches off those that go past the routing):
 
 - ``plain_arrival[t]``: an arrival goes straight to its queue (no trunk line, IVR or
   second answer);
-- ``plain_talk[g][t]``: one talk, done (nothing after the talk, no escalation, no
-  per-agent speeds);
+- ``plain_talk[g][t]``: one talk, done (no escalation, no per-agent speeds, no cap):
+  always (``PLAIN``), or where the contact's first-leg numbers say it neither consults
+  nor is transferred (``PLAIN_IF_QUIET``), else never (``LEGS``; :mod:`sim.journey`);
 - ``single[g]``: the one queue (type) a group takes from, when it is one skill without
   delay, backlog or rule; else None;
 - ``only[t]``: the one group that answers on arrival, when it does not as a backlog and no
@@ -97,7 +98,7 @@ class RoutingTable:
     takes_line: tuple[bool, ...]
     resolve: tuple[bool, ...]
     plain_arrival: tuple[bool, ...]
-    plain_talk: tuple[tuple[bool, ...], ...]  # [group][type]
+    plain_talk: tuple[tuple[int, ...], ...]  # [group][type]: LEGS, PLAIN, PLAIN_IF_QUIET
     single: tuple[int | None, ...]
     only: tuple[int | None, ...]
 
@@ -189,10 +190,10 @@ def _fast_paths(scenario: Scenario, table: dict, plans: Sequence[TypePlan],
     # straight to the queue: no trunk line to take, no IVR menu, no second answer
     plain_arrival = tuple(fast and not line and p.ivr is None and not p.duplicate
                           for p, line in zip(plans, takes_line))
-    # one talk, done: no escalation by the group, nothing after the type's talk, and one
-    # speed for the whole group (agents of their own speed talk in the journey path)
+    # one talk, done: no escalation by the group, one speed for the whole group (agents
+    # of their own speed talk in the journey path), and by the type (TypePlan.first_talk)
     plain_talk = tuple(
-        tuple(fast and plan.escalate is None and spec.speed_cv == 0 and not p.after_talk
+        tuple(p.first_talk if fast and plan.escalate is None and spec.speed_cv == 0 else 0
               for p in plans)
         for plan, spec in zip(group_plans, scenario.agents.values()))
     # routing a rule changes while the run goes on: the fixed shortcuts do not hold

@@ -197,4 +197,4 @@ class RuleActions:
                         break
                     _, agent_id = group.idle.popleft()
                     rep._answer(c, group, agent_id, now)
-                    rep._serve(c, group, agent_id, handed=True)
+                    rep._serve(c, group, agent_id)

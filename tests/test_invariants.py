@@ -816,3 +816,30 @@ def test_consult_nobody_can_answer(case):
     assert outcome_problems(scenario, records) == []
     trace = run_replication(scenario, 1, 0, trace_every=3600.0).trace
     assert [trace[f"busy.{g}"][-1] for g in agents] == [0] * len(agents)
+
+
+def test_a_journey_option_that_never_fires_changes_nothing():
+    """A transfer at probability 0 gives the contacts of no transfer, ties and all.
+
+    Two agents answer a contact each at 0 and end together at 20; the caller waiting
+    since 5 goes to whichever ends first. A contact that is never handed on is served as
+    a plain call either way, so a what-if sweep starting at 0% starts where "none" is.
+    """
+    def scenario(transfer):
+        det = {"dist": "deterministic", "value": 20}
+        return sim.scenario_from_dict({
+            "name": "tie", "interval": "1h",
+            "contact_types": {"a": {"arrivals": {"rate": "1/h"}, "handle": det},
+                              "b": {"arrivals": {"rate": "1/h"}, "handle": det,
+                                    **transfer}},
+            "agents": {"team": {"skills": ["a", "b"], "staff": 2}}})
+
+    draws = ContactDraws(arrival=np.array([0.0, 0.0, 5.0]),
+                         contact_type=np.array([1, 0, 0], np.int16),
+                         handle=np.full(3, 20.0), patience=np.full(3, np.inf))
+    never = run_replication(scenario({"transfer": {"probability": 0.0, "to": "a"}}), 0,
+                            draws=draws)
+    none = run_replication(scenario({}), 0, draws=draws)
+    assert never.agent[2] == none.agent[2]
+    assert [name for name in record_differences(never, none)
+            if not name.startswith("legs")] == []
