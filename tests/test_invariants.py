@@ -648,7 +648,8 @@ def test_every_counted_contact_is_offered_balked_blocked_or_self_served(data, se
             assert kpis["balk_rate"] == kpis["balked"] / (kpis["offered"] + kpis["balked"])
 
 
-TIE_THEN_ROUNDING = {  # found by CI: agents swapped after a tie, a later leg a rounding apart
+TIE_THEN_ROUNDING = {  # found by CI: a tie (alike on both paths since RESULTS_VERSION 5), then a
+    # later leg a rounding apart
     "name": "random", "seed": 1, "days": 2, "open": "06:00", "close": "08:00",
     "interval": "30m",
     "contact_types": {"t0": {
@@ -668,9 +669,6 @@ def test_fast_paths_change_nothing(data, seed, replication):
     differences = record_differences(fast, slow)
     if differences and capped_callbacks_explain(scenario, fast, slow):
         event("a capped callback in another type's queue (test_fast_path_keeps_the_cap)")
-        reject()
-    if differences and only_agents_swapped(fast, slow):
-        event("agents swapped after a tie (test_fast_path_breaks_ties_alike)")
         reject()
     if differences and only_rounding(fast, slow):
         event("times a rounding apart (test_leg_answered_when_its_contact_is)")
@@ -735,10 +733,6 @@ def test_leg_answered_when_its_contact_is():
         assert np.array_equal(records.legs["answered"], records.answer[row], equal_nan=True)
 
 
-@pytest.mark.xfail(reason="engine: at equal times the fast path ends a plain talk before a "
-                          "journey's (its end is scheduled at the answer, the journey's one "
-                          "event later); the general path keeps their order, so a later "
-                          "contact finds another agent longest idle", strict=False)
 def test_fast_path_breaks_ties_alike():
     """A post and its duplicate answer end together; the next post gets the same agent."""
     scenario = sim.scenario_from_dict({

@@ -17,6 +17,7 @@ from helpers import tiny
 from hypothesis import HealthCheck, given, settings
 from strategies import scenarios
 
+from sim.journey import LEGS, PLAIN, PLAIN_IF_QUIET
 from sim.loader import ScenarioError, load_scenario, scenario_from_dict
 from sim.metrics import serving_groups
 from sim.routing_table import _tables, compile_routing, routing_table
@@ -117,11 +118,19 @@ class TestCompileRouting:
                                                                           (False,))
         assert (table.single, table.only) == ((0,), (0,))
 
-    def test_wrap_up_transfer_is_no_plain_talk(self):
-        """A help-desk call may be transferred after its talk; the specialist's is plain."""
+    def test_wrap_up_transfer_is_plain_talk_if_quiet(self):
+        """A help-desk call may be transferred: plain only where its number says it is not.
+
+        (Its first leg's drawn number decides.) The specialist's talk is always plain.
+        """
         table = compile_routing(load_scenario(ROOT / "scenarios" / "wrap_up.yaml"))
         assert table.type_names == ("helpdesk", "specialist")
-        assert table.plain_talk == ((False, True), (False, True))
+        assert table.plain_talk == ((PLAIN_IF_QUIET, PLAIN), (PLAIN_IF_QUIET, PLAIN))
+
+    def test_capped_talk_is_never_plain(self):
+        """A handle-time cap is a leg's step: never the plain path, even without handoffs."""
+        table = compile_routing(load_scenario(ROOT / "scenarios" / "speed_vs_resolution.yaml"))
+        assert table.plain_talk == ((LEGS,),) * len(table.group_names)
 
     def test_blending_and_agent_speeds(self):
         """A backlog is its own step after the skills; it stops the one-group path."""
