@@ -149,9 +149,10 @@ class ContactBook:
         self.key = array("Q", keys.tobytes())
         # a drawn contact's number for a purpose: first_numbers[purpose][c]; a contact made
         # during the run draws keyed.uniform(key[c], purpose) when needed: the same number
+        # (doubles, 8 bytes a contact: most purposes are needed by a few contacts only)
         self.first_numbers = {
-            purpose: keyed.uniforms(keys, *(purpose if isinstance(purpose, tuple)
-                                            else (purpose,))).tolist()
+            purpose: array("d", keyed.uniforms(keys, *(purpose if isinstance(purpose, tuple)
+                                                       else (purpose,))).tobytes())
             for purpose in first_purposes}
         self.state = bytearray(n)
         self.kind = bytearray(n)

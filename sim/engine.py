@@ -101,6 +101,19 @@ class _Replication:
         first += [(purpose, 1) for purpose, wanted in (
             (keyed.CONSULT, any(p.consult for p in plans)),
             (keyed.TRANSFER, any(p.transfer for p in plans))) if wanted]
+        # a second leg's (after a misroute or a handoff): its queue's patience, its talk
+        # and its own transfer decision; a misrouted call's short talk; a comeback's
+        # decision, delay and opening-time number (each a keyed number a journey step
+        # would otherwise work out one at a time: a tenth of refund_vs_relations' run)
+        misroutes = any(p.ivr is not None and p.ivr.misroute > 0 for p in plans)
+        if misroutes or any(p.transfer for p in plans) or any(g.escalate for g in group_plans):
+            first += [(keyed.PATIENCE, 1), (keyed.HANDLE, 2)]
+            if any(p.transfer for p in plans):
+                first.append((keyed.TRANSFER, 2))
+        if misroutes:
+            first.append(keyed.MISROUTE_TALK)
+        if any(p.repeat or p.retrial for p in plans):
+            first += [keyed.COMEBACK, keyed.COMEBACK_DELAY, keyed.OPENING]
         self.book = book = ContactBook(
             draws, root_key, first, any(p.repeat or p.retrial or p.complaint for p in plans))
         # run: the floor, then the parts it hands work to

@@ -76,6 +76,7 @@ class Floor:
         self.at, self.sleep = scheduler(env)  # light timeouts (sim/ticks.py)
         # the drawn contacts' IVR times' numbers, worked out at once (sim.contacts)
         self.n_drawn, self.ivr_times = book.n_drawn, book.first_numbers.get(keyed.IVR_TIME)
+        self.second_patience = book.first_numbers.get((keyed.PATIENCE, 1))  # in a 2nd queue
 
     def attach(self, journeys, shifts) -> None:
         """The parts the floor hands work to: journeys, and the shifts agents leave with."""
@@ -124,8 +125,10 @@ class Floor:
         self.queued[c] = queued + 1
         if patience is None and queued:  # a new patience for every queue after the first
             draws = self.plans[self.ctype[c]].patience
-            patience = (INF if draws is None
-                        else draws(keyed.uniform(self.key[c], keyed.PATIENCE, queued)))
+            patience = (INF if draws is None else draws(
+                self.second_patience[c] if (queued == 1 and c < self.n_drawn
+                                            and self.second_patience is not None)
+                else keyed.uniform(self.key[c], keyed.PATIENCE, queued)))
         ct = self.types[q]
         best = ct.only
         if best is not None:  # one group answers on arrival, and not as a backlog

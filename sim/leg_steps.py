@@ -47,6 +47,7 @@ from sim.legs import (
     FIRST,
     HUNG_UP,
     INF,
+    LEG_CHUNK,
     MISROUTE,
     TRANSFER,
 )
@@ -96,7 +97,13 @@ def leg_steps(journeys) -> Callable[..., None]:
     record_legs = j.record_legs
     # the drawn contacts' first legs' consult and transfer decisions, drawn at once
     drawn, consult_one, transfer_one = j.n_drawn, j.consult_one, j.transfer_one
-    add_leg = j.leg_values.extend  # a leg's row (sim.legs.LEG_COLUMNS)
+    # and their second leg's (after a misroute or a handoff), and a misrouted call's talk
+    numbers = j.first_numbers
+    handle_two = numbers.get((keyed.HANDLE, 2))
+    transfer_two = numbers.get((keyed.TRANSFER, 2))
+    misroute_talks = numbers.get(keyed.MISROUTE_TALK)
+    leg_values, keep_legs = j.leg_values, j.keep_legs
+    add_leg = leg_values.extend  # a leg's row (sim.legs.LEG_COLUMNS)
     # a talk may end in a handoff: its type's transfer, its group's escalation (or None)
     transfers_to = [plan.transfer for plan in plans]
     escalates = [g.escalate if not g.escalate_as_consult else None for g in group_plans]
@@ -113,6 +120,8 @@ def leg_steps(journeys) -> Callable[..., None]:
         if record_legs:
             add_leg((c, qtype[c], enq[c], leg.start, env._now, groups[c], agents[c],
                      hold[c] - leg.hold_before, reason, wrap))
+            if len(leg_values) >= LEG_CHUNK:
+                keep_legs()
 
     def wrap_up(leg: Leg) -> float:
         """The agent's after-call work after this leg (seconds; :mod:`sim.wrap_up`)."""
@@ -167,14 +176,18 @@ def leg_steps(journeys) -> Callable[..., None]:
         own_plan = plans[ctype[c]]
         legs = served_legs[c]
         if misrouted[c] and legs == 1:  # the wrong queue from the IVR
-            leg.length = own_plan.ivr.misroute_talk(uniform(key[c], keyed.MISROUTE_TALK))
+            leg.length = own_plan.ivr.misroute_talk(
+                misroute_talks[c] if c < drawn and misroute_talks is not None
+                else uniform(key[c], keyed.MISROUTE_TALK))
             after(leg.length, step_misrouted_talk, leg)
             return
         queue_plan = plans[leg.q]
         if legs == 1 + misrouted[c]:  # the first talk: the drawn handle time
             length = handle[c]
         else:
-            length = queue_plan.handle(uniform(key[c], keyed.HANDLE, legs))
+            length = queue_plan.handle(
+                handle_two[c] if legs == 2 and c < drawn and handle_two is not None
+                else uniform(key[c], keyed.HANDLE, legs))
         group = leg.group
         length *= group.slowdown if group.factors is None else group.factors[leg.agent_id]
         leg.capped = length > own_plan.cap
@@ -326,6 +339,7 @@ def leg_steps(journeys) -> Callable[..., None]:
             number = served_legs[c]
             if transfer is not None and (
                     transfer_one[c] if number == 1 and c < drawn
+                    else transfer_two[c] if number == 2 and c < drawn and transfer_two is not None
                     else uniform(key[c], keyed.TRANSFER, number)) < transfer.probability:
                 to, reason = transfer, TRANSFER
             elif escalate is not None and (uniform(key[c], keyed.ESCALATE, number)
@@ -336,6 +350,8 @@ def leg_steps(journeys) -> Callable[..., None]:
             if record_legs:
                 add_leg((c, qtype[c], enq[c], leg.start, env._now, groups[c], agents[c],
                          hold[c] - leg.hold_before, COMPLETED, wrap))
+                if len(leg_values) >= LEG_CHUNK:
+                    keep_legs()
             complete(c, leg.group, leg.capped)
             if wrap > 0.0:
                 after(wrap, step_next_work, leg)
