@@ -121,10 +121,13 @@ class ContactBook:
             number, worked out at once (the same numbers ``keyed.uniform`` gives one at a time);
             a ``(purpose, step)`` pair for a number at another step (a first leg's decision).
         comebacks: Whether issues may come back (repeats, retrials, complaints): counts per issue.
+        first_children: ``(purpose, step)`` pairs for which every drawn contact needs the
+            key of what it creates (:func:`sim.keyed.child`), worked out at once likewise.
     """
 
     def __init__(self, draws: ContactDraws, root_key: int,
-                 first_purposes: list[int | tuple[int, int]], comebacks: bool):
+                 first_purposes: list[int | tuple[int, int]], comebacks: bool,
+                 first_children: tuple[tuple[int, int], ...] = ()):
         n = self.n = self.n_drawn = int(draws.arrival.size)
         nan, f64 = math.nan, np.float64
         self.arrival = array("d", draws.arrival.astype(f64).tobytes())
@@ -154,6 +157,10 @@ class ContactBook:
             purpose: array("d", keyed.uniforms(keys, *(purpose if isinstance(purpose, tuple)
                                                        else (purpose,))).tobytes())
             for purpose in first_purposes}
+        # and the key of what it creates first for a purpose (a consult request):
+        # first_children[(purpose, step)][c], keyed.child's
+        self.first_children = {purpose: array("Q", keyed.children(keys, *purpose).tobytes())
+                               for purpose in first_children}
         self.state = bytearray(n)
         self.kind = bytearray(n)
         self.origin = bytearray(n)

@@ -114,8 +114,14 @@ class _Replication:
             first.append(keyed.MISROUTE_TALK)
         if any(p.repeat or p.retrial for p in plans):
             first += [keyed.COMEBACK, keyed.COMEBACK_DELAY, keyed.OPENING]
+        # a first leg's consult: its talk, the customer's hold patience, the request's key
+        consults = any(p.consult for p in plans) or any(
+            g.escalate and g.escalate_as_consult for g in group_plans)
+        if consults:
+            first += [(keyed.CONSULT_TALK, 1), (keyed.HOLD_PATIENCE, 1)]
         self.book = book = ContactBook(
-            draws, root_key, first, any(p.repeat or p.retrial or p.complaint for p in plans))
+            draws, root_key, first, any(p.repeat or p.retrial or p.complaint for p in plans),
+            ((keyed.CONSULT, 1),) if consults else ())
         # run: the floor, then the parts it hands work to
         self.floor = floor = Floor(scenario, env, book, plans, group_plans, record_legs,
                                    after_call)

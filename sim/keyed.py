@@ -91,6 +91,12 @@ def issue_key(root_key: int, issue: int) -> int:
     return mix(root_key ^ issue)
 
 
+def children(keys: np.ndarray, purpose: int, step: int = 0) -> np.ndarray:
+    """:func:`child` for an array of keys (uint64)."""
+    salt = np.uint64((purpose << 56) ^ step)
+    return mix_array(mix_array(keys ^ salt) ^ np.uint64(CHILD << 56))
+
+
 def uniforms(keys: np.ndarray, purpose: int, step: int = 0) -> np.ndarray:
     """:func:`uniform` for an array of keys."""
     salt = np.uint64((purpose << 56) ^ step)

@@ -102,6 +102,10 @@ def leg_steps(journeys) -> Callable[..., None]:
     handle_two = numbers.get((keyed.HANDLE, 2))
     transfer_two = numbers.get((keyed.TRANSFER, 2))
     misroute_talks = numbers.get(keyed.MISROUTE_TALK)
+    # a first leg's consult: its talk's and hold patience's numbers, the request's key
+    consult_talks = numbers.get((keyed.CONSULT_TALK, 1))
+    hold_patiences = numbers.get((keyed.HOLD_PATIENCE, 1))
+    consult_keys = j.first_children.get((keyed.CONSULT, 1))
     leg_values, keep_legs = j.leg_values, j.keep_legs
     add_leg = leg_values.extend  # a leg's row (sim.legs.LEG_COLUMNS)
     # a talk may end in a handoff: its type's transfer, its group's escalation (or None)
@@ -227,14 +231,18 @@ def leg_steps(journeys) -> Callable[..., None]:
         c, consult, number = leg.c, leg.consult, leg.talk_leg
         k = key[c]
         held = leg.held = env._now
-        length = consult.talk(uniform(k, keyed.CONSULT_TALK, number))
-        request = leg.request = new_contact(consult.to, issue[c], FIRST, CONSULT, length, INF,
-                                            held, keyed.child(k, keyed.CONSULT, number))
+        first = number == 1 and c < drawn and consult_keys is not None  # worked out at once
+        length = consult.talk(consult_talks[c] if first
+                              else uniform(k, keyed.CONSULT_TALK, number))
+        request = leg.request = new_contact(
+            consult.to, issue[c], FIRST, CONSULT, length, INF, held,
+            consult_keys[c] if first else keyed.child(k, keyed.CONSULT, number))
         consult_waiters[request] = leg  # answered when the consult ends
         floor._enqueue(request, consult.to, held, patience=INF)
         if consult.hold_patience is not None and kind[c] == CUSTOMER:
             leg.waits = EITHER
-            at(consult.hold_patience(uniform(k, keyed.HOLD_PATIENCE, number)), gave_up, leg)
+            at(consult.hold_patience(hold_patiences[c] if first
+                                     else uniform(k, keyed.HOLD_PATIENCE, number)), gave_up, leg)
         else:
             leg.waits = ALONE
 

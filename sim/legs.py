@@ -67,6 +67,7 @@ class Journeys:
         # numbers of the drawn contacts worked out at once (sim.contacts), or None: their
         # first leg's decisions, resolution and IVR route
         self.n_drawn, self.first_numbers = book.n_drawn, book.first_numbers
+        self.first_children = book.first_children
         self.consult_one = book.first_numbers.get((keyed.CONSULT, 1))
         self.resolution_first = book.first_numbers.get(keyed.RESOLUTION)
         self.ivr_routes = book.first_numbers.get(keyed.IVR_ROUTE)

@@ -26,6 +26,8 @@ class TestKeys:
         for purpose, step in ((keyed.RESOLUTION, 0), (keyed.TRANSFER, 2)):
             numbers = keyed.uniforms(keys, purpose, step)
             assert numbers.tolist() == [keyed.uniform(int(k), purpose, step) for k in keys]
+            assert keyed.children(keys, purpose, step).tolist() == [
+                keyed.child(int(k), purpose, step) for k in keys]
 
     def test_uniform_and_independent(self):
         """Numbers are uniform on (0, 1) and uncorrelated across purposes and steps."""
