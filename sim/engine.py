@@ -24,10 +24,14 @@ The engine knows nothing of files or reports: :func:`run_replication` takes a
 
 from __future__ import annotations
 
+import heapq
 import math
+from collections.abc import Callable
 from functools import partial
+from typing import Any
 
 import simpy
+from simpy.events import NORMAL
 
 from sim import keyed
 from sim.balking import BalkingDesk
@@ -45,7 +49,7 @@ from sim.routing_table import compile_routing
 from sim.rules import RuleBook
 from sim.scenario import Scenario
 from sim.schedule import with_cooldown
-from sim.ticks import run_events
+from sim.ticks import Tick, run_events
 from sim.units import DAY, format_clock
 from sim.workforce import Shifts
 from sim.wrap_up import AfterCall
@@ -140,9 +144,7 @@ class _Replication:
         self.rule_book = RuleBook(floor) if scenario.rules else None
         self.trace: dict[str, list[float]] = {}
         self.timeout = partial(simpy.Timeout, env)
-        arrivals = self._arrival_stream()
-        self.on_arrival = arrivals.send
-        next(arrivals)  # primed: waits for the first arrival's event
+        self.on_arrival = self._arrival_stream()
 
     def run(self) -> Records:
         env, floor, book = self.env, self.floor, self.book
@@ -156,8 +158,7 @@ class _Replication:
             self.trace = tracer.samples
             env.process(tracer.run())
         run_events(env)
-        self.on_arrival.__self__.close()  # the arrival stream (it refers back to this run)
-        del self.on_arrival
+        del self.on_arrival  # the arrival stream (it refers to this run's parts)
         if self.journeys.warm_waiters:
             raise self._stuck_warm_transfer(next(iter(self.journeys.warm_waiters)))
         if self.journeys.consult_waiters:
@@ -221,20 +222,24 @@ class _Replication:
             yield self.timeout(first - self.env.now)
         self.on_arrival(None)
 
-    def _arrival_stream(self):
-        """The drawn contacts arrive in order: one SimPy timeout until each next arrival.
+    def _arrival_stream(self) -> Callable[[Any], None]:
+        """``arrive(event)``: the drawn contacts arrive in order, one event until each next.
 
-        A generator resumed by the timeouts' callback (``send``), so its state lives on
-        between arrivals at no cost; it is primed before the run and waits for the first.
+        The event is one tick, scheduled again for each next arrival time (a tick and a
+        generator's resumption per arrival cost a tenth of a plain call); the contacts
+        due at the same time arrive together. Called first when the doors open.
         """
         env, floor = self.env, self.floor
+        queue, ids, push = env._queue, env._eid, heapq.heappush
         arrival, ctype, plain = floor.arrival, floor.ctype, floor.plain_arrival
-        at, resume = floor.at, self.on_arrival
         n, c = self.book.n_drawn, 0
-        t = arrival[0] if n else INF
-        while c < n:
-            yield  # until the time of arrival[c], which is t
-            now = env.now
+        stream = object.__new__(Tick)  # the one event of the stream (sim.ticks)
+        stream._value = None
+
+        def arrive(_event) -> None:
+            nonlocal c, step
+            now = env._now
+            t = arrival[c]
             while True:
                 q = ctype[c]
                 if plain[q]:  # _arrive without trunk lines, IVR or second answer (5% faster)
@@ -243,12 +248,16 @@ class _Replication:
                     floor._arrive(c, t)
                 c += 1
                 if c == n:
-                    break
+                    step = None  # (arrive, ) refers back to arrive: no cycle left behind
+                    return
                 t = arrival[c]
-                if t > now:
-                    at(t - now, resume)
-                    break
-        yield  # every contact has arrived; never resumed (returning would raise in SimPy)
+                if t > now:  # floor.at(t - now, arrive), the tick reused
+                    stream.callbacks = step
+                    push(queue, (now + (t - now), NORMAL, next(ids), stream))
+                    return
+
+        step = (arrive,)
+        return arrive
 
     def _settle_unserved(self) -> None:
         """Contacts still queued when nothing is left to happen.

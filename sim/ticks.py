@@ -43,10 +43,12 @@ def scheduler(env: simpy.Environment) -> tuple[Callable[..., None], Callable[[fl
     """
     queue: list = env._queue  # SimPy's own heap of (time, priority, id, event)
     ids: count = env._eid
-    push = heapq.heappush
+    push, new = heapq.heappush, object.__new__
 
     def at(delay: float, callback: Callable[[Any], None], value: Any = None) -> None:
-        push(queue, (env._now + delay, NORMAL, next(ids), Tick([callback], value)))
+        tick = new(Tick)  # Tick((callback,), value) without a Python __init__ call
+        tick.callbacks, tick._value = (callback,), value  # nobody appends: a tuple
+        push(queue, (env._now + delay, NORMAL, next(ids), tick))
 
     def sleep(delay: float) -> Tick:
         tick = Tick([])
