@@ -1,18 +1,14 @@
 """One leg served by an agent, as a chain of scheduled steps (no SimPy process).
 
-A contact with a journey (:mod:`sim.legs`) used to be served by a SimPy process: a
-generator resumed after each timeout, hold and warm transfer. That costs a process, its
-start event, its end event and a generator resume per step, about six times a plain
-call's time. Here the same steps are callbacks of the floor's light ticks
-(:mod:`sim.ticks`), each scheduling the next one, in the order SimPy gave them but one:
+A SimPy process per leg (a generator resumed after each timeout, hold and warm transfer)
+cost about six times a plain call. Here the same steps are callbacks of the floor's light
+ticks (:mod:`sim.ticks`), each scheduling the next, in the order SimPy gave them but one:
 
-- a leg begins the moment it is answered, inside the step that answered it (a process
-  began one event later; nothing between the two read or changed what the leg's first
-  step does, but the talk's end was scheduled later and so, on an exact tie with another
-  event, came after it; RESULTS_VERSION 5);
-- each ``yield timeout`` is an event scheduled at the same moment: the leg itself (a
-  :class:`Leg` has what SimPy's loop needs of an event), as a leg waits for one thing
-  at a time;
+- a leg begins when it is answered, in the step that answered it (a process began one
+  event later: nothing in between read or changed what its first step does, but on an
+  exact tie the talk's end came after the other event; RESULTS_VERSION 5);
+- each ``yield timeout`` is an event at the same moment: the leg itself (it has what
+  SimPy's loop needs of an event: a leg waits for one thing at a time);
 - a waiter event succeeded by someone else (a consult answered, a warm transfer taken)
   is a tick scheduled where ``succeed`` was called, with the leg as its value;
 - a consult hold with hold patience waited on ``done | gave_up``: SimPy resumed the
@@ -23,9 +19,8 @@ call's time. Here the same steps are callbacks of the floor's light ticks
 
 The steps are closures made once per replication (:func:`leg_steps`) over the contacts'
 columns and the plans, as the floor's plain path is a bound method: a step reads its
-leg and no attribute of a part but the floor's steps,
-which hooks (real-time rules, a routing policy, balking) may replace and are looked up
-at each use.
+leg and no attribute of a part but the floor's steps, which hooks (real-time rules, a
+routing policy, balking) may replace and are looked up at each use.
 """
 
 from __future__ import annotations
@@ -61,11 +56,10 @@ ALONE, EITHER, FIRED = 0, 1, 2
 class Leg:
     """Where one leg is: contact ``c`` with agent ``agent_id`` of ``group``, and its times.
 
-    Filled in by the steps as the leg goes (``start``: answered; ``leg``: its number
-    among the contact's legs; ``length``/``half``: the talk and its first half when a
-    consult interrupts it; ``waits``: what a consult hold waits for). A leg is also the
-    event its next step is scheduled as (``callbacks``, ``_ok``: what SimPy's loop reads).
-    Made by ``start`` (:func:`leg_steps`) without an ``__init__`` call.
+    Filled in by the steps as the leg goes (``start``: answered; ``leg``: its number among
+    the contact's legs; ``length``/``half``: the talk and its first half when a consult
+    interrupts it; ``waits``: what a consult hold waits for). Also the event its next step
+    is scheduled as (``callbacks``, ``_ok``); made by ``start`` without ``__init__``.
     """
 
     __slots__ = ("agent_id", "c", "callbacks", "capped", "consult", "end", "entered", "group",
@@ -95,23 +89,21 @@ def leg_steps(journeys) -> Callable[..., None]:
     append_leg, complete, finish = j._append_leg, j._complete, j._finish
     new_contact, uniform = j._new_contact, keyed.uniform
     record_legs = j.record_legs
-    # the drawn contacts' first legs' consult and transfer decisions, drawn at once
-    drawn, consult_one, transfer_one = j.n_drawn, j.consult_one, j.transfer_one
-    # and their second leg's (after a misroute or a handoff), and a misrouted call's talk
-    numbers = j.first_numbers
-    handle_two = numbers.get((keyed.HANDLE, 2))
-    transfer_two = numbers.get((keyed.TRANSFER, 2))
-    misroute_talks = numbers.get(keyed.MISROUTE_TALK)
-    # a first leg's consult: its talk's and hold patience's numbers, the request's key
-    consult_talks = numbers.get((keyed.CONSULT_TALK, 1))
-    hold_patiences = numbers.get((keyed.HOLD_PATIENCE, 1))
+    # the drawn contacts' numbers worked out at once (ContactBook.first_numbers, or None): a
+    # first leg's consult and transfer decisions, its consult's talk, hold patience and
+    # request key; a second leg's talk and transfer decision; a misrouted call's talk
+    numbers, drawn, consult_one, transfer_one = (j.first_numbers, j.n_drawn, j.consult_one,
+                                                 j.transfer_one)
+    consult_talks, hold_patiences = (numbers.get((keyed.CONSULT_TALK, 1)),
+                                     numbers.get((keyed.HOLD_PATIENCE, 1)))
     consult_keys = j.first_children.get((keyed.CONSULT, 1))
-    leg_values, keep_legs = j.leg_values, j.keep_legs
-    add_leg = leg_values.extend  # a leg's row (sim.legs.LEG_COLUMNS)
-    # a talk may end in a handoff: its type's transfer, its group's escalation (or None)
+    handle_two, transfer_two = numbers.get((keyed.HANDLE, 2)), numbers.get((keyed.TRANSFER, 2))
+    misroute_talks = numbers.get(keyed.MISROUTE_TALK)
+    leg_values, keep_legs, add_leg = j.leg_values, j.keep_legs, j.leg_values.extend  # a row
+    # a talk may end in a handoff: its type's transfer, its group's escalation (or None);
+    # by group, the escalation that is a consult (on hold), or None
     transfers_to = [plan.transfer for plan in plans]
     escalates = [g.escalate if not g.escalate_as_consult else None for g in group_plans]
-    # by group: the escalation that is a consult (on hold), or None
     escalates_as_consult = [g.escalate if g.escalate_as_consult else None for g in group_plans]
 
     def after(delay: float, step: tuple[Callable[[Leg], None]], leg: Leg) -> None:
@@ -400,9 +392,8 @@ def leg_steps(journeys) -> Callable[..., None]:
         free(leg, wrap)
 
     # each step as an event's callbacks: one tuple for all its events, not a list each
-    (step_duplicated, step_conferred, step_misrouted_talk, step_consulted,
-     step_talked, step_on_hold, step_resume, step_next_work, step_handed_on) = (
-        (step,) for step in (
-            duplicated, conferred, misrouted_talk, consulted, talked, on_hold, resume,
-            next_work, handed_on))
+    (step_duplicated, step_conferred, step_misrouted_talk, step_consulted, step_talked,
+     step_on_hold, step_resume, step_next_work, step_handed_on) = ((step,) for step in (
+         duplicated, conferred, misrouted_talk, consulted, talked, on_hold, resume, next_work,
+         handed_on))
     return start
