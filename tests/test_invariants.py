@@ -32,6 +32,7 @@ these are set aside (``reject``, with a hypothesis ``event`` naming it:
 
 from __future__ import annotations
 
+import copy
 import math
 import os
 from dataclasses import fields, replace
@@ -810,6 +811,25 @@ def test_consult_nobody_can_answer(case):
     assert outcome_problems(scenario, records) == []
     trace = run_replication(scenario, 1, 0, trace_every=3600.0).trace
     assert [trace[f"busy.{g}"][-1] for g in agents] == [0] * len(agents)
+
+
+@SETTINGS
+@given(scenarios(), SEEDS, REPLICATIONS)
+def test_a_transfer_that_never_fires_changes_no_contact(data, seed, replication):
+    """Every type without a handoff given a transfer at probability 0: the same contacts.
+
+    Repeats, retrials and complaints included (contacts made during the run decide it
+    with their own numbers); only the legs table appears (a handoff may happen).
+    """
+    never_data = copy.deepcopy(data)
+    first_type = next(iter(data["contact_types"]))
+    for ct in never_data["contact_types"].values():
+        if "transfer" not in ct and "consult" not in ct:
+            ct["transfer"] = {"probability": 0.0, "to": first_type}
+    _, none = simulate(data, seed, replication)
+    never = run_replication(sim.scenario_from_dict(never_data), seed, replication)
+    assert [name for name in record_differences(never, none)
+            if not name.startswith("legs")] == []
 
 
 def test_a_journey_option_that_never_fires_changes_nothing():
