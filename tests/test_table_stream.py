@@ -191,9 +191,10 @@ def test_a_killed_run_leaves_nothing_behind(tmp_path, signal_name):
         assert process.poll() is None and time.monotonic() < deadline, "never streamed"
         time.sleep(0.05)
     process.send_signal(getattr(signal, signal_name))
-    process.communicate(timeout=60)
-    assert process.returncode != 0
-    assert not (tmp_path / "new").exists(), list((tmp_path / "new").rglob("*"))
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode != 0, stderr.decode()[-2000:]
+    assert not (tmp_path / "new").exists(), (list((tmp_path / "new").rglob("*")),
+                                             stderr.decode()[-2000:])
 
 
 def test_stacked_tables_can_be_deleted_and_read_when_missing():
