@@ -1,0 +1,91 @@
+"""Instructions per contact of the engine, counted by valgrind: a ratio no load can bend.
+
+Timings on a shared or virtual machine scatter (on the 2-core VM of 2026-12-02 the same
+code gave 4.2x and 6.6x SimPy an hour apart, as steal time came and went). Instructions
+executed by the interpreter do not: this counts them with valgrind's callgrind, for
+``run_replication`` only (instrumentation is switched on around it with
+``callgrind_control``, so imports and the warm-up are not counted), on plain calls (the
+Erlang A scenario) and the journey scenarios, and prints each journey scenario's
+instructions per contact against a plain call's: issue #17's "at least half the
+plain-call speed", read as instructions (a contact of a journey scenario may cost at most
+twice a plain call's).
+
+Instructions are not time (a cache miss costs many), so the timed benchmarks stay the
+measure of speed (``bench_engine.py``); this is the steady one to compare code with:
+``--code DIR`` counts another checkout (its ``sim`` package first on the path) beside
+this one, for an A/B of a change. Needs valgrind (Debian's ``valgrind``); about a minute.
+
+Usage: python benchmarks/bench_instructions.py [--code ../other-checkout]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+# scenario, days: about 10,000 to 15,000 contacts each (under valgrind, ~50x slower)
+CASES = (("erlang_a", 1), ("fraud_consult", 5), ("refund_vs_relations", 5))
+
+
+def child(name: str, days: int) -> None:
+    """Run one replication with instrumentation on around it; print the contacts."""
+    import sim
+    from sim.engine import run_replication
+
+    scenario = sim.load_scenario(ROOT / "scenarios" / f"{name}.yaml", overrides={"days": days})
+    run_replication(scenario.model_copy(update={"days": 1}), seed=0)  # warm: lazy imports
+    control = ["callgrind_control", "-i"]
+    subprocess.run([*control, "on", str(os.getpid())], capture_output=True, check=True)
+    n = run_replication(scenario, seed=1).n
+    subprocess.run([*control, "off", str(os.getpid())], capture_output=True, check=True)
+    print(f"contacts {n}")
+
+
+def count(name: str, days: int, code: Path) -> tuple[int, int]:
+    """(instructions, contacts) of one replication of ``name`` with ``code``'s package."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(code), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
+    result = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--instr-atstart=no", "--callgrind-out-file=/dev/null",
+         sys.executable, __file__, "--child", name, str(days)],
+        capture_output=True, text=True, env=env, check=True)
+    instructions = re.search(r"Collected : (\d+)", result.stderr)
+    contacts = re.search(r"contacts (\d+)", result.stdout)
+    if instructions is None or contacts is None:
+        raise SystemExit(f"bench_instructions: no count for {name}:\n{result.stderr[-2000:]}")
+    return int(instructions.group(1)), int(contacts.group(1))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="instructions per contact (valgrind)")
+    parser.add_argument("--code", type=Path, help="another checkout to count beside this one")
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child[0], int(args.child[1]))
+        return
+    if not (shutil.which("valgrind") and shutil.which("callgrind_control")):
+        raise SystemExit("bench_instructions: needs valgrind (apt-get install valgrind)")
+    checkouts = [ROOT] + ([args.code.resolve()] if args.code else [])
+    for code in checkouts:
+        print(f"code: {code}")
+        per_contact = {}
+        for name, days in CASES:
+            instructions, contacts = count(name, days, code)
+            per_contact[name] = instructions / contacts
+            line = f"  {name}: {per_contact[name]:,.0f} instructions per contact ({contacts:,})"
+            if name != "erlang_a":
+                ratio = per_contact["erlang_a"] / per_contact[name]
+                line += (f", {ratio:.2f} of the plain-call speed "
+                         f"(goal >= 0.5: {'met' if ratio >= 0.5 else 'NOT met'})")
+            print(line)
+
+
+if __name__ == "__main__":
+    main()
