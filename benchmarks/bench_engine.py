@@ -15,7 +15,9 @@ for about 200,000 calls in one replication, one process. Prints:
   (issue #17's goal: at least half the plain-call speed).
 
 Speeds are CPU seconds of this process (single-threaded: the wall time on an idle
-machine), best of ``--repeat``.
+machine), in ``--repeat`` rounds that each time every model once (interleaved): the
+median speed, and each ratio as the median of the rounds' ratios with their range.
+``bench_instructions.py`` counts instructions instead, which no load changes.
 
 Usage: python benchmarks/bench_engine.py [--calls 200000] [--repeat 3]
 """
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import resource
+import statistics
 import time
 from pathlib import Path
 
@@ -52,7 +55,7 @@ def peak_rss_mib() -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description="ccsim engine benchmark (Erlang A scenario)")
     parser.add_argument("--calls", type=int, default=200_000, help="about this many calls")
-    parser.add_argument("--repeat", type=int, default=3, help="timed repetitions (best kept)")
+    parser.add_argument("--repeat", type=int, default=5, help="timed rounds (medians kept)")
     args = parser.parse_args()
     days = max(1, round(args.calls / (600 * 24)))
     scenario = sim.load_scenario(SCENARIO, overrides={"days": days})
@@ -63,35 +66,45 @@ def main() -> None:
     run_replication(one_day, seed=0)
     sim.run(one_day, seed=0, replications=1)
 
+    # memory: one run of the engine alone, then one end to end
     before = rss_mib()
-    best = float("inf")
-    for r in range(args.repeat):
-        start = time.process_time()
-        records = run_replication(scenario, seed=r)
-        best = min(best, time.process_time() - start)
-        n = records.n
-        del records
+    n = run_replication(scenario, seed=0).n
     engine_peak = peak_rss_mib()
-
-    simpy_best, simpy_n = float("inf"), 0
-    for r in range(args.repeat):
-        start = time.process_time()
-        simpy_n = simpy_erlang_a(days * 86400.0, seed=r).n
-        simpy_best = min(simpy_best, time.process_time() - start)
-
     start = time.process_time()
     result = sim.run(scenario, seed=0, replications=1)
     end_to_end = time.process_time() - start
     total_peak = peak_rss_mib()
     contacts = len(result.contacts)
 
+    # speeds: rounds that each time every model once, interleaved (a machine whose speed
+    # drifts, as a VM's with steal time does, then disturbs them alike); medians
+    journeys = {name: journey_scenario(name, args.calls) for name in JOURNEYS}
+    models = {"engine": lambda r: run_replication(scenario, seed=r).n,
+              "simpy": lambda r: simpy_erlang_a(days * 86400.0, seed=r).n}
+    models.update({name: (lambda r, s=s: run_replication(s, seed=r).n)
+                   for name, s in journeys.items()})
+    speeds: dict[str, list[float]] = {label: [] for label in models}
+    counts = dict.fromkeys(models, 0)
+    for r in range(args.repeat):
+        for label, model in models.items():
+            start = time.process_time()
+            counts[label] = model(r)
+            speeds[label].append(counts[label] / (time.process_time() - start))
+    n = counts["engine"]
+
+    def ratios(label: str, against: str) -> str:
+        """Median and range of the per-round ratios of two models' speeds."""
+        each = sorted(a / b for a, b in zip(speeds[label], speeds[against]))
+        return f"{statistics.median(each):.2f} (rounds: {', '.join(f'{x:.2f}' for x in each)})"
+
+    def speed(label: str) -> str:
+        return f"{statistics.median(speeds[label]):,.0f}"
+
     print(f"scenario: {scenario.name}, {days} days, {n:,} calls per replication")
-    print(f"engine (run_replication):  {n / best:,.0f} calls/s  "
-          f"(best of {args.repeat}: {best:.2f} s)")
-    ratio = (n / best) / (simpy_n / simpy_best)
-    print(f"idiomatic SimPy, same center: {simpy_n / simpy_best:,.0f} calls/s  "
-          f"(best of {args.repeat}: {simpy_best:.2f} s); ccsim engine / SimPy: {ratio:.1f}x "
-          f"(goal >= 4x: {'met' if ratio >= 4 else 'NOT met'})")
+    print(f"engine (run_replication):  {speed('engine')} calls/s (median of {args.repeat})")
+    ratio = statistics.median(a / b for a, b in zip(speeds["engine"], speeds["simpy"]))
+    print(f"idiomatic SimPy, same center: {speed('simpy')} calls/s; ccsim engine / SimPy: "
+          f"{ratios('engine', 'simpy')} (goal >= 4x: {'met' if ratio >= 4 else 'NOT met'})")
     print(f"end to end (sim.run + KPIs): {contacts / end_to_end:,.0f} calls/s  "
           f"({end_to_end:.2f} s)")
     print(f"RSS before run: {before:.0f} MiB; peak engine only: {engine_peak:.0f} MiB; "
@@ -102,23 +115,15 @@ def main() -> None:
           f"mean_wait {result.summary['mean_wait']:.1f} s, "
           f"service_level {result.summary['service_level']:.4f}")
     for name in JOURNEYS:
-        speed, contacts = journey_speed(name, args.calls, args.repeat)
-        print(f"journeys, {name}: {speed:,.0f} contacts/s ({contacts:,} contacts), "
-              f"{speed / (n / best):.2f} of the plain-call speed (goal >= 0.5)")
+        print(f"journeys, {name}: {speed(name)} contacts/s ({counts[name]:,} contacts), "
+              f"{ratios(name, 'engine')} of the plain-call speed (goal >= 0.5)")
 
 
-def journey_speed(name: str, calls: int, repeat: int) -> tuple[float, int]:
-    """Best contacts per CPU second of the engine on a bundled journey scenario."""
+def journey_scenario(name: str, calls: int) -> sim.Scenario:
+    """A bundled journey scenario, long enough for about ``calls`` contacts."""
     path = SCENARIO.with_name(f"{name}.yaml")
-    one_day = sim.load_scenario(path, overrides={"days": 1})
-    per_day = run_replication(one_day, seed=0).n
-    scenario = sim.load_scenario(path, overrides={"days": max(1, round(calls / per_day))})
-    best, n = float("inf"), 0
-    for r in range(repeat):
-        start = time.process_time()
-        n = run_replication(scenario, seed=r).n
-        best = min(best, time.process_time() - start)
-    return n / best, n
+    per_day = run_replication(sim.load_scenario(path, overrides={"days": 1}), seed=0).n
+    return sim.load_scenario(path, overrides={"days": max(1, round(calls / per_day))})
 
 
 if __name__ == "__main__":
