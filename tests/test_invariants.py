@@ -45,6 +45,7 @@ from hypothesis import strategies as st
 from strategies import scenarios
 
 import sim
+from sim import keyed
 from sim import records as codes
 from sim.engine import ContactDraws, SimulationError, run_replication
 from sim.frames import contacts_frame, legs_frame, staff_frame
@@ -857,3 +858,35 @@ def test_a_journey_option_that_never_fires_changes_nothing():
     assert never.agent[2] == none.agent[2]
     assert [name for name in record_differences(never, none)
             if not name.startswith("legs")] == []
+
+
+@SETTINGS
+@given(scenarios(), SEEDS, REPLICATIONS)
+def test_numbers_worked_out_at_once_are_the_ones_drawn_one_at_a_time(data, seed, replication):
+    """Dropping the up-front tables of later steps' numbers changes no record.
+
+    The engine works out a drawn contact's second-leg, misroute, comeback and consult
+    numbers with numpy before the run; each step falls back to keyed.uniform (and
+    keyed.child) without them. Both ways must give the very same records.
+    """
+    from sim import contacts
+
+    scenario, upfront = simulate(data, seed, replication)
+    later = {(keyed.PATIENCE, 1), (keyed.HANDLE, 2),
+             (keyed.TRANSFER, 2), keyed.MISROUTE_TALK,
+             keyed.COMEBACK, keyed.COMEBACK_DELAY, keyed.OPENING,
+             (keyed.CONSULT_TALK, 1), (keyed.HOLD_PATIENCE, 1)}
+    built = contacts.ContactBook.__init__
+
+    def without_later_tables(book, *args, **kwargs):
+        built(book, *args, **kwargs)
+        for purpose in later:
+            book.first_numbers.pop(purpose, None)
+        book.first_children.clear()
+
+    contacts.ContactBook.__init__ = without_later_tables
+    try:
+        one_at_a_time = run_replication(scenario, seed, replication)
+    finally:
+        contacts.ContactBook.__init__ = built
+    assert record_differences(upfront, one_at_a_time) == []
