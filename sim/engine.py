@@ -102,17 +102,18 @@ class _Replication:
         first = ([keyed.RESOLUTION] if any(resolve) else []) + (
             [keyed.IVR_ROUTE, keyed.IVR_TIME] if any(p.ivr for p in plans) else [])
         # the first leg's consult and transfer decisions (sim.leg_steps, Journeys._handoff)
+        transfers = any(p.transfer for p in plans)
         first += [(purpose, 1) for purpose, wanted in (
-            (keyed.CONSULT, any(p.consult for p in plans)),
-            (keyed.TRANSFER, any(p.transfer for p in plans))) if wanted]
+            (keyed.CONSULT, any(p.consult for p in plans)), (keyed.TRANSFER, transfers))
+            if wanted]
         # a second leg's (after a misroute or a handoff): its queue's patience, its talk
         # and its own transfer decision; a misrouted call's short talk; a comeback's
         # decision, delay and opening-time number (each a keyed number a journey step
         # would otherwise work out one at a time: a tenth of refund_vs_relations' run)
         misroutes = any(p.ivr is not None and p.ivr.misroute > 0 for p in plans)
-        if misroutes or any(p.transfer for p in plans) or any(g.escalate for g in group_plans):
+        if misroutes or transfers or any(g.escalate for g in group_plans):
             first += [(keyed.PATIENCE, 1), (keyed.HANDLE, 2)]
-            if any(p.transfer for p in plans):
+            if transfers:
                 first.append((keyed.TRANSFER, 2))
         if misroutes:
             first.append(keyed.MISROUTE_TALK)

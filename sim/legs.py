@@ -157,15 +157,16 @@ class Journeys:
         key = self.key[c]
         chance = plan.chance(self.state[c], counts[issue]) if plan.by_cause else plan.probability
         # a drawn contact's numbers worked out at once (ContactBook.first_numbers)
-        drawn = self.comebacks_drawn if c < self.n_drawn else None
-        if (drawn[0][c] if drawn else keyed.uniform(key, keyed.COMEBACK)) >= chance:
+        numbers = self.comebacks_drawn if c < self.n_drawn else None
+        if (numbers[0][c] if numbers else keyed.uniform(key, keyed.COMEBACK)) >= chance:
             return
         contact_type = self.ctype[c]
         if plan.switch_to is not None and keyed.uniform(key, keyed.COMEBACK_SWITCH) < plan.switch:
             contact_type = plan.switch_to
-        delay = plan.delay(drawn[1][c] if drawn else keyed.uniform(key, keyed.COMEBACK_DELAY))
+        delay = plan.delay(numbers[1][c] if numbers
+                           else keyed.uniform(key, keyed.COMEBACK_DELAY))
         when = self._when_open(at + delay,
-                               drawn[2][c] if drawn else keyed.uniform(key, keyed.OPENING))
+                               numbers[2][c] if numbers else keyed.uniform(key, keyed.OPENING))
         if when is None:
             return  # the customer would call again after the simulated days
         counts[issue] += 1
