@@ -120,12 +120,12 @@ def clean_stale(out: Path) -> None:
     if out.is_dir():
         for stale in out.glob(".*.tmp"):
             writer = _WRITER.search(stale.name)
-            if os.path.abspath(stale) in _LIVE or (writer and _running(int(writer.group(1)))):
+            if os.path.abspath(stale) in _LIVE or (writer and running(int(writer.group(1)))):
                 continue
             stale.unlink(missing_ok=True)
 
 
-def _running(pid: int) -> bool:
+def running(pid: int) -> bool:
     """Whether ``pid`` is another process that is still running."""
     if pid == os.getpid() or os.name != "posix":
         # this process's own leftovers (not live) are stale; elsewhere than POSIX,

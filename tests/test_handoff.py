@@ -1,0 +1,92 @@
+"""Tables handed from local workers through files (:mod:`sim.handoff`): same tables, no leftovers."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import sim
+from sim import handoff
+from sim.parallel import LocalPool, ReplicationPool, local_executor, run_job
+
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+
+
+@pytest.fixture(scope="module")
+def erlang_a():
+    """Two hours of 300 calls/h (a few hundred contacts per replication)."""
+    return sim.load_scenario(SCENARIOS / "erlang_a.yaml", overrides={
+        "contact_types.calls.arrivals.rate": "300/h", "agents.pool.staff": 12})
+
+
+@pytest.fixture()
+def tables(erlang_a):
+    return run_job((erlang_a, 3, 0, None, True))
+
+
+def _same(a, b) -> None:
+    for name in ("contacts", "issues", "legs", "staff", "intervals"):
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name))
+    pd.testing.assert_series_equal(pd.Series(a.kpis), pd.Series(b.kpis))  # NaN == NaN here
+    for name in ("by_type", "by_group"):
+        pd.testing.assert_frame_equal(pd.DataFrame(getattr(a, name)), pd.DataFrame(getattr(b, name)))
+
+
+def test_tables_sent_through_a_file_come_back_equal_and_the_file_goes(tables, tmp_path):
+    sent = handoff.send(tables, tmp_path)
+    assert isinstance(sent, handoff.Handoff)
+    assert [p.name for p in tmp_path.iterdir()] == [os.path.basename(sent.path)]
+    _same(handoff.receive(sent), tables)
+    assert not list(tmp_path.iterdir())
+
+
+def test_tables_that_cannot_be_written_go_back_as_they_are(tables, tmp_path):
+    """A full or removed folder: the pipe carries the tables instead, nothing is lost."""
+    assert handoff.send(tables, tmp_path / "gone") is tables
+    assert handoff.receive(tables) is tables
+
+
+def test_a_new_folder_removes_those_of_ended_processes_only(tmp_path):
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                           capture_output=True, text=True, check=True).stdout.strip()
+    stale = tmp_path / f"{handoff.PREFIX}pid{ended}.abcd"
+    live = tmp_path / f"{handoff.PREFIX}pid{os.getppid()}.efgh"  # our parent runs
+    mine = handoff.handoff_folder(tmp_path)
+    for folder in (stale, live):
+        folder.mkdir()
+        (folder / "replication.x.pickle").write_bytes(b"x")
+    again = handoff.handoff_folder(tmp_path)
+    assert not stale.exists()
+    assert live.exists() and mine.exists() and again.exists()
+    assert oct(again.stat().st_mode & 0o777) == "0o700"
+
+
+def test_a_local_pool_gives_the_tables_of_one_process_and_leaves_no_folder(erlang_a):
+    scenario = erlang_a
+    one = sim.run(scenario, seed=4, replications=3, workers=1)
+    pool = local_executor(2, fast_start=True)
+    assert isinstance(pool, LocalPool) and pool.handoff.is_dir()
+    try:
+        two = sim.run(scenario, seed=4, replications=3, executor=pool)
+        assert not list(pool.handoff.iterdir())  # each file removed as it was read
+    finally:
+        pool.shutdown()
+    assert not pool.handoff.exists()
+    pd.testing.assert_frame_equal(one.contacts, two.contacts)
+    pd.testing.assert_frame_equal(one.replications, two.replications)
+
+
+def test_results_sent_through_files_are_read_in_job_order(erlang_a):
+    scenario = erlang_a
+    jobs = [(scenario, 9, r, None, r % 2 == 0) for r in range(4)]  # raw tables for even ones
+    with local_executor(2, fast_start=True) as pool:
+        got = list(ReplicationPool(pool, window=4).run(jobs))
+    assert [t.replication for t in got] == [0, 1, 2, 3]
+    assert [len(t.contacts) > 0 for t in got] == [True, False, True, False]
+    _same(got[2], run_job(jobs[2]))
