@@ -1,5 +1,5 @@
 """``python -m sim`` runs the ``ccsim`` command line."""
 
-from sim.cli import main
+from sim.cli import entry
 
-main()
+entry()

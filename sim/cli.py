@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, ClassVar
 import click
 
 from sim import limits
-from sim.cli_boundary import BoundaryGroup
+from sim.cli_boundary import BoundaryGroup, console
 from sim.cli_common import (
     check_work,
     default_workers,
@@ -305,3 +305,8 @@ def erlang_command(rate: float, aht: float, agents: int | None, patience: float 
         if max_abandon is not None:
             goal += f" and abandonment <= {max_abandon:g}"
         click.echo(f"  fewest agents for {goal}: {need}")
+
+
+def entry() -> None:
+    """The ``ccsim`` console script and ``python -m sim``: :func:`main`, then a quick exit."""
+    console(main)

@@ -150,3 +150,45 @@ def test_a_reader_that_leaves_is_not_a_bug():
         os.close(write_end)
     assert done.returncode == 141
     assert done.stderr == ""
+
+
+def _console(body: str) -> subprocess.CompletedProcess:
+    """Run ``body`` (a command's code) under :func:`sim.cli_boundary.console` in a new process."""
+    script = ("import atexit, sys, threading, time\n"
+              "from sim.cli_boundary import console\n"
+              "atexit.register(lambda: print('exit handler ran', file=sys.stderr))\n"
+              f"def command():\n{body}\n"
+              "console(command)\n")
+    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60, cwd=ROOT)
+
+
+class TestQuickExit:
+    """The console script leaves without the interpreter's teardown, losing nothing."""
+
+    def test_output_exit_code_and_exit_handlers_kept(self):
+        done = _console("    sys.stdout.write('x' * 200_000)\n    sys.exit(3)")
+        assert done.returncode == 3
+        assert done.stdout == "x" * 200_000  # buffered output flushed before leaving
+        assert done.stderr == "exit handler ran\n"
+
+    def test_a_returning_command_exits_0_and_a_message_exits_1(self):
+        assert _console("    print('ok')").returncode == 0
+        done = _console("    sys.exit('no scenario given')")
+        assert done.returncode == 1 and done.stderr.startswith("no scenario given\n")
+
+    def test_a_working_thread_is_waited_for(self):
+        """A thread still working (not a daemon) is not cut short: the usual exit waits."""
+        done = _console("    def late():\n        time.sleep(0.3)\n        print('late line')\n"
+                        "    threading.Thread(target=late).start()")
+        assert done.returncode == 0 and done.stdout == "late line\n"
+
+    def test_the_console_script_is_the_quick_exit(self):
+        """``ccsim`` and ``python -m sim`` go through it, with the command's exit code."""
+        import tomllib
+
+        scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+        assert scripts["ccsim"] == "sim.cli:entry"
+        done = subprocess.run([sys.executable, "-m", "sim", "validate", "missing.yaml"],
+                              capture_output=True, text=True, timeout=60, cwd=ROOT)
+        assert done.returncode == 2 and done.stderr.count("\n") == 1
