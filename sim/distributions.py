@@ -241,6 +241,18 @@ def parse_distribution(data: object, base_dir: Path | None = None) -> AnyDistrib
 
 
 def _gamma_quantile(shape: float, scale: float) -> Callable[[float], float]:
-    from scipy.special import gammaincinv  # only scenarios with gamma times need scipy here
+    """The gamma's inverse CDF; scipy.special is imported at the first number asked for.
 
-    return lambda u: float(gammaincinv(shape, u)) * scale
+    Every contact type's quantile functions are built with its plan, but most runs never
+    call them (a plain call's only talk is drawn up front): importing SciPy for them cost
+    each run 0.2 s before its workers could start.
+    """
+    inverse = None
+
+    def quantile(u: float) -> float:
+        nonlocal inverse
+        if inverse is None:
+            from scipy.special import gammaincinv as inverse
+        return float(inverse(shape, u)) * scale
+
+    return quantile

@@ -40,10 +40,11 @@ Job = (tuple[Scenario, int, int, "float | None", bool]
 """(scenario, seed, replication, trace_every, keep_raw[, routing policy]): one replication."""
 
 
-FORK_WARM = ("scipy.special",)
-"""Imported before forking workers: what a replication imports on first use and this
-process needs anyway (Student's t for the confidence intervals; gamma times' quantiles).
-Each forked worker imported it again otherwise: 0.3 s of its first replication."""
+WARM_WHILE_WAITING = ("scipy.special",)
+"""Imported by this process once its workers have their first jobs: what it needs at the
+end (Student's t for the confidence intervals). Imported before forking them, it was 0.2 s
+of the serial part of every run, for workers that need it only for a journey's gamma
+times (:func:`sim.distributions._gamma_quantile` imports it then)."""
 
 EXECUTOR_WINDOW = 256
 """Jobs in flight at once on an executor given by the caller (a cluster's cores)."""
@@ -116,9 +117,6 @@ def local_executor(workers: int | None = None, fast_start: bool = False) -> Exec
         raise SystemExit(1)
     method = ("fork" if fast_start and sys.platform == "linux"
               and threading.active_count() == 1 else "spawn")
-    if method == "fork":
-        for module in FORK_WARM:  # imported once here, not once in each worker
-            importlib.import_module(module)
     return LocalPool(max_workers=workers, mp_context=multiprocessing.get_context(method),
                      initializer=_init_worker)
 
@@ -217,6 +215,7 @@ class ReplicationPool:
         pending: dict[Future, int] = {}
         ready: dict[int, ReplicationTables] = {}
         following = finished = 0
+        warm = list(WARM_WHILE_WAITING)
         try:
             with explained_broken_pool():
                 while True:
@@ -225,6 +224,8 @@ class ReplicationPool:
                         if item is None:
                             break
                         pending[submit(item[1])] = item[0]
+                    while warm:  # while the workers start their first jobs
+                        importlib.import_module(warm.pop())
                     if not pending and not ready:
                         return
                     if following not in ready:
