@@ -219,8 +219,14 @@ class Journeys:
     # ---- the IVR ---------------------------------------------------------------------
 
     def _leave_ivr(self, tick) -> None:
-        """Leave the menu (``tick``'s value: the contact): solved there, or into a queue."""
-        c = tick._value
+        """The menu's end as an event of its own (``tick``'s value: the contact)."""
+        self._after_ivr(tick._value)
+
+    def _after_ivr(self, c: int) -> None:
+        """Contact ``c`` leaves the menu now: solved there, or into a queue.
+
+        A drawn contact's, by the arrival stream at arrival + menu time (sim.engine).
+        """
         ivr = self.plans[self.ctype[c]].ivr
         now = self.env._now
         u = (self.ivr_routes[c] if c < self.n_drawn  # ContactBook.first_numbers

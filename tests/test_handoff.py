@@ -1,4 +1,4 @@
-"""Tables handed from local workers through files (:mod:`sim.handoff`): same tables, no leftovers."""
+"""Tables handed back from local workers through files (:mod:`sim.handoff`): no leftovers."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ import sim
 from sim import handoff
 from sim.parallel import LocalPool, ReplicationPool, local_executor, run_job
 
-
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 
 
@@ -25,7 +24,7 @@ def erlang_a():
         "contact_types.calls.arrivals.rate": "300/h", "agents.pool.staff": 12})
 
 
-@pytest.fixture()
+@pytest.fixture
 def tables(erlang_a):
     return run_job((erlang_a, 3, 0, None, True))
 
@@ -35,7 +34,8 @@ def _same(a, b) -> None:
         pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name))
     pd.testing.assert_series_equal(pd.Series(a.kpis), pd.Series(b.kpis))  # NaN == NaN here
     for name in ("by_type", "by_group"):
-        pd.testing.assert_frame_equal(pd.DataFrame(getattr(a, name)), pd.DataFrame(getattr(b, name)))
+        pd.testing.assert_frame_equal(pd.DataFrame(getattr(a, name)),
+                                      pd.DataFrame(getattr(b, name)))
 
 
 def test_tables_sent_through_a_file_come_back_equal_and_the_file_goes(tables, tmp_path):

@@ -47,7 +47,7 @@ from strategies import scenarios
 import sim
 from sim import keyed
 from sim import records as codes
-from sim.engine import ContactDraws, SimulationError, run_replication
+from sim.engine import ContactDraws, SimulationError, _Replication, draw_contacts, run_replication
 from sim.frames import contacts_frame, legs_frame, staff_frame
 from sim.intervals import interval_table
 from sim.records import ABANDONED, ANSWERED, BALKED, BLOCKED, SELF_SERVED, WAITING, Records
@@ -673,6 +673,26 @@ def test_fast_paths_change_nothing(data, seed, replication):
         event("a capped callback in another type's queue (test_fast_path_keeps_the_cap)")
         reject()
     if differences and only_rounding(fast, slow):
+        event("times a rounding apart (test_leg_answered_when_its_contact_is)")
+        reject()
+    assert differences == []
+
+
+@SETTINGS
+@given(scenarios(), SEEDS, REPLICATIONS)
+def test_folded_menus_change_nothing(data, seed, replication):
+    """Menus folded into the arrival stream give the records of menus as events.
+
+    A drawn contact enters straight out of its IVR menu at arrival + menu time, one event
+    (RESULTS_VERSION 6), where a run with ``fold_ivr=False`` has two.
+    """
+    scenario, folded = simulate(data, seed, replication)
+    if not any(ct.ivr for ct in scenario.contact_types.values()):
+        event("no IVR: nothing folded")
+    apart = _Replication(scenario, draw_contacts(scenario, seed, replication), seed,
+                         replication, None, fold_ivr=False).run()
+    differences = record_differences(folded, apart)
+    if differences and only_rounding(folded, apart):
         event("times a rounding apart (test_leg_answered_when_its_contact_is)")
         reject()
     assert differences == []

@@ -1,0 +1,62 @@
+"""A drawn contact's IVR menu folded into the arrival stream (RESULTS_VERSION 6).
+
+Nothing happens at the arrival of a contact whose type has an IVR but neither trunk
+lines nor second answers: it only schedules the end of the menu. The arrival stream
+hands such a contact to the menu's end at arrival + menu time, one event fewer per call.
+Apart from the order of events on exactly the same instant, the records must be those
+of a run that schedules the menu's end as an event of its own.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import sim
+from sim import engine
+from sim.engine import run_replication
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+
+
+def _records(scenario, seed, fold):
+    rep = engine._Replication(scenario, engine.draw_contacts(scenario, seed, 0), seed, 0,
+                              None, fold_ivr=fold)
+    records = rep.run()
+    return records, next(rep.env._eid)  # events scheduled in all
+
+
+def _same(a, b) -> None:
+    for name in ("arrival", "answer", "end", "wait", "queue_time", "talk", "hold", "state",
+                 "resolved", "misrouted", "group", "agent", "issue", "origin", "transfers"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
+    for name, column in a.legs.items():
+        np.testing.assert_array_equal(column, b.legs[name], err_msg=f"legs.{name}")
+
+
+@pytest.mark.parametrize(("name", "days"),
+                         [("refund_vs_relations", 2), ("self_service_shift", 1)])
+def test_folded_menus_give_the_records_of_menus_as_events(name, days):
+    scenario = sim.load_scenario(SCENARIOS / f"{name}.yaml", overrides={"days": days})
+    folded, events = _records(scenario, 3, True)
+    apart, events_apart = _records(scenario, 3, False)
+    _same(folded, apart)
+    drawn = int((folded.origin == 0).sum())
+    assert events == events_apart - drawn  # one event fewer per drawn contact
+
+
+def test_menus_of_callers_on_trunk_lines_stay_events():
+    """A caller takes a line on arrival (or is blocked): that step is not skipped."""
+    scenario = sim.load_scenario(SCENARIOS / "refund_vs_relations.yaml",
+                                 overrides={"days": 1, "lines": 12})
+    folded, events = _records(scenario, 5, True)
+    apart, events_apart = _records(scenario, 5, False)
+    _same(folded, apart)
+    assert events == events_apart and (folded.state == 3).any()  # some were blocked
+
+
+def test_the_default_run_folds():
+    scenario = sim.load_scenario(SCENARIOS / "refund_vs_relations.yaml", overrides={"days": 1})
+    _same(run_replication(scenario, 4), _records(scenario, 4, True)[0])
