@@ -124,7 +124,8 @@ class _Replication:
                 first.append((keyed.TRANSFER, 2))
         if misroutes:
             first.append(keyed.MISROUTE_TALK)
-        if any(p.repeat or p.retrial for p in plans):
+        comebacks = any(p.repeat or p.retrial for p in plans)
+        if comebacks:  # (and the key of the contact coming back, below)
             first += [keyed.COMEBACK, keyed.COMEBACK_DELAY, keyed.OPENING]
         # a first leg's consult: its talk, the customer's hold patience, the request's key
         consults = any(p.consult for p in plans) or any(
@@ -133,7 +134,7 @@ class _Replication:
             first += [(keyed.CONSULT_TALK, 1), (keyed.HOLD_PATIENCE, 1)]
         self.book = book = ContactBook(
             draws, root_key, first, any(p.repeat or p.retrial or p.complaint for p in plans),
-            ((keyed.CONSULT, 1),) if consults else ())
+            ((keyed.CONSULT, 1),) * consults + ((keyed.COMEBACK, 0),) * comebacks)
         # run: the floor, then the parts it hands work to
         self.floor = floor = Floor(scenario, env, book, plans, group_plans, record_legs,
                                    after_call)

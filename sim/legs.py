@@ -72,10 +72,11 @@ class Journeys:
         self.resolution_first = book.first_numbers.get(keyed.RESOLUTION)
         self.ivr_routes = book.first_numbers.get(keyed.IVR_ROUTE)
         self.transfer_one = book.first_numbers.get((keyed.TRANSFER, 1))
-        # and a comeback's decision, delay and opening-time number (or None)
-        self.comebacks_drawn = (None if keyed.COMEBACK not in book.first_numbers else tuple(
+        # and a comeback's decision, delay and opening-time number, and its key (or None)
+        self.comebacks_drawn = (None if keyed.COMEBACK not in book.first_numbers else (*(
             book.first_numbers[purpose]
-            for purpose in (keyed.COMEBACK, keyed.COMEBACK_DELAY, keyed.OPENING)))
+            for purpose in (keyed.COMEBACK, keyed.COMEBACK_DELAY, keyed.OPENING)),
+            book.first_children[(keyed.COMEBACK, 0)]))
         # by drawn contact: whether its first leg neither consults nor is transferred
         self.quiet_first_legs = partial(
             book.quiet_first_legs, *([getattr(p, step).probability if getattr(p, step) else 0.0
@@ -172,7 +173,7 @@ class Journeys:
         counts[issue] += 1
         if origin == RETRIAL:
             self.issue_contacts[issue] += 1
-        again = keyed.child(key, keyed.COMEBACK)
+        again = numbers[3][c] if numbers else keyed.child(key, keyed.COMEBACK)
         self.at(max(0.0, when - self.env._now), self._spawn, (issue, contact_type, origin, again))
 
     def _when_open(self, t: float, u: float) -> float | None:
