@@ -732,14 +732,12 @@ def test_fast_path_keeps_the_cap():
     assert record_differences(fast, run_replication(scenario, 1, 0, fast_paths=False)) == []
 
 
-@pytest.mark.xfail(reason="engine: the general path records a leg answered at env.now, the "
-                          "contact at its drawn arrival time; `timeout(t - now)` reaches t "
-                          "only up to rounding", strict=False)
 def test_leg_answered_when_its_contact_is():
     """A contact answered on arrival has its leg answered at the same instant, bit for bit.
 
     The first arrival of day 2 in a center open 06:00-10:00 comes more than twice as late
-    as the last of day 1, so ``now + (t - now)`` differs from ``t`` in the last place.
+    as the last of day 1, so ``now + (t - now)`` differs from ``t`` in the last place: the
+    arrival stream's event falls on ``t`` itself since RESULTS_VERSION 6.
     """
     scenario = sim.scenario_from_dict({
         "name": "one ulp", "days": 2, "open": "06:00", "close": "10:00", "interval": "1h",
