@@ -197,6 +197,32 @@ def test_a_killed_run_leaves_nothing_behind(tmp_path, signal_name):
                                              stderr.decode()[-2000:])
 
 
+def test_a_killed_run_on_two_workers_leaves_no_handoff_folder(tmp_path):
+    """`kill` while workers hand tables back through files (sim.handoff): the folder goes."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from sim.handoff import PREFIX, handoff_root
+
+    out = tmp_path / "run"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sim", "run", str(ROOT / "scenarios" / "small_bank.yaml"),
+         "--set", "days=30", "-r", "40", "--workers", "2", "--no-report", "-q",
+         "--out", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    folders = f"{PREFIX}pid{process.pid}.*"
+    deadline = time.monotonic() + 60
+    while not (out.exists() and list(out.glob(".*.tmp"))):  # the first tables came back
+        assert process.poll() is None and time.monotonic() < deadline, "never streamed"
+        time.sleep(0.05)
+    assert list(handoff_root().glob(folders))
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode != 0, stderr.decode()[-2000:]
+    assert not list(handoff_root().glob(folders)), stderr.decode()[-2000:]
+
+
 def test_stacked_tables_can_be_deleted_and_read_when_missing():
     scenario = sim.load_scenario(ROOT / "scenarios" / "small_bank.yaml", overrides={"days": 1})
     result = sim.run(scenario, seed=1, replications=2)
