@@ -358,7 +358,7 @@ class Floor:
         if group.present > group.target and not group.draining:
             self.shifts._leave(group, agent_id)
             return
-        now = self.env.now
+        now = self.env._now  # (`.now` is a property: a call)
         c = self._pull(group, now)
         if c >= 0:
             self._answer(c, group, agent_id, now)
