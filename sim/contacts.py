@@ -97,7 +97,12 @@ def draw_contacts(scenario: Scenario, seed: int, replication: int) -> ContactDra
 COLUMNS = ("arrival", "handle", "patience", "ctype", "qtype", "deadline", "enq", "answer",
            "end", "wait", "queue_time", "talk", "hold", "group", "agent", "issue", "key",
            "state", "kind", "origin", "transfers", "resolved", "misrouted", "callback",
-           "on_line", "served_legs", "queued", "issue_contacts", "issue_retrials")
+           "on_line", "served_legs", "queued", "numbered", "quiet", "issue_contacts",
+           "issue_retrials")
+# the first-step numbers a drawn contact's comeback (a repeat or a retrial) takes over
+# when it comes (ContactBook.adopt): those most comebacks need
+ADOPTED = (keyed.IVR_TIME, keyed.IVR_ROUTE, keyed.RESOLUTION, (keyed.TRANSFER, 1),
+           (keyed.CONSULT, 1))
 # the columns with a row per contact (the others: per issue), and what a new contact's
 # row holds before it is filled (0 where not listed; new_contact gives the first nine)
 GROWN = COLUMNS[:-2]
@@ -157,10 +162,23 @@ class ContactBook:
             purpose: array("d", keyed.uniforms(keys, *(purpose if isinstance(purpose, tuple)
                                                        else (purpose,))).tobytes())
             for purpose in first_purposes}
-        # and the key of what it creates first for a purpose (a consult request):
-        # first_children[(purpose, step)][c], keyed.child's
-        self.first_children = {purpose: array("Q", keyed.children(keys, *purpose).tobytes())
-                               for purpose in first_children}
+        # and the key of what it creates first for a purpose (a consult request, the
+        # contact coming back): first_children[(purpose, step)][c], keyed.child's
+        kids = {purpose: keyed.children(keys, *purpose) for purpose in first_children}
+        self.first_children = {purpose: array("Q", values.tobytes())
+                               for purpose, values in kids.items()}
+        # the contact coming back for a drawn one (keyed.child(key, COMEBACK)) takes over
+        # its first-step numbers when it comes (adopt), worked out likewise: by drawn
+        # contact, (number for the contact's row, number of the one coming back) pairs,
+        # and its patience and handle numbers
+        comeback = kids.get((keyed.COMEBACK, 0))
+        self.adoptions = [] if comeback is None else [
+            (self.first_numbers[purpose], array("d", keyed.uniforms(comeback, *(
+                purpose if isinstance(purpose, tuple) else (purpose,))).tobytes()))
+            for purpose in ADOPTED if purpose in self.first_numbers]
+        self.comeback_numbers = None if comeback is None else tuple(
+            array("d", keyed.uniforms(comeback, purpose).tobytes())
+            for purpose in (keyed.PATIENCE, keyed.HANDLE))
         self.state = bytearray(n)
         self.kind = bytearray(n)
         self.origin = bytearray(n)
@@ -171,6 +189,12 @@ class ContactBook:
         self.on_line = bytearray(n)
         self.served_legs = bytearray(n)
         self.queued = bytearray(n)
+        # 1 where the contact's first-step numbers are in first_numbers: drawn contacts,
+        # and the comebacks of drawn contacts for the ADOPTED purposes
+        self.numbered = bytearray(b"\x01") * n
+        # 1 where the contact's first leg neither consults nor is transferred (set by the
+        # engine where the routing table asks, sim.journey.PLAIN_IF_QUIET)
+        self.quiet = bytearray(n)
         self.issue_contacts = array("i", [1]) * n if comebacks else None
         self.issue_retrials = array("i", [0]) * n if comebacks else None
         self.capacity = n  # the columns' length: new contacts fill blank rows (_grow)
@@ -191,6 +215,23 @@ class ContactBook:
             elif any(chance):
                 raise ValueError(f"no first-leg numbers for purpose {purpose}")
         return bytearray(quiet.tobytes())
+
+    def adopt(self, c: int, parent: int, consult: float, transfer: float) -> None:
+        """Contact ``c``, coming back for drawn contact ``parent``, takes over its numbers.
+
+        The numbers ``keyed.uniform`` would give ``c`` one at a time (its key is
+        ``keyed.child(key[parent], COMEBACK)``), worked out up front. ``consult`` and
+        ``transfer``: the chances of its type's first-leg consult and transfer, for
+        :attr:`quiet` (as :meth:`quiet_first_legs`).
+        """
+        for numbers, theirs in self.adoptions:
+            numbers[c] = theirs[parent]
+        self.numbered[c] = 1
+        consults, transfers = (self.first_numbers.get((keyed.CONSULT, 1)),
+                               self.first_numbers.get((keyed.TRANSFER, 1)))
+        self.quiet[c] = ((consult <= 0.0 or (consults is not None and consults[c] >= consult))
+                         and (transfer <= 0.0 or (transfers is not None
+                                                  and transfers[c] >= transfer)))
 
     def columns(self) -> dict:
         """The run's columns by name (:data:`COLUMNS`), for a part to bind as attributes."""
@@ -222,6 +263,8 @@ class ContactBook:
                 column.extend(bytes([value]) * block)
             else:
                 column.extend(array(column.typecode, [value]) * block)
+        for numbers, _ in self.adoptions:  # rows for the comebacks that take them over
+            numbers.extend(array("d", [0.0]) * block)
         self.capacity += block
 
     def _trim(self) -> None:

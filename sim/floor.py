@@ -87,10 +87,12 @@ class Floor:
         self.warm_waiters = journeys.warm_waiters  # the same dict
         self.leg_values = journeys.leg_values  # the same list
         self.start_leg = leg_steps(journeys)  # a journey's leg (sim.leg_steps)
-        # by drawn contact: its first leg neither consults nor is transferred (a plain talk
-        # where the routing table says PLAIN_IF_QUIET)
-        self.quiet = (journeys.quiet_first_legs() if any(
-            PLAIN_IF_QUIET in group.plain for group in self.groups) else bytearray())
+        # by contact: its first leg neither consults nor is transferred (a plain talk where
+        # the routing table says PLAIN_IF_QUIET): drawn contacts' here, a comeback's when
+        # it takes over its numbers (ContactBook.adopt); 0 for every other contact
+        if any(PLAIN_IF_QUIET in group.plain for group in self.groups):
+            quiet = journeys.quiet_first_legs()
+            self.quiet[:len(quiet)] = quiet
         self.on_talked = (self._talked if self.after_call is None
                           else partial(talked_then_wrap, self))
 
@@ -111,7 +113,7 @@ class Floor:
             self.journeys._answer_twice(c, now)
         ivr = self.plans[self.ctype[c]].ivr
         if ivr is not None:
-            menu = ivr.time(self.ivr_times[c] if c < self.n_drawn  # as ContactBook.first_numbers
+            menu = ivr.time(self.ivr_times[c] if self.numbered[c]  # ContactBook.first_numbers
                             else keyed.uniform(self.key[c], keyed.IVR_TIME))
             self.at(menu, self._leave_ivr, c)
             return
@@ -328,7 +330,7 @@ class Floor:
         plain = group.plain[q]
         if plain and not (self.served_legs[c] or self.kind[c] or self.misrouted[c]
                           or self.ctype[c] != q) and (  # (a callback in another queue)
-                plain == PLAIN or (c < self.n_drawn and self.quiet[c])):
+                plain == PLAIN or self.quiet[c]):
             # one talk and the contact is done: it is never served again
             length = self.talk[c] = self.handle[c] * group.slowdown
             self.at(length, self.on_talked, c)

@@ -76,22 +76,22 @@ def leg_steps(journeys) -> Callable[..., None]:
             plans, waiters and the endings the legs call (bound once: never hooked).
     """
     j = journeys
-    floor, env = j.floor, j.env
+    floor, env, at = j.floor, j.env, j.at
     queue, ids, push, new = env._queue, env._eid, heapq.heappush, object.__new__
-    at = j.at
     plans, group_plans, after_call = j.plans, j.group_plans, j.after_call
     key, kind, qtype, ctype, handle = j.key, j.kind, j.qtype, j.ctype, j.handle
     hold, talk, served_legs, misrouted = j.hold, j.talk, j.served_legs, j.misrouted
     transfers, state, issue, enq = j.transfers, j.state, j.issue, j.enq
-    groups, agents = j.group, j.agent
+    groups, agents, numbered = j.group, j.agent, j.numbered
     consult_waiters, warm_waiters, conferences = (j.consult_waiters, j.warm_waiters,
                                                   j.conferences)
     append_leg, complete, finish = j._append_leg, j._complete, j._finish
     new_contact, uniform = j._new_contact, keyed.uniform
     record_legs = j.record_legs
     # the drawn contacts' numbers worked out at once (ContactBook.first_numbers, or None): a
-    # first leg's consult and transfer decisions, its consult's talk, hold patience and
-    # request key; a second leg's talk and transfer decision; a misrouted call's talk
+    # first leg's consult and transfer decisions (a drawn contact's comeback's too, where
+    # ``numbered``), its consult's talk, hold patience and request key; a second leg's talk
+    # and transfer decision; a misrouted call's talk
     numbers, drawn, consult_one, transfer_one = (j.first_numbers, j.n_drawn, j.consult_one,
                                                  j.transfer_one)
     consult_talks, hold_patiences = (numbers.get((keyed.CONSULT_TALK, 1)),
@@ -197,7 +197,7 @@ def leg_steps(journeys) -> Callable[..., None]:
         number = served_legs[c]
         leg.length = length
         consult = queue_plan.consult
-        if consult is not None and (consult_one[c] if number == 1 and c < drawn
+        if consult is not None and (consult_one[c] if number == 1 and numbered[c]
                                     else uniform(key[c], keyed.CONSULT, number)
                                     ) >= consult.probability:
             consult = None
@@ -338,7 +338,7 @@ def leg_steps(journeys) -> Callable[..., None]:
                 transfers[c] < plans[ctype[c]].max_transfers):  # a handoff may happen
             number = served_legs[c]
             if transfer is not None and (
-                    transfer_one[c] if number == 1 and c < drawn
+                    transfer_one[c] if number == 1 and numbered[c]
                     else transfer_two[c] if number == 2 and c < drawn and transfer_two is not None
                     else uniform(key[c], keyed.TRANSFER, number)) < transfer.probability:
                 to, reason = transfer, TRANSFER

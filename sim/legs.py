@@ -77,10 +77,13 @@ class Journeys:
             book.first_numbers[purpose]
             for purpose in (keyed.COMEBACK, keyed.COMEBACK_DELAY, keyed.OPENING)),
             book.first_children[(keyed.COMEBACK, 0)]))
-        # by drawn contact: whether its first leg neither consults nor is transferred
-        self.quiet_first_legs = partial(
-            book.quiet_first_legs, *([getattr(p, step).probability if getattr(p, step) else 0.0
-                                      for p in plans] for step in ("consult", "transfer")))
+        # by drawn contact: whether its first leg neither consults nor is transferred; and a
+        # comeback's, as it takes over its numbers (with its type's chances of either)
+        chances = [[getattr(p, step).probability if getattr(p, step) else 0.0 for p in plans]
+                   for step in ("consult", "transfer")]
+        self.quiet_first_legs = partial(book.quiet_first_legs, *chances)
+        self.first_chances = list(zip(*chances))
+        self._adopt, self.comeback_numbers = book.adopt, book.comeback_numbers
         self.env, self.at = floor.env, floor.at
         self.plans, self.group_plans, self.resolve = plans, group_plans, resolve
         self.after_call, self.record_legs = after_call, record_legs
@@ -119,7 +122,7 @@ class Journeys:
             if self.misrouted[c]:
                 chance *= plan.ivr.misroute_resolution
             # drawn contacts' numbers worked out at once (ContactBook.first_numbers)
-            resolved = (self.resolution_first[c] if c < self.n_drawn
+            resolved = (self.resolution_first[c] if self.numbered[c]
                         else keyed.uniform(self.key[c], keyed.RESOLUTION)) < chance
         self.resolved[c] = resolved
         if self.on_line[c]:  # checked here too: the call alone costs 3% of a plain call
@@ -147,7 +150,7 @@ class Journeys:
         if self.issue_contacts is not None:
             self.issue_contacts[issue] += 1
         post = keyed.child(key, keyed.COMPLAINT)
-        self.at(max(0.0, when - self.env._now), self._spawn, (issue, to, COMPLAINT, post))
+        self.at(max(0.0, when - self.env._now), self._spawn, (issue, to, COMPLAINT, post, -1))
 
     def _come_back(self, c: int, plan: ComebackPlan, origin: int, at: float) -> None:
         """Maybe schedule the issue's next contact (a repeat or a retrial) after a delay."""
@@ -174,7 +177,8 @@ class Journeys:
         if origin == RETRIAL:
             self.issue_contacts[issue] += 1
         again = numbers[3][c] if numbers else keyed.child(key, keyed.COMEBACK)
-        self.at(max(0.0, when - self.env._now), self._spawn, (issue, contact_type, origin, again))
+        self.at(max(0.0, when - self.env._now), self._spawn,
+                (issue, contact_type, origin, again, c if numbers else -1))
 
     def _when_open(self, t: float, u: float) -> float | None:
         """``t`` if the center is open then, else soon after it opens; None after the run.
@@ -195,16 +199,24 @@ class Journeys:
     def _spawn(self, tick) -> None:
         """A repeat contact, retrial or complaint post arrives now.
 
-        ``tick``'s value: ``(issue, contact_type, origin, key)`` (a tuple, not a closure:
-        scheduled a day ahead, a lambda and its cells are more for the collector to track).
+        ``tick``'s value: ``(issue, contact_type, origin, key, parent)`` (a tuple, not a
+        closure: scheduled a day ahead, a lambda and its cells are more for the collector
+        to track); ``parent``: the drawn contact coming back, whose comeback's numbers are
+        worked out up front (ContactBook.adopt), or -1.
         """
-        issue, contact_type, origin, key = tick._value
+        issue, contact_type, origin, key, parent = tick._value
         plan = self.plans[contact_type]
         now = self.env._now
-        patience = (plan.patience(keyed.uniform(key, keyed.PATIENCE))
-                    if plan.patience is not None else INF)
-        c = self._new_contact(contact_type, issue, origin, CUSTOMER,
-                              plan.handle(keyed.uniform(key, keyed.HANDLE)), patience, now, key)
+        if parent >= 0:
+            patience_u, handle_u = (numbers[parent] for numbers in self.comeback_numbers)
+        else:
+            patience_u, handle_u = (keyed.uniform(key, keyed.PATIENCE),
+                                    keyed.uniform(key, keyed.HANDLE))
+        patience = plan.patience(patience_u) if plan.patience is not None else INF
+        c = self._new_contact(contact_type, issue, origin, CUSTOMER, plan.handle(handle_u),
+                              patience, now, key)
+        if parent >= 0:
+            self._adopt(c, parent, *self.first_chances[contact_type])
         self.floor._arrive(c, now)
 
     def _answer_twice(self, c: int, now: float) -> None:
@@ -230,7 +242,7 @@ class Journeys:
         """
         ivr = self.plans[self.ctype[c]].ivr
         now = self.env._now
-        u = (self.ivr_routes[c] if c < self.n_drawn  # ContactBook.first_numbers
+        u = (self.ivr_routes[c] if self.numbered[c]  # ContactBook.first_numbers
              else keyed.uniform(self.key[c], keyed.IVR_ROUTE))
         if u < ivr.self_service:
             self.state[c] = SELF_SERVED

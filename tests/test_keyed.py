@@ -102,3 +102,29 @@ def test_staffing_changes_waits_not_journeys():
     per_issue = [c.groupby("issue_id").size().loc[measured] for c in (lean, rich)]
     assert per_issue[0].equals(per_issue[1])
     assert (per_issue[0] > 1).sum() > 100
+
+
+def test_a_comeback_takes_over_the_numbers_keyed_uniform_gives_it():
+    """ContactBook.adopt: a drawn contact's repeat gets, up front, its own keyed numbers."""
+    from sim.contacts import ADOPTED, ContactBook, ContactDraws
+
+    n = 50
+    draws = ContactDraws(np.arange(n, dtype=float), np.zeros(n, np.int16), np.full(n, 60.0),
+                         np.full(n, np.inf))
+    book = ContactBook(draws, 12345, list(ADOPTED), True, ((keyed.COMEBACK, 0),))
+    for parent in (0, 7, 49):
+        kid_key = keyed.child(book.key[parent], keyed.COMEBACK)
+        c = book.new_contact(0, parent, 2, 0, 60.0, np.inf, 100.0, kid_key)
+        assert c >= n and not book.numbered[c] and not book.quiet[c]
+        book.adopt(c, parent, consult=0.3, transfer=0.2)
+        assert book.numbered[c]
+        for purpose in ADOPTED:
+            step = purpose if isinstance(purpose, tuple) else (purpose, 0)
+            assert book.first_numbers[purpose][c] == keyed.uniform(kid_key, *step), purpose
+        patience, handle = (numbers[parent] for numbers in book.comeback_numbers)
+        assert (patience, handle) == (keyed.uniform(kid_key, keyed.PATIENCE),
+                                      keyed.uniform(kid_key, keyed.HANDLE))
+        quiet = (keyed.uniform(kid_key, keyed.CONSULT, 1) >= 0.3
+                 and keyed.uniform(kid_key, keyed.TRANSFER, 1) >= 0.2)
+        assert book.quiet[c] == quiet
+    assert not any(book.numbered[c] for c in range(book.n, book.capacity))  # blank rows
