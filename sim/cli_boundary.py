@@ -15,7 +15,6 @@ switchboard that routes every call it cannot place to one of three answers:
 from __future__ import annotations
 
 import atexit
-import contextlib
 import datetime
 import os
 import sys
@@ -164,6 +163,10 @@ def console(command: Callable[[], Any]) -> NoReturn:
         code = 1
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError, ValueError):  # a reader that left; a closed stream
+        try:
             stream.flush()
+        except (BrokenPipeError, ValueError):  # a reader that left; a closed stream
+            pass
+        except OSError:  # output lost (a full disk): never exit 0, as Python's own exit
+            code = code or 120
     os._exit(code & 0xFF)

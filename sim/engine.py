@@ -255,7 +255,8 @@ class _Replication:
             entry = np.array([t + self.plans[q].ivr.time(u) if fold[q] else t
                               for t, q, u in zip(floor.arrival[:n], ctype, floor.ivr_times)])
             ranks = np.argsort(entry, kind="stable")
-            times, order = array("d", entry[ranks].tobytes()), array("q", ranks.tobytes())
+            times = array("d", entry[ranks].tobytes())
+            order = array("q", ranks.astype(np.int64).tobytes())
         after_ivr = self.journeys._after_ivr
         stream = object.__new__(Tick)  # the one event of the stream (sim.ticks)
         stream._value = None
@@ -328,7 +329,9 @@ def run_replication(
             ``seed``).
         fast_paths: False switches every shortcut of the engine off (plain arrivals and
             talks, the one-group and one-queue paths); the records must be the same, which
-            the tests check.
+            the tests check. (A drawn contact entering out of its IVR menu, RESULTS_VERSION
+            6, is how the model runs, not a shortcut: ``_Replication(fold_ivr=False)``
+            for the test that compares it with the menu's end as an event.)
         policy: A routing policy (:mod:`sim.routing`) instead of the scenario's
             ``routing_policy``.
 

@@ -56,11 +56,25 @@ def handoff_folder(root: Path | None = None) -> Path:
         root: Where to make it (default :func:`handoff_root`).
     """
     root = handoff_root() if root is None else root
-    for stale in root.glob(f"{PREFIX}pid*"):
-        owner = _OWNER.match(stale.name)
-        if owner and not running(int(owner.group(1))) and int(owner.group(1)) != os.getpid():
-            shutil.rmtree(stale, ignore_errors=True)
+    if os.name == "posix":  # elsewhere no process can be asked whether it still runs
+        for stale in root.glob(f"{PREFIX}pid*"):
+            if _ended_owner(stale):
+                shutil.rmtree(stale, ignore_errors=True)
     return Path(tempfile.mkdtemp(prefix=f"{PREFIX}pid{os.getpid()}.", dir=root))
+
+
+def _ended_owner(folder: Path) -> bool:
+    """Whether ``folder`` is this user's handoff folder of a process that has ended.
+
+    Anything else in the shared folder (another user's, a name that is no pid) is left alone.
+    """
+    owner = _OWNER.match(folder.name)
+    try:
+        pid = int(owner.group(1)) if owner else 0
+        mine = folder.is_dir() and not folder.is_symlink() and folder.stat().st_uid == os.getuid()
+        return 0 < pid != os.getpid() and mine and not running(pid)
+    except (OSError, OverflowError, ValueError):
+        return False
 
 
 def send(tables: ReplicationTables, folder: str | Path) -> ReplicationTables | Handoff:
@@ -79,6 +93,13 @@ def send(tables: ReplicationTables, folder: str | Path) -> ReplicationTables | H
                 os.unlink(path)
         return tables
     return Handoff(path)
+
+
+def discard(result: ReplicationTables | Handoff) -> None:
+    """Remove a handoff's file that nobody will read (the run stopped early)."""
+    if isinstance(result, Handoff):
+        with contextlib.suppress(OSError):
+            os.unlink(result.path)
 
 
 def receive(result: ReplicationTables | Handoff) -> ReplicationTables:

@@ -30,6 +30,7 @@ from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExe
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from functools import partial
+from pathlib import Path
 
 from sim import handoff
 from sim.measure import ReplicationTables, replication_tables
@@ -131,13 +132,18 @@ class LocalPool(ProcessPoolExecutor):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.handoff = handoff.handoff_folder()
-        self._remove_folder = weakref.finalize(self, handoff.remove, self.handoff)
+        try:
+            self.handoff: Path | None = handoff.handoff_folder()
+        except Exception:  # no folder to be had (no space, no inodes): the pipe, as before
+            self.handoff = None
+        self._remove_folder = (weakref.finalize(self, handoff.remove, self.handoff)
+                               if self.handoff is not None else None)
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         """Shut the pool down (:meth:`ProcessPoolExecutor.shutdown`) and remove the folder."""
         super().shutdown(wait=wait, cancel_futures=cancel_futures)
-        self._remove_folder()
+        if self._remove_folder is not None:
+            self._remove_folder()
 
 
 def _unguarded_script() -> str | None:
@@ -186,6 +192,12 @@ def run_job_handing_off(job: Job, folder: str) -> ReplicationTables | handoff.Ha
     """:func:`run_job` in a local worker: raw tables come back through a file in ``folder``."""
     tables = run_job(job)
     return handoff.send(tables, folder) if job[4] else tables
+
+
+def _discard_handoff(future: Future) -> None:
+    """Remove the file of a result nobody will read (the run stopped before it)."""
+    if not future.cancelled() and future.exception() is None:
+        handoff.discard(future.result())
 
 
 class ReplicationPool:
@@ -239,8 +251,9 @@ class ReplicationPool:
                         yield ready.pop(following)
                         following += 1
         finally:
-            for future in pending:
-                future.cancel()
+            for future in pending:  # those running or done already: their files go too
+                if not future.cancel() and folder is not None:
+                    future.add_done_callback(_discard_handoff)
 
 
 @contextmanager

@@ -152,25 +152,37 @@ def test_a_reader_that_leaves_is_not_a_bug():
     assert done.stderr == ""
 
 
-def _console(body: str) -> subprocess.CompletedProcess:
-    """Run ``body`` (a command's code) under :func:`sim.cli_boundary.console` in a new process."""
+def _console(body: str, **options) -> subprocess.CompletedProcess:
+    """Run ``body`` (a command's code) under :func:`sim.cli_boundary.console` in a new process.
+
+    With stdout buffered (no ``PYTHONUNBUFFERED``), as a user's terminal or pipe has it.
+    """
     script = ("import atexit, sys, threading, time\n"
               "from sim.cli_boundary import console\n"
               "atexit.register(lambda: print('exit handler ran', file=sys.stderr))\n"
               f"def command():\n{body}\n"
               "console(command)\n")
-    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          timeout=60, cwd=ROOT)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    return subprocess.run([sys.executable, "-c", script], text=True, timeout=60, cwd=ROOT,
+                          env=env, **({"capture_output": True} | options))
 
 
 class TestQuickExit:
     """The console script leaves without the interpreter's teardown, losing nothing."""
 
     def test_output_exit_code_and_exit_handlers_kept(self):
-        done = _console("    sys.stdout.write('x' * 200_000)\n    sys.exit(3)")
+        done = _console("    sys.stdout.write('x' * 10)\n    sys.exit(3)")
         assert done.returncode == 3
-        assert done.stdout == "x" * 200_000  # buffered output flushed before leaving
+        assert done.stdout == "x" * 10  # still in the buffer when the command returned
         assert done.stderr == "exit handler ran\n"
+
+    @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux)")
+    def test_output_that_cannot_be_written_is_not_a_success(self):
+        """A full disk under ``ccsim ... > file``: exit 120, as Python's own exit does."""
+        with open("/dev/full", "w") as full:
+            done = _console("    print('summary')", stdout=full, stderr=subprocess.PIPE,
+                            capture_output=False)
+        assert done.returncode == 120
 
     def test_a_returning_command_exits_0_and_a_message_exits_1(self):
         assert _console("    print('ok')").returncode == 0

@@ -52,6 +52,45 @@ def test_tables_that_cannot_be_written_go_back_as_they_are(tables, tmp_path):
     assert handoff.receive(tables) is tables
 
 
+def test_names_that_are_no_pid_and_others_files_are_left_alone(tmp_path):
+    """Anyone may create names in /dev/shm: none of them stops a run or is removed."""
+    odd = [tmp_path / f"{handoff.PREFIX}pid2147483648.x", tmp_path / f"{handoff.PREFIX}pidx.y"]
+    for name in odd:
+        name.mkdir()
+    (tmp_path / f"{handoff.PREFIX}pid1.file").write_text("not a folder")
+    assert handoff.handoff_folder(tmp_path).is_dir()
+    assert all(name.exists() for name in odd) and (tmp_path / f"{handoff.PREFIX}pid1.file").exists()
+
+
+def test_a_pool_without_a_folder_uses_the_pipe(erlang_a, monkeypatch):
+    def no_room(root=None):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(handoff, "handoff_folder", no_room)
+    with local_executor(2, fast_start=True) as pool:
+        assert pool.handoff is None
+        got = list(ReplicationPool(pool, window=2).run([(erlang_a, 2, 0, None, True)]))
+    _same(got[0], run_job((erlang_a, 2, 0, None, True)))
+
+
+def test_results_nobody_reads_leave_no_files():
+    """A run stopped early (an error, Ctrl-C): the files of jobs already running go too."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    longer = sim.load_scenario(SCENARIOS / "small_bank.yaml", overrides={"days": 10})
+    jobs = [(longer, 3, r, None, True) for r in range(6)]  # still running when it stops
+    pool = local_executor(2, fast_start=True)
+    try:
+        results = ReplicationPool(pool, window=6).run(jobs)
+        next(results)
+        results.close()  # the caller stops reading: others are running, or done unread
+        ProcessPoolExecutor.shutdown(pool, wait=True)  # they finish (the folder stays)
+        assert not list(pool.handoff.iterdir())
+    finally:
+        pool.shutdown()
+    assert not pool.handoff.exists()
+
+
 def test_a_new_folder_removes_those_of_ended_processes_only(tmp_path):
     ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                            capture_output=True, text=True, check=True).stdout.strip()
@@ -82,11 +121,20 @@ def test_a_local_pool_gives_the_tables_of_one_process_and_leaves_no_folder(erlan
     pd.testing.assert_frame_equal(one.replications, two.replications)
 
 
-def test_results_sent_through_files_are_read_in_job_order(erlang_a):
+def test_results_sent_through_files_are_read_in_job_order(erlang_a, monkeypatch):
     scenario = erlang_a
     jobs = [(scenario, 9, r, None, r % 2 == 0) for r in range(4)]  # raw tables for even ones
+    through_files = []
+
+    def receive(result):
+        through_files.append(isinstance(result, handoff.Handoff))
+        return real(result)
+
+    real = handoff.receive
+    monkeypatch.setattr(handoff, "receive", receive)
     with local_executor(2, fast_start=True) as pool:
         got = list(ReplicationPool(pool, window=4).run(jobs))
+    assert sorted(through_files) == [False, False, True, True]  # raw tables through files
     assert [t.replication for t in got] == [0, 1, 2, 3]
     assert [len(t.contacts) > 0 for t in got] == [True, False, True, False]
     _same(got[2], run_job(jobs[2]))
