@@ -162,6 +162,9 @@ class ContactBook:
             purpose: array("d", keyed.uniforms(keys, *(purpose if isinstance(purpose, tuple)
                                                        else (purpose,))).tobytes())
             for purpose in first_purposes}
+        # a first leg's consult and transfer decisions (or None), read for `quiet`
+        self.first_decisions = tuple(self.first_numbers.get((purpose, 1))
+                                     for purpose in (keyed.CONSULT, keyed.TRANSFER))
         # and the key of what it creates first for a purpose (a consult request, the
         # contact coming back): first_children[(purpose, step)][c], keyed.child's
         kids = {purpose: keyed.children(keys, *purpose) for purpose in first_children}
@@ -208,8 +211,8 @@ class ContactBook:
         """
         quiet = np.ones(self.n_drawn, bool)
         ctype = np.frombuffer(self.ctype, np.int16)[:self.n_drawn]
-        for purpose, chance in ((keyed.CONSULT, consult), (keyed.TRANSFER, transfer)):
-            numbers = self.first_numbers.get((purpose, 1))
+        for purpose, numbers, chance in zip((keyed.CONSULT, keyed.TRANSFER),
+                                            self.first_decisions, (consult, transfer)):
             if numbers is not None:
                 quiet &= np.asarray(numbers) >= np.asarray(chance)[ctype]
             elif any(chance):
@@ -227,8 +230,7 @@ class ContactBook:
         for numbers, theirs in self.adoptions:
             numbers[c] = theirs[parent]
         self.numbered[c] = 1
-        consults, transfers = (self.first_numbers.get((keyed.CONSULT, 1)),
-                               self.first_numbers.get((keyed.TRANSFER, 1)))
+        consults, transfers = self.first_decisions
         self.quiet[c] = ((consult <= 0.0 or (consults is not None and consults[c] >= consult))
                          and (transfer <= 0.0 or (transfers is not None
                                                   and transfers[c] >= transfer)))
