@@ -33,7 +33,8 @@ OPTIONAL = ("contact_type", "handle", "group", "customer", "queue_start", "answe
             "transfers")
 OUTCOMES = ("answered", "abandoned", "blocked")
 EPOCH = pd.Timestamp("2026-01-05")  # a Monday: day 0 of logs timed in seconds (ccsim's own)
-_CCSIM_OUTCOMES = {"completed": "answered", "abandoned": "abandoned", "blocked": "blocked"}
+_CCSIM_OUTCOMES = {"completed": "answered", "hung_up": "answered", "abandoned": "abandoned",
+                   "blocked": "blocked"}
 
 
 class CallLogError(ValueError):
@@ -149,8 +150,8 @@ def ccsim_table(contacts: pd.DataFrame) -> pd.DataFrame:
     outcome is none of :data:`OUTCOMES`; an ACD may log them as short abandons).
     """
     rows = contacts[contacts["outcome"].astype(str).isin(_CCSIM_OUTCOMES)]
-    # a contact answered, transferred and then abandoned in the next queue was answered
-    # for its first queue: the log's outcome and wait are the first queue's
+    # a contact answered, then hung up (on hold, or in the next queue after a transfer),
+    # was answered for its first queue: the log's outcome and wait are the first queue's
     outcome = rows["outcome"].astype(str).map(_CCSIM_OUTCOMES).where(~rows["answered"],
                                                                        "answered")
     table = pd.DataFrame({

@@ -79,7 +79,10 @@ INF = math.inf
 # events fall on exactly the same instant the order may differ (9% fewer instructions
 # per contact on refund_vs_relations); and the arrival stream's event falls on the drawn
 # time itself, not a rounding off it (now + (t - now): at the first arrival of a day)
-RESULTS_VERSION = 6
+# 7: a caller answered and then hung up (on hold, or queued again after a transfer) ends
+# as `hung_up` (answered), no longer as `abandoned` as well: the abandon rate is of callers
+# no agent answered, and answered + abandoned <= offered (a new KPI counts `hung_up`)
+RESULTS_VERSION = 7
 
 
 class _Replication:

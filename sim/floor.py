@@ -39,7 +39,7 @@ from sim import keyed
 from sim.journey import PLAIN, PLAIN_IF_QUIET
 from sim.leg_steps import leg_steps
 from sim.legs import ABANDONED_LEG, COMPLETED, CUSTOMER, LEG_CHUNK, RETRIAL
-from sim.records import ABANDONED, ANSWERED, BLOCKED, WAITING
+from sim.records import ABANDONED, ANSWERED, BLOCKED, HUNG_UP, WAITING
 from sim.ticks import scheduler
 from sim.wrap_up import talked_then_wrap
 
@@ -229,8 +229,12 @@ class Floor:
                 self._abandon(c, deadline[c])
 
     def _abandon(self, c: int, at: float, on_hold: bool = False) -> None:
-        """The customer hung up at ``at`` (in a queue, or on hold if ``on_hold``)."""
-        self.state[c] = ABANDONED
+        """The customer hung up at ``at`` (in a queue, or on hold if ``on_hold``).
+
+        Abandoned if no agent had answered it yet; else hung up (on hold, or waiting
+        again after a transfer): an answered contact, not counted as abandoned.
+        """
+        self.state[c] = HUNG_UP if on_hold or self.answer[c] == self.answer[c] else ABANDONED
         self.end[c] = at
         if not on_hold:
             self._stop_waiting(c, at)

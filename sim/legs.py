@@ -23,6 +23,7 @@ import numpy as np
 from sim import keyed
 from sim.journey import ComebackPlan
 from sim.records import ABANDONED, ANSWERED, SELF_SERVED
+from sim.records import HUNG_UP as HUNG_UP_STATE  # (HUNG_UP here: a leg's ending)
 from sim.units import DAY
 
 # contact kinds: customers, and work items that are not customers (a consult request,
@@ -36,6 +37,8 @@ LEG_REASONS = ("completed", "transfer", "escalation", "misroute", "abandoned", "
 (COMPLETED, TRANSFER, ESCALATION, MISROUTE, ABANDONED_LEG, HUNG_UP, CONSULT_LEG,
  DUPLICATE_LEG) = range(8)
 INF = math.inf
+# the customer gave up (a complaint's `abandoned` threshold): before or after an answer
+GAVE_UP = (ABANDONED, HUNG_UP_STATE)
 # values of recorded legs kept as Python numbers before they move into an array of doubles
 LEG_CHUNK = 10 * 4096
 # the columns of a leg, and their array types (sim.contacts.ContactBook.records)
@@ -135,7 +138,7 @@ class Journeys:
     def _maybe_complain(self, c: int, plan) -> None:
         """A customer whose experience crossed a threshold may post publicly."""
         contacts = self.issue_contacts[self.issue[c]] if self.issue_contacts else 1
-        if not plan.crossed(self.queue_time[c], self.hold[c], self.state[c] == ABANDONED,
+        if not plan.crossed(self.queue_time[c], self.hold[c], self.state[c] in GAVE_UP,
                             self.transfers[c], contacts):
             return
         key = self.key[c]

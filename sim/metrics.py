@@ -113,6 +113,8 @@ class Columns:
             self.busy_start = self.answer
             self.busy_end = _plus_wrap_up(self.end, contacts, slice(None))
             self.busy_group = contacts["group"].cat.codes.to_numpy()
+        # answered, then hung up (on hold, or queued again after a transfer)
+        self.hung_up = (contacts["outcome"] == "hung_up").to_numpy()
         self.origin = contacts["origin"].cat.codes.to_numpy()  # 0 first, 1 retrial, 2 repeat
         self.threshold = np.zeros(len(contacts))  # per-contact service-level threshold
         self.contact_type = contacts["contact_type"].cat.codes.to_numpy()
@@ -209,6 +211,7 @@ def contact_kpis(cols: Columns, mask: np.ndarray, scenario: Scenario) -> dict[st
         "offered": offered,
         "answered": int(answered.sum()),
         "abandoned": int(abandoned.sum()),
+        "hung_up": int(np.count_nonzero(cols.hung_up[mask])),
         "blocked": blocked,
         "block_rate": _ratio(blocked, n),
         "abandon_rate": _ratio(abandoned.sum(), offered),

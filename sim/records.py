@@ -13,9 +13,12 @@ import numpy as np
 
 # contact states (Records.state): where a contact ended (WAITING: still queued at the end,
 # its outcome "unanswered": nobody could answer it and it did not hang up)
-# BALKED: left on arrival rather than wait (sim.balking), never offered
-WAITING, ANSWERED, ABANDONED, BLOCKED, SELF_SERVED, BALKED = 0, 1, 2, 3, 4, 5
-OUTCOMES = ("unanswered", "completed", "abandoned", "blocked", "self_served", "balked")
+# BALKED: left on arrival rather than wait (sim.balking), never offered; ABANDONED: hung up
+# before any agent answered; HUNG_UP: answered, then hung up before the end (on hold, or
+# waiting again after a transfer): an answered contact, not an abandoned one
+WAITING, ANSWERED, ABANDONED, BLOCKED, SELF_SERVED, BALKED, HUNG_UP = 0, 1, 2, 3, 4, 5, 6
+OUTCOMES = ("unanswered", "completed", "abandoned", "blocked", "self_served", "balked",
+            "hung_up")
 ORIGINS = ("first", "retrial", "repeat", "complaint")
 LEG_REASONS = ("completed", "transfer", "escalation", "misroute", "abandoned", "hung_up",
                "consult", "duplicate")

@@ -124,6 +124,9 @@ class Repeat(_Frozen):
 class Retrial(_Frozen):
     """A customer who abandoned or got a busy signal redials (same issue) after ``delay``.
 
+    A caller answered and then hung up (on hold, or queued again after a transfer)
+    redials as one who abandoned (``after_abandon``).
+
     ``probability`` is the chance to redial after either; ``after_busy`` and
     ``after_abandon`` set one cause's own chance (each defaults to ``probability``, and
     to 0 without it), ``after_balk`` the chance after balking (default 0). Each chance
@@ -254,7 +257,8 @@ class Complaint(_Frozen):
     """A customer whose experience crossed a line posts publicly, with ``probability``.
 
     Any one of the thresholds that is set counts: queue time over ``wait_over``, hold
-    over ``hold_over``, having abandoned (``abandoned: true``), more than
+    over ``hold_over``, having hung up before the end (``abandoned: true``: abandoned
+    in a queue, or hung up on hold or after a transfer), more than
     ``transfers_over`` transfers, or more than ``contacts_over`` contacts for the issue.
     The post arrives ``delay`` later as a contact of type ``to`` (a social channel).
     """

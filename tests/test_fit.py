@@ -249,6 +249,21 @@ def test_ccsim_contacts_read_as_a_log(tmp_path):
     assert isinstance(log.table["arrival"].iloc[0], pd.Timestamp)
 
 
+def test_callers_who_hung_up_stay_in_the_log():
+    """Answered, then hung up on hold: in the log as answered (an ACD logs the answer)."""
+    from sim.calllog import ccsim_table
+
+    scenario = sim.load_scenario("scenarios/fraud_consult.yaml", overrides={"days": 1})
+    contacts = sim.run(scenario, seed=1).contacts
+    hung_up = contacts["outcome"] == "hung_up"
+    assert hung_up.sum() > 0
+    table = ccsim_table(contacts)
+    assert len(table) == int((contacts["answered"] | contacts["abandoned"]
+                              | contacts["blocked"]).sum())
+    assert (table["outcome"] == "answered").sum() == int(contacts["answered"].sum())
+    assert (table["outcome"] == "abandoned").sum() == int(contacts["abandoned"].sum())
+
+
 class TestParity:
     """Backtest KPIs and the fit's counts agree with what ccsim itself reports."""
 

@@ -15,7 +15,7 @@ from helpers import replay, tiny
 import sim
 from sim.frames import contacts_frame, legs_frame, staff_frame
 from sim.metrics import replication_summary
-from sim.records import ABANDONED, ANSWERED, SELF_SERVED
+from sim.records import ABANDONED, ANSWERED, HUNG_UP, SELF_SERVED
 from sim.replicate import half_width
 
 DET = {"dist": "deterministic"}
@@ -89,6 +89,21 @@ class TestTransfers:
         assert rec.queue_time[0] == 40.0
         assert rec.answer[2] == 140.0  # the refund agent was on the line until 140
 
+    def test_hang_up_after_a_transfer_is_not_an_abandoned_call(self):
+        """Transferred, then tired of waiting in the second queue: answered, then hung up.
+
+        Its last leg is an abandoned one (the legs table); the contact was answered.
+        """
+        sc = two_departments(refunds__transfer={"probability": 1.0, "to": "relations"},
+                             refunds__patience=det(20))
+        # relations is busy from 10 to 510; caller 0 queues there from 100, patience 20
+        rec = replay(sc, [(0, 0, 100, 20), (10, 1, 500)])
+        assert rec.state[0] == HUNG_UP and rec.end[0] == 120.0 and rec.answer[0] == 0.0
+        legs = legs_frame(rec, 0)
+        assert list(legs[legs["contact_id"] == 0]["reason"]) == ["transfer", "abandoned"]
+        frame = contacts_frame(rec, sc, 0)
+        assert frame["answered"][0] and not frame["abandoned"][0]
+
     def test_max_transfers(self):
         """Transfers stop at max_transfers; then the contact completes where it is."""
         sc = two_departments(refunds__transfer={"probability": 1.0, "to": "refunds"},
@@ -140,8 +155,25 @@ class TestConsult:
         """With hold patience shorter than the hold, the customer hangs up; the agent is freed."""
         sc = self.consult_scenario(hold_patience=det(20))
         rec = replay(sc, [(0, 1, 70), (0, 0, 100), (80, 0, 10)])
-        assert rec.state[1] == ABANDONED and rec.end[1] == 70.0 and rec.hold[1] == 20.0
+        assert rec.state[1] == HUNG_UP and rec.end[1] == 70.0 and rec.hold[1] == 20.0
         assert rec.answer[2] == 80.0  # the refund agent was free again at 70
+
+    def test_hang_up_on_hold_is_answered_not_abandoned(self):
+        """An answered caller who hangs up on hold counts once: answered and hung up.
+
+        Not also abandoned: the abandon rate is of callers no agent answered, and
+        answered + abandoned never exceeds offered.
+        """
+        sc = self.consult_scenario(hold_patience=det(20))
+        rec = replay(sc, [(0, 1, 70), (0, 0, 100), (80, 0, 10)])
+        frame = contacts_frame(rec, sc, 0)
+        row = frame.iloc[1]
+        assert row["answered"] and not row["abandoned"] and row["outcome"] == "hung_up"
+        kpis = replication_summary(frame, staff_frame(rec, 0), sc, legs_frame(rec, 0))["kpis"]
+        # callers 1 and 2: each consult (30 s) outlasts the hold patience (20 s)
+        assert list(frame["outcome"]) == ["completed", "hung_up", "hung_up"]
+        assert kpis["hung_up"] == 2 and kpis["abandoned"] == 0 and kpis["abandon_rate"] == 0
+        assert kpis["answered"] + kpis["abandoned"] <= kpis["offered"]
 
     def test_consults_raise_hold_and_occupancy(self):
         """Statistics: hold time is p x consult length when the specialists never queue.

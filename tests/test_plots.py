@@ -294,6 +294,17 @@ class TestJourney:
         held = (contacts.hold > 0) & (contacts.transfers == 0)
         assert stages["Answered"]["consult or hold"] == int(held.sum()) > 0
 
+    def test_callers_who_hung_up_after_an_answer(self):
+        """Answered, then hung up on hold: an outcome of the answered, not an abandon."""
+        sc = sim.load_scenario(SCENARIOS / "fraud_consult.yaml", overrides={"days": 1})
+        contacts = sim.run(sc, seed=1).contacts
+        hung_up = int((contacts["outcome"] == "hung_up").sum())
+        stages = dict(plots.journey_stages(contacts))
+        assert stages["Outcome"]["hung up"] == hung_up > 0
+        assert stages["Queue"]["abandoned"] == int(contacts["abandoned"].sum())
+        answered = stages["Queue"]["answered"] + stages["Queue"]["called back"]
+        assert sum(stages["Outcome"].values()) == answered
+
     def test_balked_callers_leave_at_entry(self):
         """Callers who balked leave at the entry, apart from the queued (not unserved)."""
         sc = sim.scenario_from_dict({

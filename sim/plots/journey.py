@@ -51,7 +51,8 @@ def journey_stages(contacts: pd.DataFrame, detail: bool | None = None
         ``[(stage, {category: count})]``: all contacts (first, retrial, repeat); entry
         (self-served in the IVR, busy signal, balked on arrival, queued); the queue
         (answered, called back, abandoned); the answered (one agent, consult or hold,
-        transferred); and the outcome of the answered (resolved or not).
+        transferred); and the outcome of the answered (resolved, not resolved, or hung up
+        on hold or queued again before the end).
     """
     n = len(contacts)
     flag = {c: contacts[c].to_numpy(bool) for c in ("blocked", "answered", "abandoned",
@@ -96,8 +97,13 @@ def journey_stages(contacts: pd.DataFrame, detail: bool | None = None
             "one agent, no hold": int((answered & ~transferred & ~held).sum()),
             "consult or hold": int(held.sum()), "transferred": int(transferred.sum())}))
     resolved = answered & flag["resolved"]
+    # answered, then hung up (on hold, or queued again): results of before RESULTS_VERSION 7
+    # counted them as abandoned too
+    hung_up = answered & (contacts["outcome"].astype(str).to_numpy() == "hung_up"
+                          if "outcome" in contacts else np.zeros(n, bool))
     stages.append(("Outcome", {"resolved": int(resolved.sum()),
-                               "not resolved": int((answered & ~resolved).sum())}))
+                               "not resolved": int((answered & ~resolved & ~hung_up).sum()),
+                               "hung up": int((hung_up & ~resolved).sum())}))
     return stages
 
 

@@ -49,7 +49,7 @@ OUTCOME_COLOURS = {
     "answered": "#2166ac", "called back": "#4d4d9f", "abandoned": "#d6604d",
     "unserved at close": "#bdbdbd",
     "one agent, no hold": "#66c2a5", "consult or hold": "#e0b040", "transferred": "#8073ac",
-    "resolved": "#4dac26", "not resolved": "#f1a340",
+    "resolved": "#4dac26", "not resolved": "#f1a340", "hung up": "#b2182b",
 }
 
 COMPARE_KPIS = ("service_level", "asa", "abandon_rate", "mean_wait", "wait_p90", "occupancy",
