@@ -470,7 +470,8 @@ def occupancy_problems(result) -> list[str]:
     staff = result.staff
     terms = (len(result.legs) if result.legs is not None else 0) + len(result.contacts) + len(
         staff) + 2
-    latest = max(float(np.nanmax(result.contacts["end"], initial=0.0)),
+    ends = result.contacts["end"].dropna()
+    latest = max(float(ends.max()) if len(ends) else 0.0,
                  float(staff["time"].max()) if len(staff) else 0.0)
     slots = float(staff["slots" if "slots" in staff else "agents"].max()) if len(staff) else 1.0
     rounding = 8 * np.finfo(float).eps * terms**2 * latest * max(slots, 1.0)  # seconds
