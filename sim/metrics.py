@@ -114,7 +114,8 @@ class Columns:
             self.busy_end = _plus_wrap_up(self.end, contacts, slice(None))
             self.busy_group = contacts["group"].cat.codes.to_numpy()
         # answered, then hung up (on hold, or queued again after a transfer)
-        self.hung_up = (contacts["outcome"] == "hung_up").to_numpy()
+        self.hung_up = ((contacts["outcome"] == "hung_up").to_numpy() if "outcome" in contacts
+                        else np.zeros(len(contacts), dtype=bool))
         self.origin = contacts["origin"].cat.codes.to_numpy()  # 0 first, 1 retrial, 2 repeat
         self.threshold = np.zeros(len(contacts))  # per-contact service-level threshold
         self.contact_type = contacts["contact_type"].cat.codes.to_numpy()

@@ -99,6 +99,16 @@ class TestMeasuredWindow:
         assert kpis["offered"] == 2 and kpis["answered"] == 2
         assert kpis["repeat_rate"] == 0.0
 
+    def test_tables_without_outcomes_read_as_before(self, tables):
+        """A contacts table stored without `outcome` gives the same KPIs, none hung up."""
+        scenario, contacts, staff = tables
+        kpis = replication_summary(contacts, staff, scenario, None)["kpis"]
+        older = replication_summary(contacts.drop(columns="outcome"), staff, scenario,
+                                    None)["kpis"]
+        assert older["hung_up"] == 0
+        assert {k: v for k, v in older.items() if k != "hung_up"} == {
+            k: v for k, v in kpis.items() if k != "hung_up"}
+
     def test_issues_keep_their_later_contacts(self, tables):
         """An issue first seen in the window counts all its contacts, even after it."""
         scenario, contacts, staff = tables
