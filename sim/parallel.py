@@ -42,10 +42,12 @@ Job = (tuple[Scenario, int, int, "float | None", bool]
 
 
 WARM_WHILE_WAITING = ("scipy.special",)
-"""Imported by this process once its workers have their first jobs: what it needs at the
-end (Student's t for the confidence intervals). Imported before forking them, it was 0.2 s
-of the serial part of every run, for workers that need it only for a journey's gamma
-times (:func:`sim.distributions._gamma_quantile` imports it then)."""
+"""Imported by this process while its workers simulate: what it needs at the end (Student's
+t for the confidence intervals). Imported before forking them, it was 0.2 s of the serial
+part of every run, for workers that need it only for a journey's gamma times
+(:func:`sim.distributions._gamma_quantile` imports it then). With local workers, only once
+every job is handed out and a worker is idle: on two cores a parent importing while both
+workers simulate is a third busy process, and slowed both (0.2 to 0.4 s of CPU)."""
 
 EXECUTOR_WINDOW = 256
 """Jobs in flight at once on an executor given by the caller (a cluster's cores)."""
@@ -200,16 +202,26 @@ def _discard_handoff(future: Future) -> None:
         handoff.discard(future.result())
 
 
+def _warm(names: list[str]) -> None:
+    """Import ``names`` now (:data:`WARM_WHILE_WAITING`)."""
+    for name in names:
+        importlib.import_module(name)
+
+
 class ReplicationPool:
     """Runs jobs on an executor, at most ``window`` in flight, handing results back in order.
 
     Args:
         executor: Where jobs run.
         window: Jobs in flight at once (bounds the results waiting for an earlier one).
+        workers: The executor's processes where they share this machine's cores (a local
+            pool), or None (a cluster's): this process then warms its imports only once
+            one of them is idle.
     """
 
-    def __init__(self, executor: Executor, window: int):
+    def __init__(self, executor: Executor, window: int, workers: int | None = None):
         self.executor, self.window = executor, max(1, window)
+        self.workers = workers
 
     def run(self, jobs: Sequence[Job], progress: Callable[[int, int], None] | None = None
             ) -> Iterator[ReplicationTables]:
@@ -227,17 +239,20 @@ class ReplicationPool:
         pending: dict[Future, int] = {}
         ready: dict[int, ReplicationTables] = {}
         following = finished = 0
-        warm = list(WARM_WHILE_WAITING)
+        warm, handed_out = list(WARM_WHILE_WAITING), False
         try:
             with explained_broken_pool():
                 while True:
                     while len(pending) + len(ready) < self.window:
                         item = next(todo, None)
                         if item is None:
+                            handed_out = True
                             break
                         pending[submit(item[1])] = item[0]
-                    while warm:  # while the workers start their first jobs
-                        importlib.import_module(warm.pop())
+                    if warm and (self.workers is None  # a cluster: while its workers start
+                                 or (handed_out and len(pending) < self.workers)):
+                        _warm(warm)
+                        warm = []
                     if not pending and not ready:
                         return
                     if following not in ready:
@@ -268,12 +283,14 @@ def replication_pool(workers: int | None, executor: Executor | None, jobs: int
         jobs: How many jobs at most will run (no more processes than that start).
     """
     if executor is not None:  # a bounded window: results wait in memory for earlier ones
-        yield ReplicationPool(executor, window=min(max(jobs, 1), EXECUTOR_WINDOW))
+        yield ReplicationPool(executor, window=min(max(jobs, 1), EXECUTOR_WINDOW),
+                              workers=executor._max_workers if isinstance(executor, LocalPool)
+                              else None)
         return
     workers = max(1, min(workers or usable_cores(), jobs))
     own = local_executor(workers)
     try:
-        yield ReplicationPool(own, window=2 * workers)
+        yield ReplicationPool(own, window=2 * workers, workers=workers)
     except BaseException:
         own.shutdown(wait=False, cancel_futures=True)  # running jobs finish, then exit
         raise

@@ -138,3 +138,39 @@ def test_results_sent_through_files_are_read_in_job_order(erlang_a, monkeypatch)
     assert [t.replication for t in got] == [0, 1, 2, 3]
     assert [len(t.contacts) > 0 for t in got] == [True, False, True, False]
     _same(got[2], run_job(jobs[2]))
+
+
+def test_the_parent_warms_its_imports_only_once_a_worker_is_idle(erlang_a, monkeypatch):
+    """What the parent needs at the end (SciPy) waits until a local worker has no job.
+
+    On two cores, a parent importing while both workers simulate is a third busy
+    process: it slowed both. Once every job is handed out and a worker is idle, the
+    import costs nobody time.
+    """
+    from sim import parallel
+
+    finished: list[int] = []
+    warmed_after: list[int] = []
+    monkeypatch.setattr(parallel, "_warm", lambda names: warmed_after.append(len(finished)))
+    jobs = [(erlang_a, 5, r, None, False) for r in range(5)]
+    with local_executor(2, fast_start=True) as pool:
+        got = list(ReplicationPool(pool, window=4, workers=2).run(
+            jobs, progress=lambda done, total: finished.append(done)))
+    assert [t.replication for t in got] == list(range(5))
+    assert len(warmed_after) == 1 and warmed_after[0] >= len(jobs) - 1
+
+
+def test_an_executor_of_the_caller_warms_the_imports_at_once(erlang_a, monkeypatch):
+    """A cluster's workers are not this machine's cores: import while they start."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sim import parallel
+
+    finished: list[int] = []
+    warmed_after: list[int] = []
+    monkeypatch.setattr(parallel, "_warm", lambda names: warmed_after.append(len(finished)))
+    with ThreadPoolExecutor(2) as pool:
+        list(ReplicationPool(pool, window=4).run(
+            [(erlang_a, 5, r, None, False) for r in range(3)],
+            progress=lambda done, total: finished.append(done)))
+    assert warmed_after == [0]
