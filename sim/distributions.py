@@ -33,6 +33,7 @@ from sim.distribution_base import (  # noqa: F401 (the shared names, importable 
     _DerivedCv,
     _Dist,
     _MeanCv,
+    with_array,
 )
 from sim.empirical_times import Empirical, _read_durations  # noqa: F401 (importable from here)
 from sim.units import Duration
@@ -138,7 +139,11 @@ class Uniform(_DerivedCv, _Dist):
     def quantile_function(self) -> Callable[[float], float]:
         """Inverse CDF: low + u·(high - low)."""
         low, width = self.low, self.high - self.low
-        return lambda u: low + u * width
+
+        def quantile(u):  # a number, or a numpy array of them (the same arithmetic)
+            return low + u * width
+
+        return with_array(quantile, quantile)
 
 
 class Triangular(_DerivedCv, _Dist):
@@ -210,7 +215,7 @@ class Deterministic(_DerivedCv, _Dist):
     def quantile_function(self) -> Callable[[float], float]:
         """Inverse CDF: the value."""
         value = self.value
-        return lambda _u: value
+        return with_array(lambda _u: value, lambda u: np.full(u.shape, value))
 
 
 AnyDistribution = (

@@ -83,7 +83,7 @@ class Floor:
         self.journeys, self.shifts = journeys, shifts
         # the steps of every plain call, bound here once (they are not hooked)
         self._complete, self._record_leg = journeys._complete, journeys._record_leg
-        self._leave_ivr = journeys._leave_ivr
+        self._leave_ivr, self.misroute_talk = journeys._leave_ivr, journeys._misroute_talk
         self.warm_waiters = journeys.warm_waiters  # the same dict
         self.leg_values = journeys.leg_values  # the same list
         self.start_leg = leg_steps(journeys)  # a journey's leg (sim.leg_steps)
@@ -338,6 +338,8 @@ class Floor:
             # one talk and the contact is done: it is never served again
             length = self.talk[c] = self.handle[c] * group.slowdown
             self.at(length, self.on_talked, c)
+        elif self.misrouted[c] and not self.served_legs[c] and self.plain_misroute:
+            self.misroute_talk(c)  # the wrong queue's short talk, without a leg's steps
         else:
             self.start_leg(c, group, agent_id)
 

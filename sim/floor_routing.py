@@ -23,6 +23,7 @@ def route_floor(floor, table, root_key: int) -> None:
     floor.timed_abandon = [p.retrial is not None for p in floor.plans]
     floor.takes_line = list(table.takes_line)
     floor.plain_arrival = list(table.plain_arrival)
+    floor.plain_misroute = table.plain_misroute
     groups, queues = floor.groups, [ct.queue for ct in floor.types]
     floor.agent_speeds: list[AgentSpeeds | None] = [None] * len(groups)
     for group, spec in zip(groups, floor.scenario.agents.values()):

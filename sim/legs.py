@@ -76,6 +76,7 @@ class Journeys:
         self.resolution_first = book.first_numbers.get(keyed.RESOLUTION)
         self.ivr_routes = book.first_numbers.get(keyed.IVR_ROUTE)
         self.transfer_one = book.first_numbers.get((keyed.TRANSFER, 1))
+        self.misroute_talks = book.first_numbers.get(keyed.MISROUTE_TALK)
         # and a comeback's decision, delay and opening-time number, and its key (or None)
         self.comebacks_drawn = (None if keyed.COMEBACK not in book.first_numbers else (*(
             book.first_numbers[purpose]
@@ -262,6 +263,58 @@ class Journeys:
             self.floor._enqueue(c, wrong, now)
             return
         self.floor._enqueue(c, self.ctype[c], now)
+
+    def menu_exits(self, fold: list[bool]) -> array:
+        """By drawn contact of a type in ``fold``, where it leaves its IVR menu for.
+
+        What :meth:`_after_ivr` decides from the contact's route number, worked out for
+        every drawn contact at once (numpy, the same arithmetic): its queue ``q``, or
+        ``q + types`` if misrouted to queue ``q``; -1 where :meth:`_after_ivr` itself must
+        decide (solved in the menu, or a type not in ``fold``).
+        """
+        n, types = self.n_drawn, len(self.plans)
+        ctype = np.frombuffer(self.ctype, np.int16)[:n]
+        route = np.frombuffer(self.ivr_routes, np.float64)[:n]
+        exits = np.full(n, -1, np.int64)
+        for q, plan in enumerate(self.plans):
+            if not fold[q]:
+                continue
+            ivr, mine = plan.ivr, ctype == q
+            u = route[mine]
+            to = np.where(u < ivr.self_service, -1, q)
+            wrong = (u >= ivr.self_service) & (u < ivr.self_service + ivr.misroute)
+            share = (u[wrong] - ivr.self_service) / ivr.misroute  # as _after_ivr picks
+            pick = np.minimum((share * len(ivr.wrong_queues)).astype(np.int64),
+                              len(ivr.wrong_queues) - 1)
+            to[wrong] = np.asarray(ivr.wrong_queues, np.int64)[pick] + types
+            exits[mine] = to
+        return array("q", exits.tobytes())
+
+    def _misroute_talk(self, c: int) -> None:
+        """A misrouted call, just answered in the wrong queue: its short talk begins.
+
+        :mod:`sim.leg_steps`' ``customer`` then ``misrouted_talk`` for a first leg, without
+        the leg (the routing table's ``plain_misroute``: no leg has after-call work): the
+        talk is recorded now (nothing reads it before it ends), its leg when it ends.
+        """
+        self.served_legs[c] = 1
+        talks = self.misroute_talks
+        self.talk[c] = length = self.plans[self.ctype[c]].ivr.misroute_talk(
+            talks[c] if c < self.n_drawn and talks is not None
+            else keyed.uniform(self.key[c], keyed.MISROUTE_TALK))
+        self.at(length, self._misrouted_talked, c)
+
+    def _misrouted_talked(self, tick) -> None:
+        """The wrong agent has listened: the leg ends, the call joins its own queue."""
+        c = tick._value
+        floor, group, agent = self.floor, self.group[c], self.agent[c]
+        now = self.env._now
+        if self.record_legs:  # answered at its first answer, never on hold
+            self._append_leg(c, self.qtype[c], self.enq[c], self.answer[c], group, agent,
+                             MISROUTE)
+        self.transfers[c] += 1
+        floor._enqueue(c, self.ctype[c], now)
+        floor._next_work(floor.groups[group], agent)
 
     # ---- legs ------------------------------------------------------------------------
 

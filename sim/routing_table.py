@@ -48,6 +48,8 @@ switches off those that go past the routing):
 - ``plain_talk[g][t]``: one talk, done (no escalation, no per-agent speeds, no cap):
   always (``PLAIN``), or where the contact's first-leg numbers say it neither consults
   nor is transferred (``PLAIN_IF_QUIET``), else never (``LEGS``; :mod:`sim.journey`);
+- ``plain_misroute``: a call the IVR misrouted has its short talk in the wrong queue
+  and goes back to its own without a leg's steps (no leg has after-call work);
 - ``single[g]``: the one queue (type) a group takes from, when it is one skill without
   delay, backlog or rule; else None;
 - ``only[t]``: the one group that answers on arrival, when it does not as a backlog and no
@@ -99,6 +101,7 @@ class RoutingTable:
     resolve: tuple[bool, ...]
     plain_arrival: tuple[bool, ...]
     plain_talk: tuple[tuple[int, ...], ...]  # [group][type]: LEGS, PLAIN, PLAIN_IF_QUIET
+    plain_misroute: bool
     single: tuple[int | None, ...]
     only: tuple[int | None, ...]
 
@@ -196,6 +199,9 @@ def _fast_paths(scenario: Scenario, table: dict, plans: Sequence[TypePlan],
         tuple(p.first_talk if fast and plan.escalate is None and spec.speed_cv == 0 else 0
               for p in plans)
         for plan, spec in zip(group_plans, scenario.agents.values()))
+    # a misrouted call's short talk, then its own queue (sim.legs.Journeys._misroute_talk):
+    # nothing of a leg's steps but the talk, unless a leg may be followed by a wrap-up
+    plain_misroute = fast and all(p.wrap_up is None for p in plans)
     # routing a rule changes while the run goes on: the fixed shortcuts do not hold
     rule_types = {t for t, _ in table["gated"]}
     rule_groups = {g for _, g in table["gated"]}
@@ -212,7 +218,8 @@ def _fast_paths(scenario: Scenario, table: dict, plans: Sequence[TypePlan],
                          and immediate[0] not in table["backlog_of"][t]) else None
         for t, immediate in enumerate(table["immediate"]))
     return dict(takes_line=takes_line, resolve=resolve, plain_arrival=plain_arrival,
-                plain_talk=plain_talk, single=tuple(single), only=only)
+                plain_talk=plain_talk, plain_misroute=plain_misroute, single=tuple(single),
+                only=only)
 
 
 _tables: dict[int, tuple[weakref.ref, RoutingTable]] = {}

@@ -127,6 +127,17 @@ class TestCompileRouting:
         assert table.type_names == ("helpdesk", "specialist")
         assert table.plain_talk == ((PLAIN_IF_QUIET, PLAIN), (PLAIN_IF_QUIET, PLAIN))
 
+    def test_misrouted_talks_are_plain_without_after_call_work(self):
+        """A misrouted call's short talk skips a leg's steps, unless a leg may have a wrap-up."""
+        refund = load_scenario(ROOT / "scenarios" / "refund_vs_relations.yaml")
+        assert compile_routing(refund).plain_misroute is True
+        assert compile_routing(refund, fast_paths=False).plain_misroute is False
+        assert compile_routing(refund, policy=True).plain_misroute is True  # not routing
+        thirty = {"dist": "deterministic", "value": 30}
+        wrapped = load_scenario(ROOT / "scenarios" / "refund_vs_relations.yaml",
+                                overrides={"contact_types.refund.wrap_up": thirty})
+        assert compile_routing(wrapped).plain_misroute is False
+
     def test_capped_talk_is_never_plain(self):
         """A handle-time cap is a leg's step: never the plain path, even without handoffs."""
         table = compile_routing(load_scenario(ROOT / "scenarios" / "speed_vs_resolution.yaml"))
