@@ -17,14 +17,17 @@ import math
 from array import array
 from collections.abc import Callable
 from functools import partial
+from heapq import heappush
 from struct import pack
 
 import numpy as np
+from simpy.events import NORMAL
 
 from sim import keyed
 from sim.journey import ComebackPlan
 from sim.records import ABANDONED, ANSWERED, SELF_SERVED
 from sim.records import HUNG_UP as HUNG_UP_STATE  # (HUNG_UP here: a leg's ending)
+from sim.ticks import Tick
 from sim.units import DAY
 
 # contact kinds: customers, and work items that are not customers (a consult request,
@@ -77,6 +80,10 @@ class Journeys:
         self.ivr_routes = book.first_numbers.get(keyed.IVR_ROUTE)
         self.transfer_one = book.first_numbers.get((keyed.TRANSFER, 1))
         self.misroute_talks = book.first_numbers.get(keyed.MISROUTE_TALK)
+        self.ivr_times = book.first_numbers.get(keyed.IVR_TIME)
+        # by contact type: whether its contacts enter straight out of the IVR menu (set by
+        # the engine, sim.engine._Replication._arrival_stream), a comeback too
+        self.fold = [False] * len(plans)
         # and a comeback's decision, delay and opening-time number, and its key (or None)
         self.comebacks_drawn = (None if keyed.COMEBACK not in book.first_numbers else (*(
             book.first_numbers[purpose]
@@ -155,7 +162,7 @@ class Journeys:
         if self.issue_contacts is not None:
             self.issue_contacts[issue] += 1
         post = keyed.child(key, keyed.COMPLAINT)
-        self.at(max(0.0, when - self.env._now), self._spawn, (issue, to, COMPLAINT, post, -1))
+        self.at(max(0.0, when - self.env._now), self._spawn, (issue, to, COMPLAINT, post))
 
     def _come_back(self, c: int, plan: ComebackPlan, origin: int, at: float) -> None:
         """Maybe schedule the issue's next contact (a repeat or a retrial) after a delay."""
@@ -182,8 +189,36 @@ class Journeys:
         if origin == RETRIAL:
             self.issue_contacts[issue] += 1
         again = numbers[3][c] if numbers else keyed.child(key, keyed.COMEBACK)
-        self.at(max(0.0, when - self.env._now), self._spawn,
-                (issue, contact_type, origin, again, c if numbers else -1))
+        # the contact coming back, made now (it arrives at `when`, or now if that has passed)
+        plan = self.plans[contact_type]
+        if numbers:  # worked out up front (ContactBook.adopt)
+            patience_u, handle_u = self.comeback_numbers[0][c], self.comeback_numbers[1][c]
+        else:
+            patience_u, handle_u = (keyed.uniform(again, keyed.PATIENCE),
+                                    keyed.uniform(again, keyed.HANDLE))
+        now = self.env._now
+        arrival = when if when > now else now
+        back = self._new_contact(contact_type, issue, origin, CUSTOMER, plan.handle(handle_u),
+                                 INF if plan.patience is None else plan.patience(patience_u),
+                                 arrival, again)
+        if numbers:
+            self._adopt(back, c, *self.first_chances[contact_type])
+        if self.fold[contact_type]:  # straight out of its menu, as the drawn contacts
+            ivr_time = (self.ivr_times[back] if self.numbered[back]
+                        else keyed.uniform(again, keyed.IVR_TIME))
+            self._at_time(arrival + plan.ivr.time(ivr_time), self._leave_ivr, back)
+        else:
+            self._at_time(arrival, self._arrive_now, back)
+
+    def _at_time(self, t: float, step: Callable, c: int) -> None:
+        """``step(tick)`` at time ``t`` itself (``tick._value``: ``c``), not at now + (t - now)."""
+        tick = object.__new__(Tick)
+        tick.callbacks, tick._value = (step,), c
+        heappush(self.env._queue, (t, NORMAL, next(self.env._eid), tick))
+
+    def _arrive_now(self, tick) -> None:
+        """A contact coming back arrives (busy signal, the IVR, or straight to its queue)."""
+        self.floor._arrive(tick._value, self.env._now)
 
     def _when_open(self, t: float, u: float) -> float | None:
         """``t`` if the center is open then, else soon after it opens; None after the run.
@@ -202,26 +237,18 @@ class Journeys:
         return t if t < self.run_end else None
 
     def _spawn(self, tick) -> None:
-        """A repeat contact, retrial or complaint post arrives now.
+        """A complaint post arrives now.
 
-        ``tick``'s value: ``(issue, contact_type, origin, key, parent)`` (a tuple, not a
-        closure: scheduled a day ahead, a lambda and its cells are more for the collector
-        to track); ``parent``: the drawn contact coming back, whose comeback's numbers are
-        worked out up front (ContactBook.adopt), or -1.
+        ``tick``'s value: ``(issue, contact_type, origin, key)`` (a tuple, not a closure:
+        scheduled a day ahead, a lambda and its cells are more for the collector to track).
         """
-        issue, contact_type, origin, key, parent = tick._value
+        issue, contact_type, origin, key = tick._value
         plan = self.plans[contact_type]
         now = self.env._now
-        if parent >= 0:
-            patience_u, handle_u = (numbers[parent] for numbers in self.comeback_numbers)
-        else:
-            patience_u, handle_u = (keyed.uniform(key, keyed.PATIENCE),
-                                    keyed.uniform(key, keyed.HANDLE))
-        patience = plan.patience(patience_u) if plan.patience is not None else INF
-        c = self._new_contact(contact_type, issue, origin, CUSTOMER, plan.handle(handle_u),
-                              patience, now, key)
-        if parent >= 0:
-            self._adopt(c, parent, *self.first_chances[contact_type])
+        patience = (plan.patience(keyed.uniform(key, keyed.PATIENCE))
+                    if plan.patience is not None else INF)
+        c = self._new_contact(contact_type, issue, origin, CUSTOMER,
+                              plan.handle(keyed.uniform(key, keyed.HANDLE)), patience, now, key)
         self.floor._arrive(c, now)
 
     def _answer_twice(self, c: int, now: float) -> None:
