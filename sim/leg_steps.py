@@ -42,7 +42,6 @@ from sim.legs import (
     FIRST,
     HUNG_UP,
     INF,
-    LEG_CHUNK,
     MISROUTE,
     TRANSFER,
 )
@@ -99,7 +98,7 @@ def leg_steps(journeys) -> Callable[..., None]:
     consult_keys = j.first_children.get((keyed.CONSULT, 1))
     handle_two, transfer_two = numbers.get((keyed.HANDLE, 2)), numbers.get((keyed.TRANSFER, 2))
     misroute_talks = numbers.get(keyed.MISROUTE_TALK)
-    leg_values, keep_legs, add_leg = j.leg_values, j.keep_legs, j.leg_values.extend  # a row
+    add_leg, pack_leg = j.add_leg, j.pack_leg  # a leg's row (Journeys.leg_doubles)
     # a talk may end in a handoff: its type's transfer, its group's escalation (or None);
     # by group, the escalation that is a consult (on hold), or None
     transfers_to = [plan.transfer for plan in plans]
@@ -114,10 +113,8 @@ def leg_steps(journeys) -> Callable[..., None]:
     def record(c: int, leg: Leg, reason: int, wrap: float) -> None:
         """Append the leg of ``c`` that ends now (:meth:`sim.legs.Journeys._record_leg`)."""
         if record_legs:
-            add_leg((c, qtype[c], enq[c], leg.start, env._now, groups[c], agents[c],
-                     hold[c] - leg.hold_before, reason, wrap))
-            if len(leg_values) >= LEG_CHUNK:
-                keep_legs()
+            add_leg(pack_leg(c, qtype[c], enq[c], leg.start, env._now, groups[c], agents[c],
+                             hold[c] - leg.hold_before, reason, wrap))
 
     def wrap_up(leg: Leg) -> float:
         """The agent's after-call work after this leg (seconds; :mod:`sim.wrap_up`)."""
@@ -348,10 +345,8 @@ def leg_steps(journeys) -> Callable[..., None]:
         if to is None:  # the most common end: record, complete and free written out
             wrap = 0.0 if after_call is None else wrap_up(leg)
             if record_legs:
-                add_leg((c, qtype[c], enq[c], leg.start, env._now, groups[c], agents[c],
-                         hold[c] - leg.hold_before, COMPLETED, wrap))
-                if len(leg_values) >= LEG_CHUNK:
-                    keep_legs()
+                add_leg(pack_leg(c, qtype[c], enq[c], leg.start, env._now, groups[c],
+                                 agents[c], hold[c] - leg.hold_before, COMPLETED, wrap))
             complete(c, leg.group, leg.capped)
             if wrap > 0.0:
                 after(wrap, step_next_work, leg)
