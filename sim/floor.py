@@ -238,8 +238,9 @@ class Floor:
         self.end[c] = at
         if not on_hold:
             self._stop_waiting(c, at)
-            if self.record_legs:
-                self._record_leg(c, math.nan, ABANDONED_LEG, ended=at)
+            if self.record_legs:  # _record_leg(c, nan, ABANDONED_LEG, ended=at), written out
+                self.add_leg(self.pack_leg(c, self.qtype[c], self.enq[c], math.nan, at, -1, -1,
+                                           0.0, ABANDONED_LEG, 0.0))
         if self.kind[c] != CUSTOMER:
             return
         self._release_line(c)

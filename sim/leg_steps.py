@@ -186,6 +186,11 @@ def leg_steps(journeys) -> Callable[..., None]:
         leg.capped = length > own_plan.cap
         if leg.capped:
             length = own_plan.cap
+        if queue_plan.consult is None and escalates_as_consult[group.index] is None:
+            leg.length = length  # talk_for's end without a consult, written out
+            leg.callbacks = step_talked
+            push(queue, (env._now + length, NORMAL, next(ids), leg))
+            return
         talk_for(leg, queue_plan, length)
 
     def talk_for(leg: Leg, queue_plan, length: float) -> None:
