@@ -17,7 +17,7 @@ import math
 from array import array
 from collections.abc import Callable
 from functools import partial
-from heapq import heappush
+from heapq import heappop, heappush
 from struct import Struct
 
 import numpy as np
@@ -82,6 +82,7 @@ class Journeys:
         # by contact type: whether its contacts enter straight out of the IVR menu (set by
         # the engine, sim.engine._Replication._arrival_stream), a comeback too
         self.fold = [False] * len(plans)
+        self.later: list[tuple] = []  # comebacks due after the earliest (_at_time)
         # and a comeback's decision, delay and opening-time number, and its key (or None)
         self.comebacks_drawn = (None if keyed.COMEBACK not in book.first_numbers else (*(
             book.first_numbers[purpose]
@@ -210,10 +211,35 @@ class Journeys:
             self._at_time(arrival, self._arrive_now, back)
 
     def _at_time(self, t: float, step: Callable, c: int) -> None:
-        """``step(tick)`` at time ``t`` itself (``tick._value``: ``c``), not at now + (t - now)."""
+        """``step(tick)`` at time ``t`` itself (``tick._value``: ``c``), not at now + (t - now).
+
+        Comebacks are due a day or so ahead: hundreds wait at once, which made every
+        event's push and pop on the environment's heap four levels deeper. They wait in
+        a heap of their own (:attr:`later`) instead, with the same keys, and only the
+        earliest of them is also on the environment's heap: the events run in exactly
+        the order of one heap (SimPy's: time, priority, then the order scheduled).
+        """
         tick = object.__new__(Tick)
         tick.callbacks, tick._value = (step,), c
-        heappush(self.env._queue, (t, NORMAL, next(self.env._eid), tick))
+        entry = (t, NORMAL, next(self.env._eid), tick)
+        later = self.later
+        if not later:
+            tick.callbacks = (self._released, step)
+            heappush(later, entry)
+            heappush(self.env._queue, entry)
+        elif entry < later[0]:  # before the earliest aside: straight onto the env's heap
+            heappush(self.env._queue, entry)
+        else:
+            heappush(later, entry)
+
+    def _released(self, _tick) -> None:
+        """The earliest comeback aside is due: the next earliest goes onto the env's heap."""
+        later = self.later
+        heappop(later)
+        if later:
+            entry = later[0]
+            entry[3].callbacks = (self._released, *entry[3].callbacks)
+            heappush(self.env._queue, entry)
 
     def _arrive_now(self, tick) -> None:
         """A contact coming back arrives (busy signal, the IVR, or straight to its queue)."""

@@ -9,15 +9,17 @@ of a run that schedules the menu's end as an event of its own.
 
 from __future__ import annotations
 
+import heapq
 from pathlib import Path
 
 import numpy as np
 import pytest
+from simpy.events import NORMAL
 
 import sim
 from sim import engine
 from sim.engine import run_replication
-from sim.legs import COMPLAINT, REPEAT
+from sim.legs import COMPLAINT, REPEAT, Journeys
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 
@@ -66,3 +68,36 @@ def test_menus_of_callers_on_trunk_lines_stay_events():
 def test_the_default_run_folds():
     scenario = sim.load_scenario(SCENARIOS / "refund_vs_relations.yaml", overrides={"days": 1})
     _same(run_replication(scenario, 4), _records(scenario, 4, True)[0])
+
+
+def test_comebacks_wait_aside_in_the_order_of_one_heap(monkeypatch):
+    """Repeats due a day ahead wait in a heap of their own, the earliest on the env's.
+
+    (Journeys.later.) The records are bit for bit those of one heap, which stays small.
+    """
+    scenario = sim.load_scenario(SCENARIOS / "refund_vs_relations.yaml", overrides={"days": 3})
+    rep = engine._Replication(scenario, engine.draw_contacts(scenario, 8, 0), 8, 0, None)
+    env, journeys, seen = rep.env, rep.journeys, []
+
+    def look():  # every simulated half hour: what waits where
+        while env._queue or journeys.later:
+            aside = [entry for entry in env._queue if entry[3] in
+                     {later[3] for later in journeys.later}]
+            seen.append((len(journeys.later), len(env._queue), aside))
+            yield env.timeout(1800)
+
+    env.process(look())
+    aside = rep.run()
+    assert max(n for n, _, _ in seen) > 100  # hundreds of comebacks waited at once
+    assert all(len(on_heap) <= 1 for _, _, on_heap in seen)  # the earliest of them only
+    # (comebacks due before the earliest aside go on the env's heap: the morning's burst)
+    assert sum(n for _, n, _ in seen) / len(seen) < 60
+
+    def one_heap(self, t, step, c):
+        from sim.ticks import Tick
+        tick = Tick((step,), c)
+        heapq.heappush(self.env._queue, (t, NORMAL, next(self.env._eid), tick))
+
+    monkeypatch.setattr(Journeys, "_at_time", one_heap)
+    _same(aside, engine._Replication(scenario, engine.draw_contacts(scenario, 8, 0), 8, 0,
+                                     None).run())
