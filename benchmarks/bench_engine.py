@@ -16,7 +16,9 @@ for about 200,000 calls in one replication, one process. Prints:
 
 Speeds are CPU seconds of this process (single-threaded: the wall time on an idle
 machine), in ``--repeat`` rounds that each time every model once (interleaved): the
-median speed, and each ratio as the median of the rounds' ratios with their range.
+median speed, and each ratio as the median of the rounds' ratios with their range (for
+the journeys also the best round of each against the best of plain calls: what the code
+can do when the VM lets it, timeit's way).
 ``bench_instructions.py`` counts instructions instead, which no load changes.
 
 Usage: python benchmarks/bench_engine.py [--calls 200000] [--repeat 3]
@@ -114,9 +116,12 @@ def main() -> None:
     print(f"KPIs: abandon_rate {result.summary['abandon_rate']:.4f}, "
           f"mean_wait {result.summary['mean_wait']:.1f} s, "
           f"service_level {result.summary['service_level']:.4f}")
-    for name in JOURNEYS:
+    for name in JOURNEYS:  # the median of the rounds' ratios decides; best of each beside
+        best = max(speeds[name]) / max(speeds["engine"])
+        met = statistics.median(a / b for a, b in zip(speeds[name], speeds["engine"])) >= 0.5
         print(f"journeys, {name}: {speed(name)} contacts/s ({counts[name]:,} contacts), "
-              f"{ratios(name, 'engine')} of the plain-call speed (goal >= 0.5)")
+              f"{ratios(name, 'engine')} of the plain-call speed; best against best "
+              f"{best:.2f} (goal >= 0.5: {'met' if met else 'NOT met'})")
 
 
 def journey_scenario(name: str, calls: int) -> sim.Scenario:
