@@ -42,6 +42,7 @@ from sim.distribution_base import quantiles
 from sim.errors import SimulationError
 from sim.floor import Floor
 from sim.floor_routing import route_floor
+from sim.ivr_exits import menu_exits
 from sim.journey import compile_groups, compile_types
 from sim.legs import CUSTOMER, Journeys
 from sim.observer import QueueTracer
@@ -273,8 +274,9 @@ class _Replication:
             times = array("d", entry[ranks].tobytes())
             order = array("q", ranks.astype(np.int64).tobytes())
         after_ivr, misrouted, types = self.journeys._after_ivr, floor.misrouted, len(self.plans)
-        # where each leaves its menu for (Journeys.menu_exits): -1 where _after_ivr decides
-        exits = self.journeys.menu_exits(fold) if any(fold) else None
+        # where each leaves its menu for (sim.ivr_exits): -1 where _after_ivr decides
+        exits = (menu_exits(self.plans, ctype, self.journeys.ivr_routes, n, fold)
+                 if any(fold) else None)
         stream = object.__new__(Tick)  # the one event of the stream (sim.ticks)
         stream._value = None
 

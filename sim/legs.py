@@ -316,32 +316,6 @@ class Journeys:
             return
         self.floor._enqueue(c, self.ctype[c], now)
 
-    def menu_exits(self, fold: list[bool]) -> array:
-        """By drawn contact of a type in ``fold``, where it leaves its IVR menu for.
-
-        What :meth:`_after_ivr` decides from the contact's route number, worked out for
-        every drawn contact at once (numpy, the same arithmetic): its queue ``q``, or
-        ``q + types`` if misrouted to queue ``q``; -1 where :meth:`_after_ivr` itself must
-        decide (solved in the menu, or a type not in ``fold``).
-        """
-        n, types = self.n_drawn, len(self.plans)
-        ctype = np.frombuffer(self.ctype, np.int16)[:n]
-        route = np.frombuffer(self.ivr_routes, np.float64)[:n]
-        exits = np.full(n, -1, np.int64)
-        for q, plan in enumerate(self.plans):
-            if not fold[q]:
-                continue
-            ivr, mine = plan.ivr, ctype == q
-            u = route[mine]
-            to = np.where(u < ivr.self_service, -1, q)
-            wrong = (u >= ivr.self_service) & (u < ivr.self_service + ivr.misroute)
-            share = (u[wrong] - ivr.self_service) / ivr.misroute  # as _after_ivr picks
-            pick = np.minimum((share * len(ivr.wrong_queues)).astype(np.int64),
-                              len(ivr.wrong_queues) - 1)
-            to[wrong] = np.asarray(ivr.wrong_queues, np.int64)[pick] + types
-            exits[mine] = to
-        return array("q", exits.tobytes())
-
     def _misroute_talk(self, c: int) -> None:
         """A misrouted call, just answered in the wrong queue: its short talk begins.
 
