@@ -262,7 +262,8 @@ class TestRuns:
 
 class TestServer:
     @pytest.fixture(scope="class")
-    def url(self):
+    @classmethod
+    def url(cls):
         with app_server(str(ROOT / "scenarios/erlang_b.yaml")) as base:
             yield base
 

@@ -90,7 +90,8 @@ class TestBalkingOnQueueLength:
     """Nothing announced; the caller balks on its place: the Markov chain's answers."""
 
     @pytest.fixture(scope="class")
-    def run(self):
+    @classmethod
+    def run(cls):
         return sim.run(calls({"per_position": PER_PLACE}), seed=5, replications=20)
 
     def test_p_balk(self, run):
@@ -255,15 +256,16 @@ class TestRetrialsByCause:
     BUSY, ABANDON, BALK, DECAY = 0.8, 0.4, 0.6, 0.5
 
     @pytest.fixture(scope="class")
-    def contacts(self):
+    @classmethod
+    def contacts(cls):
         scenario = sim.scenario_from_dict({
             "name": "retrials", "days": 1, "interval": "1h", "lines": 8,
             "contact_types": {"calls": {
                 "arrivals": {"rate": "100/h"}, "handle": {"dist": "exponential", "mean": "4m"},
                 "patience": {"dist": "exponential", "mean": "2m"},
                 "balking": {"per_position": 0.2},
-                "retrial": {"after_busy": self.BUSY, "after_abandon": self.ABANDON,
-                            "after_balk": self.BALK, "decay": self.DECAY, "max_attempts": 3,
+                "retrial": {"after_busy": cls.BUSY, "after_abandon": cls.ABANDON,
+                            "after_balk": cls.BALK, "decay": cls.DECAY, "max_attempts": 3,
                             "delay": {"dist": "deterministic", "value": 60}}}},
             "agents": {"pool": {"skills": ["calls"], "staff": 5}}})
         result = sim.run(scenario, seed=8, replications=4)

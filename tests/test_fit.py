@@ -80,7 +80,8 @@ class TestPatience:
     """Patience from censored waits, against the naive abandon-times-only estimate."""
 
     @pytest.fixture(scope="class")
-    def light(self):
+    @classmethod
+    def light(cls):
         """A log with about 4% abandonment: most callers are answered before giving up."""
         frame = generate_log(np.random.default_rng(7), per_interval=[300] * 16,
                              interval=1800.0, open_s=8 * 3600.0, days=4, agents=41,

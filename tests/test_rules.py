@@ -88,7 +88,8 @@ def waiting_at(contacts: pd.DataFrame, t: np.ndarray, on: np.ndarray) -> np.ndar
 
 class TestMoveInvariants:
     @pytest.fixture(scope="class")
-    def runs(self, tmp_path_factory):
+    @classmethod
+    def runs(cls, tmp_path_factory):
         sc = scenario_of(MOVE, tmp_path_factory.mktemp("move"))
         return sc, [run_replication(sc, seed=5, replication=r) for r in range(3)]
 
