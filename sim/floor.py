@@ -38,7 +38,7 @@ import simpy
 from sim import keyed
 from sim.journey import PLAIN, PLAIN_IF_QUIET
 from sim.leg_steps import leg_steps
-from sim.legs import ABANDONED_LEG, COMPLETED, CUSTOMER, RETRIAL
+from sim.legs import ABANDONED_LEG, CUSTOMER, RETRIAL
 from sim.records import ABANDONED, ANSWERED, BLOCKED, HUNG_UP, WAITING
 from sim.ticks import scheduler
 from sim.wrap_up import talked_then_wrap
@@ -86,6 +86,7 @@ class Floor:
         self._leave_ivr, self.misroute_talk = journeys._leave_ivr, journeys._misroute_talk
         self.warm_waiters = journeys.warm_waiters  # the same dict
         self.add_leg, self.pack_leg = journeys.add_leg, journeys.pack_leg  # (a leg's row)
+        self.plain_legs, self.leg_doubles = journeys.plain_legs, journeys.leg_doubles
         self.start_leg = leg_steps(journeys)  # a journey's leg (sim.leg_steps)
         # by contact: its first leg neither consults nor is transferred (a plain talk where
         # the routing table says PLAIN_IF_QUIET): drawn contacts' here, a comeback's when
@@ -348,10 +349,8 @@ class Floor:
         """A plain contact's talk (recorded when it began) ended; the agent takes more work."""
         c = event._value  # the contact given to the timeout (`.value` would cost 2.5% here)
         group = self.groups[self.group[c]]
-        if self.record_legs:  # _record_leg(c, answer[c], COMPLETED), written out
-            self.add_leg(self.pack_leg(c, self.qtype[c], self.enq[c], self.answer[c],
-                                       self.env._now, self.group[c], self.agent[c], 0.0,
-                                       COMPLETED, 0.0))
+        if self.record_legs:  # its leg: its columns at the end (Journeys._with_plain_legs)
+            self.plain_legs.append(len(self.leg_doubles) << 32 | c)
         self._complete(c, group, False)
         self._next_work(group, self.agent[c])
 

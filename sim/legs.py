@@ -20,11 +20,11 @@ from functools import partial
 from heapq import heappop, heappush
 from struct import Struct
 
-import numpy as np
 from simpy.events import NORMAL
 
 from sim import keyed
 from sim.journey import ComebackPlan
+from sim.leg_table import LEG_COLUMNS, leg_columns
 from sim.records import ABANDONED, ANSWERED, SELF_SERVED
 from sim.records import HUNG_UP as HUNG_UP_STATE  # (HUNG_UP here: a leg's ending)
 from sim.ticks import Tick
@@ -43,10 +43,6 @@ LEG_REASONS = ("completed", "transfer", "escalation", "misroute", "abandoned", "
 INF = math.inf
 # the customer gave up (a complaint's `abandoned` threshold): before or after an answer
 GAVE_UP = (ABANDONED, HUNG_UP_STATE)
-# the columns of a leg, and their array types (sim.contacts.ContactBook.records)
-LEG_COLUMNS = (("contact", "i"), ("queue", "h"), ("enqueued", "d"), ("answered", "d"),
-               ("ended", "d"), ("group", "h"), ("agent", "i"), ("hold", "d"), ("reason", "b"),
-               ("wrap_up", "d"))
 
 
 class Journeys:
@@ -111,6 +107,9 @@ class Journeys:
         self.leg_doubles = array("d")
         self.add_leg = self.leg_doubles.frombytes
         self.pack_leg = Struct(f"{len(LEG_COLUMNS)}d").pack
+        # a plain contact's one leg (Floor._talked) is its own columns at the end of the run:
+        # only where it falls among the others is kept, (values recorded before) << 32 | c
+        self.plain_legs = array("q")
 
     # ---- endings ---------------------------------------------------------------------
 
@@ -372,8 +371,5 @@ class Journeys:
 
     def leg_table(self) -> dict[str, array]:
         """The legs recorded, as typed columns by name (``wrap_up`` where there is one)."""
-        rows = np.frombuffer(self.leg_doubles, np.float64).reshape(-1, len(LEG_COLUMNS))
-        names = LEG_COLUMNS if self.after_call is not None else LEG_COLUMNS[:-1]
-        # every value is exact as a double (ids and codes are small integers)
-        return {name: array(code, rows[:, i].astype(code).tobytes())
-                for i, (name, code) in enumerate(names)}
+        return leg_columns(self.leg_doubles, self.plain_legs, self, COMPLETED,
+                           self.after_call is not None)
