@@ -265,11 +265,11 @@ class _Replication:
         if any(fold):  # entry times: arrival + menu for the folded, sorted (ties: arrival order)
             entry = np.frombuffer(floor.arrival, np.float64, n).copy()
             types = np.frombuffer(ctype, np.int16, n)
+            menu_numbers = np.frombuffer(floor.ivr_times, np.float64, n)
             for q, plan in enumerate(self.plans):
                 if fold[q]:  # (a number at a time was 3% of refund_vs_relations' run)
                     mine = types == q
-                    entry[mine] += quantiles(plan.ivr.time,
-                                             np.frombuffer(floor.ivr_times, np.float64, n)[mine])
+                    entry[mine] += quantiles(plan.ivr.time, menu_numbers[mine])
             ranks = np.argsort(entry, kind="stable")
             times = array("d", entry[ranks].tobytes())
             order = array("q", ranks.astype(np.int64).tobytes())

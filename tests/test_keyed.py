@@ -47,11 +47,15 @@ class TestKeys:
         assert keyed.root(1, 0) != keyed.root(1, 1) != keyed.root(2, 0)
 
 
-@pytest.mark.parametrize("dist", [
+# one of each distribution family, for the inverse-CDF tests below
+FAMILIES = [
     Exponential(mean=60), Lognormal(mean=60, cv=0.7), Gamma(mean=60, cv=0.5),
     Erlang(mean=60, k=3), Uniform(low=10, high=20), Triangular(low=1, mode=3, high=10),
     Deterministic(value=5), Empirical(values=(1, 2, 3, 10)),
-], ids=repr)
+]
+
+
+@pytest.mark.parametrize("dist", FAMILIES, ids=repr)
 def test_quantile_function_matches_mean_and_variance(dist):
     """Durations from the inverse CDF have the distribution's mean and variance."""
     u = keyed.uniforms(keyed.issue_keys(keyed.root(5, 0), np.arange(40_000)), keyed.HANDLE)
@@ -63,11 +67,7 @@ def test_quantile_function_matches_mean_and_variance(dist):
         assert abs(x.std() / sd - 1) < 0.05
 
 
-@pytest.mark.parametrize("dist", [
-    Exponential(mean=60), Lognormal(mean=60, cv=0.7), Gamma(mean=60, cv=0.5),
-    Erlang(mean=60, k=3), Uniform(low=10, high=20), Triangular(low=1, mode=3, high=10),
-    Deterministic(value=5), Empirical(values=(1, 2, 3, 10)),
-], ids=repr)
+@pytest.mark.parametrize("dist", FAMILIES, ids=repr)
 def test_quantiles_of_an_array_are_those_of_each_number_bit_for_bit(dist):
     """``quantiles`` (an array at once, numpy where its inverse CDF allows) is exact."""
     u = keyed.uniforms(keyed.issue_keys(keyed.root(6, 0), np.arange(5_000)), keyed.IVR_TIME)
