@@ -78,6 +78,25 @@ class SerialExecutor(Executor):
         return future
 
 
+def picklable_for_workers(policy: object) -> None:
+    """Check that local worker processes can be sent ``policy`` (pickled by reference).
+
+    Failing in the pool's feeder thread instead, the run raised a bare pickling error and
+    the pool waited at exit for a job no worker ever received.
+
+    Raises:
+        TypeError: In one line, what cannot be pickled and how to run anyway.
+    """
+    import pickle
+
+    try:
+        pickle.dumps(policy)
+    except Exception as exc:  # PicklingError, AttributeError, TypeError: all the same here
+        raise TypeError(
+            f"policy {type(policy).__name__} cannot be sent to worker processes ({exc}); "
+            "define its class at a module's top level, or pass workers=1") from None
+
+
 def _init_worker() -> None:
     """Worker initializer: leave Ctrl-C to the parent, and exit if the parent dies.
 

@@ -28,7 +28,7 @@ from sim.frames import empty_rules_frame
 from sim.intervals import pool_intervals
 from sim.measure import ReplicationTables
 from sim.metrics import kpi_names
-from sim.parallel import Job, replication_pool
+from sim.parallel import Job, picklable_for_workers, replication_pool
 from sim.precision import (  # half_width: re-exported, long its home
     MAX_REPLICATIONS,
     Stopping,
@@ -221,6 +221,8 @@ def run(
     seed = scenario.seed if seed is None else seed
     if policy is not None:
         policy_for(scenario, policy)  # a TypeError here, not in a worker
+        if executor is None and workers != 1:
+            picklable_for_workers(policy)
     targets = parse_targets(precision) if precision else {}
     collector = Collector(scenario, seed, keep_contacts, stream)
 

@@ -7,7 +7,11 @@ check that the other policy is outside it, so that the test can tell them apart.
 
 from __future__ import annotations
 
+import os
 import pickle
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -330,6 +334,38 @@ class TestUserPolicy:
         assert here.summary == there.summary
         builtin = sim.run(two_speed_scenario("fastest_first"), seed=5, replications=2)
         assert here.summary == builtin.summary
+
+    def test_policy_that_cannot_be_pickled(self, tmp_path):
+        """A policy workers cannot receive is refused before any starts, in one line.
+
+        Before, pickling failed in the pool's feeder thread: the run raised the bare
+        pickling error and the process then hung at exit, waiting for a job no worker had.
+        """
+        script = tmp_path / "local_policy.py"
+        script.write_text(
+            "import sim\n"
+            "from test_routing import DefaultAgain, two_speed_scenario\n"
+            "def main():\n"
+            "    class Local(DefaultAgain):  # made in a function: pickle cannot find it\n"
+            "        pass\n"
+            "    try:\n"
+            "        sim.run(two_speed_scenario('random'), replications=2, workers=2,\n"
+            "                policy=Local())\n"
+            "    except TypeError as exc:\n"
+            "        print('TypeError:', exc)\n"
+            "if __name__ == '__main__':\n"
+            "    main()\n")
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent),
+                                                            os.environ.get("PYTHONPATH", "")])}
+        done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                              timeout=120, env=env, cwd=Path(__file__).parents[1])
+        assert done.returncode == 0, done.stderr
+        line = done.stdout.strip()
+        assert line.startswith("TypeError: policy Local cannot be sent to worker processes"), line
+        assert "workers=1" in line and "\n" not in line
+        # in this process (workers=1) it needs no pickling and runs
+        local = type("Local", (DefaultAgain,), {})
+        assert sim.run(two_speed_scenario("random"), replications=1, policy=local()).summary
 
     def test_not_a_policy(self):
         """An object without the two methods is refused at once, with the protocol's name."""
