@@ -37,67 +37,17 @@ from sim.precision import (  # half_width: re-exported, long its home
     half_width,
     parse_targets,
 )
+from sim.raw_tables import (  # Parts and Stacked: long imported from here
+    FromContacts,
+    Parts,
+    Stacked,
+    concat,
+    concat_all,
+    concat_legs,
+    issues_of,
+)
 from sim.routing import RoutingPolicy, policy_for
 from sim.scenario import Scenario
-
-
-class Parts(list):
-    """One raw table's per-replication frames, not yet stacked (see :class:`Stacked`)."""
-
-
-class Stacked:
-    """A raw table of :class:`RunResult`, stacked from its replications' frames when first read.
-
-    A run hands each table over as :class:`Parts`; the concatenation (a copy of every row)
-    happens only if something reads the table. The command line writes contacts and legs
-    to disk while later replications still run (:class:`sim.table_stream.TableStream`) and,
-    without a report, never reads them again: it never pays for the copy.
-
-    Args:
-        stack: Makes one frame of the parts (at least one).
-    """
-
-    def __init__(self, stack: Callable[[list[pd.DataFrame]], pd.DataFrame]):
-        self.stack = stack
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
-
-    def __get__(self, result: object, owner: type | None = None) -> pd.DataFrame:
-        if result is None:
-            raise AttributeError(self.name)  # for @dataclass: a field without a default
-        try:
-            value = result.__dict__[self.name]
-        except KeyError:
-            raise AttributeError(self.name) from None
-        if isinstance(value, Parts):
-            value = result.__dict__[self.name] = self.stack(value)
-        return value
-
-    def __set__(self, result: object, value: pd.DataFrame | Parts) -> None:
-        result.__dict__[self.name] = value
-
-    def __delete__(self, result: object) -> None:
-        try:
-            del result.__dict__[self.name]
-        except KeyError:
-            raise AttributeError(self.name) from None
-
-
-def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """Stack per-replication tables (a single one is kept as it is, not copied)."""
-    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
-
-
-def _concat_legs(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """Stack per-replication legs (all empty: the first, with its columns)."""
-    return (pd.concat(frames, ignore_index=True) if any(len(f) for f in frames)
-            else frames[0])
-
-
-def _concat_all(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """Stack per-replication tables, always renumbering the rows."""
-    return pd.concat(frames, ignore_index=True)
 
 
 @dataclass
@@ -134,10 +84,10 @@ class RunResult:
 
     scenario: Scenario
     seed: int
-    contacts: pd.DataFrame = Stacked(_concat)
-    issues: pd.DataFrame = Stacked(_concat)
-    legs: pd.DataFrame = Stacked(_concat_legs)
-    staff: pd.DataFrame = Stacked(_concat_all)
+    contacts: pd.DataFrame = Stacked(concat)
+    issues: pd.DataFrame = Stacked(concat, derive=issues_of)
+    legs: pd.DataFrame = Stacked(concat_legs)
+    staff: pd.DataFrame = Stacked(concat_all)
     intervals: pd.DataFrame
     intervals_by_replication: pd.DataFrame
     summary: dict[str, float]
@@ -341,7 +291,7 @@ class Collector:
             scenario=self.scenario,
             seed=self.seed,
             contacts=Parts(t.contacts for t in raw),
-            issues=Parts(t.issues for t in raw),
+            issues=FromContacts(),
             legs=Parts(t.legs for t in raw),
             staff=Parts(t.staff for t in raw),
             intervals=pool_intervals(intervals),

@@ -226,7 +226,7 @@ def _measured_only(r: int, saved: dict[str, Any]) -> ReplicationTables:
     rows = intervals[intervals["replication"].to_numpy() == r].reset_index(drop=True)
     empty = pd.DataFrame()
     return ReplicationTables(
-        replication=r, contacts=empty, legs=empty, staff=empty, issues=empty, kpis=kpis,
+        replication=r, contacts=empty, legs=empty, staff=empty, kpis=kpis,
         by_type=numbers(m["by_type"]), by_group=numbers(m["by_group"]), intervals=rows)
 
 
