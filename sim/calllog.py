@@ -33,6 +33,7 @@ OPTIONAL = ("contact_type", "handle", "group", "customer", "queue_start", "answe
             "transfers")
 OUTCOMES = ("answered", "abandoned", "blocked")
 EPOCH = pd.Timestamp("2026-01-05")  # a Monday: day 0 of logs timed in seconds (ccsim's own)
+_OFFSET = r"(Z|[+-]\d{2}:?\d{2})$"  # the UTC offset ending an ISO timestamp
 _CCSIM_OUTCOMES = {"completed": "answered", "hung_up": "answered", "abandoned": "abandoned",
                    "blocked": "blocked"}
 
@@ -179,7 +180,7 @@ def _times(frame: pd.DataFrame, column: str, shown: str) -> pd.Series:
     text = frame[column]
     if pd.api.types.is_datetime64_any_dtype(text):
         return text.dt.tz_localize(None) if text.dt.tz is not None else text
-    parsed = pd.to_datetime(text.astype(str).str.strip(), errors="coerce", format="ISO8601")
+    parsed = _local_times(text.astype(str).str.strip(), shown, column)
     seconds = pd.to_numeric(text, errors="coerce")
     parsed = parsed.where(parsed.notna(), EPOCH + pd.to_timedelta(seconds, unit="s"))
     bad = parsed.isna().to_numpy()
@@ -188,6 +189,27 @@ def _times(frame: pd.DataFrame, column: str, shown: str) -> pd.Series:
     if parsed.dt.tz is not None:
         parsed = parsed.dt.tz_localize(None)
     return parsed
+
+
+def _local_times(text: pd.Series, shown: str, column: str) -> pd.Series:
+    """ISO timestamps as local clock times (NaT where unreadable), their UTC offsets dropped.
+
+    A log across a daylight-saving change has two offsets (``+01:00``, then ``+02:00``):
+    the rows of each offset are read apart, so every contact keeps its local clock time.
+    """
+    offsets = text.str.extract(_OFFSET, expand=False).fillna("")
+    parts = []
+    for offset in offsets.unique():
+        rows = text[offsets == offset]
+        try:
+            part = pd.to_datetime(rows, errors="coerce", format="ISO8601")
+        except ValueError as exc:  # offsets pandas reads but the pattern does not tell apart
+            raise CallLogError(f"{shown}: {column}: timestamps of several time zones "
+                               f"({str(exc).split('.')[0]})") from None
+        parts.append(part.dt.tz_localize(None) if part.dt.tz is not None else part)
+    if len(parts) == 1:
+        return parts[0]
+    return pd.concat(parts).reindex(text.index)
 
 
 def _seconds(frame: pd.DataFrame, column: str, shown: str, allow_blank: np.ndarray) -> pd.Series:

@@ -9,6 +9,7 @@ problem on stderr, and exit code 2.
 from __future__ import annotations
 
 import errno
+import os
 import signal
 import sys
 import tempfile
@@ -91,18 +92,24 @@ def check_work(path: str, scenarios: list[Scenario], replications: int, runs: in
               for where, reason in problems])
 
 
-def writable_or_fail(path: str | Path, option: str = "--out", folder: bool = True) -> None:
+def writable_or_fail(path: str | Path, option: str = "--out", folder: bool = True,
+                     inputs: tuple[str | Path, ...] = ()) -> None:
     """Refuse (one line, exit 2) an output path that cannot be written, before any work.
 
     The nearest folder that exists on the way to ``path`` must be a folder (not a file)
-    in which a file can be created; nothing is left behind by the check.
+    in which a file can be created; nothing is left behind by the check. An output file
+    that is one of the command's input files is refused too (it would be overwritten).
 
     Args:
         path: The output folder (``folder``) or file.
         option: The option that gave it, to name in the message.
         folder: Whether ``path`` is a folder to write into, else a file to write.
+        inputs: The files the command reads.
     """
     target = Path(path)
+    for given in inputs:
+        if target.is_file() and Path(given).is_file() and os.path.samefile(target, given):
+            fail([f"{option}: cannot write {path}: it is the input {given}"])
     if folder and target.exists() and not target.is_dir():
         fail([f"{option}: cannot write {path}: {target} is a file, not a folder"])
     if not folder and target.is_dir():

@@ -77,7 +77,13 @@ def fit_command(log: str, interval: float, out: str, columns: str | None, staff:
 
     seconds = _interval(interval)
     threshold_s = threshold
-    writable_or_fail(out, folder=False)
+    writable_or_fail(out, folder=False, inputs=(log,))
+    report = Path(out).with_name("fit_report.html")
+    if not no_report:
+        if Path(out).name == report.name:
+            fail([f"--out: cannot write {out}: fit_report.html goes beside it; name the "
+                  "scenario otherwise, or give --no-report"])
+        writable_or_fail(report, folder=False, inputs=(log,))
     calls = _read_log(log, columns)
     fitted = fit_log(calls, seconds)
     staffing = [staff] * fitted.intervals_per_day if staff else None
@@ -95,7 +101,6 @@ def fit_command(log: str, interval: float, out: str, columns: str | None, staff:
     if not no_report:
         from sim.fit_report import write_fit_report
 
-        report = Path(out).with_name("fit_report.html")
         for problem in write_fit_report(fitted, report):
             click.echo(f"warning: figure not drawn: {problem}", err=True)
         written.append(str(report))
@@ -159,7 +164,7 @@ def backtest_command(scenario: str, log: str, columns: str | None, replications:
     from sim.backtest import BACKTEST_KPIS, backtest
 
     loaded = load_or_fail(scenario, {})
-    writable_or_fail(out, folder=False)
+    writable_or_fail(out, folder=False, inputs=(scenario, log))
     calls = _read_log(log, columns)
     with simulating(scenario):
         bt = backtest(loaded, calls, replications=replications, seed=seed)

@@ -146,9 +146,10 @@ def _by_aic(fits: list[DistFit]) -> list[DistFit]:
     Exponential is gamma with shape 1: on exponential data the gamma fit's extra
     parameter wins by chance about one time in six. Models within 2 AIC units are
     equally supported (Burnham & Anderson, Model Selection, 2002, s. 2.6): take the
-    simpler.
+    simpler. A fit whose cv rounds to 0 (durations of no spread) is left out: a scenario
+    refuses it, and the exponential is always there instead.
     """
-    fits = sorted(fits, key=lambda f: f.aic)
+    fits = sorted((f for f in fits if f.spec.get("cv", 1.0) > 0), key=lambda f: f.aic)
     simple = [f for f in fits if f.family == "exponential" and f.aic <= fits[0].aic + 2.0]
     return simple + [f for f in fits if f not in simple]
 
@@ -201,7 +202,10 @@ def fit_patience(wait: np.ndarray, abandoned: np.ndarray) -> PatienceFit | None:
                 # closed form of the censored MLE; scipy's own fit agrees (tested)
                 params = (0.0, (observed.sum() + censored.sum()) / observed.size)
             else:
-                params = dist.fit(data, floc=0)
+                try:
+                    params = dist.fit(data, floc=0)
+                except stats.FitError:  # e.g. every abandon at one wait: no spread to fit
+                    continue
         frozen = dist(*params)
         loglik = float(np.sum(frozen.logpdf(observed)) + np.sum(frozen.logsf(censored)))
         k = 1 if family == "exponential" else 2

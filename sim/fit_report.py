@@ -9,6 +9,7 @@ the simulated mean and its 95% band.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -106,7 +107,9 @@ def patience_figure(t: TypeFit) -> Figure:
     fig = new_figure(3.0)
     ax = fig.add_subplot(1, 1, 1)
     sf = p.km.sf
-    ci = sf.confidence_interval(0.95)
+    with warnings.catch_warnings():  # undefined where every caller left: the band stops
+        warnings.simplefilter("ignore", RuntimeWarning)
+        ci = sf.confidence_interval(0.95)
     ax.step(sf.quantiles / 60.0, sf.probabilities, where="post", color=_ACTUAL,
             label="Kaplan-Meier (censored data)")
     ax.fill_between(ci.low.quantiles / 60.0, ci.low.probabilities, ci.high.probabilities,

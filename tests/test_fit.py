@@ -123,6 +123,20 @@ class TestPatience:
         """Without abandons, patience is not estimated (it cannot be told from infinite)."""
         assert fit_patience(np.array([1.0, 5.0, 0.0]), np.zeros(3, bool)) is None
 
+    @pytest.mark.parametrize("first_wait", [0.0, 3.0])
+    def test_abandons_after_equal_waits(self, first_wait):
+        """Abandons all at one wait, few answered callers waiting: a valid fit, no FitError.
+
+        Whole-second ACD logs of a quiet center look like this: lognormal and gamma have
+        no spread to fit (or fit a cv of 0, which a scenario refuses); the exponential
+        (closed form) still fits.
+        """
+        fit = fit_patience(np.array([first_wait, 0.0, 0.0, 5.0, 5.0]),
+                           np.array([False, False, False, True, True]))
+        assert fit is not None
+        assert 0 < fit.best.spec["mean"] < float("inf")
+        assert fit.best.spec.get("cv", 1.0) > 0, fit.best.spec
+
 
 class TestHandle:
     """Handle-time families by maximum likelihood and AIC."""
@@ -196,6 +210,28 @@ class TestLogs:
         row = read_call_log(path).table.iloc[0]
         assert (row["wait"], row["handle"]) == (30.0, 300.0)
 
+    def test_daylight_saving_change_keeps_local_times(self, tmp_path):
+        """A log across a DST change (+01:00, then +02:00) is read in local clock time."""
+        path = self.write(tmp_path, "arrival,wait,outcome,handle\n"
+                          "2026-03-28T08:00:00+01:00,3,answered,100\n"
+                          "2026-03-30T08:00:00+02:00,7,answered,100\n"
+                          "2026-03-30T09:00:00,1,abandoned,\n")
+        arrival = read_call_log(path).table["arrival"]
+        assert list(arrival.dt.strftime("%m-%d %H:%M")) == ["03-28 08:00", "03-30 08:00",
+                                                            "03-30 09:00"]
+
+    def test_cli_daylight_saving_change(self, tmp_path):
+        """`ccsim fit` on a log across a DST change writes a scenario, no internal error."""
+        rows = [f"2026-03-{day}T{hour}:{minute:02d}:00{offset},{minute % 7},answered,"
+                f"{100 + minute}" for day, offset in (("27", "+01:00"), ("30", "+02:00"))
+                for hour in ("08", "09") for minute in range(0, 60, 5)]
+        path = self.write(tmp_path, "arrival,wait,outcome,handle\n" + "\n".join(rows))
+        done = subprocess.run([sys.executable, "-m", "sim", "fit", str(path), "--out",
+                               str(tmp_path / "f.yaml"), "--no-report"],
+                              capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        assert "open 8h-10h" in done.stdout
+
     @pytest.mark.parametrize(("text", "message"), [
         ("arrival,outcome\n2026-03-02T08:00:00,answered\n", "missing column 'wait'"),
         ("arrival,wait,outcome\n2026-03-02T08:00:00,1,answered\nyesterday,1,answered\n",
@@ -217,6 +253,38 @@ class TestLogs:
                                str(tmp_path / "f.yaml")], capture_output=True, text=True)
         assert done.returncode == 2
         assert done.stderr.strip() == (f"{path}: row 1: wait: not a number of seconds, got 'x'")
+
+    @pytest.mark.parametrize("command", ["fit", "backtest"])
+    def test_cli_out_is_the_log(self, tmp_path, command):
+        """--out naming the call log itself: one line, exit 2, and the log left intact."""
+        path = self.write(tmp_path, "arrival,wait,outcome,handle\n"
+                                    "2026-03-02T08:00:00,1,answered,100\n"
+                                    "2026-03-02T08:10:00,2,answered,90\n")
+        before = path.read_text()
+        scenario = tmp_path / "s.yaml"
+        scenario.write_text("name: s\nopen: 08:00\nclose: 09:00\ncontact_types:\n"
+                            "  calls: {arrivals: {rate: 2/h},\n"
+                            "          handle: {dist: exponential, mean: 2m}}\n"
+                            "agents: {pool: {skills: [calls], staff: 1}}\n")
+        args = (["fit", path] if command == "fit" else ["backtest", scenario, path, "-r", "2"])
+        done = subprocess.run([sys.executable, "-m", "sim", *map(str, args), "--out",
+                               str(path)], capture_output=True, text=True)
+        assert done.returncode == 2, done.stderr
+        (line,) = done.stderr.splitlines()
+        assert line == f"--out: cannot write {path}: it is the input {path}", line
+        assert path.read_text() == before
+
+    def test_cli_out_named_like_the_report(self, tmp_path):
+        """`fit --out fit_report.html` would lose the scenario under the report: refused."""
+        path = self.write(tmp_path, "arrival,wait,outcome,handle\n"
+                                    "2026-03-02T08:00:00,1,answered,100\n")
+        out = tmp_path / "fit_report.html"
+        done = subprocess.run([sys.executable, "-m", "sim", "fit", str(path), "--out",
+                               str(out)], capture_output=True, text=True)
+        assert done.returncode == 2, done.stderr
+        (line,) = done.stderr.splitlines()
+        assert line.startswith(f"--out: cannot write {out}: fit_report.html goes beside"), line
+        assert not out.exists()
 
     def test_cli_fit_then_backtest(self, independent, tmp_path):
         """`ccsim fit` writes a scenario `run` accepts and a report; backtest prints MAE, draws."""
