@@ -161,7 +161,7 @@ def requirement_from_table(path: str | Path, scenario: Scenario) -> np.ndarray:
 
     The table has one row per interval and group with ``start`` (seconds from the run's
     start), ``group`` and ``simulated`` (agents on the phones). Intervals it leaves out
-    need nobody.
+    need nobody; a table without rows, or with an interval of a group twice, is refused.
 
     Raises:
         ValueError: One line naming the file, the row or column and the reason.
@@ -174,9 +174,12 @@ def requirement_from_table(path: str | Path, scenario: Scenario) -> np.ndarray:
     if missing:
         raise ValueError(f"{path}: missing column {missing[0]!r} (the table `ccsim staff "
                          "--out` writes has start, group, simulated)")
+    if table.empty:  # a requirement of nobody would be scheduled as an empty plan
+        raise ValueError(f"{path}: the table has no rows")
     starts = {float(s): i for i, s in enumerate(interval_starts(scenario))}
     groups = list(scenario.agents)
     need = np.zeros((len(groups), len(starts)), dtype=int)
+    seen: dict[tuple[str, float], int] = {}
     for row, (start, group, count) in enumerate(zip(table["start"], table["group"],
                                                     table["simulated"]), start=2):
         if group not in groups:
@@ -192,6 +195,10 @@ def requirement_from_table(path: str | Path, scenario: Scenario) -> np.ndarray:
         if not (math.isfinite(value) and value >= 0 and value == int(value)):
             raise ValueError(f"{path}: line {row}: simulated: must be a whole number >= 0, "
                              f"got {count}")
+        if (group, key) in seen:  # two plans pasted together: which one was meant?
+            raise ValueError(f"{path}: line {row}: start: {start} of {group!r} is already on "
+                             f"line {seen[group, key]}")
+        seen[group, key] = row
         need[groups.index(group), starts[key]] = int(value)
     return need
 

@@ -260,6 +260,31 @@ class TestRequirementSources:
         with pytest.raises(ValueError, match=r"staff.csv: line 3: start: 28860"):
             requirement_from_table(path, small_scenario())
 
+    def test_table_without_rows_is_refused(self, tmp_path):
+        """A header-only table is a mistake, not a requirement of nobody (an empty schedule)."""
+        path = tmp_path / "staff.csv"
+        path.write_text("day,clock,start,group,simulated\n")
+        with pytest.raises(ValueError, match=r"staff.csv: the table has no rows"):
+            requirement_from_table(path, small_scenario())
+
+    def test_interval_given_twice_is_refused(self, tmp_path):
+        """Two rows for one interval and group (two plans pasted together) name both lines."""
+        path = tmp_path / "staff.csv"
+        pd.DataFrame({"start": [8 * HOUR, 9 * HOUR, 8 * HOUR], "group": ["team"] * 3,
+                      "simulated": [3, 4, 5]}).to_csv(path, index=False)
+        with pytest.raises(ValueError, match=r"staff.csv: line 4: start: 28800.* already on "
+                                             r"line 2"):
+            requirement_from_table(path, small_scenario())
+
+    def test_cli_table_without_rows(self, tmp_path, small_file):
+        """`ccsim schedule --requirement EMPTY.csv`: one line, exit 2, no schedule written."""
+        path = tmp_path / "staff.csv"
+        path.write_text("day,clock,start,group,simulated\n")
+        done = cli(str(small_file), "--requirement", str(path), "--out", str(tmp_path / "o"))
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.splitlines() == [f"{small_file}: {path}: the table has no rows"]
+        assert not (tmp_path / "o").exists()
+
 
 def cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "sim", "schedule", *args],
