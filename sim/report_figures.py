@@ -105,8 +105,9 @@ def _day(result: RunResult, name: str, title: str, variant: str | None = None
          ) -> RenderedFigure:
     if not result.traces:
         return RenderedFigure(name, title, _DAY_CAPTION,
-                              problem="no queue trace in these results (run with tracing, "
-                                      "as `ccsim run` and `ccsim compare` do by default)")
+                              problem="no queue trace in these results (`ccsim run` and "
+                                      "`ccsim compare` record one unless given --no-report; "
+                                      "sim.run with trace_every)")
     heading = None if variant is None else (
         f"{variant}: day 1, replication {int(result.traces[0]['replication'].iloc[0]) + 1}")
     replication = int(result.traces[0]["replication"].iloc[0])

@@ -416,6 +416,20 @@ class TestCommandLimits:
         assert line.startswith(f"erlang: {expected}"), line
 
 
+    def test_erlang_max_abandon_zero(self):
+        """--max-abandon 0 is refused as staff and schedule refuse it, naming the option.
+
+        Its help allowed 0 (0<=x<=1); the command then printed its header and failed on
+        the internal name ('max_abandon' must be > 0).
+        """
+        proc = cli("erlang", "--rate", "600/h", "--aht", "4m", "--patience", "3m",
+                   "--target", "0.8", "--max-abandon", "0", timeout=30)
+        assert proc.returncode == 2, proc.stderr
+        assert proc.stdout == ""
+        (line,) = proc.stderr.splitlines()
+        assert "--max-abandon" in line and "0<x<=1" in line, line
+
+
 OUT_COMMANDS = {
     "run": ["run", "{file}", "--out", "{out}", "--no-report"],
     "compare": ["compare", "{file}", "{file2}", "-r", "2", "--out", "{out}", "--no-report"],

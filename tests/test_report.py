@@ -297,6 +297,7 @@ class TestRunCommand:
         text = (out / "report.html").read_text()
         assert_self_contained(text, 7)
         assert text.count("Not drawn: no queue trace") == 2
+        assert "record one unless given --no-report" in text  # what left it out, and how not to
         assert "warning: figure not drawn: A day at a glance: baseline" in res.output
         assert json.loads((out / "comparison.json").read_text())["baseline"] == "baseline"
 
