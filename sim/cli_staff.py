@@ -103,7 +103,7 @@ def staff_command(scenario: str, target: float | None, threshold: float | None,
     if objective == "cost" and base.costs is None:
         fail([f"{scenario}: costs: --objective cost needs a `costs:` block"])
     if out:
-        writable_or_fail(out, folder=False)
+        writable_or_fail(out, folder=False, inputs=(scenario,))
     try:  # read now: the file may be edited while the search runs
         document = scenario_document(scenario, parsed) if out else None
     except ScenarioError as exc:

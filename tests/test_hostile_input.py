@@ -481,6 +481,17 @@ class TestOutPaths:
         assert f"cannot write {target}" in line, line
         assert line.endswith(": no permission to create files in /sys"), line
 
+    def test_staff_out_is_the_scenario(self, tmp_path):
+        """`staff S.yaml --out S.yaml` would replace the user's file (comments and all)."""
+        file = write(tmp_path, BASE)
+        before = file.read_text()
+        result = CliRunner().invoke(main, ["staff", str(file), "--target", "0.8",
+                                           "--out", str(file)])
+        assert result.exit_code == 2, result.output
+        (line,) = result.stderr.splitlines()
+        assert line == f"--out: cannot write {file}: it is the input {file}", line
+        assert file.read_text() == before
+
     @pytest.mark.skipif(hasattr(__import__("os"), "geteuid") and __import__("os").geteuid() == 0,
                         reason="root may write in a read-only folder")
     def test_read_only_folder(self, tmp_path):
