@@ -31,11 +31,14 @@ class Stacked:
         stack: Makes one frame of the parts (at least one).
         derive: Makes the table from the result's other tables, when it holds
             :class:`FromContacts` (the issues).
+        before_set: Called with the result before the table is replaced (the contacts:
+            the issues still to be made from them are made first).
     """
 
     def __init__(self, stack: Callable[[list[pd.DataFrame]], pd.DataFrame],
-                 derive: Callable[[object], pd.DataFrame] | None = None):
-        self.stack, self.derive = stack, derive
+                 derive: Callable[[object], pd.DataFrame] | None = None,
+                 before_set: Callable[[object], None] | None = None):
+        self.stack, self.derive, self.before_set = stack, derive, before_set
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
@@ -54,6 +57,8 @@ class Stacked:
         return value
 
     def __set__(self, result: object, value: pd.DataFrame | Parts) -> None:
+        if self.before_set is not None and self.name in result.__dict__:
+            self.before_set(result)
         result.__dict__[self.name] = value
 
     def __delete__(self, result: object) -> None:
@@ -83,8 +88,22 @@ def issues_of(result) -> pd.DataFrame:
                           else pd.unique(numbers))
         starts = np.searchsorted(numbers, kept, "left")
         ends = np.searchsorted(numbers, kept, "right")
+        # as stacked, row i of a replication's rows is its contact i: nothing else gives
+        # the run's issues (their ids are those rows)
+        lengths = ends - starts
+        row = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        if (lengths.sum() != len(numbers) or np.any(np.diff(numbers) < 0)
+                or not np.array_equal(contacts["contact_id"].to_numpy(), row)):
+            raise ValueError("issues: the contacts were reordered or filtered in place; read "
+                             "result.issues before changing them")
         frames = [contacts.iloc[a:b] for a, b in zip(starts, ends)]
     return concat([issues_frame(c) for c in frames])
+
+
+def issues_first(result) -> None:
+    """Make the result's issues from its contacts now, if they are still to be made."""
+    if isinstance(vars(result).get("issues"), FromContacts):
+        vars(result)["issues"] = issues_of(result)
 
 
 def concat(frames: list[pd.DataFrame]) -> pd.DataFrame:

@@ -44,6 +44,7 @@ from sim.raw_tables import (  # Parts and Stacked: long imported from here
     concat,
     concat_all,
     concat_legs,
+    issues_first,
     issues_of,
 )
 from sim.routing import RoutingPolicy, policy_for
@@ -84,7 +85,7 @@ class RunResult:
 
     scenario: Scenario
     seed: int
-    contacts: pd.DataFrame = Stacked(concat)
+    contacts: pd.DataFrame = Stacked(concat, before_set=issues_first)
     issues: pd.DataFrame = Stacked(concat, derive=issues_of)
     legs: pd.DataFrame = Stacked(concat_legs)
     staff: pd.DataFrame = Stacked(concat_all)

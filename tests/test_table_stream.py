@@ -269,3 +269,24 @@ def test_issues_are_derived_from_the_contacts_when_first_read(monkeypatch):
     pd.testing.assert_frame_equal(frames.issues_frame(each[0]),
                                   expected[expected.replication == 0])
     assert built == [len(c) for c in vars(result)["contacts"]] * 2  # one per replication
+
+
+@pytest.mark.filterwarnings("ignore:The inplace keyword")  # pandas 3.1: going, still there
+def test_issues_stay_the_runs_when_the_contacts_are_changed():
+    """Issues made late are still the run's.
+
+    A user's new contacts table does not change them, and one reordered in place is
+    refused in one line, never read wrongly.
+    """
+    scenario = sim.load_scenario(ROOT / "scenarios" / "refund_vs_relations.yaml",
+                                 overrides={"days": 2})
+    result = sim.run(scenario, seed=4, replications=2)
+    expected = pickle.loads(pickle.dumps(result)).issues
+    replaced = pickle.loads(pickle.dumps(result))
+    replaced.contacts = replaced.contacts[replaced.contacts["answered"]]  # the user's filter
+    pd.testing.assert_frame_equal(replaced.issues, expected)
+    reordered = pickle.loads(pickle.dumps(result))
+    reordered.contacts.sort_values("arrival", inplace=True, ignore_index=True)
+    with pytest.raises(ValueError, match=r"^issues: the contacts were reordered or filtered in "
+                                         r"place; read result\.issues before changing them$"):
+        _ = reordered.issues
