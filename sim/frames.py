@@ -98,7 +98,7 @@ def issues_frame(contacts: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "replication": contacts["replication"].to_numpy()[first],
         "issue_id": first.astype(np.int64),
-        "contact_type": contacts["contact_type"].iloc[first].to_numpy(),
+        "contact_type": _take(contacts["contact_type"], first),
         "first_arrival": contacts["arrival"].to_numpy()[first],
         "contacts": per_issue().astype(np.int32),
         "retrials": per_issue(origin == 1).astype(np.int32),
@@ -108,6 +108,19 @@ def issues_frame(contacts: pd.DataFrame) -> pd.DataFrame:
         "self_served": contacts["self_served"].to_numpy()[first],
         "effort": per_issue(effort),
     })
+
+
+def _take(column: pd.Series, rows: np.ndarray):
+    """``column``'s values at ``rows``, as an array or index of its values' type.
+
+    A category column's are taken from its categories: ten times faster than through its
+    values, with no object per row on the way (where none is missing: code -1).
+    """
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes = column.cat.codes.to_numpy()[rows]
+        if not codes.size or codes.min() >= 0:
+            return column.cat.categories.take(codes)
+    return column.iloc[rows].to_numpy()
 
 
 def legs_frame(records: Records, replication: int) -> pd.DataFrame:

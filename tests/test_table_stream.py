@@ -290,3 +290,20 @@ def test_issues_stay_the_runs_when_the_contacts_are_changed():
     with pytest.raises(ValueError, match=r"^issues: the contacts were reordered or filtered in "
                                          r"place; read result\.issues before changing them$"):
         _ = reordered.issues
+
+
+def test_issue_types_taken_from_the_categories():
+    """An issue's contact type, taken from the column's categories, is its first contact's.
+
+    Same values and dtype as read through the rows; the same dtype with no contacts.
+    """
+    from sim.frames import issues_frame
+
+    scenario = sim.load_scenario(ROOT / "scenarios" / "refund_vs_relations.yaml",
+                                 overrides={"days": 2})
+    contacts = sim.run(scenario, seed=1).contacts
+    issues = issues_frame(contacts)
+    first = contacts[contacts["origin"] == "first"]
+    values = pd.DataFrame({"t": first["contact_type"].to_numpy()})["t"]
+    pd.testing.assert_series_equal(issues["contact_type"], values, check_names=False)
+    assert issues_frame(contacts.iloc[:0])["contact_type"].dtype == issues["contact_type"].dtype
