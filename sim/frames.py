@@ -75,6 +75,24 @@ def contacts_frame(
     })
 
 
+ISSUE_INPUTS = ("replication", "issue_id", "origin", "resolved", "queue_time", "hold",
+                "handle", "contact_type", "arrival", "self_served")
+"""The contacts' columns :func:`issues_frame` reads."""
+
+
+def issue_inputs(contacts: pd.DataFrame) -> pd.DataFrame:
+    """The columns of ``contacts`` its issues are made from, apart from later edits.
+
+    Each column as it is, not copied: with pandas' copy-on-write (pandas 3) a later write
+    to ``contacts`` copies what it changes there, and these stay the run's (a selection of
+    several columns would copy them at once: 48 bytes a contact). A frame without columns
+    (measures only) is kept as it is.
+    """
+    if not len(contacts.columns):
+        return contacts
+    return pd.DataFrame({name: contacts[name] for name in ISSUE_INPUTS}, copy=False)
+
+
 def issues_frame(contacts: pd.DataFrame) -> pd.DataFrame:
     """One row per issue of one replication: how many contacts it took, how it ended.
 

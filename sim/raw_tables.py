@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import numpy as np
 import pandas as pd
 
 from sim.frames import issues_frame
@@ -29,16 +28,10 @@ class Stacked:
 
     Args:
         stack: Makes one frame of the parts (at least one).
-        derive: Makes the table from the result's other tables, when it holds
-            :class:`FromContacts` (the issues).
-        before_set: Called with the result before the table is replaced (the contacts:
-            the issues still to be made from them are made first).
     """
 
-    def __init__(self, stack: Callable[[list[pd.DataFrame]], pd.DataFrame],
-                 derive: Callable[[object], pd.DataFrame] | None = None,
-                 before_set: Callable[[object], None] | None = None):
-        self.stack, self.derive, self.before_set = stack, derive, before_set
+    def __init__(self, stack: Callable[[list[pd.DataFrame]], pd.DataFrame]):
+        self.stack = stack
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
@@ -50,15 +43,11 @@ class Stacked:
             value = result.__dict__[self.name]
         except KeyError:
             raise AttributeError(self.name) from None
-        if isinstance(value, FromContacts):
-            value = result.__dict__[self.name] = self.derive(result)
-        elif isinstance(value, Parts):
+        if isinstance(value, Parts):
             value = result.__dict__[self.name] = self.stack(value)
         return value
 
     def __set__(self, result: object, value: pd.DataFrame | Parts) -> None:
-        if self.before_set is not None and self.name in result.__dict__:
-            self.before_set(result)
         result.__dict__[self.name] = value
 
     def __delete__(self, result: object) -> None:
@@ -69,41 +58,22 @@ class Stacked:
 
 
 class FromContacts(Parts):
-    """A table not made yet: it is derived from the result's contacts when first read."""
+    """The issues, not made yet: per kept replication, the contacts' columns they come from.
 
-
-def issues_of(result) -> pd.DataFrame:
-    """The issues of a result's kept replications, each made from its own contacts.
-
-    From the per-replication frames while the contacts are not stacked; once they are,
-    from each replication's rows of the stacked table (contiguous, in replication order).
+    Taken when the result is built (:func:`sim.frames.issue_inputs`): whatever is done to
+    ``result.contacts`` later, the issues are the run's.
     """
-    unstacked = vars(result).get("contacts")
-    if isinstance(unstacked, Parts):
-        frames = list(unstacked)
-    else:
-        contacts = result.contacts
-        numbers = contacts["replication"].to_numpy()
-        kept = np.asarray(result.kept_replications if result.kept_replications is not None
-                          else pd.unique(numbers))
-        starts = np.searchsorted(numbers, kept, "left")
-        ends = np.searchsorted(numbers, kept, "right")
-        # as stacked, row i of a replication's rows is its contact i: nothing else gives
-        # the run's issues (their ids are those rows)
-        lengths = ends - starts
-        row = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-        if (lengths.sum() != len(numbers) or np.any(np.diff(numbers) < 0)
-                or not np.array_equal(contacts["contact_id"].to_numpy(), row)):
-            raise ValueError("issues: the contacts were reordered or filtered in place; read "
-                             "result.issues before changing them")
-        frames = [contacts.iloc[a:b] for a, b in zip(starts, ends)]
-    return concat([issues_frame(c) for c in frames])
 
 
-def issues_first(result) -> None:
-    """Make the result's issues from its contacts now, if they are still to be made."""
-    if isinstance(vars(result).get("issues"), FromContacts):
-        vars(result)["issues"] = issues_of(result)
+def issues_of(parts: Parts) -> pd.DataFrame:
+    """The issues of a result's kept replications, each made from its own contacts' columns.
+
+    Parts that are issues already (a result pickled before they were made late) are
+    stacked as they are.
+    """
+    if not isinstance(parts, FromContacts):
+        return concat(parts)
+    return concat([issues_frame(c) if len(c.columns) else pd.DataFrame() for c in parts])
 
 
 def concat(frames: list[pd.DataFrame]) -> pd.DataFrame:

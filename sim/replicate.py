@@ -24,7 +24,7 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
-from sim.frames import empty_rules_frame
+from sim.frames import empty_rules_frame, issue_inputs
 from sim.intervals import pool_intervals
 from sim.measure import ReplicationTables
 from sim.metrics import kpi_names
@@ -44,7 +44,6 @@ from sim.raw_tables import (  # Parts and Stacked: long imported from here
     concat,
     concat_all,
     concat_legs,
-    issues_first,
     issues_of,
 )
 from sim.routing import RoutingPolicy, policy_for
@@ -85,8 +84,8 @@ class RunResult:
 
     scenario: Scenario
     seed: int
-    contacts: pd.DataFrame = Stacked(concat, before_set=issues_first)
-    issues: pd.DataFrame = Stacked(concat, derive=issues_of)
+    contacts: pd.DataFrame = Stacked(concat)
+    issues: pd.DataFrame = Stacked(issues_of)
     legs: pd.DataFrame = Stacked(concat_legs)
     staff: pd.DataFrame = Stacked(concat_all)
     intervals: pd.DataFrame
@@ -292,7 +291,7 @@ class Collector:
             scenario=self.scenario,
             seed=self.seed,
             contacts=Parts(t.contacts for t in raw),
-            issues=FromContacts(),
+            issues=FromContacts(issue_inputs(t.contacts) for t in raw),
             legs=Parts(t.legs for t in raw),
             staff=Parts(t.staff for t in raw),
             intervals=pool_intervals(intervals),
