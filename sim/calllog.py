@@ -71,7 +71,7 @@ def parse_columns(text: str | None) -> dict[str, str]:
     """``arrival=CallStart,wait=QueueSecs`` as {canonical name: name in the file}.
 
     Raises:
-        ValueError: On a malformed pair or an unknown canonical name.
+        ValueError: On a malformed pair, an unknown canonical name or one given twice.
     """
     mapping: dict[str, str] = {}
     for pair in (text or "").split(","):
@@ -84,6 +84,8 @@ def parse_columns(text: str | None) -> dict[str, str]:
         if name not in REQUIRED + OPTIONAL:
             raise ValueError(f"unknown column name {name!r}; choose from "
                              + ", ".join(REQUIRED + OPTIONAL))
+        if name in mapping:  # which one was meant? not the last, silently
+            raise ValueError(f"{name!r} is mapped twice ({mapping[name]!r}, then {column!r})")
         mapping[name] = column
     return mapping
 

@@ -43,6 +43,8 @@ def _read_log(path: str, columns: str | None):
 
 
 def _interval(seconds: float) -> float:
+    if seconds < 60:  # a scenario's shortest interval (Scenario.interval)
+        fail([f"--interval: must be at least 1m, got {format_duration(seconds)}"])
     if 86400 % seconds:
         fail([f"--interval: must divide a day (e.g. 15m, 30m, 1h), got "
               f"{format_duration(seconds)}"])

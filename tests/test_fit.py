@@ -194,6 +194,24 @@ class TestLogs:
         path.write_text(text)
         return path
 
+    def test_column_named_twice(self):
+        """arrival=a,arrival=b: which one was meant? Refused, not the last silently."""
+        with pytest.raises(ValueError, match=r"^'arrival' is mapped twice \('a', then 'b'\)$"):
+            parse_columns("arrival=a,wait=w,arrival=b")
+
+    @pytest.mark.parametrize("interval", ["1s", "59s"])
+    def test_cli_interval_under_a_minute(self, tmp_path, interval):
+        """--interval under a scenario's minimum is blamed on --interval, not on the output."""
+        path = self.write(tmp_path, "arrival,wait,outcome,handle\n"
+                                    "2026-03-02T08:00:00,1,answered,100\n")
+        out = tmp_path / "new" / "f.yaml"
+        done = subprocess.run([sys.executable, "-m", "sim", "fit", str(path), "--interval",
+                               interval, "--out", str(out)], capture_output=True, text=True)
+        assert done.returncode == 2, done.stderr
+        (line,) = done.stderr.splitlines()
+        assert line.startswith(f"--interval: must be at least 1m, got {interval}"), line
+        assert not out.exists()
+
     def test_columns_map_other_names(self, tmp_path):
         """--columns maps the log's names to the canonical ones."""
         path = self.write(tmp_path, "Start,Q,Res,T\n2026-03-02T08:00:01,3,answered,100\n"
