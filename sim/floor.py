@@ -349,7 +349,7 @@ class Floor:
         """A plain contact's talk (recorded when it began) ended; the agent takes more work."""
         c = event._value  # the contact given to the timeout (`.value` would cost 2.5% here)
         group = self.groups[self.group[c]]
-        if self.record_legs:  # its leg: its columns at the end (Journeys._with_plain_legs)
+        if self.record_legs:  # its leg: its columns at the end (sim.leg_table.leg_columns)
             self.plain_legs.append(len(self.leg_doubles) << 32 | c)
         self._complete(c, group, False)
         self._next_work(group, self.agent[c])

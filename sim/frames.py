@@ -100,8 +100,11 @@ def issues_frame(contacts: pd.DataFrame) -> pd.DataFrame:
     contacts, retrials, repeats, resolved (by any contact or the IVR), fcr (the first
     contact resolved it), self_served, effort (seconds queued + on hold + talking over
     all its contacts). An issue's id is the row of its first contact, so the per-issue
-    sums are ``bincount``s (no copy of the contacts table).
+    sums are ``bincount``s (no copy of the contacts table). A frame without columns (a
+    replication whose measures alone were kept) has no issues: an empty frame.
     """
+    if not len(contacts.columns):
+        return pd.DataFrame()
     n = len(contacts)
     issue = contacts["issue_id"].to_numpy()
     origin = contacts["origin"].cat.codes.to_numpy()

@@ -73,7 +73,7 @@ def issues_of(parts: Parts) -> pd.DataFrame:
     """
     if not isinstance(parts, FromContacts):
         return concat(parts)
-    return concat([issues_frame(c) if len(c.columns) else pd.DataFrame() for c in parts])
+    return concat([issues_frame(c) for c in parts])
 
 
 def concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
