@@ -276,7 +276,7 @@ class ContactBook:
         self.capacity = self.n
 
     def records(self, type_names: list[str], group_names: list[str], slots: list[int],
-                staff_log: tuple[array, array, array], legs: dict[str, array] | None,
+                staff_log: tuple[array, array, array], legs: dict[str, np.ndarray] | None,
                 wrap_up: np.ndarray | None, trace: dict[str, list[float]]) -> Records:
         """The replication's :class:`Records`: customer contacts only, numpy views where possible.
 
@@ -304,7 +304,7 @@ class ContactBook:
         contact_type = column(self.ctype, np.int16)[keep]
         leg_columns = {}
         if legs is not None:
-            leg_columns = {name: column(values, values.typecode) for name, values in legs.items()}
+            leg_columns = dict(legs)
             # leg contact ids -> row numbers of customer contacts (-1: a consult request)
             row = np.full(self.n, -1, dtype=np.int64)
             row[keep] = np.arange(int(customers.sum()))

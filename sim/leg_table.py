@@ -20,7 +20,7 @@ LEG_COLUMNS = (("contact", "i"), ("queue", "h"), ("enqueued", "d"), ("answered",
 
 
 def leg_columns(doubles: array, plain_legs: array, book, completed: int,
-                wrap_up: bool) -> dict[str, array]:
+                wrap_up: bool) -> dict[str, np.ndarray]:
     """The legs recorded, as typed columns by name (``wrap_up`` where there is one).
 
     Args:
@@ -33,19 +33,23 @@ def leg_columns(doubles: array, plain_legs: array, book, completed: int,
     """
     width = len(LEG_COLUMNS)
     rows = np.frombuffer(doubles, np.float64).reshape(-1, width)
-    if plain_legs:
-        kept = np.frombuffer(plain_legs, np.int64)
-        c, before = kept & 0xFFFFFFFF, (kept >> 32) // width
-        plain = np.zeros((c.size, width))
-        plain[:, 0], plain[:, 8] = c, completed  # no hold, no wrap-up (Floor._talked)
-        for i, name in ((1, "qtype"), (2, "enq"), (3, "answer"), (4, "end"), (5, "group"),
-                        (6, "agent")):
-            plain[:, i] = np.asarray(getattr(book, name))[c]
-        # a plain leg goes after the rows recorded before it, in the order recorded
-        order = np.argsort(np.concatenate([2 * np.arange(len(rows)) + 1, 2 * before]),
-                           kind="stable")
-        rows = np.concatenate([rows, plain])[order]
     names = LEG_COLUMNS if wrap_up else LEG_COLUMNS[:-1]
     # every value is exact as a double (ids and codes are small integers)
-    return {name: array(code, rows[:, i].astype(code).tobytes())
-            for i, (name, code) in enumerate(names)}
+    if not plain_legs:
+        return {name: rows[:, i].astype(code) for i, (name, code) in enumerate(names)}
+    kept = np.frombuffer(plain_legs, np.int64)
+    c, before = kept & 0xFFFFFFFF, (kept >> 32) // width
+    # a plain leg goes after the rows recorded before it (and the plain legs before it)
+    at = before + np.arange(c.size)
+    recorded = np.ones(len(rows) + c.size, bool)
+    recorded[at] = False
+    # a plain leg's values: the contact's own columns, completed, no hold, no wrap-up
+    plain = dict(zip(range(7), (c, "qtype", "enq", "answer", "end", "group", "agent")))
+    plain[8] = completed
+    columns = {}
+    for i, (name, code) in enumerate(names):
+        column = columns[name] = np.empty(recorded.size, code)
+        column[recorded] = rows[:, i]
+        value = plain.get(i, 0)
+        column[at] = np.asarray(getattr(book, value))[c] if isinstance(value, str) else value
+    return columns

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from functools import partial
 from heapq import heappop, heappush
 from struct import Struct
+from typing import TYPE_CHECKING
 
 from simpy.events import NORMAL
 
@@ -29,6 +30,9 @@ from sim.records import ABANDONED, ANSWERED, SELF_SERVED
 from sim.records import HUNG_UP as HUNG_UP_STATE  # (HUNG_UP here: a leg's ending)
 from sim.ticks import Tick
 from sim.units import DAY
+
+if TYPE_CHECKING:
+    import numpy as np
 
 # contact kinds: customers, and work items that are not customers (a consult request,
 # a second answer to a post by an uncoordinated team)
@@ -369,7 +373,7 @@ class Journeys:
             c, queue, entered, start, self.env._now if ended is None else ended, group, agent,
             held, reason, wrap))
 
-    def leg_table(self) -> dict[str, array]:
+    def leg_table(self) -> dict[str, np.ndarray]:
         """The legs recorded, as typed columns by name (``wrap_up`` where there is one)."""
         return leg_columns(self.leg_doubles, self.plain_legs, self, COMPLETED,
                            self.after_call is not None)
