@@ -17,6 +17,7 @@ replacement are :mod:`sim.empirical_times`.
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Callable
 from pathlib import Path
 from statistics import NormalDist
@@ -37,6 +38,9 @@ from sim.distribution_base import (  # noqa: F401 (the shared names, importable 
 )
 from sim.empirical_times import Empirical, _read_durations  # noqa: F401 (importable from here)
 from sim.units import Duration
+
+# the inverse standard normal CDF, scaled and shifted, as statistics.NormalDist computes it
+_inv_cdf = getattr(statistics, "_normal_dist_inv_cdf", None)
 
 
 class Exponential(_DerivedCv, _Dist):
@@ -73,8 +77,13 @@ class Lognormal(_MeanCv):
         """Inverse CDF: exp(mu + sigma·Φ⁻¹(u))."""
         sigma2 = math.log1p(self.cv**2)
         mu, sigma = math.log(self.mean) - sigma2 / 2.0, math.sqrt(sigma2)
-        inv, exp = NormalDist().inv_cdf, math.exp
-        return lambda u: exp(mu + sigma * inv(u))
+        exp = math.exp
+        if _inv_cdf is None:  # (a Python without the statistics module's C function)
+            inv = NormalDist().inv_cdf
+            return lambda u: exp(mu + sigma * inv(u))
+        # NormalDist(mu, sigma).inv_cdf(u) without its method call and checks (the C
+        # function raises outside (0, 1)); the same double: mu + x * sigma
+        return lambda u: exp(_inv_cdf(u, mu, sigma))
 
 
 class Gamma(_MeanCv):

@@ -1,7 +1,12 @@
 """Keyed random numbers: a customer's journey is a function of the customer, not of waits."""
 
+import math
+from statistics import NormalDist
+
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import sim
 from sim import keyed
@@ -78,6 +83,25 @@ def test_quantiles_of_an_array_are_those_of_each_number_bit_for_bit(dist):
     assert got.tobytes() == np.array([quantile(v) for v in u.tolist()]).tobytes()
     assert quantiles(quantile, u[:0]).shape == (0,)
 
+
+
+@given(st.floats(min_value=1e-6, max_value=1e6), st.floats(min_value=0.01, max_value=5.0),
+       st.lists(st.floats(min_value=0.0, max_value=1.0, exclude_min=True, exclude_max=True),
+                min_size=1, max_size=50))
+def test_lognormal_quantile_is_normal_dist_s_bit_for_bit(mean, cv, us):
+    """The lognormal's inverse CDF gives NormalDist's doubles, so records do not change.
+
+    It calls the statistics module's C function directly (no method call per number):
+    the same doubles as ``exp(mu + sigma * NormalDist().inv_cdf(u))``.
+    """
+    sigma2 = math.log1p(cv**2)
+    mu, sigma = math.log(mean) - sigma2 / 2.0, math.sqrt(sigma2)
+    quantile, inv = Lognormal(mean=mean, cv=cv).quantile_function(), NormalDist().inv_cdf
+    for u in [*us, 1e-300, 0.5, 0.075, 0.925, 1.0 - 2.0**-53]:
+        assert quantile(u) == math.exp(mu + sigma * inv(u))
+    for u in (0.0, 1.0):  # outside (0, 1): an error, as NormalDist's, not a number
+        with pytest.raises(ValueError, match="undefined"):
+            quantile(u)
 
 def journeys(staff: int):
     """Transfers, consults, escalations, resolution and repeats; nobody ever hangs up."""
