@@ -128,11 +128,14 @@ class ContactBook:
         comebacks: Whether issues may come back (repeats, retrials, complaints): counts per issue.
         first_children: ``(purpose, step)`` pairs for which every drawn contact needs the
             key of what it creates (:func:`sim.keyed.child`), worked out at once likewise.
+        child_numbers: ``(child, purpose)`` pairs of ``first_children`` items and purposes:
+            the number of what a drawn contact creates first for ``child``, for ``purpose``.
     """
 
     def __init__(self, draws: ContactDraws, root_key: int,
                  first_purposes: list[int | tuple[int, int]], comebacks: bool,
-                 first_children: tuple[tuple[int, int], ...] = ()):
+                 first_children: tuple[tuple[int, int], ...] = (),
+                 child_numbers: tuple[tuple[tuple[int, int], tuple[int, int]], ...] = ()):
         n = self.n = self.n_drawn = int(draws.arrival.size)
         nan, f64 = math.nan, np.float64
         self.arrival = array("d", draws.arrival.astype(f64).tobytes())
@@ -170,6 +173,9 @@ class ContactBook:
         kids = {purpose: keyed.children(keys, *purpose) for purpose in first_children}
         self.first_children = {purpose: array("Q", values.tobytes())
                                for purpose, values in kids.items()}
+        # and numbers of those (a consult request's own consult decision): by drawn contact
+        self.child_numbers = {(kid, purpose): array("d", keyed.uniforms(kids[kid], *purpose)
+                                                    .tobytes()) for kid, purpose in child_numbers}
         # the contact coming back for a drawn one (keyed.child(key, COMEBACK)) takes over
         # its first-step numbers when it comes (adopt), worked out likewise: by drawn
         # contact, (number for the contact's row, number of the one coming back) pairs,

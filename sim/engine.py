@@ -142,9 +142,14 @@ class _Replication:
             g.escalate and g.escalate_as_consult for g in group_plans)
         if consults:
             first += [(keyed.CONSULT_TALK, 1), (keyed.HOLD_PATIENCE, 1)]
+        # a first consult's request that may consult in turn: its decision (a tenth of the
+        # instructions per contact of fraud_consult, one keyed number at a time)
+        asked = {p.consult.to for p in plans if p.consult} | {
+            g.escalate.to for g in group_plans if g.escalate and g.escalate_as_consult}
         self.book = book = ContactBook(
             draws, root_key, first, any(p.repeat or p.retrial or p.complaint for p in plans),
-            ((keyed.CONSULT, 1),) * consults + ((keyed.COMEBACK, 0),) * comebacks)
+            ((keyed.CONSULT, 1),) * consults + ((keyed.COMEBACK, 0),) * comebacks,
+            (((keyed.CONSULT, 1), (keyed.CONSULT, 1)),) * any(plans[t].consult for t in asked))
         # run: the floor, then the parts it hands work to
         self.floor = floor = Floor(scenario, env, book, plans, group_plans, record_legs,
                                    after_call)

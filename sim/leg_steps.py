@@ -85,7 +85,7 @@ def leg_steps(journeys) -> Callable[..., None]:
     consult_waiters, warm_waiters, conferences = (j.consult_waiters, j.warm_waiters,
                                                   j.conferences)
     append_leg, complete, finish = j._append_leg, j._complete, j._finish
-    new_contact, uniform = j._new_contact, keyed.uniform
+    new_contact, uniform, consult_number = j._new_contact, keyed.uniform, j._consult_number
     record_legs = j.record_legs
     # the drawn contacts' numbers worked out at once (ContactBook.first_numbers, or None): a
     # first leg's consult and transfer decisions (a drawn contact's comeback's too, where
@@ -200,8 +200,7 @@ def leg_steps(journeys) -> Callable[..., None]:
         leg.length = length
         consult = queue_plan.consult
         if consult is not None and (consult_one[c] if number == 1 and numbered[c]
-                                    else uniform(key[c], keyed.CONSULT, number)
-                                    ) >= consult.probability:
+                                    else consult_number(c, number)) >= consult.probability:
             consult = None
         if consult is None:
             escalate = escalates_as_consult[leg.group.index]

@@ -73,6 +73,8 @@ class Journeys:
         # first leg's decisions, resolution and IVR route
         self.n_drawn, self.first_numbers = book.n_drawn, book.first_numbers
         self.first_children = book.first_children
+        # by drawn contact, its first consult request's own consult decision (or None)
+        self.request_consults = book.child_numbers.get(((keyed.CONSULT, 1), (keyed.CONSULT, 1)))
         self.consult_one = book.first_numbers.get((keyed.CONSULT, 1))
         self.resolution_first = book.first_numbers.get(keyed.RESOLUTION)
         self.ivr_routes = book.first_numbers.get(keyed.IVR_ROUTE)
@@ -288,6 +290,18 @@ class Journeys:
             twin = self._new_contact(self.ctype[c], self.issue[c], self.origin[c], DUPLICATE,
                                      handle, INF, now, keyed.child(key, keyed.DUPLICATE))
             self.floor._enqueue(twin, self.ctype[c], now, patience=INF)
+
+    def _consult_number(self, c: int, number: int) -> float:
+        """The number that decides whether leg ``number`` of ``c`` consults (keyed).
+
+        A drawn contact's first consult request's, worked out up front
+        (``ContactBook.child_numbers``): the request is waited for by that first leg.
+        """
+        if self.request_consults is not None:
+            asker = self.consult_waiters.get(c)
+            if asker is not None and asker.talk_leg == 1 and asker.c < self.n_drawn:
+                return self.request_consults[asker.c]
+        return keyed.uniform(self.key[c], keyed.CONSULT, number)
 
     # ---- the IVR ---------------------------------------------------------------------
 

@@ -911,8 +911,9 @@ def test_numbers_worked_out_at_once_are_the_ones_drawn_one_at_a_time(data, seed,
     """Dropping the up-front tables of later steps' numbers changes no record.
 
     The engine works out a drawn contact's second-leg, misroute, comeback and consult
-    numbers with numpy before the run; each step falls back to keyed.uniform (and
-    keyed.child) without them. Both ways must give the very same records.
+    numbers (and its first consult request's own consult decision) with numpy before the
+    run; each step falls back to keyed.uniform (and keyed.child) without them. Both ways
+    must give the very same records.
     """
     from sim import contacts
 
@@ -928,6 +929,7 @@ def test_numbers_worked_out_at_once_are_the_ones_drawn_one_at_a_time(data, seed,
         for purpose in later:
             book.first_numbers.pop(purpose, None)
         book.first_children.clear()
+        book.child_numbers.clear()
 
     contacts.ContactBook.__init__ = without_later_tables
     try:
