@@ -249,7 +249,8 @@ def find_cost_staffing(
 def _result(scenario: Scenario, start: StaffingResult, plan: np.ndarray, evaluation: Evaluation,
             evaluations: int, converged: bool) -> StaffingResult:
     """``start``'s result with ``plan`` and its simulated service in the table."""
-    table = start.table.copy()
+    # the start's hold-out columns measured its plan, not this one: left out
+    table = start.table.drop(columns=[c for c in start.table if c.startswith("holdout")])
     groups = list(scenario.agents)
     types = list(scenario.contact_types)
     flat = plan.T.ravel()

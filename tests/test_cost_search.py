@@ -89,6 +89,18 @@ def test_wages_are_those_of_the_scheduled_agents(sl_goal):
     assert run.summary["staff_cost"] == pytest.approx(found.costs["staff_cost"])
 
 
+def test_table_describes_the_plan_found():
+    """No column of the cost plan's table is left over from the starting plan's hold-out."""
+    data = yaml.safe_load(yaml.safe_dump(CENTER))
+    data["costs"]["per_wait_minute"] = 0.05  # cheap waiting: fewer agents than the goal's
+    found = find_cost_staffing(sim.scenario_from_dict(data), sl_goal=False, replications=3,
+                               seed=SEED)
+    table, start = found.staffing.table, found.start.table
+    assert (table["simulated"] < start["simulated"]).all()
+    stale = [c for c in table.columns if c.startswith("holdout")]
+    assert not stale or found.staffing.holdout is not None, stale
+
+
 def test_staff_cli_objective_cost(tmp_path):
     """`ccsim staff --objective cost --no-sl-goal` prints the costs and writes a scenario."""
     file = tmp_path / "center.yaml"
