@@ -44,10 +44,12 @@ COST_PARTS = ("staff_cost", "abandon_cost", "blocked_cost", "wait_cost", "callba
 def scheduled_seconds(scenario: Scenario, group: str, window: Window) -> float:
     """Agent-seconds ``group`` is scheduled for in ``window`` (before shrinkage and absences).
 
-    A shift is paid for its whole length: its breaks are paid time, like shrinkage.
+    A shift is paid for its whole length less its unpaid breaks (``paid: false``): its
+    other breaks are paid time, like shrinkage.
     """
     spec = scenario.agents[group]
-    shifts = [s.model_copy(update={"breaks": ()}) for s in spec.shifts or ()]
+    shifts = [s.model_copy(update={"breaks": tuple(b for b in s.breaks if not b.paid)})
+              for s in spec.shifts or ()]
     paid = {"shrinkage": 0.0, **({"shifts": shifts} if spec.shifts else {})}
     changes = staff_changes(scenario, spec.model_copy(update=paid))
     if not changes:

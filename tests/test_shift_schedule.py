@@ -18,6 +18,8 @@ from hypothesis import strategies as st
 
 import sim
 from sim.cli import main
+from sim.costs import scheduled_seconds
+from sim.metrics import measured_window
 from sim.shift_loop import (
     Settings,
     requirement_from_staffing,
@@ -96,6 +98,21 @@ class TestSolve:
         plan = solve(need, templates, Day(scenario.open, scenario.close, scenario.interval))
         staffed = with_shifts(scenario, {"team": plan}, templates)
         np.testing.assert_allclose(mean_on_duty(staffed), plan.coverage[0])
+
+    @settings(max_examples=15, deadline=None)
+    @given(need=st.lists(st.integers(0, 9), min_size=12, max_size=12))
+    def test_written_shifts_are_paid_as_planned(self, need):
+        """A run of the written shifts pays the plan's paid hours: unpaid breaks stay unpaid."""
+        scenario = small_scenario(costs={"agents": {"team": {"hourly": 1.0}}}, warmup=0)
+        templates = {**default_templates([6 * HOUR], 1800.0),  # 6h: unpaid lunch
+                     "coffee": Template(length=2 * HOUR, breaks=(  # a paid break
+                         BreakRule(length=900.0, window=(1800.0, 3600.0)),))}
+        day = Day(scenario.open, scenario.close, scenario.interval)
+        plan = solve(np.array(need, dtype=float), templates, day)
+        staffed = with_shifts(scenario, {"team": plan}, templates)
+        paid = scheduled_seconds(staffed, "team", measured_window(staffed)) / HOUR
+        assert paid == pytest.approx(plan.paid_hours)
+        assert plan.cost == pytest.approx(plan.paid_hours)
 
     def test_min_and_max_per_template_are_kept(self):
         """Each template's headcount stays inside its min and max."""
