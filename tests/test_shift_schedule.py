@@ -366,6 +366,17 @@ class TestCommand:
         assert result.exit_code == 2
         assert result.stderr.strip().count("\n") == 0 and "one day" in result.stderr
 
+    @pytest.mark.parametrize(("option", "value"), [
+        ("--hourly-cost", "inf"), ("--hourly-cost", "nan"), ("--part-time-share", "nan"),
+        ("--absenteeism", "nan"), ("--time-limit", "nan"), ("--time-limit", "inf")])
+    def test_numbers_that_are_not_finite_fail_in_one_line(self, small_file, option, value):
+        """NaN and infinity are refused in one line naming the option, exit 2."""
+        result = CliRunner().invoke(main, ["schedule", str(small_file), "--requirement",
+                                           "erlang", option, value, "-r", "1", "-w", "1",
+                                           "-q"])
+        assert result.exit_code == 2, result.output
+        assert result.stderr.strip().count("\n") == 0 and option in result.stderr
+
     def test_unknown_requirement_source_fails_in_one_line(self, small_file):
         """A --requirement that is no source and no file: one line, exit 2."""
         result = CliRunner().invoke(main, ["schedule", str(small_file), "--requirement",
