@@ -11,6 +11,7 @@ Pure click and :mod:`sim.units`: the commands' modules import it without pandas.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -44,6 +45,18 @@ class _Workers(click.ParamType):
 
 WORKERS = _Workers()
 """The type of every ``--workers`` option (``CCSIM_MAX_WORKERS``, 256 by default)."""
+
+
+class Finite(click.FloatRange):
+    """A finite number in a range: click's own range lets ``nan`` (and ``inf``) through."""
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Any:
+        """The number, or a one-line refusal of ``nan`` and infinities."""
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"must be a finite number, got {value!r}", param, ctx)
+        return number
 
 
 class Fraction(click.FloatRange):

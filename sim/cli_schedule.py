@@ -29,6 +29,7 @@ from sim.cli_options import (
     DURATION,
     SEED,
     WORKERS,
+    Finite,
     out_option,
     quiet_option,
     replications_option,
@@ -81,12 +82,12 @@ def _lengths(ctx: click.Context, param: click.Parameter, value: str) -> list[flo
 @click.option("--templates", "templates_file", type=click.Path(dir_okay=False),
               help="YAML file of shift templates (start windows, breaks, min/max, cost); "
                    "replaces --lengths.")
-@click.option("--part-time-share", type=click.FloatRange(0, 1), default=1.0, show_default=True,
+@click.option("--part-time-share", type=Finite(0, 1), default=1.0, show_default=True,
               help="Most part-time agents (templates shorter than 6h) as a share of all.")
-@click.option("--hourly-cost", type=click.FloatRange(0, min_open=True),
+@click.option("--hourly-cost", type=Finite(0, min_open=True),
               help="Cost of a paid hour (templates may set their own): minimise cost "
                    "instead of paid hours.")
-@click.option("--absenteeism", type=click.FloatRange(0, 1, max_open=True), default=0.0,
+@click.option("--absenteeism", type=Finite(0, 1, max_open=True), default=0.0,
               show_default=True,
               help="Share of scheduled agents absent on a day, for groups without an "
                    "`absenteeism` field: the requirement is divided by (1 - it).")
@@ -108,7 +109,7 @@ def _lengths(ctx: click.Context, param: click.Parameter, value: str) -> list[flo
               "search seed + 1; give one the requirement was never searched on).")
 @click.option("--max-rounds", type=click.IntRange(min=1), default=10, show_default=True,
               help="Most schedules simulated in the closed loop.")
-@click.option("--time-limit", type=click.FloatRange(0, min_open=True), default=60.0,
+@click.option("--time-limit", type=Finite(0, min_open=True), default=60.0,
               show_default=True, help="Seconds the MILP solver may search per group.")
 @set_option("Applied before the search.")
 @out_option("Folder for scenario.yaml (the scenario with the shifts), shifts.csv, "

@@ -230,7 +230,8 @@ def _day_rows(result: StaffingResult) -> pd.DataFrame:
 def _holdout_lines(result: StaffingResult) -> list[str]:
     check = result.holdout
     if check is None:
-        return ["no hold-out check (--holdout 0): the plan is fitted to its own replications"]
+        return ["no hold-out check (--holdout 0, or the plan of --objective cost): the plan "
+                "is fitted to its own replications"]
     last = f"{check.first_replication}-{check.last_replication}"
     if check.held:
         return [f"hold-out: the plan met the goal on replications {last} (round "

@@ -34,6 +34,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.costs import scheduled_seconds
+from sim.metrics import measured_window
 from sim.scenario import Scenario
 from sim.schedule import interval_starts
 from sim.staffing import (
@@ -43,6 +45,7 @@ from sim.staffing import (
     evaluate_plan,
     find_staffing,
     scheduled_agents,
+    simulated_scenario,
     staffed_scenario,
 )
 
@@ -84,6 +87,7 @@ class _Costs:
         self.scenario, self.goal = scenario, goal
         self.replications, self.seed, self.executor, self.log = replications, seed, executor, log
         self.cache: dict[bytes, Evaluation] = {}
+        self.extra: dict[bytes, float] = {}  # shrinkage wages per plan
 
     def evaluation(self, plan: np.ndarray) -> Evaluation:
         key = plan.tobytes()
@@ -98,13 +102,41 @@ class _Costs:
         return self.cache[key]
 
     def total(self, plan: np.ndarray) -> float:
-        return float(self.evaluation(plan).replications["total_cost"].mean())
+        return self.means(plan)["total_cost"]
 
     def means(self, plan: np.ndarray) -> dict[str, float]:
+        """Mean cost KPIs of ``plan`` as staffed: its scheduled agents paid, shrinkage too."""
         reps = self.evaluation(plan).replications
-        return {k: float(reps[k].mean()) for k in
-                ("staff_cost", "abandon_cost", "blocked_cost", "wait_cost", "callback_cost",
-                 "complaint_cost", "total_cost", "revenue", "profit")}
+        out = {k: float(reps[k].mean()) for k in
+               ("staff_cost", "abandon_cost", "blocked_cost", "wait_cost", "callback_cost",
+                "complaint_cost", "total_cost", "revenue", "profit")}
+        extra = self.shrinkage_wages(plan)
+        out["staff_cost"] += extra
+        out["total_cost"] += extra
+        out["profit"] -= extra
+        return out
+
+    def shrinkage_wages(self, plan: np.ndarray) -> float:
+        """Wages of the scheduled agents who are not on the phones (shrinkage).
+
+        The plan is simulated with exactly its agents on the phones and no shrinkage
+        (:func:`sim.staffing.evaluate_plan`), so the run pays only those; the staffed
+        scenario schedules more (:func:`sim.staffing.scheduled_agents`), all paid.
+        """
+        key = plan.tobytes()
+        if key not in self.extra:
+            self.extra[key] = self._shrinkage_wages(plan)
+        return self.extra[key]
+
+    def _shrinkage_wages(self, plan: np.ndarray) -> float:
+        if not any(group.shrinkage for group in self.scenario.agents.values()):
+            return 0.0
+        window = measured_window(self.scenario)
+        staffed = staffed_scenario(self.scenario, plan, self.goal)
+        simulated = simulated_scenario(self.scenario, plan, self.goal)
+        return sum(pay.hourly * (scheduled_seconds(staffed, g, window)
+                                 - scheduled_seconds(simulated, g, window)) / 3600.0
+                   for g, pay in self.scenario.costs.agents.items())
 
     def allowed(self, plan: np.ndarray, sl_goal: bool) -> bool:
         return plan.min() >= 0 and (not sl_goal or bool(self.evaluation(plan).ok.all()))
@@ -217,7 +249,8 @@ def find_cost_staffing(
 def _result(scenario: Scenario, start: StaffingResult, plan: np.ndarray, evaluation: Evaluation,
             evaluations: int, converged: bool) -> StaffingResult:
     """``start``'s result with ``plan`` and its simulated service in the table."""
-    table = start.table.copy()
+    # the start's hold-out columns measured its plan, not this one: left out
+    table = start.table.drop(columns=[c for c in start.table if c.startswith("holdout")])
     groups = list(scenario.agents)
     types = list(scenario.contact_types)
     flat = plan.T.ravel()

@@ -42,9 +42,16 @@ COST_PARTS = ("staff_cost", "abandon_cost", "blocked_cost", "wait_cost", "callba
 
 
 def scheduled_seconds(scenario: Scenario, group: str, window: Window) -> float:
-    """Agent-seconds ``group`` is scheduled for in ``window`` (before shrinkage and absences)."""
+    """Agent-seconds ``group`` is scheduled for in ``window`` (before shrinkage and absences).
+
+    A shift is paid for its whole length less its unpaid breaks (``paid: false``): its
+    other breaks are paid time, like shrinkage.
+    """
     spec = scenario.agents[group]
-    changes = staff_changes(scenario, spec.model_copy(update={"shrinkage": 0.0}))
+    shifts = [s.model_copy(update={"breaks": tuple(b for b in s.breaks if not b.paid)})
+              for s in spec.shifts or ()]
+    paid = {"shrinkage": 0.0, **({"shifts": shifts} if spec.shifts else {})}
+    changes = staff_changes(scenario, spec.model_copy(update=paid))
     if not changes:
         return 0.0
     times = np.array([c.time for c in changes])

@@ -19,10 +19,15 @@ from sim.units import DAY, Clock, Count, Duration, Number
 
 
 class Break(_Frozen):
-    """A break during a shift: ``at`` seconds after the shift start, for ``length`` seconds."""
+    """A break during a shift: ``at`` seconds after the shift start, for ``length`` seconds.
+
+    ``paid: false`` (an unpaid lunch) leaves it out of the staff cost; breaks are paid
+    time by default.
+    """
 
     at: Annotated[Duration, Field(ge=0.0)]
     length: Annotated[Duration, Field(gt=0.0)]
+    paid: bool = True
 
 
 class Shift(_Frozen):

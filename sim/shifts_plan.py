@@ -324,7 +324,8 @@ def shift_rows(plan: GroupPlan, templates: dict[str, Template]) -> list[dict]:
         row: dict = {"start": format_clock(start),
                      "length": format_duration(template.length), "count": count}
         if breaks:
-            row["breaks"] = [{"at": format_duration(o), "length": format_duration(r.length)}
+            row["breaks"] = [{"at": format_duration(o), "length": format_duration(r.length),
+                              **({} if r.paid else {"paid": False})}
                              for o, r in zip(breaks, template.breaks)]
         if plan.week:
             row["days"] = sorted(days)

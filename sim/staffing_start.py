@@ -57,17 +57,37 @@ def erlang_requirement(scenario: Scenario, goal: Goal, abandonment: bool = False
     instead (M/M/n+M, :func:`sim.erlang.erlang_a_metrics`; the goal's abandon cap too),
     with the group's mean abandonment rate (:func:`group_loads`): exact for exponential
     patience, an approximation by the mean for other patience distributions; groups whose
-    contacts never abandon get Erlang C.
+    contacts never abandon get Erlang C. Each group is staffed for its threshold
+    (:func:`group_thresholds`).
     """
     rate, work, theta = group_loads(scenario)
+    thresholds = group_thresholds(scenario, goal.threshold)
     need = np.zeros(rate.shape, dtype=int)
     for (g, i), lam in np.ndenumerate(rate):
         if lam > 0.0:
             patience = 1.0 / theta[g, i] if abandonment and theta[g, i] > 0.0 else None
             need[g, i] = erlang.required_agents(
-                lam, work[g, i] / lam, goal.target, goal.threshold, patience=patience,
+                lam, work[g, i] / lam, goal.target, thresholds[g], patience=patience,
                 max_abandon=goal.max_abandon if patience else None)
     return need
+
+
+def group_thresholds(scenario: Scenario, threshold: float) -> list[float]:
+    """Each group's service-level threshold (seconds), as the simulation judges its types.
+
+    A contact type with its own ``service_level`` keeps its threshold (the goal's
+    ``threshold`` replaces only the scenario's); a group carrying several types gets the
+    strictest (shortest) of theirs.
+    """
+    def own(name: str) -> float:
+        return (scenario.threshold(name) if scenario.contact_types[name].service_level
+                else threshold)
+
+    groups = {name: [] for name in scenario.agents}
+    for name, shares in load_shares(scenario).items():
+        for group in shares:
+            groups[group].append(own(name))
+    return [min(values, default=threshold) for values in groups.values()]
 
 
 def load_blocks(scenario: Scenario) -> np.ndarray:

@@ -67,6 +67,40 @@ def test_cheapest_plan_meeting_the_goal():
     assert found.staffing.table["service_level"].iloc[0] >= 0.8
 
 
+@pytest.mark.parametrize("sl_goal", [True, False])
+def test_wages_are_those_of_the_scheduled_agents(sl_goal):
+    """The plan's staff cost is its scheduled agents' wages (shrinkage is paid).
+
+    As a run of the staffed scenario it returns computes them (no overtime pay: no noise).
+    """
+    data = yaml.safe_load(yaml.safe_dump(CENTER))
+    data["agents"]["pool"]["shrinkage"] = 0.25
+    data["costs"]["agents"]["pool"]["overtime_factor"] = 0.0
+    scenario = sim.scenario_from_dict(data)
+    found = find_cost_staffing(scenario, sl_goal=sl_goal, replications=3, seed=SEED)
+    scheduled = int(found.staffing.table["scheduled"].iloc[0])
+    assert scheduled > int(found.staffing.table["simulated"].iloc[0])
+    wages = 30 * scheduled * 40 / 60  # 40 measured minutes
+    assert found.costs["staff_cost"] == pytest.approx(wages)
+    assert found.costs["total_cost"] == pytest.approx(
+        sum(found.costs[k] for k in ("staff_cost", "abandon_cost", "blocked_cost",
+                                     "wait_cost", "callback_cost", "complaint_cost")))
+    run = sim.run(found.staffing.scenario, seed=SEED, replications=3)
+    assert run.summary["staff_cost"] == pytest.approx(found.costs["staff_cost"])
+
+
+def test_table_describes_the_plan_found():
+    """No column of the cost plan's table is left over from the starting plan's hold-out."""
+    data = yaml.safe_load(yaml.safe_dump(CENTER))
+    data["costs"]["per_wait_minute"] = 0.05  # cheap waiting: fewer agents than the goal's
+    found = find_cost_staffing(sim.scenario_from_dict(data), sl_goal=False, replications=3,
+                               seed=SEED)
+    table, start = found.staffing.table, found.start.table
+    assert (table["simulated"] < start["simulated"]).all()
+    stale = [c for c in table.columns if c.startswith("holdout")]
+    assert not stale or found.staffing.holdout is not None, stale
+
+
 def test_staff_cli_objective_cost(tmp_path):
     """`ccsim staff --objective cost --no-sl-goal` prints the costs and writes a scenario."""
     file = tmp_path / "center.yaml"

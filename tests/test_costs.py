@@ -21,10 +21,10 @@ from hypothesis import strategies as st
 from strategies import scenarios
 
 import sim
-from sim.costs import COST_PARTS
+from sim.costs import COST_PARTS, scheduled_seconds
 from sim.engine import SimulationError
 from sim.measure import replication_tables
-from sim.metrics import COST_KPIS, KPIS
+from sim.metrics import COST_KPIS, KPIS, measured_window
 from sim.units import DAY
 
 BASE = {
@@ -117,6 +117,37 @@ class TestByHand:
                         overtime += agents[k] * (end - begin) / 3600.0
             assert row.staff_cost == pytest.approx(30 * (scheduled + 1.5 * overtime))
             assert overtime > 0  # the check is not vacuous: agents finish after closing
+
+
+class TestPaidTime:
+    @settings(max_examples=40, deadline=None)
+    @given(st.lists(st.tuples(st.integers(0, 7), st.integers(1, 8), st.integers(0, 4),
+                              st.lists(st.tuples(st.integers(0, 14), st.integers(1, 4),
+                                                 st.booleans()),
+                                       max_size=2)), min_size=1, max_size=4),
+           st.integers(0, 3))
+    def test_shift_breaks_are_paid(self, shifts, warmup_h):
+        """Paid time is the shifts' length less their unpaid breaks (README "Costs")."""
+        rows, expected = [], 0.0
+        for start, hours, count, breaks in shifts:
+            hours = min(hours, 8 - start)  # inside opening hours 08:00-16:00
+            length = hours * 3600.0
+            cuts = [{"at": at * 900.0, "length": n * 900.0, "paid": paid}
+                    for at, n, paid in breaks if (at + n) * 900.0 <= length]
+            cuts = [b for k, b in enumerate(cuts)  # breaks that do not overlap
+                    if all(b["at"] >= c["at"] + c["length"] for c in cuts[:k])]
+            rows.append({"start": (8 + start) * 3600.0, "length": length, "count": count,
+                         "breaks": cuts})
+            first = (8 + warmup_h) * 3600.0
+            pieces = [((8 + start) * 3600.0, length, 1)] + [
+                ((8 + start) * 3600.0 + b["at"], b["length"], -1) for b in cuts if not b["paid"]]
+            expected += count * sum(sign * max(0.0, begin + span - max(begin, first))
+                                    for begin, span, sign in pieces)
+        data = {**BASE, "days": 1, "close": "16:00", "warmup": (8 + warmup_h) * 3600.0,
+                "agents": {"pool": {"skills": ["calls"], "shifts": rows, "shrinkage": 0.2}}}
+        scenario = sim.scenario_from_dict(data)
+        paid = scheduled_seconds(scenario, "pool", measured_window(scenario))
+        assert paid == pytest.approx(expected)
 
 
 class TestValidation:

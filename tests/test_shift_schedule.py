@@ -18,6 +18,8 @@ from hypothesis import strategies as st
 
 import sim
 from sim.cli import main
+from sim.costs import scheduled_seconds
+from sim.metrics import measured_window
 from sim.shift_loop import (
     Settings,
     requirement_from_staffing,
@@ -96,6 +98,21 @@ class TestSolve:
         plan = solve(need, templates, Day(scenario.open, scenario.close, scenario.interval))
         staffed = with_shifts(scenario, {"team": plan}, templates)
         np.testing.assert_allclose(mean_on_duty(staffed), plan.coverage[0])
+
+    @settings(max_examples=15, deadline=None)
+    @given(need=st.lists(st.integers(0, 9), min_size=12, max_size=12))
+    def test_written_shifts_are_paid_as_planned(self, need):
+        """A run of the written shifts pays the plan's paid hours: unpaid breaks stay unpaid."""
+        scenario = small_scenario(costs={"agents": {"team": {"hourly": 1.0}}}, warmup=0)
+        templates = {**default_templates([6 * HOUR], 1800.0),  # 6h: unpaid lunch
+                     "coffee": Template(length=2 * HOUR, breaks=(  # a paid break
+                         BreakRule(length=900.0, window=(1800.0, 3600.0)),))}
+        day = Day(scenario.open, scenario.close, scenario.interval)
+        plan = solve(np.array(need, dtype=float), templates, day)
+        staffed = with_shifts(scenario, {"team": plan}, templates)
+        paid = scheduled_seconds(staffed, "team", measured_window(staffed)) / HOUR
+        assert paid == pytest.approx(plan.paid_hours)
+        assert plan.cost == pytest.approx(plan.paid_hours)
 
     def test_min_and_max_per_template_are_kept(self):
         """Each template's headcount stays inside its min and max."""
@@ -348,6 +365,17 @@ class TestCommand:
                                            "erlang", "--days-per-agent", "5", "-q"])
         assert result.exit_code == 2
         assert result.stderr.strip().count("\n") == 0 and "one day" in result.stderr
+
+    @pytest.mark.parametrize(("option", "value"), [
+        ("--hourly-cost", "inf"), ("--hourly-cost", "nan"), ("--part-time-share", "nan"),
+        ("--absenteeism", "nan"), ("--time-limit", "nan"), ("--time-limit", "inf")])
+    def test_numbers_that_are_not_finite_fail_in_one_line(self, small_file, option, value):
+        """NaN and infinity are refused in one line naming the option, exit 2."""
+        result = CliRunner().invoke(main, ["schedule", str(small_file), "--requirement",
+                                           "erlang", option, value, "-r", "1", "-w", "1",
+                                           "-q"])
+        assert result.exit_code == 2, result.output
+        assert result.stderr.strip().count("\n") == 0 and option in result.stderr
 
     def test_unknown_requirement_source_fails_in_one_line(self, small_file):
         """A --requirement that is no source and no file: one line, exit 2."""

@@ -110,6 +110,29 @@ class TestErlangStart:
         first = billing.arrivals.per_interval[0] * 1.20 / bank.interval  # Monday factor
         assert need[0, 0] == erlang.required_agents(first, billing.handle.mean, 0.8, 20.0)
 
+    @pytest.mark.parametrize("abandonment", [False, True])
+    def test_a_types_own_threshold(self, abandonment):
+        """A type with its own threshold is staffed for it, as the simulation judges it."""
+        data = {"name": "two", "days": 1, "open": "08:00", "close": "10:00", "interval": "1h",
+                "service_level": {"threshold": "20s", "target": 0.8},
+                "contact_types": {
+                    "calls": {"arrivals": {"rate": "100/h"},
+                              "handle": {"dist": "exponential", "mean": "4m"},
+                              "patience": {"dist": "exponential", "mean": "3m"}},
+                    "posts": {"arrivals": {"rate": "60/h"}, "channel": "social",
+                              "handle": {"dist": "exponential", "mean": "6m"},
+                              "patience": {"dist": "exponential", "mean": "3h"},
+                              "service_level": {"threshold": "10m"}}},
+                "agents": {"phones": {"skills": ["calls"], "staff": 5},
+                           "social": {"skills": ["posts"], "staff": 5}}}
+        need = erlang_requirement(sim.scenario_from_dict(data), Goal(0.8, 30.0), abandonment)
+        patience = {"calls": 180.0, "posts": 10800.0} if abandonment else {}
+        for row, (name, rate, aht, threshold) in enumerate(
+                [("calls", 100 / 3600, 240.0, 30.0), ("posts", 60 / 3600, 360.0, 600.0)]):
+            expected = erlang.required_agents(rate, aht, 0.8, threshold,
+                                              patience=patience.get(name))
+            assert (need[row] == expected).all(), name
+
     @given(st.integers(0, 300), st.floats(0.0, 0.6))
     def test_scheduled_agents_is_the_fewest(self, on_phone, shrinkage):
         """The gross-up rounds up: scheduled x (1 - shrinkage) covers the need, one fewer not."""
