@@ -224,8 +224,10 @@ class TestCompareCommand:
             "baseline", "plus_two", "minus_one"}
 
     def test_variant_without_costs_compares_the_shared_kpis(self, loaded, tmp_path):
-        """A baseline with ``costs:`` beside a variant file without: no crash, and
-        comparison.csv holds the KPIs both measured, as the printed table does."""
+        """A baseline with costs beside a variant without: the KPIs both measured.
+
+        comparison.csv holds them, as the printed table does (it once crashed).
+        """
         costed = tmp_path / "costed.yaml"
         costed.write_text(LOADED.split("variants:")[0]
                           + "costs: {agents: {pool: {hourly: 20}}, per_abandon: 3}\n")
