@@ -259,7 +259,8 @@ def write_comparison(comparison: Comparison, out: str | Path) -> list[Path]:
     written: list[Path] = []
     for name, result in comparison.results.items():
         written += write_run(result, out / name)
-    table = comparison.table(list(comparison.results[comparison.baseline].summary))
+    # the KPIs every variant measured (cost KPIs only if all have costs), as printed
+    table = comparison.table()
     manifest = {
         "baseline": comparison.baseline, "variants": comparison.names,
         "changes": comparison.changes, "seed": comparison.seed,

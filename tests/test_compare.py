@@ -223,6 +223,24 @@ class TestCompareCommand:
         assert set(pd.read_csv(out / "comparison.csv")["variant"]) == {
             "baseline", "plus_two", "minus_one"}
 
+    def test_variant_without_costs_compares_the_shared_kpis(self, loaded, tmp_path):
+        """A baseline with costs beside a variant without: the KPIs both measured.
+
+        comparison.csv holds them, as the printed table does (it once crashed).
+        """
+        costed = tmp_path / "costed.yaml"
+        costed.write_text(LOADED.split("variants:")[0]
+                          + "costs: {agents: {pool: {hourly: 20}}, per_abandon: 3}\n")
+        plain = tmp_path / "plain.yaml"
+        plain.write_text(LOADED.split("variants:")[0])
+        out = tmp_path / "cmp"
+        res = CliRunner().invoke(main, ["compare", str(costed), str(plain), "-r", "2",
+                                        "--out", str(out), "--no-report", "-q"])
+        assert res.exit_code == 0, res.output
+        table = pd.read_csv(out / "comparison.csv")
+        assert list(dict.fromkeys(table["kpi"])) == list(sim.metrics.KPIS)
+        assert "staff_cost" not in res.output
+
     def test_unknown_variant_is_one_line_exit_2(self, loaded, tmp_path):
         """An unknown variant: one line naming the file and the known variants, exit 2."""
         res = CliRunner().invoke(main, ["compare", str(loaded), "--variant", "nope",

@@ -396,6 +396,25 @@ class TestFcr:
         mine = c[(c.group == "team") & c.answered]
         assert plots.fcr_by(result, "group")["team"] == pytest.approx(mine.resolved.mean())
 
+    def test_fcr_by_group_counts_first_contacts_only(self):
+        """Repeats and retrials a group answered are left out of its FCR, as the rule says."""
+        scenario = sim.scenario_from_dict({
+            "name": "repeats", "days": 1, "open": "08:00", "close": "12:00",
+            "interval": "1h", "contact_types": {"calls": {
+                "arrivals": {"rate": "40/h"}, "handle": {"dist": "exponential", "mean": "3m"},
+                "patience": {"dist": "exponential", "mean": "1m"}, "resolution": 0.5,
+                "repeat": {"probability": 1.0, "delay": {"dist": "exponential",
+                                                         "mean": "20m"}},
+                "retrial": {"probability": 1.0, "delay": {"dist": "exponential",
+                                                          "mean": "2m"}}}},
+            "agents": {"team": {"skills": ["calls"], "staff": 2}}})
+        run = sim.run(scenario, seed=4)
+        c = plots.style.counted(run)
+        first = c[c.answered & (c.origin.astype(str) == "first") & (c.group == "team")]
+        later = c[c.answered & (c.origin.astype(str) != "first") & (c.group == "team")]
+        assert len(later) > 20 and later.resolved.mean() != first.resolved.mean()
+        assert plots.fcr_by(run, "group")["team"] == pytest.approx(first.resolved.mean())
+
     @pytest.mark.parametrize("variant", [without_journeys, with_fake_journeys])
     def test_figure_draws(self, runs, variant):
         """Three panels with units, with and without journey columns."""

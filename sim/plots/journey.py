@@ -206,7 +206,9 @@ def fcr_by(result: RunResult, by: str) -> pd.Series:
         values = {t: result.by_type.get(t, {}).get("fcr", math.nan) for t in sc.contact_types}
         return pd.Series(values, dtype=float)
     contacts = counted(result)
-    if "attempt" in contacts:
+    if "origin" in contacts:  # an issue's first contact, not its retrials and repeats
+        contacts = contacts[contacts["origin"].astype(str).to_numpy() == "first"]
+    elif "attempt" in contacts:  # results of before `origin`
         contacts = contacts[contacts["attempt"] == 1]
     answered = contacts[contacts["answered"].to_numpy(bool)]
     rates = answered.groupby(answered["group"].astype(str))["resolved"].mean()
