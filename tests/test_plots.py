@@ -186,6 +186,26 @@ class TestIntervalFigure:
         assert need.shape == (6,)
         assert np.all(need == erlang.required_agents(90 / 3600, 240, 0.8, 20))
 
+    def test_erlang_requirement_keeps_a_types_own_threshold(self):
+        """A type with its own service level is planned for its own threshold.
+
+        An e-mail queue answered within 4 h needs far fewer agents than at the scenario's
+        20 s; a pool takes the strictest threshold of its types (as ``staff`` does).
+        """
+        billing = SMALL["contact_types"]["billing"]
+        own = {**billing, "service_level": {"threshold": "4h", "target": 0.8}}
+        sc = sim.scenario_from_dict({**SMALL, "variants": {}, "contact_types": {"email": own},
+                                     "agents": {"team": {"skills": ["email"], "staff": 6}}})
+        need = plots.erlang_requirement(sc)
+        assert np.all(need == erlang.required_agents(90 / 3600, 240, 0.8, 4 * 3600))
+        assert need[0] < erlang.required_agents(90 / 3600, 240, 0.8, 20)
+        both = sim.scenario_from_dict({**SMALL, "variants": {}, "contact_types": {
+            "email": own, "billing": billing},
+            "agents": {"team": {"skills": ["email", "billing"], "staff": 6}}})
+        assert plots.erlang_pools(both) == [["email", "billing"]]
+        assert np.all(plots.erlang_requirement(both)
+                      == erlang.required_agents(180 / 3600, 240, 0.8, 20))
+
     def test_pools_follow_first_come_skills(self, scenario):
         """Types one group takes first-come are pooled; priorities and overflow separate."""
         assert plots.erlang_pools(scenario) == [["billing", "cards"]]  # generalists take both

@@ -172,7 +172,9 @@ def erlang_requirement(scenario: Scenario,
 
     Each pool of contact types (:func:`erlang_pools`) is one Erlang C queue, with the
     pooled arrival rate and the rate-weighted mean handle time; the pools' needs are
-    summed. Patience is ignored, as in classic Erlang C planning.
+    summed. Patience is ignored, as in classic Erlang C planning. A pool is planned for the
+    strictest (shortest) service-level threshold of its types, a type's own where it has
+    one (as ``ccsim staff`` plans a group).
 
     Args:
         scenario: The scenario (calendar, service level, handle times).
@@ -191,17 +193,19 @@ def erlang_requirement(scenario: Scenario,
         offered = {t: expected_counts(scenario, ct.arrivals, t)
                    for t, ct in scenario.contact_types.items()}
     total = np.zeros(n)
-    cache: dict[tuple[float, float], int] = {}
+    cache: dict[tuple[float, float, float], int] = {}
     for pool in erlang_pools(scenario):
         counts = np.array([np.nan_to_num(np.asarray(offered[t], dtype=float)) for t in pool])
         means = np.array([float(scenario.contact_types[t].agent_seconds) for t in pool])
         rates = counts.sum(axis=0) / scenario.interval
         work = (counts * means[:, None]).sum(axis=0)
+        threshold = min(scenario.threshold(t) for t in pool)
         for i in range(n):
             if rates[i] > 0:
-                key = (round(float(rates[i]), 9), round(float(work[i] / counts[:, i].sum()), 6))
+                key = (round(float(rates[i]), 9), round(float(work[i] / counts[:, i].sum()), 6),
+                       threshold)
                 if key not in cache:
-                    cache[key] = required_agents(key[0], key[1], sl.target, sl.threshold)
+                    cache[key] = required_agents(key[0], key[1], sl.target, threshold)
                 total[i] += cache[key]
     return total
 
