@@ -34,6 +34,7 @@ from sim.cli_options import (
     DURATION,
     RATE,
     TARGET,
+    Finite,
     out_option,
     quiet_option,
     replications_option,
@@ -247,7 +248,7 @@ def validate_command(scenarios: tuple[str, ...], overrides: tuple[str, ...]) -> 
               help="Service-level threshold.")
 @click.option("--target", type=TARGET,
               help="Service-level target: also print the fewest agents that meet it.")
-@click.option("--max-abandon", type=click.FloatRange(0, 1, min_open=True),
+@click.option("--max-abandon", type=Finite(0, 1, min_open=True),
               help="With --patience and --target: abandonment must not exceed this too.")
 def erlang_command(rate: float, aht: float, agents: int | None, patience: float | None,
                    threshold: float, target: float | None, max_abandon: float | None) -> None:

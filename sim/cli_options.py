@@ -59,7 +59,7 @@ class Finite(click.FloatRange):
         return number
 
 
-class Fraction(click.FloatRange):
+class Fraction(Finite):
     """A number strictly between 0 and 1; a percentage (``80``) is refused with ``0.8``."""
 
     name = "fraction"

@@ -96,11 +96,11 @@ def _lengths(ctx: click.Context, param: click.Parameter, value: str) -> list[flo
                    "worked every day, each agent working at most this many days.")
 @click.option("--max-agents", type=click.IntRange(min=0),
               help="Most agents per group (the roster).")
-@click.option("--target", type=click.FloatRange(0, 1, min_open=True, max_open=True),
+@click.option("--target", type=Finite(0, 1, min_open=True, max_open=True),
               help="Service level every interval must reach (default: the scenario's).")
 @click.option("--threshold", type=DURATION,
               help="Service-level threshold, e.g. 20s (default: the scenario's).")
-@click.option("--max-abandon", type=click.FloatRange(0, 1, min_open=True),
+@click.option("--max-abandon", type=Finite(0, 1, min_open=True),
               help="Abandon rate no interval may exceed, e.g. 0.05.")
 @replications_option(default=10,
                      note="Of the requirement search and of each hold-out check.")

@@ -26,6 +26,7 @@ from sim.cli_options import (
     DURATION,
     TARGET,
     WORKERS,
+    Finite,
     out_option,
     quiet_option,
     replications_option,
@@ -46,14 +47,14 @@ from sim.units import format_duration
               help="Service level every interval must reach (default: the scenario's).")
 @click.option("--threshold", type=DURATION,
               help="Service-level threshold, e.g. 20s (default: the scenario's).")
-@click.option("--max-abandon", type=click.FloatRange(0, 1, min_open=True),
+@click.option("--max-abandon", type=Finite(0, 1, min_open=True),
               help="Abandon rate no interval may exceed, e.g. 0.05.")
 @replications_option(default=10, note="Per simulated staffing plan.")
 @seed_option()
 @set_option("Applied before the search.")
 @out_option("Write the staffed scenario (a valid scenario file) to this YAML file, "
             "and the staffing table next to it (same name, .csv).", folder=False)
-@click.option("--confidence", type=click.FloatRange(0, 1, min_open=True, max_open=True),
+@click.option("--confidence", type=Finite(0, 1, min_open=True, max_open=True),
               help="Meet the target in each interval in this share of replications, e.g. "
                    "0.9 (default: the mean over replications meets it).")
 @click.option("--holdout", type=click.IntRange(min=0), metavar="N",

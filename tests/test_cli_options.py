@@ -130,3 +130,26 @@ def test_seed_validation_is_shared():
         result = CliRunner().invoke(main, args)
         assert result.exit_code == 2, name
         assert "-1 is not in the range 0<=x<=" in result.output, name
+
+
+@pytest.mark.parametrize("args", [
+    ["erlang", "--rate", "600/h", "--aht", "4m", "--patience", "3m", "--target", "0.8",
+     "--max-abandon", "nan"],
+    ["staff", SCENARIO, "--max-abandon", "nan"],
+    ["staff", SCENARIO, "--confidence", "nan"],
+    ["schedule", SCENARIO, "--target", "nan"],
+    ["schedule", SCENARIO, "--max-abandon", "nan"],
+    ["erlang", "--rate", "600/h", "--aht", "4m", "--target", "nan"],
+    ["staff", SCENARIO, "--target", "nan"],
+], ids=lambda args: f"{args[0]} {args[-2]}")
+def test_a_number_that_is_not_a_number_is_the_option_s_error(args):
+    """``nan`` for a number option: one line naming the option, before any work.
+
+    click's own range lets ``nan`` through (it compares false with both bounds), and the
+    command then failed later, blaming the scenario file or printing its header first.
+    """
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    assert result.stderr.strip().count("\n") == 0
+    assert args[-2] in result.stderr and "finite" in result.stderr, result.stderr
