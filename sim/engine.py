@@ -142,8 +142,8 @@ class _Replication:
             g.escalate and g.escalate_as_consult for g in group_plans)
         if consults:
             first += [(keyed.CONSULT_TALK, 1), (keyed.HOLD_PATIENCE, 1)]
-        # a first consult's request that may consult in turn: its decision (a tenth of the
-        # instructions per contact of fraud_consult, one keyed number at a time)
+        # a first consult's request that may consult in turn: its decision (one keyed number
+        # at a time, it was 2.4% of fraud_consult's instructions per contact)
         asked = {p.consult.to for p in plans if p.consult} | {
             g.escalate.to for g in group_plans if g.escalate and g.escalate_as_consult}
         self.book = book = ContactBook(
