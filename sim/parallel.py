@@ -151,8 +151,9 @@ class LocalPool(ProcessPoolExecutor):
     or at the latest when this process exits.
     """
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, max_workers: int, **kwargs):
+        super().__init__(max_workers=max_workers, **kwargs)
+        self.workers = max_workers  # (ProcessPoolExecutor keeps it private)
         try:
             self.handoff: Path | None = handoff.handoff_folder()
         except Exception:  # no folder to be had (no space, no inodes): the pipe, as before
@@ -303,7 +304,7 @@ def replication_pool(workers: int | None, executor: Executor | None, jobs: int
     """
     if executor is not None:  # a bounded window: results wait in memory for earlier ones
         yield ReplicationPool(executor, window=min(max(jobs, 1), EXECUTOR_WINDOW),
-                              workers=executor._max_workers if isinstance(executor, LocalPool)
+                              workers=executor.workers if isinstance(executor, LocalPool)
                               else None)
         return
     workers = max(1, min(workers or usable_cores(), jobs))
