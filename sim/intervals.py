@@ -25,8 +25,8 @@ from sim.schedule import interval_starts
 from sim.units import DAY
 
 INTERVAL_KEYS = ["day", "clock", "start", "contact_type"]
-INTERVAL_COUNTS = ("offered", "answered", "abandoned", "blocked", "self_served", "repeats",
-                   "retrials", "callbacks", "complaints", "balked")
+INTERVAL_COUNTS = ("offered", "answered", "abandoned", "hung_up", "blocked", "self_served",
+                   "repeats", "retrials", "callbacks", "complaints", "unanswered", "balked")
 INTERVAL_SUMS = ("answered_in_time", "sl_denominator", "wait_s", "hold_s", "transfers",
                  "agent_s", "measured_s", "busy_s", "available_s", "callbacks_taken",
                  "balk_denominator")
@@ -41,10 +41,10 @@ INTERVAL_RATIOS = {  # ratio: (numerator, denominator)
     "occupancy": ("busy_s", "available_s"),
     "balk_rate": ("balked", "balk_denominator"),  # balked / (offered + balked)
 }
-INTERVAL_COLUMNS = ("offered", "answered", "abandoned", "blocked", "service_level", "asa",
-                    "abandon_rate", "hold_time", "transfer_rate", "self_served", "repeats",
-                    "retrials", "callbacks", "callback_rate", "complaints", "staff", "occupancy",
-                    "balked", "balk_rate")
+INTERVAL_COLUMNS = ("offered", "answered", "abandoned", "hung_up", "blocked", "service_level",
+                    "asa", "abandon_rate", "hold_time", "transfer_rate", "self_served",
+                    "repeats", "retrials", "callbacks", "callback_rate", "complaints",
+                    "unanswered", "staff", "occupancy", "balked", "balk_rate")
 
 
 def interval_table(contacts: pd.DataFrame, staff: pd.DataFrame, scenario: Scenario,
@@ -144,7 +144,8 @@ def _interval_counts(cols: Columns, mask: np.ndarray, index: np.ndarray, n: int,
     def total(values: np.ndarray) -> np.ndarray:
         return np.bincount(index[answered], weights=values[answered], minlength=n)
 
-    offered = count(~not_offered)
+    offered_mask = ~not_offered
+    offered = count(offered_mask)
     balked = count(cols.balked[mask])
     answered_n = count(answered)
     short = count(abandoned & (wait <= threshold))
@@ -158,13 +159,17 @@ def _interval_counts(cols: Columns, mask: np.ndarray, index: np.ndarray, n: int,
         "offered": offered,
         "answered": answered_n,
         "abandoned": count(abandoned),
+        "hung_up": count(cols.hung_up[mask]),  # answered, then hung up (in `answered`)
         "blocked": count(blocked),
         "self_served": count(cols.self_served[mask]),
-        "repeats": count(origin == 2),
+        # repeat contacts offered (as the summary's repeat_rate counts them), not those
+        # that got a busy signal, balked or were served in the IVR
+        "repeats": count(offered_mask & (origin == 2)),
         "retrials": count(origin == 1),
         "callbacks": count(cols.callback[mask] & answered),
         "callbacks_taken": count(cols.callback[mask] & ~not_offered),
         "complaints": count(origin == 3),
+        "unanswered": count(offered_mask & ~answered & ~abandoned),
         "answered_in_time": count(answered & (wait <= threshold)),
         "sl_denominator": denominator,
         "wait_s": total(wait),

@@ -29,8 +29,10 @@ from sim.units import DAY
 # 3: callback KPIs (callback_rate, callback_wait, live_*). 4: balking (`balked`,
 # `balk_rate`): callers who balked are not offered, so they leave `offered` and the
 # service-level denominator. 5: `staff_cost` pays a shift's breaks (those not marked
-# `paid: false`), as documented; it took every break off before.
-METRICS_VERSION = 5
+# `paid: false`), as documented; it took every break off before. 6: the interval tables'
+# `repeats` counts repeat contacts offered (as `repeat_rate` does), no longer those blocked,
+# balked or self-served; they gain `hung_up` and `unanswered`, the summary's counts.
+METRICS_VERSION = 6
 
 # The KPI names, in table order, come from the registry (sim.kpis): a new KPI is an entry
 # there plus its computation in contact_kpis (or sim.costs). COST_KPIS: the money

@@ -28,6 +28,7 @@ import pandas as pd
 from sim import output
 from sim.compare import Comparison
 from sim.frames import empty_legs_frame, empty_rules_frame
+from sim.intervals import INTERVAL_COUNTS, INTERVAL_SUMS
 from sim.loader import scenario_from_dict
 from sim.measure import ReplicationTables, measure
 from sim.output import COMPARISON_MANIFEST, MANIFEST, OPTIONAL, ResultsError
@@ -200,6 +201,11 @@ def read_run(folder: str | Path) -> RunResult:
             raise ResultsError(f"{folder}: kept the contacts of some replications only, but "
                                "measures.json or intervals_by_replication.parquet is missing; "
                                "run it again")
+        # an older ccsim's tables lack later columns: pooled, they would count as zeros
+        absent = [c for c in (*INTERVAL_COUNTS, *INTERVAL_SUMS) if c not in saved["intervals"]]
+        if absent:
+            raise ResultsError(f"{folder / 'intervals_by_replication.parquet'}: written by an "
+                               f"older ccsim, without the column {absent[0]!r}; run it again")
     collector = Collector(scenario, int(summary["seed"]),
                           None if kept is None else max(len(kept), 1))
     for r in replications["replication"].astype(int):

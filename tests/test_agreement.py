@@ -139,9 +139,14 @@ def test_types_groups_and_intervals_add_up_to_the_summary(data, seed, replicatio
     for name in [*result.scenario.contact_types, "all"]:
         kpis = s if name == "all" else result.by_type[name]
         rows = intervals[intervals["contact_type"] == name]
-        for column in ("offered", "answered", "abandoned", "blocked", "balked", "retrials",
-                       "callbacks", "complaints"):
+        for column in COUNTS:
             assert same(rows[column].sum(), kpis[column]), (name, column)
+    # `repeats`: repeat contacts offered, so that with `offered` they make the repeat rate
+    per_replication = result.replications
+    rows = intervals[intervals["contact_type"] == "all"]
+    assert same(rows["repeats"].sum(),
+                np.nansum(per_replication["repeat_rate"] * per_replication["offered"])
+                / replications)
 
 
 @SETTINGS

@@ -13,8 +13,9 @@ import pytest
 from helpers import replay, tiny
 
 import sim
+from sim import kpis
 from sim.frames import contacts_frame, legs_frame, staff_frame
-from sim.metrics import replication_summary
+from sim.metrics import KPIS, replication_summary
 from sim.records import ABANDONED, ANSWERED, HUNG_UP, SELF_SERVED
 from sim.replicate import half_width
 
@@ -583,6 +584,57 @@ class TestJourneyKpisEverywhere:
         weights = allrows["answered"]
         mean_transfers = (allrows["transfer_rate"] * weights).sum() / weights.sum()
         assert mean_transfers == pytest.approx(result.summary["transfer_rate"])
+
+
+def hang_ups_busy_signals_and_repeats():
+    """fraud_consult with holds few wait out, too few lines and repeat contacts.
+
+    Answered callers hang up on hold (``hung_up``), callers and repeat contacts get busy
+    signals, and unresolved billing issues call again within the day.
+    """
+    return sim.load_scenario(
+        Path(__file__).resolve().parents[1] / "scenarios" / "fraud_consult.yaml",
+        overrides={"contact_types.billing.consult.hold_patience.mean": "30s", "lines": 26,
+                   "contact_types.billing.resolution": 0.5,
+                   "contact_types.billing.repeat": {
+                       "probability": 0.9, "delay": {"dist": "exponential", "mean": "20m"}}})
+
+
+class TestIntervalCounts:
+    @pytest.fixture(scope="class")
+    def result(self):
+        result = sim.run(hang_ups_busy_signals_and_repeats(), seed=1, replications=2)
+        c = result.contacts
+        # the premises: hang-ups, and repeat contacts that were never offered
+        assert result.summary["hung_up"] > 0
+        assert (c["blocked"] & (c["origin"] == "repeat")).any()
+        return result
+
+    def test_counts_add_up_to_the_summary(self, result):
+        """Every count KPI is an interval column; over the intervals it sums to the KPI."""
+        counts = [k for k in KPIS if kpis.unit_of(k) is kpis.COUNT]
+        assert "hung_up" in counts
+        for name in [*result.scenario.contact_types, "all"]:
+            measured = result.summary if name == "all" else result.by_type[name]
+            rows = result.intervals[result.intervals["contact_type"] == name]
+            for kpi in counts:
+                assert kpi in rows, kpi
+                assert rows[kpi].sum() == pytest.approx(measured[kpi], rel=1e-12, abs=1e-9), (
+                    name, kpi)
+
+    def test_repeats_are_the_repeat_rate_of_offered(self, result):
+        """``repeats`` counts repeat contacts offered: repeats / offered is the repeat rate."""
+        per_replication = result.replications
+        expected = (per_replication["repeat_rate"] * per_replication["offered"]).mean()
+        rows = result.intervals[result.intervals["contact_type"] == "all"]
+        assert rows["repeats"].sum() == pytest.approx(expected, rel=1e-12)
+        for r, table in result.intervals_by_replication.groupby("replication"):
+            for name, measured in result.replication_measures[r]["by_type"].items():
+                mine = table[table["contact_type"] == name]
+                pooled = (mine["repeats"].sum() / mine["offered"].sum()
+                          if mine["offered"].sum() else float("nan"))
+                assert pooled == pytest.approx(measured["repeat_rate"], rel=1e-12,
+                                               nan_ok=True), (r, name)
 
 
 class TestCallbackQueue:

@@ -10,6 +10,7 @@ import random
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -130,6 +131,24 @@ class TestDamage:
         output.seal(folder, [folder / name for name in DATA], {"seed": 1})
         line = report_line(folder)
         assert line.startswith(f"{folder / 'contacts.parquet'}: cannot be read")
+
+
+class TestOlderFolders:
+    def test_interval_columns_of_an_older_ccsim_refused(self, scenario, tmp_path):
+        """Saved interval tables without today's columns are refused, not summed as zeros.
+
+        With the contacts of some replications only, the others' interval tables are read
+        from intervals_by_replication.parquet: one written before `hung_up` existed would
+        add nothing for them and halve the count.
+        """
+        out = tmp_path / "older"
+        write_run(sim.run(scenario, seed=1, replications=2, keep_contacts=1), out)
+        path = out / "intervals_by_replication.parquet"
+        pd.read_parquet(path).drop(columns=["hung_up"]).to_parquet(path)
+        listed = json.loads((out / MANIFEST).read_text())["files"]
+        output.seal(out, [out / name for name in listed], {"seed": 1})
+        line = report_line(out)
+        assert line.startswith(f"{path}: ") and "hung_up" in line and "run it again" in line
 
 
 class TestKilledWhileWriting:
