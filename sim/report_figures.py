@@ -17,7 +17,6 @@ from matplotlib.figure import Figure
 from sim import plots
 from sim.compare import Comparison
 from sim.replicate import RunResult
-from sim.units import format_duration
 
 
 @dataclass
@@ -57,12 +56,8 @@ def _draw(name: str, title: str, caption: str, make: Callable[[], Figure]) -> Re
 
 def run_figures(result: RunResult) -> list[RenderedFigure]:
     """Every figure of a single run's report, rendered."""
-    sc = result.scenario
-    sl = sc.service_level
     return [
-        _draw("wait_cdf", "Waiting times", _CDF_CAPTION.format(
-            t=format_duration(sl.threshold), target=f"{100 * sl.target:g}"),
-            lambda: plots.wait_cdf(result)),
+        _draw("wait_cdf", "Waiting times", _CDF_CAPTION, lambda: plots.wait_cdf(result)),
         _draw("intervals", "Per interval", _INTERVAL_CAPTION,
               lambda: plots.interval_figure(result)),
         _day(result, "day", "A day at a glance"),
@@ -78,7 +73,6 @@ def run_figures(result: RunResult) -> list[RenderedFigure]:
 def comparison_figures(comparison: Comparison) -> list[RenderedFigure]:
     """Every figure of a comparison's report, rendered."""
     runs = comparison.results
-    sl = runs[comparison.baseline].scenario.service_level
     figures = [
         _draw("kpis", "KPIs per variant", _KPI_CAPTION, lambda: plots.kpi_bars(comparison)),
     ]
@@ -86,9 +80,7 @@ def comparison_figures(comparison: Comparison) -> list[RenderedFigure]:
         figures.append(_draw("differences", "Differences to the baseline", _DIFF_CAPTION,
                              lambda: plots.difference_figure(comparison)))
     figures += [
-        _draw("wait_cdf", "Waiting times", _CDF_CAPTION.format(
-            t=format_duration(sl.threshold), target=f"{100 * sl.target:g}"),
-            lambda: plots.wait_cdf(runs)),
+        _draw("wait_cdf", "Waiting times", _CDF_CAPTION, lambda: plots.wait_cdf(runs)),
         _draw("intervals", "Per interval", _INTERVAL_CAPTION, lambda: plots.interval_figure(runs)),
         _draw("occupancy", "Occupancy per agent group", _OCCUPANCY_CAPTION,
               lambda: plots.occupancy_figure(runs)),
@@ -115,10 +107,12 @@ def _day(result: RunResult, name: str, title: str, variant: str | None = None
                  lambda: plots.day_figure(result, replication=replication, title=heading))
 
 
-_CDF_CAPTION = ("Share of contacts answered within a wait of t seconds (pooled over "
-                "replications). At the dashed threshold ({t}) the curve reads as the service "
-                "level, to compare with the dotted {target}% target; it levels off below "
-                "100% by the share of contacts never answered.")
+_CDF_CAPTION = ("Share of contacts answered within a wait of t (mean over replications); "
+                "a curve levels off below 100% by the share never answered. The dots are "
+                "the service levels the summary reports, each at its dashed threshold, to "
+                "compare with the dotted target. Where contact types have their own "
+                "thresholds, each type's dot sits at its own, and a dash-dotted line marks "
+                "the service level of all types together: no single point of their curve is it.")
 _INTERVAL_CAPTION = ("Per interval, all contact types together. Offered contacts and "
                      "agents on duty are means per replication; service level, ASA and "
                      "abandon rate are over all callers of the interval in every "

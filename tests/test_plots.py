@@ -12,6 +12,7 @@ from matplotlib.figure import Figure
 import sim
 from sim import erlang, plots
 from sim.compare import compare, variant_scenarios
+from sim.kpis import format_kpi
 from sim.report import render_png
 
 SMALL = {
@@ -100,8 +101,9 @@ class TestWaitCdf:
         assert_draws(fig)
         left, right = fig.axes
         names = [line.get_label() for line in left.get_lines()]
-        assert {"baseline", "more", "threshold 20 s", "target 80%"} <= set(names)
-        assert {"billing", "cards"} <= {line.get_label() for line in right.get_lines()}
+        assert {"baseline", "more", "threshold 20s", "target 80%"} <= set(names)
+        assert {"billing", "cards"} <= {line.get_label().split(":")[0]
+                                        for line in right.get_lines()}
         assert "(s)" in left.get_xlabel() or left.get_xscale() == "log"
         assert "%" in left.get_ylabel()
 
@@ -124,11 +126,52 @@ class TestWaitCdf:
         assert plots.wait_cdf(fast).axes[0].get_xscale() == "linear"  # short waits: linear
 
     def test_reads_service_level_at_threshold(self, result):
-        """At the threshold the curve is answered within 20 s / offered (pooled)."""
-        c = result.contacts
-        expected = (c.answered & (c.wait <= 20)).sum() / (~c.blocked & ~c.self_served).sum()
-        got = plots.service._answered_within(c, np.array([20.0]), result.scenario)[0]
-        assert got == pytest.approx(expected)
+        """At the threshold the curve is answered within 20 s / offered, mean of replications."""
+        shares = [(c.answered & (c.wait <= 20)).sum() / (~c.blocked & ~c.self_served).sum()
+                  for _, c in result.contacts.groupby("replication")]
+        assert len(shares) == 2
+        got = plots.waits.answered_within(result.contacts, np.array([20.0]), result.scenario)[0]
+        assert got == pytest.approx(np.mean(shares))
+
+    @pytest.mark.parametrize("definition", ["offered", "short_abandons_excluded"])
+    def test_marks_the_service_level_kpi(self, definition):
+        """The marked service levels are the summary's, overall and per type.
+
+        Here cards have their own threshold (2 min against 20 s), so no point of the
+        all-types curve is the service level, and short abandons are judged at each
+        type's threshold.
+        """
+        data = {**SMALL, "service_level": {**SMALL["service_level"], "definition": definition}}
+        data["contact_types"] = {**SMALL["contact_types"], "cards": {
+            **SMALL["contact_types"]["cards"], "patience": {"dist": "exponential", "mean": "1m"},
+            "service_level": {"threshold": "2m", "target": 0.9}}}
+        result = sim.run(sim.scenario_from_dict(data), seed=3, replications=2)
+        fig = plots.wait_cdf(result)
+        left, right = fig.axes
+        overall = [line for line in left.get_lines() if line.get_gid() == "service_level"]
+        assert overall, "no mark of the service level"
+        for line in overall:
+            assert np.asarray(line.get_ydata(), float) == pytest.approx(
+                100 * result.summary["service_level"], rel=1e-12)
+            assert format_kpi("service_level", result.summary["service_level"]) in (
+                line.get_label())
+        for name, threshold in (("billing", 20.0), ("cards", 120.0)):
+            (dot,) = [line for line in right.get_lines()
+                      if line.get_gid() == f"service_level:{name}"]
+            assert list(dot.get_xdata()) == [threshold]
+            assert list(dot.get_ydata()) == pytest.approx(
+                [100 * result.by_type[name]["service_level"]], rel=1e-12)
+            assert right.get_xlim()[0] <= threshold <= right.get_xlim()[1]
+
+    def test_curve_meets_the_kpi_at_the_threshold(self, result):
+        """With one threshold, the curve at it is the summary's service level (2 replications)."""
+        sl = result.scenario.service_level
+        curve = plots.waits.answered_within(result.contacts, np.array([sl.threshold]),
+                                              result.scenario)[0]
+        assert curve == pytest.approx(result.summary["service_level"], rel=1e-12)
+        (dot,) = [line for line in plots.wait_cdf(result).axes[0].get_lines()
+                  if line.get_gid() == "service_level"]
+        assert list(dot.get_xdata()) == [sl.threshold]
 
     def test_variant_colours_are_consistent(self, runs):
         """A variant has the same colour in every figure."""

@@ -11,9 +11,9 @@ Colours carry meaning across every figure of a report: a variant has the same co
 everywhere (by its position, baseline first), so does an agent group and a contact type
 (by their order in the scenario). Times are in seconds on every axis, shares in percent.
 
-The figures live in one module per subject (:mod:`~sim.plots.service`,
-:mod:`~sim.plots.floor`, :mod:`~sim.plots.journey`, :mod:`~sim.plots.compare`) over the
-shared :mod:`~sim.plots.style`; this package exports them all.
+The figures live in one module per subject (:mod:`~sim.plots.waits`,
+:mod:`~sim.plots.service`, :mod:`~sim.plots.floor`, :mod:`~sim.plots.journey`,
+:mod:`~sim.plots.compare`) over the shared :mod:`~sim.plots.style`; this package exports them all.
 """
 
 from sim.kpis import kpi_scale
@@ -32,7 +32,6 @@ from sim.plots.service import (
     erlang_requirement,
     interval_figure,
     simulated_offered,
-    wait_cdf,
 )
 from sim.plots.style import (
     A4_WIDTH,
@@ -48,6 +47,7 @@ from sim.plots.style import (
     type_colours,
     variant_colours,
 )
+from sim.plots.waits import wait_cdf
 
 __all__ = [
     "A4_WIDTH", "COMPARE_KPIS", "DPI", "KPI_LABELS", "PNG_METADATA", "STYLE", "Results",

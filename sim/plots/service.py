@@ -1,4 +1,4 @@
-"""Service figures: the waiting-time distribution, and service per interval against Erlang C."""
+"""Service per interval: offered, agents on duty against Erlang C, service level, ASA, abandons."""
 
 from __future__ import annotations
 
@@ -9,127 +9,24 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 
 from sim.erlang import required_agents
 from sim.plots.style import (
     Results,
     as_runs,
     clock,
-    counted,
     line_style,
     line_width,
     new_figure,
-    offered_mask,
     styled,
-    type_colours,
     variant_colours,
 )
 from sim.replicate import RunResult
 from sim.routing_table import routing_table
 from sim.scenario import Scenario
-from sim.scenario_contacts import ServiceLevelDefinition
-from sim.units import format_duration
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
-
-
-# ---- waiting times -------------------------------------------------------------------
-
-
-@styled
-def wait_cdf(results: Results) -> Figure:
-    """Share of contacts answered within t, against t, per variant and per contact type.
-
-    The curve is the waiting-time distribution of answered contacts scaled to the
-    service-level denominator (offered contacts by default), so at the threshold it
-    reads as the service level; it levels off below 100% by the share never answered.
-    Pooled over replications.
-
-    Args:
-        results: One run or ``{variant: run}``.
-
-    Returns:
-        A figure: left per variant (all contact types), right per contact type of the
-        first run, with the threshold and target marked.
-    """
-    runs = as_runs(results)
-    first = next(iter(runs.values()))
-    sl = first.scenario.service_level
-    xmax = max(_wait_axis_end(r) for r in runs.values())
-    # waits far beyond the threshold (callbacks waiting for hours) on a linear axis
-    # squeeze the threshold against the y axis: a log axis keeps both readable
-    log = xmax > LOG_AXIS_FROM * sl.threshold and sl.threshold > 0
-    xmin = min(1.0, sl.threshold / 10) if log else 0.0
-    grid = np.geomspace(xmin, xmax, 400) if log else np.linspace(0.0, xmax, 400)
-    fig = new_figure(3.3)
-    left, right = fig.subplots(1, 2, sharey=True)
-    colours = variant_colours(list(runs))
-    for name, result in runs.items():
-        contacts = counted(result)
-        y = _answered_within(contacts, grid, result.scenario)
-        left.plot(grid, 100 * y, color=colours[name], label=name,
-                  lw=line_width(list(runs).index(name)) if len(runs) > 1 else 1.4)
-        at = _answered_within(contacts, np.array([sl.threshold]), result.scenario)[0]
-        left.plot([sl.threshold], [100 * at], "o", color=colours[name], ms=4)
-    contacts = counted(first)
-    for t_name, colour in type_colours(first.scenario).items():
-        mine = contacts[contacts["contact_type"] == t_name]
-        if len(mine):
-            right.plot(grid, 100 * _answered_within(mine, grid, first.scenario), color=colour,
-                       label=t_name)
-    definition = {"offered": "offered", "answered": "answered",
-                  "short_abandons_excluded": "offered less short abandons"}[sl.definition.value]
-    for ax, title in ((left, "By variant, all contact types" if len(runs) > 1 else
-                       "All contact types"),
-                      (right, f"By contact type ({next(iter(runs))})" if len(runs) > 1
-                       else "By contact type")):
-        ax.axvline(sl.threshold, color="k", ls="--", lw=0.9,
-                   label=f"threshold {sl.threshold:g} s")
-        ax.axhline(100 * sl.target, color="k", ls=":", lw=0.9,
-                   label=f"target {100 * sl.target:g}%")
-        ax.set(xlim=(xmin, xmax), ylim=(0, 100), title=title,
-               xlabel="Wait until answered, t" + (" (log scale)" if log else " (s)"))
-        if log:
-            ax.set_xscale("log")
-            ax.xaxis.set_major_locator(FixedLocator(
-                [t for t in WAIT_TICKS if xmin <= t <= xmax]))
-            ax.xaxis.set_major_formatter(FuncFormatter(lambda t, _pos: format_duration(t)))
-            ax.xaxis.set_minor_formatter(NullFormatter())
-        ax.legend(loc="best")
-    left.set_ylabel(f"Answered within t (% of {definition})")
-    return fig
-
-
-LOG_AXIS_FROM = 30  # a wait axis longer than this many thresholds is drawn on a log scale
-WAIT_TICKS = (1, 10, 60, 300, 1800, 7200, 28800, 86400)  # 1s 10s 1m 5m 30m 2h 8h 1d
-
-
-def _wait_axis_end(result: RunResult) -> float:
-    """Right end of a wait axis: the 95th percentile of answer waits, at least 4 thresholds."""
-    contacts = counted(result)
-    waits = contacts.loc[contacts["answered"].to_numpy(bool), "wait"].to_numpy()
-    p95 = float(np.quantile(waits, 0.95)) if waits.size else 0.0
-    return max(p95 * 1.1, 4 * result.scenario.service_level.threshold, 60.0)
-
-
-def _answered_within(contacts: pd.DataFrame, t: np.ndarray, scenario: Scenario) -> np.ndarray:
-    """Answered within each ``t`` / the service-level denominator of the scenario."""
-    answered = contacts["answered"].to_numpy(bool)
-    waits = np.sort(contacts["wait"].to_numpy()[answered])
-    definition = scenario.service_level.definition
-    if definition is ServiceLevelDefinition.ANSWERED:
-        denominator = float(answered.sum())
-    else:
-        denominator = float(offered_mask(contacts).sum())
-        if definition is ServiceLevelDefinition.SHORT_ABANDONS_EXCLUDED:
-            short = contacts["abandoned"].to_numpy(bool) & (
-                contacts["wait"].to_numpy() <= scenario.service_level.threshold)
-            denominator -= float(short.sum())
-    if denominator <= 0:
-        return np.full(t.shape, np.nan)
-    return np.searchsorted(waits, t, side="right") / denominator
 
 
 # ---- per interval --------------------------------------------------------------------
