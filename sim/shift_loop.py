@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from sim.intervals import pool_intervals
+from sim.limits import AGENTS
 from sim.loader import with_overrides
 from sim.scenario import Scenario
 from sim.schedule import interval_starts, staff_changes
@@ -161,7 +162,8 @@ def requirement_from_table(path: str | Path, scenario: Scenario) -> np.ndarray:
 
     The table has one row per interval and group with ``start`` (seconds from the run's
     start), ``group`` and ``simulated`` (agents on the phones). Intervals it leaves out
-    need nobody; a table without rows, or with an interval of a group twice, is refused.
+    need nobody; a table without rows, with an interval of a group twice, or with more
+    agents than the limit on a group (:data:`sim.limits.AGENTS`) is refused.
 
     Raises:
         ValueError: One line naming the file, the row or column and the reason.
@@ -195,6 +197,9 @@ def requirement_from_table(path: str | Path, scenario: Scenario) -> np.ndarray:
         if not (math.isfinite(value) and value >= 0 and value == int(value)):
             raise ValueError(f"{path}: line {row}: simulated: must be a whole number >= 0, "
                              f"got {count}")
+        too_many = AGENTS.problem(value)  # here, not in the scenario planned from it
+        if too_many is not None:
+            raise ValueError(f"{path}: line {row}: simulated: {too_many}")
         if (group, key) in seen:  # two plans pasted together: which one was meant?
             raise ValueError(f"{path}: line {row}: start: {start} of {group!r} is already on "
                              f"line {seen[group, key]}")
@@ -230,6 +235,29 @@ def holdout_service_level(scenario: Scenario, goal: Goal, replications: int, see
     if goal.max_abandon is not None:
         ok &= np.isnan(abandon) | (abandon <= goal.max_abandon + 1e-12)
     return sl, ok | ~measured_intervals(scenario)[None, :]
+
+
+def _check_agents_limit(plans: dict[str, GroupPlan], templates: dict[str, Template]) -> None:
+    """Refuse shifts with more agents than :data:`sim.limits.AGENTS`, naming the group.
+
+    As the scenario's validation counts them (every shift's agents, as if all overlapped),
+    but before a scenario is made of them: its refusal would name that scenario.
+
+    Raises:
+        ScheduleError: If a group's shifts, or all groups' together, are over the limit.
+    """
+    totals = {name: sum(row["count"] for row in shift_rows(plan, templates))
+              for name, plan in plans.items()}
+    for name, total in totals.items():
+        problem = AGENTS.problem(total)
+        if problem is not None:
+            raise ScheduleError(f"group {name!r}: agents of the shifts that cover its "
+                                f"requirement (grossed up for shrinkage and absenteeism): "
+                                f"{problem}")
+    problem = AGENTS.problem(sum(totals.values()))
+    if problem is not None:
+        raise ScheduleError(f"all groups: agents of the shifts that cover the requirement: "
+                            f"{problem}")
 
 
 def schedule(scenario: Scenario, on_phones: np.ndarray, settings: Settings,
@@ -268,6 +296,7 @@ def schedule(scenario: Scenario, on_phones: np.ndarray, settings: Settings,
                                  max_agents=settings.max_agents,
                                  time_limit=settings.time_limit, name=name)
                      for g, name in enumerate(groups)}
+            _check_agents_limit(plans, settings.templates)
         except ScheduleError as exc:
             if round_ == 1:
                 raise

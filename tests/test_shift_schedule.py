@@ -303,6 +303,50 @@ class TestRequirementSources:
         assert not (tmp_path / "o").exists()
 
 
+    @pytest.mark.parametrize("value", ["1e12", "1e30", "100001"])
+    def test_cli_too_many_agents_names_the_line(self, tmp_path, small_file, value):
+        """An agent count over the limit is refused at its CSV line and column, exit 2.
+
+        Not after planning, by the validation of the scenario made from it (which names
+        that scenario, not the table), nor as an internal error (1e30 overflowed).
+        """
+        path = tmp_path / "staff.csv"
+        counts = ["3"] * 12
+        counts[4] = value
+        pd.DataFrame({"start": [8 * HOUR + 1800 * i for i in range(12)], "group": "pool",
+                      "simulated": counts}).to_csv(path, index=False)
+        res = CliRunner().invoke(main, ["schedule", str(small_file), "--requirement", str(path),
+                                        "-r", "2", "--out", str(tmp_path / "o")])
+        assert res.exit_code == 2, res.output
+        (line,) = res.stderr.splitlines()
+        assert f"{path}: line 6: simulated: must be <= 100,000" in line
+        assert "CCSIM_MAX_AGENTS" in line and "[scheduled]" not in line
+        assert not (tmp_path / "o").exists()
+
+    @pytest.mark.parametrize(("counts", "options"), [
+        ({4: 99_000}, ["--absenteeism", "0.2"]),  # 123,750 on duty once grossed up
+        ({0: 60_000, 11: 60_000}, ["--lengths", "2h"]),  # two crews of 60,000 in the day
+    ])
+    def test_cli_shifts_over_the_limit_name_the_group(self, tmp_path, small_file, counts,
+                                                      options):
+        """Shifts with more agents than the limit: one line naming the group, exit 2.
+
+        Every value of the table is within the limit, but the shifts that cover it are
+        not; the message names the group and the limit, not the scenario made of them.
+        """
+        path = tmp_path / "staff.csv"
+        pd.DataFrame({"start": [8 * HOUR + 1800 * i for i in range(12)], "group": "pool",
+                      "simulated": [counts.get(i, 3) for i in range(12)]}
+                     ).to_csv(path, index=False)
+        res = CliRunner().invoke(main, ["schedule", str(small_file), "--requirement", str(path),
+                                        "-r", "2", *options])
+        assert res.exit_code == 2, res.output
+        (line,) = res.stderr.splitlines()
+        assert line.startswith(f"{small_file}: group 'pool': ")
+        assert "must be <= 100,000" in line and "CCSIM_MAX_AGENTS" in line
+        assert "[scheduled]" not in line
+
+
 def cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "sim", "schedule", *args],
                           capture_output=True, text=True, timeout=300)
