@@ -220,6 +220,26 @@ class TestIntervalFigure:
         offered = fig.axes[0]
         assert not any(p.get_fill() for p in offered.patches)
 
+    def test_target_label_names_each_threshold(self, result):
+        """The legend's service-level target says which threshold it is measured at.
+
+        One threshold for all: "80% in 20 s". A type with its own threshold (cards within
+        2 min at 90%): each type's, since the panel pools every type at its own.
+        """
+        def target_label(run) -> str:
+            (label,) = [h.get_label() for h in plots.interval_figure(run).legends[0]
+                        .legend_handles if h.get_label().startswith("service-level target")]
+            return label
+
+        assert target_label(result) == "service-level target: 80% in 20s"
+        data = {**SMALL, "variants": {}}
+        data["contact_types"] = {**SMALL["contact_types"], "cards": {
+            **SMALL["contact_types"]["cards"], "service_level": {"threshold": "2m",
+                                                                 "target": 0.9}}}
+        own = sim.run(sim.scenario_from_dict(data), seed=3, replications=1)
+        assert target_label(own) == ("service-level targets, each type at its own:\n"
+                                     "80% in 20s (billing)\n90% in 2m (cards)")
+
     def test_erlang_requirement_single_type(self):
         """One type at a constant rate: every interval needs the Erlang C staffing."""
         sc = sim.scenario_from_dict({**SMALL, "variants": {}, "contact_types": {

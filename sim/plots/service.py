@@ -24,6 +24,7 @@ from sim.plots.style import (
 from sim.replicate import RunResult
 from sim.routing_table import routing_table
 from sim.scenario import Scenario
+from sim.units import format_duration
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -146,6 +147,24 @@ def _day_labels(axes: Sequence[Axes], scenario: Scenario) -> None:
                     ha="center", va="bottom", fontsize=8, color="0.3")
 
 
+def _target_label(scenario: Scenario) -> str:
+    """The service-level target(s) of the figure's legend, each with its threshold.
+
+    The panel pools every type at its own threshold: where types have their own, each
+    target is named with its threshold and the types it is theirs (one line each).
+    """
+    sl = scenario.service_level
+    if not any(ct.service_level for ct in scenario.contact_types.values()):
+        return f"service-level target: {100 * sl.target:g}% in {format_duration(sl.threshold)}"
+    types: dict[str, list[str]] = {}
+    for name, ct in scenario.contact_types.items():
+        level = ct.service_level or sl
+        types.setdefault(f"{100 * level.target:g}% in {format_duration(level.threshold)}",
+                         []).append(name)
+    return "service-level targets, each type at its own:\n" + "\n".join(
+        f"{goal} ({', '.join(names)})" for goal, names in types.items())
+
+
 @styled
 def interval_figure(results: Results) -> Figure:
     """Per interval: offered contacts, staffed vs required agents, service level, ASA, abandons.
@@ -210,8 +229,7 @@ def interval_figure(results: Results) -> Figure:
     handles += [
         Line2D([], [], color="k", ls="--", lw=1.1,
                label="Erlang C need (simulated offered load)"),
-        Line2D([], [], color="k", ls=":", lw=1,
-               label=f"service-level target: {100 * sl.target:g}% in {sl.threshold:g} s"),
+        Line2D([], [], color="k", ls=":", lw=1, label=_target_label(scenario)),
     ]
     fig.legend(handles=handles, loc="outside lower center", ncol=3)
     return fig
