@@ -34,8 +34,8 @@ OPTIONAL = ("contact_type", "handle", "group", "customer", "queue_start", "answe
 OUTCOMES = ("answered", "abandoned", "blocked")
 EPOCH = pd.Timestamp("2026-01-05")  # a Monday: day 0 of logs timed in seconds (ccsim's own)
 _OFFSET = r"(Z|[+-]\d{2}:?\d{2})$"  # the UTC offset ending an ISO timestamp
-_CCSIM_OUTCOMES = {"completed": "answered", "hung_up": "answered", "abandoned": "abandoned",
-                   "blocked": "blocked"}
+_CCSIM_OUTCOMES = {"completed": "answered", "hung_up": "answered", "unfinished": "answered",
+                   "abandoned": "abandoned", "blocked": "blocked"}
 
 
 class CallLogError(ValueError):
@@ -148,13 +148,14 @@ def _from_ccsim(raw: pd.DataFrame) -> pd.DataFrame:
 def ccsim_table(contacts: pd.DataFrame) -> pd.DataFrame:
     """Contacts of one ccsim replication in the canonical log form.
 
-    Contacts solved in the IVR and those still waiting at the end of the run
-    (``unanswered``) are left out: a log has neither. So are callers who balked (their
-    outcome is none of :data:`OUTCOMES`; an ACD may log them as short abandons).
+    Contacts solved in the IVR and those never answered and still waiting at the end of
+    the run (``unanswered``) are left out: a log has neither. So are callers who balked
+    (their outcome is none of :data:`OUTCOMES`; an ACD may log them as short abandons).
     """
     rows = contacts[contacts["outcome"].astype(str).isin(_CCSIM_OUTCOMES)]
-    # a contact answered, then hung up (on hold, or in the next queue after a transfer),
-    # was answered for its first queue: the log's outcome and wait are the first queue's
+    # a contact answered, then hung up (on hold, or in the next queue after a transfer) or
+    # still waiting in that queue at the end (unfinished), was answered for its first
+    # queue: the log's outcome and wait are the first queue's
     outcome = rows["outcome"].astype(str).map(_CCSIM_OUTCOMES).where(~rows["answered"],
                                                                        "answered")
     table = pd.DataFrame({

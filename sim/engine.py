@@ -46,7 +46,7 @@ from sim.ivr_exits import menu_exits
 from sim.journey import compile_groups, compile_types
 from sim.legs import CUSTOMER, Journeys
 from sim.observer import QueueTracer
-from sim.records import WAITING, Records
+from sim.records import UNFINISHED, WAITING, Records
 from sim.routed import PolicyRouter
 from sim.routing import RoutingPolicy, policy_for
 from sim.routing_table import compile_routing
@@ -89,7 +89,10 @@ INF = math.inf
 # (not now + (time - now), an ulp off), and one whose type's IVR menu folds (6) enters
 # straight out of its menu, one event fewer: where two events fall on exactly the same
 # instant the order may differ (3% fewer instructions per contact on refund_vs_relations)
-RESULTS_VERSION = 8
+# 9: a caller answered, then queued again (a transfer) and still waiting at the end ends
+# as `unfinished` (answered, as the KPIs count it), no longer as `unanswered` (never
+# answered)
+RESULTS_VERSION = 9
 
 
 class _Replication:
@@ -324,7 +327,9 @@ class _Replication:
         One whose patience runs out abandoned at its deadline. One that would wait for
         ever (nobody on duty can answer it, and it never hangs up) stays *unanswered*:
         offered, neither answered nor abandoned, its wait counted until the end of the
-        run (the last simulated day's end, or later if work went on after it).
+        run (the last simulated day's end, or later if work went on after it). One an agent
+        had answered before it queued again (a transfer) is *unfinished*: answered, as
+        the KPIs count it, not unanswered.
         """
         floor = self.floor
         end = max(self.env.now, self.run_end)
@@ -336,6 +341,8 @@ class _Replication:
                     floor._abandon(c, floor.deadline[c])
                 elif floor.kind[c] == CUSTOMER:
                     floor._stop_waiting(c, end)
+                    if floor.answer[c] == floor.answer[c]:  # not NaN: answered before
+                        floor.state[c] = UNFINISHED
             ct.queue.clear()
 
 

@@ -150,8 +150,8 @@ REGISTRY: tuple[Kpi, ...] = (
         "ASA of callers who stayed on the line (callbacks left out)"),
     Kpi("complaints", COUNT, L, "Complaints", "public complaints posted"),
     Kpi("unanswered", COUNT, L, "Unanswered",
-        "offered contacts still waiting when the run ended: nobody could answer them "
-        "(a warning names the type)"),
+        "offered contacts no agent ever answered, still waiting when the run ended: "
+        "nobody could answer them (a warning names the type)"),
     Kpi("balked", COUNT, L, "Balked",
         "callers who left on arrival rather than wait (`balking`); never offered, not "
         "abandoned"),

@@ -12,13 +12,15 @@ from dataclasses import dataclass, field
 import numpy as np
 
 # contact states (Records.state): where a contact ended (WAITING: still queued at the end,
-# its outcome "unanswered": nobody could answer it and it did not hang up)
+# never answered, its outcome "unanswered": nobody could answer it and it did not hang up)
 # BALKED: left on arrival rather than wait (sim.balking), never offered; ABANDONED: hung up
 # before any agent answered; HUNG_UP: answered, then hung up before the end (on hold, or
-# waiting again after a transfer): an answered contact, not an abandoned one
-WAITING, ANSWERED, ABANDONED, BLOCKED, SELF_SERVED, BALKED, HUNG_UP = 0, 1, 2, 3, 4, 5, 6
+# waiting again after a transfer): an answered contact, not an abandoned one; UNFINISHED:
+# answered, then queued again (a transfer, escalation or misroute) and still waiting there
+# at the end, nobody could answer it: an answered contact, not an unanswered one
+WAITING, ANSWERED, ABANDONED, BLOCKED, SELF_SERVED, BALKED, HUNG_UP, UNFINISHED = range(8)
 OUTCOMES = ("unanswered", "completed", "abandoned", "blocked", "self_served", "balked",
-            "hung_up")
+            "hung_up", "unfinished")
 ORIGINS = ("first", "retrial", "repeat", "complaint")
 LEG_REASONS = ("completed", "transfer", "escalation", "misroute", "abandoned", "hung_up",
                "consult", "duplicate")

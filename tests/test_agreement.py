@@ -16,7 +16,7 @@ import os
 
 import numpy as np
 import pandas as pd
-from hypothesis import HealthCheck, event, given, note, reject, settings
+from hypothesis import HealthCheck, event, example, given, note, reject, settings
 from hypothesis import strategies as st
 from strategies import scenarios
 
@@ -31,6 +31,8 @@ SETTINGS = settings(max_examples=int(os.environ.get("CCSIM_EXAMPLES", "15")), de
 SEEDS = st.integers(0, 10_000)
 COUNTS = ("offered", "answered", "abandoned", "blocked", "balked", "hung_up", "unanswered",
           "retrials", "callbacks", "complaints")
+# the outcomes of contacts an agent answered (README, contacts.parquet)
+ANSWERED_OUTCOMES = ("completed", "hung_up", "unfinished")
 # interval ratio: (numerator, denominator) columns of the per-replication interval table
 POOLED = {"abandon_rate": ("abandoned", "offered"),
           "service_level": ("answered_in_time", "sl_denominator"),
@@ -63,10 +65,28 @@ def measured(result: sim.RunResult) -> pd.DataFrame:
     return c[(c["arrival"] >= sc.warmup) & (c["arrival"] < sc.days * DAY)]
 
 
+# found here: an email answered at 09:27, transferred to t0 and still waiting there at the
+# end (nobody on duty after 09:30) was answered in the KPIs but `unanswered` in outcomes
+STRANDED = {
+    "name": "random", "seed": 1, "days": 1, "open": "06:00", "close": "10:00",
+    "interval": "30m",
+    "contact_types": {
+        "t0": {"arrivals": {"rate": "1/h"}, "handle": {"dist": "exponential", "mean": 20}},
+        "t1": {"arrivals": {"rate": "12/h"}, "handle": {"dist": "exponential", "mean": 63}},
+        "t2": {"channel": "email", "arrivals": {"per_interval": [0, 0, 0, 0, 0, 2, 1, 0]},
+               "handle": {"dist": "exponential", "mean": 20},
+               "transfer": {"probability": 0.1, "to": "t0"}}},
+    "agents": {"g0": {"skills": ["t0", "t1", "t2"], "staff": [0, 0, 0, 0, 0, 0, 2, 0]}}}
+
+
 @SETTINGS
 @given(scenarios(), SEEDS, st.integers(1, 2))
+@example(STRANDED, 0, 1)
 def test_counts_are_the_contacts_counted_by_hand(data, seed, replications):
-    """Each count KPI is its contacts in the window, per replication; answered ones split."""
+    """Each count KPI is its contacts in the window, per replication; answered ones split.
+
+    Counted by flags, and by outcome: each contact's outcome agrees with the counts.
+    """
     result = run(data, seed, replications)
     c = measured(result)
     origin = c["origin"].astype(str)
@@ -84,6 +104,13 @@ def test_counts_are_the_contacts_counted_by_hand(data, seed, replications):
     assert same(s["offered"], s["answered"] + s["abandoned"] + s["unanswered"])
     assert not (c["abandoned"] & c["answered"]).any()
     assert (c.loc[outcome == "hung_up", "answered"]).all()
+    # and each contact's outcome says which of the counts it is in
+    answered = outcome.isin(ANSWERED_OUTCOMES)
+    assert (answered == c["answered"]).all(), c.loc[answered != c["answered"], "outcome"]
+    by_outcome = {"answered": answered.sum(), **{
+        kpi: (outcome == kpi).sum() for kpi in ("abandoned", "unanswered", "blocked", "balked")}}
+    for kpi, total in by_outcome.items():
+        assert same(s[kpi], total / replications), (kpi, s[kpi], total / replications)
 
 
 @SETTINGS

@@ -105,6 +105,29 @@ class TestTransfers:
         frame = contacts_frame(rec, sc, 0)
         assert frame["answered"][0] and not frame["abandoned"][0]
 
+    def test_answered_then_stranded_in_a_queue_nobody_staffs(self):
+        """Answered, transferred to a queue with no staff, waiting at the end: unfinished.
+
+        An agent answered it, so the KPIs count it as answered; its outcome is not
+        ``unanswered`` (never answered, as the relations caller that waits beside it), and
+        each outcome agrees with the answered, abandoned and unanswered counts.
+        """
+        sc = sim.with_overrides(
+            two_departments(refunds__transfer={"probability": 1.0, "to": "relations"}),
+            {"agents.relations_team.staff": 0})
+        # caller 0: refunds answers at 0, transfers at 100 into relations (nobody there);
+        # caller 1 calls relations at 10; neither ever hangs up
+        rec = replay(sc, [(0, 0, 100), (10, 1, 50)])
+        frame = contacts_frame(rec, sc, 0)
+        assert list(frame["outcome"]) == ["unfinished", "unanswered"]
+        assert list(frame["answered"]) == [True, False]
+        assert list(frame["queue_time"]) == [sc.days * 86400.0 - 100, sc.days * 86400.0 - 10]
+        kpis = replication_summary(frame, staff_frame(rec, 0), sc, legs_frame(rec, 0))["kpis"]
+        outcome = frame["outcome"].astype(str)
+        assert kpis["answered"] == outcome.isin(["completed", "hung_up", "unfinished"]).sum() == 1
+        assert kpis["unanswered"] == (outcome == "unanswered").sum() == 1
+        assert kpis["abandoned"] == (outcome == "abandoned").sum() == 0
+
     def test_max_transfers(self):
         """Transfers stop at max_transfers; then the contact completes where it is."""
         sc = two_departments(refunds__transfer={"probability": 1.0, "to": "refunds"},
