@@ -92,7 +92,10 @@ INF = math.inf
 # 9: a caller answered, then queued again (a transfer) and still waiting at the end ends
 # as `unfinished` (answered, as the KPIs count it), no longer as `unanswered` (never
 # answered)
-RESULTS_VERSION = 9
+# 10: a consult request called off (its customer hung up on hold while it waited) leaves
+# its queue as any hang-up does: an `abandoned` leg (it left none), its end and wait, and
+# real-time rules watching that queue no longer count it as waiting
+RESULTS_VERSION = 10
 
 
 class _Replication:

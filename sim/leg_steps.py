@@ -45,7 +45,7 @@ from sim.legs import (
     MISROUTE,
     TRANSFER,
 )
-from sim.records import ABANDONED, WAITING
+from sim.records import WAITING
 from sim.ticks import Tick
 
 # what a consult hold waits for: the consult alone, or the consult or the customer's patience
@@ -275,14 +275,14 @@ def leg_steps(journeys) -> Callable[..., None]:
             return
         # the customer hung up on hold
         del consult_waiters[request]
-        if state[request] == WAITING:
-            state[request] = ABANDONED  # the consult is called off
         now = env._now
         hold[c] += now - leg.held
         talk[c] += leg.half
         floor._abandon(c, now, on_hold=True)
         wrap = wrap_up(leg)
         record(c, leg, HUNG_UP, wrap)
+        if state[request] == WAITING:  # the consult is called off: it leaves its queue (a leg)
+            floor._abandon(request, now)
         free(leg, wrap)
 
     def back(leg: Leg) -> None:

@@ -366,6 +366,27 @@ def abandoned_leg_problems(records: Records) -> list[str]:
             f"{ended[k]:.3f}" for k in bad[:3]]
 
 
+def consult_leg_problems(records: Records) -> list[str]:
+    """Every consult hold asked one request, and every request left one leg.
+
+    A leg on hold (hold > 0: a consult's talk and hold patience are never 0 here) put
+    one request in a queue; the request leaves one leg (``contact_id`` -1, not a second
+    answer's ``duplicate``): answered (``consult``), or called off when the customer hung
+    up on hold (``abandoned``).
+    """
+    legs = records.legs
+    if not legs:
+        return []
+    held = int(np.count_nonzero(legs["hold"] > 0))
+    requests = (legs["contact_row"] < 0) & (legs["reason"] != codes.LEG_REASONS.index(
+        "duplicate"))
+    if held == np.count_nonzero(requests):
+        return []
+    reasons = [codes.LEG_REASONS[r] for r in legs["reason"][requests]]
+    return [f"{held} legs went on hold for a consult, but consult requests left "
+            f"{len(reasons)} legs ({', '.join(sorted(set(reasons))) or 'none'})"]
+
+
 def booking_problems(scenario: sim.Scenario, records: Records) -> list[str]:
     """No agent on more legs at once than its concurrency; no group busier than on duty."""
     problems = []
@@ -834,6 +855,14 @@ def test_abandoned_leg_ends_when_customer_hangs_up(data, seed, replication):
     """A leg that ends with the customer hanging up in a queue ends at the contact's end."""
     _, records = simulate(data, seed, replication)
     assert abandoned_leg_problems(records) == []
+
+
+@SETTINGS
+@given(scenarios(), SEEDS, REPLICATIONS)
+def test_every_consult_request_leaves_a_leg(data, seed, replication):
+    """One leg per queue visit: a consult request called off (customer gone) leaves one too."""
+    _, records = simulate(data, seed, replication)
+    assert consult_leg_problems(records) == []
 
 
 CONSULT_NOBODY_ANSWERS = {

@@ -14,9 +14,12 @@ from helpers import replay, tiny
 
 import sim
 from sim import kpis
+from sim.contacts import draw_contacts
+from sim.engine import _Replication
 from sim.frames import contacts_frame, legs_frame, staff_frame
+from sim.legs import CONSULT
 from sim.metrics import KPIS, replication_summary
-from sim.records import ABANDONED, ANSWERED, HUNG_UP, SELF_SERVED
+from sim.records import ABANDONED, ANSWERED, HUNG_UP, LEG_REASONS, SELF_SERVED
 from sim.replicate import half_width
 
 DET = {"dist": "deterministic"}
@@ -198,6 +201,57 @@ class TestConsult:
         assert list(frame["outcome"]) == ["completed", "hung_up", "hung_up"]
         assert kpis["hung_up"] == 2 and kpis["abandoned"] == 0 and kpis["abandon_rate"] == 0
         assert kpis["answered"] + kpis["abandoned"] <= kpis["offered"]
+
+    def test_consult_called_off_leaves_its_leg(self):
+        """A customer hangs up on hold while the consult waits: the request's leg is recorded.
+
+        Relations is busy with its own caller until 200; the refund caller goes on hold at
+        50 and hangs up at 70 (hold patience 20), so the request waiting since 50 is called
+        off then: an abandoned leg, unanswered, from 50 to 70, as any queue visit leaves.
+        """
+        sc = self.consult_scenario(hold_patience=det(20))
+        legs = legs_frame(replay(sc, [(0, 1, 200), (0, 0, 100)]), 0)
+        assert legs["contact_id"].tolist() == [1, -1, 0]  # -1: the consult request
+        assert legs["queue"].astype(str).tolist() == ["refunds", "relations", "relations"]
+        assert legs["reason"].astype(str).tolist() == ["hung_up", "abandoned", "completed"]
+        assert legs["enqueued"].tolist() == [0.0, 50.0, 0.0]
+        assert legs["answered"].fillna(-1.0).tolist() == [0.0, -1.0, 0.0]  # -1: unanswered
+        assert legs["ended"].tolist() == [70.0, 70.0, 200.0]
+
+    def test_every_consult_request_leaves_one_leg(self):
+        """fraud_consult with impatient customers on hold: one leg per request's queue visit.
+
+        One fraud agent and a minute of hold patience: many customers hang up while their
+        request still waits. Every request (kind CONSULT) joins one queue once; the legs
+        hold exactly one row of it, from that queue and time; a request called off ended
+        when its customer hung up on hold.
+        """
+        sc = sim.load_scenario(Path(__file__).resolve().parents[1] / "scenarios"
+                               / "fraud_consult.yaml", overrides={
+            "agents.fraud_desk.staff": 1,
+            "contact_types.billing.consult.hold_patience.mean": "1m"})
+        rep = _Replication(sc, draw_contacts(sc, 1, 0), 1, 0, None)
+        floor, entries = rep.floor, []
+        enqueue, kind = floor._enqueue, floor.kind
+
+        def logged(c, q, now, patience=None, priority=False):
+            if kind[c] == CONSULT:
+                entries.append((c, q, now))
+            enqueue(c, q, now, patience, priority)
+
+        floor._enqueue = logged
+        legs = rep.run().legs
+        contact, reason = legs["contact"], legs["reason"]
+        called_off = []
+        for c, q, entered in entries:
+            (mine,) = np.flatnonzero(contact == c)  # exactly one leg
+            assert (legs["queue"][mine], legs["enqueued"][mine]) == (q, entered)
+            if reason[mine] == LEG_REASONS.index("abandoned"):
+                called_off.append(legs["ended"][mine])
+        assert len(entries) == np.count_nonzero(legs["contact_row"] < 0)
+        hung_up = legs["ended"][(reason == LEG_REASONS.index("hung_up"))
+                                & (legs["contact_row"] >= 0)]
+        assert called_off and np.isin(called_off, hung_up).all()
 
     def test_consults_raise_hold_and_occupancy(self):
         """Statistics: hold time is p x consult length when the specialists never queue.

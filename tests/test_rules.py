@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 import yaml
 from click.testing import CliRunner
+from helpers import replay
 from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 from strategies import scenarios
@@ -232,6 +233,33 @@ def chain_wait(lam: float, mu: float, c: int, k: int, on_at: int, clear_at: int,
     pi = np.linalg.solve(a, b)
     lq = sum(p * max(n - s, 0) for p, (n, s, _) in zip(pi, states))
     return lq / lam
+
+
+class TestConsultRequests:
+    def test_a_consult_called_off_leaves_the_queue_length(self):
+        """A request called off (its customer hung up on hold) no longer counts as waiting.
+
+        Relations is busy until 200; the refund caller goes on hold at 50 (its request
+        waits: the rule comes on) and hangs up at 70 (hold patience 20): the queue is
+        empty again, the rule clears then, not never.
+        """
+        det = {"dist": "deterministic"}
+        sc = sim.scenario_from_dict({
+            "name": "called off", "interval": "1h",
+            "contact_types": {
+                "refunds": {"arrivals": {"rate": "1/h"}, "handle": {**det, "value": 100},
+                            "consult": {"probability": 1.0, "to": "relations",
+                                        "talk": {**det, "value": 30},
+                                        "hold_patience": {**det, "value": 20}}},
+                "relations": {"arrivals": {"rate": "1/h"}, "handle": {**det, "value": 50}}},
+            "agents": {"refund_team": {"skills": ["refunds"], "staff": 1},
+                       "relations_team": {"skills": ["relations"], "staff": 1},
+                       "spare": {"skills": ["refunds"], "staff": 1}},
+            "rules": {"r": {"when": {"queue_length": "relations", "at_least": 1, "clear_at": 0},
+                            "then": {"move": {"agents": 1, "from": "spare",
+                                              "to": "refund_team"}}}}})
+        log = replay(sc, [(0, 1, 200), (0, 0, 100)]).rule_log
+        assert log["time"].tolist() == [50.0, 70.0] and log["on"].tolist() == [True, False]
 
 
 class TestBirthDeathChain:
