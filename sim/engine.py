@@ -94,7 +94,8 @@ INF = math.inf
 # answered)
 # 10: a consult request called off (its customer hung up on hold while it waited) leaves
 # its queue as any hang-up does: an `abandoned` leg (it left none), its end and wait, and
-# real-time rules watching that queue no longer count it as waiting
+# real-time rules watching that queue no longer count it as waiting; and the queue trace
+# counts a post answered twice once (its second answer is a work item, not a contact)
 RESULTS_VERSION = 10
 
 
@@ -184,7 +185,7 @@ class _Replication:
         if self.trace_every:  # the observer: looks, never changes anything
             tracer = QueueTracer(env, self.trace_every, self.run_end, floor.type_names,
                                  floor.types, floor.group_names, floor.groups, floor.state,
-                                 floor.deadline)
+                                 floor.deadline, floor.kind)
             self.trace = tracer.samples
             env.process(tracer.run())
         run_events(env)

@@ -13,6 +13,7 @@ from typing import Any
 
 import simpy
 
+from sim.legs import DUPLICATE
 from sim.records import WAITING
 
 INF = float("inf")
@@ -22,17 +23,21 @@ class QueueTracer:
     """Queue lengths and busy agents every ``every`` seconds, into :attr:`samples`.
 
     ``samples`` has a ``time`` column, ``queue.<type>`` (contacts waiting, not yet past their
-    patience) and ``busy.<group>`` (agents on duty and not idle), one value per sample. The
+    patience: customers and consult requests; a post's second answer by an uncoordinated
+    team is not a contact, its post counts once) and ``busy.<group>`` (agents on duty and
+    not idle, a second answer's too), one value per sample. The
     samples are a regular grid from the start until the last day has closed (``run_end``) and
     every agent has finished.
     """
 
     def __init__(self, env: simpy.Environment, every: float, run_end: float,
                  type_names: Sequence[str], queues: Sequence[Any], group_names: Sequence[str],
-                 groups: Sequence[Any], state: Sequence[int], deadline: Sequence[float]):
+                 groups: Sequence[Any], state: Sequence[int], deadline: Sequence[float],
+                 kind: Sequence[int]):
         self.env, self.every, self.run_end = env, every, run_end
         self.queues, self.groups = queues, groups  # queues: objects with a ``queue`` deque
-        self.state, self.deadline = state, deadline  # contact columns, appended in place
+        # contact columns, appended in place
+        self.state, self.deadline, self.kind = state, deadline, kind
         self.queue_names = [f"queue.{t}" for t in type_names]
         self.busy_names = [f"busy.{g}" for g in group_names]
         self.samples: dict[str, list[float]] = {
@@ -65,10 +70,10 @@ class QueueTracer:
             yield env.timeout(tick - now)
 
     def _sample(self, now: float, busy: list[int]) -> None:
-        samples, state, deadline = self.samples, self.state, self.deadline
+        samples, state, deadline, kind = self.samples, self.state, self.deadline, self.kind
         samples["time"].append(now)
         for name, ct in zip(self.queue_names, self.queues):
-            samples[name].append(
-                sum(1 for c in ct.queue if state[c] == WAITING and deadline[c] > now))
+            samples[name].append(sum(1 for c in ct.queue if state[c] == WAITING
+                                     and deadline[c] > now and kind[c] != DUPLICATE))
         for name, n in zip(self.busy_names, busy):
             samples[name].append(n)

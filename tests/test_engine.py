@@ -8,10 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 from helpers import replay, tiny
+from test_invariants import trace_queue_problems
 
 import sim
 from sim import engine
-from sim.records import ABANDONED, ANSWERED, BLOCKED
+from sim.records import ABANDONED, ANSWERED, BLOCKED, OUTCOMES
 
 NAN = math.nan
 
@@ -180,6 +181,39 @@ class TestTrace:
         assert q[50] == 1  # caller 3 hung up at 35 (lazily removed, but not counted)
         assert q[125] == 0 and busy[125] == 1  # caller 2 talks from 100 to 130
         assert busy[150] == 0
+
+    def test_a_post_answered_twice_waits_once(self):
+        """A post an uncoordinated team answers twice is one contact waiting, not two.
+
+        Its second answer is a work item in the same queue (a leg of its own, reason
+        ``duplicate``), not a contact: posts at 0, 10 and 20 (95 s each, one agent) wait
+        from arrival to their own answer at 95, 285 and 475; each one's second answer is
+        taken first (0, 190, 380) and is not counted.
+        """
+        sc = sim.scenario_from_dict({
+            "name": "posts", "days": 1, "interval": "1h",
+            "contact_types": {"posts": {"channel": "social", "arrivals": {"rate": "1/h"},
+                                        "handle": {"dist": "deterministic", "value": 95},
+                                        "duplicate_answers": 1.0}},
+            "agents": {"team": {"skills": ["posts"], "staff": 1}}})
+        rec = replay(sc, [(0, 0, 95), (10, 0, 95), (20, 0, 95)], trace_every=50)
+        q = dict(zip(rec.trace["time"].tolist(), rec.trace["queue.posts"].tolist()))
+        assert [q[t] for t in range(50, 550, 50)] == [3, 2, 2, 2, 2, 1, 1, 1, 1, 0]
+
+    def test_queue_lengths_are_the_legs_waiting(self):
+        """At every sample, each queue holds the queue visits the legs say were waiting.
+
+        social_backlash: posts answered twice, consults called off when customers hang up
+        on hold, complaints (how the legs are counted: ``trace_queue_problems``).
+        """
+        sc = sim.load_scenario(Path(__file__).parents[1] / "scenarios" / "social_backlash.yaml",
+                               overrides={"days": 1})
+        rec = engine.run_replication(sc, seed=5, trace_every=60.0)
+        outcome = np.array(OUTCOMES)[rec.state]
+        assert not np.isin(outcome, ["unanswered", "unfinished"]).any()  # every visit has a leg
+        for name in rec.type_names:  # (not a trace of empty queues)
+            assert rec.trace[f"queue.{name}"].max() > 0, name
+        assert trace_queue_problems(rec) == []
 
 
 class TestMemory:

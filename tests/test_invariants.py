@@ -387,6 +387,32 @@ def consult_leg_problems(records: Records) -> list[str]:
             f"{len(reasons)} legs ({', '.join(sorted(set(reasons))) or 'none'})"]
 
 
+def trace_queue_problems(records: Records) -> list[str]:
+    """At every sample of the trace, each queue holds the visits the legs say were waiting.
+
+    A queue visit waits from its leg's ``enqueued`` until ``answered`` (or until ``ended``:
+    hung up, called off); a post's second answer (``duplicate``) is not a contact. Samples
+    at the very instant a visit starts or stops are left out (events at one instant come
+    in an order the trace may fall between). Needs legs, and no contact still waiting at
+    the end (its last visit has no leg).
+    """
+    legs, trace = records.legs, records.trace
+    visit = legs["reason"] != codes.LEG_REASONS.index("duplicate")
+    start = legs["enqueued"][visit]
+    stop = np.where(np.isnan(legs["answered"]), legs["ended"], legs["answered"])[visit]
+    queue, times = legs["queue"][visit], trace["time"]
+    clear = ~np.isin(times, np.concatenate([start, stop]))
+    problems = []
+    for q, name in enumerate(records.type_names):
+        mine = queue == q
+        waiting = ((start[mine][None, :] <= times[:, None])
+                   & (times[:, None] < stop[mine][None, :])).sum(axis=1)
+        traced = trace[f"queue.{name}"]
+        problems += [f"queue.{name} at {when(times[k])}: traced {traced[k]:g}, legs waiting "
+                     f"{waiting[k]}" for k in np.flatnonzero(clear & (traced != waiting))[:3]]
+    return problems
+
+
 def booking_problems(scenario: sim.Scenario, records: Records) -> list[str]:
     """No agent on more legs at once than its concurrency; no group busier than on duty."""
     problems = []
@@ -863,6 +889,17 @@ def test_every_consult_request_leaves_a_leg(data, seed, replication):
     """One leg per queue visit: a consult request called off (customer gone) leaves one too."""
     _, records = simulate(data, seed, replication)
     assert consult_leg_problems(records) == []
+
+
+@SETTINGS
+@given(scenarios(), SEEDS, REPLICATIONS)
+def test_trace_queues_are_the_legs_waiting(data, seed, replication):
+    """The queue trace counts the contacts waiting, as the legs table has them."""
+    _, records = simulate(data, seed, replication, trace_every=60.0)
+    if not records.legs or np.isin(records.state, list(NOT_SERVED)).any():
+        event("trace against legs: no legs, or a contact still waiting at the end")
+        return
+    assert trace_queue_problems(records) == []
 
 
 CONSULT_NOBODY_ANSWERS = {
