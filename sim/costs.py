@@ -19,10 +19,12 @@ Agents a real-time rule calls in (``then: {overtime: ...}``) are paid at the ove
 rate while called in (:func:`called_in_seconds`). Scheduled hours are the schedule's
 agents (``staff`` or ``shifts``, before shrinkage and absences: agents are paid for their
 scheduled time, breaks, meetings and days of absence included) within the measured
-window. Overtime is agent time on duty after a
-day's closing (agents finishing contacts still waiting, or called back for a transfer),
-as the staffing log records it. Minutes waited are ``queue_time``: time in queues, not
-the time a customer who accepted a callback spent off the line.
+window; a shift is paid for all its scheduled time, also before opening or after closing
+(:func:`paid_agents`). Overtime is agent time on duty after a day's closing (agents
+finishing contacts still waiting, or called back for a transfer), as the staffing log
+records it, beyond the agents whose shift still runs then. Minutes waited are
+``queue_time``: time in queues, not the time a customer who accepted a callback spent
+off the line.
 """
 
 from __future__ import annotations
@@ -41,36 +43,59 @@ COST_PARTS = ("staff_cost", "abandon_cost", "blocked_cost", "wait_cost", "callba
               "complaint_cost")
 
 
-def scheduled_seconds(scenario: Scenario, group: str, window: Window) -> float:
-    """Agent-seconds ``group`` is scheduled for in ``window`` (before shrinkage and absences).
+def paid_agents(scenario: Scenario, group: str) -> tuple[np.ndarray, np.ndarray]:
+    """``group``'s paid agents over the run as a step function: ``(times, counts)``.
 
-    A shift is paid for its whole length less its unpaid breaks (``paid: false``): its
-    other breaks are paid time, like shrinkage.
+    ``counts[i]`` agents are paid from ``times[i]`` (seconds, sorted) until the next
+    change: the schedule's agents before shrinkage and absences. A shift is paid for its
+    whole scheduled time, also where it runs outside opening hours (its agents take
+    contacts only while the center is open, :func:`sim.schedule.staff_changes`), less its
+    unpaid breaks (``paid: false``); its other breaks are paid time, like shrinkage. A
+    shift of the day before the run that runs past midnight counts too, as in the engine.
+    ``staff`` (a count or a list per interval) is paid while the center is open.
     """
     spec = scenario.agents[group]
-    shifts = [s.model_copy(update={"breaks": tuple(b for b in s.breaks if not b.paid)})
-              for s in spec.shifts or ()]
-    paid = {"shrinkage": 0.0, **({"shifts": shifts} if spec.shifts else {})}
-    changes = staff_changes(scenario, spec.model_copy(update=paid))
-    if not changes:
-        return 0.0
-    times = np.array([c.time for c in changes])
-    counts = np.array([c.count for c in changes], dtype=float)
+    if not spec.shifts:
+        changes = staff_changes(scenario, spec.model_copy(update={"shrinkage": 0.0}))
+        return (np.array([c.time for c in changes], dtype=float),
+                np.array([c.count for c in changes], dtype=float))
+    deltas: dict[float, float] = {}
+    for day in range(-1, scenario.days):
+        for shift in spec.shifts:
+            if not shift.worked_on(day):
+                continue
+            start = day * DAY + shift.start
+            pieces = [(start, start + shift.length, shift.count)]
+            pieces += [(start + b.at, start + b.at + b.length, -shift.count)
+                       for b in shift.breaks if not b.paid]
+            for begin, end, count in pieces:
+                deltas[begin] = deltas.get(begin, 0.0) + count
+                deltas[end] = deltas.get(end, 0.0) - count
+    times = np.array(sorted(deltas), dtype=float)
+    return times, np.cumsum([deltas[t] for t in times]) if times.size else np.zeros(0)
+
+
+def scheduled_seconds(scenario: Scenario, group: str, window: Window) -> float:
+    """Agent-seconds ``group`` is paid for its schedule in ``window`` (:func:`paid_agents`)."""
+    times, counts = paid_agents(scenario, group)
     before = available_until(times, counts, np.array([window.start, window.end]))
     return float(before[1] - before[0])
 
 
 def overtime_seconds(staff: pd.DataFrame, scenario: Scenario, group: str,
                      window: Window) -> float:
-    """Agent-seconds ``group`` was on duty after closing, in the measured window.
+    """Agent-seconds ``group`` was on duty after closing beyond its paid schedule.
 
     After each measured day's closing until the next opening (for the last day, until
-    agent time stops counting: :attr:`sim.metrics.Window.agents_until`).
+    agent time stops counting: :attr:`sim.metrics.Window.agents_until`), the agents on
+    duty (the staffing log) in excess of those paid for their schedule then
+    (:func:`paid_agents`: a shift running past closing is paid for its own time already).
     """
     mine = staff[staff["group"].astype(str) == group]
     if mine.empty:
         return 0.0
-    times, agents = mine["time"].to_numpy(), mine["agents"].to_numpy(dtype=float)
+    times, agents = mine["time"].to_numpy(float), mine["agents"].to_numpy(dtype=float)
+    paid_times, paid = paid_agents(scenario, group)
     total = 0.0
     for day in range(scenario.days):
         begin = day * DAY + scenario.close
@@ -79,9 +104,22 @@ def overtime_seconds(staff: pd.DataFrame, scenario: Scenario, group: str,
         if end > begin:
             if not np.isfinite(end):
                 end = max(float(times.max()), begin)
-            before = available_until(times, agents, np.array([begin, end]))
-            total += float(before[1] - before[0])
+            total += _excess(times, agents, paid_times, paid, begin, end)
     return total
+
+
+def _excess(times: np.ndarray, counts: np.ndarray, base_times: np.ndarray, base: np.ndarray,
+            begin: float, end: float) -> float:
+    """Integral over ``[begin, end]`` of ``max(0, counts - base)``, two step functions."""
+    edges = np.concatenate([[begin, end], times, base_times])
+    edges = np.unique(edges[(edges >= begin) & (edges <= end)])
+
+    def level(t: np.ndarray, values: np.ndarray, at: np.ndarray) -> np.ndarray:
+        k = np.searchsorted(t, at, side="right") - 1  # the last change at or before
+        return np.where(k >= 0, values[np.maximum(k, 0)], 0.0) if t.size else np.zeros(at.size)
+
+    over = np.maximum(0.0, level(times, counts, edges[:-1]) - level(base_times, base, edges[:-1]))
+    return float(over @ np.diff(edges))
 
 
 def called_in_seconds(rules: pd.DataFrame | None, scenario: Scenario, group: str,

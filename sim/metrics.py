@@ -32,7 +32,10 @@ from sim.units import DAY
 # `paid: false`), as documented; it took every break off before. 6: the interval tables'
 # `repeats` counts repeat contacts offered (as `repeat_rate` does), no longer those blocked,
 # balked or self-served; they gain `hung_up` and `unanswered`, the summary's counts.
-METRICS_VERSION = 6
+# 7: `staff_cost` pays a shift's scheduled time outside opening hours too (a 07:00-15:00
+# shift opening at 08:00 was paid 7 h, not 8), and overtime after closing is the agents on
+# duty beyond those whose shift still runs (they were paid twice once their shift was paid).
+METRICS_VERSION = 7
 
 # The KPI names, in table order, come from the registry (sim.kpis): a new KPI is an entry
 # there plus its computation in contact_kpis (or sim.costs). COST_KPIS: the money

@@ -27,8 +27,9 @@ class Costs(_Frozen):
     """Money, in the user's unit: wages, what bad service costs, what a resolved issue earns.
 
     ``agents`` gives every agent group's :class:`GroupCost`: agents are paid for their
-    scheduled time (shrinkage and absent days included) and at the overtime rate for
-    time on duty after closing (finishing contacts). Each abandoned contact, blocked call,
+    scheduled time (shrinkage and absent days included; a shift's whole time, opening
+    hours or not) and at the overtime rate for time on duty after closing (finishing
+    contacts) beyond the shifts that still run then. Each abandoned contact, blocked call,
     minute in a queue, callback made and complaint posted costs its ``per_*`` amount;
     every resolved issue earns ``revenue`` of its (first contact's) type.
     """

@@ -150,6 +150,58 @@ class TestPaidTime:
         assert paid == pytest.approx(expected)
 
 
+EARLY_AND_LATE = {
+    "name": "early and late", "seed": 1, "days": 1, "open": "08:00", "close": "16:00",
+    "interval": "1h",
+    "contact_types": {"calls": {"arrivals": {"rate": "1/h"},
+                                "handle": {"dist": "exponential", "mean": "4m"}}},
+    "agents": {"pool": {"skills": ["calls"], "shifts": [
+        {"start": "07:00", "length": "8h", "count": 2},     # an hour before opening
+        {"start": "12:00", "length": "6h", "count": 1}]}},  # two hours past closing
+    "costs": {"agents": {"pool": {"hourly": 10, "overtime_factor": 1.5}}},
+}
+
+
+class TestShiftsOutsideOpeningHours:
+    """A shift is paid for its scheduled time, also where it runs outside opening hours.
+
+    The simulator puts a shift's agents on the phones only while the center is open (a
+    07:00 shift in a center opening at 08:00 takes its first contact at 08:00), but they
+    are scheduled, so paid, from 07:00 (README "Costs").
+    """
+
+    @pytest.mark.parametrize(("warmup_h", "hours"), [
+        (0.0, 2 * 8 + 6),           # the whole shifts
+        (7.5, 2 * 7.5 + 6),         # the early shift from the end of the warm-up (07:30)
+        (12.5, 2 * 2.5 + 5.5)])     # 12:30-15:00 twice, 12:30-18:00 once
+    def test_whole_shift_is_paid(self, warmup_h, hours):
+        """Paid seconds are the shifts' scheduled time in the window, opening hours or not."""
+        scenario = sim.scenario_from_dict({**EARLY_AND_LATE, "warmup": warmup_h * 3600.0})
+        paid = scheduled_seconds(scenario, "pool", measured_window(scenario))
+        assert paid == pytest.approx(hours * 3600.0)
+
+    def test_overtime_is_time_beyond_the_shift(self):
+        """A late shift finishing a call after closing is paid overtime only past its end.
+
+        One call at 15:50 lasting 3 h, answered by the 12:00-18:00 agent (the early ones
+        left at 15:00): on duty after closing 16:00-18:50, of which 16:00-18:00 is
+        scheduled (paid at 1x) and 18:00-18:50 overtime (1.5x). Wages: 10 x (2 x 8 + 6
+        scheduled hours + 1.5 x 50/60) = 232.50.
+        """
+        from helpers import replay
+
+        from sim.frames import contacts_frame, legs_frame, staff_frame
+        from sim.measure import measure
+
+        scenario = sim.scenario_from_dict({**EARLY_AND_LATE, "warmup": 0})
+        records = replay(scenario, [(15 * 3600.0 + 50 * 60.0, 0, 3 * 3600.0)])
+        staff = staff_frame(records, 0)
+        assert staff["time"].max() == pytest.approx(18 * 3600.0 + 50 * 60.0)  # not vacuous
+        kpis = measure(scenario, 0, contacts_frame(records, scenario, 0),
+                       legs_frame(records, 0), staff).kpis
+        assert kpis["staff_cost"] == pytest.approx(10 * (2 * 8 + 6 + 1.5 * 50 / 60))
+
+
 class TestValidation:
     @pytest.mark.parametrize(("change", "path", "reason"), [
         ({"agents": {"nobody": {"hourly": 1}, "pool": {"hourly": 1}}}, r"costs\.agents\.nobody",
