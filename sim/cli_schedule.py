@@ -85,8 +85,9 @@ def _lengths(ctx: click.Context, param: click.Parameter, value: str) -> list[flo
 @click.option("--part-time-share", type=Finite(0, 1), default=1.0, show_default=True,
               help="Most part-time agents (templates shorter than 6h) as a share of all.")
 @click.option("--hourly-cost", type=Finite(0, min_open=True),
-              help="Cost of a paid hour (templates may set their own): minimise cost "
-                   "instead of paid hours.")
+              help="Cost of a paid hour, every group (templates may set their own): "
+                   "minimise cost instead of paid hours. Default: each group's `hourly` "
+                   "in the scenario's `costs:`, if it has one; this option overrides it.")
 @click.option("--absenteeism", type=Finite(0, 1, max_open=True), default=0.0,
               show_default=True,
               help="Share of scheduled agents absent on a day, for groups without an "
@@ -133,9 +134,10 @@ def schedule_command(scenario: str, requirement: str, lengths: list[float],
     Chooses how many agents work each shift template at each start (and break
     placement) so that the agents on duty reach the requirement in every interval -
     grossed up for shrinkage and absenteeism, worst day of the run - at the fewest paid
-    hours (or least cost), with scipy's MILP solver (HiGHS); prints the LP lower bound and
-    the gap. Then simulates the shifts on a hold-out seed, raises the requirement where an
-    interval misses the goal and solves again, until the schedule holds.
+    hours (or least cost: --hourly-cost, else the scenario's `costs:`), with scipy's MILP
+    solver (HiGHS); prints the LP lower bound and the gap. Then simulates the shifts on a
+    hold-out seed, raises the requirement where an interval misses the goal and solves
+    again, until the schedule holds.
     """
     check_work(scenario, [], replications)
     parsed = parse_overrides(scenario, overrides)
@@ -161,9 +163,12 @@ def schedule_command(scenario: str, requirement: str, lengths: list[float],
     if days_per_agent is not None and base.days < 2:
         fail([f"{scenario}: --days-per-agent: plans a week, but the scenario runs one day "
               "(set days: 2 or more)"])
+    # the option overrides the scenario's `costs:` for every group
+    rates = ({g: pay.hourly for g, pay in base.costs.agents.items()}
+             if hourly_cost is None and base.costs is not None else None)
     settings = Settings(templates, goal, hourly_cost or 1.0, part_time_share, absenteeism,
                         days_per_agent, max_agents, replications, holdout, max_rounds,
-                        time_limit)
+                        time_limit, group_hourly_cost=rates)
     log = None if quiet else (lambda line: click.echo("  " + line, err=True))
     executor = local_executor(workers)
     began = time.perf_counter()
@@ -179,7 +184,7 @@ def schedule_command(scenario: str, requirement: str, lengths: list[float],
         sys.exit(130)
     finally:
         executor.shutdown(wait=False, cancel_futures=True)
-    click.echo(format_schedule(result, hourly_cost is not None))
+    click.echo(format_schedule(result, hourly_cost is not None or rates is not None))
     if not quiet:
         click.echo(f"\n({time.perf_counter() - began:,.1f} s)", err=True)
     if out and document is not None:

@@ -44,7 +44,12 @@ from sim.units import DAY, format_clock, format_duration
 
 @dataclass(frozen=True)
 class Settings:
-    """How to schedule: templates, limits, cost, the goal and the hold-out check."""
+    """How to schedule: templates, limits, cost, the goal and the hold-out check.
+
+    A paid hour costs the template's own ``hourly_cost`` where it has one, else the
+    group's entry in ``group_hourly_cost`` (the scenario's ``costs:``), else
+    ``hourly_cost`` (1: the schedule minimises paid hours).
+    """
 
     templates: dict[str, Template]
     goal: Goal
@@ -57,6 +62,11 @@ class Settings:
     holdout_seed: int = 1
     max_rounds: int = 10
     time_limit: float = 60.0
+    group_hourly_cost: dict[str, float] | None = None  # group -> cost of its paid hour
+
+    def hourly_cost_of(self, group: str) -> float:
+        """The cost of a paid hour of ``group`` (for templates without their own)."""
+        return (self.group_hourly_cost or {}).get(group, self.hourly_cost)
 
 
 @dataclass
@@ -290,7 +300,7 @@ def schedule(scenario: Scenario, on_phones: np.ndarray, settings: Settings,
         need = on_duty_need(scenario, need_phones, settings.absenteeism, week)
         try:
             plans = {name: solve(need[g] if week else need[g, 0], settings.templates, day,
-                                 hourly_cost=settings.hourly_cost,
+                                 hourly_cost=settings.hourly_cost_of(name),
                                  part_time_share=settings.part_time_share,
                                  days_per_agent=settings.days_per_agent,
                                  max_agents=settings.max_agents,

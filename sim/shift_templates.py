@@ -16,7 +16,8 @@ The file, every field optional but ``length``::
         min: 0
         max: 30
         part_time: false                 # default: shorter than 6h
-        hourly_cost: 25                  # default: ``--hourly-cost`` (1: paid hours)
+        hourly_cost: 25                  # default: ``--hourly-cost``, else the group's
+                                         # ``costs:`` hourly, else 1 (paid hours)
 """
 
 from __future__ import annotations

@@ -15,7 +15,8 @@ agents on duty (summed coverage) reach the requirement, at the least cost:
                 x_j >= 0 integer
 
 ``cost_j`` is the paid hours of the shift (its length less unpaid breaks) times the
-template's hourly cost (1 by default: then the objective is paid hours). The model is
+template's hourly cost (1 by default: then the objective is paid hours; when every paid
+hour costs 0, the objective is paid hours too, at no cost). The model is
 solved with ``scipy.optimize.milp`` (HiGHS branch and cut); its LP relaxation (the
 same model with real-valued ``x``) gives a lower bound on any schedule's cost, and the
 gap between the two says how far from the best conceivable the schedule can be.
@@ -229,21 +230,25 @@ def solve(need: np.ndarray, templates: dict[str, Template], day: Day, *,
         return _join(days, need, per_agent)
     n_cols = len(cols)
     cost = np.concatenate([np.tile([c.cost for c in cols], n_days), [0.0]])  # last: roster
+    # when every paid hour is free, any covering schedule costs 0: take the fewest hours
+    free = not cost.any()
+    objective = (np.concatenate([np.tile([c.paid_hours for c in cols], n_days), [0.0]])
+                 if free else cost)
     constraints = _constraints(need, cols, templates, part_time_share, per_agent, max_agents)
     integral = np.ones(cost.size)
-    best = milp(cost, integrality=integral, constraints=constraints,
+    best = milp(objective, integrality=integral, constraints=constraints,
                 options={"time_limit": time_limit, "mip_rel_gap": 1e-6})
     if best.x is None:
         why = ("the limits (min/max headcount, part-time share, days per agent, roster) "
                "leave no schedule" if best.status == 2 else
                f"HiGHS found no schedule: {best.message}")
         raise ScheduleError(f"{name}: {why}")
-    relaxed = milp(cost, integrality=np.zeros(cost.size), constraints=constraints)
+    relaxed = milp(objective, integrality=np.zeros(cost.size), constraints=constraints)
     counts = np.round(best.x[:-1]).astype(int).reshape(n_days, n_cols)
     matrix = np.array([c.coverage for c in cols]).T
     kept = np.argwhere(counts > 0)
     total = float(cost[:-1] @ counts.ravel())
-    bound = float(relaxed.fun) if relaxed.x is not None else math.nan
+    bound = 0.0 if free else float(relaxed.fun) if relaxed.x is not None else math.nan
     per_day = counts.sum(axis=1)
     headcount = int(max(per_day.max(), math.ceil(per_day.sum() / per_agent)))
     return GroupPlan([cols[j] for _, j in kept], [int(counts[w, j]) for w, j in kept],

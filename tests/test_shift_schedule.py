@@ -71,6 +71,20 @@ class TestSolve:
         assert plan.lower_bound <= plan.cost + 1e-6
         assert 0.0 <= plan.gap <= 1.0
 
+    def test_free_group_gets_the_fewest_paid_hours(self):
+        """At 0 a paid hour (a scenario's `hourly: 0`) the plan is still the fewest hours.
+
+        Every schedule then costs 0, so cost alone would let the solver return any
+        covering schedule, however large.
+        """
+        need = np.array([3, 5, 8, 8, 7, 6, 6, 7, 8, 6, 4, 2], dtype=float)
+        day = Day(8 * HOUR, 14 * HOUR, 1800.0)
+        templates = default_templates([2 * HOUR, 4 * HOUR, 6 * HOUR], 1800.0)
+        paid = solve(need, templates, day)
+        free = solve(need, templates, day, hourly_cost=0.0)
+        assert free.paid_hours == pytest.approx(paid.paid_hours)
+        assert free.cost == 0.0 and free.lower_bound == 0.0 and free.gap == 0.0
+
     def test_break_costs_coverage_by_its_share_of_the_interval(self):
         """A 15-minute break takes half of a half-hour interval's coverage."""
         long_cols = [c for c in columns(TINY_TEMPLATES, MORNING) if c.template == "long"]
@@ -428,6 +442,33 @@ class TestCommand:
         assert result.exit_code == 2
         assert result.stderr.strip().count("\n") == 0 and "nowhere.csv" in result.stderr
 
+
+
+    @pytest.fixture
+    def costed_file(self, small_file, tmp_path):
+        """``small_file`` with two groups and a ``costs:`` block paying them differently."""
+        data = yaml.safe_load(small_file.read_text())
+        data["agents"]["seniors"] = {"skills": ["calls"], "staff": 5}
+        data["costs"] = {"agents": {"pool": {"hourly": 17}, "seniors": {"hourly": 23}}}
+        path = tmp_path / "costed.yaml"
+        path.write_text(yaml.safe_dump(data))
+        return path
+
+    @pytest.mark.parametrize(("option", "rates"), [
+        ((), {"pool": 17.0, "seniors": 23.0}),                        # the scenario's
+        (("--hourly-cost", "20"), {"pool": 20.0, "seniors": 20.0})])  # the option's
+    def test_prices_with_the_scenarios_costs(self, costed_file, tmp_path, option, rates):
+        """Each group's shifts cost its `costs:` hourly rate; --hourly-cost overrides it."""
+        out = tmp_path / "plan"
+        done = cli(str(costed_file), "--requirement", "erlang", "--lengths", "2h,4h,6h",
+                   *option, "-r", "2", "-w", "1", "-q", "--out", str(out))
+        assert done.returncode == 0, done.stderr
+        shifts = pd.read_csv(out / "shifts.csv")
+        assert set(shifts["group"]) == set(rates)
+        expected = shifts["paid_hours"] * shifts["group"].map(rates)
+        np.testing.assert_allclose(shifts["cost"], expected)
+        total = float((shifts["cost"] * shifts["count"]).sum())
+        assert f"cost {total:,.2f} a day" in done.stdout, done.stdout
 
 
 class TestShiftDays:
