@@ -60,7 +60,6 @@ it staffs intervals, it does not build shifts (the staffed scenario has per-inte
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -79,16 +78,15 @@ from sim.plan_evaluation import (  # re-exported: the public API of staffing
     staffed_scenario,
 )
 from sim.scenario import Scenario
-from sim.schedule import interval_starts
 from sim.staffed_file import staffed_document, write_staffed
 from sim.staffing_check import HoldOut, PlanEvaluator, hold_out
 from sim.staffing_start import erlang_requirement, group_loads, load_blocks, load_shares
-from sim.units import DAY, format_clock
+from sim.staffing_table import staffing_table
 
-__all__ = ["Evaluation", "Goal", "HoldOut", "StaffingResult", "erlang_requirement",
-           "evaluate_plan", "find_staffing", "group_loads", "load_blocks", "load_shares",
-           "measured_intervals", "replication_measures", "scheduled_agents",
-           "staffed_document", "staffed_scenario", "write_staffed"]
+__all__ = ["Evaluation", "Goal", "HoldOut", "StaffingResult", "check_on_holdout",
+           "erlang_requirement", "evaluate_plan", "find_staffing", "group_loads",
+           "load_blocks", "load_shares", "measured_intervals", "replication_measures",
+           "scheduled_agents", "staffed_document", "staffed_scenario", "write_staffed"]
 
 MAX_STEP = 5  # most agents added to one cell in one round
 
@@ -276,15 +274,8 @@ def find_staffing(
         ValueError: If an argument is out of range or the goal cannot be met.
     """
     goal = _goal(scenario, target, threshold, max_abandon, confidence)
-    if replications < 1:
-        raise ValueError(f"'replications' must be >= 1, got {replications}")
-    holdout = replications if holdout is None else holdout
-    if holdout < 0 or holdout_rounds < 1:
-        raise ValueError(f"'holdout' must be >= 0 and 'holdout_rounds' >= 1, got {holdout} "
-                         f"and {holdout_rounds}")
-    if not (0.0 <= holdout_tolerance < 1.0 and 0.0 <= holdout_share <= 1.0):
-        raise ValueError("'holdout_tolerance' must be in [0, 1) and 'holdout_share' in "
-                         f"[0, 1], got {holdout_tolerance} and {holdout_share}")
+    holdout = holdout_replications(replications, holdout, holdout_rounds, holdout_tolerance,
+                                   holdout_share)
     seed = scenario.seed if seed is None else seed
     evaluate = PlanEvaluator(scenario, goal, replications, seed, executor, log)
     if smooth:
@@ -299,10 +290,53 @@ def find_staffing(
         plan, check = hold_out(search, plan, replications, holdout, holdout_rounds,
                                 holdout_tolerance, holdout_share)
     staffed = staffed_scenario(scenario, plan, goal)
-    table = _table(scenario, start, plan, evaluate(plan), evaluate.measured,
-                   erlang_requirement(scenario, goal, abandonment=True), check, blocks)
+    table = staffing_table(scenario, start, plan, evaluate(plan), evaluate.measured,
+                           erlang_requirement(scenario, goal, abandonment=True), check, blocks)
     return StaffingResult(staffed, table, goal, replications, seed, evaluate.count, converged,
                           check)
+
+
+def holdout_replications(replications: int, holdout: int | None, rounds: int,
+                         tolerance: float, share: float) -> int:
+    """Hold-out replications per round (default: ``replications``), the arguments checked.
+
+    Raises:
+        ValueError: If an argument of :func:`find_staffing` is out of range.
+    """
+    if replications < 1:
+        raise ValueError(f"'replications' must be >= 1, got {replications}")
+    holdout = replications if holdout is None else holdout
+    if holdout < 0 or rounds < 1:
+        raise ValueError(f"'holdout' must be >= 0 and 'holdout_rounds' >= 1, got {holdout} "
+                         f"and {rounds}")
+    if not (0.0 <= tolerance < 1.0 and 0.0 <= share <= 1.0):
+        raise ValueError("'holdout_tolerance' must be in [0, 1) and 'holdout_share' in "
+                         f"[0, 1], got {tolerance} and {share}")
+    return holdout
+
+
+def check_on_holdout(scenario: Scenario, plan: np.ndarray, goal: Goal, replications: int,
+                     seed: int, executor: Executor | None = None,
+                     log: Callable[[str], None] | None = None, *, holdout: int,
+                     holdout_rounds: int = 5, holdout_tolerance: float = 0.02,
+                     holdout_share: float = 0.10, repair: bool = True,
+                     max_agents: int = 100_000) -> tuple[np.ndarray, HoldOut]:
+    """Step 4 of the module docstring for any plan: check it on hold-out replications.
+
+    The plan (agents on the phones, groups x intervals) was chosen on replications
+    ``0 .. replications - 1`` of ``seed``; it is judged by ``goal`` on runs of equal load
+    (:func:`load_blocks`) as :func:`find_staffing` judges, and repaired where it misses
+    (at most ``holdout_rounds`` rounds). Without ``repair``, one round and no repair: the
+    plan's performance on fresh replications, for a plan that was not searched for the goal.
+
+    Returns:
+        The plan (repaired, if it was) and its hold-out check.
+    """
+    evaluate = PlanEvaluator(scenario, goal, replications, seed, executor, log)
+    evaluate.blocks = load_blocks(scenario)
+    search = _Search(scenario, evaluate, max_agents, evaluate.blocks)
+    return hold_out(search, plan, replications, holdout, holdout_rounds if repair else 1,
+                    holdout_tolerance, holdout_share)
 
 
 def _goal(scenario: Scenario, target: float | None, threshold: float | None,
@@ -319,55 +353,3 @@ def _goal(scenario: Scenario, target: float | None, threshold: float | None,
     if confidence is not None and not 0.0 < confidence < 1.0:
         raise ValueError(f"'confidence' must be in (0, 1), got {confidence!r}")
     return goal
-
-
-def _table(scenario: Scenario, start: np.ndarray, plan: np.ndarray, result: Evaluation,
-           measured: np.ndarray, erlang_a: np.ndarray, check: HoldOut | None,
-           blocks: np.ndarray) -> pd.DataFrame:
-    """The staffing table: one row per interval and group (see :class:`StaffingResult`)."""
-    starts = interval_starts(scenario)
-    types = list(scenario.contact_types)
-    held = check.evaluation if check is not None else None
-    rows = []
-    for i, begin in enumerate(starts):
-        for g, (name, group) in enumerate(scenario.agents.items()):
-            served = [types.index(t) for t in group.skills]
-            sl, abandon = _worst(result.service_level, result.abandon_rate, served, i)
-            row = {
-                "day": int(begin // DAY) + 1, "clock": format_clock(begin % DAY),
-                "start": float(begin), "group": name, "erlang_c": int(start[g, i]),
-                "simulated": int(plan[g, i]),
-                "scheduled": scheduled_agents(int(plan[g, i]), group.shrinkage),
-                "service_level": sl, "abandon_rate": abandon, "measured": bool(measured[i]),
-                "erlang_a": int(erlang_a[g, i]), "block": int(blocks[i]),
-            }
-            if held is not None:
-                hsl, habandon = _worst(held.service_level, held.abandon_rate, served, i)
-                worst = _argworst(held.service_level, served, i)
-                row.update({
-                    "holdout_service_level": hsl,
-                    "holdout_ci": float(held.service_level_ci[worst, i]) if worst >= 0
-                    else math.nan,
-                    "holdout_met_share": float(held.met_share[served, i].min()),
-                    "holdout_abandon_rate": habandon,
-                })
-            rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def _worst(levels: np.ndarray, abandon: np.ndarray, served: list[int],
-           i: int) -> tuple[float, float]:
-    """The lowest service level and highest abandon rate of ``served`` types in interval i."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN: no contacts
-        return float(np.nanmin(levels[served, i])), float(np.nanmax(abandon[served, i]))
-
-
-def _argworst(levels: np.ndarray, served: list[int], i: int) -> int:
-    """The type (row) of ``served`` with the lowest service level in interval i; -1: none."""
-    values = levels[served, i]
-    return -1 if np.isnan(values).all() else served[int(np.nanargmin(values))]
-
-
-
-
