@@ -72,7 +72,8 @@ from sim.units import format_duration
                    "`costs:`) meeting it.")
 @click.option("--no-sl-goal", is_flag=True,
               help="With --objective cost: no service goal, the plan of least total cost "
-                   "(wages against abandonment and waiting).")
+                   "(wages against abandonment and waiting); the hold-out measures it, "
+                   "without repair.")
 def staff_command(scenario: str, target: float | None, threshold: float | None,
                   max_abandon: float | None, replications: int, seed: int | None,
                   overrides: tuple[str, ...], out: str | None, confidence: float | None,
@@ -85,7 +86,10 @@ def staff_command(scenario: str, target: float | None, threshold: float | None,
 
     With --objective cost (a scenario with `costs:`), the plan found is then improved
     for least total cost (sim.cost_search): meeting the goal, or with --no-sl-goal
-    whatever the service level.
+    whatever the service level (the goal options then shape only the starting plan the
+    costs are compared against). Its hold-out check is the same, with --holdout and
+    --confidence meaning the same; without a goal the plan is measured there, not
+    repaired, and its costs on the hold-out are printed too.
 
     Starts from the Erlang C requirement of each interval and agent group and corrects
     it by simulation (adding agents where an interval misses the goal, removing them
@@ -117,7 +121,8 @@ def staff_command(scenario: str, target: float | None, threshold: float | None,
                 costed = find_cost_staffing(base, sl_goal=not no_sl_goal, target=target,
                                             threshold=threshold, max_abandon=max_abandon,
                                             replications=replications, seed=seed,
-                                            executor=executor, log=log)
+                                            executor=executor, log=log,
+                                            confidence=confidence, holdout=holdout)
                 result = costed.staffing
             else:
                 costed, result = None, find_staffing(
@@ -133,12 +138,13 @@ def staff_command(scenario: str, target: float | None, threshold: float | None,
         sys.exit(130)
     finally:
         executor.shutdown(wait=False, cancel_futures=True)
-    click.echo(format_staffing(result, full=full))
+    click.echo(format_staffing(result, full=full, costed=costed))
     if costed is not None:
         click.echo(format_costs(costed))
     if document is not None:
         staffed = staffed_document(document, result)
-        written = [write_staffed(out, staffed, result), Path(out).with_suffix(".csv")]
+        kind = "agents" if costed is None else "cost" if costed.sl_goal else "cost_no_goal"
+        written = [write_staffed(out, staffed, result, kind), Path(out).with_suffix(".csv")]
         result.table.to_csv(written[1], index=False)
         if not quiet:
             click.echo(f"\nwrote {written[0]} (the staffed scenario) and {written[1]}",
@@ -148,25 +154,46 @@ def staff_command(scenario: str, target: float | None, threshold: float | None,
 def format_costs(costed: CostResult) -> str:
     """The cost lines ``ccsim staff --objective cost`` prints under the table."""
     what = "meeting the goal" if costed.sl_goal else "without a service goal"
-    parts = ", ".join(f"{k.removesuffix('_cost')} {costed.costs[k]:,.2f}"
-                      for k in ("staff_cost", "abandon_cost", "blocked_cost", "wait_cost",
-                                "callback_cost", "complaint_cost") if costed.costs[k])
-    return (f"\nleast total cost {what}: total cost {costed.costs['total_cost']:,.2f} "
-            f"({parts or 'nothing'}) against {costed.start_costs['total_cost']:,.2f} for the "
-            f"fewest agents meeting the goal; mean per replication over the measured window, "
-            f"{costed.evaluations} plans simulated by the cost search")
+    text = (f"\nleast total cost {what}: total cost {costed.costs['total_cost']:,.2f} "
+            f"({_cost_parts(costed.costs)}) against {costed.start_costs['total_cost']:,.2f} "
+            f"for the fewest agents meeting the goal; mean per replication over the measured "
+            f"window of the search's replications, {costed.evaluations} plans simulated by "
+            "the cost search")
+    check = costed.staffing.holdout
+    if check is not None and costed.holdout_costs is not None:
+        text += (f"\non the hold-out replications {check.first_replication}-"
+                 f"{check.last_replication} (never drawn by the search) the plan's total "
+                 f"cost is {costed.holdout_costs['total_cost']:,.2f} "
+                 f"({_cost_parts(costed.holdout_costs)})")
+    return text
 
 
-def format_staffing(result: StaffingResult, full: bool = False) -> str:
-    """The staffing summary printed by ``ccsim staff`` (every interval with ``full``)."""
+def _cost_parts(costs: dict[str, float]) -> str:
+    return ", ".join(f"{k.removesuffix('_cost')} {costs[k]:,.2f}"
+                     for k in ("staff_cost", "abandon_cost", "blocked_cost", "wait_cost",
+                               "callback_cost", "complaint_cost") if costs[k]) or "nothing"
+
+
+def format_staffing(result: StaffingResult, full: bool = False,
+                    costed: CostResult | None = None) -> str:
+    """The staffing summary printed by ``ccsim staff`` (every interval with ``full``).
+
+    ``costed``: the plan is that of least cost (``--objective cost``).
+    """
     goal = result.goal
     wanted = f"service level >= {goal.target:g} within {format_duration(goal.threshold)}"
     if goal.confidence is not None:
         wanted += f" in {goal.confidence:.0%} of replications"
     if goal.max_abandon is not None:
         wanted += f", abandonment <= {goal.max_abandon:g}"
+    if costed is None:
+        title = f"fewest agents per interval for {wanted}"
+    elif costed.sl_goal:
+        title = f"least total cost meeting {wanted} in every interval"
+    else:
+        title = f"least total cost, no service goal (starting from the fewest agents for {wanted})"
     lines = [
-        f"{result.scenario.name}: fewest agents per interval for {wanted}",
+        f"{result.scenario.name}: {title}",
         f"({result.replications} replications per plan, seed {result.seed}, "
         f"{result.evaluations} plans simulated; agents on the phones, scheduled = before "
         "shrinkage)",
@@ -182,7 +209,7 @@ def format_staffing(result: StaffingResult, full: bool = False) -> str:
             f"{hours['erlang_a']:,.1f}, simulation {hours['simulated']:,.1f} "
             f"({(hours['simulated'] - hours['erlang_c']) / hours['erlang_c']:+.1%} vs "
             "Erlang C)")
-    lines += _holdout_lines(result)
+    lines += _holdout_lines(result, repaired=costed is None or costed.sl_goal)
     if not result.converged:
         lines.append("note: the removal rounds ran out; some intervals may be overstaffed")
     return "\n".join(lines)
@@ -228,12 +255,15 @@ def _day_rows(result: StaffingResult) -> pd.DataFrame:
     return frame
 
 
-def _holdout_lines(result: StaffingResult) -> list[str]:
+def _holdout_lines(result: StaffingResult, repaired: bool = True) -> list[str]:
     check = result.holdout
     if check is None:
-        return ["no hold-out check (--holdout 0, or the plan of --objective cost): the plan "
-                "is fitted to its own replications"]
+        return ["no hold-out check (--holdout 0): the plan is fitted to its own replications"]
     last = f"{check.first_replication}-{check.last_replication}"
+    if not repaired:
+        return [f"hold-out: the plan measured on replications {last} (the search used "
+                f"0-{result.replications - 1}); no service goal, so nothing repaired; "
+                "lowest_sl and below_target are single intervals on the hold-out"]
     if check.held:
         return [f"hold-out: the plan met the goal on replications {last} (round "
                 f"{check.rounds}; the search used 0-{result.replications - 1}), each run of "

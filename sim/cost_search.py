@@ -13,17 +13,26 @@ questions, answered here from that plan:
 
 The search is a coordinate descent on the plan (agents on the phones per group and
 interval), every plan simulated with the same seeds (common random numbers, so two
-plans differ by their staffing, not by their luck). For each measured cell in turn it
+plans differ by their staffing, not by their luck). Its cells are a group and a run of
+equal load (:func:`sim.staffing.load_blocks`), staffed as one and judged on its intervals
+pooled, as ``find_staffing`` staffs and judges them. For each measured cell in turn it
 walks one agent at a time in the direction that lowers the mean total cost over the
 replications, and goes on ``lookahead`` steps past the best count before it stops (a
 cost curve that is flat for one step does not stop it). With the goal, a move that
 breaks it is not taken, and an agent of one group may be traded for an agent of a
-cheaper group in the same interval. Rounds repeat until no cell moves.
+cheaper group in the same run. Rounds repeat until no cell moves.
+
+The plan found is then checked on replications the search never drew, as
+``find_staffing`` checks its own (:func:`sim.staffing.check_on_holdout`): with the goal,
+repaired where it misses; without one, measured there once (nothing to repair), so that
+its service and costs are also known on fresh random numbers.
 
 Limits: the optimum is that of the simulated sample (more replications give a tighter
-answer); a coordinate descent finds a local optimum when intervals interact strongly
-(a queue carried from one interval to the next); staff cost counts scheduled agents and
-overtime, so shrinkage and absences are paid.
+answer; the hold-out's costs say how far the sample flattered it); a coordinate descent
+finds a local optimum when intervals interact strongly (a queue carried from one
+interval to the next); staff cost counts scheduled agents and overtime, so shrinkage and
+absences are paid; a hold-out repair adds agents to the group carrying most of the load,
+not to the cheapest.
 """
 
 from __future__ import annotations
@@ -34,20 +43,26 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.costs import scheduled_seconds
+from sim.costs import COST_PARTS, scheduled_seconds
 from sim.metrics import measured_window
 from sim.scenario import Scenario
-from sim.schedule import interval_starts
 from sim.staffing import (
     Evaluation,
     Goal,
+    HoldOut,
     StaffingResult,
+    check_on_holdout,
     evaluate_plan,
     find_staffing,
+    load_blocks,
+    measured_intervals,
     scheduled_agents,
     simulated_scenario,
     staffed_scenario,
 )
+from sim.staffing_table import HOLDOUT_COLUMNS, holdout_columns, worst
+
+MONEY = (*COST_PARTS, "total_cost", "revenue", "profit")
 
 
 @dataclass
@@ -62,6 +77,8 @@ class CostResult:
         start_costs: The same for the starting plan.
         sl_goal: Whether every interval had to meet the goal.
         evaluations: Plans simulated by the cost search (after the start).
+        holdout_costs: The plan's mean cost KPIs on its hold-out replications
+            (``staffing.holdout``; None without a hold-out check).
     """
 
     staffing: StaffingResult
@@ -70,6 +87,7 @@ class CostResult:
     start_costs: dict[str, float]
     sl_goal: bool
     evaluations: int
+    holdout_costs: dict[str, float] | None = None
 
 
 def plan_of(result: StaffingResult) -> np.ndarray:
@@ -83,8 +101,9 @@ class _Costs:
     """Simulates each plan once (same seeds): its mean costs, whether it meets the goal."""
 
     def __init__(self, scenario: Scenario, goal: Goal, replications: int, seed: int,
-                 executor: Executor | None, log: Callable[[str], None] | None):
-        self.scenario, self.goal = scenario, goal
+                 executor: Executor | None, log: Callable[[str], None] | None,
+                 blocks: np.ndarray):
+        self.scenario, self.goal, self.blocks = scenario, goal, blocks
         self.replications, self.seed, self.executor, self.log = replications, seed, executor, log
         self.cache: dict[bytes, Evaluation] = {}
         self.extra: dict[bytes, float] = {}  # shrinkage wages per plan
@@ -93,7 +112,7 @@ class _Costs:
         key = plan.tobytes()
         if key not in self.cache:
             result = evaluate_plan(self.scenario, plan, self.goal, self.replications,
-                                   self.seed, self.executor)
+                                   self.seed, self.executor, blocks=self.blocks)
             self.cache[key] = result
             if self.log is not None:
                 self.log(f"plan {len(self.cache)}: {int(plan.sum())} agent-intervals, total "
@@ -104,12 +123,13 @@ class _Costs:
     def total(self, plan: np.ndarray) -> float:
         return self.means(plan)["total_cost"]
 
-    def means(self, plan: np.ndarray) -> dict[str, float]:
-        """Mean cost KPIs of ``plan`` as staffed: its scheduled agents paid, shrinkage too."""
-        reps = self.evaluation(plan).replications
-        out = {k: float(reps[k].mean()) for k in
-               ("staff_cost", "abandon_cost", "blocked_cost", "wait_cost", "callback_cost",
-                "complaint_cost", "total_cost", "revenue", "profit")}
+    def means(self, plan: np.ndarray, evaluation: Evaluation | None = None) -> dict[str, float]:
+        """Mean cost KPIs of ``plan`` as staffed: its scheduled agents paid, shrinkage too.
+
+        Over the search's replications, or those of ``evaluation`` (a hold-out's).
+        """
+        reps = (evaluation or self.evaluation(plan)).replications
+        out = {k: float(reps[k].mean()) for k in MONEY}
         extra = self.shrinkage_wages(plan)
         out["staff_cost"] += extra
         out["total_cost"] += extra
@@ -142,16 +162,20 @@ class _Costs:
         return plan.min() >= 0 and (not sl_goal or bool(self.evaluation(plan).ok.all()))
 
 
-def _line_search(costs: _Costs, plan: np.ndarray, cell: tuple[int, int], sl_goal: bool,
+def _line_search(costs: _Costs, plan: np.ndarray, cell: tuple[int, np.ndarray], sl_goal: bool,
                  lookahead: int, max_agents: int) -> np.ndarray:
-    """The best count for one cell, the others fixed: walk while it pays, look ahead."""
+    """The best count for one cell (a group, a run's intervals), the others fixed.
+
+    Walks while it pays, and looks ahead.
+    """
     best, best_cost = plan, costs.total(plan)
     for step in (-1, 1):
         trial, misses = plan, 0
         while misses <= lookahead:
             trial = trial.copy()
             trial[cell] += step
-            if trial[cell] < 0 or trial[cell] > max_agents or not costs.allowed(trial, sl_goal):
+            if (trial[cell].min() < 0 or trial[cell].max() > max_agents
+                    or not costs.allowed(trial, sl_goal)):
                 break
             cost = costs.total(trial)
             if cost < best_cost - 1e-9:
@@ -163,16 +187,19 @@ def _line_search(costs: _Costs, plan: np.ndarray, cell: tuple[int, int], sl_goal
     return best
 
 
-def _swaps(costs: _Costs, plan: np.ndarray, interval: int, hourly: list[float]) -> np.ndarray:
-    """With the goal: trade an agent of a dearer group for one of a cheaper group, if it pays."""
+def _swaps(costs: _Costs, plan: np.ndarray, run: np.ndarray, hourly: list[float]) -> np.ndarray:
+    """With the goal: trade an agent of a dearer group for one of a cheaper group, if it pays.
+
+    In every interval of ``run`` (a run of equal load) alike.
+    """
     best, best_cost = plan, costs.total(plan)
     for dear in range(plan.shape[0]):
         for cheap in range(plan.shape[0]):
-            if hourly[cheap] >= hourly[dear] or best[dear, interval] == 0:
+            if hourly[cheap] >= hourly[dear] or best[dear, run].min() == 0:
                 continue
             trial = best.copy()
-            trial[dear, interval] -= 1
-            trial[cheap, interval] += 1
+            trial[dear, run] -= 1
+            trial[cheap, run] += 1
             if costs.allowed(trial, True) and costs.total(trial) < best_cost - 1e-9:
                 best, best_cost = trial, costs.total(trial)
     return best
@@ -191,13 +218,21 @@ def find_cost_staffing(
     max_rounds: int = 20,
     max_agents: int = 100_000,
     log: Callable[[str], None] | None = None,
+    *,
+    confidence: float | None = None,
+    holdout: int | None = None,
+    holdout_rounds: int = 5,
+    holdout_tolerance: float = 0.02,
+    holdout_share: float = 0.10,
 ) -> CostResult:
     """The staffing plan of least total cost, meeting the service goal or (``sl_goal=False``) not.
 
     Starts from :func:`sim.staffing.find_staffing`'s plan for the goal (the scenario's
-    unless ``target``/``threshold``/``max_abandon`` say otherwise) and improves it by the
-    coordinate descent of the module docstring, every plan on the same ``replications``
-    and ``seed``.
+    unless ``target``/``threshold``/``max_abandon``/``confidence`` say otherwise; found
+    with the same hold-out options), improves it by the coordinate descent of the module
+    docstring, every plan on the same ``replications`` and ``seed``, and checks the plan
+    found on hold-out replications. Without the goal, the goal only shapes the starting
+    plan the costs are compared against.
 
     Args:
         scenario: The scenario to staff; it must have ``costs:``.
@@ -212,6 +247,12 @@ def find_cost_staffing(
         max_rounds: Most rounds over all cells.
         max_agents: Most agents per group and interval.
         log: Called with a line of text after each new plan is simulated.
+        confidence: If given, in (0, 1): the share of replications in which each interval
+            must meet the target (as in ``find_staffing``).
+        holdout: Replications per hold-out round (default: ``replications``; 0: no check).
+        holdout_rounds: Most hold-out rounds (with the goal; without it, one).
+        holdout_tolerance: As in ``find_staffing``.
+        holdout_share: As in ``find_staffing``.
 
     Raises:
         ValueError: If the scenario has no ``costs:`` or an argument is out of range.
@@ -220,37 +261,50 @@ def find_cost_staffing(
         raise ValueError("costs: a cost objective needs a `costs:` block in the scenario")
     if lookahead < 0:
         raise ValueError(f"'lookahead' must be >= 0, got {lookahead}")
+    options = {"holdout": holdout, "holdout_rounds": holdout_rounds,
+               "holdout_tolerance": holdout_tolerance, "holdout_share": holdout_share}
     start = find_staffing(scenario, target=target, threshold=threshold,
                           max_abandon=max_abandon, replications=replications, seed=seed,
-                          executor=executor, max_agents=max_agents, log=log)
+                          executor=executor, max_agents=max_agents, log=log,
+                          confidence=confidence, **options)
     goal, seed = start.goal, start.seed
-    costs = _Costs(scenario, goal, replications, seed, executor, log)
+    blocks = load_blocks(scenario)
+    costs = _Costs(scenario, goal, replications, seed, executor, log, blocks)
     first = plan_of(start)
     plan = first
     hourly = [scenario.costs.agents[g].hourly for g in scenario.agents]
-    measured = np.flatnonzero(interval_starts(scenario) + scenario.interval > scenario.warmup)
+    measured = measured_intervals(scenario)
+    runs = [members for b in range(blocks.max() + 1)
+            if measured[members := np.flatnonzero(blocks == b)].all()]
     converged = False
     for _ in range(max_rounds):
         before = plan
-        for i in measured:
+        for run in runs:
             for g in range(plan.shape[0]):
-                plan = _line_search(costs, plan, (g, int(i)), sl_goal, lookahead, max_agents)
+                plan = _line_search(costs, plan, (g, run), sl_goal, lookahead, max_agents)
             if sl_goal and plan.shape[0] > 1:
-                plan = _swaps(costs, plan, int(i), hourly)
+                plan = _swaps(costs, plan, run, hourly)
         if np.array_equal(plan, before):
             converged = True
             break
-    return CostResult(staffing=_result(scenario, start, plan, costs.evaluation(plan),
-                                       len(costs.cache), converged),
-                      start=start, costs=costs.means(plan), start_costs=costs.means(first),
-                      sl_goal=sl_goal, evaluations=len(costs.cache))
+    check, held_costs = None, None
+    if start.holdout is not None:  # find_staffing checked its plan: so is this one
+        options["holdout"] = start.holdout.replications
+        plan, check = check_on_holdout(scenario, plan, goal, replications, seed, executor, log,
+                                       repair=sl_goal, max_agents=max_agents, **options)
+        held_costs = costs.means(plan, check.evaluation)
+    staffing = _result(scenario, start, plan, costs.evaluation(plan), len(costs.cache),
+                       converged, check)
+    return CostResult(staffing=staffing, start=start, costs=costs.means(plan),
+                      start_costs=costs.means(first), sl_goal=sl_goal,
+                      evaluations=len(costs.cache), holdout_costs=held_costs)
 
 
 def _result(scenario: Scenario, start: StaffingResult, plan: np.ndarray, evaluation: Evaluation,
-            evaluations: int, converged: bool) -> StaffingResult:
-    """``start``'s result with ``plan`` and its simulated service in the table."""
-    # the start's hold-out columns measured its plan, not this one: left out
-    table = start.table.drop(columns=[c for c in start.table if c.startswith("holdout")])
+            evaluations: int, converged: bool, check: HoldOut | None) -> StaffingResult:
+    """``start``'s result with ``plan``, its simulated service and its hold-out in the table."""
+    # the start's hold-out columns measured its plan, not this one: replaced or left out
+    table = start.table.drop(columns=[c for c in HOLDOUT_COLUMNS if c in start.table])
     groups = list(scenario.agents)
     types = list(scenario.contact_types)
     flat = plan.T.ravel()
@@ -260,11 +314,13 @@ def _result(scenario: Scenario, start: StaffingResult, plan: np.ndarray, evaluat
     sl, abandon = [], []
     for i, g in zip(np.repeat(np.arange(plan.shape[1]), len(groups)), table["group"]):
         served = [types.index(t) for t in scenario.agents[g].skills]
-        values = evaluation.service_level[served, i]
-        rates = evaluation.abandon_rate[served, i]
-        sl.append(float(np.nanmin(values)) if not np.isnan(values).all() else np.nan)
-        abandon.append(float(np.nanmax(rates)) if not np.isnan(rates).all() else np.nan)
+        level, rate = worst(evaluation.service_level, evaluation.abandon_rate, served, int(i))
+        sl.append(level)
+        abandon.append(rate)
     table["service_level"], table["abandon_rate"] = sl, abandon
+    if check is not None:
+        for column, values in holdout_columns(scenario, check).items():
+            table[column] = values
     return StaffingResult(staffed_scenario(scenario, plan, start.goal), table, start.goal,
                           start.replications, start.seed, start.evaluations + evaluations,
-                          converged)
+                          converged, check)

@@ -38,22 +38,33 @@ def staffed_document(data: Mapping[str, Any], result: StaffingResult) -> dict:
     return document
 
 
-def write_staffed(path: str | Path, document: Mapping[str, Any], result: StaffingResult) -> Path:
-    """Write the staffed scenario as YAML (atomically), with a comment on how it was found."""
+def write_staffed(path: str | Path, document: Mapping[str, Any], result: StaffingResult,
+                  objective: str = "agents") -> Path:
+    """Write the staffed scenario as YAML (atomically), with a comment on how it was found.
+
+    ``objective``: ``agents`` (the fewest agents meeting the goal), ``cost`` (the least
+    total cost meeting it) or ``cost_no_goal`` (the least total cost, no goal).
+    """
     goal = result.goal
     wanted = f"service level >= {goal.target:g} within {format_duration(goal.threshold)}"
+    if goal.confidence is not None:
+        wanted += f" in {goal.confidence:.0%} of replications"
     if goal.max_abandon is not None:
         wanted += f" and abandonment <= {goal.max_abandon:g}"
-    note = (f"Staffing found by `ccsim staff`: the fewest agents per interval that meet "
-            f"{wanted} in every interval, by simulation ({result.replications} replications "
-            f"per plan, seed {result.seed}). `staff` counts scheduled agents (before "
+    what = {"agents": f"the fewest agents per interval that meet {wanted} in every interval",
+            "cost": f"the least total cost that meets {wanted} in every interval",
+            "cost_no_goal": "the least total cost, with no service goal"}[objective]
+    note = (f"Staffing found by `ccsim staff`: {what}, by simulation ({result.replications} "
+            f"replications per plan, seed {result.seed}). `staff` counts scheduled agents (before "
             f"shrinkage). Agent-hours on the phones: Erlang C "
             f"{result.agent_hours('erlang_c'):,.1f}, Erlang A "
             f"{result.agent_hours('erlang_a'):,.1f}, simulation {result.agent_hours():,.1f}.")
     check = result.holdout
     if check is not None:
+        outcome = ("measured (no goal to hold)." if objective == "cost_no_goal"
+                   else "held." if check.held else "did NOT hold.")
         note += (f" Hold-out check on replications {check.first_replication}-"
-                 f"{check.last_replication}: " + ("held." if check.held else "did NOT hold."))
+                 f"{check.last_replication}: {outcome}")
     head = "".join(f"# {line}\n" for line in textwrap.wrap(note, width=88))
     text = head + yaml.safe_dump(dict(document), sort_keys=False,
                                                    default_flow_style=None, width=100)
