@@ -23,7 +23,8 @@ breaks it is not taken, and an agent of one group may be traded for an agent of 
 cheaper group in the same run. Rounds repeat until no cell moves.
 
 The plan found is then checked on replications the search never drew, as
-``find_staffing`` checks its own (:func:`sim.staffing.check_on_holdout`): with the goal,
+``find_staffing`` checks its own (:func:`sim.staffing.check_on_holdout`), numbered after
+those the starting plan's check drew (that check repaired the start): with the goal,
 repaired where it misses; without one, measured there once (nothing to repair), so that
 its service and costs are also known on fresh random numbers.
 
@@ -290,8 +291,11 @@ def find_cost_staffing(
     check, held_costs = None, None
     if start.holdout is not None:  # find_staffing checked its plan: so is this one
         options["holdout"] = start.holdout.replications
+        # on replications after the start's check too: that one repaired the start plan
         plan, check = check_on_holdout(scenario, plan, goal, replications, seed, executor, log,
-                                       repair=sl_goal, max_agents=max_agents, **options)
+                                       repair=sl_goal, max_agents=max_agents,
+                                       first_replication=start.holdout.last_replication + 1,
+                                       **options)
         held_costs = costs.means(plan, check.evaluation)
     staffing = _result(scenario, start, plan, costs.evaluation(plan), len(costs.cache),
                        converged, check)

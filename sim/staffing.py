@@ -320,7 +320,8 @@ def check_on_holdout(scenario: Scenario, plan: np.ndarray, goal: Goal, replicati
                      log: Callable[[str], None] | None = None, *, holdout: int,
                      holdout_rounds: int = 5, holdout_tolerance: float = 0.02,
                      holdout_share: float = 0.10, repair: bool = True,
-                     max_agents: int = 100_000) -> tuple[np.ndarray, HoldOut]:
+                     max_agents: int = 100_000,
+                     first_replication: int | None = None) -> tuple[np.ndarray, HoldOut]:
     """Step 4 of the module docstring for any plan: check it on hold-out replications.
 
     The plan (agents on the phones, groups x intervals) was chosen on replications
@@ -328,6 +329,7 @@ def check_on_holdout(scenario: Scenario, plan: np.ndarray, goal: Goal, replicati
     (:func:`load_blocks`) as :func:`find_staffing` judges, and repaired where it misses
     (at most ``holdout_rounds`` rounds). Without ``repair``, one round and no repair: the
     plan's performance on fresh replications, for a plan that was not searched for the goal.
+    The hold-out replications start at ``first_replication`` (default: ``replications``).
 
     Returns:
         The plan (repaired, if it was) and its hold-out check.
@@ -335,7 +337,8 @@ def check_on_holdout(scenario: Scenario, plan: np.ndarray, goal: Goal, replicati
     evaluate = PlanEvaluator(scenario, goal, replications, seed, executor, log)
     evaluate.blocks = load_blocks(scenario)
     search = _Search(scenario, evaluate, max_agents, evaluate.blocks)
-    return hold_out(search, plan, replications, holdout, holdout_rounds if repair else 1,
+    first = replications if first_replication is None else first_replication
+    return hold_out(search, plan, first, holdout, holdout_rounds if repair else 1,
                     holdout_tolerance, holdout_share)
 
 

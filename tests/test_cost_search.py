@@ -8,6 +8,7 @@ the search used; the search must land on the brute force's cheapest count, with 
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -154,7 +155,8 @@ def test_confidence_is_the_goal_of_the_cost_search():
 def test_holdout_checks_the_cost_plan_on_fresh_replications(sl_goal):
     """The plan found is checked on replications the search never drew, as find_staffing's.
 
-    Its hold-out columns and costs are those replications' (numbered after the search's).
+    Its hold-out columns and costs are those replications' (numbered after the search's
+    and after those the start plan's own check drew).
     """
     data = yaml.safe_load(yaml.safe_dump(CENTER))
     data["costs"]["per_wait_minute"] = 0.2
@@ -162,14 +164,16 @@ def test_holdout_checks_the_cost_plan_on_fresh_replications(sl_goal):
     found = find_cost_staffing(scenario, sl_goal=sl_goal, replications=REPS, seed=SEED,
                                holdout=4)
     check = found.staffing.holdout
-    assert check is not None and check.first_replication == REPS
+    # after the search's replications, and after those the start plan's check drew
+    first = REPS + 4 * found.start.holdout.rounds
+    assert check is not None and check.first_replication == first
     numbers = check.evaluation.replications["replication"].tolist()
-    assert numbers == list(range(REPS, REPS + 4 * check.rounds))  # none of 0 .. REPS - 1
+    assert numbers == list(range(first, first + 4 * check.rounds))
     if not sl_goal:
         assert check.rounds == 1  # nothing to repair without a goal
     plan = np.array([[int(found.staffing.table["simulated"].iloc[0])]])
     again = evaluate_plan(scenario, plan, found.staffing.goal, 4 * check.rounds, SEED,
-                          first_replication=REPS)
+                          first_replication=first)
     row = found.staffing.table.iloc[0]
     assert row["holdout_service_level"] == pytest.approx(again.service_level[0, 0])
     assert row["holdout_ci"] == pytest.approx(again.service_level_ci[0, 0])
@@ -195,7 +199,9 @@ def test_staff_cli_objective_cost_holdout_and_confidence(tmp_path):
     assert "in 90% of replications" in done.stdout
     assert "no hold-out check" not in done.stdout
     assert "hold-out: " in done.stdout or "warning: after" in done.stdout
-    assert "holdout_sl" in done.stdout and "on the hold-out replications 3-" in done.stdout
+    assert "holdout_sl" in done.stdout
+    first = re.search(r"on the hold-out replications (\d+)-(\d+)", done.stdout)
+    assert first and int(first[1]) >= 3, done.stdout  # the search drew 0-2
     table = pd.read_csv(out.with_suffix(".csv"))
     for column in ("holdout_service_level", "holdout_ci", "holdout_met_share",
                    "holdout_abandon_rate"):
@@ -203,7 +209,7 @@ def test_staff_cli_objective_cost_holdout_and_confidence(tmp_path):
     note = " ".join(line.removeprefix("# ") for line in out.read_text().splitlines()
                     if line.startswith("#"))
     assert "least total cost" in note and "in 90% of replications" in note, note
-    assert "Hold-out check on replications 3-" in note, note
+    assert "Hold-out check on replications " in note, note
 
 
 FLAT = {
