@@ -159,7 +159,8 @@ REGISTRY: tuple[Kpi, ...] = (
     # with `costs:` (sim.costs), in the scenario's money unit
     Kpi("staff_cost", MONEY, L, "Staff cost",
         "each group's `hourly` x (its scheduled agent-hours in the window + "
-        "`overtime_factor` x its agent-hours on duty after closing)",
+        "`overtime_factor` x its agent-hours on duty after closing beyond those scheduled "
+        "then)",
         population=_A, scope=Scope.COST),
     Kpi("abandon_cost", MONEY, L, "Abandon cost", "`per_abandon` x abandoned",
         scope=Scope.COST),
