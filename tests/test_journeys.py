@@ -677,15 +677,21 @@ def hang_ups_busy_signals_and_repeats():
                        "probability": 0.9, "delay": {"dist": "exponential", "mean": "20m"}}})
 
 
+@pytest.fixture(scope="module")
+def counted():
+    """A run with hang-ups and repeats that were never offered (TestIntervalCounts)."""
+    result = sim.run(hang_ups_busy_signals_and_repeats(), seed=1, replications=2)
+    c = result.contacts
+    # the premises: hang-ups, and repeat contacts that were never offered
+    assert result.summary["hung_up"] > 0
+    assert (c["blocked"] & (c["origin"] == "repeat")).any()
+    return result
+
+
 class TestIntervalCounts:
-    @pytest.fixture(scope="class")
-    def result(self):
-        result = sim.run(hang_ups_busy_signals_and_repeats(), seed=1, replications=2)
-        c = result.contacts
-        # the premises: hang-ups, and repeat contacts that were never offered
-        assert result.summary["hung_up"] > 0
-        assert (c["blocked"] & (c["origin"] == "repeat")).any()
-        return result
+    @pytest.fixture
+    def result(self, counted):
+        return counted
 
     def test_counts_add_up_to_the_summary(self, result):
         """Every count KPI is an interval column; over the intervals it sums to the KPI."""
