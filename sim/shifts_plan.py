@@ -16,8 +16,10 @@ agents on duty (summed coverage) reach the requirement, at the least cost:
 
 ``cost_j`` is the paid hours of the shift (its length less unpaid breaks) times the
 template's hourly cost (1 by default: then the objective is paid hours; when every paid
-hour costs 0, the objective is paid hours too, at no cost). The model is
-solved with ``scipy.optimize.milp`` (HiGHS branch and cut); its LP relaxation (the
+hour costs 0, the objective is paid hours too, at no cost; when some templates are free
+and others not, the cheapest schedules are solved for again for the fewest paid hours, so
+that free shifts do not pile up). The model is solved with ``scipy.optimize.milp``
+(HiGHS branch and cut); its LP relaxation (the
 same model with real-valued ``x``) gives a lower bound on any schedule's cost, and the
 gap between the two says how far from the best conceivable the schedule can be.
 
@@ -244,6 +246,15 @@ def solve(need: np.ndarray, templates: dict[str, Template], day: Day, *,
                f"HiGHS found no schedule: {best.message}")
         raise ScheduleError(f"{name}: {why}")
     relaxed = milp(objective, integrality=np.zeros(cost.size), constraints=constraints)
+    if not free and not cost[:-1].all():  # free shifts beside paid ones: of the cheapest
+        # schedules, the fewest paid hours (cost alone lets free shifts pile up at will)
+        hours = np.concatenate([np.tile([c.paid_hours for c in cols], n_days), [0.0]])
+        cheapest = float(cost @ np.round(best.x))
+        fewest = milp(hours, integrality=integral, constraints=[*constraints, LinearConstraint(
+            cost, -np.inf, cheapest + 1e-9 * max(1.0, cheapest))],
+                      options={"time_limit": time_limit, "mip_rel_gap": 1e-6})
+        if fewest.x is not None:
+            best = fewest
     counts = np.round(best.x[:-1]).astype(int).reshape(n_days, n_cols)
     matrix = np.array([c.coverage for c in cols]).T
     kept = np.argwhere(counts > 0)

@@ -85,6 +85,26 @@ class TestSolve:
         assert free.paid_hours == pytest.approx(paid.paid_hours)
         assert free.cost == 0.0 and free.lower_bound == 0.0 and free.gap == 0.0
 
+    def test_a_free_template_beside_paid_ones_adds_no_idle_shifts(self):
+        """A template at 0 an hour beside paid ones: of the cheapest plans, the fewest hours.
+
+        Free shifts cost nothing, so cost alone would let the solver pile them up (it
+        did: 164 paid hours, 287 agent-intervals above the need, where 40 hours cover it).
+        """
+        day = Day(8 * HOUR, 16 * HOUR, 1800.0)
+        rng = np.random.default_rng(0)
+        volunteer = Template(length=4 * HOUR, hourly_cost=0.0, part_time=True)
+        templates = {"volunteer": volunteer,
+                     "regular": Template(length=8 * HOUR, hourly_cost=20.0, part_time=False),
+                     "mid": Template(length=2 * HOUR, part_time=True)}
+        for _ in range(3):
+            need = rng.integers(0, 6, 16).astype(float)
+            plan = solve(need, templates, day, hourly_cost=15.0)
+            # volunteers alone cover it at no cost; the fewest of their hours that do
+            fewest = solve(need, {"volunteer": volunteer}, day)
+            assert plan.cost == 0.0
+            assert plan.paid_hours == pytest.approx(fewest.paid_hours)
+
     def test_break_costs_coverage_by_its_share_of_the_interval(self):
         """A 15-minute break takes half of a half-hour interval's coverage."""
         long_cols = [c for c in columns(TINY_TEMPLATES, MORNING) if c.template == "long"]
