@@ -130,6 +130,11 @@ class TestTransfers:
         assert kpis["answered"] == outcome.isin(["completed", "hung_up", "unfinished"]).sum() == 1
         assert kpis["unanswered"] == (outcome == "unanswered").sum() == 1
         assert kpis["abandoned"] == (outcome == "abandoned").sum() == 0
+        # journey.png's outcome bar shows it as such, not as an answered call not resolved
+        from sim.plots import journey_stages
+        stages = dict(journey_stages(frame))
+        assert stages["Outcome"] == {"resolved": 0, "not resolved": 0, "hung up": 0,
+                                     "queued at close": 1}
 
     def test_max_transfers(self):
         """Transfers stop at max_transfers; then the contact completes where it is."""

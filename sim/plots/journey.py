@@ -51,8 +51,9 @@ def journey_stages(contacts: pd.DataFrame, detail: bool | None = None
         ``[(stage, {category: count})]``: all contacts (first, retrial, repeat); entry
         (self-served in the IVR, busy signal, balked on arrival, queued); the queue
         (answered, called back, abandoned); the answered (one agent, consult or hold,
-        transferred); and the outcome of the answered (resolved, not resolved, or hung up
-        on hold or queued again before the end).
+        transferred); and the outcome of the answered (resolved, not resolved, hung up
+        on hold or queued again before the end, or, where some are, still queued at the
+        end after a transfer: ``unfinished``).
     """
     n = len(contacts)
     flag = {c: contacts[c].to_numpy(bool) for c in ("blocked", "answered", "abandoned",
@@ -99,11 +100,17 @@ def journey_stages(contacts: pd.DataFrame, detail: bool | None = None
     resolved = answered & flag["resolved"]
     # answered, then hung up (on hold, or queued again): results of before RESULTS_VERSION 7
     # counted them as abandoned too
-    hung_up = answered & (contacts["outcome"].astype(str).to_numpy() == "hung_up"
-                          if "outcome" in contacts else np.zeros(n, bool))
-    stages.append(("Outcome", {"resolved": int(resolved.sum()),
-                               "not resolved": int((answered & ~resolved & ~hung_up).sum()),
-                               "hung up": int((hung_up & ~resolved).sum())}))
+    outcome = (contacts["outcome"].astype(str).to_numpy() if "outcome" in contacts
+               else np.full(n, ""))
+    hung_up = answered & (outcome == "hung_up")
+    # answered, transferred and still waiting in the next queue when the run ended
+    stuck = answered & (outcome == "unfinished") & ~resolved
+    outcomes = {"resolved": int(resolved.sum()),
+                "not resolved": int((answered & ~resolved & ~hung_up & ~stuck).sum()),
+                "hung up": int((hung_up & ~resolved).sum())}
+    if stuck.any():
+        outcomes["queued at close"] = int(stuck.sum())
+    stages.append(("Outcome", outcomes))
     return stages
 
 

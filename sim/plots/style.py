@@ -50,6 +50,7 @@ OUTCOME_COLOURS = {
     "unserved at close": "#bdbdbd",
     "one agent, no hold": "#66c2a5", "consult or hold": "#e0b040", "transferred": "#8073ac",
     "resolved": "#4dac26", "not resolved": "#f1a340", "hung up": "#b2182b",
+    "queued at close": "#878787",
 }
 
 COMPARE_KPIS = ("service_level", "asa", "abandon_rate", "mean_wait", "wait_p90", "occupancy",
