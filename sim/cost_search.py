@@ -26,7 +26,9 @@ The plan found is then checked on replications the search never drew, as
 ``find_staffing`` checks its own (:func:`sim.staffing.check_on_holdout`), numbered after
 those the starting plan's check drew (that check repaired the start): with the goal,
 repaired where it misses; without one, measured there once (nothing to repair), so that
-its service and costs are also known on fresh random numbers.
+its service and costs are also known on fresh random numbers. Where the plan found is the
+starting plan itself, that plan's own check stands (checking it again on other
+replications would only give it a second chance to miss at the margin).
 
 Limits: the optimum is that of the simulated sample (more replications give a tighter
 answer; the hold-out's costs say how far the sample flattered it); a coordinate descent
@@ -289,7 +291,10 @@ def find_cost_staffing(
             converged = True
             break
     check, held_costs = None, None
-    if start.holdout is not None:  # find_staffing checked its plan: so is this one
+    if start.holdout is not None and np.array_equal(plan, first):  # the start plan, checked
+        check = start.holdout  # (a second check on other replications: a second chance to
+        held_costs = costs.means(plan, check.evaluation)  # miss at the margin, no new fact)
+    elif start.holdout is not None:  # find_staffing checked its plan: so is this one
         options["holdout"] = start.holdout.replications
         # on replications after the start's check too: that one repaired the start plan
         plan, check = check_on_holdout(scenario, plan, goal, replications, seed, executor, log,

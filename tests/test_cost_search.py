@@ -156,13 +156,15 @@ def test_holdout_checks_the_cost_plan_on_fresh_replications(sl_goal):
     """The plan found is checked on replications the search never drew, as find_staffing's.
 
     Its hold-out columns and costs are those replications' (numbered after the search's
-    and after those the start plan's own check drew).
+    and after those the start plan's own check drew). Waiting is priced so that the plan
+    found is not the start plan (fewer agents without the goal, more with it).
     """
     data = yaml.safe_load(yaml.safe_dump(CENTER))
-    data["costs"]["per_wait_minute"] = 0.2
+    data["costs"]["per_wait_minute"] = 0.2 if not sl_goal else 1.0
     scenario = sim.scenario_from_dict(data)
     found = find_cost_staffing(scenario, sl_goal=sl_goal, replications=REPS, seed=SEED,
                                holdout=4)
+    assert found.staffing.table["simulated"].tolist() != found.start.table["simulated"].tolist()
     check = found.staffing.holdout
     # after the search's replications, and after those the start plan's check drew
     first = REPS + 4 * found.start.holdout.rounds
@@ -184,6 +186,27 @@ def test_holdout_checks_the_cost_plan_on_fresh_replications(sl_goal):
     # the search's own replications give other numbers: the check is not a copy of them
     assert row["holdout_service_level"] != pytest.approx(row["service_level"])
     assert found.holdout_costs["total_cost"] != pytest.approx(found.costs["total_cost"])
+
+
+def test_the_start_plan_kept_keeps_its_own_holdout_check():
+    """Where the cheapest plan is the start plan, its hold-out check is the start's.
+
+    Wages only (no price on waiting): the fewest agents meeting the goal are the cheapest.
+    That plan was checked (and maybe repaired) on hold-out replications already; checking
+    it again on others gave it a second chance to miss at the margin, and a repair then
+    printed a "least cost" plan dearer than the start it was compared with.
+    """
+    data = yaml.safe_load(yaml.safe_dump(CENTER))
+    data["costs"] = {"agents": {"pool": {"hourly": 30}}}
+    scenario = sim.scenario_from_dict(data)
+    found = find_cost_staffing(scenario, sl_goal=True, replications=REPS, seed=SEED, holdout=4)
+    assert found.staffing.table["simulated"].tolist() == found.start.table["simulated"].tolist()
+    assert found.staffing.holdout is found.start.holdout is not None
+    assert found.costs == found.start_costs
+    numbers = found.start.holdout.evaluation.replications
+    assert found.holdout_costs["total_cost"] == pytest.approx(numbers["total_cost"].mean())
+    row, start_row = found.staffing.table.iloc[0], found.start.table.iloc[0]
+    assert row["holdout_service_level"] == start_row["holdout_service_level"]
 
 
 def test_staff_cli_objective_cost_holdout_and_confidence(tmp_path):
