@@ -154,12 +154,16 @@ def staff_command(scenario: str, target: float | None, threshold: float | None,
 def format_costs(costed: CostResult) -> str:
     """The cost lines ``ccsim staff --objective cost`` prints under the table."""
     what = "meeting the goal" if costed.sl_goal else "without a service goal"
+    check = costed.staffing.holdout
+    if (costed.sl_goal and check is not None and check.rounds > 1
+            and check is not costed.start.holdout):  # repaired after the search
+        what += (" (the search's plan with the agents its hold-out check added, so it may "
+                 "cost more than the start)")
     text = (f"\nleast total cost {what}: total cost {costed.costs['total_cost']:,.2f} "
             f"({_cost_parts(costed.costs)}) against {costed.start_costs['total_cost']:,.2f} "
             f"for the fewest agents meeting the goal; mean per replication over the measured "
             f"window of the search's replications, {costed.evaluations} plans simulated by "
             "the cost search")
-    check = costed.staffing.holdout
     if check is not None and costed.holdout_costs is not None:
         text += (f"\non the hold-out replications {check.first_replication}-"
                  f"{check.last_replication} (never drawn by the search) the plan's total "

@@ -209,6 +209,22 @@ def test_the_start_plan_kept_keeps_its_own_holdout_check():
     assert row["holdout_service_level"] == start_row["holdout_service_level"]
 
 
+def test_cost_lines_say_when_the_holdout_added_agents():
+    """A plan repaired by its hold-out check is said to be: it may cost more than the start."""
+    import dataclasses
+
+    from sim.cli_staff import format_costs
+    data = yaml.safe_load(yaml.safe_dump(CENTER))
+    scenario = sim.scenario_from_dict(data)
+    found = find_cost_staffing(scenario, sl_goal=True, replications=REPS, seed=SEED, holdout=4)
+    assert found.staffing.holdout.rounds == 1
+    assert "hold-out check added" not in format_costs(found)
+    repaired = dataclasses.replace(found.staffing.holdout, rounds=2)
+    again = dataclasses.replace(found, staffing=dataclasses.replace(found.staffing,
+                                                                    holdout=repaired))
+    assert "with the agents its hold-out check added" in format_costs(again)
+
+
 def test_staff_cli_objective_cost_holdout_and_confidence(tmp_path):
     """`ccsim staff --objective cost` prints and writes the hold-out as the default does."""
     file = tmp_path / "center.yaml"
