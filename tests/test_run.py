@@ -115,6 +115,20 @@ class TestOverrides:
                                              r"\(did you mean 'generalists'\?\)"):
             apply_override(data, "agents.generalist.shifts.0.count", 3)
 
+    def test_a_missing_section_says_how_to_set_it_whole(self):
+        """A section the scenario lacks (costs): the error says how to give it whole.
+
+        It cannot be reached field by field; given at once as a YAML mapping, it works.
+        """
+        path = SCENARIOS / "erlang_a.yaml"
+        with pytest.raises(sim.ScenarioError, match=r"'costs' is not in the scenario: set "
+                                                    r"the section whole, as --set "
+                                                    r"'costs=\{\.\.\.\}'"):
+            sim.load_scenario(path, overrides={"costs.agents.pool.hourly": 30})
+        whole = sim.load_scenario(path, overrides={
+            "costs": "{agents: {pool: {hourly: 30}}, per_abandon: 5}"})
+        assert whole.costs.agents["pool"].hourly == 30 and whole.costs.per_abandon == 5
+
     def test_override_changes_the_run(self):
         """An override is applied before validation and shows in the scenario."""
         sc = sim.load_scenario(SCENARIOS / "erlang_c.yaml", overrides={"agents.pool.staff": "44"})
