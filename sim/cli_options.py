@@ -171,3 +171,12 @@ def quiet_option(shows: str = "") -> Callable[[F], F]:
     """``--quiet``/``-q``: no progress lines; ``shows`` says what is still printed."""
     return click.option("--quiet", "-q", is_flag=True, help=(
         f"Print no progress, only {shows}." if shows else "Print no progress."))
+
+
+GOAL_TARGET_HELP = ("Service level every interval must reach (default: the scenario's). A "
+                    "contact type whose own `service_level` states a target keeps it, as "
+                    "it keeps its own threshold.")
+"""The help of ``staff`` and ``schedule``'s ``--target`` (see :class:`sim.staffing.Goal`)."""
+GOAL_THRESHOLD_HELP = ("Service-level threshold, e.g. 20s (default: the scenario's). A "
+                       "contact type with its own `service_level` keeps its own.")
+"""The help of ``staff`` and ``schedule``'s ``--threshold``."""

@@ -27,6 +27,8 @@ from sim.cli_common import (
 )
 from sim.cli_options import (
     DURATION,
+    GOAL_TARGET_HELP,
+    GOAL_THRESHOLD_HELP,
     SEED,
     WORKERS,
     Finite,
@@ -55,7 +57,7 @@ from sim.shift_templates import default_templates, read_templates
 from sim.shifts_plan import ScheduleError
 from sim.staffing import _goal, erlang_requirement, find_staffing
 from sim.sweep import local_executor
-from sim.units import format_duration, parse_duration
+from sim.units import parse_duration
 
 SOURCES = ("search", "staff", "erlang")
 
@@ -98,9 +100,9 @@ def _lengths(ctx: click.Context, param: click.Parameter, value: str) -> list[flo
 @click.option("--max-agents", type=click.IntRange(min=0),
               help="Most agents per group (the roster).")
 @click.option("--target", type=Finite(0, 1, min_open=True, max_open=True),
-              help="Service level every interval must reach (default: the scenario's).")
+              help=GOAL_TARGET_HELP)
 @click.option("--threshold", type=DURATION,
-              help="Service-level threshold, e.g. 20s (default: the scenario's).")
+              help=GOAL_THRESHOLD_HELP)
 @click.option("--max-abandon", type=Finite(0, 1, min_open=True),
               help="Abandon rate no interval may exceed, e.g. 0.05.")
 @replications_option(default=10,
@@ -218,8 +220,8 @@ def _requirement(path: str, scenario: Scenario, source: str, goal, replications:
 def format_schedule(result: ScheduleResult, money: bool = False) -> str:
     """What ``ccsim schedule`` prints: per group cost, bound and gap; the check; the shifts."""
     goal = result.settings.goal
-    lines = [f"{result.scenario.name.removesuffix(' [scheduled]')}: shifts for service level "
-             f">= {goal.target:g} within {format_duration(goal.threshold)}", ""]
+    lines = [f"{result.scenario.name.removesuffix(' [scheduled]')}: shifts for "
+             f"{goal.describe(result.scenario)}", ""]
     unit = "cost" if money else "paid hours"
     week = any(p.week for p in result.plans.values())
     per = "a week" if week else "a day"

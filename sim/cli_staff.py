@@ -24,6 +24,8 @@ from sim.cli_common import (
 )
 from sim.cli_options import (
     DURATION,
+    GOAL_TARGET_HELP,
+    GOAL_THRESHOLD_HELP,
     TARGET,
     WORKERS,
     Finite,
@@ -37,16 +39,15 @@ from sim.cost_search import CostResult, find_cost_staffing
 from sim.loader import ScenarioError, scenario_document
 from sim.staffing import StaffingResult, find_staffing, staffed_document, write_staffed
 from sim.sweep import local_executor
-from sim.units import format_duration
 
 
 @click.command("staff",
                short_help="Fewest agents per interval and group that meet the goal.")
 @click.argument("scenario", type=click.Path(dir_okay=False))
 @click.option("--target", type=TARGET,
-              help="Service level every interval must reach (default: the scenario's).")
+              help=GOAL_TARGET_HELP)
 @click.option("--threshold", type=DURATION,
-              help="Service-level threshold, e.g. 20s (default: the scenario's).")
+              help=GOAL_THRESHOLD_HELP)
 @click.option("--max-abandon", type=Finite(0, 1, min_open=True),
               help="Abandon rate no interval may exceed, e.g. 0.05.")
 @replications_option(default=10, note="Per simulated staffing plan.")
@@ -185,7 +186,7 @@ def format_staffing(result: StaffingResult, full: bool = False,
     ``costed``: the plan is that of least cost (``--objective cost``).
     """
     goal = result.goal
-    wanted = f"service level >= {goal.target:g} within {format_duration(goal.threshold)}"
+    wanted = goal.describe(result.scenario)
     if goal.confidence is not None:
         wanted += f" in {goal.confidence:.0%} of replications"
     if goal.max_abandon is not None:
@@ -225,10 +226,13 @@ def _interval_rows(result: StaffingResult) -> pd.DataFrame:
     table["vs_erlang"] = [f"{d:+d}" if d else "" for d in table.simulated - table.erlang_c]
     columns = ["day", "clock", "group", "erlang_c", "erlang_a", "simulated", "vs_erlang",
                "scheduled", "service_level", "abandon_rate"]
+    own = bool((table.target != result.goal.target).any())  # types with their own target
+    if own:
+        columns.insert(columns.index("service_level") + 1, "target")
     if "holdout_service_level" in table:
         table["holdout_sl"] = [_level(v, c) for v, c in
                                zip(table.holdout_service_level, table.holdout_ci)]
-        columns.append("holdout_sl")
+        columns += ["holdout_sl", "holdout_target"] if own else ["holdout_sl"]
     for column in ("service_level", "abandon_rate"):
         table[column] = [_level(v) for v in table[column]]
     table.loc[~table.measured, ["service_level", "abandon_rate"]] = "(warm-up)"
@@ -248,10 +252,11 @@ def _day_rows(result: StaffingResult) -> pd.DataFrame:
                "agent_hours": part.simulated.sum() * hours,
                "erlang_c_hours": part.erlang_c.sum() * hours,
                "erlang_a_hours": part.erlang_a.sum() * hours}
-        source = "holdout_service_level" if "holdout_service_level" in part else "service_level"
-        levels = measured[source]
+        held = "holdout_service_level" in part
+        levels = measured["holdout_service_level" if held else "service_level"]
+        targets = measured["holdout_target" if held else "target"]
         row["lowest_sl"] = _level(levels.min()) if levels.notna().any() else "-"
-        row["below_target"] = int((levels < result.goal.target - 1e-12).sum())
+        row["below_target"] = int((levels < targets - 1e-12).sum())  # each type's own
         rows.append(row)
     frame = pd.DataFrame(rows)
     for column in ("agent_hours", "erlang_c_hours", "erlang_a_hours"):
@@ -273,8 +278,9 @@ def _holdout_lines(result: StaffingResult, repaired: bool = True) -> list[str]:
                 f"{check.rounds}; the search used 0-{result.replications - 1}), each run of "
                 "equal load judged on its pooled intervals; lowest_sl and below_target are "
                 "single intervals on the hold-out"]
-    missed = result.table[result.table.measured & (result.table.holdout_service_level
-                                                   < result.goal.target - 1e-12)]
+    table = result.table
+    missed = table[table.measured
+                   & (table.holdout_service_level < table.holdout_target - 1e-12)]
     count = missed.start.nunique()
     return [f"warning: after {check.rounds} hold-out rounds the plan still missed the goal "
             f"on replications {last} in {count} interval{'s' if count != 1 else ''} (see "

@@ -48,6 +48,7 @@ import numpy as np
 
 from sim.costs import COST_PARTS, scheduled_seconds
 from sim.metrics import measured_window
+from sim.plan_evaluation import highest, worst_type
 from sim.scenario import Scenario
 from sim.staffing import (
     Evaluation,
@@ -63,7 +64,7 @@ from sim.staffing import (
     simulated_scenario,
     staffed_scenario,
 )
-from sim.staffing_table import HOLDOUT_COLUMNS, holdout_columns, worst
+from sim.staffing_table import HOLDOUT_COLUMNS, holdout_columns
 
 MONEY = (*COST_PARTS, "total_cost", "revenue", "profit")
 
@@ -240,8 +241,9 @@ def find_cost_staffing(
     Args:
         scenario: The scenario to staff; it must have ``costs:``.
         sl_goal: Whether every interval must still meet the goal.
-        target: Service-level target, in (0, 1); default: the scenario's.
-        threshold: Service-level threshold, seconds; default: the scenario's.
+        target: Service-level target, in (0, 1); default: the scenario's (a contact type
+            whose own ``service_level`` states one keeps it, as in ``find_staffing``).
+        threshold: Service-level threshold, seconds; default: the scenario's (likewise).
         max_abandon: Highest acceptable abandon rate per interval, if any.
         replications: Replications per evaluated plan.
         seed: Seed of every evaluation (default: the scenario's).
@@ -320,15 +322,17 @@ def _result(scenario: Scenario, start: StaffingResult, plan: np.ndarray, evaluat
     table["simulated"] = flat
     table["scheduled"] = [scheduled_agents(int(n), scenario.agents[g].shrinkage)
                           for n, g in zip(flat, table["group"])]
-    sl, abandon = [], []
+    targets = start.goal.targets(scenario)  # each type's own, as find_staffing's table
+    sl, target, abandon = [], [], []
     for i, g in zip(np.repeat(np.arange(plan.shape[1]), len(groups)), table["group"]):
         served = [types.index(t) for t in scenario.agents[g].skills]
-        level, rate = worst(evaluation.service_level, evaluation.abandon_rate, served, int(i))
-        sl.append(level)
-        abandon.append(rate)
-    table["service_level"], table["abandon_rate"] = sl, abandon
+        k = worst_type(evaluation.service_level, targets, served, i)
+        sl.append(float(evaluation.service_level[k, i]))
+        target.append(float(targets[k]))
+        abandon.append(highest(evaluation.abandon_rate, served, i))
+    table["service_level"], table["target"], table["abandon_rate"] = sl, target, abandon
     if check is not None:
-        for column, values in holdout_columns(scenario, check).items():
+        for column, values in holdout_columns(scenario, start.goal, check).items():
             table[column] = values
     return StaffingResult(staffed_scenario(scenario, plan, start.goal), table, start.goal,
                           start.replications, start.seed, start.evaluations + evaluations,

@@ -4,11 +4,11 @@ A *plan* is agents on the phones per agent group (rows, scenario order) and inte
 (columns). :func:`evaluate_plan` simulates exactly that many agents on the phones and
 judges every contact type and interval by a :class:`Goal`: the service level pooled over
 the replications (answered in time / offered, as ``RunResult.intervals`` reports it) at
-least the target, or, with a confidence, the share of replications whose own service level
-meets the target at least that confidence. Intervals can be judged in blocks (a run of
-equal load, pooled). :func:`scheduled_agents` turns agents on the phones into scheduled
-agents before shrinkage (rounded up). The search that uses all this is
-:mod:`sim.staffing`.
+least the type's target (:meth:`Goal.target_of`), or, with a confidence, the share of
+replications whose own service level meets that target at least that confidence.
+Intervals can be judged in blocks (a run of equal load, pooled). :func:`scheduled_agents`
+turns agents on the phones into scheduled agents before shrinkage (rounded up). The
+search that uses all this is :mod:`sim.staffing`.
 """
 
 from __future__ import annotations
@@ -28,16 +28,50 @@ from sim.measure import replication_tables
 from sim.metrics import kpi_names
 from sim.scenario import Scenario
 from sim.schedule import interval_starts
+from sim.units import format_duration
 
 
 @dataclass(frozen=True)
 class Goal:
-    """What every interval must achieve: service level (and abandonment) per contact type."""
+    """What every interval must achieve: service level (and abandonment) per contact type.
+
+    ``target`` and ``threshold`` replace the scenario's; a contact type with its own
+    ``service_level`` keeps its own threshold and, where it states one, its own target
+    (:meth:`target_of`, :meth:`threshold_of`), as the simulation judges it.
+    """
 
     target: float
     threshold: float  # seconds
     max_abandon: float | None = None
-    confidence: float | None = None  # share of replications meeting ``target``; None: mean
+    confidence: float | None = None  # share of replications meeting the target; None: mean
+
+    def target_of(self, scenario: Scenario, contact_type: str) -> float:
+        """The target ``contact_type`` is judged against: its own, else this goal's."""
+        own = scenario.contact_types[contact_type].service_level
+        return own.target if own is not None and own.target is not None else self.target
+
+    def threshold_of(self, scenario: Scenario, contact_type: str) -> float:
+        """The threshold (seconds) ``contact_type`` is judged at: its own, else this goal's."""
+        own = scenario.contact_types[contact_type].service_level
+        return own.threshold if own is not None else self.threshold
+
+    def targets(self, scenario: Scenario) -> np.ndarray:
+        """:meth:`target_of` each contact type, in scenario order."""
+        return np.array([self.target_of(scenario, t) for t in scenario.contact_types])
+
+    def describe(self, scenario: Scenario) -> str:
+        """The goal in words, with each type's own where it differs.
+
+        E.g. ``service level >= 0.8 within 20s (vip >= 0.95 within 20s)``.
+        """
+        def level(target: float, threshold: float) -> str:
+            return f">= {target:g} within {format_duration(threshold)}"
+
+        common = level(self.target, self.threshold)
+        own = {t: level(self.target_of(scenario, t), self.threshold_of(scenario, t))
+               for t in scenario.contact_types}
+        differ = [f"{t} {text}" for t, text in own.items() if text != common]
+        return f"service level {common}" + (f" ({'; '.join(differ)})" if differ else "")
 
 
 @dataclass(frozen=True)
@@ -55,7 +89,7 @@ class Evaluation:
         service_level_ci: 95% confidence half-width of ``service_level`` (a ratio
             estimator over the replications, Student t; NaN with one replication).
         met_share: Share of the replications whose own service level in the interval
-            meets the target (a replication without contacts there meets it).
+            meets its type's target (a replication without contacts there meets it).
     """
 
     service_level: np.ndarray
@@ -176,10 +210,11 @@ def evaluate_plan(scenario: Scenario, plan: np.ndarray, goal: Goal, replications
     abandon = np.stack([rows["abandon_rate"].to_numpy(dtype=float) for rows in by_type])
     counts = _per_replication(tables, list(scenario.contact_types))
     blocks = np.arange(sl.shape[1]) if blocks is None else np.asarray(blocks)
-    ok = _judge(counts, goal, blocks) | ~measured_intervals(scenario)[None, :]
+    targets = goal.targets(scenario)[:, None]  # each type's own target
+    ok = _judge(counts, goal, targets, blocks) | ~measured_intervals(scenario)[None, :]
     in_time, asked = counts["answered_in_time"], counts["sl_denominator"]
     return Evaluation(sl, abandon, ok, intervals, per_rep, _ratio_half_width(in_time, asked),
-                      _met(in_time, asked, goal.target).mean(axis=0))
+                      _met(in_time, asked, targets).mean(axis=0))
 
 
 SUMS = ("answered_in_time", "sl_denominator", "abandoned", "offered")
@@ -200,20 +235,21 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
         return np.where(den > 0, num / den, np.nan)
 
 
-def _met(in_time: np.ndarray, asked: np.ndarray, target: float) -> np.ndarray:
+def _met(in_time: np.ndarray, asked: np.ndarray, target: float | np.ndarray) -> np.ndarray:
     """Whether each replication's own service level meets ``target`` (no contacts: met)."""
     own = _ratio(in_time, asked)
     return np.isnan(own) | (own >= target - 1e-12)
 
 
-def _judge(counts: dict[str, np.ndarray], goal: Goal, blocks: np.ndarray) -> np.ndarray:
+def _judge(counts: dict[str, np.ndarray], goal: Goal, targets: np.ndarray,
+           blocks: np.ndarray) -> np.ndarray:
     """Goal met per contact type x interval, judged on each block's pooled intervals.
 
     Default goal: the pooled service level of the block (answered in time / offered,
-    summed over its intervals and the replications) at least the target. With
-    ``confidence``: the share of (replication, interval) pairs of the block whose own
-    service level meets the target at least ``confidence``. The abandon cap is pooled
-    like the service level.
+    summed over its intervals and the replications) at least the type's target
+    (``targets``: types x 1). With ``confidence``: the share of (replication, interval)
+    pairs of the block whose own service level meets that target at least
+    ``confidence``. The abandon cap is pooled like the service level.
     """
     member = (blocks[:, None] == np.arange(blocks.max() + 1)[None, :]).astype(float)
 
@@ -222,9 +258,9 @@ def _judge(counts: dict[str, np.ndarray], goal: Goal, blocks: np.ndarray) -> np.
 
     if goal.confidence is None:
         level = _ratio(pooled("answered_in_time"), pooled("sl_denominator"))
-        ok = np.isnan(level) | (level >= goal.target - 1e-12)
+        ok = np.isnan(level) | (level >= targets - 1e-12)
     else:
-        met = _met(counts["answered_in_time"], counts["sl_denominator"], goal.target)
+        met = _met(counts["answered_in_time"], counts["sl_denominator"], targets)
         share = met.sum(axis=0) @ member / (met.shape[0] * member.sum(axis=0))
         ok = share >= goal.confidence - 1e-12
     if goal.max_abandon is not None:
@@ -253,3 +289,20 @@ def _ratio_half_width(num: np.ndarray, den: np.ndarray) -> np.ndarray:
 def measured_intervals(scenario: Scenario) -> np.ndarray:
     """Which intervals the goal applies to: those that end after the warm-up."""
     return interval_starts(scenario) + scenario.interval > scenario.warmup
+
+
+def worst_type(levels: np.ndarray, targets: np.ndarray, served: list[int], i: int) -> int:
+    """The type (row) of ``served`` furthest below its own target in interval ``i``.
+
+    Or least above it. Without contacts of any of them there: the one of highest target.
+    """
+    margins = levels[served, i] - targets[served]
+    if np.isnan(margins).all():
+        return served[int(np.argmax(targets[served]))]
+    return served[int(np.nanargmin(margins))]
+
+
+def highest(values: np.ndarray, served: list[int], i: int) -> float:
+    """The highest of ``served`` types' values in interval ``i`` (NaN: no contacts)."""
+    column = values[served, i]
+    return math.nan if np.isnan(column).all() else float(np.nanmax(column))

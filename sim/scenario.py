@@ -129,6 +129,11 @@ class Scenario(_Frozen):
         own = self.contact_types[contact_type].service_level
         return own.threshold if own else self.service_level.threshold
 
+    def target(self, contact_type: str) -> float:
+        """Service-level target of a contact type: its own where it states one."""
+        own = self.contact_types[contact_type].service_level
+        return own.target if own and own.target is not None else self.service_level.target
+
     def routes(self, contact_type: str) -> list[RouteStep]:
         """The groups that serve ``contact_type``, with overflow delays, in routing order."""
         if contact_type in self.routing:

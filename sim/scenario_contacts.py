@@ -50,10 +50,13 @@ CONCURRENT_CHANNELS = (Channel.CHAT, Channel.SOCIAL, Channel.EMAIL)
 
 
 class TypeServiceLevel(_Frozen):
-    """A contact type's own target, e.g. emails answered within 4 hours."""
+    """A contact type's own target, e.g. emails answered within 4 hours.
+
+    ``target`` left out: the scenario's (or the staffing goal's ``--target``).
+    """
 
     threshold: Annotated[Duration, Field(ge=0.0)]
-    target: Probability = 0.80
+    target: Probability | None = None
 
 
 class ServiceLevelDefinition(str, Enum):

@@ -46,7 +46,7 @@ def write_staffed(path: str | Path, document: Mapping[str, Any], result: Staffin
     total cost meeting it) or ``cost_no_goal`` (the least total cost, no goal).
     """
     goal = result.goal
-    wanted = f"service level >= {goal.target:g} within {format_duration(goal.threshold)}"
+    wanted = goal.describe(result.scenario)
     if goal.confidence is not None:
         wanted += f" in {goal.confidence:.0%} of replications"
     if goal.max_abandon is not None:

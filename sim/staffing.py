@@ -36,11 +36,13 @@ because those intervals have the same expected service level; the first interval
 run, whose queue comes from another load, is a block of its own.
 
 The goal per block and contact type: the service level over all replications and the
-block's intervals (the scenario's definition, at ``threshold``; answered in time /
-offered, both summed, as ``RunResult.intervals`` pools it) at least ``target``; with
-``confidence``, instead, the share of (replication, interval) pairs whose own service
-level meets ``target`` at least ``confidence``; with ``max_abandon`` the abandon rate
-(pooled alike) at most that. Intervals without contacts meet it; intervals that end
+block's intervals (the scenario's definition, at the type's threshold; answered in time /
+offered, both summed, as ``RunResult.intervals`` pools it) at least the type's target;
+with ``confidence``, instead, the share of (replication, interval) pairs whose own
+service level meets that target at least ``confidence``; with ``max_abandon`` the abandon
+rate (pooled alike) at most that. ``target`` and ``threshold`` replace the scenario's:
+a contact type with its own ``service_level`` keeps its threshold and, where it states
+one, its target (:class:`Goal`). Intervals without contacts meet it; intervals that end
 within the warm-up are not measured and keep the Erlang C requirement.
 
 Counts are agents *on the phones*, and the search simulates exactly them (no shrinkage).
@@ -98,15 +100,16 @@ class StaffingResult:
     Attributes:
         scenario: The staffed scenario: each group's ``staff`` per interval (scheduled
             agents), no shifts, the searched service-level goal.
-        table: One row per interval and group: ``day`` (from 1), ``clock``, ``start``
-            (seconds), ``group``, ``erlang_c`` and ``simulated`` (agents on the phones),
-            ``scheduled`` (before shrinkage, rounded up), ``service_level`` (on the
-            search replications, the lowest of the group's contact types),
-            ``abandon_rate`` (the highest), ``measured``, ``erlang_a`` (agents on the
-            phones), ``block`` (:func:`load_blocks`) and, after a hold-out check,
-            ``holdout_service_level`` (the lowest of the group's types), ``holdout_ci``
-            (its 95% half-width), ``holdout_met_share`` (share of hold-out replications
-            meeting the target, the lowest) and ``holdout_abandon_rate``.
+        table: One row per interval and group: ``day`` (from 1), ``clock``, ``start`` (seconds),
+            ``group``, ``erlang_c`` and ``simulated`` (agents on the phones), ``scheduled`` (before
+            shrinkage, rounded up), ``service_level`` (on the search replications, of the group's
+            contact type furthest below its own target, or least above it:
+            :func:`sim.plan_evaluation.worst_type`), ``target`` (that type's), ``abandon_rate`` (the
+            highest), ``measured``, ``erlang_a`` (agents on the phones), ``block``
+            (:func:`load_blocks`) and, after a hold-out check, ``holdout_service_level`` (likewise
+            of the type furthest below its target there), ``holdout_ci`` (its 95% half-width),
+            ``holdout_target`` (its target), ``holdout_met_share`` (share of hold-out replications
+            meeting the type's target, the lowest) and ``holdout_abandon_rate``.
         goal: The goal searched for.
         replications: Replications per evaluation.
         seed: The seed of every evaluation.
@@ -150,6 +153,7 @@ class _Search:
         self.has_next = (np.arange(evaluate.measured.size) + 1) % ipd != 0
         self.blocks = blocks
         self.members = [np.flatnonzero(blocks == b) for b in range(blocks.max() + 1)]
+        self.targets = evaluate.goal.targets(scenario)  # each type's own
 
     def tie(self, cells: np.ndarray) -> np.ndarray:
         """Each block's largest value in all its intervals (groups x intervals)."""
@@ -165,7 +169,7 @@ class _Search:
         """
         add = np.zeros(self.minimal.shape, dtype=int)
         for t, i in zip(*np.nonzero(~result.ok if missed is None else missed)):
-            shortfall = self.evaluate.goal.target - result.service_level[t, i]
+            shortfall = self.targets[t] - result.service_level[t, i]
             step = 1 + (int(shortfall // 0.1) if shortfall > 0 else 0)
             g = self.primary[t]
             add[g, i] = max(add[g, i], min(step, MAX_STEP))
@@ -248,8 +252,10 @@ def find_staffing(
     Args:
         scenario: The scenario to staff (its staffing is replaced).
         target: Service level every interval must reach, in (0, 1); default: the
-            scenario's target.
-        threshold: Service-level threshold, seconds; default: the scenario's.
+            scenario's target. A contact type whose own ``service_level`` states a
+            target keeps it, as it keeps its own threshold.
+        threshold: Service-level threshold, seconds; default: the scenario's (a type
+            with its own ``service_level`` keeps its own).
         max_abandon: Highest acceptable abandon rate per interval, in (0, 1], if any.
         replications: Replications per evaluated plan.
         seed: Seed of every evaluation (default: the scenario's).
@@ -262,9 +268,9 @@ def find_staffing(
         holdout: Replications per hold-out round (default: ``replications``; 0: no check).
         holdout_rounds: Most hold-out rounds (each repairs the intervals that missed).
         holdout_tolerance: On the hold-out, besides the goal, no single interval may be
-            further below the target than this (a block meets the goal pooled).
+            further below its type's target than this (a block meets the goal pooled).
         holdout_share: On the hold-out, at most this share of the measured intervals (x
-            contact types) may be below the target (else all those are repaired).
+            contact types) may be below their target (else all those are repaired).
         smooth: Staff each run of equal load as one block (:func:`load_blocks`).
 
     Returns:
@@ -290,7 +296,7 @@ def find_staffing(
         plan, check = hold_out(search, plan, replications, holdout, holdout_rounds,
                                 holdout_tolerance, holdout_share)
     staffed = staffed_scenario(scenario, plan, goal)
-    table = staffing_table(scenario, start, plan, evaluate(plan), evaluate.measured,
+    table = staffing_table(scenario, goal, start, plan, evaluate(plan), evaluate.measured,
                            erlang_requirement(scenario, goal, abandonment=True), check, blocks)
     return StaffingResult(staffed, table, goal, replications, seed, evaluate.count, converged,
                           check)
@@ -349,6 +355,10 @@ def _goal(scenario: Scenario, target: float | None, threshold: float | None,
                 max_abandon, confidence)
     if not 0.0 < goal.target < 1.0:
         raise ValueError(f"'target' must be in (0, 1), got {goal.target!r}")
+    for name, ct in scenario.contact_types.items():  # a type's own target, judged as well
+        if ct.service_level is not None and not 0.0 < goal.target_of(scenario, name) < 1.0:
+            raise ValueError(f"contact_types.{name}.service_level.target: must be in (0, 1) "
+                             f"to staff for it, got {ct.service_level.target!r}")
     if not (math.isfinite(goal.threshold) and goal.threshold >= 0.0):
         raise ValueError(f"'threshold' must be >= 0 seconds, got {goal.threshold!r}")
     if max_abandon is not None and not 0.0 < max_abandon <= 1.0:

@@ -90,8 +90,8 @@ def hold_out(search, plan: np.ndarray, replications: int, holdout: int,
         check = evaluate_plan(evaluate.scenario, plan, evaluate.goal, k * holdout,
                               evaluate.seed, evaluate.executor, first_replication=replications,
                               blocks=search.blocks)
-        missed = holdout_misses(check, evaluate.goal.target, evaluate.measured, tolerance,
-                                 share)
+        targets = evaluate.goal.targets(evaluate.scenario)
+        missed = holdout_misses(check, targets, evaluate.measured, tolerance, share)
         if evaluate.log is not None:
             evaluate.log(f"hold-out {k}: replications {replications}-"
                          f"{replications + k * holdout - 1}, {int(missed.sum())} interval x "
@@ -102,14 +102,16 @@ def hold_out(search, plan: np.ndarray, replications: int, holdout: int,
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def holdout_misses(check: Evaluation, target: float, measured: np.ndarray, tolerance: float,
-                    share: float) -> np.ndarray:
+def holdout_misses(check: Evaluation, target: float | np.ndarray, measured: np.ndarray,
+                   tolerance: float, share: float) -> np.ndarray:
     """Contact type x interval cells the hold-out rejects (see :func:`find_staffing`).
 
     The goal (judged per block, as in the search), and for single intervals: none below
-    ``target - tolerance`` and at most ``share`` of them below ``target``; if more are,
-    all those below the target are rejected.
+    the target less ``tolerance`` and at most ``share`` of them below the target; if more
+    are, all those below their target are rejected. ``target``: one for all contact
+    types, or each type's own (:meth:`Goal.targets`).
     """
+    target = np.reshape(np.asarray(target, dtype=float), (-1, 1))  # types x 1
     levels = np.where(measured[None, :], check.service_level, np.nan)
     with np.errstate(invalid="ignore"):
         below = levels < target - 1e-12

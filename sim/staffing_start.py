@@ -57,37 +57,42 @@ def erlang_requirement(scenario: Scenario, goal: Goal, abandonment: bool = False
     instead (M/M/n+M, :func:`sim.erlang.erlang_a_metrics`; the goal's abandon cap too),
     with the group's mean abandonment rate (:func:`group_loads`): exact for exponential
     patience, an approximation by the mean for other patience distributions; groups whose
-    contacts never abandon get Erlang C. Each group is staffed for its threshold
-    (:func:`group_thresholds`).
+    contacts never abandon get Erlang C. Each group is staffed for every goal of its
+    types (:func:`group_goals`): the most agents any of them needs.
     """
     rate, work, theta = group_loads(scenario)
-    thresholds = group_thresholds(scenario, goal.threshold)
+    goals = group_goals(scenario, goal)
     need = np.zeros(rate.shape, dtype=int)
     for (g, i), lam in np.ndenumerate(rate):
         if lam > 0.0:
             patience = 1.0 / theta[g, i] if abandonment and theta[g, i] > 0.0 else None
-            need[g, i] = erlang.required_agents(
-                lam, work[g, i] / lam, goal.target, thresholds[g], patience=patience,
+            need[g, i] = max(erlang.required_agents(
+                lam, work[g, i] / lam, target, threshold, patience=patience,
                 max_abandon=goal.max_abandon if patience else None)
+                for target, threshold in goals[g])
     return need
 
 
-def group_thresholds(scenario: Scenario, threshold: float) -> list[float]:
-    """Each group's service-level threshold (seconds), as the simulation judges its types.
+def group_goals(scenario: Scenario, goal: Goal) -> list[list[tuple[float, float]]]:
+    """Each group's (target, threshold seconds) pairs: those of the types it carries.
 
-    A contact type with its own ``service_level`` keeps its threshold (the goal's
-    ``threshold`` replaces only the scenario's); a group carrying several types gets the
-    strictest (shortest) of theirs.
+    Each type as the simulation judges it (:meth:`Goal.target_of`,
+    :meth:`Goal.threshold_of`: a type with its own ``service_level`` keeps its own). A
+    group's types wait in one queue, so in the Erlang model they share one waiting-time
+    distribution: the group meets every type's goal if and only if it has the agents the
+    most demanding one needs. (The strictest threshold of one type with the highest
+    target of another would ask for a goal no type has: 95% in 20 s for calls at 80% in
+    20 s and e-mails at 95% in 4 h.) A pair that another one implies (a higher or equal
+    target within a shorter or equal threshold) is left out.
     """
-    def own(name: str) -> float:
-        return (scenario.threshold(name) if scenario.contact_types[name].service_level
-                else threshold)
-
-    groups = {name: [] for name in scenario.agents}
+    groups: dict[str, set[tuple[float, float]]] = {name: set() for name in scenario.agents}
     for name, shares in load_shares(scenario).items():
+        own = (goal.target_of(scenario, name), goal.threshold_of(scenario, name))
         for group in shares:
-            groups[group].append(own(name))
-    return [min(values, default=threshold) for values in groups.values()]
+            groups[group].add(own)
+    return [sorted(p for p in pairs if not any(q != p and q[0] >= p[0] and q[1] <= p[1]
+                                               for q in pairs))
+            for pairs in groups.values()]
 
 
 def load_blocks(scenario: Scenario) -> np.ndarray:

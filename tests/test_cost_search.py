@@ -57,9 +57,16 @@ def test_least_total_cost_is_the_brute_force_minimum(wait_price):
     assert 41 < best < 60  # an interior optimum: the search had something to find
 
 
-def test_cheapest_plan_meeting_the_goal():
-    """--objective cost: the cheapest count that meets the goal, never one that misses it."""
+@pytest.mark.parametrize("own_target", [None, 0.9])
+def test_cheapest_plan_meeting_the_goal(own_target):
+    """--objective cost: the cheapest count that meets the goal, never one that misses it.
+
+    With calls at their own 90% in 20 s, the goal is theirs (as the brute force judges it).
+    """
     data = yaml.safe_load(yaml.safe_dump(CENTER))
+    if own_target is not None:
+        data["contact_types"]["calls"]["service_level"] = {"threshold": "20s",
+                                                          "target": own_target}
     data["costs"]["per_wait_minute"] = 0.0  # wages only: the fewest agents meeting the goal
     scenario = sim.scenario_from_dict(data)
     found = find_cost_staffing(scenario, sl_goal=True, replications=REPS, seed=SEED,
@@ -67,7 +74,9 @@ def test_cheapest_plan_meeting_the_goal():
     costs = brute_force(scenario, range(41, 56))
     best = min((n for n in costs if costs[n][1]), key=lambda n: costs[n][0])
     assert int(found.staffing.table["simulated"].iloc[0]) == best
-    assert found.staffing.table["service_level"].iloc[0] >= 0.8
+    target = own_target or 0.8
+    assert found.staffing.table["service_level"].iloc[0] >= target
+    assert found.staffing.table["target"].iloc[0] == target
 
 
 @pytest.mark.parametrize("sl_goal", [True, False])

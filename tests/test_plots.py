@@ -269,6 +269,27 @@ class TestIntervalFigure:
         assert np.all(plots.erlang_requirement(both)
                       == erlang.required_agents(180 / 3600, 240, 0.8, 20))
 
+    def test_erlang_requirement_uses_a_types_own_target(self):
+        """A type with its own target is planned for it; a pool for what its types need most.
+
+        VIPs at 95% in 20 s need more agents than the scenario's 80%. Billing (80% in 20 s)
+        pooled with e-mails at 95% in 4 h: billing's goal binds, not 95% in 20 s.
+        """
+        billing = SMALL["contact_types"]["billing"]
+        vip = {**billing, "service_level": {"threshold": "20s", "target": 0.95}}
+        sc = sim.scenario_from_dict({**SMALL, "variants": {}, "contact_types": {"vip": vip},
+                                     "agents": {"team": {"skills": ["vip"], "staff": 6}}})
+        need = plots.erlang_requirement(sc)
+        assert np.all(need == erlang.required_agents(90 / 3600, 240, 0.95, 20))
+        assert need[0] > erlang.required_agents(90 / 3600, 240, 0.8, 20)
+        email = {**billing, "service_level": {"threshold": "4h", "target": 0.95}}
+        both = sim.scenario_from_dict({**SMALL, "variants": {}, "contact_types": {
+            "email": email, "billing": billing},
+            "agents": {"team": {"skills": ["email", "billing"], "staff": 6}}})
+        need = plots.erlang_requirement(both)
+        assert np.all(need == erlang.required_agents(180 / 3600, 240, 0.8, 20))
+        assert need[0] < erlang.required_agents(180 / 3600, 240, 0.95, 20)
+
     def test_pools_follow_first_come_skills(self, scenario):
         """Types one group takes first-come are pooled; priorities and overflow separate."""
         assert plots.erlang_pools(scenario) == [["billing", "cards"]]  # generalists take both

@@ -14,6 +14,7 @@ import sim
 import sim.replicate
 from sim import erlang
 from sim.cli import main
+from sim.cli_staff import format_staffing
 from sim.loader import scenario_document
 from sim.plan_evaluation import _ratio_half_width
 from sim.schedule import on_phones
@@ -473,6 +474,119 @@ class TestHoldOut:
         plan = np.array([result.table.simulated.to_numpy()])
         check = evaluate_plan(flat, plan, result.goal, 40, 2026)
         assert (check.met_share.mean() >= 0.9 - 3 * (0.9 * 0.1 / 40) ** 0.5)
+
+
+def own_goals(**vip_goal) -> sim.Scenario:
+    """Calls at the scenario's 80% in 20 s and VIPs (``vip_goal``: their own), a desk each.
+
+    Two hours in half-hours, each interval its own block (the first of a stretch).
+    """
+    def calls(counts):
+        return {"arrivals": {"per_interval": counts},
+                "handle": {"dist": "exponential", "mean": "4m"},
+                "patience": {"dist": "exponential", "mean": "3m"}}
+
+    vip = calls([30, 40, 40, 30])
+    if vip_goal:
+        vip["service_level"] = {"threshold": "20s", **vip_goal}
+    return sim.scenario_from_dict({
+        "name": "own goals", "seed": 5, "days": 1, "open": "08:00", "close": "10:00",
+        "interval": "30m", "service_level": {"threshold": "20s", "target": 0.8},
+        "contact_types": {"calls": calls([40, 60, 60, 40]), "vip": vip},
+        "agents": {"phones": {"skills": ["calls"], "staff": 10},
+                   "vip_desk": {"skills": ["vip"], "staff": 10}}})
+
+
+@pytest.fixture(scope="module")
+def staffed_vip():
+    return find_staffing(own_goals(target=0.95), replications=4, holdout=4)
+
+
+class TestTypeTargets:
+    def test_own_higher_target_is_met(self, staffed_vip):
+        """VIPs at their own 95%: met in every interval on the search replications.
+
+        The hold-out judges them against 95% too: a plan that held there has no interval
+        below its type's own target (a tenth of the 8 interval x type cells is under one).
+        """
+        table = staffed_vip.table
+        vip = table[table.group == "vip_desk"]
+        assert (vip.service_level >= 0.95 - 1e-12).all(), vip.service_level.tolist()
+        assert staffed_vip.holdout.held
+        assert (vip.holdout_service_level >= 0.95 - 1e-12).all(), vip.holdout_service_level
+        calls = table[table.group == "phones"]
+        assert (calls.holdout_service_level >= 0.8 - 1e-12).all()
+        assert (vip.target == 0.95).all() and (vip.holdout_target == 0.95).all()
+        assert (calls.target == 0.8).all() and (calls.holdout_target == 0.8).all()
+
+    def test_printed_goal_names_the_types_own(self, staffed_vip):
+        """The summary's first line gives the VIPs' own goal beside the common one."""
+        first = format_staffing(staffed_vip).splitlines()[0]
+        assert first.endswith("for service level >= 0.8 within 20s (vip >= 0.95 within 20s)")
+        header = format_staffing(staffed_vip, full=True).splitlines()[3].split()
+        assert "target" in header and "holdout_target" in header  # of each row's type
+
+    def test_own_lower_target_takes_fewer_agents(self):
+        """VIPs at their own 50% get fewer agents than at the scenario's 80%, and need them.
+
+        The plan meets 50% in every interval, and falls below 80% in some: it was staffed
+        for the type's target, not the scenario's.
+        """
+        low = find_staffing(own_goals(target=0.5), replications=3, holdout=0)
+        common = find_staffing(own_goals(), replications=3, holdout=0)
+        low_vip, common_vip = (r.table[r.table.group == "vip_desk"] for r in (low, common))
+        assert low_vip.simulated.sum() < common_vip.simulated.sum()
+        assert (low_vip.service_level >= 0.5 - 1e-12).all()
+        assert (low_vip.service_level < 0.8).any()
+
+    @pytest.mark.parametrize("abandonment", [False, True])
+    def test_erlang_start_uses_each_types_own_target(self, abandonment):
+        """Each group starts with the most agents any of its types' own goals needs.
+
+        The goal (90% in 30 s) replaces the scenario's, not a type's own, as for
+        thresholds: calls take it, VIPs keep 95% in 20 s and letters 50% in 20 s; chats,
+        stating only a threshold (20 s), take the goal's target. The front desk takes calls
+        and e-mails (95% in 4 h) in one queue: the calls' goal binds, not 95% in 20 s (one
+        type's target with another's threshold).
+        """
+        def kind(rate, mean, **goal):
+            own = {"service_level": goal} if goal else {}
+            return {"arrivals": {"rate": f"{rate}/h"}, **own,
+                    "handle": {"dist": "exponential", "mean": f"{mean}s"},
+                    "patience": {"dist": "exponential", "mean": "3m"}}
+
+        scenario = sim.scenario_from_dict({
+            "name": "own goals", "days": 1, "open": "08:00", "close": "10:00",
+            "interval": "1h", "service_level": {"threshold": "20s", "target": 0.8},
+            "contact_types": {"calls": kind(100, 240),
+                              "email": kind(30, 360, threshold="4h", target=0.95),
+                              "vip": kind(60, 300, threshold="20s", target=0.95),
+                              "letters": kind(40, 240, threshold="20s", target=0.5),
+                              "chats": kind(50, 240, threshold="20s")},
+            "agents": {"front": {"skills": ["calls", "email"], "staff": 5},
+                       "vip_desk": {"skills": ["vip"], "staff": 5},
+                       "back": {"skills": ["letters"], "staff": 5},
+                       "chat_desk": {"skills": ["chats"], "staff": 5}}})
+        need = erlang_requirement(scenario, Goal(0.9, 30.0), abandonment)
+        patience = 180.0 if abandonment else None
+
+        def required(rate, aht, target, threshold):
+            return erlang.required_agents(rate / 3600, aht, target, threshold,
+                                          patience=patience)
+
+        front = (130, (100 * 240 + 30 * 360) / 130)
+        assert (need[0] == max(required(*front, 0.9, 30.0),
+                               required(*front, 0.95, 4 * 3600.0))).all()
+        assert (need[0] < required(*front, 0.95, 20.0)).all()
+        assert (need[1] == required(60, 300.0, 0.95, 20.0)).all()
+        assert (need[2] == required(40, 240.0, 0.5, 20.0)).all()
+        assert (need[3] == required(50, 240.0, 0.9, 20.0)).all()
+
+    def test_own_target_out_of_range_is_refused(self):
+        """A type's own target of 1 cannot be staffed for: refused, naming its path."""
+        with pytest.raises(ValueError, match=r"contact_types\.vip\.service_level\.target: "
+                                             r"must be in \(0, 1\)"):
+            find_staffing(own_goals(target=1.0), replications=1)
 
 
 class TestStatistics:

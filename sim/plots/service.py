@@ -70,9 +70,10 @@ def erlang_requirement(scenario: Scenario,
 
     Each pool of contact types (:func:`erlang_pools`) is one Erlang C queue, with the
     pooled arrival rate and the rate-weighted mean handle time; the pools' needs are
-    summed. Patience is ignored, as in classic Erlang C planning. A pool is planned for the
-    strictest (shortest) service-level threshold of its types, a type's own where it has
-    one (as ``ccsim staff`` plans a group).
+    summed. Patience is ignored, as in classic Erlang C planning. A pool's types share its
+    queue, so it is planned for every type's own goal (its target and threshold where it
+    has its own, else the scenario's): the most agents any of them needs, as ``ccsim
+    staff`` plans a group (:func:`sim.staffing_start.group_goals`).
 
     Args:
         scenario: The scenario (calendar, service level, handle times).
@@ -85,26 +86,28 @@ def erlang_requirement(scenario: Scenario,
     """
     from sim.arrivals import expected_counts  # the arrivals model, only for the forecast
 
-    sl = scenario.service_level
     n = scenario.days * scenario.intervals_per_day
     if offered is None:
         offered = {t: expected_counts(scenario, ct.arrivals, t)
                    for t, ct in scenario.contact_types.items()}
     total = np.zeros(n)
-    cache: dict[tuple[float, float, float], int] = {}
+    cache: dict[tuple[float, float, float, float], int] = {}
     for pool in erlang_pools(scenario):
         counts = np.array([np.nan_to_num(np.asarray(offered[t], dtype=float)) for t in pool])
         means = np.array([float(scenario.contact_types[t].agent_seconds) for t in pool])
         rates = counts.sum(axis=0) / scenario.interval
         work = (counts * means[:, None]).sum(axis=0)
-        threshold = min(scenario.threshold(t) for t in pool)
+        goals = sorted({(scenario.target(t), scenario.threshold(t)) for t in pool})
         for i in range(n):
             if rates[i] > 0:
-                key = (round(float(rates[i]), 9), round(float(work[i] / counts[:, i].sum()), 6),
-                       threshold)
-                if key not in cache:
-                    cache[key] = required_agents(key[0], key[1], sl.target, threshold)
-                total[i] += cache[key]
+                load = (round(float(rates[i]), 9), round(float(work[i] / counts[:, i].sum()), 6))
+                need = 0
+                for goal in goals:  # (target, threshold)
+                    key = load + goal
+                    if key not in cache:
+                        cache[key] = required_agents(*key)
+                    need = max(need, cache[key])
+                total[i] += need
     return total
 
 
@@ -157,10 +160,9 @@ def _target_label(scenario: Scenario) -> str:
     if not any(ct.service_level for ct in scenario.contact_types.values()):
         return f"service-level target: {100 * sl.target:g}% in {format_duration(sl.threshold)}"
     types: dict[str, list[str]] = {}
-    for name, ct in scenario.contact_types.items():
-        level = ct.service_level or sl
-        types.setdefault(f"{100 * level.target:g}% in {format_duration(level.threshold)}",
-                         []).append(name)
+    for name in scenario.contact_types:
+        own = f"{100 * scenario.target(name):g}% in {format_duration(scenario.threshold(name))}"
+        types.setdefault(own, []).append(name)
     return "service-level targets, each type at its own:\n" + "\n".join(
         f"{goal} ({', '.join(names)})" for goal, names in types.items())
 

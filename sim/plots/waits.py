@@ -160,13 +160,9 @@ def _threshold_lines(ax: Axes, scenario: Scenario, types: list[str], named: bool
 
 def _target_lines(ax: Axes, scenario: Scenario, types: list[str]) -> None:
     """A dotted line at the target; per type (``types``) where types have their own."""
-    def target(t: str) -> float:
-        own = scenario.contact_types[t].service_level
-        return (own or scenario.service_level).target
-
     by_value: dict[float, list[str]] = {}
     for t in types:
-        by_value.setdefault(target(t), []).append(t)
+        by_value.setdefault(scenario.target(t), []).append(t)
     if len(by_value) <= 1:
         value = next(iter(by_value), scenario.service_level.target)
         ax.axhline(100 * value, color="k", ls=":", lw=0.9, label=f"target {100 * value:g}%")
