@@ -277,7 +277,8 @@ def schedule(scenario: Scenario, on_phones: np.ndarray, settings: Settings,
     """Shifts that cover ``on_phones`` and hold the goal on the hold-out seed.
 
     Args:
-        scenario: The scenario (its staffing is replaced by shifts).
+        scenario: The scenario (its staffing is replaced by shifts, its service level by
+            the goal's threshold and target).
         on_phones: Agents on the phones required per group (rows, scenario order) and
             interval of the run (all days).
         settings: Templates, limits, goal and hold-out check.
@@ -287,6 +288,12 @@ def schedule(scenario: Scenario, on_phones: np.ndarray, settings: Settings,
     Raises:
         ScheduleError: If the first requirement cannot be covered at all.
     """
+    # the goal's threshold and target are the scenario's service level, as written out
+    # (`--threshold 60s` on a scenario at 20 s: the hold-out measures at 60 s)
+    goal = settings.goal
+    scenario = with_overrides(scenario, {"service_level.threshold": goal.threshold,
+                                         "service_level.target": goal.target},
+                              source=scenario.name)
     ipd = scenario.intervals_per_day
     groups = list(scenario.agents)
     shares = load_shares(scenario)

@@ -23,6 +23,7 @@ from sim.costs import scheduled_seconds
 from sim.metrics import measured_window
 from sim.shift_loop import (
     Settings,
+    holdout_service_level,
     requirement_from_staffing,
     requirement_from_table,
     schedule,
@@ -266,6 +267,23 @@ class TestClosedLoop:
         holdout, _ = per_replication_sl(result.scenario, seed=101, replications=rounds)
         spread = np.sqrt(fresh.var(axis=0, ddof=1) / 40 + holdout.var(axis=0, ddof=1) / rounds)
         assert np.all(pooled >= 0.8 - 3.5 * spread), (pooled, spread)
+
+    def test_judges_at_the_goals_threshold(self):
+        """A goal at 60 s on a scenario at 20 s: the hold-out measures at 60 s.
+
+        The loop simulated the scenario's own threshold, a stricter goal than asked (while
+        the written scenario says 60 s). Its service levels are the scheduled scenario's,
+        which carries the goal, measured again by hand.
+        """
+        scenario = small_scenario()
+        goal = Goal(0.8, 60.0)
+        need = erlang_requirement(scenario, goal)
+        settings_ = Settings(default_templates([4 * HOUR, 6 * HOUR], 1800.0), goal,
+                             replications=3, holdout_seed=7, max_rounds=1)
+        result = schedule(scenario, need, settings_)
+        assert result.scenario.service_level.threshold == 60.0
+        again, _ = holdout_service_level(result.scenario, goal, 3, 7)
+        np.testing.assert_array_equal(result.service_level, again)
 
     def test_says_what_cannot_be_covered(self):
         """When the repaired requirement exceeds the template limits, it stops and says so."""
