@@ -42,6 +42,7 @@ from sim.loader import ScenarioError, scenario_document
 from sim.output import write_atomic
 from sim.plots.style import PNG_METADATA
 from sim.scenario import MAX_SEED, Scenario
+from sim.schedule import interval_starts
 from sim.shift_loop import (
     ScheduleResult,
     Settings,
@@ -57,7 +58,7 @@ from sim.shift_templates import default_templates, read_templates
 from sim.shifts_plan import ScheduleError
 from sim.staffing import _goal, erlang_requirement, find_staffing
 from sim.sweep import local_executor
-from sim.units import parse_duration
+from sim.units import DAY, format_clock, parse_duration
 
 SOURCES = ("search", "staff", "erlang")
 
@@ -238,11 +239,23 @@ def format_schedule(result: ScheduleResult, money: bool = False) -> str:
         lines.append(check + f"every interval meets the goal (after {result.rounds} "
                      f"schedule{'s' if result.rounds > 1 else ''})")
     else:
-        sl = result.service_level
-        lines.append(check + f"NOT HELD: {result.reason}; lowest interval service level "
-                     f"{np.nanmin(sl) if sl.size else float('nan'):.3f}")
+        lines.append(check + f"NOT HELD: {result.reason}{_furthest_below(result)}")
     lines += ["", shifts_table(result).to_string(index=False)]
     return "\n".join(lines)
+
+
+def _furthest_below(result: ScheduleResult) -> str:
+    """``; furthest below its target: TYPE at day D HH:MM, ...`` (each type's own target)."""
+    sl = result.service_level
+    targets = result.settings.goal.targets(result.scenario)
+    margins = sl - targets[:, None] if sl.size else sl
+    if not sl.size or np.isnan(margins).all():
+        return ""
+    t, i = np.unravel_index(np.nanargmin(margins), margins.shape)
+    begin = interval_starts(result.scenario)[i]
+    return (f"; furthest below its target: {list(result.scenario.contact_types)[t]} at day "
+            f"{int(begin // DAY) + 1} {format_clock(begin % DAY)}, service level "
+            f"{sl[t, i]:.3f} against {targets[t]:g}")
 
 
 def coverage_table(result: ScheduleResult) -> pd.DataFrame:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import subprocess
@@ -324,6 +325,13 @@ class TestClosedLoop:
         assert (result.service_level[0] >= 0.8 - 1e-12).all()
         assert format_schedule(result).splitlines()[0] == (
             "own goals: shifts for service level >= 0.8 within 20s (vip >= 0.95 within 20s)")
+        # not held: the line names the type and interval furthest below its own target
+        # (vip at 0.90 against 0.95), not the lowest level (calls at 0.79 against 0.80)
+        levels = np.array([[0.85, 0.79, 0.85, 0.85], [0.97, 0.97, 0.90, 0.97]])
+        missed = dataclasses.replace(result, held=False, reason="the rounds ran out",
+                                     service_level=levels)
+        assert ("NOT HELD: the rounds ran out; furthest below its target: vip at day 1 "
+                "09:00, service level 0.900 against 0.95") in format_schedule(missed)
 
 
 def per_replication_sl(scenario, seed: int, replications: int):
