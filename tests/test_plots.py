@@ -239,6 +239,9 @@ class TestIntervalFigure:
         own = sim.run(sim.scenario_from_dict(data), seed=3, replications=1)
         assert target_label(own) == ("service-level targets, each type at its own:\n"
                                      "80% in 20s (billing)\n90% in 2m (cards)")
+        # the service-level panel draws each target the legend names, not the scenario's only
+        panel = plots.interval_figure(own).axes[2]
+        assert sorted(line.get_ydata()[0] for line in panel.get_lines()) == [80.0, 90.0]
 
     def test_erlang_requirement_single_type(self):
         """One type at a constant rate: every interval needs the Erlang C staffing."""

@@ -186,7 +186,6 @@ def interval_figure(results: Results) -> Figure:
     runs = as_runs(results)
     first = next(iter(runs.values()))
     scenario = first.scenario
-    sl = scenario.service_level
     colours = variant_colours(list(runs))
     several = len(runs) > 1
     fig = new_figure(8.6)
@@ -213,7 +212,8 @@ def interval_figure(results: Results) -> Figure:
         own = erlang_requirement(result.scenario, simulated_offered(result))
         if not np.allclose(own, need):
             staff_ax.stairs(own, edges, color=colours[name], ls="--", lw=1.1, **line)
-    sl_ax.axhline(100 * sl.target, color="k", ls=":", lw=1)
+    for target in sorted({scenario.target(t) for t in scenario.contact_types}):
+        sl_ax.axhline(100 * target, color="k", ls=":", lw=1)  # each the legend names
     offered_ax.set(ylabel="Offered\n(contacts)", ylim=(0, None))
     offered_ax.set_title("Per interval, all contact types (" + (
         f"{first.n_replications} replications pooled" if first.n_replications > 1
