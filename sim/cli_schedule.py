@@ -30,6 +30,7 @@ from sim.cli_options import (
     GOAL_TARGET_HELP,
     GOAL_THRESHOLD_HELP,
     SEED,
+    TARGET,
     WORKERS,
     Finite,
     out_option,
@@ -100,7 +101,7 @@ def _lengths(ctx: click.Context, param: click.Parameter, value: str) -> list[flo
                    "worked every day, each agent working at most this many days.")
 @click.option("--max-agents", type=click.IntRange(min=0),
               help="Most agents per group (the roster).")
-@click.option("--target", type=Finite(0, 1, min_open=True, max_open=True),
+@click.option("--target", type=TARGET,
               help=GOAL_TARGET_HELP)
 @click.option("--threshold", type=DURATION,
               help=GOAL_THRESHOLD_HELP)

@@ -55,6 +55,8 @@ def test_shared_options_are_the_shared_ones(name):
         if param == "replications":
             assert set(option.opts) == {"--replications", "-r"}, name
             assert isinstance(option.type, click.IntRange) and option.type.min in (1, 2)
+        if param == "target":  # a service-level target: a percentage gets the hint
+            assert option.type is cli_options.TARGET, name
         if param == "overrides":
             assert option.opts == ["--set"] and option.multiple
             assert option.metavar == "PATH=VALUE"
