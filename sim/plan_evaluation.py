@@ -47,13 +47,11 @@ class Goal:
 
     def target_of(self, scenario: Scenario, contact_type: str) -> float:
         """The target ``contact_type`` is judged against: its own, else this goal's."""
-        own = scenario.contact_types[contact_type].service_level
-        return own.target if own is not None and own.target is not None else self.target
+        return scenario.target(contact_type, self.target)
 
     def threshold_of(self, scenario: Scenario, contact_type: str) -> float:
         """The threshold (seconds) ``contact_type`` is judged at: its own, else this goal's."""
-        own = scenario.contact_types[contact_type].service_level
-        return own.threshold if own is not None else self.threshold
+        return scenario.threshold(contact_type, self.threshold)
 
     def targets(self, scenario: Scenario) -> np.ndarray:
         """:meth:`target_of` each contact type, in scenario order."""

@@ -124,15 +124,25 @@ class Scenario(_Frozen):
         """Number of reporting/staffing intervals in one day's opening hours."""
         return round(self.open_seconds / self.interval)
 
-    def threshold(self, contact_type: str) -> float:
-        """Service-level threshold (seconds) of a contact type."""
-        own = self.contact_types[contact_type].service_level
-        return own.threshold if own else self.service_level.threshold
+    def threshold(self, contact_type: str, default: float | None = None) -> float:
+        """Service-level threshold (seconds) of a contact type.
 
-    def target(self, contact_type: str) -> float:
-        """Service-level target of a contact type: its own where it states one."""
+        Its own where it has a ``service_level``, else ``default`` (None: the scenario's).
+        """
         own = self.contact_types[contact_type].service_level
-        return own.target if own and own.target is not None else self.service_level.target
+        if own is not None:
+            return own.threshold
+        return self.service_level.threshold if default is None else default
+
+    def target(self, contact_type: str, default: float | None = None) -> float:
+        """Service-level target of a contact type.
+
+        Its own where it states one, else ``default`` (None: the scenario's).
+        """
+        own = self.contact_types[contact_type].service_level
+        if own is not None and own.target is not None:
+            return own.target
+        return self.service_level.target if default is None else default
 
     def routes(self, contact_type: str) -> list[RouteStep]:
         """The groups that serve ``contact_type``, with overflow delays, in routing order."""
