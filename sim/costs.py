@@ -35,7 +35,7 @@ import pandas as pd
 from sim.agent_time import available_until
 from sim.metrics import COST_KPIS, Columns, Window, columns, measured_window
 from sim.scenario import Scenario
-from sim.schedule import staff_changes
+from sim.schedule import add_shift, staff_changes
 from sim.units import DAY
 
 # the parts of total_cost, in the order of its identity
@@ -64,13 +64,8 @@ def paid_agents(scenario: Scenario, group: str) -> tuple[np.ndarray, np.ndarray]
         for shift in spec.shifts:
             if not shift.worked_on(day):
                 continue
-            start = day * DAY + shift.start
-            pieces = [(start, start + shift.length, shift.count)]
-            pieces += [(start + b.at, start + b.at + b.length, -shift.count)
-                       for b in shift.breaks if not b.paid]
-            for begin, end, count in pieces:
-                deltas[begin] = deltas.get(begin, 0.0) + count
-                deltas[end] = deltas.get(end, 0.0) - count
+            add_shift(deltas, day * DAY + shift.start, shift, shift.count,
+                      [b for b in shift.breaks if not b.paid])  # paid breaks are paid time
     times = np.array(sorted(deltas), dtype=float)
     return times, np.cumsum([deltas[t] for t in times]) if times.size else np.zeros(0)
 

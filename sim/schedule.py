@@ -113,11 +113,7 @@ def _shift_points(group: AgentGroup, opening: float, closing: float,
                 continue
             came = (shift.count if absences is None
                     else absences.present(day + 1, shift.count, shift=s))
-            pieces = [(start, start + shift.length, came)]
-            pieces += [(start + b.at, start + b.at + b.length, -came) for b in shift.breaks]
-            for begin, end, count in pieces:
-                deltas[begin] = deltas.get(begin, 0.0) + count
-                deltas[end] = deltas.get(end, 0.0) - count
+            add_shift(deltas, start, shift, came, shift.breaks)
     times = sorted(deltas)
     level = sum(deltas[t] for t in times if t <= opening)
     points = [(opening, level)]
@@ -126,6 +122,19 @@ def _shift_points(group: AgentGroup, opening: float, closing: float,
             level += deltas[t]
             points.append((t, level))
     return points
+
+
+def add_shift(deltas: dict[float, float], start: float, shift, count: float,
+              breaks) -> None:
+    """Add ``count`` agents of ``shift`` from ``start``, off during ``breaks``, to ``deltas``.
+
+    ``deltas``: time -> change in agents (a step function once summed in time order).
+    """
+    pieces = [(start, start + shift.length, count)]
+    pieces += [(start + b.at, start + b.at + b.length, -count) for b in breaks]
+    for begin, end, change in pieces:
+        deltas[begin] = deltas.get(begin, 0.0) + change
+        deltas[end] = deltas.get(end, 0.0) - change
 
 
 def with_cooldown(scenario: Scenario) -> Scenario:
