@@ -36,6 +36,7 @@ from sim.cli_options import (
     set_option,
 )
 from sim.cost_search import CostResult, find_cost_staffing
+from sim.costs import COST_PARTS
 from sim.loader import ScenarioError, scenario_document
 from sim.staffing import StaffingResult, find_staffing, staffed_document, write_staffed
 from sim.sweep import local_executor
@@ -175,8 +176,7 @@ def format_costs(costed: CostResult) -> str:
 
 def _cost_parts(costs: dict[str, float]) -> str:
     return ", ".join(f"{k.removesuffix('_cost')} {costs[k]:,.2f}"
-                     for k in ("staff_cost", "abandon_cost", "blocked_cost", "wait_cost",
-                               "callback_cost", "complaint_cost") if costs[k]) or "nothing"
+                     for k in COST_PARTS if costs[k]) or "nothing"
 
 
 def format_staffing(result: StaffingResult, full: bool = False,
