@@ -48,7 +48,6 @@ import numpy as np
 
 from sim.costs import COST_PARTS, scheduled_seconds
 from sim.metrics import measured_window
-from sim.plan_evaluation import highest, worst_type
 from sim.scenario import Scenario
 from sim.staffing import (
     Evaluation,
@@ -64,7 +63,7 @@ from sim.staffing import (
     simulated_scenario,
     staffed_scenario,
 )
-from sim.staffing_table import HOLDOUT_COLUMNS, holdout_columns
+from sim.staffing_table import HOLDOUT_COLUMNS, holdout_columns, service_columns
 
 MONEY = (*COST_PARTS, "total_cost", "revenue", "profit")
 
@@ -316,21 +315,12 @@ def _result(scenario: Scenario, start: StaffingResult, plan: np.ndarray, evaluat
     """``start``'s result with ``plan``, its simulated service and its hold-out in the table."""
     # the start's hold-out columns measured its plan, not this one: replaced or left out
     table = start.table.drop(columns=[c for c in HOLDOUT_COLUMNS if c in start.table])
-    groups = list(scenario.agents)
-    types = list(scenario.contact_types)
     flat = plan.T.ravel()
     table["simulated"] = flat
     table["scheduled"] = [scheduled_agents(int(n), scenario.agents[g].shrinkage)
                           for n, g in zip(flat, table["group"])]
-    targets = start.goal.targets(scenario)  # each type's own, as find_staffing's table
-    sl, target, abandon = [], [], []
-    for i, g in zip(np.repeat(np.arange(plan.shape[1]), len(groups)), table["group"]):
-        served = [types.index(t) for t in scenario.agents[g].skills]
-        k = worst_type(evaluation.service_level, targets, served, i)
-        sl.append(float(evaluation.service_level[k, i]))
-        target.append(float(targets[k]))
-        abandon.append(highest(evaluation.abandon_rate, served, i))
-    table["service_level"], table["target"], table["abandon_rate"] = sl, target, abandon
+    for column, values in service_columns(scenario, start.goal, evaluation).items():
+        table[column] = values  # as find_staffing's table, each type's own target
     if check is not None:
         for column, values in holdout_columns(scenario, start.goal, check).items():
             table[column] = values

@@ -40,29 +40,46 @@ def staffing_table(scenario: Scenario, goal: Goal, start: np.ndarray, plan: np.n
         blocks: Block number per interval.
     """
     starts = interval_starts(scenario)
-    types = list(scenario.contact_types)
-    targets = goal.targets(scenario)
     rows = []
     for i, begin in enumerate(starts):
         for g, (name, group) in enumerate(scenario.agents.items()):
-            served = [types.index(t) for t in group.skills]
-            k = worst_type(result.service_level, targets, served, i)
             rows.append({
                 "day": int(begin // DAY) + 1, "clock": format_clock(begin % DAY),
                 "start": float(begin), "group": name, "erlang_c": int(start[g, i]),
                 "simulated": int(plan[g, i]),
                 "scheduled": scheduled_agents(int(plan[g, i]), group.shrinkage),
-                "service_level": float(result.service_level[k, i]),
-                "target": float(targets[k]),
-                "abandon_rate": highest(result.abandon_rate, served, i),
                 "measured": bool(measured[i]), "erlang_a": int(erlang_a[g, i]),
                 "block": int(blocks[i]),
             })
     table = pd.DataFrame(rows)
+    at = table.columns.get_loc("scheduled") + 1
+    for k, (column, values) in enumerate(service_columns(scenario, goal, result).items()):
+        table.insert(at + k, column, values)
     if check is not None:
         for column, values in holdout_columns(scenario, goal, check).items():
             table[column] = values
     return table
+
+
+def service_columns(scenario: Scenario, goal: Goal, result: Evaluation
+                    ) -> dict[str, list[float]]:
+    """``service_level``, ``target`` and ``abandon_rate`` of the table, in its row order.
+
+    Per interval and group: the service level of the group's type furthest below its own
+    target (:func:`sim.plan_evaluation.worst_type`) and that target; the highest abandon
+    rate of its types.
+    """
+    types = list(scenario.contact_types)
+    targets = goal.targets(scenario)
+    out: dict[str, list[float]] = {"service_level": [], "target": [], "abandon_rate": []}
+    for i in range(result.service_level.shape[1]):
+        for group in scenario.agents.values():
+            served = [types.index(t) for t in group.skills]
+            k = worst_type(result.service_level, targets, served, i)
+            out["service_level"].append(float(result.service_level[k, i]))
+            out["target"].append(float(targets[k]))
+            out["abandon_rate"].append(highest(result.abandon_rate, served, i))
+    return out
 
 
 def holdout_columns(scenario: Scenario, goal: Goal, check: HoldOut) -> dict[str, list[float]]:
