@@ -234,8 +234,8 @@ def solve(need: np.ndarray, templates: dict[str, Template], day: Day, *,
     cost = np.concatenate([np.tile([c.cost for c in cols], n_days), [0.0]])  # last: roster
     # when every paid hour is free, any covering schedule costs 0: take the fewest hours
     free = not cost.any()
-    objective = (np.concatenate([np.tile([c.paid_hours for c in cols], n_days), [0.0]])
-                 if free else cost)
+    hours = np.concatenate([np.tile([c.paid_hours for c in cols], n_days), [0.0]])
+    objective = hours if free else cost
     constraints = _constraints(need, cols, templates, part_time_share, per_agent, max_agents)
     integral = np.ones(cost.size)
     best = milp(objective, integrality=integral, constraints=constraints,
@@ -248,7 +248,6 @@ def solve(need: np.ndarray, templates: dict[str, Template], day: Day, *,
     relaxed = milp(objective, integrality=np.zeros(cost.size), constraints=constraints)
     if not free and not cost[:-1].all():  # free shifts beside paid ones: of the cheapest
         # schedules, the fewest paid hours (cost alone lets free shifts pile up at will)
-        hours = np.concatenate([np.tile([c.paid_hours for c in cols], n_days), [0.0]])
         cheapest = float(cost @ np.round(best.x))
         fewest = milp(hours, integrality=integral, constraints=[*constraints, LinearConstraint(
             cost, -np.inf, cheapest + 1e-9 * max(1.0, cheapest))],
