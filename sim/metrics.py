@@ -291,9 +291,21 @@ def serving_groups(scenario: Scenario, contact_type: str) -> list[str]:
 def columns(contacts: pd.DataFrame, legs: pd.DataFrame | None, scenario: Scenario) -> Columns:
     """The :class:`Columns` of one replication, with each contact's service-level threshold."""
     cols = Columns(contacts, legs)
-    thresholds = np.array([scenario.threshold(t) for t in cols.type_names])
-    cols.threshold = thresholds[cols.contact_type]
+    cols.threshold = contact_thresholds(contacts["contact_type"], scenario)
     return cols
+
+
+def contact_thresholds(contact_type: pd.Series, scenario: Scenario) -> np.ndarray:
+    """Each contact's service-level threshold, seconds: its type's own, else the scenario's.
+
+    ``contact_type``: the contacts' types (a categorical column, or names); a type the
+    scenario does not have takes the scenario's threshold.
+    """
+    types = contact_type.astype("category")
+    own = np.array([scenario.threshold(str(t)) if str(t) in scenario.contact_types
+                    else scenario.service_level.threshold for t in types.cat.categories],
+                   dtype=float)
+    return own[types.cat.codes.to_numpy()] if own.size else np.zeros(len(contact_type))
 
 
 def replication_summary(contacts: pd.DataFrame, staff: pd.DataFrame, scenario: Scenario,

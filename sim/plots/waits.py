@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 
 from sim.kpis import format_kpi
+from sim.metrics import contact_thresholds
 from sim.plots.style import (
     Results,
     as_runs,
@@ -213,16 +214,8 @@ def _share_within(contacts: pd.DataFrame, t: np.ndarray, scenario: Scenario) -> 
         if definition is ServiceLevelDefinition.SHORT_ABANDONS_EXCLUDED:
             # an abandon is short by its own type's threshold, as the KPI judges it
             short = (offered & contacts["abandoned"].to_numpy(bool)
-                     & (wait <= _own_thresholds(contacts, scenario)))
+                     & (wait <= contact_thresholds(contacts["contact_type"], scenario)))
             denominator -= float(short.sum())
     if denominator <= 0:
         return np.full(t.shape, np.nan)
     return np.searchsorted(waits, t, side="right") / denominator
-
-
-def _own_thresholds(contacts: pd.DataFrame, scenario: Scenario) -> np.ndarray:
-    """Each contact's service-level threshold (its type's own, else the scenario's), s."""
-    types = contacts["contact_type"].astype("category")
-    own = np.array([scenario.threshold(str(t)) if str(t) in scenario.contact_types
-                    else scenario.service_level.threshold for t in types.cat.categories])
-    return own[types.cat.codes.to_numpy()] if own.size else np.zeros(len(contacts))
