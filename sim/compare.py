@@ -182,18 +182,27 @@ def shared_kpis(results: Mapping[str, RunResult]) -> tuple[str, ...]:
     return KPIS + COST_KPIS if costed else KPIS
 
 
+# the cost parts besides wages, as a sentence names them (sim.costs.COST_PARTS)
+SENTENCE_PARTS = (("abandon_cost", "abandons"), ("blocked_cost", "busy signals"),
+                  ("wait_cost", "waiting"), ("callback_cost", "callbacks"),
+                  ("complaint_cost", "complaints"))
+
+
 def cost_sentences(comparison: Comparison) -> list[str]:
     """What each variant costs against the baseline, in words (none without costs).
 
     For example "plus_two costs 640 more a day in wages and saves 180 in abandons and
     95 in waiting: 365 more in total a day (± 40)". Amounts are paired mean differences
     (:func:`paired_difference`) per measured day (over the measured window when there
-    is a warm-up); the CI is the total's.
+    is a warm-up); the CI is the total's. Every cost part that moves is named, so the
+    amounts add up to the total; where some scenario earns revenue, the profit follows.
     """
     if COST_KPIS[0] not in shared_kpis(comparison.results):
         return []
-    table = comparison.table(["staff_cost", "abandon_cost", "wait_cost", "total_cost"])
+    names = ["staff_cost", *(kpi for kpi, _ in SENTENCE_PARTS), "total_cost", "profit"]
+    table = comparison.table(names)
     base = comparison.results[comparison.baseline].scenario
+    earns = any(r.scenario.costs.revenue for r in comparison.results.values())
     days = base.days if base.warmup == 0 else 1
     when = "a day" if base.warmup == 0 else "over the measured window"
     lines = []
@@ -202,22 +211,35 @@ def cost_sentences(comparison: Comparison) -> list[str]:
             continue
         rows = table[table["variant"] == name].set_index("kpi")
         diff = {kpi: rows.loc[kpi, "diff"] / days for kpi in rows.index}
-        ci = rows.loc["total_cost", "diff_ci"] / days
         wages = diff["staff_cost"]
-        parts = [f"{name} costs {_money(abs(wages))} {'more' if wages >= 0 else 'less'} "
-                 f"{when} in wages"]
-        abandons, waiting = -diff["abandon_cost"], -diff["wait_cost"]
-        if abandons >= 0 and waiting >= 0:
-            effects = f"saves {_money(abandons)} in abandons and {_money(waiting)} in waiting"
-        else:
-            effects = (f"{_saves(abandons, 'abandons')} and "
-                       f"{_saves(waiting, 'waiting')}")
-        total = diff["total_cost"]
-        lines.append(
-            f"{parts[0]} and {effects}: {_money(abs(total))} "
-            f"{'more' if total >= 0 else 'less'} in total {when} (± {_money(ci)})"
-            + ("" if is_significant(total, ci) else ", not a significant difference"))
+        sentence = (f"{name} costs the same in wages" if wages == 0 else
+                    f"{name} costs {_money(abs(wages))} {'more' if wages >= 0 else 'less'} "
+                    f"{when} in wages")
+        moved = [(-diff[kpi], what) for kpi, what in SENTENCE_PARTS if diff[kpi] != 0]
+        if moved and all(saved >= 0 for saved, _ in moved):
+            sentence += " and saves " + _listed([f"{_money(saved)} in {what}"
+                                                 for saved, what in moved])
+        elif moved:
+            sentence += " and " + _listed([_saves(saved, what) for saved, what in moved])
+        lines.append(sentence + ": " + _total(diff["total_cost"], rows.loc["total_cost",
+                                                                           "diff_ci"] / days,
+                                              "in total", when))
+        if earns:
+            lines[-1] += "; " + _total(diff["profit"], rows.loc["profit", "diff_ci"] / days,
+                                       "profit", when)
     return lines
+
+
+def _listed(items: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _total(amount: float, ci: float, what: str, when: str) -> str:
+    """``365 more in total a day (± 40)``, and whether the difference is significant."""
+    return (f"{_money(abs(amount))} {'more' if amount >= 0 else 'less'} {what} {when} "
+            f"(± {_money(ci)})"
+            + ("" if is_significant(amount, ci) else ", not a significant difference"))
 
 
 def _saves(amount: float, what: str) -> str:

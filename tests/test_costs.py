@@ -262,6 +262,40 @@ class TestCompare:
         # 8 scheduled agent-hours more a day at 30 (shrinkage is paid); the rest is overtime
         assert abs(wages - 30 * 8) < 0.1 * 30 * 8
 
+    def test_sentence_parts_add_up_to_its_total(self):
+        """Every cost part that moves is in the sentence, so its amounts add up to the total.
+
+        With trunk lines, a variant with more agents changes the busy signals too: a
+        sentence naming only wages, abandons and waiting left the rest of its total
+        unexplained.
+        Parts that do not move are left out; unchanged wages are "the same".
+        """
+        from sim.compare import compare, cost_sentences, variant_scenarios
+
+        data = yaml.safe_load(yaml.safe_dump(BASE))
+        data["warmup"] = 0
+        data["lines"] = 9
+        data["variants"] = {"plus_two": {"agents.pool.staff": [9, 10, 10, 8]},
+                            "dearer_waits": {"costs.per_wait_minute": 1.5}}
+        scenario = sim.scenario_from_dict(data)
+        comparison = compare(variant_scenarios(scenario, ["plus_two", "dearer_waits"]),
+                             replications=3)
+        table = comparison.table().set_index(["kpi", "variant"])
+        more, same = cost_sentences(comparison)
+        assert table.loc[("blocked_cost", "plus_two"), "diff"] != 0  # the case at hand
+        amounts = [float(x.replace(",", "")) for x in
+                   re.findall(r"(\d[\d,]*(?:\.\d+)?) (?:more|less|in)", more.split(":")[0])]
+        signs = [1.0 if "costs" in p or "more on" in p else -1.0
+                 for p in re.split(r", | and ", more.split(":")[0])]
+        found = re.search(r": ([\d,.]+) (more|less) in total", more)
+        total = float(found[1].replace(",", "")) * (1 if found[2] == "more" else -1)
+        assert "busy signals" in more, more
+        assert "callbacks" not in more and "complaints" not in more, more
+        assert sum(s * a for s, a in zip(signs, amounts)) == pytest.approx(total, abs=2.0), more
+        assert re.search(r"; [\d,.]+ (more|less) profit a day", more), more  # it earns
+        assert same.startswith("dearer_waits costs the same in wages"), same
+        assert "abandons" not in same, same  # the same people wait: only waiting moves
+
     def test_compare_prints_the_sentence(self, tmp_path):
         """`ccsim compare` ends its table with the cost sentence of each variant."""
         data = yaml.safe_load(yaml.safe_dump(BASE))
