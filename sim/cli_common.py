@@ -13,7 +13,8 @@ import os
 import signal
 import sys
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
@@ -267,3 +268,40 @@ def worker_pool(workers: int, replications: int) -> Iterator[Any]:
         yield executor
     finally:
         executor.shutdown(wait=False, cancel_futures=True)
+
+
+class SearchLog:
+    """The progress lines of a staffing search or schedule loop, readable on a long search.
+
+    The searches log each plan they simulate as a ``plan N: ...`` line: a cost search of
+    one day printed 1,400 of them, and the hold-out lines and warnings scrolled away in
+    the flood. Plan lines are kept to the first and then one every ``every`` seconds
+    (the latest), and the latest before any other line (so the plan a phase ended on
+    stays in view); other lines go out as they come. :meth:`flush` prints a plan line
+    still held back, when the search is over.
+    """
+
+    def __init__(self, every: float = 5.0, echo: Callable[[str], None] | None = None,
+                 clock: Callable[[], float] = time.monotonic):
+        self.every, self.clock = every, clock
+        self.echo = echo or (lambda line: click.echo("  " + line, err=True))
+        self.shown: float | None = None  # when the last plan line was printed
+        self.held: str | None = None  # the latest plan line not printed
+
+    def __call__(self, line: str) -> None:
+        """Print ``line`` now, or hold it back if it is a plan line too soon after one."""
+        if line.startswith("plan "):
+            now = self.clock()
+            if self.shown is not None and now - self.shown < self.every:
+                self.held = line
+                return
+            self.shown, self.held = now, None
+        else:
+            self.flush()
+        self.echo(line)
+
+    def flush(self) -> None:
+        """Print the plan line held back, if any."""
+        if self.held is not None:
+            self.echo(self.held)
+            self.held = None

@@ -17,6 +17,7 @@ import pandas as pd
 import yaml
 
 from sim.cli_common import (
+    SearchLog,
     check_work,
     fail,
     load_or_fail,
@@ -173,7 +174,7 @@ def schedule_command(scenario: str, requirement: str, lengths: list[float],
     settings = Settings(templates, goal, hourly_cost or 1.0, part_time_share, absenteeism,
                         days_per_agent, max_agents, replications, holdout, max_rounds,
                         time_limit, group_hourly_cost=rates)
-    log = None if quiet else (lambda line: click.echo("  " + line, err=True))
+    log = None if quiet else SearchLog()
     executor = local_executor(workers)
     began = time.perf_counter()
     try:
@@ -188,6 +189,8 @@ def schedule_command(scenario: str, requirement: str, lengths: list[float],
         sys.exit(130)
     finally:
         executor.shutdown(wait=False, cancel_futures=True)
+    if log is not None:
+        log.flush()
     click.echo(format_schedule(result, hourly_cost is not None or rates is not None))
     if not quiet:
         click.echo(f"\n({time.perf_counter() - began:,.1f} s)", err=True)

@@ -15,6 +15,7 @@ import click
 import pandas as pd
 
 from sim.cli_common import (
+    SearchLog,
     check_work,
     fail,
     load_or_fail,
@@ -116,7 +117,7 @@ def staff_command(scenario: str, target: float | None, threshold: float | None,
     except ScenarioError as exc:
         fail(exc.lines())
     executor = local_executor(workers)
-    log = None if quiet else (lambda line: click.echo("  " + line, err=True))
+    log = None if quiet else SearchLog()
     try:
         with sigterm_as_interrupt():
             if objective == "cost":
@@ -140,6 +141,8 @@ def staff_command(scenario: str, target: float | None, threshold: float | None,
         sys.exit(130)
     finally:
         executor.shutdown(wait=False, cancel_futures=True)
+    if log is not None:
+        log.flush()
     click.echo(format_staffing(result, full=full, costed=costed))
     if costed is not None:
         click.echo(format_costs(costed))

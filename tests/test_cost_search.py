@@ -127,6 +127,43 @@ def test_staff_cli_objective_cost(tmp_path):
     assert staffed.costs == sim.scenario_from_dict(CENTER).costs
 
 
+def test_search_progress_stays_readable(tmp_path):
+    """A search prints a few plan lines, not one per plan simulated.
+
+    Each plan simulated was a line on stderr: a day of small_bank's cost search printed
+    1,400, and the hold-out lines scrolled away. Plans simulated within seconds of each
+    other now show as the first and the last before each other line.
+    """
+    file = tmp_path / "center.yaml"
+    file.write_text(yaml.safe_dump(CENTER))
+    done = subprocess.run([sys.executable, "-m", "sim", "staff", str(file), "--objective",
+                           "cost", "-r", "3", "-w", "1"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    simulated = int(re.search(r"(\d+) plans simulated", done.stdout)[1])
+    lines = done.stderr.splitlines()
+    plans = [line for line in lines if line.strip().startswith("plan ")]
+    others = [line for line in lines if line.strip() and line not in plans]
+    assert simulated > len(others) + 3  # the case at hand: more plans than other lines
+    assert plans[0].strip().startswith("plan 1:")
+    assert len(plans) <= 2 * (len(others) + 1), lines
+
+
+def test_search_log_holds_plan_lines_back():
+    """SearchLog: the first plan line, then the latest every few seconds and before others."""
+    from sim.cli_common import SearchLog
+
+    now, printed = [0.0], []
+    log = SearchLog(every=5.0, echo=printed.append, clock=lambda: now[0])
+    for k in range(1, 13):  # a plan a second
+        log(f"plan {k}")
+        now[0] += 1.0
+    log("hold-out 1")
+    log("plan 13")
+    log.flush()
+    log.flush()
+    assert printed == ["plan 1", "plan 6", "plan 11", "plan 12", "hold-out 1", "plan 13"]
+
+
 def test_staff_cli_needs_costs(tmp_path):
     """--objective cost on a scenario without costs: one line, exit 2."""
     data = {k: v for k, v in CENTER.items() if k != "costs"}
