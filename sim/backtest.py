@@ -19,6 +19,7 @@ import pandas as pd
 from sim.calllog import CallLog, ccsim_table
 from sim.replicate import run
 from sim.scenario import Scenario
+from sim.units import DAY
 
 BACKTEST_KPIS = ("offered", "service_level", "asa", "abandon_rate")
 
@@ -86,7 +87,7 @@ def backtest(scenario: Scenario, log: CallLog, replications: int = 10,
 
     Args:
         scenario: The scenario (e.g. from ``ccsim fit``); its ``days`` is set to the
-            log's number of days.
+            log's number of days, and contacts of its ``cooldown`` are not counted.
         log: The call log.
         replications: Independent replications for the bands.
         seed: Seed (default: the scenario's).
@@ -98,8 +99,11 @@ def backtest(scenario: Scenario, log: CallLog, replications: int = 10,
     threshold = min(scenario.threshold(t) for t in scenario.contact_types)
     actual = interval_kpis(log.table, open_s, interval, n, days, threshold)
     result = run(scenario, seed=seed, replications=replications)
+    # the log has its days only: contacts of the scenario's cooldown (after the last
+    # day) would be counted into the intervals of the day and inflate every one
+    contacts = result.contacts[result.contacts["arrival"] < days * DAY]
     per_rep = []
-    for _, rows in result.contacts.groupby("replication", sort=True):
+    for _, rows in contacts.groupby("replication", sort=True):
         per_rep.append(interval_kpis(ccsim_table(rows), open_s, interval, n, days, threshold))
     stack = {k: np.vstack([r[k].to_numpy() for r in per_rep]) for k in BACKTEST_KPIS}
     index = actual.index
