@@ -3,10 +3,11 @@
 The scenario is simulated over as many days as the log holds (its day factors cycle
 from the log's first day), several replications; for every interval of the day, each
 KPI (offered per day, service level, ASA, abandon rate) is computed from the simulated
-contacts and from the logged ones by the same function, so that any difference is the
-model's, not the bookkeeping's. The 95% band is the 2.5-97.5% range over replications;
-the mean absolute error (MAE) of a KPI is the mean over intervals of
-|simulated mean - actual|.
+contacts and from the logged ones by the same function, with the scenario's
+service-level definition and each contact type's threshold as the run's KPIs take them,
+so that any difference is the model's, not the bookkeeping's. The 95% band is the
+2.5-97.5% range over replications; the mean absolute error (MAE) of a KPI is the mean
+over intervals of |simulated mean - actual|.
 """
 
 from __future__ import annotations
@@ -17,15 +18,20 @@ import numpy as np
 import pandas as pd
 
 from sim.calllog import CallLog, ccsim_table
+from sim.fit import scenario_name
+from sim.metrics import contact_thresholds
 from sim.replicate import run
 from sim.scenario import Scenario
+from sim.scenario_contacts import ServiceLevelDefinition
 from sim.units import DAY
 
 BACKTEST_KPIS = ("offered", "service_level", "asa", "abandon_rate")
 
 
 def interval_kpis(table: pd.DataFrame, open_s: float, interval: float, n: int, days: int,
-                  threshold: float) -> pd.DataFrame:
+                  threshold: float | np.ndarray,
+                  definition: ServiceLevelDefinition = ServiceLevelDefinition.OFFERED
+                  ) -> pd.DataFrame:
     """KPIs per interval of the day over a log-form table (one row per contact).
 
     Args:
@@ -34,32 +40,60 @@ def interval_kpis(table: pd.DataFrame, open_s: float, interval: float, n: int, d
         interval: Interval length, seconds.
         n: Intervals per day.
         days: Days the table covers (offered is per day).
-        threshold: Service-level threshold, seconds.
+        threshold: Service-level threshold, seconds (a wait equal to it is in time): one
+            for all, or one per row of ``table`` (see :func:`log_thresholds`).
+        definition: The service level's denominator, as the run's KPI
+            (:func:`sim.metrics.service_level`) takes it.
 
     Returns:
         One row per interval (index: seconds after midnight of its start), one column
         per KPI of :data:`BACKTEST_KPIS`; NaN where nothing was offered.
     """
-    t = table[table["outcome"] != "blocked"]
+    kept = (table["outcome"] != "blocked").to_numpy()
+    t = table[kept]
+    threshold = np.broadcast_to(np.asarray(threshold, dtype=float), kept.shape)[kept]
     tod = (t["arrival"] - t["arrival"].dt.normalize()).dt.total_seconds().to_numpy()
     slot = np.clip(((tod - open_s) // interval).astype(int), 0, n - 1)
     answered = (t["outcome"] == "answered").to_numpy()
+    abandoned = (t["outcome"] == "abandoned").to_numpy()
+    wait = t["wait"].to_numpy()
     frame = pd.DataFrame({
         "slot": slot, "one": 1.0, "answered": answered,
-        "in_time": answered & (t["wait"].to_numpy() <= threshold),
-        "abandoned": (t["outcome"] == "abandoned").to_numpy(),
-        "answered_wait": np.where(answered, t["wait"].to_numpy(), 0.0)})
+        "in_time": answered & (wait <= threshold),
+        "short": abandoned & (wait <= threshold),
+        "abandoned": abandoned,
+        "answered_wait": np.where(answered, wait, 0.0)})
     sums = frame.groupby("slot").sum().reindex(range(n), fill_value=0)
     offered = sums["one"].to_numpy(dtype=float)
+    denominator = {
+        ServiceLevelDefinition.OFFERED: offered,
+        ServiceLevelDefinition.ANSWERED: sums["answered"].to_numpy(dtype=float),
+        ServiceLevelDefinition.SHORT_ABANDONS_EXCLUDED: offered - sums["short"].to_numpy(),
+    }[definition]
     with np.errstate(invalid="ignore", divide="ignore"):
         out = pd.DataFrame({
             "offered": offered / days,
-            "service_level": np.where(offered > 0, sums["in_time"] / offered, np.nan),
+            "service_level": np.where(denominator > 0, sums["in_time"] / denominator, np.nan),
             "asa": np.where(sums["answered"] > 0, sums["answered_wait"] / sums["answered"],
                             np.nan),
             "abandon_rate": np.where(offered > 0, sums["abandoned"] / offered, np.nan),
         }, index=open_s + interval * np.arange(n))
     return out
+
+
+def log_thresholds(table: pd.DataFrame, scenario: Scenario) -> np.ndarray:
+    """Each logged contact's service-level threshold (seconds), as the run's KPIs take it.
+
+    A contact type's own threshold where it has one, else the scenario's
+    (:func:`sim.metrics.contact_thresholds`). The log's type names are read as ``ccsim
+    fit`` names its contact types; a scenario of one contact type takes every row as
+    its own, as a trace does.
+    """
+    types = list(scenario.contact_types)
+    if len(types) == 1:
+        return np.full(len(table), scenario.threshold(types[0]))
+    names = table["contact_type"].astype(str).map(scenario_name)
+    return contact_thresholds(names, scenario)
 
 
 @dataclass(frozen=True)
@@ -96,15 +130,18 @@ def backtest(scenario: Scenario, log: CallLog, replications: int = 10,
     scenario = scenario.model_copy(update={"days": days})
     n = scenario.intervals_per_day
     open_s, interval = scenario.open % 86400.0, scenario.interval
-    threshold = min(scenario.threshold(t) for t in scenario.contact_types)
-    actual = interval_kpis(log.table, open_s, interval, n, days, threshold)
+    definition = scenario.service_level.definition
+    actual = interval_kpis(log.table, open_s, interval, n, days,
+                           log_thresholds(log.table, scenario), definition)
     result = run(scenario, seed=seed, replications=replications)
     # the log has its days only: contacts of the scenario's cooldown (after the last
     # day) would be counted into the intervals of the day and inflate every one
     contacts = result.contacts[result.contacts["arrival"] < days * DAY]
     per_rep = []
     for _, rows in contacts.groupby("replication", sort=True):
-        per_rep.append(interval_kpis(ccsim_table(rows), open_s, interval, n, days, threshold))
+        table = ccsim_table(rows)
+        per_rep.append(interval_kpis(table, open_s, interval, n, days,
+                                     log_thresholds(table, scenario), definition))
     stack = {k: np.vstack([r[k].to_numpy() for r in per_rep]) for k in BACKTEST_KPIS}
     index = actual.index
     with np.errstate(all="ignore"):

@@ -9,10 +9,12 @@ the backtest's actual side must equal that table exactly.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import sim
 from sim.backtest import backtest
 from sim.calllog import CallLog, ccsim_table
+from sim.loader import scenario_from_dict
 
 
 def _log(result) -> CallLog:
@@ -38,3 +40,33 @@ class TestSameDays:
                          replications=2, seed=4)
         np.testing.assert_array_equal(later.mean["offered"].to_numpy(),
                                       plain.mean["offered"].to_numpy())
+
+
+def _two_types(definition: str) -> dict:
+    """Calls (20 s) and chats with their own 2-minute threshold, on one busy pool."""
+    kinds = {"calls": {}, "chats": {"service_level": {"threshold": "2m"}}}
+    return {
+        "name": "two thresholds", "days": 1, "open": "08:00", "close": "14:00",
+        "interval": "1h", "service_level": {"threshold": "20s", "definition": definition},
+        "contact_types": {name: {"arrivals": {"rate": "300/h"},
+                                 "handle": {"dist": "exponential", "mean": "4m"},
+                                 "patience": {"dist": "exponential", "mean": "2m"}, **own}
+                          for name, own in kinds.items()},
+        "agents": {"pool": {"skills": ["calls", "chats"], "staff": 40}},
+    }
+
+
+class TestSameDefinitions:
+    """The log's service level is the run's KPI: its definition, each type's threshold."""
+
+    @pytest.mark.parametrize("definition", ["offered", "answered", "short_abandons_excluded"])
+    def test_actual_service_level_equals_the_runs(self, definition):
+        """Backtesting a run against its own contacts: actual SL == intervals.csv's ``all``."""
+        scenario = scenario_from_dict(_two_types(definition))
+        result = sim.run(scenario, seed=5)
+        bt = backtest(scenario, _log(result), replications=2, seed=6)
+        theirs = result.intervals.query("contact_type == 'all'").set_index("start")
+        np.testing.assert_allclose(bt.actual["service_level"].to_numpy(),
+                                   theirs["service_level"].to_numpy(dtype=float), rtol=1e-12)
+        assert bt.actual["abandon_rate"].to_numpy() == pytest.approx(
+            theirs["abandon_rate"].to_numpy(dtype=float), rel=1e-12)
