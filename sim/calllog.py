@@ -106,7 +106,7 @@ def read_call_log(path: str | Path, columns: dict[str, str] | None = None,
     shown = shown or str(path)
     raw = _read_table(Path(path), shown, max_bytes)
     if _is_ccsim_contacts(raw):
-        return CallLog(shown, _from_ccsim(raw))
+        return CallLog(shown, _from_ccsim(raw, shown))
     renamed = raw.rename(columns={v: k for k, v in (columns or {}).items()})
     return CallLog(shown, _check(renamed, shown))
 
@@ -140,9 +140,44 @@ def _is_ccsim_contacts(raw: pd.DataFrame) -> bool:
     return {"replication", "contact_id", "arrival", "outcome", "queue_time"} <= set(raw.columns)
 
 
-def _from_ccsim(raw: pd.DataFrame) -> pd.DataFrame:
+def _from_ccsim(raw: pd.DataFrame, shown: str) -> pd.DataFrame:
     """The first replication of a ccsim contacts.parquet in the canonical log form."""
+    raw = _ccsim_types(raw, shown)
     return ccsim_table(raw[raw["replication"] == raw["replication"].min()])
+
+
+_CCSIM_NUMBERS = ("replication", "arrival", "wait", "handle", "transfers")
+_CCSIM_FLAGS = {"true": True, "false": False, "1": True, "0": False}
+
+
+def _ccsim_types(raw: pd.DataFrame, shown: str) -> pd.DataFrame:
+    """The columns of ccsim's contacts in their own types when read as text (from CSV).
+
+    A CSV holds every column as text: the numbers and the ``answered`` flag are read
+    back, and empty cells (NaN when written) are missing again, as in the Parquet file.
+    """
+    out = raw.copy()
+    for column in raw.columns:
+        text = raw[column]
+        if pd.api.types.is_numeric_dtype(text) or pd.api.types.is_bool_dtype(text):
+            continue
+        if column in _CCSIM_NUMBERS:
+            blank = (text.astype(str).str.strip() == "").to_numpy()
+            values = pd.to_numeric(text.where(~blank), errors="coerce")
+            bad = (values.isna().to_numpy() & ~blank) | (blank & (column != "wait")
+                                                          & (column != "handle"))
+            if bad.any():
+                raise CallLogError(_row_error(shown, column, bad, text, "not a number"))
+            out[column] = values.astype(float)
+        elif column == "answered":
+            flags = text.astype(str).str.strip().str.lower().map(_CCSIM_FLAGS)
+            bad = flags.isna().to_numpy()
+            if bad.any():
+                raise CallLogError(_row_error(shown, column, bad, text, "must be True or False"))
+            out[column] = flags.astype(bool)
+        elif pd.api.types.is_object_dtype(text) or pd.api.types.is_string_dtype(text):
+            out[column] = text.where(text.astype(str) != "")
+    return out
 
 
 def ccsim_table(contacts: pd.DataFrame) -> pd.DataFrame:
