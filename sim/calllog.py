@@ -309,9 +309,11 @@ def _check(frame: pd.DataFrame, shown: str) -> pd.DataFrame:
         "outcome": outcome.to_numpy(),
         "handle": np.where(answered, handle.to_numpy(dtype=float), np.nan),
     })
-    for extra in ("group", "customer"):
-        if extra in has:
-            table[extra] = frame[extra].astype(str).to_numpy()
+    if "group" in has:
+        table["group"] = frame["group"].astype(str).to_numpy()
+    if "customer" in has:  # a blank or null id (a withheld number) is no known customer
+        ids = frame["customer"].astype(str).str.strip()
+        table["customer"] = ids.where(frame["customer"].notna() & (ids != "")).to_numpy()
     if "transfers" in has:
         table["transfers"] = _seconds(frame, "transfers", shown,
                                       allow_blank=np.ones(len(frame), bool)).fillna(0.0).to_numpy()

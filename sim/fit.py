@@ -263,10 +263,13 @@ def fit_arrivals(times: pd.Series, all_days: pd.DatetimeIndex, open_s: float,
 
 
 def _repeats(rows: pd.DataFrame, horizon: float = 7 * 86400.0) -> tuple[float, float] | None:
-    """Share of contacts followed by another of the same customer within ``horizon``."""
+    """Share of contacts followed by another of the same customer within ``horizon``.
+
+    Contacts without a customer id count in the share's denominator, never as repeats.
+    """
     if "customer" not in rows:
         return None
-    ordered = rows.sort_values(["customer", "arrival"])
+    ordered = rows[rows["customer"].notna()].sort_values(["customer", "arrival"])
     same = ordered["customer"].to_numpy()[1:] == ordered["customer"].to_numpy()[:-1]
     gaps = ordered["arrival"].diff().dt.total_seconds().to_numpy()[1:]
     repeat = same & (gaps <= horizon)
