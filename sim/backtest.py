@@ -1,13 +1,13 @@
 """Backtest: does a scenario reproduce the call log it was fitted on?
 
-The scenario is simulated over as many days as the log holds (its day factors cycle
-from the log's first day), several replications; for every interval of the day, each
-KPI (offered per day, service level, ASA, abandon rate) is computed from the simulated
-contacts and from the logged ones by the same function, with the scenario's
-service-level definition and each contact type's threshold as the run's KPIs take them,
-so that any difference is the model's, not the bookkeeping's. The 95% band is the
-2.5-97.5% range over replications; the mean absolute error (MAE) of a KPI is the mean
-over intervals of |simulated mean - actual|.
+The scenario is simulated over as many days as the log holds (its day factors cycle from
+the log's first day; a replayed trace over all the calendar days it spans), several
+replications; for every interval of the day, each KPI (offered per day, service level,
+ASA, abandon rate) is computed from the simulated contacts and from the logged ones by
+the same function, with the scenario's service-level definition and each contact type's
+threshold as the run's KPIs take them, so that any difference is the model's, not the
+bookkeeping's. The 95% band is the 2.5-97.5% range over replications; the mean absolute
+error (MAE) of a KPI is the mean over intervals of |simulated mean - actual|.
 """
 
 from __future__ import annotations
@@ -115,19 +115,35 @@ class Backtest:
     replications: int
 
 
+def _simulated_days(scenario: Scenario, days: int) -> int:
+    """Days to simulate: the log's ``days``, or more if a replayed trace spans more.
+
+    A fitted scenario's day factors follow the log's days with contacts, one after the
+    other; a trace keeps its calendar (a weekend without calls stays in it), and all of
+    it must be replayed for its contacts to be offered.
+    """
+    spans = [int(times.max() // DAY) + 1
+             for name, ct in scenario.contact_types.items() if ct.arrivals.trace is not None
+             for times in [ct.arrivals.trace_rows(name)[0]] if times.size]
+    return max([days, *spans])
+
+
 def backtest(scenario: Scenario, log: CallLog, replications: int = 10,
              seed: int | None = None) -> Backtest:
     """Simulate ``scenario`` over the log's days and compare per interval.
 
     Args:
         scenario: The scenario (e.g. from ``ccsim fit``); its ``days`` is set to the
-            log's number of days, and contacts of its ``cooldown`` are not counted.
+            log's number of days (or to the calendar days a replayed trace spans, its
+            days without contacts included), and contacts of its ``cooldown`` are not
+            counted.
         log: The call log.
         replications: Independent replications for the bands.
         seed: Seed (default: the scenario's).
     """
-    days = len(log.days)
-    scenario = scenario.model_copy(update={"days": days})
+    days = len(log.days)  # offered is per day of the log, on both sides
+    simulated = _simulated_days(scenario, days)
+    scenario = scenario.model_copy(update={"days": simulated})
     n = scenario.intervals_per_day
     open_s, interval = scenario.open % 86400.0, scenario.interval
     definition = scenario.service_level.definition
@@ -136,7 +152,7 @@ def backtest(scenario: Scenario, log: CallLog, replications: int = 10,
     result = run(scenario, seed=seed, replications=replications)
     # the log has its days only: contacts of the scenario's cooldown (after the last
     # day) would be counted into the intervals of the day and inflate every one
-    contacts = result.contacts[result.contacts["arrival"] < days * DAY]
+    contacts = result.contacts[result.contacts["arrival"] < simulated * DAY]
     per_rep = []
     for _, rows in contacts.groupby("replication", sort=True):
         table = ccsim_table(rows)

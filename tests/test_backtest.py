@@ -9,11 +9,12 @@ the backtest's actual side must equal that table exactly.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import sim
 from sim.backtest import backtest
-from sim.calllog import CallLog, ccsim_table
+from sim.calllog import CallLog, ccsim_table, read_call_log
 from sim.loader import scenario_from_dict
 
 
@@ -70,3 +71,27 @@ class TestSameDefinitions:
                                    theirs["service_level"].to_numpy(dtype=float), rtol=1e-12)
         assert bt.actual["abandon_rate"].to_numpy() == pytest.approx(
             theirs["abandon_rate"].to_numpy(dtype=float), rel=1e-12)
+
+
+def test_replayed_log_offers_every_logged_contact(tmp_path):
+    """A scenario replaying the log (a trace) offers exactly the log's contacts per interval.
+
+    Two weeks of weekdays: ten days with calls, twelve on the calendar. The trace keeps
+    the calendar (its weekend is empty), so the run must cover all twelve days.
+    """
+    days = pd.bdate_range("2026-03-02", periods=10)
+    minutes = np.arange(0, 240, 4)
+    arrival = [(d + pd.Timedelta(hours=8, minutes=int(m))).isoformat()
+               for d in days for m in minutes]
+    path = tmp_path / "weekdays.csv"
+    pd.DataFrame({"arrival": arrival, "wait": 1.0, "outcome": "answered",
+                  "handle": 120.0}).to_csv(path, index=False)
+    scenario = scenario_from_dict({
+        "name": "replay", "open": "08:00", "close": "12:00", "interval": "1h",
+        "contact_types": {"calls": {"arrivals": {"trace": path.name},
+                                    "handle": {"dist": "exponential", "mean": "2m"}}},
+        "agents": {"pool": {"skills": ["calls"], "staff": 5}}}, base_dir=tmp_path)
+    bt = backtest(scenario, read_call_log(path), replications=2, seed=1)
+    assert bt.actual["offered"].to_numpy() == pytest.approx([15.0] * 4)
+    np.testing.assert_array_equal(bt.mean["offered"].to_numpy(),
+                                  bt.actual["offered"].to_numpy())
