@@ -12,6 +12,7 @@ import numpy as np
 from sim.engine import ContactDraws, run_replication
 from sim.loader import scenario_from_dict
 from sim.records import Records
+from sim.replicate import half_width
 
 
 def tiny(agents: dict, types: tuple[str, ...] = ("calls",), **extra) -> object:
@@ -57,3 +58,17 @@ def app_server(scenario: str) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         session.close()  # a run left under way would go on simulating in this process
+
+
+def assert_agrees(name, simulated, theory, wrong=()):
+    """``theory`` within 3 half-widths of the mean of ``simulated``; ``wrong`` values outside.
+
+    The half-width is the 95% Student t one over the replications' values (``simulated``,
+    one per replication): a false alarm has probability well under 1% per check, and
+    ``wrong`` (the theory for a nearby wrong model) shows the tolerance can tell it apart.
+    """
+    mean, hw = float(np.mean(simulated)), half_width(simulated)
+    message = f"{name}: simulated {mean:.5g} ± {hw:.3g}, theory {theory:.5g}"
+    assert abs(mean - theory) <= 3 * hw, message
+    for other in wrong:
+        assert abs(mean - other) > 3 * hw, f"{name}: cannot tell {theory:.5g} from {other:.5g}"

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import assert_agrees
 
 import sim
 from sim import erlang
@@ -30,15 +31,6 @@ def per_replication(result, fn):
 def p_wait(contacts):
     offered = contacts[~contacts["blocked"]]
     return float((offered["wait"] > 0).mean())
-
-
-def assert_agrees(name, simulated, theory, wrong=()):
-    """``theory`` within 3 half-widths of the mean of ``simulated``; ``wrong`` values outside."""
-    mean, hw = float(np.mean(simulated)), half_width(simulated)
-    message = f"{name}: simulated {mean:.5g} ± {hw:.3g}, theory {theory:.5g}"
-    assert abs(mean - theory) <= 3 * hw, message
-    for other in wrong:
-        assert abs(mean - other) > 3 * hw, f"{name}: cannot tell {theory:.5g} from {other:.5g}"
 
 
 def kpi_values(result, kpi):
