@@ -72,18 +72,18 @@ def contacts_per_issue(resolution, repeat, max_contacts: int) -> np.ndarray:
 
 
 def department(rate: float, aht: float, transfer: float, to: str, **extra) -> dict:
+    transfers = {"transfer": {"probability": transfer, "to": to}} if transfer else {}
     return {"arrivals": {"rate": f"{rate * 3600:g}/h"},
-            "handle": {"dist": "exponential", "mean": f"{aht:g}s"},
-            "transfer": {"probability": transfer, "to": to}, **extra}
+            "handle": {"dist": "exponential", "mean": f"{aht:g}s"}, **transfers, **extra}
 
 
-def scenario(rate=RATE, staff=STAFF, **extra) -> dict:
+def scenario(rate=RATE, staff=STAFF, transfer=TRANSFER, **extra) -> dict:
     """The two departments, open round the clock (the default hours), ``extra`` per type."""
     return {
         "name": "two departments", "days": DAYS, "interval": "1h",
         "warmup": WARMUP, "cooldown": COOLDOWN,
         "contact_types": {
-            name: department(rate[i], AHT[i], TRANSFER[i], DEPARTMENTS[1 - i],
+            name: department(rate[i], AHT[i], transfer[i], DEPARTMENTS[1 - i],
                              **extra.get(name, {}))
             for i, name in enumerate(DEPARTMENTS)},
         "agents": {f"team_{name}": {"skills": [name], "staff": staff[i]}
@@ -244,3 +244,64 @@ class TestRepeatsKelly:
         per_issue = contacts_per_issue(RESOLUTION, REPEAT, MAX_CONTACTS)
         station_rate = (REPEAT_RATE * per_issue) @ visits(max_transfers=MAX_TRANSFERS)
         check_departments(repeat_run, station_rate, REPEAT_STAFF)
+
+
+# repeats of a that switch to b: each a contact's IVR serves 10% itself (resolved, the
+# issue ends); a's agents resolve with 0.6 x 1.2; an unresolved a contact comes back with
+# 0.75, half of those as b contacts (which then repeat as b's do)
+SELF_SERVICE, SWITCH, RESOLUTION_FACTOR = (0.1, 0.0), 0.5, (1.2, 1.0)
+SWITCH_RATE = np.array([200.0, 100.0]) / 3600
+SWITCH_STAFF = (14, 18)
+
+
+def contacts_by_type(switch: float, max_contacts: int) -> np.ndarray:
+    """Contacts per second of each type: issues' first contacts, then each comeback.
+
+    The k+1-th contact of an issue follows the k-th if the k-th was neither served in
+    the IVR nor resolved, and the customer comes back; an a contact comes back as b with
+    the chance ``switch``. The cap counts the issue's contacts of either type.
+    """
+    resolution = np.array(RESOLUTION) * RESOLUTION_FACTOR
+    back = (1.0 - np.array(SELF_SERVICE)) * (1.0 - resolution) * np.array(REPEAT)
+    moves = np.array([[1.0 - switch, switch], [0.0, 1.0]])
+    rate, total = SWITCH_RATE, np.zeros(2)
+    for _ in range(max_contacts):
+        total = total + rate
+        rate = (rate * back) @ moves
+    return total
+
+
+@pytest.fixture(scope="module")
+def switch_run():
+    """Repeats through an IVR delay and self-service, switching department; no transfers."""
+    extra = {name: {"resolution": RESOLUTION[i],
+                    "repeat": {"probability": REPEAT[i], "max_contacts": MAX_CONTACTS,
+                               "delay": {"dist": "exponential", "mean": f"{20 + 10 * i}m"}}}
+             for i, name in enumerate(DEPARTMENTS)}
+    extra["a"]["repeat"].update(switch_to="b", switch=SWITCH)
+    extra["a"]["ivr"] = {"time": {"dist": "uniform", "low": "30s", "high": "90s"},
+                         "self_service": SELF_SERVICE[0]}
+    data = scenario(SWITCH_RATE, SWITCH_STAFF, (0.0, 0.0), **extra)
+    data["agents"]["team_a"]["resolution_factor"] = RESOLUTION_FACTOR[0]
+    return sim.run(sim.scenario_from_dict(data), seed=23, replications=REPLICATIONS)
+
+
+class TestRepeatsSwitchingDepartments:
+    """Repeats that change department, behind an IVR: a Kelly network with a delay station."""
+
+    def test_contacts_per_hour(self, switch_run):
+        """Contacts arriving per hour of each type: not without the switch, nor with cap 4."""
+        contacts = measured_contacts(switch_run)
+        hours = (END - WARMUP) / 3600
+        for i, name in enumerate(DEPARTMENTS):
+            counts = contacts[contacts["contact_type"] == name].groupby("replication").size()
+            theory, *wrong = (3600 * contacts_by_type(s, m)[i]
+                              for s, m in ((SWITCH, MAX_CONTACTS), (0.0, MAX_CONTACTS),
+                                           (SWITCH, MAX_CONTACTS + 1)))
+            assert_agrees(f"{name} contacts per hour", counts.to_numpy() / hours, theory,
+                          wrong=wrong[:1] if i == 0 else wrong)
+
+    def test_wait_and_occupancy_per_department(self, switch_run):
+        """Each department is M/M/c at the contacts it is offered (not served in the IVR)."""
+        offered = contacts_by_type(SWITCH, MAX_CONTACTS) * (1.0 - np.array(SELF_SERVICE))
+        check_departments(switch_run, offered, SWITCH_STAFF)
