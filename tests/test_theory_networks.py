@@ -22,6 +22,10 @@ infinite-server delay station) with the repeat's chance.
   (1 - f^M) / (1 - f) contacts (f = (1 - resolution) x repeat chance, M = max_contacts)
   and each contact 1 + p_x legs. The run is open round the clock, so the engine never
   moves a comeback into opening hours.
+- Repeats that switch department (``switch_to``), an IVR before one queue (another
+  infinite-server delay, whose self-service resolves the issue) and a group's resolution
+  factor: the same Kelly argument, with the contacts of each type summed along the
+  comeback chain.
 
 Each run starts empty: statistics count legs queued (contacts arriving) from the end of
 a warm-up of many mean waits and repeat delays to the end of the last day, and a
