@@ -39,9 +39,9 @@ from sim.compare import (
     BASELINE,
     Comparison,
     compare,
-    cost_sentences,
     scenarios_from_files,
 )
+from sim.cost_sentences import cost_sentences
 from sim.loader import ScenarioError, load_scenario
 from sim.results_folder import write_comparison
 from sim.units import format_duration

@@ -26,9 +26,9 @@ from sim import plots
 from sim.compare import (
     Comparison,
     comparison_table,
-    cost_sentences,
     shared_kpis,
 )
+from sim.cost_sentences import cost_sentences
 from sim.kpis import REGISTRY, better, enough_decimals, format_ci, format_kpi, meaning
 from sim.output import write_atomic
 from sim.replicate import RunResult

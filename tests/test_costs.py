@@ -246,7 +246,8 @@ def test_money_columns_in_sweep_match_run():
 class TestCompare:
     def test_sentence_states_the_paired_differences(self):
         """The sentence's amounts are the paired mean differences per day, rounded."""
-        from sim.compare import compare, cost_sentences, variant_scenarios
+        from sim.compare import compare, variant_scenarios
+        from sim.cost_sentences import cost_sentences
 
         data = yaml.safe_load(yaml.safe_dump(BASE))
         data["warmup"] = 0
@@ -270,7 +271,8 @@ class TestCompare:
         unexplained.
         Parts that do not move are left out; unchanged wages are "the same".
         """
-        from sim.compare import compare, cost_sentences, variant_scenarios
+        from sim.compare import compare, variant_scenarios
+        from sim.cost_sentences import cost_sentences
 
         data = yaml.safe_load(yaml.safe_dump(BASE))
         data["warmup"] = 0
