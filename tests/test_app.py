@@ -246,6 +246,32 @@ class TestRuns:
         assert state["result"]["settings"]["agents"] == {"pool": 9}
         assert state["result"]["replications"] == 2
 
+    def test_memory_stays_flat_over_replications(self, monkeypatch):
+        """Every run of the page keeps the raw tables of one replication, not of all.
+
+        The floor plays replication 1 back and the cards and the hockey stick read the
+        per-replication KPIs: before, the page kept every replication's contacts, legs and
+        staff log of the run and of each hockey point, so a run the limits allow (about
+        20,000 replications of erlang_a) would take tens of gigabytes.
+        """
+        from sim.app import model
+
+        results, engine_run = [], model.run
+
+        def recording_run(*args, **kwargs):
+            results.append(engine_run(*args, **kwargs))
+            return results[-1]
+
+        monkeypatch.setattr(model, "run", recording_run)
+        session = Session(str(ROOT / "scenarios/erlang_b.yaml"))
+        session.run({"replications": 3})
+        session.wait()
+        assert session.state()["job"]["phase"] == "done", session.error
+        assert len(results) == 1 + 2 * model.HOCKEY_SPAN
+        assert [r.kept_replications for r in results] == [[0]] * len(results)
+        assert session.result.result.n_replications == 3
+        assert session.state(floor=True)["floor"]["frames"]
+
     def test_close_stops_the_run_under_way(self):
         """Closing the page's session stops its simulation instead of leaving it running."""
         session = Session(str(ROOT / "scenarios/erlang_b.yaml"))

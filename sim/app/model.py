@@ -32,6 +32,7 @@ from sim.schedule import unanswerable
 
 BUNDLED = Path(__file__).resolve().parent.parent.parent / "scenarios"
 HOCKEY_SPAN = 3  # simulated points: the current agents -3 .. +3 (first agent group)
+KEEP = 1  # raw tables kept per run: the floor plays replication 1, the rest reads KPIs
 
 
 class CancelledError(Exception):
@@ -247,7 +248,8 @@ class Session:
         base, wanted, changes, scenario = self._prepare(job.payload)
         job.phase = "simulating"
         started = time.perf_counter()
-        result = run(scenario, replications=wanted.replications, progress=job.progress)
+        result = run(scenario, replications=wanted.replications, progress=job.progress,
+                     keep_contacts=KEEP)
         outcome = Outcome(wanted, changes, result, time.perf_counter() - started)
         outcome.floor = views.floor_frames(result)
         with self._lock:
@@ -295,7 +297,7 @@ class Session:
             varied = with_overrides(base, controls.overrides(base, other), source=self.source)
             points[d] = views.hockey_point(total + d, run(
                 varied, seed=outcome.result.seed, replications=wanted.replications,
-                progress=lambda *_, k=k: job.progress(k, len(others))))
+                keep_contacts=KEEP, progress=lambda *_, k=k: job.progress(k, len(others))))
             job.done = k + 1
             publish()
 
