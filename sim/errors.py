@@ -21,3 +21,10 @@ class SimulationError(ValueError):
 
     def __str__(self) -> str:
         return f"{self.path}: {self.reason}"
+
+
+class PolicyError(SimulationError):
+    """A routing policy (:mod:`sim.routing`) that raised, or answered with no candidate.
+
+    ``path`` names the policy and its method (``policy CardsFirst.choose_agent``).
+    """

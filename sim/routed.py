@@ -17,19 +17,26 @@ waiting, abandoning), so both paths keep the same books. The chosen idle agent i
 at the head of its group's idle queue and the type's one answering group (``only``,
 the engine's fast path for one group) is set to it for that call: the engine then
 answers with that very agent. Nothing of this runs without a policy.
+
+A policy is the user's code: every answer is checked (None, or the index of one of the
+candidates; ``-1`` or ``True`` are not taken for one) and whatever it raises stops the run
+with one :class:`~sim.errors.PolicyError` line naming the policy, the method and why.
 """
 
 from __future__ import annotations
 
 import math
+import numbers
 import zlib
 from collections import deque
 
 from sim import keyed
 from sim.distributions import Lognormal
+from sim.errors import PolicyError
 from sim.floor_state import GroupState
 from sim.records import WAITING
 from sim.routing import Arrival, FreeAgent, IdleAgent, RoutingPolicy, WaitingQueue
+from sim.units import DAY, format_clock
 
 INF = math.inf
 ROUTE = 0xA1  # keyed purpose of a contact's routing draws (beyond sim.keyed's own)
@@ -100,6 +107,30 @@ class PolicyRouter:
             self.kinds.append({id(q): (t, priority) for q, t, priority, _ in
                                options + self.backlogs[-1]})
 
+    def ask(self, method: str, candidates: list, *args) -> int | None:
+        """The policy's ``method`` asked about ``candidates``: None or a checked index.
+
+        Raises:
+            PolicyError: If the policy raised, or answered other than None or the index
+                of one of the candidates.
+        """
+        now = self.rep.env.now
+        where = f"policy {type(self.policy).__name__}.{method}"
+        when = f"day {int(now // DAY) + 1} {format_clock(now % DAY)}"
+        try:
+            choice = getattr(self.policy, method)(*args, candidates, now)
+        except Exception as exc:  # the user's code: say whose, in one line
+            said = " ".join(str(exc).split())  # one line, whatever the message
+            raise PolicyError(where, f"raised {type(exc).__name__}: {said} ({when})") from exc
+        if choice is None:
+            return None
+        n = len(candidates)
+        if (isinstance(choice, bool) or not isinstance(choice, numbers.Integral)
+                or not 0 <= choice < n):
+            raise PolicyError(where, f"returned {choice!r}: must be None or the index of one "
+                              f"of the {n} candidates (0..{n - 1}) ({when})")
+        return int(choice)
+
     def install(self) -> None:
         """Route the replication's contacts and agents through the policy."""
         rep = self.rep
@@ -134,7 +165,7 @@ class PolicyRouter:
                                     self._speed(group, agent), self.skills[group.index],
                                     self.rank.get((t, group.index), 0), len(group.idle)))
         contact = Arrival(rep.type_names[t], waited, keyed.uniform(rep.key[c], ROUTE, step))
-        choice = self.policy.choose_agent(contact, agents, rep.env.now)
+        choice = self.ask("choose_agent", agents, contact)
         if choice is None:
             return None
         group, i = candidates[choice]
@@ -199,8 +230,8 @@ class PolicyRouter:
                         first = li
         choice = None
         if found:
-            choice = self.policy.choose_contact(
-                FreeAgent(rep.group_names[group.index], len(group.idle)), queues, now)
+            choice = self.ask("choose_contact", queues,
+                              FreeAgent(rep.group_names[group.index], len(group.idle)))
         last = max(first, at_level[choice]) if choice is not None else first
         if last < 0:  # nothing to take: the engine purges every level it looked at
             last = len(levels) - 1

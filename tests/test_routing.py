@@ -31,6 +31,7 @@ from test_invariants import (
 import sim
 from sim.contacts import draw_contacts
 from sim.engine import ContactDraws, run_replication
+from sim.errors import PolicyError
 from sim.loader import ScenarioError
 from sim.records import Records
 from sim.routing import BuiltinPolicy, RoutingPolicy
@@ -371,6 +372,98 @@ class TestUserPolicy:
         """An object without the two methods is refused at once, with the protocol's name."""
         with pytest.raises(TypeError, match="choose_agent and choose_contact"):
             sim.run(two_speed_scenario("random"), policy=object())
+
+
+class Raises(DefaultAgain):
+    """A policy with a bug: it raises."""
+
+    def choose_agent(self, contact, agents, now):
+        """Looks up a field the candidates do not have."""
+        raise KeyError("skill_level")
+
+
+class PastTheEnd(DefaultAgain):
+    """Returns one index past the candidates."""
+
+    def choose_contact(self, agent, queues, now):
+        """len() instead of len() - 1."""
+        return len(queues)
+
+
+class FromTheEnd(DefaultAgain):
+    """Returns -1, which Python would read as the last candidate."""
+
+    def choose_agent(self, contact, agents, now):
+        """Not an index of the candidates."""
+        return -1
+
+
+class ReturnsTheAgent(DefaultAgain):
+    """Returns the candidate itself, not its index."""
+
+    def choose_agent(self, contact, agents, now):
+        """The tuple, not its position."""
+        return agents[0]
+
+
+class ReturnsFloat(DefaultAgain):
+    """Returns a float index."""
+
+    def choose_contact(self, agent, queues, now):
+        """0.0 is not an index."""
+        return 0.0
+
+
+class ReturnsBool(DefaultAgain):
+    """Returns True, which Python would read as index 1."""
+
+    def choose_agent(self, contact, agents, now):
+        """A yes/no answer to a which-one question."""
+        return len(agents) > 1
+
+
+FAULTY = [
+    (Raises, "choose_agent", "raised KeyError: 'skill_level'"),
+    (PastTheEnd, "choose_contact", "returned 1"),
+    (FromTheEnd, "choose_agent", "returned -1"),
+    (ReturnsTheAgent, "choose_agent", "returned IdleAgent(group="),
+    (ReturnsFloat, "choose_contact", "returned 0.0"),
+    (ReturnsBool, "choose_agent", "returned True"),
+]
+
+
+class TestFaultyPolicy:
+    @pytest.mark.parametrize(("policy", "method", "reason"), FAULTY)
+    def test_one_line_naming_the_policy_and_the_reason(self, policy, method, reason):
+        """A policy that raises or returns no candidate's index stops the run in one line.
+
+        Before, a policy's own exception or the engine's IndexError/TypeError came out bare
+        (no word of the policy), and -1 or True were taken as indexes: a silently wrong run.
+        """
+        with pytest.raises(PolicyError) as caught:
+            sim.run(two_speed_scenario("longest_idle"), seed=1, policy=policy())
+        text = str(caught.value)
+        assert text.startswith(f"policy {policy.__name__}.{method}: {reason}"), text
+        assert "\n" not in text
+        if "returned" in reason:
+            assert "must be None or the index of one of the" in text, text
+
+    def test_from_a_worker_process(self):
+        """The same line comes back from a worker process."""
+        with pytest.raises(PolicyError, match=r"^policy Raises\.choose_agent: raised KeyError"):
+            sim.run(two_speed_scenario("longest_idle"), seed=1, replications=2, workers=2,
+                    policy=Raises())
+
+    def test_numpy_index_is_an_index(self):
+        """An index numpy computed (np.int64) is a valid answer."""
+
+        class Argmin(DefaultAgain):
+            def choose_agent(self, contact, agents, now):
+                return np.argmin([a.idle_since for a in agents])
+
+        scenario = two_speed_scenario("longest_idle")
+        assert record_differences(run_replication(scenario, 4, policy=Argmin()),
+                                  run_replication(scenario, 4, policy=DefaultAgain())) == []
 
 
 # ---- scenario fields ---------------------------------------------------------------------
