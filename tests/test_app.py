@@ -215,6 +215,36 @@ class TestBadInput:
             f"{session.source}: agents.pool: must be a whole number, got {value!r}"]
         assert session.result is kept
 
+    def test_agents_below_a_changing_staffs_reach(self):
+        """Fewer agents than a changing staff allows: one line on the control, not six.
+
+        small_bank's billing_team has 24 agents at its peak and 8 in its quietest interval;
+        the control moves every interval by the same number, so 16 is the fewest. Before,
+        7 gave the loader's lines on staff[0], staff[1], ... that the trainer never typed.
+        """
+        session = Session(str(ROOT / "scenarios/small_bank.yaml"))
+        assert session.run({"agents": {"billing_team": 7}}) is None
+        assert session.state()["error"] == [
+            f"{session.source}: agents.billing_team: must be >= 16 (the staff moves by the "
+            "same number in every interval, and the quietest has 8 agents), got 7"]
+
+    def test_hockey_stick_stays_within_a_changing_staff(self):
+        """A valid agent count near the fewest draws its hockey stick without an error.
+
+        Before, 17 billing agents ran, then the hockey point at 14 (-3) made a negative
+        interval: the page showed the loader's error under a good result and the stick
+        stopped half drawn.
+        """
+        session = Session(str(ROOT / "scenarios/small_bank.yaml"))
+        session.run({"agents": {"billing_team": 17}, "replications": 2})
+        session.wait()
+        state = session.state()
+        assert state["error"] == [] and state["job"]["phase"] == "done"
+        hockey = state["result"]["hockey"]
+        total = sum(state["result"]["settings"]["agents"].values())
+        assert [p["agents"] - total for p in hockey["points"]] == [-1, 0, 1, 2, 3]
+        assert hockey["planned"] == len(hockey["points"])
+
     def test_yaml_with_errors(self, tmp_path):
         """A YAML with errors shows `ccsim validate`'s lines and keeps the open scenario."""
         bad = tmp_path / "bad.yaml"

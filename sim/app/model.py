@@ -267,8 +267,9 @@ class Session:
         group = next(iter(base.agents))
         total = sum(wanted.agents.values())
         mine = wanted.agents[group]
+        fewest = max(0, controls.fewest_agents(base, group, wanted.days)[0])
         deltas = [d for d in range(-HOCKEY_SPAN, HOCKEY_SPAN + 1)
-                  if mine + d >= 0 and total + d >= 1]
+                  if mine + d >= fewest and total + d >= 1]
         points = {0: views.hockey_point(total, outcome.result)}
         load = views.offered_load(scenario)
         sl = scenario.service_level

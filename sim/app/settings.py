@@ -192,6 +192,10 @@ def read_settings(payload: dict[str, Any], scenario: Scenario, source: str) -> S
     if out.days is not None and out.days > scenario.days:
         problems.append(("days", f"must be <= {scenario.days} (the scenario's days), "
                          f"got {out.days}"))
+    for group, value in agents.items():  # below this a staff would go negative somewhere
+        low, why = fewest_agents(scenario, group, out.days or 1)
+        if why is not None and value is not None and value < low:
+            problems.append((f"agents.{group}", f"must be >= {low} ({why}), got {value}"))
     if out.self_service is not None and not 0 <= out.self_service <= 1:
         problems.append(("self_service", f"must be in 0..1, got {out.self_service:g}"))
     if problems:
@@ -254,6 +258,25 @@ def overrides(scenario: Scenario, settings: Settings) -> dict[str, Any]:
             elif ct.patience is not None and ct.callback is None:
                 out[f"{where}.callback"] = dict(CALLBACK)
     return out
+
+
+def fewest_agents(scenario: Scenario, group: str, days: int) -> tuple[int, str | None]:
+    """The fewest agents the control can give ``group``, and why (None: 0, nothing else).
+
+    The control moves a changing staff by the same number in every interval of the
+    first ``days`` days, or changes the largest shift (:func:`overrides`): below this
+    number some interval's staff, or that shift's count, would be negative.
+    """
+    spec = scenario.agents[group]
+    peak = peak_agents(spec, scenario.intervals_per_day)
+    if spec.shifts:
+        largest = max(s.count for s in spec.shifts)
+        return peak - largest, f"the control changes the largest shift, of {largest} agents"
+    if isinstance(spec.staff, list):
+        quietest = min(_first_days(spec.staff, scenario, days), default=0)
+        return peak - quietest, ("the staff moves by the same number in every interval, "
+                                 f"and the quietest has {quietest} agents")
+    return 0, None
 
 
 def _first_days(values: list, scenario: Scenario, days: int) -> list:
