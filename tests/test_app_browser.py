@@ -116,7 +116,8 @@ def test_trainers_lesson(browser, url, tmp_path):
     page.get_by_test_id("run").click()
     error = page.get_by_test_id("error")
     error.wait_for(state="visible", timeout=TIMEOUT)
-    assert re.search(r"small_bank\.yaml: agents\.\w+\..*must be >= 0, got -", error.inner_text())
+    assert re.search(r"small_bank\.yaml: agents\.\w+.*: must be >= \d+.*, got -3",
+                     error.inner_text())
     assert page.get_by_test_id("kpi-service_level").inner_text() == kept
 
     bad = tmp_path / "broken.yaml"
@@ -127,4 +128,35 @@ def test_trainers_lesson(browser, url, tmp_path):
     assert page.get_by_test_id("kpi-service_level").inner_text() == kept
     shot(page, "4-bad-input")
     assert all(u.startswith(url) for u in requests), "the page loads only its own files"
+    page.close()
+
+
+def test_calls_per_hour_typed_is_the_rate_run(browser, url):
+    """650 calls an hour typed on the page runs 650/h: the KPIs of ``ccsim run`` with it.
+
+    Before, the page sent the arrival factor rounded to 3 decimals (1.083), so erlang_a ran
+    649.8/h and showed other numbers than the CLI for the scenario the trainer asked for.
+    """
+    import sim
+
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(url)
+    page.get_by_test_id("agents").wait_for(timeout=TIMEOUT)
+    page.select_option("#scenario", "erlang_a")
+    page.wait_for_function("document.getElementById('source').textContent"
+                           ".includes('erlang_a')", timeout=TIMEOUT)
+    page.fill("#calls_per_hour", "650")
+    page.dispatch_event("#calls_per_hour", "input")
+    first = page.evaluate("window.ccsimRun || 0")
+    page.get_by_test_id("run").click()
+    answered(page, first)
+    shot(page, "5-calls-per-hour")
+    result = page.evaluate("fetch('/api/state').then(r => r.json())")["result"]
+    assert result["overrides"]["contact_types.calls.arrivals.rate"] == "650.0/h"
+    cli = sim.run(sim.load_scenario(ROOT / "scenarios/erlang_a.yaml", overrides={
+        "days": 1, "contact_types.calls.arrivals.rate": "650/h"}),
+        seed=result["seed"], replications=result["replications"])
+    assert {k: v["mean"] for k, v in result["kpis"].items() if v["mean"] is not None} == {
+        k: pytest.approx(float(cli.summary[k]), rel=1e-12) for k, v in result["kpis"].items()
+        if v["mean"] is not None}
     page.close()

@@ -231,8 +231,10 @@ def overrides(scenario: Scenario, settings: Settings) -> dict[str, Any]:
         if settings.arrival_factor != 1.0:
             arrivals = ct.arrivals
             if arrivals.rate is not None:
-                per_hour = arrivals.rate * 3600 * settings.arrival_factor
-                out[f"{where}.arrivals.rate"] = f"{per_hour!r}/h"  # exact: weights stay
+                # 12 digits: 650 calls an hour typed is 650/h, as --set would write it,
+                # not 649.9999999999999/h (the factor came as 650 / the scenario's 600)
+                per_hour = float(f"{arrivals.rate * 3600 * settings.arrival_factor:.12g}")
+                out[f"{where}.arrivals.rate"] = f"{per_hour!r}/h"
             else:
                 out[f"{where}.arrivals.per_interval"] = _first_days(
                     [v * settings.arrival_factor for v in arrivals.per_interval], scenario,

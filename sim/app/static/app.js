@@ -3,6 +3,7 @@
 const $ = (id) => document.getElementById(id);
 const COLOURS = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02"];
 let state = null, source = null, resultKey = null, floor = null, frame = 0, timer = null;
+let typedFactor = null;  // calls per hour typed: the factor unrounded (its field shows 3 decimals)
 
 function fmt(v, kind) {
   if (v === null || v === undefined) return "–";
@@ -23,7 +24,7 @@ function settings() {
   const agents = {};
   document.querySelectorAll("input[data-group]").forEach((el) => { agents[el.dataset.group] = el.value; });
   const val = (id) => $(id).value;
-  return {agents, arrival_factor: val("arrival_factor"), aht: val("aht"), patience: val("patience"),
+  return {agents, arrival_factor: typedFactor ?? val("arrival_factor"), aht: val("aht"), patience: val("patience"),
           handle_cap: val("handle_cap"), self_service: val("self_service"),
           callbacks: $("callbacks").checked, replications: val("replications"), days: val("days")};
 }
@@ -43,6 +44,7 @@ function fillControls(s) {
     range.addEventListener("input", () => { num.value = range.value; });
   });
   $("arrival_factor").value = d.arrival_factor;
+  typedFactor = null;
   $("calls_per_hour").value = Math.round(s.calls_per_hour);
   const tenth = (x) => (x === null ? "" : Math.round(10 * x) / 10);
   $("aht").value = tenth(d.aht); $("patience").value = tenth(d.patience);
@@ -110,7 +112,8 @@ function describe(changes) {
         return Math.abs(d) === 1 ? `one agent ${d < 0 ? "fewer" : "more"} (${g})` : `${g}: ${a[g]} → ${b[g]} agents`;
       }).join(", ");
     }
-    return `${k.replace("_", " ")} ${a ?? "none"} → ${b ?? "none"}`;
+    const num = (x) => (typeof x === "number" ? +x.toPrecision(4) : x ?? "none");  // 1.083, not 1.0833333333333333
+    return `${k.replace("_", " ")} ${num(a)} → ${num(b)}`;
   }).filter((x) => x).join(", ");
 }
 function drawCompare(s) {
@@ -201,10 +204,13 @@ $("upload").addEventListener("change", async (e) => {
   e.target.value = "";
 });
 $("arrival_factor").addEventListener("input", () => {
+  typedFactor = null;
   if (state) $("calls_per_hour").value = Math.round(state.calls_per_hour * Number($("arrival_factor").value));
 });
 $("calls_per_hour").addEventListener("input", () => {
-  if (state && state.calls_per_hour > 0) $("arrival_factor").value = (Number($("calls_per_hour").value) / state.calls_per_hour).toFixed(3);
+  if (!(state && state.calls_per_hour > 0)) return;
+  typedFactor = Number($("calls_per_hour").value) / state.calls_per_hour;
+  $("arrival_factor").value = typedFactor.toFixed(3);
 });
 async function poll() {
   try { const r = await fetch("/api/state"); show(await r.json()); } catch (e) { /* server restarting */ }
