@@ -40,12 +40,27 @@ class ContactDraws:
         contact_type: Index into the scenario's contact types.
         handle: Handle time each contact needs if answered, seconds.
         patience: Seconds the customer waits before abandoning (``inf``: never).
+        who: Who each customer is, for its keyed numbers (:mod:`sim.keyed`): its place
+            among its own contact type's arrivals (the measured days' or the cooldown's),
+            with the type (:func:`identities`). ``None``: its place among all contacts.
     """
 
     arrival: np.ndarray
     contact_type: np.ndarray
     handle: np.ndarray
     patience: np.ndarray
+    who: np.ndarray | None = None
+
+
+def identities(code: int, cooldown: bool, n: int) -> np.ndarray:
+    """Who the ``n`` contacts of one stream are: type ``code``'s k-th arrival, k = 0, 1, ...
+
+    Keyed by its own type's arrivals, a customer's decisions do not change when another
+    type's volume does (a variant moving calls between types compares the same people);
+    the cooldown's arrivals, drawn from streams of their own, are numbered apart.
+    """
+    return (np.uint64(code) << np.uint64(41)) | (np.uint64(cooldown) << np.uint64(40)) | (
+        np.arange(n, dtype=np.uint64))
 
 
 def draw_contacts(scenario: Scenario, seed: int, replication: int) -> ContactDraws:
@@ -54,7 +69,7 @@ def draw_contacts(scenario: Scenario, seed: int, replication: int) -> ContactDra
     Contacts of the ``cooldown`` come from streams of their own, so that the measured
     days' contacts are the same with any cooldown.
     """
-    times, types, handles, patiences = [], [], [], []
+    times, types, handles, patiences, who = [], [], [], [], []
     later = with_cooldown(scenario)
     measured_end = scenario.days * DAY
     for code, (name, ct) in enumerate(scenario.contact_types.items()):
@@ -75,6 +90,7 @@ def draw_contacts(scenario: Scenario, seed: int, replication: int) -> ContactDra
                 logged = None if logged is None else logged[within]
             times.append(t)
             types.append(np.full(t.size, code, dtype=np.int16))
+            who.append(identities(code, bool(part), t.size))
             handle = ct.handle.sample(stream(seed, replication, "handle" + part, name), t.size)
             if ct.arrivals.trace_handle:  # the logged talk where there is one
                 handle = np.where(np.isnan(logged), handle, logged)
@@ -90,6 +106,7 @@ def draw_contacts(scenario: Scenario, seed: int, replication: int) -> ContactDra
         contact_type=np.concatenate(types)[order],
         handle=np.concatenate(handles)[order],
         patience=np.concatenate(patiences)[order],
+        who=np.concatenate(who)[order],
     )
 
 
@@ -155,8 +172,9 @@ class ContactBook:
         self.agent = array("i", [-1]) * n
         self.issue = array("i", range(n))
         # who each contact is, for its keyed random numbers (sim.keyed): an issue's first
-        # contact is keyed by the issue, a contact created during the run by its parent
-        keys = keyed.issue_keys(root_key, np.arange(n))
+        # contact is keyed by who it is (ContactDraws.who), a contact created during the
+        # run by its parent
+        keys = keyed.issue_keys(root_key, np.arange(n) if draws.who is None else draws.who)
         self.key = array("Q", keys.tobytes())
         # a drawn contact's number for a purpose: first_numbers[purpose][c]; a contact made
         # during the run draws keyed.uniform(key[c], purpose) when needed: the same number

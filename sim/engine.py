@@ -96,7 +96,11 @@ INF = math.inf
 # its queue as any hang-up does: an `abandoned` leg (it left none), its end and wait, and
 # real-time rules watching that queue no longer count it as waiting; and the queue trace
 # counts a post answered twice once (its second answer is a work item, not a contact)
-RESULTS_VERSION = 10
+# 11: a drawn customer's keyed numbers follow its place among its own contact type's
+# arrivals (sim.contacts.identities), not among all types': another type's volume no
+# longer changes its decisions (transfers, resolution, repeats...), so a variant moving
+# calls between types compares the same people
+RESULTS_VERSION = 11
 
 
 class _Replication:

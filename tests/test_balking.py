@@ -26,6 +26,7 @@ from helpers import replay
 import sim
 from sim import keyed
 from sim.balking import balk_plan
+from sim.contacts import identities
 from sim.engine import run_replication
 from sim.records import ABANDONED, ANSWERED, BALKED, BLOCKED
 from sim.replicate import half_width
@@ -223,7 +224,8 @@ class TestCommonRandomNumbers:
             scenario = calls({"announce": "position", "curve": [[0, 0.5]]}, staff=staff)
             records = run_replication(scenario, seed=3)
             root = keyed.root(3, 0)
-            first = np.arange(records.n)  # no retrials: every contact is its issue's first
+            # no retrials: every contact is its issue's first, the type's k-th arrival
+            first = identities(0, False, records.n)
             numbers = keyed.uniforms(keyed.issue_keys(root, first), keyed.BALK)
             waited = (records.state == BALKED) | (records.wait > 0)
             assert waited.sum() > 100

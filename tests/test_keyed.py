@@ -103,7 +103,7 @@ def test_lognormal_quantile_is_normal_dist_s_bit_for_bit(mean, cv, us):
         with pytest.raises(ValueError, match="undefined"):
             quantile(u)
 
-def journeys(staff: int):
+def journeys(staff: int, fraud_rate: str = "10/h"):
     """Transfers, consults, escalations, resolution and repeats; nobody ever hangs up."""
     return sim.scenario_from_dict({
         "name": "journeys", "days": 2, "interval": "1h", "open": "08:00", "close": "20:00",
@@ -119,7 +119,7 @@ def journeys(staff: int):
                                     "talk": {"dist": "exponential", "mean": "2m"}},
                         "repeat": {"probability": 0.8, "max_contacts": 3,
                                    "delay": {"dist": "exponential", "mean": "4h"}}},
-            "fraud": {"arrivals": {"rate": "10/h"},
+            "fraud": {"arrivals": {"rate": fraud_rate},
                       "handle": {"dist": "gamma", "mean": "8m", "cv": 0.5},
                       "resolution": 0.8},
         },
@@ -143,6 +143,25 @@ def test_staffing_changes_waits_not_journeys():
     per_issue = [c.groupby("issue_id").size().loc[measured] for c in (lean, rich)]
     assert per_issue[0].equals(per_issue[1])
     assert (per_issue[0] > 1).sum() > 100
+
+
+def test_another_types_volume_changes_no_customer_of_this_type():
+    """More fraud calls: every billing customer's journey stays the same.
+
+    A customer's key was its place among all contact types' arrivals, so four more
+    fraud calls an hour gave most billing customers another customer's decisions
+    (transfers, resolution, repeats): a variant moving volume between types compared
+    other people. Keys count each type's own arrivals now.
+    """
+    base, busier = journeys(9), journeys(9, fraud_rate="14/h")
+    runs = [sim.run(s, seed=4).contacts for s in (base, busier)]
+    firsts = [c[(c["origin"] == "first") & (c["contact_type"] == "billing")]
+              .sort_values("arrival") for c in runs]
+    assert (runs[0]["contact_type"] == "fraud").sum() < (runs[1]["contact_type"] == "fraud").sum()
+    np.testing.assert_array_equal(firsts[0]["arrival"], firsts[1]["arrival"])
+    columns = ["self_served", "misrouted", "transfers", "resolved"]
+    same = (firsts[0][columns].to_numpy() == firsts[1][columns].to_numpy()).all(axis=1)
+    assert same.all(), f"{(~same).sum()} of {same.size} billing customers changed"
 
 
 def test_a_comeback_takes_over_the_numbers_keyed_uniform_gives_it():
