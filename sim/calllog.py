@@ -6,7 +6,9 @@ estimates a scenario from one and ``ccsim backtest`` compares a scenario against
 
 The canonical columns (``--columns arrival=CallStart,...`` maps other names):
 
-- ``arrival``: ISO timestamp (or seconds from day 0, as in ccsim's ``contacts.parquet``);
+- ``arrival``: ISO timestamp, or seconds from day 0 (a Monday, as in ccsim's
+  ``contacts.parquet``): a column of numbers is seconds whatever their size (``1999`` is
+  00:33:19 of day 0, not a year); one kind per column (so for the other time columns);
 - ``contact_type``: what the contact was about (default: ``calls`` for every row);
 - ``wait``: seconds in the queue until answered or hung up (or give ``queue_start`` and
   ``answer``/``end`` timestamps instead);
@@ -214,19 +216,51 @@ def _row_error(shown: str, column: str, bad: np.ndarray, values: pd.Series, reas
             f"{str(values.iloc[rows[0]])!r}{more}")
 
 
+_MAX_SECONDS = 100 * 366 * 86400.0  # seconds from day 0 beyond a century are no log's
+
+
 def _times(frame: pd.DataFrame, column: str, shown: str) -> pd.Series:
+    """A column of times as local clock times: date-times, or seconds from day 0.
+
+    A column of numbers is seconds from :data:`EPOCH` whatever their size (``1999`` is
+    00:33:19 of day 0, never the year 1999); ISO date-times are read as such. Which of
+    the two a column holds is told by its first row; a row of the other kind is refused.
+    """
     text = frame[column]
     if pd.api.types.is_datetime64_any_dtype(text):
         return text.dt.tz_localize(None) if text.dt.tz is not None else text
+    if pd.api.types.is_numeric_dtype(text) and not pd.api.types.is_bool_dtype(text):
+        seconds = text.astype(float)
+    else:
+        stripped = text.astype(str).str.strip()
+        seconds = pd.to_numeric(stripped.where(stripped != ""), errors="coerce")
+    numeric = seconds.notna().to_numpy()
+    if numeric[0]:
+        return _from_seconds(seconds, text, column, shown, ~numeric)
+    if numeric.any():
+        raise CallLogError(_row_error(shown, column, numeric, text,
+                                      "seconds among date-times"))
     parsed = _local_times(text.astype(str).str.strip(), shown, column)
-    seconds = pd.to_numeric(text, errors="coerce")
-    parsed = parsed.where(parsed.notna(), EPOCH + pd.to_timedelta(seconds, unit="s"))
     bad = parsed.isna().to_numpy()
     if bad.any():
         raise CallLogError(_row_error(shown, column, bad, text, "not an ISO timestamp"))
     if parsed.dt.tz is not None:
         parsed = parsed.dt.tz_localize(None)
     return parsed
+
+
+def _from_seconds(seconds: pd.Series, text: pd.Series, column: str, shown: str,
+                  missing: np.ndarray) -> pd.Series:
+    """Seconds from day 0 as times from :data:`EPOCH` (a column whose first row is a number)."""
+    if missing.any():
+        raise CallLogError(_row_error(shown, column, missing, text,
+                                      "not a number of seconds (row 1 is seconds from day 0)"))
+    values = seconds.to_numpy(dtype=float)
+    bad = ~np.isfinite(values) | (values < 0) | (values > _MAX_SECONDS)
+    if bad.any():
+        raise CallLogError(_row_error(shown, column, bad, text,
+                                      "must be seconds from day 0, >= 0 and within a century"))
+    return pd.Series(EPOCH + pd.to_timedelta(values, unit="s"), index=text.index)
 
 
 def _local_times(text: pd.Series, shown: str, column: str) -> pd.Series:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import sim
-from sim.calllog import read_call_log
+from sim.calllog import EPOCH, CallLogError, read_call_log
 from sim.fit import fit_log
 
 
@@ -49,3 +52,63 @@ class TestCustomers:
         calls = fit_log(read_call_log(path), 3600.0).types["calls"]
         assert calls.repeat_share == pytest.approx(1 / len(self.ROWS))
         assert calls.repeat_delay == pytest.approx(2 * 3600.0)
+
+
+def _write(tmp_path, frame: pd.DataFrame, suffix: str):
+    path = tmp_path / f"log.{suffix}"
+    if suffix == "csv":
+        frame.to_csv(path, index=False)
+    else:
+        frame.to_parquet(path)
+    return path
+
+
+class TestArrivalSeconds:
+    """Arrival times in seconds from day 0 are seconds, whatever their size; dates are dates."""
+
+    @pytest.mark.parametrize("suffix", ["csv", "parquet"])
+    def test_four_digit_seconds_are_not_years(self, tmp_path, suffix):
+        """1999 s is 00:33:19 of day 0, not the year 1999 (nor 3600 the year 3600)."""
+        seconds = [500, 1999, 3600, 86400 + 9999]
+        frame = pd.DataFrame({"arrival": seconds, "wait": 1.0, "outcome": "answered",
+                              "handle": 60.0})
+        arrival = read_call_log(_write(tmp_path, frame, suffix)).table["arrival"]
+        assert list(arrival) == [EPOCH + pd.Timedelta(seconds=s) for s in seconds]
+
+    @settings(max_examples=40, deadline=None)
+    @given(st.lists(st.integers(0, 14 * 86400), min_size=1, max_size=30),
+           st.sampled_from(["int", "float"]))
+    def test_any_seconds_read_back(self, tmp_path_factory, seconds, kind):
+        """Whole or fractional seconds of any size, written as text, read back exactly."""
+        values = np.asarray(seconds, dtype=int if kind == "int" else float)
+        if kind == "float":
+            values = values + 0.25
+        frame = pd.DataFrame({"arrival": values, "wait": 1.0, "outcome": "answered",
+                              "handle": 60.0})
+        path = _write(tmp_path_factory.mktemp("log"), frame, "csv")
+        arrival = read_call_log(path).table["arrival"]
+        expected = sorted(EPOCH + pd.to_timedelta(values, unit="s"))
+        assert list(arrival) == expected
+
+    @settings(max_examples=40, deadline=None)
+    @given(st.lists(st.datetimes(min_value=pd.Timestamp("1990-01-01").to_pydatetime(),
+                                 max_value=pd.Timestamp("2100-01-01").to_pydatetime()),
+                    min_size=1, max_size=30),
+           st.sampled_from(["%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%d %H:%M:%S.%f"]))
+    def test_date_times_read_back(self, tmp_path_factory, times, form):
+        """ISO date-times (with T or a space) read back as the same local clock times."""
+        stamps = pd.Series(pd.to_datetime(times)).dt.floor("us")
+        frame = pd.DataFrame({"arrival": stamps.dt.strftime(form), "wait": 1.0,
+                              "outcome": "answered", "handle": 60.0})
+        path = _write(tmp_path_factory.mktemp("log"), frame, "csv")
+        arrival = read_call_log(path).table["arrival"]
+        assert list(arrival) == sorted(stamps)
+
+    def test_seconds_among_date_times_refused(self, tmp_path):
+        """A column mixing seconds and date-times has no one day 0: row and column named."""
+        path = tmp_path / "log.csv"
+        path.write_text("arrival,wait,outcome\n2026-03-02T08:00:00,1,answered\n"
+                        "1999,1,answered\n")
+        with pytest.raises(CallLogError, match=r"^.*log.csv: row 2: arrival: seconds among "
+                                               r"date-times, got '1999'$"):
+            read_call_log(path)
