@@ -17,8 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.calllog import CallLog, ccsim_table
-from sim.fit import scenario_name
+from sim.calllog import CallLog, ccsim_table, scenario_name
 from sim.metrics import contact_thresholds
 from sim.replicate import run
 from sim.scenario import Scenario

@@ -24,6 +24,7 @@ row and the column.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,10 +64,34 @@ class CallLog:
         """The days the log has contacts on (the days the center was open), in order."""
         return pd.DatetimeIndex(self.table["arrival"].dt.normalize().unique()).sort_values()
 
+    def type_names(self) -> dict[str, str]:
+        """{contact type of the log: its name in a scenario (:func:`scenario_name`)}.
+
+        Raises:
+            CallLogError: Two types would share a name (``a b`` and ``a_b``): a fit of
+                them as one, or of one over the other, would be a fit of neither.
+        """
+        names: dict[str, str] = {}
+        by_name: dict[str, str] = {}
+        for raw in sorted(self.table["contact_type"].astype(str).unique()):
+            name = scenario_name(raw)
+            if name in by_name:
+                raise CallLogError(f"{self.path}: contact_type: {by_name[name]!r} and {raw!r} "
+                                   f"both become the scenario name {name!r}; rename one in the "
+                                   "log")
+            names[raw], by_name[name] = name, raw
+        return names
+
     def seconds(self) -> np.ndarray:
         """Arrival times in seconds from 00:00 of the log's first day."""
         start = self.days[0]
         return (self.table["arrival"] - start).dt.total_seconds().to_numpy()
+
+
+def scenario_name(text: str) -> str:
+    """A contact type name the scenario format accepts (letters, digits, _ and -)."""
+    name = re.sub(r"[^A-Za-z0-9_\-]", "_", text.strip()) or "calls"
+    return name if re.match(r"[A-Za-z_]", name) else f"t_{name}"
 
 
 def parse_columns(text: str | None) -> dict[str, str]:

@@ -74,6 +74,7 @@ def fit_command(log: str, interval: float, out: str, columns: str | None, staff:
     """
     import yaml
 
+    from sim.calllog import CallLogError
     from sim.fit import fit_log, scenario_dict
     from sim.output import write_atomic
 
@@ -87,7 +88,10 @@ def fit_command(log: str, interval: float, out: str, columns: str | None, staff:
                   "scenario otherwise, or give --no-report"])
         writable_or_fail(report, folder=False, inputs=(log,))
     calls = _read_log(log, columns)
-    fitted = fit_log(calls, seconds)
+    try:
+        fitted = fit_log(calls, seconds)
+    except CallLogError as exc:  # contact types that would share a scenario name
+        fail([str(exc)])
     staffing = [staff] * fitted.intervals_per_day if staff else None
     scenario = scenario_dict(fitted, f"Fitted from {Path(log).name}", staffing, threshold_s)
     header = (f"# Fitted by `ccsim fit {log} --interval {format_duration(interval)}` from "

@@ -17,7 +17,6 @@ Three estimates per contact type, all from :mod:`scipy.stats`:
 
 from __future__ import annotations
 
-import re
 import warnings
 from dataclasses import dataclass, field
 
@@ -125,12 +124,6 @@ class Fit:
     def intervals_per_day(self) -> int:
         """Intervals between opening and closing."""
         return round((self.close - self.open) / self.interval)
-
-
-def scenario_name(text: str) -> str:
-    """A contact type name the scenario format accepts (letters, digits, _ and -)."""
-    name = re.sub(r"[^A-Za-z0-9_\-]", "_", text.strip()) or "calls"
-    return name if re.match(r"[A-Za-z_]", name) else f"t_{name}"
 
 
 def _spec(family: str, frozen) -> dict:
@@ -319,10 +312,15 @@ def fit_log(log: CallLog, interval: float) -> Fit:
     Args:
         log: A checked call log.
         interval: Interval length in seconds (must divide a day).
+
+    Raises:
+        CallLogError: Two contact types would share a scenario name
+            (:meth:`CallLog.type_names`).
     """
     open_s, close_s = opening_hours(log, interval)
     n = round((close_s - open_s) / interval)
     all_days = log.days
+    names = log.type_names()
     types = {}
     notes = []
     for raw_name, rows in log.table.groupby("contact_type", sort=True):
@@ -333,7 +331,7 @@ def fit_log(log: CallLog, interval: float) -> Fit:
         handle_fits = fit_durations(handle) if np.unique(handle).size >= 2 else []
         patience = fit_patience(offered["wait"].to_numpy(),
                                 (offered["outcome"] == "abandoned").to_numpy())
-        name = scenario_name(str(raw_name))
+        name = names[str(raw_name)]
         if not handle_fits:
             notes.append(f"{name}: fewer than 2 distinct handle times; handle is deterministic")
         repeats = _repeats(rows)

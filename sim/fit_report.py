@@ -66,12 +66,7 @@ def arrivals_figure(fit: Fit, t: TypeFit) -> Figure:
 
 
 def _raw_name(fit: Fit, name: str) -> str:
-    from sim.fit import scenario_name
-
-    for raw in fit.log.table["contact_type"].unique():
-        if scenario_name(str(raw)) == name:
-            return raw
-    return name
+    return {v: k for k, v in fit.log.type_names().items()}.get(name, name)
 
 
 @styled

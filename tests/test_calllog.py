@@ -112,3 +112,42 @@ class TestArrivalSeconds:
         with pytest.raises(CallLogError, match=r"^.*log.csv: row 2: arrival: seconds among "
                                                r"date-times, got '1999'$"):
             read_call_log(path)
+
+
+class TestTypeNames:
+    """Contact types that would share one scenario name are refused, never merged or lost."""
+
+    LOG = ("arrival,contact_type,wait,outcome,handle\n"
+           "2026-03-02T08:00:00,a b,1,answered,60\n"
+           "2026-03-02T08:10:00,a_b,2,answered,70\n"
+           "2026-03-02T08:20:00,a b,3,answered,80\n")
+    LINE = "contact_type: 'a b' and 'a_b' both become the scenario name 'a_b'"
+
+    def test_colliding_names_refused(self, tmp_path):
+        """'a b' and 'a_b' both become a_b: one line naming both, not one type's rows lost."""
+        path = tmp_path / "log.csv"
+        path.write_text(self.LOG)
+        with pytest.raises(CallLogError, match=f"^{path}: {self.LINE}; rename one"):
+            fit_log(read_call_log(path), 1800.0)
+
+    def test_cli_colliding_names_exit_2(self, tmp_path):
+        """`ccsim fit` on such a log: one line, exit 2, no scenario written."""
+        import subprocess
+        import sys
+
+        path = tmp_path / "log.csv"
+        path.write_text(self.LOG)
+        out = tmp_path / "f.yaml"
+        done = subprocess.run([sys.executable, "-m", "sim", "fit", str(path), "--out",
+                               str(out), "--no-report"], capture_output=True, text=True)
+        assert done.returncode == 2, done.stderr
+        (line,) = done.stderr.splitlines()
+        assert line.startswith(f"{path}: {self.LINE}"), line
+        assert not out.exists()
+
+    def test_distinct_names_all_counted(self, tmp_path):
+        """Types of distinct scenario names keep every row: contacts add up to the log's."""
+        path = tmp_path / "log.csv"
+        path.write_text(self.LOG.replace(",a_b,", ",a-b,"))
+        fit = fit_log(read_call_log(path), 1800.0)
+        assert {n: t.contacts for n, t in fit.types.items()} == {"a_b": 2, "a-b": 1}
