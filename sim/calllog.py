@@ -15,7 +15,7 @@ The canonical columns (``--columns arrival=CallStart,...`` maps other names):
 - ``outcome``: ``answered``, ``abandoned`` or ``blocked``;
 - ``handle``: seconds of talk, answered contacts only (or ``end`` - ``answer``);
 - optional ``group`` (who answered), ``customer`` (to find repeat contacts) and
-  ``transfers`` (how many times the contact was transferred).
+  ``transfers`` (how many times the contact was transferred: a whole number, blank 0).
 
 ccsim's own ``contacts.parquet`` is recognised and read as a log (its first
 replication). Every problem is a :class:`CallLogError` whose message names the file, the
@@ -321,6 +321,18 @@ def _seconds(frame: pd.DataFrame, column: str, shown: str, allow_blank: np.ndarr
     return values
 
 
+def _count(frame: pd.DataFrame, column: str, shown: str) -> np.ndarray:
+    """A count per row: a blank or null cell is 0, any other a whole number >= 0."""
+    text = frame[column]
+    blank = (text.isna() | (text.astype(str).str.strip() == "")).to_numpy()
+    values = pd.to_numeric(text.where(~blank), errors="coerce").to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        bad = ~blank & ~(np.isfinite(values) & (values >= 0) & (values == np.round(values)))
+    if bad.any():
+        raise CallLogError(_row_error(shown, column, bad, text, "must be a whole number >= 0"))
+    return np.where(blank, 0.0, values)
+
+
 def _check(frame: pd.DataFrame, shown: str) -> pd.DataFrame:
     if len(frame) == 0:
         raise CallLogError(f"{shown}: the log has no rows")
@@ -374,8 +386,7 @@ def _check(frame: pd.DataFrame, shown: str) -> pd.DataFrame:
         ids = frame["customer"].astype(str).str.strip()
         table["customer"] = ids.where(frame["customer"].notna() & (ids != "")).to_numpy()
     if "transfers" in has:
-        table["transfers"] = _seconds(frame, "transfers", shown,
-                                      allow_blank=np.ones(len(frame), bool)).fillna(0.0).to_numpy()
+        table["transfers"] = _count(frame, "transfers", shown)
     blank = (table["contact_type"] == "").to_numpy()
     if blank.any():
         raise CallLogError(_row_error(shown, "contact_type", blank, frame["contact_type"],

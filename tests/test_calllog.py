@@ -151,3 +151,27 @@ class TestTypeNames:
         path.write_text(self.LOG.replace(",a_b,", ",a-b,"))
         fit = fit_log(read_call_log(path), 1800.0)
         assert {n: t.contacts for n, t in fit.types.items()} == {"a_b": 2, "a-b": 1}
+
+
+class TestTransfers:
+    """``transfers`` is a count: a blank is none, anything but a whole number >= 0 refused."""
+
+    def log(self, tmp_path, cell: str):
+        path = tmp_path / "log.csv"
+        path.write_text("arrival,wait,outcome,handle,transfers\n"
+                        "2026-03-02T08:00:00,1,answered,60,2\n"
+                        f"2026-03-02T08:10:00,1,answered,60,{cell}\n")
+        return path
+
+    @pytest.mark.parametrize("cell", ["x", "1.5", "-1", "inf", "nan"])
+    def test_not_a_count_refused(self, tmp_path, cell):
+        """'x' is not 0 transfers: one line naming row and column."""
+        path = self.log(tmp_path, cell)
+        with pytest.raises(CallLogError, match=f"^{path}: row 2: transfers: must be a whole "
+                                               f"number >= 0, got '{cell}'$"):
+            read_call_log(path)
+
+    def test_blank_is_none(self, tmp_path):
+        """A blank cell is no transfer (as the README says): 2 transfers over 2 answered."""
+        calls = fit_log(read_call_log(self.log(tmp_path, "")), 1800.0).types["calls"]
+        assert calls.transfer_share == pytest.approx(2 / 2)
