@@ -8,6 +8,11 @@ the same function, with the scenario's service-level definition and each contact
 threshold as the run's KPIs take them, so that any difference is the model's, not the
 bookkeeping's. The 95% band is the 2.5-97.5% range over replications; the mean absolute
 error (MAE) of a KPI is the mean over intervals of |simulated mean - actual|.
+
+Contacts arriving outside the scenario's opening hours are in no interval and are
+compared on neither side: a scenario's own arrivals fall within its hours, so the log's
+outside them would be charged to the model. How many were left out on each side is
+reported (a trace replays its own, which are left out alike).
 """
 
 from __future__ import annotations
@@ -25,6 +30,20 @@ from sim.scenario_contacts import ServiceLevelDefinition
 from sim.units import DAY
 
 BACKTEST_KPIS = ("offered", "service_level", "asa", "abandon_rate")
+
+
+def in_hours(table: pd.DataFrame, open_s: float, interval: float, n: int) -> np.ndarray:
+    """Whether each contact arrived within the ``n`` intervals of the day from ``open_s``.
+
+    Args:
+        table: Canonical log rows (``arrival``).
+        open_s: Opening time, seconds after midnight.
+        interval: Interval length, seconds.
+        n: Intervals per day.
+    """
+    arrival = table["arrival"]
+    tod = (arrival - arrival.dt.normalize()).dt.total_seconds().to_numpy()
+    return (tod >= open_s) & (tod < open_s + n * interval)
 
 
 def interval_kpis(table: pd.DataFrame, open_s: float, interval: float, n: int, days: int,
@@ -46,13 +65,14 @@ def interval_kpis(table: pd.DataFrame, open_s: float, interval: float, n: int, d
 
     Returns:
         One row per interval (index: seconds after midnight of its start), one column
-        per KPI of :data:`BACKTEST_KPIS`; NaN where nothing was offered.
+        per KPI of :data:`BACKTEST_KPIS`; NaN where nothing was offered. Contacts
+        arriving outside the intervals (:func:`in_hours`) are not counted.
     """
-    kept = (table["outcome"] != "blocked").to_numpy()
+    kept = (table["outcome"] != "blocked").to_numpy() & in_hours(table, open_s, interval, n)
     t = table[kept]
     threshold = np.broadcast_to(np.asarray(threshold, dtype=float), kept.shape)[kept]
     tod = (t["arrival"] - t["arrival"].dt.normalize()).dt.total_seconds().to_numpy()
-    slot = np.clip(((tod - open_s) // interval).astype(int), 0, n - 1)
+    slot = ((tod - open_s) // interval).astype(int)
     answered = (t["outcome"] == "answered").to_numpy()
     abandoned = (t["outcome"] == "abandoned").to_numpy()
     wait = t["wait"].to_numpy()
@@ -104,6 +124,9 @@ class Backtest:
         mean, low, high: Simulated mean and 95% band (2.5%, 97.5% over replications).
         mae: KPI -> mean absolute error of the simulated mean over intervals.
         replications: Replications simulated.
+        outside_actual: Logged contacts outside the opening hours, compared nowhere.
+        outside_simulated: Simulated contacts outside them, mean per replication (a
+            replayed trace's own).
     """
 
     actual: pd.DataFrame
@@ -112,6 +135,8 @@ class Backtest:
     high: pd.DataFrame
     mae: dict[str, float]
     replications: int
+    outside_actual: int = 0
+    outside_simulated: float = 0.0
 
 
 def _simulated_days(scenario: Scenario, days: int) -> int:
@@ -135,7 +160,7 @@ def backtest(scenario: Scenario, log: CallLog, replications: int = 10,
         scenario: The scenario (e.g. from ``ccsim fit``); its ``days`` is set to the
             log's number of days (or to the calendar days a replayed trace spans, its
             days without contacts included), and contacts of its ``cooldown`` are not
-            counted.
+            counted, nor on either side those arriving outside its opening hours.
         log: The call log.
         replications: Independent replications for the bands.
         seed: Seed (default: the scenario's).
@@ -152,9 +177,10 @@ def backtest(scenario: Scenario, log: CallLog, replications: int = 10,
     # the log has its days only: contacts of the scenario's cooldown (after the last
     # day) would be counted into the intervals of the day and inflate every one
     contacts = result.contacts[result.contacts["arrival"] < simulated * DAY]
-    per_rep = []
+    per_rep, outside = [], []
     for _, rows in contacts.groupby("replication", sort=True):
         table = ccsim_table(rows)
+        outside.append(int((~in_hours(table, open_s, interval, n)).sum()))
         per_rep.append(interval_kpis(table, open_s, interval, n, days,
                                      log_thresholds(table, scenario), definition))
     stack = {k: np.vstack([r[k].to_numpy() for r in per_rep]) for k in BACKTEST_KPIS}
@@ -170,4 +196,6 @@ def backtest(scenario: Scenario, log: CallLog, replications: int = 10,
             high = pd.DataFrame({k: np.nanpercentile(v, 97.5, axis=0)
                                  for k, v in stack.items()}, index=index)
     mae = {k: float(np.nanmean(np.abs(mean[k] - actual[k]))) for k in BACKTEST_KPIS}
-    return Backtest(actual, mean, low, high, mae, replications)
+    return Backtest(actual, mean, low, high, mae, replications,
+                    int((~in_hours(log.table, open_s, interval, n)).sum()),
+                    float(np.mean(outside)) if outside else 0.0)

@@ -166,6 +166,8 @@ def backtest_command(scenario: str, log: str, columns: str | None, replications:
 
     Prints the mean absolute error per interval of offered contacts per day, service
     level, ASA and abandon rate, and plots simulated 95% bands against the actual.
+    Contacts outside the scenario's opening hours are compared on neither side; how
+    many is printed.
     """
     from sim.backtest import BACKTEST_KPIS, backtest
 
@@ -180,7 +182,11 @@ def backtest_command(scenario: str, log: str, columns: str | None, replications:
     for start in bt.actual.index:
         cells = "".join(f"{_cell(k, bt.actual.at[start, k]):>12}"
                         f"{_cell(k, bt.mean.at[start, k]):>12}" for k in BACKTEST_KPIS)
-        click.echo(f"{int(start // 3600):02d}:{int(start % 3600 // 60):02d}    " + cells)
+        click.echo(f"{_clock(start)}    " + cells)
+    click.echo(f"outside opening hours {_clock(loaded.open)}-{_clock(loaded.close)}, not "
+               f"compared: {bt.outside_actual:,} logged contacts "
+               f"({bt.outside_actual / len(calls.table):.1%}), "
+               f"{round(bt.outside_simulated, 1):g} simulated per replication")
     click.echo("MAE per interval: " + ", ".join(f"{k} {_cell(k, bt.mae[k])}"
                                                 for k in BACKTEST_KPIS))
     problem = write_backtest_figure(bt, out)
@@ -188,6 +194,10 @@ def backtest_command(scenario: str, log: str, columns: str | None, replications:
         click.echo(f"warning: figure not drawn: {problem}", err=True)
     else:
         click.echo(f"wrote {out}", err=True)
+
+
+def _clock(seconds: float) -> str:
+    return f"{int(seconds // 3600):02d}:{int(seconds % 3600 // 60):02d}"
 
 
 def _cell(kpi: str, value: float) -> str:

@@ -95,3 +95,68 @@ def test_replayed_log_offers_every_logged_contact(tmp_path):
     assert bt.actual["offered"].to_numpy() == pytest.approx([15.0] * 4)
     np.testing.assert_array_equal(bt.mean["offered"].to_numpy(),
                                   bt.actual["offered"].to_numpy())
+
+
+class TestOutsideHours:
+    """Contacts arriving outside the scenario's opening hours are compared on neither side.
+
+    The simulated side has none (a scenario's arrivals fall in its hours), so counting
+    the log's into the first or last interval would charge the model with them; they are
+    left out of both sides, and how many is reported.
+    """
+
+    EXTRA = ("07:00", "12:30", "23:00")  # before opening, after closing, at night
+
+    def write(self, tmp_path, extra: tuple[str, ...]):
+        """Two days of a call every 4 minutes from 08:00 to 12:00, and ``extra`` calls."""
+        days = pd.bdate_range("2026-03-02", periods=2)
+        arrival = [(d + pd.Timedelta(hours=8, minutes=int(m))).isoformat()
+                   for d in days for m in np.arange(0, 240, 4)]
+        arrival += [f"2026-03-02T{clock}:00" for clock in extra]
+        path = tmp_path / "log.csv"
+        pd.DataFrame({"arrival": arrival, "wait": 1.0, "outcome": "answered",
+                      "handle": 120.0}).to_csv(path, index=False)
+        return path
+
+    def scenario(self, tmp_path, arrivals: dict):
+        return scenario_from_dict({
+            "name": "hours", "open": "08:00", "close": "12:00", "interval": "1h",
+            "contact_types": {"calls": {"arrivals": arrivals,
+                                        "handle": {"dist": "exponential", "mean": "2m"}}},
+            "agents": {"pool": {"skills": ["calls"], "staff": 5}}}, base_dir=tmp_path)
+
+    def test_logged_calls_outside_hours_not_in_any_interval(self, tmp_path):
+        """The log's 15 calls per interval, not 16 at 08:00 and 11:00; 3 left out, said so."""
+        scenario = self.scenario(tmp_path, {"rate": "15/h"})
+        bt = backtest(scenario, read_call_log(self.write(tmp_path, self.EXTRA)),
+                      replications=2, seed=1)
+        assert bt.actual["offered"].to_numpy() == pytest.approx([15.0] * 4)
+        assert bt.outside_actual == len(self.EXTRA)
+        assert bt.outside_simulated == 0.0
+
+    def test_replayed_calls_outside_hours_left_out_alike(self, tmp_path):
+        """A trace replays them: the simulated side leaves out the same 3, offered equal."""
+        path = self.write(tmp_path, self.EXTRA)
+        scenario = self.scenario(tmp_path, {"trace": path.name})
+        bt = backtest(scenario, read_call_log(path), replications=2, seed=1)
+        np.testing.assert_array_equal(bt.mean["offered"].to_numpy(),
+                                      bt.actual["offered"].to_numpy())
+        assert (bt.outside_actual, bt.outside_simulated) == (3, 3.0)
+
+    def test_cli_says_how_many(self, tmp_path):
+        """`ccsim backtest` prints how many logged contacts were left out, and why."""
+        import subprocess
+        import sys
+
+        path = self.write(tmp_path, self.EXTRA)
+        yaml = tmp_path / "s.yaml"
+        yaml.write_text("name: s\nopen: 08:00\nclose: 12:00\ninterval: 1h\ncontact_types:\n"
+                        "  calls: {arrivals: {rate: 15/h},\n"
+                        "          handle: {dist: exponential, mean: 2m}}\n"
+                        "agents: {pool: {skills: [calls], staff: 5}}\n")
+        done = subprocess.run([sys.executable, "-m", "sim", "backtest", str(yaml), str(path),
+                               "-r", "2", "--out", str(tmp_path / "bt.png")],
+                              capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        assert ("outside opening hours 08:00-12:00, not compared: 3 logged contacts (2.4%), "
+                "0 simulated per replication") in done.stdout
