@@ -249,18 +249,21 @@ def _times(frame: pd.DataFrame, column: str, shown: str) -> pd.Series:
 
     A column of numbers is seconds from :data:`EPOCH` whatever their size (``1999`` is
     00:33:19 of day 0, never the year 1999); ISO date-times are read as such. Which of
-    the two a column holds is told by its first row; a row of the other kind is refused.
+    the two a column holds is told by its first filled row; a row of the other kind is
+    refused.
     """
     text = frame[column]
     if pd.api.types.is_datetime64_any_dtype(text):
         return text.dt.tz_localize(None) if text.dt.tz is not None else text
     if pd.api.types.is_numeric_dtype(text) and not pd.api.types.is_bool_dtype(text):
-        seconds = text.astype(float)
+        seconds, first = text.astype(float), True
     else:
         stripped = text.astype(str).str.strip()
         seconds = pd.to_numeric(stripped.where(stripped != ""), errors="coerce")
+        given = np.flatnonzero((stripped != "").to_numpy())  # a blank row tells no kind
+        first = bool(given.size) and bool(seconds.notna().iloc[given[0]])
     numeric = seconds.notna().to_numpy()
-    if numeric[0]:
+    if first:
         return _from_seconds(seconds, text, column, shown, ~numeric)
     if numeric.any():
         raise CallLogError(_row_error(shown, column, numeric, text,
@@ -279,7 +282,7 @@ def _from_seconds(seconds: pd.Series, text: pd.Series, column: str, shown: str,
     """Seconds from day 0 as times from :data:`EPOCH` (a column whose first row is a number)."""
     if missing.any():
         raise CallLogError(_row_error(shown, column, missing, text,
-                                      "not a number of seconds (row 1 is seconds from day 0)"))
+                                      "not a number of seconds (the column is seconds from day 0)"))
     values = seconds.to_numpy(dtype=float)
     bad = ~np.isfinite(values) | (values < 0) | (values > _MAX_SECONDS)
     if bad.any():

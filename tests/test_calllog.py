@@ -104,6 +104,20 @@ class TestArrivalSeconds:
         arrival = read_call_log(path).table["arrival"]
         assert list(arrival) == sorted(stamps)
 
+    @pytest.mark.parametrize(("rows", "message"), [
+        ("500\n2026-03-02T08:00:00\n", "row 2: arrival: not a number of seconds"),
+        ("\n500\n", "row 1: arrival: not a number of seconds"),
+        ("-5\n", "row 1: arrival: must be seconds from day 0, >= 0 and within a century"),
+        ("inf\n", "row 1: arrival: must be seconds from day 0, >= 0 and within a century"),
+    ])
+    def test_bad_seconds_refused(self, tmp_path, rows, message):
+        """In a column of seconds, a date-time, a blank or an impossible number is named."""
+        path = tmp_path / "log.csv"
+        path.write_text("arrival,wait,outcome\n" + "".join(
+            f"{r},1,answered\n" for r in rows.splitlines()))
+        with pytest.raises(CallLogError, match=f"^{path}: {message}"):
+            read_call_log(path)
+
     def test_seconds_among_date_times_refused(self, tmp_path):
         """A column mixing seconds and date-times has no one day 0: row and column named."""
         path = tmp_path / "log.csv"
