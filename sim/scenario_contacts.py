@@ -87,7 +87,8 @@ class Arrivals(_Frozen):
     interval from opening, for one day or for every day of the run) and ``trace`` is
     given. ``trace`` is a call log (see :mod:`sim.calllog`; relative to the scenario
     file, at most 10 MB) whose arrival times are replayed exactly, day 0 being the log's
-    first day: its rows of this contact type, or all rows if it holds one type only.
+    first day: its rows of this contact type (the log's type names read as ``ccsim fit``
+    writes them: ``lost card`` is ``lost_card``), or all rows if it holds one type only.
     With ``trace_handle``, answered contacts keep their logged handle times.
     ``day_factors`` scale each day (cycled when shorter than the run);
     ``forecast_error`` is the cv of a gamma-distributed day-level multiplier (mean 1),
@@ -116,7 +117,10 @@ class Arrivals(_Frozen):
 
             base = Path((info.context or {}).get("base_dir") or ".")
             log = read_call_log(base / self.trace, max_bytes=10 * 2**20, shown=self.trace)
-            self._rows = (log.seconds(), log.table["contact_type"].to_numpy(),
+            # each row by its type's name in a scenario (`lost card` is `lost_card`, as
+            # `ccsim fit` names it; two names that would collide are refused)
+            types = log.table["contact_type"].astype(str).map(log.type_names())
+            self._rows = (log.seconds(), types.to_numpy(),
                           log.table["handle"].to_numpy(dtype=float))
         return self
 

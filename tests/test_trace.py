@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pandas as pd
 import pytest
 from calllog_gen import generate_log
 
@@ -113,3 +114,46 @@ class TestBadTraces:
         assert done.returncode == 2
         assert len(done.stderr.strip().splitlines()) == 1
         assert "bad.csv: row 2: outcome: must be one of" in done.stderr
+
+
+class TestTypesOfTheTrace:
+    """A trace of several contact types: each scenario type replays its own rows."""
+
+    @pytest.fixture
+    def two_types(self, log_path, tmp_path):
+        """The log with its calls split into types named as a CRM writes them."""
+        frame = pd.read_csv(log_path)
+        frame["contact_type"] = np.where(np.arange(len(frame)) % 3 == 0, "lost card",
+                                         "billing")
+        frame.to_csv(tmp_path / "two.csv", index=False)
+        return tmp_path / "two.csv", frame
+
+    def scenario(self, folder, names):
+        types = "\n".join(f"  {name}:\n    arrivals: {{trace: two.csv}}\n"
+                          f"    handle: {{dist: exponential, mean: 4m}}" for name in names)
+        text = SCENARIO.split("contact_types:")[0].format(days=3, arrivals="") + (
+            "contact_types:\n" + types + "\nagents:\n  pool: {skills: ["
+            + ", ".join(names) + "], staff: 8}\n")
+        path = folder / "two.yaml"
+        path.write_text(text)
+        return path
+
+    def test_each_type_replays_its_rows_under_its_scenario_name(self, two_types):
+        """`lost card` in the log is `lost_card` in a fitted scenario: its calls are replayed.
+
+        The trace matched its rows by the log's raw names, so `lost_card` silently got no
+        arrivals at all.
+        """
+        path, frame = two_types
+        scenario = sim.load_scenario(self.scenario(path.parent, ["billing", "lost_card"]))
+        offered = sim.run(scenario, seed=1).contacts["contact_type"].value_counts()
+        assert offered.get("lost_card", 0) == (frame["contact_type"] == "lost card").sum()
+        assert offered.get("billing", 0) == (frame["contact_type"] == "billing").sum()
+
+    def test_a_type_the_trace_lacks_is_an_error(self, two_types):
+        """A type with no rows in a trace of several: one line naming the types it has."""
+        path, _ = two_types
+        with pytest.raises(ScenarioError, match=r"contact_types\.cards\.arrivals\.trace: "
+                                                 r"has no rows of contact type 'cards' "
+                                                 r"\(it has billing, lost_card\)"):
+            sim.load_scenario(self.scenario(path.parent, ["billing", "cards"]))
