@@ -160,3 +160,29 @@ def test_calls_per_hour_typed_is_the_rate_run(browser, url):
         k: pytest.approx(float(cli.summary[k]), rel=1e-12) for k, v in result["kpis"].items()
         if v["mean"] is not None}
     page.close()
+
+
+def test_huge_handle_time_is_one_line_on_its_control(browser):
+    """An AHT of 1e300 s typed is refused in one line naming it; no run starts.
+
+    Before, the run's result showed, then the Erlang A curve failed with "internal error:
+    float division by zero" (and a traceback in the terminal).
+    """
+    with app_server(str(ROOT / "scenarios/erlang_a.yaml")) as base:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(base + "/")
+        page.get_by_test_id("agents").wait_for(timeout=TIMEOUT)
+        page.fill("#aht", "1e300")
+        page.get_by_test_id("run").click()
+        error = page.get_by_test_id("error")
+        error.wait_for(state="visible", timeout=TIMEOUT)
+        assert re.fullmatch(r"\S*erlang_a\.yaml: aht: must be <= 600,000 s \(600 calls "
+                            r"an hour x this handle time is more Erlangs than the limit of "
+                            r"[\d,]+ agents could answer; set CCSIM_MAX_AGENTS to raise the "
+                            r"limit\), got 1e\+300", error.inner_text())
+        page.wait_for_timeout(1000)  # nothing runs: no answer, no later error
+        assert page.locator("#kpis .empty").count() == 1
+        assert page.get_by_test_id("status").inner_text() == ""
+        assert error.inner_text().count("\n") == 0
+        shot(page, "12-huge-aht")
+        page.close()

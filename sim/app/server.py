@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from sim.app.model import Session
+from sim.app.settings import shown
 from sim.safe_yaml import MAX_BYTES
 
 STATIC = resources.files("sim.app") / "static"
@@ -43,6 +44,22 @@ def make_server(session: Session, host: str = "127.0.0.1", port: int = 8765
     return server
 
 
+BODY_TYPES = {"settings": (dict, "an object"), "yaml": (str, "text"), "name": (str, "text"),
+              "scenario": (str, "text")}
+
+
+def _check_types(body: dict[str, Any]) -> None:
+    """Refuse a body field of the wrong JSON type (a hand-made call), naming the field.
+
+    Raises:
+        ValueError: ``field: must be ..., got ...``.
+    """
+    for name, (kind, what) in BODY_TYPES.items():
+        value = body.get(name)
+        if value is not None and not isinstance(value, kind):
+            raise ValueError(f"{name}: must be {what}, got {shown(value)}")
+
+
 class _Handler(BaseHTTPRequestHandler):
     session: Session
     server_version = "ccsim-app"
@@ -64,7 +81,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         """Actions: run, open a scenario, pin, unpin."""
-        length = int(self.headers.get("Content-Length") or 0)
+        raw = (self.headers.get("Content-Length") or "0").strip()
+        if not (raw.isascii() and raw.isdigit()):  # never int() a header's odd text
+            return self._json({"error": ["bad request: Content-Length: must be a whole "
+                                         f"number >= 0, got {shown(raw)}"]},
+                              HTTPStatus.BAD_REQUEST)
+        length = int(raw) if len(raw) < 19 else MAX_BODY + 1
         if length > MAX_BODY:
             return self._json({"error": [f"request larger than {MAX_BODY:,} bytes"]},
                               HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
@@ -72,16 +94,17 @@ class _Handler(BaseHTTPRequestHandler):
             body = json.loads(self.rfile.read(length) or b"{}")
             if not isinstance(body, dict):
                 raise ValueError("not an object")
+            _check_types(body)
         except ValueError as exc:
             return self._json({"error": [f"bad request: {exc}"]}, HTTPStatus.BAD_REQUEST)
         session, path = self.session, urlsplit(self.path).path
-        if path == "/api/run":
+        if path == "/api/run":  # the settings' own fields: the session's error line
             session.run(body.get("settings") or {})
         elif path == "/api/open":
-            if "yaml" in body:
-                session.open_yaml(str(body["yaml"]), str(body.get("name") or ""))
+            if body.get("yaml") is not None:
+                session.open_yaml(body["yaml"], body.get("name") or "")
             else:
-                session.open_bundled(str(body.get("scenario") or ""))
+                session.open_bundled(body.get("scenario") or "")
         elif path == "/api/pin":
             session.pin()
         elif path == "/api/unpin":

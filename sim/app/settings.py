@@ -25,6 +25,7 @@ import math
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from sim import limits
 from sim.scenario import Scenario
 
 CALLBACK = {"threshold": 120.0, "accept": 0.6}  # offered after 2 min, 60% accept
@@ -73,6 +74,12 @@ class Settings:
     def as_dict(self) -> dict[str, Any]:
         """The settings as plain JSON values."""
         return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def shown(value: Any, most: int = 60) -> str:
+    """A value as Python writes it, cut to ``most`` characters (a posted list may be long)."""
+    text = repr(value)
+    return text if len(text) <= most else text[:most - 3] + "..."
 
 
 def peak_agents(group: Any, intervals_per_day: int) -> int:
@@ -150,6 +157,11 @@ def read_settings(payload: dict[str, Any], scenario: Scenario, source: str) -> S
             check, so the message is the CLI's.
     """
     base, problems = defaults(scenario), []
+    if not isinstance(payload, dict):
+        raise SettingsError(source, [("settings", f"must be an object, got {shown(payload)}")])
+    known = [f.name for f in fields(Settings)]
+    problems += [(str(name)[:60], f"no such setting (known: {', '.join(known)})")
+                 for name in payload if name not in known]
 
     def number(name: str, value: Any, whole: bool = False, optional: bool = False) -> Any:
         if optional and (value is None or value == ""):
@@ -160,12 +172,19 @@ def read_settings(payload: dict[str, Any], scenario: Scenario, source: str) -> S
             got = math.nan
         if not math.isfinite(got) or (whole and got != int(got)) or isinstance(value, bool):
             rule = "a whole number" if whole else "a number"
-            problems.append((name, f"must be {rule}, got {value!r}"))
+            problems.append((name, f"must be {rule}, got {shown(value)}"))
             return None
         return int(got) if whole else got
 
-    agents = dict(base.agents)
-    for group, value in (payload.get("agents") or {}).items():
+    agents, typed = dict(base.agents), payload.get("agents") or {}
+    if not isinstance(typed, dict):
+        problems.append(("agents", "must be an object of agent group -> number, got "
+                         + shown(typed)))
+        typed = {}
+    callbacks = payload.get("callbacks", base.callbacks)
+    if not isinstance(callbacks, bool):  # "false" is text, and text is true
+        problems.append(("callbacks", f"must be true or false, got {shown(callbacks)}"))
+    for group, value in typed.items():
         if group not in scenario.agents:
             problems.append((f"agents.{group}", "no such agent group"))
             continue
@@ -180,7 +199,7 @@ def read_settings(payload: dict[str, Any], scenario: Scenario, source: str) -> S
                           optional=True),
         self_service=number("self_service", payload.get("self_service", base.self_service),
                             optional=True),
-        callbacks=bool(payload.get("callbacks", base.callbacks)),
+        callbacks=callbacks is True,
         replications=number("replications", payload.get("replications", 5), whole=True),
         days=number("days", payload.get("days", 1), whole=True))
     for name, positive in (("arrival_factor", False), ("replications", True),
@@ -198,9 +217,30 @@ def read_settings(payload: dict[str, Any], scenario: Scenario, source: str) -> S
             problems.append((f"agents.{group}", f"must be >= {low} ({why}), got {value}"))
     if out.self_service is not None and not 0 <= out.self_service <= 1:
         problems.append(("self_service", f"must be in 0..1, got {out.self_service:g}"))
+    if out.aht is not None and out.aht > 0 and out.arrival_factor is not None:
+        problems += _aht_problems(out.aht, calls_per_hour(scenario) * out.arrival_factor)
     if problems:
         raise SettingsError(source, problems)
     return out
+
+
+def _aht_problems(aht: float, per_hour: float) -> list[tuple[str, str]]:
+    """A handle time whose offered load is over the limit on agents, as ``ccsim erlang``.
+
+    More Erlangs than the most agents a scenario may have could answer: a typo (1e300 s),
+    and past any curve the Erlang formulas can draw.
+    """
+    try:
+        most = limits.AGENTS.value()
+    except ValueError as exc:  # CCSIM_MAX_AGENTS is not a number
+        return [("aht", str(exc))]
+    if aht * per_hour / 3600 <= most:
+        return []
+    longest = most * 3600 / per_hour
+    calls = f"{per_hour:,.1f}".rstrip("0").rstrip(".") if per_hour >= 1 else f"{per_hour:.2g}"
+    return [("aht", f"must be <= {longest:,.0f} s ({calls} calls an hour x this handle time "
+             f"is more Erlangs than the limit of {most:,} agents could answer; set "
+             f"{limits.AGENTS.env} to raise the limit), got {aht:g}")]
 
 
 def overrides(scenario: Scenario, settings: Settings) -> dict[str, Any]:

@@ -119,7 +119,9 @@ def erlang_curve(load: dict[str, float | None], agents: range, threshold: float
                  ) -> list[dict[str, float]]:
     """Erlang C (no patience) or Erlang A service level and mean wait per agent count.
 
-    Counts the load saturates (Erlang C with agents <= load) are left out.
+    Counts the load saturates (Erlang C with agents <= load) are left out, and so are
+    those the formulas cannot evaluate in floating point (an AHT of 1e300 s: no caller
+    is served, and Erlang A's mean wait of the served is 0/0).
     """
     out = []
     for n in agents:
@@ -129,7 +131,7 @@ def erlang_curve(load: dict[str, float | None], agents: range, threshold: float
             m = (erlang.erlang_a_metrics(load["rate"], load["aht"], n, load["patience"],
                                          threshold) if load["patience"]
                  else erlang.erlang_c_metrics(load["rate"], load["aht"], n, threshold))
-        except ValueError:
+        except (ValueError, ArithmeticError):
             continue
         if math.isfinite(m.service_level) and math.isfinite(m.mean_wait):
             out.append({"agents": n, "service_level": m.service_level,

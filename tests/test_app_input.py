@@ -1,0 +1,144 @@
+"""``ccsim app``: what a trainer types or a script posts that the page must refuse or survive.
+
+Out-of-range handle times and wrongly typed API payloads.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from helpers import app_server
+
+from sim import limits
+from sim.app import settings as controls
+from sim.app import views
+from sim.app.model import Session
+
+ROOT = Path(__file__).resolve().parent.parent
+ERLANG_A = str(ROOT / "scenarios/erlang_a.yaml")
+
+
+def post(url: str, path: str, body: object) -> tuple[int, dict]:
+    """POST ``body`` as JSON; the status and the JSON answer (errors included)."""
+    request = urllib.request.Request(url + path, data=json.dumps(body).encode(),
+                                     method="POST")
+    try:
+        with urllib.request.urlopen(request) as answer:
+            return answer.status, json.loads(answer.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def get(url: str, path: str) -> dict:
+    return json.loads(urllib.request.urlopen(url + path).read())
+
+
+class TestHandleTime:
+    def test_huge_handle_time_is_refused_on_its_control(self, capfd):
+        """An AHT of 1e300 s is one line naming ``aht`` and its limit; nothing runs.
+
+        Before, the run was simulated and shown, then the Erlang A curve divided by zero:
+        "internal error: float division by zero" under the result and a traceback in the
+        terminal. The limit is ``ccsim erlang``'s: an offered load in Erlangs over the
+        limit on agents (600 calls an hour: 100,000 Erlangs is 600,000 s).
+        """
+        session = Session(ERLANG_A)
+        assert session.run({"aht": 1e300, "replications": 2}) is None
+        most = limits.AGENTS.value() * 3600 / controls.calls_per_hour(session.scenario)
+        assert session.state()["error"] == [
+            f"{session.source}: aht: must be <= {most:,.0f} s (600 calls an hour x this "
+            f"handle time is more Erlangs than the limit of {limits.AGENTS.value():,} "
+            f"agents could answer; set {limits.AGENTS.env} to raise the limit), got 1e+300"]
+        assert session.state()["job"] is None
+        assert "Traceback" not in capfd.readouterr().err
+
+    def test_handle_time_at_the_limit_runs(self):
+        """The largest AHT the control takes runs, hockey stick and all, without an error."""
+        session = Session(ERLANG_A)
+        most = limits.AGENTS.value() * 3600 / controls.calls_per_hour(session.scenario)
+        assert session.run({"aht": most, "replications": 2}) is not None
+        session.wait()
+        state = session.state()
+        assert state["error"] == [] and state["job"]["phase"] == "done"
+        assert session.run({"aht": most * 1.001, "replications": 2}) is None
+
+    def test_erlang_curve_skips_what_it_cannot_compute(self):
+        """A load the formulas cannot evaluate leaves points out, never raises.
+
+        Erlang A at an AHT of 1e300 s divided by zero (every caller abandons: no one is
+        served, and the mean wait of the served is 0/0).
+        """
+        load = {"rate": 600 / 3600, "aht": 1e300, "patience": 180.0}
+        curve = views.erlang_curve(load, range(1, 10), 20.0)
+        assert all(0 <= c["service_level"] <= 1 for c in curve)
+        sane = {"rate": 600 / 3600, "aht": 240.0, "patience": 180.0}
+        assert [c["agents"] for c in views.erlang_curve(sane, range(40, 45), 20.0)] == [
+            40, 41, 42, 43, 44]
+
+
+class TestPayloadTypes:
+    """Hand-made API calls: every wrongly typed field is one line naming it."""
+
+    @pytest.mark.parametrize(("payload", "line"), [
+        ({"agents": [41]}, "agents: must be an object of agent group -> number, got [41]"),
+        ({"agents": "41"}, "agents: must be an object of agent group -> number, got '41'"),
+        ({"callbacks": "false"}, "callbacks: must be true or false, got 'false'"),
+        ({"callbacks": 0}, "callbacks: must be true or false, got 0"),
+        ({"agent": {"pool": 41}}, "agent: no such setting (known: agents, arrival_factor, "
+         "aht, patience, handle_cap, self_service, callbacks, replications, days)"),
+    ])
+    def test_session_names_the_field(self, payload, line):
+        session = Session(ERLANG_A)
+        assert session.run(payload) is None
+        assert session.state()["error"] == [f"{session.source}: {line}"]
+        assert session.state()["job"] is None
+
+    def test_callbacks_false_is_off(self):
+        """JSON false turns callbacks off (erlang_a has none: nothing is overridden)."""
+        session = Session(ERLANG_A)
+        wanted = controls.read_settings({"callbacks": False}, session.scenario, "x")
+        assert wanted.callbacks is False
+        assert controls.read_settings({"callbacks": True}, session.scenario, "x").callbacks
+
+    def test_server_answers_in_one_line(self, capfd):
+        """Before, ``agents`` as a list killed the request with a traceback (no answer)."""
+        with app_server(ERLANG_A) as url:
+            status, state = post(url, "/api/run", {"settings": {"agents": [41]}})
+            assert status == 200 and state["error"] == [
+                f"{state['source']}: agents: must be an object of agent group -> number, "
+                "got [41]"]
+            for path, body, line in [
+                    ("/api/run", {"settings": [1]},
+                     "bad request: settings: must be an object, got [1]"),
+                    ("/api/open", {"scenario": ["erlang_c"]},
+                     "bad request: scenario: must be text, got ['erlang_c']"),
+                    ("/api/open", {"yaml": 5, "name": "x.yaml"},
+                     "bad request: yaml: must be text, got 5"),
+                    ("/api/open", {"yaml": "name: x", "name": 5},
+                     "bad request: name: must be text, got 5")]:
+                status, answer = post(url, path, body)
+                assert (status, answer) == (400, {"error": [line]}), path
+            assert get(url, "/api/state")["source"].endswith("erlang_a.yaml")
+        assert "Traceback" not in capfd.readouterr().err
+
+
+    def test_bad_length_and_floor_are_answered(self, capfd):
+        """A Content-Length that is no number is a 400, not a traceback and no answer."""
+        import http.client
+
+        with app_server(ERLANG_A) as url:
+            host, port = url.removeprefix("http://").split(":")
+            connection = http.client.HTTPConnection(host, int(port), timeout=30)
+            connection.putrequest("POST", "/api/run")
+            connection.putheader("Content-Length", "abc")
+            connection.endheaders()
+            answer = connection.getresponse()
+            assert answer.status == 400 and json.loads(answer.read()) == {
+                "error": ["bad request: Content-Length: must be a whole number >= 0, "
+                          "got 'abc'"]}
+            connection.close()
+        assert "Traceback" not in capfd.readouterr().err
