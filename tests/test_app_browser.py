@@ -186,3 +186,36 @@ def test_huge_handle_time_is_one_line_on_its_control(browser):
         assert error.inner_text().count("\n") == 0
         shot(page, "12-huge-aht")
         page.close()
+
+
+@pytest.fixture
+def erlang_b():
+    """A page of its own (the lesson's server is left on another scenario)."""
+    with app_server(str(ROOT / "scenarios/erlang_b.yaml")) as base:
+        yield base + "/"
+
+
+def test_valid_run_clears_a_refused_settings_line(browser, erlang_b):
+    """The error of a refused setting goes as soon as a valid run is accepted.
+
+    Before, it stayed on screen while the new run was queued and simulated.
+    """
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(erlang_b)
+    agents = page.get_by_test_id("agents")
+    agents.wait_for(timeout=TIMEOUT)
+    staff = agents.input_value()
+    agents.fill("-3")
+    page.get_by_test_id("run").click()
+    error = page.get_by_test_id("error")
+    error.wait_for(state="visible", timeout=TIMEOUT)
+    shot(page, "9-refused")
+    agents.fill(staff)
+    page.fill("#replications", "200")  # long enough to be seen under way
+    page.get_by_test_id("run").click()
+    page.wait_for_function(
+        "() => document.getElementById('error').hidden && !document.getElementById('status')"
+        ".textContent.startsWith('Answered')", timeout=30_000)
+    shot(page, "10-accepted")
+    page.close()
+

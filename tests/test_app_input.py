@@ -1,6 +1,7 @@
 """``ccsim app``: what a trainer types or a script posts that the page must refuse or survive.
 
-Out-of-range handle times and wrongly typed API payloads.
+Out-of-range handle times, wrongly typed API payloads, and an old error left on screen
+while a valid run is queued.
 """
 
 from __future__ import annotations
@@ -142,3 +143,21 @@ class TestPayloadTypes:
                           "got 'abc'"]}
             connection.close()
         assert "Traceback" not in capfd.readouterr().err
+
+
+class TestErrorCleared:
+    def test_valid_run_clears_the_old_error_at_once(self):
+        """A refused setting's line goes when the next valid run is accepted.
+
+        Before, it stayed on screen while the new run was queued and simulated.
+        """
+        session = Session(ERLANG_A)
+        assert session.run({"agents": {"pool": -1}}) is None
+        assert session.state()["error"]
+        try:
+            assert session.run({"replications": 50}) is not None
+            state = session.state()
+            assert state["job"]["phase"] in ("queued", "simulating")  # not finished yet
+            assert state["error"] == []
+        finally:
+            session.close()

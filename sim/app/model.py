@@ -164,7 +164,8 @@ class Session:
         """Start a run with these controls off this thread; cancel the one under way.
 
         Controls that do not give a valid scenario are refused at once (``error`` says
-        why, in the CLI's words) and the run under way goes on.
+        why, in the CLI's words) and the run under way goes on; controls accepted clear
+        ``error`` at once (the last refusal's line no longer applies).
 
         Returns:
             The run's number (``state()["job"]["number"]``), None if refused.
@@ -176,6 +177,7 @@ class Session:
             return None
         with self._lock:
             self._cancel()
+            self.error = []  # a refused setting's line goes as this run is accepted
             self._jobs += 1
             job = Job(self._jobs, dict(payload))
             previous, self._job = self._thread, job
