@@ -172,7 +172,7 @@ class TestLesson:
         and the day's answered contacts at the last frame.
         """
         session, _ = lesson
-        floor = session.state(floor=True)["floor"]
+        floor = session.state(floor=session.result.number)["floor"]
         frames = floor["frames"]
         assert len(frames) == views.MAX_FRAMES and frames[0]["t"] == 0
         for before, f in itertools.pairwise(frames):
@@ -300,7 +300,7 @@ class TestRuns:
         assert len(results) == 1 + 2 * model.HOCKEY_SPAN
         assert [r.kept_replications for r in results] == [[0]] * len(results)
         assert session.result.result.n_replications == 3
-        assert session.state(floor=True)["floor"]["frames"]
+        assert session.state(floor=session.result.number)["floor"]["frames"]
 
     def test_close_stops_the_run_under_way(self):
         """Closing the page's session stops its simulation instead of leaving it running."""

@@ -101,7 +101,7 @@ def test_trainers_lesson(browser, url, tmp_path):
     clock = page.get_by_test_id("floor-clock")
     start = clock.inner_text()
     page.get_by_test_id("floor-speed").select_option("60")
-    page.get_by_test_id("floor-play").click()
+    page.get_by_test_id("floor-play").click(timeout=TIMEOUT)  # enabled once its floor is in
     page.wait_for_function(f"document.querySelector('[data-testid=floor-clock]')"
                            f".textContent !== '{start}'", timeout=30_000)
     page.get_by_test_id("floor-play").click()  # pause
@@ -162,37 +162,68 @@ def test_calls_per_hour_typed_is_the_rate_run(browser, url):
     page.close()
 
 
-def test_huge_handle_time_is_one_line_on_its_control(browser):
-    """An AHT of 1e300 s typed is refused in one line naming it; no run starts.
-
-    Before, the run's result showed, then the Erlang A curve failed with "internal error:
-    float division by zero" (and a traceback in the terminal).
-    """
-    with app_server(str(ROOT / "scenarios/erlang_a.yaml")) as base:
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(base + "/")
-        page.get_by_test_id("agents").wait_for(timeout=TIMEOUT)
-        page.fill("#aht", "1e300")
-        page.get_by_test_id("run").click()
-        error = page.get_by_test_id("error")
-        error.wait_for(state="visible", timeout=TIMEOUT)
-        assert re.fullmatch(r"\S*erlang_a\.yaml: aht: must be <= 600,000 s \(600 calls "
-                            r"an hour x this handle time is more Erlangs than the limit of "
-                            r"[\d,]+ agents could answer; set CCSIM_MAX_AGENTS to raise the "
-                            r"limit\), got 1e\+300", error.inner_text())
-        page.wait_for_timeout(1000)  # nothing runs: no answer, no later error
-        assert page.locator("#kpis .empty").count() == 1
-        assert page.get_by_test_id("status").inner_text() == ""
-        assert error.inner_text().count("\n") == 0
-        shot(page, "12-huge-aht")
-        page.close()
-
-
 @pytest.fixture
 def erlang_b():
     """A page of its own (the lesson's server is left on another scenario)."""
     with app_server(str(ROOT / "scenarios/erlang_b.yaml")) as base:
         yield base + "/"
+
+
+def finished(page, after: int = 0) -> None:
+    """Wait until run ``after + 1`` or later is answered, hockey stick and floor included."""
+    answered(page, after)
+    page.wait_for_function(
+        "() => /of (\\d+) points simulated/.test(document.getElementById('hockey-note')"
+        ".textContent) && !document.getElementById('status').textContent.includes('Drawing')"
+        " && document.getElementById('floor-clock').textContent !== '--:--'", timeout=TIMEOUT)
+
+
+def test_opening_a_scenario_clears_the_last_ones_answers(browser, erlang_b, tmp_path):
+    """Reopening the scenario open, or opening another, leaves nothing of the last run.
+
+    Before, the floor (its clock, seats and KPIs so far) and the hockey stick's note
+    ("7 of 7 points simulated") stayed under a scenario that had not been run, and
+    reopening the same file kept the agents typed for the old run.
+    """
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(erlang_b)
+    mine = tmp_path / "erlang_b.yaml"
+    mine.write_text((ROOT / "scenarios/erlang_b.yaml").read_text())
+    page.get_by_test_id("upload").set_input_files(str(mine))
+    page.wait_for_function("document.getElementById('source').textContent"
+                           ".startsWith('erlang_b.yaml')", timeout=TIMEOUT)
+    agents = page.get_by_test_id("agents")
+    staff = agents.input_value()
+    agents.fill(str(int(staff) + 1))
+    page.fill("#replications", "2")
+    page.get_by_test_id("run").click()
+    finished(page)
+    shot(page, "6-before-reopening")
+
+    def cleared() -> None:
+        page.wait_for_function("document.querySelector('#kpis .empty') !== null",
+                               timeout=TIMEOUT)
+        assert page.get_by_test_id("floor-clock").inner_text() == "--:--"
+        assert page.locator("#seats .seat").count() == 0
+        assert page.get_by_test_id("floor-kpis").inner_text() == ""
+        assert page.locator("#hockey-note").inner_text() == ""
+        assert page.locator("[data-testid=hockey-stick] svg").count() == 0
+        assert page.get_by_test_id("floor-play").is_disabled()
+
+    page.get_by_test_id("upload").set_input_files(str(mine))  # the same file again
+    cleared()
+    assert agents.input_value() == staff  # the scenario's own, not the one typed
+    shot(page, "7-reopened")
+
+    first = page.evaluate("window.ccsimRun || 0")
+    page.get_by_test_id("run").click()
+    finished(page, first)
+    page.select_option("#scenario", "erlang_c")
+    page.wait_for_function("document.getElementById('source').textContent"
+                           ".includes('erlang_c')", timeout=TIMEOUT)
+    cleared()
+    shot(page, "8-switched")
+    page.close()
 
 
 def test_valid_run_clears_a_refused_settings_line(browser, erlang_b):
@@ -219,3 +250,69 @@ def test_valid_run_clears_a_refused_settings_line(browser, erlang_b):
     shot(page, "10-accepted")
     page.close()
 
+
+def test_a_late_answer_does_not_bring_back_what_was_replaced(browser, erlang_b):
+    """A poll answered after an Open is not shown: the page keeps the scenario opened.
+
+    Before, the page showed every answer as it came: a poll sent before the Open and
+    answered after it put the old scenario's controls and result back (and counted its
+    result as a new run, which misled scripts waiting for a run to finish).
+    """
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(erlang_b)
+    page.get_by_test_id("agents").wait_for(timeout=TIMEOUT)
+    page.fill("#replications", "2")
+    page.get_by_test_id("run").click()
+    finished(page)
+    held = []
+
+    def hold(route):  # answer the next poll with the state of now, but only later
+        if held:
+            route.continue_()
+        else:
+            held.append((route, route.fetch()))
+
+    page.route(re.compile(r".*/api/state$"), hold)
+    deadline = 200
+    while not held and deadline:
+        page.wait_for_timeout(50)
+        deadline -= 1
+    assert held, "the page stopped polling"
+    page.select_option("#scenario", "erlang_c")
+    page.wait_for_function("document.getElementById('source').textContent"
+                           ".includes('erlang_c')", timeout=TIMEOUT)
+    runs = page.evaluate("window.ccsimRun")
+    route, answer = held[0]
+    route.fulfill(response=answer)  # erlang_b's state, with its result
+    page.wait_for_timeout(500)
+    assert "erlang_c" in page.get_by_test_id("source").inner_text()
+    assert page.locator("#kpis .empty").count() == 1
+    assert page.evaluate("window.ccsimRun") == runs
+    shot(page, "11-late-answer")
+    page.close()
+
+
+def test_huge_handle_time_is_one_line_on_its_control(browser):
+    """An AHT of 1e300 s typed is refused in one line naming it; no run starts.
+
+    Before, the run's result showed, then the Erlang A curve failed with "internal error:
+    float division by zero" (and a traceback in the terminal).
+    """
+    with app_server(str(ROOT / "scenarios/erlang_a.yaml")) as base:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(base + "/")
+        page.get_by_test_id("agents").wait_for(timeout=TIMEOUT)
+        page.fill("#aht", "1e300")
+        page.get_by_test_id("run").click()
+        error = page.get_by_test_id("error")
+        error.wait_for(state="visible", timeout=TIMEOUT)
+        assert re.fullmatch(r"\S*erlang_a\.yaml: aht: must be <= 600,000 s \(600 calls "
+                            r"an hour x this handle time is more Erlangs than the limit of "
+                            r"[\d,]+ agents could answer; set CCSIM_MAX_AGENTS to raise the "
+                            r"limit\), got 1e\+300", error.inner_text())
+        page.wait_for_timeout(1000)  # nothing runs: no answer, no later error
+        assert page.locator("#kpis .empty").count() == 1
+        assert page.get_by_test_id("status").inner_text() == ""
+        assert error.inner_text().count("\n") == 0
+        shot(page, "12-huge-aht")
+        page.close()

@@ -1,13 +1,14 @@
 """``ccsim app``: what a trainer types or a script posts that the page must refuse or survive.
 
-Out-of-range handle times, wrongly typed API payloads, and an old error left on screen
-while a valid run is queued.
+Out-of-range handle times, wrongly typed API payloads, an old error left on screen while a
+valid run is queued, and a floor fetched for one result while another is shown.
 """
 
 from __future__ import annotations
 
 import json
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -128,7 +129,7 @@ class TestPayloadTypes:
 
 
     def test_bad_length_and_floor_are_answered(self, capfd):
-        """A Content-Length that is no number is a 400, not a traceback and no answer."""
+        """A Content-Length that is no number is a 400; ``?floor=`` of odd text no floor."""
         import http.client
 
         with app_server(ERLANG_A) as url:
@@ -142,6 +143,9 @@ class TestPayloadTypes:
                 "error": ["bad request: Content-Length: must be a whole number >= 0, "
                           "got 'abc'"]}
             connection.close()
+            for odd in ("\u00b2", "-1", "1" * 40, "x"):
+                state = get(url, "/api/state?floor=" + urllib.parse.quote(odd))
+                assert "floor" not in state
         assert "Traceback" not in capfd.readouterr().err
 
 
@@ -161,3 +165,37 @@ class TestErrorCleared:
             assert state["error"] == []
         finally:
             session.close()
+
+
+class TestFloorOfTheResultShown:
+    def test_floor_is_that_of_the_run_asked_for(self):
+        """``?floor=N`` gives run N's floor, or none if another result is shown now.
+
+        Before, ``?floor=1`` gave the floor of whatever result was current, so a page
+        showing run 1 could fetch run 2's floor if run 2 finished in between.
+        """
+        with app_server(ERLANG_A) as url:
+            first = post(url, "/api/run", {"settings": {"replications": 2}})[1]["job"]
+            wait_done(url)
+            assert get(url, "/api/state")["result"]["number"] == first["number"]
+            second = post(url, "/api/run", {"settings": {"replications": 2,
+                                                          "agents": {"pool": 40}}})[1]["job"]
+            wait_done(url)
+            state = get(url, f"/api/state?floor={first['number']}")
+            assert state["result"]["number"] == second["number"]
+            assert state.get("floor") is None  # run 1's floor is gone; never run 2's
+            state = get(url, f"/api/state?floor={second['number']}")
+            assert state["result"]["number"] == second["number"] and state["floor"]["frames"]
+
+
+def wait_done(url: str, timeout: float = 120.0) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = get(url, "/api/state")["job"]
+        if job["phase"] in ("done", "failed", "cancelled"):
+            assert job["phase"] == "done"
+            return
+        time.sleep(0.05)
+    raise AssertionError("the run did not finish")

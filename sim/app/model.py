@@ -47,6 +47,7 @@ class Outcome:
     overrides: dict[str, Any]
     result: RunResult
     seconds: float
+    number: int = 0  # the run's number: the page asks for this result's floor by it
     hockey: dict[str, Any] = field(default_factory=dict)
     floor: dict[str, Any] | None = None
 
@@ -54,7 +55,7 @@ class Outcome:
         """The JSON the page reads."""
         return {"settings": self.settings.as_dict(), "overrides": self.overrides,
                 "kpis": views.kpis(self.result), "cards": list(views.CARD_KPIS),
-                "seconds": round(self.seconds, 2),
+                "seconds": round(self.seconds, 2), "number": self.number,
                 "seed": self.result.seed, "replications": self.result.n_replications}
 
 
@@ -88,6 +89,7 @@ class Session:
         self.bundled = bundled
         self._lock = threading.Lock()
         self._jobs = 0
+        self._opened = 0  # scenarios opened: the page starts afresh on each, same file or not
         self._job: Job | None = None
         self._thread: threading.Thread | None = None
         self.error: list[str] = []
@@ -146,6 +148,7 @@ class Session:
     def _adopt(self, scenario: Scenario, source: str) -> bool:
         with self._lock:
             self._cancel()
+            self._opened += 1
             self.scenario = scenario.model_copy(update={"variants": {}})
             self.source = source
             self.result = self.pinned = None
@@ -252,7 +255,7 @@ class Session:
         started = time.perf_counter()
         result = run(scenario, replications=wanted.replications, progress=job.progress,
                      keep_contacts=KEEP)
-        outcome = Outcome(wanted, changes, result, time.perf_counter() - started)
+        outcome = Outcome(wanted, changes, result, time.perf_counter() - started, job.number)
         outcome.floor = views.floor_frames(result)
         with self._lock:
             if job.cancelled.is_set():
@@ -335,12 +338,18 @@ class Session:
 
     # ---- the page's view -----------------------------------------------------------
 
-    def state(self, floor: bool = False) -> dict[str, Any]:
-        """Everything the page shows, as JSON-ready data (the floor's frames if asked)."""
+    def state(self, floor: int | None = None) -> dict[str, Any]:
+        """Everything the page shows, as JSON-ready data.
+
+        Args:
+            floor: A run's number: add its floor's frames if it is the result shown
+                (``result["number"]``); a newer result has another floor, and none is sent.
+        """
         with self._lock:
             sc, job, result = self.scenario, self._job, self.result
             out: dict[str, Any] = {
                 "scenarios": list(self.scenarios()), "source": self.source,
+                "opened": self._opened,
                 "name": sc.name if sc else None, "error": list(self.error),
                 "warnings": list(self.warnings)}
             if sc is not None:
@@ -356,7 +365,7 @@ class Session:
             out["result"] = None if result is None else {**result.summary(),
                                                          "hockey": result.hockey}
             out["pinned"] = None if self.pinned is None else self.pinned.summary()
-            if floor and result is not None:
+            if floor is not None and result is not None and result.number == floor:
                 out["floor"] = result.floor
         out["comparison"] = self.comparison()
         return out

@@ -2,7 +2,8 @@
 
 ``GET /`` is the page, ``GET /static/...`` its script and style (every asset is served
 from this package: the page works with no internet). ``GET /api/state`` is the
-:class:`~sim.app.model.Session`'s state (``?floor=1`` adds the floor's frames);
+:class:`~sim.app.model.Session`'s state (``?floor=N`` adds the floor's frames if run N
+is the result shown, so the floor always belongs to the result the page has);
 ``POST /api/run``, ``/api/open``, ``/api/pin``, ``/api/unpin`` change it. Each request is
 answered on its own thread and simulations run on the session's, so the page stays
 responsive while a run is under way.
@@ -75,8 +76,10 @@ class _Handler(BaseHTTPRequestHandler):
         if url.path.startswith("/static/"):
             return self._file(url.path.removeprefix("/static/"))
         if url.path == "/api/state":
-            floor = parse_qs(url.query).get("floor", ["0"])[0] == "1"
-            return self._json(self.session.state(floor=floor))
+            floor = parse_qs(url.query).get("floor", [""])[0]
+            return self._json(self.session.state(
+                floor=int(floor) if floor.isascii() and floor.isdigit() and len(floor) < 19
+                else None))
         return self._send(HTTPStatus.NOT_FOUND, b"not found", "text/plain")
 
     def do_POST(self) -> None:

@@ -2,7 +2,8 @@
 "use strict";
 const $ = (id) => document.getElementById(id);
 const COLOURS = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02"];
-let state = null, source = null, resultKey = null, floor = null, frame = 0, timer = null;
+let state = null, opened = null, resultKey = null, floor = null, frame = 0, timer = null;
+let sent = 0, applied = 0;  // states asked for and shown, in the order asked
 let typedFactor = null;  // calls per hour typed: the factor unrounded (its field shows 3 decimals)
 
 function fmt(v, kind) {
@@ -15,10 +16,16 @@ function fmtCi(v, kind) {
   if (v === null || v === undefined) return "";
   return "± " + (kind === "pct" ? (100 * v).toFixed(1) + " pts" : kind === "s" ? v.toFixed(1) + " s" : v.toFixed(1));
 }
-async function post(path, body) {
-  const r = await fetch(path, {method: "POST", headers: {"Content-Type": "application/json"},
-                               body: JSON.stringify(body || {})});
-  show(await r.json());
+async function ask(path, options) {
+  // show a state unless one asked for later is already shown: a poll sent before a Run or
+  // an Open and answered after it would bring back the scenario or result it replaced
+  const n = ++sent;
+  const s = await (await fetch(path, options)).json();
+  if (n > applied && s.scenarios) { applied = n; show(s); }
+}
+function post(path, body) {
+  return ask(path, {method: "POST", headers: {"Content-Type": "application/json"},
+                    body: JSON.stringify(body || {})});
 }
 function settings() {
   const agents = {};
@@ -59,10 +66,10 @@ function show(s) {
   if (sel.options.length !== s.scenarios.length + 1) {
     sel.innerHTML = '<option value="">(your file)</option>' + s.scenarios.map((n) => `<option>${n}</option>`).join("");
   }
-  if (s.source !== source) {
-    source = s.source;
+  if (s.opened !== opened) {  // a scenario opened, the same file again or another
+    opened = s.opened;
     if (s.defaults) fillControls(s);
-    resultKey = null; floor = null; stop(); drawFloor();
+    resultKey = null; clearFloor();
     const stem = (s.source || "").split("/").pop().replace(/\.ya?ml$/, "");
     sel.value = s.scenarios.includes(stem) && s.source.startsWith("scenarios/") ? stem : "";
   }
@@ -78,19 +85,18 @@ function show(s) {
   if (s.result && !status) status = `Answered in ${s.result.seconds} s (${s.result.replications} replications, seed ${s.result.seed}).`;
   else if (s.result && job && job.phase === "hockey") status = `Answered in ${s.result.seconds} s. ` + status;
   $("status").textContent = status;
-  const key = s.result ? JSON.stringify([s.result.settings, s.result.seconds]) : null;
+  const key = s.result ? s.result.number : null;  // the run's number: one per result
   const fresh = key !== resultKey;
   resultKey = key;
   drawKpis(s);
   drawCompare(s);
   drawHockey(s);
   $("unpin").hidden = !s.pinned;
-  if (fresh && key) {  // a new result: its floor replaces the old one (Play waits for it)
+  if (fresh && key !== null) {  // a new result: its floor replaces the old one (Play waits for it)
     window.ccsimRun = (window.ccsimRun || 0) + 1;  // a hook for scripts
-    stop();
-    $("floor-play").disabled = true;
-    loadFloor();
-  }
+    clearFloor();
+    loadFloor(key);
+  } else if (fresh) clearFloor();  // no result any more: no floor either
 }
 function drawKpis(s) {
   const box = $("kpis");
@@ -135,17 +141,30 @@ function drawCompare(s) {
 }
 function drawHockey(s) {
   const box = $("hockey"), h = s.result && s.result.hockey;
-  if (!h || !h.svg) { if (!s.result) box.innerHTML = '<p class="empty">Run to draw it.</p>'; return; }
-  if (box.dataset.key !== String(h.points.length) + resultKey) {
-    box.dataset.key = String(h.points.length) + resultKey;
+  if (!h || !h.svg) {  // nothing of an earlier result stays: its curve, its note
+    const empty = s.result ? "Drawing the hockey stick…" : "Run to draw it.";
+    if (box.dataset.key !== empty) { box.dataset.key = empty; box.innerHTML = `<p class="empty">${empty}</p>`; }
+    $("hockey-note").textContent = "";
+    return;
+  }
+  if (box.dataset.key !== `${h.points.length} of run ${resultKey}`) {
+    box.dataset.key = `${h.points.length} of run ${resultKey}`;
     box.innerHTML = h.svg;
   }
   $("hockey-note").textContent = `varying ${h.group}; ${h.points.length} of ${h.planned} points simulated; ${h.model}`;
 }
-async function loadFloor() {
-  const r = await fetch("/api/state?floor=1");
+function clearFloor() {
+  floor = null; stop(); frame = 0;
+  $("floor-scrub").max = 0; $("floor-scrub").value = 0; $("floor-play").disabled = true;
+  drawFloor();
+}
+async function loadFloor(number) {
+  // the floor of run `number` only: if a newer result came in meanwhile, the server sends
+  // none, and that result's own floor is loaded when the page shows it
+  const r = await fetch(`/api/state?floor=${number}`);
   const s = await r.json();
-  floor = s.floor || null;
+  if (number !== resultKey || !s.floor || !s.result || s.result.number !== number) return;
+  floor = s.floor;
   stop();
   frame = 0;
   $("floor-scrub").max = floor ? floor.frames.length - 1 : 0;
@@ -158,7 +177,7 @@ function clock(t) {
   return String(Math.floor(m / 60)).padStart(2, "0") + ":" + String(m % 60).padStart(2, "0");
 }
 function drawFloor() {
-  if (!floor) { $("seats").innerHTML = '<p class="empty">Run, then play the day.</p>'; $("waits").innerHTML = ""; $("sofar").innerHTML = ""; $("floor-clock").textContent = "--:--"; return; }
+  if (!floor) { $("seats").innerHTML = '<p class="empty">Run, then play the day.</p>'; $("waits").innerHTML = ""; $("sofar").innerHTML = ""; $("queue-count").textContent = ""; $("floor-clock").textContent = "--:--"; return; }
   const f = floor.frames[frame];
   $("floor-clock").textContent = clock(f.t);
   $("seats").innerHTML = floor.groups.map((g, i) => {
@@ -213,7 +232,7 @@ $("calls_per_hour").addEventListener("input", () => {
   $("arrival_factor").value = typedFactor.toFixed(3);
 });
 async function poll() {
-  try { const r = await fetch("/api/state"); show(await r.json()); } catch (e) { /* server restarting */ }
+  try { await ask("/api/state"); } catch (e) { /* server restarting */ }
   const busy = state && state.job && ["queued", "simulating", "hockey"].includes(state.job.phase);
   setTimeout(poll, busy ? 300 : 1500);
 }
