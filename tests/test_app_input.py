@@ -68,6 +68,17 @@ class TestHandleTime:
         assert state["error"] == [] and state["job"]["phase"] == "done"
         assert session.run({"aht": most * 1.001, "replications": 2}) is None
 
+    def test_a_huge_arrival_factor_is_blamed_on_itself(self):
+        """The same limit names the arrivals when they, not the handle time, were changed."""
+        session = Session(ERLANG_A)
+        assert session.run({"arrival_factor": 1e300}) is None
+        most = limits.AGENTS.value() * 3600 / (600 * 240)
+        assert session.state()["error"] == [
+            f"{session.source}: arrival_factor: must be <= {most:.4g} (a handle time of "
+            f"240 s x this many calls is more Erlangs than the limit of "
+            f"{limits.AGENTS.value():,} agents could answer; set {limits.AGENTS.env} to "
+            "raise the limit), got 1e+300"]
+
     def test_erlang_curve_skips_what_it_cannot_compute(self):
         """A load the formulas cannot evaluate leaves points out, never raises.
 

@@ -218,29 +218,39 @@ def read_settings(payload: dict[str, Any], scenario: Scenario, source: str) -> S
     if out.self_service is not None and not 0 <= out.self_service <= 1:
         problems.append(("self_service", f"must be in 0..1, got {out.self_service:g}"))
     if out.aht is not None and out.aht > 0 and out.arrival_factor is not None:
-        problems += _aht_problems(out.aht, calls_per_hour(scenario) * out.arrival_factor)
+        problems += _load_problems(out.aht, calls_per_hour(scenario), out.arrival_factor,
+                                   aht_changed=_changed(out.aht, base.aht))
     if problems:
         raise SettingsError(source, problems)
     return out
 
 
-def _aht_problems(aht: float, per_hour: float) -> list[tuple[str, str]]:
-    """A handle time whose offered load is over the limit on agents, as ``ccsim erlang``.
+def _load_problems(aht: float, per_hour: float, factor: float, aht_changed: bool
+                   ) -> list[tuple[str, str]]:
+    """An offered load over the limit on agents, as ``ccsim erlang`` refuses it.
 
-    More Erlangs than the most agents a scenario may have could answer: a typo (1e300 s),
-    and past any curve the Erlang formulas can draw.
+    More Erlangs than the most agents a scenario may have could answer is a typo (an AHT
+    of 1e300 s), and past any curve the Erlang formulas can draw. The line names the
+    handle time, or the arrival factor if only the arrivals were changed.
     """
     try:
         most = limits.AGENTS.value()
     except ValueError as exc:  # CCSIM_MAX_AGENTS is not a number
         return [("aht", str(exc))]
-    if aht * per_hour / 3600 <= most:
+    if aht * per_hour * factor / 3600 <= most:
         return []
-    longest = most * 3600 / per_hour
-    calls = f"{per_hour:,.1f}".rstrip("0").rstrip(".") if per_hour >= 1 else f"{per_hour:.2g}"
-    return [("aht", f"must be <= {longest:,.0f} s ({calls} calls an hour x this handle time "
-             f"is more Erlangs than the limit of {most:,} agents could answer; set "
-             f"{limits.AGENTS.env} to raise the limit), got {aht:g}")]
+    tail = (f"is more Erlangs than the limit of {most:,} agents could answer; set "
+            f"{limits.AGENTS.env} to raise the limit)")
+    if not aht_changed and factor != 1:
+        return [("arrival_factor", f"must be <= {most * 3600 / (aht * per_hour):.4g} (a "
+                 f"handle time of {aht:,.0f} s x this many calls {tail}, got {factor:g}")]
+    calls = per_hour * factor
+    shown_calls = (f"{calls:.3g}" if not 1 <= calls < 1e15
+                   else f"{calls:,.1f}".rstrip("0").rstrip("."))
+    longest = most * 3600 / calls
+    limit = f"{longest:,.0f}" if longest >= 1 else f"{longest:.3g}"
+    return [("aht", f"must be <= {limit} s ({shown_calls} calls an hour "
+             f"x this handle time {tail}, got {aht:g}")]
 
 
 def overrides(scenario: Scenario, settings: Settings) -> dict[str, Any]:
