@@ -198,14 +198,14 @@ def format_summary(result: RunResult) -> str:
     One format for people, as in the report: shares in %, times in s.
     """
     from sim.kpis import format_ci, format_kpi
-    from sim.metrics import kpi_names
+    from sim.metrics import kpi_names, shown_kpis
 
     sc = result.scenario
     head = (f"{sc.name}  (seed {result.seed}, {result.n_replications} replication"
             f"{'s' if result.n_replications > 1 else ''}, {sc.days} day"
             f"{'s' if sc.days > 1 else ''})")
     rows = [(key, format_kpi(key, result.summary[key]), format_ci(key, result.ci[key]))
-            for key in kpi_names(sc)]
+            for key in shown_kpis(kpi_names(sc), [sc])]
     name_w = max(len(key) for key, _, _ in rows)
     value_w = max(len(value) for _, value, _ in rows)
     lines = [head, "-" * len(head)]

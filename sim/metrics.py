@@ -11,6 +11,7 @@ answered, or until the customer abandoned.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,6 +47,20 @@ KPIS = RUN_KPIS
 def kpi_names(scenario: Scenario) -> tuple[str, ...]:
     """The KPIs measured for ``scenario``: :data:`KPIS`, and :data:`COST_KPIS` with costs."""
     return KPIS + COST_KPIS if scenario.costs is not None else KPIS
+
+
+EARNINGS = ("revenue", "profit")
+
+
+def shown_kpis(names: Iterable[str], scenarios: Iterable[Scenario]) -> tuple[str, ...]:
+    """The KPIs of ``names`` a table for people shows: revenue and profit only with revenue.
+
+    They are shown where some of ``scenarios`` earns ``revenue``. Without it, revenue is 0
+    and profit the total cost with its sign turned (a bank center's "profit -62,856"):
+    measured and written to the files all the same, but no news in a table.
+    """
+    earns = any(s.costs is not None and s.costs.revenue for s in scenarios)
+    return tuple(k for k in names if earns or k not in EARNINGS)
 
 
 @dataclass(frozen=True)

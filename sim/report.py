@@ -30,6 +30,7 @@ from sim.compare import (
 )
 from sim.cost_sentences import cost_sentences
 from sim.kpis import REGISTRY, better, enough_decimals, format_ci, format_kpi, meaning
+from sim.metrics import shown_kpis
 from sim.output import write_atomic
 from sim.replicate import RunResult
 from sim.report_figures import (  # noqa: F401 (render_png: importable from here too)
@@ -96,7 +97,8 @@ def _plain(text: str) -> str:
 def _kpi_table(result: RunResult) -> str:
     rows = ["<tr><th class='name'>KPI</th><th>mean</th><th>95% CI</th>"
             "<th class='name'>meaning</th></tr>"]
-    for kpi, value in result.summary.items():
+    for kpi in shown_kpis(result.summary, [result.scenario]):
+        value = result.summary[kpi]
         rows.append(f"<tr><td class='name'>{_esc(kpi)}</td><td>{format_kpi(kpi, value)}</td>"
                     f"<td>{format_ci(kpi, result.ci.get(kpi, math.nan))}</td>"
                     f"<td class='meaning'>{_esc(_plain(meaning(kpi)))}</td></tr>")
@@ -119,7 +121,8 @@ def _nested_table(values: dict[str, dict[str, float]], first: str) -> str:
 
 
 def _comparison_table(comparison: Comparison) -> str:
-    kpis = list(shared_kpis(comparison.results))
+    kpis = list(shown_kpis(shared_kpis(comparison.results),
+                           [r.scenario for r in comparison.results.values()]))
     table = comparison_table(comparison.results, comparison.baseline, kpis,
                              comparison.confidence)
     names = comparison.names

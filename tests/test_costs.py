@@ -322,3 +322,32 @@ def test_money_kpis_are_shown_as_money():
         assert kpi_scale(kpi) == (1.0, "money")
         assert format_kpi(kpi, 1234.5) == "1,234.50"
         assert format_ci(kpi, 12.345) == "± 12.35"
+
+
+def test_revenue_and_profit_are_shown_only_with_revenue():
+    """Without `revenue:`, the tables leave revenue (0) and profit (-total cost) out.
+
+    A bank center's first run printed "profit -62,856.06": no news, and a puzzle. The
+    KPIs are still measured and written (summary.json, replications.csv); only the
+    tables for people (the run's, the comparison's, the report's) leave them out.
+    """
+    from sim.cli import format_summary
+    from sim.cli_report import format_comparison
+    from sim.compare import compare
+    from sim.report import comparison_html, run_html
+
+    earning = sim.scenario_from_dict(BASE)
+    paid = sim.scenario_from_dict({**BASE, "costs": {
+        k: v for k, v in BASE["costs"].items() if k != "revenue"}})
+    for scenario, shown in ((earning, True), (paid, False)):
+        result = sim.run(scenario, replications=2)
+        assert "profit" in result.summary and "revenue" in result.replications
+        comparison = compare({"baseline": scenario, "more": scenario.model_copy(
+            update={"seed": scenario.seed})}, replications=2)
+        texts = {"run table": format_summary(result), "comparison table":
+                 format_comparison(comparison), "run report": run_html(result, []),
+                 "comparison report": comparison_html(comparison, [])}
+        for where, text in texts.items():
+            lines = [line for line in text.splitlines() if re.search(r"\bprofit\b", line)]
+            assert bool(lines) == shown, f"{where}: {lines[:2]}"
+        assert "total_cost" in texts["run table"]

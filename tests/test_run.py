@@ -260,9 +260,10 @@ class TestKpiTable:
         from sim.cli import format_summary
 
         table = format_summary(sim.run(bank, seed=2, replications=2)).splitlines()[2:]
-        # small_bank has costs: the money KPIs are rows too, aligned with the rest
-        assert bank.costs is not None
-        assert len(table) == len(sim.metrics.KPIS) + len(sim.metrics.COST_KPIS)
+        # small_bank has costs: the money KPIs are rows too, aligned with the rest (no
+        # revenue: revenue and profit are left out)
+        assert bank.costs is not None and not bank.costs.revenue
+        assert len(table) == len(sim.metrics.KPIS) + len(sim.metrics.COST_KPIS) - 2
         assert len({line.index("±") for line in table if "±" in line}) == 1
         value_ends = {len(line.split("±")[0].rstrip()) for line in table}
         assert len(value_ends) == 1
