@@ -40,11 +40,10 @@ from sim.compare import (
     Comparison,
     compare,
     scenarios_from_files,
-    shared_kpis,
+    shown_shared_kpis,
 )
 from sim.cost_sentences import cost_sentences
 from sim.loader import ScenarioError, load_scenario
-from sim.metrics import shown_kpis
 from sim.results_folder import write_comparison
 from sim.units import format_duration
 
@@ -163,8 +162,7 @@ def format_comparison(comparison: Comparison) -> str:
     """The comparison table printed by ``ccsim compare``: a block of lines per KPI."""
     from sim.kpis import enough_decimals, format_ci, format_kpi  # as in the report
 
-    table = comparison.table(shown_kpis(shared_kpis(comparison.results),
-                                        [r.scenario for r in comparison.results.values()]))
+    table = comparison.table(shown_shared_kpis(comparison.results))
     base = comparison.results[comparison.baseline]
     head = (f"{base.scenario.name}  (seed {comparison.seed}, {comparison.replications} "
             "replications per variant)")

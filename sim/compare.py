@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from sim.loader import Problem, ScenarioError, load_scenario, variant
-from sim.metrics import COST_KPIS, KPIS
+from sim.metrics import COST_KPIS, KPIS, shown_kpis
 from sim.parallel import replication_pool
 from sim.precision import MAX_REPLICATIONS, StoppingRule, Target, parse_targets
 from sim.replicate import Collector, RunResult, half_width
@@ -180,6 +180,11 @@ def shared_kpis(results: Mapping[str, RunResult]) -> tuple[str, ...]:
     """The KPIs every run measured: with the cost KPIs only when every scenario has costs."""
     costed = all(r.scenario.costs is not None for r in results.values())
     return KPIS + COST_KPIS if costed else KPIS
+
+
+def shown_shared_kpis(results: Mapping[str, RunResult]) -> tuple[str, ...]:
+    """Of :func:`shared_kpis`, those a table for people shows (:func:`sim.metrics.shown_kpis`)."""
+    return shown_kpis(shared_kpis(results), [r.scenario for r in results.values()])
 
 
 def _check_paired(results: Mapping[str, RunResult], baseline: str) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from sim.compare import is_significant, shared_kpis
+from sim.compare import is_significant, shared_kpis, shown_shared_kpis
 from sim.metrics import COST_KPIS
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ def cost_sentences(comparison: Comparison) -> list[str]:
     names = ["staff_cost", *(kpi for kpi, _ in SENTENCE_PARTS), "total_cost", "profit"]
     table = comparison.table(names)
     base = comparison.results[comparison.baseline].scenario
-    earns = any(r.scenario.costs.revenue for r in comparison.results.values())
+    earns = "profit" in shown_shared_kpis(comparison.results)  # some scenario earns revenue
     days = base.days if base.warmup == 0 else 1
     when = "a day" if base.warmup == 0 else "over the measured window"
     lines = []

@@ -26,7 +26,7 @@ from sim import plots
 from sim.compare import (
     Comparison,
     comparison_table,
-    shared_kpis,
+    shown_shared_kpis,
 )
 from sim.cost_sentences import cost_sentences
 from sim.kpis import REGISTRY, better, enough_decimals, format_ci, format_kpi, meaning
@@ -121,8 +121,7 @@ def _nested_table(values: dict[str, dict[str, float]], first: str) -> str:
 
 
 def _comparison_table(comparison: Comparison) -> str:
-    kpis = list(shown_kpis(shared_kpis(comparison.results),
-                           [r.scenario for r in comparison.results.values()]))
+    kpis = list(shown_shared_kpis(comparison.results))
     table = comparison_table(comparison.results, comparison.baseline, kpis,
                              comparison.confidence)
     names = comparison.names
