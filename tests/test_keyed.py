@@ -1,15 +1,18 @@
 """Keyed random numbers: a customer's journey is a function of the customer, not of waits."""
 
+import copy
 import math
 from statistics import NormalDist
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from strategies import scenarios
 
 import sim
 from sim import keyed
+from sim.contacts import draw_contacts
 from sim.distribution_base import quantiles
 from sim.distributions import (
     Deterministic,
@@ -188,3 +191,29 @@ def test_a_comeback_takes_over_the_numbers_keyed_uniform_gives_it():
                  and keyed.uniform(kid_key, keyed.TRANSFER, 1) >= 0.2)
         assert book.quiet[c] == quiet
     assert not any(book.numbered[c] for c in range(book.n, book.capacity))  # blank rows
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=scenarios(), seed=st.integers(0, 2**32 - 1))
+def test_one_types_volume_leaves_every_other_types_keys(data, seed):
+    """Double one type's arrivals: every other type's customers keep their keys.
+
+    On random scenarios, arrival by arrival: who they are for every keyed decision.
+    """
+    types = list(data["contact_types"])
+    assume(len(types) > 1)
+    busier = copy.deepcopy(data)
+    arrivals = busier["contact_types"][types[0]]["arrivals"]
+    if "rate" in arrivals:
+        arrivals["rate"] = f"{2 * float(arrivals['rate'].split('/')[0]):g}/h"
+    else:
+        arrivals["per_interval"] = [2 * v + 1 for v in arrivals["per_interval"]]
+
+    def others(scenario_data):
+        draws = draw_contacts(sim.scenario_from_dict(scenario_data), seed, 0)
+        keys = keyed.issue_keys(keyed.root(seed, 0), draws.who)
+        mine = draws.contact_type != 0
+        return draws.contact_type[mine], draws.arrival[mine], keys[mine]
+
+    for got, want in zip(others(busier), others(data)):
+        np.testing.assert_array_equal(got, want)
