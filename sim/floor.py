@@ -86,7 +86,6 @@ class Floor:
         self._leave_ivr, self.misroute_talk = journeys._leave_ivr, journeys._misroute_talk
         self.warm_waiters = journeys.warm_waiters  # the same dict
         self.add_leg, self.pack_leg = journeys.add_leg, journeys.pack_leg  # (a leg's row)
-        self.plain_legs, self.leg_doubles = journeys.plain_legs, journeys.leg_doubles
         self.start_leg = leg_steps(journeys)  # a journey's leg (sim.leg_steps)
         # by contact: its first leg neither consults nor is transferred (a plain talk where
         # the routing table says PLAIN_IF_QUIET): drawn contacts' here, a comeback's when
@@ -348,9 +347,7 @@ class Floor:
     def _talked(self, event: simpy.Event) -> None:
         """A plain contact's talk (recorded when it began) ended; the agent takes more work."""
         c = event._value  # the contact given to the timeout (`.value` would cost 2.5% here)
-        group = self.groups[self.group[c]]
-        if self.record_legs:  # its leg: its columns at the end (sim.leg_table.leg_columns)
-            self.plain_legs.append(len(self.leg_doubles) << 32 | c)
+        group = self.groups[self.group[c]]  # (its leg: its columns at the end, sim.leg_table)
         self._complete(c, group, False)
         self._next_work(group, self.agent[c])
 

@@ -113,9 +113,8 @@ class Journeys:
         self.leg_doubles = array("d")
         self.add_leg = self.leg_doubles.frombytes
         self.pack_leg = Struct(f"{len(LEG_COLUMNS)}d").pack
-        # a plain contact's one leg (Floor._talked) is its own columns at the end of the run:
-        # only where it falls among the others is kept, (values recorded before) << 32 | c
-        self.plain_legs = array("q")
+        # a plain contact's one leg (Floor._talked) is not recorded: its own columns at the
+        # end of the run (sim.leg_table)
 
     # ---- endings ---------------------------------------------------------------------
 
@@ -387,7 +386,9 @@ class Journeys:
             c, queue, entered, start, self.env._now if ended is None else ended, group, agent,
             held, reason, wrap))
 
-    def leg_table(self) -> dict[str, np.ndarray]:
-        """The legs recorded, as typed columns by name (``wrap_up`` where there is one)."""
-        return leg_columns(self.leg_doubles, self.plain_legs, self, COMPLETED,
-                           self.after_call is not None)
+    def leg_table(self, book) -> dict[str, np.ndarray]:
+        """The legs, as typed columns by name (``wrap_up`` where there is one).
+
+        ``book``: the contacts' columns, final (:class:`sim.contacts.ContactBook`).
+        """
+        return leg_columns(self.leg_doubles, book, COMPLETED, self.after_call is not None)

@@ -345,6 +345,8 @@ def time_problems(records: Records) -> list[str]:
              talked & ((hold < -EPS) | (hold > ended - ans + EPS))),
             ("queued before its contact arrived",
              (row >= 0) & (enq < arrival[np.maximum(row, 0)] - EPS)),
+            # the legs table is in the order the legs ended (sim.leg_table), exactly
+            ("ended before the leg above it", np.r_[False, ended[1:] < ended[:-1]]),
         ]
         for name, bad in leg_checks:
             for k in np.flatnonzero(bad)[:3]:
