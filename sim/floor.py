@@ -40,6 +40,7 @@ from sim.journey import PLAIN, PLAIN_IF_QUIET
 from sim.leg_steps import leg_steps
 from sim.legs import ABANDONED_LEG, CUSTOMER, RETRIAL
 from sim.records import ABANDONED, ANSWERED, BLOCKED, HUNG_UP, WAITING
+from sim.second_leg import second_legs
 from sim.ticks import scheduler
 from sim.wrap_up import talked_then_wrap
 
@@ -87,6 +88,7 @@ class Floor:
         self.warm_waiters = journeys.warm_waiters  # the same dict
         self.add_leg, self.pack_leg = journeys.add_leg, journeys.pack_leg  # (a leg's row)
         self.start_leg = leg_steps(journeys)  # a journey's leg (sim.leg_steps)
+        self.second_leg = second_legs(self, journeys)  # or None (sim.second_leg)
         # by contact: its first leg neither consults nor is transferred (a plain talk where
         # the routing table says PLAIN_IF_QUIET): drawn contacts' here, a comeback's when
         # it takes over its numbers (ContactBook.adopt); 0 for every other contact
@@ -341,7 +343,8 @@ class Floor:
             self.at(length, self.on_talked, c)
         elif self.misrouted[c] and not self.served_legs[c] and self.plain_misroute:
             self.misroute_talk(c)  # the wrong queue's short talk, without a leg's steps
-        else:
+        elif not (plain and self.served_legs[c] == 1 and self.second_leg is not None
+                  and self.second_leg(c, q, group)):  # (sim.second_leg: nothing can follow)
             self.start_leg(c, group, agent_id)
 
     def _talked(self, event: simpy.Event) -> None:
