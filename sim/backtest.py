@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.calllog import CallLog, ccsim_table, scenario_name
+from sim.calllog import CallLog, ccsim_table
 from sim.metrics import contact_thresholds
 from sim.replicate import run
 from sim.scenario import Scenario
@@ -100,19 +100,26 @@ def interval_kpis(table: pd.DataFrame, open_s: float, interval: float, n: int, d
     return out
 
 
-def log_thresholds(table: pd.DataFrame, scenario: Scenario) -> np.ndarray:
+def log_thresholds(table: pd.DataFrame, scenario: Scenario,
+                   names: dict[str, str] | None = None) -> np.ndarray:
     """Each logged contact's service-level threshold (seconds), as the run's KPIs take it.
 
     A contact type's own threshold where it has one, else the scenario's
-    (:func:`sim.metrics.contact_thresholds`). The log's type names are read as ``ccsim
-    fit`` names its contact types; a scenario of one contact type takes every row as
-    its own, as a trace does.
+    (:func:`sim.metrics.contact_thresholds`); a scenario of one contact type takes every
+    row as its own, as a trace does.
+
+    Args:
+        table: Canonical log rows (``contact_type``).
+        scenario: The scenario.
+        names: {type in the table: its scenario name}, from :meth:`CallLog.type_names`
+            (the log's types read as ``ccsim fit`` names them, collisions refused); None
+            for a table whose types are the scenario's own (simulated contacts).
     """
     types = list(scenario.contact_types)
     if len(types) == 1:
         return np.full(len(table), scenario.threshold(types[0]))
-    names = table["contact_type"].astype(str).map(scenario_name)
-    return contact_thresholds(names, scenario)
+    given = table["contact_type"].astype(str)
+    return contact_thresholds(given.map(names) if names is not None else given, scenario)
 
 
 @dataclass(frozen=True)
@@ -164,7 +171,12 @@ def backtest(scenario: Scenario, log: CallLog, replications: int = 10,
         log: The call log.
         replications: Independent replications for the bands.
         seed: Seed (default: the scenario's).
+
+    Raises:
+        CallLogError: Two of the log's contact types would share a scenario name
+            (:meth:`CallLog.type_names`).
     """
+    names = log.type_names()  # before simulating: two types sharing a name are refused
     days = len(log.days)  # offered is per day of the log, on both sides
     simulated = _simulated_days(scenario, days)
     scenario = scenario.model_copy(update={"days": simulated})
@@ -172,7 +184,7 @@ def backtest(scenario: Scenario, log: CallLog, replications: int = 10,
     open_s, interval = scenario.open % 86400.0, scenario.interval
     definition = scenario.service_level.definition
     actual = interval_kpis(log.table, open_s, interval, n, days,
-                           log_thresholds(log.table, scenario), definition)
+                           log_thresholds(log.table, scenario, names), definition)
     result = run(scenario, seed=seed, replications=replications)
     # the log has its days only: contacts of the scenario's cooldown (after the last
     # day) would be counted into the intervals of the day and inflate every one

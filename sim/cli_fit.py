@@ -170,12 +170,16 @@ def backtest_command(scenario: str, log: str, columns: str | None, replications:
     many is printed.
     """
     from sim.backtest import BACKTEST_KPIS, backtest
+    from sim.calllog import CallLogError
 
     loaded = load_or_fail(scenario, {})
     writable_or_fail(out, folder=False, inputs=(scenario, log))
     calls = _read_log(log, columns)
-    with simulating(scenario):
-        bt = backtest(loaded, calls, replications=replications, seed=seed)
+    try:
+        with simulating(scenario):
+            bt = backtest(loaded, calls, replications=replications, seed=seed)
+    except CallLogError as exc:  # contact types that would share a scenario name
+        fail([str(exc)])
     from sim.fit_report import write_backtest_figure
 
     click.echo(f"{'interval':<9}" + "".join(f"{k + ' act/sim':>24}" for k in BACKTEST_KPIS))

@@ -160,3 +160,49 @@ class TestOutsideHours:
         assert done.returncode == 0, done.stderr
         assert ("outside opening hours 08:00-12:00, not compared: 3 logged contacts (2.4%), "
                 "0 simulated per replication") in done.stdout
+
+
+class TestTypeNames:
+    """The log's contact types are read as ``ccsim fit`` and a trace read them.
+
+    ``a b`` and ``a_b`` both become the scenario name ``a_b``: ``CallLog.type_names``
+    refuses that (a fit of them as one is a fit of neither); the backtest must not take
+    both silently as ``a_b``.
+    """
+
+    def write(self, tmp_path):
+        """An hour of calls of types ``a b`` and ``a_b``, and a scenario of ``a_b`` and ``c``."""
+        arrival = [f"2026-03-02T08:{m:02d}:00" for m in range(0, 60, 4)]
+        log = tmp_path / "log.csv"
+        pd.DataFrame({"arrival": arrival, "contact_type": ["a b", "a_b"] * 7 + ["c"],
+                      "wait": 1.0, "outcome": "answered", "handle": 60.0}).to_csv(log,
+                                                                                index=False)
+        yaml = tmp_path / "s.yaml"
+        yaml.write_text("name: s\nopen: 08:00\nclose: 09:00\ninterval: 1h\ncontact_types:\n"
+                        "  a_b: {arrivals: {rate: 7/h}, handle: {dist: exponential, mean: 1m},"
+                        " service_level: {threshold: 1m}}\n"
+                        "  c: {arrivals: {rate: 1/h}, handle: {dist: exponential, mean: 1m}}\n"
+                        "agents: {pool: {skills: [a_b, c], staff: 3}}\n")
+        return log, yaml
+
+    def test_colliding_names_refused(self, tmp_path):
+        """``backtest`` raises CallLogError naming both types, as ``fit`` does."""
+        from sim.calllog import CallLogError
+
+        log, yaml = self.write(tmp_path)
+        with pytest.raises(CallLogError, match=r"'a b' and 'a_b' both become .*'a_b'"):
+            backtest(sim.load_scenario(yaml), read_call_log(log), replications=2, seed=1)
+
+    def test_cli_one_line_exit_2(self, tmp_path):
+        """`ccsim backtest` prints one line naming the log and the column, exit code 2."""
+        import subprocess
+        import sys
+
+        log, yaml = self.write(tmp_path)
+        done = subprocess.run([sys.executable, "-m", "sim", "backtest", str(yaml), str(log),
+                               "-r", "2", "--out", str(tmp_path / "bt.png")],
+                              capture_output=True, text=True)
+        assert done.returncode == 2, done.stderr
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith(f"{log}: contact_type: 'a b' and 'a_b'")
+        assert not (tmp_path / "bt.png").exists()
