@@ -6,8 +6,10 @@ replications; for every interval of the day, each KPI (offered per day, service 
 ASA, abandon rate) is computed from the simulated contacts and from the logged ones by
 the same function, with the scenario's service-level definition and each contact type's
 threshold as the run's KPIs take them, so that any difference is the model's, not the
-bookkeeping's. The 95% band is the 2.5-97.5% range over replications; the mean absolute
-error (MAE) of a KPI is the mean over intervals of |simulated mean - actual|.
+bookkeeping's. The simulated mean of a ratio is the pooled ratio over replications (e.g.
+answered in time / offered, both summed), as intervals.csv computes it; the 95% band is
+the 2.5-97.5% range of the replications' own values; the mean absolute error (MAE) of a
+KPI is the mean over intervals of |simulated mean - actual|.
 
 Contacts arriving outside the scenario's opening hours are in no interval and are
 compared on neither side: a scenario's own arrivals fall within its hours, so the log's
@@ -17,6 +19,7 @@ reported (a trace replays its own, which are left out alike).
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,6 +49,67 @@ def in_hours(table: pd.DataFrame, open_s: float, interval: float, n: int) -> np.
     return (tod >= open_s) & (tod < open_s + n * interval)
 
 
+def interval_sums(table: pd.DataFrame, open_s: float, interval: float, n: int,
+                  threshold: float | np.ndarray,
+                  definition: ServiceLevelDefinition = ServiceLevelDefinition.OFFERED
+                  ) -> pd.DataFrame:
+    """Counts and sums per interval of the day that the KPIs are ratios of.
+
+    Args: as :func:`interval_kpis`.
+
+    Returns:
+        One row per interval (index: seconds after midnight of its start): ``offered``,
+        ``answered``, ``abandoned``, ``in_time`` (answered within the threshold),
+        ``sl_denominator`` (by ``definition``) and ``answered_wait`` (seconds). Sums of
+        several tables (replications) pool them, as :func:`sim.intervals.pool_intervals`.
+    """
+    kept = (table["outcome"] != "blocked").to_numpy() & in_hours(table, open_s, interval, n)
+    t = table[kept]
+    threshold = np.broadcast_to(np.asarray(threshold, dtype=float), kept.shape)[kept]
+    tod = (t["arrival"] - t["arrival"].dt.normalize()).dt.total_seconds().to_numpy()
+    slot = ((tod - open_s) // interval).astype(int)
+    answered = (t["outcome"] == "answered").to_numpy()
+    abandoned = (t["outcome"] == "abandoned").to_numpy()
+    wait = t["wait"].to_numpy()
+    frame = pd.DataFrame({
+        "slot": slot, "offered": 1.0, "answered": answered.astype(float),
+        "abandoned": abandoned.astype(float),
+        "in_time": (answered & (wait <= threshold)).astype(float),
+        "short": (abandoned & (wait <= threshold)).astype(float),
+        "answered_wait": np.where(answered, wait, 0.0)})
+    sums = frame.groupby("slot").sum().reindex(range(n), fill_value=0.0)
+    sums["sl_denominator"] = {
+        ServiceLevelDefinition.OFFERED: sums["offered"],
+        ServiceLevelDefinition.ANSWERED: sums["answered"],
+        ServiceLevelDefinition.SHORT_ABANDONS_EXCLUDED: sums["offered"] - sums["short"],
+    }[definition]
+    sums.index = open_s + interval * np.arange(n)
+    return sums[list(_SUMS)]
+
+
+_SUMS = ("offered", "answered", "abandoned", "in_time", "sl_denominator", "answered_wait")
+
+
+def interval_rates(sums: pd.DataFrame, days: float) -> pd.DataFrame:
+    """:data:`BACKTEST_KPIS` from :func:`interval_sums` (or their sum over replications).
+
+    Args:
+        sums: Counts and sums per interval.
+        days: Days they cover (days x replications for pooled sums): offered is per day.
+    """
+    def ratio(num: str, den: str) -> np.ndarray:
+        d = sums[den].to_numpy(dtype=float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(d > 0, sums[num].to_numpy(dtype=float) / d, np.nan)
+
+    return pd.DataFrame({
+        "offered": sums["offered"].to_numpy(dtype=float) / days,
+        "service_level": ratio("in_time", "sl_denominator"),
+        "asa": ratio("answered_wait", "answered"),
+        "abandon_rate": ratio("abandoned", "offered"),
+    }, index=sums.index)
+
+
 def interval_kpis(table: pd.DataFrame, open_s: float, interval: float, n: int, days: int,
                   threshold: float | np.ndarray,
                   definition: ServiceLevelDefinition = ServiceLevelDefinition.OFFERED
@@ -68,36 +132,8 @@ def interval_kpis(table: pd.DataFrame, open_s: float, interval: float, n: int, d
         per KPI of :data:`BACKTEST_KPIS`; NaN where nothing was offered. Contacts
         arriving outside the intervals (:func:`in_hours`) are not counted.
     """
-    kept = (table["outcome"] != "blocked").to_numpy() & in_hours(table, open_s, interval, n)
-    t = table[kept]
-    threshold = np.broadcast_to(np.asarray(threshold, dtype=float), kept.shape)[kept]
-    tod = (t["arrival"] - t["arrival"].dt.normalize()).dt.total_seconds().to_numpy()
-    slot = ((tod - open_s) // interval).astype(int)
-    answered = (t["outcome"] == "answered").to_numpy()
-    abandoned = (t["outcome"] == "abandoned").to_numpy()
-    wait = t["wait"].to_numpy()
-    frame = pd.DataFrame({
-        "slot": slot, "one": 1.0, "answered": answered,
-        "in_time": answered & (wait <= threshold),
-        "short": abandoned & (wait <= threshold),
-        "abandoned": abandoned,
-        "answered_wait": np.where(answered, wait, 0.0)})
-    sums = frame.groupby("slot").sum().reindex(range(n), fill_value=0)
-    offered = sums["one"].to_numpy(dtype=float)
-    denominator = {
-        ServiceLevelDefinition.OFFERED: offered,
-        ServiceLevelDefinition.ANSWERED: sums["answered"].to_numpy(dtype=float),
-        ServiceLevelDefinition.SHORT_ABANDONS_EXCLUDED: offered - sums["short"].to_numpy(),
-    }[definition]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out = pd.DataFrame({
-            "offered": offered / days,
-            "service_level": np.where(denominator > 0, sums["in_time"] / denominator, np.nan),
-            "asa": np.where(sums["answered"] > 0, sums["answered_wait"] / sums["answered"],
-                            np.nan),
-            "abandon_rate": np.where(offered > 0, sums["abandoned"] / offered, np.nan),
-        }, index=open_s + interval * np.arange(n))
-    return out
+    return interval_rates(interval_sums(table, open_s, interval, n, threshold, definition),
+                          days)
 
 
 def log_thresholds(table: pd.DataFrame, scenario: Scenario,
@@ -128,7 +164,9 @@ class Backtest:
 
     Attributes:
         actual: Per interval (index: seconds after midnight), one column per KPI.
-        mean, low, high: Simulated mean and 95% band (2.5%, 97.5% over replications).
+        mean: Simulated, over all replications: offered per day, and each ratio pooled
+            (its numerator and denominator summed over replications, as intervals.csv).
+        low, high: The 95% band of the replications' own values (2.5%, 97.5%).
         mae: KPI -> mean absolute error of the simulated mean over intervals.
         replications: Replications simulated.
         outside_actual: Logged contacts outside the opening hours, compared nowhere.
@@ -190,23 +228,24 @@ def backtest(scenario: Scenario, log: CallLog, replications: int = 10,
     # day) would be counted into the intervals of the day and inflate every one
     contacts = result.contacts[result.contacts["arrival"] < simulated * DAY]
     per_rep, outside = [], []
-    for _, rows in contacts.groupby("replication", sort=True):
-        table = ccsim_table(rows)
+    by_replication = dict(tuple(contacts.groupby("replication", sort=True)))
+    for r in range(replications):  # a replication without contacts is one of zeros
+        table = ccsim_table(by_replication.get(r, contacts.iloc[:0]))
         outside.append(int((~in_hours(table, open_s, interval, n)).sum()))
-        per_rep.append(interval_kpis(table, open_s, interval, n, days,
+        per_rep.append(interval_sums(table, open_s, interval, n,
                                      log_thresholds(table, scenario), definition))
-    stack = {k: np.vstack([r[k].to_numpy() for r in per_rep]) for k in BACKTEST_KPIS}
+    # the mean is the pooled ratio (sums over replications), as intervals.csv's; the
+    # band is the spread of the replications' own ratios
+    mean = interval_rates(sum(per_rep[1:], per_rep[0]), days * len(per_rep))
+    stack = {k: np.vstack([r[k].to_numpy() for r in (interval_rates(p, days) for p in per_rep)])
+             for k in BACKTEST_KPIS}
     index = actual.index
-    with np.errstate(all="ignore"):
-        import warnings
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            mean = pd.DataFrame({k: np.nanmean(v, axis=0) for k, v in stack.items()}, index=index)
-            low = pd.DataFrame({k: np.nanpercentile(v, 2.5, axis=0) for k, v in stack.items()},
-                               index=index)
-            high = pd.DataFrame({k: np.nanpercentile(v, 97.5, axis=0)
-                                 for k, v in stack.items()}, index=index)
+    with warnings.catch_warnings():  # an interval no replication offered: all NaN
+        warnings.simplefilter("ignore", RuntimeWarning)
+        low = pd.DataFrame({k: np.nanpercentile(v, 2.5, axis=0) for k, v in stack.items()},
+                           index=index)
+        high = pd.DataFrame({k: np.nanpercentile(v, 97.5, axis=0) for k, v in stack.items()},
+                            index=index)
     mae = {k: float(np.nanmean(np.abs(mean[k] - actual[k]))) for k in BACKTEST_KPIS}
     return Backtest(actual, mean, low, high, mae, replications,
                     int((~in_hours(log.table, open_s, interval, n)).sum()),

@@ -73,6 +73,30 @@ class TestSameDefinitions:
             theirs["abandon_rate"].to_numpy(dtype=float), rel=1e-12)
 
 
+class TestPooledMean:
+    """The simulated mean of a ratio is the pooled ratio over replications, as intervals.csv.
+
+    An interval's service level over replications is answered in time / offered, both
+    summed (:func:`sim.intervals.pool_intervals`); a mean of each replication's share
+    over-weights replications with few callers and is another number.
+    """
+
+    @pytest.mark.parametrize("definition", ["offered", "short_abandons_excluded"])
+    def test_mean_equals_the_runs_intervals(self, definition):
+        """Backtest's simulated mean per interval == the same run's intervals.csv ``all``."""
+        scenario = scenario_from_dict(_two_types(definition))
+        scenario = scenario.model_copy(update={"agents": {"pool": scenario.agents["pool"]
+                                                          .model_copy(update={"staff": 25})}})
+        log = _log(sim.run(scenario, seed=5))
+        bt = backtest(scenario, log, replications=4, seed=6)
+        result = sim.run(scenario, seed=6, replications=4)  # the backtest's own run: 1 day
+        theirs = result.intervals.query("contact_type == 'all'").set_index("start")
+        for kpi in ("offered", "service_level", "asa", "abandon_rate"):
+            np.testing.assert_allclose(bt.mean[kpi].to_numpy(),
+                                       theirs[kpi].to_numpy(dtype=float), rtol=1e-12,
+                                       err_msg=kpi)
+
+
 def test_replayed_log_offers_every_logged_contact(tmp_path):
     """A scenario replaying the log (a trace) offers exactly the log's contacts per interval.
 
