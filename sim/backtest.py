@@ -1,7 +1,7 @@
 """Backtest: does a scenario reproduce the call log it was fitted on?
 
-The scenario is simulated over as many days as the log holds (its day factors cycle from
-the log's first day; a replayed trace over all the calendar days it spans), several
+The scenario is simulated over the log's open days (its day factors cycle from the log's
+first open day; a replayed trace over all the calendar days it spans), several
 replications; for every interval of the day, each KPI (offered per day, service level,
 ASA, abandon rate) is computed from the simulated contacts and from the logged ones by
 the same function, with the scenario's service-level definition and each contact type's
@@ -14,18 +14,21 @@ KPI is the mean over intervals of |simulated mean - actual|.
 Contacts arriving outside the scenario's opening hours are in no interval and are
 compared on neither side: a scenario's own arrivals fall within its hours, so the log's
 outside them would be charged to the model. How many were left out on each side is
-reported (a trace replays its own, which are left out alike).
+reported (a trace replays its own, which are left out alike). A day of the log without a
+contact in the opening hours is a closed day (a holiday with a few stray calls, like one
+without calls): it is neither simulated nor compared, and does not count among the days
+that offered contacts per day are averaged over (:func:`open_days`).
 """
 
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from sim.calllog import CallLog, ccsim_table
+from sim.calllog import CallLog, CallLogError, ccsim_table
 from sim.metrics import contact_thresholds
 from sim.replicate import run
 from sim.scenario import Scenario
@@ -172,6 +175,8 @@ class Backtest:
         outside_actual: Logged contacts outside the opening hours, compared nowhere.
         outside_simulated: Simulated contacts outside them, mean per replication (a
             replayed trace's own).
+        days: The log's open days compared (:func:`open_days`).
+        closed_days: The log's days without a contact in the opening hours, not compared.
     """
 
     actual: pd.DataFrame
@@ -182,51 +187,80 @@ class Backtest:
     replications: int
     outside_actual: int = 0
     outside_simulated: float = 0.0
+    days: pd.DatetimeIndex = field(default_factory=lambda: pd.DatetimeIndex([]))
+    closed_days: pd.DatetimeIndex = field(default_factory=lambda: pd.DatetimeIndex([]))
 
 
-def _simulated_days(scenario: Scenario, days: int) -> int:
-    """Days to simulate: the log's ``days``, or more if a replayed trace spans more.
+def open_days(log: CallLog, open_s: float, interval: float, n: int
+              ) -> tuple[pd.DatetimeIndex, pd.DatetimeIndex]:
+    """The log's open days (a contact in the ``n`` intervals from ``open_s``), and closed days.
 
-    A fitted scenario's day factors follow the log's days with contacts, one after the
-    other; a trace keeps its calendar (a weekend without calls stays in it), and all of
-    it must be replayed for its contacts to be offered.
+    A day whose contacts all arrived outside the opening hours (stray calls on a holiday)
+    is closed, as a day without contacts is: a log cannot tell a closed day from a day
+    nobody called, and at the volumes a scenario is fitted to the second does not happen.
+    """
+    arrival = log.table["arrival"]
+    inside = arrival[in_hours(log.table, open_s, interval, n)].dt.normalize()
+    opened = pd.DatetimeIndex(inside.unique()).sort_values()
+    return opened, log.days.difference(opened)
+
+
+def _calendar(scenario: Scenario, log: CallLog, opened: pd.DatetimeIndex
+              ) -> tuple[pd.DatetimeIndex, np.ndarray]:
+    """The date of each simulated day, and whether it is compared (an open day of the log).
+
+    The scenario is simulated over the log's open days, one after the other. A replayed
+    trace keeps its calendar instead (day 0 the log's first day, a weekend without calls
+    stays in it), and all of it must be replayed for its contacts to be offered.
     """
     spans = [int(times.max() // DAY) + 1
              for name, ct in scenario.contact_types.items() if ct.arrivals.trace is not None
              for times in [ct.arrivals.trace_rows(name)[0]] if times.size]
-    return max([days, *spans])
+    if not spans:
+        return opened, np.ones(len(opened), dtype=bool)
+    first = log.days[0]
+    days = max([(log.days[-1] - first).days + 1, *spans])
+    dates = pd.date_range(first, periods=days, freq="D")
+    return dates, dates.isin(opened)
 
 
 def backtest(scenario: Scenario, log: CallLog, replications: int = 10,
              seed: int | None = None) -> Backtest:
-    """Simulate ``scenario`` over the log's days and compare per interval.
+    """Simulate ``scenario`` over the log's open days and compare per interval.
 
     Args:
         scenario: The scenario (e.g. from ``ccsim fit``); its ``days`` is set to the
-            log's number of days (or to the calendar days a replayed trace spans, its
-            days without contacts included), and contacts of its ``cooldown`` are not
-            counted, nor on either side those arriving outside its opening hours.
+            log's number of open days (:func:`open_days`; a replayed trace over the
+            calendar days it spans, its closed days included but not compared), and
+            contacts of its ``cooldown`` are not counted, nor on either side those
+            arriving outside its opening hours.
         log: The call log.
         replications: Independent replications for the bands.
         seed: Seed (default: the scenario's).
 
     Raises:
         CallLogError: Two of the log's contact types would share a scenario name
-            (:meth:`CallLog.type_names`).
+            (:meth:`CallLog.type_names`), or no contact arrived in the opening hours.
     """
     names = log.type_names()  # before simulating: two types sharing a name are refused
-    days = len(log.days)  # offered is per day of the log, on both sides
-    simulated = _simulated_days(scenario, days)
-    scenario = scenario.model_copy(update={"days": simulated})
     n = scenario.intervals_per_day
-    open_s, interval = scenario.open % 86400.0, scenario.interval
+    open_s, interval = scenario.open % DAY, scenario.interval
+    opened, closed = open_days(log, open_s, interval, n)
+    if not len(opened):
+        raise CallLogError(f"{log.path}: arrival: no contact arrives within the scenario's "
+                           f"opening hours ({_clock(scenario.open)}-{_clock(scenario.close)})"
+                           ": nothing to compare")
+    days = len(opened)  # offered is per open day of the log, on both sides
+    dates, compared = _calendar(scenario, log, opened)
+    scenario = scenario.model_copy(update={"days": len(dates)})
     definition = scenario.service_level.definition
     actual = interval_kpis(log.table, open_s, interval, n, days,
                            log_thresholds(log.table, scenario, names), definition)
     result = run(scenario, seed=seed, replications=replications)
-    # the log has its days only: contacts of the scenario's cooldown (after the last
-    # day) would be counted into the intervals of the day and inflate every one
-    contacts = result.contacts[result.contacts["arrival"] < simulated * DAY]
+    # the log has its open days only: contacts of the scenario's cooldown (after the last
+    # day) or of a closed day would be counted into the intervals of the day
+    day = (result.contacts["arrival"].to_numpy() // DAY).astype(int)
+    contacts = result.contacts[compared[np.minimum(day, len(dates) - 1)] & (day < len(dates))]
     per_rep, outside = [], []
     by_replication = dict(tuple(contacts.groupby("replication", sort=True)))
     for r in range(replications):  # a replication without contacts is one of zeros
@@ -249,4 +283,8 @@ def backtest(scenario: Scenario, log: CallLog, replications: int = 10,
     mae = {k: float(np.nanmean(np.abs(mean[k] - actual[k]))) for k in BACKTEST_KPIS}
     return Backtest(actual, mean, low, high, mae, replications,
                     int((~in_hours(log.table, open_s, interval, n)).sum()),
-                    float(np.mean(outside)) if outside else 0.0)
+                    float(np.mean(outside)) if outside else 0.0, opened, closed)
+
+
+def _clock(seconds: float) -> str:
+    return f"{int(seconds // 3600):02d}:{int(seconds % 3600 // 60):02d}"

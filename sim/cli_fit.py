@@ -166,8 +166,8 @@ def backtest_command(scenario: str, log: str, columns: str | None, replications:
 
     Prints the mean absolute error per interval of offered contacts per day, service
     level, ASA and abandon rate, and plots simulated 95% bands against the actual.
-    Contacts outside the scenario's opening hours are compared on neither side; how
-    many is printed.
+    Contacts outside the scenario's opening hours are compared on neither side, nor days
+    without a contact in them (closed days); how many is printed.
     """
     from sim.backtest import BACKTEST_KPIS, backtest
     from sim.calllog import CallLogError
@@ -191,6 +191,8 @@ def backtest_command(scenario: str, log: str, columns: str | None, replications:
                f"compared: {bt.outside_actual:,} logged contacts "
                f"({bt.outside_actual / len(calls.table):.1%}), "
                f"{round(bt.outside_simulated, 1):g} simulated per replication")
+    click.echo(f"days compared: {len(bt.days)} open days of the log; closed (no contact in "
+               f"opening hours), not compared: {_dates(bt.closed_days)}")
     click.echo("MAE per interval: " + ", ".join(f"{k} {_cell(k, bt.mae[k])}"
                                                 for k in BACKTEST_KPIS))
     problem = write_backtest_figure(bt, out)
@@ -198,6 +200,14 @@ def backtest_command(scenario: str, log: str, columns: str | None, replications:
         click.echo(f"warning: figure not drawn: {problem}", err=True)
     else:
         click.echo(f"wrote {out}", err=True)
+
+
+def _dates(dates, shown: int = 5) -> str:
+    """``2 (Tue 2026-03-03, Wed 2026-03-04)``: how many, and the first few."""
+    if not len(dates):
+        return "0"
+    names = ", ".join(f"{d.day_name()[:3]} {d.date()}" for d in dates[:shown])
+    return f"{len(dates)} ({names}{', ...' if len(dates) > shown else ''})"
 
 
 def _clock(seconds: float) -> str:

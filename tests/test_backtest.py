@@ -184,6 +184,98 @@ class TestOutsideHours:
         assert done.returncode == 0, done.stderr
         assert ("outside opening hours 08:00-12:00, not compared: 3 logged contacts (2.4%), "
                 "0 simulated per replication") in done.stdout
+        assert ("days compared: 2 open days of the log; closed (no contact in opening hours), "
+                "not compared: 0\n") in done.stdout
+
+
+def test_cli_names_closed_days(tmp_path):
+    """`ccsim backtest` says which days were closed (no contact in its opening hours)."""
+    import subprocess
+    import sys
+
+    path = TestClosedDays().write(tmp_path)
+    yaml = tmp_path / "s.yaml"
+    yaml.write_text("name: s\nopen: 08:00\nclose: 12:00\ninterval: 1h\ncontact_types:\n"
+                    "  calls: {arrivals: {rate: 15/h},\n"
+                    "          handle: {dist: exponential, mean: 2m}}\n"
+                    "agents: {pool: {skills: [calls], staff: 5}}\n")
+    done = subprocess.run([sys.executable, "-m", "sim", "backtest", str(yaml), str(path),
+                           "-r", "2", "--out", str(tmp_path / "bt.png")],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert ("days compared: 2 open days of the log; closed (no contact in opening hours), "
+            "not compared: 1 (Tue 2026-03-03)") in done.stdout
+    assert done.stdout.splitlines()[-1].startswith("MAE per interval: ")
+
+
+class TestClosedDays:
+    """A day of the log without a contact in the scenario's opening hours is a closed day.
+
+    A log cannot tell a day the center was closed (a holiday: a few stray calls at night,
+    or none) from a day nobody called; at the volumes a scenario is fitted to, the second
+    does not happen. Such a day is not a day of the log: it does not divide the offered
+    contacts per day and is not simulated, on either side; what is in the scenario's
+    hours decides (open 24 hours, every day with a contact counts).
+    """
+
+    STRAYS = ("2026-03-03T07:00:00", "2026-03-03T23:00:00")  # Tuesday: out of hours only
+
+    def write(self, tmp_path):
+        """Monday and Wednesday: a call every 4 minutes 08:00-12:00; Tuesday: strays."""
+        arrival = [(pd.Timestamp(d) + pd.Timedelta(hours=8, minutes=int(m))).isoformat()
+                   for d in ("2026-03-02", "2026-03-04") for m in np.arange(0, 240, 4)]
+        path = tmp_path / "log.csv"
+        pd.DataFrame({"arrival": sorted(arrival + list(self.STRAYS)), "wait": 1.0,
+                      "outcome": "answered", "handle": 120.0}).to_csv(path, index=False)
+        return path
+
+    def scenario(self, tmp_path, arrivals: dict, hours=("08:00", "12:00")):
+        return scenario_from_dict({
+            "name": "closed", "open": hours[0], "close": hours[1], "interval": "1h",
+            "contact_types": {"calls": {"arrivals": arrivals,
+                                        "handle": {"dist": "exponential", "mean": "2m"}}},
+            "agents": {"pool": {"skills": ["calls"], "staff": 5}}}, base_dir=tmp_path)
+
+    def test_closed_day_does_not_dilute_offered(self, tmp_path):
+        """15 calls per interval per day (30 over 2 open days), not 10 (over 3); said so."""
+        path = self.write(tmp_path)
+        bt = backtest(self.scenario(tmp_path, {"rate": "15/h"}), read_call_log(path),
+                      replications=10, seed=1)
+        assert bt.actual["offered"].to_numpy() == pytest.approx([15.0] * 4)
+        assert list(bt.closed_days) == [pd.Timestamp("2026-03-03")]
+        # the simulated side: 2 days of 15/h; over 2 x 10 replications of an interval,
+        # the mean is within 4.5 Poisson standard deviations of 15
+        sd = np.sqrt(15.0 / (2 * 10))
+        assert np.abs(bt.mean["offered"].to_numpy() - 15.0).max() < 4.5 * sd
+
+    def test_replayed_closed_day_left_out_alike(self, tmp_path):
+        """A trace replays the strays too: both sides count 2 days, offered equal (15)."""
+        path = self.write(tmp_path)
+        bt = backtest(self.scenario(tmp_path, {"trace": path.name}), read_call_log(path),
+                      replications=2, seed=1)
+        np.testing.assert_array_equal(bt.mean["offered"].to_numpy(), [15.0] * 4)
+        np.testing.assert_array_equal(bt.actual["offered"].to_numpy(), [15.0] * 4)
+
+    def test_open_all_day_counts_every_day(self, tmp_path):
+        """Open 24 hours, the strays are in hours: Tuesday is a day of the log."""
+        path = self.write(tmp_path)
+        bt = backtest(self.scenario(tmp_path, {"rate": "1/h"}, ("00:00", "24:00")),
+                      read_call_log(path), replications=2, seed=1)
+        assert len(bt.closed_days) == 0
+        assert bt.actual["offered"].sum() == pytest.approx((120 + 2) / 3)
+
+
+def test_no_contact_in_hours_is_an_error(tmp_path):
+    """A log without a contact in the opening hours has nothing to compare: one line."""
+    from sim.calllog import CallLogError
+
+    path = tmp_path / "night.csv"
+    pd.DataFrame({"arrival": list(TestClosedDays.STRAYS), "wait": 1.0,
+                  "outcome": "answered", "handle": 60.0}).to_csv(path, index=False)
+    scenario = TestClosedDays().scenario(tmp_path, {"rate": "15/h"})
+    with pytest.raises(CallLogError, match=r"night.csv: arrival: no contact arrives within "
+                                           r"the scenario's opening hours \(08:00-12:00\)"):
+        backtest(scenario, read_call_log(path), replications=2, seed=1)
 
 
 class TestTypeNames:
