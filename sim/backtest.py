@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from sim.calllog import CallLog, CallLogError, ccsim_table
+from sim.calllog import EPOCH, CallLog, CallLogError, ccsim_table
 from sim.metrics import contact_thresholds
 from sim.replicate import run
 from sim.scenario import Scenario
@@ -177,6 +177,9 @@ class Backtest:
             replayed trace's own).
         days: The log's open days compared (:func:`open_days`).
         closed_days: The log's days without a contact in the opening hours, not compared.
+        daily: Offered in the opening hours per open day of the log (index: date):
+            ``actual``, the simulated ``mean`` over replications and its 95% band
+            ``low``-``high``. Each simulated day is the date it stands for.
     """
 
     actual: pd.DataFrame
@@ -189,6 +192,14 @@ class Backtest:
     outside_simulated: float = 0.0
     days: pd.DatetimeIndex = field(default_factory=lambda: pd.DatetimeIndex([]))
     closed_days: pd.DatetimeIndex = field(default_factory=lambda: pd.DatetimeIndex([]))
+    daily: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def daily_mae(self) -> float:
+        """Mean absolute error of the simulated mean offered per open day (NaN: no days)."""
+        if self.daily.empty:
+            return float("nan")
+        return float(np.mean(np.abs(self.daily["mean"] - self.daily["actual"])))
 
 
 def open_days(log: CallLog, open_s: float, interval: float, n: int
@@ -261,13 +272,16 @@ def backtest(scenario: Scenario, log: CallLog, replications: int = 10,
     # day) or of a closed day would be counted into the intervals of the day
     day = (result.contacts["arrival"].to_numpy() // DAY).astype(int)
     contacts = result.contacts[compared[np.minimum(day, len(dates) - 1)] & (day < len(dates))]
-    per_rep, outside = [], []
+    per_rep, outside, per_day = [], [], []
     by_replication = dict(tuple(contacts.groupby("replication", sort=True)))
     for r in range(replications):  # a replication without contacts is one of zeros
         table = ccsim_table(by_replication.get(r, contacts.iloc[:0]))
         outside.append(int((~in_hours(table, open_s, interval, n)).sum()))
         per_rep.append(interval_sums(table, open_s, interval, n,
                                      log_thresholds(table, scenario), definition))
+        simulated = daily_offered(table, open_s, interval, n)  # dated from ccsim's day 0
+        simulated.index = dates[(simulated.index - EPOCH).days]
+        per_day.append(simulated.reindex(opened, fill_value=0).to_numpy(dtype=float))
     # the mean is the pooled ratio (sums over replications), as intervals.csv's; the
     # band is the spread of the replications' own ratios
     mean = interval_rates(sum(per_rep[1:], per_rep[0]), days * len(per_rep))
@@ -281,9 +295,24 @@ def backtest(scenario: Scenario, log: CallLog, replications: int = 10,
         high = pd.DataFrame({k: np.nanpercentile(v, 97.5, axis=0) for k, v in stack.items()},
                             index=index)
     mae = {k: float(np.nanmean(np.abs(mean[k] - actual[k]))) for k in BACKTEST_KPIS}
+    counts = np.vstack(per_day)
+    daily = pd.DataFrame({
+        "actual": daily_offered(log.table, open_s, interval, n).reindex(opened, fill_value=0)
+        .to_numpy(dtype=float),
+        "mean": counts.mean(axis=0), "low": np.percentile(counts, 2.5, axis=0),
+        "high": np.percentile(counts, 97.5, axis=0)}, index=opened)
     return Backtest(actual, mean, low, high, mae, replications,
                     int((~in_hours(log.table, open_s, interval, n)).sum()),
-                    float(np.mean(outside)) if outside else 0.0, opened, closed)
+                    float(np.mean(outside)) if outside else 0.0, opened, closed, daily)
+
+
+def daily_offered(table: pd.DataFrame, open_s: float, interval: float, n: int) -> pd.Series:
+    """Contacts offered in the opening hours per date (index: the dates with any).
+
+    Args: as :func:`interval_sums`; counted alike (blocked and out-of-hours contacts not).
+    """
+    kept = (table["outcome"] != "blocked").to_numpy() & in_hours(table, open_s, interval, n)
+    return table.loc[kept, "arrival"].dt.normalize().value_counts().sort_index()
 
 
 def _clock(seconds: float) -> str:

@@ -191,6 +191,13 @@ def backtest_command(scenario: str, log: str, columns: str | None, replications:
                f"compared: {bt.outside_actual:,} logged contacts "
                f"({bt.outside_actual / len(calls.table):.1%}), "
                f"{round(bt.outside_simulated, 1):g} simulated per replication")
+    click.echo(f"{'day':<15}{'offered act':>12}{'sim':>10}{'95% band':>16}")
+    for date, row in bt.daily.iterrows():
+        click.echo(f"{date.day_name()[:3]} {date.date()}  {row['actual']:>12,.0f}"
+                   f"{row['mean']:>10,.1f}{f'{row.low:,.0f}-{row.high:,.0f}':>16}")
+    actual_mean = float(bt.daily["actual"].mean())
+    click.echo(f"offered per open day: MAE {bt.daily_mae:,.1f}"
+               + (f" ({bt.daily_mae / actual_mean:.1%} of the actual mean)" if actual_mean else ""))
     click.echo(f"days compared: {len(bt.days)} open days of the log; closed (no contact in "
                f"opening hours), not compared: {_dates(bt.closed_days)}")
     click.echo("MAE per interval: " + ", ".join(f"{k} {_cell(k, bt.mae[k])}"

@@ -119,6 +119,10 @@ def test_replayed_log_offers_every_logged_contact(tmp_path):
     assert bt.actual["offered"].to_numpy() == pytest.approx([15.0] * 4)
     np.testing.assert_array_equal(bt.mean["offered"].to_numpy(),
                                   bt.actual["offered"].to_numpy())
+    # day by day too: each simulated day is the date it replays, the weekend skipped
+    assert list(bt.daily.index) == list(days)
+    np.testing.assert_array_equal(bt.daily["mean"].to_numpy(), [60.0] * 10)
+    np.testing.assert_array_equal(bt.daily["actual"].to_numpy(), [60.0] * 10)
 
 
 class TestOutsideHours:
