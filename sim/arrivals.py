@@ -2,10 +2,10 @@
 
 Arrivals are Poisson with a rate that is constant within each interval: the expected
 count of an interval is ``rate x interval`` (or the scenario's ``per_interval`` value),
-times the day factor, times a day-level forecast error drawn from a gamma distribution
-with mean 1 and the given cv (so daily volumes are Poisson-gamma, over-dispersed like
-real ones). Given its count, an interval's arrival times are independent and uniform,
-which is exactly a Poisson process of that rate.
+times the day factor (:mod:`sim.weekdays`), times a day-level forecast error drawn from a
+gamma distribution with mean 1 and the given cv (so daily volumes are Poisson-gamma,
+over-dispersed like real ones). Given its count, an interval's arrival times are
+independent and uniform, which is exactly a Poisson process of that rate.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import numpy as np
 from sim.scenario import Scenario
 from sim.scenario_contacts import Arrivals
 from sim.schedule import interval_starts, per_interval
+from sim.weekdays import day_factors
 
 
 def expected_counts(scenario: Scenario, arrivals: Arrivals, name: str | None = None
@@ -34,8 +35,8 @@ def expected_counts(scenario: Scenario, arrivals: Arrivals, name: str | None = N
         counts = np.full(n, arrivals.rate * scenario.interval)
     else:
         counts = per_interval(arrivals.per_interval or [], scenario)
-    if arrivals.day_factors:
-        factors = np.resize(np.asarray(arrivals.day_factors, dtype=float), scenario.days)
+    factors = day_factors(scenario, arrivals, scenario.days)
+    if factors is not None:
         counts = counts * np.repeat(factors, scenario.intervals_per_day)
     return counts
 

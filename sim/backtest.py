@@ -1,15 +1,19 @@
 """Backtest: does a scenario reproduce the call log it was fitted on?
 
-The scenario is simulated over the log's open days (its day factors cycle from the log's
-first open day; a replayed trace over all the calendar days it spans), several
-replications; for every interval of the day, each KPI (offered per day, service level,
-ASA, abandon rate) is computed from the simulated contacts and from the logged ones by
+The scenario is simulated over the log's open days, each simulated day standing for one
+date (a replayed trace over all the calendar days it spans), several replications: day
+factors named by day of the week are each date's own weekday's (:func:`on_dates`), so a
+log that starts on another weekday than the one fitted, or misses a holiday, is compared
+day for day; a plain list of factors is cycled from the first open day, as in any run.
+For every interval of the day, each KPI (offered per day, service level, ASA, abandon
+rate) is computed from the simulated contacts and from the logged ones by
 the same function, with the scenario's service-level definition and each contact type's
 threshold as the run's KPIs take them, so that any difference is the model's, not the
 bookkeeping's. The simulated mean of a ratio is the pooled ratio over replications (e.g.
 answered in time / offered, both summed), as intervals.csv computes it; the 95% band is
 the 2.5-97.5% range of the replications' own values; the mean absolute error (MAE) of a
-KPI is the mean over intervals of |simulated mean - actual|.
+KPI is the mean over intervals of |simulated mean - actual|. Offered contacts are also
+compared per date (:attr:`Backtest.daily`).
 
 Contacts arriving outside the scenario's opening hours are in no interval and are
 compared on neither side: a scenario's own arrivals fall within its hours, so the log's
@@ -34,6 +38,7 @@ from sim.replicate import run
 from sim.scenario import Scenario
 from sim.scenario_contacts import ServiceLevelDefinition
 from sim.units import DAY
+from sim.weekdays import factors_on, run_weekdays
 
 BACKTEST_KPIS = ("offered", "service_level", "asa", "abandon_rate")
 
@@ -220,7 +225,8 @@ def _calendar(scenario: Scenario, log: CallLog, opened: pd.DatetimeIndex
               ) -> tuple[pd.DatetimeIndex, np.ndarray]:
     """The date of each simulated day, and whether it is compared (an open day of the log).
 
-    The scenario is simulated over the log's open days, one after the other. A replayed
+    The scenario is simulated over the log's open days, one after the other (their
+    weekdays given to named day factors by :func:`on_dates`). A replayed
     trace keeps its calendar instead (day 0 the log's first day, a weekend without calls
     stays in it), and all of it must be replayed for its contacts to be offered.
     """
@@ -233,6 +239,23 @@ def _calendar(scenario: Scenario, log: CallLog, opened: pd.DatetimeIndex
     days = max([(log.days[-1] - first).days + 1, *spans])
     dates = pd.date_range(first, periods=days, freq="D")
     return dates, dates.isin(opened)
+
+
+def on_dates(scenario: Scenario, dates: pd.DatetimeIndex) -> Scenario:
+    """The scenario run over ``dates``, day ``d`` of the run standing for ``dates[d]``.
+
+    Day factors named by day of the week (:mod:`sim.weekdays`) become each date's own
+    weekday's, in date order (0 on a weekday the scenario does not open); a list of
+    factors is cycled from the first date, as in any run.
+    """
+    cycle = run_weekdays(scenario)
+    if cycle is None:
+        return scenario.model_copy(update={"days": len(dates)})
+    weekdays = list(dates.day_of_week)
+    types = {name: ct.model_copy(update={"arrivals": ct.arrivals.model_copy(update={
+        "day_factors": factors_on(ct.arrivals, weekdays, cycle).tolist()})})
+        for name, ct in scenario.contact_types.items()}
+    return scenario.model_copy(update={"days": len(dates), "contact_types": types})
 
 
 def backtest(scenario: Scenario, log: CallLog, replications: int = 10,
@@ -263,7 +286,7 @@ def backtest(scenario: Scenario, log: CallLog, replications: int = 10,
                            ": nothing to compare")
     days = len(opened)  # offered is per open day of the log, on both sides
     dates, compared = _calendar(scenario, log, opened)
-    scenario = scenario.model_copy(update={"days": len(dates)})
+    scenario = on_dates(scenario, dates)
     definition = scenario.service_level.definition
     actual = interval_kpis(log.table, open_s, interval, n, days,
                            log_thresholds(log.table, scenario, names), definition)

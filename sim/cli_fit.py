@@ -95,9 +95,11 @@ def fit_command(log: str, interval: float, out: str, columns: str | None, staff:
     staffing = [staff] * fitted.intervals_per_day if staff else None
     scenario = scenario_dict(fitted, f"Fitted from {Path(log).name}", staffing, threshold_s)
     header = (f"# Fitted by `ccsim fit {log} --interval {format_duration(interval)}` from "
-              f"{len(calls.table):,} contacts over {len(calls.days)} days.\n"
-              f"# Day 0 is a {calls.days[0].day_name()}; day_factors follow the log's "
-              "days of the week from there.\n")
+              f"{len(calls.table):,} contacts over {len(calls.days)} days.\n")
+    weekdays = next(iter(fitted.types.values())).arrivals.weekdays
+    if len(weekdays) > 1:
+        header += ("# day_factors are per day of the week the log has contacts on; the "
+                   f"run's days are\n# those days in order, day 0 a {weekdays[0]}.\n")
     text = header + yaml.safe_dump(scenario, sort_keys=False, default_flow_style=None, width=100)
     write_atomic(out, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     load_or_fail(out, {})  # what we wrote must load: fail loudly here, not in `run`
@@ -180,6 +182,14 @@ def backtest_command(scenario: str, log: str, columns: str | None, replications:
             bt = backtest(loaded, calls, replications=replications, seed=seed)
     except CallLogError as exc:  # contact types that would share a scenario name
         fail([str(exc)])
+    listed = [name for name, ct in loaded.contact_types.items()
+              if isinstance(ct.arrivals.day_factors, list) and len(ct.arrivals.day_factors) > 1]
+    if listed:  # a scenario fitted before the factors were named
+        first = bt.days[0]
+        click.echo(f"warning: {scenario}: day_factors of {', '.join(listed)} name no days of "
+                   f"the week: cycled from the log's first open day ({first.day_name()} "
+                   f"{first.date()}); name them ({{monday: ..., tuesday: ...}}) to align them "
+                   "by date", err=True)
     from sim.fit_report import write_backtest_figure
 
     click.echo(f"{'interval':<9}" + "".join(f"{k + ' act/sim':>24}" for k in BACKTEST_KPIS))
@@ -198,8 +208,8 @@ def backtest_command(scenario: str, log: str, columns: str | None, replications:
     actual_mean = float(bt.daily["actual"].mean())
     click.echo(f"offered per open day: MAE {bt.daily_mae:,.1f}"
                + (f" ({bt.daily_mae / actual_mean:.1%} of the actual mean)" if actual_mean else ""))
-    click.echo(f"days compared: {len(bt.days)} open days of the log; closed (no contact in "
-               f"opening hours), not compared: {_dates(bt.closed_days)}")
+    click.echo(f"days compared: {len(bt.days)} open days of the log; days with contacts "
+               f"outside opening hours only (closed), not compared: {_dates(bt.closed_days)}")
     click.echo("MAE per interval: " + ", ".join(f"{k} {_cell(k, bt.mae[k])}"
                                                 for k in BACKTEST_KPIS))
     problem = write_backtest_figure(bt, out)

@@ -2,7 +2,8 @@
 
 Three estimates per contact type, all from :mod:`scipy.stats`:
 
-- arrivals: mean contacts per interval of the day, a factor per day of the week, and
+- arrivals: mean contacts per interval of the day, a factor per day of the week (written
+  under its name, ``monday: 1.2``: see :mod:`sim.weekdays`), and
   the day-level ``forecast_error`` (the cv of a gamma multiplier) from the spread of
   daily totals beyond what Poisson counts would show: Var(N) = mu + cv^2 mu^2;
 - handle time: exponential, lognormal and gamma fitted by maximum likelihood (location
@@ -81,7 +82,8 @@ class ArrivalFit:
         day_factors: Daily volume of each day of the cycle / the mean daily volume.
         forecast_error: Day-level cv beyond Poisson.
         days: Each day's total (index: date).
-        weekdays: Names of the days of the cycle, in order from the log's first day.
+        weekdays: Names of the days of the week of ``day_factors`` (``Monday``), Monday
+            first: the days of the week the log has contacts on.
     """
 
     per_interval: list[float]
@@ -215,10 +217,8 @@ def fit_patience(wait: np.ndarray, abandoned: np.ndarray) -> PatienceFit | None:
 
 
 def _weekday_cycle(days: pd.DatetimeIndex) -> list[int]:
-    """Days of the week the log covers, in order from its first day (0 = Monday)."""
-    seen = sorted(set(days.day_of_week))
-    first = days[0].day_of_week
-    return sorted(seen, key=lambda d: (d - first) % 7)
+    """Days of the week the log covers, Monday first (0 = Monday)."""
+    return sorted(set(days.day_of_week))
 
 
 def fit_arrivals(times: pd.Series, all_days: pd.DatetimeIndex, open_s: float,
@@ -368,8 +368,9 @@ def scenario_dict(fit: Fit, name: str, staff: list[int] | None = None,
     types = {}
     for t in fit.types.values():
         arrivals = {"per_interval": t.arrivals.per_interval}
-        if cycle > 1:
-            arrivals["day_factors"] = t.arrivals.day_factors
+        if cycle > 1:  # by weekday: a backtest gives each date of a log its own
+            arrivals["day_factors"] = {day.lower(): f for day, f in zip(
+                t.arrivals.weekdays, t.arrivals.day_factors, strict=True)}
         if t.arrivals.forecast_error > 0:
             arrivals["forecast_error"] = t.arrivals.forecast_error
         spec = {"arrivals": arrivals,

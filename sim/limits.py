@@ -18,6 +18,7 @@ import numpy as np
 
 from sim.scenario import Scenario
 from sim.units import DAY
+from sim.weekdays import day_factors
 
 
 @dataclass(frozen=True)
@@ -146,8 +147,8 @@ def expected_contacts(scenario: Scenario) -> dict[str, float]:
             else:  # one value per interval of every day; the cooldown cycles the days
                 table = np.asarray(arrivals.per_interval, dtype=float)
                 per_day = np.resize(table.reshape(-1, ipd).sum(axis=1), days)
-            factors = np.resize(np.asarray(arrivals.day_factors or [1.0], dtype=float), days)
-            out[name] = float(per_day @ factors)
+            factors = day_factors(scenario, arrivals, days)
+            out[name] = float(per_day @ factors) if factors is not None else float(per_day.sum())
     return out
 
 

@@ -156,8 +156,10 @@ class Scenario(_Frozen):
         Field-level rules are enforced by pydantic at construction; these are the rules
         that relate fields to each other (references between sections, time grids).
         """
+        from sim.weekdays import weekday_problems
+
         found = self._time_problems() + self._reference_problems() + self._trace_problems()
-        found += self._routing_policy_problems()
+        found += self._routing_policy_problems() + weekday_problems(self)
         if not found:  # table lengths only make sense on a valid time grid
             found += self._length_problems()
         return found

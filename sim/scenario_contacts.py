@@ -11,7 +11,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import Annotated, Any
 
-from pydantic import Field, PrivateAttr, ValidationInfo, model_validator
+from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
 from sim.distributions import Distribution
 from sim.scenario_base import Probability, _Frozen
@@ -27,6 +27,7 @@ from sim.scenario_journeys import (
     Transfer,
 )
 from sim.units import Count, Duration, Number, Rate
+from sim.weekdays import Weekday
 
 MAX_TRANSFERS = 100
 """Most transfers a contact may have (``max_transfers``): the engine counts them in a byte."""
@@ -90,19 +91,35 @@ class Arrivals(_Frozen):
     first day: its rows of this contact type (the log's type names read as ``ccsim fit``
     writes them: ``lost card`` is ``lost_card``), or all rows if it holds one type only.
     With ``trace_handle``, answered contacts keep their logged handle times.
-    ``day_factors`` scale each day (cycled when shorter than the run);
+    ``day_factors`` scale each day: a list is cycled over the run's days from day 0; a
+    mapping ``{monday: 1.9, tuesday: 1.0, ...}`` gives each day of the week its own
+    (:mod:`sim.weekdays`: the run's days are then the days named);
     ``forecast_error`` is the cv of a gamma-distributed day-level multiplier (mean 1),
     which makes daily volumes over-dispersed like real ones (Poisson-gamma).
     """
 
     rate: Annotated[Rate, Field(ge=0.0)] | None = None
     per_interval: list[Annotated[Number, Field(ge=0.0)]] | None = None
-    day_factors: list[Annotated[Number, Field(ge=0.0)]] | None = Field(default=None, min_length=1)
+    day_factors: (Annotated[list[Annotated[Number, Field(ge=0.0)]], Field(min_length=1)]
+                  | Annotated[dict[Weekday, Annotated[Number, Field(ge=0.0)]],
+                              Field(min_length=1)]
+                  | None) = None
     forecast_error: Annotated[Number, Field(ge=0.0)] = 0.0
     trace: str | None = None
     trace_handle: bool = False
     # the trace's rows: (arrival seconds, contact type, handle seconds or NaN)
     _rows: tuple[Any, Any, Any] | None = PrivateAttr(default=None)
+
+    @field_validator("day_factors", mode="before")
+    @classmethod
+    def _weekday_names(cls, value: Any) -> Any:
+        """``Monday`` is ``monday``; the days are kept Monday first, however given."""
+        if not isinstance(value, dict):
+            return value
+        named = {str(k).strip().lower(): v for k, v in value.items()}
+        order = [w.value for w in Weekday]
+        return dict(sorted(named.items(), key=lambda kv: (order.index(kv[0])
+                                                            if kv[0] in order else 7)))
 
     @model_validator(mode="after")
     def _one_form(self, info: ValidationInfo) -> Arrivals:

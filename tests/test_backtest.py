@@ -188,8 +188,8 @@ class TestOutsideHours:
         assert done.returncode == 0, done.stderr
         assert ("outside opening hours 08:00-12:00, not compared: 3 logged contacts (2.4%), "
                 "0 simulated per replication") in done.stdout
-        assert ("days compared: 2 open days of the log; closed (no contact in opening hours), "
-                "not compared: 0\n") in done.stdout
+        assert ("days compared: 2 open days of the log; days with contacts outside opening "
+                "hours only (closed), not compared: 0\n") in done.stdout
 
 
 def test_cli_names_closed_days(tmp_path):
@@ -207,8 +207,8 @@ def test_cli_names_closed_days(tmp_path):
                            "-r", "2", "--out", str(tmp_path / "bt.png")],
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    assert ("days compared: 2 open days of the log; closed (no contact in opening hours), "
-            "not compared: 1 (Tue 2026-03-03)") in done.stdout
+    assert ("days compared: 2 open days of the log; days with contacts outside opening "
+            "hours only (closed), not compared: 1 (Tue 2026-03-03)") in done.stdout
     assert done.stdout.splitlines()[-1].startswith("MAE per interval: ")
 
 

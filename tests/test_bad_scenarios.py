@@ -38,6 +38,7 @@ routing:
 """
 
 _PATIENCE = "    patience: {dist: exponential, mean: 3m}\n"  # billing's: options follow it
+_BETWEEN = GOOD[GOOD.index("{rate: 60/h}") + 12:GOOD.index("[5, 6, 7, 8, 8, 7, 6, 5]}")]
 # (name, edit of the YAML text, expected field path, expected words in the reason)
 CASES = [
     ("unknown group in routing", ("group: tier2, after", "group: tier3, after"),
@@ -127,6 +128,21 @@ CASES = [
     ("retrial without a chance", (_PATIENCE, _PATIENCE + "    retrial: {delay: {dist: "
                                   "exponential, mean: 5m}}\n"), "contact_types.billing.retrial",
      "give 'probability'"),
+    ("misspelt day of the week", ("rate: 60/h}", "rate: 60/h, day_factors: {monday: 1.2, "
+                                  "saturdy: 0.5}}"),
+     "contact_types.billing.arrivals.day_factors.saturdy",
+     "must be one of 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday' or "
+     "'sunday', got 'saturdy'"),
+    ("negative day factor by name", ("rate: 60/h}", "rate: 60/h, day_factors: {Monday: -1}}"),
+     "contact_types.billing.arrivals.day_factors.monday", "must be >= 0, got -1"),
+    ("no day named", ("rate: 60/h}", "rate: 60/h, day_factors: {}}"),
+     "contact_types.billing.arrivals.day_factors", "at least 1 item"),
+    ("day factors named and listed", (
+        "{rate: 60/h}" + _BETWEEN + "[5, 6, 7, 8, 8, 7, 6, 5]}",
+        "{rate: 60/h, day_factors: {monday: 2}}" + _BETWEEN + "[5, 6, 7, 8, 8, 7, 6, 5], "
+        "day_factors: [1, 2]}"),
+     "contact_types.refunds.arrivals.day_factors",
+     "a list, while contact type 'billing' names the days of the week"),
     ("retrial decay 1.5", (_PATIENCE, _PATIENCE + "    retrial: {after_busy: 0.5, decay: 1.5, "
                            "delay: {dist: exponential, mean: 5m}}\n"),
      "contact_types.billing.retrial.decay", "must be <= 1, got 1.5"),

@@ -91,6 +91,27 @@ class TestArrivals:
         assert expected_counts(sc, sc.contact_types["c"].arrivals).tolist() == [
             10, 20, 5, 10, 10, 20]
 
+    def test_day_factors_by_weekday(self):
+        """Named factors: the run's days are the days named by any type, Monday first.
+
+        ``calls`` names Monday, Wednesday and Friday (given out of order), ``chats``
+        Monday and Saturday: the run's days are Mon, Wed, Fri, Sat, Mon; ``chats`` is
+        closed on the days it does not name, ``posts`` (no factors) arrives alike on all.
+        """
+        kinds = {"calls": {"friday": 0.5, "Monday": 2.0, "wednesday": 1.0},
+                 "chats": {"monday": 1.0, "saturday": 3.0}, "posts": None}
+        data = {"name": "a", "days": 5, "interval": "24h",
+                "contact_types": {name: {"arrivals": {"per_interval": [10], **(
+                    {"day_factors": factors} if factors else {})},
+                    "handle": {"dist": "exponential", "mean": 60}} for name, factors in
+                    kinds.items()},
+                "agents": {"a": {"skills": list(kinds), "staff": 1}}}
+        sc = scenario_from_dict(data)
+        counts = {name: expected_counts(sc, ct.arrivals).tolist()
+                  for name, ct in sc.contact_types.items()}
+        assert counts == {"calls": [20, 10, 5, 0, 20], "chats": [10, 0, 0, 30, 10],
+                          "posts": [10, 10, 10, 10, 10]}
+
     def test_forecast_error_overdispersion(self):
         """With forecast error, daily volumes vary more than Poisson (Poisson-gamma)."""
         data = {"name": "a", "days": 200, "interval": "24h",

@@ -27,6 +27,7 @@ from typing import Any
 
 from sim import limits
 from sim.scenario import Scenario
+from sim.weekdays import day_factors
 
 CALLBACK = {"threshold": 120.0, "accept": 0.6}  # offered after 2 min, 60% accept
 SCALED_FIELDS = ("mean", "low", "mode", "high", "value", "values")  # distributions' times
@@ -116,7 +117,8 @@ def daily_contacts(scenario: Scenario) -> dict[str, float]:
             per_day = arrivals.rate * scenario.open_seconds
         else:
             per_day = float(sum(arrivals.per_interval[:scenario.intervals_per_day]))
-        out[name] = per_day * (arrivals.day_factors or [1.0])[0]
+        factors = day_factors(scenario, arrivals, 1)
+        out[name] = per_day * (float(factors[0]) if factors is not None else 1.0)
     return out
 
 
