@@ -19,7 +19,7 @@ The canonical columns (``--columns arrival=CallStart,...`` maps other names):
 
 ccsim's own ``contacts.parquet`` is recognised and read as a log (its first
 replication). Every problem is a :class:`CallLogError` whose message names the file, the
-row and the column.
+row and the column. Each column is read by :mod:`sim.calllog_columns`.
 """
 
 from __future__ import annotations
@@ -31,18 +31,24 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.calllog_columns import (
+    EPOCH,
+    CallLogError,
+    count_column,
+    row_error,
+    seconds_column,
+    time_column,
+)
+
+__all__ = ["EPOCH", "OUTCOMES", "CallLog", "CallLogError", "ccsim_table",
+           "parse_columns", "read_call_log", "scenario_name"]
+
 REQUIRED = ("arrival", "wait", "outcome")
 OPTIONAL = ("contact_type", "handle", "group", "customer", "queue_start", "answer", "end",
             "transfers")
 OUTCOMES = ("answered", "abandoned", "blocked")
-EPOCH = pd.Timestamp("2026-01-05")  # a Monday: day 0 of logs timed in seconds (ccsim's own)
-_OFFSET = r"(Z|[+-]\d{2}:?\d{2})$"  # the UTC offset ending an ISO timestamp
 _CCSIM_OUTCOMES = {"completed": "answered", "hung_up": "answered", "unfinished": "answered",
                    "abandoned": "abandoned", "blocked": "blocked"}
-
-
-class CallLogError(ValueError):
-    """A call log that cannot be read; the message is one line naming file, row and column."""
 
 
 @dataclass(frozen=True)
@@ -194,13 +200,13 @@ def _ccsim_types(raw: pd.DataFrame, shown: str) -> pd.DataFrame:
             bad = (values.isna().to_numpy() & ~blank) | (blank & (column != "wait")
                                                           & (column != "handle"))
             if bad.any():
-                raise CallLogError(_row_error(shown, column, bad, text, "not a number"))
+                raise CallLogError(row_error(shown, column, bad, text, "not a number"))
             out[column] = values.astype(float)
         elif column == "answered":
             flags = text.astype(str).str.strip().str.lower().map(_CCSIM_FLAGS)
             bad = flags.isna().to_numpy()
             if bad.any():
-                raise CallLogError(_row_error(shown, column, bad, text, "must be True or False"))
+                raise CallLogError(row_error(shown, column, bad, text, "must be True or False"))
             out[column] = flags.astype(bool)
         elif pd.api.types.is_object_dtype(text) or pd.api.types.is_string_dtype(text):
             out[column] = text.where(text.astype(str) != "")
@@ -233,109 +239,6 @@ def ccsim_table(contacts: pd.DataFrame) -> pd.DataFrame:
     return table.sort_values("arrival", kind="stable").reset_index(drop=True)
 
 
-def _row_error(shown: str, column: str, bad: np.ndarray, values: pd.Series, reason: str) -> str:
-    rows = np.flatnonzero(bad)
-    more = f" (and {rows.size - 1} more rows)" if rows.size > 1 else ""
-    # row 1 is the first data row; in a CSV it is line 2, under the header
-    return (f"{shown}: row {rows[0] + 1}: {column}: {reason}, got "
-            f"{str(values.iloc[rows[0]])!r}{more}")
-
-
-_MAX_SECONDS = 100 * 366 * 86400.0  # seconds from day 0 beyond a century are no log's
-
-
-def _times(frame: pd.DataFrame, column: str, shown: str) -> pd.Series:
-    """A column of times as local clock times: date-times, or seconds from day 0.
-
-    A column of numbers is seconds from :data:`EPOCH` whatever their size (``1999`` is
-    00:33:19 of day 0, never the year 1999); ISO date-times are read as such. Which of
-    the two a column holds is told by its first filled row; a row of the other kind is
-    refused.
-    """
-    text = frame[column]
-    if pd.api.types.is_datetime64_any_dtype(text):
-        return text.dt.tz_localize(None) if text.dt.tz is not None else text
-    if pd.api.types.is_numeric_dtype(text) and not pd.api.types.is_bool_dtype(text):
-        seconds, first = text.astype(float), True
-    else:
-        stripped = text.astype(str).str.strip()
-        seconds = pd.to_numeric(stripped.where(stripped != ""), errors="coerce")
-        given = np.flatnonzero((stripped != "").to_numpy())  # a blank row tells no kind
-        first = bool(given.size) and bool(seconds.notna().iloc[given[0]])
-    numeric = seconds.notna().to_numpy()
-    if first:
-        return _from_seconds(seconds, text, column, shown, ~numeric)
-    if numeric.any():
-        raise CallLogError(_row_error(shown, column, numeric, text,
-                                      "seconds among date-times"))
-    parsed = _local_times(text.astype(str).str.strip(), shown, column)
-    bad = parsed.isna().to_numpy()
-    if bad.any():
-        raise CallLogError(_row_error(shown, column, bad, text, "not an ISO timestamp"))
-    if parsed.dt.tz is not None:
-        parsed = parsed.dt.tz_localize(None)
-    return parsed
-
-
-def _from_seconds(seconds: pd.Series, text: pd.Series, column: str, shown: str,
-                  missing: np.ndarray) -> pd.Series:
-    """Seconds from day 0 as times from :data:`EPOCH` (a column whose first row is a number)."""
-    if missing.any():
-        raise CallLogError(_row_error(shown, column, missing, text,
-                                      "not a number of seconds (the column is seconds from day 0)"))
-    values = seconds.to_numpy(dtype=float)
-    bad = ~np.isfinite(values) | (values < 0) | (values > _MAX_SECONDS)
-    if bad.any():
-        raise CallLogError(_row_error(shown, column, bad, text,
-                                      "must be seconds from day 0, >= 0 and within a century"))
-    return pd.Series(EPOCH + pd.to_timedelta(values, unit="s"), index=text.index)
-
-
-def _local_times(text: pd.Series, shown: str, column: str) -> pd.Series:
-    """ISO timestamps as local clock times (NaT where unreadable), their UTC offsets dropped.
-
-    A log across a daylight-saving change has two offsets (``+01:00``, then ``+02:00``):
-    the rows of each offset are read apart, so every contact keeps its local clock time.
-    """
-    offsets = text.str.extract(_OFFSET, expand=False).fillna("")
-    parts = []
-    for offset in offsets.unique():
-        rows = text[offsets == offset]
-        try:
-            part = pd.to_datetime(rows, errors="coerce", format="ISO8601")
-        except ValueError as exc:  # offsets pandas reads but the pattern does not tell apart
-            raise CallLogError(f"{shown}: {column}: timestamps of several time zones "
-                               f"({str(exc).split('.')[0]})") from None
-        parts.append(part.dt.tz_localize(None) if part.dt.tz is not None else part)
-    if len(parts) == 1:
-        return parts[0]
-    return pd.concat(parts).reindex(text.index)
-
-
-def _seconds(frame: pd.DataFrame, column: str, shown: str, allow_blank: np.ndarray) -> pd.Series:
-    text = frame[column]
-    values = pd.to_numeric(text.replace("", np.nan), errors="coerce").astype(float)
-    missing = values.isna().to_numpy() & ~allow_blank
-    if missing.any():
-        raise CallLogError(_row_error(shown, column, missing, text, "not a number of seconds"))
-    bad = ~np.isfinite(values.fillna(0.0).to_numpy()) | (values.fillna(0.0).to_numpy() < 0)
-    if bad.any():
-        raise CallLogError(_row_error(shown, column, bad, text, "must be a finite number >= 0"))
-    return values
-
-
-def _count(frame: pd.DataFrame, column: str, shown: str) -> np.ndarray:
-    """A count per row: a blank or null cell is 0, any other a whole number >= 0."""
-    text = frame[column]
-    blank = (text.isna() | (text.astype(str).str.strip() == "")).to_numpy()
-    values = pd.to_numeric(text.where(~blank), errors="coerce").to_numpy(dtype=float)
-    with np.errstate(invalid="ignore"):
-        bad = ~blank & ~(np.isfinite(values) & (values >= 0) & (values == np.round(values)))
-    if bad.any():
-        raise CallLogError(_row_error(shown, column, bad, text, "must be a whole number >= 0"))
-    return np.where(blank, 0.0, values)
-
-
 def _check(frame: pd.DataFrame, shown: str) -> pd.DataFrame:
     if len(frame) == 0:
         raise CallLogError(f"{shown}: the log has no rows")
@@ -347,32 +250,33 @@ def _check(frame: pd.DataFrame, shown: str) -> pd.DataFrame:
         raise CallLogError(f"{shown}: missing column {missing[0]!r} (columns: "
                            + ", ".join(map(str, frame.columns))
                            + "; map other names with --columns NAME=COLUMN)")
-    arrival = _times(frame, "arrival", shown)
+    arrival = time_column(frame, "arrival", shown)
     outcome = frame["outcome"].astype(str).str.strip().str.lower()
     unknown = ~outcome.isin(OUTCOMES).to_numpy()
     if unknown.any():
-        raise CallLogError(_row_error(shown, "outcome", unknown, frame["outcome"],
-                                      "must be one of " + ", ".join(OUTCOMES)))
+        raise CallLogError(row_error(shown, "outcome", unknown, frame["outcome"],
+                                     "must be one of " + ", ".join(OUTCOMES)))
     answered = (outcome == "answered").to_numpy()
     blocked = (outcome == "blocked").to_numpy()
     if "wait" in has:
-        wait = _seconds(frame, "wait", shown, allow_blank=blocked).fillna(0.0)
+        wait = seconds_column(frame, "wait", shown, allow_blank=blocked).fillna(0.0)
     else:
-        start = _times(frame, "queue_start", shown) if "queue_start" in has else arrival
-        until = _times(frame, "answer" if "answer" in has else "end", shown)
+        start = time_column(frame, "queue_start", shown) if "queue_start" in has else arrival
+        until = time_column(frame, "answer" if "answer" in has else "end", shown)
         wait = (until - start).dt.total_seconds()
         bad = (wait < 0).to_numpy()
         if bad.any():
-            raise CallLogError(_row_error(shown, "wait", bad, wait, "must be >= 0 (answer "
-                                          "before queue_start)"))
+            raise CallLogError(row_error(shown, "wait", bad, wait, "must be >= 0 (answer "
+                                         "before queue_start)"))
     if "handle" in has:
-        handle = _seconds(frame, "handle", shown, allow_blank=~answered)
+        handle = seconds_column(frame, "handle", shown, allow_blank=~answered)
     elif {"answer", "end"} <= has:
-        handle = (_times(frame, "end", shown) - _times(frame, "answer", shown)).dt.total_seconds()
+        handle = (time_column(frame, "end", shown)
+                  - time_column(frame, "answer", shown)).dt.total_seconds()
         bad = answered & (handle < 0).to_numpy()
         if bad.any():
-            raise CallLogError(_row_error(shown, "end", bad, frame["end"],
-                                          "must not be before answer"))
+            raise CallLogError(row_error(shown, "end", bad, frame["end"],
+                                         "must not be before answer"))
     else:
         handle = pd.Series(np.nan, index=frame.index)
     table = pd.DataFrame({
@@ -389,9 +293,9 @@ def _check(frame: pd.DataFrame, shown: str) -> pd.DataFrame:
         ids = frame["customer"].astype(str).str.strip()
         table["customer"] = ids.where(frame["customer"].notna() & (ids != "")).to_numpy()
     if "transfers" in has:
-        table["transfers"] = _count(frame, "transfers", shown)
+        table["transfers"] = count_column(frame, "transfers", shown)
     blank = (table["contact_type"] == "").to_numpy()
     if blank.any():
-        raise CallLogError(_row_error(shown, "contact_type", blank, frame["contact_type"],
-                                      "must not be empty"))
+        raise CallLogError(row_error(shown, "contact_type", blank, frame["contact_type"],
+                                     "must not be empty"))
     return table.sort_values("arrival", kind="stable").reset_index(drop=True)

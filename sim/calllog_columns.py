@@ -1,0 +1,127 @@
+"""The columns of a call log read one at a time: times, seconds and counts.
+
+Each reader takes the log as a table of text (a CSV) or of typed columns (a Parquet
+file) and gives the column in one kind (local clock times, seconds, whole counts), or
+refuses it with a :class:`CallLogError` whose one line names the file, the first row at
+fault (row 1 is the first data row, line 2 of a CSV), the column, the rule and the
+value received. :mod:`sim.calllog` puts the columns together into a log.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+EPOCH = pd.Timestamp("2026-01-05")  # a Monday: day 0 of logs timed in seconds (ccsim's own)
+_OFFSET = r"(Z|[+-]\d{2}:?\d{2})$"  # the UTC offset ending an ISO timestamp
+
+
+class CallLogError(ValueError):
+    """A call log that cannot be read; the message is one line naming file, row and column."""
+
+
+def row_error(shown: str, column: str, bad: np.ndarray, values: pd.Series,
+              reason: str) -> str:
+    """One line naming the file, the first bad row, the column, the reason and its value."""
+    rows = np.flatnonzero(bad)
+    more = f" (and {rows.size - 1} more rows)" if rows.size > 1 else ""
+    # row 1 is the first data row; in a CSV it is line 2, under the header
+    return (f"{shown}: row {rows[0] + 1}: {column}: {reason}, got "
+            f"{str(values.iloc[rows[0]])!r}{more}")
+
+
+_MAX_SECONDS = 100 * 366 * 86400.0  # seconds from day 0 beyond a century are no log's
+
+
+def time_column(frame: pd.DataFrame, column: str, shown: str) -> pd.Series:
+    """A column of times as local clock times: date-times, or seconds from day 0.
+
+    A column of numbers is seconds from :data:`EPOCH` whatever their size (``1999`` is
+    00:33:19 of day 0, never the year 1999); ISO date-times are read as such. Which of
+    the two a column holds is told by its first filled row; a row of the other kind is
+    refused.
+    """
+    text = frame[column]
+    if pd.api.types.is_datetime64_any_dtype(text):
+        return text.dt.tz_localize(None) if text.dt.tz is not None else text
+    if pd.api.types.is_numeric_dtype(text) and not pd.api.types.is_bool_dtype(text):
+        seconds, first = text.astype(float), True
+    else:
+        stripped = text.astype(str).str.strip()
+        seconds = pd.to_numeric(stripped.where(stripped != ""), errors="coerce")
+        given = np.flatnonzero((stripped != "").to_numpy())  # a blank row tells no kind
+        first = bool(given.size) and bool(seconds.notna().iloc[given[0]])
+    numeric = seconds.notna().to_numpy()
+    if first:
+        return _from_seconds(seconds, text, column, shown, ~numeric)
+    if numeric.any():
+        raise CallLogError(row_error(shown, column, numeric, text,
+                                     "seconds among date-times"))
+    parsed = _local_times(text.astype(str).str.strip(), shown, column)
+    bad = parsed.isna().to_numpy()
+    if bad.any():
+        raise CallLogError(row_error(shown, column, bad, text, "not an ISO timestamp"))
+    if parsed.dt.tz is not None:
+        parsed = parsed.dt.tz_localize(None)
+    return parsed
+
+
+def _from_seconds(seconds: pd.Series, text: pd.Series, column: str, shown: str,
+                  missing: np.ndarray) -> pd.Series:
+    """Seconds from day 0 as times from :data:`EPOCH` (a column whose first row is a number)."""
+    if missing.any():
+        raise CallLogError(row_error(shown, column, missing, text,
+                                     "not a number of seconds (the column is seconds from day 0)"))
+    values = seconds.to_numpy(dtype=float)
+    bad = ~np.isfinite(values) | (values < 0) | (values > _MAX_SECONDS)
+    if bad.any():
+        raise CallLogError(row_error(shown, column, bad, text,
+                                     "must be seconds from day 0, >= 0 and within a century"))
+    return pd.Series(EPOCH + pd.to_timedelta(values, unit="s"), index=text.index)
+
+
+def _local_times(text: pd.Series, shown: str, column: str) -> pd.Series:
+    """ISO timestamps as local clock times (NaT where unreadable), their UTC offsets dropped.
+
+    A log across a daylight-saving change has two offsets (``+01:00``, then ``+02:00``):
+    the rows of each offset are read apart, so every contact keeps its local clock time.
+    """
+    offsets = text.str.extract(_OFFSET, expand=False).fillna("")
+    parts = []
+    for offset in offsets.unique():
+        rows = text[offsets == offset]
+        try:
+            part = pd.to_datetime(rows, errors="coerce", format="ISO8601")
+        except ValueError as exc:  # offsets pandas reads but the pattern does not tell apart
+            raise CallLogError(f"{shown}: {column}: timestamps of several time zones "
+                               f"({str(exc).split('.')[0]})") from None
+        parts.append(part.dt.tz_localize(None) if part.dt.tz is not None else part)
+    if len(parts) == 1:
+        return parts[0]
+    return pd.concat(parts).reindex(text.index)
+
+
+def seconds_column(frame: pd.DataFrame, column: str, shown: str,
+                   allow_blank: np.ndarray) -> pd.Series:
+    """A column of durations in seconds (NaN where blank and ``allow_blank``)."""
+    text = frame[column]
+    values = pd.to_numeric(text.replace("", np.nan), errors="coerce").astype(float)
+    missing = values.isna().to_numpy() & ~allow_blank
+    if missing.any():
+        raise CallLogError(row_error(shown, column, missing, text, "not a number of seconds"))
+    bad = ~np.isfinite(values.fillna(0.0).to_numpy()) | (values.fillna(0.0).to_numpy() < 0)
+    if bad.any():
+        raise CallLogError(row_error(shown, column, bad, text, "must be a finite number >= 0"))
+    return values
+
+
+def count_column(frame: pd.DataFrame, column: str, shown: str) -> np.ndarray:
+    """A count per row: a blank or null cell is 0, any other a whole number >= 0."""
+    text = frame[column]
+    blank = (text.isna() | (text.astype(str).str.strip() == "")).to_numpy()
+    values = pd.to_numeric(text.where(~blank), errors="coerce").to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        bad = ~blank & ~(np.isfinite(values) & (values >= 0) & (values == np.round(values)))
+    if bad.any():
+        raise CallLogError(row_error(shown, column, bad, text, "must be a whole number >= 0"))
+    return np.where(blank, 0.0, values)
