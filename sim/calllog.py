@@ -104,7 +104,8 @@ def parse_columns(text: str | None) -> dict[str, str]:
     """``arrival=CallStart,wait=QueueSecs`` as {canonical name: name in the file}.
 
     Raises:
-        ValueError: On a malformed pair, an unknown canonical name or one given twice.
+        ValueError: On a malformed pair, an unknown canonical name, or a name or a
+            column given twice.
     """
     mapping: dict[str, str] = {}
     for pair in (text or "").split(","):
@@ -119,6 +120,9 @@ def parse_columns(text: str | None) -> dict[str, str]:
                              + ", ".join(REQUIRED + OPTIONAL))
         if name in mapping:  # which one was meant? not the last, silently
             raise ValueError(f"{name!r} is mapped twice ({mapping[name]!r}, then {column!r})")
+        if column in mapping.values():  # one column read as two: the first would be lost
+            first = next(k for k, v in mapping.items() if v == column)
+            raise ValueError(f"{column!r} is mapped twice ({first!r}, then {name!r})")
         mapping[name] = column
     return mapping
 
@@ -140,8 +144,33 @@ def read_call_log(path: str | Path, columns: dict[str, str] | None = None,
     raw = _read_table(Path(path), shown, max_bytes)
     if _is_ccsim_contacts(raw):
         return CallLog(shown, _from_ccsim(raw, shown))
+    _mapping_fits(raw, columns or {}, shown)
     renamed = raw.rename(columns={v: k for k, v in (columns or {}).items()})
     return CallLog(shown, _check(renamed, shown))
+
+
+def _mapping_fits(raw: pd.DataFrame, columns: dict[str, str], shown: str) -> None:
+    """Refuse a mapping that would leave two columns of one name, or map a missing one."""
+    for name, column in columns.items():
+        if column not in raw.columns:  # the log's own `name`, if any, would be read instead
+            raise CallLogError(f"{shown}: {name}: --columns maps {column!r} to it, but the "
+                               "log has no such column (columns: "
+                               + ", ".join(map(str, raw.columns)) + ")")
+        if column != name and name in raw.columns:
+            raise CallLogError(f"{shown}: {name}: the log has a column {name!r} and --columns "
+                               f"maps {column!r} to it; map the one meant, rename the other")
+
+
+def _one_each(names: list, shown: str) -> None:
+    """Refuse a header naming a column twice: pandas would read the second as ``name.1``."""
+    seen: dict[str, int] = {}
+    for place, name in enumerate(map(str, names), start=1):
+        if not name.strip():  # blank cells (an export's trailing commas) are never read
+            continue
+        if name in seen:
+            raise CallLogError(f"{shown}: {name}: the header names this column twice "
+                               f"(columns {seen[name]} and {place}); keep one")
+        seen[name] = place
 
 
 def _read_table(path: Path, shown: str, max_bytes: int | None) -> pd.DataFrame:
@@ -154,7 +183,13 @@ def _read_table(path: Path, shown: str, max_bytes: int | None) -> pd.DataFrame:
         with open(path, "rb") as file:
             magic = file.read(4)
         if magic == b"PAR1":
+            import pyarrow.parquet as pq
+
+            _one_each(pq.read_schema(path).names, shown)
             return pd.read_parquet(path)
+        header = pd.read_csv(path, header=None, nrows=1, dtype=str, keep_default_na=False,
+                             encoding="utf-8-sig")
+        _one_each(header.iloc[0].tolist(), shown)
         return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except CallLogError:
         raise

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import sim
-from sim.calllog import EPOCH, CallLogError, read_call_log
+from sim.calllog import EPOCH, CallLogError, parse_columns, read_call_log
 from sim.fit import fit_log
 
 
@@ -189,3 +191,89 @@ class TestTransfers:
         """A blank cell is no transfer (as the README says): 2 transfers over 2 answered."""
         calls = fit_log(read_call_log(self.log(tmp_path, "")), 1800.0).types["calls"]
         assert calls.transfer_share == pytest.approx(2 / 2)
+
+
+class TestDuplicateColumns:
+    """A column named twice is refused: which one was meant? never the second renamed."""
+
+    LOG = ("arrival,wait,outcome,handle,outcome\n"
+           "2026-03-02T08:00:00,1,answered,60,abandoned\n"
+           "2026-03-02T08:10:00,2,answered,70,abandoned\n")
+    LINE = r"outcome: the header names this column twice \(columns 3 and 5\)"
+
+    def test_csv_refused(self, tmp_path):
+        """Two `outcome`s: the second was read as `outcome.1`, the log as all answered."""
+        path = tmp_path / "log.csv"
+        path.write_text(self.LOG)
+        with pytest.raises(CallLogError, match=f"^{path}: {self.LINE}; keep one$"):
+            read_call_log(path)
+
+    def test_parquet_refused(self, tmp_path):
+        """A Parquet file's schema may name a column twice: the same line."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        path = tmp_path / "log.parquet"
+        pq.write_table(pa.table([pa.array(["2026-03-02T08:00:00"]), pa.array([1.0]),
+                                 pa.array(["answered"]), pa.array([60.0]),
+                                 pa.array(["abandoned"])],
+                                names=["arrival", "wait", "outcome", "handle", "outcome"]),
+                       path)
+        with pytest.raises(CallLogError, match=f"^{path}: {self.LINE}; keep one$"):
+            read_call_log(path)
+
+    def test_blank_header_cells_are_not_duplicates(self, tmp_path):
+        """Trailing commas (blank names, never read) in an exported header are no fault."""
+        path = tmp_path / "log.csv"
+        path.write_text("arrival,wait,outcome,,\n2026-03-02T08:00:00,1,answered,,\n")
+        assert read_call_log(path).table["outcome"].tolist() == ["answered"]
+
+    def test_mapped_onto_a_column_of_that_name_refused(self, tmp_path):
+        """--columns arrival=CallStart in a log that has an `arrival` too: two arrivals."""
+        path = tmp_path / "log.csv"
+        path.write_text("arrival,CallStart,wait,outcome\n"
+                        "2026-03-02T08:00:00,2026-03-02T09:00:00,1,answered\n")
+        with pytest.raises(CallLogError, match=f"^{path}: arrival: the log has a column "
+                                               "'arrival' and --columns maps 'CallStart' to "
+                                               "it; map the one meant, rename the other$"):
+            read_call_log(path, {"arrival": "CallStart"})
+
+    def test_mapped_column_missing_refused(self, tmp_path):
+        """--columns arrival=Strat (a typo) was ignored and the log's own `arrival` read."""
+        path = tmp_path / "log.csv"
+        path.write_text("arrival,Start,wait,outcome\n"
+                        "2026-03-02T08:00:00,2026-03-02T09:00:00,1,answered\n")
+        with pytest.raises(CallLogError, match=f"^{path}: arrival: --columns maps 'Strat' "
+                                               "to it, but the log has no such column "
+                                               r"\(columns: arrival, Start, wait, outcome\)$"):
+            read_call_log(path, {"arrival": "Strat"})
+
+    def test_one_column_mapped_to_two_names_refused(self):
+        """wait=Q,handle=Q: the file's Q can be read as one of them only; the first was lost."""
+        with pytest.raises(ValueError, match=r"^'Q' is mapped twice \('wait', then 'handle'\)$"):
+            parse_columns("arrival=A,wait=Q,handle=Q")
+
+    @pytest.mark.parametrize("command", ["fit", "backtest", "trace"])
+    def test_cli_exit_2(self, tmp_path, command):
+        """`ccsim fit`, `ccsim backtest` and a scenario replaying the log: one line, exit 2."""
+        import subprocess
+        import sys
+
+        path = tmp_path / "log.csv"
+        path.write_text(self.LOG)
+        scenario = tmp_path / "s.yaml"
+        scenario.write_text(
+            "name: s\nopen: '08:00'\nclose: '09:00'\ncontact_types:\n  calls:\n"
+            "    arrivals: {" + ("trace: log.csv" if command == "trace" else "rate: 5/h")
+            + "}\n    handle: {dist: exponential, mean: 1m}\n"
+            "agents:\n  pool: {skills: [calls], staff: 1}\n")
+        args = {"fit": ["fit", str(path), "--out", str(tmp_path / "f.yaml"), "--no-report"],
+                "backtest": ["backtest", str(scenario), str(path), "--out",
+                             str(tmp_path / "b.png")],
+                "trace": ["validate", str(scenario)]}[command]
+        done = subprocess.run([sys.executable, "-m", "sim", *args], capture_output=True,
+                              text=True)
+        assert done.returncode == 2, done.stderr
+        (line,) = done.stderr.splitlines()
+        shown = "log.csv" if command == "trace" else str(path)
+        assert re.search(f"{re.escape(shown)}: {self.LINE}", line), line
