@@ -13,7 +13,8 @@ The canonical columns (``--columns arrival=CallStart,...`` maps other names):
 - ``wait``: seconds in the queue until answered or hung up (or give ``queue_start`` and
   ``answer``/``end`` timestamps instead);
 - ``outcome``: ``answered``, ``abandoned`` or ``blocked``;
-- ``handle``: seconds of talk, answered contacts only (or ``end`` - ``answer``);
+- ``handle``: seconds of talk, answered contacts only (or ``end`` - ``answer``); a wait
+  or handle time must be under a year (:data:`~sim.calllog_columns.MAX_DURATION`);
 - optional ``group`` (who answered), ``customer`` (to find repeat contacts) and
   ``transfers`` (how many times the contact was transferred: a whole number, blank 0).
 
@@ -33,6 +34,7 @@ import pandas as pd
 
 from sim.calllog_columns import (
     EPOCH,
+    MAX_DURATION,
     CallLogError,
     count_column,
     row_error,
@@ -274,6 +276,15 @@ def ccsim_table(contacts: pd.DataFrame) -> pd.DataFrame:
     return table.sort_values("arrival", kind="stable").reset_index(drop=True)
 
 
+def _within_a_year(seconds: pd.Series, text: pd.Series, column: str, since: str,
+                   shown: str) -> None:
+    """Refuse a duration told by two timestamps of a year or more (as a column's would be)."""
+    long = (seconds >= MAX_DURATION).to_numpy()
+    if long.any():
+        raise CallLogError(row_error(shown, column, long, text,
+                                     f"must be under a year after {since}"))
+
+
 def _check(frame: pd.DataFrame, shown: str) -> pd.DataFrame:
     if len(frame) == 0:
         raise CallLogError(f"{shown}: the log has no rows")
@@ -297,12 +308,14 @@ def _check(frame: pd.DataFrame, shown: str) -> pd.DataFrame:
         wait = seconds_column(frame, "wait", shown, allow_blank=blocked).fillna(0.0)
     else:
         start = time_column(frame, "queue_start", shown) if "queue_start" in has else arrival
-        until = time_column(frame, "answer" if "answer" in has else "end", shown)
-        wait = (until - start).dt.total_seconds()
+        until = "answer" if "answer" in has else "end"
+        wait = (time_column(frame, until, shown) - start).dt.total_seconds()
         bad = (wait < 0).to_numpy()
         if bad.any():
             raise CallLogError(row_error(shown, "wait", bad, wait, "must be >= 0 (answer "
                                          "before queue_start)"))
+        _within_a_year(wait, frame[until], until,
+                       "queue_start" if "queue_start" in has else "arrival", shown)
     if "handle" in has:
         handle = seconds_column(frame, "handle", shown, allow_blank=~answered)
     elif {"answer", "end"} <= has:
@@ -312,6 +325,7 @@ def _check(frame: pd.DataFrame, shown: str) -> pd.DataFrame:
         if bad.any():
             raise CallLogError(row_error(shown, "end", bad, frame["end"],
                                          "must not be before answer"))
+        _within_a_year(handle.where(answered), frame["end"], "end", "answer", shown)
     else:
         handle = pd.Series(np.nan, index=frame.index)
     table = pd.DataFrame({

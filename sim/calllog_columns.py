@@ -31,6 +31,10 @@ def row_error(shown: str, column: str, bad: np.ndarray, values: pd.Series,
 
 
 _MAX_SECONDS = 100 * 366 * 86400.0  # seconds from day 0 beyond a century are no log's
+# a wait or handle time of a year or more is no contact's (a placeholder such as 1e308 or
+# 999999999, or a typed year): fitted or replayed, it overflows numpy and scipy (a
+# variance of 1e308 squared) or keeps a replay's agent busy for ever
+MAX_DURATION = 366 * 86400.0
 
 
 def time_column(frame: pd.DataFrame, column: str, shown: str) -> pd.Series:
@@ -103,15 +107,20 @@ def _local_times(text: pd.Series, shown: str, column: str) -> pd.Series:
 
 def seconds_column(frame: pd.DataFrame, column: str, shown: str,
                    allow_blank: np.ndarray) -> pd.Series:
-    """A column of durations in seconds (NaN where blank and ``allow_blank``)."""
+    """Durations in seconds, each under :data:`MAX_DURATION` (NaN: blank where allowed)."""
     text = frame[column]
     values = pd.to_numeric(text.replace("", np.nan), errors="coerce").astype(float)
     missing = values.isna().to_numpy() & ~allow_blank
     if missing.any():
         raise CallLogError(row_error(shown, column, missing, text, "not a number of seconds"))
-    bad = ~np.isfinite(values.fillna(0.0).to_numpy()) | (values.fillna(0.0).to_numpy() < 0)
+    given = values.fillna(0.0).to_numpy()
+    bad = ~np.isfinite(given) | (given < 0)
     if bad.any():
         raise CallLogError(row_error(shown, column, bad, text, "must be a finite number >= 0"))
+    long = given >= MAX_DURATION
+    if long.any():
+        raise CallLogError(row_error(shown, column, long, text,
+                                     "must be under a year (366 days)"))
     return values
 
 

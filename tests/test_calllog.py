@@ -277,3 +277,90 @@ class TestDuplicateColumns:
         (line,) = done.stderr.splitlines()
         shown = "log.csv" if command == "trace" else str(path)
         assert re.search(f"{re.escape(shown)}: {self.LINE}", line), line
+
+
+class TestAbsurdDurations:
+    """A wait or handle time beyond a year is no contact's: refused, never fitted or run."""
+
+    YEAR = 366 * 86400.0
+
+    def log(self, folder, column: str = "wait", cell: str = "1") -> str:
+        """Two days of 30 calls each; row 8 (answered) has ``cell`` in ``column``."""
+        rows = ["arrival,wait,outcome,handle"]
+        for i in range(60):
+            day, k = divmod(i, 30)
+            outcome = "abandoned" if k % 6 == 0 else "answered"
+            rows.append(f"2026-03-0{2 + day}T{8 + k // 10:02d}:{k % 10 * 6:02d}:00,"
+                        f"{5 + k % 7},{outcome},{'' if outcome == 'abandoned' else 60 + 9 * k}")
+        cells = rows[8].split(",")
+        cells[{"wait": 1, "handle": 3}[column]] = cell
+        rows[8] = ",".join(cells)
+        (folder / "log.csv").write_text("\n".join(rows) + "\n")
+        (folder / "s.yaml").write_text(
+            "name: s\ndays: 2\nopen: '08:00'\nclose: '11:00'\ninterval: 30m\n"
+            "contact_types:\n  calls:\n    arrivals: {trace: log.csv, trace_handle: true}\n"
+            "    handle: {dist: exponential, mean: 2m}\n"
+            "    patience: {dist: exponential, mean: 1m}\n"
+            "agents:\n  pool: {skills: [calls], staff: 2}\n")
+        return str(folder / "log.csv")
+
+    @staticmethod
+    def ccsim(*args: str):
+        """Run ccsim with every warning an error (numpy's overflow warnings too)."""
+        import subprocess
+        import sys
+
+        return subprocess.run([sys.executable, "-W", "error", "-m", "sim", *args],
+                              capture_output=True, text=True)
+
+    @pytest.mark.parametrize("column", ["wait", "handle"])
+    @pytest.mark.parametrize("cell", ["1e308", "1e12", "31622401"])
+    def test_refused(self, tmp_path, column, cell):
+        """1e308 s overflowed in the fit (and in a replay's occupancy): row and column named."""
+        path = self.log(tmp_path, column, cell)
+        with pytest.raises(CallLogError, match=f"^{path}: row 8: {column}: must be under a "
+                                               rf"year \(366 days\), got '{cell}'$"):
+            read_call_log(path)
+
+    @pytest.mark.parametrize(("answer", "end", "message"), [
+        ("2062-03-02T08:01:10", "2062-03-02T08:03:00",
+         "answer: must be under a year after arrival, got '2062-03-02T08:01:10'"),
+        ("2026-03-02T08:01:10", "2062-03-02T08:03:00",
+         "end: must be under a year after answer, got '2062-03-02T08:03:00'"),
+    ])
+    def test_timestamps_a_year_apart_refused(self, tmp_path, answer, end, message):
+        """An answer or end typed 2062 for 2026 is no wait or handle time either."""
+        path = tmp_path / "log.csv"
+        path.write_text("arrival,answer,end,outcome\n"
+                        "2026-03-02T08:00:00,2026-03-02T08:00:10,2026-03-02T08:02:00,answered\n"
+                        f"2026-03-02T08:01:00,{answer},{end},answered\n")
+        with pytest.raises(CallLogError, match=f"^{path}: row 2: {message}$"):
+            read_call_log(path)
+
+    @pytest.mark.parametrize("column", ["wait", "handle"])
+    def test_cli_exit_2_without_warnings(self, tmp_path, column):
+        """`ccsim fit` and a replay of the log under -W error: one line, exit 2."""
+        path = self.log(tmp_path, column, "1e308")
+        for args, shown in ((["fit", path, "--out", str(tmp_path / "f.yaml"), "--no-report"],
+                             path),
+                            (["run", str(tmp_path / "s.yaml"), "--no-report", "--out",
+                              str(tmp_path / "run")], "s.yaml: contact_types.calls.arrivals: "
+                                                      "log.csv")):
+            done = self.ccsim(*args)
+            assert done.returncode == 2, done.stderr
+            (line,) = done.stderr.splitlines()
+            assert f"{shown}: row 8: {column}: must be under a year" in line, line
+
+    @pytest.mark.parametrize("column", ["wait", "handle"])
+    def test_longest_accepted_runs_without_warnings(self, tmp_path, column):
+        """A year less a second in either column: fit, backtest and replay warn of nothing."""
+        path = self.log(tmp_path, column, str(self.YEAR - 1))
+        fitted = str(tmp_path / "f.yaml")
+        for args in (["fit", path, "--out", fitted],
+                     ["backtest", fitted, path, "--replications", "2", "--out",
+                      str(tmp_path / "b.png")],
+                     ["run", str(tmp_path / "s.yaml"), "--no-report", "--out",
+                      str(tmp_path / "run")]):
+            done = self.ccsim(*args)
+            assert done.returncode == 0, done.stderr
+            assert "Warning" not in done.stderr, done.stderr
