@@ -14,7 +14,7 @@ import numpy as np
 
 from sim.scenario import Scenario
 from sim.scenario_contacts import Arrivals
-from sim.schedule import interval_starts, per_interval
+from sim.schedule import in_opening_hours, interval_starts, per_interval
 from sim.weekdays import day_factors
 
 
@@ -22,15 +22,15 @@ def expected_counts(scenario: Scenario, arrivals: Arrivals, name: str | None = N
                     ) -> np.ndarray:
     """Expected contacts in every interval of the run, before forecast error.
 
-    For a trace (of contact type ``name``), the contacts it holds in each interval.
+    For a trace (of contact type ``name``), the contacts it holds in each interval (those
+    outside the opening hours are not replayed).
     """
     n = scenario.days * scenario.intervals_per_day
     if arrivals.trace is not None:
         times = arrivals.trace_rows(name or "")[0]
-        starts = interval_starts(scenario)
-        slot = np.searchsorted(starts, times, side="right") - 1
-        inside = (slot >= 0) & (times < starts[np.maximum(slot, 0)] + scenario.interval)
-        return np.bincount(slot[inside], minlength=n)[:n].astype(float)
+        times = times[in_opening_hours(scenario, times)]  # the others are not replayed
+        slot = np.searchsorted(interval_starts(scenario), times, side="right") - 1
+        return np.bincount(slot, minlength=n)[:n].astype(float)
     if arrivals.rate is not None:
         counts = np.full(n, arrivals.rate * scenario.interval)
     else:

@@ -18,7 +18,8 @@ compared per date (:attr:`Backtest.daily`).
 Contacts arriving outside the scenario's opening hours are in no interval and are
 compared on neither side: a scenario's own arrivals fall within its hours, so the log's
 outside them would be charged to the model. How many were left out on each side is
-reported (a trace replays its own, which are left out alike). A day of the log without a
+reported (a replayed trace's contacts outside the hours are not replayed at all, as
+none is drawn then: :func:`sim.schedule.in_opening_hours`). A day of the log without a
 contact in the opening hours is a closed day (a holiday with a few stray calls, like one
 without calls): it is neither simulated nor compared, and does not count among the days
 that offered contacts per day are averaged over (:func:`open_days`).
@@ -179,7 +180,7 @@ class Backtest:
         replications: Replications simulated.
         outside_actual: Logged contacts outside the opening hours, compared nowhere.
         outside_simulated: Simulated contacts outside them, mean per replication (a
-            replayed trace's own).
+            replayed trace's are not replayed; repeat contacts or retrials may be).
         days: The log's open days compared (:func:`open_days`).
         closed_days: The log's days without a contact in the opening hours, not compared.
         daily: Offered in the opening hours per open day of the log (index: date):

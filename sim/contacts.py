@@ -21,7 +21,7 @@ from sim.arrivals import arrival_times
 from sim.legs import CUSTOMER
 from sim.records import WAITING, Records
 from sim.scenario import Scenario
-from sim.schedule import with_cooldown
+from sim.schedule import in_opening_hours, with_cooldown
 from sim.streams import stream
 from sim.units import DAY
 
@@ -79,7 +79,9 @@ def draw_contacts(scenario: Scenario, seed: int, replication: int) -> ContactDra
             logged = None
             if ct.arrivals.trace is not None:  # replayed: the same times in every replication
                 t, logged = ct.arrivals.trace_rows(name)
-                keep = (t < measured_end) if not part else (t >= measured_end)
+                # as drawn ones, only in the opening hours (a warning counts the others:
+                # sim.schedule.trace_outside_hours)
+                keep = in_opening_hours(calendar, t) & ((t >= measured_end) == bool(part))
                 t, logged = t[keep], logged[keep]
             else:
                 t = arrival_times(calendar, calendar.contact_types[name].arrivals,

@@ -105,7 +105,11 @@ INF = math.inf
 # customer hung up): a plain contact's leg is no longer recorded during the run, which
 # cost 8% of a plain contact's time wherever legs are recorded (sim.leg_table); the
 # legs themselves, every contact and every KPI are unchanged
-RESULTS_VERSION = 12
+# 13: a replayed trace's contacts outside the opening hours are not replayed (as no drawn
+# contact arrives then; staffing's expected counts already left them out): before, one
+# after closing was answered at once by agents gone home and one before opening waited
+# for it
+RESULTS_VERSION = 13
 
 
 class _Replication:

@@ -90,6 +90,8 @@ class Arrivals(_Frozen):
     file, at most 10 MB) whose arrival times are replayed exactly, day 0 being the log's
     first day: its rows of this contact type (the log's type names read as ``ccsim fit``
     writes them: ``lost card`` is ``lost_card``), or all rows if it holds one type only.
+    Only its contacts in the opening hours are replayed, as drawn ones come only then
+    (:func:`sim.schedule.in_opening_hours`; a warning counts the others).
     With ``trace_handle``, answered contacts keep their logged handle times.
     ``day_factors`` scale each day: a list is cycled over the run's days from day 0; a
     mapping ``{monday: 1.9, tuesday: 1.0, ...}`` gives each day of the week its own

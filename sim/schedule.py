@@ -42,6 +42,17 @@ def interval_starts(scenario: Scenario) -> np.ndarray:
     return (DAY * np.arange(scenario.days)[:, None] + per_day[None, :]).ravel()
 
 
+def in_opening_hours(scenario: Scenario, times: np.ndarray) -> np.ndarray:
+    """Whether each time (seconds from day 0) falls in an interval of the run's opening hours.
+
+    Drawn arrivals come only then; so does a replayed trace's (:mod:`sim.contacts`): a
+    logged contact before opening, after closing or past the last day is not replayed.
+    """
+    starts = interval_starts(scenario)
+    slot = np.searchsorted(starts, times, side="right") - 1
+    return (slot >= 0) & (times < starts[np.maximum(slot, 0)] + scenario.interval)
+
+
 def per_interval(values: list[float] | list[int], scenario: Scenario) -> np.ndarray:
     """Expand a one-day (or all-days) per-interval list to every interval of the run."""
     array = np.asarray(values, dtype=float)
@@ -213,6 +224,29 @@ def shifts_outside_hours(scenario: Scenario) -> list[tuple[str, str]]:
     return found
 
 
+def trace_outside_hours(scenario: Scenario) -> list[tuple[str, str]]:
+    """Replayed traces with contacts outside the opening hours, which are not replayed.
+
+    Returns ``(dotted path, reason)`` pairs counting them among the trace's contacts in
+    the run's days (its measured days and cooldown; later ones are not replayed either).
+    """
+    found = []
+    calendar, end = with_cooldown(scenario), scenario.days * DAY + scenario.cooldown
+    for name, ct in scenario.contact_types.items():
+        if ct.arrivals.trace is None:
+            continue
+        times = ct.arrivals.trace_rows(name)[0]
+        times = times[times < end]
+        outside = int((~in_opening_hours(calendar, times)).sum())
+        if outside:
+            found.append((f"contact_types.{name}.arrivals.trace", (
+                f"{outside:,} of its {times.size:,} contacts in the run's days arrive outside "
+                f"the opening hours {format_clock(scenario.open)}-"
+                f"{'24:00' if scenario.close >= DAY else format_clock(scenario.close)}: not "
+                "replayed, as no drawn contact arrives then")))
+    return found
+
+
 def scenario_warnings(scenario: Scenario) -> list[tuple[str, str]]:
     """``(dotted path, reason)`` of what is valid but rarely meant, for warning lines."""
-    return shifts_outside_hours(scenario) + unanswerable(scenario)
+    return shifts_outside_hours(scenario) + unanswerable(scenario) + trace_outside_hours(scenario)

@@ -163,13 +163,13 @@ class TestOutsideHours:
         assert bt.outside_simulated == 0.0
 
     def test_replayed_calls_outside_hours_left_out_alike(self, tmp_path):
-        """A trace replays them: the simulated side leaves out the same 3, offered equal."""
+        """A trace does not replay them (none is drawn then): offered equal, 3 left out."""
         path = self.write(tmp_path, self.EXTRA)
         scenario = self.scenario(tmp_path, {"trace": path.name})
         bt = backtest(scenario, read_call_log(path), replications=2, seed=1)
         np.testing.assert_array_equal(bt.mean["offered"].to_numpy(),
                                       bt.actual["offered"].to_numpy())
-        assert (bt.outside_actual, bt.outside_simulated) == (3, 3.0)
+        assert (bt.outside_actual, bt.outside_simulated) == (3, 0.0)
 
     def test_cli_says_how_many(self, tmp_path):
         """`ccsim backtest` prints how many logged contacts were left out, and why."""

@@ -157,3 +157,54 @@ class TestTypesOfTheTrace:
                                                  r"has no rows of contact type 'cards' "
                                                  r"\(it has billing, lost_card\)"):
             sim.load_scenario(self.scenario(path.parent, ["billing", "cards"]))
+
+
+class TestOutsideHours:
+    """A logged contact outside the opening hours is not replayed, as none is drawn then."""
+
+    LOG = ("arrival,wait,outcome,handle\n"
+           "2026-03-02T07:00:00,1,answered,60\n"   # before opening
+           "2026-03-02T08:10:00,1,answered,60\n"
+           "2026-03-02T09:00:00,1,answered,60\n"
+           "2026-03-02T12:30:00,1,answered,60\n"   # after closing
+           "2026-03-02T23:00:00,1,answered,60\n"   # after closing
+           "2026-03-03T08:20:00,1,answered,60\n")
+    IN_HOURS = (8 * 3600 + 600, 9 * 3600, 86400 + 8 * 3600 + 1200)
+
+    def scenario_path(self, tmp_path, days: int = 2, cooldown: str = "0s"):
+        (tmp_path / "calls.csv").write_text(self.LOG)
+        path = tmp_path / "replay.yaml"
+        path.write_text(SCENARIO.format(days=days, arrivals="{trace: calls.csv}")
+                        + f"cooldown: {cooldown}\n")
+        return path
+
+    @pytest.mark.parametrize(("days", "cooldown"), [(2, "0s"), (1, "1d")])
+    def test_only_contacts_in_hours_replayed(self, tmp_path, days, cooldown):
+        """07:00, 12:30 and 23:00 in a center open 08:00-12:00 are offered to nobody.
+
+        The 12:30 and 23:00 calls were answered at once by agents gone home, the 07:00
+        one waited for opening; the second day's call is the cooldown's with days: 1.
+        """
+        scenario = sim.load_scenario(self.scenario_path(tmp_path, days, cooldown))
+        contacts = sim.run(scenario, seed=1).contacts
+        assert sorted(contacts["arrival"].tolist()) == pytest.approx(list(self.IN_HOURS))
+
+    def test_replayed_are_the_expected_counts(self, tmp_path):
+        """Staffing's expected counts and the run offer the same contacts (parity)."""
+        scenario = sim.load_scenario(self.scenario_path(tmp_path))
+        counts = expected_counts(scenario, scenario.contact_types["calls"].arrivals, "calls")
+        assert len(sim.run(scenario, seed=1).contacts) == counts.sum() == len(self.IN_HOURS)
+
+    @pytest.mark.parametrize("command", ["validate", "run"])
+    def test_cli_prints_how_many(self, tmp_path, command):
+        """A warning line names the trace and counts the contacts not replayed, exit 0."""
+        path = self.scenario_path(tmp_path)
+        args = [command, str(path)] + (["--no-report", "--out", str(tmp_path / "r")]
+                                        if command == "run" else [])
+        done = subprocess.run([sys.executable, "-m", "sim", *args], capture_output=True,
+                              text=True)
+        assert done.returncode == 0, done.stderr
+        warnings = [line for line in done.stderr.splitlines() if "warning" in line]
+        assert warnings == [f"{path}: warning: contact_types.calls.arrivals.trace: 3 of its 6 "
+                            "contacts in the run's days arrive outside the opening hours "
+                            "08:00-12:00: not replayed, as no drawn contact arrives then"]
