@@ -340,13 +340,18 @@ class TestServer:
             request = urllib.request.Request(
                 url + "/api/open", data=json.dumps({"scenario": name}).encode(),
                 method="POST")
-            return json.loads(urllib.request.urlopen(request).read())
+            try:
+                with urllib.request.urlopen(request) as answer:
+                    return answer.status, json.loads(answer.read())
+            except urllib.error.HTTPError as exc:  # refused: the state is the body
+                return exc.code, json.loads(exc.read())
 
-        state = open_("/etc/passwd")
+        status, state = open_("/etc/passwd")
+        assert status == 422
         assert state["error"][0].startswith("/etc/passwd: no such bundled scenario")
         assert state["source"].endswith("erlang_b.yaml")
-        assert open_("erlang_c")["source"].endswith("erlang_c.yaml")
-        assert open_("erlang_b")["error"] == []
+        assert open_("erlang_c")[1]["source"].endswith("erlang_c.yaml")
+        assert open_("erlang_b")[1]["error"] == []
 
     def test_bad_request_does_not_kill_the_server(self, url):
         """Malformed JSON is a 400; the server answers the next request."""

@@ -316,3 +316,62 @@ def test_huge_handle_time_is_one_line_on_its_control(browser):
         assert error.inner_text().count("\n") == 0
         shot(page, "12-huge-aht")
         page.close()
+
+
+def test_play_looks_disabled_until_there_is_a_floor(browser, erlang_b):
+    """Disabled, Play looks it (grey, no pointer); once a run's floor is in, it is blue.
+
+    Before, the disabled Play button was drawn exactly as the enabled one, so a trainer
+    pressed it before any run, to no effect.
+    """
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(erlang_b)
+    page.get_by_test_id("agents").wait_for(timeout=TIMEOUT)
+    play = page.get_by_test_id("floor-play")
+    look = ("el => { const s = getComputedStyle(el);"
+            " return {background: s.backgroundColor, colour: s.color, cursor: s.cursor}; }")
+    assert play.is_disabled()
+    disabled = play.evaluate(look)
+    shot(page, "13-play-disabled")
+    page.fill("#replications", "2")
+    page.get_by_test_id("run").click()
+    finished(page)
+    assert play.is_enabled()
+    enabled = play.evaluate(look)
+    shot(page, "14-play-enabled")
+    assert enabled == page.get_by_test_id("run").evaluate(look)  # the page's own button
+    assert disabled["background"] != enabled["background"]
+    assert disabled["colour"] != enabled["colour"]
+    assert (disabled["cursor"], enabled["cursor"]) == ("not-allowed", "pointer")
+    page.close()
+
+
+def test_refused_input_shows_its_line(browser, erlang_b):
+    """Refused (422, 409) the page still shows the one line why, and keeps the result.
+
+    A handle time and an arrival factor both absurd are named each with a limit against
+    the scenario's other (before: "aht: must be <= 6e-295 s").
+    """
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(erlang_b)
+    page.get_by_test_id("agents").wait_for(timeout=TIMEOUT)
+    error = page.get_by_test_id("error")
+    page.get_by_test_id("pin").click()  # nothing to pin yet: 409
+    error.wait_for(state="visible", timeout=TIMEOUT)
+    assert error.inner_text() == "pin: run a simulation first"
+    shot(page, "15-pin-refused")
+    page.fill("#replications", "2")
+    page.get_by_test_id("run").click()
+    finished(page)
+    kept = page.get_by_test_id("kpi-service_level").inner_text()
+    page.fill("#aht", "1e300")
+    page.fill("#arrival_factor", "1e300")
+    page.dispatch_event("#arrival_factor", "input")
+    page.get_by_test_id("run").click()
+    error.wait_for(state="visible", timeout=TIMEOUT)
+    lines = error.inner_text().splitlines()
+    assert [line.split(": ")[1] for line in lines] == ["arrival_factor", "aht"]
+    assert all("e-" not in line for line in lines), lines  # no limit of 6e-295 s
+    assert page.get_by_test_id("kpi-service_level").inner_text() == kept
+    shot(page, "16-huge-aht-and-factor")
+    page.close()

@@ -68,6 +68,39 @@ class TestHandleTime:
         assert state["error"] == [] and state["job"]["phase"] == "done"
         assert session.run({"aht": most * 1.001, "replications": 2}) is None
 
+    def test_huge_handle_time_and_arrivals_each_named(self):
+        """Both absurd: a line for each against the scenario's other, never 6e-295 s.
+
+        Before, the handle time was blamed at the arrivals typed with it: "aht: must be <=
+        6e-295 s (6e+302 calls an hour x this handle time ...)".
+        """
+        session = Session(ERLANG_A)
+        assert session.run({"aht": 1e300, "arrival_factor": 1e300}) is None
+        agents = limits.AGENTS.value()
+        tail = (f"is more Erlangs than the limit of {agents:,} agents could answer; set "
+                f"{limits.AGENTS.env} to raise the limit)")
+        assert session.state()["error"] == [
+            f"{session.source}: arrival_factor: must be <= {agents * 3600 / (600 * 240):.4g} "
+            f"(a handle time of 240 s x this many calls {tail}, got 1e+300",
+            f"{session.source}: aht: must be <= {agents * 3600 / 600:,.0f} s (600 calls an "
+            f"hour x this handle time {tail}, got 1e+300"]
+
+    def test_handle_time_and_arrivals_over_together(self):
+        """Each within the limit alone, over it together: the handle time is named.
+
+        Its limit is at the arrivals typed, and never below the scenario's own handle time.
+        """
+        session = Session(ERLANG_A)
+        agents = limits.AGENTS.value()
+        aht = 0.8 * agents * 3600 / 600  # 80% of the limit alone
+        assert session.run({"aht": aht, "arrival_factor": 2}) is None
+        most = agents * 3600 / 1200
+        assert most >= 240
+        assert session.state()["error"] == [
+            f"{session.source}: aht: must be <= {most:,.0f} s (1,200 calls an "
+            f"hour x this handle time is more Erlangs than the limit of {agents:,} agents "
+            f"could answer; set {limits.AGENTS.env} to raise the limit), got {aht:g}"]
+
     def test_a_huge_arrival_factor_is_blamed_on_itself(self):
         """The same limit names the arrivals when they, not the handle time, were changed."""
         session = Session(ERLANG_A)
@@ -121,7 +154,7 @@ class TestPayloadTypes:
         """Before, ``agents`` as a list killed the request with a traceback (no answer)."""
         with app_server(ERLANG_A) as url:
             status, state = post(url, "/api/run", {"settings": {"agents": [41]}})
-            assert status == 200 and state["error"] == [
+            assert status == 422 and state["error"] == [
                 f"{state['source']}: agents: must be an object of agent group -> number, "
                 "got [41]"]
             for path, body, line in [
@@ -158,6 +191,31 @@ class TestPayloadTypes:
                 state = get(url, "/api/state?floor=" + urllib.parse.quote(odd))
                 assert "floor" not in state
         assert "Traceback" not in capfd.readouterr().err
+
+
+class TestStatus:
+    """Refused input is answered 4xx (the state, with its one-line error, as the body)."""
+
+    def test_refused_input_is_422(self):
+        """A refused run or open was answered 200 OK; accepted ones still are."""
+        with app_server(ERLANG_A) as url:
+            status, state = post(url, "/api/run", {"settings": {"agents": {"pool": -1}}})
+            assert status == 422 and state["error"] == [
+                f"{state['source']}: agents.pool.staff: must be >= 0, got -1"]
+            assert state["job"] is None
+            status, state = post(url, "/api/open", {"yaml": "name: x\ndays: 0\n",
+                                                    "name": "broken.yaml"})
+            assert status == 422 and state["error"][0].startswith("broken.yaml: ")
+            status, state = post(url, "/api/open", {"scenario": "nothere"})
+            assert status == 422 and state["error"][0].startswith(
+                "nothere: no such bundled scenario")
+            status, state = post(url, "/api/pin", {})
+            assert status == 409 and state["error"] == ["pin: run a simulation first"]
+            status, state = post(url, "/api/run", {"settings": {"replications": 2}})
+            assert status == 200 and state["error"] == [] and state["job"] is not None
+            wait_done(url)
+            assert post(url, "/api/pin", {})[0] == 200
+            assert post(url, "/api/open", {"scenario": "erlang_c"})[0] == 200
 
 
 class TestErrorCleared:

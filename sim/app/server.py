@@ -4,7 +4,10 @@
 from this package: the page works with no internet). ``GET /api/state`` is the
 :class:`~sim.app.model.Session`'s state (``?floor=N`` adds the floor's frames if run N
 is the result shown, so the floor always belongs to the result the page has);
-``POST /api/run``, ``/api/open``, ``/api/pin``, ``/api/unpin`` change it. Each request is
+``POST /api/run``, ``/api/open``, ``/api/pin``, ``/api/unpin`` change it and answer with
+the state: ``200``, or ``422`` when the input is refused (settings or a scenario with
+errors; ``409`` for a pin before any result), the state's ``error`` saying why in the
+CLI's words; a body that is no JSON object is a ``400``. Each request is
 answered on its own thread and simulations run on the session's, so the page stays
 responsive while a run is under way.
 """
@@ -101,20 +104,23 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError as exc:
             return self._json({"error": [f"bad request: {exc}"]}, HTTPStatus.BAD_REQUEST)
         session, path = self.session, urlsplit(self.path).path
+        refused = HTTPStatus.UNPROCESSABLE_ENTITY  # the input's fault: the error says why
         if path == "/api/run":  # the settings' own fields: the session's error line
-            session.run(body.get("settings") or {})
+            done = session.run(body.get("settings") or {}) is not None
         elif path == "/api/open":
             if body.get("yaml") is not None:
-                session.open_yaml(body["yaml"], body.get("name") or "")
+                done = session.open_yaml(body["yaml"], body.get("name") or "")
             else:
-                session.open_bundled(body.get("scenario") or "")
+                done = session.open_bundled(body.get("scenario") or "")
         elif path == "/api/pin":
-            session.pin()
+            done, refused = session.pin(), HTTPStatus.CONFLICT  # nothing to pin yet
         elif path == "/api/unpin":
             session.unpin()
+            done = True
         else:
             return self._send(HTTPStatus.NOT_FOUND, b"not found", "text/plain")
-        return self._json(session.state())
+        # refused or not, the answer is the state: the page shows its one-line error
+        return self._json(session.state(), HTTPStatus.OK if done else refused)
 
     def _file(self, name: str) -> None:
         target = STATIC / name
