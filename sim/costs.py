@@ -5,7 +5,7 @@ Wages against what bad service costs. The KPIs, all over the measured window
 
     staff_cost     = sum over groups of hourly x (scheduled hours
                                                   + overtime_factor x overtime hours)
-    abandon_cost   = per_abandon x abandoned
+    abandon_cost   = per_abandon x (abandoned + hung_up)
     blocked_cost   = per_blocked x blocked
     wait_cost      = per_wait_minute x minutes in queues (all counted contacts)
     callback_cost  = per_callback x callbacks
@@ -24,7 +24,9 @@ window; a shift is paid for all its scheduled time, also before opening or after
 finishing contacts still waiting, or called back for a transfer), as the staffing log
 records it, beyond the agents whose shift still runs then. Minutes waited are
 ``queue_time``: time in queues, not the time a customer who accepted a callback spent
-off the line.
+off the line. A caller answered who then hung up (``hung_up``: on hold, or queued again
+after a transfer) is a customer lost without resolution, as one who abandoned is: both
+cost ``per_abandon``.
 """
 
 from __future__ import annotations
@@ -150,7 +152,8 @@ def cost_kpis(contacts: pd.DataFrame, legs: pd.DataFrame | None, staff: pd.DataF
         legs: Its legs.
         staff: Its staffing log.
         scenario: The scenario.
-        counts: Its contact KPIs (``abandoned``, ``blocked``, ``callbacks``, ``complaints``).
+        counts: Its contact KPIs (``abandoned``, ``hung_up``, ``blocked``, ``callbacks``,
+            ``complaints``).
         rules: Its real-time rules' changes (agents they call in are paid as overtime).
     """
     costs = scenario.costs
@@ -168,7 +171,7 @@ def cost_kpis(contacts: pd.DataFrame, legs: pd.DataFrame | None, staff: pd.DataF
     waited = float(np.nansum(cols.queue_time[counted])) / 60.0
     out = {
         "staff_cost": staff_cost,
-        "abandon_cost": costs.per_abandon * counts["abandoned"],
+        "abandon_cost": costs.per_abandon * (counts["abandoned"] + counts["hung_up"]),
         "blocked_cost": costs.per_blocked * counts["blocked"],
         "wait_cost": costs.per_wait_minute * waited,
         "callback_cost": costs.per_callback * counts["callbacks"],

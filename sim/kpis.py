@@ -162,7 +162,8 @@ REGISTRY: tuple[Kpi, ...] = (
         "`overtime_factor` x its agent-hours on duty after closing beyond those scheduled "
         "then)",
         population=_A, scope=Scope.COST),
-    Kpi("abandon_cost", MONEY, L, "Abandon cost", "`per_abandon` x abandoned",
+    Kpi("abandon_cost", MONEY, L, "Abandon cost",
+        "`per_abandon` x (abandoned + hung_up): customers lost without resolution",
         scope=Scope.COST),
     Kpi("blocked_cost", MONEY, L, "Busy-signal cost", "`per_blocked` x blocked",
         scope=Scope.COST),

@@ -36,7 +36,10 @@ from sim.units import DAY
 # 7: `staff_cost` pays a shift's scheduled time outside opening hours too (a 07:00-15:00
 # shift opening at 08:00 was paid 7 h, not 8), and overtime after closing is the agents on
 # duty beyond those whose shift still runs (they were paid twice once their shift was paid).
-METRICS_VERSION = 7
+# 8: `abandon_cost` prices callers who hung up after an answer (`hung_up`: on hold, or queued
+# again after a transfer) as abandons: customers lost without resolution. They were priced
+# until RESULTS_VERSION 7 made them `hung_up` rather than `abandoned`, and cost 0 since.
+METRICS_VERSION = 8
 
 # The KPI names, in table order, come from the registry (sim.kpis): a new KPI is an entry
 # there plus its computation in contact_kpis (or sim.costs). COST_KPIS: the money

@@ -29,7 +29,8 @@ class Costs(_Frozen):
     ``agents`` gives every agent group's :class:`GroupCost`: agents are paid for their
     scheduled time (shrinkage and absent days included; a shift's whole time, opening
     hours or not) and at the overtime rate for time on duty after closing (finishing
-    contacts) beyond the shifts that still run then. Each abandoned contact, blocked call,
+    contacts) beyond the shifts that still run then. Each abandoned contact (or one that
+    hung up after an answer, on hold or queued again: a customer lost), blocked call,
     minute in a queue, callback made and complaint posted costs its ``per_*`` amount;
     every resolved issue earns ``revenue`` of its (first contact's) type.
     """

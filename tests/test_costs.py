@@ -71,7 +71,8 @@ class TestIdentities:
         assert set(kpis) == set(KPIS) | set(COST_KPIS)
         assert kpis["total_cost"] == pytest.approx(sum(kpis[p] for p in COST_PARTS))
         assert kpis["profit"] == pytest.approx(kpis["revenue"] - kpis["total_cost"])
-        assert kpis["abandon_cost"] == pytest.approx(costs.per_abandon * kpis["abandoned"])
+        assert kpis["abandon_cost"] == pytest.approx(
+            costs.per_abandon * (kpis["abandoned"] + kpis["hung_up"]))
         assert kpis["blocked_cost"] == pytest.approx(costs.per_blocked * kpis["blocked"])
         assert kpis["callback_cost"] == pytest.approx(costs.per_callback * kpis["callbacks"])
         assert kpis["complaint_cost"] == pytest.approx(
@@ -86,6 +87,44 @@ class TestIdentities:
         assert list(result.replications.columns) == ["replication", *KPIS]
 
 
+HOLDS = {  # billing agents consult an understaffed desk; customers hang up on hold
+    "name": "holds", "seed": 5, "days": 1, "open": "08:00", "close": "12:00",
+    "interval": "1h",
+    "contact_types": {
+        "billing": {"arrivals": {"rate": "60/h"},
+                    "handle": {"dist": "exponential", "mean": "4m"},
+                    "patience": {"dist": "exponential", "mean": "3m"},
+                    "consult": {"probability": 0.5, "to": "desk",
+                                "talk": {"dist": "exponential", "mean": "4m"},
+                                "hold_patience": {"dist": "exponential", "mean": "2m"}}},
+        "desk": {"arrivals": {"rate": 0}, "handle": {"dist": "exponential", "mean": "4m"}}},
+    "agents": {"billing_team": {"skills": ["billing"], "staff": 6},
+               "desk_team": {"skills": ["desk"], "staff": 1}},
+    "costs": {"agents": {"billing_team": {"hourly": 30}, "desk_team": {"hourly": 40}},
+              "per_abandon": 7},
+}
+
+
+class TestHungUp:
+    def test_hung_up_callers_are_priced_as_abandons(self):
+        """A caller answered who hangs up on hold is a customer lost: abandon_cost prices it.
+
+        README "KPIs": ``abandon_cost`` is ``per_abandon`` x (abandoned + hung_up). Before
+        ``RESULTS_VERSION`` 7 such a caller was also counted abandoned, and priced; since
+        then it counted only in ``hung_up``, and cost nothing.
+        """
+        result = sim.run(sim.scenario_from_dict(HOLDS), replications=3)
+        reps = result.replications
+        assert (reps["hung_up"] > 0).all()  # the case at hand: hang-ups on hold
+        assert reps["abandon_cost"].to_numpy() == pytest.approx(
+            7 * (reps["abandoned"] + reps["hung_up"]).to_numpy())
+        free = sim.run(sim.scenario_from_dict({**HOLDS, "costs": {**HOLDS["costs"],
+                                                                 "per_abandon": 0}}),
+                       replications=3).replications
+        assert (reps["total_cost"] - free["total_cost"]).to_numpy() == pytest.approx(
+            7 * (reps["abandoned"] + reps["hung_up"]).to_numpy())
+
+
 class TestByHand:
     def test_costs_from_the_tables(self):
         """Every cost recomputed from the contacts, issues and staffing log with pandas."""
@@ -97,7 +136,8 @@ class TestByHand:
             counted = c[(c.arrival >= window[0]) & (c.arrival < window[1])]
             waited_min = counted.queue_time.sum() / 60.0
             assert row.wait_cost == pytest.approx(0.5 * waited_min)
-            assert row.abandon_cost == 5 * counted.abandoned.sum()
+            hung_up = (counted.outcome == "hung_up").sum()
+            assert row.abandon_cost == 5 * (counted.abandoned.sum() + hung_up)
             issues = result.issues[result.issues.replication == r]
             mine = issues[(issues.first_arrival >= window[0])
                           & (issues.first_arrival < window[1])]
