@@ -70,7 +70,7 @@ from sim.scenario_rules import (
     RuleMetric,
     SwitchCallbacks,
 )
-from sim.units import DAY, Clock, Count, Duration
+from sim.units import DAY, Clock, Count, Duration, format_clock
 
 __all__ = [
     "AGENT_RULES", "CONCURRENT_CHANNELS", "CONTACT_RULES", "IVR", "MAX_COMEBACKS", "MAX_SEED",
@@ -185,6 +185,14 @@ class Scenario(_Frozen):
             ))
         if self.warmup >= self.days * DAY:
             found.append(("warmup", f"must be shorter than the run ({self.days} days)"))
+        if self.close > self.open:  # a shift the center is never open for: a typo, not work
+            hours = f"{format_clock(self.open)}-{format_clock(self.close)}"
+            found += [(f"agents.{g}.shifts[{i}]", f"runs {format_clock(shift.start)}-"
+                       f"{format_clock(shift.start + shift.length)}, wholly outside opening "
+                       f"hours {hours}: its agents would take no contact, yet be paid")
+                      for g, group in self.agents.items()
+                      for i, shift in enumerate(group.shifts or ())
+                      if not shift.meets_opening_hours(self.open, self.close)]
         return found
 
     def _reference_problems(self) -> list[tuple[str, str]]:

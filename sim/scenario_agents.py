@@ -47,6 +47,16 @@ class Shift(_Frozen):
         """Whether the shift starting on day ``day`` of the run is worked."""
         return self.days is None or day % 7 in self.days
 
+    def meets_opening_hours(self, open_s: float, close_s: float) -> bool:
+        """Whether some of the shift falls in the opening hours ``[open_s, close_s)``.
+
+        Its own day's, or the next day's (a shift running past midnight). Agents take
+        contacts only while the center is open, so a shift with no time there would be
+        paid for nothing (:func:`sim.costs.paid_agents`).
+        """
+        end = self.start + self.length
+        return any(self.start < close_s + k * DAY and end > open_s + k * DAY for k in (0, 1))
+
     @model_validator(mode="after")
     def _breaks_inside(self) -> Shift:
         for b in self.breaks:

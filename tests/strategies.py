@@ -90,7 +90,8 @@ def scenarios(draw) -> dict:
     quiet = [t for t in types if t not in complainers]
     for t in complainers:
         data["contact_types"][t]["complaint"] = draw(_complaint(quiet))
-    groups = draw(_groups(types, channels, ipd, days))
+    open_hours = (0, 24 * 60) if whole_day else (opening * 60, (opening + hours) * 60)
+    groups = draw(_groups(types, channels, ipd, days, open_hours))
     data["agents"] = groups
     routing = {}
     for t in types:
@@ -224,7 +225,9 @@ def _complaint(draw, targets: list[str]) -> dict:
 
 
 @st.composite
-def _groups(draw, types: list[str], channels: dict[str, str], ipd: int, days: int) -> dict:
+def _groups(draw, types: list[str], channels: dict[str, str], ipd: int, days: int,
+            hours: tuple[int, int]) -> dict:
+    """Agent groups; ``hours``: opening and closing, minutes after midnight."""
     n_groups = draw(st.integers(1, 3))
     names = [f"g{i}" for i in range(n_groups)]
     skill_sets = [draw(st.lists(st.sampled_from(types), min_size=1, max_size=len(types),
@@ -246,7 +249,7 @@ def _groups(draw, types: list[str], channels: dict[str, str], ipd: int, days: in
             length = draw(st.sampled_from((ipd, ipd * days)))
             spec["staff"] = draw(st.lists(st.integers(0, 5), min_size=length, max_size=length))
         else:
-            spec["shifts"] = draw(st.lists(_shift(), min_size=1, max_size=3))
+            spec["shifts"] = draw(st.lists(_shift(*hours), min_size=1, max_size=3))
         if _maybe(draw, 0.7):
             spec["shrinkage"] = draw(st.sampled_from((0.1, 0.3, 0.5)))
         if all(channels[s] != "phone" for s in skills) and _maybe(draw, 0.5):
@@ -271,9 +274,15 @@ def _groups(draw, types: list[str], channels: dict[str, str], ipd: int, days: in
 
 
 @st.composite
-def _shift(draw) -> dict:
-    start = draw(st.integers(5 * 4, 14 * 4)) * 15  # minutes: 05:00 to 14:00
-    length = draw(st.integers(1, 10)) * 30  # minutes
+def _shift(draw, opening: int, closing: int) -> dict:
+    """A shift with some time in opening hours (``opening``, ``closing``: minutes).
+
+    It may start up to 4 h before opening, or run past closing, as a planner's may; one
+    with no time in opening hours is refused (a typo), so none is drawn.
+    """
+    start = draw(st.integers(max(0, opening - 240) // 15, (closing - 15) // 15)) * 15
+    reach = max(1, -(-(opening + 15 - start) // 30))  # half hours to 15 min past opening
+    length = draw(st.integers(reach, 10)) * 30  # minutes
     shift: dict = {"start": f"{start // 60:02d}:{start % 60:02d}", "length": f"{length}m",
                    "count": draw(st.integers(0, 5))}
     if length >= 60 and _maybe(draw, 0.4):

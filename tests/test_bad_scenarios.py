@@ -103,6 +103,12 @@ CASES = [
     ("break outside shift", ("    staff: 2", "    shifts: [{start: '08:00', length: 1h, count: 2, "
                              "breaks: [{at: 50m, length: 30m}]}]"), "agents.tier2.shifts[0]",
      "ends after the shift"),
+    ("shift wholly before opening", ("    staff: 2", "    shifts: [{start: '02:00', length: 6h, "
+                                     "count: 2}]"), "agents.tier2.shifts[0]",
+     "runs 02:00-08:00, wholly outside opening hours 08:00-12:00"),
+    ("shift wholly after closing", ("    staff: 2", "    shifts: [{start: '08:00', length: 4h, "
+                                    "count: 2}, {start: '13:00', length: 8h, count: 1}]"),
+     "agents.tier2.shifts[1]", "runs 13:00-21:00, wholly outside opening hours 08:00-12:00"),
     ("balking with two rules", (_PATIENCE, _PATIENCE + "    balking: {per_position: 0.1, "
                                 "per_minute: 0.1}\n"), "contact_types.billing.balking",
      "give exactly one of 'per_position', 'per_minute' and 'curve', got 2"),
@@ -159,6 +165,18 @@ class TestGoodBase:
     def test_base_is_valid(self, tmp_path):
         """The base scenario the bad cases edit is itself valid (so each case tests one thing)."""
         assert load_scenario(write(tmp_path, GOOD)).name == "tiny"
+
+
+class TestShiftsAndOpeningHours:
+    @pytest.mark.parametrize("shift", [
+        "{start: '07:00', length: 2h, count: 2}",    # an hour before opening, one inside
+        "{start: '11:30', length: 8h, count: 2}",    # past closing, half an hour inside
+        "{start: '22:00', length: 11h, count: 2}",   # overnight, into the next opening
+        "{start: '00:00', length: 24h, count: 2}"])
+    def test_shift_overlapping_opening_hours_is_valid(self, tmp_path, shift):
+        """A shift with some time in opening hours is valid (paid whole: README "Costs")."""
+        text = GOOD.replace("    staff: 2", f"    shifts: [{shift}]", 1)
+        assert load_scenario(write(tmp_path, text)).agents["tier2"].shifts
 
 
 class TestBadScenarios:
