@@ -81,7 +81,7 @@ from sim.plan_evaluation import (  # re-exported: the public API of staffing
 )
 from sim.scenario import Scenario
 from sim.staffed_file import staffed_document, write_staffed
-from sim.staffing_check import HoldOut, PlanEvaluator, hold_out
+from sim.staffing_check import HoldOut, PlanEvaluator, Repair, hold_out
 from sim.staffing_start import erlang_requirement, group_loads, load_blocks, load_shares
 from sim.staffing_table import staffing_table
 
@@ -135,6 +135,11 @@ class StaffingResult:
 
 # --- the search ----------------------------------------------------------------------------
 
+def step_size(shortfall: float) -> int:
+    """Agents to add for a service level ``shortfall`` below target: 1, one more per 0.1."""
+    return min(1 + (int(shortfall // 0.1) if shortfall > 0 else 0), MAX_STEP)
+
+
 class _Search:
     """The up and down steps of the module docstring over a groups x intervals plan.
 
@@ -169,10 +174,8 @@ class _Search:
         """
         add = np.zeros(self.minimal.shape, dtype=int)
         for t, i in zip(*np.nonzero(~result.ok if missed is None else missed)):
-            shortfall = self.targets[t] - result.service_level[t, i]
-            step = 1 + (int(shortfall // 0.1) if shortfall > 0 else 0)
             g = self.primary[t]
-            add[g, i] = max(add[g, i], min(step, MAX_STEP))
+            add[g, i] = max(add[g, i], step_size(self.targets[t] - result.service_level[t, i]))
         return self.tie(add)
 
     def raise_until_met(self, plan: np.ndarray) -> tuple[np.ndarray, Evaluation]:
@@ -326,8 +329,8 @@ def check_on_holdout(scenario: Scenario, plan: np.ndarray, goal: Goal, replicati
                      log: Callable[[str], None] | None = None, *, holdout: int,
                      holdout_rounds: int = 5, holdout_tolerance: float = 0.02,
                      holdout_share: float = 0.10, repair: bool = True,
-                     max_agents: int = 100_000,
-                     first_replication: int | None = None) -> tuple[np.ndarray, HoldOut]:
+                     max_agents: int = 100_000, first_replication: int | None = None,
+                     repair_with: Repair | None = None) -> tuple[np.ndarray, HoldOut]:
     """Step 4 of the module docstring for any plan: check it on hold-out replications.
 
     The plan (agents on the phones, groups x intervals) was chosen on replications
@@ -336,6 +339,8 @@ def check_on_holdout(scenario: Scenario, plan: np.ndarray, goal: Goal, replicati
     (at most ``holdout_rounds`` rounds). Without ``repair``, one round and no repair: the
     plan's performance on fresh replications, for a plan that was not searched for the goal.
     The hold-out replications start at ``first_replication`` (default: ``replications``).
+    ``repair_with(plan, check, missed)`` says where to add agents (groups x intervals);
+    default: each missed type's group of the largest load share, as :func:`find_staffing`.
 
     Returns:
         The plan (repaired, if it was) and its hold-out check.
@@ -345,7 +350,7 @@ def check_on_holdout(scenario: Scenario, plan: np.ndarray, goal: Goal, replicati
     search = _Search(scenario, evaluate, max_agents, evaluate.blocks)
     first = replications if first_replication is None else first_replication
     return hold_out(search, plan, first, holdout, holdout_rounds if repair else 1,
-                    holdout_tolerance, holdout_share)
+                    holdout_tolerance, holdout_share, repair_with)
 
 
 def _goal(scenario: Scenario, target: float | None, threshold: float | None,

@@ -16,6 +16,9 @@ import numpy as np
 from sim.plan_evaluation import Evaluation, Goal, evaluate_plan, measured_intervals
 from sim.scenario import Scenario
 
+# (plan, hold-out evaluation, missed types x intervals) -> agents to add, groups x intervals
+Repair = Callable[[np.ndarray, Evaluation, np.ndarray], np.ndarray]
+
 
 class PlanEvaluator:
     """Simulates plans (each once: results are cached) under common random numbers."""
@@ -83,8 +86,14 @@ class HoldOut:
 
 
 def hold_out(search, plan: np.ndarray, replications: int, holdout: int,
-              rounds: int, tolerance: float, share: float) -> tuple[np.ndarray, HoldOut]:
-    """Check ``plan`` on fresh replications; add agents where it misses; check again."""
+             rounds: int, tolerance: float, share: float,
+             repair_with: Repair | None = None) -> tuple[np.ndarray, HoldOut]:
+    """Check ``plan`` on fresh replications; add agents where it misses; check again.
+
+    Agents are added where ``repair_with(plan, check, missed)`` says (groups x
+    intervals), by default to each missed type's group of the largest load share
+    (``search.additions``).
+    """
     evaluate = search.evaluate
     for k in range(1, rounds + 1):
         check = evaluate_plan(evaluate.scenario, plan, evaluate.goal, k * holdout,
@@ -98,7 +107,9 @@ def hold_out(search, plan: np.ndarray, replications: int, holdout: int,
                          "contact type below the goal")
         if not missed.any() or k == rounds:
             return plan, HoldOut(check, holdout, k, replications, not missed.any())
-        plan = search.add(plan, search.additions(check, missed))
+        add = (search.additions(check, missed) if repair_with is None
+               else repair_with(plan, check, missed))
+        plan = search.add(plan, add)
     raise AssertionError("unreachable")  # pragma: no cover
 
 

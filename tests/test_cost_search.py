@@ -321,3 +321,44 @@ def test_runs_of_equal_load_are_staffed_as_one(sl_goal):
     table = found.staffing.table
     assert table.groupby("block")["simulated"].nunique().max() == 1, table
     assert table["block"].nunique() < len(table)  # there is a run to keep flat
+
+
+TWO_WAGES = {  # one queue, two first-line groups alike but for their wages
+    "name": "two wages", "seed": 4, "days": 1, "open": "08:00", "close": "10:00",
+    "interval": "30m", "service_level": {"threshold": "20s", "target": 0.8},
+    "contact_types": {"calls": {"arrivals": {"per_interval": [60, 100, 100, 60]},
+                                "handle": {"dist": "exponential", "mean": "4m"},
+                                "patience": {"dist": "exponential", "mean": "3m"}}},
+    "agents": {"dear": {"skills": ["calls"], "staff": 8},    # listed first: the larger share
+               "cheap": {"skills": ["calls"], "staff": 8}},  # of the load by a tie
+    "costs": {"agents": {"dear": {"hourly": 40}, "cheap": {"hourly": 20}}},
+}
+
+
+def test_holdout_repair_adds_where_service_is_cheapest(monkeypatch):
+    """The hold-out repair of a cost plan adds agents where a point of service costs least.
+
+    Two groups alike but for their wages: every agent the repair adds is a cheap one. It
+    added them to the group carrying most of the load, here the dear one (the first of
+    two equal shares), so a "least cost" plan was made dearer than it had to be.
+    """
+    import sim.cost_search as cost_search
+
+    seen = []
+
+    def recording(scenario, plan, *args, **kwargs):
+        repaired, check = check_on_holdout(scenario, plan, *args, **kwargs)
+        seen.append((plan.copy(), repaired.copy()))
+        return repaired, check
+
+    check_on_holdout = cost_search.check_on_holdout
+    monkeypatch.setattr(cost_search, "check_on_holdout", recording)
+    scenario = sim.scenario_from_dict(TWO_WAGES)
+    # one search replication, and no interval of the hold-out may fall below the target:
+    # the plan scrapes its own sample, so the check repairs it
+    find_cost_staffing(scenario, sl_goal=True, replications=1, seed=SEED, holdout=4,
+                       holdout_tolerance=0.0, holdout_share=0.0)
+    (before, after), = seen
+    added = after - before
+    assert added.sum() > 0, (before, after)  # the case at hand: the check repaired
+    assert (added[0] == 0).all() and (added[1] >= 0).all(), added
