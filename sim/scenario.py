@@ -186,7 +186,8 @@ class Scenario(_Frozen):
         if self.warmup >= self.days * DAY:
             found.append(("warmup", f"must be shorter than the run ({self.days} days)"))
         if self.close > self.open:  # a shift the center is never open for: a typo, not work
-            hours = f"{format_clock(self.open)}-{format_clock(self.close)}"
+            close = "24:00" if self.close >= DAY else format_clock(self.close)
+            hours = f"{format_clock(self.open)}-{close}"
             found += [(f"agents.{g}.shifts[{i}]", f"runs {format_clock(shift.start)}-"
                        f"{format_clock(shift.start + shift.length)}, wholly outside opening "
                        f"hours {hours}: its agents would take no contact, yet be paid")

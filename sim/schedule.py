@@ -197,30 +197,8 @@ def unanswerable(scenario: Scenario) -> list[tuple[str, str]]:
             found.append((f"contact_types.{name}", (
                 f"nobody can answer it: {', '.join(map(repr, groups))} never "
                 f"{'has' if len(groups) == 1 else 'have'} an agent on the phones (staff 0, "
-                "all of it shrinkage, or shifts outside opening hours); its contacts wait "
+                "or all of it shrinkage); its contacts wait "
                 "until they hang up, or are counted as unanswered")))
-    return found
-
-
-def shifts_outside_hours(scenario: Scenario) -> list[tuple[str, str]]:
-    """Shifts that never overlap the opening hours: their agents never take a contact.
-
-    Returns ``(dotted path, reason)`` pairs, for a warning (a shift starting after
-    closing is almost always a typo for a morning time).
-    """
-    found = []
-    for name, group in scenario.agents.items():
-        for i, shift in enumerate(group.shifts or ()):
-            end = shift.start + shift.length
-            # the same day's opening hours, or the next day's for a shift past midnight
-            if (shift.start < scenario.close and end > scenario.open) or (
-                    end - DAY > scenario.open):
-                continue
-            found.append((f"agents.{name}.shifts[{i}]", (
-                f"works {format_clock(shift.start)}-{format_clock(end % DAY)}, outside the "
-                f"opening hours {format_clock(scenario.open)}-"
-                f"{'24:00' if scenario.close >= DAY else format_clock(scenario.close)}: "
-                "its agents never take a contact")))
     return found
 
 
@@ -249,4 +227,4 @@ def trace_outside_hours(scenario: Scenario) -> list[tuple[str, str]]:
 
 def scenario_warnings(scenario: Scenario) -> list[tuple[str, str]]:
     """``(dotted path, reason)`` of what is valid but rarely meant, for warning lines."""
-    return shifts_outside_hours(scenario) + unanswerable(scenario) + trace_outside_hours(scenario)
+    return unanswerable(scenario) + trace_outside_hours(scenario)

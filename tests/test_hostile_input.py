@@ -577,19 +577,23 @@ class TestEdges:
         reason = one_line(tmp_path, body)
         assert reason.startswith(f"contact_types.calls.{field}: must be <= 100, got 1000000000")
 
-    def test_shift_after_closing_is_warned(self, tmp_path):
-        """A shift starting after closing is a warning naming the shift (validate and run)."""
+    def test_shift_after_closing_is_refused(self, tmp_path):
+        """A shift starting after closing is refused naming the shift (validate and run).
+
+        It was a warning; since a shift is paid for all its scheduled time, its agents
+        would be paid for taking no contact (README "Costs").
+        """
         file = write(tmp_path, BASE.replace("staff: 42", (
             "shifts: [{start: \"08:00\", length: 4h, count: 3},"
             " {start: \"21:00\", length: 2h, count: 20}]")))
         for args in (["validate", str(file)],
                      ["run", str(file), "--out", str(tmp_path / "o"), "--no-report", "-q"]):
             res = CliRunner().invoke(main, args)
-            assert res.exit_code == 0, res.output
+            assert res.exit_code == 2, res.output
             (line,) = res.stderr.splitlines()
-            assert line == (f"{file}: warning: agents.pool.shifts[1]: works 21:00-23:00, "
-                            "outside the opening hours 08:00-20:00: its agents never take a "
-                            "contact")
+            assert line == (f"{file}: agents.pool.shifts[1]: runs 21:00-23:00, wholly outside "
+                            "opening hours 08:00-20:00: its agents would take no contact, yet "
+                            "be paid")
 
     def test_shift_past_midnight_into_opening_is_not_warned(self, tmp_path):
         """A night shift that runs into the next day's opening hours is fine."""
