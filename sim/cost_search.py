@@ -119,7 +119,7 @@ class _Costs:
         key = plan.tobytes()
         if key not in self.cache:
             result = evaluate_plan(self.scenario, plan, self.goal, self.replications,
-                                   self.seed, self.executor, blocks=self.blocks)
+                                   self.seed, self.executor, blocks=self.blocks, full=False)
             self.cache[key] = result
             if self.log is not None:
                 self.log(f"plan {len(self.cache)}: {int(plan.sum())} agent-intervals, total "

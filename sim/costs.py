@@ -88,10 +88,16 @@ def overtime_seconds(staff: pd.DataFrame, scenario: Scenario, group: str,
     duty (the staffing log) in excess of those paid for their schedule then
     (:func:`paid_agents`: a shift running past closing is paid for its own time already).
     """
-    mine = staff[staff["group"].astype(str) == group]
-    if mine.empty:
+    groups = staff["group"]
+    if isinstance(groups.dtype, pd.CategoricalDtype):  # by code: no string per row
+        names = [str(name) for name in groups.cat.categories]
+        mine = groups.cat.codes.to_numpy() == (names.index(group) if group in names else -2)
+    else:
+        mine = groups.astype(str).to_numpy() == group
+    if not mine.any():
         return 0.0
-    times, agents = mine["time"].to_numpy(float), mine["agents"].to_numpy(dtype=float)
+    times = staff["time"].to_numpy(dtype=float)[mine]
+    agents = staff["agents"].to_numpy(dtype=float)[mine]
     paid_times, paid = paid_agents(scenario, group)
     total = 0.0
     for day in range(scenario.days):
@@ -156,10 +162,15 @@ def cost_kpis(contacts: pd.DataFrame, legs: pd.DataFrame | None, staff: pd.DataF
             ``complaints``).
         rules: Its real-time rules' changes (agents they call in are paid as overtime).
     """
-    costs = scenario.costs
-    if costs is None:
+    if scenario.costs is None:
         return {}
-    cols = columns(contacts, legs, scenario)
+    return money_kpis(columns(contacts, legs, scenario), staff, scenario, counts, rules)
+
+
+def money_kpis(cols: Columns, staff: pd.DataFrame, scenario: Scenario, counts: dict[str, float],
+               rules: pd.DataFrame | None = None) -> dict[str, float]:
+    """:func:`cost_kpis` of a replication's :func:`sim.metrics.columns` (made once)."""
+    costs = scenario.costs
     window = measured_window(scenario)
     counted = window.contacts(cols.arrival)
     staff_cost = 0.0

@@ -93,10 +93,7 @@ def interval_sums(contacts: pd.DataFrame, staff: pd.DataFrame, scenario: Scenari
     window = measured_window(scenario)
     counted = window.contacts(cols.arrival)
     starts = interval_starts(scenario)
-    ipd = scenario.intervals_per_day
-    day = np.floor(cols.arrival / DAY)
-    slot = np.floor((cols.arrival - day * DAY - scenario.open) / scenario.interval)
-    index = np.clip(day * ipd + slot, 0, starts.size - 1).astype(np.int64)
+    index = interval_index(cols.arrival, scenario)
     rows = []
     # each interval's own [start, end), less the warm-up: the night after a day's last
     # interval (agents finishing after closing) belongs to no interval
@@ -109,7 +106,7 @@ def interval_sums(contacts: pd.DataFrame, staff: pd.DataFrame, scenario: Scenari
     for name in names:
         mask = counted if name == "all" else type_rows.get(name, nothing)
         groups = list(scenario.agents) if name == "all" else serving_groups(scenario, name)
-        frame = _interval_counts(cols, mask, index[mask], starts.size, scenario)
+        frame = interval_counts(cols, mask, index[mask], starts.size, scenario)
         frame["agent_s"] = _per_interval(agent_time.total(groups, unit="agents")[1])
         frame["measured_s"] = _per_interval(edges)
         frame["busy_s"], frame["available_s"] = (
@@ -124,15 +121,31 @@ def interval_sums(contacts: pd.DataFrame, staff: pd.DataFrame, scenario: Scenari
     })
 
 
+def interval_index(arrival: np.ndarray, scenario: Scenario) -> np.ndarray:
+    """The interval of the run (0, 1, ...) each contact arrived in, by ``arrival`` (seconds).
+
+    Arrivals outside opening hours count in the day's first or last interval (none is
+    counted: the measured window and the engine let none arrive then).
+    """
+    ipd = scenario.intervals_per_day
+    day = np.floor(arrival / DAY)
+    slot = np.floor((arrival - day * DAY - scenario.open) / scenario.interval)
+    return np.clip(day * ipd + slot, 0, ipd * scenario.days - 1).astype(np.int64)
+
+
 def _per_interval(until: np.ndarray) -> np.ndarray:
     """Per interval from cumulative values at every interval's start, then every end."""
     n = until.size // 2
     return until[n:] - until[:n]
 
 
-def _interval_counts(cols: Columns, mask: np.ndarray, index: np.ndarray, n: int,
-                     scenario: Scenario) -> dict[str, np.ndarray]:
-    """Contact counts and sums per interval (contacts selected by ``mask``), as arrays."""
+def interval_counts(cols: Columns, mask: np.ndarray, index: np.ndarray, n: int,
+                    scenario: Scenario) -> dict[str, np.ndarray]:
+    """Contact counts and sums per interval (contacts selected by ``mask``), as arrays.
+
+    ``index``: the interval of each selected contact (:func:`interval_index`); ``n``: the
+    intervals of the run.
+    """
     threshold = cols.threshold[mask]
     answered, abandoned = cols.answered[mask], cols.abandoned[mask]
     blocked, wait = cols.blocked[mask], cols.wait[mask]

@@ -25,7 +25,8 @@ import pandas as pd
 from sim.intervals import pool_intervals
 from sim.loader import with_overrides
 from sim.measure import replication_tables
-from sim.metrics import kpi_names
+from sim.metrics import COST_KPIS, kpi_names
+from sim.plan_measures import SEARCH_SUMS, plan_measures
 from sim.scenario import Scenario
 from sim.schedule import interval_starts
 from sim.units import format_duration
@@ -82,8 +83,10 @@ class Evaluation:
         abandon_rate: The same for the abandon rate.
         ok: Whether the goal is met (always True in unmeasured intervals); judged per
             block of intervals (:func:`load_blocks`) when blocks are given.
-        intervals: The interval table these come from (``RunResult.intervals``).
-        replications: KPIs per replication (``RunResult.replications``).
+        intervals: The interval table these come from (``RunResult.intervals``); None
+            when measured for a search only (:func:`evaluate_plan`'s ``full``).
+        replications: KPIs per replication (``RunResult.replications``); for a search
+            only, ``replication`` and the cost KPIs.
         service_level_ci: 95% confidence half-width of ``service_level`` (a ratio
             estimator over the replications, Student t; NaN with one replication).
         met_share: Share of the replications whose own service level in the interval
@@ -93,7 +96,7 @@ class Evaluation:
     service_level: np.ndarray
     abandon_rate: np.ndarray
     ok: np.ndarray
-    intervals: pd.DataFrame = field(repr=False)
+    intervals: pd.DataFrame | None = field(repr=False)
     replications: pd.DataFrame = field(repr=False)
     service_level_ci: np.ndarray | None = field(default=None, repr=False)
     met_share: np.ndarray | None = field(default=None, repr=False)
@@ -177,7 +180,7 @@ def replication_measures(scenario: Scenario, seed: int,
 
 def evaluate_plan(scenario: Scenario, plan: np.ndarray, goal: Goal, replications: int,
                   seed: int, executor: Executor | None = None, *, first_replication: int = 0,
-                  blocks: np.ndarray | None = None) -> Evaluation:
+                  blocks: np.ndarray | None = None, full: bool = True) -> Evaluation:
     """Simulate ``plan`` (agents on the phones, groups x intervals) and judge it by ``goal``.
 
     The measures are those ``sim.run`` reports, with the same seed and replications, for
@@ -194,19 +197,27 @@ def evaluate_plan(scenario: Scenario, plan: np.ndarray, goal: Goal, replications
             ``first_replication ..`` draw their own random streams (a hold-out check).
         blocks: Block number per interval (:func:`load_blocks`): the goal is judged on
             each block's pooled replications and intervals. Default: every interval alone.
+        full: Measure every KPI and the interval table, as ``sim.run`` does. False:
+            what a search reads only (:func:`sim.plan_measures.plan_measures`, the same
+            numbers): ``intervals`` is None and ``replications`` has the cost KPIs only.
     """
     staffed = _with_plan(scenario, plan, goal, gross_up=False)
     numbers = range(first_replication, first_replication + replications)
     args = (repeat(staffed, replications), repeat(seed, replications), numbers)
-    runs = list((executor.map if executor else map)(replication_measures, *args))
-    per_rep = pd.DataFrame([kpis for kpis, _ in runs], columns=list(kpi_names(staffed)))
+    measures = replication_measures if full else plan_measures
+    runs = list((executor.map if executor else map)(measures, *args))
+    names = kpi_names(staffed) if full else COST_KPIS if staffed.costs is not None else ()
+    per_rep = pd.DataFrame([kpis for kpis, _ in runs], columns=list(names))
     per_rep.insert(0, "replication", numbers)
-    tables = [table for _, table in runs]
-    intervals = pool_intervals(pd.concat(tables, ignore_index=True))
-    by_type = [intervals[intervals["contact_type"] == name] for name in scenario.contact_types]
-    sl = np.stack([rows["service_level"].to_numpy(dtype=float) for rows in by_type])
-    abandon = np.stack([rows["abandon_rate"].to_numpy(dtype=float) for rows in by_type])
-    counts = _per_replication(tables, list(scenario.contact_types))
+    if full:
+        tables = [table for _, table in runs]
+        intervals = pool_intervals(pd.concat(tables, ignore_index=True))
+        counts = _per_replication(tables, list(scenario.contact_types))
+    else:
+        stacked = np.stack([sums for _, sums in runs])  # replications x sums x types x intervals
+        intervals, counts = None, {c: stacked[:, k] for k, c in enumerate(SEARCH_SUMS)}
+    sl = _ratio(counts["answered_in_time"].sum(axis=0), counts["sl_denominator"].sum(axis=0))
+    abandon = _ratio(counts["abandoned"].sum(axis=0), counts["offered"].sum(axis=0))
     blocks = np.arange(sl.shape[1]) if blocks is None else np.asarray(blocks)
     targets = goal.targets(scenario)[:, None]  # each type's own target
     ok = _judge(counts, goal, targets, blocks) | ~measured_intervals(scenario)[None, :]

@@ -45,7 +45,7 @@ class PlanEvaluator:
 
     def _simulate(self, plan: np.ndarray) -> Evaluation:
         return evaluate_plan(self.scenario, plan, self.goal, self.replications, self.seed,
-                             self.executor, blocks=self.blocks)
+                             self.executor, blocks=self.blocks, full=False)
 
     @property
     def count(self) -> int:
@@ -98,7 +98,7 @@ def hold_out(search, plan: np.ndarray, replications: int, holdout: int,
     for k in range(1, rounds + 1):
         check = evaluate_plan(evaluate.scenario, plan, evaluate.goal, k * holdout,
                               evaluate.seed, evaluate.executor, first_replication=replications,
-                              blocks=search.blocks)
+                              blocks=search.blocks, full=False)
         targets = evaluate.goal.targets(evaluate.scenario)
         missed = holdout_misses(check, targets, evaluate.measured, tolerance, share)
         if evaluate.log is not None:
