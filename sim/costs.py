@@ -39,6 +39,7 @@ from sim.metrics import COST_KPIS, Columns, Window, columns, measured_window
 from sim.scenario import Scenario
 from sim.schedule import add_shift, staff_changes
 from sim.units import DAY
+from sim.weekdays import weekday_of
 
 # the parts of total_cost, in the order of its identity
 COST_PARTS = ("staff_cost", "abandon_cost", "blocked_cost", "wait_cost", "callback_cost",
@@ -64,7 +65,7 @@ def paid_agents(scenario: Scenario, group: str) -> tuple[np.ndarray, np.ndarray]
     deltas: dict[float, float] = {}
     for day in range(-1, scenario.days):
         for shift in spec.shifts:
-            if not shift.worked_on(day):
+            if not shift.worked_on(day, weekday_of(scenario, day)):
                 continue
             add_shift(deltas, day * DAY + shift.start, shift, shift.count,
                       [b for b in shift.breaks if not b.paid])  # paid breaks are paid time

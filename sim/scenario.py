@@ -24,7 +24,7 @@ from __future__ import annotations
 import difflib
 from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from sim.scenario_agents import AgentGroup, Blending, Break, Escalation, Shift
 from sim.scenario_base import Name, Probability, _Frozen
@@ -71,6 +71,7 @@ from sim.scenario_rules import (
     SwitchCallbacks,
 )
 from sim.units import DAY, Clock, Count, Duration, format_clock
+from sim.weekdays import Weekday
 
 __all__ = [
     "AGENT_RULES", "CONCURRENT_CHANNELS", "CONTACT_RULES", "IVR", "MAX_COMEBACKS", "MAX_SEED",
@@ -113,6 +114,17 @@ class Scenario(_Frozen):
     costs: Costs | None = None
     rules: dict[Name, Rule] = Field(default_factory=dict)
     variants: dict[Name, dict[str, Any]] = Field(default_factory=dict)
+    # the day of the week of each run day, with named day factors (sim.weekdays; default
+    # the named days cycled from Monday): a backtest sets its log's dates' here
+    weekdays: tuple[Weekday, ...] | None = None
+
+    @field_validator("weekdays", mode="before")
+    @classmethod
+    def _weekday_case(cls, value: Any) -> Any:
+        """``Monday`` is ``monday``."""
+        if isinstance(value, list | tuple):
+            return [v.strip().lower() if isinstance(v, str) else v for v in value]
+        return value
 
     @property
     def open_seconds(self) -> float:
@@ -156,10 +168,13 @@ class Scenario(_Frozen):
         Field-level rules are enforced by pydantic at construction; these are the rules
         that relate fields to each other (references between sections, time grids).
         """
-        from sim.weekdays import weekday_problems
+        from sim.weekdays import calendar_problems, weekday_problems
 
         found = self._time_problems() + self._reference_problems() + self._trace_problems()
-        found += self._routing_policy_problems() + weekday_problems(self)
+        mixed = weekday_problems(self)
+        found += self._routing_policy_problems() + mixed
+        if not mixed:  # the run's weekdays are those the day factors name
+            found += calendar_problems(self)
         if not found:  # table lengths only make sense on a valid time grid
             found += self._length_problems()
         return found

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field, field_validator, model_validator
+from pydantic import BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from sim.distributions import Distribution
 from sim.scenario_base import Name, Probability, _Frozen
 from sim.units import DAY, Clock, Count, Duration, Number
+from sim.weekdays import WEEKDAYS, Weekday, weekday_number
 
 
 class Break(_Frozen):
@@ -30,22 +31,50 @@ class Break(_Frozen):
     paid: bool = True
 
 
+def _shift_day(value: Any) -> Any:
+    """``Monday`` is :attr:`Weekday.MONDAY`; a number is left to the number's rules."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip().lower()
+    if text in {w.value for w in WEEKDAYS}:
+        return Weekday(text)
+    if text.isdigit():
+        return int(text)
+    raise ValueError(f"must be a day of the week (monday ... sunday) or a number 0 to 6, "
+                     f"got {value!r}")
+
+
+ShiftDay = Annotated[Annotated[int, Field(ge=0, le=6)] | Weekday, BeforeValidator(_shift_day)]
+
+
 class Shift(_Frozen):
     """``count`` agents working from clock time ``start`` for ``length`` seconds, every day.
 
-    ``days`` limits it to some days of the week, counted from the run's first day (0 to
-    6; day ``d`` of the run is day ``d % 7`` of the week); the default is every day.
+    ``days`` limits it to some days of the week; the default is every day. With day
+    factors named by day of the week (:mod:`sim.weekdays`) they are the days of the week
+    by name (``[monday, friday]``) or number (0 = Monday), each one the run has. Without,
+    they are numbers counted from the run's first day (0 to 6; day ``d`` of the run is
+    day ``d % 7`` of the week).
     """
 
     start: Clock
     length: Annotated[Duration, Field(gt=0.0, le=DAY)]
     count: Annotated[Count, Field(ge=0)]
     breaks: tuple[Break, ...] = ()
-    days: tuple[Annotated[int, Field(ge=0, le=6)], ...] | None = None
+    days: tuple[ShiftDay, ...] | None = None
 
-    def worked_on(self, day: int) -> bool:
-        """Whether the shift starting on day ``day`` of the run is worked."""
-        return self.days is None or day % 7 in self.days
+    def worked_on(self, day: int, weekday: int | None) -> bool:
+        """Whether the shift starting on day ``day`` of the run is worked.
+
+        Args:
+            day: The day of the run.
+            weekday: Its day of the week (0 = Monday; :func:`sim.weekdays.weekday_of`), or
+                None when the run's days are no weekday (``days`` count from day 0).
+        """
+        if self.days is None:
+            return True
+        return (day % 7 if weekday is None else weekday) in {weekday_number(d)
+                                                             for d in self.days}
 
     def meets_opening_hours(self, open_s: float, close_s: float) -> bool:
         """Whether some of the shift falls in the opening hours ``[open_s, close_s)``.

@@ -20,6 +20,7 @@ from sim.absence import Absences
 from sim.scenario import Scenario
 from sim.scenario_agents import AgentGroup
 from sim.units import DAY, format_clock
+from sim.weekdays import weekday_of
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,7 @@ def staff_changes(scenario: Scenario, group: AgentGroup,
         elif isinstance(group.staff, list):
             points = list(zip(starts[day * ipd:(day + 1) * ipd], counts[day * ipd:(day + 1) * ipd]))
         else:
-            points = _shift_points(group, opening, closing, absences)
+            points = _shift_points(scenario, group, opening, closing, absences)
         if absences is not None and group.staff is not None:
             points = _present_points(points, absences, day)
         for time, scheduled in points:
@@ -107,7 +108,7 @@ def _present_points(points: list[tuple[float, float]], absences: Absences,
     return [(time, n - absent[int(n)]) for time, n in points]
 
 
-def _shift_points(group: AgentGroup, opening: float, closing: float,
+def _shift_points(scenario: Scenario, group: AgentGroup, opening: float, closing: float,
                   absences: Absences | None = None) -> list[tuple[float, float]]:
     """Scheduled agents at opening and at every shift or break edge inside the window.
 
@@ -120,7 +121,7 @@ def _shift_points(group: AgentGroup, opening: float, closing: float,
         # a shift that started the day before may still run after midnight
         for day, start in ((today - 1, day_start - DAY + shift.start),
                            (today, day_start + shift.start)):
-            if not shift.worked_on(round((start - shift.start) / DAY)):
+            if not shift.worked_on(day, weekday_of(scenario, day)):
                 continue
             came = (shift.count if absences is None
                     else absences.present(day + 1, shift.count, shift=s))

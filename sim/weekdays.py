@@ -9,6 +9,14 @@ runs Monday, Tuesday, ... Friday, Monday, ...), and a type is closed (no arrival
 day it does not name. A backtest can then give each date of a log its own weekday's
 factor (:func:`factors_on`), whichever weekday the log starts on and whatever days it
 misses. One scenario names the days in every type's factors or in none.
+
+Every part of a run reads the weekday of a run day from :func:`weekday_of`: the day
+factors, a shift's ``days`` (numbers or names; with named factors 0 is Monday, else a
+number counts from the run's first day, day ``d`` being ``d % 7``), the week plan of
+``ccsim schedule --days-per-agent`` (:func:`plan_weekdays`) and the dates ccsim's own
+``contacts.parquet`` is read back with (:func:`calendar_days`). A scenario's
+``weekdays`` lists the weekday of each run day outright (a backtest sets it to its log's
+dates, holidays skipped); by default they are the named days, cycled.
 """
 
 from __future__ import annotations
@@ -57,18 +65,68 @@ def run_weekdays(scenario: Scenario) -> tuple[int, ...] | None:
     return tuple(sorted(days)) or None
 
 
+def weekday_of(scenario: Scenario, day: int) -> int | None:
+    """The day of the week (0 = Monday) day ``day`` of the run stands for (None: none).
+
+    With named day factors: the scenario's ``weekdays`` (one per run day) where given, a
+    day before or after them (a shift from the evening before, a cooldown) the next
+    named day on; else the named days (:func:`run_weekdays`) cycled from day 0. Without
+    them, the run's days are no weekday in particular (None).
+    """
+    cycle = run_weekdays(scenario)
+    if cycle is None:
+        return None
+    listed = [WEEKDAYS.index(Weekday(w)) for w in scenario.weekdays or ()]
+    if not listed:
+        return cycle[day % len(cycle)]
+    if 0 <= day < len(listed):
+        return listed[day]
+    w, later = (listed[-1], True) if day >= 0 else (listed[0], False)
+    for _ in range(day - len(listed) + 1 if later else -day):
+        w = (next((c for c in cycle if c > w), cycle[0]) if later
+             else next((c for c in reversed(cycle) if c < w), cycle[-1]))
+    return w
+
+
+def calendar_days(scenario: Scenario, days: int) -> np.ndarray:
+    """Days from a Monday to each of the first ``days`` days of the run, as dated.
+
+    With named day factors each day is the next date of its weekday (a Mon-Fri run's day
+    5 is 7, the next Monday); else day ``d`` is ``d``.
+    """
+    offsets, last = [], None
+    for d in range(days):
+        w = weekday_of(scenario, d)
+        if w is None:
+            return np.arange(days)
+        last = w if last is None else last + (w - last - 1) % 7 + 1
+        offsets.append(last)
+    return np.array(offsets, dtype=int)
+
+
+def plan_weekdays(scenario: Scenario) -> tuple[int, ...] | None:
+    """The days of the week a week plan covers: every weekday of the run's days, in order.
+
+    None without named day factors (a week plan's day ``w`` is then the run's days
+    ``d % 7 == w``).
+    """
+    if run_weekdays(scenario) is None:
+        return None
+    return tuple(sorted({weekday_of(scenario, d) for d in range(scenario.days)}))
+
+
 def day_factors(scenario: Scenario, arrivals: Arrivals, days: int) -> np.ndarray | None:
     """The factor of each of ``days`` days of the run (None: every day 1).
 
-    A list is cycled from day 0; named factors are each day's weekday's (0 on a day of
-    the run this type does not name).
+    A list is cycled from day 0; named factors are each day's weekday's
+    (:func:`weekday_of`; 0 on a day of the run this type does not name).
     """
     if arrivals.day_factors is None:
         return None
     if not named(arrivals):
         return np.resize(np.asarray(arrivals.day_factors, dtype=float), days)
     cycle = run_weekdays(scenario) or ()
-    return factors_on(arrivals, [cycle[d % len(cycle)] for d in range(days)], cycle)
+    return factors_on(arrivals, [weekday_of(scenario, d) for d in range(days)], cycle)
 
 
 def factors_on(arrivals: Arrivals, weekdays: Iterable[int],
@@ -99,3 +157,46 @@ def weekday_problems(scenario: Scenario) -> list[tuple[str, str]]:
              f"a list, while contact type {example!r} names the days of the week: name them "
              "here too ({monday: 1.2, ...}), or in no type")
             for name, is_named in kinds.items() if not is_named]
+
+
+
+def calendar_problems(scenario: Scenario) -> list[tuple[str, str]]:
+    """Shift days the run never has, and ``weekdays`` that are not one per named run day.
+
+    With named factors a shift's day (a name, or a number, 0 = Monday) must be one of
+    the run's weekdays (:func:`plan_weekdays`); without them a shift day must be a
+    number (the run's days are no weekday to name).
+    """
+    cycle = run_weekdays(scenario)
+    found: list[tuple[str, str]] = []
+    if cycle is None and scenario.weekdays is not None:
+        found.append(("weekdays", "lists the weekday of each run day, but no contact type "
+                      "names its day_factors' days ({monday: 1.2, ...})"))
+    elif scenario.weekdays is not None and len(scenario.weekdays) != scenario.days:
+        found.append(("weekdays", f"must list one weekday per day of the run ({scenario.days}),"
+                      f" got {len(scenario.weekdays)}"))
+        return found
+    have = plan_weekdays(scenario) if cycle is not None else None
+    for name, group in scenario.agents.items():
+        for s, shift in enumerate(group.shifts or ()):
+            for i, day in enumerate(shift.days or ()):
+                path = f"agents.{name}.shifts[{s}].days[{i}]"
+                if have is None and isinstance(day, Weekday):
+                    found.append((path, f"{day.value!r} names a day of the week, but the run's "
+                                  "days are none (day_factors are not named): give a number "
+                                  "(day d of the run is d % 7)"))
+                elif have is not None and weekday_number(day) not in have:
+                    shown = (repr(day.value) if isinstance(day, Weekday)
+                             else f"{day} ({WEEKDAYS[day].value})")
+                    found.append((path, f"{shown} is not a day of this run ("
+                                  + _and([WEEKDAYS[w].value for w in have]) + ")"))
+    return found
+
+
+def weekday_number(day: int | Weekday) -> int:
+    """A shift day as a number: a name's weekday (0 = Monday), a number as given."""
+    return WEEKDAYS.index(day) if isinstance(day, Weekday) else int(day)
+
+
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
