@@ -39,7 +39,7 @@ from sim.replicate import run
 from sim.scenario import Scenario
 from sim.scenario_contacts import ServiceLevelDefinition
 from sim.units import DAY
-from sim.weekdays import factors_on, run_weekdays
+from sim.weekdays import WEEKDAYS, run_weekdays
 
 BACKTEST_KPIS = ("offered", "service_level", "asa", "abandon_rate")
 
@@ -245,18 +245,15 @@ def _calendar(scenario: Scenario, log: CallLog, opened: pd.DatetimeIndex
 def on_dates(scenario: Scenario, dates: pd.DatetimeIndex) -> Scenario:
     """The scenario run over ``dates``, day ``d`` of the run standing for ``dates[d]``.
 
-    Day factors named by day of the week (:mod:`sim.weekdays`) become each date's own
-    weekday's, in date order (0 on a weekday the scenario does not open); a list of
-    factors is cycled from the first date, as in any run.
+    With day factors named by day of the week (:mod:`sim.weekdays`) each run day is its
+    date's weekday (the scenario's ``weekdays``): its day factors, 0 on a weekday the
+    scenario does not open, and its shifts' ``days``. A list of factors is cycled from
+    the first date, as in any run.
     """
-    cycle = run_weekdays(scenario)
-    if cycle is None:
+    if run_weekdays(scenario) is None:
         return scenario.model_copy(update={"days": len(dates)})
-    weekdays = list(dates.day_of_week)
-    types = {name: ct.model_copy(update={"arrivals": ct.arrivals.model_copy(update={
-        "day_factors": factors_on(ct.arrivals, weekdays, cycle).tolist()})})
-        for name, ct in scenario.contact_types.items()}
-    return scenario.model_copy(update={"days": len(dates), "contact_types": types})
+    return scenario.model_copy(update={
+        "days": len(dates), "weekdays": tuple(WEEKDAYS[d] for d in dates.day_of_week)})
 
 
 def backtest(scenario: Scenario, log: CallLog, replications: int = 10,

@@ -6,8 +6,8 @@ cycled over the run's days from day 0, whatever weekday that is. Given by name,
 forecast a planner writes for a week: the run's days are then the days of the week that
 any contact type names, in calendar order from Monday (a center open Monday to Friday
 runs Monday, Tuesday, ... Friday, Monday, ...), and a type is closed (no arrivals) on a
-day it does not name. A backtest can then give each date of a log its own weekday's
-factor (:func:`factors_on`), whichever weekday the log starts on and whatever days it
+day it does not name. A backtest can then give each date of a log its own weekday (a
+scenario's ``weekdays``), whichever weekday the log starts on and whatever days it
 misses. One scenario names the days in every type's factors or in none.
 
 Every part of a run reads the weekday of a run day from :func:`weekday_of`: the day
