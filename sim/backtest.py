@@ -33,7 +33,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from sim.calllog import EPOCH, CallLog, CallLogError, ccsim_table
+from sim.calllog import EPOCH, CallLog, CallLogError
+from sim.calllog_ccsim import ccsim_table
 from sim.metrics import contact_thresholds
 from sim.replicate import run
 from sim.scenario import Scenario

@@ -19,8 +19,9 @@ The canonical columns (``--columns arrival=CallStart,...`` maps other names):
   ``transfers`` (how many times the contact was transferred: a whole number, blank 0).
 
 ccsim's own ``contacts.parquet`` is recognised and read as a log (its first
-replication). Every problem is a :class:`CallLogError` whose message names the file, the
-row and the column. Each column is read by :mod:`sim.calllog_columns`.
+replication, its days dated as the weekdays the run's days stood for:
+:mod:`sim.calllog_ccsim`). Every problem is a :class:`CallLogError` whose message names
+the file, the row and the column. Each column is read by :mod:`sim.calllog_columns`.
 """
 
 from __future__ import annotations
@@ -42,15 +43,13 @@ from sim.calllog_columns import (
     time_column,
 )
 
-__all__ = ["EPOCH", "OUTCOMES", "CallLog", "CallLogError", "ccsim_table",
+__all__ = ["EPOCH", "OUTCOMES", "CallLog", "CallLogError",
            "parse_columns", "read_call_log", "scenario_name"]
 
 REQUIRED = ("arrival", "wait", "outcome")
 OPTIONAL = ("contact_type", "handle", "group", "customer", "queue_start", "answer", "end",
             "transfers")
 OUTCOMES = ("answered", "abandoned", "blocked")
-_CCSIM_OUTCOMES = {"completed": "answered", "hung_up": "answered", "unfinished": "answered",
-                   "abandoned": "abandoned", "blocked": "blocked"}
 
 
 @dataclass(frozen=True)
@@ -144,8 +143,10 @@ def read_call_log(path: str | Path, columns: dict[str, str] | None = None,
     """
     shown = shown or str(path)
     raw = _read_table(Path(path), shown, max_bytes)
-    if _is_ccsim_contacts(raw):
-        return CallLog(shown, _from_ccsim(raw, shown))
+    from sim.calllog_ccsim import from_ccsim, is_ccsim_contacts  # it reads this module's
+
+    if is_ccsim_contacts(raw):
+        return CallLog(shown, from_ccsim(raw, Path(path), shown))
     _mapping_fits(raw, columns or {}, shown)
     renamed = raw.rename(columns={v: k for k, v in (columns or {}).items()})
     return CallLog(shown, _check(renamed, shown))
@@ -204,76 +205,6 @@ def _read_table(path: Path, shown: str, max_bytes: int | None) -> pd.DataFrame:
     except Exception as exc:  # pyarrow/pandas parser errors have many types
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise CallLogError(f"{shown}: not a readable CSV or Parquet file: {first}") from None
-
-
-def _is_ccsim_contacts(raw: pd.DataFrame) -> bool:
-    return {"replication", "contact_id", "arrival", "outcome", "queue_time"} <= set(raw.columns)
-
-
-def _from_ccsim(raw: pd.DataFrame, shown: str) -> pd.DataFrame:
-    """The first replication of a ccsim contacts.parquet in the canonical log form."""
-    raw = _ccsim_types(raw, shown)
-    return ccsim_table(raw[raw["replication"] == raw["replication"].min()])
-
-
-_CCSIM_NUMBERS = ("replication", "arrival", "wait", "handle", "transfers")
-_CCSIM_FLAGS = {"true": True, "false": False, "1": True, "0": False}
-
-
-def _ccsim_types(raw: pd.DataFrame, shown: str) -> pd.DataFrame:
-    """The columns of ccsim's contacts in their own types when read as text (from CSV).
-
-    A CSV holds every column as text: the numbers and the ``answered`` flag are read
-    back, and empty cells (NaN when written) are missing again, as in the Parquet file.
-    """
-    out = raw.copy()
-    for column in raw.columns:
-        text = raw[column]
-        if pd.api.types.is_numeric_dtype(text) or pd.api.types.is_bool_dtype(text):
-            continue
-        if column in _CCSIM_NUMBERS:
-            blank = (text.astype(str).str.strip() == "").to_numpy()
-            values = pd.to_numeric(text.where(~blank), errors="coerce")
-            bad = (values.isna().to_numpy() & ~blank) | (blank & (column != "wait")
-                                                          & (column != "handle"))
-            if bad.any():
-                raise CallLogError(row_error(shown, column, bad, text, "not a number"))
-            out[column] = values.astype(float)
-        elif column == "answered":
-            flags = text.astype(str).str.strip().str.lower().map(_CCSIM_FLAGS)
-            bad = flags.isna().to_numpy()
-            if bad.any():
-                raise CallLogError(row_error(shown, column, bad, text, "must be True or False"))
-            out[column] = flags.astype(bool)
-        elif pd.api.types.is_object_dtype(text) or pd.api.types.is_string_dtype(text):
-            out[column] = text.where(text.astype(str) != "")
-    return out
-
-
-def ccsim_table(contacts: pd.DataFrame) -> pd.DataFrame:
-    """Contacts of one ccsim replication in the canonical log form.
-
-    Contacts solved in the IVR and those never answered and still waiting at the end of
-    the run (``unanswered``) are left out: a log has neither. So are callers who balked
-    (their outcome is none of :data:`OUTCOMES`; an ACD may log them as short abandons).
-    """
-    rows = contacts[contacts["outcome"].astype(str).isin(_CCSIM_OUTCOMES)]
-    # a contact answered, then hung up (on hold, or in the next queue after a transfer) or
-    # still waiting in that queue at the end (unfinished), was answered for its first
-    # queue: the log's outcome and wait are the first queue's
-    outcome = rows["outcome"].astype(str).map(_CCSIM_OUTCOMES).where(~rows["answered"],
-                                                                       "answered")
-    table = pd.DataFrame({
-        "arrival": EPOCH + pd.to_timedelta(rows["arrival"].to_numpy(), unit="s"),
-        "contact_type": rows["contact_type"].astype(str).to_numpy(),
-        "wait": rows["wait"].fillna(0.0).to_numpy(dtype=float),
-        "outcome": outcome.to_numpy(),
-        "handle": np.where(outcome == "answered", rows["handle"].to_numpy(dtype=float), np.nan),
-        "group": rows["group"].astype(str).to_numpy(),
-        "transfers": rows["transfers"].to_numpy(dtype=float),
-        "customer": rows["issue_id"].to_numpy(),
-    })
-    return table.sort_values("arrival", kind="stable").reset_index(drop=True)
 
 
 def _within_a_year(seconds: pd.Series, text: pd.Series, column: str, since: str,

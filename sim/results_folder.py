@@ -23,6 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from sim import output
@@ -34,6 +35,7 @@ from sim.measure import ReplicationTables, measure
 from sim.output import COMPARISON_MANIFEST, MANIFEST, OPTIONAL, ResultsError
 from sim.replicate import Collector, RunResult
 from sim.table_stream import TableStream, write_parquet
+from sim.weekdays import calendar_days
 
 RUN_FILES = ("summary.json", "scenario.json", "contacts.parquet", "intervals.csv",
              "replications.csv")
@@ -132,6 +134,30 @@ def write_run(result: RunResult, out: str | Path, stream: TableStream | None = N
     written.append(output.seal(out, written, {"seed": result.seed,
                                               "replications": result.n_replications}))
     return written
+
+
+def run_calendar(contacts: str | Path, days: int) -> np.ndarray | None:
+    """Days from a Monday of each of the first ``days`` days of the run that wrote ``contacts``.
+
+    Read from the ``scenario.json`` beside it when its day factors name days of the week
+    (:func:`sim.weekdays.calendar_days`: a Mon-Fri run's day 5 is 7 days on); None when
+    there is none or they do not (day ``d`` is then ``d`` days on).
+
+    Raises:
+        ResultsError: The scenario.json cannot be read.
+        ScenarioError: It no longer validates.
+    """
+    saved = Path(contacts).with_name("scenario.json")
+    if not saved.is_file():
+        return None
+    try:
+        data = json.loads(saved.read_text(encoding="utf-8"))
+        factors = [ct["arrivals"].get("day_factors") for ct in data["contact_types"].values()]
+    except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise ResultsError(f"{saved}: cannot be read ({type(exc).__name__}: {exc})") from None
+    if not any(isinstance(f, dict) for f in factors):  # no weekdays: nothing else to read
+        return None
+    return calendar_days(scenario_from_dict(data, source=str(saved)), days)
 
 
 def replication_measures(result: RunResult) -> dict[str, Any]:

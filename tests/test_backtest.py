@@ -14,7 +14,8 @@ import pytest
 
 import sim
 from sim.backtest import backtest
-from sim.calllog import CallLog, ccsim_table, read_call_log
+from sim.calllog import CallLog, read_call_log
+from sim.calllog_ccsim import ccsim_table
 from sim.loader import scenario_from_dict
 
 

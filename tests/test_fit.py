@@ -338,7 +338,7 @@ def test_ccsim_contacts_read_as_a_log(tmp_path):
 
 def test_callers_who_hung_up_stay_in_the_log():
     """Answered, then hung up on hold: in the log as answered (an ACD logs the answer)."""
-    from sim.calllog import ccsim_table
+    from sim.calllog_ccsim import ccsim_table
 
     scenario = sim.load_scenario("scenarios/fraud_consult.yaml", overrides={"days": 1})
     contacts = sim.run(scenario, seed=1).contacts
@@ -357,7 +357,7 @@ class TestParity:
     def test_backtest_kpis_equal_ccsim_intervals(self):
         """interval_kpis on ccsim's contacts equals intervals.csv (pooled over replications)."""
         from sim.backtest import interval_kpis
-        from sim.calllog import ccsim_table
+        from sim.calllog_ccsim import ccsim_table
 
         scenario = sim.load_scenario("scenarios/erlang_a.yaml")
         result = sim.run(scenario, seed=2, replications=3)

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 import sim
 from sim.arrivals import expected_counts
 from sim.backtest import backtest, on_dates
-from sim.calllog import read_call_log
+from sim.calllog import CallLogError, read_call_log
 from sim.cli import main
 from sim.loader import scenario_from_dict
 from sim.results_folder import write_run
@@ -171,3 +171,12 @@ class TestOwnOutput:
         assert staffed_days(run) == [1, 5]
         counts = expected_counts(run, run.contact_types["calls"].arrivals).reshape(9, -1)
         assert counts.sum(axis=1).tolist() == [240.0, *[120.0] * 8]
+
+    def test_unreadable_scenario_beside_is_one_line(self, tmp_path):
+        """A scenario.json beside the contacts that cannot be read: named, not a traceback."""
+        sc = scenario_from_dict(workweek_data(days=2))
+        write_run(sim.run(sc, seed=8), tmp_path)
+        (tmp_path / "scenario.json").write_text("{", encoding="utf-8")
+        with pytest.raises(CallLogError, match=r"contacts.parquet: its run's days cannot be "
+                                               r"dated: .*scenario.json: cannot be read"):
+            read_call_log(tmp_path / "contacts.parquet")

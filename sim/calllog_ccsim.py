@@ -1,0 +1,126 @@
+"""ccsim's own contacts read as a call log, each run day dated as the weekday it stood for.
+
+``ccsim run`` writes ``contacts.parquet`` with arrival times in seconds from day 0. Read
+as a log (``ccsim fit``, ``ccsim backtest``), its first replication becomes the
+canonical table of :mod:`sim.calllog`, day 0 dated Monday :data:`~sim.calllog.EPOCH`.
+The run's days are dated as the weekdays they stood for (:func:`sim.weekdays.weekday_of`):
+when the ``scenario.json`` of its results folder names its day factors' days, a
+Monday-to-Friday run's day 5 is the next Monday, not a Saturday; otherwise day ``d`` is
+``d`` days after day 0.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.calllog_columns import EPOCH, CallLogError, row_error
+from sim.units import DAY
+
+_CCSIM_OUTCOMES = {"completed": "answered", "hung_up": "answered", "unfinished": "answered",
+                   "abandoned": "abandoned", "blocked": "blocked"}
+
+
+def is_ccsim_contacts(raw: pd.DataFrame) -> bool:
+    """Whether a table read from a file is ccsim's own contacts (``contacts.parquet``)."""
+    return {"replication", "contact_id", "arrival", "outcome", "queue_time"} <= set(raw.columns)
+
+
+def from_ccsim(raw: pd.DataFrame, path: Path, shown: str) -> pd.DataFrame:
+    """The first replication of a ccsim contacts table in the canonical log form.
+
+    Args:
+        raw: The table as read from ``path``.
+        path: The file (its folder's ``scenario.json`` dates the run's days).
+        shown: The file's name in messages.
+
+    Raises:
+        CallLogError: A column is not what ccsim writes, or the folder's scenario.json
+            cannot be read.
+    """
+    raw = _ccsim_types(raw, shown)
+    first = raw[raw["replication"] == raw["replication"].min()]
+    days = int(first["arrival"].max() // DAY) + 1 if len(first) else 1
+    from sim.output import ResultsError  # the results folder's readers: only for own output
+    from sim.results_folder import run_calendar
+    from sim.scenario_errors import ScenarioError
+
+    try:
+        calendar = run_calendar(path, days)
+    except (ResultsError, ScenarioError) as exc:
+        raise CallLogError(f"{shown}: its run's days cannot be dated: "
+                           f"{str(exc).splitlines()[0]}") from None
+    return ccsim_table(first, calendar)
+
+
+_CCSIM_NUMBERS = ("replication", "arrival", "wait", "handle", "transfers")
+_CCSIM_FLAGS = {"true": True, "false": False, "1": True, "0": False}
+
+
+def _ccsim_types(raw: pd.DataFrame, shown: str) -> pd.DataFrame:
+    """The columns of ccsim's contacts in their own types when read as text (from CSV).
+
+    A CSV holds every column as text: the numbers and the ``answered`` flag are read
+    back, and empty cells (NaN when written) are missing again, as in the Parquet file.
+    """
+    out = raw.copy()
+    for column in raw.columns:
+        text = raw[column]
+        if pd.api.types.is_numeric_dtype(text) or pd.api.types.is_bool_dtype(text):
+            continue
+        if column in _CCSIM_NUMBERS:
+            blank = (text.astype(str).str.strip() == "").to_numpy()
+            values = pd.to_numeric(text.where(~blank), errors="coerce")
+            bad = (values.isna().to_numpy() & ~blank) | (blank & (column != "wait")
+                                                          & (column != "handle"))
+            if bad.any():
+                raise CallLogError(row_error(shown, column, bad, text, "not a number"))
+            out[column] = values.astype(float)
+        elif column == "answered":
+            flags = text.astype(str).str.strip().str.lower().map(_CCSIM_FLAGS)
+            bad = flags.isna().to_numpy()
+            if bad.any():
+                raise CallLogError(row_error(shown, column, bad, text, "must be True or False"))
+            out[column] = flags.astype(bool)
+        elif pd.api.types.is_object_dtype(text) or pd.api.types.is_string_dtype(text):
+            out[column] = text.where(text.astype(str) != "")
+    return out
+
+
+def ccsim_table(contacts: pd.DataFrame, calendar: np.ndarray | None = None) -> pd.DataFrame:
+    """Contacts of one ccsim replication in the canonical log form.
+
+    Contacts solved in the IVR and those never answered and still waiting at the end of
+    the run (``unanswered``) are left out: a log has neither. So are callers who balked
+    (their outcome is none of :data:`~sim.calllog.OUTCOMES`; an ACD may log them as short
+    abandons).
+
+    Args:
+        contacts: One replication's contacts (``RunResult.contacts`` rows).
+        calendar: Days from :data:`~sim.calllog.EPOCH` (a Monday) of each run day
+            (:func:`sim.weekdays.calendar_days`), at least up to the last arrival's day;
+            None: day ``d`` is ``d`` days after it.
+    """
+    rows = contacts[contacts["outcome"].astype(str).isin(_CCSIM_OUTCOMES)]
+    # a contact answered, then hung up (on hold, or in the next queue after a transfer) or
+    # still waiting in that queue at the end (unfinished), was answered for its first
+    # queue: the log's outcome and wait are the first queue's
+    outcome = rows["outcome"].astype(str).map(_CCSIM_OUTCOMES).where(~rows["answered"],
+                                                                       "answered")
+    seconds = rows["arrival"].to_numpy(dtype=float)
+    if calendar is not None:
+        day = (seconds // DAY).astype(int)
+        seconds = np.asarray(calendar)[day] * DAY + seconds % DAY
+    table = pd.DataFrame({
+        "arrival": EPOCH + pd.to_timedelta(seconds, unit="s"),
+        "contact_type": rows["contact_type"].astype(str).to_numpy(),
+        "wait": rows["wait"].fillna(0.0).to_numpy(dtype=float),
+        "outcome": outcome.to_numpy(),
+        "handle": np.where(outcome == "answered", rows["handle"].to_numpy(dtype=float), np.nan),
+        "group": rows["group"].astype(str).to_numpy(),
+        "transfers": rows["transfers"].to_numpy(dtype=float),
+        "customer": rows["issue_id"].to_numpy(),
+    })
+    return table.sort_values("arrival", kind="stable").reset_index(drop=True)
