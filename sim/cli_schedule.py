@@ -273,7 +273,7 @@ def coverage_table(result: ScheduleResult) -> pd.DataFrame:
         for w in range(plan.need.shape[0]):
             most = phones[key == w].max(axis=0)
             for i in range(ipd):
-                rows.append({"group": name, "day": w if plan.week else "all",
+                rows.append({"group": name, "day": plan.day_of(w) if plan.week else "all",
                              "interval": day.label(i), "required_on_phones": int(most[i]),
                              "required_on_duty": float(plan.need[w, i]),
                              "scheduled_on_duty": float(plan.coverage[w, i])})

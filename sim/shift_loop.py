@@ -40,6 +40,7 @@ from sim.staffing import (
     scheduled_agents,
 )
 from sim.units import DAY, format_clock, format_duration
+from sim.weekdays import week_plan_days
 
 
 @dataclass(frozen=True)
@@ -123,9 +124,12 @@ def absenteeism_of(group: Any, default: float) -> float:
 
 
 def plan_days(scenario: Scenario, week: bool) -> np.ndarray:
-    """The plan day of each day of the run: all 0 (one day), or the day of the week."""
-    days = np.arange(scenario.days)
-    return days % 7 if week else np.zeros_like(days)
+    """The plan day of each day of the run: all 0 (one day), or its day of the week.
+
+    In a week plan the days are :func:`sim.weekdays.week_plan_days`' (by weekday when day
+    factors name them, else ``d % 7``).
+    """
+    return week_plan_days(scenario)[0] if week else np.zeros(scenario.days, dtype=int)
 
 
 def on_duty_need(scenario: Scenario, on_phones: np.ndarray, absenteeism: float,
@@ -302,6 +306,7 @@ def schedule(scenario: Scenario, on_phones: np.ndarray, settings: Settings,
     need_phones = np.asarray(on_phones, dtype=int).reshape(len(groups), -1).copy()
     week = settings.days_per_agent is not None
     same_plan_day = plan_days(scenario, week)
+    day_names = week_plan_days(scenario)[1] if week else ()
     plans: dict[str, GroupPlan] = {}
     staffed, sl, reason, rounds = scenario, np.empty((0, 0)), "", 0
     for round_ in range(1, settings.max_rounds + 1):
@@ -312,7 +317,8 @@ def schedule(scenario: Scenario, on_phones: np.ndarray, settings: Settings,
                                  part_time_share=settings.part_time_share,
                                  days_per_agent=settings.days_per_agent,
                                  max_agents=settings.max_agents,
-                                 time_limit=settings.time_limit, name=name)
+                                 time_limit=settings.time_limit, name=name,
+                                 day_names=day_names)
                      for g, name in enumerate(groups)}
             _check_agents_limit(plans, settings.templates)
         except ScheduleError as exc:
@@ -351,7 +357,9 @@ def schedule(scenario: Scenario, on_phones: np.ndarray, settings: Settings,
 def shifts_table(result: ScheduleResult) -> pd.DataFrame:
     """One row per group and shift: start, end, breaks, count, paid hours and cost each.
 
-    ``day`` is ``all`` in a one-day plan, else the day of the week (0: the run's first day).
+    ``day`` is ``all`` in a one-day plan, else the day of the week: its name (``monday``)
+    when the run's days are weekdays (named day factors), else a number (0: the run's first
+    day).
     """
     rows = []
     for name, plan in result.plans.items():
@@ -360,7 +368,7 @@ def shifts_table(result: ScheduleResult) -> pd.DataFrame:
             template = templates[column.template]
             breaks = "; ".join(f"{format_clock(column.start + o)}+{format_duration(r.length)}"
                                for o, r in zip(column.breaks, template.breaks))
-            rows.append({"group": name, "day": w if plan.week else "all",
+            rows.append({"group": name, "day": plan.day_of(w) if plan.week else "all",
                          "template": column.template,
                          "start": format_clock(column.start),
                          "end": format_clock((column.start + template.length) % DAY),

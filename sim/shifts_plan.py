@@ -88,7 +88,8 @@ class GroupPlan:
 
     A plan covers ``W`` planning days: one day worked every day of the run (``W = 1``,
     ``week`` False), or the days of a week (``week`` True: plan day ``w`` is the run's
-    days ``d`` with ``d % 7 == w``).
+    days of the weekday ``day_names[w]`` when the run's days are weekdays, else those
+    with ``d % 7 == w``; :func:`sim.shift_loop.plan_days`).
 
     Attributes:
         columns: The columns worked by at least one agent.
@@ -103,6 +104,8 @@ class GroupPlan:
         headcount: Fewest agents who can work the shifts, each at most ``days_per_agent``
             of the plan days (one day: the most agents on duty in one day's shifts).
         week: Whether plan days are days of the week.
+        day_names: The weekday of each plan day by name (``monday``), when the run's days
+            are weekdays (:mod:`sim.weekdays`); empty: plan day ``w`` is numbered ``w``.
     """
 
     columns: list[Column]
@@ -116,6 +119,11 @@ class GroupPlan:
     gap: float
     headcount: int
     week: bool = False
+    day_names: tuple[str, ...] = ()
+
+    def day_of(self, w: int) -> int | str:
+        """Plan day ``w`` as a shift's ``days`` names it: its weekday's name, else ``w``."""
+        return self.day_names[w] if self.day_names else w
 
 
 def columns(templates: dict[str, Template], day: Day, hourly_cost: float = 1.0,
@@ -194,7 +202,8 @@ def check_feasible(need: np.ndarray, cols: list[Column], templates: dict[str, Te
 def solve(need: np.ndarray, templates: dict[str, Template], day: Day, *,
           hourly_cost: float = 1.0, part_time_share: float = 1.0,
           days_per_agent: int | None = None, max_agents: int | None = None,
-          time_limit: float = 60.0, name: str = "") -> GroupPlan:
+          time_limit: float = 60.0, name: str = "",
+          day_names: tuple[str, ...] = ()) -> GroupPlan:
     """The cheapest shifts covering ``need`` (agents on duty per interval of the day).
 
     Args:
@@ -208,6 +217,7 @@ def solve(need: np.ndarray, templates: dict[str, Template], day: Day, *,
         max_agents: Most agents in the group (its roster), if limited.
         time_limit: Seconds HiGHS may search; the best schedule found by then is used.
         name: The agent group, to name in errors.
+        day_names: The weekday of each plan day (:attr:`GroupPlan.day_names`).
 
     Raises:
         ScheduleError: If no schedule meets the requirement under the limits.
@@ -220,16 +230,18 @@ def solve(need: np.ndarray, templates: dict[str, Template], day: Day, *,
     cols = columns(templates, day, hourly_cost, name)
     for w in range(n_days):
         check_feasible(need[w], cols, templates, day,
-                       f"{name} ({_weekday(w)})" if week else name)
+                       f"{name} ({day_names[w] if day_names else f'day {w}'})" if week
+                       else name)
     if not cols or (not need.any() and not any(t.min for t in templates.values())):
-        return GroupPlan([], [], [], need, np.zeros_like(need), 0.0, 0.0, 0.0, 0.0, 0, week)
+        return GroupPlan([], [], [], need, np.zeros_like(need), 0.0, 0.0, 0.0, 0.0, 0, week,
+                         day_names if week else ())
     if week and n_days > 1 and max_agents is None:
         # nothing ties the days together: the roster is whatever the days need, and the
         # model splits into one small model per day (HiGHS is much faster on those)
         days = [solve(need[w], templates, day, hourly_cost=hourly_cost,
                       part_time_share=part_time_share, time_limit=time_limit, name=name)
                 for w in range(n_days)]
-        return _join(days, need, per_agent)
+        return _join(days, need, per_agent, day_names)
     n_cols = len(cols)
     cost = np.concatenate([np.tile([c.cost for c in cols], n_days), [0.0]])  # last: roster
     # when every paid hour is free, any covering schedule costs 0: take the fewest hours
@@ -264,10 +276,12 @@ def solve(need: np.ndarray, templates: dict[str, Template], day: Day, *,
     return GroupPlan([cols[j] for _, j in kept], [int(counts[w, j]) for w, j in kept],
                      [int(w) for w, _ in kept], need, counts @ matrix.T, total,
                      float(sum(cols[j].paid_hours * counts[w, j] for w, j in kept)),
-                     bound, (total - bound) / total if total > 0 else 0.0, headcount, week)
+                     bound, (total - bound) / total if total > 0 else 0.0, headcount, week,
+                     day_names if week else ())
 
 
-def _join(days: list[GroupPlan], need: np.ndarray, per_agent: int) -> GroupPlan:
+def _join(days: list[GroupPlan], need: np.ndarray, per_agent: int,
+          day_names: tuple[str, ...]) -> GroupPlan:
     """One week plan from the plans of its days, solved apart."""
     per_day = np.array([sum(p.counts) for p in days])
     total = sum(p.cost for p in days)
@@ -277,14 +291,7 @@ def _join(days: list[GroupPlan], need: np.ndarray, per_agent: int) -> GroupPlan:
         [w for w, p in enumerate(days) for _ in p.counts], need,
         np.vstack([p.coverage for p in days]), total, sum(p.paid_hours for p in days),
         bound, (total - bound) / total if total > 0 else 0.0,
-        int(max(per_day.max(), math.ceil(per_day.sum() / per_agent))), True)
-
-
-WEEKDAYS = ("day 0", "day 1", "day 2", "day 3", "day 4", "day 5", "day 6")
-
-
-def _weekday(w: int) -> str:
-    return WEEKDAYS[w]
+        int(max(per_day.max(), math.ceil(per_day.sum() / per_agent))), True, day_names)
 
 
 def _constraints(need: np.ndarray, cols: list[Column], templates: dict[str, Template],
@@ -328,7 +335,7 @@ def shift_rows(plan: GroupPlan, templates: dict[str, Template]) -> list[dict]:
     """The plan's shifts as scenario ``shifts`` entries (clock and duration strings).
 
     In a week plan, a shift worked by the same number of agents on several days is one
-    entry with those ``days``.
+    entry with those ``days`` (by name when the run's days are weekdays).
     """
     merged: dict[tuple, list[int]] = {}
     for column, count, w in zip(plan.columns, plan.counts, plan.days):
@@ -343,6 +350,6 @@ def shift_rows(plan: GroupPlan, templates: dict[str, Template]) -> list[dict]:
                               **({} if r.paid else {"paid": False})}
                              for o, r in zip(breaks, template.breaks)]
         if plan.week:
-            row["days"] = sorted(days)
+            row["days"] = [plan.day_of(w) for w in sorted(days)]
         rows.append(row)
     return rows

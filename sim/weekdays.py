@@ -115,6 +115,21 @@ def plan_weekdays(scenario: Scenario) -> tuple[int, ...] | None:
     return tuple(sorted({weekday_of(scenario, d) for d in range(scenario.days)}))
 
 
+def week_plan_days(scenario: Scenario) -> tuple[np.ndarray, tuple[str, ...]]:
+    """The plan day of each run day in a week plan, and each plan day's weekday by name.
+
+    With named day factors plan day ``w`` is the run's days of the ``w``-th weekday the
+    run has (:func:`plan_weekdays`; names ``monday``, ...); else the days ``d % 7 == w``
+    (no names: the run's days are no weekday).
+    """
+    days = np.arange(scenario.days)
+    weekdays = plan_weekdays(scenario)
+    if weekdays is None:
+        return days % 7, ()
+    keys = [weekdays.index(weekday_of(scenario, int(d))) for d in days]
+    return np.array(keys, dtype=int), tuple(WEEKDAYS[w].value for w in weekdays)
+
+
 def day_factors(scenario: Scenario, arrivals: Arrivals, days: int) -> np.ndarray | None:
     """The factor of each of ``days`` days of the run (None: every day 1).
 

@@ -18,7 +18,10 @@ def _clock_axis(ax, day) -> None:
 
 
 def _day_names(plan) -> list[str]:
-    return [f"day {w}" for w in range(plan.need.shape[0])] if plan.week else ["every day"]
+    if not plan.week:
+        return ["every day"]
+    return [str(plan.day_of(w)).capitalize() if plan.day_names else f"day {w}"
+            for w in range(plan.need.shape[0])]
 
 
 @styled
@@ -61,8 +64,10 @@ def coverage_figure(result: ScheduleResult) -> Figure:
                 ax.text((w + 0.5) * day.intervals, ax.get_ylim()[1] * 0.98, label,
                         ha="center", va="top", fontsize=7, color="dimgrey")
     fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=2)
-    axes[-1].set_xlabel("time of day" + (" (days of the week, from the run's first)"
-                                         if result.plans[names[0]].week else ""))
+    first = result.plans[names[0]]
+    axes[-1].set_xlabel("time of day" + ("" if not first.week else " (days of the week)"
+                                         if first.day_names else
+                                         " (days of the week, from the run's first)"))
     fig.suptitle(f"{scenario.name.removesuffix(' [scheduled]')}: requirement vs scheduled "
                  "coverage", fontweight="bold", fontsize=10)
     return fig
@@ -83,7 +88,8 @@ def gantt_figure(result: ScheduleResult) -> Figure:
                                column.template, column.breaks, count), (column, []))[1].append(w)
         for key in sorted(merged):
             column, days = merged[key]
-            rows.append((name, column, key[-1], days if plan.week else None))
+            rows.append((name, column, key[-1],
+                         [plan.day_of(w) for w in days] if plan.week else None))
     fig = new_figure(1.2 + 0.16 * max(len(rows), 4))
     ax = fig.subplots()
     for y, (name, column, count, days) in enumerate(rows):
@@ -93,7 +99,8 @@ def gantt_figure(result: ScheduleResult) -> Figure:
         for offset, rule in zip(column.breaks, template.breaks):
             ax.barh(y, rule.length / 3600.0, left=start + offset / 3600.0, height=0.72,
                     color="white", edgecolor=colours[name], linewidth=0.6, hatch="////")
-        label = f"x{count}" + ("" if days is None else f" days {','.join(map(str, days))}")
+        label = f"x{count}" + ("" if days is None else " days " + ",".join(
+            str(plan_day)[:3] for plan_day in days))
         ax.text(start + template.length / 3600.0 + 0.08, y, label, va="center", fontsize=7)
     ax.set_yticks(range(len(rows)),
                   [f"{name} {column.template}" for name, column, _, _ in rows], fontsize=6.5)
