@@ -47,6 +47,7 @@ from sim.journey import compile_groups, compile_types
 from sim.legs import CUSTOMER, Journeys
 from sim.observer import QueueTracer
 from sim.records import UNFINISHED, WAITING, Records
+from sim.results_version import RESULTS_VERSION as RESULTS_VERSION  # (read here by sweeps)
 from sim.routed import PolicyRouter
 from sim.routing import RoutingPolicy, policy_for
 from sim.routing_table import compile_routing
@@ -59,57 +60,6 @@ from sim.workforce import Shifts
 from sim.wrap_up import AfterCall
 
 INF = math.inf
-
-# Version of the engine's results: bumped by any change that alters the records of a
-# scenario and seed (a fix, a new decision drawn), never by one that only makes the engine
-# faster. Resumable sweeps refuse to mix results of different versions.
-# 2: the end of a plain call is scheduled when it is answered, so where two events fall on
-# exactly the same instant (constant handle times, hand-given arrivals) it may come first
-# 3: journey decisions and durations keyed by the customer and step (not drawn in event
-# order); only phone contacts take trunk lines; idle agents go home at closing; an
-# abandoned leg ends when the customer hung up; a callback served from another type's
-# queue keeps its own type's handle cap
-# 4: a last-to-enter-service announcement tells the wait of callers only (a consult
-# request or a callback answered from the queue no longer counts)
-# 5: a journey's leg begins when it is answered (not one event later), and a contact whose
-# first leg neither consults nor is handed on (its drawn numbers say so) is served as a
-# plain call: where two events fall on exactly the same instant the order may differ, and
-# a handoff at probability 0 now gives the records of none (11% fewer instructions per
-# contact on the journey scenarios)
-# 6: a drawn contact of a type with an IVR (and no trunk lines or second answers) enters
-# straight out of the menu at arrival + menu time, one event instead of two: where two
-# events fall on exactly the same instant the order may differ (9% fewer instructions
-# per contact on refund_vs_relations); and the arrival stream's event falls on the drawn
-# time itself, not a rounding off it (now + (t - now): at the first arrival of a day)
-# 7: a caller answered and then hung up (on hold, or queued again after a transfer) ends
-# as `hung_up` (answered), no longer as `abandoned` as well: the abandon rate is of callers
-# no agent answered, and answered + abandoned <= offered (a new KPI counts `hung_up`)
-# 8: a repeat or retrial is made when it is decided (its row, its numbers), not when it
-# arrives, so comebacks are numbered in that order; it arrives at the time decided itself
-# (not now + (time - now), an ulp off), and one whose type's IVR menu folds (6) enters
-# straight out of its menu, one event fewer: where two events fall on exactly the same
-# instant the order may differ (3% fewer instructions per contact on refund_vs_relations)
-# 9: a caller answered, then queued again (a transfer) and still waiting at the end ends
-# as `unfinished` (answered, as the KPIs count it), no longer as `unanswered` (never
-# answered)
-# 10: a consult request called off (its customer hung up on hold while it waited) leaves
-# its queue as any hang-up does: an `abandoned` leg (it left none), its end and wait, and
-# real-time rules watching that queue no longer count it as waiting; and the queue trace
-# counts a post answered twice once (its second answer is a work item, not a contact)
-# 11: a drawn customer's keyed numbers follow its place among its own contact type's
-# arrivals (sim.contacts.identities), not among all types': another type's volume no
-# longer changes its decisions (transfers, resolution, repeats...), so a variant moving
-# calls between types compares the same people
-# 12: the legs table is in the order the legs ended (ties by contact, then as recorded),
-# not the order they were recorded in (an abandoned leg, recorded when noticed, now stands where the
-# customer hung up): a plain contact's leg is no longer recorded during the run, which
-# cost 8% of a plain contact's time wherever legs are recorded (sim.leg_table); the
-# legs themselves, every contact and every KPI are unchanged
-# 13: a replayed trace's contacts outside the opening hours are not replayed (as no drawn
-# contact arrives then; staffing's expected counts already left them out): before, one
-# after closing was answered at once by agents gone home and one before opening waited
-# for it
-RESULTS_VERSION = 13
 
 
 class _Replication:
