@@ -44,7 +44,7 @@ def _shift_day(value: Any) -> Any:
                      f"got {value!r}")
 
 
-ShiftDay = Annotated[Annotated[int, Field(ge=0, le=6)] | Weekday, BeforeValidator(_shift_day)]
+_ShiftDay = Annotated[Annotated[int, Field(ge=0, le=6)] | Weekday, BeforeValidator(_shift_day)]
 
 
 class Shift(_Frozen):
@@ -61,7 +61,7 @@ class Shift(_Frozen):
     length: Annotated[Duration, Field(gt=0.0, le=DAY)]
     count: Annotated[Count, Field(ge=0)]
     breaks: tuple[Break, ...] = ()
-    days: tuple[ShiftDay, ...] | None = None
+    days: tuple[_ShiftDay, ...] | None = None
 
     def worked_on(self, day: int, weekday: int | None) -> bool:
         """Whether the shift starting on day ``day`` of the run is worked.
