@@ -179,7 +179,7 @@ def calendar_problems(scenario: Scenario) -> list[tuple[str, str]]:
     """Shift days the run never has, and ``weekdays`` that are not one per named run day.
 
     With named factors a shift's day (a name, or a number, 0 = Monday) must be one of
-    the run's weekdays (:func:`plan_weekdays`); without them a shift day must be a
+    the days named (or listed in ``weekdays``); without them a shift day must be a
     number (the run's days are no weekday to name).
     """
     cycle = run_weekdays(scenario)
@@ -191,7 +191,9 @@ def calendar_problems(scenario: Scenario) -> list[tuple[str, str]]:
         found.append(("weekdays", f"must list one weekday per day of the run ({scenario.days}),"
                       f" got {len(scenario.weekdays)}"))
         return found
-    have = plan_weekdays(scenario) if cycle is not None else None
+    # the days named (whatever the run's length: a shorter run of the same week is fine)
+    have = (tuple(sorted({*cycle, *(WEEKDAYS.index(Weekday(w)) for w in scenario.weekdays or ())}))
+            if cycle is not None else None)
     for name, group in scenario.agents.items():
         for s, shift in enumerate(group.shifts or ()):
             for i, day in enumerate(shift.days or ()):

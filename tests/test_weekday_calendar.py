@@ -13,6 +13,8 @@ import pandas as pd
 import pytest
 import yaml
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import sim
 from sim.arrivals import expected_counts
@@ -21,10 +23,11 @@ from sim.calllog import CallLogError, read_call_log
 from sim.cli import main
 from sim.loader import scenario_from_dict
 from sim.results_folder import write_run
+from sim.scenario_errors import ScenarioError
 from sim.shift_loop import Settings, requirement_from_staffing, schedule, shifts_table
 from sim.shift_templates import default_templates
 from sim.staffing import Goal, erlang_requirement
-from sim.weekdays import weekday_of
+from sim.weekdays import WEEKDAYS, calendar_days, weekday_of
 
 HOUR = 3600.0
 WORKWEEK = ("monday", "tuesday", "wednesday", "thursday", "friday")
@@ -62,6 +65,42 @@ class TestWeekdayOf:
         """A list of factors cycles from day 0, whatever weekday that is: none is named."""
         sc = scenario_from_dict(workweek_data(factors=[1.0, 2.0]))
         assert weekday_of(sc, 3) is None
+
+
+class TestCalendar:
+    @given(named=st.sets(st.integers(0, 6), min_size=1), days=st.integers(1, 30),
+           skip=st.lists(st.integers(0, 29), max_size=5))
+    @settings(max_examples=60, deadline=None)
+    def test_dates_fall_on_each_days_weekday(self, named, days, skip):
+        """Dated days rise, each on its own weekday, whether cycled or listed (holidays out)."""
+        factors = {WEEKDAYS[w].value: 1.0 for w in named}
+        sc = scenario_from_dict(workweek_data(days=days, factors=factors))
+        cycled = [weekday_of(sc, d) for d in range(days)]
+        assert cycled == [sorted(named)[d % len(named)] for d in range(days)]
+        dates = pd.date_range("2026-01-05", periods=days + len(skip)).delete(
+            sorted({k for k in skip if k < days + len(skip)}))[:days]
+        for run in (sc, on_dates(sc, dates)):
+            offsets = calendar_days(run, days)
+            assert np.all(np.diff(offsets) >= 1)
+            assert [int(o) % 7 for o in offsets] == [weekday_of(run, d) for d in range(days)]
+
+    def test_weekdays_one_per_day(self):
+        """A run's ``weekdays`` lists one weekday per run day."""
+        with pytest.raises(ScenarioError, match=r"weekdays: must list one weekday per day of "
+                                                r"the run \(10\), got 2"):
+            scenario_from_dict({**workweek_data(), "weekdays": ["monday", "Tuesday"]})
+
+    def test_weekdays_need_named_factors(self):
+        """Listed weekdays without named day factors would be read by nothing."""
+        with pytest.raises(ScenarioError, match="weekdays: lists the weekday of each run day, "
+                                                "but no contact type names"):
+            scenario_from_dict({**workweek_data(days=1, factors=[1.0]),
+                                "weekdays": ["monday"]})
+
+    def test_a_shorter_run_keeps_its_weeks_shifts(self):
+        """Three days of a Mon-Fri week: a Thursday shift is of the week, not refused."""
+        sc = scenario_from_dict(workweek_data(days=3, shift_days=["thursday"]))
+        assert staffed_days(sc) == []
 
 
 class TestShiftDays:
@@ -113,9 +152,9 @@ class TestWeekPlan:
         """
         sc = scenario_from_dict(workweek_data(rate="120/h"))
         goal = Goal(0.8, 20.0)
-        settings = Settings(default_templates([2 * HOUR], 1800.0), goal, days_per_agent=4,
-                            replications=2, holdout_seed=5, max_rounds=1)
-        result = schedule(sc, erlang_requirement(sc, goal), settings)
+        plan_settings = Settings(default_templates([2 * HOUR], 1800.0), goal, days_per_agent=4,
+                                 replications=2, holdout_seed=5, max_rounds=1)
+        result = schedule(sc, erlang_requirement(sc, goal), plan_settings)
         plan = result.plans["team"]
         assert plan.need.shape[0] == 5
         assert list(dict.fromkeys(shifts_table(result)["day"])) == list(WORKWEEK)
