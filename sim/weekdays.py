@@ -68,9 +68,9 @@ def run_weekdays(scenario: Scenario) -> tuple[int, ...] | None:
 def weekday_of(scenario: Scenario, day: int) -> int | None:
     """The day of the week (0 = Monday) day ``day`` of the run stands for (None: none).
 
-    With named day factors: the scenario's ``weekdays`` (one per run day) where given, a
-    day before or after them (a shift from the evening before, a cooldown) the next
-    named day on; else the named days (:func:`run_weekdays`) cycled from day 0. Without
+    With named day factors: the scenario's ``weekdays`` (one per run day) where given,
+    the named days continuing in order before and after them (the evening before day 0,
+    a cooldown); else the named days (:func:`run_weekdays`) cycled from day 0. Without
     them, the run's days are no weekday in particular (None).
     """
     cycle = run_weekdays(scenario)
