@@ -26,7 +26,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, field_validator
 
-from sim.scenario_agents import AgentGroup, Blending, Break, Escalation, Shift
+from sim.scenario_agents import AgentGroup, Blending, Break, Escalation, Shift, shifts_outside_hours
 from sim.scenario_base import Name, Probability, _Frozen
 from sim.scenario_contacts import (
     CONCURRENT_CHANNELS,
@@ -70,7 +70,7 @@ from sim.scenario_rules import (
     RuleMetric,
     SwitchCallbacks,
 )
-from sim.units import DAY, Clock, Count, Duration, format_clock
+from sim.units import DAY, Clock, Count, Duration
 from sim.weekdays import Weekday
 
 __all__ = [
@@ -114,8 +114,7 @@ class Scenario(_Frozen):
     costs: Costs | None = None
     rules: dict[Name, Rule] = Field(default_factory=dict)
     variants: dict[Name, dict[str, Any]] = Field(default_factory=dict)
-    # the day of the week of each run day, with named day factors (sim.weekdays; default
-    # the named days cycled from Monday): a backtest sets its log's dates' here
+    # each run day's weekday with named day factors (set by backtest; sim.weekdays.weekday_of)
     weekdays: tuple[Weekday, ...] | None = None
 
     @field_validator("weekdays", mode="before")
@@ -200,15 +199,7 @@ class Scenario(_Frozen):
             ))
         if self.warmup >= self.days * DAY:
             found.append(("warmup", f"must be shorter than the run ({self.days} days)"))
-        if self.close > self.open:  # a shift the center is never open for: a typo, not work
-            close = "24:00" if self.close >= DAY else format_clock(self.close)
-            hours = f"{format_clock(self.open)}-{close}"
-            found += [(f"agents.{g}.shifts[{i}]", f"runs {format_clock(shift.start)}-"
-                       f"{format_clock(shift.start + shift.length)}, wholly outside opening "
-                       f"hours {hours}: its agents would take no contact, yet be paid")
-                      for g, group in self.agents.items()
-                      for i, shift in enumerate(group.shifts or ())
-                      if not shift.meets_opening_hours(self.open, self.close)]
+        found += shifts_outside_hours(self.agents, self.open, self.close)
         return found
 
     def _reference_problems(self) -> list[tuple[str, str]]:

@@ -15,7 +15,7 @@ from pydantic import BeforeValidator, ConfigDict, Field, field_validator, model_
 
 from sim.distributions import Distribution
 from sim.scenario_base import Name, Probability, _Frozen
-from sim.units import DAY, Clock, Count, Duration, Number
+from sim.units import DAY, Clock, Count, Duration, Number, format_clock
 from sim.weekdays import WEEKDAYS, Weekday, weekday_number
 
 
@@ -174,3 +174,20 @@ class AgentGroup(_Frozen):
 def _short(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def shifts_outside_hours(agents: dict[str, AgentGroup], open_s: float,
+                         close_s: float) -> list[tuple[str, str]]:
+    """``(field path, reason)`` of every shift with no time in the opening hours.
+
+    Agents take contacts only while the center is open, yet a shift is paid for all its
+    time: one the center is never open for is a typo, not work (a refusal).
+    """
+    if close_s <= open_s:
+        return []
+    hours = f"{format_clock(open_s)}-{'24:00' if close_s >= DAY else format_clock(close_s)}"
+    return [(f"agents.{g}.shifts[{i}]", f"runs {format_clock(shift.start)}-"
+             f"{format_clock(shift.start + shift.length)}, wholly outside opening hours "
+             f"{hours}: its agents would take no contact, yet be paid")
+            for g, group in agents.items() for i, shift in enumerate(group.shifts or ())
+            if not shift.meets_opening_hours(open_s, close_s)]
