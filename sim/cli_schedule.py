@@ -43,6 +43,7 @@ from sim.cli_options import (
 from sim.loader import ScenarioError, scenario_document
 from sim.output import write_atomic
 from sim.plots.style import PNG_METADATA
+from sim.requirement_sources import requirement_from_staffing, requirement_from_table
 from sim.scenario import MAX_SEED, Scenario
 from sim.schedule import interval_starts
 from sim.shift_loop import (
@@ -50,8 +51,6 @@ from sim.shift_loop import (
     Settings,
     plan_days,
     planning_day,
-    requirement_from_staffing,
-    requirement_from_table,
     schedule,
     scheduled_document,
     shifts_table,

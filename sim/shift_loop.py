@@ -10,16 +10,15 @@ searched on. Where an interval misses the goal for a contact type, the requireme
 the group that carries most of that type's load goes up by one agent on the phones in
 that interval, and the shifts are chosen again; the loop stops when every interval
 holds, or says what cannot be covered (the template limits) or that the rounds ran out.
+The requirements come from :mod:`sim.requirement_sources`.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from itertools import repeat
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -29,7 +28,6 @@ from sim.intervals import pool_intervals
 from sim.limits import AGENTS
 from sim.loader import with_overrides
 from sim.scenario import Scenario
-from sim.schedule import interval_starts, staff_changes
 from sim.shift_templates import Template
 from sim.shifts_plan import Day, GroupPlan, ScheduleError, shift_rows, solve
 from sim.staffing import (
@@ -148,77 +146,6 @@ def on_duty_need(scenario: Scenario, on_phones: np.ndarray, absenteeism: float,
         heads = np.asarray(heads, dtype=float).reshape(-1, ipd)
         for w in range(key.max() + 1):
             need[g, w] = np.ceil(heads[key == w].max(axis=0) / (1.0 - share) - 1e-9)
-    return need
-
-
-def requirement_from_staffing(scenario: Scenario) -> np.ndarray:
-    """Agents on the phones per group (rows) and interval of the run, as the scenario staffs it.
-
-    The fewest on the phones at any moment of the interval (after shrinkage), whether the
-    group is staffed per interval or by shifts with breaks.
-    """
-    starts = interval_starts(scenario)
-    need = np.zeros((len(scenario.agents), starts.size), dtype=int)
-    for g, group in enumerate(scenario.agents.values()):
-        changes = [c for c in staff_changes(scenario, group) if not c.drain]
-        times = np.array([c.time for c in changes])
-        counts = np.array([c.count for c in changes])
-        for i, begin in enumerate(starts):
-            inside = (times > begin) & (times < begin + scenario.interval)
-            before = np.flatnonzero(times <= begin)
-            level = counts[before[-1]] if before.size else 0
-            need[g, i] = min([level, *counts[inside]])
-    return need
-
-
-def requirement_from_table(path: str | Path, scenario: Scenario) -> np.ndarray:
-    """Agents on the phones per group (rows) and interval of the run, from ``ccsim staff``'s CSV.
-
-    The table has one row per interval and group with ``start`` (seconds from the run's
-    start), ``group`` and ``simulated`` (agents on the phones). Intervals it leaves out
-    need nobody; a table without rows, with an interval of a group twice, or with more
-    agents than the limit on a group (:data:`sim.limits.AGENTS`) is refused.
-
-    Raises:
-        ValueError: One line naming the file, the row or column and the reason.
-    """
-    try:
-        table = pd.read_csv(path)
-    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise ValueError(f"{path}: cannot read the table: {exc}") from None
-    missing = [c for c in ("start", "group", "simulated") if c not in table.columns]
-    if missing:
-        raise ValueError(f"{path}: missing column {missing[0]!r} (the table `ccsim staff "
-                         "--out` writes has start, group, simulated)")
-    if table.empty:  # a requirement of nobody would be scheduled as an empty plan
-        raise ValueError(f"{path}: the table has no rows")
-    starts = {float(s): i for i, s in enumerate(interval_starts(scenario))}
-    groups = list(scenario.agents)
-    need = np.zeros((len(groups), len(starts)), dtype=int)
-    seen: dict[tuple[str, float], int] = {}
-    for row, (start, group, count) in enumerate(zip(table["start"], table["group"],
-                                                    table["simulated"]), start=2):
-        if group not in groups:
-            raise ValueError(f"{path}: line {row}: group: {group!r} is not an agent group of "
-                             f"{scenario.name!r} ({', '.join(groups)})")
-        try:
-            key, value = float(start), float(count)
-        except (TypeError, ValueError):
-            raise ValueError(f"{path}: line {row}: start and simulated must be numbers") from None
-        if key not in starts:
-            raise ValueError(f"{path}: line {row}: start: {start} is not the start of an "
-                             "interval of the scenario's opening hours")
-        if not (math.isfinite(value) and value >= 0 and value == int(value)):
-            raise ValueError(f"{path}: line {row}: simulated: must be a whole number >= 0, "
-                             f"got {count}")
-        too_many = AGENTS.problem(value)  # here, not in the scenario planned from it
-        if too_many is not None:
-            raise ValueError(f"{path}: line {row}: simulated: {too_many}")
-        if (group, key) in seen:  # two plans pasted together: which one was meant?
-            raise ValueError(f"{path}: line {row}: start: {start} of {group!r} is already on "
-                             f"line {seen[group, key]}")
-        seen[group, key] = row
-        need[groups.index(group), starts[key]] = int(value)
     return need
 
 

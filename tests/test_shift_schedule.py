@@ -22,11 +22,10 @@ from sim.cli import main
 from sim.cli_schedule import format_schedule
 from sim.costs import scheduled_seconds
 from sim.metrics import measured_window
+from sim.requirement_sources import requirement_from_staffing, requirement_from_table
 from sim.shift_loop import (
     Settings,
     holdout_service_level,
-    requirement_from_staffing,
-    requirement_from_table,
     schedule,
     with_shifts,
 )
