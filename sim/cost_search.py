@@ -35,9 +35,10 @@ answer; the hold-out's costs say how far the sample flattered it); a coordinate 
 finds a local optimum when intervals interact strongly (a queue carried from one
 interval to the next); staff cost counts scheduled agents and overtime, so shrinkage and
 absences are paid. A hold-out repair adds agents where a point of service level costs
-the least wages (:meth:`_Costs.repair`), each group's addition simulated on the search's
-replications; the savings it brings (fewer abandons, less waiting) do not enter that
-choice, which weighs only what the repair must buy: the service level that missed.
+the least wages (:meth:`_Costs.repair`, by :mod:`sim.cheapest_repair`'s rule), each
+group's addition simulated on the search's replications; the savings it brings (fewer
+abandons, less waiting) do not enter that choice, which weighs only what the repair must
+buy: the service level that missed.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.cheapest_repair import cheapest_groups
 from sim.costs import COST_PARTS, scheduled_seconds
 from sim.metrics import measured_window
 from sim.scenario import Scenario
@@ -60,7 +62,6 @@ from sim.staffing import (
     evaluate_plan,
     find_staffing,
     load_blocks,
-    load_shares,
     measured_intervals,
     scheduled_agents,
     simulated_scenario,
@@ -173,50 +174,22 @@ class _Costs:
 
         Each contact type x run of equal load that ``check`` missed gets its step of agents
         (:func:`sim.staffing.step_size`) in the group that serves the type where a point
-        of its service level costs the least wages: the added agents' wages (scheduled,
-        shrinkage grossed up) over the rise of the type's service level in the run, each
-        group's addition simulated on the search's replications (common random numbers).
-        Where no group's addition raises it, the group of the largest load share.
+        of its service level costs the least wages (:func:`sim.cheapest_repair.cheapest_groups`),
+        each group's addition simulated on the search's replications (common random numbers).
         """
-        groups, types = list(self.scenario.agents), list(self.scenario.contact_types)
-        serving = [[groups.index(s.group) for s in self.scenario.routes(t)] for t in types]
-        shares = load_shares(self.scenario)
         targets = self.goal.targets(self.scenario)
         want: dict[tuple[int, int], int] = {}  # (type, block) -> agents
         for t, i in zip(*np.nonzero(missed)):
             key = (int(t), int(self.blocks[i]))
             want[key] = max(want.get(key, 0), step_size(targets[t] - check.service_level[t, i]))
-        base = self.evaluation(plan).service_level
-        trials = {}  # group -> its additions for every miss it serves, and their service level
-        for g in sorted({g for t, _ in want for g in serving[t]}):
-            add = np.zeros_like(plan)
-            for (t, b), step in want.items():
-                if g in serving[t]:
-                    cells = self.blocks == b
-                    add[g, cells] = np.maximum(add[g, cells], step)
-            trials[g] = add, self.evaluation(plan + add).service_level
+        hourly = [self.scenario.costs.agents[name].hourly for name in self.scenario.agents]
+        chosen = cheapest_groups(self.scenario, plan, want, self.blocks,
+                                 lambda trial: self.evaluation(trial).service_level, hourly)
         out = np.zeros_like(plan)
         for (t, b), step in want.items():
             cells = self.blocks == b
-            prices = [self._price(plan, trials[g][0], trials[g][1], base, g, t, cells)
-                      for g in serving[t]]
-            g = (serving[t][int(np.argmin(prices))] if np.isfinite(min(prices))
-                 else groups.index(max(shares[types[t]], key=shares[types[t]].get)))
-            out[g, cells] = np.maximum(out[g, cells], step)
+            out[chosen[t, b], cells] = np.maximum(out[chosen[t, b], cells], step)
         return out
-
-    def _price(self, plan: np.ndarray, add: np.ndarray, level: np.ndarray, base: np.ndarray,
-               g: int, t: int, cells: np.ndarray) -> float:
-        """Wages of ``add`` in group ``g``'s ``cells`` per point of type ``t``'s service there."""
-        rise = level[t, cells] - base[t, cells]  # NaN: no contacts in an interval
-        if np.isnan(rise).all() or not np.nanmean(rise) > 0:
-            return np.inf
-        name, group = list(self.scenario.agents.items())[g]
-        more = sum(scheduled_agents(int(after), group.shrinkage)
-                   - scheduled_agents(int(before), group.shrinkage)
-                   for before, after in zip(plan[g, cells], (plan + add)[g, cells]))
-        wages = self.scenario.costs.agents[name].hourly * more * self.scenario.interval / 3600.0
-        return wages / (100.0 * float(np.nanmean(rise)))
 
 
 def _line_search(costs: _Costs, plan: np.ndarray, cell: tuple[int, np.ndarray], sl_goal: bool,

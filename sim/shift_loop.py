@@ -7,10 +7,12 @@ for absenteeism - and the worst day of the run is taken interval by interval, si
 every day works the same shifts. :mod:`sim.shifts_plan` chooses the shifts; the scenario
 with those shifts is then simulated on a *hold-out* seed, one the requirement was never
 searched on. Where an interval misses the goal for a contact type, the requirement of
-the group that carries most of that type's load goes up by one agent on the phones in
-that interval, and the shifts are chosen again; the loop stops when every interval
-holds, or says what cannot be covered (the template limits) or that the rounds ran out.
-The requirements come from :mod:`sim.requirement_sources`.
+one group serving the type goes up by one agent on the phones in that interval, and the
+shifts are chosen again; the loop stops when every interval holds, or says what cannot
+be covered (the template limits) or that the rounds ran out. That group is the one where
+a point of the type's service level costs least (:mod:`sim.cheapest_repair`, the cost
+search's rule) when the groups' hourly costs differ, else the one that carries most of
+the type's load. The requirements come from :mod:`sim.requirement_sources`.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.cheapest_repair import cheapest_groups
 from sim.intervals import pool_intervals
 from sim.limits import AGENTS
 from sim.loader import with_overrides
@@ -32,6 +35,7 @@ from sim.shift_templates import Template
 from sim.shifts_plan import Day, GroupPlan, ScheduleError, shift_rows, solve
 from sim.staffing import (
     Goal,
+    evaluate_plan,
     load_shares,
     measured_intervals,
     replication_measures,
@@ -179,6 +183,36 @@ def holdout_service_level(scenario: Scenario, goal: Goal, replications: int, see
     return sl, ok | ~measured_intervals(scenario)[None, :]
 
 
+def _repair_groups(scenario: Scenario, plan: np.ndarray, missed: np.ndarray,
+                   blocks: np.ndarray, primary: list[int], settings: Settings,
+                   executor: Executor | None,
+                   levels: dict[bytes, np.ndarray]) -> dict[tuple[int, int], int]:
+    """The group whose requirement goes up for each missed (contact type, block).
+
+    Where the groups' hourly costs differ: the one where a point of the type's service
+    level costs least (:func:`sim.cheapest_repair.cheapest_groups`; a scheduled hour
+    priced at the group's cost grossed up for its absenteeism), each group's agent more
+    on the phones simulated on the hold-out seed's replications. Else (no costs, or
+    equal ones) the group of the largest load share, ``primary``, without simulating.
+    ``levels`` caches the service level of each requirement simulated (across rounds).
+    """
+    want = {(int(t), int(blocks[i])): 1 for t, i in missed}
+    rates = [settings.hourly_cost_of(name) for name in scenario.agents]
+    if len(set(rates)) < 2:
+        return {key: primary[key[0]] for key in want}
+    hourly = [rate / (1.0 - absenteeism_of(group, settings.absenteeism))
+              for rate, group in zip(rates, scenario.agents.values())]
+
+    def level_of(trial: np.ndarray) -> np.ndarray:
+        key = trial.tobytes()  # a round's trial is often the next round's requirement
+        if key not in levels:
+            levels[key] = evaluate_plan(scenario, trial, settings.goal, settings.replications,
+                                        settings.holdout_seed, executor, full=False).service_level
+        return levels[key]
+
+    return cheapest_groups(scenario, plan, want, blocks, level_of, hourly)
+
+
 def _check_agents_limit(plans: dict[str, GroupPlan], templates: dict[str, Template]) -> None:
     """Refuse shifts with more agents than :data:`sim.limits.AGENTS`, naming the group.
 
@@ -213,7 +247,8 @@ def schedule(scenario: Scenario, on_phones: np.ndarray, settings: Settings,
         on_phones: Agents on the phones required per group (rows, scenario order) and
             interval of the run (all days).
         settings: Templates, limits, goal and hold-out check.
-        executor: Runs the hold-out replications in parallel.
+        executor: Runs the hold-out replications (and the additions a repair prices)
+            in parallel.
         log: Called with a line of text after each round.
 
     Raises:
@@ -232,9 +267,12 @@ def schedule(scenario: Scenario, on_phones: np.ndarray, settings: Settings,
     day = planning_day(scenario)
     need_phones = np.asarray(on_phones, dtype=int).reshape(len(groups), -1).copy()
     week = settings.days_per_agent is not None
-    same_plan_day = plan_days(scenario, week)
     day_names = week_plan_days(scenario)[1] if week else ()
+    # a block: one clock interval of every run day worked like it (the same plan day)
+    blocks = np.repeat(plan_days(scenario, week) * ipd, ipd) + np.tile(np.arange(ipd),
+                                                                      scenario.days)
     plans: dict[str, GroupPlan] = {}
+    levels: dict[bytes, np.ndarray] = {}  # requirement -> service level, for the repairs
     staffed, sl, reason, rounds = scenario, np.empty((0, 0)), "", 0
     for round_ in range(1, settings.max_rounds + 1):
         need = on_duty_need(scenario, need_phones, settings.absenteeism, week)
@@ -266,11 +304,11 @@ def schedule(scenario: Scenario, on_phones: np.ndarray, settings: Settings,
         if not len(missed):
             return ScheduleResult(staffed, plans, need_phones, sl, True, round_, "", settings)
         raised = np.zeros_like(need_phones, dtype=bool)
+        chosen = _repair_groups(scenario, need_phones, missed, blocks, primary, settings,
+                                executor, levels)
         for t, i in missed:
-            g = primary[t]
-            # the same clock interval of every run day worked like this one
-            days = np.flatnonzero(same_plan_day == same_plan_day[int(i) // ipd])
-            cells = days * ipd + int(i) % ipd
+            g = chosen[int(t), int(blocks[i])]
+            cells = blocks == blocks[i]
             if not raised[g, cells].any():
                 need_phones[g, cells] = need_phones[g, cells].max() + 1
                 raised[g, cells] = True

@@ -14,6 +14,17 @@ from sim.loader import scenario_from_dict
 from sim.records import Records
 from sim.replicate import half_width
 
+TWO_WAGES = {  # one queue, two first-line groups alike but for their wages
+    "name": "two wages", "seed": 4, "days": 1, "open": "08:00", "close": "10:00",
+    "interval": "30m", "service_level": {"threshold": "20s", "target": 0.8},
+    "contact_types": {"calls": {"arrivals": {"per_interval": [60, 100, 100, 60]},
+                                "handle": {"dist": "exponential", "mean": "4m"},
+                                "patience": {"dist": "exponential", "mean": "3m"}}},
+    "agents": {"dear": {"skills": ["calls"], "staff": 8},    # listed first: the larger share
+               "cheap": {"skills": ["calls"], "staff": 8}},  # of the load by a tie
+    "costs": {"agents": {"dear": {"hourly": 40}, "cheap": {"hourly": 20}}},
+}
+
 
 def tiny(agents: dict, types: tuple[str, ...] = ("calls",), **extra) -> object:
     """A one-day, always-open scenario with the given agent groups and contact types."""

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from helpers import TWO_WAGES
 
 import sim
 from sim.cost_search import find_cost_staffing
@@ -321,18 +322,6 @@ def test_runs_of_equal_load_are_staffed_as_one(sl_goal):
     table = found.staffing.table
     assert table.groupby("block")["simulated"].nunique().max() == 1, table
     assert table["block"].nunique() < len(table)  # there is a run to keep flat
-
-
-TWO_WAGES = {  # one queue, two first-line groups alike but for their wages
-    "name": "two wages", "seed": 4, "days": 1, "open": "08:00", "close": "10:00",
-    "interval": "30m", "service_level": {"threshold": "20s", "target": 0.8},
-    "contact_types": {"calls": {"arrivals": {"per_interval": [60, 100, 100, 60]},
-                                "handle": {"dist": "exponential", "mean": "4m"},
-                                "patience": {"dist": "exponential", "mean": "3m"}}},
-    "agents": {"dear": {"skills": ["calls"], "staff": 8},    # listed first: the larger share
-               "cheap": {"skills": ["calls"], "staff": 8}},  # of the load by a tie
-    "costs": {"agents": {"dear": {"hourly": 40}, "cheap": {"hourly": 20}}},
-}
 
 
 def test_holdout_repair_adds_where_service_is_cheapest(monkeypatch):

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 import yaml
 from click.testing import CliRunner
+from helpers import TWO_WAGES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -331,6 +332,33 @@ class TestClosedLoop:
                                      service_level=levels)
         assert ("NOT HELD: the rounds ran out; furthest below its target: vip at day 1 "
                 "09:00, service level 0.900 against 0.95") in format_schedule(missed)
+
+    def test_repair_adds_where_service_is_cheapest(self):
+        """The loop raises the requirement of the group where a point of service costs least.
+
+        Two first-line groups alike but for their wages, from a requirement too low to
+        hold: every agent the repair adds is a cheap one. It added them to the group of the
+        largest load share, here the dear one (the first of two equal shares), so the
+        schedule paid more than it had to.
+        """
+        scenario = sim.scenario_from_dict(TWO_WAGES)
+        start = np.full((2, 4), 6)  # 12 on the phones for 13 Erlangs: below the goal
+        settings_ = Settings(default_templates([HOUR, 2 * HOUR], 1800.0), Goal(0.8, 20.0),
+                             replications=4, holdout_seed=7, max_rounds=8,
+                             group_hourly_cost={"dear": 40.0, "cheap": 20.0})
+        result = schedule(scenario, start, settings_)
+        added = result.on_phones - start
+        assert added.sum() > 0, added  # the case at hand: the loop repaired
+        assert (added[0] == 0).all() and (added[1] >= 0).all(), added
+
+    def test_repair_without_costs_raises_the_largest_share(self):
+        """Without wages (or with equal ones) the repair raises the largest share, as before."""
+        scenario = sim.scenario_from_dict(TWO_WAGES)
+        start = np.full((2, 4), 6)
+        settings_ = Settings(default_templates([HOUR, 2 * HOUR], 1800.0), Goal(0.8, 20.0),
+                             replications=4, holdout_seed=7, max_rounds=8)
+        added = schedule(scenario, start, settings_).on_phones - start
+        assert added.sum() > 0 and (added[1] == 0).all(), added
 
 
 def per_replication_sl(scenario, seed: int, replications: int):
