@@ -27,9 +27,9 @@ import numpy as np
 import pandas as pd
 
 from sim.cheapest_repair import cheapest_groups
-from sim.intervals import pool_intervals
 from sim.limits import AGENTS
 from sim.loader import with_overrides
+from sim.plan_measures import SEARCH_SUMS, plan_measures
 from sim.scenario import Scenario
 from sim.shift_templates import Template
 from sim.shifts_plan import Day, GroupPlan, ScheduleError, shift_rows, solve
@@ -38,7 +38,6 @@ from sim.staffing import (
     evaluate_plan,
     load_shares,
     measured_intervals,
-    replication_measures,
     scheduled_agents,
 )
 from sim.units import DAY, format_clock, format_duration
@@ -168,15 +167,18 @@ def holdout_service_level(scenario: Scenario, goal: Goal, replications: int, see
                           executor: Executor | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Service level per contact type and interval of the run, and where the goal is met.
 
-    Pooled over ``replications`` replications of ``seed``, as ``sim.run`` reports them;
-    each contact type judged against its own target (:meth:`Goal.target_of`).
+    Pooled over ``replications`` replications of ``seed``, as ``sim.run`` reports them,
+    measured for what the loop reads only (:func:`sim.plan_measures.plan_measures`: the
+    interval sums, not every KPI); each contact type judged against its own target
+    (:meth:`Goal.target_of`).
     """
     args = (repeat(scenario, replications), repeat(seed, replications), range(replications))
-    runs = list((executor.map if executor else map)(replication_measures, *args))
-    pooled = pool_intervals(pd.concat([table for _, table in runs], ignore_index=True))
-    rows = [pooled[pooled["contact_type"] == t] for t in scenario.contact_types]
-    sl = np.stack([r["service_level"].to_numpy(dtype=float) for r in rows])
-    abandon = np.stack([r["abandon_rate"].to_numpy(dtype=float) for r in rows])
+    runs = (executor.map if executor else map)(plan_measures, *args)
+    sums = dict(zip(SEARCH_SUMS, np.sum([counts for _, counts in runs], axis=0)))
+    with np.errstate(invalid="ignore", divide="ignore"):  # no contacts: NaN, as sim.run
+        sl = np.where(sums["sl_denominator"] > 0,
+                      sums["answered_in_time"] / sums["sl_denominator"], np.nan)
+        abandon = np.where(sums["offered"] > 0, sums["abandoned"] / sums["offered"], np.nan)
     ok = np.isnan(sl) | (sl >= goal.targets(scenario)[:, None] - 1e-12)  # each type's own
     if goal.max_abandon is not None:
         ok &= np.isnan(abandon) | (abandon <= goal.max_abandon + 1e-12)
