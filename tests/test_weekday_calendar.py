@@ -22,9 +22,10 @@ from sim.backtest import backtest, on_dates
 from sim.calllog import CallLogError, read_call_log
 from sim.cli import main
 from sim.loader import scenario_from_dict
+from sim.requirement_sources import requirement_from_staffing
 from sim.results_folder import write_run
 from sim.scenario_errors import ScenarioError
-from sim.shift_loop import Settings, requirement_from_staffing, schedule, shifts_table
+from sim.shift_loop import Settings, schedule, shifts_table
 from sim.shift_templates import default_templates
 from sim.staffing import Goal, erlang_requirement
 from sim.weekdays import WEEKDAYS, calendar_days, weekday_of
