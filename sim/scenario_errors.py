@@ -18,6 +18,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
+from sim.distributions import Distribution
 from sim.scenario import Scenario
 
 
@@ -131,6 +132,9 @@ def _problem(error: Mapping[str, Any]) -> Problem:
             hint = f" (a fraction: did you mean {got / 100:g}?)"
         return Problem(path, f"must be {rules[kind]} {bound}, got {_received(got)}{hint}")
     if kind == "extra_forbidden":
+        raw = tuple(error["loc"])
+        if len(raw) >= 2 and str(raw[-2]) in _DIST_TAGS:  # a field of another distribution?
+            return Problem(path, f"unknown field {loc[-1]!r}{_dist_hint(str(raw[-2]), loc[-1])}")
         return Problem(path, f"unknown field {loc[-1]!r}{_suggestion(loc)}")
     if kind == "missing":
         return Problem(path, "required field is missing")
@@ -162,6 +166,20 @@ def _suggestion(loc: tuple[Any, ...]) -> str:
               for f in m.model_fields]
     close = difflib.get_close_matches(str(loc[-1]), fields, n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _dist_hint(tag: str, name: Any) -> str:
+    """' (did you mean ...?)' among the fields of distribution ``tag``, else the fields it takes.
+
+    (Among every distribution's fields, ``mean`` on a deterministic one suggested itself.)
+    """
+    fields = [f for m in _members(Distribution) if _is_model(m)
+              and m.model_fields.get("dist") and m.model_fields["dist"].default == tag
+              for f in m.model_fields]
+    close = difflib.get_close_matches(str(name), fields, n=1)
+    if close:
+        return f" (did you mean {close[0]!r}?)"
+    return f" (a {tag} distribution takes: {', '.join(fields)})"
 
 
 def _is_model(value: Any) -> bool:
