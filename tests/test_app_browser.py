@@ -346,6 +346,27 @@ def test_play_looks_disabled_until_there_is_a_floor(browser, erlang_b):
     page.close()
 
 
+def test_pin_is_disabled_until_there_is_a_result(browser, erlang_b):
+    """Pin as "before" is disabled (and looks it) until a run has answered.
+
+    Before, it looked enabled on a fresh page and a press only brought the line "pin: run
+    a simulation first".
+    """
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(erlang_b)
+    page.get_by_test_id("agents").wait_for(timeout=TIMEOUT)
+    pin = page.get_by_test_id("pin")
+    cursor = "el => getComputedStyle(el).cursor"
+    assert pin.is_disabled() and pin.evaluate(cursor) == "not-allowed"
+    shot(page, "17-pin-disabled")
+    page.fill("#replications", "2")
+    page.get_by_test_id("run").click()
+    finished(page)
+    assert pin.is_enabled() and pin.evaluate(cursor) == "pointer"
+    shot(page, "18-pin-enabled")
+    page.close()
+
+
 def test_refused_input_shows_its_line(browser, erlang_b):
     """Refused (422, 409) the page still shows the one line why, and keeps the result.
 
@@ -356,7 +377,8 @@ def test_refused_input_shows_its_line(browser, erlang_b):
     page.goto(erlang_b)
     page.get_by_test_id("agents").wait_for(timeout=TIMEOUT)
     error = page.get_by_test_id("error")
-    page.get_by_test_id("pin").click()  # nothing to pin yet: 409
+    assert page.get_by_test_id("pin").is_disabled()  # nothing to pin yet
+    page.evaluate("post('/api/pin')")  # asked all the same (a script): 409, one line
     error.wait_for(state="visible", timeout=TIMEOUT)
     assert error.inner_text() == "pin: run a simulation first"
     shot(page, "15-pin-refused")

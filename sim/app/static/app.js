@@ -92,6 +92,7 @@ function show(s) {
   drawCompare(s);
   drawHockey(s);
   $("unpin").hidden = !s.pinned;
+  $("pin").disabled = !s.result;  // nothing to pin before a run has answered
   if (fresh && key !== null) {  // a new result: its floor replaces the old one (Play waits for it)
     window.ccsimRun = (window.ccsimRun || 0) + 1;  // a hook for scripts
     clearFloor();
