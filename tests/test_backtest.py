@@ -174,40 +174,33 @@ class TestOutsideHours:
 
     def test_cli_says_how_many(self, tmp_path):
         """`ccsim backtest` prints how many logged contacts were left out, and why."""
-        import subprocess
-        import sys
-
-        path = self.write(tmp_path, self.EXTRA)
-        yaml = tmp_path / "s.yaml"
-        yaml.write_text("name: s\nopen: 08:00\nclose: 12:00\ninterval: 1h\ncontact_types:\n"
-                        "  calls: {arrivals: {rate: 15/h},\n"
-                        "          handle: {dist: exponential, mean: 2m}}\n"
-                        "agents: {pool: {skills: [calls], staff: 5}}\n")
-        done = subprocess.run([sys.executable, "-m", "sim", "backtest", str(yaml), str(path),
-                               "-r", "2", "--out", str(tmp_path / "bt.png")],
-                              capture_output=True, text=True)
-        assert done.returncode == 0, done.stderr
+        done = backtest_cli(tmp_path, self.write(tmp_path, self.EXTRA))
         assert ("outside opening hours 08:00-12:00, not compared: 3 logged contacts (2.4%), "
                 "0 simulated per replication") in done.stdout
         assert ("days compared: 2 open days of the log; days with contacts outside opening "
                 "hours only (closed), not compared: 0\n") in done.stdout
 
 
-def test_cli_names_closed_days(tmp_path):
-    """`ccsim backtest` says which days were closed (no contact in its opening hours)."""
+def backtest_cli(tmp_path, log):
+    """``ccsim backtest`` of a center open 08:00-12:00 (15 calls an hour) on ``log``: rc 0."""
     import subprocess
     import sys
 
-    path = TestClosedDays().write(tmp_path)
     yaml = tmp_path / "s.yaml"
     yaml.write_text("name: s\nopen: 08:00\nclose: 12:00\ninterval: 1h\ncontact_types:\n"
                     "  calls: {arrivals: {rate: 15/h},\n"
                     "          handle: {dist: exponential, mean: 2m}}\n"
                     "agents: {pool: {skills: [calls], staff: 5}}\n")
-    done = subprocess.run([sys.executable, "-m", "sim", "backtest", str(yaml), str(path),
+    done = subprocess.run([sys.executable, "-m", "sim", "backtest", str(yaml), str(log),
                            "-r", "2", "--out", str(tmp_path / "bt.png")],
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+    return done
+
+
+def test_cli_names_closed_days(tmp_path):
+    """`ccsim backtest` says which days were closed (no contact in its opening hours)."""
+    done = backtest_cli(tmp_path, TestClosedDays().write(tmp_path))
     assert ("days compared: 2 open days of the log; days with contacts outside opening "
             "hours only (closed), not compared: 1 (Tue 2026-03-03)") in done.stdout
     assert done.stdout.splitlines()[-1].startswith("MAE per interval: ")
