@@ -47,20 +47,16 @@ def leg_columns(doubles: array, book, completed: int, wrap_up: bool) -> dict[str
     # a plain leg's values: the contact's own columns, completed, no hold, no wrap-up
     values = dict(zip(range(7), (plain, "qtype", "enq", "answer", "end", "group", "agent")))
     values[8] = completed
-    ended = names.index(("ended", "d"))
-    plain_ends = np.frombuffer(book.end, np.float64, n)[plain]
-    order = in_order(np.concatenate([rows[:, ended], plain_ends]),
-                     np.concatenate([rows[:, 0], plain]))
     columns = {}
     for i, (name, code) in enumerate(names):
         value = values.get(i, 0)
         if isinstance(value, str):
             value = np.asarray(getattr(book, value))[:n][plain]
-        column = np.empty(len(rows) + plain.size, code)
+        column = columns[name] = np.empty(len(rows) + plain.size, code)
         column[:len(rows)] = rows[:, i]
         column[len(rows):] = value
-        columns[name] = column[order]
-    return columns
+    order = in_order(columns["ended"], columns["contact"])
+    return {name: column[order] for name, column in columns.items()}
 
 
 def in_order(ended: np.ndarray, contact: np.ndarray) -> np.ndarray:
