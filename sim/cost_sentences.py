@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from sim.compare import is_significant, shared_kpis, shown_shared_kpis
 from sim.metrics import COST_KPIS
+from sim.units import format_list
 
 if TYPE_CHECKING:
     from sim.compare import Comparison
@@ -52,10 +53,10 @@ def cost_sentences(comparison: Comparison) -> list[str]:
                     f"{when} in wages")
         moved = [(-diff[kpi], what) for kpi, what in SENTENCE_PARTS if diff[kpi] != 0]
         if moved and all(saved >= 0 for saved, _ in moved):
-            sentence += " and saves " + _listed([f"{_money(saved)} in {what}"
+            sentence += " and saves " + format_list([f"{_money(saved)} in {what}"
                                                  for saved, what in moved])
         elif moved:
-            sentence += " and " + _listed([_saves(saved, what) for saved, what in moved])
+            sentence += " and " + format_list([_saves(saved, what) for saved, what in moved])
         lines.append(sentence + ": " + _total(diff["total_cost"], rows.loc["total_cost",
                                                                            "diff_ci"] / days,
                                               "in total", when))
@@ -65,9 +66,6 @@ def cost_sentences(comparison: Comparison) -> list[str]:
     return lines
 
 
-def _listed(items: list[str]) -> str:
-    """``a``, ``a and b``, ``a, b and c``."""
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _total(amount: float, ci: float, what: str, when: str) -> str:

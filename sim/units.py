@@ -150,6 +150,11 @@ def format_clock(seconds: float) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
+def format_list(items: list[str]) -> str:
+    """Items as a sentence lists them: ``a``, ``a and b``, ``a, b and c``."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
 Duration = Annotated[float, BeforeValidator(parse_duration)]
 """A duration in seconds, written as a number or with a unit."""
 

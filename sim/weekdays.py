@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.units import format_list
+
 if TYPE_CHECKING:  # the scenario's modules import this one
     from collections.abc import Iterable
 
@@ -174,7 +176,6 @@ def weekday_problems(scenario: Scenario) -> list[tuple[str, str]]:
             for name, is_named in kinds.items() if not is_named]
 
 
-
 def calendar_problems(scenario: Scenario) -> list[tuple[str, str]]:
     """Shift days the run never has, and ``weekdays`` that are not one per named run day.
 
@@ -206,14 +207,10 @@ def calendar_problems(scenario: Scenario) -> list[tuple[str, str]]:
                     shown = (repr(day.value) if isinstance(day, Weekday)
                              else f"{day} ({WEEKDAYS[day].value})")
                     found.append((path, f"{shown} is not a day of this run ("
-                                  + _and([WEEKDAYS[w].value for w in have]) + ")"))
+                                  + format_list([WEEKDAYS[w].value for w in have]) + ")"))
     return found
 
 
 def weekday_number(day: int | Weekday) -> int:
     """A shift day as a number: a name's weekday (0 = Monday), a number as given."""
     return WEEKDAYS.index(day) if isinstance(day, Weekday) else int(day)
-
-
-def _and(words: list[str]) -> str:
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
