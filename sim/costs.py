@@ -41,6 +41,8 @@ from sim.schedule import add_shift, staff_changes
 from sim.units import DAY
 from sim.weekdays import weekday_of
 
+# the contact counts the money KPIs price (:func:`money_kpis`' ``counts``)
+PRICED_COUNTS = ("abandoned", "hung_up", "blocked", "callbacks", "complaints")
 # the parts of total_cost, in the order of its identity
 COST_PARTS = ("staff_cost", "abandon_cost", "blocked_cost", "wait_cost", "callback_cost",
               "complaint_cost")

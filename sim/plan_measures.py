@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.costs import money_kpis
+from sim.costs import PRICED_COUNTS, money_kpis
 from sim.engine import run_replication
 from sim.frames import contacts_frame, legs_frame, rules_frame, staff_frame
 from sim.intervals import interval_counts, interval_index
@@ -24,8 +24,6 @@ from sim.scenario import Scenario
 
 # the interval sums a plan is judged by, in the order of the array plan_measures returns
 SEARCH_SUMS = ("answered_in_time", "sl_denominator", "abandoned", "offered")
-# the counts the cost KPIs price (sim.costs.money_kpis)
-PRICED = ("abandoned", "hung_up", "blocked", "callbacks", "complaints")
 
 
 def plan_measures(scenario: Scenario, seed: int,
@@ -50,12 +48,12 @@ def plan_measures(scenario: Scenario, seed: int,
     type_rows = cols.rows_by_type(counted)
     nothing = np.zeros(0, dtype=np.int64)
     sums = np.zeros((len(SEARCH_SUMS), len(scenario.contact_types), n))
-    priced = dict.fromkeys(PRICED, 0.0)
+    priced = dict.fromkeys(PRICED_COUNTS, 0.0)
     for t, name in enumerate(scenario.contact_types):
         rows = type_rows.get(name, nothing)
         counts = interval_counts(cols, rows, index[rows], n, scenario)
         sums[:, t] = [counts[column] for column in SEARCH_SUMS]
-        for column in PRICED:  # summed over the intervals, a count is the summary's
+        for column in PRICED_COUNTS:  # summed over the intervals, a count is the summary's
             priced[column] += float(counts[column].sum())
     kpis = {} if scenario.costs is None else money_kpis(cols, staff, scenario, priced, rules)
     return kpis, sums
