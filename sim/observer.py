@@ -15,8 +15,10 @@ import simpy
 
 from sim.legs import DUPLICATE
 from sim.records import WAITING
+from sim.units import DAY
 
 INF = float("inf")
+AFTER_END = DAY  # sampling stops at the latest this long after the run's end
 
 
 class QueueTracer:
@@ -27,7 +29,8 @@ class QueueTracer:
     team is not a contact, its post counts once) and ``busy.<group>`` (agents on duty and
     not idle, a second answer's too), one value per sample. The
     samples are a regular grid from the start until the last day has closed (``run_end``) and
-    every agent has finished.
+    every agent has finished, or at most :data:`AFTER_END` past the run's end: work that
+    outlasts it (a talk of a year, say) is not sampled every minute until it ends.
     """
 
     def __init__(self, env: simpy.Environment, every: float, run_end: float,
@@ -48,15 +51,18 @@ class QueueTracer:
 
         Past the run's end it also wakes at the run's next event (without sampling), so that
         it stops there and never moves the clock on beyond the run's own last event:
-        unanswered contacts wait until that moment.
+        unanswered contacts wait until that moment. It stops :data:`AFTER_END` past the
+        run's end in any case (the run goes on without it).
         """
         env, every, end = self.env, self.every, self.run_end
+        last = end + AFTER_END
         on_grid, grid = True, 0.0  # woken on the sampling grid, not only to look for the end
         while True:
             now = env.now
             busy = [group.present - len(group.idle) for group in self.groups]
             upcoming = env.peek()  # the next event of the run itself (this tick is not queued)
-            done = now >= end and (sum(busy) == 0 or upcoming == INF)  # or nothing can happen
+            done = now >= last or (  # or every agent is done, or nothing can happen
+                now >= end and (sum(busy) == 0 or upcoming == INF))
             if on_grid:  # a regular grid: each sample stands for one step
                 self._sample(now, busy)
             if done:
@@ -65,7 +71,7 @@ class QueueTracer:
                 grid = now + every
             tick = grid
             if tick > end:  # past the run's end, never outlast the run's own last event
-                tick = end if upcoming == INF else max(end, min(grid, upcoming))
+                tick = end if upcoming == INF else max(end, min(grid, upcoming, last))
             on_grid = tick == grid
             yield env.timeout(tick - now)
 

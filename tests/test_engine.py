@@ -215,6 +215,22 @@ class TestTrace:
             assert rec.trace[f"queue.{name}"].max() > 0, name
         assert trace_queue_problems(rec) == []
 
+    def test_sampling_stops_a_day_after_the_run(self):
+        """Talks that outlast the run by years are not sampled every minute until they end.
+
+        The report traces every run (every 60 s): a handle time of 1e8 s (3 years) made
+        1.7 million samples, each counting a queue that nobody empties (a handle of 1e9 s
+        never finished). Sampling stops a day after the run's end; the records are the
+        untraced run's.
+        """
+        sc = tiny({"a": {"skills": ["calls"], "staff": 1}})
+        calls = [(0, 0, 1e8), (10, 0, 30, 600), (20, 0, 30)]
+        rec = replay(sc, calls, trace_every=60)
+        assert rec.trace["time"][-1] <= engine.DAY + engine.DAY
+        assert len(rec.trace["time"]) <= 2 * engine.DAY / 60 + 2
+        assert rec.trace["busy.a"][-1] == 1  # still talking when sampling stopped
+        assert rec.end.tolist() == replay(sc, calls).end.tolist()
+
 
 class TestMemory:
     @pytest.mark.parametrize("name", ["erlang_a", "fraud_consult", "storm_surge"])
