@@ -166,7 +166,7 @@ def run_command(scenario: str, out: str | None, seed: int | None, replications: 
     from sim.results_folder import write_run
     from sim.table_stream import TableStream
 
-    workers = default_workers(workers, [loaded], most)
+    workers = default_workers(workers, [loaded], most, scenario)
     # contacts and legs are written while later replications run; a failure, Ctrl-C or
     # `kill` removes them (and a folder made for them), leaving earlier results as they were
     with sigterm_as_interrupt(), TableStream(out_dir) as stream:

@@ -21,7 +21,7 @@ from typing import Any, NoReturn
 
 import click
 
-from sim import limits
+from sim import limits, memory_limit
 from sim.cli_options import (  # noqa: F401 (the option types, imported from here too)
     DURATION,
     RATE,
@@ -88,6 +88,9 @@ def check_work(path: str, scenarios: list[Scenario], replications: int, runs: in
     """
     per_replication = sum(sum(limits.expected_contacts(s).values()) for s in scenarios)
     problems = limits.run_problems(per_replication, replications, runs, option)
+    if not problems and scenarios:  # and one replication must fit in memory (each is a job)
+        reason = _memory(memory_limit.replication_problem, _job_contacts(scenarios))
+        problems = [("", reason)] if reason else []
     if problems:
         fail([f"{path}: {where}: {reason}" if where else f"{path}: {reason}"
               for where, reason in problems])
@@ -241,14 +244,51 @@ SMALL_WORK = 100_000
 worker interpreters (a second or two each) would cost more than it saves."""
 
 
-def default_workers(workers: int | None, scenarios: list[Scenario], replications: int) -> int:
-    """``--workers`` as given, else 1 for small work and every usable core otherwise."""
+def default_workers(workers: int | None, scenarios: list[Scenario], replications: int,
+                    path: str | None = None) -> int:
+    """``--workers`` as given, else 1 for small work and every usable core otherwise.
+
+    Either way no more than the memory holds (:func:`workers_in_memory`).
+    """
+    if workers is None:
+        work = sum(sum(limits.expected_contacts(s).values()) for s in scenarios) * replications
+        if replications < 2 or work < SMALL_WORK:
+            return 1
+    return workers_in_memory(workers if workers is None else min(workers, replications),
+                             scenarios, path)
+
+
+def workers_in_memory(workers: int | None, scenarios: list[Scenario],
+                      path: str | None = None) -> int:
+    """The workers to run: every usable core by default, as many as the memory holds.
+
+    Each worker holds one replication of one of ``scenarios`` at a time
+    (:mod:`sim.memory_limit`): by default fewer workers (one at least) where the memory
+    does not hold one per core; ``--workers`` asked for beyond it is refused (one line
+    naming ``path``, exit 2).
+    """
     from sim.parallel import usable_cores
 
-    if workers is not None:
-        return workers
-    work = sum(sum(limits.expected_contacts(s).values()) for s in scenarios) * replications
-    return 1 if replications < 2 or work < SMALL_WORK else usable_cores()
+    contacts = _job_contacts(scenarios)
+    if workers is None:
+        return _memory(memory_limit.workers_that_fit, contacts, usable_cores())
+    reason = _memory(memory_limit.workers_problem, contacts, workers)
+    if reason:
+        fail([f"{path}: --workers: {reason}"])
+    return workers
+
+
+def _job_contacts(scenarios: list[Scenario]) -> float:
+    """Expected contacts of the largest replication (a job) of ``scenarios``."""
+    return max((sum(limits.expected_contacts(s).values()) for s in scenarios), default=0.0)
+
+
+def _memory(check: Callable[..., Any], *args: Any) -> Any:
+    """``check(*args)``; a CCSIM_MAX_MEMORY_MB that is not a number is refused (one line)."""
+    try:
+        return check(*args)
+    except ValueError as exc:
+        fail([str(exc)])
 
 
 @contextmanager

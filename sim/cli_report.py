@@ -131,7 +131,7 @@ def compare_command(scenarios: tuple[str, ...], variants: tuple[str, ...], repli
     out_dir = Path(out) if out else Path("results") / f"{Path(first).stem}-compare"
     writable_or_fail(out_dir)
     started = time.perf_counter()
-    workers = default_workers(workers, list(loaded.values()), most)
+    workers = default_workers(workers, list(loaded.values()), most, first)
     with simulating(first), guarded_pool(), \
             worker_pool(workers, len(loaded) * most) as executor:
         comparison = compare(loaded, seed=seed, replications=replications, changes=changes,

@@ -24,6 +24,7 @@ from sim.cli_common import (
     parse_overrides,
     sigterm_as_interrupt,
     simulating,
+    workers_in_memory,
     writable_or_fail,
 )
 from sim.cli_options import (
@@ -174,7 +175,7 @@ def schedule_command(scenario: str, requirement: str, lengths: list[float],
                         days_per_agent, max_agents, replications, holdout, max_rounds,
                         time_limit, group_hourly_cost=rates)
     log = None if quiet else SearchLog()
-    executor = local_executor(workers)
+    executor = local_executor(workers_in_memory(workers, [base], scenario))
     began = time.perf_counter()
     try:
         with sigterm_as_interrupt(), simulating(scenario):

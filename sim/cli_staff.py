@@ -21,6 +21,7 @@ from sim.cli_common import (
     load_or_fail,
     parse_overrides,
     sigterm_as_interrupt,
+    workers_in_memory,
     writable_or_fail,
 )
 from sim.cli_options import (
@@ -116,7 +117,7 @@ def staff_command(scenario: str, target: float | None, threshold: float | None,
         document = scenario_document(scenario, parsed) if out else None
     except ScenarioError as exc:
         fail(exc.lines())
-    executor = local_executor(workers)
+    executor = local_executor(workers_in_memory(workers, [base], scenario))
     log = None if quiet else SearchLog()
     try:
         with sigterm_as_interrupt():

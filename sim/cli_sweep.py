@@ -25,6 +25,7 @@ from sim.cli_common import (
     parse_overrides,
     sigterm_as_interrupt,
     simulating,
+    workers_in_memory,
     writable_or_fail,
 )
 from sim.cli_options import (
@@ -92,6 +93,8 @@ def sweep_command(scenario: str, grids: tuple[str, ...], replications: int, seed
     check_work(scenario, [base], replications, runs=math.prod(len(v) for v in grid.values()))
     out_dir = Path(out) if out else Path("results") / f"{Path(scenario).stem}_sweep"
     writable_or_fail(out_dir)
+    if scheduler is None:  # (a cluster's workers have their own memory)
+        workers = workers_in_memory(workers, [base], scenario)
     executor, client = _executor(scenario, scheduler)
     bar = _ProgressBar(quiet)
     started = time.perf_counter()

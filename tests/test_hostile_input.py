@@ -3,6 +3,7 @@
 Whatever the file, flag or folder: no runaway memory and no silently wrong run either.
 """
 
+import os
 import resource
 import subprocess
 import sys
@@ -58,14 +59,17 @@ def one_line(tmp_path, text, **kwargs):
     return lines[0][len(f"{file}: "):]
 
 
-def cli(*args, timeout=60):
-    """Run ``python -m sim ARGS`` in the repository root, at most 2 GB of memory."""
+def cli(*args, timeout=60, env=None):
+    """Run ``python -m sim ARGS`` in the repository root, at most 2 GB of memory.
+
+    ``env``: environment variables to set for it, beside this process's.
+    """
     def limit_memory():
         resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
 
     return subprocess.run([sys.executable, "-m", "sim", *map(str, args)], cwd=ROOT,
                           capture_output=True, text=True, timeout=timeout, check=False,
-                          preexec_fn=limit_memory)
+                          preexec_fn=limit_memory, env={**os.environ, **(env or {})})
 
 
 BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
@@ -355,6 +359,60 @@ class TestCommandLimits:
         (line,) = proc.stderr.splitlines()
         assert "--workers" in line and "must be <= 256" in line, line
         assert "CCSIM_MAX_WORKERS" in line, line
+
+    def test_one_replication_beyond_memory(self, tmp_path):
+        """A replication that would not fit in memory is refused before any work.
+
+        About 1 KB of memory per contact at the peak: 120,000 contacts on a machine with
+        100 MB available (CCSIM_MAX_MEMORY_MB stands for the machine's memory here) would
+        have run until the system killed it; on the old code it ran.
+        """
+        file = write(tmp_path, BASE.replace("rate: 60/h", "rate: 10000/h"))
+        proc = cli("run", file, "--out", tmp_path / "out", "--no-report", timeout=30,
+                   env={"CCSIM_MAX_MEMORY_MB": "100"})
+        assert proc.returncode == 2, proc.stderr
+        assert proc.stderr == (
+            f"{file}: about 120,000 contacts in one replication need about 114 MB of memory "
+            "(about 1 KB a contact), more than the 100 MB available: make the run smaller "
+            "(days, contact rates), or set CCSIM_MAX_MEMORY_MB to try anyway\n")
+        assert not (tmp_path / "out").exists()
+
+    def test_workers_beyond_memory(self, tmp_path):
+        """Several workers, each holding a replication, must fit in memory together."""
+        file = write(tmp_path, BASE.replace("rate: 60/h", "rate: 10000/h"))
+        proc = cli("run", file, "-r", "4", "--workers", "4", "--out", tmp_path / "out",
+                   "--no-report", timeout=30, env={"CCSIM_MAX_MEMORY_MB": "300"})
+        assert proc.returncode == 2, proc.stderr
+        assert proc.stderr == (
+            f"{file}: --workers: 4 workers at once need about 458 MB of memory (114 MB each), "
+            "more than the 300 MB available: use --workers 2 or fewer\n")
+
+    def test_bad_memory_variable(self, tmp_path):
+        """CCSIM_MAX_MEMORY_MB that is not a number is one line, not a traceback."""
+        proc = cli("run", write(tmp_path, BASE), "--out", tmp_path / "out", timeout=30,
+                   env={"CCSIM_MAX_MEMORY_MB": "lots"})
+        assert (proc.returncode, proc.stderr) == (
+            2, "CCSIM_MAX_MEMORY_MB must be a positive number, got 'lots'\n")
+
+    def test_machine_memory_is_read(self, monkeypatch):
+        """Without the variable, the memory available is read off the system (Linux)."""
+        from sim import memory_limit
+        monkeypatch.delenv("CCSIM_MAX_MEMORY_MB", raising=False)
+        available = memory_limit.available_bytes()
+        if sys.platform == "linux":
+            assert 2**20 < available < 2**50
+
+    def test_default_workers_fit_in_memory(self, tmp_path, monkeypatch):
+        """By default, no more workers than the memory holds (one at least)."""
+        from sim import cli_common
+        scenario = load_scenario(write(tmp_path, BASE.replace("rate: 60/h", "rate: 10000/h")))
+        monkeypatch.setattr("sim.parallel.usable_cores", lambda: 8)
+        monkeypatch.setenv("CCSIM_MAX_MEMORY_MB", "300")
+        assert cli_common.default_workers(None, [scenario], 8) == 2
+        monkeypatch.setenv("CCSIM_MAX_MEMORY_MB", "50")
+        assert cli_common.default_workers(None, [scenario], 8) == 1
+        monkeypatch.setenv("CCSIM_MAX_MEMORY_MB", "100000")
+        assert cli_common.default_workers(None, [scenario], 8) == 8
 
     def test_expected_contacts(self, tmp_path):
         """24 million contacts a replication x 100 replications is refused up front."""
