@@ -60,7 +60,8 @@ from sim.shift_templates import default_templates, read_templates
 from sim.shifts_plan import ScheduleError
 from sim.staffing import _goal, erlang_requirement, find_staffing
 from sim.sweep import local_executor
-from sim.units import DAY, format_clock, parse_duration
+from sim.units import DAY, format_clock, format_list, parse_duration
+from sim.weekdays import week_plan_days
 
 SOURCES = ("search", "staff", "erlang")
 
@@ -99,7 +100,8 @@ def _lengths(ctx: click.Context, param: click.Parameter, value: str) -> list[flo
                    "`absenteeism` field: the requirement is divided by (1 - it).")
 @click.option("--days-per-agent", type=click.IntRange(1, 7),
               help="Plan a week (the run's days, by day of the week) instead of one day "
-                   "worked every day, each agent working at most this many days.")
+                   "worked every day, each agent working at most this many days (no more "
+                   "than the run has days of the week).")
 @click.option("--max-agents", type=click.IntRange(min=0),
               help="Most agents per group (the roster).")
 @click.option("--target", type=TARGET,
@@ -165,9 +167,8 @@ def schedule_command(scenario: str, requirement: str, lengths: list[float],
     if holdout == seed and requirement == "search":
         fail([f"--holdout-seed: must differ from the search seed ({seed}): the check must "
               "use random numbers the requirement was not fitted to"])
-    if days_per_agent is not None and base.days < 2:
-        fail([f"{scenario}: --days-per-agent: plans a week, but the scenario runs one day "
-              "(set days: 2 or more)"])
+    if days_per_agent is not None:
+        _check_days_per_agent(scenario, base, days_per_agent)
     # the option overrides the scenario's `costs:` for every group
     rates = ({g: pay.hourly for g, pay in base.costs.agents.items()}
              if hourly_cost is None and base.costs is not None else None)
@@ -198,6 +199,23 @@ def schedule_command(scenario: str, requirement: str, lengths: list[float],
         written = write_schedule(out, document, result)
         if not quiet:
             click.echo("wrote " + ", ".join(str(p) for p in written), err=True)
+
+
+def _check_days_per_agent(path: str, scenario: Scenario, days_per_agent: int) -> None:
+    """Fail in one line unless the run has a week to plan, of at least ``days_per_agent`` days.
+
+    The week plan has one plan day per weekday of the run (:func:`sim.weekdays.week_plan_days`):
+    an agent cannot work more days than that, and a plan made for fewer would not be the
+    one asked for.
+    """
+    if scenario.days < 2:
+        fail([f"{path}: --days-per-agent: plans a week, but the scenario runs one day "
+              "(set days: 2 or more)"])
+    keys, names = week_plan_days(scenario)
+    days = int(keys.max()) + 1
+    if days_per_agent > days:
+        fail([f"{path}: --days-per-agent: {days_per_agent} is more than the {days} days the "
+              f"run has{f' ({format_list(list(names))})' if names else ''}"])
 
 
 def _requirement(path: str, scenario: Scenario, source: str, goal, replications: int,

@@ -525,6 +525,30 @@ class TestCommand:
         assert result.exit_code == 2
         assert result.stderr.strip().count("\n") == 0 and "one day" in result.stderr
 
+    @pytest.mark.parametrize(("days", "factors", "asked", "expected"), [
+        (5, {d: 1.0 for d in ("monday", "tuesday", "wednesday", "thursday", "friday")}, 6,
+         "6 is more than the 5 days the run has (monday, tuesday, wednesday, thursday and "
+         "friday)"),
+        (3, None, 4, "4 is more than the 3 days the run has")])
+    def test_more_days_per_agent_than_the_run_has_fails_in_one_line(
+            self, small_file, tmp_path, days, factors, asked, expected):
+        """More days per agent than the week plan has days: one line and exit 2.
+
+        The plan was silently made for the run's days (5 for a Monday-to-Friday run
+        asked 6), and the planner was not told.
+        """
+        data = yaml.safe_load(small_file.read_text())
+        data["days"] = days
+        if factors is not None:
+            data["contact_types"]["calls"]["arrivals"]["day_factors"] = factors
+        path = tmp_path / "week.yaml"
+        path.write_text(yaml.safe_dump(data))
+        result = CliRunner().invoke(main, ["schedule", str(path), "--requirement", "staff",
+                                           "--days-per-agent", str(asked), "-r", "1", "-w",
+                                           "1", "--max-rounds", "1", "-q"])
+        assert result.exit_code == 2, result.output
+        assert result.stderr.strip() == f"{path}: --days-per-agent: {expected}"
+
     @pytest.mark.parametrize(("option", "value"), [
         ("--hourly-cost", "inf"), ("--hourly-cost", "nan"), ("--part-time-share", "nan"),
         ("--absenteeism", "nan"), ("--time-limit", "nan"), ("--time-limit", "inf")])
