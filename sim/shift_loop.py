@@ -11,12 +11,14 @@ one group serving the type goes up by one agent on the phones in that interval, 
 shifts are chosen again; the loop stops when every interval holds, or says what cannot
 be covered (the template limits) or that the rounds ran out. That group is the one where
 a point of the type's service level costs least (:mod:`sim.cheapest_repair`, the cost
-search's rule) when the groups' hourly costs differ, else the one that carries most of
-the type's load. The requirements come from :mod:`sim.requirement_sources`.
+search's rule) when a paid hour of the groups' shifts costs differently (as the plan
+prices it, templates' own rates included), else the one that carries most of the type's
+load. The requirements come from :mod:`sim.requirement_sources`.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -187,20 +189,23 @@ def holdout_service_level(scenario: Scenario, goal: Goal, replications: int, see
 
 def _repair_groups(scenario: Scenario, plan: np.ndarray, missed: np.ndarray,
                    blocks: np.ndarray, primary: list[int], settings: Settings,
-                   executor: Executor | None,
-                   levels: dict[bytes, np.ndarray]) -> dict[tuple[int, int], int]:
+                   executor: Executor | None, levels: dict[bytes, np.ndarray],
+                   plans: dict[str, GroupPlan]) -> dict[tuple[int, int], int]:
     """The group whose requirement goes up for each missed (contact type, block).
 
-    Where the groups' hourly costs differ: the one where a point of the type's service
-    level costs least (:func:`sim.cheapest_repair.cheapest_groups`; a scheduled hour
-    priced at the group's cost grossed up for its absenteeism), each group's agent more
-    on the phones simulated on the hold-out seed's replications. Else (no costs, or
+    Where a paid hour of the groups' shifts ``plans`` costs differently: the one where a
+    point of the type's service level costs least
+    (:func:`sim.cheapest_repair.cheapest_groups`; a scheduled hour priced as the plan
+    prices its paid hours, :meth:`GroupPlan.paid_hour_cost` - templates' own
+    ``hourly_cost`` included - grossed up for the group's absenteeism), each group's agent
+    more on the phones simulated on the hold-out seed's replications. Else (no costs, or
     equal ones) the group of the largest load share, ``primary``, without simulating.
     ``levels`` caches the service level of each requirement simulated (across rounds).
     """
     want = {(int(t), int(blocks[i])): 1 for t, i in missed}
-    rates = [settings.hourly_cost_of(name) for name in scenario.agents]
-    if len(set(rates)) < 2:
+    rates = [plans[name].paid_hour_cost(settings.templates, settings.hourly_cost_of(name))
+             for name in scenario.agents]
+    if all(math.isclose(rate, rates[0], rel_tol=1e-9) for rate in rates):
         return {key: primary[key[0]] for key in want}
     hourly = [rate / (1.0 - absenteeism_of(group, settings.absenteeism))
               for rate, group in zip(rates, scenario.agents.values())]
@@ -307,7 +312,7 @@ def schedule(scenario: Scenario, on_phones: np.ndarray, settings: Settings,
             return ScheduleResult(staffed, plans, need_phones, sl, True, round_, "", settings)
         raised = np.zeros_like(need_phones, dtype=bool)
         chosen = _repair_groups(scenario, need_phones, missed, blocks, primary, settings,
-                                executor, levels)
+                                executor, levels, plans)
         for t, i in missed:
             g = chosen[int(t), int(blocks[i])]
             cells = blocks == blocks[i]

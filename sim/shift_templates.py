@@ -80,6 +80,13 @@ class Template(_Frozen):
         """Whether the template counts as part-time (``part_time``, else shorter than 6h)."""
         return self.length < PART_TIME_BELOW if self.part_time is None else self.part_time
 
+    def paid_hour_cost(self, default: float) -> float:
+        """The cost of a paid hour of this template: its own ``hourly_cost``, else ``default``.
+
+        ``default`` is the group's (``--hourly-cost``, else its ``costs:`` hourly, else 1).
+        """
+        return default if self.hourly_cost is None else self.hourly_cost
+
     def unpaid(self) -> float:
         """Seconds of unpaid breaks per shift."""
         return sum(rule.length for rule in self.breaks if not rule.paid)

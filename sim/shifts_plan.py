@@ -125,6 +125,17 @@ class GroupPlan:
         """Plan day ``w`` as a shift's ``days`` names it: its weekday's name, else ``w``."""
         return self.day_names[w] if self.day_names else w
 
+    def paid_hour_cost(self, templates: dict[str, Template], default: float) -> float:
+        """What a paid hour of these shifts costs: :attr:`cost` over :attr:`paid_hours`.
+
+        Each shift is priced as the plan's cost prices it (its template's own
+        ``hourly_cost``, else ``default``, the group's). Without shifts: an hour of the
+        cheapest template.
+        """
+        if self.paid_hours > 0:
+            return self.cost / self.paid_hours
+        return min(t.paid_hour_cost(default) for t in templates.values())
+
 
 def columns(templates: dict[str, Template], day: Day, hourly_cost: float = 1.0,
             name: str = "") -> list[Column]:
@@ -144,7 +155,7 @@ def columns(templates: dict[str, Template], day: Day, hourly_cost: float = 1.0,
     edges = day.open + step * np.arange(day.intervals + 1)
     for tname, template in templates.items():
         earliest, latest = template.start or (day.open, day.close)
-        rate = hourly_cost if template.hourly_cost is None else template.hourly_cost
+        rate = template.paid_hour_cost(hourly_cost)
         paid = (template.length - template.unpaid()) / 3600.0
         options = [[o for o in np.arange(math.ceil(rule.window[0] / step - 1e-9),
                                          math.floor(rule.window[1] / step + 1e-9) + 1) * step

@@ -88,6 +88,21 @@ class TestSolve:
         assert free.paid_hours == pytest.approx(paid.paid_hours)
         assert free.cost == 0.0 and free.lower_bound == 0.0 and free.gap == 0.0
 
+    def test_paid_hour_cost_is_the_plans_own_pricing(self):
+        """A group's paid hour costs its shifts' cost over their paid hours (own rates in).
+
+        Half the agents at most part-time: one 'short' hour at its own 1.3 and two 'long'
+        shifts of 1.75 paid hours at the group's 2, 8.3 for 4.5 hours. Without shifts, an
+        hour of the cheapest template: the 'short' one's 1.3.
+        """
+        need = np.array([1, 2, 2, 1], dtype=float)
+        plan = solve(need, TINY_TEMPLATES, MORNING, hourly_cost=2.0, part_time_share=0.5)
+        assert sorted(zip([c.template for c in plan.columns], plan.counts)) == [
+            ("long", 1), ("long", 1), ("short", 1)]
+        assert plan.paid_hour_cost(TINY_TEMPLATES, 2.0) == pytest.approx(8.3 / 4.5)
+        idle = solve(np.zeros(4), TINY_TEMPLATES, MORNING, hourly_cost=2.0)
+        assert idle.paid_hour_cost(TINY_TEMPLATES, 2.0) == 1.3
+
     def test_a_free_template_beside_paid_ones_adds_no_idle_shifts(self):
         """A template at 0 an hour beside paid ones: of the cheapest plans, the fewest hours.
 
@@ -350,6 +365,31 @@ class TestClosedLoop:
         added = result.on_phones - start
         assert added.sum() > 0, added  # the case at hand: the loop repaired
         assert (added[0] == 0).all() and (added[1] >= 0).all(), added
+
+    def test_repair_prices_the_templates_own_hourly_cost(self):
+        """A paid hour costs the templates' 30 in both groups: the repair prices that.
+
+        'lean' is paid 15 an hour but half its agents are off the phones (shrinkage 0.5):
+        by its wage an agent more on its phones costs 2 x 15 = 30 against 'full''s 40, and
+        the repair added only lean agents. But every template costs 30 an hour whatever
+        the group, so a lean agent on the phones costs 60 and a full one 30. Priced as
+        the schedule is, the groups' paid hours cost the same, and the repair raises the
+        largest share ('full', first of equal ones) as with equal wages.
+        """
+        data = {**TWO_WAGES, "agents": {
+            "full": {"skills": ["calls"], "staff": 8},
+            "lean": {"skills": ["calls"], "staff": 8, "shrinkage": 0.5}},
+                "costs": {"agents": {"full": {"hourly": 40}, "lean": {"hourly": 15}}}}
+        scenario = sim.scenario_from_dict(data)
+        start = np.full((2, 4), 6)  # 12 on the phones for 13 Erlangs: below the goal
+        templates = {name: t.model_copy(update={"hourly_cost": 30.0})
+                     for name, t in default_templates([HOUR, 2 * HOUR], 1800.0).items()}
+        settings_ = Settings(templates, Goal(0.8, 20.0), replications=4, holdout_seed=7,
+                             max_rounds=8, group_hourly_cost={"full": 40.0, "lean": 15.0})
+        result = schedule(scenario, start, settings_)
+        added = result.on_phones - start
+        assert added.sum() > 0, added  # the case at hand: the loop repaired
+        assert (added[1] == 0).all(), added
 
     def test_repair_without_costs_raises_the_largest_share(self):
         """Without wages (or with equal ones) the repair raises the largest share, as before."""
