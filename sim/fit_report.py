@@ -4,7 +4,7 @@ For each contact type: arrivals per interval (each day's counts and the fitted m
 handle times (histogram with the fitted families, and a QQ plot of the chosen one) and
 patience (Kaplan-Meier survival of patience, the censored fit, and the naive fit from
 abandon times alone). The backtest figure shows each KPI per interval: the actual value,
-the simulated mean and its 95% band.
+the simulated mean and its 95% band; and the offered contacts per open day of the log.
 """
 
 from __future__ import annotations
@@ -123,8 +123,9 @@ def patience_figure(t: TypeFit) -> Figure:
 
 @styled
 def backtest_figure(bt: Backtest) -> Figure:
-    """Each KPI per interval: actual (black), simulated mean (blue) and 95% band."""
-    fig = new_figure(5.0)
+    """Each KPI per interval (actual, simulated mean and 95% band); offered per open day."""
+    fig = new_figure(7.2)
+    grid = fig.add_gridspec(3, 2)
     starts = bt.actual.index.to_numpy(dtype=float)
     width = starts[1] - starts[0] if starts.size > 1 else 3600.0
     x = _hours(np.append(starts, starts[-1] + width))  # edges: the last interval drawn too
@@ -134,7 +135,7 @@ def backtest_figure(bt: Backtest) -> Figure:
         return np.append(values, values[-1])
 
     for i, kpi in enumerate(BACKTEST_KPIS):
-        ax = fig.add_subplot(2, 2, i + 1)
+        ax = fig.add_subplot(grid[i // 2, i % 2])
         s = _SCALE.get(kpi, 1.0)
         ax.fill_between(x, edge(bt.low[kpi]) * s, edge(bt.high[kpi]) * s, step="post",
                         color=_SIM, alpha=0.2, lw=0, label="simulated 95% band")
@@ -145,7 +146,30 @@ def backtest_figure(bt: Backtest) -> Figure:
         ax.set(title=f"{_LABELS[kpi]}: MAE {bt.mae[kpi] * s:.3g}{unit}", xlabel="Hour of day")
         if i == 0:
             ax.legend(loc="lower center")
+    if not bt.daily.empty:
+        _daily_panel(fig.add_subplot(grid[2, :]), bt)
     return fig
+
+
+def _daily_panel(ax, bt: Backtest) -> None:
+    """Offered per open day of the log: actual, simulated mean and 95% band, by date.
+
+    Per interval a week's days are pooled; here a misplaced weekday shows.
+    """
+    daily, days = bt.daily, np.arange(len(bt.daily))
+    ax.fill_between(days, daily["low"], daily["high"], color=_SIM, alpha=0.2, lw=0,
+                    label="simulated 95% band")
+    ax.plot(days, daily["mean"].to_numpy(), "o-", color=_SIM, ms=3, lw=1,
+            label="simulated mean")
+    ax.plot(days, daily["actual"].to_numpy(), "s", color=_ACTUAL, ms=3.5, label="actual")
+    every = max(1, int(np.ceil(len(days) / 31)))  # a label for each day up to a month
+    few = len(days) <= 16  # the weekday above the date; else one line, turned
+    ax.set_xticks(days[::every], [f"{d.strftime('%a')}{chr(10) if few else ' '}{d.day} "
+                                  f"{d.strftime('%b')}" for d in daily.index[::every]],
+                  rotation=0 if few else 90, fontsize="small")
+    ax.set(title=f"Offered per open day: MAE {bt.daily_mae:.3g}", ylabel="Contacts",
+           xlim=(-0.6, len(days) - 0.4))
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small")  # beside
 
 
 def fit_figures(fit: Fit) -> list[RenderedFigure]:

@@ -126,6 +126,38 @@ def test_replayed_log_offers_every_logged_contact(tmp_path):
     np.testing.assert_array_equal(bt.daily["actual"].to_numpy(), [60.0] * 10)
 
 
+
+def test_figure_shows_each_open_day(tmp_path):
+    """The backtest figure has a panel of offered contacts per open day of the log.
+
+    Per interval, a week's days are pooled, so a misplaced Monday did not show in the
+    figure; the daily comparison (``Backtest.daily``) was printed only. The panel plots
+    the actual and the simulated mean per date, with the 95% band, labelled by weekday.
+    """
+    from sim.fit_report import backtest_figure
+
+    days = pd.bdate_range("2026-03-02", periods=10)
+    arrival = [(d + pd.Timedelta(hours=8, minutes=int(m))).isoformat()
+               for d in days for m in np.arange(0, 240, 4 + (d.day_of_week == 0))]
+    path = tmp_path / "weekdays.csv"
+    pd.DataFrame({"arrival": arrival, "wait": 1.0, "outcome": "answered",
+                  "handle": 120.0}).to_csv(path, index=False)
+    scenario = scenario_from_dict({
+        "name": "daily", "open": "08:00", "close": "12:00", "interval": "1h",
+        "contact_types": {"calls": {"arrivals": {"rate": "14/h"},
+                                    "handle": {"dist": "exponential", "mean": "2m"}}},
+        "agents": {"pool": {"skills": ["calls"], "staff": 5}}})
+    bt = backtest(scenario, read_call_log(path), replications=3, seed=1)
+    fig = backtest_figure(bt)
+    (daily,) = [ax for ax in fig.axes if ax.get_title().startswith("Offered per open day")]
+    assert f"MAE {bt.daily_mae:.3g}" in daily.get_title()
+    lines = {line.get_label(): line.get_ydata() for line in daily.get_lines()}
+    np.testing.assert_array_equal(lines["actual"], bt.daily["actual"].to_numpy())
+    np.testing.assert_array_equal(lines["simulated mean"], bt.daily["mean"].to_numpy())
+    labels = [t.get_text() for t in daily.get_xticklabels()]
+    assert labels[:2] == ["Mon\n2 Mar", "Tue\n3 Mar"] and len(labels) == 10
+    fig.savefig(tmp_path / "bt.png")
+
 class TestOutsideHours:
     """Contacts arriving outside the scenario's opening hours are compared on neither side.
 
