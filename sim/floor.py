@@ -206,11 +206,12 @@ class Floor:
 
     def _answer(self, c: int, group: GroupState, agent_id: int, now: float) -> None:
         waited = now - self.enq[c]
-        if self.answer[c] != self.answer[c]:  # NaN: first answer
+        first = self.answer[c] != self.answer[c]  # NaN: first answer
+        if first:
             self.answer[c] = now
             self.wait[c] = waited
-        if not self.callback[c]:  # waiting for a call back is not time on the phone
-            self.queue_time[c] += waited
+        if not (first and self.callback[c]):  # waiting for a call back is not on the phone
+            self.queue_time[c] += waited  # (a called-back caller transferred on is)
         self.state[c] = ANSWERED
         self.group[c] = group.index
         self.agent[c] = agent_id
@@ -320,7 +321,8 @@ class Floor:
     def _stop_waiting(self, c: int, at: float) -> None:
         """Contact ``c`` stops waiting unanswered at ``at``: its queue time (and first wait)."""
         waited = at - self.enq[c]
-        self.queue_time[c] += waited
+        if not self.callback[c] or self.answer[c] == self.answer[c]:  # a call back's: none
+            self.queue_time[c] += waited
         if self.wait[c] != self.wait[c]:
             self.wait[c] = waited
 

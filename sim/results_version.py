@@ -57,4 +57,8 @@ never mixes records of two versions).
 # 14: with day factors named by weekday, a shift's numbered days are weekdays (0 = Monday)
 # of the run's days (sim.weekdays.weekday_of), not d % 7: a Mon-Fri run's day 5 is a Monday
 # for its shifts as for its arrivals (list factors, or no shift days: as before)
-RESULTS_VERSION = 14
+# 15: a called-back caller transferred on waits in the next queue on the phone: that wait
+# is queue time (`queue_time`, customer effort, wait cost, complaints' `wait_over`), as
+# only the wait until the call back is not; and a callback never called back (nobody could
+# answer) has no queue time (its `wait` still runs until the end)
+RESULTS_VERSION = 15
