@@ -4,17 +4,23 @@ Written from README's definitions (the KPI tables and ``intervals.csv``'s row of
 outputs table) with plain pandas and numpy, not with ccsim's metric functions: each
 contact's outcome is read from its ``outcome`` column, its interval from its arrival,
 transfers from the legs (each leg that ended in a transfer, an escalation or a misroute),
-agent time by clipping every busy span and every staffing step to the interval. On random
-scenarios (:mod:`strategies`) ccsim's interval table, pooled over two replications, and
-its KPIs per type and group, per replication and averaged, must be these numbers: counts
-exactly, ratios and times to 1e-9.
+consult hold and queue time from the legs too, agent time by clipping every busy span
+and every staffing step to the interval. On random scenarios (:mod:`strategies`)
+ccsim's interval table, pooled over two replications, and its KPIs per type and group,
+per replication and averaged, must be these numbers: counts exactly, ratios and times
+to 1e-9.
 
 What a planner may trip on is here on purpose: contacts after the last day and in the
-warm-up (not counted), the three service-level definitions with per-type thresholds
-(``short_abandons_excluded`` leaves out abandons within the threshold), callers who hung
-up after an answer (``hung_up``, answered, not abandoned), misroutes and escalations in
-``transfer_rate``, occupancy of groups with shifts, breaks and concurrency, staff of an
-interval cut by the warm-up. ``CCSIM_EXAMPLES=200`` hunts longer.
+warm-up (not counted; half the examples run a day of cooldown), the three service-level
+definitions with per-type thresholds (``short_abandons_excluded`` leaves out abandons
+within the threshold), callers who hung up after an answer (``hung_up``, answered, not
+abandoned), misroutes and escalations in ``transfer_rate``, occupancy of groups with
+shifts, breaks and concurrency, staff of an interval cut by the warm-up.
+``CCSIM_EXAMPLES=200`` hunts longer.
+
+Found here and fixed: a called-back caller transferred on had its wait in the next queue
+left out of customer effort (and a callback nobody answered added its wait off the
+phone); both kept as examples.
 """
 
 from __future__ import annotations
@@ -33,9 +39,12 @@ import sim
 from sim.engine import SimulationError, run_replication
 from sim.units import DAY
 
-SETTINGS = settings(max_examples=int(os.environ.get("CCSIM_EXAMPLES", "12")), deadline=None,
+SETTINGS = settings(max_examples=int(os.environ.get("CCSIM_EXAMPLES", "20")), deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
 SEEDS = st.integers(0, 10_000)
+# a cooldown simulates days after the last: their contacts and agent time must not count
+COOLED = scenarios().flatmap(lambda data: st.sampled_from((None, "1d")).map(
+    lambda cooldown: data if cooldown is None else {**data, "cooldown": cooldown}))
 REPLICATIONS = 2
 RTOL = ATOL = 1e-9
 NOT_OFFERED = ("blocked", "self_served", "balked")
@@ -96,6 +105,14 @@ def handoffs(contacts: pd.DataFrame, legs: pd.DataFrame) -> np.ndarray:
     moved = legs[legs["reason"].astype(str).isin(HANDOFFS) & (legs["contact_id"] >= 0)]
     per = moved.groupby("contact_id").size()
     return per.reindex(contacts["contact_id"], fill_value=0).to_numpy(dtype=float)
+
+
+def held(contacts: pd.DataFrame, legs: pd.DataFrame) -> np.ndarray:
+    """Per contact row: seconds on consult hold, over its legs where there are legs."""
+    if not len(legs):
+        return contacts["hold"].to_numpy()
+    per = legs[legs["contact_id"] >= 0].groupby("contact_id")["hold"].sum()
+    return per.reindex(contacts["contact_id"], fill_value=0.0).to_numpy()
 
 
 def busy_spans(contacts: pd.DataFrame, legs: pd.DataFrame) -> pd.DataFrame:
@@ -184,7 +201,7 @@ def oracle_interval_sums(c: pd.DataFrame, legs: pd.DataFrame, staff: pd.DataFram
                 "unanswered": int(x["unanswered_"].sum()), "balked": int(x["balked_"].sum()),
                 "in_time": int(x["in_time_"].sum()), "sl_denominator": sl_denominator(
                     x, definition),
-                "wait_s": float(answered["wait"].sum()), "hold_s": float(answered["hold"].sum()),
+                "wait_s": float(answered["wait"].sum()), "hold_s": float(answered["hold_"].sum()),
                 "transfers": float(answered["handoffs_"].sum()),
                 "callbacks_taken": int(x["took_callback_"].sum()),
                 "agent_s": on_duty_in(staff, groups, a, b, "agents"), "measured_s": b - a,
@@ -240,7 +257,7 @@ def contact_kpis(c: pd.DataFrame, definition: str) -> dict[str, float]:
         else math.nan,
         "wait_p50": float(q[0]), "wait_p90": float(q[1]), "wait_p99": float(q[2]),
         "service_level": sl(c, definition),
-        "aht": mean(answered["handle"]), "hold_time": mean(answered["hold"]),
+        "aht": mean(answered["handle"]), "hold_time": mean(answered["hold_"]),
         "transfer_rate": ratio(answered["handoffs_"].sum(), len(answered)),
         "repeat_rate": ratio((offered["origin_"] == "repeat").sum(), len(offered)),
         "retrials": int((c["origin_"] == "retrial").sum()),
@@ -280,7 +297,7 @@ def time_queued(contacts: pd.DataFrame, legs: pd.DataFrame) -> np.ndarray:
 
 def issue_kpis(first: pd.DataFrame, contacts: pd.DataFrame) -> dict[str, float]:
     """Issue KPIs of the issues whose first contacts are ``first`` (all their contacts)."""
-    effort = contacts["queued_"] + contacts["hold"] + contacts["handle"].fillna(0.0)
+    effort = contacts["queued_"] + contacts["hold_"] + contacts["handle"].fillna(0.0)
     per_issue = contacts.assign(effort=effort).groupby("issue_id").agg(
         n=("contact_id", "size"), effort=("effort", "sum"))
     mine = per_issue.reindex(first["issue_id"])
@@ -290,33 +307,45 @@ def issue_kpis(first: pd.DataFrame, contacts: pd.DataFrame) -> dict[str, float]:
             "self_service_rate": ratio(first["self_served_"].sum(), len(first))}
 
 
+def agents_until(spans: pd.DataFrame, staff: pd.DataFrame, scenario: sim.Scenario) -> float:
+    """Where agent time stops counting: once all are home, or at the next day's opening.
+
+    README: agent time on duty in the window counts agents finishing contacts after the
+    last closing, but not a following day's (a cooldown's) time.
+    """
+    if scenario.cooldown > 0:
+        return scenario.days * DAY + scenario.open
+    return 1.0 + max(float(staff["time"].max()),
+                     float(spans["end"].max()) if len(spans) else 0.0)
+
+
 def oracle_by_type(c, contacts, spans, staff, scenario, data) -> dict[str, dict[str, float]]:
     definition = data.get("service_level", {}).get("definition", "offered")
-    end = max(float(staff["time"].max()), float(spans["end"].max()) if len(spans) else 0.0)
+    end = agents_until(spans, staff, scenario)
     out = {}
     for name in data["contact_types"]:
         mine = c[c["contact_type"].astype(str) == name]
         groups = able_groups(data, name)
         out[name] = {**contact_kpis(mine, definition),
                      **issue_kpis(mine[mine["origin_"] == "first"], contacts),
-                     "occupancy": ratio(busy_in(spans, groups, scenario.warmup, end + 1),
-                                        on_duty_in(staff, groups, scenario.warmup, end + 1,
+                     "occupancy": ratio(busy_in(spans, groups, scenario.warmup, end),
+                                        on_duty_in(staff, groups, scenario.warmup, end,
                                                    "slots"))}
     return out
 
 
 def oracle_by_group(c, spans, staff, scenario, data) -> dict[str, dict[str, float]]:
     """Per group: the contacts it ended (the last group on them), its agents' time."""
-    end = max(float(staff["time"].max()), float(spans["end"].max()) if len(spans) else 0.0)
+    end = agents_until(spans, staff, scenario)
     out = {}
     for g in data["agents"]:
         mine = c[c["answered_"] & (c["group"].astype(str) == g)]
         out[g] = {"answered": len(mine), "aht": mean(mine["handle"]),
-                  "hold_time": mean(mine["hold"]),
+                  "hold_time": mean(mine["hold_"]),
                   "transfer_rate": ratio(mine["handoffs_"].sum(), len(mine)),
                   "resolution_rate": ratio(mine["resolved"].sum(), len(mine)),
-                  "occupancy": ratio(busy_in(spans, [g], scenario.warmup, end + 1),
-                                     on_duty_in(staff, [g], scenario.warmup, end + 1, "slots"))}
+                  "occupancy": ratio(busy_in(spans, [g], scenario.warmup, end),
+                                     on_duty_in(staff, [g], scenario.warmup, end, "slots"))}
     return out
 
 
@@ -369,6 +398,7 @@ def replication_tables(result, r: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.D
     staff = result.staff[result.staff["replication"] == r]
     contacts["handoffs_"] = handoffs(contacts, legs)
     contacts["queued_"] = time_queued(contacts, legs)
+    contacts["hold_"] = held(contacts, legs)
     return contacts, legs, staff
 
 
@@ -376,7 +406,7 @@ def replication_tables(result, r: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.D
 
 
 @SETTINGS
-@given(scenarios(), SEEDS)
+@given(COOLED, SEEDS)
 def test_interval_table_is_the_oracles(data, seed):
     """Every column of the pooled interval table, interval by interval and type by type."""
     scenario, result = run(data, seed)
@@ -417,7 +447,7 @@ CALLBACK_NOBODY_ANSWERS = {  # found by hypothesis: callbacks waiting until the 
 
 
 @SETTINGS
-@given(scenarios(), SEEDS)
+@given(COOLED, SEEDS)
 @example(CALLED_BACK_THEN_TRANSFERRED, 0)
 @example(CALLBACK_NOBODY_ANSWERS, 0)
 def test_by_type_and_by_group_are_the_oracles(data, seed):
