@@ -166,7 +166,7 @@ class Journeys:
         if self.issue_contacts is not None:
             self.issue_contacts[issue] += 1
         post = keyed.child(key, keyed.COMPLAINT)
-        self.at(max(0.0, when - self.env._now), self._spawn, (issue, to, COMPLAINT, post))
+        self.at(when - self.env._now, self._spawn, (issue, to, COMPLAINT, post))
 
     def _come_back(self, c: int, plan: ComebackPlan, origin: int, at: float) -> None:
         """Maybe schedule the issue's next contact (a repeat or a retrial) after a delay."""
@@ -193,26 +193,24 @@ class Journeys:
         if origin == RETRIAL:
             self.issue_contacts[issue] += 1
         again = numbers[3][c] if numbers else keyed.child(key, keyed.COMEBACK)
-        # the contact coming back, made now (it arrives at `when`, or now if that has passed)
+        # the contact coming back, made now (it arrives at `when`)
         plan = self.plans[contact_type]
         if numbers:  # worked out up front (ContactBook.adopt)
             patience_u, handle_u = self.comeback_numbers[0][c], self.comeback_numbers[1][c]
         else:
             patience_u, handle_u = (keyed.uniform(again, keyed.PATIENCE),
                                     keyed.uniform(again, keyed.HANDLE))
-        now = self.env._now
-        arrival = when if when > now else now
         back = self._new_contact(contact_type, issue, origin, CUSTOMER, plan.handle(handle_u),
                                  INF if plan.patience is None else plan.patience(patience_u),
-                                 arrival, again)
+                                 when, again)
         if numbers:
             self._adopt(back, c, *self.first_chances[contact_type])
         if self.fold[contact_type]:  # straight out of its menu, as the drawn contacts
             ivr_time = (self.ivr_times[back] if self.numbered[back]
                         else keyed.uniform(again, keyed.IVR_TIME))
-            self._at_time(arrival + plan.ivr.time(ivr_time), self._leave_ivr, back)
+            self._at_time(when + plan.ivr.time(ivr_time), self._leave_ivr, back)
         else:
-            self._at_time(arrival, self._arrive_now, back)
+            self._at_time(when, self._arrive_now, back)
 
     def _at_time(self, t: float, step: Callable, c: int) -> None:
         """``step(tick)`` at time ``t`` itself (``tick._value``: ``c``), not at now + (t - now).
@@ -255,15 +253,20 @@ class Journeys:
         Customers who mean to call again (or post) do so when the center is open: one
         due at 23:00 calls in the first interval after the next opening (uniformly, the
         opening burst), not into an empty center. The run ends with the last day, or with
-        the cooldown after it.
+        the cooldown after it. A hang-up is found when an agent next looks (lazily): if
+        what it leads to is due already, it comes now, or at the next opening if closed.
         """
-        day = math.floor(t / DAY)
-        clock = t - day * DAY
-        if clock >= self.close or clock < self.open:
-            day += clock >= self.close
-            clock = self.open + u * self.interval
-        t = day * DAY + clock
-        return t if t < self.run_end else None
+        now = self.env._now
+        for moment in (t, now):  # now: if a lazily found hang-up's sequel is due already
+            day = math.floor(moment / DAY)
+            clock = moment - day * DAY
+            if clock >= self.close or clock < self.open:
+                day += clock >= self.close
+                clock = self.open + u * self.interval
+            due = day * DAY + clock
+            if due >= now:
+                break
+        return due if due < self.run_end else None
 
     def _spawn(self, tick) -> None:
         """A complaint post arrives now.

@@ -61,4 +61,7 @@ never mixes records of two versions).
 # is queue time (`queue_time`, customer effort, wait cost, complaints' `wait_over`), as
 # only the wait until the call back is not; and a callback never called back (nobody could
 # answer) has no queue time (its `wait` still runs until the end)
-RESULTS_VERSION = 15
+# 16: a retrial or complaint post whose customer's hang-up (or abandonment) was found after
+# closing, when it was due already, comes at the next opening, not at once into the closed
+# center (outside every interval); found open, it comes at once as before
+RESULTS_VERSION = 16

@@ -455,9 +455,29 @@ CALLBACK_NOBODY_ANSWERS = {  # found by hypothesis: callbacks waiting until the 
                              "callback": {"threshold": 0, "accept": 0.5}}},
     "agents": {"g0": {"skills": ["t0"], "staff": 0}}}
 
+POST_NOTICED_AFTER_CLOSE = {  # found by hypothesis: a hang-up on hold noticed after closing
+    "name": "random", "seed": 1, "days": 1, "open": "06:00", "close": "08:00",
+    "interval": "1h", "lines": 1,
+    "contact_types": {
+        "t0": {"channel": "phone", "arrivals": {"rate": "8/h"},
+               "handle": {"dist": "exponential", "mean": 20},
+               "patience": {"dist": "exponential", "mean": 10}, "resolution": 0.3,
+               "consult": {"probability": 0.2, "to": "t0",
+                           "talk": {"dist": "exponential", "mean": 10},
+                           "hold_patience": {"dist": "exponential", "mean": 10}},
+               "complaint": {"probability": 0.3, "to": "t1",
+                             "delay": {"dist": "exponential", "mean": 1},
+                             "wait_over": 0, "hold_over": 0, "abandoned": False}},
+        "t1": {"channel": "chat", "arrivals": {"per_interval": [0, 0]},
+               "handle": {"dist": "exponential", "mean": 476},
+               "transfer": {"probability": 0.1, "to": "t0", "mode": "cold", "priority": False},
+               "wrap_up": {"dist": "exponential", "mean": 1}}},
+    "agents": {"g0": {"skills": ["t0", "t1"], "staff": 1}}}
+
 
 @SETTINGS
 @given(COOLED, SEEDS)
+@example(POST_NOTICED_AFTER_CLOSE, 0)
 @example(CALLED_BACK_THEN_TRANSFERRED, 0)
 @example(CALLBACK_NOBODY_ANSWERS, 0)
 def test_by_type_and_by_group_are_the_oracles(data, seed):
