@@ -306,6 +306,23 @@ class TestIntervalFigure:
         aht = (45 * 240 + 15 * 300) / 60
         assert np.all(need == erlang.required_agents(60 / 1800, aht, 0.8, 20))
 
+    def test_a_need_beyond_any_staffing_leaves_a_gap(self):
+        """Talks of 10 million seconds: no Erlang C staffing up to 100,000 agents.
+
+        The figure is drawn, without the need's line where no staffing meets the goal (it
+        was not drawn at all: "figure not drawn: Per interval: ValueError: ..."), and the
+        legend says why the line is missing.
+        """
+        billing = {**SMALL["contact_types"]["billing"],
+                   "handle": {"dist": "exponential", "mean": 1e7}}
+        sc = sim.scenario_from_dict({**SMALL, "variants": {}, "contact_types": {
+            "billing": billing}, "agents": {"team": {"skills": ["billing"], "staff": 6}}})
+        assert np.isnan(plots.erlang_requirement(sc)).all()
+        fig = plots.interval_figure(sim.run(sc, seed=1, replications=1))
+        assert_draws(fig)
+        legend = [text.get_text() for text in fig.legends[0].get_texts()]
+        assert any("more than 100,000 agents" in label for label in legend), legend
+
     def test_other_calendar_is_refused(self, result, scenario):
         """Variants must share the calendar to share a time axis."""
         other = sim.run(sim.with_overrides(scenario.model_copy(update={"variants": {}}),

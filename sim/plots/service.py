@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -28,6 +29,8 @@ from sim.units import format_duration
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+
+MOST_AGENTS = 100_000  # the Erlang C need drawn: beyond this, none (a gap in the line)
 
 
 # ---- per interval --------------------------------------------------------------------
@@ -82,7 +85,8 @@ def erlang_requirement(scenario: Scenario,
             arrivals of :func:`sim.arrivals.expected_counts` before forecast error.
 
     Returns:
-        Agents needed on the phones in every interval of the run.
+        Agents needed on the phones in every interval of the run: NaN where no staffing
+        up to :data:`MOST_AGENTS` meets the goal.
     """
     from sim.arrivals import expected_counts  # the arrivals model, only for the forecast
 
@@ -101,12 +105,16 @@ def erlang_requirement(scenario: Scenario,
         for i in range(n):
             if rates[i] > 0:
                 load = (round(float(rates[i]), 9), round(float(work[i] / counts[:, i].sum()), 6))
-                need = 0
+                need = 0.0
                 for goal in goals:  # (target, threshold)
                     key = load + goal
                     if key not in cache:
-                        cache[key] = required_agents(*key)
-                    need = max(need, cache[key])
+                        try:
+                            cache[key] = required_agents(*key, max_agents=MOST_AGENTS)
+                        except ValueError:  # the arguments hold: no staffing meets it
+                            cache[key] = math.nan
+                    need = (math.nan if math.isnan(cache[key]) or math.isnan(need)
+                            else max(need, cache[key]))
                 total[i] += need
     return total
 
@@ -230,7 +238,9 @@ def interval_figure(results: Results) -> Figure:
         Line2D([], [], color=colours[next(iter(runs))], label="simulated")]
     handles += [
         Line2D([], [], color="k", ls="--", lw=1.1,
-               label="Erlang C need (simulated offered load)"),
+               label="Erlang C need (simulated offered load)" + (
+                   f";\nmissing where more than {MOST_AGENTS:,} agents" if np.isnan(need).any()
+                   else "")),
         Line2D([], [], color="k", ls=":", lw=1, label=_target_label(scenario)),
     ]
     fig.legend(handles=handles, loc="outside lower center", ncol=3)
