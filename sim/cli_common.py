@@ -74,7 +74,7 @@ def load_or_fail(path: str, overrides: dict[str, Any]) -> Scenario:
 
 
 def check_work(path: str, scenarios: list[Scenario], replications: int, runs: int = 1,
-               option: str = "--replications") -> None:
+               option: str = "--replications", per: str = "per replication") -> None:
     """Refuse (one line, exit 2) replications or expected contacts over their limits.
 
     Called before any work: with no scenarios it checks the replications alone.
@@ -85,9 +85,10 @@ def check_work(path: str, scenarios: list[Scenario], replications: int, runs: in
         replications: Replications of each.
         runs: How many times all that is done (a sweep's grid points).
         option: The option that sets ``replications``.
+        per: What one replication of ``scenarios`` is, in the message.
     """
     per_replication = sum(sum(limits.expected_contacts(s).values()) for s in scenarios)
-    problems = limits.run_problems(per_replication, replications, runs, option)
+    problems = limits.run_problems(per_replication, replications, runs, option, per)
     if not problems and scenarios:  # and one replication must fit in memory (each is a job)
         reason = _memory(memory_limit.replication_problem, _job_contacts(scenarios))
         problems = [("", reason)] if reason else []

@@ -8,7 +8,6 @@ or the options is one line on stderr and exit code 2.
 
 from __future__ import annotations
 
-import math
 import sys
 import time
 from concurrent.futures.process import BrokenProcessPool
@@ -36,7 +35,7 @@ from sim.cli_options import (
     seed_option,
     set_option,
 )
-from sim.grid import parse_grid_option, size_problem
+from sim.grid import Grid, parse_grid_option, point_scenarios, size_problem
 from sim.kpis import format_ci, format_kpi
 from sim.loader import ScenarioError
 from sim.sweep import Progress, SweepResult, run_sweep
@@ -90,11 +89,16 @@ def sweep_command(scenario: str, grids: tuple[str, ...], replications: int, seed
     parsed = parse_overrides(scenario, overrides)
     grid = _grid(scenario, grids)
     base = load_or_fail(scenario, parsed)
-    check_work(scenario, [base], replications, runs=math.prod(len(v) for v in grid.values()))
+    try:  # every point, each of its own size (a grid may raise the days or the rates)
+        points = point_scenarios(base, Grid.from_spec(grid), source=scenario)
+    except (ScenarioError, ValueError) as exc:
+        fail(exc.lines() if isinstance(exc, ScenarioError) else [f"{scenario}: {exc}"])
+    check_work(scenario, points, replications, per=f"in a replication of all {len(points):,} "
+               "points" if len(points) > 1 else "per replication")
     out_dir = Path(out) if out else Path("results") / f"{Path(scenario).stem}_sweep"
     writable_or_fail(out_dir)
     if scheduler is None:  # (a cluster's workers have their own memory)
-        workers = workers_in_memory(workers, [base], scenario)
+        workers = workers_in_memory(workers, points, scenario)
     executor, client = _executor(scenario, scheduler)
     bar = _ProgressBar(quiet)
     started = time.perf_counter()

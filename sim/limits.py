@@ -153,7 +153,8 @@ def expected_contacts(scenario: Scenario) -> dict[str, float]:
 
 
 def run_problems(contacts_per_replication: float, replications: int, runs: int = 1,
-                 option: str = "--replications") -> list[tuple[str, str]]:
+                 option: str = "--replications", per: str = "per replication"
+                 ) -> list[tuple[str, str]]:
     """Replications and total expected contacts over the limits, as ``(option, reason)``.
 
     Args:
@@ -162,6 +163,7 @@ def run_problems(contacts_per_replication: float, replications: int, runs: int =
         replications: Replications of each run.
         runs: How many times that is done (grid points of a sweep).
         option: The option that sets ``replications``, to name in the reason.
+        per: What ``contacts_per_replication`` counts, as the reason says it.
     """
     try:
         reason = REPLICATIONS.problem(replications)
@@ -174,6 +176,6 @@ def run_problems(contacts_per_replication: float, replications: int, runs: int =
     if reason is None:
         return []
     return [(option, f"about {format_count(total)} contacts expected "
-             f"({format_count(contacts_per_replication)} per replication x {replications:,} "
+             f"({format_count(contacts_per_replication)} {per} x {replications:,} "
              f"replication{'s' if replications > 1 else ''}"
              + (f" x {runs:,} points" if runs > 1 else "") + f"): {reason}")]

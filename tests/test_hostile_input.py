@@ -387,6 +387,34 @@ class TestCommandLimits:
             f"{file}: --workers: 4 workers at once need about 458 MB of memory (114 MB each), "
             "more than the 300 MB available: use --workers 2 or fewer\n")
 
+    def test_a_sweep_point_beyond_memory(self, tmp_path):
+        """Every point of a sweep is checked, not only the base: a grid may raise the rate.
+
+        On the old code the point at 10,000 calls an hour ran (only the base, at 60, was
+        checked) until the system killed it.
+        """
+        file = write(tmp_path, BASE)
+        proc = cli("sweep", file, "--grid", "contact_types.calls.arrivals.rate=60/h,10000/h",
+                   "--out", tmp_path / "out", timeout=30, env={"CCSIM_MAX_MEMORY_MB": "100"})
+        assert proc.returncode == 2, proc.stderr
+        assert proc.stderr == (
+            f"{file}: about 120,000 contacts in one replication need about 114 MB of memory "
+            "(about 1 KB a contact), more than the 100 MB available: make the run smaller "
+            "(days, contact rates), or set CCSIM_MAX_MEMORY_MB to try anyway\n")
+        assert not (tmp_path / "out").exists()
+
+    def test_a_sweep_over_days_counts_every_point(self, tmp_path):
+        """The total expected contacts of a sweep add up its points, each of its own size."""
+        file = write(tmp_path, BASE.replace("rate: 60/h", "rate: 200000/h"))
+        proc = cli("sweep", file, "--grid", "days=1,100", "-r", "10", "--out",
+                   tmp_path / "out", timeout=30)
+        assert proc.returncode == 2, proc.stderr
+        assert proc.stderr == (
+            f"{file}: --replications: about 2,424,000,000 contacts expected (242,400,000 in a "
+            "replication of all 2 points x 10 replications): must be <= 2,000,000,000 (the "
+            "limit on expected contacts, all replications and runs together), got "
+            "2,424,000,000; set CCSIM_MAX_CONTACTS to raise the limit\n")
+
     def test_bad_memory_variable(self, tmp_path):
         """CCSIM_MAX_MEMORY_MB that is not a number is one line, not a traceback."""
         proc = cli("run", write(tmp_path, BASE), "--out", tmp_path / "out", timeout=30,
