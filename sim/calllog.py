@@ -61,10 +61,13 @@ class CallLog:
         table: One row per contact: ``arrival`` (Timestamp), ``contact_type`` (str),
             ``wait`` and ``handle`` (seconds, handle NaN unless answered), ``outcome``
             (one of :data:`OUTCOMES`), and ``group``/``customer`` when present.
+        warnings: What the user should know of how it was read, one line each, the file
+            named (``ccsim fit`` and ``ccsim backtest`` print them on stderr).
     """
 
     path: str
     table: pd.DataFrame
+    warnings: tuple[str, ...] = ()
 
     @property
     def days(self) -> pd.DatetimeIndex:
@@ -146,7 +149,8 @@ def read_call_log(path: str | Path, columns: dict[str, str] | None = None,
     from sim.calllog_ccsim import from_ccsim, is_ccsim_contacts  # it reads this module's
 
     if is_ccsim_contacts(raw):
-        return CallLog(shown, from_ccsim(raw, Path(path), shown))
+        table, warnings = from_ccsim(raw, Path(path), shown)
+        return CallLog(shown, table, tuple(warnings))
     _mapping_fits(raw, columns or {}, shown)
     renamed = raw.rename(columns={v: k for k, v in (columns or {}).items()})
     return CallLog(shown, _check(renamed, shown))

@@ -4,9 +4,10 @@
 as a log (``ccsim fit``, ``ccsim backtest``), its first replication becomes the
 canonical table of :mod:`sim.calllog`, day 0 dated Monday :data:`~sim.calllog.EPOCH`.
 The run's days are dated as the weekdays they stood for (:func:`sim.weekdays.weekday_of`):
-when the ``scenario.json`` of its results folder names its day factors' days, a
-Monday-to-Friday run's day 5 is the next Monday, not a Saturday; otherwise day ``d`` is
-``d`` days after day 0.
+when the run named its day factors' days, a Monday-to-Friday run's day 5 is the next
+Monday, not a Saturday; otherwise day ``d`` is ``d`` days after day 0. The file itself
+says which (its metadata, :mod:`sim.saved_week`), or else the ``scenario.json`` of its
+results folder; a file that has neither is read from Monday with a warning.
 """
 
 from __future__ import annotations
@@ -28,31 +29,46 @@ def is_ccsim_contacts(raw: pd.DataFrame) -> bool:
     return {"replication", "contact_id", "arrival", "outcome", "queue_time"} <= set(raw.columns)
 
 
-def from_ccsim(raw: pd.DataFrame, path: Path, shown: str) -> pd.DataFrame:
+def from_ccsim(raw: pd.DataFrame, path: Path, shown: str) -> tuple[pd.DataFrame, list[str]]:
     """The first replication of a ccsim contacts table in the canonical log form.
+
+    Its days are dated by the week the file carries, else by its folder's
+    ``scenario.json`` (:func:`sim.saved_week.saved_week`); when neither says, day ``d``
+    is ``d`` days after a Monday, and a warning says so: a run that named its weekdays
+    (Monday to Friday) would be dated wrong.
 
     Args:
         raw: The table as read from ``path``.
-        path: The file (its folder's ``scenario.json`` dates the run's days).
+        path: The file.
         shown: The file's name in messages.
 
+    Returns:
+        The table, and the warnings for the user (one line each, the file named).
+
     Raises:
-        CallLogError: A column is not what ccsim writes, or the folder's scenario.json
-            cannot be read.
+        CallLogError: A column is not what ccsim writes, the week the file carries is
+            damaged, or the folder's scenario.json cannot be read.
     """
     raw = _ccsim_types(raw, shown)
     first = raw[raw["replication"] == raw["replication"].min()]
     days = int(first["arrival"].max() // DAY) + 1 if len(first) else 1
-    from sim.output import ResultsError  # the results folder's readers: only for own output
-    from sim.results_folder import run_calendar
+    from sim.saved_week import RUN_WEEK_KEY, SavedWeekError, saved_week
     from sim.scenario_errors import ScenarioError
 
     try:
-        calendar = run_calendar(path, days)
-    except (ResultsError, ScenarioError) as exc:
+        week, known = saved_week(path)
+    except SavedWeekError as exc:
+        raise CallLogError(f"{shown}: {exc}") from None
+    except ScenarioError as exc:
         raise CallLogError(f"{shown}: its run's days cannot be dated: "
                            f"{str(exc).splitlines()[0]}") from None
-    return ccsim_table(first, calendar)
+    warnings = [] if known else [
+        f"{shown}: does not say which weekday each day of its run stood for (no "
+        f"{RUN_WEEK_KEY.decode()} in the file, no scenario.json beside it): read with day 0 "
+        "a Monday and day d d days later, which misdates a run that named its weekdays (a "
+        "Monday-to-Friday run's day 5 becomes a Saturday); put the run's scenario.json "
+        "beside it"]
+    return ccsim_table(first, None if week is None else week.calendar(days)), warnings
 
 
 _CCSIM_NUMBERS = ("replication", "arrival", "wait", "handle", "transfers")

@@ -163,13 +163,13 @@ def run_command(scenario: str, out: str | None, seed: int | None, replications: 
                        f"about {eta:.0f}s left", err=True)
 
     from sim.replicate import run
-    from sim.results_folder import write_run
+    from sim.results_folder import table_metadata, write_run
     from sim.table_stream import TableStream
 
     workers = default_workers(workers, [loaded], most, scenario)
     # contacts and legs are written while later replications run; a failure, Ctrl-C or
     # `kill` removes them (and a folder made for them), leaving earlier results as they were
-    with sigterm_as_interrupt(), TableStream(out_dir) as stream:
+    with sigterm_as_interrupt(), TableStream(out_dir, table_metadata(loaded)) as stream:
         with simulating(scenario), guarded_pool(), worker_pool(workers, most) as executor:
             result = run(loaded, seed=seed, replications=replications, progress=progress,
                          trace_every=None if no_report else 60.0,  # the report's queue figure

@@ -37,9 +37,12 @@ def _read_log(path: str, columns: str | None):
     except ValueError as exc:
         fail([f"--columns: {exc}"])
     try:
-        return read_call_log(path, mapping)
+        log = read_call_log(path, mapping)
     except CallLogError as exc:
         fail([str(exc)])
+    for warning in log.warnings:  # e.g. ccsim's own contacts whose week is not known
+        click.echo(f"warning: {warning}", err=True)
+    return log
 
 
 def _interval(seconds: float) -> float:

@@ -23,7 +23,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from sim import output
@@ -34,8 +33,9 @@ from sim.loader import scenario_from_dict
 from sim.measure import ReplicationTables, measure
 from sim.output import COMPARISON_MANIFEST, MANIFEST, OPTIONAL, ResultsError
 from sim.replicate import Collector, RunResult
+from sim.saved_week import week_metadata
+from sim.scenario import Scenario
 from sim.table_stream import TableStream, write_parquet
-from sim.weekdays import calendar_days
 
 RUN_FILES = ("summary.json", "scenario.json", "contacts.parquet", "intervals.csv",
              "replications.csv")
@@ -74,6 +74,15 @@ def kept_all(result: RunResult) -> bool:
     return kept is None or len(kept) == result.n_replications
 
 
+def table_metadata(scenario: Scenario) -> dict[str, dict[bytes, bytes]]:
+    """The Parquet schema metadata of a run's tables, by table (given to a TableStream).
+
+    ``contacts.parquet`` carries its run's week (:mod:`sim.saved_week`): copied out of its
+    folder, it is still read back with its days on their weekdays.
+    """
+    return {"contacts": week_metadata(scenario)}
+
+
 def write_run(result: RunResult, out: str | Path, stream: TableStream | None = None
               ) -> list[Path]:
     """Write summary.json, contacts.parquet, intervals.csv, replications.csv into ``out``.
@@ -92,6 +101,10 @@ def write_run(result: RunResult, out: str | Path, stream: TableStream | None = N
     out = Path(out)
     if stream is not None and stream.out.resolve() != out.resolve():
         raise ValueError(f"the stream wrote into {stream.out}, not {out}")
+    metadata = table_metadata(result.scenario)
+    if stream is not None and stream.metadata != metadata:
+        raise ValueError(f"the stream's tables carry {stream.metadata}, not this run's "
+                         f"{metadata}: give TableStream table_metadata(scenario)")
     output.unseal(out, OPTIONAL)  # a stream's files are live: left to it
     streamed = stream.commit() if stream is not None else {}
     text = json.dumps(summary_dict(result), indent=2)
@@ -99,7 +112,8 @@ def write_run(result: RunResult, out: str | Path, stream: TableStream | None = N
         output.write_atomic(out / "summary.json",
                             lambda p: p.write_text(text + "\n", encoding="utf-8")),
         streamed.get("contacts") or output.write_atomic(
-            out / "contacts.parquet", lambda p: write_parquet(result.contacts, p)),
+            out / "contacts.parquet",
+            lambda p: write_parquet(result.contacts, p, metadata["contacts"])),
         output.write_atomic(out / "intervals.csv",
                             lambda p: result.intervals.round(4).to_csv(p, index=False)),
         output.write_atomic(out / "replications.csv",
@@ -134,30 +148,6 @@ def write_run(result: RunResult, out: str | Path, stream: TableStream | None = N
     written.append(output.seal(out, written, {"seed": result.seed,
                                               "replications": result.n_replications}))
     return written
-
-
-def run_calendar(contacts: str | Path, days: int) -> np.ndarray | None:
-    """Days from a Monday of each of the first ``days`` days of the run that wrote ``contacts``.
-
-    Read from the ``scenario.json`` beside it when its day factors name days of the week
-    (:func:`sim.weekdays.calendar_days`: a Mon-Fri run's day 5 is 7 days on); None when
-    there is none or they do not (day ``d`` is then ``d`` days on).
-
-    Raises:
-        ResultsError: The scenario.json cannot be read.
-        ScenarioError: It no longer validates.
-    """
-    saved = Path(contacts).with_name("scenario.json")
-    if not saved.is_file():
-        return None
-    try:
-        data = json.loads(saved.read_text(encoding="utf-8"))
-        factors = [ct["arrivals"].get("day_factors") for ct in data["contact_types"].values()]
-    except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
-        raise ResultsError(f"{saved}: cannot be read ({type(exc).__name__}: {exc})") from None
-    if not any(isinstance(f, dict) for f in factors):  # no weekdays: nothing else to read
-        return None
-    return calendar_days(scenario_from_dict(data, source=str(saved)), days)
 
 
 def replication_measures(result: RunResult) -> dict[str, Any]:

@@ -52,9 +52,29 @@ def dictionary_columns(columns) -> list[str]:
             or pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
 
 
-def write_parquet(frame: pd.DataFrame, path: str | Path) -> None:
-    """Write ``frame`` to Parquet (no index), dictionary pages for its categories and text only."""
-    frame.to_parquet(path, index=False, use_dictionary=dictionary_columns(frame))
+def write_parquet(frame: pd.DataFrame, path: str | Path,
+                  metadata: dict[bytes, bytes] | None = None) -> None:
+    """Write ``frame`` to Parquet (no index), dictionary pages for its categories and text only.
+
+    Args:
+        frame: The table.
+        path: The file.
+        metadata: Added to the schema's metadata (beside pandas' own).
+    """
+    import pyarrow.parquet as pq
+
+    pq.write_table(_arrow(frame, metadata), path, compression="snappy",
+                   use_dictionary=dictionary_columns(frame))
+
+
+def _arrow(frame: pd.DataFrame, metadata: dict[bytes, bytes] | None):
+    """``frame`` as pandas would write it to Parquet, with ``metadata`` in its schema."""
+    import pyarrow as pa
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    if metadata:
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}), **metadata})
+    return table
 
 
 class TableStream:
@@ -65,10 +85,13 @@ class TableStream:
 
     Args:
         out: The results folder the files are for (created if missing).
+        metadata: Schema metadata by table name (``contacts``: the run's week, see
+            :func:`sim.results_folder.table_metadata`).
     """
 
-    def __init__(self, out: str | Path):
+    def __init__(self, out: str | Path, metadata: dict[str, dict[bytes, bytes]] | None = None):
         self.out = Path(out)
+        self.metadata = dict(metadata or {})
         self._writers: dict[str, object] = {}
         self._paths: dict[str, Path] = {}
         self._created: list[Path] = []  # folders made for the files, outermost first
@@ -87,10 +110,9 @@ class TableStream:
                 self._append(name, frame)
 
     def _append(self, name: str, frame: pd.DataFrame) -> None:
-        import pyarrow as pa
         import pyarrow.parquet as pq
 
-        table = pa.Table.from_pandas(frame, preserve_index=False)
+        table = _arrow(frame, self.metadata.get(name))
         writer = self._writers.get(name)
         if writer is None:
             if not self.out.is_dir():

@@ -13,14 +13,16 @@ misses. One scenario names the days in every type's factors or in none.
 Every part of a run reads the weekday of a run day from :func:`weekday_of`: the day
 factors, a shift's ``days`` (numbers or names; with named factors 0 is Monday, else a
 number counts from the run's first day, day ``d`` being ``d % 7``), the week plan of
-``ccsim schedule --days-per-agent`` (:func:`plan_weekdays`) and the dates ccsim's own
-``contacts.parquet`` is read back with (:func:`calendar_days`). A scenario's
-``weekdays`` lists the weekday of each run day outright (a backtest sets it to its log's
-dates, holidays skipped); by default they are the named days, cycled.
+``ccsim schedule --days-per-agent`` (:func:`plan_weekdays`), the dates ccsim's own
+``contacts.parquet`` is read back with (:func:`calendar_days`; the file carries its run's
+:class:`RunWeek`, :mod:`sim.saved_week`). A scenario's ``weekdays`` lists the weekday
+of each run day outright (a backtest sets it to its log's dates, holidays skipped); by
+default they are the named days, cycled.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING
 
@@ -67,6 +69,59 @@ def run_weekdays(scenario: Scenario) -> tuple[int, ...] | None:
     return tuple(sorted(days)) or None
 
 
+@dataclass(frozen=True)
+class RunWeek:
+    """Which weekday each day of a run stands for: all a date needs, however long the run.
+
+    Attributes:
+        cycle: The weekdays (0 = Monday) the run's days stand for, in order
+            (:func:`run_weekdays`).
+        listed: The weekday of each of the first run days, where the scenario lists them
+            (``weekdays``; a backtest's log dates), the cycle continuing before and after.
+    """
+
+    cycle: tuple[int, ...]
+    listed: tuple[int, ...] = ()
+
+    def __post_init__(self):
+        numbers = all(isinstance(w, int) and not isinstance(w, bool) and 0 <= w < 7
+                      for w in (*self.cycle, *self.listed))
+        if not numbers or not self.cycle or list(self.cycle) != sorted(set(self.cycle)):
+            raise ValueError("weekdays must be whole numbers 0 (Monday) to 6 (Sunday), the "
+                             "cycle's rising, at least one: got cycle "
+                             f"{list(self.cycle)}, listed {list(self.listed)}")
+
+    def weekday(self, day: int) -> int:
+        """The day of the week (0 = Monday) run day ``day`` stands for (see :func:`weekday_of`)."""
+        cycle, listed = self.cycle, self.listed
+        if not listed:
+            return cycle[day % len(cycle)]
+        if 0 <= day < len(listed):
+            return listed[day]
+        w, later = (listed[-1], True) if day >= 0 else (listed[0], False)
+        for _ in range(day - len(listed) + 1 if later else -day):
+            w = (next((c for c in cycle if c > w), cycle[0]) if later
+                 else next((c for c in reversed(cycle) if c < w), cycle[-1]))
+        return w
+
+    def calendar(self, days: int) -> np.ndarray:
+        """Days from a Monday to each of the first ``days`` run days (see :func:`calendar_days`)."""
+        offsets, last = [], None
+        for d in range(days):
+            w = self.weekday(d)
+            last = w if last is None else last + (w - last - 1) % 7 + 1
+            offsets.append(last)
+        return np.array(offsets, dtype=int)
+
+
+def run_week(scenario: Scenario) -> RunWeek | None:
+    """The run's week (None: the scenario names no weekdays, its days are none in particular)."""
+    cycle = run_weekdays(scenario)
+    if cycle is None:
+        return None
+    return RunWeek(cycle, tuple(WEEKDAYS.index(Weekday(w)) for w in scenario.weekdays or ()))
+
+
 def weekday_of(scenario: Scenario, day: int) -> int | None:
     """The day of the week (0 = Monday) day ``day`` of the run stands for (None: none).
 
@@ -75,19 +130,8 @@ def weekday_of(scenario: Scenario, day: int) -> int | None:
     a cooldown); else the named days (:func:`run_weekdays`) cycled from day 0. Without
     them, the run's days are no weekday in particular (None).
     """
-    cycle = run_weekdays(scenario)
-    if cycle is None:
-        return None
-    listed = [WEEKDAYS.index(Weekday(w)) for w in scenario.weekdays or ()]
-    if not listed:
-        return cycle[day % len(cycle)]
-    if 0 <= day < len(listed):
-        return listed[day]
-    w, later = (listed[-1], True) if day >= 0 else (listed[0], False)
-    for _ in range(day - len(listed) + 1 if later else -day):
-        w = (next((c for c in cycle if c > w), cycle[0]) if later
-             else next((c for c in reversed(cycle) if c < w), cycle[-1]))
-    return w
+    week = run_week(scenario)
+    return None if week is None else week.weekday(day)
 
 
 def calendar_days(scenario: Scenario, days: int) -> np.ndarray:
@@ -96,14 +140,8 @@ def calendar_days(scenario: Scenario, days: int) -> np.ndarray:
     With named day factors each day is the next date of its weekday (a Mon-Fri run's day
     5 is 7, the next Monday); else day ``d`` is ``d``.
     """
-    offsets, last = [], None
-    for d in range(days):
-        w = weekday_of(scenario, d)
-        if w is None:
-            return np.arange(days)
-        last = w if last is None else last + (w - last - 1) % 7 + 1
-        offsets.append(last)
-    return np.array(offsets, dtype=int)
+    week = run_week(scenario)
+    return np.arange(days) if week is None else week.calendar(days)
 
 
 def plan_weekdays(scenario: Scenario) -> tuple[int, ...] | None:

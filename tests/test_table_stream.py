@@ -23,7 +23,7 @@ from sim import output
 from sim import replicate as replicate_module
 from sim.cli import main
 from sim.replicate import Parts
-from sim.results_folder import read_run, write_run
+from sim.results_folder import read_run, table_metadata, write_run
 from sim.table_stream import TableStream
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,6 +54,10 @@ def test_streamed_files_hold_the_run_tables(tmp_path, name, keep):
             continue
         streamed = pd.read_parquet(streamed_file)
         pd.testing.assert_frame_equal(streamed, pd.read_parquet(whole_file))
+        # the same schema, metadata included (contacts: the run's week, sim.saved_week)
+        assert pq.read_schema(streamed_file) == pq.read_schema(whole_file)
+        assert (pq.read_schema(streamed_file).metadata
+                == pq.read_schema(whole_file).metadata), table
         pd.testing.assert_frame_equal(streamed, getattr(result, table))
     assert output.verify(out)["files"].keys() == output.verify(whole)["files"].keys()
     # the report's redraw measures the streamed tables again: the run's KPIs, to the bit
@@ -88,7 +92,7 @@ def test_stale_temporaries_go_but_the_streams_own_stay(tmp_path):
     out.mkdir()
     stale = out / ".contacts.parquet.killed.tmp"  # from a run killed while writing
     stale.write_bytes(b"half a file")
-    stream = TableStream(out)
+    stream = TableStream(out, table_metadata(scenario))
     result = sim.run(scenario, seed=3, replications=2, stream=stream)
     streaming = list(out.glob(".*.pid*.tmp"))
     assert [p.name.split(".pid")[0] for p in streaming] == [".contacts.parquet"]  # no legs
@@ -97,6 +101,16 @@ def test_stale_temporaries_go_but_the_streams_own_stay(tmp_path):
     assert not stale.exists() and not list(out.glob(".*.tmp"))
     assert pq.ParquetFile(out / "contacts.parquet").metadata.num_rows == len(result.contacts)
     pd.testing.assert_frame_equal(pd.read_parquet(out / "contacts.parquet"), result.contacts)
+
+
+def test_a_stream_without_the_runs_week_is_refused(tmp_path):
+    """The contacts must carry their run's week: a stream opened without it is not moved in."""
+    scenario = sim.load_scenario(ROOT / "scenarios" / "small_bank.yaml", overrides={"days": 1})
+    with TableStream(tmp_path) as stream:
+        result = sim.run(scenario, seed=3, replications=1, stream=stream)
+        with pytest.raises(ValueError, match="give TableStream table_metadata"):
+            write_run(result, tmp_path, stream)
+    assert not (tmp_path / "contacts.parquet").exists()
 
 
 def test_raw_tables_are_stacked_when_first_read():
@@ -144,7 +158,7 @@ def test_two_runs_into_one_folder_the_last_to_finish_wins(tmp_path):
     scenario = sim.load_scenario(ROOT / "scenarios" / "fraud_consult.yaml",
                                  overrides={"days": 1})
     out = tmp_path / "shared"
-    first, second = TableStream(out), TableStream(out)
+    first, second = (TableStream(out, table_metadata(scenario)) for _ in range(2))
     result_a = sim.run(scenario, seed=1, replications=2, stream=first)  # still streaming
     result_b = sim.run(scenario, seed=2, replications=2, stream=second)
     write_run(result_b, out, second)

@@ -213,10 +213,107 @@ class TestOwnOutput:
         assert counts.sum(axis=1).tolist() == [240.0, *[120.0] * 8]
 
     def test_unreadable_scenario_beside_is_one_line(self, tmp_path):
-        """A scenario.json beside the contacts that cannot be read: named, not a traceback."""
+        """A scenario.json beside the contacts that cannot be read: named, not a traceback.
+
+        The contacts are an older ccsim's (no week of their own): the scenario.json dates them.
+        """
         sc = scenario_from_dict(workweek_data(days=2))
         write_run(sim.run(sc, seed=8), tmp_path)
+        contacts = tmp_path / "contacts.parquet"
+        pd.read_parquet(contacts).to_parquet(contacts, index=False)
         (tmp_path / "scenario.json").write_text("{", encoding="utf-8")
         with pytest.raises(CallLogError, match=r"contacts.parquet: its run's days cannot be "
                                                r"dated: .*scenario.json: cannot be read"):
             read_call_log(tmp_path / "contacts.parquet")
+
+
+class TestContactsCarryTheirWeek:
+    """A contacts.parquet copied out of its folder is dated as in it (``ccsim.run_week``)."""
+
+    @staticmethod
+    def _written(tmp_path, data: dict, streamed: bool):
+        """A run's folder, written in one piece or streamed by ``ccsim run``."""
+        folder = tmp_path / "run"
+        if streamed:
+            path = tmp_path / "workweek.yaml"
+            path.write_text(yaml.safe_dump(data), encoding="utf-8")
+            result = CliRunner().invoke(main, ["run", str(path), "--seed", "8", "--workers", "1",
+                                               "--no-report", "-q", "--out", str(folder)])
+            assert result.exit_code == 0, result.output
+        else:
+            write_run(sim.run(scenario_from_dict(data), seed=8), folder)
+        return folder
+
+    @staticmethod
+    def _alone(folder, tmp_path):
+        """The folder's contacts.parquet copied alone into another folder."""
+        copy = tmp_path / "copy"
+        copy.mkdir()
+        (copy / "contacts.parquet").write_bytes((folder / "contacts.parquet").read_bytes())
+        return copy / "contacts.parquet"
+
+    @pytest.mark.parametrize("streamed", [False, True])
+    def test_copied_alone_it_keeps_its_weekdays(self, tmp_path, streamed):
+        """Mon-Fri, 10 days: day 5 is the second Monday, without the scenario.json beside it.
+
+        Before, a copy was dated day 0 = Monday, day d = d days on: days 5 and 6 a weekend.
+        """
+        folder = self._written(tmp_path, workweek_data(), streamed)
+        log = read_call_log(self._alone(folder, tmp_path))
+        assert list(log.days) == list(pd.bdate_range("2026-01-05", periods=10))
+        assert list(log.days) == list(read_call_log(folder / "contacts.parquet").days)
+        assert log.warnings == ()
+
+    def test_backtest_dates_are_carried_too(self, tmp_path):
+        """A backtest's run (weekdays listed, a Monday holiday) is dated by its listed days."""
+        dates = pd.bdate_range("2026-01-05", periods=10).delete(5)
+        run = on_dates(scenario_from_dict(workweek_data()), dates)
+        write_run(sim.run(run.model_copy(update={"days": 9}), seed=8), tmp_path / "run")
+        log = read_call_log(self._alone(tmp_path / "run", tmp_path))
+        assert list(log.days) == list(dates[:9])
+
+    def test_plain_days_say_so(self, tmp_path):
+        """A run of no weekday copied alone: day d is d days on, and no warning."""
+        folder = self._written(tmp_path, workweek_data(days=3, factors=[1.0, 2.0]), False)
+        log = read_call_log(self._alone(folder, tmp_path))
+        assert list(log.days) == list(pd.date_range("2026-01-05", periods=3))
+        assert log.warnings == ()
+
+    @pytest.mark.parametrize("command", ["fit", "backtest"])
+    def test_a_file_that_says_nothing_warns(self, tmp_path, command):
+        """No metadata (an older ccsim's), no scenario.json: dated from Monday, one warning line."""
+        folder = self._written(tmp_path, workweek_data(days=3), False)
+        older = tmp_path / "older.parquet"
+        pd.read_parquet(folder / "contacts.parquet").to_parquet(older, index=False)
+        args = (["fit", str(older), "--no-report", "--out", str(tmp_path / "fitted.yaml")]
+                if command == "fit" else
+                ["backtest", str(tmp_path / "scenario.yaml"), str(older), "-r", "2",
+                 "--out", str(tmp_path / "bt.png")])
+        (tmp_path / "scenario.yaml").write_text(yaml.safe_dump(workweek_data(days=3)),
+                                                encoding="utf-8")
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 0, result.output
+        warned = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
+        assert len(warned) == 1, result.stderr
+        assert warned[0].startswith(f"warning: {older}: "), warned[0]
+        assert "Monday" in warned[0] and "scenario.json" in warned[0], warned[0]
+        assert read_call_log(older).warnings == (warned[0].removeprefix("warning: "),)
+
+    @pytest.mark.parametrize("value", [b"{not json", b"[1, 2]", b'{"cycle": [7]}',
+                                       b'{"cycle": []}', b'{"cycle": [0], "listed": "x"}',
+                                       b'{"cycle": [true]}', b'{"cycle": [4, 0]}'])
+    def test_damaged_metadata_is_one_line(self, tmp_path, value):
+        """A ``ccsim.run_week`` that is not what ccsim writes: file and key named, exit 2."""
+        import pyarrow.parquet as pq
+
+        folder = self._written(tmp_path, workweek_data(days=2), False)
+        table = pq.read_table(folder / "contacts.parquet")
+        damaged = tmp_path / "damaged.parquet"
+        pq.write_table(table.replace_schema_metadata(
+            {**table.schema.metadata, b"ccsim.run_week": value}), damaged)
+        result = CliRunner().invoke(main, ["fit", str(damaged), "--no-report",
+                                           "--out", str(tmp_path / "fitted.yaml")])
+        assert result.exit_code == 2, result.output
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1, lines
+        assert lines[0].startswith(f"{damaged}: ccsim.run_week: "), lines[0]

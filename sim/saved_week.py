@@ -1,0 +1,110 @@
+"""The week a saved run's contacts carry: which weekday each day of the run stood for.
+
+A run whose day factors name the days of the week (:mod:`sim.weekdays`) stands for a
+definite week: a Monday-to-Friday run's day 5 is the next Monday. Read back as a call log
+(``ccsim fit``, ``ccsim backtest``), its ``contacts.parquet`` must be dated so, wherever
+the file has been copied. ccsim writes the run's week into the file's own Parquet schema
+metadata, under :data:`RUN_WEEK_KEY`, as JSON:
+
+- ``{"cycle": [0, 1, 2, 3, 4]}``: the weekdays (0 = Monday) the run's days stand for, in
+  order; run day ``d`` is ``cycle[d % len(cycle)]``;
+- with ``"listed": [...]`` too: the weekday of each of the first run days (a scenario's
+  ``weekdays``, a backtest's log dates), the cycle continuing after them;
+- ``{"cycle": null}``: the run named no weekdays (day ``d`` is ``d`` days after day 0).
+
+A few numbers per run day at most, never per contact, and enough to date any day of the
+run (:class:`sim.weekdays.RunWeek`). A file without the key (an older ccsim's, or one
+saved again by another program) is dated by the ``scenario.json`` beside it, as before;
+with neither, the reader cannot tell (:func:`saved_week`).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sim.weekdays import RunWeek, run_week
+
+if TYPE_CHECKING:
+    from sim.scenario import Scenario
+
+RUN_WEEK_KEY = b"ccsim.run_week"
+"""The key of the run's week in ``contacts.parquet``'s schema metadata."""
+
+
+class SavedWeekError(ValueError):
+    """The week a file carries, or its folder's scenario.json, cannot be read."""
+
+
+def week_metadata(scenario: Scenario) -> dict[bytes, bytes]:
+    """The schema metadata that tells a run's week (:data:`RUN_WEEK_KEY`: JSON)."""
+    week = run_week(scenario)
+    document: dict = {"cycle": None if week is None else list(week.cycle)}
+    if week is not None and week.listed:
+        document["listed"] = list(week.listed)
+    return {RUN_WEEK_KEY: json.dumps(document, separators=(",", ":")).encode()}
+
+
+def week_from_metadata(value: bytes) -> RunWeek | None:
+    """The week :func:`week_metadata` wrote (None: the run named no weekdays).
+
+    Raises:
+        ValueError: It is not what ccsim writes (the reason, in one line).
+    """
+    try:
+        document = json.loads(value.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ValueError(f"not JSON ({' '.join(str(exc).split())})") from None
+    if not isinstance(document, dict) or "cycle" not in document:
+        raise ValueError(f"must be an object with a 'cycle', got {value[:60]!r}")
+    if document["cycle"] is None:
+        return None
+    cycle, listed = document["cycle"], document.get("listed", [])
+    if not isinstance(cycle, list) or not isinstance(listed, list):
+        raise ValueError(f"'cycle' and 'listed' must be lists of weekdays, got {value[:60]!r}")
+    return RunWeek(tuple(cycle), tuple(listed))
+
+
+def saved_week(contacts: str | Path) -> tuple[RunWeek | None, bool]:
+    """The week of the run that wrote ``contacts``, and whether anything said so.
+
+    Read from the file's own metadata (:data:`RUN_WEEK_KEY`, Parquet only), else from
+    the ``scenario.json`` beside it. ``(None, True)``: the run named no weekdays;
+    ``(None, False)``: neither says (the file cannot be dated by its weekdays).
+
+    Raises:
+        SavedWeekError: The metadata is damaged, or the scenario.json cannot be read
+            (the message says which, to follow the contacts file's name).
+        ScenarioError: The scenario.json no longer validates.
+    """
+    path = Path(contacts)
+    with open(path, "rb") as file:
+        parquet = file.read(4) == b"PAR1"
+    if parquet:
+        import pyarrow.parquet as pq
+
+        value = (pq.read_schema(path).metadata or {}).get(RUN_WEEK_KEY)
+        if value is not None:
+            try:
+                return week_from_metadata(value), True
+            except ValueError as exc:
+                raise SavedWeekError(f"{RUN_WEEK_KEY.decode()}: {exc}") from None
+    return _scenario_week(path.with_name("scenario.json"))
+
+
+def _scenario_week(saved: Path) -> tuple[RunWeek | None, bool]:
+    """The week of the ``scenario.json`` a run left beside its contacts (see :func:`saved_week`)."""
+    if not saved.is_file():
+        return None, False
+    try:
+        data = json.loads(saved.read_text(encoding="utf-8"))
+        factors = [ct["arrivals"].get("day_factors") for ct in data["contact_types"].values()]
+    except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise SavedWeekError(f"its run's days cannot be dated: {saved}: cannot be read "
+                             f"({type(exc).__name__}: {exc})") from None
+    if not any(isinstance(f, dict) for f in factors):  # no weekdays: nothing else to read
+        return None, True
+    from sim.loader import scenario_from_dict
+
+    return run_week(scenario_from_dict(data, source=str(saved))), True
