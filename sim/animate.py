@@ -43,6 +43,7 @@ from sim.animation_timelines import Timeline, _talks_and_holds, _waits, _wrap_up
 from sim.replicate import RunResult
 from sim.scenario import Scenario
 from sim.units import DAY, format_duration
+from sim.weekdays import day_label
 
 MAX_FRAMES = 2000  # default limit: minutes to draw, about 2 GB of GIF frames in memory
 IDLE, OFF, HOLD, WRAP = "#d9d9d9", "#ffffff", "#f4b400", "#7b3294"
@@ -168,6 +169,8 @@ def build_animation(result: RunResult, replication: int = 0, day: int = 0,
                             fontsize=7.5)
         title = fig.suptitle("", fontsize=10, fontweight="bold")
 
+    which_day = day_label(sc, day)
+
     def draw(frame: int) -> list:
         t = times[frame]
         colours = []
@@ -200,7 +203,7 @@ def build_animation(result: RunResult, replication: int = 0, day: int = 0,
         more.set_text(f"+{waited.size - MAX_WAITING_SHOWN} more"
                       if waited.size > MAX_WAITING_SHOWN else "")
         clock = f"{int(t % DAY // 3600):02d}:{int(t % 3600 // 60):02d}"
-        title.set_text(f"{sc.name} - day {day + 1}, {clock}: {busy_total} of {duty_total} "
+        title.set_text(f"{sc.name} - {which_day}, {clock}: {busy_total} of {duty_total} "
                        f"agents busy, {waited.size} waiting")
         return [dots, *lines.values(), now_line, *bars, more, title]
 
@@ -270,5 +273,7 @@ def animate(result: RunResult, out: str | Path, replication: int = 0, day: int =
     check_format(out)  # before drawing anything
     anim = build_animation(result, replication=replication, day=day, step=step, fps=fps,
                            dpi=dpi, max_frames=max_frames)
-    title = f"{result.scenario.name}: day {day + 1}, replication {replication}"
+    # counted from 1, as `ccsim animate --replication` and the floor figure count them
+    title = (f"{result.scenario.name}: {day_label(result.scenario, day)}, "
+             f"replication {replication + 1}")
     return save_animation(anim, out, fps=fps, progress=progress, title=title)

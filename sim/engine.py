@@ -56,6 +56,7 @@ from sim.scenario import Scenario
 from sim.schedule import with_cooldown
 from sim.ticks import Tick, run_events
 from sim.units import DAY, format_clock
+from sim.weekdays import day_label
 from sim.workforce import Shifts
 from sim.wrap_up import AfterCall
 
@@ -181,8 +182,8 @@ class _Replication:
         return SimulationError(path, (
             f"a warm transfer to {target!r} was never answered: every agent who could answer "
             f"it was on duty holding a warm transfer themselves, or none was on duty "
-            f"(agent {floor.agent[c]} of {group!r} waiting from day "
-            f"{int(floor.enq[c] // DAY) + 1} "
+            f"(agent {floor.agent[c]} of {group!r} waiting from "
+            f"{day_label(self.scenario, int(floor.enq[c] // DAY))} "
             f"{format_clock(floor.enq[c] % DAY)}); use mode: cold, or route {target!r} to a "
             "group that does not transfer to it"))
 
@@ -205,8 +206,9 @@ class _Replication:
         asked = floor.enq[request]
         return SimulationError(paths[0] if paths else f"contact_types.{target}", (
             f"a consult with {target!r} was never answered: every agent who could answer it "
-            f"was holding a consult themselves, or none was on duty (asked on day "
-            f"{int(asked // DAY) + 1} {format_clock(asked % DAY)}); route {target!r} to a "
+            f"was holding a consult themselves, or none was on duty (asked on "
+            f"{day_label(self.scenario, int(asked // DAY))} {format_clock(asked % DAY)}); "
+            f"route {target!r} to a "
             "group that is on duty then and does not consult it"))
 
     def _doors_open(self):

@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 from sim import plots
 from sim.compare import Comparison
 from sim.replicate import RunResult
+from sim.weekdays import day_label
 
 
 @dataclass
@@ -101,7 +102,8 @@ def _day(result: RunResult, name: str, title: str, variant: str | None = None
                                       "`ccsim compare` record one unless given --no-report; "
                                       "sim.run with trace_every)")
     heading = None if variant is None else (
-        f"{variant}: day 1, replication {int(result.traces[0]['replication'].iloc[0]) + 1}")
+        f"{variant}: {day_label(result.scenario, 0)}, "
+        f"replication {int(result.traces[0]['replication'].iloc[0]) + 1}")
     replication = int(result.traces[0]["replication"].iloc[0])
     return _draw(name, title, _DAY_CAPTION,
                  lambda: plots.day_figure(result, replication=replication, title=heading))

@@ -37,6 +37,7 @@ from sim.floor_state import GroupState
 from sim.records import WAITING
 from sim.routing import Arrival, FreeAgent, IdleAgent, RoutingPolicy, WaitingQueue
 from sim.units import DAY, format_clock
+from sim.weekdays import day_label
 
 INF = math.inf
 ROUTE = 0xA1  # keyed purpose of a contact's routing draws (beyond sim.keyed's own)
@@ -116,20 +117,24 @@ class PolicyRouter:
         """
         now = self.rep.env.now
         where = f"policy {type(self.policy).__name__}.{method}"
-        when = f"day {int(now // DAY) + 1} {format_clock(now % DAY)}"
         try:
             choice = getattr(self.policy, method)(*args, candidates, now)
         except Exception as exc:  # the user's code: say whose, in one line
             said = " ".join(str(exc).split())  # one line, whatever the message
-            raise PolicyError(where, f"raised {type(exc).__name__}: {said} ({when})") from exc
+            raise PolicyError(where, f"raised {type(exc).__name__}: {said} "
+                                     f"({self._when(now)})") from exc
         if choice is None:
             return None
         n = len(candidates)
         if (isinstance(choice, bool) or not isinstance(choice, numbers.Integral)
                 or not 0 <= choice < n):
             raise PolicyError(where, f"returned {choice!r}: must be None or the index of one "
-                              f"of the {n} candidates (0..{n - 1}) ({when})")
+                              f"of the {n} candidates (0..{n - 1}) ({self._when(now)})")
         return int(choice)
+
+    def _when(self, now: float) -> str:
+        """``day 3 (Wednesday), 09:15``: when, for a message (only written on an error)."""
+        return f"{day_label(self.rep.scenario, int(now // DAY))}, {format_clock(now % DAY)}"
 
     def install(self) -> None:
         """Route the replication's contacts and agents through the policy."""

@@ -39,6 +39,7 @@ from sim.records import WAITING
 from sim.rule_actions import RuleActions, _Move
 from sim.scenario_rules import Rule, RuleMetric
 from sim.units import DAY, format_clock
+from sim.weekdays import day_label
 
 INF = math.inf
 # switches of one rule at one instant beyond which it is feeding back on itself
@@ -277,7 +278,8 @@ class RuleBook:
         w.flips += 1
         if w.flips > MAX_FLIPS:
             raise SimulationError(f"rules.{self.names[w.index]}", (
-                f"switched on and off {MAX_FLIPS} times on day {int(now // DAY) + 1} at "
+                f"switched on and off {MAX_FLIPS} times on "
+                f"{day_label(self.rep.scenario, int(now // DAY))} at "
                 f"{format_clock(now % DAY)} without time passing: its action changes what it "
                 f"watches ({w.metric.value} of {w.rule.when.subject!r}); move 'clear_at' "
                 "further from the 'on' threshold, or watch something the action does not "

@@ -15,9 +15,10 @@ factors, a shift's ``days`` (numbers or names; with named factors 0 is Monday, e
 number counts from the run's first day, day ``d`` being ``d % 7``), the week plan of
 ``ccsim schedule --days-per-agent`` (:func:`plan_weekdays`), the dates ccsim's own
 ``contacts.parquet`` is read back with (:func:`calendar_days`; the file carries its run's
-:class:`RunWeek`, :mod:`sim.saved_week`). A scenario's ``weekdays`` lists the weekday
-of each run day outright (a backtest sets it to its log's dates, holidays skipped); by
-default they are the named days, cycled.
+:class:`RunWeek`, :mod:`sim.saved_week`) and the run days named to people in figures and
+messages (:func:`day_label`: ``day 6 (Monday)``). A scenario's ``weekdays`` lists the
+weekday of each run day outright (a backtest sets it to its log's dates, holidays
+skipped); by default they are the named days, cycled.
 """
 
 from __future__ import annotations
@@ -132,6 +133,26 @@ def weekday_of(scenario: Scenario, day: int) -> int | None:
     """
     week = run_week(scenario)
     return None if week is None else week.weekday(day)
+
+
+def day_label(scenario: Scenario, day: int, *, capital: bool = False,
+              short: bool = False) -> str:
+    """Run day ``day`` (0-based) as people are told it: ``day 3 (Wednesday)``, or ``day 3``.
+
+    The weekday is given where the scenario names its days (:func:`weekday_of`).
+
+    Args:
+        scenario: The run's scenario.
+        day: The day, 0 = the run's first.
+        capital: ``Day 3 (Wednesday)``, for a heading.
+        short: ``day 3 (Wed)``, where room is short (a figure's many days).
+    """
+    w = weekday_of(scenario, day)
+    label = f"{'Day' if capital else 'day'} {day + 1}"
+    if w is None:
+        return label
+    name = WEEKDAYS[w].value.capitalize()
+    return f"{label} ({name[:3] if short else name})"
 
 
 def calendar_days(scenario: Scenario, days: int) -> np.ndarray:

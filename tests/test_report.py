@@ -344,7 +344,7 @@ class TestAnimate:
         assert text.lstrip().lower().startswith("<!doctype html>")
         page = Page(text)
         assert page.tags.count("html") == page.tags.count("body") == page.tags.count("title") == 1
-        assert f"<title>{result.scenario.name}: day 1, replication 0</title>" in text
+        assert f"<title>{result.scenario.name}: day 1, replication 1</title>" in text
         assert not any("://" in url for url in page.urls) and text.rstrip().endswith("</html>")
 
     def test_legend_leaves_the_queue_visible(self, tmp_path):

@@ -20,6 +20,7 @@ from sim.plots.style import (
 )
 from sim.replicate import RunResult, half_width
 from sim.units import DAY
+from sim.weekdays import day_label
 
 # ---- a day at a glance ---------------------------------------------------------------
 
@@ -100,7 +101,7 @@ def day_figure(result: RunResult, replication: int = 0, day: int = 0,
     if spans:
         _rule_lanes(axes, axes[-1], spans, hours.min(), hours.max())
     q_ax.set(ylabel="Contacts waiting", ylim=(0, None),
-             title=title or f"{sc.name}: day {day + 1}, replication {replication + 1}")
+             title=title or f"{sc.name}: {day_label(sc, day)}, replication {replication + 1}")
     q_ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     q_ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), title="Queue")
     axes[-1].set(xlabel="Time of day (h)", xlim=(hours.min(), hours.max()))

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.textpath import TextPath
 
 from sim.erlang import required_agents
 from sim.plots.style import (
@@ -26,6 +27,7 @@ from sim.replicate import RunResult
 from sim.routing_table import routing_table
 from sim.scenario import Scenario
 from sim.units import format_duration
+from sim.weekdays import day_label
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -146,16 +148,43 @@ def _interval_axis(ax: Axes, scenario: Scenario, starts: np.ndarray) -> None:
 
 
 def _day_labels(axes: Sequence[Axes], scenario: Scenario) -> None:
-    """Day dividers on every panel and day names above the first (multi-day runs)."""
+    """Day dividers on every panel and day names above the first (multi-day runs).
+
+    ``Day 6 (Monday)`` where the run names its weekdays (:func:`sim.weekdays.day_label`);
+    where the heads would overlap, ``Day 6 (Mon)``, then every second day's (or third...).
+    """
     if scenario.days > 1:
         ipd = scenario.intervals_per_day
         for ax in axes:
             for day in range(1, scenario.days):
                 ax.axvline(day * ipd, color="0.3", lw=0.8)
         ax = axes[0]
-        for day in range(scenario.days):
-            ax.text((day + 0.5) * ipd, 1.02, f"Day {day + 1}", transform=ax.get_xaxis_transform(),
-                    ha="center", va="bottom", fontsize=8, color="0.3")
+        every, heads = _day_heads(scenario, ax.figure.get_figwidth())
+        for day in range(0, scenario.days, every):  # over its day, or from it on when wider
+            ax.text((day + (0.5 if every == 1 else 0.05)) * ipd, 1.02, heads[day],
+                    transform=ax.get_xaxis_transform(), ha="center" if every == 1 else "left",
+                    va="bottom", fontsize=_HEAD_SIZE, color="0.3")
+
+
+_HEAD_SIZE = 8  # points
+
+
+def _day_heads(scenario: Scenario, width: float) -> tuple[int, list[str]]:
+    """Every how many days a head is written, and each day's, to fit ``width`` (inches).
+
+    The panels take about 85% of the figure's width; a head keeps half its font size
+    clear on either side.
+    """
+
+    def widest(heads: list[str]) -> float:  # points
+        return max(TextPath((0, 0), h, size=_HEAD_SIZE).get_extents().width for h in heads)
+
+    room = 0.85 * width * 72 / scenario.days  # points per day
+    days = range(scenario.days)
+    heads = [day_label(scenario, d, capital=True) for d in days]
+    if widest(heads) + _HEAD_SIZE > room:
+        heads = [day_label(scenario, d, capital=True, short=True) for d in days]
+    return max(1, math.ceil((widest(heads) + _HEAD_SIZE) / room)), heads
 
 
 def _target_label(scenario: Scenario) -> str:
