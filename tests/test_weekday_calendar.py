@@ -24,6 +24,7 @@ from sim.cli import main
 from sim.loader import scenario_from_dict
 from sim.requirement_sources import requirement_from_staffing
 from sim.results_folder import write_run
+from sim.saved_week import RUN_WEEK_KEY, week_from_metadata, week_metadata
 from sim.scenario_errors import ScenarioError
 from sim.shift_loop import Settings, schedule, shifts_table
 from sim.shift_templates import default_templates
@@ -84,6 +85,10 @@ class TestCalendar:
             offsets = calendar_days(run, days)
             assert np.all(np.diff(offsets) >= 1)
             assert [int(o) % 7 for o in offsets] == [weekday_of(run, d) for d in range(days)]
+            # what contacts.parquet carries dates every day alike, a cooldown's days too
+            carried = week_from_metadata(week_metadata(run)[RUN_WEEK_KEY])
+            np.testing.assert_array_equal(carried.calendar(days + 3),
+                                          calendar_days(run, days + 3))
 
     def test_weekdays_one_per_day(self):
         """A run's ``weekdays`` lists one weekday per run day."""
