@@ -106,6 +106,7 @@ class TestShown:
         shows and the floor figure calls ``replication 1``.
         """
         anim = build_animation(named_run, day=5, step=3600.0)
+        anim._fig.canvas.draw()  # frame 0 (an animation never drawn warns when collected)
         frame = [t.get_text() for t in anim._fig.texts]
         assert any(t.startswith("workweek - day 6 (Monday), 08:00: ") for t in frame), frame
         text = animate(named_run, tmp_path / "day.html", day=5, step=3600.0).read_text()
