@@ -1,6 +1,7 @@
 """Plots: every figure draws from small results, with and without journey columns."""
 
 import dataclasses
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -305,6 +306,27 @@ class TestIntervalFigure:
         need = plots.erlang_requirement(scenario, offered)
         aht = (45 * 240 + 15 * 300) / 60
         assert np.all(need == erlang.required_agents(60 / 1800, aht, 0.8, 20))
+
+    @pytest.mark.parametrize(("days", "close", "interval"), [
+        (1, "11:00", "30m"), (1, "20:00", "15m"), (6, "18:00", "1h"), (5, "20:00", "30m"),
+        (30, "18:00", "1h")])
+    def test_time_labels_do_not_overlap(self, days, close, interval):
+        """The time axis stays readable however many days and intervals it holds.
+
+        Six days of ten hours in hours had 24 labels run into each other ("08:0011:00").
+        """
+        data = {**SMALL, "variants": {}, "days": days, "close": close, "interval": interval,
+                "contact_types": {"billing": SMALL["contact_types"]["billing"]},
+                "agents": {"team": {"skills": ["billing"], "staff": 6}}}
+        fig = plots.interval_figure(sim.run(sim.scenario_from_dict(data), seed=1,
+                                            replications=1))
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        boxes = sorted((t.get_window_extent(renderer) for t in fig.axes[-1].get_xticklabels()
+                        if t.get_visible() and t.get_text()), key=lambda b: b.x0)
+        assert len(boxes) >= 3
+        for left, right in pairwise(boxes):
+            assert right.x0 > left.x1 + 2, (left, right)
 
     def test_a_need_beyond_any_staffing_leaves_a_gap(self):
         """Talks of 10 million seconds: no Erlang C staffing up to 100,000 agents.

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 MOST_AGENTS = 100_000  # the Erlang C need drawn: beyond this, none (a gap in the line)
+MOST_TIME_LABELS = 14  # on the time axis of the per-interval figure (A4 wide)
 
 
 # ---- per interval --------------------------------------------------------------------
@@ -134,14 +135,24 @@ def _interval_frame(result: RunResult, contact_type: str = "all") -> pd.DataFram
 
 
 def _interval_axis(ax: Axes, scenario: Scenario, starts: np.ndarray) -> None:
-    """Ticks at clock times of each day's intervals, with day dividers on multi-day runs."""
+    """Ticks at clock times of each day's intervals, with day dividers on multi-day runs.
+
+    At most :data:`MOST_TIME_LABELS` labels, every whole number of hours a day (1, 2, 3,
+    4, 6 or 12); past that, only each shown day's opening, every so many days.
+    """
     ipd = scenario.intervals_per_day
-    hours = max(1, round(scenario.open_seconds / 3600 / (6 if scenario.days == 1 else 3)))
-    step = max(1, round(hours * 3600 / scenario.interval))
-    ticks = [i for i in range(len(starts)) if (i % ipd) % step == 0]
+    days = max(1, math.ceil(len(starts) / ipd))
+    open_hours = scenario.open_seconds / 3600
+    hours = next((h for h in (1, 2, 3, 4, 6, 12) if days * open_hours / h <= MOST_TIME_LABELS),
+                 None)
+    if hours is not None:
+        step, day_step = max(1, round(hours * 3600 / scenario.interval)), 1
+    else:  # a label a day is already too many: the openings of every few days
+        step, day_step = ipd, math.ceil(days / MOST_TIME_LABELS)
+    ticks = [i for i in range(len(starts)) if (i % ipd) % step == 0 and (i // ipd) % day_step == 0]
     labels = [clock(starts[i]) for i in ticks]
-    if len(starts):  # the last day's closing time ends the axis
-        ticks.append(len(starts))
+    if len(starts) and (not ticks or len(starts) - ticks[-1] > step / 2):
+        ticks.append(len(starts))  # the last day's closing time ends the axis
         labels.append(clock(starts[-1] + scenario.interval))
     ax.set_xticks(ticks, labels)
     ax.set_xlim(0, len(starts))
