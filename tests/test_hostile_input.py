@@ -360,15 +360,23 @@ class TestCommandLimits:
         assert "--workers" in line and "must be <= 256" in line, line
         assert "CCSIM_MAX_WORKERS" in line, line
 
-    def test_one_replication_beyond_memory(self, tmp_path):
+    @pytest.mark.parametrize("command", ["run", "sweep"])
+    def test_one_replication_beyond_memory(self, tmp_path, command):
         """A replication that would not fit in memory is refused before any work.
 
         About 1 KB of memory per contact at the peak: 120,000 contacts on a machine with
         100 MB available (CCSIM_MAX_MEMORY_MB stands for the machine's memory here) would
-        have run until the system killed it; on the old code it ran.
+        have run until the system killed it; on the old code it ran. A sweep checks every
+        point, not only the base: on the old code its point at 10,000 calls an hour ran
+        (only the base, at 60, was checked).
         """
-        file = write(tmp_path, BASE.replace("rate: 60/h", "rate: 10000/h"))
-        proc = cli("run", file, "--out", tmp_path / "out", "--no-report", timeout=30,
+        if command == "run":
+            file = write(tmp_path, BASE.replace("rate: 60/h", "rate: 10000/h"))
+            args = ("run", file, "--no-report")
+        else:
+            file = write(tmp_path, BASE)
+            args = ("sweep", file, "--grid", "contact_types.calls.arrivals.rate=60/h,10000/h")
+        proc = cli(*args, "--out", tmp_path / "out", timeout=30,
                    env={"CCSIM_MAX_MEMORY_MB": "100"})
         assert proc.returncode == 2, proc.stderr
         assert proc.stderr == (
@@ -386,22 +394,6 @@ class TestCommandLimits:
         assert proc.stderr == (
             f"{file}: --workers: 4 workers at once need about 458 MB of memory (114 MB each), "
             "more than the 300 MB available: use --workers 2 or fewer\n")
-
-    def test_a_sweep_point_beyond_memory(self, tmp_path):
-        """Every point of a sweep is checked, not only the base: a grid may raise the rate.
-
-        On the old code the point at 10,000 calls an hour ran (only the base, at 60, was
-        checked) until the system killed it.
-        """
-        file = write(tmp_path, BASE)
-        proc = cli("sweep", file, "--grid", "contact_types.calls.arrivals.rate=60/h,10000/h",
-                   "--out", tmp_path / "out", timeout=30, env={"CCSIM_MAX_MEMORY_MB": "100"})
-        assert proc.returncode == 2, proc.stderr
-        assert proc.stderr == (
-            f"{file}: about 120,000 contacts in one replication need about 114 MB of memory "
-            "(about 1 KB a contact), more than the 100 MB available: make the run smaller "
-            "(days, contact rates), or set CCSIM_MAX_MEMORY_MB to try anyway\n")
-        assert not (tmp_path / "out").exists()
 
     def test_a_sweep_over_days_counts_every_point(self, tmp_path):
         """The total expected contacts of a sweep add up its points, each of its own size."""
