@@ -115,10 +115,10 @@ class TableStream:
         table = _arrow(frame, self.metadata.get(name))
         writer = self._writers.get(name)
         if writer is None:
-            if not self.out.is_dir():
+            if not self.out.is_dir():  # (known before made: an interrupt may come between)
                 missing = [self.out, *(p for p in self.out.parents if not p.exists())]
-                self.out.mkdir(parents=True, exist_ok=True)
                 self._created = sorted(missing, key=lambda p: len(p.parts))
+                self.out.mkdir(parents=True, exist_ok=True)
             tmp = self._paths[name] = temporary_file(self.out / f"{name}.parquet")
             writer = self._writers[name] = pq.ParquetWriter(
                 tmp, table.schema, compression="snappy",
@@ -145,11 +145,13 @@ class TableStream:
 
         Never raises: it runs while another error is on its way to the user.
         """
-        for name, writer in self._writers.items():
-            with contextlib.suppress(Exception):  # the file goes anyway; the first error matters
-                writer.close()
-            self._paths[name].unlink(missing_ok=True)
-            release(self._paths[name])
+        for name, path in self._paths.items():  # (a file whose writer never opened too)
+            writer = self._writers.get(name)
+            if writer is not None:  # the file goes anyway; the first error matters
+                with contextlib.suppress(Exception):
+                    writer.close()
+            path.unlink(missing_ok=True)
+            release(path)
         for folder in reversed(self._created):  # innermost first, only if left empty
             try:
                 folder.rmdir()

@@ -149,6 +149,25 @@ def test_a_run_to_a_precision_streams_every_batch(tmp_path):
     pd.testing.assert_frame_equal(streamed, result.contacts)
 
 
+def test_interrupted_while_opening_its_file_leaves_nothing(tmp_path, monkeypatch):
+    """Ctrl-C after the temporary file exists but before its writer is kept: it goes too.
+
+    Before, the temporary (and so the folder made for it) stayed: the window in which
+    ``test_a_killed_run_leaves_nothing_behind`` once failed.
+    """
+    scenario = sim.load_scenario(ROOT / "scenarios" / "small_bank.yaml",
+                                 overrides={"days": 1})
+    out = tmp_path / "new" / "run"
+
+    def interrupted(*_args, **_kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pq, "ParquetWriter", interrupted)
+    with pytest.raises(KeyboardInterrupt), TableStream(out) as stream:
+        sim.run(scenario, seed=1, replications=1, stream=stream)
+    assert not (tmp_path / "new").exists(), list(tmp_path.rglob("*"))
+
+
 def test_two_runs_into_one_folder_the_last_to_finish_wins(tmp_path):
     """A run finishing while another streams into the same folder leaves the other's files.
 
