@@ -111,6 +111,7 @@ class Arrivals(_Frozen):
     trace_handle: bool = False
     # the trace's rows: (arrival seconds, contact type, handle seconds or NaN)
     _rows: tuple[Any, Any, Any] | None = PrivateAttr(default=None)
+    _read_warnings: tuple[str, ...] = PrivateAttr(default=())  # the trace's, as it was read
 
     @field_validator("day_factors", mode="before")
     @classmethod
@@ -141,7 +142,12 @@ class Arrivals(_Frozen):
             types = log.table["contact_type"].astype(str).map(log.type_names())
             self._rows = (log.seconds(), types.to_numpy(),
                           log.table["handle"].to_numpy(dtype=float))
+            self._read_warnings = log.warnings
         return self
+
+    def trace_warnings(self) -> tuple[str, ...]:
+        """What reading the trace warned of (one line each, the file named), if anything."""
+        return self._read_warnings
 
     def trace_rows(self, contact_type: str) -> tuple[Any, Any]:
         """Arrival times and handle times (NaN: not logged) of ``contact_type`` in the trace."""

@@ -226,6 +226,13 @@ def trace_outside_hours(scenario: Scenario) -> list[tuple[str, str]]:
     return found
 
 
+def trace_read_warnings(scenario: Scenario) -> list[tuple[str, str]]:
+    """What reading a replayed trace warned of (a ccsim contacts file that cannot be dated)."""
+    return [(f"contact_types.{name}.arrivals.trace", line)
+            for name, ct in scenario.contact_types.items() if ct.arrivals.trace is not None
+            for line in ct.arrivals.trace_warnings()]
+
+
 def scenario_warnings(scenario: Scenario) -> list[tuple[str, str]]:
     """``(dotted path, reason)`` of what is valid but rarely meant, for warning lines."""
-    return unanswerable(scenario) + trace_outside_hours(scenario)
+    return unanswerable(scenario) + trace_read_warnings(scenario) + trace_outside_hours(scenario)

@@ -304,6 +304,27 @@ class TestContactsCarryTheirWeek:
         assert "Monday" in warned[0] and "scenario.json" in warned[0], warned[0]
         assert read_call_log(older).warnings == (warned[0].removeprefix("warning: "),)
 
+    def test_a_trace_that_says_nothing_warns(self, tmp_path):
+        """The same file replayed as a scenario's trace: the warning reaches the user too.
+
+        Before, loading the scenario read the log and dropped its warnings.
+        """
+        folder = self._written(tmp_path, workweek_data(days=3), False)
+        older = tmp_path / "older.parquet"
+        pd.read_parquet(folder / "contacts.parquet").to_parquet(older, index=False)
+        data = workweek_data(days=3)
+        for ct in data["contact_types"].values():
+            ct["arrivals"] = {"trace": "older.parquet"}
+        scenario = tmp_path / "replay.yaml"
+        scenario.write_text(yaml.safe_dump(data), encoding="utf-8")
+        result = CliRunner().invoke(main, ["validate", str(scenario)])
+        assert result.exit_code == 0, result.output
+        warned = [line for line in result.stderr.splitlines()
+                  if "does not say which weekday" in line]
+        assert warned and all(line.startswith(f"{scenario}: warning: contact_types.")
+                              for line in warned), result.stderr
+        assert ".arrivals.trace: older.parquet: does not say" in warned[0], warned[0]
+
     @pytest.mark.parametrize("value", [b"{not json", b"[1, 2]", b'{"cycle": [7]}',
                                        b'{"cycle": []}', b'{"cycle": [0], "listed": "x"}',
                                        b'{"cycle": [true]}', b'{"cycle": [4, 0]}'])
