@@ -143,6 +143,23 @@ class TestPayloadTypes:
         assert session.state()["error"] == [f"{session.source}: {line}"]
         assert session.state()["job"] is None
 
+    def test_a_run_beyond_memory_is_refused(self, monkeypatch):
+        """The page's run is checked against the memory as the command line's is.
+
+        Erlang A's 14,400 contacts a day need about 14 MB at 1 KB a contact: with 10 MB
+        to plan with it is refused in one line; before, it ran.
+        """
+        monkeypatch.setenv("CCSIM_MAX_MEMORY_MB", "10")
+        session = Session(ERLANG_A)
+        assert session.run({}) is None
+        (line,) = session.state()["error"]
+        assert line.startswith(f"{session.source}: about 14,400 contacts in one replication "
+                               "need about 14 MB of memory"), line
+        monkeypatch.setenv("CCSIM_MAX_MEMORY_MB", "lots")
+        assert session.run({}) is None
+        assert session.state()["error"] == [
+            f"{session.source}: CCSIM_MAX_MEMORY_MB must be a positive number, got 'lots'"]
+
     def test_callbacks_false_is_off(self):
         """JSON false turns callbacks off (erlang_a has none: nothing is overridden)."""
         session = Session(ERLANG_A)

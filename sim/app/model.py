@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sim import limits
+from sim import limits, memory_limit
 from sim.app import settings as controls
 from sim.app import views
 from sim.errors import SimulationError
@@ -245,6 +245,12 @@ class Session:
         per_replication = sum(limits.expected_contacts(scenario).values())
         problems = limits.run_problems(per_replication, wanted.replications,
                                        runs=1 + 2 * HOCKEY_SPAN, option="replications")
+        if not problems:  # one replication at a time, here in the page's process
+            try:
+                reason = memory_limit.replication_problem(per_replication)
+            except ValueError as exc:  # CCSIM_MAX_MEMORY_MB is not a number
+                reason = str(exc)
+            problems = [("", reason)] if reason else []
         if problems:
             raise controls.SettingsError(source, problems)
         return base, wanted, changes, scenario

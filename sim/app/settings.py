@@ -42,7 +42,8 @@ class SettingsError(ValueError):
 
     def lines(self) -> list[str]:
         """One ``source: field: reason`` line per problem."""
-        return [f"{self.source}: {path}: {reason}" for path, reason in self.problems]
+        return [f"{self.source}: {path}: {reason}" if path else f"{self.source}: {reason}"
+                for path, reason in self.problems]
 
 
 @dataclass(frozen=True)
