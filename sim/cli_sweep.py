@@ -91,8 +91,10 @@ def sweep_command(scenario: str, grids: tuple[str, ...], replications: int, seed
     base = load_or_fail(scenario, parsed)
     try:  # every point, each of its own size (a grid may raise the days or the rates)
         points = point_scenarios(base, Grid.from_spec(grid), source=scenario)
-    except (ScenarioError, ValueError) as exc:
-        fail(exc.lines() if isinstance(exc, ScenarioError) else [f"{scenario}: {exc}"])
+    except ScenarioError as exc:
+        fail(exc.lines())
+    except ValueError as exc:  # (values the grid cannot hold)
+        fail([f"{scenario}: {exc}"])
     check_work(scenario, points, replications, per=f"in a replication of all {len(points):,} "
                "points" if len(points) > 1 else "per replication")
     out_dir = Path(out) if out else Path("results") / f"{Path(scenario).stem}_sweep"

@@ -395,18 +395,6 @@ class TestCommandLimits:
             f"{file}: --workers: 4 workers at once need about 458 MB of memory (114 MB each), "
             "more than the 300 MB available: use --workers 2 or fewer\n")
 
-    def test_a_sweep_over_days_counts_every_point(self, tmp_path):
-        """The total expected contacts of a sweep add up its points, each of its own size."""
-        file = write(tmp_path, BASE.replace("rate: 60/h", "rate: 200000/h"))
-        proc = cli("sweep", file, "--grid", "days=1,100", "-r", "10", "--out",
-                   tmp_path / "out", timeout=30)
-        assert proc.returncode == 2, proc.stderr
-        assert proc.stderr == (
-            f"{file}: --replications: about 2,424,000,000 contacts expected (242,400,000 in a "
-            "replication of all 2 points x 10 replications): must be <= 2,000,000,000 (the "
-            "limit on expected contacts, all replications and runs together), got "
-            "2,424,000,000; set CCSIM_MAX_CONTACTS to raise the limit\n")
-
     def test_bad_memory_variable(self, tmp_path):
         """CCSIM_MAX_MEMORY_MB that is not a number is one line, not a traceback."""
         proc = cli("run", write(tmp_path, BASE), "--out", tmp_path / "out", timeout=30,
@@ -434,16 +422,27 @@ class TestCommandLimits:
         monkeypatch.setenv("CCSIM_MAX_MEMORY_MB", "100000")
         assert cli_common.default_workers(None, [scenario], 8) == 8
 
-    def test_expected_contacts(self, tmp_path):
-        """24 million contacts a replication x 100 replications is refused up front."""
-        file = write(tmp_path, BASE.replace("rate: 60/h", "rate: 2000000/h"))
-        proc = cli("run", file, "-r", "100", "--out", tmp_path / "out", timeout=30)
+    @pytest.mark.parametrize(("rate", "args", "counted"), [
+        ("2000000/h", ("run", "-r", "100"),
+         "about 2,400,000,000 contacts expected (24,000,000 per replication x 100 "
+         "replications): must be <= 2,000,000,000 (the limit on expected contacts, all "
+         "replications and runs together), got 2,400,000,000"),
+        ("200000/h", ("sweep", "--grid", "days=1,100", "-r", "10"),
+         "about 2,424,000,000 contacts expected (242,400,000 in a replication of all 2 "
+         "points x 10 replications): must be <= 2,000,000,000 (the limit on expected "
+         "contacts, all replications and runs together), got 2,424,000,000"),
+    ], ids=["run", "sweep-over-days"])
+    def test_expected_contacts(self, tmp_path, rate, args, counted):
+        """Too many expected contacts, all replications together, are refused up front.
+
+        24 million contacts a replication x 100 replications. A sweep adds up its points,
+        each of its own size: on the old code only the base (one day) was counted.
+        """
+        file = write(tmp_path, BASE.replace("rate: 60/h", f"rate: {rate}"))
+        proc = cli(args[0], file, *args[1:], "--out", tmp_path / "out", timeout=30)
         assert proc.returncode == 2, proc.stderr
-        assert proc.stderr == (
-            f"{file}: --replications: about 2,400,000,000 contacts expected (24,000,000 per "
-            "replication x 100 replications): must be <= 2,000,000,000 (the limit on "
-            "expected contacts, all replications and runs together), got 2,400,000,000; set "
-            "CCSIM_MAX_CONTACTS to raise the limit\n")
+        assert proc.stderr == (f"{file}: --replications: {counted}; set CCSIM_MAX_CONTACTS "
+                               "to raise the limit\n")
 
     def test_grid_range_checked_before_expanding(self, tmp_path):
         """--grid staff=1:1000000000:1 is refused without building a billion values."""
