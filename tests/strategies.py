@@ -291,6 +291,48 @@ def _shift(draw, opening: int, closing: int) -> dict:
     return shift
 
 
+MONEY = (3, 0.5, 25, 0)  # 0 (a part that costs nothing) last: hypothesis favours the first
+
+
+@st.composite
+def cost_blocks(draw, groups: list[str], types: list[str]) -> dict:
+    """A ``costs:`` block for ``groups`` (every one needs an entry) and ``types``.
+
+    ``overtime_factor`` and the ``per_*`` prices are sometimes left to their defaults.
+    """
+    money = st.sampled_from(MONEY)
+    agents = {}
+    for g in groups:
+        agents[g] = {"hourly": draw(money)}
+        if not _maybe(draw, 0.8):  # so that the simplest draw prices everything
+            agents[g]["overtime_factor"] = draw(money)
+    block: dict = {"agents": agents}
+    for price in ("per_abandon", "per_blocked", "per_wait_minute", "per_callback",
+                  "per_complaint"):
+        if not _maybe(draw, 0.8):
+            block[price] = draw(money)
+    block["revenue"] = {t: draw(money) for t in types if draw(st.booleans())}
+    return block
+
+
+@st.composite
+def costed(draw, data: dict) -> dict:
+    """The scenario ``data`` (from :func:`scenarios`) with costs, and what pay depends on.
+
+    Some breaks are unpaid; some groups have absences (the absent are paid).
+    """
+    data = copy.deepcopy(data)
+    data["costs"] = draw(cost_blocks(list(data["agents"]), list(data["contact_types"])))
+    for spec in data["agents"].values():
+        if _maybe(draw, 0.7):
+            spec["absenteeism"] = draw(st.sampled_from((0.2, 0.5)))
+        for shift in spec.get("shifts", ()):
+            for pause in shift.get("breaks", ()):
+                if draw(st.booleans()):
+                    pause["paid"] = False  # an unpaid lunch: not in the staff cost
+    return data
+
+
 AGENT_RULES = ("longest_idle", "fastest_first", "least_skilled_first", "random", "group_order")
 CONTACT_RULES = ("priority_fifo", "longest_queue", "weighted_wait")
 

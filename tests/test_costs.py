@@ -18,7 +18,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
-from strategies import scenarios
+from strategies import cost_blocks, scenarios
 
 import sim
 from sim.costs import COST_PARTS, scheduled_seconds
@@ -41,17 +41,6 @@ BASE = {
               "per_abandon": 5, "per_wait_minute": 0.5, "per_blocked": 2,
               "revenue": {"calls": 12}},
 }
-
-
-@st.composite
-def cost_blocks(draw, groups: list[str], types: list[str]) -> dict:
-    money = st.sampled_from((0, 0.5, 3, 25))
-    return {"agents": {g: {"hourly": draw(money), "overtime_factor": draw(money)}
-                       for g in groups},
-            "per_abandon": draw(money), "per_blocked": draw(money),
-            "per_wait_minute": draw(money), "per_callback": draw(money),
-            "per_complaint": draw(money),
-            "revenue": {t: draw(money) for t in types if draw(st.booleans())}}
 
 
 class TestIdentities:
