@@ -37,7 +37,7 @@ import pandas as pd
 from sim.agent_time import available_until
 from sim.metrics import COST_KPIS, Columns, Window, columns, measured_window
 from sim.scenario import Scenario
-from sim.schedule import add_shift, staff_changes
+from sim.schedule import add_shift, staff_changes, with_cooldown
 from sim.units import DAY
 from sim.weekdays import weekday_of
 
@@ -56,7 +56,10 @@ def paid_agents(scenario: Scenario, group: str) -> tuple[np.ndarray, np.ndarray]
     whole scheduled time, also where it runs outside opening hours (its agents take
     contacts only while the center is open, :func:`sim.schedule.staff_changes`), less its
     unpaid breaks (``paid: false``); its other breaks are paid time, like shrinkage. A
-    shift of the day before the run that runs past midnight counts too, as in the engine.
+    shift of the day before the run that runs past midnight counts too, as in the engine,
+    and so do the shifts of the days a cooldown runs on into: their agents are scheduled
+    then, so the last measured day's overtime is counted beyond them as every other day's
+    is beyond the next day's (their time is outside the measured window, unpaid in it).
     ``staff`` (a count or a list per interval) is paid while the center is open.
     """
     spec = scenario.agents[group]
@@ -65,7 +68,7 @@ def paid_agents(scenario: Scenario, group: str) -> tuple[np.ndarray, np.ndarray]
         return (np.array([c.time for c in changes], dtype=float),
                 np.array([c.count for c in changes], dtype=float))
     deltas: dict[float, float] = {}
-    for day in range(-1, scenario.days):
+    for day in range(-1, with_cooldown(scenario).days):
         for shift in spec.shifts:
             if not shift.worked_on(day, weekday_of(scenario, day)):
                 continue

@@ -39,7 +39,10 @@ from sim.units import DAY
 # 8: `abandon_cost` prices callers who hung up after an answer (`hung_up`: on hold, or queued
 # again after a transfer) as abandons: customers lost without resolution. They were priced
 # until RESULTS_VERSION 7 made them `hung_up` rather than `abandoned`, and cost 0 since.
-METRICS_VERSION = 8
+# 9: with a cooldown, the last measured day's overtime (agents finishing contacts after
+# closing) is counted beyond the agents of the next day's shifts scheduled before its
+# opening, as every other day's always was; it was all overtime, shift or not.
+METRICS_VERSION = 9
 
 # The KPI names, in table order, come from the registry (sim.kpis): a new KPI is an entry
 # there plus its computation in contact_kpis (or sim.costs). COST_KPIS: the money
