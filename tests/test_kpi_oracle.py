@@ -404,8 +404,7 @@ def overtime_s(staff: pd.DataFrame, pieces: list[tuple[float, float, float]], gr
     """Agent-seconds on duty in ``windows`` beyond the paid agents of ``pieces`` then."""
     log = staff[staff["group"].astype(str) == group].sort_values("time", kind="stable")
     times, agents = log["time"].to_numpy(), log["agents"].to_numpy(dtype=float)
-    starts, untils, counts = (np.array([p[k] for p in pieces], dtype=float).reshape(-1)
-                              for k in range(3))
+    starts, untils, counts = np.array(pieces, dtype=float).reshape(-1, 3).T
     total = 0.0
     for a, b in windows:
         edges = np.concatenate([[a, b], times, starts, untils])
