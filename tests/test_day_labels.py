@@ -70,17 +70,20 @@ class TestShown:
         assert heads == ["Day 1 (Monday)", "Day 2 (Tuesday)", "Day 3 (Wednesday)",
                          "Day 4 (Thursday)", "Day 5 (Friday)"]
 
-    @pytest.mark.parametrize(("days", "heads"), [
+    @pytest.mark.parametrize(("days", "heads", "axis"), [
         (6, [f"Day {d + 1} ({w})" for d, w in enumerate(["Mon", "Tue", "Wed", "Thu", "Fri",
-                                                          "Mon"])]),
-        (10, ["Day 1 (Mon)", "Day 3 (Wed)", "Day 5 (Fri)", "Day 7 (Tue)", "Day 9 (Thu)"]),
-        (30, [f"Day {d} (Mon)" for d in range(1, 30, 5)]),
+                                                          "Mon"])], None),
+        (10, [], ["Day 1 (Mon)", "Day 3 (Wed)", "Day 5 (Fri)", "Day 7 (Tue)", "Day 9 (Thu)"]),
+        (30, [], [f"Day {d} (Mon)" for d in range(1, 30, 5)]),
     ])
-    def test_many_heads_do_not_overlap(self, days, heads):
-        """More days: heads shortened (``Day 6 (Mon)``), then thinned, never overlapping.
+    def test_many_days_are_named_once_without_overlap(self, days, heads, axis):
+        """More days: heads shortened (``Day 6 (Mon)``); then the time axis names the days.
 
         Before, the heads of thirty days (``Day 30``) ran into each other; with the
-        weekday's name, those of six days did.
+        weekday's name, those of six days did. Where a clock time a day is too many, the
+        axis labels each shown day's opening with its name (it said "08:00" every three
+        days, under heads every five), and the heads, which would say it twice, are left
+        out.
         """
         fig = plots.interval_figure(sim.run(center(days=days), seed=2))
         fig.canvas.draw()
@@ -88,6 +91,11 @@ class TestShown:
         boxes = [t.get_window_extent() for t in texts]
         assert all(a.x1 < b.x0 for a, b in pairwise(boxes)), [t.get_text() for t in texts]
         assert [t.get_text() for t in texts] == heads
+        ticks = [t for t in fig.axes[-1].get_xticklabels() if t.get_text()]
+        if axis is not None:
+            assert [t.get_text() for t in ticks] == axis
+        boxes = [t.get_window_extent() for t in ticks]
+        assert all(a.x1 < b.x0 for a, b in pairwise(boxes)), [t.get_text() for t in ticks]
 
     def test_plain_interval_figure_heads_keep_numbers(self):
         """Without named days the heads stay ``Day 1``, ``Day 2``."""

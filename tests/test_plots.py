@@ -1,6 +1,7 @@
 """Plots: every figure draws from small results, with and without journey columns."""
 
 import dataclasses
+import re
 from itertools import pairwise
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import sim
 from sim import erlang, plots
 from sim.compare import compare, variant_scenarios
 from sim.kpis import format_kpi
+from sim.plots.service import MOST_TIME_LABELS
 from sim.report import render_png
 
 SMALL = {
@@ -307,24 +309,37 @@ class TestIntervalFigure:
         aht = (45 * 240 + 15 * 300) / 60
         assert np.all(need == erlang.required_agents(60 / 1800, aht, 0.8, 20))
 
-    @pytest.mark.parametrize(("days", "close", "interval"), [
-        (1, "11:00", "30m"), (1, "20:00", "15m"), (6, "18:00", "1h"), (5, "20:00", "30m"),
-        (30, "18:00", "1h")])
-    def test_time_labels_do_not_overlap(self, days, close, interval):
+    @pytest.mark.parametrize(("days", "close", "interval", "names_days"), [
+        (1, "11:00", "30m", False), (1, "20:00", "15m", False), (6, "18:00", "1h", False),
+        (5, "20:00", "30m", False), (30, "18:00", "1h", True), (4, "18:00", "1h", False),
+        (30, "10:00", "1h", True)])
+    def test_time_labels_do_not_overlap(self, days, close, interval, names_days):
         """The time axis stays readable however many days and intervals it holds.
 
         Six days of ten hours in hours had 24 labels run into each other ("08:0011:00").
+        Where a label a day is too many, each label names its day (``Day 4``, at the
+        day's opening): thirty days said only "08:00" every three days. Four days of ten
+        hours had 16 labels every 3 hours (the count took 10 h / 3 h as 3.3 a day), and
+        thirty two-hour days 30 "08:00"s run together (a 12-hour step still labels each day).
         """
         data = {**SMALL, "variants": {}, "days": days, "close": close, "interval": interval,
                 "contact_types": {"billing": SMALL["contact_types"]["billing"]},
                 "agents": {"team": {"skills": ["billing"], "staff": 6}}}
-        fig = plots.interval_figure(sim.run(sim.scenario_from_dict(data), seed=1,
-                                            replications=1))
+        sc = sim.scenario_from_dict(data)
+        fig = plots.interval_figure(sim.run(sc, seed=1, replications=1))
         fig.canvas.draw()
         renderer = fig.canvas.get_renderer()
-        boxes = sorted((t.get_window_extent(renderer) for t in fig.axes[-1].get_xticklabels()
-                        if t.get_visible() and t.get_text()), key=lambda b: b.x0)
-        assert len(boxes) >= 3
+        ax = fig.axes[-1]
+        shown = [(tick, t) for tick, t in zip(ax.get_xticks(), ax.get_xticklabels())
+                 if t.get_visible() and t.get_text()]
+        assert 3 <= len(shown) <= MOST_TIME_LABELS
+        texts = [t.get_text() for _, t in shown]
+        if names_days:  # each at its day's opening
+            assert texts == [f"Day {round(tick) // sc.intervals_per_day + 1}"
+                             for tick, _ in shown], texts
+        else:
+            assert all(re.fullmatch(r"\d\d:\d\d", text) for text in texts), texts
+        boxes = sorted((t.get_window_extent(renderer) for _, t in shown), key=lambda b: b.x0)
         for left, right in pairwise(boxes):
             assert right.x0 > left.x1 + 2, (left, right)
 

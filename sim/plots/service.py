@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -134,50 +135,99 @@ def _interval_frame(result: RunResult, contact_type: str = "all") -> pd.DataFram
     return table.sort_values("start").reset_index(drop=True)
 
 
-def _interval_axis(ax: Axes, scenario: Scenario, starts: np.ndarray) -> None:
-    """Ticks at clock times of each day's intervals, with day dividers on multi-day runs.
+def _interval_axis(ax: Axes, scenario: Scenario, starts: np.ndarray,
+                   names: tuple[int, list[str]]) -> bool:
+    """Ticks at clock times of each day's intervals, or at the openings of named days.
 
-    At most :data:`MOST_TIME_LABELS` labels, every whole number of hours a day (1, 2, 3,
-    4, 6 or 12); past that, only each shown day's opening, every so many days.
+    Clock times as :func:`_clock_ticks` picks them; where a multi-day run has room for
+    no more than each day's opening, the time would say only that: each shown day's
+    opening is labelled with the day instead (``Day 6 (Mon)``, every so many days, as
+    :func:`_day_heads` fits them, at most :data:`MOST_TIME_LABELS`).
+
+    Args:
+        ax: The bottom panel.
+        scenario: The run's scenario.
+        starts: Each interval's start (s from day 0), in time order.
+        names: Every how many days a name fits, and each day's (:func:`_day_heads`).
+
+    Returns:
+        Whether the labels name the days (the day heads above would say it again).
     """
-    ipd = scenario.intervals_per_day
-    days = max(1, math.ceil(len(starts) / ipd))
-    open_hours = scenario.open_seconds / 3600
-    hours = next((h for h in (1, 2, 3, 4, 6, 12) if days * open_hours / h <= MOST_TIME_LABELS),
-                 None)
-    if hours is not None:
-        step, day_step = max(1, round(hours * 3600 / scenario.interval)), 1
-    else:  # a label a day is already too many: the openings of every few days
-        step, day_step = ipd, math.ceil(days / MOST_TIME_LABELS)
-    ticks = [i for i in range(len(starts)) if (i % ipd) % step == 0 and (i // ipd) % day_step == 0]
-    labels = [clock(starts[i]) for i in ticks]
-    if len(starts) and (not ticks or len(starts) - ticks[-1] > step / 2):
-        ticks.append(len(starts))  # the last day's closing time ends the axis
-        labels.append(clock(starts[-1] + scenario.interval))
-    ax.set_xticks(ticks, labels)
-    ax.set_xlim(0, len(starts))
+    ipd, n = scenario.intervals_per_day, len(starts)
+    ax.set_xlim(0, n)
+    minutes = f"{scenario.interval / 60:g}-minute intervals"
+    ticks = _clock_ticks(n, ipd, scenario.interval, ax.figure.get_figwidth())
+    if ticks is not None:
+        ax.set_xticks(ticks, [clock(starts[i]) if i < n else clock(starts[-1] + scenario.interval)
+                              for i in ticks])
+        ax.set_xlabel(f"Interval start (time of day; {minutes})")
+        return False
+    days = math.ceil(n / ipd)
+    every, heads = names
+    shown = _shown_days(days, max(every, math.ceil(days / MOST_TIME_LABELS)))
+    ax.set_xticks([d * ipd for d in shown], [heads[d] for d in shown], ha="left")
+    ax.set_xlabel(f"Day (each from its opening at {clock(starts[0])}; {minutes})")
+    return True
 
 
-def _day_labels(axes: Sequence[Axes], scenario: Scenario) -> None:
+def _clock_ticks(n: int, ipd: int, interval: float, width: float) -> list[int] | None:
+    """Intervals labelled with their start time (``n``: the run's closing), None: too few.
+
+    Every whole number of hours a day (1, 2, 3, 4, 6 or 12), the first that gives at most
+    :data:`MOST_TIME_LABELS` labels, each clear of the next on a figure ``width`` inches
+    wide (as :func:`_day_heads` reckons room). A label closer to the next day's opening
+    than half the step is left out; the closing time ends the axis where it is that far
+    from the last label. None where a multi-day run would be labelled only at each
+    day's opening.
+    """
+    days = max(1, math.ceil(n / ipd))
+    room = 0.85 * width * 72 / max(n, 1)  # points per interval
+    clear = TextPath((0, 0), "00:00", size=_HEAD_SIZE).get_extents().width + _HEAD_SIZE
+    for hours in (1, 2, 3, 4, 6, 12):
+        step = max(1, round(hours * 3600 / interval))
+        if days > 1 and step >= ipd:
+            return None
+        ticks = [i for i in range(n) if (i % ipd) % step == 0
+                 and (i // ipd == days - 1 or ipd - i % ipd >= step / 2)]
+        if n and n - ticks[-1] > step / 2:
+            ticks.append(n)  # the last day's closing time ends the axis
+        if len(ticks) <= MOST_TIME_LABELS and all(
+                (b - a) * room >= clear for a, b in pairwise(ticks)):
+            return ticks
+    return None if days > 1 else [0, n]
+
+
+def _day_labels(axes: Sequence[Axes], scenario: Scenario,
+                names: tuple[int, list[str]] | None) -> None:
     """Day dividers on every panel and day names above the first (multi-day runs).
 
     ``Day 6 (Monday)`` where the run names its weekdays (:func:`sim.weekdays.day_label`);
     where the heads would overlap, ``Day 6 (Mon)``, then every second day's (or third...).
+    ``names`` as :func:`_day_heads` fits them; None (the time axis names the days): only
+    the dividers.
     """
     if scenario.days > 1:
         ipd = scenario.intervals_per_day
         for ax in axes:
             for day in range(1, scenario.days):
                 ax.axvline(day * ipd, color="0.3", lw=0.8)
-        ax = axes[0]
-        every, heads = _day_heads(scenario, ax.figure.get_figwidth())
-        for day in range(0, scenario.days, every):  # over its day, or from it on when wider
-            ax.text((day + (0.5 if every == 1 else 0.05)) * ipd, 1.02, heads[day],
-                    transform=ax.get_xaxis_transform(), ha="center" if every == 1 else "left",
-                    va="bottom", fontsize=_HEAD_SIZE, color="0.3")
+        every, heads = names or (1, [])
+        for day in _shown_days(len(heads), every):  # over its day, or from it on when wider
+            axes[0].text((day + (0.5 if every == 1 else 0.05)) * ipd, 1.02, heads[day],
+                         transform=axes[0].get_xaxis_transform(),
+                         ha="center" if every == 1 else "left", va="bottom",
+                         fontsize=_HEAD_SIZE, color="0.3")
 
 
 _HEAD_SIZE = 8  # points
+
+
+def _shown_days(days: int, every: int) -> list[int]:
+    """Every ``every``-th day from the first, each with the room of ``every`` days.
+
+    A name is as wide as ``every`` days: on the last days it would run off the axis.
+    """
+    return [d for d in range(0, days, every) if d == 0 or days - d >= every]
 
 
 def _day_heads(scenario: Scenario, width: float) -> tuple[int, list[str]]:
@@ -262,17 +312,17 @@ def interval_figure(results: Results) -> Figure:
             staff_ax.stairs(own, edges, color=colours[name], ls="--", lw=1.1, **line)
     for target in sorted({scenario.target(t) for t in scenario.contact_types}):
         sl_ax.axhline(100 * target, color="k", ls=":", lw=1)  # each the legend names
+    names = _day_heads(scenario, fig.get_figwidth())  # fitted once: measuring text is slow
+    named = _interval_axis(ab_ax, scenario, base["start"].to_numpy(), names)
+    _day_labels(axes, scenario, None if named else names)
     offered_ax.set(ylabel="Offered\n(contacts)", ylim=(0, None))
     offered_ax.set_title("Per interval, all contact types (" + (
         f"{first.n_replications} replications pooled" if first.n_replications > 1
-        else "1 replication") + ")", pad=14)
+        else "1 replication") + ")", pad=None if named else 14)
     staff_ax.set(ylabel="Agents on\nduty", ylim=(0, None))
     sl_ax.set(ylabel="Service\nlevel (%)", ylim=(0, 105))
     asa_ax.set(ylabel="ASA (s)", ylim=(0, None))
-    ab_ax.set(ylabel="Abandon\nrate (%)", ylim=(0, None),
-              xlabel=f"Interval start (time of day; {scenario.interval / 60:g}-minute intervals)")
-    _interval_axis(ab_ax, scenario, base["start"].to_numpy())
-    _day_labels(axes, scenario)
+    ab_ax.set(ylabel="Abandon\nrate (%)", ylim=(0, None))
     handles = [Line2D([], [], color=colours[n], ls=line_style(i), lw=line_width(i), label=n)
                for i, n in enumerate(runs)] if several else [
         Line2D([], [], color=colours[next(iter(runs))], label="simulated")]
