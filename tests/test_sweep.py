@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 import sim
 from sim import sweep_store
 from sim.cli import main
+from sim.cli_sweep import format_sweep
 from sim.grid import Grid, grid_values, parse_grid_option
 from sim.metrics import KPIS
 from sim.replicate import half_width
@@ -377,6 +378,19 @@ class TestCommand:
         again = CliRunner().invoke(main, [*args, "--grid", "seed=3"])
         assert again.exit_code == 2
         assert "different sweep (changed: grid)" in again.output and "--fresh" in again.output
+
+    def test_command_tables_equal_run_sweep(self, serial, tmp_path):
+        """`ccsim sweep` prints and writes the tables run_sweep gives for that grid and seed."""
+        out = tmp_path / "sw"
+        result = CliRunner().invoke(main, [
+            "sweep", str(ERLANG_A), "--set", "close=06:00", "--grid", "agents.pool.staff=40,43",
+            "--grid", "contact_types.calls.patience.mean=1m,3m", "-r", "3",
+            "--seed", str(serial.table.seed[0]), "-w", "1", "--out", str(out), "--no-figures",
+            "-q"])
+        assert result.exit_code == 0, result.output
+        assert result.output == format_sweep(serial) + "\n"
+        pd.testing.assert_frame_equal(pd.read_parquet(out / "sweep.parquet"), serial.table)
+        pd.testing.assert_frame_equal(pd.read_csv(out / "sweep_summary.csv"), serial.summary)
 
     @pytest.mark.parametrize(("grid", "message"), [
         ("agents.pool.staff=-1,40", "erlang_a.yaml: agents.pool.staff: must be >= 0, got -1"),
