@@ -95,20 +95,21 @@ def sweep_command(scenario: str, grids: tuple[str, ...], replications: int, seed
         fail(exc.lines())
     except ValueError as exc:  # (values the grid cannot hold)
         fail([f"{scenario}: {exc}"])
-    check_work(scenario, points, replications, per=f"in a replication of all {len(points):,} "
-               "points" if len(points) > 1 else "per replication")
+    scenarios = list(points.scenarios)
+    check_work(scenario, scenarios, replications, per=f"in a replication of all "
+               f"{len(scenarios):,} points" if len(scenarios) > 1 else "per replication")
     out_dir = Path(out) if out else Path("results") / f"{Path(scenario).stem}_sweep"
     writable_or_fail(out_dir)
     if scheduler is None:  # (a cluster's workers have their own memory)
-        workers = workers_in_memory(workers, points, scenario)
+        workers = workers_in_memory(workers, scenarios, scenario)
     executor, client = _executor(scenario, scheduler)
     bar = _ProgressBar(quiet)
     started = time.perf_counter()
     try:
         with sigterm_as_interrupt(), simulating(scenario):
-            result = run_sweep(base, grid, replications, seed=seed, executor=executor,
-                               workers=workers, out=out_dir, fresh=fresh, progress=bar,
-                               source=scenario)
+            result = run_sweep(base, points.grid, replications, seed=seed,
+                               executor=executor, workers=workers, out=out_dir, fresh=fresh,
+                               progress=bar, source=scenario, points=points)
     except ScenarioError as exc:
         fail(exc.lines())
     except SweepConflictError as exc:

@@ -3,7 +3,8 @@
 A grid names scenario fields by dotted path and lists values for each, as a list or in
 the ``--grid`` syntax (``36:48:1`` a range with its step, ``1m,3m,10m`` a list; units as
 in scenario files). Every combination of values is a *point*, a scenario of its own
-(:func:`sim.loader.with_overrides`), validated like any scenario file.
+(:func:`sim.loader.with_overrides`), validated like any scenario file, once:
+:func:`point_scenarios` gives them as :class:`GridPoints`, which a sweep runs as they are.
 """
 
 from __future__ import annotations
@@ -162,7 +163,33 @@ class Grid:
         return {repr(v): str(v) for v in values}
 
 
-def point_scenarios(base: Scenario, grid: Grid, source: str | None = None) -> list[Scenario]:
+@dataclass(frozen=True, eq=False)
+class GridPoints:
+    """The validated scenario of every point of a grid, and what they were made from.
+
+    Made by :func:`point_scenarios` (which keeps the grid's order), and given to
+    :func:`sim.sweep.run_sweep` by a caller that needed the points before the sweep
+    (``ccsim sweep`` checks each one's size): the sweep then runs them as they are, and
+    refuses them for another grid or scenario.
+
+    Attributes:
+        base: The scenario the points were made from.
+        grid: The grid, in the order of its points.
+        scenarios: The scenario of each point, in the grid's order.
+    """
+
+    base: Scenario
+    grid: Grid
+    scenarios: tuple[Scenario, ...]
+
+    def __post_init__(self) -> None:
+        points = math.prod(len(values) for _, values in self.grid.parameters)
+        if len(self.scenarios) != points:
+            raise ValueError(f"{points:,} points need {points:,} scenarios, got "
+                             f"{len(self.scenarios):,}")
+
+
+def point_scenarios(base: Scenario, grid: Grid, source: str | None = None) -> GridPoints:
     """Validate every point of the grid before any work starts.
 
     Raises:
@@ -177,4 +204,4 @@ def point_scenarios(base: Scenario, grid: Grid, source: str | None = None) -> li
             problems += [p for p in exc.problems if p not in problems]
     if problems:
         raise ScenarioError(source or base.name, problems)
-    return scenarios
+    return GridPoints(base, grid, tuple(scenarios))

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.grid import Grid, GridSpec, point_scenarios
+from sim.grid import Grid, GridPoints, GridSpec, point_scenarios
 from sim.loader import Problem, ScenarioError
 from sim.measure import replication_tables
 from sim.metrics import COST_KPIS, KPIS, kpi_names
@@ -150,6 +150,8 @@ def run_sweep(
     fresh: bool = False,
     progress: Callable[[Progress], None] | None = None,
     source: str | None = None,
+    *,
+    points: GridPoints | None = None,
 ) -> SweepResult:
     """Simulate every point of ``grid`` ``replications`` times (see the module docstring).
 
@@ -167,6 +169,9 @@ def run_sweep(
         fresh: Discard what ``out`` holds and start over.
         progress: Called with a :class:`Progress` at the start and after each unit.
         source: Name used in error messages (e.g. the scenario file).
+        points: The points already validated, ``sim.grid.point_scenarios(scenario,
+            grid)``, by a caller that needed them first (``ccsim sweep`` checks each
+            one's size): they are not validated again. Default: validated here.
 
     Returns:
         The tables and what was computed.
@@ -174,7 +179,8 @@ def run_sweep(
     Raises:
         ScenarioError: If any point is invalid (nothing runs).
         SweepConflictError: If ``out`` holds a different sweep.
-        ValueError: If the grid or ``replications`` is malformed.
+        ValueError: If the grid or ``replications`` is malformed, or ``points`` were
+            validated for another grid or scenario.
     """
     if replications < 1:
         raise ValueError(f"'replications' must be >= 1, got {replications}")
@@ -182,10 +188,13 @@ def run_sweep(
         grid = Grid.from_spec(grid)
     except ValueError as exc:
         raise ScenarioError(source or scenario.name, [Problem("", str(exc))]) from None
+    if points is None:
+        points = point_scenarios(scenario, grid, source)
+    else:
+        _check_points(points, scenario, grid)
     seed = scenario.seed if seed is None else seed
     units = [Unit(p, r, seed, tuple(values.items()), sc)
-             for p, (values, sc) in enumerate(zip(grid.points(), point_scenarios(
-                 scenario, grid, source)))
+             for p, (values, sc) in enumerate(zip(grid.points(), points.scenarios))
              for r in range(replications)]
     store = SweepStore(out) if out is not None else None
     rows = store.open(fingerprint(scenario, grid, seed, replications),
@@ -208,6 +217,36 @@ def run_sweep(
     if store is not None:
         store.write_results(result.table, result.summary)
     return result
+
+
+def _check_points(points: GridPoints, scenario: Scenario, grid: Grid) -> None:
+    """Refuse points made for another sweep: the wrong scenarios would run, unseen."""
+    if points.grid != grid:
+        raise ValueError("'points' were validated for another grid "
+                         f"({_difference(points.grid, grid)}): pass "
+                         "sim.grid.point_scenarios(scenario, grid) of this sweep")
+    if points.base is scenario:
+        return
+    # as the store fingerprints it (a trace's rows, numpy arrays, do not compare with ==)
+    given, wanted = points.base.model_dump(mode="json"), scenario.model_dump(mode="json")
+    if given != wanted:
+        field = next((k for k in wanted if given.get(k) != wanted[k]), "a field")
+        raise ValueError(f"'points' were validated from another scenario (its {field} differs"
+                         " from this sweep's): pass sim.grid.point_scenarios(scenario, grid) "
+                         "of this sweep")
+
+
+def _difference(given: Grid, wanted: Grid) -> str:
+    """Where two grids part: their parameters, or the first parameter's values that differ."""
+    if given.paths != wanted.paths:
+        return f"parameters {', '.join(given.paths)}, not {', '.join(wanted.paths)}"
+    path, values, other = next((path, values, other) for (path, values), (_, other)
+                               in zip(given.parameters, wanted.parameters) if values != other)
+
+    def few(vals: tuple[Any, ...]) -> str:
+        return ", ".join(map(repr, vals[:4])) + (", ..." if len(vals) > 4 else "")
+
+    return f"{path}: {few(values)}, not {few(other)}"
 
 
 def _run_units(todo: list[Unit], executor: Executor | None, workers: int | None,
