@@ -17,6 +17,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
+from helpers import assert_same_table
 
 import sim
 from sim import output
@@ -53,12 +54,12 @@ def test_streamed_files_hold_the_run_tables(tmp_path, name, keep):
             assert table == "legs" and len(result.legs) == 0
             continue
         streamed = pd.read_parquet(streamed_file)
-        pd.testing.assert_frame_equal(streamed, pd.read_parquet(whole_file))
+        assert_same_table(streamed, pd.read_parquet(whole_file))
         # the same schema, metadata included (contacts: the run's week, sim.saved_week)
         assert pq.read_schema(streamed_file) == pq.read_schema(whole_file)
         assert (pq.read_schema(streamed_file).metadata
                 == pq.read_schema(whole_file).metadata), table
-        pd.testing.assert_frame_equal(streamed, getattr(result, table))
+        assert_same_table(streamed, getattr(result, table))
     assert output.verify(out)["files"].keys() == output.verify(whole)["files"].keys()
     # the report's redraw measures the streamed tables again: the run's KPIs, to the bit
     assert read_run(out).summary == result.summary
@@ -100,7 +101,7 @@ def test_stale_temporaries_go_but_the_streams_own_stay(tmp_path):
     assert isinstance(vars(result)["contacts"], Parts)  # written without being stacked
     assert not stale.exists() and not list(out.glob(".*.tmp"))
     assert pq.ParquetFile(out / "contacts.parquet").metadata.num_rows == len(result.contacts)
-    pd.testing.assert_frame_equal(pd.read_parquet(out / "contacts.parquet"), result.contacts)
+    assert_same_table(pd.read_parquet(out / "contacts.parquet"), result.contacts)
 
 
 def test_a_stream_without_the_runs_week_is_refused(tmp_path):
@@ -127,10 +128,10 @@ def test_raw_tables_are_stacked_when_first_read():
         assert getattr(result, table) is stacked  # stacked once
         assert list(stacked["replication"].unique()) == [0, 1, 2]
         assert isinstance(stacked.index, pd.RangeIndex) and stacked.index.start == 0
-        pd.testing.assert_frame_equal(getattr(copy, table), stacked)
-        pd.testing.assert_frame_equal(getattr(again, table), stacked)
+        assert_same_table(getattr(copy, table), stacked)
+        assert_same_table(getattr(again, table), stacked)
     first = result.contacts[result.contacts["replication"] == 0]
-    pd.testing.assert_frame_equal(first, parts[0])
+    assert_same_table(first, parts[0])
 
 
 def test_a_run_to_a_precision_streams_every_batch(tmp_path):
@@ -146,7 +147,7 @@ def test_a_run_to_a_precision_streams_every_batch(tmp_path):
     assert result.n_replications > 10  # more than one batch
     streamed = pd.read_parquet(out / "contacts.parquet")
     assert streamed["replication"].nunique() == result.n_replications
-    pd.testing.assert_frame_equal(streamed, result.contacts)
+    assert_same_table(streamed, result.contacts)
 
 
 def test_interrupted_while_opening_its_file_leaves_nothing(tmp_path, monkeypatch):
@@ -184,7 +185,7 @@ def test_two_runs_into_one_folder_the_last_to_finish_wins(tmp_path):
     assert output.verify(out)
     write_run(result_a, out, first)  # finishes last
     assert read_run(out).summary == result_a.summary
-    pd.testing.assert_frame_equal(pd.read_parquet(out / "legs.parquet"), result_a.legs)
+    assert_same_table(pd.read_parquet(out / "legs.parquet"), result_a.legs)
     assert not list(out.glob(".*.tmp"))
 
 
