@@ -22,6 +22,8 @@ from sim.app.model import Session
 
 ROOT = Path(__file__).resolve().parent.parent
 ERLANG_A = str(ROOT / "scenarios/erlang_a.yaml")
+# an accepted run where what it simulates does not matter: a tenth of the calls, quicker
+QUICK = {"replications": 2, "arrival_factor": 0.1}
 
 
 def post(url: str, path: str, body: object) -> tuple[int, dict]:
@@ -228,7 +230,7 @@ class TestStatus:
                 "nothere: no such bundled scenario")
             status, state = post(url, "/api/pin", {})
             assert status == 409 and state["error"] == ["pin: run a simulation first"]
-            status, state = post(url, "/api/run", {"settings": {"replications": 2}})
+            status, state = post(url, "/api/run", {"settings": QUICK})
             assert status == 200 and state["error"] == [] and state["job"] is not None
             wait_done(url)
             assert post(url, "/api/pin", {})[0] == 200
@@ -261,10 +263,10 @@ class TestFloorOfTheResultShown:
         showing run 1 could fetch run 2's floor if run 2 finished in between.
         """
         with app_server(ERLANG_A) as url:
-            first = post(url, "/api/run", {"settings": {"replications": 2}})[1]["job"]
+            first = post(url, "/api/run", {"settings": QUICK})[1]["job"]
             wait_done(url)
             assert get(url, "/api/state")["result"]["number"] == first["number"]
-            second = post(url, "/api/run", {"settings": {"replications": 2,
+            second = post(url, "/api/run", {"settings": {**QUICK,
                                                           "agents": {"pool": 40}}})[1]["job"]
             wait_done(url)
             state = get(url, f"/api/state?floor={first['number']}")
