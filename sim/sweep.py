@@ -33,11 +33,11 @@ import pandas as pd
 from sim.grid import Grid, GridPoints, GridSpec, point_scenarios
 from sim.loader import Problem, ScenarioError
 from sim.measure import replication_tables
-from sim.metrics import COST_KPIS, KPIS, kpi_names
+from sim.metrics import KPIS, kpi_names
 from sim.parallel import explained_broken_pool, local_executor, usable_cores
-from sim.replicate import half_width
 from sim.scenario import Scenario
 from sim.sweep_store import SweepStore, fingerprint
+from sim.sweep_summary import summarize  # also importable from here, its home before
 
 # --- work units ---------------------------------------------------------------------------
 
@@ -310,20 +310,6 @@ def sweep_table(rows: Iterable[dict[str, Any]], grid: Grid,
         labels = grid.labels(path)
         frame[path] = [labels.get(repr(v), v) for v in frame[path]]
     return frame.sort_values(["point", "replication"], ignore_index=True)
-
-
-def summarize(table: pd.DataFrame, paths: Sequence[str]) -> pd.DataFrame:
-    """Per point: grid values, replications, and each KPI's mean and 95% half-width."""
-    rows = []
-    for point, group in table.groupby("point", sort=True):
-        row: dict[str, Any] = {"point": point, **{p: group[p].iloc[0] for p in paths},
-                               "replications": len(group)}
-        for kpi in [k for k in KPIS + COST_KPIS if k in table]:
-            values = group[kpi].to_numpy(dtype=float)
-            row[kpi] = float(np.nanmean(values)) if np.isfinite(values).any() else np.nan
-            row[f"{kpi}_ci"] = half_width(values)
-        rows.append(row)
-    return pd.DataFrame(rows)
 
 
 def sweep(

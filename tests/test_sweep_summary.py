@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from sim.metrics import COST_KPIS, KPIS
-from sim.sweep import summarize
+from sim.sweep_summary import summarize
 
 
 @cache
