@@ -10,6 +10,9 @@ feature adds to the bare variant, per contact and per contact it touches (a misr
 call, a transferred call, a repeat: counted from the records). If the parts add up to
 the whole, nothing is lost between them; what a part adds per contact it touches,
 against a plain call's time, says how far a journey step is from a plain one's cost.
+What a feature adds includes the load it brings: a misrouted call's short talk and a
+transferred call's second talk keep agents busier, so every contact waits and abandons
+more; a repeat is a contact of its own, so what it adds is its cost beyond a bare one.
 
 Usage: python benchmarks/bench_journey_parts.py [--days 40] [--repeat 3]
 """
