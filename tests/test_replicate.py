@@ -201,11 +201,21 @@ class TestPrecision:
         assert result.stopping.describe().startswith("warning: stopped at --max-replications")
 
     def test_same_for_any_number_of_workers(self, erlang_a):
-        """The stopping point and the result do not depend on the workers."""
-        one = sim.run(erlang_a, seed=8, precision={"service_level": 0.03}, workers=1)
-        two = sim.run(erlang_a, seed=8, precision={"service_level": 0.03}, workers=2)
+        """The stopping point and the result do not depend on the workers, batch after batch.
+
+        The target is just under the first batch's half-width, so the run takes a second
+        batch (and maybe more): the later batches' replications must be the same ones,
+        numbered on from the first batch, on one worker as on two.
+        """
+        first = MIN_REPLICATIONS  # sim.run's first batch (its replications=1, raised to it)
+        batch = sim.run(erlang_a, seed=8, replications=first)
+        target = 0.9 * batch.ci["service_level"]
+        one = sim.run(erlang_a, seed=8, precision={"service_level": target}, workers=1)
+        two = sim.run(erlang_a, seed=8, precision={"service_level": target}, workers=2)
+        assert one.n_replications > first  # (a second batch was run)
         assert_same_run(one, two)
         assert one.stopping == two.stopping
+        assert_same_run(one, sim.run(erlang_a, seed=8, replications=one.n_replications))
 
     def test_compare_runs_every_variant_to_the_target(self, erlang_a):
         """A comparison keeps the variants paired and stops when all of them meet the target."""
