@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from helpers import assert_same_table
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -193,19 +194,18 @@ class TestTable:
 
     def test_sweep_returns_the_table(self, short, serial):
         """sim.sweep is run_sweep(...).table."""
-        pd.testing.assert_frame_equal(sim.sweep(short, GRID, replications=3, workers=1),
-                                      serial.table)
+        assert_same_table(sim.sweep(short, GRID, replications=3, workers=1), serial.table)
 
 
 class TestExecutors:
     def test_process_pool_matches_serial(self, short, serial):
         """Two local processes give exactly the table of one."""
-        pd.testing.assert_frame_equal(run_sweep(short, GRID, 3, workers=2).table, serial.table)
+        assert_same_table(run_sweep(short, GRID, 3, workers=2).table, serial.table)
 
     def test_any_executor(self, short, serial):
         """Any concurrent.futures executor will do (threads here)."""
         with ThreadPoolExecutor(3) as pool:
-            pd.testing.assert_frame_equal(sweep(short, GRID, 3, executor=pool), serial.table)
+            assert_same_table(sweep(short, GRID, 3, executor=pool), serial.table)
 
     def test_dask_cluster_matches_local(self, short, serial):
         """A Dask LocalCluster (2 worker processes) gives exactly the local table."""
@@ -214,7 +214,7 @@ class TestExecutors:
                                       dashboard_address=None) as cluster, \
                 distributed.Client(cluster) as client:
             table = sweep(short, GRID, 3, executor=client.get_executor())
-        pd.testing.assert_frame_equal(table, serial.table)
+        assert_same_table(table, serial.table)
 
 
 class _StopError(Exception):
@@ -244,8 +244,8 @@ class TestResume:
         assert len(result.computed) == 12 - 5 and result.resumed == 5
         assert first.isdisjoint(result.computed)
         assert part_files(tmp_path).items() >= kept.items()  # finished parts untouched
-        pd.testing.assert_frame_equal(result.table, serial.table)
-        pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "sweep.parquet"), serial.table)
+        assert_same_table(result.table, serial.table)
+        assert_same_table(pd.read_parquet(tmp_path / "sweep.parquet"), serial.table)
 
     def test_interrupted_pool_resumes(self, short, serial, tmp_path):
         """With a process pool, units finished before the interrupt are not recomputed."""
@@ -255,7 +255,7 @@ class TestResume:
         assert 4 <= kept < 12
         result = run_sweep(short, GRID, 3, workers=1, out=tmp_path)
         assert len(result.computed) == 12 - kept
-        pd.testing.assert_frame_equal(result.table, serial.table)
+        assert_same_table(result.table, serial.table)
 
     def test_finished_sweep_computes_nothing(self, short, tmp_path):
         """Running a finished sweep again only rewrites the tables."""
@@ -334,11 +334,11 @@ class TestResume:
         (parts / "p000001-r0001.json").write_text(json.dumps(kpi_lost))
         again = run_sweep(short, grid, 2, workers=1, out=tmp_path)
         assert sorted(again.computed) == [(0, 0), (0, 1), (1, 0), (1, 1)]
-        pd.testing.assert_frame_equal(again.table, first.table)
+        assert_same_table(again.table, first.table)
         (parts / "p000001-r0000.json").write_text("[1, 2]")  # not a row at all
         third = run_sweep(short, grid, 2, workers=1, out=tmp_path)
         assert third.computed == [(1, 0)] and third.resumed == 3
-        pd.testing.assert_frame_equal(third.table, first.table)
+        assert_same_table(third.table, first.table)
 
     def test_damaged_manifest_is_one_line(self, tmp_path):
         """A truncated manifest.json: one line naming it, exit 2, nothing computed."""
@@ -445,7 +445,7 @@ class TestCommand:
             "-q"])
         assert result.exit_code == 0, result.output
         assert result.output == format_sweep(serial) + "\n"
-        pd.testing.assert_frame_equal(pd.read_parquet(out / "sweep.parquet"), serial.table)
+        assert_same_table(pd.read_parquet(out / "sweep.parquet"), serial.table)
         pd.testing.assert_frame_equal(pd.read_csv(out / "sweep_summary.csv"), serial.summary)
 
     @pytest.mark.parametrize(("grid", "message"), [
