@@ -175,14 +175,13 @@ def _clock_ticks(n: int, ipd: int, interval: float, width: float) -> list[int] |
 
     Every whole number of hours a day (1, 2, 3, 4, 6 or 12), the first that gives at most
     :data:`MOST_TIME_LABELS` labels, each clear of the next on a figure ``width`` inches
-    wide (as :func:`_day_heads` reckons room). A label closer to the next day's opening
+    wide (:func:`_room`, :func:`_clear`). A label closer to the next day's opening
     than half the step is left out; the closing time ends the axis where it is that far
     from the last label. None where a multi-day run would be labelled only at each
     day's opening.
     """
     days = max(1, math.ceil(n / ipd))
-    room = 0.85 * width * 72 / max(n, 1)  # points per interval
-    clear = TextPath((0, 0), "00:00", size=_HEAD_SIZE).get_extents().width + _HEAD_SIZE
+    room, clear = _room(width, max(n, 1)), _clear("00:00")  # points per interval, per label
     for hours in (1, 2, 3, 4, 6, 12):
         step = max(1, round(hours * 3600 / interval))
         if days > 1 and step >= ipd:
@@ -231,21 +230,23 @@ def _shown_days(days: int, every: int) -> list[int]:
 
 
 def _day_heads(scenario: Scenario, width: float) -> tuple[int, list[str]]:
-    """Every how many days a head is written, and each day's, to fit ``width`` (inches).
-
-    The panels take about 85% of the figure's width; a head keeps half its font size
-    clear on either side.
-    """
-
-    def widest(heads: list[str]) -> float:  # points
-        return max(TextPath((0, 0), h, size=_HEAD_SIZE).get_extents().width for h in heads)
-
-    room = 0.85 * width * 72 / scenario.days  # points per day
+    """Every how many days a head is written, and each day's, to fit ``width`` (inches)."""
+    room = _room(width, scenario.days)  # points per day
     days = range(scenario.days)
     heads = [day_label(scenario, d, capital=True) for d in days]
-    if widest(heads) + _HEAD_SIZE > room:
+    if max(map(_clear, heads)) > room:
         heads = [day_label(scenario, d, capital=True, short=True) for d in days]
-    return max(1, math.ceil((widest(heads) + _HEAD_SIZE) / room)), heads
+    return max(1, math.ceil(max(map(_clear, heads)) / room)), heads
+
+
+def _room(width: float, units: int) -> float:
+    """Points of the panels' width (about 85% of a figure ``width`` inches wide) per unit."""
+    return 0.85 * width * 72 / units
+
+
+def _clear(text: str) -> float:
+    """Points a label takes: its width, and half its font size clear on either side."""
+    return TextPath((0, 0), text, size=_HEAD_SIZE).get_extents().width + _HEAD_SIZE
 
 
 def _target_label(scenario: Scenario) -> str:
