@@ -16,13 +16,11 @@ it, and a contact whose deadline has passed by then abandoned at its deadline. R
 timeouts are scheduled only where something must happen at that moment (an overflow, a
 retrial after abandoning, a hang-up on hold).
 
-:class:`Floor` is built with the contacts' columns (:class:`sim.contacts.ContactBook`,
-bound here as attributes) and the compiled plans; its routing comes from
-:mod:`sim.floor_routing`. Contacts with a journey are served by :class:`sim.legs.Journeys`
-(their legs by :mod:`sim.leg_steps`) and agents come and go with
-:class:`sim.workforce.Shifts`, both attached after it is built
-(:meth:`Floor.attach`). Hooks (a routing policy, balking, real-time rules) replace some of
-its steps on the instance; every part looks its steps up at each use.
+:class:`Floor` binds the contacts' columns (:class:`sim.contacts.ContactBook`) and the
+compiled plans; its routing comes from :mod:`sim.floor_routing`. Journeys
+(:class:`sim.legs.Journeys`) and shifts (:class:`sim.workforce.Shifts`) are attached after
+it is built. Hooks (a routing policy, balking, real-time rules) replace some of its steps
+on the instance; every part looks its steps up at each use.
 """
 
 from __future__ import annotations
@@ -36,6 +34,7 @@ from typing import TYPE_CHECKING
 import simpy
 
 from sim import keyed
+from sim.first_leg import first_transfers
 from sim.journey import PLAIN, PLAIN_IF_QUIET
 from sim.leg_steps import leg_steps
 from sim.legs import ABANDONED_LEG, CUSTOMER, RETRIAL
@@ -89,6 +88,7 @@ class Floor:
         self.add_leg, self.pack_leg = journeys.add_leg, journeys.pack_leg  # (a leg's row)
         self.start_leg = leg_steps(journeys)  # a journey's leg (sim.leg_steps)
         self.second_leg = second_legs(self, journeys)  # or None (sim.second_leg)
+        self.first_transfer = first_transfers(self, journeys)  # or None (sim.first_leg)
         # by contact: its first leg neither consults nor is transferred (a plain talk where
         # the routing table says PLAIN_IF_QUIET): drawn contacts' here, a comeback's when
         # it takes over its numbers (ContactBook.adopt); 0 for every other contact
@@ -330,19 +330,20 @@ class Floor:
         """Agent ``agent_id`` of ``group`` has just answered ``c``: talk, then take more work.
 
         A plain contact (one queue, one talk) costs one SimPy event, the end of the talk,
-        whose callback finds the agent's next work. So does a fresh contact of a type with
-        handoffs whose first leg, its drawn numbers say, neither consults nor is handed on
-        (``PLAIN_IF_QUIET``): a handoff that never fires changes nothing. Any other leg is
-        a chain of steps (:mod:`sim.leg_steps`), begun now.
+        whose callback finds the agent's next work. So does a fresh contact whose first
+        leg, its drawn numbers say, neither consults nor is handed on (``PLAIN_IF_QUIET``).
+        Shorter paths serve a cold transfer's first leg (:mod:`sim.first_leg`), a misroute's
+        and a last leg (:mod:`sim.second_leg`); any other is a chain of :mod:`sim.leg_steps`.
         """
         q = self.qtype[c]
         plain = group.plain[q]
         if plain and not (self.served_legs[c] or self.kind[c] or self.misrouted[c]
-                          or self.ctype[c] != q) and (  # (a callback in another queue)
-                plain == PLAIN or self.quiet[c]):
-            # one talk and the contact is done: it is never served again
-            length = self.talk[c] = self.handle[c] * group.slowdown
-            self.at(length, self.on_talked, c)
+                          or self.ctype[c] != q):  # (a callback in another queue)
+            if plain == PLAIN or self.quiet[c]:  # one talk, done: never served again
+                length = self.talk[c] = self.handle[c] * group.slowdown
+                self.at(length, self.on_talked, c)
+            elif not (self.first_transfer is not None and self.first_transfer(c, q, group)):
+                self.start_leg(c, group, agent_id)  # (sim.first_leg: a cold transfer)
         elif self.misrouted[c] and not self.served_legs[c] and self.plain_misroute:
             self.misroute_talk(c)  # the wrong queue's short talk, without a leg's steps
         elif not (plain and self.served_legs[c] == 1 and self.second_leg is not None

@@ -1,0 +1,72 @@
+"""A fresh contact's first leg that ends in a cold transfer, without a leg's steps.
+
+A call of a type that transfers (``transfer:``) is served as one plain talk where its
+first-leg numbers say it is not handed on (``PLAIN_IF_QUIET``, :mod:`sim.floor`). The
+others, a tenth to a sixth of ``refund_vs_relations``' calls, went through the steps of a
+leg (:func:`sim.leg_steps.leg_steps`: ``start``, ``customer``, ``talked``, ``record``,
+``free``), which for a cold transfer with no consult, no cap, no wrap-up and one speed
+in the group do nothing but time the talk, record the leg and queue the call in the
+other department. :func:`first_transfers` does just that, with the same numbers, in the
+same order and with the same events, so the records are the same (the tests run every
+scenario with the fast paths off too and compare).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+from sim import keyed
+from sim.legs import TRANSFER
+
+
+def first_transfers(floor, journeys) -> Callable[[int, int, object], bool] | None:
+    """``serve(c, q, group)``: serve fresh ``c``'s first leg if it ends in a cold transfer.
+
+    ``q`` is ``c``'s own type's queue. True if it did (its talk has begun); False to leave
+    the leg to :mod:`sim.leg_steps` (a consult may come, the talk may be capped, the
+    transfer is warm, or the numbers say it is not handed on). None where no leg can be
+    served so: after-call work (a wrap-up follows the leg), or no type transfers cold. The
+    caller checks that the group serves ``q`` plainly (``GroupState.plain``: no escalation,
+    one speed, no cap) and that ``c`` is a fresh customer contact in its own type's queue.
+    """
+    plans = journeys.plans
+    lean = [p.transfer is not None and not p.transfer.warm and p.consult is None
+            and not math.isfinite(p.cap) and p.max_transfers > 0 for p in plans]
+    if journeys.after_call is not None or not any(lean):
+        return None
+    env, at, record_legs = journeys.env, journeys.at, journeys.record_legs
+    key, numbered, served_legs = journeys.key, journeys.numbered, journeys.served_legs
+    handle, talk, transfers = journeys.handle, journeys.talk, journeys.transfers
+    qtype, enq, groups, agents = journeys.qtype, journeys.enq, journeys.group, journeys.agent
+    add_leg, pack_leg, transfer_one = journeys.add_leg, journeys.pack_leg, journeys.transfer_one
+    uniform = keyed.uniform
+    transfer_to = [p.transfer for p in plans]
+
+    def serve(c: int, q: int, group) -> bool:
+        if not lean[q]:
+            return False
+        transfer = transfer_to[q]
+        # the first leg's transfer number, as sim.leg_steps' ``talked`` reads it
+        if (transfer_one[c] if numbered[c] else uniform(key[c], keyed.TRANSFER, 1)
+                ) >= transfer.probability:
+            return False  # not handed on: a leg's steps (a comeback not numbered)
+        served_legs[c] = 1
+        length = handle[c] * group.slowdown
+        at(length, talked, (c, env._now, length))
+        return True
+
+    def talked(tick) -> None:
+        """The talk is over: record the leg, queue the call with the other department."""
+        c, start, length = tick._value
+        talk[c] += length
+        transfers[c] += 1
+        g, agent, q = groups[c], agents[c], qtype[c]  # (queued again, c may be answered)
+        now = env._now
+        if record_legs:  # never on hold, no after-call work
+            add_leg(pack_leg(c, q, enq[c], start, now, g, agent, 0.0, TRANSFER, 0.0))
+        to = transfer_to[q]
+        floor._enqueue(c, to.to, now, priority=to.priority)
+        floor._next_work(floor.groups[g], agent)
+
+    return serve
