@@ -162,10 +162,12 @@ def run_command(scenario: str, out: str | None, seed: int | None, replications: 
             click.echo(f"  replication {done}/{total} done, {elapsed:.1f}s elapsed, "
                        f"about {eta:.0f}s left", err=True)
 
+    from sim.parallel import usable_cores
     from sim.replicate import run
     from sim.results_folder import table_metadata, write_run
     from sim.table_stream import TableStream
 
+    drawing = workers or usable_cores()  # processes drawing the report's figures (forked)
     workers = default_workers(workers, [loaded], most, scenario)
     # contacts and legs are written while later replications run; a failure, Ctrl-C or
     # `kill` removes them (and a folder made for them), leaving earlier results as they were
@@ -182,7 +184,7 @@ def run_command(scenario: str, out: str | None, seed: int | None, replications: 
     if not no_report:
         from sim.report import write_report  # matplotlib only when drawing
 
-        files, problems = write_report(result, out_dir)
+        files, problems = write_report(result, out_dir, workers=drawing)
         written += files
         for line in problems:
             click.echo(f"warning: figure not drawn: {line}", err=True)

@@ -44,6 +44,7 @@ from sim.compare import (
 )
 from sim.cost_sentences import cost_sentences
 from sim.loader import ScenarioError, load_scenario
+from sim.parallel import usable_cores
 from sim.results_folder import write_comparison
 from sim.units import format_duration
 
@@ -131,6 +132,7 @@ def compare_command(scenarios: tuple[str, ...], variants: tuple[str, ...], repli
     out_dir = Path(out) if out else Path("results") / f"{Path(first).stem}-compare"
     writable_or_fail(out_dir)
     started = time.perf_counter()
+    drawing = workers or usable_cores()  # processes drawing the report's figures (forked)
     workers = default_workers(workers, list(loaded.values()), most, first)
     with simulating(first), guarded_pool(), \
             worker_pool(workers, len(loaded) * most) as executor:
@@ -144,7 +146,7 @@ def compare_command(scenarios: tuple[str, ...], variants: tuple[str, ...], repli
     if not no_report:
         from sim.report import write_report  # matplotlib only when drawing
 
-        files, problems = write_report(comparison, out_dir)
+        files, problems = write_report(comparison, out_dir, workers=drawing)
         written += files
     click.echo(format_comparison(comparison))
     stopping = comparison.stopping
@@ -206,7 +208,7 @@ def report_command(folder: str, no_png: bool) -> None:
         fail([str(exc)])
     except ScenarioError as exc:
         fail(exc.lines())
-    written, problems = write_report(results, folder, png=not no_png)
+    written, problems = write_report(results, folder, png=not no_png, workers=usable_cores())
     for line in problems:
         click.echo(f"warning: figure not drawn: {line}", err=True)
     click.echo(f"wrote {', '.join(p.name for p in written)} to {folder}/")

@@ -248,24 +248,26 @@ def comparison_html(comparison: Comparison, figures: list[RenderedFigure] | None
     return _page(f"{name}: comparison report", body)
 
 
-def write_report(subject: RunResult | Comparison, out: str | Path, png: bool = True
-                 ) -> tuple[list[Path], list[str]]:
+def write_report(subject: RunResult | Comparison, out: str | Path, png: bool = True,
+                 workers: int = 1) -> tuple[list[Path], list[str]]:
     """Write ``report.html`` (and the figures as PNG) into ``out``, each file atomically.
 
     Args:
         subject: A run or a comparison.
         out: The results folder.
         png: Also write each figure as ``<name>.png``.
+        workers: Processes drawing the figures side by side, forked where that is safe
+            (:mod:`sim.figure_workers`; the command line uses every core); the same bytes.
 
     Returns:
         ``(files written, problems)``: one line per figure that could not be drawn.
     """
     out = Path(out)
     if isinstance(subject, Comparison):
-        figures = comparison_figures(subject)
+        figures = comparison_figures(subject, workers)
         text = comparison_html(subject, figures)
     else:
-        figures = run_figures(subject)
+        figures = run_figures(subject, workers)
         text = run_html(subject, figures)
     written = []
     if png:

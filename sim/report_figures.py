@@ -11,11 +11,13 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from matplotlib.figure import Figure
 
 from sim import plots
 from sim.compare import Comparison
+from sim.figure_workers import draw_all
 from sim.replicate import RunResult
 from sim.weekdays import day_label
 
@@ -55,58 +57,61 @@ def _draw(name: str, title: str, caption: str, make: Callable[[], Figure]) -> Re
                               problem=f"{type(exc).__name__}: {exc}")
 
 
-def run_figures(result: RunResult) -> list[RenderedFigure]:
-    """Every figure of a single run's report, rendered."""
-    return [
-        _draw("wait_cdf", "Waiting times", _CDF_CAPTION, lambda: plots.wait_cdf(result)),
-        _draw("intervals", "Per interval", _INTERVAL_CAPTION,
-              lambda: plots.interval_figure(result)),
+def run_figures(result: RunResult, workers: int = 1) -> list[RenderedFigure]:
+    """Every figure of a single run's report, rendered (by ``workers`` forked processes)."""
+    return draw_all([
+        partial(_draw, "wait_cdf", "Waiting times", _CDF_CAPTION,
+                lambda: plots.wait_cdf(result)),
+        partial(_draw, "intervals", "Per interval", _INTERVAL_CAPTION,
+                lambda: plots.interval_figure(result)),
         _day(result, "day", "A day at a glance"),
-        _draw("occupancy", "Occupancy per agent group", _OCCUPANCY_CAPTION,
-              lambda: plots.occupancy_figure(result)),
-        _draw("journey", "Where contacts go", _JOURNEY_CAPTION,
-              lambda: plots.journey_figure(result)),
-        _draw("fcr", "First-contact resolution and repeat contacts", _FCR_CAPTION,
-              lambda: plots.fcr_figure(result)),
-    ]
+        partial(_draw, "occupancy", "Occupancy per agent group", _OCCUPANCY_CAPTION,
+                lambda: plots.occupancy_figure(result)),
+        partial(_draw, "journey", "Where contacts go", _JOURNEY_CAPTION,
+                lambda: plots.journey_figure(result)),
+        partial(_draw, "fcr", "First-contact resolution and repeat contacts", _FCR_CAPTION,
+                lambda: plots.fcr_figure(result)),
+    ], workers)
 
 
-def comparison_figures(comparison: Comparison) -> list[RenderedFigure]:
-    """Every figure of a comparison's report, rendered."""
+def comparison_figures(comparison: Comparison, workers: int = 1) -> list[RenderedFigure]:
+    """Every figure of a comparison's report, rendered (by ``workers`` forked processes)."""
     runs = comparison.results
-    figures = [
-        _draw("kpis", "KPIs per variant", _KPI_CAPTION, lambda: plots.kpi_bars(comparison)),
-    ]
+    jobs = [partial(_draw, "kpis", "KPIs per variant", _KPI_CAPTION,
+                    lambda: plots.kpi_bars(comparison))]
     if len(runs) > 1:
-        figures.append(_draw("differences", "Differences to the baseline", _DIFF_CAPTION,
-                             lambda: plots.difference_figure(comparison)))
-    figures += [
-        _draw("wait_cdf", "Waiting times", _CDF_CAPTION, lambda: plots.wait_cdf(runs)),
-        _draw("intervals", "Per interval", _INTERVAL_CAPTION, lambda: plots.interval_figure(runs)),
-        _draw("occupancy", "Occupancy per agent group", _OCCUPANCY_CAPTION,
-              lambda: plots.occupancy_figure(runs)),
-        _draw("journey", "Where contacts go", _JOURNEY_CAPTION, lambda: plots.journey_figure(runs)),
-        _draw("fcr", "First-contact resolution and repeat contacts", _FCR_CAPTION,
-              lambda: plots.fcr_figure(runs)),
+        jobs.append(partial(_draw, "differences", "Differences to the baseline", _DIFF_CAPTION,
+                            lambda: plots.difference_figure(comparison)))
+    jobs += [
+        partial(_draw, "wait_cdf", "Waiting times", _CDF_CAPTION, lambda: plots.wait_cdf(runs)),
+        partial(_draw, "intervals", "Per interval", _INTERVAL_CAPTION,
+                lambda: plots.interval_figure(runs)),
+        partial(_draw, "occupancy", "Occupancy per agent group", _OCCUPANCY_CAPTION,
+                lambda: plots.occupancy_figure(runs)),
+        partial(_draw, "journey", "Where contacts go", _JOURNEY_CAPTION,
+                lambda: plots.journey_figure(runs)),
+        partial(_draw, "fcr", "First-contact resolution and repeat contacts", _FCR_CAPTION,
+                lambda: plots.fcr_figure(runs)),
     ]
-    figures += [_day(result, f"day_{name}", f"A day at a glance: {name}", name)
-                for name, result in runs.items()]
-    return figures
+    jobs += [_day(result, f"day_{name}", f"A day at a glance: {name}", name)
+             for name, result in runs.items()]
+    return draw_all(jobs, workers)
 
 
 def _day(result: RunResult, name: str, title: str, variant: str | None = None
-         ) -> RenderedFigure:
+         ) -> Callable[[], RenderedFigure]:
+    """The job that draws a run's day figure (or says why it cannot)."""
     if not result.traces:
-        return RenderedFigure(name, title, _DAY_CAPTION,
-                              problem="no queue trace in these results (`ccsim run` and "
-                                      "`ccsim compare` record one unless given --no-report; "
-                                      "sim.run with trace_every)")
+        return partial(RenderedFigure, name, title, _DAY_CAPTION,
+                       problem="no queue trace in these results (`ccsim run` and "
+                               "`ccsim compare` record one unless given --no-report; "
+                               "sim.run with trace_every)")
     heading = None if variant is None else (
         f"{variant}: {day_label(result.scenario, 0)}, "
         f"replication {int(result.traces[0]['replication'].iloc[0]) + 1}")
     replication = int(result.traces[0]["replication"].iloc[0])
-    return _draw(name, title, _DAY_CAPTION,
-                 lambda: plots.day_figure(result, replication=replication, title=heading))
+    return partial(_draw, name, title, _DAY_CAPTION,
+                   lambda: plots.day_figure(result, replication=replication, title=heading))
 
 
 _CDF_CAPTION = ("Share of contacts answered within a wait of t (mean over replications); "

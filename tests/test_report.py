@@ -241,7 +241,7 @@ class TestComparisonReport:
 
     def test_valid_html_with_differences(self, comparison, tmp_path):
         """Comparison page: all figures embedded, variants and significant differences shown."""
-        written, problems = report.write_report(comparison, tmp_path)
+        written, problems = report.write_report(comparison, tmp_path, workers=2)  # forked
         assert problems == []
         figures = ["kpis", "differences", "wait_cdf", "intervals", "occupancy", "journey", "fcr",
                    "day_baseline", "day_plus_two"]
