@@ -10,6 +10,12 @@ Adding a KPI is one :class:`Kpi` entry in :data:`REGISTRY` (its position is its 
 tables and columns) plus its computation in :func:`sim.metrics.contact_kpis` (or
 :func:`sim.costs.cost_kpis`); tests fail until both exist.
 
+A KPI that counts a part of the model a scenario may leave out (busy signals need
+``lines``, callbacks a type's ``callback``...) names the :class:`Feature` it needs: without
+it the KPI is always 0 (or "–", a mean of nothing; or, for the live queue's KPIs, the same
+as ``service_level`` and ``asa``), and tables for people leave its row out
+(:mod:`sim.features` tells which features a scenario has).
+
 Pure Python: the command line formats its tables without importing pandas or matplotlib.
 """
 
@@ -68,6 +74,35 @@ class Scope(Enum):
 
 
 @dataclass(frozen=True)
+class Feature:
+    """A part of the model that a scenario may leave out, and some KPIs count.
+
+    Attributes:
+        name: Its name in notes for people (``callbacks``).
+        switch: The scenario fields that switch it on, as a note names them
+            (``a contact type's `callback```).
+    """
+
+    name: str
+    switch: str
+
+
+LINES = Feature("lines", "`lines`")
+CALLBACKS = Feature("callbacks", "`callback`")
+RETRIALS = Feature("retrials", "`retrial`")
+REPEATS = Feature("repeats", "`repeat`")
+COMPLAINTS = Feature("complaints", "`complaint`")
+BALKING = Feature("balking", "`balking`")
+SELF_SERVICE = Feature("self-service", "`ivr.self_service`")
+TRANSFERS = Feature("transfers", "`transfer`, `ivr.misroute` or `escalate` (as transfer)")
+HOLDS = Feature("holds", "`consult` or `escalate` (as consult)")
+# what brings a customer an agent answered back to waiting, where they may hang up
+HANDOFFS = Feature("handoffs", "`transfer`, `ivr.misroute`, `escalate` or `consult`")
+FEATURES = (LINES, CALLBACKS, RETRIALS, REPEATS, COMPLAINTS, BALKING, SELF_SERVICE,
+            TRANSFERS, HOLDS, HANDOFFS)
+
+
+@dataclass(frozen=True)
 class Kpi:
     """One KPI.
 
@@ -79,6 +114,10 @@ class Kpi:
         meaning: One sentence: what it counts (README's table and the report).
         population: Who counts (contacts, issues, agent time; DESIGN.md).
         scope: Where it is measured.
+        needs: The feature it counts: in a scenario without it, it is always 0, or NaN
+            where it is a mean or share of nothing (None: any scenario may have it).
+        otherwise: The KPI it equals in a scenario without ``needs`` (the live queue's
+            service level is the service level without callbacks); None: 0.
     """
 
     name: str
@@ -88,6 +127,8 @@ class Kpi:
     meaning: str
     population: str = "contacts"
     scope: Scope = Scope.RUN
+    needs: Feature | None = None
+    otherwise: str | None = None
 
 
 H, L, N = Better.HIGHER, Better.LOWER, Better.NONE
@@ -101,10 +142,11 @@ REGISTRY: tuple[Kpi, ...] = (
         "callers who hung up while waiting, before any agent answered"),
     Kpi("hung_up", COUNT, L, "Hung up after answer",
         "answered callers who hung up before the end: on hold, or waiting again after a "
-        "transfer (answered, not abandoned)"),
-    Kpi("blocked", COUNT, L, "Blocked", "busy signals (never offered)"),
+        "transfer (answered, not abandoned)", needs=HANDOFFS),
+    Kpi("blocked", COUNT, L, "Blocked", "busy signals (never offered)", needs=LINES),
     Kpi("block_rate", RATIO, L, "Busy-signal rate",
-        "blocked / contacts that arrived (offered, blocked, self-served in the IVR, balked)"),
+        "blocked / contacts that arrived (offered, blocked, self-served in the IVR, balked)",
+        needs=LINES),
     Kpi("abandon_rate", RATIO, L, "Abandon rate", "abandoned / offered"),
     Kpi("asa", SECONDS, L, "ASA",
         "average speed of answer: mean queue wait of answered contacts"),
@@ -122,40 +164,45 @@ REGISTRY: tuple[Kpi, ...] = (
         "busy agent time (talk, hold, wrap-up) / agent time on duty", population=_A),
     Kpi("aht", SECONDS, N, "Handle time",
         "mean handle time (customer's talk, all legs; wrap-up excluded) of answered contacts"),
-    Kpi("hold_time", SECONDS, L, "Hold time", "mean consult hold per answered contact"),
+    Kpi("hold_time", SECONDS, L, "Hold time", "mean consult hold per answered contact",
+        needs=HOLDS),
     Kpi("transfer_rate", RATIO, L, "Transfer rate",
-        "transfers (incl. misroutes and escalations) / answered"),
+        "transfers (incl. misroutes and escalations) / answered", needs=TRANSFERS),
     Kpi("fcr", RATIO, H, "First-contact resolution",
         "issues resolved at their first contact (or in the IVR) / issues", population=_I),
-    Kpi("repeat_rate", RATIO, L, "Repeat rate", "repeat contacts / offered"),
+    Kpi("repeat_rate", RATIO, L, "Repeat rate", "repeat contacts / offered", needs=REPEATS),
     Kpi("contacts_per_issue", PER_ISSUE, L, "Contacts per issue",
         "contacts per issue (first, retrials, repeats, complaint posts)", population=_I),
     Kpi("customer_effort", SECONDS, L, "Customer effort",
         "mean seconds queued + on hold + talking per issue, over all its contacts "
         "(a callback's wait excluded)", population=_I),
     Kpi("self_service_rate", RATIO, H, "Self-service rate",
-        "issues solved in the IVR / issues", population=_I),
+        "issues solved in the IVR / issues", population=_I, needs=SELF_SERVICE),
     Kpi("retrials", COUNT, L, "Retrials",
-        "redials after abandoning, hanging up or a busy signal"),
+        "redials after abandoning, hanging up or a busy signal", needs=RETRIALS),
     Kpi("callbacks", COUNT, N, "Callbacks",
-        "callbacks made (customers who left a number instead of waiting)"),
+        "callbacks made (customers who left a number instead of waiting)",
+        needs=CALLBACKS),
     Kpi("callback_rate", RATIO, N, "Callback share",
-        "offered contacts that took a callback / offered"),
+        "offered contacts that took a callback / offered", needs=CALLBACKS),
     Kpi("callback_wait", SECONDS, L, "Wait until call back",
         "mean wait of called-back contacts, from arrival until the call back (it is in "
-        "`asa`, `mean_wait` and `service_level`, which count all contacts)"),
+        "`asa`, `mean_wait` and `service_level`, which count all contacts)",
+        needs=CALLBACKS),
     Kpi("live_service_level", RATIO, H, "Service level, live queue",
-        "service level of callers who stayed on the line (callbacks left out)"),
+        "service level of callers who stayed on the line (callbacks left out)",
+        needs=CALLBACKS, otherwise="service_level"),
     Kpi("live_asa", SECONDS, L, "ASA, live queue",
-        "ASA of callers who stayed on the line (callbacks left out)"),
-    Kpi("complaints", COUNT, L, "Complaints", "public complaints posted"),
+        "ASA of callers who stayed on the line (callbacks left out)",
+        needs=CALLBACKS, otherwise="asa"),
+    Kpi("complaints", COUNT, L, "Complaints", "public complaints posted", needs=COMPLAINTS),
     Kpi("unanswered", COUNT, L, "Unanswered",
         "offered contacts no agent ever answered, still waiting when the run ended: "
         "nobody could answer them (a warning names the type)"),
     Kpi("balked", COUNT, L, "Balked",
         "callers who left on arrival rather than wait (`balking`); never offered, not "
-        "abandoned"),
-    Kpi("balk_rate", RATIO, L, "Balk rate", "balked / (offered + balked)"),
+        "abandoned", needs=BALKING),
+    Kpi("balk_rate", RATIO, L, "Balk rate", "balked / (offered + balked)", needs=BALKING),
     # with `costs:` (sim.costs), in the scenario's money unit
     Kpi("staff_cost", MONEY, L, "Staff cost",
         "each group's `hourly` x (its scheduled agent-hours in the window + "
@@ -166,14 +213,14 @@ REGISTRY: tuple[Kpi, ...] = (
         "`per_abandon` x (abandoned + hung_up): customers lost without resolution",
         scope=Scope.COST),
     Kpi("blocked_cost", MONEY, L, "Busy-signal cost", "`per_blocked` x blocked",
-        scope=Scope.COST),
+        scope=Scope.COST, needs=LINES),
     Kpi("wait_cost", MONEY, L, "Waiting cost",
         "`per_wait_minute` x minutes in queues of the counted contacts (a callback's "
         "wait off the line excluded)", scope=Scope.COST),
     Kpi("callback_cost", MONEY, L, "Callback cost", "`per_callback` x callbacks",
-        scope=Scope.COST),
+        scope=Scope.COST, needs=CALLBACKS),
     Kpi("complaint_cost", MONEY, L, "Complaint cost", "`per_complaint` x complaints",
-        scope=Scope.COST),
+        scope=Scope.COST, needs=COMPLAINTS),
     Kpi("total_cost", MONEY, L, "Total cost",
         "staff + abandon + blocked + wait + callback + complaint costs",
         population="contacts and agent time", scope=Scope.COST),
