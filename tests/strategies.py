@@ -359,3 +359,40 @@ def routing_policies(draw, data: dict) -> dict:
         if draw(st.booleans()):
             spec["speed_cv"] = draw(st.sampled_from((0.2, 0.6)))
     return data
+
+
+# what each feature of sim.kpis.FEATURES is in a scenario dict: where its keys live
+_TYPE_KEYS = {"callbacks": ("callback",), "retrials": ("retrial",), "repeats": ("repeat",),
+              "complaints": ("complaint",), "balking": ("balking",), "transfers": ("transfer",),
+              "holds": ("consult",)}
+
+
+@st.composite
+def without_features(draw, data: dict) -> dict:
+    """The scenario ``data`` (from :func:`scenarios`) with some features taken out everywhere.
+
+    Each of ``lines``, callbacks, retrials, repeats, complaints, balking, IVR self-service,
+    transfers (``transfer``, misroutes, escalations as transfers) and holds (``consult``,
+    escalations as consults) is removed from every contact type and group with chance 1/2,
+    so that scenarios lacking a feature are as common as those having it (a feature of one
+    type in four is present in most drawn scenarios).
+    """
+    data = copy.deepcopy(data)
+    gone = {name for name in (*_TYPE_KEYS, "lines", "self_service") if draw(st.booleans())}
+    if "lines" in gone:
+        data.pop("lines", None)
+    for ct in data["contact_types"].values():
+        for name in gone & _TYPE_KEYS.keys():
+            for key in _TYPE_KEYS[name]:
+                ct.pop(key, None)
+        ivr = ct.get("ivr")
+        if ivr is not None and "self_service" in gone:
+            ivr.pop("self_service", None)
+        if ivr is not None and "transfers" in gone:
+            for key in ("misroute", "misroute_to", "misroute_talk", "misroute_resolution"):
+                ivr.pop(key, None)
+    for spec in data["agents"].values():
+        mode = spec.get("escalate", {}).get("as")
+        if mode is not None and {"transfer": "transfers", "consult": "holds"}[mode] in gone:
+            del spec["escalate"]
+    return data
