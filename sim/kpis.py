@@ -94,8 +94,8 @@ REPEATS = Feature("repeats", "`repeat`")
 COMPLAINTS = Feature("complaints", "`complaint`")
 BALKING = Feature("balking", "`balking`")
 SELF_SERVICE = Feature("self-service", "`ivr.self_service`")
-TRANSFERS = Feature("transfers", "`transfer`, `ivr.misroute` or `escalate` (as transfer)")
-HOLDS = Feature("holds", "`consult` or `escalate` (as consult)")
+TRANSFERS = Feature("transfers", "`transfer`, `ivr.misroute` or `escalate`")
+HOLDS = Feature("holds", "`consult` or `escalate` with `as: consult`")
 # what brings a customer an agent answered back to waiting, where they may hang up
 HANDOFFS = Feature("handoffs", "`transfer`, `ivr.misroute`, `escalate` or `consult`")
 FEATURES = (LINES, CALLBACKS, RETRIALS, REPEATS, COMPLAINTS, BALKING, SELF_SERVICE,

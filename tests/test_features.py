@@ -123,6 +123,27 @@ class TestFeatures:
         assert features(as_consult) == {kpis.HOLDS, kpis.HANDOFFS}
 
 
+MISROUTES = {
+    "name": "misroutes", "days": 1, "open": "08:00", "close": "10:00",
+    "contact_types": {
+        "cards": {"arrivals": {"rate": "60/h"}, "handle": {"dist": "exponential", "mean": "2m"},
+                  "patience": {"dist": "exponential", "mean": "1m"},
+                  "ivr": {"time": {"dist": "deterministic", "value": 30}, "misroute": 0.5}},
+        "loans": {"arrivals": {"rate": "30/h"}, "handle": {"dist": "exponential", "mean": "2m"}}},
+    "agents": {"pool": {"skills": ["cards", "loans"], "staff": 3}}}
+
+
+def test_a_misroute_alone_transfers():
+    """An IVR misroute, with no `transfer` or `escalate`, makes transfers and hang-ups.
+
+    (Random scenarios rarely have misroutes without transfers: shown here.)
+    """
+    scenario = sim.scenario_from_dict(MISROUTES)
+    assert features(scenario) == {kpis.TRANSFERS, kpis.HANDOFFS}
+    summary = sim.run(scenario, seed=1, replications=1).summary
+    assert summary["transfer_rate"] > 0 and summary["hung_up"] > 0
+
+
 class TestLeftOut:
     """left_out() and note(): the rows a table for people leaves out, and its line."""
 
