@@ -199,6 +199,8 @@ def format_summary(result: RunResult) -> str:
 
     One format for people, as in the report: shares in %, times in s.
     """
+    from sim.cli_common import wrap_note
+    from sim.features import left_out, note
     from sim.kpis import format_ci, format_kpi
     from sim.metrics import kpi_names, shown_kpis
 
@@ -206,12 +208,16 @@ def format_summary(result: RunResult) -> str:
     head = (f"{sc.name}  (seed {result.seed}, {result.n_replications} replication"
             f"{'s' if result.n_replications > 1 else ''}, {sc.days} day"
             f"{'s' if sc.days > 1 else ''})")
+    keys = shown_kpis(kpi_names(sc), [sc])
+    left = left_out(keys, [sc], [result.summary])  # always 0 here: not modelled
     rows = [(key, format_kpi(key, result.summary[key]), format_ci(key, result.ci[key]))
-            for key in shown_kpis(kpi_names(sc), [sc])]
+            for key in keys if key not in left]
     name_w = max(len(key) for key, _, _ in rows)
     value_w = max(len(value) for _, value, _ in rows)
     lines = [head, "-" * len(head)]
     lines += [f"  {key:<{name_w}}  {value:>{value_w}}  {ci}".rstrip() for key, value, ci in rows]
+    if left:
+        lines += ["", *wrap_note(note(left))]
     return "\n".join(lines)
 
 

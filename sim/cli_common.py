@@ -13,6 +13,7 @@ import os
 import signal
 import sys
 import tempfile
+import textwrap
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -38,6 +39,11 @@ from sim.schedule import scenario_warnings
 
 KEEP_CONTACTS = 100
 """Replications whose contacts a command keeps by default (about 40 MB each for a busy day)."""
+
+def wrap_note(line: str, width: int = 96) -> list[str]:
+    """A note under a table (:func:`sim.features.note`), wrapped between words."""
+    return textwrap.wrap(line, width=width, break_long_words=False, break_on_hyphens=False)
+
 
 def fail(lines: list[str]) -> NoReturn:
     """Print each line on stderr and exit with code 2 (bad input)."""

@@ -25,6 +25,7 @@ from sim.cli_common import (
     simulating,
     targets_or_fail,
     worker_pool,
+    wrap_note,
     writable_or_fail,
 )
 from sim.cli_options import (
@@ -162,9 +163,15 @@ def compare_command(scenarios: tuple[str, ...], variants: tuple[str, ...], repli
 
 def format_comparison(comparison: Comparison) -> str:
     """The comparison table printed by ``ccsim compare``: a block of lines per KPI."""
+    from sim.features import left_out
+    from sim.features import note as left_out_note
     from sim.kpis import enough_decimals, format_ci, format_kpi  # as in the report
 
-    table = comparison.table(shown_shared_kpis(comparison.results))
+    results = comparison.results.values()
+    keys = shown_shared_kpis(comparison.results)
+    # left out only where no variant models the feature and every variant shows 0
+    left = left_out(keys, [r.scenario for r in results], [r.summary for r in results])
+    table = comparison.table([k for k in keys if k not in left])
     base = comparison.results[comparison.baseline]
     head = (f"{base.scenario.name}  (seed {comparison.seed}, {comparison.replications} "
             "replications per variant)")
@@ -182,6 +189,8 @@ def format_comparison(comparison: Comparison) -> str:
                          f"{format_ci(kpi, row.diff_ci, decimals=d):<12}"
                          f"{' *' if row.significant else ''}")
             lines.append(text.rstrip())
+    if left:
+        lines += ["", *wrap_note(left_out_note(left, "any variant"))]
     sentences = cost_sentences(comparison)
     if sentences:
         lines += ["", *sentences]

@@ -132,15 +132,22 @@ class TestConsumersReadTheRegistry:
     def test_cli_table(self, result, monkeypatch):
         """`ccsim run`'s table prints each KPI in the registry's format, in its order."""
         from sim.cli import format_summary
+        from sim.features import left_out
 
-        lines = format_summary(result).splitlines()[2:]
+        def table_rows() -> list[str]:  # the lines between the head and the note
+            return format_summary(result).split("\n\n")[0].splitlines()[2:]
+
+        lines = table_rows()
         earnings = ("revenue", "profit")  # COSTED earns no revenue: left out of the table
-        assert [line.split()[0] for line in lines] == [
-            k for k in kpis.RUN_KPIS + kpis.COST_KPIS if k not in earnings]
-        row = kpis.RUN_KPIS.index("asa")
+        # and it models repeats only: busy signals, callbacks... are always 0, left out
+        left = left_out(kpis.RUN_KPIS + kpis.COST_KPIS, [result.scenario], [result.summary])
+        assert "blocked" in left and "repeat_rate" not in left
+        shown = [k for k in kpis.RUN_KPIS + kpis.COST_KPIS if k not in earnings + left]
+        assert [line.split()[0] for line in lines] == shown
+        row = shown.index("asa")
         assert kpis.format_kpi("asa", result.summary["asa"]) in lines[row]
         _flipped(monkeypatch, "asa", unit=kpis.RATIO)
-        changed = format_summary(result).splitlines()[2:]
+        changed = table_rows()
         assert kpis.format_kpi("asa", result.summary["asa"]).endswith("%")
         assert kpis.format_kpi("asa", result.summary["asa"]) in changed[row]
 
