@@ -16,6 +16,8 @@ from __future__ import annotations
 import base64
 import html
 import math
+import re
+from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,7 @@ from sim.compare import (
     shown_shared_kpis,
 )
 from sim.cost_sentences import cost_sentences
+from sim.features import left_out, note
 from sim.kpis import REGISTRY, better, enough_decimals, format_ci, format_kpi, meaning
 from sim.metrics import shown_kpis
 from sim.output import write_atomic
@@ -40,6 +43,7 @@ from sim.report_figures import (  # noqa: F401 (render_png: importable from here
     run_figures,
 )
 from sim.results_folder import read_comparison, read_results, read_run
+from sim.scenario import Scenario
 from sim.units import format_duration
 
 REPORT_NAME = "report.html"
@@ -63,6 +67,7 @@ color:#555;white-space:normal}.better{color:#1a7f37;font-weight:bold}
 width:.8em;height:.8em;margin-right:.35em;vertical-align:baseline}
 figure{margin:1.2em 0}figure img{max-width:100%;height:auto;border:1px solid #eee}
 figcaption{color:#444;font-size:.92em;margin-top:.3em}.note{color:#8a5a00}
+.left{color:#555;font-size:.92em;margin-top:-.2em}
 @media print{body{max-width:none;font-size:11pt}figure{break-inside:avoid}}
 """
 
@@ -94,34 +99,56 @@ def _plain(text: str) -> str:
     return text.replace("`", "")
 
 
+def _left_out_note(left: Sequence[str], where: str = "this scenario") -> str:
+    """The line under a table that left rows out (:mod:`sim.features`), or ''."""
+    if not left:
+        return ""
+    text = re.sub(r"`([^`]+)`", r"<code>\1</code>", _esc(note(left, where)))
+    return f"<p class='left'>{text}</p>"
+
+
 def _kpi_table(result: RunResult) -> str:
     rows = ["<tr><th class='name'>KPI</th><th>mean</th><th>95% CI</th>"
             "<th class='name'>meaning</th></tr>"]
-    for kpi in shown_kpis(result.summary, [result.scenario]):
+    kpis = shown_kpis(result.summary, [result.scenario])
+    left = left_out(kpis, [result.scenario], [result.summary])
+    for kpi in kpis:
+        if kpi in left:
+            continue
         value = result.summary[kpi]
         rows.append(f"<tr><td class='name'>{_esc(kpi)}</td><td>{format_kpi(kpi, value)}</td>"
                     f"<td>{format_ci(kpi, result.ci.get(kpi, math.nan))}</td>"
                     f"<td class='meaning'>{_esc(_plain(meaning(kpi)))}</td></tr>")
-    return "<table>" + "".join(rows) + "</table>"
+    return "<table>" + "".join(rows) + "</table>" + _left_out_note(left)
 
 
-def _nested_table(values: dict[str, dict[str, float]], first: str) -> str:
-    """A measure x name table (one column per contact type or agent group)."""
+def _nested_table(values: dict[str, dict[str, float]], first: str,
+                  scenarios: Sequence[Scenario], where: str = "this scenario") -> str:
+    """A measure x name table (one column per contact type or agent group).
+
+    Rows of features none of ``scenarios`` has, 0 in every column, are left out, and a
+    line under the table says which.
+    """
     if not values:
         return ""
     names = list(values)
     measures = list(values[names[0]])
+    left = left_out(measures, scenarios, values.values())
     head = f"<tr><th class='name'>{_esc(first)}</th>" + "".join(
         f"<th>{_esc(n)}</th>" for n in names) + "</tr>"
     body = "".join(
         f"<tr><td class='name'>{_esc(m)}</td>" + "".join(
             f"<td>{format_kpi(m, values[n].get(m))}</td>" for n in names) + "</tr>"
-        for m in measures)
-    return f"<table>{head}{body}</table>"
+        for m in measures if m not in left)
+    return f"<table>{head}{body}</table>" + _left_out_note(left, where)
 
 
 def _comparison_table(comparison: Comparison) -> str:
+    results = comparison.results.values()
     kpis = list(shown_shared_kpis(comparison.results))
+    # left out only where no variant models the feature and every variant shows 0
+    left = left_out(kpis, [r.scenario for r in results], [r.summary for r in results])
+    kpis = [k for k in kpis if k not in left]
     table = comparison_table(comparison.results, comparison.baseline, kpis,
                              comparison.confidence)
     names = comparison.names
@@ -148,7 +175,7 @@ def _comparison_table(comparison: Comparison) -> str:
                         f"<small>{format_ci(kpi, ci, decimals=d)}</small>")
                 cells.append(f"<td class='{css}'>{text} *</td>" if sig else f"<td>{text}</td>")
         rows.append(f"<tr><td class='name'>{_esc(kpi)}</td>{''.join(cells)}</tr>")
-    return "<table>" + "".join(rows) + "</table>"
+    return "<table>" + "".join(rows) + "</table>" + _left_out_note(left, "any variant")
 
 
 def _changes_list(comparison: Comparison) -> str:
@@ -207,8 +234,8 @@ def run_html(result: RunResult, figures: list[RenderedFigure] | None = None) -> 
         f"<h1>{_esc(sc.name)}</h1><p class='meta'>{_esc(_scenario_lines(result))}</p>",
         "<h2>Key figures</h2><p>Mean over replications with the 95% confidence "
         "half-width (Student t).</p>", _kpi_table(result),
-        "<h2>By contact type</h2>", _nested_table(result.by_type, "contact type"),
-        "<h2>By agent group</h2>", _nested_table(result.by_group, "agent group"),
+        "<h2>By contact type</h2>", _nested_table(result.by_type, "contact type", [sc]),
+        "<h2>By agent group</h2>", _nested_table(result.by_group, "agent group", [sc]),
         "<h2>Figures</h2>", *(_figure_html(f) for f in figures),
     ]
     return _page(f"{sc.name}: simulation report", body)
@@ -241,10 +268,11 @@ def comparison_html(comparison: Comparison, figures: list[RenderedFigure] | None
         *(f"<p>{_esc(line)}.</p>" for line in cost_sentences(comparison)),
         "<h2>Figures</h2>", *(_figure_html(f) for f in figures),
     ]
+    scenarios = [r.scenario for r in comparison.results.values()]
     for variant, result in comparison.results.items():
         body += [f"<h2>{_esc(variant)}: by contact type and agent group</h2>",
-                 _nested_table(result.by_type, "contact type"),
-                 _nested_table(result.by_group, "agent group")]
+                 _nested_table(result.by_type, "contact type", scenarios, "any variant"),
+                 _nested_table(result.by_group, "agent group", scenarios, "any variant")]
     return _page(f"{name}: comparison report", body)
 
 

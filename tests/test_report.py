@@ -131,6 +131,25 @@ class TestRunReport:
         assert report.format_kpi("asa", 12.34) == "12.3 s"
         assert report.format_ci("service_level", 0.021) == "± 2.1 pts"
 
+    def test_rows_of_features_not_modelled_are_left_out(self, result):
+        """KPIs of features the scenario lacks (always 0) are no rows; a line names them.
+
+        The scenario has no trunk lines, callbacks, transfers...: "complaints 0 ± 0"
+        would read as complaints modelled and none made.
+        """
+        text = report.run_html(result, [])
+        tables = text.split("<h2>By contact type</h2>")
+        for row in ("complaints", "blocked", "live_service_level", "hold_time"):
+            assert f"<td class='name'>{row}</td>" not in text, row
+        for row in ("offered", "abandoned", "unanswered", "service_level", "aht"):
+            assert f"<td class='name'>{row}</td>" in tables[0], row
+            assert f"<td class='name'>{row}</td>" in tables[1], row
+        key_figures = tables[0].rsplit("<p class='left'>", 1)[1]
+        assert key_figures.startswith("Not in this scenario (always 0 or –; "
+                                      "live_service_level = service_level, live_asa = asa)")
+        assert "blocked, block_rate (no <code>lines</code>)" in key_figures
+        assert text.count("<p class='left'>") == 3  # key figures, by type, by group
+
     def test_every_rate_is_a_share(self):
         """Every rate, the resolution rate and the callback KPIs included, shows in %."""
         for kpi in ("resolution_rate", "callback_rate", "live_service_level", "block_rate"):
@@ -250,6 +269,27 @@ class TestComparisonReport:
         assert_self_contained(text, len(figures))
         assert "agents.pool.staff = 9" in text
         assert "class='better'" in text  # ASA falls with two more agents: significant, better
+
+    def test_a_row_any_variant_models_is_shown(self, scenario_file):
+        """A comparison leaves a row out only if no variant has its feature."""
+        from sim.cli_report import format_comparison
+
+        base = sim.load_scenario(scenario_file)
+        scenarios = {"baseline": base, "lines": sim.with_overrides(base, {"lines": 6})}
+        comparison = compare(scenarios, replications=2)
+        assert comparison.results["lines"].summary["blocked"] > 0
+        text = report.comparison_html(comparison, [])
+        printed = format_comparison(comparison)
+        for shown in (text, printed):
+            assert "blocked" in shown and "block_rate" in shown
+            assert "complaints" in shown  # in the note only
+        assert "<td class='name'>complaints</td>" not in text
+        assert "<td class='name'>blocked</td>" in text
+        rows = [line.split()[0] for line in printed.split("\n\n")[0].splitlines()[3:]
+                if not line.startswith("   ")]
+        assert "blocked" in rows and "complaints" not in rows and "callbacks" not in rows
+        note = " ".join(printed.split("\n\n")[1].split())
+        assert note.startswith("Not in any variant (always 0 or –") and "(no `lines`)" not in note
 
     def test_printed_differences_are_never_zero_when_found(self, comparison):
         """`compare` never prints a significant difference as 0 (``diff -0.0 pts ... *``)."""
