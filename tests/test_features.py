@@ -193,3 +193,18 @@ class TestLeftOut:
                         "(no `callback`).")
         assert left_out_note([]) == ""
         assert left_out_note(["balked"], "any variant").startswith("Not in any variant")
+
+
+def test_readme_lists_what_each_kpi_needs():
+    """README's list of what each KPI needs has the registry's KPIs, one item per feature."""
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    start = readme.index("What each needs, in the registry")
+    block = readme[start:readme.index("\n\n", readme.index("\n- ", start))]
+    items = block.split("\n- ")[1:]
+    listed = [[w.strip("`,;.") for w in item.rsplit(": ", 1)[1].split()] for item in items]
+    groups: dict = {}
+    for kpi in NEEDING:
+        groups.setdefault(kpi.needs, []).append(kpi.name)
+    assert sorted(map(sorted, listed)) == sorted(map(sorted, groups.values()))
