@@ -122,6 +122,8 @@ def note(left: Sequence[str], where: str = "this scenario") -> str:
     """
     if not left:
         return ""
+    order = list(BY_NAME)
+    left = sorted(left, key=order.index)  # as the registry lists them, whatever the table
     groups: dict[Feature, list[str]] = {}
     for kpi in left:
         groups.setdefault(BY_NAME[kpi].needs, []).append(kpi)
