@@ -16,7 +16,7 @@ import os
 import pytest
 from hypothesis import HealthCheck, event, given, note, reject, settings
 from hypothesis import strategies as st
-from strategies import costed, scenarios, without_features
+from strategies import costed, routing_policies, scenarios, without_features
 
 import sim
 from sim import kpis
@@ -62,6 +62,8 @@ def test_kpis_of_missing_features_are_zero(data, seed, draw):
     data = draw.draw(without_features(data))
     if draw.draw(st.booleans()):
         data = draw.draw(costed(data))
+    if draw.draw(st.booleans()):  # a routing policy runs another path of the engine
+        data = draw.draw(routing_policies(data))
     note(f"seed={seed} {data}")
     scenario = sim.scenario_from_dict(data)
     try:
