@@ -32,7 +32,7 @@ from sim.compare import (
 )
 from sim.cost_sentences import cost_sentences
 from sim.features import left_out, note
-from sim.kpis import REGISTRY, better, enough_decimals, format_ci, format_kpi, meaning
+from sim.kpis import BY_NAME, REGISTRY, better, enough_decimals, format_ci, format_kpi, meaning
 from sim.metrics import shown_kpis
 from sim.output import write_atomic
 from sim.replicate import RunResult
@@ -127,7 +127,7 @@ def _nested_table(values: dict[str, dict[str, float]], first: str,
     """A measure x name table (one column per contact type or agent group).
 
     Rows of features none of ``scenarios`` has, 0 in every column, are left out, and a
-    line under the table says which.
+    line under the table names them (the table above it says why).
     """
     if not values:
         return ""
@@ -140,7 +140,11 @@ def _nested_table(values: dict[str, dict[str, float]], first: str,
         f"<tr><td class='name'>{_esc(m)}</td>" + "".join(
             f"<td>{format_kpi(m, values[n].get(m))}</td>" for n in names) + "</tr>"
         for m in measures if m not in left)
-    return f"<table>{head}{body}</table>" + _left_out_note(left, where)
+    # the table above said why (the key figures' or the comparison's): the names suffice
+    shown = [k for k in BY_NAME if k in left]
+    return f"<table>{head}{body}</table>" + (
+        f"<p class='left'>Left out, as above (not in {_esc(where)}): "
+        f"{_esc(', '.join(shown))}.</p>" if shown else "")
 
 
 def _comparison_table(comparison: Comparison) -> str:

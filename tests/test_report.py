@@ -149,6 +149,9 @@ class TestRunReport:
                                       "live_service_level = service_level, live_asa = asa)")
         assert "blocked, block_rate (no <code>lines</code>)" in key_figures
         assert text.count("<p class='left'>") == 3  # key figures, by type, by group
+        by_type = tables[1].split("<p class='left'>", 1)[1]  # names only: said above why
+        assert by_type.startswith("Left out, as above (not in this scenario): hung_up, ")
+        assert "complaints" in by_type and "(no " not in by_type
 
     def test_every_rate_is_a_share(self):
         """Every rate, the resolution rate and the callback KPIs included, shows in %."""
