@@ -11,7 +11,6 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.textpath import TextPath
 
 from sim.erlang import required_agents
 from sim.plots.style import (
@@ -21,8 +20,11 @@ from sim.plots.style import (
     line_style,
     line_width,
     new_figure,
+    stairs,
     styled,
+    text_width,
     variant_colours,
+    vertical_lines,
 )
 from sim.replicate import RunResult
 from sim.routing_table import routing_table
@@ -208,8 +210,7 @@ def _day_labels(axes: Sequence[Axes], scenario: Scenario,
     if scenario.days > 1:
         ipd = scenario.intervals_per_day
         for ax in axes:
-            for day in range(1, scenario.days):
-                ax.axvline(day * ipd, color="0.3", lw=0.8)
+            vertical_lines(ax, [day * ipd for day in range(1, scenario.days)], color="0.3", lw=0.8)
         every, heads = names or (1, [])
         for day in _shown_days(len(heads), every):  # over its day, or from it on when wider
             axes[0].text((day + (0.5 if every == 1 else 0.05)) * ipd, 1.02, heads[day],
@@ -234,9 +235,11 @@ def _day_heads(scenario: Scenario, width: float) -> tuple[int, list[str]]:
     room = _room(width, scenario.days)  # points per day
     days = range(scenario.days)
     heads = [day_label(scenario, d, capital=True) for d in days]
-    if max(map(_clear, heads)) > room:
+    widest = max(map(_clear, heads))
+    if widest > room:
         heads = [day_label(scenario, d, capital=True, short=True) for d in days]
-    return max(1, math.ceil(max(map(_clear, heads)) / room)), heads
+        widest = max(map(_clear, heads))
+    return max(1, math.ceil(widest / room)), heads
 
 
 def _room(width: float, units: int) -> float:
@@ -246,7 +249,7 @@ def _room(width: float, units: int) -> float:
 
 def _clear(text: str) -> float:
     """Points a label takes: its width, and half its font size clear on either side."""
-    return TextPath((0, 0), text, size=_HEAD_SIZE).get_extents().width + _HEAD_SIZE
+    return text_width(text, _HEAD_SIZE) + _HEAD_SIZE
 
 
 def _target_label(scenario: Scenario) -> str:
@@ -300,17 +303,17 @@ def interval_figure(results: Results) -> Figure:
         width = line_width(position) if several else 1.4
         style = {"color": colours[name], "lw": width, "ls": line_style(position), **line}
         if position == 0 or not np.allclose(frame["offered"], base["offered"], equal_nan=True):
-            offered_ax.stairs(frame["offered"], edges, **style)
-        staff_ax.stairs(frame["staff"], edges, **style)
-        sl_ax.stairs(100 * frame["service_level"], edges, **style)
-        asa_ax.stairs(frame["asa"], edges, **style)
-        ab_ax.stairs(100 * frame["abandon_rate"], edges, **style)
+            stairs(offered_ax, frame["offered"], edges, **style)
+        stairs(staff_ax, frame["staff"], edges, **style)
+        stairs(sl_ax, 100 * frame["service_level"], edges, **style)
+        stairs(asa_ax, frame["asa"], edges, **style)
+        stairs(ab_ax, 100 * frame["abandon_rate"], edges, **style)
     need = erlang_requirement(scenario, simulated_offered(first))
-    staff_ax.stairs(need, edges, color="k", ls="--", lw=1.1, **line)
+    stairs(staff_ax, need, edges, color="k", ls="--", lw=1.1, **line)
     for name, result in list(runs.items())[1:]:  # a variant that changes the offered load
         own = erlang_requirement(result.scenario, simulated_offered(result))
         if not np.allclose(own, need):
-            staff_ax.stairs(own, edges, color=colours[name], ls="--", lw=1.1, **line)
+            stairs(staff_ax, own, edges, color=colours[name], ls="--", lw=1.1, **line)
     for target in sorted({scenario.target(t) for t in scenario.contact_types}):
         sl_ax.axhline(100 * target, color="k", ls=":", lw=1)  # each the legend names
     names = _day_heads(scenario, fig.get_figwidth())  # fitted once: measuring text is slow
