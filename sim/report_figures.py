@@ -61,8 +61,10 @@ def render_png(fig: Figure, dpi: int = plots.DPI) -> bytes:
     the slower levels save little. No software version is written, so an upgrade of
     matplotlib or Pillow alone does not change the bytes of a redraw.
     """
-    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
-    own_dpi = fig.dpi
+    own_canvas, own_dpi = fig.canvas, fig.dpi
+    # a GUI's or notebook's canvas (even one built on Agg) may scale for the screen: draw
+    # on a plain Agg canvas, as savefig does, and give the figure its own back after
+    canvas = own_canvas if type(own_canvas) is FigureCanvasAgg else FigureCanvasAgg(fig)
     fig.dpi = dpi
     try:
         canvas.draw()
@@ -72,6 +74,8 @@ def render_png(fig: Figure, dpi: int = plots.DPI) -> bytes:
         image = image.convert("RGB") if opaque else image.copy()  # copy: before a redraw
     finally:
         fig.dpi = own_dpi
+        if canvas is not own_canvas:
+            fig.set_canvas(own_canvas)
     buffer = io.BytesIO()
     image.save(buffer, format="png", dpi=(dpi, dpi), compress_level=PNG_COMPRESS_LEVEL)
     return buffer.getvalue()

@@ -277,6 +277,15 @@ class TestFigureBytes:
         with Image.open(io.BytesIO(report.render_png(fig))) as image:
             assert image.mode == "RGBA" and image.getextrema()[3][0] == 0
 
+    def test_other_canvas_same_bytes(self, result):
+        """A figure on another canvas (a GUI's, SVG) is drawn by Agg, and keeps its canvas."""
+        from matplotlib.backends.backend_svg import FigureCanvasSVG
+
+        fig = plots.occupancy_figure(result)
+        canvas = FigureCanvasSVG(fig)
+        assert report.render_png(fig) == report.render_png(plots.occupancy_figure(result))
+        assert fig.canvas is canvas
+
     def test_figure_dpi_restored(self, result):
         """Rendering at the report's dpi leaves the figure's own dpi as it was."""
         fig = plots.occupancy_figure(result)
