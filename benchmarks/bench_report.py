@@ -11,6 +11,9 @@ the whole :func:`sim.report.write_report` into a temporary folder. Times are CPU
 of this process (``time.process_time``: other work on the machine stretches them less
 than wall time), the median of ``--rounds`` rounds after one warm-up round (fonts,
 caches and imports loaded), figures interleaved so a change of load hits all alike.
+Everything is drawn in this one process (``write_report``'s default): the work of
+drawing, not the wait, which the command line shortens by drawing in forked processes
+side by side (:mod:`sim.figure_workers`).
 
 Usage: python benchmarks/bench_report.py [--rounds 5] [--only run|compare]
 """
