@@ -199,9 +199,10 @@ def replication_options(command):
     """The options of every command that runs replications: workers and precision."""
     options = [
         click.option("--workers", "-w", type=WORKERS,
-                     help="Processes for the replications (default: one per usable core, "
-                          "or this process alone for under 100,000 expected contacts; 1 runs "
-                          "in this process). Results are the same for any number."),
+                     help="Processes for the replications and the report's figures "
+                          "(default: one per usable core; replications in this process "
+                          "alone under 100,000 expected contacts; 1 runs all in this "
+                          "process). Results are the same for any number."),
         click.option("--precision", "precision", multiple=True, metavar="KPI=HALF_WIDTH",
                      help="Run replications in batches until this KPI's 95% half-width is "
                           "at most HALF_WIDTH (in its unit, e.g. service_level=0.01) or a "

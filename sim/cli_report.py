@@ -30,6 +30,7 @@ from sim.cli_common import (
 )
 from sim.cli_options import (
     POSITIVE_DURATION,
+    WORKERS,
     out_option,
     quiet_option,
     replications_option,
@@ -200,7 +201,9 @@ def format_comparison(comparison: Comparison) -> str:
 @click.command("report")
 @click.argument("folder", type=click.Path(file_okay=False))
 @click.option("--no-png", is_flag=True, help="Write only report.html, not the PNG figures.")
-def report_command(folder: str, no_png: bool) -> None:
+@click.option("--workers", "-w", type=WORKERS, default=None,
+              help="Processes drawing the figures side by side (default: one per core).")
+def report_command(folder: str, no_png: bool, workers: int | None) -> None:
     """Write report.html for a results FOLDER of `ccsim run` or `ccsim compare`.
 
     The page is self-contained (figures embedded, no scripts, no links): open it
@@ -217,7 +220,8 @@ def report_command(folder: str, no_png: bool) -> None:
         fail([str(exc)])
     except ScenarioError as exc:
         fail(exc.lines())
-    written, problems = write_report(results, folder, png=not no_png, workers=usable_cores())
+    written, problems = write_report(results, folder, png=not no_png,
+                                     workers=workers or usable_cores())
     for line in problems:
         click.echo(f"warning: figure not drawn: {line}", err=True)
     click.echo(f"wrote {', '.join(p.name for p in written)} to {folder}/")
