@@ -92,19 +92,28 @@ def _draw(name: str, title: str, caption: str, make: Callable[[], Figure]) -> Re
 
 def run_figures(result: RunResult, workers: int = 1) -> list[RenderedFigure]:
     """Every figure of a single run's report, rendered (by ``workers`` forked processes)."""
-    return draw_all([
+    wait, intervals, *rest = _shared(result)
+    return draw_all([wait, intervals, _day(result, "day", "A day at a glance"), *rest], workers)
+
+
+def _shared(subject) -> list[Callable[[], RenderedFigure]]:
+    """The figures a run's report and a comparison's both draw, in order.
+
+    ``subject``: a run, or the comparison's runs by name. Waits, intervals, occupancy,
+    journey and FCR.
+    """
+    return [
         partial(_draw, "wait_cdf", "Waiting times", _CDF_CAPTION,
-                lambda: plots.wait_cdf(result)),
+                lambda: plots.wait_cdf(subject)),
         partial(_draw, "intervals", "Per interval", _INTERVAL_CAPTION,
-                lambda: plots.interval_figure(result)),
-        _day(result, "day", "A day at a glance"),
+                lambda: plots.interval_figure(subject)),
         partial(_draw, "occupancy", "Occupancy per agent group", _OCCUPANCY_CAPTION,
-                lambda: plots.occupancy_figure(result)),
+                lambda: plots.occupancy_figure(subject)),
         partial(_draw, "journey", "Where contacts go", _JOURNEY_CAPTION,
-                lambda: plots.journey_figure(result)),
+                lambda: plots.journey_figure(subject)),
         partial(_draw, "fcr", "First-contact resolution and repeat contacts", _FCR_CAPTION,
-                lambda: plots.fcr_figure(result)),
-    ], workers)
+                lambda: plots.fcr_figure(subject)),
+    ]
 
 
 def comparison_figures(comparison: Comparison, workers: int = 1) -> list[RenderedFigure]:
@@ -115,17 +124,7 @@ def comparison_figures(comparison: Comparison, workers: int = 1) -> list[Rendere
     if len(runs) > 1:
         jobs.append(partial(_draw, "differences", "Differences to the baseline", _DIFF_CAPTION,
                             lambda: plots.difference_figure(comparison)))
-    jobs += [
-        partial(_draw, "wait_cdf", "Waiting times", _CDF_CAPTION, lambda: plots.wait_cdf(runs)),
-        partial(_draw, "intervals", "Per interval", _INTERVAL_CAPTION,
-                lambda: plots.interval_figure(runs)),
-        partial(_draw, "occupancy", "Occupancy per agent group", _OCCUPANCY_CAPTION,
-                lambda: plots.occupancy_figure(runs)),
-        partial(_draw, "journey", "Where contacts go", _JOURNEY_CAPTION,
-                lambda: plots.journey_figure(runs)),
-        partial(_draw, "fcr", "First-contact resolution and repeat contacts", _FCR_CAPTION,
-                lambda: plots.fcr_figure(runs)),
-    ]
+    jobs += _shared(runs)
     jobs += [_day(result, f"day_{name}", f"A day at a glance: {name}", name)
              for name, result in runs.items()]
     return draw_all(jobs, workers)
