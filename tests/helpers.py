@@ -96,3 +96,27 @@ def assert_same_table(left: pd.DataFrame, right: pd.DataFrame, **kwargs) -> None
     catches everything the default does (the categories too: ``check_categorical``).
     """
     pd.testing.assert_frame_equal(left, right, check_exact=True, **kwargs)
+
+
+def count_shortcut(monkeypatch, module, name: str) -> list[bool]:
+    """Spy on a shortcut factory ``module.name`` (``serve = name(floor, journeys)``).
+
+    Returns the list that receives, for every leg offered, whether the shortcut served it.
+    """
+    served: list[bool] = []
+    make = getattr(module, name)
+
+    def counting(floor, journeys):
+        serve = make(floor, journeys)
+        if serve is None:
+            return None
+
+        def spy(c, q, group):
+            done = serve(c, q, group)
+            served.append(done)
+            return done
+
+        return spy
+
+    monkeypatch.setattr(module, name, counting)
+    return served

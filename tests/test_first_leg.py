@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers import count_shortcut
 from test_invariants import record_differences
 
 import sim
@@ -43,23 +44,7 @@ CASES = {  # case: (scenario, overrides, whether the shortcut serves some legs)
 @pytest.fixture
 def lean_legs(monkeypatch):
     """The first legs offered to the shortcut: True where it served them."""
-    served = []
-
-    def counting(floor, journeys):
-        serve = first_transfers(floor, journeys)
-        if serve is None:
-            return None
-
-        def spy(c, q, group):
-            done = serve(c, q, group)
-            served.append(done)
-            return done
-
-        return spy
-
-    first_transfers = sim.floor.first_transfers
-    monkeypatch.setattr(sim.floor, "first_transfers", counting)
-    return served
+    return count_shortcut(monkeypatch, sim.floor, "first_transfers")
 
 
 @pytest.mark.parametrize("case", sorted(CASES))

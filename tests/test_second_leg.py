@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers import count_shortcut
 from test_invariants import record_differences
 
 import sim
@@ -34,23 +35,7 @@ CASES = {
 @pytest.fixture
 def lean_legs(monkeypatch):
     """Counts the second legs the shortcut served."""
-    served = []
-
-    def counting(floor, journeys):
-        serve = second_legs(floor, journeys)
-        if serve is None:
-            return None
-
-        def spy(c, q, group):
-            done = serve(c, q, group)
-            served.append(done)
-            return done
-
-        return spy
-
-    second_legs = sim.floor.second_legs
-    monkeypatch.setattr(sim.floor, "second_legs", counting)
-    return served
+    return count_shortcut(monkeypatch, sim.floor, "second_legs")
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
