@@ -43,7 +43,7 @@ from sim.cli_options import (
 )
 from sim.loader import ScenarioError, scenario_document
 from sim.output import write_atomic
-from sim.plots.style import PNG_METADATA
+from sim.plots.style import render_png
 from sim.requirement_sources import requirement_from_staffing, requirement_from_table
 from sim.scenario import MAX_SEED, Scenario
 from sim.schedule import interval_starts
@@ -316,6 +316,6 @@ def write_schedule(out: str, document: dict, result: ScheduleResult) -> list[Pat
                                 lambda p: coverage_table(result).to_csv(p, index=False)))
     for name, draw in (("coverage.png", coverage_figure), ("gantt.png", gantt_figure)):
         fig = draw(result)
-        written.append(write_atomic(folder / name, lambda p, fig=fig: fig.savefig(
-            p, format="png", metadata=PNG_METADATA)))
+        written.append(write_atomic(folder / name,
+                                    lambda p, fig=fig: p.write_bytes(render_png(fig))))
     return written

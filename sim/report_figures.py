@@ -8,18 +8,16 @@ end of the report. The same bytes are embedded in ``report.html`` and written as
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from PIL import Image
 
 from sim import plots
 from sim.compare import Comparison
 from sim.figure_workers import draw_all
+from sim.plots.style import render_png
 from sim.replicate import RunResult
 from sim.weekdays import day_label
 
@@ -41,44 +39,6 @@ class RenderedFigure:
     caption: str
     png: bytes | None = None
     problem: str | None = None
-
-
-# zlib level of report PNGs: on the figures of small_bank and a comparison, 3 encodes in
-# 0.6 of the time of Pillow's default 6, for files 6% larger (still 5% smaller than the
-# RGBA files of before; bench_report.py)
-PNG_COMPRESS_LEVEL = 3
-
-
-def render_png(fig: Figure, dpi: int = plots.DPI) -> bytes:
-    """A figure as PNG bytes (Agg), with no text chunks: same figure, same bytes.
-
-    The pixels, size and dpi are ``fig.savefig``'s, from one draw instead of its two:
-    with a layout engine, savefig first draws with drawing disabled only to lay the
-    figure out, then draws again, while Agg's draw lays the figure out itself (a third
-    less time). An opaque figure is written as RGB, not RGBA (its alpha is 255
-    everywhere): the same picture, a quarter fewer bytes to compress. zlib's level
-    :data:`PNG_COMPRESS_LEVEL`, not Pillow's 6: figures are mostly flat colour, where
-    the slower levels save little. No software version is written, so an upgrade of
-    matplotlib or Pillow alone does not change the bytes of a redraw.
-    """
-    own_canvas, own_dpi = fig.canvas, fig.dpi
-    # a GUI's or notebook's canvas (even one built on Agg) may scale for the screen: draw
-    # on a plain Agg canvas, as savefig does, and give the figure its own back after
-    canvas = own_canvas if type(own_canvas) is FigureCanvasAgg else FigureCanvasAgg(fig)
-    fig.dpi = dpi
-    try:
-        canvas.draw()
-        image = Image.frombuffer("RGBA", canvas.get_width_height(physical=True),
-                                 canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
-        opaque = image.getchannel("A").getextrema()[0] == 255
-        image = image.convert("RGB") if opaque else image.copy()  # copy: before a redraw
-    finally:
-        fig.dpi = own_dpi
-        if canvas is not own_canvas:
-            fig.set_canvas(own_canvas)
-    buffer = io.BytesIO()
-    image.save(buffer, format="png", dpi=(dpi, dpi), compress_level=PNG_COMPRESS_LEVEL)
-    return buffer.getvalue()
 
 
 def _draw(name: str, title: str, caption: str, make: Callable[[], Figure]) -> RenderedFigure:

@@ -28,7 +28,7 @@ from matplotlib.figure import Figure
 from sim import kpis
 from sim.kpis import better
 from sim.output import atomic_path
-from sim.plots.style import PNG_METADATA, styled
+from sim.plots.style import render_png, styled
 from sim.units import format_duration, parse_duration, parse_rate
 
 
@@ -240,7 +240,7 @@ def _annotate(ax, grid: np.ndarray, image, bold_from: float | None) -> None:
 
 def _save(fig: Figure, path: str | Path) -> Path:
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=150, format="png", metadata=PNG_METADATA)
+        tmp.write_bytes(render_png(fig, dpi=150))
     return Path(path)
 
 

@@ -17,6 +17,7 @@ from click.testing import CliRunner
 from helpers import TWO_WAGES
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from PIL import Image
 
 import sim
 from sim.cli import main
@@ -528,6 +529,9 @@ class TestCommand:
         assert "LP lower bound" in done.stdout and "hold-out check" in done.stdout
         assert {p.name for p in out.iterdir()} == {"scenario.yaml", "shifts.csv",
                                                   "coverage.csv", "coverage.png", "gantt.png"}
+        for name in ("coverage.png", "gantt.png"):  # as a report's figures: render_png
+            with Image.open(out / name) as image:
+                assert image.mode == "RGB" and "Software" not in image.info, name
         scenario = sim.load_scenario(out / "scenario.yaml")
         assert scenario.agents["pool"].shifts and scenario.agents["pool"].staff is None
         shifts = pd.read_csv(out / "shifts.csv")

@@ -377,6 +377,14 @@ class TestFigures:
         assert [p.name for p in written] == ["sweep_curves.png", "sweep_heatmap.png"]
         assert all(p.read_bytes()[:4] == b"\x89PNG" for p in written)
 
+    def test_figures_written_as_the_reports_are(self, serial, tmp_path):
+        """Sweep figures are written as a report's are (render_png: one draw, RGB, no text)."""
+        from PIL import Image
+
+        for path in plot_sweep(serial.summary, serial.grid.paths, tmp_path, target=0.8):
+            with Image.open(path) as image:
+                assert image.mode == "RGB" and "Software" not in image.info, path.name
+
     def test_one_style_with_the_run_figures(self, serial, tmp_path, monkeypatch):
         """Sweep figures are drawn in the run figures' style: no boxed axes, same fonts."""
         from sim import sweep_plots
