@@ -28,12 +28,15 @@ from scipy import stats
 from strategies import scenarios
 
 from sim import erlang
+from sim import kpis as registry
 from sim.app import settings as controls
 from sim.app import views
 from sim.app.model import Session
 from sim.app.server import STATIC
 from sim.compare import paired_difference
+from sim.features import note as left_out_note
 from sim.loader import load_scenario, scenario_from_dict, with_overrides
+from sim.replicate import run
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLED = sorted((ROOT / "scenarios").glob("*.yaml"))
@@ -187,6 +190,69 @@ class TestLesson:
         c = session.result.result.contacts
         day = c[(c["replication"] == 0) & (c["answer"] <= frames[-1]["t"])]
         assert frames[-1]["answered"] == len(day)
+
+
+@pytest.fixture(scope="module")
+def bank():
+    """small_bank (no feature of the registry's) on the page: run, pin, callbacks on, run."""
+    session = Session(str(ROOT / "scenarios/small_bank.yaml"))
+    session.run({"replications": 2})
+    session.wait()
+    plain = session.state()
+    session.pin()
+    session.run({"replications": 2, "callbacks": True})
+    session.wait()
+    return session, plain
+
+
+def needing_nothing(names):
+    """Of ``names``, the KPIs whose registry entry needs no feature."""
+    return [k for k in names if registry.BY_NAME[k].needs is None]
+
+
+class TestLeftOut:
+    """KPIs the run does not model get no card and no row, and a line names them.
+
+    The rule is sim.features' (as `ccsim run`, `compare` and the report apply it); the
+    page's settings count: callbacks switched on in the page are modelled.
+    """
+
+    def test_cards_of_a_scenario_without_features(self, bank):
+        """No repeats: no repeat_rate card (0.0% read as a result), and a line says why."""
+        _, plain = bank
+        result = plain["result"]
+        assert "repeat_rate" not in result["cards"]
+        assert result["cards"] == needing_nothing(views.CARD_KPIS)
+        left = [k for k in views.CARD_KPIS if k not in result["cards"]]
+        assert result["left_out"] == left_out_note(left)
+        assert "repeat_rate" in result["kpis"]  # the data keeps every KPI
+
+    def test_cards_of_a_scenario_with_repeats(self):
+        """A scenario with `repeat` shows the repeat rate, and no line."""
+        scenario = load_scenario(ROOT / "scenarios/refund_vs_relations.yaml",
+                                 overrides={"days": 1})
+        cards, line = views.cards(run(scenario, seed=1, replications=1))
+        assert cards == list(views.CARD_KPIS) and line == ""
+
+    def test_callbacks_switched_on_in_the_page_are_compared(self, bank):
+        """Pinned without callbacks, run with: the callbacks row is there; repeats not."""
+        session, _ = bank
+        cmp = session.comparison()
+        rows = {r["kpi"]: r for r in cmp["rows"]}
+        assert "callbacks" in rows and rows["callbacks"]["current"] > 0
+        assert rows["callbacks"]["pinned"] == 0
+        assert "repeat_rate" not in rows
+        assert list(rows) == [k for k in views.COMPARE_ROWS if k != "repeat_rate"]
+        assert cmp["left_out"] == left_out_note(["repeat_rate"], "either run")
+        assert session.state()["comparison"]["left_out"] == cmp["left_out"]
+
+    def test_neither_run_with_callbacks(self, bank):
+        """Two runs without callbacks compare no callbacks row."""
+        session, _ = bank
+        plain = session.pinned.result
+        rows, line = views.comparison(plain, plain)
+        assert [r["kpi"] for r in rows] == needing_nothing(views.COMPARE_ROWS)
+        assert line == left_out_note(["repeat_rate", "callbacks"], "either run")
 
 
 class TestBadInput:

@@ -80,7 +80,7 @@ def test_trainers_lesson(browser, url, tmp_path):
     answered(page)
     sl = page.get_by_test_id("kpi-service_level").inner_text()
     assert re.fullmatch(r"\d+\.\d%", sl)
-    for kpi in ("asa", "abandon_rate", "occupancy", "fcr", "repeat_rate", "customer_effort"):
+    for kpi in ("asa", "abandon_rate", "occupancy", "fcr", "customer_effort"):
         assert page.get_by_test_id(f"kpi-{kpi}").inner_text() != ""
     page.locator("[data-testid=hockey-stick] svg").wait_for(timeout=TIMEOUT)
     shot(page, "1-first-run")
@@ -176,6 +176,43 @@ def finished(page, after: int = 0) -> None:
         "() => /of (\\d+) points simulated/.test(document.getElementById('hockey-note')"
         ".textContent) && !document.getElementById('status').textContent.includes('Drawing')"
         " && document.getElementById('floor-clock').textContent !== '--:--'", timeout=TIMEOUT)
+
+
+@pytest.fixture
+def bank():
+    """A page of its own on small_bank, a scenario with no repeats and no callbacks."""
+    with app_server(str(ROOT / "scenarios/small_bank.yaml")) as base:
+        yield base + "/"
+
+
+def test_kpis_the_run_does_not_model_are_left_out(browser, bank):
+    """No repeat-rate card or row without `repeat`; the callbacks row once they are on.
+
+    Before, every scenario showed "Repeat rate 0.0%" (and a callbacks row of 0), which a
+    trainer reads as a result; like the report, the page leaves them out and says so.
+    """
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(bank)
+    page.get_by_test_id("agents").wait_for(timeout=TIMEOUT)
+    page.fill("#replications", "2")
+    page.get_by_test_id("run").click()
+    answered(page)
+    assert page.get_by_test_id("kpi-service_level").inner_text() != ""
+    assert page.get_by_test_id("kpi-repeat_rate").count() == 0
+    line = page.get_by_test_id("kpis-left-out").inner_text()
+    assert line == "Not in this scenario (always 0 or –): repeat_rate (no repeat)."
+    page.get_by_test_id("pin").click()
+    page.get_by_test_id("callbacks").check()
+    first = page.evaluate("window.ccsimRun || 0")
+    page.get_by_test_id("run").click()
+    answered(page, first)
+    page.get_by_test_id("compare-callbacks").wait_for(timeout=TIMEOUT)
+    assert page.get_by_test_id("compare-asa").count() == 1
+    assert page.get_by_test_id("compare-repeat_rate").count() == 0
+    assert page.get_by_test_id("compare-left-out").inner_text() == (
+        "Not in either run (always 0 or –): repeat_rate (no repeat).")
+    shot(page, "5b-left-out")
+    page.close()
 
 
 def test_opening_a_scenario_clears_the_last_ones_answers(browser, erlang_b, tmp_path):
