@@ -52,9 +52,10 @@ class Outcome:
     floor: dict[str, Any] | None = None
 
     def summary(self) -> dict[str, Any]:
-        """The JSON the page reads."""
+        """The JSON the page reads: ``cards`` the KPIs shown, ``left_out`` the line on the rest."""
+        cards, left = views.cards(self.result)
         return {"settings": self.settings.as_dict(), "overrides": self.overrides,
-                "kpis": views.kpis(self.result), "cards": list(views.CARD_KPIS),
+                "kpis": views.kpis(self.result), "cards": cards, "left_out": left,
                 "seconds": round(self.seconds, 2), "number": self.number,
                 "seed": self.result.seed, "replications": self.result.n_replications}
 
@@ -330,16 +331,19 @@ class Session:
             self.pinned = None
 
     def comparison(self) -> dict[str, Any] | None:
-        """Pinned vs current with paired differences, or why there is none."""
+        """Pinned vs current with paired differences, or why there is none.
+
+        ``rows`` leave out the KPIs neither run models; ``left_out`` is the line naming them.
+        """
         if self.pinned is None or self.result is None:
             return None
         before, after = self.pinned, self.result
         changed = controls.changes(before.settings.as_dict(), after.settings.as_dict())
         try:
-            rows = views.comparison(before.result, after.result)
+            rows, left = views.comparison(before.result, after.result)
         except ValueError as exc:
-            return {"changes": changed, "rows": [], "problem": str(exc)}
-        return {"changes": changed, "rows": rows, "problem": None,
+            return {"changes": changed, "rows": [], "left_out": "", "problem": str(exc)}
+        return {"changes": changed, "rows": rows, "left_out": left, "problem": None,
                 "same": before is after}
 
     # ---- the page's view -----------------------------------------------------------

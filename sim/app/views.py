@@ -1,9 +1,14 @@
 """What the trainer's page shows of a run: KPI cards, the hockey stick and the floor.
 
 Plain data (JSON-ready dicts and lists) and one SVG figure, computed from runs; the page
-only draws them. The floor is played back from the run's own records (each contact's
-arrival, answer and end, each leg's talk and hold, the agents on duty), the same records
-``ccsim animate`` draws, so it shows exactly what the simulation did.
+only draws them. Cards and before/after rows of KPIs the run does not model (a repeat
+rate without `repeat`: always 0) are left out, with a line naming them, by the rule of
+``ccsim run`` and the report (:mod:`sim.features`); the run's scenario is the page's
+settings applied, so callbacks switched on in the page are modelled.
+
+The floor is played back from the run's own records (each contact's arrival, answer and
+end, each leg's talk and hold, the agents on duty), the same records ``ccsim animate``
+draws, so it shows exactly what the simulation did.
 """
 
 from __future__ import annotations
@@ -22,10 +27,12 @@ from sim import kpis as registry
 from sim.animation_timelines import _talks_and_holds, _waits
 from sim.app.settings import daily_contacts, mean_of
 from sim.compare import comparison_table
+from sim.features import left_out, note
 from sim.replicate import RunResult
 from sim.scenario import Scenario
 from sim.units import DAY
 
+# the KPIs the page shows, of which those the run does not model are left out (cards())
 CARD_KPIS = ("service_level", "asa", "abandon_rate", "occupancy", "fcr", "repeat_rate",
              "customer_effort")
 COMPARE_ROWS = (*CARD_KPIS, "mean_wait", "offered", "answered", "abandoned", "callbacks")
@@ -54,18 +61,38 @@ def kpis(result: RunResult) -> dict[str, dict[str, Any]]:
             for k in result.summary}
 
 
+def _modelled(names: tuple[str, ...], results: list[RunResult], where: str
+              ) -> tuple[list[str], str]:
+    """Of ``names``, those shown, and the line naming the rest (:func:`sim.features.note`)."""
+    left = left_out(names, [r.scenario for r in results], [r.summary for r in results])
+    return [k for k in names if k not in left], note(left, where)
+
+
+def cards(result: RunResult) -> tuple[list[str], str]:
+    """The KPI cards of ``result`` (of :data:`CARD_KPIS`), and the line naming those left out.
+
+    The line is '' when every card is shown.
+    """
+    return _modelled(CARD_KPIS, [result], "this scenario")
+
+
 # ---- before / after ------------------------------------------------------------------
 
 
-def comparison(pinned: RunResult, current: RunResult) -> list[dict[str, Any]]:
+def comparison(pinned: RunResult, current: RunResult) -> tuple[list[dict[str, Any]], str]:
     """Pinned vs current per KPI with the paired difference (common random numbers).
+
+    Returns:
+        The rows (of :data:`COMPARE_ROWS`, those neither run models left out) and the
+        line naming those left out ('' if none).
 
     Raises:
         ValueError: If the two ran with other seeds or replications (not paired).
     """
-    table = comparison_table({"pinned": pinned, "current": current}, "pinned", COMPARE_ROWS)
+    shown, line = _modelled(COMPARE_ROWS, [pinned, current], "either run")
+    table = comparison_table({"pinned": pinned, "current": current}, "pinned", shown)
     rows = []
-    for kpi in COMPARE_ROWS:
+    for kpi in shown:
         part = table[table["kpi"] == kpi].set_index("variant")
         rows.append({"kpi": kpi, **_shown(kpi),
                      "pinned": _clean(float(part.at["pinned", "mean"])),
@@ -75,7 +102,7 @@ def comparison(pinned: RunResult, current: RunResult) -> list[dict[str, Any]]:
                      "diff": _clean(float(part.at["current", "diff"])),
                      "diff_ci": _clean(float(part.at["current", "diff_ci"])),
                      "significant": bool(part.at["current", "significant"])})
-    return rows
+    return rows, line
 
 
 # ---- the hockey stick ----------------------------------------------------------------

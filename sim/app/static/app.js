@@ -99,10 +99,17 @@ function show(s) {
     loadFloor(key);
   } else if (fresh) clearFloor();  // no result any more: no floor either
 }
+function leftOut(el, line) {
+  // the server's line on the KPIs left out (not modelled: always 0), `fields` as code
+  const esc = line.replace(/[&<>]/g, (c) => ({"&": "&amp;", "<": "&lt;", ">": "&gt;"}[c]));
+  el.innerHTML = esc.replace(/`([^`]+)`/g, "<code>$1</code>");
+  el.hidden = !line;
+}
 function drawKpis(s) {
   const box = $("kpis");
+  leftOut($("kpis-left-out"), s.result ? s.result.left_out : "");
   if (!s.result) { box.innerHTML = '<p class="empty">Press Run: the answers appear here.</p>'; return; }
-  // which KPIs, their labels and formats: the KPI registry's, sent by the server
+  // which KPIs (those the run models), their labels and formats: the server's, from the registry
   box.innerHTML = s.result.cards.map((k) => {
     const v = s.result.kpis[k], kind = v.kind, was = s.pinned ? s.pinned.kpis[k] : null;
     return `<div class="kpi"><div class="label">${v.label}</div>` +
@@ -128,6 +135,7 @@ function drawCompare(s) {
   box.hidden = !c;
   if (!c) return;
   const body = box.querySelector("tbody");
+  leftOut($("compare-left-out"), c.left_out);
   if (c.problem) { $("headline").textContent = c.problem; body.innerHTML = ""; return; }
   const asa = c.rows.find((r) => r.kpi === "asa");
   const what = describe(c.changes) || "nothing changed yet: change a setting and Run";
