@@ -90,6 +90,22 @@ def staffed_bank(bank):
     return find_staffing(bank, replications=3, max_abandon=0.08)
 
 
+def test_printed_tables_show_kpis_every_scenario_models(staffed_bank):
+    """The staffing tables show only KPIs that need no feature (``Kpi.needs``).
+
+    They show the same KPIs for any scenario, so none of them may be one that is always 0
+    without its feature (a repeat rate): that would read as a result, and want the rule
+    of :mod:`sim.features` that ``ccsim run``'s table applies.
+    """
+    from sim.kpis import BY_NAME
+
+    for full in (False, True):  # per day and group (lowest_sl), every interval
+        header = format_staffing(staffed_bank, full=full).splitlines()[3].split()
+        assert "lowest_sl" in header or "service_level" in header, header
+        shown = [k for k in header if k in BY_NAME]
+        assert all(BY_NAME[k].needs is None for k in shown), shown
+
+
 class TestErlangStart:
     def test_single_queue_is_erlang_c(self, erlang_c):
         """A one-group, constant-load scenario starts at required_agents everywhere."""

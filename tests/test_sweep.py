@@ -192,6 +192,21 @@ class TestTable:
         assert row.service_level == pytest.approx(values.mean())
         assert row.service_level_ci == pytest.approx(half_width(values))
 
+    def test_printed_table_and_figures_show_kpis_every_scenario_models(self, serial):
+        """The printed table and the figures show only KPIs that need no feature.
+
+        They show the same KPIs for any scenario, so none may be one that is always 0
+        without its feature (a repeat rate): that would read as a result, and want the
+        rule of :mod:`sim.features` that ``ccsim run``'s table applies.
+        """
+        from sim.kpis import BY_NAME
+        from sim.sweep_plots import CURVE_KPIS, HEATMAP_KPIS
+
+        header = format_sweep(serial).splitlines()[0].split()
+        shown = [k for k in header if k in BY_NAME]
+        assert "service_level" in shown
+        assert all(BY_NAME[k].needs is None for k in (*shown, *CURVE_KPIS, *HEATMAP_KPIS))
+
     def test_sweep_returns_the_table(self, short, serial):
         """sim.sweep is run_sweep(...).table."""
         assert_same_table(sim.sweep(short, GRID, replications=3, workers=1), serial.table)
