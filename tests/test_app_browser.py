@@ -178,6 +178,17 @@ def finished(page, after: int = 0) -> None:
         " && document.getElementById('floor-clock').textContent !== '--:--'", timeout=TIMEOUT)
 
 
+def run_once(browser, url: str):
+    """A new page on ``url`` that has run once (2 replications), hockey stick and floor in."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(url)
+    page.get_by_test_id("agents").wait_for(timeout=TIMEOUT)
+    page.fill("#replications", "2")
+    page.get_by_test_id("run").click()
+    finished(page)
+    return page
+
+
 @pytest.fixture
 def bank():
     """A page of its own on small_bank, a scenario with no repeats and no callbacks."""
@@ -191,12 +202,7 @@ def test_kpis_the_run_does_not_model_are_left_out(browser, bank):
     Before, every scenario showed "Repeat rate 0.0%" (and a callbacks row of 0), which a
     trainer reads as a result; like the report, the page leaves them out and says so.
     """
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(bank)
-    page.get_by_test_id("agents").wait_for(timeout=TIMEOUT)
-    page.fill("#replications", "2")
-    page.get_by_test_id("run").click()
-    answered(page)
+    page = run_once(browser, bank)
     assert page.get_by_test_id("kpi-service_level").inner_text() != ""
     assert page.get_by_test_id("kpi-repeat_rate").count() == 0
     line = page.get_by_test_id("kpis-left-out").inner_text()
@@ -295,12 +301,7 @@ def test_a_late_answer_does_not_bring_back_what_was_replaced(browser, erlang_b):
     answered after it put the old scenario's controls and result back (and counted its
     result as a new run, which misled scripts waiting for a run to finish).
     """
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(erlang_b)
-    page.get_by_test_id("agents").wait_for(timeout=TIMEOUT)
-    page.fill("#replications", "2")
-    page.get_by_test_id("run").click()
-    finished(page)
+    page = run_once(browser, erlang_b)
     held = []
 
     def hold(route):  # answer the next poll with the state of now, but only later
