@@ -150,7 +150,8 @@ class TestLeftOut:
     """left_out() and note(): the rows a table for people leaves out, and its line."""
 
     @pytest.fixture(scope="class")
-    def bank(self):
+    @classmethod
+    def bank(cls):
         return sim.load_scenario("scenarios/small_bank.yaml")
 
     def test_rows_of_missing_features_that_are_zero(self, bank):
