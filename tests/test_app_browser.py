@@ -435,3 +435,28 @@ def test_refused_input_shows_its_line(browser, erlang_b):
     assert page.get_by_test_id("kpi-service_level").inner_text() == kept
     shot(page, "16-huge-aht-and-factor")
     page.close()
+
+
+def test_a_reloaded_page_shows_the_settings_of_the_result_it_shows(browser, bank):
+    """After a reload (or on a second screen), the controls are those of the result shown.
+
+    Before, a reload filled them with the scenario's defaults beside a result run with
+    other settings: a trainer pressing Run again reran the defaults, not what was shown.
+    """
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(bank)
+    page.get_by_test_id("agents").wait_for(timeout=TIMEOUT)
+    page.fill("#agents", "20")
+    page.fill("#arrival_factor", "1.2")
+    page.check("#callbacks")
+    page.fill("#replications", "2")
+    page.get_by_test_id("run").click()
+    finished(page)
+    page.reload()
+    page.get_by_test_id("agents").wait_for(timeout=TIMEOUT)
+    assert page.input_value("#agents") == "20"
+    assert float(page.input_value("#arrival_factor")) == 1.2
+    assert page.is_checked("#callbacks")
+    assert page.input_value("#replications") == "2"
+    shot(page, "19-reloaded")
+    page.close()

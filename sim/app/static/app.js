@@ -36,7 +36,8 @@ function settings() {
           callbacks: $("callbacks").checked, replications: val("replications"), days: val("days")};
 }
 function fillControls(s) {
-  const d = s.defaults, box = $("agent-controls");
+  // the settings of the result shown, if any (a reload, a second screen), else the defaults
+  const d = (s.result && s.result.settings) || s.defaults, box = $("agent-controls");
   box.innerHTML = "";
   Object.entries(d.agents).forEach(([g, n], i) => {
     const id = i === 0 ? "agents" : "agents-" + g;
@@ -52,7 +53,7 @@ function fillControls(s) {
   });
   $("arrival_factor").value = d.arrival_factor;
   typedFactor = null;
-  $("calls_per_hour").value = Math.round(s.calls_per_hour);
+  $("calls_per_hour").value = Math.round(s.calls_per_hour * d.arrival_factor);
   const tenth = (x) => (x === null ? "" : Math.round(10 * x) / 10);
   $("aht").value = tenth(d.aht); $("patience").value = tenth(d.patience);
   $("handle_cap").value = d.handle_cap ?? ""; $("self_service").value = d.self_service ?? "";
