@@ -39,6 +39,7 @@ from sim.cli_options import (
 )
 from sim.cost_search import CostResult, find_cost_staffing
 from sim.costs import COST_PARTS
+from sim.features import left_out, note
 from sim.loader import ScenarioError, scenario_document
 from sim.staffing import StaffingResult, find_staffing, staffed_document, write_staffed
 from sim.sweep import local_executor
@@ -201,15 +202,18 @@ def format_staffing(result: StaffingResult, full: bool = False,
         title = f"least total cost meeting {wanted} in every interval"
     else:
         title = f"least total cost, no service goal (starting from the fewest agents for {wanted})"
+    rows = _interval_rows(result) if full else _day_rows(result)
     lines = [
         f"{result.scenario.name}: {title}",
         f"({result.replications} replications per plan, seed {result.seed}, "
         f"{result.evaluations} plans simulated; agents on the phones, scheduled = before "
         "shrinkage)",
         "",
-        (_interval_rows(result) if full else _day_rows(result)).to_string(index=False),
-        "",
+        rows.to_string(index=False),
     ]
+    lines.append("")
+    if full and "abandon_rate" not in rows:
+        lines += [note(["abandon_rate"]), ""]
     hours = {column: result.agent_hours(column)
              for column in ("erlang_c", "erlang_a", "simulated")}
     if hours["erlang_c"]:
@@ -237,6 +241,9 @@ def _interval_rows(result: StaffingResult) -> pd.DataFrame:
         table["holdout_sl"] = [_level(v, c) for v, c in
                                zip(table.holdout_service_level, table.holdout_ci)]
         columns += ["holdout_sl", "holdout_target"] if own else ["holdout_sl"]
+    if left_out(["abandon_rate"], [result.scenario],
+                [{"abandon_rate": v} for v in table.abandon_rate[table.measured]]):
+        columns.remove("abandon_rate")  # nobody abandons without patience: always 0
     for column in ("service_level", "abandon_rate"):
         table[column] = [_level(v) for v in table[column]]
     table.loc[~table.measured, ["service_level", "abandon_rate"]] = "(warm-up)"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Sequence
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
@@ -35,11 +36,12 @@ from sim.cli_options import (
     seed_option,
     set_option,
 )
+from sim.features import left_out, note
 from sim.grid import Grid, parse_grid_option, point_scenarios, size_problem
 from sim.kpis import format_ci, format_kpi
 from sim.loader import ScenarioError
 from sim.sweep import Progress, SweepResult, run_sweep
-from sim.sweep_plots import plot_sweep
+from sim.sweep_plots import CURVE_KPIS, plot_sweep
 from sim.sweep_store import SweepConflictError
 
 SHOWN_KPIS = ("service_level", "abandon_rate", "asa", "occupancy")
@@ -128,11 +130,12 @@ def sweep_command(scenario: str, grids: tuple[str, ...], replications: int, seed
         bar.close()
         if client is not None:
             client.close()
+    left = left_out(CURVE_KPIS, scenarios, result.summary.to_dict("records"))
     figures = [] if no_figures else plot_sweep(
         result.summary, result.grid.paths, out_dir, target=base.service_level.target,
         title=f"Sweep of '{base.name}'\n{replications} replications",
-        threshold_s=base.service_level.threshold)
-    click.echo(format_sweep(result))
+        threshold_s=base.service_level.threshold, leave_out=left)
+    click.echo(format_sweep(result, left))
     if not quiet:
         click.echo(f"\n{len(result.computed)} units computed, {result.resumed} resumed, in "
                    f"{time.perf_counter() - started:.1f}s; wrote sweep.parquet, "
@@ -204,11 +207,17 @@ class _ProgressBar:
             self.bar = None
 
 
-def format_sweep(result: SweepResult) -> str:
-    """The per-point table printed by ``ccsim sweep``: grid values and main KPIs ± 95% CI."""
+def format_sweep(result: SweepResult, left: Sequence[str] = ()) -> str:
+    """The per-point table printed by ``ccsim sweep``: grid values and main KPIs ± 95% CI.
+
+    ``left``: KPIs no point models (:func:`sim.features.left_out`), left out with a line
+    saying so, as ``ccsim run`` does (an abandon rate without patience is always 0).
+    """
     summary = result.summary
     frame = pd.DataFrame({path: summary[path] for path in result.grid.paths})
     for kpi in SHOWN_KPIS:  # in the registry's formats, as `ccsim run` prints them
-        frame[kpi] = [f"{format_kpi(kpi, m)} {format_ci(kpi, c)}".rstrip()
-                      for m, c in zip(summary[kpi], summary[f"{kpi}_ci"])]
-    return frame.to_string(index=False)
+        if kpi not in left:
+            frame[kpi] = [f"{format_kpi(kpi, m)} {format_ci(kpi, c)}".rstrip()
+                          for m, c in zip(summary[kpi], summary[f"{kpi}_ci"])]
+    line = note([k for k in SHOWN_KPIS if k in left], "any point")
+    return frame.to_string(index=False) + (f"\n{line}" if line else "")

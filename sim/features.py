@@ -29,6 +29,7 @@ from sim.kpis import (
     HANDOFFS,
     HOLDS,
     LINES,
+    PATIENCE,
     REPEATS,
     RETRIALS,
     SELF_SERVICE,
@@ -53,6 +54,7 @@ def features(scenario: Scenario) -> frozenset[Feature]:
     ivrs = [t.ivr for t in types if t.ivr is not None]
     has = {
         LINES: scenario.lines is not None,
+        PATIENCE: any(t.patience is not None for t in types),
         CALLBACKS: (any(t.callback is not None for t in types)
                     or any(r.then.callbacks is not None for r in scenario.rules.values())),
         RETRIALS: any(t.retrial is not None for t in types),

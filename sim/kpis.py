@@ -88,6 +88,8 @@ class Feature:
 
 
 LINES = Feature("lines", "`lines`")
+# a contact type's queue patience: without it nobody abandons (Erlang C, a backlog)
+PATIENCE = Feature("patience", "`patience`")
 CALLBACKS = Feature("callbacks", "`callback`")
 RETRIALS = Feature("retrials", "`retrial`")
 REPEATS = Feature("repeats", "`repeat`")
@@ -98,7 +100,7 @@ TRANSFERS = Feature("transfers", "`transfer`, `ivr.misroute` or `escalate`")
 HOLDS = Feature("holds", "`consult` or `escalate` with `as: consult`")
 # what brings a customer an agent answered back to waiting, where they may hang up
 HANDOFFS = Feature("handoffs", "`transfer`, `ivr.misroute`, `escalate` or `consult`")
-FEATURES = (LINES, CALLBACKS, RETRIALS, REPEATS, COMPLAINTS, BALKING, SELF_SERVICE,
+FEATURES = (LINES, PATIENCE, CALLBACKS, RETRIALS, REPEATS, COMPLAINTS, BALKING, SELF_SERVICE,
             TRANSFERS, HOLDS, HANDOFFS)
 
 
@@ -139,7 +141,7 @@ REGISTRY: tuple[Kpi, ...] = (
         "contacts that reached a queue (after IVR self-service)"),
     Kpi("answered", COUNT, N, "Answered", "contacts an agent answered"),
     Kpi("abandoned", COUNT, L, "Abandoned",
-        "callers who hung up while waiting, before any agent answered"),
+        "callers who hung up while waiting, before any agent answered", needs=PATIENCE),
     Kpi("hung_up", COUNT, L, "Hung up after answer",
         "answered callers who hung up before the end: on hold, or waiting again after a "
         "transfer (answered, not abandoned)", needs=HANDOFFS),
@@ -147,7 +149,7 @@ REGISTRY: tuple[Kpi, ...] = (
     Kpi("block_rate", RATIO, L, "Busy-signal rate",
         "blocked / contacts that arrived (offered, blocked, self-served in the IVR, balked)",
         needs=LINES),
-    Kpi("abandon_rate", RATIO, L, "Abandon rate", "abandoned / offered"),
+    Kpi("abandon_rate", RATIO, L, "Abandon rate", "abandoned / offered", needs=PATIENCE),
     Kpi("asa", SECONDS, L, "ASA",
         "average speed of answer: mean queue wait of answered contacts"),
     Kpi("mean_wait", SECONDS, L, "Mean wait",

@@ -163,8 +163,11 @@ def plot_curves(summary: pd.DataFrame, paths: Sequence[str], path: str | Path,
                        label=f"target {target:.0%}")
         ax.set_ylabel(style.label)
         _x_ticks(ax, axis)
-    for ax in axes[-1]:
-        ax.set_xlabel(axis.label)
+    for col in range(ncols):  # the lowest panel of each column is labelled
+        shown = [row for row in range(nrows) if row * ncols + col < len(kpis)]
+        lowest = axes[shown[-1], col]
+        lowest.set_xlabel(axis.label)
+        lowest.xaxis.set_tick_params(labelbottom=True)  # (sharex hides it above the last row)
     for ax in list(axes.flat)[len(kpis):]:
         ax.set_visible(False)
     handles, labels = axes.flat[0].get_legend_handles_labels()
@@ -246,15 +249,20 @@ def _save(fig: Figure, path: str | Path) -> Path:
 
 def plot_sweep(summary: pd.DataFrame, paths: Sequence[str], out: str | Path,
                target: float | None = None, title: str = "",
-               threshold_s: float | None = None) -> list[Path]:
+               threshold_s: float | None = None,
+               leave_out: Sequence[str] = ()) -> list[Path]:
     """Write every sweep figure into ``out``.
 
     ``sweep_curves.png`` always; ``sweep_heatmap.png`` with two or more grid parameters.
     ``target`` (0..1) and ``threshold_s`` (seconds) are the scenario's service-level goal.
+    ``leave_out``: KPIs no point models (:func:`sim.features.left_out`), given no panel.
     """
     out = Path(out)
     options = {"target": target, "title": title, "threshold_s": threshold_s}
-    written = [plot_curves(summary, paths, out / "sweep_curves.png", **options)]
+    curves = [k for k in CURVE_KPIS if k not in leave_out]
+    heatmaps = [k for k in HEATMAP_KPIS if k not in leave_out]
+    written = [plot_curves(summary, paths, out / "sweep_curves.png", curves, **options)]
     if len(paths) >= 2:
-        written.append(plot_heatmap(summary, paths, out / "sweep_heatmap.png", **options))
+        written.append(plot_heatmap(summary, paths, out / "sweep_heatmap.png", heatmaps,
+                                    **options))
     return written

@@ -364,18 +364,18 @@ def routing_policies(draw, data: dict) -> dict:
 # what each feature of sim.kpis.FEATURES is in a scenario dict: where its keys live
 _TYPE_KEYS = {"callbacks": ("callback",), "retrials": ("retrial",), "repeats": ("repeat",),
               "complaints": ("complaint",), "balking": ("balking",), "transfers": ("transfer",),
-              "holds": ("consult",)}
+              "holds": ("consult",), "patience": ("patience",)}
 
 
 @st.composite
 def without_features(draw, data: dict) -> dict:
     """The scenario ``data`` (from :func:`scenarios`) with some features taken out everywhere.
 
-    Each of ``lines``, callbacks, retrials, repeats, complaints, balking, IVR self-service,
-    transfers (``transfer``, misroutes, escalations as transfers) and holds (``consult``,
-    escalations as consults) is removed from every contact type and group with chance 1/2,
-    so that scenarios lacking a feature are as common as those having it (a feature of one
-    type in four is present in most drawn scenarios).
+    Each of ``lines``, patience, callbacks, retrials, repeats, complaints, balking, IVR
+    self-service, transfers (``transfer``, misroutes, escalations as transfers) and holds
+    (``consult``, escalations as consults) is removed from every contact type and group
+    with chance 1/2, so that scenarios lacking a feature are as common as those having it
+    (a feature of one type in four is present in most drawn scenarios).
     """
     data = copy.deepcopy(data)
     gone = {name for name in (*_TYPE_KEYS, "lines", "self_service") if draw(st.booleans())}

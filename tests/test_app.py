@@ -34,6 +34,7 @@ from sim.app import views
 from sim.app.model import Session
 from sim.app.server import STATIC
 from sim.compare import paired_difference
+from sim.features import features
 from sim.features import note as left_out_note
 from sim.loader import load_scenario, scenario_from_dict, with_overrides
 from sim.replicate import run
@@ -194,7 +195,7 @@ class TestLesson:
 
 @pytest.fixture(scope="module")
 def bank():
-    """small_bank (no feature of the registry's) on the page: run, pin, callbacks on, run."""
+    """small_bank (of the features only patience) on the page: run, pin, callbacks on, run."""
     session = Session(str(ROOT / "scenarios/small_bank.yaml"))
     session.run({"replications": 2})
     session.wait()
@@ -206,8 +207,10 @@ def bank():
 
 
 def needing_nothing(names):
-    """Of ``names``, the KPIs whose registry entry needs no feature."""
-    return [k for k in names if registry.BY_NAME[k].needs is None]
+    """Of ``names``, the KPIs small_bank models: those needing no feature, or its patience."""
+    has = features(load_scenario(ROOT / "scenarios/small_bank.yaml"))
+    assert {f.name for f in has} == {"patience"}
+    return [k for k in names if registry.BY_NAME[k].needs in (None, *has)]
 
 
 class TestLeftOut:

@@ -30,7 +30,7 @@ SETTINGS = settings(max_examples=int(os.environ.get("CCSIM_EXAMPLES", "40")), de
 # to divide by; where they are not, a KPI of a missing feature must be 0
 DENOMINATOR = {"block_rate": "offered", "hold_time": "answered", "transfer_rate": "answered",
                "repeat_rate": "offered", "callback_rate": "offered", "balk_rate": "offered",
-               "self_service_rate": "contacts_per_issue"}
+               "self_service_rate": "contacts_per_issue", "abandon_rate": "offered"}
 NEEDING = [kpi for kpi in kpis.REGISTRY if kpi.needs is not None]
 
 
@@ -87,11 +87,11 @@ class TestFeatures:
 
     def test_bundled_scenarios(self):
         """Each bundled scenario has the features it is about, and no others."""
-        expect = {"small_bank": set(), "erlang_b": {"lines"},
-                  "storm_surge": {"lines", "retrials"},
-                  "fraud_consult": {"holds", "handoffs"},
-                  "refund_vs_relations": {"transfers", "handoffs", "repeats"},
-                  "social_backlash": {"complaints", "holds", "handoffs"}}
+        expect = {"small_bank": {"patience"}, "erlang_b": {"lines"}, "erlang_c": set(),
+                  "storm_surge": {"patience", "lines", "retrials"},
+                  "fraud_consult": {"patience", "holds", "handoffs"},
+                  "refund_vs_relations": {"patience", "transfers", "handoffs", "repeats"},
+                  "social_backlash": {"patience", "complaints", "holds", "handoffs"}}
         for name, names in expect.items():
             scenario = sim.load_scenario(f"scenarios/{name}.yaml")
             assert {f.name for f in features(scenario)} == names, name
@@ -121,8 +121,8 @@ class TestFeatures:
         as_consult = sim.with_overrides(base, {f"agents.{group}.escalate": {
             "probability": 0.1, "to": target, "as": "consult",
             "talk": {"dist": "exponential", "mean": "2m"}}})
-        assert features(as_transfer) == {kpis.TRANSFERS, kpis.HANDOFFS}
-        assert features(as_consult) == {kpis.HOLDS, kpis.HANDOFFS}
+        assert features(as_transfer) == {kpis.PATIENCE, kpis.TRANSFERS, kpis.HANDOFFS}
+        assert features(as_consult) == {kpis.PATIENCE, kpis.HOLDS, kpis.HANDOFFS}
 
 
 MISROUTES = {
@@ -141,7 +141,7 @@ def test_a_misroute_alone_transfers():
     (Random scenarios rarely have misroutes without transfers: shown here.)
     """
     scenario = sim.scenario_from_dict(MISROUTES)
-    assert features(scenario) == {kpis.TRANSFERS, kpis.HANDOFFS}
+    assert features(scenario) == {kpis.PATIENCE, kpis.TRANSFERS, kpis.HANDOFFS}
     summary = sim.run(scenario, seed=1, replications=1).summary
     assert summary["transfer_rate"] > 0 and summary["hung_up"] > 0
 
@@ -160,7 +160,8 @@ class TestLeftOut:
         values.update(callback_wait=math.nan, service_level=0.9, live_service_level=0.9,
                       asa=5.0, live_asa=5.0)
         out = left_out(kpis.RUN_KPIS, [bank], [values])
-        assert out == tuple(k.name for k in NEEDING if k.scope is kpis.Scope.RUN)
+        assert out == tuple(k.name for k in NEEDING if k.scope is kpis.Scope.RUN
+                            and k.needs is not kpis.PATIENCE)  # the bank's callers abandon
         assert "abandoned" not in out and "unanswered" not in out
 
     def test_a_number_is_never_hidden(self, bank):
@@ -211,3 +212,24 @@ def test_readme_lists_what_each_kpi_needs():
     for kpi in NEEDING:
         groups.setdefault(kpi.needs, []).append(kpi.name)
     assert sorted(map(sorted, listed)) == sorted(map(sorted, groups.values()))
+
+
+def test_no_patience_no_abandonment_rows(tmp_path):
+    """Without `patience` (Erlang C) nobody abandons: `ccsim run` leaves the rows out, says why.
+
+    Before, it printed "abandoned 0" and "abandon_rate 0.0%" as if abandonment were
+    modelled and none happened.
+    """
+    from click.testing import CliRunner
+
+    from sim.cli import main
+
+    scenario = sim.load_scenario("scenarios/erlang_c.yaml")
+    assert kpis.PATIENCE not in features(scenario)
+    assert kpis.PATIENCE in features(sim.load_scenario("scenarios/erlang_a.yaml"))
+    done = CliRunner().invoke(main, ["run", "scenarios/erlang_c.yaml", "-r", "2", "--no-report",
+                                     "--set", "days=1", "--out", str(tmp_path)])
+    assert done.exit_code == 0, done.output
+    rows = [line.split()[0] for line in done.output.splitlines() if line.startswith("  ")]
+    assert "abandoned" not in rows and "abandon_rate" not in rows and "answered" in rows
+    assert "abandoned, abandon_rate (no `patience`)" in " ".join(done.output.split())

@@ -90,12 +90,12 @@ def staffed_bank(bank):
     return find_staffing(bank, replications=3, max_abandon=0.08)
 
 
-def test_printed_tables_show_kpis_every_scenario_models(staffed_bank):
-    """The staffing tables show only KPIs that need no feature (``Kpi.needs``).
+def test_printed_tables_show_kpis_every_scenario_models(staffed_bank, staffed_c):
+    """The staffing tables show KPIs a scenario does not model only as sim.features allows.
 
-    They show the same KPIs for any scenario, so none of them may be one that is always 0
-    without its feature (a repeat rate): that would read as a result, and want the rule
-    of :mod:`sim.features` that ``ccsim run``'s table applies.
+    ``abandon_rate`` (it needs ``patience``) is shown for the bank, whose callers abandon,
+    and left out with a line for Erlang C, where it is always 0; every other KPI shown
+    needs no feature (a repeat rate would read as a result: the rule of ``ccsim run``).
     """
     from sim.kpis import BY_NAME
 
@@ -103,7 +103,11 @@ def test_printed_tables_show_kpis_every_scenario_models(staffed_bank):
         header = format_staffing(staffed_bank, full=full).splitlines()[3].split()
         assert "lowest_sl" in header or "service_level" in header, header
         shown = [k for k in header if k in BY_NAME]
-        assert all(BY_NAME[k].needs is None for k in shown), shown
+        assert all(BY_NAME[k].needs is None for k in shown if k != "abandon_rate"), shown
+    assert "abandon_rate" in format_staffing(staffed_bank, full=True).splitlines()[3].split()
+    text = format_staffing(staffed_c, full=True)
+    assert "abandon_rate" not in text.splitlines()[3].split()
+    assert "Not in this scenario (always 0 or –): abandon_rate (no `patience`)." in text
 
 
 class TestErlangStart:

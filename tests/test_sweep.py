@@ -192,20 +192,36 @@ class TestTable:
         assert row.service_level == pytest.approx(values.mean())
         assert row.service_level_ci == pytest.approx(half_width(values))
 
-    def test_printed_table_and_figures_show_kpis_every_scenario_models(self, serial):
-        """The printed table and the figures show only KPIs that need no feature.
+    def test_printed_table_and_figures_show_kpis_every_scenario_models(self, tmp_path,
+                                                                       monkeypatch):
+        """The table and figures leave out KPIs no point models, as ``ccsim run`` does.
 
-        They show the same KPIs for any scenario, so none may be one that is always 0
-        without its feature (a repeat rate): that would read as a result, and want the
-        rule of :mod:`sim.features` that ``ccsim run``'s table applies.
+        Erlang C's callers never abandon: no abandon-rate column or panel, and a line
+        says why; Erlang A's (the same center with patience) keep both. Every other KPI
+        shown needs no feature (a repeat rate would read as a result).
         """
+        from sim import sweep_plots
         from sim.kpis import BY_NAME
-        from sim.sweep_plots import CURVE_KPIS, HEATMAP_KPIS
 
-        header = format_sweep(serial).splitlines()[0].split()
-        shown = [k for k in header if k in BY_NAME]
-        assert "service_level" in shown
-        assert all(BY_NAME[k].needs is None for k in (*shown, *CURVE_KPIS, *HEATMAP_KPIS))
+        assert all(BY_NAME[k].needs is None for k in sweep_plots.CURVE_KPIS
+                   if k != "abandon_rate")
+        panels = []
+        real = sweep_plots.plot_curves
+        monkeypatch.setattr(sweep_plots, "plot_curves", lambda *a, **k: (
+            panels.append(list(a[3])), real(*a, **k))[1])
+        base = ["sweep", "scenarios/erlang_c.yaml", "-r", "2", "--set", "days=1",
+                "--grid", "agents.pool.staff=44,46"]
+        plain = CliRunner().invoke(main, [*base, "--out", str(tmp_path / "c")])
+        assert plain.exit_code == 0, plain.output
+        table = plain.stdout.splitlines()
+        assert "abandon_rate" not in table[0] and "service_level" in table[0]
+        assert table[-1] == "Not in any point (always 0 or –): abandon_rate (no `patience`)."
+        patient = CliRunner().invoke(main, [
+            "sweep", "scenarios/erlang_a.yaml", *base[2:], "--out", str(tmp_path / "a")])
+        assert patient.exit_code == 0, patient.output
+        assert "abandon_rate" in patient.stdout.splitlines()[0]
+        assert panels == [["service_level", "asa", "occupancy"],
+                          ["service_level", "abandon_rate", "asa", "occupancy"]]
 
     def test_sweep_returns_the_table(self, short, serial):
         """sim.sweep is run_sweep(...).table."""
