@@ -37,7 +37,7 @@ import pandas as pd
 from sim.agent_time import available_until
 from sim.metrics import COST_KPIS, Columns, Window, columns, measured_window
 from sim.scenario import Scenario
-from sim.schedule import add_shift, staff_changes, with_cooldown
+from sim.schedule import add_shift, closings, staff_changes, with_cooldown
 from sim.units import DAY
 from sim.weekdays import weekday_of
 
@@ -135,12 +135,14 @@ def called_in_seconds(rules: pd.DataFrame | None, scenario: Scenario, group: str
                       window: Window) -> float:
     """Agent-seconds of ``group`` called in on overtime by real-time rules (:mod:`sim.rules`).
 
-    Each call-in counts its agents from the call until its ``length`` ends or the day
-    closes (time on duty after closing is overtime in the staffing log already), within
-    the measured window.
+    Each call-in counts its agents from the call until its ``length`` ends or the center
+    next closes for the night (:func:`sim.schedule.closings`: open round the clock, a
+    call-in runs on past midnight; time on duty after closing is overtime in the staffing
+    log already), within the measured window.
     """
     if rules is None or not len(rules):
         return 0.0
+    nights = closings(with_cooldown(scenario))
     total = 0.0
     for name, rule in scenario.rules.items():
         spec = rule.then.overtime
@@ -148,7 +150,7 @@ def called_in_seconds(rules: pd.DataFrame | None, scenario: Scenario, group: str
             continue
         mine = rules[(rules["rule"].astype(str) == name) & (rules["state"] == "on")]
         for t, agents in zip(mine["time"].to_numpy(float), mine["agents"].to_numpy(float)):
-            closing = (t // DAY) * DAY + scenario.close
+            closing = nights[min(np.searchsorted(nights, t), nights.size - 1)]
             end = min(t + spec.length, closing, window.end)
             total += agents * max(0.0, end - max(t, window.start))
     return total

@@ -42,7 +42,10 @@ from sim.units import DAY
 # 9: with a cooldown, the last measured day's overtime (agents finishing contacts after
 # closing) is counted beyond the agents of the next day's shifts scheduled before its
 # opening, as every other day's always was; it was all overtime, shift or not.
-METRICS_VERSION = 9
+# 10: agents a real-time rule calls in are paid for the call-in's length until the center
+# next closes for the night, not until the day's clock closing: open round the clock, a
+# call-in at 23:00 for 2 h was paid only until midnight though its agents worked on.
+METRICS_VERSION = 10
 
 # The KPI names, in table order, come from the registry (sim.kpis): a new KPI is an entry
 # there plus its computation in contact_kpis (or sim.costs). COST_KPIS: the money

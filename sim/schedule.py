@@ -94,10 +94,27 @@ def staff_changes(scenario: Scenario, group: AgentGroup,
             count = on_phones(scheduled, group.shrinkage)
             if not changes or changes[-1].count != count or changes[-1].drain:
                 changes.append(StaffChange(float(time), count))
-        if closing < DAY * (day + 1) + scenario.open or day == scenario.days - 1:
+        if closes_for_the_night(scenario, day):
             changes.append(StaffChange(closing, 0, drain=True))
-        # else open round the clock: the next day starts as this one closes, nobody leaves
     return changes
+
+
+def closes_for_the_night(scenario: Scenario, day: int) -> bool:
+    """Whether everyone goes home at ``day``'s closing (drain mode).
+
+    Not where the center is open round the clock (the next day opens as this one closes,
+    nobody leaves), except after the run's last day.
+    """
+    return scenario.close < DAY + scenario.open or day == scenario.days - 1
+
+
+def closings(scenario: Scenario) -> np.ndarray:
+    """The times (seconds, in order) at which everyone goes home: each night's closing.
+
+    Open round the clock, only the end of the run's last day.
+    """
+    return np.array([closing for day, (_, closing) in enumerate(day_windows(scenario))
+                     if closes_for_the_night(scenario, day)])
 
 
 def _present_points(points: list[tuple[float, float]], absences: Absences,
