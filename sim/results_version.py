@@ -64,4 +64,8 @@ never mixes records of two versions).
 # 16: a retrial or complaint post whose customer's hang-up (or abandonment) was found after
 # closing, when it was due already, comes at the next opening, not at once into the closed
 # center (outside every interval); found open, it comes at once as before
-RESULTS_VERSION = 16
+# 17: agents a real-time rule calls in on overtime go home for good at closing: a call-in
+# whose length ran past the next opening brought them back that morning until it ran out
+# (unpaid); it now ends at the next closing for the night (open round the clock, it runs
+# on past midnight as before)
+RESULTS_VERSION = 17

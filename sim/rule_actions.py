@@ -12,8 +12,11 @@ Every action runs only when a rule changes state, never per contact.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from functools import partial
 from typing import TYPE_CHECKING
+
+from sim.schedule import closings
 
 if TYPE_CHECKING:
     from sim.rules import _Watch
@@ -48,6 +51,7 @@ class RuleActions:
         self.rep = rep
         self.watches = watches
         self.moves: list[_Move] = []
+        self.closings = closings(rep.shifts.calendar).tolist()  # call-ins end by then
         gated: set[tuple[int, int]] = set()
         for w in watches:
             then = w.rule.then
@@ -118,7 +122,12 @@ class RuleActions:
             return
 
     def overtime(self, spec) -> int:
-        """Call agents of a group in on overtime for ``spec.length`` seconds (not at night)."""
+        """Call agents of a group in on overtime for ``spec.length`` seconds (not at night).
+
+        The call-in ends at the next closing for the night (:func:`sim.schedule.closings`)
+        if that comes first: its agents go home with the others and are not on the next
+        morning's roster (open round the clock, it runs on past midnight).
+        """
         rep = self.rep
         group = rep.groups[rep.group_names.index(spec.group)]
         if group.draining:
@@ -128,7 +137,9 @@ class RuleActions:
         group.target += n
         for _ in range(n):
             rep.shifts.bring_on(group)
-        rep.at(spec.length, partial(self._overtime_ends, group, n))
+        now = rep.env.now
+        closing = self.closings[min(bisect_left(self.closings, now), len(self.closings) - 1)]
+        rep.at(min(spec.length, closing - now), partial(self._overtime_ends, group, n))
         return spec.agents
 
     def _overtime_ends(self, group, n: int, _event) -> None:

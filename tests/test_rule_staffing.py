@@ -57,3 +57,26 @@ class TestCallInPastMidnight:
         assert list(records.rule_log["on"]) == [True, False]  # one call-in, at 23:00
         assert agents_of(records, 0)[1:4] == [(23 * H, 2), (23 * H, 3), (25 * H, 2)]
         assert money(scenario, records)["staff_cost"] == pytest.approx(10 * (48 + 2 * 4))
+
+
+# open 08:00-12:00; a second call waiting at 11:00 calls two agents in for 22 h
+LATE_CALL_IN = {**ROUND_THE_CLOCK, "name": "late call-in", "open": "08:00", "close": "12:00",
+                "rules": {"busy": {"when": {"queue_length": "calls", "at_least": 1},
+                                   "then": {"overtime": {"group": "desk", "agents": 2,
+                                                         "length": "22h"}}}}}
+
+
+class TestCallInEndsAtClosing:
+    def test_called_in_agents_do_not_come_back_the_next_morning(self):
+        """A call-in at 11:00 for 22 h ends at 12:00: day 1 has its one scheduled agent.
+
+        Wages: 10 x (1 agent x 4 h x 2 days + 2 x 2 agents x 1 h called in) = 120. Before,
+        the two came back at 08:00 on day 1 until 09:00, unpaid.
+        """
+        scenario = sim.scenario_from_dict(LATE_CALL_IN)
+        records = replay(scenario, [(11 * H, 0, 1800.0), (11 * H, 0, 1800.0)])
+        assert list(records.rule_log["on"]) == [True, False]  # one call-in, at 11:00
+        log = agents_of(records, 0)
+        assert (11 * H, 3) in log  # called in
+        assert [n for t, n in log if t >= 12 * H] == [2, 1, 0, 1, 0]  # home; day 1: one
+        assert money(scenario, records)["staff_cost"] == pytest.approx(10 * (8 + 2 * 2))
