@@ -13,8 +13,8 @@ class GroupState:
     """Engine state of one agent group: who is on duty, idle, and what they may take."""
 
     __slots__ = ("backlog", "draining", "extra", "factors", "free_ids", "idle", "index",
-                 "levels", "on_call", "plain", "present", "reserve", "single", "slots",
-                 "slowdown", "target")
+                 "levels", "on_call", "plain", "present", "reserve", "scheduled", "single",
+                 "slots", "slowdown", "target")
 
     def __init__(self, index: int):
         self.index = index
@@ -22,7 +22,8 @@ class GroupState:
         self.single: deque[int] | None = None  # the only queue, when one skill without delay
         self.idle: deque[tuple[float, int]] = deque()  # (idle since, agent id)
         self.present = 0  # agents on duty (busy, idle, or finishing before leaving)
-        self.target = 0
+        self.target = 0  # agents (slots) to be on duty: max(scheduled + extra, 0), by day
+        self.scheduled = 0  # agents (slots) on the phones by the schedule now
         self.draining = False
         self.on_call = 0  # agents (slots) on duty at closing, who come back if needed
         self.free_ids: list[int] = []

@@ -68,4 +68,9 @@ never mixes records of two versions).
 # whose length ran past the next opening brought them back that morning until it ran out
 # (unpaid); it now ends at the next closing for the night (open round the clock, it runs
 # on past midnight as before)
-RESULTS_VERSION = 17
+# 18: a group's target under real-time rules is max(scheduled + rules' agents, 0), worked out
+# again at each rule action (Shifts.retarget), and agents come on duty only as far as it
+# has room: agents moved back to a group whose schedule had dropped below what the move
+# took (kept at 0) joined it anyway, above its schedule, and a call-in brought new agents
+# on beside agents still finishing past their time (who now stay on instead)
+RESULTS_VERSION = 18

@@ -4,8 +4,11 @@ When a rule comes on or goes off, :class:`RuleActions` changes the replication t
 supervisor would: it moves agents between groups (each finishing the contact in hand
 first, there and back), opens an overflow group to contact types it does not normally
 take, switches callbacks on or off, or calls agents in on overtime. A group's roster
-changes through ``GroupState.extra`` (agents added or taken by rules), which the staffing
-process adds to the schedule at every change of the day, not at night.
+changes through ``GroupState.extra`` (agents added or taken by rules): its target is
+``max(scheduled + extra, 0)`` by day (:meth:`sim.workforce.Shifts.retarget`, at every change
+of the schedule and every action), and an agent comes on duty, moved or called in, only
+where the target has room, so a group never has more agents than its schedule and the
+rules' allow (agents finishing a contact past their time stay until it ends).
 
 Every action runs only when a rule changes state, never per contact.
 """
@@ -72,35 +75,36 @@ class RuleActions:
 
     def move(self, m: _Move, on: bool) -> int:
         """Move ``m.agents`` agents from ``m.source`` to ``m.to`` (on), or back (off)."""
-        rep = self.rep
+        shifts = self.rep.shifts
         source, to = m.source, m.to
         if on:
             cancelled = min(m.back, m.agents)  # still on ``to``: they just stay
             m.back -= cancelled
             m.moved += cancelled
             to.extra += cancelled
-            if not to.draining:
-                to.target += cancelled
+            shifts.retarget(to)
             m.owed = m.agents - cancelled
             source.extra -= m.owed
-            if not source.draining:
-                source.target -= m.owed
-            rep.shifts._send_home_idle(source)  # the idle ones move at once (see moved)
+            shifts.retarget(source)
+            shifts._send_home_idle(source)  # the idle ones move at once (see moved)
         else:
             source.extra += m.owed  # not moved yet: they stay where they are
-            if not source.draining:
-                source.target += m.owed
+            shifts.retarget(source)
             m.owed = 0
             m.back, m.moved = m.moved, 0
             to.extra -= m.back
-            if not to.draining:
-                to.target -= m.back
-            rep.shifts._send_home_idle(to)
+            shifts.retarget(to)
+            shifts._send_home_idle(to)
         return m.agents
 
     def moved(self, group, agent_id: int) -> None:
-        """An agent of ``group`` left its roster: if a move owes one, it goes there."""
-        rep = self.rep
+        """An agent of ``group`` left its roster: if a move owes one, it goes there.
+
+        It joins the other group only if that one's target has room for it (the other
+        group's schedule may have dropped meanwhile: then it goes home, as it would from
+        there); at night the roster moves till morning.
+        """
+        shifts = self.rep.shifts
         for m in self.moves:
             if group is m.source and m.owed > 0:
                 m.owed -= 1
@@ -114,11 +118,13 @@ class RuleActions:
             dest.extra += 1
             if group.draining or dest.draining:  # goes home; the roster moves till morning
                 return
+            shifts.retarget(dest)
+            if dest.present >= dest.target:  # no room: goes home
+                return
             group.free_ids.remove(agent_id)
-            dest.target += 1
             dest.present += 1
-            rep.shifts._log_staff(dest)
-            rep.shifts._start_agent(dest, agent_id)
+            shifts._log_staff(dest)
+            shifts._start_agent(dest, agent_id)
             return
 
     def overtime(self, spec) -> int:
@@ -134,8 +140,10 @@ class RuleActions:
             return 0
         n = spec.agents * group.slots
         group.extra += n
-        group.target += n
-        for _ in range(n):
+        rep.shifts.retarget(group)
+        # as many come as the target has room for: agents still finishing a contact past
+        # their shift stay on instead, and agents moved out may outnumber those called in
+        while group.present < group.target:
             rep.shifts.bring_on(group)
         now = rep.env.now
         closing = self.closings[min(bisect_left(self.closings, now), len(self.closings) - 1)]
@@ -145,7 +153,7 @@ class RuleActions:
     def _overtime_ends(self, group, n: int, _event) -> None:
         group.extra -= n
         if not group.draining:
-            group.target -= n
+            self.rep.shifts.retarget(group)
             self.rep.shifts._send_home_idle(group)  # busy ones leave when they finish
 
     # ---- callbacks -------------------------------------------------------------------

@@ -136,12 +136,21 @@ class Shifts:
             self.closed_groups += change.drain - group.draining
             if change.drain:
                 group.on_call = group.target  # who may come back for work after closing
-            group.target, group.draining = change.count * group.slots, change.drain
-            if group.extra and not change.drain:  # rules' moves and overtime (sim.rules)
-                group.target = max(group.target + group.extra, 0)
+            group.scheduled, group.draining = change.count * group.slots, change.drain
+            group.target = group.scheduled
+            self.retarget(group)  # rules' moves and overtime (sim.rules)
             while group.present < group.target:
                 self.bring_on(group)
             self._send_home_idle(group)  # idle agents go home, at closing too
+
+    def retarget(self, group: GroupState) -> None:
+        """The group's target from its schedule now and the rules' agents (not at night).
+
+        Never below zero: agents a rule takes from a group scheduled fewer than that are
+        none, and come back to it only as far as its schedule then has room for them.
+        """
+        if not group.draining:
+            group.target = max(group.scheduled + group.extra, 0)
 
     def _new_agent_id(self) -> int:
         self.next_agent_id += 1

@@ -21,6 +21,7 @@ from click.testing import CliRunner
 from helpers import replay
 from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
+from rule_strategies import ruled
 from strategies import scenarios
 from test_invariants import (
     booking_problems,
@@ -38,7 +39,7 @@ from sim.engine import run_replication
 from sim.erlang import erlang_c_metrics
 from sim.errors import SimulationError
 from sim.frames import contacts_frame, rules_frame
-from sim.loader import ScenarioError, load_scenario
+from sim.loader import load_scenario
 from sim.report import load_run
 from sim.units import DAY
 
@@ -521,54 +522,13 @@ class TestResultsFolder:
         assert (table["time"] < DAY).all()
 
 
-@st.composite
-def with_rule(draw) -> dict:
-    """A random scenario (:mod:`strategies`) with one or two random rules that fit it."""
-    data = draw(scenarios())
-    types, groups = list(data["contact_types"]), data["agents"]
-    scenario = sim.scenario_from_dict(data)
-    rules = {}
-    for k in range(draw(st.integers(1, 2))):
-        metric = draw(st.sampled_from(("queue_length", "oldest_wait", "service_level",
-                                       "idle_agents")))
-        subject = draw(st.sampled_from(list(groups) if metric == "idle_agents" else types))
-        when = {metric: subject}
-        if metric == "service_level":
-            when |= {"window": draw(st.sampled_from(("5m", "30m"))), "at_most": 0.6,
-                     "clear_at": 0.8}
-        elif metric == "oldest_wait":
-            when |= {"at_least": draw(st.sampled_from((0, 30, 120))), "clear_at": 0}
-            if when["at_least"] == 0:
-                del when["clear_at"]
-        else:
-            on = draw(st.integers(1, 4))
-            when |= {"at_least": on, "clear_at": draw(st.integers(0, on - 1))}
-        single = [g for g, spec in groups.items() if spec.get("concurrency", 1) == 1]
-        actions = [{"overtime": {"group": draw(st.sampled_from(list(groups))),
-                                 "agents": draw(st.integers(1, 3)), "length": "30m"}}]
-        if len(single) >= 2:
-            a, b = draw(st.permutations(single))[:2]
-            actions.append({"move": {"agents": draw(st.integers(1, 3)), "from": a, "to": b}})
-        pairs = [(t, s.group) for t in types for s in scenario.routes(t)
-                 if len(scenario.routes(t)) > 1]  # an overflow to a group that always serves
-        if pairs:
-            t, g = draw(st.sampled_from(pairs))
-            actions.append({"overflow": {"group": g, "types": [t]}})
-        called = [t for t, ct in data["contact_types"].items() if ct.get("callback")]
-        if called:
-            actions.append({"callbacks": {"types": called, "offer": draw(st.booleans())}})
-        rules[f"r{k}"] = {"when": when, "then": draw(st.sampled_from(actions))}
-    data = {**data, "rules": rules}
-    try:  # two overflow rules may gate every group of a type: a scenario we refuse
-        sim.scenario_from_dict(data)
-    except ScenarioError:
-        reject()
-    return data
+# a random scenario (:mod:`strategies`) with one or two random rules that fit it
+with_rule = scenarios().flatmap(ruled)
 
 
 @settings(max_examples=int(os.environ.get("CCSIM_EXAMPLES", "25")), deadline=None,
           suppress_health_check=[HealthCheck.too_slow])
-@given(with_rule(), st.integers(0, 10_000))
+@given(with_rule, st.integers(0, 10_000))
 def test_rules_keep_the_invariants(data, seed):
     """Random scenarios with random rules keep the engine's invariants.
 
