@@ -288,6 +288,8 @@ def _shift(draw, opening: int, closing: int) -> dict:
     if length >= 60 and _maybe(draw, 0.4):
         at = draw(st.integers(1, length // 15 - 1)) * 15
         shift["breaks"] = [{"at": f"{at}m", "length": f"{min(15, length - at)}m"}]
+    if _maybe(draw, 0.8):  # days of the week (day d of the run is d % 7; -1 is a 6)
+        shift["days"] = draw(st.lists(st.integers(0, 6), min_size=1, max_size=3, unique=True))
     return shift
 
 

@@ -19,8 +19,12 @@ warm-up (not counted; half the examples run a day of cooldown), the three servic
 definitions with per-type thresholds (``short_abandons_excluded`` leaves out abandons
 within the threshold), callers who hung up after an answer (``hung_up``, answered, not
 abandoned), misroutes and escalations in ``transfer_rate``, occupancy of groups with
-shifts, breaks and concurrency, staff of an interval cut by the warm-up.
-``CCSIM_EXAMPLES=200`` hunts longer.
+shifts, breaks and concurrency, staff of an interval cut by the warm-up, shifts worked on
+some days of the week only, and (a third of the scenarios) real-time rules
+(:func:`rule_strategies.ruled`): agents moved between groups, overflow, callbacks, and
+call-ins paid at the overtime rate for their length until the night's closing. Every
+replication's staffing log must also be its schedule plus what the rules move and call in
+(:func:`test_rule_staffing.staffing_problems`). ``CCSIM_EXAMPLES=200`` hunts longer.
 
 Found here and fixed: a called-back caller transferred on had its wait in the next queue
 left out of customer effort (and a callback nobody answered added its wait off the
@@ -38,8 +42,10 @@ import numpy as np
 import pandas as pd
 from hypothesis import HealthCheck, event, example, given, note, reject, settings
 from hypothesis import strategies as st
+from rule_strategies import ruled
 from strategies import costed, scenarios
 from test_invariants import stuck_consults
+from test_rule_staffing import night_closing, staffing_problems
 
 import sim
 from sim.engine import SimulationError, run_replication
@@ -48,9 +54,13 @@ from sim.units import DAY
 SETTINGS = settings(max_examples=int(os.environ.get("CCSIM_EXAMPLES", "20")), deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
 SEEDS = st.integers(0, 10_000)
-# a cooldown simulates days after the last: their contacts and agent time must not count
-COOLED = scenarios().flatmap(costed).flatmap(lambda data: st.sampled_from((None, "1d")).map(
-    lambda cooldown: data if cooldown is None else {**data, "cooldown": cooldown}))
+# a cooldown simulates days after the last: their contacts and agent time must not count;
+# a third of the scenarios have real-time rules (moves, call-ins paid, overflow, callbacks)
+COOLED = scenarios().flatmap(costed).flatmap(
+    lambda data: st.sampled_from((False, False, True)).flatmap(
+        lambda rules: ruled(data) if rules else st.just(data))).flatmap(
+    lambda data: st.sampled_from((None, "1d")).map(
+        lambda cooldown: data if cooldown is None else {**data, "cooldown": cooldown}))
 REPLICATIONS = 2
 RTOL = ATOL = 1e-9
 NOT_OFFERED = ("blocked", "self_served", "balked")
@@ -377,8 +387,9 @@ def paid_pieces(data: dict, scenario: sim.Scenario, group: str
     pieces = []
     if "shifts" in spec:
         for day in range(-1, scenario.days + math.ceil(scenario.cooldown / DAY)):
-            for shift in scenario.agents[group].shifts:
-                assert shift.days is None  # not drawn: every shift is worked every day
+            for written, shift in zip(spec["shifts"], scenario.agents[group].shifts):
+                if day % 7 not in written.get("days", range(7)):  # day d: d % 7 of the week
+                    continue
                 start = day * DAY + shift.start
                 pieces.append((start, start + shift.length, shift.count))
                 pieces += [(start + b.at, start + b.at + b.length, -shift.count)
@@ -418,8 +429,28 @@ def overtime_s(staff: pd.DataFrame, pieces: list[tuple[float, float, float]], gr
     return total
 
 
+def called_in_s(rules: pd.DataFrame, scenario: sim.Scenario, data: dict, group: str) -> float:
+    """Agent-seconds of ``group`` called in by rules in the window (README "Real-time rules").
+
+    Each call-in (a rule's ``on`` row) pays its agents for ``length``, ended by the night's
+    closing (open round the clock: the end of the run), within [warm-up, days x 24 h).
+    """
+    total = 0.0
+    for name, rule in data.get("rules", {}).items():
+        spec = rule["then"].get("overtime")
+        if spec is None or spec["group"] != group:
+            continue
+        length = scenario.rules[name].then.overtime.length
+        calls = rules[(rules["rule"] == name) & (rules["state"] == "on")]
+        for t, agents in zip(calls["time"], calls["agents"]):
+            end = min(t + length, night_closing(scenario, t), scenario.days * DAY)
+            total += agents * max(0.0, end - max(t, scenario.warmup))
+    return total
+
+
 def oracle_money(c: pd.DataFrame, contacts: pd.DataFrame, spans: pd.DataFrame,
-                 staff: pd.DataFrame, scenario: sim.Scenario, data: dict) -> dict[str, float]:
+                 staff: pd.DataFrame, scenario: sim.Scenario, data: dict,
+                 rules: pd.DataFrame) -> dict[str, float]:
     """The money KPIs of one replication, from the README's money table and "Costs"."""
     costs = data["costs"]
     window = (scenario.warmup, scenario.days * DAY)
@@ -431,7 +462,8 @@ def oracle_money(c: pd.DataFrame, contacts: pd.DataFrame, spans: pd.DataFrame,
     for group, pay in costs["agents"].items():
         pieces = paid_pieces(data, scenario, group)
         hours = paid_s(pieces, *window) / 3600.0
-        overtime = overtime_s(staff, pieces, group, after_closing) / 3600.0
+        overtime = (overtime_s(staff, pieces, group, after_closing)
+                    + called_in_s(rules, scenario, data, group)) / 3600.0
         staff_cost += pay["hourly"] * (hours + pay.get("overtime_factor", 1.5) * overtime)
     price = {k: costs.get(k, 0.0) for k in ("per_abandon", "per_blocked", "per_wait_minute",
                                              "per_callback", "per_complaint")}
@@ -512,10 +544,20 @@ def replication_tables(result, r: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.D
     legs = result.legs
     legs = legs[legs["replication"] == r] if len(legs) else legs
     staff = result.staff[result.staff["replication"] == r]
+    # the staffing log is the schedule's, with the agents rules move and call in
+    assert staffing_problems(result.scenario, staff, rules_of(result, r)) == []
     contacts["handoffs_"] = handoffs(contacts, legs)
     contacts["queued_"] = time_queued(contacts, legs)
     contacts["hold_"] = held(contacts, legs)
     return contacts, legs, staff
+
+
+def rules_of(result, r: int) -> pd.DataFrame:
+    """The rules table of replication ``r`` (empty without rules)."""
+    rules = result.rules
+    if rules is None or not len(rules):
+        return pd.DataFrame({"rule": [], "state": [], "time": [], "agents": []})
+    return rules[rules["replication"] == r]
 
 
 # ---- the tests ---------------------------------------------------------------------------
@@ -616,7 +658,8 @@ def test_by_type_by_group_and_money_are_the_oracles(data, seed):
         by_type.append(oracle_by_type(c, contacts, spans, staff, scenario, data))
         by_group.append(oracle_by_group(c, spans, staff, scenario, data))
         if "costs" in data:
-            money.append(oracle_money(c, contacts, spans, staff, scenario, data))
+            money.append(oracle_money(c, contacts, spans, staff, scenario, data,
+                                      rules_of(result, r)))
         measured = result.replication_measures[r]
         problems += disagreements(measured["by_type"], by_type[-1], f"replication {r}: by_type")
         problems += disagreements(measured["by_group"], by_group[-1],
