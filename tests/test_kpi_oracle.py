@@ -45,7 +45,7 @@ from hypothesis import strategies as st
 from rule_strategies import ruled
 from strategies import costed, scenarios
 from test_invariants import stuck_consults
-from test_rule_staffing import night_closing, staffing_problems
+from test_rule_staffing import ROUND_THE_CLOCK, night_closing, staffing_problems
 
 import sim
 from sim.engine import SimulationError, run_replication
@@ -641,8 +641,15 @@ LAST_DAY_DRAINS_INTO_THE_COOLDOWN = {  # its backlog drains past the next day's 
     "costs": {"agents": {"desk": {"hourly": 10, "overtime_factor": 2}}}}
 
 
+# open round the clock, call-ins all day: some run past midnight, paid until they end
+CALL_INS_ROUND_THE_CLOCK = {
+    **ROUND_THE_CLOCK, "contact_types": {"calls": {
+        "arrivals": {"rate": "3/h"}, "handle": {"dist": "deterministic", "value": "30m"}}}}
+
+
 @SETTINGS
 @given(COOLED, SEEDS)
+@example(CALL_INS_ROUND_THE_CLOCK, 0)
 @example(LAST_DAY_DRAINS_INTO_THE_COOLDOWN, 0)
 @example(POST_NOTICED_AFTER_CLOSE, 0)
 @example(CALLED_BACK_THEN_TRANSFERRED, 0)
