@@ -235,7 +235,8 @@ class TestLeftOut:
         scenario = load_scenario(ROOT / "scenarios/refund_vs_relations.yaml",
                                  overrides={"days": 1})
         cards, line = views.cards(run(scenario, seed=1, replications=1))
-        assert cards == list(views.CARD_KPIS) and line == ""
+        assert cards == [k for k in views.CARD_KPIS if k != "live_asa"]  # (no callbacks)
+        assert line == left_out_note(["live_asa"])
 
     def test_callbacks_switched_on_in_the_page_are_compared(self, bank):
         """Pinned without callbacks, run with: the callbacks row is there; repeats not."""
@@ -249,13 +250,26 @@ class TestLeftOut:
         assert cmp["left_out"] == left_out_note(["repeat_rate"], "either run")
         assert session.state()["comparison"]["left_out"] == cmp["left_out"]
 
+    def test_callbacks_on_show_the_wait_of_callers_on_the_line(self, bank):
+        """With callbacks on, a card shows the ASA of callers who stayed on the line.
+
+        ASA counts a callback's time until the call back (the README's lesson 3: ASA
+        jumps); ``live_asa`` beside it is what the callers on the line waited.
+        """
+        session, plain = bank
+        result = session.state()["result"]
+        cards = result["cards"]
+        assert cards[cards.index("asa") + 1] == "live_asa"
+        assert result["kpis"]["live_asa"]["mean"] < result["kpis"]["asa"]["mean"]
+        assert "live_asa" not in plain["result"]["cards"]
+
     def test_neither_run_with_callbacks(self, bank):
         """Two runs without callbacks compare no callbacks row."""
         session, _ = bank
         plain = session.pinned.result
         rows, line = views.comparison(plain, plain)
         assert [r["kpi"] for r in rows] == needing_nothing(views.COMPARE_ROWS)
-        assert line == left_out_note(["repeat_rate", "callbacks"], "either run")
+        assert line == left_out_note(["live_asa", "repeat_rate", "callbacks"], "either run")
 
 
 class TestBadInput:

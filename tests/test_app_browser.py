@@ -197,7 +197,7 @@ def bank():
 
 
 def test_kpis_the_run_does_not_model_are_left_out(browser, bank):
-    """No repeat-rate card or row without `repeat`; the callbacks row once they are on.
+    """No repeat-rate card or row without `repeat`; the callbacks rows once they are on.
 
     Before, every scenario showed "Repeat rate 0.0%" (and a callbacks row of 0), which a
     trainer reads as a result; like the report, the page leaves them out and says so.
@@ -206,7 +206,9 @@ def test_kpis_the_run_does_not_model_are_left_out(browser, bank):
     assert page.get_by_test_id("kpi-service_level").inner_text() != ""
     assert page.get_by_test_id("kpi-repeat_rate").count() == 0
     line = page.get_by_test_id("kpis-left-out").inner_text()
-    assert line == "Not in this scenario (always 0 or –): repeat_rate (no repeat)."
+    assert line == ("Not in this scenario (always 0 or –; live_asa = asa): repeat_rate (no "
+                    "repeat); live_asa (no callback).")
+    assert page.get_by_test_id("kpi-live_asa").count() == 0
     page.get_by_test_id("pin").click()
     page.get_by_test_id("callbacks").check()
     first = page.evaluate("window.ccsimRun || 0")
@@ -215,6 +217,8 @@ def test_kpis_the_run_does_not_model_are_left_out(browser, bank):
     page.get_by_test_id("compare-callbacks").wait_for(timeout=TIMEOUT)
     assert page.get_by_test_id("compare-asa").count() == 1
     assert page.get_by_test_id("compare-repeat_rate").count() == 0
+    assert page.get_by_test_id("kpi-live_asa").count() == 1  # callers on the line: their ASA
+    assert page.get_by_test_id("compare-live_asa").count() == 1
     assert page.get_by_test_id("compare-left-out").inner_text() == (
         "Not in either run (always 0 or –): repeat_rate (no repeat).")
     shot(page, "5b-left-out")

@@ -33,7 +33,7 @@ from sim.scenario import Scenario
 from sim.units import DAY
 
 # the KPIs the page shows, of which those the run does not model are left out (cards())
-CARD_KPIS = ("service_level", "asa", "abandon_rate", "occupancy", "fcr", "repeat_rate",
+CARD_KPIS = ("service_level", "asa", "live_asa", "abandon_rate", "occupancy", "fcr", "repeat_rate",
              "customer_effort")
 COMPARE_ROWS = (*CARD_KPIS, "mean_wait", "offered", "answered", "abandoned", "callbacks")
 MAX_FRAMES = 721  # a 12-hour day a minute a frame
