@@ -268,3 +268,53 @@ def test_no_group_has_more_agents_than_its_schedule_and_rules(data, seed):
     except SimulationError:
         reject()  # a rule feeding back on itself, or a stuck transfer (test_rules)
     assert problems_of(scenario, records) == []
+
+
+# review-0512: a move and a call-in on the same group at the same instant. The back office
+# (3 agents, all busy until 10:30) lends 2 to the pool and calls 2 in for 1 h at 09:00.
+MOVE_AND_CALL_IN = {
+    "name": "move and call-in", "days": 1, "open": "08:00", "close": "12:00",
+    "interval": "1h",
+    "contact_types": {"calls": {"arrivals": {"rate": "1/h"},
+                                "handle": {"dist": "deterministic", "value": "5m"}},
+                      "work": {"arrivals": {"rate": "1/h"},
+                               "handle": {"dist": "deterministic", "value": "5m"}},
+                      "signal": {"arrivals": {"rate": "1/h"},
+                                 "handle": {"dist": "deterministic", "value": "5m"}}},
+    "agents": {"pool": {"skills": ["calls"], "staff": 1},
+               "back": {"skills": ["work"], "staff": 3},
+               "nobody": {"skills": ["signal"], "staff": 0}},
+    "rules": {"lend": {"when": {"queue_length": "signal", "at_least": 1},
+                       "then": {"move": {"agents": 2, "from": "back", "to": "pool"}}},
+              "call": {"when": {"queue_length": "signal", "at_least": 1},
+                       "then": {"overtime": {"group": "back", "agents": 2, "length": "1h"}}}},
+    "costs": {"agents": {name: {"hourly": 10, "overtime_factor": 1}
+                         for name in ("pool", "back", "nobody")}},
+}
+
+
+def on_duty_at(records, t: float) -> int:
+    """Agents on duty in all groups just after every change at ``t``."""
+    last: dict[int, int] = {}
+    for when, g, n in zip(records.staff_time, records.staff_group, records.staff_count):
+        if when <= t:
+            last[int(g)] = int(n)
+    return sum(last.values())
+
+
+class TestMoveAndCallIn:
+    @pytest.mark.parametrize("order", [("lend", "call"), ("call", "lend")])
+    def test_called_in_agents_come_on_duty_whatever_the_rules_order(self, order):
+        """4 scheduled + 2 called in from 09:00 to 10:00: 6 on duty, 6 paid, either order.
+
+        Listed move first, the call-in found the back office's target (3 - 2 + 2) full of
+        its own busy agents (owed to the pool) and brought nobody on: 4 on duty until
+        10:30, the pool without its 2 agents, while the 2 called in are paid for 1 h.
+        """
+        data = {**MOVE_AND_CALL_IN, "rules": {k: MOVE_AND_CALL_IN["rules"][k] for k in order}}
+        scenario = sim.scenario_from_dict(data)
+        records = replay(scenario, [(8.5 * H, 1, 2 * H)] * 3 + [(9 * H, 2, 300.0, 2 * H)])
+        assert sorted(records.rule_log["time"]) == [9 * H, 9 * H, 11 * H, 11 * H]
+        assert on_duty_at(records, 9.5 * H) == 6
+        # 10 x (1 x 4 h + 3 x 4 h scheduled + 2 x 1 h called in)
+        assert money(scenario, records)["staff_cost"] == pytest.approx(180.0)
