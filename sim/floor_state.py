@@ -13,8 +13,8 @@ class GroupState:
     """Engine state of one agent group: who is on duty, idle, and what they may take."""
 
     __slots__ = ("backlog", "draining", "extra", "factors", "free_ids", "idle", "index",
-                 "levels", "on_call", "plain", "present", "reserve", "scheduled", "single",
-                 "slots", "slowdown", "target")
+                 "levels", "on_call", "owed", "plain", "present", "reserve", "scheduled",
+                 "single", "slots", "slowdown", "target")
 
     def __init__(self, index: int):
         self.index = index
@@ -34,6 +34,9 @@ class GroupState:
         self.backlog: list[tuple[deque[int], float]] = []  # worked when nothing else waits
         self.reserve = 0  # idle agents kept for inbound while working the backlog
         self.extra = 0  # agents (slots) a real-time rule adds or takes (sim.rules), not at night
+        # agents on duty here that a move owes another group (busy when it came on; they
+        # go when free): they hold no place in this group's target (Shifts.fill)
+        self.owed = 0
 
 class QueueState:
     """Engine state of one contact type's queue."""

@@ -73,4 +73,7 @@ never mixes records of two versions).
 # has room: agents moved back to a group whose schedule had dropped below what the move
 # took (kept at 0) joined it anyway, above its schedule, and a call-in brought new agents
 # on beside agents still finishing past their time (who now stay on instead)
-RESULTS_VERSION = 18
+# 19: agents a move owes another group (busy when it came on) hold no place in their old
+# group's target: a call-in or a schedule rise there while they finish brought nobody on
+# (the call-in paid, its agents missing), and one owed agent stayed behind for good
+RESULTS_VERSION = 19

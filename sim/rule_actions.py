@@ -83,12 +83,14 @@ class RuleActions:
             m.moved += cancelled
             to.extra += cancelled
             shifts.retarget(to)
+            source.owed += m.agents - cancelled - m.owed
             m.owed = m.agents - cancelled
             source.extra -= m.owed
             shifts.retarget(source)
             shifts._send_home_idle(source)  # the idle ones move at once (see moved)
         else:
             source.extra += m.owed  # not moved yet: they stay where they are
+            source.owed -= m.owed
             shifts.retarget(source)
             m.owed = 0
             m.back, m.moved = m.moved, 0
@@ -108,6 +110,7 @@ class RuleActions:
         for m in self.moves:
             if group is m.source and m.owed > 0:
                 m.owed -= 1
+                group.owed -= 1
                 m.moved += 1
                 dest = m.to
             elif group is m.to and m.back > 0:
@@ -119,7 +122,7 @@ class RuleActions:
             if group.draining or dest.draining:  # goes home; the roster moves till morning
                 return
             shifts.retarget(dest)
-            if dest.present >= dest.target:  # no room: goes home
+            if dest.present - dest.owed >= dest.target:  # no room: goes home
                 return
             group.free_ids.remove(agent_id)
             dest.present += 1
@@ -143,8 +146,8 @@ class RuleActions:
         rep.shifts.retarget(group)
         # as many come as the target has room for: agents still finishing a contact past
         # their shift stay on instead, and agents moved out may outnumber those called in
-        while group.present < group.target:
-            rep.shifts.bring_on(group)
+        rep.shifts.fill(group)
+        rep.shifts._send_home_idle(group)  # those owed to a move go there (Shifts.fill)
         now = rep.env.now
         closing = self.closings[min(bisect_left(self.closings, now), len(self.closings) - 1)]
         rep.at(min(spec.length, closing - now), partial(self._overtime_ends, group, n))

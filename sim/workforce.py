@@ -139,9 +139,18 @@ class Shifts:
             group.scheduled, group.draining = change.count * group.slots, change.drain
             group.target = group.scheduled
             self.retarget(group)  # rules' moves and overtime (sim.rules)
-            while group.present < group.target:
-                self.bring_on(group)
+            self.fill(group)
             self._send_home_idle(group)  # idle agents go home, at closing too
+
+    def fill(self, group: GroupState) -> None:
+        """Agents on until the target is met, not counting those a move owes elsewhere.
+
+        An agent owed to another group (busy when the move came on) leaves as soon as it
+        is free: it holds no place here. Where one came on beside it, the next idle agent
+        to leave (:meth:`_send_home_idle`) goes to the other group instead.
+        """
+        while group.present - group.owed < group.target:
+            self.bring_on(group)
 
     def retarget(self, group: GroupState) -> None:
         """The group's target from its schedule now and the rules' agents (not at night).

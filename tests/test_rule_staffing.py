@@ -318,3 +318,34 @@ class TestMoveAndCallIn:
         assert on_duty_at(records, 9.5 * H) == 6
         # 10 x (1 x 4 h + 3 x 4 h scheduled + 2 x 1 h called in)
         assert money(scenario, records)["staff_cost"] == pytest.approx(180.0)
+
+
+class TestOwedAgentsLeaveRoom:
+    def test_a_schedule_rise_while_agents_are_owed_is_filled(self):
+        """Agents a move owes (busy when it came on) hold no place in their old group.
+
+        The back office (3 busy until 10:30) lends 2 to the pool at 09:00; at 10:00 its
+        schedule rises to 4: 2 of its own (4 - 2) plus the 2 owed to the pool is 4 on its
+        roster, so one agent comes on, and it goes to the pool at once. Before, the 3
+        busy agents filled the back office's target of 2 and nobody came (4 on duty,
+        not 5), and at 10:30 one of the two owed stayed behind: the pool got 1 of its 2
+        until closing.
+        """
+        data = {**MOVE_AND_CALL_IN,
+                "agents": {**MOVE_AND_CALL_IN["agents"],
+                           "back": {"skills": ["work"], "staff": [3, 3, 4, 4]}},
+                "rules": {"lend": MOVE_AND_CALL_IN["rules"]["lend"]}}
+        data.pop("costs")
+        scenario = sim.scenario_from_dict(data)
+        records = replay(scenario, [(8.5 * H, 1, 2 * H)] * 3 + [(9 * H, 2, 300.0, 2 * H)])
+        assert on_duty_at(records, 9.5 * H) == 4  # 1 + 3 scheduled, the 2 owed still busy
+        assert on_duty_at(records, 10.25 * H) == 5
+        assert on_duty_at(records, 10.75 * H) == 5
+        pool = scenario_group_index(scenario, "pool")
+        last = [n for t, g, n in zip(records.staff_time, records.staff_group,
+                                     records.staff_count) if g == pool and t <= 10.75 * H]
+        assert last[-1] == 3  # its own 1 and the 2 lent
+
+
+def scenario_group_index(scenario, name: str) -> int:
+    return list(scenario.agents).index(name)
