@@ -6,7 +6,7 @@ replications) and a comparison (storm_surge against its ``callbacks_on`` variant
 replications) as the CLI does (queue trace every minute, contacts of the first 100
 replications kept), then times, per figure of each report, building the figure
 (``make``: our code and matplotlib's artists) and rendering it to PNG bytes (``render``:
-:func:`sim.report_figures.render_png`, constrained layout, text, Agg, PNG encoding), and
+:func:`sim.plots.style.render_png`, constrained layout, text, Agg, PNG encoding), and
 the whole :func:`sim.report.write_report` into a temporary folder. Times are CPU seconds
 of this process (``time.process_time``: other work on the machine stretches them less
 than wall time), the median of ``--rounds`` rounds after one warm-up round (fonts,
