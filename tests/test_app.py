@@ -515,3 +515,32 @@ class TestCommand:
 def test_nan_is_none():
     """Undefined KPIs travel as null (JSON has no NaN)."""
     assert views._clean(math.nan) is None and views._clean(1.5) == 1.5
+
+
+def test_the_hockey_stick_is_redrawn_at_most_so_often(monkeypatch):
+    """Points come in as simulated; the SVG is redrawn at most every HOCKEY_REDRAW seconds.
+
+    Each matplotlib redraw takes about 0.25 s, as long as a point of a small scenario:
+    drawn after every point, the redraws were half of small_bank's hockey stick. The
+    first drawing and the last (with every point) are always made.
+    """
+    from sim.app import model
+
+    drawn = []
+    real = views.hockey_figure
+
+    def counted(points, *args, **kwargs):
+        drawn.append(len(points))
+        return real(points, *args, **kwargs)
+
+    monkeypatch.setattr(views, "hockey_figure", counted)
+    monkeypatch.setattr(model, "HOCKEY_REDRAW", 3600.0)
+    session = Session(str(ROOT / "scenarios/small_bank.yaml"))
+    try:
+        session.run({"replications": 2})
+        session.wait()
+        hockey = session.state()["result"]["hockey"]
+    finally:
+        session.close()
+    assert drawn == [1, 7] and len(hockey["points"]) == hockey["planned"] == 7
+    assert hockey["svg"].count("<svg") == 1

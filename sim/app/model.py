@@ -32,6 +32,10 @@ from sim.schedule import unanswerable
 
 BUNDLED = Path(__file__).resolve().parent.parent.parent / "scenarios"
 HOCKEY_SPAN = 3  # simulated points: the current agents -3 .. +3 (first agent group)
+# seconds between redraws of the hockey stick while its points come in (a matplotlib
+# redraw takes about 0.25 s, as long as a point of a small scenario); the first drawing
+# and the last, with every point, are always made
+HOCKEY_REDRAW = 1.0
 KEEP = 1  # raw tables kept per run: the floor plays replication 1, the rest reads KPIs
 
 
@@ -291,7 +295,11 @@ class Session:
         model = (f"no Erlang curve: {unfit}" if unfit
                  else f"{'Erlang A' if load['patience'] else 'Erlang C'} at the mean load")
 
-        def publish() -> None:
+        drawn_at = [-float("inf")]
+
+        def publish(last: bool) -> None:
+            if not last and time.monotonic() - drawn_at[0] < HOCKEY_REDRAW:
+                return  # points come faster than redraws: the next one shows them
             shown = [points[d] for d in sorted(points)]
             svg = views.hockey_figure(shown, curve, total, sl.target, sl.threshold, model)
             with self._lock:
@@ -299,10 +307,11 @@ class Session:
                     outcome.hockey = {"points": shown, "curve": curve, "current": total,
                                       "model": model, "svg": svg, "group": group,
                                       "planned": len(deltas)}
+            drawn_at[0] = time.monotonic()
 
         others = [d for d in sorted(deltas, key=abs) if d != 0]
         job.done, job.total = 0, len(others)
-        publish()
+        publish(last=not others)
         for k, d in enumerate(others):
             job.progress(k, len(others))
             other = controls.Settings(**{**wanted.as_dict(),
@@ -312,7 +321,7 @@ class Session:
                 varied, seed=outcome.result.seed, replications=wanted.replications,
                 keep_contacts=KEEP, progress=lambda *_, k=k: job.progress(k, len(others))))
             job.done = k + 1
-            publish()
+            publish(last=k + 1 == len(others))
 
     # ---- pin and compare ---------------------------------------------------------
 
