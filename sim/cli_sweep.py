@@ -44,7 +44,7 @@ from sim.sweep import Progress, SweepResult, run_sweep
 from sim.sweep_plots import CURVE_KPIS, plot_sweep
 from sim.sweep_store import SweepConflictError
 
-SHOWN_KPIS = ("service_level", "abandon_rate", "asa", "occupancy")
+SHOWN_KPIS = CURVE_KPIS  # the table shows what the curves draw (and leaves out the same)
 
 
 # --- ccsim sweep ---------------------------------------------------------------------------
@@ -130,7 +130,7 @@ def sweep_command(scenario: str, grids: tuple[str, ...], replications: int, seed
         bar.close()
         if client is not None:
             client.close()
-    left = left_out(CURVE_KPIS, scenarios, result.summary.to_dict("records"))
+    left = left_out(SHOWN_KPIS, scenarios, result.summary[list(SHOWN_KPIS)].to_dict("records"))
     figures = [] if no_figures else plot_sweep(
         result.summary, result.grid.paths, out_dir, target=base.service_level.target,
         title=f"Sweep of '{base.name}'\n{replications} replications",

@@ -341,11 +341,7 @@ class TestOwedAgentsLeaveRoom:
         assert on_duty_at(records, 9.5 * H) == 4  # 1 + 3 scheduled, the 2 owed still busy
         assert on_duty_at(records, 10.25 * H) == 5
         assert on_duty_at(records, 10.75 * H) == 5
-        pool = scenario_group_index(scenario, "pool")
+        pool = list(scenario.agents).index("pool")
         last = [n for t, g, n in zip(records.staff_time, records.staff_group,
                                      records.staff_count) if g == pool and t <= 10.75 * H]
         assert last[-1] == 3  # its own 1 and the 2 lent
-
-
-def scenario_group_index(scenario, name: str) -> int:
-    return list(scenario.agents).index(name)
