@@ -173,7 +173,8 @@ class TestLesson:
         """The floor is consistent at every frame.
 
         Holds within talks within seats, the longest waits first, counts that only grow,
-        and the day's answered contacts at the last frame.
+        and the day's answered contacts at the last frame, from the end of the warm-up
+        (tests/test_app_floor.py checks the KPIs so far against the run's).
         """
         session, _ = lesson
         floor = session.state(floor=session.result.number)["floor"]
@@ -189,7 +190,10 @@ class TestLesson:
             assert len(f["waits"]) == min(f["queue"], views.MAX_WAITING)
             assert all(w <= f["t"] + 1 for w in f["waits"])
         c = session.result.result.contacts
-        day = c[(c["replication"] == 0) & (c["answer"] <= frames[-1]["t"])]
+        warmup = session.result.result.scenario.warmup  # counted from its end, as the cards
+        assert floor["measured_from"] == (warmup if warmup > 0 else None)
+        day = c[(c["replication"] == 0) & (c["answer"] <= frames[-1]["t"])
+                & (c["arrival"] >= warmup)]
         assert frames[-1]["answered"] == len(day)
 
 

@@ -19,17 +19,20 @@ from typing import Any
 
 import matplotlib
 import numpy as np
+import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from sim import erlang, plots
+from sim import erlang, metrics, plots
 from sim import kpis as registry
 from sim.animation_timelines import _talks_and_holds, _waits
 from sim.app.settings import daily_contacts, mean_of
 from sim.compare import comparison_table
 from sim.features import left_out, note
+from sim.metrics import measured_window
 from sim.replicate import RunResult
 from sim.scenario import Scenario
+from sim.scenario_contacts import ServiceLevelDefinition
 from sim.units import DAY
 
 # the KPIs the page shows, of which those the run does not model are left out (cards())
@@ -220,46 +223,89 @@ def floor_frames(result: RunResult, replication: int = 0, day: int = 0) -> dict[
 
     Returns:
         ``{"groups": [...], "seats": {group: most agents at once}, "threshold": s,
-        "frames": [{"t": seconds since midnight, "groups": {g: [on duty, talking,
-        on hold]}, "queue": waiting now, "waits": [longest waits first, s],
-        "answered", "abandoned", "service_level", "asa": so far}]}``.
+        "measured_from": the warm-up's end (seconds since midnight) if it falls within
+        the day's opening hours, else None, "frames": [{"t": seconds since midnight,
+        "groups": {g: [on duty, talking, on hold]}, "queue": waiting now, "waits":
+        [longest waits first, s], "late": [1 where that wait is past its type's
+        threshold], "answered", "abandoned", "service_level", "asa": so far}]}``, so
+        far as :func:`so_far` counts.
     """
     sc = result.scenario
     start, stop = day * DAY + sc.open, day * DAY + sc.close
     step = max(60.0, (stop - start) / (MAX_FRAMES - 1))
     times = np.arange(start, stop + step / 2, step)
     talks, holds = _talks_and_holds(result, replication)
-    waits, _ = _waits(result, replication)
+    waits, queues = _waits(result, replication)
+    # each wait's own type's threshold (a type may have its own): red past it
+    own = np.array([sc.threshold(q) if q in sc.contact_types else sc.service_level.threshold
+                    for q in queues], float)
     staff = result.staff[result.staff["replication"] == replication]
     duty = {g: plots.agents_on_duty(staff, g, times) for g in sc.agents}
     talking = {g: talks[g].count(times) for g in sc.agents}
     holding = {g: holds[g].count(times) for g in sc.agents}
-    c = result.contacts[(result.contacts["replication"] == replication)
-                        & ~result.contacts["blocked"].to_numpy(bool)]
+    c = result.contacts[result.contacts["replication"] == replication]
     c = c[(c["arrival"] >= start) & (c["arrival"] < stop + DAY)]
-    arrival = c["arrival"].to_numpy(float)
-    answer = c["answer"].to_numpy(float)
-    wait = c["wait"].to_numpy(float)
-    gone = np.where(c["abandoned"].to_numpy(bool), arrival + wait, np.inf)
-    threshold = sc.service_level.threshold
-    in_time = np.nan_to_num(answer - arrival, nan=np.inf) <= threshold
+    counts = so_far(c, sc, times)
     frames = []
     for i, t in enumerate(times):
-        answered = answer <= t
-        known = (arrival <= t) & (answered | (gone <= t) | (arrival + threshold <= t))
         now = waits.active(t)
-        waited = np.sort(t - waits.start[now])[::-1][:MAX_WAITING]
-        n_answered = int(answered.sum())
+        waited = t - waits.start[now]
+        longest = np.argsort(-waited, kind="stable")[:MAX_WAITING]
         frames.append({
             "t": float(t - day * DAY),
             "groups": {g: [int(duty[g][i]), int(talking[g][i]), int(holding[g][i])]
                        for g in sc.agents},
-            "queue": int(now.sum()), "waits": [round(float(w)) for w in waited],
-            "answered": n_answered, "abandoned": int((gone <= t).sum()),
-            "service_level": _clean(float((answered & in_time).sum() / known.sum()))
-            if known.any() else None,
-            "asa": _clean(float(np.nanmean((answer - arrival)[answered])))
-            if n_answered else None})
+            "queue": int(now.sum()), "waits": [round(float(w)) for w in waited[longest]],
+            "late": [int(w > limit) for w, limit in zip(waited[longest], own[now][longest])],
+            **counts[i]})
     seats = {g: max(1, int(max(duty[g].max(), talking[g].max()))) for g in sc.agents}
-    return {"groups": list(sc.agents), "seats": seats, "threshold": threshold,
+    # the KPIs so far count from the end of the warm-up, as the run's do
+    measured = measured_window(sc).start - day * DAY
+    return {"groups": list(sc.agents), "seats": seats, "threshold": sc.service_level.threshold,
+            "measured_from": measured if start < measured + day * DAY < stop else None,
             "frames": frames}
+
+
+def so_far(contacts: pd.DataFrame, scenario: Scenario, times: np.ndarray
+           ) -> list[dict[str, Any]]:
+    """Answered, abandoned, service level and ASA so far, at each of ``times``.
+
+    Counted as the run counts its KPIs (:func:`sim.metrics.contact_kpis`), over the
+    contacts that arrived in the measured window (after the warm-up): answered and
+    abandoned by then; ASA, the mean queue wait (not the IVR menu before it) of those
+    answered by then; the service level, by the scenario's definition, over the offered
+    contacts (not blocked, served in the IVR or balked) whose fate is known by then
+    (answered, abandoned, or waiting past their own type's threshold). Once every fate
+    is known, these are the run's KPIs.
+    """
+    cols = metrics.columns(contacts, None, scenario)
+    mine = measured_window(scenario).contacts(cols.arrival)
+    offered = mine & ~(cols.blocked | cols.self_served | cols.balked)
+    answered, abandoned = mine & cols.answered, mine & cols.abandoned
+    wait, threshold = cols.wait, cols.threshold
+    # when each was answered, hung up, or no longer in time (NaN: never, at any time)
+    answered_at = np.where(answered, cols.answer, np.nan)
+    gone_at = np.where(abandoned, cols.end, np.nan)
+    # into the queue: the first answer or the hang-up less the wait (after any IVR menu)
+    entered = np.where(answered, cols.answer - wait,
+                       np.where(abandoned, cols.end - wait, cols.arrival))
+    late_at = np.where(offered, entered + threshold, np.nan)
+    in_time = answered & (wait <= threshold)
+    short = abandoned & (wait <= threshold)
+    definition = scenario.service_level.definition
+    out = []
+    for t in times:
+        took = answered_at <= t
+        n = int(took.sum())
+        gone = gone_at <= t
+        if definition is ServiceLevelDefinition.ANSWERED:
+            known = took
+        else:
+            known = offered & (took | gone | (late_at <= t))
+            if definition is ServiceLevelDefinition.SHORT_ABANDONS_EXCLUDED:
+                known &= ~(short & gone)
+        out.append({"answered": n, "abandoned": int(gone.sum()),
+                    "service_level": _clean(float((took & in_time).sum() / known.sum()))
+                    if known.any() else None,
+                    "asa": _clean(float(wait[took].mean())) if n else None})
+    return out

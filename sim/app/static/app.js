@@ -201,9 +201,10 @@ function drawFloor() {
   }).join("");
   $("queue-count").textContent = `(${f.queue})`;
   const longest = Math.max(floor.threshold * 3, ...f.waits, 1);
-  $("waits").innerHTML = f.waits.map((w) => `<div class="wait${w > floor.threshold ? " late" : ""}"><div class="bar" style="width:${Math.max(2, 70 * w / longest)}%"></div>${clock(w * 60).replace(/^00:/, "0:")}</div>`).join("") +
+  $("waits").innerHTML = f.waits.map((w, k) => `<div class="wait${f.late[k] ? " late" : ""}"><div class="bar" style="width:${Math.max(2, 70 * w / longest)}%"></div>${clock(w * 60).replace(/^00:/, "0:")}</div>`).join("") +
     (f.queue > f.waits.length ? `<div class="wait">… and ${f.queue - f.waits.length} more</div>` : "");
-  $("sofar").innerHTML = `<h3>So far today</h3><div>answered <b>${f.answered}</b></div><div>abandoned <b>${f.abandoned}</b></div>` +
+  const from = floor.measured_from === null ? "" : ` <small>(from ${clock(floor.measured_from)}, after the warm-up)</small>`;
+  $("sofar").innerHTML = `<h3>So far today${from}</h3><div>answered <b>${f.answered}</b></div><div>abandoned <b>${f.abandoned}</b></div>` +
     `<div>service level <b>${fmt(f.service_level, "pct")}</b></div><div>ASA <b>${fmt(f.asa, "s")}</b></div>`;
 }
 function stop() { if (timer) clearInterval(timer); timer = null; $("floor-play").textContent = "▶ Play"; }
