@@ -4,7 +4,8 @@
 watches one of the scenario's queues or groups and does one thing the scenario allows
 (a move between two groups of concurrency 1, an overflow to a group in a type's routing,
 callbacks of types that have them, or a call-in on overtime, sometimes longer than the
-rest of the day).
+rest of the day). A quarter of the scenarios that allow a move get a move and a call-in
+to its source (either listed first): rules drawn one by one seldom pair them.
 """
 
 from __future__ import annotations
@@ -36,6 +37,17 @@ def _when(draw, types: list[str], groups: list[str]) -> dict:
     return when
 
 
+def _overtime(draw, group: str) -> dict:
+    """A call-in to ``group``: it may outlast the day (it ends at closing) or midnight."""
+    return {"overtime": {"group": group, "agents": draw(st.integers(1, 3)),
+                         "length": draw(st.sampled_from(("30m", "3h", "20h")))}}
+
+
+def _move(draw, source: str, to: str) -> dict:
+    """A move of 1 to 3 agents from ``source`` to ``to``."""
+    return {"move": {"agents": draw(st.integers(1, 3)), "from": source, "to": to}}
+
+
 @st.composite
 def ruled(draw, data: dict) -> dict:
     """The scenario ``data`` with one or two random rules that fit it."""
@@ -48,14 +60,18 @@ def ruled(draw, data: dict) -> dict:
              if len(scenario.routes(t)) > 1]
     called = [t for t, ct in data["contact_types"].items() if ct.get("callback")]
     rules = {}
-    for k in range(draw(st.integers(1, 2))):
-        # a call-in may outlast the day (it ends at closing) or run past midnight
-        actions = [{"overtime": {"group": draw(st.sampled_from(list(groups))),
-                                 "agents": draw(st.integers(1, 3)),
-                                 "length": draw(st.sampled_from(("30m", "3h", "20h")))}}]
+    if len(single) >= 2 and draw(st.integers(0, 3)) == 0:
+        # a move and a call-in to its source, either first: the move may ask for more
+        # agents than the source has, and those called in must not fill the difference
+        a, b = draw(st.permutations(single))[:2]
+        pair = draw(st.permutations([_move(draw, a, b), _overtime(draw, a)]))
+        for k, then in enumerate(pair):
+            rules[f"r{k}"] = {"when": _when(draw, types, list(groups)), "then": then}
+    for k in range(len(rules), draw(st.integers(1, 2))):
+        actions = [_overtime(draw, draw(st.sampled_from(list(groups))))]
         if len(single) >= 2:
             a, b = draw(st.permutations(single))[:2]
-            actions.append({"move": {"agents": draw(st.integers(1, 3)), "from": a, "to": b}})
+            actions.append(_move(draw, a, b))
         if pairs:
             t, g = draw(st.sampled_from(pairs))
             actions.append({"overflow": {"group": g, "types": [t]}})

@@ -4,13 +4,14 @@ Exact traces on hand-made contacts (:func:`helpers.replay`): agents called in on
 are paid for as long as the call-in keeps them on duty (past midnight where the center is
 open round the clock; never past a closing, and never back the next morning), and agents
 moved between groups never leave a group with more agents than its schedule and the
-rules' agents allow.
+rules' agents allow (a move takes no more agents than its source has then).
 """
 
 from __future__ import annotations
 
 import math
 import os
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -149,8 +150,9 @@ def rules_agents(scenario, rules: pd.DataFrame, name: str) -> list[tuple[float, 
     """``(from, until, slots)``: what the rules add to group ``name``, both ends included.
 
     A call-in its agents from its call until its length or the night's closing; a move
-    its agents while its rule is on (those moved back later were there already).
-    ``rules``: one replication's rules table (``rules.csv``).
+    the agents it took (its ``agents`` in the table) while its rule is on (those moved
+    back later were there already). ``rules``: one replication's rules table
+    (``rules.csv``).
     """
     slots = scenario.agents[name].concurrency
     out = []
@@ -162,12 +164,46 @@ def rules_agents(scenario, rules: pd.DataFrame, name: str) -> list[tuple[float, 
                      then.overtime.agents * slots) for t in times[on]]
         if then.move is not None and then.move.to == name:
             ends = [*times[~on], math.inf]  # on and off alternate, on first
-            out += [(t, end, then.move.agents) for t, end in zip(times[on], ends)]
+            took = mine["agents"].to_numpy(int)[on]
+            out += list(zip(times[on], ends, took))
     return out
+
+
+def move_problems(scenario, staff: pd.DataFrame, rules: pd.DataFrame) -> list[str]:
+    """Moves that took more agents than their source group had on duty then.
+
+    A move takes agents the source has when it comes on, at most its ``agents`` (idle
+    ones at once, busy ones as they finish): what it took (its ``agents`` in the rules
+    table) is at most the source's agents on duty at that instant (the most the
+    staffing log shows just before it or at it) plus the agents it moved back when it
+    last went off (some may still be on the other group, busy: they stay).
+    """
+    problems = []
+    for rule_name, rule in scenario.rules.items():
+        move = rule.then.move
+        if move is None:
+            continue
+        mine = rules[rules["rule"] == rule_name]
+        log = staff[staff["group"].astype(str) == move.source]
+        times, counts = log["time"].to_numpy(float), log["slots"].to_numpy(int)
+        back = 0
+        for t, on, agents in zip(mine["time"].to_numpy(float), mine["state"] == "on",
+                                 mine["agents"].to_numpy(int)):
+            if not on:
+                back = agents
+                continue
+            first, last = np.searchsorted(times, t), np.searchsorted(times, t, side="right")
+            there = max(counts[max(first - 1, 0):last], default=0)
+            if agents > there + back:
+                problems.append(f"{rule_name} at {t:g} s: took {agents}, {move.source} had "
+                                f"{there} on duty and {back} moved back")
+    return problems
 
 
 def staffing_problems(scenario, staff: pd.DataFrame, rules: pd.DataFrame | None) -> list[str]:
     """Agents coming on duty in a group beyond its schedule and the rules' agents then.
+
+    And moves that took more agents than their source had (:func:`move_problems`).
 
     Each time a group's agents on duty (``staff``: one replication's staffing log) go up
     while the center is open, they must be at most its schedule then (after shrinkage)
@@ -197,7 +233,7 @@ def staffing_problems(scenario, staff: pd.DataFrame, rules: pd.DataFrame | None)
                 if n > most:
                     problems.append(f"{name} at {t:g} s: {n} on duty, at most {most}")
             before = n
-    return problems
+    return problems + (move_problems(scenario, staff, rules) if rules is not None else [])
 
 
 def problems_of(scenario, records) -> list[str]:
@@ -254,11 +290,41 @@ MOVED_BACK_AFTER_THE_CALL_IN = {
                      "then": {"move": {"agents": 1, "from": "g0", "to": "g1"}}}}}
 
 
+# found by hypothesis: a move of 1 from g0 (scheduled none) said it took 1 agent
+MOVE_FROM_NOBODY = {
+    "name": "random", "seed": 1, "days": 1, "open": "06:00", "close": "08:00",
+    "interval": "30m",
+    "contact_types": {
+        t: {"channel": "email", "arrivals": {"rate": "1/h"},
+            "handle": {"dist": "exponential", "mean": 20}} for t in ("t0", "t1")},
+    "agents": {"g0": {"skills": ["t0", "t1"], "staff": 0},
+               "g1": {"skills": ["t0"], "staff": 0}},
+    "rules": {"r0": {"when": {"queue_length": "t0", "at_least": 1, "clear_at": 0},
+                     "then": {"move": {"agents": 1, "from": "g0", "to": "g1"}}}}}
+
+# found by hypothesis (with the move owing the agent g0 did not have, but saying it took
+# none): the agent called in to g0 went to g1 in its place (1 on duty, none allowed)
+CALLED_IN_TO_A_MOVE_FROM_NOBODY = {
+    **MOVE_FROM_NOBODY,
+    "contact_types": {
+        "t0": {"channel": "phone", "arrivals": {"rate": "1/h"},
+               "handle": {"dist": "exponential", "mean": 20},
+               "complaint": {"probability": 0.3, "to": "t1",
+                             "delay": {"dist": "exponential", "mean": 1},
+                             "abandoned": False}},
+        "t1": MOVE_FROM_NOBODY["contact_types"]["t1"]},
+    "rules": {**MOVE_FROM_NOBODY["rules"],
+              "r1": {"when": {"oldest_wait": "t0", "at_least": 30, "clear_at": 0},
+                     "then": {"overtime": {"group": "g0", "agents": 1, "length": "30m"}}}}}
+
+
 @settings(max_examples=int(os.environ.get("CCSIM_EXAMPLES", "25")), deadline=None,
           suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios().flatmap(ruled), st.integers(0, 10_000))
 @example(CALL_IN_WHILE_ONE_FINISHES, 1)
 @example(MOVED_BACK_AFTER_THE_CALL_IN, 0)
+@example(MOVE_FROM_NOBODY, 0)
+@example(CALLED_IN_TO_A_MOVE_FROM_NOBODY, 0)
 def test_no_group_has_more_agents_than_its_schedule_and_rules(data, seed):
     """Random scenarios with random rules: agents come on duty only as far as allowed."""
     note(f"seed={seed}\n{data!r}")
@@ -345,3 +411,58 @@ class TestOwedAgentsLeaveRoom:
         last = [n for t, g, n in zip(records.staff_time, records.staff_group,
                                      records.staff_count) if g == pool and t <= 10.75 * H]
         assert last[-1] == 3  # its own 1 and the 2 lent
+
+
+# the back office has 1 agent; the signal (09:00-11:00) moves 2 of its agents to the pool,
+# and an alarm at 09:30 calls 2 agents in to the back office for 1 h (09:30-10:30)
+MOVE_MORE_THAN_THERE_ARE = {
+    **MOVE_AND_CALL_IN,
+    "contact_types": {**MOVE_AND_CALL_IN["contact_types"],
+                      "alarm": MOVE_AND_CALL_IN["contact_types"]["signal"]},
+    "agents": {**MOVE_AND_CALL_IN["agents"], "back": {"skills": ["work"], "staff": 1},
+               "nobody": {"skills": ["signal", "alarm"], "staff": 0}},
+    "rules": {"lend": MOVE_AND_CALL_IN["rules"]["lend"],
+              "call": {"when": {"queue_length": "alarm", "at_least": 1},
+                       "then": MOVE_AND_CALL_IN["rules"]["call"]["then"]}},
+}
+
+
+def agent_hours(records) -> float:
+    """Hours on duty of all agents, from the staffing log (every group ends at 0)."""
+    total = 0.0
+    for g in set(records.staff_group.tolist()):
+        log = agents_of(records, g)
+        total += sum(n * (t1 - t0) for (t0, n), (t1, _) in pairwise(log)) / H
+    return total
+
+
+class TestMoveTakesOnlyTheAgentsThere:
+    @pytest.mark.parametrize(("busy", "pool", "back"), [
+        (False, [(8, 1), (9, 2), (11, 1), (12, 0)],
+         [(8, 1), (9, 0), (9.5, 1), (9.5, 2), (10.5, 1), (10.5, 0), (11, 1), (12, 0)]),
+        (True, [(8, 1), (9.5, 2), (11, 1), (12, 0)],
+         [(8, 1), (9.5, 2), (9.5, 3), (9.5, 2), (10.5, 1), (10.5, 0), (11, 1), (12, 0)]),
+    ])
+    def test_agents_called_in_later_are_not_moved(self, busy, pool, back):
+        """A move of 2 from a group of 1 takes that 1; the 2 called in later go home.
+
+        The back office's agent is idle at 09:00 (it moves at once) or busy until 10:00
+        (one called in goes in its place at 09:30, and it stays). Either way the pool has
+        2 agents, the back office 2 (+ 1) during the call-in and none after it until the
+        one moved comes back at 11:00: 10 agent-hours, the 8 scheduled and the 2 called
+        in. Before, the move owed a second agent the back office did not have, and a
+        called-in one went to the pool in its place until 11:00 (10.5 agent-hours).
+        """
+        scenario = sim.scenario_from_dict(MOVE_MORE_THAN_THERE_ARE)
+        work = [(8.5 * H, 1, 1.5 * H)] if busy else []
+        records = replay(scenario, [*work, (9 * H, 2, 300.0, 2 * H),
+                                    (9.5 * H, 3, 300.0, 0.5 * H)])
+        assert agent_hours(records) == pytest.approx(10.0)
+        assert agents_of(records, 0) == [(t * H, n) for t, n in pool]
+        assert agents_of(records, 1) == [(t * H, n) for t, n in back]
+        log = rules_frame(records, scenario, 0)  # the move took 1, and 1 went back
+        assert log[["rule", "state", "agents"]].values.tolist() == [
+            ["lend", "on", 1], ["call", "on", 2], ["call", "off", 0], ["lend", "off", 1]]
+        # 10 x (1 x 4 h + 1 x 4 h scheduled + 2 x 1 h called in)
+        assert money(scenario, records)["staff_cost"] == pytest.approx(100.0)
+        assert problems_of(scenario, records) == []
