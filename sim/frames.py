@@ -208,7 +208,8 @@ def rules_frame(records: Records, scenario: Scenario, replication: int) -> pd.Da
 
     Columns: replication, time (seconds from the start of day 0), rule (its name),
     action (move, overflow, callbacks or overtime), state (``on`` or ``off``), value (what
-    the rule watches, when it changed) and agents (moved, or called in on overtime).
+    the rule watches, when it changed) and agents (a move's taken when it comes on, at
+    most those its source had, and sent back when it goes off; or called in on overtime).
     """
     log = records.rule_log
     if not log:

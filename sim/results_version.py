@@ -76,4 +76,9 @@ never mixes records of two versions).
 # 19: agents a move owes another group (busy when it came on) hold no place in their old
 # group's target: a call-in or a schedule rise there while they finish brought nobody on
 # (the call-in paid, its agents missing), and one owed agent stayed behind for good
-RESULTS_VERSION = 19
+# 20: a move takes at most the agents its source has when it comes on (on its roster, not
+# owed to another move nor leaving; none at night): one asking for more owed the rest
+# for as long as it held, and agents called in to the source (or a schedule rise there)
+# filled it, a called-in agent staying on the other group past its call-in; the rules
+# log's `agents` of a move is what it took (on) and sent back (off), not the rule's
+RESULTS_VERSION = 20

@@ -1,14 +1,15 @@
 """What real-time rules do: the supervisor's hands, where :mod:`sim.rules` is the eyes.
 
 When a rule comes on or goes off, :class:`RuleActions` changes the replication the way a
-supervisor would: it moves agents between groups (each finishing the contact in hand
-first, there and back), opens an overflow group to contact types it does not normally
-take, switches callbacks on or off, or calls agents in on overtime. A group's roster
-changes through ``GroupState.extra`` (agents added or taken by rules): its target is
-``max(scheduled + extra, 0)`` by day (:meth:`sim.workforce.Shifts.retarget`, at every change
-of the schedule and every action), and an agent comes on duty, moved or called in, only
-where the target has room, so a group never has more agents than its schedule and the
-rules' allow (agents finishing a contact past their time stay until it ends).
+supervisor would: it moves agents between groups (at most those the source has then,
+each finishing the contact in hand first, there and back), opens an overflow group to
+contact types it does not normally take, switches callbacks on or off, or calls agents
+in on overtime. A group's roster changes through ``GroupState.extra`` (agents added or
+taken by rules): its target is ``max(scheduled + extra, 0)`` by day
+(:meth:`sim.workforce.Shifts.retarget`, at every change of the schedule and every action),
+and an agent comes on duty, moved or called in, only where the target has room, so a
+group never has more agents than its schedule and the rules' allow (agents finishing a
+contact past their time stay until it ends).
 
 Every action runs only when a rule changes state, never per contact.
 """
@@ -74,7 +75,17 @@ class RuleActions:
     # ---- moves and overtime ----------------------------------------------------------
 
     def move(self, m: _Move, on: bool) -> int:
-        """Move ``m.agents`` agents from ``m.source`` to ``m.to`` (on), or back (off)."""
+        """Move agents from ``m.source`` to ``m.to`` (on), or back (off).
+
+        On, the move takes at most ``m.agents`` of the agents the source has now: those
+        on its roster (its target), not owed to another move nor leaving; agents still on
+        ``to`` from the last time it held (busy when it went off) stay there first. It
+        never owes more than that: agents who come on the source later (a call-in, a
+        schedule rise) stay there, and at night (no roster) it takes nobody.
+
+        Returns:
+            The agents it takes (on), or sends back (off): the rules log's ``agents``.
+        """
         shifts = self.rep.shifts
         source, to = m.source, m.to
         if on:
@@ -83,21 +94,23 @@ class RuleActions:
             m.moved += cancelled
             to.extra += cancelled
             shifts.retarget(to)
-            source.owed += m.agents - cancelled - m.owed
-            m.owed = m.agents - cancelled
+            # the source's target is 0 at night; above it, agents are leaving
+            m.owed = min(m.agents - cancelled, source.present - source.owed, source.target)
+            source.owed += m.owed
             source.extra -= m.owed
             shifts.retarget(source)
             shifts._send_home_idle(source)  # the idle ones move at once (see moved)
-        else:
-            source.extra += m.owed  # not moved yet: they stay where they are
-            source.owed -= m.owed
-            shifts.retarget(source)
-            m.owed = 0
-            m.back, m.moved = m.moved, 0
-            to.extra -= m.back
-            shifts.retarget(to)
-            shifts._send_home_idle(to)
-        return m.agents
+            return m.moved + m.owed
+        source.extra += m.owed  # not moved yet: they stay where they are
+        source.owed -= m.owed
+        shifts.retarget(source)
+        m.owed = 0
+        back = m.back = m.moved  # the idle ones go at once (see moved)
+        m.moved = 0
+        to.extra -= back
+        shifts.retarget(to)
+        shifts._send_home_idle(to)
+        return back
 
     def moved(self, group, agent_id: int) -> None:
         """An agent of ``group`` left its roster: if a move owes one, it goes there.

@@ -22,7 +22,7 @@ What a rule does when it comes on or goes off (moves, overflow, callbacks, overt
 back.
 
 Every change of a rule is logged: time, rule, on or off, the value that made it, and
-the agents it moved or called in (:meth:`RuleBook.log`).
+the agents it moved (took, or sent back) or called in (:meth:`RuleBook.log`).
 """
 
 from __future__ import annotations

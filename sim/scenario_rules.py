@@ -89,7 +89,8 @@ class RuleCondition(_Frozen):
 class MoveAgents(_Frozen):
     """Move ``agents`` agents of group ``from`` to group ``to`` while the rule holds.
 
-    Each finishes the contact in hand first; they go back the same way when it clears.
+    At most those ``from`` has when the rule comes on; each finishes the contact in hand
+    first; they go back the same way when it clears.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
