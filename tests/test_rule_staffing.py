@@ -466,3 +466,19 @@ class TestMoveTakesOnlyTheAgentsThere:
         # 10 x (1 x 4 h + 1 x 4 h scheduled + 2 x 1 h called in)
         assert money(scenario, records)["staff_cost"] == pytest.approx(100.0)
         assert problems_of(scenario, records) == []
+
+    def test_a_move_after_closing_takes_nobody_the_next_morning_either(self):
+        """A move coming on at 13:00 (closed) finds nobody on the back office's roster.
+
+        Two days; the signal waits from 13:00 on day 0 to 19:00 on day 1. The back office
+        keeps its 3 on day 1 and the pool its 1. Before, the move owed 2 agents to the
+        next morning's roster: 3 in the pool on day 1 from 08:00.
+        """
+        data = {**MOVE_AND_CALL_IN, "days": 2, "rules": {"lend": MOVE_AND_CALL_IN["rules"]["lend"]}}
+        scenario = sim.scenario_from_dict(data)
+        records = replay(scenario, [(13 * H, 2, 300.0, 30 * H)])
+        log = rules_frame(records, scenario, 0)
+        assert log[["time", "state", "agents"]].values.tolist() == [[13 * H, "on", 0],
+                                                                    [43 * H, "off", 0]]
+        assert agents_of(records, 0) == [(8 * H, 1), (12 * H, 0), (32 * H, 1), (36 * H, 0)]
+        assert [n for t, n in agents_of(records, 1) if t >= 32 * H] == [1, 2, 3, 2, 1, 0]
