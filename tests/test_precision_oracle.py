@@ -16,6 +16,7 @@ import pytest
 from click.testing import CliRunner
 from oracle_stats import assert_close, mean, oracle_half_width, write_scenario
 
+import sim
 from sim.cli import main
 
 
@@ -150,3 +151,21 @@ class TestPrecision:
         assert looks[-1] == n and len(looks) > 1, looks
         for name, table in tables.items():
             assert oracle_half_width(table["asa"]) <= 0.10 * mean(table["asa"]), name
+
+    def test_a_small_shortfall_adds_a_quarter(self, scenario_file):
+        """Just short of the target after the first batch, the next batch is a quarter of it.
+
+        The target is the first 10 replications' half-width / 1.05: they need about
+        10 x 1.05^2 = 11.03, so the README's floor of a quarter (3) sets the second look.
+        The looks the run made are the totals its progress announced.
+        """
+        scenario = sim.load_scenario(scenario_file).model_copy(update={"variants": {}})
+        first = sim.run(scenario, seed=2, replications=10).replications
+        target = oracle_half_width(first["service_level"]) / 1.05
+        totals = []
+        result = sim.run(scenario, seed=2, precision={"service_level": target},
+                         progress=lambda done, total: totals.append(total))
+        looks = readme_looks(result.replications, {"service_level": (target, False)}, 1, 200)
+        assert looks[:2] == [10, 13]
+        assert sorted(set(totals)) == looks
+        assert oracle_half_width(result.replications["service_level"]) <= target
