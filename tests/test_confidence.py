@@ -34,7 +34,9 @@ from scipy.integrate import simpson
 import sim
 from sim.cli import main
 from sim.cli_sweep import SHOWN_KPIS
+from sim.compare import compare
 from sim.results_folder import read_results
+from sim.sweep_summary import summarize
 
 
 @pytest.fixture(scope="module")
@@ -44,10 +46,13 @@ def scenario_file(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def run_folder(scenario_file, tmp_path_factory):
-    """``ccsim run`` with its report: the folder and what it printed."""
+    """``ccsim run`` with its report: the folder and what it printed.
+
+    Contacts are kept for 2 replications only: the half-widths must still use all of them.
+    """
     out = tmp_path_factory.mktemp("run")
     done = CliRunner().invoke(main, ["run", str(scenario_file), "-r", str(R), "-w", "1",
-                                     "-o", str(out), "-q"])
+                                     "--keep-contacts", "2", "-o", str(out), "-q"])
     assert done.exit_code == 0, done.output
     return out, done.output
 
@@ -78,7 +83,11 @@ class TestHalfWidthParity:
             assert_printed(cell.group(1), want[kpi], f"report.html: {kpi}")
 
     def test_redraw_has_the_same_half_widths(self, run_folder):
-        """``ccsim report``'s results (measured again from the raw tables) keep them."""
+        """``ccsim report``'s results keep them.
+
+        Measured again from the raw tables of the kept replications, from the saved
+        measures of the others.
+        """
         out, _ = run_folder
         want = oracle_half_widths(pd.read_csv(out / "replications.csv"))
         back = read_results(out)
@@ -166,6 +175,41 @@ class TestHalfWidthParity:
             assert len(printed) == len(shown), lines[i]
             for kpi, text in zip(shown, printed):
                 assert_printed(text, want[kpi], f"ccsim sweep table: point {i} {kpi}")
+
+
+    def test_replications_without_a_value_are_left_out(self):
+        """A KPI undefined in some replications is left out of them, on every path.
+
+        No call answered: run, compare and sweep average the KPI over, and take its
+        half-width from, the replications that have it; a difference over the pairs that
+        have both.
+        """
+        sparse = sim.scenario_from_dict({
+            "name": "sparse", "days": 1, "open": "08:00", "close": "12:00", "interval": "1h",
+            "contact_types": {"calls": {"arrivals": {"rate": "0.3/h"},
+                                        "handle": {"dist": "exponential", "mean": "40m"},
+                                        "patience": {"dist": "exponential", "mean": "5m"}}},
+            "agents": {"pool": {"skills": ["calls"], "staff": 1}}})
+        run = sim.run(sparse, seed=1, replications=10).replications
+        assert 0 < run["asa"].isna().sum() < 8  # (some replications without a call)
+        two = sim.run(sim.with_overrides(sparse, {"agents.pool.staff": 2}), seed=1,
+                      replications=10).replications
+        table = compare({"baseline": sparse, "two": sim.with_overrides(
+            sparse, {"agents.pool.staff": 2})}, seed=1, replications=10).table()
+        points = sim.sweep(sparse, grid={"agents.pool.staff": [1, 2]}, replications=10,
+                           seed=1, workers=1)
+        summary = summarize(points, ["agents.pool.staff"])
+        for kpi in ("asa", "aht", "service_level", "fcr", "occupancy"):
+            for i, reps in enumerate((run, two)):
+                row = table[(table.kpi == kpi) & (table.variant == ("baseline", "two")[i])]
+                for got, want in ((row["mean"].iloc[0], mean(reps[kpi])),
+                                  (row["ci"].iloc[0], oracle_half_width(reps[kpi])),
+                                  (summary[kpi].iloc[i], mean(reps[kpi])),
+                                  (summary[f"{kpi}_ci"].iloc[i], oracle_half_width(reps[kpi]))):
+                    assert_close(got, want, f"{kpi}, {i + 1} agents")
+            d = (two[kpi] - run[kpi]).dropna()
+            assert_close(row["diff"].iloc[0], mean(d), f"{kpi} diff")
+            assert_close(row["diff_ci"].iloc[0], oracle_half_width(d), f"{kpi} diff_ci")
 
 
 # ---- coverage ---------------------------------------------------------------------------
