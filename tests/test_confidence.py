@@ -274,14 +274,17 @@ class TestCoverage:
         Service level: the exact finite-horizon value from the chain above; offered:
         exactly LAMBDA x the window (Poisson).
 
-        The KPI of one replication is a ratio, answered in time / offered, with ~660
-        calls: its mean differs from the ratio of the means by O(1 / 660) of the level's
-        own spread at most, 0.04 of the intervals' standard error (0.06 / sqrt 5), which
-        moves the coverage by under 0.1 point; calls at the very end of the day that would
-        be answered after the run ends are counted as the chain counts them. Each KPI's
-        number of covering seeds is Binomial(100, 0.95) under a correct interval: the run
-        is refused below 87 (probability 0.0004) or at 100 (0.006). A normal quantile
-        instead of t's covers ~88% with 5 replications; intervals twice too wide ~100%.
+        The KPI of one replication is a ratio, answered in time / offered, of ~660 calls:
+        its mean differs from the ratio of the means by O(1 / 660), at most about 0.0015,
+        0.06 of the intervals' standard error (per-replication spread 0.06 / sqrt 5), which
+        moves the coverage by well under 0.1 point. The chain counts a call in time only if
+        answered before the run ends: whatever the engine does with the last 20 s, that is
+        under 0.2 calls a day (0.0003 of the level). Each KPI's
+        number of covering seeds is Binomial(100, 0.95) under a correct interval: the test
+        refuses below 87 (probability 0.0005) or 100 (0.006). Half-widths halved cover 76%
+        (refused); doubled, 99.5% (refused 60% of the time); a normal quantile instead of
+        t's, 87.8% (refused about half the time: the half-width tests above catch it).
+        Replications that share random numbers have no spread and cover nothing.
         """
         truth = {"service_level": finite_horizon_service_level(),
                  "offered": LAMBDA * (END - WARMUP)}
