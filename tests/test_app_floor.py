@@ -11,10 +11,11 @@ blocked, served in the IVR or balked); the measured window (after the warm-up).
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from strategies import scenarios
 
 from sim.app import views
@@ -59,7 +60,8 @@ def test_floor_kpis_are_the_runs(name, overrides):
     assert_same(final(result), replication_kpis(result))
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=int(os.environ.get("CCSIM_EXAMPLES", "25")), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios())
 def test_floor_kpis_are_the_runs_on_random_scenarios(data):
     scenario = scenario_from_dict(data)
@@ -69,6 +71,7 @@ def test_floor_kpis_are_the_runs_on_random_scenarios(data):
         if type(exc).__name__ != "SimulationError":
             raise
         return
+    event("offered contacts" if result.replications["offered"].iloc[0] else "none offered")
     assert_same(final(result), replication_kpis(result))
 
 
