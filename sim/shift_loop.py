@@ -80,8 +80,9 @@ class ScheduleResult:
     Attributes:
         scenario: The scenario with the shifts (each group ``shifts``, no ``staff``).
         plans: Group name -> its shifts and their cost, lower bound and gap.
-        on_phones: Agents on the phones required per group (rows) and interval of the day,
-            after the repairs.
+        on_phones: Agents on the phones required per group (rows) and interval of the run:
+            the requirement ``plans`` were solved for (after the repairs of the rounds
+            before the last; a repair after the last round was never solved for).
         service_level: Hold-out service level per contact type (rows) and interval of
             the run, of the last schedule simulated.
         held: Whether every measured interval met the goal on the hold-out.
@@ -280,7 +281,7 @@ def schedule(scenario: Scenario, on_phones: np.ndarray, settings: Settings,
                                                                       scenario.days)
     plans: dict[str, GroupPlan] = {}
     levels: dict[bytes, np.ndarray] = {}  # requirement -> service level, for the repairs
-    staffed, sl, reason, rounds = scenario, np.empty((0, 0)), "", 0
+    staffed, sl, reason, rounds, solved = scenario, np.empty((0, 0)), "", 0, need_phones
     for round_ in range(1, settings.max_rounds + 1):
         need = on_duty_need(scenario, need_phones, settings.absenteeism, week)
         try:
@@ -298,7 +299,7 @@ def schedule(scenario: Scenario, on_phones: np.ndarray, settings: Settings,
                 raise
             reason = f"the repaired requirement cannot be covered: {exc}"
             break
-        rounds = round_
+        rounds, solved = round_, need_phones.copy()  # the requirement ``plans`` cover
         staffed = with_shifts(scenario, plans, settings.templates)
         sl, ok = holdout_service_level(staffed, settings.goal, settings.replications,
                                        settings.holdout_seed, executor)
@@ -321,7 +322,8 @@ def schedule(scenario: Scenario, on_phones: np.ndarray, settings: Settings,
                 raised[g, cells] = True
     else:
         reason = f"still below the goal after {settings.max_rounds} rounds"
-    return ScheduleResult(staffed, plans, need_phones, sl, False, rounds, reason, settings)
+    # not the requirement raised after the last round: no shifts were solved for it
+    return ScheduleResult(staffed, plans, solved, sl, False, rounds, reason, settings)
 
 
 # --- outputs -----------------------------------------------------------------------------
