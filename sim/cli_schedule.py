@@ -241,8 +241,15 @@ def _requirement(path: str, scenario: Scenario, source: str, goal, replications:
 
 
 def format_schedule(result: ScheduleResult, money: bool = False) -> str:
-    """What ``ccsim schedule`` prints: per group cost, bound and gap; the check; the shifts."""
+    """What ``ccsim schedule`` prints: per group cost, bound and gap; the check; the shifts.
+
+    ``money``: whether paid hours have a price (``--hourly-cost`` or ``costs:``); a
+    template's own ``hourly_cost`` gives them one too.
+    """
     goal = result.settings.goal
+    # a template's own hourly_cost makes the objective a cost (other hours at 1, or the
+    # group's rate): the bound and gap are in it, so it is printed and named as such
+    money = money or any(t.hourly_cost is not None for t in result.settings.templates.values())
     lines = [f"{result.scenario.name.removesuffix(' [scheduled]')}: shifts for "
              f"{goal.describe(result.scenario)}", ""]
     unit = "cost" if money else "paid hours"

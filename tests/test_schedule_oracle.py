@@ -193,7 +193,9 @@ def check(scenario: dict, templates: dict, need, options: list[str], output: str
     plan_days = sorted({d % 7 for d in range(days)}) if week else ["all"]
     hourly_option = option(options, "--hourly-cost")
     costs = scenario.get("costs")
-    money = hourly_option is not None or costs is not None
+    # README: the least cost when --hourly-cost, `costs:` or a template's own sets a price
+    money = (hourly_option is not None or costs is not None
+             or any("hourly_cost" in t for t in templates.values()))
     totals = {"hours": 0.0, "cost": 0.0}
     for g, (group, spec) in enumerate(scenario["agents"].items()):
         mine = shifts[shifts.group == group]
@@ -299,6 +301,15 @@ def parity(scenario: dict, templates: dict, shifts: pd.DataFrame, out, week, int
                                  "handle": {"dist": "exponential", "mean": "2m"}}},
      "agents": {"pool": {"skills": ["calls"], "staff": 1, "shrinkage": 0.0}}},
     {"t0": {"length": "30m"}, "whole": {"length": "90m"}}, [[0, 0, 0]], []))
+@example(case=(  # a template's own hourly_cost: the bound was in cost, printed as paid hours
+    {"name": "oracle", "seed": 5, "days": 1, "open": "08:00", "close": "09:30",
+     "interval": "30m", "service_level": {"threshold": "20s", "target": 0.8},
+     "contact_types": {"calls": {"arrivals": {"rate": "4/h"},
+                                 "handle": {"dist": "exponential", "mean": "2m"}}},
+     "agents": {"pool": {"skills": ["calls"], "staff": 1, "shrinkage": 0.0},
+                "extra": {"skills": ["calls"], "staff": 1, "shrinkage": 0.0}}},
+    {"t0": {"length": "30m", "hourly_cost": 9, "part_time": False},
+     "whole": {"length": "90m"}}, [[0, 0, 0], [0, 0, 1]], ["--part-time-share", "0.5"]))
 def test_schedule_outputs_agree_with_the_shift_list(tmp_path_factory, case):
     """Coverage, requirement, paid hours, costs and the run of the written scenario.
 
