@@ -84,7 +84,7 @@ def _lengths(ctx: click.Context, param: click.Parameter, value: str) -> list[flo
                    "the closed loop) or the CSV file `ccsim staff --out` writes.")
 @click.option("--lengths", default="4h,6h,8h,10h", show_default=True, callback=_lengths,
               help="Shift lengths allowed, starting anywhere in opening hours (longer than "
-                   "5h: an unpaid 30m lunch at 40-60% of the shift).")
+                   "5h: an unpaid 30m lunch starting 40-60% into the shift).")
 @click.option("--templates", "templates_file", type=click.Path(dir_okay=False),
               help="YAML file of shift templates (start windows, breaks, min/max, cost); "
                    "replaces --lengths.")

@@ -22,6 +22,7 @@ The file, every field optional but ``length``::
 
 from __future__ import annotations
 
+import math
 from typing import Annotated
 
 from pydantic import Field, ValidationError, model_validator
@@ -101,16 +102,22 @@ class TemplateFile(_Frozen):
 def default_templates(lengths: list[float], interval: float) -> dict[str, Template]:
     """Templates of these lengths (seconds) starting anywhere in opening hours.
 
-    A shift longer than 5h gets an unpaid 30-minute lunch between 40% and 60% of its
-    length (rounded to whole intervals); shorter shifts have no break.
+    A shift longer than 5h gets an unpaid 30-minute lunch starting between 40% and 60%
+    of its length, on an interval boundary (breaks start on one): the boundaries inside
+    that span, rounded inwards (rounding to the nearest put an 8h shift's lunch at 3h and
+    5h, 37.5% and 62.5%); the one nearest the middle when none falls there (an interval
+    longer than a fifth of the shift). Shorter shifts have no break.
     """
     templates = {}
     for length in lengths:
         breaks = ()
         if length > 5 * HOUR:
-            early = max(interval, round(0.4 * length / interval) * interval)
-            late = min(length - 1800.0, round(0.6 * length / interval) * interval)
-            breaks = (BreakRule(length=1800.0, window=(early, max(early, late)), paid=False),)
+            early = max(interval, math.ceil(0.4 * length / interval - 1e-9) * interval)
+            late = min(length - 1800.0, math.floor(0.6 * length / interval + 1e-9) * interval)
+            if late < early:
+                early = late = max(interval, min(length - 1800.0,
+                                                 round(0.5 * length / interval) * interval))
+            breaks = (BreakRule(length=1800.0, window=(early, late), paid=False),)
         templates[f"t{format_duration(length)}"] = Template(length=length, breaks=breaks)
     return templates
 

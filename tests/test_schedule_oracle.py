@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 import yaml
 from click.testing import CliRunner
-from hypothesis import HealthCheck, example, given, note, settings
+from hypothesis import HealthCheck, event, example, given, note, settings
 from hypothesis import strategies as st
 from matplotlib.figure import Figure
 
@@ -40,6 +40,7 @@ from sim.measure import replication_tables
 from sim.units import parse_duration
 
 HOUR = 3600.0
+WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 OPEN = 8 * HOUR
 
 
@@ -52,9 +53,9 @@ def clock(text: str) -> float:
 @st.composite
 def cases(draw):
     """A tiny scenario, a requirement table, templates and the options of one command."""
-    interval = draw(st.sampled_from([1800.0, HOUR]))
+    interval = draw(st.sampled_from([900.0, 1800.0, HOUR]))
     per_day = draw(st.integers(3, 8))
-    days = draw(st.integers(1, 3))
+    days = draw(st.sampled_from([1, 2, 3, 8]))
     groups = draw(st.sampled_from([["pool"], ["pool", "extra"]]))
     agents = {}
     for name in groups:
@@ -73,6 +74,10 @@ def cases(draw):
                                     "handle": {"dist": "exponential", "mean": "2m"}}},
         "agents": agents,
     }
+    named = draw(st.lists(st.sampled_from(WEEKDAYS), min_size=1, max_size=3, unique=True))
+    if draw(st.booleans()):
+        scenario["contact_types"]["calls"]["arrivals"]["day_factors"] = {
+            day: 1.0 for day in named}
     if costed:
         scenario["costs"] = {"agents": {name: {"hourly": draw(st.sampled_from([0, 12, 30]))}
                                         for name in groups}}
@@ -92,6 +97,13 @@ def cases(draw):
             template["hourly_cost"] = draw(st.sampled_from([0, 9, 21]))
         if draw(st.booleans()):
             template["part_time"] = draw(st.booleans())
+        if draw(st.booleans()):  # a start window, on or off the interval grid
+            first = draw(st.integers(0, per_day * 2))
+            last = draw(st.integers(first, per_day * 2))
+            template["start"] = [f"{8 + first // 4:02d}:{first % 4 * 15:02d}",
+                                 f"{8 + last // 4:02d}:{last % 4 * 15:02d}"]
+        if draw(st.booleans()):
+            template["max"] = draw(st.integers(0, 3))
         templates[f"t{k}"] = template
     # one template covers the whole day, so every requirement can be met
     templates["whole"] = {"length": f"{int(length // 60)}m"}
@@ -106,7 +118,9 @@ def cases(draw):
     if draw(st.booleans()):
         options += ["--part-time-share", "0.5"]
     if days > 1 and draw(st.booleans()):
-        options += ["--days-per-agent", str(draw(st.integers(1, days)))]
+        options += ["--days-per-agent", str(draw(st.integers(1, min(days, 7))))]
+    if draw(st.booleans()):
+        options += ["--max-agents", str(draw(st.integers(6, 20)))]
     return scenario, templates, need, options
 
 
@@ -178,6 +192,21 @@ def gross_up(on_phones: int, shrinkage: float, absenteeism: float) -> float:
     return math.ceil(n / (1.0 - absenteeism) - 1e-9)
 
 
+def day_keys(scenario: dict, week) -> list[str]:
+    """shifts.csv's ``day`` of each run day (``all``: a one-day plan).
+
+    In a week plan the weekday's name when day factors name them (the named days in order
+    from Monday, cycled), else ``d % 7``.
+    """
+    if not week:
+        return ["all"] * scenario["days"]
+    named = scenario["contact_types"]["calls"]["arrivals"].get("day_factors")
+    if not named:
+        return [str(d % 7) for d in range(scenario["days"])]
+    order = [day for day in WEEKDAYS if day in named]
+    return [order[d % len(order)] for d in range(scenario["days"])]
+
+
 def option(options: list[str], name: str) -> str | None:
     return options[options.index(name) + 1] if name in options else None
 
@@ -190,7 +219,8 @@ def check(scenario: dict, templates: dict, need, options: list[str], output: str
     days, per_day = scenario["days"], len(need[0]) // scenario["days"]
     close = OPEN + per_day * interval
     week = option(options, "--days-per-agent")
-    plan_days = sorted({d % 7 for d in range(days)}) if week else ["all"]
+    keys = day_keys(scenario, week)
+    plan_days = list(dict.fromkeys(keys))
     hourly_option = option(options, "--hourly-cost")
     costs = scenario.get("costs")
     # README: the least cost when --hourly-cost, `costs:` or a template's own sets a price
@@ -208,6 +238,15 @@ def check(scenario: dict, templates: dict, need, options: list[str], output: str
             assert (clock(row.end) - clock(row.start)) == parse_duration(template["length"])
             assert clock(row.start) >= OPEN and clock(row.end) <= close, row
             assert row.paid_hours == paid_hours_of(row, template), row
+            if "start" in template:  # inside its start window
+                assert clock(template["start"][0]) <= clock(row.start) \
+                    <= clock(template["start"][1]), row
+            starts = [clock(part.split("+")[0]) - clock(row.start)
+                      for part in row.breaks.split("; ") if part]
+            assert len(starts) == len(template.get("breaks", ())), row
+            for at, rule in zip(starts, template.get("breaks", ())):  # inside its window
+                assert parse_duration(rule["window"][0]) <= at \
+                    <= parse_duration(rule["window"][1]), row
             rate = template.get("hourly_cost", group_rate)
             assert math.isclose(row.cost, row.paid_hours * rate, abs_tol=1e-9), (row, rate)
             hours += row["count"] * row.paid_hours
@@ -228,17 +267,28 @@ def check(scenario: dict, templates: dict, need, options: list[str], output: str
         bounded = cost if line[6] == "cost" else hours
         assert float(line[5].replace(",", "")) <= bounded + 0.0051, (line[0], hours, cost)
         # headcount: one day's agents; a week: each at most N days (README step 2)
-        per = [int(mine[mine.day.astype(str) == str(w)]["count"].sum()) for w in plan_days]
+        per = [int(mine[mine.day.astype(str) == w]["count"].sum()) for w in plan_days]
         heads = max(per) if not week else max(max(per), math.ceil(sum(per) / int(week)))
         assert int(line[1]) == heads, (line[0], per)
+        if option(options, "--max-agents"):
+            assert heads <= int(option(options, "--max-agents")), line[0]
+        share = float(option(options, "--part-time-share") or 1.0)
+        for w in plan_days:  # template max and the part-time share hold on every plan day
+            rows = mine[mine.day.astype(str) == w]
+            for name, template in templates.items():
+                worked = int(rows[rows.template == name]["count"].sum())
+                assert template.get("min", 0) <= worked <= template.get("max", worked), name
+            part = sum(row["count"] for _, row in rows.iterrows() if templates[row.template].get(
+                "part_time", parse_duration(templates[row.template]["length"]) < 6 * HOUR))
+            assert part <= share * rows["count"].sum() + 1e-9, (w, part)
         # (a), (d): coverage from the shift list; the requirement from the table
         absent = spec.get("absenteeism") or float(option(options, "--absenteeism") or 0)
         for w in plan_days:
-            rows = mine[mine.day.astype(str) == str(w)]
+            rows = mine[mine.day.astype(str) == w]
             pieces = [p for _, row in rows.iterrows() for p in duty_pieces(row, templates)]
-            table = coverage[(coverage.group == group) & (coverage.day.astype(str) == str(w))]
+            table = coverage[(coverage.group == group) & (coverage.day.astype(str) == w)]
             assert len(table) == per_day
-            run_days = [d for d in range(days) if w == "all" or d % 7 == w]
+            run_days = [d for d in range(days) if keys[d] == w]
             for i, cells in enumerate(table.itertuples()):
                 begin = OPEN + i * interval
                 on_duty = interval_mean(pieces, begin, begin + interval)
@@ -268,7 +318,7 @@ def parity(scenario: dict, templates: dict, shifts: pd.DataFrame, out, week, int
         mine = log[log.group == group]
         times, agents = mine.time.to_numpy(), mine.agents.to_numpy()
         for d in range(scenario["days"]):
-            key = str(d % 7) if week else "all"
+            key = day_keys(scenario, week)[d]
             rows = shifts[(shifts.group == group) & (shifts.day.astype(str) == key)]
             pieces = [p for _, row in rows.iterrows() for p in duty_pieces(row, templates)]
             edges = sorted({OPEN, close, *[t for a, b, _ in pieces for t in (a, b)]})
@@ -284,8 +334,7 @@ def parity(scenario: dict, templates: dict, shifts: pd.DataFrame, out, week, int
     if staffed.costs is not None:  # README "Costs": paid for scheduled time less unpaid breaks
         paid = sum(row["count"] * paid_hours_of(row, templates[row.template])
                    * staffed.costs.agents[row.group].hourly
-                   * (scenario["days"] if not week else
-                      sum(1 for d in range(scenario["days"]) if str(d % 7) == str(row.day)))
+                   * day_keys(scenario, week).count(str(row.day))
                    for _, row in shifts.iterrows())
         assert math.isclose(tables.kpis["staff_cost"], paid, abs_tol=1e-6), \
             (tables.kpis["staff_cost"], paid)
@@ -322,8 +371,58 @@ def test_schedule_outputs_agree_with_the_shift_list(tmp_path_factory, case):
     tmp_path = tmp_path_factory.mktemp("case")
     code, output, out = run_schedule(tmp_path, scenario, templates, need, options)
     note(output)
+    event(f"exit {code}, {'week' if '--days-per-agent' in options else 'day'}"
+          f"{', named' if 'day_factors' in scenario['contact_types']['calls']['arrivals'] else ''}")
     if code == 2:  # a template limit or the part-time share left no schedule: one line
         assert len(output.strip().splitlines()) == 1, output
         return
     assert code == 0, output
     check(scenario, templates, need, options, output, out)
+
+
+@settings(max_examples=int(os.environ.get("ORACLE_EXAMPLES", 30)), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(interval=st.sampled_from([900.0, 1800.0, HOUR]),
+       quarters=st.lists(st.integers(4, 40), min_size=1, max_size=3, unique=True),
+       need=st.lists(st.integers(0, 3), min_size=10, max_size=10))
+@example(interval=1800.0, quarters=[32], need=[1] * 10)  # lunch at 13:00 on 08:00-16:00
+def test_lengths_lunch_is_unpaid_30m_at_40_to_60_percent(tmp_path_factory, interval,
+                                                        quarters, need):
+    """--lengths: a shift longer than 5h has an unpaid 30m lunch at 40-60% of it (README).
+
+    Each shift written starts its lunch no sooner than 40% and no later than 60% into it,
+    and is paid its length less the lunch; shorter shifts have no break.
+    """
+    tmp_path = tmp_path_factory.mktemp("lengths")
+    hours = 10  # opening hours 08:00-18:00
+    scenario = {
+        "name": "lengths", "seed": 5, "days": 1, "open": "08:00", "close": "18:00",
+        "interval": f"{int(interval // 60)}m",
+        "contact_types": {"calls": {"arrivals": {"rate": "4/h"},
+                                    "handle": {"dist": "exponential", "mean": "2m"}}},
+        "agents": {"pool": {"skills": ["calls"], "staff": 1}}}
+    per_day = int(hours * HOUR // interval)
+    table = [need[i * len(need) // per_day] for i in range(per_day)]
+    lengths = [q * 900.0 for q in quarters if (q * 900.0) % interval == 0] or [hours * HOUR]
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump(scenario, sort_keys=False))
+    write_table(tmp_path / "need.csv", scenario, [table])
+    out = tmp_path / "out"
+    with patch.multiple("sim.plots.shifts", coverage_figure=no_figure, gantt_figure=no_figure):
+        done = CliRunner().invoke(main, [
+            "schedule", str(tmp_path / "s.yaml"), "--requirement", str(tmp_path / "need.csv"),
+            "--lengths", ",".join(f"{int(v // 60)}m" for v in lengths), "-r", "1", "-w", "1",
+            "--max-rounds", "1", "-q", "--out", str(out)])
+    note(done.output)
+    if done.exit_code == 2:  # no length fits the opening hours' grid to cover some interval
+        assert "no shift template covers" in done.output, done.output
+        return
+    assert done.exit_code == 0, done.output
+    for _, row in pd.read_csv(out / "shifts.csv", keep_default_na=False).iterrows():
+        length = clock(row.end) - clock(row.start)
+        if length <= 5 * HOUR:
+            assert row.breaks == "" and row.paid_hours == length / HOUR, row
+            continue
+        at, lunch = row.breaks.split("+")
+        assert parse_duration(lunch) == 1800.0 and row.paid_hours == (length - 1800.0) / HOUR
+        share = (clock(at) - clock(row.start)) / length
+        assert 0.4 - 1e-9 <= share <= 0.6 + 1e-9, (row.to_dict(), share)
