@@ -172,9 +172,12 @@ def schedule_command(scenario: str, requirement: str, lengths: list[float],
     # the option overrides the scenario's `costs:` for every group
     rates = ({g: pay.hourly for g, pay in base.costs.agents.items()}
              if hourly_cost is None and base.costs is not None else None)
+    # a group's own absenteeism, as the file gives it: `absenteeism: 0` is its own too
+    absent = {g: spec.absenteeism for g, spec in base.agents.items()
+              if "absenteeism" in spec.model_fields_set}
     settings = Settings(templates, goal, hourly_cost or 1.0, part_time_share, absenteeism,
                         days_per_agent, max_agents, replications, holdout, max_rounds,
-                        time_limit, group_hourly_cost=rates)
+                        time_limit, group_hourly_cost=rates, group_absenteeism=absent)
     log = None if quiet else SearchLog()
     executor = local_executor(workers_in_memory(workers, [base], scenario))
     began = time.perf_counter()

@@ -67,10 +67,24 @@ class Settings:
     max_rounds: int = 10
     time_limit: float = 60.0
     group_hourly_cost: dict[str, float] | None = None  # group -> cost of its paid hour
+    # group -> the ``absenteeism`` its scenario file gives it, 0 included (a Scenario has the
+    # field either way: only the file tells a group's own 0 from none)
+    group_absenteeism: dict[str, float] | None = None
 
     def hourly_cost_of(self, group: str) -> float:
         """The cost of a paid hour of ``group`` (for templates without their own)."""
         return (self.group_hourly_cost or {}).get(group, self.hourly_cost)
+
+    def absenteeism_of(self, name: str, group: Any) -> float:
+        """The share of ``group``'s agents absent on a day, to gross its requirement up by.
+
+        Its own ``absenteeism`` where it has one (``group_absenteeism``, 0 included; else
+        its field when above 0), else :attr:`absenteeism` (``--absenteeism``).
+        """
+        own = self.group_absenteeism or {}
+        if name in own:
+            return float(own[name])
+        return float(group.absenteeism) if group.absenteeism else float(self.absenteeism)
 
 
 @dataclass
@@ -121,12 +135,6 @@ def planning_day(scenario: Scenario) -> Day:
     return Day(scenario.open, scenario.close, scenario.interval)
 
 
-def absenteeism_of(group: Any, default: float) -> float:
-    """The group's ``absenteeism`` field where it has one (and it is set), else ``default``."""
-    own = getattr(group, "absenteeism", None)
-    return float(own) if own else float(default)
-
-
 def plan_days(scenario: Scenario, week: bool) -> np.ndarray:
     """The plan day of each day of the run: all 0 (one day), or its day of the week.
 
@@ -136,18 +144,19 @@ def plan_days(scenario: Scenario, week: bool) -> np.ndarray:
     return week_plan_days(scenario)[0] if week else np.zeros(scenario.days, dtype=int)
 
 
-def on_duty_need(scenario: Scenario, on_phones: np.ndarray, absenteeism: float,
+def on_duty_need(scenario: Scenario, on_phones: np.ndarray, settings: Settings,
                  week: bool = False) -> np.ndarray:
     """Agents on duty per group, plan day and interval for ``on_phones`` (groups x run).
 
-    Shrinkage is taken off as the simulator does; absenteeism ``a`` scales up by
-    1 / (1 - a); the largest over the run's days of each plan day is kept.
+    Shrinkage is grossed up, rounding up (:func:`sim.staffing.scheduled_agents`); the
+    group's absenteeism ``a`` (:meth:`Settings.absenteeism_of`) scales up by 1 / (1 - a);
+    the largest over the run's days of each plan day is kept.
     """
     ipd = scenario.intervals_per_day
     key = plan_days(scenario, week)
     need = np.zeros((len(scenario.agents), key.max() + 1, ipd))
-    for g, group in enumerate(scenario.agents.values()):
-        share = absenteeism_of(group, absenteeism)
+    for g, (name, group) in enumerate(scenario.agents.items()):
+        share = settings.absenteeism_of(name, group)
         heads = [scheduled_agents(int(n), group.shrinkage) for n in on_phones[g]]
         heads = np.asarray(heads, dtype=float).reshape(-1, ipd)
         for w in range(key.max() + 1):
@@ -208,8 +217,8 @@ def _repair_groups(scenario: Scenario, plan: np.ndarray, missed: np.ndarray,
              for name in scenario.agents]
     if all(math.isclose(rate, rates[0], rel_tol=1e-9) for rate in rates):
         return {key: primary[key[0]] for key in want}
-    hourly = [rate / (1.0 - absenteeism_of(group, settings.absenteeism))
-              for rate, group in zip(rates, scenario.agents.values())]
+    hourly = [rate / (1.0 - settings.absenteeism_of(name, group))
+              for rate, (name, group) in zip(rates, scenario.agents.items())]
 
     def level_of(trial: np.ndarray) -> np.ndarray:
         key = trial.tobytes()  # a round's trial is often the next round's requirement
@@ -283,7 +292,7 @@ def schedule(scenario: Scenario, on_phones: np.ndarray, settings: Settings,
     levels: dict[bytes, np.ndarray] = {}  # requirement -> service level, for the repairs
     staffed, sl, reason, rounds, solved = scenario, np.empty((0, 0)), "", 0, need_phones
     for round_ in range(1, settings.max_rounds + 1):
-        need = on_duty_need(scenario, need_phones, settings.absenteeism, week)
+        need = on_duty_need(scenario, need_phones, settings, week)
         try:
             plans = {name: solve(need[g] if week else need[g, 0], settings.templates, day,
                                  hourly_cost=settings.hourly_cost_of(name),

@@ -62,7 +62,7 @@ def cases(draw):
         agents[name] = {"skills": ["calls"], "staff": 1,
                         "shrinkage": draw(st.sampled_from([0.0, 0.1, 0.25]))}
         if draw(st.booleans()):
-            agents[name]["absenteeism"] = draw(st.sampled_from([0.05, 0.2]))
+            agents[name]["absenteeism"] = draw(st.sampled_from([0, 0.05, 0.2]))
     costed = draw(st.booleans())
     scenario = {
         "name": "oracle", "seed": 5, "days": days, "open": "08:00",
@@ -282,7 +282,9 @@ def check(scenario: dict, templates: dict, need, options: list[str], output: str
                 "part_time", parse_duration(templates[row.template]["length"]) < 6 * HOUR))
             assert part <= share * rows["count"].sum() + 1e-9, (w, part)
         # (a), (d): coverage from the shift list; the requirement from the table
-        absent = spec.get("absenteeism") or float(option(options, "--absenteeism") or 0)
+        # README: the group's `absenteeism` field where it has one (0 too), else the option
+        absent = (spec["absenteeism"] if "absenteeism" in spec
+                  else float(option(options, "--absenteeism") or 0))
         for w in plan_days:
             rows = mine[mine.day.astype(str) == w]
             pieces = [p for _, row in rows.iterrows() for p in duty_pieces(row, templates)]
@@ -359,6 +361,14 @@ def parity(scenario: dict, templates: dict, shifts: pd.DataFrame, out, week, int
                 "extra": {"skills": ["calls"], "staff": 1, "shrinkage": 0.0}}},
     {"t0": {"length": "30m", "hourly_cost": 9, "part_time": False},
      "whole": {"length": "90m"}}, [[0, 0, 0], [0, 0, 1]], ["--part-time-share", "0.5"]))
+@example(case=(  # `absenteeism: 0` is the group's own: --absenteeism grossed it up all the same
+    {"name": "oracle", "seed": 5, "days": 1, "open": "08:00", "close": "08:45",
+     "interval": "15m", "service_level": {"threshold": "20s", "target": 0.8},
+     "contact_types": {"calls": {"arrivals": {"rate": "4/h"},
+                                 "handle": {"dist": "exponential", "mean": "2m"}}},
+     "agents": {"pool": {"skills": ["calls"], "staff": 1, "shrinkage": 0.0, "absenteeism": 0}}},
+    {"t0": {"length": "15m"}, "whole": {"length": "45m"}}, [[0, 0, 1]],
+    ["--absenteeism", "0.1"]))
 def test_schedule_outputs_agree_with_the_shift_list(tmp_path_factory, case):
     """Coverage, requirement, paid hours, costs and the run of the written scenario.
 
