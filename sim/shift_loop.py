@@ -2,7 +2,7 @@
 
 A requirement (agents on the phones per interval and group, from :func:`sim.find_staffing`
 or the table ``ccsim staff --out`` writes) is grossed up to agents on duty - for
-shrinkage with the simulator's own rounding (:func:`sim.staffing.scheduled_agents`), then
+shrinkage rounding up (:func:`sim.staffing.scheduled_agents`, as ``ccsim staff``), then
 for absenteeism - and the worst day of the run is taken interval by interval, since
 every day works the same shifts. :mod:`sim.shifts_plan` chooses the shifts; the scenario
 with those shifts is then simulated on a *hold-out* seed, one the requirement was never
