@@ -102,8 +102,10 @@ def cases(draw):
             last = draw(st.integers(first, per_day * 2))
             template["start"] = [f"{8 + first // 4:02d}:{first % 4 * 15:02d}",
                                  f"{8 + last // 4:02d}:{last % 4 * 15:02d}"]
+        if draw(st.integers(0, 3)) == 0:
+            template["min"] = 1
         if draw(st.booleans()):
-            template["max"] = draw(st.integers(0, 3))
+            template["max"] = draw(st.integers(template.get("min", 0), 3))
         templates[f"t{k}"] = template
     # one template covers the whole day, so every requirement can be met
     templates["whole"] = {"length": f"{int(length // 60)}m"}
@@ -328,7 +330,10 @@ def parity(scenario: dict, templates: dict, shifts: pd.DataFrame, out, week, int
             key = day_keys(scenario, week)[d]
             rows = shifts[(shifts.group == group) & (shifts.day.astype(str) == key)]
             pieces = [p for _, row in rows.iterrows() for p in duty_pieces(row, templates)]
-            edges = sorted({OPEN, close, *[t for a, b, _ in pieces for t in (a, b)]})
+            # every change of either step function: the shifts' edges and the log's times
+            logged_here = times[(times >= d * 86400.0) & (times < (d + 1) * 86400.0)]
+            edges = sorted({OPEN, close, *[t for a, b, _ in pieces for t in (a, b)],
+                            *(logged_here - d * 86400.0)})
             for a, b in itertools.pairwise(edges):
                 if not (OPEN <= a < close):
                     continue
@@ -374,6 +379,16 @@ def parity(scenario: dict, templates: dict, shifts: pd.DataFrame, out, week, int
      "agents": {"pool": {"skills": ["calls"], "staff": 1, "shrinkage": 0.0, "absenteeism": 0}}},
     {"t0": {"length": "15m"}, "whole": {"length": "45m"}}, [[0, 0, 1]],
     ["--absenteeism", "0.1"]))
+@example(case=(  # an unpaid lunch and wages: the run pays the shifts' paid hours
+    {"name": "oracle", "seed": 5, "days": 2, "open": "08:00", "close": "12:00",
+     "interval": "30m", "service_level": {"threshold": "20s", "target": 0.8},
+     "contact_types": {"calls": {"arrivals": {"rate": "4/h"},
+                                 "handle": {"dist": "exponential", "mean": "2m"}}},
+     "agents": {"pool": {"skills": ["calls"], "staff": 1, "shrinkage": 0.25}},
+     "costs": {"agents": {"pool": {"hourly": 30}}}},
+    {"t0": {"length": "3h", "breaks": [{"length": "30m", "window": ["1h", "2h"],
+                                        "paid": False}]}, "whole": {"length": "4h"}},
+    [[1, 2, 3, 3, 2, 2, 1, 0] * 2], []))
 def test_schedule_outputs_agree_with_the_shift_list(tmp_path_factory, case):
     """Coverage, requirement, paid hours, costs and the run of the written scenario.
 
