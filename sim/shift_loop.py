@@ -160,7 +160,8 @@ def on_duty_need(scenario: Scenario, on_phones: np.ndarray, settings: Settings,
         heads = [scheduled_agents(int(n), group.shrinkage) for n in on_phones[g]]
         heads = np.asarray(heads, dtype=float).reshape(-1, ipd)
         for w in range(key.max() + 1):
-            need[g, w] = np.ceil(heads[key == w].max(axis=0) / (1.0 - share) - 1e-9)
+            # + 0.0: ceil of -1e-9 is -0.0, which coverage.csv would print as "-0.0" agents
+            need[g, w] = np.ceil(heads[key == w].max(axis=0) / (1.0 - share) - 1e-9) + 0.0
     return need
 
 

@@ -217,6 +217,7 @@ def check(scenario: dict, templates: dict, need, options: list[str], output: str
     """Every number the oracle can recompute, against what the command printed and wrote."""
     shifts = pd.read_csv(out / "shifts.csv", keep_default_na=False)
     coverage = pd.read_csv(out / "coverage.csv")
+    assert "-0.0" not in (out / "coverage.csv").read_text(), "a requirement of -0 agents"
     interval = parse_duration(scenario["interval"])
     days, per_day = scenario["days"], len(need[0]) // scenario["days"]
     close = OPEN + per_day * interval
