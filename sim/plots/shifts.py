@@ -46,9 +46,9 @@ def coverage_figure(result: ScheduleResult) -> Figure:
                   label="required on duty (worst day, after shrinkage and absenteeism)")
         over = (plan.coverage.sum() - plan.need.sum()) * day.interval / 3600.0
         per = "a week" if plan.week else "a day"
-        ax.set_title(f"{name}: {plan.paid_hours:,.1f} paid hours {per}, {over:,.1f} "
-                     f"agent-hours above the requirement, {plan.headcount} agents",
-                     loc="left")
+        ax.set_title(f"{name}: {plan.headcount} agents, {plan.paid_hours:,.1f} paid hours "
+                     f"{per}, {over:,.1f} agent-hours over the requirement", loc="left",
+                     fontsize=9)
         ax.set_ylabel("agents")
         ax.set_ylim(0, max(1.0, plan.coverage.max(), plan.need.max()) * 1.15)
         ax.set_xlim(0, edges[-1])
