@@ -1,0 +1,274 @@
+"""The call-log path checked against oracles that share no code with it.
+
+A known scenario is simulated, its contacts read back as a log and fitted: the fit must
+recover the truth within tolerances from the sample size (Poisson counts, s/sqrt(n) for
+a mean, mean/sqrt(abandoned) for the censored exponential patience), on the replication
+fitted and on one held out. A backtest's logged side must equal the same KPIs computed
+with pandas from the CSV text, its simulated side the same computation on the run's own
+contacts, its bands the 2.5-97.5% range of the replications' values, and its days the
+log's dates with their own weekdays' factors.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+import sim
+from sim.backtest import backtest
+from sim.calllog import read_call_log
+from sim.fit import fit_log
+from sim.loader import scenario_from_dict
+
+PER_INTERVAL = [40, 60, 80, 100, 100, 80, 60, 40]
+FACTORS = {"monday": 1.3, "tuesday": 1.0, "wednesday": 0.9, "thursday": 0.9, "friday": 0.9}
+HANDLE_MEAN, PATIENCE_MEAN = 240.0, 180.0
+WEEK = list(FACTORS)
+
+
+def _truth(days: int = 5) -> dict:
+    return {
+        "name": "truth", "days": days, "open": "08:00", "close": "12:00", "interval": "30m",
+        "weekdays": [WEEK[d % 5] for d in range(days)],
+        "contact_types": {"calls": {
+            "arrivals": {"per_interval": PER_INTERVAL, "day_factors": FACTORS},
+            "handle": {"dist": "lognormal", "mean": HANDLE_MEAN, "cv": 0.8},
+            "patience": {"dist": "exponential", "mean": PATIENCE_MEAN}}},
+        "agents": {"pool": {"skills": ["calls"], "staff": 14}}}
+
+
+@pytest.fixture(scope="module")
+def fits(tmp_path_factory):
+    """Replication 0 (fitted) and replication 1 (held out), each read back as a log."""
+    folder = tmp_path_factory.mktemp("roundtrip")
+    contacts = sim.run(scenario_from_dict(_truth()), seed=11, replications=2).contacts
+    out = {}
+    for r in (0, 1):  # a log is its file's first replication: one file per replication
+        path = folder / f"rep{r}.parquet"
+        contacts[contacts["replication"] == r].to_parquet(path)
+        log = read_call_log(path)
+        out[r] = (log, fit_log(log, 1800.0).types["calls"])
+    return out
+
+
+class TestRoundTrip:
+    """Fitting a simulated log recovers the scenario it was simulated from."""
+
+    @pytest.mark.parametrize("r", [0, 1])
+    def test_arrivals_per_interval(self, fits, r):
+        """Mean per interval: chi-square of Poisson z-scores below its 99.9% point.
+
+        Each interval's count over the 5 days is Poisson with mean per_interval x the
+        sum of the day factors (5.0), so the fitted mean has variance that / 25.
+        """
+        fitted = np.array(fits[r][1].arrivals.per_interval)
+        truth = np.array(PER_INTERVAL, dtype=float) * sum(FACTORS.values()) / 5
+        z = (fitted - truth) / np.sqrt(truth / 5)
+        assert float(np.sum(z**2)) < stats.chi2.ppf(0.999, len(truth)), z
+
+    @pytest.mark.parametrize("r", [0, 1])
+    def test_day_factors_by_name(self, fits, r):
+        """Each weekday's factor within 4 standard errors (delta method, Poisson totals)."""
+        arrivals = fits[r][1].arrivals
+        got = dict(zip(arrivals.weekdays, arrivals.day_factors, strict=True))
+        assert list(got) == [d.capitalize() for d in WEEK]
+        daily = sum(PER_INTERVAL)
+        for day, factor in FACTORS.items():
+            # factor = N_d / mean(N): var ~ factor^2 (1/N_d + 1/sum N) for Poisson N
+            se = factor * np.sqrt(1 / (factor * daily) + 1 / (5 * daily))
+            assert abs(got[day.capitalize()] - factor) < 4 * se, (day, got)
+
+    @pytest.mark.parametrize("r", [0, 1])
+    def test_handle_mean(self, fits, r):
+        """Fitted mean handle within 4 s/sqrt(n) of the truth; the family is lognormal."""
+        t = fits[r][1]
+        x = t.handle_values
+        assert abs(t.handle.spec["mean"] - HANDLE_MEAN) < 4 * x.std(ddof=1) / np.sqrt(x.size)
+        assert t.handle.family == "lognormal"
+        assert t.handle.spec["cv"] == pytest.approx(0.8, abs=0.1)
+
+    @pytest.mark.parametrize("r", [0, 1])
+    def test_patience_censored_mle(self, fits, r):
+        """Exponential censored MLE (total wait / abandons): within 4 mean/sqrt(d).
+
+        Its bias is O(mean/d) (under 1 s here), its standard error mean/sqrt(d). The
+        naive mean of abandon times alone is far below (README: 5-20 times too short).
+        """
+        log, t = fits[r]
+        table = log.table
+        abandoned = int((table["outcome"] == "abandoned").sum())
+        expected = table.loc[table["outcome"] != "blocked", "wait"].sum() / abandoned
+        assert t.patience.best.family == "exponential"
+        assert t.patience.best.spec["mean"] == pytest.approx(expected, rel=1e-4)
+        assert abs(expected - PATIENCE_MEAN) < 4 * PATIENCE_MEAN / np.sqrt(abandoned)
+        assert t.patience.naive_mean < PATIENCE_MEAN / 3
+
+    def test_held_out_agrees_with_fitted(self, fits):
+        """The held-out replication's estimates agree with the fitted one's within 4 SE."""
+        a, b = fits[0][1], fits[1][1]
+        se = HANDLE_MEAN * 0.8 * np.sqrt(1 / a.handle_values.size + 1 / b.handle_values.size)
+        assert abs(a.handle.spec["mean"] - b.handle.spec["mean"]) < 4 * se
+        se = PATIENCE_MEAN * np.sqrt(1 / a.patience.abandoned + 1 / b.patience.abandoned)
+        assert abs(a.patience.best.spec["mean"] - b.patience.best.spec["mean"]) < 4 * se
+
+
+# -- backtest: both sides computed from scratch ------------------------------------------
+
+OPEN_H, CLOSE_H = 8, 12
+THRESHOLD = {"calls": 20.0, "lost card": 60.0}  # the log's names; `lost_card` in the scenario
+BT_FACTORS = {"monday": 2.0, "tuesday": 1.0, "wednesday": 0.5, "thursday": 1.0, "friday": 1.0}
+
+
+def _backtest_scenario(definition: str, **extra) -> dict:
+    own = {"calls": {}, "lost_card": {"service_level": {"threshold": "1m"}}}
+    return {
+        "name": "bt", "days": 5, "open": f"{OPEN_H:02d}:00", "close": f"{CLOSE_H:02d}:00",
+        "interval": "1h", "service_level": {"threshold": "20s", "definition": definition},
+        "contact_types": {name: {
+            "arrivals": {"per_interval": [30, 40, 40, 30], "day_factors": BT_FACTORS},
+            "handle": {"dist": "exponential", "mean": "4m"},
+            "patience": {"dist": "exponential", "mean": "1m"}, **o}
+            for name, o in own.items()},
+        "agents": {"pool": {"skills": ["calls", "lost_card"], "staff": 17}}, **extra}
+
+
+@pytest.fixture(scope="module")
+def log_csv(tmp_path_factory):
+    """Wed 2026-03-04 to Fri 2026-03-13 on weekdays; Mon 03-09 a holiday (night calls only).
+
+    Two types, blocked rows, and contacts before opening and after closing.
+    """
+    rng = np.random.default_rng(5)
+    rows = []
+    for date in pd.bdate_range("2026-03-04", "2026-03-13"):
+        holiday = date == pd.Timestamp("2026-03-09")
+        n = 6 if holiday else int(rng.integers(150, 250))
+        hours = rng.uniform(0, 3, n) if holiday else rng.uniform(7, 13, n)  # some outside
+        for h in hours:
+            kind = rng.choice(["answered", "abandoned", "blocked"], p=[0.8, 0.15, 0.05])
+            wait = "" if kind == "blocked" else f"{rng.exponential(40):.2f}"
+            handle = f"{rng.exponential(200):.1f}" if kind == "answered" else ""
+            rows.append(((date + pd.Timedelta(hours=h)).isoformat(),
+                         rng.choice(list(THRESHOLD)), wait, kind, handle))
+    rng.shuffle(rows)  # an export need not be sorted
+    path = tmp_path_factory.mktemp("bt") / "calls.csv"
+    pd.DataFrame(rows, columns=["arrival", "contact_type", "wait", "outcome", "handle"]).to_csv(
+        path, index=False)
+    return path
+
+
+def _kpis(slot, offered, answered, abandoned, wait, threshold, definition, days):
+    """Per hour slot 0-3: offered per day, service level, ASA, abandon rate (pooled sums)."""
+    frame = pd.DataFrame({"slot": slot, "offered": offered, "answered": answered,
+                          "abandoned": abandoned,
+                          "in_time": answered & (wait <= threshold),
+                          "short": abandoned & (wait <= threshold),
+                          "answered_wait": np.where(answered, wait, 0.0)})[offered]
+    s = frame.groupby("slot").sum().reindex(range(CLOSE_H - OPEN_H), fill_value=0)
+    denominator = {"offered": s["offered"], "answered": s["answered"],
+                   "short_abandons_excluded": s["offered"] - s["short"]}[definition]
+    return pd.DataFrame({"offered": s["offered"] / days,
+                         "service_level": s["in_time"] / denominator,
+                         "asa": s["answered_wait"] / s["answered"],
+                         "abandon_rate": s["abandoned"] / s["offered"]})
+
+
+def _actual(path, definition):
+    df = pd.read_csv(path)
+    t = pd.to_datetime(df["arrival"])
+    hour = (t - t.dt.normalize()).dt.total_seconds().to_numpy() / 3600
+    inside = (hour >= OPEN_H) & (hour < CLOSE_H)
+    dates = pd.DatetimeIndex(sorted(set(t.dt.normalize()[inside])))
+    outcome = df["outcome"].to_numpy()
+    offered = inside & (outcome != "blocked")
+    kpis = _kpis((hour // 1 - OPEN_H).astype(int), offered, outcome == "answered",
+                 outcome == "abandoned", df["wait"].fillna(0).to_numpy(),
+                 df["contact_type"].map(THRESHOLD).to_numpy(), definition, len(dates))
+    daily = t.dt.normalize()[offered].value_counts().reindex(dates, fill_value=0)
+    return kpis, dates, daily, int((~inside).sum())
+
+
+@pytest.mark.parametrize("definition", ["offered", "answered", "short_abandons_excluded"])
+def test_backtest_actual_side_is_the_csv(log_csv, definition):
+    """Logged KPIs per interval, open and closed days and per-day offered, from the CSV."""
+    kpis, dates, daily, outside = _actual(log_csv, definition)
+    bt = backtest(scenario_from_dict(_backtest_scenario(definition)), read_call_log(log_csv),
+                  replications=2, seed=1)
+    for kpi in kpis:
+        np.testing.assert_allclose(bt.actual[kpi].to_numpy(), kpis[kpi].to_numpy(),
+                                   rtol=1e-12, err_msg=kpi)
+    assert list(bt.days) == list(dates)
+    assert list(bt.closed_days) == [pd.Timestamp("2026-03-09")]
+    np.testing.assert_array_equal(bt.daily["actual"].to_numpy(), daily.to_numpy())
+    assert bt.outside_actual == outside
+
+
+@pytest.mark.parametrize("definition", ["offered", "short_abandons_excluded"])
+def test_backtest_simulated_side_is_the_runs_contacts(log_csv, definition):
+    """Simulated KPIs: the run over the open dates, weekdays theirs, computed from contacts.
+
+    The scenario is written out by hand for the 7 open dates (Wed 03-04 .. Fri 03-13
+    without the weekend and the Monday holiday), each run day its date's weekday; the
+    mean is the pooled ratio, the band the 2.5-97.5% points of the replications' own.
+    """
+    reps = 4
+    _, dates, _, _ = _actual(log_csv, definition)
+    weekdays = [d.day_name().lower() for d in dates]
+    assert weekdays[0] == "wednesday" and "monday" not in weekdays[:5]
+    bt = backtest(scenario_from_dict(_backtest_scenario(definition)), read_call_log(log_csv),
+                  replications=reps, seed=3)
+    by_hand = scenario_from_dict(_backtest_scenario(definition) | {
+        "days": len(dates), "weekdays": weekdays})
+    contacts = sim.run(by_hand, seed=3, replications=reps).contacts
+    day = (contacts["arrival"] // 86400).astype(int).to_numpy()
+    hour = (contacts["arrival"] % 86400).to_numpy() / 3600
+    inside = (hour >= OPEN_H) & (hour < CLOSE_H) & (day < len(dates))
+    offered = inside & (contacts["answered"] | contacts["abandoned"]
+                        | (contacts["outcome"] == "unanswered")).to_numpy()
+    threshold = np.where(contacts["contact_type"] == "lost_card", 60.0, 20.0)
+    args = [(hour // 1 - OPEN_H).astype(int), offered, contacts["answered"].to_numpy(),
+            contacts["abandoned"].to_numpy(), contacts["wait"].fillna(0).to_numpy(), threshold,
+            definition]
+    pooled = _kpis(*args, len(dates) * reps)
+    rep = contacts["replication"].to_numpy()
+    each = [_kpis(*[a[rep == r] if isinstance(a, np.ndarray) else a for a in args], len(dates))
+            for r in range(reps)]
+    for kpi in pooled:
+        np.testing.assert_allclose(bt.mean[kpi].to_numpy(), pooled[kpi].to_numpy(),
+                                   rtol=1e-12, err_msg=kpi)
+        values = np.vstack([e[kpi].to_numpy() for e in each])
+        np.testing.assert_allclose(bt.low[kpi].to_numpy(), np.percentile(values, 2.5, axis=0),
+                                   rtol=1e-12, err_msg=kpi)
+        np.testing.assert_allclose(bt.high[kpi].to_numpy(),
+                                   np.percentile(values, 97.5, axis=0), rtol=1e-12, err_msg=kpi)
+    per_day = [np.bincount(day[offered & (rep == r)], minlength=len(dates)) for r in range(reps)]
+    np.testing.assert_allclose(bt.daily["mean"].to_numpy(), np.mean(per_day, axis=0))
+
+
+def test_replay_is_the_logs_contacts(log_csv):
+    """A replayed log: each type's contacts in the hours at the logged times, logged talk.
+
+    Day 0 is the log's first date (Wed 03-04); the run spans the calendar to Fri 03-13,
+    weekend and holiday included. With ``trace_handle`` a contact answered in the log
+    talks for its logged handle time whenever the run answers it.
+    """
+    df = pd.read_csv(log_csv)
+    t = pd.to_datetime(df["arrival"])
+    seconds = (t - pd.Timestamp("2026-03-04")).dt.total_seconds().to_numpy()
+    hour = seconds % 86400 / 3600
+    df = df.assign(s=seconds)[(hour >= OPEN_H) & (hour < CLOSE_H)]
+    spec = _backtest_scenario("offered", days=10)
+    for ct in spec["contact_types"].values():
+        ct["arrivals"] = {"trace": log_csv.name, "trace_handle": True}
+    scenario = scenario_from_dict(spec, base_dir=log_csv.parent)
+    contacts = sim.run(scenario, seed=2).contacts
+    for logged, name in (("calls", "calls"), ("lost card", "lost_card")):
+        mine = df[df["contact_type"] == logged].sort_values("s", kind="stable")
+        ran = contacts[contacts["contact_type"] == name].sort_values("arrival", kind="stable")
+        np.testing.assert_allclose(ran["arrival"].to_numpy(), mine["s"].to_numpy(), atol=1e-6)
+        both = ran["answered"].to_numpy() & (mine["outcome"] == "answered").to_numpy()
+        assert both.sum() > 100
+        np.testing.assert_allclose(ran["handle"].to_numpy()[both],
+                                   mine["handle"].to_numpy()[both], atol=1e-6)
