@@ -26,7 +26,9 @@ the file, the row and the column. Each column is read by :mod:`sim.calllog_colum
 
 from __future__ import annotations
 
+import csv
 import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -197,7 +199,20 @@ def _read_table(path: Path, shown: str, max_bytes: int | None) -> pd.DataFrame:
         header = pd.read_csv(path, header=None, nrows=1, dtype=str, keep_default_na=False,
                              encoding="utf-8-sig")
         _one_each(header.iloc[0].tolist(), shown)
-        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        # index_col=False: pandas would take rows one field longer than the header (a
+        # trailing comma) as an index column and read every column one to the left
+        text = {"dtype": str, "keep_default_na": False, "encoding": "utf-8-sig",
+                "index_col": False}
+        try:
+            with warnings.catch_warnings(record=True) as cut:  # longer rows cut to fit
+                warnings.simplefilter("always", pd.errors.ParserWarning)
+                table = pd.read_csv(path, **text)
+        except pd.errors.ParserError:  # a row longer than the first one
+            _beyond_header(path, shown, header.shape[1])
+            return pd.read_csv(path, usecols=range(header.shape[1]), **text)
+        if cut:
+            _beyond_header(path, shown, header.shape[1])
+        return table
     except CallLogError:
         raise
     except OSError as exc:
@@ -209,6 +224,18 @@ def _read_table(path: Path, shown: str, max_bytes: int | None) -> pd.DataFrame:
     except Exception as exc:  # pyarrow/pandas parser errors have many types
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise CallLogError(f"{shown}: not a readable CSV or Parquet file: {first}") from None
+
+
+def _beyond_header(path: Path, shown: str, width: int) -> None:
+    """Refuse a row with a value beyond the header's columns (blank fields are not read)."""
+    with open(path, newline="", encoding="utf-8-sig") as file:
+        rows = csv.reader(file)
+        next(rows, None)
+        for number, fields in enumerate(rows, start=1):
+            if any(f.strip() for f in fields[width:]):
+                raise CallLogError(f"{shown}: row {number}: {len(fields)} fields, but the "
+                                   f"header names {width} columns; a column's name is missing "
+                                   "from the header, or a value has a comma unquoted")
 
 
 def _within_a_year(seconds: pd.Series, text: pd.Series, column: str, since: str,

@@ -279,6 +279,49 @@ class TestDuplicateColumns:
         assert re.search(f"{re.escape(shown)}: {self.LINE}", line), line
 
 
+class TestRaggedRows:
+    """A row with more fields than the header: a trailing comma is no fault, a value is.
+
+    pandas took rows one field longer than the header as an index column and read every
+    column one to the left, so a log exported with a trailing comma on each row was
+    refused with `outcome: ... got '60'` (the handle), and one longer row in the middle
+    with pandas' own `Error tokenizing data ... line 3`, not the row and the reason.
+    """
+
+    HEADER = "arrival,wait,outcome,handle\n"
+
+    def write(self, tmp_path, rows: str):
+        """The log of these rows under :attr:`HEADER`."""
+        path = tmp_path / "log.csv"
+        path.write_text(self.HEADER + rows)
+        return path
+
+    @pytest.mark.parametrize("rows", [
+        "2026-03-02T08:00:00,1,answered,60,\n2026-03-02T08:01:00,2,answered,70,\n",
+        "2026-03-02T08:00:00,1,answered,60\n2026-03-02T08:01:00,2,answered,70, ,\n",
+    ])
+    def test_trailing_blank_fields_read(self, tmp_path, rows):
+        """Blank fields after the header's last column are not read, as blank header cells."""
+        table = read_call_log(self.write(tmp_path, rows)).table
+        assert table["outcome"].tolist() == ["answered"] * 2
+        assert table["handle"].tolist() == [60.0, 70.0]
+        assert table["wait"].tolist() == [1.0, 2.0]
+
+    @pytest.mark.parametrize("rows", [
+        "2026-03-02T08:00:00,1,answered,60,x\n2026-03-02T08:01:00,2,answered,70,y\n",
+        "2026-03-02T08:00:00,1,answered,60\n2026-03-02T08:01:00,2,answered,70,y\n",
+    ])
+    def test_values_beyond_the_header_refused(self, tmp_path, rows):
+        """A value beyond the header's columns: which column was it? one line, the row."""
+        path = self.write(tmp_path, rows)
+        row = 1 if rows.startswith("2026-03-02T08:00:00,1,answered,60,x") else 2
+        with pytest.raises(CallLogError, match=(
+                f"^{re.escape(str(path))}: row {row}: 5 fields, but the header names 4 "
+                "columns; a column's name is missing from the header, or a value has a "
+                "comma unquoted$")):
+            read_call_log(path)
+
+
 class TestAbsurdDurations:
     """A wait or handle time beyond a year is no contact's: refused, never fitted or run."""
 
