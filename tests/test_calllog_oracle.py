@@ -127,11 +127,11 @@ def _backtest_scenario(definition: str, **extra) -> dict:
         "name": "bt", "days": 5, "open": f"{OPEN_H:02d}:00", "close": f"{CLOSE_H:02d}:00",
         "interval": "1h", "service_level": {"threshold": "20s", "definition": definition},
         "contact_types": {name: {
-            "arrivals": {"per_interval": [30, 40, 40, 30], "day_factors": BT_FACTORS},
+            "arrivals": {"per_interval": [120, 160, 160, 120], "day_factors": BT_FACTORS},
             "handle": {"dist": "exponential", "mean": "4m"},
             "patience": {"dist": "exponential", "mean": "1m"}, **o}
             for name, o in own.items()},
-        "agents": {"pool": {"skills": ["calls", "lost_card"], "staff": 17}}, **extra}
+        "agents": {"pool": {"skills": ["calls", "lost_card"], "staff": 22}}, **extra}
 
 
 @pytest.fixture(scope="module")
@@ -232,6 +232,7 @@ def test_backtest_simulated_side_is_the_runs_contacts(log_csv, definition):
             contacts["abandoned"].to_numpy(), contacts["wait"].fillna(0).to_numpy(), threshold,
             definition]
     pooled = _kpis(*args, len(dates) * reps)
+    assert (pooled["asa"] > 0).all() and pooled["abandon_rate"].max() > 0.05, pooled  # queues
     rep = contacts["replication"].to_numpy()
     each = [_kpis(*[a[rep == r] if isinstance(a, np.ndarray) else a for a in args], len(dates))
             for r in range(reps)]
