@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from scipy import stats
 
 import sim
@@ -295,3 +296,76 @@ def test_forecast_error_unbiased():
         estimates.append(fit_arrivals(times, days, 8 * 3600.0, 3600.0, 4).forecast_error**2)
     e = np.array(estimates)
     assert abs(e.mean() - cv**2) < 4 * e.std(ddof=1) / np.sqrt(e.size), e.mean()
+
+
+def test_cli_prints_the_logs_kpis(log_csv, tmp_path):
+    """`ccsim backtest`'s printed actual side and its days equal pandas on the CSV."""
+    from click.testing import CliRunner
+
+    from sim.cli import main
+
+    scenario = tmp_path / "bt.yaml"
+    scenario.write_text(yaml.safe_dump(_backtest_scenario("offered")))
+    done = CliRunner().invoke(main, ["backtest", str(scenario), str(log_csv), "--replications",
+                                     "2", "--out", str(tmp_path / "bt.png")])
+    assert done.exit_code == 0, done.output
+    kpis, dates, daily, outside = _actual(log_csv, "offered")
+    lines = done.stdout.splitlines()
+    for hour, line in zip(range(OPEN_H, CLOSE_H), lines[1:1 + CLOSE_H - OPEN_H], strict=True):
+        cells = line.replace("%", "").replace(" s", "").split()
+        assert cells[0] == f"{hour:02d}:00"
+        row = kpis.iloc[hour - OPEN_H]
+        assert float(cells[1]) == pytest.approx(row["offered"], abs=0.051)
+        assert float(cells[3]) == pytest.approx(100 * row["service_level"], abs=0.051)
+        assert float(cells[5]) == pytest.approx(row["asa"], abs=0.051)
+        assert float(cells[7]) == pytest.approx(100 * row["abandon_rate"], abs=0.051)
+    assert f"not compared: {outside:,} logged contacts" in done.stdout
+    shown = {line.split()[1]: int(line.split()[2].replace(",", ""))
+             for line in lines if line[:3] in ("Mon", "Tue", "Wed", "Thu", "Fri")}
+    assert shown == {str(d.date()): int(n) for d, n in daily.items()}
+    assert f"days compared: {len(dates)} open days" in done.stdout
+    assert "not compared: 1 (Mon 2026-03-09)" in done.stdout
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("arrival,outcome\n2026-03-04T08:00:00,answered\n", "missing column 'wait'"),
+    ("arrival,wait,outcome\n2026-03-04T08:00:00,1,answered\n2026-03-04T25:00:00,1,answered\n",
+     "row 2: arrival: not an ISO timestamp, got '2026-03-04T25:00:00'"),
+    ("arrival,wait,outcome,handle\n2026-03-04T08:00:00,1,answered,-5\n",
+     "row 1: handle: must be a finite number >= 0, got '-5'"),
+    ("", "the file is empty"),
+    ("arrival,wait,outcome\n", "the log has no rows"),
+    ("arrival,wait,outcome,handle\n2026-03-04T08:00:00,1,answered,60,7\n",
+     "row 1: 5 fields, but the header names 4 columns"),
+])
+@pytest.mark.parametrize("command", ["fit", "backtest"])
+def test_cli_bad_log_one_line_exit_2(tmp_path, text, message, command):
+    """A malformed log: one line naming the file, the row and column, exit 2, no traceback."""
+    from click.testing import CliRunner
+
+    from sim.cli import main
+
+    log = tmp_path / "calls.csv"
+    log.write_text(text)
+    scenario = tmp_path / "bt.yaml"
+    scenario.write_text(yaml.safe_dump(_backtest_scenario("offered")))
+    args = ([str(log), "--out", str(tmp_path / "f.yaml"), "--no-report"] if command == "fit"
+            else [str(scenario), str(log), "--out", str(tmp_path / "bt.png")])
+    done = CliRunner().invoke(main, [command, *args])
+    assert done.exit_code == 2, done.output
+    assert isinstance(done.exception, SystemExit)
+    assert done.stderr.strip().splitlines() == [done.stderr.strip()]
+    assert done.stderr.startswith(f"{log}: {message}"), done.stderr
+
+
+def test_unsorted_log_read_as_sorted(log_csv, tmp_path):
+    """The fixture's rows are shuffled: the fit equals the fit of the same rows sorted."""
+    frame = pd.read_csv(log_csv, dtype=str, keep_default_na=False)
+    ordered = tmp_path / "sorted.csv"
+    frame.assign(t=pd.to_datetime(frame["arrival"])).sort_values("t").drop(columns="t").to_csv(
+        ordered, index=False)
+    a, b = (fit_log(read_call_log(p), 3600.0).types for p in (log_csv, ordered))
+    for name in a:
+        assert a[name].arrivals.per_interval == b[name].arrivals.per_interval
+        assert a[name].handle.spec == b[name].handle.spec
+        assert a[name].patience.best.spec == b[name].patience.best.spec
