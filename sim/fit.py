@@ -245,15 +245,18 @@ def fit_arrivals(times: pd.Series, all_days: pd.DatetimeIndex, open_s: float,
     shape = counts.mean(axis=0).to_numpy(dtype=float)
     # per_interval is the profile of an average day; day_factors scale it per weekday
     expected = np.array([by_weekday[d] for d in all_days.day_of_week], dtype=float)
-    dof = len(all_days) - len(cycle)
+    # a weekday this type is never contacted on (others are) says nothing of its spread
+    live = expected > 0
+    weekday = all_days.day_of_week[live]
+    dof = int(live.sum()) - weekday.nunique()
     cv2 = 0.0
-    if dof > 0 and np.all(expected > 0):
+    if dof > 0:
         # a weekday's n totals vary about their own mean on n - 1 degrees of freedom:
         # the Poisson part of E[sum (N - mean)^2] is (n - 1) mu, not n mu (subtracting
         # mu per day biased cv^2 by -1/((n - 1) mu))
-        seen = all_days.day_of_week.map(all_days.day_of_week.value_counts()).to_numpy()
-        poisson = expected * (seen - 1) / seen
-        excess = ((totals.to_numpy() - expected) ** 2 - poisson) / expected**2
+        seen = weekday.map(weekday.value_counts()).to_numpy()
+        mu = expected[live]
+        excess = ((totals.to_numpy()[live] - mu) ** 2 - mu * (seen - 1) / seen) / mu**2
         cv2 = max(0.0, float(excess.sum() / dof))
     names = [pd.Timestamp(2026, 1, 5 + d).day_name() for d in cycle]
     return ArrivalFit([round(float(v), 3) for v in shape], [round(f, 4) for f in factors],

@@ -19,7 +19,7 @@ from scipy import stats
 
 import sim
 from sim.backtest import backtest
-from sim.calllog import read_call_log
+from sim.calllog import CallLog, read_call_log
 from sim.fit import fit_arrivals, fit_log
 from sim.loader import scenario_from_dict
 
@@ -369,3 +369,29 @@ def test_unsorted_log_read_as_sorted(log_csv, tmp_path):
         assert a[name].arrivals.per_interval == b[name].arrivals.per_interval
         assert a[name].handle.spec == b[name].handle.spec
         assert a[name].patience.best.spec == b[name].patience.best.spec
+
+
+def test_forecast_error_of_a_type_closed_one_weekday():
+    """A type nobody contacts on Saturdays keeps the forecast error its other days show.
+
+    Calls come Monday to Saturday, chats Monday to Friday (cv 0.3 a day): the chats'
+    estimate must be the one of their rows alone, not 0 because a Saturday expects none.
+    """
+    rng = np.random.default_rng(4)
+    days = pd.date_range("2026-03-02", periods=28)
+    days = days[days.day_of_week < 6]
+    weekday = np.asarray(days.day_of_week < 5)
+    rows = []
+    for name, open_days in (("calls", np.ones(days.size, bool)), ("chats", weekday)):
+        n = rng.poisson(200 * rng.gamma(1 / 0.09, 0.09, days.size)) * open_days
+        rows.append(pd.DataFrame({"arrival": pd.Series(np.repeat(days.to_numpy(), n))
+                                  + pd.to_timedelta(rng.uniform(8 * 3600, 12 * 3600, n.sum()),
+                                                    unit="s"),
+                                  "contact_type": name, "wait": 0.0, "outcome": "answered",
+                                  "handle": rng.exponential(200.0, n.sum())}))
+    both = pd.concat(rows).sort_values("arrival").reset_index(drop=True)
+    together = fit_log(CallLog("log.csv", both), 3600.0).types["chats"].arrivals
+    alone = fit_log(CallLog("log.csv", rows[1].sort_values("arrival").reset_index(drop=True)),
+                    3600.0).types["chats"].arrivals
+    assert alone.forecast_error > 0.15
+    assert together.forecast_error == alone.forecast_error
