@@ -99,3 +99,18 @@ def test_waits_turn_red_past_their_own_types_threshold():
     assert all(late for w, late in shown if w > 3600)
     assert any(not late for w, late in shown if w > 61)  # a post, not yet at its hour
     assert any(late for w, late in shown if 61 < w <= 3600)  # a call past its minute
+
+
+@pytest.mark.parametrize("warmup", ["21h", "30h"])
+def test_a_day_inside_the_warm_up_says_when_counting_starts(warmup):
+    """A warm-up ending after the day's closing (or on a later day) still says when it ends.
+
+    The day counts nothing so far (every contact is in the warm-up): the panel must say
+    why, with the warm-up's end in seconds from the day's midnight, not nothing at all.
+    """
+    scenario = load_scenario(ROOT / "scenarios" / "small_bank.yaml",
+                             overrides={"days": 2, "warmup": warmup})
+    assert scenario.close <= scenario.warmup  # the whole of day 1 is warm-up
+    floor = views.floor_frames(run(scenario, seed=3, replications=1))
+    assert all(f["answered"] == 0 for f in floor["frames"])
+    assert floor["measured_from"] == scenario.warmup

@@ -223,8 +223,9 @@ def floor_frames(result: RunResult, replication: int = 0, day: int = 0) -> dict[
 
     Returns:
         ``{"groups": [...], "seats": {group: most agents at once}, "threshold": s,
-        "measured_from": the warm-up's end (seconds since midnight) if it falls within
-        the day's opening hours, else None, "frames": [{"t": seconds since midnight,
+        "measured_from": the warm-up's end (seconds since the day's midnight) if it
+        comes after the day opens (past its closing, or on a later day, where the whole
+        day is warm-up and counts nothing), else None, "frames": [{"t": seconds since midnight,
         "groups": {g: [on duty, talking, on hold]}, "queue": waiting now, "waits":
         [longest waits first, s], "late": [1 where that wait is past its type's
         threshold], "answered", "abandoned", "service_level", "asa": so far}]}``, so
@@ -259,10 +260,11 @@ def floor_frames(result: RunResult, replication: int = 0, day: int = 0) -> dict[
             "late": [int(w > limit) for w, limit in zip(waited[longest], own[now][longest])],
             **counts[i]})
     seats = {g: max(1, int(max(duty[g].max(), talking[g].max()))) for g in sc.agents}
-    # the KPIs so far count from the end of the warm-up, as the run's do
+    # the KPIs so far count from the end of the warm-up, as the run's do: said even where
+    # it ends after closing (the panel would otherwise show zeros with no reason)
     measured = measured_window(sc).start - day * DAY
     return {"groups": list(sc.agents), "seats": seats, "threshold": sc.service_level.threshold,
-            "measured_from": measured if start < measured + day * DAY < stop else None,
+            "measured_from": measured if start < measured + day * DAY else None,
             "frames": frames}
 
 

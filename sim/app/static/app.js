@@ -203,7 +203,9 @@ function drawFloor() {
   const longest = Math.max(floor.threshold * 3, ...f.waits, 1);
   $("waits").innerHTML = f.waits.map((w, k) => `<div class="wait${f.late[k] ? " late" : ""}"><div class="bar" style="width:${Math.max(2, 70 * w / longest)}%"></div>${clock(w * 60).replace(/^00:/, "0:")}</div>`).join("") +
     (f.queue > f.waits.length ? `<div class="wait">… and ${f.queue - f.waits.length} more</div>` : "");
-  const from = floor.measured_from === null ? "" : ` <small>(from ${clock(floor.measured_from)}, after the warm-up)</small>`;
+  const m = floor.measured_from, closed = floor.frames[floor.frames.length - 1].t;
+  const from = m === null ? "" : m < closed ? ` <small>(from ${clock(m)}, after the warm-up)</small>`
+    : ` <small>(none: the warm-up lasts until ${m >= 86400 ? `day ${1 + Math.floor(m / 86400)} ` : ""}${clock(m % 86400)})</small>`;
   $("sofar").innerHTML = `<h3>So far today${from}</h3><div>answered <b>${f.answered}</b></div><div>abandoned <b>${f.abandoned}</b></div>` +
     `<div>service level <b>${fmt(f.service_level, "pct")}</b></div><div>ASA <b>${fmt(f.asa, "s")}</b></div>`;
 }
