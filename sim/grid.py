@@ -50,9 +50,10 @@ def grid_values(path: str, spec: str | Sequence[Any]) -> list[Any]:
         ValueError: If the range is malformed or there are no values.
     """
     if isinstance(spec, str):
-        parts = spec.split(":")
-        values = _range(path, *parts) if len(parts) == 3 else [
-            parse_value(item.strip()) for item in _split_top_level(spec)]
+        items, parts = _split_top_level(spec), spec.split(":")
+        # a range is one item: 08:00,09:00 is two clock times, not 08 to 09 by 00
+        values = _range(path, *parts) if len(parts) == 3 and len(items) == 1 else [
+            parse_value(item.strip()) for item in items]
     else:
         values = list(spec)
     if not values or any(v == "" for v in values):

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 from helpers import assert_same_table
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 import sim
@@ -81,6 +81,14 @@ class TestGridValues:
         """--grid without PATH= is refused."""
         with pytest.raises(ValueError, match="expected PATH=VALUES"):
             parse_grid_option("36:48:1")
+
+    @given(st.lists(st.tuples(st.integers(0, 23), st.integers(0, 59)), min_size=1,
+                    max_size=4))
+    @example([(8, 0), (9, 0)])  # two clock times were read as the range 08:(00,09):00
+    def test_clock_times_are_a_list(self, times):
+        """open=08:00,09:00 is a list of clock times, however many (a range has no comma)."""
+        clocks = [f"{h:02d}:{m:02d}" for h, m in times]
+        assert grid_values("open", ",".join(clocks)) == clocks
 
     @given(st.integers(-50, 50), st.integers(0, 60), st.integers(1, 7))
     def test_integer_ranges_match_python_range(self, a, width, step):
