@@ -176,7 +176,11 @@ def with_overrides(scenario: Scenario, overrides: Mapping[str, Any],
         ScenarioError: If the result is invalid.
     """
     data = scenario.model_dump(mode="json")  # plain lists and strings, as from YAML
-    return scenario_from_dict(data, source=source or scenario.name, overrides=overrides)
+    # a replayed log's path is relative to the scenario file, not to the working folder
+    base_dir = next((ct.arrivals.base_dir for ct in scenario.contact_types.values()
+                     if ct.arrivals.base_dir is not None), None)
+    return scenario_from_dict(data, source=source or scenario.name, overrides=overrides,
+                              base_dir=base_dir)
 
 
 def variant(scenario: Scenario, name: str) -> Scenario:

@@ -112,6 +112,7 @@ class Arrivals(_Frozen):
     # the trace's rows: (arrival seconds, contact type, handle seconds or NaN)
     _rows: tuple[Any, Any, Any] | None = PrivateAttr(default=None)
     _read_warnings: tuple[str, ...] = PrivateAttr(default=())  # the trace's, as it was read
+    _base_dir: Any = PrivateAttr(default=None)  # the folder `trace` was read relative to
 
     @field_validator("day_factors", mode="before")
     @classmethod
@@ -143,7 +144,17 @@ class Arrivals(_Frozen):
             self._rows = (log.seconds(), types.to_numpy(),
                           log.table["handle"].to_numpy(dtype=float))
             self._read_warnings = log.warnings
+            self._base_dir = base.resolve()
         return self
+
+    @property
+    def base_dir(self) -> Any:
+        """The folder ``trace`` was read relative to (a Path), or None without a trace.
+
+        A scenario built again from this one (:func:`sim.loader.with_overrides`: sweep
+        points, variants) reads its log there too, not in the working folder.
+        """
+        return self._base_dir
 
     def trace_warnings(self) -> tuple[str, ...]:
         """What reading the trace warned of (one line each, the file named), if anything."""

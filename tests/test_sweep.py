@@ -399,6 +399,49 @@ class TestResume:
             run_sweep(short, {"agents.pool.staff": [42]}, 2, workers=1, out=tmp_path)
 
 
+TRACE_SCENARIO = """name: replay
+days: 1
+open: "08:00"
+close: "10:00"
+contact_types:
+  calls:
+    arrivals: {trace: calls.csv}
+    handle: {dist: exponential, mean: 4m}
+agents:
+  pool: {skills: [calls], staff: 4}
+"""
+
+
+def write_log(path: Path, calls: int, seed: int) -> None:
+    """A call log of ``calls`` answered calls between 08:00 and 10:00 of day 0."""
+    times = np.sort(np.random.default_rng(seed).uniform(8 * 3600, 10 * 3600, calls))
+    pd.DataFrame({"arrival": times.round(1), "outcome": "answered", "wait": 5.0,
+                  "handle": 60.0}).to_csv(path, index=False)
+
+
+class TestReplayedLog:
+    """A scenario that replays a call log (``arrivals: {trace: calls.csv}``)."""
+
+    def test_points_replay_the_log_beside_the_scenario(self, tmp_path, monkeypatch):
+        """Every point reads the log relative to the scenario file, as loading it did.
+
+        The points were re-read relative to the working folder: a log of the same name
+        there was replayed instead, silently (and without one, the sweep was refused).
+        """
+        study, elsewhere = tmp_path / "study", tmp_path / "elsewhere"
+        study.mkdir()
+        elsewhere.mkdir()
+        write_log(study / "calls.csv", 60, 1)
+        write_log(elsewhere / "calls.csv", 200, 2)
+        (study / "replay.yaml").write_text(TRACE_SCENARIO)
+        monkeypatch.chdir(elsewhere)
+        scenario = sim.load_scenario(study / "replay.yaml")
+        table = sweep(scenario, {"agents.pool.staff": [4, 5]}, 1, workers=1)
+        assert table.offered.tolist() == [60, 60]
+        five = sim.with_overrides(scenario, {"agents.pool.staff": 5})
+        assert sim.run(five, replications=1).summary["offered"] == 60
+
+
 class TestFigures:
     def test_axes_have_units(self):
         """Durations are drawn in minutes or seconds, agents as agents, rates per hour."""
