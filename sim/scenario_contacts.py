@@ -156,6 +156,18 @@ class Arrivals(_Frozen):
         """
         return self._base_dir
 
+    def trace_digest(self) -> str | None:
+        """A hash of the replayed log's rows, or None: the dump holds only its path."""
+        if self._rows is None:
+            return None
+        import hashlib
+
+        times, types, handle = self._rows
+        digest = hashlib.sha256(times.astype(float).tobytes())
+        digest.update("\0".join(map(str, types)).encode())
+        digest.update(handle.astype(float).tobytes())
+        return digest.hexdigest()
+
     def trace_warnings(self) -> tuple[str, ...]:
         """What reading the trace warned of (one line each, the file named), if anything."""
         return self._read_warnings

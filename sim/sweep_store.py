@@ -38,8 +38,13 @@ class SweepConflictError(ValueError):
 
 def fingerprint(scenario: Scenario, grid: Grid, seed: int, replications: int) -> dict[str, str]:
     """Short hashes of what determines a sweep's results, one per ingredient."""
+    dump: dict[str, Any] = scenario.model_dump(mode="json")
+    logs = {name: ct.arrivals.trace_digest() for name, ct in scenario.contact_types.items()
+            if ct.arrivals.trace is not None}
+    if logs:  # a replayed log's rows, which the dump names by path only (others: as before)
+        dump = {"scenario": dump, "logs": logs}
     parts = {
-        "scenario": scenario.model_dump(mode="json"),
+        "scenario": dump,
         "grid": [[path, list(values)] for path, values in grid.parameters],
         "seed": seed,
         "replications": replications,

@@ -441,6 +441,20 @@ class TestReplayedLog:
         five = sim.with_overrides(scenario, {"agents.pool.staff": 5})
         assert sim.run(five, replications=1).summary["offered"] == 60
 
+    def test_changed_log_is_refused(self, tmp_path):
+        """Resuming after the log changed is refused: its rows would mix two logs' runs."""
+        write_log(tmp_path / "calls.csv", 60, 1)
+        (tmp_path / "replay.yaml").write_text(TRACE_SCENARIO)
+        grid, out = {"agents.pool.staff": [4]}, tmp_path / "sw"
+        run_sweep(sim.load_scenario(tmp_path / "replay.yaml"), grid, 1, workers=1, out=out)
+        same = run_sweep(sim.load_scenario(tmp_path / "replay.yaml"), grid, 1, workers=1,
+                         out=out)
+        assert same.computed == [] and same.resumed == 1
+        write_log(tmp_path / "calls.csv", 200, 2)
+        with pytest.raises(SweepConflictError, match=r"changed: scenario\)"):
+            run_sweep(sim.load_scenario(tmp_path / "replay.yaml"), grid, 1, workers=1,
+                      out=out)
+
 
 class TestFigures:
     def test_axes_have_units(self):
