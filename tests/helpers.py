@@ -120,3 +120,17 @@ def count_shortcut(monkeypatch, module, name: str) -> list[bool]:
 
     monkeypatch.setattr(module, name, counting)
     return served
+
+
+class NewestFirst:
+    """A user's routing policy that worker processes can import.
+
+    The agent idle the shortest time gets the contact; a free agent takes the queue whose
+    head came last.
+    """
+
+    def choose_agent(self, contact, agents, now):
+        return max(range(len(agents)), key=lambda i: agents[i].idle_since)
+
+    def choose_contact(self, agent, queues, now):
+        return max(range(len(queues)), key=lambda i: queues[i].since)

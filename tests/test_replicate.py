@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from helpers import assert_same_table
+from helpers import NewestFirst, assert_same_table
 from scipy import stats
 
 import sim
@@ -116,6 +116,67 @@ class TestWorkers:
         assert "MainGuardError" in lines[-1]
         assert "BrokenProcessPool" not in done.stderr
         assert len(lines) < 15, done.stderr
+
+
+@pytest.fixture(scope="module")
+def dask_executor():
+    """A Dask LocalCluster's executor (2 worker processes), or a skip without Dask."""
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        yield client.get_executor()
+
+
+@pytest.fixture(scope="module")
+def bank_day():
+    """small_bank, one day: several groups and types, so a routing policy has choices."""
+    return sim.load_scenario(SCENARIOS / "small_bank.yaml", overrides={"days": 1})
+
+
+class TestExecutors:
+    """Processes of a plain pool or of a Dask cluster give the run of this process."""
+
+    def test_user_policy_same_on_every_executor(self, bank_day, dask_executor):
+        """A user's policy gives the same run on every executor, for any count.
+
+        The policy's class is in a module the workers import; 2 local workers, a
+        ProcessPoolExecutor and a Dask cluster give this process's run, and replication r
+        is the same whether 3 or 5 replications were asked for.
+        """
+        from concurrent.futures import ProcessPoolExecutor
+
+        here = sim.run(bank_day, seed=3, replications=3, policy=NewestFirst())
+        assert not here.contacts.empty
+        assert_same_run(sim.run(bank_day, seed=3, replications=3, policy=NewestFirst(),
+                                workers=2), here)
+        with ProcessPoolExecutor(2) as pool:
+            assert_same_run(sim.run(bank_day, seed=3, replications=3, policy=NewestFirst(),
+                                    executor=pool), here)
+        assert_same_run(sim.run(bank_day, seed=3, replications=3, policy=NewestFirst(),
+                                executor=dask_executor), here)
+        five = sim.run(bank_day, seed=3, replications=5, policy=NewestFirst(),
+                       executor=dask_executor)
+        assert_same_table(five.replications.iloc[:3], here.replications)
+        assert_same_table(five.contacts[five.contacts.replication < 3], here.contacts)
+
+    def test_compare_and_sweep_same_on_every_executor(self, erlang_a, dask_executor):
+        """A comparison and a sweep on a ProcessPoolExecutor and on Dask equal this process's."""
+        from concurrent.futures import ProcessPoolExecutor
+
+        variants = {"baseline": erlang_a,
+                    "more": sim.with_overrides(erlang_a, {"agents.pool.staff": 24})}
+        here = compare(variants, seed=2, replications=3).table()
+        grid = {"agents.pool.staff": [21, 23]}
+        swept = sim.sweep(erlang_a, grid, 3, workers=1)
+        with ProcessPoolExecutor(2) as pool:
+            assert_same_table(compare(variants, seed=2, replications=3, executor=pool).table(),
+                              here)
+            assert_same_table(sim.sweep(erlang_a, grid, 3, executor=pool), swept)
+        assert_same_table(compare(variants, seed=2, replications=3,
+                                  executor=dask_executor).table(), here)
+        assert_same_table(sim.sweep(erlang_a, grid, 3, executor=dask_executor), swept)
+
 
 
 class TestStoppingRule:

@@ -325,6 +325,43 @@ class TestResume:
         assert part_files(out).items() >= kept.items()
         assert not list((out / "parts").glob(".*"))  # no half-written file left
 
+    @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGKILL])
+    def test_command_rerun_after_a_stop_gives_the_same_files(self, tmp_path, stop):
+        """Ctrl-C or `kill -9` mid-sweep, then the same command: nothing is done twice.
+
+        The rerun computes only the units not kept, and writes tables byte for byte
+        those of an uninterrupted run.
+        """
+        def command(out: Path, workers: int = 1) -> list[str]:
+            return [sys.executable, "-m", "sim", "sweep", str(ERLANG_A), "--set", "close=03:00",
+                    "--grid", "agents.pool.staff=40:43:1", "--grid",
+                    "contact_types.calls.patience.mean=1m,3m", "-r", "4", "-w", str(workers),
+                    "--out", str(out), "--no-figures"]
+
+        out, whole = tmp_path / "stopped", tmp_path / "whole"
+        process = subprocess.Popen(command(out, workers=2), stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 60
+        while len(part_files(out) if (out / "parts").exists() else {}) < 4:
+            assert process.poll() is None, process.stderr.read().decode()
+            assert time.monotonic() < deadline, "no part written within 60 s"
+            time.sleep(0.01)
+        process.send_signal(stop)
+        process.communicate(timeout=60)
+        assert process.returncode == (130 if stop == signal.SIGINT else -signal.SIGKILL)
+        kept = part_files(out)
+        assert 4 <= len(kept) < 32
+        again = subprocess.run(command(out), capture_output=True, text=True, timeout=120)
+        assert again.returncode == 0, again.stderr
+        assert f"{32 - len(kept)} units computed, {len(kept)} resumed" in again.stderr
+        assert part_files(out).items() >= kept.items()
+        scenario = sim.load_scenario(ERLANG_A, overrides={"close": "03:00"})
+        run_sweep(scenario, {"agents.pool.staff": "40:43:1",
+                             "contact_types.calls.patience.mean": "1m,3m"}, 4, workers=1,
+                  out=whole)
+        for name in ("sweep.parquet", "sweep_summary.csv", "manifest.json"):
+            assert (out / name).read_bytes() == (whole / name).read_bytes(), name
+
     def test_changed_sweep_is_refused(self, short, tmp_path):
         """Another grid, seed or scenario in the same folder is refused, not mixed."""
         run_sweep(short, {"agents.pool.staff": [42]}, 2, workers=1, out=tmp_path)
