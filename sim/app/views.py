@@ -238,8 +238,7 @@ def floor_frames(result: RunResult, replication: int = 0, day: int = 0) -> dict[
     talks, holds = _talks_and_holds(result, replication)
     waits, queues = _waits(result, replication)
     # each wait's own type's threshold (a type may have its own): red past it
-    own = np.array([sc.threshold(q) if q in sc.contact_types else sc.service_level.threshold
-                    for q in queues], float)
+    own = metrics.contact_thresholds(pd.Series(queues, dtype=str), sc)
     staff = result.staff[result.staff["replication"] == replication]
     duty = {g: plots.agents_on_duty(staff, g, times) for g in sc.agents}
     talking = {g: talks[g].count(times) for g in sc.agents}
