@@ -199,7 +199,8 @@ def run_sweep(
     store = SweepStore(out) if out is not None else None
     rows = store.open(fingerprint(scenario, grid, seed, replications),
                       _description(scenario, grid, seed, replications), fresh,
-                      kpis=kpi_names(scenario)) if store else {}
+                      kpis=kpi_names(scenario),
+                      units=(len(units) // replications, replications)) if store else {}
     todo = [u for u in units if (u.point, u.replication) not in rows]
     tracker = _Tracker(len(units) // replications, replications, rows, progress)
     tracker.report()

@@ -84,6 +84,7 @@ class SweepStore:
 
     def open(self, prints: dict[str, str], description: dict[str, Any],
              fresh: bool = False, kpis: Sequence[str] = KPIS,
+             units: tuple[int, int] | None = None,
              ) -> dict[tuple[int, int], dict[str, Any]]:
         """Start or resume: check the manifest and return the finished units' rows.
 
@@ -92,6 +93,8 @@ class SweepStore:
             description: Written into the manifest for people (grid, seed, ...).
             fresh: Forget whatever the folder holds and start over.
             kpis: The KPIs every finished unit's row must hold (:func:`kpi_names`).
+            units: ``(points, replications)`` of the sweep: a part of a unit outside them
+                is no row of it (:meth:`finished`). None: any unit.
 
         Raises:
             SweepConflictError: If the folder holds another sweep (and not ``fresh``).
@@ -123,18 +126,23 @@ class SweepStore:
         self.parts.mkdir(parents=True, exist_ok=True)
         for stale in self.parts.glob(".*.tmp"):  # left by a run killed mid-write
             stale.unlink(missing_ok=True)
-        return self.finished(kpis)
+        return self.finished(kpis, units)
 
-    def finished(self, kpis: Sequence[str] = KPIS) -> dict[tuple[int, int], dict[str, Any]]:
+    def finished(self, kpis: Sequence[str] = KPIS, units: tuple[int, int] | None = None,
+                 ) -> dict[tuple[int, int], dict[str, Any]]:
         """Rows of the units written so far, by ``(point, replication)``.
 
         A damaged part (not JSON, another unit's row, a KPI missing or not a number) is
-        removed, so its unit is computed again; :attr:`damaged` names such files.
+        removed, so its unit is computed again; :attr:`damaged` names such files. So is a
+        part of a unit the sweep does not have (``units``: its points and replications).
         """
         rows = {}
         self.damaged: list[Path] = []
         for path in sorted(self.parts.glob("p*-r*.json")):
             row = _part_row(path, kpis)
+            if row is not None and units is not None and not (
+                    0 <= row["point"] < units[0] and 0 <= row["replication"] < units[1]):
+                row = None  # (put there by hand: the fingerprint fixes the grid's size)
             if row is None:
                 self.damaged.append(path)
                 path.unlink(missing_ok=True)

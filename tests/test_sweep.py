@@ -416,6 +416,25 @@ class TestResume:
         assert third.computed == [(1, 0)] and third.resumed == 3
         assert_same_table(third.table, first.table)
 
+    def test_parts_of_units_outside_the_sweep_are_dropped(self, short, tmp_path):
+        """A part file for a point or replication this sweep does not have is not a row of it.
+
+        Its name and row agree, so it is no damaged page; but the sweep (2 points x 2
+        replications) has no such unit: it was an IndexError, or an extra row in the table.
+        """
+        grid = {"agents.pool.staff": [41, 42]}
+        first = run_sweep(short, grid, 2, workers=1, out=tmp_path)
+        parts = tmp_path / "parts"
+        row = json.loads((parts / "p000001-r0001.json").read_text())
+        for point, replication in ((7, 0), (1, 5), (0, 2)):
+            foreign = {**row, "point": point, "replication": replication}
+            (parts / f"p{point:06d}-r{replication:04d}.json").write_text(json.dumps(foreign))
+        again = run_sweep(short, grid, 2, workers=1, out=tmp_path)
+        assert again.computed == [] and again.resumed == 4
+        assert_same_table(again.table, first.table)
+        assert sorted(p.name for p in parts.glob("p*.json")) == [
+            f"p{p:06d}-r{r:04d}.json" for p in range(2) for r in range(2)]
+
     def test_damaged_manifest_is_one_line(self, tmp_path):
         """A truncated manifest.json: one line naming it, exit 2, nothing computed."""
         out = tmp_path / "sw"
