@@ -10,7 +10,8 @@ when every target is met, or at ``max_replications``.
 The statistics, as documented in the README:
 
 - the first batch has at least :data:`MIN_REPLICATIONS` replications, so the first
-  variance estimate has 9 or more degrees of freedom before any test;
+  variance estimate has 9 or more degrees of freedom before any test; a KPI undefined
+  in some replications (NaN) is judged on that many values where it is defined;
 - a half-width shrinks as ``1/sqrt(n)``, so a KPI with half-width ``h`` after ``n``
   replications needs about ``n (h / target)^2``; the next batch brings the run to the
   largest such estimate over the targets, but at least ``ceil(n / 4)`` more (few tests,
@@ -125,6 +126,8 @@ class Stopping:
         half_widths: KPI -> its 95% half-width at the end.
         limits: KPI -> the half-width it had to reach (relative targets: at the end).
         met: KPI -> whether it did.
+        defined: KPI -> replications where it had a value (not NaN); each needs
+            MIN_REPLICATIONS of them to be met.
     """
 
     reason: str
@@ -133,6 +136,7 @@ class Stopping:
     half_widths: dict[str, float]
     limits: dict[str, float]
     met: dict[str, bool]
+    defined: dict[str, int] | None = None
 
     @property
     def precise(self) -> bool:
@@ -144,10 +148,16 @@ class Stopping:
         if self.precise:
             return (f"stopped after {self.replications} replications: every precision target "
                     f"met ({'; '.join(self.targets.values())})")
-        missed = [f"{k} ± {self.half_widths[k]:.4g} > {self.limits[k]:.4g}"
-                  for k, ok in self.met.items() if not ok]
+        missed = [self._missed(k) for k, ok in self.met.items() if not ok]
         return (f"warning: stopped at --max-replications ({self.replications}) before the "
                 f"precision was reached: {'; '.join(missed)}")
+
+    def _missed(self, kpi: str) -> str:
+        defined = (self.defined or {}).get(kpi, self.replications)
+        if defined < MIN_REPLICATIONS:
+            return (f"{kpi} defined in {defined} of {self.replications} replications "
+                    f"({MIN_REPLICATIONS} needed)")
+        return f"{kpi} ± {self.half_widths[kpi]:.4g} > {self.limits[kpi]:.4g}"
 
     def as_dict(self) -> dict[str, Any]:
         """For summary.json."""
@@ -183,19 +193,25 @@ class StoppingRule:
         self.max = max_replications
         self.first = min(max(first, MIN_REPLICATIONS), max_replications)
 
-    def _status(self, sample: Sample) -> dict[str, tuple[float, float]]:
-        """KPI -> (half-width, limit) over the sample."""
+    def _status(self, sample: Sample) -> dict[str, tuple[float, float, int]]:
+        """KPI -> (half-width, limit, replications where it is defined) over the sample."""
         out = {}
         for kpi, target in self.targets.items():
             values = sample.values(kpi)
             finite = values[~np.isnan(values)]
             mean = float(finite.mean()) if finite.size else math.nan
-            out[kpi] = (half_width(values), target.limit(mean))
+            out[kpi] = (half_width(values), target.limit(mean), int(finite.size))
         return out
 
     @staticmethod
-    def _met(hw: float, limit: float) -> bool:
-        return not math.isnan(hw) and not math.isnan(limit) and hw <= limit
+    def _met(hw: float, limit: float, defined: int) -> bool:
+        """Whether the half-width is within the limit, on enough defined values.
+
+        A KPI undefined in some replications (an ASA where nobody was answered) is judged
+        on at least MIN_REPLICATIONS values too: 9 degrees of freedom or more.
+        """
+        return (defined >= MIN_REPLICATIONS and not math.isnan(hw)
+                and not math.isnan(limit) and hw <= limit)
 
     def next_batch(self, sample: Sample) -> int:
         """Replications to run next; 0 when the run should stop."""
@@ -203,12 +219,15 @@ class StoppingRule:
         if n == 0:
             return self.first
         status = self._status(sample)
-        if n >= self.max or all(self._met(hw, lim) for hw, lim in status.values()):
+        if n >= self.max or all(self._met(*each) for each in status.values()):
             return 0
         wanted = n
-        for hw, lim in status.values():
-            if self._met(hw, lim):
+        for hw, lim, defined in status.values():
+            if self._met(hw, lim, defined):
                 continue
+            if defined < MIN_REPLICATIONS:  # as many more as the defined share needs
+                wanted = max(wanted, math.ceil(n * MIN_REPLICATIONS / defined) if defined
+                             else 2 * n)
             if math.isnan(hw) or math.isnan(lim) or lim <= 0:
                 wanted = max(wanted, 2 * n)
             else:
@@ -223,9 +242,10 @@ class StoppingRule:
     def stopping(self, sample: Sample) -> Stopping:
         """How the run ended, once :meth:`next_batch` returned 0."""
         status = self._status(sample)
-        met = {kpi: self._met(hw, lim) for kpi, (hw, lim) in status.items()}
+        met = {kpi: self._met(*each) for kpi, each in status.items()}
         return Stopping(
             reason="precision" if all(met.values()) else "max_replications",
             replications=sample.n, targets={k: str(t) for k, t in self.targets.items()},
-            half_widths={k: hw for k, (hw, _) in status.items()},
-            limits={k: lim for k, (_, lim) in status.items()}, met=met)
+            half_widths={k: hw for k, (hw, _, _) in status.items()},
+            limits={k: lim for k, (_, lim, _) in status.items()}, met=met,
+            defined={k: defined for k, (_, _, defined) in status.items()})

@@ -197,6 +197,24 @@ class TestStoppingRule:
         rule = StoppingRule({"offered": Target("offered", hw / 3)}, 30)
         assert rule.next_batch(_Sample(values)) == 10  # never beyond the maximum
 
+    def test_no_test_on_fewer_than_the_minimum_defined_values(self):
+        """A KPI undefined in some replications is judged on MIN_REPLICATIONS values.
+
+        NaN: an ASA where nobody was answered. Its half-width would otherwise rest on
+        fewer than the 9 degrees of freedom the README promises for the first look.
+        """
+        values = [100.0, 101.0, 99.0, 100.5, 99.5, 100.0, 100.2, math.nan, math.nan, math.nan]
+        assert half_width(values) < 1.0  # tight already on its 7 values
+        rule = StoppingRule({"asa": Target("asa", 1.0)}, 200)
+        assert rule.next_batch(_Sample(values)) == 5  # at least a quarter more
+        assert not rule.stopping(_Sample(values)).met["asa"]
+        more = [*values, 100.1, 99.9, 100.0]  # 10 defined values now
+        assert rule.next_batch(_Sample(more)) == 0 and rule.stopping(_Sample(more)).precise
+        capped = StoppingRule({"asa": Target("asa", 1.0)}, 10)
+        assert capped.next_batch(_Sample(values)) == 0
+        assert capped.stopping(_Sample(values)).describe().endswith(
+            "asa defined in 7 of 10 replications (10 needed)")
+
     def test_relative_target(self):
         """``5%`` is a half-width of 5% of the mean."""
         target = parse_target("asa=5%")
