@@ -11,8 +11,9 @@ the same function, with the scenario's service-level definition and each contact
 threshold as the run's KPIs take them, so that any difference is the model's, not the
 bookkeeping's. The simulated mean of a ratio is the pooled ratio over replications (e.g.
 answered in time / offered, both summed), as intervals.csv computes it; the 95% band is
-the 2.5-97.5% range of the replications' own values; the mean absolute error (MAE) of a
-KPI is the mean over intervals of |simulated mean - actual|. Offered contacts are also
+where one more replication's value falls 95% of the time (:func:`prediction_band`), so
+that a log of the very scenario lies within it 95% of the time; the mean absolute error
+(MAE) of a KPI is the mean over intervals of |simulated mean - actual|. Offered contacts are also
 compared per date (:attr:`Backtest.daily`).
 
 Contacts arriving outside the scenario's opening hours are in no interval and are
@@ -32,6 +33,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from sim.calllog import EPOCH, CallLog, CallLogError
 from sim.calllog_ccsim import ccsim_table
@@ -176,7 +178,8 @@ class Backtest:
         actual: Per interval (index: seconds after midnight), one column per KPI.
         mean: Simulated, over all replications: offered per day, and each ratio pooled
             (its numerator and denominator summed over replications, as intervals.csv).
-        low, high: The 95% band of the replications' own values (2.5%, 97.5%).
+        low, high: The 95% prediction band of one more replication's value, from the
+            replications' own values (:func:`prediction_band`).
         mae: KPI -> mean absolute error of the simulated mean over intervals.
         replications: Replications simulated.
         outside_actual: Logged contacts outside the opening hours, compared nowhere.
@@ -185,8 +188,8 @@ class Backtest:
         days: The log's open days compared (:func:`open_days`).
         closed_days: The log's days without a contact in the opening hours, not compared.
         daily: Offered in the opening hours per open day of the log (index: date):
-            ``actual``, the simulated ``mean`` over replications and its 95% band
-            ``low``-``high``. Each simulated day is the date it stands for.
+            ``actual``, the simulated ``mean`` over replications and its 95% prediction
+            band ``low``-``high``. Each simulated day is the date it stands for.
     """
 
     actual: pd.DataFrame
@@ -309,23 +312,53 @@ def backtest(scenario: Scenario, log: CallLog, replications: int = 10,
     mean = interval_rates(sum(per_rep[1:], per_rep[0]), days * len(per_rep))
     stack = {k: np.vstack([r[k].to_numpy() for r in (interval_rates(p, days) for p in per_rep)])
              for k in BACKTEST_KPIS}
-    index = actual.index
-    with warnings.catch_warnings():  # an interval no replication offered: all NaN
-        warnings.simplefilter("ignore", RuntimeWarning)
-        low = pd.DataFrame({k: np.nanpercentile(v, 2.5, axis=0) for k, v in stack.items()},
-                           index=index)
-        high = pd.DataFrame({k: np.nanpercentile(v, 97.5, axis=0) for k, v in stack.items()},
-                            index=index)
+    bands = {k: prediction_band(v, _RANGE[k]) for k, v in stack.items()}
+    low = pd.DataFrame({k: b[0] for k, b in bands.items()}, index=actual.index)
+    high = pd.DataFrame({k: b[1] for k, b in bands.items()}, index=actual.index)
     mae = {k: float(np.nanmean(np.abs(mean[k] - actual[k]))) for k in BACKTEST_KPIS}
     counts = np.vstack(per_day)
+    day_low, day_high = prediction_band(counts, _RANGE["offered"])
     daily = pd.DataFrame({
         "actual": daily_offered(log.table, open_s, interval, n).reindex(opened, fill_value=0)
         .to_numpy(dtype=float),
-        "mean": counts.mean(axis=0), "low": np.percentile(counts, 2.5, axis=0),
-        "high": np.percentile(counts, 97.5, axis=0)}, index=opened)
+        "mean": counts.mean(axis=0), "low": day_low, "high": day_high}, index=opened)
     return Backtest(actual, mean, low, high, mae, replications,
                     int((~in_hours(log.table, open_s, interval, n)).sum()),
                     float(np.mean(outside)) if outside else 0.0, opened, closed, daily)
+
+
+_RANGE = {"offered": (0.0, np.inf), "service_level": (0.0, 1.0), "asa": (0.0, np.inf),
+          "abandon_rate": (0.0, 1.0)}
+
+
+def prediction_band(values: np.ndarray, bounds: tuple[float, float] = (-np.inf, np.inf)
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """95% prediction band of one more replication's value, per column of ``values``.
+
+    The log is one more draw of what the replications draw (if the scenario is right):
+    with n values of mean m and standard deviation s, the next lies within
+    m +- t(0.975, n - 1) s sqrt(1 + 1/n) with probability 95% for normal values (the
+    prediction interval; Hahn & Meeker, Statistical Intervals, 1991, s. 4.7). The
+    2.5-97.5% points of the n values themselves cover it far less often at the
+    replications a backtest runs: about (n - 1.45) / (n + 1), 78% for 10.
+
+    Args:
+        values: One row per replication, one column per interval (or day); NaN where a
+            replication has no value (nothing offered), left out.
+        bounds: The KPI's range (a rate within 0-1), the band clipped to it.
+
+    Returns:
+        Low and high edges; NaN where fewer than 2 replications have a value.
+    """
+    values = np.asarray(values, dtype=float)
+    n = np.sum(~np.isnan(values), axis=0)
+    with warnings.catch_warnings():  # a column with fewer than 2 values: NaN, as documented
+        warnings.simplefilter("ignore", RuntimeWarning)
+        mean = np.nanmean(values, axis=0)
+        half = (stats.t.ppf(0.975, np.maximum(n - 1, 1)) * np.nanstd(values, axis=0, ddof=1)
+                * np.sqrt(1.0 + 1.0 / np.maximum(n, 1)))
+    half = np.where(n >= 2, half, np.nan)
+    return np.clip(mean - half, *bounds), np.clip(mean + half, *bounds)
 
 
 def daily_offered(table: pd.DataFrame, open_s: float, interval: float, n: int) -> pd.Series:

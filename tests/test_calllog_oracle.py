@@ -5,7 +5,7 @@ recover the truth within tolerances from the sample size (Poisson counts, s/sqrt
 a mean, mean/sqrt(abandoned) for the censored exponential patience), on the replication
 fitted and on one held out. A backtest's logged side must equal the same KPIs computed
 with pandas from the CSV text, its simulated side the same computation on the run's own
-contacts, its bands the 2.5-97.5% range of the replications' values, and its days the
+contacts, its bands the 95% prediction interval of one more replication's values, and its days the
 log's dates with their own weekdays' factors.
 """
 
@@ -212,7 +212,7 @@ def test_backtest_simulated_side_is_the_runs_contacts(log_csv, definition):
 
     The scenario is written out by hand for the 7 open dates (Wed 03-04 .. Fri 03-13
     without the weekend and the Monday holiday), each run day its date's weekday; the
-    mean is the pooled ratio, the band the 2.5-97.5% points of the replications' own.
+    mean is the pooled ratio, the band the 95% prediction interval of one more replication.
     """
     reps = 4
     _, dates, _, _ = _actual(log_csv, definition)
@@ -241,10 +241,16 @@ def test_backtest_simulated_side_is_the_runs_contacts(log_csv, definition):
         np.testing.assert_allclose(bt.mean[kpi].to_numpy(), pooled[kpi].to_numpy(),
                                    rtol=1e-12, err_msg=kpi)
         values = np.vstack([e[kpi].to_numpy() for e in each])
-        np.testing.assert_allclose(bt.low[kpi].to_numpy(), np.percentile(values, 2.5, axis=0),
-                                   rtol=1e-12, err_msg=kpi)
+        # a 95% prediction interval of one more replication: t on reps - 1 degrees
+        half = (stats.t.ppf(0.975, reps - 1) * values.std(axis=0, ddof=1)
+                * np.sqrt(1 + 1 / reps))
+        top = 1.0 if kpi in ("service_level", "abandon_rate") else np.inf
+        np.testing.assert_allclose(bt.low[kpi].to_numpy(),
+                                   np.clip(values.mean(axis=0) - half, 0, top), rtol=1e-12,
+                                   err_msg=kpi)
         np.testing.assert_allclose(bt.high[kpi].to_numpy(),
-                                   np.percentile(values, 97.5, axis=0), rtol=1e-12, err_msg=kpi)
+                                   np.clip(values.mean(axis=0) + half, 0, top), rtol=1e-12,
+                                   err_msg=kpi)
     per_day = [np.bincount(day[offered & (rep == r)], minlength=len(dates)) for r in range(reps)]
     np.testing.assert_allclose(bt.daily["mean"].to_numpy(), np.mean(per_day, axis=0))
 
