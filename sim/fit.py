@@ -26,6 +26,7 @@ import pandas as pd
 from scipy import stats
 
 from sim.calllog import CallLog
+from sim.fit_repeats import repeat_gaps, repeat_share
 
 FAMILIES = ("exponential", "lognormal", "gamma")
 _SCIPY = {"exponential": stats.expon, "lognormal": stats.lognorm, "gamma": stats.gamma}
@@ -263,22 +264,6 @@ def fit_arrivals(times: pd.Series, all_days: pd.DatetimeIndex, open_s: float,
                       round(float(np.sqrt(cv2)), 4), totals, names)
 
 
-def _repeats(rows: pd.DataFrame, horizon: float = 7 * 86400.0) -> tuple[float, float] | None:
-    """Share of contacts followed by another of the same customer within ``horizon``.
-
-    Contacts without a customer id count in the share's denominator, never as repeats.
-    """
-    if "customer" not in rows:
-        return None
-    ordered = rows[rows["customer"].notna()].sort_values(["customer", "arrival"])
-    same = ordered["customer"].to_numpy()[1:] == ordered["customer"].to_numpy()[:-1]
-    gaps = ordered["arrival"].diff().dt.total_seconds().to_numpy()[1:]
-    repeat = same & (gaps <= horizon)
-    if not repeat.any():
-        return 0.0, float("nan")
-    return float(repeat.sum() / len(rows)), float(gaps[repeat].mean())
-
-
 def observed_staff(log: CallLog, open_s: float, interval: float, n_intervals: int) -> list[int]:
     """Agents seen busy at once, per interval of the day: the median over days of the peak.
 
@@ -331,6 +316,7 @@ def fit_log(log: CallLog, interval: float) -> Fit:
     names = log.type_names()
     types = {}
     notes = []
+    gaps = repeat_gaps(log.table)
     for raw_name, rows in log.table.groupby("contact_type", sort=True):
         offered = rows[rows["outcome"] != "blocked"]
         answered = offered["outcome"] == "answered"
@@ -342,7 +328,7 @@ def fit_log(log: CallLog, interval: float) -> Fit:
         name = names[str(raw_name)]
         if not handle_fits:
             notes.append(f"{name}: fewer than 2 distinct handle times; handle is deterministic")
-        repeats = _repeats(rows)
+        repeats = repeat_share(rows, gaps)
         types[name] = TypeFit(
             name=name, contacts=len(rows),
             arrivals=fit_arrivals(rows["arrival"], all_days, open_s, interval, n),
