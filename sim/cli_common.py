@@ -64,17 +64,18 @@ def parse_overrides(path: str, texts: tuple[str, ...]) -> dict[str, Any]:
     return parsed
 
 
-def load_or_fail(path: str, overrides: dict[str, Any]) -> Scenario:
+def load_or_fail(path: str, overrides: dict[str, Any], whole_trace: bool = False) -> Scenario:
     """The validated scenario, or every problem printed and exit 2.
 
     A valid scenario that is rarely what was meant (a contact type nobody can answer,
     a shift outside opening hours) is loaded with a warning line on stderr.
+    ``whole_trace``: a replayed trace will be run over all its days (a backtest).
     """
     try:
         scenario = load_scenario(path, overrides=overrides)
     except ScenarioError as exc:
         fail(exc.lines())
-    for field, reason in scenario_warnings(scenario):
+    for field, reason in scenario_warnings(scenario, whole_trace):
         click.echo(f"{path}: warning: {field}: {reason}", err=True)
     return scenario
 

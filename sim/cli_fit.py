@@ -177,7 +177,7 @@ def backtest_command(scenario: str, log: str, columns: str | None, replications:
     from sim.backtest import BACKTEST_KPIS, backtest
     from sim.calllog import CallLogError
 
-    loaded = load_or_fail(scenario, {})
+    loaded = load_or_fail(scenario, {}, whole_trace=True)  # replayed over all its days
     writable_or_fail(out, folder=False, inputs=(scenario, log))
     calls = _read_log(log, columns)
     try:

@@ -220,11 +220,14 @@ def unanswerable(scenario: Scenario) -> list[tuple[str, str]]:
     return found
 
 
-def trace_outside_hours(scenario: Scenario) -> list[tuple[str, str]]:
+def trace_outside_hours(scenario: Scenario, whole_trace: bool = False
+                        ) -> list[tuple[str, str]]:
     """Replayed traces with contacts outside the opening hours, which are not replayed.
 
     Returns ``(dotted path, reason)`` pairs counting them among the trace's contacts in
-    the run's days (its measured days and cooldown; later ones are not replayed either).
+    the run's days (its measured days and cooldown; later ones are not replayed either:
+    :func:`trace_after_run`), or among all of them with ``whole_trace`` (a backtest runs
+    as many days as the trace spans).
     """
     found = []
     calendar, end = with_cooldown(scenario), scenario.days * DAY + scenario.cooldown
@@ -232,7 +235,10 @@ def trace_outside_hours(scenario: Scenario) -> list[tuple[str, str]]:
         if ct.arrivals.trace is None:
             continue
         times = ct.arrivals.trace_rows(name)[0]
-        times = times[times < end]
+        if whole_trace and times.size:  # the hours of every day it spans
+            calendar = scenario.model_copy(update={"days": int(times.max() // DAY) + 1})
+        else:
+            times = times[times < end]
         outside = int((~in_opening_hours(calendar, times)).sum())
         if outside:
             found.append((f"contact_types.{name}.arrivals.trace", (
@@ -243,6 +249,30 @@ def trace_outside_hours(scenario: Scenario) -> list[tuple[str, str]]:
     return found
 
 
+def trace_after_run(scenario: Scenario) -> list[tuple[str, str]]:
+    """Replayed traces with contacts after the run's days (and cooldown), not replayed.
+
+    A scenario's ``days`` (1 unless given) decides how much of a log is replayed; a log
+    of a month behind a scenario of one day would otherwise lose all but its first day
+    without a word. Returns ``(dotted path, reason)`` pairs counting them.
+    """
+    found = []
+    end = scenario.days * DAY + scenario.cooldown
+    for name, ct in scenario.contact_types.items():
+        if ct.arrivals.trace is None:
+            continue
+        times = ct.arrivals.trace_rows(name)[0]
+        later = int((times >= end).sum())
+        if later:
+            span = int(times.max() // DAY) + 1
+            found.append((f"contact_types.{name}.arrivals.trace", (
+                f"{later:,} of its {times.size:,} contacts arrive after the run's "
+                f"{scenario.days} day{'s' if scenario.days > 1 else ''}"
+                f"{' and cooldown' if scenario.cooldown else ''}: not replayed (the log spans "
+                f"{span} days from its first; days: {span} replays them all)")))
+    return found
+
+
 def trace_read_warnings(scenario: Scenario) -> list[tuple[str, str]]:
     """What reading a replayed trace warned of (a ccsim contacts file that cannot be dated)."""
     return [(f"contact_types.{name}.arrivals.trace", line)
@@ -250,6 +280,15 @@ def trace_read_warnings(scenario: Scenario) -> list[tuple[str, str]]:
             for line in ct.arrivals.trace_warnings()]
 
 
-def scenario_warnings(scenario: Scenario) -> list[tuple[str, str]]:
-    """``(dotted path, reason)`` of what is valid but rarely meant, for warning lines."""
-    return unanswerable(scenario) + trace_read_warnings(scenario) + trace_outside_hours(scenario)
+def scenario_warnings(scenario: Scenario, whole_trace: bool = False
+                      ) -> list[tuple[str, str]]:
+    """``(dotted path, reason)`` of what is valid but rarely meant, for warning lines.
+
+    Args:
+        scenario: The scenario.
+        whole_trace: A replayed trace is run over all the days it spans (a backtest),
+            whatever the scenario's ``days``.
+    """
+    return (unanswerable(scenario) + trace_read_warnings(scenario)
+            + trace_outside_hours(scenario, whole_trace)
+            + ([] if whole_trace else trace_after_run(scenario)))
