@@ -287,6 +287,11 @@ def observed_staff(log: CallLog, open_s: float, interval: float, n_intervals: in
     inside = ((slot_of >= 0) & (slot_of < n_intervals) & (day_of < len(dates))
               & (offsets[np.minimum(day_of, len(dates) - 1)] == times // 86400.0))
     np.maximum.at(peaks, (day_of[inside], slot_of[inside].astype(int)), busy[inside])
+    # and those busy as it begins: calls that span an interval start or end in no other
+    starts = (offsets[:, None] * 86400.0 + open_s + interval * np.arange(n_intervals)).ravel()
+    before = np.concatenate([[0.0], busy])  # busy after the last event before each start
+    carried = before[np.searchsorted(times, starts, side="right")].reshape(peaks.shape)
+    peaks = np.maximum(peaks, carried)
     return [max(1, int(v)) for v in np.median(peaks, axis=0)]
 
 

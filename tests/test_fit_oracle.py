@@ -7,12 +7,15 @@ log-likelihood written out), never with the fitting module's helpers.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import sim
 from sim.calllog import CallLog, read_call_log
-from sim.fit import fit_log
+from sim.fit import fit_log, observed_staff
 from sim.loader import scenario_from_dict
 
 
@@ -66,3 +69,54 @@ def test_repeat_share_and_delay_by_hand():
     assert fitted["chat"].repeat_delay == pytest.approx(2 * 3600.0)
     assert fitted["calls"].repeat_share == pytest.approx(1 / 5)
     assert fitted["calls"].repeat_delay == pytest.approx((4 * 24 - 2) * 3600.0)
+
+
+def _answered(rows) -> CallLog:
+    """A log of answered calls: (arrival, wait, handle) each."""
+    table = pd.DataFrame(rows, columns=["arrival", "wait", "handle"]).assign(
+        arrival=lambda f: pd.to_datetime(f["arrival"]), contact_type="calls",
+        outcome="answered").sort_values("arrival").reset_index(drop=True)
+    return CallLog("log.csv", table)
+
+
+def _busy_by_hand(log: CallLog, open_s: float, interval: float, n: int) -> list[int]:
+    """Agents talking at once, peak per interval and day on a 1-second grid, median of days.
+
+    Each answered call keeps an agent from its answer (arrival + wait) until a second
+    before its end (logs round times), as :func:`sim.fit.observed_staff` documents.
+    """
+    t = log.table
+    first = t["arrival"].dt.normalize().min()
+    start = (t["arrival"] - first).dt.total_seconds().to_numpy() + t["wait"].to_numpy()
+    end = start + np.maximum(t["handle"].to_numpy() - 1.0, 0.0)
+    days = sorted({int(s // 86400) for s in (t["arrival"] - first).dt.total_seconds()})
+    peaks = np.zeros((len(days), n), dtype=int)
+    for i, day in enumerate(days):
+        for k in range(n):
+            grid = day * 86400 + open_s + k * interval + np.arange(int(interval))
+            busy = ((start[:, None] <= grid) & (grid < end[:, None])).sum(axis=0)
+            peaks[i, k] = busy.max()
+    return [max(1, int(v)) for v in np.median(peaks, axis=0)]
+
+
+def test_staff_seen_counts_calls_that_span_an_interval():
+    """Three calls of nearly 2 hours from 08:00: three agents busy in every half hour.
+
+    The peak was taken at the moments a call started or ended within the interval only,
+    so an interval that long calls span without a start or end saw 0 (shown as 1):
+    [3, 1, 1, 2, 1, 1] for [3, 3, 3, 3, 1, 1].
+    """
+    log = _answered([("2026-03-02T08:00:00", 0, 7000), ("2026-03-02T08:01:00", 0, 7000),
+                     ("2026-03-02T08:02:00", 0, 7000), ("2026-03-02T10:30:00", 0, 60)])
+    assert observed_staff(log, 8 * 3600, 1800, 6) == [3, 3, 3, 3, 1, 1]
+    assert _busy_by_hand(log, 8 * 3600, 1800, 6) == [3, 3, 3, 3, 1, 1]
+
+
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(7 * 3600, 12 * 3600),
+                          st.integers(0, 600), st.integers(1, 5000)), min_size=1, max_size=25))
+@settings(max_examples=40, deadline=None)
+def test_staff_seen_equals_a_second_by_second_count(calls):
+    """Random logs over 4 days: the staff seen equals the brute-force count per second."""
+    log = _answered([(pd.Timestamp("2026-03-02") + pd.Timedelta(days=d, seconds=s), w, h)
+                     for d, s, w, h in calls])
+    assert observed_staff(log, 8 * 3600, 1800, 8) == _busy_by_hand(log, 8 * 3600, 1800, 8)
