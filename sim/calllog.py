@@ -11,7 +11,8 @@ The canonical columns (``--columns arrival=CallStart,...`` maps other names):
   00:33:19 of day 0, not a year); one kind per column (so for the other time columns);
 - ``contact_type``: what the contact was about (default: ``calls`` for every row);
 - ``wait``: seconds in the queue until answered or hung up (or give ``queue_start`` and
-  ``answer``/``end`` timestamps instead);
+  ``answer``/``end`` timestamps instead: until ``answer`` if answered, until ``end`` if
+  abandoned, its ``answer`` blank);
 - ``outcome``: ``answered``, ``abandoned`` or ``blocked``;
 - ``handle``: seconds of talk, answered contacts only (or ``end`` - ``answer``); a wait
   or handle time must be under a year (:data:`~sim.calllog_columns.MAX_DURATION`);
@@ -247,6 +248,39 @@ def _within_a_year(seconds: pd.Series, text: pd.Series, column: str, since: str,
                                      f"must be under a year after {since}"))
 
 
+def _timed_wait(frame: pd.DataFrame, arrival: pd.Series, answered: np.ndarray,
+                blocked: np.ndarray, shown: str) -> pd.Series:
+    """Waits from timestamps: until ``answer`` if answered, until ``end`` if abandoned.
+
+    An ACD leaves ``answer`` blank when nobody answered: an abandoned caller waited from
+    ``queue_start`` (else the arrival) until hanging up (``end``; without an ``end``
+    column, the ``answer`` column's time). A blocked contact never queued: wait 0, its
+    times may be blank.
+    """
+    has = set(frame.columns)
+    since = "queue_start" if "queue_start" in has else "arrival"
+    start = (time_column(frame, "queue_start", shown, allow_blank=blocked)
+             if "queue_start" in has else arrival)
+    wait = pd.Series(0.0, index=frame.index)
+    left = ~answered & ~blocked
+    for rows, until, who in ((answered, "answer" if "answer" in has else "end", "answered"),
+                             (left, "end" if "end" in has else "answer", "abandoned")):
+        text = frame[until]
+        blank = (text.isna() | (text.astype(str).str.strip() == "")).to_numpy() & rows
+        if blank.any():
+            what = "answer time" if until == "answer" else "end (hang-up) time"
+            raise CallLogError(row_error(shown, until, blank, text,
+                                         f"an {who} contact needs its {what}"))
+        part = (time_column(frame, until, shown, allow_blank=~rows) - start).dt.total_seconds()
+        bad = rows & (part < 0).to_numpy()
+        if bad.any():
+            raise CallLogError(row_error(shown, "wait", bad, part,
+                                         f"must be >= 0 ({until} before {since})"))
+        _within_a_year(part.where(rows), text, until, since, shown)
+        wait = wait.where(~rows, part)
+    return wait
+
+
 def _check(frame: pd.DataFrame, shown: str) -> pd.DataFrame:
     if len(frame) == 0:
         raise CallLogError(f"{shown}: the log has no rows")
@@ -269,20 +303,13 @@ def _check(frame: pd.DataFrame, shown: str) -> pd.DataFrame:
     if "wait" in has:
         wait = seconds_column(frame, "wait", shown, allow_blank=blocked).fillna(0.0)
     else:
-        start = time_column(frame, "queue_start", shown) if "queue_start" in has else arrival
-        until = "answer" if "answer" in has else "end"
-        wait = (time_column(frame, until, shown) - start).dt.total_seconds()
-        bad = (wait < 0).to_numpy()
-        if bad.any():
-            raise CallLogError(row_error(shown, "wait", bad, wait, "must be >= 0 (answer "
-                                         "before queue_start)"))
-        _within_a_year(wait, frame[until], until,
-                       "queue_start" if "queue_start" in has else "arrival", shown)
+        wait = _timed_wait(frame, arrival, answered, blocked, shown)
     if "handle" in has:
         handle = seconds_column(frame, "handle", shown, allow_blank=~answered)
     elif {"answer", "end"} <= has:
-        handle = (time_column(frame, "end", shown)
-                  - time_column(frame, "answer", shown)).dt.total_seconds()
+        handle = (time_column(frame, "end", shown, allow_blank=~answered)
+                  - time_column(frame, "answer", shown, allow_blank=~answered)
+                  ).dt.total_seconds()
         bad = answered & (handle < 0).to_numpy()
         if bad.any():
             raise CallLogError(row_error(shown, "end", bad, frame["end"],

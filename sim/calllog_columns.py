@@ -37,16 +37,21 @@ _MAX_SECONDS = 100 * 366 * 86400.0  # seconds from day 0 beyond a century are no
 MAX_DURATION = 366 * 86400.0
 
 
-def time_column(frame: pd.DataFrame, column: str, shown: str) -> pd.Series:
+def time_column(frame: pd.DataFrame, column: str, shown: str,
+                allow_blank: np.ndarray | None = None) -> pd.Series:
     """A column of times as local clock times: date-times, or seconds from day 0.
 
     A column of numbers is seconds from :data:`EPOCH` whatever their size (``1999`` is
     00:33:19 of day 0, never the year 1999); ISO date-times are read as such. Which of
     the two a column holds is told by its first filled row; a row of the other kind is
-    refused.
+    refused. Rows where ``allow_blank`` is true may be blank (NaT); no other may.
     """
     text = frame[column]
+    blank = (text.isna() | (text.astype(str).str.strip() == "")).to_numpy()
+    allowed = blank & (np.zeros(blank.shape, bool) if allow_blank is None else allow_blank)
     if pd.api.types.is_datetime64_any_dtype(text):
+        if (blank & ~allowed).any():
+            raise CallLogError(row_error(shown, column, blank & ~allowed, text, "no time"))
         return text.dt.tz_localize(None) if text.dt.tz is not None else text
     if pd.api.types.is_numeric_dtype(text) and not pd.api.types.is_bool_dtype(text):
         seconds, first = text.astype(float), True
@@ -57,12 +62,12 @@ def time_column(frame: pd.DataFrame, column: str, shown: str) -> pd.Series:
         first = bool(given.size) and bool(seconds.notna().iloc[given[0]])
     numeric = seconds.notna().to_numpy()
     if first:
-        return _from_seconds(seconds, text, column, shown, ~numeric)
+        return _from_seconds(seconds, text, column, shown, ~numeric & ~allowed)
     if numeric.any():
         raise CallLogError(row_error(shown, column, numeric, text,
                                      "seconds among date-times"))
     parsed = _local_times(text.astype(str).str.strip(), shown, column)
-    bad = parsed.isna().to_numpy()
+    bad = parsed.isna().to_numpy() & ~allowed
     if bad.any():
         raise CallLogError(row_error(shown, column, bad, text, "not an ISO timestamp"))
     if parsed.dt.tz is not None:
@@ -77,7 +82,9 @@ def _from_seconds(seconds: pd.Series, text: pd.Series, column: str, shown: str,
         raise CallLogError(row_error(shown, column, missing, text,
                                      "not a number of seconds (the column is seconds from day 0)"))
     values = seconds.to_numpy(dtype=float)
-    bad = ~np.isfinite(values) | (values < 0) | (values > _MAX_SECONDS)
+    with np.errstate(invalid="ignore"):  # NaN: a blank allowed (the others are missing)
+        bad = ~np.isnan(values) & (~np.isfinite(values) | (values < 0)
+                                   | (values > _MAX_SECONDS))
     if bad.any():
         raise CallLogError(row_error(shown, column, bad, text,
                                      "must be seconds from day 0, >= 0 and within a century"))

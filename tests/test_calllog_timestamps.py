@@ -1,0 +1,85 @@
+"""A log that gives queue_start/answer/end timestamps instead of wait and handle.
+
+An ACD export leaves a contact's ``answer`` blank when nobody answered: an abandoned
+caller's wait is its hang-up (``end``) less its queue start, a blocked one has neither.
+Every wait and handle is recomputed here from the text with the standard library.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+import pandas as pd
+import pytest
+
+from sim.calllog import CallLogError, read_call_log
+from sim.fit import fit_log
+
+ROWS = [  # arrival, queue_start, answer, end, outcome
+    ("2026-03-02T08:00:00", "2026-03-02T08:00:10", "2026-03-02T08:00:40",
+     "2026-03-02T08:05:00", "answered"),
+    ("2026-03-02T08:01:00", "2026-03-02T08:01:10", "", "2026-03-02T08:02:10", "abandoned"),
+    ("2026-03-02T08:02:00", "2026-03-02T08:02:05", "", "2026-03-02T08:02:35", "abandoned"),
+    ("2026-03-02T08:02:30", "", "", "", "blocked"),
+    ("2026-03-02T08:03:00", "2026-03-02T08:03:00", "2026-03-02T08:03:20",
+     "2026-03-02T08:04:00", "answered"),
+]
+
+
+def _write(tmp_path, rows, suffix=".csv"):
+    frame = pd.DataFrame(rows, columns=["arrival", "queue_start", "answer", "end", "outcome"])
+    path = tmp_path / f"log{suffix}"
+    if suffix == ".csv":
+        frame.to_csv(path, index=False)
+    else:  # Parquet: real timestamps, NaT where blank
+        for column in ("arrival", "queue_start", "answer", "end"):
+            frame[column] = pd.to_datetime(frame[column].replace("", None))
+        frame.to_parquet(path)
+    return path
+
+
+def _by_hand(rows):
+    """(wait, handle) per row: from the standard library's datetime, None where none."""
+    def t(text):
+        return datetime.fromisoformat(text)
+    out = []
+    for _, start, answer, end, outcome in rows:
+        if outcome == "answered":
+            out.append(((t(answer) - t(start)).total_seconds(),
+                        (t(end) - t(answer)).total_seconds()))
+        elif outcome == "abandoned":
+            out.append(((t(end) - t(start)).total_seconds(), None))
+        else:
+            out.append((0.0, None))
+    return out
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_abandoned_wait_until_hang_up(tmp_path, suffix):
+    """Abandoned: end - queue_start (answer blank); blocked: 0; answered: as before.
+
+    A blank answer was refused ('row 2: answer: not an ISO timestamp'): no log of
+    abandoned calls could be read by its timestamps.
+    """
+    table = read_call_log(_write(tmp_path, ROWS, suffix)).table
+    for (wait, handle), (_, row) in zip(_by_hand(ROWS), table.iterrows(), strict=True):
+        assert row["wait"] == pytest.approx(wait)
+        assert (pd.isna(row["handle"]) if handle is None else row["handle"] == handle)
+    patience = fit_log(read_call_log(_write(tmp_path, ROWS, suffix)), 1800.0).types["calls"]
+    assert patience.abandon_rate == pytest.approx(2 / 4)
+
+
+@pytest.mark.parametrize(("row", "message"), [
+    (("2026-03-02T08:05:00", "2026-03-02T08:05:00", "", "2026-03-02T08:06:00", "answered"),
+     "row 6: answer: an answered contact needs its answer time, got ''"),
+    (("2026-03-02T08:05:00", "2026-03-02T08:05:00", "", "", "abandoned"),
+     "row 6: end: an abandoned contact needs its end (hang-up) time, got ''"),
+    (("2026-03-02T08:05:00", "", "", "2026-03-02T08:06:00", "abandoned"),
+     "row 6: queue_start: not an ISO timestamp, got ''"),
+])
+def test_a_needed_time_left_blank_is_named(tmp_path, row, message):
+    """One line naming the file, the row and the column."""
+    path = _write(tmp_path, [*ROWS, row])
+    with pytest.raises(CallLogError, match=f"^{re.escape(f'{path}: {message}')}$"):
+        read_call_log(path)
