@@ -17,7 +17,7 @@ from scipy import optimize, stats
 
 import sim
 from sim.calllog import CallLog, read_call_log
-from sim.fit import fit_log, fit_patience, observed_staff
+from sim.fit import fit_log, fit_patience, observed_staff, scenario_dict
 from sim.loader import scenario_from_dict
 
 
@@ -169,3 +169,37 @@ def test_censored_fits_maximise_the_likelihood(waits):
         loglik = (4 - fits[family].aic) / 2  # AIC = 2k - 2 loglik, k = 2
         assert loglik >= -best.fun - 1e-3, family
         assert fits[family].spec["mean"] == pytest.approx(dist(best.x).mean(), rel=1e-3)
+
+
+def test_held_out_week_within_the_fitted_models_spread(tmp_path):
+    """Fit one week of an independent M/G/15+M log, run it, compare the next week's KPIs.
+
+    Each KPI of the held-out week (computed here from its rows) must lie within 4
+    standard deviations of the fitted scenario's runs, the variance being a week's own
+    (over the runs: var (1 + 1/R)) twice over, for the fitted parameters carry about as
+    much sampling error as the week itself (both a week of the same calls).
+    """
+    weeks = [generate_log(np.random.default_rng(seed), per_interval=[60, 90, 110, 80],
+                          interval=1800.0, open_s=9 * 3600.0, days=5, agents=15,
+                          handle_mean=240.0, handle_cv=0.7, patience_mean=150.0,
+                          day_factors=[1.3, 1.0, 0.9, 0.9, 0.9], start=start)
+             for seed, start in ((1, "2026-03-02"), (2, "2026-03-09"))]
+    weeks[0].to_csv(tmp_path / "fit.csv", index=False)
+    spec = scenario_dict(fit_log(read_call_log(tmp_path / "fit.csv"), 1800.0), "fitted",
+                         staff=[15] * 4)
+    spec["days"] = 5
+    runs = sim.run(scenario_from_dict(spec), seed=4, replications=20).contacts
+
+    def kpis(rows: pd.DataFrame) -> np.ndarray:
+        answered = rows["outcome"] == "answered"
+        return np.array([len(rows), (answered & (rows["wait"] <= 20)).mean(),
+                         (rows["outcome"] == "abandoned").mean(), rows["wait"][answered].mean()])
+
+    held = kpis(weeks[1])
+    simulated = np.array([kpis(r.assign(outcome=np.where(r["answered"], "answered",
+                                                         r["outcome"])))
+                          for _, r in runs.groupby("replication")])
+    assert 0.03 < held[2] < 0.3  # callers do wait and abandon
+    spread = simulated.std(axis=0, ddof=1) * np.sqrt(2 * (1 + 1 / len(simulated)))
+    z = (held - simulated.mean(axis=0)) / spread
+    assert np.all(np.abs(z) < 4), dict(zip(["offered", "sl", "abandon", "asa"], z, strict=True))
