@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.calllog import CallLog
+from sim.calllog import CallLog, CallLogError
 from sim.fit_repeats import repeat_gaps, repeat_share
 
 FAMILIES = ("exponential", "lognormal", "gamma")
@@ -313,8 +313,13 @@ def fit_log(log: CallLog, interval: float) -> Fit:
 
     Raises:
         CallLogError: Two contact types would share a scenario name
-            (:meth:`CallLog.type_names`).
+            (:meth:`CallLog.type_names`), or no answered contact has a handle time.
     """
+    timed = (log.table["outcome"] == "answered") & log.table["handle"].notna()
+    if not timed.any():  # nothing to fit: a placeholder handle time would look like a fit
+        raise CallLogError(f"{log.path}: handle: no answered contact has a handle time (give a "
+                           "handle column, or answer and end timestamps): handle times "
+                           "cannot be fitted")
     open_s, close_s = opening_hours(log, interval)
     n = round((close_s - open_s) / interval)
     all_days = log.days
@@ -331,7 +336,10 @@ def fit_log(log: CallLog, interval: float) -> Fit:
         patience = fit_patience(offered["wait"].to_numpy(),
                                 (offered["outcome"] == "abandoned").to_numpy())
         name = names[str(raw_name)]
-        if not handle_fits:
+        if not handle.size:
+            notes.append(f"{name}: no answered contact with a handle time; handle is a "
+                         "placeholder of 1 s: set it yourself")
+        elif not handle_fits:
             notes.append(f"{name}: fewer than 2 distinct handle times; handle is deterministic")
         repeats = repeat_share(rows, gaps)
         types[name] = TypeFit(

@@ -83,3 +83,25 @@ def test_a_needed_time_left_blank_is_named(tmp_path, row, message):
     path = _write(tmp_path, [*ROWS, row])
     with pytest.raises(CallLogError, match=f"^{re.escape(f'{path}: {message}')}$"):
         read_call_log(path)
+
+
+def test_fit_refuses_a_log_without_handle_times(tmp_path):
+    """No end (nor handle) column: `ccsim fit` says so, one line, exit 2.
+
+    It wrote a scenario of 1-second deterministic handle times and staff 1 (nobody seen
+    busy), noting only 'fewer than 2 distinct handle times'.
+    """
+    from click.testing import CliRunner
+
+    from sim.cli import main
+
+    path = tmp_path / "log.csv"
+    pd.DataFrame([r[:3] + r[4:] for r in ROWS if r[4] == "answered"],
+                 columns=["arrival", "queue_start", "answer", "outcome"]).to_csv(path, index=False)
+    done = CliRunner().invoke(main, ["fit", str(path), "--out", str(tmp_path / "f.yaml"),
+                                     "--no-report"])
+    assert done.exit_code == 2, done.output
+    assert done.stderr.strip() == (
+        f"{path}: handle: no answered contact has a handle time (give a handle column, or "
+        "answer and end timestamps): handle times cannot be fitted")
+    assert not (tmp_path / "f.yaml").exists()
