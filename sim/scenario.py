@@ -37,6 +37,7 @@ from sim.scenario_contacts import (
     ServiceLevel,
     ServiceLevelDefinition,
     TypeServiceLevel,
+    trace_problems,
 )
 from sim.scenario_costs import Costs, GroupCost, Money
 from sim.scenario_journeys import (
@@ -169,22 +170,14 @@ class Scenario(_Frozen):
         """
         from sim.weekdays import calendar_problems, weekday_problems
 
-        found = self._time_problems() + self._reference_problems() + self._trace_problems()
+        found = (self._time_problems() + self._reference_problems()
+                 + trace_problems(self.contact_types))
         mixed = weekday_problems(self)
         found += self._routing_policy_problems() + mixed
         if not mixed:  # the run's weekdays are those the day factors name
             found += calendar_problems(self)
         if not found:  # table lengths only make sense on a valid time grid
             found += self._length_problems()
-        return found
-
-    def _trace_problems(self) -> list[tuple[str, str]]:
-        found = []
-        for name, ct in self.contact_types.items():
-            if ct.arrivals.trace is not None and not len(ct.arrivals.trace_rows(name)[0]):
-                types = ", ".join(sorted(map(str, set(ct.arrivals._rows[1]))))
-                found.append((f"contact_types.{name}.arrivals.trace",
-                              f"has no rows of contact type {name!r} (it has {types})"))
         return found
 
     def _time_problems(self) -> list[tuple[str, str]]:

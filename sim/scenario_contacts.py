@@ -220,3 +220,28 @@ class ContactType(_Frozen):
         What Erlang staffing calls the handle time (talk, then after-call work).
         """
         return self.handle.mean + (self.wrap_up.mean if self.wrap_up is not None else 0.0)
+
+
+def trace_problems(types: dict[str, ContactType]) -> list[tuple[str, str]]:
+    """Replayed traces without rows for their contact type, as (dotted path, reason).
+
+    A log of one contact type is replayed whole, whatever the type's name, by one contact
+    type: replayed by two, each of its contacts would be offered twice.
+    """
+    found = []
+    replaying: dict[Any, list[str]] = {}
+    for name, ct in types.items():
+        if ct.arrivals.trace is not None:
+            replaying.setdefault((ct.arrivals.base_dir, ct.arrivals.trace), []).append(name)
+    for name, ct in types.items():
+        if ct.arrivals.trace is None:
+            continue
+        logged = sorted(map(str, set(ct.arrivals._rows[1])))
+        shared = replaying[(ct.arrivals.base_dir, ct.arrivals.trace)]
+        twice = len(shared) > 1 and len(logged) == 1 and logged != [name]
+        if twice or not len(ct.arrivals.trace_rows(name)[0]):
+            found.append((f"contact_types.{name}.arrivals.trace",
+                          f"has no rows of contact type {name!r} (it has {', '.join(logged)})"
+                          + ("; a log of one contact type is replayed whole by one contact "
+                             f"type only, not by {' and '.join(shared)}" if twice else "")))
+    return found

@@ -16,6 +16,7 @@ from click.testing import CliRunner
 
 import sim
 from sim.cli import main
+from sim.loader import scenario_from_dict
 
 ROWS = [  # arrival, contact type, wait, outcome, handle
     ("2026-03-04T08:05:00.250", "calls", 3.0, "answered", 100.5),
@@ -98,3 +99,22 @@ def test_days_beyond_the_run_are_said(tmp_path):
     assert done.exit_code == 0, done.output
     assert "after the run" not in done.stderr
     assert "1 of its 6 contacts in the run's days arrive outside" in done.stderr
+
+
+def test_one_type_log_replayed_by_one_type_only(tmp_path):
+    """Two contact types replaying a log of calls alone: refused, not every call twice.
+
+    A log of one type is replayed whole by a type of any name; replayed by 'calls' and
+    'chat' alike, each logged call came twice (5 calls offered as calls and 5 as chat).
+    """
+    spec = _scenario(tmp_path, 6)
+    pd.read_csv(tmp_path / "calls.csv").query("contact_type == 'calls'").to_csv(
+        tmp_path / "calls.csv", index=False)
+    spec["contact_types"] = {"calls": spec["contact_types"]["calls"],
+                             "chat": spec["contact_types"]["lost_card"]}
+    spec["agents"]["pool"]["skills"] = ["calls", "chat"]
+    with pytest.raises(sim.ScenarioError, match=(
+            r"contact_types\.chat\.arrivals\.trace: has no rows of contact type 'chat' \(it "
+            r"has calls\); a log of one contact type is replayed whole by one contact type "
+            r"only, not by calls and chat")):
+        scenario_from_dict(spec, base_dir=tmp_path)
