@@ -27,7 +27,9 @@ def expected_counts(scenario: Scenario, arrivals: Arrivals, name: str | None = N
     """
     n = scenario.days * scenario.intervals_per_day
     if arrivals.trace is not None:
-        times = arrivals.trace_rows(name or "")[0]
+        if name is None:  # a log of several types holds no rows of type ""
+            raise ValueError("expected_counts: a trace's contact type must be named")
+        times = arrivals.trace_rows(name)[0]
         times = times[in_opening_hours(scenario, times)]  # the others are not replayed
         slot = np.searchsorted(interval_starts(scenario), times, side="right") - 1
         return np.bincount(slot, minlength=n)[:n].astype(float)

@@ -105,8 +105,8 @@ def load_blocks(scenario: Scenario) -> np.ndarray:
     interval of a stretch (and of the day) is a block of its own: it inherits its queue
     from another load (or starts empty), so it may need more or fewer agents than the rest.
     """
-    counts = np.stack([expected_counts(scenario, ct.arrivals)
-                       for ct in scenario.contact_types.values()])
+    counts = np.stack([expected_counts(scenario, ct.arrivals, name)  # a trace: its rows
+                       for name, ct in scenario.contact_types.items()])
     measured = measured_intervals(scenario)
     ipd = scenario.intervals_per_day
     blocks = np.zeros(counts.shape[1], dtype=int)

@@ -118,3 +118,18 @@ def test_one_type_log_replayed_by_one_type_only(tmp_path):
             r"has calls\); a log of one contact type is replayed whole by one contact type "
             r"only, not by calls and chat")):
         scenario_from_dict(spec, base_dir=tmp_path)
+
+
+def test_staffing_blocks_see_each_types_replayed_load(tmp_path):
+    """`ccsim staff`'s flat-load blocks from the trace's own counts per interval.
+
+    Per hour (08-11) the log has calls 2 1 0 0 | 0 0 1 0 and lost cards 1 0 0 1 | 0 0 0 0
+    over its first two days: no two neighbours alike but the second day's first pair, and
+    a day's (and a stretch's) first interval is a block of its own: 8 blocks. The trace
+    was counted under no type name, so a log of two types seemed empty: flat, 4 blocks.
+    """
+    from sim.staffing_start import load_blocks
+
+    _scenario(tmp_path, 2)
+    scenario = sim.load_scenario(tmp_path / "replay.yaml")
+    assert load_blocks(scenario).tolist() == list(range(8))
