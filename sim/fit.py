@@ -326,8 +326,9 @@ def fit_log(log: CallLog, interval: float) -> Fit:
     names = log.type_names()
     types = {}
     notes = []
-    gaps = repeat_gaps(log.table)
-    for raw_name, rows in log.table.groupby("contact_type", sort=True):
+    table = log.table.reset_index(drop=True)  # rows matched to their repeat gaps by label
+    gaps = repeat_gaps(table)
+    for raw_name, rows in table.groupby("contact_type", sort=True):
         offered = rows[rows["outcome"] != "blocked"]
         answered = offered["outcome"] == "answered"
         handle = offered.loc[answered, "handle"].dropna().to_numpy()
