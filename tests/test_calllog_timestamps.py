@@ -8,12 +8,16 @@ Every wait and handle is recomputed here from the text with the standard library
 from __future__ import annotations
 
 import re
-from datetime import datetime
+import tempfile
+from datetime import datetime, timedelta
+from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from sim.calllog import CallLogError, read_call_log
+from sim.calllog import OUTCOMES, CallLogError, read_call_log
 from sim.fit import fit_log
 
 ROWS = [  # arrival, queue_start, answer, end, outcome
@@ -105,3 +109,34 @@ def test_fit_refuses_a_log_without_handle_times(tmp_path):
         f"{path}: handle: no answered contact has a handle time (give a handle column, or "
         "answer and end timestamps): handle times cannot be fitted")
     assert not (tmp_path / "f.yaml").exists()
+
+
+@given(st.lists(st.tuples(st.integers(0, 5 * 86400), st.integers(0, 600), st.integers(0, 900),
+                          st.integers(0, 3000), st.sampled_from(OUTCOMES)),
+                min_size=1, max_size=20))
+@settings(max_examples=30, deadline=None)
+def test_timestamps_read_as_the_durations_they_tell(rows):
+    """Parity: a log of queue_start/answer/end reads as the same log of wait and handle.
+
+    Arrival a, queue entry q s later, wait w, talk h (whole seconds): the timed log gives
+    queue_start a+q, answer a+q+w (answered only), end (answered: +h; abandoned: a+q+w).
+    """
+    start = datetime(2026, 3, 2)
+
+    def at(seconds):
+        return (start + timedelta(seconds=seconds)).isoformat()
+
+    timed, plain = [], []
+    for a, q, w, h, outcome in rows:
+        answered, blocked = outcome == "answered", outcome == "blocked"
+        timed.append((at(a), "" if blocked else at(a + q),
+                      at(a + q + w) if answered else "",
+                      "" if blocked else at(a + q + w + (h if answered else 0)), outcome))
+        plain.append((at(a), "" if blocked else w, outcome, h if answered else ""))
+    with tempfile.TemporaryDirectory() as folder:
+        one, two = Path(folder) / "timed.csv", Path(folder) / "plain.csv"
+        pd.DataFrame(timed, columns=["arrival", "queue_start", "answer", "end",
+                                     "outcome"]).to_csv(one, index=False)
+        pd.DataFrame(plain, columns=["arrival", "wait", "outcome", "handle"]).to_csv(
+            two, index=False)
+        pd.testing.assert_frame_equal(read_call_log(one).table, read_call_log(two).table)
