@@ -200,7 +200,8 @@ def fit_patience(wait: np.ndarray, abandoned: np.ndarray) -> PatienceFit | None:
             else:
                 try:
                     params = dist.fit(data, floc=0)
-                except stats.FitError:  # e.g. every abandon at one wait: no spread to fit
+                except (stats.FitError, ValueError):  # e.g. every abandon at one wait
+                    # (or under a millisecond): no spread to fit
                     continue
         frozen = dist(*params)
         loglik = float(np.sum(frozen.logpdf(observed)) + np.sum(frozen.logsf(censored)))
@@ -333,7 +334,8 @@ def fit_log(log: CallLog, interval: float) -> Fit:
         answered = offered["outcome"] == "answered"
         handle = offered.loc[answered, "handle"].dropna().to_numpy()
         # a family needs spread to fit: constant (or single) times are deterministic
-        handle_fits = fit_durations(handle) if np.unique(handle).size >= 2 else []
+        handle_fits = (fit_durations(handle)
+                       if np.unique(np.maximum(handle, _MIN_SECONDS)).size >= 2 else [])
         patience = fit_patience(offered["wait"].to_numpy(),
                                 (offered["outcome"] == "abandoned").to_numpy())
         name = names[str(raw_name)]

@@ -203,3 +203,21 @@ def test_held_out_week_within_the_fitted_models_spread(tmp_path):
     spread = simulated.std(axis=0, ddof=1) * np.sqrt(2 * (1 + 1 / len(simulated)))
     z = (held - simulated.mean(axis=0)) / spread
     assert np.all(np.abs(z) < 4), dict(zip(["offered", "sl", "abandon", "asa"], z, strict=True))
+
+
+def test_durations_under_a_millisecond_are_one_value():
+    """Handle times and abandon waits all under 1 ms are one value: nothing to fit.
+
+    Raised to 1 ms to have a density, they have no spread left; scipy's gamma fit of
+    them raised ValueError (a traceback, exit 1, from `ccsim fit`).
+    """
+    rows = [("2026-03-02T08:00", 0.0, "answered", 0.0),
+            ("2026-03-02T08:01", 0.0, "answered", 4e-4),
+            ("2026-03-02T08:02", 0.0, "abandoned", None),
+            ("2026-03-02T08:03", 2e-4, "abandoned", None),
+            ("2026-03-02T08:04", 5.0, "answered", 0.0)]
+    table = pd.DataFrame(rows, columns=["arrival", "wait", "outcome", "handle"]).assign(
+        arrival=lambda f: pd.to_datetime(f["arrival"]), contact_type="calls")
+    calls = fit_log(CallLog("log.csv", table), 3600.0).types["calls"]
+    assert calls.handle is None and calls.handle_fits == []
+    assert calls.patience is not None and np.isfinite(calls.patience.best.spec["mean"])
