@@ -113,6 +113,7 @@ class Arrivals(_Frozen):
     _rows: tuple[Any, Any, Any] | None = PrivateAttr(default=None)
     _read_warnings: tuple[str, ...] = PrivateAttr(default=())  # the trace's, as it was read
     _base_dir: Any = PrivateAttr(default=None)  # the folder `trace` was read relative to
+    _first_day: Any = PrivateAttr(default=None)  # the trace's day 0 (a pandas Timestamp)
 
     @field_validator("day_factors", mode="before")
     @classmethod
@@ -144,6 +145,7 @@ class Arrivals(_Frozen):
             self._rows = (log.seconds(), types.to_numpy(),
                           log.table["handle"].to_numpy(dtype=float))
             self._read_warnings = log.warnings
+            self._first_day = log.days[0]
             self._base_dir = base.resolve()
         return self
 
@@ -167,6 +169,11 @@ class Arrivals(_Frozen):
         digest.update("\0".join(map(str, types)).encode())
         digest.update(handle.astype(float).tobytes())
         return digest.hexdigest()
+
+    @property
+    def trace_first_day(self) -> Any:
+        """The date of the trace's day 0 (its first day with a contact), or None."""
+        return self._first_day
 
     def trace_warnings(self) -> tuple[str, ...]:
         """What reading the trace warned of (one line each, the file named), if anything."""

@@ -20,7 +20,7 @@ from sim.absence import Absences
 from sim.scenario import Scenario
 from sim.scenario_agents import AgentGroup
 from sim.units import DAY, format_clock
-from sim.weekdays import weekday_of
+from sim.weekdays import WEEKDAYS, weekday_of
 
 
 @dataclass(frozen=True)
@@ -273,6 +273,33 @@ def trace_after_run(scenario: Scenario) -> list[tuple[str, str]]:
     return found
 
 
+def trace_weekdays(scenario: Scenario) -> list[tuple[str, str]]:
+    """Replayed traces whose dates fall on other weekdays than the run days they fill.
+
+    A trace's day ``d`` is ``d`` days after its first date; with day factors named by day
+    of the week the run's day ``d`` is the weekday they give it (:func:`weekday_of`),
+    from a Monday and skipping days not named. A log starting on a Wednesday, or with
+    weekends, then fills a Monday with a Wednesday's calls, beside Monday's drawn ones.
+    """
+    found = []
+    for name, ct in scenario.contact_types.items():
+        first = ct.arrivals.trace_first_day
+        if first is None or weekday_of(scenario, 0) is None:
+            continue
+        times = ct.arrivals.trace_rows(name)[0]
+        days = np.unique((times[times < scenario.days * DAY] // DAY).astype(int))
+        wrong = [d for d in days if weekday_of(scenario, int(d)) != (first.day_of_week + d) % 7]
+        if wrong:
+            found.append((f"contact_types.{name}.arrivals.trace", (
+                f"{len(wrong)} of the {days.size} days it replays fall on another weekday "
+                f"than the run day they fill (its day 0 is {first.day_name()} "
+                f"{first.date()}, the run's a "
+                f"{WEEKDAYS[weekday_of(scenario, 0)].value.capitalize()}, its "
+                "days the weekdays its day factors name): list the log's weekdays as the "
+                "run's `weekdays`, or compare it with `ccsim backtest`, which dates each day")))
+    return found
+
+
 def trace_read_warnings(scenario: Scenario) -> list[tuple[str, str]]:
     """What reading a replayed trace warned of (a ccsim contacts file that cannot be dated)."""
     return [(f"contact_types.{name}.arrivals.trace", line)
@@ -291,4 +318,4 @@ def scenario_warnings(scenario: Scenario, whole_trace: bool = False
     """
     return (unanswerable(scenario) + trace_read_warnings(scenario)
             + trace_outside_hours(scenario, whole_trace)
-            + ([] if whole_trace else trace_after_run(scenario)))
+            + ([] if whole_trace else trace_after_run(scenario) + trace_weekdays(scenario)))

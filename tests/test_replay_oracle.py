@@ -133,3 +133,29 @@ def test_staffing_blocks_see_each_types_replayed_load(tmp_path):
     _scenario(tmp_path, 2)
     scenario = sim.load_scenario(tmp_path / "replay.yaml")
     assert load_blocks(scenario).tolist() == list(range(8))
+
+
+def test_replayed_days_on_other_weekdays_are_said(tmp_path):
+    """The log starts on a Wednesday; chats name Monday to Friday: the run's day 0 is a Monday.
+
+    So the trace's Wednesday fills the run's Monday, its Saturday (day 3) a Thursday: of
+    the 4 days replayed (Wed, Thu, Fri, Sat), none is on its own weekday; said in one
+    warning. Listing the log's weekdays as the run's aligns them: no warning.
+    """
+    from sim.schedule import scenario_warnings
+
+    spec = _scenario(tmp_path, 5)
+    spec["contact_types"]["lost_card"]["arrivals"] = {
+        "per_interval": [1, 1, 1, 1],
+        "day_factors": {d: 1 for d in ("monday", "tuesday", "wednesday", "thursday",
+                                       "friday")}}
+    warned = [r for p, r in scenario_warnings(scenario_from_dict(spec, base_dir=tmp_path))
+              if "weekday" in r]
+    assert warned == [
+        "4 of the 4 days it replays fall on another weekday than the run day they fill (its "
+        "day 0 is Wednesday 2026-03-04, the run's a Monday, its days the weekdays its day "
+        "factors name): list the log's weekdays as the run's `weekdays`, or compare it with "
+        "`ccsim backtest`, which dates each day"]
+    spec["weekdays"] = ["wednesday", "thursday", "friday", "saturday", "sunday"]
+    assert not [r for p, r in scenario_warnings(scenario_from_dict(spec, base_dir=tmp_path))
+                if "weekday" in r]
