@@ -29,12 +29,12 @@ import heapq
 import math
 from collections import deque
 from functools import partial
-from typing import TYPE_CHECKING
 
 import simpy
 
 from sim import keyed
 from sim.first_leg import first_transfers
+from sim.floor_state import GroupState, QueueState, first_due, oldest_due, take
 from sim.journey import PLAIN, PLAIN_IF_QUIET
 from sim.leg_steps import leg_steps
 from sim.legs import ABANDONED_LEG, CUSTOMER, RETRIAL
@@ -42,9 +42,6 @@ from sim.records import ABANDONED, ANSWERED, BLOCKED, HUNG_UP, WAITING
 from sim.second_leg import second_legs
 from sim.ticks import scheduler
 from sim.wrap_up import talked_then_wrap
-
-if TYPE_CHECKING:
-    from sim.floor_state import GroupState, QueueState
 
 INF = math.inf
 
@@ -198,8 +195,10 @@ class Floor:
         now = self.env.now
         queue = self.types[self.qtype[c]].queue
         self._purge(queue, now)
-        if queue and queue[0] == c:
-            queue.popleft()
+        # c, or one ahead of it that waited as long, behind a priority transfer not yet due
+        at = first_due(queue, 0.0, entered, now, self.enq, self.state, self.deadline)
+        if at >= 0:
+            c = take(queue, at)
             _, agent_id = group.idle.popleft()
             self._answer(c, group, agent_id, now)
             self._serve(c, group, agent_id)
@@ -281,18 +280,12 @@ class Floor:
         if group.backlog and len(group.idle) >= group.reserve:
             levels = [*levels, group.backlog]
         for level in levels:
-            best_queue, best_since = None, INF
-            for queue, after in level:
-                if queue:
-                    head = queue[0]
-                    if state[head] != WAITING or deadline[head] <= now:
-                        self._purge(queue, now)
-                    if queue:
-                        since = enq[queue[0]]
-                        if since < best_since and since + after <= now:
-                            best_queue, best_since = queue, since
-            if best_queue is not None:
-                return best_queue.popleft()
+            for queue, _after in level:
+                if queue and (state[queue[0]] != WAITING or deadline[queue[0]] <= now):
+                    self._purge(queue, now)
+            queue, at = oldest_due(level, now, enq, state, deadline)
+            if queue is not None:
+                return take(queue, at)
         return -1
 
     def _release_line(self, c: int) -> None:
@@ -391,9 +384,7 @@ class Floor:
             self._serve(c, group, agent_id)
 
     def _pull_backlog(self, group: GroupState, now: float) -> int:
-        best_queue, best_since = None, INF
-        for queue, after in group.backlog:
+        for queue, _after in group.backlog:
             self._purge(queue, now)
-            if queue and self.enq[queue[0]] < best_since and self.enq[queue[0]] + after <= now:
-                best_queue, best_since = queue, self.enq[queue[0]]
-        return best_queue.popleft() if best_queue is not None else -1
+        queue, at = oldest_due(group.backlog, now, self.enq, self.state, self.deadline)
+        return take(queue, at) if queue is not None else -1

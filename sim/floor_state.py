@@ -6,7 +6,12 @@ Plain objects with slots, read and changed by the engine's parts (:mod:`sim.floo
 
 from __future__ import annotations
 
+import math
 from collections import deque
+
+from sim.records import WAITING
+
+INF = math.inf
 
 
 class GroupState:
@@ -38,6 +43,7 @@ class GroupState:
         # go when free): they hold no place in this group's target (Shifts.fill)
         self.owed = 0
 
+
 class QueueState:
     """Engine state of one contact type's queue."""
 
@@ -49,3 +55,73 @@ class QueueState:
         self.immediate: list[GroupState] = []  # groups that may answer on arrival
         self.only: GroupState | None = None  # the one such group, if it is not a backlog's
         self.overflow: list[tuple[float, GroupState]] = []  # (after seconds, group)
+
+
+def first_due(queue: deque[int], after: float, now: float, live_at: float,
+              enq, state, deadline) -> int:
+    """Where in ``queue`` the first contact is that has waited ``after`` seconds by ``now``.
+
+    A queue is first come, first served but for transfers with ``priority``, put at its
+    head (the newest first): from the head, the times of entry fall through those, then
+    rise. The first contact due (``enq + after <= now``) in queue order is found by
+    walking from the head, and the walk stops at a contact not due that entered no
+    earlier than the one before it: everyone behind it entered later still. Contacts no
+    longer waiting by ``live_at`` (gone, or past their patience, which the engine notices
+    when they reach the head) are passed over.
+
+    Args:
+        queue: The queue's contacts, head first.
+        after: The overflow delay of the group that takes, seconds.
+        now: The moment the delay is counted to, seconds.
+        live_at: The moment a contact must still be waiting at, seconds.
+        enq: The contacts' times of entering their queue, seconds.
+        state: The contacts' states.
+        deadline: When each contact abandons, seconds.
+
+    Returns:
+        The position of that contact, or -1 if none is due.
+    """
+    last = INF
+    for i, c in enumerate(queue):
+        if state[c] != WAITING or deadline[c] <= live_at:
+            continue
+        since = enq[c]
+        if since + after <= now:
+            return i
+        if since >= last:
+            return -1
+        last = since
+    return -1
+
+
+def oldest_due(level: list[tuple[deque[int], float]], now: float, enq, state,
+               deadline) -> tuple[deque[int] | None, int]:
+    """The longest waiting contact due among queues of one skill level, by ``now``.
+
+    Args:
+        level: ``(queue, after)`` of each queue, its head still waiting (purged).
+        now: The moment, seconds.
+        enq: The contacts' times of entering their queue, seconds.
+        state: The contacts' states.
+        deadline: When each contact abandons, seconds.
+
+    Returns:
+        Its queue and its position there (see :func:`first_due`); ``(None, 0)``: none.
+    """
+    best_queue, best_at, best_since = None, 0, INF
+    for queue, after in level:
+        if queue:
+            at = 0 if enq[queue[0]] + after <= now else first_due(
+                queue, after, now, now, enq, state, deadline)
+            if at >= 0 and enq[queue[at]] < best_since:
+                best_queue, best_at, best_since = queue, at, enq[queue[at]]
+    return best_queue, best_at
+
+
+def take(queue: deque[int], at: int) -> int:
+    """Remove and return the contact at position ``at`` of ``queue`` (0: its head)."""
+    if at == 0:
+        return queue.popleft()
+    c = queue[at]
+    del queue[at]
+    return c

@@ -81,4 +81,8 @@ never mixes records of two versions).
 # for as long as it held, and agents called in to the source (or a schedule rise there)
 # filled it, a called-in agent staying on the other group past its call-in; the rules
 # log's `agents` of a move is what it took (on) and sent back (off), not the rule's
-RESULTS_VERSION = 20
+# 21: a contact that has waited a group's overflow delay is given to that group's idle agent
+# even when a transfer with `priority` stands ahead of it, not yet due there: before, the
+# group's agents took nothing from the queue until that transfer left it, and from then on
+# only what the group's own agents freed up to pull (an idle group stayed idle)
+RESULTS_VERSION = 21

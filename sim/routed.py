@@ -33,7 +33,7 @@ from collections import deque
 from sim import keyed
 from sim.distributions import Lognormal
 from sim.errors import PolicyError
-from sim.floor_state import GroupState
+from sim.floor_state import GroupState, first_due, take
 from sim.records import WAITING
 from sim.routing import Arrival, FreeAgent, IdleAgent, RoutingPolicy, WaitingQueue
 from sim.units import DAY, format_clock
@@ -224,19 +224,20 @@ class PolicyRouter:
         found, queues, at_level, first = [], [], [], -1
         for li, level in enumerate(levels):
             for queue, after in level:
-                live = [x for x in queue if state[x] == WAITING and deadline[x] > now]
-                if live and enq[live[0]] + after <= now:
+                at = first_due(queue, after, now, now, enq, state, deadline)
+                if at >= 0:
                     t, priority = kinds[id(queue)]
-                    found.append(queue)
+                    found.append((queue, at))
                     at_level.append(li)
-                    queues.append(WaitingQueue(rep.type_names[t], priority, enq[live[0]],
-                                               len(live)))
+                    live = sum(1 for x in queue if state[x] == WAITING and deadline[x] > now)
+                    queues.append(WaitingQueue(rep.type_names[t], priority, enq[queue[at]], live))
                     if first < 0:
                         first = li
         choice = None
         if found:
             choice = self.ask("choose_contact", queues,
                               FreeAgent(rep.group_names[group.index], len(group.idle)))
+        before = len(found[choice][0]) if choice is not None else 0
         last = max(first, at_level[choice]) if choice is not None else first
         if last < 0:  # nothing to take: the engine purges every level it looked at
             last = len(levels) - 1
@@ -244,4 +245,7 @@ class PolicyRouter:
             for queue, _after in level:
                 if queue and (state[queue[0]] != WAITING or deadline[queue[0]] <= now):
                     rep._purge(queue, now)
-        return -1 if choice is None else found[choice].popleft()
+        if choice is None:
+            return -1
+        queue, at = found[choice]
+        return take(queue, at - (before - len(queue)))  # less those purged ahead of it
