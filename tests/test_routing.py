@@ -77,10 +77,11 @@ def stationary(q: np.ndarray) -> np.ndarray:
 # ---- fastest first: two agents of different speed (M/M/2 heterogeneous) ------------------
 
 def two_speed_chain(lam: float, mu: float, fast: float, slow: float, n_max: int = 200):
-    """Busy fraction of the fast and the slow agent under fastest-first, FIFO queue.
+    """Busy fractions of the fast and the slow agent, and the mean wait, under fastest-first.
 
-    States: 0 empty, 1 only the fast agent busy, 2 only the slow one, then 3 + j: both
-    busy and j waiting. An arrival to an empty floor takes the fast agent.
+    FIFO queue; the mean wait is the mean number waiting / lam (Little). States: 0 empty,
+    1 only the fast agent busy, 2 only the slow one, then 3 + j: both busy and j waiting.
+    An arrival to an empty floor takes the fast agent.
     """
     mf, ms = mu * fast, mu * slow
     n = 3 + n_max
@@ -97,7 +98,7 @@ def two_speed_chain(lam: float, mu: float, fast: float, slow: float, n_max: int 
     np.fill_diagonal(q, -q.sum(axis=1))
     p = stationary(q)
     both = p[3:].sum()
-    return p[1] + both, p[2] + both
+    return p[1] + both, p[2] + both, float(np.arange(n_max) @ p[3:]) / lam
 
 
 def two_speed_scenario(agent_rule: str) -> sim.Scenario:
@@ -118,9 +119,13 @@ class TestFastestFirst:
         fastest_first must be within 4 standard errors of the chain; longest_idle (which
         shares the work more evenly) must not be, or the test could not fail.
         """
-        fast_busy, slow_busy = two_speed_chain(1 / MIN, 1 / MIN, 2.0, 0.5)
+        fast_busy, slow_busy, wait = two_speed_chain(1 / MIN, 1 / MIN, 2.0, 0.5)
         for rule, should_match in (("fastest_first", True), ("longest_idle", False)):
             result = sim.run(two_speed_scenario(rule), seed=3, replications=8)
+            if should_match:  # and the mean wait (longest_idle's is too near to tell apart)
+                mean, se = mean_and_se([m["by_type"]["calls"]["asa"]
+                                        for m in result.replication_measures])
+                assert abs(mean - wait) <= 4 * se, (mean, se, wait)
             by = result.by_group_replications.set_index(["group", "replication"])["occupancy"]
             for group, theory in (("fast", fast_busy), ("slow", slow_busy)):
                 mean, se = mean_and_se(by.loc[group])
