@@ -64,10 +64,11 @@ def first_due(queue: deque[int], after: float, now: float, live_at: float,
     A queue is first come, first served but for transfers with ``priority``, put at its
     head (the newest first): from the head, the times of entry fall through those, then
     rise. The first contact due (``enq + after <= now``) in queue order is found by
-    walking from the head, and the walk stops at a contact not due that entered no
-    earlier than the one before it: everyone behind it entered later still. Contacts no
-    longer waiting by ``live_at`` (gone, or past their patience, which the engine notices
-    when they reach the head) are passed over.
+    walking from the head, and the walk stops at a contact not due that entered later
+    than the one before it: everyone behind it entered later still (transfers put at
+    the head at one moment entered at the same time: the walk goes on past them).
+    Contacts no longer waiting by ``live_at`` (gone, or past their patience, which the
+    engine notices when they reach the head) are passed over.
 
     Args:
         queue: The queue's contacts, head first.
@@ -88,7 +89,7 @@ def first_due(queue: deque[int], after: float, now: float, live_at: float,
         since = enq[c]
         if since + after <= now:
             return i
-        if since >= last:
+        if since > last:
             return -1
         last = since
     return -1

@@ -103,13 +103,13 @@ class TestSkills:
 
     @pytest.mark.parametrize("policy", [None, {"agent": "fastest_first"}])
     def test_overflow_behind_a_priority_transfer(self, policy):
-        """A transfer put at the head of the queue does not keep the overflow group idle.
+        """Transfers put at the head of the queue do not keep the overflow group idle.
 
-        x answers a0 (0-40); a1 waits from 1; b (5-25) is transferred to a with priority,
-        ahead of a1. y may take a from 30 s: a1 at 31 (b, at the head, only at 55). x takes
-        b at 40; a3 and a4 find y busy with a1. Before, y answered nobody all day: a1's
-        overflow found b at the head and, once b was gone, no other contact's overflow
-        found itself at the head.
+        x answers a0 (0-40); a1 waits from 1; two b (5-25) are transferred to a with
+        priority, both ahead of a1 (at the same moment). y may take a from 30 s: a1 at 31
+        (the b only at 55). x takes the b at 40 and 100; a3 and a4 find y busy with a1.
+        Before, y answered nobody all day: a1's overflow found a b at the head and, once
+        the b were gone, no other contact's overflow found itself at the head.
         """
         det = {"dist": "deterministic", "value": 60}
         data = {"name": "priority", "days": 1, "interval": "1h",
@@ -118,14 +118,15 @@ class TestSkills:
                     "b": {"arrivals": {"rate": "1/h"}, "handle": det,
                           "transfer": {"probability": 1.0, "to": "a", "priority": True}}},
                 "agents": {"x": {"skills": ["a"], "staff": 1}, "y": {"skills": ["a"], "staff": 1},
-                           "z": {"skills": ["b"], "staff": 1}},
+                           "z": {"skills": ["b"], "staff": 2}},
                 "routing": {"a": ["x", {"group": "y", "after": "30s"}]}}
         if policy:
             data["routing_policy"] = policy
         sc = sim.scenario_from_dict(data)
-        rec = replay(sc, [(0, 0, 40), (1, 0, 1000), (5, 1, 20), (50, 0, 10), (60, 0, 10)])
-        assert answers(rec) == [0, 31, 5, 100, 110]
-        assert [rec.group_names[g] for g in rec.group] == ["x", "y", "x", "x", "x"]
+        rec = replay(sc, [(0, 0, 40), (1, 0, 1000), (5, 1, 20), (5, 1, 20), (50, 0, 10),
+                          (60, 0, 10)])
+        assert answers(rec) == [0, 31, 5, 5, 160, 170]
+        assert [rec.group_names[g] for g in rec.group] == ["x", "y", "x", "x", "x", "x"]
 
 
 class TestStaffing:
