@@ -187,21 +187,30 @@ class Floor:
             self._abandon(c, self.env.now)
 
     def _overflow(self, c: int, group: GroupState, entered: float, _event: simpy.Event) -> None:
-        """Contact ``c`` has waited long enough for ``group``: give it to an idle agent."""
+        """Contact ``c`` has waited long enough for ``group``: give it to an idle agent.
+
+        One put at the head at the same moment (a transfer with priority) goes first.
+        """
+        while self._overflow_one(c, group, entered):
+            pass
+
+    def _overflow_one(self, c: int, group: GroupState, entered: float) -> bool:
+        """An idle agent takes ``c``, or one ahead that waited as long (True: ``c`` waits on)."""
         if self.state[c] != WAITING or self.enq[c] != entered or not group.idle:
-            return
+            return False
         if group.index in self.types[self.qtype[c]].backlog_of and len(group.idle) <= group.reserve:
-            return
+            return False
         now = self.env.now
         queue = self.types[self.qtype[c]].queue
         self._purge(queue, now)
-        # c, or one ahead of it that waited as long, behind a priority transfer not yet due
         at = first_due(queue, 0.0, entered, now, self.enq, self.state, self.deadline)
-        if at >= 0:
-            c = take(queue, at)
-            _, agent_id = group.idle.popleft()
-            self._answer(c, group, agent_id, now)
-            self._serve(c, group, agent_id)
+        if at < 0:
+            return False
+        taken = take(queue, at)
+        _, agent_id = group.idle.popleft()
+        self._answer(taken, group, agent_id, now)
+        self._serve(taken, group, agent_id)
+        return taken != c
 
     def _answer(self, c: int, group: GroupState, agent_id: int, now: float) -> None:
         waited = now - self.enq[c]

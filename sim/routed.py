@@ -84,7 +84,7 @@ class PolicyRouter:
         self.policy = policy
         engine = type(replication)
         self._engine_enqueue = engine._enqueue.__get__(replication)
-        self._engine_overflow = engine._overflow.__get__(replication)
+        self._engine_overflow = engine._overflow_one.__get__(replication)
         self.nobody = GroupState(-1)  # an answering group with nobody idle: "it waits"
         scenario = replication.scenario
         table = replication.routing_table  # the routing the engine runs (sim.routing_table)
@@ -196,13 +196,13 @@ class PolicyRouter:
     def overflow(self, c: int, group: GroupState, entered: float, event) -> None:
         """The engine's ``_overflow``, with the idle agent of ``group`` chosen by the policy."""
         rep = self.rep
-        if rep.state[c] != WAITING or rep.enq[c] != entered or not group.idle:
-            return
-        q = rep.qtype[c]
-        chosen = self._choose_agent(c, q, self._idle_agents(q, [group]), rep.env.now - entered,
-                                    OVERFLOW_STEP + 64 * rep.queued[c] + group.index)
-        if chosen is not None:
-            self._engine_overflow(c, group, entered, event)
+        while rep.state[c] == WAITING and rep.enq[c] == entered and group.idle:
+            q = rep.qtype[c]
+            chosen = self._choose_agent(c, q, self._idle_agents(q, [group]),
+                                        rep.env.now - entered,
+                                        OVERFLOW_STEP + 64 * rep.queued[c] + group.index)
+            if chosen is None or not self._engine_overflow(c, group, entered):
+                return
 
     # ---- which waiting contact ---------------------------------------------------------
 

@@ -128,6 +128,31 @@ class TestSkills:
         assert answers(rec) == [0, 31, 5, 5, 160, 170]
         assert [rec.group_names[g] for g in rec.group] == ["x", "y", "x", "x", "x", "x"]
 
+    @pytest.mark.parametrize("policy", [None, {"agent": "fastest_first"}])
+    def test_transfers_jumping_together_overflow_together(self, policy):
+        """Two transfers put at the head at one moment both go to y's two idle agents.
+
+        x is busy all along; two b (5-25) are transferred to a with priority; at 55 both
+        are due for y. Before, the first one's overflow gave y the other (at the head),
+        whose own overflow then found it answered: the first waited on beside y's second
+        agent, idle, until y's first was free again at 115.
+        """
+        det = {"dist": "deterministic", "value": 60}
+        data = {"name": "priority", "days": 1, "interval": "1h",
+                "contact_types": {
+                    "a": {"arrivals": {"rate": "1/h"}, "handle": det},
+                    "b": {"arrivals": {"rate": "1/h"}, "handle": det,
+                          "transfer": {"probability": 1.0, "to": "a", "priority": True}}},
+                "agents": {"x": {"skills": ["a"], "staff": 1}, "y": {"skills": ["a"], "staff": 2},
+                           "z": {"skills": ["b"], "staff": 2}},
+                "routing": {"a": ["x", {"group": "y", "after": "30s"}]}}
+        if policy:
+            data["routing_policy"] = policy
+        rec = replay(sim.scenario_from_dict(data), [(0, 0, 1000), (5, 1, 20), (5, 1, 20)])
+        second = rec.legs["queue"] == 0
+        assert sorted(rec.legs["answered"][second].tolist()) == [0, 55, 55]
+        assert [rec.group_names[g] for g in rec.group] == ["x", "y", "y"]
+
 
 class TestStaffing:
     def test_new_agents_arrive_at_interval(self):
