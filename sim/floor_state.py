@@ -43,6 +43,10 @@ class GroupState:
         # go when free): they hold no place in this group's target (Shifts.fill)
         self.owed = 0
 
+    def pace(self, agent_id: int) -> float:
+        """How many times the drawn length the agent's talk takes (1 / speed, x slowdown)."""
+        return self.slowdown if self.factors is None else self.factors[agent_id]
+
 
 class QueueState:
     """Engine state of one contact type's queue."""

@@ -145,11 +145,10 @@ def leg_steps(journeys) -> Callable[..., None]:
         leg.leg = served_legs[c]  # this leg's number (the next agent's may follow first)
         what = kind[c]
         if what == DUPLICATE:
-            after(handle[c] * (group.slowdown if group.factors is None
-                               else group.factors[leg.agent_id]), step_duplicated, leg)
+            after(handle[c] * group.pace(agent_id), step_duplicated, leg)
             return
         if what == CONSULT:
-            talk_for(leg, plans[q], handle[c])
+            talk_for(leg, plans[q], handle[c] * group.pace(agent_id))  # the one consulted
             return
         if conferences:  # joined by a conference transfer: three-way talk first
             three_way = conferences.pop(c, 0.0)
@@ -171,7 +170,7 @@ def leg_steps(journeys) -> Callable[..., None]:
         if misrouted[c] and legs == 1:  # the wrong queue from the IVR
             leg.length = own_plan.ivr.misroute_talk(
                 misroute_talks[c] if c < drawn and misroute_talks is not None
-                else uniform(key[c], keyed.MISROUTE_TALK))
+                else uniform(key[c], keyed.MISROUTE_TALK)) * leg.group.pace(leg.agent_id)
             after(leg.length, step_misrouted_talk, leg)
             return
         queue_plan = plans[leg.q]
@@ -182,7 +181,7 @@ def leg_steps(journeys) -> Callable[..., None]:
                 handle_two[c] if legs == 2 and c < drawn and handle_two is not None
                 else uniform(key[c], keyed.HANDLE, legs))
         group = leg.group
-        length *= group.slowdown if group.factors is None else group.factors[leg.agent_id]
+        length *= group.pace(leg.agent_id)
         leg.capped = length > own_plan.cap
         if leg.capped:
             length = own_plan.cap

@@ -346,7 +346,8 @@ class Journeys:
         talks = self.misroute_talks
         self.talk[c] = length = self.plans[self.ctype[c]].ivr.misroute_talk(
             talks[c] if c < self.n_drawn and talks is not None
-            else keyed.uniform(self.key[c], keyed.MISROUTE_TALK))
+            else keyed.uniform(self.key[c], keyed.MISROUTE_TALK)
+        ) * self.floor.groups[self.group[c]].pace(self.agent[c])  # the wrong agent's speed
         self.at(length, self._misrouted_talked, c)
 
     def _misrouted_talked(self, tick) -> None:

@@ -85,4 +85,7 @@ never mixes records of two versions).
 # even when a transfer with `priority` stands ahead of it, not yet due there: before, the
 # group's agents took nothing from the queue until that transfer left it, and from then on
 # only what the group's own agents freed up to pull (an idle group stayed idle)
-RESULTS_VERSION = 21
+# 22: a group's speed (and speed_cv) divides every talk of its agents, as documented: a
+# misrouted call's short talk and a consult's talk the group answers took their drawn
+# length whatever the speed
+RESULTS_VERSION = 22

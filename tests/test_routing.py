@@ -177,6 +177,30 @@ class TestAgentSpeeds:
             np.testing.assert_allclose(records.talk[done] * 1.25, draws.handle[done])
 
 
+    @pytest.mark.parametrize("fast_paths", [True, False])
+    def test_every_talk_of_the_group_is_divided(self, fast_paths):
+        """A speed-2 group talks half of every talk, as the README says ("every talk").
+
+        Its customers', a misrouted call's short talk, and a consult it answers.
+        """
+        det = {"dist": "deterministic", "value": 10}
+        scenario = sim.scenario_from_dict({
+            "name": "speeds", "days": 1, "interval": "1h",
+            "contact_types": {
+                "a": {"arrivals": {"rate": "6/h"}, "handle": {**det, "value": 100},
+                      "consult": {"probability": 1.0, "to": "f", "talk": {**det, "value": 60}},
+                      "ivr": {"time": det, "misroute": 0.5, "misroute_to": ["f"],
+                              "misroute_talk": {**det, "value": 40}}},
+                "f": {"arrivals": {"rate": "6/h"}, "handle": {**det, "value": 100}}},
+            "agents": {"desk": {"skills": ["a"], "staff": 3},
+                       "experts": {"skills": ["f"], "staff": 3, "speed": 2.0}}})
+        legs = run_replication(scenario, 1, fast_paths=fast_paths).legs
+        experts = legs["group"] == 1
+        talks = {(int(reason), round(float(length), 6)) for reason, length in
+                 zip(legs["reason"][experts], (legs["ended"] - legs["answered"])[experts])}
+        assert talks == {(0, 50.0), (3, 20.0), (6, 30.0)}  # completed, misroute, consult
+
+
 # ---- threshold reservation: a loss system with trunk reservation -------------------------
 
 def reservation_chain(c: int, k: int, lam_hi: float, lam_lo: float, mu_hi: float,
