@@ -88,4 +88,7 @@ never mixes records of two versions).
 # 22: a group's speed (and speed_cv) divides every talk of its agents, as documented: a
 # misrouted call's short talk and a consult's talk the group answers took their drawn
 # length whatever the speed
-RESULTS_VERSION = 22
+# 23: under a routing policy, an idle agent working the blending backlog is the policy's
+# decision too (a reservation keeps agents from it): the backlog went to idle agents
+# past the policy
+RESULTS_VERSION = 23

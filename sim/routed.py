@@ -3,14 +3,15 @@
 The engine's own routing (longest-idle agent; best skill priority, then the longest
 waiting) is written into its hot code (:mod:`sim.engine`, :mod:`sim.workforce`). When a
 run has another policy (:mod:`sim.routing`), a :class:`PolicyRouter` takes over the
-three places where routing is decided, in place of the replication's own methods:
+four places where routing is decided, in place of the replication's own methods:
 
 - a contact joins a queue (``_enqueue``): the policy picks among the idle agents of the
   groups that may answer it at once;
 - a contact has waited long enough to overflow to a group (``_overflow``): the policy
   picks among that group's idle agents;
-- an agent is free (``_pull``): the policy picks among the heads of the queues the
-  group may serve now.
+- an agent is free (``_pull``), or idle and may work the blending backlog
+  (``_pull_backlog``): the policy picks among the heads of the queues the group may
+  serve now.
 
 The router only *chooses*; the replication's own code does the rest (answering,
 waiting, abandoning), so both paths keep the same books. The chosen idle agent is put
@@ -140,6 +141,7 @@ class PolicyRouter:
         """Route the replication's contacts and agents through the policy."""
         rep = self.rep
         rep._enqueue, rep._overflow, rep._pull = self.enqueue, self.overflow, self.pull
+        rep._pull_backlog = self.pull_backlog
 
     # ---- which idle agent --------------------------------------------------------------
 
@@ -215,12 +217,24 @@ class PolicyRouter:
         with a candidate, or the chosen one's if lower): an abandonment is noticed at the
         same moment on both paths, so what follows from it (a retrial, a complaint) too.
         """
-        rep = self.rep
-        state, deadline, enq = rep.state, rep.deadline, rep.enq
-        kinds = self.kinds[group.index]
         levels = group.levels
         if group.backlog and len(group.idle) >= group.reserve:
             levels = [*levels, group.backlog]
+        return self._take(group, now, levels, len(group.idle))
+
+    def pull_backlog(self, group: GroupState, now: float) -> int:
+        """The engine's ``_pull_backlog`` (an idle agent works the blending backlog).
+
+        The policy decides this too (a reservation keeps its agents from the backlog as
+        from any other type); the agent deciding is the group's most recently idle.
+        """
+        return self._take(group, now, [group.backlog], len(group.idle) - 1)
+
+    def _take(self, group: GroupState, now: float, levels: list, others: int) -> int:
+        """The head of the queue of ``levels`` the policy chose, or -1 (see :meth:`pull`)."""
+        rep = self.rep
+        state, deadline, enq = rep.state, rep.deadline, rep.enq
+        kinds = self.kinds[group.index]
         found, queues, at_level, first = [], [], [], -1
         for li, level in enumerate(levels):
             for queue, after in level:
@@ -236,7 +250,7 @@ class PolicyRouter:
         choice = None
         if found:
             choice = self.ask("choose_contact", queues,
-                              FreeAgent(rep.group_names[group.index], len(group.idle)))
+                              FreeAgent(rep.group_names[group.index], others))
         before = len(found[choice][0]) if choice is not None else 0
         last = max(first, at_level[choice]) if choice is not None else first
         if last < 0:  # nothing to take: the engine purges every level it looked at

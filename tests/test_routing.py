@@ -266,6 +266,24 @@ class TestReservation:
                 assert mean + 4 * se < theory[1], (mean, se, theory)
 
 
+    def test_the_blending_backlog_keeps_the_reserve_too(self):
+        """3 agents, 2 kept for ``x``; ``b`` is also their blending backlog (reserve 0).
+
+        x at 0 (100 s) and 1 (50 s); b at 2 waits: one agent free. At 51 two are free,
+        still not more than 2: b waits until 100. Before, the agent freed at 51 went idle
+        and the backlog feed (which did not ask the policy) gave it b at once.
+        """
+        det = {"dist": "deterministic", "value": 100}
+        scenario = sim.scenario_from_dict({
+            "name": "reserve", "days": 1, "interval": "1h",
+            "contact_types": {t: {"arrivals": {"rate": "1/h"}, "handle": det} for t in "xb"},
+            "agents": {"g": {"skills": ["x", "b"], "staff": 3,
+                             "blending": {"backlog": ["b"], "reserve": 0}}},
+            "routing_policy": {"reserve": {"group": "g", "type": "x", "agents": 2}}})
+        records = replay(scenario, [0, 1, 2], [0, 0, 1], [100, 50, 100])
+        assert records.answer.tolist() == [0, 1, 100]
+
+
 # ---- symmetric agents: every agent rule gives the same waits -----------------------------
 
 class TestSymmetricAgents:
