@@ -187,10 +187,9 @@ class Floor:
             self._abandon(c, self.env.now)
 
     def _overflow(self, c: int, group: GroupState, entered: float, _event: simpy.Event) -> None:
-        """Contact ``c`` has waited long enough for ``group``: give it to an idle agent.
-
-        One put at the head at the same moment (a transfer with priority) goes first.
-        """
+        """Contact ``c`` has waited long enough for ``group``: give it to an idle agent."""
+        if group.draining and not group.idle:  # closed: one who went home comes back for it
+            self.shifts._recall(c, [group], entered, _event)
         while self._overflow_one(c, group, entered):
             pass
 

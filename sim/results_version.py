@@ -91,4 +91,8 @@ never mixes records of two versions).
 # 23: under a routing policy, an idle agent working the blending backlog is the policy's
 # decision too (a reservation keeps agents from it): the backlog went to idle agents
 # past the policy
-RESULTS_VERSION = 23
+# 24: a contact waiting at closing for a group it may take only after an overflow delay:
+# when the delay is up, one of the group's agents who went home comes back for it (as
+# for work reaching a closed center's queues); before, with no other group to answer
+# it, it waited for ever (unanswered), and beside a busy one it waited for that one
+RESULTS_VERSION = 24

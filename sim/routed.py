@@ -198,6 +198,8 @@ class PolicyRouter:
     def overflow(self, c: int, group: GroupState, entered: float, event) -> None:
         """The engine's ``_overflow``, with the idle agent of ``group`` chosen by the policy."""
         rep = self.rep
+        if group.draining and not group.idle:  # closed: one who went home comes back for it
+            rep.shifts._recall(c, [group], entered, event)
         while rep.state[c] == WAITING and rep.enq[c] == entered and group.idle:
             q = rep.qtype[c]
             chosen = self._choose_agent(c, q, self._idle_agents(q, [group]),

@@ -15,6 +15,7 @@ from sim import engine
 from sim.records import ABANDONED, ANSWERED, BLOCKED, OUTCOMES
 
 NAN = math.nan
+EXP_1M = {"dist": "exponential", "mean": "1m"}
 
 
 def answers(records):
@@ -190,6 +191,26 @@ class TestStaffing:
         assert answers(rec) == [0, 4000]
         # the agent left when the queue was empty
         assert rec.staff_count.tolist()[-1] == 0 and rec.staff_time[-1] == 4060.0
+
+    @pytest.mark.parametrize("policy", [None, {"agent": "random"}])
+    def test_overflow_due_after_closing_is_served(self, policy):
+        """A contact waiting at closing, due for its only group 20 s later, is answered then.
+
+        ``a``'s one routing step has ``after: 30s``; it arrives at 08:59:50, g's agent
+        idle. Before, g's agent went home at 09:00 (nothing it might take *yet*) and the
+        contact waited for ever (``unanswered``); now it comes back for it, as agents
+        come back for work that reaches a closed center's queues.
+        """
+        data = {"name": "closing", "days": 1, "open": "08:00", "close": "09:00",
+                "interval": "1h",
+                "contact_types": {"a": {"arrivals": {"rate": "1/h"}, "handle": EXP_1M}},
+                "agents": {"g": {"skills": ["a"], "staff": 1}},
+                "routing": {"a": [{"group": "g", "after": "30s"}]}}
+        if policy:
+            data["routing_policy"] = policy
+        rec = replay(sim.scenario_from_dict(data), [(9 * 3600 - 10, 0, 100)])
+        assert answers(rec) == [9 * 3600 + 20]
+        assert rec.state.tolist() == [ANSWERED]
 
     def test_no_staff_means_abandon(self):
         """With nobody on duty, a patient caller waits and an impatient one abandons."""
