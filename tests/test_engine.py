@@ -60,6 +60,22 @@ class TestQueueing:
         assert rec.group[2] == rec.group[1]
 
 
+def priority_transfers(policy: dict | None, y_staff: int) -> sim.Scenario:
+    """Group x answers ``a``, y after 30 s; z's ``b`` are all transferred to ``a`` first in line."""
+    det = {"dist": "deterministic", "value": 60}
+    data = {"name": "priority", "days": 1, "interval": "1h",
+            "contact_types": {
+                "a": {"arrivals": {"rate": "1/h"}, "handle": det},
+                "b": {"arrivals": {"rate": "1/h"}, "handle": det,
+                      "transfer": {"probability": 1.0, "to": "a", "priority": True}}},
+            "agents": {"x": {"skills": ["a"], "staff": 1}, "y": {"skills": ["a"], "staff": y_staff},
+                       "z": {"skills": ["b"], "staff": 2}},
+            "routing": {"a": ["x", {"group": "y", "after": "30s"}]}}
+    if policy:
+        data["routing_policy"] = policy
+    return sim.scenario_from_dict(data)
+
+
 class TestSkills:
     def test_priority_beats_waiting_time(self):
         """A freed agent takes its priority-1 skill first, even if priority 2 waited longer."""
@@ -112,20 +128,8 @@ class TestSkills:
         Before, y answered nobody all day: a1's overflow found a b at the head and, once
         the b were gone, no other contact's overflow found itself at the head.
         """
-        det = {"dist": "deterministic", "value": 60}
-        data = {"name": "priority", "days": 1, "interval": "1h",
-                "contact_types": {
-                    "a": {"arrivals": {"rate": "1/h"}, "handle": det},
-                    "b": {"arrivals": {"rate": "1/h"}, "handle": det,
-                          "transfer": {"probability": 1.0, "to": "a", "priority": True}}},
-                "agents": {"x": {"skills": ["a"], "staff": 1}, "y": {"skills": ["a"], "staff": 1},
-                           "z": {"skills": ["b"], "staff": 2}},
-                "routing": {"a": ["x", {"group": "y", "after": "30s"}]}}
-        if policy:
-            data["routing_policy"] = policy
-        sc = sim.scenario_from_dict(data)
-        rec = replay(sc, [(0, 0, 40), (1, 0, 1000), (5, 1, 20), (5, 1, 20), (50, 0, 10),
-                          (60, 0, 10)])
+        rec = replay(priority_transfers(policy, y_staff=1),
+                     [(0, 0, 40), (1, 0, 1000), (5, 1, 20), (5, 1, 20), (50, 0, 10), (60, 0, 10)])
         assert answers(rec) == [0, 31, 5, 5, 160, 170]
         assert [rec.group_names[g] for g in rec.group] == ["x", "y", "x", "x", "x", "x"]
 
@@ -138,18 +142,7 @@ class TestSkills:
         whose own overflow then found it answered: the first waited on beside y's second
         agent, idle, until y's first was free again at 115.
         """
-        det = {"dist": "deterministic", "value": 60}
-        data = {"name": "priority", "days": 1, "interval": "1h",
-                "contact_types": {
-                    "a": {"arrivals": {"rate": "1/h"}, "handle": det},
-                    "b": {"arrivals": {"rate": "1/h"}, "handle": det,
-                          "transfer": {"probability": 1.0, "to": "a", "priority": True}}},
-                "agents": {"x": {"skills": ["a"], "staff": 1}, "y": {"skills": ["a"], "staff": 2},
-                           "z": {"skills": ["b"], "staff": 2}},
-                "routing": {"a": ["x", {"group": "y", "after": "30s"}]}}
-        if policy:
-            data["routing_policy"] = policy
-        rec = replay(sim.scenario_from_dict(data), [(0, 0, 1000), (5, 1, 20), (5, 1, 20)])
+        rec = replay(priority_transfers(policy, y_staff=2), [(0, 0, 1000), (5, 1, 20), (5, 1, 20)])
         second = rec.legs["queue"] == 0
         assert sorted(rec.legs["answered"][second].tolist()) == [0, 55, 55]
         assert [rec.group_names[g] for g in rec.group] == ["x", "y", "y"]
