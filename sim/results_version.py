@@ -95,4 +95,7 @@ never mixes records of two versions).
 # when the delay is up, one of the group's agents who went home comes back for it (as
 # for work reaching a closed center's queues); before, with no other group to answer
 # it, it waited for ever (unanswered), and beside a busy one it waited for that one
-RESULTS_VERSION = 24
+# 25: when a real-time rule opens a type to a group, each idle agent that looks for work
+# is not counted among the idle others a blending reserve (or a policy's reservation)
+# keeps: the group's last idle agent took backlog work the reserve kept it from
+RESULTS_VERSION = 25

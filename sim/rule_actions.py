@@ -227,9 +227,12 @@ class RuleActions:
             for g in {g for _, g in w.overflow}:
                 group = rep.groups[g]
                 while group.idle:
+                    # the agent deciding is not one of the idle others (a blending reserve
+                    # and a policy's reservation count those)
+                    entry = group.idle.popleft()
                     c = rep._pull(group, now)
                     if c < 0:
+                        group.idle.appendleft(entry)
                         break
-                    _, agent_id = group.idle.popleft()
-                    rep._answer(c, group, agent_id, now)
-                    rep._serve(c, group, agent_id)
+                    rep._answer(c, group, entry[1], now)
+                    rep._serve(c, group, entry[1])

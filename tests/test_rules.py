@@ -35,7 +35,7 @@ from test_invariants import (
 
 import sim
 from sim.cli import main
-from sim.engine import run_replication
+from sim.engine import ContactDraws, run_replication
 from sim.erlang import erlang_c_metrics
 from sim.errors import SimulationError
 from sim.frames import contacts_frame, rules_frame
@@ -378,6 +378,30 @@ class TestOverflowAndCallbacks:
         answered = by_back["answer"].to_numpy()
         inside = [(np.searchsorted(on, t, "right") - 1) for t in answered]
         assert all(k >= 0 and t <= off[k] for k, t in zip(inside, answered))
+
+    def test_opening_an_overflow_keeps_the_blending_reserve(self):
+        """The back office's one agent works ``mail`` only beside 1 other idle: never.
+
+        other at 0 keeps pool busy; mail at 1 waits; other at 2 brings the rule on, which
+        opens calls to back, whose idle agent looks for work. Before, it counted itself
+        among the idle others and took the mail at 2.
+        """
+        det = {"dist": "deterministic", "value": 100}
+        sc = sim.scenario_from_dict({
+            "name": "reserve", "days": 1, "interval": "1h",
+            "contact_types": {t: {"arrivals": {"rate": "1/h"}, "handle": det}
+                              for t in ("calls", "mail", "other")},
+            "agents": {"pool": {"skills": ["calls", "other"], "staff": 1},
+                       "back": {"skills": ["calls", "mail"], "staff": 1,
+                                "blending": {"backlog": ["mail"], "reserve": 1}}},
+            "routing": {"calls": ["pool", "back"]},
+            "rules": {"r": {"when": {"queue_length": "other", "at_least": 1, "clear_at": 0},
+                            "then": {"overflow": {"group": "back", "types": ["calls"]}}}}})
+        draws = ContactDraws(np.array([0.0, 1.0, 2.0]), np.array([2, 1, 2], np.int16),
+                             np.full(3, 100.0), np.full(3, np.inf))
+        rec = run_replication(sc, 0, draws=draws)
+        assert len(rec.rule_log["time"]) > 0  # the rule came on
+        assert np.isnan(rec.answer[1]) and rec.group[1] == -1
 
     @pytest.mark.parametrize("offer", [True, False])
     def test_callbacks_offered_only_as_the_rule_says(self, tmp_path, offer):
