@@ -3,9 +3,9 @@
 Three estimates per contact type, all from :mod:`scipy.stats`:
 
 - arrivals: mean contacts per interval of the day, a factor per day of the week (written
-  under its name, ``monday: 1.2``: see :mod:`sim.weekdays`), and
-  the day-level ``forecast_error`` (the cv of a gamma multiplier) from the spread of
-  daily totals beyond what Poisson counts would show: Var(N) = mu + cv^2 mu^2;
+  under its name, ``monday: 1.2``: see :mod:`sim.weekdays`), and the day-level
+  ``forecast_error`` (the cv of a gamma multiplier) from the spread of daily totals
+  beyond what Poisson counts would show: Var(N) = mu + cv^2 mu^2;
 - handle time: exponential, lognormal and gamma fitted by maximum likelihood (location
   fixed at 0), the family with the lowest AIC chosen (exponential when within 2);
 - patience from **censored** data: a caller who abandoned after waiting w had patience
@@ -345,8 +345,7 @@ def fit_log(log: CallLog, interval: float) -> Fit:
         elif not handle_fits:
             notes.append(f"{name}: fewer than 2 distinct handle times; handle is deterministic")
         repeats = repeat_share(rows, gaps)
-        types[name] = TypeFit(
-            name=name, contacts=len(rows),
+        types[name] = TypeFit(name=name, contacts=len(rows),
             arrivals=fit_arrivals(rows["arrival"], all_days, open_s, interval, n),
             handle=handle_fits[0] if handle_fits else None, handle_fits=handle_fits,
             handle_values=handle, patience=patience,
