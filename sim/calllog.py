@@ -40,6 +40,7 @@ from sim.calllog_columns import (
     EPOCH,
     MAX_DURATION,
     CallLogError,
+    blank_cells,
     count_column,
     row_error,
     seconds_column,
@@ -266,7 +267,7 @@ def _timed_wait(frame: pd.DataFrame, arrival: pd.Series, answered: np.ndarray,
     for rows, until, who in ((answered, "answer" if "answer" in has else "end", "answered"),
                              (left, "end" if "end" in has else "answer", "abandoned")):
         text = frame[until]
-        blank = (text.isna() | (text.astype(str).str.strip() == "")).to_numpy() & rows
+        blank = blank_cells(text) & rows
         if blank.any():
             what = "answer time" if until == "answer" else "end (hang-up) time"
             raise CallLogError(row_error(shown, until, blank, text,

@@ -37,6 +37,11 @@ _MAX_SECONDS = 100 * 366 * 86400.0  # seconds from day 0 beyond a century are no
 MAX_DURATION = 366 * 86400.0
 
 
+def blank_cells(text: pd.Series) -> np.ndarray:
+    """Where a column's cells are blank: null, or only spaces."""
+    return (text.isna() | (text.astype(str).str.strip() == "")).to_numpy()
+
+
 def time_column(frame: pd.DataFrame, column: str, shown: str,
                 allow_blank: np.ndarray | None = None) -> pd.Series:
     """A column of times as local clock times: date-times, or seconds from day 0.
@@ -47,7 +52,7 @@ def time_column(frame: pd.DataFrame, column: str, shown: str,
     refused. Rows where ``allow_blank`` is true may be blank (NaT); no other may.
     """
     text = frame[column]
-    blank = (text.isna() | (text.astype(str).str.strip() == "")).to_numpy()
+    blank = blank_cells(text)
     allowed = blank & (np.zeros(blank.shape, bool) if allow_blank is None else allow_blank)
     if pd.api.types.is_datetime64_any_dtype(text):
         if (blank & ~allowed).any():
@@ -134,7 +139,7 @@ def seconds_column(frame: pd.DataFrame, column: str, shown: str,
 def count_column(frame: pd.DataFrame, column: str, shown: str) -> np.ndarray:
     """A count per row: a blank or null cell is 0, any other a whole number >= 0."""
     text = frame[column]
-    blank = (text.isna() | (text.astype(str).str.strip() == "")).to_numpy()
+    blank = blank_cells(text)
     values = pd.to_numeric(text.where(~blank), errors="coerce").to_numpy(dtype=float)
     with np.errstate(invalid="ignore"):
         bad = ~blank & ~(np.isfinite(values) & (values >= 0) & (values == np.round(values)))
