@@ -136,7 +136,7 @@ class Stopping:
     half_widths: dict[str, float]
     limits: dict[str, float]
     met: dict[str, bool]
-    defined: dict[str, int] | None = None
+    defined: dict[str, int]
 
     @property
     def precise(self) -> bool:
@@ -153,7 +153,7 @@ class Stopping:
                 f"precision was reached: {'; '.join(missed)}")
 
     def _missed(self, kpi: str) -> str:
-        defined = (self.defined or {}).get(kpi, self.replications)
+        defined = self.defined[kpi]
         if defined < MIN_REPLICATIONS:
             return (f"{kpi} defined in {defined} of {self.replications} replications "
                     f"({MIN_REPLICATIONS} needed)")
