@@ -118,10 +118,12 @@ COLUMNS = ("arrival", "handle", "patience", "ctype", "qtype", "deadline", "enq",
            "state", "kind", "origin", "transfers", "resolved", "misrouted", "callback",
            "on_line", "served_legs", "queued", "numbered", "quiet", "issue_contacts",
            "issue_retrials")
-# the first-step numbers a drawn contact's comeback (a repeat or a retrial) takes over
-# when it comes (ContactBook.adopt): those most comebacks need
+# the numbers a drawn contact's comeback (a repeat or a retrial) takes over when it comes
+# (ContactBook.adopt): those most comebacks need, a second leg's too (its patience, talk
+# and transfer decision after a misroute or a transfer, and a misrouted call's short talk)
 ADOPTED = (keyed.IVR_TIME, keyed.IVR_ROUTE, keyed.RESOLUTION, (keyed.TRANSFER, 1),
-           (keyed.CONSULT, 1))
+           (keyed.CONSULT, 1), (keyed.PATIENCE, 1), (keyed.HANDLE, 2), (keyed.TRANSFER, 2),
+           keyed.MISROUTE_TALK)
 # the columns with a row per contact (the others: per issue), and what a new contact's
 # row holds before it is filled (0 where not listed; new_contact gives the first nine)
 GROWN = COLUMNS[:-2]

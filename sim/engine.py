@@ -39,6 +39,7 @@ from sim import keyed
 from sim.balking import BalkingDesk
 from sim.contacts import ContactBook, ContactDraws, draw_contacts
 from sim.distribution_base import quantiles
+from sim.drawn_repeats import drawn_repeats
 from sim.errors import SimulationError
 from sim.floor import Floor
 from sim.floor_routing import route_floor
@@ -140,6 +141,9 @@ class _Replication:
         self.trace: dict[str, list[float]] = {}
         self.timeout = partial(simpy.Timeout, env)
         self.on_arrival, self.first_entry = self._arrival_stream(fold_ivr)
+        if fast_paths:  # a drawn contact's repeat, worked out up front (after the stream's fold)
+            self.journeys.repeat_drawn = (drawn_repeats(self.journeys, book)
+                                          or self.journeys._come_back)
 
     def run(self) -> Records:
         env, floor, book = self.env, self.floor, self.book

@@ -128,7 +128,7 @@ class Floor:
         if patience is None and queued:  # a new patience for every queue after the first
             draws = self.plans[self.ctype[c]].patience
             patience = (INF if draws is None else draws(
-                self.second_patience[c] if (queued == 1 and c < self.n_drawn
+                self.second_patience[c] if (queued == 1 and self.numbered[c]
                                             and self.second_patience is not None)
                 else keyed.uniform(self.key[c], keyed.PATIENCE, queued)))
         ct = self.types[q]

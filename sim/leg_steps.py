@@ -90,7 +90,7 @@ def leg_steps(journeys) -> Callable[..., None]:
     # the drawn contacts' numbers worked out at once (ContactBook.first_numbers, or None): a
     # first leg's consult and transfer decisions (a drawn contact's comeback's too, where
     # ``numbered``), its consult's talk, hold patience and request key; a second leg's talk
-    # and transfer decision; a misrouted call's talk
+    # and transfer decision, a misrouted call's talk (a comeback's too, where ``numbered``)
     numbers, drawn, consult_one, transfer_one = (j.first_numbers, j.n_drawn, j.consult_one,
                                                  j.transfer_one)
     consult_talks, hold_patiences = (numbers.get((keyed.CONSULT_TALK, 1)),
@@ -169,7 +169,7 @@ def leg_steps(journeys) -> Callable[..., None]:
         legs = served_legs[c]
         if misrouted[c] and legs == 1:  # the wrong queue from the IVR
             leg.length = own_plan.ivr.misroute_talk(
-                misroute_talks[c] if c < drawn and misroute_talks is not None
+                misroute_talks[c] if numbered[c] and misroute_talks is not None
                 else uniform(key[c], keyed.MISROUTE_TALK)) * leg.group.pace(leg.agent_id)
             after(leg.length, step_misrouted_talk, leg)
             return
@@ -178,7 +178,7 @@ def leg_steps(journeys) -> Callable[..., None]:
             length = handle[c]
         else:
             length = queue_plan.handle(
-                handle_two[c] if legs == 2 and c < drawn and handle_two is not None
+                handle_two[c] if legs == 2 and numbered[c] and handle_two is not None
                 else uniform(key[c], keyed.HANDLE, legs))
         group = leg.group
         length *= group.pace(leg.agent_id)
@@ -339,7 +339,7 @@ def leg_steps(journeys) -> Callable[..., None]:
             number = served_legs[c]
             if transfer is not None and (
                     transfer_one[c] if number == 1 and numbered[c]
-                    else transfer_two[c] if number == 2 and c < drawn and transfer_two is not None
+                    else transfer_two[c] if number == 2 and numbered[c] and transfer_two is not None
                     else uniform(key[c], keyed.TRANSFER, number)) < transfer.probability:
                 to, reason = transfer, TRANSFER
             elif escalate is not None and (uniform(key[c], keyed.ESCALATE, number)

@@ -67,8 +67,7 @@ class Journeys:
     def __init__(self, floor, book, plans, group_plans, resolve: list[bool], after_call,
                  record_legs: bool, hours: tuple[float, float, float, float]):
         vars(self).update(book.columns())
-        self.floor = floor
-        self._new_contact = book.new_contact
+        self.floor, self._new_contact = floor, book.new_contact
         # numbers of the drawn contacts worked out at once (sim.contacts), or None: their
         # first leg's decisions, resolution and IVR route
         self.n_drawn, self.first_numbers = book.n_drawn, book.first_numbers
@@ -97,6 +96,7 @@ class Journeys:
         self.quiet_first_legs = partial(book.quiet_first_legs, *chances)
         self.first_chances = list(zip(*chances))
         self._adopt, self.comeback_numbers = book.adopt, book.comeback_numbers
+        self.repeat_drawn = self._come_back  # or sim.drawn_repeats' (set by the engine)
         self.env, self.at = floor.env, floor.at
         self.plans, self.group_plans, self.resolve = plans, group_plans, resolve
         self.after_call, self.record_legs = after_call, record_legs
@@ -145,8 +145,9 @@ class Journeys:
             self.floor._release_line(c)
         if plan.complaint is not None:
             self._maybe_complain(c, plan.complaint)
-        if not resolved and plan.repeat is not None:
-            self._come_back(c, plan.repeat, REPEAT, now)
+        if not resolved and plan.repeat is not None:  # a drawn one's: sim.drawn_repeats
+            come_back = self.repeat_drawn if c < self.n_drawn else self._come_back
+            come_back(c, plan.repeat, REPEAT, now)
 
     def _maybe_complain(self, c: int, plan) -> None:
         """A customer whose experience crossed a threshold may post publicly."""
@@ -345,7 +346,7 @@ class Journeys:
         self.served_legs[c] = 1
         talks = self.misroute_talks
         self.talk[c] = length = self.plans[self.ctype[c]].ivr.misroute_talk(
-            talks[c] if c < self.n_drawn and talks is not None
+            talks[c] if self.numbered[c] and talks is not None
             else keyed.uniform(self.key[c], keyed.MISROUTE_TALK)
         ) * self.floor.groups[self.group[c]].pace(self.agent[c])  # the wrong agent's speed
         self.at(length, self._misrouted_talked, c)

@@ -1,4 +1,7 @@
-"""A drawn contact's second leg without a leg's steps, where nothing can follow it.
+"""A numbered contact's second leg without a leg's steps, where nothing can follow it.
+
+Numbered: a drawn contact, or the repeat of one, which takes over its numbers worked out
+up front (``ContactBook.adopt``, :data:`sim.contacts.ADOPTED`).
 
 A misrouted call, once the wrong agent has listened, queues again in its own queue; a
 call transferred cold queues in the other department's. Its talk there is its second
@@ -37,7 +40,8 @@ def second_legs(floor, journeys) -> Callable[[int, int, object], bool] | None:
             or any(p.transfer is not None and p.transfer.conference is not None
                    for p in plans)):
         return None
-    drawn, env, at, record_legs = journeys.n_drawn, journeys.env, journeys.at, journeys.record_legs
+    numbered, env, at, record_legs = (journeys.numbered, journeys.env, journeys.at,
+                                      journeys.record_legs)
     kind, misrouted, ctype, served_legs = (journeys.kind, journeys.misrouted, journeys.ctype,
                                            journeys.served_legs)
     handle, talk, transfers = journeys.handle, journeys.talk, journeys.transfers
@@ -51,7 +55,7 @@ def second_legs(floor, journeys) -> Callable[[int, int, object], bool] | None:
 
     def serve(c: int, q: int, group) -> bool:
         own = ctype[c]
-        if c >= drawn or kind[c] != CUSTOMER or consults[q] or capped[own]:
+        if not numbered[c] or kind[c] != CUSTOMER or consults[q] or capped[own]:
             return False
         if misrouted[c]:
             if q != own:

@@ -1,0 +1,148 @@
+"""A drawn contact's repeat, its numbers worked out before the run.
+
+An unresolved contact may come back (:meth:`sim.legs.Journeys._come_back`): a decision,
+a delay, an opening-time number, the key of the contact coming back, its patience and
+handle time, and its menu time and exit. For a drawn contact each is a number of its
+own keyed stream, known before the run (:class:`sim.contacts.ContactBook`'s
+``comebacks_drawn``, ``comeback_numbers`` and ``adoptions``); only *when* it comes
+depends on the run (the end of the contact it repeats, and the opening hours). Worked out
+one at a time, a distribution's call each, making the repeats took 13% of
+``refund_vs_relations``' run. Here the quantiles are taken for every drawn contact at
+once with numpy (the same doubles: :func:`sim.distribution_base.quantiles`), and what is
+left for the run is what ``_come_back`` does with them, in the same order, with the same
+events: decide, time it, fill its row, schedule its entry, straight out of its menu to
+the queue worked out up front (as the arrival stream does for drawn contacts,
+:mod:`sim.ivr_exits`).
+
+It applies to repeats (not retrials) of drawn contacts whose type's repeat keeps the type
+(no ``switch``); any other comeback is ``_come_back``'s.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Callable
+
+import numpy as np
+
+from sim import keyed
+from sim.distribution_base import quantiles
+from sim.ivr_exits import menu_exits
+from sim.legs import CUSTOMER, REPEAT
+
+
+def drawn_repeats(journeys, book) -> Callable[[int, object, int, float], None] | None:
+    """``repeat(c, plan, origin, at)``: ``_come_back`` for a drawn contact's repeat.
+
+    Falls back to ``journeys._come_back`` for a type it does not apply to. None where no
+    drawn contact's repeat can be made so (no repeats, or every repeat switches type).
+    Call it after the engine has set ``journeys.fold`` (its arrival stream).
+    """
+    plans, numbers = journeys.plans, journeys.comebacks_drawn
+    eligible = [p.repeat is not None and p.repeat.switch_to is None for p in plans]
+    if numbers is None or journeys.comeback_numbers is None or not any(eligible):
+        return None
+    n = book.n_drawn
+    decide, delay_numbers, opening, again = numbers
+    theirs = {id(mine): them for mine, them in book.adoptions}  # the comeback's first numbers
+
+    def adopted(purpose) -> array | None:
+        mine = book.first_numbers.get(purpose)
+        return None if mine is None else theirs.get(id(mine))
+
+    ctype = np.frombuffer(book.ctype, np.int16, n)
+    patience_u, handle_u = journeys.comeback_numbers
+    menu_u = adopted(keyed.IVR_TIME)
+    # by type, each time as a quantile to take at the repeat (an inverse CDF numpy cannot
+    # give bit for bit: taken for every drawn contact, most of them never repeated, it
+    # cost more than it saved), or None where it is worked out here (by drawn contact)
+    timed = {name: [None] * len(plans) for name in ("delay", "handle", "patience", "menu")}
+    values = {name: np.zeros(n) for name in timed}
+    quiet = np.zeros(n, bool)
+    fold = journeys.fold
+    for t, plan in enumerate(plans):
+        if not eligible[t]:
+            continue
+        mine = ctype == t
+        for name, quantile, numbers in (
+                ("delay", plan.repeat.delay, delay_numbers), ("handle", plan.handle, handle_u),
+                ("patience", plan.patience, patience_u),
+                ("menu", plan.ivr.time if fold[t] else None, menu_u)):
+            if quantile is None:  # no patience (waits for ever), or no menu to time
+                values[name][mine] = np.inf if name == "patience" else 0.0
+            elif getattr(quantile, "of_array", None) is None:
+                timed[name][t] = quantile
+            else:
+                values[name][mine] = quantiles(quantile, np.frombuffer(numbers, np.float64,
+                                                                       n)[mine])
+        # its first leg neither consults nor is transferred (ContactBook.adopt)
+        calm = np.ones(int(mine.sum()), bool)
+        for chance, purpose in zip(journeys.first_chances[t], (keyed.CONSULT, keyed.TRANSFER)):
+            if chance > 0.0:
+                decided = adopted((purpose, 1))
+                calm &= (np.frombuffer(decided, np.float64, n)[mine] >= chance
+                         if decided is not None else False)
+        quiet[mine] = calm
+    routes = adopted(keyed.IVR_ROUTE)
+    exits = (menu_exits(plans, book.ctype, routes, n, fold)
+             if routes is not None and any(fold) else None)
+    delay, handle, patience, menu = (array("d", values[name].tobytes()) for name in timed)
+    delay_of, handle_of, patience_of, menu_of = timed.values()
+    quiet = bytearray(quiet.tobytes())
+    # the run's columns and steps
+    ctypes, issues, state, counts = book.ctype, book.issue, book.state, book.issue_contacts
+    numbered, quiet_column, adoptions = book.numbered, book.quiet, book.adoptions
+    new_contact, when_open, at_time = book.new_contact, journeys._when_open, journeys._at_time
+    come_back, arrive_now, after_ivr = (journeys._come_back, journeys._arrive_now,
+                                        journeys._after_ivr)
+    floor, env, misrouted, types = journeys.floor, journeys.env, book.misrouted, len(plans)
+
+    def repeat(c: int, plan, origin: int, at: float) -> None:
+        own = ctypes[c]
+        if not eligible[own] or origin != REPEAT:
+            come_back(c, plan, origin, at)
+            return
+        issue = issues[c]
+        made = counts[issue]
+        if made >= plan.limit:
+            return
+        if decide[c] >= (plan.chance(state[c], made) if plan.by_cause else plan.probability):
+            return
+        quantile = delay_of[own]
+        when = when_open(at + (delay[c] if quantile is None else quantile(delay_numbers[c])),
+                         opening[c])
+        if when is None:
+            return  # the customer would call again after the simulated days
+        counts[issue] = made + 1
+        quantile = handle_of[own]
+        talk = handle[c] if quantile is None else quantile(handle_u[c])
+        quantile = patience_of[own]
+        back = new_contact(own, issue, REPEAT, CUSTOMER, talk,
+                           patience[c] if quantile is None else quantile(patience_u[c]),
+                           when, again[c])
+        for mine, them in adoptions:  # ContactBook.adopt, its quiet worked out up front
+            mine[back] = them[c]
+        numbered[back] = 1
+        quiet_column[back] = quiet[c]
+        if fold[own]:  # straight out of its menu, to where it goes (as the arrival stream)
+            quantile = menu_of[own]
+            when += menu[c] if quantile is None else quantile(menu_u[c])
+            at_time(when, enter, back if exits is None else (back, exits[c]))
+        else:
+            at_time(when, arrive_now, back)
+
+    def enter(tick) -> None:
+        """The repeat leaves its menu (``Journeys._leave_ivr``, its exit read, not decided)."""
+        if exits is None:
+            after_ivr(tick._value)
+            return
+        back, to = tick._value
+        if to < 0:
+            after_ivr(back)
+        elif to < types:
+            floor._enqueue(back, to, env._now)
+        else:
+            misrouted[back] = 1
+            floor._enqueue(back, to - types, env._now)
+
+    return repeat

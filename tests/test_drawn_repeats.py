@@ -1,0 +1,89 @@
+"""A drawn contact's repeat made from numbers worked out up front (sim.drawn_repeats).
+
+The shortcut must be taken where it applies, and give the very records of the general
+path (``fast_paths=False``: ``Journeys._come_back`` and the menu's end as a step), legs
+included: on the refund/relations scenario (lognormal talks, exponential delays: quantiles
+taken at the repeat), with uniform talks and delays (quantiles worked out for every drawn
+contact at once), with a repeat that switches type and with retrials (left to
+``_come_back``), and with trunk lines (no menu folded into the arrival). A repeat's own
+second leg takes the second-leg shortcut too, now that it adopts its parent's numbers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from helpers import count_shortcut
+from test_invariants import record_differences
+
+import sim
+import sim.engine
+import sim.floor
+import sim.legs
+from sim.engine import run_replication
+from sim.legs import REPEAT
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+UNIFORM = {"dist": "uniform", "low": 60, "high": 900}
+CASES = {
+    "as_bundled": {},
+    "uniform_times": {"contact_types.refund.handle": UNIFORM,
+                      "contact_types.refund.repeat.delay": {"dist": "uniform", "low": 3600,
+                                                            "high": 90000}},
+    "switching_repeats": {"contact_types.relations.repeat.switch_to": "refund",
+                          "contact_types.relations.repeat.switch": 0.5},
+    "retrials_too": {"contact_types.refund.retrial": {"probability": 0.5,
+                                                      "delay": {"dist": "exponential",
+                                                                "mean": 600}}},
+    "trunk_lines": {"lines": 40},
+}
+
+
+@pytest.fixture
+def made(monkeypatch):
+    """What became of each repeat offered to the shortcut.
+
+    True if it made the repeat itself, False if it left it to ``Journeys._come_back``
+    (which made one), None if none was made.
+    """
+    offered: list[bool | None] = []
+    general = sim.legs.Journeys._come_back
+    calls = []
+
+    def come_back(self, *args):
+        calls.append(1)
+        general(self, *args)
+
+    monkeypatch.setattr(sim.legs.Journeys, "_come_back", come_back)
+    make = sim.engine.drawn_repeats
+
+    def counting(journeys, book):
+        repeat = make(journeys, book)
+        if repeat is None:
+            return None
+
+        def spy(c, plan, origin, at):
+            before, left = book.n, len(calls)
+            repeat(c, plan, origin, at)
+            offered.append(None if book.n == before else len(calls) == left)
+        return spy
+
+    monkeypatch.setattr(sim.engine, "drawn_repeats", counting)
+    return offered
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_drawn_repeats_change_nothing(case, made, monkeypatch):
+    lean = count_shortcut(monkeypatch, sim.floor, "second_legs")
+    scenario = sim.load_scenario(SCENARIOS / "refund_vs_relations.yaml",
+                                 overrides={"days": 3, **CASES[case]})
+    fast = run_replication(scenario, seed=7)
+    assert made.count(True) > 100, "the shortcut made (almost) no repeat: the test cannot tell"
+    if case == "switching_repeats":  # relations' repeats are left to the general path
+        assert made.count(False) > 100
+    repeats = fast.origin == REPEAT
+    assert repeats.sum() > 100
+    if case == "as_bundled":
+        assert sum(lean) > 0
+    assert record_differences(fast, run_replication(scenario, seed=7, fast_paths=False)) == []
