@@ -151,7 +151,8 @@ def unseal(out: Path, names: tuple[str, ...] = ()) -> None:
     clean_stale(out)
 
 
-def _digest(path: Path) -> str:
+def file_digest(path: Path) -> str:
+    """The SHA-256 digest of a file's bytes (hex)."""
     sha = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -172,7 +173,7 @@ def seal(out: Path, files: list[Path], about: dict[str, Any], name: str = MANIFE
     for path in files:
         path = Path(path)
         entries[path.relative_to(out).as_posix()] = {"bytes": path.stat().st_size,
-                                                    "sha256": _digest(path)}
+                                                    "sha256": file_digest(path)}
     document = {"format": MANIFEST_FORMAT, **plain(about), "files": entries}
     text = json.dumps(document, indent=2) + "\n"
     return write_atomic(out / name, lambda p: p.write_text(text, encoding="utf-8"))
@@ -204,7 +205,7 @@ def verify(out: str | Path, name: str = MANIFEST) -> dict[str, Any]:
         size, expected = file.stat().st_size, entry.get("bytes")
         if size != expected:
             why = f"{size:,} bytes, {name} says {expected}"
-        elif _digest(file) != entry.get("sha256"):
+        elif file_digest(file) != entry.get("sha256"):
             why = f"its SHA-256 digest differs from {name}'s"
         else:
             continue

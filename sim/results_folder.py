@@ -32,6 +32,7 @@ from sim.intervals import INTERVAL_COUNTS, INTERVAL_SUMS
 from sim.loader import scenario_from_dict
 from sim.measure import ReplicationTables, measure
 from sim.output import COMPARISON_MANIFEST, MANIFEST, OPTIONAL, ResultsError
+from sim.replayed_logs import log_entries, run_logs
 from sim.replicate import Collector, RunResult
 from sim.saved_week import week_metadata
 from sim.scenario import Scenario
@@ -145,8 +146,10 @@ def write_run(result: RunResult, out: str | Path, stream: TableStream | None = N
                 out / "intervals_by_replication.parquet",
                 lambda p: write_parquet(result.intervals_by_replication, p)),
         ]
-    written.append(output.seal(out, written, {"seed": result.seed,
-                                              "replications": result.n_replications}))
+    about = {"seed": result.seed, "replications": result.n_replications}
+    if logs := log_entries(result.scenario):  # where a redraw reads the replayed logs
+        about["logs"] = logs
+    written.append(output.seal(out, written, about))
     return written
 
 
@@ -163,11 +166,12 @@ def read_run(folder: str | Path) -> RunResult:
     """Read back what ``ccsim run`` (:func:`write_run`) wrote into ``folder``.
 
     The folder is first checked against its manifest (:func:`sim.output.verify`): a run
-    killed while writing, a file truncated, emptied or replaced since is refused. The
-    saved tables (contacts, legs, staffing log, traces) are measured again by the step
-    every run takes (:func:`sim.measure.measure`), one replication at a time, so the
-    result has the KPIs, interval tables and issues of the run itself, to the bit; the
-    rounded ``intervals.csv`` is for people and is not read.
+    killed while writing, a file truncated, emptied or replaced since is refused, and so
+    is a replayed call log changed since (it is read where the run read it, wherever
+    the reader runs). The saved tables (contacts, legs, staffing log, traces) are
+    measured again by the step every run takes (:func:`sim.measure.measure`), one
+    replication at a time, so the result has the KPIs, interval tables and issues of the
+    run itself, to the bit; the rounded ``intervals.csv`` is for people and is not read.
 
     Raises:
         FileNotFoundError: If a file the report needs is missing.
@@ -180,7 +184,8 @@ def read_run(folder: str | Path) -> RunResult:
     if missing:
         raise FileNotFoundError(f"{folder}: not a ccsim results folder, missing "
                                 f"{', '.join(missing)}")
-    listed = output.verify(folder)["files"]
+    manifest = output.verify(folder)
+    listed = manifest["files"]
     unlisted = [name for name in needed if name not in listed]
     if unlisted:
         raise ResultsError(f"{folder / MANIFEST}: does not list {', '.join(unlisted)}; "
@@ -198,7 +203,8 @@ def read_run(folder: str | Path) -> RunResult:
 
     summary = read("summary.json", lambda p: json.loads(p.read_text(encoding="utf-8")))
     scenario = scenario_from_dict(
-        read("scenario.json", lambda p: json.loads(p.read_text(encoding="utf-8"))),
+        run_logs(read("scenario.json", lambda p: json.loads(p.read_text(encoding="utf-8"))),
+                 manifest.get("logs"), folder / MANIFEST),
         source=str(folder / "scenario.json"))
     contacts = read("contacts.parquet", pd.read_parquet)
     staff = read("staff.parquet", pd.read_parquet,
