@@ -27,8 +27,8 @@ SENTENCE_PARTS = (("abandon_cost", "abandons"), ("blocked_cost", "busy signals")
 def cost_sentences(comparison: Comparison) -> list[str]:
     """What each variant costs against the baseline, in words (none without costs).
 
-    For example "plus_two costs 640 more a day in wages and saves 180 in abandons and
-    95 in waiting: 365 more in total a day (± 40)". Amounts are paired mean differences
+    For example "plus_two costs 640.00 more a day in wages and saves 180.00 in abandons
+    and 95.00 in waiting: 365.00 more in total a day (± 40.00)". Amounts are paired mean differences
     (:func:`paired_difference`) per measured day (over the measured window when there
     is a warm-up); the CI is the total's. Every cost part that moves is named, so the
     amounts add up to the total; where some scenario earns revenue, the profit follows.
@@ -69,7 +69,7 @@ def cost_sentences(comparison: Comparison) -> list[str]:
 
 
 def _total(amount: float, ci: float, what: str, when: str) -> str:
-    """``365 more in total a day (± 40)``, and whether the difference is significant."""
+    """``365.00 more in total a day (± 40.00)``, and whether the difference is significant."""
     return (f"{_money(abs(amount))} {'more' if amount >= 0 else 'less'} {what} {when} "
             f"(± {_money(ci)})"
             + ("" if is_significant(amount, ci) else ", not a significant difference"))
@@ -82,7 +82,7 @@ def _saves(amount: float, what: str) -> str:
 
 
 def _money(value: float) -> str:
-    """An amount for a sentence: whole units from 10 on, cents below."""
+    """An amount for a sentence, with its two decimals as everywhere money is shown."""
     if not math.isfinite(value):
         return "?"
-    return f"{value:,.0f}" if abs(value) >= 10 else f"{value:,.2f}"
+    return f"{value:,.2f}"

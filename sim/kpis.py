@@ -302,7 +302,9 @@ def kpi_scale(name: str) -> tuple[float, str]:
 
 def format_kpi(name: str, value: float | None, signed: bool = False,
                decimals: int | None = None) -> str:
-    """A KPI value for people: shares in %, times in s, counts with separators.
+    """A KPI value for people: shares in %, times in s, counts and money with separators.
+
+    Money always shows its two decimals (``1,200.00``).
 
     ``decimals`` overrides the unit's usual number of decimals (see
     :func:`enough_decimals`); ``signed`` shows the sign, and a share's difference in
@@ -319,6 +321,8 @@ def format_kpi(name: str, value: float | None, signed: bool = False,
         return f"{value:{sign}.{d}f} s"
     if unit is PER_ISSUE:
         return f"{value:{sign}.{d}f}"
+    if unit is MONEY:  # always the cents, a whole amount too (1,200.00)
+        return f"{value:{sign},.{d}f}"
     if decimals is None and not value % 1:
         return f"{value:{sign},.0f}"
     return f"{value:{sign},.{d}f}"

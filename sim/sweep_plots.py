@@ -26,7 +26,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sim import kpis
-from sim.kpis import better
+from sim.kpis import MONEY, better, unit_of
 from sim.output import atomic_path
 from sim.plots.style import render_png, styled
 from sim.units import format_duration, parse_duration, parse_rate
@@ -221,13 +221,15 @@ def plot_heatmap(summary: pd.DataFrame, paths: Sequence[str], path: str | Path,
         fig.colorbar(image, ax=ax, label=style.label, shrink=0.9)
         if grid.size <= 225:
             _annotate(ax, grid, image, bold_from=(target * style.scale if target is not None
-                                                  and kpi == "service_level" else None))
+                                                  and kpi == "service_level" else None),
+                      money=unit_of(kpi) is MONEY)
     fig.suptitle(f"{title or 'Sweep'}: mean over replications", fontsize=11)
     return _save(fig, path)
 
 
-def _annotate(ax, grid: np.ndarray, image, bold_from: float | None) -> None:
-    """Write each cell's value, dark on light cells and light on dark ones."""
+def _annotate(ax, grid: np.ndarray, image, bold_from: float | None,
+              money: bool = False) -> None:
+    """Write each cell's value, dark on light cells and light on dark ones (money: cents)."""
     low, high = np.nanmin(grid), np.nanmax(grid)
     for (row, col), value in np.ndenumerate(grid):
         if np.isnan(value):
@@ -235,7 +237,9 @@ def _annotate(ax, grid: np.ndarray, image, bold_from: float | None) -> None:
         shade = (value - low) / (high - low) if high > low else 0.5
         if image.get_cmap().name.endswith("_r"):
             shade = 1.0 - shade
-        ax.text(col, row, f"{value:.1f}" if abs(value) < 100 else f"{value:.0f}",
+        text = (f"{value:,.2f}" if money else f"{value:.1f}" if abs(value) < 100
+                else f"{value:.0f}")
+        ax.text(col, row, text,
                 ha="center", va="center", fontsize=8,
                 color="black" if shade > 0.55 else "white",
                 fontweight="bold" if bold_from is not None and value >= bold_from else "normal")

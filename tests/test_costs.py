@@ -274,7 +274,7 @@ def test_money_columns_in_sweep_match_run():
 
 class TestCompare:
     def test_sentence_states_the_paired_differences(self):
-        """The sentence's amounts are the paired mean differences per day, rounded."""
+        """The sentence's amounts are the paired mean differences per day, to the cent."""
         from sim.compare import compare, variant_scenarios
         from sim.cost_sentences import cost_sentences
 
@@ -287,8 +287,8 @@ class TestCompare:
         wages = table.loc[("staff_cost", "plus_two"), "diff"] / 2
         saved = -table.loc[("abandon_cost", "plus_two"), "diff"] / 2
         (sentence,) = cost_sentences(comparison)
-        assert sentence.startswith(f"plus_two costs {wages:,.0f} more a day in wages")
-        assert f"saves {saved:,.0f} in abandons" in sentence
+        assert sentence.startswith(f"plus_two costs {wages:,.2f} more a day in wages")
+        assert f"saves {saved:,.2f} in abandons" in sentence
         # 8 scheduled agent-hours more a day at 30 (shrinkage is paid); the rest is overtime
         assert abs(wages - 30 * 8) < 0.1 * 30 * 8
 
