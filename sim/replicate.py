@@ -108,6 +108,18 @@ class RunResult:
         """Number of replications."""
         return len(self.replications)
 
+    def nested_ci(self, kind: str) -> dict[str, dict[str, float]]:
+        """95% half-widths (Student t) of ``by_type`` or ``by_group`` (``kind``).
+
+        Over the replications' own measures (``replication_measures``), as :attr:`ci` is
+        over their KPIs; a replication where a measure is NaN (nothing to average) is
+        left out of it, as from the mean. NaN with fewer than two values.
+        """
+        items = [measures[kind] for measures in self.replication_measures]
+        return {name: {m: half_width([item[name][m] for item in items if name in item])
+                       for m in values}
+                for name, values in getattr(self, kind).items()}
+
 
 def run(
     scenario: Scenario,

@@ -122,15 +122,19 @@ def _kpi_table(result: RunResult) -> str:
     return "<table>" + "".join(rows) + "</table>" + _left_out_note(left)
 
 
-def _nested_table(values: dict[str, dict[str, float]], first: str,
+def _nested_table(result: RunResult, kind: str, first: str,
                   scenarios: Sequence[Scenario], where: str = "this scenario") -> str:
-    """A measure x name table (one column per contact type or agent group).
+    """A measure x name table of ``result.by_type`` or ``by_group`` (``kind``).
 
-    Rows of features none of ``scenarios`` has, 0 in every column, are left out, and a
-    line under the table names them (the table above it says why).
+    One column per contact type or agent group, each cell the mean over replications
+    with its 95% confidence half-width, as in the key figures. Rows of features none of
+    ``scenarios`` has, 0 in every column, are left out, and a line under the table
+    names them (the table above it says why).
     """
+    values = getattr(result, kind)
     if not values:
         return ""
+    ci = result.nested_ci(kind)
     names = list(values)
     measures = list(values[names[0]])
     left = left_out(measures, scenarios, values.values())
@@ -138,7 +142,9 @@ def _nested_table(values: dict[str, dict[str, float]], first: str,
         f"<th>{_esc(n)}</th>" for n in names) + "</tr>"
     body = "".join(
         f"<tr><td class='name'>{_esc(m)}</td>" + "".join(
-            f"<td>{format_kpi(m, values[n].get(m))}</td>" for n in names) + "</tr>"
+            f"<td>{format_kpi(m, values[n].get(m))} "
+            f"<small>{format_ci(m, ci[n].get(m, math.nan))}</small></td>" for n in names)
+        + "</tr>"
         for m in measures if m not in left)
     # the table above said why (the key figures' or the comparison's): the names suffice
     shown = [k for k in BY_NAME if k in left]
@@ -238,8 +244,9 @@ def run_html(result: RunResult, figures: list[RenderedFigure] | None = None) -> 
         f"<h1>{_esc(sc.name)}</h1><p class='meta'>{_esc(_scenario_lines(result))}</p>",
         "<h2>Key figures</h2><p>Mean over replications with the 95% confidence "
         "half-width (Student t).</p>", _kpi_table(result),
-        "<h2>By contact type</h2>", _nested_table(result.by_type, "contact type", [sc]),
-        "<h2>By agent group</h2>", _nested_table(result.by_group, "agent group", [sc]),
+        "<h2>By contact type</h2><p>Likewise, mean ± 95% confidence half-width.</p>",
+        _nested_table(result, "by_type", "contact type", [sc]),
+        "<h2>By agent group</h2>", _nested_table(result, "by_group", "agent group", [sc]),
         "<h2>Figures</h2>", *(_figure_html(f) for f in figures),
     ]
     return _page(f"{sc.name}: simulation report", body)
@@ -275,8 +282,10 @@ def comparison_html(comparison: Comparison, figures: list[RenderedFigure] | None
     scenarios = [r.scenario for r in comparison.results.values()]
     for variant, result in comparison.results.items():
         body += [f"<h2>{_esc(variant)}: by contact type and agent group</h2>",
-                 _nested_table(result.by_type, "contact type", scenarios, "any variant"),
-                 _nested_table(result.by_group, "agent group", scenarios, "any variant")]
+                 _nested_table(result, "by_type", "contact type", scenarios,
+                               "any variant"),
+                 _nested_table(result, "by_group", "agent group", scenarios,
+                               "any variant")]
     return _page(f"{name}: comparison report", body)
 
 
