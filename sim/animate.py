@@ -116,7 +116,9 @@ def build_animation(result: RunResult, replication: int = 0, day: int = 0,
     waits, wait_types = _waits(result, replication)
     staff = result.staff[result.staff["replication"] == replication]
     grid = np.arange(start, stop + 1, 60.0)
-    duty = {g: plots.agents_on_duty(staff, g, times) for g in sc.agents}
+    # a chat desk's seat is a chat slot: an agent on duty brings `concurrency` of them
+    per_agent = {g: sc.agents[g].concurrency for g in sc.agents}
+    duty = {g: plots.agents_on_duty(staff, g, times, per_agent[g]) for g in sc.agents}
     seats = {g: max(1, int(max(duty[g].max(), (talks[g].count(times) + (
         wraps[g].count(times) if wraps else 0)).max()))) for g in sc.agents}
     g_colours, t_colours = plots.group_colours(sc), plots.type_colours(sc)
@@ -130,7 +132,7 @@ def build_animation(result: RunResult, replication: int = 0, day: int = 0,
         seat_ax = fig.add_subplot(outer[:, 0])
         queue_ax = fig.add_subplot(outer[0, 1])
         wait_ax = fig.add_subplot(outer[1, 1])
-        xy, size = _seat_positions(seats, seat_ax)
+        xy, size = _seat_positions(seats, seat_ax, per_agent)
         dots = seat_ax.scatter(xy[:, 0], xy[:, 1], s=size, marker="s", edgecolors="0.55",
                                linewidths=0.5)
         keys = [Patch(color="0.25", label="talking (group colour)"),
@@ -170,11 +172,12 @@ def build_animation(result: RunResult, replication: int = 0, day: int = 0,
         title = fig.suptitle("", fontsize=10, fontweight="bold")
 
     which_day = day_label(sc, day)
+    chats = any(c > 1 for c in per_agent.values())
 
     def draw(frame: int) -> list:
         t = times[frame]
         colours = []
-        busy_total = duty_total = 0
+        busy = {"agents": [0, 0], "chats": [0, 0, 0]}  # busy, on duty (chats: and agents)
         for g in sc.agents:
             talking = int(talks[g].count(np.array([t]))[0])
             on_hold = min(talking, int(holds[g].count(np.array([t]))[0]))
@@ -183,8 +186,11 @@ def build_animation(result: RunResult, replication: int = 0, day: int = 0,
             idle = present - talking - wrapping
             colours += ([HOLD] * on_hold + [g_colours[g]] * (talking - on_hold)
                         + [WRAP] * wrapping + [IDLE] * idle + [OFF] * (seats[g] - present))
-            busy_total += talking + wrapping
-            duty_total += present
+            counts = busy["agents" if per_agent[g] == 1 else "chats"]
+            counts[0] += talking + wrapping
+            counts[1] += present
+            if per_agent[g] > 1:
+                counts[2] += int(duty[g][frame]) // per_agent[g]
         dots.set_facecolors(colours)
         upto = grid <= t
         for line in lines.values():
@@ -203,8 +209,8 @@ def build_animation(result: RunResult, replication: int = 0, day: int = 0,
         more.set_text(f"+{waited.size - MAX_WAITING_SHOWN} more"
                       if waited.size > MAX_WAITING_SHOWN else "")
         clock = f"{int(t % DAY // 3600):02d}:{int(t % 3600 // 60):02d}"
-        title.set_text(f"{sc.name} - {which_day}, {clock}: {busy_total} of {duty_total} "
-                       f"agents busy, {waited.size} waiting")
+        title.set_text(f"{sc.name} - {which_day}, {clock}: {_busy_words(busy, chats)}, "
+                       f"{waited.size} waiting")
         return [dots, *lines.values(), now_line, *bars, more, title]
 
     draw(0)
@@ -224,8 +230,25 @@ def animation_canvas(fig: Figure) -> None:
     canvas.draw_idle = lambda *args, **kwargs: None  # type: ignore[method-assign]
 
 
-def _seat_positions(seats: dict[str, int], ax) -> tuple[np.ndarray, float]:
+def _busy_words(busy: dict[str, list[int]], chats: bool) -> str:
+    """``3 of 4 agents busy``, and a chat desk's chats against its capacity in chats.
+
+    A chat desk's agents take several chats each, and the run does not say which chat
+    is whose: its busy count is in chats, not agents, and said so.
+    """
+    (agents, duty), (talks, slots, chat_agents) = busy["agents"], busy["chats"]
+    words = [f"{agents} of {duty} agents busy"] if duty or not chats else []
+    if chats:
+        words.append(f"{talks} of {slots} chat slots busy ({chat_agents} chat agents)")
+    return ", ".join(words)
+
+
+def _seat_positions(seats: dict[str, int], ax,
+                    per_agent: dict[str, int] | None = None) -> tuple[np.ndarray, float]:
     """A block of seat squares per group, groups stacked top to bottom, labelled.
+
+    A chat desk's seats are chat slots, ``per_agent[group]`` to an agent: its label
+    says so.
 
     Returns:
         Seat centres (one per seat, groups in order) and the marker size (points²) that
@@ -235,7 +258,9 @@ def _seat_positions(seats: dict[str, int], ax) -> tuple[np.ndarray, float]:
     xy = []
     row = 0.0
     for g, n in seats.items():
-        ax.text(-0.5, -row, g, ha="left", va="center", fontsize=8.5, fontweight="bold")
+        each = (per_agent or {}).get(g, 1)
+        ax.text(-0.5, -row, g if each == 1 else f"{g} (a seat per chat, {each} per agent)",
+                ha="left", va="center", fontsize=8.5, fontweight="bold")
         row += 1
         xy += [(i % per_row, -(row + i // per_row)) for i in range(n)]
         row += (n - 1) // per_row + 1.5

@@ -123,7 +123,9 @@ _INTERVAL_CAPTION = ("Per interval, all contact types together. Offered contacts
                      "target line, look at staffing, breaks and overflow.")
 _DAY_CAPTION = ("One replication, sampled every minute: contacts waiting per contact type "
                 "(top), and agents busy (filled) with the agents on duty (line): one panel "
-                "per agent group where there are several.")
+                "per agent group where there are several. A chat desk, whose agents take "
+                "several chats at once, in chats: chats in progress against the chats its "
+                "agents on duty can take.")
 _OCCUPANCY_CAPTION = ("Busy time / time on duty per agent group, mean over replications "
                       "with 95% confidence intervals.")
 _JOURNEY_CAPTION = ("Each bar is a stage, split into what happened; counts are means per "

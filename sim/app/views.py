@@ -222,7 +222,9 @@ def floor_frames(result: RunResult, replication: int = 0, day: int = 0) -> dict[
     """One day of one replication as frames for the page to play back.
 
     Returns:
-        ``{"groups": [...], "seats": {group: most agents at once}, "threshold": s,
+        ``{"groups": [...], "seats": {group: most agents at once}, "concurrency":
+        {group: contacts an agent takes at once; above 1 (a chat desk), its seats, on duty
+        and talking count chats: agents on duty x concurrency}, "threshold": s,
         "measured_from": the warm-up's end (seconds since the day's midnight) if it
         comes after the day opens (past its closing, or on a later day, where the whole
         day is warm-up and counts nothing), else None, "frames": [{"t": seconds since midnight,
@@ -240,7 +242,9 @@ def floor_frames(result: RunResult, replication: int = 0, day: int = 0) -> dict[
     # each wait's own type's threshold (a type may have its own): red past it
     own = metrics.contact_thresholds(pd.Series(queues, dtype=str), sc)
     staff = result.staff[result.staff["replication"] == replication]
-    duty = {g: plots.agents_on_duty(staff, g, times) for g in sc.agents}
+    # a chat desk counts in chats: its agents on duty times the chats each takes
+    per_agent = {g: sc.agents[g].concurrency for g in sc.agents}
+    duty = {g: plots.agents_on_duty(staff, g, times, per_agent[g]) for g in sc.agents}
     talking = {g: talks[g].count(times) for g in sc.agents}
     holding = {g: holds[g].count(times) for g in sc.agents}
     c = result.contacts[result.contacts["replication"] == replication]
@@ -262,7 +266,8 @@ def floor_frames(result: RunResult, replication: int = 0, day: int = 0) -> dict[
     # the KPIs so far count from the end of the warm-up, as the run's do: said even where
     # it ends after closing (the panel would otherwise show zeros with no reason)
     measured = measured_window(sc).start - day * DAY
-    return {"groups": list(sc.agents), "seats": seats, "threshold": sc.service_level.threshold,
+    return {"groups": list(sc.agents), "seats": seats, "concurrency": per_agent,
+            "threshold": sc.service_level.threshold,
             "measured_from": measured if start < measured + day * DAY else None,
             "frames": frames}
 

@@ -25,13 +25,18 @@ from sim.weekdays import day_label
 # ---- a day at a glance ---------------------------------------------------------------
 
 
-def agents_on_duty(staff: pd.DataFrame, group: str, times: np.ndarray) -> np.ndarray:
-    """Agents of ``group`` on duty at each of ``times`` from the staffing log."""
+def agents_on_duty(staff: pd.DataFrame, group: str, times: np.ndarray,
+                   concurrency: int = 1) -> np.ndarray:
+    """Agents of ``group`` on duty at each of ``times`` from the staffing log.
+
+    With ``concurrency`` (the group's), the contacts they can handle at once instead:
+    a chat desk's capacity in chats, the unit its busy count (chats in progress) is in.
+    """
     log = staff[staff["group"].astype(str) == group].sort_values("time", kind="stable")
     if log.empty:
         return np.zeros(times.size)
     k = np.searchsorted(log["time"].to_numpy(), times, side="right") - 1
-    counts = log["agents"].to_numpy()
+    counts = log["agents"].to_numpy() * concurrency
     return np.where(k >= 0, counts[np.clip(k, 0, None)], 0)
 
 
@@ -50,7 +55,9 @@ def day_figure(result: RunResult, replication: int = 0, day: int = 0,
 
     Returns:
         Contacts waiting per contact type on top; below, busy agents and agents on duty:
-        one panel per agent group when there are several, else one panel.
+        one panel per agent group when there are several, else one panel. A chat desk
+        (concurrency > 1) is drawn in chats: chats in progress against the agents on
+        duty times the chats each takes, its axis says so.
 
     Raises:
         ValueError: If the run has no trace of that replication.
@@ -80,23 +87,30 @@ def day_figure(result: RunResult, replication: int = 0, day: int = 0,
     q_ax, b_axes = axes[0], list(axes[1:-1] if spans else axes[1:])
     for name, colour in type_colours(sc).items():
         q_ax.plot(hours, trace[f"queue.{name}"], color=colour, label=name, lw=1.1)
+    # the trace counts a chat desk's busy in chats (concurrency > 1): its on-duty line
+    # is then its capacity in chats too (agents x concurrency), said on its axis
+    per_agent = {g: sc.agents[g].concurrency for g in groups}
     if several:
         for ax, (g, colour) in zip(b_axes, groups.items()):
+            c = per_agent[g]
             ax.fill_between(hours, trace[f"busy.{g}"].to_numpy(), color=colour, alpha=0.85,
                             lw=0, label="busy")
-            ax.step(hours, agents_on_duty(staff, g, times), where="post", color="k", lw=1.1,
-                    label="on duty")
-            ax.set(ylabel=f"{g}\n(agents)", ylim=(0, None))
+            ax.step(hours, agents_on_duty(staff, g, times, c), where="post", color="k",
+                    lw=1.1, label="on duty")
+            ax.set(ylabel=f"{g}\n(agents)" if c == 1 else
+                   f"{g}\n(chats: {c} per\nagent on duty)", ylim=(0, None))
             ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         b_axes[0].legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), title="Agents")
     else:
         b_ax = b_axes[0]
-        busy = [trace[f"busy.{g}"].to_numpy() for g in groups]
-        b_ax.stackplot(hours, busy, colors=list(groups.values()),
-                       labels=[f"busy: {g}" for g in groups], alpha=0.85, lw=0)
-        duty = sum(agents_on_duty(staff, g, times) for g in groups)
-        b_ax.step(hours, duty, where="post", color="k", lw=1.1, label="on duty")
-        b_ax.set(ylabel="Agents", ylim=(0, None))
+        (g, colour), = groups.items()
+        c = per_agent[g]
+        b_ax.stackplot(hours, [trace[f"busy.{g}"].to_numpy()], colors=[colour],
+                       labels=[f"busy: {g}"], alpha=0.85, lw=0)
+        b_ax.step(hours, agents_on_duty(staff, g, times, c), where="post", color="k",
+                  lw=1.1, label="on duty")
+        b_ax.set(ylabel="Agents" if c == 1 else f"Chats ({c} per agent on duty)",
+                 ylim=(0, None))
         b_ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), title="Agents")
     if spans:
         _rule_lanes(axes, axes[-1], spans, hours.min(), hours.max())

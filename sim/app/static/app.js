@@ -197,7 +197,10 @@ function drawFloor() {
       const kind = k < talk - hold ? "talk" : k < talk ? "hold" : k < Math.max(duty, talk) ? "idle" : "off";
       cells += `<div class="seat ${kind}"${kind === "talk" ? ` style="background:${COLOURS[i % COLOURS.length]}"` : ""}></div>`;
     }
-    return `<div class="group-name">${g}: ${talk} busy of ${duty} on duty</div><div class="seatrow">${cells}</div>`;
+    const c = (floor.concurrency || {})[g] || 1;  // a chat desk: a seat per chat
+    const head = c === 1 ? `${g}: ${talk} busy of ${duty} on duty`
+      : `${g}: ${talk} chats of ${duty} (${duty / c} agents on duty, ${c} chats each)`;
+    return `<div class="group-name">${head}</div><div class="seatrow">${cells}</div>`;
   }).join("");
   $("queue-count").textContent = `(${f.queue})`;
   const longest = Math.max(floor.threshold * 3, ...f.waits, 1);
