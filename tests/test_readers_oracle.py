@@ -247,6 +247,7 @@ def test_money_has_two_decimals(value, kpi):
     assert TWO_DECIMALS.match(kpis.format_kpi(kpi, value)), kpis.format_kpi(kpi, value)
     assert TWO_DECIMALS.match(kpis.format_kpi(kpi, value, signed=True))
     assert TWO_DECIMALS.match(kpis.format_ci(kpi, abs(value)).removeprefix("± "))
+    assert views._shown(kpi)["kind"] == "money"  # the app's page: its two decimals too
 
 
 def test_cost_sentences_two_decimals():

@@ -51,9 +51,10 @@ def _clean(value: Any) -> Any:
 
 
 def _shown(kpi: str) -> dict[str, str]:
-    """How the page shows a KPI, from the registry: its label and kind (pct, s or n)."""
+    """How the page shows a KPI, from the registry: its label and kind (pct, s, money or n)."""
     unit = registry.unit_of(kpi)
-    kind = "pct" if unit is registry.RATIO else "s" if unit is registry.SECONDS else "n"
+    kind = ("pct" if unit is registry.RATIO else "s" if unit is registry.SECONDS
+            else "money" if unit is registry.MONEY else "n")
     return {"label": registry.label(kpi), "kind": kind}
 
 

@@ -10,11 +10,12 @@ function fmt(v, kind) {
   if (v === null || v === undefined) return "–";
   if (kind === "pct") return (100 * v).toFixed(1) + "%";
   if (kind === "s") return v.toFixed(v < 100 ? 1 : 0) + " s";
+  if (kind === "money") return v.toFixed(2);  // money: always its two decimals
   return v.toFixed(v % 1 ? 1 : 0);
 }
 function fmtCi(v, kind) {
   if (v === null || v === undefined) return "";
-  return "± " + (kind === "pct" ? (100 * v).toFixed(1) + " pts" : kind === "s" ? v.toFixed(1) + " s" : v.toFixed(1));
+  return "± " + (kind === "pct" ? (100 * v).toFixed(1) + " pts" : kind === "s" ? v.toFixed(1) + " s" : v.toFixed(kind === "money" ? 2 : 1));
 }
 async function ask(path, options) {
   // show a state unless one asked for later is already shown: a poll sent before a Run or
