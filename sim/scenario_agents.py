@@ -9,6 +9,7 @@ contacts (:class:`Blending`).
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, ConfigDict, Field, field_validator, model_validator
@@ -94,6 +95,14 @@ class Shift(_Frozen):
                     f"break at {b.at:g}s for {b.length:g}s ends after the shift "
                     f"({self.length:g}s long)"
                 )
+        # an agent takes one break at a time: two at once counted them off the phones
+        # twice (below 0 agents) and took the overlap's unpaid time off their pay twice
+        spans = sorted((b.at, b.at + b.length, k) for k, b in enumerate(self.breaks))
+        for (_, end, k), (begin, _, j) in pairwise(spans):
+            if begin < end:
+                raise ValueError(f"breaks[{min(k, j)}] and breaks[{max(k, j)}] overlap "
+                                 f"({format_clock(self.start + begin)} is inside both): an "
+                                 "agent takes one break at a time")
         return self
 
 

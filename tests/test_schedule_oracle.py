@@ -32,6 +32,7 @@ from unittest.mock import patch
 
 import numpy as np
 import pandas as pd
+import pytest
 import yaml
 from click.testing import CliRunner
 from hypothesis import HealthCheck, event, example, given, note, settings
@@ -40,6 +41,7 @@ from matplotlib.figure import Figure
 
 import sim
 from sim.cli import main
+from sim.loader import scenario_from_dict
 from sim.measure import replication_tables
 from sim.units import parse_duration
 
@@ -522,3 +524,55 @@ def test_a_break_window_between_interval_boundaries_is_kept(tmp_path):
     coverage = pd.read_csv(out / "coverage.csv")
     assert coverage.scheduled_on_duty.tolist() == [2.0, 1.0, 2.0, 2.0]
     check(scenario, templates, [[1, 1, 1, 1]], [], output, out)
+
+
+def union_seconds(spans: list[tuple[float, float]]) -> float:
+    """Length of the union of ``(begin, end)`` spans, seconds."""
+    total, reach = 0.0, -math.inf
+    for begin, end in sorted(spans):
+        if end > reach:
+            total += end - max(begin, reach)
+            reach = end
+    return total
+
+
+@settings(max_examples=int(os.environ.get("ORACLE_EXAMPLES", 8)) * 3, deadline=None,
+          derandomize=True)
+@given(breaks=st.lists(st.tuples(st.integers(0, 7), st.integers(1, 4), st.booleans()),
+                       min_size=1, max_size=3), count=st.integers(1, 4))
+@example(breaks=[(2, 4, False), (4, 4, False)], count=3)  # 08:30-09:30 and 09:00-10:00, unpaid
+def test_a_shift_is_paid_its_time_less_its_unpaid_breaks_and_never_staffs_below_zero(
+        breaks, count):
+    """A shift's breaks (at, length in quarter hours) either overlap, and are refused, or not.
+
+    README "Costs": a shift is paid its scheduled time less its unpaid breaks. Accepted,
+    the run pays ``count`` x (length - unpaid breaks) hours at the hourly rate and its
+    agents on the phones never drop below 0. Breaks that overlap were accepted: an agent
+    was on two breaks at once, on the phones -count of them during the overlap and the
+    overlap's unpaid time subtracted twice from the pay.
+    """
+    spans = [(at * 900.0, (at + n) * 900.0) for at, n, _ in breaks]
+    overlap = any(a[0] < b[1] and b[0] < a[1] for a, b in itertools.combinations(spans, 2))
+    shift = {"start": "08:00", "length": "4h", "count": count,
+             "breaks": [{"at": f"{at * 15}m", "length": f"{n * 15}m", "paid": paid}
+                        for at, n, paid in breaks]}
+    document = {"name": "breaks", "days": 1, "open": "08:00", "close": "12:00",
+                "interval": "30m",
+                "contact_types": {"calls": {"arrivals": {"rate": "0/h"},
+                                            "handle": {"dist": "exponential", "mean": "2m"}}},
+                "agents": {"pool": {"skills": ["calls"], "shifts": [shift]}},
+                "costs": {"agents": {"pool": {"hourly": 10}}}}
+    if overlap:
+        with pytest.raises(sim.ScenarioError) as refused:
+            scenario_from_dict(document, source="breaks.yaml")
+        lines = refused.value.lines()
+        assert len(lines) == 1 and lines[0].startswith("breaks.yaml: agents.pool.shifts[0]: ")
+        assert "overlap" in lines[0], lines
+        return
+    staffed = scenario_from_dict(document, source="breaks.yaml")
+    tables = replication_tables(staffed, 1, 0)
+    assert tables.staff.agents.min() >= 0
+    unpaid = union_seconds([s for s, (_, _, paid) in zip(spans, breaks) if not paid])
+    assert math.isclose(tables.kpis["staff_cost"], 10 * count * (4 * HOUR - unpaid) / HOUR,
+                        abs_tol=1e-9)
+
