@@ -42,7 +42,7 @@ from sim.staffing import (
     measured_intervals,
     scheduled_agents,
 )
-from sim.units import DAY, format_clock, format_duration
+from sim.units import DAY, format_clock_exact, format_duration
 from sim.weekdays import week_plan_days
 
 
@@ -350,12 +350,13 @@ def shifts_table(result: ScheduleResult) -> pd.DataFrame:
         templates = result.settings.templates
         for column, count, w in zip(plan.columns, plan.counts, plan.days):
             template = templates[column.template]
-            breaks = "; ".join(f"{format_clock(column.start + o)}+{format_duration(r.length)}"
-                               for o, r in zip(column.breaks, template.breaks))
+            breaks = "; ".join(
+                f"{format_clock_exact(column.start + o)}+{format_duration(r.length)}"
+                for o, r in zip(column.breaks, template.breaks))
             rows.append({"group": name, "day": plan.day_of(w) if plan.week else "all",
                          "template": column.template,
-                         "start": format_clock(column.start),
-                         "end": format_clock((column.start + template.length) % DAY),
+                         "start": format_clock_exact(column.start),
+                         "end": format_clock_exact((column.start + template.length) % DAY),
                          "breaks": breaks, "count": count,
                          "paid_hours": column.paid_hours, "cost": column.cost})
     return pd.DataFrame(rows, columns=["group", "day", "template", "start", "end", "breaks",

@@ -150,6 +150,18 @@ def format_clock(seconds: float) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
+def format_clock_exact(seconds: float) -> str:
+    """Like :func:`format_clock`, with the seconds where the time is not a whole minute.
+
+    ``"08:07:30"`` for 29,250 s: a shift written for a scenario to read back must start
+    where it was planned (an interval of 450 s starts at 08:07:30, not 08:08).
+    """
+    whole = round(seconds) % round(DAY)
+    if whole % 60:
+        return f"{whole // 3600:02d}:{whole // 60 % 60:02d}:{whole % 60:02d}"
+    return format_clock(whole)
+
+
 def format_list(items: list[str]) -> str:
     """Items as a sentence lists them: ``a``, ``a and b``, ``a, b and c``."""
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

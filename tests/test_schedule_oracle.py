@@ -576,3 +576,68 @@ def test_a_shift_is_paid_its_time_less_its_unpaid_breaks_and_never_staffs_below_
     assert math.isclose(tables.kpis["staff_cost"], 10 * count * (4 * HOUR - unpaid) / HOUR,
                         abs_tol=1e-9)
 
+
+@settings(max_examples=int(os.environ.get("ORACLE_EXAMPLES", 8)), deadline=None,
+          derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(interval=st.sampled_from([90.0, 450.0, 900.0]), opening=st.sampled_from([0, 30]),
+       need=st.lists(st.integers(0, 2), min_size=8, max_size=8))
+@example(interval=450.0, opening=0, need=[0, 1, 1, 1, 1, 1, 1, 0])  # 08:07:30 as 08:08
+def test_shifts_written_start_where_coverage_says_to_the_second(tmp_path_factory, interval,
+                                                               opening, need):
+    """The written scenario's shifts and shifts.csv put agents where coverage.csv counts them.
+
+    Intervals (and opening times) need not fall on whole minutes: ``interval: 450s``
+    starts one at 08:07:30. Each shift of the written ``scenario.yaml`` (as the loader
+    reads it) and each row of ``shifts.csv`` (its ``start``, ``end`` and breaks, to the
+    second) covers each interval by the share of it worked; summed, that is
+    ``scheduled_on_duty``. Start times were rounded to the minute: a shift planned from
+    08:07:30 was written to start at 08:08, 30 s short of the interval it covers.
+    """
+    tmp_path = tmp_path_factory.mktemp("seconds")
+    begin = OPEN + opening
+    end = begin + 8 * interval
+    scenario = {"name": "seconds", "seed": 5, "days": 1,
+                "open": f"08:00:{opening:02d}",
+                "close": f"{int(end // HOUR):02d}:{int(end % HOUR // 60):02d}:"
+                         f"{int(end % 60):02d}",
+                "interval": f"{int(interval)}s",
+                "contact_types": {"calls": {"arrivals": {"rate": "4/h"},
+                                            "handle": {"dist": "exponential", "mean": "2m"}}},
+                "agents": {"pool": {"skills": ["calls"], "staff": 1}}}
+    templates = {"short": {"length": f"{int(2 * interval)}s"},
+                 "long": {"length": f"{int(6 * interval)}s",
+                          "breaks": [{"length": f"{int(interval)}s",
+                                      "window": [f"{int(interval)}s",
+                                                 f"{int(4 * interval)}s"]}]}}
+    rows = [{"start": begin + i * interval, "group": "pool", "simulated": n}
+            for i, n in enumerate(need)]
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump(scenario, sort_keys=False))
+    (tmp_path / "t.yaml").write_text(yaml.safe_dump({"templates": templates}))
+    pd.DataFrame(rows).to_csv(tmp_path / "need.csv", index=False)
+    out = tmp_path / "out"
+    with patch.multiple("sim.plots.shifts", coverage_figure=no_figure, gantt_figure=no_figure):
+        done = CliRunner().invoke(main, [
+            "schedule", str(tmp_path / "s.yaml"), "--requirement", str(tmp_path / "need.csv"),
+            "--templates", str(tmp_path / "t.yaml"), "-r", "1", "-w", "1", "--max-rounds", "1",
+            "-q", "--out", str(out)])
+    assert done.exit_code == 0, done.output
+    on_duty = pd.read_csv(out / "coverage.csv").scheduled_on_duty.to_numpy()
+    edges = begin + interval * np.arange(9)
+    written = sim.load_scenario(out / "scenario.yaml").agents["pool"].shifts or ()
+    pieces = [piece for shift in written for piece in
+              [(shift.start, shift.start + shift.length, shift.count)]
+              + [(shift.start + b.at, shift.start + b.at + b.length, -shift.count)
+                 for b in shift.breaks]]
+    listed = []
+    for _, row in pd.read_csv(out / "shifts.csv", keep_default_na=False).iterrows():
+        start, stop = sim.units.parse_clock(row.start), sim.units.parse_clock(row.end)
+        listed.append((start, stop, int(row["count"])))
+        for part in filter(None, row.breaks.split("; ")):
+            at, length = part.split("+")
+            listed.append((sim.units.parse_clock(at),
+                           sim.units.parse_clock(at) + parse_duration(length), -int(row["count"])))
+    for source in (pieces, listed):
+        mean = [interval_mean(source, a, b) for a, b in itertools.pairwise(edges)]
+        assert np.allclose(mean, on_duty, atol=1e-9), (source, mean, on_duty.tolist())
+    assert (on_duty >= np.array(need) - 1e-9).all()
