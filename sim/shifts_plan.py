@@ -162,11 +162,16 @@ def columns(templates: dict[str, Template], day: Day, hourly_cost: float = 1.0,
             if not (earliest - 1e-9 <= start <= latest + 1e-9
                     and start + template.length <= day.close + 1e-9):
                 continue
+            seen: set[tuple] = set()
             for offsets in itertools.product(*options):
                 rules = template.breaks
-                if any(offsets[k] + rules[k].length > offsets[k + 1] + 1e-9
-                       for k in range(len(offsets) - 1)):
-                    continue  # breaks keep their order and do not overlap
+                # breaks do not overlap, in whatever order they are listed; alike ones
+                # swapped are the same placement
+                spans = sorted((o, r.length, r.paid) for o, r in zip(offsets, rules))
+                if (tuple(spans) in seen or any(a + n > b + 1e-9 for (a, n, _), (b, _, _)
+                                                 in itertools.pairwise(spans))):
+                    continue
+                seen.add(tuple(spans))
                 pieces = [(start, start + template.length, 1.0)]
                 pieces += [(start + o, start + o + r.length, -1.0) for o, r in zip(offsets, rules)]
                 found.append(Column(tname, float(start), tuple(float(o) for o in offsets),

@@ -641,3 +641,54 @@ def test_shifts_written_start_where_coverage_says_to_the_second(tmp_path_factory
         mean = [interval_mean(source, a, b) for a, b in itertools.pairwise(edges)]
         assert np.allclose(mean, on_duty, atol=1e-9), (source, mean, on_duty.tolist())
     assert (on_duty >= np.array(need) - 1e-9).all()
+
+
+@settings(max_examples=int(os.environ.get("ORACLE_EXAMPLES", 8)) * 3, deadline=None,
+          derandomize=True)
+@given(rules=st.lists(st.tuples(st.integers(1, 2), st.integers(0, 12), st.integers(0, 4),
+                                st.booleans()), min_size=2, max_size=3),
+       need=st.lists(st.integers(0, 3), min_size=8, max_size=8))
+@example(rules=[(2, 6, 2, False), (1, 2, 2, True)], need=[1] * 8)  # lunch listed first
+def test_the_order_breaks_are_listed_in_does_not_change_the_schedule(rules, need):
+    """A template's breaks (length, window start and width in quarter hours, paid) in any order.
+
+    README: each break is placed inside its own window; nothing says in which order
+    they are listed. The cheapest schedule for the breaks listed one way costs what it
+    costs listed the other way, and exists either way. Listed later in the day first (a
+    lunch at 3h-4h, then a 15m break at 1h-2h), every placement was dropped as "breaks
+    out of order": no placement at all, and the command said that no template covers
+    08:00-08:30.
+    """
+    from sim.shift_templates import BreakRule, Template
+    from sim.shifts_plan import Day, ScheduleError, solve
+
+    day = Day(OPEN, OPEN + 4 * HOUR, 1800.0)
+    breaks = [BreakRule(length=n * 900.0, window=(at * 900.0, min(at + width, 16 - n) * 900.0),
+                        paid=paid)
+              for n, at, width, paid in rules if at + n <= 16]
+    costs = []
+    for order in (breaks, breaks[::-1]):
+        templates = {"four": Template(length=4 * HOUR, breaks=tuple(order))}
+        try:
+            costs.append(solve(np.array(need, dtype=float), templates, day).cost)
+        except ScheduleError as exc:
+            costs.append(str(exc))
+    note(costs)
+    assert costs[0] == costs[1]
+    # refused only when a needed half hour is on a break in every placement that keeps
+    # the breaks apart (README: a break starts at the half-hours inside its window or at
+    # its ends; the one 4h shift starts at 08:00)
+    starts = [sorted({*(o for o in np.arange(0.0, 4 * HOUR, 1800.0)
+                        if b.window[0] <= o <= b.window[1]), *b.window})
+              for b in breaks]
+    reach = np.zeros(8)
+    for offsets in itertools.product(*[[o for o in options if o + b.length <= 4 * HOUR]
+                                       for options, b in zip(starts, breaks)]):
+        if all(a + ba.length <= c or c + bc.length <= a
+               for (a, ba), (c, bc) in itertools.combinations(zip(offsets, breaks), 2)):
+            pieces = [(0.0, 4 * HOUR, 1)] + [(o, o + b.length, -1)
+                                              for o, b in zip(offsets, breaks)]
+            reach = np.maximum(reach, [interval_mean(pieces, k * 1800.0, (k + 1) * 1800.0)
+                                       for k in range(8)])
+    covered = not any(n > 0 and r <= 0 for n, r in zip(need, reach))
+    assert isinstance(costs[0], float) == covered, (costs, reach)
