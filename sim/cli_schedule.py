@@ -58,6 +58,7 @@ from sim.shift_loop import (
 )
 from sim.shift_templates import default_templates, read_templates
 from sim.shifts_plan import ScheduleError
+from sim.staffed_file import files_read_from
 from sim.staffing import _goal, erlang_requirement, find_staffing
 from sim.sweep import local_executor
 from sim.units import DAY, format_clock, format_list, parse_duration
@@ -153,7 +154,9 @@ def schedule_command(scenario: str, requirement: str, lengths: list[float],
     if out:
         writable_or_fail(out)
     try:
-        document = scenario_document(scenario, parsed) if out else None
+        # its files read as the scenario reads them, from beside DIR/scenario.yaml
+        document = (files_read_from(scenario_document(scenario, parsed), scenario, out)
+                    if out else None)
         templates = (read_templates(templates_file) if templates_file
                      else default_templates(lengths, base.interval))
     except ScenarioError as exc:

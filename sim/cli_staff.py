@@ -41,6 +41,7 @@ from sim.cost_search import CostResult, find_cost_staffing
 from sim.costs import COST_PARTS
 from sim.features import left_out, note
 from sim.loader import ScenarioError, scenario_document
+from sim.staffed_file import files_read_from
 from sim.staffing import StaffingResult, find_staffing, staffed_document, write_staffed
 from sim.sweep import local_executor
 
@@ -115,7 +116,9 @@ def staff_command(scenario: str, target: float | None, threshold: float | None,
     if out:
         writable_or_fail(out, folder=False, inputs=(scenario,))
     try:  # read now: the file may be edited while the search runs
-        document = scenario_document(scenario, parsed) if out else None
+        # its files read as the scenario reads them, from beside the file written
+        document = (files_read_from(scenario_document(scenario, parsed), scenario,
+                                    Path(out).parent) if out else None)
     except ScenarioError as exc:
         fail(exc.lines())
     executor = local_executor(workers_in_memory(workers, [base], scenario))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
 from collections.abc import Mapping
 from pathlib import Path
@@ -14,6 +15,37 @@ from sim.units import format_duration
 
 if TYPE_CHECKING:
     from sim.staffing import StaffingResult
+
+
+def files_read_from(document: Any, scenario: str | Path, folder: str | Path) -> Any:
+    """``document`` (a scenario's fields) to be written into ``folder``, reading its files.
+
+    The loader reads an empirical distribution's ``file`` and an arrivals ``trace``
+    relative to the scenario file (:func:`sim.loader.load_scenario`); written elsewhere,
+    each relative path is made relative to ``folder`` so that the same files are read
+    (an absolute one stays). A copy: ``document`` is not changed.
+    """
+    base = Path(scenario).resolve().parent
+    target = Path(folder).resolve()
+
+    def moved(path: Any) -> Any:
+        if not isinstance(path, str) or Path(path).is_absolute():
+            return path
+        return os.path.relpath(base / path, target)
+
+    def walk(node: Any, key: str = "") -> Any:
+        if isinstance(node, list):
+            return [walk(item) for item in node]
+        if not isinstance(node, Mapping):
+            return node
+        copy = {k: walk(v, str(k)) for k, v in node.items()}
+        if copy.get("dist") == "empirical" and "file" in copy:
+            copy["file"] = moved(copy["file"])
+        if key == "arrivals" and "trace" in copy:
+            copy["trace"] = moved(copy["trace"])
+        return copy
+
+    return walk(document)
 
 
 def staffed_document(data: Mapping[str, Any], result: StaffingResult) -> dict:

@@ -692,3 +692,44 @@ def test_the_order_breaks_are_listed_in_does_not_change_the_schedule(rules, need
                                        for k in range(8)])
     covered = not any(n > 0 and r <= 0 for n, r in zip(need, reach))
     assert isinstance(costs[0], float) == covered, (costs, reach)
+
+
+@pytest.mark.parametrize("command", ["schedule", "staff"])
+def test_the_written_scenario_reads_the_files_its_scenario_read(tmp_path, command):
+    """The scenario ``--out`` writes is a valid scenario (README) where the scenario has files.
+
+    ``ccsim schedule --out DIR`` writes ``DIR/scenario.yaml``, ``ccsim staff --out FILE``
+    the file.
+
+    An empirical handle time read from ``times.txt`` beside the scenario, and a call log
+    replayed from ``logs/log.csv``: the written scenario, in another folder, draws the
+    same values and replays the same contacts. Both paths were copied as written and
+    looked for beside the written scenario, where they are not: it could not be run.
+    """
+    (tmp_path / "in" / "logs").mkdir(parents=True)
+    (tmp_path / "in" / "times.txt").write_text("120\n90\n200\n150\n")
+    pd.DataFrame({"arrival": ["2026-03-02T08:10:00", "2026-03-02T09:20:00"], "wait": 1.0,
+                  "outcome": "answered", "handle": 60.0}).to_csv(
+        tmp_path / "in" / "logs" / "log.csv", index=False)
+    scenario = {"name": "files", "seed": 5, "days": 1, "open": "08:00", "close": "10:00",
+                "interval": "30m",
+                "contact_types": {"calls": {"arrivals": {"rate": "4/h"},
+                                            "handle": {"dist": "empirical",
+                                                       "file": "times.txt"}},
+                                  "logged": {"arrivals": {"trace": "logs/log.csv"},
+                                             "handle": {"dist": "exponential",
+                                                        "mean": "2m"}}},
+                "agents": {"pool": {"skills": ["calls", "logged"], "staff": 1}}}
+    (tmp_path / "in" / "s.yaml").write_text(yaml.safe_dump(scenario, sort_keys=False))
+    out = tmp_path / "elsewhere" / "out"
+    options = (["--requirement", "staff", "--lengths", "2h", "--max-rounds", "1", "--out",
+                str(out)] if command == "schedule" else ["--out", str(out / "staffed.yaml")])
+    with patch.multiple("sim.plots.shifts", coverage_figure=no_figure, gantt_figure=no_figure):
+        done = CliRunner().invoke(main, [command, str(tmp_path / "in" / "s.yaml"), "-r", "1",
+                                         "-w", "1", "-q", *options])
+    assert done.exit_code == 0, done.output
+    written = sim.load_scenario(out / ("scenario.yaml" if command == "schedule"
+                                       else "staffed.yaml"))
+    assert written.contact_types["calls"].handle.values == (120.0, 90.0, 200.0, 150.0)
+    assert written.contact_types["logged"].arrivals.trace_rows("logged")[0].tolist() == [
+        8 * HOUR + 600.0, 9 * HOUR + 1200.0]
