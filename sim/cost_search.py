@@ -19,8 +19,11 @@ pooled, as ``find_staffing`` staffs and judges them. For each measured cell in t
 walks one agent at a time in the direction that lowers the mean total cost over the
 replications, and goes on ``lookahead`` steps past the best count before it stops (a
 cost curve that is flat for one step does not stop it). With the goal, a move that
-breaks it is not taken, and an agent of one group may be traded for an agent of a
-cheaper group in the same run. Rounds repeat until no cell moves.
+breaks it is not taken. With or without it, an agent on the phones of one group may be
+traded for one of a group cheaper on the phones (hourly rate over the share of time on
+them, shrinkage paid) in the same run: a move of two cells that one agent more or fewer
+in either cannot make when each alone costs more than it saves. Rounds repeat until no
+cell moves.
 
 The plan found is then checked on replications the search never drew, as
 ``find_staffing`` checks its own (:func:`sim.staffing.check_on_holdout`), numbered after
@@ -217,20 +220,24 @@ def _line_search(costs: _Costs, plan: np.ndarray, cell: tuple[int, np.ndarray], 
     return best
 
 
-def _swaps(costs: _Costs, plan: np.ndarray, run: np.ndarray, hourly: list[float]) -> np.ndarray:
-    """With the goal: trade an agent of a dearer group for one of a cheaper group, if it pays.
+def _swaps(costs: _Costs, plan: np.ndarray, run: np.ndarray, wages: list[float],
+           sl_goal: bool) -> np.ndarray:
+    """Trade an agent on the phones of a dearer group for one of a cheaper group, if it pays.
 
-    In every interval of ``run`` (a run of equal load) alike.
+    In every interval of ``run`` (a run of equal load) alike; with the goal, only a
+    trade that keeps it. ``wages``: each group's pay for an hour of an agent on the phones
+    (its hourly rate over the share of its time on them). Without the goal too: one
+    agent more or fewer can each cost more than it saves where the trade saves.
     """
     best, best_cost = plan, costs.total(plan)
     for dear in range(plan.shape[0]):
         for cheap in range(plan.shape[0]):
-            if hourly[cheap] >= hourly[dear] or best[dear, run].min() == 0:
+            if wages[cheap] >= wages[dear] or best[dear, run].min() == 0:
                 continue
             trial = best.copy()
             trial[dear, run] -= 1
             trial[cheap, run] += 1
-            if costs.allowed(trial, True) and costs.total(trial) < best_cost - 1e-9:
+            if costs.allowed(trial, sl_goal) and costs.total(trial) < best_cost - 1e-9:
                 best, best_cost = trial, costs.total(trial)
     return best
 
@@ -303,7 +310,9 @@ def find_cost_staffing(
     costs = _Costs(scenario, goal, replications, seed, executor, log, blocks)
     first = plan_of(start)
     plan = first
-    hourly = [scenario.costs.agents[g].hourly for g in scenario.agents]
+    # an agent on the phones is paid for the scheduled time shrinkage takes off them too
+    wages = [scenario.costs.agents[g].hourly / (1.0 - group.shrinkage)
+             for g, group in scenario.agents.items()]
     measured = measured_intervals(scenario)
     runs = [members for b in range(blocks.max() + 1)
             if measured[members := np.flatnonzero(blocks == b)].all()]
@@ -313,8 +322,8 @@ def find_cost_staffing(
         for run in runs:
             for g in range(plan.shape[0]):
                 plan = _line_search(costs, plan, (g, run), sl_goal, lookahead, max_agents)
-            if sl_goal and plan.shape[0] > 1:
-                plan = _swaps(costs, plan, run, hourly)
+            if plan.shape[0] > 1:
+                plan = _swaps(costs, plan, run, wages, sl_goal)
         if np.array_equal(plan, before):
             converged = True
             break

@@ -733,3 +733,65 @@ def test_the_written_scenario_reads_the_files_its_scenario_read(tmp_path, comman
     assert written.contact_types["calls"].handle.values == (120.0, 90.0, 200.0, 150.0)
     assert written.contact_types["logged"].arrivals.trace_rows("logged")[0].tolist() == [
         8 * HOUR + 600.0, 9 * HOUR + 1200.0]
+
+
+@pytest.mark.parametrize("shrinkage", [0.0, 0.5])
+@pytest.mark.parametrize("goal", [False, True])
+def test_the_cost_search_keeps_no_agent_a_cheaper_group_could_replace(goal, shrinkage):
+    """``--objective cost``: no agent on the phones moves to another group and saves.
+
+    Two groups with the same skill: an agent of either answers the same calls, so moving
+    one agent on the phones in one interval from one group to the other must not lower
+    the plan's total cost (the search claims the least; this is its smallest move), with
+    or without the goal (with it, only moves that keep it). Costs as the README's cost
+    search counts them: the run of exactly the plan on the phones (``sim.run``, same
+    seeds), plus the wages of the scheduled agents off the phones (shrinkage,
+    ``ceil(n / (1 - s))`` scheduled for ``n``). Group ``a`` is paid 20 an hour; ``b`` 30.
+    With ``a``'s shrinkage at 0.5, an agent of ``a`` on the phones costs 40: ``b``'s
+    is the cheaper.
+
+    The search traded agents only with the goal, and only towards the group of the
+    lower hourly rate: without the goal it kept 3 of ``b``'s agents at 09:00 where
+    ``a``'s would have cost 30 less (358.6 against 328.4), since no single agent more or
+    fewer pays; with shrinkage it never tried to replace ``a``'s dearer agents by ``b``'s.
+    """
+    from sim.cost_search import find_cost_staffing
+
+    rates, shrink = {"a": 20, "b": 30}, {"a": shrinkage, "b": 0.0}
+    document = {
+        "name": "trade", "seed": 3, "days": 1, "open": "08:00", "close": "11:00",
+        "interval": "1h", "service_level": {"threshold": "20s", "target": 0.5},
+        "contact_types": {"calls": {"arrivals": {"per_interval": [30, 60, 40]},
+                                    "handle": {"dist": "exponential", "mean": "4m"},
+                                    "patience": {"dist": "exponential", "mean": "3m"}}},
+        "agents": {"a": {"skills": ["calls"], "staff": 3, "shrinkage": shrinkage},
+                   "b": {"skills": ["calls"], "staff": 1}},
+        "costs": {"agents": {g: {"hourly": rate} for g, rate in rates.items()},
+                  "per_abandon": 5, "per_wait_minute": 0.5}}
+    found = find_cost_staffing(scenario_from_dict(document, source="trade.yaml"),
+                               sl_goal=goal, replications=3, seed=4, holdout=0)
+    table = found.staffing.table
+    plan = {g: table.loc[table.group == g, "simulated"].to_numpy(dtype=int).tolist()
+            for g in ("a", "b")}
+
+    def judged(staff: dict) -> tuple[float, bool]:
+        """Total cost and whether every interval meets the target (0.5), on the phones."""
+        trial = {**document, "agents": {g: {"skills": ["calls"], "staff": staff[g]}
+                                        for g in staff}}
+        run = sim.run(scenario_from_dict(trial, source="trade.yaml"), seed=4, replications=3,
+                      workers=1)
+        off = sum(rates[g] * (gross_up(n, shrink[g], 0.0) - n)
+                  for g in staff for n in staff[g])  # an hour each interval
+        met = bool((run.intervals["service_level"].fillna(1.0) >= 0.5 - 1e-12).all())
+        return run.summary["total_cost"] + off, met
+
+    best, _ = judged(plan)
+    assert math.isclose(best, found.costs["total_cost"], rel_tol=1e-12)
+    for i, (giver, taker) in itertools.product(range(3), [("a", "b"), ("b", "a")]):
+        if plan[giver][i] == 0:
+            continue
+        moved = {g: list(v) for g, v in plan.items()}
+        moved[giver][i] -= 1
+        moved[taker][i] += 1
+        cost, met = judged(moved)
+        assert cost >= best - 1e-9 or (goal and not met), (plan, giver, taker, i, cost, best)
