@@ -5,6 +5,7 @@ Wages against what bad service costs. The KPIs, all over the measured window
 
     staff_cost     = sum over groups of hourly x (scheduled hours
                                                   + overtime_factor x overtime hours)
+                     (a shift with its own ``hourly``: its scheduled hours at that rate)
     abandon_cost   = per_abandon x (abandoned + hung_up)
     blocked_cost   = per_blocked x blocked
     wait_cost      = per_wait_minute x minutes in queues (all counted contacts)
@@ -48,7 +49,8 @@ COST_PARTS = ("staff_cost", "abandon_cost", "blocked_cost", "wait_cost", "callba
               "complaint_cost")
 
 
-def paid_agents(scenario: Scenario, group: str) -> tuple[np.ndarray, np.ndarray]:
+def paid_agents(scenario: Scenario, group: str,
+                shift: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """``group``'s paid agents over the run as a step function: ``(times, counts)``.
 
     ``counts[i]`` agents are paid from ``times[i]`` (seconds, sorted) until the next
@@ -61,6 +63,7 @@ def paid_agents(scenario: Scenario, group: str) -> tuple[np.ndarray, np.ndarray]
     then, so the last measured day's overtime is counted beyond them as every other day's
     is beyond the next day's (their time is outside the measured window, unpaid in it).
     ``staff`` (a count or a list per interval) is paid while the center is open.
+    ``shift``: that one of the group's shifts only (its position).
     """
     spec = scenario.agents[group]
     if not spec.shifts:
@@ -68,21 +71,39 @@ def paid_agents(scenario: Scenario, group: str) -> tuple[np.ndarray, np.ndarray]
         return (np.array([c.time for c in changes], dtype=float),
                 np.array([c.count for c in changes], dtype=float))
     deltas: dict[float, float] = {}
+    chosen = spec.shifts if shift is None else spec.shifts[shift:shift + 1]
     for day in range(-1, with_cooldown(scenario).days):
-        for shift in spec.shifts:
-            if not shift.worked_on(day, weekday_of(scenario, day)):
+        for one in chosen:
+            if not one.worked_on(day, weekday_of(scenario, day)):
                 continue
-            add_shift(deltas, day * DAY + shift.start, shift, shift.count,
-                      [b for b in shift.breaks if not b.paid])  # paid breaks are paid time
+            add_shift(deltas, day * DAY + one.start, one, one.count,
+                      [b for b in one.breaks if not b.paid])  # paid breaks are paid time
     times = np.array(sorted(deltas), dtype=float)
     return times, np.cumsum([deltas[t] for t in times]) if times.size else np.zeros(0)
 
 
-def scheduled_seconds(scenario: Scenario, group: str, window: Window) -> float:
-    """Agent-seconds ``group`` is paid for its schedule in ``window`` (:func:`paid_agents`)."""
-    times, counts = paid_agents(scenario, group)
+def scheduled_seconds(scenario: Scenario, group: str, window: Window,
+                      shift: int | None = None) -> float:
+    """Agent-seconds ``group`` (or its ``shift``) is paid for in ``window``.
+
+    As :func:`paid_agents` counts them.
+    """
+    times, counts = paid_agents(scenario, group, shift)
     before = available_until(times, counts, np.array([window.start, window.end]))
     return float(before[1] - before[0])
+
+
+def scheduled_wages(scenario: Scenario, group: str, window: Window, hourly: float) -> float:
+    """What ``group``'s schedule is paid in ``window``: its hours at ``hourly``.
+
+    Each shift with its own ``hourly`` at that rate instead.
+    """
+    shifts = scenario.agents[group].shifts or ()
+    if all(shift.hourly is None for shift in shifts):
+        return hourly * scheduled_seconds(scenario, group, window) / 3600.0
+    return sum((hourly if shift.hourly is None else shift.hourly)
+               * scheduled_seconds(scenario, group, window, k) / 3600.0
+               for k, shift in enumerate(shifts))
 
 
 def overtime_seconds(staff: pd.DataFrame, scenario: Scenario, group: str,
@@ -183,10 +204,10 @@ def money_kpis(cols: Columns, staff: pd.DataFrame, scenario: Scenario, counts: d
     counted = window.contacts(cols.arrival)
     staff_cost = 0.0
     for group, pay in costs.agents.items():
-        hours = scheduled_seconds(scenario, group, window) / 3600.0
         overtime = (overtime_seconds(staff, scenario, group, window)
                     + called_in_seconds(rules, scenario, group, window)) / 3600.0
-        staff_cost += pay.hourly * (hours + pay.overtime_factor * overtime)
+        staff_cost += (scheduled_wages(scenario, group, window, pay.hourly)
+                       + pay.hourly * pay.overtime_factor * overtime)
     waited = float(np.nansum(cols.queue_time[counted])) / 60.0
     out = {
         "staff_cost": staff_cost,

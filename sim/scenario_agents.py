@@ -55,7 +55,8 @@ class Shift(_Frozen):
     factors named by day of the week (:mod:`sim.weekdays`) they are the days of the week
     by name (``[monday, friday]``) or number (0 = Monday), each one the run has. Without,
     they are numbers counted from the run's first day (0 to 6; day ``d`` of the run is
-    day ``d % 7`` of the week).
+    day ``d % 7`` of the week). ``hourly``: what an hour of it is paid, where not its
+    group's ``costs`` hourly (overtime stays at the group's).
     """
 
     start: Clock
@@ -63,6 +64,8 @@ class Shift(_Frozen):
     count: Annotated[Count, Field(ge=0)]
     breaks: tuple[Break, ...] = ()
     days: tuple[_ShiftDay, ...] | None = None
+    # ccsim schedule writes the rate it priced a shift at where it is not the group's
+    hourly: Annotated[Number, Field(ge=0.0)] | None = None
 
     def worked_on(self, day: int, weekday: int | None) -> bool:
         """Whether the shift starting on day ``day`` of the run is worked.

@@ -171,9 +171,15 @@ def with_shifts(scenario: Scenario, plans: dict[str, GroupPlan],
     overrides: dict[str, Any] = {}
     for name in scenario.agents:
         overrides[f"agents.{name}.staff"] = None
-        overrides[f"agents.{name}.shifts"] = shift_rows(plans[name], templates)
+        overrides[f"agents.{name}.shifts"] = shift_rows(plans[name], templates,
+                                                        _pay(scenario, name))
     base = scenario.model_copy(update={"variants": {}})
     return with_overrides(base, overrides, source=f"{scenario.name} [scheduled]")
+
+
+def _pay(scenario: Scenario, group: str) -> float | None:
+    """The group's ``costs`` hourly, None without ``costs:`` (nothing to pay a shift)."""
+    return None if scenario.costs is None else scenario.costs.agents[group].hourly
 
 
 def holdout_service_level(scenario: Scenario, goal: Goal, replications: int, seed: int,
@@ -368,7 +374,8 @@ def scheduled_document(data: dict[str, Any], result: ScheduleResult) -> dict[str
     document = dict(data)
     document["agents"] = {
         name: {**{k: v for k, v in group.items() if k not in ("staff", "shifts")},
-               "shifts": shift_rows(result.plans[name], result.settings.templates)}
+               "shifts": shift_rows(result.plans[name], result.settings.templates,
+                                    _pay(result.scenario, name))}
         for name, group in data["agents"].items()}
     goal = result.settings.goal
     document["service_level"] = {**(data.get("service_level") or {}),

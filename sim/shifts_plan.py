@@ -359,20 +359,29 @@ def _constraints(need: np.ndarray, cols: list[Column], templates: dict[str, Temp
     return found
 
 
-def shift_rows(plan: GroupPlan, templates: dict[str, Template]) -> list[dict]:
+def shift_rows(plan: GroupPlan, templates: dict[str, Template],
+               pay: float | None = None) -> list[dict]:
     """The plan's shifts as scenario ``shifts`` entries (clock and duration strings).
 
     In a week plan, a shift worked by the same number of agents on several days is one
-    entry with those ``days`` (by name when the run's days are weekdays).
+    entry with those ``days`` (by name when the run's days are weekdays). ``pay``: the
+    group's ``costs`` hourly, if the scenario has costs; a shift priced at another rate
+    (its template's ``hourly_cost``, ``--hourly-cost``) says so as its ``hourly``, so
+    that a run pays it as the plan did.
     """
     merged: dict[tuple, list[int]] = {}
+    rates: dict[str, float] = {}
     for column, count, w in zip(plan.columns, plan.counts, plan.days):
         merged.setdefault((column.template, column.start, column.breaks, count), []).append(w)
+        if column.paid_hours > 0:
+            rates[column.template] = column.cost / column.paid_hours
     rows = []
     for (tname, start, breaks, count), days in merged.items():
         template = templates[tname]
         row: dict = {"start": format_clock_exact(start),
                      "length": format_duration(template.length), "count": count}
+        if pay is not None and not math.isclose(rates.get(tname, pay), pay, rel_tol=1e-12):
+            row["hourly"] = round(rates[tname], 10)
         if breaks:
             row["breaks"] = [{"at": format_duration(o), "length": format_duration(r.length),
                               **({} if r.paid else {"paid": False})}

@@ -319,12 +319,16 @@ def check(scenario: dict, templates: dict, need, options: list[str], output: str
                                   abs_tol=0.051), output
     if money:
         assert math.isclose(float(total[2].replace(",", "")), totals["cost"], abs_tol=0.0051)
-    parity(scenario, templates, shifts, out, week, interval, close)
+    parity(scenario, templates, shifts, out, week, interval, close, hourly_option)
 
 
 def parity(scenario: dict, templates: dict, shifts: pd.DataFrame, out, week, interval: float,
-           close: float) -> None:
-    """(c) The written scenario, run without calls or absences, staffs exactly the shifts."""
+           close: float, hourly_option: str | None = None) -> None:
+    """(c) The written scenario, run without calls or absences, staffs exactly the shifts.
+
+    And pays each shift its paid hours at the rate the schedule priced it (its template's
+    ``hourly_cost``, else ``--hourly-cost``, else the group's ``costs:`` hourly).
+    """
     overrides = {"contact_types.calls.arrivals.rate": "0/h"}
     overrides.update({f"agents.{g}.absenteeism": 0 for g in scenario["agents"]})
     staffed = sim.load_scenario(out / "scenario.yaml", overrides=overrides)
@@ -352,7 +356,8 @@ def parity(scenario: dict, templates: dict, shifts: pd.DataFrame, out, week, int
                 assert logged == expected, (group, d, a, b, logged, expected)
     if staffed.costs is not None:  # README "Costs": paid for scheduled time less unpaid breaks
         paid = sum(row["count"] * paid_hours_of(row, templates[row.template])
-                   * staffed.costs.agents[row.group].hourly
+                   * templates[row.template].get("hourly_cost", float(
+                       hourly_option or staffed.costs.agents[row.group].hourly))
                    * day_keys(scenario, week).count(str(row.day))
                    for _, row in shifts.iterrows())
         assert math.isclose(tables.kpis["staff_cost"], paid, abs_tol=1e-6), \
@@ -396,6 +401,15 @@ def parity(scenario: dict, templates: dict, shifts: pd.DataFrame, out, week, int
     {"t0": {"length": "3h", "breaks": [{"length": "30m", "window": ["1h", "2h"],
                                         "paid": False}]}, "whole": {"length": "4h"}},
     [[1, 2, 3, 3, 2, 2, 1, 0] * 2], []))
+@example(case=(  # a template's own rate and --hourly-cost: the run paid the group's hourly
+    {"name": "oracle", "seed": 5, "days": 2, "open": "08:00", "close": "12:00",
+     "interval": "1h", "service_level": {"threshold": "20s", "target": 0.8},
+     "contact_types": {"calls": {"arrivals": {"rate": "4/h"},
+                                 "handle": {"dist": "exponential", "mean": "2m"}}},
+     "agents": {"pool": {"skills": ["calls"], "staff": 1, "shrinkage": 0.0}},
+     "costs": {"agents": {"pool": {"hourly": 30}}}},
+    {"part": {"length": "2h", "hourly_cost": 21}, "whole": {"length": "4h"}},
+    [[2, 1, 1, 2] * 2], ["--hourly-cost", "25"]))
 def test_schedule_outputs_agree_with_the_shift_list(tmp_path_factory, case):
     """Coverage, requirement, paid hours, costs and the run of the written scenario.
 
