@@ -77,7 +77,8 @@ def requirement_from_table(path: str | Path, scenario: Scenario) -> np.ndarray:
         if key not in starts:
             raise ValueError(f"{path}: line {row}: start: {start} is not the start of an "
                              "interval of the scenario's opening hours")
-        if not (math.isfinite(value) and value >= 0 and value == int(value)):
+        if (isinstance(count, (bool, np.bool_))  # True is no count of agents, nor 1
+                or not (math.isfinite(value) and value >= 0 and value == int(value))):
             raise ValueError(f"{path}: line {row}: simulated: must be a whole number >= 0, "
                              f"got {count}")
         too_many = AGENTS.problem(value)  # here, not in the scenario planned from it

@@ -809,3 +809,27 @@ def test_the_cost_search_keeps_no_agent_a_cheaper_group_could_replace(goal, shri
         moved[taker][i] += 1
         cost, met = judged(moved)
         assert cost >= best - 1e-9 or (goal and not met), (plan, giver, taker, i, cost, best)
+
+
+@pytest.mark.parametrize(("cell", "why"), [
+    ("True", "simulated: must be a whole number >= 0, got True"),
+    ("1.5", "simulated: must be a whole number >= 0, got 1.5"),
+    ("-1", "simulated: must be a whole number >= 0, got -1")])
+def test_a_requirement_table_of_no_whole_number_is_one_line_and_exit_2(tmp_path, cell, why):
+    """``--requirement TABLE.csv``: each ``simulated`` a whole number, else one line, exit 2.
+
+    ``True`` is no count of agents (the scenario's rule: true is not 1); it was read as 1
+    agent on the phones.
+    """
+    scenario = {"name": "table", "seed": 5, "days": 1, "open": "08:00", "close": "10:00",
+                "interval": "30m",
+                "contact_types": {"calls": {"arrivals": {"rate": "4/h"},
+                                            "handle": {"dist": "exponential", "mean": "2m"}}},
+                "agents": {"pool": {"skills": ["calls"], "staff": 1}}}
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump(scenario, sort_keys=False))
+    (tmp_path / "need.csv").write_text(f"start,group,simulated\n28800,pool,{cell}\n")
+    done = CliRunner().invoke(main, ["schedule", str(tmp_path / "s.yaml"), "--requirement",
+                                     str(tmp_path / "need.csv"), "--lengths", "2h", "-r", "1",
+                                     "-w", "1", "-q"])
+    assert done.exit_code == 2, done.output
+    assert done.output.strip() == f"{tmp_path / 's.yaml'}: {tmp_path / 'need.csv'}: line 2: {why}"
