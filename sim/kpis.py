@@ -209,7 +209,7 @@ REGISTRY: tuple[Kpi, ...] = (
     Kpi("staff_cost", MONEY, L, "Staff cost",
         "each group's `hourly` x (its scheduled agent-hours in the window + "
         "`overtime_factor` x its agent-hours on duty after closing beyond those scheduled "
-        "then)",
+        "then); a shift with its own `hourly` has its scheduled hours paid at that rate",
         population=_A, scope=Scope.COST),
     Kpi("abandon_cost", MONEY, L, "Abandon cost",
         "`per_abandon` x (abandoned + hung_up): customers lost without resolution",
