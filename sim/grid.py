@@ -47,8 +47,12 @@ def grid_values(path: str, spec: str | Sequence[Any]) -> list[Any]:
             list read like YAML (``44`` is a number, ``1m`` stays a duration string).
 
     Raises:
-        ValueError: If the range is malformed or there are no values.
+        ValueError: If the range is malformed or there are no values, or the path is the
+            seed (every point runs with the sweep's one seed: common random numbers).
     """
+    if path == "seed":  # the table's `seed` column is the one the points share
+        raise ValueError("seed: every point of a sweep runs with the same seed (common random "
+                         "numbers); choose it with --seed, not --grid")
     if isinstance(spec, str):
         items, parts = _split_top_level(spec), spec.split(":")
         # a range is one item: 08:00,09:00 is two clock times, not 08 to 09 by 00

@@ -569,7 +569,7 @@ class TestCommand:
             assert (out / name).exists(), name
         assert len(pd.read_parquet(out / "sweep.parquet")) == 8
         assert len(pd.read_csv(out / "sweep_summary.csv")) == 4
-        again = CliRunner().invoke(main, [*args, "--grid", "seed=3"])
+        again = CliRunner().invoke(main, [*args, "--grid", "warmup=2h"])
         assert again.exit_code == 2
         assert "different sweep (changed: grid)" in again.output and "--fresh" in again.output
 
