@@ -11,6 +11,7 @@ After the run the columns become :class:`Records` (numpy views, not copies, wher
 from __future__ import annotations
 
 import math
+import zlib
 from array import array
 from dataclasses import dataclass
 
@@ -52,14 +53,20 @@ class ContactDraws:
     who: np.ndarray | None = None
 
 
-def identities(code: int, cooldown: bool, n: int) -> np.ndarray:
-    """Who the ``n`` contacts of one stream are: type ``code``'s k-th arrival, k = 0, 1, ...
+def identities(name: str, cooldown: bool, n: int) -> np.ndarray:
+    """Who the ``n`` contacts of one stream are: type ``name``'s k-th arrival, k = 0, 1, ...
 
     Keyed by its own type's arrivals, a customer's decisions do not change when another
     type's volume does (a variant moving calls between types compares the same people);
-    the cooldown's arrivals, drawn from streams of their own, are numbered apart.
+    the cooldown's arrivals, drawn from streams of their own, are numbered apart. The type
+    is known by its name, as its streams are (:func:`sim.streams.stream`), not by its
+    place in the file: the same types listed in another order, or another type added
+    ahead of them, are the same customers.
     """
-    return (np.uint64(code) << np.uint64(41)) | (np.uint64(cooldown) << np.uint64(40)) | (
+    if n >= 1 << 31:
+        raise ValueError(f"{name}: {n:,} arrivals in one replication: at most 2**31 - 1")
+    code = zlib.crc32(name.encode("utf-8"))
+    return (np.uint64(code) << np.uint64(32)) | (np.uint64(cooldown) << np.uint64(31)) | (
         np.arange(n, dtype=np.uint64))
 
 
@@ -92,7 +99,7 @@ def draw_contacts(scenario: Scenario, seed: int, replication: int) -> ContactDra
                 logged = None if logged is None else logged[within]
             times.append(t)
             types.append(np.full(t.size, code, dtype=np.int16))
-            who.append(identities(code, bool(part), t.size))
+            who.append(identities(name, bool(part), t.size))
             handle = ct.handle.sample(stream(seed, replication, "handle" + part, name), t.size)
             if ct.arrivals.trace_handle:  # the logged talk where there is one
                 handle = np.where(np.isnan(logged), handle, logged)

@@ -98,4 +98,8 @@ never mixes records of two versions).
 # 25: when a real-time rule opens a type to a group, each idle agent that looks for work
 # is not counted among the idle others a blending reserve (or a policy's reservation)
 # keeps: the group's last idle agent took backlog work the reserve kept it from
-RESULTS_VERSION = 25
+# 26: a drawn customer's identity for its keyed numbers names its contact type by the name's
+# CRC-32 (as the type's streams do), not by its place in the file: the same types listed in
+# another order, or a type added ahead of them, changed every later customer decision (a
+# comparison of a file with itself reordered found ASA "significantly" different)
+RESULTS_VERSION = 26

@@ -225,7 +225,7 @@ class TestCommonRandomNumbers:
             records = run_replication(scenario, seed=3)
             root = keyed.root(3, 0)
             # no retrials: every contact is its issue's first, the type's k-th arrival
-            first = identities(0, False, records.n)
+            first = identities("calls", False, records.n)
             numbers = keyed.uniforms(keyed.issue_keys(root, first), keyed.BALK)
             waited = (records.state == BALKED) | (records.wait > 0)
             assert waited.sum() > 100

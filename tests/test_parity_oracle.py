@@ -8,13 +8,23 @@ the fault was fixed.
 
 from __future__ import annotations
 
+import copy
+import math
 from pathlib import Path
 
+import numpy as np
 import pytest
+import yaml
 from click.testing import CliRunner
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+from strategies import scenarios
 
 import sim
+from sim import keyed
 from sim.cli import main
+from sim.compare import compare
+from sim.contacts import draw_contacts
 from sim.loader import ScenarioError
 from sim.sweep import run_sweep
 
@@ -45,3 +55,52 @@ class TestSweepOverTheSeed:
         assert result.exit_code == 2, result.output
         lines = result.output.strip().splitlines()
         assert len(lines) == 1 and "erlang_a.yaml: seed: " in lines[0], result.output
+
+
+def types_reversed(data: dict) -> dict:
+    """The same scenario with its contact types listed in the opposite order."""
+    out = copy.deepcopy(data)
+    out["contact_types"] = dict(reversed(list(out["contact_types"].items())))
+    return out
+
+
+class TestContactTypesInAnotherOrder:
+    """A customer's keyed numbers follow its contact type's name, not its place in the file.
+
+    Arrivals, handle times and patience come from streams keyed by the type's name
+    (:mod:`sim.streams`); the keyed numbers of everything after (IVR, transfer,
+    resolution, repeat...) came from an identity made of the type's *index*. Found:
+    ``compare`` of refund_vs_relations (one day, 10 replications) against the same file
+    with its two types listed the other way round reported ASA +2.1 s ± 1.7 s,
+    "significant", and different FCR, transfer and abandon rates: same customers, other
+    decisions. A variant file that adds a contact type ahead of the others did the same.
+    """
+
+    @settings(max_examples=30, deadline=None, derandomize=True)
+    @given(scenarios(), st.integers(0, 10_000))
+    def test_every_customer_keeps_its_keys(self, data, seed):
+        """Each type's k-th arrival has the same time and the same key in both orders."""
+        assume(len(data["contact_types"]) > 1)
+
+        def who(scenario_data: dict) -> dict:
+            scenario = sim.scenario_from_dict(scenario_data)
+            draws = draw_contacts(scenario, seed, 0)
+            keys = keyed.issue_keys(keyed.root(seed, 0), draws.who)
+            names = list(scenario.contact_types)
+            return {name: (draws.arrival[draws.contact_type == t].tolist(),
+                           keys[draws.contact_type == t].tolist())
+                    for t, name in enumerate(names)}
+
+        assert who(types_reversed(data)) == who(data)
+
+    def test_comparison_with_the_types_reordered_finds_no_difference(self):
+        """refund_vs_relations against itself, types reordered: every difference is 0."""
+        raw = yaml.safe_load((ROOT / "scenarios" / "refund_vs_relations.yaml").read_text())
+        raw.pop("variants", None)
+        raw |= {"days": 1, "close": "14:00"}
+        table = compare({"baseline": sim.scenario_from_dict(raw),
+                         "reordered": sim.scenario_from_dict(types_reversed(raw))},
+                        seed=7, replications=3).table()
+        diffs = table[table["variant"] == "reordered"].set_index("kpi")["diff"]
+        assert {k: d for k, d in diffs.items() if not (math.isnan(d) or d == 0)} == {}
+        assert np.isfinite(diffs["fcr"])
