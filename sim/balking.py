@@ -128,14 +128,11 @@ class BalkingDesk:
         rep = self.rep
         if plan.announce is Announcement.LES:
             return self.last_wait[q]
-        state, deadline = rep.state, rep.deadline
         ct = rep.types[q]
-        # live callers: those who hung up are dropped from the queue lazily, later
-        place = sum(1 for x in ct.queue if state[x] == WAITING and deadline[x] > now and x != c) + 1
+        ahead = ct.waiting(now, rep.state, rep.deadline, but=c)  # (not those who hung up)
         if plan.announce is Announcement.EXPECTED_WAIT:
-            agents = sum(group.present for group in ct.immediate) or 1
-            return place * rep.plans[q].mean_handle / agents
-        return float(place)
+            return ct.expected_wait(ahead, rep.plans[q].mean_handle)
+        return float(ahead + 1)
 
     def balk(self, c: int, q: int, now: float) -> None:
         """Caller ``c`` leaves queue ``q`` at once: never offered, maybe redials later."""

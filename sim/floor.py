@@ -305,13 +305,14 @@ class Floor:
     def _offer_callback(self, c: int, q: int, ct: QueueState) -> bool:
         """Offer a callback if the expected wait is over the threshold; True if accepted.
 
-        Expected wait: the contacts ahead plus this one, times the mean handle time,
-        spread over the agents on duty who may answer at once (a planner's estimate).
+        Expected wait: :meth:`QueueState.expected_wait` of the callers still waiting
+        ahead (not those who hung up, left in the queue until an agent reaches them);
+        not counted where even the whole queue's length would not reach the threshold.
         """
         plan = self.plans[self.ctype[c]]
-        agents = sum(group.present for group in ct.immediate) or 1
-        expected = (len(ct.queue) + 1) * plan.mean_handle / agents
-        if (expected <= plan.callback_threshold
+        if (ct.expected_wait(len(ct.queue), plan.mean_handle) <= plan.callback_threshold
+                or ct.expected_wait(ct.waiting(self.env.now, self.state, self.deadline),
+                                    plan.mean_handle) <= plan.callback_threshold
                 or keyed.uniform(self.key[c], keyed.CALLBACK) >= plan.callback_accept):
             return False
         self.callback[c] = 1

@@ -60,6 +60,25 @@ class QueueState:
         self.only: GroupState | None = None  # the one such group, if it is not a backlog's
         self.overflow: list[tuple[float, GroupState]] = []  # (after seconds, group)
 
+    def waiting(self, now: float, state, deadline, but: int = -1) -> int:
+        """Contacts still waiting in the queue at ``now`` (but contact ``but``).
+
+        Callers who hung up stay in the queue until an agent reaches them (lazy
+        abandonment): those past their deadline are not counted, nor contacts gone.
+        """
+        return sum(1 for c in self.queue
+                   if state[c] == WAITING and deadline[c] > now and c != but)
+
+    def expected_wait(self, ahead: int, agent_time: float) -> float:
+        """A planner's estimate of the wait, seconds, of a caller with ``ahead`` waiting before it.
+
+        The callers ahead plus this one, times ``agent_time`` (the type's mean handle time
+        and wrap-up, seconds), spread over the agents on duty who may answer at once. A
+        callback offer and an ``expected_wait`` announcement (balking) both use it.
+        """
+        agents = sum(group.present for group in self.immediate) or 1
+        return (ahead + 1) * agent_time / agents
+
 
 def first_due(queue: deque[int], after: float, now: float, live_at: float,
               enq, state, deadline) -> int:
