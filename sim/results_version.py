@@ -102,4 +102,7 @@ never mixes records of two versions).
 # CRC-32 (as the type's streams do), not by its place in the file: the same types listed in
 # another order, or a type added ahead of them, changed every later customer decision (a
 # comparison of a file with itself reordered found ASA "significantly" different)
-RESULTS_VERSION = 26
+# 27: a callback offer estimates the expected wait from the callers still waiting ahead
+# (QueueState.waiting), not the queue's length, which counted callers who had hung up
+# (lazily left in it until an agent reaches them): too many callbacks were offered
+RESULTS_VERSION = 27
