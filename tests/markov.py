@@ -18,12 +18,14 @@ no ghosts):
 - balking: a caller who did not take a callback leaves at once with chance ``balk(n)``.
 
 Since callbacks and live callers mix in one FCFS queue and only live callers abandon,
-the state is the number of busy agents and the queue as a sequence of kinds (0: a live
-caller, 1: a callback), head first. The queue is cut at ``max_queue`` (an arrival
-finding it full is lost); :attr:`Solution.cut` is the chance an arrival finds it full,
-which a user must check is negligible. Arrival statistics follow from PASTA, waiting
-means from Little's law, and the service level from the tagged caller's absorbing chain
-(its place moves up at each service completion and as live callers ahead hang up).
+the state is the number of busy agents, the queue as a sequence of kinds (0: a live
+caller, 1: a callback), head first, and the callers due to redial (retrials). The queue
+is cut at ``max_queue`` (an arrival finding it full is lost) and the redialling callers
+at ``max_orbit`` (one more does not redial); :attr:`Solution.cut` is the share of
+arrivals so lost, which a user must check is negligible. Arrival statistics follow from
+PASTA (redials weighed by the orbit), waiting means from Little's law, and the service
+level from the tagged caller's absorbing chain (its place moves up at each service
+completion and as live callers ahead hang up).
 """
 
 from __future__ import annotations
@@ -91,14 +93,15 @@ LIVE, CALLBACK = 0, 1
 class Solution:
     """Steady-state KPIs of :class:`CallCenter`, as ccsim defines them (rates per offered)."""
 
-    offered: float  # share of arrivals offered (not balked), cut arrivals aside
+    offered: float  # contacts offered (not balked, not cut) per second, redials included
     balk_rate: float  # balked / (offered + balked)
     callback_rate: float  # took a callback / offered
     abandon_rate: float  # abandoned / offered
     mean_wait: float  # mean queue wait of all offered (abandoned: until abandoning), s
     callback_wait: float  # mean wait of a callback until the call back, s
     service_level: float  # answered within the threshold / offered
-    cut: float  # chance an arrival finds the queue full (truncation: must be tiny)
+    retrial_share: float  # redials arriving / offered
+    cut: float  # share of arrivals or redials lost to the cuts (truncation: must be tiny)
 
 
 @dataclass(frozen=True)
@@ -106,7 +109,10 @@ class CallCenter:
     """M/M/c+M with callback offers and balking that look at the callers waiting ahead.
 
     Rates per second; ``offer(n)`` and ``balk(n)`` of ``n`` callers waiting ahead (live
-    ones and callbacks), for a caller who finds every agent busy.
+    ones and callbacks), for a caller who finds every agent busy. With ``retrial``, a
+    caller who abandons redials with that chance (every time: no cap) after an
+    exponential delay with mean ``retrial_delay`` seconds, as a new arrival (an orbit of
+    at most ``max_orbit`` callers: an infinite-server delay station).
     """
 
     arrival_rate: float
@@ -117,22 +123,36 @@ class CallCenter:
     offer: Callable[[int], bool] = lambda n: False
     balk: Callable[[int], float] = lambda n: 0.0
     max_queue: int = 60
+    retrial: float = 0.0
+    retrial_delay: float = math.inf
+    max_orbit: int = 0
 
     def transitions(self, state):
-        busy, queue = state
-        lam, mu, theta = self.arrival_rate, 1.0 / self.aht, 1.0 / self.patience
+        busy, queue, orbit = state
+        mu, theta, redials = 1.0 / self.aht, 1.0 / self.patience, orbit / self.retrial_delay
         out = []
-        if busy < self.agents:
-            out.append(((busy + 1, ()), lam))
-        elif len(queue) < self.max_queue:
-            took, balked = self._choice(len(queue))
-            out.append(((busy, (*queue, CALLBACK)), lam * took))
-            out.append(((busy, (*queue, LIVE)), lam * (1.0 - took) * (1.0 - balked)))
-        out.append(((busy, queue[1:]) if queue else (busy - 1, ()), busy * mu))
+        for (b, q), share in self._arrival(busy, queue):
+            out.append(((b, q, orbit), self.arrival_rate * share))
+            out.append(((b, q, orbit - 1), redials * share))  # (balked or cut: gone too)
+        out.append(((busy, queue[1:], orbit) if queue else (busy - 1, (), orbit), busy * mu))
+        back = self.retrial if orbit < self.max_orbit else 0.0
         for i, kind in enumerate(queue):
             if kind == LIVE and theta > 0.0:
-                out.append(((busy, queue[:i] + queue[i + 1:]), theta))
+                left = queue[:i] + queue[i + 1:]
+                out += [((busy, left, orbit + 1), theta * back),
+                        ((busy, left, orbit), theta * (1.0 - back))]
         return out
+
+    def _arrival(self, busy: int, queue: tuple) -> list[tuple[tuple, float]]:
+        """Where an arrival takes ``(busy, queue)``, with each chance (staying: balked, cut)."""
+        if busy < self.agents:
+            return [((busy + 1, ()), 1.0)]
+        if len(queue) >= self.max_queue:
+            return [((busy, queue), 1.0)]
+        took, balked = self._choice(len(queue))
+        joined = (1.0 - took) * (1.0 - balked)
+        return [((busy, (*queue, CALLBACK)), took), ((busy, (*queue, LIVE)), joined),
+                ((busy, queue), 1.0 - took - joined)]
 
     def _choice(self, ahead: int) -> tuple[float, float]:
         """(chance of taking a callback, chance of balking if not) with ``ahead`` waiting."""
@@ -140,40 +160,48 @@ class CallCenter:
         return took, self.balk(ahead)
 
     def solve(self, threshold: float) -> Solution:
-        """The KPIs, with the service level at ``threshold`` seconds."""
-        states, pi = stationary((0, ()), self.transitions)
-        lam = self.arrival_rate
-        took = balked = cut = live = callbacks = 0.0
-        joins = {}  # (kind, queue ahead) -> chance an arrival joins so
-        answered_at_once = 0.0
-        for (busy, queue), p in zip(states, pi):
+        """The KPIs, with the service level at ``threshold`` seconds.
+
+        Fresh arrivals see the stationary state (PASTA); redials come from state s at rate
+        orbit(s) / delay, so every count below weighs a state by its arrival rate.
+        """
+        states, pi = stationary((0, (), 0), self.transitions)
+        theta = 1.0 / self.patience
+        arrived = took = balked = full = lost = live = callbacks = redials = at_once = 0.0
+        joins: dict = {}  # (kind, queue ahead) -> rate of arrivals that join so
+        for (busy, queue, orbit), p in zip(states, pi):
             live += p * queue.count(LIVE)
             callbacks += p * queue.count(CALLBACK)
+            rate = p * (self.arrival_rate + orbit / self.retrial_delay)
+            redials += p * orbit / self.retrial_delay
+            arrived += rate
+            if orbit == self.max_orbit:
+                lost += p * theta * queue.count(LIVE) * self.retrial  # redials that were not
             if busy < self.agents:
-                answered_at_once += p
-                continue
-            if len(queue) >= self.max_queue:
-                cut += p
-                continue
-            t, b = self._choice(len(queue))
-            took += p * t
-            balked += p * (1.0 - t) * b
-            joins[(CALLBACK, queue)] = p * t
-            joins[(LIVE, queue)] = p * (1.0 - t) * (1.0 - b)
-        offered = 1.0 - balked - cut
+                at_once += rate
+            elif len(queue) >= self.max_queue:
+                full += rate
+            else:
+                t, b = self._choice(len(queue))
+                took += rate * t
+                balked += rate * (1.0 - t) * b
+                for kind, share in ((CALLBACK, t), (LIVE, (1.0 - t) * (1.0 - b))):
+                    joins[(kind, queue)] = joins.get((kind, queue), 0.0) + rate * share
+        offered = arrived - balked - full
         return Solution(
             offered=offered,
-            balk_rate=balked / (1.0 - cut),
+            balk_rate=balked / (offered + balked),
             callback_rate=took / offered,
-            abandon_rate=live / self.patience / (lam * offered),
-            mean_wait=(live + callbacks) / (lam * offered),  # Little's law
-            callback_wait=callbacks / (lam * took) if took > 0 else math.nan,
-            service_level=(answered_at_once + self._answered_in_time(joins, threshold)) / offered,
-            cut=cut,
+            abandon_rate=live * theta / offered,
+            mean_wait=(live + callbacks) / offered,  # Little's law
+            callback_wait=callbacks / took if took > 0 else math.nan,
+            service_level=(at_once + self._answered_in_time(joins, threshold)) / offered,
+            retrial_share=redials / offered,
+            cut=(full + lost) / arrived,
         )
 
     def _answered_in_time(self, joins: dict, threshold: float) -> float:
-        """Chance an arrival waits, then is answered within ``threshold`` seconds."""
+        """Rate of arrivals that wait, then are answered within ``threshold`` seconds."""
         served, gone = "served", "gone"
         c_mu, theta = self.agents / self.aht, 1.0 / self.patience
 
