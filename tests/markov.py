@@ -221,3 +221,57 @@ class CallCenter:
         u = absorbed_by(q, index[served], threshold)
         return float(sum(joins[s] * u[index[s]] for s in starts))
 
+
+
+@dataclass(frozen=True)
+class CallbackQueue:
+    """M/M/c+M whose callbacks wait in a queue of their own, worked when no caller waits.
+
+    The offer looks at the ``n`` live callers waiting ahead in the callers' queue (the
+    callbacks wait elsewhere); a callback never hangs up. State: (busy agents, live
+    callers waiting, callbacks waiting); a free agent takes the longest-waiting live
+    caller, else the oldest callback. Queues cut at ``max_queue`` each.
+    """
+
+    arrival_rate: float
+    aht: float
+    agents: int
+    patience: float
+    accept: float
+    offer: Callable[[int], bool]
+    max_queue: int = 60
+
+    def transitions(self, state):
+        busy, live, called = state
+        lam = self.arrival_rate
+        out = []
+        if busy < self.agents:
+            out.append(((busy + 1, 0, 0), lam))
+        else:
+            took = self.accept if self.offer(live) else 0.0
+            if called < self.max_queue:
+                out.append(((busy, live, called + 1), lam * took))
+            if live < self.max_queue:
+                out.append(((busy, live + 1, called), lam * (1.0 - took)))
+        done = ((busy, live - 1, called) if live else (busy, 0, called - 1) if called
+                else (busy - 1, 0, 0))
+        out.append((done, busy / self.aht))
+        out.append(((busy, live - 1, called), live / self.patience))
+        return out
+
+    def solve(self) -> Solution:
+        """The KPIs but the service level (NaN) and those of balking and retrials (0)."""
+        states, pi = stationary((0, 0, 0), self.transitions)
+        lam = self.arrival_rate
+        took = full = live = called = 0.0
+        for (busy, n, m), p in zip(states, pi):
+            live, called = live + p * n, called + p * m
+            if busy == self.agents:
+                t = self.accept if self.offer(n) else 0.0
+                took += p * lam * t * (m < self.max_queue)
+                full += p * lam * (t * (m >= self.max_queue) + (1 - t) * (n >= self.max_queue))
+        offered = lam - full
+        return Solution(offered=offered, balk_rate=0.0, callback_rate=took / offered,
+                        abandon_rate=live / self.patience / offered,
+                        mean_wait=(live + called) / offered, callback_wait=called / took,
+                        service_level=math.nan, retrial_share=0.0, cut=full / lam)
