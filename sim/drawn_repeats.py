@@ -27,7 +27,7 @@ import numpy as np
 
 from sim import keyed
 from sim.distribution_base import quantiles
-from sim.ivr_exits import menu_exits
+from sim.ivr_exits import menu_exits, menu_leaver
 from sim.legs import CUSTOMER, REPEAT
 
 
@@ -58,7 +58,6 @@ def drawn_repeats(journeys, book) -> Callable[[int, object, int, float], None] |
     # cost more than it saved), or None where it is worked out here (by drawn contact)
     timed = {name: [None] * len(plans) for name in ("delay", "handle", "patience", "menu")}
     values = {name: np.zeros(n) for name in timed}
-    quiet = np.zeros(n, bool)
     fold = journeys.fold
     for t, plan in enumerate(plans):
         if not eligible[t]:
@@ -75,27 +74,17 @@ def drawn_repeats(journeys, book) -> Callable[[int, object, int, float], None] |
             else:
                 values[name][mine] = quantiles(quantile, np.frombuffer(numbers, np.float64,
                                                                        n)[mine])
-        # its first leg neither consults nor is transferred (ContactBook.adopt)
-        calm = np.ones(int(mine.sum()), bool)
-        for chance, purpose in zip(journeys.first_chances[t], (keyed.CONSULT, keyed.TRANSFER)):
-            if chance > 0.0:
-                decided = adopted((purpose, 1))
-                calm &= (np.frombuffer(decided, np.float64, n)[mine] >= chance
-                         if decided is not None else False)
-        quiet[mine] = calm
     routes = adopted(keyed.IVR_ROUTE)
-    exits = (menu_exits(plans, book.ctype, routes, n, fold)
-             if routes is not None and any(fold) else None)
+    # (a type folds its menu only if it has one: its route numbers are worked out then)
+    exits = menu_exits(plans, book.ctype, routes, n, fold) if any(fold) else None
     delay, handle, patience, menu = (array("d", values[name].tobytes()) for name in timed)
     delay_of, handle_of, patience_of, menu_of = timed.values()
-    quiet = bytearray(quiet.tobytes())
     # the run's columns and steps
     ctypes, issues, state, counts = book.ctype, book.issue, book.state, book.issue_contacts
-    numbered, quiet_column, adoptions = book.numbered, book.quiet, book.adoptions
+    adopt, first_chances = book.adopt, journeys.first_chances
     new_contact, when_open, at_time = book.new_contact, journeys._when_open, journeys._at_time
-    come_back, arrive_now, after_ivr = (journeys._come_back, journeys._arrive_now,
-                                        journeys._after_ivr)
-    floor, env, misrouted, types = journeys.floor, journeys.env, book.misrouted, len(plans)
+    come_back, arrive_now, env = journeys._come_back, journeys._arrive_now, journeys.env
+    leave = menu_leaver(journeys.floor, journeys._after_ivr, book.misrouted, len(plans))
 
     def repeat(c: int, plan, origin: int, at: float) -> None:
         own = ctypes[c]
@@ -120,29 +109,16 @@ def drawn_repeats(journeys, book) -> Callable[[int, object, int, float], None] |
         back = new_contact(own, issue, REPEAT, CUSTOMER, talk,
                            patience[c] if quantile is None else quantile(patience_u[c]),
                            when, again[c])
-        for mine, them in adoptions:  # ContactBook.adopt, its quiet worked out up front
-            mine[back] = them[c]
-        numbered[back] = 1
-        quiet_column[back] = quiet[c]
+        adopt(back, c, *first_chances[own])
         if fold[own]:  # straight out of its menu, to where it goes (as the arrival stream)
             quantile = menu_of[own]
             when += menu[c] if quantile is None else quantile(menu_u[c])
-            at_time(when, enter, back if exits is None else (back, exits[c]))
+            at_time(when, enter, (back, exits[c]))
         else:
             at_time(when, arrive_now, back)
 
     def enter(tick) -> None:
         """The repeat leaves its menu (``Journeys._leave_ivr``, its exit read, not decided)."""
-        if exits is None:
-            after_ivr(tick._value)
-            return
-        back, to = tick._value
-        if to < 0:
-            after_ivr(back)
-        elif to < types:
-            floor._enqueue(back, to, env._now)
-        else:
-            misrouted[back] = 1
-            floor._enqueue(back, to - types, env._now)
+        leave(*tick._value, env._now)
 
     return repeat

@@ -43,7 +43,7 @@ from sim.drawn_repeats import drawn_repeats
 from sim.errors import SimulationError
 from sim.floor import Floor
 from sim.floor_routing import route_floor
-from sim.ivr_exits import menu_exits
+from sim.ivr_exits import menu_exits, menu_leaver
 from sim.journey import compile_groups, compile_types
 from sim.legs import CUSTOMER, Journeys
 from sim.observer import QueueTracer
@@ -254,7 +254,7 @@ class _Replication:
             ranks = np.argsort(entry, kind="stable")
             times = array("d", entry[ranks].tobytes())
             order = array("q", ranks.astype(np.int64).tobytes())
-        after_ivr, misrouted, types = self.journeys._after_ivr, floor.misrouted, len(self.plans)
+        leave = menu_leaver(floor, self.journeys._after_ivr, floor.misrouted, len(self.plans))
         # where each leaves its menu for (sim.ivr_exits): -1 where _after_ivr decides
         exits = (menu_exits(self.plans, ctype, self.journeys.ivr_routes, n, fold)
                  if any(fold) else None)
@@ -271,14 +271,7 @@ class _Replication:
                 if plain[q]:  # _arrive without trunk lines, IVR or second answer (5% faster)
                     floor._enqueue(c, q, t)
                 elif fold[q]:  # out of the menu (_arrive then _leave_ivr, one event apart)
-                    to = exits[c]  # _after_ivr(c), decided up front (6% of refund_vs_relations)
-                    if to < 0:
-                        after_ivr(c)
-                    elif to < types:
-                        floor._enqueue(c, to, env._now)
-                    else:
-                        misrouted[c] = 1
-                        floor._enqueue(c, to - types, env._now)
+                    leave(c, exits[c], now)  # _after_ivr(c), decided up front (sim.ivr_exits)
                 else:
                     floor._arrive(c, t)
                 k += 1
