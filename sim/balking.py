@@ -17,7 +17,8 @@ have balking, so nothing changes, and nothing is spent, for the others.
 The announcements: the caller's place in the queue (live callers ahead, plus one); the
 wait of the last caller of that queue an agent answered (*last to enter service*, LES,
 0 before the first); or the place times the type's mean handle time over the agents on
-duty who may answer at once (the estimate of a callback offer).
+duty who may answer, an overflow group's from its delay on (the estimate of a callback
+offer, :meth:`sim.floor_state.QueueState.expected_wait`).
 """
 
 from __future__ import annotations

@@ -73,11 +73,33 @@ class QueueState:
         """A planner's estimate of the wait, seconds, of a caller with ``ahead`` waiting before it.
 
         The callers ahead plus this one, times ``agent_time`` (the type's mean handle time
-        and wrap-up, seconds), spread over the agents on duty who may answer at once. A
-        callback offer and an ``expected_wait`` announcement (balking) both use it.
+        and wrap-up, seconds), is the work to do before this caller's turn, shared by the
+        agents on duty who may answer this caller within the estimate: those of the groups
+        that answer at once from the start, and those of an overflow group (``after``)
+        from its delay on, where each of its idle agents takes a caller at once (as an
+        agent finishing a call would). With 2 agents at once and 2 busy ones after 60 s,
+        4 callers' 60 s: 120 agent-seconds done by 60 s, the other 120 over 4 agents:
+        90 s. Nobody on duty counts as one agent. A callback offer and an
+        ``expected_wait`` announcement (balking) both use it.
         """
-        agents = sum(group.present for group in self.immediate) or 1
-        return (ahead + 1) * agent_time / agents
+        work = (ahead + 1) * agent_time
+        agents = sum(group.present for group in self.immediate)
+        if not self.overflow:
+            return work / (agents or 1)
+        start = 0.0  # the agents counted work together from then on
+        for after, group in sorted(self.overflow, key=_delay):
+            if group.present:
+                if agents and start + work / agents <= after:
+                    break  # done before this group may answer
+                work -= agents * (after - start) + len(group.idle) * agent_time
+                start, agents = after, agents + group.present
+                if work <= 0.0:
+                    return start
+        return start + work / (agents or 1)
+
+
+def _delay(step: tuple[float, GroupState]) -> float:
+    return step[0]
 
 
 def first_due(queue: deque[int], after: float, now: float, live_at: float,

@@ -369,8 +369,9 @@ def leg_steps(journeys) -> Callable[..., None]:
         leg.to_group, leg.to_agent = groups[c], agents[c]
         leg.reason = reason
         leg.three_way = 0.0
-        if to.conference is not None:  # the next agent owes it too
-            leg.three_way = to.conference(uniform(key[c], keyed.CONFERENCE_TALK, leg.leg))
+        if to.conference is not None:  # the next agent owes it too; this one leads it
+            leg.three_way = to.conference(uniform(key[c], keyed.CONFERENCE_TALK, leg.leg)
+                                          ) * leg.group.pace(leg.agent_id)
             conferences[c] = leg.three_way
         floor._enqueue(c, to.to, env._now, patience=INF, priority=to.priority)
         leg.held = hold[c] - leg.hold_before

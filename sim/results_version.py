@@ -105,4 +105,9 @@ never mixes records of two versions).
 # 27: a callback offer estimates the expected wait from the callers still waiting ahead
 # (QueueState.waiting), not the queue's length, which counted callers who had hung up
 # (lazily left in it until an agent reaches them): too many callbacks were offered
-RESULTS_VERSION = 27
+# 28: overflow groups count in the expected wait of a callback offer and of an
+# expected_wait announcement (from their delay on); under a routing policy an overflow
+# decision is asked about the contact the agent takes, with its own wait and draw (it was
+# the contact whose delay ran out, often not the one taken); a conference transfer's
+# three-way talk is divided by the transferring agent's pace, as its other talk
+RESULTS_VERSION = 28

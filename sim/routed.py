@@ -8,7 +8,8 @@ four places where routing is decided, in place of the replication's own methods:
 - a contact joins a queue (``_enqueue``): the policy picks among the idle agents of the
   groups that may answer it at once;
 - a contact has waited long enough to overflow to a group (``_overflow``): the policy
-  picks among that group's idle agents;
+  picks among that group's idle agents, asked about the contact an agent would take
+  (the first that has waited as long: maybe one ahead), with that contact's own draw;
 - an agent is free (``_pull``), or idle and may work the blending backlog
   (``_pull_backlog``): the policy picks among the heads of the queues the group may
   serve now.
@@ -201,12 +202,31 @@ class PolicyRouter:
         if group.draining and not group.idle:  # closed: one who went home comes back for it
             rep.shifts._recall(c, [group], entered, event)
         while rep.state[c] == WAITING and rep.enq[c] == entered and group.idle:
+            taken = self._overflow_due(c, group, entered)
+            if taken < 0:
+                return
             q = rep.qtype[c]
-            chosen = self._choose_agent(c, q, self._idle_agents(q, [group]),
-                                        rep.env.now - entered,
-                                        OVERFLOW_STEP + 64 * rep.queued[c] + group.index)
+            chosen = self._choose_agent(taken, q, self._idle_agents(q, [group]),
+                                        rep.env.now - rep.enq[taken],
+                                        OVERFLOW_STEP + 64 * rep.queued[taken] + group.index)
             if chosen is None or not self._engine_overflow(c, group, entered):
                 return
+
+    def _overflow_due(self, c: int, group: GroupState, entered: float) -> int:
+        """The contact an idle agent of ``group`` takes on ``c``'s overflow, or -1.
+
+        The engine's ``_overflow_one`` takes the first contact in the queue that has waited
+        as long as ``c`` (maybe one ahead of it), once those who hung up are dropped: the
+        policy is asked about that contact, with its own wait and keyed draw.
+        """
+        rep = self.rep
+        ct = rep.types[rep.qtype[c]]
+        if group.index in ct.backlog_of and len(group.idle) <= group.reserve:
+            return -1
+        now = rep.env.now
+        rep._purge(ct.queue, now)
+        at = first_due(ct.queue, 0.0, entered, now, rep.enq, rep.state, rep.deadline)
+        return ct.queue[at] if at >= 0 else -1
 
     # ---- which waiting contact ---------------------------------------------------------
 

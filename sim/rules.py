@@ -104,6 +104,8 @@ class RuleBook:
         self.watches = [_Watch(i, rule) for i, rule in enumerate(scenario.rules.values())]
         self.waiting_in: dict[int, int] = {}  # contact -> the queue it waits in
         self.count = [0] * len(types)  # contacts waiting per queue
+        # (entered, contact) by queue in order of entry, not the queue's own order (a
+        # priority transfer joins its head): the first still waiting waited longest
         self.heads: list[deque[tuple[float, int]]] = [deque() for _ in types]
         self.threshold = [scenario.threshold(name) for name in rep.type_names]
         self.by_type_sl: dict[int, list[_Watch]] = {}

@@ -166,7 +166,8 @@ class Announcement(str, Enum):
     of a queue the customer can see). ``position``: their place in the queue (1: next).
     ``les``: the wait of the last caller of this queue to be answered (last to enter
     service). ``expected_wait``: the place in the queue times the mean handle time, over
-    the agents on duty who may answer (the estimate a callback offer uses).
+    the agents on duty who may answer, an overflow group's from its delay on (the
+    estimate a callback offer uses).
     """
 
     NONE = "none"

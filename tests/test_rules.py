@@ -162,6 +162,29 @@ class TestTimeDrivenValues:
             else:
                 assert value <= 10.0 and oldest == pytest.approx(value, abs=1e-6)
 
+    def test_oldest_wait_is_not_a_priority_transfer_at_the_head(self):
+        """The oldest wait is the longest-waiting contact's, not that of the queue's head.
+
+        The one desk agent talks to a call from 0 to 300 s; a second call waits from
+        10 s; a sales call (40 s) is transferred to the calls queue's head (priority) at
+        40 s. The oldest wait reaches 60 s at 70 s (the call of 10 s); read at the head
+        (the transfer), not before 100 s.
+        """
+        det = {"dist": "deterministic"}
+        sc = sim.scenario_from_dict({
+            "name": "priority head", "interval": "1h",
+            "contact_types": {
+                "calls": {"arrivals": {"rate": "1/h"}, "handle": {**det, "value": 300}},
+                "sales": {"arrivals": {"rate": "1/h"}, "handle": {**det, "value": 40},
+                          "transfer": {"probability": 1.0, "to": "calls", "priority": True}}},
+            "agents": {"desk": {"skills": ["calls"], "staff": 1},
+                       "front": {"skills": ["sales"], "staff": 1},
+                       "spare": {"skills": ["sales"], "staff": 1}},
+            "rules": {"r": {"when": {"oldest_wait": "calls", "at_least": "60s"},
+                            "then": {"move": {"agents": 1, "from": "spare", "to": "desk"}}}}})
+        log = replay(sc, [(0, 0, 300), (10, 0, 300), (0, 1, 40)]).rule_log
+        assert log["time"][0] == 70.0 and log["on"][0] and log["value"][0] == 60.0
+
     def test_service_level_of_the_window(self, tmp_path):
         """The value logged is the service level of the outcomes of the last 15 minutes.
 

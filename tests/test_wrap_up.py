@@ -136,7 +136,8 @@ class TestWrapUpTheory:
 
 
 def conference_center(conference: dict, wrap_up: dict | None = None, rate: str = "1/h",
-                      back_staff: int = 1) -> sim.Scenario:
+                      back_staff: int = 1, speeds: tuple[float, float] = (1.0, 1.0)
+                      ) -> sim.Scenario:
     """Sales transfers every call to support in a conference; one front agent."""
     sales: dict = {"arrivals": {"rate": rate}, "handle": {"dist": "exponential", "mean": 60},
                    "transfer": {"probability": 1.0, "to": "support", "mode": "conference",
@@ -148,8 +149,8 @@ def conference_center(conference: dict, wrap_up: dict | None = None, rate: str =
         "contact_types": {
             "sales": sales,
             "support": {"arrivals": {"rate": 0}, "handle": {"dist": DET, "value": 100}}},
-        "agents": {"front": {"skills": ["sales"], "staff": 3},
-                   "back": {"skills": ["support"], "staff": back_staff}}})
+        "agents": {"front": {"skills": ["sales"], "staff": 3, "speed": speeds[0]},
+                   "back": {"skills": ["support"], "staff": back_staff, "speed": speeds[1]}}})
 
 
 class TestConference:
@@ -163,6 +164,19 @@ class TestConference:
         assert legs["wrap_up"].tolist() == [10.0, 0.0]
         assert records.talk.tolist() == [205.0]  # 60 + 45 + 100: the conference counted once
         assert records.end.tolist() == [205.0]
+
+    @pytest.mark.parametrize(("speeds", "ended"), [((2.0, 1.0), [52.5, 152.5]),
+                                                   ((1.0, 2.0), [105.0, 155.0])])
+    def test_conference_at_the_transferring_agents_speed(self, speeds, ended):
+        """The first agent leads the three-way talk: its speed divides it, as its own talk.
+
+        Front at speed 2: talk 30 s, three-way 22.5 s, then support's 100 s. Support at
+        speed 2: front talks 60 s and 45 s three-way, then support's 100 / 2 s.
+        """
+        scenario = conference_center({"dist": DET, "value": 45}, speeds=speeds)
+        records = both_paths(scenario, given([0.0], [60.0]))
+        assert records.legs["ended"].tolist() == ended
+        assert records.talk.tolist() == [ended[1]]  # the conference counted once
 
     def test_conference_waits_for_the_second_agent(self):
         """The front agent holds the line until support answers, then talks 45 s with both."""
