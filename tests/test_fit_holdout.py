@@ -101,3 +101,21 @@ def test_lines_from_a_rounded_log(tmp_path, rounding):
     fitted = fit_log(read_call_log(tmp_path / "calls.csv"), 3600.0)
     assert fitted.lines == 5
 
+
+
+def test_the_fit_report_and_summary_say_the_lines(tmp_path):
+    """`ccsim fit` prints the lines, writes them into the scenario and its report."""
+    import yaml
+    from click.testing import CliRunner
+
+    from sim.cli import main
+
+    contacts = sim.run(scenario_from_dict({**_truth(lines=5), "days": 2}), seed=3).contacts
+    contacts.to_parquet(tmp_path / "contacts.parquet")
+    out = tmp_path / "fitted.yaml"
+    done = CliRunner().invoke(main, ["fit", str(tmp_path / "contacts.parquet"), "--interval",
+                                     "1h", "--out", str(out)])
+    assert done.exit_code == 0, done.output
+    assert "trunk lines: 5 " in done.stdout
+    assert yaml.safe_load(out.read_text())["lines"] == 5
+    assert "Trunk lines: 5 " in (tmp_path / "fit_report.html").read_text()
