@@ -48,9 +48,14 @@ def from_ccsim(raw: pd.DataFrame, path: Path, shown: str) -> tuple[pd.DataFrame,
         The table, and the warnings for the user (one line each, the file named).
 
     Raises:
-        CallLogError: A column is not what ccsim writes, the week the file carries is
-            damaged, or the folder's scenario.json cannot be read.
+        CallLogError: A column it reads is missing or not what ccsim writes, the week or
+            days the file carries are damaged, or the folder's scenario.json cannot be read.
     """
+    missing = [c for c in _CCSIM_READ if c not in raw.columns]
+    if missing:  # a trimmed copy: its contacts cannot be told
+        raise CallLogError(f"{shown}: missing column {missing[0]!r}: ccsim's contacts are "
+                           "read with it (columns: " + ", ".join(map(str, raw.columns))
+                           + "); read the run's own contacts.parquet")
     raw = _ccsim_types(raw, shown)
     first = raw[raw["replication"] == raw["replication"].min()]
     from sim.saved_week import RUN_WEEK_KEY, SavedWeekError, saved_days, saved_week
@@ -80,6 +85,8 @@ def from_ccsim(raw: pd.DataFrame, path: Path, shown: str) -> tuple[pd.DataFrame,
     return ccsim_table(first, None if week is None else week.calendar(days)), warnings
 
 
+_CCSIM_READ = ("replication", "arrival", "contact_type", "outcome", "answered", "wait", "handle",
+               "group", "transfers", "issue_id")  # what ccsim_table reads
 _CCSIM_NUMBERS = ("replication", "arrival", "wait", "handle", "transfers")
 _CCSIM_FLAGS = {"true": True, "false": False, "1": True, "0": False}
 

@@ -1,8 +1,9 @@
-"""A run's contacts read as a call log: its measured days, never its cooldown's.
+"""A run's contacts read as a call log: its measured days only, and every column it needs.
 
 A run with a ``cooldown`` goes on after its last day, and its contacts.parquet has the
 cooldown's contacts too. Read as a log (``ccsim fit``, ``ccsim backtest``) they made more
-days, a partial one where the cooldown ends within opening hours.
+days, a partial one where the cooldown ends within opening hours. A copy of the file
+without one of the columns the reading takes (a trimmed export) was an internal error.
 """
 
 from __future__ import annotations
@@ -71,3 +72,24 @@ def test_damaged_run_days_are_one_line(tmp_path, value):
         read_call_log(path)
     (line,) = str(caught.value).splitlines()
     assert line.startswith(f"{path}: ccsim.run_days: must be a whole number of days >= 1"), line
+
+
+@pytest.mark.parametrize("column", ["wait", "handle", "answered", "contact_type", "group",
+                                    "transfers", "issue_id"])
+def test_a_missing_column_is_one_line(tmp_path, column):
+    """A column the reading needs, missing: one line naming the file and column, exit 2.
+
+    It was `internal error (KeyError: 'handle')`, exit 1.
+    """
+    from click.testing import CliRunner
+
+    from sim.cli import main
+
+    _cooldown_run(tmp_path)
+    path = tmp_path / "trimmed.parquet"
+    pd.read_parquet(tmp_path / "contacts.parquet").drop(columns=[column]).to_parquet(path)
+    done = CliRunner().invoke(main, ["fit", str(path), "--out", str(tmp_path / "f.yaml"),
+                                     "--no-report"])
+    assert done.exit_code == 2, done.output
+    (line,) = done.stderr.strip().splitlines()
+    assert line.startswith(f"{path}: missing column {column!r}: "), line
