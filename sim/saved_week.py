@@ -85,18 +85,23 @@ def saved_week(contacts: str | Path) -> tuple[RunWeek | None, bool]:
         ScenarioError: The scenario.json no longer validates.
     """
     path = Path(contacts)
-    with open(path, "rb") as file:
-        parquet = file.read(4) == b"PAR1"
-    if parquet:
-        import pyarrow.parquet as pq
-
-        value = (pq.read_schema(path).metadata or {}).get(RUN_WEEK_KEY)
-        if value is not None:
-            try:
-                return week_from_metadata(value), True
-            except ValueError as exc:
-                raise SavedWeekError(f"{RUN_WEEK_KEY.decode()}: {exc}") from None
+    value = _metadata(path, RUN_WEEK_KEY)
+    if value is not None:
+        try:
+            return week_from_metadata(value), True
+        except ValueError as exc:
+            raise SavedWeekError(f"{RUN_WEEK_KEY.decode()}: {exc}") from None
     return _scenario_week(path.with_name("scenario.json"))
+
+
+def _metadata(path: Path, key: bytes) -> bytes | None:
+    """The value of ``key`` in a Parquet file's schema metadata (None: absent, or a CSV)."""
+    with open(path, "rb") as file:
+        if file.read(4) != b"PAR1":
+            return None
+    import pyarrow.parquet as pq
+
+    return (pq.read_schema(path).metadata or {}).get(key)
 
 
 def _scenario_week(saved: Path) -> tuple[RunWeek | None, bool]:
@@ -128,14 +133,9 @@ def saved_days(contacts: str | Path) -> int | None:
         SavedWeekError: The metadata or the scenario.json's ``days`` is damaged.
     """
     path = Path(contacts)
-    with open(path, "rb") as file:
-        parquet = file.read(4) == b"PAR1"
-    if parquet:
-        import pyarrow.parquet as pq
-
-        value = (pq.read_schema(path).metadata or {}).get(RUN_DAYS_KEY)
-        if value is not None:
-            return _whole_days(value.decode("utf-8", "replace"), RUN_DAYS_KEY.decode())
+    value = _metadata(path, RUN_DAYS_KEY)
+    if value is not None:
+        return _whole_days(value.decode("utf-8", "replace"), RUN_DAYS_KEY.decode())
     saved = path.with_name("scenario.json")
     if not saved.is_file():
         return None
