@@ -107,7 +107,9 @@ def build_animation(result: RunResult, replication: int = 0, day: int = 0,
     check_frames(sc, step, max_frames)
     if not 0 <= day < sc.days:
         raise ValueError(f"'day' must be in 1..{sc.days}, got {day + 1}")
-    if replication not in set(result.contacts["replication"]):
+    kept = result.kept_replications  # (a replication without contacts is still one)
+    if not 0 <= replication < result.n_replications or (kept is not None
+                                                        and replication not in kept):
         raise ValueError(f"no replication {replication + 1} in these results")
     start, stop = day * DAY + sc.open, day * DAY + sc.close
     times = np.arange(start, stop + step / 2, step)
@@ -170,6 +172,11 @@ def build_animation(result: RunResult, replication: int = 0, day: int = 0,
         more = wait_ax.text(0.98, 0.04, "", transform=wait_ax.transAxes, ha="right",
                             fontsize=7.5)
         title = fig.suptitle("", fontsize=10, fontweight="bold")
+        arrived = result.contacts["arrival"][result.contacts["replication"] == replication]
+        if not ((arrived >= day * DAY) & (arrived < (day + 1) * DAY)).any():
+            # nothing will move: say why, rather than leave the film to look broken
+            queue_ax.text(0.5, 0.5, "No contacts this day", transform=queue_ax.transAxes,
+                          ha="center", va="center", fontsize=10, color="0.35")
 
     which_day = day_label(sc, day)
     chats = any(c > 1 for c in per_agent.values())

@@ -246,6 +246,27 @@ def _calendar(scenario: Scenario, log: CallLog, opened: pd.DatetimeIndex
     return dates, dates.isin(opened)
 
 
+def _types_modelled(log: CallLog, names: dict[str, str], scenario: Scenario) -> None:
+    """Refuse log contacts of a type the scenario does not have (none simulated against them).
+
+    A scenario of one contact type takes a log of one type as its own, whatever its name
+    (as a trace does). Otherwise each of the log's types (named as ``ccsim fit`` names
+    them) must be one of the scenario's: counted on the log's side alone, another type's
+    contacts would raise the actual offered and mix into its rates.
+    """
+    types = list(scenario.contact_types)
+    if len(types) == 1 and len(names) == 1:
+        return
+    counts = log.table["contact_type"].astype(str).value_counts()
+    alien = sorted((raw, int(counts[raw])) for raw, name in names.items() if name not in types)
+    if alien:
+        listed = ", ".join(f"{raw!r} ({n:,} contacts)" for raw, n in alien)
+        are = "is no contact type" if len(alien) == 1 else "are no contact types"
+        raise CallLogError(f"{log.path}: contact_type: {listed} {are} of the scenario "
+                           f"({', '.join(types)}): counted in the log with none simulated; "
+                           "drop those rows from the log, or add the types to the scenario")
+
+
 def on_dates(scenario: Scenario, dates: pd.DatetimeIndex) -> Scenario:
     """The scenario run over ``dates``, day ``d`` of the run standing for ``dates[d]``.
 
@@ -276,9 +297,12 @@ def backtest(scenario: Scenario, log: CallLog, replications: int = 10,
 
     Raises:
         CallLogError: Two of the log's contact types would share a scenario name
-            (:meth:`CallLog.type_names`), or no contact arrived in the opening hours.
+            (:meth:`CallLog.type_names`), a log type is none of the scenario's (a
+            scenario of one type takes a log of one type as its own), or no contact
+            arrived in the opening hours.
     """
     names = log.type_names()  # before simulating: two types sharing a name are refused
+    _types_modelled(log, names, scenario)
     n = scenario.intervals_per_day
     open_s, interval = scenario.open % DAY, scenario.interval
     opened, closed = open_days(log, open_s, interval, n)

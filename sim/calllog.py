@@ -12,7 +12,7 @@ The canonical columns (``--columns arrival=CallStart,...`` maps other names):
 - ``contact_type``: what the contact was about (default: ``calls`` for every row);
 - ``wait``: seconds in the queue until answered or hung up (or give ``queue_start`` and
   ``answer``/``end`` timestamps instead: until ``answer`` if answered, until ``end`` if
-  abandoned, its ``answer`` blank);
+  abandoned, its ``answer`` blank; a log with answered contacts needs ``answer``);
 - ``outcome``: ``answered``, ``abandoned`` or ``blocked``;
 - ``handle``: seconds of talk, answered contacts only (or ``end`` - ``answer``); a wait
   or handle time must be under a year (:data:`~sim.calllog_columns.MAX_DURATION`);
@@ -256,9 +256,16 @@ def _timed_wait(frame: pd.DataFrame, arrival: pd.Series, answered: np.ndarray,
     An ACD leaves ``answer`` blank when nobody answered: an abandoned caller waited from
     ``queue_start`` (else the arrival) until hanging up (``end``; without an ``end``
     column, the ``answer`` column's time). A blocked contact never queued: wait 0, its
-    times may be blank.
+    times may be blank. An answered contact needs the ``answer`` column: its ``end`` is
+    after its talk (a wait until then would count the talk as waiting).
     """
     has = set(frame.columns)
+    if "answer" not in has and answered.any():  # its end is after its talk, not its wait
+        raise CallLogError(f"{shown}: missing column 'answer': an answered contact's wait "
+                           "ends at its answer time, its end is after its talk (columns: "
+                           + ", ".join(map(str, frame.columns))
+                           + "; give answer times or a wait column, or map other names with "
+                           "--columns NAME=COLUMN)")
     since = "queue_start" if "queue_start" in has else "arrival"
     start = (time_column(frame, "queue_start", shown, allow_blank=blocked)
              if "queue_start" in has else arrival)

@@ -35,7 +35,9 @@ def from_ccsim(raw: pd.DataFrame, path: Path, shown: str) -> tuple[pd.DataFrame,
     Its days are dated by the week the file carries, else by its folder's
     ``scenario.json`` (:func:`sim.saved_week.saved_week`); when neither says, day ``d``
     is ``d`` days after a Monday, and a warning says so: a run that named its weekdays
-    (Monday to Friday) would be dated wrong.
+    (Monday to Friday) would be dated wrong. Contacts after the run's measured days
+    (a ``cooldown``'s, :func:`sim.saved_week.saved_days`) are left out, with a warning:
+    read as days of the log, a cooldown that ends within opening hours made a partial day.
 
     Args:
         raw: The table as read from ``path``.
@@ -46,17 +48,22 @@ def from_ccsim(raw: pd.DataFrame, path: Path, shown: str) -> tuple[pd.DataFrame,
         The table, and the warnings for the user (one line each, the file named).
 
     Raises:
-        CallLogError: A column is not what ccsim writes, the week the file carries is
-            damaged, or the folder's scenario.json cannot be read.
+        CallLogError: A column it reads is missing or not what ccsim writes, the week or
+            days the file carries are damaged, or the folder's scenario.json cannot be read.
     """
+    missing = [c for c in _CCSIM_READ if c not in raw.columns]
+    if missing:  # a trimmed copy: its contacts cannot be told
+        raise CallLogError(f"{shown}: missing column {missing[0]!r}: ccsim's contacts are "
+                           "read with it (columns: " + ", ".join(map(str, raw.columns))
+                           + "); read the run's own contacts.parquet")
     raw = _ccsim_types(raw, shown)
     first = raw[raw["replication"] == raw["replication"].min()]
-    days = int(first["arrival"].max() // DAY) + 1 if len(first) else 1
-    from sim.saved_week import RUN_WEEK_KEY, SavedWeekError, saved_week
+    from sim.saved_week import RUN_WEEK_KEY, SavedWeekError, saved_days, saved_week
     from sim.scenario_errors import ScenarioError
 
     try:
         week, known = saved_week(path)
+        measured = saved_days(path)
     except SavedWeekError as exc:
         raise CallLogError(f"{shown}: {exc}") from None
     except ScenarioError as exc:
@@ -66,11 +73,20 @@ def from_ccsim(raw: pd.DataFrame, path: Path, shown: str) -> tuple[pd.DataFrame,
         f"{shown}: does not say which weekday each day of its run stood for (no "
         f"{RUN_WEEK_KEY.decode()} in the file, no scenario.json beside it): read with day 0 "
         "a Monday and day d d days later, which misdates a run that named its weekdays (a "
-        "Monday-to-Friday run's day 5 becomes a Saturday); put the run's scenario.json "
-        "beside it"]
+        "Monday-to-Friday run's day 5 becomes a Saturday), and a cooldown's contacts (after "
+        "its last day) are read as more days; put the run's scenario.json beside it"]
+    if measured is not None:  # a cooldown's contacts: a log has the run's days only
+        after = (first["arrival"] >= measured * DAY).to_numpy()
+        if after.any():
+            warnings.append(f"{shown}: {int(after.sum()):,} contacts of its run's cooldown "
+                            f"(after its {measured} days) left out: they are no day of the log")
+            first = first[~after]
+    days = int(first["arrival"].max() // DAY) + 1 if len(first) else 1
     return ccsim_table(first, None if week is None else week.calendar(days)), warnings
 
 
+_CCSIM_READ = ("replication", "arrival", "contact_type", "outcome", "answered", "wait", "handle",
+               "group", "transfers", "issue_id")  # what ccsim_table reads
 _CCSIM_NUMBERS = ("replication", "arrival", "wait", "handle", "transfers")
 _CCSIM_FLAGS = {"true": True, "false": False, "1": True, "0": False}
 

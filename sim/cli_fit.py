@@ -148,6 +148,9 @@ def _summary(fitted) -> list[str]:
                          "contact)")
     staff = fitted.staff
     lines.append(f"staff seen busy at once per interval: {min(staff)}-{max(staff)}")
+    if fitted.lines is not None:
+        lines.append(f"trunk lines: {fitted.lines} (calls on the lines at each busy signal, "
+                     "median)")
     lines += [f"note: {n}" for n in fitted.notes]
     return lines
 

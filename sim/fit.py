@@ -26,6 +26,7 @@ import pandas as pd
 from scipy import stats
 
 from sim.calllog import CallLog, CallLogError
+from sim.fit_capacity import observed_lines, observed_staff
 from sim.fit_repeats import repeat_gaps, repeat_share
 
 FAMILIES = ("exponential", "lognormal", "gamma")
@@ -113,7 +114,11 @@ class TypeFit:
 
 @dataclass(frozen=True)
 class Fit:
-    """A fitted call log: the calendar, each contact type's estimates, and the staffing seen."""
+    """A fitted call log: the calendar, each contact type's estimates, and the capacity seen.
+
+    ``staff``: agents seen busy at once per interval (a lower bound); ``lines``: trunk
+    lines told by busy signals (None: the log has none), see :mod:`sim.fit_capacity`.
+    """
 
     log: CallLog
     interval: float
@@ -122,6 +127,7 @@ class Fit:
     types: dict[str, TypeFit]
     staff: list[int]
     notes: list[str] = field(default_factory=list)
+    lines: int | None = None
 
     @property
     def intervals_per_day(self) -> int:
@@ -265,37 +271,6 @@ def fit_arrivals(times: pd.Series, all_days: pd.DatetimeIndex, open_s: float,
                       round(float(np.sqrt(cv2)), 4), totals, names)
 
 
-def observed_staff(log: CallLog, open_s: float, interval: float, n_intervals: int) -> list[int]:
-    """Agents seen busy at once, per interval of the day: the median over days of the peak.
-
-    A lower bound of the staff on duty (at a peak with a queue, every agent talks);
-    give the real staffing with ``--staff`` when known.
-    """
-    t = log.table
-    answered = t["outcome"].to_numpy() == "answered"
-    start = log.seconds()[answered] + t["wait"].to_numpy()[answered]
-    # logs round times: an agent's next call may seem to start a moment before the last ends
-    end = start + np.maximum(np.nan_to_num(t["handle"].to_numpy()[answered]) - 1.0, 0.0)
-    times = np.concatenate([start, end])
-    steps = np.concatenate([np.ones(start.size), -np.ones(end.size)])
-    order = np.lexsort((steps, times))  # an end before a start at the same moment
-    times, busy = times[order], np.cumsum(steps[order])
-    dates = log.days
-    peaks = np.zeros((len(dates), n_intervals))
-    slot_of = ((times % 86400.0) - open_s) // interval
-    offsets = ((dates - dates[0]).total_seconds().to_numpy() // 86400.0).astype(int)
-    day_of = np.searchsorted(offsets, (times // 86400.0).astype(int))
-    inside = ((slot_of >= 0) & (slot_of < n_intervals) & (day_of < len(dates))
-              & (offsets[np.minimum(day_of, len(dates) - 1)] == times // 86400.0))
-    np.maximum.at(peaks, (day_of[inside], slot_of[inside].astype(int)), busy[inside])
-    # and those busy as it begins: calls that span an interval start or end in no other
-    starts = (offsets[:, None] * 86400.0 + open_s + interval * np.arange(n_intervals)).ravel()
-    before = np.concatenate([[0.0], busy])  # busy after the last event before each start
-    carried = before[np.searchsorted(times, starts, side="right")].reshape(peaks.shape)
-    peaks = np.maximum(peaks, carried)
-    return [max(1, int(v)) for v in np.median(peaks, axis=0)]
-
-
 def opening_hours(log: CallLog, interval: float) -> tuple[float, float]:
     """Opening and closing (seconds after midnight) covering every arrival, on interval edges."""
     t = log.table["arrival"]
@@ -356,7 +331,7 @@ def fit_log(log: CallLog, interval: float) -> Fit:
             transfer_share=(float(offered.loc[answered, "transfers"].sum() / answered.sum())
                             if "transfers" in offered and answered.any() else None))
     return Fit(log, interval, open_s, close_s, types,
-               observed_staff(log, open_s, interval, n), notes)
+               observed_staff(log, open_s, interval, n), notes, observed_lines(log))
 
 
 def _clock(seconds: float) -> str:
@@ -391,9 +366,11 @@ def scenario_dict(fit: Fit, name: str, staff: list[int] | None = None,
             spec["patience"] = t.patience.best.spec
         types[t.name] = spec
     close = "24:00" if fit.close >= 86400 else _clock(fit.close)
+    # blocked calls arrived (they are in the arrivals): the lines that blocked them too
+    lines = {} if fit.lines is None else {"lines": fit.lines}
     return {
         "name": name, "seed": 1, "days": cycle, "open": _clock(fit.open), "close": close,
         "interval": int(fit.interval), "service_level": {"threshold": threshold, "target": 0.8},
-        "contact_types": types,
+        **lines, "contact_types": types,
         "agents": {"agents": {"skills": sorted(types), "staff": staff or fit.staff}},
     }

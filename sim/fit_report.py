@@ -221,7 +221,9 @@ def fit_html(fit: Fit, figures: list[RenderedFigure]) -> str:
     body = [f"<h1>Fit of {_esc(fit.log.path)}</h1>",
             f"<p>{len(fit.log.table):,} contacts over {len(fit.log.days)} days, open "
             f"{fit.open / 3600:g}h to {fit.close / 3600:g}h, intervals of "
-            f"{fit.interval / 60:g} min.</p>"]
+            f"{fit.interval / 60:g} min." + (
+                "" if fit.lines is None else f" Trunk lines: {fit.lines} (the calls on the "
+                "lines at each busy signal, median).") + "</p>"]
     for t in fit.types.values():
         body.append(f"<h2>{_esc(t.name)}</h2><table>{_rows(t)}</table>")
     body += [f"<p class='note'>{_esc(n)}</p>" for n in fit.notes]

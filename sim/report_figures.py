@@ -119,8 +119,10 @@ _INTERVAL_CAPTION = ("Per interval, all contact types together. Offered contacts
                      "shrinkage) against the Erlang C requirement for the simulated "
                      "offered contacts and the mean handle times (contact types that the "
                      "same agents take first-come are pooled, the others staffed on their "
-                     "own; patience ignored). Where the service level falls below the "
-                     "target line, look at staffing, breaks and overflow.")
+                     "own; a chat desk's agent counts as the chats it takes at once, each "
+                     "slowed as the run slows it; patience ignored). Where the service "
+                     "level falls below the target line, look at staffing, breaks and "
+                     "overflow.")
 _DAY_CAPTION = ("One replication, sampled every minute: contacts waiting per contact type "
                 "(top), and agents busy (filled) with the agents on duty (line): one panel "
                 "per agent group where there are several. A chat desk, whose agents take "

@@ -13,9 +13,11 @@ metadata, under :data:`RUN_WEEK_KEY`, as JSON:
 - ``{"cycle": null}``: the run named no weekdays (day ``d`` is ``d`` days after day 0).
 
 A few numbers per run day at most, never per contact, and enough to date any day of the
-run (:class:`sim.weekdays.RunWeek`). A file without the key (an older ccsim's, or one
-saved again by another program) is dated by the ``scenario.json`` beside it, as before;
-with neither, the reader cannot tell (:func:`saved_week`).
+run (:class:`sim.weekdays.RunWeek`). Beside it, under :data:`RUN_DAYS_KEY`, the run's
+measured ``days``: a cooldown's contacts, after them, are no day of the log. A file
+without the keys (an older ccsim's, or one saved again by another program) is dated by
+the ``scenario.json`` beside it, as before; with neither, the reader cannot tell
+(:func:`saved_week`).
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ if TYPE_CHECKING:
 
 RUN_WEEK_KEY = b"ccsim.run_week"
 """The key of the run's week in ``contacts.parquet``'s schema metadata."""
+RUN_DAYS_KEY = b"ccsim.run_days"
+"""The key of the run's measured ``days`` (a whole number, as text) in the same metadata:
+contacts arriving after them are its cooldown's (:func:`saved_days`)."""
 
 
 class SavedWeekError(ValueError):
@@ -38,12 +43,13 @@ class SavedWeekError(ValueError):
 
 
 def week_metadata(scenario: Scenario) -> dict[bytes, bytes]:
-    """The schema metadata that tells a run's week (:data:`RUN_WEEK_KEY`: JSON)."""
+    """The schema metadata that tells a run's week (:data:`RUN_WEEK_KEY`: JSON) and days."""
     week = run_week(scenario)
     document: dict = {"cycle": None if week is None else list(week.cycle)}
     if week is not None and week.listed:
         document["listed"] = list(week.listed)
-    return {RUN_WEEK_KEY: json.dumps(document, separators=(",", ":")).encode()}
+    return {RUN_WEEK_KEY: json.dumps(document, separators=(",", ":")).encode(),
+            RUN_DAYS_KEY: str(scenario.days).encode()}
 
 
 def week_from_metadata(value: bytes) -> RunWeek | None:
@@ -79,18 +85,23 @@ def saved_week(contacts: str | Path) -> tuple[RunWeek | None, bool]:
         ScenarioError: The scenario.json no longer validates.
     """
     path = Path(contacts)
-    with open(path, "rb") as file:
-        parquet = file.read(4) == b"PAR1"
-    if parquet:
-        import pyarrow.parquet as pq
-
-        value = (pq.read_schema(path).metadata or {}).get(RUN_WEEK_KEY)
-        if value is not None:
-            try:
-                return week_from_metadata(value), True
-            except ValueError as exc:
-                raise SavedWeekError(f"{RUN_WEEK_KEY.decode()}: {exc}") from None
+    value = _metadata(path, RUN_WEEK_KEY)
+    if value is not None:
+        try:
+            return week_from_metadata(value), True
+        except ValueError as exc:
+            raise SavedWeekError(f"{RUN_WEEK_KEY.decode()}: {exc}") from None
     return _scenario_week(path.with_name("scenario.json"))
+
+
+def _metadata(path: Path, key: bytes) -> bytes | None:
+    """The value of ``key`` in a Parquet file's schema metadata (None: absent, or a CSV)."""
+    with open(path, "rb") as file:
+        if file.read(4) != b"PAR1":
+            return None
+    import pyarrow.parquet as pq
+
+    return (pq.read_schema(path).metadata or {}).get(key)
 
 
 def _scenario_week(saved: Path) -> tuple[RunWeek | None, bool]:
@@ -108,3 +119,36 @@ def _scenario_week(saved: Path) -> tuple[RunWeek | None, bool]:
     from sim.loader import scenario_from_dict
 
     return run_week(scenario_from_dict(data, source=str(saved))), True
+
+
+def saved_days(contacts: str | Path) -> int | None:
+    """The days the run that wrote ``contacts`` measured (None: nothing says).
+
+    A run with a ``cooldown`` goes on after its last day, and its contacts file has the
+    cooldown's contacts too: read as a call log they would be more days (a partial one
+    where the cooldown ends within opening hours). Read from the file's own metadata
+    (:data:`RUN_DAYS_KEY`, Parquet only), else from the ``scenario.json`` beside it.
+
+    Raises:
+        SavedWeekError: The metadata or the scenario.json's ``days`` is damaged.
+    """
+    path = Path(contacts)
+    value = _metadata(path, RUN_DAYS_KEY)
+    if value is not None:
+        return _whole_days(value.decode("utf-8", "replace"), RUN_DAYS_KEY.decode())
+    saved = path.with_name("scenario.json")
+    if not saved.is_file():
+        return None
+    try:
+        days = json.loads(saved.read_text(encoding="utf-8"))["days"]
+    except (OSError, ValueError, TypeError, KeyError) as exc:
+        raise SavedWeekError(f"its run's days cannot be told: {saved}: cannot be read "
+                             f"({type(exc).__name__}: {exc})") from None
+    return _whole_days(str(days), f"{saved}: days")
+
+
+def _whole_days(text: str, where: str) -> int:
+    """A run's measured days from their text, or a :class:`SavedWeekError` naming ``where``."""
+    if not text.strip().isdigit() or int(text) < 1:
+        raise SavedWeekError(f"{where}: must be a whole number of days >= 1, got {text[:30]!r}")
+    return int(text)

@@ -140,3 +140,43 @@ def test_timestamps_read_as_the_durations_they_tell(rows):
         pd.DataFrame(plain, columns=["arrival", "wait", "outcome", "handle"]).to_csv(
             two, index=False)
         pd.testing.assert_frame_equal(read_call_log(one).table, read_call_log(two).table)
+
+
+@pytest.mark.parametrize("handle", [False, True])
+def test_answered_waits_need_answer_times(tmp_path, handle):
+    """queue_start and end but no answer column: refused, one line naming file and column.
+
+    An answered caller's end is after its talk: its wait was read as end - queue_start,
+    talk included (the first row's 30 s wait read as 290 s, so patience and service
+    level were fitted to waits of several minutes). Abandoned rows alone would be right,
+    but a log of answered calls cannot be read so; with a handle column as well, which
+    part of end - queue_start was the wait is still only a guess.
+    """
+    from click.testing import CliRunner
+
+    from sim.cli import main
+
+    frame = pd.DataFrame([r[:2] + r[3:] for r in ROWS], columns=["arrival", "queue_start",
+                                                                    "end", "outcome"])
+    if handle:
+        frame["handle"] = [260.0, "", "", "", 40.0]
+    path = tmp_path / "log.csv"
+    frame.to_csv(path, index=False)
+    with pytest.raises(CallLogError) as caught:
+        read_call_log(path)
+    (line,) = str(caught.value).splitlines()
+    assert line.startswith(f"{path}: missing column 'answer': "), line
+    done = CliRunner().invoke(main, ["fit", str(path), "--out", str(tmp_path / "f.yaml"),
+                                     "--no-report"])
+    assert done.exit_code == 2, done.output
+    assert done.stderr.strip() == line
+
+
+def test_abandoned_calls_alone_need_no_answer_times(tmp_path):
+    """A log of abandoned and blocked calls only: each wait is its end - queue_start."""
+    rows = [r for r in ROWS if r[4] != "answered"]
+    path = tmp_path / "log.csv"
+    pd.DataFrame([r[:2] + r[3:] for r in rows],
+                 columns=["arrival", "queue_start", "end", "outcome"]).to_csv(path, index=False)
+    waits = read_call_log(path).table["wait"].tolist()
+    assert waits == [wait for wait, _ in _by_hand(rows)]

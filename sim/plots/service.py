@@ -73,6 +73,22 @@ def erlang_pools(scenario: Scenario) -> list[list[str]]:
     return list(pools.values())
 
 
+def pool_slots(scenario: Scenario, pool: list[str]) -> tuple[int, float]:
+    """Contacts an agent of ``pool`` takes at once, and how many times longer each takes.
+
+    The pool's first-line groups' ``concurrency`` (a chat desk's agent holds several
+    chats), the fewest if they differ, and that group's ``concurrency_slowdown`` (the
+    engine's, where it takes more than one at once; 1 otherwise).
+    """
+    table = routing_table(scenario)
+    groups = [list(scenario.agents.values())[g] for t in pool
+              for g in table.first_line[table.type_index(t)]]
+    fewest = min(groups, key=lambda group: group.concurrency)
+    if fewest.concurrency == 1:
+        return 1, 1.0
+    return fewest.concurrency, float(fewest.concurrency_slowdown)
+
+
 def erlang_requirement(scenario: Scenario,
                        offered: Mapping[str, np.ndarray] | None = None) -> np.ndarray:
     """Erlang C agents needed per interval to meet the service-level target.
@@ -82,7 +98,10 @@ def erlang_requirement(scenario: Scenario,
     summed. Patience is ignored, as in classic Erlang C planning. A pool's types share its
     queue, so it is planned for every type's own goal (its target and threshold where it
     has its own, else the scenario's): the most agents any of them needs, as ``ccsim
-    staff`` plans a group (:func:`sim.staffing_start.group_goals`).
+    staff`` plans a group (:func:`sim.staffing_start.group_goals`). A chat desk's agent
+    is ``concurrency`` servers of that queue, each chat's handle time x its
+    ``concurrency_slowdown`` (:func:`pool_slots`, as the engine serves them): the chat
+    slots Erlang C needs, over the chats an agent takes, rounded up.
 
     Args:
         scenario: The scenario (calendar, service level, handle times).
@@ -104,7 +123,11 @@ def erlang_requirement(scenario: Scenario,
     cache: dict[tuple[float, float, float, float], int] = {}
     for pool in erlang_pools(scenario):
         counts = np.array([np.nan_to_num(np.asarray(offered[t], dtype=float)) for t in pool])
-        means = np.array([float(scenario.contact_types[t].agent_seconds) for t in pool])
+        per_agent, slowdown = pool_slots(scenario, pool)
+        # the slowdown lengthens the talk, not the after-call work (as the engine)
+        means = np.array([float(scenario.contact_types[t].agent_seconds
+                                + scenario.contact_types[t].handle.mean * (slowdown - 1.0))
+                          for t in pool])
         rates = counts.sum(axis=0) / scenario.interval
         work = (counts * means[:, None]).sum(axis=0)
         goals = sorted({(scenario.target(t), scenario.threshold(t)) for t in pool})
@@ -121,7 +144,7 @@ def erlang_requirement(scenario: Scenario,
                             cache[key] = math.nan
                     need = (math.nan if math.isnan(cache[key]) or math.isnan(need)
                             else max(need, cache[key]))
-                total[i] += need
+                total[i] += math.ceil(need / per_agent) if need == need else need
     return total
 
 

@@ -1,0 +1,74 @@
+"""What a call log shows of the center's capacity: agents busy at once, and trunk lines.
+
+A log says who waited and who talked, not how many agents were on duty nor how many
+lines the trunk had. Both are bounded by what it shows:
+
+- agents: at a peak with a queue every agent on duty talks, so the most seen talking at
+  once is a lower bound of the staff (:func:`observed_staff`);
+- trunk lines: a busy signal (``blocked``) is given only when every line is taken, by a
+  call waiting or talking, so the calls on the lines at each busy signal are the lines
+  (:func:`observed_lines`). A log without busy signals tells no limit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.calllog import CallLog
+
+
+def observed_staff(log: CallLog, open_s: float, interval: float, n_intervals: int) -> list[int]:
+    """Agents seen busy at once, per interval of the day: the median over days of the peak.
+
+    A lower bound of the staff on duty (at a peak with a queue, every agent talks);
+    give the real staffing with ``--staff`` when known.
+    """
+    t = log.table
+    answered = t["outcome"].to_numpy() == "answered"
+    start = log.seconds()[answered] + t["wait"].to_numpy()[answered]
+    # logs round times: an agent's next call may seem to start a moment before the last ends
+    end = start + np.maximum(np.nan_to_num(t["handle"].to_numpy()[answered]) - 1.0, 0.0)
+    times = np.concatenate([start, end])
+    steps = np.concatenate([np.ones(start.size), -np.ones(end.size)])
+    order = np.lexsort((steps, times))  # an end before a start at the same moment
+    times, busy = times[order], np.cumsum(steps[order])
+    dates = log.days
+    peaks = np.zeros((len(dates), n_intervals))
+    slot_of = ((times % 86400.0) - open_s) // interval
+    offsets = ((dates - dates[0]).total_seconds().to_numpy() // 86400.0).astype(int)
+    day_of = np.searchsorted(offsets, (times // 86400.0).astype(int))
+    inside = ((slot_of >= 0) & (slot_of < n_intervals) & (day_of < len(dates))
+              & (offsets[np.minimum(day_of, len(dates) - 1)] == times // 86400.0))
+    np.maximum.at(peaks, (day_of[inside], slot_of[inside].astype(int)), busy[inside])
+    # and those busy as it begins: calls that span an interval start or end in no other
+    starts = (offsets[:, None] * 86400.0 + open_s + interval * np.arange(n_intervals)).ravel()
+    before = np.concatenate([[0.0], busy])  # busy after the last event before each start
+    carried = before[np.searchsorted(times, starts, side="right")].reshape(peaks.shape)
+    peaks = np.maximum(peaks, carried)
+    return [max(1, int(v)) for v in np.median(peaks, axis=0)]
+
+
+def observed_lines(log: CallLog) -> int | None:
+    """Trunk lines: calls on the lines when busy signals were given (None: no busy signal).
+
+    A call holds a line from its arrival until it hangs up: after its wait if it
+    abandoned, after its talk if answered. At each busy signal every line was taken, so
+    the calls on the lines then are the lines; their median over the busy signals (the
+    higher of the two middle values) is taken, not the most ever seen at once: a log
+    that rounds the arrival, the wait and the talk apart can show one call more or
+    fewer than there were for a moment.
+    """
+    t = log.table
+    outcome = t["outcome"].to_numpy()
+    blocked = outcome == "blocked"
+    if not blocked.any():
+        return None
+    seconds = log.seconds()
+    held = np.where(outcome == "answered", np.nan_to_num(t["handle"].to_numpy(dtype=float)),
+                    0.0) + t["wait"].to_numpy(dtype=float)
+    start = np.sort(seconds[~blocked])
+    end = np.sort(seconds[~blocked] + held[~blocked])
+    at = seconds[blocked]
+    # a call that arrived at the busy signal's moment was on a line; one that ended then was not
+    on_lines = np.searchsorted(start, at, side="right") - np.searchsorted(end, at, side="right")
+    return max(1, int(np.sort(on_lines)[on_lines.size // 2]))
