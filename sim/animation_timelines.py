@@ -8,7 +8,9 @@ which counts its intervals at any moment.
 
 Holds: a consult puts the customer on hold halfway through the talk, so the hold is the
 middle ``hold`` seconds of each leg (of the call, for results without legs; a
-transferred call without legs shows as talking throughout).
+transferred call without legs shows as talking throughout). A customer who hung up on
+hold (the leg's reason, or the call's outcome, ``hung_up``) ends the leg there: the
+hold is its last ``hold`` seconds.
 """
 
 from __future__ import annotations
@@ -46,11 +48,11 @@ def _talks_and_holds(result: RunResult, replication: int) -> tuple[dict, dict]:
     legs = getattr(result, "legs", None)
     if isinstance(legs, pd.DataFrame) and len(legs) and "group" in legs:
         rows = legs[legs["replication"] == replication]
-        start_col, end_col = "answered", "ended"
+        start_col, end_col, ending = "answered", "ended", "reason"
         single = np.ones(len(rows), bool)
     else:
         rows = result.contacts[result.contacts["replication"] == replication]
-        start_col, end_col = "answer", "end"
+        start_col, end_col, ending = "answer", "end", "outcome"
         # a transferred contact's hold may be in any of its legs: not placed
         single = (rows["transfers"].to_numpy() == 0 if "transfers" in rows
                   else np.ones(len(rows), bool))
@@ -58,12 +60,15 @@ def _talks_and_holds(result: RunResult, replication: int) -> tuple[dict, dict]:
     start, end = rows[start_col].to_numpy(float), rows[end_col].to_numpy(float)
     hold = np.nan_to_num(rows["hold"].to_numpy(float)) if "hold" in rows else np.zeros(len(rows))
     hold = np.where(single, hold, 0.0)
-    middle = (start + end) / 2  # the hold sits halfway through the talk
+    # the hold begins halfway through the talk; a customer who hung up on hold was still
+    # on it when the leg ended (the talk after it never came)
+    hung_up = (rows[ending] == "hung_up").to_numpy(bool) if ending in rows else False
+    held = np.where(hung_up, end - hold, (start + end - hold) / 2)
     talks, holds = {}, {}
     for g in sc.agents:
         mine = group == g
         talks[g] = Timeline(start[mine], end[mine])
-        holds[g] = Timeline(middle[mine] - hold[mine] / 2, middle[mine] + hold[mine] / 2)
+        holds[g] = Timeline(held[mine], held[mine] + hold[mine])
     return talks, holds
 
 
