@@ -25,7 +25,7 @@ from matplotlib.ticker import MaxNLocator
 
 from sim import erlang, metrics, plots
 from sim import kpis as registry
-from sim.animation_timelines import _talks_and_holds, _waits
+from sim.animation_timelines import _talks_and_holds, _waits, _wrap_ups
 from sim.app.settings import daily_contacts, mean_of
 from sim.compare import comparison_table
 from sim.features import left_out, note
@@ -225,13 +225,15 @@ def floor_frames(result: RunResult, replication: int = 0, day: int = 0) -> dict[
     Returns:
         ``{"groups": [...], "seats": {group: most agents at once}, "concurrency":
         {group: contacts an agent takes at once; above 1 (a chat desk), its seats, on duty
-        and talking count chats: agents on duty x concurrency}, "threshold": s,
+        and talking count chats: agents on duty x concurrency}, "wrap_up": whether any
+        agent does after-call work, "threshold": s,
         "measured_from": the warm-up's end (seconds since the day's midnight) if it
         comes after the day opens (past its closing, or on a later day, where the whole
         day is warm-up and counts nothing), else None, "frames": [{"t": seconds since midnight,
-        "groups": {g: [on duty, talking, on hold]}, "queue": waiting now, "waits":
-        [longest waits first, s], "late": [1 where that wait is past its type's
-        threshold], "answered", "abandoned", "service_level", "asa": so far}]}``, so
+        "groups": {g: [on duty, talking, on hold, in after-call work]} (busy: talking
+        plus after-call work, as the run's occupancy and day.png count it), "queue":
+        waiting now, "waits": [longest waits first, s], "late": [1 where that wait is
+        past its type's threshold], "answered", "abandoned", "service_level", "asa": so far}]}``, so
         far as :func:`so_far` counts.
     """
     sc = result.scenario
@@ -239,6 +241,7 @@ def floor_frames(result: RunResult, replication: int = 0, day: int = 0) -> dict[
     step = max(60.0, (stop - start) / (MAX_FRAMES - 1))
     times = np.arange(start, stop + step / 2, step)
     talks, holds = _talks_and_holds(result, replication)
+    wraps = _wrap_ups(result, replication)
     waits, queues = _waits(result, replication)
     # each wait's own type's threshold (a type may have its own): red past it
     own = metrics.contact_thresholds(pd.Series(queues, dtype=str), sc)
@@ -248,6 +251,9 @@ def floor_frames(result: RunResult, replication: int = 0, day: int = 0) -> dict[
     duty = {g: plots.agents_on_duty(staff, g, times, per_agent[g]) for g in sc.agents}
     talking = {g: talks[g].count(times) for g in sc.agents}
     holding = {g: holds[g].count(times) for g in sc.agents}
+    # after-call work: the agent is busy (not idle), the caller gone
+    wrapping = {g: wraps[g].count(times) if wraps else np.zeros(times.size, int)
+                for g in sc.agents}
     c = result.contacts[result.contacts["replication"] == replication]
     c = c[(c["arrival"] >= start) & (c["arrival"] < stop + DAY)]
     counts = so_far(c, sc, times)
@@ -258,17 +264,18 @@ def floor_frames(result: RunResult, replication: int = 0, day: int = 0) -> dict[
         longest = np.argsort(-waited, kind="stable")[:MAX_WAITING]
         frames.append({
             "t": float(t - day * DAY),
-            "groups": {g: [int(duty[g][i]), int(talking[g][i]), int(holding[g][i])]
-                       for g in sc.agents},
+            "groups": {g: [int(duty[g][i]), int(talking[g][i]), int(holding[g][i]),
+                           int(wrapping[g][i])] for g in sc.agents},
             "queue": int(now.sum()), "waits": [round(float(w)) for w in waited[longest]],
             "late": [int(w > limit) for w, limit in zip(waited[longest], own[now][longest])],
             **counts[i]})
-    seats = {g: max(1, int(max(duty[g].max(), talking[g].max()))) for g in sc.agents}
+    seats = {g: max(1, int(max(duty[g].max(), (talking[g] + wrapping[g]).max())))
+             for g in sc.agents}
     # the KPIs so far count from the end of the warm-up, as the run's do: said even where
     # it ends after closing (the panel would otherwise show zeros with no reason)
     measured = measured_window(sc).start - day * DAY
     return {"groups": list(sc.agents), "seats": seats, "concurrency": per_agent,
-            "threshold": sc.service_level.threshold,
+            "wrap_up": wraps is not None, "threshold": sc.service_level.threshold,
             "measured_from": measured if start < measured + day * DAY else None,
             "frames": frames}
 
