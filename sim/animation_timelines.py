@@ -92,11 +92,17 @@ def _wrap_ups(result: RunResult, replication: int) -> dict[str, Timeline] | None
             for g in result.scenario.agents}
 
 
-def _waits(result: RunResult, replication: int) -> tuple[Timeline, np.ndarray]:
-    """When each waiting customer was in a queue, and the contact type of each wait."""
+def _waits(result: RunResult, replication: int, requests: bool = False
+           ) -> tuple[Timeline, np.ndarray]:
+    """When each waiting customer was in a queue, and the contact type of each wait.
+
+    With ``requests``, the agents' consult requests waiting in a queue too (legs of
+    ``contact_id`` -1): all that waits there, as the run's queue trace counts it.
+    """
     legs = getattr(result, "legs", None)
     if isinstance(legs, pd.DataFrame) and len(legs) and "enqueued" in legs:
-        legs = legs[(legs["replication"] == replication) & (legs["contact_id"] >= 0)]
+        legs = legs[(legs["replication"] == replication)
+                    & (requests | (legs["contact_id"] >= 0))]
         start = legs["enqueued"].to_numpy(float)
         end = np.where(np.isnan(legs["answered"].to_numpy(float)),
                        legs["ended"].to_numpy(float), legs["answered"].to_numpy(float))

@@ -167,7 +167,10 @@ class TestFloor:
 @pytest.mark.filterwarnings("ignore:Animation was deleted without rendering")
 @pytest.mark.parametrize("name", ["fraud_consult", "wrap_up"])
 def test_animation_frames(name):
-    """Each frame's title (busy of on duty, waiting) and its seats on hold, every 30 min."""
+    """Every 30 minutes its title (busy of on duty, customers waiting) and seats on hold.
+
+    And the queue panel, every minute: what day.png shows.
+    """
     result = traced(name)
     sc = result.scenario
     anim = build_animation(result, step=1800.0, dpi=20)
@@ -193,6 +196,13 @@ def test_animation_frames(name):
             start += seats[g]
             if g in holds:
                 assert sum(c == hold for c in mine) == holds[g][i], (g, t)
+    # the queue panel: every type's queue minute by minute, as day.png draws it from the
+    # engine's samples (the fraud desk's queue holds the billing agents' consult requests)
+    grid = np.arange(sc.open, sc.close + 1, 60.0)
+    for line in anim._fig.axes[1].get_lines():
+        if line.get_label() in sc.contact_types:
+            np.testing.assert_array_equal(line.full, at(trace, grid, f"queue.{line.get_label()}"),
+                                          err_msg=line.get_label())
     del anim, title, dots
     gc.collect()
 
