@@ -164,6 +164,28 @@ class TestFloor:
         np.testing.assert_array_equal([f["answered"] for f in floor["frames"]], want)
 
 
+    @pytest.mark.parametrize("name", ["fraud_consult", "refund_vs_relations"])
+    def test_hung_up_so_far_from_the_legs(self, name):
+        """Hung up after an answer so far: on hold, or queued again after a transfer.
+
+        ``ccsim run`` reports them beside the abandoned (fraud_consult: about 410 hung up
+        on hold, 35 abandoned): from the legs, a customer answered in one leg whose leg
+        ends abandoned or hung up, at that leg's end; at the last moment, the run's count.
+        """
+        result = traced(name)
+        floor, times = frames(result)
+        legs = result.legs[result.legs["contact_id"] >= 0]
+        served = set(legs.loc[legs["answered"].notna(), "contact_id"])
+        gone = legs[legs["reason"].isin(["abandoned", "hung_up"])
+                    & legs["contact_id"].isin(served)]
+        want = np.array([int(np.sum(gone["ended"].to_numpy() <= t)) for t in times])
+        assert want[-1] > 100  # the case at hand
+        assert floor["hung_up"] is True
+        np.testing.assert_array_equal([f["hung_up"] for f in floor["frames"]], want)
+        everything = views.so_far(result.contacts, result.scenario, np.array([np.inf]))[0]
+        assert everything["hung_up"] == result.replications["hung_up"].iloc[0]
+
+
 @pytest.mark.filterwarnings("ignore:Animation was deleted without rendering")
 @pytest.mark.parametrize("name", ["fraud_consult", "wrap_up"])
 def test_animation_frames(name):
