@@ -248,11 +248,12 @@ def _seats_per_group(anim, sc) -> list[int]:
 def test_page_answers_are_ccsim_runs(tmp_path, name, page, cli):
     """The page's KPIs for its settings are ``ccsim run --set`` with the same ones.
 
-    Same scenario, seed and replications: every card's mean, to rounding, and the
-    before/after table's counts.
+    The scenario picked in the page's switcher, its seed and the replications: every
+    card's mean, to rounding, and the before/after table's counts.
     """
     path = ROOT / "scenarios" / f"{name}.yaml"
-    session = Session(path)
+    session = Session(ROOT / "scenarios" / "small_bank.yaml")  # then switched, as on the page
+    assert session.open_bundled(name)
     assert session.run({**page, "replications": 2}) is not None
     while session.result is None and session.state()["job"]["phase"] in ("queued",
                                                                         "simulating"):
