@@ -180,10 +180,22 @@ class TestFloor:
                     & legs["contact_id"].isin(served)]
         want = np.array([int(np.sum(gone["ended"].to_numpy() <= t)) for t in times])
         assert want[-1] > 100  # the case at hand
-        assert floor["hung_up"] is True
+        assert ["hung_up", "hung up after answer"] in floor["lost"]
         np.testing.assert_array_equal([f["hung_up"] for f in floor["frames"]], want)
         everything = views.so_far(result.contacts, result.scenario, np.array([np.inf]))[0]
         assert everything["hung_up"] == result.replications["hung_up"].iloc[0]
+
+
+    def test_busy_signals_so_far(self):
+        """storm_surge's busy signals (``lines: 60``) so far: on arriving, by then."""
+        result = traced("storm_surge")
+        floor, times = frames(result)
+        assert [k for k, _ in floor["lost"]] == ["blocked"]  # no handoffs, no balking
+        c = result.contacts
+        arrived = c.loc[c["outcome"] == "blocked", "arrival"].to_numpy()
+        want = np.array([int(np.sum(arrived <= t)) for t in times])
+        assert want[-1] > 50  # the case at hand
+        np.testing.assert_array_equal([f["blocked"] for f in floor["frames"]], want)
 
 
 @pytest.mark.filterwarnings("ignore:Animation was deleted without rendering")

@@ -39,6 +39,9 @@ from sim.units import DAY
 CARD_KPIS = ("service_level", "asa", "live_asa", "abandon_rate", "occupancy", "fcr", "repeat_rate",
              "customer_effort")
 COMPARE_ROWS = (*CARD_KPIS, "mean_wait", "offered", "answered", "abandoned", "callbacks")
+# counts of callers lost that the panel adds beside answered and abandoned where the run
+# models them, as `ccsim run` reports them
+LOST = ("hung_up", "blocked", "balked")
 MAX_FRAMES = 721  # a 12-hour day a minute a frame
 MAX_WAITING = 30
 
@@ -226,16 +229,16 @@ def floor_frames(result: RunResult, replication: int = 0, day: int = 0) -> dict[
         ``{"groups": [...], "seats": {group: most agents at once}, "concurrency":
         {group: contacts an agent takes at once; above 1 (a chat desk), its seats, on duty
         and talking count chats: agents on duty x concurrency}, "wrap_up": whether any
-        agent does after-call work, "hung_up": whether customers can hang up after an
-        answer (on hold, or queued again after a transfer), "threshold": s,
+        agent does after-call work, "lost": [[kpi, label]] of :data:`LOST` the run models
+        (hung up after an answer, blocked, balked), "threshold": s,
         "measured_from": the warm-up's end (seconds since the day's midnight) if it
         comes after the day opens (past its closing, or on a later day, where the whole
         day is warm-up and counts nothing), else None, "frames": [{"t": seconds since midnight,
         "groups": {g: [on duty, talking, on hold, in after-call work]} (busy: talking
         plus after-call work, as the run's occupancy and day.png count it), "queue":
         waiting now, "waits": [longest waits first, s], "late": [1 where that wait is
-        past its type's threshold], "answered", "abandoned", "hung_up",
-        "service_level", "asa": so far}]}``, so far as :func:`so_far` counts.
+        past its type's threshold], "answered", "abandoned", "hung_up", "blocked",
+        "balked", "service_level", "asa": so far}]}``, so far as :func:`so_far` counts.
     """
     sc = result.scenario
     start, stop = day * DAY + sc.open, day * DAY + sc.close
@@ -277,7 +280,8 @@ def floor_frames(result: RunResult, replication: int = 0, day: int = 0) -> dict[
     measured = measured_window(sc).start - day * DAY
     return {"groups": list(sc.agents), "seats": seats, "concurrency": per_agent,
             "wrap_up": wraps is not None,
-            "hung_up": not left_out(("hung_up",), [sc], [result.summary]),
+            "lost": [[k, registry.label(k).lower()] for k in LOST
+                     if k not in left_out(LOST, [sc], [result.summary])],
             "threshold": sc.service_level.threshold,
             "measured_from": measured if start < measured + day * DAY else None,
             "frames": frames}
@@ -285,13 +289,14 @@ def floor_frames(result: RunResult, replication: int = 0, day: int = 0) -> dict[
 
 def so_far(contacts: pd.DataFrame, scenario: Scenario, times: np.ndarray
            ) -> list[dict[str, Any]]:
-    """Answered, abandoned, hung up after an answer, service level and ASA so far.
+    """Answered, abandoned, the other callers lost, service level and ASA so far.
 
     Counted as the run counts its KPIs (:func:`sim.metrics.contact_kpis`), over the
     contacts that arrived in the measured window (after the warm-up), at each of
     ``times``: answered, abandoned and hung up after an answer (on hold, or queued
-    again after a transfer) by then; ASA, the mean queue wait (not the IVR menu before it) of those
-    answered by then; the service level, by the scenario's definition, over the offered
+    again after a transfer) by then, blocked and balked on arriving by then; ASA, the
+    mean queue wait (not the IVR menu before it) of those answered by then; the
+    service level, by the scenario's definition, over the offered
     contacts (not blocked, served in the IVR or balked) whose fate is known by then
     (answered, abandoned, or waiting past their own type's threshold). Once every fate
     is known, these are the run's KPIs.
@@ -305,6 +310,8 @@ def so_far(contacts: pd.DataFrame, scenario: Scenario, times: np.ndarray
     answered_at = np.where(answered, cols.answer, np.nan)
     gone_at = np.where(abandoned, cols.end, np.nan)
     hung_up_at = np.where(mine & cols.hung_up, cols.end, np.nan)
+    blocked_at = np.where(mine & cols.blocked, cols.arrival, np.nan)
+    balked_at = np.where(mine & cols.balked, cols.arrival, np.nan)
     # into the queue: the first answer or the hang-up less the wait (after any IVR menu)
     entered = np.where(answered, cols.answer - wait,
                        np.where(abandoned, cols.end - wait, cols.arrival))
@@ -325,6 +332,8 @@ def so_far(contacts: pd.DataFrame, scenario: Scenario, times: np.ndarray
                 known &= ~(short & gone)
         out.append({"answered": n, "abandoned": int(gone.sum()),
                     "hung_up": int((hung_up_at <= t).sum()),
+                    "blocked": int((blocked_at <= t).sum()),
+                    "balked": int((balked_at <= t).sum()),
                     "service_level": _clean(float((took & in_time).sum() / known.sum()))
                     if known.any() else None,
                     "asa": _clean(float(wait[took].mean())) if n else None})

@@ -213,7 +213,7 @@ function drawFloor() {
   const from = m === null ? "" : m < closed ? ` <small>(from ${clock(m)}, after the warm-up)</small>`
     : ` <small>(none: the warm-up lasts until ${m >= 86400 ? `day ${1 + Math.floor(m / 86400)} ` : ""}${clock(m % 86400)})</small>`;
   $("sofar").innerHTML = `<h3>So far today${from}</h3><div>answered <b>${f.answered}</b></div><div>abandoned <b>${f.abandoned}</b></div>` +
-    (floor.hung_up ? `<div>hung up after answer <b>${f.hung_up}</b></div>` : "") +
+    (floor.lost || []).map(([k, label]) => `<div>${label} <b>${f[k]}</b></div>`).join("") +
     `<div>service level <b>${fmt(f.service_level, "pct")}</b></div><div>ASA <b>${fmt(f.asa, "s")}</b></div>`;
 }
 function stop() { if (timer) clearInterval(timer); timer = null; $("floor-play").textContent = "▶ Play"; }
