@@ -12,7 +12,8 @@ recomputed without their code:
 - customers on hold from the consult requests' own legs: a customer is on hold from the
   moment their agent's request enters the consulted queue until the consult ends, or
   until they hang up on hold (their leg ends ``hung_up`` then);
-- answered so far from each contact's first answered leg.
+- answered, abandoned and hung up (after an answer) so far from the customers' legs,
+  busy signals from the contacts' arrivals.
 
 And the page's answers for its settings are ``ccsim run --set``'s for the same ones.
 """
@@ -154,14 +155,23 @@ class TestFloor:
                                           err_msg=asker)
 
     @pytest.mark.parametrize("name", ["fraud_consult", "refund_vs_relations"])
-    def test_answered_so_far_from_the_legs(self, name):
-        """Answered so far: contacts whose first leg was answered by then."""
+    def test_answered_and_abandoned_so_far_from_the_legs(self, name):
+        """Answered so far: contacts whose first leg was answered by then.
+
+        Abandoned so far: customers never answered whose leg ended abandoned by then.
+        """
         result = traced(name)
         floor, times = frames(result)
-        legs = result.legs[(result.legs["contact_id"] >= 0) & result.legs["answered"].notna()]
+        customers = result.legs[result.legs["contact_id"] >= 0]
+        legs = customers[customers["answered"].notna()]
         first = legs.groupby("contact_id")["answered"].min().to_numpy()
         want = np.array([int(np.sum(first <= t)) for t in times])
         np.testing.assert_array_equal([f["answered"] for f in floor["frames"]], want)
+        never = customers[(customers["reason"] == "abandoned")
+                          & ~customers["contact_id"].isin(legs["contact_id"])]
+        want = np.array([int(np.sum(never["ended"].to_numpy() <= t)) for t in times])
+        assert want[-1] > 20  # the case at hand
+        np.testing.assert_array_equal([f["abandoned"] for f in floor["frames"]], want)
 
 
     @pytest.mark.parametrize("name", ["fraud_consult", "refund_vs_relations"])
