@@ -3,9 +3,10 @@
 Each frame is a moment of one simulated day (by default every 10 simulated minutes, at
 8 frames per second: a 12-hour day plays in 9 seconds). Left, every agent seat of every
 group: talking, customer on hold, after-call work (wrap-up), idle, or off duty. Right,
-the queue length through the day so far, and the customers waiting right now with how
-long each has waited. The animation is drawn from a run's records after the fact, so it
-shows exactly what the simulation did.
+the queue length through the day so far (per contact type, as day.png draws it: a
+consulted desk's queue holds the agents' consult requests), and the customers waiting
+right now with how long each has waited. The animation is drawn from a run's records
+after the fact, so it shows exactly what the simulation did.
 
 This module lays out the film and draws its frames; what each seat and queue was doing
 when is read from the records by :mod:`sim.animation_timelines` (holds included), and the
@@ -124,7 +125,10 @@ def build_animation(result: RunResult, replication: int = 0, day: int = 0,
     seats = {g: max(1, int(max(duty[g].max(), (talks[g].count(times) + (
         wraps[g].count(times) if wraps else 0)).max()))) for g in sc.agents}
     g_colours, t_colours = plots.group_colours(sc), plots.type_colours(sc)
-    queue_by_type = {t: Timeline(waits.start[wait_types == t], waits.end[wait_types == t])
+    # the queue panel: all that waits in each queue, a consult's request too (an agent
+    # whose customer is on hold), as day.png draws the run's queue trace
+    queued, queued_types = _waits(result, replication, requests=True)
+    queue_by_type = {t: Timeline(queued.start[queued_types == t], queued.end[queued_types == t])
                      for t in sc.contact_types}
 
     with matplotlib.rc_context(plots.STYLE):

@@ -8,7 +8,9 @@ which counts its intervals at any moment.
 
 Holds: a consult puts the customer on hold halfway through the talk, so the hold is the
 middle ``hold`` seconds of each leg (of the call, for results without legs; a
-transferred call without legs shows as talking throughout).
+transferred call without legs shows as talking throughout). A customer who hung up on
+hold (the leg's reason, or the call's outcome, ``hung_up``) ends the leg there: the
+hold is its last ``hold`` seconds.
 """
 
 from __future__ import annotations
@@ -46,11 +48,11 @@ def _talks_and_holds(result: RunResult, replication: int) -> tuple[dict, dict]:
     legs = getattr(result, "legs", None)
     if isinstance(legs, pd.DataFrame) and len(legs) and "group" in legs:
         rows = legs[legs["replication"] == replication]
-        start_col, end_col = "answered", "ended"
+        start_col, end_col, ending = "answered", "ended", "reason"
         single = np.ones(len(rows), bool)
     else:
         rows = result.contacts[result.contacts["replication"] == replication]
-        start_col, end_col = "answer", "end"
+        start_col, end_col, ending = "answer", "end", "outcome"
         # a transferred contact's hold may be in any of its legs: not placed
         single = (rows["transfers"].to_numpy() == 0 if "transfers" in rows
                   else np.ones(len(rows), bool))
@@ -58,12 +60,15 @@ def _talks_and_holds(result: RunResult, replication: int) -> tuple[dict, dict]:
     start, end = rows[start_col].to_numpy(float), rows[end_col].to_numpy(float)
     hold = np.nan_to_num(rows["hold"].to_numpy(float)) if "hold" in rows else np.zeros(len(rows))
     hold = np.where(single, hold, 0.0)
-    middle = (start + end) / 2  # the hold sits halfway through the talk
+    # the hold begins halfway through the talk; a customer who hung up on hold was still
+    # on it when the leg ended (the talk after it never came)
+    hung_up = (rows[ending] == "hung_up").to_numpy(bool) if ending in rows else False
+    held = np.where(hung_up, end - hold, (start + end - hold) / 2)
     talks, holds = {}, {}
     for g in sc.agents:
         mine = group == g
         talks[g] = Timeline(start[mine], end[mine])
-        holds[g] = Timeline(middle[mine] - hold[mine] / 2, middle[mine] + hold[mine] / 2)
+        holds[g] = Timeline(held[mine], held[mine] + hold[mine])
     return talks, holds
 
 
@@ -87,11 +92,17 @@ def _wrap_ups(result: RunResult, replication: int) -> dict[str, Timeline] | None
             for g in result.scenario.agents}
 
 
-def _waits(result: RunResult, replication: int) -> tuple[Timeline, np.ndarray]:
-    """When each waiting customer was in a queue, and the contact type of each wait."""
+def _waits(result: RunResult, replication: int, requests: bool = False
+           ) -> tuple[Timeline, np.ndarray]:
+    """When each waiting customer was in a queue, and the contact type of each wait.
+
+    With ``requests``, the agents' consult requests waiting in a queue too (legs of
+    ``contact_id`` -1): all that waits there, as the run's queue trace counts it.
+    """
     legs = getattr(result, "legs", None)
     if isinstance(legs, pd.DataFrame) and len(legs) and "enqueued" in legs:
-        legs = legs[(legs["replication"] == replication) & (legs["contact_id"] >= 0)]
+        legs = legs[(legs["replication"] == replication)
+                    & (requests | (legs["contact_id"] >= 0))]
         start = legs["enqueued"].to_numpy(float)
         end = np.where(np.isnan(legs["answered"].to_numpy(float)),
                        legs["ended"].to_numpy(float), legs["answered"].to_numpy(float))

@@ -184,8 +184,8 @@ class TestLesson:
             assert f["answered"] >= before["answered"]
             assert f["abandoned"] >= before["abandoned"]
         for f in frames:
-            _duty, talking, holding = f["groups"]["pool"]
-            assert 0 <= holding <= talking <= floor["seats"]["pool"]
+            _duty, talking, holding, wrapping = f["groups"]["pool"]
+            assert 0 <= holding <= talking <= talking + wrapping <= floor["seats"]["pool"]
             assert f["waits"] == sorted(f["waits"], reverse=True)
             assert len(f["waits"]) == min(f["queue"], views.MAX_WAITING)
             assert all(w <= f["t"] + 1 for w in f["waits"])

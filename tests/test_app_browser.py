@@ -464,3 +464,44 @@ def test_a_reloaded_page_shows_the_settings_of_the_result_it_shows(browser, bank
     assert page.input_value("#replications") == "2"
     shot(page, "19-reloaded")
     page.close()
+
+
+def test_floor_seats_count_what_the_engine_saw(browser):
+    """The floor's seats at 12:00 and 16:00: busy (talking + after-call work), on duty.
+
+    wrap_up.yaml: the header's "N busy of M on duty" and its busy seats (talking, on hold,
+    after-call work) against the engine's live one-minute trace of busy agents and the
+    staffing log; a run of the page's seed, replication 1, one day.
+    """
+    from sim.loader import load_scenario
+    from sim.replicate import run
+
+    path = ROOT / "scenarios/wrap_up.yaml"
+    result = run(load_scenario(path, overrides={"days": 1}), replications=1,
+                 trace_every=60.0)
+    trace, staff = result.traces[0].set_index("time"), result.staff
+    with app_server(str(path)) as base:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(base + "/")
+        page.get_by_test_id("agents").wait_for(timeout=TIMEOUT)
+        page.fill("#replications", "1")
+        page.get_by_test_id("run").click()
+        finished(page)
+        for frame, clock in ((240, "12:00"), (480, "16:00")):  # a frame a minute from 08:00
+            page.eval_on_selector("#floor-scrub", "(e, k) => { e.value = k;"
+                                  " e.dispatchEvent(new Event('input')); }", frame)
+            assert page.get_by_test_id("floor-clock").text_content() == clock
+            t = 8 * 3600 + 60 * frame
+            heads = page.locator("#seats .group-name").all_text_contents()
+            rows = page.locator("#seats .seatrow").all()
+            for head, row in zip(heads, rows, strict=True):
+                group, busy, duty = re.fullmatch(r"(\w+): (\d+) busy of (\d+) on duty",
+                                                 head).groups()
+                assert int(busy) == trace.at[t, f"busy.{group}"], (clock, head)
+                log = staff[(staff["group"] == group) & (staff["time"] <= t)]
+                assert int(duty) == log.sort_values("time")["agents"].iloc[-1], (clock, head)
+                seats = {kind: row.locator(f".seat.{kind}").count()
+                         for kind in ("talk", "hold", "wrap")}
+                assert sum(seats.values()) == int(busy), (clock, head, seats)
+            shot(page, f"20-floor-{clock.replace(':', '')}")
+        page.close()

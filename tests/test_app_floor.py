@@ -23,7 +23,7 @@ from sim.loader import load_scenario, scenario_from_dict
 from sim.replicate import run
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parents[1]
-KEYS = ("answered", "abandoned", "service_level", "asa")
+KEYS = ("answered", "abandoned", "hung_up", "blocked", "balked", "service_level", "asa")
 
 
 def final(result, replication: int = 0) -> dict:

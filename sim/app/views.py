@@ -25,7 +25,7 @@ from matplotlib.ticker import MaxNLocator
 
 from sim import erlang, metrics, plots
 from sim import kpis as registry
-from sim.animation_timelines import _talks_and_holds, _waits
+from sim.animation_timelines import _talks_and_holds, _waits, _wrap_ups
 from sim.app.settings import daily_contacts, mean_of
 from sim.compare import comparison_table
 from sim.features import left_out, note
@@ -39,6 +39,9 @@ from sim.units import DAY
 CARD_KPIS = ("service_level", "asa", "live_asa", "abandon_rate", "occupancy", "fcr", "repeat_rate",
              "customer_effort")
 COMPARE_ROWS = (*CARD_KPIS, "mean_wait", "offered", "answered", "abandoned", "callbacks")
+# counts of callers lost that the panel adds beside answered and abandoned where the run
+# models them, as `ccsim run` reports them
+LOST = ("hung_up", "blocked", "balked")
 MAX_FRAMES = 721  # a 12-hour day a minute a frame
 MAX_WAITING = 30
 
@@ -225,20 +228,24 @@ def floor_frames(result: RunResult, replication: int = 0, day: int = 0) -> dict[
     Returns:
         ``{"groups": [...], "seats": {group: most agents at once}, "concurrency":
         {group: contacts an agent takes at once; above 1 (a chat desk), its seats, on duty
-        and talking count chats: agents on duty x concurrency}, "threshold": s,
+        and talking count chats: agents on duty x concurrency}, "wrap_up": whether any
+        agent does after-call work, "lost": [[kpi, label]] of :data:`LOST` the run models
+        (hung up after an answer, blocked, balked), "threshold": s,
         "measured_from": the warm-up's end (seconds since the day's midnight) if it
         comes after the day opens (past its closing, or on a later day, where the whole
         day is warm-up and counts nothing), else None, "frames": [{"t": seconds since midnight,
-        "groups": {g: [on duty, talking, on hold]}, "queue": waiting now, "waits":
-        [longest waits first, s], "late": [1 where that wait is past its type's
-        threshold], "answered", "abandoned", "service_level", "asa": so far}]}``, so
-        far as :func:`so_far` counts.
+        "groups": {g: [on duty, talking, on hold, in after-call work]} (busy: talking
+        plus after-call work, as the run's occupancy and day.png count it), "queue":
+        waiting now, "waits": [longest waits first, s], "late": [1 where that wait is
+        past its type's threshold], "answered", "abandoned", "hung_up", "blocked",
+        "balked", "service_level", "asa": so far}]}``, so far as :func:`so_far` counts.
     """
     sc = result.scenario
     start, stop = day * DAY + sc.open, day * DAY + sc.close
     step = max(60.0, (stop - start) / (MAX_FRAMES - 1))
     times = np.arange(start, stop + step / 2, step)
     talks, holds = _talks_and_holds(result, replication)
+    wraps = _wrap_ups(result, replication)
     waits, queues = _waits(result, replication)
     # each wait's own type's threshold (a type may have its own): red past it
     own = metrics.contact_thresholds(pd.Series(queues, dtype=str), sc)
@@ -248,6 +255,9 @@ def floor_frames(result: RunResult, replication: int = 0, day: int = 0) -> dict[
     duty = {g: plots.agents_on_duty(staff, g, times, per_agent[g]) for g in sc.agents}
     talking = {g: talks[g].count(times) for g in sc.agents}
     holding = {g: holds[g].count(times) for g in sc.agents}
+    # after-call work: the agent is busy (not idle), the caller gone
+    wrapping = {g: wraps[g].count(times) if wraps else np.zeros(times.size, int)
+                for g in sc.agents}
     c = result.contacts[result.contacts["replication"] == replication]
     c = c[(c["arrival"] >= start) & (c["arrival"] < stop + DAY)]
     counts = so_far(c, sc, times)
@@ -258,16 +268,20 @@ def floor_frames(result: RunResult, replication: int = 0, day: int = 0) -> dict[
         longest = np.argsort(-waited, kind="stable")[:MAX_WAITING]
         frames.append({
             "t": float(t - day * DAY),
-            "groups": {g: [int(duty[g][i]), int(talking[g][i]), int(holding[g][i])]
-                       for g in sc.agents},
+            "groups": {g: [int(duty[g][i]), int(talking[g][i]), int(holding[g][i]),
+                           int(wrapping[g][i])] for g in sc.agents},
             "queue": int(now.sum()), "waits": [round(float(w)) for w in waited[longest]],
             "late": [int(w > limit) for w, limit in zip(waited[longest], own[now][longest])],
             **counts[i]})
-    seats = {g: max(1, int(max(duty[g].max(), talking[g].max()))) for g in sc.agents}
+    seats = {g: max(1, int(max(duty[g].max(), (talking[g] + wrapping[g]).max())))
+             for g in sc.agents}
     # the KPIs so far count from the end of the warm-up, as the run's do: said even where
     # it ends after closing (the panel would otherwise show zeros with no reason)
     measured = measured_window(sc).start - day * DAY
     return {"groups": list(sc.agents), "seats": seats, "concurrency": per_agent,
+            "wrap_up": wraps is not None,
+            "lost": [[k, registry.label(k).lower()] for k in LOST
+                     if k not in left_out(LOST, [sc], [result.summary])],
             "threshold": sc.service_level.threshold,
             "measured_from": measured if start < measured + day * DAY else None,
             "frames": frames}
@@ -275,12 +289,14 @@ def floor_frames(result: RunResult, replication: int = 0, day: int = 0) -> dict[
 
 def so_far(contacts: pd.DataFrame, scenario: Scenario, times: np.ndarray
            ) -> list[dict[str, Any]]:
-    """Answered, abandoned, service level and ASA so far, at each of ``times``.
+    """Answered, abandoned, the other callers lost, service level and ASA so far.
 
     Counted as the run counts its KPIs (:func:`sim.metrics.contact_kpis`), over the
-    contacts that arrived in the measured window (after the warm-up): answered and
-    abandoned by then; ASA, the mean queue wait (not the IVR menu before it) of those
-    answered by then; the service level, by the scenario's definition, over the offered
+    contacts that arrived in the measured window (after the warm-up), at each of
+    ``times``: answered, abandoned and hung up after an answer (on hold, or queued
+    again after a transfer) by then, blocked and balked on arriving by then; ASA, the
+    mean queue wait (not the IVR menu before it) of those answered by then; the
+    service level, by the scenario's definition, over the offered
     contacts (not blocked, served in the IVR or balked) whose fate is known by then
     (answered, abandoned, or waiting past their own type's threshold). Once every fate
     is known, these are the run's KPIs.
@@ -293,6 +309,9 @@ def so_far(contacts: pd.DataFrame, scenario: Scenario, times: np.ndarray
     # when each was answered, hung up, or no longer in time (NaN: never, at any time)
     answered_at = np.where(answered, cols.answer, np.nan)
     gone_at = np.where(abandoned, cols.end, np.nan)
+    hung_up_at = np.where(mine & cols.hung_up, cols.end, np.nan)
+    blocked_at = np.where(mine & cols.blocked, cols.arrival, np.nan)
+    balked_at = np.where(mine & cols.balked, cols.arrival, np.nan)
     # into the queue: the first answer or the hang-up less the wait (after any IVR menu)
     entered = np.where(answered, cols.answer - wait,
                        np.where(abandoned, cols.end - wait, cols.arrival))
@@ -312,6 +331,9 @@ def so_far(contacts: pd.DataFrame, scenario: Scenario, times: np.ndarray
             if definition is ServiceLevelDefinition.SHORT_ABANDONS_EXCLUDED:
                 known &= ~(short & gone)
         out.append({"answered": n, "abandoned": int(gone.sum()),
+                    "hung_up": int((hung_up_at <= t).sum()),
+                    "blocked": int((blocked_at <= t).sum()),
+                    "balked": int((balked_at <= t).sum()),
                     "service_level": _clean(float((took & in_time).sum() / known.sum()))
                     if known.any() else None,
                     "asa": _clean(float(wait[took].mean())) if n else None})

@@ -190,17 +190,19 @@ function clock(t) {
 function drawFloor() {
   if (!floor) { $("seats").innerHTML = '<p class="empty">Run, then play the day.</p>'; $("waits").innerHTML = ""; $("sofar").innerHTML = ""; $("queue-count").textContent = ""; $("floor-clock").textContent = "--:--"; return; }
   const f = floor.frames[frame];
+  $("legend-wrap").hidden = !floor.wrap_up;
   $("floor-clock").textContent = clock(f.t);
   $("seats").innerHTML = floor.groups.map((g, i) => {
-    const [duty, talk, hold] = f.groups[g], n = floor.seats[g];
+    // busy: talking (the customer maybe on hold) or in after-call work, as occupancy counts it
+    const [duty, talk, hold, wrap = 0] = f.groups[g], n = floor.seats[g], busy = talk + wrap;
     let cells = "";
     for (let k = 0; k < n; k++) {
-      const kind = k < talk - hold ? "talk" : k < talk ? "hold" : k < Math.max(duty, talk) ? "idle" : "off";
+      const kind = k < talk - hold ? "talk" : k < talk ? "hold" : k < busy ? "wrap" : k < Math.max(duty, busy) ? "idle" : "off";
       cells += `<div class="seat ${kind}"${kind === "talk" ? ` style="background:${COLOURS[i % COLOURS.length]}"` : ""}></div>`;
     }
     const c = (floor.concurrency || {})[g] || 1;  // a chat desk: a seat per chat
-    const head = c === 1 ? `${g}: ${talk} busy of ${duty} on duty`
-      : `${g}: ${talk} chats of ${duty} (${duty / c} agents on duty, ${c} chats each)`;
+    const head = c === 1 ? `${g}: ${busy} busy of ${duty} on duty`
+      : `${g}: ${busy} chats of ${duty} (${duty / c} agents on duty, ${c} chats each)`;
     return `<div class="group-name">${head}</div><div class="seatrow">${cells}</div>`;
   }).join("");
   $("queue-count").textContent = `(${f.queue})`;
@@ -211,6 +213,7 @@ function drawFloor() {
   const from = m === null ? "" : m < closed ? ` <small>(from ${clock(m)}, after the warm-up)</small>`
     : ` <small>(none: the warm-up lasts until ${m >= 86400 ? `day ${1 + Math.floor(m / 86400)} ` : ""}${clock(m % 86400)})</small>`;
   $("sofar").innerHTML = `<h3>So far today${from}</h3><div>answered <b>${f.answered}</b></div><div>abandoned <b>${f.abandoned}</b></div>` +
+    (floor.lost || []).map(([k, label]) => `<div>${label} <b>${f[k]}</b></div>`).join("") +
     `<div>service level <b>${fmt(f.service_level, "pct")}</b></div><div>ASA <b>${fmt(f.asa, "s")}</b></div>`;
 }
 function stop() { if (timer) clearInterval(timer); timer = null; $("floor-play").textContent = "▶ Play"; }
