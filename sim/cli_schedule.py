@@ -98,7 +98,9 @@ def _lengths(ctx: click.Context, param: click.Parameter, value: str) -> list[flo
 @click.option("--absenteeism", type=Finite(0, 1, max_open=True), default=0.0,
               show_default=True,
               help="Share of scheduled agents absent on a day, for groups without an "
-                   "`absenteeism` field: the requirement is divided by (1 - it).")
+                   "`absenteeism` field: the requirement is divided by (1 - it). A group's "
+                   "own field divides only --requirement erlang: the other sources were "
+                   "simulated with its absences.")
 @click.option("--days-per-agent", type=click.IntRange(1, 7),
               help="Plan a week (the run's days, by day of the week) instead of one day "
                    "worked every day, each agent working at most this many days (no more "
@@ -141,7 +143,8 @@ def schedule_command(scenario: str, requirement: str, lengths: list[float],
 
     Chooses how many agents work each shift template at each start (and break
     placement) so that the agents on duty reach the requirement in every interval -
-    grossed up for shrinkage and absenteeism, worst day of the run - at the fewest paid
+    grossed up for shrinkage and absenteeism (a group's own only for erlang: the other
+    sources simulated it), worst day of the run - at the fewest paid
     hours (or least cost: --hourly-cost, else the scenario's `costs:`), with scipy's MILP
     solver (HiGHS); prints the LP lower bound and the gap. Then simulates the shifts on a
     hold-out seed, raises the requirement where an interval misses the goal and solves
@@ -180,7 +183,8 @@ def schedule_command(scenario: str, requirement: str, lengths: list[float],
               if "absenteeism" in spec.model_fields_set}
     settings = Settings(templates, goal, hourly_cost or 1.0, part_time_share, absenteeism,
                         days_per_agent, max_agents, replications, holdout, max_rounds,
-                        time_limit, group_hourly_cost=rates, group_absenteeism=absent)
+                        time_limit, group_hourly_cost=rates, group_absenteeism=absent,
+                        simulated_absences=requirement != "erlang")
     log = None if quiet else SearchLog()
     executor = local_executor(workers_in_memory(workers, [base], scenario))
     began = time.perf_counter()

@@ -1,19 +1,21 @@
 """Scheduling in a closed loop: requirements -> shifts -> simulation on fresh seeds -> repair.
 
-A requirement (agents on the phones per interval and group, from :func:`sim.find_staffing`
-or the table ``ccsim staff --out`` writes) is grossed up to agents on duty - for
-shrinkage rounding up (:func:`sim.staffing.scheduled_agents`, as ``ccsim staff``), then
-for absenteeism - and the worst day of the run is taken interval by interval, since
-every day works the same shifts. :mod:`sim.shifts_plan` chooses the shifts; the scenario
-with those shifts is then simulated on a *hold-out* seed, one the requirement was never
-searched on. Where an interval misses the goal for a contact type, the requirement of
-one group serving the type goes up by one agent on the phones in that interval, and the
-shifts are chosen again; the loop stops when every interval holds, or says what cannot
-be covered (the template limits) or that the rounds ran out. That group is the one where
-a point of the type's service level costs least (:mod:`sim.cheapest_repair`, the cost
-search's rule) when a paid hour of the groups' shifts costs differently (as the plan
-prices it, templates' own rates included), else the one that carries most of the type's
-load. The requirements come from :mod:`sim.requirement_sources`.
+A requirement (agents on the phones per interval and group, from
+:func:`sim.find_staffing` or the table ``ccsim staff --out`` writes) is grossed up to
+agents on duty - for shrinkage rounding up (:func:`sim.staffing.scheduled_agents`, as
+``ccsim staff``), then for absenteeism not already simulated in it
+(:meth:`Settings.absenteeism_of`) - and the worst day of the run is taken interval by
+interval, since every day works the same shifts. :mod:`sim.shifts_plan` chooses the
+shifts; the scenario with those shifts is then simulated on a *hold-out* seed, one the
+requirement was never searched on. Where an interval misses the goal for a contact type,
+the requirement of one group serving the type goes up by one agent on the phones in that
+interval, and the shifts are chosen again; the loop stops when every interval holds, or
+says what cannot be covered (the template limits) or that the rounds ran out. That group
+is the one where a point of the type's service level costs least
+(:mod:`sim.cheapest_repair`, the cost search's rule) when a paid hour of the groups'
+shifts costs differently (as the plan prices it, templates' own rates included), else
+the one that carries most of the type's load. The requirements come from
+:mod:`sim.requirement_sources`.
 """
 
 from __future__ import annotations
@@ -70,6 +72,10 @@ class Settings:
     # group -> the ``absenteeism`` its scenario file gives it, 0 included (a Scenario has the
     # field either way: only the file tells a group's own 0 from none)
     group_absenteeism: dict[str, float] | None = None
+    # the requirement was simulated (a search, the scenario's staffing, ``ccsim staff``'s
+    # table): agents before absences, each group's own absenteeism already taken off in
+    # the runs it was measured on, so it is not grossed up again (Erlang C: False)
+    simulated_absences: bool = False
 
     def hourly_cost_of(self, group: str) -> float:
         """The cost of a paid hour of ``group`` (for templates without their own)."""
@@ -79,12 +85,16 @@ class Settings:
         """The share of ``group``'s agents absent on a day, to gross its requirement up by.
 
         Its own ``absenteeism`` where it has one (``group_absenteeism``, 0 included; else
-        its field when above 0), else :attr:`absenteeism` (``--absenteeism``).
+        its field when above 0), else :attr:`absenteeism` (``--absenteeism``). A group's
+        own is 0 here when :attr:`simulated_absences`: the simulator made its agents
+        absent in the runs the requirement was measured on, so the requirement counts
+        agents before absences already.
         """
         own = self.group_absenteeism or {}
-        if name in own:
-            return float(own[name])
-        return float(group.absenteeism) if group.absenteeism else float(self.absenteeism)
+        rate = own.get(name, group.absenteeism)
+        if name not in own and not rate:  # no field of its own: the option's margin
+            return float(self.absenteeism)
+        return 0.0 if self.simulated_absences else float(rate)
 
 
 @dataclass

@@ -8,7 +8,8 @@ of ``shifts.csv``) and the README's rules, never from the code's own arrays:
   ``scheduled_on_duty`` and is at least ``required_on_duty`` everywhere;
 - the requirement: with ``--requirement TABLE.csv``, the table's agents on the phones
   (worst day of each plan day), grossed up for shrinkage (rounding up, as ``ccsim staff``'s
-  ``scheduled``) and absenteeism (divided by 1 - it);
+  ``scheduled``) and ``--absenteeism`` for a group without its own field (divided by
+  1 - it; a group's own absences were simulated in the search that made the table);
 - money: a shift's paid hours are its length less its unpaid breaks, its cost those
   hours x the template's ``hourly_cost``, else ``--hourly-cost``, else the group's
   ``costs:`` hourly; the printed totals are sums over the shift list; the LP lower bound
@@ -296,8 +297,9 @@ def check(scenario: dict, templates: dict, need, options: list[str], output: str
                 "part_time", parse_duration(templates[row.template]["length"]) < 6 * HOUR))
             assert part <= share * rows["count"].sum() + 1e-9, (w, part)
         # (a), (d): coverage from the shift list; the requirement from the table
-        # README: the group's `absenteeism` field where it has one (0 too), else the option
-        absent = (spec["absenteeism"] if "absenteeism" in spec
+        # README: a table from `ccsim staff` was simulated with the group's own
+        # `absenteeism` (0 too): not grossed up again; without the field, the option
+        absent = (0.0 if "absenteeism" in spec
                   else float(option(options, "--absenteeism") or 0))
         for w in plan_days:
             rows = mine[mine.day.astype(str) == w]
