@@ -263,8 +263,7 @@ def format_schedule(result: ScheduleResult, money: bool = False) -> str:
     lines = [f"{result.scenario.name.removesuffix(' [scheduled]')}: shifts for "
              f"{goal.describe(result.scenario)}", ""]
     unit = "cost" if money else "paid hours"
-    week = any(p.week for p in result.plans.values())
-    per = "a week" if week else "a day"
+    per = result.span
     for name, plan in result.plans.items():
         lines.append(f"  {name}: {plan.headcount} agents, {plan.paid_hours:,.1f} paid hours"
                      f"{f', cost {plan.cost:,.2f}' if money else ''} {per}; LP lower bound "

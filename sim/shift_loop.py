@@ -45,7 +45,7 @@ from sim.staffing import (
     scheduled_agents,
 )
 from sim.units import DAY, format_clock_exact, format_duration
-from sim.weekdays import week_plan_days
+from sim.weekdays import run_weekdays, week_plan_days
 
 
 @dataclass(frozen=True)
@@ -126,8 +126,13 @@ class ScheduleResult:
 
     @property
     def cost(self) -> float:
-        """Paid hours x hourly cost over all groups, a day (one-day plan) or a week."""
+        """Paid hours x hourly cost over all groups, over the plan days (:attr:`span`)."""
         return sum(p.cost for p in self.plans.values())
+
+    @property
+    def span(self) -> str:
+        """What :attr:`paid_hours` and :attr:`cost` cover: :func:`hours_span`."""
+        return hours_span(self.scenario, self.plans)
 
     @property
     def lower_bound(self) -> float:
@@ -136,8 +141,22 @@ class ScheduleResult:
 
     @property
     def paid_hours(self) -> float:
-        """Paid hours over all groups, per day (one-day plan) or per week (week plan)."""
+        """Paid hours over all groups, over the plan days (:attr:`span`)."""
         return sum(p.paid_hours for p in self.plans.values())
+
+
+def hours_span(scenario: Scenario, plans: dict[str, GroupPlan]) -> str:
+    """What the plans' paid hours cover, for a label: ``a day``, ``a week`` or ``for N days``.
+
+    A one-day plan is worked every day ("a day"); a week plan has one plan day per day of
+    the week the run has: a week when those are all the center's (7, or every weekday its
+    day factors name), else only those days (a run shorter than a week).
+    """
+    days = max((p.need.shape[0] for p in plans.values() if p.week), default=0)
+    if not days:
+        return "a day"
+    week = len(run_weekdays(scenario) or range(7))
+    return "a week" if days == week else f"for {days} day{'s' if days > 1 else ''}"
 
 
 def planning_day(scenario: Scenario) -> Day:
@@ -332,7 +351,7 @@ def schedule(scenario: Scenario, on_phones: np.ndarray, settings: Settings,
         missed = np.argwhere(~ok)
         if log is not None:
             hours = sum(p.paid_hours for p in plans.values())
-            log(f"round {round_}: {hours:,.1f} paid hours a {'week' if week else 'day'}, "
+            log(f"round {round_}: {hours:,.1f} paid hours {hours_span(scenario, plans)}, "
                 f"{len(missed)} interval x "
                 "contact type below the goal on the hold-out")
         if not len(missed):

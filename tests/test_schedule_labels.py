@@ -1,0 +1,79 @@
+"""What ``ccsim schedule`` prints names what it counted: the span of its hours, its clocks.
+
+- The paid hours and cost of a plan are those of its plan days: one day (worked every
+  day), or in a week plan (``--days-per-agent``) one each of the run's days of the week -
+  7 from a run of a week or more, fewer from a shorter run (README "Shift scheduling").
+  The label says "a day", "a week", or "for N days" when the plan has N < 7 days; the
+  hours printed are those of ``shifts.csv`` over the plan days (each row once).
+- The NOT HELD line names the interval furthest below its target at its exact start,
+  seconds included where it is not a whole minute (as the shifts are written).
+"""
+
+from __future__ import annotations
+
+import re
+from unittest.mock import patch
+
+import pandas as pd
+import pytest
+import yaml
+from click.testing import CliRunner
+from matplotlib.figure import Figure
+
+from sim.cli import main
+
+
+def no_figure(result) -> Figure:
+    """An empty figure: drawing the two is most of a schedule's time, tested elsewhere."""
+    return Figure()
+
+
+def scenario(days: int, **fields) -> dict:
+    """One group of 2 agents, one day's hourly intervals 08:00-12:00 (unless ``fields``)."""
+    return {"name": "labels", "seed": 5, "days": days, "open": "08:00", "close": "12:00",
+            "interval": "1h", "service_level": {"threshold": "20s", "target": 0.8},
+            "contact_types": {"calls": {"arrivals": {"rate": "20/h"},
+                                        "handle": {"dist": "exponential", "mean": "4m"}}},
+            "agents": {"pool": {"skills": ["calls"], "staff": 2}}} | fields
+
+
+def schedule(tmp_path, document: dict, options: list[str]):
+    """``ccsim schedule`` on ``document`` (one round, no figures): output and shifts.csv."""
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump(document, sort_keys=False))
+    out = tmp_path / "out"
+    with patch.multiple("sim.plots.shifts", coverage_figure=no_figure, gantt_figure=no_figure):
+        done = CliRunner().invoke(main, [
+            "schedule", str(tmp_path / "s.yaml"), "-r", "1", "-w", "1", "--max-rounds", "1",
+            "-q", "--out", str(out), *options])
+    assert done.exit_code == 0, done.output
+    return done.output, pd.read_csv(out / "shifts.csv")
+
+
+@pytest.mark.parametrize(("days", "per_agent"), [(1, None), (3, None), (2, 1), (3, 2),
+                                                 (5, 4), (7, 5), (9, 5)])
+def test_the_hours_are_labelled_with_the_days_they_cover(tmp_path, days, per_agent):
+    """Plan days: 1 (one day's plan), else min(days, 7): the run's days counted from 0."""
+    options = ["--requirement", "staff", "--lengths", "4h"]
+    if per_agent:
+        options += ["--days-per-agent", str(per_agent)]
+    output, shifts = schedule(tmp_path, scenario(days), options)
+    plan_days = 1 if per_agent is None else min(days, 7)
+    assert shifts.day.astype(str).nunique() == plan_days
+    label = "a day" if per_agent is None else "a week" if plan_days == 7 else \
+        f"for {plan_days} days"
+    total = re.search(r"^  total: ([\d,.]+) paid hours (.*)$", output, re.M)
+    assert total and total[2] == label, output
+    assert float(total[1]) == (shifts["count"] * shifts.paid_hours).sum()
+    assert re.search(rf"^  pool: \d+ agents, [\d,.]+ paid hours {label};", output, re.M), output
+
+
+@pytest.mark.parametrize(("days", "label"), [(5, "a week"), (10, "a week"), (3, "for 3 days")])
+def test_a_week_is_the_weekdays_the_center_works(tmp_path, days, label):
+    """Day factors naming Monday to Friday: the run's days are those; 5 of them are its week."""
+    factors = {day: 1.0 for day in ("monday", "tuesday", "wednesday", "thursday", "friday")}
+    document = scenario(days)
+    document["contact_types"]["calls"]["arrivals"]["day_factors"] = factors
+    output, shifts = schedule(tmp_path, document, ["--requirement", "staff", "--lengths", "4h",
+                                                   "--days-per-agent", "2"])
+    assert shifts.day.nunique() == min(days, 5)
+    assert re.search(rf"^  total: [\d,.]+ paid hours {label}$", output, re.M), output
