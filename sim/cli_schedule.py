@@ -61,7 +61,7 @@ from sim.shifts_plan import ScheduleError
 from sim.staffed_file import files_read_from
 from sim.staffing import _goal, erlang_requirement, find_staffing
 from sim.sweep import local_executor
-from sim.units import DAY, format_clock, format_list, parse_duration
+from sim.units import DAY, format_clock_exact, format_list, parse_duration
 from sim.weekdays import day_label, week_plan_days
 
 SOURCES = ("search", "staff", "erlang")
@@ -292,7 +292,7 @@ def _furthest_below(result: ScheduleResult) -> str:
     t, i = np.unravel_index(np.nanargmin(margins), margins.shape)
     begin = interval_starts(result.scenario)[i]
     return (f"; furthest below its target: {list(result.scenario.contact_types)[t]} at "
-            f"{day_label(result.scenario, int(begin // DAY))} {format_clock(begin % DAY)}, "
+            f"{day_label(result.scenario, int(begin // DAY))} {format_clock_exact(begin % DAY)}, "
             f"service level {sl[t, i]:.3f} against {targets[t]:g}")
 
 

@@ -77,3 +77,24 @@ def test_a_week_is_the_weekdays_the_center_works(tmp_path, days, label):
                                                    "--days-per-agent", "2"])
     assert shifts.day.nunique() == min(days, 5)
     assert re.search(rf"^  total: [\d,.]+ paid hours {label}$", output, re.M), output
+
+
+def clock(seconds: int) -> str:
+    """``HH:MM``, or ``HH:MM:SS`` off the whole minute, worked out by hand."""
+    text = f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}"
+    return text + (f":{seconds % 60:02d}" if seconds % 60 else "")
+
+
+@pytest.mark.parametrize("opening", [8 * 3600 + 30, 8 * 3600 + 7 * 60 + 45, 8 * 3600])
+def test_not_held_names_the_intervals_exact_start(tmp_path, opening):
+    """One agent for 1 Erlang cannot hold: the line names an interval start to the second."""
+    starts = [opening + k * 1800 for k in range(4)]
+    document = scenario(1, open=clock(opening), close=clock(starts[-1] + 1800),
+                        interval="30m")
+    document["contact_types"]["calls"]["arrivals"]["rate"] = "60/h"
+    document["agents"]["pool"]["staff"] = [1, 1, 1, 1]
+    output, shifts = schedule(tmp_path, document, ["--requirement", "staff", "--lengths", "2h"])
+    line = re.search(r"NOT HELD: .*furthest below its target: calls at day 1 (\S+), ", output)
+    assert line, output
+    assert line[1] in [clock(t) for t in starts], output
+    assert shifts.start.tolist() == [clock(opening)]
