@@ -162,6 +162,12 @@ def format_clock_exact(seconds: float) -> str:
     return format_clock(whole)
 
 
+def opening_hours(open_s: float, close_s: float) -> str:
+    """``"08:00-20:00"``: opening hours as a scenario gives them, to the second (24:00 at DAY)."""
+    close = "24:00" if close_s >= DAY else format_clock_exact(close_s)
+    return f"{format_clock_exact(open_s)}-{close}"
+
+
 def format_list(items: list[str]) -> str:
     """Items as a sentence lists them: ``a``, ``a and b``, ``a, b and c``."""
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

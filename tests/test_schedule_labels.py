@@ -6,7 +6,8 @@
   The label says "a day", "a week", or "for N days" when the plan has N < 7 days; the
   hours printed are those of ``shifts.csv`` over the plan days (each row once).
 - The NOT HELD line names the interval furthest below its target at its exact start,
-  seconds included where it is not a whole minute (as the shifts are written).
+  seconds included where it is not a whole minute (as the shifts are written); so do
+  the refusals of a shift (outside opening hours, overlapping breaks).
 """
 
 from __future__ import annotations
@@ -98,3 +99,23 @@ def test_not_held_names_the_intervals_exact_start(tmp_path, opening):
     assert line, output
     assert line[1] in [clock(t) for t in starts], output
     assert shifts.start.tolist() == [clock(opening)]
+
+
+@pytest.mark.parametrize(("shift", "message"), [
+    ({"start": "06:07:30", "length": "1h", "count": 1},
+     r"runs 06:07:30-07:07:30, wholly outside opening hours 08:00:30-12:00:30"),
+    ({"start": "09:00", "length": "2h", "count": 1,
+      "breaks": [{"at": "450s", "length": "15m"}, {"at": "10m", "length": "15m"}]},
+     r"\(09:10 is inside both\)"),
+    ({"start": "09:00:10", "length": "2h", "count": 1,
+      "breaks": [{"at": "7m", "length": "15m"}, {"at": "10m", "length": "15m"}]},
+     r"\(09:10:10 is inside both\)"),
+])
+def test_a_shifts_refusal_names_its_clocks_to_the_second(tmp_path, shift, message):
+    """``ccsim validate``: the clocks a refused shift is named by are those it was given."""
+    document = scenario(1, open="08:00:30", close="12:00:30")
+    document["agents"]["pool"] = {"skills": ["calls"], "shifts": [shift]}
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump(document, sort_keys=False))
+    done = CliRunner().invoke(main, ["validate", str(tmp_path / "s.yaml")])
+    assert done.exit_code == 2, done.output
+    assert re.search(message, done.output), done.output
