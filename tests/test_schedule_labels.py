@@ -119,3 +119,29 @@ def test_a_shifts_refusal_names_its_clocks_to_the_second(tmp_path, shift, messag
     done = CliRunner().invoke(main, ["validate", str(tmp_path / "s.yaml")])
     assert done.exit_code == 2, done.output
     assert re.search(message, done.output), done.output
+
+
+def test_the_coverage_figure_says_what_the_output_says(tmp_path):
+    """coverage.png: the span of its hours as printed, interval starts to the second."""
+    from sim.plots import shifts as plots
+
+    drawn = []
+
+    def keep(result):
+        drawn.append(real(result))
+        return drawn[-1]
+
+    real = plots.coverage_figure
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump(
+        scenario(3, open="08:00:30", close="12:00:30"), sort_keys=False))
+    with patch.multiple("sim.plots.shifts", coverage_figure=keep, gantt_figure=no_figure):
+        done = CliRunner().invoke(main, [
+            "schedule", str(tmp_path / "s.yaml"), "--requirement", "staff", "--lengths", "4h",
+            "--days-per-agent", "2", "-r", "1", "-w", "1", "--max-rounds", "1", "-q",
+            "--out", str(tmp_path / "out")])
+    assert done.exit_code == 0, done.output
+    ax = drawn[0].axes[0]
+    assert "paid hours for 3 days," in ax.get_title(loc="left")
+    starts = [clock(8 * 3600 + 30 + k * 3600) for k in range(4)]
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert labels and set(labels) <= set(starts), labels
