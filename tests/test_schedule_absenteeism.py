@@ -115,3 +115,11 @@ def test_erlang_is_grossed_up_by_the_groups_absenteeism(tmp_path_factory, absent
     assert (table.required_on_phones > 0).all()
     assert table.required_on_duty.tolist() == [
         on_duty(n, shrinkage, absenteeism) for n in table.required_on_phones]
+
+
+def test_a_searched_requirement_is_not_grossed_up_again(tmp_path):
+    """``search`` simulated every plan with the group's absences: shrinkage only."""
+    table = coverage(tmp_path, scenario([1] * 4, 0.1, 0.2), "search")
+    assert (table.required_on_phones > 0).all()
+    assert table.required_on_duty.tolist() == [
+        on_duty(n, 0.1, 0.0) for n in table.required_on_phones]
