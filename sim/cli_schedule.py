@@ -47,15 +47,8 @@ from sim.plots.style import render_png
 from sim.requirement_sources import requirement_from_staffing, requirement_from_table
 from sim.scenario import MAX_SEED, Scenario
 from sim.schedule import interval_starts
-from sim.shift_loop import (
-    ScheduleResult,
-    Settings,
-    plan_days,
-    planning_day,
-    schedule,
-    scheduled_document,
-    shifts_table,
-)
+from sim.schedule_outputs import scheduled_document, shifts_table
+from sim.shift_loop import ScheduleResult, Settings, plan_days, planning_day, schedule
 from sim.shift_templates import default_templates, read_templates
 from sim.shifts_plan import ScheduleError
 from sim.staffed_file import files_read_from

@@ -28,7 +28,6 @@ from itertools import repeat
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from sim.cheapest_repair import cheapest_groups
 from sim.limits import AGENTS
@@ -44,7 +43,6 @@ from sim.staffing import (
     measured_intervals,
     scheduled_agents,
 )
-from sim.units import DAY, format_clock_exact, format_duration
 from sim.weekdays import run_weekdays, week_plan_days
 
 
@@ -201,12 +199,12 @@ def with_shifts(scenario: Scenario, plans: dict[str, GroupPlan],
     for name in scenario.agents:
         overrides[f"agents.{name}.staff"] = None
         overrides[f"agents.{name}.shifts"] = shift_rows(plans[name], templates,
-                                                        _pay(scenario, name))
+                                                        group_pay(scenario, name))
     base = scenario.model_copy(update={"variants": {}})
     return with_overrides(base, overrides, source=f"{scenario.name} [scheduled]")
 
 
-def _pay(scenario: Scenario, group: str) -> float | None:
+def group_pay(scenario: Scenario, group: str) -> float | None:
     """The group's ``costs`` hourly, None without ``costs:`` (nothing to pay a shift)."""
     return None if scenario.costs is None else scenario.costs.agents[group].hourly
 
@@ -369,46 +367,3 @@ def schedule(scenario: Scenario, on_phones: np.ndarray, settings: Settings,
         reason = f"still below the goal after {settings.max_rounds} rounds"
     # not the requirement raised after the last round: no shifts were solved for it
     return ScheduleResult(staffed, plans, solved, sl, False, rounds, reason, settings)
-
-
-# --- outputs -----------------------------------------------------------------------------
-
-def shifts_table(result: ScheduleResult) -> pd.DataFrame:
-    """One row per group and shift: start, end, breaks, count, paid hours and cost each.
-
-    ``day`` is ``all`` in a one-day plan, else the day of the week: its name (``monday``)
-    when the run's days are weekdays (named day factors), else a number (0: the run's first
-    day).
-    """
-    rows = []
-    for name, plan in result.plans.items():
-        templates = result.settings.templates
-        for column, count, w in zip(plan.columns, plan.counts, plan.days):
-            template = templates[column.template]
-            breaks = "; ".join(
-                f"{format_clock_exact(column.start + o)}+{format_duration(r.length)}"
-                for o, r in zip(column.breaks, template.breaks))
-            rows.append({"group": name, "day": plan.day_of(w) if plan.week else "all",
-                         "template": column.template,
-                         "start": format_clock_exact(column.start),
-                         "end": format_clock_exact((column.start + template.length) % DAY),
-                         "breaks": breaks, "count": count,
-                         "paid_hours": column.paid_hours, "cost": column.cost})
-    return pd.DataFrame(rows, columns=["group", "day", "template", "start", "end", "breaks",
-                                       "count", "paid_hours", "cost"])
-
-
-def scheduled_document(data: dict[str, Any], result: ScheduleResult) -> dict[str, Any]:
-    """A scenario's fields (as the loader reads them) with the schedule's shifts."""
-    document = dict(data)
-    document["agents"] = {
-        name: {**{k: v for k, v in group.items() if k not in ("staff", "shifts")},
-               "shifts": shift_rows(result.plans[name], result.settings.templates,
-                                    _pay(result.scenario, name))}
-        for name, group in data["agents"].items()}
-    goal = result.settings.goal
-    document["service_level"] = {**(data.get("service_level") or {}),
-                                 "threshold": format_duration(goal.threshold),
-                                 "target": goal.target}
-    document.pop("variants", None)
-    return document
