@@ -13,7 +13,7 @@ import pandas as pd
 
 from sim.shift_loop import ScheduleResult, group_pay
 from sim.shifts_plan import shift_rows
-from sim.units import DAY, format_clock_exact, format_duration
+from sim.units import format_clock_exact, format_clock_until, format_duration
 
 
 def shifts_table(result: ScheduleResult) -> pd.DataFrame:
@@ -34,7 +34,7 @@ def shifts_table(result: ScheduleResult) -> pd.DataFrame:
             rows.append({"group": name, "day": plan.day_of(w) if plan.week else "all",
                          "template": column.template,
                          "start": format_clock_exact(column.start),
-                         "end": format_clock_exact((column.start + template.length) % DAY),
+                         "end": format_clock_until(column.start + template.length),
                          "breaks": breaks, "count": count,
                          "paid_hours": column.paid_hours, "cost": column.cost})
     return pd.DataFrame(rows, columns=["group", "day", "template", "start", "end", "breaks",

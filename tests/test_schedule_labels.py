@@ -145,3 +145,14 @@ def test_the_coverage_figure_says_what_the_output_says(tmp_path):
     starts = [clock(8 * 3600 + 30 + k * 3600) for k in range(4)]
     labels = [t.get_text() for t in ax.get_xticklabels()]
     assert labels and set(labels) <= set(starts), labels
+
+
+def test_a_shift_to_closing_at_midnight_ends_at_24_00(tmp_path):
+    """Open 20:00-24:00: a 4h shift ends at 24:00 (none crosses midnight), not 00:00."""
+    output, shifts = schedule(tmp_path, scenario(1, open="20:00", close="24:00"),
+                              ["--requirement", "staff", "--lengths", "4h"])
+    assert shifts[["start", "end"]].values.tolist() == [["20:00", "24:00"]]
+    coverage = pd.read_csv(tmp_path / "out" / "coverage.csv")
+    assert coverage.interval.tolist() == ["20:00-21:00", "21:00-22:00", "22:00-23:00",
+                                          "23:00-24:00"]
+    assert re.search(r"^ pool +all +t4h +20:00 +24:00 ", output, re.M), output
