@@ -47,21 +47,14 @@ from sim.plots.style import render_png
 from sim.requirement_sources import requirement_from_staffing, requirement_from_table
 from sim.scenario import MAX_SEED, Scenario
 from sim.schedule import interval_starts
-from sim.shift_loop import (
-    ScheduleResult,
-    Settings,
-    plan_days,
-    planning_day,
-    schedule,
-    scheduled_document,
-    shifts_table,
-)
+from sim.schedule_outputs import scheduled_document, shifts_table
+from sim.shift_loop import ScheduleResult, Settings, plan_days, planning_day, schedule
 from sim.shift_templates import default_templates, read_templates
 from sim.shifts_plan import ScheduleError
 from sim.staffed_file import files_read_from
 from sim.staffing import _goal, erlang_requirement, find_staffing
 from sim.sweep import local_executor
-from sim.units import DAY, format_clock, format_list, parse_duration
+from sim.units import DAY, format_clock_exact, format_list, parse_duration
 from sim.weekdays import day_label, week_plan_days
 
 SOURCES = ("search", "staff", "erlang")
@@ -98,7 +91,9 @@ def _lengths(ctx: click.Context, param: click.Parameter, value: str) -> list[flo
 @click.option("--absenteeism", type=Finite(0, 1, max_open=True), default=0.0,
               show_default=True,
               help="Share of scheduled agents absent on a day, for groups without an "
-                   "`absenteeism` field: the requirement is divided by (1 - it).")
+                   "`absenteeism` field: the requirement is divided by (1 - it). A group's "
+                   "own field divides only --requirement erlang: the other sources were "
+                   "simulated with its absences.")
 @click.option("--days-per-agent", type=click.IntRange(1, 7),
               help="Plan a week (the run's days, by day of the week) instead of one day "
                    "worked every day, each agent working at most this many days (no more "
@@ -141,7 +136,8 @@ def schedule_command(scenario: str, requirement: str, lengths: list[float],
 
     Chooses how many agents work each shift template at each start (and break
     placement) so that the agents on duty reach the requirement in every interval -
-    grossed up for shrinkage and absenteeism, worst day of the run - at the fewest paid
+    grossed up for shrinkage and absenteeism (a group's own only for erlang: the other
+    sources simulated it), worst day of the run - at the fewest paid
     hours (or least cost: --hourly-cost, else the scenario's `costs:`), with scipy's MILP
     solver (HiGHS); prints the LP lower bound and the gap. Then simulates the shifts on a
     hold-out seed, raises the requirement where an interval misses the goal and solves
@@ -180,7 +176,8 @@ def schedule_command(scenario: str, requirement: str, lengths: list[float],
               if "absenteeism" in spec.model_fields_set}
     settings = Settings(templates, goal, hourly_cost or 1.0, part_time_share, absenteeism,
                         days_per_agent, max_agents, replications, holdout, max_rounds,
-                        time_limit, group_hourly_cost=rates, group_absenteeism=absent)
+                        time_limit, group_hourly_cost=rates, group_absenteeism=absent,
+                        simulated_absences=requirement != "erlang")
     log = None if quiet else SearchLog()
     executor = local_executor(workers_in_memory(workers, [base], scenario))
     began = time.perf_counter()
@@ -259,8 +256,7 @@ def format_schedule(result: ScheduleResult, money: bool = False) -> str:
     lines = [f"{result.scenario.name.removesuffix(' [scheduled]')}: shifts for "
              f"{goal.describe(result.scenario)}", ""]
     unit = "cost" if money else "paid hours"
-    week = any(p.week for p in result.plans.values())
-    per = "a week" if week else "a day"
+    per = result.span
     for name, plan in result.plans.items():
         lines.append(f"  {name}: {plan.headcount} agents, {plan.paid_hours:,.1f} paid hours"
                      f"{f', cost {plan.cost:,.2f}' if money else ''} {per}; LP lower bound "
@@ -289,7 +285,7 @@ def _furthest_below(result: ScheduleResult) -> str:
     t, i = np.unravel_index(np.nanargmin(margins), margins.shape)
     begin = interval_starts(result.scenario)[i]
     return (f"; furthest below its target: {list(result.scenario.contact_types)[t]} at "
-            f"{day_label(result.scenario, int(begin // DAY))} {format_clock(begin % DAY)}, "
+            f"{day_label(result.scenario, int(begin // DAY))} {format_clock_exact(begin % DAY)}, "
             f"service level {sl[t, i]:.3f} against {targets[t]:g}")
 
 

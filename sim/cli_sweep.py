@@ -55,7 +55,8 @@ SHOWN_KPIS = CURVE_KPIS  # the table shows what the curves draw (and leaves out 
 @click.option("--grid", "-g", "grids", multiple=True, required=True, metavar="PATH=VALUES",
               help="A swept scenario field and its values: PATH=a:b:step (inclusive range; "
                    "integers stay integers) or PATH=v1,v2,... (read like --set, so 3m is a "
-                   "duration). Repeat for more parameters; every combination is a point.")
+                   "duration; a clock field's 08:00:30 is one clock time, not a range). "
+                   "Repeat for more parameters; every combination is a point.")
 @replications_option(default=10,
                      note="Per point; every point draws the same random streams.")
 @seed_option()

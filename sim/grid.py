@@ -2,7 +2,8 @@
 
 A grid names scenario fields by dotted path and lists values for each, as a list or in
 the ``--grid`` syntax (``36:48:1`` a range with its step, ``1m,3m,10m`` a list; units as
-in scenario files). Every combination of values is a *point*, a scenario of its own
+in scenario files; on a clock field, :func:`clock_field`, ``08:00:30`` is one clock
+time). Every combination of values is a *point*, a scenario of its own
 (:func:`sim.loader.with_overrides`), validated like any scenario file, once:
 :func:`point_scenarios` gives them as :class:`GridPoints`, which a sweep runs as they are.
 """
@@ -11,14 +12,18 @@ from __future__ import annotations
 
 import itertools
 import math
+import types
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any, Union, get_args, get_origin
+
+from pydantic import BaseModel
 
 from sim.limits import GRID_POINTS, format_count
 from sim.loader import ScenarioError, parse_value, with_overrides
+from sim.overrides import path_keys
 from sim.scenario import Scenario
-from sim.units import parse_duration
+from sim.units import parse_clock, parse_duration
 
 GridSpec = Mapping[str, "Sequence[Any] | str"]
 """Dotted path -> values (a list, or a string in the ``--grid`` syntax: ``a:b:step``, ``v1,v2``)."""
@@ -55,14 +60,64 @@ def grid_values(path: str, spec: str | Sequence[Any]) -> list[Any]:
                          "numbers); choose it with --seed, not --grid")
     if isinstance(spec, str):
         items, parts = _split_top_level(spec), spec.split(":")
-        # a range is one item: 08:00,09:00 is two clock times, not 08 to 09 by 00
-        values = _range(path, *parts) if len(parts) == 3 and len(items) == 1 else [
-            parse_value(item.strip()) for item in items]
+        # a range is one item: 08:00,09:00 is two clock times, not 08 to 09 by 00; nor is
+        # one mapping or list ({monday: 1, friday: 2}), nor 08:00:30 on a clock field
+        one_value = spec.strip()[:1] in ("[", "{") or (_is_clock(spec) and clock_field(path))
+        values = _range(path, *parts) if len(parts) == 3 and len(items) == 1 and not one_value \
+            else [parse_value(item.strip()) for item in items]
     else:
         values = list(spec)
     if not values or any(v == "" for v in values):
         raise ValueError(f"{path}: --grid needs at least one value, got {spec!r}")
     return values
+
+
+def clock_field(path: str) -> bool:
+    """Whether the dotted ``path`` names a clock time of a scenario.
+
+    A field read by :func:`sim.units.parse_clock` (``open``, ``close``, a shift's
+    ``start``), found by walking the scenario's model along the path.
+    """
+    node: Any = Scenario
+    *keys, last = path_keys(path)
+    for key in keys:
+        node = _inner(node, key)
+    model = next((t for t in _choices(node) if isinstance(t, type)
+                  and issubclass(t, BaseModel) and last in t.model_fields), None)
+    if model is None:
+        return False
+    field = model.model_fields[last]
+    return any(getattr(m, "func", None) is parse_clock for m in field.metadata)
+
+
+def _choices(node: Any) -> list[Any]:
+    """The types ``node`` may be: the members of a union, ``Annotated`` unwrapped."""
+    if get_origin(node) is Annotated:
+        return _choices(get_args(node)[0])
+    if get_origin(node) in (Union, types.UnionType):
+        return [t for arg in get_args(node) for t in _choices(arg)]
+    return [node]
+
+
+def _inner(node: Any, key: str) -> Any:
+    """The type at ``key`` inside ``node``: a model's field, a dict's value, a list's item."""
+    for choice in _choices(node):
+        if isinstance(choice, type) and issubclass(choice, BaseModel):
+            if key in choice.model_fields:
+                return choice.model_fields[key].annotation
+        elif get_origin(choice) in (dict, Mapping):
+            return get_args(choice)[1]
+        elif get_origin(choice) in (list, tuple) and key.lstrip("-").isdigit():
+            return get_args(choice)[0]
+    return None
+
+
+def _is_clock(text: str) -> bool:
+    try:
+        parse_clock(text.strip())
+    except ValueError:
+        return False
+    return True
 
 
 def _split_top_level(text: str) -> list[str]:

@@ -37,6 +37,11 @@ def parse_value(raw: Any) -> Any:
         return raw
 
 
+def path_keys(dotted: str) -> list[str]:
+    """The keys of a dotted path, a list item written ``x.staff[3]`` as ``x.staff.3``."""
+    return re.sub(r"\[(-?\d+)\]", r".\1", dotted).split(".")
+
+
 def apply_override(data: dict[str, Any], dotted: str, value: Any) -> None:
     """Set ``value`` at a dotted path (``agents.pool.staff``, ``x.staff.3``) in place.
 
@@ -50,7 +55,7 @@ def apply_override(data: dict[str, Any], dotted: str, value: Any) -> None:
     Raises:
         ValueError: If the path runs through something that is not a mapping or list.
     """
-    keys = re.sub(r"\[(-?\d+)\]", r".\1", dotted).split(".")
+    keys = path_keys(dotted)
     node: Any = data
     for depth, key in enumerate(keys[:-1]):
         if isinstance(node, list):

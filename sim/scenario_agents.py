@@ -16,7 +16,7 @@ from pydantic import BeforeValidator, ConfigDict, Field, field_validator, model_
 
 from sim.distributions import Distribution
 from sim.scenario_base import Name, Probability, _Frozen
-from sim.units import DAY, Clock, Count, Duration, Number, format_clock
+from sim.units import DAY, Clock, Count, Duration, Number, format_clock_exact, opening_hours
 from sim.weekdays import WEEKDAYS, Weekday, weekday_number
 
 
@@ -104,7 +104,7 @@ class Shift(_Frozen):
         for (_, end, k), (begin, _, j) in pairwise(spans):
             if begin < end:
                 raise ValueError(f"breaks[{min(k, j)}] and breaks[{max(k, j)}] overlap "
-                                 f"({format_clock(self.start + begin)} is inside both): an "
+                                 f"({format_clock_exact(self.start + begin)} is inside both): an "
                                  "agent takes one break at a time")
         return self
 
@@ -197,9 +197,9 @@ def shifts_outside_hours(agents: dict[str, AgentGroup], open_s: float,
     """
     if close_s <= open_s:
         return []
-    hours = f"{format_clock(open_s)}-{'24:00' if close_s >= DAY else format_clock(close_s)}"
-    return [(f"agents.{g}.shifts[{i}]", f"runs {format_clock(shift.start)}-"
-             f"{format_clock(shift.start + shift.length)}, wholly outside opening hours "
+    hours = opening_hours(open_s, close_s)
+    return [(f"agents.{g}.shifts[{i}]", f"runs {format_clock_exact(shift.start)}-"
+             f"{format_clock_exact(shift.start + shift.length)}, wholly outside opening hours "
              f"{hours}: its agents would take no contact, yet be paid")
             for g, group in agents.items() for i, shift in enumerate(group.shifts or ())
             if not shift.meets_opening_hours(open_s, close_s)]

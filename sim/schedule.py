@@ -19,7 +19,7 @@ import numpy as np
 from sim.absence import Absences
 from sim.scenario import Scenario
 from sim.scenario_agents import AgentGroup
-from sim.units import DAY, format_clock
+from sim.units import DAY, opening_hours
 from sim.weekdays import WEEKDAYS, weekday_of
 
 
@@ -243,8 +243,7 @@ def trace_outside_hours(scenario: Scenario, whole_trace: bool = False
         if outside:
             found.append((f"contact_types.{name}.arrivals.trace", (
                 f"{outside:,} of its {times.size:,} contacts in the run's days arrive outside "
-                f"the opening hours {format_clock(scenario.open)}-"
-                f"{'24:00' if scenario.close >= DAY else format_clock(scenario.close)}: not "
+                f"the opening hours {opening_hours(scenario.open, scenario.close)}: not "
                 "replayed, as no drawn contact arrives then")))
     return found
 

@@ -1,19 +1,21 @@
 """Scheduling in a closed loop: requirements -> shifts -> simulation on fresh seeds -> repair.
 
-A requirement (agents on the phones per interval and group, from :func:`sim.find_staffing`
-or the table ``ccsim staff --out`` writes) is grossed up to agents on duty - for
-shrinkage rounding up (:func:`sim.staffing.scheduled_agents`, as ``ccsim staff``), then
-for absenteeism - and the worst day of the run is taken interval by interval, since
-every day works the same shifts. :mod:`sim.shifts_plan` chooses the shifts; the scenario
-with those shifts is then simulated on a *hold-out* seed, one the requirement was never
-searched on. Where an interval misses the goal for a contact type, the requirement of
-one group serving the type goes up by one agent on the phones in that interval, and the
-shifts are chosen again; the loop stops when every interval holds, or says what cannot
-be covered (the template limits) or that the rounds ran out. That group is the one where
-a point of the type's service level costs least (:mod:`sim.cheapest_repair`, the cost
-search's rule) when a paid hour of the groups' shifts costs differently (as the plan
-prices it, templates' own rates included), else the one that carries most of the type's
-load. The requirements come from :mod:`sim.requirement_sources`.
+A requirement (agents on the phones per interval and group, from
+:func:`sim.find_staffing` or the table ``ccsim staff --out`` writes) is grossed up to
+agents on duty - for shrinkage rounding up (:func:`sim.staffing.scheduled_agents`, as
+``ccsim staff``), then for absenteeism not already simulated in it
+(:meth:`Settings.absenteeism_of`) - and the worst day of the run is taken interval by
+interval, since every day works the same shifts. :mod:`sim.shifts_plan` chooses the
+shifts; the scenario with those shifts is then simulated on a *hold-out* seed, one the
+requirement was never searched on. Where an interval misses the goal for a contact type,
+the requirement of one group serving the type goes up by one agent on the phones in that
+interval, and the shifts are chosen again; the loop stops when every interval holds, or
+says what cannot be covered (the template limits) or that the rounds ran out. That group
+is the one where a point of the type's service level costs least
+(:mod:`sim.cheapest_repair`, the cost search's rule) when a paid hour of the groups'
+shifts costs differently (as the plan prices it, templates' own rates included), else
+the one that carries most of the type's load. The requirements come from
+:mod:`sim.requirement_sources`.
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ from itertools import repeat
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from sim.cheapest_repair import cheapest_groups
 from sim.limits import AGENTS
@@ -42,8 +43,7 @@ from sim.staffing import (
     measured_intervals,
     scheduled_agents,
 )
-from sim.units import DAY, format_clock_exact, format_duration
-from sim.weekdays import week_plan_days
+from sim.weekdays import run_weekdays, week_plan_days
 
 
 @dataclass(frozen=True)
@@ -70,6 +70,10 @@ class Settings:
     # group -> the ``absenteeism`` its scenario file gives it, 0 included (a Scenario has the
     # field either way: only the file tells a group's own 0 from none)
     group_absenteeism: dict[str, float] | None = None
+    # the requirement was simulated (a search, the scenario's staffing, ``ccsim staff``'s
+    # table): agents before absences, each group's own absenteeism already taken off in
+    # the runs it was measured on, so it is not grossed up again (Erlang C: False)
+    simulated_absences: bool = False
 
     def hourly_cost_of(self, group: str) -> float:
         """The cost of a paid hour of ``group`` (for templates without their own)."""
@@ -79,12 +83,16 @@ class Settings:
         """The share of ``group``'s agents absent on a day, to gross its requirement up by.
 
         Its own ``absenteeism`` where it has one (``group_absenteeism``, 0 included; else
-        its field when above 0), else :attr:`absenteeism` (``--absenteeism``).
+        its field when above 0), else :attr:`absenteeism` (``--absenteeism``). A group's
+        own is 0 here when :attr:`simulated_absences`: the simulator made its agents
+        absent in the runs the requirement was measured on, so the requirement counts
+        agents before absences already.
         """
         own = self.group_absenteeism or {}
-        if name in own:
-            return float(own[name])
-        return float(group.absenteeism) if group.absenteeism else float(self.absenteeism)
+        rate = own.get(name, group.absenteeism)
+        if name not in own and not rate:  # no field of its own: the option's margin
+            return float(self.absenteeism)
+        return 0.0 if self.simulated_absences else float(rate)
 
 
 @dataclass
@@ -116,8 +124,13 @@ class ScheduleResult:
 
     @property
     def cost(self) -> float:
-        """Paid hours x hourly cost over all groups, a day (one-day plan) or a week."""
+        """Paid hours x hourly cost over all groups, over the plan days (:attr:`span`)."""
         return sum(p.cost for p in self.plans.values())
+
+    @property
+    def span(self) -> str:
+        """What :attr:`paid_hours` and :attr:`cost` cover: :func:`hours_span`."""
+        return hours_span(self.scenario, self.plans)
 
     @property
     def lower_bound(self) -> float:
@@ -126,8 +139,22 @@ class ScheduleResult:
 
     @property
     def paid_hours(self) -> float:
-        """Paid hours over all groups, per day (one-day plan) or per week (week plan)."""
+        """Paid hours over all groups, over the plan days (:attr:`span`)."""
         return sum(p.paid_hours for p in self.plans.values())
+
+
+def hours_span(scenario: Scenario, plans: dict[str, GroupPlan]) -> str:
+    """What the plans' paid hours cover, for a label: ``a day``, ``a week`` or ``for N days``.
+
+    A one-day plan is worked every day ("a day"); a week plan has one plan day per day of
+    the week the run has: a week when those are all the center's (7, or every weekday its
+    day factors name), else only those days (a run shorter than a week).
+    """
+    days = max((p.need.shape[0] for p in plans.values() if p.week), default=0)
+    if not days:
+        return "a day"
+    week = len(run_weekdays(scenario) or range(7))
+    return "a week" if days == week else f"for {days} day{'s' if days > 1 else ''}"
 
 
 def planning_day(scenario: Scenario) -> Day:
@@ -172,12 +199,12 @@ def with_shifts(scenario: Scenario, plans: dict[str, GroupPlan],
     for name in scenario.agents:
         overrides[f"agents.{name}.staff"] = None
         overrides[f"agents.{name}.shifts"] = shift_rows(plans[name], templates,
-                                                        _pay(scenario, name))
+                                                        group_pay(scenario, name))
     base = scenario.model_copy(update={"variants": {}})
     return with_overrides(base, overrides, source=f"{scenario.name} [scheduled]")
 
 
-def _pay(scenario: Scenario, group: str) -> float | None:
+def group_pay(scenario: Scenario, group: str) -> float | None:
     """The group's ``costs`` hourly, None without ``costs:`` (nothing to pay a shift)."""
     return None if scenario.costs is None else scenario.costs.agents[group].hourly
 
@@ -322,7 +349,7 @@ def schedule(scenario: Scenario, on_phones: np.ndarray, settings: Settings,
         missed = np.argwhere(~ok)
         if log is not None:
             hours = sum(p.paid_hours for p in plans.values())
-            log(f"round {round_}: {hours:,.1f} paid hours a {'week' if week else 'day'}, "
+            log(f"round {round_}: {hours:,.1f} paid hours {hours_span(scenario, plans)}, "
                 f"{len(missed)} interval x "
                 "contact type below the goal on the hold-out")
         if not len(missed):
@@ -340,46 +367,3 @@ def schedule(scenario: Scenario, on_phones: np.ndarray, settings: Settings,
         reason = f"still below the goal after {settings.max_rounds} rounds"
     # not the requirement raised after the last round: no shifts were solved for it
     return ScheduleResult(staffed, plans, solved, sl, False, rounds, reason, settings)
-
-
-# --- outputs -----------------------------------------------------------------------------
-
-def shifts_table(result: ScheduleResult) -> pd.DataFrame:
-    """One row per group and shift: start, end, breaks, count, paid hours and cost each.
-
-    ``day`` is ``all`` in a one-day plan, else the day of the week: its name (``monday``)
-    when the run's days are weekdays (named day factors), else a number (0: the run's first
-    day).
-    """
-    rows = []
-    for name, plan in result.plans.items():
-        templates = result.settings.templates
-        for column, count, w in zip(plan.columns, plan.counts, plan.days):
-            template = templates[column.template]
-            breaks = "; ".join(
-                f"{format_clock_exact(column.start + o)}+{format_duration(r.length)}"
-                for o, r in zip(column.breaks, template.breaks))
-            rows.append({"group": name, "day": plan.day_of(w) if plan.week else "all",
-                         "template": column.template,
-                         "start": format_clock_exact(column.start),
-                         "end": format_clock_exact((column.start + template.length) % DAY),
-                         "breaks": breaks, "count": count,
-                         "paid_hours": column.paid_hours, "cost": column.cost})
-    return pd.DataFrame(rows, columns=["group", "day", "template", "start", "end", "breaks",
-                                       "count", "paid_hours", "cost"])
-
-
-def scheduled_document(data: dict[str, Any], result: ScheduleResult) -> dict[str, Any]:
-    """A scenario's fields (as the loader reads them) with the schedule's shifts."""
-    document = dict(data)
-    document["agents"] = {
-        name: {**{k: v for k, v in group.items() if k not in ("staff", "shifts")},
-               "shifts": shift_rows(result.plans[name], result.settings.templates,
-                                    _pay(result.scenario, name))}
-        for name, group in data["agents"].items()}
-    goal = result.settings.goal
-    document["service_level"] = {**(data.get("service_level") or {}),
-                                 "threshold": format_duration(goal.threshold),
-                                 "target": goal.target}
-    document.pop("variants", None)
-    return document

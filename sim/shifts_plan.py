@@ -38,7 +38,7 @@ from scipy.optimize import LinearConstraint, milp
 from scipy.sparse import csc_array, eye, hstack, kron
 
 from sim.shift_templates import Template
-from sim.units import format_clock_exact, format_duration
+from sim.units import format_clock_exact, format_clock_until, format_duration
 
 MAX_COLUMNS = 200_000  # shift placements per group; beyond it the model is too large
 
@@ -79,7 +79,7 @@ class Day:
     def label(self, i: int) -> str:
         """``HH:MM-HH:MM`` of interval ``i``."""
         begin = self.open + i * self.interval
-        return f"{format_clock_exact(begin)}-{format_clock_exact(begin + self.interval)}"
+        return f"{format_clock_exact(begin)}-{format_clock_until(begin + self.interval)}"
 
 
 @dataclass(frozen=True)

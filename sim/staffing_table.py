@@ -17,7 +17,7 @@ from sim.plan_evaluation import Evaluation, Goal, highest, scheduled_agents, wor
 from sim.scenario import Scenario
 from sim.schedule import interval_starts
 from sim.staffing_check import HoldOut
-from sim.units import DAY, format_clock
+from sim.units import DAY, format_clock_exact
 
 HOLDOUT_COLUMNS = ("holdout_service_level", "holdout_ci", "holdout_target",
                    "holdout_met_share", "holdout_abandon_rate")
@@ -44,7 +44,7 @@ def staffing_table(scenario: Scenario, goal: Goal, start: np.ndarray, plan: np.n
     for i, begin in enumerate(starts):
         for g, (name, group) in enumerate(scenario.agents.items()):
             rows.append({
-                "day": int(begin // DAY) + 1, "clock": format_clock(begin % DAY),
+                "day": int(begin // DAY) + 1, "clock": format_clock_exact(begin % DAY),
                 "start": float(begin), "group": name, "erlang_c": int(start[g, i]),
                 "simulated": int(plan[g, i]),
                 "scheduled": scheduled_agents(int(plan[g, i]), group.shrinkage),

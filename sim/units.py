@@ -162,6 +162,20 @@ def format_clock_exact(seconds: float) -> str:
     return format_clock(whole)
 
 
+def format_clock_until(seconds: float) -> str:
+    """The end of a span within one day: :func:`format_clock_exact`, but ``24:00`` at its end.
+
+    A shift or interval that ends as the day does ends at 24:00, as ``close: "24:00"``
+    says, not at 00:00 (which reads as crossing midnight).
+    """
+    return "24:00" if seconds >= DAY else format_clock_exact(seconds)
+
+
+def opening_hours(open_s: float, close_s: float) -> str:
+    """``"08:00-20:00"``: opening hours as a scenario gives them, to the second (24:00 at DAY)."""
+    return f"{format_clock_exact(open_s)}-{format_clock_until(close_s)}"
+
+
 def format_list(items: list[str]) -> str:
     """Items as a sentence lists them: ``a``, ``a and b``, ``a, b and c``."""
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

@@ -26,7 +26,8 @@ from sim.requirement_sources import requirement_from_staffing
 from sim.results_folder import write_run
 from sim.saved_week import RUN_WEEK_KEY, week_from_metadata, week_metadata
 from sim.scenario_errors import ScenarioError
-from sim.shift_loop import Settings, schedule, shifts_table
+from sim.schedule_outputs import shifts_table
+from sim.shift_loop import Settings, schedule
 from sim.shift_templates import default_templates
 from sim.staffing import Goal, erlang_requirement
 from sim.weekdays import WEEKDAYS, calendar_days, weekday_of

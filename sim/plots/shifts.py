@@ -7,8 +7,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MultipleLocator
 
 from sim.plots.style import group_colours, new_figure, styled
-from sim.shift_loop import ScheduleResult, planning_day
-from sim.units import format_clock
+from sim.shift_loop import ScheduleResult, hours_span, planning_day
+from sim.units import format_clock, format_clock_exact
 
 
 def _clock_axis(ax, day) -> None:
@@ -45,7 +45,7 @@ def coverage_figure(result: ScheduleResult) -> Figure:
         ax.stairs(plan.need.ravel(), edges, color="black", linewidth=1.6,
                   label="required on duty (worst day, after shrinkage and absenteeism)")
         over = (plan.coverage.sum() - plan.need.sum()) * day.interval / 3600.0
-        per = "a week" if plan.week else "a day"
+        per = hours_span(scenario, {name: plan})
         ax.set_title(f"{name}: {plan.headcount} agents, {plan.paid_hours:,.1f} paid hours "
                      f"{per}, {over:,.1f} agent-hours over the requirement", loc="left",
                      fontsize=9)
@@ -55,7 +55,7 @@ def coverage_figure(result: ScheduleResult) -> Figure:
         step = (1 if n_days == 1 else 3 if n_days <= 2 else 6) * 3600.0 / day.interval
         ticks = [w * day.intervals + k for w in range(n_days)
                  for k in np.arange(0, day.intervals, step)]
-        ax.set_xticks(ticks, [format_clock(day.open + (t % day.intervals) * day.interval)
+        ax.set_xticks(ticks, [format_clock_exact(day.open + (t % day.intervals) * day.interval)
                               for t in ticks])
         for w in range(1, n_days):
             ax.axvline(w * day.intervals, color="grey", linewidth=0.8)
