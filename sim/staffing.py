@@ -17,10 +17,11 @@ lets the simulator correct it, one agent at a time:
    a contact type, its first-line group with the largest share gets one agent more (up
    to five when the service level is far below the target). Repeat until every measured
    interval meets the goal.
-3. **Down.** In every interval that meets the goal, try one agent fewer in one group (the
-   largest). Keep each removal after which that interval and the next one (whose queue
-   it inherits) still meet the goal; the others are marked minimal and not tried again.
-   Repeat (with step 2 if a kept removal broke something) until nothing can go.
+3. **Down.** Remove one agent from a group in an interval while the whole plan still
+   meets the goal on the same replications, first from many intervals at once, then
+   one cell at a time, until one agent fewer in any group and interval would miss it
+   (:mod:`sim.staffing_search`: a local minimum of the search's own evaluation, each
+   cell's miss checked against the plan as it ends, not as it was when tried).
 4. **Hold-out.** Simulate the plan on replications the search never drew
    (:class:`HoldOut` says which); add agents where it misses; check again with more new
    replications, judged with the earlier hold-out ones (at most ``holdout_rounds``).
@@ -53,10 +54,11 @@ Limits: a block's intervals may each fall a little below the target on a given s
 (the hold-out bounds how far); with patient callers near the Erlang C count, a fresh
 40-replication check can still find an interval a few points below the target, and a
 plan safe against that needs more agent-hours than Erlang C (``confidence`` buys the
-margin); the search moves one agent at a time and never revisits a cell marked minimal,
-so in multi-skill centers it finds a good, not necessarily the cheapest, mix of groups;
-it staffs intervals, it does not build shifts (the staffed scenario has per-interval
-``staff`` and no ``shifts``, and no ``variants``).
+margin); the search moves one agent at a time to a local minimum (no single agent can
+go), so in multi-skill centers it finds a good, not necessarily the cheapest, mix of
+groups, and it simulates about three plans per group and block to prove it; it staffs
+intervals, it does not build shifts (the staffed scenario has per-interval ``staff`` and
+no ``shifts``, and no ``variants``).
 """
 
 from __future__ import annotations
@@ -82,6 +84,7 @@ from sim.plan_evaluation import (  # re-exported: the public API of staffing
 from sim.scenario import Scenario
 from sim.staffed_file import staffed_document, write_staffed
 from sim.staffing_check import HoldOut, PlanEvaluator, Repair, hold_out
+from sim.staffing_search import PlanSearch, step_size  # noqa: F401 (step_size re-exported)
 from sim.staffing_start import erlang_requirement, group_loads, load_blocks, load_shares
 from sim.staffing_table import staffing_table
 
@@ -89,9 +92,6 @@ __all__ = ["Evaluation", "Goal", "HoldOut", "StaffingResult", "check_on_holdout"
            "erlang_requirement", "evaluate_plan", "find_staffing", "group_loads",
            "load_blocks", "load_shares", "measured_intervals", "replication_measures",
            "scheduled_agents", "staffed_document", "staffed_scenario", "write_staffed"]
-
-MAX_STEP = 5  # most agents added to one cell in one round
-
 
 @dataclass
 class StaffingResult:
@@ -133,102 +133,6 @@ class StaffingResult:
 
 
 
-# --- the search ----------------------------------------------------------------------------
-
-def step_size(shortfall: float) -> int:
-    """Agents to add for a service level ``shortfall`` below target: 1, one more per 0.1."""
-    return min(1 + (int(shortfall // 0.1) if shortfall > 0 else 0), MAX_STEP)
-
-
-class _Search:
-    """The up and down steps of the module docstring over a groups x intervals plan.
-
-    Every move is made on a whole block of intervals (:func:`load_blocks`; one interval
-    per block when the search is not smoothed), so a block's intervals stay equal.
-    """
-
-    def __init__(self, scenario: Scenario, evaluate: PlanEvaluator, max_agents: int,
-                 blocks: np.ndarray):
-        self.scenario, self.evaluate, self.max_agents = scenario, evaluate, max_agents
-        groups = list(scenario.agents)
-        shares = load_shares(scenario)
-        self.primary = [groups.index(max(shares[t], key=shares[t].get)) for t in shares]
-        self.minimal = np.zeros((len(groups), evaluate.measured.size), dtype=bool)
-        ipd = scenario.intervals_per_day
-        self.has_next = (np.arange(evaluate.measured.size) + 1) % ipd != 0
-        self.blocks = blocks
-        self.members = [np.flatnonzero(blocks == b) for b in range(blocks.max() + 1)]
-        self.targets = evaluate.goal.targets(scenario)  # each type's own
-
-    def tie(self, cells: np.ndarray) -> np.ndarray:
-        """Each block's largest value in all its intervals (groups x intervals)."""
-        tied = cells.copy()
-        for members in self.members:
-            tied[:, members] = cells[:, members].max(axis=1, keepdims=True)
-        return tied
-
-    def additions(self, result: Evaluation, missed: np.ndarray | None = None) -> np.ndarray:
-        """Agents to add where ``result`` misses the goal, more the further it is below.
-
-        ``missed`` (types x intervals), if given, says where instead of ``result.ok``.
-        """
-        add = np.zeros(self.minimal.shape, dtype=int)
-        for t, i in zip(*np.nonzero(~result.ok if missed is None else missed)):
-            g = self.primary[t]
-            add[g, i] = max(add[g, i], step_size(self.targets[t] - result.service_level[t, i]))
-        return self.tie(add)
-
-    def raise_until_met(self, plan: np.ndarray) -> tuple[np.ndarray, Evaluation]:
-        """Add agents where the goal is missed until it is met everywhere."""
-        result = self.evaluate(plan)
-        while not result.ok.all():
-            add = self.additions(result)
-            plan = self.add(plan, add)
-            self.minimal |= add == 1  # one fewer just missed the goal
-            result = self.evaluate(plan)
-        return plan, result
-
-    def add(self, plan: np.ndarray, add: np.ndarray) -> np.ndarray:
-        """``plan + add``, refused above ``max_agents``."""
-        plan = plan + add
-        if plan.max() > self.max_agents:
-            raise ValueError(f"no staffing up to {self.max_agents} agents per group meets "
-                             "the goal in every interval")
-        return plan
-
-    def removal_candidates(self, plan: np.ndarray, result: Evaluation) -> list[tuple[int, int]]:
-        """One (group, block) per measured block that meets the goal: the largest group."""
-        cells = set()
-        for i in np.flatnonzero(self.evaluate.measured & result.ok.all(axis=0)):
-            open_groups = [g for g in range(plan.shape[0])
-                           if plan[g, i] > 0 and not self.minimal[g, i]]
-            if open_groups:
-                cells.add((max(open_groups, key=lambda g: plan[g, i]), int(self.blocks[i])))
-        return sorted(cells)
-
-    def lower(self, plan: np.ndarray, result: Evaluation,
-              max_rounds: int) -> tuple[np.ndarray, bool]:
-        """Remove agents while the goal stays met; False if ``max_rounds`` ran out first."""
-        for _ in range(max_rounds):
-            cells = self.removal_candidates(plan, result)
-            if not cells:
-                return plan, True
-            trial = plan.copy()
-            for g, b in cells:
-                trial[g, self.members[b]] -= 1
-            met = self.evaluate(trial).ok.all(axis=0)
-            plan = plan.copy()
-            for g, b in cells:
-                members = self.members[b]
-                after = members[-1] + 1 if self.has_next[members[-1]] else members[-1]
-                if met[members].all() and met[after]:
-                    plan[g, members] -= 1
-                else:
-                    self.minimal[g, members] = True
-            plan, result = self.raise_until_met(plan)
-        return plan, False
-
-
 def find_staffing(
     scenario: Scenario,
     target: float | None = None,
@@ -263,7 +167,8 @@ def find_staffing(
         replications: Replications per evaluated plan.
         seed: Seed of every evaluation (default: the scenario's).
         executor: Runs an evaluation's replications in parallel (default: in turn, here).
-        max_rounds: Most removal rounds.
+        max_rounds: Most joint removal trials, and single ones per group and block (on
+            average) before the search stops short of a local minimum.
         max_agents: Give up if a group would need more agents than this in an interval.
         log: Called with a line of text after each new plan is simulated.
         confidence: If given, in (0, 1): the share of replications in which each interval
@@ -290,10 +195,10 @@ def find_staffing(
     if smooth:
         evaluate.blocks = load_blocks(scenario)
     blocks = evaluate.blocks
-    search = _Search(scenario, evaluate, max_agents, blocks)
+    search = PlanSearch(scenario, evaluate, max_agents, blocks)
     start = erlang_requirement(scenario, goal)
-    plan, result = search.raise_until_met(search.tie(start))
-    plan, converged = search.lower(plan, result, max_rounds)
+    plan, _ = search.raise_until_met(search.tie(start))
+    plan, converged = search.lower(plan, max_rounds)
     check = None
     if holdout:
         plan, check = hold_out(search, plan, replications, holdout, holdout_rounds,
@@ -347,7 +252,7 @@ def check_on_holdout(scenario: Scenario, plan: np.ndarray, goal: Goal, replicati
     """
     evaluate = PlanEvaluator(scenario, goal, replications, seed, executor, log)
     evaluate.blocks = load_blocks(scenario)
-    search = _Search(scenario, evaluate, max_agents, evaluate.blocks)
+    search = PlanSearch(scenario, evaluate, max_agents, evaluate.blocks)
     first = replications if first_replication is None else first_replication
     return hold_out(search, plan, first, holdout, holdout_rounds if repair else 1,
                     holdout_tolerance, holdout_share, repair_with)
