@@ -28,7 +28,10 @@ lets the simulator correct it, one agent at a time:
    Besides the goal, the hold-out rejects single intervals more than
    ``holdout_tolerance`` below the target, and all those below it when they are more
    than ``holdout_share`` of the intervals: a plan that merely scrapes the target on its
-   own sample would fail a fresh check in a quarter of its intervals.
+   own sample would fail a fresh check in a quarter of its intervals. Where agents added
+   for the hold-out lower another interval below the goal on the search's replications
+   (a queue handed on differently), agents are added there as in step 2, so the plan
+   returned meets the goal on the evaluation it reports.
 
 **Blocks.** Steps 1-4 move whole blocks (:func:`load_blocks`): a run of intervals with
 the same expected contacts is staffed as one and judged on its intervals pooled, so the
