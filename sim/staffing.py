@@ -17,11 +17,13 @@ lets the simulator correct it, one agent at a time:
    a contact type, its first-line group with the largest share gets one agent more (up
    to five when the service level is far below the target). Repeat until every measured
    interval meets the goal.
-3. **Down.** Remove one agent from a group in an interval while the whole plan still
-   meets the goal on the same replications, first from many intervals at once, then
-   one cell at a time, until one agent fewer in any group and interval would miss it
-   (:mod:`sim.staffing_search`: a local minimum of the search's own evaluation, each
-   cell's miss checked against the plan as it ends, not as it was when tried).
+3. **Down.** The descent: one agent fewer in the largest group of every block that
+   meets the goal, at once; the removals whose block and next interval still meet it
+   stay, the plan is raised again where it misses, until nothing is left to try. Then
+   the trim: one agent fewer in one group and block at a time while the whole plan
+   still meets the goal, the most agent-hours first, within ``trim_budget`` simulated
+   plans; unbounded, it ends where one agent fewer in any group and block would miss
+   it (:mod:`sim.staffing_search`: a local minimum of the search's own evaluation).
 4. **Hold-out.** Simulate the plan on replications the search never drew
    (:class:`HoldOut` says which); add agents where it misses; check again with more new
    replications, judged with the earlier hold-out ones (at most ``holdout_rounds``).
@@ -57,9 +59,9 @@ Limits: a block's intervals may each fall a little below the target on a given s
 (the hold-out bounds how far); with patient callers near the Erlang C count, a fresh
 40-replication check can still find an interval a few points below the target, and a
 plan safe against that needs more agent-hours than Erlang C (``confidence`` buys the
-margin); the search moves one agent at a time to a local minimum (no single agent can
-go), so in multi-skill centers it finds a good, not necessarily the cheapest, mix of
-groups, and it simulates about three plans per group and block to prove it; it staffs
+margin); the search moves one agent at a time, so in multi-skill centers it finds a
+good, not necessarily the cheapest, mix of groups, and a local minimum (no single agent
+can go) only with an unbounded trim, about ten times the plans of the rest; it staffs
 intervals, it does not build shifts (the staffed scenario has per-interval ``staff`` and
 no ``shifts``, and no ``variants``).
 """
@@ -87,11 +89,15 @@ from sim.plan_evaluation import (  # re-exported: the public API of staffing
 from sim.scenario import Scenario
 from sim.staffed_file import staffed_document, write_staffed
 from sim.staffing_check import HoldOut, PlanEvaluator, Repair, hold_out
-from sim.staffing_search import PlanSearch, step_size  # noqa: F401 (step_size re-exported)
+from sim.staffing_search import (  # noqa: F401 (step_size re-exported)
+    PlanSearch,
+    Trim,
+    step_size,
+)
 from sim.staffing_start import erlang_requirement, group_loads, load_blocks, load_shares
 from sim.staffing_table import staffing_table
 
-__all__ = ["Evaluation", "Goal", "HoldOut", "StaffingResult", "check_on_holdout",
+__all__ = ["Evaluation", "Goal", "HoldOut", "StaffingResult", "Trim", "check_on_holdout",
            "erlang_requirement", "evaluate_plan", "find_staffing", "group_loads",
            "load_blocks", "load_shares", "measured_intervals", "replication_measures",
            "scheduled_agents", "staffed_document", "staffed_scenario", "write_staffed"]
@@ -117,8 +123,10 @@ class StaffingResult:
         replications: Replications per evaluation.
         seed: The seed of every evaluation.
         evaluations: Staffing plans simulated on the search replications.
-        converged: False if the removal rounds ran out before nothing could be removed.
+        converged: False if the joint removal rounds ran out while they still removed agents.
         holdout: The hold-out check (None if it was switched off).
+        trim: The trim (step 3): whether the plan is a local minimum or the trim stopped at
+            its budget, and the agent-hours it saved (None for a plan not searched so).
     """
 
     scenario: Scenario
@@ -129,6 +137,7 @@ class StaffingResult:
     evaluations: int
     converged: bool
     holdout: HoldOut | None = None
+    trim: Trim | None = None
 
     def agent_hours(self, column: str = "simulated") -> float:
         """Agent-hours on the phones over the run (``simulated``, ``erlang_c``, ``erlang_a``)."""
@@ -154,6 +163,7 @@ def find_staffing(
     holdout_tolerance: float = 0.02,
     holdout_share: float = 0.10,
     smooth: bool = True,
+    trim_budget: float | None = None,
 ) -> StaffingResult:
     """Find the fewest agents per interval and group that meet a service goal, by simulation.
 
@@ -170,8 +180,7 @@ def find_staffing(
         replications: Replications per evaluated plan.
         seed: Seed of every evaluation (default: the scenario's).
         executor: Runs an evaluation's replications in parallel (default: in turn, here).
-        max_rounds: Most joint removal trials, and single ones per group and block (on
-            average) before the search stops short of a local minimum.
+        max_rounds: Most joint removal trials (step 3) before the trim.
         max_agents: Give up if a group would need more agents than this in an interval.
         log: Called with a line of text after each new plan is simulated.
         confidence: If given, in (0, 1): the share of replications in which each interval
@@ -183,6 +192,9 @@ def find_staffing(
         holdout_share: On the hold-out, at most this share of the measured intervals (x
             contact types) may be below their target (else all those are repaired).
         smooth: Staff each run of equal load as one block (:func:`load_blocks`).
+        trim_budget: Most plans the trim (step 3, cells one at a time) may simulate;
+            default: as many as the search simulated before it; 0: no trim;
+            ``math.inf``: until the plan is a local minimum (:class:`Trim`).
 
     Returns:
         The staffed scenario and the staffing table next to the Erlang C requirement.
@@ -193,6 +205,8 @@ def find_staffing(
     goal = _goal(scenario, target, threshold, max_abandon, confidence)
     holdout = holdout_replications(replications, holdout, holdout_rounds, holdout_tolerance,
                                    holdout_share)
+    if trim_budget is not None and not trim_budget >= 0:
+        raise ValueError(f"'trim_budget' must be >= 0, got {trim_budget!r}")
     seed = scenario.seed if seed is None else seed
     evaluate = PlanEvaluator(scenario, goal, replications, seed, executor, log)
     if smooth:
@@ -202,6 +216,7 @@ def find_staffing(
     start = erlang_requirement(scenario, goal)
     plan, _ = search.raise_until_met(search.tie(start))
     plan, converged = search.lower(plan, max_rounds)
+    plan, trim = search.trim(plan, evaluate.count if trim_budget is None else trim_budget)
     check = None
     if holdout:
         plan, check = hold_out(search, plan, replications, holdout, holdout_rounds,
@@ -210,7 +225,7 @@ def find_staffing(
     table = staffing_table(scenario, goal, start, plan, evaluate(plan), evaluate.measured,
                            erlang_requirement(scenario, goal, abandonment=True), check, blocks)
     return StaffingResult(staffed, table, goal, replications, seed, evaluate.count, converged,
-                          check)
+                          check, trim)
 
 
 def holdout_replications(replications: int, holdout: int | None, rounds: int,

@@ -4,10 +4,19 @@ A plan is agents on the phones per group (rows) and interval (columns); every mo
 made on a *cell*, a group in a whole block of intervals (:func:`sim.staffing.load_blocks`;
 one interval per block when the search is not smoothed), so a block's intervals stay
 equal. Up: add agents where an evaluation misses the goal, until it is met everywhere.
-Down: remove one agent from a cell while the whole plan still meets the goal, until one
-agent fewer in any cell would miss it: a local minimum of the search's own evaluation
+Down, in two parts. The *descent* (:meth:`PlanSearch.lower`): one agent fewer in the
+largest group of every block that meets the goal, all at once; the removals whose block
+and next interval still meet it stay, the other cells are given up on for the descent,
+and the plan is raised until it meets the goal again; cheap, but it leaves removable
+agents (cells given up on after joint trials, plans changed since, smaller groups never
+tried). The *trim* (:meth:`PlanSearch.trim`): one agent fewer in one cell at a time,
+kept if the whole plan still meets the goal, the open cell with the most agent-hours
+first, within a budget of simulated plans; without a bound it ends where one agent
+fewer in any cell would miss the goal: a local minimum of the search's own evaluation
 (same seed, same replications), which ``tests/test_staffing_oracle.py`` checks from
-outside, cell by cell.
+outside, cell by cell. It costs at least one simulation per cell (about ten times the
+descent's plans on a day of ``small_bank.yaml``), so by default its budget is the plans
+simulated before it (:class:`Trim` says how it ended).
 
 **What a miss proves.** The down step must know, for every cell, that one agent fewer
 there misses the goal in the plan as it is at the end, not as it was when that cell was
@@ -23,19 +32,16 @@ it in *every* plan staffed alike in the intervals that start before ``F`` was se
 again when something does. (Keeping a cell "minimal" after a later change, or giving up
 on every cell of a joint removal that failed, left removable agents in the plans.)
 
-**Joint trials first.** Far above the minimum most cells can lose an agent: one trial
-removes one agent from the largest open group of every block at once and keeps the plan
-if it meets the goal everywhere; else it leaves out the blocks that missed and tries
-again, a few times. Then every open cell is tried alone, in time order, a block until
-none of its cells is open, then the next: a change reopens only the cells whose proofs
-it touches (the previous block's, mostly, whose last contacts waited into this one) and
-those after it. Only plans that meet the goal everywhere are kept, so the down step
-never needs the up step again. The price: at least one simulation per cell at the end
-(a joint trial that misses proves nothing about any one cell), about three per cell in
-all.
+**Trim order.** A bounded trim spends its plans where an agent weighs most: the open
+cell with the most agent-hours (ties: the earliest, the largest group). Only plans that
+meet the goal everywhere are kept, so the trim never needs the up step again. A change
+reopens only the cells whose proofs it touches (the previous block's, mostly, whose last
+contacts waited into this one) and those after it.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -46,7 +52,6 @@ from sim.staffing_check import PlanEvaluator
 from sim.staffing_start import load_shares
 
 MAX_STEP = 5  # most agents added to one cell in one round
-JOINT_TRIES = 4  # most joint trials before a removal that meets the goal
 
 
 def step_size(shortfall: float) -> int:
@@ -99,6 +104,9 @@ class PlanSearch:
         self.groups = len(groups)
         self.blocks = blocks
         self.members = [np.flatnonzero(blocks == b) for b in range(blocks.max() + 1)]
+        n = blocks.size
+        self.has_next = (np.arange(n) + 1) % scenario.intervals_per_day != 0
+        self.given_up = np.zeros((self.groups, n), dtype=bool)  # by the descent, not proven
         self.targets = evaluate.goal.targets(scenario)  # each type's own
         self.proofs = Proofs(scenario, blocks)
         self.measured_blocks = [b for b, members in enumerate(self.members)
@@ -139,10 +147,15 @@ class PlanSearch:
         return self.tie(add)
 
     def raise_until_met(self, plan: np.ndarray) -> tuple[np.ndarray, Evaluation]:
-        """Add agents where the goal is missed until it is met everywhere."""
+        """Add agents where the goal is missed until it is met everywhere.
+
+        A cell given one agent is given up on by the descent (one fewer just missed).
+        """
         result = self.evaluate(plan)
         while not result.ok.all():
-            plan = self.add(plan, self.additions(result))
+            add = self.additions(result)
+            plan = self.add(plan, add)
+            self.given_up |= add == 1
             result = self.evaluate(plan)
         return plan, result
 
@@ -171,50 +184,74 @@ class PlanSearch:
                 if plan[g, self.members[b][0]] > 0
                 and not self.proofs.proven((g, b), self.fewer(plan, [(g, b)]))]
 
-    def joint(self, plan: np.ndarray, cells: list[tuple[int, int]]) -> np.ndarray | None:
-        """One agent fewer in the first open cell of many blocks at once, if the plan meets.
-
-        Starts with every block; after a miss, leaves out the blocks that missed (or, if
-        none did, the last one before the first miss) and tries again, at most
-        :data:`JOINT_TRIES` times. None if no trial met the goal.
-        """
-        chosen = list({b: (g, b) for g, b in reversed(cells)}.values())[::-1]
-        for _ in range(JOINT_TRIES):
-            if len(chosen) < 2:
-                return None
-            trial = self.fewer(plan, chosen)
-            if self.meets(trial):
-                return trial
-            met = self.evaluate(trial).ok.all(axis=0)
-            kept = [(g, b) for g, b in chosen if met[self.members[b]].all()]
-            if len(kept) == len(chosen):  # missed elsewhere: leave out the last before
-                first = int(np.flatnonzero(~met)[0])
-                kept.pop(max(k for k, (_, b) in enumerate(chosen)
-                             if self.members[b][0] <= first))
-            chosen = kept
-        return None
+    def candidates(self, plan: np.ndarray, result: Evaluation) -> list[tuple[int, int]]:
+        """For the descent: the largest group not given up on, per block meeting the goal."""
+        cells = set()
+        for i in np.flatnonzero(self.evaluate.measured & result.ok.all(axis=0)):
+            groups = [g for g in range(self.groups) if plan[g, i] > 0 and not self.given_up[g, i]]
+            if groups:
+                cells.add((max(groups, key=lambda g: plan[g, i]), int(self.blocks[i])))
+        return sorted(cells)
 
     def lower(self, plan: np.ndarray, max_rounds: int) -> tuple[np.ndarray, bool]:
-        """Remove agents while the goal stays met; False if ``max_rounds`` ran out first.
+        """The descent: joint removals; False if ``max_rounds`` ran out first.
 
-        ``plan`` meets the goal; so does every plan kept. At most ``max_rounds`` joint
-        trials (while they succeed), then cells tried alone in time order, each open cell
-        of a block until none is left, then the first open block again: at most
-        ``max_rounds`` trials per cell on average.
+        Each round removes one agent from the largest group of every block that meets the
+        goal, keeps the removals whose block and next interval still meet it, gives up on
+        the others' cells (for the descent) and raises the plan until it meets the goal.
         """
-        rounds = 0
-        while rounds < max_rounds:
-            trial = self.joint(plan, self.open_cells(plan))
-            if trial is None:
-                break
-            plan, rounds = trial, rounds + 1
-        budget = max_rounds * self.groups * len(self.measured_blocks)
+        for _ in range(max_rounds):
+            cells = self.candidates(plan, self.evaluate(plan))
+            if not cells:
+                return plan, True
+            met = self.evaluate(self.fewer(plan, cells)).ok.all(axis=0)
+            kept = []
+            for g, b in cells:
+                members = self.members[b]
+                after = members[-1] + 1 if self.has_next[members[-1]] else members[-1]
+                if met[members].all() and met[after]:
+                    kept.append((g, b))
+                else:
+                    self.given_up[g, members] = True
+            plan, _ = self.raise_until_met(self.fewer(plan, kept))
+        return plan, False
+
+    def trim(self, plan: np.ndarray, budget: float) -> tuple[np.ndarray, Trim]:
+        """Cells tried alone until none is open or ``budget`` plans were simulated.
+
+        The open cell with the most agent-hours first (ties: the earliest, the largest
+        group), so a bounded trim spends its plans where an agent weighs most; without a
+        bound it ends at a local minimum. ``plan`` meets the goal; so does every plan kept.
+        """
+        first, before = self.evaluate.count, int(plan.sum())
+        hours = self.scenario.interval / 3600.0
         while cells := self.open_cells(plan):
-            block = cells[0][1]
-            for cell in [cell for cell in cells if cell[1] == block]:
-                if budget == 0:
-                    return plan, False
-                budget -= 1
-                trial = self.lose(plan, cell)
-                plan = plan if trial is None else trial
-        return plan, True
+            if self.evaluate.count - first >= budget:
+                break
+            cell = max(cells, key=lambda c: plan[c[0], self.members[c[1]]].sum())
+            trial = self.lose(plan, cell)
+            plan = plan if trial is None else trial
+        return plan, Trim(budget, self.evaluate.count - first,
+                          (before - int(plan.sum())) * hours, len(cells))
+
+
+@dataclass(frozen=True)
+class Trim:
+    """The trim: one agent fewer in one cell at a time, within a budget of simulated plans.
+
+    Attributes:
+        budget: Most plans it could simulate (``math.inf``: no bound).
+        plans: Plans it simulated.
+        saved: Agent-hours on the phones it removed.
+        open: Cells still untried when it stopped (0: a proven local minimum).
+    """
+
+    budget: float
+    plans: int
+    saved: float
+    open: int
+
+    @property
+    def minimum(self) -> bool:
+        """Whether the plan is a local minimum: one agent fewer in any cell misses the goal."""
+        return self.open == 0

@@ -5,10 +5,14 @@ The oracle is the definition itself, computed apart from the search: the plan
 numbers on purpose) meets the goal under :func:`sim.staffing.evaluate_plan` (the same
 seed, replications and blocks the search judged by), and the plan with one agent fewer
 in any cell the search moves (a group in a measured run of equal load, or in one
-interval with ``smooth=False``) misses it somewhere. A plan with a removable agent is a
+interval with ``smooth=False``) misses it somewhere, when the trim (the search's last
+step, one cell at a time) has no budget: by default it stops after as many plans as the
+search before it simulated. A plan with a removable agent is a
 search that stopped early: joint removals that failed together and were each given up,
 or "cannot go down" marks kept after the plan around them changed.
 """
+
+import math
 
 import numpy as np
 from hypothesis import given, settings
@@ -62,8 +66,8 @@ def morning_bank() -> sim.Scenario:
 def test_bank_morning_has_no_removable_agent():
     """Three groups sharing cards, one overflowing to billing: no agent in any cell can go."""
     bank = morning_bank()
-    result = find_staffing(bank, replications=3, holdout=0)
-    assert result.converged
+    result = find_staffing(bank, replications=3, holdout=0, trim_budget=math.inf)
+    assert result.converged and result.trim.minimum
     assert removable(bank, result) == []
 
 
@@ -96,6 +100,8 @@ def small_centers(draw) -> dict:
 def test_no_removable_agent_on_small_centers(data, smooth):
     """On random small centers, with and without runs of equal load: a local minimum."""
     scenario = sim.scenario_from_dict(data)
-    result = find_staffing(scenario, replications=2, holdout=0, smooth=smooth)
-    assert result.converged
+    result = find_staffing(scenario, replications=2, holdout=0, smooth=smooth,
+                           trim_budget=math.inf)
+    assert result.converged and result.trim.minimum
     assert removable(scenario, result) == []
+
