@@ -102,18 +102,30 @@ def test_the_cell_of_most_agent_hours_is_tried_first(center, untrimmed, monkeypa
     np.testing.assert_array_equal(plan_of(result), fewer if meets else plan)
 
 
+def note(path) -> str:
+    """The comment heading a staffed scenario file, its lines joined."""
+    lines = path.read_text().splitlines()
+    return " ".join(line[2:] for line in lines if line.startswith("# "))
+
+
 def test_unbounded_trim_is_a_local_minimum_and_says_so(tmp_path):
-    """The CLI names the end: a local minimum with ``all``, untried cells with a budget."""
+    """The CLI names the end: a local minimum with ``all``, untried cells with a budget.
+
+    The staffed file's comment says it too.
+    """
     path = tmp_path / "center.yaml"
     path.write_text(yaml.safe_dump(CENTER))
     runner = CliRunner()
     args = ["staff", str(path), "--replications", "2", "--seed", "3", "--holdout", "0",
             "--workers", "1", "--quiet"]
-    out = runner.invoke(main, [*args, "--trim-budget", "all"])
+    staffed = tmp_path / "staffed.yaml"
+    out = runner.invoke(main, [*args, "--trim-budget", "all", "--out", str(staffed)])
     assert out.exit_code == 0, out.output
     assert "trim: a local minimum: one agent fewer in any group and run" in out.output
-    out = runner.invoke(main, [*args, "--trim-budget", "0"])
+    assert "Trim: a local minimum on the search's replications" in note(staffed)
+    out = runner.invoke(main, [*args, "--trim-budget", "0", "--out", str(staffed)])
     assert "trim: none (--trim-budget 0), so not shown to be a local minimum" in out.output
+    assert "Trim: 0 plans (--trim-budget), not shown" in note(staffed)
     out = runner.invoke(main, [*args, "--trim-budget", "1"])
     assert "trim: stopped at its budget," in out.output
     assert "it simulated 1 plans" in out.output
