@@ -46,6 +46,28 @@ from sim.staffing import StaffingResult, find_staffing, staffed_document, write_
 from sim.sweep import local_executor
 
 
+class TrimBudget(click.IntRange):
+    """A whole number of plans >= 0, or ``all`` (no bound: math.inf)."""
+
+    name = "trim_budget"
+
+    def __init__(self) -> None:
+        super().__init__(min=0)
+
+    def convert(self, value, param, ctx):
+        """The budget; ``all`` is infinite; anything else a one-line refusal."""
+        if isinstance(value, str) and value.strip().lower() == "all":
+            return math.inf
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter:
+            self.fail(f"must be a whole number of plans >= 0 or 'all', got {value!r}", param,
+                      ctx)
+
+
+TRIM_BUDGET = TrimBudget()
+
+
 @click.command("staff",
                short_help="Fewest agents per interval and group that meet the goal.")
 @click.argument("scenario", type=click.Path(dir_okay=False))
@@ -67,6 +89,10 @@ from sim.sweep import local_executor
               help="Replications per hold-out round: the plan is checked on replications "
                    "the search never drew, repaired where it misses, and checked again on "
                    "new ones (default: --replications; 0: no check).")
+@click.option("--trim-budget", type=TRIM_BUDGET, metavar="N",
+              help="Most plans the trim may simulate (one agent fewer in one group and run "
+                   "of equal load at a time, the most agent-hours first; default: as many "
+                   "as the search before it; 0: no trim; all: until no agent can go).")
 @click.option("--workers", "-w", type=WORKERS,
               help="Local processes for the replications (default: one per core).")
 @click.option("--full", is_flag=True,
@@ -84,7 +110,8 @@ def staff_command(scenario: str, target: float | None, threshold: float | None,
                   max_abandon: float | None, replications: int, seed: int | None,
                   overrides: tuple[str, ...], out: str | None, confidence: float | None,
                   holdout: int | None, workers: int | None, full: bool, quiet: bool,
-                  objective: str = "agents", no_sl_goal: bool = False) -> None:
+                  objective: str = "agents", no_sl_goal: bool = False,
+                  trim_budget: float | None = None) -> None:
     """Find the fewest agents per interval and group that meet the service goal.
 
     Example: ccsim staff scenarios/small_bank.yaml --target 0.8 --threshold 20s
@@ -130,13 +157,14 @@ def staff_command(scenario: str, target: float | None, threshold: float | None,
                                             threshold=threshold, max_abandon=max_abandon,
                                             replications=replications, seed=seed,
                                             executor=executor, log=log,
-                                            confidence=confidence, holdout=holdout)
+                                            confidence=confidence, holdout=holdout,
+                                            trim_budget=trim_budget)
                 result = costed.staffing
             else:
                 costed, result = None, find_staffing(
                     base, target=target, threshold=threshold, max_abandon=max_abandon,
                     replications=replications, seed=seed, executor=executor, log=log,
-                    confidence=confidence, holdout=holdout)
+                    confidence=confidence, holdout=holdout, trim_budget=trim_budget)
     except ScenarioError as exc:
         fail(exc.lines())
     except ValueError as exc:
@@ -225,10 +253,34 @@ def format_staffing(result: StaffingResult, full: bool = False,
             f"{hours['erlang_a']:,.1f}, simulation {hours['simulated']:,.1f} "
             f"({(hours['simulated'] - hours['erlang_c']) / hours['erlang_c']:+.1%} vs "
             "Erlang C)")
+    lines += _trim_lines(result, costed is not None)
     lines += _holdout_lines(result, repaired=costed is None or costed.sl_goal)
-    if not result.converged:
-        lines.append("note: the removal rounds ran out; some intervals may be overstaffed")
     return "\n".join(lines)
+
+
+def _trim_lines(result: StaffingResult, costed: bool) -> list[str]:
+    """Whether the plan the trim left is a local minimum, and what the trim saved."""
+    trim, lines = result.trim, []
+    if not result.converged:
+        lines.append("note: the joint removal rounds ran out; some intervals may be "
+                     "overstaffed")
+    if trim is None:
+        return lines
+    start = "the start plan (the fewest agents): " if costed else ""
+    check = result.holdout
+    after = (", then the hold-out added agents" if check is not None and check.rounds > 1
+             and not costed else "")
+    if trim.minimum:
+        what = ("a local minimum: one agent fewer in any group and run of equal load misses "
+                "the goal on the search's replications")
+    elif trim.budget == 0:
+        what = "none (--trim-budget 0), so not shown to be a local minimum"
+    else:
+        what = (f"stopped at its budget, {trim.open} group x run cells untried, so not shown "
+                "to be a local minimum (--trim-budget all: until no agent can go)")
+    lines.append(f"trim: {start}{what}; it simulated {trim.plans} plans and saved "
+                 f"{trim.saved:,.1f} agent-hours{after}")
+    return lines
 
 
 def _interval_rows(result: StaffingResult) -> pd.DataFrame:

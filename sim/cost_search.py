@@ -261,6 +261,7 @@ def find_cost_staffing(
     holdout_rounds: int = 5,
     holdout_tolerance: float = 0.02,
     holdout_share: float = 0.10,
+    trim_budget: float | None = None,
 ) -> CostResult:
     """The staffing plan of least total cost, meeting the service goal or (``sl_goal=False``) not.
 
@@ -291,6 +292,7 @@ def find_cost_staffing(
         holdout_rounds: Most hold-out rounds (with the goal; without it, one).
         holdout_tolerance: As in ``find_staffing``.
         holdout_share: As in ``find_staffing``.
+        trim_budget: The start plan's trim, as in ``find_staffing``.
 
     Raises:
         ValueError: If the scenario has no ``costs:`` or an argument is out of range.
@@ -304,7 +306,7 @@ def find_cost_staffing(
     start = find_staffing(scenario, target=target, threshold=threshold,
                           max_abandon=max_abandon, replications=replications, seed=seed,
                           executor=executor, max_agents=max_agents, log=log,
-                          confidence=confidence, **options)
+                          confidence=confidence, trim_budget=trim_budget, **options)
     goal, seed = start.goal, start.seed
     blocks = load_blocks(scenario)
     costs = _Costs(scenario, goal, replications, seed, executor, log, blocks)
@@ -362,4 +364,4 @@ def _result(scenario: Scenario, start: StaffingResult, plan: np.ndarray, evaluat
             table[column] = values
     return StaffingResult(staffed_scenario(scenario, plan, start.goal), table, start.goal,
                           start.replications, start.seed, start.evaluations + evaluations,
-                          converged, check)
+                          converged, check, start.trim)

@@ -26,8 +26,9 @@ from sim.intervals import pool_intervals
 from sim.loader import with_overrides
 from sim.measure import replication_tables
 from sim.metrics import COST_KPIS, kpi_names
-from sim.plan_measures import SEARCH_SUMS, plan_measures
+from sim.plan_measures import SEARCH_SUMS, SETTLED, plan_measures
 from sim.scenario import Scenario
+from sim.scenario_contacts import ServiceLevelDefinition
 from sim.schedule import interval_starts
 from sim.units import format_duration
 
@@ -91,6 +92,9 @@ class Evaluation:
             estimator over the replications, Student t; NaN with one replication).
         met_share: Share of the replications whose own service level in the interval
             meets its type's target (a replication without contacts there meets it).
+        settled: Per interval, when (seconds) the counts the goal judges it by were
+            settled in every replication and contact type
+            (:func:`sim.plan_measures.settle_times`); None when not measured (``full``).
     """
 
     service_level: np.ndarray
@@ -100,6 +104,7 @@ class Evaluation:
     replications: pd.DataFrame = field(repr=False)
     service_level_ci: np.ndarray | None = field(default=None, repr=False)
     met_share: np.ndarray | None = field(default=None, repr=False)
+    settled: np.ndarray | None = field(default=None, repr=False)
 
 
 
@@ -209,6 +214,7 @@ def evaluate_plan(scenario: Scenario, plan: np.ndarray, goal: Goal, replications
     names = kpi_names(staffed) if full else COST_KPIS if staffed.costs is not None else ()
     per_rep = pd.DataFrame([kpis for kpis, _ in runs], columns=list(names))
     per_rep.insert(0, "replication", numbers)
+    settled = None
     if full:
         tables = [table for _, table in runs]
         intervals = pool_intervals(pd.concat(tables, ignore_index=True))
@@ -216,6 +222,7 @@ def evaluate_plan(scenario: Scenario, plan: np.ndarray, goal: Goal, replications
     else:
         stacked = np.stack([sums for _, sums in runs])  # replications x sums x types x intervals
         intervals, counts = None, {c: stacked[:, k] for k, c in enumerate(SEARCH_SUMS)}
+        settled = _settled(stacked, scenario, goal)
     sl = _ratio(counts["answered_in_time"].sum(axis=0), counts["sl_denominator"].sum(axis=0))
     abandon = _ratio(counts["abandoned"].sum(axis=0), counts["offered"].sum(axis=0))
     blocks = np.arange(sl.shape[1]) if blocks is None else np.asarray(blocks)
@@ -223,7 +230,20 @@ def evaluate_plan(scenario: Scenario, plan: np.ndarray, goal: Goal, replications
     ok = _judge(counts, goal, targets, blocks) | ~measured_intervals(scenario)[None, :]
     in_time, asked = counts["answered_in_time"], counts["sl_denominator"]
     return Evaluation(sl, abandon, ok, intervals, per_rep, _ratio_half_width(in_time, asked),
-                      _met(in_time, asked, targets).mean(axis=0))
+                      _met(in_time, asked, targets).mean(axis=0), settled)
+
+
+def _settled(stacked: np.ndarray, scenario: Scenario, goal: Goal) -> np.ndarray | None:
+    """When each interval's judged counts were settled, from :data:`SETTLED` (or None).
+
+    Answered within the threshold and offered settle sooner than answered or abandoned
+    (counted by an abandon cap, or by the ``answered`` definition's denominator).
+    """
+    if stacked.shape[1] < len(SEARCH_SUMS) + len(SETTLED):
+        return None  # measured without them
+    exits = (goal.max_abandon is not None
+             or scenario.service_level.definition is ServiceLevelDefinition.ANSWERED)
+    return stacked[:, len(SEARCH_SUMS) + int(exits)].max(axis=(0, 1))
 
 
 SUMS = ("answered_in_time", "sl_denominator", "abandoned", "offered")

@@ -24,6 +24,8 @@ from sim.scenario import Scenario
 
 # the interval sums a plan is judged by, in the order of the array plan_measures returns
 SEARCH_SUMS = ("answered_in_time", "sl_denominator", "abandoned", "offered")
+# after them in that array: when each interval's counts were settled (see settle_times)
+SETTLED = ("settled_in_time", "settled_exit")
 
 
 def plan_measures(scenario: Scenario, seed: int,
@@ -33,7 +35,8 @@ def plan_measures(scenario: Scenario, seed: int,
     Returns:
         The cost KPIs (empty without ``costs:``), as ``sim.run`` measures them, and the
         :data:`SEARCH_SUMS` per contact type (scenario order) and interval of the run, as
-        the interval table has them (an array ``sums x types x intervals``).
+        the interval table has them, then the :data:`SETTLED` times (:func:`settle_times`)
+        (an array ``sums x types x intervals``).
     """
     records = run_replication(scenario, seed, replication)
     contacts = contacts_frame(records, scenario, replication)
@@ -47,13 +50,41 @@ def plan_measures(scenario: Scenario, seed: int,
     n = scenario.intervals_per_day * scenario.days
     type_rows = cols.rows_by_type(counted)
     nothing = np.zeros(0, dtype=np.int64)
-    sums = np.zeros((len(SEARCH_SUMS), len(scenario.contact_types), n))
+    sums = np.zeros((len(SEARCH_SUMS) + len(SETTLED), len(scenario.contact_types), n))
     priced = dict.fromkeys(PRICED_COUNTS, 0.0)
     for t, name in enumerate(scenario.contact_types):
         rows = type_rows.get(name, nothing)
         counts = interval_counts(cols, rows, index[rows], n, scenario)
-        sums[:, t] = [counts[column] for column in SEARCH_SUMS]
+        sums[:len(SEARCH_SUMS), t] = [counts[column] for column in SEARCH_SUMS]
+        sums[len(SEARCH_SUMS):, t] = settle_times(cols, rows, index[rows], n,
+                                                  scenario.threshold(name))
         for column in PRICED_COUNTS:  # summed over the intervals, a count is the summary's
             priced[column] += float(counts[column].sum())
     kpis = {} if scenario.costs is None else money_kpis(cols, staff, scenario, priced, rules)
     return kpis, sums
+
+
+def settle_times(cols, rows: np.ndarray, index: np.ndarray, n: int,
+                 threshold: float) -> np.ndarray:
+    """When the counts of each interval's contacts were settled, seconds (2 x intervals).
+
+    A contact's counts are settled when it leaves its first queue (answered, abandoned)
+    or is turned away (busy signal, IVR, balking): its exit. Whether it was answered
+    within ``threshold`` (and, for ``short_abandons_excluded``, abandoned within it) is
+    settled sooner, ``threshold`` after it entered the queue, if it was still waiting
+    then. Rows: the latest of those times per interval of arrival (``settled_in_time``),
+    the latest exit (``settled_exit``); infinite if a contact was still waiting when the
+    run ended, -infinite for an interval without contacts. The simulation up to a moment
+    depends only on the staffing before it, so a plan staffed alike up to these times
+    counts those contacts alike (:mod:`sim.staffing_search` builds on it).
+    """
+    answered, wait = cols.answered[rows], cols.wait[rows]
+    exit_ = np.where(answered, cols.answer[rows], cols.end[rows])
+    exit_ = np.where(np.isnan(exit_), np.inf, exit_)
+    queued = ~np.isnan(wait) & np.isfinite(exit_)
+    in_time = np.where(queued, np.minimum(exit_, exit_ - np.where(queued, wait, 0.0) + threshold),
+                       exit_)
+    out = np.full((2, n), -np.inf)
+    np.maximum.at(out[0], index, in_time)
+    np.maximum.at(out[1], index, exit_)
+    return out

@@ -91,6 +91,11 @@ def write_staffed(path: str | Path, document: Mapping[str, Any], result: Staffin
             f"shrinkage). Agent-hours on the phones: Erlang C "
             f"{result.agent_hours('erlang_c'):,.1f}, Erlang A "
             f"{result.agent_hours('erlang_a'):,.1f}, simulation {result.agent_hours():,.1f}.")
+    trim = result.trim
+    if trim is not None and objective == "agents":
+        note += (" Trim: a local minimum on the search's replications (no single agent can go)."
+                 if trim.minimum else f" Trim: {trim.plans} plans (--trim-budget), not shown "
+                 "to be a local minimum.")
     check = result.holdout
     if check is not None:
         outcome = ("measured (no goal to hold)." if objective == "cost_no_goal"

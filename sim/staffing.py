@@ -17,17 +17,23 @@ lets the simulator correct it, one agent at a time:
    a contact type, its first-line group with the largest share gets one agent more (up
    to five when the service level is far below the target). Repeat until every measured
    interval meets the goal.
-3. **Down.** In every interval that meets the goal, try one agent fewer in one group (the
-   largest). Keep each removal after which that interval and the next one (whose queue
-   it inherits) still meet the goal; the others are marked minimal and not tried again.
-   Repeat (with step 2 if a kept removal broke something) until nothing can go.
+3. **Down.** The descent: one agent fewer in the largest group of every block that
+   meets the goal, at once; the removals whose block and next interval still meet it
+   stay, the plan is raised again where it misses, until nothing is left to try. Then
+   the trim: one agent fewer in one group and block at a time while the whole plan
+   still meets the goal, the most agent-hours first, within ``trim_budget`` simulated
+   plans; unbounded, it ends where one agent fewer in any group and block would miss
+   it (:mod:`sim.staffing_search`: a local minimum of the search's own evaluation).
 4. **Hold-out.** Simulate the plan on replications the search never drew
    (:class:`HoldOut` says which); add agents where it misses; check again with more new
    replications, judged with the earlier hold-out ones (at most ``holdout_rounds``).
    Besides the goal, the hold-out rejects single intervals more than
    ``holdout_tolerance`` below the target, and all those below it when they are more
    than ``holdout_share`` of the intervals: a plan that merely scrapes the target on its
-   own sample would fail a fresh check in a quarter of its intervals.
+   own sample would fail a fresh check in a quarter of its intervals. Where agents added
+   for the hold-out lower another interval below the goal on the search's replications
+   (a queue handed on differently), agents are added there as in step 2, so the plan
+   returned meets the goal on the evaluation it reports.
 
 **Blocks.** Steps 1-4 move whole blocks (:func:`load_blocks`): a run of intervals with
 the same expected contacts is staffed as one and judged on its intervals pooled, so the
@@ -53,10 +59,11 @@ Limits: a block's intervals may each fall a little below the target on a given s
 (the hold-out bounds how far); with patient callers near the Erlang C count, a fresh
 40-replication check can still find an interval a few points below the target, and a
 plan safe against that needs more agent-hours than Erlang C (``confidence`` buys the
-margin); the search moves one agent at a time and never revisits a cell marked minimal,
-so in multi-skill centers it finds a good, not necessarily the cheapest, mix of groups;
-it staffs intervals, it does not build shifts (the staffed scenario has per-interval
-``staff`` and no ``shifts``, and no ``variants``).
+margin); the search moves one agent at a time, so in multi-skill centers it finds a
+good, not necessarily the cheapest, mix of groups, and a local minimum (no single agent
+can go) only with an unbounded trim, about ten times the plans of the rest; it staffs
+intervals, it does not build shifts (the staffed scenario has per-interval ``staff`` and
+no ``shifts``, and no ``variants``).
 """
 
 from __future__ import annotations
@@ -82,16 +89,18 @@ from sim.plan_evaluation import (  # re-exported: the public API of staffing
 from sim.scenario import Scenario
 from sim.staffed_file import staffed_document, write_staffed
 from sim.staffing_check import HoldOut, PlanEvaluator, Repair, hold_out
+from sim.staffing_search import (  # noqa: F401 (step_size re-exported)
+    PlanSearch,
+    Trim,
+    step_size,
+)
 from sim.staffing_start import erlang_requirement, group_loads, load_blocks, load_shares
 from sim.staffing_table import staffing_table
 
-__all__ = ["Evaluation", "Goal", "HoldOut", "StaffingResult", "check_on_holdout",
+__all__ = ["Evaluation", "Goal", "HoldOut", "StaffingResult", "Trim", "check_on_holdout",
            "erlang_requirement", "evaluate_plan", "find_staffing", "group_loads",
            "load_blocks", "load_shares", "measured_intervals", "replication_measures",
            "scheduled_agents", "staffed_document", "staffed_scenario", "write_staffed"]
-
-MAX_STEP = 5  # most agents added to one cell in one round
-
 
 @dataclass
 class StaffingResult:
@@ -114,8 +123,10 @@ class StaffingResult:
         replications: Replications per evaluation.
         seed: The seed of every evaluation.
         evaluations: Staffing plans simulated on the search replications.
-        converged: False if the removal rounds ran out before nothing could be removed.
+        converged: False if the joint removal rounds ran out while they still removed agents.
         holdout: The hold-out check (None if it was switched off).
+        trim: The trim (step 3): whether the plan is a local minimum or the trim stopped at
+            its budget, and the agent-hours it saved (None for a plan not searched so).
     """
 
     scenario: Scenario
@@ -126,107 +137,12 @@ class StaffingResult:
     evaluations: int
     converged: bool
     holdout: HoldOut | None = None
+    trim: Trim | None = None
 
     def agent_hours(self, column: str = "simulated") -> float:
         """Agent-hours on the phones over the run (``simulated``, ``erlang_c``, ``erlang_a``)."""
         return float(self.table[column].sum() * self.scenario.interval / 3600.0)
 
-
-
-# --- the search ----------------------------------------------------------------------------
-
-def step_size(shortfall: float) -> int:
-    """Agents to add for a service level ``shortfall`` below target: 1, one more per 0.1."""
-    return min(1 + (int(shortfall // 0.1) if shortfall > 0 else 0), MAX_STEP)
-
-
-class _Search:
-    """The up and down steps of the module docstring over a groups x intervals plan.
-
-    Every move is made on a whole block of intervals (:func:`load_blocks`; one interval
-    per block when the search is not smoothed), so a block's intervals stay equal.
-    """
-
-    def __init__(self, scenario: Scenario, evaluate: PlanEvaluator, max_agents: int,
-                 blocks: np.ndarray):
-        self.scenario, self.evaluate, self.max_agents = scenario, evaluate, max_agents
-        groups = list(scenario.agents)
-        shares = load_shares(scenario)
-        self.primary = [groups.index(max(shares[t], key=shares[t].get)) for t in shares]
-        self.minimal = np.zeros((len(groups), evaluate.measured.size), dtype=bool)
-        ipd = scenario.intervals_per_day
-        self.has_next = (np.arange(evaluate.measured.size) + 1) % ipd != 0
-        self.blocks = blocks
-        self.members = [np.flatnonzero(blocks == b) for b in range(blocks.max() + 1)]
-        self.targets = evaluate.goal.targets(scenario)  # each type's own
-
-    def tie(self, cells: np.ndarray) -> np.ndarray:
-        """Each block's largest value in all its intervals (groups x intervals)."""
-        tied = cells.copy()
-        for members in self.members:
-            tied[:, members] = cells[:, members].max(axis=1, keepdims=True)
-        return tied
-
-    def additions(self, result: Evaluation, missed: np.ndarray | None = None) -> np.ndarray:
-        """Agents to add where ``result`` misses the goal, more the further it is below.
-
-        ``missed`` (types x intervals), if given, says where instead of ``result.ok``.
-        """
-        add = np.zeros(self.minimal.shape, dtype=int)
-        for t, i in zip(*np.nonzero(~result.ok if missed is None else missed)):
-            g = self.primary[t]
-            add[g, i] = max(add[g, i], step_size(self.targets[t] - result.service_level[t, i]))
-        return self.tie(add)
-
-    def raise_until_met(self, plan: np.ndarray) -> tuple[np.ndarray, Evaluation]:
-        """Add agents where the goal is missed until it is met everywhere."""
-        result = self.evaluate(plan)
-        while not result.ok.all():
-            add = self.additions(result)
-            plan = self.add(plan, add)
-            self.minimal |= add == 1  # one fewer just missed the goal
-            result = self.evaluate(plan)
-        return plan, result
-
-    def add(self, plan: np.ndarray, add: np.ndarray) -> np.ndarray:
-        """``plan + add``, refused above ``max_agents``."""
-        plan = plan + add
-        if plan.max() > self.max_agents:
-            raise ValueError(f"no staffing up to {self.max_agents} agents per group meets "
-                             "the goal in every interval")
-        return plan
-
-    def removal_candidates(self, plan: np.ndarray, result: Evaluation) -> list[tuple[int, int]]:
-        """One (group, block) per measured block that meets the goal: the largest group."""
-        cells = set()
-        for i in np.flatnonzero(self.evaluate.measured & result.ok.all(axis=0)):
-            open_groups = [g for g in range(plan.shape[0])
-                           if plan[g, i] > 0 and not self.minimal[g, i]]
-            if open_groups:
-                cells.add((max(open_groups, key=lambda g: plan[g, i]), int(self.blocks[i])))
-        return sorted(cells)
-
-    def lower(self, plan: np.ndarray, result: Evaluation,
-              max_rounds: int) -> tuple[np.ndarray, bool]:
-        """Remove agents while the goal stays met; False if ``max_rounds`` ran out first."""
-        for _ in range(max_rounds):
-            cells = self.removal_candidates(plan, result)
-            if not cells:
-                return plan, True
-            trial = plan.copy()
-            for g, b in cells:
-                trial[g, self.members[b]] -= 1
-            met = self.evaluate(trial).ok.all(axis=0)
-            plan = plan.copy()
-            for g, b in cells:
-                members = self.members[b]
-                after = members[-1] + 1 if self.has_next[members[-1]] else members[-1]
-                if met[members].all() and met[after]:
-                    plan[g, members] -= 1
-                else:
-                    self.minimal[g, members] = True
-            plan, result = self.raise_until_met(plan)
-        return plan, False
 
 
 def find_staffing(
@@ -247,6 +163,7 @@ def find_staffing(
     holdout_tolerance: float = 0.02,
     holdout_share: float = 0.10,
     smooth: bool = True,
+    trim_budget: float | None = None,
 ) -> StaffingResult:
     """Find the fewest agents per interval and group that meet a service goal, by simulation.
 
@@ -263,7 +180,7 @@ def find_staffing(
         replications: Replications per evaluated plan.
         seed: Seed of every evaluation (default: the scenario's).
         executor: Runs an evaluation's replications in parallel (default: in turn, here).
-        max_rounds: Most removal rounds.
+        max_rounds: Most joint removal trials (step 3) before the trim.
         max_agents: Give up if a group would need more agents than this in an interval.
         log: Called with a line of text after each new plan is simulated.
         confidence: If given, in (0, 1): the share of replications in which each interval
@@ -275,6 +192,9 @@ def find_staffing(
         holdout_share: On the hold-out, at most this share of the measured intervals (x
             contact types) may be below their target (else all those are repaired).
         smooth: Staff each run of equal load as one block (:func:`load_blocks`).
+        trim_budget: Most plans the trim (step 3, cells one at a time) may simulate;
+            default: as many as the search simulated before it; 0: no trim;
+            ``math.inf``: until the plan is a local minimum (:class:`Trim`).
 
     Returns:
         The staffed scenario and the staffing table next to the Erlang C requirement.
@@ -285,15 +205,18 @@ def find_staffing(
     goal = _goal(scenario, target, threshold, max_abandon, confidence)
     holdout = holdout_replications(replications, holdout, holdout_rounds, holdout_tolerance,
                                    holdout_share)
+    if trim_budget is not None and not trim_budget >= 0:
+        raise ValueError(f"'trim_budget' must be >= 0, got {trim_budget!r}")
     seed = scenario.seed if seed is None else seed
     evaluate = PlanEvaluator(scenario, goal, replications, seed, executor, log)
     if smooth:
         evaluate.blocks = load_blocks(scenario)
     blocks = evaluate.blocks
-    search = _Search(scenario, evaluate, max_agents, blocks)
+    search = PlanSearch(scenario, evaluate, max_agents, blocks)
     start = erlang_requirement(scenario, goal)
-    plan, result = search.raise_until_met(search.tie(start))
-    plan, converged = search.lower(plan, result, max_rounds)
+    plan, _ = search.raise_until_met(search.tie(start))
+    plan, converged = search.lower(plan, max_rounds)
+    plan, trim = search.trim(plan, evaluate.count if trim_budget is None else trim_budget)
     check = None
     if holdout:
         plan, check = hold_out(search, plan, replications, holdout, holdout_rounds,
@@ -302,7 +225,7 @@ def find_staffing(
     table = staffing_table(scenario, goal, start, plan, evaluate(plan), evaluate.measured,
                            erlang_requirement(scenario, goal, abandonment=True), check, blocks)
     return StaffingResult(staffed, table, goal, replications, seed, evaluate.count, converged,
-                          check)
+                          check, trim)
 
 
 def holdout_replications(replications: int, holdout: int | None, rounds: int,
@@ -347,7 +270,7 @@ def check_on_holdout(scenario: Scenario, plan: np.ndarray, goal: Goal, replicati
     """
     evaluate = PlanEvaluator(scenario, goal, replications, seed, executor, log)
     evaluate.blocks = load_blocks(scenario)
-    search = _Search(scenario, evaluate, max_agents, evaluate.blocks)
+    search = PlanSearch(scenario, evaluate, max_agents, evaluate.blocks)
     first = replications if first_replication is None else first_replication
     return hold_out(search, plan, first, holdout, holdout_rounds if repair else 1,
                     holdout_tolerance, holdout_share, repair_with)

@@ -92,7 +92,10 @@ def hold_out(search, plan: np.ndarray, replications: int, holdout: int,
 
     Agents are added where ``repair_with(plan, check, missed)`` says (groups x
     intervals), by default to each missed type's group of the largest load share
-    (``search.additions``).
+    (``search.additions``); then, where the search's own evaluation of the repaired plan
+    misses the goal (more agents in one interval change the queue the next inherits, and
+    so its sample), as the up step adds them (``search.raise_until_met``), so the plan
+    returned meets the goal on the search's replications as well.
     """
     evaluate = search.evaluate
     for k in range(1, rounds + 1):
@@ -109,7 +112,9 @@ def hold_out(search, plan: np.ndarray, replications: int, holdout: int,
             return plan, HoldOut(check, holdout, k, replications, not missed.any())
         add = (search.additions(check, missed) if repair_with is None
                else repair_with(plan, check, missed))
-        plan = search.add(plan, add)
+        # more agents can lower another interval's result on the same random numbers (a
+        # queue handed on differently): the plan must still meet the goal it reports
+        plan, _ = search.raise_until_met(search.add(plan, add))
     raise AssertionError("unreachable")  # pragma: no cover
 
 
