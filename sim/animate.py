@@ -83,6 +83,26 @@ def check_frames(scenario: Scenario, step: float, max_frames: int = MAX_FRAMES) 
     return frames
 
 
+def one_replication(scenario: Scenario, seed: int | None = None, replication: int = 0
+                    ) -> RunResult:
+    """A run of replication ``replication`` alone, to animate it.
+
+    A replication is a pure function of (scenario, seed, replication), so its records are
+    those of the same replication in a run of many; simulating the others too (as
+    ``ccsim animate --replication N`` did) was N times the work to draw one.
+
+    Args:
+        scenario: The validated scenario.
+        seed: The run's seed; the scenario's ``seed`` when None.
+        replication: Which replication (0 = the first).
+    """
+    from sim.measure import replication_tables
+    from sim.replicate import combine
+
+    seed = scenario.seed if seed is None else seed
+    return combine(scenario, seed, [replication_tables(scenario, seed, replication)])
+
+
 def build_animation(result: RunResult, replication: int = 0, day: int = 0,
                     step: float = 600.0, fps: int = 8, dpi: int = 80,
                     max_frames: int = MAX_FRAMES) -> animation.FuncAnimation:
@@ -109,8 +129,8 @@ def build_animation(result: RunResult, replication: int = 0, day: int = 0,
     if not 0 <= day < sc.days:
         raise ValueError(f"'day' must be in 1..{sc.days}, got {day + 1}")
     kept = result.kept_replications  # (a replication without contacts is still one)
-    if not 0 <= replication < result.n_replications or (kept is not None
-                                                        and replication not in kept):
+    run = result.replications["replication"].tolist()  # one alone: see one_replication
+    if replication not in run or (kept is not None and replication not in kept):
         raise ValueError(f"no replication {replication + 1} in these results")
     start, stop = day * DAY + sc.open, day * DAY + sc.close
     times = np.arange(start, stop + step / 2, step)
