@@ -87,3 +87,28 @@ def test_day_figure_draws_the_callback_waiters_where_there_are_callbacks(runs):
     baseline = day_figure(runs["baseline"])
     assert not [a for a in baseline.axes[0].collections
                 if a.get_label().startswith("awaiting")]
+
+
+def test_animation_counts_the_callback_waiters_apart(runs):
+    """The film's queue panel has a callback line, its title both counts, as the records say."""
+    from sim.animate import build_animation
+
+    result = runs["callbacks_on"]
+    anim = build_animation(result, step=3600.0)
+    (line,) = [ln for ln in anim._fig.axes[1].lines if ln.get_label().startswith("awaiting")]
+    sc = result.scenario
+    grid = np.arange(sc.open, sc.close + 1, 60.0)
+    assert line.full.size == grid.size
+    for k in np.linspace(0, grid.size - 1, 6).astype(int):
+        assert line.full[k] == _oracle(result, grid[k])[1], grid[k]
+    assert line.full.max() > 0
+    frame = 4  # 12:00, the height of the surge
+    anim._func(frame)
+    on_line, called = _oracle(result, sc.open + frame * 3600.0)
+    title = anim._fig._suptitle.get_text()
+    assert title.endswith(f"{on_line} on the line, {called} awaiting a callback"), title
+    baseline = build_animation(runs["baseline"], step=3600.0)
+    assert not [ln for ln in baseline._fig.axes[1].lines
+                if ln.get_label().startswith("awaiting")]
+    baseline._func(4)
+    assert baseline._fig._suptitle.get_text().endswith(" waiting")
