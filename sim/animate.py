@@ -40,7 +40,15 @@ from sim.animation_files import (  # noqa: F401 (the file side, importable from 
     offline_jshtml,
     save_animation,
 )
-from sim.animation_timelines import Timeline, _talks_and_holds, _waits, _wrap_ups
+from sim.animation_timelines import (
+    Timeline,
+    _talks_and_holds,
+    _waits,
+    _wrap_ups,
+    callback_waits,
+)
+from sim.features import features
+from sim.kpis import CALLBACKS
 from sim.replicate import RunResult
 from sim.scenario import Scenario
 from sim.units import DAY, format_duration
@@ -83,6 +91,26 @@ def check_frames(scenario: Scenario, step: float, max_frames: int = MAX_FRAMES) 
     return frames
 
 
+def one_replication(scenario: Scenario, seed: int | None = None, replication: int = 0
+                    ) -> RunResult:
+    """A run of replication ``replication`` alone, to animate it.
+
+    A replication is a pure function of (scenario, seed, replication), so its records are
+    those of the same replication in a run of many; simulating the others too (as
+    ``ccsim animate --replication N`` did) was N times the work to draw one.
+
+    Args:
+        scenario: The validated scenario.
+        seed: The run's seed; the scenario's ``seed`` when None.
+        replication: Which replication (0 = the first).
+    """
+    from sim.measure import replication_tables
+    from sim.replicate import combine
+
+    seed = scenario.seed if seed is None else seed
+    return combine(scenario, seed, [replication_tables(scenario, seed, replication)])
+
+
 def build_animation(result: RunResult, replication: int = 0, day: int = 0,
                     step: float = 600.0, fps: int = 8, dpi: int = 80,
                     max_frames: int = MAX_FRAMES) -> animation.FuncAnimation:
@@ -109,8 +137,8 @@ def build_animation(result: RunResult, replication: int = 0, day: int = 0,
     if not 0 <= day < sc.days:
         raise ValueError(f"'day' must be in 1..{sc.days}, got {day + 1}")
     kept = result.kept_replications  # (a replication without contacts is still one)
-    if not 0 <= replication < result.n_replications or (kept is not None
-                                                        and replication not in kept):
+    run = result.replications["replication"].tolist()  # one alone: see one_replication
+    if replication not in run or (kept is not None and replication not in kept):
         raise ValueError(f"no replication {replication + 1} in these results")
     start, stop = day * DAY + sc.open, day * DAY + sc.close
     times = np.arange(start, stop + step / 2, step)
@@ -150,20 +178,29 @@ def build_animation(result: RunResult, replication: int = 0, day: int = 0,
         seat_ax.legend(handles=keys, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=2,
                        fontsize=7.5)
         hours = (grid - day * DAY) / 3600
-        lines = {}
+        lines = []
         top = 1
         for t, timeline in queue_by_type.items():
             counts = timeline.count(grid)
             top = max(top, int(counts.max()))
-            (lines[t],) = queue_ax.plot([], [], color=t_colours[t], label=t)
-            lines[t].full = counts  # type: ignore[attr-defined]
+            (line,) = queue_ax.plot([], [], color=t_colours[t], label=t)
+            line.full = counts  # type: ignore[attr-defined]
+            lines.append(line)
+        called = (callback_waits(result, replication) if CALLBACKS in features(sc)
+                  else None)  # of those waiting, the callers who hung up to be called
+        if called is not None:
+            (line,) = queue_ax.plot([], [], color="0.45", ls="--", lw=1.0,
+                                    label="awaiting a callback")
+            line.full = called.count(grid)  # type: ignore[attr-defined]
+            top = max(top, int(line.full.max()))  # (several types' callbacks together)
+            lines.append(line)
         # headroom above the day's highest queue for the legend (it covered the surge)
         queue_ax.set(xlim=(hours[0], hours[-1]), ylim=(0, top * 1.45 + 1),
                      ylabel="Contacts waiting", xlabel="Time of day", title="Queue")
         ticks = np.arange(np.ceil(hours[0]), hours[-1] + 1e-9, 2 if hours[-1] - hours[0] > 8
                           else 1)
         queue_ax.set_xticks(ticks, [f"{int(h) % 24:02d}:00" for h in ticks])
-        queue_ax.legend(loc="upper left", ncol=len(sc.contact_types))
+        queue_ax.legend(loc="upper left", ncol=len(lines))
         queue_ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         now_line = queue_ax.axvline(hours[0], color="k", lw=0.8)
         longest = max(float(np.max(waits.end - waits.start, initial=0.0)) / 60, 1.0)
@@ -204,7 +241,7 @@ def build_animation(result: RunResult, replication: int = 0, day: int = 0,
                 counts[2] += int(duty[g][frame]) // per_agent[g]
         dots.set_facecolors(colours)
         upto = grid <= t
-        for line in lines.values():
+        for line in lines:
             line.set_data(hours[upto], line.full[upto])  # type: ignore[attr-defined]
         now_line.set_xdata([(t - day * DAY) / 3600] * 2)
         active = waits.active(t)
@@ -220,9 +257,12 @@ def build_animation(result: RunResult, replication: int = 0, day: int = 0,
         more.set_text(f"+{waited.size - MAX_WAITING_SHOWN} more"
                       if waited.size > MAX_WAITING_SHOWN else "")
         clock = f"{int(t % DAY // 3600):02d}:{int(t % 3600 // 60):02d}"
+        waiting = (f"{waited.size} waiting" if called is None else
+                   f"{waited.size - (k := int(called.count(np.array([t]))[0]))} on the line, "
+                   f"{k} awaiting a callback")
         title.set_text(f"{sc.name} - {which_day}, {clock}: {_busy_words(busy, chats)}, "
-                       f"{waited.size} waiting")
-        return [dots, *lines.values(), now_line, *bars, more, title]
+                       f"{waiting}")
+        return [dots, *lines, now_line, *bars, more, title]
 
     draw(0)
     fig.canvas.draw()  # lay out once, with the widest texts in place, then freeze it:

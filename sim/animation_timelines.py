@@ -92,13 +92,13 @@ def _wrap_ups(result: RunResult, replication: int) -> dict[str, Timeline] | None
             for g in result.scenario.agents}
 
 
-def _waits(result: RunResult, replication: int, requests: bool = False
-           ) -> tuple[Timeline, np.ndarray]:
-    """When each waiting customer was in a queue, and the contact type of each wait.
+def _wait_rows(result: RunResult, replication: int, requests: bool = False
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each wait in a queue: start, end, queue (contact type), whether a callback's.
 
-    With ``requests``, the agents' consult requests waiting in a queue too (legs of
-    ``contact_id`` -1): all that waits there, as the run's queue trace counts it.
+    A callback's wait: see :func:`callback_waits`.
     """
+    contacts = result.contacts[result.contacts["replication"] == replication]
     legs = getattr(result, "legs", None)
     if isinstance(legs, pd.DataFrame) and len(legs) and "enqueued" in legs:
         legs = legs[(legs["replication"] == replication)
@@ -107,12 +107,51 @@ def _waits(result: RunResult, replication: int, requests: bool = False
         end = np.where(np.isnan(legs["answered"].to_numpy(float)),
                        legs["ended"].to_numpy(float), legs["answered"].to_numpy(float))
         types = legs["queue"].astype(str).to_numpy()
+        # a callback is the contact's first wait: its first leg
+        first = legs.groupby("contact_id")["enqueued"].transform("min").to_numpy(float)
+        called = legs["contact_id"].isin(_called_ids(contacts)).to_numpy() & (start == first)
     else:
-        contacts = result.contacts[result.contacts["replication"] == replication]
         contacts = contacts[~contacts["blocked"].to_numpy(bool)]
         start = contacts["arrival"].to_numpy(float)
         end = start + contacts["wait"].to_numpy(float)
         types = contacts["contact_type"].astype(str).to_numpy()
+        called = contacts["contact_id"].isin(_called_ids(contacts)).to_numpy()
+    return start, end, types, called
+
+
+def _called_ids(contacts: pd.DataFrame) -> np.ndarray:
+    """The contacts that took a callback (none in results without the column)."""
+    if "callback" not in contacts:
+        return np.array([], dtype=np.int64)
+    return contacts["contact_id"].to_numpy()[contacts["callback"].to_numpy(bool)]
+
+
+def _waits(result: RunResult, replication: int, requests: bool = False
+           ) -> tuple[Timeline, np.ndarray]:
+    """When each waiting customer was in a queue, and the contact type of each wait.
+
+    With ``requests``, the agents' consult requests waiting in a queue too (legs of
+    ``contact_id`` -1): all that waits there, as the run's queue trace counts it.
+    """
+    start, end, types, _ = _wait_rows(result, replication, requests)
     timeline = Timeline(start, end)
     keep = ~(np.isnan(start) | np.isnan(end)) & (end > start)
     return timeline, types[keep]
+
+
+def callback_mask(result: RunResult, replication: int) -> np.ndarray:
+    """Which of the waits of ``_waits(result, replication)`` await a callback."""
+    start, end, _, called = _wait_rows(result, replication)
+    return called[~(np.isnan(start) | np.isnan(end)) & (end > start)]
+
+
+def callback_waits(result: RunResult, replication: int) -> Timeline:
+    """When each caller who took a callback waited for it, off the phone.
+
+    A callback is taken on arrival, so it is the contact's first queue wait (its first
+    leg, where the run has legs): the caller hung up and is dialled when the turn comes.
+    These waits are among :func:`_waits`' (the queue holds them); the rest of those are
+    callers still on the line. No intervals where the run made no callbacks.
+    """
+    start, end, _, called = _wait_rows(result, replication)
+    return Timeline(start[called], end[called])

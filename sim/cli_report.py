@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from sim.animate import MAX_FRAMES, animate, check_format, frame_count
+from sim.animate import MAX_FRAMES, animate, check_format, frame_count, one_replication
 from sim.cli_common import (
     check_work,
     default_workers,
@@ -258,8 +258,6 @@ def animate_command(scenario: str, out: str | None, day: int, replication: int, 
 
     Example: ccsim animate scenarios/small_bank.yaml --out day.gif
     """
-    from sim.replicate import run
-
     check_work(scenario, [], replication, option="--replication")
     try:
         loaded = load_scenario(scenario, overrides=parse_overrides(scenario, overrides))
@@ -274,7 +272,7 @@ def animate_command(scenario: str, out: str | None, day: int, replication: int, 
     if day > loaded.days:
         fail([f"{scenario}: --day: the scenario has {loaded.days} day"
                f"{'s' if loaded.days > 1 else ''}, got {day}"])
-    check_work(scenario, [loaded], replication, option="--replication")
+    check_work(scenario, [loaded], 1, option="--replication")  # one is simulated
     frames = frame_count(loaded, step)
     if frames > max_frames:
         fail([f"{scenario}: --step: {format_duration(step)} a frame makes {frames:,} frames "
@@ -285,7 +283,8 @@ def animate_command(scenario: str, out: str | None, day: int, replication: int, 
     try:
         with sigterm_as_interrupt() as stop:  # kill, like Ctrl-C, removes the temporary files
             with simulating(scenario):
-                result = run(loaded, seed=seed, replications=replication)
+                # that replication alone: the ones before it are not drawn
+                result = one_replication(loaded, seed=seed, replication=replication - 1)
             bar.start()
 
             def progress(done: int, total: int) -> None:

@@ -124,7 +124,8 @@ _INTERVAL_CAPTION = ("Per interval, all contact types together. Offered contacts
                      "level falls below the target line, look at staffing, breaks and "
                      "overflow.")
 _DAY_CAPTION = ("One replication, sampled every minute: contacts waiting per contact type "
-                "(top), and agents busy (filled) with the agents on duty (line): one panel "
+                "(top; with callbacks, those awaiting a callback, off the phone, shaded), "
+                "and agents busy (filled) with the agents on duty (line): one panel "
                 "per agent group where there are several. A chat desk, whose agents take "
                 "several chats at once, in chats: chats in progress against the chats its "
                 "agents on duty can take.")

@@ -25,10 +25,11 @@ from matplotlib.ticker import MaxNLocator
 
 from sim import erlang, metrics, plots
 from sim import kpis as registry
-from sim.animation_timelines import _talks_and_holds, _waits, _wrap_ups
+from sim.animation_timelines import _talks_and_holds, _waits, _wrap_ups, callback_mask
 from sim.app.settings import daily_contacts, mean_of
 from sim.compare import comparison_table
-from sim.features import left_out, note
+from sim.features import features, left_out, note
+from sim.kpis import CALLBACKS
 from sim.metrics import measured_window
 from sim.replicate import RunResult
 from sim.scenario import Scenario
@@ -229,16 +230,20 @@ def floor_frames(result: RunResult, replication: int = 0, day: int = 0) -> dict[
         ``{"groups": [...], "seats": {group: most agents at once}, "concurrency":
         {group: contacts an agent takes at once; above 1 (a chat desk), its seats, on duty
         and talking count chats: agents on duty x concurrency}, "wrap_up": whether any
-        agent does after-call work, "lost": [[kpi, label]] of :data:`LOST` the run models
+        agent does after-call work, "callbacks": whether the scenario offers callbacks,
+        "lost": [[kpi, label]] of :data:`LOST` the run models
         (hung up after an answer, blocked, balked), "threshold": s,
         "measured_from": the warm-up's end (seconds since the day's midnight) if it
         comes after the day opens (past its closing, or on a later day, where the whole
         day is warm-up and counts nothing), else None, "frames": [{"t": seconds since midnight,
         "groups": {g: [on duty, talking, on hold, in after-call work]} (busy: talking
         plus after-call work, as the run's occupancy and day.png count it), "queue":
-        waiting now, "waits": [longest waits first, s], "late": [1 where that wait is
-        past its type's threshold], "answered", "abandoned", "hung_up", "blocked",
-        "balked", "service_level", "asa": so far}]}``, so far as :func:`so_far` counts.
+        waiting now, "callbacks": of them, awaiting a callback (off the phone; the rest
+        are on the line), "waits": [longest waits first, s; with callbacks, those on
+        the line first], "late": [1 where that wait is past its type's threshold],
+        "called": [1 where that caller awaits a callback], "answered", "abandoned",
+        "hung_up", "blocked", "balked", "service_level", "asa": so far}]}``, so far as
+        :func:`so_far` counts.
     """
     sc = result.scenario
     start, stop = day * DAY + sc.open, day * DAY + sc.close
@@ -247,6 +252,7 @@ def floor_frames(result: RunResult, replication: int = 0, day: int = 0) -> dict[
     talks, holds = _talks_and_holds(result, replication)
     wraps = _wrap_ups(result, replication)
     waits, queues = _waits(result, replication)
+    called = callback_mask(result, replication)  # which of them await a callback
     # each wait's own type's threshold (a type may have its own): red past it
     own = metrics.contact_thresholds(pd.Series(queues, dtype=str), sc)
     staff = result.staff[result.staff["replication"] == replication]
@@ -265,13 +271,16 @@ def floor_frames(result: RunResult, replication: int = 0, day: int = 0) -> dict[
     for i, t in enumerate(times):
         now = waits.active(t)
         waited = t - waits.start[now]
-        longest = np.argsort(-waited, kind="stable")[:MAX_WAITING]
+        # callers on the line first, longest first; then those awaiting a callback
+        longest = np.lexsort((-waited, called[now]))[:MAX_WAITING]
         frames.append({
             "t": float(t - day * DAY),
             "groups": {g: [int(duty[g][i]), int(talking[g][i]), int(holding[g][i]),
                            int(wrapping[g][i])] for g in sc.agents},
-            "queue": int(now.sum()), "waits": [round(float(w)) for w in waited[longest]],
+            "queue": int(now.sum()), "callbacks": int(called[now].sum()),
+            "waits": [round(float(w)) for w in waited[longest]],
             "late": [int(w > limit) for w, limit in zip(waited[longest], own[now][longest])],
+            "called": [int(b) for b in called[now][longest]],
             **counts[i]})
     seats = {g: max(1, int(max(duty[g].max(), (talking[g] + wrapping[g]).max())))
              for g in sc.agents}
@@ -279,7 +288,7 @@ def floor_frames(result: RunResult, replication: int = 0, day: int = 0) -> dict[
     # it ends after closing (the panel would otherwise show zeros with no reason)
     measured = measured_window(sc).start - day * DAY
     return {"groups": list(sc.agents), "seats": seats, "concurrency": per_agent,
-            "wrap_up": wraps is not None,
+            "wrap_up": wraps is not None, "callbacks": CALLBACKS in features(sc),
             "lost": [[k, registry.label(k).lower()] for k in LOST
                      if k not in left_out(LOST, [sc], [result.summary])],
             "threshold": sc.service_level.threshold,

@@ -9,6 +9,9 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from sim.animation_timelines import callback_waits
+from sim.features import features
+from sim.kpis import CALLBACKS
 from sim.plots.style import (
     Results,
     as_runs,
@@ -54,7 +57,8 @@ def day_figure(result: RunResult, replication: int = 0, day: int = 0,
         title: Figure title (default: scenario, day and replication).
 
     Returns:
-        Contacts waiting per contact type on top; below, busy agents and agents on duty:
+        Contacts waiting per contact type on top (with callbacks, those of them awaiting
+        a callback shaded); below, busy agents and agents on duty:
         one panel per agent group when there are several, else one panel. A chat desk
         (concurrency > 1) is drawn in chats: chats in progress against the agents on
         duty times the chats each takes, its axis says so.
@@ -87,6 +91,9 @@ def day_figure(result: RunResult, replication: int = 0, day: int = 0,
     q_ax, b_axes = axes[0], list(axes[1:-1] if spans else axes[1:])
     for name, colour in type_colours(sc).items():
         q_ax.plot(hours, trace[f"queue.{name}"], color=colour, label=name, lw=1.1)
+    if CALLBACKS in features(sc):  # of those waiting, the callers who hung up to be called
+        q_ax.fill_between(hours, callback_waits(result, replication).count(times), lw=0,
+                          color="0.55", alpha=0.35, label="awaiting a callback\n(off the phone)")
     # the trace counts a chat desk's busy in chats (concurrency > 1): its on-duty line
     # is then its capacity in chats too (agents x concurrency), said on its axis
     per_agent = {g: sc.agents[g].concurrency for g in groups}

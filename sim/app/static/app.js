@@ -205,9 +205,11 @@ function drawFloor() {
       : `${g}: ${busy} chats of ${duty} (${duty / c} agents on duty, ${c} chats each)`;
     return `<div class="group-name">${head}</div><div class="seatrow">${cells}</div>`;
   }).join("");
-  $("queue-count").textContent = `(${f.queue})`;
+  // with callbacks, who is still on the line and who hung up to be called back
+  $("queue-count").textContent = floor.callbacks
+    ? `(${f.queue - f.callbacks} on the line, ${f.callbacks} for a callback)` : `(${f.queue})`;
   const longest = Math.max(floor.threshold * 3, ...f.waits, 1);
-  $("waits").innerHTML = f.waits.map((w, k) => `<div class="wait${f.late[k] ? " late" : ""}"><div class="bar" style="width:${Math.max(2, 70 * w / longest)}%"></div>${clock(w * 60).replace(/^00:/, "0:")}</div>`).join("") +
+  $("waits").innerHTML = f.waits.map((w, k) => `<div class="wait${f.late[k] ? " late" : ""}${f.called[k] ? " called" : ""}"><div class="bar" style="width:${Math.max(2, 70 * w / longest)}%"></div>${clock(w * 60).replace(/^00:/, "0:")}${f.called[k] ? " callback" : ""}</div>`).join("") +
     (f.queue > f.waits.length ? `<div class="wait">… and ${f.queue - f.waits.length} more</div>` : "");
   const m = floor.measured_from, closed = floor.frames[floor.frames.length - 1].t;
   const from = m === null ? "" : m < closed ? ` <small>(from ${clock(m)}, after the warm-up)</small>`
