@@ -29,6 +29,7 @@ from sim.plots.style import (
 from sim.replicate import RunResult
 from sim.routing_table import routing_table
 from sim.scenario import Scenario
+from sim.staffing_start import agent_time, slots_and_pace
 from sim.units import format_duration
 from sim.weekdays import day_label
 
@@ -74,19 +75,16 @@ def erlang_pools(scenario: Scenario) -> list[list[str]]:
 
 
 def pool_slots(scenario: Scenario, pool: list[str]) -> tuple[int, float]:
-    """Contacts an agent of ``pool`` takes at once, and how many times longer each takes.
+    """Contacts an agent of ``pool`` takes at once, and how many times the drawn talk each takes.
 
-    The pool's first-line groups' ``concurrency`` (a chat desk's agent holds several
-    chats), the fewest if they differ, and that group's ``concurrency_slowdown`` (the
-    engine's, where it takes more than one at once; 1 otherwise).
+    As ``ccsim staff`` starts a group (:func:`sim.staffing_start.slots_and_pace`), for
+    the pool's first-line group that takes the fewest at once (a chat desk's agent holds
+    several chats, each lengthened by ``concurrency_slowdown``).
     """
     table = routing_table(scenario)
     groups = [list(scenario.agents.values())[g] for t in pool
               for g in table.first_line[table.type_index(t)]]
-    fewest = min(groups, key=lambda group: group.concurrency)
-    if fewest.concurrency == 1:
-        return 1, 1.0
-    return fewest.concurrency, float(fewest.concurrency_slowdown)
+    return slots_and_pace(min(groups, key=lambda group: group.concurrency))
 
 
 def erlang_requirement(scenario: Scenario,
@@ -123,11 +121,8 @@ def erlang_requirement(scenario: Scenario,
     cache: dict[tuple[float, float, float, float], int] = {}
     for pool in erlang_pools(scenario):
         counts = np.array([np.nan_to_num(np.asarray(offered[t], dtype=float)) for t in pool])
-        per_agent, slowdown = pool_slots(scenario, pool)
-        # the slowdown lengthens the talk, not the after-call work (as the engine)
-        means = np.array([float(scenario.contact_types[t].agent_seconds
-                                + scenario.contact_types[t].handle.mean * (slowdown - 1.0))
-                          for t in pool])
+        per_agent, pace = pool_slots(scenario, pool)
+        means = np.array([agent_time(scenario.contact_types[t], pace) for t in pool])
         rates = counts.sum(axis=0) / scenario.interval
         work = (counts * means[:, None]).sum(axis=0)
         goals = sorted({(scenario.target(t), scenario.threshold(t)) for t in pool})
