@@ -5,8 +5,8 @@ included, times its mean handle time and wrap-up, over the interval) is shared e
 its *first-line* groups (the compiled routing's ``first_line``: those that take it
 without waiting). Each group's share is one Erlang C (or A) queue, served as the engine
 serves it (:func:`slots_and_pace`: a chat desk's agent is several servers, each talk
-lengthened as the engine lengthens it). Also the blocks the search staffs as one: runs of
-intervals with the same load (see :mod:`sim.staffing`).
+paced as the engine paces it: chat slowdown, agent speed). Also the blocks the search
+staffs as one: runs of intervals with the same load (see :mod:`sim.staffing`).
 """
 
 from __future__ import annotations
@@ -25,13 +25,16 @@ from sim.scenario_contacts import ContactType
 def slots_and_pace(group: AgentGroup) -> tuple[int, float]:
     """Contacts an agent of ``group`` takes at once, and how many times the drawn talk each takes.
 
-    A chat desk's agent (``concurrency`` c > 1) is c servers of its queue, each chat
-    ``concurrency_slowdown`` times longer (the engine's slots, :mod:`sim.floor_routing`);
-    an agent taking one contact at a time talks the drawn handle time.
+    As the engine serves them (:mod:`sim.floor_routing`): a chat desk's agent
+    (``concurrency`` c > 1) is c servers of its queue, each chat ``concurrency_slowdown``
+    times longer; every talk takes 1 / ``speed`` of the drawn handle time. With
+    ``speed_cv`` the agents' speeds are ``speed`` x factors of mean 1, so their
+    capacities still average ``speed``: the pace 1 / ``speed`` is exact while every agent
+    stays busy; idle spells shared evenly would lengthen the mean talk by (1 + cv^2), so
+    at low occupancy the need is somewhat low.
     """
-    if group.concurrency == 1:
-        return 1, 1.0
-    return group.concurrency, float(group.concurrency_slowdown)
+    slowdown = group.concurrency_slowdown if group.concurrency > 1 else 1.0
+    return group.concurrency, float(slowdown) / float(group.speed)
 
 
 def agent_time(contact_type: ContactType, pace: float) -> float:

@@ -79,12 +79,16 @@ def pool_slots(scenario: Scenario, pool: list[str]) -> tuple[int, float]:
 
     As ``ccsim staff`` starts a group (:func:`sim.staffing_start.slots_and_pace`), for
     the pool's first-line group that takes the fewest at once (a chat desk's agent holds
-    several chats, each lengthened by ``concurrency_slowdown``).
+    several chats, each lengthened by ``concurrency_slowdown``), the slowest of those
+    (talks 1 / ``speed`` of the drawn handle time).
     """
     table = routing_table(scenario)
     groups = [list(scenario.agents.values())[g] for t in pool
               for g in table.first_line[table.type_index(t)]]
-    return slots_and_pace(min(groups, key=lambda group: group.concurrency))
+    paced = [(group.concurrency, -pace, slots, pace)
+             for group in groups for slots, pace in [slots_and_pace(group)]]
+    _, _, slots, pace = min(paced)
+    return slots, pace
 
 
 def erlang_requirement(scenario: Scenario,
@@ -98,8 +102,9 @@ def erlang_requirement(scenario: Scenario,
     has its own, else the scenario's): the most agents any of them needs, as ``ccsim
     staff`` plans a group (:func:`sim.staffing_start.group_goals`). A chat desk's agent
     is ``concurrency`` servers of that queue, each chat's handle time x its
-    ``concurrency_slowdown`` (:func:`pool_slots`, as the engine serves them): the chat
-    slots Erlang C needs, over the chats an agent takes, rounded up.
+    ``concurrency_slowdown``, and every talk 1 / the group's ``speed`` of the handle time
+    drawn (:func:`pool_slots`, as the engine serves them): the servers Erlang C needs,
+    over the chats an agent takes, rounded up.
 
     Args:
         scenario: The scenario (calendar, service level, handle times).
