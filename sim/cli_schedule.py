@@ -54,7 +54,7 @@ from sim.shifts_plan import ScheduleError
 from sim.staffed_file import files_read_from
 from sim.staffing import _goal, erlang_requirement, find_staffing
 from sim.sweep import local_executor
-from sim.units import DAY, format_clock_exact, format_list, parse_duration
+from sim.units import DAY, counted, format_clock_exact, format_list, parse_duration
 from sim.weekdays import day_label, week_plan_days
 
 SOURCES = ("search", "staff", "erlang")
@@ -226,7 +226,7 @@ def _requirement(path: str, scenario: Scenario, source: str, goal, replications:
     """Agents on the phones per group and interval of the run, from ``source``."""
     if source == "search":
         if log is not None:
-            log(f"searching the requirement ({replications} replications, seed {seed})")
+            log(f"searching the requirement ({counted(replications, 'replication')}, seed {seed})")
         found = find_staffing(scenario, target=goal.target, threshold=goal.threshold,
                               max_abandon=goal.max_abandon, replications=replications,
                               seed=seed, executor=executor)
@@ -258,17 +258,18 @@ def format_schedule(result: ScheduleResult, money: bool = False) -> str:
     unit = "cost" if money else "paid hours"
     per = result.span
     for name, plan in result.plans.items():
-        lines.append(f"  {name}: {plan.headcount} agents, {plan.paid_hours:,.1f} paid hours"
+        lines.append(f"  {name}: {counted(plan.headcount, 'agent')}, "
+                     f"{plan.paid_hours:,.1f} paid hours"
                      f"{f', cost {plan.cost:,.2f}' if money else ''} {per}; LP lower bound "
                      f"{plan.lower_bound:,.2f} {unit}, gap {plan.gap:.2%}")
     total = f"{result.paid_hours:,.1f} paid hours" + (f", cost {result.cost:,.2f}"
                                                        if money else "")
     lines.append(f"  total: {total} {per}")
     check = (f"hold-out check (seed {result.settings.holdout_seed}, "
-             f"{result.settings.replications} replications): ")
+             f"{counted(result.settings.replications, 'replication')}): ")
     if result.held:
-        lines.append(check + f"every interval meets the goal (after {result.rounds} "
-                     f"schedule{'s' if result.rounds > 1 else ''})")
+        lines.append(check + f"every interval meets the goal (after "
+                     f"{counted(result.rounds, 'schedule')})")
     else:
         lines.append(check + f"NOT HELD: {result.reason}{_furthest_below(result)}")
     lines += ["", shifts_table(result).to_string(index=False)]

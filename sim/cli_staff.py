@@ -44,6 +44,7 @@ from sim.loader import ScenarioError, scenario_document
 from sim.staffed_file import files_read_from
 from sim.staffing import StaffingResult, find_staffing, staffed_document, write_staffed
 from sim.sweep import local_executor
+from sim.units import counted
 
 
 class TrimBudget(click.IntRange):
@@ -236,9 +237,9 @@ def format_staffing(result: StaffingResult, full: bool = False,
     rows = _interval_rows(result) if full else _day_rows(result)
     lines = [
         f"{result.scenario.name}: {title}",
-        f"({result.replications} replications per plan, seed {result.seed}, "
-        f"{result.evaluations} plans simulated; agents on the phones, scheduled = before "
-        "shrinkage)",
+        f"({counted(result.replications, 'replication')} per plan, seed {result.seed}, "
+        f"{counted(result.evaluations, 'plan')} simulated; agents on the phones, scheduled = "
+        "before shrinkage)",
         "",
         rows.to_string(index=False),
     ]
@@ -278,7 +279,7 @@ def _trim_lines(result: StaffingResult, costed: bool) -> list[str]:
     else:
         what = (f"stopped at its budget, {trim.open} group x run cells untried, so not shown "
                 "to be a local minimum (--trim-budget all: until no agent can go)")
-    lines.append(f"trim: {start}{what}; it simulated {trim.plans} plans and saved "
+    lines.append(f"trim: {start}{what}; it simulated {counted(trim.plans, 'plan')} and saved "
                  f"{trim.saved:,.1f} agent-hours{after}")
     return lines
 
@@ -348,8 +349,8 @@ def _holdout_lines(result: StaffingResult, repaired: bool = True) -> list[str]:
     missed = table[table.measured
                    & (table.holdout_service_level < table.holdout_target - 1e-12)]
     count = missed.start.nunique()
-    return [f"warning: after {check.rounds} hold-out rounds the plan still missed the goal "
-            f"on replications {last} in {count} interval{'s' if count != 1 else ''} (see "
+    return [f"warning: after {counted(check.rounds, 'hold-out round')} the plan still missed "
+            f"the goal on replications {last} in {counted(count, 'interval')} (see "
             "below_target): use more --replications or --holdout"]
 
 

@@ -120,7 +120,8 @@ _INTERVAL_CAPTION = ("Per interval, all contact types together. Offered contacts
                      "offered contacts and the mean handle times (contact types that the "
                      "same agents take first-come are pooled, the others staffed on their "
                      "own; a chat desk's agent counts as the chats it takes at once, each "
-                     "slowed as the run slows it; patience ignored). Where the service "
+                     "talk paced as the run paces it: chat slowdown, agent speed; "
+                     "patience ignored). Where the service "
                      "level falls below the target line, look at staffing, breaks and "
                      "overflow.")
 _DAY_CAPTION = ("One replication, sampled every minute: contacts waiting per contact type "

@@ -43,6 +43,7 @@ from sim.staffing import (
     measured_intervals,
     scheduled_agents,
 )
+from sim.units import counted
 from sim.weekdays import run_weekdays, week_plan_days
 
 
@@ -364,6 +365,6 @@ def schedule(scenario: Scenario, on_phones: np.ndarray, settings: Settings,
                 need_phones[g, cells] = need_phones[g, cells].max() + 1
                 raised[g, cells] = True
     else:
-        reason = f"still below the goal after {settings.max_rounds} rounds"
+        reason = f"still below the goal after {counted(settings.max_rounds, 'round')}"
     # not the requirement raised after the last round: no shifts were solved for it
     return ScheduleResult(staffed, plans, solved, sl, False, rounds, reason, settings)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from sim.output import write_atomic
-from sim.units import format_duration
+from sim.units import counted, format_duration
 
 if TYPE_CHECKING:
     from sim.staffing import StaffingResult
@@ -86,16 +86,17 @@ def write_staffed(path: str | Path, document: Mapping[str, Any], result: Staffin
     what = {"agents": f"the fewest agents per interval that meet {wanted} in every interval",
             "cost": f"the least total cost that meets {wanted} in every interval",
             "cost_no_goal": "the least total cost, with no service goal"}[objective]
-    note = (f"Staffing found by `ccsim staff`: {what}, by simulation ({result.replications} "
-            f"replications per plan, seed {result.seed}). `staff` counts scheduled agents (before "
+    note = (f"Staffing found by `ccsim staff`: {what}, by simulation ("
+            f"{counted(result.replications, 'replication')} per plan, seed {result.seed}). "
+            "`staff` counts scheduled agents (before "
             f"shrinkage). Agent-hours on the phones: Erlang C "
             f"{result.agent_hours('erlang_c'):,.1f}, Erlang A "
             f"{result.agent_hours('erlang_a'):,.1f}, simulation {result.agent_hours():,.1f}.")
     trim = result.trim
     if trim is not None and objective == "agents":
         note += (" Trim: a local minimum on the search's replications (no single agent can go)."
-                 if trim.minimum else f" Trim: {trim.plans} plans (--trim-budget), not shown "
-                 "to be a local minimum.")
+                 if trim.minimum else f" Trim: {counted(trim.plans, 'plan')} (--trim-budget), "
+                 "not shown to be a local minimum.")
     check = result.holdout
     if check is not None:
         outcome = ("measured (no goal to hold)." if objective == "cost_no_goal"

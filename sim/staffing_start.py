@@ -3,8 +3,10 @@
 A contact type's offered load in an interval (its expected contacts, day factors
 included, times its mean handle time and wrap-up, over the interval) is shared equally by
 its *first-line* groups (the compiled routing's ``first_line``: those that take it
-without waiting). Each group's share is one Erlang C (or A) queue. Also the blocks the
-search staffs as one: runs of intervals with the same load (see :mod:`sim.staffing`).
+without waiting). Each group's share is one Erlang C (or A) queue, served as the engine
+serves it (:func:`slots_and_pace`: a chat desk's agent is several servers, each talk
+paced as the engine paces it: chat slowdown, agent speed). Also the blocks the search
+staffs as one: runs of intervals with the same load (see :mod:`sim.staffing`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,31 @@ from sim.arrivals import expected_counts
 from sim.plan_evaluation import Goal, measured_intervals
 from sim.routing_table import routing_table
 from sim.scenario import Scenario
+from sim.scenario_agents import AgentGroup
+from sim.scenario_contacts import ContactType
+
+
+def slots_and_pace(group: AgentGroup) -> tuple[int, float]:
+    """Contacts an agent of ``group`` takes at once, and how many times the drawn talk each takes.
+
+    As the engine serves them (:mod:`sim.floor_routing`): a chat desk's agent
+    (``concurrency`` c > 1) is c servers of its queue, each chat ``concurrency_slowdown``
+    times longer; every talk takes 1 / ``speed`` of the drawn handle time. With
+    ``speed_cv`` the agents' speeds are ``speed`` x factors of mean 1, so their
+    capacities still average ``speed``: the pace 1 / ``speed`` is exact while every agent
+    stays busy; idle spells shared evenly would lengthen the mean talk by (1 + cv^2), so
+    at low occupancy the need is somewhat low.
+    """
+    slowdown = group.concurrency_slowdown if group.concurrency > 1 else 1.0
+    return group.concurrency, float(slowdown) / float(group.speed)
+
+
+def agent_time(contact_type: ContactType, pace: float) -> float:
+    """Mean seconds of one server per contact: the talk x ``pace``, then the wrap-up.
+
+    The pace lengthens the talk, not the after-call work, as the engine does.
+    """
+    return contact_type.agent_seconds + contact_type.handle.mean * (pace - 1.0)
 
 
 def load_shares(scenario: Scenario) -> dict[str, dict[str, float]]:
@@ -29,10 +56,12 @@ def group_loads(scenario: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     """Each group's expected arrivals per second, Erlangs and abandonment rate (1 / s).
 
     Groups (rows, scenario order) x intervals. A group carries its share of its contact
-    types' loads (see the module docstring); its abandonment rate is the arrival-weighted
+    types' loads (see the module docstring), in the time its servers take
+    (:func:`agent_time` at the group's pace); its abandonment rate is the arrival-weighted
     mean of theirs, 1 / mean patience (0 for contacts without patience).
     """
     groups = list(scenario.agents)
+    paces = [slots_and_pace(group)[1] for group in scenario.agents.values()]
     rate = np.zeros((len(groups), scenario.days * scenario.intervals_per_day))
     work = np.zeros_like(rate)  # Erlangs
     hangups = np.zeros_like(rate)  # arrivals per second x abandonment rate
@@ -42,7 +71,8 @@ def group_loads(scenario: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray]
         theta = 1.0 / ct.patience.mean if ct.patience is not None else 0.0
         for group, share in shares.items():
             rate[groups.index(group)] += share * arrivals
-            work[groups.index(group)] += share * arrivals * ct.agent_seconds
+            g = groups.index(group)
+            work[g] += share * arrivals * agent_time(ct, paces[g])
             hangups[groups.index(group)] += share * arrivals * theta
     with np.errstate(invalid="ignore", divide="ignore"):
         theta = np.where(rate > 0.0, hangups / rate, 0.0)
@@ -58,18 +88,21 @@ def erlang_requirement(scenario: Scenario, goal: Goal, abandonment: bool = False
     with the group's mean abandonment rate (:func:`group_loads`): exact for exponential
     patience, an approximation by the mean for other patience distributions; groups whose
     contacts never abandon get Erlang C. Each group is staffed for every goal of its
-    types (:func:`group_goals`): the most agents any of them needs.
+    types (:func:`group_goals`): the most agents any of them needs. A chat desk's need is
+    the servers (chat slots) the queue needs, over the chats an agent takes, rounded up.
     """
     rate, work, theta = group_loads(scenario)
     goals = group_goals(scenario, goal)
+    slots = [slots_and_pace(group)[0] for group in scenario.agents.values()]
     need = np.zeros(rate.shape, dtype=int)
     for (g, i), lam in np.ndenumerate(rate):
         if lam > 0.0:
             patience = 1.0 / theta[g, i] if abandonment and theta[g, i] > 0.0 else None
-            need[g, i] = max(erlang.required_agents(
+            servers = max(erlang.required_agents(
                 lam, work[g, i] / lam, target, threshold, patience=patience,
                 max_abandon=goal.max_abandon if patience else None)
                 for target, threshold in goals[g])
+            need[g, i] = -(-servers // slots[g])
     return need
 
 

@@ -181,6 +181,11 @@ def format_list(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def counted(count: int, noun: str) -> str:
+    """``1 agent``, ``15 agents``: the count and its noun, plural unless the count is 1."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 Duration = Annotated[float, BeforeValidator(parse_duration)]
 """A duration in seconds, written as a number or with a unit."""
 

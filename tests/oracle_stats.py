@@ -2,7 +2,8 @@
 
 The 95% half-width of a mean as the README states it, ``t(0.975, n - 1) * s / sqrt(n)``
 (``s`` from :func:`statistics.stdev`, ``t`` checked against a printed t table), how a
-printed ``± ...`` is read back, and the small scenario the oracle tests run.
+printed ``± ...`` is read back, the small scenario the oracle tests run, and the servers
+Erlang C needs (the Erlang B recursion and the waiting-time tail, written out here).
 """
 
 from __future__ import annotations
@@ -93,3 +94,20 @@ def printed_rows(output: str, kpis) -> dict[str, str]:
         if words and words[0] in kpis and words[0] not in rows:
             rows[words[0]] = line
     return rows
+
+
+def erlang_c_level(servers: int, load: float, aht: float, threshold: float) -> float:
+    """Erlang C: P(wait <= threshold) for ``servers`` servers and ``load`` Erlangs."""
+    if servers <= load:
+        return 0.0
+    b = 1.0
+    for k in range(1, servers + 1):  # Erlang B by its recursion
+        b = load * b / (k + load * b)
+    c = servers * b / (servers - load * (1 - b))
+    return 1 - c * math.exp(-(servers - load) * threshold / aht)
+
+
+def erlang_c_servers(rate: float, aht: float, target: float, threshold: float) -> int:
+    """Fewest Erlang C servers whose P(wait <= threshold) reaches ``target``."""
+    return next(n for n in range(1, 100_000)
+                if erlang_c_level(n, rate * aht, aht, threshold) >= target)

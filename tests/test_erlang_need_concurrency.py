@@ -3,7 +3,7 @@
 An agent of a group with ``concurrency`` c holds c chats at once, each taking its handle
 time x ``concurrency_slowdown`` (the engine's chat slots): an Erlang C queue of c slots
 per agent. The need drawn against the agents on duty is in agents: the slots Erlang C
-needs, over c. Checked against an Erlang C computed here (Erlang B recursion) and against
+needs, over c. Checked against an Erlang C computed in tests/oracle_stats.py and against
 the engine itself: at the need the simulated service level meets the target, one agent
 fewer it does not (each within 4 standard errors of the replications).
 """
@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 import pytest
+from oracle_stats import erlang_c_servers
 
 import sim
 from sim.loader import scenario_from_dict
@@ -33,20 +34,8 @@ def _chat(staff: int, **desk) -> sim.Scenario:
                             "concurrency_slowdown": SLOWDOWN, **desk}}})
 
 
-def _service_level(servers: int, load: float, aht: float, threshold: float) -> float:
-    """Erlang C: P(wait <= threshold) for ``servers`` servers and ``load`` Erlangs."""
-    if servers <= load:
-        return 0.0
-    b = 1.0
-    for k in range(1, servers + 1):  # Erlang B by its recursion
-        b = load * b / (k + load * b)
-    c = servers * b / (servers - load * (1 - b))
-    return 1 - c * math.exp(-(servers - load) * threshold / aht)
-
-
 def _slots_needed(aht: float) -> int:
-    load = RATE * aht
-    return next(n for n in range(1, 1000) if _service_level(n, load, aht, THRESHOLD) >= TARGET)
+    return erlang_c_servers(RATE, aht, TARGET, THRESHOLD)
 
 
 def test_need_is_slots_over_concurrency():

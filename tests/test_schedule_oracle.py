@@ -268,7 +268,7 @@ def check(scenario: dict, templates: dict, need, options: list[str], output: str
             cost += row["count"] * row.cost
         totals["hours"] += hours
         totals["cost"] += cost
-        line = re.search(rf"^  {group}: (\d+) agents, ([\d,.]+) paid hours"
+        line = re.search(rf"^  {group}: (\d+) agents?, ([\d,.]+) paid hours"
                          rf"(?:, cost ([\d,.]+))? {span}; LP lower bound ([\d,.]+) "
                          rf"(cost|paid hours), gap ([\d.]+)%$", output, re.M)
         assert line, output

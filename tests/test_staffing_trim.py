@@ -128,7 +128,7 @@ def test_unbounded_trim_is_a_local_minimum_and_says_so(tmp_path):
     assert "Trim: 0 plans (--trim-budget), not shown" in note(staffed)
     out = runner.invoke(main, [*args, "--trim-budget", "1"])
     assert "trim: stopped at its budget," in out.output
-    assert "it simulated 1 plans" in out.output
+    assert "it simulated 1 plan and" in out.output
 
 
 @pytest.mark.parametrize("value", ["-1", "1.5", "some", "nan"])

@@ -29,6 +29,7 @@ from sim.plots.style import (
 from sim.replicate import RunResult
 from sim.routing_table import routing_table
 from sim.scenario import Scenario
+from sim.staffing_start import agent_time, slots_and_pace
 from sim.units import format_duration
 from sim.weekdays import day_label
 
@@ -74,19 +75,20 @@ def erlang_pools(scenario: Scenario) -> list[list[str]]:
 
 
 def pool_slots(scenario: Scenario, pool: list[str]) -> tuple[int, float]:
-    """Contacts an agent of ``pool`` takes at once, and how many times longer each takes.
+    """Contacts an agent of ``pool`` takes at once, and how many times the drawn talk each takes.
 
-    The pool's first-line groups' ``concurrency`` (a chat desk's agent holds several
-    chats), the fewest if they differ, and that group's ``concurrency_slowdown`` (the
-    engine's, where it takes more than one at once; 1 otherwise).
+    As ``ccsim staff`` starts a group (:func:`sim.staffing_start.slots_and_pace`), for
+    the pool's first-line group that takes the fewest at once (a chat desk's agent holds
+    several chats, each lengthened by ``concurrency_slowdown``), the slowest of those
+    (talks 1 / ``speed`` of the drawn handle time).
     """
     table = routing_table(scenario)
     groups = [list(scenario.agents.values())[g] for t in pool
               for g in table.first_line[table.type_index(t)]]
-    fewest = min(groups, key=lambda group: group.concurrency)
-    if fewest.concurrency == 1:
-        return 1, 1.0
-    return fewest.concurrency, float(fewest.concurrency_slowdown)
+    paced = [(group.concurrency, -pace, slots, pace)
+             for group in groups for slots, pace in [slots_and_pace(group)]]
+    _, _, slots, pace = min(paced)
+    return slots, pace
 
 
 def erlang_requirement(scenario: Scenario,
@@ -100,8 +102,9 @@ def erlang_requirement(scenario: Scenario,
     has its own, else the scenario's): the most agents any of them needs, as ``ccsim
     staff`` plans a group (:func:`sim.staffing_start.group_goals`). A chat desk's agent
     is ``concurrency`` servers of that queue, each chat's handle time x its
-    ``concurrency_slowdown`` (:func:`pool_slots`, as the engine serves them): the chat
-    slots Erlang C needs, over the chats an agent takes, rounded up.
+    ``concurrency_slowdown``, and every talk 1 / the group's ``speed`` of the handle time
+    drawn (:func:`pool_slots`, as the engine serves them): the servers Erlang C needs,
+    over the chats an agent takes, rounded up.
 
     Args:
         scenario: The scenario (calendar, service level, handle times).
@@ -123,11 +126,8 @@ def erlang_requirement(scenario: Scenario,
     cache: dict[tuple[float, float, float, float], int] = {}
     for pool in erlang_pools(scenario):
         counts = np.array([np.nan_to_num(np.asarray(offered[t], dtype=float)) for t in pool])
-        per_agent, slowdown = pool_slots(scenario, pool)
-        # the slowdown lengthens the talk, not the after-call work (as the engine)
-        means = np.array([float(scenario.contact_types[t].agent_seconds
-                                + scenario.contact_types[t].handle.mean * (slowdown - 1.0))
-                          for t in pool])
+        per_agent, pace = pool_slots(scenario, pool)
+        means = np.array([agent_time(scenario.contact_types[t], pace) for t in pool])
         rates = counts.sum(axis=0) / scenario.interval
         work = (counts * means[:, None]).sum(axis=0)
         goals = sorted({(scenario.target(t), scenario.threshold(t)) for t in pool})

@@ -8,7 +8,7 @@ from matplotlib.ticker import FuncFormatter, MultipleLocator
 
 from sim.plots.style import group_colours, new_figure, styled
 from sim.shift_loop import ScheduleResult, hours_span, planning_day
-from sim.units import format_clock, format_clock_exact
+from sim.units import counted, format_clock, format_clock_exact
 
 
 def _clock_axis(ax, day) -> None:
@@ -46,9 +46,9 @@ def coverage_figure(result: ScheduleResult) -> Figure:
                   label="required on duty (worst day, after shrinkage and absenteeism)")
         over = (plan.coverage.sum() - plan.need.sum()) * day.interval / 3600.0
         per = hours_span(scenario, {name: plan})
-        ax.set_title(f"{name}: {plan.headcount} agents, {plan.paid_hours:,.1f} paid hours "
-                     f"{per}, {over:,.1f} agent-hours over the requirement", loc="left",
-                     fontsize=9)
+        ax.set_title(f"{name}: {counted(plan.headcount, 'agent')}, "
+                     f"{plan.paid_hours:,.1f} paid hours {per}, {over:,.1f} agent-hours over "
+                     "the requirement", loc="left", fontsize=9)
         ax.set_ylabel("agents")
         ax.set_ylim(0, max(1.0, plan.coverage.max(), plan.need.max()) * 1.15)
         ax.set_xlim(0, edges[-1])
@@ -112,6 +112,6 @@ def gantt_figure(result: ScheduleResult) -> Figure:
     ax.set_xlabel("time of day (hatched: breaks; xN: agents on that shift"
                   + ("; days: days of the week it is worked)" if week else ")"))
     heads = sum(p.headcount for p in result.plans.values())
-    ax.set_title(f"{heads} agents on {len(rows)} shifts"
+    ax.set_title(f"{counted(heads, 'agent')} on {counted(len(rows), 'shift')}"
                  + ("" if week else ", every day"), loc="left")
     return fig
