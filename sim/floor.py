@@ -34,7 +34,7 @@ import simpy
 
 from sim import keyed
 from sim.first_leg import first_transfers
-from sim.floor_state import GroupState, QueueState, first_due, oldest_due, take
+from sim.floor_state import GroupState, QueueState, oldest_due, overflow_due, take
 from sim.journey import PLAIN, PLAIN_IF_QUIET
 from sim.leg_steps import leg_steps
 from sim.legs import ABANDONED_LEG, CUSTOMER, RETRIAL
@@ -195,19 +195,12 @@ class Floor:
 
     def _overflow_one(self, c: int, group: GroupState, entered: float) -> bool:
         """An idle agent takes ``c``, or one ahead that waited as long (True: ``c`` waits on)."""
-        if self.state[c] != WAITING or self.enq[c] != entered or not group.idle:
-            return False
-        if group.index in self.types[self.qtype[c]].backlog_of and len(group.idle) <= group.reserve:
-            return False
-        now = self.env.now
-        queue = self.types[self.qtype[c]].queue
-        self._purge(queue, now)
-        at = first_due(queue, 0.0, entered, now, self.enq, self.state, self.deadline)
+        at = overflow_due(self, c, group, entered)
         if at < 0:
             return False
-        taken = take(queue, at)
+        taken = take(self.types[self.qtype[c]].queue, at)
         _, agent_id = group.idle.popleft()
-        self._answer(taken, group, agent_id, now)
+        self._answer(taken, group, agent_id, self.env.now)
         self._serve(taken, group, agent_id)
         return taken != c
 

@@ -164,6 +164,24 @@ def oldest_due(level: list[tuple[deque[int], float]], now: float, enq, state,
     return best_queue, best_at
 
 
+def overflow_due(floor, c: int, group: GroupState, entered: float) -> int:
+    """Where in its queue the contact is that ``group`` takes on ``c``'s overflow, or -1.
+
+    The first contact that has waited as long as ``c`` (maybe one ahead of it), once
+    those who hung up are dropped from the head (``floor._purge``); -1 if ``c`` no longer
+    waits from ``entered``, ``group`` has nobody idle, or its idle agents are the reserve
+    it keeps from this queue's backlog. The engine's overflow takes that contact; under
+    a routing policy (:mod:`sim.routed`) the policy is asked about it first.
+    """
+    ct = floor.types[floor.qtype[c]]
+    if (floor.state[c] != WAITING or floor.enq[c] != entered or not group.idle or (
+            group.index in ct.backlog_of and len(group.idle) <= group.reserve)):
+        return -1
+    now = floor.env.now
+    floor._purge(ct.queue, now)
+    return first_due(ct.queue, 0.0, entered, now, floor.enq, floor.state, floor.deadline)
+
+
 def take(queue: deque[int], at: int) -> int:
     """Remove and return the contact at position ``at`` of ``queue`` (0: its head)."""
     if at == 0:

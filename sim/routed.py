@@ -35,7 +35,7 @@ from collections import deque
 from sim import keyed
 from sim.distributions import Lognormal
 from sim.errors import PolicyError
-from sim.floor_state import GroupState, first_due, take
+from sim.floor_state import GroupState, first_due, overflow_due, take
 from sim.records import WAITING
 from sim.routing import Arrival, FreeAgent, IdleAgent, RoutingPolicy, WaitingQueue
 from sim.units import DAY, format_clock
@@ -202,31 +202,18 @@ class PolicyRouter:
         if group.draining and not group.idle:  # closed: one who went home comes back for it
             rep.shifts._recall(c, [group], entered, event)
         while rep.state[c] == WAITING and rep.enq[c] == entered and group.idle:
-            taken = self._overflow_due(c, group, entered)
-            if taken < 0:
+            # asked about the contact the engine takes (maybe one ahead that waited as
+            # long), with its own wait and keyed draw
+            at = overflow_due(rep, c, group, entered)
+            if at < 0:
                 return
             q = rep.qtype[c]
+            taken = rep.types[q].queue[at]
             chosen = self._choose_agent(taken, q, self._idle_agents(q, [group]),
                                         rep.env.now - rep.enq[taken],
                                         OVERFLOW_STEP + 64 * rep.queued[taken] + group.index)
             if chosen is None or not self._engine_overflow(c, group, entered):
                 return
-
-    def _overflow_due(self, c: int, group: GroupState, entered: float) -> int:
-        """The contact an idle agent of ``group`` takes on ``c``'s overflow, or -1.
-
-        The engine's ``_overflow_one`` takes the first contact in the queue that has waited
-        as long as ``c`` (maybe one ahead of it), once those who hung up are dropped: the
-        policy is asked about that contact, with its own wait and keyed draw.
-        """
-        rep = self.rep
-        ct = rep.types[rep.qtype[c]]
-        if group.index in ct.backlog_of and len(group.idle) <= group.reserve:
-            return -1
-        now = rep.env.now
-        rep._purge(ct.queue, now)
-        at = first_due(ct.queue, 0.0, entered, now, rep.enq, rep.state, rep.deadline)
-        return ct.queue[at] if at >= 0 else -1
 
     # ---- which waiting contact ---------------------------------------------------------
 
