@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from sim.backtest import BACKTEST_KPIS, Backtest
 from sim.fit import Fit, TypeFit
@@ -23,13 +24,20 @@ from sim.report import _esc, _figure_html, _page
 from sim.report_figures import RenderedFigure, _draw
 
 _ACTUAL, _SIM, _NAIVE = "#222222", "#1f5fa6", "#c9312c"
-_LABELS = {"offered": "Offered per day", "service_level": "Service level (%)",
+_LABELS = {"offered": "Offered per interval", "service_level": "Service level (%)",
            "asa": "ASA (s)", "abandon_rate": "Abandon rate (%)"}
 _SCALE = {"service_level": 100.0, "abandon_rate": 100.0}
 
 
 def _hours(seconds: np.ndarray) -> np.ndarray:
     return np.asarray(seconds, dtype=float) / 3600.0
+
+
+def _clock_axis(ax) -> None:
+    """An axis of hours of the day ticked at whole hours as clock times (10:00, not 10.0)."""
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=7, integer=True, steps=[1, 2, 3, 4, 6, 10]))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda h, _pos: f"{round(h):02d}:00"))
+    ax.set_xlabel("Time of day")
 
 
 @styled
@@ -49,7 +57,8 @@ def arrivals_figure(fit: Fit, t: TypeFit) -> Figure:
         ax.plot(starts, counts, color="#999999", lw=0.5, alpha=0.5)
     ax.plot(starts, t.arrivals.per_interval, color=_SIM, lw=2, label="fitted mean")
     ax.plot([], [], color="#999999", lw=0.5, label="each day")
-    ax.set(xlabel="Hour of day", ylabel="Contacts per interval", title="Arrivals per interval")
+    ax.set(ylabel="Contacts per interval", title="Arrivals per interval")
+    _clock_axis(ax)
     ax.legend(loc="upper left")
     ax2 = fig.add_subplot(1, 2, 2)
     totals = t.arrivals.days
@@ -143,7 +152,8 @@ def backtest_figure(bt: Backtest) -> Figure:
         ax.step(x, edge(bt.actual[kpi]) * s, where="post", color=_ACTUAL, lw=1.2,
                 label="actual")
         unit = "%" if kpi in _SCALE else (" s" if kpi == "asa" else "")
-        ax.set(title=f"{_LABELS[kpi]}: MAE {bt.mae[kpi] * s:.3g}{unit}", xlabel="Hour of day")
+        ax.set(title=f"{_LABELS[kpi]}: MAE {bt.mae[kpi] * s:.3g}{unit}")
+        _clock_axis(ax)
         if i == 0:
             ax.legend(loc="lower center")
     if not bt.daily.empty:

@@ -8,12 +8,14 @@ the backtest's actual side must equal that table exactly.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
 
 import sim
-from sim.backtest import backtest
+from sim.backtest import BACKTEST_KPIS, backtest
 from sim.calllog import CallLog, read_call_log
 from sim.calllog_ccsim import ccsim_table
 from sim.loader import scenario_from_dict
@@ -127,13 +129,8 @@ def test_replayed_log_offers_every_logged_contact(tmp_path):
 
 
 
-def test_figure_shows_each_open_day(tmp_path):
-    """The backtest figure has a panel of offered contacts per open day of the log.
-
-    Per interval, a week's days are pooled, so a misplaced Monday did not show in the
-    figure; the daily comparison (``Backtest.daily``) was printed only. The panel plots
-    the actual and the simulated mean per date, with the 95% band, labelled by weekday.
-    """
+def weekday_backtest(tmp_path):
+    """A backtest of ten weekdays (08:00-12:00, hourly intervals) and its figure."""
     from sim.fit_report import backtest_figure
 
     days = pd.bdate_range("2026-03-02", periods=10)
@@ -148,7 +145,17 @@ def test_figure_shows_each_open_day(tmp_path):
                                     "handle": {"dist": "exponential", "mean": "2m"}}},
         "agents": {"pool": {"skills": ["calls"], "staff": 5}}})
     bt = backtest(scenario, read_call_log(path), replications=3, seed=1)
-    fig = backtest_figure(bt)
+    return bt, backtest_figure(bt)
+
+
+def test_figure_shows_each_open_day(tmp_path):
+    """The backtest figure has a panel of offered contacts per open day of the log.
+
+    Per interval, a week's days are pooled, so a misplaced Monday did not show in the
+    figure; the daily comparison (``Backtest.daily``) was printed only. The panel plots
+    the actual and the simulated mean per date, with the 95% band, labelled by weekday.
+    """
+    bt, fig = weekday_backtest(tmp_path)
     (daily,) = [ax for ax in fig.axes if ax.get_title().startswith("Offered per open day")]
     assert f"MAE {bt.daily_mae:.3g}" in daily.get_title()
     lines = {line.get_label(): line.get_ydata() for line in daily.get_lines()}
@@ -157,6 +164,27 @@ def test_figure_shows_each_open_day(tmp_path):
     labels = [t.get_text() for t in daily.get_xticklabels()]
     assert labels[:2] == ["Mon\n2 Mar", "Tue\n3 Mar"] and len(labels) == 10
     fig.savefig(tmp_path / "bt.png")
+
+def test_interval_panels_say_per_interval_and_read_clock_times(tmp_path):
+    """The per-interval panels are titled per interval and ticked at whole clock hours.
+
+    The offered panel plotted contacts per interval (a mean day) under the title "Offered
+    per day", next to the panel of offered per open day, whose values are a whole day's;
+    and its hour axis read 7.5, 10.0, 12.5. Its line must be the per-interval means, its
+    title must not claim a day, and every tick label must be a clock time on the hour.
+    """
+    bt, fig = weekday_backtest(tmp_path)
+    panels = [ax for ax in fig.axes if not ax.get_title().startswith("Offered per open day")]
+    assert len(panels) == len(BACKTEST_KPIS)
+    (offered,) = [ax for ax in panels if ax.get_title().startswith("Offered")]
+    assert "per day" not in offered.get_title() and "per interval" in offered.get_title()
+    actual = next(line for line in offered.get_lines() if line.get_label() == "actual")
+    np.testing.assert_allclose(actual.get_ydata()[:-1], bt.actual["offered"].to_numpy())
+    fig.canvas.draw()
+    for ax in panels:
+        labels = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+        assert labels and all(re.fullmatch(r"\d\d:00", label) for label in labels), labels
+
 
 class TestOutsideHours:
     """Contacts arriving outside the scenario's opening hours are compared on neither side.
