@@ -110,6 +110,45 @@ class TestWaitCdf:
         assert "(s)" in left.get_xlabel() or left.get_xscale() == "log"
         assert "%" in left.get_ylabel()
 
+    def test_legends_hide_no_curve(self, runs, result):
+        """No legend box covers a point of a curve, in either panel.
+
+        The legends sat inside the panels (``loc="best"``, framed): with two variants and
+        the threshold and target entries there was no free corner, and notebook 01's
+        pooled-queue curve ran under the left legend's box. Each curve's points, in
+        display coordinates, must lie outside every legend's box.
+        """
+        contacts = result.contacts.assign(wait=result.contacts["wait"] * 200)
+        slow = dataclasses.replace(result, contacts=contacts)
+        for variants in (runs, {"baseline": result, "callbacks": slow}):
+            fig = plots.wait_cdf(variants)
+            fig.canvas.draw()
+            boxes = [ax.get_legend().get_window_extent() for ax in fig.axes
+                     if ax.get_legend()] + [leg.get_window_extent() for leg in fig.legends]
+            assert boxes
+            for ax in fig.axes:
+                for line in ax.get_lines():
+                    if len(line.get_xdata()) < 3:  # marks and level lines, not curves
+                        continue
+                    points = ax.transData.transform(line.get_xydata())
+                    inside = [box.contains(x, y) for box in boxes for x, y in points]
+                    assert not any(inside), (line.get_label(), sum(inside))
+
+    def test_a_long_variant_name_keeps_the_title_inside(self, runs):
+        """The right panel's title names the first variant and stays inside the figure.
+
+        Notebook 01's "By contact type (two queues, 21 + 21 agents)" ran past the
+        figure's right edge; a long name now goes on a line of its own.
+        """
+        named = {"two queues, 21 + 21 agents, a long name": runs["baseline"],
+                 "more": runs["more"]}
+        fig = plots.wait_cdf(named)
+        fig.canvas.draw()
+        right = fig.axes[1]
+        assert "two queues, 21 + 21 agents, a long" in " ".join(right.get_title().split())
+        box = right.title.get_window_extent()
+        assert fig.bbox.x0 <= box.x0 and box.x1 <= fig.bbox.x1, (box, fig.bbox)
+
     def test_long_waits_keep_the_threshold_visible(self, result):
         """Waits far beyond the threshold (callbacks) give a log time axis.
 

@@ -7,6 +7,7 @@ summary reports, computed by :mod:`sim.metrics` (the figure does not count them 
 
 from __future__ import annotations
 
+from textwrap import fill
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -69,7 +70,7 @@ def wait_cdf(results: Results) -> Figure:
     log = xmax > LOG_AXIS_FROM * low and low > 0
     xmin = min(1.0, low / 10) if log else 0.0
     grid = np.geomspace(xmin, xmax, 400) if log else np.linspace(0.0, xmax, 400)
-    fig = new_figure(3.3)
+    fig = new_figure(4.0)  # the legends go under the panels
     left, right = fig.subplots(1, 2, sharey=True)
     colours = variant_colours(list(runs))
     for name, result in runs.items():
@@ -95,7 +96,7 @@ def wait_cdf(results: Results) -> Figure:
                   }[scenario.service_level.definition.value]
     for ax, title in ((left, "By variant, all contact types" if len(runs) > 1 else
                        "All contact types"),
-                      (right, f"By contact type ({next(iter(runs))})" if len(runs) > 1
+                      (right, _by_type_title(next(iter(runs))) if len(runs) > 1
                        else "By contact type")):
         # where types differ, the right panel's legend names each threshold
         _threshold_lines(ax, scenario, shown, named=ax is right)
@@ -108,14 +109,22 @@ def wait_cdf(results: Results) -> Figure:
                 [t for t in WAIT_TICKS if xmin <= t <= xmax]))
             ax.xaxis.set_major_formatter(FuncFormatter(lambda t, _pos: format_duration(t)))
             ax.xaxis.set_minor_formatter(NullFormatter())
-        # a framed legend: a service level's level line may run under it
-        ax.legend(loc="best", frameon=True, framealpha=0.85, edgecolor="none")
+        # under the panel, below its time axis: inside, no corner is free of the curves
+        # once there are two variants, a threshold and a target to name
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0.0), borderaxespad=4.2,
+                  ncols=2)
     left.set_ylabel(f"Answered within t\n(% of {definition})")
     return fig
 
 
 LOG_AXIS_FROM = 30  # a wait axis longer than this many thresholds is drawn on a log scale
 WAIT_TICKS = (1, 10, 60, 300, 1800, 7200, 28800, 86400)  # 1s 10s 1m 5m 30m 2h 8h 1d
+
+
+def _by_type_title(variant: str) -> str:
+    """The right panel's title; a long variant name wrapped under it, not clipped."""
+    title = f"By contact type ({variant})"
+    return title if len(title) <= 36 else "By contact type\n" + fill(f"({variant})", 36)
 
 
 def _types_shown(result: RunResult) -> list[str]:
