@@ -220,9 +220,12 @@ def plot_heatmap(summary: pd.DataFrame, paths: Sequence[str], path: str | Path,
         ax.set_ylabel(y_path)
         fig.colorbar(image, ax=ax, label=style.label, shrink=0.9)
         if grid.size <= 225:
-            _annotate(ax, grid, image, bold_from=(target * style.scale if target is not None
-                                                  and kpi == "service_level" else None),
-                      money=unit_of(kpi) is MONEY)
+            bold_from = (target * style.scale if target is not None
+                         and kpi == "service_level" else None)
+            _annotate(ax, grid, image, bold_from=bold_from, money=unit_of(kpi) is MONEY)
+            if bold_from is not None:  # else nothing on the figure says why cells are bold
+                ax.set_title(f"bold: the {100 * target:g}% target is met", loc="right",
+                             fontsize=8, fontweight="bold")
     fig.suptitle(f"{title or 'Sweep'}: mean over replications", fontsize=11)
     return _save(fig, path)
 

@@ -529,6 +529,28 @@ class TestFigures:
         assert [p.name for p in written] == ["sweep_curves.png", "sweep_heatmap.png"]
         assert all(p.read_bytes()[:4] == b"\x89PNG" for p in written)
 
+    def test_heatmap_says_what_bold_means(self, tmp_path, monkeypatch):
+        """Service-level cells that meet the target are bold, and the panel says so.
+
+        Notebook 05's heatmap set some cells in bold with nothing on the figure to say
+        why; the panel now names the target the bold cells meet (and only when given one).
+        """
+        from sim import sweep_plots
+
+        figures = []
+        monkeypatch.setattr(sweep_plots, "_save", lambda fig, path: figures.append(fig))
+        summary = pd.DataFrame({"a": [1, 2, 1, 2], "b": [1, 1, 2, 2],
+                                "service_level": [0.5, 0.6, 0.7, 0.8]})
+        sweep_plots.plot_heatmap(summary, ["a", "b"], tmp_path / "h.png", target=0.7)
+        (ax,) = [ax for ax in figures.pop().axes if ax.images]
+        bold = sorted(t.get_text() for t in ax.texts if t.get_fontweight() == "bold")
+        assert bold == ["70.0", "80.0"]
+        title = ax.get_title("right")
+        assert "bold" in title and "70% target" in title
+        sweep_plots.plot_heatmap(summary, ["a", "b"], tmp_path / "h.png")
+        (ax,) = [ax for ax in figures.pop().axes if ax.images]
+        assert not ax.get_title("right")
+
     def test_figures_written_as_the_reports_are(self, serial, tmp_path):
         """Sweep figures are written as a report's are (render_png: one draw, RGB, no text)."""
         from PIL import Image
