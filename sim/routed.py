@@ -22,7 +22,9 @@ answers with that very agent. Nothing of this runs without a policy.
 
 A policy is the user's code: every answer is checked (None, or the index of one of the
 candidates; ``-1`` or ``True`` are not taken for one) and whatever it raises stops the run
-with one :class:`~sim.errors.PolicyError` line naming the policy, the method and why.
+with one :class:`~sim.errors.PolicyError` line naming the policy, the method and why. The
+candidates are given as a tuple: a policy that sorted a list of them in place would answer
+an index into its own order, and get another candidate than it chose.
 """
 
 from __future__ import annotations
@@ -173,7 +175,7 @@ class PolicyRouter:
                                     self._speed(group, agent), self.skills[group.index],
                                     self.rank.get((t, group.index), 0), len(group.idle)))
         contact = Arrival(rep.type_names[t], waited, keyed.uniform(rep.key[c], ROUTE, step))
-        choice = self.ask("choose_agent", agents, contact)
+        choice = self.ask("choose_agent", tuple(agents), contact)
         if choice is None:
             return None
         group, i = candidates[choice]
@@ -258,7 +260,7 @@ class PolicyRouter:
                         first = li
         choice = None
         if found:
-            choice = self.ask("choose_contact", queues,
+            choice = self.ask("choose_contact", tuple(queues),
                               FreeAgent(rep.group_names[group.index], others))
         before = len(found[choice][0]) if choice is not None else 0
         last = max(first, at_level[choice]) if choice is not None else first

@@ -10,7 +10,7 @@ A contact center's router makes two decisions, over and over:
 
 A :class:`RoutingPolicy` is any object with the two methods :meth:`~RoutingPolicy.
 choose_agent` and :meth:`~RoutingPolicy.choose_contact`. Each gets the candidates as a
-sequence of small named tuples and returns the index of its choice, or ``None`` to
+tuple of small named tuples and returns the index of its choice, or ``None`` to
 choose nobody (the contact waits; the agent stays idle). Within a contact type the
 queue is first come, first served: a policy picks the queue, the engine takes its head.
 

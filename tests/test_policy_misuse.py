@@ -1,0 +1,86 @@
+"""A researcher's routing policy used as researchers do: never a silently wrong run.
+
+Three ways a user's policy (:mod:`sim.routing`) could get a run that looks fine and is
+not, each checked against the policy's own intent or the run's reproducibility:
+
+- it sorts the candidates it is given in place and answers an index into its sorted
+  list (the engine read the index in its own order: another agent than the one meant);
+- it keeps state between calls (a round-robin counter): the results then depended on
+  the replications run before in the same process (a second run with the same seed, or
+  ``workers=1`` against ``workers=2``, gave other numbers);
+- it never chooses anyone (``None`` to every question): every contact waited until it
+  gave up, and the run reported that as a result.
+"""
+
+from __future__ import annotations
+
+import pytest
+from test_invariants import record_differences
+
+import sim
+from sim.engine import run_replication
+from sim.errors import PolicyError
+
+
+def pool(**extra) -> sim.Scenario:
+    """One group of 4 agents of different speeds, often several idle at once (1 day)."""
+    return sim.scenario_from_dict({
+        "name": "four speeds", "days": 1, "open": "08:00", "close": "12:00",
+        "interval": "1h",
+        "contact_types": {
+            "calls": {"arrivals": {"rate": "150/h"},
+                      "handle": {"dist": "exponential", "mean": "1m"},
+                      "patience": {"dist": "exponential", "mean": "2m"}},
+            "mails": {"arrivals": {"rate": "30/h"},
+                      "handle": {"dist": "exponential", "mean": "1m"}}},
+        "agents": {"pool": {"skills": {"calls": 1, "mails": 1}, "staff": 4,
+                            "speed_cv": 0.5}},
+        **extra})
+
+
+class Fastest:
+    """Fastest idle agent; the longest waiting head (as written from the README)."""
+
+    def choose_agent(self, contact, agents, now):
+        return min(range(len(agents)), key=lambda i: (-agents[i].speed, agents[i].idle_since))
+
+    def choose_contact(self, agent, queues, now):
+        return min(range(len(queues)), key=lambda i: (queues[i].priority, queues[i].since))
+
+
+class FastestBySorting(Fastest):
+    """The same intent, written by sorting the candidates and taking the first."""
+
+    def choose_agent(self, contact, agents, now):
+        agents.sort(key=lambda a: (-a.speed, a.idle_since))
+        return 0
+
+
+class ShortestQueueBySorting(Fastest):
+    """Sorts the queues in place (the shortest first) and answers 0."""
+
+    def choose_contact(self, agent, queues, now):
+        queues.sort(key=lambda q: q.length)
+        return 0
+
+
+class TestCandidatesInPlace:
+    @pytest.mark.parametrize(("policy", "method"), [(FastestBySorting, "choose_agent"),
+                                                    (ShortestQueueBySorting, "choose_contact")])
+    def test_sorting_the_candidates_is_not_a_silent_other_choice(self, policy, method):
+        """A policy that reorders the candidates in place stops with one PolicyError line.
+
+        Before, the engine took the index in its own order of the candidates: the sorted
+        fastest-first gave other records than the same rule written with min().
+        """
+        with pytest.raises(PolicyError) as caught:
+            run_replication(pool(), 3, policy=policy())
+        text = str(caught.value)
+        assert text.startswith(f"policy {policy.__name__}.{method}: raised"), text
+        assert "\n" not in text
+
+    def test_the_rule_written_with_min_differs_from_the_default(self):
+        """The scenario can tell the two orders apart (so the test above means something)."""
+        scenario = pool()
+        assert record_differences(run_replication(scenario, 3, policy=Fastest()),
+                                  run_replication(scenario, 3)) != []
