@@ -46,7 +46,7 @@ from sim.raw_tables import (  # Parts and Stacked: long imported from here
     concat_legs,
     issues_of,
 )
-from sim.routing import RoutingPolicy, policy_for
+from sim.routing import RoutingPolicy, policy_for, replication_copy
 from sim.scenario import Scenario
 
 
@@ -183,6 +183,7 @@ def run(
     seed = scenario.seed if seed is None else seed
     if policy is not None:
         policy_for(scenario, policy)  # a TypeError here, not in a worker
+        replication_copy(policy)  # likewise: each replication runs a copy
         if executor is None and workers != 1:
             picklable_for_workers(policy)
     targets = parse_targets(precision) if precision else {}

@@ -84,3 +84,44 @@ class TestCandidatesInPlace:
         scenario = pool()
         assert record_differences(run_replication(scenario, 3, policy=Fastest()),
                                   run_replication(scenario, 3)) != []
+
+
+class RoundRobin(Fastest):
+    """Each arrival to the next idle agent in turn: a counter kept between calls."""
+
+    def __init__(self) -> None:
+        self.turn = 0
+
+    def choose_agent(self, contact, agents, now):
+        self.turn += 1
+        return self.turn % len(agents)
+
+
+class TestStatefulPolicy:
+    def test_same_seed_same_results(self):
+        """Each replication starts from the policy as given, as a worker process's copy does.
+
+        Before, the counter ran on across replications and runs: the second run of the
+        same seed, and replication 1 run alone (or in a worker), gave other waits.
+        """
+        scenario, policy = pool(), RoundRobin()
+        first = sim.run(scenario, seed=2, replications=2, policy=policy)
+        again = sim.run(scenario, seed=2, replications=2, policy=policy)
+        assert first.replications.equals(again.replications)
+        alone = sim.run(scenario, seed=2, replications=2, policy=RoundRobin(),
+                        keep_contacts=2).contacts
+        one = run_replication(scenario, 2, 1, policy=RoundRobin())
+        assert alone[alone.replication == 1]["wait"].tolist() == one.wait.tolist()
+        assert policy.turn == 0  # the caller's object is left as it was
+
+    def test_a_policy_that_cannot_be_copied(self):
+        """One that holds what cannot be copied is refused before any replication, in one line."""
+        import threading
+
+        class Locked(Fastest):
+            def __init__(self) -> None:
+                self.lock = threading.Lock()
+
+        with pytest.raises(TypeError, match=r"^policy Locked cannot be copied for each "
+                                            r"replication \(TypeError: .*\); hold plain data"):
+            sim.run(pool(), policy=Locked())
