@@ -39,7 +39,14 @@ from sim.distributions import Lognormal
 from sim.errors import PolicyError
 from sim.floor_state import GroupState, first_due, overflow_due, take
 from sim.records import WAITING
-from sim.routing import Arrival, FreeAgent, IdleAgent, RoutingPolicy, WaitingQueue
+from sim.routing import (
+    Arrival,
+    BuiltinPolicy,
+    FreeAgent,
+    IdleAgent,
+    RoutingPolicy,
+    WaitingQueue,
+)
 from sim.units import DAY, format_clock
 from sim.weekdays import day_label
 
@@ -90,6 +97,8 @@ class PolicyRouter:
         self._engine_enqueue = engine._enqueue.__get__(replication)
         self._engine_overflow = engine._overflow_one.__get__(replication)
         self.nobody = GroupState(-1)  # an answering group with nobody idle: "it waits"
+        self.asked = {"choose_agent": 0, "choose_contact": 0}  # questions to the policy
+        self.chosen = 0  # answers other than None
         scenario = replication.scenario
         table = replication.routing_table  # the routing the engine runs (sim.routing_table)
         self.skills = [len(spec.skills) for spec in scenario.agents.values()]
@@ -127,14 +136,33 @@ class PolicyRouter:
             said = " ".join(str(exc).split())  # one line, whatever the message
             raise PolicyError(where, f"raised {type(exc).__name__}: {said} "
                                      f"({self._when(now)})") from exc
+        self.asked[method] += 1
         if choice is None:
             return None
+        self.chosen += 1
         n = len(candidates)
         if (isinstance(choice, bool) or not isinstance(choice, numbers.Integral)
                 or not 0 <= choice < n):
             raise PolicyError(where, f"returned {choice!r}: must be None or the index of one "
                               f"of the {n} candidates (0..{n - 1}) ({self._when(now)})")
         return int(choice)
+
+    def never_chose(self) -> PolicyError | None:
+        """The error for a user's policy that answered None to every question of a run.
+
+        Then no contact was answered: each waited until it gave up (or the end), while
+        the agents stayed idle. A run that looks like a result, from a policy whose
+        condition to choose is never met (a built-in one declines only to keep a reserve).
+        """
+        asked = sum(self.asked.values())
+        if self.chosen or not asked or isinstance(self.policy, BuiltinPolicy):
+            return None
+        counts = ", ".join(f"{method} {n}" for method, n in self.asked.items())
+        return PolicyError(
+            f"policy {type(self.policy).__name__}",
+            f"returned None to all {asked} questions of the replication ({counts}), so no "
+            "contact was answered: None leaves the contact waiting until an agent comes "
+            "free, and an idle agent is asked again only about a contact that arrives")
 
     def _when(self, now: float) -> str:
         """``day 3 (Wednesday), 09:15``: when, for a message (only written on an error)."""

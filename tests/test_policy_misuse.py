@@ -125,3 +125,53 @@ class TestStatefulPolicy:
         with pytest.raises(TypeError, match=r"^policy Locked cannot be copied for each "
                                             r"replication \(TypeError: .*\); hold plain data"):
             sim.run(pool(), policy=Locked())
+
+
+class Never:
+    """Chooses nobody, ever (a policy whose condition is never met)."""
+
+    def choose_agent(self, contact, agents, now):
+        return None
+
+    def choose_contact(self, agent, queues, now):
+        return None
+
+
+class NoAgentOnArrival(Fastest):
+    """Leaves every contact waiting on arrival, meaning free agents to take the queues.
+
+    But an idle agent is not asked again: with every agent idle, nobody ever is free.
+    """
+
+    def choose_agent(self, contact, agents, now):
+        return None
+
+
+class NoAgentForMails(Fastest):
+    """Mails wait on arrival for an agent to come free; calls go to the fastest."""
+
+    def choose_agent(self, contact, agents, now):
+        if contact.contact_type == "mails":
+            return None
+        return super().choose_agent(contact, agents, now)
+
+
+class TestNeverChooses:
+    @pytest.mark.parametrize("policy", [Never, NoAgentOnArrival])
+    def test_one_line_naming_the_policy(self, policy):
+        """A policy that answered None to every question stops the run, saying so.
+
+        Before, the run ended normally with nothing answered (every contact abandoned or
+        unanswered, occupancy 0): a result, not an error.
+        """
+        with pytest.raises(PolicyError) as caught:
+            sim.run(pool(), seed=1, policy=policy())
+        text = str(caught.value)
+        assert text.startswith(f"policy {policy.__name__}: returned None to all "), text
+        assert "no contact was answered" in text and "\n" not in text
+
+    def test_none_sometimes_is_a_decision(self):
+        """None for one type on arrival (agents take its queue when free) is no fault."""
+        result = sim.run(pool(), seed=1, policy=NoAgentForMails(), keep_contacts=1)
+        mails = result.contacts[result.contacts.contact_type == "mails"]
+        assert mails.answered.mean() > 0.5
