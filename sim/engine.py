@@ -162,10 +162,12 @@ class _Replication:
         del self.on_arrival  # the arrival stream (it refers to this run's parts)
         if self.router is not None and (error := self.router.never_chose()) is not None:
             raise error  # before what a policy choosing nobody leads to (a stuck transfer)
-        if self.journeys.warm_waiters:
-            raise self._stuck_warm_transfer(next(iter(self.journeys.warm_waiters)))
-        if self.journeys.consult_waiters:
-            raise self._stuck_consult(next(iter(self.journeys.consult_waiters)))
+        for waiting, what, stuck in (
+                (self.journeys.warm_waiters, "a warm transfer to", self._stuck_warm_transfer),
+                (self.journeys.consult_waiters, "a consult with", self._stuck_consult)):
+            if waiting:  # the policy's doing, if it left one with agents idle
+                raise ((self.router and self.router.left_waiting(waiting, what))
+                       or stuck(next(iter(waiting))))
         self._settle_unserved()
         records = book.records(
             floor.type_names, floor.group_names, [group.slots for group in floor.groups],

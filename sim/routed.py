@@ -22,7 +22,10 @@ answers with that very agent. Nothing of this runs without a policy.
 
 A policy is the user's code: every answer is checked (None, or the index of one of the
 candidates; ``-1`` or ``True`` are not taken for one) and whatever it raises stops the run
-with one :class:`~sim.errors.PolicyError` line naming the policy, the method and why. The
+with one :class:`~sim.errors.PolicyError` line naming the policy, the method and why; so
+does a policy that answered None to everything, or left a warm transfer or consult
+waiting for ever while agents who could take it were idle (:meth:`PolicyRouter.
+left_waiting`: before, the run blamed the transfer and said nobody was free). The
 candidates are given as a tuple: a policy that sorted a list of them in place would answer
 an index into its own order, and get another candidate than it chose.
 """
@@ -99,6 +102,10 @@ class PolicyRouter:
         self.nobody = GroupState(-1)  # an answering group with nobody idle: "it waits"
         self.asked = {"choose_agent": 0, "choose_contact": 0}  # questions to the policy
         self.chosen = 0  # answers other than None
+        # contact -> (queue, when, idle groups) of its last choose_agent answered None
+        self.declined: dict[int, tuple[int, float, list[str]]] = {}
+        # queue -> (when, group) of the last choose_contact answered None with it offered
+        self.passed: dict[int, tuple[float, str]] = {}
         scenario = replication.scenario
         table = replication.routing_table  # the routing the engine runs (sim.routing_table)
         self.skills = [len(spec.skills) for spec in scenario.agents.values()]
@@ -164,6 +171,40 @@ class PolicyRouter:
             "contact was answered: None leaves the contact waiting until an agent comes "
             "free, and an idle agent is asked again only about a contact that arrives")
 
+    def left_waiting(self, waiting, what: str) -> PolicyError | None:
+        """The error for a handoff in ``waiting`` the policy left while agents were idle.
+
+        A warm transfer or consult nobody answers stops the run; when the policy had
+        answered None about it with agents idle who could take it (and none was asked
+        again, none coming free), the fault is the policy's, not the scenario's.
+
+        Args:
+            waiting: The contacts (or consult requests) still waiting at the end.
+            what: ``a warm transfer to``, ``a consult with``.
+        """
+        rep = self.rep
+        for c in waiting:
+            q, when, groups = self.declined.get(c, (-1, 0.0, []))
+            method = "choose_agent"
+            if q != rep.qtype[c]:  # not on arrival: maybe by a free agent passing it by
+                q, method = rep.qtype[c], "choose_contact"
+                when, group = self.passed.get(q, (-1.0, ""))
+                groups = [group]
+                if when < rep.enq[c]:
+                    continue
+            idle, target = ", ".join(map(repr, groups)), rep.type_names[q]
+            if isinstance(self.policy, BuiltinPolicy):  # only a reserve declines
+                return PolicyError("routing_policy.reserve", (
+                    f"{what} {target!r} was never answered: agents of {idle} stayed idle "
+                    f"for the reserve ({self._when(when)}); keep fewer agents, or route "
+                    f"{target!r} to a group without a reserve"))
+            return PolicyError(
+                f"policy {type(self.policy).__name__}.{method}",
+                f"{what} {target!r} was never answered: it returned None for it with "
+                f"agents of {idle} idle ({self._when(when)}), and idle agents are asked "
+                "again only about contacts that arrive")
+        return None
+
     def _when(self, now: float) -> str:
         """``day 3 (Wednesday), 09:15``: when, for a message (only written on an error)."""
         return f"{day_label(self.rep.scenario, int(now // DAY))}, {format_clock(now % DAY)}"
@@ -205,6 +246,7 @@ class PolicyRouter:
         contact = Arrival(rep.type_names[t], waited, keyed.uniform(rep.key[c], ROUTE, step))
         choice = self.ask("choose_agent", tuple(agents), contact)
         if choice is None:
+            self.declined[c] = (t, rep.env.now, sorted({a.group for a in agents}))
             return None
         group, i = candidates[choice]
         if i:
@@ -299,6 +341,8 @@ class PolicyRouter:
                 if queue and (state[queue[0]] != WAITING or deadline[queue[0]] <= now):
                     rep._purge(queue, now)
         if choice is None:
+            for queue, _at in found:  # offered, passed by: see left_waiting
+                self.passed[kinds[id(queue)][0]] = (now, rep.group_names[group.index])
             return -1
         queue, at = found[choice]
         return take(queue, at - (before - len(queue)))  # less those purged ahead of it

@@ -175,3 +175,80 @@ class TestNeverChooses:
         result = sim.run(pool(), seed=1, policy=NoAgentForMails(), keep_contacts=1)
         mails = result.contacts[result.contacts.contact_type == "mails"]
         assert mails.answered.mean() > 0.5
+
+
+class NoAgentForTransfers(Fastest):
+    """Leaves transfers waiting on arrival (None), meaning agents to pull them when free."""
+
+    def choose_agent(self, contact, agents, now):
+        if contact.contact_type == "back_office":
+            return None
+        return super().choose_agent(contact, agents, now)
+
+
+def handing_on_data(mode: str) -> dict:
+    """Calls handed to a back office that has nothing else to do (its agents idle)."""
+    handoff = ({"transfer": {"probability": 0.5, "to": "back_office", "mode": "warm"}}
+               if mode == "warm" else
+               {"consult": {"probability": 0.5, "to": "back_office",
+                            "talk": {"dist": "exponential", "mean": "1m"}}})
+    return {
+        "name": "hand on", "days": 1, "open": "08:00", "close": "10:00", "interval": "1h",
+        "contact_types": {
+            "calls": {"arrivals": {"rate": "20/h"},
+                      "handle": {"dist": "exponential", "mean": "2m"}, **handoff},
+            "back_office": {"arrivals": {"rate": 0},
+                            "handle": {"dist": "exponential", "mean": "2m"}}},
+        "agents": {"front": {"skills": ["calls"], "staff": 3},
+                   "back": {"skills": ["back_office"], "staff": 2}}}
+
+
+def handing_on(mode: str) -> sim.Scenario:
+    """:func:`handing_on_data` as a scenario."""
+    return sim.scenario_from_dict(handing_on_data(mode))
+
+
+class TestLeftWaiting:
+    @pytest.mark.parametrize(("mode", "what"), [("warm", "a warm transfer to"),
+                                                ("consult", "a consult with")])
+    def test_the_policy_is_named_not_the_scenario(self, mode, what):
+        """A handoff the policy left waiting while its agents idled is the policy's fault.
+
+        Before, the run stopped blaming the scenario: "every agent who could answer it was
+        on duty holding a warm transfer themselves, or none was on duty; use mode: cold",
+        while both back-office agents had been idle all day.
+        """
+        scenario = handing_on(mode)
+        run_replication(scenario, 1, policy=Fastest())  # it runs with agents taken
+        with pytest.raises(PolicyError) as caught:
+            run_replication(scenario, 1, policy=NoAgentForTransfers())
+        text = str(caught.value)
+        assert text.startswith(f"policy NoAgentForTransfers.choose_agent: {what} "
+                               "'back_office' was never answered: "), text
+        assert "agents of 'back' idle" in text and "\n" not in text
+
+    def test_a_reserve_is_named_from_the_command_line(self, tmp_path):
+        """A built-in reserve that keeps the back office idle: its field, one line, exit 2.
+
+        Before, the line blamed the transfer and said every agent who could answer was
+        holding a warm transfer themselves, or none was on duty: both false.
+        """
+        import yaml
+        from click.testing import CliRunner
+
+        from sim.cli import main
+
+        data = handing_on_data("warm")
+        data["contact_types"]["vip"] = {"arrivals": {"rate": "1/h"},
+                                        "handle": {"dist": "exponential", "mean": "2m"}}
+        data["agents"]["back"]["skills"] = ["back_office", "vip"]
+        data["routing_policy"] = {"reserve": {"group": "back", "type": "vip", "agents": 2}}
+        path = tmp_path / "reserve.yaml"
+        path.write_text(yaml.safe_dump(data))
+        result = CliRunner().invoke(main, ["run", str(path), "-r", "1", "--out",
+                                           str(tmp_path / "out")])
+        assert result.exit_code == 2, result.output
+        line = result.output.strip()
+        assert "\n" not in line and "Traceback" not in line, line
+        assert (f"{path}: routing_policy.reserve: a warm transfer to 'back_office' was "
+                "never answered: agents of 'back' stayed idle for the reserve") in line, line
