@@ -29,6 +29,7 @@ from test_invariants import (
     simulate,
     time_problems,
 )
+from test_routing import first_contacts
 
 import sim
 from sim.engine import run_replication
@@ -308,10 +309,4 @@ def test_a_declining_random_policy_keeps_the_invariants(data, seed):
     assert booking_problems(scenario, other) == []
     with patch.object(test_invariants, "_why_not_served", lambda *_: None):
         assert outcome_problems(scenario, other) == []
-
-    def first_contacts(r):
-        first = r.origin == 0
-        return sorted(zip(r.issue[first].tolist(), r.arrival[first].tolist(),
-                          r.contact_type[first].tolist()))
-
     assert first_contacts(base) == first_contacts(other)
