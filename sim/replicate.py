@@ -167,7 +167,9 @@ def run(
         max_replications: With ``precision``: stop here even if a target is not met.
         policy: A routing policy (:class:`sim.routing.RoutingPolicy`) instead of the
             scenario's ``routing_policy``; it is pickled to worker processes, so it must
-            be picklable (a class defined at a module's top level).
+            be picklable (a class defined at a module's top level). Each replication
+            runs its own copy (:func:`sim.routing.replication_copy`); ``policy`` itself
+            is left unchanged.
         stream: Receives each kept replication's raw tables as it arrives, in replication
             order (e.g. :class:`sim.table_stream.TableStream`, which writes them to disk
             while later replications still run).
