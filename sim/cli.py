@@ -41,6 +41,7 @@ from sim.cli_options import (
     seed_option,
     set_option,
 )
+from sim.cli_policy import policy_option
 from sim.loader import ScenarioError, load_scenario, parse_override
 from sim.schedule import scenario_warnings
 from sim.units import format_duration
@@ -131,10 +132,11 @@ def main(debug: bool) -> None:
 @replication_options
 @quiet_option("the KPI table")
 @click.option("--no-report", is_flag=True, help="Skip report.html and the PNG figures.")
+@policy_option()
 def run_command(scenario: str, out: str | None, seed: int | None, replications: int,
                 overrides: tuple[str, ...], workers: int | None, precision: tuple[str, ...],
                 max_replications: int, keep_contacts: int, quiet: bool,
-                no_report: bool) -> None:
+                no_report: bool, policy: object | None) -> None:
     """Simulate SCENARIO and write its results.
 
     Prints the KPI table (mean over replications, with the 95% confidence half-width)
@@ -176,7 +178,7 @@ def run_command(scenario: str, out: str | None, seed: int | None, replications: 
             result = run(loaded, seed=seed, replications=replications, progress=progress,
                          trace_every=None if no_report else 60.0,  # the report's queue figure
                          executor=executor, keep_contacts=keep_contacts, precision=targets,
-                         max_replications=max_replications, stream=stream)
+                         max_replications=max_replications, stream=stream, policy=policy)
         written = write_run(result, out_dir, stream)
     click.echo(format_summary(result))
     if result.stopping is not None:

@@ -131,8 +131,10 @@ class _Replication:
                                                scenario.interval, self.run_end))
         self.shifts = Shifts(floor, with_cooldown(scenario), root_key)
         floor.attach(self.journeys, self.shifts)
+        self.router = None
         if policy is not None:  # the general path: the policy decides (sim/routed.py)
-            PolicyRouter(floor, policy).install()
+            self.router = PolicyRouter(floor, policy)
+            self.router.install()
         # callers who may leave on arrival: a desk in front of the queues (sim.balking)
         if any(p.balking for p in plans):
             BalkingDesk(floor)
@@ -158,10 +160,14 @@ class _Replication:
             env.process(tracer.run())
         run_events(env)
         del self.on_arrival  # the arrival stream (it refers to this run's parts)
-        if self.journeys.warm_waiters:
-            raise self._stuck_warm_transfer(next(iter(self.journeys.warm_waiters)))
-        if self.journeys.consult_waiters:
-            raise self._stuck_consult(next(iter(self.journeys.consult_waiters)))
+        if self.router is not None and (error := self.router.never_chose()) is not None:
+            raise error  # before what a policy choosing nobody leads to (a stuck transfer)
+        for waiting, what, stuck in (
+                (self.journeys.warm_waiters, "a warm transfer to", self._stuck_warm_transfer),
+                (self.journeys.consult_waiters, "a consult with", self._stuck_consult)):
+            if waiting:  # the policy's doing, if it left one with agents idle
+                raise ((self.router and self.router.left_waiting(waiting, what))
+                       or stuck(next(iter(waiting))))
         self._settle_unserved()
         records = book.records(
             floor.type_names, floor.group_names, [group.slots for group in floor.groups],

@@ -24,7 +24,11 @@ class SimulationError(ValueError):
 
 
 class PolicyError(SimulationError):
-    """A routing policy (:mod:`sim.routing`) that raised, or answered with no candidate.
+    """A routing policy (:mod:`sim.routing`) that failed, or left contacts waiting for ever.
 
-    ``path`` names the policy and its method (``policy CardsFirst.choose_agent``).
+    It raised, or answered with no candidate, or answered None to every question, or to
+    a warm transfer or consult while agents who could take it were idle.
+
+    ``path`` names the policy and its method (``policy CardsFirst.choose_agent``), or the
+    scenario's field for a built-in policy's reserve (``routing_policy.reserve``).
     """

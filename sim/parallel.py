@@ -34,6 +34,7 @@ from pathlib import Path
 
 from sim import handoff
 from sim.measure import ReplicationTables, replication_tables
+from sim.routing import replication_copy
 from sim.scenario import Scenario
 
 Job = (tuple[Scenario, int, int, "float | None", bool]
@@ -202,8 +203,9 @@ def explained_broken_pool() -> Iterator[None]:
 def run_job(job: Job) -> ReplicationTables:
     """Simulate and measure one replication; without ``keep_raw`` only its measures return."""
     scenario, seed, replication, trace_every, keep_raw, *policy = job
+    # each replication its own copy of a user's policy, here as in a worker process
     tables = replication_tables(scenario, seed, replication, trace_every=trace_every,
-                                policy=policy[0] if policy else None)
+                                policy=replication_copy(policy[0]) if policy else None)
     if not keep_raw:  # nothing big to send back between processes
         tables.contacts = tables.contacts.iloc[:0]  # its issues: none either
         tables.legs, tables.staff, tables.trace = tables.legs.iloc[:0], tables.staff.iloc[:0], None

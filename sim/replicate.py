@@ -46,7 +46,7 @@ from sim.raw_tables import (  # Parts and Stacked: long imported from here
     concat_legs,
     issues_of,
 )
-from sim.routing import RoutingPolicy, policy_for
+from sim.routing import RoutingPolicy, policy_for, replication_copy
 from sim.scenario import Scenario
 
 
@@ -167,7 +167,9 @@ def run(
         max_replications: With ``precision``: stop here even if a target is not met.
         policy: A routing policy (:class:`sim.routing.RoutingPolicy`) instead of the
             scenario's ``routing_policy``; it is pickled to worker processes, so it must
-            be picklable (a class defined at a module's top level).
+            be picklable (a class defined at a module's top level). Each replication
+            runs its own copy (:func:`sim.routing.replication_copy`); ``policy`` itself
+            is left unchanged.
         stream: Receives each kept replication's raw tables as it arrives, in replication
             order (e.g. :class:`sim.table_stream.TableStream`, which writes them to disk
             while later replications still run).
@@ -183,6 +185,7 @@ def run(
     seed = scenario.seed if seed is None else seed
     if policy is not None:
         policy_for(scenario, policy)  # a TypeError here, not in a worker
+        replication_copy(policy)  # likewise: each replication runs a copy
         if executor is None and workers != 1:
             picklable_for_workers(policy)
     targets = parse_targets(precision) if precision else {}

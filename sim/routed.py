@@ -22,7 +22,12 @@ answers with that very agent. Nothing of this runs without a policy.
 
 A policy is the user's code: every answer is checked (None, or the index of one of the
 candidates; ``-1`` or ``True`` are not taken for one) and whatever it raises stops the run
-with one :class:`~sim.errors.PolicyError` line naming the policy, the method and why.
+with one :class:`~sim.errors.PolicyError` line naming the policy, the method and why; so
+does a policy that answered None to everything, or left a warm transfer or consult
+waiting for ever while agents who could take it were idle (:meth:`PolicyRouter.
+left_waiting`: before, the run blamed the transfer and said nobody was free). The
+candidates are given as a tuple: a policy that sorted a list of them in place would answer
+an index into its own order, and get another candidate than it chose.
 """
 
 from __future__ import annotations
@@ -37,7 +42,14 @@ from sim.distributions import Lognormal
 from sim.errors import PolicyError
 from sim.floor_state import GroupState, first_due, overflow_due, take
 from sim.records import WAITING
-from sim.routing import Arrival, FreeAgent, IdleAgent, RoutingPolicy, WaitingQueue
+from sim.routing import (
+    Arrival,
+    BuiltinPolicy,
+    FreeAgent,
+    IdleAgent,
+    RoutingPolicy,
+    WaitingQueue,
+)
 from sim.units import DAY, format_clock
 from sim.weekdays import day_label
 
@@ -88,6 +100,12 @@ class PolicyRouter:
         self._engine_enqueue = engine._enqueue.__get__(replication)
         self._engine_overflow = engine._overflow_one.__get__(replication)
         self.nobody = GroupState(-1)  # an answering group with nobody idle: "it waits"
+        self.asked = {"choose_agent": 0, "choose_contact": 0}  # questions to the policy
+        self.chosen = 0  # answers other than None
+        # contact -> (queue, when, idle groups) of its last choose_agent answered None
+        self.declined: dict[int, tuple[int, float, list[str]]] = {}
+        # queue -> (when, group) of the last choose_contact answered None with it offered
+        self.passed: dict[int, tuple[float, str]] = {}
         scenario = replication.scenario
         table = replication.routing_table  # the routing the engine runs (sim.routing_table)
         self.skills = [len(spec.skills) for spec in scenario.agents.values()]
@@ -125,14 +143,67 @@ class PolicyRouter:
             said = " ".join(str(exc).split())  # one line, whatever the message
             raise PolicyError(where, f"raised {type(exc).__name__}: {said} "
                                      f"({self._when(now)})") from exc
+        self.asked[method] += 1
         if choice is None:
             return None
+        self.chosen += 1
         n = len(candidates)
         if (isinstance(choice, bool) or not isinstance(choice, numbers.Integral)
                 or not 0 <= choice < n):
             raise PolicyError(where, f"returned {choice!r}: must be None or the index of one "
                               f"of the {n} candidates (0..{n - 1}) ({self._when(now)})")
         return int(choice)
+
+    def never_chose(self) -> PolicyError | None:
+        """The error for a user's policy that answered None to every question of a run.
+
+        Then no contact was answered: each waited until it gave up (or the end), while
+        the agents stayed idle. A run that looks like a result, from a policy whose
+        condition to choose is never met (a built-in one declines only to keep a reserve).
+        """
+        asked = sum(self.asked.values())
+        if self.chosen or not asked or isinstance(self.policy, BuiltinPolicy):
+            return None
+        counts = ", ".join(f"{method} {n}" for method, n in self.asked.items())
+        return PolicyError(
+            f"policy {type(self.policy).__name__}",
+            f"returned None to all {asked} questions of the replication ({counts}), so no "
+            "contact was answered: None leaves the contact waiting until an agent comes "
+            "free, and an idle agent is asked again only about a contact that arrives")
+
+    def left_waiting(self, waiting, what: str) -> PolicyError | None:
+        """The error for a handoff in ``waiting`` the policy left while agents were idle.
+
+        A warm transfer or consult nobody answers stops the run; when the policy had
+        answered None about it with agents idle who could take it (and none was asked
+        again, none coming free), the fault is the policy's, not the scenario's.
+
+        Args:
+            waiting: The contacts (or consult requests) still waiting at the end.
+            what: ``a warm transfer to``, ``a consult with``.
+        """
+        rep = self.rep
+        for c in waiting:
+            q, when, groups = self.declined.get(c, (-1, 0.0, []))
+            method = "choose_agent"
+            if q != rep.qtype[c]:  # not on arrival: maybe by a free agent passing it by
+                q, method = rep.qtype[c], "choose_contact"
+                when, group = self.passed.get(q, (-1.0, ""))
+                groups = [group]
+                if when < rep.enq[c]:
+                    continue
+            idle, target = ", ".join(map(repr, groups)), rep.type_names[q]
+            if isinstance(self.policy, BuiltinPolicy):  # only a reserve declines
+                return PolicyError("routing_policy.reserve", (
+                    f"{what} {target!r} was never answered: agents of {idle} stayed idle "
+                    f"for the reserve ({self._when(when)}); keep fewer agents, or route "
+                    f"{target!r} to a group without a reserve"))
+            return PolicyError(
+                f"policy {type(self.policy).__name__}.{method}",
+                f"{what} {target!r} was never answered: it returned None for it with "
+                f"agents of {idle} idle ({self._when(when)}), and idle agents are asked "
+                "again only about contacts that arrive")
+        return None
 
     def _when(self, now: float) -> str:
         """``day 3 (Wednesday), 09:15``: when, for a message (only written on an error)."""
@@ -173,8 +244,9 @@ class PolicyRouter:
                                     self._speed(group, agent), self.skills[group.index],
                                     self.rank.get((t, group.index), 0), len(group.idle)))
         contact = Arrival(rep.type_names[t], waited, keyed.uniform(rep.key[c], ROUTE, step))
-        choice = self.ask("choose_agent", agents, contact)
+        choice = self.ask("choose_agent", tuple(agents), contact)
         if choice is None:
+            self.declined[c] = (t, rep.env.now, sorted({a.group for a in agents}))
             return None
         group, i = candidates[choice]
         if i:
@@ -258,7 +330,7 @@ class PolicyRouter:
                         first = li
         choice = None
         if found:
-            choice = self.ask("choose_contact", queues,
+            choice = self.ask("choose_contact", tuple(queues),
                               FreeAgent(rep.group_names[group.index], others))
         before = len(found[choice][0]) if choice is not None else 0
         last = max(first, at_level[choice]) if choice is not None else first
@@ -269,6 +341,8 @@ class PolicyRouter:
                 if queue and (state[queue[0]] != WAITING or deadline[queue[0]] <= now):
                     rep._purge(queue, now)
         if choice is None:
+            for queue, _at in found:  # offered, passed by: see left_waiting
+                self.passed[kinds[id(queue)][0]] = (now, rep.group_names[group.index])
             return -1
         queue, at = found[choice]
         return take(queue, at - (before - len(queue)))  # less those purged ahead of it

@@ -10,7 +10,7 @@ A contact center's router makes two decisions, over and over:
 
 A :class:`RoutingPolicy` is any object with the two methods :meth:`~RoutingPolicy.
 choose_agent` and :meth:`~RoutingPolicy.choose_contact`. Each gets the candidates as a
-sequence of small named tuples and returns the index of its choice, or ``None`` to
+tuple of small named tuples and returns the index of its choice, or ``None`` to
 choose nobody (the contact waits; the agent stays idle). Within a contact type the
 queue is first come, first served: a policy picks the queue, the engine takes its head.
 
@@ -24,9 +24,10 @@ a policy that decides as the default does gives the very same records (tested).
 
 A user's policy runs in worker processes too (``workers=``), so it must be picklable: a
 class defined at the top level of a module (not in a function or a notebook cell's
-closure), holding plain data. It must decide from what it is given (and its own
-settings): state kept between calls would make a replication's results depend on which
-replications ran before it in the same process.
+closure), holding plain data. Each replication of ``sim.run`` gets its own copy of it
+(:func:`replication_copy`), in this process as in a worker: state it keeps between calls
+(a round-robin turn) starts afresh with every replication, so a replication's results
+never depend on which ran before it in the same process.
 
 Random choices use :attr:`Arrival.draw`, a number keyed by the customer and the decision
 (:mod:`sim.keyed`), so a random policy sends the same customer the same way whatever the
@@ -35,6 +36,7 @@ other customers did.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from typing import NamedTuple, Protocol, runtime_checkable
 
@@ -226,3 +228,22 @@ def policy_for(scenario: Scenario, policy: RoutingPolicy | None = None) -> Routi
         raise TypeError(f"policy must have choose_agent and choose_contact methods "
                         f"(sim.routing.RoutingPolicy), got {type(policy).__name__}")
     return policy
+
+
+def replication_copy(policy: RoutingPolicy) -> RoutingPolicy:
+    """A copy of a user's ``policy`` for one replication, as a worker process receives it.
+
+    Without it, a policy that keeps state (a counter, a log) carried it from one
+    replication to the next in this process, but not into a worker: the same seed gave
+    other results run twice, or with another number of workers.
+
+    Raises:
+        TypeError: In one line, if the policy cannot be copied.
+    """
+    try:
+        return copy.deepcopy(policy)
+    except Exception as exc:  # what it holds cannot be copied: say which policy, in one line
+        said = " ".join(str(exc).split())
+        raise TypeError(f"policy {type(policy).__name__} cannot be copied for each "
+                        f"replication ({type(exc).__name__}: {said}); hold plain data "
+                        "in it") from None

@@ -606,6 +606,13 @@ def test_general_path_changes_nothing(data, seed):
     assert differences == []
 
 
+def first_contacts(records: Records) -> list[tuple[int, float, int]]:
+    """(issue, arrival, contact type) of each issue's first contact, in issue order."""
+    first = records.origin == 0
+    return sorted(zip(records.issue[first].tolist(), records.arrival[first].tolist(),
+                      records.contact_type[first].tolist()))
+
+
 class Newest:
     """A user's policy unlike the default.
 
@@ -640,11 +647,6 @@ def test_user_policy_changes_waits_not_customers(data, seed):
     assert time_problems(other) == []
     assert booking_problems(scenario, other) == []
     assert outcome_problems(scenario, other) == []
-
-    def first_contacts(r):
-        first = r.origin == 0
-        return sorted(zip(r.issue[first].tolist(), r.arrival[first].tolist(),
-                          r.contact_type[first].tolist()))
 
     assert first_contacts(base) == first_contacts(other)
     if any(a.speed != 1 or a.speed_cv != 0 or a.concurrency != 1 or a.resolution_factor != 1

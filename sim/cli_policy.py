@@ -1,0 +1,99 @@
+"""``ccsim run --policy FILE.py:CLASS``: a researcher's routing policy from the command line.
+
+The policy is the same object ``sim.run(scenario, policy=...)`` takes (see README,
+"Routing policies"): a class with ``choose_agent`` and ``choose_contact``, made here with
+no arguments. The file's folder goes first on ``sys.path`` and the file is imported by its
+name, so worker processes (started with "spawn", which hands them this ``sys.path``) find
+the class by that name when the policy is pickled to them.
+
+Everything that can be wrong with it is found while the option is read, before anything
+is simulated, and told in click's one line (exit 2): no such file, an import that raised,
+no such class, a constructor that raised, an object without the two methods, one that
+cannot be copied for each replication or sent to the workers.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _one_line(exc: BaseException) -> str:
+    said = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {said}" if said else type(exc).__name__
+
+
+class PolicyClass(click.ParamType):
+    """``FILE.py:CLASS`` (or ``MODULE:CLASS``): an instance of that class, checked."""
+
+    name = "FILE.py:CLASS"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Any:
+        """The policy object, or a one-line refusal saying what is wrong."""
+        if not isinstance(value, str):
+            return value
+        where, colon, name = value.rpartition(":")
+        if not colon or not where or not name.isidentifier():
+            self.fail(f"{value!r}: expected FILE.py:CLASS or MODULE:CLASS", param, ctx)
+        module = self._module(where, param, ctx)
+        cls = getattr(module, name, None)
+        if not isinstance(cls, type):
+            found = sorted(k for k, v in vars(module).items()
+                           if isinstance(v, type) and v.__module__ == module.__name__)
+            self.fail(f"{where} has no class {name!r} (classes in it: "
+                      f"{', '.join(found) or 'none'})", param, ctx)
+        try:
+            policy = cls()
+        except Exception as exc:  # the user's code: say whose, in one line
+            self.fail(f"{name}() raised {_one_line(exc)} (a policy is made with no "
+                      "arguments)", param, ctx)
+        from sim.parallel import picklable_for_workers
+        from sim.routing import RoutingPolicy, replication_copy
+
+        try:
+            if not isinstance(policy, RoutingPolicy):
+                raise TypeError(f"{name} needs the methods choose_agent and choose_contact "
+                                "(sim.routing.RoutingPolicy)")
+            replication_copy(policy)
+            picklable_for_workers(policy)
+        except TypeError as exc:
+            self.fail(str(exc), param, ctx)
+        return policy
+
+    def _module(self, where: str, param, ctx):
+        """The module ``where`` names: a ``.py`` file (imported by its name) or a module."""
+        if where.endswith(".py"):
+            path = Path(where)
+            if not path.is_file():
+                self.fail(f"{where}: no such file", param, ctx)
+            folder, module_name = str(path.resolve().parent), path.stem
+            if folder not in sys.path:
+                sys.path.insert(0, folder)
+        else:
+            module_name = where
+        try:
+            module = importlib.import_module(module_name)
+        except Exception as exc:  # a syntax error, a missing import: the user's to fix
+            self.fail(f"importing {where} raised {_one_line(exc)}", param, ctx)
+        if where.endswith(".py") and Path(getattr(module, "__file__", "") or "").resolve() \
+                != Path(where).resolve():
+            self.fail(f"{where}: another module named {module_name!r} is imported instead "
+                      f"({module.__file__}); rename the file", param, ctx)
+        return module
+
+
+def policy_option() -> Callable[[F], F]:
+    """``--policy FILE.py:CLASS``: route by a policy of your own (README, "Routing policies")."""
+    return click.option(
+        "--policy", "policy", type=PolicyClass(), default=None, metavar="FILE.py:CLASS",
+        help="Route by your own policy: FILE.py:CLASS (or MODULE:CLASS), a class with "
+             "choose_agent and choose_contact made with no arguments, in place of the "
+             "scenario's routing_policy.")
