@@ -7,9 +7,13 @@ measure something. Oracles are computed here, independently of the loader's rule
 
 from __future__ import annotations
 
+import pytest
+import yaml
+from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sim.cli import main
 from sim.loader import ScenarioError, scenario_from_dict
 from sim.units import DAY
 
@@ -56,3 +60,27 @@ class TestMeasuredWindow:
         else:
             assert len(lines) == 1 and lines[0].startswith("gap.yaml: warmup: "), lines
 
+
+class TestValidateAgreesWithRun:
+    @pytest.mark.parametrize("rate", ["500/h", "5000/h"])
+    def test_one_replication_beyond_memory(self, tmp_path, monkeypatch, rate):
+        """`validate` refuses, on the same line, a scenario `run -r 1` refuses for memory.
+
+        With 1 MB to plan with and about 1 KB a contact, 500 contacts fit and 5,000 do not;
+        `validate` said "ok" to both, and `run` then refused the second.
+        """
+        monkeypatch.setenv("CCSIM_MAX_MEMORY_MB", "1")
+        file = tmp_path / "big.yaml"
+        file.write_text(yaml.safe_dump(_scenario(
+            contact_types={"calls": {"arrivals": {"rate": rate},
+                                     "handle": {"dist": "exponential", "mean": "4m"}}})))
+        checked = CliRunner().invoke(main, ["validate", str(file)])
+        ran = CliRunner().invoke(main, ["run", str(file), "-r", "1", "--no-report", "-q",
+                                        "--out", str(tmp_path / "out")])
+        assert (checked.exit_code, ran.exit_code) in ((0, 0), (2, 2)), (checked.output,
+                                                                        ran.output)
+        if ran.exit_code == 2:
+            line = ran.stderr.strip()
+            assert "\n" not in line
+            assert line.startswith(f"{file}: contact_types.calls.arrivals: "), line
+            assert checked.stderr.strip() == line
