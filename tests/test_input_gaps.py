@@ -18,6 +18,7 @@ from sim.loader import ScenarioError, scenario_from_dict
 from sim.units import DAY
 
 HOUR = 3600
+MINUTE = "{dist: exponential, mean: 1m}"
 
 
 def _scenario(**fields) -> dict:
@@ -84,3 +85,40 @@ class TestValidateAgreesWithRun:
             assert "\n" not in line
             assert line.startswith(f"{file}: contact_types.calls.arrivals: "), line
             assert checked.stderr.strip() == line
+
+    @pytest.mark.parametrize(("path", "value"), [
+        ("contact_types.calls.consult", "{probability: 0.3, to: expert, talk: " + MINUTE + "}"),
+        ("contact_types.calls.consult", "{probability: 0.3, to: expert, talk: " + MINUTE + ", "
+                                        "hold_patience: {dist: exponential, mean: 1m}}"),
+        ("contact_types.calls.transfer", "{probability: 0.3, to: expert, mode: warm}"),
+        ("contact_types.calls.transfer", "{probability: 0.3, to: expert, mode: conference, "
+                                         "conference: " + MINUTE + "}"),
+        ("contact_types.calls.transfer", "{probability: 0.3, to: expert}"),
+        ("agents.pool.escalate", "{probability: 0.3, to: expert, as: consult, "
+                                 "talk: " + MINUTE + "}"),
+        ("agents.pool.escalate", "{probability: 0.3, to: expert}"),
+        ("agents.pool.escalate", "{probability: 0, to: expert, as: consult, talk: " + MINUTE + "}"),
+    ])
+    def test_holding_for_a_queue_nobody_answers(self, tmp_path, path, value):
+        """`validate` refuses, on `run`'s field, what `run` stops on: a hold never answered.
+
+        An agent who consults, or transfers warm, into a queue no agent is ever on the phones
+        for waits for ever; `run` found out after simulating and refused, while `validate`
+        had only warned about the queue. A hold the customer can end (`hold_patience`), a
+        cold transfer or a probability of 0 runs.
+        """
+        data = _scenario(close="10:00", agents={"pool": {"skills": ["calls"], "staff": 5},
+                                                 "experts": {"skills": ["expert"], "staff": 0}})
+        data["contact_types"]["expert"] = {"arrivals": {"rate": 0},
+                                           "handle": {"dist": "exponential", "mean": "4m"}}
+        file = tmp_path / "hold.yaml"
+        file.write_text(yaml.safe_dump(data))
+        override = ["--set", f"{path}={value}"]
+        checked = CliRunner().invoke(main, ["validate", str(file), *override])
+        ran = CliRunner().invoke(main, ["run", str(file), *override, "-r", "1", "--no-report",
+                                        "-q", "--out", str(tmp_path / "out")])
+        assert (checked.exit_code, ran.exit_code) in ((0, 0), (2, 2)), (checked.output,
+                                                                        ran.output)
+        if ran.exit_code == 2:
+            problems = [line for line in checked.stderr.splitlines() if "warning" not in line]
+            assert len(problems) == 1 and problems[0].startswith(f"{file}: {path}: "), problems
