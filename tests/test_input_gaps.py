@@ -122,3 +122,25 @@ class TestValidateAgreesWithRun:
         if ran.exit_code == 2:
             problems = [line for line in checked.stderr.splitlines() if "warning" not in line]
             assert len(problems) == 1 and problems[0].startswith(f"{file}: {path}: "), problems
+
+
+class TestAnimationKeepsEveryFrame:
+    def test_html_embeds_every_frame_asked_for(self, tmp_path):
+        """An HTML animation holds every frame it says it drew.
+
+        Matplotlib's player stops embedding frames past ``animation.embed_limit`` (20 MB:
+        about 3,600 frames at the default size) with a log line, and `ccsim animate --out
+        a.html --step 1s --max-frames 3601` then reported "wrote a.html (3601 frames)" of a
+        file that stopped at frame 3,599. A limit of 1 KB here stands for the 20 MB.
+        """
+        import matplotlib
+
+        from sim.animate import animate, frame_count, one_replication
+
+        scenario = scenario_from_dict(_scenario(), source="gap.yaml")
+        result = one_replication(scenario, seed=1)
+        out = tmp_path / "day.html"
+        with matplotlib.rc_context({"animation.embed_limit": 0.001}):
+            animate(result, out, step=600)
+        page = out.read_text(encoding="utf-8")
+        assert page.count("data:image/png;base64,") == frame_count(scenario, 600)
