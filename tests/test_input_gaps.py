@@ -144,3 +144,29 @@ class TestAnimationKeepsEveryFrame:
             animate(result, out, step=600)
         page = out.read_text(encoding="utf-8")
         assert page.count("data:image/png;base64,") == frame_count(scenario, 600)
+
+
+class TestFitStaff:
+    @pytest.mark.parametrize("staff", [5, 6])
+    def test_staff_over_the_agent_limit_is_the_option_s_error(self, tmp_path, monkeypatch,
+                                                               staff):
+        """`fit --staff` over the agent limit: one line on --staff, and no file written.
+
+        It used to write the fitted scenario, fail to read it back and blame
+        `fitted.yaml: agents.agents.staff[0]`, leaving that invalid file behind.
+        """
+        monkeypatch.setenv("CCSIM_MAX_AGENTS", "5")
+        log = tmp_path / "calls.csv"
+        log.write_text("arrival,wait,outcome,handle\n" + "".join(
+            f"{28800 + 60 * i},{i % 7},answered,{100 + 13 * i}\n" for i in range(40)))
+        out = tmp_path / "fitted.yaml"
+        res = CliRunner().invoke(main, ["fit", str(log), "--staff", str(staff), "--out",
+                                        str(out), "--no-report"])
+        if staff <= 5:
+            assert res.exit_code == 0, res.output
+            assert scenario_from_dict(yaml.safe_load(out.read_text())).agents
+        else:
+            assert res.exit_code == 2, res.output
+            lines = res.stderr.strip().splitlines()
+            assert len(lines) == 1 and lines[0].startswith("--staff: must be <= 5"), lines
+            assert not out.exists()
