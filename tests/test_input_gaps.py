@@ -170,3 +170,58 @@ class TestFitStaff:
             lines = res.stderr.strip().splitlines()
             assert len(lines) == 1 and lines[0].startswith("--staff: must be <= 5"), lines
             assert not out.exists()
+
+
+_DURATIONS = st.sampled_from([0, 1e-6, 0.5, 30, "4m", "1h", "23h", "2d", 1e7, -1, "nan",
+                              "1e400"])
+_FIELDS = {  # dotted path -> values a user could type there
+    "days": st.sampled_from([1, 2, 0, -1, 1.5, "2"]),
+    "open": st.sampled_from(["00:00", "08:00", "08:30", "24:00", "25:00", "10:60", "8"]),
+    "close": st.sampled_from(["09:00", "24:00", "08:00", "23:59", "9:00", "0"]),
+    "interval": st.sampled_from(["30m", "1h", "59s", "7m", "1d"]),
+    "warmup": _DURATIONS, "cooldown": _DURATIONS,
+    "lines": st.sampled_from([1, 2, 0, 10**9, None]),
+    "service_level.threshold": _DURATIONS,
+    "contact_types.calls.arrivals.rate": st.sampled_from(
+        [0, "0/h", "1e-9/h", "20/h", "2000/h", "1/s", -1, "1e300/h"]),
+    "contact_types.calls.handle.mean": _DURATIONS,
+    "contact_types.calls.patience": st.sampled_from(
+        [None, {"dist": "exponential", "mean": "2m"}, {"dist": "deterministic", "value": 0},
+         {"dist": "uniform", "low": 0, "high": 0}, {"dist": "empirical", "values": [0, 1e6]}]),
+    "contact_types.calls.resolution": st.sampled_from([0, 0.5, 1, 1.01]),
+    "contact_types.calls.repeat": st.sampled_from(
+        [None, {"probability": 1, "delay": 0}, {"probability": 1, "delay": "1d"}]),
+    "agents.pool.staff": st.sampled_from([0, 1, 3, [0, 2], [1, 1, 1], -1, 10**6]),
+    "agents.pool.shrinkage": st.sampled_from([0, 0.5, 0.999, 1]),
+}
+
+
+def _flow(value) -> str:
+    """A value as one line of YAML, as a user types it after ``--set path=``."""
+    return yaml.safe_dump(value, default_flow_style=True).strip().removesuffix("...").strip()
+
+
+class TestValidateThenRun:
+    @settings(derandomize=True, max_examples=40, deadline=None)
+    @given(st.fixed_dictionaries({}, optional=_FIELDS))
+    def test_what_validate_accepts_runs(self, tmp_path_factory, changes):
+        """`validate` and `run -r 1` agree: both exit 0, or both 2 with the same lines.
+
+        Never another exit code, a traceback or an internal error, on any mix of the
+        values above (wrong types, clocks past midnight, zeros, infinities, huge sizes).
+        """
+        tmp = tmp_path_factory.mktemp("mix")
+        file = tmp / "mix.yaml"
+        data = _scenario(contact_types={"calls": {
+            "arrivals": {"rate": "20/h"}, "handle": {"dist": "exponential", "mean": "4m"}}})
+        file.write_text(yaml.safe_dump(data))
+        override = [arg for path, value in changes.items()
+                    for arg in ("--set", f"{path}={_flow(value)}")]
+        checked = CliRunner().invoke(main, ["validate", str(file), *override])
+        ran = CliRunner().invoke(main, ["run", str(file), *override, "-r", "1", "--no-report",
+                                        "-q", "--out", str(tmp / "out")])
+        assert checked.exit_code in (0, 2) and ran.exit_code == checked.exit_code, (
+            changes, checked.output, ran.output)
+        if ran.exit_code == 2:
+            problems = [line for line in checked.stderr.splitlines() if "warning" not in line]
+            assert ran.stderr.splitlines() == problems, changes
