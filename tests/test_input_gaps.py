@@ -225,3 +225,47 @@ class TestValidateThenRun:
         if ran.exit_code == 2:
             problems = [line for line in checked.stderr.splitlines() if "warning" not in line]
             assert ran.stderr.splitlines() == problems, changes
+
+
+class TestLongValuesInMessages:
+    @pytest.mark.parametrize("field", ["open", "interval", "seed", "agents.pool.staff",
+                                       "contact_types.calls.handle.dist",
+                                       "contact_types.calls.arrivals.rate"])
+    def test_a_long_text_is_cut_in_its_line(self, field):
+        """A long wrong text (a pasted block) is quoted in part: the line stays readable.
+
+        Lists and mappings were cut at 60 characters, text was not: a 30,000-character
+        clock, duration, rate, number or distribution name made a 30,000-character line.
+        """
+        value = "9" * 30_000 + "x"
+        data = _scenario()
+        *parents, leaf = field.split(".")
+        section = data
+        for part in parents:
+            section = section[part]
+        section[leaf] = value
+        lines = _problems(data)
+        where = field.removesuffix(".dist")  # an unknown distribution is its mapping's problem
+        assert len(lines) == 1 and lines[0].startswith(f"gap.yaml: {where}: "), lines
+        assert len(lines[0]) < 300 and repr(value)[:40] in lines[0], lines[0]
+
+
+class TestNumberTextIsReadInLinearTime:
+    @pytest.mark.parametrize("parse", ["parse_duration", "parse_rate"])
+    @pytest.mark.parametrize("text", ["9" * 8000 + "x", "5" + " " * 8000 + "x"])
+    def test_long_run_is_refused_at_once(self, parse, text):
+        """8,000 digits (or spaces) then a wrong letter: refused in well under a second.
+
+        The number pattern (digits, an optional point, optional digits) could split a run
+        of digits n ways and tried them all: quadratic, 12.8 s for a 10,000-digit `interval` and
+        minutes for a pasted block in a 10 MB scenario (a hang, to the user); spaces
+        around an optional unit likewise (0.17 s for 8,000, 17 s for 80,000).
+        """
+        import time
+
+        from sim import units
+
+        started = time.process_time()
+        with pytest.raises(ValueError, match=r"\(8,00[12] characters\)"):
+            getattr(units, parse)(text)
+        assert time.process_time() - started < 1.0
