@@ -161,9 +161,10 @@ def _variant_problems(data: dict[str, Any], name: str, changes: Mapping[str, Any
         if isinstance(exc, ValidationError):
             return [Problem(f"{where}.{p.path}", p.reason) for p in _relevant(exc.errors())]
         return [Problem(where, f"cannot override: {exc}")]
-    if scenario.problems():
-        return []  # reported when the variant is built, as for any scenario
-    return [Problem(f"{where}.{p}", r) for p, r in limits.scenario_problems(scenario)]
+    # the checks of any scenario, in order (sizes and holds only on a consistent one)
+    found = (scenario.problems() or limits.scenario_problems(scenario)
+             or holds_never_answered(scenario))
+    return [Problem(f"{where}.{p}", r) for p, r in found]
 
 
 def with_overrides(scenario: Scenario, overrides: Mapping[str, Any],

@@ -269,3 +269,26 @@ class TestNumberTextIsReadInLinearTime:
         with pytest.raises(ValueError, match=r"\(8,00[12] characters\)"):
             getattr(units, parse)(text)
         assert time.process_time() - started < 1.0
+
+
+class TestVariants:
+    def test_a_variant_s_cross_field_problems_are_the_file_s(self, tmp_path):
+        """`validate` names each broken variant's field under `variants.NAME`, as `compare` does.
+
+        A variant valid field by field but not as a whole (a warmup past closing, opening
+        hours of no length, a route to no group) passed `validate`; `compare` then stopped
+        on the first, naming the scenario's name ("tiny [late]"), not the file and field.
+        """
+        data = _scenario(variants={"late": {"warmup": "9h"}, "shut": {"close": "08:00"},
+                                   "lost": {"routing.calls": ["nope"]}})
+        file = tmp_path / "variants.yaml"
+        file.write_text(yaml.safe_dump(data))
+        checked = CliRunner().invoke(main, ["validate", str(file)])
+        compared = CliRunner().invoke(main, ["compare", str(file), "-r", "2", "-q",
+                                             "--no-report", "--out", str(tmp_path / "out")])
+        assert checked.exit_code == compared.exit_code == 2, (checked.output, compared.output)
+        lines = checked.stderr.splitlines()
+        assert sorted(line.split(": ")[1] for line in lines) == [
+            "variants.late.warmup", "variants.lost.contact_types.calls",
+            "variants.lost.routing.calls[0]", "variants.shut.close"]
+        assert compared.stderr.splitlines() == lines
