@@ -292,3 +292,23 @@ class TestVariants:
             "variants.late.warmup", "variants.lost.contact_types.calls",
             "variants.lost.routing.calls[0]", "variants.shut.close"]
         assert compared.stderr.splitlines() == lines
+
+
+class TestSetPaths:
+    @pytest.mark.parametrize("path", [".", "agents..staff", "agents.pool.", "agents.pool.staff[x]",
+                                      "agents.pool[0", "agents.pool.staff[]"])
+    def test_malformed_path_is_named_as_given(self, path):
+        """A `--set` path with an empty part or a broken `[index]` is one line on that path.
+
+        It was read as a path of other names: `agents.pool.staff[x]` blamed
+        "agents.pool: unknown field 'pool'", `.` an unnamed "unknown field ''", and
+        `agents..staff` gave two lines about an agent group named ''.
+        """
+        try:
+            scenario_from_dict(_scenario(), source="gap.yaml", overrides={path: 1})
+        except ScenarioError as exc:
+            lines = exc.lines()
+        else:
+            lines = []
+        assert len(lines) == 1 and lines[0].startswith(f"gap.yaml: {path}: cannot override: "
+                                                       ), lines
