@@ -249,6 +249,8 @@ def targets_or_fail(path: str, texts: tuple[str, ...]) -> dict[str, Target]:
             target = parse_target(text)
         except ValueError as exc:
             fail([f"{path}: {exc}"])
+        if target.kpi in targets:  # which would hold? (the last did, without a word)
+            fail([f"{path}: --precision: {target.kpi} is given twice"])
         targets[target.kpi] = target
     return targets
 

@@ -312,3 +312,19 @@ class TestSetPaths:
             lines = []
         assert len(lines) == 1 and lines[0].startswith(f"gap.yaml: {path}: cannot override: "
                                                        ), lines
+
+
+class TestPrecisionGivenTwice:
+    @pytest.mark.parametrize("second", ["asa=6", "asa=5"])
+    def test_a_kpi_given_twice_is_refused(self, tmp_path, second):
+        """`--precision asa=5 --precision asa=6` is one line, as `--grid` given twice is.
+
+        The last one silently won: the run stopped at ±6 where ±5 had been asked for too.
+        """
+        file = tmp_path / "p.yaml"
+        file.write_text(yaml.safe_dump(_scenario()))
+        res = CliRunner().invoke(main, ["run", str(file), "--precision", "asa=5", "--precision",
+                                        second, "--max-replications", "3", "-q", "--no-report",
+                                        "--out", str(tmp_path / "out")])
+        assert res.exit_code == 2, res.output
+        assert res.stderr.splitlines() == [f"{file}: --precision: asa is given twice"]
