@@ -9,6 +9,7 @@ its style sheets and icon font.
 from __future__ import annotations
 
 import html
+import math
 import os
 import re
 import sys
@@ -110,8 +111,11 @@ def save_animation(anim: animation.FuncAnimation, out: str | Path, fps: int = 8,
     writer = {".gif": lambda: _GifWriter(fps=fps),
               ".mp4": lambda: animation.FFMpegWriter(fps=fps),  # finish() ends ffmpeg
               # what Animation.to_jshtml writes, drawn here so progress can be reported
-              ".html": lambda: _HtmlWriter(fps=fps, embed_frames=True,
-                                           default_mode="once")}[suffix]()
+              # every frame: past matplotlib's embed_limit (20 MB) it would drop the rest
+              # with a log line, and the page would stop short of the frames counted (a
+              # GIF holds all its frames in memory alike; --max-frames bounds them)
+              ".html": lambda: _HtmlWriter(fps=fps, embed_frames=True, default_mode="once",
+                                           embed_limit=math.inf)}[suffix]()
     told = None if progress is None else (lambda frame, total: progress(frame + 1, total))
 
     def save(path: Path) -> None:

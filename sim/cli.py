@@ -27,6 +27,7 @@ from sim.cli_common import (
     sigterm_as_interrupt,
     simulating,
     targets_or_fail,
+    work_problems,
     worker_pool,
     writable_or_fail,
 )
@@ -239,6 +240,10 @@ def validate_command(scenarios: tuple[str, ...], overrides: tuple[str, ...]) -> 
             sc = load_scenario(path, overrides=parsed)
         except ValueError as exc:
             failed += exc.lines() if isinstance(exc, ScenarioError) else [f"{path}: --set: {exc}"]
+            continue
+        too_big = work_problems(path, [sc], 1)  # what `ccsim run -r 1` would refuse
+        if too_big:
+            failed += too_big
             continue
         for field, reason in scenario_warnings(sc):
             click.echo(f"{path}: warning: {field}: {reason}", err=True)

@@ -84,7 +84,19 @@ def check_work(path: str, scenarios: list[Scenario], replications: int, runs: in
                option: str = "--replications", per: str = "per replication") -> None:
     """Refuse (one line, exit 2) replications or expected contacts over their limits.
 
-    Called before any work: with no scenarios it checks the replications alone.
+    Called before any work: with no scenarios it checks the replications alone. The
+    arguments are those of :func:`work_problems`.
+    """
+    problems = work_problems(path, scenarios, replications, runs, option, per)
+    if problems:
+        fail(problems)
+
+
+def work_problems(path: str, scenarios: list[Scenario], replications: int, runs: int = 1,
+                  option: str = "--replications", per: str = "per replication") -> list[str]:
+    """Replications, expected contacts or memory over their limits, as problem lines.
+
+    ``ccsim validate`` checks one replication with it, as ``ccsim run -r 1`` would.
 
     Args:
         path: The scenario file, to name in the message.
@@ -98,10 +110,16 @@ def check_work(path: str, scenarios: list[Scenario], replications: int, runs: in
     problems = limits.run_problems(per_replication, replications, runs, option, per)
     if not problems and scenarios:  # and one replication must fit in memory (each is a job)
         reason = _memory(memory_limit.replication_problem, _job_contacts(scenarios))
-        problems = [("", reason)] if reason else []
-    if problems:
-        fail([f"{path}: {where}: {reason}" if where else f"{path}: {reason}"
-              for where, reason in problems])
+        problems = [(_busiest_arrivals(scenarios), reason)] if reason else []
+    return [f"{path}: {where}: {reason}" if where else f"{path}: {reason}"
+            for where, reason in problems]
+
+
+def _busiest_arrivals(scenarios: list[Scenario]) -> str:
+    """The field to blame for a replication's size: its busiest contact type's arrivals."""
+    largest = max(scenarios, key=lambda s: sum(limits.expected_contacts(s).values()))
+    contacts = limits.expected_contacts(largest)
+    return f"contact_types.{max(contacts, key=contacts.get)}.arrivals" if contacts else ""
 
 
 def writable_or_fail(path: str | Path, option: str = "--out", folder: bool = True,
@@ -231,6 +249,8 @@ def targets_or_fail(path: str, texts: tuple[str, ...]) -> dict[str, Target]:
             target = parse_target(text)
         except ValueError as exc:
             fail([f"{path}: {exc}"])
+        if target.kpi in targets:  # which would hold? (the last did, without a word)
+            fail([f"{path}: --precision: {target.kpi} is given twice"])
         targets[target.kpi] = target
     return targets
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from sim import limits
 from sim.cli_common import fail, load_or_fail, simulating, writable_or_fail
 from sim.cli_options import (
     DURATION,
@@ -83,6 +84,12 @@ def fit_command(log: str, interval: float, out: str, columns: str | None, staff:
 
     seconds = _interval(interval)
     threshold_s = threshold
+    try:
+        too_many = limits.AGENTS.problem(staff or 0)
+    except ValueError as exc:  # CCSIM_MAX_AGENTS is not a number
+        too_many = str(exc)
+    if too_many:
+        fail([f"--staff: {too_many}"])
     writable_or_fail(out, folder=False, inputs=(log,))
     report = Path(out).with_name("fit_report.html")
     if not no_report:

@@ -21,6 +21,7 @@ from sim import limits, safe_yaml
 from sim.overrides import apply_override, parse_override, parse_value  # noqa: F401 (and from here)
 from sim.scenario import Scenario
 from sim.scenario_errors import Problem, ScenarioError, _relevant
+from sim.schedule import holds_never_answered
 
 
 def _yaml(text: str) -> Any:
@@ -137,6 +138,8 @@ def scenario_from_dict(
     found = [Problem(p, r) for p, r in scenario.problems()]
     if not found:  # sizes are only worked out on a consistent scenario
         found = [Problem(p, r) for p, r in limits.scenario_problems(scenario)]
+    if not found:  # and staffing over time: a hold nobody answers would never end
+        found = [Problem(p, r) for p, r in holds_never_answered(scenario)]
     for name, changes in scenario.variants.items():
         found += _variant_problems(data, name, changes, context)
     if found:
@@ -158,9 +161,10 @@ def _variant_problems(data: dict[str, Any], name: str, changes: Mapping[str, Any
         if isinstance(exc, ValidationError):
             return [Problem(f"{where}.{p.path}", p.reason) for p in _relevant(exc.errors())]
         return [Problem(where, f"cannot override: {exc}")]
-    if scenario.problems():
-        return []  # reported when the variant is built, as for any scenario
-    return [Problem(f"{where}.{p}", r) for p, r in limits.scenario_problems(scenario)]
+    # the checks of any scenario, in order (sizes and holds only on a consistent one)
+    found = (scenario.problems() or limits.scenario_problems(scenario)
+             or holds_never_answered(scenario))
+    return [Problem(f"{where}.{p}", r) for p, r in found]
 
 
 def with_overrides(scenario: Scenario, overrides: Mapping[str, Any],

@@ -56,6 +56,9 @@ def apply_override(data: dict[str, Any], dotted: str, value: Any) -> None:
         ValueError: If the path runs through something that is not a mapping or list.
     """
     keys = path_keys(dotted)
+    if not all(keys) or any(c in key for key in keys for c in "[]"):
+        raise ValueError(f"{dotted!r} is not a path: give names joined by dots, a list item "
+                         "by its index (agents.pool.staff=44, agents.pool.staff[3]=10)")
     node: Any = data
     for depth, key in enumerate(keys[:-1]):
         if isinstance(node, list):

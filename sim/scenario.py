@@ -71,7 +71,7 @@ from sim.scenario_rules import (
     RuleMetric,
     SwitchCallbacks,
 )
-from sim.units import DAY, Clock, Count, Duration
+from sim.units import DAY, Clock, Count, Duration, format_clock_until
 from sim.weekdays import Weekday
 
 __all__ = [
@@ -190,8 +190,11 @@ class Scenario(_Frozen):
                 f"must divide the opening hours ({self.open_seconds:g}s) into whole "
                 f"intervals, got {self.interval:g}s",
             ))
-        if self.warmup >= self.days * DAY:
-            found.append(("warmup", f"must be shorter than the run ({self.days} days)"))
+        last_close = (self.days - 1) * DAY + self.close  # contacts arrive in opening hours
+        if self.warmup >= min(last_close, self.days * DAY):
+            found.append(("warmup", f"must end before the last day closes ({last_close:g}s, "
+                          f"day {self.days} at {format_clock_until(self.close)}), got "
+                          f"{self.warmup:g}s: nothing would be measured"))
         found += shifts_outside_hours(self.agents, self.open, self.close)
         return found
 

@@ -20,6 +20,7 @@ from pydantic import BaseModel
 
 from sim.distributions import Distribution
 from sim.scenario import Scenario
+from sim.units import quoted
 
 
 @dataclass(frozen=True)
@@ -107,13 +108,6 @@ def _is_type_error(kind: str) -> bool:
     return kind.endswith(("_type", "_parsing")) or kind == "model_attributes_type"
 
 
-def _received(value: Any) -> str:
-    if isinstance(value, (dict, list)):
-        text = repr(value)
-        return text if len(text) <= 60 else text[:57] + "..."
-    return repr(value)
-
-
 def _problem(error: Mapping[str, Any]) -> Problem:
     """Turn one pydantic error into a Problem whose reason names the rule and the value."""
     loc = _clean_loc(tuple(error["loc"]))
@@ -130,7 +124,7 @@ def _problem(error: Mapping[str, Any]) -> Problem:
         if kind == "less_than_equal" and str(bound) == "1" and isinstance(got, (int, float)) \
                 and 1 < got < 100:  # a percentage where a fraction is meant
             hint = f" (a fraction: did you mean {got / 100:g}?)"
-        return Problem(path, f"must be {rules[kind]} {bound}, got {_received(got)}{hint}")
+        return Problem(path, f"must be {rules[kind]} {bound}, got {quoted(got)}{hint}")
     if kind == "extra_forbidden":
         raw = tuple(error["loc"])
         if len(raw) >= 2 and str(raw[-2]) in _DIST_TAGS:  # a field of another distribution?
@@ -139,22 +133,22 @@ def _problem(error: Mapping[str, Any]) -> Problem:
     if kind == "missing":
         return Problem(path, "required field is missing")
     if kind == "union_tag_invalid":
-        return Problem(path, f"unknown distribution {ctx.get('tag')!r}, expected one of "
+        return Problem(path, f"unknown distribution {quoted(ctx.get('tag'))}, expected one of "
                              f"{', '.join(sorted(_DIST_TAGS))}")
     if kind == "union_tag_not_found":
         return Problem(path, "needs a 'dist' field naming the distribution "
                              f"({', '.join(sorted(_DIST_TAGS))})")
     if kind == "enum":
-        return Problem(path, f"must be one of {ctx.get('expected')}, got {_received(got)}")
+        return Problem(path, f"must be one of {ctx.get('expected')}, got {quoted(got)}")
     if kind in ("too_short", "too_long"):
-        return Problem(path, f"{error['msg'].lower()}, got {_received(got)}")
+        return Problem(path, f"{error['msg'].lower()}, got {quoted(got)}")
     if kind == "finite_number":
-        return Problem(path, f"must be a finite number, got {_received(got)}")
+        return Problem(path, f"must be a finite number, got {quoted(got)}")
     if kind == "value_error":
         return Problem(path, str(ctx.get("error", error["msg"])))
     if kind.endswith("_type") or kind.endswith("_parsing"):
-        return Problem(path, f"{error['msg'].lower()}, got {_received(got)}")
-    return Problem(path, f"{error['msg']}, got {_received(got)}")
+        return Problem(path, f"{error['msg'].lower()}, got {quoted(got)}")
+    return Problem(path, f"{error['msg']}, got {quoted(got)}")
 
 
 def _suggestion(loc: tuple[Any, ...]) -> str:

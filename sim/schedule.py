@@ -19,6 +19,7 @@ import numpy as np
 from sim.absence import Absences
 from sim.scenario import Scenario
 from sim.scenario_agents import AgentGroup
+from sim.scenario_journeys import TransferMode
 from sim.units import DAY, opening_hours
 from sim.weekdays import WEEKDAYS, weekday_of
 
@@ -200,24 +201,72 @@ def unanswerable(scenario: Scenario) -> list[tuple[str, str]]:
     Returns ``(dotted path, reason)`` pairs, for a warning: such a scenario runs (its
     contacts wait until they hang up, or stay ``unanswered``), but is rarely what was meant.
     """
-    on_phones_ever = {
-        name: any(change.count > 0 for change in staff_changes(scenario, group))
-        for name, group in scenario.agents.items()
-    }
-    targets = {name for _, name in scenario.journey_references()}
+    never, coming = _never_answered(scenario), _may_come(scenario)
     found = []
-    for name, ct in scenario.contact_types.items():
-        arrivals = ct.arrivals
-        expected = ((arrivals.rate or 0.0) > 0 or any(v > 0 for v in arrivals.per_interval or ())
-                    or arrivals.trace is not None)
+    for name in scenario.contact_types:
         groups = [step.group for step in scenario.routes(name)]
-        if (expected or name in targets) and not any(on_phones_ever[g] for g in groups):
+        if name in coming and name in never:
             found.append((f"contact_types.{name}", (
                 f"nobody can answer it: {', '.join(map(repr, groups))} never "
                 f"{'has' if len(groups) == 1 else 'have'} an agent on the phones (staff 0, "
                 "or all of it shrinkage); its contacts wait "
                 "until they hang up, or are counted as unanswered")))
     return found
+
+
+def holds_never_answered(scenario: Scenario) -> list[tuple[str, str]]:
+    """Agents told to hold for a queue nobody ever answers: the run could never end them.
+
+    A consult the customer cannot end (no ``hold_patience``), a warm or conference
+    transfer, or an escalation as a consult, into a contact type no agent is ever on the
+    phones for, from a type (or group) that does answer contacts: the first such hold
+    lasts for ever, and the simulation refuses the run only after it. Returns ``(dotted
+    path, reason)`` pairs, problems of the scenario; none with real-time ``rules`` (they
+    may move agents, call in overtime or open an overflow to that queue while it runs).
+    """
+    if scenario.rules:
+        return []
+    never, coming = _never_answered(scenario), _may_come(scenario)
+    holds = []
+    for name, ct in scenario.contact_types.items():
+        if name in coming and name not in never:
+            consult, transfer = ct.consult, ct.transfer
+            if consult and consult.probability > 0 and consult.hold_patience is None:
+                holds.append((f"contact_types.{name}.consult", consult.to, "a consult with"))
+            if transfer and transfer.probability > 0 and transfer.mode is not TransferMode.COLD:
+                holds.append((f"contact_types.{name}.transfer", transfer.to,
+                              f"a {transfer.mode.value} transfer to"))
+    for name, group in scenario.agents.items():
+        escalate = group.escalate
+        answers = any(skill in coming and skill not in never for skill in group.skills)
+        if answers and escalate and escalate.probability > 0 and escalate.mode == "consult":
+            holds.append((f"agents.{name}.escalate", escalate.to, "a consult with"))
+    return [(path, f"{what} {to!r} would never be answered: no agent who can answer it is "
+             "ever on the phones, and the agent holding would wait for ever; staff a group "
+             f"for {to!r}" + (", or give the consult a hold_patience" if "consult" in path
+                               and path.startswith("contact_types") else ""))
+            for path, to, what in holds if to in never]
+
+
+def _never_answered(scenario: Scenario) -> set[str]:
+    """Contact types none of whose groups ever has an agent on the phones."""
+    on_phones_ever = {
+        name: any(change.count > 0 for change in staff_changes(scenario, group))
+        for name, group in scenario.agents.items()
+    }
+    return {name for name in scenario.contact_types
+            if not any(on_phones_ever.get(step.group) for step in scenario.routes(name))}
+
+
+def _may_come(scenario: Scenario) -> set[str]:
+    """Contact types that may get contacts: arrivals of their own, or sent from another."""
+    coming = {name for _, name in scenario.journey_references()}
+    for name, ct in scenario.contact_types.items():
+        arrivals = ct.arrivals
+        if ((arrivals.rate or 0.0) > 0 or any(v > 0 for v in arrivals.per_interval or ())
+                or arrivals.trace is not None):
+            coming.add(name)
+    return coming
 
 
 def trace_outside_hours(scenario: Scenario, whole_trace: bool = False

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BeforeValidator
 
@@ -31,14 +31,26 @@ _SPELLINGS = {
 _UNIT_OF = {spelling: unit for unit, names in _SPELLINGS.items() for spelling in names}
 _UNIT = "|".join(sorted(_UNIT_OF, key=len, reverse=True))
 
-_NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
-_DURATION_RE = re.compile(rf"^\s*({_NUMBER})\s*({_UNIT})?\s*$", re.IGNORECASE)
-_RATE_RE = re.compile(rf"^\s*({_NUMBER})\s*/\s*({_UNIT})\s*$", re.IGNORECASE)
+# one way to read each number (not \d+\.?\d*, which tries every split of a run of
+# digits: quadratic, minutes for a long one)
+_NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
+# matched against the stripped text: \s* on both sides of an optional unit is quadratic too
+_DURATION_RE = re.compile(rf"({_NUMBER})\s*({_UNIT})?", re.IGNORECASE)
+_RATE_RE = re.compile(rf"({_NUMBER})\s*/\s*({_UNIT})", re.IGNORECASE)
 _CLOCK_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*$")
 
 
 _DURATION_HELP = "expected a duration like 30s, 4m, 1.5h or 2d"
 _RATE_HELP = "expected a rate like 600/h, 10/m or 14400/d"
+
+
+def quoted(value: Any) -> str:
+    """A value as a message quotes it: its repr, cut at 60 characters (a pasted block)."""
+    text = repr(value)
+    if len(text) <= 60:
+        return text
+    size = f" ({len(value):,} characters)" if isinstance(value, str) else ""
+    return text[:57] + "..." + size
 
 
 def _seconds_per(spelling: str) -> float:
@@ -47,7 +59,7 @@ def _seconds_per(spelling: str) -> float:
 
 def _finite(value: float, help_text: str, raw: object) -> float:
     if not math.isfinite(value):
-        raise ValueError(f"{help_text}, got {raw!r}")
+        raise ValueError(f"{help_text}, got {quoted(raw)}")
     return value
 
 
@@ -64,16 +76,16 @@ def parse_duration(value: object) -> float:
         ValueError: If the value is not a duration.
     """
     if isinstance(value, bool):
-        raise ValueError(f"{_DURATION_HELP}, got {value!r}")
+        raise ValueError(f"{_DURATION_HELP}, got {quoted(value)}")
     if isinstance(value, (int, float)):
         return _finite(float(value), _DURATION_HELP, value)
     if isinstance(value, str):
-        match = _DURATION_RE.match(value)
+        match = _DURATION_RE.fullmatch(value.strip())
         if match:
             number, unit = match.groups()
             seconds = float(number) * _seconds_per(unit or "s")
             return _finite(seconds, _DURATION_HELP, value)
-    raise ValueError(f"{_DURATION_HELP}, got {value!r}")
+    raise ValueError(f"{_DURATION_HELP}, got {quoted(value)}")
 
 
 def parse_rate(value: object) -> float:
@@ -89,15 +101,15 @@ def parse_rate(value: object) -> float:
         ValueError: If the value is not a rate.
     """
     if isinstance(value, bool):
-        raise ValueError(f"{_RATE_HELP}, got {value!r}")
+        raise ValueError(f"{_RATE_HELP}, got {quoted(value)}")
     if isinstance(value, (int, float)):
         return _finite(float(value), _RATE_HELP, value)
     if isinstance(value, str):
-        match = _RATE_RE.match(value)
+        match = _RATE_RE.fullmatch(value.strip())
         if match:
             number, unit = match.groups()
             return _finite(float(number) / _seconds_per(unit), _RATE_HELP, value)
-    raise ValueError(f"{_RATE_HELP}, got {value!r}")
+    raise ValueError(f"{_RATE_HELP}, got {quoted(value)}")
 
 
 def parse_clock(value: object) -> float:
@@ -122,16 +134,17 @@ def parse_clock(value: object) -> float:
             if minutes < 60 and secs < 60:
                 seconds = hours * 3600.0 + minutes * 60.0 + secs
     if seconds is None or not 0.0 <= seconds <= DAY:
-        raise ValueError(f"expected a clock time from 00:00 to 24:00 like '08:30', got {value!r}")
+        raise ValueError("expected a clock time from 00:00 to 24:00 like '08:30', got "
+                         f"{quoted(value)}")
     return seconds
 
 
 def _number(value: object) -> object:
     """Refuse what pydantic would quietly take as a number: booleans, infinities, NaN."""
     if isinstance(value, bool):
-        raise ValueError(f"expected a number, got {value!r}")
+        raise ValueError(f"expected a number, got {quoted(value)}")
     if isinstance(value, float) and not math.isfinite(value):
-        raise ValueError(f"must be a finite number, got {value!r}")
+        raise ValueError(f"must be a finite number, got {quoted(value)}")
     return value
 
 

@@ -16,6 +16,7 @@ but it makes examples slow.
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 
 from hypothesis import strategies as st
 
@@ -105,6 +106,29 @@ def scenarios(draw) -> dict:
             routing[t] = steps
     if routing:
         data["routing"] = routing
+    return without_endless_holds(data)
+
+
+def without_endless_holds(data: dict) -> dict:
+    """``data`` less its holds nobody can answer, which the loader refuses; the rest kept.
+
+    A consult or warm transfer into a type no agent is ever on the phones for would wait
+    for ever (sim.schedule.holds_never_answered).
+    """
+    from pydantic import ValidationError
+
+    from sim.scenario import Scenario
+    from sim.schedule import holds_never_answered
+
+    try:
+        scenario = Scenario.model_validate(data, context={"base_dir": Path.cwd()})
+    except ValidationError:
+        return data  # refused for another reason: the test sees that itself
+    if scenario.problems():
+        return data
+    for path, _ in holds_never_answered(scenario):
+        section, name, field = path.split(".")
+        del data[section][name][field]
     return data
 
 

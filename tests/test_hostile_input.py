@@ -380,7 +380,8 @@ class TestCommandLimits:
                    env={"CCSIM_MAX_MEMORY_MB": "100"})
         assert proc.returncode == 2, proc.stderr
         assert proc.stderr == (
-            f"{file}: about 120,000 contacts in one replication need about 114 MB of memory "
+            f"{file}: contact_types.calls.arrivals: about 120,000 contacts in one replication "
+            "need about 114 MB of memory "
             "(about 1 KB a contact), more than the 100 MB available: make the run smaller "
             "(days, contact rates), or set CCSIM_MAX_MEMORY_MB to try anyway\n")
         assert not (tmp_path / "out").exists()

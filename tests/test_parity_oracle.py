@@ -45,13 +45,15 @@ class TestSweepOverTheSeed:
 
     def test_python_api_refuses_before_simulating(self):
         """``run_sweep`` names the seed and ``--seed`` in its error, before any work."""
-        scenario = sim.load_scenario(ERLANG_A, overrides={"close": "01:00"})
+        # an hour, measured from its start (a warmup past closing would measure nothing)
+        scenario = sim.load_scenario(ERLANG_A, overrides={"close": "01:00", "warmup": 0})
         with pytest.raises(ScenarioError, match=r"seed: .*--seed"):
             run_sweep(scenario, {"seed": [1, 2]}, replications=1, workers=1)
 
     def test_cli_is_one_line_exit_2(self, tmp_path):
         """``ccsim sweep --grid seed=1,2`` is one line naming the seed, and exit code 2."""
         result = CliRunner().invoke(main, ["sweep", str(ERLANG_A), "--set", "close=01:00",
+                                           "--set", "warmup=0",
                                            "--grid", "seed=1,2", "-r", "1", "-w", "1",
                                            "--out", str(tmp_path), "--no-figures", "-q"])
         assert result.exit_code == 2, result.output
