@@ -27,7 +27,13 @@ import pandas as pd
 from sim.loader import Problem, ScenarioError, load_scenario, variant
 from sim.metrics import COST_KPIS, KPIS, shown_kpis
 from sim.parallel import replication_pool
-from sim.precision import MAX_REPLICATIONS, StoppingRule, Target, parse_targets
+from sim.precision import (
+    MAX_REPLICATIONS,
+    StoppingRule,
+    Target,
+    check_measured,
+    parse_targets,
+)
 from sim.replicate import Collector, RunResult, half_width
 from sim.scenario import Scenario
 
@@ -307,6 +313,7 @@ def compare(
     seed = scenarios[names[0]].seed if seed is None else seed
     collectors = {name: Collector(sc, seed, keep_contacts) for name, sc in scenarios.items()}
     targets = parse_targets(precision) if precision else {}
+    check_measured(targets, scenarios.values())
     rule = StoppingRule(targets, max_replications, first=replications) if targets else None
     total = max_replications if rule else replications
     with replication_pool(workers, executor, len(names) * total) as pool:

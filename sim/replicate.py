@@ -34,6 +34,7 @@ from sim.precision import (  # half_width: re-exported, long its home
     Stopping,
     StoppingRule,
     Target,
+    check_measured,
     half_width,
     parse_targets,
 )
@@ -186,6 +187,7 @@ def run(
         if executor is None and workers != 1:
             picklable_for_workers(policy)
     targets = parse_targets(precision) if precision else {}
+    check_measured(targets, [scenario])
     collector = Collector(scenario, seed, keep_contacts, stream)
 
     def job(r: int) -> Job:
