@@ -22,7 +22,7 @@ import pandas as pd
 from sim.engine import RESULTS_VERSION
 from sim.grid import Grid
 from sim.metrics import KPIS, METRICS_VERSION, kpi_names
-from sim.output import write_atomic
+from sim.output import clean_stale, write_atomic
 from sim.scenario import Scenario
 
 TABLE = "sweep.parquet"
@@ -124,8 +124,8 @@ class SweepStore:
             text = json.dumps(document, indent=2, default=str) + "\n"
             write_atomic(manifest, lambda p: p.write_text(text, encoding="utf-8"))
         self.parts.mkdir(parents=True, exist_ok=True)
-        for stale in self.parts.glob(".*.tmp"):  # left by a run killed mid-write
-            stale.unlink(missing_ok=True)
+        for folder in (self.out, self.parts):  # left by a run killed mid-write (a table,
+            clean_stale(folder)                # a figure, a part), not one still writing
         return self.finished(kpis, units)
 
     def finished(self, kpis: Sequence[str] = KPIS, units: tuple[int, int] | None = None,
