@@ -28,6 +28,7 @@ from sim.scenario import Scenario
 TABLE = "sweep.parquet"
 SUMMARY = "sweep_summary.csv"
 MANIFEST = "manifest.json"
+CURVES, HEATMAP = "sweep_curves.png", "sweep_heatmap.png"  # (drawn by sim.sweep_plots)
 PARTS = "parts"
 STORE_FORMAT = 1
 
@@ -162,7 +163,7 @@ class SweepStore:
                 write_atomic(self.out / SUMMARY, lambda p: summary.to_csv(p, index=False))]
 
     def clear(self) -> None:
-        """Remove the sweep's own files (parts, manifest, tables); nothing else."""
+        """Remove the sweep's own files (parts, manifest, tables, figures); nothing else."""
         shutil.rmtree(self.parts, ignore_errors=True)
-        for name in (MANIFEST, TABLE, SUMMARY):
+        for name in (MANIFEST, TABLE, SUMMARY, CURVES, HEATMAP):
             (self.out / name).unlink(missing_ok=True)

@@ -12,6 +12,10 @@ import sys
 import time
 from pathlib import Path
 
+from click.testing import CliRunner
+
+from sim.cli import main
+
 ERLANG_A = Path(__file__).resolve().parents[1] / "scenarios" / "erlang_a.yaml"
 
 
@@ -45,3 +49,19 @@ def test_rerun_after_a_kill_mid_figure_leaves_no_temporary(tmp_path):
     assert again.returncode == 0, again.stderr
     assert temporaries(out) == []
     assert (out / "sweep_curves.png").stat().st_size > 0
+
+
+def test_fresh_sweep_keeps_no_figure_of_the_sweep_it_replaces(tmp_path):
+    """``--fresh`` discards the old sweep's figures with its tables.
+
+    Before the fix a fresh one-parameter sweep with ``--no-figures`` left the old sweep's
+    ``sweep_curves.png`` and ``sweep_heatmap.png`` beside its new tables, as if its own.
+    """
+    out = tmp_path / "sw"
+    old = CliRunner().invoke(main, [*command(out)[3:], "--grid",
+                                    "contact_types.calls.patience.mean=1m,3m"])
+    assert old.exit_code == 0, old.output
+    assert {"sweep_curves.png", "sweep_heatmap.png"} <= {p.name for p in out.iterdir()}
+    new = CliRunner().invoke(main, [*command(out)[3:], "--fresh", "--no-figures"])
+    assert new.exit_code == 0, new.output
+    assert not list(out.glob("*.png"))
