@@ -302,7 +302,7 @@ def compare(
         executor: Any :class:`concurrent.futures.Executor` to run on instead.
         keep_contacts: Raw tables of at most this many replications per variant.
         precision: KPI -> target half-width (see :func:`sim.replicate.run`).
-        max_replications: With ``precision``: the most replications per variant.
+        max_replications: With ``precision``: the most replications per variant (>= 10).
 
     Returns:
         The comparison; ``comparison.table()`` gives the KPI table.
