@@ -5,9 +5,12 @@ Each is one line naming the option and why, exit code 2, before anything is simu
 given to :func:`sim.run` are a ValueError, not a KeyError from deep in the stopping rule.
 """
 
+import json
+
+import pandas as pd
 import pytest
 from click.testing import CliRunner
-from oracle_stats import write_scenario
+from oracle_stats import SCENARIO, mean, oracle_half_width, write_scenario
 
 import sim
 from sim.cli import main
@@ -68,3 +71,29 @@ def test_a_target_on_a_modelled_kpi_still_runs(scenario_file, tmp_path):
                                      "abandon_rate=0.5", "--max-replications", "10"])
     assert done.exit_code == 0, done.output
     assert "stopped after 10 replications: every precision target met" in done.output
+
+
+def test_compare_holds_each_variant_to_the_targets_it_measures(tmp_path):
+    """A target on callbacks binds the variants with callbacks, not a baseline without.
+
+    Before the fix the baseline's callback wait, never defined, kept every variant running
+    to --max-replications and a warning ('defined in 0 of 40 replications').
+    """
+    scenario = tmp_path / "cb.yaml"
+    scenario.write_text(json.dumps({
+        **SCENARIO, "close": "10:00",
+        "variants": {"callbacks": {"contact_types.calls.callback": {"threshold": "1m",
+                                                                     "accept": 0.6}}}}))
+    out = tmp_path / "cmp"
+    done = CliRunner().invoke(main, ["compare", str(scenario), "-o", str(out), "-q", "-w", "1",
+                                     "--no-report", "--precision", "callback_wait=30%",
+                                     "--max-replications", "40"])
+    assert done.exit_code == 0, done.output
+    assert "warning" not in done.output
+    manifest = json.loads((out / "comparison.json").read_text())
+    n = manifest["replications"]
+    assert n < 40 and manifest["stopping"] == (
+        f"stopped after {n} replications: every precision target met "
+        "(callback_wait ± 30% of its mean) in every variant that measures them")
+    waits = pd.read_csv(out / "callbacks" / "replications.csv")["callback_wait"]
+    assert oracle_half_width(waits) <= 0.3 * mean(waits)
