@@ -22,6 +22,7 @@ from sim.cli_common import (
     fail,
     guarded_pool,
     load_or_fail,
+    measured_or_fail,
     parse_overrides,
     replication_options,
     sigterm_as_interrupt,
@@ -148,10 +149,11 @@ def run_command(scenario: str, out: str | None, seed: int | None, replications: 
     With --precision, replications run in batches until each named KPI is known to the
     given 95% half-width (or --max-replications is reached: a warning says so).
     """
-    targets = targets_or_fail(scenario, precision)
-    most = max(replications, max_replications) if targets else replications
+    most = max(replications, max_replications) if precision else replications
+    targets = targets_or_fail(scenario, precision, most)
     check_work(scenario, [], most)
     loaded = load_or_fail(scenario, parse_overrides(scenario, overrides))
+    measured_or_fail(scenario, targets, [loaded])
     check_work(scenario, [loaded], most)
     out_dir = Path(out) if out else Path("results") / Path(scenario).stem
     writable_or_fail(out_dir)
@@ -179,7 +181,7 @@ def run_command(scenario: str, out: str | None, seed: int | None, replications: 
             result = run(loaded, seed=seed, replications=replications, progress=progress,
                          trace_every=None if no_report else 60.0,  # the report's queue figure
                          executor=executor, keep_contacts=keep_contacts, precision=targets,
-                         max_replications=max_replications, stream=stream, policy=policy)
+                         max_replications=most, stream=stream, policy=policy)
         written = write_run(result, out_dir, stream)
     click.echo(format_summary(result))
     if result.stopping is not None:

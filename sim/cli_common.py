@@ -33,7 +33,7 @@ from sim.cli_options import (  # noqa: F401 (the option types, imported from her
 )
 from sim.errors import SimulationError
 from sim.loader import ScenarioError, load_scenario, parse_override
-from sim.precision import MAX_REPLICATIONS, Target, parse_target
+from sim.precision import MAX_REPLICATIONS, MIN_REPLICATIONS, Target, check_measured, parse_target
 from sim.scenario import Scenario
 from sim.schedule import scenario_warnings
 
@@ -241,18 +241,34 @@ def replication_options(command):
     return command
 
 
-def targets_or_fail(path: str, texts: tuple[str, ...]) -> dict[str, Target]:
-    """``--precision`` options as KPI -> Target; a malformed one fails in one line."""
+def targets_or_fail(path: str, texts: tuple[str, ...], most: int) -> dict[str, Target]:
+    """``--precision`` options as KPI -> Target; a malformed one fails in one line.
+
+    So do a KPI given twice and a ceiling (``most``, the larger of ``--replications``
+    and ``--max-replications``) below the fewest replications any target is tested on.
+    """
     targets: dict[str, Target] = {}
     for text in texts:
         try:
             target = parse_target(text)
         except ValueError as exc:
             fail([f"{path}: {exc}"])
-        if target.kpi in targets:  # which would hold? (the last did, without a word)
-            fail([f"{path}: --precision: {target.kpi} is given twice"])
+        if target.kpi in targets:
+            fail([f"{path}: --precision: {target.kpi} is given twice "
+                  f"({targets[target.kpi]}; {target})"])
         targets[target.kpi] = target
+    if targets and most < MIN_REPLICATIONS:
+        fail([f"{path}: --max-replications: must be >= {MIN_REPLICATIONS} with --precision "
+              f"(no target is tested on fewer replications), got {most}"])
     return targets
+
+
+def measured_or_fail(path: str, targets: dict[str, Target], scenarios: list) -> None:
+    """Fail in one line on a target the scenarios never measure (:func:`check_measured`)."""
+    try:
+        check_measured(targets, scenarios)
+    except ValueError as exc:
+        fail([f"{path}: {exc}"])
 
 
 @contextmanager

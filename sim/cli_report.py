@@ -19,6 +19,7 @@ from sim.cli_common import (
     default_workers,
     fail,
     guarded_pool,
+    measured_or_fail,
     parse_overrides,
     replication_options,
     sigterm_as_interrupt,
@@ -108,8 +109,8 @@ def compare_command(scenarios: tuple[str, ...], variants: tuple[str, ...], repli
     Example: ccsim compare scenarios/storm_surge.yaml --variant callbacks_on -r 20
     """
     first = scenarios[0]
-    targets = targets_or_fail(first, precision)
-    most = max(replications, max_replications) if targets else replications
+    most = max(replications, max_replications) if precision else replications
+    targets = targets_or_fail(first, precision, most)
     check_work(first, [], most)
     parsed = parse_overrides(first, overrides)
     try:
@@ -130,6 +131,7 @@ def compare_command(scenarios: tuple[str, ...], variants: tuple[str, ...], repli
         fail(exc.lines())
     except KeyError as exc:
         fail([f"{first}: variants: {exc.args[0]}"])
+    measured_or_fail(first, targets, list(loaded.values()))
     check_work(first, list(loaded.values()), most)
     out_dir = Path(out) if out else Path("results") / f"{Path(first).stem}-compare"
     writable_or_fail(out_dir)
@@ -142,7 +144,7 @@ def compare_command(scenarios: tuple[str, ...], variants: tuple[str, ...], repli
                              trace_every=None if no_report else TRACE_EVERY,
                              progress=_progress(quiet, started, len(loaded)), executor=executor,
                              keep_contacts=keep_contacts, precision=targets,
-                             max_replications=max_replications)
+                             max_replications=most)
     written = write_comparison(comparison, out_dir)
     problems: list[str] = []
     if not no_report:

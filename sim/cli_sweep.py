@@ -43,6 +43,7 @@ from sim.loader import ScenarioError
 from sim.sweep import Progress, SweepResult, run_sweep
 from sim.sweep_plots import CURVE_KPIS, plot_sweep
 from sim.sweep_store import SweepConflictError
+from sim.units import counted
 
 SHOWN_KPIS = CURVE_KPIS  # the table shows what the curves draw (and leaves out the same)
 
@@ -138,8 +139,8 @@ def sweep_command(scenario: str, grids: tuple[str, ...], replications: int, seed
         threshold_s=base.service_level.threshold, leave_out=left)
     click.echo(format_sweep(result, left))
     if not quiet:
-        click.echo(f"\n{len(result.computed)} units computed, {result.resumed} resumed, in "
-                   f"{time.perf_counter() - started:.1f}s; wrote sweep.parquet, "
+        click.echo(f"\n{counted(len(result.computed), 'unit')} computed, {result.resumed} "
+                   f"resumed, in {time.perf_counter() - started:.1f}s; wrote sweep.parquet, "
                    + ", ".join(["sweep_summary.csv", *(p.name for p in figures)])
                    + f" to {out_dir}/", err=True)
 
@@ -191,6 +192,10 @@ class _ProgressBar:
             return
         if self.bar is None:
             resumed = progress.units_done - progress.computed
+            if resumed == progress.units_total:  # no bar at 0% for nothing to do
+                click.echo(f"resuming: all {counted(resumed, 'unit')} already done, nothing "
+                           "to compute", err=True)
+                return
             if resumed:
                 click.echo(f"resuming: {resumed} of {progress.units_total} units already done",
                            err=True)

@@ -24,10 +24,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.features import modelled
 from sim.loader import Problem, ScenarioError, load_scenario, variant
 from sim.metrics import COST_KPIS, KPIS, shown_kpis
 from sim.parallel import replication_pool
-from sim.precision import MAX_REPLICATIONS, StoppingRule, Target, parse_targets
+from sim.precision import (
+    MAX_REPLICATIONS,
+    StoppingRule,
+    Target,
+    check_measured,
+    parse_targets,
+)
 from sim.replicate import Collector, RunResult, half_width
 from sim.scenario import Scenario
 
@@ -74,7 +81,10 @@ class Comparison:
         if not ends:
             return None
         if all(end.precise for end in ends.values()):
-            return ends[self.baseline].describe() + " in every variant"
+            most = max(ends.values(), key=lambda end: len(end.targets))
+            every = all(end.targets == most.targets for end in ends.values())
+            return most.describe() + (" in every variant" if every
+                                      else " in every variant that measures them")
         return "warning: " + "; ".join(
             f"{name}: {end.describe().removeprefix('warning: ')}"
             for name, end in ends.items() if not end.precise)
@@ -296,7 +306,7 @@ def compare(
         executor: Any :class:`concurrent.futures.Executor` to run on instead.
         keep_contacts: Raw tables of at most this many replications per variant.
         precision: KPI -> target half-width (see :func:`sim.replicate.run`).
-        max_replications: With ``precision``: the most replications per variant.
+        max_replications: With ``precision``: the most replications per variant (>= 10).
 
     Returns:
         The comparison; ``comparison.table()`` gives the KPI table.
@@ -307,10 +317,15 @@ def compare(
     seed = scenarios[names[0]].seed if seed is None else seed
     collectors = {name: Collector(sc, seed, keep_contacts) for name, sc in scenarios.items()}
     targets = parse_targets(precision) if precision else {}
-    rule = StoppingRule(targets, max_replications, first=replications) if targets else None
-    total = max_replications if rule else replications
+    check_measured(targets, scenarios.values())
+    # each variant is held to the targets it measures: a callback wait binds the variants
+    # with callbacks, not a baseline where it is never defined
+    rules = {name: StoppingRule({k: t for k, t in targets.items() if modelled(k, [sc])},
+                                max_replications, first=replications)
+             for name, sc in scenarios.items()} if targets else None
+    total = max_replications if rules else replications
     with replication_pool(workers, executor, len(names) * total) as pool:
-        batch = rule.next_batch(collectors[names[0]]) if rule else replications
+        batch = rules[names[0]].next_batch(collectors[names[0]]) if rules else replications
         while batch:
             done = collectors[names[0]].n
             planned = done + batch
@@ -322,11 +337,11 @@ def compare(
                 collectors[name].add(tables)
                 if progress is not None:
                     progress(name, collectors[name].n, planned)
-            batch = max(rule.next_batch(c) for c in collectors.values()) if rule else 0
+            batch = max(rules[n].next_batch(collectors[n]) for n in names) if rules else 0
     results = {name: c.result() for name, c in collectors.items()}
-    if rule:
+    if rules:
         for name, result in results.items():
-            result.stopping = rule.stopping(collectors[name])
+            result.stopping = rules[name].stopping(collectors[name])
     return Comparison(results=results, baseline=names[0],
                       changes={n: dict((changes or {}).get(n, {})) for n in names})
 

@@ -52,7 +52,8 @@ def grid_values(path: str, spec: str | Sequence[Any]) -> list[Any]:
             list read like YAML (``44`` is a number, ``1m`` stays a duration string).
 
     Raises:
-        ValueError: If the range is malformed or there are no values, or the path is the
+        ValueError: If the range is malformed, there are no values or one is given twice
+            (its point would repeat another's numbers), or the path is the
             seed (every point runs with the sweep's one seed: common random numbers).
     """
     if path == "seed":  # the table's `seed` column is the one the points share
@@ -69,6 +70,13 @@ def grid_values(path: str, spec: str | Sequence[Any]) -> list[Any]:
         values = list(spec)
     if not values or any(v == "" for v in values):
         raise ValueError(f"{path}: --grid needs at least one value, got {spec!r}")
+    seen: set[Any] = set()
+    for value in values:  # a point twice is the same numbers twice (the same streams)
+        key = float(value) if _is_number(value) else repr(value)
+        if key in seen:
+            few = ", ".join(map(str, values[:6])) + (", ..." if len(values) > 6 else "")
+            raise ValueError(f"{path}: {value} is given twice ({few})")
+        seen.add(key)
     return values
 
 

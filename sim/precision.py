@@ -30,13 +30,17 @@ The statistics, as documented in the README:
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from sim.kpis import COST_KPIS, RUN_KPIS
+from sim.features import modelled
+from sim.kpis import BY_NAME, COST_KPIS, RUN_KPIS
+
+if TYPE_CHECKING:
+    from sim.scenario import Scenario
 
 MIN_REPLICATIONS = 10
 """The first batch: no test is made on fewer replications."""
@@ -74,6 +78,11 @@ class Target:
         if not (math.isfinite(self.value) and self.value > 0):
             raise ValueError(f"--precision: {self.kpi}: the target must be a number > 0, "
                              f"got {self.value:g}")
+        if not self.relative and self.value >= 1 and BY_NAME[self.kpi].unit.name == "ratio":
+            # any 10 replications of a share meet ± 100 points: a point was meant
+            raise ValueError(f"--precision: {self.kpi} is a share: ± {self.value:g} is "
+                             f"± {100 * self.value:g} points, met by any run; for ± 1 point "
+                             f"write {self.kpi}=0.01")
 
     def limit(self, mean: float) -> float:
         """The half-width to reach given the mean so far."""
@@ -113,6 +122,28 @@ def _target(kpi: str, value: Any) -> Target:
 def parse_targets(precision: Mapping[str, Target | str | float]) -> dict[str, Target]:
     """KPI -> Target from a mapping of targets, strings (``"5%"``) or numbers."""
     return {kpi: _target(kpi, value) for kpi, value in precision.items()}
+
+
+def check_measured(targets: Iterable[str], scenarios: Iterable[Scenario]) -> None:
+    """Refuse a target on a KPI the scenarios never measure (it could never be met).
+
+    A cost KPI needs ``costs:`` in every scenario run (a comparison's variants); a KPI
+    of a feature no scenario has (a callback wait without ``callback``) is never defined.
+
+    Raises:
+        ValueError: One line naming the KPI and what it needs.
+    """
+    scenarios = list(scenarios)
+    one = len(scenarios) == 1
+    for kpi in targets:
+        if kpi in COST_KPIS and any(s.costs is None for s in scenarios):
+            lacks = "the scenario has" if one else "a variant has"
+        elif not modelled(kpi, scenarios):
+            lacks = "the scenario has" if one else "no variant has"
+        else:
+            continue
+        need = "`costs:`" if kpi in COST_KPIS else BY_NAME[kpi].needs.switch
+        raise ValueError(f"--precision: {kpi} is never measured: {lacks} no {need}")
 
 
 @dataclass(frozen=True)
@@ -187,8 +218,10 @@ class StoppingRule:
     """
 
     def __init__(self, targets: Mapping[str, Target], max_replications: int, first: int = 0):
-        if max_replications < 2:
-            raise ValueError(f"--max-replications must be >= 2, got {max_replications}")
+        if max_replications < MIN_REPLICATIONS:  # no target is tested on fewer
+            raise ValueError(f"--max-replications: must be >= {MIN_REPLICATIONS} with "
+                             f"--precision (no target is tested on fewer replications), "
+                             f"got {max_replications}")
         self.targets = dict(targets)
         self.max = max_replications
         self.first = min(max(first, MIN_REPLICATIONS), max_replications)

@@ -34,6 +34,7 @@ from sim.precision import (  # half_width: re-exported, long its home
     Stopping,
     StoppingRule,
     Target,
+    check_measured,
     half_width,
     parse_targets,
 )
@@ -163,8 +164,11 @@ def run(
         keep_contacts: Keep the raw tables of at most this many replications (the first
             ones); None keeps them all.
         precision: KPI -> target half-width: a number (absolute, in the KPI's unit), a
-            string ``"0.01"`` or ``"5%"`` (relative to the mean), or a :class:`Target`.
-        max_replications: With ``precision``: stop here even if a target is not met.
+            string ``"0.01"`` or ``"5%"`` (relative to the mean), or a :class:`Target`;
+            one on a KPI the scenario never measures is a ValueError
+            (:func:`sim.precision.check_measured`).
+        max_replications: With ``precision``: stop here even if a target is not met
+            (at least :data:`sim.precision.MIN_REPLICATIONS`, 10, or a ValueError).
         policy: A routing policy (:class:`sim.routing.RoutingPolicy`) instead of the
             scenario's ``routing_policy``; it is pickled to worker processes, so it must
             be picklable (a class defined at a module's top level). Each replication
@@ -189,6 +193,7 @@ def run(
         if executor is None and workers != 1:
             picklable_for_workers(policy)
     targets = parse_targets(precision) if precision else {}
+    check_measured(targets, [scenario])
     collector = Collector(scenario, seed, keep_contacts, stream)
 
     def job(r: int) -> Job:

@@ -29,6 +29,7 @@ from sim import kpis
 from sim.kpis import MONEY, better, unit_of
 from sim.output import atomic_path
 from sim.plots.style import render_png, styled
+from sim.sweep_store import CURVES, HEATMAP
 from sim.units import format_duration, parse_duration, parse_rate
 
 
@@ -268,8 +269,8 @@ def plot_sweep(summary: pd.DataFrame, paths: Sequence[str], out: str | Path,
     options = {"target": target, "title": title, "threshold_s": threshold_s}
     curves = [k for k in CURVE_KPIS if k not in leave_out]
     heatmaps = [k for k in HEATMAP_KPIS if k not in leave_out]
-    written = [plot_curves(summary, paths, out / "sweep_curves.png", curves, **options)]
+    written = [plot_curves(summary, paths, out / CURVES, curves, **options)]
     if len(paths) >= 2:
-        written.append(plot_heatmap(summary, paths, out / "sweep_heatmap.png", heatmaps,
+        written.append(plot_heatmap(summary, paths, out / HEATMAP, heatmaps,
                                     **options))
     return written

@@ -22,12 +22,13 @@ import pandas as pd
 from sim.engine import RESULTS_VERSION
 from sim.grid import Grid
 from sim.metrics import KPIS, METRICS_VERSION, kpi_names
-from sim.output import write_atomic
+from sim.output import COMPARISON_MANIFEST, clean_stale, write_atomic
 from sim.scenario import Scenario
 
 TABLE = "sweep.parquet"
 SUMMARY = "sweep_summary.csv"
 MANIFEST = "manifest.json"
+CURVES, HEATMAP = "sweep_curves.png", "sweep_heatmap.png"  # (drawn by sim.sweep_plots)
 PARTS = "parts"
 STORE_FORMAT = 1
 
@@ -99,6 +100,10 @@ class SweepStore:
         Raises:
             SweepConflictError: If the folder holds another sweep (and not ``fresh``).
         """
+        other = self._other_results()
+        if other:  # --fresh would delete their seal (manifest.json): not ours to remove
+            raise SweepConflictError(f"{self.out}: holds the results of {other}, not a "
+                                     "sweep; use another --out")
         if fresh:
             self.clear()
         manifest = self.out / MANIFEST
@@ -124,9 +129,24 @@ class SweepStore:
             text = json.dumps(document, indent=2, default=str) + "\n"
             write_atomic(manifest, lambda p: p.write_text(text, encoding="utf-8"))
         self.parts.mkdir(parents=True, exist_ok=True)
-        for stale in self.parts.glob(".*.tmp"):  # left by a run killed mid-write
-            stale.unlink(missing_ok=True)
+        for folder in (self.out, self.parts):  # left by a run killed mid-write (a table,
+            clean_stale(folder)                # a figure, a part), not one still writing
         return self.finished(kpis, units)
+
+    def _other_results(self) -> str | None:
+        """The command whose results the folder holds (run, compare), or None.
+
+        Their manifests list their files; a sweep's has a fingerprint instead.
+        """
+        if (self.out / COMPARISON_MANIFEST).is_file():
+            return "a ccsim compare"
+        try:
+            document = json.loads((self.out / MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None  # none, or damaged: open() says so
+        if isinstance(document, dict) and "fingerprint" not in document and "files" in document:
+            return "a ccsim run"
+        return None
 
     def finished(self, kpis: Sequence[str] = KPIS, units: tuple[int, int] | None = None,
                  ) -> dict[tuple[int, int], dict[str, Any]]:
@@ -162,7 +182,7 @@ class SweepStore:
                 write_atomic(self.out / SUMMARY, lambda p: summary.to_csv(p, index=False))]
 
     def clear(self) -> None:
-        """Remove the sweep's own files (parts, manifest, tables); nothing else."""
+        """Remove the sweep's own files (parts, manifest, tables, figures); nothing else."""
         shutil.rmtree(self.parts, ignore_errors=True)
-        for name in (MANIFEST, TABLE, SUMMARY):
+        for name in (MANIFEST, TABLE, SUMMARY, CURVES, HEATMAP):
             (self.out / name).unlink(missing_ok=True)

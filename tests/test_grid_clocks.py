@@ -40,7 +40,7 @@ def test_a_clock_with_seconds_is_one_value(path, h, m, s):
 @settings(max_examples=15, derandomize=True)
 @given(path=st.sampled_from(CLOCK_PATHS),
        times=st.lists(st.tuples(st.integers(0, 23), st.integers(0, 59), st.integers(0, 59)),
-                      min_size=2, max_size=4))
+                      min_size=2, max_size=4, unique=True))  # (twice: refused)
 def test_clocks_with_seconds_are_a_list(path, times):
     """Comma-separated clock times with seconds are that many points."""
     clocks = [clock(*t) for t in times]

@@ -71,6 +71,7 @@ class TestGridValues:
     @pytest.mark.parametrize(("spec", "match"), [
         ("5:1:1", "b >= a"), ("1:5:0", "step > 0"), ("a:b:c", "numbers or durations"),
         ("", "at least one value"), ("1,,2", "at least one value"),
+        ([{"a": 1}, {"a": 1}], "is given twice"),
     ])
     def test_bad_values(self, spec, match):
         """Malformed ranges and empty values are refused, naming the path."""
@@ -83,7 +84,7 @@ class TestGridValues:
             parse_grid_option("36:48:1")
 
     @given(st.lists(st.tuples(st.integers(0, 23), st.integers(0, 59)), min_size=1,
-                    max_size=4))
+                    max_size=4, unique=True))  # (a time twice is refused: one point twice)
     @example([(8, 0), (9, 0)])  # two clock times were read as the range 08:(00,09):00
     def test_clock_times_are_a_list(self, times):
         """open=08:00,09:00 is a list of clock times, however many (a range has no comma)."""
@@ -634,6 +635,9 @@ class TestCommand:
         ("agents.pool.staff=-1,40", "erlang_a.yaml: agents.pool.staff: must be >= 0, got -1"),
         ("agents.pool.staff=4:1:1", "erlang_a.yaml: agents.pool.staff: a range a:b:step"),
         ("36:48", "--grid: expected PATH=VALUES"),
+        # the same point twice: the same numbers twice (common random numbers), a typo
+        ("agents.pool.staff=40,41,40.0", "erlang_a.yaml: agents.pool.staff: 40.0 is given "
+                                         "twice (40, 41, 40.0)"),
     ])
     def test_bad_grid_is_one_line_exit_2(self, tmp_path, grid, message):
         """A bad grid is one line on stderr naming the path, and exit code 2."""

@@ -1,0 +1,99 @@
+"""``--precision`` and ``--max-replications`` values no run could honour are refused at once.
+
+Each is one line naming the option and why, exit code 2, before anything is simulated
+(the oracle scenario has patience but no costs, callbacks or transfers); the same targets
+given to :func:`sim.run` are a ValueError, not a KeyError from deep in the stopping rule.
+"""
+
+import json
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from oracle_stats import SCENARIO, mean, oracle_half_width, write_scenario
+
+import sim
+from sim.cli import main
+
+
+@pytest.fixture(scope="module")
+def scenario_file(tmp_path_factory):
+    return write_scenario(tmp_path_factory.mktemp("scenario"))
+
+
+REFUSED = [  # options, words the one line must hold
+    (["--precision", "total_cost=5"], ["--precision", "total_cost", "costs"]),
+    (["--precision", "callback_wait=10"], ["--precision", "callback_wait", "callback"]),
+    (["--precision", "asa=2", "--precision", "asa=5%"], ["--precision", "asa", "twice"]),
+    (["-r", "5", "--precision", "asa=2", "--max-replications", "5"],
+     ["--max-replications", "5", "10"]),
+    (["--precision", "service_level=1"], ["--precision", "service_level", "0.01"]),
+]
+
+
+@pytest.mark.parametrize("command", ["run", "compare"])
+@pytest.mark.parametrize(("options", "words"), REFUSED, ids=lambda x: " ".join(x)[:40])
+def test_refused_in_one_line_before_any_work(scenario_file, tmp_path, command, options, words):
+    """A target that cannot be measured or met, or given twice: one line, exit 2.
+
+    Before the fix ``total_cost`` was an internal error, ``callback_wait`` ran every
+    replication up to the ceiling to warn it was never defined, a second target for a
+    KPI silently replaced the first, a ceiling under the first batch of 10 could never
+    be met, and ``service_level=1`` (meant as one point) was met by any 10 replications.
+    """
+    out = tmp_path / "out"
+    done = CliRunner().invoke(main, [command, str(scenario_file), "-o", str(out), "-q",
+                                     "-w", "1", "--no-report", *options])
+    lines = done.output.strip().splitlines()
+    assert done.exit_code == 2, done.output
+    assert len(lines) == 1 and all(w in lines[0] for w in words), lines
+    assert not out.exists()  # nothing simulated, nothing written
+
+
+@pytest.mark.parametrize(("precision", "match"), [
+    ({"total_cost": 5}, "total_cost is never measured: the scenario has no `costs:`"),
+    ({"callback_wait": 10}, "callback_wait is never measured: the scenario has no `callback`"),
+    ({"occupancy": 2.0}, "occupancy is a share.*occupancy=0.01"),
+])
+def test_python_api_refuses_them_too(scenario_file, precision, match):
+    """``sim.run(precision=...)`` raises a ValueError naming the KPI, before simulating."""
+    scenario = sim.load_scenario(scenario_file)
+    with pytest.raises(ValueError, match=match):
+        sim.run(scenario, replications=2, workers=1, precision=precision,
+                max_replications=12)
+
+
+def test_a_target_on_a_modelled_kpi_still_runs(scenario_file, tmp_path):
+    """The checks leave a sound target alone: abandon_rate (patience) to ±50 points."""
+    out = tmp_path / "ok"
+    done = CliRunner().invoke(main, ["run", str(scenario_file), "-o", str(out), "-q",
+                                     "-w", "1", "--no-report", "-r", "10", "--precision",
+                                     "abandon_rate=0.5", "--max-replications", "10"])
+    assert done.exit_code == 0, done.output
+    assert "stopped after 10 replications: every precision target met" in done.output
+
+
+def test_compare_holds_each_variant_to_the_targets_it_measures(tmp_path):
+    """A target on callbacks binds the variants with callbacks, not a baseline without.
+
+    Before the fix the baseline's callback wait, never defined, kept every variant running
+    to --max-replications and a warning ('defined in 0 of 40 replications').
+    """
+    scenario = tmp_path / "cb.yaml"
+    scenario.write_text(json.dumps({
+        **SCENARIO, "close": "10:00",
+        "variants": {"callbacks": {"contact_types.calls.callback": {"threshold": "1m",
+                                                                     "accept": 0.6}}}}))
+    out = tmp_path / "cmp"
+    done = CliRunner().invoke(main, ["compare", str(scenario), "-o", str(out), "-q", "-w", "1",
+                                     "--no-report", "--precision", "callback_wait=30%",
+                                     "--max-replications", "40"])
+    assert done.exit_code == 0, done.output
+    assert "warning" not in done.output
+    manifest = json.loads((out / "comparison.json").read_text())
+    n = manifest["replications"]
+    assert n < 40 and manifest["stopping"] == (
+        f"stopped after {n} replications: every precision target met "
+        "(callback_wait ± 30% of its mean) in every variant that measures them")
+    waits = pd.read_csv(out / "callbacks" / "replications.csv")["callback_wait"]
+    assert oracle_half_width(waits) <= 0.3 * mean(waits)
