@@ -15,6 +15,10 @@ that may answer it (README "How the engine works"), so the state keeps the order
 which idle agents went idle (a tuple of group names, longest idle first), the busy
 agents per (group, type) and the two queues' lengths. ``group_order`` sends an
 arriving A to ``ga`` whenever one of its agents is idle (a wrong model).
+
+:class:`OwnSpeeds`: one group whose agents each talk at their own speed (``speed_cv``),
+longest idle agent first: the state is the idle agents in the order they went idle
+(agent numbers) and the callers waiting. :class:`Blended`: a blending backlog (below).
 """
 
 from __future__ import annotations
@@ -292,3 +296,34 @@ class Blended:
         _, index, q = generator([served, *starts], tagged)
         u = absorbed_by(q, index[served], threshold)
         return float(sum(p * u[index[s]] for s, p in joins.items()))
+
+
+@dataclass(frozen=True)
+class OwnSpeeds:
+    """M/M/n+M whose agent i finishes at speeds[i] / handle; arrivals to the longest idle."""
+
+    arrival_rate: float
+    handle: float
+    patience: float
+    speeds: tuple[float, ...]
+    max_queue: int = 40
+
+    def transitions(self, state):
+        idle, q = state
+        out = [(((idle[1:], q) if idle else (idle, q + 1)), self.arrival_rate)
+               if idle or q < self.max_queue else ((idle, q), 0.0)]
+        for agent, speed in enumerate(self.speeds):
+            if agent not in idle:  # busy: done, then the next caller or idle (the newest)
+                out.append((((idle, q - 1) if q else ((*idle, agent), q)), speed / self.handle))
+        out.append(((idle, q - 1), q / self.patience))
+        return out
+
+    def solve(self) -> dict[str, float]:
+        """``mean_wait`` (s), ``abandon_rate``, ``occupancy`` and ``cut`` (must be tiny)."""
+        states, pi = stationary((tuple(range(len(self.speeds))), 0), self.transitions)
+        waiting = sum(p * q for (_, q), p in zip(states, pi))
+        busy = sum(p * (len(self.speeds) - len(idle)) for (idle, _), p in zip(states, pi))
+        cut = sum(p for (idle, q), p in zip(states, pi) if not idle and q >= self.max_queue)
+        offered = self.arrival_rate * (1.0 - cut)
+        return {"mean_wait": waiting / offered, "abandon_rate": waiting / self.patience / offered,
+                "occupancy": busy / len(self.speeds), "cut": cut}
