@@ -28,6 +28,15 @@ from dataclasses import dataclass
 
 from markov import absorbed_by, generator, stationary
 
+SERVED, GONE = "served", "gone"  # the tagged caller's ends
+
+
+def answered_in_time(joins: dict, tagged, threshold: float) -> float:
+    """Sum over start states s of joins[s] x P(``tagged`` goes from s to SERVED in time)."""
+    _, index, q = generator([SERVED, *joins], tagged)
+    u = absorbed_by(q, index[SERVED], threshold)
+    return float(sum(p * u[index[s]] for s, p in joins.items()))
+
 
 @dataclass(frozen=True)
 class WrapKpis:
@@ -100,23 +109,19 @@ class WrapUpCenter:
 
     def _answered_in_time(self, joins: dict, threshold: float) -> float:
         """P(arrive, wait, be answered within ``threshold``), summed over where one joins."""
-        served, gone = "served", "gone"
         theta = 1.0 / self.patience
 
         def tagged(state):
-            if state in (served, gone):
+            if state in (SERVED, GONE):
                 return []
             t, w, ahead = state
             out = [((t - 1, w + 1, ahead), t / self.talk),
-                   (((t + 1, w - 1, ahead - 1) if ahead else served), w / self.wrap_up)]
+                   (((t + 1, w - 1, ahead - 1) if ahead else SERVED), w / self.wrap_up)]
             if theta > 0.0:
-                out += [(gone, theta), ((t, w, ahead - 1), ahead * theta)]
+                out += [(GONE, theta), ((t, w, ahead - 1), ahead * theta)]
             return out
 
-        starts = list(joins)
-        _, index, q = generator([served, *starts], tagged)
-        u = absorbed_by(q, index[served], threshold)
-        return float(sum(p * u[index[s]] for s, p in joins.items()))
+        return answered_in_time(joins, tagged, threshold)
 
 
 @dataclass(frozen=True)
@@ -281,21 +286,17 @@ class Blended:
 
         While it waits every agent is busy, and a freed one takes the head call.
         """
-        served, gone = "served", "gone"
         rates = (1.0 / self.calls[0], 1.0 / self.backlog[0])
 
         def tagged(state):
-            if state in (served, gone):
+            if state in (SERVED, GONE):
                 return []
             c, e, ahead = state
-            head = ((c + 1, e - 1, ahead - 1), (c, e, ahead - 1)) if ahead else (served, served)
+            head = ((c + 1, e - 1, ahead - 1), (c, e, ahead - 1)) if ahead else (SERVED, SERVED)
             return [(head[1], c * rates[0]), (head[0], e * rates[1]),
-                    (gone, 1.0 / self.patience), ((c, e, ahead - 1), ahead / self.patience)]
+                    (GONE, 1.0 / self.patience), ((c, e, ahead - 1), ahead / self.patience)]
 
-        starts = list(joins)
-        _, index, q = generator([served, *starts], tagged)
-        u = absorbed_by(q, index[served], threshold)
-        return float(sum(p * u[index[s]] for s, p in joins.items()))
+        return answered_in_time(joins, tagged, threshold)
 
 
 @dataclass(frozen=True)
