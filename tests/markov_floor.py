@@ -328,3 +328,46 @@ class OwnSpeeds:
         offered = self.arrival_rate * (1.0 - cut)
         return {"mean_wait": waiting / offered, "abandon_rate": waiting / self.patience / offered,
                 "occupancy": busy / len(self.speeds), "cut": cut}
+
+
+@dataclass(frozen=True)
+class IvrLines:
+    """M/M/c+M behind an exponential IVR menu (``self_service`` solved there), on ``lines``.
+
+    State (callers in the menu, agents talking, callers waiting). A call takes a line on
+    arrival and keeps it through the menu (``line_in_menu`` False frees it there: a wrong
+    model, the menu cut at 30 callers), the queue and the talk.
+    """
+
+    arrival_rate: float
+    menu: float  # mean, s
+    self_service: float
+    handle: float
+    patience: float
+    agents: int
+    lines: int
+    line_in_menu: bool = True
+
+    def on_lines(self, state) -> int:
+        i, t, q = state
+        return t + q + (i if self.line_in_menu else 0)
+
+    def transitions(self, state):
+        i, t, q = state
+        out = [((i + 1, t, q), self.arrival_rate)] if self.on_lines(state) < self.lines \
+            and i < 30 else []
+        left = (i - 1, t + 1, q) if t < self.agents else (i - 1, t, q + 1)
+        out += [((i - 1, t, q), i / self.menu * self.self_service),
+                (left, i / self.menu * (1.0 - self.self_service)),
+                (((i, t, q - 1) if q else (i, t - 1, q)), t / self.handle),
+                ((i, t, q - 1), q / self.patience)]
+        return out
+
+    def solve(self) -> dict[str, float]:
+        """``block_rate`` (of arrivals), ``abandon_rate`` and ``mean_wait`` (of offered)."""
+        states, pi = stationary((0, 0, 0), self.transitions)
+        blocked = sum(p for s, p in zip(states, pi) if self.on_lines(s) >= self.lines)
+        waiting = sum(p * s[2] for s, p in zip(states, pi))
+        offered = self.arrival_rate * (1.0 - blocked) * (1.0 - self.self_service)
+        return {"block_rate": blocked, "abandon_rate": waiting / self.patience / offered,
+                "mean_wait": waiting / offered}

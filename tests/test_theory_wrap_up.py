@@ -14,6 +14,10 @@ replications of 2 days after a 2-hour warm-up; tolerances are those of
 standard errors: not tuned), and each check shows it tells the chain from a nearby
 wrong one: wrap-up not holding the agent (Erlang A on talk alone), one agent more or
 fewer, occupancy counting talk alone, the line held through the wrap-up.
+
+And a call keeps its trunk line through the IVR menu (:class:`markov_floor.IvrLines`:
+7 lines, 4 agents, an exponential 1-minute menu solving 20% of calls, no wrap-up),
+against the wrong model of a line free while the caller is in the menu.
 """
 
 import functools
@@ -22,7 +26,7 @@ import math
 import numpy as np
 import pytest
 from helpers import assert_agrees
-from markov_floor import WrapUpCenter
+from markov_floor import IvrLines, WrapUpCenter
 
 import sim
 from sim import erlang
@@ -119,3 +123,27 @@ def test_occupancy_counts_the_wrap_up(center):
     assert_agrees(f"{center} occupancy", table["occupancy"].to_numpy(), right.occupancy,
                   wrong=[right.talking])
     assert np.all(table["aht"] < TALK + WRAP / 2)  # AHT is the talk: wrap-up left out
+
+
+@functools.cache
+def menu_case():
+    """(KPIs per replication, the chain, the chain of a line free in the menu)."""
+    rate, menu, solved, lines = 70 / 3600, 60.0, 0.2, 7
+    result = sim.run(sim.scenario_from_dict({
+        "name": "menu", "days": 2, "interval": "1h", "warmup": WARMUP, "lines": lines,
+        "contact_types": {"calls": {
+            "arrivals": {"rate": f"{rate * 3600:g}/h"},
+            "handle": {"dist": "exponential", "mean": TALK},
+            "patience": {"dist": "exponential", "mean": PATIENCE},
+            "ivr": {"time": {"dist": "exponential", "mean": menu}, "self_service": solved}}},
+        "agents": {"pool": {"skills": ["calls"], "staff": AGENTS}}}), seed=46, replications=20)
+    right, wrong = (IvrLines(rate, menu, solved, TALK, PATIENCE, AGENTS, lines, held).solve()
+                    for held in (True, False))
+    return result.replications, right, wrong
+
+
+@pytest.mark.parametrize("kpi", ["block_rate", "abandon_rate", "mean_wait"])
+def test_line_held_through_the_menu(kpi):
+    """Busy signals, abandonment and waits: the chain's, not with lines free in the menu."""
+    table, right, wrong = menu_case()
+    assert_agrees(f"menu {kpi}", table[kpi].to_numpy(), right[kpi], wrong=[wrong[kpi]])
