@@ -132,7 +132,7 @@ class BalkingDesk:
         ct = rep.types[q]
         ahead = ct.waiting(now, rep.state, rep.deadline, but=c)  # (not those who hung up)
         if plan.announce is Announcement.EXPECTED_WAIT:
-            return ct.expected_wait(ahead, rep.plans[q].mean_handle)
+            return ct.expected_wait(ahead, rep.plans[q].mean_handle, rep.plans[q].mean_talk)
         return float(ahead + 1)
 
     def balk(self, c: int, q: int, now: float) -> None:

@@ -303,9 +303,10 @@ class Floor:
         not counted where even the whole queue's length would not reach the threshold.
         """
         plan = self.plans[self.ctype[c]]
-        if (ct.expected_wait(len(ct.queue), plan.mean_handle) <= plan.callback_threshold
+        time, talk = plan.mean_handle, plan.mean_talk
+        if (ct.expected_wait(len(ct.queue), time, talk) <= plan.callback_threshold
                 or ct.expected_wait(ct.waiting(self.env.now, self.state, self.deadline),
-                                    plan.mean_handle) <= plan.callback_threshold
+                                    time, talk) <= plan.callback_threshold
                 or keyed.uniform(self.key[c], keyed.CALLBACK) >= plan.callback_accept):
             return False
         self.callback[c] = 1

@@ -69,7 +69,7 @@ class QueueState:
         return sum(1 for c in self.queue
                    if state[c] == WAITING and deadline[c] > now and c != but)
 
-    def expected_wait(self, ahead: int, agent_time: float) -> float:
+    def expected_wait(self, ahead: int, agent_time: float, talk: float = 0.0) -> float:
         """A planner's estimate of the wait, seconds, of a caller with ``ahead`` waiting before it.
 
         The callers ahead plus this one, times ``agent_time`` (the type's mean handle time
@@ -81,9 +81,16 @@ class QueueState:
         4 callers' 60 s: 120 agent-seconds done by 60 s, the other 120 over 4 agents:
         90 s. Nobody on duty counts as one agent. A callback offer and an
         ``expected_wait`` announcement (balking) both use it.
+
+        Agents count at their group's pace: ``talk`` (of ``agent_time``, the mean handle
+        time) takes :attr:`GroupState.slowdown` times as long with them (1 / ``speed``, x
+        ``concurrency_slowdown`` on a chat desk, whose agents count as their chat slots),
+        so an agent at speed 2 counts as agent_time / (agent_time - talk / 2) agents. With
+        every agent busy and nobody hanging up, the estimate is then Erlang C's mean wait
+        of a caller with ``ahead`` before it.
         """
         work = (ahead + 1) * agent_time
-        agents = sum(group.present for group in self.immediate)
+        agents = sum(_paced(group, agent_time, talk) for group in self.immediate)
         if not self.overflow:
             return work / (agents or 1)
         start = 0.0  # the agents counted work together from then on
@@ -92,10 +99,17 @@ class QueueState:
                 if agents and start + work / agents <= after:
                     break  # done before this group may answer
                 work -= agents * (after - start) + len(group.idle) * agent_time
-                start, agents = after, agents + group.present
+                start, agents = after, agents + _paced(group, agent_time, talk)
                 if work <= 0.0:
                     return start
         return start + work / (agents or 1)
+
+
+def _paced(group: GroupState, agent_time: float, talk: float) -> float:
+    """The group's agents on duty, each counted as agent_time / its own time per contact."""
+    if group.slowdown == 1.0 or not talk:  # (as counted before: the very same numbers)
+        return group.present
+    return group.present * agent_time / (agent_time + talk * (group.slowdown - 1.0))
 
 
 def _delay(step: tuple[float, GroupState]) -> float:

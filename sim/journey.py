@@ -140,6 +140,7 @@ class TypePlan:
     callback_accept: float = 0.0
     callback_queue: int | None = None
     mean_handle: float = 0.0
+    mean_talk: float = 0.0  # the handle time's mean (of mean_handle): what agents' pace scales
     balking: BalkPlan | None = None
     wrap_up: Quantile | None = None  # the agent's after-call work after a leg of this type
 
@@ -192,6 +193,7 @@ def _type_plan(name: str, ct: ContactType, index: dict[str, int]) -> TypePlan:
         patience=quantile(ct.patience),
         max_transfers=ct.max_transfers,
         mean_handle=ct.agent_seconds,  # an agent's time per contact, wrap-up included
+        mean_talk=ct.handle.mean,
         wrap_up=quantile(ct.wrap_up),
     )
     if ct.complaint is not None:

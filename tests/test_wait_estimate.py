@@ -90,6 +90,18 @@ class TestExpectedWait:
         soon = floor([3], [(1e-6, 3)]).expected_wait(5, 240.0)
         assert now == pytest.approx(soon, abs=1e-5)
 
+    def test_agents_count_at_their_pace(self):
+        """2 agents at speed 2 count as 3, 1 at slowdown 2 from 60 s as 0.6: 76.67 s.
+
+        Talk 40 s + wrap-up 20 s: 40 s a contact at speed 2, 100 s at slowdown 2. 4 x 60 s
+        = 240 agent-s, 180 done by 60 s, the other 60 over 3.6: 60 + 16.67 s.
+        """
+        fast = floor([2], [(60.0, 1)])
+        fast.immediate[0].slowdown = 0.5
+        fast.overflow[0][1].slowdown = 2.0
+        assert fast.expected_wait(3, 60.0, 40.0) == pytest.approx(60.0 + 60.0 / 3.6, rel=1e-12)
+        assert fast.expected_wait(3, 60.0) == 100.0  # (no talk given: every agent as one)
+
 
 RATE, AHT, PATIENCE = 80, 240.0, 300.0  # per hour; 3 + 3 agents
 
