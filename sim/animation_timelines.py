@@ -10,7 +10,9 @@ Holds: a consult puts the customer on hold halfway through the talk, so the hold
 middle ``hold`` seconds of each leg (of the call, for results without legs; a
 transferred call without legs shows as talking throughout). A customer who hung up on
 hold (the leg's reason, or the call's outcome, ``hung_up``) ends the leg there: the
-hold is its last ``hold`` seconds.
+hold is its last ``hold`` seconds. So does a consult called off that way (its leg
+``hung_up``): exact when it was on hold for a consult of its own, but one called off
+after that consult was over shows its hold at its end too (the legs do not say where).
 """
 
 from __future__ import annotations

@@ -31,6 +31,7 @@ from collections.abc import Callable
 from simpy.events import NORMAL
 
 from sim import keyed
+from sim.consult_hold import ALONE, BACK, EITHER, FIRED, call_off_step
 from sim.legs import (
     COMPLETED,
     CONSULT,
@@ -45,11 +46,7 @@ from sim.legs import (
     MISROUTE,
     TRANSFER,
 )
-from sim.records import WAITING
 from sim.ticks import Tick
-
-# what a consult hold waits for: the consult alone, or the consult or the customer's patience
-ALONE, EITHER, FIRED = 0, 1, 2
 
 
 class Leg:
@@ -80,7 +77,7 @@ def leg_steps(journeys) -> Callable[..., None]:
     plans, group_plans, after_call = j.plans, j.group_plans, j.after_call
     key, kind, qtype, ctype, handle = j.key, j.kind, j.qtype, j.ctype, j.handle
     hold, talk, served_legs, misrouted = j.hold, j.talk, j.served_legs, j.misrouted
-    transfers, state, issue, enq = j.transfers, j.state, j.issue, j.enq
+    transfers, issue, enq = j.transfers, j.issue, j.enq
     groups, agents, numbered = j.group, j.agent, j.numbered
     consult_waiters, warm_waiters, conferences = (j.consult_waiters, j.warm_waiters,
                                                   j.conferences)
@@ -118,9 +115,7 @@ def leg_steps(journeys) -> Callable[..., None]:
 
     def wrap_up(leg: Leg) -> float:
         """The agent's after-call work after this leg (seconds; :mod:`sim.wrap_up`)."""
-        if after_call is None:
-            return 0.0
-        return after_call.after(leg.c, leg.q, key[leg.c], leg.leg)
+        return 0.0 if after_call is None else after_call.after(leg.c, leg.q, key[leg.c], leg.leg)
 
     def free(leg: Leg, wrap: float) -> None:
         """The agent's after-call work, then the next work."""
@@ -128,6 +123,9 @@ def leg_steps(journeys) -> Callable[..., None]:
             after(wrap, step_next_work, leg)
         else:
             floor._next_work(leg.group, leg.agent_id)
+
+    consulting: dict[int, Leg] = {}  # request being talked -> its leg (sim.consult_hold)
+    call_off = call_off_step(j, consulting, record, free)
 
     def next_work(leg: Leg) -> None:
         floor._next_work(leg.group, leg.agent_id)
@@ -148,6 +146,7 @@ def leg_steps(journeys) -> Callable[..., None]:
             after(handle[c] * group.pace(agent_id), step_duplicated, leg)
             return
         if what == CONSULT:
+            consulting[c] = leg
             talk_for(leg, plans[q], handle[c] * group.pace(agent_id))  # the one consulted
             return
         if conferences:  # joined by a conference transfer: three-way talk first
@@ -280,13 +279,13 @@ def leg_steps(journeys) -> Callable[..., None]:
         floor._abandon(c, now, on_hold=True)
         wrap = wrap_up(leg)
         record(c, leg, HUNG_UP, wrap)
-        if state[request] == WAITING:  # the consult is called off: it leaves its queue (a leg)
-            floor._abandon(request, now)
+        call_off(request)  # queued or being talked, the consult ends (a leg)
         free(leg, wrap)
 
     def back(leg: Leg) -> None:
         """Off hold: the second half of the talk."""
         hold[leg.c] += env._now - leg.held
+        leg.waits = BACK
         after(leg.length - leg.half, leg.end, leg)
 
     # ---- how the leg ends ------------------------------------------------------------
@@ -301,6 +300,7 @@ def leg_steps(journeys) -> Callable[..., None]:
         """A consult request's talk is over: the agent who asked is answered."""
         c = leg.c
         talk[c] += leg.length
+        del consulting[c]
         record(c, leg, CONSULT_LEG, 0.0)
         finish(c)
         waiter = consult_waiters.pop(c, None)

@@ -78,19 +78,28 @@ def customers_waiting(result, times: np.ndarray) -> np.ndarray:
 def on_hold(result, asker: str, consulted: str, times: np.ndarray) -> np.ndarray:
     """Customers (or agents) of ``asker``'s contacts on hold for a consult of ``consulted``.
 
-    On hold while the request is in the consulted queue or being answered; a customer who
-    hung up on hold (``asker``'s leg ends ``hung_up``, its hold its last seconds) is off
-    hold from then, the request's leg matched by the moment the hold began.
+    On hold while the request is in the consulted queue or being answered: a customer who
+    hangs up on hold calls the consult off (``RESULTS_VERSION`` 29), so its request's leg
+    ends then, as does a consult held in turn by the agent consulted.
     """
     legs = result.legs[result.legs["replication"] == 0]
     req = legs[(legs["contact_id"] < 0) & (legs["queue"].astype(str) == consulted)]
-    start, end = req["enqueued"].to_numpy(float), req["ended"].to_numpy(float).copy()
-    hung = legs[(legs["group"].astype(str) == asker) & (legs["reason"] == "hung_up")]
-    for gone, held in zip(hung["ended"].to_numpy(float), hung["hold"].to_numpy(float)):
-        mine = np.flatnonzero(np.abs(start - (gone - held)) < 1e-6)
-        assert mine.size == 1  # the request made when the hold began
-        end[mine] = np.minimum(end[mine], gone)
+    start, end = req["enqueued"].to_numpy(float), req["ended"].to_numpy(float)
     return active(start, end, times)
+
+
+def after_hold(result, asker: str, consulted: str) -> list[tuple[float, float]]:
+    """(answered, ended) of ``asker``'s consult legs called off after their own consult.
+
+    A consult request's leg that ended ``hung_up`` (its asker's customer hung up on hold),
+    with a hold, while no request of ``consulted`` ended with it: it was off hold by then.
+    """
+    legs = result.legs[result.legs["replication"] == 0]
+    ends = legs[(legs["contact_id"] < 0) & (legs["queue"].astype(str) == consulted)]["ended"]
+    cut = legs[(legs["contact_id"] < 0) & (legs["group"].astype(str) == asker)
+               & (legs["reason"] == "hung_up") & (legs["hold"] > 0)]
+    return [(a, e) for a, e in zip(cut["answered"], cut["ended"])
+            if not np.isclose(ends.to_numpy(float), e, rtol=0, atol=1e-6).any()]
 
 
 def on_duty(result, group: str, times) -> np.ndarray:
@@ -150,8 +159,14 @@ class TestFloor:
         hung = (result.legs["reason"] == "hung_up").sum()
         assert (hung > 100) == (not overrides)  # the case at hand
         for asker, consulted in CONSULTS:
-            np.testing.assert_array_equal(column(floor, asker, 2),
-                                          on_hold(result, asker, consulted, times),
+            # the legs cannot say where a hold was in a consult called off after its own
+            # consult was over (a hold inside a hold, its customer gone): the floor shows
+            # it at the leg's end, as a hang-up's; those moments are left out
+            unsure = after_hold(result, asker, consulted)
+            assert len(unsure) < 10  # rare: the rest is checked
+            sure = ~np.array([any(a <= t < e for a, e in unsure) for t in times], bool)
+            np.testing.assert_array_equal(column(floor, asker, 2)[sure],
+                                          on_hold(result, asker, consulted, times)[sure],
                                           err_msg=asker)
 
     @pytest.mark.parametrize("name", ["fraud_consult", "refund_vs_relations"])

@@ -374,7 +374,7 @@ def consult_leg_problems(records: Records) -> list[str]:
     A leg on hold (hold > 0: a consult's talk and hold patience are never 0 here) put
     one request in a queue; the request leaves one leg (``contact_id`` -1, not a second
     answer's ``duplicate``): answered (``consult``), or called off when the customer hung
-    up on hold (``abandoned``).
+    up on hold (``abandoned`` while queued, ``hung_up`` while being talked).
     """
     legs = records.legs
     if not legs:
