@@ -6,6 +6,8 @@ command runs, so ``ccsim --help`` stays fast.
 
 from __future__ import annotations
 
+import errno
+import socket
 import threading
 import webbrowser
 
@@ -38,7 +40,11 @@ def app_command(scenario: str | None, port: int, host: str, no_browser: bool) ->
     try:
         server = make_server(session, host, port)
     except OSError as exc:
-        fail([f"app: --port: cannot listen on {host}:{port}: "
+        # a name that resolves to nothing, or an address not of this machine, is the host's
+        # fault; a port taken or not allowed, the port's
+        option = ("--host" if isinstance(exc, socket.gaierror)
+                  or exc.errno == errno.EADDRNOTAVAIL else "--port")
+        fail([f"app: {option}: cannot listen on {host}:{port}: "
               f"{(exc.strerror or str(exc)).lower()}"])
     bound_host, bound_port = server.server_address[:2]
     url = f"http://{'127.0.0.1' if bound_host == '0.0.0.0' else bound_host}:{bound_port}/"

@@ -493,6 +493,15 @@ class TestCommand:
         assert res.stderr.strip() == (f"app: --port: cannot listen on 127.0.0.1:{port}: "
                                       "address already in use")
 
+    @pytest.mark.parametrize("host", ["999.1.1.1", "192.0.2.123"])
+    def test_bad_host_names_host(self, host):
+        """A host that is no name or address of this machine: `--host`, not `--port`."""
+        res = subprocess.run([sys.executable, "-m", "sim", "app", "--no-browser",
+                              "--host", host, "--port", "0"], capture_output=True, text=True,
+                             env=ENV, timeout=60)
+        assert res.returncode == 2 and len(res.stderr.strip().splitlines()) == 1
+        assert res.stderr.startswith(f"app: --host: cannot listen on {host}:0: "), res.stderr
+
     def test_serves_and_stops_on_ctrl_c(self):
         """The page is served; Ctrl-C (SIGINT) stops the server cleanly, exit 0."""
         proc = subprocess.Popen([sys.executable, "-m", "sim", "app", "--no-browser",
