@@ -124,6 +124,18 @@ def main(debug: bool) -> None:
     """
 
 
+def progress_line(done: int, total: int, elapsed: float, batches: bool = False) -> str:
+    """A replication's progress line; with ``--precision``, ``total`` ends the current batch.
+
+    A precision run plans one batch at a time: its time left is the batch's, and more
+    batches follow while a target is not met, so the line says so rather than "0s left".
+    """
+    eta = elapsed / done * (total - done)
+    left = (f"about {eta:.0f}s left in this batch (more batches while a target is not met)"
+            if batches else f"about {eta:.0f}s left")
+    return f"  replication {done}/{total} done, {elapsed:.1f}s elapsed, {left}"
+
+
 @main.command("run")
 @click.argument("scenario", type=click.Path(dir_okay=False))
 @out_option("Folder for summary.json, contacts.parquet, intervals.csv. "
@@ -163,9 +175,7 @@ def run_command(scenario: str, out: str | None, seed: int | None, replications: 
         elapsed = time.perf_counter() - started
         # only runs long enough to wonder about (over ~3 s in all) report progress
         if not quiet and total > 1 and elapsed / done * total > 3.0:
-            eta = elapsed / done * (total - done)
-            click.echo(f"  replication {done}/{total} done, {elapsed:.1f}s elapsed, "
-                       f"about {eta:.0f}s left", err=True)
+            click.echo(progress_line(done, total, elapsed, batches=bool(targets)), err=True)
 
     from sim.parallel import usable_cores
     from sim.replicate import run

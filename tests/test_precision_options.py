@@ -97,3 +97,17 @@ def test_compare_holds_each_variant_to_the_targets_it_measures(tmp_path):
         "(callback_wait ± 30% of its mean) in every variant that measures them")
     waits = pd.read_csv(out / "callbacks" / "replications.csv")["callback_wait"]
     assert oracle_half_width(waits) <= 0.3 * mean(waits)
+
+
+def test_progress_of_a_precision_batch_does_not_say_the_run_ends():
+    """With --precision the total is the batch's end: its line says more may follow.
+
+    Before, the last replication of each batch read "about 0s left" although another
+    batch followed whenever a target was not met.
+    """
+    from sim.cli import progress_line
+
+    batch = progress_line(10, 10, 4.0, batches=True)
+    assert "0s left in this batch" in batch and "more batches" in batch
+    assert progress_line(5, 10, 4.0) == ("  replication 5/10 done, 4.0s elapsed, "
+                                         "about 4s left")
