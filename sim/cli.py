@@ -329,7 +329,7 @@ def erlang_command(rate: float, aht: float, agents: int | None, patience: float 
                                           max_abandon=max_abandon)
         except ValueError as exc:
             fail([f"erlang: {exc}"])
-        goal = f"service level >= {target:g} within {format_duration(threshold)}"
+        goal = f"service level >= {target} within {format_duration(threshold)}"
         if max_abandon is not None:
             goal += f" and abandonment <= {max_abandon:g}"
         click.echo(f"  fewest agents for {goal}: {need}")

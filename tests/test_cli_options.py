@@ -155,3 +155,12 @@ def test_a_number_that_is_not_a_number_is_the_option_s_error(args):
     assert result.stdout == ""
     assert result.stderr.strip().count("\n") == 0
     assert args[-2] in result.stderr and "finite" in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("target", ["0.999999999", "0.8", "0.95"])
+def test_erlang_goal_prints_the_target_given(target):
+    """`ccsim erlang --target` echoes the target as given: 0.999999999 is not ">= 1"."""
+    result = CliRunner().invoke(main, ["erlang", "--rate", "600/h", "--aht", "4m",
+                                       "--target", target])
+    assert result.exit_code == 0, result.output
+    assert f"service level >= {target} within 20s" in result.output
