@@ -72,12 +72,24 @@ def grid_values(path: str, spec: str | Sequence[Any]) -> list[Any]:
         raise ValueError(f"{path}: --grid needs at least one value, got {spec!r}")
     seen: set[Any] = set()
     for value in values:  # a point twice is the same numbers twice (the same streams)
-        key = float(value) if _is_number(value) else repr(value)
+        key = _point_key(value)
         if key in seen:
             few = ", ".join(map(str, values[:6])) + (", ..." if len(values) > 6 else "")
             raise ValueError(f"{path}: {value} is given twice ({few})")
         seen.add(key)
     return values
+
+
+def _point_key(value: Any) -> Any:
+    """What a grid value runs as: a number, a duration in seconds (``1m`` is ``60``), or as is."""
+    if _is_number(value):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return parse_duration(value)
+        except ValueError:
+            pass
+    return repr(value)
 
 
 def clock_field(path: str) -> bool:

@@ -72,6 +72,7 @@ class TestGridValues:
         ("5:1:1", "b >= a"), ("1:5:0", "step > 0"), ("a:b:c", "numbers or durations"),
         ("", "at least one value"), ("1,,2", "at least one value"),
         ([{"a": 1}, {"a": 1}], "is given twice"),
+        ("1m,60", "is given twice"), ("2m,120s", "is given twice"), ("0.5h,30m", "is given twice"),
     ])
     def test_bad_values(self, spec, match):
         """Malformed ranges and empty values are refused, naming the path."""
