@@ -301,7 +301,7 @@ def coverage_table(result: ScheduleResult) -> pd.DataFrame:
         for w in range(plan.need.shape[0]):
             most = phones[key == w].max(axis=0)
             for i in range(ipd):
-                rows.append({"group": name, "day": plan.day_of(w) if plan.week else "all",
+                rows.append({"group": name, "day": plan.shown_day(w) if plan.week else "all",
                              "interval": day.label(i), "required_on_phones": int(most[i]),
                              "required_on_duty": float(plan.need[w, i]),
                              "scheduled_on_duty": float(plan.coverage[w, i])})
@@ -314,8 +314,11 @@ def write_schedule(out: str, document: dict, result: ScheduleResult) -> list[Pat
 
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
+    numbered = any(p.week and not p.day_names for p in result.plans.values())
     text = ("# Shifts found by `ccsim schedule` (" + ("held" if result.held else "NOT held")
             + " on the hold-out check).\n"
+            + ("# A shift's days count from 0: 0 is the run's first day (day 1 in shifts.csv "
+               "and the figures).\n" if numbered else "")
             + yaml.safe_dump(scheduled_document(document, result), sort_keys=False,
                              default_flow_style=None, width=100))
     written = [write_atomic(folder / "scenario.yaml",

@@ -20,8 +20,9 @@ def shifts_table(result: ScheduleResult) -> pd.DataFrame:
     """One row per group and shift: start, end, breaks, count, paid hours and cost each.
 
     ``day`` is ``all`` in a one-day plan, else the day of the week: its name (``monday``)
-    when the run's days are weekdays (named day factors), else a number (0: the run's first
-    day).
+    when the run's days are weekdays (named day factors), else a number from 1 (the run's
+    first day, as ``ccsim staff`` numbers it; plan day ``n`` is the run's days ``n``,
+    ``n + 7``, ...).
     """
     rows = []
     for name, plan in result.plans.items():
@@ -31,7 +32,7 @@ def shifts_table(result: ScheduleResult) -> pd.DataFrame:
             breaks = "; ".join(
                 f"{format_clock_exact(column.start + o)}+{format_duration(r.length)}"
                 for o, r in zip(column.breaks, template.breaks))
-            rows.append({"group": name, "day": plan.day_of(w) if plan.week else "all",
+            rows.append({"group": name, "day": plan.shown_day(w) if plan.week else "all",
                          "template": column.template,
                          "start": format_clock_exact(column.start),
                          "end": format_clock_until(column.start + template.length),

@@ -125,6 +125,15 @@ class GroupPlan:
         """Plan day ``w`` as a shift's ``days`` names it: its weekday's name, else ``w``."""
         return self.day_names[w] if self.day_names else w
 
+    def shown_day(self, w: int) -> int | str:
+        """Plan day ``w`` as people are told it: its weekday's name, else numbered from 1.
+
+        The tables and figures of a schedule number the days as ``ccsim staff`` and the
+        run's figures do (:func:`sim.weekdays.day_label`); only the scenario's shift
+        ``days`` (:meth:`day_of`) count from 0.
+        """
+        return self.day_names[w] if self.day_names else w + 1
+
     def paid_hour_cost(self, templates: dict[str, Template], default: float) -> float:
         """What a paid hour of these shifts costs: :attr:`cost` over :attr:`paid_hours`.
 
@@ -258,7 +267,7 @@ def solve(need: np.ndarray, templates: dict[str, Template], day: Day, *,
     cols = columns(templates, day, hourly_cost, name)
     for w in range(n_days):
         check_feasible(need[w], cols, templates, day,
-                       f"{name} ({day_names[w] if day_names else f'day {w}'})" if week
+                       f"{name} ({day_names[w] if day_names else f'day {w + 1}'})" if week
                        else name)
     if not cols or (not need.any() and not any(t.min for t in templates.values())):
         return GroupPlan([], [], [], need, np.zeros_like(need), 0.0, 0.0, 0.0, 0.0, 0, week,

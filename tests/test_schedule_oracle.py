@@ -205,13 +205,13 @@ def day_keys(scenario: dict, week) -> list[str]:
     """shifts.csv's ``day`` of each run day (``all``: a one-day plan).
 
     In a week plan the weekday's name when day factors name them (the named days in order
-    from Monday, cycled), else ``d % 7``.
+    from Monday, cycled), else ``d % 7 + 1`` (numbered from 1, as ``ccsim staff`` does).
     """
     if not week:
         return ["all"] * scenario["days"]
     named = scenario["contact_types"]["calls"]["arrivals"].get("day_factors")
     if not named:
-        return [str(d % 7) for d in range(scenario["days"])]
+        return [str(d % 7 + 1) for d in range(scenario["days"])]
     order = [day for day in WEEKDAYS if day in named]
     return [order[d % len(order)] for d in range(scenario["days"])]
 

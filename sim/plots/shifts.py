@@ -20,7 +20,7 @@ def _clock_axis(ax, day) -> None:
 def _day_names(plan) -> list[str]:
     if not plan.week:
         return ["every day"]
-    return [str(plan.day_of(w)).capitalize() if plan.day_names else f"day {w}"
+    return [str(plan.day_of(w)).capitalize() if plan.day_names else f"day {plan.shown_day(w)}"
             for w in range(plan.need.shape[0])]
 
 
@@ -89,7 +89,7 @@ def gantt_figure(result: ScheduleResult) -> Figure:
         for key in sorted(merged):
             column, days = merged[key]
             rows.append((name, column, key[-1],
-                         [plan.day_of(w) for w in days] if plan.week else None))
+                         [plan.shown_day(w) for w in days] if plan.week else None))
     fig = new_figure(1.2 + 0.16 * max(len(rows), 4))
     ax = fig.subplots()
     for y, (name, column, count, days) in enumerate(rows):
@@ -99,8 +99,9 @@ def gantt_figure(result: ScheduleResult) -> Figure:
         for offset, rule in zip(column.breaks, template.breaks):
             ax.barh(y, rule.length / 3600.0, left=start + offset / 3600.0, height=0.72,
                     color="white", edgecolor=colours[name], linewidth=0.6, hatch="////")
-        label = f"x{count}" + ("" if days is None else " days " + ",".join(
-            str(plan_day)[:3] for plan_day in days))
+        label = f"x{count}" + ("" if days is None else
+                               f" {'day' if len(days) == 1 else 'days'} " + ",".join(
+                                   str(plan_day)[:3] for plan_day in days))
         ax.text(start + template.length / 3600.0 + 0.08, y, label, va="center", fontsize=7)
     ax.set_yticks(range(len(rows)),
                   [f"{name} {column.template}" for name, column, _, _ in rows], fontsize=6.5)
