@@ -8,8 +8,11 @@ KPI's mean and 95% confidence half-width):
 - *heatmaps*: with two parameters, a KPI over the grid, each cell labelled with its mean
   (service level cells that meet the scenario's target in bold).
 
-Axes carry units: a parameter given as durations (``1m``, ``3m``) is drawn in minutes or
-seconds, one given as rates (``600/h``) per hour, agent counts as agents. Figures are
+Axes say what a parameter is, for people (``mean patience (calls)``), above its grid path
+and unit: a parameter given as durations (``1m``, ``3m``) is drawn in minutes or
+seconds, one given as rates (``600/h``) per hour, agent counts as agents. Titles name the
+KPIs shown and the parameters they are shown against. Lines are coloured from the dark
+part of a colour map only (:func:`line_colours`), so that each stands out on the page. Figures are
 sized for an A4 page and written as PNG; they are plain matplotlib ``Figure`` objects
 (no pyplot), so drawing them changes no global backend or state.
 """
@@ -27,6 +30,7 @@ from matplotlib.figure import Figure
 
 from sim import kpis
 from sim.kpis import MONEY, better, unit_of
+from sim.kpis import label as kpis_label
 from sim.output import atomic_path
 from sim.plots.style import render_png, styled
 from sim.sweep_store import CURVES, HEATMAP
@@ -75,6 +79,38 @@ DURATION_KEYS = {"mean", "value", "low", "high", "mode", "threshold", "after", "
                  "interval", "warmup", "max", "delay", "time"}
 
 
+NAMES = {("agents", "staff"): "agents", ("agents", "shrinkage"): "shrinkage",
+         ("agents", "absenteeism"): "absenteeism", ("agents", "concurrency"): "concurrency",
+         ("contact_types", "patience.mean"): "mean patience",
+         ("contact_types", "handle.mean"): "mean handle time",
+         ("contact_types", "handle.cv"): "handle time cv",
+         ("contact_types", "arrivals.rate"): "arrival rate",
+         ("contact_types", "resolution"): "resolution", ("lines",): "trunk lines",
+         ("service_level", "threshold"): "service-level threshold",
+         ("service_level", "target"): "service-level target"}
+"""What a grid path is, for people: by its first part and the rest after the group's or
+contact type's name (``agents.pool.staff``: ``agents (pool)``)."""
+
+LINE_CONTRAST = 0.6
+"""Lines take viridis from 0 (dark purple) to this (green): past it the colours are too
+pale on white (under 3:1, WCAG's least for a line)."""
+
+
+def parameter_name(path: str) -> str:
+    """A grid path as people say it: ``mean patience (calls)``; unknown paths as given."""
+    parts = path.split(".")
+    if parts[0] in ("agents", "contact_types") and len(parts) > 2:
+        name = NAMES.get((parts[0], ".".join(parts[2:])))
+        return path if name is None else f"{name} ({parts[1]})"
+    return NAMES.get(tuple(parts), path)
+
+
+def line_colours(n: int) -> list[tuple[float, float, float, float]]:
+    """``n`` colours for lines in order of a parameter, dark to light, none pale."""
+    return list(mpl.colormaps["viridis"](np.linspace(0.0, LINE_CONTRAST if n > 1 else 0.0,
+                                                     max(n, 1))))[:n]
+
+
 @dataclass(frozen=True)
 class Axis:
     """A grid parameter as plot coordinates: positions, tick labels and an axis label."""
@@ -86,7 +122,17 @@ class Axis:
 
 
 def parameter_axis(path: str, values: Sequence[object]) -> Axis:
-    """Plot coordinates for the values of one grid parameter (see the module docstring)."""
+    """Plot coordinates for the values of one grid parameter (see the module docstring).
+
+    Its label is what the parameter is (:func:`parameter_name`) over its path and unit.
+    """
+    axis = _axis(path, values)
+    name = parameter_name(path)
+    return axis if name == path else Axis(f"{name}\n{axis.label}", axis.positions,
+                                          axis.ticks, axis.numeric)
+
+
+def _axis(path: str, values: Sequence[object]) -> Axis:
     values = list(values)
     ticks = [str(v) for v in values]
     key = path.split(".")[-2] if path.split(".")[-1].isdigit() else path.split(".")[-1]
@@ -145,7 +191,7 @@ def plot_curves(summary: pd.DataFrame, paths: Sequence[str], path: str | Path,
     axes = fig.subplots(nrows, ncols, squeeze=False, sharex=True)
     groups = [(None, summary)] if line_path is None else list(summary.groupby(line_path,
                                                                              sort=False))
-    colors = mpl.colormaps["viridis"](np.linspace(0.0, 0.9, max(len(groups), 1)))
+    colors = line_colours(len(groups))
     for ax, kpi in zip(axes.flat, kpis):
         style = kpi_style(kpi, threshold_s)
         for (value, frame), color in zip(groups, colors):
@@ -174,9 +220,24 @@ def plot_curves(summary: pd.DataFrame, paths: Sequence[str], path: str | Path,
     handles, labels = axes.flat[0].get_legend_handles_labels()
     if labels:
         fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 5),
-                   title=line_path, fontsize=9, title_fontsize=9)
-    fig.suptitle(f"{title or 'Sweep'}: mean and 95% confidence band", fontsize=11)
+                   title=_legend_title(line_path), fontsize=9, title_fontsize=9)
+    shown = f"{_kpi_names(kpis)} against {parameter_name(x_path)}"
+    if line_path is not None:
+        shown += f", a line per {parameter_name(line_path)}"
+    fig.suptitle(f"{shown}\n{title or 'Sweep'}: mean and 95% confidence band", fontsize=11)
     return _save(fig, path)
+
+
+def _kpi_names(kpis: Sequence[str]) -> str:
+    """``Service level, ASA and Occupancy``."""
+    names = [kpis_label(k) for k in kpis]  # in a sentence: "and abandon rate", "and ASA"
+    names[1:] = [n if n[:2].isupper() else n[0].lower() + n[1:] for n in names[1:]]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _legend_title(path: str | None) -> str | None:
+    name = None if path is None else parameter_name(path)
+    return path if name == path else f"{name}: {path}"
 
 
 def _x_ticks(ax, axis: Axis) -> None:
@@ -218,7 +279,8 @@ def plot_heatmap(summary: pd.DataFrame, paths: Sequence[str], path: str | Path,
                       rotation=0 if len(x_values) <= 14 else 90)
         ax.set_yticks(range(len(y_values)), [str(v) for v in y_values])
         ax.set_xlabel(parameter_axis(x_path, x_values).label)
-        ax.set_ylabel(y_path)
+        ax.set_ylabel(parameter_axis(y_path, y_values).label)
+        ax.set_title(style.label, loc="left", fontsize=9)
         fig.colorbar(image, ax=ax, label=style.label, shrink=0.9)
         if grid.size <= 225:
             bold_from = (target * style.scale if target is not None
@@ -227,7 +289,10 @@ def plot_heatmap(summary: pd.DataFrame, paths: Sequence[str], path: str | Path,
             if bold_from is not None:  # else nothing on the figure says why cells are bold
                 ax.set_title(f"bold: the {100 * target:g}% target is met", loc="right",
                              fontsize=8, fontweight="bold")
-    fig.suptitle(f"{title or 'Sweep'}: mean over replications", fontsize=11)
+    shown = (f"{_kpi_names(kpis)} by {parameter_name(x_path)} (across) and "
+             f"{parameter_name(y_path)} (up)")
+    fig.suptitle(f"{shown}\n{title or 'Sweep'}: each cell the mean over replications",
+                 fontsize=11)
     return _save(fig, path)
 
 
