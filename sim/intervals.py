@@ -25,6 +25,9 @@ from sim.schedule import interval_starts
 from sim.units import DAY
 
 INTERVAL_KEYS = ["day", "clock", "start", "contact_type"]
+"""The keys of an interval row. ``day`` is a data index from 0 (the run's first day), as
+``start`` counts from day 0, 00:00; people are told the days from 1
+(:func:`sim.weekdays.day_label`)."""
 INTERVAL_COUNTS = ("offered", "answered", "abandoned", "hung_up", "blocked", "self_served",
                    "repeats", "retrials", "callbacks", "complaints", "unanswered", "balked")
 INTERVAL_SUMS = ("answered_in_time", "sl_denominator", "wait_s", "hold_s", "transfers",
