@@ -109,7 +109,8 @@ def fit_command(log: str, interval: float, out: str, columns: str | None, staff:
     weekdays = next(iter(fitted.types.values())).arrivals.weekdays
     if len(weekdays) > 1:
         header += ("# day_factors are per day of the week the log has contacts on; the "
-                   f"run's days are\n# those days in order, day 0 a {weekdays[0]}.\n")
+                   "run's days are\n# those days in order, day 1 (the run's first) a "
+                   f"{weekdays[0]}.\n")
     text = header + yaml.safe_dump(scenario, sort_keys=False, default_flow_style=None, width=100)
     write_atomic(out, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     load_or_fail(out, {})  # what we wrote must load: fail loudly here, not in `run`

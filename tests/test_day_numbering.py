@@ -96,3 +96,20 @@ def test_schedule_numbers_the_days_as_staff_does(tmp_path):
     by_count = {e["count"]: {d + 1 for d in e["days"]} for e in entries}
     for row in shifts.itertuples():
         assert row.day in by_count[row.count]
+
+
+def test_a_fitted_scenario_names_its_first_day_1(tmp_path):
+    """``ccsim fit``'s header: the run's first day is day 1 (a Monday), as staff prints it."""
+    import numpy as np
+    from calllog_gen import generate_log
+
+    log = generate_log(np.random.default_rng(3), per_interval=[20.0, 20.0], interval=1800.0,
+                       open_s=9 * 3600.0, days=3, agents=3, handle_mean=180.0,
+                       patience_mean=300.0)  # from Monday 2026-03-02
+    log.to_csv(tmp_path / "log.csv", index=False)
+    done = CliRunner().invoke(main, ["fit", str(tmp_path / "log.csv"), "--out",
+                                     str(tmp_path / "fitted.yaml"), "--no-report"])
+    assert done.exit_code == 0, done.output
+    header = (tmp_path / "fitted.yaml").read_text().split("\nname:")[0]
+    assert "day 1 (the run's first) a Monday" in header, header
+    assert "day 0" not in header, header
