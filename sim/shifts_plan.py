@@ -126,11 +126,9 @@ class GroupPlan:
         return self.day_names[w] if self.day_names else w
 
     def shown_day(self, w: int) -> int | str:
-        """Plan day ``w`` as people are told it: its weekday's name, else numbered from 1.
+        """Plan day ``w`` for people: its weekday's name, else from 1 (as ``ccsim staff``).
 
-        The tables and figures of a schedule number the days as ``ccsim staff`` and the
-        run's figures do (:func:`sim.weekdays.day_label`); only the scenario's shift
-        ``days`` (:meth:`day_of`) count from 0.
+        Only the scenario's shift ``days`` (:meth:`day_of`) count from 0.
         """
         return self.day_names[w] if self.day_names else w + 1
 
