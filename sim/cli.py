@@ -222,7 +222,8 @@ def format_summary(result: RunResult) -> str:
     sc = result.scenario
     head = (f"{sc.name}  (seed {result.seed}, {result.n_replications} replication"
             f"{'s' if result.n_replications > 1 else ''}, {sc.days} day"
-            f"{'s' if sc.days > 1 else ''})")
+            f"{'s' if sc.days > 1 else ''}"
+            + (f", policy {result.policy['class']}" if result.policy else "") + ")")
     keys = shown_kpis(kpi_names(sc), [sc])
     left = left_out(keys, [sc], [result.summary])  # always 0 here: not modelled
     rows = [(key, format_kpi(key, result.summary[key]), format_ci(key, result.ci[key]))

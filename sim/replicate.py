@@ -19,7 +19,7 @@ import math
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -29,6 +29,7 @@ from sim.intervals import pool_intervals
 from sim.measure import ReplicationTables
 from sim.metrics import kpi_names
 from sim.parallel import Job, picklable_for_workers, replication_pool
+from sim.policy_source import policy_source
 from sim.precision import (  # half_width: re-exported, long its home
     MAX_REPLICATIONS,
     Stopping,
@@ -81,6 +82,8 @@ class RunResult:
             staff, traces) are kept; None or all of them unless ``keep_contacts`` was set.
         replication_measures: Per replication, ``{"by_type": ..., "by_group": ...}``.
         stopping: With ``precision``: how many replications it took and why it stopped.
+        policy: The user's routing policy that ran, if any: its class, module, file and
+            the file's SHA-256 (:func:`sim.policy_source.policy_source`).
     """
 
     scenario: Scenario
@@ -103,6 +106,7 @@ class RunResult:
     replication_measures: list[dict[str, dict[str, dict[str, float]]]] = field(
         default_factory=list)
     stopping: Stopping | None = None
+    policy: dict[str, Any] | None = None
 
     @property
     def n_replications(self) -> int:
@@ -206,7 +210,7 @@ def run(
         if not targets:
             for tables in pool.run([job(r) for r in range(replications)], progress):
                 collector.add(tables)
-            return collector.result()
+            return with_policy(collector.result(), policy)
         rule = StoppingRule(targets, max_replications, first=replications)
         while (batch := rule.next_batch(collector)):
             done = collector.n
@@ -215,7 +219,14 @@ def run(
                 collector.add(tables)
         result = collector.result()
         result.stopping = rule.stopping(collector)
-        return result
+        return with_policy(result, policy)
+
+
+def with_policy(result: RunResult, policy: RoutingPolicy | None) -> RunResult:
+    """``result``, saying which user's ``policy`` it ran under (:mod:`sim.policy_source`)."""
+    if policy is not None:
+        result.policy = policy_source(policy)
+    return result
 
 
 def _offset(progress: Callable[[int, int], None] | None, done: int, total: int

@@ -115,3 +115,30 @@ def test_a_faulty_policy_is_one_line_exit_2(policies, tmp_path, spec, said):
     assert result.exit_code == 2, result.output
     line = result.output.strip()
     assert said in line and "\n" not in line and "Traceback" not in line, line
+
+
+def test_the_run_records_which_policy_ran(policies, tmp_path):
+    """summary.json and the report name the policy's file, class and the file's SHA-256.
+
+    Before, a run with --policy wrote the same summary.json as the default routing: the
+    folder could not say which policy made its numbers, nor whether the file changed since.
+    The report redrawn from the folder (``ccsim report``) names it still.
+    """
+    import hashlib
+
+    path = policies / "cli_policies_under_test.py"
+    result = ccsim(*ONE_DAY, "--out", str(tmp_path), "--policy", f"{path}:CardsFirst")
+    assert result.exit_code == 0, result.output
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    assert summary["policy"] == {"class": "CardsFirst", "module": "cli_policies_under_test",
+                                 "file": str(path.resolve()), "sha256": digest}
+    assert "CardsFirst" in result.output.splitlines()[0]
+    assert (tmp_path / "report.html").exists() is False  # --no-report
+    again = CliRunner().invoke(main, ["report", str(tmp_path), "--no-png"])
+    assert again.exit_code == 0, again.output
+    page = (tmp_path / "report.html").read_text()
+    assert f"routing policy CardsFirst ({path.resolve()}, sha256 {digest[:12]})" in page
+    plain = tmp_path / "plain"
+    assert ccsim(*ONE_DAY, "--out", str(plain)).exit_code == 0
+    assert "policy" not in json.loads((plain / "summary.json").read_text())
