@@ -90,10 +90,14 @@ class PolicyClass(click.ParamType):
         return module
 
 
-def policy_option() -> Callable[[F], F]:
-    """``--policy FILE.py:CLASS``: route by a policy of your own (README, "Routing policies")."""
+def policy_option(note: str = "") -> Callable[[F], F]:
+    """``--policy FILE.py:CLASS``: route by a policy of your own (README, "Routing policies").
+
+    Args:
+        note: A sentence added to the help: what the command does with it.
+    """
     return click.option(
         "--policy", "policy", type=PolicyClass(), default=None, metavar="FILE.py:CLASS",
         help="Route by your own policy: FILE.py:CLASS (or MODULE:CLASS), a class with "
              "choose_agent and choose_contact made with no arguments, in place of the "
-             "scenario's routing_policy.")
+             "scenario's routing_policy." + (f" {note}" if note else ""))

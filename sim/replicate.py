@@ -191,11 +191,7 @@ def run(
     if keep_contacts is not None and keep_contacts < 1:
         raise ValueError(f"'keep_contacts' must be >= 1, got {keep_contacts}")
     seed = scenario.seed if seed is None else seed
-    if policy is not None:
-        policy_for(scenario, policy)  # a TypeError here, not in a worker
-        replication_copy(policy)  # likewise: each replication runs a copy
-        if executor is None and workers != 1:
-            picklable_for_workers(policy)
+    check_policy(policy, scenario, local_workers=executor is None and workers != 1)
     targets = parse_targets(precision) if precision else {}
     check_measured(targets, [scenario])
     collector = Collector(scenario, seed, keep_contacts, stream)
@@ -220,6 +216,22 @@ def run(
         result = collector.result()
         result.stopping = rule.stopping(collector)
         return with_policy(result, policy)
+
+
+def check_policy(policy: RoutingPolicy | None, scenario: Scenario,
+                 local_workers: bool = True) -> None:
+    """Refuse here, not in a worker, a ``policy`` that cannot run every replication.
+
+    Raises:
+        TypeError: In one line, if it lacks a method, cannot be copied for each
+            replication or (with ``local_workers``) cannot be pickled to worker processes.
+    """
+    if policy is None:
+        return
+    policy_for(scenario, policy)
+    replication_copy(policy)  # each replication runs a copy
+    if local_workers:
+        picklable_for_workers(policy)
 
 
 def with_policy(result: RunResult, policy: RoutingPolicy | None) -> RunResult:
