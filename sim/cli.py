@@ -43,7 +43,7 @@ from sim.cli_options import (
     seed_option,
     set_option,
 )
-from sim.cli_policy import policy_option
+from sim.cli_policy import declined_warnings, policy_option
 from sim.loader import ScenarioError, load_scenario, parse_override
 from sim.schedule import scenario_warnings
 from sim.units import format_duration
@@ -194,6 +194,8 @@ def run_command(scenario: str, out: str | None, seed: int | None, replications: 
                          max_replications=most, stream=stream, policy=policy)
         written = write_run(result, out_dir, stream)
     click.echo(format_summary(result))
+    for line in declined_warnings(result):
+        click.echo(line, err=True)
     if result.stopping is not None:
         click.echo(result.stopping.describe(), err=not result.stopping.precise)
     if not no_report:

@@ -38,7 +38,7 @@ from sim.cli_options import (
     seed_option,
     set_option,
 )
-from sim.cli_policy import policy_option
+from sim.cli_policy import declined_warnings, policy_option
 from sim.compare import (
     BASELINE,
     Comparison,
@@ -156,6 +156,9 @@ def compare_command(scenarios: tuple[str, ...], variants: tuple[str, ...], repli
         files, problems = write_report(comparison, out_dir, workers=drawing)
         written += files
     click.echo(format_comparison(comparison))
+    for name, result in comparison.results.items():
+        for line in declined_warnings(result, f"variant {name}: "):
+            click.echo(line, err=True)
     stopping = comparison.stopping
     if stopping is not None:
         click.echo(stopping, err="warning" in stopping)

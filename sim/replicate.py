@@ -84,6 +84,9 @@ class RunResult:
         stopping: With ``precision``: how many replications it took and why it stopped.
         policy: The user's routing policy that ran, if any: its class, module, file and
             the file's SHA-256 (:func:`sim.policy_source.policy_source`).
+        declined: Contact type -> ``{"replications": k, "contacts": n}`` for each type
+            the user's policy was offered and never chose in ``k`` replications, whose
+            ``n`` contacts there were never answered (``ccsim`` warns of each).
     """
 
     scenario: Scenario
@@ -107,6 +110,7 @@ class RunResult:
         default_factory=list)
     stopping: Stopping | None = None
     policy: dict[str, Any] | None = None
+    declined: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def n_replications(self) -> int:
@@ -296,6 +300,7 @@ class Collector:
         self._by_group: list[dict[str, dict[str, float]]] = []
         self._intervals: list[pd.DataFrame] = []
         self._raw: list[ReplicationTables] = []
+        self._declined: dict[str, dict[str, int]] = {}
 
     @property
     def n(self) -> int:
@@ -309,6 +314,10 @@ class Collector:
         self._by_type.append(tables.by_type)
         self._by_group.append(tables.by_group)
         self._intervals.append(tables.intervals)
+        for name, n in tables.never_chosen.items():
+            seen = self._declined.setdefault(name, {"replications": 0, "contacts": 0})
+            seen["replications"] += 1
+            seen["contacts"] += n
         if self.keep is None or len(self._raw) < self.keep:
             self._raw.append(tables)
             if self.stream is not None:
@@ -351,6 +360,7 @@ class Collector:
             kept_replications=[t.replication for t in raw],
             replication_measures=[{"by_type": t, "by_group": g}
                                   for t, g in zip(self._by_type, self._by_group)],
+            declined={name: dict(seen) for name, seen in sorted(self._declined.items())},
         )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sys
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -43,6 +44,15 @@ class Never:
 
     def choose_contact(self, agent, queues, now):
         return None
+
+
+class NoCards(CardsFirst):
+    def choose_agent(self, contact, agents, now):
+        return None if contact.contact_type == "cards" else 0
+
+    def choose_contact(self, agent, queues, now):
+        others = [i for i, q in enumerate(queues) if q.contact_type != "cards"]
+        return others[0] if others else None
 
 
 class NeedsSettings(CardsFirst):
@@ -99,7 +109,7 @@ def test_the_cli_runs_what_python_runs(policies, tmp_path):
     ("{folder}/cli_policies_under_test.py:Never", "policy Never: returned None to all "),
     ("{folder}/cli_policies_under_test.py:Nope",
      "has no class 'Nope' (classes in it: CardsFirst, FromTheEnd, HalfAPolicy, "
-     "NeedsSettings, Never)"),
+     "NeedsSettings, Never, NoCards)"),
     ("{folder}/cli_policies_under_test.py:NeedsSettings",
      "NeedsSettings() raised TypeError: "),
     ("{folder}/cli_policies_under_test.py:HalfAPolicy",
@@ -142,3 +152,20 @@ def test_the_run_records_which_policy_ran(policies, tmp_path):
     plain = tmp_path / "plain"
     assert ccsim(*ONE_DAY, "--out", str(plain)).exit_code == 0
     assert "policy" not in json.loads((plain / "summary.json").read_text())
+
+
+def test_a_type_never_chosen_is_a_warning(policies, tmp_path):
+    """One stderr line names the policy, the type and its contacts never answered.
+
+    Before, ``ccsim run`` finished silently with every cards contact unanswered.
+    """
+    result = CliRunner().invoke(
+        main, ["run", SCENARIO, *ONE_DAY, "-r", "2", "--out", str(tmp_path), "--policy",
+               f"{policies}/cli_policies_under_test.py:NoCards"])
+    assert result.exit_code == 0, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    contacts = pd.read_parquet(tmp_path / "contacts.parquet")
+    never = int((~contacts[contacts.contact_type == "cards"].answered).sum())
+    assert lines == [f"warning: policy NoCards never chose a contact of type 'cards' (in 2 of "
+                     f"2 replications): {never:,} of its contacts were never answered"]
+    assert never > 0
