@@ -59,6 +59,7 @@ INF = math.inf
 ROUTE = 0xA1  # keyed purpose of a contact's routing draws (beyond sim.keyed's own)
 SPEED = 0xA2  # keyed purpose of an agent's own speed
 OVERFLOW_STEP = 1 << 20  # routing draws on overflow: another step than on arrival
+PULL_STEP = 1 << 40  # a queue head's draw offered to a free agent (+ its queue entry)
 
 
 class AgentSpeeds(dict):
@@ -348,7 +349,10 @@ class PolicyRouter:
                     found.append((queue, at))
                     at_level.append(li)
                     live = sum(1 for x in queue if state[x] == WAITING and deadline[x] > now)
-                    queues.append(WaitingQueue(rep.type_names[t], priority, enq[queue[at]], live))
+                    head = queue[at]
+                    queues.append(WaitingQueue(
+                        rep.type_names[t], priority, enq[head], live,
+                        keyed.uniform(rep.key[head], ROUTE, PULL_STEP + rep.queued[head])))
                     if first < 0:
                         first = li
         choice = None
