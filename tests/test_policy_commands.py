@@ -125,3 +125,14 @@ def test_staff_searches_under_the_policy(files, tmp_path):
     pd.testing.assert_frame_equal(one, pd.read_csv(tmp_path / "two.csv"))
     assert not one.equals(pd.read_csv(tmp_path / "plain.csv"))
     assert "MailsFirst" in (tmp_path / "one.yaml").read_text()
+
+
+def test_sweep_on_a_cluster_refuses_a_policy_file(files, tmp_path):
+    """A cluster's workers cannot import the file: refused in one line, not ignored."""
+    path, policy = files
+    result = CliRunner().invoke(main, ["sweep", str(path), "--grid", "agents.pool.staff=5,6",
+                                       "--scheduler", "tcp://127.0.0.1:1", "--policy", policy,
+                                       "--out", str(tmp_path)])
+    assert result.exit_code == 2, result.output
+    line = result.output.strip()
+    assert "--policy with --scheduler" in line and "\n" not in line, line
