@@ -183,7 +183,8 @@ def format_comparison(comparison: Comparison) -> str:
     table = comparison.table([k for k in keys if k not in left])
     base = comparison.results[comparison.baseline]
     head = (f"{base.scenario.name}  (seed {comparison.seed}, {comparison.replications} "
-            "replications per variant)")
+            "replications per variant"
+            + (f", policy {base.policy['class']}" if base.policy else "") + ")")
     note = ("mean ± 95% CI; diff = variant - baseline, paired over replications, ± 95% CI; "
             "* = the CI excludes 0")
     width = max(len(n) for n in comparison.names)

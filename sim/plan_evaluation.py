@@ -216,7 +216,7 @@ def evaluate_plan(scenario: Scenario, plan: np.ndarray, goal: Goal, replications
     staffed = _with_plan(scenario, plan, goal, gross_up=False)
     numbers = range(first_replication, first_replication + replications)
     args = (repeat(staffed, replications), repeat(seed, replications), numbers,
-            repeat(policy, replications))
+            *(() if policy is None else (repeat(policy, replications),)))
     measures = replication_measures if full else plan_measures
     runs = list((executor.map if executor else map)(measures, *args))
     names = kpi_names(staffed) if full else COST_KPIS if staffed.costs is not None else ()

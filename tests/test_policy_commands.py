@@ -76,7 +76,8 @@ def test_compare_runs_every_variant_under_the_policy(files, tmp_path):
     """The same table for 1 and 2 workers; each variant as ``sim.run`` with the policy."""
     path, policy = files
     common = [path, "--variant", "more", "-r", "2", "--no-report", "--policy", policy]
-    ccsim("compare", *common, "--workers", "1", "--out", tmp_path / "one")
+    assert "policy MailsFirst" in ccsim("compare", *common, "--workers", "1", "--out",
+                                        tmp_path / "one").splitlines()[0]
     ccsim("compare", *common, "--workers", "2", "--out", tmp_path / "two")
     ccsim("compare", *common[:-2], "--workers", "1", "--out", tmp_path / "plain")
     one = pd.read_csv(tmp_path / "one" / "comparison.csv")
