@@ -43,7 +43,7 @@ from sim.cli_options import (
     seed_option,
     set_option,
 )
-from sim.cli_policy import policy_option
+from sim.cli_policy import declined_warnings, policy_option
 from sim.loader import ScenarioError, load_scenario, parse_override
 from sim.schedule import scenario_warnings
 from sim.units import format_duration
@@ -194,6 +194,8 @@ def run_command(scenario: str, out: str | None, seed: int | None, replications: 
                          max_replications=most, stream=stream, policy=policy)
         written = write_run(result, out_dir, stream)
     click.echo(format_summary(result))
+    for line in declined_warnings(result):
+        click.echo(line, err=True)
     if result.stopping is not None:
         click.echo(result.stopping.describe(), err=not result.stopping.precise)
     if not no_report:
@@ -222,7 +224,8 @@ def format_summary(result: RunResult) -> str:
     sc = result.scenario
     head = (f"{sc.name}  (seed {result.seed}, {result.n_replications} replication"
             f"{'s' if result.n_replications > 1 else ''}, {sc.days} day"
-            f"{'s' if sc.days > 1 else ''})")
+            f"{'s' if sc.days > 1 else ''}"
+            + (f", policy {result.policy['class']}" if result.policy else "") + ")")
     keys = shown_kpis(kpi_names(sc), [sc])
     left = left_out(keys, [sc], [result.summary])  # always 0 here: not modelled
     rows = [(key, format_kpi(key, result.summary[key]), format_ci(key, result.ci[key]))

@@ -90,10 +90,29 @@ class PolicyClass(click.ParamType):
         return module
 
 
-def policy_option() -> Callable[[F], F]:
-    """``--policy FILE.py:CLASS``: route by a policy of your own (README, "Routing policies")."""
+def declined_warnings(result: Any, where: str = "") -> list[str]:
+    """One ``warning:`` line per contact type the run's policy never chose (stderr).
+
+    Args:
+        result: A :class:`sim.replicate.RunResult`.
+        where: Put before the policy, e.g. ``variant more: ``.
+    """
+    name = (result.policy or {}).get("class", "")
+    n = result.n_replications
+    return [f"warning: {where}policy {name} never chose a contact of type {contact_type!r} "
+            f"(in {seen['replications']} of {n} replication{'s' if n > 1 else ''}): "
+            f"{seen['contacts']:,} of its contacts were never answered"
+            for contact_type, seen in result.declined.items()]
+
+
+def policy_option(note: str = "") -> Callable[[F], F]:
+    """``--policy FILE.py:CLASS``: route by a policy of your own (README, "Routing policies").
+
+    Args:
+        note: A sentence added to the help: what the command does with it.
+    """
     return click.option(
         "--policy", "policy", type=PolicyClass(), default=None, metavar="FILE.py:CLASS",
         help="Route by your own policy: FILE.py:CLASS (or MODULE:CLASS), a class with "
              "choose_agent and choose_contact made with no arguments, in place of the "
-             "scenario's routing_policy.")
+             "scenario's routing_policy." + (f" {note}" if note else ""))

@@ -38,6 +38,7 @@ from sim.cli_options import (
     seed_option,
     set_option,
 )
+from sim.cli_policy import declined_warnings, policy_option
 from sim.compare import (
     BASELINE,
     Comparison,
@@ -92,10 +93,12 @@ def _written(files: list[Path], out: Path) -> str:
 @replication_options
 @click.option("--no-report", is_flag=True, help="Skip report.html and the figures.")
 @quiet_option("the table")
+@policy_option("Every variant runs under it.")
 def compare_command(scenarios: tuple[str, ...], variants: tuple[str, ...], replications: int,
                     seed: int | None, overrides: tuple[str, ...], out: str | None,
                     workers: int | None, precision: tuple[str, ...], max_replications: int,
-                    keep_contacts: int, no_report: bool, quiet: bool) -> None:
+                    keep_contacts: int, no_report: bool, quiet: bool,
+                    policy: object | None = None) -> None:
     """Compare a baseline with variants under common random numbers.
 
     The first SCENARIO is the baseline. Each further file is a variant named after its
@@ -144,7 +147,7 @@ def compare_command(scenarios: tuple[str, ...], variants: tuple[str, ...], repli
                              trace_every=None if no_report else TRACE_EVERY,
                              progress=_progress(quiet, started, len(loaded)), executor=executor,
                              keep_contacts=keep_contacts, precision=targets,
-                             max_replications=most)
+                             max_replications=most, policy=policy)
     written = write_comparison(comparison, out_dir)
     problems: list[str] = []
     if not no_report:
@@ -153,6 +156,9 @@ def compare_command(scenarios: tuple[str, ...], variants: tuple[str, ...], repli
         files, problems = write_report(comparison, out_dir, workers=drawing)
         written += files
     click.echo(format_comparison(comparison))
+    for name, result in comparison.results.items():
+        for line in declined_warnings(result, f"variant {name}: "):
+            click.echo(line, err=True)
     stopping = comparison.stopping
     if stopping is not None:
         click.echo(stopping, err="warning" in stopping)
@@ -177,7 +183,8 @@ def format_comparison(comparison: Comparison) -> str:
     table = comparison.table([k for k in keys if k not in left])
     base = comparison.results[comparison.baseline]
     head = (f"{base.scenario.name}  (seed {comparison.seed}, {comparison.replications} "
-            "replications per variant)")
+            "replications per variant"
+            + (f", policy {base.policy['class']}" if base.policy else "") + ")")
     note = ("mean ± 95% CI; diff = variant - baseline, paired over replications, ± 95% CI; "
             "* = the CI excludes 0")
     width = max(len(n) for n in comparison.names)

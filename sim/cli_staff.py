@@ -37,6 +37,7 @@ from sim.cli_options import (
     seed_option,
     set_option,
 )
+from sim.cli_policy import policy_option
 from sim.cost_search import CostResult, find_cost_staffing
 from sim.costs import COST_PARTS
 from sim.features import left_out, note
@@ -107,12 +108,13 @@ TRIM_BUDGET = TrimBudget()
               help="With --objective cost: no service goal, the plan of least total cost "
                    "(wages against abandonment and waiting); the hold-out measures it, "
                    "without repair.")
+@policy_option("Every plan is judged under it (the staffed file does not carry it).")
 def staff_command(scenario: str, target: float | None, threshold: float | None,
                   max_abandon: float | None, replications: int, seed: int | None,
                   overrides: tuple[str, ...], out: str | None, confidence: float | None,
                   holdout: int | None, workers: int | None, full: bool, quiet: bool,
                   objective: str = "agents", no_sl_goal: bool = False,
-                  trim_budget: float | None = None) -> None:
+                  trim_budget: float | None = None, policy: object | None = None) -> None:
     """Find the fewest agents per interval and group that meet the service goal.
 
     Example: ccsim staff scenarios/small_bank.yaml --target 0.8 --threshold 20s
@@ -159,13 +161,14 @@ def staff_command(scenario: str, target: float | None, threshold: float | None,
                                             replications=replications, seed=seed,
                                             executor=executor, log=log,
                                             confidence=confidence, holdout=holdout,
-                                            trim_budget=trim_budget)
+                                            trim_budget=trim_budget, policy=policy)
                 result = costed.staffing
             else:
                 costed, result = None, find_staffing(
                     base, target=target, threshold=threshold, max_abandon=max_abandon,
                     replications=replications, seed=seed, executor=executor, log=log,
-                    confidence=confidence, holdout=holdout, trim_budget=trim_budget)
+                    confidence=confidence, holdout=holdout, trim_budget=trim_budget,
+                    policy=policy)
     except ScenarioError as exc:
         fail(exc.lines())
     except ValueError as exc:

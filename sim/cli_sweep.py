@@ -36,6 +36,7 @@ from sim.cli_options import (
     seed_option,
     set_option,
 )
+from sim.cli_policy import policy_option
 from sim.features import left_out, note
 from sim.grid import Grid, parse_grid_option, point_scenarios, size_problem
 from sim.kpis import format_ci, format_kpi
@@ -73,9 +74,11 @@ SHOWN_KPIS = CURVE_KPIS  # the table shows what the curves draw (and leaves out 
               help="Discard the finished parts in --out and start over.")
 @click.option("--no-figures", is_flag=True, help="Write the tables only.")
 @quiet_option()
+@policy_option("Every point runs under it (not with --scheduler).")
 def sweep_command(scenario: str, grids: tuple[str, ...], replications: int, seed: int | None,
                   overrides: tuple[str, ...], out: str | None, workers: int | None,
-                  scheduler: str | None, fresh: bool, no_figures: bool, quiet: bool) -> None:
+                  scheduler: str | None, fresh: bool, no_figures: bool, quiet: bool,
+                  policy: object | None = None) -> None:
     """Simulate SCENARIO at every point of a parameter grid, in parallel and resumable.
 
     Example: ccsim sweep scenarios/erlang_a.yaml --grid agents.pool.staff=36:48:1
@@ -90,6 +93,9 @@ def sweep_command(scenario: str, grids: tuple[str, ...], replications: int, seed
     --fresh or another --out). Results are the same for any number of workers.
     """
     check_work(scenario, [], replications)
+    if policy is not None and scheduler is not None:
+        fail([f"{scenario}: --policy with --scheduler: the cluster's workers cannot import "
+              "the policy's file; run the sweep on local workers (--workers)"])
     parsed = parse_overrides(scenario, overrides)
     grid = _grid(scenario, grids)
     base = load_or_fail(scenario, parsed)
@@ -113,7 +119,8 @@ def sweep_command(scenario: str, grids: tuple[str, ...], replications: int, seed
         with sigterm_as_interrupt(), simulating(scenario):
             result = run_sweep(base, points.grid, replications, seed=seed,
                                executor=executor, workers=workers, out=out_dir, fresh=fresh,
-                               progress=bar, source=scenario, points=points)
+                               progress=bar, source=scenario, points=points,
+                               policy=policy)
     except ScenarioError as exc:
         fail(exc.lines())
     except SweepConflictError as exc:

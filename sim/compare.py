@@ -35,7 +35,8 @@ from sim.precision import (
     check_measured,
     parse_targets,
 )
-from sim.replicate import Collector, RunResult, half_width
+from sim.replicate import Collector, RunResult, check_policy, half_width, with_policy
+from sim.routing import RoutingPolicy
 from sim.scenario import Scenario
 
 BASELINE = "baseline"
@@ -285,6 +286,7 @@ def compare(
     keep_contacts: int | None = None,
     precision: Mapping[str, Target | str | float] | None = None,
     max_replications: int = MAX_REPLICATIONS,
+    policy: RoutingPolicy | None = None,
 ) -> Comparison:
     """Run a baseline and its variants under common random numbers.
 
@@ -307,6 +309,8 @@ def compare(
         keep_contacts: Raw tables of at most this many replications per variant.
         precision: KPI -> target half-width (see :func:`sim.replicate.run`).
         max_replications: With ``precision``: the most replications per variant (>= 10).
+        policy: A routing policy every variant runs under, instead of its scenario's
+            ``routing_policy`` (see :func:`sim.replicate.run`).
 
     Returns:
         The comparison; ``comparison.table()`` gives the KPI table.
@@ -315,6 +319,9 @@ def compare(
         raise ValueError("nothing to compare: give at least a baseline")
     names = list(scenarios)
     seed = scenarios[names[0]].seed if seed is None else seed
+    for sc in scenarios.values():
+        check_policy(policy, sc, local_workers=executor is None and workers != 1)
+    with_it = () if policy is None else (policy,)
     collectors = {name: Collector(sc, seed, keep_contacts) for name, sc in scenarios.items()}
     targets = parse_targets(precision) if precision else {}
     check_measured(targets, scenarios.values())
@@ -330,7 +337,7 @@ def compare(
             done = collectors[names[0]].n
             planned = done + batch
             jobs = [(scenarios[name], seed, r, trace_every,
-                     keep_contacts is None or r < keep_contacts)
+                     keep_contacts is None or r < keep_contacts, *with_it)
                     for name in names for r in range(done, planned)]
             for i, tables in enumerate(pool.run(jobs)):
                 name = names[i // batch]
@@ -338,7 +345,7 @@ def compare(
                 if progress is not None:
                     progress(name, collectors[name].n, planned)
             batch = max(rules[n].next_batch(collectors[n]) for n in names) if rules else 0
-    results = {name: c.result() for name, c in collectors.items()}
+    results = {name: with_policy(c.result(), policy) for name, c in collectors.items()}
     if rules:
         for name, result in results.items():
             result.stopping = rules[name].stopping(collectors[name])

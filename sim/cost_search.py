@@ -55,6 +55,7 @@ import numpy as np
 from sim.cheapest_repair import cheapest_groups
 from sim.costs import COST_PARTS, scheduled_seconds
 from sim.metrics import measured_window
+from sim.routing import RoutingPolicy
 from sim.scenario import Scenario
 from sim.staffing import (
     Evaluation,
@@ -113,8 +114,8 @@ class _Costs:
 
     def __init__(self, scenario: Scenario, goal: Goal, replications: int, seed: int,
                  executor: Executor | None, log: Callable[[str], None] | None,
-                 blocks: np.ndarray):
-        self.scenario, self.goal, self.blocks = scenario, goal, blocks
+                 blocks: np.ndarray, policy: RoutingPolicy | None = None):
+        self.scenario, self.goal, self.blocks, self.policy = scenario, goal, blocks, policy
         self.replications, self.seed, self.executor, self.log = replications, seed, executor, log
         self.cache: dict[bytes, Evaluation] = {}
         self.extra: dict[bytes, float] = {}  # shrinkage wages per plan
@@ -123,7 +124,8 @@ class _Costs:
         key = plan.tobytes()
         if key not in self.cache:
             result = evaluate_plan(self.scenario, plan, self.goal, self.replications,
-                                   self.seed, self.executor, blocks=self.blocks, full=False)
+                                   self.seed, self.executor, blocks=self.blocks, full=False,
+                                   policy=self.policy)
             self.cache[key] = result
             if self.log is not None:
                 self.log(f"plan {len(self.cache)}: {int(plan.sum())} agent-intervals, total "
@@ -262,6 +264,7 @@ def find_cost_staffing(
     holdout_tolerance: float = 0.02,
     holdout_share: float = 0.10,
     trim_budget: float | None = None,
+    policy: RoutingPolicy | None = None,
 ) -> CostResult:
     """The staffing plan of least total cost, meeting the service goal or (``sl_goal=False``) not.
 
@@ -293,6 +296,7 @@ def find_cost_staffing(
         holdout_tolerance: As in ``find_staffing``.
         holdout_share: As in ``find_staffing``.
         trim_budget: The start plan's trim, as in ``find_staffing``.
+        policy: A routing policy every plan is judged under, as in ``find_staffing``.
 
     Raises:
         ValueError: If the scenario has no ``costs:`` or an argument is out of range.
@@ -306,10 +310,11 @@ def find_cost_staffing(
     start = find_staffing(scenario, target=target, threshold=threshold,
                           max_abandon=max_abandon, replications=replications, seed=seed,
                           executor=executor, max_agents=max_agents, log=log,
-                          confidence=confidence, trim_budget=trim_budget, **options)
+                          confidence=confidence, trim_budget=trim_budget, policy=policy,
+                          **options)
     goal, seed = start.goal, start.seed
     blocks = load_blocks(scenario)
-    costs = _Costs(scenario, goal, replications, seed, executor, log, blocks)
+    costs = _Costs(scenario, goal, replications, seed, executor, log, blocks, policy)
     first = plan_of(start)
     plan = first
     # an agent on the phones is paid for the scheduled time shrinkage takes off them too
@@ -339,7 +344,7 @@ def find_cost_staffing(
         plan, check = check_on_holdout(scenario, plan, goal, replications, seed, executor, log,
                                        repair=sl_goal, max_agents=max_agents,
                                        first_replication=start.holdout.last_replication + 1,
-                                       repair_with=costs.repair, **options)
+                                       repair_with=costs.repair, policy=policy, **options)
         held_costs = costs.means(plan, check.evaluation)
     staffing = _result(scenario, start, plan, costs.evaluation(plan), len(costs.cache),
                        converged, check)
@@ -364,4 +369,4 @@ def _result(scenario: Scenario, start: StaffingResult, plan: np.ndarray, evaluat
             table[column] = values
     return StaffingResult(staffed_scenario(scenario, plan, start.goal), table, start.goal,
                           start.replications, start.seed, start.evaluations + evaluations,
-                          converged, check, start.trim)
+                          converged, check, start.trim, start.policy)

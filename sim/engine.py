@@ -175,6 +175,8 @@ class _Replication:
             None if self.after_call is None else self.after_call.column(book.n), self.trace)
         if self.rule_book is not None:
             records.rule_log = self.rule_book.log()
+        if self.router is not None:
+            records.never_chosen = self.router.never_chosen(records)
         # the parts refer to each other (and hooks to them): let go of it all now, so that
         # the columns go with the records, not at the next garbage collection
         for part in (floor, self.journeys, self.shifts, book):

@@ -43,6 +43,8 @@ class ReplicationTables:
         trace: Sampled queue lengths and busy agents, if the replication was traced.
         rules: Every change of a real-time rule (:func:`sim.frames.rules_frame`); None
             without rules.
+        never_chosen: Contact type -> its contacts never answered, for each type a
+            user's routing policy was offered and never chose.
     """
 
     replication: int
@@ -55,6 +57,7 @@ class ReplicationTables:
     intervals: pd.DataFrame
     trace: pd.DataFrame | None = field(default=None, repr=False)
     rules: pd.DataFrame | None = field(default=None, repr=False)
+    never_chosen: dict[str, int] = field(default_factory=dict)
     _issues: pd.DataFrame | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -92,8 +95,11 @@ def replication_tables(scenario: Scenario, seed: int, replication: int,
     trace = (pd.DataFrame(records.trace).assign(replication=replication) if records.trace
              else None)
     rules = rules_frame(records, scenario, replication) if scenario.rules else None
+    never_chosen = records.never_chosen
     del records  # the tables hold their own copies; keep peak memory per contact low
-    return measure(scenario, replication, contacts, legs, staff, trace, rules)
+    tables = measure(scenario, replication, contacts, legs, staff, trace, rules)
+    tables.never_chosen = never_chosen
+    return tables
 
 
 def measure(scenario: Scenario, replication: int, contacts: pd.DataFrame, legs: pd.DataFrame,

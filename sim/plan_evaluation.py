@@ -27,6 +27,7 @@ from sim.loader import with_overrides
 from sim.measure import replication_tables
 from sim.metrics import COST_KPIS, kpi_names
 from sim.plan_measures import SEARCH_SUMS, SETTLED, plan_measures
+from sim.routing import RoutingPolicy, replication_copy
 from sim.scenario import Scenario
 from sim.scenario_contacts import ServiceLevelDefinition
 from sim.schedule import interval_starts
@@ -173,19 +174,23 @@ def _compact(values: list[int], scenario: Scenario) -> list[int]:
     return days[0] if all(day == days[0] for day in days) else values
 
 
-def replication_measures(scenario: Scenario, seed: int,
-                         replication: int) -> tuple[dict[str, float], pd.DataFrame]:
+def replication_measures(scenario: Scenario, seed: int, replication: int,
+                         policy: RoutingPolicy | None = None
+                         ) -> tuple[dict[str, float], pd.DataFrame]:
     """One replication of a staffed scenario: its KPIs and its interval table.
 
-    What a worker sends back; the contact tables stay where they were made.
+    What a worker sends back; the contact tables stay where they were made. ``policy``:
+    a routing policy instead of the scenario's (a copy of it runs).
     """
-    tables = replication_tables(scenario, seed, replication)
+    tables = replication_tables(scenario, seed, replication,
+                                policy=None if policy is None else replication_copy(policy))
     return tables.kpis, tables.intervals
 
 
 def evaluate_plan(scenario: Scenario, plan: np.ndarray, goal: Goal, replications: int,
                   seed: int, executor: Executor | None = None, *, first_replication: int = 0,
-                  blocks: np.ndarray | None = None, full: bool = True) -> Evaluation:
+                  blocks: np.ndarray | None = None, full: bool = True,
+                  policy: RoutingPolicy | None = None) -> Evaluation:
     """Simulate ``plan`` (agents on the phones, groups x intervals) and judge it by ``goal``.
 
     The measures are those ``sim.run`` reports, with the same seed and replications, for
@@ -205,10 +210,13 @@ def evaluate_plan(scenario: Scenario, plan: np.ndarray, goal: Goal, replications
         full: Measure every KPI and the interval table, as ``sim.run`` does. False:
             what a search reads only (:func:`sim.plan_measures.plan_measures`, the same
             numbers): ``intervals`` is None and ``replications`` has the cost KPIs only.
+        policy: A routing policy every replication runs under, instead of the
+            scenario's ``routing_policy`` (sent to the executor's workers).
     """
     staffed = _with_plan(scenario, plan, goal, gross_up=False)
     numbers = range(first_replication, first_replication + replications)
-    args = (repeat(staffed, replications), repeat(seed, replications), numbers)
+    args = (repeat(staffed, replications), repeat(seed, replications), numbers,
+            *(() if policy is None else (repeat(policy, replications),)))
     measures = replication_measures if full else plan_measures
     runs = list((executor.map if executor else map)(measures, *args))
     names = kpi_names(staffed) if full else COST_KPIS if staffed.costs is not None else ()

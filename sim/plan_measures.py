@@ -20,6 +20,7 @@ from sim.engine import run_replication
 from sim.frames import contacts_frame, legs_frame, rules_frame, staff_frame
 from sim.intervals import interval_counts, interval_index
 from sim.metrics import columns, measured_window
+from sim.routing import RoutingPolicy, replication_copy
 from sim.scenario import Scenario
 
 # the interval sums a plan is judged by, in the order of the array plan_measures returns
@@ -28,9 +29,12 @@ SEARCH_SUMS = ("answered_in_time", "sl_denominator", "abandoned", "offered")
 SETTLED = ("settled_in_time", "settled_exit")
 
 
-def plan_measures(scenario: Scenario, seed: int,
-                  replication: int) -> tuple[dict[str, float], np.ndarray]:
+def plan_measures(scenario: Scenario, seed: int, replication: int,
+                  policy: RoutingPolicy | None = None) -> tuple[dict[str, float], np.ndarray]:
     """Simulate replication ``replication`` of ``scenario``; measure what a search reads.
+
+    ``policy``: a routing policy instead of the scenario's (a copy of it runs, as in
+    each replication of ``sim.run``).
 
     Returns:
         The cost KPIs (empty without ``costs:``), as ``sim.run`` measures them, and the
@@ -38,7 +42,8 @@ def plan_measures(scenario: Scenario, seed: int,
         the interval table has them, then the :data:`SETTLED` times (:func:`settle_times`)
         (an array ``sums x types x intervals``).
     """
-    records = run_replication(scenario, seed, replication)
+    records = run_replication(scenario, seed, replication,
+                              policy=None if policy is None else replication_copy(policy))
     contacts = contacts_frame(records, scenario, replication)
     legs = legs_frame(records, replication)
     staff = staff_frame(records, replication)

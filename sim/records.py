@@ -69,6 +69,9 @@ class Records:
     trace: dict[str, np.ndarray] = field(default_factory=dict)
     legs: dict[str, np.ndarray] = field(default_factory=dict)
     rule_log: dict[str, np.ndarray] = field(default_factory=dict)  # see sim.rules
+    # contact type -> its contacts never answered, for each type a user's routing policy
+    # was offered and never chose (sim.routed.Router.never_chosen)
+    never_chosen: dict[str, int] = field(default_factory=dict)
 
     @property
     def n(self) -> int:

@@ -19,7 +19,7 @@ import math
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -29,6 +29,7 @@ from sim.intervals import pool_intervals
 from sim.measure import ReplicationTables
 from sim.metrics import kpi_names
 from sim.parallel import Job, picklable_for_workers, replication_pool
+from sim.policy_source import policy_source
 from sim.precision import (  # half_width: re-exported, long its home
     MAX_REPLICATIONS,
     Stopping,
@@ -81,6 +82,11 @@ class RunResult:
             staff, traces) are kept; None or all of them unless ``keep_contacts`` was set.
         replication_measures: Per replication, ``{"by_type": ..., "by_group": ...}``.
         stopping: With ``precision``: how many replications it took and why it stopped.
+        policy: The user's routing policy that ran, if any: its class, module, file and
+            the file's SHA-256 (:func:`sim.policy_source.policy_source`).
+        declined: Contact type -> ``{"replications": k, "contacts": n}`` for each type
+            the user's policy was offered and never chose in ``k`` replications, whose
+            ``n`` contacts there were never answered (``ccsim`` warns of each).
     """
 
     scenario: Scenario
@@ -103,6 +109,8 @@ class RunResult:
     replication_measures: list[dict[str, dict[str, dict[str, float]]]] = field(
         default_factory=list)
     stopping: Stopping | None = None
+    policy: dict[str, Any] | None = None
+    declined: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def n_replications(self) -> int:
@@ -187,11 +195,7 @@ def run(
     if keep_contacts is not None and keep_contacts < 1:
         raise ValueError(f"'keep_contacts' must be >= 1, got {keep_contacts}")
     seed = scenario.seed if seed is None else seed
-    if policy is not None:
-        policy_for(scenario, policy)  # a TypeError here, not in a worker
-        replication_copy(policy)  # likewise: each replication runs a copy
-        if executor is None and workers != 1:
-            picklable_for_workers(policy)
+    check_policy(policy, scenario, local_workers=executor is None and workers != 1)
     targets = parse_targets(precision) if precision else {}
     check_measured(targets, [scenario])
     collector = Collector(scenario, seed, keep_contacts, stream)
@@ -206,7 +210,7 @@ def run(
         if not targets:
             for tables in pool.run([job(r) for r in range(replications)], progress):
                 collector.add(tables)
-            return collector.result()
+            return with_policy(collector.result(), policy)
         rule = StoppingRule(targets, max_replications, first=replications)
         while (batch := rule.next_batch(collector)):
             done = collector.n
@@ -215,7 +219,30 @@ def run(
                 collector.add(tables)
         result = collector.result()
         result.stopping = rule.stopping(collector)
-        return result
+        return with_policy(result, policy)
+
+
+def check_policy(policy: RoutingPolicy | None, scenario: Scenario,
+                 local_workers: bool = True) -> None:
+    """Refuse here, not in a worker, a ``policy`` that cannot run every replication.
+
+    Raises:
+        TypeError: In one line, if it lacks a method, cannot be copied for each
+            replication or (with ``local_workers``) cannot be pickled to worker processes.
+    """
+    if policy is None:
+        return
+    policy_for(scenario, policy)
+    replication_copy(policy)  # each replication runs a copy
+    if local_workers:
+        picklable_for_workers(policy)
+
+
+def with_policy(result: RunResult, policy: RoutingPolicy | None) -> RunResult:
+    """``result``, saying which user's ``policy`` it ran under (:mod:`sim.policy_source`)."""
+    if policy is not None:
+        result.policy = policy_source(policy)
+    return result
 
 
 def _offset(progress: Callable[[int, int], None] | None, done: int, total: int
@@ -273,6 +300,7 @@ class Collector:
         self._by_group: list[dict[str, dict[str, float]]] = []
         self._intervals: list[pd.DataFrame] = []
         self._raw: list[ReplicationTables] = []
+        self._declined: dict[str, dict[str, int]] = {}
 
     @property
     def n(self) -> int:
@@ -286,6 +314,10 @@ class Collector:
         self._by_type.append(tables.by_type)
         self._by_group.append(tables.by_group)
         self._intervals.append(tables.intervals)
+        for name, n in tables.never_chosen.items():
+            seen = self._declined.setdefault(name, {"replications": 0, "contacts": 0})
+            seen["replications"] += 1
+            seen["contacts"] += n
         if self.keep is None or len(self._raw) < self.keep:
             self._raw.append(tables)
             if self.stream is not None:
@@ -328,6 +360,7 @@ class Collector:
             kept_replications=[t.replication for t in raw],
             replication_measures=[{"by_type": t, "by_group": g}
                                   for t, g in zip(self._by_type, self._by_group)],
+            declined={name: dict(seen) for name, seen in sorted(self._declined.items())},
         )
 
 

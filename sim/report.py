@@ -35,6 +35,7 @@ from sim.features import left_out, note
 from sim.kpis import BY_NAME, REGISTRY, better, enough_decimals, format_ci, format_kpi, meaning
 from sim.metrics import shown_kpis
 from sim.output import write_atomic
+from sim.policy_source import describe
 from sim.replicate import RunResult
 from sim.report_figures import (  # noqa: F401 (render_png: importable from here too)
     RenderedFigure,
@@ -91,7 +92,8 @@ def _scenario_lines(result: RunResult) -> str:
             f"group{'s' if len(sc.agents) > 1 else ''}; service-level target "
             f"{100 * sl.target:g}% in {format_duration(sl.threshold)} "
             f"({sl.definition.value}); seed {result.seed}, {reps} replication"
-            f"{'s' if reps > 1 else ''}")
+            f"{'s' if reps > 1 else ''}"
+            + (f"; {describe(result.policy)}" if result.policy else ""))
 
 
 def _plain(text: str) -> str:

@@ -49,9 +49,11 @@ RUN_FILES = ("summary.json", "scenario.json", "contacts.parquet", "intervals.csv
 def summary_dict(result: RunResult) -> dict[str, Any]:
     """The ``summary.json`` document (see DESIGN.md, "Outputs").
 
-    Beyond the contract's keys: ``stopping`` (how many replications a ``--precision`` run
-    took and why it stopped) and ``contacts_replications`` (the replications whose raw
-    tables were kept, when not all were).
+    Beyond the contract's keys: ``policy`` (the user's routing policy that ran: class,
+    module, file and the file's SHA-256, :mod:`sim.policy_source`), ``stopping`` (how
+    many replications a ``--precision`` run took and why it stopped) and
+    ``contacts_replications`` (the replications whose raw tables were kept, when not all
+    were).
     """
     document = {
         "scenario": result.scenario.name,
@@ -62,6 +64,8 @@ def summary_dict(result: RunResult) -> dict[str, Any]:
         "by_type": result.by_type,
         "by_group": result.by_group,
     }
+    if result.policy is not None:
+        document["policy"] = result.policy
     if result.stopping is not None:
         document["stopping"] = result.stopping.as_dict()
     if not kept_all(result):
@@ -238,7 +242,9 @@ def read_run(folder: str | Path) -> RunResult:
         collector.add(measure(scenario, r, _rows_of(contacts, r), _rows_of(legs, r),
                               _rows_of(staff, r), trace if trace is not None and len(trace)
                               else None, _rows_of(rules, r) if scenario.rules else None))
-    return collector.result()
+    result = collector.result()
+    result.policy = summary.get("policy")
+    return result
 
 
 def _measured_only(r: int, saved: dict[str, Any]) -> ReplicationTables:

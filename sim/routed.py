@@ -37,6 +37,8 @@ import numbers
 import zlib
 from collections import deque
 
+import numpy as np
+
 from sim import keyed
 from sim.distributions import Lognormal
 from sim.errors import PolicyError
@@ -57,6 +59,7 @@ INF = math.inf
 ROUTE = 0xA1  # keyed purpose of a contact's routing draws (beyond sim.keyed's own)
 SPEED = 0xA2  # keyed purpose of an agent's own speed
 OVERFLOW_STEP = 1 << 20  # routing draws on overflow: another step than on arrival
+PULL_STEP = 1 << 40  # a queue head's draw offered to a free agent (+ its queue entry)
 
 
 class AgentSpeeds(dict):
@@ -102,6 +105,9 @@ class PolicyRouter:
         self.nobody = GroupState(-1)  # an answering group with nobody idle: "it waits"
         self.asked = {"choose_agent": 0, "choose_contact": 0}  # questions to the policy
         self.chosen = 0  # answers other than None
+        # contact types among the candidates of a question, and those ever chosen
+        self.offered: set[int] = set()
+        self.picked: set[int] = set()
         # contact -> (queue, when, idle groups) of its last choose_agent answered None
         self.declined: dict[int, tuple[int, float, list[str]]] = {}
         # queue -> (when, group) of the last choose_contact answered None with it offered
@@ -170,6 +176,21 @@ class PolicyRouter:
             f"returned None to all {asked} questions of the replication ({counts}), so no "
             "contact was answered: None leaves the contact waiting until an agent comes "
             "free, and an idle agent is asked again only about a contact that arrives")
+
+    def never_chosen(self, records) -> dict[str, int]:
+        """Contact type -> its contacts never answered, for each type never chosen.
+
+        The types a user's policy was offered (among the candidates of a question) and
+        never chose (see :attr:`sim.replicate.RunResult.declined`). Not an error: a policy
+        may mean to serve a type only when agents are to spare. But a run whose contacts
+        of a type all waited in vain, the policy's condition for them never met,
+        deserves a word.
+        """
+        if isinstance(self.policy, BuiltinPolicy):
+            return {}
+        unanswered = np.isnan(records.answer)
+        return {records.type_names[t]: n for t in sorted(self.offered - self.picked)
+                if (n := int(np.count_nonzero(unanswered & (records.contact_type == t))))}
 
     def left_waiting(self, waiting, what: str) -> PolicyError | None:
         """The error for a handoff in ``waiting`` the policy left while agents were idle.
@@ -244,10 +265,12 @@ class PolicyRouter:
                                     self._speed(group, agent), self.skills[group.index],
                                     self.rank.get((t, group.index), 0), len(group.idle)))
         contact = Arrival(rep.type_names[t], waited, keyed.uniform(rep.key[c], ROUTE, step))
+        self.offered.add(t)
         choice = self.ask("choose_agent", tuple(agents), contact)
         if choice is None:
             self.declined[c] = (t, rep.env.now, sorted({a.group for a in agents}))
             return None
+        self.picked.add(t)
         group, i = candidates[choice]
         if i:
             entry = group.idle[i]
@@ -322,10 +345,14 @@ class PolicyRouter:
                 at = first_due(queue, after, now, now, enq, state, deadline)
                 if at >= 0:
                     t, priority = kinds[id(queue)]
+                    self.offered.add(t)
                     found.append((queue, at))
                     at_level.append(li)
                     live = sum(1 for x in queue if state[x] == WAITING and deadline[x] > now)
-                    queues.append(WaitingQueue(rep.type_names[t], priority, enq[queue[at]], live))
+                    head = queue[at]
+                    queues.append(WaitingQueue(
+                        rep.type_names[t], priority, enq[head], live,
+                        keyed.uniform(rep.key[head], ROUTE, PULL_STEP + rep.queued[head])))
                     if first < 0:
                         first = li
         choice = None
@@ -345,4 +372,5 @@ class PolicyRouter:
                 self.passed[kinds[id(queue)][0]] = (now, rep.group_names[group.index])
             return -1
         queue, at = found[choice]
+        self.picked.add(kinds[id(queue)][0])
         return take(queue, at - (before - len(queue)))  # less those purged ahead of it

@@ -29,9 +29,10 @@ closure), holding plain data. Each replication of ``sim.run`` gets its own copy 
 (a round-robin turn) starts afresh with every replication, so a replication's results
 never depend on which ran before it in the same process.
 
-Random choices use :attr:`Arrival.draw`, a number keyed by the customer and the decision
+Random choices use :attr:`Arrival.draw` (choosing an agent) and :attr:`WaitingQueue.draw`
+(choosing a queue: its head's), numbers keyed by the customer and the decision
 (:mod:`sim.keyed`), so a random policy sends the same customer the same way whatever the
-other customers did.
+other customers did, and whatever the staffing.
 """
 
 from __future__ import annotations
@@ -102,12 +103,17 @@ class WaitingQueue(NamedTuple):
             backlog comes after every skill).
         since: When the contact at its head entered the queue, seconds.
         length: How many contacts wait in it.
+        draw: A number in (0, 1) keyed by the contact at its head and its entry in this
+            queue (:mod:`sim.keyed`): the same customer's every time it is offered, under
+            any staffing or policy, for random choices with common random numbers (a
+            lottery: the queue whose head drew the least).
     """
 
     contact_type: str
     priority: int
     since: float
     length: int
+    draw: float
 
 
 @runtime_checkable

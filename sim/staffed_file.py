@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from sim.output import write_atomic
+from sim.policy_source import describe
 from sim.units import counted, format_duration
 
 if TYPE_CHECKING:
@@ -103,6 +104,9 @@ def write_staffed(path: str | Path, document: Mapping[str, Any], result: Staffin
                    else "held." if check.held else "did NOT hold.")
         note += (f" Hold-out check on replications {check.first_replication}-"
                  f"{check.last_replication}: {outcome}")
+    if result.policy is not None:
+        note += (f" Judged under the {describe(result.policy)}, which this file does not "
+                 "carry: run it with --policy.")
     head = "".join(f"# {line}\n" for line in textwrap.wrap(note, width=88))
     text = head + yaml.safe_dump(dict(document), sort_keys=False,
                                                    default_flow_style=None, width=100)

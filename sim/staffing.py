@@ -70,8 +70,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -86,6 +87,9 @@ from sim.plan_evaluation import (  # re-exported: the public API of staffing
     simulated_scenario,  # noqa: F401 (re-exported)
     staffed_scenario,
 )
+from sim.policy_source import policy_source
+from sim.replicate import check_policy
+from sim.routing import RoutingPolicy
 from sim.scenario import Scenario
 from sim.staffed_file import staffed_document, write_staffed
 from sim.staffing_check import HoldOut, PlanEvaluator, Repair, hold_out
@@ -127,6 +131,9 @@ class StaffingResult:
         holdout: The hold-out check (None if it was switched off).
         trim: The trim (step 3): whether the plan is a local minimum or the trim stopped at
             its budget, and the agent-hours it saved (None for a plan not searched so).
+        policy: The user's routing policy the plans were judged under, if any
+            (:func:`sim.policy_source.policy_source`); the staffed scenario does not
+            carry it.
     """
 
     scenario: Scenario
@@ -138,6 +145,7 @@ class StaffingResult:
     converged: bool
     holdout: HoldOut | None = None
     trim: Trim | None = None
+    policy: dict[str, Any] | None = None
 
     def agent_hours(self, column: str = "simulated") -> float:
         """Agent-hours on the phones over the run (``simulated``, ``erlang_c``, ``erlang_a``)."""
@@ -164,6 +172,7 @@ def find_staffing(
     holdout_share: float = 0.10,
     smooth: bool = True,
     trim_budget: float | None = None,
+    policy: RoutingPolicy | None = None,
 ) -> StaffingResult:
     """Find the fewest agents per interval and group that meet a service goal, by simulation.
 
@@ -195,6 +204,9 @@ def find_staffing(
         trim_budget: Most plans the trim (step 3, cells one at a time) may simulate;
             default: as many as the search simulated before it; 0: no trim;
             ``math.inf``: until the plan is a local minimum (:class:`Trim`).
+        policy: A routing policy every evaluation runs under, instead of the
+            scenario's ``routing_policy`` (see :func:`sim.replicate.run`); the start
+            (Erlang C) knows no routing.
 
     Returns:
         The staffed scenario and the staffing table next to the Erlang C requirement.
@@ -208,7 +220,8 @@ def find_staffing(
     if trim_budget is not None and not trim_budget >= 0:
         raise ValueError(f"'trim_budget' must be >= 0, got {trim_budget!r}")
     seed = scenario.seed if seed is None else seed
-    evaluate = PlanEvaluator(scenario, goal, replications, seed, executor, log)
+    check_policy(policy, scenario, local_workers=isinstance(executor, ProcessPoolExecutor))
+    evaluate = PlanEvaluator(scenario, goal, replications, seed, executor, log, policy)
     if smooth:
         evaluate.blocks = load_blocks(scenario)
     blocks = evaluate.blocks
@@ -225,7 +238,7 @@ def find_staffing(
     table = staffing_table(scenario, goal, start, plan, evaluate(plan), evaluate.measured,
                            erlang_requirement(scenario, goal, abandonment=True), check, blocks)
     return StaffingResult(staffed, table, goal, replications, seed, evaluate.count, converged,
-                          check, trim)
+                          check, trim, None if policy is None else policy_source(policy))
 
 
 def holdout_replications(replications: int, holdout: int | None, rounds: int,
@@ -253,7 +266,8 @@ def check_on_holdout(scenario: Scenario, plan: np.ndarray, goal: Goal, replicati
                      holdout_rounds: int = 5, holdout_tolerance: float = 0.02,
                      holdout_share: float = 0.10, repair: bool = True,
                      max_agents: int = 100_000, first_replication: int | None = None,
-                     repair_with: Repair | None = None) -> tuple[np.ndarray, HoldOut]:
+                     repair_with: Repair | None = None,
+                     policy: RoutingPolicy | None = None) -> tuple[np.ndarray, HoldOut]:
     """Step 4 of the module docstring for any plan: check it on hold-out replications.
 
     The plan (agents on the phones, groups x intervals) was chosen on replications
@@ -264,11 +278,12 @@ def check_on_holdout(scenario: Scenario, plan: np.ndarray, goal: Goal, replicati
     The hold-out replications start at ``first_replication`` (default: ``replications``).
     ``repair_with(plan, check, missed)`` says where to add agents (groups x intervals);
     default: each missed type's group of the largest load share, as :func:`find_staffing`.
+    ``policy``: the routing policy the plan was found under (as :func:`find_staffing`).
 
     Returns:
         The plan (repaired, if it was) and its hold-out check.
     """
-    evaluate = PlanEvaluator(scenario, goal, replications, seed, executor, log)
+    evaluate = PlanEvaluator(scenario, goal, replications, seed, executor, log, policy)
     evaluate.blocks = load_blocks(scenario)
     search = PlanSearch(scenario, evaluate, max_agents, evaluate.blocks)
     first = replications if first_replication is None else first_replication

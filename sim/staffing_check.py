@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.plan_evaluation import Evaluation, Goal, evaluate_plan, measured_intervals
+from sim.routing import RoutingPolicy
 from sim.scenario import Scenario
 
 # (plan, hold-out evaluation, missed types x intervals) -> agents to add, groups x intervals
@@ -24,8 +25,9 @@ class PlanEvaluator:
     """Simulates plans (each once: results are cached) under common random numbers."""
 
     def __init__(self, scenario: Scenario, goal: Goal, replications: int, seed: int,
-                 executor: Executor | None, log: Callable[[str], None] | None):
-        self.scenario, self.goal = scenario, goal
+                 executor: Executor | None, log: Callable[[str], None] | None,
+                 policy: RoutingPolicy | None = None):
+        self.scenario, self.goal, self.policy = scenario, goal, policy
         self.replications, self.seed = replications, seed
         self.executor, self.log = executor, log
         self.measured = measured_intervals(scenario)
@@ -45,7 +47,8 @@ class PlanEvaluator:
 
     def _simulate(self, plan: np.ndarray) -> Evaluation:
         return evaluate_plan(self.scenario, plan, self.goal, self.replications, self.seed,
-                             self.executor, blocks=self.blocks, full=False)
+                             self.executor, blocks=self.blocks, full=False,
+                             policy=self.policy)
 
     @property
     def count(self) -> int:
@@ -101,7 +104,7 @@ def hold_out(search, plan: np.ndarray, replications: int, holdout: int,
     for k in range(1, rounds + 1):
         check = evaluate_plan(evaluate.scenario, plan, evaluate.goal, k * holdout,
                               evaluate.seed, evaluate.executor, first_replication=replications,
-                              blocks=search.blocks, full=False)
+                              blocks=search.blocks, full=False, policy=evaluate.policy)
         targets = evaluate.goal.targets(evaluate.scenario)
         missed = holdout_misses(check, targets, evaluate.measured, tolerance, share)
         if evaluate.log is not None:

@@ -35,6 +35,9 @@ from sim.loader import Problem, ScenarioError
 from sim.measure import replication_tables
 from sim.metrics import KPIS, kpi_names
 from sim.parallel import explained_broken_pool, local_executor, usable_cores
+from sim.policy_source import policy_source
+from sim.replicate import check_policy
+from sim.routing import RoutingPolicy, replication_copy
 from sim.scenario import Scenario
 from sim.sweep_store import SweepStore, fingerprint
 from sim.sweep_summary import summarize  # also importable from here, its home before
@@ -50,14 +53,18 @@ class Unit:
     seed: int
     values: tuple[tuple[str, Any], ...]
     scenario: Scenario = field(repr=False)
+    policy: RoutingPolicy | None = field(default=None, repr=False)
 
 
 def run_unit(unit: Unit) -> dict[str, Any]:
     """Simulate one work unit; return its row: point, grid values, replication, seed, KPIs.
 
-    The KPIs are those ``sim.run`` reports for the same replication (:mod:`sim.measure`).
+    The KPIs are those ``sim.run`` reports for the same replication (:mod:`sim.measure`),
+    under the unit's routing policy if it has one (a copy of it, as each replication of
+    ``sim.run`` gets).
     """
-    kpis = replication_tables(unit.scenario, unit.seed, unit.replication).kpis
+    policy = None if unit.policy is None else replication_copy(unit.policy)
+    kpis = replication_tables(unit.scenario, unit.seed, unit.replication, policy=policy).kpis
     return {"point": unit.point, **dict(unit.values), "replication": unit.replication,
             "seed": unit.seed, **{k: _plain(kpis[k]) for k in kpi_names(unit.scenario)}}
 
@@ -152,6 +159,7 @@ def run_sweep(
     source: str | None = None,
     *,
     points: GridPoints | None = None,
+    policy: RoutingPolicy | None = None,
 ) -> SweepResult:
     """Simulate every point of ``grid`` ``replications`` times (see the module docstring).
 
@@ -172,6 +180,9 @@ def run_sweep(
         points: The points already validated, ``sim.grid.point_scenarios(scenario,
             grid)``, by a caller that needed them first (``ccsim sweep`` checks each
             one's size): they are not validated again. Default: validated here.
+        policy: A routing policy every point runs under, instead of the scenario's
+            ``routing_policy`` (see :func:`sim.replicate.run`); part of the store's
+            fingerprint, by its class and its file's digest (:mod:`sim.policy_source`).
 
     Returns:
         The tables and what was computed.
@@ -193,12 +204,14 @@ def run_sweep(
     else:
         _check_points(points, scenario, grid)
     seed = scenario.seed if seed is None else seed
-    units = [Unit(p, r, seed, tuple(values.items()), sc)
+    check_policy(policy, scenario, local_workers=executor is None and workers != 1)
+    units = [Unit(p, r, seed, tuple(values.items()), sc, policy)
              for p, (values, sc) in enumerate(zip(grid.points(), points.scenarios))
              for r in range(replications)]
     store = SweepStore(out) if out is not None else None
-    rows = store.open(fingerprint(scenario, grid, seed, replications),
-                      _description(scenario, grid, seed, replications), fresh,
+    source_of = None if policy is None else policy_source(policy)
+    rows = store.open(fingerprint(scenario, grid, seed, replications, source_of),
+                      _description(scenario, grid, seed, replications, source_of), fresh,
                       kpis=kpi_names(scenario),
                       units=(len(units) // replications, replications)) if store else {}
     todo = [u for u in units if (u.point, u.replication) not in rows]
@@ -294,9 +307,11 @@ class _Tracker:
                 points_total=self.points, computed=len(self.computed)))
 
 
-def _description(scenario: Scenario, grid: Grid, seed: int, replications: int) -> dict:
-    return {"scenario": scenario.name, "grid": {p: list(v) for p, v in grid.parameters},
-            "seed": seed, "replications": replications}
+def _description(scenario: Scenario, grid: Grid, seed: int, replications: int,
+                 policy: dict[str, Any] | None = None) -> dict:
+    about = {"scenario": scenario.name, "grid": {p: list(v) for p, v in grid.parameters},
+             "seed": seed, "replications": replications}
+    return about if policy is None else {**about, "policy": policy}
 
 
 def sweep_table(rows: Iterable[dict[str, Any]], grid: Grid,

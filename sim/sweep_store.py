@@ -37,8 +37,15 @@ class SweepConflictError(ValueError):
     """The output folder holds a different sweep (another scenario, grid, seed, ...)."""
 
 
-def fingerprint(scenario: Scenario, grid: Grid, seed: int, replications: int) -> dict[str, str]:
-    """Short hashes of what determines a sweep's results, one per ingredient."""
+def fingerprint(scenario: Scenario, grid: Grid, seed: int, replications: int,
+                policy: dict[str, Any] | None = None) -> dict[str, str]:
+    """Short hashes of what determines a sweep's results, one per ingredient.
+
+    ``policy``: the user's routing policy every point runs under
+    (:func:`sim.policy_source.policy_source`), by its class and its file's digest (not
+    its path: the same file moved is the same policy). Without one, no ``policy`` print,
+    as before policies could be swept.
+    """
     dump: dict[str, Any] = scenario.model_dump(mode="json")
     logs = {name: ct.arrivals.trace_digest() for name, ct in scenario.contact_types.items()
             if ct.arrivals.trace is not None}
@@ -53,6 +60,8 @@ def fingerprint(scenario: Scenario, grid: Grid, seed: int, replications: int) ->
         "engine": RESULTS_VERSION,
         "metrics": METRICS_VERSION,
     }
+    if policy is not None:
+        parts["policy"] = {k: policy[k] for k in ("class", "module", "sha256")}
     return {name: hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()[:16]
             for name, value in parts.items()}
 
@@ -116,7 +125,9 @@ class SweepStore:
                 raise SweepConflictError(f"{manifest}: damaged ({type(exc).__name__}: {exc}); "
                                          "use --fresh to start over or another --out"
                                          ) from None
-            changed = [name for name in prints if old.get(name) != prints[name]]
+            # both ways: a print only one of them has (a policy) is a change too
+            changed = [name for name in [*prints, *(k for k in old if k not in prints)]
+                       if old.get(name) != prints.get(name)]
             if changed:
                 raise SweepConflictError(
                     f"{self.out}: holds a different sweep (changed: {', '.join(changed)}); "

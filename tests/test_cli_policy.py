@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sys
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -43,6 +44,15 @@ class Never:
 
     def choose_contact(self, agent, queues, now):
         return None
+
+
+class NoCards(CardsFirst):
+    def choose_agent(self, contact, agents, now):
+        return None if contact.contact_type == "cards" else 0
+
+    def choose_contact(self, agent, queues, now):
+        others = [i for i, q in enumerate(queues) if q.contact_type != "cards"]
+        return others[0] if others else None
 
 
 class NeedsSettings(CardsFirst):
@@ -99,7 +109,7 @@ def test_the_cli_runs_what_python_runs(policies, tmp_path):
     ("{folder}/cli_policies_under_test.py:Never", "policy Never: returned None to all "),
     ("{folder}/cli_policies_under_test.py:Nope",
      "has no class 'Nope' (classes in it: CardsFirst, FromTheEnd, HalfAPolicy, "
-     "NeedsSettings, Never)"),
+     "NeedsSettings, Never, NoCards)"),
     ("{folder}/cli_policies_under_test.py:NeedsSettings",
      "NeedsSettings() raised TypeError: "),
     ("{folder}/cli_policies_under_test.py:HalfAPolicy",
@@ -115,3 +125,47 @@ def test_a_faulty_policy_is_one_line_exit_2(policies, tmp_path, spec, said):
     assert result.exit_code == 2, result.output
     line = result.output.strip()
     assert said in line and "\n" not in line and "Traceback" not in line, line
+
+
+def test_the_run_records_which_policy_ran(policies, tmp_path):
+    """summary.json and the report name the policy's file, class and the file's SHA-256.
+
+    Before, a run with --policy wrote the same summary.json as the default routing: the
+    folder could not say which policy made its numbers, nor whether the file changed since.
+    The report redrawn from the folder (``ccsim report``) names it still.
+    """
+    import hashlib
+
+    path = policies / "cli_policies_under_test.py"
+    result = ccsim(*ONE_DAY, "--out", str(tmp_path), "--policy", f"{path}:CardsFirst")
+    assert result.exit_code == 0, result.output
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    assert summary["policy"] == {"class": "CardsFirst", "module": "cli_policies_under_test",
+                                 "file": str(path.resolve()), "sha256": digest}
+    assert "CardsFirst" in result.output.splitlines()[0]
+    assert (tmp_path / "report.html").exists() is False  # --no-report
+    again = CliRunner().invoke(main, ["report", str(tmp_path), "--no-png"])
+    assert again.exit_code == 0, again.output
+    page = (tmp_path / "report.html").read_text()
+    assert f"routing policy CardsFirst ({path.resolve()}, sha256 {digest[:12]})" in page
+    plain = tmp_path / "plain"
+    assert ccsim(*ONE_DAY, "--out", str(plain)).exit_code == 0
+    assert "policy" not in json.loads((plain / "summary.json").read_text())
+
+
+def test_a_type_never_chosen_is_a_warning(policies, tmp_path):
+    """One stderr line names the policy, the type and its contacts never answered.
+
+    Before, ``ccsim run`` finished silently with every cards contact unanswered.
+    """
+    result = CliRunner().invoke(
+        main, ["run", SCENARIO, *ONE_DAY, "-r", "2", "--out", str(tmp_path), "--policy",
+               f"{policies}/cli_policies_under_test.py:NoCards"])
+    assert result.exit_code == 0, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    contacts = pd.read_parquet(tmp_path / "contacts.parquet")
+    never = int((~contacts[contacts.contact_type == "cards"].answered).sum())
+    assert lines == [f"warning: policy NoCards never chose a contact of type 'cards' (in 2 of "
+                     f"2 replications): {never:,} of its contacts were never answered"]
+    assert never > 0

@@ -191,6 +191,38 @@ class TestNeverChooses:
         assert mails.answered.mean() > 0.5
 
 
+class NoMailsEver(Fastest):
+    """Never chooses a mail: neither on arrival nor from a free agent's queues."""
+
+    def choose_agent(self, contact, agents, now):
+        if contact.contact_type == "mails":
+            return None
+        return super().choose_agent(contact, agents, now)
+
+    def choose_contact(self, agent, queues, now):
+        calls = [i for i, q in enumerate(queues) if q.contact_type != "mails"]
+        return min(calls, key=lambda i: queues[i].since) if calls else None
+
+
+class TestDeclinedForEver:
+    def test_the_run_says_which_type_was_never_chosen(self):
+        """A type the policy never chose is named, with its contacts never answered.
+
+        Before, the run ended as any other: every mail unanswered, nothing said (mails
+        have no patience: they waited to the end, counted neither answered nor abandoned).
+        """
+        result = sim.run(pool(), seed=1, replications=2, policy=NoMailsEver())
+        mails = result.contacts[result.contacts.contact_type == "mails"]
+        assert result.declined == {"mails": {"replications": 2,
+                                             "contacts": int((~mails.answered).sum())}}
+        assert len(mails) > 0 and not mails.answered.any()
+
+    @pytest.mark.parametrize("policy", [Fastest, NoAgentForMails])
+    def test_a_type_chosen_sometimes_is_not_named(self, policy):
+        """Declining a type on arrival, while free agents take it later, is no warning."""
+        assert sim.run(pool(), seed=1, replications=2, policy=policy()).declined == {}
+
+
 class NoAgentForTransfers(Fastest):
     """Leaves transfers waiting on arrival (None), meaning agents to pull them when free."""
 
