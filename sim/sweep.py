@@ -33,7 +33,7 @@ import pandas as pd
 from sim.grid import Grid, GridPoints, GridSpec, point_scenarios
 from sim.loader import Problem, ScenarioError
 from sim.measure import replication_tables
-from sim.metrics import KPIS, kpi_names
+from sim.metrics import COST_KPIS, KPIS, kpi_names
 from sim.parallel import explained_broken_pool, local_executor, usable_cores
 from sim.scenario import Scenario
 from sim.sweep_store import SweepStore, fingerprint
@@ -196,11 +196,15 @@ def run_sweep(
     units = [Unit(p, r, seed, tuple(values.items()), sc)
              for p, (values, sc) in enumerate(zip(grid.points(), points.scenarios))
              for r in range(replications)]
+    # a grid may switch costs on or off: each point has its own KPIs, the table them all
+    point_kpis = [kpi_names(sc) for sc in points.scenarios]
+    kpis = [k for k in KPIS + COST_KPIS if any(k in names for names in point_kpis)]
     store = SweepStore(out) if out is not None else None
     rows = store.open(fingerprint(scenario, grid, seed, replications),
                       _description(scenario, grid, seed, replications), fresh,
                       kpis=kpi_names(scenario),
-                      units=(len(units) // replications, replications)) if store else {}
+                      units=(len(units) // replications, replications),
+                      point_kpis=point_kpis) if store else {}
     todo = [u for u in units if (u.point, u.replication) not in rows]
     tracker = _Tracker(len(units) // replications, replications, rows, progress)
     tracker.report()
@@ -212,7 +216,7 @@ def run_sweep(
 
     if todo:
         _run_units(todo, executor, workers, on_row)
-    table = sweep_table([rows[key] for key in sorted(rows)], grid, kpi_names(scenario))
+    table = sweep_table([rows[key] for key in sorted(rows)], grid, kpis)
     result = SweepResult(table, summarize(table, grid.paths), grid, tracker.computed,
                          len(units) - len(todo), Path(out) if out is not None else None)
     if store is not None:

@@ -57,7 +57,7 @@ def fingerprint(scenario: Scenario, grid: Grid, seed: int, replications: int) ->
             for name, value in parts.items()}
 
 
-def _part_row(path: Path, kpis: Sequence[str]) -> dict[str, Any] | None:
+def _part_row(path: Path) -> dict[str, Any] | None:
     """The row a part file holds, or None if it is not the row its name promises."""
     try:
         row = json.loads(path.read_text(encoding="utf-8"))
@@ -67,9 +67,13 @@ def _part_row(path: Path, kpis: Sequence[str]) -> dict[str, Any] | None:
         return None
     name = f"p{row.get('point', -1):06d}-r{row.get('replication', -1):04d}.json" if all(
         type(row.get(key)) is int for key in ("point", "replication")) else None
-    numbers = all(isinstance(row.get(kpi), (int, float)) or row.get(kpi) is None
-                  for kpi in kpis) and all(kpi in row for kpi in kpis)
-    return row if name == path.name and numbers else None
+    return row if name == path.name else None
+
+
+def _has_numbers(row: dict[str, Any], kpis: Sequence[str]) -> bool:
+    """Whether ``row`` holds every KPI of ``kpis``, each a number (or None: undefined)."""
+    return all(kpi in row and (isinstance(row[kpi], (int, float)) or row[kpi] is None)
+               for kpi in kpis)
 
 
 class SweepStore:
@@ -86,6 +90,7 @@ class SweepStore:
     def open(self, prints: dict[str, str], description: dict[str, Any],
              fresh: bool = False, kpis: Sequence[str] = KPIS,
              units: tuple[int, int] | None = None,
+             point_kpis: Sequence[Sequence[str]] | None = None,
              ) -> dict[tuple[int, int], dict[str, Any]]:
         """Start or resume: check the manifest and return the finished units' rows.
 
@@ -96,6 +101,8 @@ class SweepStore:
             kpis: The KPIs every finished unit's row must hold (:func:`kpi_names`).
             units: ``(points, replications)`` of the sweep: a part of a unit outside them
                 is no row of it (:meth:`finished`). None: any unit.
+            point_kpis: The KPIs of each point, by point, instead of ``kpis`` (a grid
+                may switch costs on or off: :func:`sim.metrics.kpi_names` of its scenario).
 
         Raises:
             SweepConflictError: If the folder holds another sweep (and not ``fresh``).
@@ -131,7 +138,7 @@ class SweepStore:
         self.parts.mkdir(parents=True, exist_ok=True)
         for folder in (self.out, self.parts):  # left by a run killed mid-write (a table,
             clean_stale(folder)                # a figure, a part), not one still writing
-        return self.finished(kpis, units)
+        return self.finished(kpis, units, point_kpis)
 
     def _other_results(self) -> str | None:
         """The command whose results the folder holds (run, compare), or None.
@@ -149,20 +156,25 @@ class SweepStore:
         return None
 
     def finished(self, kpis: Sequence[str] = KPIS, units: tuple[int, int] | None = None,
+                 point_kpis: Sequence[Sequence[str]] | None = None,
                  ) -> dict[tuple[int, int], dict[str, Any]]:
         """Rows of the units written so far, by ``(point, replication)``.
 
         A damaged part (not JSON, another unit's row, a KPI missing or not a number) is
         removed, so its unit is computed again; :attr:`damaged` names such files. So is a
         part of a unit the sweep does not have (``units``: its points and replications).
+        The KPIs a row must hold are its point's (``point_kpis``), else ``kpis``.
         """
         rows = {}
         self.damaged: list[Path] = []
         for path in sorted(self.parts.glob("p*-r*.json")):
-            row = _part_row(path, kpis)
+            row = _part_row(path)
             if row is not None and units is not None and not (
                     0 <= row["point"] < units[0] and 0 <= row["replication"] < units[1]):
                 row = None  # (put there by hand: the fingerprint fixes the grid's size)
+            if row is not None and not _has_numbers(row, kpis if point_kpis is None or not (
+                    0 <= row["point"] < len(point_kpis)) else point_kpis[row["point"]]):
+                row = None
             if row is None:
                 self.damaged.append(path)
                 path.unlink(missing_ok=True)
