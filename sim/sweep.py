@@ -200,7 +200,7 @@ def run_sweep(
     point_kpis = [kpi_names(sc) for sc in points.scenarios]
     kpis = [k for k in KPIS + COST_KPIS if any(k in names for names in point_kpis)]
     store = SweepStore(out) if out is not None else None
-    rows = store.open(fingerprint(scenario, grid, seed, replications),
+    rows = store.open(fingerprint(scenario, grid, seed, replications, points.scenarios),
                       _description(scenario, grid, seed, replications), fresh,
                       kpis=kpi_names(scenario),
                       units=(len(units) // replications, replications),

@@ -4,7 +4,7 @@ Like a lab notebook with one page per finished unit: each result is written to
 ``parts/`` the moment it arrives (atomically), under a ``manifest.json`` that fingerprints
 what determines the results (the scenario, the grid, the seed, the number of
 replications, the KPI names, the engine's results version and the version of the KPI
-definitions). Running the same sweep again finds the finished pages; a different sweep in
+definitions; a replayed call log's rows, and the contents of any file the grid names). Running the same sweep again finds the finished pages; a different sweep in
 the same folder is refused (:class:`SweepConflictError`) instead of being mixed with them.
 """
 
@@ -13,17 +13,21 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
+from pydantic import BaseModel
 
+from sim.empirical_times import Empirical
 from sim.engine import RESULTS_VERSION
 from sim.grid import Grid
 from sim.metrics import KPIS, METRICS_VERSION, kpi_names
 from sim.output import COMPARISON_MANIFEST, clean_stale, write_atomic
 from sim.scenario import Scenario
+from sim.scenario_contacts import Arrivals
 
 TABLE = "sweep.parquet"
 SUMMARY = "sweep_summary.csv"
@@ -37,14 +41,20 @@ class SweepConflictError(ValueError):
     """The output folder holds a different sweep (another scenario, grid, seed, ...)."""
 
 
-def fingerprint(scenario: Scenario, grid: Grid, seed: int, replications: int) -> dict[str, str]:
-    """Short hashes of what determines a sweep's results, one per ingredient."""
+def fingerprint(scenario: Scenario, grid: Grid, seed: int, replications: int,
+                points: Sequence[Scenario] = ()) -> dict[str, str]:
+    """Short hashes of what determines a sweep's results, one per ingredient.
+
+    ``points``: the scenario of each point (:func:`sim.grid.point_scenarios`). Where the
+    grid names files (another call log to replay, an empirical ``file``) their contents
+    are an ingredient too, ``files``: the grid holds their names only.
+    """
     dump: dict[str, Any] = scenario.model_dump(mode="json")
     logs = {name: ct.arrivals.trace_digest() for name, ct in scenario.contact_types.items()
             if ct.arrivals.trace is not None}
     if logs:  # a replayed log's rows, which the dump names by path only (others: as before)
         dump = {"scenario": dump, "logs": logs}
-    parts = {
+    parts: dict[str, Any] = {
         "scenario": dump,
         "grid": [[path, list(values)] for path, values in grid.parameters],
         "seed": seed,
@@ -53,8 +63,35 @@ def fingerprint(scenario: Scenario, grid: Grid, seed: int, replications: int) ->
         "engine": RESULTS_VERSION,
         "metrics": METRICS_VERSION,
     }
+    base, read = _read_from_files(scenario), [_read_from_files(sc) for sc in points]
+    if any(files != base for files in read):  # (only then: older folders resume as before)
+        parts["files"] = read
     return {name: hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()[:16]
             for name, value in parts.items()}
+
+
+def _read_from_files(node: Any, path: str = "") -> dict[str, str]:
+    """Dotted path -> digest of what a file gave the scenario, found anywhere in it.
+
+    A replayed log's rows and an empirical distribution's values read from its ``file``:
+    the scenario's dump names a log by its path only, and a file by nothing.
+    """
+    found = {}
+    if isinstance(node, Arrivals) and node.trace is not None:
+        found[path] = node.trace_digest()
+    elif isinstance(node, Empirical) and node.file is not None:
+        found[path] = hashlib.sha256(np.asarray(node.values, dtype=float).tobytes()).hexdigest()
+    if isinstance(node, BaseModel):
+        items: Iterable[tuple[Any, Any]] = ((k, getattr(node, k)) for k in type(node).model_fields)
+    elif isinstance(node, dict):
+        items = node.items()
+    elif isinstance(node, (list, tuple)):
+        items = enumerate(node)
+    else:
+        return found
+    for key, value in items:
+        found.update(_read_from_files(value, f"{path}.{key}" if path else str(key)))
+    return found
 
 
 def _part_row(path: Path) -> dict[str, Any] | None:

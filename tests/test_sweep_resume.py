@@ -8,11 +8,17 @@ refused, as after a change of the base scenario's own log.
 
 from __future__ import annotations
 
+import json
 import math
+
+import numpy as np
+import pandas as pd
+import pytest
 
 import sim
 from sim.metrics import COST_KPIS
 from sim.sweep import run_sweep
+from sim.sweep_store import SweepConflictError
 
 TINY = {"name": "tiny", "seed": 1, "days": 1, "open": "08:00", "close": "10:00",
         "interval": "1h",
@@ -69,3 +75,59 @@ class TestCostsInTheGrid:
         again = run_sweep(tiny(), grid, 1, workers=1, out=tmp_path)
         assert again.computed == [(1, 0)]
         assert not math.isnan(again.table.total_cost.iloc[1])
+
+
+def _write_log(path, calls: int, seed: int) -> None:
+    """A call log of ``calls`` answered calls between 08:00 and 10:00 of one day."""
+    times = np.sort(np.random.default_rng(seed).uniform(8 * 3600, 10 * 3600, calls))
+    pd.DataFrame({"arrival": times.round(1), "outcome": "answered", "wait": 5.0,
+                  "handle": 60.0}).to_csv(path, index=False)
+
+
+def replaying(folder, log: str) -> sim.Scenario:
+    """The tiny scenario with its calls replayed from ``log`` in ``folder``."""
+    calls = {**TINY["contact_types"]["calls"], "arrivals": {"trace": log}}
+    return sim.scenario_from_dict({**TINY, "contact_types": {"calls": calls}}, base_dir=folder)
+
+
+class TestFilesTheGridNames:
+    """A grid whose values name files: their contents are part of the sweep."""
+
+    def test_changed_log_of_a_point_is_refused(self, tmp_path):
+        """A log only a grid point replays, changed since: resuming is refused.
+
+        Before the fix only the base scenario's own log was fingerprinted: the point
+        replaying b.csv kept its rows of the old b.csv ('0 units computed, 4 resumed').
+        """
+        for name in ("a.csv", "b.csv"):
+            _write_log(tmp_path / name, 60, 1)
+        base = replaying(tmp_path, "a.csv")
+        grid, out = {"contact_types.calls.arrivals.trace": ["a.csv", "b.csv"]}, tmp_path / "sw"
+        run_sweep(base, grid, 1, workers=1, out=out)
+        assert run_sweep(base, grid, 1, workers=1, out=out).resumed == 2  # unchanged: reused
+        _write_log(tmp_path / "b.csv", 30, 2)
+        with pytest.raises(SweepConflictError, match=r"changed: files\)"):
+            run_sweep(base, grid, 1, workers=1, out=out)
+
+    def test_changed_empirical_file_of_a_point_is_refused(self, tmp_path):
+        """An empirical ``file`` named by the grid, changed since: resuming is refused."""
+        (tmp_path / "h.txt").write_text("4m\n5m\n")
+        handle = {"dist": "empirical", "file": str(tmp_path / "h.txt")}
+        grid, out = {"contact_types.calls.handle": [handle]}, tmp_path / "sw"
+        run_sweep(tiny(), grid, 1, workers=1, out=out)
+        assert run_sweep(tiny(), grid, 1, workers=1, out=out).resumed == 1
+        (tmp_path / "h.txt").write_text("20m\n30m\n")
+        with pytest.raises(SweepConflictError, match=r"changed: files\)"):
+            run_sweep(tiny(), grid, 1, workers=1, out=out)
+
+    def test_a_grid_naming_no_file_keeps_its_fingerprint(self, tmp_path):
+        """Points that read the base's files only: fingerprinted as before the fix.
+
+        No ``files`` in the manifest, so such folders written before the fix still resume.
+        """
+        _write_log(tmp_path / "a.csv", 60, 1)
+        base = replaying(tmp_path, "a.csv")
+        run_sweep(base, {"agents.pool.staff": [3, 4]}, 1, workers=1, out=tmp_path / "sw")
+        manifest = json.loads((tmp_path / "sw" / "manifest.json").read_text())
+        assert set(manifest["fingerprint"]) == {"scenario", "grid", "seed", "replications",
+                                                "kpis", "engine", "metrics"}
