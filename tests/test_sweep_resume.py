@@ -131,3 +131,24 @@ class TestFilesTheGridNames:
         manifest = json.loads((tmp_path / "sw" / "manifest.json").read_text())
         assert set(manifest["fingerprint"]) == {"scenario", "grid", "seed", "replications",
                                                 "kpis", "engine", "metrics"}
+
+
+def test_log_redated_replays_the_same_rows(tmp_path):
+    """A log moved to other dates, its times of day kept: same rows, so rows are reused.
+
+    A replayed log's times count from 00:00 of its first day: its dates say which weekday
+    that was (a warning when it is not the run day's), never when a contact arrives. The
+    resumed table equals a fresh sweep's of the redated log; the fingerprint must change
+    with it if dates ever change results.
+    """
+    times = pd.to_timedelta(np.random.default_rng(3).uniform(8, 10, 60), unit="h")
+    out, grid = tmp_path / "sw", {"agents.pool.staff": [3, 4]}
+    results = []
+    for start, folder in (("2026-03-02", out), ("2026-03-04", out), ("2026-03-04", None)):
+        pd.DataFrame({"arrival": (pd.Timestamp(start) + times).sort_values(),
+                      "outcome": "answered", "wait": 5.0, "handle": 60.0}
+                     ).to_csv(tmp_path / "a.csv", index=False)
+        results.append(run_sweep(replaying(tmp_path, "a.csv"), grid, 2, workers=1, out=folder))
+    _, resumed, fresh = results
+    assert (resumed.resumed, len(fresh.computed)) == (4, 4)
+    assert resumed.table.equals(fresh.table)
