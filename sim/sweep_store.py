@@ -4,8 +4,9 @@ Like a lab notebook with one page per finished unit: each result is written to
 ``parts/`` the moment it arrives (atomically), under a ``manifest.json`` that fingerprints
 what determines the results (the scenario, the grid, the seed, the number of
 replications, the KPI names, the engine's results version and the version of the KPI
-definitions; a replayed call log's rows, and the contents of any file the grid names). Running the same sweep again finds the finished pages; a different sweep in
-the same folder is refused (:class:`SweepConflictError`) instead of being mixed with them.
+definitions; a replayed call log's rows, and the contents of any file the grid names).
+Running the same sweep again finds the finished pages; a different sweep in the same
+folder is refused (:class:`SweepConflictError`) instead of being mixed with them.
 """
 
 from __future__ import annotations
