@@ -93,3 +93,31 @@ def test_a_missing_column_is_one_line(tmp_path, column):
     assert done.exit_code == 2, done.output
     (line,) = done.stderr.strip().splitlines()
     assert line.startswith(f"{path}: missing column {column!r}: "), line
+
+
+@pytest.mark.parametrize("told_by", ["file", "scenario.json"])
+def test_a_runs_warmup_is_kept_and_told(tmp_path, told_by):
+    """A run's warm-up contacts stay in its log, and a warning says how many and why.
+
+    They are arrivals of the scenario: left out, the log's first day would start at the
+    warm-up's end and the fit would halve the volume of its first hours. But the run's
+    summary leaves them out and they met a center that started empty: before the fix
+    nothing said why the log held more contacts than the run offered.
+    """
+    scenario = scenario_from_dict({
+        "name": "warm", "days": 2, "open": "08:00", "close": "12:00", "interval": "1h",
+        "warmup": "9h", "contact_types": {"calls": {
+            "arrivals": {"per_interval": [30.0] * 4},
+            "handle": {"dist": "exponential", "mean": "4m"}}},
+        "agents": {"pool": {"skills": ["calls"], "staff": 4}}})
+    result = sim.run(scenario, seed=5)
+    write_run(result, tmp_path)
+    path = tmp_path / "contacts.parquet"
+    if told_by == "scenario.json":
+        pd.read_parquet(path).to_parquet(path)  # saved again: no ccsim metadata
+    warm = int((result.contacts["arrival"] < 9 * 3600).sum())
+    log = read_call_log(path)
+    assert warm > 10 and len(log.table) == len(result.contacts)
+    (line,) = [w for w in log.warnings if "warm-up" in w]
+    assert line.startswith(f"{path}: {warm} contacts arrived in its run's warm-up (the first "
+                           "9h of day 0"), line
