@@ -4,7 +4,8 @@ Like a lab notebook with one page per finished unit: each result is written to
 ``parts/`` the moment it arrives (atomically), under a ``manifest.json`` that fingerprints
 what determines the results (the scenario, the grid, the seed, the number of
 replications, the KPI names, the engine's results version and the version of the KPI
-definitions; a replayed call log's rows, and the contents of any file the grid names).
+definitions; a replayed call log's rows, the contents of any file the grid names, and
+the order of names given out of sorted order).
 Running the same sweep again finds the finished pages; a different sweep in the same
 folder is refused (:class:`SweepConflictError`) instead of being mixed with them.
 """
@@ -14,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from sim.metrics import KPIS, METRICS_VERSION, kpi_names
 from sim.output import COMPARISON_MANIFEST, clean_stale, write_atomic
 from sim.scenario import Scenario
 from sim.scenario_contacts import Arrivals
+from sim.weekdays import WEEKDAYS, Weekday
 
 TABLE = "sweep.parquet"
 SUMMARY = "sweep_summary.csv"
@@ -67,21 +69,16 @@ def fingerprint(scenario: Scenario, grid: Grid, seed: int, replications: int,
     base, read = _read_from_files(scenario), [_read_from_files(sc) for sc in points]
     if any(files != base for files in read):  # (only then: older folders resume as before)
         parts["files"] = read
+    orders = _orders(scenario)
+    if orders:  # (likewise)
+        parts["order"] = orders
     return {name: hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()[:16]
             for name, value in parts.items()}
 
 
-def _read_from_files(node: Any, path: str = "") -> dict[str, str]:
-    """Dotted path -> digest of what a file gave the scenario, found anywhere in it.
-
-    A replayed log's rows and an empirical distribution's values read from its ``file``:
-    the scenario's dump names a log by its path only, and a file by nothing.
-    """
-    found = {}
-    if isinstance(node, Arrivals) and node.trace is not None:
-        found[path] = node.trace_digest()
-    elif isinstance(node, Empirical) and node.file is not None:
-        found[path] = hashlib.sha256(np.asarray(node.values, dtype=float).tobytes()).hexdigest()
+def _nodes(node: Any, path: str = "") -> Iterator[tuple[str, Any]]:
+    """Every model, mapping, list and value in a scenario, by its dotted path."""
+    yield path, node
     if isinstance(node, BaseModel):
         items: Iterable[tuple[Any, Any]] = ((k, getattr(node, k)) for k in type(node).model_fields)
     elif isinstance(node, dict):
@@ -89,10 +86,43 @@ def _read_from_files(node: Any, path: str = "") -> dict[str, str]:
     elif isinstance(node, (list, tuple)):
         items = enumerate(node)
     else:
-        return found
+        return
     for key, value in items:
-        found.update(_read_from_files(value, f"{path}.{key}" if path else str(key)))
+        yield from _nodes(value, f"{path}.{key}" if path else str(key))
+
+
+def _read_from_files(scenario: Scenario) -> dict[str, str]:
+    """Dotted path -> digest of what a file gave the scenario, found anywhere in it.
+
+    A replayed log's rows and an empirical distribution's values read from its ``file``:
+    the scenario's dump names a log by its path only, and a file by nothing.
+    """
+    found = {}
+    for path, node in _nodes(scenario):
+        if isinstance(node, Arrivals) and node.trace is not None:
+            found[path] = node.trace_digest()
+        elif isinstance(node, Empirical) and node.file is not None:
+            values = np.asarray(node.values, dtype=float)
+            found[path] = hashlib.sha256(values.tobytes()).hexdigest()
     return found
+
+
+def _orders(scenario: Scenario) -> dict[str, list[str]]:
+    """Dotted path -> names of each mapping the user ordered otherwise than sorted.
+
+    The order of agent groups and contact types decides who takes a contact several
+    could take; the fingerprint's JSON sorts keys (and keeps doing so: the sweeps whose
+    names are in sorted order resume as before).
+    """
+    # (not within variants: a sweep runs none, and their changes are in the dump)
+    return {path: [str(k) for k in node] for path, node in _nodes(scenario)
+            if isinstance(node, dict) and list(node) != sorted(node, key=_in_order)
+            and path.split(".")[0] != "variants"}
+
+
+def _in_order(key: Any) -> tuple[int, str]:
+    """Names in sorted order; days of the week Monday first (as the loader keeps them)."""
+    return (WEEKDAYS.index(key), "") if isinstance(key, Weekday) else (7, str(key))
 
 
 def _part_row(path: Path) -> dict[str, Any] | None:

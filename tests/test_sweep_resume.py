@@ -152,3 +152,23 @@ def test_log_redated_replays_the_same_rows(tmp_path):
     _, resumed, fresh = results
     assert (resumed.resumed, len(fresh.computed)) == (4, 4)
     assert resumed.table.equals(fresh.table)
+
+
+def test_reordered_groups_are_another_sweep(tmp_path):
+    """Agent groups listed in another order: another sweep, refused on resume.
+
+    Their order decides who takes a contact when several groups could, and so the waits,
+    but the fingerprint hashed the scenario with its keys sorted: the reordered scenario
+    reused every point of the old order, silently ('0 units computed').
+    """
+    chats = {**TINY["contact_types"]["calls"], "arrivals": {"rate": "30/h"}}
+    mixed = {**TINY, "contact_types": {**TINY["contact_types"], "chats": chats},
+             "agents": {"both": {"skills": ["calls", "chats"], "staff": 2},
+                        "calls_only": {"skills": ["calls"], "staff": 3}}}
+    first = sim.scenario_from_dict(mixed)
+    flipped = sim.scenario_from_dict({**mixed, "agents": dict(reversed(mixed["agents"].items()))})
+    grid, out = {"agents.both.staff": [2]}, tmp_path / "sw"
+    before = run_sweep(first, grid, 2, workers=1, out=out).table
+    assert not run_sweep(flipped, grid, 2, workers=1).table.asa.equals(before.asa)
+    with pytest.raises(SweepConflictError, match=r"changed: order\)"):
+        run_sweep(flipped, grid, 2, workers=1, out=out)
