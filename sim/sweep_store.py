@@ -50,7 +50,8 @@ def fingerprint(scenario: Scenario, grid: Grid, seed: int, replications: int,
 
     ``points``: the scenario of each point (:func:`sim.grid.point_scenarios`). Where the
     grid names files (another call log to replay, an empirical ``file``) their contents
-    are an ingredient too, ``files``: the grid holds their names only.
+    are an ingredient too, ``files``: the grid holds their names only. So is ``order``,
+    the names of mappings (agent groups, ...) given out of sorted order: JSON sorts them.
     """
     dump: dict[str, Any] = scenario.model_dump(mode="json")
     logs = {name: ct.arrivals.trace_digest() for name, ct in scenario.contact_types.items()
@@ -69,8 +70,10 @@ def fingerprint(scenario: Scenario, grid: Grid, seed: int, replications: int,
     base, read = _read_from_files(scenario), [_read_from_files(sc) for sc in points]
     if any(files != base for files in read):  # (only then: older folders resume as before)
         parts["files"] = read
-    orders = _orders(scenario)
-    if orders:  # (likewise)
+    orders, point_orders = _orders(scenario), [_orders(sc) for sc in points]
+    if any(order != orders for order in point_orders):  # a grid value that is a mapping
+        parts["order"] = [orders, *point_orders]
+    elif orders:  # (likewise)
         parts["order"] = orders
     return {name: hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()[:16]
             for name, value in parts.items()}

@@ -172,3 +172,15 @@ def test_reordered_groups_are_another_sweep(tmp_path):
     assert not run_sweep(flipped, grid, 2, workers=1).table.asa.equals(before.asa)
     with pytest.raises(SweepConflictError, match=r"changed: order\)"):
         run_sweep(flipped, grid, 2, workers=1, out=out)
+
+
+def test_a_grid_mapping_in_another_order_is_another_sweep(tmp_path):
+    """A grid value that is a mapping (all agent groups at once), its names reordered.
+
+    Refused on resume, as a reordered base scenario is: the grid's JSON sorts keys too.
+    """
+    groups = {"a": {"skills": ["calls"], "staff": 2}, "b": {"skills": ["calls"], "staff": 3}}
+    out = tmp_path / "sw"
+    run_sweep(tiny(), {"agents": [groups]}, 1, workers=1, out=out)
+    with pytest.raises(SweepConflictError, match=r"changed: order\)"):
+        run_sweep(tiny(), {"agents": [dict(reversed(groups.items()))]}, 1, workers=1, out=out)
