@@ -36,7 +36,7 @@ from sim.measure import replication_tables
 from sim.metrics import COST_KPIS, KPIS, kpi_names
 from sim.parallel import explained_broken_pool, local_executor, usable_cores
 from sim.scenario import Scenario
-from sim.sweep_store import SweepStore, fingerprint
+from sim.sweep_store import SweepStore, fingerprint, name_orders
 from sim.sweep_summary import summarize  # also importable from here, its home before
 
 # --- work units ---------------------------------------------------------------------------
@@ -234,8 +234,10 @@ def _check_points(points: GridPoints, scenario: Scenario, grid: Grid) -> None:
         return
     # as the store fingerprints it (a trace's rows, numpy arrays, do not compare with ==)
     given, wanted = points.base.model_dump(mode="json"), scenario.model_dump(mode="json")
-    if given != wanted:
-        field = next((k for k in wanted if given.get(k) != wanted[k]), "a field")
+    if given != wanted or name_orders(points.base) != name_orders(scenario):  # (== ignores it)
+        field = next((k for k in wanted if given.get(k) != wanted[k] or (
+            isinstance(wanted[k], dict) and list(given.get(k) or {}) != list(wanted[k]))),
+            "a field")
         raise ValueError(f"'points' were validated from another scenario (its {field} differs"
                          " from this sweep's): pass sim.grid.point_scenarios(scenario, grid) "
                          "of this sweep")

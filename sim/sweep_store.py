@@ -70,7 +70,7 @@ def fingerprint(scenario: Scenario, grid: Grid, seed: int, replications: int,
     base, read = _read_from_files(scenario), [_read_from_files(sc) for sc in points]
     if any(files != base for files in read):  # (only then: older folders resume as before)
         parts["files"] = read
-    orders, point_orders = _orders(scenario), [_orders(sc) for sc in points]
+    orders, point_orders = name_orders(scenario), [name_orders(sc) for sc in points]
     if any(order != orders for order in point_orders):  # a grid value that is a mapping
         parts["order"] = [orders, *point_orders]
     elif orders:  # (likewise)
@@ -110,7 +110,7 @@ def _read_from_files(scenario: Scenario) -> dict[str, str]:
     return found
 
 
-def _orders(scenario: Scenario) -> dict[str, list[str]]:
+def name_orders(scenario: Scenario) -> dict[str, list[str]]:
     """Dotted path -> names of each mapping the user ordered otherwise than sorted.
 
     The order of agent groups and contact types decides who takes a contact several

@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 import sim
+from sim.grid import Grid, point_scenarios
 from sim.metrics import COST_KPIS
 from sim.sweep import run_sweep
 from sim.sweep_store import SweepConflictError
@@ -172,6 +173,10 @@ def test_reordered_groups_are_another_sweep(tmp_path):
     assert not run_sweep(flipped, grid, 2, workers=1).table.asa.equals(before.asa)
     with pytest.raises(SweepConflictError, match=r"changed: order\)"):
         run_sweep(flipped, grid, 2, workers=1, out=out)
+    # nor are the points of one order run as the other's (they compared equal as dicts)
+    points = point_scenarios(first, Grid.from_spec(grid))
+    with pytest.raises(ValueError, match="'points' were validated from another scenario"):
+        run_sweep(flipped, grid, 2, workers=1, points=points)
 
 
 def test_a_grid_mapping_in_another_order_is_another_sweep(tmp_path):
