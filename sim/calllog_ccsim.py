@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from sim.calllog_columns import EPOCH, CallLogError, row_error
-from sim.units import DAY
+from sim.units import DAY, format_duration
 
 _CCSIM_OUTCOMES = {"completed": "answered", "hung_up": "answered", "unfinished": "answered",
                    "abandoned": "abandoned", "blocked": "blocked"}
@@ -38,6 +38,7 @@ def from_ccsim(raw: pd.DataFrame, path: Path, shown: str) -> tuple[pd.DataFrame,
     (Monday to Friday) would be dated wrong. Contacts after the run's measured days
     (a ``cooldown``'s, :func:`sim.saved_week.saved_days`) are left out, with a warning:
     read as days of the log, a cooldown that ends within opening hours made a partial day.
+    A warm-up's are kept (arrivals of the scenario), with a warning that says so.
 
     Args:
         raw: The table as read from ``path``.
@@ -58,12 +59,18 @@ def from_ccsim(raw: pd.DataFrame, path: Path, shown: str) -> tuple[pd.DataFrame,
                            + "); read the run's own contacts.parquet")
     raw = _ccsim_types(raw, shown)
     first = raw[raw["replication"] == raw["replication"].min()]
-    from sim.saved_week import RUN_WEEK_KEY, SavedWeekError, saved_days, saved_week
+    from sim.saved_week import (
+        RUN_WEEK_KEY,
+        SavedWeekError,
+        saved_days,
+        saved_warmup,
+        saved_week,
+    )
     from sim.scenario_errors import ScenarioError
 
     try:
         week, known = saved_week(path)
-        measured = saved_days(path)
+        measured, warmup = saved_days(path), saved_warmup(path)
     except SavedWeekError as exc:
         raise CallLogError(f"{shown}: {exc}") from None
     except ScenarioError as exc:
@@ -81,6 +88,12 @@ def from_ccsim(raw: pd.DataFrame, path: Path, shown: str) -> tuple[pd.DataFrame,
             warnings.append(f"{shown}: {int(after.sum()):,} contacts of its run's cooldown "
                             f"(after its {measured} days) left out: they are no day of the log")
             first = first[~after]
+    warm = int((first["arrival"] < warmup).sum()) if warmup else 0
+    if warm:  # kept: they are the scenario's arrivals (left out, day 0 would start late)
+        warnings.append(f"{shown}: {warm:,} contacts arrived in its run's warm-up (the first "
+                        f"{format_duration(warmup)} of day 0, the simulated center starting "
+                        "empty): read as the log's, though the run's summary leaves them out "
+                        "and their waits are an emptier center's")
     days = int(first["arrival"].max() // DAY) + 1 if len(first) else 1
     return ccsim_table(first, None if week is None else week.calendar(days)), warnings
 

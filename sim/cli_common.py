@@ -75,9 +75,14 @@ def load_or_fail(path: str, overrides: dict[str, Any], whole_trace: bool = False
         scenario = load_scenario(path, overrides=overrides)
     except ScenarioError as exc:
         fail(exc.lines())
+    warn_rarely_meant(path, scenario, whole_trace)
+    return scenario
+
+
+def warn_rarely_meant(path: str, scenario: Scenario, whole_trace: bool = False) -> None:
+    """A warning line on stderr for each valid field that is rarely what was meant."""
     for field, reason in scenario_warnings(scenario, whole_trace):
         click.echo(f"{path}: warning: {field}: {reason}", err=True)
-    return scenario
 
 
 def check_work(path: str, scenarios: list[Scenario], replications: int, runs: int = 1,

@@ -13,7 +13,13 @@ from pathlib import Path
 import click
 
 from sim import limits
-from sim.cli_common import fail, load_or_fail, simulating, writable_or_fail
+from sim.cli_common import (
+    fail,
+    load_or_fail,
+    simulating,
+    warn_rarely_meant,
+    writable_or_fail,
+)
 from sim.cli_options import (
     DURATION,
     POSITIVE_DURATION,
@@ -21,6 +27,7 @@ from sim.cli_options import (
     replications_option,
     seed_option,
 )
+from sim.loader import ScenarioError, scenario_from_yaml
 from sim.units import format_duration
 
 # pandas, SciPy and YAML are imported inside the commands: `ccsim --help` and the other
@@ -53,6 +60,22 @@ def _interval(seconds: float) -> float:
         fail([f"--interval: must divide a day (e.g. 15m, 30m, 1h), got "
               f"{format_duration(seconds)}"])
     return seconds
+
+
+def _text_or_fail(text: str, path: str) -> None:
+    """Check the scenario YAML ``text`` that is to be written to ``path``, before it is.
+
+    It is read as the file will be (relative paths from ``path``'s folder); an invalid
+    one is every problem printed, ``path (not written): field: reason``, and exit 2, so
+    ``fit`` never leaves behind a scenario that would not load. Warnings as
+    :func:`load_or_fail` prints them.
+    """
+    try:
+        scenario = scenario_from_yaml(text, source=f"{path} (not written)",
+                                      base_dir=Path(path).resolve().parent)
+    except ScenarioError as exc:
+        fail(exc.lines())
+    warn_rarely_meant(path, scenario)
 
 
 @click.command("fit")
@@ -112,8 +135,8 @@ def fit_command(log: str, interval: float, out: str, columns: str | None, staff:
                    "run's days are\n# those days in order, day 1 (the run's first) a "
                    f"{weekdays[0]}.\n")
     text = header + yaml.safe_dump(scenario, sort_keys=False, default_flow_style=None, width=100)
+    _text_or_fail(text, out)  # what we write must load: refused here, not in `run`
     write_atomic(out, lambda tmp: tmp.write_text(text, encoding="utf-8"))
-    load_or_fail(out, {})  # what we wrote must load: fail loudly here, not in `run`
     for line in _summary(fitted):
         click.echo(line)
     written = [out]

@@ -66,7 +66,8 @@ def apply_override(data: dict[str, Any], dotted: str, value: Any) -> None:
         elif isinstance(node, dict):
             if key not in node or node[key] is None:
                 if depth < len(keys) - 2:
-                    close = difflib.get_close_matches(key, [str(k) for k in node], n=1)
+                    close = [] if key in node else difflib.get_close_matches(  # (in: None)
+                        key, [str(k) for k in node], n=1)
                     section = ".".join(keys[: depth + 1])  # a section the scenario lacks
                     mean = (f" (did you mean {close[0]!r}?)" if close else
                             f": set the section whole, as --set '{section}={{...}}'")

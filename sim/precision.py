@@ -219,8 +219,8 @@ class StoppingRule:
 
     def __init__(self, targets: Mapping[str, Target], max_replications: int, first: int = 0):
         if max_replications < MIN_REPLICATIONS:  # no target is tested on fewer
-            raise ValueError(f"--max-replications: must be >= {MIN_REPLICATIONS} with "
-                             f"--precision (no target is tested on fewer replications), "
+            raise ValueError(f"'max_replications': must be >= {MIN_REPLICATIONS} with "
+                             "'precision' (no target is tested on fewer replications), "
                              f"got {max_replications}")
         self.targets = dict(targets)
         self.max = max_replications

@@ -198,6 +198,7 @@ def run(
     check_policy(policy, scenario, local_workers=executor is None and workers != 1)
     targets = parse_targets(precision) if precision else {}
     check_measured(targets, [scenario])
+    rule = StoppingRule(targets, max_replications, first=replications) if targets else None
     collector = Collector(scenario, seed, keep_contacts, stream)
 
     def job(r: int) -> Job:
@@ -207,11 +208,10 @@ def run(
 
     with replication_pool(workers, executor, max_replications if targets else replications
                           ) as pool:
-        if not targets:
+        if rule is None:  # (made before any worker starts: a bad ceiling raises first)
             for tables in pool.run([job(r) for r in range(replications)], progress):
                 collector.add(tables)
             return with_policy(collector.result(), policy)
-        rule = StoppingRule(targets, max_replications, first=replications)
         while (batch := rule.next_batch(collector)):
             done = collector.n
             jobs = [job(done + i) for i in range(batch)]

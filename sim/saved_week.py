@@ -14,7 +14,8 @@ metadata, under :data:`RUN_WEEK_KEY`, as JSON:
 
 A few numbers per run day at most, never per contact, and enough to date any day of the
 run (:class:`sim.weekdays.RunWeek`). Beside it, under :data:`RUN_DAYS_KEY`, the run's
-measured ``days``: a cooldown's contacts, after them, are no day of the log. A file
+measured ``days``: a cooldown's contacts, after them, are no day of the log; under
+:data:`RUN_WARMUP_KEY` its ``warmup``, whose contacts a reader is told of. A file
 without the keys (an older ccsim's, or one saved again by another program) is dated by
 the ``scenario.json`` beside it, as before; with neither, the reader cannot tell
 (:func:`saved_week`).
@@ -24,18 +25,25 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from sim.weekdays import RunWeek, run_week
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from sim.scenario import Scenario
+
+T = TypeVar("T")
 
 RUN_WEEK_KEY = b"ccsim.run_week"
 """The key of the run's week in ``contacts.parquet``'s schema metadata."""
 RUN_DAYS_KEY = b"ccsim.run_days"
 """The key of the run's measured ``days`` (a whole number, as text) in the same metadata:
 contacts arriving after them are its cooldown's (:func:`saved_days`)."""
+RUN_WARMUP_KEY = b"ccsim.run_warmup"
+"""The key of the run's ``warmup`` (seconds, as text) in the same metadata: contacts
+arriving before it are its warm-up's (:func:`saved_warmup`)."""
 
 
 class SavedWeekError(ValueError):
@@ -49,7 +57,8 @@ def week_metadata(scenario: Scenario) -> dict[bytes, bytes]:
     if week is not None and week.listed:
         document["listed"] = list(week.listed)
     return {RUN_WEEK_KEY: json.dumps(document, separators=(",", ":")).encode(),
-            RUN_DAYS_KEY: str(scenario.days).encode()}
+            RUN_DAYS_KEY: str(scenario.days).encode(),
+            RUN_WARMUP_KEY: repr(float(scenario.warmup)).encode()}
 
 
 def week_from_metadata(value: bytes) -> RunWeek | None:
@@ -132,19 +141,45 @@ def saved_days(contacts: str | Path) -> int | None:
     Raises:
         SavedWeekError: The metadata or the scenario.json's ``days`` is damaged.
     """
-    path = Path(contacts)
-    value = _metadata(path, RUN_DAYS_KEY)
+    return _saved(Path(contacts), RUN_DAYS_KEY, "days", _whole_days)
+
+
+def saved_warmup(contacts: str | Path) -> float | None:
+    """The warm-up (seconds) of the run that wrote ``contacts`` (None: nothing says).
+
+    Read as :func:`saved_days` is (:data:`RUN_WARMUP_KEY`, else the ``scenario.json``).
+
+    Raises:
+        SavedWeekError: The metadata or the scenario.json's ``warmup`` is damaged.
+    """
+    return _saved(Path(contacts), RUN_WARMUP_KEY, "warmup", _seconds)
+
+
+def _saved(path: Path, key: bytes, field: str, parse: Callable[[str, str], T]) -> T | None:
+    """A run's ``field``, from the file's metadata ``key``, else its scenario.json."""
+    value = _metadata(path, key)
     if value is not None:
-        return _whole_days(value.decode("utf-8", "replace"), RUN_DAYS_KEY.decode())
+        return parse(value.decode("utf-8", "replace"), key.decode())
     saved = path.with_name("scenario.json")
     if not saved.is_file():
         return None
     try:
-        days = json.loads(saved.read_text(encoding="utf-8"))["days"]
+        found = json.loads(saved.read_text(encoding="utf-8"))[field]
     except (OSError, ValueError, TypeError, KeyError) as exc:
-        raise SavedWeekError(f"its run's days cannot be told: {saved}: cannot be read "
+        raise SavedWeekError(f"its run's {field} cannot be told: {saved}: cannot be read "
                              f"({type(exc).__name__}: {exc})") from None
-    return _whole_days(str(days), f"{saved}: days")
+    return parse(str(found), f"{saved}: {field}")
+
+
+def _seconds(text: str, where: str) -> float:
+    """A run's warm-up from its text, or a :class:`SavedWeekError` naming ``where``."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        raise SavedWeekError(f"{where}: must be seconds >= 0, got {text[:30]!r}")
+    return seconds
 
 
 def _whole_days(text: str, where: str) -> int:

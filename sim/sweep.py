@@ -33,13 +33,13 @@ import pandas as pd
 from sim.grid import Grid, GridPoints, GridSpec, point_scenarios
 from sim.loader import Problem, ScenarioError
 from sim.measure import replication_tables
-from sim.metrics import KPIS, kpi_names
+from sim.metrics import COST_KPIS, KPIS, kpi_names
 from sim.parallel import explained_broken_pool, local_executor, usable_cores
 from sim.policy_source import policy_source
 from sim.replicate import check_policy
 from sim.routing import RoutingPolicy, replication_copy
 from sim.scenario import Scenario
-from sim.sweep_store import SweepStore, fingerprint
+from sim.sweep_store import SweepStore, fingerprint, name_orders
 from sim.sweep_summary import summarize  # also importable from here, its home before
 
 # --- work units ---------------------------------------------------------------------------
@@ -208,12 +208,17 @@ def run_sweep(
     units = [Unit(p, r, seed, tuple(values.items()), sc, policy)
              for p, (values, sc) in enumerate(zip(grid.points(), points.scenarios))
              for r in range(replications)]
+    # a grid may switch costs on or off: each point has its own KPIs, the table them all
+    point_kpis = [kpi_names(sc) for sc in points.scenarios]
+    kpis = [k for k in KPIS + COST_KPIS if any(k in names for names in point_kpis)]
     store = SweepStore(out) if out is not None else None
     source_of = None if policy is None else policy_source(policy)
-    rows = store.open(fingerprint(scenario, grid, seed, replications, source_of),
+    rows = store.open(fingerprint(scenario, grid, seed, replications, points.scenarios,
+                                  source_of),
                       _description(scenario, grid, seed, replications, source_of), fresh,
                       kpis=kpi_names(scenario),
-                      units=(len(units) // replications, replications)) if store else {}
+                      units=(len(units) // replications, replications),
+                      point_kpis=point_kpis) if store else {}
     todo = [u for u in units if (u.point, u.replication) not in rows]
     tracker = _Tracker(len(units) // replications, replications, rows, progress)
     tracker.report()
@@ -225,7 +230,7 @@ def run_sweep(
 
     if todo:
         _run_units(todo, executor, workers, on_row)
-    table = sweep_table([rows[key] for key in sorted(rows)], grid, kpi_names(scenario))
+    table = sweep_table([rows[key] for key in sorted(rows)], grid, kpis)
     result = SweepResult(table, summarize(table, grid.paths), grid, tracker.computed,
                          len(units) - len(todo), Path(out) if out is not None else None)
     if store is not None:
@@ -243,8 +248,10 @@ def _check_points(points: GridPoints, scenario: Scenario, grid: Grid) -> None:
         return
     # as the store fingerprints it (a trace's rows, numpy arrays, do not compare with ==)
     given, wanted = points.base.model_dump(mode="json"), scenario.model_dump(mode="json")
-    if given != wanted:
-        field = next((k for k in wanted if given.get(k) != wanted[k]), "a field")
+    if given != wanted or name_orders(points.base) != name_orders(scenario):  # (== ignores it)
+        field = next((k for k in wanted if given.get(k) != wanted[k] or (
+            isinstance(wanted[k], dict) and list(given.get(k) or {}) != list(wanted[k]))),
+            "a field")
         raise ValueError(f"'points' were validated from another scenario (its {field} differs"
                          " from this sweep's): pass sim.grid.point_scenarios(scenario, grid) "
                          "of this sweep")

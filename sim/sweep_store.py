@@ -4,8 +4,10 @@ Like a lab notebook with one page per finished unit: each result is written to
 ``parts/`` the moment it arrives (atomically), under a ``manifest.json`` that fingerprints
 what determines the results (the scenario, the grid, the seed, the number of
 replications, the KPI names, the engine's results version and the version of the KPI
-definitions). Running the same sweep again finds the finished pages; a different sweep in
-the same folder is refused (:class:`SweepConflictError`) instead of being mixed with them.
+definitions; a replayed call log's rows, the contents of any file the grid names, and
+the order of names given out of sorted order).
+Running the same sweep again finds the finished pages; a different sweep in the same
+folder is refused (:class:`SweepConflictError`) instead of being mixed with them.
 """
 
 from __future__ import annotations
@@ -13,17 +15,22 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
+from pydantic import BaseModel
 
+from sim.empirical_times import Empirical
 from sim.engine import RESULTS_VERSION
 from sim.grid import Grid
 from sim.metrics import KPIS, METRICS_VERSION, kpi_names
 from sim.output import COMPARISON_MANIFEST, clean_stale, write_atomic
 from sim.scenario import Scenario
+from sim.scenario_contacts import Arrivals
+from sim.weekdays import WEEKDAYS, Weekday
 
 TABLE = "sweep.parquet"
 SUMMARY = "sweep_summary.csv"
@@ -38,9 +45,14 @@ class SweepConflictError(ValueError):
 
 
 def fingerprint(scenario: Scenario, grid: Grid, seed: int, replications: int,
+                points: Sequence[Scenario] = (),
                 policy: dict[str, Any] | None = None) -> dict[str, str]:
     """Short hashes of what determines a sweep's results, one per ingredient.
 
+    ``points``: the scenario of each point (:func:`sim.grid.point_scenarios`). Where the
+    grid names files (another call log to replay, an empirical ``file``) their contents
+    are an ingredient too, ``files``: the grid holds their names only. So is ``order``,
+    the names of mappings (agent groups, ...) given out of sorted order: JSON sorts them.
     ``policy``: the user's routing policy every point runs under
     (:func:`sim.policy_source.policy_source`), by its class and its file's digest (not
     its path: the same file moved is the same policy). Without one, no ``policy`` print,
@@ -51,7 +63,7 @@ def fingerprint(scenario: Scenario, grid: Grid, seed: int, replications: int,
             if ct.arrivals.trace is not None}
     if logs:  # a replayed log's rows, which the dump names by path only (others: as before)
         dump = {"scenario": dump, "logs": logs}
-    parts = {
+    parts: dict[str, Any] = {
         "scenario": dump,
         "grid": [[path, list(values)] for path, values in grid.parameters],
         "seed": seed,
@@ -62,11 +74,68 @@ def fingerprint(scenario: Scenario, grid: Grid, seed: int, replications: int,
     }
     if policy is not None:
         parts["policy"] = {k: policy[k] for k in ("class", "module", "sha256")}
+    base, read = _read_from_files(scenario), [_read_from_files(sc) for sc in points]
+    if any(files != base for files in read):  # (only then: older folders resume as before)
+        parts["files"] = read
+    orders, point_orders = name_orders(scenario), [name_orders(sc) for sc in points]
+    if any(order != orders for order in point_orders):  # a grid value that is a mapping
+        parts["order"] = [orders, *point_orders]
+    elif orders:  # (likewise)
+        parts["order"] = orders
     return {name: hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()[:16]
             for name, value in parts.items()}
 
 
-def _part_row(path: Path, kpis: Sequence[str]) -> dict[str, Any] | None:
+def _nodes(node: Any, path: str = "") -> Iterator[tuple[str, Any]]:
+    """Every model, mapping, list and value in a scenario, by its dotted path."""
+    yield path, node
+    if isinstance(node, BaseModel):
+        items: Iterable[tuple[Any, Any]] = ((k, getattr(node, k)) for k in type(node).model_fields)
+    elif isinstance(node, dict):
+        items = node.items()
+    elif isinstance(node, (list, tuple)):
+        items = enumerate(node)
+    else:
+        return
+    for key, value in items:
+        yield from _nodes(value, f"{path}.{key}" if path else str(key))
+
+
+def _read_from_files(scenario: Scenario) -> dict[str, str]:
+    """Dotted path -> digest of what a file gave the scenario, found anywhere in it.
+
+    A replayed log's rows and an empirical distribution's values read from its ``file``:
+    the scenario's dump names a log by its path only, and a file by nothing.
+    """
+    found = {}
+    for path, node in _nodes(scenario):
+        if isinstance(node, Arrivals) and node.trace is not None:
+            found[path] = node.trace_digest()
+        elif isinstance(node, Empirical) and node.file is not None:
+            values = np.asarray(node.values, dtype=float)
+            found[path] = hashlib.sha256(values.tobytes()).hexdigest()
+    return found
+
+
+def name_orders(scenario: Scenario) -> dict[str, list[str]]:
+    """Dotted path -> names of each mapping the user ordered otherwise than sorted.
+
+    The order of agent groups and contact types decides who takes a contact several
+    could take; the fingerprint's JSON sorts keys (and keeps doing so: the sweeps whose
+    names are in sorted order resume as before).
+    """
+    # (not within variants: a sweep runs none, and their changes are in the dump)
+    return {path: [str(k) for k in node] for path, node in _nodes(scenario)
+            if isinstance(node, dict) and list(node) != sorted(node, key=_in_order)
+            and path.split(".")[0] != "variants"}
+
+
+def _in_order(key: Any) -> tuple[int, str]:
+    """Names in sorted order; days of the week Monday first (as the loader keeps them)."""
+    return (WEEKDAYS.index(key), "") if isinstance(key, Weekday) else (7, str(key))
+
+
+def _part_row(path: Path) -> dict[str, Any] | None:
     """The row a part file holds, or None if it is not the row its name promises."""
     try:
         row = json.loads(path.read_text(encoding="utf-8"))
@@ -76,9 +145,13 @@ def _part_row(path: Path, kpis: Sequence[str]) -> dict[str, Any] | None:
         return None
     name = f"p{row.get('point', -1):06d}-r{row.get('replication', -1):04d}.json" if all(
         type(row.get(key)) is int for key in ("point", "replication")) else None
-    numbers = all(isinstance(row.get(kpi), (int, float)) or row.get(kpi) is None
-                  for kpi in kpis) and all(kpi in row for kpi in kpis)
-    return row if name == path.name and numbers else None
+    return row if name == path.name else None
+
+
+def _has_numbers(row: dict[str, Any], kpis: Sequence[str]) -> bool:
+    """Whether ``row`` holds every KPI of ``kpis``, each a number (or None: undefined)."""
+    return all(kpi in row and (isinstance(row[kpi], (int, float)) or row[kpi] is None)
+               for kpi in kpis)
 
 
 class SweepStore:
@@ -95,6 +168,7 @@ class SweepStore:
     def open(self, prints: dict[str, str], description: dict[str, Any],
              fresh: bool = False, kpis: Sequence[str] = KPIS,
              units: tuple[int, int] | None = None,
+             point_kpis: Sequence[Sequence[str]] | None = None,
              ) -> dict[tuple[int, int], dict[str, Any]]:
         """Start or resume: check the manifest and return the finished units' rows.
 
@@ -105,6 +179,8 @@ class SweepStore:
             kpis: The KPIs every finished unit's row must hold (:func:`kpi_names`).
             units: ``(points, replications)`` of the sweep: a part of a unit outside them
                 is no row of it (:meth:`finished`). None: any unit.
+            point_kpis: The KPIs of each point, by point, instead of ``kpis`` (a grid
+                may switch costs on or off: :func:`sim.metrics.kpi_names` of its scenario).
 
         Raises:
             SweepConflictError: If the folder holds another sweep (and not ``fresh``).
@@ -142,7 +218,7 @@ class SweepStore:
         self.parts.mkdir(parents=True, exist_ok=True)
         for folder in (self.out, self.parts):  # left by a run killed mid-write (a table,
             clean_stale(folder)                # a figure, a part), not one still writing
-        return self.finished(kpis, units)
+        return self.finished(kpis, units, point_kpis)
 
     def _other_results(self) -> str | None:
         """The command whose results the folder holds (run, compare), or None.
@@ -160,20 +236,25 @@ class SweepStore:
         return None
 
     def finished(self, kpis: Sequence[str] = KPIS, units: tuple[int, int] | None = None,
+                 point_kpis: Sequence[Sequence[str]] | None = None,
                  ) -> dict[tuple[int, int], dict[str, Any]]:
         """Rows of the units written so far, by ``(point, replication)``.
 
         A damaged part (not JSON, another unit's row, a KPI missing or not a number) is
         removed, so its unit is computed again; :attr:`damaged` names such files. So is a
         part of a unit the sweep does not have (``units``: its points and replications).
+        The KPIs a row must hold are its point's (``point_kpis``), else ``kpis``.
         """
         rows = {}
         self.damaged: list[Path] = []
         for path in sorted(self.parts.glob("p*-r*.json")):
-            row = _part_row(path, kpis)
+            row = _part_row(path)
             if row is not None and units is not None and not (
                     0 <= row["point"] < units[0] and 0 <= row["replication"] < units[1]):
                 row = None  # (put there by hand: the fingerprint fixes the grid's size)
+            if row is not None and not _has_numbers(row, kpis if point_kpis is None or not (
+                    0 <= row["point"] < len(point_kpis)) else point_kpis[row["point"]]):
+                row = None
             if row is None:
                 self.damaged.append(path)
                 path.unlink(missing_ok=True)

@@ -20,17 +20,22 @@ from sim.results_folder import write_run
 from sim.units import DAY
 
 
-def _cooldown_run(tmp_path) -> pd.DataFrame:
-    """4 days 08:00-20:00 of 30 calls an hour, and a cooldown to 09:00 of a fifth day."""
+def _run(tmp_path, hours: int = 12, **fields) -> pd.DataFrame:
+    """A run written to ``tmp_path`` of 30 calls an hour for ``hours`` from 08:00."""
     scenario = scenario_from_dict({
-        "name": "cooldown", "days": 4, "open": "08:00", "close": "20:00", "interval": "1h",
-        "cooldown": "9h", "contact_types": {"calls": {
-            "arrivals": {"per_interval": [30.0] * 12},
+        "name": "run", "open": "08:00", "close": f"{8 + hours}:00", "interval": "1h",
+        "contact_types": {"calls": {
+            "arrivals": {"per_interval": [30.0] * hours},
             "handle": {"dist": "exponential", "mean": "4m"}}},
-        "agents": {"pool": {"skills": ["calls"], "staff": 4}}})
+        "agents": {"pool": {"skills": ["calls"], "staff": 4}}, **fields})
     result = sim.run(scenario, seed=5)
     write_run(result, tmp_path)
     return result.contacts
+
+
+def _cooldown_run(tmp_path) -> pd.DataFrame:
+    """4 days 08:00-20:00 of 30 calls an hour, and a cooldown to 09:00 of a fifth day."""
+    return _run(tmp_path, days=4, cooldown="9h")
 
 
 @pytest.mark.parametrize("told_by", ["file", "scenario.json"])
@@ -93,3 +98,24 @@ def test_a_missing_column_is_one_line(tmp_path, column):
     assert done.exit_code == 2, done.output
     (line,) = done.stderr.strip().splitlines()
     assert line.startswith(f"{path}: missing column {column!r}: "), line
+
+
+@pytest.mark.parametrize("told_by", ["file", "scenario.json"])
+def test_a_runs_warmup_is_kept_and_told(tmp_path, told_by):
+    """A run's warm-up contacts stay in its log, and a warning says how many and why.
+
+    They are arrivals of the scenario: left out, the log's first day would start at the
+    warm-up's end and the fit would halve the volume of its first hours. But the run's
+    summary leaves them out and they met a center that started empty: before the fix
+    nothing said why the log held more contacts than the run offered.
+    """
+    contacts = _run(tmp_path, hours=4, days=2, warmup="9h")
+    path = tmp_path / "contacts.parquet"
+    if told_by == "scenario.json":
+        pd.read_parquet(path).to_parquet(path)  # saved again: no ccsim metadata
+    warm = int((contacts["arrival"] < 9 * 3600).sum())
+    log = read_call_log(path)
+    assert warm > 10 and len(log.table) == len(contacts)
+    (line,) = [w for w in log.warnings if "warm-up" in w]
+    assert line.startswith(f"{path}: {warm} contacts arrived in its run's warm-up (the first "
+                           "9h of day 0"), line

@@ -63,6 +63,29 @@ def test_python_api_refuses_them_too(scenario_file, precision, match):
                 max_replications=12)
 
 
+@pytest.mark.parametrize("api", ["run", "compare"])
+def test_python_api_names_max_replications(scenario_file, monkeypatch, api):
+    """A ceiling under 10: a one-line ValueError naming 'max_replications', before any pool.
+
+    Before the fix ``sim.run`` opened its worker pool first and then raised the CLI's
+    words ('--max-replications: ... with --precision'), options a Python caller never gave.
+    """
+    from sim import replicate
+    from sim.compare import compare
+
+    scenario = sim.load_scenario(scenario_file)
+    monkeypatch.setattr(replicate, "replication_pool", None)  # opening one would fail here
+    call = (lambda: sim.run(scenario, replications=2, workers=1, precision={"asa": 2},
+                            max_replications=5)) if api == "run" else (
+        lambda: compare({"base": scenario}, replications=2, workers=1,
+                            precision={"asa": 2}, max_replications=5))
+    with pytest.raises(ValueError, match="max_replications") as caught:
+        call()
+    (line,) = str(caught.value).splitlines()
+    assert line.startswith("'max_replications': must be >= 10 with 'precision'"), line
+    assert line.endswith("got 5") and "--" not in line
+
+
 def test_a_target_on_a_modelled_kpi_still_runs(scenario_file, tmp_path):
     """The checks leave a sound target alone: abandon_rate (patience) to ±50 points."""
     out = tmp_path / "ok"

@@ -130,6 +130,18 @@ class TestOverrides:
             "costs": "{agents: {pool: {hourly: 30}}, per_abandon: 5}"})
         assert whole.costs.agents["pool"].hourly == 30 and whole.costs.per_abandon == 5
 
+    def test_a_missing_section_of_a_loaded_scenario_says_the_same(self):
+        """The same words for a loaded scenario (a sweep's point, a variant).
+
+        Its dump holds the section as None: it said "'costs' is not in the scenario (did
+        you mean 'costs'?)" (``ccsim sweep --grid costs.agents.pool.hourly=20,30``).
+        """
+        scenario = sim.load_scenario(SCENARIOS / "erlang_a.yaml")
+        with pytest.raises(sim.ScenarioError, match=r"'costs' is not in the scenario: set "
+                                                    r"the section whole, as --set "
+                                                    r"'costs=\{\.\.\.\}'"):
+            sim.with_overrides(scenario, {"costs.agents.pool.hourly": 30})
+
     def test_override_changes_the_run(self):
         """An override is applied before validation and shows in the scenario."""
         sc = sim.load_scenario(SCENARIOS / "erlang_c.yaml", overrides={"agents.pool.staff": "44"})

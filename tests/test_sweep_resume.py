@@ -1,0 +1,191 @@
+"""A resumed sweep reuses a finished unit only if nothing that made its row has changed.
+
+Costs switched on or off by the grid: every point keeps the KPIs its own scenario
+measures, and resuming reuses them all. Files a point reads (a replayed call log, an
+empirical distribution's ``file``) named by the grid: resuming after one changed is
+refused, as after a change of the base scenario's own log.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import sim
+from sim.grid import Grid, point_scenarios
+from sim.metrics import COST_KPIS
+from sim.sweep import run_sweep
+from sim.sweep_store import SweepConflictError
+
+TINY = {"name": "tiny", "seed": 1, "days": 1, "open": "08:00", "close": "10:00",
+        "interval": "1h",
+        "contact_types": {"calls": {"arrivals": {"rate": "60/h"},
+                                    "handle": {"dist": "exponential", "mean": "4m"},
+                                    "patience": {"dist": "exponential", "mean": "3m"}}},
+        "agents": {"pool": {"skills": ["calls"], "staff": 4}}}
+COSTS = {"agents": {"pool": {"hourly": 20}}}
+
+
+def tiny(**fields) -> sim.Scenario:
+    return sim.scenario_from_dict({**TINY, **fields})
+
+
+class TestCostsInTheGrid:
+    """A grid dimension that switches costs on or off."""
+
+    def test_costs_switched_on_are_measured(self, tmp_path):
+        """Base without costs, a point with: its cost KPIs are in the table (NaN elsewhere).
+
+        Before the fix the table had the base's KPIs only: the costs a point measured,
+        and its part file kept, never reached sweep.parquet.
+        """
+        result = run_sweep(tiny(), {"costs": [None, COSTS]}, 2, workers=1, out=tmp_path)
+        table = result.table
+        assert set(COST_KPIS) <= set(table.columns)
+        assert table.loc[table.point == 0, "total_cost"].isna().all()
+        assert (table.loc[table.point == 1, "total_cost"] > 0).all()
+        assert "total_cost" in result.summary
+
+    def test_costs_switched_off_resume_everything(self, tmp_path):
+        """Base with costs, a point without: a second run computes nothing.
+
+        Before the fix the part of every point without costs was taken for damaged (no
+        cost KPI in it), deleted and computed again at each resume ('2 of 4 units
+        already done').
+        """
+        grid = {"costs": [None, COSTS]}
+        first = run_sweep(tiny(costs=COSTS), grid, 2, workers=1, out=tmp_path)
+        again = run_sweep(tiny(costs=COSTS), grid, 2, workers=1, out=tmp_path)
+        assert (again.computed, again.resumed) == ([], 4)
+        assert again.table.equals(first.table)
+
+    def test_a_cost_point_missing_its_costs_is_computed_again(self, tmp_path):
+        """A costed point's part without its cost KPIs is damaged: that unit alone runs again.
+
+        A part is checked for its own point's KPIs (before the fix, for the base's: a
+        costless base let such a part through, its costs missing from the table).
+        """
+        grid = {"costs": [None, COSTS]}
+        run_sweep(tiny(), grid, 1, workers=1, out=tmp_path)
+        part = tmp_path / "parts" / "p000001-r0000.json"
+        part.write_text(part.read_text().replace('"total_cost"', '"lost_cost"'))
+        again = run_sweep(tiny(), grid, 1, workers=1, out=tmp_path)
+        assert again.computed == [(1, 0)]
+        assert not math.isnan(again.table.total_cost.iloc[1])
+
+
+def _write_log(path, calls: int, seed: int) -> None:
+    """A call log of ``calls`` answered calls between 08:00 and 10:00 of one day."""
+    times = np.sort(np.random.default_rng(seed).uniform(8 * 3600, 10 * 3600, calls))
+    pd.DataFrame({"arrival": times.round(1), "outcome": "answered", "wait": 5.0,
+                  "handle": 60.0}).to_csv(path, index=False)
+
+
+def replaying(folder, log: str) -> sim.Scenario:
+    """The tiny scenario with its calls replayed from ``log`` in ``folder``."""
+    calls = {**TINY["contact_types"]["calls"], "arrivals": {"trace": log}}
+    return sim.scenario_from_dict({**TINY, "contact_types": {"calls": calls}}, base_dir=folder)
+
+
+class TestFilesTheGridNames:
+    """A grid whose values name files: their contents are part of the sweep."""
+
+    def test_changed_log_of_a_point_is_refused(self, tmp_path):
+        """A log only a grid point replays, changed since: resuming is refused.
+
+        Before the fix only the base scenario's own log was fingerprinted: the point
+        replaying b.csv kept its rows of the old b.csv ('0 units computed, 4 resumed').
+        """
+        for name in ("a.csv", "b.csv"):
+            _write_log(tmp_path / name, 60, 1)
+        base = replaying(tmp_path, "a.csv")
+        grid, out = {"contact_types.calls.arrivals.trace": ["a.csv", "b.csv"]}, tmp_path / "sw"
+        run_sweep(base, grid, 1, workers=1, out=out)
+        assert run_sweep(base, grid, 1, workers=1, out=out).resumed == 2  # unchanged: reused
+        _write_log(tmp_path / "b.csv", 30, 2)
+        with pytest.raises(SweepConflictError, match=r"changed: files\)"):
+            run_sweep(base, grid, 1, workers=1, out=out)
+
+    def test_changed_empirical_file_of_a_point_is_refused(self, tmp_path):
+        """An empirical ``file`` named by the grid, changed since: resuming is refused."""
+        (tmp_path / "h.txt").write_text("4m\n5m\n")
+        handle = {"dist": "empirical", "file": str(tmp_path / "h.txt")}
+        grid, out = {"contact_types.calls.handle": [handle]}, tmp_path / "sw"
+        run_sweep(tiny(), grid, 1, workers=1, out=out)
+        assert run_sweep(tiny(), grid, 1, workers=1, out=out).resumed == 1
+        (tmp_path / "h.txt").write_text("20m\n30m\n")
+        with pytest.raises(SweepConflictError, match=r"changed: files\)"):
+            run_sweep(tiny(), grid, 1, workers=1, out=out)
+
+    def test_a_grid_naming_no_file_keeps_its_fingerprint(self, tmp_path):
+        """Points that read the base's files only: fingerprinted as before the fix.
+
+        No ``files`` in the manifest, so such folders written before the fix still resume.
+        """
+        _write_log(tmp_path / "a.csv", 60, 1)
+        base = replaying(tmp_path, "a.csv")
+        run_sweep(base, {"agents.pool.staff": [3, 4]}, 1, workers=1, out=tmp_path / "sw")
+        manifest = json.loads((tmp_path / "sw" / "manifest.json").read_text())
+        assert set(manifest["fingerprint"]) == {"scenario", "grid", "seed", "replications",
+                                                "kpis", "engine", "metrics"}
+
+
+def test_log_redated_replays_the_same_rows(tmp_path):
+    """A log moved to other dates, its times of day kept: same rows, so rows are reused.
+
+    A replayed log's times count from 00:00 of its first day: its dates say which weekday
+    that was (a warning when it is not the run day's), never when a contact arrives. The
+    resumed table equals a fresh sweep's of the redated log; the fingerprint must change
+    with it if dates ever change results.
+    """
+    times = pd.to_timedelta(np.random.default_rng(3).uniform(8, 10, 60), unit="h")
+    out, grid = tmp_path / "sw", {"agents.pool.staff": [3, 4]}
+    results = []
+    for start, folder in (("2026-03-02", out), ("2026-03-04", out), ("2026-03-04", None)):
+        pd.DataFrame({"arrival": (pd.Timestamp(start) + times).sort_values(),
+                      "outcome": "answered", "wait": 5.0, "handle": 60.0}
+                     ).to_csv(tmp_path / "a.csv", index=False)
+        results.append(run_sweep(replaying(tmp_path, "a.csv"), grid, 2, workers=1, out=folder))
+    _, resumed, fresh = results
+    assert (resumed.resumed, len(fresh.computed)) == (4, 4)
+    assert resumed.table.equals(fresh.table)
+
+
+def test_reordered_groups_are_another_sweep(tmp_path):
+    """Agent groups listed in another order: another sweep, refused on resume.
+
+    Their order decides who takes a contact when several groups could, and so the waits,
+    but the fingerprint hashed the scenario with its keys sorted: the reordered scenario
+    reused every point of the old order, silently ('0 units computed').
+    """
+    chats = {**TINY["contact_types"]["calls"], "arrivals": {"rate": "30/h"}}
+    mixed = {**TINY, "contact_types": {**TINY["contact_types"], "chats": chats},
+             "agents": {"both": {"skills": ["calls", "chats"], "staff": 2},
+                        "calls_only": {"skills": ["calls"], "staff": 3}}}
+    first = sim.scenario_from_dict(mixed)
+    flipped = sim.scenario_from_dict({**mixed, "agents": dict(reversed(mixed["agents"].items()))})
+    grid, out = {"agents.both.staff": [2]}, tmp_path / "sw"
+    before = run_sweep(first, grid, 2, workers=1, out=out).table
+    assert not run_sweep(flipped, grid, 2, workers=1).table.asa.equals(before.asa)
+    with pytest.raises(SweepConflictError, match=r"changed: order\)"):
+        run_sweep(flipped, grid, 2, workers=1, out=out)
+    # nor are the points of one order run as the other's (they compared equal as dicts)
+    points = point_scenarios(first, Grid.from_spec(grid))
+    with pytest.raises(ValueError, match="'points' were validated from another scenario"):
+        run_sweep(flipped, grid, 2, workers=1, points=points)
+
+
+def test_a_grid_mapping_in_another_order_is_another_sweep(tmp_path):
+    """A grid value that is a mapping (all agent groups at once), its names reordered.
+
+    Refused on resume, as a reordered base scenario is: the grid's JSON sorts keys too.
+    """
+    groups = {"a": {"skills": ["calls"], "staff": 2}, "b": {"skills": ["calls"], "staff": 3}}
+    out = tmp_path / "sw"
+    run_sweep(tiny(), {"agents": [groups]}, 1, workers=1, out=out)
+    with pytest.raises(SweepConflictError, match=r"changed: order\)"):
+        run_sweep(tiny(), {"agents": [dict(reversed(groups.items()))]}, 1, workers=1, out=out)
