@@ -43,7 +43,7 @@ from sim.drawn_repeats import drawn_repeats
 from sim.errors import SimulationError
 from sim.floor import Floor
 from sim.floor_routing import route_floor
-from sim.ivr_exits import menu_exits, menu_leaver
+from sim.ivr_exits import menu_exits
 from sim.journey import compile_groups, compile_types
 from sim.legs import CUSTOMER, Journeys
 from sim.observer import QueueTracer
@@ -260,10 +260,25 @@ class _Replication:
             ranks = np.argsort(entry, kind="stable")
             times = array("d", entry[ranks].tobytes())
             order = array("q", ranks.astype(np.int64).tobytes())
-        leave = menu_leaver(floor, self.journeys._after_ivr, floor.misrouted, len(self.plans))
-        # where each leaves its menu for (sim.ivr_exits): -1 where _after_ivr decides
-        exits = (menu_exits(self.plans, ctype, self.journeys.ivr_routes, n, fold)
-                 if any(fold) else None)
+        # where each contact goes as it enters, by place in entry order: its queue (a plain
+        # arrival's own; a folded one's out of its menu, sim.ivr_exits), -1 where
+        # _after_ivr decides (solved in the menu), -2 for _arrive (a line, a second answer)
+        go = np.where(np.asarray(plain, bool), np.arange(len(plain)), -2)[
+            np.frombuffer(ctype, np.int16, n)]
+        if any(fold):
+            exits = np.frombuffer(menu_exits(self.plans, ctype, self.journeys.ivr_routes, n,
+                                             fold), np.int64)
+            types = len(self.plans)
+            folded = np.asarray(fold, bool)[np.frombuffer(ctype, np.int16, n)]
+            go[folded] = np.where(exits[folded] >= types, exits[folded] - types,
+                                  exits[folded])
+            # misrouted as it leaves the menu: marked now (nobody reads a contact's row
+            # before it enters), so that entering is one step for every contact
+            misrouted = np.zeros(n, np.uint8)
+            misrouted[exits >= types] = 1
+            floor.misrouted[:n] = misrouted.tobytes()
+        go = array("q", (go if order is None else go[order]).astype(np.int64).tobytes())
+        after_ivr = self.journeys._after_ivr
         stream = object.__new__(Tick)  # the one event of the stream (sim.ticks)
         stream._value = None
 
@@ -273,11 +288,11 @@ class _Replication:
             t = times[k]
             while True:
                 c = k if order is None else order[k]
-                q = ctype[c]
-                if plain[q]:  # _arrive without trunk lines, IVR or second answer (5% faster)
-                    floor._enqueue(c, q, t)
-                elif fold[q]:  # out of the menu (_arrive then _leave_ivr, one event apart)
-                    leave(c, exits[c], now)  # _after_ivr(c), decided up front (sim.ivr_exits)
+                to = go[k]
+                if to >= 0:  # _arrive without trunk lines, IVR or second answer, or out of
+                    floor._enqueue(c, to, t)  # the menu (_arrive then _leave_ivr, folded)
+                elif to == -1:
+                    after_ivr(c)  # solved in the menu, maybe (or not decided up front)
                 else:
                     floor._arrive(c, t)
                 k += 1
