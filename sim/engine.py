@@ -24,7 +24,6 @@ The engine knows nothing of files or reports: :func:`run_replication` takes a
 
 from __future__ import annotations
 
-import heapq
 import math
 from array import array
 from collections.abc import Callable
@@ -158,7 +157,7 @@ class _Replication:
                                  floor.deadline, floor.kind)
             self.trace = tracer.samples
             env.process(tracer.run())
-        run_events(env)
+        run_events(env, self.arrival_aside)  # (the stream's next arrival, off the heap)
         del self.on_arrival  # the arrival stream (it refers to this run's parts)
         if self.router is not None and (error := self.router.never_chose()) is not None:
             raise error  # before what a policy choosing nobody leads to (a stuck transfer)
@@ -242,7 +241,9 @@ class _Replication:
         two events fall on exactly the same instant the order may differ, RESULTS_VERSION 6).
         """
         env, floor = self.env, self.floor
-        queue, ids, push = env._queue, env._eid, heapq.heappush
+        # the stream's next entry, kept off the environment's heap (sim.ticks.run_events)
+        ids, aside = env._eid, [None]
+        self.arrival_aside = aside
         ctype, plain = floor.ctype, floor.plain_arrival
         n, k = self.book.n_drawn, 0
         fold = [fold_ivr and plan.ivr is not None and not line and not twice
@@ -302,7 +303,7 @@ class _Replication:
                 t = times[k]
                 if t > now:  # at t itself (now + (t - now) may be a rounding off), the tick reused
                     stream.callbacks = step
-                    push(queue, (t, NORMAL, next(ids), stream))
+                    aside[0] = (t, NORMAL, next(ids), stream)
                     return
 
         step = (arrive,)
