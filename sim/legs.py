@@ -345,11 +345,10 @@ class Journeys:
         """
         self.served_legs[c] = 1
         talks, group = self.misroute_talks, self.floor.groups[self.group[c]]
-        # the wrong agent's speed (GroupState.pace, inlined: a call fewer)
         pace = group.slowdown if group.factors is None else group.factors[self.agent[c]]
         self.talk[c] = length = self.plans[self.ctype[c]].ivr.misroute_talk(
             talks[c] if self.numbered[c] and talks is not None
-            else keyed.uniform(self.key[c], keyed.MISROUTE_TALK)) * pace
+            else keyed.uniform(self.key[c], keyed.MISROUTE_TALK)) * pace  # pace: GroupState.pace
         self.at(length, self._misrouted_talked, c)
 
     def _misrouted_talked(self, tick) -> None:
