@@ -27,7 +27,7 @@ import numpy as np
 
 from sim import keyed
 from sim.distribution_base import quantiles
-from sim.ivr_exits import menu_exits, menu_leaver
+from sim.ivr_exits import menu_exits
 from sim.legs import CUSTOMER, REPEAT
 
 
@@ -84,7 +84,8 @@ def drawn_repeats(journeys, book) -> Callable[[int, object, int, float], None] |
     adopt, first_chances = book.adopt, journeys.first_chances
     new_contact, when_open, at_time = book.new_contact, journeys._when_open, journeys._at_time
     come_back, arrive_now, env = journeys._come_back, journeys._arrive_now, journeys.env
-    leave = menu_leaver(journeys.floor, journeys._after_ivr, book.misrouted, len(plans))
+    floor, after_ivr, misrouted = journeys.floor, journeys._after_ivr, book.misrouted
+    types = len(plans)
 
     def repeat(c: int, plan, origin: int, at: float) -> None:
         own = ctypes[c]
@@ -113,12 +114,23 @@ def drawn_repeats(journeys, book) -> Callable[[int, object, int, float], None] |
         if fold[own]:  # straight out of its menu, to where it goes (as the arrival stream)
             quantile = menu_of[own]
             when += menu[c] if quantile is None else quantile(menu_u[c])
-            at_time(when, enter, (back, exits[c]))
+            to = exits[c]
+            if to >= types:  # misrouted: marked now (nobody reads its row before it enters)
+                misrouted[back] = 1
+                to -= types
+            at_time(when, enter, (back, to))
         else:
             at_time(when, arrive_now, back)
 
     def enter(tick) -> None:
-        """The repeat leaves its menu (``Journeys._leave_ivr``, its exit read, not decided)."""
-        leave(*tick._value, env._now)
+        """The repeat leaves its menu (``Journeys._leave_ivr``, its exit read, not decided).
+
+        For its queue, or -1: the menu decides (``_after_ivr``: solved there, maybe).
+        """
+        back, to = tick._value
+        if to >= 0:
+            floor._enqueue(back, to, env._now)
+        else:
+            after_ivr(back)
 
     return repeat

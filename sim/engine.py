@@ -24,7 +24,6 @@ The engine knows nothing of files or reports: :func:`run_replication` takes a
 
 from __future__ import annotations
 
-import heapq
 import math
 from array import array
 from collections.abc import Callable
@@ -43,7 +42,7 @@ from sim.drawn_repeats import drawn_repeats
 from sim.errors import SimulationError
 from sim.floor import Floor
 from sim.floor_routing import route_floor
-from sim.ivr_exits import menu_exits, menu_leaver
+from sim.ivr_exits import menu_exits
 from sim.journey import compile_groups, compile_types
 from sim.legs import CUSTOMER, Journeys
 from sim.observer import QueueTracer
@@ -158,7 +157,7 @@ class _Replication:
                                  floor.deadline, floor.kind)
             self.trace = tracer.samples
             env.process(tracer.run())
-        run_events(env)
+        run_events(env, self.arrival_aside)  # (the stream's next arrival, off the heap)
         del self.on_arrival  # the arrival stream (it refers to this run's parts)
         if self.router is not None and (error := self.router.never_chose()) is not None:
             raise error  # before what a policy choosing nobody leads to (a stuck transfer)
@@ -244,7 +243,9 @@ class _Replication:
         two events fall on exactly the same instant the order may differ, RESULTS_VERSION 6).
         """
         env, floor = self.env, self.floor
-        queue, ids, push = env._queue, env._eid, heapq.heappush
+        # the stream's next entry, kept off the environment's heap (sim.ticks.run_events)
+        ids, aside = env._eid, [None]
+        self.arrival_aside = aside
         ctype, plain = floor.ctype, floor.plain_arrival
         n, k = self.book.n_drawn, 0
         fold = [fold_ivr and plan.ivr is not None and not line and not twice
@@ -262,10 +263,25 @@ class _Replication:
             ranks = np.argsort(entry, kind="stable")
             times = array("d", entry[ranks].tobytes())
             order = array("q", ranks.astype(np.int64).tobytes())
-        leave = menu_leaver(floor, self.journeys._after_ivr, floor.misrouted, len(self.plans))
-        # where each leaves its menu for (sim.ivr_exits): -1 where _after_ivr decides
-        exits = (menu_exits(self.plans, ctype, self.journeys.ivr_routes, n, fold)
-                 if any(fold) else None)
+        # where each contact goes as it enters, by place in entry order: its queue (a plain
+        # arrival's own; a folded one's out of its menu, sim.ivr_exits), -1 where
+        # _after_ivr decides (solved in the menu), -2 for _arrive (a line, a second answer)
+        go = np.where(np.asarray(plain, bool), np.arange(len(plain)), -2)[
+            np.frombuffer(ctype, np.int16, n)]
+        if any(fold):
+            exits = np.frombuffer(menu_exits(self.plans, ctype, self.journeys.ivr_routes, n,
+                                             fold), np.int64)
+            types = len(self.plans)
+            folded = np.asarray(fold, bool)[np.frombuffer(ctype, np.int16, n)]
+            go[folded] = np.where(exits[folded] >= types, exits[folded] - types,
+                                  exits[folded])
+            # misrouted as it leaves the menu: marked now (nobody reads a contact's row
+            # before it enters), so that entering is one step for every contact
+            misrouted = np.zeros(n, np.uint8)
+            misrouted[exits >= types] = 1
+            floor.misrouted[:n] = misrouted.tobytes()
+        go = array("q", (go if order is None else go[order]).astype(np.int64).tobytes())
+        after_ivr = self.journeys._after_ivr
         stream = object.__new__(Tick)  # the one event of the stream (sim.ticks)
         stream._value = None
 
@@ -275,11 +291,11 @@ class _Replication:
             t = times[k]
             while True:
                 c = k if order is None else order[k]
-                q = ctype[c]
-                if plain[q]:  # _arrive without trunk lines, IVR or second answer (5% faster)
-                    floor._enqueue(c, q, t)
-                elif fold[q]:  # out of the menu (_arrive then _leave_ivr, one event apart)
-                    leave(c, exits[c], now)  # _after_ivr(c), decided up front (sim.ivr_exits)
+                to = go[k]
+                if to >= 0:  # _arrive without trunk lines, IVR or second answer, or out of
+                    floor._enqueue(c, to, t)  # the menu (_arrive then _leave_ivr, folded)
+                elif to == -1:
+                    after_ivr(c)  # solved in the menu, maybe (or not decided up front)
                 else:
                     floor._arrive(c, t)
                 k += 1
@@ -289,7 +305,7 @@ class _Replication:
                 t = times[k]
                 if t > now:  # at t itself (now + (t - now) may be a rounding off), the tick reused
                     stream.callbacks = step
-                    push(queue, (t, NORMAL, next(ids), stream))
+                    aside[0] = (t, NORMAL, next(ids), stream)
                     return
 
         step = (arrive,)

@@ -13,11 +13,15 @@ scenario with the fast paths off too and compare).
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Callable
 
+from simpy.events import NORMAL
+
 from sim import keyed
 from sim.legs import TRANSFER
+from sim.ticks import Tick
 
 
 def first_transfers(floor, journeys) -> Callable[[int, int, object], bool] | None:
@@ -35,7 +39,8 @@ def first_transfers(floor, journeys) -> Callable[[int, int, object], bool] | Non
             and not math.isfinite(p.cap) and p.max_transfers > 0 for p in plans]
     if journeys.after_call is not None or not any(lean):
         return None
-    env, at, record_legs = journeys.env, journeys.at, journeys.record_legs
+    env, record_legs = journeys.env, journeys.record_legs
+    events, ids, push, new = env._queue, env._eid, heapq.heappush, object.__new__
     key, numbered, served_legs = journeys.key, journeys.numbered, journeys.served_legs
     handle, talk, transfers = journeys.handle, journeys.talk, journeys.transfers
     qtype, enq, groups, agents = journeys.qtype, journeys.enq, journeys.group, journeys.agent
@@ -53,7 +58,10 @@ def first_transfers(floor, journeys) -> Callable[[int, int, object], bool] | Non
             return False  # not handed on: a leg's steps (a comeback not numbered)
         served_legs[c] = 1
         length = handle[c] * group.slowdown
-        at(length, talked, (c, env._now, length))
+        now = env._now  # at(length, talked, (c, now, length)), inlined (sim.ticks)
+        tick = new(Tick)
+        tick.callbacks, tick._value = step, (c, now, length)
+        push(events, (now + length, NORMAL, next(ids), tick))
         return True
 
     def talked(tick) -> None:
@@ -69,4 +77,5 @@ def first_transfers(floor, journeys) -> Callable[[int, int, object], bool] | Non
         floor._enqueue(c, to.to, now, priority=to.priority)
         floor._next_work(floor.groups[g], agent)
 
+    step = (talked,)  # the talk's tick's callbacks
     return serve

@@ -31,6 +31,7 @@ from collections import deque
 from functools import partial
 
 import simpy
+from simpy.events import NORMAL
 
 from sim import keyed
 from sim.first_leg import first_transfers
@@ -40,7 +41,7 @@ from sim.leg_steps import leg_steps
 from sim.legs import ABANDONED_LEG, CUSTOMER, RETRIAL
 from sim.records import ABANDONED, ANSWERED, BLOCKED, HUNG_UP, WAITING
 from sim.second_leg import second_legs
-from sim.ticks import scheduler
+from sim.ticks import Tick, scheduler
 from sim.wrap_up import talked_then_wrap
 
 INF = math.inf
@@ -71,6 +72,7 @@ class Floor:
         self.in_system = 0  # phone calls on trunk lines
         self.deadline_heap: list[tuple[float, int]] = []  # with lines: (deadline, contact)
         self.at, self.sleep = scheduler(env)  # light timeouts (sim/ticks.py)
+        self.events, self.event_ids = env._queue, env._eid  # (for _serve's, inlined)
         # the drawn contacts' IVR times' numbers, worked out at once (sim.contacts)
         self.n_drawn, self.ivr_times = book.n_drawn, book.first_numbers.get(keyed.IVR_TIME)
         self.second_patience = book.first_numbers.get((keyed.PATIENCE, 1))  # in a 2nd queue
@@ -94,6 +96,7 @@ class Floor:
             self.quiet[:len(quiet)] = quiet
         self.on_talked = (self._talked if self.after_call is None
                           else partial(talked_then_wrap, self))
+        self.talked_step = (self.on_talked,)  # a plain talk's tick's callbacks (_serve)
 
     def _arrive(self, c: int, now: float) -> None:
         """A customer contact arrives: busy signal, the IVR, or straight to its queue."""
@@ -337,7 +340,10 @@ class Floor:
                           or self.ctype[c] != q):  # (a callback in another queue)
             if plain == PLAIN or self.quiet[c]:  # one talk, done: never served again
                 length = self.talk[c] = self.handle[c] * group.slowdown
-                self.at(length, self.on_talked, c)
+                tick = object.__new__(Tick)  # self.at(length, self.on_talked, c), inlined
+                tick.callbacks, tick._value = self.talked_step, c
+                heapq.heappush(self.events, (self.env._now + length, NORMAL,
+                                             next(self.event_ids), tick))
             elif not (self.first_transfer is not None and self.first_transfer(c, q, group)):
                 self.start_leg(c, group, agent_id)  # (sim.first_leg: a cold transfer)
         elif self.misrouted[c] and not self.served_legs[c] and self.plain_misroute:

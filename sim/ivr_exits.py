@@ -46,22 +46,3 @@ def menu_exits(plans, ctype: array, routes: array, n: int, fold: list[bool]) -> 
         exits[mine] = to
     return array("q", exits.tobytes())
 
-
-def menu_leaver(floor, after_ivr, misrouted, types: int):
-    """``leave(c, to, now)``: contact ``c`` leaves its menu for exit ``to`` (:func:`menu_exits`).
-
-    Into its queue, misrouted into another, or to ``after_ivr`` (the menu solved it, or
-    its exit was not worked out). The floor's ``_enqueue`` is looked up at each use, so
-    that hooks installed on the floor (real-time rules') apply.
-    """
-
-    def leave(c: int, to: int, now: float) -> None:
-        if to < 0:
-            after_ivr(c)
-        elif to < types:
-            floor._enqueue(c, to, now)
-        else:
-            misrouted[c] = 1
-            floor._enqueue(c, to - types, now)
-
-    return leave

@@ -16,11 +16,15 @@ the same, and a quarter of ``refund_vs_relations``' calls (misrouted) take a sho
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Callable
 
+from simpy.events import NORMAL
+
 from sim import keyed
 from sim.legs import COMPLETED, CUSTOMER
+from sim.ticks import Tick
 
 
 def second_legs(floor, journeys) -> Callable[[int, int, object], bool] | None:
@@ -40,8 +44,8 @@ def second_legs(floor, journeys) -> Callable[[int, int, object], bool] | None:
             or any(p.transfer is not None and p.transfer.conference is not None
                    for p in plans)):
         return None
-    numbered, env, at, record_legs = (journeys.numbered, journeys.env, journeys.at,
-                                      journeys.record_legs)
+    numbered, env, record_legs = journeys.numbered, journeys.env, journeys.record_legs
+    events, ids, push, new = env._queue, env._eid, heapq.heappush, object.__new__
     kind, misrouted, ctype, served_legs = (journeys.kind, journeys.misrouted, journeys.ctype,
                                            journeys.served_legs)
     handle, talk, transfers = journeys.handle, journeys.talk, journeys.transfers
@@ -69,7 +73,10 @@ def second_legs(floor, journeys) -> Callable[[int, int, object], bool] | None:
             return False  # handed on: a leg's steps
         served_legs[c] = 2
         length *= group.slowdown
-        at(length, talked, (c, env._now, length))
+        now = env._now  # at(length, talked, (c, now, length)), inlined (sim.ticks)
+        tick = new(Tick)
+        tick.callbacks, tick._value = step, (c, now, length)
+        push(events, (now + length, NORMAL, next(ids), tick))
         return True
 
     def talked(tick) -> None:
@@ -84,4 +91,5 @@ def second_legs(floor, journeys) -> Callable[[int, int, object], bool] | None:
         complete(c, group, False)
         floor._next_work(group, agents[c])
 
+    step = (talked,)  # the talk's tick's callbacks
     return serve
