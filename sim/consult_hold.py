@@ -17,7 +17,7 @@ from collections.abc import Callable
 from simpy.events import NORMAL
 
 from sim import keyed
-from sim.legs import CONSULT, CUSTOMER, FIRST, HUNG_UP, INF
+from sim.legs import CONSULT, FIRST, HUNG_UP, INF
 from sim.records import WAITING
 from sim.ticks import Tick
 
@@ -47,7 +47,7 @@ def hold_steps(journeys, consulting: dict, record: Callable, free: Callable,
     j = journeys
     env, floor, consult_waiters = j.env, j.floor, j.consult_waiters
     queue, ids, push, new = env._queue, env._eid, heapq.heappush, object.__new__
-    key, kind, issue, hold, talk, enq = j.key, j.kind, j.issue, j.hold, j.talk, j.enq
+    key, issue, hold, talk, enq = j.key, j.issue, j.hold, j.talk, j.enq
     new_contact, uniform, drawn = j._new_contact, keyed.uniform, j.n_drawn
     after_call, record_legs, add_leg, pack_leg = (j.after_call, j.record_legs, j.add_leg,
                                                   j.pack_leg)
@@ -61,17 +61,22 @@ def hold_steps(journeys, consulting: dict, record: Callable, free: Callable,
     def on_hold(leg) -> None:
         """Halfway: the customer on hold, the agent asks the consult's queue."""
         c, consult, number = leg.c, leg.consult, leg.talk_leg
-        k = key[c]
         held = leg.held = env._now
         first = number == 1 and c < drawn and consult_keys is not None  # worked out at once
-        length = consult.talk(consult_talks[c] if first
-                              else uniform(k, keyed.CONSULT_TALK, number))
-        request = leg.request = new_contact(
-            consult.to, issue[c], FIRST, CONSULT, length, INF, held,
-            consult_keys[c] if first else keyed.child(k, keyed.CONSULT, number))
+        if first:  # (the key of c read only where needed)
+            k = 0
+            length = consult.talk(consult_talks[c])
+            request_key = consult_keys[c]
+        else:
+            k = key[c]
+            length = consult.talk(uniform(k, keyed.CONSULT_TALK, number))
+            request_key = keyed.child(k, keyed.CONSULT, number)
+        request = leg.request = new_contact(consult.to, issue[c], FIRST, CONSULT, length, INF,
+                                            held, request_key)
         consult_waiters[request] = leg  # answered when the consult ends
         floor._enqueue(request, consult.to, held, patience=INF)
-        if consult.hold_patience is not None and kind[c] == CUSTOMER:
+        # (a customer's leg: its talk ends as a customer's, not as a consult request's)
+        if consult.hold_patience is not None and leg.end is not consulted:
             leg.waits = EITHER
             gives_up = held + consult.hold_patience(
                 hold_patiences[c] if first else uniform(k, keyed.HOLD_PATIENCE, number))

@@ -147,7 +147,8 @@ def leg_steps(journeys) -> Callable[..., None]:
             consulting[c] = leg
             # the one consulted; group.pace(agent_id), written out
             talk_for(leg, plans[q], handle[c] * (
-                group.slowdown if group.factors is None else group.factors[agent_id]))
+                group.slowdown if group.factors is None else group.factors[agent_id]),
+                step_consulted)
             return
         if what == DUPLICATE:
             after(handle[c] * group.pace(agent_id), step_duplicated, leg)
@@ -192,10 +193,13 @@ def leg_steps(journeys) -> Callable[..., None]:
             leg.callbacks = step_talked
             push(queue, (env._now + length, NORMAL, next(ids), leg))
             return
-        talk_for(leg, queue_plan, length)
+        talk_for(leg, queue_plan, length, step_talked)
 
-    def talk_for(leg: Leg, queue_plan, length: float) -> None:
-        """Talk for ``length`` seconds, maybe with a consult hold halfway."""
+    def talk_for(leg: Leg, queue_plan, length: float, ends: tuple) -> None:
+        """Talk for ``length`` seconds, maybe with a consult hold halfway, then ``ends``.
+
+        ``ends``: the step after the talk (a consult request's, or a customer's).
+        """
         c = leg.c
         number = leg.leg  # (served_legs[c], as in customer)
         leg.length = length
@@ -218,13 +222,13 @@ def leg_steps(journeys) -> Callable[..., None]:
                 consult = escalate
         if consult is None:
             # after(length, ..., leg), written out: the end of a consult's talk or a customer's
-            leg.callbacks = step_consulted if kind[c] == CONSULT else step_talked
+            leg.callbacks = ends
             push(queue, (env._now + length, NORMAL, next(ids), leg))
             return
         leg.consult, leg.talk_leg = consult, number
         # the step after the second half: kept on the leg, so that no step refers back
         # to one that refers to it (a cycle would keep this replication until a collection)
-        leg.end = step_consulted if kind[c] == CONSULT else step_talked
+        leg.end = ends
         leg.half = length / 2.0
         leg.callbacks = step_on_hold  # after(half, step_on_hold, leg), written out
         push(queue, (env._now + leg.half, NORMAL, next(ids), leg))
