@@ -24,11 +24,10 @@ from sim.ticks import Tick
 # what a consult hold waits for: the consult alone, or the consult or the customer's
 # patience; FIRED: it has been met (resuming); BACK: off hold, the second half of the talk
 ALONE, EITHER, FIRED, BACK = 0, 1, 2, 3
-UNUSED = Tick(())  # the hold patience of a leg whose consult surely ends first: never due
 
 
 def hold_steps(journeys, consulting: dict, record: Callable, free: Callable,
-               wrap_up: Callable, consulted: tuple) -> tuple[Callable, Callable, Callable]:
+               wrap_up: Callable) -> tuple[Callable, Callable, Callable]:
     """``(on_hold, back_from_consult, answered)``: the steps of a consult hold.
 
     ``on_hold(leg)``: halfway through its talk (:mod:`sim.leg_steps`' ``talk_for``), the
@@ -42,7 +41,6 @@ def hold_steps(journeys, consulting: dict, record: Callable, free: Callable,
         record: ``record(c, leg, reason, wrap)``: append the leg of ``c`` ending now.
         free: ``free(leg, wrap)``: the leg's agent takes its next work.
         wrap_up: ``wrap_up(leg)``: the agent's after-call work after the leg (seconds).
-        consulted: The callbacks of a consult request's talk ending without a hold.
     """
     j = journeys
     env, floor, consult_waiters = j.env, j.floor, j.consult_waiters
@@ -78,20 +76,13 @@ def hold_steps(journeys, consulting: dict, record: Callable, free: Callable,
         # (a customer's leg: its talk ends as a customer's, not as a consult request's)
         if consult.hold_patience is not None and leg.end is not consulted:
             leg.waits = EITHER
-            gives_up = held + consult.hold_patience(
-                hold_patiences[c] if first else uniform(k, keyed.HOLD_PATIENCE, number))
-            talked = consulting.get(request)
-            if (talked is not None and talked.callbacks is consulted
-                    and held + talked.length < gives_up):
-                # answered at once by an agent who will not consult in turn: the consult
-                # ends before the patience, whose tick would find the leg BACK (no event)
-                leg.patience = UNUSED
-                return
             # at(patience, gave_up, leg), written out; kept on the leg, to be silenced if
             # the consult ends first (then gave_up would do nothing)
             patience = leg.patience = new(Tick)
             patience.callbacks, patience._value = step_gave_up, leg
-            push(queue, (gives_up, NORMAL, next(ids), patience))
+            push(queue, (held + consult.hold_patience(
+                hold_patiences[c] if first else uniform(k, keyed.HOLD_PATIENCE, number)),
+                NORMAL, next(ids), patience))
         else:
             leg.waits = ALONE
 

@@ -127,6 +127,7 @@ def leg_steps(journeys) -> Callable[..., None]:
             floor._next_work(leg.group, leg.agent_id)
 
     consulting: dict[int, Leg] = {}  # request being talked -> its leg (sim.consult_hold)
+    on_hold, back_from_consult, answered = hold_steps(j, consulting, record, free, wrap_up)
 
     def next_work(leg: Leg) -> None:
         floor._next_work(leg.group, leg.agent_id)
@@ -339,10 +340,7 @@ def leg_steps(journeys) -> Callable[..., None]:
 
     # each step as an event's callbacks: one tuple for all its events, not a list each
     (step_duplicated, step_conferred, step_misrouted_talk, step_consulted, step_talked,
-     step_next_work, step_handed_on) = ((step,) for step in (
-         duplicated, conferred, misrouted_talk, consulted, talked, next_work, handed_on))
-    # the consult hold's (after the steps it tells apart; consulted calls the last two)
-    on_hold, back_from_consult, answered = hold_steps(j, consulting, record, free, wrap_up,
-                                                      step_consulted)
-    step_on_hold = (on_hold,)
+     step_on_hold, step_next_work, step_handed_on) = ((step,) for step in (
+         duplicated, conferred, misrouted_talk, consulted, talked, on_hold, next_work,
+         handed_on))
     return start
