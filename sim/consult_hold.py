@@ -17,7 +17,7 @@ from collections.abc import Callable
 from simpy.events import NORMAL
 
 from sim import keyed
-from sim.legs import CONSULT, FIRST, HUNG_UP, INF
+from sim.legs import CONSULT, CUSTOMER, FIRST, HUNG_UP, INF
 from sim.records import WAITING
 from sim.ticks import Tick
 
@@ -45,7 +45,7 @@ def hold_steps(journeys, consulting: dict, record: Callable, free: Callable,
     j = journeys
     env, floor, consult_waiters = j.env, j.floor, j.consult_waiters
     queue, ids, push, new = env._queue, env._eid, heapq.heappush, object.__new__
-    key, issue, hold, talk, enq = j.key, j.issue, j.hold, j.talk, j.enq
+    key, kind, issue, hold, talk, enq = j.key, j.kind, j.issue, j.hold, j.talk, j.enq
     new_contact, uniform, drawn = j._new_contact, keyed.uniform, j.n_drawn
     after_call, record_legs, add_leg, pack_leg = (j.after_call, j.record_legs, j.add_leg,
                                                   j.pack_leg)
@@ -73,8 +73,7 @@ def hold_steps(journeys, consulting: dict, record: Callable, free: Callable,
                                             held, request_key)
         consult_waiters[request] = leg  # answered when the consult ends
         floor._enqueue(request, consult.to, held, patience=INF)
-        # (a customer's leg: its talk ends as a customer's, not as a consult request's)
-        if consult.hold_patience is not None and leg.end is not consulted:
+        if consult.hold_patience is not None and kind[c] == CUSTOMER:
             leg.waits = EITHER
             # at(patience, gave_up, leg), written out; kept on the leg, to be silenced if
             # the consult ends first (then gave_up would do nothing)
@@ -98,7 +97,7 @@ def hold_steps(journeys, consulting: dict, record: Callable, free: Callable,
 
     def gave_up(tick: Tick) -> None:
         """The customer's hold patience ran out (maybe after the consult ended)."""
-        leg = tick._value
+        leg, tick._value = tick._value, None  # (leg <-> tick: a cycle, kept until a collection)
         if leg.waits == EITHER:
             fired(leg)
 
@@ -138,7 +137,8 @@ def hold_steps(journeys, consulting: dict, record: Callable, free: Callable,
         """Off hold: the second half of the talk (the hold patience's tick now does nothing)."""
         hold[leg.c] += env._now - leg.held
         if leg.waits != ALONE:
-            leg.patience.callbacks = ()  # (gave_up would find it BACK)
+            # (gave_up would find it BACK), and the tick lets go of the leg (no cycle)
+            leg.patience.callbacks = leg.patience._value = ()
         leg.waits = BACK
         leg.callbacks = leg.end  # after(second half, leg.end, leg), written out
         push(queue, (env._now + (leg.length - leg.half), NORMAL, next(ids), leg))
