@@ -11,14 +11,140 @@ a hold): that one is called off likewise.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable
 
-from sim.legs import HUNG_UP
+from simpy.events import NORMAL
+
+from sim import keyed
+from sim.legs import CONSULT, CUSTOMER, FIRST, HUNG_UP, INF
 from sim.records import WAITING
+from sim.ticks import Tick
 
 # what a consult hold waits for: the consult alone, or the consult or the customer's
 # patience; FIRED: it has been met (resuming); BACK: off hold, the second half of the talk
 ALONE, EITHER, FIRED, BACK = 0, 1, 2, 3
+
+
+def hold_steps(journeys, consulting: dict, record: Callable, free: Callable,
+               wrap_up: Callable) -> tuple[Callable, Callable, Callable]:
+    """``(on_hold, back_from_consult, answered)``: the steps of a consult hold.
+
+    ``on_hold(leg)``: halfway through its talk (:mod:`sim.leg_steps`' ``talk_for``), the
+    leg's agent puts the customer on hold and asks; ``back_from_consult(leg)``: the consult
+    has ended (its waiter processed), and ``answered(tick)`` the same as an event of its
+    own. Then the leg's second half (``leg.end``), or the customer hangs up on hold.
+
+    Args:
+        journeys: The replication's journeys (:class:`sim.legs.Journeys`).
+        consulting: By consult request being talked, the consulted agent's leg.
+        record: ``record(c, leg, reason, wrap)``: append the leg of ``c`` ending now.
+        free: ``free(leg, wrap)``: the leg's agent takes its next work.
+        wrap_up: ``wrap_up(leg)``: the agent's after-call work after the leg (seconds).
+    """
+    j = journeys
+    env, floor, consult_waiters = j.env, j.floor, j.consult_waiters
+    queue, ids, push, new = env._queue, env._eid, heapq.heappush, object.__new__
+    key, kind, issue, hold, talk, enq = j.key, j.kind, j.issue, j.hold, j.talk, j.enq
+    new_contact, uniform, drawn = j._new_contact, keyed.uniform, j.n_drawn
+    after_call, record_legs, add_leg, pack_leg = (j.after_call, j.record_legs, j.add_leg,
+                                                  j.pack_leg)
+    # a drawn contact's first consult's talk, hold patience and request key, worked out at
+    # once (ContactBook.first_numbers), or None
+    consult_talks = j.first_numbers.get((keyed.CONSULT_TALK, 1))
+    hold_patiences = j.first_numbers.get((keyed.HOLD_PATIENCE, 1))
+    consult_keys = j.first_children.get((keyed.CONSULT, 1))
+    call_off = call_off_step(j, consulting, record, free)
+
+    def on_hold(leg) -> None:
+        """Halfway: the customer on hold, the agent asks the consult's queue."""
+        c, consult, number = leg.c, leg.consult, leg.talk_leg
+        held = leg.held = env._now
+        first = number == 1 and c < drawn and consult_keys is not None  # worked out at once
+        if first:  # (the key of c read only where needed)
+            k = 0
+            length = consult.talk(consult_talks[c])
+            request_key = consult_keys[c]
+        else:
+            k = key[c]
+            length = consult.talk(uniform(k, keyed.CONSULT_TALK, number))
+            request_key = keyed.child(k, keyed.CONSULT, number)
+        request = leg.request = new_contact(consult.to, issue[c], FIRST, CONSULT, length, INF,
+                                            held, request_key)
+        consult_waiters[request] = leg  # answered when the consult ends
+        floor._enqueue(request, consult.to, held, patience=INF)
+        if consult.hold_patience is not None and kind[c] == CUSTOMER:
+            leg.waits = EITHER
+            # at(patience, gave_up, leg), written out; kept on the leg, to be silenced if
+            # the consult ends first (then gave_up would do nothing)
+            patience = leg.patience = new(Tick)
+            patience.callbacks, patience._value = step_gave_up, leg
+            push(queue, (held + consult.hold_patience(
+                hold_patiences[c] if first else uniform(k, keyed.HOLD_PATIENCE, number)),
+                NORMAL, next(ids), patience))
+        else:
+            leg.waits = ALONE
+
+    def answered(tick: Tick) -> None:
+        back_from_consult(tick._value)
+
+    def back_from_consult(leg) -> None:
+        """The consult is over (SimPy: its waiter event processed)."""
+        if leg.waits == ALONE:
+            back(leg)
+        elif leg.waits == EITHER:  # the condition is met: resumed one event later
+            fired(leg)
+
+    def gave_up(tick: Tick) -> None:
+        """The customer's hold patience ran out (maybe after the consult ended)."""
+        leg, tick._value = tick._value, None  # (leg <-> tick: a cycle, kept until a collection)
+        if leg.waits == EITHER:
+            fired(leg)
+
+    def fired(leg) -> None:
+        """The hold's condition is met: resume once the event it succeeded is processed.
+
+        That event would be the next one processed if nothing else is due at this
+        instant (the callbacks calling this do nothing after it): then resume at once.
+        """
+        leg.waits = FIRED
+        if queue and queue[0][0] <= env._now:  # after(0.0, step_resume, leg), written out
+            leg.callbacks = step_resume
+            push(queue, (env._now, NORMAL, next(ids), leg))
+        else:
+            resume(leg)
+
+    def resume(leg) -> None:
+        """Resumed after the consult or the patience: back if the consult is done."""
+        c, request = leg.c, leg.request
+        if request not in consult_waiters:  # it ended (its waiter was taken)
+            back(leg)
+            return
+        # the customer hung up on hold
+        del consult_waiters[request]
+        now = env._now
+        held = hold[c] = hold[c] + (now - leg.held)
+        talk[c] += leg.half
+        floor._abandon(c, now, on_hold=True)
+        wrap = 0.0 if after_call is None else wrap_up(leg)
+        if record_legs:  # record(c, leg, HUNG_UP, wrap), written out
+            add_leg(pack_leg(c, leg.q, enq[c], leg.start, now, leg.group.index, leg.agent_id,
+                             held - leg.hold_before, HUNG_UP, wrap))
+        call_off(request)  # queued or being talked, the consult ends (a leg)
+        free(leg, wrap)
+
+    def back(leg) -> None:
+        """Off hold: the second half of the talk (the hold patience's tick now does nothing)."""
+        hold[leg.c] += env._now - leg.held
+        if leg.waits != ALONE:
+            # (gave_up would find it BACK), and the tick lets go of the leg (no cycle)
+            leg.patience.callbacks = leg.patience._value = ()
+        leg.waits = BACK
+        leg.callbacks = leg.end  # after(second half, leg.end, leg), written out
+        push(queue, (env._now + (leg.length - leg.half), NORMAL, next(ids), leg))
+
+    step_gave_up, step_resume = (gave_up,), (resume,)
+    return on_hold, back_from_consult, answered
 
 
 def call_off_step(journeys, consulting: dict, record: Callable, free: Callable

@@ -31,21 +31,19 @@ from collections.abc import Callable
 from simpy.events import NORMAL
 
 from sim import keyed
-from sim.consult_hold import ALONE, BACK, EITHER, FIRED, call_off_step
+from sim.consult_hold import hold_steps
 from sim.legs import (
     COMPLETED,
     CONSULT,
     CONSULT_LEG,
-    CUSTOMER,
     DUPLICATE,
     DUPLICATE_LEG,
     ESCALATION,
-    FIRST,
-    HUNG_UP,
     INF,
     MISROUTE,
     TRANSFER,
 )
+from sim.records import ANSWERED
 from sim.ticks import Tick
 
 
@@ -59,8 +57,9 @@ class Leg:
     """
 
     __slots__ = ("agent_id", "c", "callbacks", "capped", "consult", "end", "entered", "group",
-                 "half", "held", "hold_before", "leg", "length", "q", "queue", "reason",
-                 "request", "start", "talk_leg", "three_way", "to_agent", "to_group", "waits")
+                 "half", "held", "hold_before", "leg", "length", "patience", "q", "queue",
+                 "reason", "request", "start", "talk_leg", "three_way", "to_agent", "to_group",
+                 "waits")
     _ok = True  # SimPy's loop asks (sim.ticks.run_events): a leg's step never fails
 
 
@@ -72,27 +71,26 @@ def leg_steps(journeys) -> Callable[..., None]:
             plans, waiters and the endings the legs call (bound once: never hooked).
     """
     j = journeys
-    floor, env, at = j.floor, j.env, j.at
+    floor, env = j.floor, j.env
     queue, ids, push, new = env._queue, env._eid, heapq.heappush, object.__new__
     plans, group_plans, after_call = j.plans, j.group_plans, j.after_call
     key, kind, qtype, ctype, handle = j.key, j.kind, j.qtype, j.ctype, j.handle
     hold, talk, served_legs, misrouted = j.hold, j.talk, j.served_legs, j.misrouted
-    transfers, issue, enq = j.transfers, j.issue, j.enq
+    transfers, enq, state, end = j.transfers, j.enq, j.state, j.end
     groups, agents, numbered = j.group, j.agent, j.numbered
     consult_waiters, warm_waiters, conferences = (j.consult_waiters, j.warm_waiters,
                                                   j.conferences)
     append_leg, complete, finish = j._append_leg, j._complete, j._finish
-    new_contact, uniform, consult_number = j._new_contact, keyed.uniform, j._consult_number
+    uniform = keyed.uniform
+    # a drawn contact's first consult request's own consult decision (or None)
+    request_consults = j.request_consults
     record_legs = j.record_legs
     # the drawn contacts' numbers worked out at once (ContactBook.first_numbers, or None): a
     # first leg's consult and transfer decisions (a drawn contact's comeback's too, where
-    # ``numbered``), its consult's talk, hold patience and request key; a second leg's talk
-    # and transfer decision, a misrouted call's talk (a comeback's too, where ``numbered``)
+    # ``numbered``); a second leg's talk and transfer decision; a misrouted call's talk (a
+    # comeback's too, where ``numbered``); a first consult's: sim.consult_hold
     numbers, drawn, consult_one, transfer_one = (j.first_numbers, j.n_drawn, j.consult_one,
                                                  j.transfer_one)
-    consult_talks, hold_patiences = (numbers.get((keyed.CONSULT_TALK, 1)),
-                                     numbers.get((keyed.HOLD_PATIENCE, 1)))
-    consult_keys = j.first_children.get((keyed.CONSULT, 1))
     handle_two, transfer_two = numbers.get((keyed.HANDLE, 2)), numbers.get((keyed.TRANSFER, 2))
     misroute_talks = numbers.get(keyed.MISROUTE_TALK)
     add_leg, pack_leg = j.add_leg, j.pack_leg  # a leg's row (Journeys.leg_doubles)
@@ -108,10 +106,14 @@ def leg_steps(journeys) -> Callable[..., None]:
         push(queue, (env._now + delay, NORMAL, next(ids), leg))
 
     def record(c: int, leg: Leg, reason: int, wrap: float) -> None:
-        """Append the leg of ``c`` that ends now (:meth:`sim.legs.Journeys._record_leg`)."""
+        """Append the leg of ``c`` that ends now (:meth:`sim.legs.Journeys._record_leg`).
+
+        Its queue, group and agent are the leg's (``qtype[c]``, ``group[c]``, ``agent[c]``:
+        ``c`` has not joined a queue again since it was answered).
+        """
         if record_legs:
-            add_leg(pack_leg(c, qtype[c], enq[c], leg.start, env._now, groups[c], agents[c],
-                             hold[c] - leg.hold_before, reason, wrap))
+            add_leg(pack_leg(c, leg.q, enq[c], leg.start, env._now, leg.group.index,
+                             leg.agent_id, hold[c] - leg.hold_before, reason, wrap))
 
     def wrap_up(leg: Leg) -> float:
         """The agent's after-call work after this leg (seconds; :mod:`sim.wrap_up`)."""
@@ -125,7 +127,7 @@ def leg_steps(journeys) -> Callable[..., None]:
             floor._next_work(leg.group, leg.agent_id)
 
     consulting: dict[int, Leg] = {}  # request being talked -> its leg (sim.consult_hold)
-    call_off = call_off_step(j, consulting, record, free)
+    on_hold, back_from_consult, answered = hold_steps(j, consulting, record, free, wrap_up)
 
     def next_work(leg: Leg) -> None:
         floor._next_work(leg.group, leg.agent_id)
@@ -139,15 +141,18 @@ def leg_steps(journeys) -> Callable[..., None]:
         leg.start = env._now
         leg.hold_before = hold[c]  # this leg's hold is what it adds
         q = leg.q = qtype[c]
-        served_legs[c] += 1
-        leg.leg = served_legs[c]  # this leg's number (the next agent's may follow first)
+        # this leg's number (the next agent's may follow first)
+        leg.leg = served_legs[c] = served_legs[c] + 1
         what = kind[c]
-        if what == DUPLICATE:
-            after(handle[c] * group.pace(agent_id), step_duplicated, leg)
-            return
         if what == CONSULT:
             consulting[c] = leg
-            talk_for(leg, plans[q], handle[c] * group.pace(agent_id))  # the one consulted
+            # the one consulted; group.pace(agent_id), written out
+            talk_for(leg, plans[q], handle[c] * (
+                group.slowdown if group.factors is None else group.factors[agent_id]),
+                step_consulted)
+            return
+        if what == DUPLICATE:
+            after(handle[c] * group.pace(agent_id), step_duplicated, leg)
             return
         if conferences:  # joined by a conference transfer: three-way talk first
             three_way = conferences.pop(c, 0.0)
@@ -163,24 +168,24 @@ def leg_steps(journeys) -> Callable[..., None]:
 
     def customer(leg: Leg) -> None:
         """The customer's own talk: a misrouted call's short one, or the handle time."""
-        c = leg.c
+        c, group = leg.c, leg.group
         own_plan = plans[ctype[c]]
-        legs = served_legs[c]
-        if misrouted[c] and legs == 1:  # the wrong queue from the IVR
+        legs = leg.leg  # (served_legs[c]: nobody else has served c since this leg began)
+        # group.pace(agent_id), written out
+        pace = group.slowdown if group.factors is None else group.factors[leg.agent_id]
+        if legs == 1 and misrouted[c]:  # the wrong queue from the IVR
             leg.length = own_plan.ivr.misroute_talk(
                 misroute_talks[c] if numbered[c] and misroute_talks is not None
-                else uniform(key[c], keyed.MISROUTE_TALK)) * leg.group.pace(leg.agent_id)
+                else uniform(key[c], keyed.MISROUTE_TALK)) * pace
             after(leg.length, step_misrouted_talk, leg)
             return
         queue_plan = plans[leg.q]
         if legs == 1 + misrouted[c]:  # the first talk: the drawn handle time
-            length = handle[c]
+            length = handle[c] * pace
         else:
             length = queue_plan.handle(
                 handle_two[c] if legs == 2 and numbered[c] and handle_two is not None
-                else uniform(key[c], keyed.HANDLE, legs))
-        group = leg.group
-        length *= group.pace(leg.agent_id)
+                else uniform(key[c], keyed.HANDLE, legs)) * pace
         leg.capped = length > own_plan.cap
         if leg.capped:
             length = own_plan.cap
@@ -189,17 +194,28 @@ def leg_steps(journeys) -> Callable[..., None]:
             leg.callbacks = step_talked
             push(queue, (env._now + length, NORMAL, next(ids), leg))
             return
-        talk_for(leg, queue_plan, length)
+        talk_for(leg, queue_plan, length, step_talked)
 
-    def talk_for(leg: Leg, queue_plan, length: float) -> None:
-        """Talk for ``length`` seconds, maybe with a consult hold halfway."""
+    def talk_for(leg: Leg, queue_plan, length: float, ends: tuple) -> None:
+        """Talk for ``length`` seconds, maybe with a consult hold halfway, then ``ends``.
+
+        ``ends``: the step after the talk (a consult request's, or a customer's).
+        """
         c = leg.c
-        number = served_legs[c]
+        number = leg.leg  # (served_legs[c], as in customer)
         leg.length = length
         consult = queue_plan.consult
-        if consult is not None and (consult_one[c] if number == 1 and numbered[c]
-                                    else consult_number(c, number)) >= consult.probability:
-            consult = None
+        if consult is not None:
+            if number == 1 and numbered[c]:
+                u = consult_one[c]
+            elif request_consults is not None and (
+                    (asker := consult_waiters.get(c)) is not None
+                    and asker.talk_leg == 1 and asker.c < drawn):
+                u = request_consults[asker.c]  # Journeys._consult_number, written out
+            else:
+                u = uniform(key[c], keyed.CONSULT, number)
+            if u >= consult.probability:
+                consult = None
         if consult is None:
             escalate = escalates_as_consult[leg.group.index]
             if escalate is not None and (uniform(key[c], keyed.ESCALATE, number)
@@ -207,86 +223,16 @@ def leg_steps(journeys) -> Callable[..., None]:
                 consult = escalate
         if consult is None:
             # after(length, ..., leg), written out: the end of a consult's talk or a customer's
-            leg.callbacks = step_consulted if kind[c] == CONSULT else step_talked
+            leg.callbacks = ends
             push(queue, (env._now + length, NORMAL, next(ids), leg))
             return
         leg.consult, leg.talk_leg = consult, number
         # the step after the second half: kept on the leg, so that no step refers back
         # to one that refers to it (a cycle would keep this replication until a collection)
-        leg.end = step_consulted if kind[c] == CONSULT else step_talked
+        leg.end = ends
         leg.half = length / 2.0
-        after(leg.half, step_on_hold, leg)
-
-    def on_hold(leg: Leg) -> None:
-        """Halfway: the customer on hold, the agent asks the consult's queue."""
-        c, consult, number = leg.c, leg.consult, leg.talk_leg
-        k = key[c]
-        held = leg.held = env._now
-        first = number == 1 and c < drawn and consult_keys is not None  # worked out at once
-        length = consult.talk(consult_talks[c] if first
-                              else uniform(k, keyed.CONSULT_TALK, number))
-        request = leg.request = new_contact(
-            consult.to, issue[c], FIRST, CONSULT, length, INF, held,
-            consult_keys[c] if first else keyed.child(k, keyed.CONSULT, number))
-        consult_waiters[request] = leg  # answered when the consult ends
-        floor._enqueue(request, consult.to, held, patience=INF)
-        if consult.hold_patience is not None and kind[c] == CUSTOMER:
-            leg.waits = EITHER
-            at(consult.hold_patience(hold_patiences[c] if first
-                                     else uniform(k, keyed.HOLD_PATIENCE, number)), gave_up, leg)
-        else:
-            leg.waits = ALONE
-
-    def answered(tick: Tick) -> None:
-        back_from_consult(tick._value)
-
-    def back_from_consult(leg: Leg) -> None:
-        """The consult is over (SimPy: its waiter event processed)."""
-        if leg.waits == ALONE:
-            back(leg)
-        elif leg.waits == EITHER:  # the condition is met: resumed one event later
-            fired(leg)
-
-    def gave_up(tick: Tick) -> None:
-        """The customer's hold patience ran out (maybe after the consult ended)."""
-        leg = tick._value
-        if leg.waits == EITHER:
-            fired(leg)
-
-    def fired(leg: Leg) -> None:
-        """The hold's condition is met: resume once the event it succeeded is processed.
-
-        That event would be the next one processed if nothing else is due at this
-        instant (the callbacks calling this do nothing after it): then resume at once.
-        """
-        leg.waits = FIRED
-        if queue and queue[0][0] <= env._now:
-            after(0.0, step_resume, leg)
-        else:
-            resume(leg)
-
-    def resume(leg: Leg) -> None:
-        """Resumed after the consult or the patience: back if the consult is done."""
-        c, request = leg.c, leg.request
-        if request not in consult_waiters:  # it ended (its waiter was taken)
-            back(leg)
-            return
-        # the customer hung up on hold
-        del consult_waiters[request]
-        now = env._now
-        hold[c] += now - leg.held
-        talk[c] += leg.half
-        floor._abandon(c, now, on_hold=True)
-        wrap = wrap_up(leg)
-        record(c, leg, HUNG_UP, wrap)
-        call_off(request)  # queued or being talked, the consult ends (a leg)
-        free(leg, wrap)
-
-    def back(leg: Leg) -> None:
-        """Off hold: the second half of the talk."""
-        hold[leg.c] += env._now - leg.held
-        leg.waits = BACK
-        after(leg.length - leg.half, leg.end, leg)
+        leg.callbacks = step_on_hold  # after(half, step_on_hold, leg), written out
+        push(queue, (env._now + leg.half, NORMAL, next(ids), leg))
 
     # ---- how the leg ends ------------------------------------------------------------
 
@@ -298,19 +244,21 @@ def leg_steps(journeys) -> Callable[..., None]:
 
     def consulted(leg: Leg) -> None:
         """A consult request's talk is over: the agent who asked is answered."""
-        c = leg.c
+        c, now = leg.c, env._now
         talk[c] += leg.length
         del consulting[c]
-        record(c, leg, CONSULT_LEG, 0.0)
-        finish(c)
+        if record_legs:  # record(c, leg, CONSULT_LEG, 0.0), written out
+            add_leg(pack_leg(c, leg.q, enq[c], leg.start, now, leg.group.index, leg.agent_id,
+                             hold[c] - leg.hold_before, CONSULT_LEG, 0.0))
+        state[c], end[c] = ANSWERED, now  # Journeys._finish(c), written out
         waiter = consult_waiters.pop(c, None)
         if waiter is None:
-            free(leg, 0.0)
+            floor._next_work(leg.group, leg.agent_id)  # free(leg, 0.0)
             return
         # the waiter's event, succeeded now: processed after what freeing the agent
         # schedules now with more urgency, and after what was due now already
-        now, mark = env._now, next(ids)
-        free(leg, 0.0)
+        mark = next(ids)
+        floor._next_work(leg.group, leg.agent_id)  # free(leg, 0.0)
         if queue:
             top = queue[0]
             if top[0] == now and (top[1] != NORMAL or top[2] < mark):
@@ -348,8 +296,8 @@ def leg_steps(journeys) -> Callable[..., None]:
         if to is None:  # the most common end: record, complete and free written out
             wrap = 0.0 if after_call is None else wrap_up(leg)
             if record_legs:
-                add_leg(pack_leg(c, qtype[c], enq[c], leg.start, env._now, groups[c],
-                                 agents[c], hold[c] - leg.hold_before, COMPLETED, wrap))
+                add_leg(pack_leg(c, leg.q, enq[c], leg.start, env._now, leg.group.index,
+                                 leg.agent_id, hold[c] - leg.hold_before, COMPLETED, wrap))
             complete(c, leg.group, leg.capped)
             if wrap > 0.0:
                 after(wrap, step_next_work, leg)
@@ -392,7 +340,7 @@ def leg_steps(journeys) -> Callable[..., None]:
 
     # each step as an event's callbacks: one tuple for all its events, not a list each
     (step_duplicated, step_conferred, step_misrouted_talk, step_consulted, step_talked,
-     step_on_hold, step_resume, step_next_work, step_handed_on) = ((step,) for step in (
-         duplicated, conferred, misrouted_talk, consulted, talked, on_hold, resume, next_work,
+     step_on_hold, step_next_work, step_handed_on) = ((step,) for step in (
+         duplicated, conferred, misrouted_talk, consulted, talked, on_hold, next_work,
          handed_on))
     return start

@@ -294,18 +294,6 @@ class Journeys:
                                      handle, INF, now, keyed.child(key, keyed.DUPLICATE))
             self.floor._enqueue(twin, self.ctype[c], now, patience=INF)
 
-    def _consult_number(self, c: int, number: int) -> float:
-        """The number that decides whether leg ``number`` of ``c`` consults (keyed).
-
-        A drawn contact's first consult request's, worked out up front
-        (``ContactBook.child_numbers``): the request is waited for by that first leg.
-        """
-        if self.request_consults is not None:
-            asker = self.consult_waiters.get(c)
-            if asker is not None and asker.talk_leg == 1 and asker.c < self.n_drawn:
-                return self.request_consults[asker.c]
-        return keyed.uniform(self.key[c], keyed.CONSULT, number)
-
     # ---- the IVR ---------------------------------------------------------------------
 
     def _leave_ivr(self, tick) -> None:
