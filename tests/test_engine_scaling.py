@@ -161,5 +161,6 @@ class TestEventsPerCall:
         others = records.n - answered
         # the staffing process: its start and one timeout per day (a handful in all)
         assert scheduled[0] <= 2 * answered + others + 10
-        # and no fewer: each arrival and each end of talk is an event
-        assert scheduled[0] >= records.n + answered
+        # and no fewer: each end of talk is an event pushed on the heap (arrivals are
+        # events too, but the stream's next one is held beside the heap, sim/ticks.py)
+        assert scheduled[0] >= answered
