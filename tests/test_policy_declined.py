@@ -8,63 +8,27 @@ unanswered at every point, or in the plan found.
 
 from __future__ import annotations
 
-import sys
-
 import pytest
-import yaml
 from click.testing import CliRunner
+from policy_files import policy, policy_files
 
 import sim
 from sim.cli import main
 from sim.sweep import run_sweep
 
-POLICY = '''
-"""Calls only: a mail is never chosen, on arrival or from a free agent's queues."""
-
-
-class NoMails:
-    def choose_agent(self, contact, agents, now):
-        return None if contact.contact_type == "mails" else 0
-
-    def choose_contact(self, agent, queues, now):
-        calls = [i for i, q in enumerate(queues) if q.contact_type != "mails"]
-        return calls[0] if calls else None
-'''
-
-# service level over answered contacts: the mails, never answered, leave the goal
-# judging the calls only, so a staffing search ends (over offered ones it could not)
-SCENARIO = {
-    "name": "calls and mails", "days": 1, "open": "08:00", "close": "10:00",
-    "interval": "1h",
-    "service_level": {"threshold": "20s", "target": 0.8, "definition": "answered"},
-    "contact_types": {
-        "calls": {"arrivals": {"rate": "60/h"},
-                  "handle": {"dist": "exponential", "mean": "2m"},
-                  "patience": {"dist": "exponential", "mean": "2m"}},
-        "mails": {"arrivals": {"rate": "20/h"},
-                  "handle": {"dist": "exponential", "mean": "2m"}}},
-    "agents": {"pool": {"skills": ["calls", "mails"], "staff": 3}},
-}
+MODULE = "policy_declined_under_test"
 REPLICATIONS = 2
 
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
-    """(scenario file, ``FILE.py:CLASS``), the policy's module imported once."""
-    folder = tmp_path_factory.mktemp("declined")
-    (folder / "policy_declined_under_test.py").write_text(POLICY)
-    path = folder / "calls_mails.yaml"
-    path.write_text(yaml.safe_dump(SCENARIO))
-    sys.path.insert(0, str(folder))  # (as the CLI puts it, reading --policy)
-    yield path, f"{folder / 'policy_declined_under_test.py'}:NoMails"
-    sys.modules.pop("policy_declined_under_test", None)
-    sys.path[:] = [p for p in sys.path if p != str(folder)]
+    """(scenario file, ``FILE.py:NoMails``), the policy's module imported once."""
+    with policy_files(tmp_path_factory.mktemp("declined"), MODULE) as (path, source):
+        yield path, f"{source}:NoMails"
 
 
 def no_mails():
-    from policy_declined_under_test import NoMails
-
-    return NoMails()
+    return policy(MODULE, "NoMails")
 
 
 def ccsim(*args, quiet: bool = True) -> list[str]:
@@ -86,11 +50,11 @@ class TestSweep:
         """``SweepResult.declined``: per point, what ``sim.run`` says of it."""
         path, _ = files
         scenario = sim.load_scenario(path)
-        result = run_sweep(scenario, {"agents.pool.staff": [2, 3]}, REPLICATIONS, workers=1,
+        result = run_sweep(scenario, {"agents.pool.staff": [3, 4]}, REPLICATIONS, workers=1,
                            policy=no_mails())
-        assert result.declined == {0: declined_at(path, 2), 1: declined_at(path, 3)}
+        assert result.declined == {0: declined_at(path, 3), 1: declined_at(path, 4)}
         assert result.declined[0]["mails"]["contacts"] > 0
-        plain = run_sweep(scenario, {"agents.pool.staff": [2, 3]}, REPLICATIONS, workers=1)
+        plain = run_sweep(scenario, {"agents.pool.staff": [3, 4]}, REPLICATIONS, workers=1)
         assert plain.declined == {}
 
     def test_one_warning_line_per_type_also_when_resumed(self, files, tmp_path):
@@ -100,9 +64,9 @@ class TestSweep:
         the parts keep what each unit's policy never chose.
         """
         path, policy = files
-        common = ["sweep", path, "--grid", "agents.pool.staff=2,3", "-r", REPLICATIONS,
+        common = ["sweep", path, "--grid", "agents.pool.staff=3,4", "-r", REPLICATIONS,
                   "--workers", "1", "--no-figures", "--out", tmp_path, "--policy", policy]
-        never = sum(declined_at(path, n)["mails"]["contacts"] for n in (2, 3))
+        never = sum(declined_at(path, n)["mails"]["contacts"] for n in (3, 4))
         expected = [f"warning: policy NoMails never chose a contact of type 'mails' at all 2 "
                     f"points (in {2 * REPLICATIONS} of their {2 * REPLICATIONS} "
                     f"replications): {never:,} of its contacts were never answered"]

@@ -9,13 +9,12 @@ every worker, as ``sim.run(policy=...)`` does: the same shifts for one worker or
 
 from __future__ import annotations
 
-import sys
-
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 from click.testing import CliRunner
+from policy_files import policy as make
+from policy_files import policy_files
 
 import sim
 from sim.cli import main
@@ -23,63 +22,20 @@ from sim.shift_loop import Settings, schedule
 from sim.shift_templates import default_templates
 from sim.staffing import Goal
 
-POLICIES = '''
-"""Mails before calls (the calls wait); or no mail ever chosen."""
-
-
-class MailsFirst:
-    def choose_agent(self, contact, agents, now):
-        return 0
-
-    def choose_contact(self, agent, queues, now):
-        return min(range(len(queues)), key=lambda i: (queues[i].contact_type != "mails",
-                                                      queues[i].since))
-
-
-class NoMails(MailsFirst):
-    def choose_agent(self, contact, agents, now):
-        return None if contact.contact_type == "mails" else 0
-
-    def choose_contact(self, agent, queues, now):
-        calls = [i for i, q in enumerate(queues) if q.contact_type != "mails"]
-        return calls[0] if calls else None
-'''
-
-# service level over answered contacts: with NoMails the mails, never answered, leave the
-# goal judging the calls only, so the requirement search ends
-SCENARIO = {
-    "name": "calls and mails", "seed": 3, "days": 1, "open": "08:00", "close": "10:00",
-    "interval": "1h",
-    "service_level": {"threshold": "20s", "target": 0.8, "definition": "answered"},
-    "contact_types": {
-        "calls": {"arrivals": {"rate": "80/h"},
-                  "handle": {"dist": "exponential", "mean": "2m"},
-                  "patience": {"dist": "exponential", "mean": "2m"}},
-        "mails": {"arrivals": {"rate": "40/h"},
-                  "handle": {"dist": "exponential", "mean": "2m"}}},
-    "agents": {"pool": {"skills": ["calls", "mails"], "staff": 4}},
-}
+MODULE = "policy_schedule_under_test"
 REPLICATIONS = 2
-HOLDOUT_SEED = 4  # the CLI's default: the search seed + 1
+HOLDOUT_SEED = 4  # the CLI's default: the search seed (3) + 1
 
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
-    """(scenario file, folder of the policies' file), its module imported once."""
-    folder = tmp_path_factory.mktemp("schedule_policies")
-    (folder / "policy_schedule_under_test.py").write_text(POLICIES)
-    path = folder / "calls_mails.yaml"
-    path.write_text(yaml.safe_dump(SCENARIO))
-    sys.path.insert(0, str(folder))  # (as the CLI puts it, reading --policy)
-    yield path, folder / "policy_schedule_under_test.py"
-    sys.modules.pop("policy_schedule_under_test", None)
-    sys.path[:] = [p for p in sys.path if p != str(folder)]
+    """(scenario file, policy file), the policy's module imported once."""
+    with policy_files(tmp_path_factory.mktemp("schedule_policies"), MODULE) as found:
+        yield found
 
 
 def policy(name: str):
-    import policy_schedule_under_test
-
-    return getattr(policy_schedule_under_test, name)()
+    return make(MODULE, name)
 
 
 def ccsim(*args):
