@@ -22,6 +22,8 @@ from typing import Any, TypeVar
 
 import click
 
+from sim.units import counted
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -97,12 +99,60 @@ def declined_warnings(result: Any, where: str = "") -> list[str]:
         result: A :class:`sim.replicate.RunResult`.
         where: Put before the policy, e.g. ``variant more: ``.
     """
-    name = (result.policy or {}).get("class", "")
-    n = result.n_replications
+    return declined_lines(result.declined, result.policy, result.n_replications, where)
+
+
+def declined_lines(declined: dict[str, dict[str, int]], policy: dict[str, Any] | None,
+                   replications: int, where: str = "") -> list[str]:
+    """One ``warning:`` line per contact type in ``declined`` (stderr).
+
+    Args:
+        declined: Contact type -> ``{"replications": k, "contacts": n}``, as
+            :attr:`sim.replicate.RunResult.declined` (or a staffing plan's, a schedule's).
+        policy: The policy's :func:`sim.policy_source.policy_source`.
+        replications: The replications ``k`` is out of.
+        where: Put before the policy, e.g. ``plan found: ``.
+    """
+    name = (policy or {}).get("class", "")
     return [f"warning: {where}policy {name} never chose a contact of type {contact_type!r} "
-            f"(in {seen['replications']} of {n} replication{'s' if n > 1 else ''}): "
+            f"(in {seen['replications']} of {counted(replications, 'replication')}): "
             f"{seen['contacts']:,} of its contacts were never answered"
-            for contact_type, seen in result.declined.items()]
+            for contact_type, seen in declined.items()]
+
+
+def sweep_declined_warnings(result: Any, policy: object, replications: int) -> list[str]:
+    """One ``warning:`` line per contact type the policy never chose at some sweep points.
+
+    Args:
+        result: A :class:`sim.sweep.SweepResult`.
+        policy: The policy every point ran under.
+        replications: Replications per point.
+    """
+    types = sorted({name for per_type in result.declined.values() for name in per_type})
+    points = result.summary[list(result.grid.paths)].to_dict("records")
+    lines = []
+    for contact_type in types:
+        at = {p: seen[contact_type] for p, seen in sorted(result.declined.items())
+              if contact_type in seen}
+        reps = sum(seen["replications"] for seen in at.values())
+        never = sum(seen["contacts"] for seen in at.values())
+        where = (f"all {len(points)} points (" if len(at) == len(points) else
+                 f"{len(at)} of {len(points)} points ({_points([points[p] for p in at])}; ")
+        lines.append(
+            f"warning: policy {type(policy).__qualname__} never chose a contact of type "
+            f"{contact_type!r} at {where}in {reps} of their {len(at) * replications} "
+            f"replications): {never:,} of its contacts were never answered")
+    return lines
+
+
+def _points(values: list[dict[str, Any]], most: int = 3) -> str:
+    """``PATH=a, b, c`` for one grid parameter, else ``P=a Q=b, P=c Q=d``; the first few."""
+    if len(values[0]) == 1:
+        (path,) = values[0]
+        shown = [str(v[path]) for v in values[:most]]
+        return f"{path}={', '.join(shown)}" + (", ..." if len(values) > most else "")
+    shown = [" ".join(f"{k}={v}" for k, v in point.items()) for point in values[:most]]
+    return ", ".join(shown) + (", ..." if len(values) > most else "")
 
 
 def policy_option(note: str = "") -> Callable[[F], F]:

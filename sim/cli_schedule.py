@@ -8,6 +8,7 @@ and exit code 2.
 from __future__ import annotations
 
 import sys
+import textwrap
 import time
 from pathlib import Path
 
@@ -41,9 +42,11 @@ from sim.cli_options import (
     seed_option,
     set_option,
 )
+from sim.cli_policy import declined_lines, policy_option
 from sim.loader import ScenarioError, scenario_document
 from sim.output import write_atomic
 from sim.plots.style import render_png
+from sim.policy_source import describe, policy_source
 from sim.requirement_sources import requirement_from_staffing, requirement_from_table
 from sim.scenario import MAX_SEED, Scenario
 from sim.schedule import interval_starts
@@ -121,6 +124,8 @@ def _lengths(ctx: click.Context, param: click.Parameter, value: str) -> list[flo
 @click.option("--workers", "-w", type=WORKERS,
               help="Local processes for the replications (default: one per core).")
 @quiet_option("the schedule")
+@policy_option("The requirement search and every hold-out check run under it (the "
+               "scenario written does not carry it).")
 def schedule_command(scenario: str, requirement: str, lengths: list[float],
                      templates_file: str | None, part_time_share: float,
                      hourly_cost: float | None, absenteeism: float,
@@ -128,7 +133,7 @@ def schedule_command(scenario: str, requirement: str, lengths: list[float],
                      threshold: float | None, max_abandon: float | None, replications: int,
                      seed: int | None, holdout_seed: int | None, max_rounds: int,
                      time_limit: float, overrides: tuple[str, ...], out: str | None,
-                     workers: int | None, quiet: bool) -> None:
+                     workers: int | None, quiet: bool, policy: object | None = None) -> None:
     """Turn a staffing requirement into shifts, and check them by simulation.
 
     Example: ccsim schedule scenarios/small_bank.yaml --lengths 4h,8h --part-time-share 0.3
@@ -177,14 +182,14 @@ def schedule_command(scenario: str, requirement: str, lengths: list[float],
     settings = Settings(templates, goal, hourly_cost or 1.0, part_time_share, absenteeism,
                         days_per_agent, max_agents, replications, holdout, max_rounds,
                         time_limit, group_hourly_cost=rates, group_absenteeism=absent,
-                        simulated_absences=requirement != "erlang")
+                        simulated_absences=requirement != "erlang", policy=policy)
     log = None if quiet else SearchLog()
     executor = local_executor(workers_in_memory(workers, [base], scenario))
     began = time.perf_counter()
     try:
         with sigterm_as_interrupt(), simulating(scenario):
             on_phones = _requirement(scenario, base, requirement, goal, replications, seed,
-                                     executor, log)
+                                     executor, log, policy)
             result = schedule(base, on_phones, settings, executor, log)
     except (ScheduleError, ValueError) as exc:
         fail([f"{scenario}: {exc}" if not str(exc).startswith(scenario) else str(exc)])
@@ -196,6 +201,9 @@ def schedule_command(scenario: str, requirement: str, lengths: list[float],
     if log is not None:
         log.flush()
     click.echo(format_schedule(result, hourly_cost is not None or rates is not None))
+    source = None if policy is None else policy_source(policy)
+    for line in declined_lines(result.declined, source, replications, "shifts found: "):
+        click.echo(line, err=True)
     if not quiet:
         click.echo(f"\n({time.perf_counter() - began:,.1f} s)", err=True)
     if out and document is not None:
@@ -222,14 +230,17 @@ def _check_days_per_agent(path: str, scenario: Scenario, days_per_agent: int) ->
 
 
 def _requirement(path: str, scenario: Scenario, source: str, goal, replications: int,
-                 seed: int, executor, log) -> np.ndarray:
-    """Agents on the phones per group and interval of the run, from ``source``."""
+                 seed: int, executor, log, policy=None) -> np.ndarray:
+    """Agents on the phones per group and interval of the run, from ``source``.
+
+    ``policy``: the routing the search runs under (the other sources simulate nothing).
+    """
     if source == "search":
         if log is not None:
             log(f"searching the requirement ({counted(replications, 'replication')}, seed {seed})")
         found = find_staffing(scenario, target=goal.target, threshold=goal.threshold,
                               max_abandon=goal.max_abandon, replications=replications,
-                              seed=seed, executor=executor)
+                              seed=seed, executor=executor, policy=policy)
         table = found.table
         return np.stack([table.loc[table.group == g, "simulated"].to_numpy()
                          for g in scenario.agents])
@@ -265,8 +276,10 @@ def format_schedule(result: ScheduleResult, money: bool = False) -> str:
     total = f"{result.paid_hours:,.1f} paid hours" + (f", cost {result.cost:,.2f}"
                                                        if money else "")
     lines.append(f"  total: {total} {per}")
+    policy = result.settings.policy
     check = (f"hold-out check (seed {result.settings.holdout_seed}, "
-             f"{counted(result.settings.replications, 'replication')}): ")
+             f"{counted(result.settings.replications, 'replication')}"
+             + (f", policy {type(policy).__qualname__}" if policy is not None else "") + "): ")
     if result.held:
         lines.append(check + f"every interval meets the goal (after "
                      f"{counted(result.rounds, 'schedule')})")
@@ -288,6 +301,16 @@ def _furthest_below(result: ScheduleResult) -> str:
     return (f"; furthest below its target: {list(result.scenario.contact_types)[t]} at "
             f"{day_label(result.scenario, int(begin // DAY))} {format_clock_exact(begin % DAY)}, "
             f"service level {sl[t, i]:.3f} against {targets[t]:g}")
+
+
+def _policy_note(policy: object | None) -> str:
+    """Comment lines naming the routing policy the shifts were found under ('' if none)."""
+    if policy is None:
+        return ""
+    note = (f"Searched and checked under the {describe(policy_source(policy))}, which this "
+            "file does not carry: run it with --policy.")
+    lines = textwrap.wrap(note, width=88, break_long_words=False, break_on_hyphens=False)
+    return "".join(f"# {line}\n" for line in lines)  # (a path whole, to be found)
 
 
 def coverage_table(result: ScheduleResult) -> pd.DataFrame:
@@ -319,6 +342,7 @@ def write_schedule(out: str, document: dict, result: ScheduleResult) -> list[Pat
             + " on the hold-out check).\n"
             + ("# A shift's days count from 0: 0 is the run's first day (day 1 in shifts.csv "
                "and the figures).\n" if numbered else "")
+            + _policy_note(result.settings.policy)
             + yaml.safe_dump(scheduled_document(document, result), sort_keys=False,
                              default_flow_style=None, width=100))
     written = [write_atomic(folder / "scenario.yaml",

@@ -37,7 +37,7 @@ from sim.cli_options import (
     seed_option,
     set_option,
 )
-from sim.cli_policy import policy_option
+from sim.cli_policy import declined_lines, policy_option
 from sim.cost_search import CostResult, find_cost_staffing
 from sim.costs import COST_PARTS
 from sim.features import left_out, note
@@ -181,6 +181,9 @@ def staff_command(scenario: str, target: float | None, threshold: float | None,
     if log is not None:
         log.flush()
     click.echo(format_staffing(result, full=full, costed=costed))
+    for line in declined_lines(result.declined, result.policy, result.replications,
+                               "plan found: "):
+        click.echo(line, err=True)
     if costed is not None:
         click.echo(format_costs(costed))
     if document is not None:

@@ -36,7 +36,7 @@ from sim.cli_options import (
     seed_option,
     set_option,
 )
-from sim.cli_policy import policy_option
+from sim.cli_policy import policy_option, sweep_declined_warnings
 from sim.features import left_out, note
 from sim.grid import Grid, parse_grid_option, point_scenarios, size_problem
 from sim.kpis import format_ci, format_kpi
@@ -145,6 +145,9 @@ def sweep_command(scenario: str, grids: tuple[str, ...], replications: int, seed
         title=f"Sweep of '{base.name}'\n{replications} replications",
         threshold_s=base.service_level.threshold, leave_out=left)
     click.echo(format_sweep(result, left))
+    if policy is not None:
+        for line in sweep_declined_warnings(result, policy, replications):
+            click.echo(line, err=True)
     if not quiet:
         click.echo(f"\n{counted(len(result.computed), 'unit')} computed, {result.resumed} "
                    f"resumed, in {time.perf_counter() - started:.1f}s; wrote sweep.parquet, "

@@ -369,4 +369,4 @@ def _result(scenario: Scenario, start: StaffingResult, plan: np.ndarray, evaluat
             table[column] = values
     return StaffingResult(staffed_scenario(scenario, plan, start.goal), table, start.goal,
                           start.replications, start.seed, start.evaluations + evaluations,
-                          converged, check, start.trim, start.policy)
+                          converged, check, start.trim, start.policy, evaluation.declined)

@@ -11,6 +11,7 @@ Two entry points: :func:`replication_tables` simulates replication ``r`` and mea
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -128,3 +129,24 @@ def measure(scenario: Scenario, replication: int, contacts: pd.DataFrame, legs: 
         replication=replication, contacts=contacts, legs=legs, staff=staff,
         kpis=summary["kpis"], by_type=summary["by_type"],
         by_group=summary["by_group"], intervals=intervals, trace=trace, rules=rules)
+
+
+def tally_declined(never_chosen: Iterable[Mapping[str, int]]) -> dict[str, dict[str, int]]:
+    """Contact type -> ``{"replications": k, "contacts": n}`` over replications' declines.
+
+    Args:
+        never_chosen: Each replication's :attr:`ReplicationTables.never_chosen`: contact
+            type -> its contacts never answered, for each type a user's policy never chose.
+
+    Returns:
+        For each type some replication declined, in name order: in how many replications
+        (``k``), and its contacts never answered in them (``n``), as
+        :attr:`sim.replicate.RunResult.declined` has it.
+    """
+    seen: dict[str, dict[str, int]] = {}
+    for declined in never_chosen:
+        for name, n in declined.items():
+            tally = seen.setdefault(name, {"replications": 0, "contacts": 0})
+            tally["replications"] += 1
+            tally["contacts"] += int(n)
+    return {name: seen[name] for name in sorted(seen)}

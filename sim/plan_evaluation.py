@@ -24,7 +24,7 @@ import pandas as pd
 
 from sim.intervals import pool_intervals
 from sim.loader import with_overrides
-from sim.measure import replication_tables
+from sim.measure import replication_tables, tally_declined
 from sim.metrics import COST_KPIS, kpi_names
 from sim.plan_measures import SEARCH_SUMS, SETTLED, plan_measures
 from sim.routing import RoutingPolicy, replication_copy
@@ -96,6 +96,9 @@ class Evaluation:
         settled: Per interval, when (seconds) the counts the goal judges it by were
             settled in every replication and contact type
             (:func:`sim.plan_measures.settle_times`); None when not measured (``full``).
+        declined: Contact type -> ``{"replications": k, "contacts": n}`` for each type
+            the routing policy never chose in ``k`` replications, its ``n`` contacts there
+            never answered (as :attr:`sim.replicate.RunResult.declined`).
     """
 
     service_level: np.ndarray
@@ -106,6 +109,7 @@ class Evaluation:
     service_level_ci: np.ndarray | None = field(default=None, repr=False)
     met_share: np.ndarray | None = field(default=None, repr=False)
     settled: np.ndarray | None = field(default=None, repr=False)
+    declined: dict[str, dict[str, int]] = field(default_factory=dict, repr=False)
 
 
 
@@ -176,15 +180,15 @@ def _compact(values: list[int], scenario: Scenario) -> list[int]:
 
 def replication_measures(scenario: Scenario, seed: int, replication: int,
                          policy: RoutingPolicy | None = None
-                         ) -> tuple[dict[str, float], pd.DataFrame]:
-    """One replication of a staffed scenario: its KPIs and its interval table.
+                         ) -> tuple[dict[str, float], pd.DataFrame, dict[str, int]]:
+    """One replication of a staffed scenario: its KPIs, interval table and types declined.
 
     What a worker sends back; the contact tables stay where they were made. ``policy``:
     a routing policy instead of the scenario's (a copy of it runs).
     """
     tables = replication_tables(scenario, seed, replication,
                                 policy=None if policy is None else replication_copy(policy))
-    return tables.kpis, tables.intervals
+    return tables.kpis, tables.intervals, tables.never_chosen
 
 
 def evaluate_plan(scenario: Scenario, plan: np.ndarray, goal: Goal, replications: int,
@@ -220,15 +224,15 @@ def evaluate_plan(scenario: Scenario, plan: np.ndarray, goal: Goal, replications
     measures = replication_measures if full else plan_measures
     runs = list((executor.map if executor else map)(measures, *args))
     names = kpi_names(staffed) if full else COST_KPIS if staffed.costs is not None else ()
-    per_rep = pd.DataFrame([kpis for kpis, _ in runs], columns=list(names))
+    per_rep = pd.DataFrame([kpis for kpis, _, _ in runs], columns=list(names))
     per_rep.insert(0, "replication", numbers)
     settled = None
     if full:
-        tables = [table for _, table in runs]
+        tables = [table for _, table, _ in runs]
         intervals = pool_intervals(pd.concat(tables, ignore_index=True))
         counts = _per_replication(tables, list(scenario.contact_types))
     else:
-        stacked = np.stack([sums for _, sums in runs])  # replications x sums x types x intervals
+        stacked = np.stack([sums for _, sums, _ in runs])  # replications x sums x types x intervals
         intervals, counts = None, {c: stacked[:, k] for k, c in enumerate(SEARCH_SUMS)}
         settled = _settled(stacked, scenario, goal)
     sl = _ratio(counts["answered_in_time"].sum(axis=0), counts["sl_denominator"].sum(axis=0))
@@ -238,7 +242,8 @@ def evaluate_plan(scenario: Scenario, plan: np.ndarray, goal: Goal, replications
     ok = _judge(counts, goal, targets, blocks) | ~measured_intervals(scenario)[None, :]
     in_time, asked = counts["answered_in_time"], counts["sl_denominator"]
     return Evaluation(sl, abandon, ok, intervals, per_rep, _ratio_half_width(in_time, asked),
-                      _met(in_time, asked, targets).mean(axis=0), settled)
+                      _met(in_time, asked, targets).mean(axis=0), settled,
+                      tally_declined(never for _, _, never in runs))
 
 
 def _settled(stacked: np.ndarray, scenario: Scenario, goal: Goal) -> np.ndarray | None:

@@ -30,7 +30,8 @@ SETTLED = ("settled_in_time", "settled_exit")
 
 
 def plan_measures(scenario: Scenario, seed: int, replication: int,
-                  policy: RoutingPolicy | None = None) -> tuple[dict[str, float], np.ndarray]:
+                  policy: RoutingPolicy | None = None
+                  ) -> tuple[dict[str, float], np.ndarray, dict[str, int]]:
     """Simulate replication ``replication`` of ``scenario``; measure what a search reads.
 
     ``policy``: a routing policy instead of the scenario's (a copy of it runs, as in
@@ -40,7 +41,8 @@ def plan_measures(scenario: Scenario, seed: int, replication: int,
         The cost KPIs (empty without ``costs:``), as ``sim.run`` measures them, and the
         :data:`SEARCH_SUMS` per contact type (scenario order) and interval of the run, as
         the interval table has them, then the :data:`SETTLED` times (:func:`settle_times`)
-        (an array ``sums x types x intervals``).
+        (an array ``sums x types x intervals``), and the contact types the policy never
+        chose, with their contacts never answered (``records.never_chosen``).
     """
     records = run_replication(scenario, seed, replication,
                               policy=None if policy is None else replication_copy(policy))
@@ -48,6 +50,7 @@ def plan_measures(scenario: Scenario, seed: int, replication: int,
     legs = legs_frame(records, replication)
     staff = staff_frame(records, replication)
     rules = rules_frame(records, scenario, replication) if scenario.rules else None
+    never_chosen = records.never_chosen
     del records
     cols = columns(contacts, legs, scenario)
     counted = measured_window(scenario).contacts(cols.arrival)
@@ -66,7 +69,7 @@ def plan_measures(scenario: Scenario, seed: int, replication: int,
         for column in PRICED_COUNTS:  # summed over the intervals, a count is the summary's
             priced[column] += float(counts[column].sum())
     kpis = {} if scenario.costs is None else money_kpis(cols, staff, scenario, priced, rules)
-    return kpis, sums
+    return kpis, sums, never_chosen
 
 
 def settle_times(cols, rows: np.ndarray, index: np.ndarray, n: int,

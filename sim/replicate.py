@@ -26,7 +26,7 @@ import pandas as pd
 
 from sim.frames import empty_rules_frame, issue_inputs
 from sim.intervals import pool_intervals
-from sim.measure import ReplicationTables
+from sim.measure import ReplicationTables, tally_declined
 from sim.metrics import kpi_names
 from sim.parallel import Job, picklable_for_workers, replication_pool
 from sim.policy_source import policy_source
@@ -300,7 +300,7 @@ class Collector:
         self._by_group: list[dict[str, dict[str, float]]] = []
         self._intervals: list[pd.DataFrame] = []
         self._raw: list[ReplicationTables] = []
-        self._declined: dict[str, dict[str, int]] = {}
+        self._never_chosen: list[dict[str, int]] = []
 
     @property
     def n(self) -> int:
@@ -314,10 +314,7 @@ class Collector:
         self._by_type.append(tables.by_type)
         self._by_group.append(tables.by_group)
         self._intervals.append(tables.intervals)
-        for name, n in tables.never_chosen.items():
-            seen = self._declined.setdefault(name, {"replications": 0, "contacts": 0})
-            seen["replications"] += 1
-            seen["contacts"] += n
+        self._never_chosen.append(tables.never_chosen)
         if self.keep is None or len(self._raw) < self.keep:
             self._raw.append(tables)
             if self.stream is not None:
@@ -360,7 +357,7 @@ class Collector:
             kept_replications=[t.replication for t in raw],
             replication_measures=[{"by_type": t, "by_group": g}
                                   for t, g in zip(self._by_type, self._by_group)],
-            declined={name: dict(seen) for name, seen in sorted(self._declined.items())},
+            declined=tally_declined(self._never_chosen),
         )
 
 

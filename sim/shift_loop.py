@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from concurrent.futures import Executor
-from dataclasses import dataclass
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field
 from itertools import repeat
 from typing import Any
 
@@ -32,7 +32,10 @@ import numpy as np
 from sim.cheapest_repair import cheapest_groups
 from sim.limits import AGENTS
 from sim.loader import with_overrides
+from sim.measure import tally_declined
 from sim.plan_measures import SEARCH_SUMS, plan_measures
+from sim.replicate import check_policy
+from sim.routing import RoutingPolicy
 from sim.scenario import Scenario
 from sim.shift_templates import Template
 from sim.shifts_plan import Day, GroupPlan, ScheduleError, shift_rows, solve
@@ -75,6 +78,9 @@ class Settings:
     # table): agents before absences, each group's own absenteeism already taken off in
     # the runs it was measured on, so it is not grossed up again (Erlang C: False)
     simulated_absences: bool = False
+    # a routing policy every simulation runs under (a copy each), instead of the
+    # scenario's ``routing_policy`` (see :func:`sim.replicate.run`)
+    policy: RoutingPolicy | None = None
 
     def hourly_cost_of(self, group: str) -> float:
         """The cost of a paid hour of ``group`` (for templates without their own)."""
@@ -112,6 +118,10 @@ class ScheduleResult:
         rounds: Schedules simulated.
         reason: Why the loop stopped without holding ("" if it held).
         settings: The settings.
+        declined: Contact type -> ``{"replications": k, "contacts": n}`` for each type
+            the settings' policy never chose in ``k`` of the last schedule's hold-out
+            replications, its ``n`` contacts there never answered (as
+            :attr:`sim.replicate.RunResult.declined`).
     """
 
     scenario: Scenario
@@ -122,6 +132,7 @@ class ScheduleResult:
     rounds: int
     reason: str
     settings: Settings
+    declined: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def cost(self) -> float:
@@ -211,17 +222,26 @@ def group_pay(scenario: Scenario, group: str) -> float | None:
 
 
 def holdout_service_level(scenario: Scenario, goal: Goal, replications: int, seed: int,
-                          executor: Executor | None = None) -> tuple[np.ndarray, np.ndarray]:
+                          executor: Executor | None = None, policy: RoutingPolicy | None = None
+                          ) -> tuple[np.ndarray, np.ndarray]:
     """Service level per contact type and interval of the run, and where the goal is met.
 
     Pooled over ``replications`` replications of ``seed``, as ``sim.run`` reports them,
     measured for what the loop reads only (:func:`sim.plan_measures.plan_measures`: the
     interval sums, not every KPI); each contact type judged against its own target
-    (:meth:`Goal.target_of`).
+    (:meth:`Goal.target_of`). ``policy``: routing instead of the scenario's.
     """
-    args = (repeat(scenario, replications), repeat(seed, replications), range(replications))
-    runs = (executor.map if executor else map)(plan_measures, *args)
-    sums = dict(zip(SEARCH_SUMS, np.sum([counts for _, counts in runs], axis=0)))
+    return _holdout(scenario, goal, replications, seed, executor, policy)[:2]
+
+
+def _holdout(scenario: Scenario, goal: Goal, replications: int, seed: int,
+             executor: Executor | None, policy: RoutingPolicy | None
+             ) -> tuple[np.ndarray, np.ndarray, dict[str, dict[str, int]]]:
+    """:func:`holdout_service_level`, and the types the policy never chose (``declined``)."""
+    args = (repeat(scenario, replications), repeat(seed, replications), range(replications),
+            *(() if policy is None else (repeat(policy, replications),)))
+    runs = list((executor.map if executor else map)(plan_measures, *args))
+    sums = dict(zip(SEARCH_SUMS, np.sum([counts for _, counts, _ in runs], axis=0)))
     with np.errstate(invalid="ignore", divide="ignore"):  # no contacts: NaN, as sim.run
         sl = np.where(sums["sl_denominator"] > 0,
                       sums["answered_in_time"] / sums["sl_denominator"], np.nan)
@@ -229,7 +249,8 @@ def holdout_service_level(scenario: Scenario, goal: Goal, replications: int, see
     ok = np.isnan(sl) | (sl >= goal.targets(scenario)[:, None] - 1e-12)  # each type's own
     if goal.max_abandon is not None:
         ok &= np.isnan(abandon) | (abandon <= goal.max_abandon + 1e-12)
-    return sl, ok | ~measured_intervals(scenario)[None, :]
+    return (sl, ok | ~measured_intervals(scenario)[None, :],
+            tally_declined(never for _, _, never in runs))
 
 
 def _repair_groups(scenario: Scenario, plan: np.ndarray, missed: np.ndarray,
@@ -259,7 +280,8 @@ def _repair_groups(scenario: Scenario, plan: np.ndarray, missed: np.ndarray,
         key = trial.tobytes()  # a round's trial is often the next round's requirement
         if key not in levels:
             levels[key] = evaluate_plan(scenario, trial, settings.goal, settings.replications,
-                                        settings.holdout_seed, executor, full=False).service_level
+                                        settings.holdout_seed, executor, full=False,
+                                        policy=settings.policy).service_level
         return levels[key]
 
     return cheapest_groups(scenario, plan, want, blocks, level_of, hourly)
@@ -309,6 +331,8 @@ def schedule(scenario: Scenario, on_phones: np.ndarray, settings: Settings,
     # the goal's threshold and target are the scenario's service level, as written out
     # (`--threshold 60s` on a scenario at 20 s: the hold-out measures at 60 s)
     goal = settings.goal
+    check_policy(settings.policy, scenario,
+                 local_workers=isinstance(executor, ProcessPoolExecutor))
     scenario = with_overrides(scenario, {"service_level.threshold": goal.threshold,
                                          "service_level.target": goal.target},
                               source=scenario.name)
@@ -326,6 +350,7 @@ def schedule(scenario: Scenario, on_phones: np.ndarray, settings: Settings,
     plans: dict[str, GroupPlan] = {}
     levels: dict[bytes, np.ndarray] = {}  # requirement -> service level, for the repairs
     staffed, sl, reason, rounds, solved = scenario, np.empty((0, 0)), "", 0, need_phones
+    declined: dict[str, dict[str, int]] = {}
     for round_ in range(1, settings.max_rounds + 1):
         need = on_duty_need(scenario, need_phones, settings, week)
         try:
@@ -345,8 +370,8 @@ def schedule(scenario: Scenario, on_phones: np.ndarray, settings: Settings,
             break
         rounds, solved = round_, need_phones.copy()  # the requirement ``plans`` cover
         staffed = with_shifts(scenario, plans, settings.templates)
-        sl, ok = holdout_service_level(staffed, settings.goal, settings.replications,
-                                       settings.holdout_seed, executor)
+        sl, ok, declined = _holdout(staffed, settings.goal, settings.replications,
+                                    settings.holdout_seed, executor, settings.policy)
         missed = np.argwhere(~ok)
         if log is not None:
             hours = sum(p.paid_hours for p in plans.values())
@@ -354,7 +379,8 @@ def schedule(scenario: Scenario, on_phones: np.ndarray, settings: Settings,
                 f"{len(missed)} interval x "
                 "contact type below the goal on the hold-out")
         if not len(missed):
-            return ScheduleResult(staffed, plans, need_phones, sl, True, round_, "", settings)
+            return ScheduleResult(staffed, plans, need_phones, sl, True, round_, "", settings,
+                                  declined)
         raised = np.zeros_like(need_phones, dtype=bool)
         chosen = _repair_groups(scenario, need_phones, missed, blocks, primary, settings,
                                 executor, levels, plans)
@@ -367,4 +393,5 @@ def schedule(scenario: Scenario, on_phones: np.ndarray, settings: Settings,
     else:
         reason = f"still below the goal after {counted(settings.max_rounds, 'round')}"
     # not the requirement raised after the last round: no shifts were solved for it
-    return ScheduleResult(staffed, plans, solved, sl, False, rounds, reason, settings)
+    return ScheduleResult(staffed, plans, solved, sl, False, rounds, reason, settings,
+                          declined)

@@ -71,7 +71,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -134,6 +134,9 @@ class StaffingResult:
         policy: The user's routing policy the plans were judged under, if any
             (:func:`sim.policy_source.policy_source`); the staffed scenario does not
             carry it.
+        declined: Contact type -> ``{"replications": k, "contacts": n}`` for each type
+            the policy never chose in ``k`` of the plan's search replications, its ``n``
+            contacts there never answered (as :attr:`sim.replicate.RunResult.declined`).
     """
 
     scenario: Scenario
@@ -146,6 +149,7 @@ class StaffingResult:
     holdout: HoldOut | None = None
     trim: Trim | None = None
     policy: dict[str, Any] | None = None
+    declined: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def agent_hours(self, column: str = "simulated") -> float:
         """Agent-hours on the phones over the run (``simulated``, ``erlang_c``, ``erlang_a``)."""
@@ -235,10 +239,12 @@ def find_staffing(
         plan, check = hold_out(search, plan, replications, holdout, holdout_rounds,
                                 holdout_tolerance, holdout_share)
     staffed = staffed_scenario(scenario, plan, goal)
-    table = staffing_table(scenario, goal, start, plan, evaluate(plan), evaluate.measured,
+    found = evaluate(plan)
+    table = staffing_table(scenario, goal, start, plan, found, evaluate.measured,
                            erlang_requirement(scenario, goal, abandonment=True), check, blocks)
     return StaffingResult(staffed, table, goal, replications, seed, evaluate.count, converged,
-                          check, trim, None if policy is None else policy_source(policy))
+                          check, trim, None if policy is None else policy_source(policy),
+                          found.declined)
 
 
 def holdout_replications(replications: int, holdout: int | None, rounds: int,

@@ -41,8 +41,13 @@ class PlanEvaluator:
             self.cache[key] = self._simulate(plan)
             if self.log is not None:
                 failing = int(np.count_nonzero(~self.cache[key].ok))
+                declined = ", ".join(map(repr, self.cache[key].declined))
                 self.log(f"plan {len(self.cache)}: {int(plan.sum()):,} agent-intervals on the "
-                         f"phones, {failing} interval x contact type below the goal")
+                         f"phones, {failing} interval x contact type below the goal"
+                         # a goal over offered contacts of a type never chosen cannot be
+                         # met by more agents: the search goes on, this says why
+                         + (f"; policy {type(self.policy).__qualname__} never chose "
+                            f"{declined}" if declined else ""))
         return self.cache[key]
 
     def _simulate(self, plan: np.ndarray) -> Evaluation:

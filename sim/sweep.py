@@ -32,7 +32,7 @@ import pandas as pd
 
 from sim.grid import Grid, GridPoints, GridSpec, point_scenarios
 from sim.loader import Problem, ScenarioError
-from sim.measure import replication_tables
+from sim.measure import replication_tables, tally_declined
 from sim.metrics import COST_KPIS, KPIS, kpi_names
 from sim.parallel import explained_broken_pool, local_executor, usable_cores
 from sim.policy_source import policy_source
@@ -43,6 +43,9 @@ from sim.sweep_store import SweepStore, fingerprint, name_orders
 from sim.sweep_summary import summarize  # also importable from here, its home before
 
 # --- work units ---------------------------------------------------------------------------
+
+NEVER_CHOSEN = "never_chosen"  # a row's types its policy never chose (not a table column)
+
 
 @dataclass(frozen=True)
 class Unit:
@@ -61,12 +64,17 @@ def run_unit(unit: Unit) -> dict[str, Any]:
 
     The KPIs are those ``sim.run`` reports for the same replication (:mod:`sim.measure`),
     under the unit's routing policy if it has one (a copy of it, as each replication of
-    ``sim.run`` gets).
+    ``sim.run`` gets). A row whose policy never chose a contact type also has
+    ``never_chosen`` (:attr:`sim.measure.ReplicationTables.never_chosen`), kept in the
+    store's part for a resumed sweep to tell too, not a column of the table.
     """
     policy = None if unit.policy is None else replication_copy(unit.policy)
-    kpis = replication_tables(unit.scenario, unit.seed, unit.replication, policy=policy).kpis
-    return {"point": unit.point, **dict(unit.values), "replication": unit.replication,
-            "seed": unit.seed, **{k: _plain(kpis[k]) for k in kpi_names(unit.scenario)}}
+    tables = replication_tables(unit.scenario, unit.seed, unit.replication, policy=policy)
+    row = {"point": unit.point, **dict(unit.values), "replication": unit.replication,
+           "seed": unit.seed, **{k: _plain(tables.kpis[k]) for k in kpi_names(unit.scenario)}}
+    if tables.never_chosen:
+        row[NEVER_CHOSEN] = dict(tables.never_chosen)
+    return row
 
 
 def _plain(value: Any) -> Any:
@@ -136,6 +144,10 @@ class SweepResult:
         computed: ``(point, replication)`` of the units this run computed.
         resumed: Number of units taken from the store instead.
         out: The output folder, if any.
+        declined: Point -> contact type -> ``{"replications": k, "contacts": n}`` for each
+            point and type its routing policy never chose (as
+            :attr:`sim.replicate.RunResult.declined`, over the point's replications); no
+            entry for a point whose policy chose every type.
     """
 
     table: pd.DataFrame
@@ -144,6 +156,7 @@ class SweepResult:
     computed: list[tuple[int, int]]
     resumed: int
     out: Path | None = None
+    declined: dict[int, dict[str, dict[str, int]]] = field(default_factory=dict)
 
 
 def run_sweep(
@@ -232,10 +245,24 @@ def run_sweep(
         _run_units(todo, executor, workers, on_row)
     table = sweep_table([rows[key] for key in sorted(rows)], grid, kpis)
     result = SweepResult(table, summarize(table, grid.paths), grid, tracker.computed,
-                         len(units) - len(todo), Path(out) if out is not None else None)
+                         len(units) - len(todo), Path(out) if out is not None else None,
+                         _declined(rows))
     if store is not None:
         store.write_results(result.table, result.summary)
     return result
+
+
+def _declined(rows: dict[tuple[int, int], dict[str, Any]]
+              ) -> dict[int, dict[str, dict[str, int]]]:
+    """:attr:`SweepResult.declined` from the units' rows (a part's: as JSON read it)."""
+    per_point: dict[int, list[dict[str, int]]] = {}
+    for (point, _), row in sorted(rows.items()):
+        never = row.get(NEVER_CHOSEN)
+        if isinstance(never, dict):  # (a part edited by hand: its numbers only)
+            never = {str(k): n for k, n in never.items() if type(n) is int and n > 0}
+            if never:
+                per_point.setdefault(point, []).append(never)
+    return {point: tally_declined(never) for point, never in per_point.items()}
 
 
 def _check_points(points: GridPoints, scenario: Scenario, grid: Grid) -> None:

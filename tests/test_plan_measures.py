@@ -41,14 +41,14 @@ def full_measures(scenario: sim.Scenario, seed: int, replication: int):
     sums = np.stack([np.stack([table.loc[table["contact_type"] == name, column]
                                .to_numpy(dtype=float) for name in scenario.contact_types])
                      for column in SEARCH_SUMS])
-    return kpis, sums
+    return kpis, sums, tables.never_chosen
 
 
 def full_measures_settled(scenario: sim.Scenario, seed: int, replication: int):
     """:func:`full_measures`, then the settle times, which the interval table has not."""
-    kpis, sums = full_measures(scenario, seed, replication)
+    kpis, sums, never_chosen = full_measures(scenario, seed, replication)
     settled = plan_measures(scenario, seed, replication)[1][len(SEARCH_SUMS):]
-    return kpis, np.concatenate([sums, settled])
+    return kpis, np.concatenate([sums, settled]), never_chosen
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
@@ -64,7 +64,7 @@ def test_search_measures_equal_the_full_measurement(data, seed, choice):
         expected = full_measures(scenario, seed, 1)
     except SimulationError:
         return  # a stuck warm transfer: documented, tested in test_invariants
-    kpis, sums = plan_measures(scenario, seed, 1)
+    kpis, sums, _ = plan_measures(scenario, seed, 1)
     sums = sums[:len(SEARCH_SUMS)]  # then the settle times, which the table has not
     assert sums.shape == expected[1].shape
     np.testing.assert_array_equal(sums, expected[1])

@@ -65,8 +65,8 @@ def test_counts_settled_before_a_change_do_not_change(data, choice):
     goal = Goal(scenario.service_level.target, scenario.service_level.threshold)
     start = interval_starts(scenario)[k]
     try:
-        _, a = plan_measures(simulated_scenario(scenario, first + 1, goal), 3, 0)
-        _, b = plan_measures(simulated_scenario(scenario, later + 1, goal), 3, 0)
+        _, a, _ = plan_measures(simulated_scenario(scenario, first + 1, goal), 3, 0)
+        _, b, _ = plan_measures(simulated_scenario(scenario, later + 1, goal), 3, 0)
     except SimulationError:
         return  # a stuck warm transfer: documented, tested in test_invariants
     sums = len(SEARCH_SUMS)
