@@ -59,6 +59,9 @@ def fingerprint(scenario: Scenario, grid: Grid, seed: int, replications: int,
     as before policies could be swept.
     """
     dump: dict[str, Any] = scenario.model_dump(mode="json")
+    # no point runs the variants (ccsim compare's): editing one changes no row. Emptied,
+    # not dropped, so a scenario without variants keeps its print
+    dump["variants"] = {}
     logs = {name: ct.arrivals.trace_digest() for name, ct in scenario.contact_types.items()
             if ct.arrivals.trace is not None}
     if logs:  # a replayed log's rows, which the dump names by path only (others: as before)

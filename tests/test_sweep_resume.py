@@ -189,3 +189,32 @@ def test_a_grid_mapping_in_another_order_is_another_sweep(tmp_path):
     run_sweep(tiny(), {"agents": [groups]}, 1, workers=1, out=out)
     with pytest.raises(SweepConflictError, match=r"changed: order\)"):
         run_sweep(tiny(), {"agents": [dict(reversed(groups.items()))]}, 1, workers=1, out=out)
+
+
+class TestVariants:
+    """A scenario's ``variants:`` (for ``ccsim compare``): no point of a sweep runs them."""
+
+    def test_an_edited_variant_resumes_every_point(self, tmp_path):
+        """Editing a variant changes no point: every finished unit is reused, none recomputed.
+
+        Before the fix the variants were hashed with the scenario: the resume was refused
+        ('changed: scenario') though every point's inputs were the same.
+        """
+        grid, out = {"agents.pool.staff": [3, 4]}, tmp_path / "sw"
+        first = run_sweep(tiny(variants={"more": {"agents.pool.staff": 5}}), grid, 1,
+                          workers=1, out=out)
+        again = run_sweep(tiny(variants={"more": {"agents.pool.staff": 6},
+                                         "less": {"agents.pool.staff": 2}}), grid, 1,
+                          workers=1, out=out)
+        assert (again.computed, again.resumed) == ([], 2)
+        assert again.table.equals(first.table)
+        assert run_sweep(tiny(), grid, 1, workers=1, out=out).resumed == 2  # none at all
+
+    def test_an_edited_scenario_is_still_refused(self, tmp_path):
+        """Beside a variant, a field every point runs with changed: refused, never reused."""
+        grid, out = {"agents.pool.staff": [3, 4]}, tmp_path / "sw"
+        run_sweep(tiny(variants={"more": {"agents.pool.staff": 5}}), grid, 1, workers=1,
+                  out=out)
+        changed = tiny(variants={"more": {"agents.pool.staff": 6}}, close="11:00")
+        with pytest.raises(SweepConflictError, match=r"changed: scenario\)"):
+            run_sweep(changed, grid, 1, workers=1, out=out)
