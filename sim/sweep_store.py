@@ -2,10 +2,10 @@
 
 Like a lab notebook with one page per finished unit: each result is written to
 ``parts/`` the moment it arrives (atomically), under a ``manifest.json`` that fingerprints
-what determines the results (the scenario, the grid, the seed, the number of
-replications, the KPI names, the engine's results version and the version of the KPI
-definitions; a replayed call log's rows, the contents of any file the grid names, and
-the order of names given out of sorted order).
+what determines the results (the scenario, but for its variants, which no point runs; the
+grid, the seed, the number of replications, the KPI names, the engine's results version
+and the version of the KPI definitions; a replayed call log's rows, the contents of any
+file the grid names, and the order of names given out of sorted order).
 Running the same sweep again finds the finished pages; a different sweep in the same
 folder is refused (:class:`SweepConflictError`) instead of being mixed with them.
 """
@@ -53,7 +53,8 @@ def fingerprint(scenario: Scenario, grid: Grid, seed: int, replications: int,
     grid names files (another call log to replay, an empirical ``file``) their contents
     are an ingredient too, ``files``: the grid holds their names only. So is ``order``,
     the names of mappings (agent groups, ...) given out of sorted order: JSON sorts them.
-    ``policy``: the user's routing policy every point runs under
+    The scenario's ``variants`` are no ingredient: no point runs them (``ccsim compare``
+    does). ``policy``: the user's routing policy every point runs under
     (:func:`sim.policy_source.policy_source`), by its class and its file's digest (not
     its path: the same file moved is the same policy). Without one, no ``policy`` print,
     as before policies could be swept.
@@ -127,7 +128,7 @@ def name_orders(scenario: Scenario) -> dict[str, list[str]]:
     could take; the fingerprint's JSON sorts keys (and keeps doing so: the sweeps whose
     names are in sorted order resume as before).
     """
-    # (not within variants: a sweep runs none, and their changes are in the dump)
+    # (not within variants: no point runs them)
     return {path: [str(k) for k in node] for path, node in _nodes(scenario)
             if isinstance(node, dict) and list(node) != sorted(node, key=_in_order)
             and path.split(".")[0] != "variants"}

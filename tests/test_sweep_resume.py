@@ -3,7 +3,8 @@
 Costs switched on or off by the grid: every point keeps the KPIs its own scenario
 measures, and resuming reuses them all. Files a point reads (a replayed call log, an
 empirical distribution's ``file``) named by the grid: resuming after one changed is
-refused, as after a change of the base scenario's own log.
+refused, as after a change of the base scenario's own log. The scenario's variants, which
+no point runs: editing one reuses every point, and a grid cannot name them.
 """
 
 from __future__ import annotations
@@ -218,3 +219,26 @@ class TestVariants:
         changed = tiny(variants={"more": {"agents.pool.staff": 6}}, close="11:00")
         with pytest.raises(SweepConflictError, match=r"changed: scenario\)"):
             run_sweep(changed, grid, 1, workers=1, out=out)
+
+    def test_a_variant_the_grid_makes_invalid_does_not_stop_the_sweep(self):
+        """A grid value that leaves a variant nothing to change: the points still run.
+
+        Each point was validated with the base's variants: the variant's ``pool`` gone
+        at a point, the sweep was refused ('variants.more.agents.pool.skills: ...').
+        """
+        groups = {"team": {"skills": ["calls"], "staff": 4}}
+        result = run_sweep(tiny(variants={"more": {"agents.pool.staff": 5}}),
+                           {"agents": [groups]}, 1, workers=1)
+        assert len(result.table) == 1
+
+    @pytest.mark.parametrize("path", ["variants.more", "variants.more.agents.pool.staff",
+                                      "variants"])
+    def test_a_grid_over_variants_is_refused(self, path):
+        """Every point would run the same scenario (none runs a variant): refused, one line.
+
+        ``variants.more={agents.pool.staff: 7}`` ran, each point's numbers the base's.
+        """
+        with pytest.raises(sim.ScenarioError, match=rf"^tiny: {path}: a sweep runs no "
+                                                    r"variant.*ccsim compare"):
+            run_sweep(tiny(variants={"more": {"agents.pool.staff": 5}}),
+                      {path: [{"agents.pool.staff": 7}]}, 1, workers=1)
