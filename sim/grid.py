@@ -289,7 +289,7 @@ def point_scenarios(base: Scenario, grid: Grid, source: str | None = None) -> Gr
     plain = base.model_copy(update={"variants": {}}) if base.variants else base
     for point in grid.points():
         try:
-            scenarios.append(with_overrides(plain, point, source=source))
+            scenarios.append(with_overrides(plain, point, source=source, option="--grid"))
         except ScenarioError as exc:
             problems += [p for p in exc.problems if p not in problems]
     if problems:

@@ -142,6 +142,33 @@ class TestOverrides:
                                                     r"'costs=\{\.\.\.\}'"):
             sim.with_overrides(scenario, {"costs.agents.pool.hourly": 30})
 
+    def test_a_missing_section_named_by_the_grid_says_grid(self, tmp_path):
+        """``ccsim sweep --grid`` into a section the scenario lacks: the hint says --grid.
+
+        It said "as --set 'costs={...}'", an option the user had not written.
+        """
+        done = CliRunner().invoke(main, ["sweep", str(SCENARIOS / "erlang_a.yaml"), "--grid",
+                                         "costs.agents.pool.hourly=20,30", "-q",
+                                         "--out", str(tmp_path / "sw")])
+        assert done.exit_code == 2, done.output
+        (line,) = done.stderr.splitlines()
+        assert line.endswith(": costs.agents.pool.hourly: cannot override: 'costs' is not in "
+                             "the scenario: set the section whole, as --grid 'costs={...}'"), line
+
+    def test_a_missing_section_named_by_a_variant_says_how_in_yaml(self, tmp_path):
+        """A ``variants`` entry into a section the scenario lacks: the hint is in YAML terms.
+
+        It said "as --set 'costs={...}'" for a line of the file, not an option.
+        """
+        path = tmp_path / "v.yaml"
+        path.write_text((SCENARIOS / "erlang_a.yaml").read_text()
+                        + "variants:\n  dear: {costs.agents.pool.hourly: 30}\n")
+        with pytest.raises(sim.ScenarioError) as caught:
+            sim.load_scenario(path)
+        assert caught.value.lines() == [
+            f"{path}: variants.dear: cannot override: 'costs' is not in the scenario: set the "
+            "section whole, as costs: {...} in the variant"]
+
     def test_override_changes_the_run(self):
         """An override is applied before validation and shows in the scenario."""
         sc = sim.load_scenario(SCENARIOS / "erlang_c.yaml", overrides={"agents.pool.staff": "44"})
