@@ -39,7 +39,14 @@ from sim.policy_source import policy_source
 from sim.replicate import check_policy
 from sim.routing import RoutingPolicy, replication_copy
 from sim.scenario import Scenario
-from sim.sweep_store import SweepStore, fingerprint, name_orders
+from sim.sweep_store import (
+    FileReads,
+    SweepStore,
+    file_reads,
+    files_read,
+    fingerprint,
+    name_orders,
+)
 from sim.sweep_summary import summarize  # also importable from here, its home before
 
 # --- work units ---------------------------------------------------------------------------
@@ -213,9 +220,10 @@ def run_sweep(
     kpis = [k for k in KPIS + COST_KPIS if any(k in names for names in point_kpis)]
     store = SweepStore(out) if out is not None else None
     source_of = None if policy is None else policy_source(policy)
+    reads = file_reads(scenario, points.scenarios) if store else []
     rows = store.open(fingerprint(scenario, grid, seed, replications, points.scenarios,
-                                  source_of),
-                      _description(scenario, grid, seed, replications, source_of), fresh,
+                                  source_of, reads),
+                      _description(scenario, grid, seed, replications, source_of, reads), fresh,
                       kpis=kpi_names(scenario),
                       units=(len(units) // replications, replications),
                       point_kpis=point_kpis) if store else {}
@@ -315,10 +323,13 @@ class _Tracker:
 
 
 def _description(scenario: Scenario, grid: Grid, seed: int, replications: int,
-                 policy: dict[str, Any] | None = None) -> dict:
+                 policy: dict[str, Any] | None = None, reads: FileReads = ()) -> dict:
     about = {"scenario": scenario.name, "grid": {p: list(v) for p, v in grid.parameters},
              "seed": seed, "replications": replications}
-    return about if policy is None else {**about, "policy": policy}
+    if policy is not None:
+        about["policy"] = policy
+    named = files_read(reads)
+    return {**about, "files_read": named} if named else about  # (as before, without files)
 
 
 def sweep_table(rows: Iterable[dict[str, Any]], grid: Grid,

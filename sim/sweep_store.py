@@ -44,9 +44,14 @@ class SweepConflictError(ValueError):
     """The output folder holds a different sweep (another scenario, grid, seed, ...)."""
 
 
+FileReads = list[dict[str, tuple[str, str]]]
+"""What files gave a sweep, the base first then each point: dotted path -> (file, digest)."""
+
+
 def fingerprint(scenario: Scenario, grid: Grid, seed: int, replications: int,
                 points: Sequence[Scenario] = (),
-                policy: dict[str, Any] | None = None) -> dict[str, str]:
+                policy: dict[str, Any] | None = None,
+                reads: FileReads | None = None) -> dict[str, str]:
     """Short hashes of what determines a sweep's results, one per ingredient.
 
     ``points``: the scenario of each point (:func:`sim.grid.point_scenarios`). Where the
@@ -57,7 +62,8 @@ def fingerprint(scenario: Scenario, grid: Grid, seed: int, replications: int,
     does). ``policy``: the user's routing policy every point runs under
     (:func:`sim.policy_source.policy_source`), by its class and its file's digest (not
     its path: the same file moved is the same policy). Without one, no ``policy`` print,
-    as before policies could be swept.
+    as before policies could be swept. ``reads``: :func:`file_reads` of the scenario and
+    its points, if the caller has them already (default: read here).
     """
     dump: dict[str, Any] = scenario.model_dump(mode="json")
     # no point runs the variants (ccsim compare's): editing one changes no row. Emptied,
@@ -78,7 +84,8 @@ def fingerprint(scenario: Scenario, grid: Grid, seed: int, replications: int,
     }
     if policy is not None:
         parts["policy"] = {k: policy[k] for k in ("class", "module", "sha256")}
-    base, read = _read_from_files(scenario), [_read_from_files(sc) for sc in points]
+    base, *read = [{path: digest for path, (_, digest) in found.items()} for found in (
+        file_reads(scenario, points) if reads is None else reads)]
     if any(files != base for files in read):  # (only then: older folders resume as before)
         parts["files"] = read
     orders, point_orders = name_orders(scenario), [name_orders(sc) for sc in points]
@@ -105,8 +112,13 @@ def _nodes(node: Any, path: str = "") -> Iterator[tuple[str, Any]]:
         yield from _nodes(value, f"{path}.{key}" if path else str(key))
 
 
-def _read_from_files(scenario: Scenario) -> dict[str, str]:
-    """Dotted path -> digest of what a file gave the scenario, found anywhere in it.
+def file_reads(scenario: Scenario, points: Sequence[Scenario] = ()) -> FileReads:
+    """What files gave the scenario, then each point (:data:`FileReads`)."""
+    return [_read_from_files(sc) for sc in (scenario, *points)]
+
+
+def _read_from_files(scenario: Scenario) -> dict[str, tuple[str, str]]:
+    """Dotted path -> (file as written, digest of what it gave), found anywhere in it.
 
     A replayed log's rows and an empirical distribution's values read from its ``file``:
     the scenario's dump names a log by its path only, and a file by nothing.
@@ -114,11 +126,32 @@ def _read_from_files(scenario: Scenario) -> dict[str, str]:
     found = {}
     for path, node in _nodes(scenario):
         if isinstance(node, Arrivals) and node.trace is not None:
-            found[path] = node.trace_digest()
+            found[path] = (node.trace, node.trace_digest())
         elif isinstance(node, Empirical) and node.file is not None:
             values = np.asarray(node.values, dtype=float)
-            found[path] = hashlib.sha256(values.tobytes()).hexdigest()
+            found[path] = (node.file, hashlib.sha256(values.tobytes()).hexdigest())
     return found
+
+
+def files_read(reads: FileReads) -> dict[str, list[str]]:
+    """File as written -> short digests of what it gave (the manifest's ``files_read``).
+
+    Lets a refused resume name the files edited since (:meth:`SweepStore.open`).
+    """
+    named: dict[str, set[str]] = {}
+    for found in reads:
+        for name, digest in found.values():
+            named.setdefault(name, set()).add(digest[:16])
+    return {name: sorted(digests) for name, digests in sorted(named.items())}
+
+
+def _edited(old: dict[str, Any], new: dict[str, Any]) -> str:
+    """'; edited since its parts were computed: FILE, ...' for files read by both, or ''."""
+    before, now = old.get("files_read"), new.get("files_read")
+    if not isinstance(before, dict) or not isinstance(now, dict):
+        return ""  # (a folder written before its manifest listed them)
+    names = [name for name in now if name in before and before[name] != now[name]]
+    return f"; edited since its parts were computed: {', '.join(names)}" if names else ""
 
 
 def name_orders(scenario: Scenario) -> dict[str, list[str]]:
@@ -198,7 +231,8 @@ class SweepStore:
         manifest = self.out / MANIFEST
         if manifest.exists():
             try:
-                old = json.loads(manifest.read_text(encoding="utf-8"))["fingerprint"]
+                document = json.loads(manifest.read_text(encoding="utf-8"))
+                old = document["fingerprint"]
                 if not isinstance(old, dict):
                     raise TypeError("'fingerprint' is not a mapping")
             except (ValueError, KeyError, TypeError) as exc:
@@ -210,7 +244,8 @@ class SweepStore:
                        if old.get(name) != prints.get(name)]
             if changed:
                 raise SweepConflictError(
-                    f"{self.out}: holds a different sweep (changed: {', '.join(changed)}); "
+                    f"{self.out}: holds a different sweep (changed: {', '.join(changed)}"
+                    f"{_edited(document, description)}); "
                     "use --fresh to start over or another --out")
         elif self.parts.exists() and any(self.parts.glob("p*.json")):
             raise SweepConflictError(f"{self.out}: has finished parts but no {MANIFEST}; "

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import numpy as np
 import pandas as pd
 import pytest
+from click.testing import CliRunner
 
 import sim
+from sim.cli import main
 from sim.grid import Grid, point_scenarios
 from sim.metrics import COST_KPIS
 from sim.sweep import run_sweep
@@ -108,7 +111,8 @@ class TestFilesTheGridNames:
         run_sweep(base, grid, 1, workers=1, out=out)
         assert run_sweep(base, grid, 1, workers=1, out=out).resumed == 2  # unchanged: reused
         _write_log(tmp_path / "b.csv", 30, 2)
-        with pytest.raises(SweepConflictError, match=r"changed: files\)"):
+        with pytest.raises(SweepConflictError, match=r"changed: files; edited since its parts "
+                                                     r"were computed: b.csv\)"):
             run_sweep(base, grid, 1, workers=1, out=out)
 
     def test_changed_empirical_file_of_a_point_is_refused(self, tmp_path):
@@ -119,8 +123,40 @@ class TestFilesTheGridNames:
         run_sweep(tiny(), grid, 1, workers=1, out=out)
         assert run_sweep(tiny(), grid, 1, workers=1, out=out).resumed == 1
         (tmp_path / "h.txt").write_text("20m\n30m\n")
-        with pytest.raises(SweepConflictError, match=r"changed: files\)"):
+        named = re.escape(str(tmp_path / "h.txt"))
+        with pytest.raises(SweepConflictError, match=r"changed: files; edited since its parts "
+                                                     rf"were computed: {named}\)"):
             run_sweep(tiny(), grid, 1, workers=1, out=out)
+
+    def test_the_command_names_the_edited_file(self, tmp_path):
+        """``ccsim sweep``: one line naming the log as the user wrote it, exit 2.
+
+        It said '(changed: files)', leaving the user to guess which of the files.
+        """
+        for name in ("a.csv", "b.csv"):
+            _write_log(tmp_path / name, 60, 1)
+        (tmp_path / "s.json").write_text(json.dumps({**TINY, "contact_types": {"calls": {
+            **TINY["contact_types"]["calls"], "arrivals": {"trace": "a.csv"}}}}))
+        command = ["sweep", str(tmp_path / "s.json"), "--grid",
+                   "contact_types.calls.arrivals.trace=a.csv,b.csv", "-r", "1", "-w", "1",
+                   "--out", str(tmp_path / "sw"), "--no-figures", "-q"]
+        assert CliRunner().invoke(main, command).exit_code == 0
+        _write_log(tmp_path / "b.csv", 30, 2)
+        done = CliRunner().invoke(main, command)
+        assert done.exit_code == 2, done.output
+        assert done.stderr.splitlines() == [
+            f"{tmp_path / 'sw'}: holds a different sweep (changed: files; edited since its "
+            "parts were computed: b.csv); use --fresh to start over or another --out"]
+
+    def test_an_edited_log_of_the_scenario_is_named_too(self, tmp_path):
+        """The base scenario's own log edited: '(changed: scenario; ...: a.csv)'."""
+        _write_log(tmp_path / "a.csv", 60, 1)
+        grid, out = {"agents.pool.staff": [3, 4]}, tmp_path / "sw"
+        run_sweep(replaying(tmp_path, "a.csv"), grid, 1, workers=1, out=out)
+        _write_log(tmp_path / "a.csv", 30, 2)
+        with pytest.raises(SweepConflictError, match=r"changed: scenario; edited since its "
+                                                     r"parts were computed: a.csv\)"):
+            run_sweep(replaying(tmp_path, "a.csv"), grid, 1, workers=1, out=out)
 
     def test_a_grid_naming_no_file_keeps_its_fingerprint(self, tmp_path):
         """Points that read the base's files only: fingerprinted as before the fix.
