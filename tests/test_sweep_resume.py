@@ -278,3 +278,13 @@ class TestVariants:
                                                     r"variant.*ccsim compare"):
             run_sweep(tiny(variants={"more": {"agents.pool.staff": 5}}),
                       {path: [{"agents.pool.staff": 7}]}, 1, workers=1)
+
+    def test_points_of_the_scenario_with_other_variants_run(self):
+        """Points validated from the scenario with other variants are the same points.
+
+        They were refused ("its variants differs from this sweep's").
+        """
+        grid = Grid.from_spec({"agents.pool.staff": [3]})
+        points = point_scenarios(tiny(variants={"more": {"agents.pool.staff": 5}}), grid)
+        result = run_sweep(tiny(), grid, 1, workers=1, points=points)
+        assert result.table.equals(run_sweep(tiny(), grid, 1, workers=1).table)
