@@ -509,7 +509,8 @@ class TestReplayedLog:
                          out=out)
         assert same.computed == [] and same.resumed == 1
         write_log(tmp_path / "calls.csv", 200, 2)
-        with pytest.raises(SweepConflictError, match=r"changed: scenario\)"):
+        with pytest.raises(SweepConflictError, match=r"changed: scenario; edited since its "
+                                                     r"parts were computed: calls.csv\)"):
             run_sweep(sim.load_scenario(tmp_path / "replay.yaml"), grid, 1, workers=1,
                       out=out)
 
@@ -607,9 +608,9 @@ class TestCommand:
 
         validated = []
 
-        def counted(base, overrides, source=None):
+        def counted(base, overrides, source=None, **options):
             validated.append(dict(overrides))
-            return with_overrides(base, overrides, source=source)
+            return with_overrides(base, overrides, source=source, **options)
 
         with_overrides = grid.with_overrides
         monkeypatch.setattr(grid, "with_overrides", counted)
