@@ -221,8 +221,7 @@ def run_sweep(
     store = SweepStore(out) if out is not None else None
     source_of = None if policy is None else policy_source(policy)
     reads = file_reads(scenario, points.scenarios) if store else []
-    rows = store.open(fingerprint(scenario, grid, seed, replications, points.scenarios,
-                                  source_of, reads),
+    rows = store.open(fingerprint(scenario, grid, seed, points.scenarios, source_of, reads),
                       _description(scenario, grid, seed, replications, source_of, reads), fresh,
                       kpis=kpi_names(scenario),
                       units=(len(units) // replications, replications),

@@ -3,11 +3,12 @@
 Like a lab notebook with one page per finished unit: each result is written to
 ``parts/`` the moment it arrives (atomically), under a ``manifest.json`` that fingerprints
 what determines the results (the scenario, but for its variants, which no point runs; the
-grid, the seed, the number of replications, the KPI names, the engine's results version
-and the version of the KPI definitions; a replayed call log's rows, the contents of any
-file the grid names, and the order of names given out of sorted order).
-Running the same sweep again finds the finished pages; a different sweep in the same
-folder is refused (:class:`SweepConflictError`) instead of being mixed with them.
+grid, the seed, the KPI names, the engine's results version and the version of the KPI
+definitions; a replayed call log's rows, the contents of any file the grid names, and the
+order of names given out of sorted order).
+Running the same sweep again finds the finished pages, with more replications too (each
+draws its own streams, whatever their number); a different sweep in the same folder is
+refused (:class:`SweepConflictError`) instead of being mixed with them.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ MANIFEST = "manifest.json"
 CURVES, HEATMAP = "sweep_curves.png", "sweep_heatmap.png"  # (drawn by sim.sweep_plots)
 PARTS = "parts"
 STORE_FORMAT = 1
+RETIRED = ("replications",)  # prints older manifests hold that decide no row's numbers
 
 
 class SweepConflictError(ValueError):
@@ -48,7 +50,7 @@ FileReads = list[dict[str, tuple[str, str]]]
 """What files gave a sweep, the base first then each point: dotted path -> (file, digest)."""
 
 
-def fingerprint(scenario: Scenario, grid: Grid, seed: int, replications: int,
+def fingerprint(scenario: Scenario, grid: Grid, seed: int,
                 points: Sequence[Scenario] = (),
                 policy: dict[str, Any] | None = None,
                 reads: FileReads | None = None) -> dict[str, str]:
@@ -77,7 +79,6 @@ def fingerprint(scenario: Scenario, grid: Grid, seed: int, replications: int,
         "scenario": dump,
         "grid": [[path, list(values)] for path, values in grid.parameters],
         "seed": seed,
-        "replications": replications,
         "kpis": list(kpi_names(scenario)),
         "engine": RESULTS_VERSION,
         "metrics": METRICS_VERSION,
@@ -211,7 +212,8 @@ class SweepStore:
 
         Args:
             prints: The sweep's :func:`fingerprint`.
-            description: Written into the manifest for people (grid, seed, ...).
+            description: Written into the manifest for people (grid, seed, ...), at every
+                start or resume (a resume may ask for more replications).
             fresh: Forget whatever the folder holds and start over.
             kpis: The KPIs every finished unit's row must hold (:func:`kpi_names`).
             units: ``(points, replications)`` of the sweep: a part of a unit outside them
@@ -240,7 +242,8 @@ class SweepStore:
                                          "use --fresh to start over or another --out"
                                          ) from None
             # both ways: a print only one of them has (a policy) is a change too
-            changed = [name for name in [*prints, *(k for k in old if k not in prints)]
+            changed = [name for name in [*prints, *(k for k in old if k not in prints
+                                                    and k not in RETIRED)]
                        if old.get(name) != prints.get(name)]
             if changed:
                 raise SweepConflictError(
@@ -250,10 +253,10 @@ class SweepStore:
         elif self.parts.exists() and any(self.parts.glob("p*.json")):
             raise SweepConflictError(f"{self.out}: has finished parts but no {MANIFEST}; "
                                 "use --fresh to start over or another --out")
-        else:
-            document = {"format": STORE_FORMAT, "fingerprint": prints, **description}
-            text = json.dumps(document, indent=2, default=str) + "\n"
-            write_atomic(manifest, lambda p: p.write_text(text, encoding="utf-8"))
+        # (again on a resume: it may ask for another number of replications)
+        document = {"format": STORE_FORMAT, "fingerprint": prints, **description}
+        text = json.dumps(document, indent=2, default=str) + "\n"
+        write_atomic(manifest, lambda p: p.write_text(text, encoding="utf-8"))
         self.parts.mkdir(parents=True, exist_ok=True)
         for folder in (self.out, self.parts):  # left by a run killed mid-write (a table,
             clean_stale(folder)                # a figure, a part), not one still writing
@@ -281,15 +284,17 @@ class SweepStore:
 
         A damaged part (not JSON, another unit's row, a KPI missing or not a number) is
         removed, so its unit is computed again; :attr:`damaged` names such files. So is a
-        part of a unit the sweep does not have (``units``: its points and replications).
-        The KPIs a row must hold are its point's (``point_kpis``), else ``kpis``.
+        part of a point the sweep does not have (``units``: its points and replications);
+        one of a replication beyond its number is kept, for a sweep that asks for more,
+        but no row of this one. The KPIs a row must hold are its point's (``point_kpis``),
+        else ``kpis``.
         """
         rows = {}
         self.damaged: list[Path] = []
         for path in sorted(self.parts.glob("p*-r*.json")):
             row = _part_row(path)
             if row is not None and units is not None and not (
-                    0 <= row["point"] < units[0] and 0 <= row["replication"] < units[1]):
+                    0 <= row["point"] < units[0] and row["replication"] >= 0):
                 row = None  # (put there by hand: the fingerprint fixes the grid's size)
             if row is not None and not _has_numbers(row, kpis if point_kpis is None or not (
                     0 <= row["point"] < len(point_kpis)) else point_kpis[row["point"]]):
@@ -298,7 +303,8 @@ class SweepStore:
                 self.damaged.append(path)
                 path.unlink(missing_ok=True)
                 continue
-            rows[(row["point"], row["replication"])] = row
+            if units is None or row["replication"] < units[1]:
+                rows[(row["point"], row["replication"])] = row
         return rows
 
     def save(self, row: dict[str, Any]) -> None:

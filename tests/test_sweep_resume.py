@@ -167,8 +167,8 @@ class TestFilesTheGridNames:
         base = replaying(tmp_path, "a.csv")
         run_sweep(base, {"agents.pool.staff": [3, 4]}, 1, workers=1, out=tmp_path / "sw")
         manifest = json.loads((tmp_path / "sw" / "manifest.json").read_text())
-        assert set(manifest["fingerprint"]) == {"scenario", "grid", "seed", "replications",
-                                                "kpis", "engine", "metrics"}
+        assert set(manifest["fingerprint"]) == {"scenario", "grid", "seed", "kpis", "engine",
+                                                "metrics"}  # (replications: no longer one)
 
 
 def test_log_redated_replays_the_same_rows(tmp_path):
@@ -288,3 +288,32 @@ class TestVariants:
         points = point_scenarios(tiny(variants={"more": {"agents.pool.staff": 5}}), grid)
         result = run_sweep(tiny(), grid, 1, workers=1, points=points)
         assert result.table.equals(run_sweep(tiny(), grid, 1, workers=1).table)
+
+
+def test_more_replications_reuse_the_finished_ones(tmp_path):
+    """Asking for more replications computes only the new ones; fewer compute none.
+
+    Replication r of a point draws from the (seed, r) streams whatever their number, so
+    its row is the same: the resume was refused ('changed: replications'), the finished
+    units to be computed again under --fresh or in another folder.
+    """
+    grid, out = {"agents.pool.staff": [3, 4]}, tmp_path / "sw"
+    run_sweep(tiny(), grid, 2, workers=1, out=out)
+    more = run_sweep(tiny(), grid, 3, workers=1, out=out)
+    assert (sorted(more.computed), more.resumed) == ([(0, 2), (1, 2)], 4)
+    assert more.table.equals(run_sweep(tiny(), grid, 3, workers=1).table)
+    fewer = run_sweep(tiny(), grid, 1, workers=1, out=out)
+    assert (fewer.computed, fewer.resumed, len(fewer.table)) == ([], 2, 2)
+    again = run_sweep(tiny(), grid, 3, workers=1, out=out)  # (the third ones kept)
+    assert (again.computed, again.resumed) == ([], 6)
+    assert json.loads((out / "manifest.json").read_text())["replications"] == 3
+
+
+def test_a_folder_fingerprinted_with_its_replications_resumes(tmp_path):
+    """A manifest written when the number of replications was an ingredient still resumes."""
+    grid, out = {"agents.pool.staff": [3]}, tmp_path / "sw"
+    run_sweep(tiny(), grid, 2, workers=1, out=out)
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["fingerprint"]["replications"] = "d4735e3a265e16ee"
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    assert run_sweep(tiny(), grid, 3, workers=1, out=out).resumed == 2
