@@ -45,6 +45,7 @@ from sim.sweep_store import (
     file_reads,
     files_read,
     fingerprint,
+    legacy_prints,
     name_orders,
 )
 from sim.sweep_summary import summarize  # also importable from here, its home before
@@ -225,7 +226,7 @@ def run_sweep(
                       _description(scenario, grid, seed, replications, source_of, reads), fresh,
                       kpis=kpi_names(scenario),
                       units=(len(units) // replications, replications),
-                      point_kpis=point_kpis) if store else {}
+                      point_kpis=point_kpis, legacy=legacy_prints(scenario)) if store else {}
     todo = [u for u in units if (u.point, u.replication) not in rows]
     tracker = _Tracker(len(units) // replications, replications, rows, progress)
     tracker.report()

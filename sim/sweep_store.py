@@ -60,23 +60,17 @@ def fingerprint(scenario: Scenario, grid: Grid, seed: int,
     grid names files (another call log to replay, an empirical ``file``) their contents
     are an ingredient too, ``files``: the grid holds their names only. So is ``order``,
     the names of mappings (agent groups, ...) given out of sorted order: JSON sorts them.
-    The scenario's ``variants`` are no ingredient: no point runs them (``ccsim compare``
-    does). ``policy``: the user's routing policy every point runs under
+    Nor are the scenario's name (it titles the figures), its seed (``seed`` is the one
+    the points draw from) and its ``variants`` (no point runs them: ``ccsim compare``
+    does): :func:`legacy_prints` gives the print folders older than that hold. ``policy``:
+    the user's routing policy every point runs under
     (:func:`sim.policy_source.policy_source`), by its class and its file's digest (not
     its path: the same file moved is the same policy). Without one, no ``policy`` print,
     as before policies could be swept. ``reads``: :func:`file_reads` of the scenario and
     its points, if the caller has them already (default: read here).
     """
-    dump: dict[str, Any] = scenario.model_dump(mode="json")
-    # no point runs the variants (ccsim compare's): editing one changes no row. Emptied,
-    # not dropped, so a scenario without variants keeps its print
-    dump["variants"] = {}
-    logs = {name: ct.arrivals.trace_digest() for name, ct in scenario.contact_types.items()
-            if ct.arrivals.trace is not None}
-    if logs:  # a replayed log's rows, which the dump names by path only (others: as before)
-        dump = {"scenario": dump, "logs": logs}
     parts: dict[str, Any] = {
-        "scenario": dump,
+        "scenario": _scenario_part(scenario, whole=False),
         "grid": [[path, list(values)] for path, values in grid.parameters],
         "seed": seed,
         "kpis": list(kpi_names(scenario)),
@@ -94,8 +88,31 @@ def fingerprint(scenario: Scenario, grid: Grid, seed: int,
         parts["order"] = [orders, *point_orders]
     elif orders:  # (likewise)
         parts["order"] = orders
-    return {name: hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()[:16]
-            for name, value in parts.items()}
+    return {name: _digest(value) for name, value in parts.items()}
+
+
+def legacy_prints(scenario: Scenario) -> dict[str, str]:
+    """The prints a folder older than this :func:`fingerprint` holds for the same sweep.
+
+    Its ``scenario`` print held the whole scenario, name, seed and variants too; its
+    ``replications`` print (:data:`RETIRED`) is no longer compared.
+    """
+    return {"scenario": _digest(_scenario_part(scenario, whole=True))}
+
+
+def _scenario_part(scenario: Scenario, whole: bool) -> Any:
+    """The scenario as the fingerprint hashes it; ``whole``: as it did, all fields."""
+    dump: dict[str, Any] = scenario.model_dump(mode="json")
+    if not whole:  # what decides no row (see fingerprint)
+        dump.update(name="", seed=0, variants={})
+    logs = {name: ct.arrivals.trace_digest() for name, ct in scenario.contact_types.items()
+            if ct.arrivals.trace is not None}
+    # a replayed log's rows, which the dump names by path only (others: as before)
+    return {"scenario": dump, "logs": logs} if logs else dump
+
+
+def _digest(value: Any) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def _nodes(node: Any, path: str = "") -> Iterator[tuple[str, Any]]:
@@ -207,6 +224,7 @@ class SweepStore:
              fresh: bool = False, kpis: Sequence[str] = KPIS,
              units: tuple[int, int] | None = None,
              point_kpis: Sequence[Sequence[str]] | None = None,
+             legacy: dict[str, str] | None = None,
              ) -> dict[tuple[int, int], dict[str, Any]]:
         """Start or resume: check the manifest and return the finished units' rows.
 
@@ -220,6 +238,8 @@ class SweepStore:
                 is no row of it (:meth:`finished`). None: any unit.
             point_kpis: The KPIs of each point, by point, instead of ``kpis`` (a grid
                 may switch costs on or off: :func:`sim.metrics.kpi_names` of its scenario).
+            legacy: Prints an older manifest may hold instead for the same sweep
+                (:func:`legacy_prints`); the manifest is then written with ``prints``.
 
         Raises:
             SweepConflictError: If the folder holds another sweep (and not ``fresh``).
@@ -242,9 +262,11 @@ class SweepStore:
                                          "use --fresh to start over or another --out"
                                          ) from None
             # both ways: a print only one of them has (a policy) is a change too
+            legacy = legacy or {}
             changed = [name for name in [*prints, *(k for k in old if k not in prints
                                                     and k not in RETIRED)]
-                       if old.get(name) != prints.get(name)]
+                       if old.get(name) != prints.get(name)
+                       and not (name in legacy and old.get(name) == legacy[name])]
             if changed:
                 raise SweepConflictError(
                     f"{self.out}: holds a different sweep (changed: {', '.join(changed)}"

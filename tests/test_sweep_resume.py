@@ -9,6 +9,7 @@ no point runs: editing one reuses every point, and a grid cannot name them.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
@@ -317,3 +318,36 @@ def test_a_folder_fingerprinted_with_its_replications_resumes(tmp_path):
     manifest["fingerprint"]["replications"] = "d4735e3a265e16ee"
     (out / "manifest.json").write_text(json.dumps(manifest))
     assert run_sweep(tiny(), grid, 3, workers=1, out=out).resumed == 2
+
+
+class TestWhatDecidesNoRow:
+    """Fields of the scenario no row depends on: changing them reuses every point."""
+
+    def test_a_renamed_scenario_resumes(self, tmp_path):
+        """The name titles the figures only: it was refused ('changed: scenario')."""
+        grid, out = {"agents.pool.staff": [3]}, tmp_path / "sw"
+        run_sweep(tiny(), grid, 1, workers=1, out=out)
+        assert run_sweep(tiny(name="tiny, renamed"), grid, 1, workers=1, out=out).resumed == 1
+
+    def test_the_scenario_seed_under_another_seed_resumes(self, tmp_path):
+        """The scenario's seed, overridden by the sweep's: refused, though no draw changed.
+
+        The seed the points draw from is an ingredient of its own (``seed``).
+        """
+        grid, out = {"agents.pool.staff": [3]}, tmp_path / "sw"
+        run_sweep(tiny(), grid, 1, seed=5, workers=1, out=out)
+        assert run_sweep(tiny(seed=2), grid, 1, seed=5, workers=1, out=out).resumed == 1
+        with pytest.raises(SweepConflictError, match=r"changed: seed\)"):
+            run_sweep(tiny(seed=2), grid, 1, workers=1, out=out)
+
+    def test_a_folder_fingerprinted_with_the_whole_scenario_resumes(self, tmp_path):
+        """A manifest whose scenario print holds the name, seed and variants still resumes."""
+        scenario, grid, out = tiny(), {"agents.pool.staff": [3]}, tmp_path / "sw"
+        run_sweep(scenario, grid, 1, workers=1, out=out)
+        manifest = json.loads((out / "manifest.json").read_text())
+        whole = json.dumps(scenario.model_dump(mode="json"), sort_keys=True)  # (as it was)
+        manifest["fingerprint"]["scenario"] = hashlib.sha256(whole.encode()).hexdigest()[:16]
+        (out / "manifest.json").write_text(json.dumps(manifest))
+        assert run_sweep(scenario, grid, 1, workers=1, out=out).resumed == 1
+        with pytest.raises(SweepConflictError, match=r"changed: scenario\)"):
+            run_sweep(tiny(close="11:00"), grid, 1, workers=1, out=out)
