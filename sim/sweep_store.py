@@ -2,10 +2,10 @@
 
 Like a lab notebook with one page per finished unit: each result is written to
 ``parts/`` the moment it arrives (atomically), under a ``manifest.json`` that fingerprints
-what determines the results (the scenario, but for its variants, which no point runs; the
-grid, the seed, the KPI names, the engine's results version and the version of the KPI
-definitions; a replayed call log's rows, the contents of any file the grid names, and the
-order of names given out of sorted order).
+what determines the results (the scenario, but for its name, seed and variants, which
+decide no row; the grid, the seed, the KPI names, the engine's results version and the
+version of the KPI definitions; a replayed call log's rows, the contents of any file the
+grid names, and the order of names given out of sorted order).
 Running the same sweep again finds the finished pages, with more replications too (each
 draws its own streams, whatever their number); a different sweep in the same folder is
 refused (:class:`SweepConflictError`) instead of being mixed with them.
@@ -60,9 +60,9 @@ def fingerprint(scenario: Scenario, grid: Grid, seed: int,
     grid names files (another call log to replay, an empirical ``file``) their contents
     are an ingredient too, ``files``: the grid holds their names only. So is ``order``,
     the names of mappings (agent groups, ...) given out of sorted order: JSON sorts them.
-    Nor are the scenario's name (it titles the figures), its seed (``seed`` is the one
-    the points draw from) and its ``variants`` (no point runs them: ``ccsim compare``
-    does): :func:`legacy_prints` gives the print folders older than that hold. ``policy``:
+    The scenario's name (it titles the figures), its seed (``seed`` is the one the
+    points draw from) and its ``variants`` (no point runs them: ``ccsim compare`` does)
+    are no ingredient: :func:`legacy_prints` gives the print older folders hold. ``policy``:
     the user's routing policy every point runs under
     (:func:`sim.policy_source.policy_source`), by its class and its file's digest (not
     its path: the same file moved is the same policy). Without one, no ``policy`` print,
