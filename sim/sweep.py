@@ -47,6 +47,7 @@ from sim.sweep_store import (
     fingerprint,
     legacy_prints,
     name_orders,
+    scenario_fields,
 )
 from sim.sweep_summary import summarize  # also importable from here, its home before
 
@@ -326,7 +327,8 @@ class _Tracker:
 def _description(scenario: Scenario, grid: Grid, seed: int, replications: int,
                  policy: dict[str, Any] | None = None, reads: FileReads = ()) -> dict:
     about = {"scenario": scenario.name, "grid": {p: list(v) for p, v in grid.parameters},
-             "seed": seed, "replications": replications}
+             "seed": seed, "replications": replications,
+             "scenario_fields": scenario_fields(scenario)}  # (to name what changed)
     if policy is not None:
         about["policy"] = policy
     named = files_read(reads)

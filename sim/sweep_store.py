@@ -115,6 +115,20 @@ def _digest(value: Any) -> str:
     return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()[:16]
 
 
+def scenario_fields(scenario: Scenario) -> dict[str, str]:
+    """Field (``close``, ``agents.pool``) -> short digest: the manifest's ``scenario_fields``.
+
+    The fields the ``scenario`` print hashes, each named thing of a mapping apart, so
+    that a refused resume can say which changed (:meth:`SweepStore.open`).
+    """
+    dump = _scenario_part(scenario, whole=False)
+    fields = {}
+    for key, value in dump.get("scenario", dump).items():  # (a log's rows: files_read)
+        for name, part in value.items() if isinstance(value, dict) and value else [("", value)]:
+            fields[f"{key}.{name}" if name else key] = _digest(part)
+    return fields
+
+
 def _nodes(node: Any, path: str = "") -> Iterator[tuple[str, Any]]:
     """Every model, mapping, list and value in a scenario, by its dotted path."""
     yield path, node
@@ -163,13 +177,23 @@ def files_read(reads: FileReads) -> dict[str, list[str]]:
     return {name: sorted(digests) for name, digests in sorted(named.items())}
 
 
-def _edited(old: dict[str, Any], new: dict[str, Any]) -> str:
-    """'; edited since its parts were computed: FILE, ...' for files read by both, or ''."""
+def _what_changed(old: dict[str, Any], new: dict[str, Any]) -> str:
+    """'; fields changed: ...; edited since its parts were computed: FILE, ...', or ''.
+
+    From the manifests' ``scenario_fields`` (any field added, removed or changed) and
+    ``files_read`` (a file both read); a folder written before they were listed: ''.
+    """
+    said = ""
+    before, now = old.get("scenario_fields"), new.get("scenario_fields")
+    if isinstance(before, dict) and isinstance(now, dict):
+        fields = [k for k in [*now, *(k for k in before if k not in now)]
+                  if before.get(k) != now.get(k)]
+        said += f"; fields changed: {', '.join(fields)}" if fields else ""
     before, now = old.get("files_read"), new.get("files_read")
-    if not isinstance(before, dict) or not isinstance(now, dict):
-        return ""  # (a folder written before its manifest listed them)
-    names = [name for name in now if name in before and before[name] != now[name]]
-    return f"; edited since its parts were computed: {', '.join(names)}" if names else ""
+    if isinstance(before, dict) and isinstance(now, dict):
+        names = [name for name in now if name in before and before[name] != now[name]]
+        said += f"; edited since its parts were computed: {', '.join(names)}" if names else ""
+    return said
 
 
 def name_orders(scenario: Scenario) -> dict[str, list[str]]:
@@ -270,7 +294,7 @@ class SweepStore:
             if changed:
                 raise SweepConflictError(
                     f"{self.out}: holds a different sweep (changed: {', '.join(changed)}"
-                    f"{_edited(document, description)}); "
+                    f"{_what_changed(document, description)}); "
                     "use --fresh to start over or another --out")
         elif self.parts.exists() and any(self.parts.glob("p*.json")):
             raise SweepConflictError(f"{self.out}: has finished parts but no {MANIFEST}; "

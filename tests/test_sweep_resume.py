@@ -254,7 +254,7 @@ class TestVariants:
         run_sweep(tiny(variants={"more": {"agents.pool.staff": 5}}), grid, 1, workers=1,
                   out=out)
         changed = tiny(variants={"more": {"agents.pool.staff": 6}}, close="11:00")
-        with pytest.raises(SweepConflictError, match=r"changed: scenario\)"):
+        with pytest.raises(SweepConflictError, match=r"changed: scenario; fields changed: close\)"):
             run_sweep(changed, grid, 1, workers=1, out=out)
 
     def test_a_variant_the_grid_makes_invalid_does_not_stop_the_sweep(self):
@@ -340,6 +340,16 @@ class TestWhatDecidesNoRow:
         with pytest.raises(SweepConflictError, match=r"changed: seed\)"):
             run_sweep(tiny(seed=2), grid, 1, workers=1, out=out)
 
+    def test_a_changed_scenario_is_refused_naming_its_fields(self, tmp_path):
+        """The refusal says which fields of the scenario changed, not only 'scenario'."""
+        grid, out = {"agents.pool.staff": [3]}, tmp_path / "sw"
+        run_sweep(tiny(), grid, 1, workers=1, out=out)
+        changed = tiny(close="11:00", contact_types={"calls": {
+            **TINY["contact_types"]["calls"], "handle": {"dist": "exponential", "mean": "5m"}}})
+        with pytest.raises(SweepConflictError, match=r"\(changed: scenario; fields changed: "
+                                                     r"close, contact_types.calls\); use --fresh"):
+            run_sweep(changed, grid, 1, workers=1, out=out)
+
     def test_a_folder_fingerprinted_with_the_whole_scenario_resumes(self, tmp_path):
         """A manifest whose scenario print holds the name, seed and variants still resumes."""
         scenario, grid, out = tiny(), {"agents.pool.staff": [3]}, tmp_path / "sw"
@@ -349,5 +359,5 @@ class TestWhatDecidesNoRow:
         manifest["fingerprint"]["scenario"] = hashlib.sha256(whole.encode()).hexdigest()[:16]
         (out / "manifest.json").write_text(json.dumps(manifest))
         assert run_sweep(scenario, grid, 1, workers=1, out=out).resumed == 1
-        with pytest.raises(SweepConflictError, match=r"changed: scenario\)"):
+        with pytest.raises(SweepConflictError, match=r"changed: scenario; fields changed: close\)"):
             run_sweep(tiny(close="11:00"), grid, 1, workers=1, out=out)
