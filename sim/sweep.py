@@ -328,7 +328,7 @@ def _description(scenario: Scenario, grid: Grid, seed: int, replications: int,
                  policy: dict[str, Any] | None = None, reads: FileReads = ()) -> dict:
     about = {"scenario": scenario.name, "grid": {p: list(v) for p, v in grid.parameters},
              "seed": seed, "replications": replications,
-             "scenario_fields": scenario_fields(scenario)}  # (to name what changed)
+             "scenario_fields": scenario_fields(scenario, grid.paths)}  # (to name changes)
     if policy is not None:
         about["policy"] = policy
     named = files_read(reads)

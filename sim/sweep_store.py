@@ -13,6 +13,7 @@ refused (:class:`SweepConflictError`) instead of being mixed with them.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import shutil
@@ -29,6 +30,7 @@ from sim.engine import RESULTS_VERSION
 from sim.grid import Grid
 from sim.metrics import KPIS, METRICS_VERSION, kpi_names
 from sim.output import COMPARISON_MANIFEST, clean_stale, write_atomic
+from sim.overrides import apply_override
 from sim.scenario import Scenario
 from sim.scenario_contacts import Arrivals
 from sim.weekdays import WEEKDAYS, Weekday
@@ -61,16 +63,17 @@ def fingerprint(scenario: Scenario, grid: Grid, seed: int,
     are an ingredient too, ``files``: the grid holds their names only. So is ``order``,
     the names of mappings (agent groups, ...) given out of sorted order: JSON sorts them.
     The scenario's name (it titles the figures), its seed (``seed`` is the one the
-    points draw from) and its ``variants`` (no point runs them: ``ccsim compare`` does)
-    are no ingredient: :func:`legacy_prints` gives the print older folders hold. ``policy``:
-    the user's routing policy every point runs under
-    (:func:`sim.policy_source.policy_source`), by its class and its file's digest (not
-    its path: the same file moved is the same policy). Without one, no ``policy`` print,
-    as before policies could be swept. ``reads``: :func:`file_reads` of the scenario and
-    its points, if the caller has them already (default: read here).
+    points draw from), its ``variants`` (no point runs them: ``ccsim compare`` does) and
+    its values at the grid's paths (every point sets its own) are no ingredient
+    (:func:`legacy_prints`: the print older folders hold). ``policy``: the user's routing
+    policy every point runs under (:func:`sim.policy_source.policy_source`), by its class
+    and its file's digest (not its path: the same file moved is the same policy); without
+    one, no ``policy`` print, as before policies could be swept. ``reads``:
+    :func:`file_reads` of the scenario and its points, if the caller has them already
+    (default: read here).
     """
     parts: dict[str, Any] = {
-        "scenario": _scenario_part(scenario, whole=False),
+        "scenario": _scenario_part(scenario, grid.paths),
         "grid": [[path, list(values)] for path, values in grid.parameters],
         "seed": seed,
         "kpis": list(kpi_names(scenario)),
@@ -97,14 +100,22 @@ def legacy_prints(scenario: Scenario) -> dict[str, str]:
     Its ``scenario`` print held the whole scenario, name, seed and variants too; its
     ``replications`` print (:data:`RETIRED`) is no longer compared.
     """
-    return {"scenario": _digest(_scenario_part(scenario, whole=True))}
+    return {"scenario": _digest(_scenario_part(scenario, None))}
 
 
-def _scenario_part(scenario: Scenario, whole: bool) -> Any:
-    """The scenario as the fingerprint hashes it; ``whole``: as it did, all fields."""
+def _scenario_part(scenario: Scenario, swept: Sequence[str] | None) -> Any:
+    """The scenario as the fingerprint hashes it, its fields at the ``swept`` paths blanked.
+
+    Every point is the scenario's dump with the grid's values set at those paths, then
+    validated (:func:`sim.loader.with_overrides`): what the scenario held there decides
+    no point. ``swept`` None: as the fingerprint hashed it before, every field.
+    """
     dump: dict[str, Any] = scenario.model_dump(mode="json")
-    if not whole:  # what decides no row (see fingerprint)
+    if swept is not None:  # what decides no row (see fingerprint)
         dump.update(name="", seed=0, variants={})
+        for path in swept:  # (the points were made: it applies; if not, keep it all)
+            with contextlib.suppress(ValueError):
+                apply_override(dump, path, "(swept)")
     logs = {name: ct.arrivals.trace_digest() for name, ct in scenario.contact_types.items()
             if ct.arrivals.trace is not None}
     # a replayed log's rows, which the dump names by path only (others: as before)
@@ -115,13 +126,14 @@ def _digest(value: Any) -> str:
     return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def scenario_fields(scenario: Scenario) -> dict[str, str]:
+def scenario_fields(scenario: Scenario, swept: Sequence[str]) -> dict[str, str]:
     """Field (``close``, ``agents.pool``) -> short digest: the manifest's ``scenario_fields``.
 
-    The fields the ``scenario`` print hashes, each named thing of a mapping apart, so
-    that a refused resume can say which changed (:meth:`SweepStore.open`).
+    The fields the ``scenario`` print hashes (``swept``: the grid's paths, blanked), each
+    named thing of a mapping apart, so that a refused resume can say which changed
+    (:meth:`SweepStore.open`).
     """
-    dump = _scenario_part(scenario, whole=False)
+    dump = _scenario_part(scenario, swept)
     fields = {}
     for key, value in dump.get("scenario", dump).items():  # (a log's rows: files_read)
         for name, part in value.items() if isinstance(value, dict) and value else [("", value)]:

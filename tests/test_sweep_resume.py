@@ -350,6 +350,21 @@ class TestWhatDecidesNoRow:
                                                      r"close, contact_types.calls\); use --fresh"):
             run_sweep(changed, grid, 1, workers=1, out=out)
 
+    def test_a_field_every_point_sets_may_change(self, tmp_path):
+        """The scenario's value at a grid path: every point replaces it, so it decides none.
+
+        Editing it refused the resume ('fields changed: agents.pool'); a field beside it
+        in the same group is still an ingredient.
+        """
+        grid, out = {"agents.pool.staff": [3, 4]}, tmp_path / "sw"
+        run_sweep(tiny(), grid, 1, workers=1, out=out)
+        pool = TINY["agents"]["pool"]
+        edited = tiny(agents={"pool": {**pool, "staff": 9}})
+        assert run_sweep(edited, grid, 1, workers=1, out=out).resumed == 2
+        shrunk = tiny(agents={"pool": {**pool, "shrinkage": 0.2}})
+        with pytest.raises(SweepConflictError, match=r"fields changed: agents.pool\)"):
+            run_sweep(shrunk, grid, 1, workers=1, out=out)
+
     def test_a_folder_fingerprinted_with_the_whole_scenario_resumes(self, tmp_path):
         """A manifest whose scenario print holds the name, seed and variants still resumes."""
         scenario, grid, out = tiny(), {"agents.pool.staff": [3]}, tmp_path / "sw"
