@@ -189,23 +189,29 @@ def files_read(reads: FileReads) -> dict[str, list[str]]:
     return {name: sorted(digests) for name, digests in sorted(named.items())}
 
 
-def _what_changed(old: dict[str, Any], new: dict[str, Any]) -> str:
-    """'; fields changed: ...; edited since its parts were computed: FILE, ...', or ''.
+def _what_changed(old: dict[str, Any], new: dict[str, Any], changed: list[str]) -> str:
+    """'scenario, grid; fields changed: ...; edited since its parts were computed: FILE'.
 
-    From the manifests' ``scenario_fields`` (any field added, removed or changed) and
-    ``files_read`` (a file both read); a folder written before they were listed: ''.
+    ``changed``: the prints that differ. From the manifests' ``scenario_fields`` (any field
+    added, removed or changed, but for those at a path the old or new grid sweeps: their
+    values are blanked, so a grid that changed its paths changes them) and
+    ``files_read`` (a file both read); a folder written before they were listed: neither.
     """
-    said = ""
-    before, now = old.get("scenario_fields"), new.get("scenario_fields")
-    if isinstance(before, dict) and isinstance(now, dict):
-        fields = [k for k in [*now, *(k for k in before if k not in now)]
-                  if before.get(k) != now.get(k)]
-        said += f"; fields changed: {', '.join(fields)}" if fields else ""
+    said, edited = "", []
     before, now = old.get("files_read"), new.get("files_read")
     if isinstance(before, dict) and isinstance(now, dict):
-        names = [name for name in now if name in before and before[name] != now[name]]
-        said += f"; edited since its parts were computed: {', '.join(names)}" if names else ""
-    return said
+        edited = [name for name in now if name in before and before[name] != now[name]]
+    before, now = old.get("scenario_fields"), new.get("scenario_fields")
+    if isinstance(before, dict) and isinstance(now, dict):
+        swept = [*(old.get("grid") or {}), *new["grid"]]
+        fields = [k for k in [*now, *(k for k in before if k not in now)]
+                  if before.get(k) != now.get(k) and not any(
+                      k == p or p.startswith(f"{k}.") or k.startswith(f"{p}.") for p in swept)]
+        said += f"; fields changed: {', '.join(fields)}" if fields else ""
+        if not fields and not edited and "grid" in changed:  # (the grid's paths, blanked)
+            changed = [name for name in changed if name != "scenario"]
+    said += f"; edited since its parts were computed: {', '.join(edited)}" if edited else ""
+    return ", ".join(changed) + said
 
 
 def name_orders(scenario: Scenario) -> dict[str, list[str]]:
@@ -305,8 +311,8 @@ class SweepStore:
                        and not (name in legacy and old.get(name) == legacy[name])]
             if changed:
                 raise SweepConflictError(
-                    f"{self.out}: holds a different sweep (changed: {', '.join(changed)}"
-                    f"{_what_changed(document, description)}); "
+                    f"{self.out}: holds a different sweep (changed: "
+                    f"{_what_changed(document, description, changed)}); "
                     "use --fresh to start over or another --out")
         elif self.parts.exists() and any(self.parts.glob("p*.json")):
             raise SweepConflictError(f"{self.out}: has finished parts but no {MANIFEST}; "
