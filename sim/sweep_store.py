@@ -193,8 +193,8 @@ def _what_changed(old: dict[str, Any], new: dict[str, Any], changed: list[str]) 
     """'scenario, grid; fields changed: ...; edited since its parts were computed: FILE'.
 
     ``changed``: the prints that differ. From the manifests' ``scenario_fields`` (any field
-    added, removed or changed, but for those at a path the old or new grid sweeps: their
-    values are blanked, so a grid that changed its paths changes them) and
+    added, removed or changed, but for those at a path only the old or the new grid
+    sweeps: blanked in one, they differ with the grid) and
     ``files_read`` (a file both read); a folder written before they were listed: neither.
     """
     said, edited = "", []
@@ -203,7 +203,7 @@ def _what_changed(old: dict[str, Any], new: dict[str, Any], changed: list[str]) 
         edited = [name for name in now if name in before and before[name] != now[name]]
     before, now = old.get("scenario_fields"), new.get("scenario_fields")
     if isinstance(before, dict) and isinstance(now, dict):
-        swept = [*(old.get("grid") or {}), *new["grid"]]
+        swept = set(old.get("grid") or {}) ^ set(new["grid"])  # (blanked in one only)
         fields = [k for k in [*now, *(k for k in before if k not in now)]
                   if before.get(k) != now.get(k) and not any(
                       k == p or p.startswith(f"{k}.") or k.startswith(f"{p}.") for p in swept)]
