@@ -162,7 +162,7 @@ def run_command(scenario: str, out: str | None, seed: int | None, replications: 
     given 95% half-width (or --max-replications is reached: a warning says so).
     """
     most = max(replications, max_replications) if precision else replications
-    targets = targets_or_fail(scenario, precision, most)
+    targets = targets_or_fail(scenario, precision, max_replications)
     check_work(scenario, [], most)
     loaded = load_or_fail(scenario, parse_overrides(scenario, overrides))
     measured_or_fail(scenario, targets, [loaded])

@@ -232,9 +232,11 @@ def replication_options(command):
                           "at most HALF_WIDTH (in its unit, e.g. service_level=0.01) or a "
                           "share of its mean (asa=5%). Repeatable; -r is then the first "
                           "batch (at least 10)."),
-        click.option("--max-replications", type=click.IntRange(min=2),
+        click.option("--max-replications", type=click.IntRange(min=1),
                      default=MAX_REPLICATIONS, show_default=True,
-                     help="With --precision: stop here even if a target is not met."),
+                     help=f"With --precision: stop here even if a target is not met; at "
+                          f"least {MIN_REPLICATIONS} (no target is tested on fewer). "
+                          "Unused without --precision."),
         click.option("--keep-contacts", type=click.IntRange(min=1), default=KEEP_CONTACTS,
                      show_default=True, metavar="N",
                      help="Keep and write the contacts of the first N replications only "
@@ -246,11 +248,11 @@ def replication_options(command):
     return command
 
 
-def targets_or_fail(path: str, texts: tuple[str, ...], most: int) -> dict[str, Target]:
+def targets_or_fail(path: str, texts: tuple[str, ...], ceiling: int) -> dict[str, Target]:
     """``--precision`` options as KPI -> Target; a malformed one fails in one line.
 
-    So do a KPI given twice and a ceiling (``most``, the larger of ``--replications``
-    and ``--max-replications``) below the fewest replications any target is tested on.
+    So do a KPI given twice and a ceiling (``--max-replications`` as given) below the
+    fewest replications any target is tested on, whatever ``--replications`` is.
     """
     targets: dict[str, Target] = {}
     for text in texts:
@@ -262,9 +264,9 @@ def targets_or_fail(path: str, texts: tuple[str, ...], most: int) -> dict[str, T
             fail([f"{path}: --precision: {target.kpi} is given twice "
                   f"({targets[target.kpi]}; {target})"])
         targets[target.kpi] = target
-    if targets and most < MIN_REPLICATIONS:
+    if targets and ceiling < MIN_REPLICATIONS:
         fail([f"{path}: --max-replications: must be >= {MIN_REPLICATIONS} with --precision "
-              f"(no target is tested on fewer replications), got {most}"])
+              f"(no target is tested on fewer replications), got {ceiling}"])
     return targets
 
 

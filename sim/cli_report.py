@@ -113,7 +113,7 @@ def compare_command(scenarios: tuple[str, ...], variants: tuple[str, ...], repli
     """
     first = scenarios[0]
     most = max(replications, max_replications) if precision else replications
-    targets = targets_or_fail(first, precision, most)
+    targets = targets_or_fail(first, precision, max_replications)
     check_work(first, [], most)
     parsed = parse_overrides(first, overrides)
     try:

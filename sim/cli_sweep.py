@@ -89,8 +89,9 @@ def sweep_command(scenario: str, grids: tuple[str, ...], replications: int, seed
     confidence half-width, as <kpi>_ci), sweep_curves.png (KPIs against the first
     parameter) and, with two parameters, sweep_heatmap.png. Each finished unit is kept
     in parts/: run the same command again after an interruption and only the rest is
-    computed. A changed scenario, grid, seed or replication count is refused (use
-    --fresh or another --out). Results are the same for any number of workers.
+    computed; more --replications compute only the new ones. A changed scenario, grid or
+    seed is refused (use --fresh or another --out). Results are the same for any number
+    of workers.
     """
     check_work(scenario, [], replications)
     if policy is not None and scheduler is not None:

@@ -54,11 +54,16 @@ def grid_values(path: str, spec: str | Sequence[Any]) -> list[Any]:
     Raises:
         ValueError: If the range is malformed, there are no values or one is given twice
             (its point would repeat another's numbers), or the path is the
-            seed (every point runs with the sweep's one seed: common random numbers).
+            seed (every point runs with the sweep's one seed: common random numbers) or
+            in ``variants`` (no point runs a variant: :func:`point_scenarios`).
     """
     if path == "seed":  # the table's `seed` column is the one the points share
         raise ValueError("seed: every point of a sweep runs with the same seed (common random "
                          "numbers); choose it with --seed, not --grid")
+    if path.split(".")[0] == "variants":  # (a point would change what it never runs)
+        raise ValueError(f"{path}: a sweep runs no variant, so every point would give the "
+                         "same numbers; sweep the field a variant changes (--grid "
+                         "agents.pool.staff=40,44), or run the variants with ccsim compare")
     if isinstance(spec, str):
         items, parts = _split_top_level(spec), spec.split(":")
         # a range is one item: 08:00,09:00 is two clock times, not 08 to 09 by 00; nor is
@@ -272,14 +277,19 @@ class GridPoints:
 def point_scenarios(base: Scenario, grid: Grid, source: str | None = None) -> GridPoints:
     """Validate every point of the grid before any work starts.
 
+    A point is ``base`` without its ``variants`` (no sweep runs them), the grid's values
+    applied.
+
     Raises:
         ScenarioError: With one line per distinct problem (path and reason), if any point
             is invalid.
     """
     scenarios, problems = [], []
+    # a point runs no variant (ccsim compare does): nor is it refused for one it undoes
+    plain = base.model_copy(update={"variants": {}}) if base.variants else base
     for point in grid.points():
         try:
-            scenarios.append(with_overrides(base, point, source=source))
+            scenarios.append(with_overrides(plain, point, source=source, option="--grid"))
         except ScenarioError as exc:
             problems += [p for p in exc.problems if p not in problems]
     if problems:

@@ -73,12 +73,15 @@ def scenario_document(
 
 
 def _apply_overrides(data: dict[str, Any], overrides: Mapping[str, Any] | None,
-                     source: str) -> None:
-    """Apply dotted-path overrides to ``data`` in place; every one that fails is reported."""
+                     source: str, option: str = "--set") -> None:
+    """Apply dotted-path overrides to ``data`` in place; every one that fails is reported.
+
+    ``option``: the option they came from, for a hint (:func:`apply_override`).
+    """
     problems = []
     for dotted, value in (overrides or {}).items():
         try:
-            apply_override(data, dotted, value)
+            apply_override(data, dotted, value, option)
         except ValueError as exc:
             problems.append(Problem(dotted, f"cannot override: {exc}"))
     if problems:
@@ -155,7 +158,7 @@ def _variant_problems(data: dict[str, Any], name: str, changes: Mapping[str, Any
     where = f"variants.{name}"
     try:
         for dotted, value in changes.items():
-            apply_override(varied, dotted, value)
+            apply_override(varied, dotted, value, option=None)
         scenario = Scenario.model_validate(varied, context=context)
     except ValueError as exc:  # pydantic's ValidationError is a ValueError
         if isinstance(exc, ValidationError):
@@ -168,13 +171,15 @@ def _variant_problems(data: dict[str, Any], name: str, changes: Mapping[str, Any
 
 
 def with_overrides(scenario: Scenario, overrides: Mapping[str, Any],
-                   source: str | None = None) -> Scenario:
+                   source: str | None = None, option: str = "--set") -> Scenario:
     """A new scenario: ``scenario`` with dotted-path overrides applied and re-validated.
 
     Args:
         scenario: A validated scenario.
         overrides: Dotted path -> value (as for ``load_scenario``).
         source: Name used in error messages (default: the scenario's name).
+        option: The option the overrides came from (``--grid``), named in the hint for
+            a section the scenario lacks.
 
     Raises:
         ScenarioError: If the result is invalid.
@@ -183,8 +188,8 @@ def with_overrides(scenario: Scenario, overrides: Mapping[str, Any],
     # a replayed log's path is relative to the scenario file, not to the working folder
     base_dir = next((ct.arrivals.base_dir for ct in scenario.contact_types.values()
                      if ct.arrivals.base_dir is not None), None)
-    return scenario_from_dict(data, source=source or scenario.name, overrides=overrides,
-                              base_dir=base_dir)
+    _apply_overrides(data, overrides, source or scenario.name, option)
+    return scenario_from_dict(data, source=source or scenario.name, base_dir=base_dir)
 
 
 def variant(scenario: Scenario, name: str) -> Scenario:

@@ -42,7 +42,8 @@ def path_keys(dotted: str) -> list[str]:
     return re.sub(r"\[(-?\d+)\]", r".\1", dotted).split(".")
 
 
-def apply_override(data: dict[str, Any], dotted: str, value: Any) -> None:
+def apply_override(data: dict[str, Any], dotted: str, value: Any,
+                   option: str | None = "--set") -> None:
     """Set ``value`` at a dotted path (``agents.pool.staff``, ``x.staff.3``) in place.
 
     A list item may also be written as errors print it (``x.staff[3]``), so a path from
@@ -50,7 +51,9 @@ def apply_override(data: dict[str, Any], dotted: str, value: Any) -> None:
 
     Intermediate mappings must exist, except that a missing last-but-one mapping is
     created (``contact_types.calls.patience.mean`` on a type without patience). Unknown
-    leaf names are left for validation to report, with a suggestion.
+    leaf names are left for validation to report, with a suggestion. A section the
+    scenario lacks is to be given whole: the error says how, by ``option``, the option
+    the override came from (``--grid``), or None for a scenario file's ``variants`` entry.
 
     Raises:
         ValueError: If the path runs through something that is not a mapping or list.
@@ -69,8 +72,10 @@ def apply_override(data: dict[str, Any], dotted: str, value: Any) -> None:
                     close = [] if key in node else difflib.get_close_matches(  # (in: None)
                         key, [str(k) for k in node], n=1)
                     section = ".".join(keys[: depth + 1])  # a section the scenario lacks
+                    whole = (f"{option} '{section}={{...}}'" if option else
+                             f"{section}: {{...}} in the variant")
                     mean = (f" (did you mean {close[0]!r}?)" if close else
-                            f": set the section whole, as --set '{section}={{...}}'")
+                            f": set the section whole, as {whole}")
                     raise ValueError(
                         f"{'.'.join(keys[: depth + 1])!r} is not in the scenario{mean}"
                     )

@@ -39,7 +39,16 @@ from sim.policy_source import policy_source
 from sim.replicate import check_policy
 from sim.routing import RoutingPolicy, replication_copy
 from sim.scenario import Scenario
-from sim.sweep_store import SweepStore, fingerprint, name_orders
+from sim.sweep_store import (
+    FileReads,
+    SweepStore,
+    file_reads,
+    files_read,
+    fingerprint,
+    legacy_prints,
+    name_orders,
+    scenario_fields,
+)
 from sim.sweep_summary import summarize  # also importable from here, its home before
 
 # --- work units ---------------------------------------------------------------------------
@@ -226,12 +235,12 @@ def run_sweep(
     kpis = [k for k in KPIS + COST_KPIS if any(k in names for names in point_kpis)]
     store = SweepStore(out) if out is not None else None
     source_of = None if policy is None else policy_source(policy)
-    rows = store.open(fingerprint(scenario, grid, seed, replications, points.scenarios,
-                                  source_of),
-                      _description(scenario, grid, seed, replications, source_of), fresh,
+    reads = file_reads(scenario, points.scenarios) if store else []
+    rows = store.open(fingerprint(scenario, grid, seed, points.scenarios, source_of, reads),
+                      _description(scenario, grid, seed, replications, source_of, reads), fresh,
                       kpis=kpi_names(scenario),
                       units=(len(units) // replications, replications),
-                      point_kpis=point_kpis) if store else {}
+                      point_kpis=point_kpis, legacy=legacy_prints(scenario)) if store else {}
     todo = [u for u in units if (u.point, u.replication) not in rows]
     tracker = _Tracker(len(units) // replications, replications, rows, progress)
     tracker.report()
@@ -275,6 +284,7 @@ def _check_points(points: GridPoints, scenario: Scenario, grid: Grid) -> None:
         return
     # as the store fingerprints it (a trace's rows, numpy arrays, do not compare with ==)
     given, wanted = points.base.model_dump(mode="json"), scenario.model_dump(mode="json")
+    given["variants"] = wanted["variants"] = {}  # (no point runs them: point_scenarios)
     if given != wanted or name_orders(points.base) != name_orders(scenario):  # (== ignores it)
         field = next((k for k in wanted if given.get(k) != wanted[k] or (
             isinstance(wanted[k], dict) and list(given.get(k) or {}) != list(wanted[k]))),
@@ -342,10 +352,14 @@ class _Tracker:
 
 
 def _description(scenario: Scenario, grid: Grid, seed: int, replications: int,
-                 policy: dict[str, Any] | None = None) -> dict:
+                 policy: dict[str, Any] | None = None, reads: FileReads = ()) -> dict:
     about = {"scenario": scenario.name, "grid": {p: list(v) for p, v in grid.parameters},
-             "seed": seed, "replications": replications}
-    return about if policy is None else {**about, "policy": policy}
+             "seed": seed, "replications": replications,
+             "scenario_fields": scenario_fields(scenario, grid.paths)}  # (to name changes)
+    if policy is not None:
+        about["policy"] = policy
+    named = files_read(reads)
+    return {**about, "files_read": named} if named else about  # (as before, without files)
 
 
 def sweep_table(rows: Iterable[dict[str, Any]], grid: Grid,

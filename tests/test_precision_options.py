@@ -27,6 +27,12 @@ REFUSED = [  # options, words the one line must hold
     (["--precision", "asa=2", "--precision", "asa=5%"], ["--precision", "asa", "twice"]),
     (["-r", "5", "--precision", "asa=2", "--max-replications", "5"],
      ["--max-replications", "5", "10"]),
+    # the value the user gave, not -r's (it said 'got 8'); nor is it let through under a
+    # first batch of 10 or more (its ceiling silently became -r's)
+    (["-r", "8", "--precision", "asa=2", "--max-replications", "5"],
+     ["--max-replications", "got 5", "10"]),
+    (["-r", "12", "--precision", "asa=2", "--max-replications", "5"],
+     ["--max-replications", "got 5", "10"]),
     (["--precision", "service_level=1"], ["--precision", "service_level", "0.01"]),
 ]
 
@@ -48,6 +54,19 @@ def test_refused_in_one_line_before_any_work(scenario_file, tmp_path, command, o
     assert done.exit_code == 2, done.output
     assert len(lines) == 1 and all(w in lines[0] for w in words), lines
     assert not out.exists()  # nothing simulated, nothing written
+
+
+@pytest.mark.parametrize("command", ["run", "compare"])
+def test_max_replications_help_says_its_minimum_with_precision(command):
+    """The help gives the minimum that holds: 10 with --precision, else any count.
+
+    It said 'x>=2': refused below 2 without --precision, where it is never used, and
+    below 10 with it, a rule the help did not give.
+    """
+    done = CliRunner().invoke(main, [command, "--help"])
+    words = " ".join(done.output.split())  # (wrapped to the terminal)
+    help_text = words.split("--max-replications INTEGER RANGE ", 1)[1].split("]", 1)[0]
+    assert "at least 10" in help_text and "x>=2" not in help_text, help_text
 
 
 @pytest.mark.parametrize(("precision", "match"), [

@@ -142,6 +142,19 @@ class TestOverrides:
                                                     r"'costs=\{\.\.\.\}'"):
             sim.with_overrides(scenario, {"costs.agents.pool.hourly": 30})
 
+    def test_a_missing_section_named_by_the_grid_says_grid(self, tmp_path):
+        """``ccsim sweep --grid`` into a section the scenario lacks: the hint says --grid.
+
+        It said "as --set 'costs={...}'", an option the user had not written.
+        """
+        done = CliRunner().invoke(main, ["sweep", str(SCENARIOS / "erlang_a.yaml"), "--grid",
+                                         "costs.agents.pool.hourly=20,30", "-q",
+                                         "--out", str(tmp_path / "sw")])
+        assert done.exit_code == 2, done.output
+        (line,) = done.stderr.splitlines()
+        assert line.endswith(": costs.agents.pool.hourly: cannot override: 'costs' is not in "
+                             "the scenario: set the section whole, as --grid 'costs={...}'"), line
+
     def test_override_changes_the_run(self):
         """An override is applied before validation and shows in the scenario."""
         sc = sim.load_scenario(SCENARIOS / "erlang_c.yaml", overrides={"agents.pool.staff": "44"})
@@ -471,15 +484,20 @@ class TestVariantsAndOverrides:
         with pytest.raises(KeyError, match="no variant 'nope'"):
             sim.variant(sc, "nope")
 
-    def test_bad_variant(self, tmp_path):
+    @pytest.mark.parametrize(("entry", "problem"), [
+        ("agents.pool.staff: -3", "variants.minus.agents.pool.staff: must be >= 0, got -3"),
+        # in YAML terms: it said "as --set 'costs={...}'", an option, for a line of the file
+        ("costs.agents.pool.hourly: 30", "variants.minus: cannot override: 'costs' is not "
+         "in the scenario: set the section whole, as costs: {...} in the variant"),
+    ])
+    def test_bad_variant(self, tmp_path, entry, problem):
         """A variant that breaks a rule is reported under variants.<name>."""
         path = tmp_path / "v.yaml"
         path.write_text((SCENARIOS / "erlang_c.yaml").read_text()
-                        + "variants:\n  minus: {agents.pool.staff: -3}\n")
+                        + f"variants:\n  minus: {{{entry}}}\n")
         with pytest.raises(sim.ScenarioError) as caught:
             sim.load_scenario(path)
-        assert caught.value.lines() == [
-            f"{path}: variants.minus.agents.pool.staff: must be >= 0, got -3"]
+        assert caught.value.lines() == [f"{path}: {problem}"]
 
 
 @pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.yaml")), ids=lambda p: p.stem)

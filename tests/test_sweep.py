@@ -423,6 +423,8 @@ class TestResume:
 
         Its name and row agree, so it is no damaged page; but the sweep (2 points x 2
         replications) has no such unit: it was an IndexError, or an extra row in the table.
+        A point the grid does not have is dropped; a replication beyond its number is
+        kept, for a sweep that asks for more (test_sweep_resume).
         """
         grid = {"agents.pool.staff": [41, 42]}
         first = run_sweep(short, grid, 2, workers=1, out=tmp_path)
@@ -434,8 +436,9 @@ class TestResume:
         again = run_sweep(short, grid, 2, workers=1, out=tmp_path)
         assert again.computed == [] and again.resumed == 4
         assert_same_table(again.table, first.table)
-        assert sorted(p.name for p in parts.glob("p*.json")) == [
+        assert sorted(p.name for p in parts.glob("p*.json")) == sorted([
             f"p{p:06d}-r{r:04d}.json" for p in range(2) for r in range(2)]
+            + ["p000000-r0002.json", "p000001-r0005.json"])
 
     def test_damaged_manifest_is_one_line(self, tmp_path):
         """A truncated manifest.json: one line naming it, exit 2, nothing computed."""
@@ -509,7 +512,8 @@ class TestReplayedLog:
                          out=out)
         assert same.computed == [] and same.resumed == 1
         write_log(tmp_path / "calls.csv", 200, 2)
-        with pytest.raises(SweepConflictError, match=r"changed: scenario\)"):
+        with pytest.raises(SweepConflictError, match=r"changed: scenario; edited since its "
+                                                     r"parts were computed: calls.csv\)"):
             run_sweep(sim.load_scenario(tmp_path / "replay.yaml"), grid, 1, workers=1,
                       out=out)
 
@@ -607,9 +611,9 @@ class TestCommand:
 
         validated = []
 
-        def counted(base, overrides, source=None):
+        def counted(base, overrides, source=None, **options):
             validated.append(dict(overrides))
-            return with_overrides(base, overrides, source=source)
+            return with_overrides(base, overrides, source=source, **options)
 
         with_overrides = grid.with_overrides
         monkeypatch.setattr(grid, "with_overrides", counted)

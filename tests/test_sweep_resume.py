@@ -3,19 +3,24 @@
 Costs switched on or off by the grid: every point keeps the KPIs its own scenario
 measures, and resuming reuses them all. Files a point reads (a replayed call log, an
 empirical distribution's ``file``) named by the grid: resuming after one changed is
-refused, as after a change of the base scenario's own log.
+refused, as after a change of the base scenario's own log. The scenario's variants, which
+no point runs: editing one reuses every point, and a grid cannot name them.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
+import re
 
 import numpy as np
 import pandas as pd
 import pytest
+from click.testing import CliRunner
 
 import sim
+from sim.cli import main
 from sim.grid import Grid, point_scenarios
 from sim.metrics import COST_KPIS
 from sim.sweep import run_sweep
@@ -107,7 +112,8 @@ class TestFilesTheGridNames:
         run_sweep(base, grid, 1, workers=1, out=out)
         assert run_sweep(base, grid, 1, workers=1, out=out).resumed == 2  # unchanged: reused
         _write_log(tmp_path / "b.csv", 30, 2)
-        with pytest.raises(SweepConflictError, match=r"changed: files\)"):
+        with pytest.raises(SweepConflictError, match=r"changed: files; edited since its parts "
+                                                     r"were computed: b.csv\)"):
             run_sweep(base, grid, 1, workers=1, out=out)
 
     def test_changed_empirical_file_of_a_point_is_refused(self, tmp_path):
@@ -118,8 +124,40 @@ class TestFilesTheGridNames:
         run_sweep(tiny(), grid, 1, workers=1, out=out)
         assert run_sweep(tiny(), grid, 1, workers=1, out=out).resumed == 1
         (tmp_path / "h.txt").write_text("20m\n30m\n")
-        with pytest.raises(SweepConflictError, match=r"changed: files\)"):
+        named = re.escape(str(tmp_path / "h.txt"))
+        with pytest.raises(SweepConflictError, match=r"changed: files; edited since its parts "
+                                                     rf"were computed: {named}\)"):
             run_sweep(tiny(), grid, 1, workers=1, out=out)
+
+    def test_the_command_names_the_edited_file(self, tmp_path):
+        """``ccsim sweep``: one line naming the log as the user wrote it, exit 2.
+
+        It said '(changed: files)', leaving the user to guess which of the files.
+        """
+        for name in ("a.csv", "b.csv"):
+            _write_log(tmp_path / name, 60, 1)
+        (tmp_path / "s.json").write_text(json.dumps({**TINY, "contact_types": {"calls": {
+            **TINY["contact_types"]["calls"], "arrivals": {"trace": "a.csv"}}}}))
+        command = ["sweep", str(tmp_path / "s.json"), "--grid",
+                   "contact_types.calls.arrivals.trace=a.csv,b.csv", "-r", "1", "-w", "1",
+                   "--out", str(tmp_path / "sw"), "--no-figures", "-q"]
+        assert CliRunner().invoke(main, command).exit_code == 0
+        _write_log(tmp_path / "b.csv", 30, 2)
+        done = CliRunner().invoke(main, command)
+        assert done.exit_code == 2, done.output
+        assert done.stderr.splitlines() == [
+            f"{tmp_path / 'sw'}: holds a different sweep (changed: files; edited since its "
+            "parts were computed: b.csv); use --fresh to start over or another --out"]
+
+    def test_an_edited_log_of_the_scenario_is_named_too(self, tmp_path):
+        """The base scenario's own log edited: '(changed: scenario; ...: a.csv)'."""
+        _write_log(tmp_path / "a.csv", 60, 1)
+        grid, out = {"agents.pool.staff": [3, 4]}, tmp_path / "sw"
+        run_sweep(replaying(tmp_path, "a.csv"), grid, 1, workers=1, out=out)
+        _write_log(tmp_path / "a.csv", 30, 2)
+        with pytest.raises(SweepConflictError, match=r"changed: scenario; edited since its "
+                                                     r"parts were computed: a.csv\)"):
+            run_sweep(replaying(tmp_path, "a.csv"), grid, 1, workers=1, out=out)
 
     def test_a_grid_naming_no_file_keeps_its_fingerprint(self, tmp_path):
         """Points that read the base's files only: fingerprinted as before the fix.
@@ -130,8 +168,8 @@ class TestFilesTheGridNames:
         base = replaying(tmp_path, "a.csv")
         run_sweep(base, {"agents.pool.staff": [3, 4]}, 1, workers=1, out=tmp_path / "sw")
         manifest = json.loads((tmp_path / "sw" / "manifest.json").read_text())
-        assert set(manifest["fingerprint"]) == {"scenario", "grid", "seed", "replications",
-                                                "kpis", "engine", "metrics"}
+        assert set(manifest["fingerprint"]) == {"scenario", "grid", "seed", "kpis", "engine",
+                                                "metrics"}  # (replications: no longer one)
 
 
 def test_log_redated_replays_the_same_rows(tmp_path):
@@ -189,3 +227,152 @@ def test_a_grid_mapping_in_another_order_is_another_sweep(tmp_path):
     run_sweep(tiny(), {"agents": [groups]}, 1, workers=1, out=out)
     with pytest.raises(SweepConflictError, match=r"changed: order\)"):
         run_sweep(tiny(), {"agents": [dict(reversed(groups.items()))]}, 1, workers=1, out=out)
+
+
+class TestVariants:
+    """A scenario's ``variants:`` (for ``ccsim compare``): no point of a sweep runs them."""
+
+    def test_an_edited_variant_resumes_every_point(self, tmp_path):
+        """Editing a variant changes no point: every finished unit is reused, none recomputed.
+
+        Before the fix the variants were hashed with the scenario: the resume was refused
+        ('changed: scenario') though every point's inputs were the same.
+        """
+        grid, out = {"agents.pool.staff": [3, 4]}, tmp_path / "sw"
+        first = run_sweep(tiny(variants={"more": {"agents.pool.staff": 5}}), grid, 1,
+                          workers=1, out=out)
+        again = run_sweep(tiny(variants={"more": {"agents.pool.staff": 6},
+                                         "less": {"agents.pool.staff": 2}}), grid, 1,
+                          workers=1, out=out)
+        assert (again.computed, again.resumed) == ([], 2)
+        assert again.table.equals(first.table)
+        assert run_sweep(tiny(), grid, 1, workers=1, out=out).resumed == 2  # none at all
+
+    def test_an_edited_scenario_is_still_refused(self, tmp_path):
+        """Beside a variant, a field every point runs with changed: refused, never reused."""
+        grid, out = {"agents.pool.staff": [3, 4]}, tmp_path / "sw"
+        run_sweep(tiny(variants={"more": {"agents.pool.staff": 5}}), grid, 1, workers=1,
+                  out=out)
+        changed = tiny(variants={"more": {"agents.pool.staff": 6}}, close="11:00")
+        with pytest.raises(SweepConflictError, match=r"changed: scenario; fields changed: close\)"):
+            run_sweep(changed, grid, 1, workers=1, out=out)
+
+    def test_a_variant_the_grid_makes_invalid_does_not_stop_the_sweep(self):
+        """A grid value that leaves a variant nothing to change: the points still run.
+
+        Each point was validated with the base's variants: the variant's ``pool`` gone
+        at a point, the sweep was refused ('variants.more.agents.pool.skills: ...').
+        """
+        groups = {"team": {"skills": ["calls"], "staff": 4}}
+        result = run_sweep(tiny(variants={"more": {"agents.pool.staff": 5}}),
+                           {"agents": [groups]}, 1, workers=1)
+        assert len(result.table) == 1
+
+    @pytest.mark.parametrize("path", ["variants.more", "variants.more.agents.pool.staff",
+                                      "variants"])
+    def test_a_grid_over_variants_is_refused(self, path):
+        """Every point would run the same scenario (none runs a variant): refused, one line.
+
+        ``variants.more={agents.pool.staff: 7}`` ran, each point's numbers the base's.
+        """
+        with pytest.raises(sim.ScenarioError, match=rf"^tiny: {path}: a sweep runs no "
+                                                    r"variant.*ccsim compare"):
+            run_sweep(tiny(variants={"more": {"agents.pool.staff": 5}}),
+                      {path: [{"agents.pool.staff": 7}]}, 1, workers=1)
+
+    def test_points_of_the_scenario_with_other_variants_run(self):
+        """Points validated from the scenario with other variants are the same points.
+
+        They were refused ("its variants differs from this sweep's").
+        """
+        grid = Grid.from_spec({"agents.pool.staff": [3]})
+        points = point_scenarios(tiny(variants={"more": {"agents.pool.staff": 5}}), grid)
+        result = run_sweep(tiny(), grid, 1, workers=1, points=points)
+        assert result.table.equals(run_sweep(tiny(), grid, 1, workers=1).table)
+
+
+def test_more_replications_reuse_the_finished_ones(tmp_path):
+    """Asking for more replications computes only the new ones; fewer compute none.
+
+    Replication r of a point draws from the (seed, r) streams whatever their number, so
+    its row is the same: the resume was refused ('changed: replications'), the finished
+    units to be computed again under --fresh or in another folder.
+    """
+    grid, out = {"agents.pool.staff": [3, 4]}, tmp_path / "sw"
+    run_sweep(tiny(), grid, 2, workers=1, out=out)
+    more = run_sweep(tiny(), grid, 3, workers=1, out=out)
+    assert (sorted(more.computed), more.resumed) == ([(0, 2), (1, 2)], 4)
+    assert more.table.equals(run_sweep(tiny(), grid, 3, workers=1).table)
+    fewer = run_sweep(tiny(), grid, 1, workers=1, out=out)
+    assert (fewer.computed, fewer.resumed, len(fewer.table)) == ([], 2, 2)
+    again = run_sweep(tiny(), grid, 3, workers=1, out=out)  # (the third ones kept)
+    assert (again.computed, again.resumed) == ([], 6)
+    assert json.loads((out / "manifest.json").read_text())["replications"] == 3
+
+
+def test_a_folder_fingerprinted_with_its_replications_resumes(tmp_path):
+    """A manifest written when the number of replications was an ingredient still resumes."""
+    grid, out = {"agents.pool.staff": [3]}, tmp_path / "sw"
+    run_sweep(tiny(), grid, 2, workers=1, out=out)
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["fingerprint"]["replications"] = "d4735e3a265e16ee"
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    assert run_sweep(tiny(), grid, 3, workers=1, out=out).resumed == 2
+
+
+class TestWhatDecidesNoRow:
+    """Fields of the scenario no row depends on: changing them reuses every point."""
+
+    def test_a_renamed_scenario_resumes(self, tmp_path):
+        """The name titles the figures only: it was refused ('changed: scenario')."""
+        grid, out = {"agents.pool.staff": [3]}, tmp_path / "sw"
+        run_sweep(tiny(), grid, 1, workers=1, out=out)
+        assert run_sweep(tiny(name="tiny, renamed"), grid, 1, workers=1, out=out).resumed == 1
+
+    def test_the_scenario_seed_under_another_seed_resumes(self, tmp_path):
+        """The scenario's seed, overridden by the sweep's: refused, though no draw changed.
+
+        The seed the points draw from is an ingredient of its own (``seed``).
+        """
+        grid, out = {"agents.pool.staff": [3]}, tmp_path / "sw"
+        run_sweep(tiny(), grid, 1, seed=5, workers=1, out=out)
+        assert run_sweep(tiny(seed=2), grid, 1, seed=5, workers=1, out=out).resumed == 1
+        with pytest.raises(SweepConflictError, match=r"changed: seed\)"):
+            run_sweep(tiny(seed=2), grid, 1, workers=1, out=out)
+
+    def test_a_changed_scenario_is_refused_naming_its_fields(self, tmp_path):
+        """The refusal says which fields of the scenario changed, not only 'scenario'."""
+        grid, out = {"agents.pool.staff": [3]}, tmp_path / "sw"
+        run_sweep(tiny(), grid, 1, workers=1, out=out)
+        changed = tiny(close="11:00", contact_types={"calls": {
+            **TINY["contact_types"]["calls"], "handle": {"dist": "exponential", "mean": "5m"}}})
+        with pytest.raises(SweepConflictError, match=r"\(changed: scenario; fields changed: "
+                                                     r"close, contact_types.calls\); use --fresh"):
+            run_sweep(changed, grid, 1, workers=1, out=out)
+
+    def test_a_field_every_point_sets_may_change(self, tmp_path):
+        """The scenario's value at a grid path: every point replaces it, so it decides none.
+
+        Editing it refused the resume ('fields changed: agents.pool'); a field beside it
+        in the same group is still an ingredient.
+        """
+        grid, out = {"agents.pool.staff": [3, 4]}, tmp_path / "sw"
+        run_sweep(tiny(), grid, 1, workers=1, out=out)
+        pool = TINY["agents"]["pool"]
+        edited = tiny(agents={"pool": {**pool, "staff": 9}})
+        assert run_sweep(edited, grid, 1, workers=1, out=out).resumed == 2
+        shrunk = tiny(agents={"pool": {**pool, "shrinkage": 0.2}})
+        with pytest.raises(SweepConflictError, match=r"fields changed: agents.pool\)"):
+            run_sweep(shrunk, grid, 1, workers=1, out=out)
+
+    def test_a_folder_fingerprinted_with_the_whole_scenario_resumes(self, tmp_path):
+        """A manifest whose scenario print holds the name, seed and variants still resumes."""
+        scenario, grid, out = tiny(), {"agents.pool.staff": [3]}, tmp_path / "sw"
+        run_sweep(scenario, grid, 1, workers=1, out=out)
+        manifest = json.loads((out / "manifest.json").read_text())
+        whole = json.dumps(scenario.model_dump(mode="json"), sort_keys=True)  # (as it was)
+        manifest["fingerprint"]["scenario"] = hashlib.sha256(whole.encode()).hexdigest()[:16]
+        (out / "manifest.json").write_text(json.dumps(manifest))
+        assert run_sweep(scenario, grid, 1, workers=1, out=out).resumed == 1
+        with pytest.raises(SweepConflictError, match=r"changed: scenario; fields changed: close\)"):
+            run_sweep(tiny(close="11:00"), grid, 1, workers=1, out=out)
