@@ -315,7 +315,7 @@ def find_cost_staffing(
                           confidence=confidence, trim_budget=trim_budget, policy=policy,
                           **options)
     goal, seed = start.goal, start.seed
-    max_agents = agent_ceiling(scenario, goal, max_agents).agents
+    most = agent_ceiling(scenario, goal, max_agents).agents
     blocks = load_blocks(scenario)
     costs = _Costs(scenario, goal, replications, seed, executor, log, blocks, policy)
     first = plan_of(start)
@@ -331,7 +331,7 @@ def find_cost_staffing(
         before = plan
         for run in runs:
             for g in range(plan.shape[0]):
-                plan = _line_search(costs, plan, (g, run), sl_goal, lookahead, max_agents)
+                plan = _line_search(costs, plan, (g, run), sl_goal, lookahead, most)
             if plan.shape[0] > 1:
                 plan = _swaps(costs, plan, run, wages, sl_goal)
         if np.array_equal(plan, before):

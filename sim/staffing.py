@@ -16,7 +16,9 @@ lets the simulator correct it, one agent at a time:
    streams every time: common random numbers). Wherever an interval misses the goal for
    a contact type, its first-line group with the largest share gets one agent more (up
    to five when the service level is far below the target). Repeat until every measured
-   interval meets the goal.
+   interval meets the goal; a contact type the routing policy never chooses, which more
+   agents cannot help, or a group past the ceiling ends the search with an error
+   (:mod:`sim.staffing_limits`).
 3. **Down.** The descent: one agent fewer in the largest group of every block that
    meets the goal, at once; the removals whose block and next interval still meet it
    stay, the plan is raised again where it misses, until nothing is left to try. Then
@@ -225,7 +227,6 @@ def find_staffing(
             the type, :class:`sim.staffing_limits.Stalls`).
     """
     goal = _goal(scenario, target, threshold, max_abandon, confidence)
-    ceiling = agent_ceiling(scenario, goal, max_agents)
     holdout = holdout_replications(replications, holdout, holdout_rounds, holdout_tolerance,
                                    holdout_share)
     if trim_budget is not None and not trim_budget >= 0:
@@ -236,8 +237,9 @@ def find_staffing(
     if smooth:
         evaluate.blocks = load_blocks(scenario)
     blocks = evaluate.blocks
-    search = PlanSearch(scenario, evaluate, ceiling, blocks)
     start = erlang_requirement(scenario, goal)
+    search = PlanSearch(scenario, evaluate, agent_ceiling(scenario, goal, max_agents, start),
+                        blocks)
     plan, _ = search.raise_until_met(search.tie(start))
     plan, converged = search.lower(plan, max_rounds)
     plan, trim = search.trim(plan, evaluate.count if trim_budget is None else trim_budget)

@@ -25,6 +25,7 @@ without end, and both are the input's, so both end it with an error that says wh
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -53,19 +54,26 @@ class Ceiling:
     reason: str = ""
 
 
-def peak_requirement(scenario: Scenario, goal: Goal) -> int:
-    """Erlang C agents on the phones of the whole center in its busiest interval."""
-    need = erlang_requirement(scenario, goal)
+def peak_requirement(scenario: Scenario, goal: Goal, need: np.ndarray | None = None) -> int:
+    """Erlang C agents on the phones of the whole center in its busiest interval.
+
+    ``need``: :func:`sim.staffing_start.erlang_requirement` if the caller has it.
+    """
+    need = erlang_requirement(scenario, goal) if need is None else need
     return int(need.sum(axis=0).max()) if need.size else 0
 
 
-def agent_ceiling(scenario: Scenario, goal: Goal, max_agents: int | None = None) -> Ceiling:
-    """``max_agents`` if given, else the default ceiling of the offered load (module doc)."""
+def agent_ceiling(scenario: Scenario, goal: Goal, max_agents: int | None = None,
+                  need: np.ndarray | None = None) -> Ceiling:
+    """``max_agents`` if given, else the default ceiling of the offered load (module doc).
+
+    ``need``: as :func:`peak_requirement`'s.
+    """
     if max_agents is not None:
         if max_agents < 1:
             raise ValueError(f"'max_agents' must be >= 1, got {max_agents!r}")
         return Ceiling(int(max_agents))
-    peak = peak_requirement(scenario, goal)
+    peak = peak_requirement(scenario, goal, need)
     agents = CEILING_TIMES * peak + CEILING_PLUS
     return Ceiling(agents, f"{agents} is {CEILING_TIMES} times the {peak} agents on the phones "
                            f"Erlang C asks for the peak offered load, plus {CEILING_PLUS} "
@@ -104,8 +112,13 @@ class Stalls:
         groups = list(scenario.agents)
         self.serving = [[groups.index(step.group) for step in scenario.routes(t)]
                         for t in scenario.contact_types]
-        self.enough = max(STALL, peak_requirement(scenario, goal))
+        self.goal = goal
         self.since: dict[int, tuple[np.ndarray, Evaluation, int]] = {}  # type -> first plan
+
+    @cached_property
+    def enough(self) -> int:
+        """Agents to add where a declined type misses, its KPIs unchanged, before it stops."""
+        return max(STALL, peak_requirement(self.scenario, self.goal))
 
     def check(self, plan: np.ndarray, result: Evaluation) -> None:
         """Note ``plan``'s ``result``; raise if a declined type has stalled long enough.
