@@ -238,9 +238,13 @@ def _requirement(path: str, scenario: Scenario, source: str, goal, replications:
     if source == "search":
         if log is not None:
             log(f"searching the requirement ({counted(replications, 'replication')}, seed {seed})")
-        found = find_staffing(scenario, target=goal.target, threshold=goal.threshold,
-                              max_abandon=goal.max_abandon, replications=replications,
-                              seed=seed, executor=executor, policy=policy)
+        try:
+            found = find_staffing(scenario, target=goal.target, threshold=goal.threshold,
+                                  max_abandon=goal.max_abandon, replications=replications,
+                                  seed=seed, executor=executor, log=log, policy=policy)
+        finally:  # the plan it ended on, also above the error that stopped it
+            if log is not None:
+                log.flush()
         table = found.table
         return np.stack([table.loc[table.group == g, "simulated"].to_numpy()
                          for g in scenario.agents])

@@ -172,6 +172,8 @@ def staff_command(scenario: str, target: float | None, threshold: float | None,
     except ScenarioError as exc:
         fail(exc.lines())
     except ValueError as exc:
+        if log is not None:  # the plan the search stopped at, above its reason
+            log.flush()
         fail([f"{scenario}: {exc}"])
     except KeyboardInterrupt:
         click.echo("\ninterrupted", err=True)

@@ -72,6 +72,7 @@ from sim.staffing import (
     staffed_scenario,
     step_size,
 )
+from sim.staffing_limits import agent_ceiling
 from sim.staffing_table import HOLDOUT_COLUMNS, holdout_columns, service_columns
 
 MONEY = (*COST_PARTS, "total_cost", "revenue", "profit")
@@ -255,7 +256,7 @@ def find_cost_staffing(
     executor: Executor | None = None,
     lookahead: int = 2,
     max_rounds: int = 20,
-    max_agents: int = 100_000,
+    max_agents: int | None = None,
     log: Callable[[str], None] | None = None,
     *,
     confidence: float | None = None,
@@ -287,7 +288,8 @@ def find_cost_staffing(
         executor: Runs an evaluation's replications in parallel.
         lookahead: Steps tried past the best count of a cell before stopping.
         max_rounds: Most rounds over all cells.
-        max_agents: Most agents per group and interval.
+        max_agents: Most agents per group and interval; default: as ``find_staffing``'s
+            (:func:`sim.staffing_limits.agent_ceiling`), for the search and its start.
         log: Called with a line of text after each new plan is simulated.
         confidence: If given, in (0, 1): the share of replications in which each interval
             must meet the target (as in ``find_staffing``).
@@ -313,6 +315,7 @@ def find_cost_staffing(
                           confidence=confidence, trim_budget=trim_budget, policy=policy,
                           **options)
     goal, seed = start.goal, start.seed
+    most = agent_ceiling(scenario, goal, max_agents).agents
     blocks = load_blocks(scenario)
     costs = _Costs(scenario, goal, replications, seed, executor, log, blocks, policy)
     first = plan_of(start)
@@ -328,7 +331,7 @@ def find_cost_staffing(
         before = plan
         for run in runs:
             for g in range(plan.shape[0]):
-                plan = _line_search(costs, plan, (g, run), sl_goal, lookahead, max_agents)
+                plan = _line_search(costs, plan, (g, run), sl_goal, lookahead, most)
             if plan.shape[0] > 1:
                 plan = _swaps(costs, plan, run, wages, sl_goal)
         if np.array_equal(plan, before):

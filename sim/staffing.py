@@ -16,7 +16,9 @@ lets the simulator correct it, one agent at a time:
    streams every time: common random numbers). Wherever an interval misses the goal for
    a contact type, its first-line group with the largest share gets one agent more (up
    to five when the service level is far below the target). Repeat until every measured
-   interval meets the goal.
+   interval meets the goal; a contact type the routing policy never chooses, which more
+   agents cannot help, or a group past the ceiling ends the search with an error
+   (:mod:`sim.staffing_limits`).
 3. **Down.** The descent: one agent fewer in the largest group of every block that
    meets the goal, at once; the removals whose block and next interval still meet it
    stay, the plan is raised again where it misses, until nothing is left to try. Then
@@ -93,6 +95,7 @@ from sim.routing import RoutingPolicy
 from sim.scenario import Scenario
 from sim.staffed_file import staffed_document, write_staffed
 from sim.staffing_check import HoldOut, PlanEvaluator, Repair, hold_out
+from sim.staffing_limits import agent_ceiling
 from sim.staffing_search import (  # noqa: F401 (step_size re-exported)
     PlanSearch,
     Trim,
@@ -166,7 +169,7 @@ def find_staffing(
     seed: int | None = None,
     executor: Executor | None = None,
     max_rounds: int = 50,
-    max_agents: int = 100_000,
+    max_agents: int | None = None,
     log: Callable[[str], None] | None = None,
     *,
     confidence: float | None = None,
@@ -194,7 +197,9 @@ def find_staffing(
         seed: Seed of every evaluation (default: the scenario's).
         executor: Runs an evaluation's replications in parallel (default: in turn, here).
         max_rounds: Most joint removal trials (step 3) before the trim.
-        max_agents: Give up if a group would need more agents than this in an interval.
+        max_agents: Give up if a group would need more agents than this in an interval;
+            default: 10 times the Erlang C agents of the peak offered load, plus 10
+            (:func:`sim.staffing_limits.agent_ceiling`).
         log: Called with a line of text after each new plan is simulated.
         confidence: If given, in (0, 1): the share of replications in which each interval
             must meet the target (instead of the mean over replications).
@@ -216,7 +221,10 @@ def find_staffing(
         The staffed scenario and the staffing table next to the Erlang C requirement.
 
     Raises:
-        ValueError: If an argument is out of range or the goal cannot be met.
+        ValueError: If an argument is out of range or the goal cannot be met: no plan up
+            to ``max_agents`` meets it, or a contact type the policy never chooses misses
+            it however many agents are added (:class:`sim.errors.SimulationError` naming
+            the type, :class:`sim.staffing_limits.Stalls`).
     """
     goal = _goal(scenario, target, threshold, max_abandon, confidence)
     holdout = holdout_replications(replications, holdout, holdout_rounds, holdout_tolerance,
@@ -229,8 +237,9 @@ def find_staffing(
     if smooth:
         evaluate.blocks = load_blocks(scenario)
     blocks = evaluate.blocks
-    search = PlanSearch(scenario, evaluate, max_agents, blocks)
     start = erlang_requirement(scenario, goal)
+    search = PlanSearch(scenario, evaluate, agent_ceiling(scenario, goal, max_agents, start),
+                        blocks)
     plan, _ = search.raise_until_met(search.tie(start))
     plan, converged = search.lower(plan, max_rounds)
     plan, trim = search.trim(plan, evaluate.count if trim_budget is None else trim_budget)
@@ -271,7 +280,7 @@ def check_on_holdout(scenario: Scenario, plan: np.ndarray, goal: Goal, replicati
                      log: Callable[[str], None] | None = None, *, holdout: int,
                      holdout_rounds: int = 5, holdout_tolerance: float = 0.02,
                      holdout_share: float = 0.10, repair: bool = True,
-                     max_agents: int = 100_000, first_replication: int | None = None,
+                     max_agents: int | None = None, first_replication: int | None = None,
                      repair_with: Repair | None = None,
                      policy: RoutingPolicy | None = None) -> tuple[np.ndarray, HoldOut]:
     """Step 4 of the module docstring for any plan: check it on hold-out replications.
@@ -285,13 +294,15 @@ def check_on_holdout(scenario: Scenario, plan: np.ndarray, goal: Goal, replicati
     ``repair_with(plan, check, missed)`` says where to add agents (groups x intervals);
     default: each missed type's group of the largest load share, as :func:`find_staffing`.
     ``policy``: the routing policy the plan was found under (as :func:`find_staffing`).
+    ``max_agents``: as in :func:`find_staffing` (the same default ceiling).
 
     Returns:
         The plan (repaired, if it was) and its hold-out check.
     """
     evaluate = PlanEvaluator(scenario, goal, replications, seed, executor, log, policy)
     evaluate.blocks = load_blocks(scenario)
-    search = PlanSearch(scenario, evaluate, max_agents, evaluate.blocks)
+    search = PlanSearch(scenario, evaluate, agent_ceiling(scenario, goal, max_agents),
+                        evaluate.blocks)
     first = replications if first_replication is None else first_replication
     return hold_out(search, plan, first, holdout, holdout_rounds if repair else 1,
                     holdout_tolerance, holdout_share, repair_with)

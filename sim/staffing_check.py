@@ -122,7 +122,7 @@ def hold_out(search, plan: np.ndarray, replications: int, holdout: int,
                else repair_with(plan, check, missed))
         # more agents can lower another interval's result on the same random numbers (a
         # queue handed on differently): the plan must still meet the goal it reports
-        plan, _ = search.raise_until_met(search.add(plan, add))
+        plan, _ = search.raise_until_met(search.add(plan, add, check))
     raise AssertionError("unreachable")  # pragma: no cover
 
 

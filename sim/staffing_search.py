@@ -49,6 +49,7 @@ from sim.plan_evaluation import Evaluation
 from sim.scenario import Scenario
 from sim.schedule import interval_starts
 from sim.staffing_check import PlanEvaluator
+from sim.staffing_limits import Ceiling, Stalls, ceiling_error
 from sim.staffing_start import load_shares
 
 MAX_STEP = 5  # most agents added to one cell in one round
@@ -95,9 +96,9 @@ class Proofs:
 class PlanSearch:
     """The up and down steps over a groups x intervals plan (see the module docstring)."""
 
-    def __init__(self, scenario: Scenario, evaluate: PlanEvaluator, max_agents: int,
+    def __init__(self, scenario: Scenario, evaluate: PlanEvaluator, ceiling: Ceiling,
                  blocks: np.ndarray):
-        self.scenario, self.evaluate, self.max_agents = scenario, evaluate, max_agents
+        self.scenario, self.evaluate, self.ceiling = scenario, evaluate, ceiling
         groups = list(scenario.agents)
         shares = load_shares(scenario)
         self.primary = [groups.index(max(shares[t], key=shares[t].get)) for t in shares]
@@ -150,21 +151,26 @@ class PlanSearch:
         """Add agents where the goal is missed until it is met everywhere.
 
         A cell given one agent is given up on by the descent (one fewer just missed).
+        A type the policy never chooses, which more agents cannot help, ends it with an
+        error (:class:`sim.staffing_limits.Stalls`), as does a plan above the ceiling.
         """
+        stalls = Stalls(self.scenario, self.evaluate.goal, self.evaluate.replications,
+                        self.evaluate.measured, self.evaluate.policy)
         result = self.evaluate(plan)
         while not result.ok.all():
+            stalls.check(plan, result)
             add = self.additions(result)
-            plan = self.add(plan, add)
+            plan = self.add(plan, add, result)
             self.given_up |= add == 1
             result = self.evaluate(plan)
         return plan, result
 
-    def add(self, plan: np.ndarray, add: np.ndarray) -> np.ndarray:
-        """``plan + add``, refused above ``max_agents``."""
+    def add(self, plan: np.ndarray, add: np.ndarray,
+            result: Evaluation | None = None) -> np.ndarray:
+        """``plan + add``, refused above the ceiling (``result``: the evaluation it repairs)."""
         plan = plan + add
-        if plan.max() > self.max_agents:
-            raise ValueError(f"no staffing up to {self.max_agents} agents per group meets "
-                             "the goal in every interval")
+        if plan.max() > self.ceiling.agents:
+            raise ceiling_error(self.scenario, self.evaluate.goal, self.ceiling, result)
         return plan
 
     def fewer(self, plan: np.ndarray, cells: list[tuple[int, int]]) -> np.ndarray:

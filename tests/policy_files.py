@@ -1,8 +1,10 @@
 """A researcher's policy file and a two-type scenario, written where a test wants them.
 
 Shared by the tests of ``--policy`` in the commands that search (staff, schedule) and
-sweep: ``MailsFirst`` (free agents take mails before calls: the calls wait) and
-``NoMails`` (a mail is never chosen, on arrival or from a free agent's queues).
+sweep: ``MailsFirst`` (free agents take mails before calls: the calls wait),
+``NoMails`` (a mail is never chosen, on arrival or from a free agent's queues),
+``MailsWhenIdle`` (a mail only while ``IDLE`` agents of the group are free: calls first)
+and ``LateMails`` (a mail only once it has waited ``LATE`` seconds: never in time).
 """
 
 from __future__ import annotations
@@ -34,6 +36,30 @@ class NoMails(MailsFirst):
     def choose_contact(self, agent, queues, now):
         calls = [i for i, q in enumerate(queues) if q.contact_type != "mails"]
         return calls[0] if calls else None
+
+
+class MailsWhenIdle(NoMails):
+    IDLE = 10
+
+    def choose_agent(self, contact, agents, now):
+        if contact.contact_type != "mails":
+            return 0
+        return 0 if agents[0].idle_in_group >= self.IDLE else None
+
+    def choose_contact(self, agent, queues, now):
+        calls = [i for i, q in enumerate(queues) if q.contact_type != "mails"]
+        if calls:
+            return calls[0]
+        return 0 if agent.idle_in_group + 1 >= self.IDLE else None
+
+
+class LateMails(NoMails):
+    LATE = 60.0
+
+    def choose_contact(self, agent, queues, now):
+        calls = [i for i, q in enumerate(queues) if q.contact_type != "mails"]
+        late = [i for i, q in enumerate(queues) if now - q.since >= self.LATE]
+        return (calls or late or [None])[0]
 '''
 
 # service level over answered contacts: under NoMails the mails, never answered, leave
