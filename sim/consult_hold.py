@@ -17,23 +17,25 @@ from collections.abc import Callable
 from simpy.events import NORMAL
 
 from sim import keyed
-from sim.legs import CONSULT, CUSTOMER, FIRST, HUNG_UP, INF
-from sim.records import WAITING
+from sim.legs import CONSULT, CONSULT_LEG, CUSTOMER, FIRST, HUNG_UP, INF
+from sim.records import ANSWERED, WAITING
 from sim.ticks import Tick
 
 # what a consult hold waits for: the consult alone, or the consult or the customer's
 # patience; FIRED: it has been met (resuming); BACK: off hold, the second half of the talk
 ALONE, EITHER, FIRED, BACK = 0, 1, 2, 3
+UNUSED = Tick(())  # the hold patience of a leg whose consult surely ends first: never due
 
 
 def hold_steps(journeys, consulting: dict, record: Callable, free: Callable,
-               wrap_up: Callable) -> tuple[Callable, Callable, Callable]:
-    """``(on_hold, back_from_consult, answered)``: the steps of a consult hold.
+               wrap_up: Callable) -> tuple[tuple, tuple]:
+    """``(on_hold, consulted)``, each as an event's callbacks: the steps of a consult hold.
 
     ``on_hold(leg)``: halfway through its talk (:mod:`sim.leg_steps`' ``talk_for``), the
-    leg's agent puts the customer on hold and asks; ``back_from_consult(leg)``: the consult
-    has ended (its waiter processed), and ``answered(tick)`` the same as an event of its
-    own. Then the leg's second half (``leg.end``), or the customer hangs up on hold.
+    leg's agent puts the customer on hold and asks; ``consulted(leg)``: a consult request's
+    talk is over, and who asked is answered (``back_from_consult``, at once or as an event
+    of its own). Then the asking leg's second half (``leg.end``), or the customer hangs up
+    on hold.
 
     Args:
         journeys: The replication's journeys (:class:`sim.legs.Journeys`).
@@ -46,6 +48,7 @@ def hold_steps(journeys, consulting: dict, record: Callable, free: Callable,
     env, floor, consult_waiters = j.env, j.floor, j.consult_waiters
     queue, ids, push, new = env._queue, env._eid, heapq.heappush, object.__new__
     key, kind, issue, hold, talk, enq = j.key, j.kind, j.issue, j.hold, j.talk, j.enq
+    state, end = j.state, j.end
     new_contact, uniform, drawn = j._new_contact, keyed.uniform, j.n_drawn
     after_call, record_legs, add_leg, pack_leg = (j.after_call, j.record_legs, j.add_leg,
                                                   j.pack_leg)
@@ -75,13 +78,21 @@ def hold_steps(journeys, consulting: dict, record: Callable, free: Callable,
         floor._enqueue(request, consult.to, held, patience=INF)
         if consult.hold_patience is not None and kind[c] == CUSTOMER:
             leg.waits = EITHER
+            gives_up = held + consult.hold_patience(
+                hold_patiences[c] if first else uniform(k, keyed.HOLD_PATIENCE, number))
+            talked = consulting.get(request)
+            if (talked is not None and talked.callbacks is step_consulted
+                    and held + talked.length < gives_up):
+                # answered at once by an agent who will not consult in turn: the consult
+                # ends before the patience, whose tick would find the leg back (no event;
+                # the hold still waits on either, so it resumes as it would)
+                leg.patience = UNUSED
+                return
             # at(patience, gave_up, leg), written out; kept on the leg, to be silenced if
             # the consult ends first (then gave_up would do nothing)
             patience = leg.patience = new(Tick)
             patience.callbacks, patience._value = step_gave_up, leg
-            push(queue, (held + consult.hold_patience(
-                hold_patiences[c] if first else uniform(k, keyed.HOLD_PATIENCE, number)),
-                NORMAL, next(ids), patience))
+            push(queue, (gives_up, NORMAL, next(ids), patience))
         else:
             leg.waits = ALONE
 
@@ -143,8 +154,34 @@ def hold_steps(journeys, consulting: dict, record: Callable, free: Callable,
         leg.callbacks = leg.end  # after(second half, leg.end, leg), written out
         push(queue, (env._now + (leg.length - leg.half), NORMAL, next(ids), leg))
 
-    step_gave_up, step_resume = (gave_up,), (resume,)
-    return on_hold, back_from_consult, answered
+    def consulted(leg) -> None:
+        """A consult request's talk is over: the agent who asked is answered."""
+        c, now = leg.c, env._now
+        talk[c] += leg.length
+        del consulting[c]
+        if record_legs:  # record(c, leg, CONSULT_LEG, 0.0), written out
+            add_leg(pack_leg(c, leg.q, enq[c], leg.start, now, leg.group.index, leg.agent_id,
+                             hold[c] - leg.hold_before, CONSULT_LEG, 0.0))
+        state[c], end[c] = ANSWERED, now  # Journeys._finish(c), written out
+        waiter = consult_waiters.pop(c, None)
+        if waiter is None:
+            floor._next_work(leg.group, leg.agent_id)  # free(leg, 0.0)
+            return
+        # the waiter's event, succeeded now: processed after what freeing the agent
+        # schedules now with more urgency, and after what was due now already
+        mark = next(ids)
+        floor._next_work(leg.group, leg.agent_id)  # free(leg, 0.0)
+        if queue:
+            top = queue[0]
+            if top[0] == now and (top[1] != NORMAL or top[2] < mark):
+                push(queue, (now, NORMAL, mark, Tick([answered], waiter)))
+                return
+        back_from_consult(waiter)  # it would be the next event processed: at once
+
+    # each step as an event's callbacks (one tuple for all its events); on_hold tells
+    # a consult that will not hold in turn by its step (no step refers back to on_hold)
+    step_gave_up, step_resume, step_consulted = (gave_up,), (resume,), (consulted,)
+    return (on_hold,), step_consulted
 
 
 def call_off_step(journeys, consulting: dict, record: Callable, free: Callable
