@@ -75,26 +75,29 @@ def hold_steps(journeys, consulting: dict, record: Callable, free: Callable,
         request = leg.request = new_contact(consult.to, issue[c], FIRST, CONSULT, length, INF,
                                             held, request_key)
         consult_waiters[request] = leg  # answered when the consult ends
-        floor._enqueue(request, consult.to, held, patience=INF)
-        if consult.hold_patience is not None and kind[c] == CUSTOMER:
+        patient = consult.hold_patience is not None and kind[c] == CUSTOMER
+        if patient:  # known before the consult is asked: one answered at once reads it
             leg.waits = EITHER
-            gives_up = held + consult.hold_patience(
+            gives_up = leg.gives_up = held + consult.hold_patience(
                 hold_patiences[c] if first else uniform(k, keyed.HOLD_PATIENCE, number))
-            talked = consulting.get(request)
-            if (talked is not None and talked.callbacks is step_consulted
-                    and held + talked.length < gives_up):
-                # answered at once by an agent who will not consult in turn: the consult
-                # ends before the patience, whose tick would find the leg back (no event;
-                # the hold still waits on either, so it resumes as it would)
-                leg.patience = UNUSED
-                return
-            # at(patience, gave_up, leg), written out; kept on the leg, to be silenced if
-            # the consult ends first (then gave_up would do nothing)
-            patience = leg.patience = new(Tick)
-            patience.callbacks, patience._value = step_gave_up, leg
-            push(queue, (gives_up, NORMAL, next(ids), patience))
         else:
             leg.waits = ALONE
+        floor._enqueue(request, consult.to, held, patience=INF)
+        if not patient:
+            return
+        talked = consulting.get(request)
+        if (talked is not None and held + talked.length < gives_up
+                and talked.callbacks is step_consulted):
+            # answered at once by an agent who will not consult in turn: the consult ends
+            # before the patience, whose tick would find the leg back (no event; the hold
+            # still waits on either, so it resumes as it would)
+            leg.patience = UNUSED
+            return
+        # at(patience, gave_up, leg), written out; kept on the leg, to be silenced if the
+        # consult ends first (then gave_up would do nothing)
+        patience = leg.patience = new(Tick)
+        patience.callbacks, patience._value = step_gave_up, leg
+        push(queue, (gives_up, NORMAL, next(ids), patience))
 
     def answered(tick: Tick) -> None:
         back_from_consult(tick._value)

@@ -31,7 +31,7 @@ from collections.abc import Callable
 from simpy.events import NORMAL
 
 from sim import keyed
-from sim.consult_hold import hold_steps
+from sim.consult_hold import EITHER, hold_steps
 from sim.legs import (
     COMPLETED,
     CONSULT,
@@ -50,12 +50,13 @@ class Leg:
 
     Filled in by the steps as the leg goes (``start``: answered; ``leg``: its number among
     the contact's legs; ``length``/``half``: the talk and its first half when a consult
-    interrupts it; ``waits``: what a consult hold waits for). Also the event its next step
+    interrupts it; ``waits``: what a consult hold waits for, ``gives_up``: when its customer's
+    hold patience runs out). Also the event its next step
     is scheduled as (``callbacks``, ``_ok``); made by ``start`` without ``__init__``.
     """
 
-    __slots__ = ("agent_id", "c", "callbacks", "capped", "consult", "end", "entered", "group",
-                 "half", "held", "hold_before", "leg", "length", "patience", "q", "queue",
+    __slots__ = ("agent_id", "c", "callbacks", "capped", "consult", "end", "entered", "gives_up",
+                 "group", "half", "held", "hold_before", "leg", "length", "patience", "q", "queue",
                  "reason", "request", "start", "talk_leg", "three_way", "to_agent", "to_group",
                  "waits")
     _ok = True  # SimPy's loop asks (sim.ticks.run_events): a leg's step never fails
@@ -221,6 +222,11 @@ def leg_steps(journeys) -> Callable[..., None]:
                                          < escalate.probability):
                 consult = escalate
         if consult is None:
+            if ends is step_consulted and (asker := consult_waiters.get(c)) is not None and (
+                    asker.waits == EITHER and asker.gives_up < env._now + length):
+                # a consult request whose asker hangs up on hold first, calling it off
+                # (sim.consult_hold): its end would do nothing (no event)
+                return
             # after(length, ..., leg), written out: the end of a consult's talk or a customer's
             leg.callbacks = ends
             push(queue, (env._now + length, NORMAL, next(ids), leg))
