@@ -179,7 +179,13 @@ def hold_steps(journeys, consulting: dict, record: Callable, free: Callable,
             if top[0] == now and (top[1] != NORMAL or top[2] < mark):
                 push(queue, (now, NORMAL, mark, Tick([answered], waiter)))
                 return
-        back_from_consult(waiter)  # it would be the next event processed: at once
+        # it would be the next event processed: at once (back_from_consult, written out)
+        waits = waiter.waits
+        if waits == EITHER and queue and queue[0][0] <= now:  # fired: resumed one event later
+            waiter.waits, waiter.callbacks = FIRED, step_resume
+            push(queue, (now, NORMAL, next(ids), waiter))
+        elif waits <= EITHER:  # alone, or resumed at once: resume finds the consult over
+            back(waiter)
 
     # each step as an event's callbacks (one tuple for all its events); on_hold tells
     # a consult that will not hold in turn by its step (no step refers back to on_hold)
