@@ -218,14 +218,14 @@ def call_off_step(journeys, consulting: dict, record: Callable, free: Callable
             leg = consulting.pop(request)
             leg.callbacks = ()  # its next step, scheduled already, does nothing
             chain.append(leg)
-            if getattr(leg, "waits", BACK) != ALONE or waiters.pop(leg.request, None) is None:
+            if leg.waits != ALONE or waiters.pop(leg.request, None) is None:
                 break
             request = leg.request  # it holds a consult of its own, not yet over
         else:  # still queued: it leaves its queue (a leg)
             floor._abandon(request, now)
         for leg in reversed(chain):
             c = leg.c
-            if getattr(leg, "waits", BACK) == ALONE:  # on hold: its hold ends now
+            if leg.waits == ALONE:  # on hold: its hold ends now
                 leg.waits = FIRED  # (its consult's answer, if due now, finds it gone)
                 hold[c] += now - leg.held
             talk[c] += now - leg.start - (hold[c] - leg.hold_before)

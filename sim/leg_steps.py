@@ -31,7 +31,7 @@ from collections.abc import Callable
 from simpy.events import NORMAL
 
 from sim import keyed
-from sim.consult_hold import EITHER, hold_steps
+from sim.consult_hold import BACK, EITHER, hold_steps
 from sim.legs import (
     COMPLETED,
     CONSULT,
@@ -146,6 +146,7 @@ def leg_steps(journeys) -> Callable[..., None]:
         what = kind[c]
         if what == CONSULT:
             consulting[c] = leg
+            leg.waits = BACK  # not on hold (yet): what call_off reads (no getattr's exception)
             # the one consulted; group.pace(agent_id), written out
             talk_for(leg, plans[q], handle[c] * (
                 group.slowdown if group.factors is None else group.factors[agent_id]),
