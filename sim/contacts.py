@@ -292,8 +292,14 @@ class ContactBook:
         return c
 
     def _grow(self) -> None:
-        """Blank rows for the contacts created next (a block at a time, not one by one)."""
-        block = max(1024, self.capacity // 8)
+        """Blank rows for the contacts created next (a block at a time, not one by one).
+
+        Each block copies every column (the allocator moves it to grow it): half the rows
+        there are at a time, so that a run creating a third as many contacts as were drawn
+        (fraud_consult's consult requests) grows once, not three times (4.4 MB copied in 5
+        days, not 1.3); blank rows left over go at the end (_trim).
+        """
+        block = max(1024, self.capacity // 2)
         for name in GROWN:
             column, value = getattr(self, name), BLANK.get(name, 0)
             if isinstance(column, bytearray):
