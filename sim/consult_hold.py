@@ -27,7 +27,7 @@ ALONE, EITHER, FIRED, BACK = 0, 1, 2, 3
 UNUSED = Tick(())  # the hold patience of a leg whose consult surely ends first: never due
 
 
-def hold_steps(journeys, consulting: dict, record: Callable, free: Callable,
+def hold_steps(journeys, consulting: dict, free: Callable,
                wrap_up: Callable) -> tuple[tuple, tuple]:
     """``(on_hold, consulted)``, each as an event's callbacks: the steps of a consult hold.
 
@@ -40,7 +40,6 @@ def hold_steps(journeys, consulting: dict, record: Callable, free: Callable,
     Args:
         journeys: The replication's journeys (:class:`sim.legs.Journeys`).
         consulting: By consult request being talked, the consulted agent's leg.
-        record: ``record(c, leg, reason, wrap)``: append the leg of ``c`` ending now.
         free: ``free(leg, wrap)``: the leg's agent takes its next work.
         wrap_up: ``wrap_up(leg)``: the agent's after-call work after the leg (seconds).
     """
@@ -57,7 +56,7 @@ def hold_steps(journeys, consulting: dict, record: Callable, free: Callable,
     consult_talks = j.first_numbers.get((keyed.CONSULT_TALK, 1))
     hold_patiences = j.first_numbers.get((keyed.HOLD_PATIENCE, 1))
     consult_keys = j.first_children.get((keyed.CONSULT, 1))
-    call_off = call_off_step(j, consulting, record, free)
+    call_off = call_off_step(j, consulting)
 
     def on_hold(leg) -> None:
         """Halfway: the customer on hold, the agent asks the consult's queue."""
@@ -82,7 +81,7 @@ def hold_steps(journeys, consulting: dict, record: Callable, free: Callable,
                 hold_patiences[c] if first else uniform(k, keyed.HOLD_PATIENCE, number))
         else:
             leg.waits = ALONE
-        floor._enqueue(request, consult.to, held, patience=INF)
+        floor._enqueue(request, consult.to, held, INF)  # (patience: no keyword to parse)
         if not patient:
             return
         talked = consulting.get(request)
@@ -112,8 +111,13 @@ def hold_steps(journeys, consulting: dict, record: Callable, free: Callable,
     def gave_up(tick: Tick) -> None:
         """The customer's hold patience ran out (maybe after the consult ended)."""
         leg, tick._value = tick._value, None  # (leg <-> tick: a cycle, kept until a collection)
-        if leg.waits == EITHER:
-            fired(leg)
+        if leg.waits == EITHER:  # fired(leg), written out
+            leg.waits = FIRED
+            if queue and queue[0][0] <= env._now:
+                leg.callbacks = step_resume
+                push(queue, (env._now, NORMAL, next(ids), leg))
+            else:
+                resume(leg)
 
     def fired(leg) -> None:
         """The hold's condition is met: resume once the event it succeeded is processed.
@@ -193,8 +197,7 @@ def hold_steps(journeys, consulting: dict, record: Callable, free: Callable,
     return (on_hold,), step_consulted
 
 
-def call_off_step(journeys, consulting: dict, record: Callable, free: Callable
-                  ) -> Callable[[int], None]:
+def call_off_step(journeys, consulting: dict) -> Callable[[int], None]:
     """``call_off(request)``: the consult ``request`` ends now, its asker gone.
 
     Args:
@@ -202,12 +205,11 @@ def call_off_step(journeys, consulting: dict, record: Callable, free: Callable
             floor and who waits for which consult.
         consulting: By consult request being talked, the consulted agent's leg
             (:class:`sim.leg_steps.Leg`), kept by the leg steps.
-        record: ``record(c, leg, reason, wrap)``: append the leg of ``c`` ending now.
-        free: ``free(leg, wrap)``: the leg's agent takes its next work.
     """
     j = journeys
     env, floor, waiters = j.env, j.floor, j.consult_waiters
-    state, hold, talk = j.state, j.hold, j.talk
+    state, end, hold, talk, enq = j.state, j.end, j.hold, j.talk, j.enq
+    record_legs, add_leg, pack_leg = j.record_legs, j.add_leg, j.pack_leg
 
     def call_off(request: int) -> None:
         # the chain of consults held one inside the other, outermost first (a loop: a
@@ -229,8 +231,10 @@ def call_off_step(journeys, consulting: dict, record: Callable, free: Callable
                 leg.waits = FIRED  # (its consult's answer, if due now, finds it gone)
                 hold[c] += now - leg.held
             talk[c] += now - leg.start - (hold[c] - leg.hold_before)
-            record(c, leg, HUNG_UP, 0.0)  # its asker hung up: a leg `hung_up`
-            j._finish(c)
-            free(leg, 0.0)
+            if record_legs:  # its asker hung up: a leg `hung_up` (record, written out)
+                add_leg(pack_leg(c, leg.q, enq[c], leg.start, now, leg.group.index,
+                                 leg.agent_id, hold[c] - leg.hold_before, HUNG_UP, 0.0))
+            state[c], end[c] = ANSWERED, now  # Journeys._finish(c), written out
+            floor._next_work(leg.group, leg.agent_id)  # free(leg, 0.0)
 
     return call_off

@@ -127,7 +127,7 @@ def leg_steps(journeys) -> Callable[..., None]:
 
     consulting: dict[int, Leg] = {}  # request being talked -> its leg (sim.consult_hold)
     # a consult request's talk: its hold halfway, and its end (which answers who asked)
-    step_on_hold, step_consulted = hold_steps(j, consulting, record, free, wrap_up)
+    step_on_hold, step_consulted = hold_steps(j, consulting, free, wrap_up)
 
     def next_work(leg: Leg) -> None:
         floor._next_work(leg.group, leg.agent_id)
