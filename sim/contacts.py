@@ -276,7 +276,11 @@ class ContactBook:
 
     def new_contact(self, contact_type: int, issue: int, origin: int, kind: int,
                     handle: float, patience: float, now: float, key: int) -> int:
-        """Append a contact created during the run (``key``: see :mod:`sim.keyed`); its id."""
+        """Append a contact created during the run (``key``: see :mod:`sim.keyed`); its id.
+
+        A blank row's patience (``inf``) and origin (FIRST) are not written again: a consult
+        request (:mod:`sim.consult_hold`, one per consult hold) has both.
+        """
         c = self.n
         if c == self.capacity:
             self._grow()
@@ -284,11 +288,13 @@ class ContactBook:
         self.key[c] = key
         self.arrival[c] = now
         self.handle[c] = handle
-        self.patience[c] = patience
+        if patience != INF:
+            self.patience[c] = patience
         self.ctype[c] = self.qtype[c] = contact_type
         self.issue[c] = issue
         self.kind[c] = kind
-        self.origin[c] = origin
+        if origin:
+            self.origin[c] = origin
         return c
 
     def _grow(self) -> None:
