@@ -17,28 +17,29 @@ from collections.abc import Callable
 from simpy.events import NORMAL
 
 from sim import keyed
-from sim.legs import CONSULT, CUSTOMER, FIRST, HUNG_UP, INF
-from sim.records import WAITING
+from sim.legs import CONSULT, CONSULT_LEG, CUSTOMER, FIRST, HUNG_UP, INF
+from sim.records import ANSWERED, WAITING
 from sim.ticks import Tick
 
 # what a consult hold waits for: the consult alone, or the consult or the customer's
 # patience; FIRED: it has been met (resuming); BACK: off hold, the second half of the talk
 ALONE, EITHER, FIRED, BACK = 0, 1, 2, 3
+UNUSED = Tick(())  # the hold patience of a leg whose consult surely ends first: never due
 
 
-def hold_steps(journeys, consulting: dict, record: Callable, free: Callable,
-               wrap_up: Callable) -> tuple[Callable, Callable, Callable]:
-    """``(on_hold, back_from_consult, answered)``: the steps of a consult hold.
+def hold_steps(journeys, consulting: dict, free: Callable,
+               wrap_up: Callable) -> tuple[tuple, tuple]:
+    """``(on_hold, consulted)``, each as an event's callbacks: the steps of a consult hold.
 
     ``on_hold(leg)``: halfway through its talk (:mod:`sim.leg_steps`' ``talk_for``), the
-    leg's agent puts the customer on hold and asks; ``back_from_consult(leg)``: the consult
-    has ended (its waiter processed), and ``answered(tick)`` the same as an event of its
-    own. Then the leg's second half (``leg.end``), or the customer hangs up on hold.
+    leg's agent puts the customer on hold and asks; ``consulted(leg)``: a consult request's
+    talk is over, and who asked is answered (``back_from_consult``, at once or as an event
+    of its own). Then the asking leg's second half (``leg.end``), or the customer hangs up
+    on hold.
 
     Args:
         journeys: The replication's journeys (:class:`sim.legs.Journeys`).
         consulting: By consult request being talked, the consulted agent's leg.
-        record: ``record(c, leg, reason, wrap)``: append the leg of ``c`` ending now.
         free: ``free(leg, wrap)``: the leg's agent takes its next work.
         wrap_up: ``wrap_up(leg)``: the agent's after-call work after the leg (seconds).
     """
@@ -46,6 +47,7 @@ def hold_steps(journeys, consulting: dict, record: Callable, free: Callable,
     env, floor, consult_waiters = j.env, j.floor, j.consult_waiters
     queue, ids, push, new = env._queue, env._eid, heapq.heappush, object.__new__
     key, kind, issue, hold, talk, enq = j.key, j.kind, j.issue, j.hold, j.talk, j.enq
+    state, end = j.state, j.end
     new_contact, uniform, drawn = j._new_contact, keyed.uniform, j.n_drawn
     after_call, record_legs, add_leg, pack_leg = (j.after_call, j.record_legs, j.add_leg,
                                                   j.pack_leg)
@@ -54,7 +56,7 @@ def hold_steps(journeys, consulting: dict, record: Callable, free: Callable,
     consult_talks = j.first_numbers.get((keyed.CONSULT_TALK, 1))
     hold_patiences = j.first_numbers.get((keyed.HOLD_PATIENCE, 1))
     consult_keys = j.first_children.get((keyed.CONSULT, 1))
-    call_off = call_off_step(j, consulting, record, free)
+    call_off = call_off_step(j, consulting)
 
     def on_hold(leg) -> None:
         """Halfway: the customer on hold, the agent asks the consult's queue."""
@@ -72,18 +74,29 @@ def hold_steps(journeys, consulting: dict, record: Callable, free: Callable,
         request = leg.request = new_contact(consult.to, issue[c], FIRST, CONSULT, length, INF,
                                             held, request_key)
         consult_waiters[request] = leg  # answered when the consult ends
-        floor._enqueue(request, consult.to, held, patience=INF)
-        if consult.hold_patience is not None and kind[c] == CUSTOMER:
+        patient = consult.hold_patience is not None and kind[c] == CUSTOMER
+        if patient:  # known before the consult is asked: one answered at once reads it
             leg.waits = EITHER
-            # at(patience, gave_up, leg), written out; kept on the leg, to be silenced if
-            # the consult ends first (then gave_up would do nothing)
-            patience = leg.patience = new(Tick)
-            patience.callbacks, patience._value = step_gave_up, leg
-            push(queue, (held + consult.hold_patience(
-                hold_patiences[c] if first else uniform(k, keyed.HOLD_PATIENCE, number)),
-                NORMAL, next(ids), patience))
+            gives_up = leg.gives_up = held + consult.hold_patience(
+                hold_patiences[c] if first else uniform(k, keyed.HOLD_PATIENCE, number))
         else:
             leg.waits = ALONE
+        floor._enqueue(request, consult.to, held, INF)  # (patience: no keyword to parse)
+        if not patient:
+            return
+        talked = consulting.get(request)
+        if (talked is not None and held + talked.length < gives_up
+                and talked.callbacks is step_consulted):
+            # answered at once by an agent who will not consult in turn: the consult ends
+            # before the patience, whose tick would find the leg back (no event; the hold
+            # still waits on either, so it resumes as it would)
+            leg.patience = UNUSED
+            return
+        # at(patience, gave_up, leg), written out; kept on the leg, to be silenced if the
+        # consult ends first (then gave_up would do nothing)
+        patience = leg.patience = new(Tick)
+        patience.callbacks, patience._value = step_gave_up, leg
+        push(queue, (gives_up, NORMAL, next(ids), patience))
 
     def answered(tick: Tick) -> None:
         back_from_consult(tick._value)
@@ -98,8 +111,13 @@ def hold_steps(journeys, consulting: dict, record: Callable, free: Callable,
     def gave_up(tick: Tick) -> None:
         """The customer's hold patience ran out (maybe after the consult ended)."""
         leg, tick._value = tick._value, None  # (leg <-> tick: a cycle, kept until a collection)
-        if leg.waits == EITHER:
-            fired(leg)
+        if leg.waits == EITHER:  # fired(leg), written out
+            leg.waits = FIRED
+            if queue and queue[0][0] <= env._now:
+                leg.callbacks = step_resume
+                push(queue, (env._now, NORMAL, next(ids), leg))
+            else:
+                resume(leg)
 
     def fired(leg) -> None:
         """The hold's condition is met: resume once the event it succeeded is processed.
@@ -143,12 +161,43 @@ def hold_steps(journeys, consulting: dict, record: Callable, free: Callable,
         leg.callbacks = leg.end  # after(second half, leg.end, leg), written out
         push(queue, (env._now + (leg.length - leg.half), NORMAL, next(ids), leg))
 
-    step_gave_up, step_resume = (gave_up,), (resume,)
-    return on_hold, back_from_consult, answered
+    def consulted(leg) -> None:
+        """A consult request's talk is over: the agent who asked is answered."""
+        c, now = leg.c, env._now
+        talk[c] += leg.length
+        del consulting[c]
+        if record_legs:  # record(c, leg, CONSULT_LEG, 0.0), written out
+            add_leg(pack_leg(c, leg.q, enq[c], leg.start, now, leg.group.index, leg.agent_id,
+                             hold[c] - leg.hold_before, CONSULT_LEG, 0.0))
+        state[c], end[c] = ANSWERED, now  # Journeys._finish(c), written out
+        waiter = consult_waiters.pop(c, None)
+        if waiter is None:
+            floor._next_work(leg.group, leg.agent_id)  # free(leg, 0.0)
+            return
+        # the waiter's event, succeeded now: processed after what freeing the agent
+        # schedules now with more urgency, and after what was due now already
+        mark = next(ids)
+        floor._next_work(leg.group, leg.agent_id)  # free(leg, 0.0)
+        if queue:
+            top = queue[0]
+            if top[0] == now and (top[1] != NORMAL or top[2] < mark):
+                push(queue, (now, NORMAL, mark, Tick([answered], waiter)))
+                return
+        # it would be the next event processed: at once (back_from_consult, written out)
+        waits = waiter.waits
+        if waits == EITHER and queue and queue[0][0] <= now:  # fired: resumed one event later
+            waiter.waits, waiter.callbacks = FIRED, step_resume
+            push(queue, (now, NORMAL, next(ids), waiter))
+        elif waits <= EITHER:  # alone, or resumed at once: resume finds the consult over
+            back(waiter)
+
+    # each step as an event's callbacks (one tuple for all its events); on_hold tells
+    # a consult that will not hold in turn by its step (no step refers back to on_hold)
+    step_gave_up, step_resume, step_consulted = (gave_up,), (resume,), (consulted,)
+    return (on_hold,), step_consulted
 
 
-def call_off_step(journeys, consulting: dict, record: Callable, free: Callable
-                  ) -> Callable[[int], None]:
+def call_off_step(journeys, consulting: dict) -> Callable[[int], None]:
     """``call_off(request)``: the consult ``request`` ends now, its asker gone.
 
     Args:
@@ -156,12 +205,11 @@ def call_off_step(journeys, consulting: dict, record: Callable, free: Callable
             floor and who waits for which consult.
         consulting: By consult request being talked, the consulted agent's leg
             (:class:`sim.leg_steps.Leg`), kept by the leg steps.
-        record: ``record(c, leg, reason, wrap)``: append the leg of ``c`` ending now.
-        free: ``free(leg, wrap)``: the leg's agent takes its next work.
     """
     j = journeys
     env, floor, waiters = j.env, j.floor, j.consult_waiters
-    state, hold, talk = j.state, j.hold, j.talk
+    state, end, hold, talk, enq = j.state, j.end, j.hold, j.talk, j.enq
+    record_legs, add_leg, pack_leg = j.record_legs, j.add_leg, j.pack_leg
 
     def call_off(request: int) -> None:
         # the chain of consults held one inside the other, outermost first (a loop: a
@@ -172,19 +220,21 @@ def call_off_step(journeys, consulting: dict, record: Callable, free: Callable
             leg = consulting.pop(request)
             leg.callbacks = ()  # its next step, scheduled already, does nothing
             chain.append(leg)
-            if getattr(leg, "waits", BACK) != ALONE or waiters.pop(leg.request, None) is None:
+            if leg.waits != ALONE or waiters.pop(leg.request, None) is None:
                 break
             request = leg.request  # it holds a consult of its own, not yet over
         else:  # still queued: it leaves its queue (a leg)
             floor._abandon(request, now)
         for leg in reversed(chain):
             c = leg.c
-            if getattr(leg, "waits", BACK) == ALONE:  # on hold: its hold ends now
+            if leg.waits == ALONE:  # on hold: its hold ends now
                 leg.waits = FIRED  # (its consult's answer, if due now, finds it gone)
                 hold[c] += now - leg.held
             talk[c] += now - leg.start - (hold[c] - leg.hold_before)
-            record(c, leg, HUNG_UP, 0.0)  # its asker hung up: a leg `hung_up`
-            j._finish(c)
-            free(leg, 0.0)
+            if record_legs:  # its asker hung up: a leg `hung_up` (record, written out)
+                add_leg(pack_leg(c, leg.q, enq[c], leg.start, now, leg.group.index,
+                                 leg.agent_id, hold[c] - leg.hold_before, HUNG_UP, 0.0))
+            state[c], end[c] = ANSWERED, now  # Journeys._finish(c), written out
+            floor._next_work(leg.group, leg.agent_id)  # free(leg, 0.0)
 
     return call_off

@@ -31,11 +31,10 @@ from collections.abc import Callable
 from simpy.events import NORMAL
 
 from sim import keyed
-from sim.consult_hold import hold_steps
+from sim.consult_hold import BACK, EITHER, hold_steps
 from sim.legs import (
     COMPLETED,
     CONSULT,
-    CONSULT_LEG,
     DUPLICATE,
     DUPLICATE_LEG,
     ESCALATION,
@@ -43,7 +42,6 @@ from sim.legs import (
     MISROUTE,
     TRANSFER,
 )
-from sim.records import ANSWERED
 from sim.ticks import Tick
 
 
@@ -52,12 +50,13 @@ class Leg:
 
     Filled in by the steps as the leg goes (``start``: answered; ``leg``: its number among
     the contact's legs; ``length``/``half``: the talk and its first half when a consult
-    interrupts it; ``waits``: what a consult hold waits for). Also the event its next step
+    interrupts it; ``waits``: what a consult hold waits for, ``gives_up``: when its customer's
+    hold patience runs out). Also the event its next step
     is scheduled as (``callbacks``, ``_ok``); made by ``start`` without ``__init__``.
     """
 
-    __slots__ = ("agent_id", "c", "callbacks", "capped", "consult", "end", "entered", "group",
-                 "half", "held", "hold_before", "leg", "length", "patience", "q", "queue",
+    __slots__ = ("agent_id", "c", "callbacks", "capped", "consult", "end", "entered", "gives_up",
+                 "group", "half", "held", "hold_before", "leg", "length", "patience", "q", "queue",
                  "reason", "request", "start", "talk_leg", "three_way", "to_agent", "to_group",
                  "waits")
     _ok = True  # SimPy's loop asks (sim.ticks.run_events): a leg's step never fails
@@ -76,7 +75,7 @@ def leg_steps(journeys) -> Callable[..., None]:
     plans, group_plans, after_call = j.plans, j.group_plans, j.after_call
     key, kind, qtype, ctype, handle = j.key, j.kind, j.qtype, j.ctype, j.handle
     hold, talk, served_legs, misrouted = j.hold, j.talk, j.served_legs, j.misrouted
-    transfers, enq, state, end = j.transfers, j.enq, j.state, j.end
+    transfers, enq = j.transfers, j.enq
     groups, agents, numbered = j.group, j.agent, j.numbered
     consult_waiters, warm_waiters, conferences = (j.consult_waiters, j.warm_waiters,
                                                   j.conferences)
@@ -127,7 +126,8 @@ def leg_steps(journeys) -> Callable[..., None]:
             floor._next_work(leg.group, leg.agent_id)
 
     consulting: dict[int, Leg] = {}  # request being talked -> its leg (sim.consult_hold)
-    on_hold, back_from_consult, answered = hold_steps(j, consulting, record, free, wrap_up)
+    # a consult request's talk: its hold halfway, and its end (which answers who asked)
+    step_on_hold, step_consulted = hold_steps(j, consulting, free, wrap_up)
 
     def next_work(leg: Leg) -> None:
         floor._next_work(leg.group, leg.agent_id)
@@ -146,6 +146,7 @@ def leg_steps(journeys) -> Callable[..., None]:
         what = kind[c]
         if what == CONSULT:
             consulting[c] = leg
+            leg.waits = BACK  # not on hold (yet): what call_off reads (no getattr's exception)
             # the one consulted; group.pace(agent_id), written out
             talk_for(leg, plans[q], handle[c] * (
                 group.slowdown if group.factors is None else group.factors[agent_id]),
@@ -222,6 +223,11 @@ def leg_steps(journeys) -> Callable[..., None]:
                                          < escalate.probability):
                 consult = escalate
         if consult is None:
+            if ends is step_consulted and (asker := consult_waiters.get(c)) is not None and (
+                    asker.waits == EITHER and asker.gives_up < env._now + length):
+                # a consult request whose asker hangs up on hold first, calling it off
+                # (sim.consult_hold): its end would do nothing (no event)
+                return
             # after(length, ..., leg), written out: the end of a consult's talk or a customer's
             leg.callbacks = ends
             push(queue, (env._now + length, NORMAL, next(ids), leg))
@@ -241,30 +247,6 @@ def leg_steps(journeys) -> Callable[..., None]:
         record(c, leg, DUPLICATE_LEG, 0.0)
         finish(c)
         free(leg, 0.0)
-
-    def consulted(leg: Leg) -> None:
-        """A consult request's talk is over: the agent who asked is answered."""
-        c, now = leg.c, env._now
-        talk[c] += leg.length
-        del consulting[c]
-        if record_legs:  # record(c, leg, CONSULT_LEG, 0.0), written out
-            add_leg(pack_leg(c, leg.q, enq[c], leg.start, now, leg.group.index, leg.agent_id,
-                             hold[c] - leg.hold_before, CONSULT_LEG, 0.0))
-        state[c], end[c] = ANSWERED, now  # Journeys._finish(c), written out
-        waiter = consult_waiters.pop(c, None)
-        if waiter is None:
-            floor._next_work(leg.group, leg.agent_id)  # free(leg, 0.0)
-            return
-        # the waiter's event, succeeded now: processed after what freeing the agent
-        # schedules now with more urgency, and after what was due now already
-        mark = next(ids)
-        floor._next_work(leg.group, leg.agent_id)  # free(leg, 0.0)
-        if queue:
-            top = queue[0]
-            if top[0] == now and (top[1] != NORMAL or top[2] < mark):
-                push(queue, (now, NORMAL, mark, Tick([answered], waiter)))
-                return
-        back_from_consult(waiter)  # it would be the next event processed: at once
 
     def misrouted_talk(leg: Leg) -> None:
         c = leg.c
@@ -339,8 +321,7 @@ def leg_steps(journeys) -> Callable[..., None]:
         free(leg, wrap)
 
     # each step as an event's callbacks: one tuple for all its events, not a list each
-    (step_duplicated, step_conferred, step_misrouted_talk, step_consulted, step_talked,
-     step_on_hold, step_next_work, step_handed_on) = ((step,) for step in (
-         duplicated, conferred, misrouted_talk, consulted, talked, on_hold, next_work,
-         handed_on))
+    (step_duplicated, step_conferred, step_misrouted_talk, step_talked, step_next_work,
+     step_handed_on) = ((step,) for step in (
+         duplicated, conferred, misrouted_talk, talked, next_work, handed_on))
     return start
