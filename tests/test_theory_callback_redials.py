@@ -29,7 +29,7 @@ a busy signal.
 import functools
 
 import pytest
-from helpers import assert_agrees
+from helpers import assert_agrees, markov_scenario
 from markov_lines import TrunkCenter
 
 import sim
@@ -37,7 +37,6 @@ import sim
 AGENTS, LINES, AHT, PATIENCE, RATE = 1, 3, 180.0, 240.0, 11 / 3600
 THRESHOLD, ACCEPT = 200.0, 0.5
 AFTER_BUSY, AFTER_ABANDON, DELAY = 0.8, 0.5, 120.0
-WARMUP = 7200.0
 
 
 def offer(ahead: int) -> bool:
@@ -58,18 +57,11 @@ def chain(wrong: str = ""):
     return TrunkCenter(RATE, AHT, AGENTS, PATIENCE, LINES, **(kw | WRONG_MODELS[wrong])).solve()
 
 
-SCENARIO = {
-    "name": "callbacks with redials", "days": 2, "interval": "1h", "warmup": WARMUP,
-    "cooldown": "1h", "lines": LINES,
-    "contact_types": {"calls": {
-        "arrivals": {"rate": f"{RATE * 3600:g}/h"},
-        "handle": {"dist": "exponential", "mean": AHT},
-        "patience": {"dist": "exponential", "mean": PATIENCE},
-        "callback": {"threshold": THRESHOLD, "accept": ACCEPT},
-        "retrial": {"after_busy": AFTER_BUSY, "after_abandon": AFTER_ABANDON,
-                    "delay": {"dist": "exponential", "mean": DELAY}, "max_attempts": 100}}},
-    "agents": {"pool": {"skills": ["calls"], "staff": AGENTS}},
-}
+SCENARIO = markov_scenario(
+    "callbacks with redials", RATE, AHT, PATIENCE, AGENTS, LINES,
+    callback={"threshold": THRESHOLD, "accept": ACCEPT},
+    retrial={"after_busy": AFTER_BUSY, "after_abandon": AFTER_ABANDON,
+             "delay": {"dist": "exponential", "mean": DELAY}, "max_attempts": 100})
 
 
 @functools.cache

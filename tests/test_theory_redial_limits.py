@@ -24,7 +24,7 @@ well under the tolerance: the cap of 3's orbit is cut at 9, its mass under 1e-3)
 import functools
 
 import pytest
-from helpers import assert_agrees
+from helpers import assert_agrees, markov_scenario
 from markov_attempts import AttemptCenter
 from markov_lines import TrunkCenter
 
@@ -32,19 +32,11 @@ import sim
 
 AGENTS, LINES, AHT, PATIENCE, RATE = 2, 4, 180.0, 240.0, 50 / 3600
 AFTER_BUSY, AFTER_ABANDON, DELAY, DECAY, CAP = 0.8, 0.5, 120.0, 0.7, 2
-WARMUP = 7200.0
 
-SCENARIO = {
-    "name": "redial limits", "days": 2, "interval": "1h", "warmup": WARMUP, "cooldown": "1h",
-    "lines": LINES,
-    "contact_types": {"calls": {
-        "arrivals": {"rate": f"{RATE * 3600:g}/h"},
-        "handle": {"dist": "exponential", "mean": AHT},
-        "patience": {"dist": "exponential", "mean": PATIENCE},
-        "retrial": {"after_busy": AFTER_BUSY, "after_abandon": AFTER_ABANDON, "decay": DECAY,
-                    "delay": {"dist": "exponential", "mean": DELAY}, "max_attempts": CAP}}},
-    "agents": {"pool": {"skills": ["calls"], "staff": AGENTS}},
-}
+SCENARIO = markov_scenario(
+    "redial limits", RATE, AHT, PATIENCE, AGENTS, LINES,
+    retrial={"after_busy": AFTER_BUSY, "after_abandon": AFTER_ABANDON, "decay": DECAY,
+             "delay": {"dist": "exponential", "mean": DELAY}, "max_attempts": CAP})
 
 
 @functools.cache
