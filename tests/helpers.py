@@ -86,6 +86,26 @@ def assert_agrees(name, simulated, theory, wrong=()):
         assert abs(mean - other) > 3 * hw, f"{name}: cannot tell {theory:.5g} from {other:.5g}"
 
 
+def markov_scenario(name: str, rate: float, aht: float, patience: float, agents: int,
+                    lines: int | None = None, **calls) -> dict:
+    """A Markov center of the theory tests: one type ``calls``, one group ``pool``.
+
+    Poisson arrivals (``rate`` per s), exponential handle times and patience (means
+    ``aht``, ``patience`` s), ``agents`` in the group, round the clock for 2 days after a
+    2-hour warm-up (an hour's cooldown for the last redials); ``calls`` adds the type's
+    journey fields (``retrial``, ``callback``).
+    """
+    data = {
+        "name": name, "days": 2, "interval": "1h", "warmup": 7200.0, "cooldown": "1h",
+        "contact_types": {"calls": {
+            "arrivals": {"rate": f"{rate * 3600:g}/h"},
+            "handle": {"dist": "exponential", "mean": aht},
+            "patience": {"dist": "exponential", "mean": patience}, **calls}},
+        "agents": {"pool": {"skills": ["calls"], "staff": agents}},
+    }
+    return data if lines is None else {**data, "lines": lines}
+
+
 def assert_same_table(left: pd.DataFrame, right: pd.DataFrame, **kwargs) -> None:
     """Two tables equal to the bit: pandas' ``assert_frame_equal`` with ``check_exact``.
 

@@ -24,7 +24,7 @@ a busy signal, a redial chance 0.1 lower or higher, one line fewer or more.
 import functools
 
 import pytest
-from helpers import assert_agrees
+from helpers import assert_agrees, markov_scenario
 from markov import CallCenter
 from markov_lines import TrunkCenter
 
@@ -33,19 +33,11 @@ from sim import erlang
 
 AGENTS, LINES, AHT, PATIENCE, RATE = 4, 6, 180.0, 240.0, 90 / 3600
 AFTER_BUSY, AFTER_ABANDON, DELAY = 0.7, 0.3, 120.0
-WARMUP = 7200.0
 
-SCENARIO = {
-    "name": "busy redials", "days": 2, "interval": "1h", "warmup": WARMUP, "cooldown": "1h",
-    "lines": LINES,
-    "contact_types": {"calls": {
-        "arrivals": {"rate": f"{RATE * 3600:g}/h"},
-        "handle": {"dist": "exponential", "mean": AHT},
-        "patience": {"dist": "exponential", "mean": PATIENCE},
-        "retrial": {"after_busy": AFTER_BUSY, "after_abandon": AFTER_ABANDON,
-                    "delay": {"dist": "exponential", "mean": DELAY}, "max_attempts": 100}}},
-    "agents": {"pool": {"skills": ["calls"], "staff": AGENTS}},
-}
+SCENARIO = markov_scenario(
+    "busy redials", RATE, AHT, PATIENCE, AGENTS, LINES,
+    retrial={"after_busy": AFTER_BUSY, "after_abandon": AFTER_ABANDON,
+             "delay": {"dist": "exponential", "mean": DELAY}, "max_attempts": 100})
 
 
 @functools.cache
