@@ -72,7 +72,7 @@ from sim.staffing import (
     staffed_scenario,
     step_size,
 )
-from sim.staffing_limits import agent_ceiling
+from sim.staffing_limits import agent_ceiling, covering
 from sim.staffing_table import HOLDOUT_COLUMNS, holdout_columns, service_columns
 
 MONEY = (*COST_PARTS, "total_cost", "revenue", "profit")
@@ -315,10 +315,12 @@ def find_cost_staffing(
                           confidence=confidence, trim_budget=trim_budget, policy=policy,
                           **options)
     goal, seed = start.goal, start.seed
-    most = agent_ceiling(scenario, goal, max_agents).agents
     blocks = load_blocks(scenario)
     costs = _Costs(scenario, goal, replications, seed, executor, log, blocks, policy)
     first = plan_of(start)
+    # (as find_staffing's: raised by the load the start's simulation offered, repeats too)
+    most = covering(scenario, agent_ceiling(scenario, goal, max_agents),
+                    costs.evaluation(first)).agents
     plan = first
     # an agent on the phones is paid for the scheduled time shrinkage takes off them too
     wages = [scenario.costs.agents[g].hourly / (1.0 - group.shrinkage)

@@ -99,6 +99,8 @@ class Evaluation:
         declined: Contact type -> ``{"replications": k, "contacts": n}`` for each type
             the routing policy never chose in ``k`` replications, its ``n`` contacts there
             never answered (as :attr:`sim.replicate.RunResult.declined`).
+        offered: Mean contacts offered per replication, contact types x intervals (first
+            contacts, repeats and redials: the load a staffing ceiling must cover).
     """
 
     service_level: np.ndarray
@@ -110,6 +112,7 @@ class Evaluation:
     met_share: np.ndarray | None = field(default=None, repr=False)
     settled: np.ndarray | None = field(default=None, repr=False)
     declined: dict[str, dict[str, int]] = field(default_factory=dict, repr=False)
+    offered: np.ndarray | None = field(default=None, repr=False)
 
 
 
@@ -243,7 +246,8 @@ def evaluate_plan(scenario: Scenario, plan: np.ndarray, goal: Goal, replications
     in_time, asked = counts["answered_in_time"], counts["sl_denominator"]
     return Evaluation(sl, abandon, ok, intervals, per_rep, _ratio_half_width(in_time, asked),
                       _met(in_time, asked, targets).mean(axis=0), settled,
-                      tally_declined(never for _, _, never in runs))
+                      tally_declined(never for _, _, never in runs),
+                      counts["offered"].mean(axis=0))
 
 
 def _settled(stacked: np.ndarray, scenario: Scenario, goal: Goal) -> np.ndarray | None:

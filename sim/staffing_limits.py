@@ -19,11 +19,15 @@ without end, and both are the input's, so both end it with an error that says wh
 - **Any other search that runs away** (a goal no staffing meets): :func:`agent_ceiling`
   bounds the agents per group and interval at :data:`CEILING_TIMES` times the Erlang C
   requirement of the peak offered load, plus :data:`CEILING_PLUS`, unless the caller
-  gives ``max_agents``; the error states that bound and where it comes from.
+  gives ``max_agents``; the error states that bound and where it comes from. Erlang C
+  sees first contacts only: repeat contacts and redials can be many times that load
+  (an issue resolved at its 20th contact), so the bound is raised to as many times the
+  peak Erlangs the plan's simulation offered, plus as many (:func:`covering`).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -78,6 +82,27 @@ def agent_ceiling(scenario: Scenario, goal: Goal, max_agents: int | None = None,
     return Ceiling(agents, f"{agents} is {CEILING_TIMES} times the {peak} agents on the phones "
                            f"Erlang C asks for the peak offered load, plus {CEILING_PLUS} "
                            "(find_staffing's max_agents sets another)")
+
+
+def covering(scenario: Scenario, ceiling: Ceiling, result: Evaluation | None) -> Ceiling:
+    """The default ``ceiling``, raised to cover the load ``result``'s simulation offered.
+
+    :data:`CEILING_TIMES` times the peak Erlangs of the contacts offered (repeats and
+    redials too: :attr:`Evaluation.offered`, each at its type's agent seconds), plus
+    :data:`CEILING_PLUS`, if more. A ceiling the caller gave (no reason) stays.
+    """
+    if not ceiling.reason or result is None or result.offered is None:
+        return ceiling
+    seconds = np.array([ct.agent_seconds for ct in scenario.contact_types.values()])
+    erlangs = float((result.offered * seconds[:, None]).sum(axis=0).max(initial=0.0)
+                    / scenario.interval)
+    agents = CEILING_TIMES * math.ceil(erlangs) + CEILING_PLUS
+    if agents <= ceiling.agents:
+        return ceiling
+    return Ceiling(agents, f"{agents} is {CEILING_TIMES} times the {erlangs:.1f} Erlangs "
+                           f"the simulation offered at the peak (repeats and redials "
+                           f"included), plus {CEILING_PLUS} (find_staffing's max_agents "
+                           "sets another)")
 
 
 def ceiling_error(scenario: Scenario, goal: Goal, ceiling: Ceiling,

@@ -49,7 +49,7 @@ from sim.plan_evaluation import Evaluation
 from sim.scenario import Scenario
 from sim.schedule import interval_starts
 from sim.staffing_check import PlanEvaluator
-from sim.staffing_limits import Ceiling, Stalls, ceiling_error
+from sim.staffing_limits import Ceiling, Stalls, ceiling_error, covering
 from sim.staffing_start import load_shares
 
 MAX_STEP = 5  # most agents added to one cell in one round
@@ -169,8 +169,9 @@ class PlanSearch:
             result: Evaluation | None = None) -> np.ndarray:
         """``plan + add``, refused above the ceiling (``result``: the evaluation it repairs)."""
         plan = plan + add
-        if plan.max() > self.ceiling.agents:
-            raise ceiling_error(self.scenario, self.evaluate.goal, self.ceiling, result)
+        ceiling = covering(self.scenario, self.ceiling, result)  # (repeats: more load)
+        if plan.max() > ceiling.agents:
+            raise ceiling_error(self.scenario, self.evaluate.goal, ceiling, result)
         return plan
 
     def fewer(self, plan: np.ndarray, cells: list[tuple[int, int]]) -> np.ndarray:
