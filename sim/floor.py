@@ -34,8 +34,9 @@ import simpy
 from simpy.events import NORMAL
 
 from sim import keyed
+from sim.callback_offer import offer_callback
 from sim.first_leg import first_transfers
-from sim.floor_state import GroupState, QueueState, oldest_due, overflow_due, take
+from sim.floor_state import GroupState, oldest_due, overflow_due, take
 from sim.journey import PLAIN, PLAIN_IF_QUIET
 from sim.leg_steps import leg_steps
 from sim.legs import ABANDONED_LEG, CUSTOMER, RETRIAL
@@ -166,7 +167,7 @@ class Floor:
         if self.on_line[c] and deadline < INF:
             heapq.heappush(self.deadline_heap, (deadline, c))
         if (self.callback_offered[self.ctype[c]] and not queued
-                and self.kind[c] == CUSTOMER and self._offer_callback(c, q, ct)):
+                and self.kind[c] == CUSTOMER and offer_callback(self, c, ct)):
             deadline = INF
             target = self.plans[self.ctype[c]].callback_queue
             if target is not None:  # wait in the callback queue instead
@@ -297,25 +298,6 @@ class Floor:
         if self.on_line[c]:
             self.on_line[c] = 0
             self.in_system -= 1
-
-    def _offer_callback(self, c: int, q: int, ct: QueueState) -> bool:
-        """Offer a callback if the expected wait is over the threshold; True if accepted.
-
-        Expected wait: :meth:`QueueState.expected_wait` of the callers still waiting
-        ahead (not those who hung up, left in the queue until an agent reaches them);
-        not counted where even the whole queue's length would not reach the threshold.
-        """
-        plan = self.plans[self.ctype[c]]
-        time, talk = plan.mean_handle, plan.mean_talk
-        if (ct.expected_wait(len(ct.queue), time, talk) <= plan.callback_threshold
-                or ct.expected_wait(ct.waiting(self.env.now, self.state, self.deadline),
-                                    time, talk) <= plan.callback_threshold
-                or keyed.uniform(self.key[c], keyed.CALLBACK) >= plan.callback_accept):
-            return False
-        self.callback[c] = 1
-        self.deadline[c] = INF
-        self._release_line(c)
-        return True
 
     def _stop_waiting(self, c: int, at: float) -> None:
         """Contact ``c`` stops waiting unanswered at ``at``: its queue time (and first wait)."""
