@@ -40,6 +40,7 @@ from sim.floor_state import GroupState, oldest_due, overflow_due, take
 from sim.journey import PLAIN, PLAIN_IF_QUIET
 from sim.leg_steps import leg_steps
 from sim.legs import ABANDONED_LEG, CUSTOMER, RETRIAL
+from sim.misroute_legs import misroute_legs
 from sim.records import ABANDONED, ANSWERED, BLOCKED, HUNG_UP, WAITING
 from sim.second_leg import second_legs
 from sim.ticks import Tick, scheduler
@@ -83,7 +84,8 @@ class Floor:
         self.journeys, self.shifts = journeys, shifts
         # the steps of every plain call, bound here once (they are not hooked)
         self._complete, self._record_leg = journeys._complete, journeys._record_leg
-        self._leave_ivr, self.misroute_talk = journeys._leave_ivr, journeys._misroute_talk
+        self._leave_ivr = journeys._leave_ivr
+        self.misroute_talk = misroute_legs(self, journeys)  # (sim.misroute_legs)
         self.warm_waiters = journeys.warm_waiters  # the same dict
         self.add_leg, self.pack_leg = journeys.add_leg, journeys.pack_leg  # (a leg's row)
         self.start_leg = leg_steps(journeys)  # a journey's leg (sim.leg_steps)

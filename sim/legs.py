@@ -324,33 +324,6 @@ class Journeys:
             return
         self.floor._enqueue(c, self.ctype[c], now)
 
-    def _misroute_talk(self, c: int) -> None:
-        """A misrouted call, just answered in the wrong queue: its short talk begins.
-
-        :mod:`sim.leg_steps`' ``customer`` then ``misrouted_talk`` for a first leg, without
-        the leg (the routing table's ``plain_misroute``: no leg has after-call work): the
-        talk is recorded now (nothing reads it before it ends), its leg when it ends.
-        """
-        self.served_legs[c] = 1
-        talks, group = self.misroute_talks, self.floor.groups[self.group[c]]
-        pace = group.slowdown if group.factors is None else group.factors[self.agent[c]]
-        self.talk[c] = length = self.plans[self.ctype[c]].ivr.misroute_talk(
-            talks[c] if self.numbered[c] and talks is not None
-            else keyed.uniform(self.key[c], keyed.MISROUTE_TALK)) * pace  # pace: GroupState.pace
-        self.at(length, self._misrouted_talked, c)
-
-    def _misrouted_talked(self, tick) -> None:
-        """The wrong agent has listened: the leg ends, the call joins its own queue."""
-        c = tick._value
-        floor, group, agent, now = self.floor, self.group[c], self.agent[c], self.env._now
-        if self.record_legs:  # answered at its first answer, never on hold (_append_leg,
-            self.add_leg(self.pack_leg(  # inlined: a call fewer on a quarter of the calls)
-                c, self.qtype[c], self.enq[c], self.answer[c], now, group, agent, 0.0,
-                MISROUTE, 0.0))
-        self.transfers[c] += 1
-        floor._enqueue(c, self.ctype[c], now)
-        floor._next_work(floor.groups[group], agent)
-
     # ---- legs ------------------------------------------------------------------------
 
     def _record_leg(self, c: int, start: float, reason: int, held: float = 0.0,
