@@ -320,8 +320,17 @@ class Floor:
         """
         q = self.qtype[c]
         plain = group.plain[q]
-        if plain and not (self.served_legs[c] or self.kind[c] or self.misrouted[c]
-                          or self.ctype[c] != q):  # (a callback in another queue)
+        served = self.served_legs[c]  # (read once: a journey's contact is served again)
+        if served:  # (sim.second_leg: a numbered contact's second leg, if nothing can follow)
+            if not (plain and served == 1 and self.second_leg is not None
+                    and self.second_leg(c, q, group)):
+                self.start_leg(c, group, agent_id)
+        elif self.misrouted[c]:  # the wrong queue's short talk, without a leg's steps
+            if self.plain_misroute:
+                self.misroute_talk(c)
+            else:
+                self.start_leg(c, group, agent_id)
+        elif plain and not (self.kind[c] or self.ctype[c] != q):  # (a callback elsewhere)
             if plain == PLAIN or self.quiet[c]:  # one talk, done: never served again
                 length = self.talk[c] = self.handle[c] * group.slowdown
                 tick = object.__new__(Tick)  # self.at(length, self.on_talked, c), inlined
@@ -330,10 +339,7 @@ class Floor:
                                              next(self.event_ids), tick))
             elif not (self.first_transfer is not None and self.first_transfer(c, q, group)):
                 self.start_leg(c, group, agent_id)  # (sim.first_leg: a cold transfer)
-        elif self.misrouted[c] and not self.served_legs[c] and self.plain_misroute:
-            self.misroute_talk(c)  # the wrong queue's short talk, without a leg's steps
-        elif not (plain and self.served_legs[c] == 1 and self.second_leg is not None
-                  and self.second_leg(c, q, group)):  # (sim.second_leg: nothing can follow)
+        else:
             self.start_leg(c, group, agent_id)
 
     def _talked(self, event: simpy.Event) -> None:
