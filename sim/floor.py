@@ -212,7 +212,8 @@ class Floor:
 
     def _answer(self, c: int, group: GroupState, agent_id: int, now: float) -> None:
         waited = now - self.enq[c]
-        first = self.answer[c] != self.answer[c]  # NaN: first answer
+        answered = self.answer[c]  # (one read: a column's item is a new float each time)
+        first = answered != answered  # NaN: first answer
         if first:
             self.answer[c] = now
             self.wait[c] = waited
@@ -243,7 +244,8 @@ class Floor:
         Abandoned if no agent had answered it yet; else hung up (on hold, or waiting
         again after a transfer): an answered contact, not counted as abandoned.
         """
-        self.state[c] = HUNG_UP if on_hold or self.answer[c] == self.answer[c] else ABANDONED
+        answered = self.answer[c]
+        self.state[c] = HUNG_UP if on_hold or answered == answered else ABANDONED
         self.end[c] = at
         if not on_hold:
             self._stop_waiting(c, at)
@@ -306,7 +308,8 @@ class Floor:
         waited = at - self.enq[c]
         if not self.callback[c] or self.answer[c] == self.answer[c]:  # a call back's: none
             self.queue_time[c] += waited
-        if self.wait[c] != self.wait[c]:
+        first = self.wait[c]
+        if first != first:  # NaN: never waited before
             self.wait[c] = waited
 
     def _serve(self, c: int, group: GroupState, agent_id: int) -> None:
