@@ -262,13 +262,20 @@ class ContactBook:
         ``transfer``: the chances of its type's first-leg consult and transfer, for
         :attr:`quiet` (as :meth:`quiet_first_legs`).
         """
-        for numbers, theirs in self.adoptions:
-            numbers[c] = theirs[parent]
-        self.numbered[c] = 1
+        self.take_over(c, parent, self.adoptions)
         consults, transfers = self.first_decisions
         self.quiet[c] = ((consult <= 0.0 or (consults is not None and consults[c] >= consult))
                          and (transfer <= 0.0 or (transfers is not None
                                                   and transfers[c] >= transfer)))
+
+    def take_over(self, c: int, parent: int, adoptions: list[tuple[array, array]]) -> None:
+        """:meth:`adopt`'s numbers without its quiet flag: those of ``adoptions`` only.
+
+        ``adoptions``: pairs of :attr:`adoptions` (all, or those the caller knows are read).
+        """
+        for numbers, theirs in adoptions:
+            numbers[c] = theirs[parent]
+        self.numbered[c] = 1
 
     def columns(self) -> dict:
         """The run's columns by name (:data:`COLUMNS`), for a part to bind as attributes."""

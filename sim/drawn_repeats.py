@@ -75,13 +75,32 @@ def drawn_repeats(journeys, book) -> Callable[[int, object, int, float], None] |
                 values[name][mine] = quantiles(quantile, np.frombuffer(numbers, np.float64,
                                                                        n)[mine])
     routes = adopted(keyed.IVR_ROUTE)
+    # what the repeat takes over (ContactBook.adopt): by type, the pairs of numbers it may
+    # read (a folded menu's time is worked out here, and its exit: the route number only
+    # where the menu decides, taken over then); by drawn contact, its repeat's quiet flag
+    # (ContactBook.adopt's rule, for all at once)
+    route_mine = book.first_numbers.get(keyed.IVR_ROUTE)
+    menu_numbers = {id(book.first_numbers.get(keyed.IVR_TIME)), id(route_mine)}
+    pairs_of = [[(mine, them) for mine, them in book.adoptions
+                 if not (fold[t] and id(mine) in menu_numbers)] for t in range(len(plans))]
+    quiet_back = np.zeros(n, bool)
+    for t, (consult, transfer) in enumerate(journeys.first_chances):
+        mine = ctype == t
+        calm = np.ones(np.count_nonzero(mine), bool)
+        for chance, purpose in ((consult, keyed.CONSULT), (transfer, keyed.TRANSFER)):
+            if chance > 0.0:
+                numbers = adopted((purpose, 1))
+                calm &= (False if numbers is None
+                         else np.frombuffer(numbers, np.float64, n)[mine] >= chance)
+        quiet_back[mine] = calm
+    quiet_back = bytearray(quiet_back.tobytes())
     # (a type folds its menu only if it has one: its route numbers are worked out then)
     exits = menu_exits(plans, book.ctype, routes, n, fold) if any(fold) else None
     delay, handle, patience, menu = (array("d", values[name].tobytes()) for name in timed)
     delay_of, handle_of, patience_of, menu_of = timed.values()
     # the run's columns and steps
     ctypes, issues, state, counts = book.ctype, book.issue, book.state, book.issue_contacts
-    adopt, first_chances = book.adopt, journeys.first_chances
+    take_over, quiet = book.take_over, book.quiet
     new_contact, when_open, at_time = book.new_contact, journeys._when_open, journeys._at_time
     come_back, arrive_now, env = journeys._come_back, journeys._arrive_now, journeys.env
     floor, after_ivr, misrouted = journeys.floor, journeys._after_ivr, book.misrouted
@@ -110,11 +129,14 @@ def drawn_repeats(journeys, book) -> Callable[[int, object, int, float], None] |
         back = new_contact(own, issue, REPEAT, CUSTOMER, talk,
                            patience[c] if quantile is None else quantile(patience_u[c]),
                            when, again[c])
-        adopt(back, c, *first_chances[own])
+        take_over(back, c, pairs_of[own])  # (ContactBook.adopt, what it reads)
+        quiet[back] = quiet_back[c]
         if fold[own]:  # straight out of its menu, to where it goes (as the arrival stream)
             quantile = menu_of[own]
             when += menu[c] if quantile is None else quantile(menu_u[c])
             to = exits[c]
+            if to < 0 and routes is not None:  # the menu decides (Journeys._after_ivr)
+                route_mine[back] = routes[c]
             if to >= types:  # misrouted: marked now (nobody reads its row before it enters)
                 misrouted[back] = 1
                 to -= types

@@ -39,13 +39,10 @@ def first_transfers(floor, journeys) -> Callable[[int, int, object], bool] | Non
             and not math.isfinite(p.cap) and p.max_transfers > 0 for p in plans]
     if journeys.after_call is not None or not any(lean):
         return None
-    env, record_legs = journeys.env, journeys.record_legs
+    env = journeys.env
     events, ids, push, new = env._queue, env._eid, heapq.heappush, object.__new__
     key, numbered, served_legs = journeys.key, journeys.numbered, journeys.served_legs
-    handle, talk, transfers = journeys.handle, journeys.talk, journeys.transfers
-    qtype, enq, groups, agents = journeys.qtype, journeys.enq, journeys.group, journeys.agent
-    add_leg, pack_leg, transfer_one = journeys.add_leg, journeys.pack_leg, journeys.transfer_one
-    uniform = keyed.uniform
+    handle, transfer_one, uniform = journeys.handle, journeys.transfer_one, keyed.uniform
     transfer_to = [p.transfer for p in plans]
 
     def serve(c: int, q: int, group) -> bool:
@@ -64,6 +61,24 @@ def first_transfers(floor, journeys) -> Callable[[int, int, object], bool] | Non
         push(events, (now + length, NORMAL, next(ids), tick))
         return True
 
+    step = handed_on(floor, journeys)  # the talk's tick's callbacks
+    return serve
+
+
+def handed_on(floor, journeys) -> tuple[Callable[[Tick], None]]:
+    """The callbacks of a talk's end that hands the call on cold: its tick's callbacks.
+
+    The tick's value: ``(c, start, length)``, the contact, when its talk began, how long.
+    What :mod:`sim.leg_steps`' ``talked`` does for a cold transfer where the leg had no
+    hold and the agent no after-call work: record the leg, queue the call with the other
+    department (its own type's transfer, from the queue it was talked in), free the agent.
+    """
+    env, record_legs, plans = journeys.env, journeys.record_legs, journeys.plans
+    talk, transfers, qtype, enq = journeys.talk, journeys.transfers, journeys.qtype, journeys.enq
+    groups, agents = journeys.group, journeys.agent
+    add_leg, pack_leg = journeys.add_leg, journeys.pack_leg
+    transfer_to = [p.transfer for p in plans]
+
     def talked(tick) -> None:
         """The talk is over: record the leg, queue the call with the other department."""
         c, start, length = tick._value
@@ -77,5 +92,4 @@ def first_transfers(floor, journeys) -> Callable[[int, int, object], bool] | Non
         floor._enqueue(c, to.to, now, priority=to.priority)
         floor._next_work(floor.groups[g], agent)
 
-    step = (talked,)  # the talk's tick's callbacks
-    return serve
+    return (talked,)

@@ -34,11 +34,13 @@ import simpy
 from simpy.events import NORMAL
 
 from sim import keyed
+from sim.callback_offer import offer_callback
 from sim.first_leg import first_transfers
-from sim.floor_state import GroupState, QueueState, oldest_due, overflow_due, take
+from sim.floor_state import GroupState, oldest_due, overflow_due, take
 from sim.journey import PLAIN, PLAIN_IF_QUIET
 from sim.leg_steps import leg_steps
 from sim.legs import ABANDONED_LEG, CUSTOMER, RETRIAL
+from sim.misroute_legs import misroute_legs
 from sim.records import ABANDONED, ANSWERED, BLOCKED, HUNG_UP, WAITING
 from sim.second_leg import second_legs
 from sim.ticks import Tick, scheduler
@@ -82,7 +84,8 @@ class Floor:
         self.journeys, self.shifts = journeys, shifts
         # the steps of every plain call, bound here once (they are not hooked)
         self._complete, self._record_leg = journeys._complete, journeys._record_leg
-        self._leave_ivr, self.misroute_talk = journeys._leave_ivr, journeys._misroute_talk
+        self._leave_ivr = journeys._leave_ivr
+        self.misroute_talk = misroute_legs(self, journeys)  # (sim.misroute_legs)
         self.warm_waiters = journeys.warm_waiters  # the same dict
         self.add_leg, self.pack_leg = journeys.add_leg, journeys.pack_leg  # (a leg's row)
         self.start_leg = leg_steps(journeys)  # a journey's leg (sim.leg_steps)
@@ -166,7 +169,7 @@ class Floor:
         if self.on_line[c] and deadline < INF:
             heapq.heappush(self.deadline_heap, (deadline, c))
         if (self.callback_offered[self.ctype[c]] and not queued
-                and self.kind[c] == CUSTOMER and self._offer_callback(c, q, ct)):
+                and self.kind[c] == CUSTOMER and offer_callback(self, c, ct)):
             deadline = INF
             target = self.plans[self.ctype[c]].callback_queue
             if target is not None:  # wait in the callback queue instead
@@ -209,7 +212,8 @@ class Floor:
 
     def _answer(self, c: int, group: GroupState, agent_id: int, now: float) -> None:
         waited = now - self.enq[c]
-        first = self.answer[c] != self.answer[c]  # NaN: first answer
+        answered = self.answer[c]  # (one read: a column's item is a new float each time)
+        first = answered != answered  # NaN: first answer
         if first:
             self.answer[c] = now
             self.wait[c] = waited
@@ -240,7 +244,8 @@ class Floor:
         Abandoned if no agent had answered it yet; else hung up (on hold, or waiting
         again after a transfer): an answered contact, not counted as abandoned.
         """
-        self.state[c] = HUNG_UP if on_hold or self.answer[c] == self.answer[c] else ABANDONED
+        answered = self.answer[c]
+        self.state[c] = HUNG_UP if on_hold or answered == answered else ABANDONED
         self.end[c] = at
         if not on_hold:
             self._stop_waiting(c, at)
@@ -298,31 +303,13 @@ class Floor:
             self.on_line[c] = 0
             self.in_system -= 1
 
-    def _offer_callback(self, c: int, q: int, ct: QueueState) -> bool:
-        """Offer a callback if the expected wait is over the threshold; True if accepted.
-
-        Expected wait: :meth:`QueueState.expected_wait` of the callers still waiting
-        ahead (not those who hung up, left in the queue until an agent reaches them);
-        not counted where even the whole queue's length would not reach the threshold.
-        """
-        plan = self.plans[self.ctype[c]]
-        time, talk = plan.mean_handle, plan.mean_talk
-        if (ct.expected_wait(len(ct.queue), time, talk) <= plan.callback_threshold
-                or ct.expected_wait(ct.waiting(self.env.now, self.state, self.deadline),
-                                    time, talk) <= plan.callback_threshold
-                or keyed.uniform(self.key[c], keyed.CALLBACK) >= plan.callback_accept):
-            return False
-        self.callback[c] = 1
-        self.deadline[c] = INF
-        self._release_line(c)
-        return True
-
     def _stop_waiting(self, c: int, at: float) -> None:
         """Contact ``c`` stops waiting unanswered at ``at``: its queue time (and first wait)."""
         waited = at - self.enq[c]
         if not self.callback[c] or self.answer[c] == self.answer[c]:  # a call back's: none
             self.queue_time[c] += waited
-        if self.wait[c] != self.wait[c]:
+        first = self.wait[c]
+        if first != first:  # NaN: never waited before
             self.wait[c] = waited
 
     def _serve(self, c: int, group: GroupState, agent_id: int) -> None:
@@ -336,8 +323,17 @@ class Floor:
         """
         q = self.qtype[c]
         plain = group.plain[q]
-        if plain and not (self.served_legs[c] or self.kind[c] or self.misrouted[c]
-                          or self.ctype[c] != q):  # (a callback in another queue)
+        served = self.served_legs[c]  # (read once: a journey's contact is served again)
+        if served:  # (sim.second_leg: a numbered contact's second leg, if nothing can follow)
+            if not (plain and served == 1 and self.second_leg is not None
+                    and self.second_leg(c, q, group)):
+                self.start_leg(c, group, agent_id)
+        elif self.misrouted[c]:  # the wrong queue's short talk, without a leg's steps
+            if self.plain_misroute:
+                self.misroute_talk(c)
+            else:
+                self.start_leg(c, group, agent_id)
+        elif plain and not (self.kind[c] or self.ctype[c] != q):  # (a callback elsewhere)
             if plain == PLAIN or self.quiet[c]:  # one talk, done: never served again
                 length = self.talk[c] = self.handle[c] * group.slowdown
                 tick = object.__new__(Tick)  # self.at(length, self.on_talked, c), inlined
@@ -346,10 +342,7 @@ class Floor:
                                              next(self.event_ids), tick))
             elif not (self.first_transfer is not None and self.first_transfer(c, q, group)):
                 self.start_leg(c, group, agent_id)  # (sim.first_leg: a cold transfer)
-        elif self.misrouted[c] and not self.served_legs[c] and self.plain_misroute:
-            self.misroute_talk(c)  # the wrong queue's short talk, without a leg's steps
-        elif not (plain and self.served_legs[c] == 1 and self.second_leg is not None
-                  and self.second_leg(c, q, group)):  # (sim.second_leg: nothing can follow)
+        else:
             self.start_leg(c, group, agent_id)
 
     def _talked(self, event: simpy.Event) -> None:

@@ -25,11 +25,12 @@ LEG_COLUMNS = (("contact", "i"), ("queue", "h"), ("enqueued", "d"), ("answered",
                ("wrap_up", "d"))
 
 
-def leg_columns(doubles: array, book, completed: int, wrap_up: bool) -> dict[str, np.ndarray]:
+def leg_columns(doubles: bytes | array, book, completed: int,
+                wrap_up: bool) -> dict[str, np.ndarray]:
     """The legs, as typed columns by name (``wrap_up`` where there is one), in order of end.
 
     Args:
-        doubles: The legs recorded in full, ten doubles each.
+        doubles: The legs recorded in full, ten doubles each (any buffer of doubles).
         book: The contacts' columns (``served_legs``, ``answer``, ``qtype``, ``enq``,
             ``end``, ``group``, ``agent``), final; its first ``n`` rows are contacts.
         completed: The code of a completed leg.

@@ -14,7 +14,6 @@ same issue, created here.
 from __future__ import annotations
 
 import math
-from array import array
 from collections.abc import Callable
 from functools import partial
 from heapq import heappop, heappush
@@ -105,13 +104,15 @@ class Journeys:
         self.warm_waiters: dict[int, Callable] = {}  # transferred warm: first agent waits
         self.conferences: dict[int, float] = {}  # three-way talk owed by the next agent
         self.consult_waiters: dict[int, Callable] = {}  # consult request -> who asked
-        # the legs' values, row after row in LEG_COLUMNS' order, in one array of doubles
-        # (80 bytes a leg; columns are cut from it at the end), each leg packed as it ends
-        # (add_leg(pack_leg(...))): kept in a list as Python numbers and packed a chunk at
-        # a time, the last 4,096 legs' 40,960 objects churned the caches (8% of the time
-        # of refund_vs_relations, 14% of fraud_consult's, for 1% of their instructions)
-        self.leg_doubles = array("d")
-        self.add_leg = self.leg_doubles.frombytes
+        # the legs' values, each leg packed as it ends (add_leg(pack_leg(...))): its row of
+        # doubles in LEG_COLUMNS' order, 80 bytes, joined into one buffer at the end (columns
+        # are cut from it). Kept in a list as Python numbers and packed a chunk at a time,
+        # the last 4,096 legs' 40,960 objects churned the caches (8% of the time of
+        # refund_vs_relations, 14% of fraud_consult's, for 1% of their instructions);
+        # appended to one array of doubles, the array grew by a sixteenth at a time, each
+        # time copied whole into fresh memory (2% of refund_vs_relations' instructions)
+        self.leg_rows: list[bytes] = []
+        self.add_leg = self.leg_rows.append
         self.pack_leg = Struct(f"{len(LEG_COLUMNS)}d").pack
         # a plain contact's one leg (Floor._talked) is not recorded: its own columns at the
         # end of the run (sim.leg_table)
@@ -324,33 +325,6 @@ class Journeys:
             return
         self.floor._enqueue(c, self.ctype[c], now)
 
-    def _misroute_talk(self, c: int) -> None:
-        """A misrouted call, just answered in the wrong queue: its short talk begins.
-
-        :mod:`sim.leg_steps`' ``customer`` then ``misrouted_talk`` for a first leg, without
-        the leg (the routing table's ``plain_misroute``: no leg has after-call work): the
-        talk is recorded now (nothing reads it before it ends), its leg when it ends.
-        """
-        self.served_legs[c] = 1
-        talks, group = self.misroute_talks, self.floor.groups[self.group[c]]
-        pace = group.slowdown if group.factors is None else group.factors[self.agent[c]]
-        self.talk[c] = length = self.plans[self.ctype[c]].ivr.misroute_talk(
-            talks[c] if self.numbered[c] and talks is not None
-            else keyed.uniform(self.key[c], keyed.MISROUTE_TALK)) * pace  # pace: GroupState.pace
-        self.at(length, self._misrouted_talked, c)
-
-    def _misrouted_talked(self, tick) -> None:
-        """The wrong agent has listened: the leg ends, the call joins its own queue."""
-        c = tick._value
-        floor, group, agent, now = self.floor, self.group[c], self.agent[c], self.env._now
-        if self.record_legs:  # answered at its first answer, never on hold (_append_leg,
-            self.add_leg(self.pack_leg(  # inlined: a call fewer on a quarter of the calls)
-                c, self.qtype[c], self.enq[c], self.answer[c], now, group, agent, 0.0,
-                MISROUTE, 0.0))
-        self.transfers[c] += 1
-        floor._enqueue(c, self.ctype[c], now)
-        floor._next_work(floor.groups[group], agent)
-
     # ---- legs ------------------------------------------------------------------------
 
     def _record_leg(self, c: int, start: float, reason: int, held: float = 0.0,
@@ -384,4 +358,5 @@ class Journeys:
 
         ``book``: the contacts' columns, final (:class:`sim.contacts.ContactBook`).
         """
-        return leg_columns(self.leg_doubles, book, COMPLETED, self.after_call is not None)
+        return leg_columns(b"".join(self.leg_rows), book, COMPLETED,
+                           self.after_call is not None)

@@ -199,7 +199,7 @@ def _fast_paths(scenario: Scenario, table: dict, plans: Sequence[TypePlan],
         tuple(p.first_talk if fast and plan.escalate is None and spec.speed_cv == 0 else 0
               for p in plans)
         for plan, spec in zip(group_plans, scenario.agents.values()))
-    # a misrouted call's short talk, then its own queue (sim.legs.Journeys._misroute_talk):
+    # a misrouted call's short talk, then its own queue (sim.misroute_legs):
     # nothing of a leg's steps but the talk, unless a leg may be followed by a wrap-up
     plain_misroute = fast and all(p.wrap_up is None for p in plans)
     # routing a rule changes while the run goes on: the fixed shortcuts do not hold

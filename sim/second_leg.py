@@ -1,17 +1,19 @@
-"""A numbered contact's second leg without a leg's steps, where nothing can follow it.
+"""A numbered contact's second leg without a leg's steps: it ends the call or hands it on cold.
 
 Numbered: a drawn contact, or the repeat of one, which takes over its numbers worked out
 up front (``ContactBook.adopt``, :data:`sim.contacts.ADOPTED`).
 
 A misrouted call, once the wrong agent has listened, queues again in its own queue; a
 call transferred cold queues in the other department's. Its talk there is its second
-leg. Where that leg can only end with the customer's problem decided (no consult, no
-handoff: the leg's own transfer number says no, as :mod:`sim.leg_steps` would decide it,
-and the group neither escalates nor has agents of their own speed), the steps of a leg
-(:func:`sim.leg_steps.leg_steps`: ``start``, ``customer``, ``talked``) do nothing but
-time the talk, record the leg and complete the contact. :func:`second_legs` does just
-that, with the same numbers, in the same order and with the same events: the records are
-the same, and a quarter of ``refund_vs_relations``' calls (misrouted) take a shorter path.
+leg. Where that leg can only end with the customer's problem decided, or with a cold
+transfer (no consult; the leg's own transfer number decides, as :mod:`sim.leg_steps`
+would; the group neither escalates nor has agents of their own speed), the steps of a
+leg (:func:`sim.leg_steps.leg_steps`: ``start``, ``customer``, ``talked``) do nothing but
+time the talk, record the leg and complete the contact, or queue it with the other
+department (:func:`sim.first_leg.handed_on`, as a first leg's cold transfer).
+:func:`second_legs` does just that, with the same numbers, in the same order and with
+the same events: the records are the same, and a quarter of ``refund_vs_relations``'
+calls (misrouted) take a shorter path, a tenth of them handed on again too.
 """
 
 from __future__ import annotations
@@ -23,12 +25,13 @@ from collections.abc import Callable
 from simpy.events import NORMAL
 
 from sim import keyed
+from sim.first_leg import handed_on
 from sim.legs import COMPLETED, CUSTOMER
 from sim.ticks import Tick
 
 
 def second_legs(floor, journeys) -> Callable[[int, int, object], bool] | None:
-    """``serve(c, q, group)``: serve ``c``'s second leg in queue ``q`` if nothing can follow.
+    """``serve(c, q, group)``: serve ``c``'s second leg in queue ``q`` if it ends or goes on cold.
 
     True if it did (its talk has begun); False to leave the leg to :mod:`sim.leg_steps`.
     None where no second leg can be served so: a type's after-call work (its wrap-up
@@ -68,14 +71,17 @@ def second_legs(floor, journeys) -> Callable[[int, int, object], bool] | None:
         else:
             length = plans[q].handle(handle_two[c])
         transfer = transfer_to[q]
+        ends = step
         if (transfer is not None and transfers[c] < max_transfers[own]
                 and transfer_two[c] < transfer.probability):
-            return False  # handed on: a leg's steps
+            if transfer.warm:
+                return False  # handed on warm: a leg's steps
+            ends = step_handed_on  # handed on cold (sim.first_leg's end of a talk)
         served_legs[c] = 2
         length *= group.slowdown
         now = env._now  # at(length, talked, (c, now, length)), inlined (sim.ticks)
         tick = new(Tick)
-        tick.callbacks, tick._value = step, (c, now, length)
+        tick.callbacks, tick._value = ends, (c, now, length)
         push(events, (now + length, NORMAL, next(ids), tick))
         return True
 
@@ -92,4 +98,5 @@ def second_legs(floor, journeys) -> Callable[[int, int, object], bool] | None:
         floor._next_work(group, agents[c])
 
     step = (talked,)  # the talk's tick's callbacks
+    step_handed_on = handed_on(floor, journeys)
     return serve

@@ -5,7 +5,8 @@ path (``fast_paths=False``: ``Journeys._come_back`` and the menu's end as a step
 included: on the refund/relations scenario (lognormal talks, exponential delays: quantiles
 taken at the repeat), with uniform talks and delays (quantiles worked out for every drawn
 contact at once), with a repeat that switches type and with retrials (left to
-``_come_back``), and with trunk lines (no menu folded into the arrival). A repeat's own
+``_come_back``), with trunk lines (no menu folded into the arrival), and with callers
+solved in the menu (a repeat's exit decided as it leaves it). A repeat's own
 second leg takes the second-leg shortcut too, now that it adopts its parent's numbers.
 """
 
@@ -37,6 +38,9 @@ CASES = {
                                                       "delay": {"dist": "exponential",
                                                                 "mean": 600}}},
     "trunk_lines": {"lines": 40},
+    # some solved in the menu: a folded repeat's exit is decided as it leaves it (its
+    # route number, taken over only then)
+    "solved_in_the_menu": {"contact_types.refund.ivr.self_service": 0.3},
 }
 
 

@@ -16,6 +16,7 @@ from test_invariants import record_differences
 
 import sim
 import sim.floor
+import sim.second_leg
 from sim.engine import run_replication
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
@@ -48,4 +49,26 @@ def test_second_legs_change_nothing(case, lean_legs):
     if case in ("refund_vs_relations", "transfers_only"):  # (at most one transfer: every
         # second leg is quiet, a drawn contact's and its repeat's alike)
         assert not all(lean_legs), "every second leg was quiet: the test cannot tell"
+    assert record_differences(fast, run_replication(scenario, seed=5, fast_paths=False)) == []
+
+
+def test_a_second_leg_handed_on_cold_takes_the_shortcut(monkeypatch):
+    """A second leg whose numbers say it is transferred again (cold) ends on the shortcut."""
+    ended: list[int] = []
+    make = sim.second_leg.handed_on
+
+    def counting(floor, journeys):
+        (talked,) = make(floor, journeys)
+
+        def spy(tick):
+            ended.append(tick._value[0])
+            talked(tick)
+
+        return (spy,)
+
+    monkeypatch.setattr(sim.second_leg, "handed_on", counting)
+    name, overrides = CASES["transfers_only"]
+    scenario = sim.load_scenario(SCENARIOS / f"{name}.yaml", overrides=overrides)
+    fast = run_replication(scenario, seed=5)
+    assert ended, "no second leg was handed on by the shortcut"
     assert record_differences(fast, run_replication(scenario, seed=5, fast_paths=False)) == []

@@ -1,0 +1,69 @@
+"""A misrouted call's short talk in the wrong queue, without a leg's steps.
+
+One caller in four picks the wrong department in ``refund_vs_relations``' menu: the
+wrong agent listens a short while, then the call queues again in its own department.
+Where no leg has after-call work (the routing table's ``plain_misroute``), that first
+leg does nothing but time the short talk, record the leg and queue the call again:
+:mod:`sim.leg_steps`' ``customer`` then ``misrouted_talk`` for a first leg, with the same
+numbers, in the same order and with the same events. The talk is recorded when it
+begins (nothing reads it before it ends), its leg when it ends.
+
+Built as a closure over the columns (as :mod:`sim.second_leg`): every column is a local
+of the closure, not an attribute read off the journeys at each use, and the talk's end
+is scheduled in place (:func:`sim.ticks.scheduler`'s ``at``, inlined). The floor's steps
+(``_enqueue``, ``_next_work``) are looked up at each use, so that hooks installed on the
+floor apply.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable
+
+from simpy.events import NORMAL
+
+from sim import keyed
+from sim.legs import MISROUTE
+from sim.ticks import Tick
+
+
+def misroute_legs(floor, journeys) -> Callable[[int], None]:
+    """``talk(c)``: misrouted ``c``, just answered in the wrong queue, starts its short talk.
+
+    The caller checks that ``c`` was misrouted, that no leg of it was served yet and that
+    the routing table allows it (``plain_misroute``).
+    """
+    env, record_legs, plans = journeys.env, journeys.record_legs, journeys.plans
+    events, ids, push, new = env._queue, env._eid, heapq.heappush, object.__new__
+    served_legs, talks, numbered, key = (journeys.served_legs, journeys.misroute_talks,
+                                         journeys.numbered, journeys.key)
+    ctype, qtype, enq, answer = journeys.ctype, journeys.qtype, journeys.enq, journeys.answer
+    groups, agents, talk, transfers = (journeys.group, journeys.agent, journeys.talk,
+                                       journeys.transfers)
+    add_leg, pack_leg, uniform = journeys.add_leg, journeys.pack_leg, keyed.uniform
+
+    def start(c: int) -> None:
+        """The wrong agent starts listening: the short talk, timed at the agent's pace."""
+        served_legs[c] = 1
+        group = floor.groups[groups[c]]
+        pace = group.slowdown if group.factors is None else group.factors[agents[c]]
+        talk[c] = length = plans[ctype[c]].ivr.misroute_talk(
+            talks[c] if numbered[c] and talks is not None
+            else uniform(key[c], keyed.MISROUTE_TALK)) * pace  # pace: GroupState.pace
+        tick = new(Tick)  # at(length, talked, c), inlined (sim.ticks)
+        tick.callbacks, tick._value = step, c
+        push(events, (env._now + length, NORMAL, next(ids), tick))
+
+    def talked(tick) -> None:
+        """The wrong agent has listened: the leg ends, the call joins its own queue."""
+        c = tick._value
+        group, agent, now = groups[c], agents[c], env._now
+        if record_legs:  # answered at its first answer, never on hold
+            add_leg(pack_leg(c, qtype[c], enq[c], answer[c], now, group, agent, 0.0,
+                             MISROUTE, 0.0))
+        transfers[c] += 1
+        floor._enqueue(c, ctype[c], now)
+        floor._next_work(floor.groups[group], agent)
+
+    step = (talked,)  # the talk's tick's callbacks
+    return start
