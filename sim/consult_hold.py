@@ -17,6 +17,7 @@ from collections.abc import Callable
 from simpy.events import NORMAL
 
 from sim import keyed
+from sim.consult_entry import request_entry
 from sim.legs import CONSULT, CONSULT_LEG, CUSTOMER, FIRST, HUNG_UP, INF
 from sim.records import ANSWERED, WAITING
 from sim.ticks import Tick
@@ -58,8 +59,14 @@ def hold_steps(journeys, consulting: dict, free: Callable,
     consult_keys = j.first_children.get((keyed.CONSULT, 1))
     call_off = call_off_step(j, consulting)
 
+    # a request's way into its queue (sim.consult_entry), decided at the first request, the
+    # engine's hooks installed by then (a step rebinding itself would be a reference cycle,
+    # kept until a collection where no consult is ever asked)
+    enter = None
+
     def on_hold(leg) -> None:
         """Halfway: the customer on hold, the agent asks the consult's queue."""
+        nonlocal enter
         c, consult, number = leg.c, leg.consult, leg.talk_leg
         held = leg.held = env._now
         first = number == 1 and c < drawn and consult_keys is not None  # worked out at once
@@ -81,7 +88,9 @@ def hold_steps(journeys, consulting: dict, free: Callable,
                 hold_patiences[c] if first else uniform(k, keyed.HOLD_PATIENCE, number))
         else:
             leg.waits = ALONE
-        floor._enqueue(request, consult.to, held, INF)  # (patience: no keyword to parse)
+        if enter is None:
+            enter = request_entry(floor)
+        enter(request, consult.to, held)  # floor._enqueue(request, consult.to, held, INF)
         if not patient:
             return
         talked = consulting.get(request)
