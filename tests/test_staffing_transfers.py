@@ -51,6 +51,15 @@ def test_start_counts_the_transferred_load():
     np.testing.assert_allclose(work[1], expected, rtol=1e-12)
 
 
+def test_start_counts_consults_asked_in_a_consult():
+    """fraud_consult.yaml: billing consults fraud, whose agents consult cloning in turn."""
+    scenario = sim.load_scenario("scenarios/fraud_consult.yaml")
+    _, work, _ = group_loads(scenario)
+    consults = 180 / 3600 * 0.3  # billing's consults per second
+    np.testing.assert_allclose(work[1], consults * 240.0, rtol=1e-12)  # their 4 min talk
+    np.testing.assert_allclose(work[2], consults * 0.15 * 300.0, rtol=1e-12)  # fraud's 5 min
+
+
 def test_triage_goal_is_judged_in_the_specialist_queue():
     """Half the triage calls wait for a specialist: the plan staffs them, and they are answered."""
     scenario = scenario_from_dict(TRIAGE)
@@ -65,7 +74,7 @@ def test_triage_goal_is_judged_in_the_specialist_queue():
 
 
 def test_wrap_up_staffs_its_specialists(tmp_path):
-    """ccsim staff on the bundled wrap_up.yaml exits 0, specialists on, transfers answered."""
+    """`ccsim staff` on the bundled wrap_up.yaml exits 0, specialists on, transfers answered."""
     out = tmp_path / "staffed.yaml"
     result = CliRunner().invoke(main, ["staff", "scenarios/wrap_up.yaml", "-r", "2",
                                        "--set", "days=1", "--quiet", "--out", str(out)])
