@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from concurrent.futures import Executor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import repeat
 from typing import Any
 
@@ -27,6 +27,7 @@ from sim.loader import with_overrides
 from sim.measure import replication_tables, tally_declined
 from sim.metrics import COST_KPIS, kpi_names
 from sim.plan_measures import SEARCH_SUMS, SETTLED, plan_measures
+from sim.queue_legs import LEG_SUMS, second_leg_sums
 from sim.routing import RoutingPolicy, replication_copy
 from sim.scenario import Scenario
 from sim.scenario_contacts import ServiceLevelDefinition
@@ -81,10 +82,14 @@ class Evaluation:
 
     Attributes:
         service_level: Over all replications, as in ``RunResult.intervals`` (NaN: no
-            contacts in the interval); contact types x intervals.
+            contacts in the interval); contact types x intervals. Where legs were sent
+            into the type's queue (transfers, escalations, consults:
+            :mod:`sim.queue_legs`) and theirs is lower, theirs.
         abandon_rate: The same for the abandon rate.
-        ok: Whether the goal is met (always True in unmeasured intervals); judged per
-            block of intervals (:func:`load_blocks`) when blocks are given.
+        ok: Whether the goal is met (always True in unmeasured intervals): by the type's
+            first contacts and, at the same target and threshold, by the legs sent into
+            its queue (no abandon cap on those); judged per block of intervals
+            (:func:`load_blocks`) when blocks are given.
         intervals: The interval table these come from (``RunResult.intervals``); None
             when measured for a search only (:func:`evaluate_plan`'s ``full``).
         replications: KPIs per replication (``RunResult.replications``); for a search
@@ -183,15 +188,19 @@ def _compact(values: list[int], scenario: Scenario) -> list[int]:
 
 def replication_measures(scenario: Scenario, seed: int, replication: int,
                          policy: RoutingPolicy | None = None
-                         ) -> tuple[dict[str, float], pd.DataFrame, dict[str, int]]:
-    """One replication of a staffed scenario: its KPIs, interval table and types declined.
+                         ) -> tuple[dict[str, float], pd.DataFrame, dict[str, int], np.ndarray]:
+    """One replication of a staffed scenario: KPIs, interval table, types declined, legs.
+
+    The last: the :data:`sim.queue_legs.LEG_SUMS` of the legs sent into each queue
+    (sums x types x intervals), as :func:`sim.plan_measures.plan_measures` has them.
 
     What a worker sends back; the contact tables stay where they were made. ``policy``:
     a routing policy instead of the scenario's (a copy of it runs).
     """
     tables = replication_tables(scenario, seed, replication,
                                 policy=None if policy is None else replication_copy(policy))
-    return tables.kpis, tables.intervals, tables.never_chosen
+    legs = second_leg_sums(tables.legs, scenario)[:len(LEG_SUMS)]
+    return tables.kpis, tables.intervals, tables.never_chosen, legs
 
 
 def evaluate_plan(scenario: Scenario, plan: np.ndarray, goal: Goal, replications: int,
@@ -227,27 +236,62 @@ def evaluate_plan(scenario: Scenario, plan: np.ndarray, goal: Goal, replications
     measures = replication_measures if full else plan_measures
     runs = list((executor.map if executor else map)(measures, *args))
     names = kpi_names(staffed) if full else COST_KPIS if staffed.costs is not None else ()
-    per_rep = pd.DataFrame([kpis for kpis, _, _ in runs], columns=list(names))
+    per_rep = pd.DataFrame([run[0] for run in runs], columns=list(names))
     per_rep.insert(0, "replication", numbers)
     settled = None
     if full:
-        tables = [table for _, table, _ in runs]
+        tables = [run[1] for run in runs]
         intervals = pool_intervals(pd.concat(tables, ignore_index=True))
         counts = _per_replication(tables, list(scenario.contact_types))
+        legs = np.stack([run[3] for run in runs])  # replications x LEG_SUMS x types x intervals
     else:
         stacked = np.stack([sums for _, sums, _ in runs])  # replications x sums x types x intervals
         intervals, counts = None, {c: stacked[:, k] for k, c in enumerate(SEARCH_SUMS)}
         settled = _settled(stacked, scenario, goal)
-    sl = _ratio(counts["answered_in_time"].sum(axis=0), counts["sl_denominator"].sum(axis=0))
+        legs = _sent_legs(stacked)
+    # the legs sent into each queue, judged as its first contacts (sim.queue_legs)
+    sent = {"answered_in_time": legs[:, 0], "sl_denominator": legs[:, 1]}
+    in_time, asked = counts["answered_in_time"], counts["sl_denominator"]
+    first_sl = _ratio(in_time.sum(axis=0), asked.sum(axis=0))
+    sent_sl = _ratio(sent["answered_in_time"].sum(axis=0), sent["sl_denominator"].sum(axis=0))
+    sl = np.fmin(first_sl, sent_sl)  # the lower (NaN: the other)
     abandon = _ratio(counts["abandoned"].sum(axis=0), counts["offered"].sum(axis=0))
     blocks = np.arange(sl.shape[1]) if blocks is None else np.asarray(blocks)
     targets = goal.targets(scenario)[:, None]  # each type's own target
-    ok = _judge(counts, goal, targets, blocks) | ~measured_intervals(scenario)[None, :]
-    in_time, asked = counts["answered_in_time"], counts["sl_denominator"]
-    return Evaluation(sl, abandon, ok, intervals, per_rep, _ratio_half_width(in_time, asked),
-                      _met(in_time, asked, targets).mean(axis=0), settled,
-                      tally_declined(never for _, _, never in runs),
-                      counts["offered"].mean(axis=0))
+    ok = (_judge(counts, goal, targets, blocks)
+          & _judge(sent, replace(goal, max_abandon=None), targets, blocks)
+          | ~measured_intervals(scenario)[None, :])
+    lower = (sent_sl < first_sl) | (np.isnan(first_sl) & ~np.isnan(sent_sl))
+    half_width = np.where(lower, _ratio_half_width(*sent.values()),
+                          _ratio_half_width(in_time, asked))
+    met = _met(in_time, asked, targets) & _met(*sent.values(), targets)
+    return Evaluation(sl, abandon, ok, intervals, per_rep, half_width, met.mean(axis=0), settled,
+                      tally_declined(run[2] for run in runs), counts["offered"].mean(axis=0))
+
+
+def judge_sums(sums: np.ndarray, scenario: Scenario, goal: Goal) -> tuple[np.ndarray, np.ndarray]:
+    """Service level and goal met per contact type x interval, every interval alone.
+
+    ``sums``: :func:`sim.plan_measures.plan_measures`' array summed over replications.
+    Judged as :func:`evaluate_plan` judges (no blocks, no confidence): first contacts and
+    the legs sent into each queue at the type's target, the abandon cap on the first.
+    """
+    sent = _sent_legs(sums)
+    first, sent_sl = _ratio(sums[0], sums[1]), _ratio(sent[0], sent[1])
+    targets = goal.targets(scenario)[:, None]  # each type's own
+    ok = (np.isnan(first) | (first >= targets - 1e-12)) & _met(sent[0], sent[1], targets)
+    if goal.max_abandon is not None:
+        abandon = _ratio(sums[2], sums[3])
+        ok &= np.isnan(abandon) | (abandon <= goal.max_abandon + 1e-12)
+    return np.fmin(first, sent_sl), ok
+
+
+def _sent_legs(sums: np.ndarray) -> np.ndarray:
+    """The :data:`LEG_SUMS` rows (axis -3) of :func:`plan_measures` arrays; zeros if absent."""
+    start = len(SEARCH_SUMS) + len(SETTLED)
+    if sums.shape[-3] < start + len(LEG_SUMS):  # measured without them
+        return np.zeros((*sums.shape[:-3], len(LEG_SUMS), *sums.shape[-2:]))
+    return sums[..., start:start + len(LEG_SUMS), :, :]
 
 
 def _settled(stacked: np.ndarray, scenario: Scenario, goal: Goal) -> np.ndarray | None:

@@ -20,12 +20,14 @@ from sim.engine import run_replication
 from sim.frames import contacts_frame, legs_frame, rules_frame, staff_frame
 from sim.intervals import interval_counts, interval_index
 from sim.metrics import columns, measured_window
+from sim.queue_legs import LEG_SUMS, second_leg_sums
 from sim.routing import RoutingPolicy, replication_copy
 from sim.scenario import Scenario
 
 # the interval sums a plan is judged by, in the order of the array plan_measures returns
 SEARCH_SUMS = ("answered_in_time", "sl_denominator", "abandoned", "offered")
-# after them in that array: when each interval's counts were settled (see settle_times)
+# after them in that array: when each interval's counts were settled (see settle_times),
+# then the second legs' sums (sim.queue_legs: the legs sent into each queue)
 SETTLED = ("settled_in_time", "settled_exit")
 
 
@@ -40,9 +42,11 @@ def plan_measures(scenario: Scenario, seed: int, replication: int,
     Returns:
         The cost KPIs (empty without ``costs:``), as ``sim.run`` measures them, and the
         :data:`SEARCH_SUMS` per contact type (scenario order) and interval of the run, as
-        the interval table has them, then the :data:`SETTLED` times (:func:`settle_times`)
-        (an array ``sums x types x intervals``), and the contact types the policy never
-        chose, with their contacts never answered (``records.never_chosen``).
+        the interval table has them, then the :data:`SETTLED` times (:func:`settle_times`,
+        the second legs' included), then the :data:`sim.queue_legs.LEG_SUMS` of the legs
+        sent into each type's queue (an array ``sums x types x intervals``), and the
+        contact types the policy never chose, with their contacts never answered
+        (``records.never_chosen``).
     """
     records = run_replication(scenario, seed, replication,
                               policy=None if policy is None else replication_copy(policy))
@@ -58,17 +62,22 @@ def plan_measures(scenario: Scenario, seed: int, replication: int,
     n = scenario.intervals_per_day * scenario.days
     type_rows = cols.rows_by_type(counted)
     nothing = np.zeros(0, dtype=np.int64)
-    sums = np.zeros((len(SEARCH_SUMS) + len(SETTLED), len(scenario.contact_types), n))
+    sums = np.zeros((len(SEARCH_SUMS) + len(SETTLED) + len(LEG_SUMS),
+                     len(scenario.contact_types), n))
     priced = dict.fromkeys(PRICED_COUNTS, 0.0)
     for t, name in enumerate(scenario.contact_types):
         rows = type_rows.get(name, nothing)
         counts = interval_counts(cols, rows, index[rows], n, scenario)
         sums[:len(SEARCH_SUMS), t] = [counts[column] for column in SEARCH_SUMS]
-        sums[len(SEARCH_SUMS):, t] = settle_times(cols, rows, index[rows], n,
-                                                  scenario.threshold(name))
+        sums[len(SEARCH_SUMS):len(SEARCH_SUMS) + len(SETTLED), t] = settle_times(
+            cols, rows, index[rows], n, scenario.threshold(name))
         for column in PRICED_COUNTS:  # summed over the intervals, a count is the summary's
             priced[column] += float(counts[column].sum())
     kpis = {} if scenario.costs is None else money_kpis(cols, staff, scenario, priced, rules)
+    settled = slice(len(SEARCH_SUMS), len(SEARCH_SUMS) + len(SETTLED))
+    second = second_leg_sums(legs, scenario)
+    sums[settled] = np.maximum(sums[settled], second[len(LEG_SUMS):])
+    sums[settled.stop:] = second[:len(LEG_SUMS)]
     return kpis, sums, never_chosen
 
 

@@ -33,7 +33,8 @@ from sim.cheapest_repair import cheapest_groups
 from sim.limits import AGENTS
 from sim.loader import with_overrides
 from sim.measure import tally_declined
-from sim.plan_measures import SEARCH_SUMS, plan_measures
+from sim.plan_evaluation import judge_sums
+from sim.plan_measures import plan_measures
 from sim.replicate import check_policy
 from sim.routing import RoutingPolicy
 from sim.scenario import Scenario
@@ -241,14 +242,7 @@ def _holdout(scenario: Scenario, goal: Goal, replications: int, seed: int,
     args = (repeat(scenario, replications), repeat(seed, replications), range(replications),
             *(() if policy is None else (repeat(policy, replications),)))
     runs = list((executor.map if executor else map)(plan_measures, *args))
-    sums = dict(zip(SEARCH_SUMS, np.sum([counts for _, counts, _ in runs], axis=0)))
-    with np.errstate(invalid="ignore", divide="ignore"):  # no contacts: NaN, as sim.run
-        sl = np.where(sums["sl_denominator"] > 0,
-                      sums["answered_in_time"] / sums["sl_denominator"], np.nan)
-        abandon = np.where(sums["offered"] > 0, sums["abandoned"] / sums["offered"], np.nan)
-    ok = np.isnan(sl) | (sl >= goal.targets(scenario)[:, None] - 1e-12)  # each type's own
-    if goal.max_abandon is not None:
-        ok &= np.isnan(abandon) | (abandon <= goal.max_abandon + 1e-12)
+    sl, ok = judge_sums(np.sum([counts for _, counts, _ in runs], axis=0), scenario, goal)
     return (sl, ok | ~measured_intervals(scenario)[None, :],
             tally_declined(never for _, _, never in runs))
 

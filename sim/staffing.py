@@ -11,7 +11,9 @@ lets the simulator correct it, one agent at a time:
    expected contacts, day factors included, times its mean handle time and wrap-up, over
    the interval) is shared equally by its *first-line* groups: those that take it without
    waiting (routing steps with ``after: 0``; without routing, every group with the
-   skill). Overflow groups get none of it. Each group's share is one Erlang C queue.
+   skill). Overflow groups get none of it. Each group's share is one Erlang C queue. A
+   type's load includes the second legs sent into its queue: transfers, escalations and
+   consults from other types (:func:`sim.staffing_start.queue_entries`).
 2. **Up.** Simulate the whole run (``replications`` replications, the same random
    streams every time: common random numbers). Wherever an interval misses the goal for
    a contact type, its first-line group with the largest share gets one agent more (up
@@ -48,10 +50,12 @@ block's intervals (the scenario's definition, at the type's threshold; answered 
 offered, both summed, as ``RunResult.intervals`` pools it) at least the type's target;
 with ``confidence``, instead, the share of (replication, interval) pairs whose own
 service level meets that target at least ``confidence``; with ``max_abandon`` the abandon
-rate (pooled alike) at most that. ``target`` and ``threshold`` replace the scenario's:
-a contact type with its own ``service_level`` keeps its threshold and, where it states
-one, its target (:class:`Goal`). Intervals without contacts meet it; intervals that end
-within the warm-up are not measured and keep the Erlang C requirement.
+rate (pooled alike) at most that. The legs sent into the type's queue (transfers,
+escalations, consult requests: :mod:`sim.queue_legs`) must meet the same service goal:
+a queue fed only by transfers is judged by them. ``target`` and ``threshold`` replace
+the scenario's: a contact type with its own ``service_level`` keeps its threshold and,
+where it states one, its target (:class:`Goal`). Intervals without contacts meet it;
+intervals that end within the warm-up are not measured and keep the Erlang C requirement.
 
 Counts are agents *on the phones*, and the search simulates exactly them (no shrinkage).
 The staffed scenario keeps each group's shrinkage and schedules

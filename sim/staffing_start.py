@@ -3,13 +3,18 @@
 A contact type's offered load in an interval (its expected contacts, day factors
 included, times its mean handle time and wrap-up, over the interval) is shared equally by
 its *first-line* groups (the compiled routing's ``first_line``: those that take it
-without waiting). Each group's share is one Erlang C (or A) queue, served as the engine
-serves it (:func:`slots_and_pace`: a chat desk's agent is several servers, each talk
-paced as the engine paces it: chat slowdown, agent speed). Also the blocks the search
+without waiting). Its queue is also offered second legs (:func:`queue_entries`): the
+contacts other types transfer or escalate to it and the consults they ask of it, so a
+group reached only by transfers (a specialist desk) carries their load, not none. Each
+group's share is one Erlang C (or A) queue, served as the engine serves it
+(:func:`slots_and_pace`: a chat desk's agent is several servers, each talk paced as the
+engine paces it: chat slowdown, agent speed). Also the blocks the search
 staffs as one: runs of intervals with the same load (see :mod:`sim.staffing`).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -20,6 +25,7 @@ from sim.routing_table import routing_table
 from sim.scenario import Scenario
 from sim.scenario_agents import AgentGroup
 from sim.scenario_contacts import ContactType
+from sim.scenario_journeys import TransferMode
 
 
 def slots_and_pace(group: AgentGroup) -> tuple[int, float]:
@@ -52,28 +58,104 @@ def load_shares(scenario: Scenario) -> dict[str, dict[str, float]]:
             for name, first in zip(table.type_names, table.first_line)}
 
 
+@dataclass(frozen=True)
+class QueueEntries:
+    """Expected entries per second into each contact type's queue (type -> per interval).
+
+    Attributes:
+        first: First contacts (:func:`sim.arrivals.expected_counts`).
+        cold: Customers a cold transfer or an escalation ``as: transfer`` sends in: they
+            wait alone, with the type's patience.
+        held: Customers a warm or conference transfer sends in: an agent holds them.
+        consults: Consult requests (a consult, an escalation ``as: consult``).
+        extra: Erlangs besides the handle time and wrap-up of the customers sent in: the
+            consults' talk and the conferences' three-way talk.
+    """
+
+    first: dict[str, np.ndarray]
+    cold: dict[str, np.ndarray]
+    held: dict[str, np.ndarray]
+    consults: dict[str, np.ndarray]
+    extra: dict[str, np.ndarray]
+
+
+def queue_entries(scenario: Scenario) -> QueueEntries:
+    """First contacts and second legs offered to each contact type's queue, by interval.
+
+    A leg of type S hands on ``probability`` x the legs offered to S (first contacts and
+    those sent in; for a consult, the consults asked of S too: an agent answering one may
+    consult in turn), in the interval they arrived (abandons before an answer not
+    subtracted: an estimate from above), to a depth of the longest ``max_transfers``; an
+    agent group's escalations come from the legs it takes (its share, :func:`load_shares`).
+    """
+    types = scenario.contact_types
+    first = {name: expected_counts(scenario, ct.arrivals, name) / scenario.interval
+             for name, ct in types.items()}
+    shares = load_shares(scenario)
+    zero = {name: np.zeros_like(rate) for name, rate in first.items()}
+    legs = QueueEntries(first, zero, zero, zero, zero)
+    for _ in range(max(ct.max_transfers for ct in types.values())):
+        offered = {name: first[name] + legs.cold[name] + legs.held[name] for name in types}
+        asked = {name: offered[name] + legs.consults[name] for name in types}
+        legs = QueueEntries(first, dict(zero), dict(zero), dict(zero), dict(zero))
+        for name, ct in types.items():
+            if ct.transfer is not None:
+                flow = ct.transfer.probability * offered[name]
+                kind = legs.cold if ct.transfer.mode is TransferMode.COLD else legs.held
+                kind[ct.transfer.to] = kind[ct.transfer.to] + flow
+                if ct.transfer.conference is not None:
+                    to = ct.transfer.to
+                    legs.extra[to] = legs.extra[to] + flow * ct.transfer.conference.mean
+            if ct.consult is not None:
+                _consult(legs, ct.consult.to, ct.consult.probability * asked[name],
+                         ct.consult.talk.mean)
+            for group, share in shares[name].items():
+                escalate = scenario.agents[group].escalate
+                if escalate is None:
+                    continue
+                flow = escalate.probability * share * offered[name]
+                if escalate.mode == "consult":
+                    _consult(legs, escalate.to, flow, escalate.talk.mean)
+                else:
+                    legs.cold[escalate.to] = legs.cold[escalate.to] + flow
+    return legs
+
+
+def _consult(legs: QueueEntries, to: str, flow: np.ndarray, talk: float) -> None:
+    legs.consults[to] = legs.consults[to] + flow
+    legs.extra[to] = legs.extra[to] + flow * talk
+
+
 def group_loads(scenario: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each group's expected arrivals per second, Erlangs and abandonment rate (1 / s).
 
     Groups (rows, scenario order) x intervals. A group carries its share of its contact
     types' loads (see the module docstring), in the time its servers take
-    (:func:`agent_time` at the group's pace); its abandonment rate is the arrival-weighted
-    mean of theirs, 1 / mean patience (0 for contacts without patience).
+    (:func:`agent_time` at the group's pace): first contacts and the customers sent in at
+    the type's handle time and wrap-up, consults and conferences at their talk
+    (:func:`queue_entries`); its abandonment rate is the arrival-weighted mean of theirs,
+    1 / mean patience (0 for contacts without patience, and for the held and consults).
     """
     groups = list(scenario.agents)
     paces = [slots_and_pace(group)[1] for group in scenario.agents.values()]
     rate = np.zeros((len(groups), scenario.days * scenario.intervals_per_day))
     work = np.zeros_like(rate)  # Erlangs
     hangups = np.zeros_like(rate)  # arrivals per second x abandonment rate
+    legs = queue_entries(scenario)
     for name, shares in load_shares(scenario).items():
         ct = scenario.contact_types[name]
-        arrivals = expected_counts(scenario, ct.arrivals, name) / scenario.interval
+        arrivals = legs.first[name]
         theta = 1.0 / ct.patience.mean if ct.patience is not None else 0.0
+        sent = legs.cold[name] + legs.held[name]
         for group, share in shares.items():
             rate[groups.index(group)] += share * arrivals
             g = groups.index(group)
             work[g] += share * arrivals * agent_time(ct, paces[g])
             hangups[groups.index(group)] += share * arrivals * theta
+            if sent.any() or legs.consults[name].any():  # (none: the sums as they were)
+                rate[g] += share * (sent + legs.consults[name])
+                work[g] += share * (sent * agent_time(ct, paces[g]) + legs.extra[name])
+                hangups[g] += share * legs.cold[name] * theta
     with np.errstate(invalid="ignore", divide="ignore"):
         theta = np.where(rate > 0.0, hangups / rate, 0.0)
     return rate, work, theta
