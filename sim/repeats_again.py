@@ -91,10 +91,9 @@ def repeats_again(journeys, book, eligible: list[bool], theirs: dict,
             come_back(c, plan, origin, at)
             return
         issue = issues[c]
-        made = counts[issue]
-        if made >= plan.limit:
-            return
-        if u >= (plan.chance(state[c], made) if plan.by_cause else plan.probability):
+        made = counts[issue]  # (the limit, then the decision: as drawn_repeats' repeat)
+        if made >= plan.limit or u >= (plan.chance(state[c], made) if plan.by_cause
+                                       else plan.probability):
             return
         when = when_open(at + plan.delay(delay_u[p]), opening_u[p])
         if when is None:
