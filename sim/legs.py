@@ -260,10 +260,6 @@ class Journeys:
         what it leads to is due already, it comes now, or at the next opening if closed.
         """
         now = self.env._now
-        day = math.floor(t / DAY)
-        clock = t - day * DAY
-        if t >= now and self.open <= clock < self.close:  # open then, and due (most are)
-            return t if t < self.run_end else None  # (day * DAY + clock: t itself, exactly)
         for moment in (t, now):  # now: if a lazily found hang-up's sequel is due already
             day = math.floor(moment / DAY)
             clock = moment - day * DAY
