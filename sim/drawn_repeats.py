@@ -108,7 +108,7 @@ def drawn_repeats(journeys, book) -> tuple[Callable[[int, object, int, float], N
     come_back, arrive_now, env = journeys._come_back, journeys._arrive_now, journeys.env
     floor, after_ivr, misrouted = journeys.floor, journeys._after_ivr, book.misrouted
     types = len(plans)
-    repeat_again, parents = repeats_again(journeys, book, eligible, theirs)
+    repeat_again, parents, rows = repeats_again(journeys, book, eligible, theirs)
 
     def repeat(c: int, plan, origin: int, at: float) -> None:
         own = ctypes[c]
@@ -134,7 +134,9 @@ def drawn_repeats(journeys, book) -> tuple[Callable[[int, object, int, float], N
                            patience[c] if quantile is None else quantile(patience_u[c]),
                            when, again[c])
         take_over(back, c, pairs_of[own])  # (ContactBook.adopt, what it reads)
-        parents[back] = c  # (for its own repeat: sim.repeats_again)
+        row = rows[c]
+        if row >= 0:  # its own repeat's numbers worked out (sim.repeats_again)
+            parents[back] = row
         quiet[back] = quiet_back[c]
         if fold[own]:  # straight out of its menu, to where it goes (as the arrival stream)
             quantile = menu_of[own]

@@ -11,8 +11,8 @@ doubles (:func:`sim.keyed.uniforms`), but not for every drawn contact (few come 
 twice: it would cost more than it saves). Only for those that may: whose type's repeat
 keeps the type, whose repeat decision may say yes, and whose own resolution number and
 their repeat's are at least the lowest chance of resolution their type can have (an agent
-group's factor, the handle cap's, a misroute's, each at most 1). Any other contact has
-NaN there and is ``_come_back``'s, as is any other comeback.
+group's factor, the handle cap's, a misroute's, each at most 1). Any other contact's
+repeat is ``_come_back``'s, as is any other comeback.
 """
 
 from __future__ import annotations
@@ -39,11 +39,12 @@ def lowest_resolution(plan, group_plans) -> float:
 
 
 def repeats_again(journeys, book, eligible: list[bool], theirs: dict,
-                  ) -> tuple[Callable[[int, object, int, float], None], dict[int, int]]:
-    """``(again, parents)``: ``_come_back`` for a repeat of a drawn contact's repeat.
+                  ) -> tuple[Callable[[int, object, int, float], None], dict[int, int], array]:
+    """``(again, parents, rows)``: ``_come_back`` for a repeat of a drawn contact's repeat.
 
-    ``parents``: by repeat of a drawn contact, that drawn contact (filled by
-    :mod:`sim.drawn_repeats` as it makes the repeats); ``eligible``: by type, whether its
+    ``rows``: by drawn contact, its row of numbers worked out here, or -1; ``parents``: by
+    repeat of a drawn contact with a row, that row (filled by :mod:`sim.drawn_repeats` as
+    it makes the repeats); ``eligible``: by type, whether its
     repeat keeps the type; ``theirs``: by ``id`` of a drawn contact's first-number array,
     the repeat's (``ContactBook.adoptions``).
     """
@@ -65,18 +66,16 @@ def repeats_again(journeys, book, eligible: list[bool], theirs: dict,
     keys = np.frombuffer(journeys.comebacks_drawn[3], np.uint64, n)[who]  # the repeats'
     after = keyed.children(keys, keyed.COMEBACK)  # and the contacts coming back after them
 
-    def by_drawn(values: np.ndarray) -> array:
-        full = np.full(n, np.nan)
-        full[who] = values
-        return array("d", full.tobytes())
-
     decide2, delay_u, opening_u, patience_u, handle_u, menu_u = (
-        by_drawn(keyed.uniforms(k, purpose)) for k, purpose in (
+        array("d", keyed.uniforms(k, purpose).tobytes()) for k, purpose in (
             (keys, keyed.COMEBACK), (keys, keyed.COMEBACK_DELAY), (keys, keyed.OPENING),
             (after, keyed.PATIENCE), (after, keyed.HANDLE), (after, keyed.IVR_TIME)))
-    key_after = np.zeros(n, np.uint64)
-    key_after[who] = after
-    key_after = array("Q", key_after.tobytes())
+    key_after = array("Q", after.tobytes())
+    # by drawn contact, its row in those (-1: none); kept small (a tenth of the drawn
+    # contacts' rows), their rows stay in the caches
+    rows = np.full(n, -1, np.int32)
+    rows[who] = np.arange(who.size, dtype=np.int32)
+    rows = array("i", rows.tobytes())
     parents: dict[int, int] = {}
     issues, state, counts, ctypes = book.issue, book.state, book.issue_contacts, book.ctype
     come_back, new_contact, when_open = journeys._come_back, book.new_contact, journeys._when_open
@@ -85,11 +84,11 @@ def repeats_again(journeys, book, eligible: list[bool], theirs: dict,
 
     def again(c: int, plan, origin: int, at: float) -> None:
         """``Journeys._come_back(c, plan, origin, at)``, its numbers read, not drawn."""
-        p = parents.get(c, -1)
-        u = decide2[p] if p >= 0 and origin == REPEAT else math.nan
-        if u != u:  # not worked out: not a repeat of a drawn contact that might come back
+        p = parents.get(c, -1)  # its row of numbers
+        if p < 0 or origin != REPEAT:  # not a repeat of a drawn contact that might come back
             come_back(c, plan, origin, at)
             return
+        u = decide2[p]
         issue = issues[c]
         made = counts[issue]  # (the limit, then the decision: as drawn_repeats' repeat)
         if made >= plan.limit or u >= (plan.chance(state[c], made) if plan.by_cause
@@ -109,4 +108,4 @@ def repeats_again(journeys, book, eligible: list[bool], theirs: dict,
         else:
             at_time(when, arrive_now, back)
 
-    return again, parents
+    return again, parents, rows
