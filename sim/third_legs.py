@@ -7,7 +7,7 @@ at a time they were the most drawn keyed numbers of ``refund_vs_relations`` (a t
 them). They are worked out with numpy before the run, the same doubles
 (:func:`sim.keyed.uniforms`), but only for the drawn contacts whose second leg may hand
 them on (its transfer number below the highest chance of a transfer: a tenth of them; for
-all it would cost more than it saves). Any other contact has NaN there, and draws it.
+all it would cost more than it saves). Any other contact draws them.
 """
 
 from __future__ import annotations
@@ -23,42 +23,44 @@ from sim import keyed
 THIRD = ((keyed.HANDLE, 3), (keyed.TRANSFER, 3), (keyed.PATIENCE, 2))
 
 
-def third_leg_numbers(book, plans) -> dict[tuple[int, int], array]:
-    """By ``(purpose, step)`` of :data:`THIRD`, by drawn contact: its number, or NaN.
+def third_leg_numbers(book, plans) -> tuple[array, dict[tuple[int, int], array]]:
+    """``(rows, numbers)``: by drawn contact, its row of ``numbers`` or -1; by ``THIRD`` item,
+    the numbers by row.
 
-    Empty where no second leg is decided up front or no type transfers.
+    Few rows (a tenth of the drawn contacts'), so that they stay in the caches, made
+    without filling a column per drawn contact for each. ``numbers`` empty where no second
+    leg is decided up front or no type transfers.
     """
     transfer_two = book.first_numbers.get((keyed.TRANSFER, 2))
     chances = [p.transfer.probability for p in plans if p.transfer is not None]
     if transfer_two is None or not chances:
-        return {}
+        return array("i"), {}
     n = book.n_drawn
     who = np.flatnonzero(np.frombuffer(transfer_two, np.float64, n) < max(chances))
     keys = np.frombuffer(book.key, np.uint64, n)[who]
-    numbers = {}
-    for purpose in THIRD:
-        full = np.full(n, np.nan)
-        full[who] = keyed.uniforms(keys, *purpose)
-        numbers[purpose] = array("d", full.tobytes())
-    return numbers
+    rows = np.full(n, -1, np.int32)
+    rows[who] = np.arange(who.size, dtype=np.int32)
+    return array("i", rows.tobytes()), {
+        purpose: array("d", keyed.uniforms(keys, *purpose).tobytes()) for purpose in THIRD}
 
 
-def later_number(numbers: dict[tuple[int, int], array], purpose: tuple[int, int],
+def later_number(third: tuple[array, dict[tuple[int, int], array]], purpose: tuple[int, int],
                  key: array) -> Callable[[int, int], float]:
     """``number(c, step)``: ``keyed.uniform(key[c], purpose[0], step)``, read where worked out.
 
-    ``numbers``: :func:`third_leg_numbers`' (read at ``purpose``'s step only).
+    ``third``: :func:`third_leg_numbers`' (read at ``purpose``'s step only).
     """
     what, at = purpose
+    rows, numbers = third
     worked_out = numbers.get(purpose)
-    drawn = 0 if worked_out is None else len(worked_out)
+    drawn = 0 if worked_out is None else len(rows)
     uniform = keyed.uniform
 
     def number(c: int, step: int) -> float:
         if step == at and c < drawn:
-            u = worked_out[c]
-            if u == u:  # (NaN: not worked out)
-                return u
+            row = rows[c]
+            if row >= 0:
+                return worked_out[row]
         return uniform(key[c], what, step)
 
     return number

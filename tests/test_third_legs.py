@@ -1,13 +1,13 @@
 """A drawn contact's third-leg numbers worked out up front (sim.third_legs).
 
 They must be the numbers ``keyed.uniform`` draws one at a time, for every contact and
-step (NaN where not worked out: then drawn), and change no record: the refund/relations
+step (drawn where not worked out), and change no record: the refund/relations
 scenario (misrouted, then transferred: a third leg) gives the very records without them.
 """
 
 from __future__ import annotations
 
-import math
+from array import array
 from pathlib import Path
 
 from test_invariants import record_differences
@@ -36,7 +36,10 @@ def test_numbers_are_keyed_uniforms(monkeypatch):
     scenario = sim.load_scenario(SCENARIOS / "refund_vs_relations.yaml", overrides={"days": 1})
     run_replication(scenario, seed=3)
     key, numbers = seen["key"], seen["numbers"]
-    worked_out = sum(not math.isnan(u) for u in numbers[THIRD[0]])
+    rows, by_purpose = numbers
+    assert len(rows) == seen["drawn"]
+    worked_out = sum(row >= 0 for row in rows)
+    assert worked_out == len(by_purpose[THIRD[0]])
     assert 0 < worked_out < seen["drawn"] / 2  # some, not all (else: no test of the NaN path)
     for purpose in THIRD:
         number = later_number(numbers, purpose, key)
@@ -51,13 +54,13 @@ def test_third_legs_change_nothing(monkeypatch):
     read = []
     make = later_number
 
-    def counting(numbers, purpose, key):
-        number = make(numbers, purpose, key)
-        worked_out = numbers.get(purpose)
+    def counting(third, purpose, key):
+        number = make(third, purpose, key)
+        rows, worked_out = third[0], third[1].get(purpose)
 
         def spy(c, step):
-            read.append(step == purpose[1] and worked_out is not None and c < len(worked_out)
-                        and not math.isnan(worked_out[c]))
+            read.append(step == purpose[1] and worked_out is not None and c < len(rows)
+                        and rows[c] >= 0)
             return number(c, step)
         return spy
 
@@ -65,5 +68,5 @@ def test_third_legs_change_nothing(monkeypatch):
     monkeypatch.setattr(sim.leg_steps, "later_number", counting)
     fast = run_replication(scenario, seed=7)
     assert read.count(True) > 100, "(almost) no third-leg number read: the test cannot tell"
-    monkeypatch.setattr(sim.floor, "third_leg_numbers", lambda book, plans: {})
+    monkeypatch.setattr(sim.floor, "third_leg_numbers", lambda book, plans: (array("i"), {}))
     assert record_differences(fast, run_replication(scenario, seed=7)) == []
