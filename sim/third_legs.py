@@ -24,8 +24,7 @@ THIRD = ((keyed.HANDLE, 3), (keyed.TRANSFER, 3), (keyed.PATIENCE, 2))
 
 
 def third_leg_numbers(book, plans) -> tuple[array, dict[tuple[int, int], array]]:
-    """``(rows, numbers)``: by drawn contact, its row of ``numbers`` or -1; by ``THIRD`` item,
-    the numbers by row.
+    """``(rows, numbers)``: by drawn contact its row or -1; by ``THIRD`` item, its numbers.
 
     Few rows (a tenth of the drawn contacts'), so that they stay in the caches, made
     without filling a column per drawn contact for each. ``numbers`` empty where no second
