@@ -29,14 +29,17 @@ from sim import keyed
 from sim.distribution_base import quantiles
 from sim.ivr_exits import menu_exits
 from sim.legs import CUSTOMER, REPEAT
+from sim.repeats_again import repeats_again
 
 
-def drawn_repeats(journeys, book) -> Callable[[int, object, int, float], None] | None:
-    """``repeat(c, plan, origin, at)``: ``_come_back`` for a drawn contact's repeat.
+def drawn_repeats(journeys, book) -> tuple[Callable[[int, object, int, float], None],
+                                            Callable[[int, object, int, float], None]] | None:
+    """``(repeat, again)``: ``_come_back`` for a drawn contact's repeat, and for its repeat's.
 
-    Falls back to ``journeys._come_back`` for a type it does not apply to. None where no
-    drawn contact's repeat can be made so (no repeats, or every repeat switches type).
-    Call it after the engine has set ``journeys.fold`` (its arrival stream).
+    Each ``(c, plan, origin, at)``; ``again``: :mod:`sim.repeats_again`'s. They fall back to
+    ``journeys._come_back`` where they do not apply. None where no drawn contact's repeat
+    can be made so (no repeats, or every repeat switches type). Call it after the engine
+    has set ``journeys.fold`` (its arrival stream).
     """
     plans, numbers = journeys.plans, journeys.comebacks_drawn
     eligible = [p.repeat is not None and p.repeat.switch_to is None for p in plans]
@@ -105,6 +108,7 @@ def drawn_repeats(journeys, book) -> Callable[[int, object, int, float], None] |
     come_back, arrive_now, env = journeys._come_back, journeys._arrive_now, journeys.env
     floor, after_ivr, misrouted = journeys.floor, journeys._after_ivr, book.misrouted
     types = len(plans)
+    repeat_again, parents, rows = repeats_again(journeys, book, eligible, theirs)
 
     def repeat(c: int, plan, origin: int, at: float) -> None:
         own = ctypes[c]
@@ -130,6 +134,9 @@ def drawn_repeats(journeys, book) -> Callable[[int, object, int, float], None] |
                            patience[c] if quantile is None else quantile(patience_u[c]),
                            when, again[c])
         take_over(back, c, pairs_of[own])  # (ContactBook.adopt, what it reads)
+        row = rows[c]
+        if row >= 0:  # its own repeat's numbers worked out (sim.repeats_again)
+            parents[back] = row
         quiet[back] = quiet_back[c]
         if fold[own]:  # straight out of its menu, to where it goes (as the arrival stream)
             quantile = menu_of[own]
@@ -155,4 +162,4 @@ def drawn_repeats(journeys, book) -> Callable[[int, object, int, float], None] |
         else:
             after_ivr(back)
 
-    return repeat
+    return repeat, repeat_again

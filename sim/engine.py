@@ -143,8 +143,9 @@ class _Replication:
         self.timeout = partial(simpy.Timeout, env)
         self.on_arrival, self.first_entry = self._arrival_stream(fold_ivr)
         if fast_paths:  # a drawn contact's repeat, worked out up front (after the stream's fold)
-            self.journeys.repeat_drawn = (drawn_repeats(self.journeys, book)
-                                          or self.journeys._come_back)
+            repeats = drawn_repeats(self.journeys, book)
+            if repeats is not None:
+                self.journeys.repeat_drawn, self.journeys.repeat_again = repeats
 
     def run(self) -> Records:
         env, floor, book = self.env, self.floor, self.book

@@ -43,6 +43,7 @@ from sim.legs import ABANDONED_LEG, CUSTOMER, RETRIAL
 from sim.misroute_legs import misroute_legs
 from sim.records import ABANDONED, ANSWERED, BLOCKED, HUNG_UP, WAITING
 from sim.second_leg import second_legs
+from sim.third_legs import later_number, third_leg_numbers
 from sim.ticks import Tick, scheduler
 from sim.wrap_up import talked_then_wrap
 
@@ -78,6 +79,8 @@ class Floor:
         # the drawn contacts' IVR times' numbers, worked out at once (sim.contacts)
         self.n_drawn, self.ivr_times = book.n_drawn, book.first_numbers.get(keyed.IVR_TIME)
         self.second_patience = book.first_numbers.get((keyed.PATIENCE, 1))  # in a 2nd queue
+        self.third_legs = third_leg_numbers(book, plans)  # (and a 3rd: sim.third_legs)
+        self.later_patience = later_number(self.third_legs, (keyed.PATIENCE, 2), book.key)
 
     def attach(self, journeys, shifts) -> None:
         """The parts the floor hands work to: journeys, and the shifts agents leave with."""
@@ -136,7 +139,7 @@ class Floor:
             patience = (INF if draws is None else draws(
                 self.second_patience[c] if (queued == 1 and self.numbered[c]
                                             and self.second_patience is not None)
-                else keyed.uniform(self.key[c], keyed.PATIENCE, queued)))
+                else self.later_patience(c, queued)))
         ct = self.types[q]
         best = ct.only
         if best is not None:  # one group answers on arrival, and not as a backlog

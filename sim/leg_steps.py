@@ -42,6 +42,7 @@ from sim.legs import (
     MISROUTE,
     TRANSFER,
 )
+from sim.third_legs import later_number
 from sim.ticks import Tick
 
 
@@ -92,6 +93,9 @@ def leg_steps(journeys) -> Callable[..., None]:
                                                  j.transfer_one)
     handle_two, transfer_two = numbers.get((keyed.HANDLE, 2)), numbers.get((keyed.TRANSFER, 2))
     misroute_talks = numbers.get(keyed.MISROUTE_TALK)
+    # a third leg's, where it may have one (sim.third_legs); else keyed.uniform's
+    later_handle, later_transfer = (later_number(j.floor.third_legs, purpose, key) for purpose
+                                    in ((keyed.HANDLE, 3), (keyed.TRANSFER, 3)))
     add_leg, pack_leg = j.add_leg, j.pack_leg  # a leg's row (Journeys.leg_doubles)
     # a talk may end in a handoff: its type's transfer, its group's escalation (or None);
     # by group, the escalation that is a consult (on hold), or None
@@ -186,7 +190,7 @@ def leg_steps(journeys) -> Callable[..., None]:
         else:
             length = queue_plan.handle(
                 handle_two[c] if legs == 2 and numbered[c] and handle_two is not None
-                else uniform(key[c], keyed.HANDLE, legs)) * pace
+                else later_handle(c, legs)) * pace
         leg.capped = length > own_plan.cap
         if leg.capped:
             length = own_plan.cap
@@ -270,7 +274,7 @@ def leg_steps(journeys) -> Callable[..., None]:
             if transfer is not None and (
                     transfer_one[c] if number == 1 and numbered[c]
                     else transfer_two[c] if number == 2 and numbered[c] and transfer_two is not None
-                    else uniform(key[c], keyed.TRANSFER, number)) < transfer.probability:
+                    else later_transfer(c, number)) < transfer.probability:
                 to, reason = transfer, TRANSFER
             elif escalate is not None and (uniform(key[c], keyed.ESCALATE, number)
                                            < escalate.probability):

@@ -96,6 +96,7 @@ class Journeys:
         self.first_chances = list(zip(*chances))
         self._adopt, self.comeback_numbers = book.adopt, book.comeback_numbers
         self.repeat_drawn = self._come_back  # or sim.drawn_repeats' (set by the engine)
+        self.repeat_again = self._come_back  # a contact's made during the run: likewise
         self.env, self.at = floor.env, floor.at
         self.plans, self.group_plans, self.resolve = plans, group_plans, resolve
         self.after_call, self.record_legs = after_call, record_legs
@@ -147,7 +148,7 @@ class Journeys:
         if plan.complaint is not None:
             self._maybe_complain(c, plan.complaint)
         if not resolved and plan.repeat is not None:  # a drawn one's: sim.drawn_repeats
-            come_back = self.repeat_drawn if c < self.n_drawn else self._come_back
+            come_back = self.repeat_drawn if c < self.n_drawn else self.repeat_again
             come_back(c, plan.repeat, REPEAT, now)
 
     def _maybe_complain(self, c: int, plan) -> None:

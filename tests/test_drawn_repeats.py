@@ -46,12 +46,13 @@ CASES = {
 
 @pytest.fixture
 def made(monkeypatch):
-    """What became of each repeat offered to the shortcut.
+    """What became of each repeat offered to the shortcuts, by shortcut.
 
-    True if it made the repeat itself, False if it left it to ``Journeys._come_back``
-    (which made one), None if none was made.
+    ``"repeat"``: a drawn contact's (sim.drawn_repeats); ``"again"``: its repeat's
+    (sim.repeats_again). True if it made the repeat itself, False if it left it to
+    ``Journeys._come_back`` (which made one), None if none was made.
     """
-    offered: list[bool | None] = []
+    offered: dict[str, list[bool | None]] = {"repeat": [], "again": []}
     general = sim.legs.Journeys._come_back
     calls = []
 
@@ -63,15 +64,17 @@ def made(monkeypatch):
     make = sim.engine.drawn_repeats
 
     def counting(journeys, book):
-        repeat = make(journeys, book)
-        if repeat is None:
+        made = make(journeys, book)
+        if made is None:
             return None
 
-        def spy(c, plan, origin, at):
-            before, left = book.n, len(calls)
-            repeat(c, plan, origin, at)
-            offered.append(None if book.n == before else len(calls) == left)
-        return spy
+        def spy(shortcut, name):
+            def step(c, plan, origin, at):
+                before, left = book.n, len(calls)
+                shortcut(c, plan, origin, at)
+                offered[name].append(None if book.n == before else len(calls) == left)
+            return step
+        return spy(made[0], "repeat"), spy(made[1], "again")
 
     monkeypatch.setattr(sim.engine, "drawn_repeats", counting)
     return offered
@@ -83,9 +86,12 @@ def test_drawn_repeats_change_nothing(case, made, monkeypatch):
     scenario = sim.load_scenario(SCENARIOS / "refund_vs_relations.yaml",
                                  overrides={"days": 3, **CASES[case]})
     fast = run_replication(scenario, seed=7)
-    assert made.count(True) > 100, "the shortcut made (almost) no repeat: the test cannot tell"
+    assert made["repeat"].count(True) > 100, "the shortcut made (almost) no repeat: cannot tell"
+    # and repeats of those repeats (sim.repeats_again), a fourth contact left to _come_back
+    assert made["again"].count(True) > 20, "no repeat's repeat made up front: cannot tell"
+    assert made["again"].count(False) > 0
     if case == "switching_repeats":  # relations' repeats are left to the general path
-        assert made.count(False) > 100
+        assert made["repeat"].count(False) > 100
     repeats = fast.origin == REPEAT
     assert repeats.sum() > 100
     if case == "as_bundled":
