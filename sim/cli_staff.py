@@ -108,13 +108,19 @@ TRIM_BUDGET = TrimBudget()
               help="With --objective cost: no service goal, the plan of least total cost "
                    "(wages against abandonment and waiting); the hold-out measures it, "
                    "without repair.")
+@click.option("--max-agents", type=click.IntRange(min=1), metavar="N",
+              help="Most agents per group and interval the search may staff (default: 10 "
+                   "times the Erlang C requirement of the peak offered load, plus 10; "
+                   "raised to cover what the simulation offers, repeats and redials "
+                   "included).")
 @policy_option("Every plan is judged under it (the staffed file does not carry it).")
 def staff_command(scenario: str, target: float | None, threshold: float | None,
                   max_abandon: float | None, replications: int, seed: int | None,
                   overrides: tuple[str, ...], out: str | None, confidence: float | None,
                   holdout: int | None, workers: int | None, full: bool, quiet: bool,
                   objective: str = "agents", no_sl_goal: bool = False,
-                  trim_budget: float | None = None, policy: object | None = None) -> None:
+                  trim_budget: float | None = None, policy: object | None = None,
+                  max_agents: int | None = None) -> None:
     """Find the fewest agents per interval and group that meet the service goal.
 
     Example: ccsim staff scenarios/small_bank.yaml --target 0.8 --threshold 20s
@@ -161,14 +167,15 @@ def staff_command(scenario: str, target: float | None, threshold: float | None,
                                             replications=replications, seed=seed,
                                             executor=executor, log=log,
                                             confidence=confidence, holdout=holdout,
-                                            trim_budget=trim_budget, policy=policy)
+                                            trim_budget=trim_budget, policy=policy,
+                                            max_agents=max_agents)
                 result = costed.staffing
             else:
                 costed, result = None, find_staffing(
                     base, target=target, threshold=threshold, max_abandon=max_abandon,
                     replications=replications, seed=seed, executor=executor, log=log,
                     confidence=confidence, holdout=holdout, trim_budget=trim_budget,
-                    policy=policy)
+                    policy=policy, max_agents=max_agents)
     except ScenarioError as exc:
         fail(exc.lines())
     except ValueError as exc:

@@ -81,7 +81,8 @@ def agent_ceiling(scenario: Scenario, goal: Goal, max_agents: int | None = None,
     agents = CEILING_TIMES * peak + CEILING_PLUS
     return Ceiling(agents, f"{agents} is {CEILING_TIMES} times the {peak} agents on the phones "
                            f"Erlang C asks for the peak offered load, plus {CEILING_PLUS} "
-                           "(find_staffing's max_agents sets another)")
+                           "(ccsim staff --max-agents, or find_staffing's max_agents, "
+                           "sets another)")
 
 
 def covering(scenario: Scenario, ceiling: Ceiling, result: Evaluation | None) -> Ceiling:
@@ -101,8 +102,8 @@ def covering(scenario: Scenario, ceiling: Ceiling, result: Evaluation | None) ->
         return ceiling
     return Ceiling(agents, f"{agents} is {CEILING_TIMES} times the {erlangs:.1f} Erlangs "
                            f"the simulation offered at the peak (repeats and redials "
-                           f"included), plus {CEILING_PLUS} (find_staffing's max_agents "
-                           "sets another)")
+                           f"included), plus {CEILING_PLUS} (ccsim staff --max-agents, "
+                           "or find_staffing's max_agents, sets another)")
 
 
 def ceiling_error(scenario: Scenario, goal: Goal, ceiling: Ceiling,

@@ -176,3 +176,28 @@ class TestScheduleProgress:
         lines = result.stderr.splitlines()
         start = lines.index(next(line for line in lines if "searching the requirement" in line))
         assert lines[start + 1].startswith("  plan 1: "), lines
+
+
+class TestMaxAgentsOption:
+    def test_staff_max_agents_sets_the_ceiling_and_the_error_names_the_option(self, files):
+        """``ccsim staff --max-agents N``: the bound a command-line user can set.
+
+        The default ceiling's error told the user to set ``find_staffing``'s
+        ``max_agents``, which the command line had no way to; now it names the option,
+        and the option's bound is the one the search stops at.
+        """
+        path, source = files
+        lines = stderr_of_failure("staff", path, "-r", REPLICATIONS, "--holdout", 0,
+                                  "--workers", 1, "--policy", f"{source}:LateMails",
+                                  *OFFERED)
+        assert len(lines) == 1 and "--max-agents" in lines[0], lines
+        lines = stderr_of_failure("staff", path, "-r", REPLICATIONS, "--holdout", 0,
+                                  "--workers", 1, "--policy", f"{source}:LateMails",
+                                  *OFFERED, "--max-agents", 9)
+        assert len(lines) == 1 and "no staffing up to 9 agents per group" in lines[0], lines
+
+    def test_max_agents_must_be_positive(self, files):
+        path, _ = files
+        result = CliRunner().invoke(main, ["staff", str(path), "--max-agents", "0"])
+        assert result.exit_code == 2, result.output
+        assert "Invalid value for '--max-agents'" in result.output, result.output
