@@ -1,0 +1,50 @@
+"""The legs sent into each queue, counted per interval (sim.queue_legs)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim.loader import scenario_from_dict
+from sim.queue_legs import second_leg_sums
+
+HOUR = 3600.0
+DAY = 24 * HOUR
+TWO_DAYS = {
+    "name": "two short days", "seed": 1, "days": 2,
+    "open": "08:00", "close": "10:00", "interval": "1h",
+    "service_level": {"threshold": "30s", "target": 0.8},
+    "contact_types": {
+        "triage": {"arrivals": {"rate": "30/h"},
+                   "handle": {"dist": "exponential", "mean": "20m"},
+                   "transfer": {"probability": 0.5, "to": "specialist"}},
+        "specialist": {"arrivals": {"rate": 0},
+                       "handle": {"dist": "exponential", "mean": "6m"}}},
+    "agents": {"desk": {"skills": ["triage"], "staff": 2},
+               "specialists": {"skills": ["specialist"], "staff": 1}},
+}
+
+
+def legs_table(rows: list[tuple[int, str, float, float]]) -> pd.DataFrame:
+    """A legs table from (contact, queue, enqueued, answered) rows, each leg completed."""
+    contact, queue, enqueued, answered = (np.array(column) for column in zip(*rows))
+    return pd.DataFrame({
+        "contact_id": contact.astype(np.int64),
+        "queue": pd.Categorical(queue, categories=["triage", "specialist"]),
+        "enqueued": enqueued.astype(float), "answered": answered.astype(float),
+        "ended": answered.astype(float) + 60.0, "wait": (answered - enqueued).astype(float),
+        "reason": pd.Categorical(["completed"] * len(rows)),
+    })
+
+
+def test_a_leg_sent_on_after_closing_counts_in_that_days_last_interval():
+    """A call answered at 09:50 on day 1 and transferred at 10:20 (after closing) is one of
+    day 1's legs: its last interval (09:00), not day 2's first (08:00), the interval its
+    first contact's day ends in, as the interval table counts contacts outside the hours."""
+    scenario = scenario_from_dict(TWO_DAYS)
+    late = 10 * HOUR + 20 * 60
+    legs = legs_table([(0, "triage", 9 * HOUR + 50 * 60, 9 * HOUR + 50 * 60),
+                       (0, "specialist", late, late + 10.0)])
+    sums = second_leg_sums(legs, scenario)
+    specialist = sums[:2, 1]  # in time, denominator x 4 intervals
+    np.testing.assert_array_equal(specialist, [[0, 1, 0, 0], [0, 1, 0, 0]])
