@@ -38,9 +38,11 @@ def legs_table(rows: list[tuple[int, str, float, float]]) -> pd.DataFrame:
 
 
 def test_a_leg_sent_on_after_closing_counts_in_that_days_last_interval():
-    """A call answered at 09:50 on day 1 and transferred at 10:20 (after closing) is one of
-    day 1's legs: its last interval (09:00), not day 2's first (08:00), the interval its
-    first contact's day ends in, as the interval table counts contacts outside the hours."""
+    """A leg sent on at 10:20 (after closing) counts in day 1's last interval.
+
+    Not in day 2's first (08:00): the day's last, as the interval table counts contacts
+    outside the hours.
+    """
     scenario = scenario_from_dict(TWO_DAYS)
     late = 10 * HOUR + 20 * 60
     legs = legs_table([(0, "triage", 9 * HOUR + 50 * 60, 9 * HOUR + 50 * 60),
