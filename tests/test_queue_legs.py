@@ -50,3 +50,24 @@ def test_a_leg_sent_on_after_closing_counts_in_that_days_last_interval():
     sums = second_leg_sums(legs, scenario)
     specialist = sums[:2, 1]  # in time, denominator x 4 intervals
     np.testing.assert_array_equal(specialist, [[0, 1, 0, 0], [0, 1, 0, 0]])
+
+
+def test_a_leg_left_waiting_for_ever_misses_the_goal():
+    """Transferred customers nobody can answer (no specialist, no patience) are offered legs.
+
+    They wait until the run ends (the contact ``unfinished``); a first contact left so
+    counts as offered and not answered in time, and so must they: a plan without
+    specialists in the last hour does not meet the goal there.
+    """
+    from sim.plan_evaluation import Goal, evaluate_plan
+
+    spec = {**TWO_DAYS, "days": 1, "close": "11:00"}
+    spec["contact_types"] = {
+        "triage": {"arrivals": {"rate": "100/h"}, "handle": {"dist": "exponential", "mean": "2m"},
+                   "transfer": {"probability": 0.5, "to": "specialist"}},
+        "specialist": {"arrivals": {"rate": 0}, "handle": {"dist": "exponential", "mean": "6m"}}}
+    scenario = scenario_from_dict(spec)
+    plan = np.array([[8, 8, 8], [8, 8, 0]], dtype=float)
+    evaluation = evaluate_plan(scenario, plan, Goal(0.8, 30.0), 1, 5, full=False)
+    assert evaluation.service_level[1, 2] == 0.0  # none answered: was NaN, "no legs"
+    assert not evaluation.ok[1, 2]
