@@ -4,25 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from test_staffing_transfers import TRIAGE
 
 from sim.loader import scenario_from_dict
 from sim.queue_legs import second_leg_sums
 
 HOUR = 3600.0
 DAY = 24 * HOUR
-TWO_DAYS = {
-    "name": "two short days", "seed": 1, "days": 2,
-    "open": "08:00", "close": "10:00", "interval": "1h",
-    "service_level": {"threshold": "30s", "target": 0.8},
-    "contact_types": {
-        "triage": {"arrivals": {"rate": "30/h"},
-                   "handle": {"dist": "exponential", "mean": "20m"},
-                   "transfer": {"probability": 0.5, "to": "specialist"}},
-        "specialist": {"arrivals": {"rate": 0},
-                       "handle": {"dist": "exponential", "mean": "6m"}}},
-    "agents": {"desk": {"skills": ["triage"], "staff": 2},
-               "specialists": {"skills": ["specialist"], "staff": 1}},
-}
+# the triage desk of test_staffing_transfers over two short days, nobody with a patience
+TWO_DAYS = {**TRIAGE, "days": 2, "close": "10:00", "contact_types": {
+    name: {key: value for key, value in spec.items() if key != "patience"}
+    for name, spec in TRIAGE["contact_types"].items()}}
 
 
 def legs_table(rows: list[tuple[int, str, float, float]]) -> pd.DataFrame:
@@ -62,10 +54,6 @@ def test_a_leg_left_waiting_for_ever_misses_the_goal():
     from sim.plan_evaluation import Goal, evaluate_plan
 
     spec = {**TWO_DAYS, "days": 1, "close": "11:00"}
-    spec["contact_types"] = {
-        "triage": {"arrivals": {"rate": "100/h"}, "handle": {"dist": "exponential", "mean": "2m"},
-                   "transfer": {"probability": 0.5, "to": "specialist"}},
-        "specialist": {"arrivals": {"rate": 0}, "handle": {"dist": "exponential", "mean": "6m"}}}
     scenario = scenario_from_dict(spec)
     plan = np.array([[8, 8, 8], [8, 8, 0]], dtype=float)
     evaluation = evaluate_plan(scenario, plan, Goal(0.8, 30.0), 1, 5, full=False)
