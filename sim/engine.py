@@ -44,7 +44,7 @@ from sim.floor import Floor
 from sim.floor_routing import route_floor
 from sim.ivr_exits import menu_exits
 from sim.journey import compile_groups, compile_types
-from sim.legs import CUSTOMER, Journeys
+from sim.legs import CUSTOMER, UNFINISHED_LEG, Journeys
 from sim.observer import QueueTracer
 from sim.records import UNFINISHED, WAITING, Records
 from sim.results_version import RESULTS_VERSION as RESULTS_VERSION  # (read here by sweeps)
@@ -320,7 +320,9 @@ class _Replication:
         offered, neither answered nor abandoned, its wait counted until the end of the
         run (the last simulated day's end, or later if work went on after it). One an agent
         had answered before it queued again (a transfer) is *unfinished*: answered, as
-        the KPIs count it, not unanswered.
+        the KPIs count it, not unanswered; its leg in that queue ends unanswered at the
+        end of the run, reason ``unfinished``: an offered second leg, as
+        :mod:`sim.queue_legs` judges them.
         """
         floor = self.floor
         end = max(self.env.now, self.run_end)
@@ -330,10 +332,15 @@ class _Replication:
                     continue
                 if floor.deadline[c] < INF:
                     floor._abandon(c, floor.deadline[c])
-                elif floor.kind[c] == CUSTOMER:
-                    floor._stop_waiting(c, end)
-                    if floor.answer[c] == floor.answer[c]:  # not NaN: answered before
-                        floor.state[c] = UNFINISHED
+                    continue
+                if floor.kind[c] != CUSTOMER:
+                    continue
+                floor._stop_waiting(c, end)
+                if floor.answer[c] == floor.answer[c]:  # not NaN: answered before
+                    floor.state[c] = UNFINISHED
+                    if floor.record_legs:
+                        floor.add_leg(floor.pack_leg(c, floor.qtype[c], floor.enq[c], math.nan,
+                                                     end, -1, -1, 0.0, UNFINISHED_LEG, 0.0))
             ct.queue.clear()
 
 

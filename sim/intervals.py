@@ -127,12 +127,13 @@ def interval_sums(contacts: pd.DataFrame, staff: pd.DataFrame, scenario: Scenari
 def interval_index(arrival: np.ndarray, scenario: Scenario) -> np.ndarray:
     """The interval of the run (0, 1, ...) each contact arrived in, by ``arrival`` (seconds).
 
-    Arrivals outside opening hours count in the day's first or last interval (none is
-    counted: the measured window and the engine let none arrive then).
+    Arrivals outside opening hours count in the day's first or last interval (no contact
+    arrives then, but a leg can enter a queue after closing: :mod:`sim.queue_legs`).
     """
     ipd = scenario.intervals_per_day
     day = np.floor(arrival / DAY)
-    slot = np.floor((arrival - day * DAY - scenario.open) / scenario.interval)
+    slot = np.clip(np.floor((arrival - day * DAY - scenario.open) / scenario.interval),
+                   0, ipd - 1)  # that day's, not the next day's first interval
     return np.clip(day * ipd + slot, 0, ipd * scenario.days - 1).astype(np.int64)
 
 

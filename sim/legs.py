@@ -40,9 +40,10 @@ CUSTOMER, CONSULT, DUPLICATE = 0, 1, 2
 FIRST, RETRIAL, REPEAT, COMPLAINT = 0, 1, 2, 3
 # how a leg ended
 LEG_REASONS = ("completed", "transfer", "escalation", "misroute", "abandoned", "hung_up",
-               "consult", "duplicate")
+               "consult", "duplicate", "unfinished")
+# unfinished: a second leg still waiting when the run ended
 (COMPLETED, TRANSFER, ESCALATION, MISROUTE, ABANDONED_LEG, HUNG_UP, CONSULT_LEG,
- DUPLICATE_LEG) = range(8)
+ DUPLICATE_LEG, UNFINISHED_LEG) = range(9)
 INF = math.inf
 # the customer gave up (a complaint's `abandoned` threshold): before or after an answer
 GAVE_UP = (ABANDONED, HUNG_UP_STATE)

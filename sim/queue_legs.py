@@ -9,9 +9,9 @@ such a desk empty and call the goal met while its customers wait for ever. Here,
 queue (contact type, scenario order) and interval of entry, the legs that entered it
 other than as a contact's first leg: answered within the queue type's threshold, and the
 service level's denominator by the scenario's definition, as for first contacts; then
-when those counts were settled (as :func:`sim.plan_measures.settle_times`). Legs end in
-the legs table only when they leave the queue: one still waiting when the run ended is
-not there (it counts as its contact's first-leg outcome ``unfinished``).
+when those counts were settled (as :func:`sim.plan_measures.settle_times`). A customer's
+leg still waiting when the run ended is there too (reason ``unfinished``, answered NaN):
+offered, not answered, as a first contact left so (a consult request is not).
 """
 
 from __future__ import annotations
@@ -56,6 +56,7 @@ def second_leg_sums(legs: pd.DataFrame, scenario: Scenario) -> np.ndarray:
     exit_ = np.where(np.isnan(answer), legs["ended"].to_numpy(dtype=float), answer)
     index = interval_index(enqueued, scenario)
     definition = scenario.service_level.definition
+    gave_up = legs["reason"].to_numpy() == "abandoned"  # a short abandon's (not unfinished)
     for t, name in enumerate(types):
         rows = second & (queue == t)
         if not rows.any():
@@ -64,7 +65,7 @@ def second_leg_sums(legs: pd.DataFrame, scenario: Scenario) -> np.ndarray:
         answered, within = ~np.isnan(answer[rows]), wait[rows] <= threshold
         counted = {ServiceLevelDefinition.OFFERED: np.ones_like(answered),
                    ServiceLevelDefinition.ANSWERED: answered,
-                   ServiceLevelDefinition.SHORT_ABANDONS_EXCLUDED: answered | ~within,
+                   ServiceLevelDefinition.SHORT_ABANDONS_EXCLUDED: ~(gave_up[rows] & within),
                    }[definition]
         at = index[rows]
         out[0, t] = np.bincount(at[answered & within], minlength=n)

@@ -23,7 +23,7 @@ OUTCOMES = ("unanswered", "completed", "abandoned", "blocked", "self_served", "b
             "hung_up", "unfinished")
 ORIGINS = ("first", "retrial", "repeat", "complaint")
 LEG_REASONS = ("completed", "transfer", "escalation", "misroute", "abandoned", "hung_up",
-               "consult", "duplicate")
+               "consult", "duplicate", "unfinished")
 
 
 @dataclass

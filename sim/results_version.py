@@ -119,4 +119,8 @@ never mixes records of two versions).
 # consult it holds in turn; before, the asking agent went on to other work while the
 # consult talk went on to its end with nobody on the other line (fraud_consult: 112 of 699
 # consult requests outlived their hold; its hold_time 66.3 s, now 58.0 s)
-RESULTS_VERSION = 30
+# 31: a customer's second leg (transfer, escalation, misroute) still waiting when
+# the run ended is a leg (reason `unfinished`, unanswered, ended at the run's end); before,
+# it was in no legs table, so the staffing search judged a queue nobody could answer as
+# having no legs (service level NaN, goal met)
+RESULTS_VERSION = 31

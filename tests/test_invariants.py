@@ -238,7 +238,9 @@ def _why_not_served(scenario: sim.Scenario, records: Records, i: int) -> str:
         since = legs["ended"][last]
         reason = codes.LEG_REASONS[legs["reason"][last]]
         queue = records.type_names[legs["queue"][last]]
-        if reason == "transfer":
+        if reason == "unfinished":  # the visit still waiting at the end (RESULTS_VERSION 31)
+            since, queues = legs["enqueued"][last], [queue]
+        elif reason == "transfer":
             queues = [scenario.contact_types[queue].transfer.to]
         elif reason == "escalation":
             queues = [scenario.agents[records.group_names[legs["group"][last]]].escalate.to]
