@@ -19,6 +19,7 @@ from sim import schedule, staffing
 from sim.compare import compare
 from sim.metrics import KPIS
 from sim.output import write_run
+from sim.queue_legs import LEG_SUMS, second_leg_sums
 from sim.report import load_run
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
@@ -55,6 +56,11 @@ def case(request):
     return scenario, sim.run(scenario, seed=SEED, replications=REPLICATIONS)
 
 
+def small_bank_name() -> str:
+    """The bundled scenario without transfers or consults: no legs sent into a queue."""
+    return sim.load_scenario(SCENARIOS / "small_bank.yaml").name
+
+
 class TestParity:
     def test_sweep_equals_run(self, case):
         """A one-point sweep gives every KPI of ``sim.run``, replication by replication."""
@@ -88,9 +94,18 @@ class TestParity:
         result = sim.run(simulated, seed=SEED, replications=REPLICATIONS)
         evaluation = staffing.evaluate_plan(scenario, plan, goal, REPLICATIONS, SEED)
         assert_kpis_equal(evaluation.replications, result.replications, "staff vs run")
+        # the legs sent into each queue (transfers, consults), from the run's own legs
+        # table, replication by replication; the search judges the lower (sim.queue_legs)
+        sums = sum((second_leg_sums(legs, scenario)[:len(LEG_SUMS)]
+                    for _, legs in result.legs.groupby("replication", observed=True)),
+                   np.zeros((len(LEG_SUMS), *evaluation.service_level.shape)))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sent = sums[0] / sums[1]
+        assert np.any(sums[1] > 0) == (scenario.name != small_bank_name()), sums[1].sum()
         for t, name in enumerate(scenario.contact_types):
             rows = result.intervals[result.intervals["contact_type"] == name]
-            np.testing.assert_allclose(evaluation.service_level[t], rows["service_level"],
+            np.testing.assert_allclose(evaluation.service_level[t],
+                                       np.fmin(rows["service_level"].to_numpy(), sent[t]),
                                        rtol=1e-12, equal_nan=True)
             np.testing.assert_allclose(evaluation.abandon_rate[t], rows["abandon_rate"],
                                        rtol=1e-12, equal_nan=True)
