@@ -25,7 +25,7 @@ from simpy.events import NORMAL
 from sim import keyed
 from sim.journey import ComebackPlan
 from sim.leg_table import LEG_COLUMNS, leg_columns
-from sim.records import ABANDONED, ANSWERED, SELF_SERVED
+from sim.records import ABANDONED, ANSWERED, LEG_REASONS, SELF_SERVED
 from sim.records import HUNG_UP as HUNG_UP_STATE  # (HUNG_UP here: a leg's ending)
 from sim.ticks import Tick
 from sim.units import DAY
@@ -39,11 +39,10 @@ CUSTOMER, CONSULT, DUPLICATE = 0, 1, 2
 # contact origins
 FIRST, RETRIAL, REPEAT, COMPLAINT = 0, 1, 2, 3
 # how a leg ended
-LEG_REASONS = ("completed", "transfer", "escalation", "misroute", "abandoned", "hung_up",
-               "consult", "duplicate", "unfinished")
-# unfinished: a second leg still waiting when the run ended
+# a leg's ending, coded by its place in sim.records.LEG_REASONS (unfinished: a second leg
+# still waiting when the run ended); a reason added there fails this unpacking
 (COMPLETED, TRANSFER, ESCALATION, MISROUTE, ABANDONED_LEG, HUNG_UP, CONSULT_LEG,
- DUPLICATE_LEG, UNFINISHED_LEG) = range(9)
+ DUPLICATE_LEG, UNFINISHED_LEG) = range(len(LEG_REASONS))
 INF = math.inf
 # the customer gave up (a complaint's `abandoned` threshold): before or after an answer
 GAVE_UP = (ABANDONED, HUNG_UP_STATE)

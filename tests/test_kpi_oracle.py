@@ -294,9 +294,10 @@ def time_queued(contacts: pd.DataFrame, legs: pd.DataFrame) -> np.ndarray:
     """Per contact row: seconds waiting in queues on the line (a callback's wait left out).
 
     From the legs where there are legs: every queue visit's wait, less a callback's first
-    visit (waited off the phone); a contact still waiting at the end has no leg for that
-    visit: nobody answered it (``unanswered``), its wait is its one visit; answered
-    before (``unfinished``), the records keep no time for that visit but ``queue_time``.
+    visit (waited off the phone); a contact still waiting at the end: nobody answered it
+    (``unanswered``, no leg for that visit), its wait is its one visit; answered before
+    (``unfinished``), its last visit's leg (reason ``unfinished``, unanswered) ends at the
+    run's end, and ``queue_time`` holds every visit: taken from there.
     """
     on_line = contacts["wait"].fillna(0.0).where(~contacts["callback"], 0.0).to_numpy()
     if not len(legs):
