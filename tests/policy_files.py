@@ -80,15 +80,18 @@ CALLS_MAILS = {
 
 
 @contextmanager
-def policy_files(folder: Path, module: str) -> Iterator[tuple[Path, Path]]:
+def policy_files(folder: Path, module: str, scenario: dict | None = None,
+                 policies: str = POLICIES) -> Iterator[tuple[Path, Path]]:
     """(scenario file, policy file ``MODULE.py``) in ``folder``, importable meanwhile.
 
-    The folder goes first on ``sys.path``, as the CLI puts it reading ``--policy``; the
-    module is forgotten afterwards (each test file its own name: one import each).
+    ``scenario``: the scenario written (default :data:`CALLS_MAILS`); ``policies``: the
+    module's source (default :data:`POLICIES`). The folder goes
+    first on ``sys.path``, as the CLI puts it reading ``--policy``; the module is
+    forgotten afterwards (each test file its own name: one import each).
     """
-    (folder / f"{module}.py").write_text(POLICIES)
+    (folder / f"{module}.py").write_text(policies)
     path = folder / "calls_mails.yaml"
-    path.write_text(yaml.safe_dump(CALLS_MAILS))
+    path.write_text(yaml.safe_dump(CALLS_MAILS if scenario is None else scenario))
     sys.path.insert(0, str(folder))
     try:
         yield path, folder / f"{module}.py"

@@ -9,15 +9,16 @@ option: a researcher could not compare, sweep or staff under their own routing.
 from __future__ import annotations
 
 import json
-import sys
 
 import pandas as pd
 import pytest
-import yaml
 from click.testing import CliRunner
+from policy_files import policy_files
 
 import sim
 from sim.cli import main
+
+MODULE = "policy_commands_under_test"
 
 POLICIES = '''
 """Free agents take mails before calls; an arriving contact gets the fastest idle agent."""
@@ -49,13 +50,9 @@ SCENARIO = {
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
     """(scenario file, ``FILE.py:CLASS`` of the policy), the policy's module imported once."""
-    folder = tmp_path_factory.mktemp("commands")
-    (folder / "policy_commands_under_test.py").write_text(POLICIES)
-    path = folder / "calls_mails.yaml"
-    path.write_text(yaml.safe_dump(SCENARIO))
-    yield path, f"{folder / 'policy_commands_under_test.py'}:MailsFirst"
-    sys.modules.pop("policy_commands_under_test", None)
-    sys.path[:] = [p for p in sys.path if p != str(folder)]
+    with policy_files(tmp_path_factory.mktemp("commands"), MODULE, SCENARIO,
+                      POLICIES) as (path, source):
+        yield path, f"{source}:MailsFirst"
 
 
 def ccsim(*args: str) -> str:
