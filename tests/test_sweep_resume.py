@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from sweep_parts import as_format_1, part_of
 
 import sim
 from sim.cli import main
@@ -76,7 +77,7 @@ class TestCostsInTheGrid:
         """
         grid = {"costs": [None, COSTS]}
         run_sweep(tiny(), grid, 1, workers=1, out=tmp_path)
-        part = tmp_path / "parts" / "p000001-r0000.json"
+        part = part_of(tmp_path, 1, 0)
         part.write_text(part.read_text().replace('"total_cost"', '"lost_cost"'))
         again = run_sweep(tiny(), grid, 1, workers=1, out=tmp_path)
         assert again.computed == [(1, 0)]
@@ -217,16 +218,18 @@ def test_reordered_groups_are_another_sweep(tmp_path):
         run_sweep(flipped, grid, 2, workers=1, points=points)
 
 
-def test_a_grid_mapping_in_another_order_is_another_sweep(tmp_path):
+def test_a_grid_mapping_in_another_order_is_another_point(tmp_path):
     """A grid value that is a mapping (all agent groups at once), its names reordered.
 
-    Refused on resume, as a reordered base scenario is: the grid's JSON sorts keys too.
+    Another point, computed, never given the other order's rows: the grid's JSON sorts
+    keys too (it was refused, 'changed: order', before a grid's values could change).
     """
     groups = {"a": {"skills": ["calls"], "staff": 2}, "b": {"skills": ["calls"], "staff": 3}}
-    out = tmp_path / "sw"
-    run_sweep(tiny(), {"agents": [groups]}, 1, workers=1, out=out)
-    with pytest.raises(SweepConflictError, match=r"changed: order\)"):
-        run_sweep(tiny(), {"agents": [dict(reversed(groups.items()))]}, 1, workers=1, out=out)
+    out, flipped = tmp_path / "sw", {"agents": [dict(reversed(groups.items()))]}
+    run_sweep(tiny(), {"agents": [groups]}, 2, workers=1, out=out)
+    again = run_sweep(tiny(), flipped, 2, workers=1, out=out)
+    assert (again.resumed, len(again.computed)) == (0, 2)
+    assert again.table.equals(run_sweep(tiny(), flipped, 2, workers=1).table)
 
 
 class TestVariants:
@@ -314,6 +317,7 @@ def test_a_folder_fingerprinted_with_its_replications_resumes(tmp_path):
     """A manifest written when the number of replications was an ingredient still resumes."""
     grid, out = {"agents.pool.staff": [3]}, tmp_path / "sw"
     run_sweep(tiny(), grid, 2, workers=1, out=out)
+    as_format_1(out, tiny(), grid)
     manifest = json.loads((out / "manifest.json").read_text())
     manifest["fingerprint"]["replications"] = "d4735e3a265e16ee"
     (out / "manifest.json").write_text(json.dumps(manifest))
@@ -369,6 +373,7 @@ class TestWhatDecidesNoRow:
         """A manifest whose scenario print holds the name, seed and variants still resumes."""
         scenario, grid, out = tiny(), {"agents.pool.staff": [3]}, tmp_path / "sw"
         run_sweep(scenario, grid, 1, workers=1, out=out)
+        as_format_1(out, scenario, grid)
         manifest = json.loads((out / "manifest.json").read_text())
         whole = json.dumps(scenario.model_dump(mode="json"), sort_keys=True)  # (as it was)
         manifest["fingerprint"]["scenario"] = hashlib.sha256(whole.encode()).hexdigest()[:16]
