@@ -10,7 +10,7 @@ values, and the contents of any file or the order of any names its values bring 
 Replication r of a point draws from the (seed, r) streams whatever the other points
 (common random numbers), so a point's parts serve any grid that has the point.
 
-Folders of format 1 (:data:`LEGACY_FORMAT`) filed parts by the point's index and
+Folders of store format 1 (:mod:`sim.sweep_store`) filed parts by the point's index and
 fingerprinted the grid's values: :func:`legacy_fingerprint` is that print, unchanged.
 """
 
@@ -118,20 +118,23 @@ def fingerprint(scenario: Scenario, grid: Grid, seed: int, part: Any = None,
     point runs under (:func:`sim.policy_source.policy_source`), by its class and its
     file's digest (not its path: the same file moved is the same policy).
     """
-    parts: dict[str, Any] = {
-        "scenario": scenario_part(scenario, grid.paths) if part is None else part,
-        "grid": sorted(grid.paths),
-        "seed": seed,
-        "kpis": list(kpi_names(scenario)),
-        "engine": RESULTS_VERSION,
-        "metrics": METRICS_VERSION,
-    }
-    if policy is not None:
-        parts["policy"] = {k: policy[k] for k in ("class", "module", "sha256")}
+    parts = _shared(scenario, sorted(grid.paths), seed, policy,
+                    scenario_part(scenario, grid.paths) if part is None else part)
     orders = name_orders(scenario)
     if orders:
         parts["order"] = orders
     return {name: _digest(value) for name, value in parts.items()}
+
+
+def _shared(scenario: Scenario, grid: Any, seed: int, policy: dict[str, Any] | None,
+            part: Any) -> dict[str, Any]:
+    """The ingredients both formats' prints hold, ``grid`` as each makes it."""
+    parts: dict[str, Any] = {"scenario": part, "grid": grid, "seed": seed,
+                             "kpis": list(kpi_names(scenario)), "engine": RESULTS_VERSION,
+                             "metrics": METRICS_VERSION}
+    if policy is not None:
+        parts["policy"] = {k: policy[k] for k in ("class", "module", "sha256")}
+    return parts
 
 
 def point_keys(scenario: Scenario, grid: Grid, points: Sequence[Scenario],
@@ -161,7 +164,7 @@ def legacy_fingerprint(scenario: Scenario, grid: Grid, seed: int,
                 points: Sequence[Scenario] = (),
                 policy: dict[str, Any] | None = None,
                 reads: FileReads | None = None) -> dict[str, str]:
-    """The prints of a format-1 folder (:data:`LEGACY_FORMAT`), one per ingredient.
+    """The prints of a folder of store format 1, one per ingredient.
 
     Its parts were filed by point index, so the grid's values were an ingredient.
     ``points``: the scenario of each point (:func:`sim.grid.point_scenarios`). Where the
@@ -178,16 +181,8 @@ def legacy_fingerprint(scenario: Scenario, grid: Grid, seed: int,
     :func:`file_reads` of the scenario and its points, if the caller has them already
     (default: read here).
     """
-    parts: dict[str, Any] = {
-        "scenario": scenario_part(scenario, grid.paths),
-        "grid": [[path, list(values)] for path, values in grid.parameters],
-        "seed": seed,
-        "kpis": list(kpi_names(scenario)),
-        "engine": RESULTS_VERSION,
-        "metrics": METRICS_VERSION,
-    }
-    if policy is not None:
-        parts["policy"] = {k: policy[k] for k in ("class", "module", "sha256")}
+    parts = _shared(scenario, [[path, list(values)] for path, values in grid.parameters],
+                    seed, policy, scenario_part(scenario, grid.paths))
     base, *read = [{path: digest for path, (_, digest) in found.items()} for found in (
         file_reads(scenario, points) if reads is None else reads)]
     if any(files != base for files in read):  # (only then: older folders resume as before)

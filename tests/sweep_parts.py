@@ -1,4 +1,4 @@
-"""Part files of a sweep's folder, for tests: find a unit's, and write a format-1 folder."""
+"""Sweep folders for tests: a tiny scenario, a unit's part file, a folder of format 1."""
 
 from __future__ import annotations
 
@@ -6,9 +6,23 @@ import json
 from pathlib import Path
 from typing import Any
 
+import sim
 from sim.grid import Grid, point_scenarios
 from sim.scenario import Scenario
 from sim.sweep_prints import legacy_fingerprint
+
+TINY = {"name": "tiny", "seed": 1, "days": 1, "open": "08:00", "close": "10:00",
+        "interval": "1h",
+        "contact_types": {"calls": {"arrivals": {"rate": "60/h"},
+                                    "handle": {"dist": "exponential", "mean": "4m"},
+                                    "patience": {"dist": "exponential", "mean": "3m"}}},
+        "agents": {"pool": {"skills": ["calls"], "staff": 4}}}
+"""Two hours of 60 calls an hour to 4 agents: a unit takes milliseconds."""
+
+
+def tiny(**fields) -> Scenario:
+    """:data:`TINY`, its top-level ``fields`` replaced."""
+    return sim.scenario_from_dict({**TINY, **fields})
 
 
 def part_of(out: Path, point: int, replication: int) -> Path:

@@ -15,25 +15,14 @@ import json
 import pytest
 from click.testing import CliRunner
 from helpers import assert_same_table
-from sweep_parts import as_format_1
+from sweep_parts import TINY, as_format_1, tiny
 
-import sim
 from sim.cli import main
 from sim.sweep import run_sweep
 from sim.sweep_store import SweepConflictError
 
-TINY = {"name": "tiny", "seed": 1, "days": 1, "open": "08:00", "close": "10:00",
-        "interval": "1h",
-        "contact_types": {"calls": {"arrivals": {"rate": "60/h"},
-                                    "handle": {"dist": "exponential", "mean": "4m"},
-                                    "patience": {"dist": "exponential", "mean": "3m"}}},
-        "agents": {"pool": {"skills": ["calls"], "staff": 4}}}
 STAFF = "agents.pool.staff"
 PATIENCE = "contact_types.calls.patience.mean"
-
-
-def tiny(**fields) -> sim.Scenario:
-    return sim.scenario_from_dict({**TINY, **fields})
 
 
 def parts(out) -> dict[str, bytes]:

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from sweep_parts import as_format_1, part_of
+from sweep_parts import TINY, as_format_1, part_of, tiny
 
 import sim
 from sim.cli import main
@@ -27,17 +27,7 @@ from sim.metrics import COST_KPIS
 from sim.sweep import run_sweep
 from sim.sweep_store import SweepConflictError
 
-TINY = {"name": "tiny", "seed": 1, "days": 1, "open": "08:00", "close": "10:00",
-        "interval": "1h",
-        "contact_types": {"calls": {"arrivals": {"rate": "60/h"},
-                                    "handle": {"dist": "exponential", "mean": "4m"},
-                                    "patience": {"dist": "exponential", "mean": "3m"}}},
-        "agents": {"pool": {"skills": ["calls"], "staff": 4}}}
 COSTS = {"agents": {"pool": {"hourly": 20}}}
-
-
-def tiny(**fields) -> sim.Scenario:
-    return sim.scenario_from_dict({**TINY, **fields})
 
 
 class TestCostsInTheGrid:
