@@ -107,6 +107,24 @@ class TestFilesTheGridNames:
                                                      r"were computed: b.csv\)"):
             run_sweep(base, grid, 1, workers=1, out=out)
 
+    def test_a_log_edited_while_its_point_was_dropped_is_refused_on_its_return(self, tmp_path):
+        """b.csv's point dropped from the grid, b.csv edited, the point back: refused.
+
+        The manifest keeps the files of the points a grid drops (test_sweep_grow), so
+        the refusal does not depend on the grids run in between.
+        """
+        for name in ("a.csv", "b.csv", "c.csv"):
+            _write_log(tmp_path / name, 60, 1)
+        base, out = replaying(tmp_path, "a.csv"), tmp_path / "sw"
+        path = "contact_types.calls.arrivals.trace"
+        run_sweep(base, {path: ["a.csv", "b.csv"]}, 1, workers=1, out=out)
+        assert run_sweep(base, {path: ["a.csv", "c.csv"]}, 1, workers=1, out=out).resumed == 1
+        _write_log(tmp_path / "b.csv", 30, 2)
+        assert run_sweep(base, {path: ["c.csv", "a.csv"]}, 1, workers=1, out=out).resumed == 2
+        with pytest.raises(SweepConflictError, match=r"changed: files; edited since its parts "
+                                                     r"were computed: b.csv\)"):
+            run_sweep(base, {path: ["a.csv", "b.csv", "c.csv"]}, 1, workers=1, out=out)
+
     def test_changed_empirical_file_of_a_point_is_refused(self, tmp_path):
         """An empirical ``file`` named by the grid, changed since: resuming is refused."""
         (tmp_path / "h.txt").write_text("4m\n5m\n")
