@@ -89,9 +89,9 @@ def sweep_command(scenario: str, grids: tuple[str, ...], replications: int, seed
     confidence half-width, as <kpi>_ci), sweep_curves.png (KPIs against the first
     parameter) and, with two parameters, sweep_heatmap.png. Each finished unit is kept
     in parts/: run the same command again after an interruption and only the rest is
-    computed; more --replications compute only the new ones. A changed scenario, grid or
-    seed is refused (use --fresh or another --out). Results are the same for any number
-    of workers.
+    computed; more --replications, or more values in --grid (fewer, reordered), compute
+    only the new units. A changed scenario, grid parameter or seed is refused (use --fresh
+    or another --out). Results are the same for any number of workers.
     """
     check_work(scenario, [], replications)
     if policy is not None and scheduler is not None:
@@ -208,8 +208,8 @@ class _ProgressBar:
                            "to compute", err=True)
                 return
             if resumed:
-                click.echo(f"resuming: {resumed} of {progress.units_total} units already done",
-                           err=True)
+                click.echo(f"resuming: {resumed} of {progress.units_total} units already done "
+                           f"(reused), {progress.units_total - resumed} to compute", err=True)
             self.bar = click.progressbar(
                 length=progress.units_total - resumed, label="sweep", show_eta=True,
                 show_percent=True, file=sys.stderr,

@@ -14,8 +14,9 @@ worker ran it, nor when. The table is sorted by ``(point, replication)``, so it 
 same whatever the number of workers.
 
 With an output folder the sweep is resumable: each unit's result is written the moment it
-arrives, and running the same sweep again computes only the units not yet written; a
-different sweep in the same folder is refused (:mod:`sim.sweep_store`). Grids and the
+arrives, and running the sweep again computes only the units not yet written, the grid's
+values grown, shrunk or reordered too (a point's units serve any grid that has it); a
+sweep that differs in what its points share is refused (:mod:`sim.sweep_store`). Grids and the
 scenario of every point: :mod:`sim.grid`.
 """
 
@@ -39,16 +40,8 @@ from sim.policy_source import policy_source
 from sim.replicate import check_policy
 from sim.routing import RoutingPolicy, replication_copy
 from sim.scenario import Scenario
-from sim.sweep_store import (
-    FileReads,
-    SweepStore,
-    file_reads,
-    files_read,
-    fingerprint,
-    legacy_prints,
-    name_orders,
-    scenario_fields,
-)
+from sim.sweep_prints import name_orders, sweep_prints
+from sim.sweep_store import SweepStore
 from sim.sweep_summary import summarize  # also importable from here, its home before
 
 # --- work units ---------------------------------------------------------------------------
@@ -227,27 +220,26 @@ def run_sweep(
         _check_points(points, scenario, grid)
     seed = scenario.seed if seed is None else seed
     check_policy(policy, scenario, local_workers=executor is None and workers != 1)
-    units = [Unit(p, r, seed, tuple(values.items()), sc, policy)
-             for p, (values, sc) in enumerate(zip(grid.points(), points.scenarios))
-             for r in range(replications)]
+    values = grid.points()
+    units = [Unit(p, r, seed, tuple(values[p].items()), sc, policy)
+             for p, sc in enumerate(points.scenarios) for r in range(replications)]
     # a grid may switch costs on or off: each point has its own KPIs, the table them all
     point_kpis = [kpi_names(sc) for sc in points.scenarios]
     kpis = [k for k in KPIS + COST_KPIS if any(k in names for names in point_kpis)]
     store = SweepStore(out) if out is not None else None
-    source_of = None if policy is None else policy_source(policy)
-    reads = file_reads(scenario, points.scenarios) if store else []
-    rows = store.open(fingerprint(scenario, grid, seed, points.scenarios, source_of, reads),
-                      _description(scenario, grid, seed, replications, source_of, reads), fresh,
-                      kpis=kpi_names(scenario),
-                      units=(len(units) // replications, replications),
-                      point_kpis=point_kpis, legacy=legacy_prints(scenario)) if store else {}
+    prints = sweep_prints(scenario, grid, points.scenarios, seed, replications,
+                          None if policy is None else policy_source(policy), source
+                          ) if store else None
+    rows = store.open(prints, replications, point_kpis, fresh) if store and prints else {}
+    for (point, _), row in rows.items():  # (as this grid gives them: JSON made tuples lists)
+        row.update(values[point])
     todo = [u for u in units if (u.point, u.replication) not in rows]
-    tracker = _Tracker(len(units) // replications, replications, rows, progress)
+    tracker = _Tracker(len(values), replications, rows, progress)
     tracker.report()
 
     def on_row(row: dict[str, Any]) -> None:
-        if store is not None:
-            store.save(row)
+        if store is not None and prints is not None:
+            store.save({**row, "point_key": prints.keys[row["point"]]})
         tracker.add(row)
 
     if todo:
@@ -349,17 +341,6 @@ class _Tracker:
                 units_done=len(self.rows), units_total=self.points * self.replications,
                 points_done=int(np.count_nonzero(self.per_point == self.replications)),
                 points_total=self.points, computed=len(self.computed)))
-
-
-def _description(scenario: Scenario, grid: Grid, seed: int, replications: int,
-                 policy: dict[str, Any] | None = None, reads: FileReads = ()) -> dict:
-    about = {"scenario": scenario.name, "grid": {p: list(v) for p, v in grid.parameters},
-             "seed": seed, "replications": replications,
-             "scenario_fields": scenario_fields(scenario, grid.paths)}  # (to name changes)
-    if policy is not None:
-        about["policy"] = policy
-    named = files_read(reads)
-    return {**about, "files_read": named} if named else about  # (as before, without files)
 
 
 def sweep_table(rows: Iterable[dict[str, Any]], grid: Grid,

@@ -16,9 +16,10 @@ from click.testing import CliRunner
 from helpers import assert_same_table
 from hypothesis import example, given
 from hypothesis import strategies as st
+from sweep_parts import part_of
 
 import sim
-from sim import sweep_store
+from sim import sweep_prints
 from sim.cli import main
 from sim.cli_sweep import format_sweep
 from sim.grid import Grid, GridPoints, grid_values, parse_grid_option, point_scenarios
@@ -273,6 +274,7 @@ def part_files(out: Path) -> dict[str, int]:
     return {p.name: p.stat().st_mtime_ns for p in (out / "parts").glob("p*.json")}
 
 
+
 class TestResume:
     def test_interrupted_sweep_resumes_without_recomputing(self, short, serial, tmp_path):
         """After an interrupt, the finished units are kept and only the rest is computed."""
@@ -280,7 +282,8 @@ class TestResume:
             run_sweep(short, GRID, 3, workers=1, out=tmp_path, progress=stop_after(5))
         kept = part_files(tmp_path)
         assert len(kept) == 5
-        first = {(int(n[1:7]), int(n[9:13])) for n in kept}
+        first = {(row["point"], row["replication"]) for row in (
+            json.loads((tmp_path / "parts" / name).read_text()) for name in kept)}
         result = run_sweep(short, GRID, 3, workers=1, out=tmp_path)
         assert len(result.computed) == 12 - 5 and result.resumed == 5
         assert first.isdisjoint(result.computed)
@@ -365,10 +368,14 @@ class TestResume:
             assert (out / name).read_bytes() == (whole / name).read_bytes(), name
 
     def test_changed_sweep_is_refused(self, short, tmp_path):
-        """Another grid, seed or scenario in the same folder is refused, not mixed."""
+        """Another grid parameter, seed or scenario in the same folder is refused, not mixed.
+
+        (Other values of the same parameters are points of their own: test_sweep_grow.)
+        """
         run_sweep(short, {"agents.pool.staff": [42]}, 2, workers=1, out=tmp_path)
         with pytest.raises(SweepConflictError, match=r"changed: grid\).*--fresh"):
-            run_sweep(short, {"agents.pool.staff": [43]}, 2, workers=1, out=tmp_path)
+            run_sweep(short, {"contact_types.calls.patience.mean": ["3m"]}, 2, workers=1,
+                      out=tmp_path)
         with pytest.raises(SweepConflictError, match=r"changed: seed"):
             run_sweep(short, {"agents.pool.staff": [42]}, 2, seed=9, workers=1, out=tmp_path)
         other = sim.with_overrides(short, {"contact_types.calls.handle.mean": "5m"})
@@ -378,14 +385,14 @@ class TestResume:
     def test_results_of_another_engine_version_are_refused(self, short, tmp_path, monkeypatch):
         """A sweep begun before an engine change that alters results is not resumed."""
         run_sweep(short, {"agents.pool.staff": [42]}, 2, workers=1, out=tmp_path)
-        monkeypatch.setattr(sweep_store, "RESULTS_VERSION", sweep_store.RESULTS_VERSION + 1)
+        monkeypatch.setattr(sweep_prints, "RESULTS_VERSION", sweep_prints.RESULTS_VERSION + 1)
         with pytest.raises(SweepConflictError, match=r"changed: engine"):
             run_sweep(short, {"agents.pool.staff": [42]}, 2, workers=1, out=tmp_path)
 
     def test_results_of_other_kpi_definitions_are_refused(self, short, tmp_path, monkeypatch):
         """A sweep begun before a KPI definition changed is not resumed with mixed rows."""
         run_sweep(short, {"agents.pool.staff": [42]}, 2, workers=1, out=tmp_path)
-        monkeypatch.setattr(sweep_store, "METRICS_VERSION", sweep_store.METRICS_VERSION + 1)
+        monkeypatch.setattr(sweep_prints, "METRICS_VERSION", sweep_prints.METRICS_VERSION + 1)
         with pytest.raises(SweepConflictError, match=r"changed: metrics"):
             run_sweep(short, {"agents.pool.staff": [42]}, 2, workers=1, out=tmp_path)
 
@@ -402,43 +409,45 @@ class TestResume:
         """Truncated, emptied or swapped part files are recomputed, and only those."""
         grid = {"agents.pool.staff": [41, 42]}
         first = run_sweep(short, grid, 2, workers=1, out=tmp_path)
-        parts = tmp_path / "parts"
-        text = (parts / "p000000-r0000.json").read_text()
-        (parts / "p000000-r0000.json").write_text(text[: len(text) // 2])  # truncated
-        (parts / "p000000-r0001.json").write_text("")  # emptied
-        (parts / "p000001-r0000.json").write_text(text)  # another unit's row
-        kpi_lost = json.loads((parts / "p000001-r0001.json").read_text())
+        part = {(p, r): part_of(tmp_path, p, r) for p in range(2) for r in range(2)}
+        text = part[0, 0].read_text()
+        part[0, 0].write_text(text[: len(text) // 2])  # truncated
+        part[0, 1].write_text("")  # emptied
+        part[1, 0].write_text(text)  # another unit's row
+        kpi_lost = json.loads(part[1, 1].read_text())
         kpi_lost.pop(KPIS[0])
-        (parts / "p000001-r0001.json").write_text(json.dumps(kpi_lost))
+        part[1, 1].write_text(json.dumps(kpi_lost))
         again = run_sweep(short, grid, 2, workers=1, out=tmp_path)
         assert sorted(again.computed) == [(0, 0), (0, 1), (1, 0), (1, 1)]
         assert_same_table(again.table, first.table)
-        (parts / "p000001-r0000.json").write_text("[1, 2]")  # not a row at all
+        part[1, 0].write_text("[1, 2]")  # not a row at all
         third = run_sweep(short, grid, 2, workers=1, out=tmp_path)
         assert third.computed == [(1, 0)] and third.resumed == 3
         assert_same_table(third.table, first.table)
 
-    def test_parts_of_units_outside_the_sweep_are_dropped(self, short, tmp_path):
-        """A part file for a point or replication this sweep does not have is not a row of it.
+    def test_parts_of_units_outside_the_sweep_are_kept_apart(self, short, tmp_path):
+        """A part of a point or replication this sweep does not have is no row of it.
 
-        Its name and row agree, so it is no damaged page; but the sweep (2 points x 2
-        replications) has no such unit: it was an IndexError, or an extra row in the table.
-        A point the grid does not have is dropped; a replication beyond its number is
-        kept, for a sweep that asks for more (test_sweep_resume).
+        The sweep (2 points x 2 replications) has no such unit: it was an IndexError, or
+        an extra row in the table. Such a part stays as it is: a point of another grid
+        for when it returns (test_sweep_grow), a replication beyond the number for a
+        sweep that asks for more (test_sweep_resume), a file of unknown name left alone.
         """
         grid = {"agents.pool.staff": [41, 42]}
         first = run_sweep(short, grid, 2, workers=1, out=tmp_path)
         parts = tmp_path / "parts"
-        row = json.loads((parts / "p000001-r0001.json").read_text())
-        for point, replication in ((7, 0), (1, 5), (0, 2)):
-            foreign = {**row, "point": point, "replication": replication}
-            (parts / f"p{point:06d}-r{replication:04d}.json").write_text(json.dumps(foreign))
+        row = json.loads(part_of(tmp_path, 1, 1).read_text())
+        key = {p: json.loads(part_of(tmp_path, p, 0).read_text())["point_key"] for p in (0, 1)}
+        for name, unit in ((f"pt-{'0' * 16}-r0000.json", {"point_key": "0" * 16}),
+                           (f"pt-{key[1]}-r0005.json", {"replication": 5}),
+                           (f"pt-{key[0]}-r0002.json", {"point_key": key[0], "replication": 2}),
+                           ("p000007-r0000.json", {"point": 7, "replication": 0})):
+            (parts / name).write_text(json.dumps({**row, **unit}))
+        before = {p.name: p.read_bytes() for p in parts.iterdir()}
         again = run_sweep(short, grid, 2, workers=1, out=tmp_path)
         assert again.computed == [] and again.resumed == 4
         assert_same_table(again.table, first.table)
-        assert sorted(p.name for p in parts.glob("p*.json")) == sorted([
-            f"p{p:06d}-r{r:04d}.json" for p in range(2) for r in range(2)]
-            + ["p000000-r0002.json", "p000001-r0005.json"])
+        assert {p.name: p.read_bytes() for p in parts.iterdir()} == before
 
     def test_damaged_manifest_is_one_line(self, tmp_path):
         """A truncated manifest.json: one line naming it, exit 2, nothing computed."""

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from sweep_parts import TINY, as_format_1, part_of, tiny
 
 import sim
 from sim.cli import main
@@ -26,17 +27,7 @@ from sim.metrics import COST_KPIS
 from sim.sweep import run_sweep
 from sim.sweep_store import SweepConflictError
 
-TINY = {"name": "tiny", "seed": 1, "days": 1, "open": "08:00", "close": "10:00",
-        "interval": "1h",
-        "contact_types": {"calls": {"arrivals": {"rate": "60/h"},
-                                    "handle": {"dist": "exponential", "mean": "4m"},
-                                    "patience": {"dist": "exponential", "mean": "3m"}}},
-        "agents": {"pool": {"skills": ["calls"], "staff": 4}}}
 COSTS = {"agents": {"pool": {"hourly": 20}}}
-
-
-def tiny(**fields) -> sim.Scenario:
-    return sim.scenario_from_dict({**TINY, **fields})
 
 
 class TestCostsInTheGrid:
@@ -76,7 +67,7 @@ class TestCostsInTheGrid:
         """
         grid = {"costs": [None, COSTS]}
         run_sweep(tiny(), grid, 1, workers=1, out=tmp_path)
-        part = tmp_path / "parts" / "p000001-r0000.json"
+        part = part_of(tmp_path, 1, 0)
         part.write_text(part.read_text().replace('"total_cost"', '"lost_cost"'))
         again = run_sweep(tiny(), grid, 1, workers=1, out=tmp_path)
         assert again.computed == [(1, 0)]
@@ -115,6 +106,24 @@ class TestFilesTheGridNames:
         with pytest.raises(SweepConflictError, match=r"changed: files; edited since its parts "
                                                      r"were computed: b.csv\)"):
             run_sweep(base, grid, 1, workers=1, out=out)
+
+    def test_a_log_edited_while_its_point_was_dropped_is_refused_on_its_return(self, tmp_path):
+        """b.csv's point dropped from the grid, b.csv edited, the point back: refused.
+
+        The manifest keeps the files of the points a grid drops (test_sweep_grow), so
+        the refusal does not depend on the grids run in between.
+        """
+        for name in ("a.csv", "b.csv", "c.csv"):
+            _write_log(tmp_path / name, 60, 1)
+        base, out = replaying(tmp_path, "a.csv"), tmp_path / "sw"
+        path = "contact_types.calls.arrivals.trace"
+        run_sweep(base, {path: ["a.csv", "b.csv"]}, 1, workers=1, out=out)
+        assert run_sweep(base, {path: ["a.csv", "c.csv"]}, 1, workers=1, out=out).resumed == 1
+        _write_log(tmp_path / "b.csv", 30, 2)
+        assert run_sweep(base, {path: ["c.csv", "a.csv"]}, 1, workers=1, out=out).resumed == 2
+        with pytest.raises(SweepConflictError, match=r"changed: files; edited since its parts "
+                                                     r"were computed: b.csv\)"):
+            run_sweep(base, {path: ["a.csv", "b.csv", "c.csv"]}, 1, workers=1, out=out)
 
     def test_changed_empirical_file_of_a_point_is_refused(self, tmp_path):
         """An empirical ``file`` named by the grid, changed since: resuming is refused."""
@@ -217,16 +226,18 @@ def test_reordered_groups_are_another_sweep(tmp_path):
         run_sweep(flipped, grid, 2, workers=1, points=points)
 
 
-def test_a_grid_mapping_in_another_order_is_another_sweep(tmp_path):
+def test_a_grid_mapping_in_another_order_is_another_point(tmp_path):
     """A grid value that is a mapping (all agent groups at once), its names reordered.
 
-    Refused on resume, as a reordered base scenario is: the grid's JSON sorts keys too.
+    Another point, computed, never given the other order's rows: the grid's JSON sorts
+    keys too (it was refused, 'changed: order', before a grid's values could change).
     """
     groups = {"a": {"skills": ["calls"], "staff": 2}, "b": {"skills": ["calls"], "staff": 3}}
-    out = tmp_path / "sw"
-    run_sweep(tiny(), {"agents": [groups]}, 1, workers=1, out=out)
-    with pytest.raises(SweepConflictError, match=r"changed: order\)"):
-        run_sweep(tiny(), {"agents": [dict(reversed(groups.items()))]}, 1, workers=1, out=out)
+    out, flipped = tmp_path / "sw", {"agents": [dict(reversed(groups.items()))]}
+    run_sweep(tiny(), {"agents": [groups]}, 2, workers=1, out=out)
+    again = run_sweep(tiny(), flipped, 2, workers=1, out=out)
+    assert (again.resumed, len(again.computed)) == (0, 2)
+    assert again.table.equals(run_sweep(tiny(), flipped, 2, workers=1).table)
 
 
 class TestVariants:
@@ -314,6 +325,7 @@ def test_a_folder_fingerprinted_with_its_replications_resumes(tmp_path):
     """A manifest written when the number of replications was an ingredient still resumes."""
     grid, out = {"agents.pool.staff": [3]}, tmp_path / "sw"
     run_sweep(tiny(), grid, 2, workers=1, out=out)
+    as_format_1(out, tiny(), grid)
     manifest = json.loads((out / "manifest.json").read_text())
     manifest["fingerprint"]["replications"] = "d4735e3a265e16ee"
     (out / "manifest.json").write_text(json.dumps(manifest))
@@ -369,6 +381,7 @@ class TestWhatDecidesNoRow:
         """A manifest whose scenario print holds the name, seed and variants still resumes."""
         scenario, grid, out = tiny(), {"agents.pool.staff": [3]}, tmp_path / "sw"
         run_sweep(scenario, grid, 1, workers=1, out=out)
+        as_format_1(out, scenario, grid)
         manifest = json.loads((out / "manifest.json").read_text())
         whole = json.dumps(scenario.model_dump(mode="json"), sort_keys=True)  # (as it was)
         manifest["fingerprint"]["scenario"] = hashlib.sha256(whole.encode()).hexdigest()[:16]
