@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 from click.testing import CliRunner
+from scipy import integrate, stats
 
 import sim
 from sim.cli import main
@@ -52,11 +53,19 @@ def test_start_counts_the_transferred_load():
 
 
 def test_start_counts_consults_asked_in_a_consult():
-    """fraud_consult.yaml: billing consults fraud, whose agents consult cloning in turn."""
+    """fraud_consult.yaml: billing consults fraud, whose agents consult cloning in turn.
+
+    Billing's customers hang up after an exponential 6 minutes on hold, calling the
+    consult off: fraud talks E[min(T, P)] = m (1 - E[exp(-T / m)]) of its lognormal 4
+    minutes (cv 0.5), m = 360 s (integrated here by scipy); cloning's 5 minutes are whole.
+    """
     scenario = sim.load_scenario("scenarios/fraud_consult.yaml")
     _, work, _ = group_loads(scenario)
     consults = 180 / 3600 * 0.3  # billing's consults per second
-    np.testing.assert_allclose(work[1], consults * 240.0, rtol=1e-12)  # their 4 min talk
+    sigma2 = np.log(1 + 0.5**2)
+    talk = stats.lognorm(s=np.sqrt(sigma2), scale=240.0 * np.exp(-sigma2 / 2))
+    cut = 360.0 * (1 - integrate.quad(lambda t: np.exp(-t / 360.0) * talk.pdf(t), 0, np.inf)[0])
+    np.testing.assert_allclose(work[1], consults * cut, rtol=1e-4)  # their talk, cut short
     np.testing.assert_allclose(work[2], consults * 0.15 * 300.0, rtol=1e-12)  # fraud's 5 min
 
 

@@ -37,6 +37,9 @@ HOCKEY_SPAN = 3  # simulated points: the current agents -3 .. +3 (first agent gr
 # and the last, with every point, are always made
 HOCKEY_REDRAW = 1.0
 KEEP = 1  # raw tables kept per run: the floor plays replication 1, the rest reads KPIs
+# where a section the scenario lacks can be given whole, for the hint of a control that
+# reaches one (sim.overrides): ``ccsim app`` has no --set, ``ccsim run`` has
+OVERRIDES_OPTION = "ccsim run SCENARIO --set"
 
 
 class CancelledError(Exception):
@@ -246,7 +249,7 @@ class Session:
             raise controls.SettingsError("ccsim app", [("scenario", "open a scenario first")])
         wanted = controls.read_settings(payload, base, source)
         changes = controls.overrides(base, wanted)
-        scenario = with_overrides(base, changes, source=source)
+        scenario = with_overrides(base, changes, source=source, option=OVERRIDES_OPTION)
         per_replication = sum(limits.expected_contacts(scenario).values())
         problems = limits.run_problems(per_replication, wanted.replications,
                                        runs=1 + 2 * HOCKEY_SPAN, option="replications")
@@ -316,7 +319,8 @@ class Session:
             job.progress(k, len(others))
             other = controls.Settings(**{**wanted.as_dict(),
                                          "agents": {**wanted.agents, group: mine + d}})
-            varied = with_overrides(base, controls.overrides(base, other), source=self.source)
+            varied = with_overrides(base, controls.overrides(base, other), source=self.source,
+                                    option=OVERRIDES_OPTION)
             points[d] = views.hockey_point(total + d, run(
                 varied, seed=outcome.result.seed, replications=wanted.replications,
                 keep_contacts=KEEP, progress=lambda *_, k=k: job.progress(k, len(others))))
