@@ -31,7 +31,7 @@ from sim.engine import RESULTS_VERSION
 from sim.grid import Grid, point_scenarios
 from sim.loader import ScenarioError
 from sim.metrics import METRICS_VERSION, kpi_names
-from sim.overrides import apply_override
+from sim.overrides import apply_override, path_keys
 from sim.scenario import Scenario
 from sim.scenario_contacts import Arrivals
 from sim.weekdays import WEEKDAYS, Weekday
@@ -141,15 +141,21 @@ def point_keys(scenario: Scenario, grid: Grid, points: Sequence[Scenario],
                reads: FileReads) -> list[str]:
     """The key of each point: its values by path, and what its values bring in.
 
+    With a path inside another (``agents.pool``, ``agents.pool.staff``), the later one
+    wins: the paths' order is in the key too.
+
     A value naming a file (a call log to replay, an empirical ``file``) brings the file's
     contents; a mapping given out of sorted order, its names' order. Both are in the key
     only where the point's differ from the scenario's (which the fingerprint holds).
     """
     base_files = {path: digest for path, (_, digest) in reads[0].items()}
     base_orders = name_orders(scenario)
+    nested = _nested(grid.paths)
     keys = []
     for values, point, found in zip(grid.points(), points, reads[1:]):
         what: dict[str, Any] = {"values": values}
+        if nested:  # (the later of agents.pool, agents.pool.staff wins: the order decides)
+            what["paths"] = grid.paths
         files = {path: digest for path, (_, digest) in found.items()}
         if files != base_files:
             what["files"] = files
@@ -158,6 +164,12 @@ def point_keys(scenario: Scenario, grid: Grid, points: Sequence[Scenario],
             what["order"] = orders
         keys.append(_digest(what))
     return keys
+
+
+def _nested(paths: Sequence[str]) -> bool:
+    """Whether a path lies inside another (``agents.pool``, ``agents.pool.staff[3]``)."""
+    keys = [path_keys(path) for path in paths]
+    return any(a != b and b[:len(a)] == a for a in keys for b in keys)
 
 
 def legacy_fingerprint(scenario: Scenario, grid: Grid, seed: int,

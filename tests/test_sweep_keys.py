@@ -1,0 +1,40 @@
+"""A point's key holds all that decides its numbers, whatever the grid around it.
+
+Found by an outside check of the resumable sweep (a grid grown, reordered in its folder).
+"""
+
+from __future__ import annotations
+
+from helpers import assert_same_table
+from sweep_parts import tiny
+
+from sim.sweep import run_sweep
+
+POOL, STAFF = "agents.pool", "agents.pool.staff"
+
+
+def test_a_path_inside_another_swept_one_resumes_as_a_fresh_sweep(tmp_path):
+    """agents.pool and agents.pool.staff: whichever comes later wins, so their order decides.
+
+    Before, the points were made by writing the later value into the earlier one's mapping
+    (the grid's own value, shared by every point), and the keys hashed the values after it
+    and the grid's paths sorted: the second sweep, which runs staff 4, took the part of the
+    first's staff-3 point (its service level 0.47, a fresh sweep's 0.66).
+    """
+    out = tmp_path / "sw"
+    mapping = {"skills": ["calls"], "staff": 2}
+    run_sweep(tiny(), {POOL: [mapping], STAFF: [3, 4]}, 1, workers=1, out=out)
+    assert mapping["staff"] == 2  # the caller's value, as it gave it
+    grid = {STAFF: [3], POOL: [{"skills": ["calls"], "staff": 4}]}  # the mapping wins: 4
+    again = run_sweep(tiny(), grid, 1, workers=1, out=out)
+    assert_same_table(again.table, run_sweep(tiny(), grid, 1, workers=1).table)
+
+
+def test_the_order_of_a_path_inside_another_is_in_the_key(tmp_path):
+    """The same values, the paths reordered: staff 3 wins, then the mapping's staff 4."""
+    out, mapping = tmp_path / "sw", {"skills": ["calls"], "staff": 4}
+    run_sweep(tiny(), {POOL: [mapping], STAFF: [3]}, 1, workers=1, out=out)
+    grid = {STAFF: [3], POOL: [mapping]}
+    again = run_sweep(tiny(), grid, 1, workers=1, out=out)
+    assert again.computed == [(0, 0)]
+    assert_same_table(again.table, run_sweep(tiny(), grid, 1, workers=1).table)
