@@ -86,15 +86,26 @@ def grid_values(path: str, spec: str | Sequence[Any]) -> list[Any]:
 
 
 def _point_key(value: Any) -> Any:
-    """What a grid value runs as: a number, a duration in seconds (``1m`` is ``60``), or as is."""
+    """What a grid value runs as, hashable: :func:`run_value`, a mapping or list by its repr."""
+    value = run_value(value)
+    return value if _is_number(value) else repr(value)
+
+
+def run_value(value: Any) -> Any:
+    """What a grid value runs as: numbers and durations in seconds, whole ones as ``int``.
+
+    ``1m`` is ``60``, ``4.0`` is ``4``; anything else is as it is.
+    """
     if _is_number(value):
-        return float(value)
-    if isinstance(value, str):
+        number = float(value)
+    elif isinstance(value, str):
         try:
-            return parse_duration(value)
+            number = parse_duration(value)
         except ValueError:
-            pass
-    return repr(value)
+            return value
+    else:
+        return value
+    return int(number) if number.is_integer() else number
 
 
 def clock_field(path: str) -> bool:

@@ -28,7 +28,7 @@ from pydantic import BaseModel
 
 from sim.empirical_times import Empirical
 from sim.engine import RESULTS_VERSION
-from sim.grid import Grid, point_scenarios
+from sim.grid import Grid, point_scenarios, run_value
 from sim.loader import ScenarioError
 from sim.metrics import METRICS_VERSION, kpi_names
 from sim.overrides import apply_override, path_keys
@@ -141,6 +141,9 @@ def point_keys(scenario: Scenario, grid: Grid, points: Sequence[Scenario],
                reads: FileReads) -> list[str]:
     """The key of each point: its values by path, and what its values bring in.
 
+    A value as it runs (:func:`sim.grid.run_value`: ``4.0`` is ``4``, ``3m`` is ``180s``),
+    as the grid tells a value given twice.
+
     With a path inside another (``agents.pool``, ``agents.pool.staff``), the later one
     wins: the paths' order is in the key too.
 
@@ -153,7 +156,7 @@ def point_keys(scenario: Scenario, grid: Grid, points: Sequence[Scenario],
     nested = _nested(grid.paths)
     keys = []
     for values, point, found in zip(grid.points(), points, reads[1:]):
-        what: dict[str, Any] = {"values": values}
+        what: dict[str, Any] = {"values": {p: run_value(v) for p, v in values.items()}}
         if nested:  # (the later of agents.pool, agents.pool.staff wins: the order decides)
             what["paths"] = grid.paths
         files = {path: digest for path, (_, digest) in found.items()}

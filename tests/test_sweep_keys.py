@@ -38,3 +38,16 @@ def test_the_order_of_a_path_inside_another_is_in_the_key(tmp_path):
     again = run_sweep(tiny(), grid, 1, workers=1, out=out)
     assert again.computed == [(0, 0)]
     assert_same_table(again.table, run_sweep(tiny(), grid, 1, workers=1).table)
+
+
+def test_a_value_written_otherwise_is_the_same_point(tmp_path):
+    """4 then 4.0, 3m then 180s: the same point (a grid refuses both in one list), reused.
+
+    Before, its units were computed again.
+    """
+    out, patience = tmp_path / "sw", "contact_types.calls.patience.mean"
+    run_sweep(tiny(), {STAFF: [4], patience: ["3m"]}, 1, workers=1, out=out)
+    grid = {STAFF: [4.0, 5], patience: ["180s"]}
+    again = run_sweep(tiny(), grid, 1, workers=1, out=out)
+    assert (again.computed, again.resumed) == ([(1, 0)], 1)
+    assert_same_table(again.table, run_sweep(tiny(), grid, 1, workers=1).table)
