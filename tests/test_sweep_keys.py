@@ -5,10 +5,14 @@ Found by an outside check of the resumable sweep (a grid grown, reordered in its
 
 from __future__ import annotations
 
+import json
+
+import pytest
 from helpers import assert_same_table
-from sweep_parts import tiny
+from sweep_parts import as_format_1, tiny
 
 from sim.sweep import run_sweep
+from sim.sweep_store import SweepConflictError
 
 POOL, STAFF = "agents.pool", "agents.pool.staff"
 
@@ -51,3 +55,14 @@ def test_a_value_written_otherwise_is_the_same_point(tmp_path):
     again = run_sweep(tiny(), grid, 1, workers=1, out=out)
     assert (again.computed, again.resumed) == ([(1, 0)], 1)
     assert_same_table(again.table, run_sweep(tiny(), grid, 1, workers=1).table)
+
+
+def test_a_format_1_manifest_whose_grid_is_damaged_is_refused_in_one_line(tmp_path):
+    """Its grid a list, not a mapping: refused (exit 2), not a TypeError (an internal error)."""
+    out = tmp_path / "sw"
+    run_sweep(tiny(), {STAFF: [3]}, 1, workers=1, out=out)
+    as_format_1(out, tiny(), {STAFF: [3]})
+    manifest = out / "manifest.json"
+    manifest.write_text(json.dumps({**json.loads(manifest.read_text()), "grid": [[STAFF, [3]]]}))
+    with pytest.raises(SweepConflictError, match=r"holds a different sweep \(changed: grid"):
+        run_sweep(tiny(), {STAFF: [3, 4]}, 1, workers=1, out=out)
