@@ -1,16 +1,17 @@
 """The staffing search's starting point: each group's share of the load, and Erlang C or A.
 
 A contact type's offered load in an interval (its expected contacts, day factors
-included, less those its IVR solves, times its mean handle time and wrap-up, over the interval) is shared equally by
-its *first-line* groups (the compiled routing's ``first_line``: those that take it
-without waiting). Its queue is also offered second legs (:func:`queue_entries`): the
-contacts other types transfer or escalate to it and the consults they ask of it, so a
-group reached only by transfers (a specialist desk) carries their load, not none; and the
-calls the IVR misroutes to it, for their short talk (:attr:`QueueEntries.misrouted`). Each
-group's share is one Erlang C (or A) queue, served as the engine serves it
-(:func:`slots_and_pace`: a chat desk's agent is several servers, each talk paced as the
-engine paces it: chat slowdown, agent speed). Also the blocks the search
-staffs as one: runs of intervals with the same load (see :mod:`sim.staffing`).
+included, less those its IVR solves, times its mean handle time and wrap-up, over the
+interval) is shared equally by its *first-line* groups (the compiled routing's
+``first_line``: those that take it without waiting). Its queue is also offered second
+legs (:func:`queue_entries`): the contacts other types transfer or escalate to it and
+the consults they ask of it, so a group reached only by transfers (a specialist desk)
+carries their load, not none; and the calls the IVR misroutes to it, for their short
+talk (:attr:`QueueEntries.misrouted`). Each group's share is one Erlang C (or A) queue,
+served as the engine serves it (:func:`slots_and_pace`: a chat desk's agent is several
+servers, each talk paced as the engine paces it: chat slowdown, agent speed). Also the
+blocks the search staffs as one: runs of intervals with the same load (see
+:mod:`sim.staffing`).
 """
 
 from __future__ import annotations
