@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 from helpers import assert_same_table
 from sweep_parts import as_format_1, tiny
@@ -66,3 +67,15 @@ def test_a_format_1_manifest_whose_grid_is_damaged_is_refused_in_one_line(tmp_pa
     manifest.write_text(json.dumps({**json.loads(manifest.read_text()), "grid": [[STAFF, [3]]]}))
     with pytest.raises(SweepConflictError, match=r"holds a different sweep \(changed: grid"):
         run_sweep(tiny(), {STAFF: [3, 4]}, 1, workers=1, out=out)
+
+
+def test_numpy_values_resume(tmp_path):
+    """A grid of numpy numbers (np.arange) keeps its parts as one of Python numbers does.
+
+    Before, the store's key and part could not be written (TypeError: int64 is not JSON).
+    """
+    out = tmp_path / "sw"
+    run_sweep(tiny(), {STAFF: [3]}, 1, workers=1, out=out)
+    again = run_sweep(tiny(), {STAFF: np.arange(3, 5)}, 1, workers=1, out=out)
+    assert (again.computed, again.resumed) == ([(1, 0)], 1)
+    assert_same_table(again.table, run_sweep(tiny(), {STAFF: [3, 4]}, 1, workers=1).table)
