@@ -170,9 +170,13 @@ def point_keys(scenario: Scenario, grid: Grid, points: Sequence[Scenario],
 
 
 def _nested(paths: Sequence[str]) -> bool:
-    """Whether a path lies inside another (``agents.pool``, ``agents.pool.staff[3]``)."""
+    """Whether a path lies inside another (``agents.pool``, ``agents.pool.staff[3]``).
+
+    Or is another written otherwise (``x.staff.3``, ``x.staff[3]``): the same field twice.
+    """
     keys = [path_keys(path) for path in paths]
-    return any(a != b and b[:len(a)] == a for a in keys for b in keys)
+    return any(i != j and b[:len(a)] == a for i, a in enumerate(keys)
+               for j, b in enumerate(keys))
 
 
 def legacy_fingerprint(scenario: Scenario, grid: Grid, seed: int,

@@ -79,3 +79,15 @@ def test_numpy_values_resume(tmp_path):
     again = run_sweep(tiny(), {STAFF: np.arange(3, 5)}, 1, workers=1, out=out)
     assert (again.computed, again.resumed) == ([(1, 0)], 1)
     assert_same_table(again.table, run_sweep(tiny(), {STAFF: [3, 4]}, 1, workers=1).table)
+
+
+def test_one_field_written_two_ways_is_a_path_inside_another(tmp_path):
+    """staff.0 and staff[0] are one field: the later wins, so their order is in the key too."""
+    def listed():
+        return tiny(agents={"pool": {"skills": ["calls"], "staff": [4, 4]}})
+
+    out = tmp_path / "sw"
+    run_sweep(listed(), {f"{STAFF}.0": [3], f"{STAFF}[0]": [5]}, 1, workers=1, out=out)
+    grid = {f"{STAFF}[0]": [5], f"{STAFF}.0": [3]}
+    again = run_sweep(listed(), grid, 1, workers=1, out=out)
+    assert_same_table(again.table, run_sweep(listed(), grid, 1, workers=1).table)
