@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import numbers
 import types
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -71,8 +72,9 @@ def grid_values(path: str, spec: str | Sequence[Any]) -> list[Any]:
         one_value = spec.strip()[:1] in ("[", "{") or (_is_clock(spec) and clock_field(path))
         values = _range(path, *parts) if len(parts) == 3 and len(items) == 1 and not one_value \
             else [parse_value(item.strip()) for item in items]
-    else:
-        values = list(spec)
+    else:  # (numpy numbers, np.arange's, as Python's: they are written as JSON)
+        values = [v.item() if isinstance(v, numbers.Number) and hasattr(v, "item") else v
+                  for v in spec]
     if not values or any(v == "" for v in values):
         raise ValueError(f"{path}: --grid needs at least one value, got {spec!r}")
     seen: set[Any] = set()
@@ -86,15 +88,26 @@ def grid_values(path: str, spec: str | Sequence[Any]) -> list[Any]:
 
 
 def _point_key(value: Any) -> Any:
-    """What a grid value runs as: a number, a duration in seconds (``1m`` is ``60``), or as is."""
+    """What a grid value runs as, hashable: :func:`run_value`, a mapping or list by its repr."""
+    value = run_value(value)
+    return value if _is_number(value) else repr(value)
+
+
+def run_value(value: Any) -> Any:
+    """What a grid value runs as: numbers and durations in seconds, whole ones as ``int``.
+
+    ``1m`` is ``60``, ``4.0`` is ``4``; anything else is as it is.
+    """
     if _is_number(value):
-        return float(value)
-    if isinstance(value, str):
+        number = float(value)
+    elif isinstance(value, str):
         try:
-            return parse_duration(value)
+            number = parse_duration(value)
         except ValueError:
-            pass
-    return repr(value)
+            return value
+    else:
+        return value
+    return int(number) if number.is_integer() else number
 
 
 def clock_field(path: str) -> bool:

@@ -8,6 +8,7 @@ scenario's raw fields before validation (:mod:`sim.loader` validates the result)
 
 from __future__ import annotations
 
+import copy
 import difflib
 import re
 from typing import Any
@@ -84,10 +85,13 @@ def apply_override(data: dict[str, Any], dotted: str, value: Any,
         else:
             raise ValueError(f"{'.'.join(keys[:depth])!r} is a value, not a section")
     last = keys[-1]
+    # a copy: a later path inside this one (a grid's agents.pool, then agents.pool.staff)
+    # would otherwise write into the caller's value, shared by every point of a sweep
+    value = copy.deepcopy(parse_value(value))
     if isinstance(node, list):
-        node[_index(node, last, keys)] = parse_value(value)
+        node[_index(node, last, keys)] = value
     elif isinstance(node, dict):
-        node[last] = parse_value(value)
+        node[last] = value
     else:
         raise ValueError(f"{'.'.join(keys[:-1])!r} is a value, not a section")
 

@@ -8,12 +8,13 @@ lets the simulator correct it, one agent at a time:
 
 1. **Start.** For every interval and agent group, the Erlang C requirement for the load
    the group is expected to carry. A contact type's offered load in an interval (its
-   expected contacts, day factors included, times its mean handle time and wrap-up, over
-   the interval) is shared equally by its *first-line* groups: those that take it without
-   waiting (routing steps with ``after: 0``; without routing, every group with the
-   skill). Overflow groups get none of it. Each group's share is one Erlang C queue. A
-   type's load includes the second legs sent into its queue: transfers, escalations and
-   consults from other types (:func:`sim.staffing_start.queue_entries`).
+   expected contacts, day factors included, less those its IVR solves, times its mean
+   handle time and wrap-up, over the interval) is shared equally by its *first-line*
+   groups: those that take it without waiting (routing steps with ``after: 0``; without
+   routing, every group with the skill). Overflow groups get none of it. Each group's
+   share is one Erlang C queue. A type's load includes the second legs sent into its
+   queue: transfers, escalations and consults from other types
+   (:func:`sim.staffing_start.queue_entries`).
 2. **Up.** Simulate the whole run (``replications`` replications, the same random
    streams every time: common random numbers). Wherever an interval misses the goal for
    a contact type, its first-line group with the largest share gets one agent more (up

@@ -1,16 +1,17 @@
 """The staffing search's starting point: each group's share of the load, and Erlang C or A.
 
 A contact type's offered load in an interval (its expected contacts, day factors
-included, times its mean handle time and wrap-up, over the interval) is shared equally by
-its *first-line* groups (the compiled routing's ``first_line``: those that take it
-without waiting). Its queue is also offered second legs (:func:`queue_entries`): the
-contacts other types transfer or escalate to it and the consults they ask of it, so a
-group reached only by transfers (a specialist desk) carries their load, not none; and the
-calls the IVR misroutes to it, for their short talk (:attr:`QueueEntries.misrouted`). Each
-group's share is one Erlang C (or A) queue, served as the engine serves it
-(:func:`slots_and_pace`: a chat desk's agent is several servers, each talk paced as the
-engine paces it: chat slowdown, agent speed). Also the blocks the search
-staffs as one: runs of intervals with the same load (see :mod:`sim.staffing`).
+included, less those its IVR solves, times its mean handle time and wrap-up, over the
+interval) is shared equally by its *first-line* groups (the compiled routing's
+``first_line``: those that take it without waiting). Its queue is also offered second
+legs (:func:`queue_entries`): the contacts other types transfer or escalate to it and
+the consults they ask of it, so a group reached only by transfers (a specialist desk)
+carries their load, not none; and the calls the IVR misroutes to it, for their short
+talk (:attr:`QueueEntries.misrouted`). Each group's share is one Erlang C (or A) queue,
+served as the engine serves it (:func:`slots_and_pace`: a chat desk's agent is several
+servers, each talk paced as the engine paces it: chat slowdown, agent speed). Also the
+blocks the search staffs as one: runs of intervals with the same load (see
+:mod:`sim.staffing`).
 """
 
 from __future__ import annotations
@@ -65,7 +66,8 @@ class QueueEntries:
     """Expected entries per second into each contact type's queue (type -> per interval).
 
     Attributes:
-        first: First contacts (:func:`sim.arrivals.expected_counts`).
+        first: First contacts (:func:`sim.arrivals.expected_counts`), less those the IVR
+            solves (``ivr.self_service``): they never reach a queue.
         cold: Customers a cold transfer or an escalation ``as: transfer`` sends in: they
             wait alone, with the type's patience.
         held: Customers a warm or conference transfer sends in: an agent holds them.
@@ -102,12 +104,15 @@ def queue_entries(scenario: Scenario) -> QueueEntries:
     consult in turn), in the interval they arrived (abandons before an answer not
     subtracted: an estimate from above), to a depth of the longest ``max_transfers``; an
     agent group's escalations come from the legs it takes (its share, :func:`load_shares`).
-    A type's IVR sends ``misroute`` x its first contacts to its wrong queues, an equal
-    share to each (``misroute_to``, else every other type), as the engine picks them.
+    A type's IVR solves ``self_service`` x its calls and sends ``misroute`` x them to its
+    wrong queues, an equal share to each (``misroute_to``, else every other type), as the
+    engine picks them.
     """
     types = scenario.contact_types
-    first = {name: expected_counts(scenario, ct.arrivals, name) / scenario.interval
+    calls = {name: expected_counts(scenario, ct.arrivals, name) / scenario.interval
              for name, ct in types.items()}
+    first = {name: calls[name] * (1.0 - ct.ivr.self_service) if ct.ivr is not None
+             else calls[name] for name, ct in types.items()}
     shares = load_shares(scenario)
     zero = {name: np.zeros_like(rate) for name, rate in first.items()}
     legs = QueueEntries(first, *(dict(zero) for _ in range(4)), {name: [] for name in types})
@@ -143,7 +148,7 @@ def queue_entries(scenario: Scenario) -> QueueEntries:
         wrong = list(ct.ivr.misroute_to) or [t for t in types if t != name]
         theta = 1.0 / ct.patience.mean if ct.patience is not None else 0.0
         for to in wrong:
-            flow = ct.ivr.misroute / len(wrong) * first[name]
+            flow = ct.ivr.misroute / len(wrong) * calls[name]  # (of all its calls)
             misrouted[to] = misrouted[to] + flow
             talk[to] = talk[to] + flow * ct.ivr.misroute_talk.mean
             hangups[to] = hangups[to] + flow * theta

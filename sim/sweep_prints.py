@@ -28,10 +28,10 @@ from pydantic import BaseModel
 
 from sim.empirical_times import Empirical
 from sim.engine import RESULTS_VERSION
-from sim.grid import Grid, point_scenarios
+from sim.grid import Grid, point_scenarios, run_value
 from sim.loader import ScenarioError
 from sim.metrics import METRICS_VERSION, kpi_names
-from sim.overrides import apply_override
+from sim.overrides import apply_override, path_keys
 from sim.scenario import Scenario
 from sim.scenario_contacts import Arrivals
 from sim.weekdays import WEEKDAYS, Weekday
@@ -141,15 +141,24 @@ def point_keys(scenario: Scenario, grid: Grid, points: Sequence[Scenario],
                reads: FileReads) -> list[str]:
     """The key of each point: its values by path, and what its values bring in.
 
+    A value as it runs (:func:`sim.grid.run_value`: ``4.0`` is ``4``, ``3m`` is ``180s``),
+    as the grid tells a value given twice.
+
+    With a path inside another (``agents.pool``, ``agents.pool.staff``), the later one
+    wins: the paths' order is in the key too.
+
     A value naming a file (a call log to replay, an empirical ``file``) brings the file's
     contents; a mapping given out of sorted order, its names' order. Both are in the key
     only where the point's differ from the scenario's (which the fingerprint holds).
     """
     base_files = {path: digest for path, (_, digest) in reads[0].items()}
     base_orders = name_orders(scenario)
+    nested = _nested(grid.paths)
     keys = []
     for values, point, found in zip(grid.points(), points, reads[1:]):
-        what: dict[str, Any] = {"values": values}
+        what: dict[str, Any] = {"values": {p: run_value(v) for p, v in values.items()}}
+        if nested:  # (the later of agents.pool, agents.pool.staff wins: the order decides)
+            what["paths"] = grid.paths
         files = {path: digest for path, (_, digest) in found.items()}
         if files != base_files:
             what["files"] = files
@@ -158,6 +167,16 @@ def point_keys(scenario: Scenario, grid: Grid, points: Sequence[Scenario],
             what["order"] = orders
         keys.append(_digest(what))
     return keys
+
+
+def _nested(paths: Sequence[str]) -> bool:
+    """Whether a path lies inside another (``agents.pool``, ``agents.pool.staff[3]``).
+
+    Or is another written otherwise (``x.staff.3``, ``x.staff[3]``): the same field twice.
+    """
+    keys = [path_keys(path) for path in paths]
+    return any(i != j and b[:len(a)] == a for i, a in enumerate(keys)
+               for j, b in enumerate(keys))
 
 
 def legacy_fingerprint(scenario: Scenario, grid: Grid, seed: int,
@@ -303,7 +322,8 @@ def what_changed(old: dict[str, Any], new: dict[str, Any], changed: list[str]) -
         edited = [name for name in now if name in before and before[name] != now[name]]
     before, now = old.get("scenario_fields"), new.get("scenario_fields")
     if isinstance(before, dict) and isinstance(now, dict):
-        swept = set(old.get("grid") or {}) ^ set(new["grid"])  # (blanked in one only)
+        grid = old.get("grid")  # (a damaged manifest's: no paths)
+        swept = set(grid if isinstance(grid, dict) else {}) ^ set(new["grid"])  # (blanked in one)
         fields = [k for k in [*now, *(k for k in before if k not in now)]
                   if before.get(k) != now.get(k) and not any(
                       k == p or p.startswith(f"{k}.") or k.startswith(f"{p}.") for p in swept)]
