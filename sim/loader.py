@@ -147,6 +147,7 @@ def scenario_from_dict(
         found += _variant_problems(data, name, changes, context)
     if found:
         raise ScenarioError(source, found)
+    scenario._base_dir = context["base_dir"]  # (a private attribute: not a field, not frozen)
     return scenario
 
 
@@ -185,9 +186,11 @@ def with_overrides(scenario: Scenario, overrides: Mapping[str, Any],
         ScenarioError: If the result is invalid.
     """
     data = scenario.model_dump(mode="json")  # plain lists and strings, as from YAML
-    # a replayed log's path is relative to the scenario file, not to the working folder
-    base_dir = next((ct.arrivals.base_dir for ct in scenario.contact_types.values()
-                     if ct.arrivals.base_dir is not None), None)
+    # files it names (a replayed log, an empirical `file`) are relative to the scenario's
+    # file, not to the working folder
+    base_dir = scenario._base_dir or next((  # (a scenario made elsewhere: its log's folder)
+        ct.arrivals.base_dir for ct in scenario.contact_types.values()
+        if ct.arrivals.base_dir is not None), None)
     _apply_overrides(data, overrides, source or scenario.name, option)
     return scenario_from_dict(data, source=source or scenario.name, base_dir=base_dir)
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import difflib
 from typing import Annotated, Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, PrivateAttr, field_validator
 
 from sim.scenario_agents import AgentGroup, Blending, Break, Escalation, Shift, shifts_outside_hours
 from sim.scenario_base import Name, Probability, _Frozen
@@ -117,6 +117,9 @@ class Scenario(_Frozen):
     variants: dict[Name, dict[str, Any]] = Field(default_factory=dict)
     # each run day's weekday with named day factors (set by backtest; sim.weekdays.weekday_of)
     weekdays: tuple[Weekday, ...] | None = None
+    # the folder of the scenario's file (sim.loader): a file it names is read there, also
+    # when it is built again from this one (sim.loader.with_overrides: variants, points)
+    _base_dir: Any = PrivateAttr(default=None)  # a Path, or None (made from a dict)
 
     @field_validator("weekdays", mode="before")
     @classmethod
