@@ -20,6 +20,7 @@ It applies to repeats (not retrials) of drawn contacts whose type's repeat keeps
 
 from __future__ import annotations
 
+import math
 from array import array
 from collections.abc import Callable
 
@@ -30,6 +31,7 @@ from sim.distribution_base import quantiles
 from sim.ivr_exits import menu_exits
 from sim.legs import CUSTOMER, REPEAT
 from sim.repeats_again import repeats_again
+from sim.units import DAY
 
 
 def drawn_repeats(journeys, book) -> tuple[Callable[[int, object, int, float], None],
@@ -108,6 +110,8 @@ def drawn_repeats(journeys, book) -> tuple[Callable[[int, object, int, float], N
     come_back, arrive_now, env = journeys._come_back, journeys._arrive_now, journeys.env
     floor, after_ivr, misrouted = journeys.floor, journeys._after_ivr, book.misrouted
     types = len(plans)
+    opens, close, interval, run_end = (journeys.open, journeys.close, journeys.interval,
+                                       journeys.run_end)
     repeat_again, parents, rows = repeats_again(journeys, book, eligible, theirs)
 
     def repeat(c: int, plan, origin: int, at: float) -> None:
@@ -122,9 +126,20 @@ def drawn_repeats(journeys, book) -> tuple[Callable[[int, object, int, float], N
         if decide[c] >= (plan.chance(state[c], made) if plan.by_cause else plan.probability):
             return
         quantile = delay_of[own]
-        when = when_open(at + (delay[c] if quantile is None else quantile(delay_numbers[c])),
-                         opening[c])
-        if when is None:
+        t = at + (delay[c] if quantile is None else quantile(delay_numbers[c]))
+        # Journeys._when_open(t, opening[c]), inlined (a call and its loop were a tenth of
+        # a repeat's cost): t itself if open, else in the first interval after opening
+        day = math.floor(t / DAY)
+        clock = t - day * DAY
+        if clock >= close or clock < opens:
+            day += clock >= close
+            clock = opens + opening[c] * interval
+        when = day * DAY + clock
+        if when < env._now:  # (never: `at` is now) the general rule
+            when = when_open(t, opening[c])
+            if when is None:
+                return
+        if when >= run_end:
             return  # the customer would call again after the simulated days
         counts[issue] = made + 1
         quantile = handle_of[own]
