@@ -29,6 +29,22 @@ from sim.units import DAY
 INF = math.inf
 
 
+# numpy's type for each typecode of the columns (sim's arrays: 'i' is a C int, 32 bits)
+NUMPY_TYPES = {"d": np.float64, "h": np.int16, "i": np.int32, "q": np.int64, "Q": np.uint64}
+
+
+def typed(typecode: str, values: np.ndarray) -> array:
+    """``values`` as a Python array of ``typecode`` (numpy's array, converted if need be).
+
+    Copied once: ``array(typecode, values.tobytes())`` copies twice (through a bytes
+    object), and the columns and numbers worked out before a run are tens of arrays
+    of a contact each (a tenth of the set-up's instructions were those copies).
+    """
+    out = array(typecode)
+    out.frombytes(np.ascontiguousarray(values, NUMPY_TYPES[typecode]).view(np.uint8))
+    return out
+
+
 @dataclass(frozen=True)
 class ContactDraws:
     """Every contact of a replication before it happens, in arrival order.
@@ -165,11 +181,11 @@ class ContactBook:
                  first_children: tuple[tuple[int, int], ...] = (),
                  child_numbers: tuple[tuple[tuple[int, int], tuple[int, int]], ...] = ()):
         n = self.n = self.n_drawn = int(draws.arrival.size)
-        nan, f64 = math.nan, np.float64
-        self.arrival = array("d", draws.arrival.astype(f64).tobytes())
-        self.handle = array("d", draws.handle.astype(f64).tobytes())
-        self.patience = array("d", draws.patience.astype(f64).tobytes())
-        self.ctype = array("h", draws.contact_type.astype(np.int16).tobytes())
+        nan = math.nan
+        self.arrival = typed("d", draws.arrival)
+        self.handle = typed("d", draws.handle)
+        self.patience = typed("d", draws.patience)
+        self.ctype = typed("h", draws.contact_type)
         self.qtype = array("h", self.ctype)
         self.deadline = array("d", [INF]) * n
         self.enq = array("d", [nan]) * n
@@ -181,18 +197,18 @@ class ContactBook:
         self.hold = array("d", [0.0]) * n
         self.group = array("h", [-1]) * n
         self.agent = array("i", [-1]) * n
-        self.issue = array("i", range(n))
+        self.issue = typed("i", np.arange(n))  # (array("i", range(n)): a call per item)
         # who each contact is, for its keyed random numbers (sim.keyed): an issue's first
         # contact is keyed by who it is (ContactDraws.who), a contact created during the
         # run by its parent
         keys = keyed.issue_keys(root_key, np.arange(n) if draws.who is None else draws.who)
-        self.key = array("Q", keys.tobytes())
+        self.key = typed("Q", keys)
         # a drawn contact's number for a purpose: first_numbers[purpose][c]; a contact made
         # during the run draws keyed.uniform(key[c], purpose) when needed: the same number
         # (doubles, 8 bytes a contact: most purposes are needed by a few contacts only)
         self.first_numbers = {
-            purpose: array("d", keyed.uniforms(keys, *(purpose if isinstance(purpose, tuple)
-                                                       else (purpose,))).tobytes())
+            purpose: typed("d", keyed.uniforms(keys, *(purpose if isinstance(purpose, tuple)
+                                                       else (purpose,))))
             for purpose in first_purposes}
         # a first leg's consult and transfer decisions (or None), read for `quiet`
         self.first_decisions = tuple(self.first_numbers.get((purpose, 1))
@@ -200,22 +216,21 @@ class ContactBook:
         # and the key of what it creates first for a purpose (a consult request, the
         # contact coming back): first_children[(purpose, step)][c], keyed.child's
         kids = {purpose: keyed.children(keys, *purpose) for purpose in first_children}
-        self.first_children = {purpose: array("Q", values.tobytes())
-                               for purpose, values in kids.items()}
+        self.first_children = {purpose: typed("Q", values) for purpose, values in kids.items()}
         # and numbers of those (a consult request's own consult decision): by drawn contact
-        self.child_numbers = {(kid, purpose): array("d", keyed.uniforms(kids[kid], *purpose)
-                                                    .tobytes()) for kid, purpose in child_numbers}
+        self.child_numbers = {(kid, purpose): typed("d", keyed.uniforms(kids[kid], *purpose))
+                              for kid, purpose in child_numbers}
         # the contact coming back for a drawn one (keyed.child(key, COMEBACK)) takes over
         # its first-step numbers when it comes (adopt), worked out likewise: by drawn
         # contact, (number for the contact's row, number of the one coming back) pairs,
         # and its patience and handle numbers
         comeback = kids.get((keyed.COMEBACK, 0))
         self.adoptions = [] if comeback is None else [
-            (self.first_numbers[purpose], array("d", keyed.uniforms(comeback, *(
-                purpose if isinstance(purpose, tuple) else (purpose,))).tobytes()))
+            (self.first_numbers[purpose], typed("d", keyed.uniforms(comeback, *(
+                purpose if isinstance(purpose, tuple) else (purpose,)))))
             for purpose in ADOPTED if purpose in self.first_numbers]
         self.comeback_numbers = None if comeback is None else tuple(
-            array("d", keyed.uniforms(comeback, purpose).tobytes())
+            typed("d", keyed.uniforms(comeback, purpose))
             for purpose in (keyed.PATIENCE, keyed.HANDLE))
         self.state = bytearray(n)
         self.kind = bytearray(n)

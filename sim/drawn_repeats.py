@@ -20,16 +20,19 @@ It applies to repeats (not retrials) of drawn contacts whose type's repeat keeps
 
 from __future__ import annotations
 
+import math
 from array import array
 from collections.abc import Callable
 
 import numpy as np
 
 from sim import keyed
+from sim.contacts import typed
 from sim.distribution_base import quantiles
 from sim.ivr_exits import menu_exits
 from sim.legs import CUSTOMER, REPEAT
 from sim.repeats_again import repeats_again
+from sim.units import DAY
 
 
 def drawn_repeats(journeys, book) -> tuple[Callable[[int, object, int, float], None],
@@ -65,7 +68,9 @@ def drawn_repeats(journeys, book) -> tuple[Callable[[int, object, int, float], N
     for t, plan in enumerate(plans):
         if not eligible[t]:
             continue
-        mine = ctype == t
+        # its drawn contacts by place, not by a mask (types interleave: a mask's copies
+        # go run by run, a call per run)
+        mine = np.flatnonzero(ctype == t)
         for name, quantile, numbers in (
                 ("delay", plan.repeat.delay, delay_numbers), ("handle", plan.handle, handle_u),
                 ("patience", plan.patience, patience_u),
@@ -86,20 +91,17 @@ def drawn_repeats(journeys, book) -> tuple[Callable[[int, object, int, float], N
     menu_numbers = {id(book.first_numbers.get(keyed.IVR_TIME)), id(route_mine)}
     pairs_of = [[(mine, them) for mine, them in book.adoptions
                  if not (fold[t] and id(mine) in menu_numbers)] for t in range(len(plans))]
-    quiet_back = np.zeros(n, bool)
-    for t, (consult, transfer) in enumerate(journeys.first_chances):
-        mine = ctype == t
-        calm = np.ones(np.count_nonzero(mine), bool)
-        for chance, purpose in ((consult, keyed.CONSULT), (transfer, keyed.TRANSFER)):
-            if chance > 0.0:
-                numbers = adopted((purpose, 1))
-                calm &= (False if numbers is None
-                         else np.frombuffer(numbers, np.float64, n)[mine] >= chance)
-        quiet_back[mine] = calm
+    quiet_back = np.ones(n, bool)
+    for step, purpose in enumerate((keyed.CONSULT, keyed.TRANSFER)):
+        chance = np.array([chances[step] for chances in journeys.first_chances])[ctype]
+        if (chance > 0.0).any():  # (by drawn contact, its type's)
+            numbers = adopted((purpose, 1))
+            quiet_back &= (chance <= 0.0) | (
+                False if numbers is None else np.frombuffer(numbers, np.float64, n) >= chance)
     quiet_back = bytearray(quiet_back.tobytes())
     # (a type folds its menu only if it has one: its route numbers are worked out then)
     exits = menu_exits(plans, book.ctype, routes, n, fold) if any(fold) else None
-    delay, handle, patience, menu = (array("d", values[name].tobytes()) for name in timed)
+    delay, handle, patience, menu = (typed("d", values[name]) for name in timed)
     delay_of, handle_of, patience_of, menu_of = timed.values()
     # the run's columns and steps
     ctypes, issues, state, counts = book.ctype, book.issue, book.state, book.issue_contacts
@@ -108,6 +110,8 @@ def drawn_repeats(journeys, book) -> tuple[Callable[[int, object, int, float], N
     come_back, arrive_now, env = journeys._come_back, journeys._arrive_now, journeys.env
     floor, after_ivr, misrouted = journeys.floor, journeys._after_ivr, book.misrouted
     types = len(plans)
+    opens, close, interval, run_end = (journeys.open, journeys.close, journeys.interval,
+                                       journeys.run_end)
     repeat_again, parents, rows = repeats_again(journeys, book, eligible, theirs)
 
     def repeat(c: int, plan, origin: int, at: float) -> None:
@@ -122,9 +126,20 @@ def drawn_repeats(journeys, book) -> tuple[Callable[[int, object, int, float], N
         if decide[c] >= (plan.chance(state[c], made) if plan.by_cause else plan.probability):
             return
         quantile = delay_of[own]
-        when = when_open(at + (delay[c] if quantile is None else quantile(delay_numbers[c])),
-                         opening[c])
-        if when is None:
+        t = at + (delay[c] if quantile is None else quantile(delay_numbers[c]))
+        # Journeys._when_open(t, opening[c]), inlined (a call and its loop: ~1,800
+        # instructions a repeat): t itself if open, else in the first interval after opening
+        day = math.floor(t / DAY)
+        clock = t - day * DAY
+        if clock >= close or clock < opens:
+            day += clock >= close
+            clock = opens + opening[c] * interval
+        when = day * DAY + clock
+        if when < env._now:  # (never: `at` is now) the general rule
+            when = when_open(t, opening[c])
+            if when is None:
+                return
+        if when >= run_end:
             return  # the customer would call again after the simulated days
         counts[issue] = made + 1
         quantile = handle_of[own]

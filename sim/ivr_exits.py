@@ -35,7 +35,7 @@ def menu_exits(plans, ctype: array, routes: array, n: int, fold: list[bool]) -> 
     for q, plan in enumerate(plans):
         if not fold[q]:
             continue
-        ivr, mine = plan.ivr, ctype == q
+        ivr, mine = plan.ivr, np.flatnonzero(ctype == q)  # (by place: a mask copies run by run)
         u = route[mine]
         to = np.where(u < ivr.self_service, -1, q)
         wrong = (u >= ivr.self_service) & (u < ivr.self_service + ivr.misroute)

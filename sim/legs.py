@@ -83,6 +83,8 @@ class Journeys:
         # the engine, sim.engine._Replication._arrival_stream), a comeback too
         self.fold = [False] * len(plans)
         self.later: list[tuple] = []  # comebacks due after the earliest (_at_time)
+        self.due = object.__new__(Tick)  # the earliest of them, on the env's heap (_due)
+        self.due_step = (self._due,)
         # and a comeback's decision, delay and opening-time number, and its key (or None)
         self.comebacks_drawn = (None if keyed.COMEBACK not in book.first_numbers else (*(
             book.first_numbers[purpose]
@@ -215,36 +217,45 @@ class Journeys:
         else:
             self._at_time(when, self._arrive_now, back)
 
-    def _at_time(self, t: float, step: Callable, c: int) -> None:
+    def _at_time(self, t: float, step: Callable, c) -> None:
         """``step(tick)`` at time ``t`` itself (``tick._value``: ``c``), not at now + (t - now).
 
         Comebacks are due a day or so ahead: hundreds wait at once, which made every
         event's push and pop on the environment's heap four levels deeper. They wait in
         a heap of their own (:attr:`later`) instead, with the same keys, and only the
-        earliest of them is also on the environment's heap: the events run in exactly
-        the order of one heap (SimPy's: time, priority, then the order scheduled).
+        earliest of them is also on the environment's heap, as the one tick :attr:`due`
+        (:meth:`_due`): the events run in exactly the order of one heap (SimPy's: time,
+        priority, then the order scheduled). Aside, a comeback is its key, step and value
+        (no tick of its own, nor a tuple of callbacks: allocated per repeat, with a call to
+        release the next, they were 0.5% of refund_vs_relations' instructions).
         """
-        tick = object.__new__(Tick)
-        tick.callbacks, tick._value = (step,), c
-        entry = (t, NORMAL, next(self.env._eid), tick)
         later = self.later
+        entry = (t, NORMAL, next(self.env._eid), step, c)
         if not later:
-            tick.callbacks = (self._released, step)
             heappush(later, entry)
-            heappush(self.env._queue, entry)
+            self.due.callbacks = self.due_step
+            heappush(self.env._queue, (t, NORMAL, entry[2], self.due))
         elif entry < later[0]:  # before the earliest aside: straight onto the env's heap
-            heappush(self.env._queue, entry)
+            tick = object.__new__(Tick)
+            tick.callbacks, tick._value = (step,), c
+            heappush(self.env._queue, (t, NORMAL, entry[2], tick))
         else:
             heappush(later, entry)
 
-    def _released(self, _tick) -> None:
-        """The earliest comeback aside is due: the next earliest goes onto the env's heap."""
+    def _due(self, due) -> None:
+        """The earliest comeback aside is due: the next earliest goes onto the env's heap.
+
+        Then its step runs, with :attr:`due` as its tick (``_value``: the comeback's; the
+        tick is every comeback's in turn: a step reads its value, it does not keep the tick).
+        """
         later = self.later
-        heappop(later)
+        _, _, _, step, value = heappop(later)
         if later:
-            entry = later[0]
-            entry[3].callbacks = (self._released, *entry[3].callbacks)
-            heappush(self.env._queue, entry)
+            t, priority, eid = later[0][:3]
+            due.callbacks = self.due_step
+            heappush(self.env._queue, (t, priority, eid, due))
+        due._value = value
+        step(due)
 
     def _arrive_now(self, tick) -> None:
         """A contact coming back arrives (busy signal, the IVR, or straight to its queue)."""

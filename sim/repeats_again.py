@@ -17,16 +17,14 @@ repeat is ``_come_back``'s, as is any other comeback.
 
 from __future__ import annotations
 
-import math
 from array import array
 from collections.abc import Callable
 
 import numpy as np
 
 from sim import keyed
-from sim.legs import CUSTOMER, REPEAT
-
-INF = math.inf
+from sim.contacts import typed
+from sim.legs import CUSTOMER, INF, REPEAT
 
 
 def lowest_resolution(plan, group_plans) -> float:
@@ -67,15 +65,15 @@ def repeats_again(journeys, book, eligible: list[bool], theirs: dict,
     after = keyed.children(keys, keyed.COMEBACK)  # and the contacts coming back after them
 
     decide2, delay_u, opening_u, patience_u, handle_u, menu_u = (
-        array("d", keyed.uniforms(k, purpose).tobytes()) for k, purpose in (
+        typed("d", keyed.uniforms(k, purpose)) for k, purpose in (
             (keys, keyed.COMEBACK), (keys, keyed.COMEBACK_DELAY), (keys, keyed.OPENING),
             (after, keyed.PATIENCE), (after, keyed.HANDLE), (after, keyed.IVR_TIME)))
-    key_after = array("Q", after.tobytes())
+    key_after = typed("Q", after)
     # by drawn contact, its row in those (-1: none); kept small (a tenth of the drawn
     # contacts' rows), their rows stay in the caches
     rows = np.full(n, -1, np.int32)
     rows[who] = np.arange(who.size, dtype=np.int32)
-    rows = array("i", rows.tobytes())
+    rows = typed("i", rows)
     parents: dict[int, int] = {}
     issues, state, counts, ctypes = book.issue, book.state, book.issue_contacts, book.ctype
     come_back, new_contact, when_open = journeys._come_back, book.new_contact, journeys._when_open

@@ -81,8 +81,7 @@ def test_comebacks_wait_aside_in_the_order_of_one_heap(monkeypatch):
 
     def look():  # every simulated half hour: what waits where
         while env._queue or journeys.later:
-            aside = [entry for entry in env._queue if entry[3] in
-                     {later[3] for later in journeys.later}]
+            aside = [entry for entry in env._queue if entry[3] is journeys.due]
             seen.append((len(journeys.later), len(env._queue), aside))
             yield env.timeout(1800)
 
