@@ -32,7 +32,7 @@ def hold_steps(journeys, consulting: dict, free: Callable,
                wrap_up: Callable) -> tuple[tuple, tuple]:
     """``(on_hold, consulted)``, each as an event's callbacks: the steps of a consult hold.
 
-    ``on_hold(leg)``: halfway through its talk (:mod:`sim.leg_steps`' ``talk_for``), the
+    ``on_hold(leg)``: halfway through its talk (:mod:`sim.leg_steps`' ``hold_halfway``), the
     leg's agent puts the customer on hold and asks; ``consulted(leg)``: a consult request's
     talk is over, and who asked is answered (``back_from_consult``, at once or as an event
     of its own). Then the asking leg's second half (``leg.end``), or the customer hangs up
@@ -67,7 +67,7 @@ def hold_steps(journeys, consulting: dict, free: Callable,
     def on_hold(leg) -> None:
         """Halfway: the customer on hold, the agent asks the consult's queue."""
         nonlocal enter
-        c, consult, number = leg.c, leg.consult, leg.talk_leg
+        c, consult, number = leg.c, leg.consult, leg.leg
         held = leg.held = env._now
         first = number == 1 and c < drawn and consult_keys is not None  # worked out at once
         if first:  # (the key of c read only where needed)
