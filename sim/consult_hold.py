@@ -224,7 +224,11 @@ def hold_steps(journeys, consulting: dict, free: Callable,
             waiter.waits, waiter.callbacks = FIRED, step_resume
             push(queue, (now, NORMAL, next(ids), waiter))
         elif waits <= EITHER:  # alone, or resumed at once: resume finds the consult over
-            back(waiter)
+            hold[waiter.c] += now - waiter.held  # back(waiter), written out
+            if waits == EITHER:
+                waiter.patience.callbacks = waiter.patience._value = ()
+            waiter.waits, waiter.callbacks = BACK, waiter.end
+            push(queue, (now + (waiter.length - waiter.half), NORMAL, next(ids), waiter))
 
     # each step as an event's callbacks (one tuple for all its events); on_hold tells
     # a consult that will not hold in turn by its step (no step refers back to on_hold)
@@ -260,15 +264,16 @@ def call_off_step(journeys, consulting: dict) -> Callable[[int], None]:
             request = leg.request  # it holds a consult of its own, not yet over
         else:  # still queued: it leaves its queue (a leg)
             floor._abandon(request, now)
-        for leg in reversed(chain):
+        for leg in reversed(chain):  # each a request's one leg: its talk and hold are c's
             c = leg.c
+            held = hold[c]
             if leg.waits == ALONE:  # on hold: its hold ends now
                 leg.waits = FIRED  # (its consult's answer, if due now, finds it gone)
-                hold[c] += now - leg.held
-            talk[c] += now - leg.start - (hold[c] - leg.hold_before)
+                held = hold[c] = held + (now - leg.held)
+            talk[c] = now - leg.start - held
             if record_legs:  # its asker hung up: a leg `hung_up` (record, written out)
                 add_leg(pack_leg(c, leg.q, enq[c], leg.start, now, leg.group.index,
-                                 leg.agent_id, hold[c] - leg.hold_before, HUNG_UP, 0.0))
+                                 leg.agent_id, held, HUNG_UP, 0.0))
             state[c], end[c] = ANSWERED, now  # Journeys._finish(c), written out
             floor._next_work(leg.group, leg.agent_id)  # free(leg, 0.0)
 

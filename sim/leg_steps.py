@@ -236,7 +236,10 @@ def leg_steps(journeys) -> Callable[..., None]:
                 push(queue, (env._now + length, NORMAL, next(ids), leg))
                 return
             consult = escalate
-        hold_halfway(leg, consult, step_talked)
+        leg.consult, leg.end = consult, step_talked  # hold_halfway(leg, consult, step_talked)
+        half = leg.half = length / 2.0
+        leg.callbacks = step_on_hold
+        push(queue, (env._now + half, NORMAL, next(ids), leg))
 
     def hold_halfway(leg: Leg, consult, ends: tuple) -> None:
         """The leg's talk (``leg.length``) has a consult hold halfway, then ``ends``."""
