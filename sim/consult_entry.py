@@ -5,9 +5,13 @@ and puts it in the consulted department's queue. The floor's generic entry
 (:meth:`sim.floor.Floor._enqueue`) asks, for every contact, about patience, a trunk line,
 a callback offer, a timed abandonment, overflow and groups closed for the night; none of
 them applies to a fresh request in a queue without those (about 1,200 instructions per
-fraud_consult contact). Here the request goes straight to the idle agent of the queue's
-one answering group, as ``_enqueue`` answers a contact never queued before, or waits at
-the back of the queue; anything else is ``_enqueue``'s.
+fraud_consult contact). There (:mod:`sim.consult_hold`'s ``on_hold``, written out: a
+call fewer per consult) the request goes straight to the idle agent of the queue's one
+answering group, as ``_enqueue`` answers a contact never queued before, or waits at the
+back of the queue; anything else is ``_enqueue``'s. The request's row is as
+:meth:`sim.contacts.ContactBook.new_contact` left it: its ``qtype`` is the queue's, its
+state ``WAITING``, its deadline ``inf``, never queued, on no trunk line, neither misrouted
+nor served (so ``_serve`` would start its leg: ``start_leg`` at once).
 
 The guard (:func:`fast_queues`), decided when the first request is made (after the engine
 has installed every hook: a routing policy, balking, real-time rules), conservatively:
@@ -21,11 +25,6 @@ entry's too.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
-
-from sim.legs import INF
-from sim.records import ANSWERED
 
 # the floor's steps a hook may replace or wrap on the instance (sim.routed, sim.balking,
 # sim.rules): where one is, the generic entry (which goes through them) for every queue
@@ -42,46 +41,3 @@ def fast_queues(floor) -> list:
     return [ct.only if (ct.only is not None and not ct.overflow and not floor.takes_line[q]
                         and not floor.callback_offered[q] and not floor.timed_abandon[q])
             else None for q, ct in enumerate(floor.types)]
-
-
-def request_entry(floor) -> Callable[[int, int, float], None]:
-    """``enter(request, q, now)``: a request just made for queue ``q`` joins it at ``now``.
-
-    ``floor._enqueue(request, q, now, INF)`` where :func:`fast_queues` gives no group for
-    ``q``; else the same done here. The request's row is as
-    :meth:`sim.contacts.ContactBook.new_contact` left it: its ``qtype`` is ``q``, its state
-    ``WAITING``, its deadline ``inf``, never queued, on no trunk line, neither misrouted nor
-    served (so ``_serve`` would start its leg: ``start_leg`` at once).
-    """
-    onlys = fast_queues(floor)
-    if not any(onlys):
-        return lambda c, q, now: floor._enqueue(c, q, now, INF)
-    enq, queued, answer, wait, state, group, agent = (
-        floor.enq, floor.queued, floor.answer, floor.wait, floor.state, floor.group,
-        floor.agent)
-    # (the floor's steps looked up at each use: a step held here would close a reference
-    # cycle through the leg steps, kept until a collection; the floor lets go of its own)
-    queues, shifts = [ct.queue for ct in floor.types], floor.shifts
-
-    def enter(c: int, q: int, now: float) -> None:
-        best = onlys[q]
-        if best is not None:
-            idle = best.idle
-            if idle:  # _enqueue's answer of a contact never queued, then _serve's leg
-                _, agent_id = idle.popleft()
-                enq[c] = answer[c] = now
-                queued[c] = 1
-                wait[c] = 0.0
-                state[c] = ANSWERED
-                group[c] = best.index
-                agent[c] = agent_id
-                floor.start_leg(c, best, agent_id)
-                return
-            if not shifts.closed_groups:  # it waits (its state and deadline are so already)
-                enq[c] = now
-                queued[c] = 1
-                queues[q].append(c)
-                return
-        floor._enqueue(c, q, now, INF)
-
-    return enter

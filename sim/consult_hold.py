@@ -16,8 +16,7 @@ from collections.abc import Callable
 
 from simpy.events import NORMAL
 
-from sim import keyed
-from sim.consult_entry import request_entry
+from sim import consult_entry, keyed
 from sim.legs import CONSULT, CONSULT_LEG, CUSTOMER, FIRST, HUNG_UP, INF
 from sim.records import ANSWERED, WAITING
 from sim.ticks import Tick
@@ -32,7 +31,7 @@ def hold_steps(journeys, consulting: dict, free: Callable,
                wrap_up: Callable) -> tuple[tuple, tuple]:
     """``(on_hold, consulted)``, each as an event's callbacks: the steps of a consult hold.
 
-    ``on_hold(leg)``: halfway through its talk (:mod:`sim.leg_steps`' ``talk_for``), the
+    ``on_hold(leg)``: halfway through its talk (:mod:`sim.leg_steps`' ``hold_halfway``), the
     leg's agent puts the customer on hold and asks; ``consulted(leg)``: a consult request's
     talk is over, and who asked is answered (``back_from_consult``, at once or as an event
     of its own). Then the asking leg's second half (``leg.end``), or the customer hangs up
@@ -57,19 +56,21 @@ def hold_steps(journeys, consulting: dict, free: Callable,
     consult_talks = j.first_numbers.get((keyed.CONSULT_TALK, 1))
     hold_patiences = j.first_numbers.get((keyed.HOLD_PATIENCE, 1))
     consult_keys = j.first_children.get((keyed.CONSULT, 1))
+    keyed_first = drawn if consult_keys is not None else 0  # contacts below: worked out
     call_off = call_off_step(j, consulting)
 
     # a request's way into its queue (sim.consult_entry), decided at the first request, the
     # engine's hooks installed by then (a step rebinding itself would be a reference cycle,
     # kept until a collection where no consult is ever asked)
-    enter = None
+    onlys = queues = shifts = None
+    queued, answer, wait, group, agent = j.queued, j.answer, j.wait, j.group, j.agent
 
     def on_hold(leg) -> None:
         """Halfway: the customer on hold, the agent asks the consult's queue."""
-        nonlocal enter
-        c, consult, number = leg.c, leg.consult, leg.talk_leg
+        nonlocal onlys, queues, shifts
+        c, consult, number = leg.c, leg.consult, leg.leg
         held = leg.held = env._now
-        first = number == 1 and c < drawn and consult_keys is not None  # worked out at once
+        first = number == 1 and c < keyed_first  # worked out at once
         if first:  # (the key of c read only where needed)
             k = 0
             length = consult.talk(consult_talks[c])
@@ -88,9 +89,28 @@ def hold_steps(journeys, consulting: dict, free: Callable,
                 hold_patiences[c] if first else uniform(k, keyed.HOLD_PATIENCE, number))
         else:
             leg.waits = ALONE
-        if enter is None:
-            enter = request_entry(floor)
-        enter(request, consult.to, held)  # floor._enqueue(request, consult.to, held, INF)
+        if onlys is None:
+            onlys = consult_entry.fast_queues(floor)
+            queues, shifts = [ct.queue for ct in floor.types], floor.shifts
+        # floor._enqueue(request, q, held, INF), the short way where it applies (see
+        # sim.consult_entry): the request's row is as new_contact left it
+        q = consult.to
+        best = onlys[q]
+        if best is not None and best.idle:  # _enqueue's answer of one never queued
+            _, agent_id = best.idle.popleft()
+            enq[request] = answer[request] = held
+            queued[request] = 1
+            wait[request] = 0.0
+            state[request] = ANSWERED
+            group[request] = best.index
+            agent[request] = agent_id
+            floor.start_leg(request, best, agent_id)  # _serve's leg
+        elif best is not None and not shifts.closed_groups:  # it waits (state, deadline: so)
+            enq[request] = held
+            queued[request] = 1
+            queues[q].append(request)
+        else:
+            floor._enqueue(request, q, held, INF)
         if not patient:
             return
         talked = consulting.get(request)
@@ -152,13 +172,16 @@ def hold_steps(journeys, consulting: dict, free: Callable,
         now = env._now
         held = hold[c] = hold[c] + (now - leg.held)
         talk[c] += leg.half
-        floor._abandon(c, now, on_hold=True)
+        floor._abandon(c, now, True)  # (on hold)
         wrap = 0.0 if after_call is None else wrap_up(leg)
         if record_legs:  # record(c, leg, HUNG_UP, wrap), written out
             add_leg(pack_leg(c, leg.q, enq[c], leg.start, now, leg.group.index, leg.agent_id,
                              held - leg.hold_before, HUNG_UP, wrap))
         call_off(request)  # queued or being talked, the consult ends (a leg)
-        free(leg, wrap)
+        if wrap > 0.0:
+            free(leg, wrap)
+        else:  # free(leg, 0.0), written out
+            floor._next_work(leg.group, leg.agent_id)
 
     def back(leg) -> None:
         """Off hold: the second half of the talk (the hold patience's tick now does nothing)."""
@@ -171,13 +194,16 @@ def hold_steps(journeys, consulting: dict, free: Callable,
         push(queue, (env._now + (leg.length - leg.half), NORMAL, next(ids), leg))
 
     def consulted(leg) -> None:
-        """A consult request's talk is over: the agent who asked is answered."""
+        """A consult request's talk is over: the agent who asked is answered.
+
+        The request's one leg ends (its talk and hold are the contact's, from nothing).
+        """
         c, now = leg.c, env._now
-        talk[c] += leg.length
+        talk[c] = leg.length
         del consulting[c]
         if record_legs:  # record(c, leg, CONSULT_LEG, 0.0), written out
             add_leg(pack_leg(c, leg.q, enq[c], leg.start, now, leg.group.index, leg.agent_id,
-                             hold[c] - leg.hold_before, CONSULT_LEG, 0.0))
+                             hold[c], CONSULT_LEG, 0.0))
         state[c], end[c] = ANSWERED, now  # Journeys._finish(c), written out
         waiter = consult_waiters.pop(c, None)
         if waiter is None:
@@ -198,7 +224,11 @@ def hold_steps(journeys, consulting: dict, free: Callable,
             waiter.waits, waiter.callbacks = FIRED, step_resume
             push(queue, (now, NORMAL, next(ids), waiter))
         elif waits <= EITHER:  # alone, or resumed at once: resume finds the consult over
-            back(waiter)
+            hold[waiter.c] += now - waiter.held  # back(waiter), written out
+            if waits == EITHER:
+                waiter.patience.callbacks = waiter.patience._value = ()
+            waiter.waits, waiter.callbacks = BACK, waiter.end
+            push(queue, (now + (waiter.length - waiter.half), NORMAL, next(ids), waiter))
 
     # each step as an event's callbacks (one tuple for all its events); on_hold tells
     # a consult that will not hold in turn by its step (no step refers back to on_hold)
@@ -234,15 +264,16 @@ def call_off_step(journeys, consulting: dict) -> Callable[[int], None]:
             request = leg.request  # it holds a consult of its own, not yet over
         else:  # still queued: it leaves its queue (a leg)
             floor._abandon(request, now)
-        for leg in reversed(chain):
+        for leg in reversed(chain):  # each a request's one leg: its talk and hold are c's
             c = leg.c
+            held = hold[c]
             if leg.waits == ALONE:  # on hold: its hold ends now
                 leg.waits = FIRED  # (its consult's answer, if due now, finds it gone)
-                hold[c] += now - leg.held
-            talk[c] += now - leg.start - (hold[c] - leg.hold_before)
+                held = hold[c] = held + (now - leg.held)
+            talk[c] = now - leg.start - held
             if record_legs:  # its asker hung up: a leg `hung_up` (record, written out)
                 add_leg(pack_leg(c, leg.q, enq[c], leg.start, now, leg.group.index,
-                                 leg.agent_id, hold[c] - leg.hold_before, HUNG_UP, 0.0))
+                                 leg.agent_id, held, HUNG_UP, 0.0))
             state[c], end[c] = ANSWERED, now  # Journeys._finish(c), written out
             floor._next_work(leg.group, leg.agent_id)  # free(leg, 0.0)
 

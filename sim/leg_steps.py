@@ -58,8 +58,7 @@ class Leg:
 
     __slots__ = ("agent_id", "c", "callbacks", "capped", "consult", "end", "entered", "gives_up",
                  "group", "half", "held", "hold_before", "leg", "length", "patience", "q", "queue",
-                 "reason", "request", "start", "talk_leg", "three_way", "to_agent", "to_group",
-                 "waits")
+                 "reason", "request", "start", "three_way", "to_agent", "to_group", "waits")
     _ok = True  # SimPy's loop asks (sim.ticks.run_events): a leg's step never fails
 
 
@@ -143,19 +142,45 @@ def leg_steps(journeys) -> Callable[..., None]:
         leg = new(Leg)  # Leg(): no __init__ to call
         leg.c, leg.group, leg.agent_id = c, group, agent_id
         leg.start = env._now
-        leg.hold_before = hold[c]  # this leg's hold is what it adds
-        q = leg.q = qtype[c]
-        # this leg's number (the next agent's may follow first)
-        leg.leg = served_legs[c] = served_legs[c] + 1
         what = kind[c]
-        if what == CONSULT:
+        if what == CONSULT:  # a consult request's one leg, its talk written out here
             consulting[c] = leg
             leg.waits = BACK  # not on hold (yet): what call_off reads (no getattr's exception)
+            # a contact made at the hold: its first leg, never on hold before
+            leg.hold_before = 0.0
+            leg.leg = served_legs[c] = 1
+            q = leg.q = qtype[c]
             # the one consulted; group.pace(agent_id), written out
-            talk_for(leg, plans[q], handle[c] * (
-                group.slowdown if group.factors is None else group.factors[agent_id]),
-                step_consulted)
+            length = leg.length = handle[c] * (
+                group.slowdown if group.factors is None else group.factors[agent_id])
+            asker = consult_waiters.get(c)
+            consult = plans[q].consult
+            if consult is not None and (
+                    request_consults[asker.c]  # Journeys._consult_number, written out
+                    if (request_consults is not None and asker is not None
+                        and asker.leg == 1 and asker.c < drawn)
+                    else uniform(key[c], keyed.CONSULT, 1)) >= consult.probability:
+                consult = None
+            if consult is None:
+                escalate = escalates_as_consult[group.index]
+                if escalate is not None and (uniform(key[c], keyed.ESCALATE, 1)
+                                             < escalate.probability):
+                    consult = escalate
+                elif asker is not None and (asker.waits == EITHER
+                                            and asker.gives_up < env._now + length):
+                    # its asker hangs up on hold first, calling it off (sim.consult_hold):
+                    # its end would do nothing (no event)
+                    return
+                else:  # after(length, step_consulted, leg), written out
+                    leg.callbacks = step_consulted
+                    push(queue, (env._now + length, NORMAL, next(ids), leg))
+                    return
+            hold_halfway(leg, consult, step_consulted)
             return
+        leg.hold_before = hold[c]  # this leg's hold is what it adds
+        leg.q = qtype[c]
+        # this leg's number (the next agent's may follow first)
+        leg.leg = served_legs[c] = served_legs[c] + 1
         if what == DUPLICATE:
             after(handle[c] * group.pace(agent_id), step_duplicated, leg)
             return
@@ -172,7 +197,11 @@ def leg_steps(journeys) -> Callable[..., None]:
         customer(leg)
 
     def customer(leg: Leg) -> None:
-        """The customer's own talk: a misrouted call's short one, or the handle time."""
+        """The customer's own talk: a misrouted call's short one, or the handle time.
+
+        Maybe with a consult hold halfway (the queue's consult, or the group's escalation
+        as one), then ``talked``.
+        """
         c, group = leg.c, leg.group
         own_plan = plans[ctype[c]]
         legs = leg.leg  # (served_legs[c]: nobody else has served c since this leg began)
@@ -194,53 +223,31 @@ def leg_steps(journeys) -> Callable[..., None]:
         leg.capped = length > own_plan.cap
         if leg.capped:
             length = own_plan.cap
-        if queue_plan.consult is None and escalates_as_consult[group.index] is None:
-            leg.length = length  # talk_for's end without a consult, written out
-            leg.callbacks = step_talked
-            push(queue, (env._now + length, NORMAL, next(ids), leg))
-            return
-        talk_for(leg, queue_plan, length, step_talked)
-
-    def talk_for(leg: Leg, queue_plan, length: float, ends: tuple) -> None:
-        """Talk for ``length`` seconds, maybe with a consult hold halfway, then ``ends``.
-
-        ``ends``: the step after the talk (a consult request's, or a customer's).
-        """
-        c = leg.c
-        number = leg.leg  # (served_legs[c], as in customer)
         leg.length = length
         consult = queue_plan.consult
-        if consult is not None:
-            if number == 1 and numbered[c]:
-                u = consult_one[c]
-            elif request_consults is not None and (
-                    (asker := consult_waiters.get(c)) is not None
-                    and asker.talk_leg == 1 and asker.c < drawn):
-                u = request_consults[asker.c]  # Journeys._consult_number, written out
-            else:
-                u = uniform(key[c], keyed.CONSULT, number)
-            if u >= consult.probability:
-                consult = None
+        if consult is not None and (consult_one[c] if legs == 1 and numbered[c]
+                                    else uniform(key[c], keyed.CONSULT, legs)
+                                    ) >= consult.probability:
+            consult = None
         if consult is None:
-            escalate = escalates_as_consult[leg.group.index]
-            if escalate is not None and (uniform(key[c], keyed.ESCALATE, number)
-                                         < escalate.probability):
-                consult = escalate
-        if consult is None:
-            if ends is step_consulted and (asker := consult_waiters.get(c)) is not None and (
-                    asker.waits == EITHER and asker.gives_up < env._now + length):
-                # a consult request whose asker hangs up on hold first, calling it off
-                # (sim.consult_hold): its end would do nothing (no event)
+            escalate = escalates_as_consult[group.index]
+            if escalate is None or uniform(key[c], keyed.ESCALATE, legs) >= escalate.probability:
+                leg.callbacks = step_talked  # after(length, step_talked, leg), written out
+                push(queue, (env._now + length, NORMAL, next(ids), leg))
                 return
-            # after(length, ..., leg), written out: the end of a consult's talk or a customer's
-            leg.callbacks = ends
-            push(queue, (env._now + length, NORMAL, next(ids), leg))
-            return
-        leg.consult, leg.talk_leg = consult, number
+            consult = escalate
+        leg.consult, leg.end = consult, step_talked  # hold_halfway(leg, consult, step_talked)
+        half = leg.half = length / 2.0
+        leg.callbacks = step_on_hold
+        push(queue, (env._now + half, NORMAL, next(ids), leg))
+
+    def hold_halfway(leg: Leg, consult, ends: tuple) -> None:
+        """The leg's talk (``leg.length``) has a consult hold halfway, then ``ends``."""
+        leg.consult = consult
         # the step after the second half: kept on the leg, so that no step refers back
         # to one that refers to it (a cycle would keep this replication until a collection)
         leg.end = ends
-        leg.half = length / 2.0
+        leg.half = leg.length / 2.0
         leg.callbacks = step_on_hold  # after(half, step_on_hold, leg), written out
         push(queue, (env._now + leg.half, NORMAL, next(ids), leg))
 
