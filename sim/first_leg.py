@@ -21,6 +21,7 @@ from simpy.events import NORMAL
 
 from sim import keyed
 from sim.legs import TRANSFER
+from sim.requeue import requeue_entry
 from sim.ticks import Tick
 
 
@@ -78,9 +79,11 @@ def handed_on(floor, journeys) -> tuple[Callable[[Tick], None]]:
     groups, agents = journeys.group, journeys.agent
     add_leg, pack_leg = journeys.add_leg, journeys.pack_leg
     transfer_to = [p.transfer for p in plans]
+    requeue = None  # floor._enqueue in fewer steps (sim.requeue), made at the first use
 
     def talked(tick) -> None:
         """The talk is over: record the leg, queue the call with the other department."""
+        nonlocal requeue
         c, start, length = tick._value
         talk[c] += length
         transfers[c] += 1
@@ -89,7 +92,9 @@ def handed_on(floor, journeys) -> tuple[Callable[[Tick], None]]:
         if record_legs:  # never on hold, no after-call work
             add_leg(pack_leg(c, q, enq[c], start, now, g, agent, 0.0, TRANSFER, 0.0))
         to = transfer_to[q]
-        floor._enqueue(c, to.to, now, priority=to.priority)
+        if requeue is None:
+            requeue = requeue_entry(floor)
+        requeue(c, to.to, now, to.priority)  # floor._enqueue(c, to.to, now, priority=...)
         floor._next_work(floor.groups[g], agent)
 
     return (talked,)

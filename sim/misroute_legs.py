@@ -24,6 +24,7 @@ from simpy.events import NORMAL
 
 from sim import keyed
 from sim.legs import MISROUTE
+from sim.requeue import requeue_entry
 from sim.ticks import Tick
 
 
@@ -41,6 +42,7 @@ def misroute_legs(floor, journeys) -> Callable[[int], None]:
     groups, agents, talk, transfers = (journeys.group, journeys.agent, journeys.talk,
                                        journeys.transfers)
     add_leg, pack_leg, uniform = journeys.add_leg, journeys.pack_leg, keyed.uniform
+    requeue = None  # floor._enqueue in fewer steps (sim.requeue), made at the first use
 
     def start(c: int) -> None:
         """The wrong agent starts listening: the short talk, timed at the agent's pace."""
@@ -56,13 +58,16 @@ def misroute_legs(floor, journeys) -> Callable[[int], None]:
 
     def talked(tick) -> None:
         """The wrong agent has listened: the leg ends, the call joins its own queue."""
+        nonlocal requeue
         c = tick._value
         group, agent, now = groups[c], agents[c], env._now
         if record_legs:  # answered at its first answer, never on hold
             add_leg(pack_leg(c, qtype[c], enq[c], answer[c], now, group, agent, 0.0,
                              MISROUTE, 0.0))
         transfers[c] += 1
-        floor._enqueue(c, ctype[c], now)
+        if requeue is None:
+            requeue = requeue_entry(floor)
+        requeue(c, ctype[c], now, False)  # floor._enqueue(c, ctype[c], now)
         floor._next_work(floor.groups[group], agent)
 
     step = (talked,)  # the talk's tick's callbacks
