@@ -333,7 +333,7 @@ class Floor:
                 self.start_leg(c, group, agent_id)
         elif self.misrouted[c]:  # the wrong queue's short talk, without a leg's steps
             if self.plain_misroute:
-                self.misroute_talk(c)
+                self.misroute_talk(c, group, agent_id)
             else:
                 self.start_leg(c, group, agent_id)
         elif plain and not (self.kind[c] or self.ctype[c] != q):  # (a callback elsewhere)

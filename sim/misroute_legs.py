@@ -28,8 +28,8 @@ from sim.requeue import requeue_entry
 from sim.ticks import Tick
 
 
-def misroute_legs(floor, journeys) -> Callable[[int], None]:
-    """``talk(c)``: misrouted ``c``, just answered in the wrong queue, starts its short talk.
+def misroute_legs(floor, journeys) -> Callable[[int, object, int], None]:
+    """``talk(c, group, agent_id)``: misrouted ``c``, just answered, starts its short talk.
 
     The caller checks that ``c`` was misrouted, that no leg of it was served yet and that
     the routing table allows it (``plain_misroute``).
@@ -44,12 +44,14 @@ def misroute_legs(floor, journeys) -> Callable[[int], None]:
     add_leg, pack_leg, uniform = journeys.add_leg, journeys.pack_leg, keyed.uniform
     requeue = None  # floor._enqueue in fewer steps (sim.requeue), made at the first use
 
-    def start(c: int) -> None:
-        """The wrong agent starts listening: the short talk, timed at the agent's pace."""
+    # by type, its menu's misroute talk (a quantile), or None (no menu)
+    talk_of = [None if p.ivr is None else p.ivr.misroute_talk for p in plans]
+
+    def start(c: int, group, agent_id: int) -> None:
+        """The wrong agent (``agent_id`` of ``group``) starts listening: the short talk."""
         served_legs[c] = 1
-        group = floor.groups[groups[c]]
-        pace = group.slowdown if group.factors is None else group.factors[agents[c]]
-        talk[c] = length = plans[ctype[c]].ivr.misroute_talk(
+        pace = group.slowdown if group.factors is None else group.factors[agent_id]
+        talk[c] = length = talk_of[ctype[c]](
             talks[c] if numbered[c] and talks is not None
             else uniform(key[c], keyed.MISROUTE_TALK)) * pace  # pace: GroupState.pace
         tick = new(Tick)  # at(length, talked, c), inlined (sim.ticks)

@@ -89,13 +89,13 @@ def second_legs(floor, journeys) -> Callable[[int, int, object], bool] | None:
         """The second leg's talk is over: record it, complete the contact, free the agent."""
         c, start, length = tick._value
         talk[c] += length
-        g = groups[c]
+        g, agent = groups[c], agents[c]
         if record_legs:  # never on hold: no hold, and no after-call work
-            add_leg(pack_leg(c, qtype[c], enq[c], start, env._now, g, agents[c], 0.0,
+            add_leg(pack_leg(c, qtype[c], enq[c], start, env._now, g, agent, 0.0,
                              COMPLETED, 0.0))
         group = floor.groups[g]
         complete(c, group, False)
-        floor._next_work(group, agents[c])
+        floor._next_work(group, agent)
 
     step = (talked,)  # the talk's tick's callbacks
     step_handed_on = handed_on(floor, journeys)
