@@ -20,7 +20,8 @@ queue with one group answering on arrival, no overflow, trunk line, callback off
 timed abandonment), decided at the first use (after the engine has installed every
 hook), and no type takes a trunk line (the contact's own type may not be the queue's). At
 run time: a contact never queued before, or one that would wait while some group is closed
-for the night, is the generic entry's.
+for the night or whose own type's abandonment is timed (it may wait in another type's
+queue), is the generic entry's.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ def requeue_entry(floor) -> Callable[[int, int, float, bool], None]:
     served_legs, ctype, numbered = floor.served_legs, floor.ctype, floor.numbered
     second_patience, later_patience = floor.second_patience, floor.later_patience
     patiences = [plan.patience for plan in floor.plans]
+    timed = floor.timed_abandon  # by the contact's own type (a retrial due when it hangs up)
     queues, shifts = [ct.queue for ct in floor.types], floor.shifts
     second_leg = floor.second_leg
 
@@ -70,12 +72,13 @@ def requeue_entry(floor) -> Callable[[int, int, float, bool], None]:
                         and second_leg(c, q, best)):  # (sim.second_leg, as _serve)
                     floor.start_leg(c, best, agent_id)
                 return
-            if not shifts.closed_groups:  # it waits, with a new patience (as _enqueue)
+            own = ctype[c]
+            if not (shifts.closed_groups or timed[own]):  # it waits, with a new patience
                 qtype[c] = q
                 enq[c] = now
                 queued[c] = before + 1
                 state[c] = WAITING
-                draws = patiences[ctype[c]]
+                draws = patiences[own]
                 deadline[c] = now + (INF if draws is None else draws(
                     second_patience[c] if (before == 1 and numbered[c]
                                            and second_patience is not None)

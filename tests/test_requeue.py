@@ -32,6 +32,9 @@ CASES = {  # case: (overrides, whether the shortcut must answer some at once / k
     # the queue of a type that takes none too (relations: chats, no line)
     "trunk_lines": ({"days": 2, "lines": 20, "contact_types.relations.channel": "chat"},
                     False),
+    # refund's callers retry after hanging up (a timed abandonment), in either queue
+    "refund_retrials": ({"days": 2, "contact_types.refund.retrial": {
+        "probability": 0.5, "delay": {"dist": "exponential", "mean": 600}}}, True),
     # an overflow group for relations' queue: a timer per waiting call
     "overflow": ({"days": 2, "agents.refunds.skills": TYPES, "routing": {
         "refund": ["refunds"],
