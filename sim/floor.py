@@ -329,11 +329,11 @@ class Floor:
         served = self.served_legs[c]  # (read once: a journey's contact is served again)
         if served:  # (sim.second_leg: a numbered contact's second leg, if nothing can follow)
             if not (plain and served == 1 and self.second_leg is not None
-                    and self.second_leg(c, q, group)):
+                    and self.second_leg(c, q, group, agent_id)):
                 self.start_leg(c, group, agent_id)
         elif self.misrouted[c]:  # the wrong queue's short talk, without a leg's steps
             if self.plain_misroute:
-                self.misroute_talk(c, group, agent_id)
+                self.misroute_talk(c, q, group, agent_id)
             else:
                 self.start_leg(c, group, agent_id)
         elif plain and not (self.kind[c] or self.ctype[c] != q):  # (a callback elsewhere)
@@ -343,7 +343,7 @@ class Floor:
                 tick.callbacks, tick._value = self.talked_step, c
                 heapq.heappush(self.events, (self.env._now + length, NORMAL,
                                              next(self.event_ids), tick))
-            elif not (self.first_transfer is not None and self.first_transfer(c, q, group)):
+            elif self.first_transfer is None or not self.first_transfer(c, q, group, agent_id):
                 self.start_leg(c, group, agent_id)  # (sim.first_leg: a cold transfer)
         else:
             self.start_leg(c, group, agent_id)

@@ -69,7 +69,7 @@ def requeue_entry(floor) -> Callable[[int, int, float, bool], None]:
                 group[c] = best.index
                 agent[c] = agent_id
                 if not (served_legs[c] == 1 and best.plain[q] and second_leg is not None
-                        and second_leg(c, q, best)):  # (sim.second_leg, as _serve)
+                        and second_leg(c, q, best, agent_id)):  # (sim.second_leg, as _serve)
                     floor.start_leg(c, best, agent_id)
                 return
             own = ctype[c]
