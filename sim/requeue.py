@@ -12,8 +12,9 @@ its queue time grows by 0.0, it is nobody's warm waiter) and ``_serve`` serves i
 leg; or it waits at the back (the front, for a transfer with priority) with its patience
 in this queue. Here that is done with one call; anything else is ``_enqueue``'s.
 
-Its patience in the queue is worked out only if it waits (``_enqueue`` works it out first,
-the same number: a function of the contact's own numbers, no draw from a stream).
+Its patience in the queue (:func:`patience_again`, the generic entry's too) is worked out
+only if it waits (``_enqueue`` works it out first, the same number: a function of the
+contact's own numbers, no draw from a stream).
 
 The guard is :func:`sim.consult_entry.fast_queues`' (a plain floor, no step hooked; the
 queue with one group answering on arrival, no overflow, trunk line, callback offer or
@@ -29,10 +30,32 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+from sim import keyed
 from sim.consult_entry import fast_queues
 from sim.records import ANSWERED, WAITING
+from sim.third_legs import later_number
 
 INF = math.inf
+
+
+def patience_again(floor, book) -> Callable[[int, int, int], float]:
+    """``patience(c, own, before)``: ``c``'s (of type ``own``) in a queue after ``before``.
+
+    Its own type's patience, of its own number for that queue: a drawn contact's for a
+    second queue worked out up front (:class:`sim.contacts.ContactBook`), else
+    :func:`sim.third_legs.later_number`'s; infinite where its type has none.
+    """
+    draws_of, numbered = [plan.patience for plan in floor.plans], book.numbered
+    second = book.first_numbers.get((keyed.PATIENCE, 1))
+    later = later_number(floor.third_legs, (keyed.PATIENCE, 2), book.key)
+
+    def patience(c: int, own: int, before: int) -> float:
+        draws = draws_of[own]
+        return INF if draws is None else draws(
+            second[c] if before == 1 and numbered[c] and second is not None
+            else later(c, before))
+
+    return patience
 
 
 def requeue_entry(floor) -> Callable[[int, int, float, bool], None]:
@@ -48,9 +71,7 @@ def requeue_entry(floor) -> Callable[[int, int, float, bool], None]:
     qtype, enq, queued, state, group, agent, deadline = (
         floor.qtype, floor.enq, floor.queued, floor.state, floor.group, floor.agent,
         floor.deadline)
-    served_legs, ctype, numbered = floor.served_legs, floor.ctype, floor.numbered
-    second_patience, later_patience = floor.second_patience, floor.later_patience
-    patiences = [plan.patience for plan in floor.plans]
+    served_legs, ctype, patience = floor.served_legs, floor.ctype, floor.patience_again
     timed = floor.timed_abandon  # by the contact's own type (a retrial due when it hangs up)
     queues, shifts = [ct.queue for ct in floor.types], floor.shifts
     second_leg = floor.second_leg
@@ -78,11 +99,7 @@ def requeue_entry(floor) -> Callable[[int, int, float, bool], None]:
                 enq[c] = now
                 queued[c] = before + 1
                 state[c] = WAITING
-                draws = patiences[own]
-                deadline[c] = now + (INF if draws is None else draws(
-                    second_patience[c] if (before == 1 and numbered[c]
-                                           and second_patience is not None)
-                    else later_patience(c, before)))
+                deadline[c] = now + patience(c, own, before)
                 if priority:
                     queues[q].appendleft(c)
                 else:
