@@ -21,11 +21,12 @@ from simpy.events import NORMAL
 
 from sim import keyed
 from sim.legs import TRANSFER
+from sim.requeue import requeue_entry
 from sim.ticks import Tick
 
 
-def first_transfers(floor, journeys) -> Callable[[int, int, object], bool] | None:
-    """``serve(c, q, group)``: serve fresh ``c``'s first leg if it ends in a cold transfer.
+def first_transfers(floor, journeys) -> Callable[[int, int, object, int], bool] | None:
+    """``serve(c, q, group, agent_id)``: fresh ``c``'s first leg, if it ends in a cold transfer.
 
     ``q`` is ``c``'s own type's queue. True if it did (its talk has begun); False to leave
     the leg to :mod:`sim.leg_steps` (a consult may come, the talk may be capped, the
@@ -45,7 +46,7 @@ def first_transfers(floor, journeys) -> Callable[[int, int, object], bool] | Non
     handle, transfer_one, uniform = journeys.handle, journeys.transfer_one, keyed.uniform
     transfer_to = [p.transfer for p in plans]
 
-    def serve(c: int, q: int, group) -> bool:
+    def serve(c: int, q: int, group, agent_id: int) -> bool:
         if not lean[q]:
             return False
         transfer = transfer_to[q]
@@ -55,9 +56,9 @@ def first_transfers(floor, journeys) -> Callable[[int, int, object], bool] | Non
             return False  # not handed on: a leg's steps (a comeback not numbered)
         served_legs[c] = 1
         length = handle[c] * group.slowdown
-        now = env._now  # at(length, talked, (c, now, length)), inlined (sim.ticks)
+        now = env._now  # at(length, talked, (c, now, ...)), inlined (sim.ticks)
         tick = new(Tick)
-        tick.callbacks, tick._value = step, (c, now, length)
+        tick.callbacks, tick._value = step, (c, now, length, q, group, agent_id)
         push(events, (now + length, NORMAL, next(ids), tick))
         return True
 
@@ -68,28 +69,32 @@ def first_transfers(floor, journeys) -> Callable[[int, int, object], bool] | Non
 def handed_on(floor, journeys) -> tuple[Callable[[Tick], None]]:
     """The callbacks of a talk's end that hands the call on cold: its tick's callbacks.
 
-    The tick's value: ``(c, start, length)``, the contact, when its talk began, how long.
+    The tick's value: ``(c, start, length, q, group, agent_id)``, the contact, when its
+    talk began, how long, in which queue and with whom (carried: not read off the columns).
     What :mod:`sim.leg_steps`' ``talked`` does for a cold transfer where the leg had no
     hold and the agent no after-call work: record the leg, queue the call with the other
     department (its own type's transfer, from the queue it was talked in), free the agent.
     """
     env, record_legs, plans = journeys.env, journeys.record_legs, journeys.plans
-    talk, transfers, qtype, enq = journeys.talk, journeys.transfers, journeys.qtype, journeys.enq
-    groups, agents = journeys.group, journeys.agent
+    talk, transfers, enq = journeys.talk, journeys.transfers, journeys.enq
     add_leg, pack_leg = journeys.add_leg, journeys.pack_leg
     transfer_to = [p.transfer for p in plans]
+    requeue = None  # floor._enqueue in fewer steps (sim.requeue), made at the first use
 
     def talked(tick) -> None:
         """The talk is over: record the leg, queue the call with the other department."""
-        c, start, length = tick._value
+        nonlocal requeue
+        c, start, length, q, group, agent = tick._value
         talk[c] += length
         transfers[c] += 1
-        g, agent, q = groups[c], agents[c], qtype[c]  # (queued again, c may be answered)
         now = env._now
         if record_legs:  # never on hold, no after-call work
-            add_leg(pack_leg(c, q, enq[c], start, now, g, agent, 0.0, TRANSFER, 0.0))
+            add_leg(pack_leg(c, q, enq[c], start, now, group.index, agent, 0.0, TRANSFER,
+                             0.0))
         to = transfer_to[q]
-        floor._enqueue(c, to.to, now, priority=to.priority)
-        floor._next_work(floor.groups[g], agent)
+        if requeue is None:
+            requeue = requeue_entry(floor)
+        requeue(c, to.to, now, to.priority)  # floor._enqueue(c, to.to, now, priority=...)
+        floor._next_work(group, agent)
 
     return (talked,)

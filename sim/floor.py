@@ -42,8 +42,9 @@ from sim.leg_steps import leg_steps
 from sim.legs import ABANDONED_LEG, CUSTOMER, RETRIAL
 from sim.misroute_legs import misroute_legs
 from sim.records import ABANDONED, ANSWERED, BLOCKED, HUNG_UP, WAITING
+from sim.requeue import patience_again
 from sim.second_leg import second_legs
-from sim.third_legs import later_number, third_leg_numbers
+from sim.third_legs import third_leg_numbers
 from sim.ticks import Tick, scheduler
 from sim.wrap_up import talked_then_wrap
 
@@ -78,9 +79,8 @@ class Floor:
         self.events, self.event_ids = env._queue, env._eid  # (for _serve's, inlined)
         # the drawn contacts' IVR times' numbers, worked out at once (sim.contacts)
         self.n_drawn, self.ivr_times = book.n_drawn, book.first_numbers.get(keyed.IVR_TIME)
-        self.second_patience = book.first_numbers.get((keyed.PATIENCE, 1))  # in a 2nd queue
         self.third_legs = third_leg_numbers(book, plans)  # (and a 3rd: sim.third_legs)
-        self.later_patience = later_number(self.third_legs, (keyed.PATIENCE, 2), book.key)
+        self.patience_again = patience_again(self, book)  # in a queue after the first
 
     def attach(self, journeys, shifts) -> None:
         """The parts the floor hands work to: journeys, and the shifts agents leave with."""
@@ -135,11 +135,7 @@ class Floor:
         queued = self.queued[c]
         self.queued[c] = queued + 1
         if patience is None and queued:  # a new patience for every queue after the first
-            draws = self.plans[self.ctype[c]].patience
-            patience = (INF if draws is None else draws(
-                self.second_patience[c] if (queued == 1 and self.numbered[c]
-                                            and self.second_patience is not None)
-                else self.later_patience(c, queued)))
+            patience = self.patience_again(c, self.ctype[c], queued)
         ct = self.types[q]
         best = ct.only
         if best is not None:  # one group answers on arrival, and not as a backlog
@@ -329,11 +325,11 @@ class Floor:
         served = self.served_legs[c]  # (read once: a journey's contact is served again)
         if served:  # (sim.second_leg: a numbered contact's second leg, if nothing can follow)
             if not (plain and served == 1 and self.second_leg is not None
-                    and self.second_leg(c, q, group)):
+                    and self.second_leg(c, q, group, agent_id)):
                 self.start_leg(c, group, agent_id)
         elif self.misrouted[c]:  # the wrong queue's short talk, without a leg's steps
             if self.plain_misroute:
-                self.misroute_talk(c)
+                self.misroute_talk(c, q, group, agent_id)
             else:
                 self.start_leg(c, group, agent_id)
         elif plain and not (self.kind[c] or self.ctype[c] != q):  # (a callback elsewhere)
@@ -343,7 +339,7 @@ class Floor:
                 tick.callbacks, tick._value = self.talked_step, c
                 heapq.heappush(self.events, (self.env._now + length, NORMAL,
                                              next(self.event_ids), tick))
-            elif not (self.first_transfer is not None and self.first_transfer(c, q, group)):
+            elif self.first_transfer is None or not self.first_transfer(c, q, group, agent_id):
                 self.start_leg(c, group, agent_id)  # (sim.first_leg: a cold transfer)
         else:
             self.start_leg(c, group, agent_id)

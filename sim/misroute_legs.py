@@ -24,11 +24,12 @@ from simpy.events import NORMAL
 
 from sim import keyed
 from sim.legs import MISROUTE
+from sim.requeue import requeue_entry
 from sim.ticks import Tick
 
 
-def misroute_legs(floor, journeys) -> Callable[[int], None]:
-    """``talk(c)``: misrouted ``c``, just answered in the wrong queue, starts its short talk.
+def misroute_legs(floor, journeys) -> Callable[[int, int, object, int], None]:
+    """``talk(c, q, group, agent_id)``: misrouted ``c``, just answered, starts its short talk.
 
     The caller checks that ``c`` was misrouted, that no leg of it was served yet and that
     the routing table allows it (``plain_misroute``).
@@ -37,33 +38,40 @@ def misroute_legs(floor, journeys) -> Callable[[int], None]:
     events, ids, push, new = env._queue, env._eid, heapq.heappush, object.__new__
     served_legs, talks, numbered, key = (journeys.served_legs, journeys.misroute_talks,
                                          journeys.numbered, journeys.key)
-    ctype, qtype, enq, answer = journeys.ctype, journeys.qtype, journeys.enq, journeys.answer
-    groups, agents, talk, transfers = (journeys.group, journeys.agent, journeys.talk,
-                                       journeys.transfers)
+    ctype, enq, talk, transfers = journeys.ctype, journeys.enq, journeys.talk, journeys.transfers
     add_leg, pack_leg, uniform = journeys.add_leg, journeys.pack_leg, keyed.uniform
+    requeue = None  # floor._enqueue in fewer steps (sim.requeue), made at the first use
 
-    def start(c: int) -> None:
-        """The wrong agent starts listening: the short talk, timed at the agent's pace."""
+    # by type, its menu's misroute talk (a quantile), or None (no menu)
+    talk_of = [None if p.ivr is None else p.ivr.misroute_talk for p in plans]
+
+    def start(c: int, q: int, group, agent_id: int) -> None:
+        """The wrong agent (``agent_id`` of ``group``, queue ``q``) starts listening."""
         served_legs[c] = 1
-        group = floor.groups[groups[c]]
-        pace = group.slowdown if group.factors is None else group.factors[agents[c]]
-        talk[c] = length = plans[ctype[c]].ivr.misroute_talk(
+        pace = group.slowdown if group.factors is None else group.factors[agent_id]
+        own = ctype[c]
+        talk[c] = length = talk_of[own](
             talks[c] if numbered[c] and talks is not None
             else uniform(key[c], keyed.MISROUTE_TALK)) * pace  # pace: GroupState.pace
-        tick = new(Tick)  # at(length, talked, c), inlined (sim.ticks)
-        tick.callbacks, tick._value = step, c
-        push(events, (env._now + length, NORMAL, next(ids), tick))
+        now = env._now  # (answered now: its first answer)
+        tick = new(Tick)  # at(length, talked, ...), inlined (sim.ticks)
+        # what its end needs, carried rather than read off the columns again
+        tick.callbacks, tick._value = step, (c, q, group, agent_id, now, own)
+        push(events, (now + length, NORMAL, next(ids), tick))
 
     def talked(tick) -> None:
         """The wrong agent has listened: the leg ends, the call joins its own queue."""
-        c = tick._value
-        group, agent, now = groups[c], agents[c], env._now
-        if record_legs:  # answered at its first answer, never on hold
-            add_leg(pack_leg(c, qtype[c], enq[c], answer[c], now, group, agent, 0.0,
+        nonlocal requeue
+        c, q, group, agent, answered, own = tick._value
+        now = env._now
+        if record_legs:  # never on hold
+            add_leg(pack_leg(c, q, enq[c], answered, now, group.index, agent, 0.0,
                              MISROUTE, 0.0))
         transfers[c] += 1
-        floor._enqueue(c, ctype[c], now)
-        floor._next_work(floor.groups[group], agent)
+        if requeue is None:
+            requeue = requeue_entry(floor)
+        requeue(c, own, now, False)  # floor._enqueue(c, own, now)
+        floor._next_work(group, agent)
 
     step = (talked,)  # the talk's tick's callbacks
     return start

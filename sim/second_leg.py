@@ -30,8 +30,8 @@ from sim.legs import COMPLETED, CUSTOMER
 from sim.ticks import Tick
 
 
-def second_legs(floor, journeys) -> Callable[[int, int, object], bool] | None:
-    """``serve(c, q, group)``: serve ``c``'s second leg in queue ``q`` if it ends or goes on cold.
+def second_legs(floor, journeys) -> Callable[[int, int, object, int], bool] | None:
+    """``serve(c, q, group, agent_id)``: ``c``'s second leg in queue ``q``, if it ends or goes on.
 
     True if it did (its talk has begun); False to leave the leg to :mod:`sim.leg_steps`.
     None where no second leg can be served so: a type's after-call work (its wrap-up
@@ -52,7 +52,7 @@ def second_legs(floor, journeys) -> Callable[[int, int, object], bool] | None:
     kind, misrouted, ctype, served_legs = (journeys.kind, journeys.misrouted, journeys.ctype,
                                            journeys.served_legs)
     handle, talk, transfers = journeys.handle, journeys.talk, journeys.transfers
-    qtype, enq, groups, agents = journeys.qtype, journeys.enq, journeys.group, journeys.agent
+    enq = journeys.enq
     add_leg, pack_leg, complete = journeys.add_leg, journeys.pack_leg, journeys._complete
     # by type: a consult in its queue (a leg's steps), a cap on its own talks, its transfer
     consults = [p.consult is not None for p in plans]
@@ -60,7 +60,7 @@ def second_legs(floor, journeys) -> Callable[[int, int, object], bool] | None:
     transfer_to = [p.transfer for p in plans]
     max_transfers = [p.max_transfers for p in plans]
 
-    def serve(c: int, q: int, group) -> bool:
+    def serve(c: int, q: int, group, agent_id: int) -> bool:
         own = ctype[c]
         if not numbered[c] or kind[c] != CUSTOMER or consults[q] or capped[own]:
             return False
@@ -79,23 +79,21 @@ def second_legs(floor, journeys) -> Callable[[int, int, object], bool] | None:
             ends = step_handed_on  # handed on cold (sim.first_leg's end of a talk)
         served_legs[c] = 2
         length *= group.slowdown
-        now = env._now  # at(length, talked, (c, now, length)), inlined (sim.ticks)
-        tick = new(Tick)
-        tick.callbacks, tick._value = ends, (c, now, length)
+        now = env._now  # at(length, talked, (c, now, ...)), inlined (sim.ticks)
+        tick = new(Tick)  # (what its end needs, carried: sim.first_leg.handed_on)
+        tick.callbacks, tick._value = ends, (c, now, length, q, group, agent_id)
         push(events, (now + length, NORMAL, next(ids), tick))
         return True
 
     def talked(tick) -> None:
         """The second leg's talk is over: record it, complete the contact, free the agent."""
-        c, start, length = tick._value
+        c, start, length, q, group, agent = tick._value
         talk[c] += length
-        g = groups[c]
         if record_legs:  # never on hold: no hold, and no after-call work
-            add_leg(pack_leg(c, qtype[c], enq[c], start, env._now, g, agents[c], 0.0,
+            add_leg(pack_leg(c, q, enq[c], start, env._now, group.index, agent, 0.0,
                              COMPLETED, 0.0))
-        group = floor.groups[g]
         complete(c, group, False)
-        floor._next_work(group, agents[c])
+        floor._next_work(group, agent)
 
     step = (talked,)  # the talk's tick's callbacks
     step_handed_on = handed_on(floor, journeys)

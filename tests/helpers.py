@@ -131,8 +131,8 @@ def count_shortcut(monkeypatch, module, name: str) -> list[bool]:
         if serve is None:
             return None
 
-        def spy(c, q, group):
-            done = serve(c, q, group)
+        def spy(c, q, group, agent_id):
+            done = serve(c, q, group, agent_id)
             served.append(done)
             return done
 
