@@ -24,10 +24,10 @@ from __future__ import annotations
 import difflib
 from typing import Annotated, Any
 
-from pydantic import Field, PrivateAttr, field_validator
+from pydantic import Field, field_validator
 
 from sim.scenario_agents import AgentGroup, Blending, Break, Escalation, Shift, shifts_outside_hours
-from sim.scenario_base import Name, Probability, _Frozen
+from sim.scenario_base import Name, Probability, _Located
 from sim.scenario_contacts import (
     CONCURRENT_CHANNELS,
     MAX_TRANSFERS,
@@ -88,7 +88,7 @@ __all__ = [
 MAX_SEED = 2**63 - 1  # seeds are stored in int64 columns (sweep.parquet)
 
 
-class Scenario(_Frozen):
+class Scenario(_Located):
     """A validated, immutable contact-center scenario; all times in seconds.
 
     ``variants`` names alternative versions of the scenario as dotted-path overrides
@@ -117,9 +117,6 @@ class Scenario(_Frozen):
     variants: dict[Name, dict[str, Any]] = Field(default_factory=dict)
     # each run day's weekday with named day factors (set by backtest; sim.weekdays.weekday_of)
     weekdays: tuple[Weekday, ...] | None = None
-    # the folder of the scenario's file (sim.loader): a file it names is read there, also
-    # when it is built again from this one (sim.loader.with_overrides: variants, points)
-    _base_dir: Any = PrivateAttr(default=None)  # a Path, or None (made from a dict)
 
     @field_validator("weekdays", mode="before")
     @classmethod
