@@ -95,7 +95,7 @@ def leg_steps(journeys) -> Callable[..., None]:
     # a third leg's, where it may have one (sim.third_legs); else keyed.uniform's
     later_handle, later_transfer = (later_number(j.floor.third_legs, purpose, key) for purpose
                                     in ((keyed.HANDLE, 3), (keyed.TRANSFER, 3)))
-    add_leg, pack_leg = j.add_leg, j.pack_leg  # a leg's row (Journeys.leg_doubles)
+    add_leg, pack_leg = j.add_leg, j.pack_leg  # a leg's row (sim.leg_table.LEG_ROW)
     # a talk may end in a handoff: its type's transfer, its group's escalation (or None);
     # by group, the escalation that is a consult (on hold), or None
     transfers_to = [plan.transfer for plan in plans]

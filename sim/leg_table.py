@@ -1,6 +1,6 @@
 """The legs a run recorded, as typed columns at its end, in the order they ended.
 
-Legs are recorded as they end (:class:`sim.legs.Journeys`): each as ten doubles in one
+Legs are recorded as they end (:class:`sim.legs.Journeys`): each as ten 8-byte numbers in one
 array, in :data:`LEG_COLUMNS`' order, except a plain contact's one leg
 (:meth:`sim.floor.Floor._talked`), which is the contact's own columns once the run is
 over and is not recorded at all during the run (keeping its place cost 8% of a plain
@@ -24,20 +24,24 @@ LEG_COLUMNS = (("contact", "i"), ("queue", "h"), ("enqueued", "d"), ("answered",
                ("ended", "d"), ("group", "h"), ("agent", "i"), ("hold", "d"), ("reason", "b"),
                ("wrap_up", "d"))
 
+# a leg's row as packed (sim.legs.Journeys.pack_leg): its integers as 8-byte integers (an
+# int packed as a double is converted through a float object), its times as doubles
+LEG_FORMAT = "<" + "".join("q" if code in "bhi" else "d" for _, code in LEG_COLUMNS)
+LEG_ROW = np.dtype([(name, "<i8" if code in "bhi" else "<f8") for name, code in LEG_COLUMNS])
 
-def leg_columns(doubles: bytes | array, book, completed: int,
+
+def leg_columns(packed: bytes | array, book, completed: int,
                 wrap_up: bool) -> dict[str, np.ndarray]:
     """The legs, as typed columns by name (``wrap_up`` where there is one), in order of end.
 
     Args:
-        doubles: The legs recorded in full, ten doubles each (any buffer of doubles).
+        packed: The legs recorded in full, a :data:`LEG_ROW` each (any buffer of them).
         book: The contacts' columns (``served_legs``, ``answer``, ``qtype``, ``enq``,
             ``end``, ``group``, ``agent``), final; its first ``n`` rows are contacts.
         completed: The code of a completed leg.
         wrap_up: Whether some contact type has after-call work (its column is kept).
     """
-    width = len(LEG_COLUMNS)
-    rows = np.frombuffer(doubles, np.float64).reshape(-1, width)
+    rows = np.frombuffer(packed, LEG_ROW)
     names = LEG_COLUMNS if wrap_up else LEG_COLUMNS[:-1]
     n = book.n
     # answered, and no leg of it counted: served by the plain path (Floor._serve), one leg
@@ -54,7 +58,7 @@ def leg_columns(doubles: bytes | array, book, completed: int,
         if isinstance(value, str):
             value = np.asarray(getattr(book, value))[:n][plain]
         column = columns[name] = np.empty(len(rows) + plain.size, code)
-        column[:len(rows)] = rows[:, i]
+        column[:len(rows)] = rows[name]
         column[len(rows):] = value
     order = in_order(columns["ended"], columns["contact"])
     return {name: column[order] for name, column in columns.items()}

@@ -24,7 +24,7 @@ from simpy.events import NORMAL
 
 from sim import keyed
 from sim.journey import ComebackPlan
-from sim.leg_table import LEG_COLUMNS, leg_columns
+from sim.leg_table import LEG_FORMAT, leg_columns
 from sim.records import ABANDONED, ANSWERED, LEG_REASONS, SELF_SERVED
 from sim.records import HUNG_UP as HUNG_UP_STATE  # (HUNG_UP here: a leg's ending)
 from sim.ticks import Tick
@@ -108,15 +108,17 @@ class Journeys:
         self.conferences: dict[int, float] = {}  # three-way talk owed by the next agent
         self.consult_waiters: dict[int, Callable] = {}  # consult request -> who asked
         # the legs' values, each leg packed as it ends (add_leg(pack_leg(...))): its row of
-        # doubles in LEG_COLUMNS' order, 80 bytes, joined into one buffer at the end (columns
-        # are cut from it). Kept in a list as Python numbers and packed a chunk at a time,
+        # 8-byte numbers in LEG_COLUMNS' order (sim.leg_table.LEG_ROW: integers as integers,
+        # an int packed as a double went through a float object, 0.7% of refund's
+        # instructions), 80 bytes, joined into one buffer at the end (columns are cut from
+        # it). Kept in a list as Python numbers and packed a chunk at a time,
         # the last 4,096 legs' 40,960 objects churned the caches (8% of the time of
         # refund_vs_relations, 14% of fraud_consult's, for 1% of their instructions);
         # appended to one array of doubles, the array grew by a sixteenth at a time, each
         # time copied whole into fresh memory (2% of refund_vs_relations' instructions)
         self.leg_rows: list[bytes] = []
         self.add_leg = self.leg_rows.append
-        self.pack_leg = Struct(f"{len(LEG_COLUMNS)}d").pack
+        self.pack_leg = Struct(LEG_FORMAT).pack
         # a plain contact's one leg (Floor._talked) is not recorded: its own columns at the
         # end of the run (sim.leg_table)
 
