@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import numbers
 import types
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -72,9 +71,8 @@ def grid_values(path: str, spec: str | Sequence[Any]) -> list[Any]:
         one_value = spec.strip()[:1] in ("[", "{") or (_is_clock(spec) and clock_field(path))
         values = _range(path, *parts) if len(parts) == 3 and len(items) == 1 and not one_value \
             else [parse_value(item.strip()) for item in items]
-    else:  # (numpy numbers, np.arange's, as Python's: they are written as JSON)
-        values = [v.item() if isinstance(v, numbers.Number) and hasattr(v, "item") else v
-                  for v in spec]
+    else:  # (numpy's numbers and booleans, np.arange's, as Python's: written as JSON)
+        values = [v.item() if type(v).__module__ == "numpy" else v for v in spec]
     if not values or any(v == "" for v in values):
         raise ValueError(f"{path}: --grid needs at least one value, got {spec!r}")
     seen: set[Any] = set()

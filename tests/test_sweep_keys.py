@@ -81,6 +81,24 @@ def test_numpy_values_resume(tmp_path):
     assert_same_table(again.table, run_sweep(tiny(), {STAFF: [3, 4]}, 1, workers=1).table)
 
 
+def test_numpy_booleans_resume(tmp_path):
+    """A grid of numpy booleans (an unpaid break, or not) is written as one of Python's.
+
+    Before, the store's key could not be written (TypeError: bool is not JSON): the numpy
+    numbers were converted, numpy's booleans (no ``numbers.Number``) were not.
+    """
+    shifts = [{"start": "08:00", "length": "2h", "count": 4,
+               "breaks": [{"at": "30m", "length": "15m"}]}]
+    scenario = tiny(agents={"pool": {"skills": ["calls"], "shifts": shifts}})
+    paid = "agents.pool.shifts.0.breaks.0.paid"
+    out = tmp_path / "sw"
+    run_sweep(scenario, {paid: [True]}, 1, workers=1, out=out)
+    again = run_sweep(scenario, {paid: np.array([True, False])}, 1, workers=1, out=out)
+    assert (again.computed, again.resumed) == ([(1, 0)], 1)
+    assert_same_table(again.table, run_sweep(scenario, {paid: [True, False]}, 1,
+                                             workers=1).table)
+
+
 def test_one_field_written_two_ways_is_a_path_inside_another(tmp_path):
     """staff.0 and staff[0] are one field: the later wins, so their order is in the key too."""
     def listed():
