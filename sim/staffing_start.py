@@ -22,6 +22,7 @@ import numpy as np
 
 from sim import erlang
 from sim.arrivals import expected_counts
+from sim.distribution_base import quantiles
 from sim.distributions import Distribution
 from sim.plan_evaluation import Goal, measured_intervals
 from sim.routing_table import routing_table
@@ -175,8 +176,8 @@ def consult_seconds(talk: Distribution, hold_patience: Distribution | None, pace
     if hold_patience is None:
         return talk.mean * pace
     u = (np.arange(points) + 0.5) / points
-    talks = pace * np.array([talk.quantile_function()(x) for x in u])
-    patience = np.array([hold_patience.quantile_function()(x) for x in u])
+    talks = pace * quantiles(talk.quantile_function(), u)
+    patience = quantiles(hold_patience.quantile_function(), u)
     return float(np.minimum.outer(talks, patience).mean())
 
 
