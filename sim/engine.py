@@ -25,7 +25,6 @@ The engine knows nothing of files or reports: :func:`run_replication` takes a
 from __future__ import annotations
 
 import math
-from array import array
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -36,7 +35,7 @@ from simpy.events import NORMAL
 
 from sim import keyed
 from sim.balking import BalkingDesk
-from sim.contacts import ContactBook, ContactDraws, draw_contacts
+from sim.contacts import ContactBook, ContactDraws, draw_contacts, typed
 from sim.distribution_base import quantiles
 from sim.drawn_repeats import drawn_repeats
 from sim.errors import SimulationError
@@ -262,8 +261,7 @@ class _Replication:
                     mine = types == q
                     entry[mine] += quantiles(plan.ivr.time, menu_numbers[mine])
             ranks = np.argsort(entry, kind="stable")
-            times = array("d", entry[ranks].tobytes())
-            order = array("q", ranks.astype(np.int64).tobytes())
+            times, order = typed("d", entry[ranks]), typed("q", ranks)
         # where each contact goes as it enters, by place in entry order: its queue (a plain
         # arrival's own; a folded one's out of its menu, sim.ivr_exits), -1 where
         # _after_ivr decides (solved in the menu), -2 for _arrive (a line, a second answer)
@@ -281,7 +279,7 @@ class _Replication:
             misrouted = np.zeros(n, np.uint8)
             misrouted[exits >= types] = 1
             floor.misrouted[:n] = misrouted.tobytes()
-        go = array("q", (go if order is None else go[order]).astype(np.int64).tobytes())
+        go = typed("q", go if order is None else go[order])
         after_ivr = self.journeys._after_ivr
         stream = object.__new__(Tick)  # the one event of the stream (sim.ticks)
         stream._value = None

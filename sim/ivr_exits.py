@@ -13,6 +13,8 @@ from array import array
 
 import numpy as np
 
+from sim.contacts import typed
+
 
 def menu_exits(plans, ctype: array, routes: array, n: int, fold: list[bool]) -> array:
     """By drawn contact (the first ``n``) of a type in ``fold``, where it leaves its menu for.
@@ -44,5 +46,5 @@ def menu_exits(plans, ctype: array, routes: array, n: int, fold: list[bool]) -> 
                           len(ivr.wrong_queues) - 1)
         to[wrong] = np.asarray(ivr.wrong_queues, np.int64)[pick] + types
         exits[mine] = to
-    return array("q", exits.tobytes())
+    return typed("q", exits)
 

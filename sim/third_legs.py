@@ -18,6 +18,7 @@ from collections.abc import Callable
 import numpy as np
 
 from sim import keyed
+from sim.contacts import typed
 
 # (purpose, step) of the numbers worked out
 THIRD = ((keyed.HANDLE, 3), (keyed.TRANSFER, 3), (keyed.PATIENCE, 2))
@@ -39,8 +40,8 @@ def third_leg_numbers(book, plans) -> tuple[array, dict[tuple[int, int], array]]
     keys = np.frombuffer(book.key, np.uint64, n)[who]
     rows = np.full(n, -1, np.int32)
     rows[who] = np.arange(who.size, dtype=np.int32)
-    return array("i", rows.tobytes()), {
-        purpose: array("d", keyed.uniforms(keys, *purpose).tobytes()) for purpose in THIRD}
+    return typed("i", rows), {
+        purpose: typed("d", keyed.uniforms(keys, *purpose)) for purpose in THIRD}
 
 
 def later_number(third: tuple[array, dict[tuple[int, int], array]], purpose: tuple[int, int],
