@@ -30,6 +30,7 @@ from sim.scenario import Scenario
 from sim.scenario_agents import AgentGroup
 from sim.scenario_contacts import ContactType
 from sim.scenario_journeys import TransferMode
+from sim.start_repeats import repeat_calls
 
 
 def slots_and_pace(group: AgentGroup) -> tuple[int, float]:
@@ -67,8 +68,9 @@ class QueueEntries:
     """Expected entries per second into each contact type's queue (type -> per interval).
 
     Attributes:
-        first: First contacts (:func:`sim.arrivals.expected_counts`), less those the IVR
-            solves (``ivr.self_service``): they never reach a queue.
+        first: First contacts (:func:`sim.arrivals.expected_counts`) and repeat contacts
+            (:attr:`repeats`), less those the IVR solves (``ivr.self_service``): they
+            never reach a queue.
         cold: Customers a cold transfer or an escalation ``as: transfer`` sends in: they
             wait alone, with the type's patience.
         held: Customers a warm or conference transfer sends in: an agent holds them.
@@ -83,6 +85,9 @@ class QueueEntries:
         misroute_talk: Their short talk (``misroute_talk``), seconds per second as drawn.
         misroute_hangups: Their abandonment, per second: rate x 1 / their own type's
             mean patience.
+        repeats: Repeat contacts of unresolved issues, before the menu, per second
+            (:func:`sim.start_repeats.repeat_calls`): included in :attr:`first` (less
+            those the menu solves) and among the calls the menu misroutes.
     """
 
     first: dict[str, np.ndarray]
@@ -95,6 +100,7 @@ class QueueEntries:
     misrouted: dict[str, np.ndarray] = field(default_factory=dict)
     misroute_talk: dict[str, np.ndarray] = field(default_factory=dict)
     misroute_hangups: dict[str, np.ndarray] = field(default_factory=dict)
+    repeats: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def queue_entries(scenario: Scenario) -> QueueEntries:
@@ -112,9 +118,12 @@ def queue_entries(scenario: Scenario) -> QueueEntries:
     types = scenario.contact_types
     calls = {name: expected_counts(scenario, ct.arrivals, name) / scenario.interval
              for name, ct in types.items()}
+    shares = load_shares(scenario)
+    paces = {name: slots_and_pace(group)[1] for name, group in scenario.agents.items()}
+    repeats = repeat_calls(scenario, calls, shares, paces)
+    calls = {name: calls[name] + repeats[name] for name in types}
     first = {name: calls[name] * (1.0 - ct.ivr.self_service) if ct.ivr is not None
              else calls[name] for name, ct in types.items()}
-    shares = load_shares(scenario)
     zero = {name: np.zeros_like(rate) for name, rate in first.items()}
     legs = QueueEntries(first, *(dict(zero) for _ in range(4)), {name: [] for name in types})
     for _ in range(max(ct.max_transfers for ct in types.values())):
@@ -153,7 +162,8 @@ def queue_entries(scenario: Scenario) -> QueueEntries:
             misrouted[to] = misrouted[to] + flow
             talk[to] = talk[to] + flow * ct.ivr.misroute_talk.mean
             hangups[to] = hangups[to] + flow * theta
-    return replace(legs, misrouted=misrouted, misroute_talk=talk, misroute_hangups=hangups)
+    return replace(legs, misrouted=misrouted, misroute_talk=talk, misroute_hangups=hangups,
+                   repeats=repeats)
 
 
 def _consult(legs: QueueEntries, to: str, flow: np.ndarray, talk: Distribution,

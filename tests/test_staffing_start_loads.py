@@ -9,8 +9,9 @@ agents finish every contact; no caller hangs up, so no load is lost to abandons)
 agent who asked a consult is busy on hold until it ends; the start leaves that hold out
 (:func:`sim.staffing_start.group_loads` says why), and so does the measure here (the
 legs' ``hold``, taken off the asking queue). A customer on hold who hangs up calls the
-consult off: the consulted agent's talk is cut short, in the start as in the run.
-Tolerance:
+consult off: the consulted agent's talk is cut short, in the start as in the run. An
+unresolved contact comes back after its delay, moved into opening hours, and is load
+again, as is its repeat in turn. Tolerance:
 ``helpers.assert_agrees`` over 20 replications (3 Student-t half-widths), each check
 shown to tell the load from the one without the piece it checks.
 """
@@ -18,6 +19,7 @@ shown to tell the load from the one without the piece it checks.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from helpers import assert_agrees
 
@@ -65,11 +67,31 @@ HANGING_UP = {**CONSULTS, "name": "slow consulted desk, customers hanging up on 
                   "consult": {**CONSULTS["contact_types"]["x"]["consult"],
                               "hold_patience": {"dist": "exponential", "mean": "6m"}}}}}
 
+# half the calls stay unresolved and come back (0.8 of them) 3 hours later (mean), the
+# night's in the next morning's first hour, up to 4 contacts an issue; a's repeats move
+# to b three times in ten, where b's own repeat rules apply (up to 2 contacts)
+REPEATS = {**BASE, "name": "repeats", "days": 2, "contact_types": {
+    "a": {"arrivals": {"rate": "60/h"}, "handle": {"dist": "lognormal", "mean": "2m", "cv": 0.5},
+          "resolution": 0.5,
+          "repeat": {"probability": 0.8, "delay": {"dist": "exponential", "mean": "3h"},
+                     "max_contacts": 4, "switch_to": "b", "switch": 0.3}},
+    "b": {"arrivals": {"rate": "20/h"}, "handle": {"dist": "lognormal", "mean": "4m", "cv": 0.5},
+          "resolution": 0.6,
+          "repeat": {"probability": 1.0, "delay": {"dist": "lognormal", "mean": "1h", "cv": 1},
+                     "max_contacts": 2}}},
+    "agents": {"team_a": {"skills": ["a"], "staff": 16},
+               "team_b": {"skills": ["b"], "staff": 12}}}
+
 
 def measured(data: dict) -> tuple[sim.RunResult, dict[str, np.ndarray]]:
     """The run, and per queue its agents' busy seconds by replication (consult holds off)."""
     result = sim.run(scenario_from_dict(data), replications=REPLICATIONS)
     legs = result.legs
+    if legs.empty:  # no handoffs, no legs recorded: each contact is one leg in its own queue
+        c = result.contacts
+        legs = pd.DataFrame({"answered": c["answer"], "ended": c["end"], "hold": c["hold"],
+                             "wrap_up": c["wrap_up"], "queue": c["contact_type"],
+                             "replication": c["replication"]})
     busy = (legs["ended"] - legs["answered"]).fillna(0.0) + legs["wrap_up"].astype(float)
     busy -= legs["hold"].astype(float)  # an asker's hold for a consult (0 elsewhere)
     out = {}
@@ -86,6 +108,16 @@ def planned(data: dict) -> dict[str, float]:
     _, work, _ = group_loads(scenario)
     return {queue: float(work[g].sum() * scenario.interval)
             for g, queue in enumerate(data["contact_types"])}
+
+
+NO_REPEATS = {**REPEATS, "contact_types": {
+    name: {k: v for k, v in ct.items() if k != "repeat"}
+    for name, ct in REPEATS["contact_types"].items()}}
+
+
+@pytest.fixture(scope="module")
+def repeats():
+    return measured(REPEATS)[1], planned(REPEATS)
 
 
 @pytest.fixture(scope="module")
@@ -136,6 +168,25 @@ class TestConsults:
         busy, plan = hanging_up
         uncut = 120 * HOURS * 0.4 * 180 / 0.5
         assert_agrees("y's busy seconds", busy["y"], plan["y"], wrong=[uncut])
+
+
+class TestRepeats:
+    def test_unresolved_calls_come_back_as_load(self, repeats):
+        """Queue a: its calls, then their repeats (each repeating again), less b's share."""
+        busy, plan = repeats
+        without = planned(NO_REPEATS)["a"]
+        # every repeat counted: none after the run's end, none switching to b
+        q = 0.5 * 0.8
+        every = without * (1 + q + q**2 + q**3)
+        assert_agrees("a's busy seconds", busy["a"], plan["a"], wrong=[without, every])
+
+    def test_repeats_switching_type_are_the_new_type_s_load(self, repeats):
+        """Queue b: its calls and their one repeat, and a's repeats that switched to b."""
+        busy, plan = repeats
+        without = planned(NO_REPEATS)["b"]
+        own = planned({**REPEATS, "contact_types": {
+            "a": NO_REPEATS["contact_types"]["a"], "b": REPEATS["contact_types"]["b"]}})["b"]
+        assert_agrees("b's busy seconds", busy["b"], plan["b"], wrong=[without, own])
 
 
 def test_calls_solved_in_the_menu_are_no_load():
