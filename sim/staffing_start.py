@@ -22,7 +22,6 @@ import numpy as np
 
 from sim import erlang
 from sim.arrivals import expected_counts
-from sim.distribution_base import quantiles
 from sim.distributions import Distribution
 from sim.plan_evaluation import Goal, measured_intervals
 from sim.routing_table import routing_table
@@ -30,6 +29,7 @@ from sim.scenario import Scenario
 from sim.scenario_agents import AgentGroup
 from sim.scenario_contacts import ContactType
 from sim.scenario_journeys import TransferMode
+from sim.start_consults import consult_seconds, patience_points, still_holding
 from sim.start_repeats import repeat_calls
 
 
@@ -75,11 +75,13 @@ class QueueEntries:
             wait alone, with the type's patience.
         held: Customers a warm or conference transfer sends in: an agent holds them.
         consults: Consult requests (a consult, an escalation ``as: consult``).
-        extra: Erlangs besides the handle time and wrap-up of the customers sent in: the
-            conferences' three-way talk.
+        extra: Erlangs besides the handle time and wrap-up of the customers: the
+            conferences' three-way talk, in the queue that sends and the one that takes
+            (both agents talk, at the pace of the one who sends).
         talk: The consults asked of this queue: (requests per second, their talk, the
-            asker's customer's ``hold_patience`` or None), each talk then taken at the
-            pace of the group that answers (:func:`consult_seconds`).
+            customer's hold patience left when asked, as points, or None:
+            :mod:`sim.start_consults`), each talk then taken at the pace of the group
+            that answers (:func:`sim.start_consults.consult_seconds`).
         misrouted: Calls the IVR sends into this queue by mistake (``ivr.misroute``): a
             short talk here, then their own queue, where they count among its first.
         misroute_talk: Their short talk (``misroute_talk``), seconds per second as drawn.
@@ -108,9 +110,12 @@ def queue_entries(scenario: Scenario) -> QueueEntries:
 
     A leg of type S hands on ``probability`` x the legs offered to S (first contacts and
     those sent in; for a consult, the consults asked of S too: an agent answering one may
-    consult in turn), in the interval they arrived (abandons before an answer not
-    subtracted: an estimate from above), to a depth of the longest ``max_transfers``; an
-    agent group's escalations come from the legs it takes (its share, :func:`load_shares`).
+    consult in turn, if the customer still holds, :mod:`sim.start_consults`), in the
+    interval they arrived (abandons before an answer not subtracted: an estimate from
+    above), to a depth of the longest ``max_transfers``; an agent group's escalations come
+    from the legs it takes (its share, :func:`load_shares`): as a consult, where the
+    queue's own consult is not asked (from the consults it answers too); as a transfer,
+    where the queue's own transfer is not made, as the engine decides them.
     A type's IVR solves ``self_service`` x its calls and sends ``misroute`` x them to its
     wrong queues, an equal share to each (``misroute_to``, else every other type), as the
     engine picks them.
@@ -126,9 +131,11 @@ def queue_entries(scenario: Scenario) -> QueueEntries:
              else calls[name] for name, ct in types.items()}
     zero = {name: np.zeros_like(rate) for name, rate in first.items()}
     legs = QueueEntries(first, *(dict(zero) for _ in range(4)), {name: [] for name in types})
+    # a type's pace: its first-line groups', by their shares (a conference, a consult's hold)
+    pace = {name: sum(share * paces[g] for g, share in shares[name].items()) for name in types}
     for _ in range(max(ct.max_transfers for ct in types.values())):
         offered = {name: first[name] + legs.cold[name] + legs.held[name] for name in types}
-        asked = {name: offered[name] + legs.consults[name] for name in types}
+        asked = legs.talk  # the consults each queue answered, one level up
         legs = QueueEntries(first, *(dict(zero) for _ in range(4)),
                             {name: [] for name in types})
         for name, ct in types.items():
@@ -136,21 +143,31 @@ def queue_entries(scenario: Scenario) -> QueueEntries:
                 flow = ct.transfer.probability * offered[name]
                 kind = legs.cold if ct.transfer.mode is TransferMode.COLD else legs.held
                 kind[ct.transfer.to] = kind[ct.transfer.to] + flow
-                if ct.transfer.conference is not None:
-                    to = ct.transfer.to
-                    legs.extra[to] = legs.extra[to] + flow * ct.transfer.conference.mean
+                if ct.transfer.conference is not None:  # both agents, at the first one's pace
+                    three_way = flow * ct.transfer.conference.mean * pace[name]
+                    for to in (ct.transfer.to, name):
+                        legs.extra[to] = legs.extra[to] + three_way
+            consult = ct.consult.probability if ct.consult is not None else 0.0
             if ct.consult is not None:
-                _consult(legs, ct.consult.to, ct.consult.probability * asked[name],
-                         ct.consult.talk, ct.consult.hold_patience)
+                _consult(legs, ct.consult.to, consult * offered[name], ct.consult.talk,
+                         patience_points(ct.consult.hold_patience))
+                for flow, talk, left in asked[name]:  # asked in turn: no patience of its own
+                    held, left = still_holding(left, talk, pace[name])
+                    _consult(legs, ct.consult.to, consult * held * flow, ct.consult.talk, left)
             for group, share in shares[name].items():
                 escalate = scenario.agents[group].escalate
                 if escalate is None:
                     continue
                 flow = escalate.probability * share * offered[name]
-                if escalate.mode == "consult":
-                    _consult(legs, escalate.to, flow, escalate.talk, None)
-                else:
-                    legs.cold[escalate.to] = legs.cold[escalate.to] + flow
+                if escalate.mode == "consult":  # where the queue's own consult is not asked
+                    _consult(legs, escalate.to, (1.0 - consult) * flow, escalate.talk, None)
+                    for request, talk, left in asked[name]:
+                        held, left = still_holding(left, talk, paces[group])
+                        _consult(legs, escalate.to, (1.0 - consult) * escalate.probability
+                                 * share * held * request, escalate.talk, left)
+                else:  # where the queue's own transfer is not made
+                    transfer = ct.transfer.probability if ct.transfer is not None else 0.0
+                    legs.cold[escalate.to] = legs.cold[escalate.to] + (1.0 - transfer) * flow
     misrouted, talk, hangups = dict(zero), dict(zero), dict(zero)
     for name, ct in types.items():
         if ct.ivr is None or not ct.ivr.misroute:
@@ -167,28 +184,9 @@ def queue_entries(scenario: Scenario) -> QueueEntries:
 
 
 def _consult(legs: QueueEntries, to: str, flow: np.ndarray, talk: Distribution,
-             hold_patience: Distribution | None) -> None:
+             left: np.ndarray | None) -> None:
     legs.consults[to] = legs.consults[to] + flow
-    legs.talk[to].append((flow, talk, hold_patience))
-
-
-def consult_seconds(talk: Distribution, hold_patience: Distribution | None, pace: float,
-                    points: int = 400) -> float:
-    """Mean seconds a consulted agent of this ``pace`` talks: the talk, cut by a hang-up.
-
-    The talk takes ``pace`` x the drawn one; a customer on hold hangs up after
-    ``hold_patience`` and calls the consult off (:mod:`sim.consult_hold`), so with one
-    the agent talks E[min(pace x talk, patience)], talk and patience independent (their
-    quantiles at ``points`` midpoints, every pair). The patience runs from the start of
-    the hold, the wait for the consulted agent included: left out here, so the cut is
-    somewhat short (an estimate from above).
-    """
-    if hold_patience is None:
-        return talk.mean * pace
-    u = (np.arange(points) + 0.5) / points
-    talks = pace * quantiles(talk.quantile_function(), u)
-    patience = quantiles(hold_patience.quantile_function(), u)
-    return float(np.minimum.outer(talks, patience).mean())
+    legs.talk[to].append((flow, talk, left))
 
 
 def group_loads(scenario: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -225,7 +223,7 @@ def group_loads(scenario: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray]
             g = groups.index(group)
             work[g] += share * arrivals * agent_time(ct, paces[g])
             hangups[groups.index(group)] += share * arrivals * theta
-            if sent.any() or legs.consults[name].any():  # (none: the sums as they were)
+            if sent.any() or legs.consults[name].any() or legs.extra[name].any():
                 rate[g] += share * (sent + legs.consults[name])
                 work[g] += share * (sent * agent_time(ct, paces[g]) + legs.extra[name])
                 for flow, talk, patience in legs.talk[name]:

@@ -66,6 +66,31 @@ HANGING_UP = {**CONSULTS, "name": "slow consulted desk, customers hanging up on 
                   **CONSULTS["contact_types"]["x"],
                   "consult": {**CONSULTS["contact_types"]["x"]["consult"],
                               "hold_patience": {"dist": "exponential", "mean": "6m"}}}}}
+# the slow desk consults a third desk in turn, for half its consults, and its group
+# escalates as a consult to a fourth for 4 in 10 of the rest: no hold patience of their
+# own, but the customer on hold with x's agent who hangs up calls the chain off
+CHAINED = {**HANGING_UP, "name": "chained consults", "contact_types": {
+    **HANGING_UP["contact_types"],
+    "y": {"arrivals": {"rate": 0}, "handle": {"dist": "lognormal", "mean": "4m", "cv": 0.5},
+          "consult": {"probability": 0.5, "to": "z",
+                      "talk": {"dist": "lognormal", "mean": "5m", "cv": 0.5}}},
+    "z": {"arrivals": {"rate": 0}, "handle": {"dist": "lognormal", "mean": "4m", "cv": 0.5}},
+    "w": {"arrivals": {"rate": 0}, "handle": {"dist": "lognormal", "mean": "4m", "cv": 0.5}}},
+    "agents": {**HANGING_UP["agents"],
+               "slow_desk": {"skills": ["y"], "staff": 14, "speed": 0.5, "escalate": {
+                   "probability": 0.4, "to": "w", "as": "consult",
+                   "talk": {"dist": "lognormal", "mean": "4m", "cv": 0.5}}},
+               "z_desk": {"skills": ["z"], "staff": 8}, "w_desk": {"skills": ["w"], "staff": 6}}}
+
+# a quarter of x's calls go on to y as a conference: 1.5 minutes of three-way talk
+# drawn, at the pace of x's slow agents (speed 0.5), both agents busy
+CONFERENCE = {**BASE, "name": "conference", "contact_types": {
+    "x": {"arrivals": {"rate": "120/h"}, "handle": {"dist": "lognormal", "mean": "2m", "cv": 0.5},
+          "transfer": {"probability": 0.25, "to": "y", "mode": "conference",
+                       "conference": {"dist": "exponential", "mean": "90s"}}},
+    "y": {"arrivals": {"rate": 0}, "handle": {"dist": "lognormal", "mean": "2m", "cv": 0.5}}},
+    "agents": {"desk": {"skills": ["x"], "staff": 16, "speed": 0.5},
+               "y_desk": {"skills": ["y"], "staff": 10}}}
 
 # half the calls stay unresolved and come back (0.8 of them) 3 hours later (mean), the
 # night's in the next morning's first hour, up to 4 contacts an issue; a's repeats move
@@ -94,6 +119,11 @@ def measured(data: dict) -> tuple[sim.RunResult, dict[str, np.ndarray]]:
                              "replication": c["replication"]})
     busy = (legs["ended"] - legs["answered"]).fillna(0.0) + legs["wrap_up"].astype(float)
     busy -= legs["hold"].astype(float)  # an asker's hold for a consult (0 elsewhere)
+    if "reason" in legs:  # an agent's wait on the line for a warm transfer's next agent
+        order = legs.sort_values(["replication", "contact_id", "enqueued"])
+        warm = (order["reason"] == "transfer") & order["answered"].notna()
+        nxt = order.groupby(["replication", "contact_id"])["wait"].shift(-1)
+        busy -= nxt.where(warm, 0.0).fillna(0.0).reindex(legs.index)
     out = {}
     for queue in data["contact_types"]:
         mine = legs["queue"] == queue
@@ -118,6 +148,16 @@ NO_REPEATS = {**REPEATS, "contact_types": {
 @pytest.fixture(scope="module")
 def repeats():
     return measured(REPEATS)[1], planned(REPEATS)
+
+
+@pytest.fixture(scope="module")
+def chained():
+    return measured(CHAINED)[1], planned(CHAINED)
+
+
+@pytest.fixture(scope="module")
+def conference():
+    return measured(CONFERENCE)[1], planned(CONFERENCE)
 
 
 @pytest.fixture(scope="module")
@@ -168,6 +208,34 @@ class TestConsults:
         busy, plan = hanging_up
         uncut = 120 * HOURS * 0.4 * 180 / 0.5
         assert_agrees("y's busy seconds", busy["y"], plan["y"], wrong=[uncut])
+
+
+class TestChainedConsults:
+    def test_a_consult_asked_in_turn_is_cut_by_the_first_customer_s_hang_up(self, chained):
+        """Queue z: half of y's consults x 5 min, or until x's customer hangs up on hold."""
+        busy, plan = chained
+        uncut = 120 * HOURS * 0.4 * 0.5 * 300
+        assert_agrees("z's busy seconds", busy["z"], plan["z"], wrong=[uncut])
+
+    def test_a_consulted_agent_s_escalation_as_a_consult(self, chained):
+        """Queue w: y's group escalates 4 in 10 of the consults it does not pass to z."""
+        busy, plan = chained
+        uncut = 120 * HOURS * 0.4 * 0.5 * 0.4 * 240
+        assert_agrees("w's busy seconds", busy["w"], plan["w"], wrong=[0.0, uncut])
+
+
+class TestConference:
+    def test_the_next_agent_s_three_way_talk_is_at_the_first_agent_s_pace(self, conference):
+        """Queue y: its handle time, then 90 s of three-way talk at speed 0.5."""
+        busy, plan = conference
+        unpaced = 120 * HOURS * 0.25 * (120 + 90)
+        assert_agrees("y's busy seconds", busy["y"], plan["y"], wrong=[unpaced])
+
+    def test_the_first_agent_talks_three_way_too(self, conference):
+        """Queue x: its talk at speed 0.5, and the three-way talk of a quarter of its calls."""
+        busy, plan = conference
+        alone = 120 * HOURS * 240
+        assert_agrees("x's busy seconds", busy["x"], plan["x"], wrong=[alone])
 
 
 class TestRepeats:
