@@ -92,6 +92,16 @@ CONFERENCE = {**BASE, "name": "conference", "contact_types": {
     "agents": {"desk": {"skills": ["x"], "staff": 16, "speed": 0.5},
                "y_desk": {"skills": ["y"], "staff": 10}}}
 
+# half of x's calls go on to y; x's agents escalate 4 in 10 of the others to z
+ESCALATED = {**BASE, "name": "escalations", "contact_types": {
+    "x": {"arrivals": {"rate": "120/h"}, "handle": {"dist": "lognormal", "mean": "2m", "cv": 0.5},
+          "transfer": {"probability": 0.5, "to": "y"}},
+    "y": {"arrivals": {"rate": 0}, "handle": {"dist": "lognormal", "mean": "2m", "cv": 0.5}},
+    "z": {"arrivals": {"rate": 0}, "handle": {"dist": "lognormal", "mean": "4m", "cv": 0.5}}},
+    "agents": {"desk": {"skills": ["x"], "staff": 12,
+                        "escalate": {"probability": 0.4, "to": "z"}},
+               "y_desk": {"skills": ["y"], "staff": 10}, "z_desk": {"skills": ["z"], "staff": 10}}}
+
 # half the calls stay unresolved and come back (0.8 of them) 3 hours later (mean), the
 # night's in the next morning's first hour, up to 4 contacts an issue; a's repeats move
 # to b three times in ten, where b's own repeat rules apply (up to 2 contacts)
@@ -221,7 +231,15 @@ class TestChainedConsults:
         """Queue w: y's group escalates 4 in 10 of the consults it does not pass to z."""
         busy, plan = chained
         uncut = 120 * HOURS * 0.4 * 0.5 * 0.4 * 240
-        assert_agrees("w's busy seconds", busy["w"], plan["w"], wrong=[0.0, uncut])
+        also = plan["w"] / (1 - 0.5)  # escalated where y's consult is asked too
+        assert_agrees("w's busy seconds", busy["w"], plan["w"], wrong=[0.0, uncut, also])
+
+
+def test_an_escalation_comes_where_the_transfer_is_not_made():
+    """Queue z: 4 in 10 of the half of x's calls not transferred, at 4 minutes."""
+    busy, plan = measured(ESCALATED)[1], planned(ESCALATED)
+    also = 120 * HOURS * 0.4 * 240  # escalated where transferred too
+    assert_agrees("z's busy seconds", busy["z"], plan["z"], wrong=[also])
 
 
 class TestConference:
