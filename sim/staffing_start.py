@@ -29,12 +29,7 @@ from sim.scenario import Scenario
 from sim.scenario_agents import AgentGroup
 from sim.scenario_contacts import ContactType
 from sim.scenario_journeys import TransferMode
-from sim.start_consults import (
-    consult_seconds,
-    hang_up_chance,
-    patience_points,
-    still_holding,
-)
+from sim.start_consults import consult_seconds, patience_points, still_holding
 from sim.start_repeats import repeat_calls
 
 
@@ -95,8 +90,6 @@ class QueueEntries:
         repeats: Repeat contacts of unresolved issues, before the menu, per second
             (:func:`sim.start_repeats.repeat_calls`): included in :attr:`first` (less
             those the menu solves) and among the calls the menu misroutes.
-        untalked: Erlangs of talk not talked: the second half of an asking agent's talk
-            where the customer hangs up on hold (:func:`sim.start_consults.hang_up_chance`).
     """
 
     first: dict[str, np.ndarray]
@@ -110,7 +103,6 @@ class QueueEntries:
     misroute_talk: dict[str, np.ndarray] = field(default_factory=dict)
     misroute_hangups: dict[str, np.ndarray] = field(default_factory=dict)
     repeats: dict[str, np.ndarray] = field(default_factory=dict)
-    untalked: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def queue_entries(scenario: Scenario) -> QueueEntries:
@@ -138,15 +130,14 @@ def queue_entries(scenario: Scenario) -> QueueEntries:
     first = {name: calls[name] * (1.0 - ct.ivr.self_service) if ct.ivr is not None
              else calls[name] for name, ct in types.items()}
     zero = {name: np.zeros_like(rate) for name, rate in first.items()}
-    legs = QueueEntries(first, *(dict(zero) for _ in range(4)), {name: [] for name in types},
-                        untalked=dict(zero))
+    legs = QueueEntries(first, *(dict(zero) for _ in range(4)), {name: [] for name in types})
     # a type's pace: its first-line groups', by their shares (a conference, a consult's hold)
     pace = {name: sum(share * paces[g] for g, share in shares[name].items()) for name in types}
     for _ in range(max(ct.max_transfers for ct in types.values())):
         offered = {name: first[name] + legs.cold[name] + legs.held[name] for name in types}
         asked = legs.talk  # the consults each queue answered, one level up
         legs = QueueEntries(first, *(dict(zero) for _ in range(4)),
-                            {name: [] for name in types}, untalked=dict(zero))
+                            {name: [] for name in types})
         for name, ct in types.items():
             if ct.transfer is not None:
                 flow = ct.transfer.probability * offered[name]
@@ -158,11 +149,8 @@ def queue_entries(scenario: Scenario) -> QueueEntries:
                         legs.extra[to] = legs.extra[to] + three_way
             consult = ct.consult.probability if ct.consult is not None else 0.0
             if ct.consult is not None:
-                left = patience_points(ct.consult.hold_patience)
-                flow = consult * offered[name]
-                _consult(legs, ct.consult.to, flow, ct.consult.talk, left)
-                chance = hang_up_chance(ct.consult.talk, left, pace[ct.consult.to])
-                legs.untalked[name] = flow * chance * ct.handle.mean * pace[name] / 2.0
+                _consult(legs, ct.consult.to, consult * offered[name], ct.consult.talk,
+                         patience_points(ct.consult.hold_patience))
                 for flow, talk, left in asked[name]:  # asked in turn: no patience of its own
                     held, left = still_holding(left, talk, pace[name])
                     _consult(legs, ct.consult.to, consult * held * flow, ct.consult.talk, left)
@@ -212,12 +200,11 @@ def group_loads(scenario: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     group's pace) and the type's wrap-up (:func:`queue_entries`); its abandonment rate is
     the arrival-weighted mean of theirs, 1 / mean patience (0 for contacts without
     patience, and for the held and consults). A consult's talk is cut short where the
-    customer on hold hangs up (:func:`sim.start_consults.consult_seconds`), and the
-    asking agent's talk loses its second half (:attr:`QueueEntries.untalked`). An agent
-    who asks a consult is busy on hold until it ends; that hold is left out: it waits for
-    the consulted agent too, and an Erlang C start counts no abandons, so with it the
-    start sat further above the need (``fraud_consult``: 864 agent-intervals, not 720,
-    for 742 found, in 20 plans, not 14).
+    customer on hold hangs up (:func:`consult_seconds`). An agent who asks a consult is
+    busy on hold until it ends; that hold is left out: it waits for the consulted agent
+    too, and an Erlang C start counts no abandons, so with it the start sat further
+    above the need (``fraud_consult``: 864 agent-intervals, not 720, for 742 found, in 20
+    plans, not 14).
     """
     groups = list(scenario.agents)
     paces = [slots_and_pace(group)[1] for group in scenario.agents.values()]
@@ -236,11 +223,9 @@ def group_loads(scenario: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray]
             g = groups.index(group)
             work[g] += share * arrivals * agent_time(ct, paces[g])
             hangups[groups.index(group)] += share * arrivals * theta
-            if (sent.any() or legs.consults[name].any() or legs.extra[name].any()
-                    or legs.untalked[name].any()):
+            if sent.any() or legs.consults[name].any() or legs.extra[name].any():
                 rate[g] += share * (sent + legs.consults[name])
-                work[g] += share * (sent * agent_time(ct, paces[g]) + legs.extra[name]
-                                    - legs.untalked[name])
+                work[g] += share * (sent * agent_time(ct, paces[g]) + legs.extra[name])
                 for flow, talk, patience in legs.talk[name]:
                     work[g] += share * flow * consult_seconds(talk, patience, paces[g])
                 hangups[g] += share * legs.cold[name] * theta

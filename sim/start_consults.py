@@ -51,20 +51,6 @@ def still_holding(left: np.ndarray | None, talk: Distribution, pace: float
     return after.size / (POINTS * POINTS), np.quantile(after, _U)
 
 
-def hang_up_chance(talk: Distribution, left: np.ndarray | None, pace: float) -> float:
-    """The chance the customer hangs up on hold before a consult of ``talk`` ends.
-
-    The hold lasts the consulted agent's talk (``pace`` x the drawn one; the wait for it
-    and any hold inside left out); the customer's patience ``left`` (points) runs out
-    first with this chance (every pair of points). Then the asking agent's second half of
-    the talk is never talked (:mod:`sim.consult_hold`). Without patience: 0.
-    """
-    if left is None:
-        return 0.0
-    talks = pace * quantiles(talk.quantile_function(), _U)
-    return float(np.less.outer(left, talks).mean())
-
-
 def consult_seconds(talk: Distribution, left: np.ndarray | None, pace: float) -> float:
     """Mean seconds a consulted agent of this ``pace`` talks: the talk, cut by a hang-up.
 

@@ -5,17 +5,15 @@
 each queue has one group of its own, so a group's load is its queue's: its Erlangs summed
 over the run's intervals are the agent seconds it expects, against the busy seconds the
 legs record (talk and hold, then wrap-up) over the whole run, closing included (the
-agents finish every contact; no caller hangs up in a queue, so no load is lost to
-abandons). An agent who asked a consult is busy on hold until it ends, and one who
-transferred warm waits on the line for the next agent; the start leaves both out
+agents finish every contact; no caller hangs up, so no load is lost to abandons). An
+agent who asked a consult is busy on hold until it ends; the start leaves that hold out
 (:func:`sim.staffing_start.group_loads` says why), and so does the measure here (the
-legs' ``hold``, and the next leg's wait, taken off the asking queue). A customer on hold
-who hangs up calls the consult off (and any consult asked in turn): the consulted
-agent's talk is cut short and the asking agent's second half never comes, in the start
-as in the run. An unresolved contact comes back after its delay, moved into opening
-hours, and is load again, as is its repeat in turn. Tolerance: ``helpers.assert_agrees``
-over 20 replications (3 Student-t half-widths), each check shown to tell the load from
-the one without the piece it checks.
+legs' ``hold``, taken off the asking queue). A customer on hold who hangs up calls the
+consult off: the consulted agent's talk is cut short, in the start as in the run. An
+unresolved contact comes back after its delay, moved into opening hours, and is load
+again, as is its repeat in turn. Tolerance:
+``helpers.assert_agrees`` over 20 replications (3 Student-t half-widths), each check
+shown to tell the load from the one without the piece it checks.
 """
 
 from __future__ import annotations
@@ -214,12 +212,6 @@ class TestConsults:
         busy, plan = consults
         with_hold = 120 * HOURS * (240.0 + 0.4 * 180 / 0.5)
         assert_agrees("x's busy seconds", busy["x"], plan["x"], wrong=[with_hold])
-
-    def test_a_hang_up_on_hold_leaves_the_asker_s_second_half_untalked(self, hanging_up):
-        """Queue x: its handle time, less the second half where the customer hangs up on hold."""
-        busy, plan = hanging_up
-        whole = 120 * HOURS * 240.0
-        assert_agrees("x's busy seconds", busy["x"], plan["x"], wrong=[whole])
 
     def test_a_hang_up_on_hold_cuts_the_consulted_talk(self, hanging_up):
         """Queue y: each consult's talk at speed 0.5, or until the customer on hold hangs up."""
