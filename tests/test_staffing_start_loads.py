@@ -5,15 +5,18 @@
 each queue has one group of its own, so a group's load is its queue's: its Erlangs summed
 over the run's intervals are the agent seconds it expects, against the busy seconds the
 legs record (talk and hold, then wrap-up) over the whole run, closing included (the
-agents finish every contact; no caller hangs up, so no load is lost to abandons). An
-agent who asked a consult is busy on hold until it ends; the start leaves that hold out
+agents finish every contact; no caller hangs up in a queue, so no load is lost to
+abandons). An agent who asked a consult is busy on hold until it ends, and one who
+transferred warm waits on the line for the next agent; the start leaves both out
 (:func:`sim.staffing_start.group_loads` says why), and so does the measure here (the
-legs' ``hold``, taken off the asking queue). A customer on hold who hangs up calls the
-consult off: the consulted agent's talk is cut short, in the start as in the run. An
-unresolved contact comes back after its delay, moved into opening hours, and is load
-again, as is its repeat in turn. Tolerance:
-``helpers.assert_agrees`` over 20 replications (3 Student-t half-widths), each check
-shown to tell the load from the one without the piece it checks.
+legs' ``hold``, and the next leg's wait, taken off the asking queue). A customer on hold
+who hangs up calls the consult off (and any consult asked in turn): the consulted
+agent's talk is cut short, in the start as in the run (the asking agent's second half,
+then never talked, the start counts: see ``test_the_asker_s_own_talk_is_its_handle_time``).
+An unresolved contact comes back after its delay, moved into opening hours, and is load
+again, as is its repeat in turn. Tolerance: ``helpers.assert_agrees`` over 20
+replications (3 Student-t half-widths), each check shown to tell the load from the one
+without the piece it checks.
 """
 
 from __future__ import annotations
