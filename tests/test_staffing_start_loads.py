@@ -12,7 +12,8 @@ transferred warm waits on the line for the next agent; the start leaves both out
 legs' ``hold``, and the next leg's wait, taken off the asking queue). A customer on hold
 who hangs up calls the consult off (and any consult asked in turn): the consulted
 agent's talk is cut short, in the start as in the run (the asking agent's second half,
-then never talked, the start counts: see ``test_the_asker_s_own_talk_is_its_handle_time``).
+then never talked, the start still counts: with the hold left out, the start would fall
+below the need).
 An unresolved contact comes back after its delay, moved into opening hours, and is load
 again, as is its repeat in turn. Tolerance: ``helpers.assert_agrees`` over 20
 replications (3 Student-t half-widths), each check shown to tell the load from the one
