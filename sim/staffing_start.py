@@ -22,6 +22,7 @@ import numpy as np
 
 from sim import erlang
 from sim.arrivals import expected_counts
+from sim.distribution_base import quantiles
 from sim.distributions import Distribution
 from sim.plan_evaluation import Goal, measured_intervals
 from sim.routing_table import routing_table
@@ -48,12 +49,21 @@ def slots_and_pace(group: AgentGroup) -> tuple[int, float]:
     return group.concurrency, float(slowdown) / float(group.speed)
 
 
-def agent_time(contact_type: ContactType, pace: float) -> float:
+def agent_time(contact_type: ContactType, pace: float, points: int = 1000) -> float:
     """Mean seconds of one server per contact: the talk x ``pace``, then the wrap-up.
 
-    The pace lengthens the talk, not the after-call work, as the engine does.
+    The pace lengthens the talk, not the after-call work, as the engine does. A
+    ``handle_cap`` cuts the talk (at the pace) at its ``max``: E[min(pace x talk, max)] =
+    pace x mean - E[(pace x talk - max)+], the excess from the talk's quantiles at
+    ``points`` midpoints (so a cap no talk reaches leaves the mean exact).
     """
-    return contact_type.agent_seconds + contact_type.handle.mean * (pace - 1.0)
+    talk = contact_type.handle.mean * pace
+    cap = contact_type.handle_cap
+    if cap is not None:
+        u = (np.arange(points) + 0.5) / points
+        talks = pace * quantiles(contact_type.handle.quantile_function(), u)
+        talk -= float(np.maximum(talks - cap.max, 0.0).mean())
+    return contact_type.agent_seconds + talk - contact_type.handle.mean
 
 
 def load_shares(scenario: Scenario) -> dict[str, dict[str, float]]:

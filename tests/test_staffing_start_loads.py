@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from helpers import assert_agrees
+from scipy import stats
 
 import sim
 from sim.loader import scenario_from_dict
@@ -154,6 +155,14 @@ def planned(data: dict) -> dict[str, float]:
             for g, queue in enumerate(data["contact_types"])}
 
 
+# agents cut a call at 3 minutes (a lognormal 4 minutes drawn): a cut call resolves half
+# as often, and comes back
+CAPPED = {**BASE, "name": "handle cap", "contact_types": {
+    "a": {"arrivals": {"rate": "120/h"}, "handle": {"dist": "lognormal", "mean": "4m", "cv": 0.5},
+          "handle_cap": {"max": "3m", "resolution_factor": 0.5}, "resolution": 0.8,
+          "repeat": {"probability": 1.0, "delay": {"dist": "exponential", "mean": "1h"},
+                     "max_contacts": 3}}},
+    "agents": {"team_a": {"skills": ["a"], "staff": 16}}}
 NO_REPEATS = {**REPEATS, "contact_types": {
     name: {k: v for k, v in ct.items() if k != "repeat"}
     for name, ct in REPEATS["contact_types"].items()}}
@@ -277,6 +286,21 @@ class TestRepeats:
         own = planned({**REPEATS, "contact_types": {
             "a": NO_REPEATS["contact_types"]["a"], "b": REPEATS["contact_types"]["b"]}})["b"]
         assert_agrees("b's busy seconds", busy["b"], plan["b"], wrong=[without, own])
+
+
+def test_a_handle_cap_cuts_the_talk_and_brings_calls_back():
+    """Queue a: each talk cut at 3 minutes; the cut ones resolve half as often and repeat."""
+    busy, plan = measured(CAPPED)[1], planned(CAPPED)
+    no_cap = planned({**CAPPED, "contact_types": {"a": {
+        **CAPPED["contact_types"]["a"], "handle_cap": {"max": "1d", "resolution_factor": 0.5}}}})
+    # the talk counted whole, the repeats of the cut calls counted: E[min(T, 180)] of the
+    # lognormal (mu, sigma) is 240 Phi((ln 180 - mu - s^2) / s) + 180 (1 - Phi((ln 180 - mu) / s))
+    sigma = np.sqrt(np.log(1 + 0.5**2))
+    mu = np.log(240.0) - sigma**2 / 2
+    cut = (240.0 * stats.norm.cdf((np.log(180.0) - mu - sigma**2) / sigma)
+           + 180.0 * stats.norm.sf((np.log(180.0) - mu) / sigma))
+    whole = plan["a"] * 240.0 / cut
+    assert_agrees("a's busy seconds", busy["a"], plan["a"], wrong=[no_cap["a"], whole])
 
 
 def test_calls_solved_in_the_menu_are_no_load():
