@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pytest
 from helpers import assert_agrees
 from scipy import stats
 
@@ -168,81 +167,61 @@ NO_REPEATS = {**REPEATS, "contact_types": {
     for name, ct in REPEATS["contact_types"].items()}}
 
 
-@pytest.fixture(scope="module")
-def repeats():
-    return measured(REPEATS)[1], planned(REPEATS)
+_RUNS: dict[str, tuple[dict[str, np.ndarray], dict[str, float]]] = {}
 
 
-@pytest.fixture(scope="module")
-def chained():
-    return measured(CHAINED)[1], planned(CHAINED)
-
-
-@pytest.fixture(scope="module")
-def conference():
-    return measured(CONFERENCE)[1], planned(CONFERENCE)
-
-
-@pytest.fixture(scope="module")
-def misroutes():
-    return measured(MISROUTES)[1], planned(MISROUTES)
-
-
-@pytest.fixture(scope="module")
-def consults():
-    return measured(CONSULTS)[1], planned(CONSULTS)
-
-
-@pytest.fixture(scope="module")
-def hanging_up():
-    return measured(HANGING_UP)[1], planned(HANGING_UP)
+def both(data: dict) -> tuple[dict[str, np.ndarray], dict[str, float]]:
+    """:func:`measured`'s busy seconds and :func:`planned`'s, each scenario run once."""
+    if data["name"] not in _RUNS:
+        _RUNS[data["name"]] = measured(data)[1], planned(data)
+    return _RUNS[data["name"]]
 
 
 class TestMisroutes:
-    def test_the_wrong_queue_carries_the_short_talk(self, misroutes):
+    def test_the_wrong_queue_carries_the_short_talk(self):
         """Queue a: its calls' handle time, and b's misrouted calls' 2 minutes of talk."""
-        busy, plan = misroutes
+        busy, plan = both(MISROUTES)
         without = 60 * HOURS * 120.0  # b's misroutes left out
         assert_agrees("a's busy seconds", busy["a"], plan["a"], wrong=[without])
 
-    def test_the_short_talk_is_paced_and_wrapped_up_as_the_queue_s(self, misroutes):
+    def test_the_short_talk_is_paced_and_wrapped_up_as_the_queue_s(self):
         """Queue b: its calls at speed 0.5 plus a's misrouted 2 min at 0.5, each wrapped up."""
-        busy, plan = misroutes
+        busy, plan = both(MISROUTES)
         own = 60 * HOURS * (120 / 0.5 + 20)
         unpaced = own + 60 * HOURS * 0.4 * (120 + 20)
         assert_agrees("b's busy seconds", busy["b"], plan["b"], wrong=[own, unpaced])
 
 
 class TestConsults:
-    def test_the_consulted_talk_is_at_the_consulted_desk_s_speed(self, consults):
+    def test_the_consulted_talk_is_at_the_consulted_desk_s_speed(self):
         """Queue y: 0.4 of x's calls x 3 min of talk at speed 0.5."""
-        busy, plan = consults
+        busy, plan = both(CONSULTS)
         unpaced = 120 * HOURS * 0.4 * 180
         assert_agrees("y's busy seconds", busy["y"], plan["y"], wrong=[unpaced])
 
-    def test_the_asker_s_own_talk_is_its_handle_time(self, consults):
+    def test_the_asker_s_own_talk_is_its_handle_time(self):
         """Queue x: its handle time (its agents' holds left out, as the start leaves them)."""
-        busy, plan = consults
+        busy, plan = both(CONSULTS)
         with_hold = 120 * HOURS * (240.0 + 0.4 * 180 / 0.5)
         assert_agrees("x's busy seconds", busy["x"], plan["x"], wrong=[with_hold])
 
-    def test_a_hang_up_on_hold_cuts_the_consulted_talk(self, hanging_up):
+    def test_a_hang_up_on_hold_cuts_the_consulted_talk(self):
         """Queue y: each consult's talk at speed 0.5, or until the customer on hold hangs up."""
-        busy, plan = hanging_up
+        busy, plan = both(HANGING_UP)
         uncut = 120 * HOURS * 0.4 * 180 / 0.5
         assert_agrees("y's busy seconds", busy["y"], plan["y"], wrong=[uncut])
 
 
 class TestChainedConsults:
-    def test_a_consult_asked_in_turn_is_cut_by_the_first_customer_s_hang_up(self, chained):
+    def test_a_consult_asked_in_turn_is_cut_by_the_first_customer_s_hang_up(self):
         """Queue z: half of y's consults x 5 min, or until x's customer hangs up on hold."""
-        busy, plan = chained
+        busy, plan = both(CHAINED)
         uncut = 120 * HOURS * 0.4 * 0.5 * 300
         assert_agrees("z's busy seconds", busy["z"], plan["z"], wrong=[uncut])
 
-    def test_a_consulted_agent_s_escalation_as_a_consult(self, chained):
+    def test_a_consulted_agent_s_escalation_as_a_consult(self):
         """Queue w: y's group escalates 4 in 10 of the consults it does not pass to z."""
-        busy, plan = chained
+        busy, plan = both(CHAINED)
         uncut = 120 * HOURS * 0.4 * 0.5 * 0.4 * 240
         also = plan["w"] / (1 - 0.5)  # escalated where y's consult is asked too
         assert_agrees("w's busy seconds", busy["w"], plan["w"], wrong=[0.0, uncut, also])
@@ -250,38 +229,38 @@ class TestChainedConsults:
 
 def test_an_escalation_comes_where_the_transfer_is_not_made():
     """Queue z: 4 in 10 of the half of x's calls not transferred, at 4 minutes."""
-    busy, plan = measured(ESCALATED)[1], planned(ESCALATED)
+    busy, plan = both(ESCALATED)
     also = 120 * HOURS * 0.4 * 240  # escalated where transferred too
     assert_agrees("z's busy seconds", busy["z"], plan["z"], wrong=[also])
 
 
 class TestConference:
-    def test_the_next_agent_s_three_way_talk_is_at_the_first_agent_s_pace(self, conference):
+    def test_the_next_agent_s_three_way_talk_is_at_the_first_agent_s_pace(self):
         """Queue y: its handle time, then 90 s of three-way talk at speed 0.5."""
-        busy, plan = conference
+        busy, plan = both(CONFERENCE)
         unpaced = 120 * HOURS * 0.25 * (120 + 90)
         assert_agrees("y's busy seconds", busy["y"], plan["y"], wrong=[unpaced])
 
-    def test_the_first_agent_talks_three_way_too(self, conference):
+    def test_the_first_agent_talks_three_way_too(self):
         """Queue x: its talk at speed 0.5, and the three-way talk of a quarter of its calls."""
-        busy, plan = conference
+        busy, plan = both(CONFERENCE)
         alone = 120 * HOURS * 240
         assert_agrees("x's busy seconds", busy["x"], plan["x"], wrong=[alone])
 
 
 class TestRepeats:
-    def test_unresolved_calls_come_back_as_load(self, repeats):
+    def test_unresolved_calls_come_back_as_load(self):
         """Queue a: its calls, then their repeats (each repeating again), less b's share."""
-        busy, plan = repeats
+        busy, plan = both(REPEATS)
         without = planned(NO_REPEATS)["a"]
         # every repeat counted: none after the run's end, none switching to b
         q = 0.5 * 0.8
         every = without * (1 + q + q**2 + q**3)
         assert_agrees("a's busy seconds", busy["a"], plan["a"], wrong=[without, every])
 
-    def test_repeats_switching_type_are_the_new_type_s_load(self, repeats):
+    def test_repeats_switching_type_are_the_new_type_s_load(self):
         """Queue b: its calls and their one repeat, and a's repeats that switched to b."""
-        busy, plan = repeats
+        busy, plan = both(REPEATS)
         without = planned(NO_REPEATS)["b"]
         own = planned({**REPEATS, "contact_types": {
             "a": NO_REPEATS["contact_types"]["a"], "b": REPEATS["contact_types"]["b"]}})["b"]
@@ -290,7 +269,7 @@ class TestRepeats:
 
 def test_a_handle_cap_cuts_the_talk_and_brings_calls_back():
     """Queue a: each talk cut at 3 minutes; the cut ones resolve half as often and repeat."""
-    busy, plan = measured(CAPPED)[1], planned(CAPPED)
+    busy, plan = both(CAPPED)
     no_cap = planned({**CAPPED, "contact_types": {"a": {
         **CAPPED["contact_types"]["a"], "handle_cap": {"max": "1d", "resolution_factor": 0.5}}}})
     # the talk counted whole, the repeats of the cut calls counted: E[min(T, 180)] of the
@@ -308,6 +287,6 @@ def test_calls_solved_in_the_menu_are_no_load():
 
     Found by an outside check: before, the start counted every call (twice the load).
     """
-    busy, plan = measured(SELF_SERVED)[1], planned(SELF_SERVED)
+    busy, plan = both(SELF_SERVED)
     every_call = 120 * HOURS * 120.0
     assert_agrees("a's busy seconds", busy["a"], plan["a"], wrong=[every_call])
