@@ -20,9 +20,10 @@ without end, and both are the input's, so both end it with an error that says wh
   bounds the agents per group and interval at :data:`CEILING_TIMES` times the Erlang C
   requirement of the peak offered load, plus :data:`CEILING_PLUS`, unless the caller
   gives ``max_agents``; the error states that bound and where it comes from. Erlang C
-  sees first contacts only: repeat contacts and redials can be many times that load
-  (an issue resolved at its 20th contact), so the bound is raised to as many times the
-  peak Erlangs the plan's simulation offered, plus as many (:func:`covering`).
+  sees first contacts and their expected repeats (:mod:`sim.start_repeats`), but not
+  redials nor public complaints, nor how far a run strays from the expectation, so the
+  bound is raised to as many times the peak Erlangs the plan's simulation offered, plus
+  as many (:func:`covering`).
 """
 
 from __future__ import annotations

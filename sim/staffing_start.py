@@ -30,6 +30,8 @@ from sim.scenario import Scenario
 from sim.scenario_agents import AgentGroup
 from sim.scenario_contacts import ContactType
 from sim.scenario_journeys import TransferMode
+from sim.start_consults import consult_seconds, patience_points, still_holding
+from sim.start_repeats import repeat_calls
 
 
 def slots_and_pace(group: AgentGroup) -> tuple[int, float]:
@@ -47,12 +49,21 @@ def slots_and_pace(group: AgentGroup) -> tuple[int, float]:
     return group.concurrency, float(slowdown) / float(group.speed)
 
 
-def agent_time(contact_type: ContactType, pace: float) -> float:
+def agent_time(contact_type: ContactType, pace: float, points: int = 1000) -> float:
     """Mean seconds of one server per contact: the talk x ``pace``, then the wrap-up.
 
-    The pace lengthens the talk, not the after-call work, as the engine does.
+    The pace lengthens the talk, not the after-call work, as the engine does. A
+    ``handle_cap`` cuts the talk (at the pace) at its ``max``: E[min(pace x talk, max)] =
+    pace x mean - E[(pace x talk - max)+], the excess from the talk's quantiles at
+    ``points`` midpoints (so a cap no talk reaches leaves the mean exact).
     """
-    return contact_type.agent_seconds + contact_type.handle.mean * (pace - 1.0)
+    talk = contact_type.handle.mean * pace
+    cap = contact_type.handle_cap
+    if cap is not None:
+        u = (np.arange(points) + 0.5) / points
+        talks = pace * quantiles(contact_type.handle.quantile_function(), u)
+        talk -= float(np.maximum(talks - cap.max, 0.0).mean())
+    return contact_type.agent_seconds + talk - contact_type.handle.mean
 
 
 def load_shares(scenario: Scenario) -> dict[str, dict[str, float]]:
@@ -67,22 +78,28 @@ class QueueEntries:
     """Expected entries per second into each contact type's queue (type -> per interval).
 
     Attributes:
-        first: First contacts (:func:`sim.arrivals.expected_counts`), less those the IVR
-            solves (``ivr.self_service``): they never reach a queue.
+        first: First contacts (:func:`sim.arrivals.expected_counts`) and repeat contacts
+            (:attr:`repeats`), less those the IVR solves (``ivr.self_service``): they
+            never reach a queue.
         cold: Customers a cold transfer or an escalation ``as: transfer`` sends in: they
             wait alone, with the type's patience.
         held: Customers a warm or conference transfer sends in: an agent holds them.
         consults: Consult requests (a consult, an escalation ``as: consult``).
-        extra: Erlangs besides the handle time and wrap-up of the customers sent in: the
-            conferences' three-way talk.
+        extra: Erlangs besides the handle time and wrap-up of the customers: the
+            conferences' three-way talk, in the queue that sends and the one that takes
+            (both agents talk, at the pace of the one who sends).
         talk: The consults asked of this queue: (requests per second, their talk, the
-            asker's customer's ``hold_patience`` or None), each talk then taken at the
-            pace of the group that answers (:func:`consult_seconds`).
+            customer's hold patience left when asked, as points, or None:
+            :mod:`sim.start_consults`), each talk then taken at the pace of the group
+            that answers (:func:`sim.start_consults.consult_seconds`).
         misrouted: Calls the IVR sends into this queue by mistake (``ivr.misroute``): a
             short talk here, then their own queue, where they count among its first.
         misroute_talk: Their short talk (``misroute_talk``), seconds per second as drawn.
         misroute_hangups: Their abandonment, per second: rate x 1 / their own type's
             mean patience.
+        repeats: Repeat contacts of unresolved issues, before the menu, per second
+            (:func:`sim.start_repeats.repeat_calls`): included in :attr:`first` (less
+            those the menu solves) and among the calls the menu misroutes.
     """
 
     first: dict[str, np.ndarray]
@@ -95,6 +112,7 @@ class QueueEntries:
     misrouted: dict[str, np.ndarray] = field(default_factory=dict)
     misroute_talk: dict[str, np.ndarray] = field(default_factory=dict)
     misroute_hangups: dict[str, np.ndarray] = field(default_factory=dict)
+    repeats: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def queue_entries(scenario: Scenario) -> QueueEntries:
@@ -102,9 +120,12 @@ def queue_entries(scenario: Scenario) -> QueueEntries:
 
     A leg of type S hands on ``probability`` x the legs offered to S (first contacts and
     those sent in; for a consult, the consults asked of S too: an agent answering one may
-    consult in turn), in the interval they arrived (abandons before an answer not
-    subtracted: an estimate from above), to a depth of the longest ``max_transfers``; an
-    agent group's escalations come from the legs it takes (its share, :func:`load_shares`).
+    consult in turn, if the customer still holds, :mod:`sim.start_consults`), in the
+    interval they arrived (abandons before an answer not subtracted: an estimate from
+    above), to a depth of the longest ``max_transfers``; an agent group's escalations come
+    from the legs it takes (its share, :func:`load_shares`): as a consult, where the
+    queue's own consult is not asked (from the consults it answers too); as a transfer,
+    where the queue's own transfer is not made, as the engine decides them.
     A type's IVR solves ``self_service`` x its calls and sends ``misroute`` x them to its
     wrong queues, an equal share to each (``misroute_to``, else every other type), as the
     engine picks them.
@@ -112,14 +133,19 @@ def queue_entries(scenario: Scenario) -> QueueEntries:
     types = scenario.contact_types
     calls = {name: expected_counts(scenario, ct.arrivals, name) / scenario.interval
              for name, ct in types.items()}
+    shares = load_shares(scenario)
+    paces = {name: slots_and_pace(group)[1] for name, group in scenario.agents.items()}
+    repeats = repeat_calls(scenario, calls, shares, paces)
+    calls = {name: calls[name] + repeats[name] for name in types}
     first = {name: calls[name] * (1.0 - ct.ivr.self_service) if ct.ivr is not None
              else calls[name] for name, ct in types.items()}
-    shares = load_shares(scenario)
     zero = {name: np.zeros_like(rate) for name, rate in first.items()}
     legs = QueueEntries(first, *(dict(zero) for _ in range(4)), {name: [] for name in types})
+    # a type's pace: its first-line groups', by their shares (a conference, a consult's hold)
+    pace = {name: sum(share * paces[g] for g, share in shares[name].items()) for name in types}
     for _ in range(max(ct.max_transfers for ct in types.values())):
         offered = {name: first[name] + legs.cold[name] + legs.held[name] for name in types}
-        asked = {name: offered[name] + legs.consults[name] for name in types}
+        asked = legs.talk  # the consults each queue answered, one level up
         legs = QueueEntries(first, *(dict(zero) for _ in range(4)),
                             {name: [] for name in types})
         for name, ct in types.items():
@@ -127,21 +153,31 @@ def queue_entries(scenario: Scenario) -> QueueEntries:
                 flow = ct.transfer.probability * offered[name]
                 kind = legs.cold if ct.transfer.mode is TransferMode.COLD else legs.held
                 kind[ct.transfer.to] = kind[ct.transfer.to] + flow
-                if ct.transfer.conference is not None:
-                    to = ct.transfer.to
-                    legs.extra[to] = legs.extra[to] + flow * ct.transfer.conference.mean
+                if ct.transfer.conference is not None:  # both agents, at the first one's pace
+                    three_way = flow * ct.transfer.conference.mean * pace[name]
+                    for to in (ct.transfer.to, name):
+                        legs.extra[to] = legs.extra[to] + three_way
+            consult = ct.consult.probability if ct.consult is not None else 0.0
             if ct.consult is not None:
-                _consult(legs, ct.consult.to, ct.consult.probability * asked[name],
-                         ct.consult.talk, ct.consult.hold_patience)
+                _consult(legs, ct.consult.to, consult * offered[name], ct.consult.talk,
+                         patience_points(ct.consult.hold_patience))
+                for flow, talk, left in asked[name]:  # asked in turn: no patience of its own
+                    held, left = still_holding(left, talk, pace[name])
+                    _consult(legs, ct.consult.to, consult * held * flow, ct.consult.talk, left)
             for group, share in shares[name].items():
                 escalate = scenario.agents[group].escalate
                 if escalate is None:
                     continue
                 flow = escalate.probability * share * offered[name]
-                if escalate.mode == "consult":
-                    _consult(legs, escalate.to, flow, escalate.talk, None)
-                else:
-                    legs.cold[escalate.to] = legs.cold[escalate.to] + flow
+                if escalate.mode == "consult":  # where the queue's own consult is not asked
+                    _consult(legs, escalate.to, (1.0 - consult) * flow, escalate.talk, None)
+                    for request, talk, left in asked[name]:
+                        held, left = still_holding(left, talk, paces[group])
+                        _consult(legs, escalate.to, (1.0 - consult) * escalate.probability
+                                 * share * held * request, escalate.talk, left)
+                else:  # where the queue's own transfer is not made
+                    transfer = ct.transfer.probability if ct.transfer is not None else 0.0
+                    legs.cold[escalate.to] = legs.cold[escalate.to] + (1.0 - transfer) * flow
     misrouted, talk, hangups = dict(zero), dict(zero), dict(zero)
     for name, ct in types.items():
         if ct.ivr is None or not ct.ivr.misroute:
@@ -153,32 +189,14 @@ def queue_entries(scenario: Scenario) -> QueueEntries:
             misrouted[to] = misrouted[to] + flow
             talk[to] = talk[to] + flow * ct.ivr.misroute_talk.mean
             hangups[to] = hangups[to] + flow * theta
-    return replace(legs, misrouted=misrouted, misroute_talk=talk, misroute_hangups=hangups)
+    return replace(legs, misrouted=misrouted, misroute_talk=talk, misroute_hangups=hangups,
+                   repeats=repeats)
 
 
 def _consult(legs: QueueEntries, to: str, flow: np.ndarray, talk: Distribution,
-             hold_patience: Distribution | None) -> None:
+             left: np.ndarray | None) -> None:
     legs.consults[to] = legs.consults[to] + flow
-    legs.talk[to].append((flow, talk, hold_patience))
-
-
-def consult_seconds(talk: Distribution, hold_patience: Distribution | None, pace: float,
-                    points: int = 400) -> float:
-    """Mean seconds a consulted agent of this ``pace`` talks: the talk, cut by a hang-up.
-
-    The talk takes ``pace`` x the drawn one; a customer on hold hangs up after
-    ``hold_patience`` and calls the consult off (:mod:`sim.consult_hold`), so with one
-    the agent talks E[min(pace x talk, patience)], talk and patience independent (their
-    quantiles at ``points`` midpoints, every pair). The patience runs from the start of
-    the hold, the wait for the consulted agent included: left out here, so the cut is
-    somewhat short (an estimate from above).
-    """
-    if hold_patience is None:
-        return talk.mean * pace
-    u = (np.arange(points) + 0.5) / points
-    talks = pace * quantiles(talk.quantile_function(), u)
-    patience = quantiles(hold_patience.quantile_function(), u)
-    return float(np.minimum.outer(talks, patience).mean())
+    legs.talk[to].append((flow, talk, left))
 
 
 def group_loads(scenario: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -215,7 +233,7 @@ def group_loads(scenario: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray]
             g = groups.index(group)
             work[g] += share * arrivals * agent_time(ct, paces[g])
             hangups[groups.index(group)] += share * arrivals * theta
-            if sent.any() or legs.consults[name].any():  # (none: the sums as they were)
+            if sent.any() or legs.consults[name].any() or legs.extra[name].any():
                 rate[g] += share * (sent + legs.consults[name])
                 work[g] += share * (sent * agent_time(ct, paces[g]) + legs.extra[name])
                 for flow, talk, patience in legs.talk[name]:
