@@ -72,7 +72,10 @@ SHOWN_KPIS = CURVE_KPIS  # the table shows what the curves draw (and leaves out 
               help="Run on an existing Dask distributed cluster instead, e.g. "
                    "tcp://HOST:8786 (needs: pip install 'ccsim[cluster]').")
 @click.option("--fresh", is_flag=True,
-              help="Discard the finished parts in --out and start over.")
+              help="Start over: remove the sweep's parts, tables and figures in --out, "
+                   "those of points no longer in the grid too (filed by their values alone, "
+                   "they would come back as a changed sweep's). Not needed to grow or "
+                   "shrink the grid.")
 @click.option("--no-figures", is_flag=True, help="Write the tables only.")
 @quiet_option()
 @policy_option("Every point runs under it (not with --scheduler).")
