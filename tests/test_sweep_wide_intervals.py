@@ -9,27 +9,12 @@ what_a_kpi_can_be``); one line on stderr says that the replications are too few.
 import math
 
 import pandas as pd
+import yaml
 from click.testing import CliRunner
+from sweep_parts import TINY
 
 from sim.cli import main
 from sim.cli_sweep import SHOWN_KPIS, wide_intervals_note
-
-SMALL = """\
-name: Small desk
-days: 1
-open: "08:00"
-close: "10:00"
-interval: 1h
-contact_types:
-  calls:
-    arrivals: {rate: 30/h}
-    handle: {dist: exponential, mean: 4m}
-    patience: {dist: exponential, mean: 3m}
-agents:
-  pool:
-    skills: [calls]
-    staff: 2
-"""
 
 
 def summary(**cis: list[float]) -> pd.DataFrame:
@@ -74,10 +59,10 @@ def test_the_sweep_command_prints_it_after_the_table(tmp_path):
     """``ccsim sweep -r 2``: the half-widths printed as computed, and the note on stderr.
 
     The note is printed exactly when the written summary has a share's half-width over 1
-    (this small desk's two replications give several).
+    (two replications of two hours on this small desk give several).
     """
-    scenario = tmp_path / "small.yaml"
-    scenario.write_text(SMALL)
+    scenario = tmp_path / "tiny.yaml"
+    scenario.write_text(yaml.safe_dump(TINY))
     out = tmp_path / "sw"
     ran = CliRunner().invoke(main, ["sweep", str(scenario), "--grid", "agents.pool.staff=1:3:1",
                                     "-r", "2", "-w", "1", "-q", "--no-figures",
