@@ -8,6 +8,7 @@ or the options is one line on stderr and exit code 2.
 
 from __future__ import annotations
 
+import math
 import sys
 import time
 from collections.abc import Sequence
@@ -42,7 +43,7 @@ from sim.grid import Grid, parse_grid_option, point_scenarios, size_problem
 from sim.kpis import format_ci, format_kpi
 from sim.loader import ScenarioError
 from sim.sweep import Progress, SweepResult, run_sweep
-from sim.sweep_plots import CURVE_KPIS, plot_sweep
+from sim.sweep_plots import CURVE_KPIS, kpi_list, kpi_style, plot_sweep
 from sim.sweep_store import SweepConflictError
 from sim.units import counted
 
@@ -71,7 +72,10 @@ SHOWN_KPIS = CURVE_KPIS  # the table shows what the curves draw (and leaves out 
               help="Run on an existing Dask distributed cluster instead, e.g. "
                    "tcp://HOST:8786 (needs: pip install 'ccsim[cluster]').")
 @click.option("--fresh", is_flag=True,
-              help="Discard the finished parts in --out and start over.")
+              help="Start over: remove the sweep's parts, tables and figures in --out, "
+                   "those of points no longer in the grid too (filed by their values alone, "
+                   "they would come back as a changed sweep's). Not needed to grow or "
+                   "shrink the grid.")
 @click.option("--no-figures", is_flag=True, help="Write the tables only.")
 @quiet_option()
 @policy_option("Every point runs under it (not with --scheduler).")
@@ -87,7 +91,9 @@ def sweep_command(scenario: str, grids: tuple[str, ...], replications: int, seed
     Writes into --out: sweep.parquet (one row per point and replication: grid values,
     replication, seed, every KPI), sweep_summary.csv (per point: each KPI's mean and 95%
     confidence half-width, as <kpi>_ci), sweep_curves.png (KPIs against the first
-    parameter) and, with two parameters, sweep_heatmap.png. Each finished unit is kept
+    parameter, bands drawn within what each KPI can be) and, with two parameters,
+    sweep_heatmap.png. With few replications a share's half-width can pass 100 points:
+    printed as computed, with a line saying so. Each finished unit is kept
     in parts/: run the same command again after an interruption and only the rest is
     computed; more --replications, or more values in --grid (fewer, reordered), compute
     only the new units. A changed scenario, grid parameter or seed is refused (use --fresh
@@ -146,6 +152,10 @@ def sweep_command(scenario: str, grids: tuple[str, ...], replications: int, seed
         title=f"Sweep of '{base.name}'\n{replications} replications",
         threshold_s=base.service_level.threshold, leave_out=left)
     click.echo(format_sweep(result, left))
+    wide = wide_intervals_note(result.summary, [k for k in SHOWN_KPIS if k not in left],
+                               replications)
+    if wide:
+        click.echo(wide, err=True)
     if policy is not None:
         for line in sweep_declined_warnings(result, policy, replications):
             click.echo(line, err=True)
@@ -222,6 +232,28 @@ class _ProgressBar:
         if self.bar is not None:
             self.bar.__exit__(None, None, None)
             self.bar = None
+
+
+def wide_intervals_note(summary: pd.DataFrame, kpis: Sequence[str], replications: int) -> str:
+    """One line if some point's 95% half-width of a KPI is wider than all it can be, else "".
+
+    With 2 replications a t interval is 12.7 standard errors each way (t(0.975, 1)): a
+    share's half-width can pass 100 points. The number is right and printed as computed,
+    and the figures draw the band within the KPI's range (:func:`sim.sweep_plots.kpi_style`);
+    this line says why it is so wide and what narrows it. A KPI without an upper bound
+    (a time) is never wider than its range.
+    """
+    wide = []
+    for kpi in kpis:  # (only shares have a finite range: 0..100%)
+        style = kpi_style(kpi)
+        span = (style.high - style.low) / style.scale  # (in the KPI's unit)
+        if math.isfinite(span) and (summary[f"{kpi}_ci"].to_numpy(dtype=float) > span).any():
+            wide.append(kpi)
+    if not wide:
+        return ""
+    return (f"{counted(replications, 'replication')} per point give wide 95% intervals: "
+            f"{kpi_list(wide)} ± over 100 pts at some points (the figures draw them within "
+            "0-100%); add replications with -r")
 
 
 def format_sweep(result: SweepResult, left: Sequence[str] = ()) -> str:

@@ -43,7 +43,7 @@ from sim.floor import Floor
 from sim.floor_routing import route_floor
 from sim.ivr_exits import menu_exits
 from sim.journey import compile_groups, compile_types
-from sim.legs import CUSTOMER, UNFINISHED_LEG, Journeys
+from sim.legs import CUSTOMER, DUPLICATE_LEG, UNFINISHED_LEG, Journeys
 from sim.observer import QueueTracer
 from sim.records import UNFINISHED, WAITING, Records
 from sim.results_version import RESULTS_VERSION as RESULTS_VERSION  # (read here by sweeps)
@@ -320,7 +320,10 @@ class _Replication:
         had answered before it queued again (a transfer) is *unfinished*: answered, as
         the KPIs count it, not unanswered; its leg in that queue ends unanswered at the
         end of the run, reason ``unfinished``: an offered second leg, as
-        :mod:`sim.queue_legs` judges them.
+        :mod:`sim.queue_legs` judges them. A post's second answer by an uncoordinated team
+        (a work item, no contact: it never hangs up) ends its leg unanswered at the end
+        of the run, reason ``duplicate``: otherwise it would leave no trace at all. (A
+        consult request nobody answers stopped the run before: :meth:`run`.)
         """
         floor = self.floor
         end = max(self.env.now, self.run_end)
@@ -332,6 +335,9 @@ class _Replication:
                     floor._abandon(c, floor.deadline[c])
                     continue
                 if floor.kind[c] != CUSTOMER:
+                    if floor.record_legs:  # a duplicate (consult requests: none left)
+                        floor.add_leg(floor.pack_leg(c, floor.qtype[c], floor.enq[c], math.nan,
+                                                     end, -1, -1, 0.0, DUPLICATE_LEG, 0.0))
                     continue
                 floor._stop_waiting(c, end)
                 if floor.answer[c] == floor.answer[c]:  # not NaN: answered before

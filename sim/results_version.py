@@ -123,4 +123,7 @@ never mixes records of two versions).
 # the run ended is a leg (reason `unfinished`, unanswered, ended at the run's end); before,
 # it was in no legs table, so the staffing search judged a queue nobody could answer as
 # having no legs (service level NaN, goal met)
-RESULTS_VERSION = 31
+# 32: a post's second answer by an uncoordinated team (duplicate_answers) still queued when
+# the run ended is a leg (reason `duplicate`, unanswered, ended at the run's end, no
+# group); before, that work item left no trace in any table (no bundled scenario changes)
+RESULTS_VERSION = 32

@@ -221,15 +221,15 @@ def plot_curves(summary: pd.DataFrame, paths: Sequence[str], path: str | Path,
     if labels:
         fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 5),
                    title=_legend_title(line_path), fontsize=9, title_fontsize=9)
-    shown = f"{_kpi_names(kpis)} against {parameter_name(x_path)}"
+    shown = f"{kpi_list(kpis)} against {parameter_name(x_path)}"
     if line_path is not None:
         shown += f", a line per {parameter_name(line_path)}"
     fig.suptitle(f"{shown}\n{title or 'Sweep'}: mean and 95% confidence band", fontsize=11)
     return _save(fig, path)
 
 
-def _kpi_names(kpis: Sequence[str]) -> str:
-    """``Service level, ASA and Occupancy``."""
+def kpi_list(kpis: Sequence[str]) -> str:
+    """KPIs' labels in a sentence: ``Service level, ASA and occupancy``."""
     names = [kpis_label(k) for k in kpis]  # in a sentence: "and abandon rate", "and ASA"
     names[1:] = [n if n[:2].isupper() else n[0].lower() + n[1:] for n in names[1:]]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
@@ -289,7 +289,7 @@ def plot_heatmap(summary: pd.DataFrame, paths: Sequence[str], path: str | Path,
             if bold_from is not None:  # else nothing on the figure says why cells are bold
                 ax.set_title(f"bold: the {100 * target:g}% target is met", loc="right",
                              fontsize=8, fontweight="bold")
-    shown = (f"{_kpi_names(kpis)} by {parameter_name(x_path)} (across) and "
+    shown = (f"{kpi_list(kpis)} by {parameter_name(x_path)} (across) and "
              f"{parameter_name(y_path)} (up)")
     fig.suptitle(f"{shown}\n{title or 'Sweep'}: each cell the mean over replications",
                  fontsize=11)

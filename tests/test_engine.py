@@ -12,6 +12,7 @@ from test_invariants import trace_queue_problems
 
 import sim
 from sim import engine
+from sim.floor import Floor
 from sim.records import ABANDONED, ANSWERED, BLOCKED, OUTCOMES
 
 NAN = math.nan
@@ -233,6 +234,20 @@ class TestLines:
         sc = tiny({"a": {"skills": ["calls"], "staff": 1}}, lines=2)
         rec = replay(sc, [(0, 0, 100), (1, 0, 10, 5), (10, 0, 10)])
         assert rec.state.tolist() == [ANSWERED, ABANDONED, ANSWERED]
+
+    def test_an_abandonment_without_lines_releases_none(self, monkeypatch):
+        """Without trunk lines an abandoning caller holds no line: nothing is released.
+
+        ``Floor._abandon`` called ``_release_line`` for every abandonment, a call for
+        nothing where the scenario has no lines. Nobody on duty here: both callers abandon,
+        and nothing else (no answer, no IVR) would release a line.
+        """
+        released = []
+        monkeypatch.setattr(Floor, "_release_line", lambda self, c: released.append(c))
+        rec = replay(tiny({"a": {"skills": ["calls"], "staff": 0}}),
+                     [(0, 0, 10, 5), (1, 0, 10, 5)])
+        assert rec.state.tolist() == [ABANDONED, ABANDONED]
+        assert released == []
 
 
 class TestTrace:

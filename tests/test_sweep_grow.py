@@ -147,3 +147,21 @@ def test_a_folder_of_an_earlier_ccsim_still_refuses_another_scenario(tmp_path):
     with pytest.raises(SweepConflictError, match=r"changed: scenario; fields changed: close\)"):
         run_sweep(tiny(close="11:00"), {STAFF: [3, 4, 5]}, 1, workers=1, out=out)
     assert parts(out) == kept
+
+
+def test_fresh_removes_the_parts_of_points_no_longer_in_the_grid(tmp_path):
+    """``--fresh`` starts over: a dropped point's parts go too, or they would come back wrong.
+
+    ``--fresh`` is how a changed sweep (a field it does not sweep, the seed, a ccsim that
+    changes results) takes a folder over; a point's parts are filed by its values alone,
+    so a dropped point's old parts, kept, would be read as the new sweep's when it returns.
+    A grid grown or shrunk needs no ``--fresh`` (``test_removed_values_keep_...``).
+    """
+    out = tmp_path / "sw"
+    run_sweep(tiny(), {STAFF: [3, 4]}, 2, workers=1, out=out)
+    run_sweep(tiny(close="11:00"), {STAFF: [4]}, 2, workers=1, out=out, fresh=True)
+    assert len(parts(out)) == 2
+    back = run_sweep(tiny(close="11:00"), {STAFF: [3, 4]}, 2, workers=1, out=out)
+    assert (len(back.computed), back.resumed) == (2, 2)
+    run_sweep(tiny(close="11:00"), {STAFF: [3, 4]}, 2, workers=1, out=tmp_path / "fresh")
+    same_files(out, tmp_path / "fresh")
