@@ -19,7 +19,7 @@ import numpy as np
 
 from sim import keyed
 from sim.arrivals import arrival_times
-from sim.legs import CUSTOMER
+from sim.contact_records import book_records
 from sim.records import WAITING, Records
 from sim.scenario import Scenario
 from sim.schedule import in_opening_hours, with_cooldown
@@ -347,47 +347,6 @@ class ContactBook:
     def records(self, type_names: list[str], group_names: list[str], slots: list[int],
                 staff_log: tuple[array, array, array], legs: dict[str, np.ndarray] | None,
                 wrap_up: np.ndarray | None, trace: dict[str, list[float]]) -> Records:
-        """The replication's :class:`Records`: customer contacts only, numpy views where possible.
-
-        ``legs``: the leg columns, if legs were recorded; ``wrap_up``: each contact's
-        after-call work (every contact, consult requests included), if any type has one.
-        """
-        self._trim()
-        times, groups, counts = staff_log
-
-        def column(values, dtype):
-            return np.frombuffer(values, dtype=dtype) if len(values) else np.zeros(0, dtype)
-
-        customers = np.frombuffer(self.kind, dtype=np.uint8) == CUSTOMER
-        # without consult requests every contact is a customer: views, not copies
-        keep = slice(None) if customers.all() else np.flatnonzero(customers)
-        contacts = {
-            name: column(getattr(self, name), dtype)[keep] for name, dtype in (
-                ("arrival", np.float64), ("answer", np.float64), ("end", np.float64),
-                ("wait", np.float64), ("queue_time", np.float64), ("talk", np.float64),
-                ("hold", np.float64), ("issue", np.int32), ("state", np.uint8),
-                ("origin", np.uint8), ("transfers", np.uint8), ("resolved", np.uint8),
-                ("misrouted", np.uint8), ("callback", np.uint8), ("group", np.int16),
-                ("agent", np.int32))
-        }
-        contact_type = column(self.ctype, np.int16)[keep]
-        leg_columns = {}
-        if legs is not None:
-            leg_columns = dict(legs)
-            # leg contact ids -> row numbers of customer contacts (-1: a consult request)
-            row = np.full(self.n, -1, dtype=np.int64)
-            row[keep] = np.arange(int(customers.sum()))
-            leg_columns["contact_row"] = row[leg_columns["contact"]]
-        return Records(
-            type_names=type_names,
-            group_names=group_names,
-            contact_type=contact_type,
-            staff_time=column(times, np.float64),
-            staff_group=column(groups, np.int16),
-            staff_count=column(counts, np.int32),
-            slots=slots,
-            wrap_up=None if wrap_up is None else wrap_up[keep],
-            trace={k: np.asarray(v, dtype=float) for k, v in trace.items()},
-            legs=leg_columns,
-            **contacts,
-        )
+        """The replication's :class:`Records` (:func:`sim.contact_records.book_records`)."""
+        return book_records(self, type_names, group_names, slots, staff_log, legs, wrap_up,
+                            trace)
