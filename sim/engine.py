@@ -46,6 +46,7 @@ from sim.journey import compile_groups, compile_types
 from sim.legs import CUSTOMER, UNFINISHED_LEG, Journeys
 from sim.observer import QueueTracer
 from sim.records import UNFINISHED, WAITING, Records
+from sim.repeats_again import comeback_bounds
 from sim.results_version import RESULTS_VERSION as RESULTS_VERSION  # (read here by sweeps)
 from sim.routed import PolicyRouter
 from sim.routing import RoutingPolicy, policy_for
@@ -119,7 +120,8 @@ class _Replication:
         self.book = book = ContactBook(
             draws, root_key, first, any(p.repeat or p.retrial or p.complaint for p in plans),
             ((keyed.CONSULT, 1),) * consults + ((keyed.COMEBACK, 0),) * comebacks,
-            (((keyed.CONSULT, 1), (keyed.CONSULT, 1)),) * any(plans[t].consult for t in asked))
+            (((keyed.CONSULT, 1), (keyed.CONSULT, 1)),) * any(plans[t].consult for t in asked),
+            comeback_bounds(plans, group_plans, resolve))
         # run: the floor, then the parts it hands work to
         self.floor = floor = Floor(scenario, env, book, plans, group_plans, record_legs,
                                    after_call)

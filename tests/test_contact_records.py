@@ -34,7 +34,7 @@ def generic_rows(kind, n_drawn):
     return np.flatnonzero(np.frombuffer(kind, np.uint8) == CUSTOMER)
 
 
-@pytest.mark.parametrize("name, slices", [
+@pytest.mark.parametrize(("name", "slices"), [
     ("fraud_consult", True),  # drawn customers first, then consult requests only
     ("refund_vs_relations", True),  # every contact a customer
     ("social_backlash", False),  # consult requests among repeats and posts
