@@ -19,7 +19,7 @@ import numpy as np
 
 from sim import keyed
 from sim.arrivals import arrival_times
-from sim.legs import CUSTOMER
+from sim.contact_records import book_records
 from sim.records import WAITING, Records
 from sim.scenario import Scenario
 from sim.schedule import in_opening_hours, with_cooldown
@@ -147,11 +147,18 @@ COLUMNS = ("arrival", "handle", "patience", "ctype", "qtype", "deadline", "enq",
 ADOPTED = (keyed.IVR_TIME, keyed.IVR_ROUTE, keyed.RESOLUTION, (keyed.TRANSFER, 1),
            (keyed.CONSULT, 1), (keyed.PATIENCE, 1), (keyed.HANDLE, 2), (keyed.TRANSFER, 2),
            keyed.MISROUTE_TALK)
+# a comeback's first numbers read only once it is decided: for those that may come back
+AFTER_DECISION = (keyed.COMEBACK_DELAY, keyed.OPENING)
 # the columns with a row per contact (the others: per issue), and what a new contact's
 # row holds before it is filled (0 where not listed; new_contact gives the first nine)
 GROWN = COLUMNS[:-2]
 BLANK = {"patience": INF, "deadline": INF, "enq": math.nan, "answer": math.nan,
          "end": math.nan, "wait": math.nan, "group": -1, "agent": -1, "state": WAITING}
+
+
+def steps(purpose: int | tuple[int, int]) -> tuple[int, ...]:
+    """A purpose's ``(purpose, step)`` arguments for :func:`sim.keyed.uniforms`."""
+    return purpose if isinstance(purpose, tuple) else (purpose,)
 
 
 class ContactBook:
@@ -174,12 +181,16 @@ class ContactBook:
             key of what it creates (:func:`sim.keyed.child`), worked out at once likewise.
         child_numbers: ``(child, purpose)`` pairs of ``first_children`` items and purposes:
             the number of what a drawn contact creates first for ``child``, for ``purpose``.
+        comeback_bounds: By contact type, ``(bound, low)``: a drawn contact may come back
+            only if its comeback number is below ``bound`` and its resolution number at
+            least ``low`` (:func:`sim.repeats_again.comeback_bounds`); None: any may.
     """
 
     def __init__(self, draws: ContactDraws, root_key: int,
                  first_purposes: list[int | tuple[int, int]], comebacks: bool,
                  first_children: tuple[tuple[int, int], ...] = (),
-                 child_numbers: tuple[tuple[tuple[int, int], tuple[int, int]], ...] = ()):
+                 child_numbers: tuple[tuple[tuple[int, int], tuple[int, int]], ...] = (),
+                 comeback_bounds: list[tuple[float, float]] | None = None):
         n = self.n = self.n_drawn = int(draws.arrival.size)
         nan = math.nan
         self.arrival = typed("d", draws.arrival)
@@ -206,31 +217,39 @@ class ContactBook:
         # a drawn contact's number for a purpose: first_numbers[purpose][c]; a contact made
         # during the run draws keyed.uniform(key[c], purpose) when needed: the same number
         # (doubles, 8 bytes a contact: most purposes are needed by a few contacts only)
-        self.first_numbers = {
-            purpose: typed("d", keyed.uniforms(keys, *(purpose if isinstance(purpose, tuple)
-                                                       else (purpose,))))
-            for purpose in first_purposes}
+        self.first_numbers = {purpose: typed("d", keyed.uniforms(keys, *steps(purpose)))
+                              for purpose in first_purposes if purpose not in AFTER_DECISION}
         # a first leg's consult and transfer decisions (or None), read for `quiet`
         self.first_decisions = tuple(self.first_numbers.get((purpose, 1))
                                      for purpose in (keyed.CONSULT, keyed.TRANSFER))
         # and the key of what it creates first for a purpose (a consult request, the
         # contact coming back): first_children[(purpose, step)][c], keyed.child's
-        kids = {purpose: keyed.children(keys, *purpose) for purpose in first_children}
+        comeback = (keyed.COMEBACK, 0)
+        kids = {purpose: keyed.children(keys, *purpose) for purpose in first_children
+                if purpose != comeback}
         self.first_children = {purpose: typed("Q", values) for purpose, values in kids.items()}
         # and numbers of those (a consult request's own consult decision): by drawn contact
         self.child_numbers = {(kid, purpose): typed("d", keyed.uniforms(kids[kid], *purpose))
                               for kid, purpose in child_numbers}
+        # a comeback's numbers (its delay and opening-time number, the key of the contact
+        # coming back, and that one's numbers), for the drawn contacts that may come back:
+        # comeback_rows, or None for all (each is 0.0 for any other)
+        self.comeback_rows = rows = self._may_come_back(comeback_bounds)
+        mine = keys if rows is None else keys[rows]
+        self.first_numbers.update((purpose, self._spread("d", keyed.uniforms(mine, purpose)))
+                                  for purpose in first_purposes if purpose in AFTER_DECISION)
         # the contact coming back for a drawn one (keyed.child(key, COMEBACK)) takes over
         # its first-step numbers when it comes (adopt), worked out likewise: by drawn
         # contact, (number for the contact's row, number of the one coming back) pairs,
         # and its patience and handle numbers
-        comeback = kids.get((keyed.COMEBACK, 0))
-        self.adoptions = [] if comeback is None else [
-            (self.first_numbers[purpose], typed("d", keyed.uniforms(comeback, *(
-                purpose if isinstance(purpose, tuple) else (purpose,)))))
+        back = keyed.children(mine, *comeback) if comeback in first_children else None
+        if back is not None:
+            self.first_children[comeback] = self._spread("Q", back)
+        self.adoptions = [] if back is None else [
+            (self.first_numbers[purpose], self._spread("d", keyed.uniforms(back, *steps(purpose))))
             for purpose in ADOPTED if purpose in self.first_numbers]
-        self.comeback_numbers = None if comeback is None else tuple(
-            typed("d", keyed.uniforms(comeback, purpose))
+        self.comeback_numbers = None if back is None else tuple(
+            self._spread("d", keyed.uniforms(back, purpose))
             for purpose in (keyed.PATIENCE, keyed.HANDLE))
         self.state = bytearray(n)
         self.kind = bytearray(n)
@@ -251,6 +270,30 @@ class ContactBook:
         self.issue_contacts = array("i", [1]) * n if comebacks else None
         self.issue_retrials = array("i", [0]) * n if comebacks else None
         self.capacity = n  # the columns' length: new contacts fill blank rows (_grow)
+
+    def _may_come_back(self, bounds: list[tuple[float, float]] | None) -> np.ndarray | None:
+        """The drawn contacts that may come back (``comeback_bounds``), or None: every one.
+
+        A comeback's numbers are worked out for them only: in refund_vs_relations, a third
+        of the drawn contacts (the others are resolved for sure, or decided not to).
+        """
+        decide = self.first_numbers.get(keyed.COMEBACK)
+        if bounds is None or decide is None:
+            return None
+        ctype = np.frombuffer(self.ctype, np.int16, self.n_drawn)
+        bound, low = (np.array(column, np.float64)[ctype] for column in zip(*bounds))
+        may = np.frombuffer(decide, np.float64) < bound
+        if keyed.RESOLUTION in self.first_numbers:
+            may &= np.frombuffer(self.first_numbers[keyed.RESOLUTION], np.float64) >= low
+        return np.flatnonzero(may)
+
+    def _spread(self, typecode: str, values: np.ndarray) -> array:
+        """``values``, one per :attr:`comeback_rows` row (or drawn contact), typed; 0 elsewhere."""
+        if self.comeback_rows is None:
+            return typed(typecode, values)
+        out = array(typecode, [0]) * self.n_drawn
+        np.frombuffer(out, NUMPY_TYPES[typecode])[self.comeback_rows] = values
+        return out
 
     def quiet_first_legs(self, consult: list[float], transfer: list[float]) -> bytearray:
         """By drawn contact, 1 where its first leg neither consults nor is transferred.
@@ -347,47 +390,6 @@ class ContactBook:
     def records(self, type_names: list[str], group_names: list[str], slots: list[int],
                 staff_log: tuple[array, array, array], legs: dict[str, np.ndarray] | None,
                 wrap_up: np.ndarray | None, trace: dict[str, list[float]]) -> Records:
-        """The replication's :class:`Records`: customer contacts only, numpy views where possible.
-
-        ``legs``: the leg columns, if legs were recorded; ``wrap_up``: each contact's
-        after-call work (every contact, consult requests included), if any type has one.
-        """
-        self._trim()
-        times, groups, counts = staff_log
-
-        def column(values, dtype):
-            return np.frombuffer(values, dtype=dtype) if len(values) else np.zeros(0, dtype)
-
-        customers = np.frombuffer(self.kind, dtype=np.uint8) == CUSTOMER
-        # without consult requests every contact is a customer: views, not copies
-        keep = slice(None) if customers.all() else np.flatnonzero(customers)
-        contacts = {
-            name: column(getattr(self, name), dtype)[keep] for name, dtype in (
-                ("arrival", np.float64), ("answer", np.float64), ("end", np.float64),
-                ("wait", np.float64), ("queue_time", np.float64), ("talk", np.float64),
-                ("hold", np.float64), ("issue", np.int32), ("state", np.uint8),
-                ("origin", np.uint8), ("transfers", np.uint8), ("resolved", np.uint8),
-                ("misrouted", np.uint8), ("callback", np.uint8), ("group", np.int16),
-                ("agent", np.int32))
-        }
-        contact_type = column(self.ctype, np.int16)[keep]
-        leg_columns = {}
-        if legs is not None:
-            leg_columns = dict(legs)
-            # leg contact ids -> row numbers of customer contacts (-1: a consult request)
-            row = np.full(self.n, -1, dtype=np.int64)
-            row[keep] = np.arange(int(customers.sum()))
-            leg_columns["contact_row"] = row[leg_columns["contact"]]
-        return Records(
-            type_names=type_names,
-            group_names=group_names,
-            contact_type=contact_type,
-            staff_time=column(times, np.float64),
-            staff_group=column(groups, np.int16),
-            staff_count=column(counts, np.int32),
-            slots=slots,
-            wrap_up=None if wrap_up is None else wrap_up[keep],
-            trace={k: np.asarray(v, dtype=float) for k, v in trace.items()},
-            legs=leg_columns,
-            **contacts,
-        )
+        """The replication's :class:`Records` (:func:`sim.contact_records.book_records`)."""
+        return book_records(self, type_names, group_names, slots, staff_log, legs, wrap_up,
+                            trace)

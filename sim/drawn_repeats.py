@@ -56,7 +56,7 @@ def drawn_repeats(journeys, book) -> tuple[Callable[[int, object, int, float], N
         mine = book.first_numbers.get(purpose)
         return None if mine is None else theirs.get(id(mine))
 
-    ctype = np.frombuffer(book.ctype, np.int16, n)
+    ctype, rows = np.frombuffer(book.ctype, np.int16, n), book.comeback_rows
     patience_u, handle_u = journeys.comeback_numbers
     menu_u = adopted(keyed.IVR_TIME)
     # by type, each time as a quantile to take at the repeat (an inverse CDF numpy cannot
@@ -69,8 +69,8 @@ def drawn_repeats(journeys, book) -> tuple[Callable[[int, object, int, float], N
         if not eligible[t]:
             continue
         # its drawn contacts by place, not by a mask (types interleave: a mask's copies
-        # go run by run, a call per run)
-        mine = np.flatnonzero(ctype == t)
+        # go run by run, a call per run): those that may come back (ContactBook.comeback_rows)
+        mine = np.flatnonzero(ctype == t) if rows is None else rows[ctype[rows] == t]
         for name, quantile, numbers in (
                 ("delay", plan.repeat.delay, delay_numbers), ("handle", plan.handle, handle_u),
                 ("patience", plan.patience, patience_u),
@@ -100,7 +100,7 @@ def drawn_repeats(journeys, book) -> tuple[Callable[[int, object, int, float], N
                 False if numbers is None else np.frombuffer(numbers, np.float64, n) >= chance)
     quiet_back = bytearray(quiet_back.tobytes())
     # (a type folds its menu only if it has one: its route numbers are worked out then)
-    exits = menu_exits(plans, book.ctype, routes, n, fold) if any(fold) else None
+    exits = menu_exits(plans, book.ctype, routes, n, fold, rows) if any(fold) else None
     delay, handle, patience, menu = (typed("d", values[name]) for name in timed)
     delay_of, handle_of, patience_of, menu_of = timed.values()
     # the run's columns and steps

@@ -46,6 +46,7 @@ from sim.journey import compile_groups, compile_types
 from sim.legs import CUSTOMER, DUPLICATE_LEG, UNFINISHED_LEG, Journeys
 from sim.observer import QueueTracer
 from sim.records import UNFINISHED, WAITING, Records
+from sim.repeats_again import comeback_bounds
 from sim.results_version import RESULTS_VERSION as RESULTS_VERSION  # (read here by sweeps)
 from sim.routed import PolicyRouter
 from sim.routing import RoutingPolicy, policy_for
@@ -119,7 +120,8 @@ class _Replication:
         self.book = book = ContactBook(
             draws, root_key, first, any(p.repeat or p.retrial or p.complaint for p in plans),
             ((keyed.CONSULT, 1),) * consults + ((keyed.COMEBACK, 0),) * comebacks,
-            (((keyed.CONSULT, 1), (keyed.CONSULT, 1)),) * any(plans[t].consult for t in asked))
+            (((keyed.CONSULT, 1), (keyed.CONSULT, 1)),) * any(plans[t].consult for t in asked),
+            comeback_bounds(plans, group_plans, resolve))
         # run: the floor, then the parts it hands work to
         self.floor = floor = Floor(scenario, env, book, plans, group_plans, record_legs,
                                    after_call)
@@ -252,33 +254,29 @@ class _Replication:
                 for plan, line, twice in zip(self.plans, floor.takes_line, floor.duplicated)]
         self.journeys.fold = fold  # a comeback of such a type too (Journeys._come_back)
         times, order = floor.arrival, None
+        types = np.frombuffer(ctype, np.int16, n)
         if any(fold):  # entry times: arrival + menu for the folded, sorted (ties: arrival order)
             entry = np.frombuffer(floor.arrival, np.float64, n).copy()
-            types = np.frombuffer(ctype, np.int16, n)
             menu_numbers = np.frombuffer(floor.ivr_times, np.float64, n)
             for q, plan in enumerate(self.plans):
                 if fold[q]:  # (a number at a time was 3% of refund_vs_relations' run)
-                    mine = types == q
+                    mine = np.flatnonzero(types == q)  # (by place: a mask copies run by run)
                     entry[mine] += quantiles(plan.ivr.time, menu_numbers[mine])
             ranks = np.argsort(entry, kind="stable")
             times, order = typed("d", entry[ranks]), typed("q", ranks)
         # where each contact goes as it enters, by place in entry order: its queue (a plain
         # arrival's own; a folded one's out of its menu, sim.ivr_exits), -1 where
         # _after_ivr decides (solved in the menu), -2 for _arrive (a line, a second answer)
-        go = np.where(np.asarray(plain, bool), np.arange(len(plain)), -2)[
-            np.frombuffer(ctype, np.int16, n)]
-        if any(fold):
+        go = np.where(np.asarray(plain, bool), np.arange(len(plain)), -2).take(types)
+        if any(fold):  # (the menu's exit: -1 for a type that does not fold)
             exits = np.frombuffer(menu_exits(self.plans, ctype, self.journeys.ivr_routes, n,
                                              fold), np.int64)
-            types = len(self.plans)
-            folded = np.asarray(fold, bool)[np.frombuffer(ctype, np.int16, n)]
-            go[folded] = np.where(exits[folded] >= types, exits[folded] - types,
-                                  exits[folded])
+            wrong = exits >= len(self.plans)
+            go = np.where(np.asarray(fold, bool).take(types), exits - len(self.plans) * wrong,
+                          go)
             # misrouted as it leaves the menu: marked now (nobody reads a contact's row
             # before it enters), so that entering is one step for every contact
-            misrouted = np.zeros(n, np.uint8)
-            misrouted[exits >= types] = 1
-            floor.misrouted[:n] = misrouted.tobytes()
+            floor.misrouted[:n] = wrong.view(np.uint8).data
         go = typed("q", go if order is None else go[order])
         after_ivr = self.journeys._after_ivr
         stream = object.__new__(Tick)  # the one event of the stream (sim.ticks)

@@ -16,7 +16,8 @@ import numpy as np
 from sim.contacts import typed
 
 
-def menu_exits(plans, ctype: array, routes: array, n: int, fold: list[bool]) -> array:
+def menu_exits(plans, ctype: array, routes: array, n: int, fold: list[bool],
+               rows: np.ndarray | None = None) -> array:
     """By drawn contact (the first ``n``) of a type in ``fold``, where it leaves its menu for.
 
     Args:
@@ -25,6 +26,7 @@ def menu_exits(plans, ctype: array, routes: array, n: int, fold: list[bool]) -> 
         routes: Each drawn contact's IVR route number (``keyed.IVR_ROUTE``).
         n: The drawn contacts.
         fold: By type, whether its menu folds into the arrival.
+        rows: The drawn contacts whose exit is wanted (the others' is -1), or None: all.
 
     Returns:
         Its queue ``q``, or ``q + types`` if misrouted to queue ``q``; -1 where
@@ -37,7 +39,9 @@ def menu_exits(plans, ctype: array, routes: array, n: int, fold: list[bool]) -> 
     for q, plan in enumerate(plans):
         if not fold[q]:
             continue
-        ivr, mine = plan.ivr, np.flatnonzero(ctype == q)  # (by place: a mask copies run by run)
+        # (by place: a mask copies run by run)
+        mine = np.flatnonzero(ctype == q) if rows is None else rows[ctype[rows] == q]
+        ivr = plan.ivr
         u = route[mine]
         to = np.where(u < ivr.self_service, -1, q)
         wrong = (u >= ivr.self_service) & (u < ivr.self_service + ivr.misroute)

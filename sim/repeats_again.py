@@ -36,6 +36,28 @@ def lowest_resolution(plan, group_plans) -> float:
     return low
 
 
+def comeback_bounds(plans, group_plans, resolve: list[bool]) -> list[tuple[float, float]]:
+    """By contact type, ``(bound, low)``: who of its drawn contacts may come back at all.
+
+    One whose comeback number is at least ``bound`` never does, nor one whose resolution
+    number is below ``low`` (resolved for sure: it cannot repeat). A retrial may follow any
+    contact (an abandonment, a busy signal, a balk); a repeat only an unresolved one, whose
+    decision is below the repeat's chance (at most 1 by cause, else its probability), and
+    only if its resolution is drawn (``resolve``: else it is always resolved).
+    """
+    bounds = []
+    for plan, drawn in zip(plans, resolve):
+        repeat = plan.repeat
+        if plan.retrial is not None:
+            bounds.append((1.0, 0.0))
+        elif repeat is not None and drawn:
+            bounds.append((1.0 if repeat.by_cause else repeat.probability,
+                           lowest_resolution(plan, group_plans)))
+        else:
+            bounds.append((0.0, 1.0))
+    return bounds
+
+
 def repeats_again(journeys, book, eligible: list[bool], theirs: dict,
                   ) -> tuple[Callable[[int, object, int, float], None], dict[int, int], array]:
     """``(again, parents, rows)``: ``_come_back`` for a repeat of a drawn contact's repeat.

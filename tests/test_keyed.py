@@ -38,6 +38,22 @@ class TestKeys:
             assert keyed.children(keys, purpose, step).tolist() == [
                 keyed.child(int(k), purpose, step) for k in keys]
 
+    def test_scalar_and_array_agree_on_any_key_of_a_large_array(self):
+        """The extreme keys too, in an array large enough that numpy may reuse temporaries."""
+        edge = [0, 1, (1 << 63) - 1, 1 << 63, (1 << 64) - 1]
+        keys = np.random.default_rng(5).integers(0, 1 << 64, 50_000, np.uint64, endpoint=False)
+        keys[:len(edge)] = edge
+        before = keys.copy()
+        some = [*range(len(edge)), *range(len(edge), keys.size, 997)]
+        numbers, kids = keyed.uniforms(keys, keyed.COMEBACK, 3), keyed.children(keys, keyed.HANDLE)
+        assert np.array_equal(keys, before)  # the keys are left as they were
+        keyed.mix_array(keys)
+        assert np.array_equal(keys, before)
+        assert [numbers[i] for i in some] == [keyed.uniform(int(keys[i]), keyed.COMEBACK, 3)
+                                              for i in some]
+        assert [int(kids[i]) for i in some] == [keyed.child(int(keys[i]), keyed.HANDLE)
+                                                for i in some]
+
     def test_uniform_and_independent(self):
         """Numbers are uniform on (0, 1) and uncorrelated across purposes and steps."""
         keys = keyed.issue_keys(keyed.root(1, 0), np.arange(100_000))

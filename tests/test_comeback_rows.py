@@ -1,0 +1,57 @@
+"""A comeback's numbers worked out only for the drawn contacts that may come back.
+
+``ContactBook`` works out a comeback's numbers (its delay, the key of the contact coming
+back and that one's first numbers) only for the drawn contacts whose comeback number and
+resolution number let them come back (:func:`sim.repeats_again.comeback_bounds`). The
+records must be those of working them out for every drawn contact: with repeats (a
+misroute's lower chance of resolution), repeats that switch type, retrials (any contact
+may come back), by cause too, a handle cap's lower resolution.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_invariants import record_differences
+
+import sim
+import sim.engine
+from sim.contacts import ContactBook
+from sim.engine import run_replication
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+REFUND = "refund_vs_relations.yaml"
+CASES = {  # (scenario, days, overrides, whether some drawn contacts are left out)
+    "repeats": (REFUND, 3, {}, True),
+    "switching_repeats": (REFUND, 3, {"contact_types.relations.repeat.switch_to": "refund",
+                                      "contact_types.relations.repeat.switch": 0.5}, True),
+    "retrials_by_cause": (REFUND, 3, {"contact_types.refund.retrial": {
+        "probability": 0.6, "decay": 0.5, "delay": {"dist": "exponential", "mean": 600}}},
+        True),
+    "retrials_too": (REFUND, 3, {"contact_types.refund.retrial": {
+        "probability": 0.5, "delay": {"dist": "exponential", "mean": 600}}}, True),
+    "capped_handle": ("speed_vs_resolution.yaml", 3, {}, True),
+    "retrials": ("storm_surge.yaml", 1, {}, False),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_the_records_of_numbers_for_every_drawn_contact(case, monkeypatch):
+    name, days, overrides, fewer = CASES[case]
+    scenario = sim.load_scenario(SCENARIOS / name, overrides={"days": days, **overrides})
+    rows = []
+    may = ContactBook._may_come_back
+
+    def spy(book, bounds):
+        rows.append((may(book, bounds), book.n_drawn))
+        return rows[-1][0]
+
+    monkeypatch.setattr(ContactBook, "_may_come_back", spy)
+    some = run_replication(scenario, seed=4)
+    (left, drawn), = rows
+    assert left is not None
+    assert (left.size < drawn) == fewer, "the case does not test what it says"
+    monkeypatch.setattr(sim.engine, "comeback_bounds", lambda *args: None)
+    assert record_differences(some, run_replication(scenario, seed=4)) == []
+    assert rows[-1][0] is None  # (every drawn contact's numbers, the general rule)
