@@ -45,6 +45,7 @@ from sim.calllog_columns import (
     row_error,
     seconds_column,
     time_column,
+    utc_offsets,
 )
 
 __all__ = ["EPOCH", "OUTCOMES", "CallLog", "CallLogError",
@@ -279,7 +280,8 @@ def _timed_wait(frame: pd.DataFrame, arrival: pd.Series, answered: np.ndarray,
             what = "answer time" if until == "answer" else "end (hang-up) time"
             raise CallLogError(row_error(shown, until, blank, text,
                                          f"an {who} contact needs its {what}"))
-        part = (time_column(frame, until, shown, allow_blank=~rows) - start).dt.total_seconds()
+        part = ((time_column(frame, until, shown, allow_blank=~rows) - start).dt.total_seconds()
+                - (utc_offsets(frame, until) - utc_offsets(frame, since)))
         bad = rows & (part < 0).to_numpy()
         if bad.any():
             raise CallLogError(row_error(shown, "wait", bad, part,
@@ -315,9 +317,10 @@ def _check(frame: pd.DataFrame, shown: str) -> pd.DataFrame:
     if "handle" in has:
         handle = seconds_column(frame, "handle", shown, allow_blank=~answered)
     elif {"answer", "end"} <= has:
-        handle = (time_column(frame, "end", shown, allow_blank=~answered)
-                  - time_column(frame, "answer", shown, allow_blank=~answered)
-                  ).dt.total_seconds()
+        handle = ((time_column(frame, "end", shown, allow_blank=~answered)
+                   - time_column(frame, "answer", shown, allow_blank=~answered)
+                   ).dt.total_seconds()
+                  - (utc_offsets(frame, "end") - utc_offsets(frame, "answer")))
         bad = answered & (handle < 0).to_numpy()
         if bad.any():
             raise CallLogError(row_error(shown, "end", bad, frame["end"],

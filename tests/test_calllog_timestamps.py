@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 import tempfile
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
@@ -133,6 +134,11 @@ def test_timestamps_read_as_the_durations_they_tell(rows):
                       at(a + q + w) if answered else "",
                       "" if blocked else at(a + q + w + (h if answered else 0)), outcome))
         plain.append((at(a), "" if blocked else w, outcome, h if answered else ""))
+    _same_logs(timed, plain)
+
+
+def _same_logs(timed, plain):
+    """The log of queue_start/answer/end rows reads as the one of wait and handle rows."""
     with tempfile.TemporaryDirectory() as folder:
         one, two = Path(folder) / "timed.csv", Path(folder) / "plain.csv"
         pd.DataFrame(timed, columns=["arrival", "queue_start", "answer", "end",
@@ -180,3 +186,55 @@ def test_abandoned_calls_alone_need_no_answer_times(tmp_path):
                  columns=["arrival", "queue_start", "end", "outcome"]).to_csv(path, index=False)
     waits = read_call_log(path).table["wait"].tolist()
     assert waits == [wait for wait, _ in _by_hand(rows)]
+
+
+PARIS = ZoneInfo("Europe/Paris")
+# 00:00 UTC on the nights the clocks change in 2026: 02:00 -> 03:00 (+01:00 -> +02:00) on
+# 29 March, 03:00 -> 02:00 (+02:00 -> +01:00) on 25 October, both at 01:00 UTC
+CHANGES = (datetime(2026, 3, 29, tzinfo=timezone.utc), datetime(2026, 10, 25, tzinfo=timezone.utc))
+
+
+@given(st.sampled_from(CHANGES),
+       st.lists(st.tuples(st.integers(0, 2 * 3600), st.integers(0, 600), st.integers(0, 3600),
+                          st.integers(0, 3600), st.sampled_from(OUTCOMES)),
+                min_size=1, max_size=12))
+@settings(max_examples=30, deadline=None)
+def test_durations_across_a_clock_change_are_the_time_elapsed(change, rows):
+    """A wait or talk that spans a daylight-saving change lasts what the clock's offsets tell.
+
+    Times as an ACD in Paris writes them (local clock, its UTC offset): a wait from
+    01:59:00+01:00 to 03:00:30+02:00 is 90 s, not the 3,690 s between the two clock
+    readings; in October a talk from 02:58+02:00 to 02:05+01:00 is 7 minutes, and the log
+    was refused ('wait: must be >= 0'). The timed log reads as the same log of waits and
+    handle times in seconds, its arrivals in local clock time (as the offsets' test above).
+    """
+    start = change - timedelta(hours=1)
+
+    def at(seconds):
+        return (start + timedelta(seconds=seconds)).astimezone(PARIS).isoformat()
+
+    timed, plain = [], []
+    for a, q, w, h, outcome in rows:
+        answered, blocked = outcome == "answered", outcome == "blocked"
+        timed.append((at(a), "" if blocked else at(a + q),
+                      at(a + q + w) if answered else "",
+                      "" if blocked else at(a + q + w + (h if answered else 0)), outcome))
+        plain.append((at(a), "" if blocked else w, outcome, h if answered else ""))
+    _same_logs(timed, plain)
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_parquet_times_of_a_time_zone_tell_durations_elapsed(tmp_path, change):
+    """A Parquet log with times in a zone (Europe/Paris): a talk across the change as long.
+
+    The answer at 00:59 UTC and the end at 01:01 UTC are 2 minutes apart; their local
+    clock readings are an hour and 2 minutes apart (March) or 58 minutes before (October).
+    """
+    times = [change + timedelta(minutes=m) for m in (55, 59, 61)]
+    frame = pd.DataFrame({"arrival": pd.to_datetime(times[:1]).tz_convert(PARIS),
+                          "answer": pd.to_datetime(times[1:2]).tz_convert(PARIS),
+                          "end": pd.to_datetime(times[2:]).tz_convert(PARIS),
+                          "outcome": ["answered"]})
+    frame.to_parquet(tmp_path / "log.parquet")
+    row = read_call_log(tmp_path / "log.parquet").table.iloc[0]
+    assert (row["wait"], row["handle"]) == (240.0, 120.0)
