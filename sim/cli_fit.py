@@ -219,6 +219,8 @@ def backtest_command(scenario: str, log: str, columns: str | None, replications:
             bt = backtest(loaded, calls, replications=replications, seed=seed)
     except CallLogError as exc:  # contact types that would share a scenario name
         fail([str(exc)])
+    except ScenarioError as exc:  # values of each day, on another number of days
+        fail(ScenarioError(scenario, exc.problems).lines())
     listed = [name for name, ct in loaded.contact_types.items()
               if isinstance(ct.arrivals.day_factors, list) and len(ct.arrivals.day_factors) > 1]
     if listed:  # a scenario fitted before the factors were named
