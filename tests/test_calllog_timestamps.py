@@ -127,6 +127,14 @@ def test_timestamps_read_as_the_durations_they_tell(rows):
     def at(seconds):
         return (start + timedelta(seconds=seconds)).isoformat()
 
+    _same_logs(rows, at)
+
+
+def _same_logs(rows, at):
+    """The log of queue_start/answer/end rows reads as the one of wait and handle rows.
+
+    ``rows``: (a, q, w, h, outcome) in whole seconds; ``at``: seconds as a timestamp.
+    """
     timed, plain = [], []
     for a, q, w, h, outcome in rows:
         answered, blocked = outcome == "answered", outcome == "blocked"
@@ -134,11 +142,6 @@ def test_timestamps_read_as_the_durations_they_tell(rows):
                       at(a + q + w) if answered else "",
                       "" if blocked else at(a + q + w + (h if answered else 0)), outcome))
         plain.append((at(a), "" if blocked else w, outcome, h if answered else ""))
-    _same_logs(timed, plain)
-
-
-def _same_logs(timed, plain):
-    """The log of queue_start/answer/end rows reads as the one of wait and handle rows."""
     with tempfile.TemporaryDirectory() as folder:
         one, two = Path(folder) / "timed.csv", Path(folder) / "plain.csv"
         pd.DataFrame(timed, columns=["arrival", "queue_start", "answer", "end",
@@ -213,14 +216,7 @@ def test_durations_across_a_clock_change_are_the_time_elapsed(change, rows):
     def at(seconds):
         return (start + timedelta(seconds=seconds)).astimezone(PARIS).isoformat()
 
-    timed, plain = [], []
-    for a, q, w, h, outcome in rows:
-        answered, blocked = outcome == "answered", outcome == "blocked"
-        timed.append((at(a), "" if blocked else at(a + q),
-                      at(a + q + w) if answered else "",
-                      "" if blocked else at(a + q + w + (h if answered else 0)), outcome))
-        plain.append((at(a), "" if blocked else w, outcome, h if answered else ""))
-    _same_logs(timed, plain)
+    _same_logs(rows, at)
 
 
 @pytest.mark.parametrize("change", CHANGES)
