@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -133,9 +134,13 @@ def test_timestamps_read_as_the_durations_they_tell(rows):
 def _same_logs(rows, at):
     """The log of queue_start/answer/end rows reads as the one of wait and handle rows.
 
-    ``rows``: (a, q, w, h, outcome) in whole seconds; ``at``: seconds as a timestamp.
+    ``rows``: (a, q, w, h, outcome) in whole seconds; ``at``: seconds as a timestamp. The
+    timed log tells each call's time on the line too (``on_line``): q + w, and h answered.
     """
     timed, plain = [], []
+    lines = [(a, np.nan if outcome == "blocked" else q + w + (h if outcome == "answered" else 0))
+             for a, q, w, h, outcome in rows]
+    on_line = sorted(lines, key=lambda row: at(row[0])[:19])  # by local arrival, as the table
     for a, q, w, h, outcome in rows:
         answered, blocked = outcome == "answered", outcome == "blocked"
         timed.append((at(a), "" if blocked else at(a + q),
@@ -148,7 +153,9 @@ def _same_logs(rows, at):
                                      "outcome"]).to_csv(one, index=False)
         pd.DataFrame(plain, columns=["arrival", "wait", "outcome", "handle"]).to_csv(
             two, index=False)
-        pd.testing.assert_frame_equal(read_call_log(one).table, read_call_log(two).table)
+        table = read_call_log(one).table
+        np.testing.assert_array_equal(table.pop("on_line"), [line for _, line in on_line])
+        pd.testing.assert_frame_equal(table, read_call_log(two).table)
 
 
 @pytest.mark.parametrize("handle", [False, True])
