@@ -66,8 +66,8 @@ class CallLog:
         table: One row per contact: ``arrival`` (Timestamp), ``contact_type`` (str),
             ``wait`` and ``handle`` (seconds, handle NaN unless answered), ``outcome``
             (one of :data:`OUTCOMES`), and ``group``/``customer`` when present;
-            ``on_line`` (seconds from the arrival to the hang-up, a menu before the queue
-            included; NaN: blocked) when the log tells it (``queue_start``, or ccsim's own).
+            ``menu`` (seconds from the arrival into the queue: an IVR menu, on the line;
+            NaN: blocked) when the log tells it (``queue_start``, or ccsim's own times).
         warnings: What the user should know of how it was read, one line each, the file
             named (``ccsim fit`` and ``ccsim backtest`` print them on stderr).
     """
@@ -349,8 +349,7 @@ def _check(frame: pd.DataFrame, shown: str) -> pd.DataFrame:
         before = ((time_column(frame, "queue_start", shown, allow_blank=blocked) - arrival)
                   .dt.total_seconds().to_numpy()  # through any menu before the queue
                   - (utc_offsets(frame, "queue_start") - utc_offsets(frame, "arrival")))
-        table["on_line"] = np.where(blocked, np.nan, np.maximum(before, 0.0) + table["wait"]
-                                    + np.where(answered, table["handle"], 0.0))
+        table["menu"] = np.where(blocked, np.nan, np.maximum(before, 0.0))
     blank = (table["contact_type"] == "").to_numpy()
     if blank.any():
         raise CallLogError(row_error(shown, "contact_type", blank, frame["contact_type"],

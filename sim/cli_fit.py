@@ -164,6 +164,8 @@ def _summary(fitted) -> list[str]:
             lines.append(f"  handle          {_spec(t.handle.spec)}  (AIC: "
                          + ", ".join(f"{f.family} {f.aic - best:+.0f}" for f in t.handle_fits)
                          + ")")
+        if t.menu:
+            lines.append(f"  IVR menu        {_spec(t.menu)} before the queue")
         lines.append(f"  abandon rate    {t.abandon_rate:.2%}")
         if t.patience:
             p = t.patience

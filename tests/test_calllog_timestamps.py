@@ -135,12 +135,11 @@ def _same_logs(rows, at):
     """The log of queue_start/answer/end rows reads as the one of wait and handle rows.
 
     ``rows``: (a, q, w, h, outcome) in whole seconds; ``at``: seconds as a timestamp. The
-    timed log tells each call's time on the line too (``on_line``): q + w, and h answered.
+    timed log tells each call's time before the queue too (``menu``): q, blocked NaN.
     """
     timed, plain = [], []
-    lines = [(a, np.nan if outcome == "blocked" else q + w + (h if outcome == "answered" else 0))
-             for a, q, w, h, outcome in rows]
-    on_line = sorted(lines, key=lambda row: at(row[0])[:19])  # by local arrival, as the table
+    menus = sorted([(a, np.nan if outcome == "blocked" else q) for a, q, _, _, outcome in rows],
+                   key=lambda row: at(row[0])[:19])  # by local arrival, as the table
     for a, q, w, h, outcome in rows:
         answered, blocked = outcome == "answered", outcome == "blocked"
         timed.append((at(a), "" if blocked else at(a + q),
@@ -154,7 +153,7 @@ def _same_logs(rows, at):
         pd.DataFrame(plain, columns=["arrival", "wait", "outcome", "handle"]).to_csv(
             two, index=False)
         table = read_call_log(one).table
-        np.testing.assert_array_equal(table.pop("on_line"), [line for _, line in on_line])
+        np.testing.assert_array_equal(table.pop("menu"), [menu for _, menu in menus])
         pd.testing.assert_frame_equal(table, read_call_log(two).table)
 
 
