@@ -41,7 +41,9 @@ from sim.metrics import contact_thresholds
 from sim.replicate import run
 from sim.scenario import Scenario
 from sim.scenario_contacts import ServiceLevelDefinition
-from sim.units import DAY
+from sim.scenario_errors import ScenarioError
+from sim.schedule import days_listed
+from sim.units import DAY, opening_hours
 from sim.weekdays import WEEKDAYS, run_weekdays
 
 BACKTEST_KPIS = ("offered", "service_level", "asa", "abandon_rate")
@@ -275,6 +277,8 @@ def on_dates(scenario: Scenario, dates: pd.DatetimeIndex) -> Scenario:
     scenario does not open, and its shifts' ``days``. A list of factors is cycled from
     the first date, as in any run.
     """
+    if problems := days_listed(scenario, len(dates), "open days of the log"):
+        raise ScenarioError(scenario.name, problems)  # (values of no day: the engine failed)
     if run_weekdays(scenario) is None:
         return scenario.model_copy(update={"days": len(dates)})
     return scenario.model_copy(update={
@@ -308,7 +312,7 @@ def backtest(scenario: Scenario, log: CallLog, replications: int = 10,
     opened, closed = open_days(log, open_s, interval, n)
     if not len(opened):
         raise CallLogError(f"{log.path}: arrival: no contact arrives within the scenario's "
-                           f"opening hours ({_clock(scenario.open)}-{_clock(scenario.close)})"
+                           f"opening hours ({opening_hours(scenario.open, scenario.close)})"
                            ": nothing to compare")
     days = len(opened)  # offered is per open day of the log, on both sides
     dates, compared = _calendar(scenario, log, opened)
@@ -392,7 +396,3 @@ def daily_offered(table: pd.DataFrame, open_s: float, interval: float, n: int) -
     """
     kept = (table["outcome"] != "blocked").to_numpy() & in_hours(table, open_s, interval, n)
     return table.loc[kept, "arrival"].dt.normalize().value_counts().sort_index()
-
-
-def _clock(seconds: float) -> str:
-    return f"{int(seconds // 3600):02d}:{int(seconds % 3600 // 60):02d}"

@@ -45,6 +45,7 @@ from sim.calllog_columns import (
     row_error,
     seconds_column,
     time_column,
+    utc_offsets,
 )
 
 __all__ = ["EPOCH", "OUTCOMES", "CallLog", "CallLogError",
@@ -64,7 +65,9 @@ class CallLog:
         path: The file it was read from (as given).
         table: One row per contact: ``arrival`` (Timestamp), ``contact_type`` (str),
             ``wait`` and ``handle`` (seconds, handle NaN unless answered), ``outcome``
-            (one of :data:`OUTCOMES`), and ``group``/``customer`` when present.
+            (one of :data:`OUTCOMES`), and ``group``/``customer`` when present;
+            ``menu`` (seconds from the arrival into the queue: an IVR menu, on the line;
+            NaN: blocked) when the log tells it (``queue_start``, or ccsim's own times).
         warnings: What the user should know of how it was read, one line each, the file
             named (``ccsim fit`` and ``ccsim backtest`` print them on stderr).
     """
@@ -279,7 +282,8 @@ def _timed_wait(frame: pd.DataFrame, arrival: pd.Series, answered: np.ndarray,
             what = "answer time" if until == "answer" else "end (hang-up) time"
             raise CallLogError(row_error(shown, until, blank, text,
                                          f"an {who} contact needs its {what}"))
-        part = (time_column(frame, until, shown, allow_blank=~rows) - start).dt.total_seconds()
+        part = ((time_column(frame, until, shown, allow_blank=~rows) - start).dt.total_seconds()
+                - (utc_offsets(frame, until) - utc_offsets(frame, since)))
         bad = rows & (part < 0).to_numpy()
         if bad.any():
             raise CallLogError(row_error(shown, "wait", bad, part,
@@ -315,9 +319,10 @@ def _check(frame: pd.DataFrame, shown: str) -> pd.DataFrame:
     if "handle" in has:
         handle = seconds_column(frame, "handle", shown, allow_blank=~answered)
     elif {"answer", "end"} <= has:
-        handle = (time_column(frame, "end", shown, allow_blank=~answered)
-                  - time_column(frame, "answer", shown, allow_blank=~answered)
-                  ).dt.total_seconds()
+        handle = ((time_column(frame, "end", shown, allow_blank=~answered)
+                   - time_column(frame, "answer", shown, allow_blank=~answered)
+                   ).dt.total_seconds()
+                  - (utc_offsets(frame, "end") - utc_offsets(frame, "answer")))
         bad = answered & (handle < 0).to_numpy()
         if bad.any():
             raise CallLogError(row_error(shown, "end", bad, frame["end"],
@@ -340,6 +345,11 @@ def _check(frame: pd.DataFrame, shown: str) -> pd.DataFrame:
         table["customer"] = ids.where(frame["customer"].notna() & (ids != "")).to_numpy()
     if "transfers" in has:
         table["transfers"] = count_column(frame, "transfers", shown)
+    if "queue_start" in has and "wait" not in has:  # a line is held from the arrival on,
+        before = ((time_column(frame, "queue_start", shown, allow_blank=blocked) - arrival)
+                  .dt.total_seconds().to_numpy()  # through any menu before the queue
+                  - (utc_offsets(frame, "queue_start") - utc_offsets(frame, "arrival")))
+        table["menu"] = np.where(blocked, np.nan, np.maximum(before, 0.0))
     blank = (table["contact_type"] == "").to_numpy()
     if blank.any():
         raise CallLogError(row_error(shown, "contact_type", blank, frame["contact_type"],

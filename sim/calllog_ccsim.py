@@ -100,7 +100,7 @@ def from_ccsim(raw: pd.DataFrame, path: Path, shown: str) -> tuple[pd.DataFrame,
 
 _CCSIM_READ = ("replication", "arrival", "contact_type", "outcome", "answered", "wait", "handle",
                "group", "transfers", "issue_id")  # what ccsim_table reads
-_CCSIM_NUMBERS = ("replication", "arrival", "wait", "handle", "transfers")
+_CCSIM_NUMBERS = ("replication", "arrival", "wait", "handle", "transfers", "answer", "end")
 _CCSIM_FLAGS = {"true": True, "false": False, "1": True, "0": False}
 
 
@@ -118,8 +118,8 @@ def _ccsim_types(raw: pd.DataFrame, shown: str) -> pd.DataFrame:
         if column in _CCSIM_NUMBERS:
             blank = (text.astype(str).str.strip() == "").to_numpy()
             values = pd.to_numeric(text.where(~blank), errors="coerce")
-            bad = (values.isna().to_numpy() & ~blank) | (blank & (column != "wait")
-                                                          & (column != "handle"))
+            bad = (values.isna().to_numpy() & ~blank) | (blank & (column not in (
+                "wait", "handle", "answer", "end")))
             if bad.any():
                 raise CallLogError(row_error(shown, column, bad, text, "not a number"))
             out[column] = values.astype(float)
@@ -168,4 +168,8 @@ def ccsim_table(contacts: pd.DataFrame, calendar: np.ndarray | None = None) -> p
         "transfers": rows["transfers"].to_numpy(dtype=float),
         "customer": rows["issue_id"].to_numpy(),
     })
+    if {"answer", "end"} <= set(rows.columns):  # into the queue: an IVR menu's time
+        left = np.where(rows["answered"], rows["answer"], rows["end"]).astype(float)
+        menu = left - rows["wait"].fillna(0.0).to_numpy(dtype=float) - rows["arrival"].to_numpy()
+        table["menu"] = np.where(outcome == "blocked", np.nan, np.maximum(menu.round(6), 0.0))
     return table.sort_values("arrival", kind="stable").reset_index(drop=True)

@@ -117,6 +117,28 @@ def _local_times(text: pd.Series, shown: str, column: str) -> pd.Series:
     return pd.concat(parts).reindex(text.index)
 
 
+def utc_offsets(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """Each row's UTC offset in seconds, as its time tells it (0: none told, or blank).
+
+    :func:`time_column` reads local clock times; a duration between two of them spans a
+    daylight-saving change when their offsets differ (a wait from 01:59+01:00 to
+    03:00+02:00 is a minute, not an hour and a minute): less the offsets' difference, it
+    is the time that elapsed.
+    """
+    text = frame[column]
+    if pd.api.types.is_datetime64_any_dtype(text):
+        if text.dt.tz is None:
+            return np.zeros(len(text))
+        local = text.dt.tz_localize(None) - text.dt.tz_convert("UTC").dt.tz_localize(None)
+        return local.dt.total_seconds().fillna(0.0).to_numpy()
+    if pd.api.types.is_numeric_dtype(text):  # seconds from day 0: no zone
+        return np.zeros(len(text))
+    parts = text.astype(str).str.strip().str.extract(r"([+-])(\d{2}):?(\d{2})$")
+    sign = np.where(parts[0] == "-", -1.0, 1.0)
+    hours, minutes = (pd.to_numeric(parts[i]).fillna(0.0).to_numpy() for i in (1, 2))
+    return sign * (hours * 3600.0 + minutes * 60.0)  # Z, none or blank: 0
+
+
 def seconds_column(frame: pd.DataFrame, column: str, shown: str,
                    allow_blank: np.ndarray) -> pd.Series:
     """Durations in seconds, each under :data:`MAX_DURATION` (NaN: blank where allowed)."""

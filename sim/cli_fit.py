@@ -164,6 +164,8 @@ def _summary(fitted) -> list[str]:
             lines.append(f"  handle          {_spec(t.handle.spec)}  (AIC: "
                          + ", ".join(f"{f.family} {f.aic - best:+.0f}" for f in t.handle_fits)
                          + ")")
+        if t.menu:
+            lines.append(f"  IVR menu        {_spec(t.menu)} before the queue")
         lines.append(f"  abandon rate    {t.abandon_rate:.2%}")
         if t.patience:
             p = t.patience
@@ -219,6 +221,8 @@ def backtest_command(scenario: str, log: str, columns: str | None, replications:
             bt = backtest(loaded, calls, replications=replications, seed=seed)
     except CallLogError as exc:  # contact types that would share a scenario name
         fail([str(exc)])
+    except ScenarioError as exc:  # values of each day, on another number of days
+        fail(ScenarioError(scenario, exc.problems).lines())
     listed = [name for name, ct in loaded.contact_types.items()
               if isinstance(ct.arrivals.day_factors, list) and len(ct.arrivals.day_factors) > 1]
     if listed:  # a scenario fitted before the factors were named

@@ -110,6 +110,21 @@ class TypeFit:
     repeat_share: float | None = None
     repeat_delay: float | None = None
     transfer_share: float | None = None
+    menu: dict | None = None  # the IVR menu's time before the queue (spec), where told
+
+
+def menu_time(values: np.ndarray) -> dict | None:
+    """The time before the queue (an IVR menu, seconds) as a scenario's ``ivr.time``.
+
+    None where the log tells none (no ``menu`` times, or all 0); deterministic where one
+    value (to the millisecond); else the durations' best family (:func:`fit_durations`).
+    """
+    values = np.round(values[~np.isnan(values)], 3)
+    if not values.size or values.max() <= 0:
+        return None
+    if np.unique(values).size < 2:
+        return {"dist": "deterministic", "value": float(values[0])}
+    return fit_durations(values)[0].spec
 
 
 @dataclass(frozen=True)
@@ -329,7 +344,8 @@ def fit_log(log: CallLog, interval: float) -> Fit:
             repeat_delay=repeats[1] if repeats else None,
             # transfers per answered contact, as the transfer_rate KPI counts them
             transfer_share=(float(offered.loc[answered, "transfers"].sum() / answered.sum())
-                            if "transfers" in offered and answered.any() else None))
+                            if "transfers" in offered and answered.any() else None),
+            menu=menu_time(offered["menu"].to_numpy(dtype=float)) if "menu" in offered else None)
     return Fit(log, interval, open_s, close_s, types,
                observed_staff(log, open_s, interval, n), notes, observed_lines(log))
 
@@ -364,6 +380,8 @@ def scenario_dict(fit: Fit, name: str, staff: list[int] | None = None,
                     else 1.0}}
         if t.patience is not None:
             spec["patience"] = t.patience.best.spec
+        if t.menu is not None:  # on the line before the queue: it holds a trunk line too
+            spec["ivr"] = {"time": t.menu}
         types[t.name] = spec
     close = "24:00" if fit.close >= 86400 else _clock(fit.close)
     # blocked calls arrived (they are in the arrivals): the lines that blocked them too

@@ -52,11 +52,12 @@ def observed_lines(log: CallLog) -> int | None:
     """Trunk lines: calls on the lines when busy signals were given (None: no busy signal).
 
     A call holds a line from its arrival until it hangs up: after its wait if it
-    abandoned, after its talk if answered. At each busy signal every line was taken, so
-    the calls on the lines then are the lines; their median over the busy signals (the
-    higher of the two middle values) is taken, not the most ever seen at once: a log
-    that rounds the arrival, the wait and the talk apart can show one call more or
-    fewer than there were for a moment.
+    abandoned, after its talk if answered, and any IVR menu before the queue where the
+    log tells it (``menu``: by its ``queue_start``, or ccsim's own times). At each busy
+    signal every line was taken, so the calls on the lines then are the lines; their
+    median over the busy signals (the higher of the two middle values) is taken, not the
+    most ever seen at once: a log that rounds the arrival, the wait and the talk apart can
+    show one call more or fewer than there were for a moment.
     """
     t = log.table
     outcome = t["outcome"].to_numpy()
@@ -66,6 +67,8 @@ def observed_lines(log: CallLog) -> int | None:
     seconds = log.seconds()
     held = np.where(outcome == "answered", np.nan_to_num(t["handle"].to_numpy(dtype=float)),
                     0.0) + t["wait"].to_numpy(dtype=float)
+    if "menu" in t:  # told by the log: a menu before the queue holds the line too
+        held = held + np.nan_to_num(t["menu"].to_numpy(dtype=float))
     start = np.sort(seconds[~blocked])
     end = np.sort(seconds[~blocked] + held[~blocked])
     at = seconds[blocked]

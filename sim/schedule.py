@@ -19,6 +19,7 @@ import numpy as np
 from sim.absence import Absences
 from sim.scenario import Scenario
 from sim.scenario_agents import AgentGroup
+from sim.scenario_errors import Problem
 from sim.scenario_journeys import TransferMode
 from sim.units import DAY, opening_hours
 from sim.weekdays import WEEKDAYS, weekday_of
@@ -53,6 +54,24 @@ def in_opening_hours(scenario: Scenario, times: np.ndarray) -> np.ndarray:
     starts = interval_starts(scenario)
     slot = np.searchsorted(starts, times, side="right") - 1
     return (slot >= 0) & (times < starts[np.maximum(slot, 0)] + scenario.interval)
+
+
+def days_listed(scenario: Scenario, days: int, what: str) -> list[Problem]:
+    """Fields giving each of the scenario's days its own values, to be run over other ``days``.
+
+    ``per_interval`` arrivals and ``staff`` list one day's intervals, or every day's: over
+    another number of days, every day's values are no day's. ``what``: the days, for people.
+    """
+    if scenario.days in (1, days):
+        return []
+    listed = [(f"contact_types.{t}.arrivals.per_interval", ct.arrivals.per_interval)
+              for t, ct in scenario.contact_types.items()]
+    listed += [(f"agents.{g}.staff", group.staff) for g, group in scenario.agents.items()]
+    return [Problem(path, f"gives each of the scenario's {scenario.days} days its own values, "
+                          f"but {days} days are simulated ({what}); give one day's values "
+                          "(and day_factors)")
+            for path, values in listed
+            if isinstance(values, list) and len(values) != scenario.intervals_per_day]
 
 
 def per_interval(values: list[float] | list[int], scenario: Scenario) -> np.ndarray:

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from calllog_gen import generate_log
+from yaml import safe_load as yaml_load
 
 from sim.backtest import backtest
 from sim.calllog import read_call_log
@@ -143,3 +144,48 @@ def test_cli_warns_of_unnamed_factors(tmp_path):
     assert done.returncode == 0, done.stderr
     assert (f"warning: {yaml}: day_factors of calls name no days of the week: cycled from "
             "the log's first open day (Wednesday 2026-03-25)") in done.stderr
+
+
+LISTED = ('name: s\ndays: 2\nopen: "08:00"\nclose: "16:00"\n'
+          "interval: 1h\ncontact_types:\n"
+          "  calls: {arrivals: {per_interval: [40, 40, 40, 40, 40, 40, 40, 40,\n"
+          "                                    5, 5, 5, 5, 5, 5, 5, 5]},\n"
+          "          handle: {dist: exponential, mean: 2m}}\n"
+          "agents: {pool: {skills: [calls], staff: %s}}\n")
+
+
+@pytest.mark.parametrize("staff", ["8", "[8, 8, 8, 8, 8, 8, 8, 8, 2, 2, 2, 2, 2, 2, 2, 2]"])
+def test_values_of_each_day_need_as_many_open_days(tmp_path, staff):
+    """A scenario listing its 2 days' intervals, on a log of 3 open days: one line, exit 2.
+
+    It crashed ('internal error (ValueError: operands could not be broadcast together
+    with shape (6,) (4,))'): the backtest ran the scenario over the log's 3 days, with
+    per_interval values (and staff) for 2.
+    """
+    from click.testing import CliRunner
+
+    from sim.cli import main
+
+    write_log(tmp_path / "log.csv", pd.date_range("2026-03-24", periods=3), seed=2)
+    yaml = tmp_path / "s.yaml"
+    yaml.write_text(LISTED % staff)
+    done = CliRunner().invoke(main, ["backtest", str(yaml), str(tmp_path / "log.csv"), "-r",
+                                     "2", "--out", str(tmp_path / "bt.png")])
+    assert done.exit_code == 2, done.output
+    listed = ["contact_types.calls.arrivals.per_interval"] + (
+        ["agents.pool.staff"] if staff.startswith("[") else [])
+    assert done.stderr.splitlines() == [
+        f"{yaml}: {path}: gives each of the scenario's 2 days its own values, but 3 days are "
+        "simulated (open days of the log); give one day's values (and day_factors)"
+        for path in listed]
+
+
+def test_values_of_each_day_on_as_many_open_days(tmp_path):
+    """On a log of 2 open days, each simulated day is the scenario's own: 320 calls, then 40."""
+    log = write_log(tmp_path / "log.csv", pd.date_range("2026-03-24", periods=2), seed=2)
+    bt = backtest(scenario_from_dict(yaml_load(LISTED % "8")), log, replications=REPLICATIONS,
+                  seed=3)
+    mu = np.array([320.0, 40.0])
+    # Poisson days: the mean of R replications within 4.5 standard errors
+    np.testing.assert_array_less(np.abs(bt.daily["mean"].to_numpy() - mu),
+                                 4.5 * np.sqrt(mu / REPLICATIONS))

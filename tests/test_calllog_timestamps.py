@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import re
 import tempfile
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -126,7 +128,18 @@ def test_timestamps_read_as_the_durations_they_tell(rows):
     def at(seconds):
         return (start + timedelta(seconds=seconds)).isoformat()
 
+    _same_logs(rows, at)
+
+
+def _same_logs(rows, at):
+    """The log of queue_start/answer/end rows reads as the one of wait and handle rows.
+
+    ``rows``: (a, q, w, h, outcome) in whole seconds; ``at``: seconds as a timestamp. The
+    timed log tells each call's time before the queue too (``menu``): q, blocked NaN.
+    """
     timed, plain = [], []
+    menus = sorted([(a, np.nan if outcome == "blocked" else q) for a, q, _, _, outcome in rows],
+                   key=lambda row: at(row[0])[:19])  # by local arrival, as the table
     for a, q, w, h, outcome in rows:
         answered, blocked = outcome == "answered", outcome == "blocked"
         timed.append((at(a), "" if blocked else at(a + q),
@@ -139,7 +152,9 @@ def test_timestamps_read_as_the_durations_they_tell(rows):
                                      "outcome"]).to_csv(one, index=False)
         pd.DataFrame(plain, columns=["arrival", "wait", "outcome", "handle"]).to_csv(
             two, index=False)
-        pd.testing.assert_frame_equal(read_call_log(one).table, read_call_log(two).table)
+        table = read_call_log(one).table
+        np.testing.assert_array_equal(table.pop("menu"), [menu for _, menu in menus])
+        pd.testing.assert_frame_equal(table, read_call_log(two).table)
 
 
 @pytest.mark.parametrize("handle", [False, True])
@@ -180,3 +195,48 @@ def test_abandoned_calls_alone_need_no_answer_times(tmp_path):
                  columns=["arrival", "queue_start", "end", "outcome"]).to_csv(path, index=False)
     waits = read_call_log(path).table["wait"].tolist()
     assert waits == [wait for wait, _ in _by_hand(rows)]
+
+
+PARIS = ZoneInfo("Europe/Paris")
+# 00:00 UTC on the nights the clocks change in 2026: 02:00 -> 03:00 (+01:00 -> +02:00) on
+# 29 March, 03:00 -> 02:00 (+02:00 -> +01:00) on 25 October, both at 01:00 UTC
+CHANGES = (datetime(2026, 3, 29, tzinfo=timezone.utc), datetime(2026, 10, 25, tzinfo=timezone.utc))
+
+
+@given(st.sampled_from(CHANGES),
+       st.lists(st.tuples(st.integers(0, 2 * 3600), st.integers(0, 600), st.integers(0, 3600),
+                          st.integers(0, 3600), st.sampled_from(OUTCOMES)),
+                min_size=1, max_size=12))
+@settings(max_examples=30, deadline=None)
+def test_durations_across_a_clock_change_are_the_time_elapsed(change, rows):
+    """A wait or talk that spans a daylight-saving change lasts what the clock's offsets tell.
+
+    Times as an ACD in Paris writes them (local clock, its UTC offset): a wait from
+    01:59:00+01:00 to 03:00:30+02:00 is 90 s, not the 3,690 s between the two clock
+    readings; in October a talk from 02:58+02:00 to 02:05+01:00 is 7 minutes, and the log
+    was refused ('wait: must be >= 0'). The timed log reads as the same log of waits and
+    handle times in seconds, its arrivals in local clock time (as the offsets' test above).
+    """
+    start = change - timedelta(hours=1)
+
+    def at(seconds):
+        return (start + timedelta(seconds=seconds)).astimezone(PARIS).isoformat()
+
+    _same_logs(rows, at)
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_parquet_times_of_a_time_zone_tell_durations_elapsed(tmp_path, change):
+    """A Parquet log with times in a zone (Europe/Paris): a talk across the change as long.
+
+    The answer at 00:59 UTC and the end at 01:01 UTC are 2 minutes apart; their local
+    clock readings are an hour and 2 minutes apart (March) or 58 minutes before (October).
+    """
+    times = [change + timedelta(minutes=m) for m in (55, 59, 61)]
+    frame = pd.DataFrame({"arrival": pd.to_datetime(times[:1]).tz_convert(PARIS),
+                          "answer": pd.to_datetime(times[1:2]).tz_convert(PARIS),
+                          "end": pd.to_datetime(times[2:]).tz_convert(PARIS),
+                          "outcome": ["answered"]})
+    frame.to_parquet(tmp_path / "log.parquet")
+    row = read_call_log(tmp_path / "log.parquet").table.iloc[0]
+    assert (row["wait"], row["handle"]) == (240.0, 120.0)
