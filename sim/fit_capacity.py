@@ -21,11 +21,14 @@ def observed_staff(log: CallLog, open_s: float, interval: float, n_intervals: in
     """Agents seen busy at once, per interval of the day: the median over days of the peak.
 
     A lower bound of the staff on duty (at a peak with a queue, every agent talks);
-    give the real staffing with ``--staff`` when known.
+    give the real staffing with ``--staff`` when known. An agent is busy from the answer:
+    the arrival, any IVR menu before the queue where the log tells it (``menu``), the wait.
     """
     t = log.table
     answered = t["outcome"].to_numpy() == "answered"
     start = log.seconds()[answered] + t["wait"].to_numpy()[answered]
+    if "menu" in t:  # (the answer, not the menu's length too early)
+        start = start + np.nan_to_num(t["menu"].to_numpy(dtype=float)[answered])
     # logs round times: an agent's next call may seem to start a moment before the last ends
     end = start + np.maximum(np.nan_to_num(t["handle"].to_numpy()[answered]) - 1.0, 0.0)
     times = np.concatenate([start, end])
