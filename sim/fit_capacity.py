@@ -56,7 +56,8 @@ def observed_lines(log: CallLog) -> int | None:
 
     A call holds a line from its arrival until it hangs up: after its wait if it
     abandoned, after its talk if answered, and any IVR menu before the queue where the
-    log tells it (``menu``: by its ``queue_start``, or ccsim's own times). At each busy
+    log tells it (``menu``: by its ``queue_start``, or ccsim's own times); one that took a
+    callback (ccsim's own ``callback``), on entering the queue, after its menu. At each busy
     signal every line was taken, so the calls on the lines then are the lines; their
     median over the busy signals (the higher of the two middle values) is taken, not the
     most ever seen at once: a log that rounds the arrival, the wait and the talk apart can
@@ -70,6 +71,8 @@ def observed_lines(log: CallLog) -> int | None:
     seconds = log.seconds()
     held = np.where(outcome == "answered", np.nan_to_num(t["handle"].to_numpy(dtype=float)),
                     0.0) + t["wait"].to_numpy(dtype=float)
+    if "callback" in t:  # took a callback: hung up on entering the queue (the call back
+        held = np.where(t["callback"].to_numpy(dtype=bool), 0.0, held)  # holds no line)
     if "menu" in t:  # told by the log: a menu before the queue holds the line too
         held = held + np.nan_to_num(t["menu"].to_numpy(dtype=float))
     start = np.sort(seconds[~blocked])
