@@ -67,7 +67,8 @@ class CallLog:
             ``wait`` and ``handle`` (seconds, handle NaN unless answered), ``outcome``
             (one of :data:`OUTCOMES`), and ``group``/``customer`` when present;
             ``menu`` (seconds from the arrival into the queue: an IVR menu, on the line;
-            NaN: blocked) when the log tells it (``queue_start``, or ccsim's own times).
+            NaN: blocked) when the log tells it (``queue_start``, or ccsim's own times);
+            ``callback`` (bool: took a callback, off the line from the queue on) in ccsim's own.
         warnings: What the user should know of how it was read, one line each, the file
             named (``ccsim fit`` and ``ccsim backtest`` print them on stderr).
     """

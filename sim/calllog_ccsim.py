@@ -107,8 +107,9 @@ _CCSIM_FLAGS = {"true": True, "false": False, "1": True, "0": False}
 def _ccsim_types(raw: pd.DataFrame, shown: str) -> pd.DataFrame:
     """The columns of ccsim's contacts in their own types when read as text (from CSV).
 
-    A CSV holds every column as text: the numbers and the ``answered`` flag are read
-    back, and empty cells (NaN when written) are missing again, as in the Parquet file.
+    A CSV holds every column as text: the numbers and the ``answered`` and ``callback``
+    flags are read back, and empty cells (NaN when written) are missing again, as in the
+    Parquet file.
     """
     out = raw.copy()
     for column in raw.columns:
@@ -123,7 +124,7 @@ def _ccsim_types(raw: pd.DataFrame, shown: str) -> pd.DataFrame:
             if bad.any():
                 raise CallLogError(row_error(shown, column, bad, text, "not a number"))
             out[column] = values.astype(float)
-        elif column == "answered":
+        elif column in ("answered", "callback"):
             flags = text.astype(str).str.strip().str.lower().map(_CCSIM_FLAGS)
             bad = flags.isna().to_numpy()
             if bad.any():
@@ -172,4 +173,6 @@ def ccsim_table(contacts: pd.DataFrame, calendar: np.ndarray | None = None) -> p
         left = np.where(rows["answered"], rows["answer"], rows["end"]).astype(float)
         menu = left - rows["wait"].fillna(0.0).to_numpy(dtype=float) - rows["arrival"].to_numpy()
         table["menu"] = np.where(outcome == "blocked", np.nan, np.maximum(menu.round(6), 0.0))
+    if "callback" in rows:  # took a callback: off the line (and its trunk line) from the queue on
+        table["callback"] = rows["callback"].to_numpy(dtype=bool)
     return table.sort_values("arrival", kind="stable").reset_index(drop=True)

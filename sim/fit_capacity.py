@@ -21,11 +21,14 @@ def observed_staff(log: CallLog, open_s: float, interval: float, n_intervals: in
     """Agents seen busy at once, per interval of the day: the median over days of the peak.
 
     A lower bound of the staff on duty (at a peak with a queue, every agent talks);
-    give the real staffing with ``--staff`` when known.
+    give the real staffing with ``--staff`` when known. An agent is busy from the answer:
+    the arrival, any IVR menu before the queue where the log tells it (``menu``), the wait.
     """
     t = log.table
     answered = t["outcome"].to_numpy() == "answered"
     start = log.seconds()[answered] + t["wait"].to_numpy()[answered]
+    if "menu" in t:  # (the answer, not the menu's length too early)
+        start = start + np.nan_to_num(t["menu"].to_numpy(dtype=float)[answered])
     # logs round times: an agent's next call may seem to start a moment before the last ends
     end = start + np.maximum(np.nan_to_num(t["handle"].to_numpy()[answered]) - 1.0, 0.0)
     times = np.concatenate([start, end])
@@ -53,7 +56,8 @@ def observed_lines(log: CallLog) -> int | None:
 
     A call holds a line from its arrival until it hangs up: after its wait if it
     abandoned, after its talk if answered, and any IVR menu before the queue where the
-    log tells it (``menu``: by its ``queue_start``, or ccsim's own times). At each busy
+    log tells it (``menu``: by its ``queue_start``, or ccsim's own times); one that took a
+    callback (ccsim's own ``callback``), on entering the queue, after its menu. At each busy
     signal every line was taken, so the calls on the lines then are the lines; their
     median over the busy signals (the higher of the two middle values) is taken, not the
     most ever seen at once: a log that rounds the arrival, the wait and the talk apart can
@@ -67,6 +71,8 @@ def observed_lines(log: CallLog) -> int | None:
     seconds = log.seconds()
     held = np.where(outcome == "answered", np.nan_to_num(t["handle"].to_numpy(dtype=float)),
                     0.0) + t["wait"].to_numpy(dtype=float)
+    if "callback" in t:  # took a callback: hung up on entering the queue (the call back
+        held = np.where(t["callback"].to_numpy(dtype=bool), 0.0, held)  # holds no line)
     if "menu" in t:  # told by the log: a menu before the queue holds the line too
         held = held + np.nan_to_num(t["menu"].to_numpy(dtype=float))
     start = np.sort(seconds[~blocked])
