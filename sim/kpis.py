@@ -188,8 +188,9 @@ REGISTRY: tuple[Kpi, ...] = (
     Kpi("callback_rate", RATIO, N, "Callback share",
         "offered contacts that took a callback / offered", needs=CALLBACKS),
     Kpi("callback_wait", SECONDS, L, "Wait until call back",
-        "mean wait of called-back contacts, from arrival until the call back (it is in "
-        "`asa`, `mean_wait` and `service_level`, which count all contacts)",
+        "mean wait of called-back contacts, from joining the queue (after any IVR menu, "
+        "as every queue wait) until the call back (it is in `asa`, `mean_wait` and "
+        "`service_level`, which count all contacts)",
         needs=CALLBACKS),
     Kpi("live_service_level", RATIO, H, "Service level, live queue",
         "service level of callers who stayed on the line (callbacks left out)",
