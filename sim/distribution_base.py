@@ -56,6 +56,14 @@ def quantiles(quantile: Callable[[float], float], u: np.ndarray) -> np.ndarray:
     return np.fromiter(map(quantile, u.tolist()), np.float64, u.size)
 
 
+def midpoint_quantiles(distribution, points: int) -> np.ndarray:
+    """``distribution``'s quantiles at ``points`` midpoints, ``(k + 0.5) / points``.
+
+    Its values as ``points`` equally likely ones: expectations taken without drawing.
+    """
+    return quantiles(distribution.quantile_function(), (np.arange(points) + 0.5) / points)
+
+
 class _Dist(BaseModel):
     """What every distribution shares: validation settings, ``sample`` and the repr."""
 

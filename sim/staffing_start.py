@@ -22,7 +22,7 @@ import numpy as np
 
 from sim import erlang
 from sim.arrivals import expected_counts
-from sim.distribution_base import quantiles
+from sim.distribution_base import midpoint_quantiles
 from sim.distributions import Distribution
 from sim.plan_evaluation import Goal, measured_intervals
 from sim.routing_table import routing_table
@@ -60,8 +60,7 @@ def agent_time(contact_type: ContactType, pace: float, points: int = 1000) -> fl
     talk = contact_type.handle.mean * pace
     cap = contact_type.handle_cap
     if cap is not None:
-        u = (np.arange(points) + 0.5) / points
-        talks = pace * quantiles(contact_type.handle.quantile_function(), u)
+        talks = pace * midpoint_quantiles(contact_type.handle, points)
         talk -= float(np.maximum(talks - cap.max, 0.0).mean())
     return contact_type.agent_seconds + talk - contact_type.handle.mean
 

@@ -18,18 +18,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.distribution_base import quantiles
+from sim.distribution_base import midpoint_quantiles
 from sim.distributions import Distribution
 
 POINTS = 400
-_U = (np.arange(POINTS) + 0.5) / POINTS
+_U = (np.arange(POINTS) + 0.5) / POINTS  # (the points of what is left, np.quantile)
 
 
 def patience_points(hold_patience: Distribution | None) -> np.ndarray | None:
     """The quantiles of ``hold_patience`` at :data:`POINTS` midpoints (None: no patience)."""
     if hold_patience is None:
         return None
-    return quantiles(hold_patience.quantile_function(), _U)
+    return midpoint_quantiles(hold_patience, POINTS)
 
 
 def still_holding(left: np.ndarray | None, talk: Distribution, pace: float
@@ -43,7 +43,7 @@ def still_holding(left: np.ndarray | None, talk: Distribution, pace: float
     """
     if left is None:
         return 1.0, None
-    half = pace * quantiles(talk.quantile_function(), _U) / 2.0
+    half = pace * midpoint_quantiles(talk, POINTS) / 2.0
     after = np.subtract.outer(left, half).ravel()
     after = after[after > 0.0]
     if after.size == 0:
@@ -63,5 +63,5 @@ def consult_seconds(talk: Distribution, left: np.ndarray | None, pace: float) ->
     """
     if left is None:
         return talk.mean * pace
-    talks = pace * quantiles(talk.quantile_function(), _U)
+    talks = pace * midpoint_quantiles(talk, POINTS)
     return float(np.minimum.outer(talks, left).mean())

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.distribution_base import quantiles
+from sim.distribution_base import midpoint_quantiles
 from sim.scenario import Scenario
 from sim.scenario_contacts import ContactType
 from sim.units import DAY
@@ -42,12 +42,12 @@ def unresolved_chance(scenario: Scenario, contact_type: ContactType,
     resolved at its first-line group's rate.
     """
     ct = contact_type
-    u = (np.arange(DELAY_POINTS) + 0.5) / DELAY_POINTS
+    drawn = None if ct.handle_cap is None else midpoint_quantiles(ct.handle, DELAY_POINTS)
     chance = 0.0
     for group, share in shares.items():
         own = ct.resolution * scenario.agents[group].resolution_factor
-        if ct.handle_cap is not None:
-            talks = paces[group] * quantiles(ct.handle.quantile_function(), u)
+        if drawn is not None:
+            talks = paces[group] * drawn
             capped = float(np.mean(talks > ct.handle_cap.max))
             own *= 1.0 - capped * (1.0 - ct.handle_cap.resolution_factor)
         chance += share * own
@@ -73,8 +73,7 @@ def comeback_kernel(scenario: Scenario, delay, after: float) -> np.ndarray:
     ipd, length = scenario.intervals_per_day, scenario.interval
     slots = np.arange(ipd)
     starts = scenario.open + slots * length
-    u = (np.arange(DELAY_POINTS) + 0.5) / DELAY_POINTS
-    delays = quantiles(delay.quantile_function(), u)
+    delays = midpoint_quantiles(delay, DELAY_POINTS)
     offsets = (np.arange(OFFSETS) + 0.5) / OFFSETS * length + after
     due = (starts[:, None, None] + offsets[None, :, None] + delays[None, None, :]).reshape(ipd, -1)
     day = np.floor(due / DAY)
