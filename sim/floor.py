@@ -253,9 +253,8 @@ class Floor:
                                            0.0, ABANDONED_LEG, 0.0))
         if self.kind[c] != CUSTOMER:
             return
-        if self.on_line[c]:  # _release_line(c), written out: most hold none (no lines)
-            self.on_line[c] = 0
-            self.in_system -= 1
+        if self.on_line[c]:  # (checked here: most hold none, and the call costs)
+            self._release_line(c)
         plan = self.plans[self.ctype[c]]
         if plan.complaint is not None:
             self.journeys._maybe_complain(c, plan.complaint)
