@@ -34,7 +34,7 @@ from sim.kpis import label as kpis_label
 from sim.output import atomic_path
 from sim.plots.style import render_png, styled
 from sim.sweep_store import CURVES, HEATMAP
-from sim.units import format_duration, parse_duration, parse_rate
+from sim.units import format_duration, format_list, parse_duration, parse_rate
 
 
 @dataclass(frozen=True)
@@ -232,7 +232,7 @@ def kpi_list(kpis: Sequence[str]) -> str:
     """KPIs' labels in a sentence: ``Service level, ASA and occupancy``."""
     names = [kpis_label(k) for k in kpis]  # in a sentence: "and abandon rate", "and ASA"
     names[1:] = [n if n[:2].isupper() else n[0].lower() + n[1:] for n in names[1:]]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return format_list(names)
 
 
 def _legend_title(path: str | None) -> str | None:
