@@ -69,6 +69,9 @@ def apply_override(data: dict[str, Any], dotted: str, value: Any,
             node = node[_index(node, key, keys[: depth + 1])]
         elif isinstance(node, dict):
             if key not in node or node[key] is None:
+                noun = _NAMED.get(".".join(keys[:depth]))
+                if noun and key not in node:  # a name, not a field: never made up
+                    raise ValueError(_no_such_name(node, noun, keys[: depth + 1], option))
                 if depth < len(keys) - 2:
                     close = [] if key in node else difflib.get_close_matches(  # (in: None)
                         key, [str(k) for k in node], n=1)
@@ -94,6 +97,25 @@ def apply_override(data: dict[str, Any], dotted: str, value: Any,
         node[last] = value
     else:
         raise ValueError(f"{'.'.join(keys[:-1])!r} is a value, not a section")
+
+
+# sections keyed by the user's names (path -> what a name there names): a path through a
+# name the scenario lacks is a slip, reported with the names there are; a new group is
+# given whole (agents.extra={...}), as its required fields cannot be set one by one
+_NAMED = {"contact_types": "contact type", "agents": "agent group", "rules": "rule",
+          "costs.agents": "agent group"}
+
+
+def _no_such_name(node: dict[Any, Any], noun: str, keys: list[str], option: str | None) -> str:
+    """``no agent group 'typo' (known: a, b; ...)``: what a path names that is not there."""
+    names = [str(k) for k in node]
+    close = difflib.get_close_matches(keys[-1], names, n=1)
+    if close:
+        return f"no {noun} {keys[-1]!r} (did you mean {close[0]!r}?)"
+    section = ".".join(keys)
+    whole = f"{option} '{section}={{...}}'" if option else f"{section}: {{...}} in the variant"
+    return f"no {noun} {keys[-1]!r} (known: {', '.join(names) or 'none'}; a new one is given " \
+           f"whole, as {whole})"
 
 
 def _index(node: list[Any], key: str, keys: list[str]) -> int:

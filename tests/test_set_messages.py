@@ -1,0 +1,53 @@
+"""Bad ``--set`` and ``--grid`` values: one line naming the file, the field path and the reason."""
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from sim.cli import main
+
+BANK = Path(__file__).resolve().parents[1] / "scenarios" / "small_bank.yaml"
+GROUPS = "billing_team, cards_team, generalists"
+
+
+def one_line(args: list[str]) -> str:
+    """The one line a refused command prints (exit code 2, nothing else)."""
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert "Traceback" not in result.output
+    return lines[0]
+
+
+class TestNamesInKeyedSections:
+    """A path through a name the scenario lacks says which names there are, not a field's."""
+
+    @pytest.mark.parametrize(("dotted", "noun", "known"), [
+        ("agents.typo.staff=3", "agent group", GROUPS),
+        ("agents.typo.shifts.0.count=3", "agent group", GROUPS),
+        ("contact_types.typo.resolution=0.5", "contact type", "billing, cards"),
+        ("contact_types.typo.handle.mean=5m", "contact type", "billing, cards"),
+        ("costs.agents.typo.hourly=30", "agent group", GROUPS),
+    ])
+    def test_no_such_name(self, dotted, noun, known):
+        """`agents.typo.staff=3` names the missing group and the groups there are."""
+        path, name = dotted.split("=")[0], "typo"
+        line = one_line(["validate", str(BANK), "--set", dotted])
+        assert line.startswith(f"{BANK}: {path}: cannot override: "), line
+        assert f"no {noun} '{name}' (known: {known}" in line, line
+        assert "required field" not in line
+
+    def test_a_new_name_given_whole_is_taken(self):
+        """A new group given whole is a scenario change, not a slip: it validates."""
+        result = CliRunner().invoke(main, ["validate", str(BANK), "--set",
+                                           "agents.extra={skills: [billing], staff: 3}",
+                                           "--set", "costs.agents.extra={hourly: 30}"])
+        assert result.exit_code == 0, result.output
+
+    def test_close_name_suggested(self):
+        """A misspelt group gets a 'did you mean'."""
+        line = one_line(["validate", str(BANK), "--set", "agents.generalist.staff=3"])
+        assert "no agent group 'generalist' (did you mean 'generalists'?)" in line, line
+
