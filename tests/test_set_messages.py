@@ -51,3 +51,25 @@ class TestNamesInKeyedSections:
         line = one_line(["validate", str(BANK), "--set", "agents.generalist.staff=3"])
         assert "no agent group 'generalist' (did you mean 'generalists'?)" in line, line
 
+
+class TestReasonsWorded:
+    """Reasons read as the rest of ours do: lower case, the value received once at the end."""
+
+    @pytest.mark.parametrize("args", [
+        ["validate", str(BANK), "--set", "days=2.5"],
+        ["validate", str(BANK), "--set", "agents.generalists.skills={cards: 1.5}"],
+        ["sweep", str(BANK), "--grid", "agents.generalists.shifts.0.count=2.5,3",
+         "--workers", "1", "--replications", "1", "--quiet"],
+    ])
+    def test_fractional_count(self, args, tmp_path):
+        """A fractional count (a sweep's staff, days) must be a whole number."""
+        line = one_line([*args, *(["--out", str(tmp_path)] if args[0] == "sweep" else [])])
+        reason = line.split(": ")[-1]
+        assert reason.startswith("must be a whole number, got "), line
+        assert line.count("got ") == 1, line
+
+    def test_reason_starts_lower_case(self):
+        """A pydantic reason we do not reword still starts in lower case after the path."""
+        line = one_line(["validate", str(BANK), "--set", "days=1e30"])
+        reason = line.split(": ", 2)[2]
+        assert reason[0].islower(), line
