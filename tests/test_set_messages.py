@@ -73,3 +73,20 @@ class TestReasonsWorded:
         line = one_line(["validate", str(BANK), "--set", "days=1e30"])
         reason = line.split(": ", 2)[2]
         assert reason[0].islower(), line
+
+
+class TestVariantsDoNotRepeat:
+    """A scenario with variants: a problem of the base is one line, not one per variant."""
+
+    def test_routing_of_no_type(self):
+        """`routing.typo=[...]` in small_bank (two variants) is reported once, at the base."""
+        line = one_line(["validate", str(BANK), "--set", "routing.typo=[generalists]"])
+        assert line == (f"{BANK}: routing.typo: unknown contact type 'typo' "
+                        "(known: billing, cards)"), line
+
+    def test_a_variants_own_problem_is_still_named(self):
+        """A problem only a variant has keeps its variants.<name> path."""
+        line = one_line(["validate", str(BANK), "--set",
+                         "variants.plus_two_generalists={agents.generalists.shifts.0.count: -2}"])
+        assert line.startswith(f"{BANK}: variants.plus_two_generalists.agents.generalists"
+                               ".shifts[0].count: must be >= "), line
