@@ -30,6 +30,7 @@ class TestNamesInKeyedSections:
         ("contact_types.typo.resolution=0.5", "contact type", "billing, cards"),
         ("contact_types.typo.handle.mean=5m", "contact type", "billing, cards"),
         ("costs.agents.typo.hourly=30", "agent group", GROUPS),
+        ("routing.typo.0=generalists", "contact type", "billing, cards"),
     ])
     def test_no_such_name(self, dotted, noun, known):
         """`agents.typo.staff=3` names the missing group and the groups there are."""
@@ -45,6 +46,23 @@ class TestNamesInKeyedSections:
                                            "agents.extra={skills: [billing], staff: 3}",
                                            "--set", "costs.agents.extra={hourly: 30}"])
         assert result.exit_code == 0, result.output
+
+    def test_a_new_groups_cost_by_its_field(self):
+        """A group added by an earlier --set is a name its cost may be set field by field."""
+        result = CliRunner().invoke(main, ["validate", str(BANK), "--set",
+                                           "agents.extra={skills: [billing], staff: 3}",
+                                           "--set", "costs.agents.extra.hourly=30"])
+        assert result.exit_code == 0, result.output
+
+    @pytest.mark.parametrize(("dotted", "whole"), [
+        ("routing.cards.0=generalists", "routing.cards=[...]"),
+        ("agents.billing_team.shifts.0.count=3", "agents.billing_team.shifts=[...]"),
+    ])
+    def test_a_list_the_scenario_lacks_is_given_whole(self, dotted, whole):
+        """An item of a list the scenario lacks: give the list whole (not a made-up mapping)."""
+        line = one_line(["validate", str(BANK), "--set", "routing.cards=null", "--set", dotted])
+        assert line.endswith(f"is not in the scenario: set the section whole, as --set "
+                             f"'{whole}'"), line
 
     def test_close_name_suggested(self):
         """A misspelt group gets a 'did you mean'."""
