@@ -6,6 +6,10 @@ did. Here those records become :class:`Timeline` objects per agent group (agents
 customers on hold, after-call work) and for the queues (customers waiting), each of
 which counts its intervals at any moment.
 
+Results without legs (read back from a folder without them) give each contact's first
+wait only: from entering the queue (its first answer, or its end, less the wait), after
+any IVR menu.
+
 Holds: a consult puts the customer on hold halfway through the talk, so the hold is the
 middle ``hold`` seconds of each leg (of the call, for results without legs; a
 transferred call without legs shows as talking throughout). A customer who hung up on
@@ -114,8 +118,11 @@ def _wait_rows(result: RunResult, replication: int, requests: bool = False
         called = legs["contact_id"].isin(_called_ids(contacts)).to_numpy() & (start == first)
     else:
         contacts = contacts[~contacts["blocked"].to_numpy(bool)]
-        start = contacts["arrival"].to_numpy(float)
-        end = start + contacts["wait"].to_numpy(float)
+        # the (first) wait ends at the first answer, or at the end if never answered; it
+        # starts that long before, on entering the queue after any IVR menu, not at arrival
+        end = np.where(contacts["answered"].to_numpy(bool), contacts["answer"].to_numpy(float),
+                       contacts["end"].to_numpy(float))
+        start = end - contacts["wait"].to_numpy(float)
         types = contacts["contact_type"].astype(str).to_numpy()
         called = contacts["contact_id"].isin(_called_ids(contacts)).to_numpy()
     return start, end, types, called

@@ -42,10 +42,10 @@ from sim.calllog_columns import (
     CallLogError,
     blank_cells,
     count_column,
+    elapsed,
     row_error,
     seconds_column,
     time_column,
-    utc_offsets,
 )
 
 __all__ = ["EPOCH", "OUTCOMES", "CallLog", "CallLogError",
@@ -283,8 +283,8 @@ def _timed_wait(frame: pd.DataFrame, arrival: pd.Series, answered: np.ndarray,
             what = "answer time" if until == "answer" else "end (hang-up) time"
             raise CallLogError(row_error(shown, until, blank, text,
                                          f"an {who} contact needs its {what}"))
-        part = ((time_column(frame, until, shown, allow_blank=~rows) - start).dt.total_seconds()
-                - (utc_offsets(frame, until) - utc_offsets(frame, since)))
+        part = elapsed(frame, until, since, time_column(frame, until, shown, allow_blank=~rows),
+                       start)
         bad = rows & (part < 0).to_numpy()
         if bad.any():
             raise CallLogError(row_error(shown, "wait", bad, part,
@@ -320,10 +320,9 @@ def _check(frame: pd.DataFrame, shown: str) -> pd.DataFrame:
     if "handle" in has:
         handle = seconds_column(frame, "handle", shown, allow_blank=~answered)
     elif {"answer", "end"} <= has:
-        handle = ((time_column(frame, "end", shown, allow_blank=~answered)
-                   - time_column(frame, "answer", shown, allow_blank=~answered)
-                   ).dt.total_seconds()
-                  - (utc_offsets(frame, "end") - utc_offsets(frame, "answer")))
+        handle = elapsed(frame, "end", "answer",
+                         time_column(frame, "end", shown, allow_blank=~answered),
+                         time_column(frame, "answer", shown, allow_blank=~answered))
         bad = answered & (handle < 0).to_numpy()
         if bad.any():
             raise CallLogError(row_error(shown, "end", bad, frame["end"],
@@ -347,9 +346,9 @@ def _check(frame: pd.DataFrame, shown: str) -> pd.DataFrame:
     if "transfers" in has:
         table["transfers"] = count_column(frame, "transfers", shown)
     if "queue_start" in has and "wait" not in has:  # a line is held from the arrival on,
-        before = ((time_column(frame, "queue_start", shown, allow_blank=blocked) - arrival)
-                  .dt.total_seconds().to_numpy()  # through any menu before the queue
-                  - (utc_offsets(frame, "queue_start") - utc_offsets(frame, "arrival")))
+        before = elapsed(frame, "queue_start", "arrival",  # through any menu before the queue
+                         time_column(frame, "queue_start", shown, allow_blank=blocked),
+                         arrival).to_numpy()
         table["menu"] = np.where(blocked, np.nan, np.maximum(before, 0.0))
     blank = (table["contact_type"] == "").to_numpy()
     if blank.any():

@@ -139,6 +139,24 @@ def utc_offsets(frame: pd.DataFrame, column: str) -> np.ndarray:
     return sign * (hours * 3600.0 + minutes * 60.0)  # Z, none or blank: 0
 
 
+def elapsed(frame: pd.DataFrame, later: str, earlier: str, later_at: pd.Series,
+            earlier_at: pd.Series) -> pd.Series:
+    """Seconds from each row's ``earlier`` time to its ``later`` one, as they elapsed.
+
+    Args:
+        frame: The log as read, whose ``later`` and ``earlier`` columns tell the times'
+            UTC offsets (:func:`utc_offsets`).
+        later: The later time's column.
+        earlier: The earlier time's column.
+        later_at: The later times as :func:`time_column` reads them (local clock times):
+            less the offsets' difference, a span across a daylight-saving change is the
+            time that passed.
+        earlier_at: The earlier times, read so.
+    """
+    return ((later_at - earlier_at).dt.total_seconds()
+            - (utc_offsets(frame, later) - utc_offsets(frame, earlier)))
+
+
 def seconds_column(frame: pd.DataFrame, column: str, shown: str,
                    allow_blank: np.ndarray) -> pd.Series:
     """Durations in seconds, each under :data:`MAX_DURATION` (NaN: blank where allowed)."""

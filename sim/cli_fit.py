@@ -28,7 +28,7 @@ from sim.cli_options import (
     seed_option,
 )
 from sim.loader import ScenarioError, scenario_from_yaml
-from sim.units import format_duration
+from sim.units import format_clock_exact, format_duration, opening_hours
 
 # pandas, SciPy and YAML are imported inside the commands: `ccsim --help` and the other
 # commands must not pay for them
@@ -237,8 +237,8 @@ def backtest_command(scenario: str, log: str, columns: str | None, replications:
     for start in bt.actual.index:
         cells = "".join(f"{_cell(k, bt.actual.at[start, k]):>12}"
                         f"{_cell(k, bt.mean.at[start, k]):>12}" for k in BACKTEST_KPIS)
-        click.echo(f"{_clock(start)}    " + cells)
-    click.echo(f"outside opening hours {_clock(loaded.open)}-{_clock(loaded.close)}, not "
+        click.echo(f"{format_clock_exact(start):<9}" + cells)
+    click.echo(f"outside opening hours {opening_hours(loaded.open, loaded.close)}, not "
                f"compared: {bt.outside_actual:,} logged contacts "
                f"({bt.outside_actual / len(calls.table):.1%}), "
                f"{round(bt.outside_simulated, 1):g} simulated per replication")
@@ -266,10 +266,6 @@ def _dates(dates, shown: int = 5) -> str:
         return "0"
     names = ", ".join(f"{d.day_name()[:3]} {d.date()}" for d in dates[:shown])
     return f"{len(dates)} ({names}{', ...' if len(dates) > shown else ''})"
-
-
-def _clock(seconds: float) -> str:
-    return f"{int(seconds // 3600):02d}:{int(seconds % 3600 // 60):02d}"
 
 
 def _cell(kpi: str, value: float) -> str:

@@ -28,6 +28,7 @@ from scipy import stats
 from sim.calllog import CallLog, CallLogError
 from sim.fit_capacity import observed_lines, observed_staff
 from sim.fit_repeats import repeat_gaps, repeat_share
+from sim.units import format_clock_exact, format_clock_until
 
 FAMILIES = ("exponential", "lognormal", "gamma")
 _SCIPY = {"exponential": stats.expon, "lognormal": stats.lognorm, "gamma": stats.gamma}
@@ -350,10 +351,6 @@ def fit_log(log: CallLog, interval: float) -> Fit:
                observed_staff(log, open_s, interval, n), notes, observed_lines(log))
 
 
-def _clock(seconds: float) -> str:
-    return f"{int(seconds // 3600):02d}:{int(seconds % 3600 // 60):02d}"
-
-
 def scenario_dict(fit: Fit, name: str, staff: list[int] | None = None,
                   threshold: float = 20.0) -> dict:
     """The fitted scenario in its YAML form (a dict ``ccsim run`` accepts).
@@ -383,11 +380,11 @@ def scenario_dict(fit: Fit, name: str, staff: list[int] | None = None,
         if t.menu is not None:  # on the line before the queue: it holds a trunk line too
             spec["ivr"] = {"time": t.menu}
         types[t.name] = spec
-    close = "24:00" if fit.close >= 86400 else _clock(fit.close)
     # blocked calls arrived (they are in the arrivals): the lines that blocked them too
     lines = {} if fit.lines is None else {"lines": fit.lines}
     return {
-        "name": name, "seed": 1, "days": cycle, "open": _clock(fit.open), "close": close,
+        "name": name, "seed": 1, "days": cycle, "open": format_clock_exact(fit.open),
+        "close": format_clock_until(fit.close),
         "interval": int(fit.interval), "service_level": {"threshold": threshold, "target": 0.8},
         **lines, "contact_types": types,
         "agents": {"agents": {"skills": sorted(types), "staff": staff or fit.staff}},

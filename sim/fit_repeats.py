@@ -1,9 +1,11 @@
-"""Repeat contacts in a call log: a customer's contact within days of their previous one.
+"""Repeat contacts in a call log: a customer's contact within days of an answered one.
 
-A log with a ``customer`` column tells who called again: a contact is a repeat when its
-customer had another contact, of any contact type, within the week before it. The share
-of repeats per contact type is what a scenario's ``repeat`` journeys produce (ccsim
-counts a repeat in the type it comes back as).
+A log with a ``customer`` column tells who called again: a contact is a repeat when the
+same customer's previous contact, of any contact type, was answered within the week
+before it (it came back about an issue left unresolved). A contact after an abandoned or
+blocked one is a redial (a retrial), not a repeat. The share of repeats among each
+contact type's offered contacts is what a scenario's ``repeat`` journeys produce, as the
+``repeat_rate`` KPI counts it (ccsim counts a repeat in the type it comes back as).
 """
 
 from __future__ import annotations
@@ -15,28 +17,35 @@ import pandas as pd
 def repeat_gaps(table: pd.DataFrame, horizon: float = 7 * 86400.0) -> pd.Series | None:
     """Each repeat contact's gap (seconds) since its customer's previous contact; NaN: none.
 
-    A repeat contact is one whose customer had another contact, of any contact type,
-    within ``horizon`` before it: a call's repeat that comes back as a chat is a repeat
-    chat (as ccsim counts a repeat in the type it comes as). Contacts without a customer
-    id are nobody's repeat. None when the log has no ``customer`` column.
+    A repeat contact is one whose customer's previous contact, of any contact type, was
+    answered within ``horizon`` before it: a call's repeat that comes back as a chat is a
+    repeat chat (as ccsim counts a repeat in the type it comes as). A contact after an
+    abandoned or blocked one is a redial, no repeat. Contacts without a customer id are
+    nobody's repeat. None when the log has no ``customer`` column.
     """
     if "customer" not in table:
         return None
     ordered = table[table["customer"].notna()].sort_values(["customer", "arrival"],
                                                             kind="stable")
     same = ordered["customer"].to_numpy()[1:] == ordered["customer"].to_numpy()[:-1]
+    after_answer = ordered["outcome"].to_numpy()[:-1] == "answered"
     gaps = ordered["arrival"].diff().dt.total_seconds().to_numpy()[1:]
-    repeat = np.concatenate([[False], same & (gaps <= horizon)])
+    repeat = np.concatenate([[False], same & after_answer & (gaps <= horizon)])
     found = pd.Series(np.where(repeat, np.concatenate([[np.nan], gaps]), np.nan),
                       index=ordered.index)
     return found.reindex(table.index)
 
 
 def repeat_share(rows: pd.DataFrame, gaps: pd.Series | None) -> tuple[float, float] | None:
-    """Share of ``rows`` that are repeat contacts, and their mean gap (:func:`repeat_gaps`)."""
+    """Share of ``rows`` offered (not blocked) that are repeat contacts, and their mean gap.
+
+    Offered, as ``repeat_rate`` counts: a busy signal reached no queue. Gaps from
+    :func:`repeat_gaps`.
+    """
     if gaps is None:
         return None
-    mine = gaps.loc[rows.index].dropna()
+    offered = rows[rows["outcome"] != "blocked"]
+    mine = gaps.loc[offered.index].dropna()
     if mine.empty:
         return 0.0, float("nan")
-    return float(mine.size / len(rows)), float(mine.mean())
+    return float(mine.size / len(offered)), float(mine.mean())

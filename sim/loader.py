@@ -143,8 +143,10 @@ def scenario_from_dict(
         found = [Problem(p, r) for p, r in limits.scenario_problems(scenario)]
     if not found:  # and staffing over time: a hold nobody answers would never end
         found = [Problem(p, r) for p, r in holds_never_answered(scenario)]
+    base = set(found)  # a variant inherits the base's problems: named once, at the base
     for name, changes in scenario.variants.items():
-        found += _variant_problems(data, name, changes, context)
+        found += [p for p in _variant_problems(data, name, changes, context)
+                  if Problem(p.path.removeprefix(f"variants.{name}."), p.reason) not in base]
     if found:
         raise ScenarioError(source, found)
     scenario._base_dir = context["base_dir"]  # (a private attribute: not a field, not frozen)

@@ -51,7 +51,8 @@ def apply_override(data: dict[str, Any], dotted: str, value: Any,
     an error message can be pasted into ``--set`` as it is.
 
     Intermediate mappings must exist, except that a missing last-but-one mapping is
-    created (``contact_types.calls.patience.mean`` on a type without patience). Unknown
+    created (``contact_types.calls.patience.mean`` on a type without patience), but
+    never a contact type, agent group or rule, nor a list (:func:`_missing`). Unknown
     leaf names are left for validation to report, with a suggestion. A section the
     scenario lacks is to be given whole: the error says how, by ``option``, the option
     the override came from (``--grid``), or None for a scenario file's ``variants`` entry.
@@ -69,18 +70,7 @@ def apply_override(data: dict[str, Any], dotted: str, value: Any,
             node = node[_index(node, key, keys[: depth + 1])]
         elif isinstance(node, dict):
             if key not in node or node[key] is None:
-                if depth < len(keys) - 2:
-                    close = [] if key in node else difflib.get_close_matches(  # (in: None)
-                        key, [str(k) for k in node], n=1)
-                    section = ".".join(keys[: depth + 1])  # a section the scenario lacks
-                    whole = (f"{option} '{section}={{...}}'" if option else
-                             f"{section}: {{...}} in the variant")
-                    mean = (f" (did you mean {close[0]!r}?)" if close else
-                            f": set the section whole, as {whole}")
-                    raise ValueError(
-                        f"{'.'.join(keys[: depth + 1])!r} is not in the scenario{mean}"
-                    )
-                node[key] = {}
+                node[key] = _missing(data, node, keys, depth, option)
             node = node[key]
         else:
             raise ValueError(f"{'.'.join(keys[:depth])!r} is a value, not a section")
@@ -94,6 +84,58 @@ def apply_override(data: dict[str, Any], dotted: str, value: Any,
         node[last] = value
     else:
         raise ValueError(f"{'.'.join(keys[:-1])!r} is a value, not a section")
+
+
+# sections keyed by the user's names: path -> what a name there names, and the section
+# that holds those names. A path through a name the scenario lacks is a slip, reported
+# with the names there are; a new group is given whole (agents.extra={...}), as its
+# required fields cannot be set one by one
+_NAMED = {"contact_types": ("contact type", "contact_types"),
+          "agents": ("agent group", "agents"), "rules": ("rule", "rules"),
+          "costs.agents": ("agent group", "agents"), "routing": ("contact type", "contact_types")}
+
+
+def _missing(data: dict[str, Any], node: dict[Any, Any], keys: list[str], depth: int,
+             option: str | None) -> dict[str, Any]:
+    """The mapping to make for ``keys[depth]``, missing from ``node``; else why it is not made.
+
+    Only a last-but-one mapping is made (``contact_types.calls.patience`` for its
+    ``mean``), never a name (:data:`_NAMED`) nor a list (``routing.calls.0``).
+
+    Raises:
+        ValueError: The path names something the scenario lacks, to be given whole.
+    """
+    key, section = keys[depth], ".".join(keys[: depth + 1])
+    named = _NAMED.get(".".join(keys[:depth]))
+    if named:
+        noun, holder = named
+        names = data.get(holder) if isinstance(data.get(holder), dict) else node
+        if key not in names:
+            raise ValueError(_no_such_name(names, noun, keys[: depth + 1], option))
+    following = keys[depth + 1]
+    listed = following.isascii() and following.isdigit()  # an item of a list: not a mapping
+    if depth < len(keys) - 2 or listed:
+        close = [] if key in node or named else difflib.get_close_matches(  # (in: None)
+            key, [str(k) for k in node], n=1)
+        given = "[...]" if listed else "{...}"
+        whole = (f"{option} '{section}={given}'" if option else
+                 f"{section}: {given} in the variant")
+        mean = (f" (did you mean {close[0]!r}?)" if close else
+                f": set the section whole, as {whole}")
+        raise ValueError(f"{section!r} is not in the scenario{mean}")
+    return {}
+
+
+def _no_such_name(names: dict[Any, Any], noun: str, keys: list[str], option: str | None) -> str:
+    """``no agent group 'typo' (known: a, b; ...)``: what a path names that is not there."""
+    known = [str(k) for k in names]
+    close = difflib.get_close_matches(keys[-1], known, n=1)
+    if close:
+        return f"no {noun} {keys[-1]!r} (did you mean {close[0]!r}?)"
+    section = ".".join(keys)
+    whole = f"{option} '{section}={{...}}'" if option else f"{section}: {{...}} in the variant"
+    return f"no {noun} {keys[-1]!r} (known: {', '.join(known) or 'none'}; a new one is given " \
+           f"whole, as {whole})"
 
 
 def _index(node: list[Any], key: str, keys: list[str]) -> int:

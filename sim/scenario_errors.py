@@ -142,13 +142,16 @@ def _problem(error: Mapping[str, Any]) -> Problem:
         return Problem(path, f"must be one of {ctx.get('expected')}, got {quoted(got)}")
     if kind in ("too_short", "too_long"):
         return Problem(path, f"{error['msg'].lower()}, got {quoted(got)}")
+    if kind == "int_from_float":  # a fractional count: staff 2.5 in a sweep's grid
+        return Problem(path, f"must be a whole number, got {quoted(got)}")
     if kind == "finite_number":
         return Problem(path, f"must be a finite number, got {quoted(got)}")
     if kind == "value_error":
         return Problem(path, str(ctx.get("error", error["msg"])))
     if kind.endswith("_type") or kind.endswith("_parsing"):
         return Problem(path, f"{error['msg'].lower()}, got {quoted(got)}")
-    return Problem(path, f"{error['msg']}, got {quoted(got)}")
+    # pydantic's sentence, after the path as ours are: in lower case, then the value
+    return Problem(path, f"{error['msg'][:1].lower()}{error['msg'][1:]}, got {quoted(got)}")
 
 
 def _suggestion(loc: tuple[Any, ...]) -> str:

@@ -39,3 +39,25 @@ def test_invalid_fit_is_not_written(tmp_path):
     assert "must be <= 2" in lines[0]
     assert out.read_text() == "name: kept\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fitted.yaml", "log.csv"]
+
+
+def test_opening_hours_to_the_second(tmp_path):
+    """An interval of 7.5 minutes (it divides a day) opens at 08:07:30, and the YAML says so.
+
+    The fitted per-interval arrivals start there; written as HH:MM, open was 08:07, and
+    every interval of the fitted scenario started 30 s before the log's.
+    """
+    from sim.calllog import read_call_log
+    from sim.fit import fit_log, scenario_dict
+    from sim.loader import scenario_from_dict
+
+    log = tmp_path / "log.csv"
+    generate_log(np.random.default_rng(2), per_interval=[40, 60, 60, 40], interval=450,
+                 open_s=8 * 3600 + 450, days=2, agents=6, handle_mean=240,
+                 patience_mean=180).to_csv(log, index=False)
+    fit = fit_log(read_call_log(log), 450.0)
+    assert fit.open == 8 * 3600 + 450
+    data = scenario_dict(fit, "fitted")
+    assert (data["open"], data["close"]) == ("08:07:30", "08:37:30")
+    loaded = scenario_from_dict(data)
+    assert (loaded.open, loaded.close) == (fit.open, fit.close)

@@ -112,7 +112,7 @@ class TestOverrides:
     def test_unknown_name_suggests(self):
         """A misspelt group name in an override gets a 'did you mean', like a misspelt field."""
         data = {"agents": {"generalists": {"shifts": [{"count": 2}]}}}
-        with pytest.raises(ValueError, match=r"'agents.generalist' is not in the scenario "
+        with pytest.raises(ValueError, match=r"no agent group 'generalist' "
                                              r"\(did you mean 'generalists'\?\)"):
             apply_override(data, "agents.generalist.shifts.0.count", 3)
 
