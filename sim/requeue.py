@@ -96,22 +96,21 @@ def requeued(floor, journeys) -> tuple[Callable[[Tick], None]]:
     served_legs, patience, add_leg, pack_leg = (floor.served_legs, floor.patience_again,
                                                 journeys.add_leg, journeys.pack_leg)
     timed = floor.timed_abandon  # by the contact's own type (a retrial due when it hangs up)
-    queues, shifts = [ct.queue for ct in floor.types], floor.shifts
-    # by queue, the group it may go straight to, or None; and the floor's second-leg
-    # shortcut (sim.second_leg, built after this): taken at the first use
-    onlys = second_leg = None
+    # by queue, the group it may go straight to, or None; the floor's second-leg shortcut
+    # (sim.second_leg, built after this), its queues and shifts: taken at the first use
+    onlys = second_leg = queues = shifts = None
 
     def talked(tick) -> None:
         """The talk is over: record the leg, queue the call again, free the agent."""
-        nonlocal onlys, second_leg
+        nonlocal onlys, second_leg, queues, shifts
         c, start, q, group, agent, (to, priority, reason) = tick._value
         transfers[c] += 1
         now = env._now
         if record_legs:  # never on hold, no after-call work
             add_leg(pack_leg(c, q, enq[c], start, now, group.index, agent, 0.0, reason, 0.0))
         if onlys is None:  # (the engine has installed every hook by now)
-            onlys = ([None] * len(queues) if any(floor.takes_line)
-                     else fast_queues(floor))
+            queues, shifts = [ct.queue for ct in floor.types], floor.shifts
+            onlys = [None] * len(queues) if any(floor.takes_line) else fast_queues(floor)
             second_leg = floor.second_leg
         best = onlys[to]
         if best is not None and best.idle:  # _enqueue, _answer after no wait, _serve
