@@ -6,9 +6,10 @@ others, a tenth to a sixth of ``refund_vs_relations``' calls, went through the s
 leg (:func:`sim.leg_steps.leg_steps`: ``start``, ``customer``, ``talked``, ``record``,
 ``free``), which for a cold transfer with no consult, no cap, no wrap-up and one speed
 in the group do nothing but time the talk, record the leg and queue the call in the
-other department. :func:`first_transfers` does just that, with the same numbers, in the
-same order and with the same events, so the records are the same (the tests run every
-scenario with the fast paths off too and compare).
+other department. :func:`first_transfers` does just that (the talk's end:
+:func:`sim.requeue.requeued`), with the same numbers, in the same order and with the same
+events, so the records are the same (the tests run every scenario with the fast paths off
+too and compare).
 """
 
 from __future__ import annotations
@@ -20,8 +21,7 @@ from collections.abc import Callable
 from simpy.events import NORMAL
 
 from sim import keyed
-from sim.legs import TRANSFER
-from sim.requeue import requeue_entry
+from sim.requeue import requeued, transfer_exits
 from sim.ticks import Tick
 
 
@@ -44,7 +44,7 @@ def first_transfers(floor, journeys) -> Callable[[int, int, object, int], bool] 
     events, ids, push, new = env._queue, env._eid, heapq.heappush, object.__new__
     key, numbered, served_legs = journeys.key, journeys.numbered, journeys.served_legs
     handle, transfer_one, uniform = journeys.handle, journeys.transfer_one, keyed.uniform
-    transfer_to = [p.transfer for p in plans]
+    talk, transfer_to, exits = journeys.talk, [p.transfer for p in plans], transfer_exits(plans)
 
     def serve(c: int, q: int, group, agent_id: int) -> bool:
         if not lean[q]:
@@ -55,46 +55,13 @@ def first_transfers(floor, journeys) -> Callable[[int, int, object, int], bool] 
                 ) >= transfer.probability:
             return False  # not handed on: a leg's steps (a comeback not numbered)
         served_legs[c] = 1
-        length = handle[c] * group.slowdown
+        # its talk, counted as it begins (none before it; nothing reads it until it ends)
+        length = talk[c] = handle[c] * group.slowdown
         now = env._now  # at(length, talked, (c, now, ...)), inlined (sim.ticks)
         tick = new(Tick)
-        tick.callbacks, tick._value = step, (c, now, length, q, group, agent_id)
+        tick.callbacks, tick._value = step, (c, now, q, group, agent_id, exits[q])
         push(events, (now + length, NORMAL, next(ids), tick))
         return True
 
-    step = handed_on(floor, journeys)  # the talk's tick's callbacks
+    step = requeued(floor, journeys)  # the talk's tick's callbacks (sim.requeue)
     return serve
-
-
-def handed_on(floor, journeys) -> tuple[Callable[[Tick], None]]:
-    """The callbacks of a talk's end that hands the call on cold: its tick's callbacks.
-
-    The tick's value: ``(c, start, length, q, group, agent_id)``, the contact, when its
-    talk began, how long, in which queue and with whom (carried: not read off the columns).
-    What :mod:`sim.leg_steps`' ``talked`` does for a cold transfer where the leg had no
-    hold and the agent no after-call work: record the leg, queue the call with the other
-    department (its own type's transfer, from the queue it was talked in), free the agent.
-    """
-    env, record_legs, plans = journeys.env, journeys.record_legs, journeys.plans
-    talk, transfers, enq = journeys.talk, journeys.transfers, journeys.enq
-    add_leg, pack_leg = journeys.add_leg, journeys.pack_leg
-    transfer_to = [p.transfer for p in plans]
-    requeue = None  # floor._enqueue in fewer steps (sim.requeue), made at the first use
-
-    def talked(tick) -> None:
-        """The talk is over: record the leg, queue the call with the other department."""
-        nonlocal requeue
-        c, start, length, q, group, agent = tick._value
-        talk[c] += length
-        transfers[c] += 1
-        now = env._now
-        if record_legs:  # never on hold, no after-call work
-            add_leg(pack_leg(c, q, enq[c], start, now, group.index, agent, 0.0, TRANSFER,
-                             0.0))
-        to = transfer_to[q]
-        if requeue is None:
-            requeue = requeue_entry(floor)
-        requeue(c, to.to, now, to.priority)  # floor._enqueue(c, to.to, now, priority=...)
-        floor._next_work(group, agent)
-
-    return (talked,)

@@ -6,13 +6,12 @@ Where no leg has after-call work (the routing table's ``plain_misroute``), that 
 leg does nothing but time the short talk, record the leg and queue the call again:
 :mod:`sim.leg_steps`' ``customer`` then ``misrouted_talk`` for a first leg, with the same
 numbers, in the same order and with the same events. The talk is recorded when it
-begins (nothing reads it before it ends), its leg when it ends.
+begins (nothing reads it before it ends), its leg when it ends, by :func:`sim.requeue.requeued`
+(the end of a cold transfer's talk too), which queues the call again.
 
 Built as a closure over the columns (as :mod:`sim.second_leg`): every column is a local
 of the closure, not an attribute read off the journeys at each use, and the talk's end
-is scheduled in place (:func:`sim.ticks.scheduler`'s ``at``, inlined). The floor's steps
-(``_enqueue``, ``_next_work``) are looked up at each use, so that hooks installed on the
-floor apply.
+is scheduled in place (:func:`sim.ticks.scheduler`'s ``at``, inlined).
 """
 
 from __future__ import annotations
@@ -24,7 +23,7 @@ from simpy.events import NORMAL
 
 from sim import keyed
 from sim.legs import MISROUTE
-from sim.requeue import requeue_entry
+from sim.requeue import requeued
 from sim.ticks import Tick
 
 
@@ -34,16 +33,16 @@ def misroute_legs(floor, journeys) -> Callable[[int, int, object, int], None]:
     The caller checks that ``c`` was misrouted, that no leg of it was served yet and that
     the routing table allows it (``plain_misroute``).
     """
-    env, record_legs, plans = journeys.env, journeys.record_legs, journeys.plans
+    env, plans = journeys.env, journeys.plans
     events, ids, push, new = env._queue, env._eid, heapq.heappush, object.__new__
     served_legs, talks, numbered, key = (journeys.served_legs, journeys.misroute_talks,
                                          journeys.numbered, journeys.key)
-    ctype, enq, talk, transfers = journeys.ctype, journeys.enq, journeys.talk, journeys.transfers
-    add_leg, pack_leg, uniform = journeys.add_leg, journeys.pack_leg, keyed.uniform
-    requeue = None  # floor._enqueue in fewer steps (sim.requeue), made at the first use
+    ctype, talk, uniform = journeys.ctype, journeys.talk, keyed.uniform
 
-    # by type, its menu's misroute talk (a quantile), or None (no menu)
+    # by type, its menu's misroute talk (a quantile), or None (no menu); and the talk's
+    # exit (sim.requeue.requeued): its own queue, at the back, the leg misrouted
     talk_of = [None if p.ivr is None else p.ivr.misroute_talk for p in plans]
+    exits = [(own, False, MISROUTE) for own in range(len(plans))]
 
     def start(c: int, q: int, group, agent_id: int) -> None:
         """The wrong agent (``agent_id`` of ``group``, queue ``q``) starts listening."""
@@ -56,22 +55,8 @@ def misroute_legs(floor, journeys) -> Callable[[int, int, object, int], None]:
         now = env._now  # (answered now: its first answer)
         tick = new(Tick)  # at(length, talked, ...), inlined (sim.ticks)
         # what its end needs, carried rather than read off the columns again
-        tick.callbacks, tick._value = step, (c, q, group, agent_id, now, own)
+        tick.callbacks, tick._value = step, (c, now, q, group, agent_id, exits[own])
         push(events, (now + length, NORMAL, next(ids), tick))
 
-    def talked(tick) -> None:
-        """The wrong agent has listened: the leg ends, the call joins its own queue."""
-        nonlocal requeue
-        c, q, group, agent, answered, own = tick._value
-        now = env._now
-        if record_legs:  # never on hold
-            add_leg(pack_leg(c, q, enq[c], answered, now, group.index, agent, 0.0,
-                             MISROUTE, 0.0))
-        transfers[c] += 1
-        if requeue is None:
-            requeue = requeue_entry(floor)
-        requeue(c, own, now, False)  # floor._enqueue(c, own, now)
-        floor._next_work(group, agent)
-
-    step = (talked,)  # the talk's tick's callbacks
+    step = requeued(floor, journeys)  # the talk's tick's callbacks
     return start

@@ -10,7 +10,7 @@ transfer (no consult; the leg's own transfer number decides, as :mod:`sim.leg_st
 would; the group neither escalates nor has agents of their own speed), the steps of a
 leg (:func:`sim.leg_steps.leg_steps`: ``start``, ``customer``, ``talked``) do nothing but
 time the talk, record the leg and complete the contact, or queue it with the other
-department (:func:`sim.first_leg.handed_on`, as a first leg's cold transfer).
+department (:func:`sim.requeue.requeued`, as a first leg's cold transfer).
 :func:`second_legs` does just that, with the same numbers, in the same order and with
 the same events: the records are the same, and a quarter of ``refund_vs_relations``'
 calls (misrouted) take a shorter path, a tenth of them handed on again too.
@@ -25,8 +25,8 @@ from collections.abc import Callable
 from simpy.events import NORMAL
 
 from sim import keyed
-from sim.first_leg import handed_on
 from sim.legs import COMPLETED, CUSTOMER
+from sim.requeue import requeued, transfer_exits
 from sim.ticks import Tick
 
 
@@ -57,7 +57,7 @@ def second_legs(floor, journeys) -> Callable[[int, int, object, int], bool] | No
     # by type: a consult in its queue (a leg's steps), a cap on its own talks, its transfer
     consults = [p.consult is not None for p in plans]
     capped = [math.isfinite(p.cap) for p in plans]
-    transfer_to = [p.transfer for p in plans]
+    transfer_to, exits = [p.transfer for p in plans], transfer_exits(plans)
     max_transfers = [p.max_transfers for p in plans]
 
     def serve(c: int, q: int, group, agent_id: int) -> bool:
@@ -76,19 +76,19 @@ def second_legs(floor, journeys) -> Callable[[int, int, object, int], bool] | No
                 and transfer_two[c] < transfer.probability):
             if transfer.warm:
                 return False  # handed on warm: a leg's steps
-            ends = step_handed_on  # handed on cold (sim.first_leg's end of a talk)
+            ends = step_handed_on  # handed on cold (sim.requeue: the end of a talk)
         served_legs[c] = 2
         length *= group.slowdown
+        talk[c] += length  # counted as it begins (nothing reads it until it ends)
         now = env._now  # at(length, talked, (c, now, ...)), inlined (sim.ticks)
-        tick = new(Tick)  # (what its end needs, carried: sim.first_leg.handed_on)
-        tick.callbacks, tick._value = ends, (c, now, length, q, group, agent_id)
+        tick = new(Tick)  # (what its end needs, carried: sim.requeue.requeued)
+        tick.callbacks, tick._value = ends, (c, now, q, group, agent_id, exits[q])
         push(events, (now + length, NORMAL, next(ids), tick))
         return True
 
     def talked(tick) -> None:
         """The second leg's talk is over: record it, complete the contact, free the agent."""
-        c, start, length, q, group, agent = tick._value
-        talk[c] += length
+        c, start, q, group, agent, _ = tick._value
         if record_legs:  # never on hold: no hold, and no after-call work
             add_leg(pack_leg(c, q, enq[c], start, env._now, group.index, agent, 0.0,
                              COMPLETED, 0.0))
@@ -96,5 +96,5 @@ def second_legs(floor, journeys) -> Callable[[int, int, object, int], bool] | No
         floor._next_work(group, agent)
 
     step = (talked,)  # the talk's tick's callbacks
-    step_handed_on = handed_on(floor, journeys)
+    step_handed_on = requeued(floor, journeys)  # (sim.requeue)
     return serve

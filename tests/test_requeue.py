@@ -1,7 +1,8 @@
 """A call queued again after a short path's talk, without the generic entry (sim.requeue).
 
 After a misrouted call's short talk (sim.misroute_legs) or a cold transfer's talk
-(sim.first_leg.handed_on) the call joins a queue again in fewer steps than
+(sim.first_leg, sim.second_leg), the talk's end (sim.requeue.requeued) queues the call
+again in fewer steps than
 ``Floor._enqueue``'s. The shortcut must be taken where it applies (both ways: answered at
 once, and waiting), left to the generic entry where its guard says so (trunk lines, an
 overflow group, groups closed for the night), and give the very records of the general
@@ -19,10 +20,13 @@ import sim
 import sim.first_leg
 import sim.misroute_legs
 import sim.requeue
+import sim.second_leg
 from sim.engine import run_replication
 from sim.floor import Floor
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+# the modules whose talks end in sim.requeue.requeued
+USERS = (sim.misroute_legs, sim.first_leg, sim.second_leg)
 TYPES = ("refund", "relations")
 CASES = {  # case: (overrides, whether the shortcut must answer some at once / keep some waiting)
     "refund_vs_relations": ({"days": 2}, True),
@@ -46,28 +50,33 @@ CASES = {  # case: (overrides, whether the shortcut must answer some at once / k
 def entries(monkeypatch):
     """``(shortcut, generic)``: the calls queued again on the shortcut and by ``_enqueue``."""
     counts = [0, 0]
-    generic = Floor._enqueue
+    generic, next_work = Floor._enqueue, Floor._next_work
     inside = [False]
+    make = sim.requeue.requeued
 
-    def counting_entry(floor):
-        enter = sim.requeue.requeue_entry(floor)
+    def counting_requeued(floor, journeys):
+        (talked,) = make(floor, journeys)
 
-        def spy(c, q, now, priority):
+        def spy(tick):
             inside[0] = True
             before = counts[1]
-            enter(c, q, now, priority)
-            inside[0] = False
+            talked(tick)
             counts[0] += counts[1] == before
-        return spy
+        return (spy,)
 
     def counting_enqueue(self, c, q, now, patience=None, priority=False):
         counts[1] += inside[0]
         inside[0] = False  # (only the entry itself, not what its answer leads to)
         generic(self, c, q, now, patience, priority)
 
-    for module in (sim.misroute_legs, sim.first_leg):
-        monkeypatch.setattr(module, "requeue_entry", counting_entry)
+    def after_entry(self, group, agent_id):
+        inside[0] = False  # (the agent's next work: not the entry)
+        next_work(self, group, agent_id)
+
+    for module in USERS:
+        monkeypatch.setattr(module, "requeued", counting_requeued)
     monkeypatch.setattr(Floor, "_enqueue", counting_enqueue)
+    monkeypatch.setattr(Floor, "_next_work", after_entry)
     return counts
 
 
@@ -89,19 +98,20 @@ def test_requeues_change_nothing(case, entries):
 def test_both_ways_are_taken(monkeypatch):
     """Calls queued again are answered at once and also wait, on the shortcut."""
     seen = {"idle": 0, "waits": 0}
-    make = sim.requeue.requeue_entry
+    make = sim.requeue.requeued
 
-    def counting_entry(floor):
-        enter = make(floor)
+    def counting_requeued(floor, journeys):
+        (talked,) = make(floor, journeys)
         idle_of = [ct.only for ct in floor.types]
 
-        def spy(c, q, now, priority):
-            seen["idle" if idle_of[q].idle else "waits"] += 1
-            enter(c, q, now, priority)
-        return spy
+        def spy(tick):
+            to = tick._value[-1][0]  # (its exit: the queue it joins)
+            seen["idle" if idle_of[to].idle else "waits"] += 1
+            talked(tick)
+        return (spy,)
 
-    for module in (sim.misroute_legs, sim.first_leg):
-        monkeypatch.setattr(module, "requeue_entry", counting_entry)
+    for module in USERS:
+        monkeypatch.setattr(module, "requeued", counting_requeued)
     scenario = sim.load_scenario(SCENARIOS / "refund_vs_relations.yaml", overrides={"days": 1})
     run_replication(scenario, seed=5)
     assert seen["idle"] > 0 and seen["waits"] > 0, seen

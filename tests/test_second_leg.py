@@ -55,7 +55,7 @@ def test_second_legs_change_nothing(case, lean_legs):
 def test_a_second_leg_handed_on_cold_takes_the_shortcut(monkeypatch):
     """A second leg whose numbers say it is transferred again (cold) ends on the shortcut."""
     ended: list[int] = []
-    make = sim.second_leg.handed_on
+    make = sim.second_leg.requeued  # (the end of a talk handed on cold)
 
     def counting(floor, journeys):
         (talked,) = make(floor, journeys)
@@ -66,7 +66,7 @@ def test_a_second_leg_handed_on_cold_takes_the_shortcut(monkeypatch):
 
         return (spy,)
 
-    monkeypatch.setattr(sim.second_leg, "handed_on", counting)
+    monkeypatch.setattr(sim.second_leg, "requeued", counting)
     name, overrides = CASES["transfers_only"]
     scenario = sim.load_scenario(SCENARIOS / f"{name}.yaml", overrides=overrides)
     fast = run_replication(scenario, seed=5)
