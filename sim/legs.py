@@ -85,11 +85,13 @@ class Journeys:
         self.later: list[tuple] = []  # comebacks due after the earliest (_at_time)
         self.due = object.__new__(Tick)  # the earliest of them, on the env's heap (_due)
         self.due_step = (self._due,)
-        # and a comeback's decision, delay and opening-time number, and its key (or None)
-        self.comebacks_drawn = (None if keyed.COMEBACK not in book.first_numbers else (*(
-            book.first_numbers[purpose]
-            for purpose in (keyed.COMEBACK, keyed.COMEBACK_DELAY, keyed.OPENING)),
+        # and a comeback's decision (by drawn contact), delay and opening-time number, and
+        # its key (by comeback row: comeback_row[c]), or None
+        self.comebacks_drawn = (None if keyed.COMEBACK not in book.first_numbers else (
+            book.first_numbers[keyed.COMEBACK],
+            *(book.after_decision[purpose] for purpose in (keyed.COMEBACK_DELAY, keyed.OPENING)),
             book.first_children[(keyed.COMEBACK, 0)]))
+        self.comeback_row = book.comeback_row
         # by drawn contact: whether its first leg neither consults nor is transferred; and a
         # comeback's, as it takes over its numbers (with its type's chances of either)
         chances = [[getattr(p, step).probability if getattr(p, step) else 0.0 for p in plans]
@@ -191,20 +193,21 @@ class Journeys:
         contact_type = self.ctype[c]
         if plan.switch_to is not None and keyed.uniform(key, keyed.COMEBACK_SWITCH) < plan.switch:
             contact_type = plan.switch_to
-        delay = plan.delay(numbers[1][c] if numbers
+        row = self.comeback_row[c] if numbers else -1  # (its comeback row: it may come back)
+        delay = plan.delay(numbers[1][row] if numbers
                            else keyed.uniform(key, keyed.COMEBACK_DELAY))
         when = self._when_open(at + delay,
-                               numbers[2][c] if numbers else keyed.uniform(key, keyed.OPENING))
+                               numbers[2][row] if numbers else keyed.uniform(key, keyed.OPENING))
         if when is None:
             return  # the customer would call again after the simulated days
         counts[issue] += 1
         if origin == RETRIAL:
             self.issue_contacts[issue] += 1
-        again = numbers[3][c] if numbers else keyed.child(key, keyed.COMEBACK)
+        again = numbers[3][row] if numbers else keyed.child(key, keyed.COMEBACK)
         # the contact coming back, made now (it arrives at `when`)
         plan = self.plans[contact_type]
         if numbers:  # worked out up front (ContactBook.adopt)
-            patience_u, handle_u = self.comeback_numbers[0][c], self.comeback_numbers[1][c]
+            patience_u, handle_u = self.comeback_numbers[0][row], self.comeback_numbers[1][row]
         else:
             patience_u, handle_u = (keyed.uniform(again, keyed.PATIENCE),
                                     keyed.uniform(again, keyed.HANDLE))
