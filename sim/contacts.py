@@ -148,12 +148,32 @@ ADOPTED = (keyed.IVR_TIME, keyed.IVR_ROUTE, keyed.RESOLUTION, (keyed.TRANSFER, 1
            (keyed.CONSULT, 1), (keyed.PATIENCE, 1), (keyed.HANDLE, 2), (keyed.TRANSFER, 2),
            keyed.MISROUTE_TALK)
 # a comeback's first numbers read only once it is decided: for those that may come back
+# (ContactBook.after_decision, by comeback row)
 AFTER_DECISION = (keyed.COMEBACK_DELAY, keyed.OPENING)
 # the columns with a row per contact (the others: per issue), and what a new contact's
 # row holds before it is filled (0 where not listed; new_contact gives the first nine)
 GROWN = COLUMNS[:-2]
+COLUMN_TYPES = {"group": "h", "agent": "i"}  # (of the columns with blank rows, not doubles)
 BLANK = {"patience": INF, "deadline": INF, "enq": math.nan, "answer": math.nan,
          "end": math.nan, "wait": math.nan, "group": -1, "agent": -1, "state": WAITING}
+
+
+def may_come_back(ctype: np.ndarray, firsts: dict[int | tuple[int, int], np.ndarray],
+                   bounds: list[tuple[float, float]] | None) -> np.ndarray | None:
+    """The drawn contacts that may come back (``ContactBook``'s ``comeback_bounds``), or None.
+
+    None: every one. ``firsts``: the drawn contacts' first numbers by purpose. A comeback's
+    numbers are worked out for them only: in refund_vs_relations, a third of the drawn
+    contacts (the others are resolved for sure, or decided not to).
+    """
+    decide = firsts.get(keyed.COMEBACK)
+    if bounds is None or decide is None:
+        return None
+    bound, low = (np.array(column, np.float64)[ctype] for column in zip(*bounds))
+    may = decide < bound
+    if keyed.RESOLUTION in firsts:
+        may &= firsts[keyed.RESOLUTION] >= low
+    return np.flatnonzero(may)
 
 
 def steps(purpose: int | tuple[int, int]) -> tuple[int, ...]:
@@ -192,33 +212,47 @@ class ContactBook:
                  child_numbers: tuple[tuple[tuple[int, int], tuple[int, int]], ...] = (),
                  comeback_bounds: list[tuple[float, float]] | None = None):
         n = self.n = self.n_drawn = int(draws.arrival.size)
-        nan = math.nan
-        self.arrival = typed("d", draws.arrival)
-        self.handle = typed("d", draws.handle)
-        self.patience = typed("d", draws.patience)
-        self.ctype = typed("h", draws.contact_type)
-        self.qtype = array("h", self.ctype)
-        self.deadline = array("d", [INF]) * n
-        self.enq = array("d", [nan]) * n
-        self.answer = array("d", [nan]) * n
-        self.end = array("d", [nan]) * n
-        self.wait = array("d", [nan]) * n
-        self.queue_time = array("d", [0.0]) * n
-        self.talk = array("d", [0.0]) * n
-        self.hold = array("d", [0.0]) * n
-        self.group = array("h", [-1]) * n
-        self.agent = array("i", [-1]) * n
-        self.issue = typed("i", np.arange(n))  # (array("i", range(n)): a call per item)
         # who each contact is, for its keyed random numbers (sim.keyed): an issue's first
         # contact is keyed by who it is (ContactDraws.who), a contact created during the
         # run by its parent
         keys = keyed.issue_keys(root_key, np.arange(n) if draws.who is None else draws.who)
-        self.key = typed("Q", keys)
         # a drawn contact's number for a purpose: first_numbers[purpose][c]; a contact made
         # during the run draws keyed.uniform(key[c], purpose) when needed: the same number
         # (doubles, 8 bytes a contact: most purposes are needed by a few contacts only)
-        self.first_numbers = {purpose: typed("d", keyed.uniforms(keys, *steps(purpose)))
-                              for purpose in first_purposes if purpose not in AFTER_DECISION}
+        firsts = {purpose: keyed.uniforms(keys, *steps(purpose)) for purpose in first_purposes
+                  if purpose not in AFTER_DECISION}
+        # a comeback's numbers (its delay and opening-time number, the key of the contact
+        # coming back, and that one's numbers), for the drawn contacts that may come back
+        # only (comeback_rows, or None: all), each by its comeback row: comeback_row[c], -1
+        # for any other (compact: a third of the drawn contacts in refund_vs_relations; by
+        # drawn contact, a dozen arrays mostly of zeros were filled at set-up and outgrew
+        # the caches in a long run)
+        self.comeback_rows = rows = may_come_back(draws.contact_type, firsts, comeback_bounds)
+        # the columns' length: blank rows after the drawn contacts' for those created during
+        # the run (new_contact), as many as may come back (a block at a time after that:
+        # _grow; grown once in a run, every column was copied)
+        self.capacity = capacity = n + (0 if rows is None else rows.size)
+
+        def column(typecode: str, blank: float = 0, values: np.ndarray | None = None) -> array:
+            """A column of ``capacity`` rows: ``values`` (the drawn contacts'), then blank ones."""
+            if values is not None and capacity == n:
+                return typed(typecode, values)  # (copied once, not filled first)
+            out = array(typecode, [blank]) * capacity
+            if values is not None:
+                np.frombuffer(out, NUMPY_TYPES[typecode])[:n] = values
+            return out
+
+        self.arrival = column("d", 0.0, draws.arrival)
+        self.handle = column("d", 0.0, draws.handle)
+        self.patience = column("d", INF, draws.patience)
+        self.ctype = column("h", 0, draws.contact_type)
+        self.qtype = array("h", self.ctype)
+        self.issue = column("i", 0, np.arange(n))
+        self.key = column("Q", 0, keys)
+        for name in GROWN[GROWN.index("deadline"):GROWN.index("issue")]:  # blank rows
+            setattr(self, name, column(COLUMN_TYPES.get(name, "d"), BLANK.get(name, 0.0)))
+        self.first_numbers = {purpose: column("d", 0.0, numbers) if purpose in ADOPTED
+                              else typed("d", numbers) for purpose, numbers in firsts.items()}
         # a first leg's consult and transfer decisions (or None), read for `quiet`
         self.first_decisions = tuple(self.first_numbers.get((purpose, 1))
                                      for purpose in (keyed.CONSULT, keyed.TRANSFER))
@@ -231,69 +265,34 @@ class ContactBook:
         # and numbers of those (a consult request's own consult decision): by drawn contact
         self.child_numbers = {(kid, purpose): typed("d", keyed.uniforms(kids[kid], *purpose))
                               for kid, purpose in child_numbers}
-        # a comeback's numbers (its delay and opening-time number, the key of the contact
-        # coming back, and that one's numbers), for the drawn contacts that may come back:
-        # comeback_rows, or None for all (each is 0.0 for any other)
-        self.comeback_rows = rows = self._may_come_back(comeback_bounds)
+        self.comeback_row = array("i", [-1]) * n if comeback in first_children else None
+        if self.comeback_row is not None:
+            np.frombuffer(self.comeback_row, np.int32)[slice(None) if rows is None else rows] = (
+                np.arange(n if rows is None else rows.size))
         mine = keys if rows is None else keys[rows]
-        self.first_numbers.update((purpose, self._spread("d", keyed.uniforms(mine, purpose)))
-                                  for purpose in first_purposes if purpose in AFTER_DECISION)
+        self.after_decision = {purpose: typed("d", keyed.uniforms(mine, purpose))
+                               for purpose in first_purposes if purpose in AFTER_DECISION}
         # the contact coming back for a drawn one (keyed.child(key, COMEBACK)) takes over
-        # its first-step numbers when it comes (adopt), worked out likewise: by drawn
-        # contact, (number for the contact's row, number of the one coming back) pairs,
-        # and its patience and handle numbers
+        # its first-step numbers when it comes (adopt), worked out likewise: by comeback
+        # row, (number for the contact's row, number of the one coming back) pairs, and
+        # its patience and handle numbers
         back = keyed.children(mine, *comeback) if comeback in first_children else None
         if back is not None:
-            self.first_children[comeback] = self._spread("Q", back)
+            self.first_children[comeback] = typed("Q", back)  # (by comeback row)
         self.adoptions = [] if back is None else [
-            (self.first_numbers[purpose], self._spread("d", keyed.uniforms(back, *steps(purpose))))
+            (self.first_numbers[purpose], typed("d", keyed.uniforms(back, *steps(purpose))))
             for purpose in ADOPTED if purpose in self.first_numbers]
         self.comeback_numbers = None if back is None else tuple(
-            self._spread("d", keyed.uniforms(back, purpose))
-            for purpose in (keyed.PATIENCE, keyed.HANDLE))
-        self.state = bytearray(n)
-        self.kind = bytearray(n)
-        self.origin = bytearray(n)
-        self.transfers = bytearray(n)
-        self.resolved = bytearray(n)
-        self.misrouted = bytearray(n)
-        self.callback = bytearray(n)
-        self.on_line = bytearray(n)
-        self.served_legs = bytearray(n)
-        self.queued = bytearray(n)
+            typed("d", keyed.uniforms(back, purpose)) for purpose in (keyed.PATIENCE, keyed.HANDLE))
+        for name in GROWN[GROWN.index("state"):]:  # the bytes (BLANK's WAITING: 0)
+            setattr(self, name, bytearray(capacity))
         # 1 where the contact's first-step numbers are in first_numbers: drawn contacts,
         # and the comebacks of drawn contacts for the ADOPTED purposes
-        self.numbered = bytearray(b"\x01") * n
-        # 1 where the contact's first leg neither consults nor is transferred (set by the
-        # engine where the routing table asks, sim.journey.PLAIN_IF_QUIET)
-        self.quiet = bytearray(n)
+        self.numbered[:n] = b"\x01" * n
+        # (quiet: 1 where the contact's first leg neither consults nor is transferred, set
+        # by the engine where the routing table asks, sim.journey.PLAIN_IF_QUIET)
         self.issue_contacts = array("i", [1]) * n if comebacks else None
         self.issue_retrials = array("i", [0]) * n if comebacks else None
-        self.capacity = n  # the columns' length: new contacts fill blank rows (_grow)
-
-    def _may_come_back(self, bounds: list[tuple[float, float]] | None) -> np.ndarray | None:
-        """The drawn contacts that may come back (``comeback_bounds``), or None: every one.
-
-        A comeback's numbers are worked out for them only: in refund_vs_relations, a third
-        of the drawn contacts (the others are resolved for sure, or decided not to).
-        """
-        decide = self.first_numbers.get(keyed.COMEBACK)
-        if bounds is None or decide is None:
-            return None
-        ctype = np.frombuffer(self.ctype, np.int16, self.n_drawn)
-        bound, low = (np.array(column, np.float64)[ctype] for column in zip(*bounds))
-        may = np.frombuffer(decide, np.float64) < bound
-        if keyed.RESOLUTION in self.first_numbers:
-            may &= np.frombuffer(self.first_numbers[keyed.RESOLUTION], np.float64) >= low
-        return np.flatnonzero(may)
-
-    def _spread(self, typecode: str, values: np.ndarray) -> array:
-        """``values``, one per :attr:`comeback_rows` row (or drawn contact), typed; 0 elsewhere."""
-        if self.comeback_rows is None:
-            return typed(typecode, values)
-        out = array(typecode, [0]) * self.n_drawn
-        np.frombuffer(out, NUMPY_TYPES[typecode])[self.comeback_rows] = values
-        return out
 
     def quiet_first_legs(self, consult: list[float], transfer: list[float]) -> bytearray:
         """By drawn contact, 1 where its first leg neither consults nor is transferred.
@@ -302,12 +301,13 @@ class ContactBook:
         decide (:mod:`sim.leg_steps`): a consult where the number is below the chance of
         its type's consult (``consult[t]``), a transfer likewise (``transfer[t]``).
         """
-        quiet = np.ones(self.n_drawn, bool)
-        ctype = np.frombuffer(self.ctype, np.int16)[:self.n_drawn]
+        n = self.n_drawn
+        quiet = np.ones(n, bool)
+        ctype = np.frombuffer(self.ctype, np.int16, n)
         for purpose, numbers, chance in zip((keyed.CONSULT, keyed.TRANSFER),
                                             self.first_decisions, (consult, transfer)):
             if numbers is not None:
-                quiet &= np.asarray(numbers) >= np.asarray(chance)[ctype]
+                quiet &= np.frombuffer(numbers, np.float64, n) >= np.asarray(chance)[ctype]
             elif any(chance):
                 raise ValueError(f"no first-leg numbers for purpose {purpose}")
         return bytearray(quiet.tobytes())
@@ -320,19 +320,20 @@ class ContactBook:
         ``transfer``: the chances of its type's first-leg consult and transfer, for
         :attr:`quiet` (as :meth:`quiet_first_legs`).
         """
-        self.take_over(c, parent, self.adoptions)
+        self.take_over(c, self.comeback_row[parent], self.adoptions)
         consults, transfers = self.first_decisions
         self.quiet[c] = ((consult <= 0.0 or (consults is not None and consults[c] >= consult))
                          and (transfer <= 0.0 or (transfers is not None
                                                   and transfers[c] >= transfer)))
 
-    def take_over(self, c: int, parent: int, adoptions: list[tuple[array, array]]) -> None:
+    def take_over(self, c: int, row: int, adoptions: list[tuple[array, array]]) -> None:
         """:meth:`adopt`'s numbers without its quiet flag: those of ``adoptions`` only.
 
-        ``adoptions``: pairs of :attr:`adoptions` (all, or those the caller knows are read).
+        ``row``: the parent's comeback row (:attr:`comeback_row`); ``adoptions``: pairs of
+        :attr:`adoptions` (all, or those the caller knows are read).
         """
         for numbers, theirs in adoptions:
-            numbers[c] = theirs[parent]
+            numbers[c] = theirs[row]
         self.numbered[c] = 1
 
     def columns(self) -> dict:

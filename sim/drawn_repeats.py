@@ -29,7 +29,7 @@ import numpy as np
 from sim import keyed
 from sim.contacts import typed
 from sim.distribution_base import quantiles
-from sim.ivr_exits import menu_exits
+from sim.ivr_exits import exits_of
 from sim.legs import CUSTOMER, REPEAT
 from sim.repeats_again import repeats_again
 from sim.units import DAY
@@ -48,7 +48,8 @@ def drawn_repeats(journeys, book) -> tuple[Callable[[int, object, int, float], N
     eligible = [p.repeat is not None and p.repeat.switch_to is None for p in plans]
     if numbers is None or journeys.comeback_numbers is None or not any(eligible):
         return None
-    n = book.n_drawn
+    # a comeback's numbers are by comeback row (ContactBook.comeback_row: one per drawn
+    # contact that may come back), its decision by drawn contact
     decide, delay_numbers, opening, again = numbers
     theirs = {id(mine): them for mine, them in book.adoptions}  # the comeback's first numbers
 
@@ -56,21 +57,23 @@ def drawn_repeats(journeys, book) -> tuple[Callable[[int, object, int, float], N
         mine = book.first_numbers.get(purpose)
         return None if mine is None else theirs.get(id(mine))
 
-    ctype, rows = np.frombuffer(book.ctype, np.int16, n), book.comeback_rows
+    ctype, rows = np.frombuffer(book.ctype, np.int16, book.n_drawn), book.comeback_rows
+    kinds = ctype if rows is None else ctype[rows]  # by comeback row, its type
+    m = kinds.size
     patience_u, handle_u = journeys.comeback_numbers
     menu_u = adopted(keyed.IVR_TIME)
     # by type, each time as a quantile to take at the repeat (an inverse CDF numpy cannot
     # give bit for bit: taken for every drawn contact, most of them never repeated, it
-    # cost more than it saved), or None where it is worked out here (by drawn contact)
+    # cost more than it saved), or None where it is worked out here (by comeback row)
     timed = {name: [None] * len(plans) for name in ("delay", "handle", "patience", "menu")}
-    values = {name: np.zeros(n) for name in timed}
+    values = {name: np.zeros(m) for name in timed}
     fold = journeys.fold
     for t, plan in enumerate(plans):
         if not eligible[t]:
             continue
-        # its drawn contacts by place, not by a mask (types interleave: a mask's copies
-        # go run by run, a call per run): those that may come back (ContactBook.comeback_rows)
-        mine = np.flatnonzero(ctype == t) if rows is None else rows[ctype[rows] == t]
+        # its comeback rows by place, not by a mask (types interleave: a mask's copies
+        # go run by run, a call per run)
+        mine = np.flatnonzero(kinds == t)
         for name, quantile, numbers in (
                 ("delay", plan.repeat.delay, delay_numbers), ("handle", plan.handle, handle_u),
                 ("patience", plan.patience, patience_u),
@@ -81,26 +84,27 @@ def drawn_repeats(journeys, book) -> tuple[Callable[[int, object, int, float], N
                 timed[name][t] = quantile
             else:
                 values[name][mine] = quantiles(quantile, np.frombuffer(numbers, np.float64,
-                                                                       n)[mine])
+                                                                       m)[mine])
     routes = adopted(keyed.IVR_ROUTE)
     # what the repeat takes over (ContactBook.adopt): by type, the pairs of numbers it may
     # read (a folded menu's time is worked out here, and its exit: the route number only
-    # where the menu decides, taken over then); by drawn contact, its repeat's quiet flag
+    # where the menu decides, taken over then); by comeback row, its repeat's quiet flag
     # (ContactBook.adopt's rule, for all at once)
     route_mine = book.first_numbers.get(keyed.IVR_ROUTE)
     menu_numbers = {id(book.first_numbers.get(keyed.IVR_TIME)), id(route_mine)}
     pairs_of = [[(mine, them) for mine, them in book.adoptions
                  if not (fold[t] and id(mine) in menu_numbers)] for t in range(len(plans))]
-    quiet_back = np.ones(n, bool)
+    quiet_back = np.ones(m, bool)
     for step, purpose in enumerate((keyed.CONSULT, keyed.TRANSFER)):
-        chance = np.array([chances[step] for chances in journeys.first_chances])[ctype]
-        if (chance > 0.0).any():  # (by drawn contact, its type's)
+        chance = np.array([chances[step] for chances in journeys.first_chances])[kinds]
+        if (chance > 0.0).any():  # (by comeback row, its type's)
             numbers = adopted((purpose, 1))
             quiet_back &= (chance <= 0.0) | (
-                False if numbers is None else np.frombuffer(numbers, np.float64, n) >= chance)
+                False if numbers is None else np.frombuffer(numbers, np.float64, m) >= chance)
     quiet_back = bytearray(quiet_back.tobytes())
     # (a type folds its menu only if it has one: its route numbers are worked out then)
-    exits = menu_exits(plans, book.ctype, routes, n, fold, rows) if any(fold) else None
+    exits = typed("q", exits_of(plans, kinds, np.frombuffer(routes, np.float64, m), fold)
+                  ) if any(fold) else None
     delay, handle, patience, menu = (typed("d", values[name]) for name in timed)
     delay_of, handle_of, patience_of, menu_of = timed.values()
     # the run's columns and steps
@@ -113,6 +117,7 @@ def drawn_repeats(journeys, book) -> tuple[Callable[[int, object, int, float], N
     opens, close, interval, run_end = (journeys.open, journeys.close, journeys.interval,
                                        journeys.run_end)
     repeat_again, parents, rows = repeats_again(journeys, book, eligible, theirs)
+    row_of = book.comeback_row
 
     def repeat(c: int, plan, origin: int, at: float) -> None:
         own = ctypes[c]
@@ -125,40 +130,41 @@ def drawn_repeats(journeys, book) -> tuple[Callable[[int, object, int, float], N
             return
         if decide[c] >= (plan.chance(state[c], made) if plan.by_cause else plan.probability):
             return
+        r = row_of[c]  # (it may come back: it has a comeback row)
         quantile = delay_of[own]
-        t = at + (delay[c] if quantile is None else quantile(delay_numbers[c]))
-        # Journeys._when_open(t, opening[c]), inlined (a call and its loop: ~1,800
+        t = at + (delay[r] if quantile is None else quantile(delay_numbers[r]))
+        # Journeys._when_open(t, opening[r]), inlined (a call and its loop: ~1,800
         # instructions a repeat): t itself if open, else in the first interval after opening
         day = math.floor(t / DAY)
         clock = t - day * DAY
         if clock >= close or clock < opens:
             day += clock >= close
-            clock = opens + opening[c] * interval
+            clock = opens + opening[r] * interval
         when = day * DAY + clock
         if when < env._now:  # (never: `at` is now) the general rule
-            when = when_open(t, opening[c])
+            when = when_open(t, opening[r])
             if when is None:
                 return
         if when >= run_end:
             return  # the customer would call again after the simulated days
         counts[issue] = made + 1
         quantile = handle_of[own]
-        talk = handle[c] if quantile is None else quantile(handle_u[c])
+        talk = handle[r] if quantile is None else quantile(handle_u[r])
         quantile = patience_of[own]
         back = new_contact(own, issue, REPEAT, CUSTOMER, talk,
-                           patience[c] if quantile is None else quantile(patience_u[c]),
-                           when, again[c])
-        take_over(back, c, pairs_of[own])  # (ContactBook.adopt, what it reads)
-        row = rows[c]
+                           patience[r] if quantile is None else quantile(patience_u[r]),
+                           when, again[r])
+        take_over(back, r, pairs_of[own])  # (ContactBook.adopt, what it reads)
+        row = rows[r]
         if row >= 0:  # its own repeat's numbers worked out (sim.repeats_again)
             parents[back] = row
-        quiet[back] = quiet_back[c]
+        quiet[back] = quiet_back[r]
         if fold[own]:  # straight out of its menu, to where it goes (as the arrival stream)
             quantile = menu_of[own]
-            when += menu[c] if quantile is None else quantile(menu_u[c])
-            to = exits[c]
+            when += menu[r] if quantile is None else quantile(menu_u[r])
+            to = exits[r]
             if to < 0 and routes is not None:  # the menu decides (Journeys._after_ivr)
-                route_mine[back] = routes[c]
+                route_mine[back] = routes[r]
             if to >= types:  # misrouted: marked now (nobody reads its row before it enters)
                 misrouted[back] = 1
                 to -= types

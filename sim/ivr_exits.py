@@ -16,8 +16,7 @@ import numpy as np
 from sim.contacts import typed
 
 
-def menu_exits(plans, ctype: array, routes: array, n: int, fold: list[bool],
-               rows: np.ndarray | None = None) -> array:
+def menu_exits(plans, ctype: array, routes: array, n: int, fold: list[bool]) -> array:
     """By drawn contact (the first ``n``) of a type in ``fold``, where it leaves its menu for.
 
     Args:
@@ -26,21 +25,23 @@ def menu_exits(plans, ctype: array, routes: array, n: int, fold: list[bool],
         routes: Each drawn contact's IVR route number (``keyed.IVR_ROUTE``).
         n: The drawn contacts.
         fold: By type, whether its menu folds into the arrival.
-        rows: The drawn contacts whose exit is wanted (the others' is -1), or None: all.
 
     Returns:
         Its queue ``q``, or ``q + types`` if misrouted to queue ``q``; -1 where
         ``_after_ivr`` itself must decide (solved in the menu, or a type not in ``fold``).
     """
-    types = len(plans)
-    ctype = np.frombuffer(ctype, np.int16, n)
-    route = np.frombuffer(routes, np.float64, n)
-    exits = np.full(n, -1, np.int64)
+    return typed("q", exits_of(plans, np.frombuffer(ctype, np.int16, n),
+                               np.frombuffer(routes, np.float64, n), fold))
+
+
+def exits_of(plans, types: np.ndarray, route: np.ndarray, fold: list[bool]) -> np.ndarray:
+    """:func:`menu_exits` of contacts of these ``types`` with these ``route`` numbers, by place."""
+    count = len(plans)
+    exits = np.full(types.size, -1, np.int64)
     for q, plan in enumerate(plans):
         if not fold[q]:
             continue
-        # (by place: a mask copies run by run)
-        mine = np.flatnonzero(ctype == q) if rows is None else rows[ctype[rows] == q]
+        mine = np.flatnonzero(types == q)  # (by place: a mask copies run by run)
         ivr = plan.ivr
         u = route[mine]
         to = np.where(u < ivr.self_service, -1, q)
@@ -48,7 +49,6 @@ def menu_exits(plans, ctype: array, routes: array, n: int, fold: list[bool],
         share = (u[wrong] - ivr.self_service) / ivr.misroute  # as _after_ivr picks
         pick = np.minimum((share * len(ivr.wrong_queues)).astype(np.int64),
                           len(ivr.wrong_queues) - 1)
-        to[wrong] = np.asarray(ivr.wrong_queues, np.int64)[pick] + types
+        to[wrong] = np.asarray(ivr.wrong_queues, np.int64)[pick] + count
         exits[mine] = to
-    return typed("q", exits)
-
+    return exits

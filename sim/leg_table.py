@@ -30,18 +30,19 @@ LEG_FORMAT = "<" + "".join("q" if code in "bhi" else "d" for _, code in LEG_COLU
 LEG_ROW = np.dtype([(name, "<i8" if code in "bhi" else "<f8") for name, code in LEG_COLUMNS])
 
 
-def leg_columns(packed: bytes | array, book, completed: int,
+def leg_columns(packed: list[bytes | array], book, completed: int,
                 wrap_up: bool) -> dict[str, np.ndarray]:
     """The legs, as typed columns by name (``wrap_up`` where there is one), in order of end.
 
     Args:
-        packed: The legs recorded in full, a :data:`LEG_ROW` each (any buffer of them).
+        packed: The legs recorded in full, a :data:`LEG_ROW` each, in buffers (any), in order.
         book: The contacts' columns (``served_legs``, ``answer``, ``qtype``, ``enq``,
             ``end``, ``group``, ``agent``), final; its first ``n`` rows are contacts.
         completed: The code of a completed leg.
         wrap_up: Whether some contact type has after-call work (its column is kept).
     """
-    rows = np.frombuffer(packed, LEG_ROW)
+    chunks = [np.frombuffer(rows, LEG_ROW) for rows in packed]
+    recorded = sum(len(rows) for rows in chunks)
     names = LEG_COLUMNS if wrap_up else LEG_COLUMNS[:-1]
     n = book.n
     # answered, and no leg of it counted: served by the plain path (Floor._serve), one leg
@@ -57,9 +58,12 @@ def leg_columns(packed: bytes | array, book, completed: int,
         value = values.get(i, 0)
         if isinstance(value, str):
             value = np.asarray(getattr(book, value))[:n][plain]
-        column = columns[name] = np.empty(len(rows) + plain.size, code)
-        column[:len(rows)] = rows[name]
-        column[len(rows):] = value
+        column = columns[name] = np.empty(recorded + plain.size, code)
+        start = 0
+        for rows in chunks:
+            column[start:start + len(rows)] = rows[name]
+            start += len(rows)
+        column[recorded:] = value
     order = in_order(columns["ended"], columns["contact"])
     return {name: column[order] for name, column in columns.items()}
 

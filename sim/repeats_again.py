@@ -62,28 +62,34 @@ def repeats_again(journeys, book, eligible: list[bool], theirs: dict,
                   ) -> tuple[Callable[[int, object, int, float], None], dict[int, int], array]:
     """``(again, parents, rows)``: ``_come_back`` for a repeat of a drawn contact's repeat.
 
-    ``rows``: by drawn contact, its row of numbers worked out here, or -1; ``parents``: by
-    repeat of a drawn contact with a row, that row (filled by :mod:`sim.drawn_repeats` as
-    it makes the repeats); ``eligible``: by type, whether its
-    repeat keeps the type; ``theirs``: by ``id`` of a drawn contact's first-number array,
-    the repeat's (``ContactBook.adoptions``).
+    ``rows``: by comeback row of a drawn contact (``ContactBook.comeback_row``), its row of
+    numbers worked out here, or -1; ``parents``: by repeat of a drawn contact with a row,
+    that row (filled by :mod:`sim.drawn_repeats` as it makes the repeats); ``eligible``: by
+    type, whether its repeat keeps the type; ``theirs``: by ``id`` of a drawn contact's
+    first-number array, the repeat's (``ContactBook.adoptions``, by comeback row).
     """
-    n, plans = book.n_drawn, journeys.plans
-    ctype = np.frombuffer(book.ctype, np.int16, n)
-    decide = np.frombuffer(journeys.comebacks_drawn[0], np.float64, n)
-    may = np.zeros(n, bool)
+    n, plans, drawn = book.n_drawn, journeys.plans, book.comeback_rows
+
+    def by_row(numbers: array, dtype=np.float64) -> np.ndarray:
+        """A drawn contacts' column by comeback row (the drawn contacts that may come back)."""
+        return np.frombuffer(numbers, dtype, n)[slice(None) if drawn is None else drawn]
+
+    ctype, decide = by_row(book.ctype, np.int16), by_row(journeys.comebacks_drawn[0])
+    resolution = book.first_numbers.get(keyed.RESOLUTION)
+    m = ctype.size
+    may = np.zeros(m, bool)
     for t, plan in enumerate(plans):
         if eligible[t] and journeys.resolve[t]:
             repeat = plan.repeat
             may |= (ctype == t) & (decide < (1.0 if repeat.by_cause else repeat.probability))
-    resolution = book.first_numbers.get(keyed.RESOLUTION)
     if resolution is not None:
         low = np.array([lowest_resolution(p, journeys.group_plans) for p in plans])[ctype]
-        for numbers in (resolution, theirs.get(id(resolution))):
-            if numbers is not None:
-                may &= np.frombuffer(numbers, np.float64, n) >= low
+        may &= by_row(resolution) >= low
+        numbers = theirs.get(id(resolution))  # the repeat's (by comeback row)
+        if numbers is not None:
+            may &= np.frombuffer(numbers, np.float64, m) >= low
     who = np.flatnonzero(may)
-    keys = np.frombuffer(journeys.comebacks_drawn[3], np.uint64, n)[who]  # the repeats'
+    keys = np.frombuffer(journeys.comebacks_drawn[3], np.uint64, m)[who]  # the repeats'
     after = keyed.children(keys, keyed.COMEBACK)  # and the contacts coming back after them
 
     decide2, delay_u, opening_u, patience_u, handle_u, menu_u = (
@@ -91,9 +97,9 @@ def repeats_again(journeys, book, eligible: list[bool], theirs: dict,
             (keys, keyed.COMEBACK), (keys, keyed.COMEBACK_DELAY), (keys, keyed.OPENING),
             (after, keyed.PATIENCE), (after, keyed.HANDLE), (after, keyed.IVR_TIME)))
     key_after = typed("Q", after)
-    # by drawn contact, its row in those (-1: none); kept small (a tenth of the drawn
+    # by comeback row, its row in those (-1: none); kept small (a tenth of the drawn
     # contacts' rows), their rows stay in the caches
-    rows = np.full(n, -1, np.int32)
+    rows = np.full(m, -1, np.int32)
     rows[who] = np.arange(who.size, dtype=np.int32)
     rows = typed("i", rows)
     parents: dict[int, int] = {}
