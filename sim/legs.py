@@ -79,7 +79,7 @@ class Journeys:
         self.resolution_first = book.first_numbers.get(keyed.RESOLUTION)
         self.ivr_routes = book.first_numbers.get(keyed.IVR_ROUTE)
         self.transfer_one = book.first_numbers.get((keyed.TRANSFER, 1))
-        self.misroute_talks = book.first_numbers.get(keyed.MISROUTE_TALK)
+        self.second_row = book.second_row  # a second leg's numbers' (sim.second_numbers)
         self.ivr_times = book.first_numbers.get(keyed.IVR_TIME)
         # by contact type: whether its contacts enter straight out of the IVR menu (set by
         # the engine, sim.engine._Replication._arrival_stream), a comeback too
