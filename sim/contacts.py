@@ -200,10 +200,10 @@ class ContactBook:
             key of what it creates (:func:`sim.keyed.child`), worked out at once likewise.
         child_numbers: ``(child, purpose)`` pairs of ``first_children`` items and purposes:
             the number of what a drawn contact creates first for ``child``, for ``purpose``.
-        comeback_bounds: By contact type, ``(bound, low)``: a drawn contact may come back
-            only if its comeback number is below ``bound`` and its resolution number at
-            least ``low`` (:func:`sim.repeats_again.comeback_bounds`); None: any may.
-        second_bands: Who may need a second leg's numbers (:mod:`sim.second_numbers`).
+        comeback_bounds: By contact type, ``(bound, low)``: a drawn contact may come back only
+            if its comeback number is below ``bound`` and its resolution number at least
+            ``low`` (:func:`sim.repeats_again.comeback_bounds`); None: any may. ``second_bands``:
+            who may need a second leg's numbers (:func:`sim.second_numbers.second_bands`).
     """
 
     def __init__(self, draws: ContactDraws, root_key: int,
@@ -217,9 +217,8 @@ class ContactBook:
         # contact is keyed by who it is (ContactDraws.who), a contact created during the
         # run by its parent
         keys = keyed.issue_keys(root_key, np.arange(n) if draws.who is None else draws.who)
-        # a drawn contact's number for a purpose: first_numbers[purpose][c] (a second leg's: by
-        # second row, sim.second_numbers); a contact made during the run draws
-        # keyed.uniform(key[c], purpose) when needed: the same number
+        # a drawn contact's number for a purpose: first_numbers[purpose][c]; a contact made
+        # during the run draws keyed.uniform(key[c], purpose) when needed: the same number
         firsts = {purpose: keyed.uniforms(keys, *steps(purpose)) for purpose in first_purposes
                   if purpose not in AFTER_DECISION and purpose not in SECOND}
         # a comeback's numbers (its delay and opening-time number, the key of the contact coming

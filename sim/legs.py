@@ -58,8 +58,7 @@ class Journeys:
             so that hooks installed on the floor, as real-time rules', apply).
         book: The contacts' columns, bound here as attributes (the same arrays).
         plans: Compiled contact types and groups (:mod:`sim.journey`); ``resolve``: by
-            type, whether its resolution needs a draw (``self.resolve``: None, or by group
-            its resolution chance before a cap or a misroute).
+            type, whether a resolution needs a draw (kept as None, or by group its chance).
         after_call: After-call work (:mod:`sim.wrap_up`), or None.
         record_legs: Whether legs are recorded (handoffs or extra work items exist).
         hours: ``(open, close, interval, run_end)`` seconds: when customers come back.
