@@ -23,6 +23,7 @@ from sim.contact_records import book_records
 from sim.records import WAITING, Records
 from sim.scenario import Scenario
 from sim.schedule import in_opening_hours, with_cooldown
+from sim.second_numbers import SECOND, second_rows
 from sim.streams import stream
 from sim.units import DAY
 
@@ -142,11 +143,9 @@ COLUMNS = ("arrival", "handle", "patience", "ctype", "qtype", "deadline", "enq",
            "on_line", "served_legs", "queued", "numbered", "quiet", "issue_contacts",
            "issue_retrials")
 # the numbers a drawn contact's comeback (a repeat or a retrial) takes over when it comes
-# (ContactBook.adopt): those most comebacks need, a second leg's too (its patience, talk
-# and transfer decision after a misroute or a transfer, and a misrouted call's short talk)
+# (ContactBook.adopt): those most comebacks need (a second leg's: sim.second_numbers)
 ADOPTED = (keyed.IVR_TIME, keyed.IVR_ROUTE, keyed.RESOLUTION, (keyed.TRANSFER, 1),
-           (keyed.CONSULT, 1), (keyed.PATIENCE, 1), (keyed.HANDLE, 2), (keyed.TRANSFER, 2),
-           keyed.MISROUTE_TALK)
+           (keyed.CONSULT, 1))
 # a comeback's first numbers read only once it is decided: for those that may come back
 # (ContactBook.after_decision, by comeback row)
 AFTER_DECISION = (keyed.COMEBACK_DELAY, keyed.OPENING)
@@ -201,16 +200,18 @@ class ContactBook:
             key of what it creates (:func:`sim.keyed.child`), worked out at once likewise.
         child_numbers: ``(child, purpose)`` pairs of ``first_children`` items and purposes:
             the number of what a drawn contact creates first for ``child``, for ``purpose``.
-        comeback_bounds: By contact type, ``(bound, low)``: a drawn contact may come back
-            only if its comeback number is below ``bound`` and its resolution number at
-            least ``low`` (:func:`sim.repeats_again.comeback_bounds`); None: any may.
+        comeback_bounds: By contact type, ``(bound, low)``: a drawn contact may come back only
+            if its comeback number is below ``bound`` and its resolution number at least
+            ``low`` (:func:`sim.repeats_again.comeback_bounds`); None: any may. ``second_bands``:
+            who may need a second leg's numbers (:func:`sim.second_numbers.second_bands`).
     """
 
     def __init__(self, draws: ContactDraws, root_key: int,
                  first_purposes: list[int | tuple[int, int]], comebacks: bool,
                  first_children: tuple[tuple[int, int], ...] = (),
                  child_numbers: tuple[tuple[tuple[int, int], tuple[int, int]], ...] = (),
-                 comeback_bounds: list[tuple[float, float]] | None = None):
+                 comeback_bounds: list[tuple[float, float]] | None = None,
+                 second_bands: list[tuple[float, float, float]] | None = None):
         n = self.n = self.n_drawn = int(draws.arrival.size)
         # who each contact is, for its keyed random numbers (sim.keyed): an issue's first
         # contact is keyed by who it is (ContactDraws.who), a contact created during the
@@ -218,19 +219,16 @@ class ContactBook:
         keys = keyed.issue_keys(root_key, np.arange(n) if draws.who is None else draws.who)
         # a drawn contact's number for a purpose: first_numbers[purpose][c]; a contact made
         # during the run draws keyed.uniform(key[c], purpose) when needed: the same number
-        # (doubles, 8 bytes a contact: most purposes are needed by a few contacts only)
         firsts = {purpose: keyed.uniforms(keys, *steps(purpose)) for purpose in first_purposes
-                  if purpose not in AFTER_DECISION}
-        # a comeback's numbers (its delay and opening-time number, the key of the contact
-        # coming back, and that one's numbers), for the drawn contacts that may come back
-        # only (comeback_rows, or None: all), each by its comeback row: comeback_row[c], -1
-        # for any other (compact: a third of the drawn contacts in refund_vs_relations; by
-        # drawn contact, a dozen arrays mostly of zeros were filled at set-up and outgrew
-        # the caches in a long run)
+                  if purpose not in AFTER_DECISION and purpose not in SECOND}
+        # a comeback's numbers (its delay and opening-time number, the key of the contact coming
+        # back, and that one's numbers), for the drawn contacts that may come back only
+        # (comeback_rows, or None: all), each by its comeback row: comeback_row[c], -1 for any
+        # other (compact: a third of the drawn contacts in refund_vs_relations; by drawn contact, a
+        # dozen arrays mostly of zeros were filled at set-up and outgrew the caches in a long run)
         self.comeback_rows = rows = may_come_back(draws.contact_type, firsts, comeback_bounds)
-        # the columns' length: blank rows after the drawn contacts' for those created during
-        # the run (new_contact), as many as may come back (a block at a time after that:
-        # _grow; grown once in a run, every column was copied)
+        # the columns' length: blank rows after the drawn contacts' for those created during the
+        # run (new_contact), as many as may come back (then a block at a time: _grow)
         self.capacity = capacity = n + (0 if rows is None else rows.size)
 
         def column(typecode: str, blank: float = 0, values: np.ndarray | None = None) -> array:
@@ -279,9 +277,10 @@ class ContactBook:
         back = keyed.children(mine, *comeback) if comeback in first_children else None
         if back is not None:
             self.first_children[comeback] = typed("Q", back)  # (by comeback row)
-        self.adoptions = [] if back is None else [
-            (self.first_numbers[purpose], typed("d", keyed.uniforms(back, *steps(purpose))))
-            for purpose in ADOPTED if purpose in self.first_numbers]
+        theirs = {} if back is None else {purpose: keyed.uniforms(back, *steps(purpose))
+                                          for purpose in ADOPTED if purpose in firsts}
+        self.adoptions = [(self.first_numbers[p], typed("d", them)) for p, them in theirs.items()]
+        second_rows(self, keys, back, theirs, first_purposes, second_bands)  # (by second row)
         self.comeback_numbers = None if back is None else tuple(
             typed("d", keyed.uniforms(back, purpose)) for purpose in (keyed.PATIENCE, keyed.HANDLE))
         for name in GROWN[GROWN.index("state"):]:  # the bytes (BLANK's WAITING: 0)
@@ -335,6 +334,8 @@ class ContactBook:
         for numbers, theirs in adoptions:
             numbers[c] = theirs[row]
         self.numbered[c] = 1
+        if self.second_back is not None:
+            self.second_row[c] = self.second_back[row]
 
     def columns(self) -> dict:
         """The run's columns by name (:data:`COLUMNS`), for a part to bind as attributes."""
@@ -380,6 +381,8 @@ class ContactBook:
                 column.extend(array(column.typecode, [value]) * block)
         for numbers, _ in self.adoptions:  # rows for the comebacks that take them over
             numbers.extend(array("d", [0.0]) * block)
+        if self.second_row is not None:
+            self.second_row.extend(array("i", [-1]) * block)
         self.capacity += block
 
     def _trim(self) -> None:

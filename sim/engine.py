@@ -54,6 +54,7 @@ from sim.routing_table import compile_routing
 from sim.rules import RuleBook
 from sim.scenario import Scenario
 from sim.schedule import with_cooldown
+from sim.second_numbers import second_bands
 from sim.ticks import Tick, run_events
 from sim.units import DAY, format_clock
 from sim.weekdays import day_label
@@ -121,7 +122,7 @@ class _Replication:
             draws, root_key, first, any(p.repeat or p.retrial or p.complaint for p in plans),
             ((keyed.CONSULT, 1),) * consults + ((keyed.COMEBACK, 0),) * comebacks,
             (((keyed.CONSULT, 1), (keyed.CONSULT, 1)),) * any(plans[t].consult for t in asked),
-            comeback_bounds(plans, group_plans, resolve))
+            comeback_bounds(plans, group_plans, resolve), second_bands(plans, group_plans))
         # run: the floor, then the parts it hands work to
         self.floor = floor = Floor(scenario, env, book, plans, group_plans, record_legs,
                                    after_call)

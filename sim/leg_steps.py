@@ -86,12 +86,13 @@ def leg_steps(journeys) -> Callable[..., None]:
     record_legs = j.record_legs
     # the drawn contacts' numbers worked out at once (ContactBook.first_numbers, or None): a
     # first leg's consult and transfer decisions (a drawn contact's comeback's too, where
-    # ``numbered``); a second leg's talk and transfer decision; a misrouted call's talk (a
-    # comeback's too, where ``numbered``); a first consult's: sim.consult_hold
+    # ``numbered``); a second leg's talk and transfer decision, a misrouted call's talk (by
+    # second row, where it has one: sim.second_numbers); a first consult's: sim.consult_hold
     numbers, drawn, consult_one, transfer_one = (j.first_numbers, j.n_drawn, j.consult_one,
                                                  j.transfer_one)
     handle_two, transfer_two = numbers.get((keyed.HANDLE, 2)), numbers.get((keyed.TRANSFER, 2))
     misroute_talks = numbers.get(keyed.MISROUTE_TALK)
+    second_row = j.second_row  # (those three by second row: sim.second_numbers)
     # a third leg's, where it may have one (sim.third_legs); else keyed.uniform's
     later_handle, later_transfer = (later_number(j.floor.third_legs, purpose, key) for purpose
                                     in ((keyed.HANDLE, 3), (keyed.TRANSFER, 3)))
@@ -209,7 +210,7 @@ def leg_steps(journeys) -> Callable[..., None]:
         pace = group.slowdown if group.factors is None else group.factors[leg.agent_id]
         if legs == 1 and misrouted[c]:  # the wrong queue from the IVR
             leg.length = own_plan.ivr.misroute_talk(
-                misroute_talks[c] if numbered[c] and misroute_talks is not None
+                misroute_talks[row] if misroute_talks is not None and (row := second_row[c]) >= 0
                 else uniform(key[c], keyed.MISROUTE_TALK)) * pace
             after(leg.length, step_misrouted_talk, leg)
             return
@@ -218,8 +219,8 @@ def leg_steps(journeys) -> Callable[..., None]:
             length = handle[c] * pace
         else:
             length = queue_plan.handle(
-                handle_two[c] if legs == 2 and numbered[c] and handle_two is not None
-                else later_handle(c, legs)) * pace
+                handle_two[row] if legs == 2 and handle_two is not None
+                and (row := second_row[c]) >= 0 else later_handle(c, legs)) * pace
         leg.capped = length > own_plan.cap
         if leg.capped:
             length = own_plan.cap
@@ -280,8 +281,9 @@ def leg_steps(journeys) -> Callable[..., None]:
             number = served_legs[c]
             if transfer is not None and (
                     transfer_one[c] if number == 1 and numbered[c]
-                    else transfer_two[c] if number == 2 and numbered[c] and transfer_two is not None
-                    else later_transfer(c, number)) < transfer.probability:
+                    else transfer_two[row] if number == 2 and transfer_two is not None
+                    and (row := second_row[c]) >= 0 else later_transfer(c, number)
+                    ) < transfer.probability:
                 to, reason = transfer, TRANSFER
             elif escalate is not None and (uniform(key[c], keyed.ESCALATE, number)
                                            < escalate.probability):

@@ -58,7 +58,7 @@ class Journeys:
             so that hooks installed on the floor, as real-time rules', apply).
         book: The contacts' columns, bound here as attributes (the same arrays).
         plans: Compiled contact types and groups (:mod:`sim.journey`); ``resolve``: by
-            type, whether its resolution needs a draw.
+            type, whether a resolution needs a draw (kept as None, or by group its chance).
         after_call: After-call work (:mod:`sim.wrap_up`), or None.
         record_legs: Whether legs are recorded (handoffs or extra work items exist).
         hours: ``(open, close, interval, run_end)`` seconds: when customers come back.
@@ -78,7 +78,7 @@ class Journeys:
         self.resolution_first = book.first_numbers.get(keyed.RESOLUTION)
         self.ivr_routes = book.first_numbers.get(keyed.IVR_ROUTE)
         self.transfer_one = book.first_numbers.get((keyed.TRANSFER, 1))
-        self.misroute_talks = book.first_numbers.get(keyed.MISROUTE_TALK)
+        self.second_row = book.second_row  # a second leg's numbers' (sim.second_numbers)
         self.ivr_times = book.first_numbers.get(keyed.IVR_TIME)
         # by contact type: whether its contacts enter straight out of the IVR menu (set by
         # the engine, sim.engine._Replication._arrival_stream), a comeback too
@@ -103,7 +103,9 @@ class Journeys:
         self.repeat_drawn = self._come_back  # or sim.drawn_repeats' (set by the engine)
         self.repeat_again = self._come_back  # a contact's made during the run: likewise
         self.env, self.at = floor.env, floor.at
-        self.plans, self.group_plans, self.resolve = plans, group_plans, resolve
+        self.plans, self.group_plans = plans, group_plans
+        self.resolve = [[p.resolution * g.resolution_factor for g in group_plans] if draw
+                        else None for p, draw in zip(plans, resolve)]
         self.after_call, self.record_legs = after_call, record_legs
         self.open, self.close, self.interval, self.run_end = hours
         # who waits for whom (sim.leg_steps): the step scheduled when the wait is over
@@ -140,10 +142,10 @@ class Journeys:
         now = self.end[c] = self.env._now  # (`.now` is a property: a call)
         own = self.ctype[c]
         plan = self.plans[own]
-        if not self.resolve[own]:
-            resolved = True
+        if not self.resolve[own]:  # (None: no draw; else by group, the type's chance: once,
+            resolved = True  # not per contact, 0.2% of refund_vs_relations' instructions)
         else:
-            chance = plan.resolution * self.group_plans[group.index].resolution_factor
+            chance = self.resolve[own][group.index]
             if capped:
                 chance *= plan.cap_factor
             if self.misrouted[c]:

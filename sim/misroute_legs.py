@@ -35,8 +35,9 @@ def misroute_legs(floor, journeys) -> Callable[[int, int, object, int], None]:
     """
     env, plans = journeys.env, journeys.plans
     events, ids, push, new = env._queue, env._eid, heapq.heappush, object.__new__
-    served_legs, talks, numbered, key = (journeys.served_legs, journeys.misroute_talks,
-                                         journeys.numbered, journeys.key)
+    served_legs, talks, rows, key = (journeys.served_legs,
+                                     journeys.first_numbers.get(keyed.MISROUTE_TALK),
+                                     journeys.second_row, journeys.key)  # (sim.second_numbers)
     ctype, talk, uniform = journeys.ctype, journeys.talk, keyed.uniform
 
     # by type, its menu's misroute talk (a quantile), or None (no menu); and the talk's
@@ -50,7 +51,7 @@ def misroute_legs(floor, journeys) -> Callable[[int, int, object, int], None]:
         pace = group.slowdown if group.factors is None else group.factors[agent_id]
         own = ctype[c]
         talk[c] = length = talk_of[own](
-            talks[c] if numbered[c] and talks is not None
+            talks[row] if talks is not None and (row := rows[c]) >= 0
             else uniform(key[c], keyed.MISROUTE_TALK)) * pace  # pace: GroupState.pace
         now = env._now  # (answered now: its first answer)
         tick = new(Tick)  # at(length, talked, ...), inlined (sim.ticks)

@@ -79,7 +79,7 @@ def repeats_again(journeys, book, eligible: list[bool], theirs: dict,
     m = ctype.size
     may = np.zeros(m, bool)
     for t, plan in enumerate(plans):
-        if eligible[t] and journeys.resolve[t]:
+        if eligible[t] and journeys.resolve[t] is not None:
             repeat = plan.repeat
             may |= (ctype == t) & (decide < (1.0 if repeat.by_cause else repeat.probability))
     if resolution is not None:

@@ -50,17 +50,17 @@ def patience_again(floor, book) -> Callable[[int, int, int], float]:
     """``patience(c, own, before)``: ``c``'s (of type ``own``) in a queue after ``before``.
 
     Its own type's patience, of its own number for that queue: a drawn contact's for a
-    second queue worked out up front (:class:`sim.contacts.ContactBook`), else
+    second queue worked out up front (:mod:`sim.second_numbers`, by second row), else
     :func:`sim.third_legs.later_number`'s; infinite where its type has none.
     """
-    draws_of, numbered = [plan.patience for plan in floor.plans], book.numbered
-    second = book.first_numbers.get((keyed.PATIENCE, 1))
+    draws_of = [plan.patience for plan in floor.plans]
+    second, rows = book.first_numbers.get((keyed.PATIENCE, 1)), book.second_row
     later = later_number(floor.third_legs, (keyed.PATIENCE, 2), book.key)
 
     def patience(c: int, own: int, before: int) -> float:
         draws = draws_of[own]
         return INF if draws is None else draws(
-            second[c] if before == 1 and numbered[c] and second is not None
+            second[row] if before == 1 and second is not None and (row := rows[c]) >= 0
             else later(c, before))
 
     return patience

@@ -1,7 +1,8 @@
 """A numbered contact's second leg without a leg's steps: it ends the call or hands it on cold.
 
-Numbered: a drawn contact, or the repeat of one, which takes over its numbers worked out
-up front (``ContactBook.adopt``, :data:`sim.contacts.ADOPTED`).
+Numbered: a contact with a second row (:mod:`sim.second_numbers`): a drawn contact that may
+need its second leg's numbers, worked out up front, or the comeback of one, which takes
+them over (``ContactBook.adopt``).
 
 A misrouted call, once the wrong agent has listened, queues again in its own queue; a
 call transferred cold queues in the other department's. Its talk there is its second
@@ -47,7 +48,7 @@ def second_legs(floor, journeys) -> Callable[[int, int, object, int], bool] | No
             or any(p.transfer is not None and p.transfer.conference is not None
                    for p in plans)):
         return None
-    numbered, env, record_legs = journeys.numbered, journeys.env, journeys.record_legs
+    rows, env, record_legs = journeys.second_row, journeys.env, journeys.record_legs
     events, ids, push, new = env._queue, env._eid, heapq.heappush, object.__new__
     kind, misrouted, ctype, served_legs = (journeys.kind, journeys.misrouted, journeys.ctype,
                                            journeys.served_legs)
@@ -61,19 +62,19 @@ def second_legs(floor, journeys) -> Callable[[int, int, object, int], bool] | No
     max_transfers = [p.max_transfers for p in plans]
 
     def serve(c: int, q: int, group, agent_id: int) -> bool:
-        own = ctype[c]
-        if not numbered[c] or kind[c] != CUSTOMER or consults[q] or capped[own]:
+        own, row = ctype[c], rows[c]  # its second row (-1: none, sim.second_numbers)
+        if row < 0 or kind[c] != CUSTOMER or consults[q] or capped[own]:
             return False
         if misrouted[c]:
             if q != own:
                 return False
             length = handle[c]  # the drawn handle time: its first talk with its own queue
         else:
-            length = plans[q].handle(handle_two[c])
+            length = plans[q].handle(handle_two[row])
         transfer = transfer_to[q]
         ends = step
         if (transfer is not None and transfers[c] < max_transfers[own]
-                and transfer_two[c] < transfer.probability):
+                and transfer_two[row] < transfer.probability):
             if transfer.warm:
                 return False  # handed on warm: a leg's steps
             ends = step_handed_on  # handed on cold (sim.requeue: the end of a talk)

@@ -35,8 +35,8 @@ def third_leg_numbers(book, plans) -> tuple[array, dict[tuple[int, int], array]]
     chances = [p.transfer.probability for p in plans if p.transfer is not None]
     if transfer_two is None or not chances:
         return array("i"), {}
-    n = book.n_drawn
-    who = np.flatnonzero(np.frombuffer(transfer_two, np.float64, n) < max(chances))
+    n, drawn = book.n_drawn, book.second_drawn  # (by second row: sim.second_numbers)
+    who = drawn[np.frombuffer(transfer_two, np.float64, drawn.size) < max(chances)]
     keys = np.frombuffer(book.key, np.uint64, n)[who]
     rows = np.full(n, -1, np.int32)
     rows[who] = np.arange(who.size, dtype=np.int32)
