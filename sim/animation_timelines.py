@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sim.frames import first_wait_ends
 from sim.replicate import RunResult
 
 
@@ -118,10 +119,8 @@ def _wait_rows(result: RunResult, replication: int, requests: bool = False
         called = legs["contact_id"].isin(_called_ids(contacts)).to_numpy() & (start == first)
     else:
         contacts = contacts[~contacts["blocked"].to_numpy(bool)]
-        # the (first) wait ends at the first answer, or at the end if never answered; it
-        # starts that long before, on entering the queue after any IVR menu, not at arrival
-        end = np.where(contacts["answered"].to_numpy(bool), contacts["answer"].to_numpy(float),
-                       contacts["end"].to_numpy(float))
+        # the (first) wait, from entering the queue after any IVR menu, not from arrival
+        end = first_wait_ends(contacts)
         start = end - contacts["wait"].to_numpy(float)
         types = contacts["contact_type"].astype(str).to_numpy()
         called = contacts["contact_id"].isin(_called_ids(contacts)).to_numpy()

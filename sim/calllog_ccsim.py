@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from sim.calllog_columns import EPOCH, CallLogError, row_error
+from sim.frames import first_wait_ends
 from sim.units import DAY, format_duration
 
 _CCSIM_OUTCOMES = {"completed": "answered", "hung_up": "answered", "unfinished": "answered",
@@ -170,8 +171,7 @@ def ccsim_table(contacts: pd.DataFrame, calendar: np.ndarray | None = None) -> p
         "customer": rows["issue_id"].to_numpy(),
     })
     if {"answer", "end"} <= set(rows.columns):  # into the queue: an IVR menu's time
-        left = np.where(rows["answered"], rows["answer"], rows["end"]).astype(float)
-        menu = left - rows["wait"].fillna(0.0).to_numpy(dtype=float) - rows["arrival"].to_numpy()
+        menu = first_wait_ends(rows) - table["wait"].to_numpy() - rows["arrival"].to_numpy()
         table["menu"] = np.where(outcome == "blocked", np.nan, np.maximum(menu.round(6), 0.0))
     if "callback" in rows:  # took a callback: off the line (and its trunk line) from the queue on
         table["callback"] = rows["callback"].to_numpy(dtype=bool)

@@ -80,6 +80,16 @@ ISSUE_INPUTS = ("replication", "issue_id", "origin", "resolved", "queue_time", "
 """The contacts' columns :func:`issues_frame` reads."""
 
 
+def first_wait_ends(contacts: pd.DataFrame) -> np.ndarray:
+    """When each contact's first wait ended: its first answer, or its end if never answered.
+
+    Less its first ``wait``, the moment it entered its first queue, after any IVR menu
+    (not its arrival).
+    """
+    return np.where(contacts["answered"].to_numpy(bool), contacts["answer"].to_numpy(float),
+                    contacts["end"].to_numpy(float))
+
+
 def issue_inputs(contacts: pd.DataFrame) -> pd.DataFrame:
     """The columns of ``contacts`` its issues are made from, apart from later edits.
 
