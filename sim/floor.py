@@ -311,7 +311,7 @@ class Floor:
             self.in_system -= 1
 
     def _stop_waiting(self, c: int, at: float) -> None:
-        """Contact ``c`` stops waiting unanswered at ``at``: its queue time (and first wait)."""
+        """``c`` stops waiting unanswered at ``at``: its queue time, first wait (as _abandon)."""
         waited = at - self.enq[c]
         if not self.callback[c] or self.answer[c] == self.answer[c]:  # a call back's: none
             self.queue_time[c] += waited
