@@ -9,18 +9,16 @@ when their patience runs out; with ``lines`` set, a call that finds every trunk 
 gets a busy signal (blocked).
 
 Built for speed (see README, "Speed"): a plain call costs two SimPy events, its arrival
-and the end of its talk, each handled by a callback; there is no process per contact, no
-``AnyOf``, and no event to wake an idle agent (the arrival hands the contact to it).
-Abandonment is *lazy* and exact: a FCFS queue is only looked at when an agent takes from
-it, and a contact whose deadline has passed by then abandoned at its deadline. Real
-timeouts are scheduled only where something must happen at that moment (an overflow, a
-retrial after abandoning, a hang-up on hold).
+and the end of its talk, each handled by a callback; no process per contact, no ``AnyOf``,
+no event to wake an idle agent (the arrival hands the contact to it). Abandonment is
+*lazy* and exact: a FCFS queue is only looked at when an agent takes from it, and a
+contact whose deadline has passed by then abandoned at its deadline. Real timeouts only
+where something must happen then (an overflow, a retrial after abandoning, a hang-up on hold).
 
 :class:`Floor` binds the contacts' columns (:class:`sim.contacts.ContactBook`) and the
-compiled plans; its routing comes from :mod:`sim.floor_routing`. Journeys
-(:class:`sim.legs.Journeys`) and shifts (:class:`sim.workforce.Shifts`) are attached after
-it is built. Hooks (a routing policy, balking, real-time rules) replace some of its steps
-on the instance; every part looks its steps up at each use.
+compiled plans; its routing comes from :mod:`sim.floor_routing`. Journeys (:mod:`sim.legs`)
+and shifts (:mod:`sim.workforce`) are attached after it is built. Hooks (a routing policy,
+balking, real-time rules) replace some of its steps on the instance, looked up at each use.
 """
 
 from __future__ import annotations
@@ -231,11 +229,13 @@ class Floor:
         deadline, state = self.deadline, self.state
         while queue:
             c = queue[0]
-            if state[c] == WAITING and deadline[c] > now:
-                return
-            queue.popleft()
             if state[c] == WAITING:
-                self._abandon(c, deadline[c])
+                at = deadline[c]
+                if at > now:
+                    return
+                self._abandon(queue.popleft(), at)
+            else:
+                queue.popleft()
 
     def _abandon(self, c: int, at: float, on_hold: bool = False) -> None:
         """The customer hung up at ``at`` (in a queue, or on hold if ``on_hold``).
@@ -244,12 +244,19 @@ class Floor:
         again after a transfer): an answered contact, not counted as abandoned.
         """
         answered = self.answer[c]
-        self.state[c] = HUNG_UP if on_hold or answered == answered else ABANDONED
+        fresh = answered != answered and not on_hold  # (NaN: never answered)
+        self.state[c] = ABANDONED if fresh else HUNG_UP
         self.end[c] = at
-        if not on_hold:
-            self._stop_waiting(c, at)
+        if not on_hold:  # self._stop_waiting(c, at), written out: a call fewer an abandonment
+            entered = self.enq[c]
+            waited = at - entered
+            if not (fresh and self.callback[c]):  # a call back's: none
+                self.queue_time[c] += waited
+            first = self.wait[c]
+            if first != first:  # NaN: never waited before
+                self.wait[c] = waited
             if self.record_legs:  # _record_leg(c, nan, ABANDONED_LEG, ended=at), written out
-                self.add_leg(self.pack_leg(c, self.qtype[c], self.enq[c], math.nan, at, -1, -1,
+                self.add_leg(self.pack_leg(c, self.qtype[c], entered, math.nan, at, -1, -1,
                                            0.0, ABANDONED_LEG, 0.0))
         if self.kind[c] != CUSTOMER:
             return
@@ -304,7 +311,7 @@ class Floor:
             self.in_system -= 1
 
     def _stop_waiting(self, c: int, at: float) -> None:
-        """Contact ``c`` stops waiting unanswered at ``at``: its queue time (and first wait)."""
+        """``c`` stops waiting unanswered at ``at``: its queue time, first wait (as _abandon)."""
         waited = at - self.enq[c]
         if not self.callback[c] or self.answer[c] == self.answer[c]:  # a call back's: none
             self.queue_time[c] += waited

@@ -12,6 +12,7 @@ second leg takes the second-leg shortcut too, now that it adopts its parent's nu
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from helpers import count_shortcut
 from test_invariants import record_differences
 
 import sim
+import sim.contacts
 import sim.engine
 import sim.floor
 import sim.legs
@@ -96,4 +98,25 @@ def test_drawn_repeats_change_nothing(case, made, monkeypatch):
     assert repeats.sum() > 100
     if case == "as_bundled":
         assert sum(lean) > 0
+    assert record_differences(fast, run_replication(scenario, seed=7, fast_paths=False)) == []
+
+
+def test_a_repeat_grows_the_book(monkeypatch):
+    """A repeat made when no blank row is left grows the columns, as new_contact does."""
+    init, grow = sim.contacts.ContactBook.__init__, sim.contacts.ContactBook._grow
+    growers = []
+
+    def no_blank_rows(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        self._trim()  # the first contact made during the run grows the book
+
+    def growing(self):
+        growers.append(sys._getframe(1).f_code.co_name)
+        grow(self)
+
+    monkeypatch.setattr(sim.contacts.ContactBook, "__init__", no_blank_rows)
+    monkeypatch.setattr(sim.contacts.ContactBook, "_grow", growing)
+    scenario = sim.load_scenario(SCENARIOS / "refund_vs_relations.yaml", overrides={"days": 2})
+    fast = run_replication(scenario, seed=7)
+    assert "repeat" in growers, "no repeat of a drawn contact grew the book: cannot tell"
     assert record_differences(fast, run_replication(scenario, seed=7, fast_paths=False)) == []
