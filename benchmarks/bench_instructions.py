@@ -20,9 +20,9 @@ Ir + 10 x L1 misses + 100 x last-level misses: a journey contact misses the cach
 ratio is nearer the timed one than the instructions'. The caches simulated are given
 (:data:`CACHES`: the project VM's, as ``lscpu`` reports them), not valgrind's guess from
 CPUID: on the AMD VMs it guessed a last level of 256 MiB on one and 512 MiB on another,
-where nothing misses, so the estimate changed with the machine, not the code. The three scenarios run at once
-(three valgrinds). Needs valgrind (Debian's ``valgrind``); about a minute, two with
-``--cache``.
+where nothing misses, so the estimate changed with the machine, not the code. The three
+scenarios run at once (three valgrinds). Needs valgrind (Debian's ``valgrind``); about a
+minute, two with ``--cache``.
 
 Usage: python benchmarks/bench_instructions.py [--code ../other-checkout] [--cache]
 """
