@@ -3,8 +3,8 @@
 The policy is the same object ``sim.run(scenario, policy=...)`` takes (see README,
 "Routing policies"): a class with ``choose_agent`` and ``choose_contact``, made here with
 no arguments. The file's folder goes first on ``sys.path`` and the file is imported by its
-name, so worker processes (started with "spawn", which hands them this ``sys.path``) find
-the class by that name when the policy is pickled to them.
+name, so worker processes (spawned, or forked from the fork server: either way handed this
+``sys.path``) find the class by that name when the policy is pickled to them.
 
 Everything that can be wrong with it is found while the option is read, before anything
 is simulated, and told in click's one line (exit 2): no such file, an import that raised,

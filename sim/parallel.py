@@ -7,11 +7,15 @@ job's result does not depend on the process that ran it; :class:`ReplicationPool
 the results back in job order, so whatever aggregates them sees the same sequence for
 any number of workers.
 
-Local processes are started with "spawn" (a fresh interpreter, the same on Linux, macOS
-and Windows; the global start method is left alone). Spawn re-imports the user's script
-in every worker, so a script that runs simulations at top level, without
-``if __name__ == "__main__":``, would start workers from its workers: that case is
-detected and explained in one line (:class:`MainGuardError`).
+Local processes are forked from the command line where that is safe, and otherwise, on
+Linux, from a fork server: one process per Python session, started with the first pool,
+that imports ccsim once (:data:`PRELOAD`); every later pool's workers are forked from it
+at once, where "spawn" (a fresh interpreter: macOS, Windows) imports ccsim again in every
+worker of every pool, half a second each (``benchmarks/bench_pool_start.py``). The global
+start method is left alone. Both re-import the user's script in every worker, so a
+script that runs simulations at top level, without ``if __name__ == "__main__":``, would
+start workers from its workers: that case is detected and explained in one line
+(:class:`MainGuardError`).
 """
 
 from __future__ import annotations
@@ -49,6 +53,11 @@ part of every run, for workers that need it only for a journey's gamma times
 (:func:`sim.distributions._gamma_quantile` imports it then). With local workers, only once
 every job is handed out and a worker is idle: on two cores a parent importing while both
 workers simulate is a third busy process, and slowed both (0.2 to 0.4 s of CPU)."""
+
+PRELOAD = ["sim.parallel"]
+"""What the fork server imports before it forks workers: what a job needs (this module
+brings the engine, numpy, pandas, SimPy, pydantic; not the user's script, which each worker
+imports as under "spawn", so an unguarded one is still explained, never run by the server)."""
 
 EXECUTOR_WINDOW = 256
 """Jobs in flight at once on an executor given by the caller (a cluster's cores)."""
@@ -128,9 +137,11 @@ def local_executor(workers: int | None = None, fast_start: bool = False) -> Exec
         workers: Processes.
         fast_start: Fork the workers from this process where that is safe (Linux, no
             other thread running), so they start at once with everything imported,
-            instead of spawning fresh interpreters that import ccsim again (a second or
-            two each, far more on a loaded machine). For the command line, whose main
-            module is ccsim's own; a user's script keeps "spawn", portable everywhere.
+            instead of forking them from the fork server (which costs a message, and
+            the user's script imported again) or spawning fresh interpreters that import
+            ccsim again (half a second each, far more on a loaded machine). For the
+            command line, whose main module is ccsim's own; a user's script gets the
+            fork server on Linux and "spawn" elsewhere.
     """
     workers = workers or usable_cores()
     if workers == 1:
@@ -138,10 +149,15 @@ def local_executor(workers: int | None = None, fast_start: bool = False) -> Exec
     if _bootstrapping():
         # A worker re-running an unguarded script: leave quietly, the parent explains.
         raise SystemExit(1)
-    method = ("fork" if fast_start and sys.platform == "linux"
-              and threading.active_count() == 1 else "spawn")
-    return LocalPool(max_workers=workers, mp_context=multiprocessing.get_context(method),
-                     initializer=_init_worker)
+    if fast_start and sys.platform == "linux" and threading.active_count() == 1:
+        context = multiprocessing.get_context("fork")
+    elif sys.platform == "linux":  # (macOS has one too, but forks there are not safe
+        # after some system libraries load: "spawn", as Python itself chose for it)
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(PRELOAD)  # (until the server starts: its first pool)
+    else:
+        context = multiprocessing.get_context("spawn")
+    return LocalPool(max_workers=workers, mp_context=context, initializer=_init_worker)
 
 
 class LocalPool(ProcessPoolExecutor):

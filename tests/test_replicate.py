@@ -8,6 +8,7 @@ replications. Memory: what is kept per extra replication is bounded.
 
 import json
 import math
+import os
 import subprocess
 import sys
 import textwrap
@@ -91,6 +92,24 @@ class TestWorkers:
         assert any(name.name == "contacts.parquet" for name in names)
         for name in names:
             assert (outs[0] / name).read_bytes() == (outs[1] / name).read_bytes(), name
+
+    @pytest.mark.skipif(sys.platform != "linux", reason="a fork server where fork is safe: Linux")
+    def test_a_script_s_pools_are_forked_from_one_server_with_ccsim_loaded(self):
+        """A script's pools (sim.run(..., workers=N)) are forked from one server.
+
+        It imported ccsim once, where fresh interpreters imported it again at every call
+        (#17: 0.54 s a call on 2 workers, bench_pool_start.py).
+        """
+        from sim.parallel import local_executor
+
+        pools = [local_executor(2) for _ in range(2)]
+        try:
+            assert {pool._mp_context.get_start_method() for pool in pools} == {"forkserver"}
+            parents = {pool.submit(os.getppid).result() for pool in pools}
+        finally:
+            for pool in pools:
+                pool.shutdown()
+        assert len(parents) == 1 and os.getpid() not in parents  # the one server, not us
 
     def test_any_executor(self, erlang_a):
         """An executor given by the caller (here a thread pool) gives the same run."""
