@@ -57,7 +57,10 @@ workers simulate is a third busy process, and slowed both (0.2 to 0.4 s of CPU).
 PRELOAD = ["sim.parallel"]
 """What the fork server imports before it forks workers: what a job needs (this module
 brings the engine, numpy, pandas, SimPy, pydantic; not the user's script, which each worker
-imports as under "spawn", so an unguarded one is still explained, never run by the server)."""
+imports as under "spawn", so an unguarded one is still explained, never run by the server).
+The list is the process's (``set_forkserver_preload``): set before ccsim's first pool, it
+replaces one a program set for its own fork server; where a fork server already runs, its
+workers import ccsim themselves, as spawned ones do."""
 
 EXECUTOR_WINDOW = 256
 """Jobs in flight at once on an executor given by the caller (a cluster's cores)."""
@@ -151,13 +154,45 @@ def local_executor(workers: int | None = None, fast_start: bool = False) -> Exec
         raise SystemExit(1)
     if fast_start and sys.platform == "linux" and threading.active_count() == 1:
         context = multiprocessing.get_context("fork")
-    elif sys.platform == "linux":  # (macOS has one too, but forks there are not safe
-        # after some system libraries load: "spawn", as Python itself chose for it)
+    elif sys.platform == "linux" and _server_finds_this_ccsim():  # (macOS has a fork
+        # server too, but forks there are not safe after some system libraries load)
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(PRELOAD)  # (until the server starts: its first pool)
     else:
         context = multiprocessing.get_context("spawn")
     return LocalPool(max_workers=workers, mp_context=context, initializer=_init_worker)
+
+
+_SERVER_FINDS_THIS: list[bool] = []  # (the answer, once asked)
+
+
+def _server_finds_this_ccsim() -> bool:
+    """Whether the fork server would import this very ccsim for :data:`PRELOAD`.
+
+    The server is a fresh interpreter started in the current folder; it imports its
+    preload with its own ``sys.path`` (the current folder first), not this process's
+    (CPython's forkserver ignores the path it is handed: python/cpython#117378). Beside
+    another package named ``sim``, or with ccsim found only through a path a script
+    added, its workers would get another ``sim`` or none: then workers are spawned, as
+    before. Asked once per process, of a fresh interpreter with the server's flags
+    (about 30 ms), without importing anything.
+    """
+    if not _SERVER_FINDS_THIS:
+        import subprocess
+        from multiprocessing import spawn, util
+
+        ours = Path(__file__).resolve().parent / "__init__.py"
+        try:
+            done = subprocess.run(
+                [spawn.get_executable(), *util._args_from_interpreter_flags(), "-c",
+                 "import importlib.util as u; s = u.find_spec('sim'); "
+                 "print(s.origin if s and s.origin else '')"],
+                capture_output=True, text=True, timeout=60, check=True)
+            found = done.stdout.strip()
+            _SERVER_FINDS_THIS.append(bool(found) and Path(found).resolve() == ours)
+        except (OSError, subprocess.SubprocessError):
+            _SERVER_FINDS_THIS.append(False)
+    return _SERVER_FINDS_THIS[0]
 
 
 class LocalPool(ProcessPoolExecutor):
@@ -211,7 +246,7 @@ def explained_broken_pool() -> Iterator[None]:
         if script is None:
             raise
         raise MainGuardError(
-            f"{script}: worker processes re-import this script (start method 'spawn'); put "
+            f"{script}: worker processes re-import this script; put "
             "the code that runs simulations under `if __name__ == \"__main__\":`, or pass "
             "workers=1") from None
 

@@ -111,6 +111,40 @@ class TestWorkers:
                 pool.shutdown()
         assert len(parents) == 1 and os.getpid() not in parents  # the one server, not us
 
+    def test_a_script_run_beside_another_sim_package_uses_this_one(self, tmp_path):
+        """A folder with a package of its own named `sim`: its workers still run this ccsim.
+
+        (A fork server imports its preload with its own path, the current folder first, not
+        the script's: there its workers had the other `sim`.)
+        """
+        (tmp_path / "sim").mkdir()
+        (tmp_path / "sim" / "__init__.py").write_text("OTHER = True\n")
+        script = tmp_path / "plan.py"
+        script.write_text(textwrap.dedent(f"""
+            import sys
+            sys.path.pop(0)  # (the script's folder: this ccsim first, as an install would be)
+            import sim
+            from sim.parallel import local_executor
+
+            def whose(_):
+                import sim
+                return sim.__file__
+
+            if __name__ == "__main__":
+                scenario = sim.load_scenario({str(SCENARIOS / 'small_bank.yaml')!r},
+                                             overrides={{"days": 1}})
+                print(sim.run(scenario, replications=2, workers=2).summary["offered"])
+                pool = local_executor(2)
+                print(*set(pool.map(whose, range(4))))
+                pool.shutdown()
+            """))
+        done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                              timeout=300, cwd=tmp_path, env={"PYTHONPATH": str(ROOT), "PATH": ""})
+        assert done.returncode == 0, done.stderr
+        offered, workers_sim = done.stdout.split()
+        assert float(offered) > 0
+        assert Path(workers_sim).resolve() == (ROOT / "sim" / "__init__.py").resolve()
+
     def test_any_executor(self, erlang_a):
         """An executor given by the caller (here a thread pool) gives the same run."""
         from concurrent.futures import ThreadPoolExecutor
