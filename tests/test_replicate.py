@@ -98,7 +98,7 @@ class TestWorkers:
         """A script's pools (sim.run(..., workers=N)) are forked from one server.
 
         It imported ccsim once, where fresh interpreters imported it again at every call
-        (#17: 0.54 s a call on 2 workers, bench_pool_start.py).
+        (#17: +0.5 to +0.75 s a call on 2 workers, bench_pool_start.py).
         """
         from sim.parallel import local_executor
 
