@@ -293,7 +293,7 @@ def guarded_pool() -> Iterator[None]:
 
 SMALL_WORK = 100_000
 """Expected contacts below which a command runs in its own process by default: starting
-worker interpreters (a second or two each) would cost more than it saves."""
+worker processes and handing their tables back would cost more than it saves."""
 
 
 def default_workers(workers: int | None, scenarios: list[Scenario], replications: int,
