@@ -42,6 +42,7 @@ from pathlib import Path
 import ciw
 import numpy as np
 from idiomatic_simpy import AGENTS, AHT, PATIENCE, RATE, Callers, simpy_erlang_a
+from machine import describe
 from scipy import stats
 
 import sim
@@ -124,6 +125,7 @@ def main() -> int:
                         help="batches for the batch-means confidence intervals (default 20)")
     parser.add_argument("--seed", type=int, default=1, help="seed of all three (default 1)")
     args = parser.parse_args()
+    print(describe())
     days = max(1, round(args.calls / (RATE * 86400)))
     scenario = sim.load_scenario(SCENARIO, overrides={"days": days})
     horizon, warmup = days * 86400.0, scenario.warmup

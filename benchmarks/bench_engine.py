@@ -36,6 +36,7 @@ import time
 from pathlib import Path
 
 from idiomatic_simpy import simpy_erlang_a
+from machine import describe
 
 import sim
 from sim.engine import run_replication
@@ -62,6 +63,7 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=200_000, help="about this many calls")
     parser.add_argument("--repeat", type=int, default=5, help="timed rounds (medians kept)")
     args = parser.parse_args()
+    print(describe())
     days = max(1, round(args.calls / (600 * 24)))
     scenario = sim.load_scenario(SCENARIO, overrides={"days": days})
     # warm imports and caches: sim.run imports pandas and the KPI code lazily, on first use,

@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from machine import describe
 
 import sim
 from sim.engine import run_replication
@@ -63,6 +64,7 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=40, help="days of each run")
     parser.add_argument("--repeat", type=int, default=3, help="timed rounds (medians kept)")
     args = parser.parse_args()
+    print(describe())
     plain = sim.load_scenario(ROOT / "erlang_a.yaml", overrides={"days": max(1, args.days // 3)})
     scenarios = {name: sim.load_scenario(ROOT / "refund_vs_relations.yaml",
                                          overrides={"days": args.days, **overrides})

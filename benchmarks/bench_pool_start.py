@@ -15,10 +15,11 @@ Usage: python benchmarks/bench_pool_start.py [--calls 5] [--workers 2] [--replic
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import time
 from pathlib import Path
+
+from machine import describe
 
 import sim
 
@@ -31,8 +32,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="worker processes")
     parser.add_argument("--replications", type=int, default=4, help="replications a call")
     args = parser.parse_args()
+    print(describe())
     scenario = sim.load_scenario(SCENARIO, overrides={"days": 1})
-    print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     pooled, alone = [], []
     for call in range(args.calls):
         for workers, times in ((args.workers, pooled), (1, alone)):

@@ -23,6 +23,8 @@ import sys
 import time
 from pathlib import Path
 
+from machine import describe
+
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = str(ROOT / "scenarios" / "small_bank.yaml")
 GOAL = 4.0
@@ -59,6 +61,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=15)
     repeat = parser.parse_args().repeat
+    print(describe())
     times: dict[str, list[float]] = {name: [] for name in COMMANDS}
     for args in COMMANDS.values():  # warm the disk cache once
         wall(args)

@@ -36,6 +36,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from machine import describe
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -92,6 +94,7 @@ def main() -> int:
     parser.add_argument("--set", dest="overrides", action="append", default=[],
                         metavar="PATH=VALUE", help="scenario overrides (default: days=60)")
     args = parser.parse_args()
+    print(describe())
     args.overrides = args.overrides or ["days=60"]
     print(f"before: {load()}")
     runs: dict[int, list[float]] = {}
