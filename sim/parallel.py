@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 
 from sim import handoff
@@ -163,9 +163,7 @@ def local_executor(workers: int | None = None, fast_start: bool = False) -> Exec
     return LocalPool(max_workers=workers, mp_context=context, initializer=_init_worker)
 
 
-_SERVER_FINDS_THIS: list[bool] = []  # (the answer, once asked)
-
-
+@cache
 def _server_finds_this_ccsim() -> bool:
     """Whether the fork server would import this very ccsim for :data:`PRELOAD`.
 
@@ -174,25 +172,22 @@ def _server_finds_this_ccsim() -> bool:
     (CPython's forkserver ignores the path it is handed: python/cpython#117378). Beside
     another package named ``sim``, or with ccsim found only through a path a script
     added, its workers would get another ``sim`` or none: then workers are spawned, as
-    before. Asked once per process, of a fresh interpreter with the server's flags
-    (about 30 ms), without importing anything.
+    before. Asked once per process (cached), of a fresh interpreter with the server's
+    flags (about 20 ms), without importing anything.
     """
-    if not _SERVER_FINDS_THIS:
-        import subprocess
-        from multiprocessing import spawn, util
+    import subprocess
+    from multiprocessing import spawn, util
 
-        ours = Path(__file__).resolve().parent / "__init__.py"
-        try:
-            done = subprocess.run(
-                [spawn.get_executable(), *util._args_from_interpreter_flags(), "-c",
-                 "import importlib.util as u; s = u.find_spec('sim'); "
-                 "print(s.origin if s and s.origin else '')"],
-                capture_output=True, text=True, timeout=60, check=True)
-            found = done.stdout.strip()
-            _SERVER_FINDS_THIS.append(bool(found) and Path(found).resolve() == ours)
-        except (OSError, subprocess.SubprocessError):
-            _SERVER_FINDS_THIS.append(False)
-    return _SERVER_FINDS_THIS[0]
+    try:
+        done = subprocess.run(
+            [spawn.get_executable(), *util._args_from_interpreter_flags(), "-c",
+             "import importlib.util as u; s = u.find_spec('sim'); "
+             "print(s.origin if s and s.origin else '')"],
+            capture_output=True, text=True, timeout=60, check=True)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    found = done.stdout.strip()
+    return bool(found) and Path(found).resolve() == Path(__file__).resolve().parent / "__init__.py"
 
 
 class LocalPool(ProcessPoolExecutor):
