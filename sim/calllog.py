@@ -68,7 +68,9 @@ class CallLog:
             (one of :data:`OUTCOMES`), and ``group``/``customer`` when present;
             ``menu`` (seconds from the arrival into the queue: an IVR menu, on the line;
             NaN: blocked) when the log tells it (``queue_start``, or ccsim's own times);
-            ``callback`` (bool: took a callback, off the line from the queue on) in ccsim's own.
+            ``callback`` (bool: took a callback, off the line from the queue on) in ccsim's own;
+            ``duration`` (seconds from the arrival to the contact's end: its last talk,
+            or the hang-up; NaN where not given) when the log has ``end`` times.
         warnings: What the user should know of how it was read, one line each, the file
             named (``ccsim fit`` and ``ccsim backtest`` print them on stderr).
     """
@@ -345,6 +347,15 @@ def _check(frame: pd.DataFrame, shown: str) -> pd.DataFrame:
         table["customer"] = ids.where(frame["customer"].notna() & (ids != "")).to_numpy()
     if "transfers" in has:
         table["transfers"] = count_column(frame, "transfers", shown)
+    if "end" in has:  # when the contact ended (the last talk, or the hang-up): where given
+        duration = elapsed(frame, "end", "arrival", time_column(
+            frame, "end", shown, allow_blank=np.ones(len(frame), bool)), arrival)
+        bad = (duration < 0).to_numpy()
+        if bad.any():
+            raise CallLogError(row_error(shown, "end", bad, frame["end"],
+                                         "must not be before arrival"))
+        _within_a_year(duration, frame["end"], "end", "arrival", shown)
+        table["duration"] = duration.to_numpy()
     if "queue_start" in has and "wait" not in has:  # a line is held from the arrival on,
         before = elapsed(frame, "queue_start", "arrival",  # through any menu before the queue
                          time_column(frame, "queue_start", shown, allow_blank=blocked),

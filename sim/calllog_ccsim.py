@@ -173,6 +173,8 @@ def ccsim_table(contacts: pd.DataFrame, calendar: np.ndarray | None = None) -> p
     if {"answer", "end"} <= set(rows.columns):  # into the queue: an IVR menu's time
         menu = first_wait_ends(rows) - table["wait"].to_numpy() - rows["arrival"].to_numpy()
         table["menu"] = np.where(outcome == "blocked", np.nan, np.maximum(menu.round(6), 0.0))
+    if "end" in rows:  # from the arrival to its end (the last talk, or the hang-up)
+        table["duration"] = (rows["end"] - rows["arrival"]).to_numpy(dtype=float)
     if "callback" in rows:  # took a callback: off the line (and its trunk line) from the queue on
         table["callback"] = rows["callback"].to_numpy(dtype=bool)
     return table.sort_values("arrival", kind="stable").reset_index(drop=True)

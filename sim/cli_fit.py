@@ -175,7 +175,8 @@ def _summary(fitted) -> list[str]:
                          "times alone (biased low; not used)")
         if t.repeat_share is not None:
             lines.append(f"  repeat share    {t.repeat_share:.2%}" + (
-                f", mean delay {format_duration(t.repeat_delay)}" if t.repeat_share else ""))
+                f", mean delay {format_duration(t.repeat_delay)} after the contact before "
+                "ended" if t.repeat_share else ""))
         if t.transfer_share is not None:
             lines.append(f"  transfer share  {t.transfer_share:.2%} (transfers per answered "
                          "contact)")

@@ -5,7 +5,8 @@ same customer's previous contact, of any contact type, was answered within the w
 before it (it came back about an issue left unresolved). A contact after an abandoned or
 blocked one is a redial (a retrial), not a repeat. The share of repeats among each
 contact type's offered contacts is what a scenario's ``repeat`` journeys produce, as the
-``repeat_rate`` KPI counts it (ccsim counts a repeat in the type it comes back as).
+``repeat_rate`` KPI counts it (ccsim counts a repeat in the type it comes back as). Its
+delay is from the end of the contact it repeats, as a scenario's ``repeat.delay``.
 """
 
 from __future__ import annotations
@@ -15,13 +16,20 @@ import pandas as pd
 
 
 def repeat_gaps(table: pd.DataFrame, horizon: float = 7 * 86400.0) -> pd.Series | None:
-    """Each repeat contact's gap (seconds) since its customer's previous contact; NaN: none.
+    """Each repeat contact's delay (seconds) after its customer's previous contact; NaN: none.
 
-    A repeat contact is one whose customer's previous contact, of any contact type, was
-    answered within ``horizon`` before it: a call's repeat that comes back as a chat is a
-    repeat chat (as ccsim counts a repeat in the type it comes as). A contact after an
-    abandoned or blocked one is a redial, no repeat. Contacts without a customer id are
-    nobody's repeat. None when the log has no ``customer`` column.
+    A repeat contact is one whose customer's previous contact, of any contact type, arrived
+    and was answered within ``horizon`` before it: a call's repeat that comes back as a
+    chat is a repeat chat (as ccsim counts a repeat in the type it comes as). A contact
+    after an abandoned or blocked one is a redial, no repeat. Contacts without a customer
+    id are nobody's repeat. None when the log has no ``customer`` column.
+
+    The delay is from the end of the previous contact, as a scenario's ``repeat.delay``
+    runs (from the end of the unresolved talk; from its arrival it also counted that
+    contact's menu, wait and talk): its ``duration`` where the log has end times, else its
+    menu, wait and handle time added up (a transfer's second wait and talk, or a hold,
+    left out where the log does not tell them). A repeat begun before the previous
+    contact ended has delay 0.
     """
     if "customer" not in table:
         return None
@@ -31,13 +39,24 @@ def repeat_gaps(table: pd.DataFrame, horizon: float = 7 * 86400.0) -> pd.Series 
     after_answer = ordered["outcome"].to_numpy()[:-1] == "answered"
     gaps = ordered["arrival"].diff().dt.total_seconds().to_numpy()[1:]
     repeat = np.concatenate([[False], same & after_answer & (gaps <= horizon)])
-    found = pd.Series(np.where(repeat, np.concatenate([[np.nan], gaps]), np.nan),
+    delays = np.maximum(gaps - _time_in_contact(ordered)[:-1], 0.0)
+    found = pd.Series(np.where(repeat, np.concatenate([[np.nan], delays]), np.nan),
                       index=ordered.index)
     return found.reindex(table.index)
 
 
+def _time_in_contact(rows: pd.DataFrame) -> np.ndarray:
+    """Seconds from each contact's arrival to its end: ``duration``, else menu + wait + handle."""
+    parts = sum(np.nan_to_num(rows[column].to_numpy(dtype=float))
+                for column in ("menu", "wait", "handle") if column in rows)
+    if "duration" not in rows:
+        return np.asarray(parts + np.zeros(len(rows)), dtype=float)
+    given = rows["duration"].to_numpy(dtype=float)
+    return np.where(np.isnan(given), parts, given)
+
+
 def repeat_share(rows: pd.DataFrame, gaps: pd.Series | None) -> tuple[float, float] | None:
-    """Share of ``rows`` offered (not blocked) that are repeat contacts, and their mean gap.
+    """Share of ``rows`` offered (not blocked) that are repeat contacts, and their mean delay.
 
     Offered, as ``repeat_rate`` counts: a busy signal reached no queue. Gaps from
     :func:`repeat_gaps`.

@@ -216,7 +216,8 @@ def _rows(t: TypeFit) -> str:
               ("forecast error", f"{t.arrivals.forecast_error:.1%}")]
     if t.repeat_share is not None:
         cells.append(("repeat share", f"{t.repeat_share:.2%} (mean delay "
-                      f"{t.repeat_delay / 3600:.1f} h)" if t.repeat_share else "0"))
+                      f"{t.repeat_delay / 3600:.1f} h after the contact before ended)"
+                      if t.repeat_share else "0"))
     if t.transfer_share is not None:
         cells.append(("transfer share", f"{t.transfer_share:.2%} of answered"))
     return "".join(f"<tr><th>{_esc(k)}</th><td>{_esc(v)}</td></tr>" for k, v in cells)

@@ -45,7 +45,10 @@ class TestCustomers:
 
     @pytest.mark.parametrize("suffix", ["csv", "parquet"])
     def test_missing_customers_are_not_one_customer(self, tmp_path, suffix):
-        """Blank (CSV) or null (Parquet) ids: only b's second call is a repeat (1 of 5)."""
+        """Blank (CSV) or null (Parquet) ids: only b's second call is a repeat (1 of 5).
+
+        Its delay: 2 h after b's first call arrived, less that call's 1 s wait and 60 s talk.
+        """
         path = tmp_path / f"log.{suffix}"
         if suffix == "csv":
             self.frame().to_csv(path, index=False)
@@ -53,7 +56,7 @@ class TestCustomers:
             self.frame().to_parquet(path)
         calls = fit_log(read_call_log(path), 3600.0).types["calls"]
         assert calls.repeat_share == pytest.approx(1 / len(self.ROWS))
-        assert calls.repeat_delay == pytest.approx(2 * 3600.0)
+        assert calls.repeat_delay == pytest.approx(2 * 3600.0 - 61.0)
 
 
 def _write(tmp_path, frame: pd.DataFrame, suffix: str):
@@ -365,18 +368,29 @@ class TestAbsurdDurations:
                                                rf"year \(366 days\), got '{cell}'$"):
             read_call_log(path)
 
-    @pytest.mark.parametrize(("answer", "end", "message"), [
-        ("2062-03-02T08:01:10", "2062-03-02T08:03:00",
+    TIMED = ("arrival,answer,end,outcome",
+             "2026-03-02T08:00:00,2026-03-02T08:00:10,2026-03-02T08:02:00,answered")
+    # an end beside a handle column times the contact too (a repeat's delay runs from it)
+    ENDED = ("arrival,wait,handle,end,outcome",
+             "2026-03-02T08:00:00,10,110,2026-03-02T08:02:00,answered")
+
+    @pytest.mark.parametrize(("log", "second", "message"), [
+        (TIMED, "2026-03-02T08:01:00,2062-03-02T08:01:10,2062-03-02T08:03:00,answered",
          "answer: must be under a year after arrival, got '2062-03-02T08:01:10'"),
-        ("2026-03-02T08:01:10", "2062-03-02T08:03:00",
+        (TIMED, "2026-03-02T08:01:00,2026-03-02T08:01:10,2062-03-02T08:03:00,answered",
          "end: must be under a year after answer, got '2062-03-02T08:03:00'"),
+        (ENDED, "2026-03-02T08:01:00,10,110,2026-03-02T07:59:00,answered",
+         "end: must not be before arrival, got '2026-03-02T07:59:00'"),
+        (ENDED, "2026-03-02T08:01:00,10,110,2062-03-02T08:03:00,answered",
+         "end: must be under a year after arrival, got '2062-03-02T08:03:00'"),
     ])
-    def test_timestamps_a_year_apart_refused(self, tmp_path, answer, end, message):
-        """An answer or end typed 2062 for 2026 is no wait or handle time either."""
+    def test_timestamps_a_year_apart_refused(self, tmp_path, log, second, message):
+        """An answer or end typed 2062 for 2026 is no wait or handle time; nor an early end.
+
+        An end before the arrival, or a year after it, times no contact either.
+        """
         path = tmp_path / "log.csv"
-        path.write_text("arrival,answer,end,outcome\n"
-                        "2026-03-02T08:00:00,2026-03-02T08:00:10,2026-03-02T08:02:00,answered\n"
-                        f"2026-03-02T08:01:00,{answer},{end},answered\n")
+        path.write_text("\n".join((*log, second)) + "\n")
         with pytest.raises(CallLogError, match=f"^{path}: row 2: {message}$"):
             read_call_log(path)
 

@@ -135,10 +135,13 @@ def _same_logs(rows, at):
     """The log of queue_start/answer/end rows reads as the one of wait and handle rows.
 
     ``rows``: (a, q, w, h, outcome) in whole seconds; ``at``: seconds as a timestamp. The
-    timed log tells each call's time before the queue too (``menu``): q, blocked NaN.
+    timed log tells each call's time before the queue too (``menu``): q, blocked NaN; and
+    from its arrival to its end (``duration``): q + w + h (abandoned q + w), blocked NaN.
     """
     timed, plain = [], []
-    menus = sorted([(a, np.nan if outcome == "blocked" else q) for a, q, _, _, outcome in rows],
+    menus = sorted([(a, np.nan if outcome == "blocked" else q,
+                     np.nan if outcome == "blocked" else q + w + h * (outcome == "answered"))
+                    for a, q, w, h, outcome in rows],
                    key=lambda row: at(row[0])[:19])  # by local arrival, as the table
     for a, q, w, h, outcome in rows:
         answered, blocked = outcome == "answered", outcome == "blocked"
@@ -153,7 +156,8 @@ def _same_logs(rows, at):
         pd.DataFrame(plain, columns=["arrival", "wait", "outcome", "handle"]).to_csv(
             two, index=False)
         table = read_call_log(one).table
-        np.testing.assert_array_equal(table.pop("menu"), [menu for _, menu in menus])
+        np.testing.assert_array_equal(table.pop("menu"), [menu for _, menu, _ in menus])
+        np.testing.assert_array_equal(table.pop("duration"), [span for _, _, span in menus])
         pd.testing.assert_frame_equal(table, read_call_log(two).table)
 
 

@@ -392,7 +392,10 @@ def test_arrival_counts_conserved(calls):
 
 
 def test_repeat_share_from_customers(tmp_path):
-    """With a customer column, the share of contacts followed by the same customer's."""
+    """With a customer column, the share of contacts followed by the same customer's.
+
+    The delay runs from the previous contact's end: its arrival + 1 s wait + 60 s talk.
+    """
     path = tmp_path / "log.csv"
     path.write_text("arrival,wait,outcome,handle,customer\n"
                     "2026-03-02T08:00:00,1,answered,60,a\n"
@@ -401,7 +404,7 @@ def test_repeat_share_from_customers(tmp_path):
                     "2026-03-20T10:00:00,1,answered,60,b\n")  # 18 days later: not a repeat
     calls = fit_log(read_call_log(path), 3600.0).types["calls"]
     assert calls.repeat_share == pytest.approx(0.25)
-    assert calls.repeat_delay == pytest.approx(3600.0)
+    assert calls.repeat_delay == pytest.approx(3600.0 - 61.0)
 
 
 def test_cli_bad_columns_exit_2(tmp_path):

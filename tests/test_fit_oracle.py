@@ -52,12 +52,44 @@ def test_repeat_share_counts_a_repeat_in_the_type_it_comes_as(tmp_path):
         assert fitted[name].repeat_share == pytest.approx(share, rel=1e-12), name
 
 
+def test_repeat_delay_runs_from_the_previous_contacts_end(tmp_path):
+    """The fitted mean delay is a repeat's wait after its customer's last contact ended.
+
+    ccsim's ``repeat.delay`` runs from the end of the unresolved contact (its talk), and
+    a user sets it from ``ccsim fit``'s figure. A center open round the clock (no delay
+    moved to the next opening), talks of 30 minutes against a delay of 1 hour: the fitted
+    delay must be the run's own (each repeat's arrival less its issue's previous end,
+    exactly), and within 4 standard errors of the 1 hour drawn (the few repeats the
+    run's end cuts off move it by ~0.3% of an hour). Measured from the previous arrival,
+    it was the delay plus the wait and the talk (~1 h 35 min).
+    """
+    spec = {"name": "round the clock", "days": 14, "open": "00:00", "close": "24:00",
+            "interval": "1h", "contact_types": {"calls": {
+                "arrivals": {"rate": "6/h"}, "handle": {"dist": "exponential", "mean": "30m"},
+                "patience": {"dist": "exponential", "mean": "10m"}, "resolution": 0.5,
+                "repeat": {"probability": 1.0, "delay": {"dist": "exponential", "mean": "1h"},
+                           "max_contacts": 3}}},
+            "agents": {"pool": {"skills": ["calls"], "staff": 7}}}
+    contacts = sim.run(scenario_from_dict(spec), seed=3).contacts
+    contacts.to_parquet(tmp_path / "contacts.parquet")
+    fitted = fit_log(read_call_log(tmp_path / "contacts.parquet"), 3600.0).types["calls"]
+    # by hand: each repeat against the contact of its issue just before it
+    ordered = contacts.sort_values(["issue_id", "arrival"], kind="stable")
+    same = ordered["issue_id"].to_numpy()[1:] == ordered["issue_id"].to_numpy()[:-1]
+    repeat = same & (ordered["origin"].to_numpy()[1:] == "repeat")
+    gaps = (ordered["arrival"].to_numpy()[1:] - ordered["end"].to_numpy()[:-1])[repeat]
+    assert gaps.size > 1000 and (gaps >= 0).all()
+    assert fitted.repeat_delay == pytest.approx(gaps.mean(), rel=1e-9)
+    assert abs(fitted.repeat_delay - 3600.0) < 4 * gaps.std(ddof=1) / np.sqrt(gaps.size)
+
+
 def test_repeat_share_and_delay_by_hand():
     """Per type: contacts whose customer had any contact in the 7 days before, and the gap.
 
     a: call Mon 08:00, chat Mon 10:00 (a repeat chat 2 h on), call Fri 08:00 (4 days
     after the chat: a repeat call), call the Monday after, 10 days on (not one); a blank
-    customer is nobody's repeat.
+    customer is nobody's repeat. Each contact waits 1 s and talks 60 s: a repeat's delay
+    runs from the previous contact's end, 61 s after its arrival.
     """
     rows = [("2026-03-02T08:00", "calls", "a"), ("2026-03-02T10:00", "chat", "a"),
             ("2026-03-06T08:00", "calls", "a"), ("2026-03-16T08:00", "calls", "a"),
@@ -68,9 +100,9 @@ def test_repeat_share_and_delay_by_hand():
         handle=60.0).sort_values("arrival").reset_index(drop=True)
     fitted = fit_log(CallLog("log.csv", table), 3600.0).types
     assert fitted["chat"].repeat_share == pytest.approx(1 / 2)
-    assert fitted["chat"].repeat_delay == pytest.approx(2 * 3600.0)
+    assert fitted["chat"].repeat_delay == pytest.approx(2 * 3600.0 - 61.0)
     assert fitted["calls"].repeat_share == pytest.approx(1 / 5)
-    assert fitted["calls"].repeat_delay == pytest.approx((4 * 24 - 2) * 3600.0)
+    assert fitted["calls"].repeat_delay == pytest.approx((4 * 24 - 2) * 3600.0 - 61.0)
 
 
 def _answered(rows) -> CallLog:
