@@ -53,6 +53,26 @@ agents:
   pool: {skills: [calls], staff: 45}
 """
 
+# two flat days of four intervals, and a way back for the callers (COMEBACK: a repeat, a
+# retrial or a complaint post): TestBlocks
+COMEBACKS = """\
+name: Comebacks
+days: 2
+interval: 30m
+open: 08:00
+close: 10:00
+contact_types:
+  calls:
+    arrivals: {per_interval: [260, 260, 260, 260]}
+    handle: {dist: exponential, mean: 270s}
+    COMEBACK
+  posts:
+    arrivals: {per_interval: [0, 0, 0, 0]}
+    handle: {dist: exponential, mean: 5m}
+agents:
+  pool: {skills: [calls, posts], staff: 45}
+"""
+
 # Clock times written the way people write them: unquoted (YAML 1.1 base 60 for 20:00)
 DAY_8_TO_20 = """\
 name: Eight to eight
@@ -434,6 +454,21 @@ class TestBlocks:
             "days: 1", "days: 2\nwarmup: 8.5h").replace("close: 09:00", "close: 09:30").replace(
             "[260, 260]", "[260, 260, 260]"))
         assert load_blocks(scenario).tolist() == [0, 1, 2, 3, 4, 4]
+
+    @pytest.mark.parametrize("comeback", [
+        "resolution: 0.5\n    repeat: {delay: {dist: exponential, mean: 1d}}",
+        "patience: {dist: exponential, mean: 1m}\n"
+        "    retrial: {probability: 0.5, delay: {dist: exponential, mean: 1d}}",
+        "complaint: {to: posts, probability: 0.5, delay: {dist: exponential, mean: 1d}}"])
+    def test_opening_burst_stands_alone(self, comeback):
+        """Where contacts come back, the day's second interval is a block of its own.
+
+        Comebacks due overnight all come in the opening interval; the next inherits that
+        burst's queue. The rest of a flat day stays one block; without comebacks the
+        second interval joins it (test_runs_of_equal_load).
+        """
+        scenario = sim.scenario_from_yaml(COMEBACKS.replace("COMEBACK", comeback))
+        assert load_blocks(scenario).tolist() == [0, 1, 2, 2, 3, 4, 5, 5]
 
 
 class TestHoldOut:
