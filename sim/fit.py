@@ -27,7 +27,7 @@ from scipy import stats
 
 from sim.calllog import CallLog, CallLogError
 from sim.fit_capacity import observed_lines, observed_staff
-from sim.fit_repeats import repeat_gaps, repeat_share
+from sim.fit_repeats import journeys_note, repeat_gaps, repeat_share
 from sim.units import format_clock_exact, format_clock_until
 
 FAMILIES = ("exponential", "lognormal", "gamma")
@@ -336,6 +336,10 @@ def fit_log(log: CallLog, interval: float) -> Fit:
         elif not handle_fits:
             notes.append(f"{name}: fewer than 2 distinct handle times; handle is deterministic")
         repeats = repeat_share(rows, gaps)
+        transfers = (float(offered.loc[answered, "transfers"].sum() / answered.sum())
+                     if "transfers" in offered and answered.any() else None)
+        if (note := journeys_note(name, repeats, transfers)) is not None:
+            notes.append(note)
         types[name] = TypeFit(name=name, contacts=len(rows),
             arrivals=fit_arrivals(rows["arrival"], all_days, open_s, interval, n),
             handle=handle_fits[0] if handle_fits else None, handle_fits=handle_fits,
@@ -344,8 +348,7 @@ def fit_log(log: CallLog, interval: float) -> Fit:
             repeat_share=repeats[0] if repeats else None,
             repeat_delay=repeats[1] if repeats else None,
             # transfers per answered contact, as the transfer_rate KPI counts them
-            transfer_share=(float(offered.loc[answered, "transfers"].sum() / answered.sum())
-                            if "transfers" in offered and answered.any() else None),
+            transfer_share=transfers,
             menu=menu_time(offered["menu"].to_numpy(dtype=float)) if "menu" in offered else None)
     return Fit(log, interval, open_s, close_s, types,
                observed_staff(log, open_s, interval, n), notes, observed_lines(log))

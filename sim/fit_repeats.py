@@ -68,3 +68,29 @@ def repeat_share(rows: pd.DataFrame, gaps: pd.Series | None) -> tuple[float, flo
     if mine.empty:
         return 0.0, float("nan")
     return float(mine.size / len(offered)), float(mine.mean())
+
+
+def journeys_note(name: str, repeats: tuple[float, float] | None,
+                  transfers: float | None) -> str | None:
+    """A note where the log shows repeats or transfers, which the fitted scenario leaves out.
+
+    The log does not say where a transfer went nor why a customer came back, so the
+    fitted type has neither: its arrivals count the repeats among its contacts, its
+    handle time is a contact's talk on all its legs, and a transfer's second wait is not
+    simulated (``ccsim backtest`` then shows waits shorter than the log's). None: neither.
+    """
+    shown, effects = [], []
+    if repeats and repeats[0]:
+        shown.append(f"{repeats[0]:.0%} repeat contacts")
+        effects.append("its arrivals count the repeats as new callers (the same volume, "
+                       "none of it from unresolved contacts)")
+    if transfers:
+        shown.append(f"{transfers:.2f} transfers per answered contact")
+        effects.append("its handle time is a contact's talk on all its legs and a "
+                       "transfer's second wait is left out, so simulated waits run short "
+                       "(ccsim backtest shows by how much)")
+    if not shown:
+        return None
+    return (f"{name}: the log shows {' and '.join(shown)}, which the fitted scenario does "
+            "not model (a log tells neither why customers came back nor where calls went): "
+            + "; ".join(effects))

@@ -407,6 +407,31 @@ def test_repeat_share_from_customers(tmp_path):
     assert calls.repeat_delay == pytest.approx(3600.0 - 61.0)
 
 
+@pytest.mark.parametrize(("transfers", "customers", "says"), [
+    ("0,0,0,0", "a,a,b,c", ["calls: the log shows 25% repeat contacts, which",
+                            "count the repeats as new callers"]),
+    ("1,0,1,0", "a,b,c,d", ["calls: the log shows 0.50 transfers per answered contact, which",
+                            "a transfer's second wait is left out"]),
+    ("1,0,0,0", "a,a,b,c", ["the log shows 25% repeat contacts and 0.25 transfers per answered"]),
+    ("0,0,0,0", "a,b,c,d", []),
+])
+def test_note_on_repeats_and_transfers_the_fit_leaves_out(tmp_path, transfers, customers, says):
+    """A log's repeats and transfers are named in a note: the fitted scenario has neither.
+
+    Its backtest's waits run short where the log's calls were transferred (a second wait
+    the fitted scenario never simulates), which nothing said before.
+    """
+    path = tmp_path / "log.csv"
+    rows = ["arrival,wait,outcome,handle,customer,transfers"] + [
+        f"2026-03-02T{8 + k:02d}:00:00,1,answered,60,{who},{moved}"
+        for k, (who, moved) in enumerate(zip(customers.split(","), transfers.split(",")))]
+    path.write_text("\n".join(rows) + "\n")
+    notes = [n for n in fit_log(read_call_log(path), 3600.0).notes if "the log shows" in n]
+    assert len(notes) == (1 if says else 0), notes
+    for part in says:
+        assert part in notes[0], notes
+
+
 def test_cli_bad_columns_exit_2(tmp_path):
     """An unknown canonical name in --columns is one line, exit 2."""
     path = tmp_path / "log.csv"
