@@ -290,7 +290,8 @@ def find_cost_staffing(
         max_rounds: Most rounds over all cells.
         max_agents: Most agents per group and interval; default: as ``find_staffing``'s
             (:func:`sim.staffing_limits.agent_ceiling`), for the search and its start.
-        log: Called with a line of text after each new plan is simulated.
+        log: Called with a line of text after each new plan is simulated, and after each
+            round over the cells (its saving, the plans simulated so far).
         confidence: If given, in (0, 1): the share of replications in which each interval
             must meet the target (as in ``find_staffing``).
         holdout: Replications per hold-out round (default: ``replications``; 0: no check).
@@ -329,15 +330,21 @@ def find_cost_staffing(
     runs = [members for b in range(blocks.max() + 1)
             if measured[members := np.flatnonzero(blocks == b)].all()]
     converged = False
-    for _ in range(max_rounds):
+    for round_number in range(1, max_rounds + 1):
         before = plan
         for run in runs:
             for g in range(plan.shape[0]):
                 plan = _line_search(costs, plan, (g, run), sl_goal, lookahead, most)
             if plan.shape[0] > 1:
                 plan = _swaps(costs, plan, run, wages, sl_goal)
-        if np.array_equal(plan, before):
-            converged = True
+        converged = np.array_equal(plan, before)
+        if log is not None:  # a round over every cell: what it saved, how far the search is
+            was, now = costs.total(before), costs.total(plan)
+            log(f"cost search round {round_number} of at most {max_rounds} over "
+                f"{len(runs) * plan.shape[0]:,} cells: total cost {now:,.2f} "
+                f"({(now - was) / abs(was) if was else 0.0:+.2%}), {len(costs.cache):,} plans "
+                f"simulated" + ("; no cell moved: a local optimum" if converged else ""))
+        if converged:
             break
     check, held_costs = None, None
     if start.holdout is not None and np.array_equal(plan, first):  # the start plan, checked

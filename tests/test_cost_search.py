@@ -149,6 +149,31 @@ def test_search_progress_stays_readable(tmp_path):
     assert len(plans) <= 2 * (len(others) + 1), lines
 
 
+@pytest.mark.parametrize("max_rounds", [1, 20])
+def test_each_round_says_what_it_saved(max_rounds):
+    """After each round over the cells, a line: its total cost, the change, the plans so far.
+
+    A cost search of small_bank's 5 days (360 cells) ran 22 minutes and 5,271 plans on 2
+    cores, and was still saving 0.1% a thousand plans, with nothing saying how far it was:
+    plan lines only. The last round line says whether no cell moved (a local optimum).
+    """
+    lines: list[str] = []
+    found = find_cost_staffing(sim.scenario_from_dict(CENTER), sl_goal=False,
+                               replications=REPS, seed=SEED, log=lines.append,
+                               max_rounds=max_rounds)
+    rounds = [line for line in lines if line.startswith("cost search round")]
+    assert 1 <= len(rounds) <= max_rounds, lines
+    for k, line in enumerate(rounds, 1):
+        assert line.startswith(f"cost search round {k} of at most {max_rounds} over 1 cells: "
+                               "total cost "), line
+    cost = float(re.search(r"total cost ([\d,.]+)", rounds[-1])[1].replace(",", ""))
+    assert cost == pytest.approx(found.costs["total_cost"], abs=0.006)
+    simulated = int(re.search(r"([\d,]+) plans simulated", rounds[-1])[1].replace(",", ""))
+    assert simulated == found.evaluations
+    assert ("no cell moved" in rounds[-1]) == found.staffing.converged
+    assert found.staffing.converged == (max_rounds == 20)  # one round moved the one cell
+
+
 def test_search_log_holds_plan_lines_back():
     """SearchLog: the first plan line, then the latest every few seconds and before others."""
     from sim.cli_common import SearchLog
