@@ -207,6 +207,8 @@ def _rows(t: TypeFit) -> str:
     cells = [("contacts", f"{t.contacts:,}"), ("abandon rate", f"{t.abandon_rate:.2%}")]
     if t.handle:
         cells.append(("handle", _spec_text(t.handle.spec)))
+    if t.menu is not None:  # (as the text says it: the menu before the queue, where told)
+        cells.append(("IVR menu", _spec_text(t.menu) + " before the queue"))
     if t.patience:
         cells += [("patience (censored)", _spec_text(t.patience.best.spec)),
                   ("patience naive", f"exponential mean {t.patience.naive_mean:.1f} s")]

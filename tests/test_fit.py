@@ -432,6 +432,27 @@ def test_note_on_repeats_and_transfers_the_fit_leaves_out(tmp_path, transfers, c
         assert part in notes[0], notes
 
 
+def test_report_names_the_menu_the_text_names(tmp_path):
+    """The report's table has the IVR menu before the queue, as the printed fit has.
+
+    A log with queue_start tells the time before the queue; the text printed it, the
+    report's table left it out.
+    """
+    from sim.fit_report import fit_html
+
+    path = tmp_path / "log.csv"
+    path.write_text("arrival,queue_start,answer,end,outcome\n" + "".join(
+        f"2026-03-02T{8 + k:02d}:00:00,2026-03-02T{8 + k:02d}:00:{30 + 5 * k},"
+        f"2026-03-02T{8 + k:02d}:01:00,2026-03-02T{8 + k:02d}:0{3 + k}:00,answered\n"
+        for k in range(4)))
+    fit = fit_log(read_call_log(path), 3600.0)
+    menu = fit.types["calls"].menu
+    assert menu is not None
+    page = fit_html(fit, [])
+    shown = " ".join(f"{k} {v}" for k, v in menu.items())
+    assert f"<tr><th>IVR menu</th><td>{shown} before the queue</td></tr>" in page
+
+
 def test_cli_bad_columns_exit_2(tmp_path):
     """An unknown canonical name in --columns is one line, exit 2."""
     path = tmp_path / "log.csv"
