@@ -113,6 +113,10 @@ TRIM_BUDGET = TrimBudget()
                    "times the Erlang C requirement of the peak offered load, plus 10; "
                    "raised to cover what the simulation offers, repeats and redials "
                    "included).")
+@click.option("--rounds", type=click.IntRange(min=1),
+              metavar="N", help="With --objective cost: most rounds over the cells (each "
+                                "cell walked one agent at a time; a round is a line; "
+                                "default 20).")
 @policy_option("Every plan is judged under it (the staffed file does not carry it).")
 def staff_command(scenario: str, target: float | None, threshold: float | None,
                   max_abandon: float | None, replications: int, seed: int | None,
@@ -120,7 +124,7 @@ def staff_command(scenario: str, target: float | None, threshold: float | None,
                   holdout: int | None, workers: int | None, full: bool, quiet: bool,
                   objective: str = "agents", no_sl_goal: bool = False,
                   trim_budget: float | None = None, policy: object | None = None,
-                  max_agents: int | None = None) -> None:
+                  max_agents: int | None = None, rounds: int | None = None) -> None:
     """Find the fewest agents per interval and group that meet the service goal.
 
     Example: ccsim staff scenarios/small_bank.yaml --target 0.8 --threshold 20s
@@ -147,6 +151,8 @@ def staff_command(scenario: str, target: float | None, threshold: float | None,
     check_work(scenario, [base], replications)
     if no_sl_goal and objective != "cost":
         fail([f"{scenario}: --no-sl-goal goes with --objective cost"])
+    if rounds is not None and objective != "cost":
+        fail([f"{scenario}: --rounds goes with --objective cost"])
     if objective == "cost" and base.costs is None:
         fail([f"{scenario}: costs: --objective cost needs a `costs:` block"])
     if out:
@@ -168,7 +174,8 @@ def staff_command(scenario: str, target: float | None, threshold: float | None,
                                             executor=executor, log=log,
                                             confidence=confidence, holdout=holdout,
                                             trim_budget=trim_budget, policy=policy,
-                                            max_agents=max_agents)
+                                            max_agents=max_agents,
+                                            **({} if rounds is None else {"max_rounds": rounds}))
                 result = costed.staffing
             else:
                 costed, result = None, find_staffing(
@@ -217,7 +224,9 @@ def format_costs(costed: CostResult) -> str:
             f"({_cost_parts(costed.costs)}) against {costed.start_costs['total_cost']:,.2f} "
             f"for the fewest agents meeting the goal; mean per replication over the measured "
             f"window of the search's replications, {costed.evaluations} plans simulated by "
-            "the cost search")
+            "the cost search" + ("; a local optimum: no cell moved in its last round"
+                                 if costed.staffing.converged else "; it stopped at its most "
+                                 "rounds (--rounds) with cells still moving"))
     if check is not None and costed.holdout_costs is not None:
         text += (f"\non the hold-out replications {check.first_replication}-"
                  f"{check.last_replication} (never drawn by the search) the plan's total "
@@ -269,15 +278,20 @@ def format_staffing(result: StaffingResult, full: bool = False,
             f"{hours['erlang_a']:,.1f}, simulation {hours['simulated']:,.1f} "
             f"({(hours['simulated'] - hours['erlang_c']) / hours['erlang_c']:+.1%} vs "
             "Erlang C)")
-    lines += _trim_lines(result, costed is not None)
+    lines += _trim_lines(result, costed is not None,
+                         (costed.start if costed is not None else result).converged)
     lines += _holdout_lines(result, repaired=costed is None or costed.sl_goal)
     return "\n".join(lines)
 
 
-def _trim_lines(result: StaffingResult, costed: bool) -> list[str]:
-    """Whether the plan the trim left is a local minimum, and what the trim saved."""
+def _trim_lines(result: StaffingResult, costed: bool, removed_all: bool) -> list[str]:
+    """Whether the plan the trim left is a local minimum, and what the trim saved.
+
+    ``removed_all``: whether the fewest-agents search's joint removal rounds ended with
+    nothing left to remove (a cost search's own rounds are its cost line's).
+    """
     trim, lines = result.trim, []
-    if not result.converged:
+    if not removed_all:
         lines.append("note: the joint removal rounds ran out; some intervals may be "
                      "overstaffed")
     if trim is None:

@@ -174,6 +174,41 @@ def test_each_round_says_what_it_saved(max_rounds):
     assert found.staffing.converged == (max_rounds == 20)  # one round moved the one cell
 
 
+@pytest.mark.parametrize(("rounds", "ending"), [
+    ("1", "; it stopped at its most rounds (--rounds) with cells still moving"),
+    ("20", "; a local optimum: no cell moved in its last round")])
+def test_staff_cli_rounds_and_how_the_search_ended(tmp_path, rounds, ending):
+    """--rounds bounds the cost search; its cost line says how it ended.
+
+    Stopped by its rounds, the plan was said to be the fewest-agents search's ("the
+    joint removal rounds ran out; some intervals may be overstaffed"): that note is the
+    start plan's, and its search had converged.
+    """
+    file = tmp_path / "center.yaml"
+    file.write_text(yaml.safe_dump(CENTER))
+    done = subprocess.run([sys.executable, "-m", "sim", "staff", str(file), "--objective",
+                           "cost", "--no-sl-goal", "-r", str(REPS), "--seed", str(SEED), "-w",
+                           "1", "--rounds", rounds],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    (line,) = [x for x in done.stdout.splitlines() if x.startswith("least total cost")]
+    assert line.endswith(ending), line
+    assert "joint removal rounds ran out" not in done.stdout
+    lines = [x for x in done.stderr.splitlines() if "cost search round" in x]
+    assert 1 <= len(lines) <= int(rounds), lines
+    assert ("no cell moved" in lines[-1]) == (rounds == "20"), lines
+
+
+def test_staff_cli_rounds_needs_objective_cost(tmp_path):
+    """--rounds without --objective cost: one line, exit 2."""
+    file = tmp_path / "center.yaml"
+    file.write_text(yaml.safe_dump(CENTER))
+    done = subprocess.run([sys.executable, "-m", "sim", "staff", str(file), "--rounds", "2"],
+                          capture_output=True, text=True)
+    assert done.returncode == 2
+    assert done.stderr.strip() == f"{file}: --rounds goes with --objective cost", done.stderr
+
+
 def test_search_log_holds_plan_lines_back():
     """SearchLog: the first plan line, then the latest every few seconds and before others."""
     from sim.cli_common import SearchLog
