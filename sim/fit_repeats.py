@@ -47,10 +47,10 @@ def repeat_gaps(table: pd.DataFrame, horizon: float = 7 * 86400.0) -> pd.Series 
 
 def _time_in_contact(rows: pd.DataFrame) -> np.ndarray:
     """Seconds from each contact's arrival to its end: ``duration``, else menu + wait + handle."""
-    parts = sum(np.nan_to_num(rows[column].to_numpy(dtype=float))
-                for column in ("menu", "wait", "handle") if column in rows)
+    parts = sum((np.nan_to_num(rows[column].to_numpy(dtype=float))
+                 for column in ("menu", "wait", "handle") if column in rows), np.zeros(len(rows)))
     if "duration" not in rows:
-        return np.asarray(parts + np.zeros(len(rows)), dtype=float)
+        return parts
     given = rows["duration"].to_numpy(dtype=float)
     return np.where(np.isnan(given), parts, given)
 
