@@ -159,14 +159,20 @@ def _variant_problems(data: dict[str, Any], name: str, changes: Mapping[str, Any
     varied = copy.deepcopy(data)
     varied.pop("variants", None)
     where = f"variants.{name}"
-    try:
-        for dotted, value in changes.items():
+    # every entry that cannot apply, on its own path, and the rest applied and judged:
+    # one line per problem, not the first entry's alone
+    found = []
+    for dotted, value in changes.items():
+        try:
             apply_override(varied, dotted, value, option=None)
+        except ValueError as exc:
+            found.append(Problem(f"{where}.{dotted}", f"cannot override: {exc}"))
+    try:
         scenario = Scenario.model_validate(varied, context=context)
-    except ValueError as exc:  # pydantic's ValidationError is a ValueError
-        if isinstance(exc, ValidationError):
-            return [Problem(f"{where}.{p.path}", p.reason) for p in _relevant(exc.errors())]
-        return [Problem(where, f"cannot override: {exc}")]
+    except ValidationError as exc:
+        return found + [Problem(f"{where}.{p.path}", p.reason) for p in _relevant(exc.errors())]
+    if found:  # (the checks of a whole scenario judge the variant as given: not this one)
+        return found
     # the checks of any scenario, in order (sizes and holds only on a consistent one)
     found = (scenario.problems() or limits.scenario_problems(scenario)
              or holds_never_answered(scenario))

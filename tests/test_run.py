@@ -487,8 +487,9 @@ class TestVariantsAndOverrides:
     @pytest.mark.parametrize(("entry", "problem"), [
         ("agents.pool.staff: -3", "variants.minus.agents.pool.staff: must be >= 0, got -3"),
         # in YAML terms: it said "as --set 'costs={...}'", an option, for a line of the file
-        ("costs.agents.pool.hourly: 30", "variants.minus: cannot override: 'costs' is not "
-         "in the scenario: set the section whole, as costs: {...} in the variant"),
+        ("costs.agents.pool.hourly: 30", "variants.minus.costs.agents.pool.hourly: cannot "
+         "override: 'costs' is not in the scenario: set the section whole, as costs: {...} "
+         "in the variant"),
     ])
     def test_bad_variant(self, tmp_path, entry, problem):
         """A variant that breaks a rule is reported under variants.<name>."""
@@ -498,6 +499,28 @@ class TestVariantsAndOverrides:
         with pytest.raises(sim.ScenarioError) as caught:
             sim.load_scenario(path)
         assert caught.value.lines() == [f"{path}: {problem}"]
+
+    def test_every_problem_of_a_variant_is_named(self, tmp_path):
+        """A variant with several bad entries: one line each, on its own path.
+
+        It stopped at the first entry that could not apply (one line, on
+        ``variants.<name>`` alone), so a user fixed them one run at a time; ``ccsim
+        validate`` explains every problem.
+        """
+        path = tmp_path / "v.yaml"
+        path.write_text((SCENARIOS / "erlang_c.yaml").read_text() + (
+            "variants:\n  many: {agents.nobody.staff: 4, agents.pool.staff: -3, "
+            "costs.agents.pool.hourly: 30, contact_types.calls.handle.mean: abc}\n"))
+        with pytest.raises(sim.ScenarioError) as caught:
+            sim.load_scenario(path)
+        lines = caught.value.lines()
+        assert len(lines) == 4, lines
+        for line, (entry, reason) in zip(sorted(lines), sorted([
+                ("agents.nobody.staff", "cannot override: no agent group 'nobody'"),
+                ("agents.pool.staff", "must be >= 0, got -3"),
+                ("costs.agents.pool.hourly", "cannot override: 'costs' is not in the scenario"),
+                ("contact_types.calls.handle.mean", "")])):
+            assert line.startswith(f"{path}: variants.many.{entry}: {reason}"), line
 
 
 @pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.yaml")), ids=lambda p: p.stem)
