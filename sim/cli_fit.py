@@ -180,8 +180,13 @@ def _summary(fitted) -> list[str]:
         if t.transfer_share is not None:
             lines.append(f"  transfer share  {t.transfer_share:.2%} (transfers per answered "
                          "contact)")
-    staff = fitted.staff
-    lines.append(f"staff seen busy at once per interval: {min(staff)}-{max(staff)}")
+    staff, lower = fitted.staff, fitted.staff_lower
+    lines.append(f"staff seen busy at once per interval: {min(staff)}-{max(staff)}" + (
+        "" if lower is None else
+        f" (each transferred contact busy for all its talk from its first answer, its "
+        f"second wait left out: this can exceed the staff on duty; the contacts never "
+        f"transferred alone {min(lower)}-{max(lower)}, a lower bound; give --staff if "
+        "known)"))
     if fitted.lines is not None:
         lines.append(f"trunk lines: {fitted.lines} (calls on the lines at each busy signal, "
                      "median)")

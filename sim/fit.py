@@ -132,8 +132,11 @@ def menu_time(values: np.ndarray) -> dict | None:
 class Fit:
     """A fitted call log: the calendar, each contact type's estimates, and the capacity seen.
 
-    ``staff``: agents seen busy at once per interval (a lower bound); ``lines``: trunk
-    lines told by busy signals (None: the log has none), see :mod:`sim.fit_capacity`.
+    ``staff``: agents seen busy at once per interval (a lower bound where the log has no
+    transfers); ``staff_lower``: where it has some, the same counted on the contacts never
+    transferred, a lower bound (``staff`` counts a transferred contact's legs back to back
+    and can exceed the staff on duty); None without transfers; ``lines``: trunk lines
+    told by busy signals (None: the log has none), see :mod:`sim.fit_capacity`.
     """
 
     log: CallLog
@@ -144,6 +147,7 @@ class Fit:
     staff: list[int]
     notes: list[str] = field(default_factory=list)
     lines: int | None = None
+    staff_lower: list[int] | None = None
 
     @property
     def intervals_per_day(self) -> int:
@@ -350,8 +354,12 @@ def fit_log(log: CallLog, interval: float) -> Fit:
             # transfers per answered contact, as the transfer_rate KPI counts them
             transfer_share=transfers,
             menu=menu_time(offered["menu"].to_numpy(dtype=float)) if "menu" in offered else None)
+    transferred = "transfers" in log.table and bool(
+        (log.table["transfers"].to_numpy(dtype=float) > 0).any())
     return Fit(log, interval, open_s, close_s, types,
-               observed_staff(log, open_s, interval, n), notes, observed_lines(log))
+               observed_staff(log, open_s, interval, n), notes, observed_lines(log),
+               observed_staff(log, open_s, interval, n, untransferred=True)
+               if transferred else None)
 
 
 def scenario_dict(fit: Fit, name: str, staff: list[int] | None = None,

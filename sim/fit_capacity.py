@@ -4,7 +4,8 @@ A log says who waited and who talked, not how many agents were on duty nor how m
 lines the trunk had. Both are bounded by what it shows:
 
 - agents: at a peak with a queue every agent on duty talks, so the most seen talking at
-  once is a lower bound of the staff (:func:`observed_staff`);
+  once is a lower bound of the staff (:func:`observed_staff`), counted on the contacts
+  never transferred where the log has transfers (a row is a contact, not its legs);
 - trunk lines: a busy signal (``blocked``) is given only when every line is taken, by a
   call waiting or talking, so the calls on the lines at each busy signal are the lines
   (:func:`observed_lines`). A log without busy signals tells no limit.
@@ -17,15 +18,23 @@ import numpy as np
 from sim.calllog import CallLog
 
 
-def observed_staff(log: CallLog, open_s: float, interval: float, n_intervals: int) -> list[int]:
+def observed_staff(log: CallLog, open_s: float, interval: float, n_intervals: int,
+                   untransferred: bool = False) -> list[int]:
     """Agents seen busy at once, per interval of the day: the median over days of the peak.
 
-    A lower bound of the staff on duty (at a peak with a queue, every agent talks);
-    give the real staffing with ``--staff`` when known. An agent is busy from the answer:
-    the arrival, any IVR menu before the queue where the log tells it (``menu``), the wait.
+    An agent is busy from the answer: the arrival, any IVR menu before the queue where the
+    log tells it (``menu``), the wait; for the contact's talk (``handle``). Without
+    transfers, a lower bound of the staff on duty (at a peak with a queue, every agent
+    talks); give the real staffing with ``--staff`` when known. A log row is a contact,
+    not its legs: a transferred contact is counted busy for the talk of all its legs from
+    its first answer, its second wait left out, so where the log has transfers the count
+    can exceed the staff on duty. ``untransferred``: count only the contacts never
+    transferred (each busy on one agent exactly as the log tells): a lower bound again.
     """
     t = log.table
     answered = t["outcome"].to_numpy() == "answered"
+    if untransferred:
+        answered &= t["transfers"].to_numpy(dtype=float) == 0
     start = log.seconds()[answered] + t["wait"].to_numpy()[answered]
     if "menu" in t:  # (the answer, not the menu's length too early)
         start = start + np.nan_to_num(t["menu"].to_numpy(dtype=float)[answered])

@@ -101,3 +101,38 @@ def test_agents_are_busy_from_the_answer(tmp_path, menu):
     scenario["contact_types"]["calls"]["arrivals"] = {"per_interval": [20.0] * 18}
     _, log = _log(tmp_path, scenario)
     assert fit_log(log, 3600.0).staff == [2, 6, 6]
+
+
+def test_transfers_make_the_busy_count_no_bound(tmp_path):
+    """With transfers, the staff seen busy is no lower bound: the count without them is.
+
+    A log row is a contact, not its legs: a transferred contact was counted busy for all
+    its talk from its first answer, its second wait left out, so at a peak it was busy
+    on two agents' time at once. Here (3 + 3 agents, the first department transfers
+    half its calls to the second, both loaded) that showed more agents busy at once than
+    were on duty, printed as "seen busy" and put in the fitted scenario. The contacts
+    never transferred are counted alone as well: a lower bound (each of them busy on one
+    agent exactly as the log tells), and the printed line says which is which.
+    """
+    from sim.cli_fit import _summary  # (the text `ccsim fit` prints)
+
+    scenario = _menu_scenario({"dist": "deterministic", "value": "30s"}, days=4,
+                              transfer={"probability": 0.5, "to": "second"})
+    scenario["contact_types"]["second"] = {
+        "arrivals": {"per_interval": [20.0] * 8},
+        "handle": {"dist": "exponential", "mean": "6m"},
+        "patience": {"dist": "exponential", "mean": "3m"}}
+    scenario["agents"] = {"pool": {"skills": ["calls"], "staff": 3},
+                          "second_line": {"skills": ["second"], "staff": 3}}
+    contacts, log = _log(tmp_path, scenario)
+    assert contacts["transfers"].sum() > 500  # transfers to count
+    fitted = fit_log(log, 3600.0)
+    assert max(fitted.staff) > 6  # the legs back to back: more than were on duty
+    assert fitted.staff_lower is not None and max(fitted.staff_lower) <= 6
+    assert all(low <= seen for low, seen in zip(fitted.staff_lower, fitted.staff))
+    line = next(x for x in _summary(fitted) if x.startswith("staff seen busy"))
+    low, high = min(fitted.staff_lower), max(fitted.staff_lower)
+    assert "can exceed the staff on duty" in line and f"{low}-{high}" in line, line
+    # without transfers in the log there is no second figure: the count is the bound
+    plain = _menu_scenario({"dist": "deterministic", "value": "30s"}, days=2)
+    assert fit_log(_log(tmp_path, plain)[1], 3600.0).staff_lower is None
