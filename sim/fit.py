@@ -26,7 +26,7 @@ import pandas as pd
 from scipy import stats
 
 from sim.calllog import CallLog, CallLogError
-from sim.fit_capacity import observed_lines, observed_staff
+from sim.fit_capacity import observed_lines, staff_seen
 from sim.fit_repeats import journeys_note, repeat_gaps, repeat_share
 from sim.units import format_clock_exact, format_clock_until
 
@@ -354,12 +354,8 @@ def fit_log(log: CallLog, interval: float) -> Fit:
             # transfers per answered contact, as the transfer_rate KPI counts them
             transfer_share=transfers,
             menu=menu_time(offered["menu"].to_numpy(dtype=float)) if "menu" in offered else None)
-    transferred = "transfers" in log.table and bool(
-        (log.table["transfers"].to_numpy(dtype=float) > 0).any())
-    return Fit(log, interval, open_s, close_s, types,
-               observed_staff(log, open_s, interval, n), notes, observed_lines(log),
-               observed_staff(log, open_s, interval, n, untransferred=True)
-               if transferred else None)
+    staff, lower = staff_seen(log, open_s, interval, n)
+    return Fit(log, interval, open_s, close_s, types, staff, notes, observed_lines(log), lower)
 
 
 def scenario_dict(fit: Fit, name: str, staff: list[int] | None = None,

@@ -60,6 +60,20 @@ def observed_staff(log: CallLog, open_s: float, interval: float, n_intervals: in
     return [max(1, int(v)) for v in np.median(peaks, axis=0)]
 
 
+def staff_seen(log: CallLog, open_s: float, interval: float,
+               n_intervals: int) -> tuple[list[int], list[int] | None]:
+    """``(staff, lower)``: agents seen busy at once, and a lower bound where they may not be.
+
+    ``staff``: :func:`observed_staff` of every contact; ``lower``: of the contacts never
+    transferred, where the log has transfers (None: it has none, ``staff`` is the bound).
+    """
+    staff = observed_staff(log, open_s, interval, n_intervals)
+    t = log.table
+    if "transfers" not in t or not (t["transfers"].to_numpy(dtype=float) > 0).any():
+        return staff, None
+    return staff, observed_staff(log, open_s, interval, n_intervals, untransferred=True)
+
+
 def observed_lines(log: CallLog) -> int | None:
     """Trunk lines: calls on the lines when busy signals were given (None: no busy signal).
 
