@@ -102,7 +102,8 @@ def fit_command(log: str, interval: float, out: str, columns: str | None, staff:
     import yaml
 
     from sim.calllog import CallLogError
-    from sim.fit import fit_log, scenario_dict
+    from sim.fit import fit_log
+    from sim.fit_scenario import scenario_dict
     from sim.output import write_atomic
 
     seconds = _interval(interval)

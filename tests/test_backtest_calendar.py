@@ -17,7 +17,8 @@ from yaml import safe_load as yaml_load
 
 from sim.backtest import backtest
 from sim.calllog import read_call_log
-from sim.fit import fit_log, scenario_dict
+from sim.fit import fit_log
+from sim.fit_scenario import scenario_dict
 from sim.loader import scenario_from_dict
 
 PER_INTERVAL = [40.0] * 8  # 08:00-16:00 in hours: 320 calls on a plain day

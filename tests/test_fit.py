@@ -20,7 +20,8 @@ from scipy import stats
 
 import sim
 from sim.calllog import CallLog, CallLogError, parse_columns, read_call_log
-from sim.fit import fit_durations, fit_log, fit_patience, scenario_dict
+from sim.fit import fit_durations, fit_log, fit_patience
+from sim.fit_scenario import scenario_dict
 from sim.loader import scenario_from_dict
 
 # a day of 16 half-hour intervals, busier mid-morning and mid-afternoon

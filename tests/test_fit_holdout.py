@@ -16,7 +16,8 @@ import pytest
 
 import sim
 from sim.calllog import read_call_log
-from sim.fit import fit_log, scenario_dict
+from sim.fit import fit_log
+from sim.fit_scenario import scenario_dict
 from sim.loader import scenario_from_dict
 from sim.units import DAY
 

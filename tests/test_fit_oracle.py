@@ -17,7 +17,9 @@ from scipy import optimize, stats
 
 import sim
 from sim.calllog import CallLog, read_call_log
-from sim.fit import fit_log, fit_patience, observed_staff, scenario_dict
+from sim.fit import fit_log, fit_patience
+from sim.fit_capacity import observed_staff
+from sim.fit_scenario import scenario_dict
 from sim.loader import scenario_from_dict
 
 
@@ -117,7 +119,7 @@ def _busy_by_hand(log: CallLog, open_s: float, interval: float, n: int) -> list[
     """Agents talking at once, peak per interval and day on a 1-second grid, median of days.
 
     Each answered call keeps an agent from its answer (arrival + wait) until a second
-    before its end (logs round times), as :func:`sim.fit.observed_staff` documents.
+    before its end (logs round times), as :func:`sim.fit_capacity.observed_staff` documents.
     """
     t = log.table
     first = t["arrival"].dt.normalize().min()

@@ -48,7 +48,8 @@ def test_opening_hours_to_the_second(tmp_path):
     every interval of the fitted scenario started 30 s before the log's.
     """
     from sim.calllog import read_call_log
-    from sim.fit import fit_log, scenario_dict
+    from sim.fit import fit_log
+    from sim.fit_scenario import scenario_dict
     from sim.loader import scenario_from_dict
 
     log = tmp_path / "log.csv"
