@@ -16,8 +16,10 @@ The canonical columns (``--columns arrival=CallStart,...`` maps other names):
 - ``outcome``: ``answered``, ``abandoned`` or ``blocked``;
 - ``handle``: seconds of talk, answered contacts only (or ``end`` - ``answer``); a wait
   or handle time must be under a year (:data:`~sim.calllog_columns.MAX_DURATION`);
-- optional ``group`` (who answered), ``customer`` (to find repeat contacts) and
-  ``transfers`` (how many times the contact was transferred: a whole number, blank 0).
+- optional ``group`` (who answered), ``customer`` (to find repeat contacts),
+  ``transfers`` (how many times the contact was transferred: a whole number, blank 0),
+  ``hold`` (seconds the caller was on hold, beside ``handle``'s talk) and ``wrap_up``
+  (seconds of the agents' after-call work after it): answered contacts', blank 0.
 
 ccsim's own ``contacts.parquet`` is recognised and read as a log (its first
 replication, its days dated as the weekdays the run's days stood for:
@@ -53,7 +55,8 @@ __all__ = ["EPOCH", "OUTCOMES", "CallLog", "CallLogError",
 
 REQUIRED = ("arrival", "wait", "outcome")
 OPTIONAL = ("contact_type", "handle", "group", "customer", "queue_start", "answer", "end",
-            "transfers")
+            "transfers", "hold", "wrap_up")
+AGENT_WORK = ("hold", "wrap_up")  # an answered contact's seconds beside its talk (blank: 0)
 OUTCOMES = ("answered", "abandoned", "blocked")
 
 
@@ -70,7 +73,8 @@ class CallLog:
             NaN: blocked) when the log tells it (``queue_start``, or ccsim's own times);
             ``callback`` (bool: took a callback, off the line from the queue on) in ccsim's own;
             ``duration`` (seconds from the arrival to the contact's end: its last talk,
-            or the hang-up; NaN where not given) when the log has ``end`` times.
+            or the hang-up; NaN where not given) when the log has ``end`` times;
+            ``hold`` and ``wrap_up`` (seconds, 0 unless answered) where given.
         warnings: What the user should know of how it was read, one line each, the file
             named (``ccsim fit`` and ``ccsim backtest`` print them on stderr).
     """
@@ -347,6 +351,10 @@ def _check(frame: pd.DataFrame, shown: str) -> pd.DataFrame:
         table["customer"] = ids.where(frame["customer"].notna() & (ids != "")).to_numpy()
     if "transfers" in has:
         table["transfers"] = count_column(frame, "transfers", shown)
+    for column in AGENT_WORK:  # (an unanswered contact's: none)
+        if column in has:
+            seconds = seconds_column(frame, column, shown, blank_cells(frame[column]))
+            table[column] = np.where(answered, seconds.fillna(0.0).to_numpy(), 0.0)
     if "end" in has:  # when the contact ended (the last talk, or the hang-up): where given
         duration = elapsed(frame, "end", "arrival", time_column(
             frame, "end", shown, allow_blank=np.ones(len(frame), bool)), arrival)

@@ -101,7 +101,8 @@ def from_ccsim(raw: pd.DataFrame, path: Path, shown: str) -> tuple[pd.DataFrame,
 
 _CCSIM_READ = ("replication", "arrival", "contact_type", "outcome", "answered", "wait", "handle",
                "group", "transfers", "issue_id")  # what ccsim_table reads
-_CCSIM_NUMBERS = ("replication", "arrival", "wait", "handle", "transfers", "answer", "end")
+_CCSIM_NUMBERS = ("replication", "arrival", "wait", "handle", "transfers", "answer", "end",
+                  "hold", "wrap_up")
 _CCSIM_FLAGS = {"true": True, "false": False, "1": True, "0": False}
 
 
@@ -121,7 +122,7 @@ def _ccsim_types(raw: pd.DataFrame, shown: str) -> pd.DataFrame:
             blank = (text.astype(str).str.strip() == "").to_numpy()
             values = pd.to_numeric(text.where(~blank), errors="coerce")
             bad = (values.isna().to_numpy() & ~blank) | (blank & (column not in (
-                "wait", "handle", "answer", "end")))
+                "wait", "handle", "answer", "end", "hold", "wrap_up")))
             if bad.any():
                 raise CallLogError(row_error(shown, column, bad, text, "not a number"))
             out[column] = values.astype(float)
@@ -175,6 +176,10 @@ def ccsim_table(contacts: pd.DataFrame, calendar: np.ndarray | None = None) -> p
         table["menu"] = np.where(outcome == "blocked", np.nan, np.maximum(menu.round(6), 0.0))
     if "end" in rows:  # from the arrival to its end (the last talk, or the hang-up)
         table["duration"] = (rows["end"] - rows["arrival"]).to_numpy(dtype=float)
+    for column in ("hold", "wrap_up"):  # on hold, and the agents' after-call work after it
+        if column in rows:
+            table[column] = np.where(outcome == "answered",
+                                     rows[column].fillna(0.0).to_numpy(dtype=float), 0.0)
     if "callback" in rows:  # took a callback: off the line (and its trunk line) from the queue on
         table["callback"] = rows["callback"].to_numpy(dtype=bool)
     return table.sort_values("arrival", kind="stable").reset_index(drop=True)

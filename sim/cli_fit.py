@@ -165,6 +165,12 @@ def _summary(fitted) -> list[str]:
             lines.append(f"  handle          {_spec(t.handle.spec)}  (AIC: "
                          + ", ".join(f"{f.family} {f.aic - best:+.0f}" for f in t.handle_fits)
                          + ")")
+        if t.hold_mean is not None:
+            lines.append(f"  hold            mean {format_duration(t.hold_mean)} per answered "
+                         "contact, in the handle time above (caller and agent on the call)")
+        if t.wrap_up:
+            lines.append(f"  wrap-up         {_spec(t.wrap_up)} after the talk (the agents' "
+                         "after-call work)")
         if t.menu:
             lines.append(f"  IVR menu        {_spec(t.menu)} before the queue")
         lines.append(f"  abandon rate    {t.abandon_rate:.2%}")
@@ -182,17 +188,21 @@ def _summary(fitted) -> list[str]:
             lines.append(f"  transfer share  {t.transfer_share:.2%} (transfers per answered "
                          "contact)")
     staff, lower = fitted.staff, fitted.staff_lower
-    lines.append(f"staff seen busy at once per interval: {min(staff)}-{max(staff)}" + (
+    lines.append(f"staff seen busy at once per interval: {_span(staff)}" + (
         "" if lower is None else
         f" (each transferred contact busy for all its talk from its first answer, its "
         f"second wait left out: this can exceed the staff on duty; the contacts never "
-        f"transferred alone {min(lower)}-{max(lower)}, a lower bound; give --staff if "
-        "known)"))
+        f"transferred alone {_span(lower)}, a lower bound; give --staff if known)"))
     if fitted.lines is not None:
         lines.append(f"trunk lines: {fitted.lines} (calls on the lines at each busy signal, "
                      "median)")
     lines += [f"note: {n}" for n in fitted.notes]
     return lines
+
+
+def _span(values: list[int]) -> str:
+    """``3-5``, or ``4`` where every value is 4."""
+    return f"{min(values)}" if min(values) == max(values) else f"{min(values)}-{max(values)}"
 
 
 def _spec(spec: dict) -> str:

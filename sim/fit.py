@@ -111,13 +111,15 @@ class TypeFit:
     repeat_delay: float | None = None
     transfer_share: float | None = None
     menu: dict | None = None  # the IVR menu's time before the queue (spec), where told
+    wrap_up: dict | None = None  # the agents' after-call work (spec), where told
+    hold_mean: float | None = None  # on hold per answered contact (in the handle), where told
 
 
-def menu_time(values: np.ndarray) -> dict | None:
-    """The time before the queue (an IVR menu, seconds) as a scenario's ``ivr.time``.
+def time_spec(values: np.ndarray) -> dict | None:
+    """Durations (seconds) as a scenario's distribution: an ``ivr.time``, a ``wrap_up``.
 
-    None where the log tells none (no ``menu`` times, or all 0); deterministic where one
-    value (to the millisecond); else the durations' best family (:func:`fit_durations`).
+    None where the log tells none (no times, or all 0); deterministic where one value
+    (to the millisecond); else the durations' best family (:func:`fit_durations`).
     """
     values = np.round(values[~np.isnan(values)], 3)
     if not values.size or values.max() <= 0:
@@ -326,7 +328,10 @@ def fit_log(log: CallLog, interval: float) -> Fit:
     for raw_name, rows in table.groupby("contact_type", sort=True):
         offered = rows[rows["outcome"] != "blocked"]
         answered = offered["outcome"] == "answered"
-        handle = offered.loc[answered, "handle"].dropna().to_numpy()
+        # on hold, caller and agent are on the call: a talk's time with its hold
+        held = offered.loc[answered, "hold"] if "hold" in offered else None
+        handle = (offered.loc[answered, "handle"] + (0.0 if held is None else held)
+                  ).dropna().to_numpy()
         # a family needs spread to fit: constant (or single) times are deterministic
         handle_fits = (fit_durations(handle)
                        if np.unique(np.maximum(handle, _MIN_SECONDS)).size >= 2 else [])
@@ -352,6 +357,9 @@ def fit_log(log: CallLog, interval: float) -> Fit:
             repeat_delay=repeats[1] if repeats else None,
             # transfers per answered contact, as the transfer_rate KPI counts them
             transfer_share=transfers,
-            menu=menu_time(offered["menu"].to_numpy(dtype=float)) if "menu" in offered else None)
+            menu=time_spec(offered["menu"].to_numpy(dtype=float)) if "menu" in offered else None,
+            wrap_up=(time_spec(offered.loc[answered, "wrap_up"].to_numpy(dtype=float))
+                     if "wrap_up" in offered else None),
+            hold_mean=float(held.mean()) if held is not None and held.gt(0).any() else None)
     staff, lower = staff_seen(log, open_s, interval, n)
     return Fit(log, interval, open_s, close_s, types, staff, notes, observed_lines(log), lower)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.calllog import CallLog
+from sim.calllog import AGENT_WORK, CallLog
 
 
 def observed_staff(log: CallLog, open_s: float, interval: float, n_intervals: int,
@@ -23,7 +23,8 @@ def observed_staff(log: CallLog, open_s: float, interval: float, n_intervals: in
     """Agents seen busy at once, per interval of the day: the median over days of the peak.
 
     An agent is busy from the answer: the arrival, any IVR menu before the queue where the
-    log tells it (``menu``), the wait; for the contact's talk (``handle``). Without
+    log tells it (``menu``), the wait; for the contact's talk (``handle``), and its hold
+    and after-call work where the log tells them (``hold``, ``wrap_up``). Without
     transfers, a lower bound of the staff on duty (at a peak with a queue, every agent
     talks); give the real staffing with ``--staff`` when known. A log row is a contact,
     not its legs: a transferred contact is counted busy for the talk of all its legs from
@@ -38,8 +39,13 @@ def observed_staff(log: CallLog, open_s: float, interval: float, n_intervals: in
     start = log.seconds()[answered] + t["wait"].to_numpy()[answered]
     if "menu" in t:  # (the answer, not the menu's length too early)
         start = start + np.nan_to_num(t["menu"].to_numpy(dtype=float)[answered])
+    # busy through the talk, any hold and the after-call work after it, where the log tells
+    busy = np.nan_to_num(t["handle"].to_numpy()[answered])
+    for column in AGENT_WORK:
+        if column in t:
+            busy = busy + t[column].to_numpy(dtype=float)[answered]
     # logs round times: an agent's next call may seem to start a moment before the last ends
-    end = start + np.maximum(np.nan_to_num(t["handle"].to_numpy()[answered]) - 1.0, 0.0)
+    end = start + np.maximum(busy - 1.0, 0.0)
     times = np.concatenate([start, end])
     steps = np.concatenate([np.ones(start.size), -np.ones(end.size)])
     order = np.lexsort((steps, times))  # an end before a start at the same moment

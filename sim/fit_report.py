@@ -207,6 +207,10 @@ def _rows(t: TypeFit) -> str:
     cells = [("contacts", f"{t.contacts:,}"), ("abandon rate", f"{t.abandon_rate:.2%}")]
     if t.handle:
         cells.append(("handle", _spec_text(t.handle.spec)))
+    if t.hold_mean is not None:  # (as the text says them, where told)
+        cells.append(("hold", f"mean {t.hold_mean:.1f} s per answered contact, in the handle"))
+    if t.wrap_up is not None:
+        cells.append(("wrap-up", _spec_text(t.wrap_up) + " after the talk (after-call work)"))
     if t.menu is not None:  # (as the text says it: the menu before the queue, where told)
         cells.append(("IVR menu", _spec_text(t.menu) + " before the queue"))
     if t.patience:

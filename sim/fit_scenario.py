@@ -46,6 +46,8 @@ def scenario_dict(fit: Fit, name: str, staff: list[int] | None = None,
             spec["patience"] = t.patience.best.spec
         if t.menu is not None:  # on the line before the queue: it holds a trunk line too
             spec["ivr"] = {"time": t.menu}
+        if t.wrap_up is not None:  # the agent's, after the talk: busy, the caller gone
+            spec["wrap_up"] = t.wrap_up
         types[t.name] = spec
     # blocked calls arrived (they are in the arrivals): the lines that blocked them too
     lines = {} if fit.lines is None else {"lines": fit.lines}
