@@ -106,6 +106,16 @@ class CallLog:
             names[raw], by_name[name] = name, raw
         return names
 
+    def on_call(self) -> np.ndarray:
+        """Seconds each contact was on the call with an agent: its talk and any hold.
+
+        NaN where it has no handle time (not answered, or not told). On hold, caller and
+        agent are both on the call: the fit, the busy count, the trunk lines and a replay
+        (``trace_handle``) take the hold with the talk.
+        """
+        talk = self.table["handle"].to_numpy(dtype=float)
+        return talk + self.table["hold"].to_numpy(dtype=float) if "hold" in self.table else talk
+
     def seconds(self) -> np.ndarray:
         """Arrival times in seconds from 00:00 of the log's first day."""
         start = self.days[0]
@@ -355,6 +365,13 @@ def _check(frame: pd.DataFrame, shown: str) -> pd.DataFrame:
         if column in has:
             seconds = seconds_column(frame, column, shown, blank_cells(frame[column]))
             table[column] = np.where(answered, seconds.fillna(0.0).to_numpy(), 0.0)
+    if "hold" in has and "handle" not in has and "handle" in table:  # timed: the hold is
+        talk = table["handle"].to_numpy() - table["hold"].to_numpy()  # within end - answer
+        bad = answered & (talk < 0)
+        if bad.any():
+            raise CallLogError(row_error(shown, "hold", bad, frame["hold"],
+                                         "must not exceed end - answer (a hold is in the call)"))
+        table["handle"] = talk
     if "end" in has:  # when the contact ended (the last talk, or the hang-up): where given
         duration = elapsed(frame, "end", "arrival", time_column(
             frame, "end", shown, allow_blank=np.ones(len(frame), bool)), arrival)

@@ -129,6 +129,24 @@ def time_spec(values: np.ndarray) -> dict | None:
     return fit_durations(values)[0].spec
 
 
+def work_spec(values: np.ndarray, name: str, notes: list[str]) -> dict | None:
+    """After-call work (seconds, one per answered contact) as the type's ``wrap_up``.
+
+    As :func:`time_spec` where every contact has some; where some have none, a gamma of
+    the mean and cv of all (a scenario's wrap-up follows every contact: it keeps the
+    agents' mean work and its spread, where a family fitted to zeros raised to a
+    millisecond was far off both), with a note in ``notes``.
+    """
+    none = values <= 0
+    if not none.any() or none.all():
+        return time_spec(values)
+    mean, cv = float(values.mean()), float(values.std() / values.mean())
+    notes.append(f"{name}: {none.mean():.0%} of answered contacts logged no after-call work; "
+                 f"wrap_up is a gamma of the mean and cv of all ({mean:.1f} s, cv {cv:.2f}): a "
+                 "scenario's wrap-up follows every contact")
+    return {"dist": "gamma", "mean": round(mean, 3), "cv": round(cv, 4)}
+
+
 @dataclass(frozen=True)
 class Fit:
     """A fitted call log: the calendar, each contact type's estimates, and the capacity seen.
@@ -324,14 +342,15 @@ def fit_log(log: CallLog, interval: float) -> Fit:
     types = {}
     notes = []
     table = log.table.reset_index(drop=True)  # rows matched to their repeat gaps by label
+    on_call = log.on_call()  # (by row: the table's labels are its rows)
     gaps = repeat_gaps(table)
     for raw_name, rows in table.groupby("contact_type", sort=True):
         offered = rows[rows["outcome"] != "blocked"]
         answered = offered["outcome"] == "answered"
         # on hold, caller and agent are on the call: a talk's time with its hold
         held = offered.loc[answered, "hold"] if "hold" in offered else None
-        handle = (offered.loc[answered, "handle"] + (0.0 if held is None else held)
-                  ).dropna().to_numpy()
+        handle = on_call[offered.index[answered.to_numpy()]]
+        handle = handle[~np.isnan(handle)]
         # a family needs spread to fit: constant (or single) times are deterministic
         handle_fits = (fit_durations(handle)
                        if np.unique(np.maximum(handle, _MIN_SECONDS)).size >= 2 else [])
@@ -358,8 +377,8 @@ def fit_log(log: CallLog, interval: float) -> Fit:
             # transfers per answered contact, as the transfer_rate KPI counts them
             transfer_share=transfers,
             menu=time_spec(offered["menu"].to_numpy(dtype=float)) if "menu" in offered else None,
-            wrap_up=(time_spec(offered.loc[answered, "wrap_up"].to_numpy(dtype=float))
-                     if "wrap_up" in offered else None),
+            wrap_up=(work_spec(offered.loc[answered, "wrap_up"].to_numpy(dtype=float), name,
+                               notes) if "wrap_up" in offered else None),
             hold_mean=float(held.mean()) if held is not None and held.gt(0).any() else None)
     staff, lower = staff_seen(log, open_s, interval, n)
     return Fit(log, interval, open_s, close_s, types, staff, notes, observed_lines(log), lower)

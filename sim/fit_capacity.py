@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.calllog import AGENT_WORK, CallLog
+from sim.calllog import CallLog
 
 
 def observed_staff(log: CallLog, open_s: float, interval: float, n_intervals: int,
@@ -40,10 +40,9 @@ def observed_staff(log: CallLog, open_s: float, interval: float, n_intervals: in
     if "menu" in t:  # (the answer, not the menu's length too early)
         start = start + np.nan_to_num(t["menu"].to_numpy(dtype=float)[answered])
     # busy through the talk, any hold and the after-call work after it, where the log tells
-    busy = np.nan_to_num(t["handle"].to_numpy()[answered])
-    for column in AGENT_WORK:
-        if column in t:
-            busy = busy + t[column].to_numpy(dtype=float)[answered]
+    busy = np.nan_to_num(log.on_call()[answered])
+    if "wrap_up" in t:
+        busy = busy + t["wrap_up"].to_numpy(dtype=float)[answered]
     # logs round times: an agent's next call may seem to start a moment before the last ends
     end = start + np.maximum(busy - 1.0, 0.0)
     times = np.concatenate([start, end])
@@ -98,7 +97,7 @@ def observed_lines(log: CallLog) -> int | None:
     if not blocked.any():
         return None
     seconds = log.seconds()
-    held = np.where(outcome == "answered", np.nan_to_num(t["handle"].to_numpy(dtype=float)),
+    held = np.where(outcome == "answered", np.nan_to_num(log.on_call()),  # (a hold: on a line)
                     0.0) + t["wait"].to_numpy(dtype=float)
     if "callback" in t:  # took a callback: hung up on entering the queue (the call back
         held = np.where(t["callback"].to_numpy(dtype=bool), 0.0, held)  # holds no line)

@@ -27,8 +27,8 @@ def repeat_gaps(table: pd.DataFrame, horizon: float = 7 * 86400.0) -> pd.Series 
     The delay is from the end of the previous contact, as a scenario's ``repeat.delay``
     runs (from the end of the unresolved talk; from its arrival it also counted that
     contact's menu, wait and talk): its ``duration`` where the log has end times, else its
-    menu, wait and handle time added up (a transfer's second wait and talk, or a hold,
-    left out where the log does not tell them). A repeat begun before the previous
+    menu, wait, talk and hold added up (a transfer's second wait left out, and a hold
+    where the log does not tell it). A repeat begun before the previous
     contact ended has delay 0.
     """
     if "customer" not in table:
@@ -46,9 +46,13 @@ def repeat_gaps(table: pd.DataFrame, horizon: float = 7 * 86400.0) -> pd.Series 
 
 
 def _time_in_contact(rows: pd.DataFrame) -> np.ndarray:
-    """Seconds from each contact's arrival to its end: ``duration``, else menu + wait + handle."""
+    """Seconds from each contact's arrival to its end: ``duration``, else its parts.
+
+    Menu, wait, talk and hold, where the log tells them.
+    """
     parts = sum((np.nan_to_num(rows[column].to_numpy(dtype=float))
-                 for column in ("menu", "wait", "handle") if column in rows), np.zeros(len(rows)))
+                 for column in ("menu", "wait", "handle", "hold") if column in rows),
+                np.zeros(len(rows)))
     if "duration" not in rows:
         return parts
     given = rows["duration"].to_numpy(dtype=float)
@@ -86,9 +90,9 @@ def journeys_note(name: str, repeats: tuple[float, float] | None,
                        "none of it from unresolved contacts)")
     if transfers:
         shown.append(f"{transfers:.2f} transfers per answered contact")
-        effects.append("its handle time is a contact's talk on all its legs and a "
-                       "transfer's second wait is left out, so simulated waits run short "
-                       "(ccsim backtest shows by how much)")
+        effects.append("its handle time (and after-call work) is a contact's on all its "
+                       "legs and a transfer's second wait is left out, so simulated waits run "
+                       "short (ccsim backtest shows by how much)")
     if not shown:
         return None
     return (f"{name}: the log shows {' and '.join(shown)}, which the fitted scenario does "

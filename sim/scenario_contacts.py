@@ -142,8 +142,8 @@ class Arrivals(_Frozen):
             # each row by its type's name in a scenario (`lost card` is `lost_card`, as
             # `ccsim fit` names it; two names that would collide are refused)
             types = log.table["contact_type"].astype(str).map(log.type_names())
-            self._rows = (log.seconds(), types.to_numpy(),
-                          log.table["handle"].to_numpy(dtype=float))
+            self._rows = (log.seconds(), types.to_numpy(),  # a logged talk with its hold
+                          log.on_call())
             self._read_warnings = log.warnings
             self._first_day = log.days[0]
             self._base_dir = base.resolve()

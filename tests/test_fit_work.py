@@ -115,10 +115,110 @@ def test_a_bad_cell_is_one_line(tmp_path, column, cell, reason):
     assert read_call_log(path).table[column].tolist() == [0.0, 30.0, 12.0]
 
 
+def _consults(days: int, **calls) -> dict:
+    """``_desk`` whose calls consult experts half the time: the caller on hold meanwhile."""
+    scenario = _desk(days=days, staff=8, consult={
+        "probability": 0.5, "to": "experts", "talk": {"dist": "exponential", "mean": "1m"}},
+        **calls)
+    scenario["contact_types"]["experts"] = {"arrivals": {"rate": 0},
+                                            "handle": {"dist": "exponential", "mean": "3m"}}
+    scenario["agents"]["experts"] = {"skills": ["experts"], "staff": 3}
+    return scenario
+
+
 def test_a_csv_copy_of_ccsim_contacts_reads_alike(tmp_path):
-    """Ccsim's contacts saved as CSV: the same hold and wrap-up as the Parquet file."""
-    contacts, log = _log(tmp_path, _desk(days=1))
+    """The contacts of ccsim saved as CSV: the same hold and wrap-up as the Parquet file.
+
+    And a bad cell there is one line naming file, row and column (it was numpy's
+    ValueError, uncaught).
+    """
+    contacts, log = _log(tmp_path, _consults(days=1))
+    assert (log.table["hold"] > 0).sum() > 50 and (log.table["wrap_up"] > 0).sum() > 50
     contacts.to_csv(tmp_path / "contacts.csv", index=False)
     again = read_call_log(tmp_path / "contacts.csv")
     for column in ("hold", "wrap_up"):
         np.testing.assert_array_equal(again.table[column], log.table[column])
+    contacts["hold"] = contacts["hold"].astype(object)
+    contacts.loc[contacts.index[5], "hold"] = "soon"
+    contacts.to_csv(tmp_path / "bad.csv", index=False)
+    with pytest.raises(CallLogError, match=r"bad\.csv: row \d+: hold: not a number"):
+        read_call_log(tmp_path / "bad.csv")
+
+
+def test_after_call_work_some_contacts_lack_is_fitted_by_its_mean_and_cv(tmp_path):
+    """Zeros among the wrap-up times: a gamma of all times' mean and cv, and a note.
+
+    Raised to a millisecond and fitted by likelihood, 80% zeros made a lognormal of
+    cv 20,000 and a mean far from the logged one. A scenario's wrap-up follows every
+    contact: the gamma keeps the agents' mean work (the load) and its spread.
+    """
+    work = np.where(np.arange(2000) % 5 == 0, 60.0 + np.arange(2000) % 7, 0.0)
+    rows = pd.DataFrame({"arrival": np.arange(2000) * 30.0 % 36000 + 8 * 3600,
+                         "wait": 0.0, "outcome": "answered",
+                         "handle": 200.0 + np.arange(2000) % 13, "wrap_up": work})
+    rows.to_csv(tmp_path / "log.csv", index=False)
+    fitted = fit_log(read_call_log(tmp_path / "log.csv"), 3600.0)
+    spec = fitted.types["calls"].wrap_up
+    assert spec["dist"] == "gamma"
+    assert spec["mean"] == pytest.approx(work.mean(), rel=1e-3)
+    assert spec["cv"] == pytest.approx(work.std() / work.mean(), rel=1e-3)
+    assert any("80% of answered contacts" in note for note in fitted.notes), fitted.notes
+
+
+def test_a_hold_within_timestamps_is_not_counted_twice(tmp_path):
+    """Timed by answer and end, a contact's talk is end - answer - hold: its hold once.
+
+    The fitted handle (talk and hold) is end - answer; it was end - answer + hold. A
+    hold longer than the call is refused on one line.
+    """
+    rows = pd.DataFrame({"arrival": [0.0, 60.0, 120.0], "answer": [10.0, 70.0, 125.0],
+                         "end": [310.0, 270.0, 425.0], "outcome": ["answered"] * 3,
+                         "hold": [60.0, 0.0, 30.0]})
+    rows.to_csv(tmp_path / "log.csv", index=False)
+    log = read_call_log(tmp_path / "log.csv")
+    assert log.table["handle"].tolist() == [240.0, 200.0, 270.0]  # the talk
+    assert log.on_call().tolist() == [300.0, 200.0, 300.0]
+    rows.loc[1, "hold"] = 250.0
+    rows.to_csv(tmp_path / "log.csv", index=False)
+    with pytest.raises(CallLogError, match=r"log\.csv: row 2: hold: must not exceed"):
+        read_call_log(tmp_path / "log.csv")
+
+
+def test_a_caller_on_hold_holds_a_line(tmp_path):
+    """Trunk lines from a log with holds: a caller on hold is on a line too (10 lines).
+
+    Counted through its wait and talk alone, 10 lines were fitted as 9.
+    """
+    scenario = _consults(days=2, arrivals={"per_interval": [120.0] * 8})
+    scenario["lines"] = 10
+    contacts, log = _log(tmp_path, scenario)
+    assert contacts["blocked"].sum() > 30 and (contacts["hold"] > 0).sum() > 200
+    assert fit_log(log, 3600.0).lines == 10
+
+
+def test_a_replayed_contact_talks_and_holds_its_logged_time(tmp_path):
+    """trace_handle: a contact answered in the log talks its talk and hold, as fitted."""
+    _, log = _log(tmp_path, _consults(days=1))
+    table = log.table
+    table.assign(arrival=log.seconds()).to_csv(tmp_path / "calls.csv", index=False)
+    replay = {"name": "replay", "days": 1, "open": "08:00", "close": "16:00",
+              "interval": "1h", "contact_types": {"calls": {
+                  "arrivals": {"trace": "calls.csv", "trace_handle": True},
+                  "handle": {"dist": "exponential", "mean": "4m"}}},
+              "agents": {"team": {"skills": ["calls"], "staff": 30}}}
+    contacts = sim.run(scenario_from_dict(replay, base_dir=tmp_path), seed=1).contacts
+    answered = (table["outcome"] == "answered").to_numpy()
+    np.testing.assert_allclose(contacts.sort_values("arrival")["handle"].to_numpy()[answered],
+                               log.on_call()[answered], atol=1e-6)
+
+
+def test_a_repeat_delay_runs_from_the_end_of_the_hold_too(tmp_path):
+    """Without end times a contact ends after its menu, wait, talk and hold."""
+    from sim.fit_repeats import repeat_gaps
+
+    rows = pd.DataFrame({"arrival": [0.0, 1000.0], "wait": [10.0, 0.0],
+                         "outcome": ["answered"] * 2, "handle": [200.0, 100.0],
+                         "hold": [90.0, 0.0], "customer": ["a", "a"]})
+    rows.to_csv(tmp_path / "log.csv", index=False)
+    gaps = repeat_gaps(read_call_log(tmp_path / "log.csv").table)
+    assert gaps.tolist()[1] == pytest.approx(1000.0 - 10.0 - 200.0 - 90.0)

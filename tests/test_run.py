@@ -519,7 +519,7 @@ class TestVariantsAndOverrides:
                 ("agents.nobody.staff", "cannot override: no agent group 'nobody'"),
                 ("agents.pool.staff", "must be >= 0, got -3"),
                 ("costs.agents.pool.hourly", "cannot override: 'costs' is not in the scenario"),
-                ("contact_types.calls.handle.mean", "")])):
+                ("contact_types.calls.handle.mean", "expected a duration")])):
             assert line.startswith(f"{path}: variants.many.{entry}: {reason}"), line
 
 
