@@ -308,7 +308,8 @@ class TestNestedConfidence:
     """The report's per-type and per-group tables give 95% CIs over replications."""
 
     @pytest.fixture(scope="class")
-    def bank(self):
+    @classmethod
+    def bank(cls):
         result = sim.run(scenario_from_yaml(BANK), seed=11, replications=4)
         return result, report.run_html(result, figures=[])
 
