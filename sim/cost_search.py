@@ -48,7 +48,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -92,6 +92,10 @@ class CostResult:
         evaluations: Plans simulated by the cost search (after the start).
         holdout_costs: The plan's mean cost KPIs on its hold-out replications
             (``staffing.holdout``; None without a hold-out check).
+        round_plans: The plan after each round over the cells, in order (groups x
+            intervals, as :func:`plan_of`): the last is the one the hold-out check then
+            judged (and may have repaired); each costs no more than the one before it on
+            the search's replications (``benchmarks/cost_rounds.py`` measures them on others).
     """
 
     staffing: StaffingResult
@@ -101,6 +105,7 @@ class CostResult:
     sl_goal: bool
     evaluations: int
     holdout_costs: dict[str, float] | None = None
+    round_plans: list[np.ndarray] = field(default_factory=list)
 
 
 def plan_of(result: StaffingResult) -> np.ndarray:
@@ -151,26 +156,11 @@ class _Costs:
         return out
 
     def shrinkage_wages(self, plan: np.ndarray) -> float:
-        """Wages of the scheduled agents who are not on the phones (shrinkage).
-
-        The plan is simulated with exactly its agents on the phones and no shrinkage
-        (:func:`sim.staffing.evaluate_plan`), so the run pays only those; the staffed
-        scenario schedules more (:func:`sim.staffing.scheduled_agents`), all paid.
-        """
+        """:func:`shrinkage_wages` of ``plan``, worked out once."""
         key = plan.tobytes()
         if key not in self.extra:
-            self.extra[key] = self._shrinkage_wages(plan)
+            self.extra[key] = shrinkage_wages(self.scenario, plan, self.goal)
         return self.extra[key]
-
-    def _shrinkage_wages(self, plan: np.ndarray) -> float:
-        if not any(group.shrinkage for group in self.scenario.agents.values()):
-            return 0.0
-        window = measured_window(self.scenario)
-        staffed = staffed_scenario(self.scenario, plan, self.goal)
-        simulated = simulated_scenario(self.scenario, plan, self.goal)
-        return sum(pay.hourly * (scheduled_seconds(staffed, g, window)
-                                 - scheduled_seconds(simulated, g, window)) / 3600.0
-                   for g, pay in self.scenario.costs.agents.items())
 
     def allowed(self, plan: np.ndarray, sl_goal: bool) -> bool:
         return plan.min() >= 0 and (not sl_goal or bool(self.evaluation(plan).ok.all()))
@@ -196,6 +186,23 @@ class _Costs:
             cells = self.blocks == b
             out[chosen[t, b], cells] = np.maximum(out[chosen[t, b], cells], step)
         return out
+
+
+def shrinkage_wages(scenario: Scenario, plan: np.ndarray, goal: Goal) -> float:
+    """Wages of the agents ``plan`` schedules beyond those on the phones (shrinkage).
+
+    A plan is simulated with exactly its agents on the phones and no shrinkage
+    (:func:`sim.staffing.evaluate_plan`), so its run's ``total_cost`` pays only those;
+    the staffed scenario schedules more (:func:`sim.staffing.scheduled_agents`), all paid.
+    """
+    if not any(group.shrinkage for group in scenario.agents.values()):
+        return 0.0
+    window = measured_window(scenario)
+    staffed = staffed_scenario(scenario, plan, goal)
+    simulated = simulated_scenario(scenario, plan, goal)
+    return sum(pay.hourly * (scheduled_seconds(staffed, g, window)
+                             - scheduled_seconds(simulated, g, window)) / 3600.0
+               for g, pay in scenario.costs.agents.items())
 
 
 def _line_search(costs: _Costs, plan: np.ndarray, cell: tuple[int, np.ndarray], sl_goal: bool,
@@ -329,7 +336,7 @@ def find_cost_staffing(
     measured = measured_intervals(scenario)
     runs = [members for b in range(blocks.max() + 1)
             if measured[members := np.flatnonzero(blocks == b)].all()]
-    converged = False
+    converged, rounds = False, []
     for round_number in range(1, max_rounds + 1):
         before = plan
         for run in runs:
@@ -337,6 +344,7 @@ def find_cost_staffing(
                 plan = _line_search(costs, plan, (g, run), sl_goal, lookahead, most)
             if plan.shape[0] > 1:
                 plan = _swaps(costs, plan, run, wages, sl_goal)
+        rounds.append(plan)
         converged = np.array_equal(plan, before)
         if log is not None:  # a round over every cell: what it saved, how far the search is
             was, now = costs.total(before), costs.total(plan)
@@ -362,7 +370,8 @@ def find_cost_staffing(
                        converged, check)
     return CostResult(staffing=staffing, start=start, costs=costs.means(plan),
                       start_costs=costs.means(first), sl_goal=sl_goal,
-                      evaluations=len(costs.cache), holdout_costs=held_costs)
+                      evaluations=len(costs.cache), holdout_costs=held_costs,
+                      round_plans=rounds)
 
 
 def _result(scenario: Scenario, start: StaffingResult, plan: np.ndarray, evaluation: Evaluation,

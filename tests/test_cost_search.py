@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -19,7 +20,7 @@ import yaml
 from helpers import TWO_WAGES
 
 import sim
-from sim.cost_search import find_cost_staffing
+from sim.cost_search import find_cost_staffing, plan_of
 from sim.staffing import Goal, evaluate_plan
 
 CENTER = {
@@ -411,3 +412,30 @@ def test_holdout_repair_adds_where_service_is_cheapest(monkeypatch):
     added = after - before
     assert added.sum() > 0, (before, after)  # the case at hand: the check repaired
     assert (added[0] == 0).all() and (added[1] >= 0).all(), added
+
+
+@pytest.mark.parametrize("sl_goal", [True, False])
+def test_each_rounds_plan_is_kept_and_none_costs_more(sl_goal):
+    """``round_plans``: the plan after each round, in order; no round raises the cost.
+
+    A round walks each cell only while the mean total cost over the search's
+    replications falls, so each round's plan costs no more than the one before it (on
+    those replications), the first no more than the start; the last is the plan the
+    hold-out check then judged, and with the goal every one meets it in-sample.
+    """
+    scenario = sim.scenario_from_dict({**CENTER, "close": "10:00",
+                                       "contact_types": {"calls": {
+                                           "arrivals": {"per_interval": [500, 700]},
+                                           "handle": {"dist": "exponential", "mean": "4m"}}}})
+    found = find_cost_staffing(scenario, sl_goal=sl_goal, replications=REPS, seed=SEED,
+                               holdout=0, max_rounds=3)
+    plans = found.round_plans
+    assert 1 <= len(plans) <= 3
+    goal = Goal(0.8, 20.0)
+    costs = [float(evaluate_plan(scenario, plan, goal, REPS, SEED).replications["total_cost"]
+                   .mean()) for plan in [plan_of(found.start), *plans]]
+    assert all(later <= earlier + 1e-6 for earlier, later in pairwise(costs)), costs
+    assert costs[-1] < costs[0]  # (the search saved: there was something to keep)
+    np.testing.assert_array_equal(plans[-1], plan_of(found.staffing))
+    before = [plan_of(found.start), *plans][-2]  # the last round moved no cell: converged
+    assert found.staffing.converged == np.array_equal(plans[-1], before)
