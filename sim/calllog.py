@@ -19,7 +19,8 @@ The canonical columns (``--columns arrival=CallStart,...`` maps other names):
 - optional ``group`` (who answered), ``customer`` (to find repeat contacts),
   ``transfers`` (how many times the contact was transferred: a whole number, blank 0),
   ``hold`` (seconds the caller was on hold, beside ``handle``'s talk) and ``wrap_up``
-  (seconds of the agents' after-call work after it): answered contacts', blank 0.
+  (seconds of the agents' after-call work after it): answered contacts', blank 0; and
+  ``agent`` (who answered it, any id; blank: not told).
 
 ccsim's own ``contacts.parquet`` is recognised and read as a log (its first
 replication, its days dated as the weekdays the run's days stood for:
@@ -55,7 +56,7 @@ __all__ = ["EPOCH", "OUTCOMES", "CallLog", "CallLogError",
 
 REQUIRED = ("arrival", "wait", "outcome")
 OPTIONAL = ("contact_type", "handle", "group", "customer", "queue_start", "answer", "end",
-            "transfers", "hold", "wrap_up")
+            "transfers", "hold", "wrap_up", "agent")
 AGENT_WORK = ("hold", "wrap_up")  # an answered contact's seconds beside its talk (blank: 0)
 OUTCOMES = ("answered", "abandoned", "blocked")
 
@@ -74,7 +75,8 @@ class CallLog:
             ``callback`` (bool: took a callback, off the line from the queue on) in ccsim's own;
             ``duration`` (seconds from the arrival to the contact's end: its last talk,
             or the hang-up; NaN where not given) when the log has ``end`` times;
-            ``hold`` and ``wrap_up`` (seconds, 0 unless answered) where given.
+            ``hold`` and ``wrap_up`` (seconds, 0 unless answered) and ``agent`` (str,
+            None where blank) where given.
         warnings: What the user should know of how it was read, one line each, the file
             named (``ccsim fit`` and ``ccsim backtest`` print them on stderr).
     """
@@ -356,9 +358,10 @@ def _check(frame: pd.DataFrame, shown: str) -> pd.DataFrame:
     })
     if "group" in has:
         table["group"] = frame["group"].astype(str).to_numpy()
-    if "customer" in has:  # a blank or null id (a withheld number) is no known customer
-        ids = frame["customer"].astype(str).str.strip()
-        table["customer"] = ids.where(frame["customer"].notna() & (ids != "")).to_numpy()
+    for column in ("customer", "agent"):  # a blank or null id (a withheld number): nobody
+        if column in has:
+            ids = frame[column].astype(str).str.strip()
+            table[column] = ids.where(frame[column].notna() & (ids != "")).to_numpy()
     if "transfers" in has:
         table["transfers"] = count_column(frame, "transfers", shown)
     for column in AGENT_WORK:  # (an unanswered contact's: none)

@@ -176,6 +176,9 @@ def ccsim_table(contacts: pd.DataFrame, calendar: np.ndarray | None = None) -> p
         table["menu"] = np.where(outcome == "blocked", np.nan, np.maximum(menu.round(6), 0.0))
     if "end" in rows:  # from the arrival to its end (the last talk, or the hang-up)
         table["duration"] = (rows["end"] - rows["arrival"]).to_numpy(dtype=float)
+    if "agent" in rows:  # who answered (the last to): an agent is its group's number
+        table["agent"] = np.where(outcome == "answered", rows["group"].astype(str) + " #"
+                                  + rows["agent"].astype(str), None)
     for column in ("hold", "wrap_up"):  # on hold, and the agents' after-call work after it
         if column in rows:
             table[column] = np.where(outcome == "answered",

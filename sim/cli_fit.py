@@ -86,8 +86,9 @@ def _text_or_fail(text: str, path: str) -> None:
             default="fitted.yaml")
 @click.option("--columns", help=_COLUMNS_HELP)
 @click.option("--staff", type=click.IntRange(min=1),
-              help="Agents on duty (default: the most seen busy at once, per interval, on "
-                   "a typical day: a lower bound).")
+              help="Agents on duty (default: per interval, the agents the log names "
+                   "working then (an agent column), else the most seen busy at once, on a "
+                   "typical day: a lower bound).")
 @click.option("--threshold", type=DURATION, default="20s", show_default=True,
               help="Service-level threshold of the fitted scenario.")
 @click.option("--no-report", is_flag=True, help="Skip fit_report.html.")
@@ -187,12 +188,17 @@ def _summary(fitted) -> list[str]:
         if t.transfer_share is not None:
             lines.append(f"  transfer share  {t.transfer_share:.2%} (transfers per answered "
                          "contact)")
-    staff, lower = fitted.staff, fitted.staff_lower
+    staff, lower, named = fitted.staff, fitted.staff_lower, fitted.agents_seen
+    if named is not None:  # (the fitted staff)
+        lines.append(f"staff: agents seen working per interval: {_span(named)} (each agent "
+                     "the log names, in every interval its talk, hold or after-call work "
+                     "touched; median over days)")
     lines.append(f"staff seen busy at once per interval: {_span(staff)}" + (
         "" if lower is None else
         f" (each transferred contact busy for all its talk from its first answer, its "
         f"second wait left out: this can exceed the staff on duty; the contacts never "
-        f"transferred alone {_span(lower)}, a lower bound; give --staff if known)"))
+        f"transferred alone {_span(lower)}, a lower bound"
+        + ("" if named is not None else "; give --staff if known") + ")"))
     if fitted.lines is not None:
         lines.append(f"trunk lines: {fitted.lines} (calls on the lines at each busy signal, "
                      "median)")

@@ -14,6 +14,7 @@ lines the trunk had. Both are bounded by what it shows:
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from sim.calllog import CallLog
 
@@ -36,15 +37,9 @@ def observed_staff(log: CallLog, open_s: float, interval: float, n_intervals: in
     answered = t["outcome"].to_numpy() == "answered"
     if untransferred:
         answered &= t["transfers"].to_numpy(dtype=float) == 0
-    start = log.seconds()[answered] + t["wait"].to_numpy()[answered]
-    if "menu" in t:  # (the answer, not the menu's length too early)
-        start = start + np.nan_to_num(t["menu"].to_numpy(dtype=float)[answered])
-    # busy through the talk, any hold and the after-call work after it, where the log tells
-    busy = np.nan_to_num(log.on_call()[answered])
-    if "wrap_up" in t:
-        busy = busy + t["wrap_up"].to_numpy(dtype=float)[answered]
+    start, end = _work(log, answered)
     # logs round times: an agent's next call may seem to start a moment before the last ends
-    end = start + np.maximum(busy - 1.0, 0.0)
+    end = start + np.maximum(end - start - 1.0, 0.0)
     times = np.concatenate([start, end])
     steps = np.concatenate([np.ones(start.size), -np.ones(end.size)])
     order = np.lexsort((steps, times))  # an end before a start at the same moment
@@ -63,6 +58,58 @@ def observed_staff(log: CallLog, open_s: float, interval: float, n_intervals: in
     carried = before[np.searchsorted(times, starts, side="right")].reshape(peaks.shape)
     peaks = np.maximum(peaks, carried)
     return [max(1, int(v)) for v in np.median(peaks, axis=0)]
+
+
+def _work(log: CallLog, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """When the agent of each of ``rows`` (answered) began and ended its work, seconds.
+
+    From the answer (the arrival, any menu before the queue the log tells, the wait)
+    through the talk, any hold and the after-call work after it, where the log tells them.
+    """
+    t = log.table
+    start = log.seconds()[rows] + t["wait"].to_numpy()[rows]
+    if "menu" in t:  # (the answer, not the menu's length too early)
+        start = start + np.nan_to_num(t["menu"].to_numpy(dtype=float)[rows])
+    busy = np.nan_to_num(log.on_call()[rows])
+    if "wrap_up" in t:
+        busy = busy + t["wrap_up"].to_numpy(dtype=float)[rows]
+    return start, start + busy
+
+
+def agents_seen(log: CallLog, open_s: float, interval: float,
+                n_intervals: int) -> list[int] | None:
+    """Agents the log names working in each interval of the day: the median over days.
+
+    Each agent of an answered contact (``agent``: the log's id, blank for none) counts in
+    every interval its work on it touched (talk, hold, after-call work: :func:`_work`), once
+    however many contacts it had there. An agent seen working was on duty: a lower bound
+    where some sat idle a whole interval, and both of two agents who swapped within one
+    count. Unlike the busy count it needs no guess of a transferred contact's legs (a
+    contact names its last agent; its first is seen on other contacts). None: the log
+    names no agent.
+    """
+    t = log.table
+    rows = (t["outcome"].to_numpy() == "answered") & (
+        t["agent"].notna().to_numpy() if "agent" in t else False)
+    if not np.any(rows):
+        return None
+    start, end = _work(log, rows)
+    who = pd.factorize(t["agent"].to_numpy()[rows])[0]
+    offsets = ((log.days - log.days[0]).total_seconds().to_numpy() // 86400.0).astype(int)
+    day = (start // 86400.0).astype(int)
+    # the intervals each touched, on its day (an interval's end: the next one's, not in it)
+    first = np.floor((start - day * 86400.0 - open_s) / interval).astype(int)
+    last = np.ceil((end - day * 86400.0 - open_s) / interval).astype(int) - 1
+    first, last = np.maximum(first, 0), np.minimum(np.maximum(last, first), n_intervals - 1)
+    keep = (first <= last) & np.isin(day, offsets)
+    first, last, who, day = first[keep], last[keep], who[keep], day[keep]
+    count = last - first + 1
+    each = np.repeat(np.arange(count.size), count)
+    slot = first[each] + np.arange(each.size) - np.repeat(np.cumsum(count) - count, count)
+    cells = np.unique(np.stack([np.searchsorted(offsets, day[each]), slot, who[each]]), axis=1)
+    grid = np.zeros((len(offsets), n_intervals))
+    np.add.at(grid, (cells[0], cells[1]), 1.0)
+    return [int(v) for v in np.median(grid, axis=0)]
 
 
 def staff_seen(log: CallLog, open_s: float, interval: float,

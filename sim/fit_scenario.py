@@ -25,7 +25,8 @@ def scenario_dict(fit: Fit, name: str, staff: list[int] | None = None,
     Args:
         fit: The fitted log.
         name: The scenario's name.
-        staff: Agents per interval of the day (default: the staffing seen in the log).
+        staff: Agents per interval of the day (default: the agents the log names working
+            per interval, else those seen busy at once: :mod:`sim.fit_capacity`).
         threshold: Service-level threshold, seconds.
     """
     cycle = max(len(t.arrivals.day_factors) for t in fit.types.values())
@@ -56,5 +57,6 @@ def scenario_dict(fit: Fit, name: str, staff: list[int] | None = None,
         "close": format_clock_until(fit.close),
         "interval": int(fit.interval), "service_level": {"threshold": threshold, "target": 0.8},
         **lines, "contact_types": types,
-        "agents": {"agents": {"skills": sorted(types), "staff": staff or fit.staff}},
+        "agents": {"agents": {"skills": sorted(types),
+                              "staff": staff or fit.agents_seen or fit.staff}},
     }

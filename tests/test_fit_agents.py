@@ -1,0 +1,106 @@
+"""The agents a call log names: the staff on duty the fit counts where the log tells who.
+
+A log without agent ids shows only how many talked at once: a lower bound of the staff,
+and none with transfers (a transferred contact's legs counted back to back exceeded the
+staff on duty: ``refund_vs_relations``' 26 agents were seen 27-30 busy at once). An ACD
+log names the agent of each contact; ccsim's own contacts too (``group`` and ``agent``).
+The agents seen working in an interval (talking, on hold or wrapping up in it) were on
+duty in it: counted per interval and day, their median over days is the fitted staff.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+import sim
+from sim.calllog import read_call_log
+from sim.cli_fit import _summary
+from sim.fit import fit_log
+from sim.fit_scenario import scenario_dict
+from sim.loader import scenario_from_dict
+
+
+def _two_departments(days: int) -> dict:
+    """3 + 3 agents, the first department transferring half its calls to the second."""
+    calls = {"arrivals": {"per_interval": [60.0] * 8},
+             "handle": {"dist": "exponential", "mean": "4m"},
+             "patience": {"dist": "exponential", "mean": "3m"},
+             "transfer": {"probability": 0.5, "to": "second"}}
+    second = {"arrivals": {"per_interval": [20.0] * 8},
+              "handle": {"dist": "exponential", "mean": "6m"},
+              "patience": {"dist": "exponential", "mean": "3m"}}
+    return {"name": "two", "days": days, "open": "08:00", "close": "16:00", "interval": "1h",
+            "contact_types": {"calls": calls, "second": second},
+            "agents": {"pool": {"skills": ["calls"], "staff": 3},
+                       "second_line": {"skills": ["second"], "staff": 3}}}
+
+
+def test_the_agents_seen_working_are_the_staff_on_duty(tmp_path):
+    """6 agents, loaded, with transfers: 6 seen working each hour; the fitted scenario's 6.
+
+    Busy at once was more than 6 (the transfers), and without agent ids that went into
+    the fitted scenario.
+    """
+    contacts = sim.run(scenario_from_dict(_two_departments(days=4)), seed=5).contacts
+    contacts.to_parquet(tmp_path / "contacts.parquet")
+    fitted = fit_log(read_call_log(tmp_path / "contacts.parquet"), 3600.0)
+    assert max(fitted.staff) > 6  # the busy count the log's transfers inflate
+    assert fitted.agents_seen == [6] * 8
+    spec = scenario_dict(fitted, "fitted")
+    assert spec["agents"]["agents"]["staff"] == [6] * 8
+    line = next(x for x in _summary(fitted) if x.startswith("staff"))
+    assert "agents seen working per interval: 6" in line, line
+
+
+def test_a_shift_change_is_seen(tmp_path):
+    """2 agents until 09:10, then 6: 2 working in the first hour, 6 in the next ones."""
+    scenario = _two_departments(days=3)
+    scenario["contact_types"] = {"calls": {
+        "arrivals": {"per_interval": [20.0] * 18},
+        "handle": {"dist": "exponential", "mean": "4m"},
+        "patience": {"dist": "exponential", "mean": "3m"}}}
+    scenario.update({"close": "11:00", "interval": "10m",
+                     "agents": {"pool": {"skills": ["calls"], "staff": [2] * 7 + [6] * 11}}})
+    contacts = sim.run(scenario_from_dict(scenario), seed=5).contacts
+    contacts.to_parquet(tmp_path / "contacts.parquet")
+    assert fit_log(read_call_log(tmp_path / "contacts.parquet"), 3600.0).agents_seen == [2, 6, 6]
+
+
+def test_agents_counted_by_hand(tmp_path):
+    """A CSV log with an agent column: each agent counts in every interval its work touched.
+
+    Ann talks 08:10-08:20 and 08:50-09:40 (two intervals of 30 minutes, then the third);
+    Bob 08:05-08:15 then wraps up until 08:35 (the second interval too); a blank agent is
+    nobody known; an abandoned call names nobody. Two days: the median of each interval.
+    """
+    rows = []
+    for date in ("2026-03-02", "2026-03-03"):
+        rows += [(f"{date}T08:10:00", 0, "answered", 600, 0, "ann"),
+                 (f"{date}T08:50:00", 0, "answered", 3000, 0, "ann"),
+                 (f"{date}T08:05:00", 0, "answered", 600, 1200, "bob"),
+                 (f"{date}T08:20:00", 0, "answered", 60, 0, ""),
+                 (f"{date}T09:50:00", 30, "abandoned", "", 0, "")]
+    frame = pd.DataFrame(rows, columns=["arrival", "wait", "outcome", "handle", "wrap_up",
+                                        "agent"])
+    frame.to_csv(tmp_path / "log.csv", index=False)
+    fitted = fit_log(read_call_log(tmp_path / "log.csv"), 1800.0)
+    assert fitted.agents_seen == [2, 2, 1, 1]  # 08:00, 08:30, 09:00, 09:30
+
+
+def test_a_log_without_agents_keeps_the_busy_count(tmp_path):
+    """No agent column: no agents seen; the busy count is the fitted staff, as before."""
+    rows = pd.DataFrame({"arrival": ["2026-03-02T08:00:00", "2026-03-02T08:01:00"],
+                         "wait": [0, 0], "outcome": ["answered"] * 2, "handle": [600, 300]})
+    rows.to_csv(tmp_path / "log.csv", index=False)
+    fitted = fit_log(read_call_log(tmp_path / "log.csv"), 1800.0)
+    assert fitted.agents_seen is None
+    assert scenario_dict(fitted, "f")["agents"]["agents"]["staff"] == fitted.staff
+
+
+def test_agent_ids_are_trimmed(tmp_path):
+    """An id is the text the log writes, spaces trimmed: `x` and ` x ` are one agent."""
+    rows = pd.DataFrame({"arrival": ["2026-03-02T08:00:00", "2026-03-02T08:01:00"],
+                         "wait": [0, 0], "outcome": ["answered"] * 2, "handle": [600, 300],
+                         "agent": ["x", " x "]})
+    rows.to_csv(tmp_path / "log.csv", index=False, quoting=1)
+    assert fit_log(read_call_log(tmp_path / "log.csv"), 1800.0).agents_seen == [1]
