@@ -55,10 +55,12 @@ def main() -> None:
     print(f"{args.scenario}: {len(found.round_plans)} rounds, {found.evaluations:,} plans, "
           f"{time.perf_counter() - began:,.0f} s")
     goal, seed = found.start.goal, found.start.seed
+    checked = [c.last_replication for c in (found.start.holdout, found.staffing.holdout) if c]
+    held = max([FIRST_HELD, *(last + 1 for last in checked)])  # after every check's too
     plans = [plan_of(found.start), *found.round_plans]
     costs = {}
     for label, first, count in (("search", 0, args.replications),
-                                ("hold-out", FIRST_HELD, args.holdout)):
+                                ("hold-out", held, args.holdout)):
         costs[label] = [evaluate_plan(scenario, plan, goal, count, seed, executor,
                                       first_replication=first, full=False)
                         .replications["total_cost"].to_numpy()

@@ -69,7 +69,8 @@ class CallLog:
         path: The file it was read from (as given).
         table: One row per contact: ``arrival`` (Timestamp), ``contact_type`` (str),
             ``wait`` and ``handle`` (seconds, handle NaN unless answered), ``outcome``
-            (one of :data:`OUTCOMES`), and ``group``/``customer`` when present;
+            (one of :data:`OUTCOMES`), and ``group``/``customer`` when present (str, None
+            where blank);
             ``menu`` (seconds from the arrival into the queue: an IVR menu, on the line;
             NaN: blocked) when the log tells it (``queue_start``, or ccsim's own times);
             ``callback`` (bool: took a callback, off the line from the queue on) in ccsim's own;
@@ -356,9 +357,7 @@ def _check(frame: pd.DataFrame, shown: str) -> pd.DataFrame:
         "outcome": outcome.to_numpy(),
         "handle": np.where(answered, handle.to_numpy(dtype=float), np.nan),
     })
-    if "group" in has:
-        table["group"] = frame["group"].astype(str).to_numpy()
-    for column in ("customer", "agent"):  # a blank or null id (a withheld number): nobody
+    for column in ("group", "customer", "agent"):  # ids; blank or null (withheld): none
         if column in has:
             ids = frame[column].astype(str).str.strip()
             table[column] = ids.where(frame[column].notna() & (ids != "")).to_numpy()
@@ -368,7 +367,7 @@ def _check(frame: pd.DataFrame, shown: str) -> pd.DataFrame:
         if column in has:
             seconds = seconds_column(frame, column, shown, blank_cells(frame[column]))
             table[column] = np.where(answered, seconds.fillna(0.0).to_numpy(), 0.0)
-    if "hold" in has and "handle" not in has and "handle" in table:  # timed: the hold is
+    if "hold" in has and "handle" not in has:  # timed by answer and end: the hold is
         talk = table["handle"].to_numpy() - table["hold"].to_numpy()  # within end - answer
         bad = answered & (talk < 0)
         if bad.any():

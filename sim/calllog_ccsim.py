@@ -167,7 +167,7 @@ def ccsim_table(contacts: pd.DataFrame, calendar: np.ndarray | None = None) -> p
         "wait": rows["wait"].fillna(0.0).to_numpy(dtype=float),
         "outcome": outcome.to_numpy(),
         "handle": np.where(outcome == "answered", rows["handle"].to_numpy(dtype=float), np.nan),
-        "group": rows["group"].astype(str).to_numpy(),
+        "group": np.where(outcome == "answered", rows["group"].astype(str), None),
         "transfers": rows["transfers"].to_numpy(dtype=float),
         "customer": rows["issue_id"].to_numpy(),
     })
@@ -176,7 +176,7 @@ def ccsim_table(contacts: pd.DataFrame, calendar: np.ndarray | None = None) -> p
         table["menu"] = np.where(outcome == "blocked", np.nan, np.maximum(menu.round(6), 0.0))
     if "end" in rows:  # from the arrival to its end (the last talk, or the hang-up)
         table["duration"] = (rows["end"] - rows["arrival"]).to_numpy(dtype=float)
-    if "agent" in rows:  # who answered (the last to): an agent is its group's number
+    if "agent" in rows:  # who answered (the last to): its group and ccsim's agent number
         table["agent"] = np.where(outcome == "answered", rows["group"].astype(str) + " #"
                                   + rows["agent"].astype(str), None)
     for column in ("hold", "wrap_up"):  # on hold, and the agents' after-call work after it

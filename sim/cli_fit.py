@@ -193,6 +193,8 @@ def _summary(fitted) -> list[str]:
         lines.append(f"staff: agents seen working per interval: {_span(named)} (each agent "
                      "the log names, in every interval its talk, hold or after-call work "
                      "touched; median over days)")
+    for name, (skills, seen) in (fitted.groups or {}).items():  # (the fitted groups)
+        lines.append(f"  group {name}: {_span(seen)} agents, answers {', '.join(skills)}")
     lines.append(f"staff seen busy at once per interval: {_span(staff)}" + (
         "" if lower is None else
         f" (each transferred contact busy for all its talk from its first answer, its "

@@ -26,7 +26,7 @@ import pandas as pd
 from scipy import stats
 
 from sim.calllog import CallLog, CallLogError
-from sim.fit_capacity import agents_seen, observed_lines, staff_seen
+from sim.fit_capacity import agents_seen, groups_seen, observed_lines, staff_seen
 from sim.fit_repeats import journeys_note, repeat_gaps, repeat_share
 
 FAMILIES = ("exponential", "lognormal", "gamma")
@@ -156,8 +156,9 @@ class Fit:
     transferred, a lower bound (``staff`` counts a transferred contact's legs back to back
     and can exceed the staff on duty); None without transfers; ``lines``: trunk lines
     told by busy signals (None: the log has none); ``agents_seen``: the agents the log
-    names working per interval (None: it names none), the fitted staff where given; see
-    :mod:`sim.fit_capacity`.
+    names working per interval (None: it names none), the fitted staff where given;
+    ``groups``: each group it names with agents, ``{name: (skills, staff)}``, the fitted
+    groups where given (None: fewer than two); see :mod:`sim.fit_capacity`.
     """
 
     log: CallLog
@@ -170,6 +171,7 @@ class Fit:
     lines: int | None = None
     staff_lower: list[int] | None = None
     agents_seen: list[int] | None = None
+    groups: dict[str, tuple[list[str], list[int]]] | None = None
 
     @property
     def intervals_per_day(self) -> int:
@@ -384,5 +386,8 @@ def fit_log(log: CallLog, interval: float) -> Fit:
                                notes) if "wrap_up" in offered else None),
             hold_mean=float(held.mean()) if held is not None and held.gt(0).any() else None)
     staff, lower = staff_seen(log, open_s, interval, n)
+    named = agents_seen(log, open_s, interval, n)
+    if named is not None:  # (one pool: at least an agent, as the busy count)
+        named = [max(1, v) for v in named]
     return Fit(log, interval, open_s, close_s, types, staff, notes, observed_lines(log), lower,
-               agents_seen(log, open_s, interval, n))
+               named, groups_seen(log, open_s, interval, n, names))

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.calllog import CallLog
+from sim.calllog import CallLog, scenario_name
 
 
 def observed_staff(log: CallLog, open_s: float, interval: float, n_intervals: int,
@@ -76,31 +76,48 @@ def _work(log: CallLog, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return start, start + busy
 
 
-def agents_seen(log: CallLog, open_s: float, interval: float,
-                n_intervals: int) -> list[int] | None:
+def agents_seen(log: CallLog, open_s: float, interval: float, n_intervals: int,
+                within: np.ndarray | None = None) -> list[int] | None:
     """Agents the log names working in each interval of the day: the median over days.
 
     Each agent of an answered contact (``agent``: the log's id, blank for none) counts in
     every interval its work on it touched (talk, hold, after-call work: :func:`_work`), once
-    however many contacts it had there. An agent seen working was on duty: a lower bound
-    where some sat idle a whole interval, and both of two agents who swapped within one
-    count. Unlike the busy count it needs no guess of a transferred contact's legs (a
-    contact names its last agent; its first is seen on other contacts). None: the log
-    names no agent.
+    however many contacts it had there; the median is over the days that name an agent
+    (the higher middle one). An agent seen working was on duty: a lower bound where some
+    sat idle a whole interval, and both of two agents who swapped within one count. A
+    transferred contact names its last agent, whose leg's start the log does not tell:
+    that agent counts only at the contact's end, where the log has end times (else not
+    at all: it is seen on other contacts, as the first agent is). ``within``: the rows to
+    count (a group's), default all. None: the log names no agent (there).
     """
     t = log.table
     rows = (t["outcome"].to_numpy() == "answered") & (
         t["agent"].notna().to_numpy() if "agent" in t else False)
+    if within is not None:
+        rows &= within
     if not np.any(rows):
         return None
     start, end = _work(log, rows)
+    handed = (t["transfers"].to_numpy(dtype=float)[rows] > 0 if "transfers" in t
+              else np.zeros(start.size, bool))
+    if handed.any():  # its last agent: at its end, if the log tells it
+        ended = (log.seconds()[rows] + t["duration"].to_numpy(dtype=float)[rows]
+                 if "duration" in t else np.full(start.size, np.nan))
+        start, end = np.where(handed, ended, start), np.where(handed, ended, end)
     who = pd.factorize(t["agent"].to_numpy()[rows])[0]
-    offsets = ((log.days - log.days[0]).total_seconds().to_numpy() // 86400.0).astype(int)
-    day = (start // 86400.0).astype(int)
+    keep = ~np.isnan(start)
+    # work past midnight: its part on the next day too
+    day = np.floor(start[keep] / 86400.0)
+    night = end[keep] >= (day + 1.0) * 86400.0
+    start = np.concatenate([start[keep], (day[night] + 1.0) * 86400.0])
+    end = np.concatenate([np.minimum(end[keep], (day + 1.0) * 86400.0 - 1e-6), end[keep][night]])
+    who = np.concatenate([who[keep], who[keep][night]])
+    day = np.floor(start / 86400.0).astype(int)
     # the intervals each touched, on its day (an interval's end: the next one's, not in it)
     first = np.floor((start - day * 86400.0 - open_s) / interval).astype(int)
     last = np.ceil((end - day * 86400.0 - open_s) / interval).astype(int) - 1
     first, last = np.maximum(first, 0), np.minimum(np.maximum(last, first), n_intervals - 1)
+    offsets = ((log.days - log.days[0]).total_seconds().to_numpy() // 86400.0).astype(int)
     keep = (first <= last) & np.isin(day, offsets)
     first, last, who, day = first[keep], last[keep], who[keep], day[keep]
     count = last - first + 1
@@ -109,7 +126,40 @@ def agents_seen(log: CallLog, open_s: float, interval: float,
     cells = np.unique(np.stack([np.searchsorted(offsets, day[each]), slot, who[each]]), axis=1)
     grid = np.zeros((len(offsets), n_intervals))
     np.add.at(grid, (cells[0], cells[1]), 1.0)
-    return [int(v) for v in np.median(grid, axis=0)]
+    named = np.unique(cells[0])  # the days that name an agent (here)
+    if not named.size:
+        return None
+    ranked = np.sort(grid[named], axis=0)
+    return [int(v) for v in ranked[named.size // 2]]
+
+
+def groups_seen(log: CallLog, open_s: float, interval: float, n_intervals: int,
+                types: dict[str, str]) -> dict[str, tuple[list[str], list[int]]] | None:
+    """Each agent group the log names: ``{name: (skills, staff per interval)}``.
+
+    A group's skills are the contact types it answered (``types``: the log's type ->
+    its scenario name), its staff the agents seen working in it (:func:`agents_seen`); a
+    type nobody answered is in every group's skills. Names as a scenario takes them
+    (:func:`sim.calllog.scenario_name`). None: fewer than two groups with agents named,
+    or two names that would collide (one pool of agents then, as without groups).
+    """
+    t = log.table
+    if "group" not in t or "agent" not in t:
+        return None
+    named = ((t["outcome"].to_numpy() == "answered") & t["agent"].notna().to_numpy()
+             & t["group"].notna().to_numpy())
+    raw = sorted(set(t["group"].to_numpy()[named]))
+    names = [scenario_name(str(g)) for g in raw]
+    if len(raw) < 2 or len(set(names)) < len(names):
+        return None
+    kinds = t["contact_type"].astype(str).map(types).to_numpy()
+    nobody = set(types.values()) - set(kinds[named])
+    out = {}
+    for name, group in zip(names, raw, strict=True):
+        mine = named & (t["group"].to_numpy() == group)
+        out[name] = (sorted(set(kinds[mine]) | nobody),
+                     agents_seen(log, open_s, interval, n_intervals, within=mine))
+    return out
 
 
 def staff_seen(log: CallLog, open_s: float, interval: float,

@@ -2,8 +2,8 @@
 
 One contact type per type of the log (arrivals by interval and weekday, handle time,
 patience, the IVR menu before the queue and the agents' after-call work where the log
-tells them), one group of agents answering every type, and trunk lines where busy
-signals tell them (:mod:`sim.fit`).
+tells them), its agent groups where it names them with their agents (else one group
+answering every type), and trunk lines where busy signals tell them (:mod:`sim.fit`).
 """
 
 from __future__ import annotations
@@ -25,8 +25,9 @@ def scenario_dict(fit: Fit, name: str, staff: list[int] | None = None,
     Args:
         fit: The fitted log.
         name: The scenario's name.
-        staff: Agents per interval of the day (default: the agents the log names working
-            per interval, else those seen busy at once: :mod:`sim.fit_capacity`).
+        staff: Agents per interval of the day, one pool answering every type (default:
+            each group the log names with its agents, else one pool of the agents it names
+            working per interval, else of those seen busy at once: :mod:`sim.fit_capacity`).
         threshold: Service-level threshold, seconds.
     """
     cycle = max(len(t.arrivals.day_factors) for t in fit.types.values())
@@ -57,6 +58,8 @@ def scenario_dict(fit: Fit, name: str, staff: list[int] | None = None,
         "close": format_clock_until(fit.close),
         "interval": int(fit.interval), "service_level": {"threshold": threshold, "target": 0.8},
         **lines, "contact_types": types,
-        "agents": {"agents": {"skills": sorted(types),
-                              "staff": staff or fit.agents_seen or fit.staff}},
+        "agents": ({name: {"skills": skills, "staff": seen}
+                    for name, (skills, seen) in fit.groups.items()} if fit.groups and not staff
+                   else {"agents": {"skills": sorted(types),
+                                    "staff": staff or fit.agents_seen or fit.staff}}),
     }

@@ -16,6 +16,7 @@ import sim
 from sim.calllog import read_call_log
 from sim.cli_fit import _summary
 from sim.fit import fit_log
+from sim.fit_capacity import agents_seen
 from sim.fit_scenario import scenario_dict
 from sim.loader import scenario_from_dict
 
@@ -36,7 +37,7 @@ def _two_departments(days: int) -> dict:
 
 
 def test_the_agents_seen_working_are_the_staff_on_duty(tmp_path):
-    """6 agents, loaded, with transfers: 6 seen working each hour; the fitted scenario's 6.
+    """6 agents, loaded, with transfers: 6 seen working each hour, 3 in each group.
 
     Busy at once was more than 6 (the transfers), and without agent ids that went into
     the fitted scenario.
@@ -46,8 +47,9 @@ def test_the_agents_seen_working_are_the_staff_on_duty(tmp_path):
     fitted = fit_log(read_call_log(tmp_path / "contacts.parquet"), 3600.0)
     assert max(fitted.staff) > 6  # the busy count the log's transfers inflate
     assert fitted.agents_seen == [6] * 8
-    spec = scenario_dict(fitted, "fitted")
-    assert spec["agents"]["agents"]["staff"] == [6] * 8
+    spec = scenario_dict(fitted, "fitted")  # (each group as itself: tests/test_fit_groups.py)
+    assert {name: group["staff"] for name, group in spec["agents"].items()} == {
+        "pool": [3] * 8, "second_line": [3] * 8}
     line = next(x for x in _summary(fitted) if x.startswith("staff"))
     assert "agents seen working per interval: 6" in line, line
 
@@ -104,3 +106,40 @@ def test_agent_ids_are_trimmed(tmp_path):
                          "agent": ["x", " x "]})
     rows.to_csv(tmp_path / "log.csv", index=False, quoting=1)
     assert fit_log(read_call_log(tmp_path / "log.csv"), 1800.0).agents_seen == [1]
+
+
+def test_a_transferred_contacts_agent_counts_at_its_end_only(tmp_path):
+    """The second line starts at 10:00: no more than the pool's 3 seen working before.
+
+    A transferred contact names its last agent (the second line's); counted from the
+    contact's first answer, that agent was seen working at 09:00 (5 for 3 on duty).
+    """
+    scenario = _two_departments(days=3)
+    scenario["agents"]["second_line"]["staff"] = [0, 0] + [3] * 6
+    contacts = sim.run(scenario_from_dict(scenario), seed=5).contacts
+    contacts.to_parquet(tmp_path / "contacts.parquet")
+    fitted = fit_log(read_call_log(tmp_path / "contacts.parquet"), 3600.0)
+    assert fitted.agents_seen == [3, 3] + [6] * 6
+    assert fitted.groups["second_line"][1] == [0, 0] + [3] * 6
+
+
+def test_work_past_midnight_counts_on_the_next_day(tmp_path):
+    """Round the clock: a talk from 23:50 to 00:20 is work in the next day's first half hour."""
+    rows = pd.DataFrame({
+        "arrival": ["2026-03-02T12:00:00", "2026-03-02T23:50:00", "2026-03-03T00:40:00"],
+        "wait": [0, 0, 0], "outcome": ["answered"] * 3, "handle": [60, 1800, 60],
+        "agent": ["b", "a", "b"]})
+    rows.to_csv(tmp_path / "log.csv", index=False)
+    log = read_call_log(tmp_path / "log.csv")
+    seen = agents_seen(log, 0.0, 1800.0, 48)
+    assert seen[0] == 1 and seen[1] == 1 and seen[47] == 1  # 00:00, 00:30 and 23:30
+
+
+def test_days_that_name_no_agent_are_not_zero_staff(tmp_path):
+    """Agents named on one day of three: that day's agents, not a median of zeros."""
+    rows = pd.DataFrame({
+        "arrival": ["2026-03-02T08:00:00", "2026-03-03T08:00:00", "2026-03-04T08:00:00"],
+        "wait": [0, 0, 0], "outcome": ["answered"] * 3, "handle": [600, 600, 600],
+        "agent": ["a", "", ""]})
+    rows.to_csv(tmp_path / "log.csv", index=False)
+    assert agents_seen(read_call_log(tmp_path / "log.csv"), 8 * 3600.0, 1800.0, 1) == [1]

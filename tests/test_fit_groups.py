@@ -1,0 +1,78 @@
+"""Agent groups from a call log that names each contact's group and agent.
+
+Fitted as one pool of every agent, a center of specialised teams answers its calls as if
+any agent could take any call: ``small_bank``'s own contacts (a billing team, a cards team
+and generalists for both; 20 days) backtested 7.8 points of service level off per
+interval, the fitted center answering in time far more often. Where the log names the
+group and the agent, each group is fitted as itself: the contact types it answered are
+its skills, the agents seen working in it its staff per interval.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+import sim
+from sim.calllog import read_call_log
+from sim.cli_fit import _summary
+from sim.fit import fit_log
+from sim.fit_scenario import scenario_dict
+from sim.loader import scenario_from_dict
+
+
+def _teams(days: int) -> dict:
+    """Billing and cards teams of 3, and 2 generalists for both: loaded all day."""
+    kinds = {name: {"arrivals": {"per_interval": [40.0] * 8},
+                    "handle": {"dist": "exponential", "mean": "4m"},
+                    "patience": {"dist": "exponential", "mean": "3m"}}
+             for name in ("billing", "cards")}
+    return {"name": "teams", "days": days, "open": "08:00", "close": "16:00", "interval": "1h",
+            "contact_types": kinds,
+            "agents": {"billing_team": {"skills": ["billing"], "staff": 3},
+                       "cards_team": {"skills": ["cards"], "staff": 3},
+                       "generalists": {"skills": ["billing", "cards"], "staff": 2}}}
+
+
+def test_each_group_is_fitted_as_itself(tmp_path):
+    """Skills are the types each group answered; staff the agents seen working in it."""
+    contacts = sim.run(scenario_from_dict(_teams(days=4)), seed=5).contacts
+    contacts.to_parquet(tmp_path / "contacts.parquet")
+    fitted = fit_log(read_call_log(tmp_path / "contacts.parquet"), 3600.0)
+    assert fitted.groups == {"billing_team": (["billing"], [3] * 8),
+                             "cards_team": (["cards"], [3] * 8),
+                             "generalists": (["billing", "cards"], [2] * 8)}
+    spec = scenario_dict(fitted, "fitted")
+    assert spec["agents"] == {name: {"skills": skills, "staff": staff}
+                              for name, (skills, staff) in fitted.groups.items()}
+    assert sim.run(scenario_from_dict(spec), seed=1).summary["answered"] > 0
+    lines = _summary(fitted)
+    assert any(x.strip() == "group generalists: 2 agents, answers billing, cards"
+               for x in lines), lines
+    # --staff N: one pool of N, as before
+    pooled = scenario_dict(fitted, "fitted", [9] * 8)["agents"]
+    assert pooled == {"agents": {"skills": ["billing", "cards"], "staff": [9] * 8}}
+
+
+def test_a_type_no_group_answered_goes_to_every_group(tmp_path):
+    """A type whose every contact abandoned is in every group's skills; names as a scenario's."""
+    rows = pd.DataFrame({
+        "arrival": ["2026-03-02T08:00:00", "2026-03-02T08:01:00", "2026-03-02T08:02:00"],
+        "contact_type": ["a", "b", "lost"], "wait": [0, 0, 30],
+        "outcome": ["answered", "answered", "abandoned"], "handle": [600, 300, ""],
+        "group": ["g a", "gb", ""], "agent": ["1", "2", ""]})
+    rows.to_csv(tmp_path / "log.csv", index=False)
+    fitted = fit_log(read_call_log(tmp_path / "log.csv"), 1800.0)
+    assert fitted.groups == {"g_a": (["a", "lost"], [1]), "gb": (["b", "lost"], [1])}
+    assert sim.run(scenario_from_dict(scenario_dict(fitted, "f")), seed=1).summary["offered"] > 0
+
+
+def test_one_group_or_no_agents_is_the_pool(tmp_path):
+    """One group named, or groups without agents: no groups fitted (the pool, as before)."""
+    rows = pd.DataFrame({"arrival": ["2026-03-02T08:00:00", "2026-03-02T08:01:00"],
+                         "wait": [0, 0], "outcome": ["answered"] * 2, "handle": [600, 300],
+                         "group": ["g", "g"], "agent": ["1", "2"]})
+    rows.to_csv(tmp_path / "log.csv", index=False)
+    assert fit_log(read_call_log(tmp_path / "log.csv"), 1800.0).groups is None
+    rows.assign(group=["g", "h"]).drop(columns="agent").to_csv(tmp_path / "log.csv",
+                                                                 index=False)
+    assert fit_log(read_call_log(tmp_path / "log.csv"), 1800.0).groups is None
