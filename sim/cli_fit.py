@@ -152,6 +152,8 @@ def fit_command(log: str, interval: float, out: str, columns: str | None, staff:
 
 
 def _summary(fitted) -> list[str]:
+    from sim.fit_capacity import count_span  # (with the fit: pandas only when fitting)
+
     lines = [f"{len(fitted.log.table):,} contacts, {len(fitted.log.days)} days, open "
              f"{fitted.open / 3600:g}h-{fitted.close / 3600:g}h"]
     for t in fitted.types.values():
@@ -190,27 +192,22 @@ def _summary(fitted) -> list[str]:
                          "contact)")
     staff, lower, named = fitted.staff, fitted.staff_lower, fitted.agents_seen
     if named is not None:  # (the fitted staff)
-        lines.append(f"staff: agents seen working per interval: {_span(named)} (each agent "
+        lines.append(f"staff: agents seen working per interval: {count_span(named)} (each agent "
                      "the log names, in every interval its talk, hold or after-call work "
                      "touched; median over days)")
     for name, (skills, seen) in (fitted.groups or {}).items():  # (the fitted groups)
-        lines.append(f"  group {name}: {_span(seen)} agents, answers {', '.join(skills)}")
-    lines.append(f"staff seen busy at once per interval: {_span(staff)}" + (
+        lines.append(f"  group {name}: {count_span(seen)} agents, answers {', '.join(skills)}")
+    lines.append(f"staff seen busy at once per interval: {count_span(staff)}" + (
         "" if lower is None else
         f" (each transferred contact busy for all its talk from its first answer, its "
         f"second wait left out: this can exceed the staff on duty; the contacts never "
-        f"transferred alone {_span(lower)}, a lower bound"
+        f"transferred alone {count_span(lower)}, a lower bound"
         + ("" if named is not None else "; give --staff if known") + ")"))
     if fitted.lines is not None:
         lines.append(f"trunk lines: {fitted.lines} (calls on the lines at each busy signal, "
                      "median)")
     lines += [f"note: {n}" for n in fitted.notes]
     return lines
-
-
-def _span(values: list[int]) -> str:
-    """``3-5``, or ``4`` where every value is 4."""
-    return f"{min(values)}" if min(values) == max(values) else f"{min(values)}-{max(values)}"
 
 
 def _spec(spec: dict) -> str:

@@ -206,3 +206,8 @@ def observed_lines(log: CallLog) -> int | None:
     # a call that arrived at the busy signal's moment was on a line; one that ended then was not
     on_lines = np.searchsorted(start, at, side="right") - np.searchsorted(end, at, side="right")
     return max(1, int(np.sort(on_lines)[on_lines.size // 2]))
+
+
+def count_span(values: list[int]) -> str:
+    """Counts per interval for people: ``3-5``, or ``4`` where every one is 4."""
+    return f"{min(values)}" if min(values) == max(values) else f"{min(values)}-{max(values)}"

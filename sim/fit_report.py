@@ -18,6 +18,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from sim.backtest import BACKTEST_KPIS, Backtest
 from sim.fit import Fit, TypeFit
+from sim.fit_capacity import count_span
 from sim.output import write_atomic
 from sim.plots.style import new_figure, styled
 from sim.report import _esc, _figure_html, _page
@@ -233,6 +234,19 @@ def _spec_text(spec: dict) -> str:
     return " ".join(f"{k} {v}" for k, v in spec.items())
 
 
+def _staff_html(fit: Fit) -> str:
+    """The staff the fit found, as the text prints it: agents named, else busy at once."""
+    if fit.agents_seen is None:
+        return (f"<p>Staff: {count_span(fit.staff)} agents seen busy at once per interval (a "
+                "lower bound where the log has no transfers; see the printed fit).</p>")
+    groups = "".join(f"<li>{_esc(name)}: {count_span(seen)} agents, answers "
+                     f"{_esc(', '.join(skills))}</li>"
+                     for name, (skills, seen) in (fit.groups or {}).items())
+    return (f"<p>Staff: {count_span(fit.agents_seen)} agents seen working per interval (each "
+            "agent the log names, in every interval its work touched; median over days)"
+            + (f", in groups:</p><ul>{groups}</ul>" if groups else ".</p>"))
+
+
 def fit_html(fit: Fit, figures: list[RenderedFigure]) -> str:
     """The fit report page."""
     body = [f"<h1>Fit of {_esc(fit.log.path)}</h1>",
@@ -240,7 +254,7 @@ def fit_html(fit: Fit, figures: list[RenderedFigure]) -> str:
             f"{fit.open / 3600:g}h to {fit.close / 3600:g}h, intervals of "
             f"{fit.interval / 60:g} min." + (
                 "" if fit.lines is None else f" Trunk lines: {fit.lines} (the calls on the "
-                "lines at each busy signal, median).") + "</p>"]
+                "lines at each busy signal, median).") + "</p>", _staff_html(fit)]
     for t in fit.types.values():
         body.append(f"<h2>{_esc(t.name)}</h2><table>{_rows(t)}</table>")
     body += [f"<p class='note'>{_esc(n)}</p>" for n in fit.notes]

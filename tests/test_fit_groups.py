@@ -76,3 +76,14 @@ def test_one_group_or_no_agents_is_the_pool(tmp_path):
     rows.assign(group=["g", "h"]).drop(columns="agent").to_csv(tmp_path / "log.csv",
                                                                  index=False)
     assert fit_log(read_call_log(tmp_path / "log.csv"), 1800.0).groups is None
+
+
+def test_the_report_says_the_fitted_staff(tmp_path):
+    """fit_report.html names the staff the fit found: each group's, with what it answers."""
+    from sim.fit_report import fit_html
+
+    contacts = sim.run(scenario_from_dict(_teams(days=2)), seed=5).contacts
+    contacts.to_parquet(tmp_path / "contacts.parquet")
+    html = fit_html(fit_log(read_call_log(tmp_path / "contacts.parquet"), 3600.0), [])
+    assert "Staff: 8 agents seen working per interval" in html, html[:2000]
+    assert "generalists: 2 agents, answers billing, cards" in html
