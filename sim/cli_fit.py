@@ -97,8 +97,11 @@ def fit_command(log: str, interval: float, out: str, columns: str | None, staff:
     """Estimate a scenario from the call LOG (CSV or Parquet, or ccsim's contacts.parquet).
 
     Per contact type: arrivals per interval with day-of-week factors and forecast error,
-    handle time (exponential, lognormal or gamma by maximum likelihood and AIC) and
-    patience from censored waits (answered callers' waits are lower bounds).
+    handle time (exponential, lognormal or gamma by maximum likelihood and AIC; with any
+    hold the log tells) and patience from censored waits (answered callers' waits are
+    lower bounds), and after-call work (a wrap_up column) as the type's wrap_up. Staff:
+    the agents the log names working per interval (an agent column), each group it names
+    as itself (a group column too), else the most seen busy at once.
     """
     import yaml
 
