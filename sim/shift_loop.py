@@ -34,7 +34,7 @@ from sim.limits import AGENTS
 from sim.loader import with_overrides
 from sim.measure import tally_declined
 from sim.plan_evaluation import judge_sums
-from sim.plan_measures import plan_measures
+from sim.plan_measures import SEARCH_SUMS, SETTLED, plan_measures
 from sim.replicate import check_policy
 from sim.routing import RoutingPolicy
 from sim.scenario import Scenario
@@ -242,7 +242,11 @@ def _holdout(scenario: Scenario, goal: Goal, replications: int, seed: int,
     args = (repeat(scenario, replications), repeat(seed, replications), range(replications),
             *(() if policy is None else (repeat(policy, replications),)))
     runs = list((executor.map if executor else map)(plan_measures, *args))
-    sl, ok = judge_sums(np.sum([counts for _, counts, _ in runs], axis=0), scenario, goal)
+    stacked = np.stack([counts for _, counts, _ in runs])
+    # counts summed over the replications; the settle times between them are times (-inf
+    # where nothing came, +inf where a contact still waited), not counts: left at 0
+    stacked[:, len(SEARCH_SUMS):len(SEARCH_SUMS) + len(SETTLED)] = 0.0
+    sl, ok = judge_sums(stacked.sum(axis=0), scenario, goal)
     return (sl, ok | ~measured_intervals(scenario)[None, :],
             tally_declined(never for _, _, never in runs))
 
