@@ -80,7 +80,8 @@ def agents_seen(log: CallLog, open_s: float, interval: float, n_intervals: int,
                 within: np.ndarray | None = None) -> list[int] | None:
     """Agents the log names working in each interval of the day: the median over days.
 
-    Each agent of an answered contact (``agent``: the log's id, blank for none) counts in
+    Each agent of an answered contact (``agent``: the log's id, blank for none; within its
+    ``group`` where the log names groups: ids numbered per group are two people) counts in
     every interval its work on it touched (talk, hold, after-call work: :func:`_work`), once
     however many contacts it had there; the median is over the days that name an agent
     (the higher middle one). An agent seen working was on duty: a lower bound where some
@@ -104,7 +105,10 @@ def agents_seen(log: CallLog, open_s: float, interval: float, n_intervals: int,
         ended = (log.seconds()[rows] + t["duration"].to_numpy(dtype=float)[rows]
                  if "duration" in t else np.full(start.size, np.nan))
         start, end = np.where(handed, ended, start), np.where(handed, ended, end)
-    who = pd.factorize(t["agent"].to_numpy()[rows])[0]
+    ids = t["agent"].astype(str)  # (an id within its group, where the log names groups)
+    if "group" in t:
+        ids = t["group"].astype(str) + "\x1f" + ids
+    who = pd.factorize(ids.to_numpy()[rows])[0]
     keep = ~np.isnan(start)
     # work past midnight: its part on the next day too
     day = np.floor(start[keep] / 86400.0)

@@ -143,3 +143,12 @@ def test_days_that_name_no_agent_are_not_zero_staff(tmp_path):
         "agent": ["a", "", ""]})
     rows.to_csv(tmp_path / "log.csv", index=False)
     assert agents_seen(read_call_log(tmp_path / "log.csv"), 8 * 3600.0, 1800.0, 1) == [1]
+
+
+def test_the_same_id_in_two_groups_is_two_agents(tmp_path):
+    """Ids numbered within each group (agent 1 of billing, agent 1 of cards): two people."""
+    rows = pd.DataFrame({"arrival": ["2026-03-02T08:00:00", "2026-03-02T08:01:00"],
+                         "wait": [0, 0], "outcome": ["answered"] * 2, "handle": [600, 300],
+                         "group": ["billing", "cards"], "agent": ["1", "1"]})
+    rows.to_csv(tmp_path / "log.csv", index=False)
+    assert fit_log(read_call_log(tmp_path / "log.csv"), 1800.0).agents_seen == [2]
