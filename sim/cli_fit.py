@@ -196,8 +196,8 @@ def _summary(fitted) -> list[str]:
     staff, lower, named = fitted.staff, fitted.staff_lower, fitted.agents_seen
     if named is not None:  # (the fitted staff)
         lines.append(f"staff: agents seen working per interval: {count_span(named)} (each agent "
-                     "the log names, in every interval its talk, hold or after-call work "
-                     "touched; median over days)")
+                     "the log names, where it answered a contact or worked through the "
+                     "interval; median over days)")
     for name, (skills, seen) in (fitted.groups or {}).items():  # (the fitted groups)
         lines.append(f"  group {name}: {count_span(seen)} agents, answers {', '.join(skills)}")
     lines.append(f"staff seen busy at once per interval: {count_span(staff)}" + (

@@ -80,61 +80,90 @@ def agents_seen(log: CallLog, open_s: float, interval: float, n_intervals: int,
                 within: np.ndarray | None = None) -> list[int] | None:
     """Agents the log names working in each interval of the day: the median over days.
 
-    Each agent of an answered contact (``agent``: the log's id, blank for none; within its
-    ``group`` where the log names groups: ids numbered per group are two people) counts in
-    every interval its work on it touched (talk, hold, after-call work: :func:`_work`), once
-    however many contacts it had there; the median is over the days that name an agent
-    (the higher middle one). An agent seen working was on duty: a lower bound where some
-    sat idle a whole interval, and both of two agents who swapped within one count. A
-    transferred contact names its last agent, whose leg's start the log does not tell:
-    that agent counts only at the contact's end, where the log has end times (else not
-    at all: it is seen on other contacts, as the first agent is). ``within``: the rows to
-    count (a group's), default all. None: the log names no agent (there).
+    Each agent of an answered contact never transferred (``agent``: the log's id, blank
+    for none; within its ``group`` where the log names groups: ids numbered per group are
+    two people) counts in the interval it answered it in and in every interval its work
+    on it (talk, hold, after-call work: :func:`_work`) went on through, once however many
+    contacts it had there; the median is over the days that name an agent (the higher
+    middle one). So counted, an agent was on duty there: taking new work, or working
+    through the whole interval; the tail of a call finished after the shift ended does
+    not count. A lower bound where some sat idle a whole interval. A transferred
+    contact names its last agent, whose leg's start the log does not tell: left out
+    (the agent is seen on other contacts). ``within``: the rows to count (a group's),
+    default all. None: the log names no agent (there).
+    """
+    grid, named = seen_grid(log, open_s, interval, n_intervals, within)
+    if not named.any():
+        return None
+    ranked = np.sort(grid[named], axis=0)
+    return [int(v) for v in ranked[int(named.sum()) // 2]]
+
+
+def seen_grid(log: CallLog, open_s: float, interval: float, n_intervals: int,
+              within: np.ndarray | None = None, handed: bool = False
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """Agents seen working (:func:`agents_seen`) per day of the log x interval of the day.
+
+    And which days name an agent (the others' rows are 0: nothing told). ``handed``:
+    count the transferred contacts instead, each named agent in the interval of the
+    contact's end only (where the log has end times): for a group seen on no other
+    contact, whose agents the log shows nowhere else (they may have been finishing a
+    call begun before their shift ended: no lower bound).
     """
     t = log.table
     rows = (t["outcome"].to_numpy() == "answered") & (
         t["agent"].notna().to_numpy() if "agent" in t else False)
     if within is not None:
         rows &= within
+    moved = (t["transfers"].to_numpy(dtype=float) > 0 if "transfers" in t
+             else np.zeros(len(t), bool))
+    rows &= moved if handed else ~moved
+    grid = np.zeros((len(log.days), n_intervals))
     if not np.any(rows):
-        return None
-    start, end = _work(log, rows)
-    handed = (t["transfers"].to_numpy(dtype=float)[rows] > 0 if "transfers" in t
-              else np.zeros(start.size, bool))
-    if handed.any():  # its last agent: at its end, if the log tells it
-        ended = (log.seconds()[rows] + t["duration"].to_numpy(dtype=float)[rows]
-                 if "duration" in t else np.full(start.size, np.nan))
-        start, end = np.where(handed, ended, start), np.where(handed, ended, end)
+        return grid, np.zeros(len(grid), bool)
+    if handed:  # at its end, if the log tells it
+        start = end = (log.seconds()[rows] + t["duration"].to_numpy(dtype=float)[rows]
+                       if "duration" in t else np.full(int(rows.sum()), np.nan))
+    else:
+        start, end = _work(log, rows)
     ids = t["agent"].astype(str)  # (an id within its group, where the log names groups)
     if "group" in t:
         ids = t["group"].astype(str) + "\x1f" + ids
     who = pd.factorize(ids.to_numpy()[rows])[0]
     keep = ~np.isnan(start)
-    # work past midnight: its part on the next day too
-    day = np.floor(start[keep] / 86400.0)
-    night = end[keep] >= (day + 1.0) * 86400.0
-    start = np.concatenate([start[keep], (day[night] + 1.0) * 86400.0])
-    end = np.concatenate([np.minimum(end[keep], (day + 1.0) * 86400.0 - 1e-6), end[keep][night]])
-    who = np.concatenate([who[keep], who[keep][night]])
-    day = np.floor(start / 86400.0).astype(int)
-    # the intervals each touched, on its day (an interval's end: the next one's, not in it)
-    first = np.floor((start - day * 86400.0 - open_s) / interval).astype(int)
-    last = np.ceil((end - day * 86400.0 - open_s) / interval).astype(int) - 1
-    first, last = np.maximum(first, 0), np.minimum(np.maximum(last, first), n_intervals - 1)
+    start, end, who = start[keep], end[keep], who[keep]
+    # logs round times (and a timestamp's nanoseconds an answer's): an answer within a
+    # second before an interval's start is in it, and work must go on a second past an
+    # interval's end to have gone through it
+    day = np.floor((start + 1.0) / 86400.0)
+    begin = (start + 1.0 - day * 86400.0 - open_s) / interval
+    through = (end - 1.0 - day * 86400.0 - open_s) / interval
+    # the interval of the answer, then those the work went through; past midnight, the
+    # next day's too (up to a day)
+    first = np.floor(begin).astype(int)
+    last = np.maximum(np.floor(through).astype(int) - 1, first)
+    midnight = (86400.0 - open_s) / interval
+    next_last = np.floor(through - 86400.0 / interval).astype(int) - 1
+    pieces = [(day, first, np.minimum(last, n_intervals - 1), who)]
+    late = (through >= midnight) & (next_last >= 0)
+    if late.any():
+        pieces.append((day[late] + 1, np.zeros(int(late.sum()), int), next_last[late],
+                       who[late]))
     offsets = ((log.days - log.days[0]).total_seconds().to_numpy() // 86400.0).astype(int)
-    keep = (first <= last) & np.isin(day, offsets)
-    first, last, who, day = first[keep], last[keep], who[keep], day[keep]
-    count = last - first + 1
-    each = np.repeat(np.arange(count.size), count)
-    slot = first[each] + np.arange(each.size) - np.repeat(np.cumsum(count) - count, count)
-    cells = np.unique(np.stack([np.searchsorted(offsets, day[each]), slot, who[each]]), axis=1)
-    grid = np.zeros((len(offsets), n_intervals))
+    cells = []
+    for days, lo, hi, agent in pieces:
+        lo, hi = np.maximum(lo, 0), np.minimum(hi, n_intervals - 1)
+        ok = (lo <= hi) & np.isin(days.astype(int), offsets)
+        days, lo, hi, agent = days[ok].astype(int), lo[ok], hi[ok], agent[ok]
+        count = hi - lo + 1
+        each = np.repeat(np.arange(count.size), count)
+        slot = lo[each] + np.arange(each.size) - np.repeat(np.cumsum(count) - count, count)
+        cells.append(np.stack([np.searchsorted(offsets, days[each]), slot, agent[each]]))
+    cells = np.unique(np.concatenate(cells, axis=1), axis=1)
     np.add.at(grid, (cells[0], cells[1]), 1.0)
-    named = np.unique(cells[0])  # the days that name an agent (here)
-    if not named.size:
-        return None
-    ranked = np.sort(grid[named], axis=0)
-    return [int(v) for v in ranked[named.size // 2]]
+    named = np.zeros(len(grid), bool)
+    named[cells[0]] = True  # the days that name an agent (here)
+    return grid, named
 
 
 def groups_seen(log: CallLog, open_s: float, interval: float, n_intervals: int,
@@ -142,7 +171,8 @@ def groups_seen(log: CallLog, open_s: float, interval: float, n_intervals: int,
     """Each agent group the log names: ``{name: (skills, staff per interval)}``.
 
     A group's skills are the contact types it answered (``types``: the log's type ->
-    its scenario name), its staff the agents seen working in it (:func:`agents_seen`); a
+    its scenario name), its staff the agents seen working in it (:func:`agents_seen`; a
+    group seen on transferred contacts only, at their ends: :func:`seen_grid`); a
     type nobody answered is in every group's skills. Names as a scenario takes them
     (:func:`sim.calllog.scenario_name`). None: fewer than two groups with agents named,
     or two names that would collide (one pool of agents then, as without groups).
@@ -161,9 +191,14 @@ def groups_seen(log: CallLog, open_s: float, interval: float, n_intervals: int,
     out = {}
     for name, group in zip(names, raw, strict=True):
         mine = named & (t["group"].to_numpy() == group)
-        out[name] = (sorted(set(kinds[mine]) | nobody),
-                     agents_seen(log, open_s, interval, n_intervals, within=mine))
-    return out
+        staff = agents_seen(log, open_s, interval, n_intervals, within=mine)
+        if staff is None:  # seen on transferred contacts only: at their ends
+            grid, days = seen_grid(log, open_s, interval, n_intervals, mine, handed=True)
+            ranked = np.sort(grid[days], axis=0)
+            staff = [int(v) for v in ranked[int(days.sum()) // 2]] if days.any() else None
+        if staff is not None:
+            out[name] = (sorted(set(kinds[mine]) | nobody), staff)
+    return out if len(out) >= 2 else None
 
 
 def staff_seen(log: CallLog, open_s: float, interval: float,

@@ -243,7 +243,8 @@ def _staff_html(fit: Fit) -> str:
                      f"{_esc(', '.join(skills))}</li>"
                      for name, (skills, seen) in (fit.groups or {}).items())
     return (f"<p>Staff: {count_span(fit.agents_seen)} agents seen working per interval (each "
-            "agent the log names, in every interval its work touched; median over days)"
+            "agent the log names, where it answered a contact or worked through the "
+            "interval; median over days)"
             + (f", in groups:</p><ul>{groups}</ul>" if groups else ".</p>"))
 
 

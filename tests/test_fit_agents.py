@@ -10,15 +10,22 @@ duty in it: counted per interval and day, their median over days is the fitted s
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+import yaml
+from hypothesis import HealthCheck, given, note, settings
+from hypothesis import strategies as st
+from strategies import scenarios
 
 import sim
-from sim.calllog import read_call_log
+from sim.calllog import EPOCH, CallLogError, read_call_log
 from sim.cli_fit import _summary
+from sim.engine import SimulationError
 from sim.fit import fit_log
-from sim.fit_capacity import agents_seen
+from sim.fit_capacity import agents_seen, seen_grid
 from sim.fit_scenario import scenario_dict
 from sim.loader import scenario_from_dict
+from sim.units import DAY
 
 
 def _two_departments(days: int) -> dict:
@@ -69,11 +76,12 @@ def test_a_shift_change_is_seen(tmp_path):
 
 
 def test_agents_counted_by_hand(tmp_path):
-    """A CSV log with an agent column: each agent counts in every interval its work touched.
+    """A CSV log with an agent column: where each answered, and what its work went through.
 
-    Ann talks 08:10-08:20 and 08:50-09:40 (two intervals of 30 minutes, then the third);
-    Bob 08:05-08:15 then wraps up until 08:35 (the second interval too); a blank agent is
-    nobody known; an abandoned call names nobody. Two days: the median of each interval.
+    Ann talks 08:10-08:20 and 08:50-09:40 (answered in the second interval of 30 minutes,
+    through the third, into the fourth: not counted there, a call's tail); Bob 08:05-08:15
+    then wraps up until 08:35 (into the second); a blank agent is nobody known; an
+    abandoned call names nobody. Two days: the median of each interval.
     """
     rows = []
     for date in ("2026-03-02", "2026-03-03"):
@@ -86,7 +94,9 @@ def test_agents_counted_by_hand(tmp_path):
                                         "agent"])
     frame.to_csv(tmp_path / "log.csv", index=False)
     fitted = fit_log(read_call_log(tmp_path / "log.csv"), 1800.0)
-    assert fitted.agents_seen == [2, 2, 1, 1]  # 08:00, 08:30, 09:00, 09:30
+    assert fitted.agents_seen == [2, 1, 1, 1]  # 08:00, 08:30, 09:00, 09:30 (one pool: >= 1)
+    assert agents_seen(read_call_log(tmp_path / "log.csv"), 8 * 3600.0, 1800.0, 4) == [
+        2, 1, 1, 0]
 
 
 def test_a_log_without_agents_keeps_the_busy_count(tmp_path):
@@ -124,15 +134,18 @@ def test_a_transferred_contacts_agent_counts_at_its_end_only(tmp_path):
 
 
 def test_work_past_midnight_counts_on_the_next_day(tmp_path):
-    """Round the clock: a talk from 23:50 to 00:20 is work in the next day's first half hour."""
+    """Round the clock: a talk from 23:50 to 01:10 is work through the next day's first hour.
+
+    (Not in 01:00-01:30: the call's tail.)
+    """
     rows = pd.DataFrame({
         "arrival": ["2026-03-02T12:00:00", "2026-03-02T23:50:00", "2026-03-03T00:40:00"],
-        "wait": [0, 0, 0], "outcome": ["answered"] * 3, "handle": [60, 1800, 60],
+        "wait": [0, 0, 0], "outcome": ["answered"] * 3, "handle": [60, 4800, 60],
         "agent": ["b", "a", "b"]})
     rows.to_csv(tmp_path / "log.csv", index=False)
     log = read_call_log(tmp_path / "log.csv")
     seen = agents_seen(log, 0.0, 1800.0, 48)
-    assert seen[0] == 1 and seen[1] == 1 and seen[47] == 1  # 00:00, 00:30 and 23:30
+    assert seen[:3] == [1, 2, 0] and seen[47] == 1  # 00:00, 00:30, 01:00 and 23:30
 
 
 def test_days_that_name_no_agent_are_not_zero_staff(tmp_path):
@@ -152,3 +165,50 @@ def test_the_same_id_in_two_groups_is_two_agents(tmp_path):
                          "group": ["billing", "cards"], "agent": ["1", "1"]})
     rows.to_csv(tmp_path / "log.csv", index=False)
     assert fit_log(read_call_log(tmp_path / "log.csv"), 1800.0).agents_seen == [2]
+
+
+def _most_on_duty(staff: pd.DataFrame, start: float, end: float) -> int:
+    """The most agent slots on duty, all groups together, at any moment of [start, end)."""
+    moments = np.unique(np.concatenate([[start], staff["time"].to_numpy()]))
+    moments = moments[(moments >= start) & (moments < end)]
+    most = 0
+    for moment in moments:
+        now = staff[staff["time"] <= moment].groupby("group", observed=True)["slots"].last()
+        most = max(most, int(now.sum()))
+    return most
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=scenarios(), seed=st.integers(0, 2**16))
+def test_an_agent_seen_working_was_on_duty(tmp_path_factory, data, seed):
+    """Random scenarios: in no interval of any day more agents seen working than on duty.
+
+    Counted on the run's own contacts (ccsim names each contact's last agent, or chat
+    slot) against the run's staffing log (its slots on duty): an agent seen working in
+    an interval was on duty in it, whatever the journeys (transfers, consults, repeats,
+    callbacks, lines, after-call work).
+    """
+    scenario = sim.scenario_from_dict(data)
+    note(yaml.safe_dump(data, sort_keys=False, default_flow_style=None))
+    try:
+        result = sim.run(scenario, seed=seed)
+    except SimulationError:
+        return  # a stuck warm transfer (tests/test_invariants.py)
+    folder = tmp_path_factory.mktemp("log")
+    result.contacts.to_parquet(folder / "contacts.parquet")
+    try:
+        log = read_call_log(folder / "contacts.parquet")
+    except CallLogError:
+        return  # nothing a log holds (no contact offered)
+    if not len(log.table):
+        return  # (every contact still waiting at the end: a log has none of them)
+    n = round((scenario.close - scenario.open) / scenario.interval)
+    grid, named = seen_grid(log, scenario.open, scenario.interval, n)
+    for d, day in enumerate(log.days):  # (a run of no weekdays: day d dated d days on)
+        run_day = int((day - EPOCH).days)
+        if not named[d]:
+            continue
+        for k in range(n):
+            start = run_day * DAY + scenario.open + k * scenario.interval
+            on_duty = _most_on_duty(result.staff, start, start + scenario.interval)
+            assert grid[d, k] <= on_duty, (run_day, k, grid[d, k], on_duty)
