@@ -199,7 +199,9 @@ def _summary(fitted) -> list[str]:
                      "the log names, where it answered a contact or worked through the "
                      "interval; median over days)")
     for name, (skills, seen) in (fitted.groups or {}).items():  # (the fitted groups)
-        lines.append(f"  group {name}: {count_span(seen)} agents, answers {', '.join(skills)}")
+        chats = fitted.concurrency.get(name)
+        lines.append(f"  group {name}: {count_span(seen)} agents, answers {', '.join(skills)}"
+                     + (f", {chats} contacts at once" if chats else ""))
     lines.append(f"staff seen busy at once per interval: {count_span(staff)}" + (
         "" if lower is None else
         f" (each transferred contact busy for all its talk from its first answer, its "

@@ -26,7 +26,7 @@ import pandas as pd
 from scipy import stats
 
 from sim.calllog import CallLog, CallLogError
-from sim.fit_capacity import agents_seen, groups_seen, observed_lines, staff_seen
+from sim.fit_capacity import agents_seen, chats_at_once, groups_seen, observed_lines, staff_seen
 from sim.fit_repeats import journeys_note, repeat_gaps, repeat_share
 
 FAMILIES = ("exponential", "lognormal", "gamma")
@@ -158,7 +158,9 @@ class Fit:
     told by busy signals (None: the log has none); ``agents_seen``: the agents the log
     names working per interval (None: it names none), the fitted staff where given;
     ``groups``: each group it names with agents, ``{name: (skills, staff)}``, the fitted
-    groups where given (None: fewer than two); see :mod:`sim.fit_capacity`.
+    groups where given (None: fewer than two); ``concurrency``: by fitted group (``agents``:
+    the one pool), the contacts its agents take at once where more than one; see
+    :mod:`sim.fit_capacity`.
     """
 
     log: CallLog
@@ -172,6 +174,7 @@ class Fit:
     staff_lower: list[int] | None = None
     agents_seen: list[int] | None = None
     groups: dict[str, tuple[list[str], list[int]]] | None = None
+    concurrency: dict[str, int] = field(default_factory=dict)
 
     @property
     def intervals_per_day(self) -> int:
@@ -389,5 +392,6 @@ def fit_log(log: CallLog, interval: float) -> Fit:
     named = agents_seen(log, open_s, interval, n)
     if named is not None:  # (one pool: at least an agent, as the busy count)
         named = [max(1, v) for v in named]
+    groups = groups_seen(log, open_s, interval, n, names)
     return Fit(log, interval, open_s, close_s, types, staff, notes, observed_lines(log), lower,
-               named, groups_seen(log, open_s, interval, n, names))
+               named, groups, chats_at_once(log, groups))

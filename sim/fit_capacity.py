@@ -126,10 +126,7 @@ def seen_grid(log: CallLog, open_s: float, interval: float, n_intervals: int,
                        if "duration" in t else np.full(int(rows.sum()), np.nan))
     else:
         start, end = _work(log, rows)
-    ids = t["agent"].astype(str)  # (an id within its group, where the log names groups)
-    if "group" in t:
-        ids = t["group"].astype(str) + "\x1f" + ids
-    who = pd.factorize(ids.to_numpy()[rows])[0]
+    who = pd.factorize(_agent_ids(t).to_numpy()[rows])[0]
     keep = ~np.isnan(start)
     start, end, who = start[keep], end[keep], who[keep]
     # logs round times (and a timestamp's nanoseconds an answer's): an answer within a
@@ -164,6 +161,62 @@ def seen_grid(log: CallLog, open_s: float, interval: float, n_intervals: int,
     named = np.zeros(len(grid), bool)
     named[cells[0]] = True  # the days that name an agent (here)
     return grid, named
+
+
+def at_once(log: CallLog, within: np.ndarray | None = None) -> int:
+    """How many contacts an agent the log names takes at once (chats): typical over agents.
+
+    Per agent, the most of its contacts never transferred whose talk and hold overlap
+    (after-call work left out; logs round times: a contact's end a second early); the
+    median over the agents (the higher middle one). 1 for a phone team; 1 where the log
+    names no agent. ``within``: the rows to count (a group's), default all.
+    """
+    t = log.table
+    rows = (t["outcome"].to_numpy() == "answered") & (
+        t["agent"].notna().to_numpy() if "agent" in t else False)
+    if within is not None:
+        rows &= within
+    if "transfers" in t:
+        rows &= t["transfers"].to_numpy(dtype=float) == 0
+    if not np.any(rows):
+        return 1
+    start = _work(log, rows)[0]
+    end = start + np.maximum(np.nan_to_num(log.on_call()[rows]) - 1.0, 0.0)
+    who = pd.factorize(_agent_ids(t).to_numpy()[rows])[0]
+    # each agent's starts and ends in time order (an end before a start at the same
+    # moment): the running count of its contacts at once; every agent's steps sum to 0
+    agents = np.concatenate([who, who])
+    times = np.concatenate([start, end])
+    steps = np.concatenate([np.ones(start.size), -np.ones(end.size)])
+    order = np.lexsort((steps, times, agents))
+    running = np.cumsum(steps[order])
+    most = pd.Series(running).groupby(agents[order]).max().to_numpy()
+    return max(1, int(np.sort(most)[most.size // 2]))
+
+
+def chats_at_once(log: CallLog, groups: dict | None) -> dict[str, int]:
+    """:func:`at_once` by fitted group (``agents``: the one pool), where more than 1.
+
+    A group answering a type that a group of one contact at a time answers too is left
+    at 1 (a type is a chat, its groups' agents taking several, or a call: not both).
+    """
+    t = log.table
+    if "agent" not in t:
+        return {}
+    if not groups:
+        pool = at_once(log)
+        return {"agents": pool} if pool > 1 else {}
+    names = t["group"].map(lambda g: scenario_name(g) if isinstance(g, str) else "").to_numpy()
+    found = {name: at_once(log, names == name) for name in groups}
+    calls = {kind for name, (skills, _) in groups.items() if found[name] == 1 for kind in skills}
+    return {name: k for name, k in found.items()
+            if k > 1 and not calls & set(groups[name][0])}
+
+
+def _agent_ids(t: pd.DataFrame) -> pd.Series:
+    """Each row's agent id, within its group where the log names groups (ids per group)."""
+    ids = t["agent"].fillna("").astype(str)
+    return t["group"].fillna("").astype(str) + "\x1f" + ids if "group" in t else ids
 
 
 def groups_seen(log: CallLog, open_s: float, interval: float, n_intervals: int,

@@ -51,6 +51,14 @@ def scenario_dict(fit: Fit, name: str, staff: list[int] | None = None,
         if t.wrap_up is not None:  # the agent's, after the talk: busy, the caller gone
             spec["wrap_up"] = t.wrap_up
         types[t.name] = spec
+    agents = ({name: {"skills": skills, "staff": seen}
+               for name, (skills, seen) in fit.groups.items()} if fit.groups and not staff
+              else {"agents": {"skills": sorted(types),
+                               "staff": staff or fit.agents_seen or fit.staff}})
+    for name, spec in types.items():  # answered only by agents taking several at once
+        if all(group in fit.concurrency for group, each in agents.items()
+               if name in each["skills"]):
+            spec["channel"] = "chat"
     # blocked calls arrived (they are in the arrivals): the lines that blocked them too
     lines = {} if fit.lines is None else {"lines": fit.lines}
     return {
@@ -58,8 +66,7 @@ def scenario_dict(fit: Fit, name: str, staff: list[int] | None = None,
         "close": format_clock_until(fit.close),
         "interval": int(fit.interval), "service_level": {"threshold": threshold, "target": 0.8},
         **lines, "contact_types": types,
-        "agents": ({name: {"skills": skills, "staff": seen}
-                    for name, (skills, seen) in fit.groups.items()} if fit.groups and not staff
-                   else {"agents": {"skills": sorted(types),
-                                    "staff": staff or fit.agents_seen or fit.staff}}),
+        "agents": {name: group | ({"concurrency": fit.concurrency[name]}
+                                  if name in fit.concurrency else {})
+                   for name, group in agents.items()},
     }

@@ -87,3 +87,53 @@ def test_the_report_says_the_fitted_staff(tmp_path):
     html = fit_html(fit_log(read_call_log(tmp_path / "contacts.parquet"), 3600.0), [])
     assert "Staff: 8 agents seen working per interval" in html, html[:2000]
     assert "generalists: 2 agents, answers billing, cards" in html
+
+
+def _chat_log(tmp_path, at_once: int, mixed: bool = False):
+    """Two days; chat agents a and b each take `at_once` chats at a time; phone agent p one.
+
+    ``mixed``: p answers a chat too (a type both a chat and a call).
+    """
+    rows = []
+    for date in ("2026-03-02", "2026-03-03"):
+        for k in range(8):  # a new batch every 15 minutes from 08:00
+            minute = 15 * k
+            clock = f"{date}T{8 + minute // 60:02d}:{minute % 60:02d}"
+            for agent in ("a", "b"):
+                rows += [(f"{clock}:{10 * j:02d}", "chat", 600, "chat", agent)
+                         for j in range(at_once)]
+            rows.append((f"{clock}:00", "call", 300, "phone", "p"))
+    if mixed:
+        rows.append(("2026-03-02T12:00:00", "chat", 300, "phone", "p"))
+    frame = pd.DataFrame(rows, columns=["arrival", "contact_type", "handle", "group", "agent"])
+    frame["wait"], frame["outcome"] = 0, "answered"
+    frame.to_csv(tmp_path / "log.csv", index=False)
+    return fit_log(read_call_log(tmp_path / "log.csv"), 1800.0)
+
+
+def test_a_chat_desk_is_fitted_with_its_contacts_at_once(tmp_path):
+    """Agents seen on 3 chats at once are a desk of concurrency 3; the phone team has none.
+
+    Each agent is one person (2 on the chat desk), its chats at once the group's
+    `concurrency`: fitted as one contact at a time, the desk had a third of its capacity.
+    """
+    fitted = _chat_log(tmp_path, at_once=3)
+    assert fitted.concurrency == {"chat": 3}
+    agents = scenario_dict(fitted, "f")["agents"]
+    assert agents["chat"]["concurrency"] == 3 and agents["chat"]["staff"][0] == 2
+    assert "concurrency" not in agents["phone"]
+    types = scenario_dict(fitted, "f")["contact_types"]
+    assert types["chat"]["channel"] == "chat" and "channel" not in types["call"]
+    assert sim.run(scenario_from_dict(scenario_dict(fitted, "f")), seed=1).summary[
+        "answered"] > 0
+    assert any(x.strip() == "group chat: 2 agents, answers chat, 3 contacts at once"
+               for x in _summary(fitted)), _summary(fitted)
+    assert _chat_log(tmp_path, at_once=1).concurrency == {}
+
+
+def test_a_type_answered_one_at_a_time_too_is_no_chat(tmp_path):
+    """The phone team answers a chat once: that type is not a chat, the desk fitted at 1."""
+    fitted = _chat_log(tmp_path, at_once=3, mixed=True)
+    assert fitted.concurrency == {}
+    assert sim.run(scenario_from_dict(scenario_dict(fitted, "f")), seed=1).summary[
+        "answered"] > 0
