@@ -166,10 +166,12 @@ def seen_grid(log: CallLog, open_s: float, interval: float, n_intervals: int,
 def at_once(log: CallLog, within: np.ndarray | None = None) -> int:
     """How many contacts an agent the log names takes at once (chats): typical over agents.
 
-    Per agent, the most of its contacts never transferred whose talk and hold overlap
-    (after-call work left out; logs round times: a contact's end a second early); the
-    median over the agents (the higher middle one). 1 for a phone team; 1 where the log
-    names no agent. ``within``: the rows to count (a group's), default all.
+    Per agent, over its contacts never transferred (talk and hold; after-call work left
+    out; logs round times: a contact's end a second early), the most it was on at once
+    for at least a quarter of its time on any (a few seconds' overlap, a log's glitch,
+    is not a chat desk); the median over the agents (the higher middle one). 1 for a
+    phone team; 1 where the log names no agent. ``within``: the rows to count (a
+    group's), default all.
     """
     t = log.table
     rows = (t["outcome"].to_numpy() == "answered") & (
@@ -189,9 +191,16 @@ def at_once(log: CallLog, within: np.ndarray | None = None) -> int:
     times = np.concatenate([start, end])
     steps = np.concatenate([np.ones(start.size), -np.ones(end.size)])
     order = np.lexsort((steps, times, agents))
-    running = np.cumsum(steps[order])
-    most = pd.Series(running).groupby(agents[order]).max().to_numpy()
-    return max(1, int(np.sort(most)[most.size // 2]))
+    agents, times, running = agents[order], times[order], np.cumsum(steps[order])
+    # how long each count lasted: until the agent's next start or end
+    same = np.append(agents[1:] == agents[:-1], False)
+    lasted = np.where(same, np.append(times[1:], 0.0) - times, 0.0)
+    busy = pd.Series(np.where(running >= 1, lasted, 0.0)).groupby(agents).sum()
+    most = pd.Series(1, index=busy.index)
+    for k in range(2, int(running.max()) + 1):
+        at_k = pd.Series(np.where(running >= k, lasted, 0.0)).groupby(agents).sum()
+        most[(at_k >= 0.25 * busy) & (busy > 0)] = k
+    return max(1, int(np.sort(most.to_numpy())[most.size // 2]))
 
 
 def chats_at_once(log: CallLog, groups: dict | None) -> dict[str, int]:
@@ -208,9 +217,13 @@ def chats_at_once(log: CallLog, groups: dict | None) -> dict[str, int]:
         return {"agents": pool} if pool > 1 else {}
     names = t["group"].map(lambda g: scenario_name(g) if isinstance(g, str) else "").to_numpy()
     found = {name: at_once(log, names == name) for name in groups}
-    calls = {kind for name, (skills, _) in groups.items() if found[name] == 1 for kind in skills}
-    return {name: k for name, k in found.items()
-            if k > 1 and not calls & set(groups[name][0])}
+    while True:  # a desk left at 1 makes its types calls for every group: until none moves
+        calls = {kind for name, (skills, _) in groups.items() if found[name] == 1
+                 for kind in skills}
+        moved = [name for name, k in found.items() if k > 1 and calls & set(groups[name][0])]
+        if not moved:
+            return {name: k for name, k in found.items() if k > 1}
+        found.update(dict.fromkeys(moved, 1))
 
 
 def _agent_ids(t: pd.DataFrame) -> pd.Series:
@@ -251,6 +264,10 @@ def groups_seen(log: CallLog, open_s: float, interval: float, n_intervals: int,
             staff = [int(v) for v in ranked[int(days.sum()) // 2]] if days.any() else None
         if staff is not None:
             out[name] = (sorted(set(kinds[mine]) | nobody), staff)
+    # a group with no agent counted (transferred contacts only, no end times) is left out:
+    # the types only it answered go to every group left, as types nobody answered
+    orphans = set(kinds[named]) - {kind for skills, _ in out.values() for kind in skills}
+    out = {name: (sorted(set(skills) | orphans), staff) for name, (skills, staff) in out.items()}
     return out if len(out) >= 2 else None
 
 

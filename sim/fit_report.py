@@ -240,7 +240,9 @@ def _staff_html(fit: Fit) -> str:
         return (f"<p>Staff: {count_span(fit.staff)} agents seen busy at once per interval (a "
                 "lower bound where the log has no transfers; see the printed fit).</p>")
     groups = "".join(f"<li>{_esc(name)}: {count_span(seen)} agents, answers "
-                     f"{_esc(', '.join(skills))}</li>"
+                     f"{_esc(', '.join(skills))}"
+                     + (f", {fit.concurrency[name]} contacts at once"
+                        if name in fit.concurrency else "") + "</li>"
                      for name, (skills, seen) in (fit.groups or {}).items())
     return (f"<p>Staff: {count_span(fit.agents_seen)} agents seen working per interval (each "
             "agent the log names, where it answered a contact or worked through the "

@@ -55,9 +55,9 @@ def scenario_dict(fit: Fit, name: str, staff: list[int] | None = None,
                for name, (skills, seen) in fit.groups.items()} if fit.groups and not staff
               else {"agents": {"skills": sorted(types),
                                "staff": staff or fit.agents_seen or fit.staff}})
-    for name, spec in types.items():  # answered only by agents taking several at once
-        if all(group in fit.concurrency for group, each in agents.items()
-               if name in each["skills"]):
+    for kind, spec in types.items():  # answered only by agents taking several at once
+        answering = [group for group, each in agents.items() if kind in each["skills"]]
+        if answering and all(group in fit.concurrency for group in answering):
             spec["channel"] = "chat"
     # blocked calls arrived (they are in the arrivals): the lines that blocked them too
     lines = {} if fit.lines is None else {"lines": fit.lines}

@@ -128,6 +128,9 @@ def test_a_chat_desk_is_fitted_with_its_contacts_at_once(tmp_path):
         "answered"] > 0
     assert any(x.strip() == "group chat: 2 agents, answers chat, 3 contacts at once"
                for x in _summary(fitted)), _summary(fitted)
+    from sim.fit_report import fit_html
+
+    assert "chat: 2 agents, answers chat, 3 contacts at once" in fit_html(fitted, [])
     assert _chat_log(tmp_path, at_once=1).concurrency == {}
 
 
@@ -137,3 +140,61 @@ def test_a_type_answered_one_at_a_time_too_is_no_chat(tmp_path):
     assert fitted.concurrency == {}
     assert sim.run(scenario_from_dict(scenario_dict(fitted, "f")), seed=1).summary[
         "answered"] > 0
+
+
+def test_the_scenario_keeps_its_name(tmp_path):
+    """The fitted scenario is named as asked (a loop over the types once renamed it)."""
+    assert scenario_dict(_chat_log(tmp_path, at_once=3), "my center")["name"] == "my center"
+
+
+def test_a_moment_of_overlap_is_no_chat_desk(tmp_path):
+    """Phone agents whose calls overlap a few seconds once (a log's glitch) take one at a time."""
+    rows = [(f"2026-03-02T{8 + k // 4:02d}:{15 * (k % 4):02d}:00", 600, "p" + str(k % 3))
+            for k in range(24)]
+    rows += [(f"2026-03-02T09:09:5{k}", 600, "p" + str(k)) for k in range(3)]  # 2-8 s early
+    frame = pd.DataFrame(rows, columns=["arrival", "handle", "agent"])
+    frame["wait"], frame["outcome"] = 0, "answered"
+    frame.to_csv(tmp_path / "log.csv", index=False)
+    fitted = fit_log(read_call_log(tmp_path / "log.csv"), 1800.0)
+    assert fitted.concurrency == {}
+
+
+def test_desks_left_at_one_leave_their_types_calls(tmp_path):
+    """Desks left at one contact at a time make their types calls for every group.
+
+    G2 (chat and email, 2 at once) stays at 1 for G3's email calls; then chat is a call
+    for G1 (3 at once) too: every group at 1, a valid scenario.
+    """
+    rows = []
+    for k in range(16):
+        clock = f"2026-03-02T{8 + k // 4:02d}:{15 * (k % 4):02d}"
+        rows += [(f"{clock}:{j:02d}", "chat", 600, "G1", "a") for j in range(3)]
+        rows += [(f"{clock}:{j:02d}", "chat" if j else "email", 600, "G2", "b")
+                 for j in range(2)]
+        rows.append((f"{clock}:00", "email", 300, "G3", "c"))
+    frame = pd.DataFrame(rows, columns=["arrival", "contact_type", "handle", "group", "agent"])
+    frame["wait"], frame["outcome"] = 0, "answered"
+    frame.to_csv(tmp_path / "log.csv", index=False)
+    fitted = fit_log(read_call_log(tmp_path / "log.csv"), 1800.0)
+    assert fitted.concurrency == {}
+    assert sim.run(scenario_from_dict(scenario_dict(fitted, "f")), seed=1).summary[
+        "answered"] > 0
+
+
+def test_a_group_left_uncounted_leaves_no_type_unanswered(tmp_path):
+    """A group with no agent counted leaves no type unanswered.
+
+    Seen only on transferred contacts of a log without end times, the group is left
+    out; its types go to every other group (the scenario had a type nobody took).
+    """
+    rows = pd.DataFrame({
+        "arrival": [f"2026-03-02T08:0{k}:00" for k in range(6)],
+        "contact_type": ["a", "a", "b", "b", "x", "x"], "wait": [0] * 6,
+        "outcome": ["answered"] * 6, "handle": [300] * 6, "transfers": [0, 0, 0, 0, 1, 1],
+        "group": ["ga", "ga", "gb", "gb", "gx", "gx"], "agent": ["1", "2", "3", "4", "5", "6"]})
+    rows.to_csv(tmp_path / "log.csv", index=False)
+    fitted = fit_log(read_call_log(tmp_path / "log.csv"), 1800.0)
+    assert set(fitted.groups) == {"ga", "gb"}
+    assert all("x" in skills for skills, _ in fitted.groups.values())
+    assert sim.run(scenario_from_dict(scenario_dict(fitted, "f")), seed=1).summary[
+        "offered"] > 0
