@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from sim.calllog_columns import (
+    AGENT_WORK,
     EPOCH,
     MAX_DURATION,
     CallLogError,
@@ -57,7 +58,6 @@ __all__ = ["EPOCH", "OUTCOMES", "CallLog", "CallLogError",
 REQUIRED = ("arrival", "wait", "outcome")
 OPTIONAL = ("contact_type", "handle", "group", "customer", "queue_start", "answer", "end",
             "transfers", "hold", "wrap_up", "agent")
-AGENT_WORK = ("hold", "wrap_up")  # an answered contact's seconds beside its talk (blank: 0)
 OUTCOMES = ("answered", "abandoned", "blocked")
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.calllog_columns import EPOCH, CallLogError, row_error
+from sim.calllog_columns import AGENT_WORK, EPOCH, CallLogError, row_error
 from sim.frames import first_wait_ends
 from sim.units import DAY, format_duration
 
@@ -102,7 +102,7 @@ def from_ccsim(raw: pd.DataFrame, path: Path, shown: str) -> tuple[pd.DataFrame,
 _CCSIM_READ = ("replication", "arrival", "contact_type", "outcome", "answered", "wait", "handle",
                "group", "transfers", "issue_id")  # what ccsim_table reads
 _CCSIM_NUMBERS = ("replication", "arrival", "wait", "handle", "transfers", "answer", "end",
-                  "hold", "wrap_up")
+                  *AGENT_WORK)
 _CCSIM_FLAGS = {"true": True, "false": False, "1": True, "0": False}
 
 
@@ -122,7 +122,7 @@ def _ccsim_types(raw: pd.DataFrame, shown: str) -> pd.DataFrame:
             blank = (text.astype(str).str.strip() == "").to_numpy()
             values = pd.to_numeric(text.where(~blank), errors="coerce")
             bad = (values.isna().to_numpy() & ~blank) | (blank & (column not in (
-                "wait", "handle", "answer", "end", "hold", "wrap_up")))
+                "wait", "handle", "answer", "end", *AGENT_WORK)))
             if bad.any():
                 raise CallLogError(row_error(shown, column, bad, text, "not a number"))
             out[column] = values.astype(float)
@@ -179,7 +179,7 @@ def ccsim_table(contacts: pd.DataFrame, calendar: np.ndarray | None = None) -> p
     if "agent" in rows:  # who answered (the last to): its group and ccsim's agent number
         table["agent"] = np.where(outcome == "answered", rows["group"].astype(str) + " #"
                                   + rows["agent"].astype(str), None)
-    for column in ("hold", "wrap_up"):  # on hold, and the agents' after-call work after it
+    for column in AGENT_WORK:  # on hold, and the agents' after-call work after it
         if column in rows:
             table[column] = np.where(outcome == "answered",
                                      rows[column].fillna(0.0).to_numpy(dtype=float), 0.0)

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 EPOCH = pd.Timestamp("2026-01-05")  # a Monday: day 0 of logs timed in seconds (ccsim's own)
+AGENT_WORK = ("hold", "wrap_up")  # an answered contact's seconds beside its talk (blank: 0)
 _OFFSET = r"(Z|[+-]\d{2}:?\d{2})$"  # the UTC offset ending an ISO timestamp
 
 

@@ -6,6 +6,9 @@ lines the trunk had. Both are bounded by what it shows:
 - agents: at a peak with a queue every agent on duty talks, so the most seen talking at
   once is a lower bound of the staff (:func:`observed_staff`), counted on the contacts
   never transferred where the log has transfers (a row is a contact, not its legs);
+  where the log names each contact's agent, the agents seen working (:func:`agents_seen`),
+  by group (:func:`groups_seen`), and how many contacts each takes at once
+  (:func:`chats_at_once`);
 - trunk lines: a busy signal (``blocked``) is given only when every line is taken, by a
   call waiting or talking, so the calls on the lines at each busy signal are the lines
   (:func:`observed_lines`). A log without busy signals tells no limit.
@@ -77,7 +80,7 @@ def _work(log: CallLog, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def agents_seen(log: CallLog, open_s: float, interval: float, n_intervals: int,
-                within: np.ndarray | None = None) -> list[int] | None:
+                within: np.ndarray | None = None, handed: bool = False) -> list[int] | None:
     """Agents the log names working in each interval of the day: the median over days.
 
     Each agent of an answered contact never transferred (``agent``: the log's id, blank
@@ -90,9 +93,10 @@ def agents_seen(log: CallLog, open_s: float, interval: float, n_intervals: int,
     not count. A lower bound where some sat idle a whole interval. A transferred
     contact names its last agent, whose leg's start the log does not tell: left out
     (the agent is seen on other contacts). ``within``: the rows to count (a group's),
-    default all. None: the log names no agent (there).
+    default all; ``handed``: the transferred contacts instead (:func:`seen_grid`). None:
+    the log names no agent (there).
     """
-    grid, named = seen_grid(log, open_s, interval, n_intervals, within)
+    grid, named = seen_grid(log, open_s, interval, n_intervals, within, handed)
     if not named.any():
         return None
     ranked = np.sort(grid[named], axis=0)
@@ -111,13 +115,7 @@ def seen_grid(log: CallLog, open_s: float, interval: float, n_intervals: int,
     call begun before their shift ended: no lower bound).
     """
     t = log.table
-    rows = (t["outcome"].to_numpy() == "answered") & (
-        t["agent"].notna().to_numpy() if "agent" in t else False)
-    if within is not None:
-        rows &= within
-    moved = (t["transfers"].to_numpy(dtype=float) > 0 if "transfers" in t
-             else np.zeros(len(t), bool))
-    rows &= moved if handed else ~moved
+    rows = _named(t, within, handed)
     grid = np.zeros((len(log.days), n_intervals))
     if not np.any(rows):
         return grid, np.zeros(len(grid), bool)
@@ -139,10 +137,9 @@ def seen_grid(log: CallLog, open_s: float, interval: float, n_intervals: int,
     # next day's too (up to a day)
     first = np.floor(begin).astype(int)
     last = np.maximum(np.floor(through).astype(int) - 1, first)
-    midnight = (86400.0 - open_s) / interval
     next_last = np.floor(through - 86400.0 / interval).astype(int) - 1
-    pieces = [(day, first, np.minimum(last, n_intervals - 1), who)]
-    late = (through >= midnight) & (next_last >= 0)
+    pieces = [(day, first, last, who)]
+    late = next_last >= 0  # (its work went through the next day's first interval)
     if late.any():
         pieces.append((day[late] + 1, np.zeros(int(late.sum()), int), next_last[late],
                        who[late]))
@@ -174,12 +171,7 @@ def at_once(log: CallLog, within: np.ndarray | None = None) -> int:
     group's), default all.
     """
     t = log.table
-    rows = (t["outcome"].to_numpy() == "answered") & (
-        t["agent"].notna().to_numpy() if "agent" in t else False)
-    if within is not None:
-        rows &= within
-    if "transfers" in t:
-        rows &= t["transfers"].to_numpy(dtype=float) == 0
+    rows = _named(t, within)
     if not np.any(rows):
         return 1
     start = _work(log, rows)[0]
@@ -215,7 +207,8 @@ def chats_at_once(log: CallLog, groups: dict | None) -> dict[str, int]:
     if not groups:
         pool = at_once(log)
         return {"agents": pool} if pool > 1 else {}
-    names = t["group"].map(lambda g: scenario_name(g) if isinstance(g, str) else "").to_numpy()
+    names = t["group"].map({g: scenario_name(g) for g in t["group"].dropna().unique()}
+                           ).fillna("").to_numpy()
     found = {name: at_once(log, names == name) for name in groups}
     while True:  # a desk left at 1 makes its types calls for every group: until none moves
         calls = {kind for name, (skills, _) in groups.items() if found[name] == 1
@@ -224,6 +217,21 @@ def chats_at_once(log: CallLog, groups: dict | None) -> dict[str, int]:
         if not moved:
             return {name: k for name, k in found.items() if k > 1}
         found.update(dict.fromkeys(moved, 1))
+
+
+def _named(t: pd.DataFrame, within: np.ndarray | None = None,
+           handed: bool = False) -> np.ndarray:
+    """Where an answered contact names its agent, among ``within`` (default: all).
+
+    Those never transferred; ``handed``: only the transferred ones.
+    """
+    rows = (t["outcome"].to_numpy() == "answered") & (
+        t["agent"].notna().to_numpy() if "agent" in t else False)
+    if within is not None:
+        rows &= within
+    moved = (t["transfers"].to_numpy(dtype=float) > 0 if "transfers" in t
+             else np.zeros(len(t), bool))
+    return rows & (moved if handed else ~moved)
 
 
 def _agent_ids(t: pd.DataFrame) -> pd.Series:
@@ -259,9 +267,7 @@ def groups_seen(log: CallLog, open_s: float, interval: float, n_intervals: int,
         mine = named & (t["group"].to_numpy() == group)
         staff = agents_seen(log, open_s, interval, n_intervals, within=mine)
         if staff is None:  # seen on transferred contacts only: at their ends
-            grid, days = seen_grid(log, open_s, interval, n_intervals, mine, handed=True)
-            ranked = np.sort(grid[days], axis=0)
-            staff = [int(v) for v in ranked[int(days.sum()) // 2]] if days.any() else None
+            staff = agents_seen(log, open_s, interval, n_intervals, mine, handed=True)
         if staff is not None:
             out[name] = (sorted(set(kinds[mine]) | nobody), staff)
     # a group with no agent counted (transferred contacts only, no end times) is left out:
