@@ -155,7 +155,11 @@ def fit_command(log: str, interval: float, out: str, columns: str | None, staff:
 
 
 def _summary(fitted) -> list[str]:
-    from sim.fit_capacity import count_span  # (with the fit: pandas only when fitting)
+    from sim.fit_capacity import (  # (with the fit: pandas only when fitting)
+        SEEN_WORKING,
+        count_span,
+        group_text,
+    )
 
     lines = [f"{len(fitted.log.table):,} contacts, {len(fitted.log.days)} days, open "
              f"{fitted.open / 3600:g}h-{fitted.close / 3600:g}h"]
@@ -195,13 +199,10 @@ def _summary(fitted) -> list[str]:
                          "contact)")
     staff, lower, named = fitted.staff, fitted.staff_lower, fitted.agents_seen
     if named is not None:  # (the fitted staff)
-        lines.append(f"staff: agents seen working per interval: {count_span(named)} (each agent "
-                     "the log names, where it answered a contact or worked through the "
-                     "interval; median over days)")
+        lines.append(f"staff: agents seen working per interval: {count_span(named)} "
+                     f"({SEEN_WORKING})")
     for name, (skills, seen) in (fitted.groups or {}).items():  # (the fitted groups)
-        chats = fitted.concurrency.get(name)
-        lines.append(f"  group {name}: {count_span(seen)} agents, answers {', '.join(skills)}"
-                     + (f", {chats} contacts at once" if chats else ""))
+        lines.append("  group " + group_text(name, skills, seen, fitted.concurrency.get(name)))
     lines.append(f"staff seen busy at once per interval: {count_span(staff)}" + (
         "" if lower is None else
         f" (each transferred contact busy for all its talk from its first answer, its "

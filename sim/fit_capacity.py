@@ -326,3 +326,13 @@ def observed_lines(log: CallLog) -> int | None:
 def count_span(values: list[int]) -> str:
     """Counts per interval for people: ``3-5``, or ``4`` where every one is 4."""
     return f"{min(values)}" if min(values) == max(values) else f"{min(values)}-{max(values)}"
+
+
+SEEN_WORKING = ("each agent the log names, where it answered a contact or worked through the "
+                "interval; median over days")  # how agents_seen counts, for people
+
+
+def group_text(name: str, skills: list[str], seen: list[int], chats: int | None) -> str:
+    """A fitted group for people: ``chat: 2 agents, answers chat, 3 contacts at once``."""
+    return (f"{name}: {count_span(seen)} agents, answers {', '.join(skills)}"
+            + (f", {chats} contacts at once" if chats else ""))

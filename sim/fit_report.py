@@ -18,7 +18,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from sim.backtest import BACKTEST_KPIS, Backtest
 from sim.fit import Fit, TypeFit
-from sim.fit_capacity import count_span
+from sim.fit_capacity import SEEN_WORKING, count_span, group_text
 from sim.output import write_atomic
 from sim.plots.style import new_figure, styled
 from sim.report import _esc, _figure_html, _page
@@ -239,15 +239,10 @@ def _staff_html(fit: Fit) -> str:
     if fit.agents_seen is None:
         return (f"<p>Staff: {count_span(fit.staff)} agents seen busy at once per interval (a "
                 "lower bound where the log has no transfers; see the printed fit).</p>")
-    groups = "".join(f"<li>{_esc(name)}: {count_span(seen)} agents, answers "
-                     f"{_esc(', '.join(skills))}"
-                     + (f", {fit.concurrency[name]} contacts at once"
-                        if name in fit.concurrency else "") + "</li>"
-                     for name, (skills, seen) in (fit.groups or {}).items())
-    return (f"<p>Staff: {count_span(fit.agents_seen)} agents seen working per interval (each "
-            "agent the log names, where it answered a contact or worked through the "
-            "interval; median over days)"
-            + (f", in groups:</p><ul>{groups}</ul>" if groups else ".</p>"))
+    groups = "".join(f"<li>{_esc(group_text(name, skills, seen, fit.concurrency.get(name)))}"
+                     "</li>" for name, (skills, seen) in (fit.groups or {}).items())
+    return (f"<p>Staff: {count_span(fit.agents_seen)} agents seen working per interval "
+            f"({SEEN_WORKING})" + (f", in groups:</p><ul>{groups}</ul>" if groups else ".</p>"))
 
 
 def fit_html(fit: Fit, figures: list[RenderedFigure]) -> str:
