@@ -1,0 +1,93 @@
+"""Arrivals from a call log: the opening hours, counts per interval, weekday factors.
+
+Per contact type, the mean contacts per interval of the day, a factor per day of the
+week (written under its name, ``monday: 1.2``: see :mod:`sim.weekdays`), and the
+day-level ``forecast_error`` (the cv of a gamma multiplier) from the spread of daily
+totals beyond what Poisson counts would show: Var(N) = mu + cv^2 mu^2 (:mod:`sim.fit`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sim.calllog import CallLog
+
+
+@dataclass(frozen=True)
+class ArrivalFit:
+    """Arrivals of one contact type.
+
+    Attributes:
+        per_interval: Mean contacts per interval of the opening hours, over all days.
+        day_factors: Daily volume of each day of the cycle / the mean daily volume.
+        forecast_error: Day-level cv beyond Poisson.
+        days: Each day's total (index: date).
+        weekdays: Names of the days of the week of ``day_factors`` (``Monday``), Monday
+            first: the days of the week the log has contacts on.
+    """
+
+    per_interval: list[float]
+    day_factors: list[float]
+    forecast_error: float
+    days: pd.Series
+    weekdays: list[str]
+
+
+def _weekday_cycle(days: pd.DatetimeIndex) -> list[int]:
+    """Days of the week the log covers, Monday first (0 = Monday)."""
+    return sorted(set(days.day_of_week))
+
+
+def fit_arrivals(times: pd.Series, all_days: pd.DatetimeIndex, open_s: float,
+                 interval: float, n_intervals: int) -> ArrivalFit:
+    """Mean counts per interval of the day, day-of-week factors and forecast error.
+
+    Args:
+        times: Arrival timestamps of one contact type.
+        all_days: The log's days (days on which the center was open: any contact).
+        open_s: Opening time, seconds after midnight.
+        interval: Interval length, seconds.
+        n_intervals: Intervals per day.
+    """
+    day = times.dt.normalize()
+    tod = (times - day).dt.total_seconds().to_numpy()
+    slot = np.clip(((tod - open_s) // interval).astype(int), 0, n_intervals - 1)
+    counts = pd.crosstab(day.to_numpy(), slot).reindex(index=all_days, columns=range(n_intervals),
+                                                        fill_value=0)
+    totals = counts.sum(axis=1).astype(float)
+    cycle = _weekday_cycle(all_days)
+    by_weekday = totals.groupby(all_days.day_of_week).mean()
+    overall = totals.mean()
+    factors = [float(by_weekday[d] / overall) if overall > 0 else 1.0 for d in cycle]
+    shape = counts.mean(axis=0).to_numpy(dtype=float)
+    # per_interval is the profile of an average day; day_factors scale it per weekday
+    expected = np.array([by_weekday[d] for d in all_days.day_of_week], dtype=float)
+    # a weekday this type is never contacted on (others are) says nothing of its spread
+    live = expected > 0
+    weekday = all_days.day_of_week[live]
+    dof = int(live.sum()) - weekday.nunique()
+    cv2 = 0.0
+    if dof > 0:
+        # a weekday's n totals vary about their own mean on n - 1 degrees of freedom:
+        # the Poisson part of E[sum (N - mean)^2] is (n - 1) mu, not n mu (subtracting
+        # mu per day biased cv^2 by -1/((n - 1) mu))
+        seen = weekday.map(weekday.value_counts()).to_numpy()
+        mu = expected[live]
+        excess = ((totals.to_numpy()[live] - mu) ** 2 - mu * (seen - 1) / seen) / mu**2
+        cv2 = max(0.0, float(excess.sum() / dof))
+    names = [pd.Timestamp(2026, 1, 5 + d).day_name() for d in cycle]
+    return ArrivalFit([round(float(v), 3) for v in shape], [round(f, 4) for f in factors],
+                      round(float(np.sqrt(cv2)), 4), totals, names)
+
+
+def opening_hours(log: CallLog, interval: float) -> tuple[float, float]:
+    """Opening and closing (seconds after midnight) covering every arrival, on interval edges."""
+    t = log.table["arrival"]
+    tod = (t - t.dt.normalize()).dt.total_seconds()
+    open_s = float(tod.min() // interval * interval)
+    close_s = float(min(86400.0, (tod.max() // interval + 1) * interval))
+    return open_s, close_s
+
