@@ -160,6 +160,7 @@ def _summary(fitted) -> list[str]:
         count_span,
         group_text,
     )
+    from sim.fit_transfers import reached_text, transfer_text
 
     lines = [f"{len(fitted.log.table):,} contacts, {len(fitted.log.days)} days, open "
              f"{fitted.open / 3600:g}h-{fitted.close / 3600:g}h"]
@@ -197,6 +198,13 @@ def _summary(fitted) -> list[str]:
         if t.transfer_share is not None:
             lines.append(f"  transfer share  {t.transfer_share:.2%} (transfers per answered "
                          "contact)")
+        if t.transfer is not None:
+            lines.append(f"  transfer        {transfer_text(t.transfer)}")
+    for name, leg in fitted.second_legs.items():
+        lines += [f"{name}:", f"  reached         {reached_text(leg)}",
+                  f"  handle          {_spec(leg.handle)}"]
+        if leg.wrap_up is not None:
+            lines.append(f"  wrap-up         {_spec(leg.wrap_up)} after the talk")
     staff, lower, named = fitted.staff, fitted.staff_lower, fitted.agents_seen
     if named is not None:  # (the fitted staff)
         lines.append(f"staff: agents seen working per interval: {count_span(named)} "

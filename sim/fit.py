@@ -26,6 +26,7 @@ from sim.calllog import CallLog, CallLogError
 from sim.fit_arrivals import ArrivalFit, fit_arrivals, opening_hours
 from sim.fit_capacity import agents_seen, chats_at_once, groups_seen, observed_lines, staff_seen
 from sim.fit_repeats import journeys_note, repeat_gaps, repeat_share
+from sim.fit_transfers import SecondLeg, TransferFit, skills_after, transfers_seen
 
 FAMILIES = ("exponential", "lognormal", "gamma")
 _SCIPY = {"exponential": stats.expon, "lognormal": stats.lognorm, "gamma": stats.gamma}
@@ -93,6 +94,7 @@ class TypeFit:
     menu: dict | None = None  # the IVR menu's time before the queue (spec), where told
     wrap_up: dict | None = None  # the agents' after-call work (spec), where told
     hold_mean: float | None = None  # on hold per answered contact (in the handle), where told
+    transfer: TransferFit | None = None  # where its transferred contacts went (fitted)
 
 
 def time_spec(values: np.ndarray) -> dict | None:
@@ -140,7 +142,8 @@ class Fit:
     ``groups``: each group it names with agents, ``{name: (skills, staff)}``, the fitted
     groups where given (None: fewer than two); ``concurrency``: by fitted group (``agents``:
     the one pool), the contacts its agents take at once where more than one; see
-    :mod:`sim.fit_capacity`.
+    :mod:`sim.fit_capacity`. ``second_legs``: the types reached only by transfer, by name
+    (:mod:`sim.fit_transfers`; a type's ``transfer`` says which reaches them).
     """
 
     log: CallLog
@@ -155,6 +158,7 @@ class Fit:
     agents_seen: list[int] | None = None
     groups: dict[str, tuple[list[str], list[int]]] | None = None
     concurrency: dict[str, int] = field(default_factory=dict)
+    second_legs: dict[str, SecondLeg] = field(default_factory=dict)
 
     @property
     def intervals_per_day(self) -> int:
@@ -272,23 +276,26 @@ def fit_log(log: CallLog, interval: float) -> Fit:
     all_days = log.days
     names = log.type_names()
     types = {}
-    notes = []
     table = log.table.reset_index(drop=True)  # rows matched to their repeat gaps by label
     on_call = log.on_call()  # (by row: the table's labels are its rows)
     gaps = repeat_gaps(table)
+    groups = groups_seen(log, open_s, interval, n, names)
+    moves, second_legs, notes = transfers_seen(log, names, groups)  # (sim.fit_transfers)
     for raw_name, rows in table.groupby("contact_type", sort=True):
         offered = rows[rows["outcome"] != "blocked"]
         answered = offered["outcome"] == "answered"
+        name = names[str(raw_name)]
+        # the first leg of a transfer fitted: the talk (and work) of the contacts not moved
+        first = answered & (~moves[name].moved[offered.index] if name in moves else True)
         # on hold, caller and agent are on the call: a talk's time with its hold
         held = offered.loc[answered, "hold"] if "hold" in offered else None
-        handle = on_call[offered.index[answered.to_numpy()]]
+        handle = on_call[offered.index[first.to_numpy()]]
         handle = handle[~np.isnan(handle)]
         # a family needs spread to fit: constant (or single) times are deterministic
         handle_fits = (fit_durations(handle)
                        if np.unique(np.maximum(handle, _MIN_SECONDS)).size >= 2 else [])
         patience = fit_patience(offered["wait"].to_numpy(),
                                 (offered["outcome"] == "abandoned").to_numpy())
-        name = names[str(raw_name)]
         if not handle.size:
             notes.append(f"{name}: no answered contact with a handle time; handle is a "
                          "placeholder of 1 s: set it yourself")
@@ -297,7 +304,7 @@ def fit_log(log: CallLog, interval: float) -> Fit:
         repeats = repeat_share(rows, gaps)
         transfers = (float(offered.loc[answered, "transfers"].sum() / answered.sum())
                      if "transfers" in offered and answered.any() else None)
-        if (note := journeys_note(name, repeats, transfers)) is not None:
+        if (note := journeys_note(name, repeats, None if name in moves else transfers)):
             notes.append(note)
         types[name] = TypeFit(name=name, contacts=len(rows),
             arrivals=fit_arrivals(rows["arrival"], all_days, open_s, interval, n),
@@ -309,13 +316,14 @@ def fit_log(log: CallLog, interval: float) -> Fit:
             # transfers per answered contact, as the transfer_rate KPI counts them
             transfer_share=transfers,
             menu=time_spec(offered["menu"].to_numpy(dtype=float)) if "menu" in offered else None,
-            wrap_up=(work_spec(offered.loc[answered, "wrap_up"].to_numpy(dtype=float), name,
+            wrap_up=(work_spec(offered.loc[first, "wrap_up"].to_numpy(dtype=float), name,
                                notes) if "wrap_up" in offered else None),
+            transfer=moves.get(name),
             hold_mean=float(held.mean()) if held is not None and held.gt(0).any() else None)
     staff, lower = staff_seen(log, open_s, interval, n)
     named = agents_seen(log, open_s, interval, n)
     if named is not None:  # (one pool: at least an agent, as the busy count)
         named = [max(1, v) for v in named]
-    groups = groups_seen(log, open_s, interval, n, names)
+    at_once = chats_at_once(log, groups)  # (of the groups as the log shows them)
     return Fit(log, interval, open_s, close_s, types, staff, notes, observed_lines(log), lower,
-               named, groups, chats_at_once(log, groups))
+               named, skills_after(groups, moves, second_legs), at_once, second_legs)

@@ -19,6 +19,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 from sim.backtest import BACKTEST_KPIS, Backtest
 from sim.fit import Fit, TypeFit
 from sim.fit_capacity import SEEN_WORKING, count_span, group_text
+from sim.fit_transfers import reached_text, transfer_text
 from sim.output import write_atomic
 from sim.plots.style import new_figure, styled
 from sim.report import _esc, _figure_html, _page
@@ -227,6 +228,8 @@ def _rows(t: TypeFit) -> str:
                       if t.repeat_share else "0"))
     if t.transfer_share is not None:
         cells.append(("transfer share", f"{t.transfer_share:.2%} of answered"))
+    if t.transfer is not None:
+        cells.append(("transfer", transfer_text(t.transfer)))
     return "".join(f"<tr><th>{_esc(k)}</th><td>{_esc(v)}</td></tr>" for k, v in cells)
 
 
@@ -255,6 +258,11 @@ def fit_html(fit: Fit, figures: list[RenderedFigure]) -> str:
                 "lines at each busy signal, median).") + "</p>", _staff_html(fit)]
     for t in fit.types.values():
         body.append(f"<h2>{_esc(t.name)}</h2><table>{_rows(t)}</table>")
+    for name, leg in fit.second_legs.items():  # reached only by transfer (sim.fit_transfers)
+        cells = [("reached", reached_text(leg)), ("handle", _spec_text(leg.handle))] + (
+            [] if leg.wrap_up is None else [("wrap-up", _spec_text(leg.wrap_up))])
+        body.append(f"<h2>{_esc(name)}</h2><table>" + "".join(
+            f"<tr><th>{_esc(k)}</th><td>{_esc(v)}</td></tr>" for k, v in cells) + "</table>")
     body += [f"<p class='note'>{_esc(n)}</p>" for n in fit.notes]
     body += [_figure_html(f) for f in figures]
     return _page(f"Fit of {fit.log.path}", body)

@@ -1,8 +1,9 @@
 """A fitted call log as a scenario: the YAML form ``ccsim fit`` writes and ``ccsim run`` reads.
 
 One contact type per type of the log (arrivals by interval and weekday, handle time,
-patience, the IVR menu before the queue and the agents' after-call work where the log
-tells them), its agent groups where it names them with their agents (else one group
+patience, the IVR menu before the queue, the agents' after-call work and a transfer where
+the log tells them; a type per back office reached only by transfer: :mod:`sim.fit_transfers`),
+its agent groups where it names them with their agents (else one group
 answering every type), and trunk lines where busy signals tell them (:mod:`sim.fit`).
 """
 
@@ -50,7 +51,18 @@ def scenario_dict(fit: Fit, name: str, staff: list[int] | None = None,
             spec["ivr"] = {"time": t.menu}
         if t.wrap_up is not None:  # the agent's, after the talk: busy, the caller gone
             spec["wrap_up"] = t.wrap_up
+        if t.transfer is not None:  # (sim.fit_transfers)
+            spec["transfer"] = {"probability": round(t.transfer.probability, 4),
+                                "to": t.transfer.to}
         types[t.name] = spec
+    for name, leg in fit.second_legs.items():  # reached only by transfer: no arrivals
+        spec = {"arrivals": {"rate": 0}, "handle": leg.handle}
+        source = fit.types[leg.sources[0]]
+        if source.patience is not None:  # the same callers, queued again
+            spec["patience"] = dict(source.patience.best.spec)
+        if leg.wrap_up is not None:
+            spec["wrap_up"] = leg.wrap_up
+        types[name] = spec
     agents = ({name: {"skills": skills, "staff": seen}
                for name, (skills, seen) in fit.groups.items()} if fit.groups and not staff
               else {"agents": {"skills": sorted(types),
