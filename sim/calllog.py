@@ -388,7 +388,8 @@ def _check(frame: pd.DataFrame, shown: str) -> pd.DataFrame:
                          time_column(frame, "queue_start", shown, allow_blank=blocked),
                          arrival).to_numpy()
         table["menu"] = np.where(blocked, np.nan, np.maximum(before, 0.0))
-    blank = (table["contact_type"] == "").to_numpy()
+    blank = (table["contact_type"] == "").to_numpy() | (  # (a Parquet null stays null)
+        frame["contact_type"].isna().to_numpy() if "contact_type" in has else False)
     if blank.any():
         raise CallLogError(row_error(shown, "contact_type", blank, frame["contact_type"],
                                      "must not be empty"))

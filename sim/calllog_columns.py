@@ -14,7 +14,10 @@ import pandas as pd
 
 EPOCH = pd.Timestamp("2026-01-05")  # a Monday: day 0 of logs timed in seconds (ccsim's own)
 AGENT_WORK = ("hold", "wrap_up")  # an answered contact's seconds beside its talk (blank: 0)
-_OFFSET = r"(Z|[+-]\d{2}:?\d{2})$"  # the UTC offset ending an ISO timestamp
+# the UTC offset ending an ISO timestamp, after its clock time: Z, +hh:mm, +hhmm or +hh
+# (PostgreSQL's timestamptz writes +01); a date alone (2026-03-02) has none
+_CLOCK = r"\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?"
+_OFFSET = _CLOCK + r"(Z|[+-]\d{2}(?::?\d{2})?)$"
 
 
 class CallLogError(ValueError):
@@ -134,7 +137,7 @@ def utc_offsets(frame: pd.DataFrame, column: str) -> np.ndarray:
         return local.dt.total_seconds().fillna(0.0).to_numpy()
     if pd.api.types.is_numeric_dtype(text):  # seconds from day 0: no zone
         return np.zeros(len(text))
-    parts = text.astype(str).str.strip().str.extract(r"([+-])(\d{2}):?(\d{2})$")
+    parts = text.astype(str).str.strip().str.extract(_CLOCK + r"([+-])(\d{2}):?(\d{2})?$")
     sign = np.where(parts[0] == "-", -1.0, 1.0)
     hours, minutes = (pd.to_numeric(parts[i]).fillna(0.0).to_numpy() for i in (1, 2))
     return sign * (hours * 3600.0 + minutes * 60.0)  # Z, none or blank: 0
@@ -162,6 +165,8 @@ def seconds_column(frame: pd.DataFrame, column: str, shown: str,
                    allow_blank: np.ndarray) -> pd.Series:
     """Durations in seconds, each under :data:`MAX_DURATION` (NaN: blank where allowed)."""
     text = frame[column]
+    if pd.api.types.is_timedelta64_dtype(text.dtype) or str(text.dtype).startswith("duration"):
+        text = text.dt.total_seconds()  # (a Parquet duration: its nanoseconds are not seconds)
     values = pd.to_numeric(text.replace("", np.nan), errors="coerce").astype(float)
     missing = values.isna().to_numpy() & ~allow_blank
     if missing.any():
