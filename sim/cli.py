@@ -161,8 +161,8 @@ def run_command(scenario: str, out: str | None, seed: int | None, replications: 
     With --precision, replications run in batches until each named KPI is known to the
     given 95% half-width (or --max-replications is reached: a warning says so).
     """
-    most = max(replications, max_replications) if precision else replications
-    targets = targets_or_fail(scenario, precision, max_replications)
+    most = max_replications if precision else replications
+    targets = targets_or_fail(scenario, precision, max_replications, replications)
     check_work(scenario, [], most)
     loaded = load_or_fail(scenario, parse_overrides(scenario, overrides))
     measured_or_fail(scenario, targets, [loaded])

@@ -248,11 +248,14 @@ def replication_options(command):
     return command
 
 
-def targets_or_fail(path: str, texts: tuple[str, ...], ceiling: int) -> dict[str, Target]:
+def targets_or_fail(path: str, texts: tuple[str, ...], ceiling: int,
+                    first: int) -> dict[str, Target]:
     """``--precision`` options as KPI -> Target; a malformed one fails in one line.
 
-    So do a KPI given twice and a ceiling (``--max-replications`` as given) below the
-    fewest replications any target is tested on, whatever ``--replications`` is.
+    So do a KPI given twice, a ceiling (``--max-replications`` as given) below the
+    fewest replications any target is tested on, whatever ``--replications`` is, and a
+    first batch (``--replications``: ``first``) above the ceiling (it ran past it, and
+    the warning named -r as the ceiling).
     """
     targets: dict[str, Target] = {}
     for text in texts:
@@ -267,6 +270,9 @@ def targets_or_fail(path: str, texts: tuple[str, ...], ceiling: int) -> dict[str
     if targets and ceiling < MIN_REPLICATIONS:
         fail([f"{path}: --max-replications: must be >= {MIN_REPLICATIONS} with --precision "
               f"(no target is tested on fewer replications), got {ceiling}"])
+    if targets and first > ceiling:
+        fail([f"{path}: --replications: the first batch of {first} is above "
+              f"--max-replications {ceiling}: lower -r or raise --max-replications"])
     return targets
 
 

@@ -112,8 +112,8 @@ def compare_command(scenarios: tuple[str, ...], variants: tuple[str, ...], repli
     Example: ccsim compare scenarios/storm_surge.yaml --variant callbacks_on -r 20
     """
     first = scenarios[0]
-    most = max(replications, max_replications) if precision else replications
-    targets = targets_or_fail(first, precision, max_replications)
+    most = max_replications if precision else replications
+    targets = targets_or_fail(first, precision, max_replications, replications)
     check_work(first, [], most)
     parsed = parse_overrides(first, overrides)
     try:

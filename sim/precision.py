@@ -137,13 +137,13 @@ def check_measured(targets: Iterable[str], scenarios: Iterable[Scenario]) -> Non
     one = len(scenarios) == 1
     for kpi in targets:
         if kpi in COST_KPIS and any(s.costs is None for s in scenarios):
-            lacks = "the scenario has" if one else "a variant has"
+            lacks = "the scenario has no" if one else "a variant has no"
         elif not modelled(kpi, scenarios):
-            lacks = "the scenario has" if one else "no variant has"
+            lacks = "the scenario has no" if one else "no variant has"  # (not "has no")
         else:
             continue
         need = "`costs:`" if kpi in COST_KPIS else BY_NAME[kpi].needs.switch
-        raise ValueError(f"--precision: {kpi} is never measured: {lacks} no {need}")
+        raise ValueError(f"--precision: {kpi} is never measured: {lacks} {need}")
 
 
 @dataclass(frozen=True)

@@ -145,7 +145,8 @@ class PolicyRouter:
         where = f"policy {type(self.policy).__name__}.{method}"
         try:
             choice = getattr(self.policy, method)(*args, candidates, now)
-        except Exception as exc:  # the user's code: say whose, in one line
+        except (Exception, SystemExit) as exc:  # the user's code: say whose, in one line
+            # (a sys.exit() left in a policy ended the command silently with exit 0)
             said = " ".join(str(exc).split())  # one line, whatever the message
             raise PolicyError(where, f"raised {type(exc).__name__}: {said} "
                                      f"({self._when(now)})") from exc
