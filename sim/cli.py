@@ -22,12 +22,9 @@ from sim.cli_common import (
     fail,
     guarded_pool,
     load_or_fail,
-    measured_or_fail,
     parse_overrides,
-    replication_options,
     sigterm_as_interrupt,
     simulating,
-    targets_or_fail,
     work_problems,
     worker_pool,
     writable_or_fail,
@@ -44,6 +41,7 @@ from sim.cli_options import (
     set_option,
 )
 from sim.cli_policy import declined_warnings, policy_option
+from sim.cli_precision import measured_or_fail, replication_options, targets_or_fail
 from sim.loader import ScenarioError, load_scenario, parse_override
 from sim.schedule import scenario_warnings
 from sim.units import format_duration

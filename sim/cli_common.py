@@ -33,11 +33,9 @@ from sim.cli_options import (  # noqa: F401 (the option types, imported from her
 )
 from sim.errors import SimulationError
 from sim.loader import ScenarioError, load_scenario, parse_override
-from sim.precision import MAX_REPLICATIONS, MIN_REPLICATIONS, Target, check_measured, parse_target
 from sim.scenario import Scenario
 from sim.schedule import scenario_warnings
 
-KEEP_CONTACTS = 100
 """Replications whose contacts a command keeps by default (about 40 MB each for a busy day)."""
 
 def wrap_note(line: str, width: int = 96) -> list[str]:
@@ -217,71 +215,6 @@ def sigterm_as_interrupt() -> Iterator[Interruption]:
         yield state
     finally:
         signal.signal(signal.SIGTERM, previous)
-
-
-def replication_options(command):
-    """The options of every command that runs replications: workers and precision."""
-    options = [
-        click.option("--workers", "-w", type=WORKERS,
-                     help="Processes for the replications and the report's figures "
-                          "(default: one per usable core; replications in this process "
-                          "alone under 100,000 expected contacts; 1 runs all in this "
-                          "process). Results are the same for any number."),
-        click.option("--precision", "precision", multiple=True, metavar="KPI=HALF_WIDTH",
-                     help="Run replications in batches until this KPI's 95% half-width is "
-                          "at most HALF_WIDTH (in its unit, e.g. service_level=0.01) or a "
-                          "share of its mean (asa=5%). Repeatable; -r is then the first "
-                          "batch (at least 10)."),
-        click.option("--max-replications", type=click.IntRange(min=1),
-                     default=MAX_REPLICATIONS, show_default=True,
-                     help=f"With --precision: stop here even if a target is not met; at "
-                          f"least {MIN_REPLICATIONS} (no target is tested on fewer). "
-                          "Unused without --precision."),
-        click.option("--keep-contacts", type=click.IntRange(min=1), default=KEEP_CONTACTS,
-                     show_default=True, metavar="N",
-                     help="Keep and write the contacts of the first N replications only "
-                          "(KPIs, intervals and confidence intervals use them all): memory "
-                          "stays flat however many replications run."),
-    ]
-    for option in reversed(options):
-        command = option(command)
-    return command
-
-
-def targets_or_fail(path: str, texts: tuple[str, ...], ceiling: int,
-                    first: int) -> dict[str, Target]:
-    """``--precision`` options as KPI -> Target; a malformed one fails in one line.
-
-    So do a KPI given twice, a ceiling (``--max-replications`` as given) below the
-    fewest replications any target is tested on, whatever ``--replications`` is, and a
-    first batch (``--replications``: ``first``) above the ceiling (it ran past it, and
-    the warning named -r as the ceiling).
-    """
-    targets: dict[str, Target] = {}
-    for text in texts:
-        try:
-            target = parse_target(text)
-        except ValueError as exc:
-            fail([f"{path}: {exc}"])
-        if target.kpi in targets:
-            fail([f"{path}: --precision: {target.kpi} is given twice "
-                  f"({targets[target.kpi]}; {target})"])
-        targets[target.kpi] = target
-    if targets and ceiling < MIN_REPLICATIONS:
-        fail([f"{path}: --max-replications: must be >= {MIN_REPLICATIONS} with --precision "
-              f"(no target is tested on fewer replications), got {ceiling}"])
-    if targets and first > ceiling:
-        fail([f"{path}: --replications: the first batch of {first} is above "
-              f"--max-replications {ceiling}: lower -r or raise --max-replications"])
-    return targets
-
-
-def measured_or_fail(path: str, targets: dict[str, Target], scenarios: list) -> None:
-    """Fail in one line on a target the scenarios never measure (:func:`check_measured`)."""
-    try:
-        check_measured(targets, scenarios)
-    except ValueError as exc:
-        fail([f"{path}: {exc}"])
 
 
 @contextmanager

@@ -19,12 +19,9 @@ from sim.cli_common import (
     default_workers,
     fail,
     guarded_pool,
-    measured_or_fail,
     parse_overrides,
-    replication_options,
     sigterm_as_interrupt,
     simulating,
-    targets_or_fail,
     worker_pool,
     wrap_note,
     writable_or_fail,
@@ -39,6 +36,7 @@ from sim.cli_options import (
     set_option,
 )
 from sim.cli_policy import declined_warnings, policy_option
+from sim.cli_precision import measured_or_fail, replication_options, targets_or_fail
 from sim.compare import (
     BASELINE,
     Comparison,
