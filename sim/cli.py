@@ -25,6 +25,7 @@ from sim.cli_common import (
     parse_overrides,
     sigterm_as_interrupt,
     simulating,
+    unheld_or_fail,
     work_problems,
     worker_pool,
     writable_or_fail,
@@ -167,6 +168,7 @@ def run_command(scenario: str, out: str | None, seed: int | None, replications: 
     check_work(scenario, [loaded], most)
     out_dir = Path(out) if out else Path("results") / Path(scenario).stem
     writable_or_fail(out_dir)
+    unheld_or_fail(out_dir, "run")
     started = time.perf_counter()
 
     def progress(done: int, total: int) -> None:

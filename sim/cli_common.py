@@ -33,6 +33,7 @@ from sim.cli_options import (  # noqa: F401 (the option types, imported from her
 )
 from sim.errors import SimulationError
 from sim.loader import ScenarioError, load_scenario, parse_override
+from sim.output import held_by
 from sim.scenario import Scenario
 from sim.schedule import scenario_warnings
 
@@ -161,6 +162,19 @@ def writable_or_fail(path: str | Path, option: str = "--out", folder: bool = Tru
                errno.EROFS: f"{probe} is on a read-only file system"}.get(
                    exc.errno, f"{(exc.strerror or str(exc)).lower()} ({probe})")
         fail([f"{option}: cannot write {path}: {why}"])
+
+
+def unheld_or_fail(out: str | Path, mine: str) -> None:
+    """Refuse (one line, exit 2) an ``--out`` folder holding another command's results.
+
+    A run into a sweep's folder replaced the sweep's manifest with its own (a comparison
+    removed it): the sweep's finished parts were stranded, and it refused its own folder.
+    ``mine``: the command about to write (``run``, ``compare``; :func:`sim.output.held_by`).
+    """
+    held = held_by(out)
+    if held is not None and held != mine:
+        fail([f"--out: {out} holds the results of a ccsim {held}, not of a {mine}; use another "
+              "--out (nothing was changed)"])
 
 
 @contextmanager

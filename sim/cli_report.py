@@ -22,6 +22,7 @@ from sim.cli_common import (
     parse_overrides,
     sigterm_as_interrupt,
     simulating,
+    unheld_or_fail,
     worker_pool,
     wrap_note,
     writable_or_fail,
@@ -136,6 +137,7 @@ def compare_command(scenarios: tuple[str, ...], variants: tuple[str, ...], repli
     check_work(first, list(loaded.values()), most)
     out_dir = Path(out) if out else Path("results") / f"{Path(first).stem}-compare"
     writable_or_fail(out_dir)
+    unheld_or_fail(out_dir, "compare")
     started = time.perf_counter()
     drawing = workers or usable_cores()  # processes drawing the report's figures (forked)
     workers = default_workers(workers, list(loaded.values()), most, first)

@@ -224,3 +224,24 @@ def __getattr__(name: str) -> Any:
 
         return getattr(results_folder, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def held_by(folder: str | Path) -> str | None:
+    """The command whose results ``folder`` holds: ``run``, ``compare``, ``sweep``, or None.
+
+    A comparison is sealed by ``comparison.json``; a run's ``manifest.json`` lists its
+    files, a sweep's has a fingerprint instead. None: none of them, or a damaged manifest
+    (its reader says so).
+    """
+    folder = Path(folder)
+    if (folder / COMPARISON_MANIFEST).is_file():
+        return "compare"
+    try:
+        document = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(document, dict):
+        return None
+    if "fingerprint" in document:
+        return "sweep"
+    return "run" if "files" in document else None

@@ -26,7 +26,7 @@ from typing import Any
 
 import pandas as pd
 
-from sim.output import COMPARISON_MANIFEST, clean_stale, write_atomic
+from sim.output import clean_stale, held_by, write_atomic
 from sim.sweep_prints import RETIRED, LegacyPrints, SweepPrints, what_changed
 
 TABLE = "sweep.parquet"
@@ -203,19 +203,9 @@ class SweepStore:
             path.unlink()  # (damaged: computed again, as before)
 
     def _other_results(self) -> str | None:
-        """The command whose results the folder holds (run, compare), or None.
-
-        Their manifests list their files; a sweep's has a fingerprint instead.
-        """
-        if (self.out / COMPARISON_MANIFEST).is_file():
-            return "a ccsim compare"
-        try:
-            document = json.loads((self.out / MANIFEST).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None  # none, or damaged: open() says so
-        if isinstance(document, dict) and "fingerprint" not in document and "files" in document:
-            return "a ccsim run"
-        return None
+        """The command whose results the folder holds (run, compare), or None."""
+        other = held_by(self.out)
+        return None if other in (None, "sweep") else f"a ccsim {other}"
 
     def finished(self, keys: Sequence[str], replications: int,
                  point_kpis: Sequence[Sequence[str]],
