@@ -157,6 +157,9 @@ def staff_command(scenario: str, target: float | None, threshold: float | None,
         fail([f"{scenario}: costs: --objective cost needs a `costs:` block"])
     if out:
         writable_or_fail(out, folder=False, inputs=(scenario,))
+        if Path(out).suffix.lower() == ".csv":  # (the table would overwrite the scenario)
+            fail([f"--out: {out}: the staffed scenario is YAML and its table goes beside it "
+                  f"as {Path(out).with_suffix('.csv').name}: give a .yaml name"])
     try:  # read now: the file may be edited while the search runs
         # its files read as the scenario reads them, from beside the file written
         document = (files_read_from(scenario_document(scenario, parsed), scenario,
