@@ -243,9 +243,11 @@ def find_staffing(
         evaluate.blocks = load_blocks(scenario)
     blocks = evaluate.blocks
     start = erlang_requirement(scenario, goal)
-    search = PlanSearch(scenario, evaluate, agent_ceiling(scenario, goal, max_agents, start),
-                        blocks)
-    plan, _ = search.raise_until_met(search.tie(start))
+    ceiling = agent_ceiling(scenario, goal, max_agents, start)
+    search = PlanSearch(scenario, evaluate, ceiling, blocks)
+    # a ceiling given holds from the start: Erlang C may ask more than the goal needs (it
+    # was left above it, in the warm-up's cells too, and any agent added then was refused)
+    plan, _ = search.raise_until_met(np.minimum(search.tie(start), ceiling.agents))
     plan, converged = search.lower(plan, max_rounds)
     plan, trim = search.trim(plan, evaluate.count if trim_budget is None else trim_budget)
     check = None
