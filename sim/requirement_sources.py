@@ -45,8 +45,9 @@ def requirement_from_table(path: str | Path, scenario: Scenario) -> np.ndarray:
 
     The table has one row per interval and group with ``start`` (seconds from the run's
     start), ``group`` and ``simulated`` (agents on the phones). Intervals it leaves out
-    need nobody; a table without rows, with an interval of a group twice, or with more
-    agents than the limit on a group (:data:`sim.limits.AGENTS`) is refused.
+    need nobody; a table without rows, without a row on a day of the run or for a group,
+    with an interval of a group twice, or with more agents than the limit on a group
+    (:data:`sim.limits.AGENTS`) is refused.
 
     Raises:
         ValueError: One line naming the file, the row or column and the reason.
@@ -89,4 +90,25 @@ def requirement_from_table(path: str | Path, scenario: Scenario) -> np.ndarray:
                              f"line {seen[group, key]}")
         seen[group, key] = row
         need[groups.index(group), starts[key]] = int(value)
+    _whole(path, scenario, seen, starts)
     return need
+
+
+def _whole(path: str | Path, scenario: Scenario, seen: dict[tuple[str, float], int],
+           starts: dict[float, int]) -> None:
+    """Refuse a table with no row on a day of the run or for a group: another run's, or cut.
+
+    A one-day table on a three-day run scheduled nobody on days 2 and 3, without a word.
+    """
+    per_day = scenario.intervals_per_day
+    listed = {starts[key] // per_day for _, key in seen}
+    for day in range(len(starts) // per_day):
+        if day not in listed:
+            raise ValueError(f"{path}: no row on day {day + 1} of the run ({scenario.days} "
+                             "days): a table of another run? (list an interval nobody is "
+                             "needed in with simulated 0)")
+    for group in scenario.agents:
+        if not any(g == group for g, _ in seen):
+            raise ValueError(f"{path}: no row for group {group!r}: a table of another "
+                             "scenario? (list its intervals with simulated 0 if it needs "
+                             "nobody)")
