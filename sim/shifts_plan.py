@@ -165,6 +165,12 @@ def columns(templates: dict[str, Template], day: Day, hourly_cost: float = 1.0,
         rate = template.paid_hour_cost(hourly_cost)
         paid = (template.length - template.unpaid()) / 3600.0
         options = [_break_starts(rule, template.length, step) for rule in template.breaks]
+        if not ((earliest - 1e-9 <= edges) & (edges <= latest + 1e-9)).any():
+            # (it was left out without a word: the schedule made of the other templates)
+            raise ScheduleError(
+                f"{name + ': ' if name else ''}templates.{tname}.start: no interval starts "
+                f"from {format_clock_exact(earliest)} to {format_clock_exact(latest)} (every "
+                f"{format_duration(step)}): a shift starts at an interval's start")
         for start in edges:
             if not (earliest - 1e-9 <= start <= latest + 1e-9
                     and start + template.length <= day.close + 1e-9):

@@ -1,0 +1,29 @@
+"""A template whose start window holds no interval start is refused, naming it.
+
+``start: ["08:10", "08:20"]`` on half-hour intervals gave the template no placement: it
+was left out without a word, the schedule made of the other templates (exit 0).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from sim.cli import main
+
+BANK = str(Path(__file__).resolve().parents[1] / "scenarios" / "small_bank.yaml")
+
+
+def test_a_start_window_between_interval_starts(tmp_path):
+    templates = tmp_path / "t.yaml"
+    templates.write_text('templates:\n  day: {length: 8h, start: ["08:10", "08:20"]}\n'
+                         '  part: {length: 4h}\n')
+    done = CliRunner().invoke(main, ["schedule", BANK, "--set", "days=1", "--requirement",
+                                     "staff", "--templates", str(templates), "-q", "--out",
+                                     str(tmp_path / "s")])
+    assert done.exit_code == 2, done.output
+    lines = done.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].endswith(
+        "templates.day.start: no interval starts from 08:10 to 08:20 (every 30m): a shift "
+        "starts at an interval's start"), done.output
