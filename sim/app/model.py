@@ -290,7 +290,7 @@ class Session:
         deltas = [d for d in range(-HOCKEY_SPAN, HOCKEY_SPAN + 1)
                   if mine + d >= fewest and total + d >= 1]
         points = {0: views.hockey_point(total, outcome.result)}
-        load = views.offered_load(scenario)
+        load = views.offered_load(scenario, outcome.result.intervals)
         sl = scenario.service_level
         curve_agents = range(max(1, total - 3 * HOCKEY_SPAN), total + 3 * HOCKEY_SPAN + 1)
         unfit = views.erlang_fits(scenario)

@@ -116,37 +116,75 @@ def comparison(pinned: RunResult, current: RunResult) -> tuple[list[dict[str, An
 # ---- the hockey stick ----------------------------------------------------------------
 
 
-def offered_load(scenario: Scenario) -> dict[str, float | None]:
-    """The first day's mean offered load for the Erlang curves.
+def offered_load(scenario: Scenario, intervals: pd.DataFrame | None = None
+                 ) -> dict[str, float | None]:
+    """The mean offered load for the Erlang curves.
+
+    Args:
+        scenario: The scenario as run.
+        intervals: The run's interval table (``RunResult.intervals``): where contacts
+            come back (repeats, redials), the rate is the contacts it offered per second
+            in its measured intervals, those included; else the first day's drawn
+            contacts (the scenario's own rate: Erlang's curve at its exact load).
 
     Returns:
         ``rate`` (contacts per second over the opening hours, after IVR self-service),
-        ``aht`` and ``patience`` (contact-weighted means, seconds; None: Erlang C).
+        ``aht`` (an agent's mean seconds per contact: the talk as a handle-time cap cuts
+        it, then the after-call work: :func:`sim.staffing_start.agent_time`; weighted by
+        the first day's contacts) and ``patience`` (its weighted mean; None: Erlang C).
     """
+    from sim.staffing_start import agent_time  # (with the run: scipy only then)
+
     per_type = daily_contacts(scenario)
     offered = sum(n * (1 - (ct.ivr.self_service if ct.ivr else 0.0))
                   for n, ct in zip(per_type.values(), scenario.contact_types.values()))
-    return {"rate": offered / scenario.open_seconds, "aht": mean_of(scenario, "handle"),
-            "patience": mean_of(scenario, "patience")}
+    rate = offered / scenario.open_seconds
+    back = any(ct.repeat is not None or ct.retrial is not None
+               for ct in scenario.contact_types.values())
+    if intervals is not None and back:
+        measured = intervals[(intervals["contact_type"] == "all") & intervals["staff"].notna()]
+        if len(measured):
+            rate = float(measured["offered"].mean()) / scenario.interval
+    total = sum(per_type.values())
+    times = [agent_time(ct, 1.0) for ct in scenario.contact_types.values()]
+    aht = (sum(n * t for n, t in zip(per_type.values(), times, strict=True)) / total
+           if total > 0 else float(np.mean(times)))
+    return {"rate": rate, "aht": aht, "patience": mean_of(scenario, "patience")}
 
 
 def erlang_fits(scenario: Scenario) -> str | None:
     """Why the Erlang formulas do not describe ``scenario``'s agents axis, or None.
 
-    They need one agent group with a constant staff on the phones, constant arrival
-    rates and no trunk limit; otherwise the page shows the simulated points alone.
+    They need one agent group with a constant staff on the phones, at one pace, constant
+    arrival rates, no trunk limit, and contacts that take one agent once (a talk, its
+    cap and its after-call work are in :func:`offered_load`'s agent time; repeat
+    contacts and redials in its rate); otherwise the page shows the simulated points
+    alone. (A curve for another load was drawn under a cap, after-call work or repeats,
+    far from the simulated points.)
     """
     groups = list(scenario.agents.values())
     if len(groups) > 1:
         return "several agent groups"
-    if groups[0].shifts or isinstance(groups[0].staff, list) or groups[0].shrinkage:
+    group = groups[0]
+    if group.shifts or isinstance(group.staff, list) or group.shrinkage or group.absenteeism:
         return "staff changes through the day"
-    if groups[0].concurrency > 1:
+    if group.concurrency > 1:
         return "agents handle several contacts at once"
+    if group.speed != 1.0 or group.speed_cv:
+        return "agents work at their own pace"
+    if group.escalate is not None or group.blending is not None:
+        return "agents escalate or blend in back-office work"
     if any(ct.arrivals.rate is None for ct in scenario.contact_types.values()):
         return "arrivals change through the day"
     if scenario.lines is not None:
         return "a trunk limit (busy signals)"
+    for ct in scenario.contact_types.values():
+        if ct.transfer or ct.consult or (ct.ivr is not None and ct.ivr.misroute):
+            return "contacts take more than one talk (transfers, consults, misroutes)"
+        if ct.callback is not None or ct.balking is not None:
+            return "callers take callbacks or balk"
+        if ct.complaint is not None or ct.duplicate_answers:
+            return "contacts make more work elsewhere (complaints, duplicate answers)"
     return None
 
 

@@ -1,0 +1,104 @@
+"""The hockey stick's Erlang curve describes the load the page ran, or is not drawn.
+
+The curve took the raw handle mean and the first day's drawn contacts: a handle-time cap
+(the README's classroom step on ``speed_vs_resolution``), after-call work and repeat
+contacts were left out, and the grey curve was drawn for another load, far from the
+simulated points (under a 5-minute cap: 0.920 at 16 agents, simulated 0.998; a pool of
+48 with 30 s of wrap-up: 0.920, simulated 0.613). Journeys Erlang's model cannot
+describe (transfers, callbacks, several talks) leave the curve out, said in a line.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sim.app import settings as controls
+from sim.app import views
+from sim.app.model import Session
+from sim.loader import load_scenario, scenario_from_yaml, with_overrides
+from sim.replicate import run
+from sim.staffing_start import agent_time
+
+ROOT = Path(__file__).resolve().parents[1] / "scenarios"
+
+WRAP = """
+name: Erlang C with wrap-up
+seed: 1
+days: 1
+interval: 1h
+warmup: 2h
+service_level: {threshold: 20s, target: 0.80}
+contact_types:
+  calls:
+    arrivals: {rate: 600/h}
+    handle: {dist: exponential, mean: 4m}
+    wrap_up: {dist: lognormal, mean: 30s, cv: 0.5}
+agents:
+  pool:
+    skills: [calls]
+    staff: 48
+"""
+
+
+def _page_scenario(base, payload):
+    wanted = controls.read_settings(payload, base, "test")
+    return with_overrides(base, controls.overrides(base, wanted))
+
+
+def test_the_curve_takes_the_capped_talk():
+    scenario = _page_scenario(load_scenario(ROOT / "speed_vs_resolution.yaml"),
+                              {"handle_cap": 300})
+    assert views.erlang_fits(scenario) is None
+    aht = views.offered_load(scenario)["aht"]
+    assert aht == agent_time(scenario.contact_types["support"], 1.0) and aht < 300
+
+
+def test_the_curve_counts_after_call_work():
+    scenario = scenario_from_yaml(WRAP, source="wrap.yaml")
+    assert views.erlang_fits(scenario) is None
+    assert views.offered_load(scenario)["aht"] == pytest.approx(270.0)  # 240 s + 30 s
+
+
+def test_the_rate_counts_the_repeat_contacts_the_run_offered():
+    """Over a week, repeat calls of earlier days come on top of the drawn ones."""
+    scenario = load_scenario(ROOT / "speed_vs_resolution.yaml", overrides={"days": 7})
+    result = run(scenario, replications=2)
+    rate = views.offered_load(scenario, result.intervals)["rate"]
+    drawn = views.offered_load(scenario)["rate"]
+    measured = result.intervals[(result.intervals["contact_type"] == "all")
+                                & result.intervals["staff"].notna()]
+    assert rate == pytest.approx(measured["offered"].mean() / scenario.interval)
+    assert rate > 1.05 * drawn  # (10% of the calls come back, capped or not)
+
+
+@pytest.mark.parametrize(("name", "why"), [
+    ("refund_vs_relations.yaml", "several agent groups"),
+    ("storm_surge.yaml", None)])
+def test_journeys_erlang_cannot_describe_leave_the_curve_out(name, why):
+    scenario = load_scenario(ROOT / name)
+    reason = views.erlang_fits(scenario)
+    assert reason is not None and (why is None or reason == why)
+
+
+def test_a_transfer_leaves_the_curve_out():
+    scenario = scenario_from_yaml(WRAP.replace(
+        "    wrap_up: {dist: lognormal, mean: 30s, cv: 0.5}",
+        "    transfer: {probability: 0.2, to: calls}"), source="t.yaml")
+    assert views.erlang_fits(scenario) == ("contacts take more than one talk (transfers, "
+                                           "consults, misroutes)")
+
+
+def test_the_curve_goes_through_the_simulated_point():
+    """End to end on the page: the curve within 3 points of the simulated service level.
+
+    At the current agents; it was 8 points off (0.920 against 0.998).
+    """
+    session = Session(ROOT / "speed_vs_resolution.yaml")
+    assert session.run({"handle_cap": 300, "replications": 3}) is not None
+    session.wait(300)
+    hockey = session.state()["result"]["hockey"]
+    curve = {c["agents"]: c["service_level"] for c in hockey["curve"]}
+    here = next(p for p in hockey["points"] if p["agents"] == hockey["current"])
+    assert abs(curve[hockey["current"]] - here["service_level"]) < 0.03, (curve, here)
