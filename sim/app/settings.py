@@ -87,7 +87,8 @@ def shown(value: Any, most: int = 60) -> str:
 def peak_agents(group: Any, intervals_per_day: int) -> int:
     """A group's agents at the busiest of its first day.
 
-    Constant staff, the first day's largest interval, or all its shifts together.
+    Constant staff, the first day's largest interval, or all its shifts together (its
+    agents that day: the most at once can be fewer; the control moves its largest shift).
     """
     if group.shifts:
         return int(sum(s.count for s in group.shifts))
@@ -146,9 +147,20 @@ def defaults(scenario: Scenario) -> Settings:
 
 
 def _changed(value: float | None, base: float | None) -> bool:
-    """Whether a time differs from the scenario's as the page shows it (0.1 s)."""
+    """Whether a time differs from the scenario's as the page shows it (0.1 s).
+
+    Rounded as the page rounds (``Math.round(10 * x) / 10``: halves up), not as Python's
+    ``round`` (halves to even): a mean of 300.25 s is shown and sent as 300.3, which
+    ``round`` took for a change from 300.2, and the untouched first Run scaled every
+    handle time by 300.3 / 300.25.
+    """
     return (value is None) != (base is None) or (
-        value is not None and round(value, 1) != round(base, 1))
+        value is not None and _tenth(value) != _tenth(base))
+
+
+def _tenth(x: float) -> float:
+    """``x`` to 0.1 as the page's ``Math.round(10 * x) / 10``."""
+    return math.floor(10 * x + 0.5) / 10
 
 
 def read_settings(payload: dict[str, Any], scenario: Scenario, source: str) -> Settings:
@@ -218,6 +230,13 @@ def read_settings(payload: dict[str, Any], scenario: Scenario, source: str) -> S
         low, why = fewest_agents(scenario, group, out.days or 1)
         if why is not None and value is not None and value < low:
             problems.append((f"agents.{group}", f"must be >= {low} ({why}), got {value}"))
+    # controls the scenario cannot honour: refused, not shown as changed and ignored
+    if base.self_service is None and out.self_service is not None:
+        problems.append(("self_service", "no contact type has an IVR to serve callers in"))
+    if (out.callbacks and not base.callbacks and out.patience is None
+            and all(ct.patience is None for ct in scenario.contact_types.values())):
+        problems.append(("callbacks", "callers who never hang up take no callback: give "
+                         "them a patience too"))
     if out.self_service is not None and not 0 <= out.self_service <= 1:
         problems.append(("self_service", f"must be in 0..1, got {out.self_service:g}"))
     if out.aht is not None and out.aht > 0 and out.arrival_factor is not None:
@@ -312,6 +331,8 @@ def overrides(scenario: Scenario, settings: Settings) -> dict[str, Any]:
             else:
                 out.update(_scaled(f"{where}.patience", ct.patience,
                                    settings.patience / base.patience))
+        elif base.patience is None and settings.patience is not None:  # (Erlang C to A)
+            out[f"{where}.patience"] = {"dist": "exponential", "mean": settings.patience}
         if settings.handle_cap != base.handle_cap:
             out[f"{where}.handle_cap"] = None if settings.handle_cap is None else (
                 {"max": settings.handle_cap,
@@ -321,7 +342,7 @@ def overrides(scenario: Scenario, settings: Settings) -> dict[str, Any]:
         if settings.callbacks != base.callbacks:
             if not settings.callbacks:
                 out[f"{where}.callback"] = None
-            elif ct.patience is not None and ct.callback is None:
+            elif ct.callback is None and (ct.patience is not None or f"{where}.patience" in out):
                 out[f"{where}.callback"] = dict(CALLBACK)
     return out
 
