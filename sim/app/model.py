@@ -105,6 +105,7 @@ class Session:
         self.result: Outcome | None = None
         self.pinned: Outcome | None = None
         self.source = ""
+        self.bundled_name: str | None = None  # the bundled scenario open, if one is
         self.scenario: Scenario | None = None
         first = path or next(iter(self.scenarios().values()), None)
         if first is not None:
@@ -133,7 +134,8 @@ class Session:
             scenario = load_scenario(path)
         except ScenarioError as exc:
             return self._refuse(exc.lines())
-        return self._adopt(scenario, self._shown(path))
+        bundled = {p.resolve(): name for name, p in self.scenarios().items()}
+        return self._adopt(scenario, self._shown(path), bundled.get(Path(path).resolve()))
 
     def open_yaml(self, text: str, name: str) -> bool:
         """Open a scenario given as YAML text (a file the trainer picked on the page)."""
@@ -153,12 +155,13 @@ class Session:
         except ValueError:
             return path
 
-    def _adopt(self, scenario: Scenario, source: str) -> bool:
+    def _adopt(self, scenario: Scenario, source: str, bundled: str | None = None) -> bool:
+        """``bundled``: the bundled scenario's name, if it is one (the list shows it)."""
         with self._lock:
             self._cancel()
             self._opened += 1
             self.scenario = scenario.model_copy(update={"variants": {}})
-            self.source = source
+            self.source, self.bundled_name = source, bundled
             self.result = self.pinned = None
             self.error = []
             self.warnings = [f"{source}: warning: {f}: {r}" for f, r in unanswerable(scenario)]
@@ -372,6 +375,7 @@ class Session:
             sc, job, result = self.scenario, self._job, self.result
             out: dict[str, Any] = {
                 "scenarios": list(self.scenarios()), "source": self.source,
+                "bundled": self.bundled_name,
                 "opened": self._opened,
                 "name": sc.name if sc else None, "error": list(self.error),
                 "warnings": list(self.warnings)}

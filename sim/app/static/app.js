@@ -72,8 +72,7 @@ function show(s) {
     opened = s.opened;
     if (s.defaults) fillControls(s);
     resultKey = null; clearFloor();
-    const stem = (s.source || "").split("/").pop().replace(/\.ya?ml$/, "");
-    sel.value = s.scenarios.includes(stem) && s.source.startsWith("scenarios/") ? stem : "";
+    sel.value = s.bundled || "";  // (by the server: started anywhere, a bundled one is named)
   }
   $("source").textContent = s.source + (s.name ? " · " + s.name : "");
   const err = $("error");
