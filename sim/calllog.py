@@ -47,6 +47,7 @@ from sim.calllog_columns import (
     blank_cells,
     count_column,
     elapsed,
+    repeated_rows,
     row_error,
     seconds_column,
     time_column,
@@ -180,7 +181,9 @@ def read_call_log(path: str | Path, columns: dict[str, str] | None = None,
         return CallLog(shown, table, tuple(warnings))
     _mapping_fits(raw, columns or {}, shown)
     renamed = raw.rename(columns={v: k for k, v in (columns or {}).items()})
-    return CallLog(shown, _check(renamed, shown))
+    table = _check(renamed, shown)
+    return CallLog(shown, table, repeated_rows(renamed, shown))
+
 
 
 def _mapping_fits(raw: pd.DataFrame, columns: dict[str, str], shown: str) -> None:

@@ -192,3 +192,27 @@ def count_column(frame: pd.DataFrame, column: str, shown: str) -> np.ndarray:
     if bad.any():
         raise CallLogError(row_error(shown, column, bad, text, "must be a whole number >= 0"))
     return np.where(blank, 0.0, values)
+
+
+def repeated_rows(frame: pd.DataFrame, shown: str) -> tuple[str, ...]:
+    """A warning where rows repeat an earlier one in every column; refused with agents.
+
+    Two exports that overlap, joined, count the overlap twice: its days' volume doubled
+    and, where each row names its agent, every agent on two contacts at once (the center
+    was fitted as a chat desk). Naming the same agent at the same moment, a repeat is no
+    other contact: refused. Without agents two calls may match to the second: a warning.
+    """
+    rows = pd.util.hash_pandas_object(frame, index=False)  # (blanks alike, as read)
+    repeated = rows.duplicated(keep="first").to_numpy()
+    if not repeated.any():
+        return ()
+    row = int(np.flatnonzero(repeated)[0])
+    first = int(np.flatnonzero(rows.to_numpy() == rows.to_numpy()[row])[0])
+    more = int(repeated.sum()) - 1
+    said = (f"{shown}: row {row + 1} repeats row {first + 1} in every column"
+            + (f" (and {more:,} more rows repeat others)" if more else "")
+            + ": a log joined from overlapping exports?")
+    if "agent" in frame and frame["agent"].notna().to_numpy()[repeated].any():
+        raise CallLogError(f"{said} The same agent cannot answer one contact twice: "
+                           "remove the repeated rows")
+    return (f"{said} Each is read as a contact of its own",)
