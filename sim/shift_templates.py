@@ -50,6 +50,21 @@ class BreakRule(_Frozen):
                              f"starts ({format_duration(self.window[0])})")
         return self
 
+    def starts(self, length: float, step: float) -> list[float]:
+        """Where the break may start in a shift of ``length``: its window's boundaries.
+
+        Seconds into the shift, on interval boundaries (every ``step``), and the window's
+        own ends where they fall between boundaries: a window with no boundary inside it
+        (a 15-minute break at 45m on half-hours) still places its break, rather than
+        leaving the template with no placement at all.
+        """
+        low, high = self.window
+        grid = (k * step for k in range(math.ceil(low / step - 1e-9),
+                                          math.floor(high / step + 1e-9) + 1))
+        starts = sorted({float(o) for o in grid} | {float(low), float(high)})
+        starts = [o for i, o in enumerate(starts) if i == 0 or o - starts[i - 1] > 1e-9]
+        return [o for o in starts if o + self.length <= length + 1e-9]
+
 
 class Template(_Frozen):
     """A kind of shift: its length, start window, breaks and headcount limits."""

@@ -164,7 +164,7 @@ def columns(templates: dict[str, Template], day: Day, hourly_cost: float = 1.0,
         earliest, latest = template.start or (day.open, day.close)
         rate = template.paid_hour_cost(hourly_cost)
         paid = (template.length - template.unpaid()) / 3600.0
-        options = [_break_starts(rule, template.length, step) for rule in template.breaks]
+        options = [rule.starts(template.length, step) for rule in template.breaks]
         if not ((earliest - 1e-9 <= edges) & (edges <= latest + 1e-9)).any():
             # (it was left out without a word: the schedule made of the other templates)
             raise ScheduleError(
@@ -194,20 +194,6 @@ def columns(templates: dict[str, Template], day: Day, hourly_cost: float = 1.0,
                         f"{name + ': ' if name else ''}more than {MAX_COLUMNS:,} ways to place "
                         "the shifts: narrow the start or break windows")
     return found
-
-
-def _break_starts(rule, length: float, step: float) -> list[float]:
-    """Where a break may start (seconds into its shift): its window's interval boundaries.
-
-    And the window's own ends where they fall between boundaries: a window with no
-    boundary inside it (a 15-minute break at 45m on half-hours) still places its break,
-    rather than leaving the template with no placement at all.
-    """
-    low, high = rule.window
-    grid = np.arange(math.ceil(low / step - 1e-9), math.floor(high / step + 1e-9) + 1) * step
-    starts = sorted({float(o) for o in grid} | {float(low), float(high)})
-    starts = [o for i, o in enumerate(starts) if i == 0 or o - starts[i - 1] > 1e-9]
-    return [o for o in starts if o + rule.length <= length + 1e-9]
 
 
 def _coverage(pieces: list[tuple[float, float, float]], edges: np.ndarray) -> np.ndarray:

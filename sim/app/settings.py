@@ -25,7 +25,7 @@ import math
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from sim import limits
+from sim.app.load_limit import load_problems
 from sim.scenario import Scenario
 from sim.weekdays import day_factors
 
@@ -240,50 +240,11 @@ def read_settings(payload: dict[str, Any], scenario: Scenario, source: str) -> S
     if out.self_service is not None and not 0 <= out.self_service <= 1:
         problems.append(("self_service", f"must be in 0..1, got {out.self_service:g}"))
     if out.aht is not None and out.aht > 0 and out.arrival_factor is not None:
-        problems += _load_problems(out.aht, base.aht, calls_per_hour(scenario),
+        problems += load_problems(out.aht, base.aht, calls_per_hour(scenario),
                                    out.arrival_factor, aht_changed=_changed(out.aht, base.aht))
     if problems:
         raise SettingsError(source, problems)
     return out
-
-
-def _load_problems(aht: float, base_aht: float | None, per_hour: float, factor: float,
-                   aht_changed: bool) -> list[tuple[str, str]]:
-    """An offered load over the limit on agents, as ``ccsim erlang`` refuses it.
-
-    More Erlangs than the most agents a scenario may have could answer is a typo (an AHT
-    of 1e300 s), and past any curve the Erlang formulas can draw. A handle time typed or
-    an arrival factor over the limit with the scenario's other is named; each limit is
-    told at the other as typed, or at the scenario's when the other is over too (an AHT
-    and a factor of 1e300 were told "aht: must be <= 6e-295 s"). If only the two together
-    are over, the handle time is named (the arrival factor if only it was changed).
-    """
-    try:
-        most = limits.AGENTS.value()
-    except ValueError as exc:  # CCSIM_MAX_AGENTS is not a number
-        return [("aht", str(exc))]
-    if aht * per_hour * factor / 3600 <= most:
-        return []
-    own = aht if base_aht is None else base_aht  # the scenario's handle time
-    aht_over = aht_changed and aht * per_hour / 3600 > most
-    factor_over = factor != 1 and own * per_hour * factor / 3600 > most
-    tail = (f"is more Erlangs than the limit of {most:,} agents could answer; set "
-            f"{limits.AGENTS.env} to raise the limit)")
-    found = []
-    if factor_over or not (aht_changed or factor == 1):
-        handle = own if aht_over else aht
-        found.append(("arrival_factor", f"must be <= {most * 3600 / (handle * per_hour):.4g} "
-                      f"(a handle time of {handle:,.0f} s x this many calls {tail}, got "
-                      f"{factor:g}"))
-    if aht_over or not found:
-        calls = per_hour * (1.0 if factor_over else factor)
-        shown_calls = (f"{calls:.3g}" if not 1 <= calls < 1e15
-                       else f"{calls:,.1f}".rstrip("0").rstrip("."))
-        longest = most * 3600 / calls
-        limit = f"{longest:,.0f}" if longest >= 1 else f"{longest:.3g}"
-        found.append(("aht", f"must be <= {limit} s ({shown_calls} calls an hour "
-                      f"x this handle time {tail}, got {aht:g}"))
-    return found
 
 
 def overrides(scenario: Scenario, settings: Settings) -> dict[str, Any]:
