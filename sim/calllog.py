@@ -230,17 +230,17 @@ def _read_table(path: Path, shown: str, max_bytes: int | None) -> pd.DataFrame:
         # index_col=False: pandas would take rows one field longer than the header (a
         # trailing comma) as an index column and read every column one to the left
         text = {"dtype": str, "keep_default_na": False, "encoding": "utf-8-sig",
-                "index_col": False}
+                "index_col": False, "skip_blank_lines": False}
         try:
             with warnings.catch_warnings(record=True) as cut:  # longer rows cut to fit
                 warnings.simplefilter("always", pd.errors.ParserWarning)
                 table = pd.read_csv(path, **text)
         except pd.errors.ParserError:  # a row longer than the first one
-            _beyond_header(path, shown, header.shape[1])
-            return pd.read_csv(path, usecols=range(header.shape[1]), **text)
+            cut, table = [True], pd.read_csv(path, usecols=range(header.shape[1]), **text)
         if cut:
             _beyond_header(path, shown, header.shape[1])
-        return table
+        # blank lines dropped here, not by the parser: the rows keep their lines' numbers
+        return table[~(table == "").all(axis=1).to_numpy()]
     except CallLogError:
         raise
     except OSError as exc:

@@ -29,9 +29,16 @@ def row_error(shown: str, column: str, bad: np.ndarray, values: pd.Series,
     """One line naming the file, the first bad row, the column, the reason and its value."""
     rows = np.flatnonzero(bad)
     more = f" (and {rows.size - 1} more rows)" if rows.size > 1 else ""
-    # row 1 is the first data row; in a CSV it is line 2, under the header
-    return (f"{shown}: row {rows[0] + 1}: {column}: {reason}, got "
+    # row 1 is the first data row; in a CSV it is line 2, under the header (the label:
+    # blank lines skipped keep the rows after them numbered as the file's lines)
+    return (f"{shown}: row {row_number(values, rows[0])}: {column}: {reason}, got "
             f"{str(values.iloc[rows[0]])!r}{more}")
+
+
+def row_number(values: pd.Series, position: int) -> int:
+    """The row a position of the log as read stands for (1: the first data row)."""
+    label = values.index[position]
+    return int(label) + 1 if isinstance(label, (int, np.integer)) else position + 1
 
 
 _MAX_SECONDS = 100 * 366 * 86400.0  # seconds from day 0 beyond a century are no log's
@@ -209,7 +216,8 @@ def repeated_rows(frame: pd.DataFrame, shown: str) -> tuple[str, ...]:
     row = int(np.flatnonzero(repeated)[0])
     first = int(np.flatnonzero(rows.to_numpy() == rows.to_numpy()[row])[0])
     more = int(repeated.sum()) - 1
-    said = (f"{shown}: row {row + 1} repeats row {first + 1} in every column"
+    said = (f"{shown}: row {row_number(rows, row)} repeats row {row_number(rows, first)} in "
+            "every column"
             + (f" (and {more:,} more rows repeat others)" if more else "")
             + ": a log joined from overlapping exports?")
     if "agent" in frame and frame["agent"].notna().to_numpy()[repeated].any():
