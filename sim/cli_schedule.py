@@ -64,8 +64,11 @@ SOURCES = ("search", "staff", "erlang")
 
 
 def _lengths(ctx: click.Context, param: click.Parameter, value: str) -> list[float]:
+    parts = [part.strip() for part in value.split(",")]
+    if len(parts) > 1 and not all(parts):  # (4h,,8h: a length typed, then lost?)
+        raise click.BadParameter(f"an empty length in {value!r}: give them as 4h,8h", ctx, param)
     try:
-        lengths = [parse_duration(part.strip()) for part in value.split(",") if part.strip()]
+        lengths = [parse_duration(part) for part in parts if part]
     except ValueError as exc:
         raise click.BadParameter(str(exc), ctx, param) from None
     if not lengths or any(not 0 < v <= 86400 for v in lengths):

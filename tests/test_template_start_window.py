@@ -1,4 +1,4 @@
-"""A template whose start window holds no interval start is refused, naming it.
+"""Shift templates and lengths that could never be what the planner meant are refused.
 
 ``start: ["08:10", "08:20"]`` on half-hour intervals gave the template no placement: it
 was left out without a word, the schedule made of the other templates (exit 0).
@@ -27,3 +27,10 @@ def test_a_start_window_between_interval_starts(tmp_path):
     assert len(lines) == 1 and lines[0].endswith(
         "templates.day.start: no interval starts from 08:10 to 08:20 (every 30m): a shift "
         "starts at an interval's start"), done.output
+
+
+def test_an_empty_length_is_refused():
+    """--lengths 4h,,8h: a length typed between the commas was lost (it was ignored)."""
+    done = CliRunner().invoke(main, ["schedule", BANK, "--lengths", "4h,,8h"])
+    assert done.exit_code == 2 and "an empty length in '4h,,8h': give them as 4h,8h" in (
+        done.output), done.output
