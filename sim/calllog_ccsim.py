@@ -111,7 +111,7 @@ def _ccsim_types(raw: pd.DataFrame, shown: str) -> pd.DataFrame:
 
     A CSV holds every column as text: the numbers and the ``answered`` and ``callback``
     flags are read back, and empty cells (NaN when written) are missing again, as in the
-    Parquet file.
+    Parquet file (``misrouted`` too).
     """
     out = raw.copy()
     for column in raw.columns:
@@ -126,7 +126,7 @@ def _ccsim_types(raw: pd.DataFrame, shown: str) -> pd.DataFrame:
             if bad.any():
                 raise CallLogError(row_error(shown, column, bad, text, "not a number"))
             out[column] = values.astype(float)
-        elif column in ("answered", "callback"):
+        elif column in ("answered", "callback", "misrouted"):
             flags = text.astype(str).str.strip().str.lower().map(_CCSIM_FLAGS)
             bad = flags.isna().to_numpy()
             if bad.any():
@@ -185,4 +185,6 @@ def ccsim_table(contacts: pd.DataFrame, calendar: np.ndarray | None = None) -> p
                                      rows[column].fillna(0.0).to_numpy(dtype=float), 0.0)
     if "callback" in rows:  # took a callback: off the line (and its trunk line) from the queue on
         table["callback"] = rows["callback"].to_numpy(dtype=bool)
+    if "misrouted" in rows:  # sent to the wrong queue first: a transfer that is no handoff
+        table["misrouted"] = rows["misrouted"].to_numpy(dtype=bool)
     return table.sort_values("arrival", kind="stable").reset_index(drop=True)

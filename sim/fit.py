@@ -288,7 +288,7 @@ def fit_log(log: CallLog, interval: float) -> Fit:
         # the first leg of a transfer fitted: the talk (and work) of the contacts not moved
         first = answered & (~moves[name].moved[offered.index] if name in moves else True)
         # on hold, caller and agent are on the call: a talk's time with its hold
-        held = offered.loc[answered, "hold"] if "hold" in offered else None
+        held = offered.loc[first, "hold"] if "hold" in offered else None  # (as the handle)
         handle = on_call[offered.index[first.to_numpy()]]
         handle = handle[~np.isnan(handle)]
         # a family needs spread to fit: constant (or single) times are deterministic
@@ -304,7 +304,9 @@ def fit_log(log: CallLog, interval: float) -> Fit:
         repeats = repeat_share(rows, gaps)
         transfers = (float(offered.loc[answered, "transfers"].sum() / answered.sum())
                      if "transfers" in offered and answered.any() else None)
-        if (note := journeys_note(name, repeats, None if name in moves else transfers)):
+        rest = transfers if transfers is None or name not in moves else max(  # not modelled
+            0.0, transfers - moves[name].probability)
+        if (note := journeys_note(name, repeats, rest or None)):
             notes.append(note)
         types[name] = TypeFit(name=name, contacts=len(rows),
             arrivals=fit_arrivals(rows["arrival"], all_days, open_s, interval, n),

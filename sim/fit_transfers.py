@@ -85,7 +85,9 @@ def transfers_seen(log: CallLog, names: dict[str, str],
         return {}, {}, []
     answered = t["outcome"].to_numpy() == "answered"
     moved = t["transfers"].to_numpy(dtype=float) > 0
-    if not (answered & moved).any():
+    told = "misrouted" in t  # (ccsim's own contacts tell a misroute from a handoff)
+    misrouted = t["misrouted"].to_numpy(dtype=bool) if told else np.zeros(len(t), bool)
+    if not (answered & moved & ~misrouted).any():
         return {}, {}, []
     kinds = t["contact_type"].astype(str).map(names).to_numpy()
     ended = t["group"].map(lambda g: None if pd.isna(g) else scenario_name(str(g))).to_numpy()
@@ -95,27 +97,32 @@ def transfers_seen(log: CallLog, names: dict[str, str],
     notes: list[str] = []
     offices = [g for g in groups  # answering nothing untransferred
                if not (answered & ~moved & (ended == g)).any()]
-    for kind in sorted(set(kinds[answered & moved])):
+    for kind in sorted(set(kinds[answered & moved & ~misrouted])):
         mine = answered & (kinds == kind)
-        handed = mine & moved
+        handed = mine & moved & ~misrouted
         ends = Counter(ended[handed & np.isin(ended, offices)]).most_common(1)
         if not ends:
             continue
         group = ends[0][0]
         there = handed & (ended == group)
-        # ended with a group answering this type untransferred: hung up waiting for the
-        # back office (their talk a first leg's): transferred there all the same
-        en_route = handed & np.isin(ended, list(set(ended[mine & ~moved])))
+        # ended with no back office: hung up waiting for it (the group that handled them
+        # last, the first agent's); told apart from a misroute put right only where the
+        # log marks misroutes: else left out, and said
+        en_route = handed & ~np.isin(ended, offices) & (ended != None)  # noqa: E711
+        counted = there | (en_route if told else False)
         fits[kind] = TransferFit(_new_name(group, set(names.values())), group,
-                                 float((there | en_route).sum() / mine.sum()), there,
-                                 float(1 - (there | en_route).sum() / handed.sum()))
+                                 float(counted.sum() / mine.sum()), there,
+                                 float(1 - counted.sum() / handed.sum()))
         if fits[kind].elsewhere > 0:
             notes.append(f"{kind}: {fits[kind].elsewhere:.0%} of its transferred contacts ended "
-                         f"with a group other than {group!r} (a group answering contacts of its "
-                         "own, or a second back office): not modelled, their talk stays in its "
-                         "handle time")
+                         + (f"with a back office other than {group!r}: not modelled"
+                            if told else
+                            f"with a group other than {group!r} (hung up waiting for it, or "
+                            "misrouted and put right: the log cannot tell): not counted, the "
+                            "transfer chance may be low by up to their share")
+                         + "; their talk stays in its handle time")
     legs = _second_legs(fits, offices, kinds, answered & ~moved, on_call, wrap, notes)
-    fits = {kind: f for kind, f in fits.items() if f.to in legs}
+    fits = {kind: f for kind, f in fits.items() if f.to in legs and kind in legs[f.to].sources}
     return fits, legs, notes
 
 
@@ -135,7 +142,8 @@ def _second_legs(fits: dict[str, TransferFit], offices: list[str], kinds: np.nda
     """
     legs = {}
     for group in offices:
-        sources = sorted(kind for kind, f in fits.items() if f.group == group)
+        sources = _first_legs(sorted(kind for kind, f in fits.items() if f.group == group),
+                              kinds, plain, on_call, notes)
         if not sources:
             continue
         name = fits[sources[0]].to
@@ -152,15 +160,29 @@ def _second_legs(fits: dict[str, TransferFit], offices: list[str], kinds: np.nda
     return legs
 
 
+def _first_legs(sources: list[str], kinds: np.ndarray, plain: np.ndarray,
+                on_call: np.ndarray, notes: list[str]) -> list[str]:
+    """The sources whose untransferred contacts tell a first leg's talk (two or more)."""
+    told = []
+    for kind in sources:
+        if np.count_nonzero(plain & (kinds == kind) & ~np.isnan(on_call)) >= 2:
+            told.append(kind)
+        else:
+            notes.append(f"{kind}: (nearly) every answered contact transferred: a first leg's "
+                         "talk cannot be told from the second's, no transfer fitted")
+    return told
+
+
 def _beyond(sources: list[str], fits: dict[str, TransferFit], kinds: np.ndarray,
             plain: np.ndarray, values: np.ndarray) -> dict | None:
-    """A gamma of the mean and cv of what ``values`` of the moved contacts add (or None)."""
+    """A gamma of the mean and cv of what ``values`` of the moved contacts add (or None).
+
+    ``sources``: those with a first leg to tell (:func:`_first_legs`).
+    """
     extra, first_var = [], []
     for kind in sources:
         base = values[plain & (kinds == kind)]
         base = base[~np.isnan(base)]
-        if base.size < 2:
-            return None
         mine = values[fits[kind].moved]
         mine = mine[~np.isnan(mine)]
         extra.append(mine - base.mean())
