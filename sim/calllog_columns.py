@@ -16,7 +16,9 @@ EPOCH = pd.Timestamp("2026-01-05")  # a Monday: day 0 of logs timed in seconds (
 AGENT_WORK = ("hold", "wrap_up")  # an answered contact's seconds beside its talk (blank: 0)
 # the UTC offset ending an ISO timestamp, after its clock time: Z, +hh:mm, +hhmm or +hh
 # (PostgreSQL's timestamptz writes +01); a date alone (2026-03-02) has none
-_CLOCK = r"\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?"
+# (hh:mm[:ss[.f]] or the basic hhmm[ss[.f]]; a space before the offset allowed, as read
+# before: 2026-03-29 00:30:00 +0100)
+_CLOCK = r"\d{2}(?::\d{2}(?::\d{2}(?:[.,]\d+)?)?|\d{2}(?:\d{2}(?:[.,]\d+)?)?) ?"
 _OFFSET = _CLOCK + r"(Z|[+-]\d{2}(?::?\d{2})?)$"
 
 
@@ -220,7 +222,7 @@ def repeated_rows(frame: pd.DataFrame, shown: str) -> tuple[str, ...]:
             "every column"
             + (f" (and {more:,} more rows repeat others)" if more else "")
             + ": a log joined from overlapping exports?")
-    if "agent" in frame and frame["agent"].notna().to_numpy()[repeated].any():
+    if "agent" in frame and not blank_cells(frame["agent"])[repeated].all():
         raise CallLogError(f"{said} The same agent cannot answer one contact twice: "
                            "remove the repeated rows")
     return (f"{said} Each is read as a contact of its own",)

@@ -39,3 +39,22 @@ def test_duration_column_wait_is_read_as_seconds_or_refused_for_its_kind(tmp_pat
     frame.to_parquet(path)
     table = read_call_log(path).table  # (its nanoseconds were read as seconds: "under a year")
     assert table["wait"].tolist() == pytest.approx([0.0, 32.571, 5.0])
+
+
+@pytest.mark.parametrize("arrivals", [
+    ["2026-03-29 00:30:00 +0100", "2026-03-29 04:00:00 +0200"],    # space before the offset
+    ["2026-03-29 00:30:00 +01:00", "2026-03-29 04:00:00 +02:00"],
+    ["20260329T003000+0100", "20260329T040000+0200"],               # ISO 8601 basic format
+])
+def test_offsets_read_before_the_change_still_read(tmp_path, arrivals):
+    """Offsets after a space, or the basic form, across a daylight-saving change.
+
+    Read before the +hh fix (local clock times kept); it refused them as 'timestamps of
+    several time zones' (found in review).
+    """
+    rows = pd.DataFrame({"arrival": arrivals, "wait": [0, 0], "outcome": ["answered"] * 2,
+                         "handle": [60, 60]})
+    rows.to_csv(path := tmp_path / "log.csv", index=False)
+    log = read_call_log(path)
+    assert list(log.table["arrival"].astype(str)) == ["2026-03-29 00:30:00",
+                                                      "2026-03-29 04:00:00"]

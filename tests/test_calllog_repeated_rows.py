@@ -64,3 +64,19 @@ def test_repeated_rows_without_agents_are_read_with_a_warning(tmp_path):
     done = CliRunner().invoke(main, ["fit", str(path), "--no-report",
                                      "--out", str(tmp_path / "f.yaml")])
     assert done.exit_code == 0 and "warning: " + log.warnings[0] in done.output
+
+
+def test_repeated_abandoned_rows_with_a_blank_agent_are_only_warned(tmp_path):
+    """Two abandoned calls alike to the second, the agent cell blank: a warning.
+
+    No agent is named (a CSV's blank cell reads as '', which was taken for a named agent
+    and refused: found in review).
+    """
+    rows = pd.DataFrame({"arrival": ["2026-03-02T08:00:00", "2026-03-02T08:00:05",
+                                     "2026-03-02T08:00:05", "2026-03-02T08:01:00"],
+                         "wait": [0, 30, 30, 0],
+                         "outcome": ["answered", "abandoned", "abandoned", "answered"],
+                         "handle": ["120", "", "", "60"], "agent": ["a1", "", "", "a2"]})
+    rows.to_csv(path := tmp_path / "log.csv", index=False)
+    log = read_call_log(path)
+    assert len(log.table) == 4 and len(log.warnings) == 1
