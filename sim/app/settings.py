@@ -233,10 +233,6 @@ def read_settings(payload: dict[str, Any], scenario: Scenario, source: str) -> S
     # controls the scenario cannot honour: refused, not shown as changed and ignored
     if base.self_service is None and out.self_service is not None:
         problems.append(("self_service", "no contact type has an IVR to serve callers in"))
-    if (out.callbacks and not base.callbacks and out.patience is None
-            and all(ct.patience is None for ct in scenario.contact_types.values())):
-        problems.append(("callbacks", "callers who never hang up take no callback: give "
-                         "them a patience too"))
     if out.self_service is not None and not 0 <= out.self_service <= 1:
         problems.append(("self_service", f"must be in 0..1, got {out.self_service:g}"))
     if out.aht is not None and out.aht > 0 and out.arrival_factor is not None:
@@ -303,7 +299,7 @@ def overrides(scenario: Scenario, settings: Settings) -> dict[str, Any]:
         if settings.callbacks != base.callbacks:
             if not settings.callbacks:
                 out[f"{where}.callback"] = None
-            elif ct.callback is None and (ct.patience is not None or f"{where}.patience" in out):
+            elif ct.callback is None:  # (callers who never hang up take one too)
                 out[f"{where}.callback"] = dict(CALLBACK)
     return out
 

@@ -131,14 +131,15 @@ def offered_load(scenario: Scenario, intervals: pd.DataFrame | None = None
         ``rate`` (contacts per second over the opening hours, after IVR self-service),
         ``aht`` (an agent's mean seconds per contact: the talk as a handle-time cap cuts
         it, then the after-call work: :func:`sim.staffing_start.agent_time`; weighted by
-        the first day's contacts) and ``patience`` (its weighted mean; None: Erlang C).
+        the first day's contacts that reach the queues) and ``patience`` (its weighted
+        mean; None: Erlang C).
     """
     from sim.staffing_start import agent_time  # (with the run: scipy only then)
 
-    per_type = daily_contacts(scenario)
-    offered = sum(n * (1 - (ct.ivr.self_service if ct.ivr else 0.0))
-                  for n, ct in zip(per_type.values(), scenario.contact_types.values()))
-    rate = offered / scenario.open_seconds
+    per_type = {name: n * (1 - (ct.ivr.self_service if ct.ivr else 0.0))  # (to the queues)
+                for (name, n), ct in zip(daily_contacts(scenario).items(),
+                                         scenario.contact_types.values(), strict=True)}
+    rate = sum(per_type.values()) / scenario.open_seconds
     back = any(ct.repeat is not None or ct.retrial is not None
                for ct in scenario.contact_types.values())
     if intervals is not None and back:
