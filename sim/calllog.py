@@ -42,7 +42,6 @@ import pandas as pd
 from sim.calllog_columns import (
     AGENT_WORK,
     EPOCH,
-    MAX_DURATION,
     CallLogError,
     blank_cells,
     count_column,
@@ -51,6 +50,7 @@ from sim.calllog_columns import (
     row_error,
     seconds_column,
     time_column,
+    within_a_year,
 )
 
 __all__ = ["EPOCH", "OUTCOMES", "CallLog", "CallLogError",
@@ -266,15 +266,6 @@ def _beyond_header(path: Path, shown: str, width: int) -> None:
                                    "from the header, or a value has a comma unquoted")
 
 
-def _within_a_year(seconds: pd.Series, text: pd.Series, column: str, since: str,
-                   shown: str) -> None:
-    """Refuse a duration told by two timestamps of a year or more (as a column's would be)."""
-    long = (seconds >= MAX_DURATION).to_numpy()
-    if long.any():
-        raise CallLogError(row_error(shown, column, long, text,
-                                     f"must be under a year after {since}"))
-
-
 def _timed_wait(frame: pd.DataFrame, arrival: pd.Series, answered: np.ndarray,
                 blocked: np.ndarray, shown: str) -> pd.Series:
     """Waits from timestamps: until ``answer`` if answered, until ``end`` if abandoned.
@@ -311,7 +302,7 @@ def _timed_wait(frame: pd.DataFrame, arrival: pd.Series, answered: np.ndarray,
         if bad.any():
             raise CallLogError(row_error(shown, "wait", bad, part,
                                          f"must be >= 0 ({until} before {since})"))
-        _within_a_year(part.where(rows), text, until, since, shown)
+        within_a_year(part.where(rows), text, until, since, shown)
         wait = wait.where(~rows, part)
     return wait
 
@@ -349,7 +340,7 @@ def _check(frame: pd.DataFrame, shown: str) -> pd.DataFrame:
         if bad.any():
             raise CallLogError(row_error(shown, "end", bad, frame["end"],
                                          "must not be before answer"))
-        _within_a_year(handle.where(answered), frame["end"], "end", "answer", shown)
+        within_a_year(handle.where(answered), frame["end"], "end", "answer", shown)
     else:
         handle = pd.Series(np.nan, index=frame.index)
     table = pd.DataFrame({
@@ -384,12 +375,16 @@ def _check(frame: pd.DataFrame, shown: str) -> pd.DataFrame:
         if bad.any():
             raise CallLogError(row_error(shown, "end", bad, frame["end"],
                                          "must not be before arrival"))
-        _within_a_year(duration, frame["end"], "end", "arrival", shown)
+        within_a_year(duration, frame["end"], "end", "arrival", shown)
         table["duration"] = duration.to_numpy()
     if "queue_start" in has and "wait" not in has:  # a line is held from the arrival on,
         before = elapsed(frame, "queue_start", "arrival",  # through any menu before the queue
                          time_column(frame, "queue_start", shown, allow_blank=blocked),
                          arrival).to_numpy()
+        early = ~blocked & (before < -1.0)  # (a second's rounding apart allowed: clipped)
+        if early.any():
+            raise CallLogError(row_error(shown, "queue_start", early, frame["queue_start"],
+                                         "must not be before arrival"))
         table["menu"] = np.where(blocked, np.nan, np.maximum(before, 0.0))
     blank = (table["contact_type"] == "").to_numpy() | (  # (a Parquet null stays null)
         frame["contact_type"].isna().to_numpy() if "contact_type" in has else False)

@@ -88,6 +88,10 @@ def time_column(frame: pd.DataFrame, column: str, shown: str,
     bad = parsed.isna().to_numpy() & ~allowed
     if bad.any():
         raise CallLogError(row_error(shown, column, bad, text, "not an ISO timestamp"))
+    # a date alone is midnight: every contact of a day at 00:00 (the fit opened 00:00-00:30)
+    dated = ~blank & ~text.astype(str).str.contains(r":|T\d", regex=True).to_numpy()
+    if dated.any():
+        raise CallLogError(row_error(shown, column, dated, text, "a date without a clock time"))
     if parsed.dt.tz is not None:
         parsed = parsed.dt.tz_localize(None)
     return parsed
@@ -226,3 +230,12 @@ def repeated_rows(frame: pd.DataFrame, shown: str) -> tuple[str, ...]:
         raise CallLogError(f"{said} The same agent cannot answer one contact twice: "
                            "remove the repeated rows")
     return (f"{said} Each is read as a contact of its own",)
+
+
+def within_a_year(seconds: pd.Series, text: pd.Series, column: str, since: str,
+                   shown: str) -> None:
+    """Refuse a duration told by two timestamps of a year or more (as a column's would be)."""
+    long = (seconds >= MAX_DURATION).to_numpy()
+    if long.any():
+        raise CallLogError(row_error(shown, column, long, text,
+                                     f"must be under a year after {since}"))
