@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from sim.balking import BalkPlan, balk_plan
 from sim.records import BALKED, BLOCKED
 from sim.scenario import Scenario
-from sim.scenario_contacts import ContactType
+from sim.scenario_contacts import ContactType, misroute_targets
 from sim.scenario_journeys import TransferMode
 
 Quantile = Callable[[float], float]  # inverse CDF: a number in (0, 1) -> seconds
@@ -183,10 +183,12 @@ class GroupPlan:
 def compile_types(scenario: Scenario) -> list[TypePlan]:
     """A :class:`TypePlan` per contact type, in the scenario's order."""
     index = {name: i for i, name in enumerate(scenario.contact_types)}
-    return [_type_plan(name, ct, index) for name, ct in scenario.contact_types.items()]
+    return [_type_plan(name, ct, index, scenario.contact_types)
+            for name, ct in scenario.contact_types.items()]
 
 
-def _type_plan(name: str, ct: ContactType, index: dict[str, int]) -> TypePlan:
+def _type_plan(name: str, ct: ContactType, index: dict[str, int],
+               types: dict[str, ContactType]) -> TypePlan:
     plan = TypePlan(
         resolution=ct.resolution,
         handle=quantile(ct.handle),
@@ -209,8 +211,7 @@ def _type_plan(name: str, ct: ContactType, index: dict[str, int]) -> TypePlan:
         plan.callback_accept = ct.callback.accept
         plan.callback_queue = index[ct.callback.queue] if ct.callback.queue else None
     if ct.ivr is not None:
-        own = index[name]
-        wrong = [index[t] for t in ct.ivr.misroute_to] or [i for i in index.values() if i != own]
+        wrong = [index[t] for t in misroute_targets(types, name)]
         plan.ivr = IvrPlan(
             time=quantile(ct.ivr.time),
             self_service=ct.ivr.self_service,

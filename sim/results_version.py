@@ -126,4 +126,8 @@ never mixes records of two versions).
 # 32: a post's second answer by an uncoordinated team (duplicate_answers) still queued when
 # the run ended is a leg (reason `duplicate`, unanswered, ended at the run's end, no
 # group); before, that work item left no trace in any table (no bundled scenario changes)
-RESULTS_VERSION = 32
+# 33: a misroute's default queues are the other contact types of its channel that have
+# arrivals of their own (sim.scenario_contacts.misroute_targets): every other type was, so
+# a mixed center sent phone calls into its social-media posts queue and into desks only
+# agents consult (no bundled scenario changes: refund_vs_relations names two phone types)
+RESULTS_VERSION = 33

@@ -8,6 +8,7 @@ the options of its journey (IVR, transfers, repeats, callbacks...) live in
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import Enum
 from typing import Annotated, Any
 
@@ -252,3 +253,23 @@ def trace_problems(types: dict[str, ContactType]) -> list[tuple[str, str]]:
                           + ("; a log of one contact type is replayed whole by one contact "
                              f"type only, not by {' and '.join(shared)}" if twice else "")))
     return found
+
+
+def misroute_targets(types: Mapping[str, ContactType], name: str) -> list[str]:
+    """The queues a caller of ``name`` who picks the wrong menu option may reach.
+
+    Its ``ivr.misroute_to``, else the other contact types of its channel that have arrivals
+    of their own: the queues callers dial (a misroute once went to any other type, phone
+    calls into a social-media posts queue or a desk only agents consult).
+    """
+    own = types[name]
+    if own.ivr is not None and own.ivr.misroute_to:
+        return list(own.ivr.misroute_to)
+    return [other for other, ct in types.items()
+            if other != name and ct.channel == own.channel and _dialled(ct.arrivals)]
+
+
+def _dialled(arrivals: Arrivals) -> bool:
+    """Whether customers contact the type of their own accord (any arrivals at all)."""
+    return (arrivals.trace is not None or bool(arrivals.rate)
+            or any(v > 0 for v in arrivals.per_interval or ()))

@@ -43,7 +43,8 @@ class IVR(_Frozen):
 
     ``time`` in the menu; with probability ``self_service`` the issue is solved there
     (never offered to agents); with probability ``misroute`` the customer picks a wrong
-    queue (one of ``misroute_to``, default every other contact type), is talked to for
+    queue (one of ``misroute_to``, default the other types of its channel callers dial:
+    :func:`sim.scenario_contacts.misroute_targets`), is talked to for
     ``misroute_talk`` and transferred to the right queue.
     """
 

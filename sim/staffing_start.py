@@ -28,7 +28,7 @@ from sim.plan_evaluation import Goal, measured_intervals
 from sim.routing_table import routing_table
 from sim.scenario import Scenario
 from sim.scenario_agents import AgentGroup
-from sim.scenario_contacts import ContactType
+from sim.scenario_contacts import ContactType, misroute_targets
 from sim.scenario_journeys import TransferMode
 from sim.start_consults import consult_seconds, patience_points, still_holding
 from sim.start_repeats import repeat_calls
@@ -126,7 +126,7 @@ def queue_entries(scenario: Scenario) -> QueueEntries:
     queue's own consult is not asked (from the consults it answers too); as a transfer,
     where the queue's own transfer is not made, as the engine decides them.
     A type's IVR solves ``self_service`` x its calls and sends ``misroute`` x them to its
-    wrong queues, an equal share to each (``misroute_to``, else every other type), as the
+    wrong queues, an equal share to each (:func:`sim.scenario_contacts.misroute_targets`), as the
     engine picks them.
     """
     types = scenario.contact_types
@@ -181,7 +181,7 @@ def queue_entries(scenario: Scenario) -> QueueEntries:
     for name, ct in types.items():
         if ct.ivr is None or not ct.ivr.misroute:
             continue
-        wrong = list(ct.ivr.misroute_to) or [t for t in types if t != name]
+        wrong = misroute_targets(types, name)
         theta = 1.0 / ct.patience.mean if ct.patience is not None else 0.0
         for to in wrong:
             flow = ct.ivr.misroute / len(wrong) * calls[name]  # (of all its calls)

@@ -1,0 +1,58 @@
+"""A caller who picks the wrong option in the phone menu reaches another queue callers dial.
+
+By default a misroute went to any other contact type: a mixed center sent phone calls
+into its social-media posts queue (174 in an outside check's scenario) and into desks
+only agents reach (a consult-only fraud desk). The default is now the other types of the
+same channel with arrivals of their own; ``misroute_to`` still names any.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+import sim
+from sim.journey import compile_types
+from sim.plan_evaluation import Goal
+from sim.scenario_contacts import misroute_targets
+from sim.staffing_start import erlang_requirement
+
+
+def _center(misroute_to: list[str] | None = None) -> dict:
+    ivr = {"time": {"dist": "deterministic", "value": 20}, "misroute": 0.3}
+    if misroute_to is not None:
+        ivr["misroute_to"] = misroute_to
+    calls = {"handle": {"dist": "exponential", "mean": 180},
+             "patience": {"dist": "exponential", "mean": 300}}
+    return {"name": "mixed", "days": 1, "open": "08:00", "close": "12:00", "interval": "1h",
+            "contact_types": {
+                "a": {"arrivals": {"rate": "60/h"}, "ivr": ivr, **calls},
+                "b": {"arrivals": {"rate": "40/h"}, **calls},
+                "posts": {"channel": "social", "arrivals": {"rate": "20/h"}, **calls},
+                "fraud": {"arrivals": {"rate": 0}, **calls}},
+            "agents": {"team": {"skills": ["a", "b", "posts", "fraud"], "staff": 8}}}
+
+
+def test_the_default_is_the_other_phone_queues_callers_dial():
+    scenario = sim.scenario_from_dict(_center())
+    assert misroute_targets(scenario.contact_types, "a") == ["b"]
+    plans = compile_types(scenario)
+    assert plans[0].ivr.wrong_queues == [1]  # (b's index)
+    legs = sim.run(scenario, seed=4).legs
+    wrong = legs[legs["reason"] == "misroute"]
+    assert len(wrong) > 20 and set(wrong["queue"].astype(str)) == {"b"}
+
+
+def test_misroute_to_still_names_any_queue():
+    scenario = sim.scenario_from_dict(_center(["posts", "fraud"]))
+    assert misroute_targets(scenario.contact_types, "a") == ["posts", "fraud"]
+    legs = sim.run(scenario, seed=4).legs
+    wrong = legs[legs["reason"] == "misroute"]
+    assert set(wrong["queue"].astype(str)) == {"posts", "fraud"}
+
+
+def test_the_staffing_start_sends_them_where_the_engine_does():
+    """The Erlang start counts a misroute's talk in b's queue only (as the engine)."""
+    plain = sim.scenario_from_dict(_center())
+    named = sim.scenario_from_dict(_center(["b"]))
+    goal = Goal(0.8, 20.0)
+    assert np.array_equal(erlang_requirement(plain, goal), erlang_requirement(named, goal))
