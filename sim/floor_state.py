@@ -183,13 +183,17 @@ def overflow_due(floor, c: int, group: GroupState, entered: float) -> int:
 
     The first contact that has waited as long as ``c`` (maybe one ahead of it), once
     those who hung up are dropped from the head (``floor._purge``); -1 if ``c`` no longer
-    waits from ``entered``, ``group`` has nobody idle, or its idle agents are the reserve
-    it keeps from this queue's backlog. The engine's overflow takes that contact; under
-    a routing policy (:mod:`sim.routed`) the policy is asked about it first.
+    waits from ``entered``, ``group`` has nobody idle, its idle agents are the reserve
+    it keeps from this queue's backlog, or it no longer overflows from this queue (a
+    rule's overflow that closed: it answered for its ``after`` delay after the rule). The
+    engine's overflow takes that contact; under a routing policy (:mod:`sim.routed`) the
+    policy is asked about it first.
     """
     ct = floor.types[floor.qtype[c]]
     if (floor.state[c] != WAITING or floor.enq[c] != entered or not group.idle or (
-            group.index in ct.backlog_of and len(group.idle) <= group.reserve)):
+            group.index in ct.backlog_of and len(group.idle) <= group.reserve)
+            or not any(open_ is group for _, open_ in ct.overflow)):
+        # (the last: a rule's overflow closed since c joined; its timer was set then)
         return -1
     now = floor.env.now
     floor._purge(ct.queue, now)

@@ -130,4 +130,7 @@ never mixes records of two versions).
 # arrivals of their own (sim.scenario_contacts.misroute_targets): every other type was, so
 # a mixed center sent phone calls into its social-media posts queue and into desks only
 # agents consult (no bundled scenario changes: refund_vs_relations names two phone types)
-RESULTS_VERSION = 33
+# 34: an overflow a real-time rule opens answers only while the rule holds (a contact's
+# timer set while it held took it after the rule cleared, `after` seconds on) and times the
+# contacts already waiting when it opens (they had none: the group's agents sat idle)
+RESULTS_VERSION = 34

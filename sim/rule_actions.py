@@ -20,6 +20,7 @@ from bisect import bisect_left
 from functools import partial
 from typing import TYPE_CHECKING
 
+from sim.records import WAITING
 from sim.schedule import closings
 
 if TYPE_CHECKING:
@@ -211,6 +212,25 @@ class RuleActions:
                   for level in self.full_levels[g]]
         rep.groups[g].levels = [level for level in levels if level]
 
+    def _time_overflows(self, w: _Watch, now: float) -> None:
+        """Contacts waiting, their ``after`` delay for a pair ``w`` opens still to run: timed.
+
+        A contact's overflow timers are set when it joins its queue, for the pairs open
+        then: one waiting when the rule came on was never taken by the group opened (its
+        agents idle) unless one of them came free just then.
+        """
+        rep = self.rep
+        for q, g in w.overflow:
+            queue = rep.types[q].queue
+            for after, group in self.full_routes[q][1]:
+                if group.index != g:
+                    continue
+                for c in queue:
+                    entered = rep.enq[c]
+                    if rep.state[c] == WAITING and entered + after > now:
+                        rep.at(entered + after - now,
+                               partial(rep._overflow, c, group, entered))
+
     def full_routes_pairs(self) -> set[tuple[int, int]]:
         """Every (type, group) pair some rule opens."""
         return {pair for w in self.watches for pair in w.overflow}
@@ -224,6 +244,7 @@ class RuleActions:
             self._route(q, g)
         if on:
             now = rep.env.now
+            self._time_overflows(w, now)
             for g in {g for _, g in w.overflow}:
                 group = rep.groups[g]
                 while group.idle:
