@@ -162,11 +162,9 @@ def _with_plan(scenario: Scenario, plan: np.ndarray, goal: Goal, gross_up: bool)
     """``plan`` as staffing: scheduled agents, or exactly ``plan`` on the phones.
 
     Without ``gross_up`` each group has no shrinkage and ``plan`` as its staff: what the
-    search simulates; but a group with ``absenteeism`` as staffed, whose absences are
-    drawn from the agents scheduled, then its shrinkage (drawn from the agents on the
-    phones, its plan's service and costs were not those of the file written: 88% against
-    92%, a cost 1% apart). (The simulator rounds its share on the phones half up, so a
-    scheduled count, rounded up, may put one agent more to work than the plan.)
+    search simulates; but a group with ``absenteeism`` as staffed (its absences drawn
+    from the scheduled, as in the file written: from the phones, service was 88% for 92%).
+    (Rounded up, a scheduled count may put one more to work than the plan: half up.)
     """
     overrides: dict[str, Any] = {"service_level.target": goal.target,
                                  "service_level.threshold": goal.threshold}
