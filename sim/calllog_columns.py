@@ -89,7 +89,8 @@ def time_column(frame: pd.DataFrame, column: str, shown: str,
     if bad.any():
         raise CallLogError(row_error(shown, column, bad, text, "not an ISO timestamp"))
     # a date alone is midnight: every contact of a day at 00:00 (the fit opened 00:00-00:30)
-    dated = ~blank & ~text.astype(str).str.contains(r":|T\d", regex=True).to_numpy()
+    dated = ~blank & text.astype(str).str.fullmatch(  # (a date and nothing more)
+        r"\s*\d{4}[-/.]?\d{1,2}[-/.]?\d{1,2}\s*").to_numpy(dtype=bool)
     if dated.any():
         raise CallLogError(row_error(shown, column, dated, text, "a date without a clock time"))
     if parsed.dt.tz is not None:

@@ -37,6 +37,7 @@ from sim.scenario_contacts import (
     ServiceLevel,
     ServiceLevelDefinition,
     TypeServiceLevel,
+    misroute_problems,
     trace_problems,
 )
 from sim.scenario_costs import Costs, GroupCost, Money
@@ -269,10 +270,11 @@ class Scenario(_Located):
         return [(path, name) for path, name in refs if name is not None]
 
     def _journey_reference_problems(self) -> list[tuple[str, str]]:
-        """Journey options that name a contact type must name a known one."""
+        """Journey options must name known contact types; a misroute needs a queue to go to."""
         types = self.contact_types
         return [(path, f"unknown contact type {name!r}{_choices(types, name)}")
-                for path, name in self.journey_references() if name not in types]
+                for path, name in self.journey_references() if name not in types
+                ] + misroute_problems(types)
 
     def _cost_problems(self) -> list[tuple[str, str]]:
         """Costs name every agent group, and only known groups and contact types."""

@@ -269,7 +269,23 @@ def misroute_targets(types: Mapping[str, ContactType], name: str) -> list[str]:
             if other != name and ct.channel == own.channel and _dialled(ct.arrivals)]
 
 
+def misroute_problems(types: Mapping[str, ContactType]) -> list[tuple[str, str]]:
+    """A misroute with no queue to go to (it was dropped without a word), per type."""
+    return [(f"contact_types.{t}.ivr.misroute", f"no other {ct.channel.value} queue with "
+             "arrivals of its own to send a wrong pick to: name one in misroute_to")
+            for t, ct in types.items() if ct.ivr is not None and ct.ivr.misroute > 0
+            and not misroute_targets(types, t)]
+
+
 def _dialled(arrivals: Arrivals) -> bool:
-    """Whether customers contact the type of their own accord (any arrivals at all)."""
+    """Whether customers contact the type of their own accord (any arrivals at all).
+
+    A rate or per-interval counts above 0 on some day (``day_factors`` not all 0), or a
+    trace.
+    """
+    factors = arrivals.day_factors
+    days = list(factors.values()) if isinstance(factors, dict) else factors
+    if days is not None and not any(f > 0 for f in days):
+        return False
     return (arrivals.trace is not None or bool(arrivals.rate)
             or any(v > 0 for v in arrivals.per_interval or ()))

@@ -85,6 +85,7 @@ def scenarios(draw) -> dict:
         data["lines"] = draw(st.integers(1, 8))
     data["contact_types"] = {t: draw(_contact_type(t, types, channels, ipd, days, max_rate))
                              for t in types}
+    _misroutes_go_somewhere(data["contact_types"])
     # complaints land in a type that does not complain itself: a post about a post may
     # post again, and so on, thousands of contacts a day (see the module docstring)
     complainers = draw(st.lists(st.sampled_from(types), max_size=n_types - 1, unique=True))
@@ -130,6 +131,23 @@ def without_endless_holds(data: dict) -> dict:
         section, name, field = path.split(".")
         del data[section][name][field]
     return data
+
+
+def _misroutes_go_somewhere(kinds: dict[str, dict]) -> None:
+    """A misroute with no default queue (no other phone type with arrivals) names one.
+
+    A scenario refuses a misroute with nowhere to go (sim.scenario_contacts.misroute_problems).
+    """
+    def dialled(ct: dict) -> bool:
+        a = ct["arrivals"]
+        return (ct["channel"] == "phone" and any(f > 0 for f in a.get("day_factors", [1]))
+                and (a.get("rate") is not None or any(v > 0 for v in a["per_interval"])))
+
+    for name, ct in kinds.items():
+        ivr = ct.get("ivr")
+        if ivr and ivr.get("misroute") and not ivr.get("misroute_to") and not any(
+                dialled(other) for t, other in kinds.items() if t != name):
+            ivr["misroute_to"] = [next(t for t in kinds if t != name)]
 
 
 @st.composite

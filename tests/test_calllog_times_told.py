@@ -19,7 +19,9 @@ def test_a_date_without_a_clock_time_is_refused(tmp_path):
     with pytest.raises(CallLogError, match=r"row 1: arrival: a date without a clock time, "
                                            r"got '2026-03-02' \(and 1 more rows\)"):
         read_call_log(path)
-    for text in ("2026-03-02 08:00", "2026-03-02T08", "20260302T080000"):  # clock times
+    for text in ("2026-03-02 08:00", "2026-03-02T08", "20260302T080000", "2026-03-02 0800",
+                 "2026-03-02 08", "20260302 080000", "2026-03-02 0800+0100"):  # clock times
+        # (the basic forms after a space were refused once: found in review)
         path.write_text(f"arrival,wait,outcome,handle\n{text},0,answered,100\n")
         assert read_call_log(path).table["arrival"].dt.hour.tolist() == [8]
 

@@ -9,6 +9,7 @@ same channel with arrivals of their own; ``misroute_to`` still names any.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import sim
 from sim.journey import compile_types
@@ -56,3 +57,24 @@ def test_the_staffing_start_sends_them_where_the_engine_does():
     named = sim.scenario_from_dict(_center(["b"]))
     goal = Goal(0.8, 20.0)
     assert np.array_equal(erlang_requirement(plain, goal), erlang_requirement(named, goal))
+
+
+def test_a_misroute_with_no_queue_to_go_to_is_refused():
+    """One phone queue beside a chat desk, or a desk reached only by transfer: no default.
+
+    The misroutes were dropped without a word, ``ccsim validate`` saying ok (found in
+    review); now one line names ``ivr.misroute`` (misroute_to names a queue).
+    """
+    for other in ({"channel": "chat", "arrivals": {"rate": "30/h"}}, {"arrivals": {"rate": 0}},
+                  {"arrivals": {"rate": "30/h", "day_factors": [0]}}):
+        data = _center()
+        data["contact_types"] = {"a": data["contact_types"]["a"],
+                                 "b": {**data["contact_types"]["b"], **other}}
+        data["agents"]["team"]["skills"] = ["a", "b"]
+        with pytest.raises(sim.ScenarioError) as refused:
+            sim.scenario_from_dict(data)
+        assert refused.value.lines()[-1].endswith(
+            "contact_types.a.ivr.misroute: no other phone queue with arrivals of its own to "
+            "send a wrong pick to: name one in misroute_to"), refused.value.lines()
+        data["contact_types"]["a"]["ivr"]["misroute_to"] = ["b"]  # named: as asked
+        assert sim.scenario_from_dict(data).contact_types["a"].ivr.misroute_to == ("b",)
