@@ -17,7 +17,7 @@ plans differ by their staffing, not by their luck). Its cells are a group and a 
 equal load (:func:`sim.staffing.load_blocks`), staffed as one and judged on its intervals
 pooled, as ``find_staffing`` staffs and judges them. For each measured cell in turn it
 walks one agent at a time in the direction that lowers the mean total cost over the
-replications, and goes on ``lookahead`` steps past the best count before it stops (a
+replications, and goes on ``lookahead`` + 1 steps past the best count before it stops (a
 cost curve that is flat for one step does not stop it). With the goal, a move that
 breaks it is not taken. With or without it, an agent on the phones of one group may be
 traded for one of a group cheaper on the phones (hourly rate over the share of time on
@@ -293,7 +293,7 @@ def find_cost_staffing(
         replications: Replications per evaluated plan.
         seed: Seed of every evaluation (default: the scenario's).
         executor: Runs an evaluation's replications in parallel.
-        lookahead: Steps tried past the best count of a cell before stopping.
+        lookahead: Misses allowed past the best count of a cell: lookahead + 1 steps tried.
         max_rounds: Most rounds over all cells.
         max_agents: Most agents per group and interval; default: as ``find_staffing``'s
             (:func:`sim.staffing_limits.agent_ceiling`), for the search and its start.
