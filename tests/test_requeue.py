@@ -34,8 +34,10 @@ CASES = {  # case: (overrides, whether the shortcut must answer some at once / k
                                           for t in TYPES}}, True),
     # a phone call on a trunk line waits with its line (the floor's deadline heap), in
     # the queue of a type that takes none too (relations: chats, no line)
-    "trunk_lines": ({"days": 2, "lines": 20, "contact_types.relations.channel": "chat"},
-                    False),
+    "trunk_lines": ({"days": 2, "lines": 20, "contact_types.relations.channel": "chat",
+                     # (named: a misroute's default stays within its channel)
+                     "contact_types.refund.ivr.misroute_to": ["relations"],
+                     "contact_types.relations.ivr.misroute_to": ["refund"]}, False),
     # refund's callers retry after hanging up (a timed abandonment), in either queue
     "refund_retrials": ({"days": 2, "contact_types.refund.retrial": {
         "probability": 0.5, "delay": {"dist": "exponential", "mean": 600}}}, True),
