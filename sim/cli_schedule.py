@@ -272,7 +272,9 @@ def format_schedule(result: ScheduleResult, money: bool = False) -> str:
     # group's rate): the bound and gap are in it, so it is printed and named as such
     money = money or any(t.hourly_cost is not None for t in result.settings.templates.values())
     lines = [f"{result.scenario.name.removesuffix(' [scheduled]')}: shifts for "
-             f"{goal.describe(result.scenario)}", ""]
+             f"{goal.describe(result.scenario)}" + (  # (as ccsim staff says it)
+                 "" if goal.max_abandon is None else
+                 f", abandonment <= {goal.max_abandon:g}"), ""]
     unit = "cost" if money else "paid hours"
     per = result.span
     for name, plan in result.plans.items():

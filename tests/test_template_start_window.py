@@ -1,4 +1,4 @@
-"""Shift templates and lengths that could never be what the planner meant are refused.
+"""What ccsim schedule is told: templates, lengths and goals it reads as the planner meant.
 
 ``start: ["08:10", "08:20"]`` on half-hour intervals gave the template no placement: it
 was left out without a word, the schedule made of the other templates (exit 0).
@@ -34,3 +34,13 @@ def test_an_empty_length_is_refused():
     done = CliRunner().invoke(main, ["schedule", BANK, "--lengths", "4h,,8h"])
     assert done.exit_code == 2 and "an empty length in '4h,,8h': give them as 4h,8h" in (
         done.output), done.output
+
+
+def test_the_header_names_the_abandonment_goal(tmp_path):
+    """--max-abandon binds the hold-out; the schedule's header said the service level alone."""
+    done = CliRunner().invoke(main, ["schedule", BANK, "--set", "days=1", "--requirement",
+                                     "staff", "--max-abandon", "0.05", "--max-rounds", "1",
+                                     "-r", "1", "--out", str(tmp_path / "s")])
+    assert done.exit_code == 0, done.output
+    assert ("shifts for service level >= 0.8 within 20s, abandonment <= 0.05"
+            in done.output), done.output
