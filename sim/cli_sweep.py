@@ -142,6 +142,14 @@ def sweep_command(scenario: str, grids: tuple[str, ...], replications: int, seed
         click.echo(f"a worker process died: {bar.kept} of {bar.total} units kept in "
                    f"{out_dir}/parts; run the same command again to resume", err=True)
         sys.exit(1)
+    except Exception as exc:
+        if scheduler is None or not _lost_cluster(exc):
+            raise
+        bar.close()  # (it was 'internal error ... a bug in ccsim', a Dask traceback too)
+        click.echo(f"the cluster lost a worker or its scheduler ({type(exc).__name__}): "
+                   f"{bar.kept} of {bar.total} units kept in {out_dir}/parts; run the same "
+                   "command again to resume", err=True)
+        sys.exit(1)
     finally:
         bar.close()
         if client is not None:
@@ -183,6 +191,14 @@ def _grid(scenario: str, grids: tuple[str, ...]) -> dict[str, list[Any]]:
     if too_many:
         fail([f"{scenario}: --grid: {too_many}"])
     return parsed
+
+
+def _lost_cluster(exc: BaseException) -> bool:
+    """Whether ``exc`` is Dask's word for a lost worker or scheduler (a task cancelled)."""
+    import concurrent.futures
+
+    return (type(exc).__module__.split(".")[0] == "distributed"
+            or isinstance(exc, concurrent.futures.CancelledError))
 
 
 def _executor(scenario: str, scheduler: str | None):
