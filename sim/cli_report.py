@@ -44,6 +44,7 @@ from sim.compare import (
     compare,
     scenarios_from_files,
     shown_shared_kpis,
+    unequal_days,
 )
 from sim.cost_sentences import cost_sentences
 from sim.loader import ScenarioError, load_scenario
@@ -133,6 +134,8 @@ def compare_command(scenarios: tuple[str, ...], variants: tuple[str, ...], repli
         fail(exc.lines())
     except KeyError as exc:
         fail([f"{first}: variants: {exc.args[0]}"])
+    if (problem := unequal_days(loaded)) is not None:
+        fail([f"{first}: {problem}"])
     measured_or_fail(first, targets, list(loaded.values()))
     check_work(first, list(loaded.values()), most)
     out_dir = Path(out) if out else Path("results") / f"{Path(first).stem}-compare"

@@ -156,7 +156,7 @@ def comparison_table(
         ``diff_ci`` are NaN (it is the reference), its ``significant`` False.
 
     Raises:
-        ValueError: If the runs used different seeds or replication numbers (their
+        ValueError: If the runs used different seeds, replication numbers or days (their
             differences would not be paired) or ``baseline`` is not among them.
     """
     names = list(results)
@@ -207,6 +207,8 @@ def _check_paired(results: Mapping[str, RunResult], baseline: str) -> None:
                              f"{base.seed}: differences are only paired under the same seed")
         if sorted(result.replications["replication"]) != reps:
             raise ValueError(f"variant {name!r} ran other replications than the baseline")
+    if (problem := unequal_days({n: r.scenario for n, r in results.items()})) is not None:
+        raise ValueError(problem)  # (the page's pinned run and current one too)
 
 
 def variant_scenarios(
@@ -274,6 +276,22 @@ def scenarios_from_files(
     return scenarios, changes
 
 
+def unequal_days(scenarios: Mapping[str, Scenario]) -> str | None:
+    """Why variants of other lengths cannot be compared (None: all run the baseline's days).
+
+    Replications pair day by day (the same customers); a variant of fewer days paired
+    with the baseline's week compared a day's totals with a week's, and the cost sentence
+    divided the difference by the baseline's days ('9,721.99 less a day' for 6 more).
+    """
+    names = list(scenarios)
+    days = scenarios[names[0]].days
+    for name in names[1:]:
+        if scenarios[name].days != days:
+            return (f"variants: {name!r} runs {scenarios[name].days} days, the baseline "
+                    f"{days}: replications pair day by day; compare variants of the same days")
+    return None
+
+
 def compare(
     scenarios: Mapping[str, Scenario],
     seed: int | None = None,
@@ -317,6 +335,8 @@ def compare(
     """
     if not scenarios:
         raise ValueError("nothing to compare: give at least a baseline")
+    if (problem := unequal_days(scenarios)) is not None:
+        raise ValueError(problem)
     names = list(scenarios)
     seed = scenarios[names[0]].seed if seed is None else seed
     for sc in scenarios.values():
