@@ -260,8 +260,10 @@ def fcr_figure(results: Results) -> Figure:
             bar_colours = [colours[name]] * len(rates) if several else [own[k] for k in rates.index]
             bars = ax.bar(np.arange(len(rates)) + offset, 100 * rates.to_numpy(), width * 0.92,
                           color=bar_colours)
+            # many bars to a panel: upright labels ran together ("85858585" for 4 variants)
+            crowded = len(rates) * len(runs) > 8
             ax.bar_label(bars, [f"{100 * v:.0f}" if not math.isnan(v) else "" for v in rates],
-                         padding=1.5, fontsize=7)
+                         padding=1.5, fontsize=7, rotation=90 if crowded else 0)
             ax.set_xticks(np.arange(len(rates)), list(rates.index))
     ax_issue.set_xticks(range(4), ["1", "2", "3", "4+"])
     ax_issue.set(xlabel="Contacts per issue", ylabel="Issues (%)", ylim=(0, 105),
