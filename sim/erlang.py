@@ -308,7 +308,7 @@ def required_agents(
     Args:
         arrival_rate: Contacts per second.
         aht: Mean handle time, seconds.
-        target: Required service level (answered within ``threshold`` / arrivals), in (0, 1].
+        target: Required service level (answered within ``threshold`` / arrivals), in (0, 1).
         threshold: Service-level threshold, seconds.
         patience: Mean (exponential) patience, seconds; None for patient contacts.
         max_abandon: Largest acceptable abandon rate in (0, 1], or None. Always met by
@@ -325,6 +325,9 @@ def required_agents(
     lam = _number("arrival_rate", arrival_rate, positive=True)
     aht = _number("aht", aht, positive=True)
     target = _fraction("target", target)
+    if target >= 1.0:  # never met: some caller always waits (1.0 was 'met' by rounding)
+        raise ValueError(f"'target' must be below 1 (no staffing answers every caller "
+                         f"within the threshold), got {target!r}")
     t = _number("threshold", threshold, positive=False)
     cap = _agents(max_agents, "max_agents")
     if patience is not None:

@@ -434,3 +434,13 @@ class TestValidationCopy:
     def test_copy_matches_the_shared_file(self):
         """tests/data/erlang_cases.csv is the shared validation file, unchanged."""
         assert CASES.read_bytes() == SHARED_CASES.read_bytes()
+
+
+def test_required_agents_refuses_a_target_of_one():
+    """A service level of 1 is never met (someone always waits); rounding 'met' it.
+
+    At 40 Erlangs with a minute's patience, 99 agents gave 1.0, 100 gave 0.9999999999999999
+    and 101 gave 1.0: the bisection returned 101 (found by an outside check).
+    """
+    with pytest.raises(ValueError, match="'target' must be below 1"):
+        required_agents(39.999999 / 240, 240, 1.0, 20, patience=60)
