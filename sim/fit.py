@@ -74,8 +74,6 @@ class PatienceFit:
     censored: int
 
 
-
-
 @dataclass(frozen=True)
 class TypeFit:
     """Everything estimated for one contact type."""

@@ -207,8 +207,7 @@ def chats_at_once(log: CallLog, groups: dict | None) -> dict[str, int]:
     if not groups:
         pool = at_once(log)
         return {"agents": pool} if pool > 1 else {}
-    names = t["group"].map({g: scenario_name(g) for g in t["group"].dropna().unique()}
-                           ).fillna("").to_numpy()
+    names = group_names(t)
     found = {name: at_once(log, names == name) for name in groups}
     while True:  # a desk left at 1 makes its types calls for every group: until none moves
         calls = {kind for name, (skills, _) in groups.items() if found[name] == 1
@@ -217,6 +216,15 @@ def chats_at_once(log: CallLog, groups: dict | None) -> dict[str, int]:
         if not moved:
             return {name: k for name, k in found.items() if k > 1}
         found.update(dict.fromkeys(moved, 1))
+
+
+def group_names(t: pd.DataFrame) -> np.ndarray:
+    """Each row's group as a scenario names it ('' where the log names none).
+
+    Mapped over the distinct groups, not a Python call per row.
+    """
+    return t["group"].map({g: scenario_name(g) for g in t["group"].dropna().unique()}
+                          ).fillna("").to_numpy()
 
 
 def _named(t: pd.DataFrame, within: np.ndarray | None = None,

@@ -8,8 +8,10 @@ office: specialists, a fraud desk), a type's contacts transferred there are fitt
 transfer to a type of the group's own, named after it, with no arrivals:
 
 - its probability: the share of the source type's answered contacts transferred that
-  ended there, or with a group answering the type untransferred (hung up waiting for the
-  back office: the group that handled them last is the first agent's);
+  ended there, or, where the log marks misroutes (ccsim's own contacts do), with a group
+  that is no back office (hung up waiting for it: the group that handled them last is the
+  first agent's; without the mark a misroute put right cannot be told from them, so they
+  are left out, and a note says so);
 - its talk and after-call work: what those contacts took beyond the source type's
   untransferred ones (the first leg is taken as an untransferred contact's): the mean and
   the variance subtracted, a gamma of that mean and cv;
@@ -34,9 +36,9 @@ from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
-from sim.calllog import CallLog, scenario_name
+from sim.calllog import CallLog
+from sim.fit_capacity import group_names
 
 
 @dataclass(frozen=True)
@@ -45,9 +47,9 @@ class TransferFit:
 
     ``to``: the target type (scenario name); ``group``: the group its transferred contacts
     ended with; ``probability``: the share of the type's answered contacts transferred
-    there (those that hung up on the way included); ``moved``: those that ended there (a
-    mask over the log's rows); ``elsewhere``: the share
-    of its transferred contacts that ended with another group (not modelled).
+    there (those that hung up on the way included where misroutes are marked); ``moved``:
+    those that ended there (a mask over the log's rows); ``elsewhere``: the share of its
+    transferred contacts not counted (another back office's, or unmarked: not modelled).
     """
 
     to: str
@@ -90,7 +92,7 @@ def transfers_seen(log: CallLog, names: dict[str, str],
     if not (answered & moved & ~misrouted).any():
         return {}, {}, []
     kinds = t["contact_type"].astype(str).map(names).to_numpy()
-    ended = t["group"].map(lambda g: None if pd.isna(g) else scenario_name(str(g))).to_numpy()
+    ended = group_names(t)  # ('' where none)
     on_call = log.on_call()
     wrap = t["wrap_up"].to_numpy(dtype=float) if "wrap_up" in t else None
     fits: dict[str, TransferFit] = {}
@@ -108,7 +110,7 @@ def transfers_seen(log: CallLog, names: dict[str, str],
         # ended with no back office: hung up waiting for it (the group that handled them
         # last, the first agent's); told apart from a misroute put right only where the
         # log marks misroutes: else left out, and said
-        en_route = handed & ~np.isin(ended, offices) & (ended != None)  # noqa: E711
+        en_route = handed & ~np.isin(ended, offices) & (ended != "")
         counted = there | (en_route if told else False)
         fits[kind] = TransferFit(_new_name(group, set(names.values())), group,
                                  float(counted.sum() / mine.sum()), there,

@@ -139,14 +139,14 @@ def offered_load(scenario: Scenario, intervals: pd.DataFrame | None = None
     per_type = {name: n * (1 - (ct.ivr.self_service if ct.ivr else 0.0))  # (to the queues)
                 for (name, n), ct in zip(daily_contacts(scenario).items(),
                                          scenario.contact_types.values(), strict=True)}
-    rate = sum(per_type.values()) / scenario.open_seconds
+    total = sum(per_type.values())
+    rate = total / scenario.open_seconds
     back = any(ct.repeat is not None or ct.retrial is not None
                for ct in scenario.contact_types.values())
     if intervals is not None and back:
         measured = intervals[(intervals["contact_type"] == "all") & intervals["staff"].notna()]
         if len(measured):
             rate = float(measured["offered"].mean()) / scenario.interval
-    total = sum(per_type.values())
     times = [agent_time(ct, 1.0) for ct in scenario.contact_types.values()]
     aht = (sum(n * t for n, t in zip(per_type.values(), times, strict=True)) / total
            if total > 0 else float(np.mean(times)))
