@@ -29,8 +29,8 @@ from strategies import scenarios
 
 from sim import erlang
 from sim import kpis as registry
+from sim.app import hockey, views
 from sim.app import settings as controls
-from sim.app import views
 from sim.app.model import Session
 from sim.app.server import STATIC
 from sim.compare import paired_difference
@@ -547,7 +547,7 @@ class TestCommand:
 
 def test_nan_is_none():
     """Undefined KPIs travel as null (JSON has no NaN)."""
-    assert views._clean(math.nan) is None and views._clean(1.5) == 1.5
+    assert views.json_value(math.nan) is None and views.json_value(1.5) == 1.5
 
 
 def test_the_hockey_stick_is_redrawn_at_most_so_often(monkeypatch):
@@ -560,20 +560,20 @@ def test_the_hockey_stick_is_redrawn_at_most_so_often(monkeypatch):
     from sim.app import model
 
     drawn = []
-    real = views.hockey_figure
+    real = hockey.hockey_figure
 
     def counted(points, *args, **kwargs):
         drawn.append(len(points))
         return real(points, *args, **kwargs)
 
-    monkeypatch.setattr(views, "hockey_figure", counted)
+    monkeypatch.setattr(hockey, "hockey_figure", counted)
     monkeypatch.setattr(model, "HOCKEY_REDRAW", 3600.0)
     session = Session(str(ROOT / "scenarios/small_bank.yaml"))
     try:
         session.run({"replications": 2})
         session.wait()
-        hockey = session.state()["result"]["hockey"]
+        stick = session.state()["result"]["hockey"]
     finally:
         session.close()
-    assert drawn == [1, 7] and len(hockey["points"]) == hockey["planned"] == 7
-    assert hockey["svg"].count("<svg") == 1
+    assert drawn == [1, 7] and len(stick["points"]) == stick["planned"] == 7
+    assert stick["svg"].count("<svg") == 1

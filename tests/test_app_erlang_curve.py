@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from sim.app import hockey
 from sim.app import settings as controls
-from sim.app import views
 from sim.app.model import Session
 from sim.loader import load_scenario, scenario_from_yaml, with_overrides
 from sim.replicate import run
@@ -50,23 +50,23 @@ def _page_scenario(base, payload):
 def test_the_curve_takes_the_capped_talk():
     scenario = _page_scenario(load_scenario(ROOT / "speed_vs_resolution.yaml"),
                               {"handle_cap": 300})
-    assert views.erlang_fits(scenario) is None
-    aht = views.offered_load(scenario)["aht"]
+    assert hockey.erlang_fits(scenario) is None
+    aht = hockey.offered_load(scenario)["aht"]
     assert aht == agent_time(scenario.contact_types["support"], 1.0) and aht < 300
 
 
 def test_the_curve_counts_after_call_work():
     scenario = scenario_from_yaml(WRAP, source="wrap.yaml")
-    assert views.erlang_fits(scenario) is None
-    assert views.offered_load(scenario)["aht"] == pytest.approx(270.0)  # 240 s + 30 s
+    assert hockey.erlang_fits(scenario) is None
+    assert hockey.offered_load(scenario)["aht"] == pytest.approx(270.0)  # 240 s + 30 s
 
 
 def test_the_rate_counts_the_repeat_contacts_the_run_offered():
     """Over a week, repeat calls of earlier days come on top of the drawn ones."""
     scenario = load_scenario(ROOT / "speed_vs_resolution.yaml", overrides={"days": 7})
     result = run(scenario, replications=2)
-    rate = views.offered_load(scenario, result.intervals)["rate"]
-    drawn = views.offered_load(scenario)["rate"]
+    rate = hockey.offered_load(scenario, result.intervals)["rate"]
+    drawn = hockey.offered_load(scenario)["rate"]
     measured = result.intervals[(result.intervals["contact_type"] == "all")
                                 & result.intervals["staff"].notna()]
     assert rate == pytest.approx(measured["offered"].mean() / scenario.interval)
@@ -78,7 +78,7 @@ def test_the_rate_counts_the_repeat_contacts_the_run_offered():
     ("storm_surge.yaml", None)])
 def test_journeys_erlang_cannot_describe_leave_the_curve_out(name, why):
     scenario = load_scenario(ROOT / name)
-    reason = views.erlang_fits(scenario)
+    reason = hockey.erlang_fits(scenario)
     assert reason is not None and (why is None or reason == why)
 
 
@@ -86,7 +86,7 @@ def test_a_transfer_leaves_the_curve_out():
     scenario = scenario_from_yaml(WRAP.replace(
         "    wrap_up: {dist: lognormal, mean: 30s, cv: 0.5}",
         "    transfer: {probability: 0.2, to: calls}"), source="t.yaml")
-    assert views.erlang_fits(scenario) == ("contacts take more than one talk (transfers, "
+    assert hockey.erlang_fits(scenario) == ("contacts take more than one talk (transfers, "
                                            "consults, misroutes)")
 
 

@@ -16,8 +16,8 @@ import pytest
 from helpers import app_server
 
 from sim import limits
+from sim.app import hockey
 from sim.app import settings as controls
-from sim.app import views
 from sim.app.model import Session
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -121,10 +121,10 @@ class TestHandleTime:
         served, and the mean wait of the served is 0/0).
         """
         load = {"rate": 600 / 3600, "aht": 1e300, "patience": 180.0}
-        curve = views.erlang_curve(load, range(1, 10), 20.0)
+        curve = hockey.erlang_curve(load, range(1, 10), 20.0)
         assert all(0 <= c["service_level"] <= 1 for c in curve)
         sane = {"rate": 600 / 3600, "aht": 240.0, "patience": 180.0}
-        assert [c["agents"] for c in views.erlang_curve(sane, range(40, 45), 20.0)] == [
+        assert [c["agents"] for c in hockey.erlang_curve(sane, range(40, 45), 20.0)] == [
             40, 41, 42, 43, 44]
 
 

@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from sim import limits, memory_limit
+from sim.app import hockey, views
 from sim.app import settings as controls
-from sim.app import views
 from sim.errors import SimulationError
 from sim.loader import ScenarioError, load_scenario, scenario_from_yaml, with_overrides
 from sim.replicate import RunResult, run
@@ -292,26 +292,27 @@ class Session:
         fewest = max(0, controls.fewest_agents(base, group, wanted.days)[0])
         deltas = [d for d in range(-HOCKEY_SPAN, HOCKEY_SPAN + 1)
                   if mine + d >= fewest and total + d >= 1]
-        points = {0: views.hockey_point(total, outcome.result)}
-        load = views.offered_load(scenario, outcome.result.intervals)
+        points = {0: hockey.hockey_point(total, outcome.result)}
+        load = hockey.offered_load(scenario, outcome.result.intervals)
         sl = scenario.service_level
         curve_agents = range(max(1, total - 3 * HOCKEY_SPAN), total + 3 * HOCKEY_SPAN + 1)
-        unfit = views.erlang_fits(scenario)
-        curve = [] if unfit else views.erlang_curve(load, curve_agents, sl.threshold)
+        unfit = hockey.erlang_fits(scenario)
+        curve = [] if unfit else hockey.erlang_curve(load, curve_agents, sl.threshold)
         model = (f"no Erlang curve: {unfit}" if unfit
                  else f"{'Erlang A' if load['patience'] else 'Erlang C'} at the mean load")
 
+        axis = hockey.agents_axis(scenario)
         drawn_at = [-float("inf")]
 
         def publish(last: bool) -> None:
             if not last and time.monotonic() - drawn_at[0] < HOCKEY_REDRAW:
                 return  # points come faster than redraws: the next one shows them
             shown = [points[d] for d in sorted(points)]
-            svg = views.hockey_figure(shown, curve, total, sl.target, sl.threshold, model)
+            svg = hockey.hockey_figure(shown, curve, total, sl.target, sl.threshold, model, axis)
             with self._lock:
                 if not job.cancelled.is_set():
                     outcome.hockey = {"points": shown, "curve": curve, "current": total,
-                                      "model": model, "svg": svg, "group": group,
+                                      "model": model, "svg": svg, "group": group, "axis": axis,
                                       "planned": len(deltas)}
             drawn_at[0] = time.monotonic()
 
@@ -324,7 +325,7 @@ class Session:
                                          "agents": {**wanted.agents, group: mine + d}})
             varied = with_overrides(base, controls.overrides(base, other), source=self.source,
                                     option=OVERRIDES_OPTION)
-            points[d] = views.hockey_point(total + d, run(
+            points[d] = hockey.hockey_point(total + d, run(
                 varied, seed=outcome.result.seed, replications=wanted.replications,
                 keep_contacts=KEEP, progress=lambda *_, k=k: job.progress(k, len(others))))
             job.done = k + 1

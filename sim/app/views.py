@@ -1,4 +1,4 @@
-"""What the trainer's page shows of a run: KPI cards, the hockey stick and the floor.
+"""What the trainer's page shows of a run: KPI cards and the floor (hockey stick: app.hockey).
 
 Plain data (JSON-ready dicts and lists) and one SVG figure, computed from runs; the page
 only draws them. Cards and before/after rows of KPIs the run does not model (a repeat
@@ -13,20 +13,15 @@ draws, so it shows exactly what the simulation did.
 
 from __future__ import annotations
 
-import io
 import math
 from typing import Any
 
-import matplotlib
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
 
-from sim import erlang, metrics, plots
 from sim import kpis as registry
+from sim import metrics, plots
 from sim.animation_timelines import _talks_and_holds, _waits, _wrap_ups, callback_mask
-from sim.app.settings import daily_contacts, mean_of
 from sim.compare import comparison_table
 from sim.features import features, left_out, note
 from sim.kpis import CALLBACKS
@@ -47,7 +42,7 @@ MAX_FRAMES = 721  # a 12-hour day a minute a frame
 MAX_WAITING = 30
 
 
-def _clean(value: Any) -> Any:
+def json_value(value: Any) -> Any:
     """NaN (an undefined KPI) as None, for JSON."""
     if isinstance(value, float) and not math.isfinite(value):
         return None
@@ -64,7 +59,7 @@ def _shown(kpi: str) -> dict[str, str]:
 
 def kpis(result: RunResult) -> dict[str, dict[str, Any]]:
     """Every KPI's mean, 95% half-width, label and kind: ``{kpi: {"mean": m, "ci": h, ...}}``."""
-    return {k: {"mean": _clean(float(result.summary[k])), "ci": _clean(float(result.ci[k])),
+    return {k: {"mean": json_value(float(result.summary[k])), "ci": json_value(float(result.ci[k])),
                 **_shown(k)}
             for k in result.summary}
 
@@ -103,160 +98,14 @@ def comparison(pinned: RunResult, current: RunResult) -> tuple[list[dict[str, An
     for kpi in shown:
         part = table[table["kpi"] == kpi].set_index("variant")
         rows.append({"kpi": kpi, **_shown(kpi),
-                     "pinned": _clean(float(part.at["pinned", "mean"])),
-                     "pinned_ci": _clean(float(part.at["pinned", "ci"])),
-                     "current": _clean(float(part.at["current", "mean"])),
-                     "current_ci": _clean(float(part.at["current", "ci"])),
-                     "diff": _clean(float(part.at["current", "diff"])),
-                     "diff_ci": _clean(float(part.at["current", "diff_ci"])),
+                     "pinned": json_value(float(part.at["pinned", "mean"])),
+                     "pinned_ci": json_value(float(part.at["pinned", "ci"])),
+                     "current": json_value(float(part.at["current", "mean"])),
+                     "current_ci": json_value(float(part.at["current", "ci"])),
+                     "diff": json_value(float(part.at["current", "diff"])),
+                     "diff_ci": json_value(float(part.at["current", "diff_ci"])),
                      "significant": bool(part.at["current", "significant"])})
     return rows, line
-
-
-# ---- the hockey stick ----------------------------------------------------------------
-
-
-def offered_load(scenario: Scenario, intervals: pd.DataFrame | None = None
-                 ) -> dict[str, float | None]:
-    """The mean offered load for the Erlang curves.
-
-    Args:
-        scenario: The scenario as run.
-        intervals: The run's interval table (``RunResult.intervals``): where contacts
-            come back (repeats, redials), the rate is the contacts it offered per second
-            in its measured intervals, those included; else the first day's drawn
-            contacts (the scenario's own rate: Erlang's curve at its exact load).
-
-    Returns:
-        ``rate`` (contacts per second over the opening hours, after IVR self-service),
-        ``aht`` (an agent's mean seconds per contact: the talk as a handle-time cap cuts
-        it, then the after-call work: :func:`sim.staffing_start.agent_time`; weighted by
-        the first day's contacts that reach the queues) and ``patience`` (its weighted
-        mean; None: Erlang C).
-    """
-    from sim.staffing_start import agent_time  # (with the run: scipy only then)
-
-    per_type = {name: n * (1 - (ct.ivr.self_service if ct.ivr else 0.0))  # (to the queues)
-                for (name, n), ct in zip(daily_contacts(scenario).items(),
-                                         scenario.contact_types.values(), strict=True)}
-    total = sum(per_type.values())
-    rate = total / scenario.open_seconds
-    back = any(ct.repeat is not None or ct.retrial is not None
-               for ct in scenario.contact_types.values())
-    if intervals is not None and back:
-        measured = intervals[(intervals["contact_type"] == "all") & intervals["staff"].notna()]
-        if len(measured):
-            rate = float(measured["offered"].mean()) / scenario.interval
-    times = [agent_time(ct, 1.0) for ct in scenario.contact_types.values()]
-    aht = (sum(n * t for n, t in zip(per_type.values(), times, strict=True)) / total
-           if total > 0 else float(np.mean(times)))
-    return {"rate": rate, "aht": aht, "patience": mean_of(scenario, "patience")}
-
-
-def erlang_fits(scenario: Scenario) -> str | None:
-    """Why the Erlang formulas do not describe ``scenario``'s agents axis, or None.
-
-    They need one agent group with a constant staff on the phones, at one pace, constant
-    arrival rates, no trunk limit, and contacts that take one agent once (a talk, its
-    cap and its after-call work are in :func:`offered_load`'s agent time; repeat
-    contacts and redials in its rate); otherwise the page shows the simulated points
-    alone. (A curve for another load was drawn under a cap, after-call work or repeats,
-    far from the simulated points.)
-    """
-    groups = list(scenario.agents.values())
-    if len(groups) > 1:
-        return "several agent groups"
-    group = groups[0]
-    if group.shifts or isinstance(group.staff, list) or group.shrinkage or group.absenteeism:
-        return "staff changes through the day"
-    if group.concurrency > 1:
-        return "agents handle several contacts at once"
-    if group.speed != 1.0 or group.speed_cv:
-        return "agents work at their own pace"
-    if group.escalate is not None or group.blending is not None:
-        return "agents escalate or blend in back-office work"
-    if any(ct.arrivals.rate is None for ct in scenario.contact_types.values()):
-        return "arrivals change through the day"
-    if scenario.lines is not None:
-        return "a trunk limit (busy signals)"
-    for ct in scenario.contact_types.values():
-        if ct.transfer or ct.consult or (ct.ivr is not None and ct.ivr.misroute):
-            return "contacts take more than one talk (transfers, consults, misroutes)"
-        if ct.callback is not None or ct.balking is not None:
-            return "callers take callbacks or balk"
-        if ct.complaint is not None or ct.duplicate_answers:
-            return "contacts make more work elsewhere (complaints, duplicate answers)"
-    return None
-
-
-def erlang_curve(load: dict[str, float | None], agents: range, threshold: float
-                 ) -> list[dict[str, float]]:
-    """Erlang C (no patience) or Erlang A service level and mean wait per agent count.
-
-    Counts the load saturates (Erlang C with agents <= load) are left out, and so are
-    those the formulas cannot evaluate in floating point (an AHT of 1e300 s: no caller
-    is served, and Erlang A's mean wait of the served is 0/0).
-    """
-    out = []
-    for n in agents:
-        if n < 1:
-            continue
-        try:
-            m = (erlang.erlang_a_metrics(load["rate"], load["aht"], n, load["patience"],
-                                         threshold) if load["patience"]
-                 else erlang.erlang_c_metrics(load["rate"], load["aht"], n, threshold))
-        except (ValueError, ArithmeticError):
-            continue
-        if math.isfinite(m.service_level) and math.isfinite(m.mean_wait):
-            out.append({"agents": n, "service_level": m.service_level,
-                        "mean_wait": m.mean_wait})
-    return out
-
-
-def hockey_point(agents: int, result: RunResult) -> dict[str, Any]:
-    """One simulated point: total agents, service level and mean wait with 95% CIs."""
-    return {"agents": agents,
-            **{k: _clean(float(result.summary[k])) for k in ("service_level", "mean_wait")},
-            **{f"{k}_ci": _clean(float(result.ci[k])) for k in ("service_level", "mean_wait")}}
-
-
-def hockey_figure(points: list[dict[str, Any]], curve: list[dict[str, float]], current: int,
-                  target: float, threshold: float, model: str) -> str:
-    """The hockey stick, as SVG text.
-
-    Service level and mean wait against the agents: the simulated points (95% CI
-    whiskers) over the Erlang curve, the current setting highlighted.
-    """
-    with matplotlib.rc_context(plots.STYLE):
-        fig = Figure(figsize=(8, 3.2), layout="constrained")
-        axes = fig.subplots(1, 2)
-        for ax, key, scale, label in ((axes[0], "service_level", 100,
-                                       f"answered within {threshold:g} s (%)"),
-                                      (axes[1], "mean_wait", 1, "mean wait (s)")):
-            if curve:
-                ax.plot([c["agents"] for c in curve], [c[key] * scale for c in curve],
-                        color="0.45", lw=1.5, label=model)
-            done = [p for p in points if p[key] is not None]
-            x = np.array([p["agents"] for p in done], float)
-            y = np.array([p[key] * scale for p in done], float)
-            err = np.array([(p[f"{key}_ci"] or 0.0) * scale for p in done], float)
-            ax.errorbar(x, y, yerr=err, fmt="o", color="#1f5fa6", ms=5, capsize=3,
-                        label="simulated, 95% CI")
-            here = [p for p in done if p["agents"] == current]
-            if here:
-                ax.plot([current], [here[0][key] * scale], "o", ms=12, mfc="none",
-                        mec="#c9312c", mew=2.5, label="current setting")
-            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-            ax.set_xlabel("agents on the phones")
-            ax.set_ylabel(label)
-            ax.grid(alpha=0.3)
-        axes[0].axhline(target * 100, color="#2a9a48", ls="--", lw=1, label="target")
-        axes[0].set_ylim(-3, 103)
-        axes[1].set_ylim(bottom=0)
-        axes[0].legend(fontsize=7, loc="lower right")
-        buffer = io.StringIO()
-        fig.savefig(buffer, format="svg")
-    return buffer.getvalue()
 
 
 # ---- the floor -----------------------------------------------------------------------
@@ -382,7 +231,7 @@ def so_far(contacts: pd.DataFrame, scenario: Scenario, times: np.ndarray
                     "hung_up": int((hung_up_at <= t).sum()),
                     "blocked": int((blocked_at <= t).sum()),
                     "balked": int((balked_at <= t).sum()),
-                    "service_level": _clean(float((took & in_time).sum() / known.sum()))
+                    "service_level": json_value(float((took & in_time).sum() / known.sum()))
                     if known.any() else None,
-                    "asa": _clean(float(wait[took].mean())) if n else None})
+                    "asa": json_value(float(wait[took].mean())) if n else None})
     return out
