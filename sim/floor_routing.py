@@ -26,6 +26,7 @@ def route_floor(floor, table, root_key: int) -> None:
     floor.plain_misroute = table.plain_misroute
     groups, queues = floor.groups, [ct.queue for ct in floor.types]
     floor.agent_speeds: list[AgentSpeeds | None] = [None] * len(groups)
+    floor.agent_identity = []  # by agent number: its group and seat (Shifts._new_agent_id)
     for group, spec in zip(groups, floor.scenario.agents.values()):
         g = group.index
         group.plain = list(table.plain_talk[g])
@@ -33,7 +34,7 @@ def route_floor(floor, table, root_key: int) -> None:
         group.slowdown = spec.concurrency_slowdown if spec.concurrency > 1 else 1.0
         if spec.speed != 1.0 or spec.speed_cv > 0:  # agent speeds (sim/routed.py)
             speeds = AgentSpeeds(root_key, floor.group_names[g], spec.speed, spec.speed_cv,
-                                 group.slowdown)
+                                 group.slowdown, floor.agent_identity)
             floor.agent_speeds[g] = speeds
             group.slowdown /= spec.speed
             if spec.speed_cv > 0:  # each agent its own (no plain talk: see the table)

@@ -18,8 +18,8 @@ class GroupState:
     """Engine state of one agent group: who is on duty, idle, and what they may take."""
 
     __slots__ = ("backlog", "draining", "extra", "factors", "free_ids", "idle", "index",
-                 "levels", "on_call", "owed", "plain", "present", "reserve", "scheduled",
-                 "single", "slots", "slowdown", "target")
+                 "levels", "made", "on_call", "owed", "plain", "present", "reserve",
+                 "scheduled", "single", "slots", "slowdown", "target")
 
     def __init__(self, index: int):
         self.index = index
@@ -32,6 +32,7 @@ class GroupState:
         self.draining = False
         self.on_call = 0  # agents (slots) on duty at closing, who come back if needed
         self.free_ids: list[int] = []
+        self.made = 0  # agents that came on duty here for the first time (their seats)
         self.plain: list[int] = []  # by queue: one talk ends a fresh contact (routing_table)
         self.slots = 1  # contacts an agent handles at once; counts below are in slots
         self.slowdown = 1.0  # handle-time multiplier when handling several at once

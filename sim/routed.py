@@ -67,13 +67,16 @@ class AgentSpeeds(dict):
 
     Each agent's speed is the group's ``speed`` times a lognormal factor of mean 1 and
     coefficient of variation ``speed_cv``, from a number keyed by the replication, the
-    group's name and the agent's number: the same agent talks as fast under any policy.
-    Filled as agents appear.
+    group's name and the agent's identity (``identity``, by agent number: its own group
+    and seat there, :meth:`sim.workforce.Shifts._new_agent_id`): the same agent talks as
+    fast under any policy and whatever other groups' staff. Filled as agents appear.
     """
 
-    def __init__(self, root_key: int, group: str, speed: float, cv: float, slowdown: float):
+    def __init__(self, root_key: int, group: str, speed: float, cv: float, slowdown: float,
+                 identity: list[int]):
         super().__init__()
         self.key = keyed.child(root_key, SPEED, zlib.crc32(group.encode()))
+        self.identity = identity
         self.speed, self.slowdown = speed, slowdown
         self.factor = Lognormal(mean=1.0, cv=cv).quantile_function() if cv > 0 else None
 
@@ -81,7 +84,7 @@ class AgentSpeeds(dict):
         """The agent's speed (x faster than the drawn handle time)."""
         if self.factor is None:
             return self.speed
-        return self.speed * self.factor(keyed.uniform(self.key, SPEED, agent))
+        return self.speed * self.factor(keyed.uniform(self.key, SPEED, self.identity[agent]))
 
     def __missing__(self, agent: int) -> float:
         value = self[agent] = self.slowdown / self.speed_of(agent)

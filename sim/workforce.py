@@ -107,7 +107,7 @@ class Shifts:
 
     def bring_on(self, group: GroupState) -> None:
         """One more agent of ``group`` on duty now (a free id, or a new one), taking work."""
-        agent_id = group.free_ids.pop() if group.free_ids else self._new_agent_id()
+        agent_id = group.free_ids.pop() if group.free_ids else self._new_agent_id(group)
         group.present += 1
         self._log_staff(group)
         self._start_agent(group, agent_id)
@@ -161,6 +161,15 @@ class Shifts:
         if not group.draining:
             group.target = max(group.scheduled + group.extra, 0)
 
-    def _new_agent_id(self) -> int:
+    def _new_agent_id(self, group: GroupState) -> int:
+        """A run-wide agent number, and the agent's identity: its group and seat there.
+
+        The identity (``floor.agent_identity``, by number) keys what belongs to the agent
+        (its own speed): the k-th agent ever on duty in a group is the same whoever else
+        is on duty in other groups (the run-wide number is not).
+        """
+        groups = len(self.floor.groups)
+        self.floor.agent_identity.append(group.made * groups + group.index)
+        group.made += 1
         self.next_agent_id += 1
         return self.next_agent_id - 1
