@@ -103,6 +103,7 @@ class CallLog:
         by_name: dict[str, str] = {}
         for raw in sorted(self.table["contact_type"].astype(str).unique()):
             name = scenario_name(raw)
+            name = "all_contacts" if name == "all" else name  # ('all': every type's rows)
             if name in by_name:
                 raise CallLogError(f"{self.path}: contact_type: {by_name[name]!r} and {raw!r} "
                                    f"both become the scenario name {name!r}; rename one in the "

@@ -130,7 +130,7 @@ def transfers_seen(log: CallLog, names: dict[str, str],
 
 def _new_name(group: str, types: set[str]) -> str:
     """The name of the type a back-office group answers (its own, unless a type has it)."""
-    return group if group not in types else f"{group}_transfers"
+    return group if group not in types and group != "all" else f"{group}_transfers"
 
 
 def _second_legs(fits: dict[str, TransferFit], offices: list[str], kinds: np.ndarray,

@@ -37,8 +37,8 @@ from sim.scenario_contacts import (
     ServiceLevel,
     ServiceLevelDefinition,
     TypeServiceLevel,
+    contact_type_problems,
     misroute_problems,
-    trace_problems,
 )
 from sim.scenario_costs import Costs, GroupCost, Money
 from sim.scenario_journeys import (
@@ -172,7 +172,7 @@ class Scenario(_Located):
         from sim.weekdays import calendar_problems, weekday_problems
 
         found = (self._time_problems() + self._reference_problems()
-                 + trace_problems(self.contact_types))
+                 + contact_type_problems(self.contact_types))
         mixed = weekday_problems(self)
         found += self._routing_policy_problems() + mixed
         if not mixed:  # the run's weekdays are those the day factors name

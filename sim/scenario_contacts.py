@@ -230,13 +230,17 @@ class ContactType(_Frozen):
         return self.handle.mean + (self.wrap_up.mean if self.wrap_up is not None else 0.0)
 
 
-def trace_problems(types: dict[str, ContactType]) -> list[tuple[str, str]]:
-    """Replayed traces without rows for their contact type, as (dotted path, reason).
+def contact_type_problems(types: dict[str, ContactType]) -> list[tuple[str, str]]:
+    """A reserved name, and replayed traces without rows for their type, as (path, reason).
 
-    A log of one contact type is replayed whole, whatever the type's name, by one contact
-    type: replayed by two, each of its contacts would be offered twice.
+    ``all`` names every type together in the interval table: a type of that name merged
+    its rows with theirs. A log of one contact type is replayed whole, whatever the type's
+    name, by one contact type: replayed by two, each of its contacts would be offered twice.
     """
     found = []
+    if "all" in types:
+        found.append(("contact_types.all", "'all' is a reserved name (intervals.csv's rows "
+                                           "of every contact type together): rename the type"))
     replaying: dict[Any, list[str]] = {}
     for name, ct in types.items():
         if ct.arrivals.trace is not None:

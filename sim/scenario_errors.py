@@ -84,14 +84,17 @@ def _clean_loc(loc: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple(kept)
 
 
-def _relevant(errors: list[Any]) -> list[Problem]:
+def _relevant(errors: list[Any], root: Any = None) -> list[Problem]:
     """One problem per field path, from the union branch that fits the input best.
+
+    ``root``: the model validated (default :class:`~sim.scenario.Scenario`), whose fields
+    a misspelt field's "did you mean" comes from.
 
     For ``staff: -1`` pydantic reports both "must be >= 0" (the number branch) and "should
     be a list" (the list branch); the user meant a number. A type mismatch is dropped when
     another branch has a real complaint at the same field or inside it.
     """
-    problems = [(_problem(e), e["type"]) for e in errors]
+    problems = [(_problem(e, root), e["type"]) for e in errors]
     substantive = [p.path for p, kind in problems if not _is_type_error(kind)]
     kept: dict[str, Problem] = {}
     for problem, kind in problems:
@@ -108,7 +111,7 @@ def _is_type_error(kind: str) -> bool:
     return kind.endswith(("_type", "_parsing")) or kind == "model_attributes_type"
 
 
-def _problem(error: Mapping[str, Any]) -> Problem:
+def _problem(error: Mapping[str, Any], root: Any = None) -> Problem:
     """Turn one pydantic error into a Problem whose reason names the rule and the value."""
     loc = _clean_loc(tuple(error["loc"]))
     kind, ctx, got = error["type"], error.get("ctx") or {}, error.get("input")
@@ -129,7 +132,7 @@ def _problem(error: Mapping[str, Any]) -> Problem:
         raw = tuple(error["loc"])
         if len(raw) >= 2 and str(raw[-2]) in _DIST_TAGS:  # a field of another distribution?
             return Problem(path, f"unknown field {loc[-1]!r}{_dist_hint(str(raw[-2]), loc[-1])}")
-        return Problem(path, f"unknown field {loc[-1]!r}{_suggestion(loc)}")
+        return Problem(path, f"unknown field {loc[-1]!r}{_suggestion(loc, root)}")
     if kind == "missing":
         return Problem(path, "required field is missing")
     if kind == "union_tag_invalid":
@@ -148,21 +151,23 @@ def _problem(error: Mapping[str, Any]) -> Problem:
         return Problem(path, f"must be a finite number, got {quoted(got)}")
     if kind == "value_error":
         return Problem(path, str(ctx.get("error", error["msg"])))
+    if kind in ("model_type", "dict_type"):  # (pydantic names the model's class)
+        return Problem(path, f"expected a section of fields (a mapping), got {quoted(got)}")
     if kind.endswith("_type") or kind.endswith("_parsing"):
         return Problem(path, f"{error['msg'].lower()}, got {quoted(got)}")
     # pydantic's sentence, after the path as ours are: in lower case, then the value
     return Problem(path, f"{error['msg'][:1].lower()}{error['msg'][1:]}, got {quoted(got)}")
 
 
-def _suggestion(loc: tuple[Any, ...]) -> str:
-    """'did you mean ...' for a misspelt field, from the fields allowed at ``loc``."""
-    annotations: list[Any] = [Scenario]
+def _suggestion(loc: tuple[Any, ...], root: Any = None) -> str:
+    """'did you mean ...' for a misspelt field, from the fields ``root`` allows at ``loc``."""
+    annotations: list[Any] = [Scenario if root is None else root]
     for part in loc[:-1]:
         annotations = [a for ann in annotations for a in _step(ann, part)]
     fields = [f for ann in annotations for m in _members(ann) if _is_model(m)
               for f in m.model_fields]
     close = difflib.get_close_matches(str(loc[-1]), fields, n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    return f" (did you mean {close[0]!r}?)" if close and close[0] != loc[-1] else ""
 
 
 def _dist_hint(tag: str, name: Any) -> str:

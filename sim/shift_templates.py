@@ -150,4 +150,4 @@ def read_templates(path: str) -> dict[str, Template]:
     try:
         return dict(TemplateFile.model_validate(data).templates)
     except ValidationError as exc:
-        raise ScenarioError(path, _relevant(exc.errors())) from None
+        raise ScenarioError(path, _relevant(exc.errors(), TemplateFile)) from None
