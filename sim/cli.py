@@ -303,7 +303,11 @@ def erlang_command(rate: float, aht: float, agents: int | None, patience: float 
                 ("--threshold", f"must be >= 0, got {format_duration(threshold)}"
                  if threshold < 0 else None),
                 ("--patience", f"must be > 0, got {format_duration(patience)}"
-                 if patience is not None and patience <= 0 else None)]
+                 if patience is not None and patience <= 0 else None),
+                ("--max-abandon", None if max_abandon is None
+                 else "needs --target (the cap is on the fewest agents it prints)"
+                 if target is None else "needs --patience (Erlang C: nobody abandons)"
+                 if patience is None else None)]
     if any(reason for _, reason in problems):
         fail([f"erlang: {option}: {reason}" for option, reason in problems if reason])
     load = rate * aht

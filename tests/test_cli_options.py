@@ -164,3 +164,22 @@ def test_erlang_goal_prints_the_target_given(target):
                                        "--target", target])
     assert result.exit_code == 0, result.output
     assert f"service level >= {target} within 20s" in result.output
+
+
+@pytest.mark.parametrize(("args", "needs"), [
+    (["--agents", "42", "--patience", "3m"], "needs --target"),
+    (["--agents", "46", "--target", "0.8"], "needs --patience"),
+])
+def test_erlang_max_abandon_that_cannot_apply_is_refused(args, needs):
+    """``--max-abandon`` without ``--target`` (or without ``--patience``: nobody abandons).
+
+    It printed figures that ignored it, exit 0: the user believed the cap applied (found by
+    an outside check).
+    """
+    result = CliRunner().invoke(main, ["erlang", "--rate", "600/h", "--aht", "4m", *args,
+                                       "--max-abandon", "0.02"])
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    assert result.stderr.strip() == f"erlang: --max-abandon: {needs}" + (
+        " (the cap is on the fewest agents it prints)" if needs.endswith("target")
+        else " (Erlang C: nobody abandons)"), result.stderr
