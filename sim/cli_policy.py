@@ -54,7 +54,7 @@ class PolicyClass(click.ParamType):
                       f"{', '.join(found) or 'none'})", param, ctx)
         try:
             policy = cls()
-        except Exception as exc:  # the user's code: say whose, in one line
+        except (Exception, SystemExit) as exc:  # the user's code: say whose, in one line
             self.fail(f"{name}() raised {_one_line(exc)} (a policy is made with no "
                       "arguments)", param, ctx)
         from sim.parallel import picklable_for_workers
@@ -83,7 +83,7 @@ class PolicyClass(click.ParamType):
             module_name = where
         try:
             module = importlib.import_module(module_name)
-        except Exception as exc:  # a syntax error, a missing import: the user's to fix
+        except (Exception, SystemExit) as exc:  # a syntax error, a missing import, an exit
             self.fail(f"importing {where} raised {_one_line(exc)}", param, ctx)
         if where.endswith(".py") and Path(getattr(module, "__file__", "") or "").resolve() \
                 != Path(where).resolve():

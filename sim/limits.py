@@ -115,6 +115,11 @@ def _size_problems(scenario: Scenario) -> list[tuple[str, str]]:
         else:  # shifts may all overlap
             peaks[name] = sum(shift.count for shift in group.shifts or ())
             checks.append((f"{path}.shifts", AGENTS, peaks[name]))
+    for name, rule in scenario.rules.items():  # overtime calls agents in on top
+        overtime = rule.then.overtime
+        if overtime is not None and overtime.group in peaks:
+            peaks[overtime.group] += overtime.agents
+            checks.append((f"rules.{name}.then.overtime.agents", AGENTS, peaks[overtime.group]))
     for path, limit, got in checks:
         reason = limit.problem(got)
         if reason is not None:

@@ -28,6 +28,7 @@ from sim.frames import empty_rules_frame, issue_inputs
 from sim.intervals import pool_intervals
 from sim.measure import ReplicationTables, tally_declined
 from sim.metrics import kpi_names
+from sim.observer import check_trace_every
 from sim.parallel import Job, picklable_for_workers, replication_pool
 from sim.policy_source import policy_source
 from sim.precision import (  # half_width: re-exported, long its home
@@ -50,6 +51,7 @@ from sim.raw_tables import (  # Parts and Stacked: long imported from here
 )
 from sim.routing import RoutingPolicy, policy_for, replication_copy
 from sim.scenario import Scenario
+from sim.units import DAY
 
 
 @dataclass
@@ -194,6 +196,8 @@ def run(
         raise ValueError(f"'replications' must be >= 1, got {replications}")
     if keep_contacts is not None and keep_contacts < 1:
         raise ValueError(f"'keep_contacts' must be >= 1, got {keep_contacts}")
+    if trace_every is not None:
+        check_trace_every(trace_every, scenario.days + math.ceil(scenario.cooldown / DAY) + 1)
     seed = scenario.seed if seed is None else seed
     check_policy(policy, scenario, local_workers=executor is None and workers != 1)
     targets = parse_targets(precision) if precision else {}

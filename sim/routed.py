@@ -148,7 +148,9 @@ class PolicyRouter:
         where = f"policy {type(self.policy).__name__}.{method}"
         try:
             choice = getattr(self.policy, method)(*args, candidates, now)
-        except (Exception, SystemExit) as exc:  # the user's code: say whose, in one line
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # the user's code, whatever it raised: one line
             # (a sys.exit() left in a policy ended the command silently with exit 0)
             said = " ".join(str(exc).split())  # one line, whatever the message
             raise PolicyError(where, f"raised {type(exc).__name__}: {said} "

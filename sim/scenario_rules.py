@@ -47,6 +47,25 @@ class RuleCondition(_Frozen):
     clear_at: Duration | None = None
     window: Annotated[Duration, Field(gt=0.0)] | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _numbers_of_counts(cls, data):
+        """A count (queue_length, idle_agents) or a fraction (service_level): a plain number.
+
+        ``at_least: 5m`` on a queue length (a slip for oldest_wait) watched for 300
+        contacts, and ``at_least: many`` was asked for a duration.
+        """
+        if not isinstance(data, dict):
+            return data
+        what = next((m for m in ("queue_length", "idle_agents", "service_level")
+                     if data.get(m) is not None), None)
+        for key in ("at_least", "at_most", "clear_at"):
+            if what is not None and isinstance(data.get(key), str):
+                raise ValueError(f"{key}: a {what} threshold is a plain number (a "
+                                 f"{'fraction' if what == 'service_level' else 'count'}), "
+                                 f"got {data[key]!r}")
+        return data
+
     @model_validator(mode="after")
     def _one_of_each(self) -> RuleCondition:
         watched = [m for m in RuleMetric if getattr(self, m.value) is not None]
