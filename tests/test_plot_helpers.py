@@ -88,3 +88,22 @@ class TestVerticalLines:
         ax = style.new_figure(2).subplots()
         line = style.vertical_lines(ax, [1, 2, 3], color="k")
         assert isinstance(line, Line2D) and ax.get_lines() == [line]
+
+
+def test_variant_colours_are_not_the_reports_better_and_worse():
+    """No variant is drawn green or red: the report's table marks better and worse so.
+
+    A variant drawn green (or red) in the difference figures beside the table read as
+    better (or worse) whatever its change (a worse wait drawn green: an outside check).
+    """
+    import colorsys
+
+    from sim.plots.style import VARIANT_COLOURS
+
+    for colour in VARIANT_COLOURS:
+        r, g, b = (int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5))
+        hue, _, saturation = colorsys.rgb_to_hls(r, g, b)
+        if saturation < 0.25:
+            continue  # a grey or black
+        degrees = hue * 360
+        assert 20 <= degrees <= 340 and not 80 <= degrees <= 170, (colour, degrees)

@@ -29,7 +29,7 @@ from sim.app.load_limit import load_problems
 from sim.scenario import Scenario
 from sim.weekdays import day_factors
 
-CALLBACK = {"threshold": 120.0, "accept": 0.6}  # offered after 2 min, 60% accept
+CALLBACK = {"threshold": 120.0, "accept": 0.6}  # offered over 2 min expected, 60% take it
 SCALED_FIELDS = ("mean", "low", "mode", "high", "value", "values")  # distributions' times
 
 

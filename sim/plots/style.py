@@ -79,9 +79,10 @@ def render_png(fig: Figure, dpi: int = DPI) -> bytes:
     return buffer.getvalue()
 
 
-# variants: blue baseline, then contrasting hues (tab10 order)
-VARIANT_COLOURS = ("#1f5fa6", "#e8731a", "#2a9a48", "#c9312c", "#8357b0", "#8c564b",
-                   "#d459a8", "#6f6f6f", "#a8a51f", "#17a5b8")
+# variants: blue baseline, then contrasting hues; no green or red, which the report's table
+# uses for better and worse (a variant drawn green read as better whatever its change)
+VARIANT_COLOURS = ("#1f5fa6", "#e8731a", "#8357b0", "#17a5b8", "#d459a8", "#a8a51f",
+                   "#6f6f6f", "#b8860b", "#3b3b98", "#000000")
 # agent groups (ColorBrewer Dark2) and contact types (colour-blind safe, Okabe-Ito based)
 GROUP_COLOURS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02",
                  "#a6761d", "#666666")
