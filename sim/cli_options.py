@@ -153,6 +153,15 @@ def set_option(note: str = "") -> Callable[[F], F]:
                             "Repeatable.", note))
 
 
+class _OutPath(click.Path):
+    """A path to write to: not empty (``--out ''`` wrote to the default without a word)."""
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and not value.strip():
+            self.fail("an empty path: give a file or folder name", param, ctx)
+        return super().convert(value, param, ctx)
+
+
 def out_option(what: str, folder: bool = True, default: str | None = None,
                ) -> Callable[[F], F]:
     """``--out``/``-o``: where the command writes (a folder, or a file), checked writable.
@@ -162,7 +171,7 @@ def out_option(what: str, folder: bool = True, default: str | None = None,
         folder: Whether it names a folder (else a file).
         default: The default path (shown in the help); None: the command's own default.
     """
-    kind = click.Path(file_okay=False) if folder else click.Path(dir_okay=False)
+    kind = _OutPath(file_okay=False) if folder else _OutPath(dir_okay=False)
     return click.option("--out", "-o", type=kind, default=default,
                         show_default=default is not None, help=what)
 

@@ -183,3 +183,25 @@ def test_erlang_max_abandon_that_cannot_apply_is_refused(args, needs):
     assert result.stderr.strip() == f"erlang: --max-abandon: {needs}" + (
         " (the cap is on the fewest agents it prints)" if needs.endswith("target")
         else " (Erlang C: nobody abandons)"), result.stderr
+
+
+@pytest.mark.parametrize("name", ["run", "compare", "sweep", "staff", "schedule", "fit",
+                                  "backtest", "animate"])
+def test_an_empty_out_is_refused(name, tmp_path):
+    """``--out ''`` wrote to the command's default folder without a word (an outside check)."""
+    if "out" not in options(name):
+        pytest.skip(f"{name} has no --out")
+    args = {"fit": [str(tmp_path / "log.csv")],
+            "backtest": [SCENARIO, str(tmp_path / "log.csv")],
+            "sweep": [SCENARIO, "--grid", "agents.pool.staff=40,41"]}.get(name, [SCENARIO])
+    result = CliRunner().invoke(main, [name, *args, "--out", ""])
+    assert result.exit_code == 2, result.output
+    assert "--out" in result.stderr and "empty" in result.stderr, result.stderr
+
+
+def test_a_backtest_figure_is_written_as_png_only(tmp_path):
+    """``backtest -o x.txt`` wrote PNG bytes under a .txt name (an outside check)."""
+    result = CliRunner().invoke(main, ["backtest", SCENARIO, str(tmp_path / "log.csv"),
+                                       "--out", str(tmp_path / "x.txt")])
+    assert result.exit_code == 2, result.output
+    assert "--out" in result.stderr and ".png" in result.stderr, result.stderr
