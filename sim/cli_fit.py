@@ -289,8 +289,8 @@ def backtest_command(scenario: str, log: str, columns: str | None, replications:
                + (f" ({bt.daily_mae / actual_mean:.1%} of the actual mean)" if actual_mean else ""))
     click.echo(f"days compared: {len(bt.days)} open days of the log; days with contacts "
                f"outside opening hours only (closed), not compared: {_dates(bt.closed_days)}")
-    click.echo("MAE per interval: " + ", ".join(f"{k} {_cell(k, bt.mae[k])}"
-                                                for k in BACKTEST_KPIS))
+    click.echo("MAE per interval: " + ", ".join(  # a share's error in points, not a %
+        f"{k} {_cell(k, bt.mae[k]).replace('%', ' pts')}" for k in BACKTEST_KPIS))
     problem = write_backtest_figure(bt, out)
     if problem:
         click.echo(f"warning: figure not drawn: {problem}", err=True)

@@ -153,11 +153,11 @@ def backtest_figure(bt: Backtest) -> Figure:
         ax.step(x, edge(bt.mean[kpi]) * s, where="post", color=_SIM, label="simulated mean")
         ax.step(x, edge(bt.actual[kpi]) * s, where="post", color=_ACTUAL, lw=1.2,
                 label="actual")
-        unit = "%" if kpi in _SCALE else (" s" if kpi == "asa" else "")
+        unit = " pts" if kpi in _SCALE else (" s" if kpi == "asa" else "")  # (points)
         ax.set(title=f"{_LABELS[kpi]}: MAE {bt.mae[kpi] * s:.3g}{unit}")
         _clock_axis(ax)
-        if i == 0:
-            ax.legend(loc="lower center")
+        if i == 0 and bt.daily.empty:  # (else the daily panel's legend names the same)
+            ax.legend(loc="best")  # (at "lower center" it sat on the offered band)
     if not bt.daily.empty:
         _daily_panel(fig.add_subplot(grid[2, :]), bt)
     return fig

@@ -279,7 +279,7 @@ def plot_heatmap(summary: pd.DataFrame, paths: Sequence[str], path: str | Path,
                       rotation=0 if len(x_values) <= 14 else 90)
         ax.set_yticks(range(len(y_values)), [str(v) for v in y_values])
         ax.set_xlabel(parameter_axis(x_path, x_values).label)
-        ax.set_ylabel(parameter_axis(y_path, y_values).label)
+        ax.set_ylabel(_fitted(parameter_axis(y_path, y_values).label, height - 1.3))
         ax.set_title(style.label, loc="left", fontsize=9)
         fig.colorbar(image, ax=ax, label=style.label, shrink=0.9)
         if grid.size <= 225:
@@ -294,6 +294,23 @@ def plot_heatmap(summary: pd.DataFrame, paths: Sequence[str], path: str | Path,
     fig.suptitle(f"{shown}\n{title or 'Sweep'}: each cell the mean over replications",
                  fontsize=11)
     return _save(fig, path)
+
+
+def _fitted(label: str, inches: float) -> str:
+    """A y label broken at its path's dots into lines that fit ``inches`` of a panel.
+
+    (A panel of two rows is shorter than ``contact_types.calls.arrivals.rate (per hour)``:
+    two panels' labels were printed over each other.)
+    """
+    most = max(12, int(inches / 0.075))  # characters an inch at the label's size, about
+    lines = []
+    for line in label.split("\n"):
+        while len(line) > most and "." in line[1:most]:
+            cut = line.rindex(".", 1, most) + 1
+            lines.append(line[:cut])
+            line = line[cut:]
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def _annotate(ax, grid: np.ndarray, image, bold_from: float | None,

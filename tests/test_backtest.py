@@ -380,3 +380,37 @@ class TestTypeNames:
         lines = done.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith(f"{log}: contact_type: 'a b' and 'a_b'")
         assert not (tmp_path / "bt.png").exists()
+
+
+def test_cli_gives_a_shares_error_in_points(tmp_path):
+    """The MAE of a share is in percentage points ('4.1 pts'), in the line and the titles.
+
+    It read '4.1%', which reads as a relative error (an outside check).
+    """
+    import re
+
+    from sim import fit_report
+
+    done = backtest_cli(tmp_path, TestClosedDays().write(tmp_path))
+    line = done.stdout.splitlines()[-1]
+    assert re.search(r"service_level [\d.]+ pts, asa [\d.]+ s, abandon_rate [\d.]+ pts$",
+                     line), line
+    titles = []
+    real = fit_report.backtest_figure
+
+    def kept(bt):
+        fig = real(bt)
+        titles.extend(ax.get_title() for ax in fig.axes)
+        return fig
+
+    from unittest import mock
+
+    from click.testing import CliRunner
+
+    from sim.cli import main
+    with mock.patch.object(fit_report, "backtest_figure", kept):
+        CliRunner().invoke(main, ["backtest", str(tmp_path / "s.yaml"),
+                                  str(TestClosedDays().write(tmp_path)), "-r", "2",
+                                  "--out", str(tmp_path / "bt2.png")])
+    shares = [t for t in titles if t.startswith(("Service level", "Abandon rate"))]
+    assert len(shares) == 2 and all(re.search(r"MAE [\d.]+ pts$", t) for t in shares), titles

@@ -109,12 +109,19 @@ def wait_cdf(results: Results) -> Figure:
                 [t for t in WAIT_TICKS if xmin <= t <= xmax]))
             ax.xaxis.set_major_formatter(FuncFormatter(lambda t, _pos: format_duration(t)))
             ax.xaxis.set_minor_formatter(NullFormatter())
-        # under the panel, below its time axis: inside, no corner is free of the curves
-        # once there are two variants, a threshold and a target to name
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0.0), borderaxespad=4.2,
-                  ncols=2)
+    # under the panels, left and right, one entry a line: inside, no corner is free of the
+    # curves once there are two variants, a threshold and a target to name; two columns
+    # under each panel ran past the figure's edges and into each other (long names)
+    entries = [ax.get_legend_handles_labels() for ax in (left, right)]
+    for (handles, labels), where in zip(entries, ("outside lower left", "outside lower right")):
+        fig.legend(handles, [fill(label, LEGEND_WIDTH) for label in labels], loc=where)
+    fig.set_figheight(2.9 + LEGEND_LINE * max(len(labels) for _, labels in entries))
     left.set_ylabel(f"Answered within t\n(% of {definition})")
     return fig
+
+
+LEGEND_WIDTH = 48  # characters of a legend entry a line (half the figure's width)
+LEGEND_LINE = 0.19  # inches a legend entry takes
 
 
 LOG_AXIS_FROM = 30  # a wait axis longer than this many thresholds is drawn on a log scale
