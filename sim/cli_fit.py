@@ -249,10 +249,10 @@ def backtest_command(scenario: str, log: str, columns: str | None, replications:
     from sim.backtest import BACKTEST_KPIS, backtest
     from sim.calllog import CallLogError
 
-    if not out.lower().endswith(".png"):  # (PNG bytes went under any name given)
-        fail([f"--out: the backtest's figure is a PNG: give a .png path, got {out!r}"])
     loaded = load_or_fail(scenario, {}, whole_trace=True)  # replayed over all its days
     writable_or_fail(out, folder=False, inputs=(scenario, log))
+    if not out.lower().endswith(".png"):  # (PNG bytes went under any name given)
+        fail([f"--out: the backtest's figure is a PNG: give a .png path, got {out!r}"])
     calls = _read_log(log, columns)
     try:
         with simulating(scenario):
