@@ -18,6 +18,7 @@ import pandas as pd
 from sim.limits import AGENTS
 from sim.scenario import Scenario
 from sim.schedule import interval_starts, staff_changes
+from sim.units import format_duration
 
 
 def requirement_from_staffing(scenario: Scenario) -> np.ndarray:
@@ -112,3 +113,28 @@ def _whole(path: str | Path, scenario: Scenario, seen: dict[tuple[str, float], i
             raise ValueError(f"{path}: no row for group {group!r}: a table of another "
                              "scenario? (list its intervals with simulated 0 if it needs "
                              "nobody)")
+    _same_grid(path, scenario, seen, starts)
+
+
+def _same_grid(path: str | Path, scenario: Scenario, seen: dict[tuple[str, float], int],
+               starts: dict[float, int]) -> None:
+    """Refuse a table on a longer interval than the scenario's (an hourly one on 15 min).
+
+    Its rows all fall on interval starts, so it was read, and three intervals in four
+    needed nobody. A group's rows of a day spanning the day at one step of k > 1
+    intervals are such a table; rows left out here and there are intervals needing nobody.
+    """
+    per_day = scenario.intervals_per_day
+    rows: dict[tuple[str, int], list[int]] = {}
+    for group, key in seen:
+        rows.setdefault((group, starts[key] // per_day), []).append(starts[key] % per_day)
+    for (group, day), listed in sorted(rows.items()):
+        listed.sort()
+        steps = set(np.diff(listed).tolist())
+        if len(steps) == 1 and (k := steps.pop()) > 1 and listed[0] == 0 \
+                and listed[-1] + k >= per_day:
+            raise ValueError(f"{path}: the rows of {group!r} on day {day + 1} are "
+                             f"{format_duration(k * scenario.interval)} apart, the "
+                             f"scenario's intervals {format_duration(scenario.interval)}: a "
+                             "table of another interval? (list every interval, with "
+                             "simulated 0 where nobody is needed)")

@@ -215,10 +215,17 @@ def check_feasible(need: np.ndarray, cols: list[Column], templates: dict[str, Te
             needs more agents than all templates' ``max`` allow together.
     """
     reach = np.max([c.coverage for c in cols], axis=0) if cols else np.zeros(need.size)
+    placed, hours = {c.template for c in cols}, day.close - day.open
+    long = [f"{t} ({format_duration(templates[t].length)})" for t in templates
+            if t not in placed and templates[t].length > hours + 1e-9]
     for i in np.flatnonzero((need > 0) & (reach <= 0)):
         raise ScheduleError(f"{name}: no shift template covers {day.label(int(i))} "
-                            f"(needs {need[i]:g} agents): add a template or widen its "
-                            "start window")
+                            f"(needs {need[i]:g} agents): " + (
+                                f"{', '.join(long)} {'is' if len(long) == 1 else 'are'} "
+                                "longer than the opening hours "
+                                f"{format_clock_exact(day.open)}-{format_clock_exact(day.close)}"
+                                f" ({format_duration(hours)})" if long
+                                else "add a template or widen its start window"))
     if all(t.max is not None for t in templates.values()):
         most = sum(t.max for t in templates.values())
         for i in np.flatnonzero(need > most + 1e-9):

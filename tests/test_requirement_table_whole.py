@@ -48,3 +48,38 @@ def test_a_table_without_a_group(tmp_path):
     _table(table, 1, ("billing_team", "cards_team"), scenario)
     with pytest.raises(ValueError, match="no row for group 'generalists'"):
         requirement_from_table(table, scenario)
+
+
+def test_a_table_of_a_longer_interval(tmp_path):
+    """An hourly table on a 15-minute scenario is refused.
+
+    Every row was on an interval start, so it was read, and three intervals in four needed
+    nobody (an outside check of the plans).
+    """
+    scenario = sim.load_scenario(ROOT / "erlang_c.yaml", overrides={"days": 1,
+                                                                    "interval": "15m"})
+    hourly = scenario.model_copy(update={"interval": 3600.0})
+    table = tmp_path / "hourly.csv"
+    _table(table, 1, ("pool",), hourly)
+    with pytest.raises(ValueError, match=r"hourly.csv: the rows of 'pool' on day 1 are 1h "
+                                         r"apart, the scenario's intervals 15m: a table of "
+                                         r"another interval\?"):
+        requirement_from_table(table, scenario)
+    sparse = tmp_path / "sparse.csv"  # a few intervals listed: the rest need nobody
+    pd.DataFrame([{"start": scenario.open + k * 900.0, "group": "pool", "simulated": 3}
+                  for k in (0, 4, 5)]).to_csv(sparse, index=False)
+    assert requirement_from_table(sparse, scenario).sum() == 9
+
+
+def test_a_shift_longer_than_the_opening_hours_is_named(tmp_path):
+    """Open 08:00-14:00 with ``--lengths 10h``: the line names the length and the hours.
+
+    It blamed a start window to widen, which the template has not (an outside check).
+    """
+    done = CliRunner().invoke(main, ["schedule", str(ROOT / "erlang_c.yaml"), "--set",
+                                     "days=1", "--set", "open=08:00", "--set", "close=14:00",
+                                     "--requirement", "erlang", "--lengths", "10h", "-q",
+                                     "--out", str(tmp_path / "sched")])
+    assert done.exit_code == 2, done.output
+    line = done.output.strip().splitlines()[-1]
+    assert "t10h (10h) is longer than the opening hours 08:00-14:00 (6h)" in line, line
