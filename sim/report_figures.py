@@ -62,18 +62,34 @@ def _shared(subject) -> list[Callable[[], RenderedFigure]]:
     ``subject``: a run, or the comparison's runs by name. Waits, intervals, occupancy,
     journey and FCR.
     """
+    kept = _kept_note(subject)  # (figures of the contacts kept, not of every replication)
     return [
-        partial(_draw, "wait_cdf", "Waiting times", _CDF_CAPTION,
+        partial(_draw, "wait_cdf", "Waiting times", _CDF_CAPTION + kept,
                 lambda: plots.wait_cdf(subject)),
         partial(_draw, "intervals", "Per interval", _INTERVAL_CAPTION,
                 lambda: plots.interval_figure(subject)),
         partial(_draw, "occupancy", "Occupancy per agent group", _OCCUPANCY_CAPTION,
                 lambda: plots.occupancy_figure(subject)),
-        partial(_draw, "journey", "Where contacts go", _JOURNEY_CAPTION,
+        partial(_draw, "journey", "Where contacts go", _JOURNEY_CAPTION + kept,
                 lambda: plots.journey_figure(subject)),
-        partial(_draw, "fcr", "First-contact resolution and repeat contacts", _FCR_CAPTION,
-                lambda: plots.fcr_figure(subject)),
+        partial(_draw, "fcr", "First-contact resolution and repeat contacts",
+                _FCR_CAPTION + kept, lambda: plots.fcr_figure(subject)),
     ]
+
+
+def _kept_note(subject) -> str:
+    """A caption's last sentence where contacts were kept for only the first replications.
+
+    The waiting times, journeys and contacts per issue are drawn from the contacts kept:
+    "mean over replications" alone said every one, and the summary's dots, of every
+    replication, sat off the curves.
+    """
+    result = next(iter(subject.values())) if isinstance(subject, dict) else subject
+    kept, every = result.kept_replications, len(result.replications)
+    if kept is None or len(kept) >= every:
+        return ""
+    return (f" Drawn from the contacts of the first {len(kept)} of {every} replications "
+            "(--keep-contacts); the summary's figures are of every replication.")
 
 
 def comparison_figures(comparison: Comparison, workers: int = 1) -> list[RenderedFigure]:

@@ -66,3 +66,23 @@ def test_a_sweep_heatmaps_y_labels_fit_their_panels(tmp_path, monkeypatch):
         assert whole.y0 - 1 <= label.y0 and label.y1 <= whole.y1 + 1, (label, whole)
     assert not labels[0].overlaps(labels[1]), labels
     assert "contact_types.calls.arrivals.rate" in panels[0].get_ylabel().replace("\n", "")
+
+
+def test_figures_from_kept_contacts_say_so():
+    """With --keep-contacts 1 of 3, the captions say the figures are of replication 1.
+
+    The waiting-times, journey and FCR figures are drawn from the contacts kept; their
+    captions said "mean over replications", and the dots (every replication's service
+    level) sat off the curve (an outside check).
+    """
+    from sim.report_figures import run_figures
+
+    scenario = sim.load_scenario(ROOT / "small_bank.yaml", overrides={"days": 1})
+    kept = {f.name: f.caption for f in run_figures(sim.run(scenario, seed=1, replications=3,
+                                                           keep_contacts=1))}
+    every = {f.name: f.caption for f in run_figures(sim.run(scenario, seed=1,
+                                                            replications=3))}
+    for name in ("wait_cdf", "journey", "fcr"):
+        assert "first 1 of 3 replications" in kept[name], (name, kept[name])
+        assert "replications (--keep-contacts)" not in every[name], every[name]
+    assert "first 1 of 3" not in kept["occupancy"]  # (every replication's)
