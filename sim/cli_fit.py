@@ -133,7 +133,7 @@ def fit_command(log: str, interval: float, out: str, columns: str | None, staff:
     staffing = [staff] * fitted.intervals_per_day if staff else None
     scenario = scenario_dict(fitted, f"Fitted from {Path(log).name}", staffing, threshold_s)
     header = (f"# Fitted by `ccsim fit {log} --interval {format_duration(interval)}` from "
-              f"{len(calls.table):,} contacts over {len(calls.days)} days.\n")
+              f"{len(calls.table):,} contacts over {fitted.open_days} open days.\n")
     weekdays = next(iter(fitted.types.values())).arrivals.weekdays
     if len(weekdays) > 1:
         header += ("# day_factors are per day of the week the log has contacts on; the "

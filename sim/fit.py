@@ -23,7 +23,7 @@ import numpy as np
 from scipy import stats
 
 from sim.calllog import CallLog, CallLogError
-from sim.fit_arrivals import ArrivalFit, fit_arrivals, opening_hours
+from sim.fit_arrivals import ArrivalFit, fit_arrivals, open_days, opening_hours
 from sim.fit_capacity import agents_seen, chats_at_once, groups_seen, observed_lines, staff_seen
 from sim.fit_repeats import journeys_note, repeat_gaps, repeat_share
 from sim.fit_transfers import SecondLeg, TransferFit, skills_after, transfers_seen
@@ -163,6 +163,11 @@ class Fit:
         """Intervals between opening and closing."""
         return round((self.close - self.open) / self.interval)
 
+    @property
+    def open_days(self) -> int:
+        """Days of the log with a contact in the opening hours (the others were closed)."""
+        return len(next(iter(self.types.values())).arrivals.days)
+
 
 def _spec(family: str, frozen) -> dict:
     mean, var = (float(v) for v in frozen.stats(moments="mv"))
@@ -271,7 +276,7 @@ def fit_log(log: CallLog, interval: float) -> Fit:
                            "cannot be fitted")
     open_s, close_s = opening_hours(log, interval)
     n = round((close_s - open_s) / interval)
-    all_days = log.days
+    all_days, outside = open_days(log, open_s, close_s)
     names = log.type_names()
     types = {}
     table = log.table.reset_index(drop=True)  # rows matched to their repeat gaps by label
@@ -279,6 +284,7 @@ def fit_log(log: CallLog, interval: float) -> Fit:
     gaps = repeat_gaps(table)
     groups = groups_seen(log, open_s, interval, n, names)
     moves, second_legs, notes = transfers_seen(log, names, groups)  # (sim.fit_transfers)
+    notes += [outside] if outside else []
     for raw_name, rows in table.groupby("contact_type", sort=True):
         offered = rows[rows["outcome"] != "blocked"]
         answered = offered["outcome"] == "answered"

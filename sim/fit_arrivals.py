@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from sim.calllog import CallLog
+from sim.units import format_clock_exact
 
 
 @dataclass(frozen=True)
@@ -84,10 +85,55 @@ def fit_arrivals(times: pd.Series, all_days: pd.DatetimeIndex, open_s: float,
 
 
 def opening_hours(log: CallLog, interval: float) -> tuple[float, float]:
-    """Opening and closing (seconds after midnight) covering every arrival, on interval edges."""
+    """Opening and closing (seconds after midnight, on interval edges) of the log's center.
+
+    The span of every arrival's interval of the day, less stray ones at its ends: the
+    first and last intervals with contacts on at most half the log's days, as long as
+    those left out hold under :data:`STRAY_SHARE` of the contacts. A stray call at 03:00
+    on one day (a holiday, a test call) stretched the hours to 03:00 and made that day
+    one of near-zero volume; a 24-hour center's quiet night has calls on most nights, and
+    a sparse log's rare intervals hold more than a stray share.
+    """
     t = log.table["arrival"]
-    tod = (t - t.dt.normalize()).dt.total_seconds()
-    open_s = float(tod.min() // interval * interval)
-    close_s = float(min(86400.0, (tod.max() // interval + 1) * interval))
-    return open_s, close_s
+    day = t.dt.normalize()
+    slot = ((t - day).dt.total_seconds() // interval).astype(int).to_numpy()
+    by_slot = pd.DataFrame({"day": day.to_numpy(), "slot": slot}).groupby("slot")["day"]
+    seen, count = by_slot.nunique().to_numpy(), by_slot.size().to_numpy()
+    slots, days, budget = by_slot.size().index.to_numpy(), day.nunique(), STRAY_SHARE * len(t)
+    low, high, left_out = 0, len(slots) - 1, 0
+    while low < high and seen[low] * 2 <= days and left_out + count[low] < budget:
+        left_out += count[low]
+        low += 1
+    while high > low and seen[high] * 2 <= days and left_out + count[high] < budget:
+        left_out += count[high]
+        high -= 1
+    return float(slots[low] * interval), float(min(86400.0, (slots[high] + 1) * interval))
+
+
+STRAY_SHARE = 0.01  # contacts at the ends of the day left out as stray, at most
+
+
+def open_days(log: CallLog, open_s: float, close_s: float) -> tuple[pd.DatetimeIndex, str | None]:
+    """The days with a contact in the opening hours, and a note of what is left out, or None.
+
+    A day whose only contacts are outside them is closed (as :mod:`sim.backtest` counts
+    days); contacts outside the hours are left out of the arrivals (their talks and waits
+    are kept).
+    """
+    t = log.table["arrival"]
+    day = t.dt.normalize()
+    tod = (t - day).dt.total_seconds()
+    inside = ((tod >= open_s) & (tod < close_s)).to_numpy()
+    days = pd.DatetimeIndex(day[inside].unique()).sort_values()
+    out = int((~inside).sum())
+    if not out:
+        return days, None
+    closed = log.days.difference(days)
+    note = (f"{out:,} of {len(t):,} contacts ({out / len(t):.2%}) arrived outside the opening "
+            f"hours fitted, {format_clock_exact(open_s)}-{format_clock_exact(close_s)} (the "
+            "intervals with contacts on most days): left out of the arrivals")
+    if len(closed):
+        note += (f"; {len(closed)} day{'s' if len(closed) > 1 else ''} with no other contact "
+                 f"taken as closed ({', '.join(str(d.date()) for d in closed)})")
+    return days, note
 

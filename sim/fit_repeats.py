@@ -85,7 +85,7 @@ def journeys_note(name: str, repeats: tuple[float, float] | None,
     """
     shown, effects = [], []
     if repeats and repeats[0]:
-        shown.append(f"{repeats[0]:.0%} repeat contacts")
+        shown.append(f"{100 * repeats[0]:.2g}% repeat contacts")  # (0.01%, not 0%)
         effects.append("its arrivals count the repeats as new callers (the same volume, "
                        "none of it from unresolved contacts)")
     if transfers:

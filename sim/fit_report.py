@@ -251,7 +251,7 @@ def _staff_html(fit: Fit) -> str:
 def fit_html(fit: Fit, figures: list[RenderedFigure]) -> str:
     """The fit report page."""
     body = [f"<h1>Fit of {_esc(fit.log.path)}</h1>",
-            f"<p>{len(fit.log.table):,} contacts over {len(fit.log.days)} days, open "
+            f"<p>{len(fit.log.table):,} contacts over {fit.open_days} open days, open "
             f"{fit.open / 3600:g}h to {fit.close / 3600:g}h, intervals of "
             f"{fit.interval / 60:g} min." + (
                 "" if fit.lines is None else f" Trunk lines: {fit.lines} (the calls on the "
