@@ -26,7 +26,7 @@ def route_floor(floor, table, root_key: int) -> None:
     floor.plain_misroute = table.plain_misroute
     groups, queues = floor.groups, [ct.queue for ct in floor.types]
     floor.agent_speeds: list[AgentSpeeds | None] = [None] * len(groups)
-    floor.agent_identity = []  # by agent number: its group and seat (Shifts._new_agent_id)
+    floor.agent_identity = []  # by agent number: (its group's name, its seat) (sim.workforce)
     for group, spec in zip(groups, floor.scenario.agents.values()):
         g = group.index
         group.plain = list(table.plain_talk[g])

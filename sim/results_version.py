@@ -133,7 +133,7 @@ never mixes records of two versions).
 # 34: an overflow a real-time rule opens answers only while the rule holds (a contact's
 # timer set while it held took it after the rule cleared, `after` seconds on) and times the
 # contacts already waiting when it opens (they had none: the group's agents sat idle)
-# 35: an agent's own speed (speed_cv) is keyed by its group and its seat there, not by a
-# run-wide agent number: more agents in one group re-drew every later agent's speed in the
-# others (one group's runs keep their numbers: there the seat is the agent number)
+# 35: an agent's own speed (speed_cv) is keyed by its group's name and its seat there, not
+# by a run-wide agent number: more agents in one group re-drew every later agent's speed in
+# the others (one group's runs keep their numbers: there the seat is the agent number)
 RESULTS_VERSION = 35

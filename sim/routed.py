@@ -67,16 +67,17 @@ class AgentSpeeds(dict):
 
     Each agent's speed is the group's ``speed`` times a lognormal factor of mean 1 and
     coefficient of variation ``speed_cv``, from a number keyed by the replication, the
-    group's name and the agent's identity (``identity``, by agent number: its own group
-    and seat there, :meth:`sim.workforce.Shifts._new_agent_id`): the same agent talks as
-    fast under any policy and whatever other groups' staff. Filled as agents appear.
+    group's name and the agent's identity (``identity``, by agent number: its own group's
+    name and its seat there, :meth:`sim.workforce.Shifts._new_agent_id`): the same agent
+    talks as fast under any policy, whatever other groups' staff and whatever groups
+    there are. Filled as agents appear.
     """
 
     def __init__(self, root_key: int, group: str, speed: float, cv: float, slowdown: float,
-                 identity: list[int]):
+                 identity: list[tuple[str, int]]):
         super().__init__()
         self.key = keyed.child(root_key, SPEED, zlib.crc32(group.encode()))
-        self.identity = identity
+        self.group, self.identity = group, identity
         self.speed, self.slowdown = speed, slowdown
         self.factor = Lognormal(mean=1.0, cv=cv).quantile_function() if cv > 0 else None
 
@@ -84,7 +85,10 @@ class AgentSpeeds(dict):
         """The agent's speed (x faster than the drawn handle time)."""
         if self.factor is None:
             return self.speed
-        return self.speed * self.factor(keyed.uniform(self.key, SPEED, self.identity[agent]))
+        home, seat = self.identity[agent]
+        key = self.key if home == self.group else (  # moved in from ``home`` (a rule)
+            keyed.child(self.key, SPEED, zlib.crc32(home.encode())))
+        return self.speed * self.factor(keyed.uniform(key, SPEED, seat))
 
     def __missing__(self, agent: int) -> float:
         value = self[agent] = self.slowdown / self.speed_of(agent)

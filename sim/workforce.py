@@ -162,14 +162,14 @@ class Shifts:
             group.target = max(group.scheduled + group.extra, 0)
 
     def _new_agent_id(self, group: GroupState) -> int:
-        """A run-wide agent number, and the agent's identity: its group and seat there.
+        """A run-wide agent number, and the agent's identity: its group's name and seat.
 
         The identity (``floor.agent_identity``, by number) keys what belongs to the agent
         (its own speed): the k-th agent ever on duty in a group is the same whoever else
-        is on duty in other groups (the run-wide number is not).
+        is on duty in other groups, and whatever groups there are (the run-wide number,
+        or a key counting the groups, is not).
         """
-        groups = len(self.floor.groups)
-        self.floor.agent_identity.append(group.made * groups + group.index)
+        self.floor.agent_identity.append((self.floor.group_names[group.index], group.made))
         group.made += 1
         self.next_agent_id += 1
         return self.next_agent_id - 1

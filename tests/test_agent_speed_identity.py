@@ -60,3 +60,19 @@ def test_the_desks_agents_keep_their_speeds():
         return sorted({round(float(t / h), 9) for h, t in zip(drawn.handle[mine],
                                                               records.talk[mine])})
     assert len(paces(5)) == 5 and paces(5) == paces(8)
+
+
+@pytest.mark.parametrize("first", [False, True])
+def test_a_new_group_leaves_the_other_desks_speeds(first):
+    """A group added, at the end or first, leaves desk b's customers as they were.
+
+    A key counting the groups re-drew b's speeds (found by a review of f7f29d0).
+    """
+    base = two_desks(5)
+    spec = base.model_dump(mode="json")
+    extra = {"c": {"skills": ["x"], "staff": 1}}
+    spec["agents"] = {**extra, **spec["agents"]} if first else {**spec["agents"], **extra}
+    before = desk_b(run_replication(base, seed=3))
+    after = desk_b(run_replication(scenario_from_dict(spec), seed=3))
+    for name in before:
+        np.testing.assert_array_equal(before[name], after[name], err_msg=name)

@@ -32,7 +32,7 @@ AGENTS, HANDLE, PATIENCE, RATE, SPEED, CV, SEED, REPLICATIONS = (
 def speeds(replication: int) -> tuple[float, ...]:
     # one group: agent k is its k-th seat (sim.workforce.Shifts._new_agent_id)
     drawn = AgentSpeeds(keyed.root(SEED, replication), "pool", SPEED, CV, 1.0,
-                        identity=list(range(AGENTS)))
+                        identity=[("pool", k) for k in range(AGENTS)])
     return tuple(drawn.speed_of(agent) for agent in range(AGENTS))
 
 
