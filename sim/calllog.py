@@ -107,7 +107,7 @@ class CallLog:
             if name in by_name:
                 raise CallLogError(f"{self.path}: contact_type: {by_name[name]!r} and {raw!r} "
                                    f"both become the scenario name {name!r}; rename one in the "
-                                   "log")
+                                   "log" + (" ('all' is reserved)" * (name == "all_contacts")))
             names[raw], by_name[name] = name, raw
         return names
 

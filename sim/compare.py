@@ -27,6 +27,7 @@ import pandas as pd
 from sim.features import modelled
 from sim.loader import Problem, ScenarioError, load_scenario, variant
 from sim.metrics import COST_KPIS, KPIS, shown_kpis
+from sim.observer import check_trace_every
 from sim.parallel import replication_pool
 from sim.precision import (
     MAX_REPLICATIONS,
@@ -341,6 +342,8 @@ def compare(
     seed = scenarios[names[0]].seed if seed is None else seed
     for sc in scenarios.values():
         check_policy(policy, sc, local_workers=executor is None and workers != 1)
+        if trace_every is not None:
+            check_trace_every(trace_every, sc)
     with_it = () if policy is None else (policy,)
     collectors = {name: Collector(sc, seed, keep_contacts) for name, sc in scenarios.items()}
     targets = parse_targets(precision) if precision else {}

@@ -44,7 +44,7 @@ from sim.floor_routing import route_floor
 from sim.ivr_exits import menu_exits
 from sim.journey import compile_groups, compile_types
 from sim.legs import CUSTOMER, DUPLICATE_LEG, UNFINISHED_LEG, Journeys
-from sim.observer import QueueTracer
+from sim.observer import QueueTracer, check_trace_every
 from sim.records import UNFINISHED, WAITING, Records
 from sim.repeats_again import comeback_bounds
 from sim.results_version import RESULTS_VERSION as RESULTS_VERSION  # (read here by sweeps)
@@ -377,6 +377,8 @@ def run_replication(
     Returns:
         The replication's records.
     """
+    if trace_every is not None:  # (NaN hung the run, 1e-9 ran away in memory)
+        check_trace_every(trace_every, scenario)
     if draws is None:
         draws = draw_contacts(scenario, seed, replication)
     return _Replication(scenario, draws, seed, replication, trace_every, fast_paths,

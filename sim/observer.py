@@ -8,7 +8,9 @@ Ciw calls such a part a tracker.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Generator, Sequence
+from numbers import Real
 from typing import Any
 
 import simpy
@@ -22,17 +24,17 @@ AFTER_END = DAY  # sampling stops at the latest this long after the run's end
 MAX_SAMPLES = 10_000_000  # samples of one replication (a step of 1e-9 s ran away in memory)
 
 
-def check_trace_every(every: Any, days: float) -> None:
+def check_trace_every(every: Any, scenario: Any) -> None:
     """Refuse a sampling step that is no number of seconds > 0, or samples too often.
 
-    ``days``: the days the replication may run (the cooldown and :data:`AFTER_END` in).
+    ``scenario``: the run's; its days, cooldown and :data:`AFTER_END` bound the samples.
 
     Raises:
         ValueError: Naming ``trace_every`` (NaN hung the run, 0 sampled nothing).
     """
-    if isinstance(every, bool) or not isinstance(every, (int, float)) or not (
-            0 < every < INF):
+    if isinstance(every, bool) or not isinstance(every, Real) or not 0 < every < INF:
         raise ValueError(f"'trace_every' must be a finite number of seconds > 0, got {every!r}")
+    days = scenario.days + math.ceil(scenario.cooldown / DAY) + 1
     if days * DAY / every > MAX_SAMPLES:
         raise ValueError(f"'trace_every' of {every:g} s samples {days:g} days "
                          f"{days * DAY / every:,.0f} times, more than {MAX_SAMPLES:,}")

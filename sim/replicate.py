@@ -51,7 +51,6 @@ from sim.raw_tables import (  # Parts and Stacked: long imported from here
 )
 from sim.routing import RoutingPolicy, policy_for, replication_copy
 from sim.scenario import Scenario
-from sim.units import DAY
 
 
 @dataclass
@@ -197,7 +196,7 @@ def run(
     if keep_contacts is not None and keep_contacts < 1:
         raise ValueError(f"'keep_contacts' must be >= 1, got {keep_contacts}")
     if trace_every is not None:
-        check_trace_every(trace_every, scenario.days + math.ceil(scenario.cooldown / DAY) + 1)
+        check_trace_every(trace_every, scenario)
     seed = scenario.seed if seed is None else seed
     check_policy(policy, scenario, local_workers=executor is None and workers != 1)
     targets = parse_targets(precision) if precision else {}

@@ -121,20 +121,20 @@ def _same_grid(path: str | Path, scenario: Scenario, seen: dict[tuple[str, float
     """Refuse a table on a longer interval than the scenario's (an hourly one on 15 min).
 
     Its rows all fall on interval starts, so it was read, and three intervals in four
-    needed nobody. A group's rows of a day spanning the day at one step of k > 1
-    intervals are such a table; rows left out here and there are intervals needing nobody.
+    needed nobody. Such a table lists, for every group and day, exactly every k-th
+    interval from the opening (k > 1 dividing the day, at least three rows a day); rows
+    left out here and there are intervals needing nobody.
     """
     per_day = scenario.intervals_per_day
     rows: dict[tuple[str, int], list[int]] = {}
     for group, key in seen:
         rows.setdefault((group, starts[key] // per_day), []).append(starts[key] % per_day)
-    for (group, day), listed in sorted(rows.items()):
-        listed.sort()
-        steps = set(np.diff(listed).tolist())
-        if len(steps) == 1 and (k := steps.pop()) > 1 and listed[0] == 0 \
-                and listed[-1] + k >= per_day:
-            raise ValueError(f"{path}: the rows of {group!r} on day {day + 1} are "
-                             f"{format_duration(k * scenario.interval)} apart, the "
-                             f"scenario's intervals {format_duration(scenario.interval)}: a "
-                             "table of another interval? (list every interval, with "
-                             "simulated 0 where nobody is needed)")
+    steps = {tuple(sorted(listed))[1] if len(listed) > 1 else 0 for listed in rows.values()}
+    k = steps.pop() if len(steps) == 1 else 0
+    if k > 1 and per_day % k == 0 and per_day // k >= 3 and all(
+            sorted(listed) == list(range(0, per_day, k)) for listed in rows.values()):
+        raise ValueError(f"{path}: every row is {format_duration(k * scenario.interval)} "
+                         f"after the one before, the scenario's intervals "
+                         f"{format_duration(scenario.interval)}: a table of another "
+                         "interval? (list every interval, with simulated 0 where nobody is "
+                         "needed)")

@@ -174,6 +174,9 @@ class AgentGroup(_Frozen):
             if not all(isinstance(skill, str) for skill in value):
                 raise ValueError(f"must be contact type names, got {_short(value)}")
             return {skill: 1 for skill in value}
+        if not isinstance(value, dict):  # ('skills: calls' was told to give a mapping only)
+            raise ValueError(f"must be a list of contact types or a mapping of contact type "
+                             f"to priority, got {_short(value)}")
         return value
 
     @model_validator(mode="after")

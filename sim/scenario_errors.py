@@ -151,7 +151,7 @@ def _problem(error: Mapping[str, Any], root: Any = None) -> Problem:
         return Problem(path, f"must be a finite number, got {quoted(got)}")
     if kind == "value_error":
         return Problem(path, str(ctx.get("error", error["msg"])))
-    if kind in ("model_type", "dict_type"):  # (pydantic names the model's class)
+    if kind in ("model_type", "model_attributes_type", "dict_type"):  # (not a class's name)
         return Problem(path, f"expected a section of fields (a mapping), got {quoted(got)}")
     if kind.endswith("_type") or kind.endswith("_parsing"):
         return Problem(path, f"{error['msg'].lower()}, got {quoted(got)}")

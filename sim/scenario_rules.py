@@ -60,7 +60,7 @@ class RuleCondition(_Frozen):
         what = next((m for m in ("queue_length", "idle_agents", "service_level")
                      if data.get(m) is not None), None)
         for key in ("at_least", "at_most", "clear_at"):
-            if what is not None and isinstance(data.get(key), str):
+            if what is not None and isinstance(data.get(key), str) and not _plain(data[key]):
                 raise ValueError(f"{key}: a {what} threshold is a plain number (a "
                                  f"{'fraction' if what == 'service_level' else 'count'}), "
                                  f"got {data[key]!r}")
@@ -169,3 +169,12 @@ class Rule(_Frozen):
 
     when: RuleCondition
     then: RuleAction
+
+
+def _plain(text: str) -> bool:
+    """Whether ``text`` is a plain number ("5", " 0.8"): no unit, nothing else."""
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True

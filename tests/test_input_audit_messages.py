@@ -102,3 +102,18 @@ def test_a_logs_type_named_all_is_fitted_under_another_name(tmp_path):
     fit = fit_log(read_call_log(path), 3600.0)
     scenario = scenario_from_dict(scenario_dict(fit, "fitted"), source="fitted.yaml")
     assert "all" not in scenario.contact_types and len(scenario.contact_types) == 2
+
+
+@pytest.mark.parametrize(("override", "says"), [
+    ("contact_types.billing.handle=5", "expected a section of fields (a mapping), got 5"),
+    ("agents.billing_team.skills=calls", "must be a list of contact types or a mapping of "
+                                         "contact type to priority, got 'calls'"),
+])
+def test_a_value_of_the_wrong_kind_says_what_is_expected(override, says):
+    """A value of the wrong kind is told what the field takes.
+
+    A distribution given a number kept pydantic's 'object to extract fields from', and
+    ``skills: calls`` was told to give a mapping, not a list (found by a review).
+    """
+    line = one_line(["validate", str(BANK), "--set", override])
+    assert line.endswith(says), line

@@ -61,14 +61,18 @@ def test_a_table_of_a_longer_interval(tmp_path):
     hourly = scenario.model_copy(update={"interval": 3600.0})
     table = tmp_path / "hourly.csv"
     _table(table, 1, ("pool",), hourly)
-    with pytest.raises(ValueError, match=r"hourly.csv: the rows of 'pool' on day 1 are 1h "
-                                         r"apart, the scenario's intervals 15m: a table of "
+    with pytest.raises(ValueError, match=r"hourly.csv: every row is 1h after the one "
+                                         r"before, the scenario's intervals 15m: a table of "
                                          r"another interval\?"):
         requirement_from_table(table, scenario)
     sparse = tmp_path / "sparse.csv"  # a few intervals listed: the rest need nobody
     pd.DataFrame([{"start": scenario.open + k * 900.0, "group": "pool", "simulated": 3}
                   for k in (0, 4, 5)]).to_csv(sparse, index=False)
     assert requirement_from_table(sparse, scenario).sum() == 9
+    for rows in ((0, 95), (0, 48), (0, 40, 80)):  # sparse, on no grid of whole hours
+        pd.DataFrame([{"start": scenario.open + k * 900.0, "group": "pool", "simulated": 2}
+                      for k in rows]).to_csv(sparse, index=False)
+        assert requirement_from_table(sparse, scenario).sum() == 2 * len(rows), rows
 
 
 def test_a_shift_longer_than_the_opening_hours_is_named(tmp_path):

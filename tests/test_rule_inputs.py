@@ -69,3 +69,9 @@ def test_a_bad_count_is_not_asked_for_as_a_duration():
 def test_an_oldest_wait_takes_a_duration():
     rule = sim.scenario_from_dict(scenario({"oldest_wait": "calls", "at_least": "2m"}))
     assert rule.rules["a"].when.at_least == 120.0
+
+
+def test_a_quoted_plain_number_is_still_a_count():
+    """``at_least: "5"`` was taken before the check (found by a review): it stays so."""
+    rule = sim.scenario_from_dict(scenario({"queue_length": "calls", "at_least": "5"}))
+    assert rule.rules["a"].when.at_least == 5.0
