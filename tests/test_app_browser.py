@@ -505,3 +505,25 @@ def test_floor_seats_count_what_the_engine_saw(browser):
                 assert sum(seats.values()) == int(busy), (clock, head, seats)
             shot(page, f"20-floor-{clock.replace(':', '')}")
         page.close()
+
+
+def test_an_emptied_calls_per_hour_is_refused_not_zero_calls(browser):
+    """An emptied calls-per-hour field is one line naming it, and no run.
+
+    It ran a day with no calls (``Number("")`` is 0): found by an outside check of the page.
+    """
+    with app_server(str(ROOT / "scenarios/erlang_a.yaml")) as base:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(base + "/")
+        page.get_by_test_id("agents").wait_for(timeout=TIMEOUT)
+        page.fill("#calls_per_hour", "")
+        page.dispatch_event("#calls_per_hour", "input")
+        page.get_by_test_id("run").click()
+        error = page.get_by_test_id("error")
+        error.wait_for(state="visible", timeout=TIMEOUT)
+        assert error.inner_text().endswith("calls_per_hour: must be a number, got ''"), (
+            error.inner_text())
+        page.wait_for_timeout(1000)  # nothing runs
+        assert page.locator("#kpis .empty").count() == 1
+        shot(page, "13-empty-calls-per-hour")
+        page.close()

@@ -137,7 +137,7 @@ class TestPayloadTypes:
         ({"callbacks": "false"}, "callbacks: must be true or false, got 'false'"),
         ({"callbacks": 0}, "callbacks: must be true or false, got 0"),
         ({"agent": {"pool": 41}}, "agent: no such setting (known: agents, arrival_factor, "
-         "aht, patience, handle_cap, self_service, callbacks, replications, days)"),
+         "aht, patience, handle_cap, self_service, callbacks, replications, days, calls_per_hour)"),
     ])
     def test_session_names_the_field(self, payload, line):
         session = Session(ERLANG_A)

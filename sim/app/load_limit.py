@@ -10,7 +10,7 @@ from sim import limits
 
 
 def load_problems(aht: float, base_aht: float | None, per_hour: float, factor: float,
-                   aht_changed: bool) -> list[tuple[str, str]]:
+                   aht_changed: bool, rate_typed: bool = False) -> list[tuple[str, str]]:
     """An offered load over the limit on agents, as ``ccsim erlang`` refuses it.
 
     More Erlangs than the most agents a scenario may have could answer is a typo (an AHT
@@ -19,6 +19,7 @@ def load_problems(aht: float, base_aht: float | None, per_hour: float, factor: f
     told at the other as typed, or at the scenario's when the other is over too (an AHT
     and a factor of 1e300 were told "aht: must be <= 6e-295 s"). If only the two together
     are over, the handle time is named (the arrival factor if only it was changed).
+    ``rate_typed``: the arrivals were typed as calls per hour: named so, in calls an hour.
     """
     try:
         most = limits.AGENTS.value()
@@ -34,9 +35,14 @@ def load_problems(aht: float, base_aht: float | None, per_hour: float, factor: f
     found = []
     if factor_over or not (aht_changed or factor == 1):
         handle = own if aht_over else aht
-        found.append(("arrival_factor", f"must be <= {most * 3600 / (handle * per_hour):.4g} "
-                      f"(a handle time of {handle:,.0f} s x this many calls {tail}, got "
-                      f"{factor:g}"))
+        if rate_typed:
+            found.append(("calls_per_hour", f"must be <= {most * 3600 / handle:.4g} (a handle "
+                          f"time of {handle:,.0f} s x this many calls an hour {tail}, got "
+                          f"{per_hour * factor:g}"))
+        else:
+            found.append(("arrival_factor", f"must be <= {most * 3600 / (handle * per_hour):.4g}"
+                          f" (a handle time of {handle:,.0f} s x this many calls {tail}, got "
+                          f"{factor:g}"))
     if aht_over or not found:
         calls = per_hour * (1.0 if factor_over else factor)
         shown_calls = (f"{calls:.3g}" if not 1 <= calls < 1e15

@@ -117,6 +117,9 @@ def daily_contacts(scenario: Scenario) -> dict[str, float]:
         arrivals = ct.arrivals
         if arrivals.rate is not None:
             per_day = arrivals.rate * scenario.open_seconds
+        elif arrivals.trace is not None:  # the replayed log's first day, in opening hours
+            times = arrivals.trace_rows(name)[0]
+            per_day = float(((times >= scenario.open) & (times < scenario.close)).sum())
         else:
             per_day = float(sum(arrivals.per_interval[:scenario.intervals_per_day]))
         factors = day_factors(scenario, arrivals, 1)
@@ -174,7 +177,7 @@ def read_settings(payload: dict[str, Any], scenario: Scenario, source: str) -> S
     base, problems = defaults(scenario), []
     if not isinstance(payload, dict):
         raise SettingsError(source, [("settings", f"must be an object, got {shown(payload)}")])
-    known = [f.name for f in fields(Settings)]
+    known = [f.name for f in fields(Settings)] + ["calls_per_hour"]  # (typed: the factor's)
     problems += [(str(name)[:60], f"no such setting (known: {', '.join(known)})")
                  for name in payload if name not in known]
 
@@ -206,7 +209,10 @@ def read_settings(payload: dict[str, Any], scenario: Scenario, source: str) -> S
         agents[group] = number(f"agents.{group}", value, whole=True)
     out = Settings(
         agents=agents,
-        arrival_factor=number("arrival_factor", payload.get("arrival_factor", 1.0)),
+        arrival_factor=(number("arrival_factor", payload.get("arrival_factor", 1.0))
+                        if "calls_per_hour" not in payload
+                        else _factor(number("calls_per_hour", payload["calls_per_hour"]),
+                                     calls_per_hour(scenario), problems)),
         aht=number("aht", payload.get("aht", base.aht), optional=base.aht is None),
         patience=number("patience", payload.get("patience", base.patience),
                         optional=True),
@@ -231,16 +237,35 @@ def read_settings(payload: dict[str, Any], scenario: Scenario, source: str) -> S
         if why is not None and value is not None and value < low:
             problems.append((f"agents.{group}", f"must be >= {low} ({why}), got {value}"))
     # controls the scenario cannot honour: refused, not shown as changed and ignored
+    replayed = [t for t, ct in scenario.contact_types.items() if ct.arrivals.trace]
+    if replayed and out.arrival_factor not in (None, 1.0):
+        problems.append(("arrival_factor", f"contact_types.{replayed[0]} replays a call log: "
+                         "its arrivals are the log's, not scaled"))
     if base.self_service is None and out.self_service is not None:
         problems.append(("self_service", "no contact type has an IVR to serve callers in"))
     if out.self_service is not None and not 0 <= out.self_service <= 1:
         problems.append(("self_service", f"must be in 0..1, got {out.self_service:g}"))
     if out.aht is not None and out.aht > 0 and out.arrival_factor is not None:
         problems += load_problems(out.aht, base.aht, calls_per_hour(scenario),
-                                   out.arrival_factor, aht_changed=_changed(out.aht, base.aht))
+                                   out.arrival_factor, aht_changed=_changed(out.aht, base.aht),
+                                   rate_typed="calls_per_hour" in payload)
     if problems:
         raise SettingsError(source, problems)
     return out
+
+
+def _factor(per_hour: float | None, scenario_rate: float,
+            problems: list[tuple[str, str]]) -> float | None:
+    """The arrival factor of calls per hour typed (its problems named as the field)."""
+    if per_hour is None:
+        return None
+    if per_hour < 0:
+        problems.append(("calls_per_hour", f"must be >= 0, got {per_hour:g}"))
+        return None
+    if scenario_rate <= 0:
+        problems.append(("calls_per_hour", "the scenario offers no calls to scale"))
+        return None
+    return per_hour / scenario_rate
 
 
 def overrides(scenario: Scenario, settings: Settings) -> dict[str, Any]:

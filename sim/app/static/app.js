@@ -4,7 +4,7 @@ const $ = (id) => document.getElementById(id);
 const COLOURS = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02"];
 let state = null, opened = null, resultKey = null, floor = null, frame = 0, timer = null;
 let sent = 0, applied = 0;  // states asked for and shown, in the order asked
-let typedFactor = null;  // calls per hour typed: the factor unrounded (its field shows 3 decimals)
+let rateTyped = false;  // calls per hour typed: sent as typed (the server makes the factor)
 
 function fmt(v, kind) {
   if (v === null || v === undefined) return "–";
@@ -32,7 +32,9 @@ function settings() {
   const agents = {};
   document.querySelectorAll("input[data-group]").forEach((el) => { agents[el.dataset.group] = el.value; });
   const val = (id) => $(id).value;
-  return {agents, arrival_factor: typedFactor ?? val("arrival_factor"), aht: val("aht"), patience: val("patience"),
+  const arrivals = rateTyped ? {calls_per_hour: val("calls_per_hour")}  // ("" is refused, not 0)
+                             : {arrival_factor: val("arrival_factor")};
+  return {agents, ...arrivals, aht: val("aht"), patience: val("patience"),
           handle_cap: val("handle_cap"), self_service: val("self_service"),
           callbacks: $("callbacks").checked, replications: val("replications"), days: val("days")};
 }
@@ -53,7 +55,7 @@ function fillControls(s) {
     range.addEventListener("input", () => { num.value = range.value; });
   });
   $("arrival_factor").value = d.arrival_factor;
-  typedFactor = null;
+  rateTyped = false;
   $("calls_per_hour").value = Math.round(s.calls_per_hour * d.arrival_factor);
   const tenth = (x) => (x === null ? "" : Math.round(10 * x) / 10);
   $("aht").value = tenth(d.aht); $("patience").value = tenth(d.patience);
@@ -244,13 +246,15 @@ $("upload").addEventListener("change", async (e) => {
   e.target.value = "";
 });
 $("arrival_factor").addEventListener("input", () => {
-  typedFactor = null;
+  rateTyped = false;
   if (state) $("calls_per_hour").value = Math.round(state.calls_per_hour * Number($("arrival_factor").value));
 });
 $("calls_per_hour").addEventListener("input", () => {
   if (!(state && state.calls_per_hour > 0)) return;
-  typedFactor = Number($("calls_per_hour").value) / state.calls_per_hour;
-  $("arrival_factor").value = typedFactor.toFixed(3);
+  rateTyped = true;
+  const typed = $("calls_per_hour").value.trim();
+  if (typed !== "" && Number.isFinite(Number(typed)))
+    $("arrival_factor").value = (Number(typed) / state.calls_per_hour).toFixed(3);
 });
 async function poll() {
   try { await ask("/api/state"); } catch (e) { /* server restarting */ }
