@@ -57,3 +57,11 @@ def test_the_page_draws_the_axis_it_counts():
     stick = session.state()["result"]["hockey"]
     assert stick["axis"] == hockey.agents_axis(load_scenario(ROOT / "small_bank.yaml"))
     assert stick["axis"] in stick["svg"] and "agents on the phones" not in stick["svg"]
+
+
+def test_a_day_without_calls_says_so():
+    """Arrival factor 0: the hockey stick was an empty frame with ticks -0.045..0.045."""
+    empty = [{"agents": a, "service_level": None, "mean_wait": None, "service_level_ci": None,
+              "mean_wait_ci": None} for a in (40, 41, 42)]
+    svg = hockey.hockey_figure(empty, [], 41, 0.8, 20.0, "no Erlang curve")
+    assert svg.count("no contacts offered") == 2 and "0.045" not in svg

@@ -47,4 +47,11 @@ def test_the_page_pairs_no_runs_of_other_days():
     assert session.run({"days": 3, "replications": 2}) is not None
     session.wait(120)
     shown = session.comparison()
-    assert shown["rows"] == [] and "runs 3 days, the baseline 1" in shown["problem"], shown
+    assert shown["rows"] == [] and shown["problem"] == (  # (in the page's words: an audit)
+        "“Before” ran 1 day, now 3: set Days back to 1 to compare (the pairs need the same "
+        "customers, day by day and replication by replication)"), shown
+    assert session.run({"days": 1, "replications": 3}) is not None
+    session.wait(120)
+    assert session.comparison()["problem"] == (
+        "“Before” ran 2 replications, now 3: set Replications back to 2 to compare (the "
+        "pairs need the same customers, day by day and replication by replication)")

@@ -176,6 +176,10 @@ def hockey_figure(points: list[dict[str, Any]], curve: list[dict[str, float]], c
             if here:
                 ax.plot([current], [here[0][key] * scale], "o", ms=12, mfc="none",
                         mec="#c9312c", mew=2.5, label="current setting")
+            if not done and not curve:  # (nobody called: an empty frame at -0.045..0.045)
+                ax.set_xlim(current - 3.5, current + 3.5)
+                ax.text(0.5, 0.5, "no contacts offered", transform=ax.transAxes,
+                        ha="center", va="center", color="0.4")
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.set_ylabel(label)
             ax.grid(alpha=0.3)
@@ -183,7 +187,7 @@ def hockey_figure(points: list[dict[str, Any]], curve: list[dict[str, float]], c
         axes[0].axhline(target * 100, color="#2a9a48", ls="--", lw=1, label="target")
         axes[0].set_ylim(-3, 103)
         axes[1].set_ylim(bottom=0)
-        axes[0].legend(fontsize=7, loc="lower right")
+        axes[0].legend(fontsize=7, loc="best")  # (lower right sat on low points)
         buffer = io.StringIO()
         fig.savefig(buffer, format="svg")
     return buffer.getvalue()

@@ -92,6 +92,14 @@ def comparison(pinned: RunResult, current: RunResult) -> tuple[list[dict[str, An
     Raises:
         ValueError: If the two ran with other seeds or replications (not paired).
     """
+    for what, before, now in (("day", pinned.scenario.days, current.scenario.days),
+                              ("replication", len(pinned.replications),
+                               len(current.replications))):
+        if before != now:  # (in the page's words, not the CLI's 'variant' and 'baseline')
+            raise ValueError(f"“Before” ran {before} {what}{'s' * (before != 1)}, now {now}: "
+                             f"set {what.capitalize()}s back to {before} to compare (the pairs "
+                             "need the same customers, day by day and replication by "
+                             "replication)")
     shown, line = _modelled(COMPARE_ROWS, [pinned, current], "either run")
     table = comparison_table({"pinned": pinned, "current": current}, "pinned", shown)
     rows = []

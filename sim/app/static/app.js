@@ -86,7 +86,8 @@ function show(s) {
   else if (job && job.phase === "hockey") status = `Answered. Drawing the hockey stick… ${job.done}/${job.total}`;
   else if (job && job.phase === "queued") status = "Starting…";
   if (s.result && !status) status = `Answered in ${s.result.seconds} s (${s.result.replications} replications, seed ${s.result.seed}).`;
-  else if (s.result && job && job.phase === "hockey") status = `Answered in ${s.result.seconds} s. ` + status;
+  else if (s.result && job && job.phase === "hockey")  // (not "Answered in 0.7 s. Answered.")
+    status = `Answered in ${s.result.seconds} s. Drawing the hockey stick… ${job.done}/${job.total}`;
   $("status").textContent = status;
   const key = s.result ? s.result.number : null;  // the run's number: one per result
   const fresh = key !== resultKey;
@@ -147,7 +148,7 @@ function drawCompare(s) {
   body.innerHTML = c.rows.map((r) => {
     const kind = r.kind;
     const sign = r.diff > 0 ? "+" : "";
-    return `<tr data-testid="compare-${r.kpi}"><td>${r.kpi}</td><td>${fmt(r.pinned, kind)}</td><td>${fmt(r.current, kind)}</td>` +
+    return `<tr data-testid="compare-${r.kpi}"><td>${r.label}</td><td>${fmt(r.pinned, kind)}</td><td>${fmt(r.current, kind)}</td>` +
       `<td class="${r.significant ? "sig" : ""}">${r.diff === null ? "–" : sign + (kind === "pct" ? (100 * r.diff).toFixed(1) + " pts" : fmt(r.diff, kind))} ${fmtCi(r.diff_ci, kind).replace(" pts", "")}${r.significant ? " *" : ""}</td></tr>`;
   }).join("");
 }
@@ -184,6 +185,13 @@ async function loadFloor(number) {
   $("floor-play").disabled = !floor;
   drawFloor();
 }
+function waited(s) {  // a wait for people: 28 s, 6 min 27 s, 1 h 07 min (not a clock time)
+  s = Math.round(s);
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ${String(s % 60).padStart(2, "0")} s`;
+  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, "0")} min`;
+}
 function clock(t) {
   const m = Math.floor(t / 60);
   return String(Math.floor(m / 60)).padStart(2, "0") + ":" + String(m % 60).padStart(2, "0");
@@ -210,7 +218,7 @@ function drawFloor() {
   $("queue-count").textContent = floor.callbacks
     ? `(${f.queue - f.callbacks} on the line, ${f.callbacks} for a callback)` : `(${f.queue})`;
   const longest = Math.max(floor.threshold * 3, ...f.waits, 1);
-  $("waits").innerHTML = f.waits.map((w, k) => `<div class="wait${f.late[k] ? " late" : ""}${f.called[k] ? " called" : ""}"><div class="bar" style="width:${Math.max(2, 70 * w / longest)}%"></div>${clock(w * 60).replace(/^00:/, "0:")}${f.called[k] ? " callback" : ""}</div>`).join("") +
+  $("waits").innerHTML = f.waits.map((w, k) => `<div class="wait${f.late[k] ? " late" : ""}${f.called[k] ? " called" : ""}"><div class="bar" style="width:${Math.max(2, 70 * w / longest)}%"></div>${waited(w)}${f.called[k] ? " callback" : ""}</div>`).join("") +
     (f.queue > f.waits.length ? `<div class="wait">… and ${f.queue - f.waits.length} more</div>` : "");
   const m = floor.measured_from, closed = floor.frames[floor.frames.length - 1].t;
   const from = m === null ? "" : m < closed ? ` <small>(from ${clock(m)}, after the warm-up)</small>`
