@@ -201,7 +201,8 @@ def run_command(scenario: str, out: str | None, seed: int | None, replications: 
     if not no_report:
         from sim.report import write_report  # matplotlib only when drawing
 
-        files, problems = write_report(result, out_dir, workers=drawing)
+        with sigterm_as_interrupt():  # (kill while drawing: the figures' temporaries go)
+            files, problems = write_report(result, out_dir, workers=drawing)
         written += files
         for line in problems:
             click.echo(f"warning: figure not drawn: {line}", err=True)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import atexit
 import datetime
+import errno
 import os
 import sys
 import tempfile
@@ -48,7 +49,13 @@ def _expected_line(exc: BaseException) -> str | None:
     if isinstance(exc, OSError) and exc.filename is not None:  # a file we could not use
         reason = (exc.strerror or str(exc)).lower()
         return f"{exc.filename}: {reason}"
+    if isinstance(exc, OSError) and exc.errno in _DISK_ERRORS:  # (pyarrow's name no file)
+        return f"cannot write the results: {os.strerror(exc.errno).lower()}"
     return None
+
+
+_DISK_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO)
+"""A disk full, over quota, read-only or failing: the machine's, not a bug in ccsim."""
 
 
 def log_dir() -> Path:
@@ -93,6 +100,9 @@ class BoundaryGroup(click.Group):
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except KeyboardInterrupt:  # Ctrl-C, or kill where the command turns it into one
+            click.echo("\ninterrupted", err=True)  # (click said "Aborted!", exit 1)
+            raise click.exceptions.Exit(130) from None  # 128 + SIGINT, as sweep and staff
         except BrokenPipeError:  # `ccsim ... | head`: the reader left; stop quietly
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no flush error at exit
             raise click.exceptions.Exit(141) from None  # 128 + SIGPIPE, as a shell reports it

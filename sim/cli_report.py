@@ -156,7 +156,8 @@ def compare_command(scenarios: tuple[str, ...], variants: tuple[str, ...], repli
     if not no_report:
         from sim.report import write_report  # matplotlib only when drawing
 
-        files, problems = write_report(comparison, out_dir, workers=drawing)
+        with sigterm_as_interrupt():  # (kill while drawing: the figures' temporaries go)
+            files, problems = write_report(comparison, out_dir, workers=drawing)
         written += files
     click.echo(format_comparison(comparison))
     for name, result in comparison.results.items():
@@ -232,8 +233,9 @@ def report_command(folder: str, no_png: bool, workers: int | None) -> None:
         fail([str(exc)])
     except ScenarioError as exc:
         fail(exc.lines())
-    written, problems = write_report(results, folder, png=not no_png,
-                                     workers=workers or usable_cores())
+    with sigterm_as_interrupt():  # (kill while drawing: the figures' temporaries go)
+        written, problems = write_report(results, folder, png=not no_png,
+                                         workers=workers or usable_cores())
     for line in problems:
         click.echo(f"warning: figure not drawn: {line}", err=True)
     click.echo(f"wrote {', '.join(p.name for p in written)} to {folder}/")

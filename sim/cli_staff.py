@@ -42,6 +42,7 @@ from sim.cost_search import CostResult, find_cost_staffing
 from sim.costs import COST_PARTS
 from sim.features import left_out, note
 from sim.loader import ScenarioError, scenario_document
+from sim.output import write_atomic
 from sim.staffed_file import files_read_from
 from sim.staffing import StaffingResult, find_staffing, staffed_document, write_staffed
 from sim.sweep import local_executor
@@ -155,8 +156,9 @@ def staff_command(scenario: str, target: float | None, threshold: float | None,
         fail([f"{scenario}: --rounds goes with --objective cost"])
     if objective == "cost" and base.costs is None:
         fail([f"{scenario}: costs: --objective cost needs a `costs:` block"])
-    if out:
-        writable_or_fail(out, folder=False, inputs=(scenario,))
+    if out:  # the scenario and its table beside it: both checked before the search
+        for path in (out, Path(out).with_suffix(".csv")):
+            writable_or_fail(path, folder=False, inputs=(scenario,))
         if Path(out).suffix.lower() == ".csv":  # (the table would overwrite the scenario)
             fail([f"--out: {out}: the staffed scenario is YAML and its table goes beside it "
                   f"as {Path(out).with_suffix('.csv').name}: give a .yaml name"])
@@ -208,8 +210,9 @@ def staff_command(scenario: str, target: float | None, threshold: float | None,
     if document is not None:
         staffed = staffed_document(document, result)
         kind = "agents" if costed is None else "cost" if costed.sl_goal else "cost_no_goal"
-        written = [write_staffed(out, staffed, result, kind), Path(out).with_suffix(".csv")]
-        result.table.to_csv(written[1], index=False)
+        table = write_atomic(Path(out).with_suffix(".csv"),  # first: no YAML without it
+                             lambda path: result.table.to_csv(path, index=False))
+        written = [write_staffed(out, staffed, result, kind), table]
         if not quiet:
             click.echo(f"\nwrote {written[0]} (the staffed scenario) and {written[1]}",
                        err=True)

@@ -35,6 +35,10 @@ OPTIONAL = ("traces.parquet", "legs.parquet", "measures.json",
             "intervals_by_replication.parquet", "rules.csv", COMPARISON_MANIFEST)
 """Files a run writes only sometimes (or a comparison's seal): removed first, so none
 survives from an older run or comparison into the same folder."""
+REPORT = ("report.html", "wait_cdf.png", "intervals.png", "day.png", "day_*.png",
+          "occupancy.png", "journey.png", "fcr.png", "kpis.png", "differences.png")
+"""A report's page and figures (``day_*``: a comparison's days): removed as a run or a
+comparison is written into a folder, so an older one's never sits beside its results."""
 
 
 class ResultsError(ValueError):
@@ -141,13 +145,14 @@ def running(pid: int) -> bool:
 
 
 def unseal(out: Path, names: tuple[str, ...] = ()) -> None:
-    """Before writing into ``out``: remove its seal, stale temporaries and ``names``.
+    """Before writing into ``out``: remove its seal, stale temporaries and ``names`` (globs).
 
     From here until :func:`seal`, a reader refuses the folder.
     """
     (out / MANIFEST).unlink(missing_ok=True)
-    for name in names:
-        (out / name).unlink(missing_ok=True)
+    for name in names:  # (a name may be a pattern: day_*.png)
+        for path in out.glob(name) if "*" in name else [out / name]:
+            path.unlink(missing_ok=True)
     clean_stale(out)
 
 

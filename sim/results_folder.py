@@ -31,7 +31,7 @@ from sim.frames import empty_legs_frame, empty_rules_frame
 from sim.intervals import INTERVAL_COUNTS, INTERVAL_SUMS
 from sim.loader import scenario_from_dict
 from sim.measure import ReplicationTables, measure
-from sim.output import COMPARISON_MANIFEST, MANIFEST, OPTIONAL, ResultsError
+from sim.output import COMPARISON_MANIFEST, MANIFEST, OPTIONAL, REPORT, ResultsError
 from sim.replayed_logs import log_entries, run_logs
 from sim.replicate import Collector, RunResult
 from sim.saved_week import week_metadata
@@ -110,7 +110,7 @@ def write_run(result: RunResult, out: str | Path, stream: TableStream | None = N
     if stream is not None and stream.metadata != metadata:
         raise ValueError(f"the stream's tables carry {stream.metadata}, not this run's "
                          f"{metadata}: give TableStream table_metadata(scenario)")
-    output.unseal(out, OPTIONAL)  # a stream's files are live: left to it
+    output.unseal(out, OPTIONAL + REPORT)  # a stream's files are live: left to it
     streamed = stream.commit() if stream is not None else {}
     text = json.dumps(summary_dict(result), indent=2)
     written = [
@@ -289,7 +289,7 @@ def write_comparison(comparison: Comparison, out: str | Path) -> list[Path]:
         The files written.
     """
     out = Path(out)
-    output.unseal(out, (COMPARISON_MANIFEST,))  # until the end, the folder is not a comparison
+    output.unseal(out, (COMPARISON_MANIFEST, *REPORT))  # not a comparison until the end
     written: list[Path] = []
     for name, result in comparison.results.items():
         written += write_run(result, out / name)

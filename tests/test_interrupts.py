@@ -1,0 +1,151 @@
+"""Interrupted and failed writes: no mix of two runs, one line, nothing lost.
+
+Found by an outside check of interrupts: a new run's sealed results sat beside an earlier
+run's report.html and figures (after --no-report, or Ctrl-C while the report was drawn);
+Ctrl-C in `run` and `report` printed click's "Aborted!" with exit 1 (sweep, staff,
+schedule and animate: "interrupted", 130); `staff --out plan.yaml` searched for an hour
+before finding plan.csv unwritable; a full disk was reported as a bug in ccsim.
+
+Each test drives the real command in a subprocess; where a signal must land at one
+moment (while the report is drawn), the command runs with that step raising
+KeyboardInterrupt (what Ctrl-C raises), so the test is deterministic.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+SCEN = Path(__file__).resolve().parents[1] / "scenarios"
+
+
+def ccsim(args, cwd, patch: str = "", timeout: float = 120):
+    """Run `ccsim ARGS` (through the console entry point), with `patch` run first."""
+    code = ("import sys\n" + patch + "\nfrom sim.cli import entry\n"
+            f"sys.argv = ['ccsim'] + {list(map(str, args))!r}\nentry()\n")
+    return subprocess.run([sys.executable, "-c", code], cwd=cwd, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def report_seed(folder: Path) -> int | None:
+    match = re.search(r"seed (\d+)", (folder / "report.html").read_text(errors="replace"))
+    return int(match.group(1)) if match else None
+
+
+def summary_seed(folder: Path) -> int:
+    import json
+    return json.loads((folder / "summary.json").read_text())["seed"]
+
+
+# --- ccsim run: an earlier run's report never sits beside a later run's results ----------
+
+def test_run_no_report_into_folder_of_earlier_run_leaves_no_stale_report(tmp_path):
+    out = tmp_path / "out"
+    first = ccsim(["run", SCEN / "erlang_c.yaml", "-r", "1", "--seed", "1", "-o", out, "-q"],
+                  tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert report_seed(out) == 1
+    second = ccsim(["run", SCEN / "erlang_c.yaml", "-r", "1", "--seed", "2", "-o", out, "-q",
+                    "--no-report"], tmp_path)
+    assert second.returncode == 0, second.stderr
+    assert summary_seed(out) == 2
+    # the page a reader opens must not show seed 1's results beside seed 2's data
+    assert not (out / "report.html").exists() or report_seed(out) == 2
+
+
+RAISE_IN_REPORT = """
+import sim.report
+def _interrupted(*a, **k):
+    raise KeyboardInterrupt  # Ctrl-C while the report is being drawn
+sim.report.write_report = _interrupted
+"""
+
+
+def test_run_interrupted_while_drawing_report_leaves_no_stale_report(tmp_path):
+    out = tmp_path / "out"
+    first = ccsim(["run", SCEN / "erlang_c.yaml", "-r", "1", "--seed", "1", "-o", out, "-q"],
+                  tmp_path)
+    assert first.returncode == 0, first.stderr
+    second = ccsim(["run", SCEN / "erlang_c.yaml", "-r", "1", "--seed", "2", "-o", out, "-q"],
+                   tmp_path, patch=RAISE_IN_REPORT)
+    assert second.returncode != 0
+    # either the earlier run is whole (its report with its data) or the later one is:
+    # never seed 2's sealed data beside seed 1's report.html
+    if (out / "manifest.json").exists() and summary_seed(out) == 2:
+        assert not (out / "report.html").exists() or report_seed(out) == 2
+
+
+def test_run_ctrl_c_exits_130_with_one_line(tmp_path):
+    """As `sweep`, `staff`, `schedule` and `animate` do: exit 130, one line saying so."""
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "sim", "run", SCEN / "small_bank.yaml",
+                             "-r", "40", "--workers", "2", "-o", out], cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        seen = ""
+        deadline = time.time() + 30
+        while time.time() < deadline:  # wait until it is simulating
+            line = proc.stderr.readline()
+            seen += line
+            if "replication" in line or not line:
+                break
+        os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C reaches the whole foreground group
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert "Traceback" not in err
+    assert proc.returncode == 130, (proc.returncode, err[-300:])
+    assert "interrupted" in err
+
+
+def test_report_command_ctrl_c_exits_130(tmp_path):
+    out = tmp_path / "out"
+    first = ccsim(["run", SCEN / "erlang_c.yaml", "-r", "1", "-o", out, "-q", "--no-report"],
+                  tmp_path)
+    assert first.returncode == 0, first.stderr
+    second = ccsim(["report", out], tmp_path, patch=RAISE_IN_REPORT)
+    assert "Traceback" not in second.stderr
+    assert second.returncode == 130, (second.returncode, second.stderr)
+
+
+# --- ccsim staff: its table beside the YAML ------------------------------------------
+
+def test_staff_unwritable_table_refused_before_the_search(tmp_path):
+    (tmp_path / "plan.csv").mkdir()  # where the table would go cannot be written
+    run = ccsim(["staff", SCEN / "erlang_c.yaml", "-r", "2", "--holdout", "0",
+                 "--out", tmp_path / "plan.yaml"], tmp_path)
+    assert run.returncode == 2
+    assert "plan 1" not in run.stderr  # refused before any plan is simulated
+    assert not (tmp_path / "plan.yaml").exists()  # and no YAML without its table
+    assert "plan.csv" in run.stderr
+
+
+# --- disk full --------------------------------------------------------------------
+
+def test_disk_full_is_one_line_not_a_bug_report(tmp_path):
+    small = tmp_path / "small"
+    small.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=200k", "tmpfs", small],
+                      capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        run = ccsim(["run", SCEN / "erlang_c.yaml", "-r", "1", "-o", small / "out", "-q",
+                     "--no-report"], tmp_path)
+    finally:
+        subprocess.run(["umount", small])
+    assert run.returncode != 0
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1, run.stderr
+    assert "no space left" in lines[0].lower()
+    assert "bug in ccsim" not in lines[0] and "internal error" not in lines[0]
+
+
