@@ -60,6 +60,35 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         release(tmp)
 
 
+@contextmanager
+def deferred_signals() -> Iterator[None]:
+    """Hold Ctrl-C and ``kill`` (SIGINT, SIGTERM) back while the block writes a folder.
+
+    From unsealing a results folder to sealing it, an interrupt left a mix of the old
+    run's files and the new one's, unsealed (``ccsim report`` refused it: the earlier run
+    was lost). Held back, each signal is raised again as the block ends, under the
+    handlers it would have met, with the new results whole and sealed. Only in the main
+    thread, where Python handles signals.
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    kinds = (signal.SIGINT, signal.SIGTERM)
+    before = {kind: signal.signal(kind, lambda signum, _frame: received.append(signum))
+              for kind in kinds}
+    try:
+        yield
+    finally:
+        for kind in kinds:
+            signal.signal(kind, before[kind])
+        for signum in received[:1]:  # (one interrupt is enough)
+            signal.raise_signal(signum)
+
+
 def temporary_file(target: str | Path) -> Path:
     """A new empty file next to ``target`` to write it under: ``.NAME.pidPID.XXXX.tmp``.
 

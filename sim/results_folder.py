@@ -90,6 +90,13 @@ def table_metadata(scenario: Scenario) -> dict[str, dict[bytes, bytes]]:
 
 def write_run(result: RunResult, out: str | Path, stream: TableStream | None = None
               ) -> list[Path]:
+    """:func:`_write_run` with Ctrl-C and ``kill`` held back until the folder is sealed."""
+    with output.deferred_signals():
+        return _write_run(result, out, stream)
+
+
+def _write_run(result: RunResult, out: str | Path, stream: TableStream | None = None
+               ) -> list[Path]:
     """Write summary.json, contacts.parquet, intervals.csv, replications.csv into ``out``.
 
     Also scenario.json, staff.parquet (agents on duty), legs.parquet (when contacts had
@@ -288,7 +295,11 @@ def write_comparison(comparison: Comparison, out: str | Path) -> list[Path]:
     Returns:
         The files written.
     """
-    out = Path(out)
+    with output.deferred_signals():  # (Ctrl-C and kill held back until it is sealed)
+        return _write_comparison(comparison, Path(out))
+
+
+def _write_comparison(comparison: Comparison, out: Path) -> list[Path]:
     output.unseal(out, (COMPARISON_MANIFEST, *REPORT))  # not a comparison until the end
     written: list[Path] = []
     for name, result in comparison.results.items():

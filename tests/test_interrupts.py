@@ -82,6 +82,38 @@ def test_run_interrupted_while_drawing_report_leaves_no_stale_report(tmp_path):
         assert not (out / "report.html").exists() or report_seed(out) == 2
 
 
+SIGINT_WHILE_WRITING = """
+import os, signal, sim.output
+real, sent = sim.output.write_atomic, []
+def sending(path, writer):  # Ctrl-C (a real SIGINT) as the run writes its first file
+    if not sent:
+        sent.append(path)
+        os.kill(os.getpid(), signal.SIGINT)
+    return real(path, writer)
+sim.output.write_atomic = sending
+"""
+
+
+@pytest.mark.parametrize("command", ["run", "compare"])
+def test_ctrl_c_while_writing_leaves_one_whole_result(tmp_path, command):
+    """Ctrl-C while the files are written: one whole result, the new one, and exit 130.
+
+    It left the old run's files and the new one's, unsealed (`ccsim report` refused the
+    folder: the earlier run lost). The signal is held back until the folder is sealed.
+    """
+    out = tmp_path / "out"
+    args = [command, SCEN / "small_bank.yaml", "--set", "days=1", "-r", "2", "-o", out, "-q",
+            "--no-report"] + (["--variant", "plus_two_generalists"] * (command == "compare"))
+    first = ccsim([*args, "--seed", "1"], tmp_path)
+    assert first.returncode == 0, first.stderr
+    second = ccsim([*args, "--seed", "2"], tmp_path, patch=SIGINT_WHILE_WRITING)
+    assert second.returncode == 130 and "interrupted" in second.stderr, second.stderr
+    check = ccsim(["report", out, "--no-png"], tmp_path)  # sealed: it reads
+    assert check.returncode == 0, check.stderr
+    folder = out if command == "run" else out / "baseline"
+    assert summary_seed(folder) == 2
+
+
 def test_run_ctrl_c_exits_130_with_one_line(tmp_path):
     """As `sweep`, `staff`, `schedule` and `animate` do: exit 130, one line saying so."""
     out = tmp_path / "out"
