@@ -149,6 +149,56 @@ def test_report_command_ctrl_c_exits_130(tmp_path):
     assert second.returncode == 130, (second.returncode, second.stderr)
 
 
+# --- ccsim sweep: interrupted while drawing its figures -----------------------------
+
+SWEEP = ["sweep", SCEN / "erlang_a.yaml", "-r", "2", "--workers", "1", "-q"]
+
+RAISE_IN_SWEEP_PLOT = """
+import sim.cli_sweep
+def _interrupted(*a, **k):
+    raise KeyboardInterrupt  # Ctrl-C while the sweep's figures are drawn
+sim.cli_sweep.plot_sweep = _interrupted
+"""
+
+
+def test_sweep_ctrl_c_while_drawing_figures(tmp_path):
+    out = tmp_path / "sw"
+    first = ccsim([*SWEEP, "--grid", "agents.pool.staff=40,41", "-o", out], tmp_path)
+    assert first.returncode == 0, first.stderr
+    old_png = (out / "sweep_curves.png").read_bytes()
+    second = ccsim([*SWEEP, "--grid", "agents.pool.staff=40,41,42", "-o", out], tmp_path,
+                   patch=RAISE_IN_SWEEP_PLOT)
+    # if the tables now hold 3 points, the 2-point figure must not stay beside them
+    if (out / "sweep_summary.csv").read_text().count("\n") == 4:
+        png = out / "sweep_curves.png"
+        stale = png.exists() and png.read_bytes() == old_png
+        assert not stale, "the 2-point sweep_curves.png beside the 3-point tables"
+    # the sweep's own interruption message and code, as while simulating
+    assert second.returncode == 130, (second.returncode, second.stderr)
+    assert "interrupted" in second.stderr
+
+
+TERM_IN_SWEEP_PNG = """
+import os, signal, time, sim.sweep_plots
+_render = sim.sweep_plots.render_png
+def _killed(*a, **k):
+    os.kill(os.getpid(), signal.SIGTERM)  # `kill` while the figure is being written
+    time.sleep(2)
+    return _render(*a, **k)
+sim.sweep_plots.render_png = _killed
+"""
+
+
+def test_sweep_kill_while_writing_figure_leaves_no_temporary(tmp_path):
+    out = tmp_path / "sw"
+    run = ccsim([*SWEEP, "--grid", "agents.pool.staff=40,41", "-o", out], tmp_path,
+                patch=TERM_IN_SWEEP_PNG)
+    leftovers = sorted(p.name for p in out.glob(".*.tmp"))
+    assert leftovers == []
+    assert run.returncode in (130, 143), run.returncode
+    assert "interrupted" in run.stderr
+
+
 # --- ccsim staff: its table beside the YAML ------------------------------------------
 
 def test_staff_unwritable_table_refused_before_the_search(tmp_path):
