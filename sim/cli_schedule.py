@@ -44,7 +44,7 @@ from sim.cli_options import (
 )
 from sim.cli_policy import declined_lines, policy_option
 from sim.loader import ScenarioError, scenario_document
-from sim.output import write_atomic
+from sim.output import deferred_signals, write_atomic
 from sim.plots.style import render_png
 from sim.policy_source import describe, policy_source
 from sim.requirement_sources import requirement_from_staffing, requirement_from_table
@@ -354,14 +354,16 @@ def write_schedule(out: str, document: dict, result: ScheduleResult) -> list[Pat
             + _policy_note(result.settings.policy)
             + yaml.safe_dump(scheduled_document(document, result), sort_keys=False,
                              default_flow_style=None, width=100))
-    written = [write_atomic(folder / "scenario.yaml",
-                            lambda p: p.write_text(text, encoding="utf-8"))]
-    written.append(write_atomic(folder / "shifts.csv",
-                                lambda p: shifts_table(result).to_csv(p, index=False)))
-    written.append(write_atomic(folder / "coverage.csv",
-                                lambda p: coverage_table(result).to_csv(p, index=False)))
-    for name, draw in (("coverage.png", coverage_figure), ("gantt.png", gantt_figure)):
-        fig = draw(result)
-        written.append(write_atomic(folder / name,
-                                    lambda p, fig=fig: p.write_bytes(render_png(fig))))
+    # the figures drawn first, then the five files written with Ctrl-C and kill held back:
+    # never one schedule's scenario.yaml beside another's figures (an outside check)
+    pngs = {name: render_png(draw(result))
+            for name, draw in (("coverage.png", coverage_figure), ("gantt.png", gantt_figure))}
+    tables = {"shifts.csv": shifts_table(result), "coverage.csv": coverage_table(result)}
+    with deferred_signals():
+        written = [write_atomic(folder / "scenario.yaml",
+                                lambda p: p.write_text(text, encoding="utf-8"))]
+        written += [write_atomic(folder / name, lambda p, t=table: t.to_csv(p, index=False))
+                    for name, table in tables.items()]
+        written += [write_atomic(folder / name, lambda p, b=png: p.write_bytes(b))
+                    for name, png in pngs.items()]
     return written

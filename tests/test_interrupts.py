@@ -199,6 +199,34 @@ def test_sweep_kill_while_writing_figure_leaves_no_temporary(tmp_path):
     assert "interrupted" in run.stderr
 
 
+# --- ccsim schedule: interrupted while writing its folder -------------------------------
+
+SCHEDULE = ["schedule", SCEN / "erlang_c.yaml", "--requirement", "erlang", "--max-rounds",
+            "1", "--time-limit", "2", "-q"]
+
+RAISE_IN_COVERAGE = """
+import sim.plots.shifts
+def _interrupted(*a, **k):
+    raise KeyboardInterrupt  # Ctrl-C while the schedule's figures are drawn
+sim.plots.shifts.coverage_figure = _interrupted
+"""
+
+
+def test_schedule_ctrl_c_while_writing_leaves_one_schedule(tmp_path):
+    out = tmp_path / "sch"
+    first = ccsim([*SCHEDULE, "--lengths", "8h", "--out", out], tmp_path)
+    assert first.returncode == 0, first.stderr
+    old = {p.name: p.read_bytes() for p in out.iterdir()}
+    second = ccsim([*SCHEDULE, "--lengths", "4h", "--out", out], tmp_path,
+                   patch=RAISE_IN_COVERAGE)
+    now = {p.name: p.read_bytes() for p in out.iterdir() if not p.name.startswith(".")}
+    yaml_is_new = now.get("scenario.yaml") != old["scenario.yaml"]
+    png_is_old = now.get("coverage.png") == old["coverage.png"]
+    # never the 4h schedule's scenario.yaml beside the 8h schedule's coverage figure
+    assert not (yaml_is_new and png_is_old), "4h scenario.yaml beside the 8h coverage.png"
+    assert second.returncode == 130, (second.returncode, second.stderr)
+
+
 # --- ccsim staff: its table beside the YAML ------------------------------------------
 
 def test_staff_unwritable_table_refused_before_the_search(tmp_path):
