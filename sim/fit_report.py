@@ -217,7 +217,7 @@ def _rows(t: TypeFit) -> str:
         cells.append(("IVR menu", _spec_text(t.menu) + " before the queue"))
     if t.patience:
         cells += [("patience (censored)", _spec_text(t.patience.best.spec)),
-                  ("patience naive", f"exponential mean {t.patience.naive_mean:.1f} s")]
+                  ("patience naive", f"exponential, mean {t.patience.naive_mean:.1f} s")]
     cells += [("day factors", ", ".join(f"{d[:3]} {f:g}" for d, f in
                                         zip(t.arrivals.weekdays, t.arrivals.day_factors,
                                             strict=True))),
@@ -225,7 +225,7 @@ def _rows(t: TypeFit) -> str:
     if t.repeat_share is not None:
         cells.append(("repeat share", f"{t.repeat_share:.2%} (mean delay "
                       f"{t.repeat_delay / 3600:.1f} h after the contact before ended)"
-                      if t.repeat_share else "0"))
+                      if t.repeat_share else f"{0:.2%}"))
     if t.transfer_share is not None:
         cells.append(("transfer share", f"{t.transfer_share:.2%} of answered"))
     if t.transfer is not None:
@@ -234,7 +234,13 @@ def _rows(t: TypeFit) -> str:
 
 
 def _spec_text(spec: dict) -> str:
-    return " ".join(f"{k} {v}" for k, v in spec.items())
+    """A fitted distribution for people: ``lognormal, mean 299.5 s, cv 0.80``."""
+    parts = [str(spec.get("dist", ""))]
+    for key, value in spec.items():
+        if key != "dist":  # a cv (or a shape) has no unit; every other number is seconds
+            parts.append(f"{key} {value:.2f}" if key in ("cv", "shape")
+                         else f"{key} {value:,.1f} s")
+    return ", ".join(parts)
 
 
 def _staff_html(fit: Fit) -> str:

@@ -439,7 +439,7 @@ def test_report_names_the_menu_the_text_names(tmp_path):
     A log with queue_start tells the time before the queue; the text printed it, the
     report's table left it out.
     """
-    from sim.fit_report import fit_html
+    from sim.fit_report import _spec_text, fit_html
 
     path = tmp_path / "log.csv"
     path.write_text("arrival,queue_start,answer,end,outcome\n" + "".join(
@@ -450,8 +450,7 @@ def test_report_names_the_menu_the_text_names(tmp_path):
     menu = fit.types["calls"].menu
     assert menu is not None
     page = fit_html(fit, [])
-    shown = " ".join(f"{k} {v}" for k, v in menu.items())
-    assert f"<tr><th>IVR menu</th><td>{shown} before the queue</td></tr>" in page
+    assert f"<tr><th>IVR menu</th><td>{_spec_text(menu)} before the queue</td></tr>" in page
 
 
 def test_cli_bad_columns_exit_2(tmp_path):

@@ -81,3 +81,15 @@ def test_a_small_repeat_share_is_not_shown_as_zero(share, shown):
 
     note = journeys_note("billing", (share, 3600.0), None)
     assert f"the log shows {shown} repeat contacts" in note, note
+
+
+@pytest.mark.parametrize(("spec", "shown"), [
+    ({"dist": "lognormal", "mean": 299.542, "cv": 0.8023}, "lognormal, mean 299.5 s, cv 0.80"),
+    ({"dist": "exponential", "mean": 24.2}, "exponential, mean 24.2 s"),
+    ({"dist": "deterministic", "value": 60.0}, "deterministic, value 60.0 s"),
+])
+def test_the_fit_reports_distributions_carry_units(spec, shown):
+    """The fit report read "dist lognormal mean 299.542 cv 0.8023", no unit (an audit)."""
+    from sim.fit_report import _spec_text
+
+    assert _spec_text(spec) == shown
