@@ -37,6 +37,7 @@ from scipy import stats
 
 from sim.calllog import EPOCH, CallLog, CallLogError
 from sim.calllog_ccsim import ccsim_table
+from sim.fit_arrivals import in_hours, open_days
 from sim.metrics import contact_thresholds
 from sim.replicate import run
 from sim.scenario import Scenario
@@ -47,20 +48,6 @@ from sim.units import DAY, opening_hours
 from sim.weekdays import WEEKDAYS, run_weekdays
 
 BACKTEST_KPIS = ("offered", "service_level", "asa", "abandon_rate")
-
-
-def in_hours(table: pd.DataFrame, open_s: float, interval: float, n: int) -> np.ndarray:
-    """Whether each contact arrived within the ``n`` intervals of the day from ``open_s``.
-
-    Args:
-        table: Canonical log rows (``arrival``).
-        open_s: Opening time, seconds after midnight.
-        interval: Interval length, seconds.
-        n: Intervals per day.
-    """
-    arrival = table["arrival"]
-    tod = (arrival - arrival.dt.normalize()).dt.total_seconds().to_numpy()
-    return (tod >= open_s) & (tod < open_s + n * interval)
 
 
 def interval_sums(table: pd.DataFrame, open_s: float, interval: float, n: int,
@@ -212,20 +199,6 @@ class Backtest:
         if self.daily.empty:
             return float("nan")
         return float(np.mean(np.abs(self.daily["mean"] - self.daily["actual"])))
-
-
-def open_days(log: CallLog, open_s: float, interval: float, n: int
-              ) -> tuple[pd.DatetimeIndex, pd.DatetimeIndex]:
-    """The log's open days (a contact in the ``n`` intervals from ``open_s``), and closed days.
-
-    A day whose contacts all arrived outside the opening hours (stray calls on a holiday)
-    is closed, as a day without contacts is: a log cannot tell a closed day from a day
-    nobody called, and at the volumes a scenario is fitted to the second does not happen.
-    """
-    arrival = log.table["arrival"]
-    inside = arrival[in_hours(log.table, open_s, interval, n)].dt.normalize()
-    opened = pd.DatetimeIndex(inside.unique()).sort_values()
-    return opened, log.days.difference(opened)
 
 
 def _calendar(scenario: Scenario, log: CallLog, opened: pd.DatetimeIndex

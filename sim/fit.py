@@ -23,7 +23,7 @@ import numpy as np
 from scipy import stats
 
 from sim.calllog import CallLog, CallLogError
-from sim.fit_arrivals import ArrivalFit, fit_arrivals, open_days, opening_hours
+from sim.fit_arrivals import ArrivalFit, fit_arrivals, open_days, opening_hours, outside_note
 from sim.fit_capacity import agents_seen, chats_at_once, groups_seen, observed_lines, staff_seen
 from sim.fit_repeats import journeys_note, repeat_gaps, repeat_share
 from sim.fit_transfers import SecondLeg, TransferFit, skills_after, transfers_seen
@@ -276,7 +276,8 @@ def fit_log(log: CallLog, interval: float) -> Fit:
                            "cannot be fitted")
     open_s, close_s = opening_hours(log, interval)
     n = round((close_s - open_s) / interval)
-    all_days, outside = open_days(log, open_s, close_s)
+    all_days, closed = open_days(log, open_s, interval, n)  # (as the backtest counts them)
+    outside = outside_note(log, open_s, interval, n, closed)
     names = log.type_names()
     types = {}
     table = log.table.reset_index(drop=True)  # rows matched to their repeat gaps by label

@@ -113,27 +113,50 @@ def opening_hours(log: CallLog, interval: float) -> tuple[float, float]:
 STRAY_SHARE = 0.01  # contacts at the ends of the day left out as stray, at most
 
 
-def open_days(log: CallLog, open_s: float, close_s: float) -> tuple[pd.DatetimeIndex, str | None]:
-    """The days with a contact in the opening hours, and a note of what is left out, or None.
+def in_hours(table: pd.DataFrame, open_s: float, interval: float, n: int) -> np.ndarray:
+    """Whether each contact arrived within the ``n`` intervals of the day from ``open_s``.
 
-    A day whose only contacts are outside them is closed (as :mod:`sim.backtest` counts
-    days); contacts outside the hours are left out of the arrivals (their talks and waits
-    are kept).
+    Args:
+        table: Canonical log rows (``arrival``).
+        open_s: Opening time, seconds after midnight.
+        interval: Interval length, seconds.
+        n: Intervals per day.
     """
-    t = log.table["arrival"]
-    day = t.dt.normalize()
-    tod = (t - day).dt.total_seconds()
-    inside = ((tod >= open_s) & (tod < close_s)).to_numpy()
-    days = pd.DatetimeIndex(day[inside].unique()).sort_values()
-    out = int((~inside).sum())
+    arrival = table["arrival"]
+    tod = (arrival - arrival.dt.normalize()).dt.total_seconds().to_numpy()
+    return (tod >= open_s) & (tod < open_s + n * interval)
+
+
+def open_days(log: CallLog, open_s: float, interval: float, n: int
+              ) -> tuple[pd.DatetimeIndex, pd.DatetimeIndex]:
+    """The log's open days (a contact in the ``n`` intervals from ``open_s``), and closed days.
+
+    A day whose contacts all arrived outside the opening hours (stray calls on a holiday)
+    is closed, as a day without contacts is: a log cannot tell a closed day from a day
+    nobody called, and at the volumes a scenario is fitted to the second does not happen.
+    """
+    arrival = log.table["arrival"]
+    inside = arrival[in_hours(log.table, open_s, interval, n)].dt.normalize()
+    opened = pd.DatetimeIndex(inside.unique()).sort_values()
+    return opened, log.days.difference(opened)
+
+
+def outside_note(log: CallLog, open_s: float, interval: float, n: int,
+                 closed: pd.DatetimeIndex) -> str | None:
+    """A note of the contacts left out of the arrivals, outside the hours fitted; or None.
+
+    ``closed``: the days whose only contacts are outside them (:func:`open_days`). Their
+    talks and waits are kept in the fits.
+    """
+    out = int((~in_hours(log.table, open_s, interval, n)).sum())
     if not out:
-        return days, None
-    closed = log.days.difference(days)
-    note = (f"{out:,} of {len(t):,} contacts ({out / len(t):.2%}) arrived outside the opening "
-            f"hours fitted, {format_clock_exact(open_s)}-{format_clock_exact(close_s)} (the "
-            "intervals with contacts on most days): left out of the arrivals")
+        return None
+    total = len(log.table)
+    note = (f"{out:,} of {total:,} contacts ({out / total:.2%}) arrived outside the opening "
+            f"hours fitted, {format_clock_exact(open_s)}-"
+            f"{format_clock_exact(open_s + n * interval)} (the intervals with contacts on "
+            "most days): left out of the arrivals")
     if len(closed):
         note += (f"; {len(closed)} day{'s' if len(closed) > 1 else ''} with no other contact "
                  f"taken as closed ({', '.join(str(d.date()) for d in closed)})")
-    return days, note
-
+    return note
