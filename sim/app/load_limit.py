@@ -35,14 +35,13 @@ def load_problems(aht: float, base_aht: float | None, per_hour: float, factor: f
     found = []
     if factor_over or not (aht_changed or factor == 1):
         handle = own if aht_over else aht
-        if rate_typed:
-            found.append(("calls_per_hour", f"must be <= {most * 3600 / handle:.4g} (a handle "
-                          f"time of {handle:,.0f} s x this many calls an hour {tail}, got "
-                          f"{per_hour * factor:g}"))
-        else:
-            found.append(("arrival_factor", f"must be <= {most * 3600 / (handle * per_hour):.4g}"
-                          f" (a handle time of {handle:,.0f} s x this many calls {tail}, got "
-                          f"{factor:g}"))
+        # named as typed: calls an hour, or a factor of the scenario's
+        name, limit, got, calls = (
+            ("calls_per_hour", most * 3600 / handle, per_hour * factor, "calls an hour")
+            if rate_typed else
+            ("arrival_factor", most * 3600 / (handle * per_hour), factor, "calls"))
+        found.append((name, f"must be <= {limit:.4g} (a handle time of {handle:,.0f} s x this "
+                      f"many {calls} {tail}, got {got:g}"))
     if aht_over or not found:
         calls = per_hour * (1.0 if factor_over else factor)
         shown_calls = (f"{calls:.3g}" if not 1 <= calls < 1e15

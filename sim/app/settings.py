@@ -174,7 +174,7 @@ def read_settings(payload: dict[str, Any], scenario: Scenario, source: str) -> S
             replication count that is not a whole number); ranges are the loader's to
             check, so the message is the CLI's.
     """
-    base, problems = defaults(scenario), []
+    base, problems, rate = defaults(scenario), [], calls_per_hour(scenario)
     if not isinstance(payload, dict):
         raise SettingsError(source, [("settings", f"must be an object, got {shown(payload)}")])
     known = [f.name for f in fields(Settings)] + ["calls_per_hour"]  # (typed: the factor's)
@@ -212,7 +212,7 @@ def read_settings(payload: dict[str, Any], scenario: Scenario, source: str) -> S
         arrival_factor=(number("arrival_factor", payload.get("arrival_factor", 1.0))
                         if "calls_per_hour" not in payload
                         else _factor(number("calls_per_hour", payload["calls_per_hour"]),
-                                     calls_per_hour(scenario), problems)),
+                                     rate, problems)),
         aht=number("aht", payload.get("aht", base.aht), optional=base.aht is None),
         patience=number("patience", payload.get("patience", base.patience),
                         optional=True),
@@ -246,9 +246,9 @@ def read_settings(payload: dict[str, Any], scenario: Scenario, source: str) -> S
     if out.self_service is not None and not 0 <= out.self_service <= 1:
         problems.append(("self_service", f"must be in 0..1, got {out.self_service:g}"))
     if out.aht is not None and out.aht > 0 and out.arrival_factor is not None:
-        problems += load_problems(out.aht, base.aht, calls_per_hour(scenario),
-                                   out.arrival_factor, aht_changed=_changed(out.aht, base.aht),
-                                   rate_typed="calls_per_hour" in payload)
+        problems += load_problems(out.aht, base.aht, rate, out.arrival_factor,
+                                  aht_changed=_changed(out.aht, base.aht),
+                                  rate_typed="calls_per_hour" in payload)
     if problems:
         raise SettingsError(source, problems)
     return out
