@@ -66,6 +66,17 @@ def per_rep(contacts, f):
     return contacts.groupby("replication").apply(f).to_numpy()
 
 
+def agree_queue(name, contacts, queued, lam, theta):
+    """A class's mean wait and abandon rate against its chain's mean queue ``queued``.
+
+    Little's law: mean wait = E[queued] / lam (minutes here, seconds in the run), and an
+    exponential patience of rate ``theta`` abandons E[queued] * theta of lam.
+    """
+    agree(f"{name} mean wait", per_rep(contacts, lambda x: x.wait.mean()), queued / lam * 60)
+    agree(f"{name} abandon", per_rep(contacts, lambda x: x.abandoned.mean()),
+          queued * theta / lam)
+
+
 def test_priority_unequal_handle_and_patience():
     """Non-preemptive priority, class-dependent handle and patience.
 
@@ -121,14 +132,8 @@ def test_priority_unequal_handle_and_patience():
     r = sim.run(sc, seed=3, replications=20)
     c = r.contacts[r.contacts.arrival >= WARM]
     for k, name in ((0, "hi"), (1, "lo")):
-        e_n = (pi * sm[:, 2 + k]).sum()
         d = c[c.contact_type == name]
-        agree(f"{name} mean wait", per_rep(d, lambda x: x.wait.mean()), e_n / lam[k] * 60)
-        agree(
-            f"{name} abandon",
-            per_rep(d, lambda x: x.abandoned.mean()),
-            e_n * theta[k] / lam[k],
-        )
+        agree_queue(name, d, (pi * sm[:, 2 + k]).sum(), lam[k], theta[k])
         agree(
             f"{name} P(wait)",
             per_rep(d, lambda x: (x.wait > 0).mean()),
@@ -426,11 +431,5 @@ def test_fcfs_across_types_with_different_handle_times():
     r = sim.run(sc, seed=13, replications=150)
     c = r.contacts[r.contacts.arrival >= WARM]
     for k, name in ((0, "x"), (1, "y")):
-        e_n = sum(p * s[2].count(k) for s, p in zip(states, pi))
-        d = c[c.contact_type == name]
-        agree(f"{name} mean wait", per_rep(d, lambda x: x.wait.mean()), e_n / lam[k] * 60)
-        agree(
-            f"{name} abandon",
-            per_rep(d, lambda x: x.abandoned.mean()),
-            e_n * theta[k] / lam[k],
-        )
+        queued = sum(p * s[2].count(k) for s, p in zip(states, pi))
+        agree_queue(name, c[c.contact_type == name], queued, lam[k], theta[k])
