@@ -95,6 +95,9 @@ def test_trainers_lesson(browser, url, tmp_path):
     assert re.search(r"one agent fewer .*: ASA [\d.]+ s → [\d.]+ s", headline.inner_text())
     row = page.get_by_test_id("compare-asa").inner_text()
     assert "*" in row  # paired: one agent fewer is a significant difference
+    # rows by their labels, as the cards (the KPI keys 'service_level', 'asa' were shown)
+    assert page.get_by_test_id("compare-service_level").inner_text().startswith(
+        "Service level")
     assert page.get_by_test_id("kpi-service_level").inner_text() != sl
     shot(page, "2-compare")
 
@@ -109,6 +112,11 @@ def test_trainers_lesson(browser, url, tmp_path):
         "el => { el.value = 300; el.dispatchEvent(new Event('input')); }")
     assert clock.inner_text() == "13:00"
     assert page.locator("#seats .seat").count() >= staff - 1
+    # a wait for people, not a clock-like '06:27' beside the floor's clock
+    assert page.evaluate("[waited(28), waited(387), waited(4020)]") == [
+        "28 s", "6 min 27 s", "1 h 07 min"]
+    assert all(re.fullmatch(r"(\d+ s|\d+ min \d\d s|\d+ h \d\d min)( callback)?", w)
+               for w in page.locator("#waits .wait").all_inner_texts() if "more" not in w)
     shot(page, "3-floor")
 
     kept = page.get_by_test_id("kpi-service_level").inner_text()
