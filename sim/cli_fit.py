@@ -1,9 +1,10 @@
 """``ccsim fit`` and ``ccsim backtest``: from a call log to a scenario, and back.
 
 ``fit`` reads a call log (see :mod:`sim.calllog`), estimates a scenario (see
-:mod:`sim.fit`), writes it as YAML with fit_report.html beside it and prints the
-estimates. ``backtest`` simulates a scenario over a log's days and prints, per KPI, the
-mean absolute error per interval, with a figure of simulated bands against the actual.
+:mod:`sim.fit`), writes it as YAML with its report beside it (``a.yaml``:
+``a.fit_report.html``, see :func:`fit_report_path`) and prints the estimates.
+``backtest`` simulates a scenario over a log's days and prints, per KPI, the mean absolute
+error per interval, with a figure of simulated bands against the actual.
 """
 
 from __future__ import annotations
@@ -53,6 +54,15 @@ def _read_log(path: str, columns: str | None):
     return log
 
 
+def fit_report_path(out: str | Path) -> Path:
+    """The report of the fitted scenario file ``out``: beside it, named after it.
+
+    ``folder/a.yaml`` gives ``folder/a.fit_report.html``: each fitted scenario keeps its
+    own report, so a second fit into the folder does not overwrite the first one's.
+    """
+    return Path(out).with_name(f"{Path(out).stem}.fit_report.html")
+
+
 def _interval(seconds: float) -> float:
     if seconds < 60:  # a scenario's shortest interval (Scenario.interval)
         fail([f"--interval: must be at least 1m, got {format_duration(seconds)}"])
@@ -82,7 +92,8 @@ def _text_or_fail(text: str, path: str) -> None:
 @click.argument("log", type=click.Path(dir_okay=False))
 @click.option("--interval", type=POSITIVE_DURATION, default="30m", show_default=True,
               help="Interval of the fitted arrivals and staffing.")
-@out_option("The scenario file to write; fit_report.html goes beside it.", folder=False,
+@out_option("The scenario file to write; its report goes beside it (a.yaml: "
+            "a.fit_report.html).", folder=False,
             default="fitted.yaml")
 @click.option("--columns", help=_COLUMNS_HELP)
 @click.option("--staff", type=click.IntRange(min=1),
@@ -91,7 +102,7 @@ def _text_or_fail(text: str, path: str) -> None:
                    "typical day: a lower bound).")
 @click.option("--threshold", type=DURATION, default="20s", show_default=True,
               help="Service-level threshold of the fitted scenario.")
-@click.option("--no-report", is_flag=True, help="Skip fit_report.html.")
+@click.option("--no-report", is_flag=True, help="Skip the report (a.fit_report.html).")
 def fit_command(log: str, interval: float, out: str, columns: str | None, staff: int | None,
                 threshold: float, no_report: bool) -> None:
     """Estimate a scenario from the call LOG (CSV or Parquet, or ccsim's contacts.parquet).
@@ -119,11 +130,8 @@ def fit_command(log: str, interval: float, out: str, columns: str | None, staff:
     if too_many:
         fail([f"--staff: {too_many}"])
     writable_or_fail(out, folder=False, inputs=(log,))
-    report = Path(out).with_name("fit_report.html")
+    report = fit_report_path(out)  # never `out` itself: its name is out's stem and more
     if not no_report:
-        if Path(out).name == report.name:
-            fail([f"--out: cannot write {out}: fit_report.html goes beside it; name the "
-                  "scenario otherwise, or give --no-report"])
         writable_or_fail(report, folder=False, inputs=(log,))
     calls = _read_log(log, columns)
     try:
@@ -148,7 +156,7 @@ def fit_command(log: str, interval: float, out: str, columns: str | None, staff:
     if not no_report:
         from sim.fit_report import write_fit_report
 
-        for problem in write_fit_report(fitted, report):
+        for problem in write_fit_report(fitted, report, scenario=Path(out).name):
             click.echo(f"warning: figure not drawn: {problem}", err=True)
         written.append(str(report))
     click.echo("wrote " + ", ".join(written), err=True)

@@ -1,4 +1,4 @@
-"""Figures and pages of ``ccsim fit`` (fit_report.html) and ``ccsim backtest``.
+"""Figures and pages of ``ccsim fit`` (``a.fit_report.html``) and ``ccsim backtest``.
 
 For each contact type: arrivals per interval (each day's counts and the fitted mean),
 handle times (histogram with the fitted families, and a QQ plot of the chosen one) and
@@ -254,10 +254,12 @@ def _staff_html(fit: Fit) -> str:
             f"({SEEN_WORKING})" + (f", in groups:</p><ul>{groups}</ul>" if groups else ".</p>"))
 
 
-def fit_html(fit: Fit, figures: list[RenderedFigure]) -> str:
-    """The fit report page."""
-    body = [f"<h1>Fit of {_esc(fit.log.path)}</h1>",
-            f"<p>{len(fit.log.table):,} contacts over {fit.open_days} open days, open "
+def fit_html(fit: Fit, figures: list[RenderedFigure], scenario: str | None = None) -> str:
+    """The fit report page; ``scenario``: the name of the scenario file written with it."""
+    body = [f"<h1>Fit of {_esc(fit.log.path)}</h1>"]
+    if scenario is not None:
+        body.append(f"<p>The fitted scenario: {_esc(scenario)}, beside this page.</p>")
+    body += [f"<p>{len(fit.log.table):,} contacts over {fit.open_days} open days, open "
             f"{fit.open / 3600:g}h to {fit.close / 3600:g}h, intervals of "
             f"{fit.interval / 60:g} min." + (
                 "" if fit.lines is None else f" Trunk lines: {fit.lines} (the calls on the "
@@ -274,10 +276,14 @@ def fit_html(fit: Fit, figures: list[RenderedFigure]) -> str:
     return _page(f"Fit of {fit.log.path}", body)
 
 
-def write_fit_report(fit: Fit, path: str | Path) -> list[str]:
-    """Write fit_report.html; returns the problems of figures that could not be drawn."""
+def write_fit_report(fit: Fit, path: str | Path, scenario: str | None = None) -> list[str]:
+    """Write the fit report page at ``path``; ``scenario``: the scenario file it goes with.
+
+    Returns:
+        The problems of the figures that could not be drawn.
+    """
     figures = fit_figures(fit)
-    text = fit_html(fit, figures)
+    text = fit_html(fit, figures, scenario)
     write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     return [f"{f.name}: {f.problem}" for f in figures if f.png is None]
 

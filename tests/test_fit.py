@@ -293,16 +293,39 @@ class TestLogs:
         assert line == f"--out: cannot write {path}: it is the input {path}", line
         assert path.read_text() == before
 
-    def test_cli_out_named_like_the_report(self, tmp_path):
-        """`fit --out fit_report.html` would lose the scenario under the report: refused."""
+    def test_cli_two_fits_into_one_folder_keep_both_reports(self, tmp_path):
+        """Two fits into one folder (a.yaml, b.yaml): each keeps its own report, naming it."""
+        logs = {"a": "2026-03-02T08:00:00,1,answered,100\n2026-03-02T08:10:00,2,answered,90\n",
+                "b": "2026-03-03T09:00:00,1,answered,200\n2026-03-03T09:10:00,5,abandoned,\n"}
+        folder = tmp_path / "folder"
+        for name, rows in logs.items():
+            log = tmp_path / f"{name}_calls.csv"
+            log.write_text("arrival,wait,outcome,handle\n" + rows)
+            done = subprocess.run([sys.executable, "-m", "sim", "fit", str(log), "--out",
+                                   str(folder / f"{name}.yaml")], capture_output=True, text=True)
+            assert done.returncode == 0, done.stderr
+            report = folder / f"{name}.fit_report.html"
+            assert done.stderr.strip() == f"wrote {folder / name}.yaml, {report}"
+        assert sorted(p.name for p in folder.iterdir()) == [
+            "a.fit_report.html", "a.yaml", "b.fit_report.html", "b.yaml"]
+        for name, other in (("a", "b"), ("b", "a")):
+            html = (folder / f"{name}.fit_report.html").read_text()
+            assert f"<h1>Fit of {tmp_path / name}_calls.csv</h1>" in html
+            assert f"{name}.yaml" in html and f"{other}.yaml" not in html
+            assert f"{other}_calls.csv" not in html
+
+    def test_cli_report_path_a_folder(self, tmp_path):
+        """A folder where the report goes (a.fit_report.html/): refused before any work."""
         path = self.write(tmp_path, "arrival,wait,outcome,handle\n"
                                     "2026-03-02T08:00:00,1,answered,100\n")
-        out = tmp_path / "fit_report.html"
+        (tmp_path / "a.fit_report.html").mkdir()
+        out = tmp_path / "a.yaml"
         done = subprocess.run([sys.executable, "-m", "sim", "fit", str(path), "--out",
                                str(out)], capture_output=True, text=True)
         assert done.returncode == 2, done.stderr
         (line,) = done.stderr.splitlines()
-        assert line.startswith(f"--out: cannot write {out}: fit_report.html goes beside"), line
+        assert line == (f"--out: cannot write {tmp_path / 'a.fit_report.html'}: it is a "
+                        "folder, not a file"), line
         assert not out.exists()
 
     def test_cli_fit_then_backtest(self, independent, tmp_path):
@@ -313,7 +336,7 @@ class TestLogs:
                                "--staff", str(TRUE["agents"])], capture_output=True, text=True)
         assert done.returncode == 0, done.stderr
         assert "patience naive" in done.stdout
-        assert (tmp_path / "fit_report.html").read_text().count("data:image/png") == 3
+        assert (tmp_path / "fitted.fit_report.html").read_text().count("data:image/png") == 3
         sim.load_scenario(out)
         png = tmp_path / "bt.png"
         done = subprocess.run([sys.executable, "-m", "sim", "backtest", str(out), str(path),

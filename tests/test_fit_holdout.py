@@ -170,4 +170,4 @@ def test_the_fit_report_and_summary_say_the_lines(tmp_path):
     assert done.exit_code == 0, done.output
     assert "trunk lines: 5 " in done.stdout
     assert yaml.safe_load(out.read_text())["lines"] == 5
-    assert "Trunk lines: 5 " in (tmp_path / "fit_report.html").read_text()
+    assert "Trunk lines: 5 " in (tmp_path / "fitted.fit_report.html").read_text()
