@@ -130,7 +130,7 @@ class _Replication:
         self.journeys = Journeys(floor, book, plans, group_plans, resolve, after_call,
                                  record_legs, (scenario.open, scenario.close,
                                                scenario.interval, self.run_end))
-        self.shifts = Shifts(floor, with_cooldown(scenario), root_key)
+        self.shifts = Shifts(floor, with_cooldown(scenario), root_key, self.run_end)
         floor.attach(self.journeys, self.shifts)
         self.router = None
         if policy is not None:  # the general path: the policy decides (sim/routed.py)

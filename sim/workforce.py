@@ -7,7 +7,8 @@ them first, and one comes back if work arrives for a group that has left (a tran
 consult of a call that was in progress at closing). :class:`Shifts` holds these steps,
 built with the floor (:class:`sim.floor.Floor`), whose agents it brings and sends home,
 and it keeps the staffing log. What the floor looks like over time is sampled apart, by
-the observer (:mod:`sim.observer`).
+the observer (:mod:`sim.observer`). The schedules end with the run: a cooldown's last day
+is staffed until the cooldown ends, not to its closing (:func:`until_run_end`).
 """
 
 from __future__ import annotations
@@ -49,11 +50,12 @@ class Shifts:
             takes work through its steps (looked up at each use, so hooks apply).
         calendar: The scenario with the cooldown after the measured days (the schedules).
         root_key: The replication's key, for absences (:mod:`sim.absence`).
+        run_end: The end of the run (seconds): the measured days and the cooldown.
     """
 
-    def __init__(self, floor, calendar, root_key: int):
+    def __init__(self, floor, calendar, root_key: int, run_end: float):
         self.floor, self.env = floor, floor.env
-        self.calendar, self.root_key = calendar, root_key
+        self.calendar, self.root_key, self.run_end = calendar, root_key, run_end
         self.staff_log: tuple[array, array, array] = (array("d"), array("h"), array("i"))
         self.next_agent_id = 0
         self.closed_groups = 0  # groups sent home for the night (draining)
@@ -65,7 +67,10 @@ class Shifts:
             spec = self.calendar.agents[g_name]
             absences = (group_absences(self.root_key, g_name, spec.absenteeism)
                         if spec.absenteeism > 0 else None)
-            self.env.process(self._staffing(group, staff_changes(self.calendar, spec, absences)))
+            changes = staff_changes(self.calendar, spec, absences)
+            if self.calendar.cooldown > 0:  # (without one, the last day's closing ends it)
+                changes = until_run_end(changes, self.run_end)
+            self.env.process(self._staffing(group, changes))
 
     def _start_agent(self, group, agent_id: int) -> None:
         """An agent comes on duty: takes waiting work or is idle at once (same instant)."""
@@ -173,3 +178,20 @@ class Shifts:
         group.made += 1
         self.next_agent_id += 1
         return self.next_agent_id - 1
+
+
+def until_run_end(changes: list[StaffChange], run_end: float) -> list[StaffChange]:
+    """A group's staffing over a run with a cooldown: nobody comes on duty after its end.
+
+    The cooldown's calendar (:func:`sim.schedule.with_cooldown`) staffs whole days, so the
+    day it reaches into went on after the run had ended: the next morning's shift came on
+    duty, or (open at the end) its agents stayed on until that day's closing. Its changes
+    from ``run_end`` (seconds) on are dropped and, unless the center had closed by then,
+    the end is a closing: idle agents go home, busy ones finish their contacts first. No
+    contact arrives after the end, and the agent time left out is the cooldown day's, after
+    its opening: outside the measured window (:func:`sim.metrics.measured_window`).
+    """
+    kept = [change for change in changes if change.time < run_end]
+    if not kept or not kept[-1].drain:
+        kept.append(StaffChange(run_end, 0, drain=True))
+    return kept

@@ -8,6 +8,7 @@ also asserts that the faulty figure lies outside them, so it can fail.
 from pathlib import Path
 
 import numpy as np
+import pytest
 from test_theory import assert_agrees
 
 import sim
@@ -140,3 +141,32 @@ class TestCooldown:
         a, b = (r.contacts for r in (with_cooldown, cut_off))
         first = [x[(x["origin"] == "first") & (x["arrival"] < 5 * 86400)] for x in (a, b)]
         assert np.array_equal(first[0]["arrival"], first[1]["arrival"])
+
+    @pytest.mark.parametrize(("path", "cooldown", "closed"), [
+        ("small_bank.yaml", "2h", True),    # ends at night, before the next day opens
+        ("small_bank.yaml", "10h", False),  # ends while the cooldown's day is open
+        ("erlang_c.yaml", "2h", False),     # open round the clock
+    ])
+    def test_nobody_comes_on_duty_after_the_run_ends(self, path, cooldown, closed):
+        """The staff log ends with the cooldown: no shift comes on after it, all go home.
+
+        Before, the day the cooldown reached into was staffed to its end: the next
+        morning's shift came on duty after the run had ended (open round the clock, the
+        agents stayed on duty a day after it). Agents still finishing a contact at the end
+        may leave after it; nobody comes on (but for one called back to a transfer of a
+        contact still in progress, as after any closing: none here).
+        """
+        sc = sim.load_scenario(SCENARIOS / path, overrides={"days": 2, "cooldown": cooldown})
+        records = run_replication(sc, seed=1, replication=0)
+        end = sc.days * 86400 + sc.cooldown
+        for g in range(len(sc.agents)):
+            mine = records.staff_group == g
+            times, counts = records.staff_time[mine], records.staff_count[mine]
+            at_end = counts[times <= end][-1]
+            after = counts[times > end]
+            assert np.all(np.diff(np.r_[at_end, after]) < 0), (g, times[times > end], after)
+            assert counts[-1] == 0, (g, times[-1], counts[-1])
+        # closed: everyone had gone home at closing, hours before the end; open: those busy
+        # at the end finish their contacts (minutes each), the others leave at the end
+        last = records.staff_time.max()
+        assert last <= end + (0 if closed else 3600), (last - end) / 3600
