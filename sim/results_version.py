@@ -136,4 +136,7 @@ never mixes records of two versions).
 # 35: an agent's own speed (speed_cv) is keyed by its group's name and its seat there, not
 # by a run-wide agent number: more agents in one group re-drew every later agent's speed in
 # the others (one group's runs keep their numbers: there the seat is the agent number)
-RESULTS_VERSION = 35
+# 36: with a cooldown, nobody comes on duty after the run ends (the cooldown's last day was
+# staffed to its closing): the staff log ends with the run, and a contact still in hand then
+# is finished by an agent called back, as after any closing (no bundled scenario changes)
+RESULTS_VERSION = 36
