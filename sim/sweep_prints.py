@@ -322,7 +322,8 @@ def what_changed(old: dict[str, Any], new: dict[str, Any], changed: list[str]) -
         edited = [name for name in now if name in before and before[name] != now[name]]
     before, now = old.get("scenario_fields"), new.get("scenario_fields")
     if isinstance(before, dict) and isinstance(now, dict):
-        grid = old.get("grid")  # (a damaged manifest's: no paths)
+        pending = old.get("pending")  # (a folder without tables: its sweep's grid only)
+        grid = old.get("grid", pending.get("grid") if isinstance(pending, dict) else None)
         swept = set(grid if isinstance(grid, dict) else {}) ^ set(new["grid"])  # (blanked in one)
         fields = [k for k in [*now, *(k for k in before if k not in now)]
                   if before.get(k) != now.get(k) and not any(

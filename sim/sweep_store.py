@@ -10,6 +10,13 @@ pages of a point the grid no longer has stay, for when it returns. A sweep that 
 in what the points share (the scenario, the seed, the grid's paths, a file read) is
 refused (:class:`SweepConflictError`) instead of being mixed with them.
 
+The manifest describes the tables beside it (``sweep.parquet``, ``sweep_summary.csv``):
+its ``grid`` and ``replications`` are theirs. A sweep asking for others (a grid grown,
+more replications) names them ``pending`` while it runs; it writes its tables, then the
+manifest without ``pending``. An interrupted one leaves the earlier tables and their
+manifest, ``pending`` saying what the same command again completes (a folder without
+tables: ``pending`` only).
+
 A folder of format 1 filed pages by point index (``p000002-r0003.json``): resumed with
 the grid its manifest names (the prints it holds, :class:`sim.sweep_prints.LegacyPrints`),
 its pages are filed again under their points' keys and the folder becomes format 2.
@@ -37,6 +44,7 @@ PARTS = "parts"
 STORE_FORMAT = 2  # (1: parts filed by point index; resumed and filed again by key)
 PART = re.compile(r"pt-([0-9a-f]{16})-r(\d{4,})\.json")
 LEGACY_PART = re.compile(r"p(\d{6,})-r(\d{4,})\.json")
+ASKED = ("grid", "replications")  # what a sweep asks for: the shape of its tables
 
 
 class SweepConflictError(ValueError):
@@ -89,6 +97,7 @@ class SweepStore:
         self.out = Path(out)
         self.parts = self.out / PARTS
         self.damaged: list[Path] = []
+        self.sealed: dict[str, Any] | None = None  # the manifest of the finished sweep
 
     def open(self, sweep: SweepPrints, replications: int,
              point_kpis: Sequence[Sequence[str]], fresh: bool = False,
@@ -116,9 +125,9 @@ class SweepStore:
                                      "sweep; use another --out")
         if fresh:
             self.clear()
-        manifest = self.out / MANIFEST
         description = dict(sweep.description)
-        if manifest.exists():
+        document: dict[str, Any] = {}
+        if (self.out / MANIFEST).exists():
             document = self._manifest()
             if document.get("format") == STORE_FORMAT:
                 self._check(document, sweep.prints, description)
@@ -127,14 +136,32 @@ class SweepStore:
         elif self.parts.exists() and any(self.parts.glob("p*.json")):
             raise SweepConflictError(f"{self.out}: has finished parts but no {MANIFEST}; "
                                      "use --fresh to start over or another --out")
-        # (again on a resume: it may ask for another number of replications)
-        document = {"format": STORE_FORMAT, "fingerprint": sweep.prints, **description}
-        text = json.dumps(document, indent=2, default=str) + "\n"
-        write_atomic(manifest, lambda p: p.write_text(text, encoding="utf-8"))
+        # (again on a resume: the scenario's name, a file read may be new)
+        self.sealed = {"format": STORE_FORMAT, "fingerprint": sweep.prints, **description}
+        self._write_manifest(self._under_way(document))
         self.parts.mkdir(parents=True, exist_ok=True)
         for folder in (self.out, self.parts):  # left by a run killed mid-write (a table,
             clean_stale(folder)                # a figure, a part), not one still writing
         return self.finished(sweep.keys, replications, point_kpis)
+
+    def _under_way(self, before: dict[str, Any]) -> dict[str, Any]:
+        """The manifest while the sweep runs: the tables' grid and replications, its own pending.
+
+        ``before``: the folder's manifest (its ``grid`` and ``replications`` are those of
+        the tables beside it, if any; empty if none). A sweep asking for what the tables
+        hold has nothing pending: they stay true whenever it stops.
+        """
+        asked = json.loads(json.dumps({k: self.sealed[k] for k in ASKED}, default=str))
+        shown = {k: before[k] for k in ASKED if k in before} if (
+            self.out / TABLE).exists() else {}
+        if shown == asked:
+            return self.sealed
+        return {**{k: shown[k] if k in ASKED else v for k, v in self.sealed.items()
+                   if k not in ASKED or k in shown}, "pending": asked}
+
+    def _write_manifest(self, document: dict[str, Any]) -> None:
+        text = json.dumps(document, indent=2, default=str) + "\n"
+        write_atomic(self.out / MANIFEST, lambda p: p.write_text(text, encoding="utf-8"))
 
     def _manifest(self) -> dict[str, Any]:
         manifest = self.out / MANIFEST
@@ -241,9 +268,15 @@ class SweepStore:
                      lambda p: p.write_text(text, encoding="utf-8"))
 
     def write_results(self, table: pd.DataFrame, summary: pd.DataFrame) -> list[Path]:
-        """Write ``sweep.parquet`` and ``sweep_summary.csv`` (atomically)."""
-        return [write_atomic(self.out / TABLE, lambda p: table.to_parquet(p, index=False)),
-                write_atomic(self.out / SUMMARY, lambda p: summary.to_csv(p, index=False))]
+        """Write ``sweep.parquet`` and ``sweep_summary.csv``, then the manifest that names them.
+
+        Each file atomically (``pending`` ends here).
+        """
+        written = [write_atomic(self.out / TABLE, lambda p: table.to_parquet(p, index=False)),
+                   write_atomic(self.out / SUMMARY, lambda p: summary.to_csv(p, index=False))]
+        if self.sealed is not None:  # (opened: the sweep these tables are)
+            self._write_manifest(self.sealed)
+        return written
 
     def clear(self) -> None:
         """Remove the sweep's own files (parts, manifest, tables, figures); nothing else."""

@@ -199,6 +199,69 @@ def test_sweep_kill_while_writing_figure_leaves_no_temporary(tmp_path):
     assert "interrupted" in run.stderr
 
 
+# --- ccsim sweep: a finished sweep grown, then interrupted -----------------------------
+
+SIGNAL_AFTER_FIRST_PART = """
+import os, signal, sim.sweep_store
+real, sent = sim.sweep_store.SweepStore.save, []
+def saving(self, row):  # the signal once the grown sweep has kept its first new unit
+    real(self, row)
+    if not sent:
+        sent.append(row)
+        os.kill(os.getpid(), signal.{})
+sim.sweep_store.SweepStore.save = saving
+"""
+GROWN = {"values": (["agents.pool.staff=3,4,5,6"], "2"),
+         "replications": (["agents.pool.staff=3,4"], "3")}
+
+
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("grown", sorted(GROWN))
+def test_grown_sweep_interrupted_keeps_a_manifest_of_its_tables(tmp_path, sig, grown):
+    """Ctrl-C or kill in a grown sweep: the manifest still describes the tables on disk.
+
+    It named the grown grid (or replications) beside the earlier sweep's tables: a reader
+    of the folder took the 2-point table for the 4-point sweep. Now its ``grid`` and
+    ``replications`` are the tables', the grown sweep's ``pending``; the same command
+    again completes it, with the table of the grown sweep run uninterrupted (by
+    ``run_sweep``, which the command calls), and no ``pending``.
+    """
+    import json
+
+    import pandas as pd
+    from sweep_parts import TINY, tiny
+
+    from sim.sweep import run_sweep
+
+    (tmp_path / "s.json").write_text(json.dumps(TINY))
+    staff, out = "agents.pool.staff", tmp_path / "sw"
+
+    def sweep(grid, reps, folder, patch=""):
+        return ccsim(["sweep", "s.json", *(a for g in grid for a in ("--grid", g)), "-r", reps,
+                      "-w", "1", "-q", "--no-figures", "-o", folder], tmp_path, patch=patch)
+
+    first = sweep(["agents.pool.staff=3,4"], "2", out)
+    assert first.returncode == 0, first.stderr
+    grid, reps = GROWN[grown]
+    stopped = sweep(grid, reps, out, SIGNAL_AFTER_FIRST_PART.format(sig))
+    assert stopped.returncode == 130 and "interrupted" in stopped.stderr, stopped.stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    table = pd.read_parquet(out / "sweep.parquet")
+    assert (manifest.get("grid"), manifest.get("replications")) == (
+        {staff: table.drop_duplicates("point")[staff].tolist()},
+        int(table.groupby("point").size().max())), "the manifest is not the table's"
+    values = [int(v) for v in grid[0].split("=")[1].split(",")]
+    assert manifest.get("pending") == {"grid": {staff: values}, "replications": int(reps)}
+    resumed = sweep(grid, reps, out)
+    assert resumed.returncode == 0, resumed.stderr
+    run_sweep(tiny(), {staff: values}, int(reps), workers=1, out=tmp_path / "fresh")
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert "pending" not in manifest
+    assert (manifest["grid"], manifest["replications"]) == ({staff: values}, int(reps))
+    for name in ("sweep.parquet", "sweep_summary.csv"):
+        assert (out / name).read_bytes() == (tmp_path / "fresh" / name).read_bytes(), name
+
+
 # --- ccsim schedule: interrupted while writing its folder -------------------------------
 
 SCHEDULE = ["schedule", SCEN / "erlang_c.yaml", "--requirement", "erlang", "--max-rounds",

@@ -165,3 +165,43 @@ def test_fresh_removes_the_parts_of_points_no_longer_in_the_grid(tmp_path):
     assert (len(back.computed), back.resumed) == (2, 2)
     run_sweep(tiny(close="11:00"), {STAFF: [3, 4]}, 2, workers=1, out=tmp_path / "fresh")
     same_files(out, tmp_path / "fresh")
+
+
+def interrupted(out, grid, replications=2):
+    """``run_sweep`` stopped like Ctrl-C once its first unit is kept."""
+    def stop(progress):
+        if progress.computed:
+            raise KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(tiny(), grid, replications, workers=1, out=out, progress=stop)
+
+
+def test_an_interrupted_first_sweep_has_its_grid_pending_and_no_tables(tmp_path):
+    """No tables yet: the manifest names no ``grid`` of theirs, the sweep's ``pending``.
+
+    A refused sweep still names what changed (the paths read from ``pending``: without
+    them a field only the old grid swept read as a changed field, ``agents.pool``).
+    """
+    out = tmp_path / "sw"
+    interrupted(out, {STAFF: [3, 4]})
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert not (out / "sweep.parquet").exists()
+    assert "grid" not in manifest and "replications" not in manifest
+    assert manifest["pending"] == {"grid": {STAFF: [3, 4]}, "replications": 2}
+    with pytest.raises(SweepConflictError, match=r"changed: grid\)"):
+        run_sweep(tiny(), {PATIENCE: ["3m"]}, 1, workers=1, out=out)
+    done = run_sweep(tiny(), {STAFF: [3, 4]}, 2, workers=1, out=out)
+    assert (len(done.computed), done.resumed) == (3, 1)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert "pending" not in manifest and manifest["grid"] == {STAFF: [3, 4]}
+
+
+def test_an_interrupted_rerun_of_the_same_sweep_leaves_nothing_pending(tmp_path):
+    """The tables already are the sweep asked for: nothing pending, grid and all kept."""
+    out = tmp_path / "sw"
+    run_sweep(tiny(), {STAFF: [3, 4]}, 2, workers=1, out=out)
+    before = json.loads((out / "manifest.json").read_text())
+    for part in list((out / "parts").iterdir())[:2]:
+        part.unlink()  # (two units to compute again)
+    interrupted(out, {STAFF: [3, 4]})
+    assert json.loads((out / "manifest.json").read_text()) == before
