@@ -33,7 +33,7 @@ from typing import Any
 
 import pandas as pd
 
-from sim.output import clean_stale, held_by, write_atomic
+from sim.output import clean_stale, deferred_signals, held_by, write_atomic
 from sim.sweep_prints import RETIRED, LegacyPrints, SweepPrints, what_changed
 
 TABLE = "sweep.parquet"
@@ -270,13 +270,16 @@ class SweepStore:
     def write_results(self, table: pd.DataFrame, summary: pd.DataFrame) -> list[Path]:
         """Write ``sweep.parquet`` and ``sweep_summary.csv``, then the manifest that names them.
 
-        Each file atomically (``pending`` ends here).
+        Each file atomically; Ctrl-C and ``kill`` held back until all are written, so the
+        manifest never names a grid the tables do not hold (``pending`` ends here).
         """
-        written = [write_atomic(self.out / TABLE, lambda p: table.to_parquet(p, index=False)),
-                   write_atomic(self.out / SUMMARY, lambda p: summary.to_csv(p, index=False))]
-        if self.sealed is not None:  # (opened: the sweep these tables are)
-            self._write_manifest(self.sealed)
-        return written
+        with deferred_signals():
+            written = [
+                write_atomic(self.out / TABLE, lambda p: table.to_parquet(p, index=False)),
+                write_atomic(self.out / SUMMARY, lambda p: summary.to_csv(p, index=False))]
+            if self.sealed is not None:  # (opened: the sweep these tables are)
+                self._write_manifest(self.sealed)
+            return written
 
     def clear(self) -> None:
         """Remove the sweep's own files (parts, manifest, tables, figures); nothing else."""

@@ -262,6 +262,42 @@ def test_grown_sweep_interrupted_keeps_a_manifest_of_its_tables(tmp_path, sig, g
         assert (out / name).read_bytes() == (tmp_path / "fresh" / name).read_bytes(), name
 
 
+SIGINT_AFTER_TABLE = """
+import os, signal, sim.sweep_store
+real = sim.sweep_store.write_atomic
+def writing(path, writer):  # Ctrl-C as the grown table is in place, its manifest not yet
+    done = real(path, writer)
+    if path.name == "sweep.parquet":
+        os.kill(os.getpid(), signal.SIGINT)
+    return done
+sim.sweep_store.write_atomic = writing
+"""
+
+
+def test_grown_sweep_ctrl_c_between_its_table_and_manifest(tmp_path):
+    """Ctrl-C once sweep.parquet is written: the summary and manifest follow it, then 130.
+
+    Without holding it back, the grown table sat beside the earlier summary and a
+    manifest naming the earlier grid.
+    """
+    import json
+
+    import pandas as pd
+    from sweep_parts import TINY
+
+    (tmp_path / "s.json").write_text(json.dumps(TINY))
+    args = ["sweep", "s.json", "-r", "1", "-w", "1", "-q", "--no-figures", "-o", "sw"]
+    first = ccsim([*args, "--grid", "agents.pool.staff=3,4"], tmp_path)
+    assert first.returncode == 0, first.stderr
+    grown = ccsim([*args, "--grid", "agents.pool.staff=3,4,5"], tmp_path, SIGINT_AFTER_TABLE)
+    assert grown.returncode == 130, grown.stderr
+    manifest = json.loads((tmp_path / "sw" / "manifest.json").read_text())
+    assert "pending" not in manifest
+    assert manifest["grid"] == {"agents.pool.staff": [3, 4, 5]}
+    summary = pd.read_csv(tmp_path / "sw" / "sweep_summary.csv")
+    assert summary["agents.pool.staff"].tolist() == [3, 4, 5]
+
+
 # --- ccsim schedule: interrupted while writing its folder -------------------------------
 
 SCHEDULE = ["schedule", SCEN / "erlang_c.yaml", "--requirement", "erlang", "--max-rounds",
