@@ -43,9 +43,11 @@ from sim.calllog_columns import (
     AGENT_WORK,
     EPOCH,
     CallLogError,
+    bare_among_zoned,
     blank_cells,
     count_column,
     elapsed,
+    one_value_each,
     repeated_rows,
     row_error,
     seconds_column,
@@ -183,7 +185,7 @@ def read_call_log(path: str | Path, columns: dict[str, str] | None = None,
     _mapping_fits(raw, columns or {}, shown)
     renamed = raw.rename(columns={v: k for k, v in (columns or {}).items()})
     table = _check(renamed, shown)
-    return CallLog(shown, table, repeated_rows(renamed, shown))
+    return CallLog(shown, table, repeated_rows(renamed, shown) + bare_among_zoned(renamed, shown))
 
 
 
@@ -319,6 +321,7 @@ def _check(frame: pd.DataFrame, shown: str) -> pd.DataFrame:
         raise CallLogError(f"{shown}: missing column {missing[0]!r} (columns: "
                            + ", ".join(map(str, frame.columns))
                            + "; map other names with --columns NAME=COLUMN)")
+    one_value_each(frame, REQUIRED + OPTIONAL, shown)
     arrival = time_column(frame, "arrival", shown)
     outcome = frame["outcome"].astype(str).str.strip().str.lower()
     unknown = ~outcome.isin(OUTCOMES).to_numpy()

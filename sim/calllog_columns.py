@@ -50,6 +50,30 @@ _MAX_SECONDS = 100 * 366 * 86400.0  # seconds from day 0 beyond a century are no
 MAX_DURATION = 366 * 86400.0
 
 
+def one_value_each(frame: pd.DataFrame, columns: tuple[str, ...], shown: str) -> None:
+    """Refuse a column read whose cells hold lists or records (a nested Parquet column).
+
+    Read as text, a list of contact types was one type named ``['a' 'b']``.
+    """
+    for column in columns:
+        if column in frame and frame[column].dtype == object:  # (text is a string dtype)
+            nested = frame[column].map(_nested).to_numpy(dtype=bool)
+            if nested.any():
+                raise CallLogError(row_error(shown, column, nested, frame[column],
+                                             "a list, not one value"))
+
+
+def _nested(value: object) -> bool:
+    return isinstance(value, list | tuple | dict | set | np.ndarray)
+
+
+def hashable(frame: pd.DataFrame) -> pd.DataFrame:
+    """The table with nested cells (lists, records) as their text, so rows can be hashed."""
+    return frame.apply(lambda c: c.map(lambda v: repr(v.tolist() if isinstance(v, np.ndarray)
+                                                      else v) if _nested(v) else v)
+                       if c.dtype == object else c)
+
+
 def blank_cells(text: pd.Series) -> np.ndarray:
     """Where a column's cells are blank: null, or only spaces."""
     return (text.isna() | (text.astype(str).str.strip() == "")).to_numpy()
@@ -135,6 +159,30 @@ def _local_times(text: pd.Series, shown: str, column: str) -> pd.Series:
     return pd.concat(parts).reindex(text.index)
 
 
+def bare_among_zoned(frame: pd.DataFrame, shown: str) -> tuple[str, ...]:
+    """A warning per time column giving some rows a UTC offset and others none.
+
+    Each row is read in its own clock time (a daylight-saving change's two offsets
+    alike); a bare row's clock is not told: local, as read, or UTC (two exports joined,
+    an hour or more off the others). The first such row is named.
+    """
+    found = []
+    for column in ("arrival", "queue_start", "answer", "end"):
+        if column not in frame or pd.api.types.is_numeric_dtype(frame[column]) or (
+                pd.api.types.is_datetime64_any_dtype(frame[column])):
+            continue
+        text, given = frame[column], ~blank_cells(frame[column])
+        zoned = text.astype(str).str.strip().str.extract(_OFFSET, expand=False).notna(
+        ).to_numpy() & given
+        if zoned.any() and (given & ~zoned).any():
+            first = int(np.flatnonzero(zoned)[0])
+            found.append(row_error(shown, column, given & ~zoned, text, (
+                f"no UTC offset, where other rows give one (row {row_number(text, first)}: "
+                f"{str(text.iloc[first])!r}): read in its own clock time, as if local; "
+                "give every row's offset, or none")))
+    return tuple(found)
+
+
 def utc_offsets(frame: pd.DataFrame, column: str) -> np.ndarray:
     """Each row's UTC offset in seconds, as its time tells it (0: none told, or blank).
 
@@ -179,6 +227,9 @@ def seconds_column(frame: pd.DataFrame, column: str, shown: str,
                    allow_blank: np.ndarray) -> pd.Series:
     """Durations in seconds, each under :data:`MAX_DURATION` (NaN: blank where allowed)."""
     text = frame[column]
+    if pd.api.types.is_bool_dtype(text.dtype):  # (a Parquet column of flags: True is no 1 s)
+        raise CallLogError(row_error(shown, column, ~blank_cells(text), text,
+                                     "not a number of seconds"))
     if pd.api.types.is_timedelta64_dtype(text.dtype) or str(text.dtype).startswith("duration"):
         text = text.dt.total_seconds()  # (a Parquet duration: its nanoseconds are not seconds)
     values = pd.to_numeric(text.replace("", np.nan), errors="coerce").astype(float)
@@ -216,7 +267,7 @@ def repeated_rows(frame: pd.DataFrame, shown: str) -> tuple[str, ...]:
     was fitted as a chat desk). Naming the same agent at the same moment, a repeat is no
     other contact: refused. Without agents two calls may match to the second: a warning.
     """
-    rows = pd.util.hash_pandas_object(frame, index=False)  # (blanks alike, as read)
+    rows = pd.util.hash_pandas_object(hashable(frame), index=False)  # (blanks alike)
     repeated = rows.duplicated(keep="first").to_numpy()
     if not repeated.any():
         return ()
