@@ -47,7 +47,8 @@ def fit_arrivals(times: pd.Series, all_days: pd.DatetimeIndex, open_s: float,
     """Mean counts per interval of the day, day-of-week factors and forecast error.
 
     Args:
-        times: Arrival timestamps of one contact type.
+        times: Arrival timestamps of one contact type (those outside the ``n_intervals``
+            from ``open_s`` are left out: stray contacts of no interval).
         all_days: The log's days (days on which the center was open: any contact).
         open_s: Opening time, seconds after midnight.
         interval: Interval length, seconds.
@@ -55,9 +56,12 @@ def fit_arrivals(times: pd.Series, all_days: pd.DatetimeIndex, open_s: float,
     """
     day = times.dt.normalize()
     tod = (times - day).dt.total_seconds().to_numpy()
-    slot = np.clip(((tod - open_s) // interval).astype(int), 0, n_intervals - 1)
-    counts = pd.crosstab(day.to_numpy(), slot).reindex(index=all_days, columns=range(n_intervals),
-                                                        fill_value=0)
+    # stray contacts outside the hours are in no interval (the fit's note says so): moved
+    # into the first or last one, a 06:10 test call was an 08:00 caller
+    inside = (tod >= open_s) & (tod < open_s + n_intervals * interval)
+    slot = ((tod[inside] - open_s) // interval).astype(int)
+    counts = pd.crosstab(day.to_numpy()[inside], slot).reindex(
+        index=all_days, columns=range(n_intervals), fill_value=0)
     totals = counts.sum(axis=1).astype(float)
     cycle = _weekday_cycle(all_days)
     by_weekday = totals.groupby(all_days.day_of_week).mean()

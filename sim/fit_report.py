@@ -53,8 +53,9 @@ def arrivals_figure(fit: Fit, t: TypeFit) -> Figure:
     rows = table[table["contact_type"] == _raw_name(fit, t.name)]
     day = rows["arrival"].dt.normalize()
     tod = (rows["arrival"] - day).dt.total_seconds().to_numpy()
-    slot = np.clip(((tod - fit.open) // fit.interval).astype(int), 0, n - 1)
-    for _, grp in rows.assign(slot=slot).groupby(day.to_numpy()):
+    inside = (tod >= fit.open) & (tod < fit.close)  # stray contacts: in no interval, as fitted
+    slot = ((tod - fit.open) // fit.interval).astype(int)
+    for _, grp in rows.assign(slot=slot)[inside].groupby(day.to_numpy()[inside]):
         counts = np.bincount(grp["slot"], minlength=n)
         ax.plot(starts, counts, color="#999999", lw=0.5, alpha=0.5)
     ax.plot(starts, t.arrivals.per_interval, color=_SIM, lw=2, label="fitted mean")

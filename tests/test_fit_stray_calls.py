@@ -93,3 +93,29 @@ def test_the_fit_reports_distributions_carry_units(spec, shown):
     from sim.fit_report import _spec_text
 
     assert _spec_text(spec) == shown
+
+
+def test_stray_calls_are_in_no_interval(tmp_path):
+    """A call before opening is left out of the arrivals, as the note says, not moved in.
+
+    4 days of exactly 10 calls an hour 08:00-12:00 and one stray caller at 06:10 on the
+    second day: the hours are 08:00-12:00, and the fit is the clean log's, 10 in every
+    interval with day factors of 1. The stray call was counted in the 08:00 interval
+    (10.25) and in its day's volume (the Tuesday factor 1.0186), though the note said
+    it was left out of the arrivals (an outside check: an interval's count is exact).
+    """
+    rows = [(f"2026-03-0{2 + day}T{hour:02d}:{5 * k + 2:02d}:00", "answered", 5.0, 100.0 + k)
+            for day in range(4) for hour in range(8, 12) for k in range(10)]
+    rows.append(("2026-03-03T06:10:00", "abandoned", 30.0, np.nan))
+    path = tmp_path / "stray.csv"
+    pd.DataFrame(rows, columns=["arrival", "outcome", "wait", "handle"]).to_csv(path,
+                                                                               index=False)
+    fit = fit_log(read_call_log(path), 3600)
+    assert (fit.open, fit.close) == (8 * 3600, 12 * 3600)
+    arrivals = fit.types["calls"].arrivals
+    assert arrivals.per_interval == [10.0] * 4
+    assert arrivals.day_factors == [1.0] * 4
+    assert arrivals.days.tolist() == [40.0] * 4
+    assert arrivals.forecast_error == 0.0
+    assert any(n.startswith("1 of 161 contacts") and "left out of the arrivals" in n
+               for n in fit.notes), fit.notes
