@@ -178,7 +178,7 @@ def _summary(fitted) -> list[str]:
         lines.append(f"  arrivals        {sum(a.per_interval):,.1f} per day; day factors "
                      + ", ".join(f"{d[:3]} {f:g}" for d, f in zip(a.weekdays, a.day_factors,
                                                                   strict=True))
-                     + f"; forecast error {a.forecast_error:.1%}")
+                     + f"; {a.forecast_text()}")
         if t.handle:
             best = min(f.aic for f in t.handle_fits)
             lines.append(f"  handle          {_spec(t.handle.spec)}  (AIC: "

@@ -28,6 +28,8 @@ class ArrivalFit:
         days: Each day's total (index: date).
         weekdays: Names of the days of the week of ``day_factors`` (``Monday``), Monday
             first: the days of the week the log has contacts on.
+        spread_days: The days beyond the first of each day of the week, on which the
+            forecast error is estimated; 0: not estimated (left at 0, nothing tells it).
     """
 
     per_interval: list[float]
@@ -35,6 +37,13 @@ class ArrivalFit:
     forecast_error: float
     days: pd.Series
     weekdays: list[str]
+    spread_days: int = 0
+
+    def forecast_text(self) -> str:
+        """``forecast error 12.5%``, or why a log cannot tell it (one day per weekday)."""
+        if not self.spread_days:  # 0.0% read as days found as steady as Poisson counts
+            return "forecast error not estimated (no day of the week seen twice)"
+        return f"forecast error {self.forecast_error:.1%}"
 
 
 def _weekday_cycle(days: pd.DatetimeIndex) -> list[int]:
@@ -85,7 +94,7 @@ def fit_arrivals(times: pd.Series, all_days: pd.DatetimeIndex, open_s: float,
         cv2 = max(0.0, float(excess.sum() / dof))
     names = [pd.Timestamp(2026, 1, 5 + d).day_name() for d in cycle]
     return ArrivalFit([round(float(v), 3) for v in shape], [round(f, 4) for f in factors],
-                      round(float(np.sqrt(cv2)), 4), totals, names)
+                      round(float(np.sqrt(cv2)), 4), totals, names, max(dof, 0))
 
 
 def opening_hours(log: CallLog, interval: float) -> tuple[float, float]:

@@ -70,7 +70,8 @@ def arrivals_figure(fit: Fit, t: TypeFit) -> Figure:
     factor = dict(zip(t.arrivals.weekdays, t.arrivals.day_factors, strict=True))
     expected = [mean * factor.get(d.day_name(), 1.0) for d in totals.index]
     ax2.plot(np.arange(len(totals)), expected, "o", color=_SIM, ms=3,
-             label=f"fitted (forecast error {t.arrivals.forecast_error:.1%})")
+             label="fitted (forecast error " + (f"{t.arrivals.forecast_error:.1%})"
+                                                 if t.arrivals.spread_days else "unknown)"))
     ax2.set(xlabel="Day of the log", ylabel="Contacts per day", title="Daily volume",
             ylim=(0, totals.max() * 1.3))  # room for the legend above the bars
     ax2.legend(loc="upper center", ncol=2)
@@ -222,7 +223,7 @@ def _rows(t: TypeFit) -> str:
     cells += [("day factors", ", ".join(f"{d[:3]} {f:g}" for d, f in
                                         zip(t.arrivals.weekdays, t.arrivals.day_factors,
                                             strict=True))),
-              ("forecast error", f"{t.arrivals.forecast_error:.1%}")]
+              ("forecast error", t.arrivals.forecast_text().removeprefix("forecast error "))]
     if t.repeat_share is not None:
         cells.append(("repeat share", f"{t.repeat_share:.2%} (mean delay "
                       f"{t.repeat_delay / 3600:.1f} h after the contact before ended)"
