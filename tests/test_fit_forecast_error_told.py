@@ -34,7 +34,7 @@ def test_forecast_error_not_told_by_one_day_per_weekday(tmp_path, days, told):
                                      "--interval", "1h"])
     assert done.exit_code == 0, done.output
     (line,) = [x for x in done.stdout.splitlines() if "forecast error" in x]
-    report = (tmp_path / "fit_report.html").read_text()
+    report = (tmp_path / "f.fit_report.html").read_text()
     if told:
         assert line.endswith("; forecast error 0.0%"), line
         assert "not estimated" not in report
