@@ -58,6 +58,7 @@ MAX_FRAMES = 2000  # default limit: minutes to draw, about 2 GB of GIF frames in
 IDLE, OFF, HOLD, WRAP = "#d9d9d9", "#ffffff", "#f4b400", "#7b3294"
 MAX_WAITING_SHOWN = 25
 SEATS_PER_ROW = 12
+TITLE_SIZE = 10  # points; smaller where a title would not fit the frame
 
 
 def frame_count(scenario: Scenario, step: float) -> int:
@@ -212,7 +213,7 @@ def build_animation(result: RunResult, replication: int = 0, day: int = 0,
         wait_ax.grid(axis="y", visible=False)
         more = wait_ax.text(0.98, 0.04, "", transform=wait_ax.transAxes, ha="right",
                             fontsize=7.5)
-        title = fig.suptitle("", fontsize=10, fontweight="bold")
+        title = fig.suptitle("", fontsize=TITLE_SIZE, fontweight="bold")
         arrived = result.contacts["arrival"][result.contacts["replication"] == replication]
         if not ((arrived >= day * DAY) & (arrived < (day + 1) * DAY)).any():
             # nothing will move: say why, rather than leave the film to look broken
@@ -260,8 +261,11 @@ def build_animation(result: RunResult, replication: int = 0, day: int = 0,
         waiting = (f"{waited.size} waiting" if called is None else
                    f"{waited.size - (k := int(called.count(np.array([t]))[0]))} on the line, "
                    f"{k} awaiting a callback")
-        title.set_text(f"{sc.name} - {which_day}, {clock}: {_busy_words(busy, chats)}, "
+        # the moment on one line, the counts on the next, shrunk if still wider than
+        # the frame (a chat desk's words made one line 60 pixels too wide: cut off)
+        title.set_text(f"{sc.name} - {which_day}, {clock}\n{_busy_words(busy, chats)}, "
                        f"{waiting}")
+        _fit_width(title, TITLE_SIZE)
         return [dots, *lines, now_line, *bars, more, title]
 
     draw(0)
@@ -279,6 +283,16 @@ def animation_canvas(fig: Figure) -> None:
     """
     canvas = FigureCanvasAgg(fig)
     canvas.draw_idle = lambda *args, **kwargs: None  # type: ignore[method-assign]
+
+
+def _fit_width(text, size: float) -> None:
+    """Draw ``text`` at ``size`` points, or smaller so that it fits the figure's width."""
+    text.set_fontsize(size)
+    fig = text.get_figure()
+    wide = text.get_window_extent(fig.canvas.get_renderer()).width
+    room = 0.98 * fig.bbox.width
+    if wide > room:
+        text.set_fontsize(size * room / wide)
 
 
 def _busy_words(busy: dict[str, list[int]], chats: bool) -> str:

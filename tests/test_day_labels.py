@@ -116,7 +116,7 @@ class TestShown:
         anim = build_animation(named_run, day=5, step=3600.0)
         anim._fig.canvas.draw()  # frame 0 (an animation never drawn warns when collected)
         frame = [t.get_text() for t in anim._fig.texts]
-        assert any(t.startswith("workweek - day 6 (Monday), 08:00: ") for t in frame), frame
+        assert any(t.startswith("workweek - day 6 (Monday), 08:00\n") for t in frame), frame
         text = animate(named_run, tmp_path / "day.html", day=5, step=3600.0).read_text()
         assert "<title>workweek: day 6 (Monday), replication 1</title>" in text
 

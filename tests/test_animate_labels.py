@@ -1,0 +1,63 @@
+"""An animation's words are readable and say the moment drawn.
+
+The title of every frame (scenario, day, clock, agents busy of on duty, customers waiting)
+lies within the frame: social_backlash's, with its chat desk's slots, was some 60 pixels
+wider than the 640-pixel frame, so the number waiting, the number a trainer points at,
+was cut off on the right (and the scenario's name on the left).
+"""
+
+from __future__ import annotations
+
+import gc
+import re
+from pathlib import Path
+
+import pytest
+
+from sim.animate import build_animation, one_replication
+from sim.loader import load_scenario, scenario_from_dict
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# a long name, five groups of which one chat desk, four queues: the busiest title
+LONG = {"name": "Big national utility helpline with many groups", "days": 1,
+        "open": "08:00", "close": "12:00", "interval": "1h",
+        "contact_types": {
+            t: {"arrivals": {"rate": f"{r}/h"}, "handle": {"dist": "exponential", "mean": "8m"},
+                "patience": {"dist": "exponential", "mean": "5m"},
+                **({"channel": "chat"} if t == "chat" else {})}
+            for t, r in (("billing", 1500), ("faults", 400), ("moves", 100), ("chat", 200))},
+        "agents": {"billing_customer_service_team_north": {"skills": ["billing"], "staff": 150},
+                   "faults_engineers": {"skills": ["faults"], "staff": 55},
+                   "home_moves": {"skills": ["moves"], "staff": 14},
+                   "web_chat_team": {"skills": ["chat"], "staff": 12, "concurrency": 3},
+                   "supervisors": {"skills": ["billing", "faults"], "staff": 5}}}
+
+
+def _titles(anim):
+    """Each frame's title text and its extent (pixels), then the figure's width."""
+    fig = anim._fig
+    renderer = fig.canvas.get_renderer()
+    for i in range(len(anim._save_seq) if anim._save_seq else anim._save_count):
+        anim._func(i)
+        title = fig._suptitle
+        yield title.get_text(), title.get_window_extent(renderer), fig.bbox.width
+
+
+@pytest.mark.filterwarnings("ignore:Animation was deleted without rendering")
+@pytest.mark.parametrize("scenario", [
+    pytest.param(lambda: load_scenario(ROOT / "scenarios" / "social_backlash.yaml"),
+                 id="social_backlash"),
+    pytest.param(lambda: scenario_from_dict(LONG), id="long-name-many-groups")])
+def test_every_frame_title_lies_within_the_frame(scenario):
+    """All of the title is drawn (left edge >= 0, right edge <= the width), waiting included."""
+    sc = scenario()
+    anim = build_animation(one_replication(sc, seed=13), day=sc.days - 1, step=3600.0)
+    frames = 0
+    for text, box, width in _titles(anim):
+        frames += 1
+        assert re.search(r"\d+ of \d+ agents busy", text) and "waiting" in text, text
+        assert box.x0 >= 0 and box.x1 <= width, (text, box.x0, box.x1, width)
+    assert frames > 3
+    del anim
+    gc.collect()
