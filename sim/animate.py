@@ -198,9 +198,13 @@ def build_animation(result: RunResult, replication: int = 0, day: int = 0,
         # headroom above the day's highest queue for the legend (it covered the surge)
         queue_ax.set(xlim=(hours[0], hours[-1]), ylim=(0, top * 1.45 + 1),
                      ylabel="Contacts waiting", xlabel="Time of day", title="Queue")
-        ticks = np.arange(np.ceil(hours[0]), hours[-1] + 1e-9, 2 if hours[-1] - hours[0] > 8
-                          else 1)
-        queue_ax.set_xticks(ticks, [f"{int(h) % 24:02d}:00" for h in ticks])
+        # at most 8 or so clock labels fit the panel (13, every 2 hours of a 24-hour day,
+        # ran into each other)
+        span = hours[-1] - hours[0]
+        ticks = np.arange(np.ceil(hours[0]), hours[-1] + 1e-9,
+                          1 if span <= 8 else 2 if span <= 16 else 4)
+        # hours of the day shown: a day open round the clock ends at 24:00, as day.png says
+        queue_ax.set_xticks(ticks, [f"{int(h):02d}:00" for h in ticks])
         queue_ax.legend(loc="upper left", ncol=len(lines))
         queue_ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         now_line = queue_ax.axvline(hours[0], color="k", lw=0.8)
@@ -257,7 +261,8 @@ def build_animation(result: RunResult, replication: int = 0, day: int = 0,
                 bar.set_width(0)
         more.set_text(f"+{waited.size - MAX_WAITING_SHOWN} more"
                       if waited.size > MAX_WAITING_SHOWN else "")
-        clock = f"{int(t % DAY // 3600):02d}:{int(t % 3600 // 60):02d}"
+        into = t - day * DAY  # the day's own clock: its close at 24:00 is not 00:00
+        clock = f"{int(into // 3600):02d}:{int(into % 3600 // 60):02d}"
         waiting = (f"{waited.size} waiting" if called is None else
                    f"{waited.size - (k := int(called.count(np.array([t]))[0]))} on the line, "
                    f"{k} awaiting a callback")

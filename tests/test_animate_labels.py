@@ -4,11 +4,17 @@ The title of every frame (scenario, day, clock, agents busy of on duty, customer
 lies within the frame: social_backlash's, with its chat desk's slots, was some 60 pixels
 wider than the 640-pixel frame, so the number waiting, the number a trainer points at,
 was cut off on the right (and the scenario's name on the left).
+
+A day open round the clock ends at 24:00, as ``close: "24:00"`` and day.png say: the last
+frame of the bundled Erlang scenarios (open 00:00 to 24:00) read ``day 1, 00:00: 36 of
+36 agents busy``, the first frame's clock with other counts, and the queue's time axis
+ended at 00:00.
 """
 
 from __future__ import annotations
 
 import gc
+import itertools
 import re
 from pathlib import Path
 
@@ -60,4 +66,34 @@ def test_every_frame_title_lies_within_the_frame(scenario):
         assert box.x0 >= 0 and box.x1 <= width, (text, box.x0, box.x1, width)
     assert frames > 3
     del anim
+    gc.collect()
+
+
+@pytest.mark.filterwarnings("ignore:Animation was deleted without rendering")
+def test_a_day_round_the_clock_ends_at_24_00():
+    """erlang_c (00:00-24:00) every 6 hours: 00:00, 06:00, ... 24:00; the axis to 24:00."""
+    sc = load_scenario(ROOT / "scenarios" / "erlang_c.yaml")
+    anim = build_animation(one_replication(sc), step=6 * 3600.0)
+    clocks = [re.search(r"day 1, (\d\d:\d\d)\b", text).group(1) for text, _, _ in _titles(anim)]
+    assert clocks == ["00:00", "06:00", "12:00", "18:00", "24:00"]
+    ticks = [t.get_text() for t in anim._fig.axes[1].get_xticklabels()]
+    assert ticks[0] == "00:00" and ticks[-1] == "24:00", ticks
+    del anim
+    gc.collect()
+
+
+@pytest.mark.filterwarnings("ignore:Animation was deleted without rendering")
+def test_the_queue_axis_clock_labels_do_not_overlap():
+    """A 24-hour day (erlang_c): 13 labels every 2 hours ran into each other ('00:0002:00')."""
+    sc = load_scenario(ROOT / "scenarios" / "erlang_c.yaml")
+    anim = build_animation(one_replication(sc), step=6 * 3600.0)
+    fig = anim._fig
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in fig.axes[1].get_xticklabels()
+             if t.get_text()]
+    assert len(boxes) >= 4
+    for left, right in itertools.pairwise(boxes):
+        assert left.x1 < right.x0, (left, right)
+    del anim, fig
     gc.collect()
