@@ -36,6 +36,7 @@ from sim.animation_files import (  # noqa: F401 (the file side, importable from 
     FORMATS,
     Progress,
     check_format,
+    check_frame_rate,
     html_page,
     offline_jshtml,
     save_animation,
@@ -362,10 +363,12 @@ def animate(result: RunResult, out: str | Path, replication: int = 0, day: int =
         The path written.
 
     Raises:
-        ValueError: If the format is unknown, the day or replication is not in the
-            run, ``step`` <= 0, or the day makes more than ``max_frames`` frames.
+        ValueError: If the format is unknown, ``fps`` too fast for it (a GIF: at most
+            50), the day or replication is not in the run, ``step`` <= 0, or the day
+            makes more than ``max_frames`` frames.
     """
     check_format(out)  # before drawing anything
+    check_frame_rate(out, fps)
     anim = build_animation(result, replication=replication, day=day, step=step, fps=fps,
                            dpi=dpi, max_frames=max_frames)
     # counted from 1, as `ccsim animate --replication` and the floor figure count them

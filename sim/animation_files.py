@@ -22,6 +22,9 @@ from matplotlib import animation
 from sim.output import write_atomic
 
 FORMATS = (".gif", ".mp4", ".html")
+# a GIF's delays are in hundredths of a second, and browsers show a frame of 1/100 s or
+# less for 1/10 s (against flicker): 60 frames a second played at 10
+GIF_MAX_FPS = 50
 
 
 # matplotlib's HTML player draws its buttons with an icon font fetched from a CDN;
@@ -54,6 +57,19 @@ def check_format(out: str | Path) -> str:
     if suffix == ".mp4" and not animation.writers.is_available("ffmpeg"):
         raise ValueError(f"{out}: MP4 needs ffmpeg, which is not installed; use .gif or .html")
     return suffix
+
+
+def check_frame_rate(out: str | Path, fps: float, name: str = "'fps'") -> None:
+    """Refuse a frame rate the format of ``out`` does not play (``name``: the option's).
+
+    Raises:
+        ValueError: If ``fps`` is not > 0, or over :data:`GIF_MAX_FPS` for a GIF.
+    """
+    if not (isinstance(fps, (int, float)) and math.isfinite(fps) and fps > 0):
+        raise ValueError(f"{name} must be > 0 frames a second, got {fps!r}")
+    if Path(out).suffix.lower() == ".gif" and fps > GIF_MAX_FPS:
+        raise ValueError(f"{name} must be <= {GIF_MAX_FPS} for a GIF (browsers play a faster "
+                         f"one at 10 frames a second), got {fps:g}; .html and .mp4 play it")
 
 
 Progress = Callable[[int, int], None]
@@ -104,10 +120,12 @@ def save_animation(anim: animation.FuncAnimation, out: str | Path, fps: int = 8,
         title: The title of the HTML page.
 
     Raises:
-        ValueError: If the suffix is not one of :data:`FORMATS`, or MP4 without ffmpeg.
+        ValueError: If the suffix is not one of :data:`FORMATS`, MP4 without ffmpeg, or
+            ``fps`` too fast for the format (:func:`check_frame_rate`).
     """
     out = Path(out)
     suffix = check_format(out)
+    check_frame_rate(out, fps)
     writer = {".gif": lambda: _GifWriter(fps=fps),
               ".mp4": lambda: animation.FFMpegWriter(fps=fps),  # finish() ends ffmpeg
               # what Animation.to_jshtml writes, drawn here so progress can be reported

@@ -13,7 +13,14 @@ from pathlib import Path
 
 import click
 
-from sim.animate import MAX_FRAMES, animate, check_format, frame_count, one_replication
+from sim.animate import (
+    MAX_FRAMES,
+    animate,
+    check_format,
+    check_frame_rate,
+    frame_count,
+    one_replication,
+)
 from sim.cli_common import (
     check_work,
     default_workers,
@@ -256,7 +263,7 @@ def report_command(folder: str, no_png: bool, workers: int | None) -> None:
               help="Refuse a --step that makes more frames than this (each takes a "
                    "fraction of a second to draw and, in a GIF, about 1 MB of memory).")
 @click.option("--fps", type=click.IntRange(1, 60), default=8, show_default=True,
-              help="Frames per second.")
+              help="Frames per second (a GIF: at most 50, the most browsers play).")
 @seed_option()
 @set_option()
 @quiet_option()
@@ -283,6 +290,10 @@ def animate_command(scenario: str, out: str | None, day: int, replication: int, 
         check_format(path)
     except ValueError as exc:
         fail([f"--out: {exc}"])
+    try:
+        check_frame_rate(path, fps, name="--fps")
+    except ValueError as exc:
+        fail([f"{path}: {exc}"])
     if day > loaded.days:
         fail([f"{scenario}: --day: the scenario has {loaded.days} day"
                f"{'s' if loaded.days > 1 else ''}, got {day}"])
