@@ -218,7 +218,8 @@ def build_animation(result: RunResult, replication: int = 0, day: int = 0,
         wait_ax.grid(axis="y", visible=False)
         more = wait_ax.text(0.98, 0.04, "", transform=wait_ax.transAxes, ha="right",
                             fontsize=7.5)
-        title = fig.suptitle("", fontsize=TITLE_SIZE, fontweight="bold")
+        # parse_math: a name with two $ signs ("$5 ... $2") is words, not TeX math
+        title = fig.suptitle("", fontsize=TITLE_SIZE, fontweight="bold", parse_math=False)
         arrived = result.contacts["arrival"][result.contacts["replication"] == replication]
         if not ((arrived >= day * DAY) & (arrived < (day + 1) * DAY)).any():
             # nothing will move: say why, rather than leave the film to look broken

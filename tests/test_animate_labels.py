@@ -97,3 +97,17 @@ def test_the_queue_axis_clock_labels_do_not_overlap():
         assert left.x1 < right.x0, (left, right)
     del anim, fig
     gc.collect()
+
+
+@pytest.mark.filterwarnings("ignore:Animation was deleted without rendering")
+def test_a_dollar_in_the_name_is_drawn_as_written():
+    """'Fees: $5 per call vs $2 per call' was drawn 'Fees: 5percallvs2 per call' (TeX math)."""
+    name = "Fees: $5 per call vs $2 per call"
+    sc = scenario_from_dict({**LONG, "name": name})
+    anim = build_animation(one_replication(sc, seed=13), step=3600.0)
+    title = anim._fig._suptitle
+    assert title.get_text().startswith(f"{name} - day 1, 08:00")
+    # what matplotlib draws: the text as math (True) or as written (False)
+    assert title._preprocess_math(title.get_text())[1] is False
+    del anim, title
+    gc.collect()
