@@ -212,11 +212,13 @@ def build_animation(result: RunResult, replication: int = 0, day: int = 0,
         longest = max(float(np.max(waits.end - waits.start, initial=0.0)) / 60, 1.0)
         bars = wait_ax.barh(np.arange(MAX_WAITING_SHOWN), np.zeros(MAX_WAITING_SHOWN),
                             height=0.8, color="0.5")
-        wait_ax.set(xlim=(0, longest * 1.05), ylim=(MAX_WAITING_SHOWN - 0.5, -0.5),
+        # two rows under the bars for "+N more" (written over the last bars, it hid them)
+        wait_ax.set(xlim=(0, longest * 1.05), ylim=(MAX_WAITING_SHOWN + 1.5, -0.5),
                     xlabel="Waited so far (min)", title="Customers waiting now, longest first")
         wait_ax.set_yticks([])
         wait_ax.grid(axis="y", visible=False)
-        more = wait_ax.text(0.98, 0.04, "", transform=wait_ax.transAxes, ha="right",
+        more = wait_ax.text(0.98, MAX_WAITING_SHOWN + 0.5, "",
+                            transform=wait_ax.get_yaxis_transform(), ha="right", va="center",
                             fontsize=7.5)
         # parse_math: a name with two $ signs ("$5 ... $2") is words, not TeX math
         title = fig.suptitle("", fontsize=TITLE_SIZE, fontweight="bold", parse_math=False)

@@ -111,3 +111,29 @@ def test_a_dollar_in_the_name_is_drawn_as_written():
     assert title._preprocess_math(title.get_text())[1] is False
     del anim, title
     gc.collect()
+
+
+@pytest.mark.filterwarnings("ignore:Animation was deleted without rendering")
+def test_more_waiting_than_shown_is_said_clear_of_the_bars():
+    """'+N more' under the 25 longest waits overlapped the last bars (storm_surge at 14:00)."""
+    jam = {"name": "jam", "days": 1, "open": "08:00", "close": "10:00", "interval": "1h",
+           "contact_types": {"calls": {"arrivals": {"rate": "1200/h"},
+                                       "handle": {"dist": "exponential", "mean": "4m"},
+                                       # all hang up after about 30 minutes: at
+                                       # 09:00 the 25 longest bars reach the right
+                                       "patience": {"dist": "uniform", "low": "29m",
+                                                    "high": "30m"}}},
+           "agents": {"pool": {"skills": ["calls"], "staff": 2}}}
+    anim = build_animation(one_replication(scenario_from_dict(jam), seed=1), step=3600.0)
+    fig = anim._fig
+    fig.canvas.draw()  # (its first draw starts the animation at frame 0)
+    anim._func(1)  # 09:00: scores waiting
+    renderer = fig.canvas.get_renderer()
+    wait_ax = fig.axes[2]
+    more = next(t for t in wait_ax.texts if t.get_text().endswith(" more"))
+    box = more.get_window_extent(renderer)
+    bars = [b.get_window_extent(renderer) for b in wait_ax.patches if b.get_width() > 0]
+    assert len(bars) == 25
+    assert not [b for b in bars if b.overlaps(box)], (more.get_text(), box)
+    del anim, fig, more
+    gc.collect()
