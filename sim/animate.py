@@ -41,6 +41,7 @@ from sim.animation_files import (  # noqa: F401 (the file side, importable from 
     offline_jshtml,
     save_animation,
 )
+from sim.animation_layout import HEADROOM, fit_legend, fit_width
 from sim.animation_timelines import (
     Timeline,
     _talks_and_holds,
@@ -196,8 +197,9 @@ def build_animation(result: RunResult, replication: int = 0, day: int = 0,
             line.full = called.count(grid)  # type: ignore[attr-defined]
             top = max(top, int(line.full.max()))  # (several types' callbacks together)
             lines.append(line)
-        # headroom above the day's highest queue for the legend (it covered the surge)
-        queue_ax.set(xlim=(hours[0], hours[-1]), ylim=(0, top * 1.45 + 1),
+        # headroom above the day's highest queue for the legend (it covered the surge);
+        # more if the legend takes rows (fit_legend, once laid out)
+        queue_ax.set(xlim=(hours[0], hours[-1]), ylim=(0, top * HEADROOM + 1),
                      ylabel="Contacts waiting", xlabel="Time of day", title="Queue")
         # at most 8 or so clock labels fit the panel (13, every 2 hours of a 24-hour day,
         # ran into each other)
@@ -206,7 +208,6 @@ def build_animation(result: RunResult, replication: int = 0, day: int = 0,
                           1 if span <= 8 else 2 if span <= 16 else 4)
         # hours of the day shown: a day open round the clock ends at 24:00, as day.png says
         queue_ax.set_xticks(ticks, [f"{int(h):02d}:00" for h in ticks])
-        queue_ax.legend(loc="upper left", ncol=len(lines))
         queue_ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         now_line = queue_ax.axvline(hours[0], color="k", lw=0.8)
         longest = max(float(np.max(waits.end - waits.start, initial=0.0)) / 60, 1.0)
@@ -274,12 +275,14 @@ def build_animation(result: RunResult, replication: int = 0, day: int = 0,
         # the frame (a chat desk's words made one line 60 pixels too wide: cut off)
         title.set_text(f"{sc.name} - {which_day}, {clock}\n{_busy_words(busy, chats)}, "
                        f"{waiting}")
-        _fit_width(title, TITLE_SIZE)
+        fit_width(title, TITLE_SIZE)
         return [dots, *lines, now_line, *bars, more, title]
 
     draw(0)
     fig.canvas.draw()  # lay out once, with the widest texts in place, then freeze it:
     fig.set_layout_engine("none")  # re-solving the layout every frame doubles the time
+    with matplotlib.rc_context(plots.STYLE):  # (the legend's font and frame)
+        fit_legend(queue_ax, top)  # in the room the layout gave the panel
     return animation.FuncAnimation(fig, draw, frames=len(times), interval=1000 / fps,
                                    blit=False, repeat=False)
 
@@ -292,16 +295,6 @@ def animation_canvas(fig: Figure) -> None:
     """
     canvas = FigureCanvasAgg(fig)
     canvas.draw_idle = lambda *args, **kwargs: None  # type: ignore[method-assign]
-
-
-def _fit_width(text, size: float) -> None:
-    """Draw ``text`` at ``size`` points, or smaller so that it fits the figure's width."""
-    text.set_fontsize(size)
-    fig = text.get_figure()
-    wide = text.get_window_extent(fig.canvas.get_renderer()).width
-    room = 0.98 * fig.bbox.width
-    if wide > room:
-        text.set_fontsize(size * room / wide)
 
 
 def _busy_words(busy: dict[str, list[int]], chats: bool) -> str:

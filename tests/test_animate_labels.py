@@ -137,3 +137,44 @@ def test_more_waiting_than_shown_is_said_clear_of_the_bars():
     assert not [b for b in bars if b.overlaps(box)], (more.get_text(), box)
     del anim, fig, more
     gc.collect()
+
+
+SIX = {"name": "six queues", "days": 1, "open": "08:00", "close": "12:00", "interval": "1h",
+       "contact_types": {t: {"arrivals": {"rate": "40/h"},
+                             "handle": {"dist": "exponential", "mean": "4m"},
+                             "patience": {"dist": "exponential", "mean": "5m"}}
+                         for t in ("billing_questions", "card_problems", "mortgages",
+                                   "fraud_reports", "complaints", "savings")},
+       "agents": {"pool": {"skills": ["billing_questions", "card_problems", "mortgages",
+                                      "fraud_reports", "complaints", "savings"], "staff": 16}}}
+
+
+@pytest.mark.filterwarnings("ignore:Animation was deleted without rendering")
+def test_a_legend_of_six_queues_fits_its_panel():
+    """Six contact types: the queue legend in one row was wider than the frame.
+
+    The layout then shrank the queue panel to a sliver (its clock labels on top of each
+    other), pushed the seats' legend off the left edge and cut the queue legend at the
+    right. Now the legend wraps within its panel, the panels keep their size, and every
+    label of the frame lies within it.
+    """
+    anim = build_animation(one_replication(scenario_from_dict(SIX), seed=1), step=3600.0)
+    fig = anim._fig
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    _, queue_ax, wait_ax = fig.axes
+    panel = queue_ax.get_window_extent(renderer)
+    assert panel.width > 0.4 * fig.bbox.width and wait_ax.bbox.width > 0.4 * fig.bbox.width
+    legend = queue_ax.get_legend().get_window_extent(renderer)
+    assert panel.x0 <= legend.x0 and legend.x1 <= panel.x1, (panel, legend)
+    assert legend.y0 >= panel.y0 and legend.y1 <= panel.y1, (panel, legend)
+    for ax in fig.axes:
+        if ax.get_legend() is not None:
+            box = ax.get_legend().get_window_extent(renderer)
+            assert box.x0 >= 0 and box.x1 <= fig.bbox.width, (ax.get_title(), box)
+    # the queues drawn below the legend (it covered a surge once)
+    highest = max(line.full.max() for line in queue_ax.get_lines() if hasattr(line, "full"))
+    top_of_data = queue_ax.transData.transform((0, highest))[1]
+    assert top_of_data < legend.y0, (top_of_data, legend)
+    del anim, fig
+    gc.collect()
