@@ -41,7 +41,7 @@ from sim.animation_files import (  # noqa: F401 (the file side, importable from 
     offline_jshtml,
     save_animation,
 )
-from sim.animation_layout import HEADROOM, fit_legend, fit_width
+from sim.animation_layout import HEADROOM, fit_labels, fit_legend, fit_width
 from sim.animation_timelines import (
     Timeline,
     _talks_and_holds,
@@ -170,6 +170,8 @@ def build_animation(result: RunResult, replication: int = 0, day: int = 0,
         queue_ax = fig.add_subplot(outer[0, 1])
         wait_ax = fig.add_subplot(outer[1, 1])
         xy, size = _seat_positions(seats, seat_ax, per_agent)
+        for label in seat_ax.texts:  # fitted to the panel once laid out (fit_labels)
+            label.set_in_layout(False)
         dots = seat_ax.scatter(xy[:, 0], xy[:, 1], s=size, marker="s", edgecolors="0.55",
                                linewidths=0.5)
         keys = [Patch(color="0.25", label="talking (group colour)"),
@@ -283,6 +285,7 @@ def build_animation(result: RunResult, replication: int = 0, day: int = 0,
     fig.set_layout_engine("none")  # re-solving the layout every frame doubles the time
     with matplotlib.rc_context(plots.STYLE):  # (the legend's font and frame)
         fit_legend(queue_ax, top)  # in the room the layout gave the panel
+    fit_labels(seat_ax)
     return animation.FuncAnimation(fig, draw, frames=len(times), interval=1000 / fps,
                                    blit=False, repeat=False)
 

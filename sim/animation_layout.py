@@ -5,7 +5,8 @@ layout every frame doubles the time, :mod:`sim.animate`). What varies with the s
 must then fit the room it was given: the title, whose counts change every frame, is
 shrunk to the figure's width; the queue legend, one entry per contact type, wraps into
 as many rows as its panel's width needs, and the panel's height leaves room above the
-day's highest queue for it.
+day's highest queue for it; a group's label, however long its name, is shrunk to the
+seat panel's width.
 """
 
 from __future__ import annotations
@@ -20,11 +21,35 @@ GAP = 0.05  # of the panel's height, between the highest queue and the legend
 def fit_width(text: Text, size: float) -> None:
     """Draw ``text`` at ``size`` points, or smaller so that it fits the figure's width."""
     text.set_fontsize(size)
-    fig = text.get_figure()
-    wide = text.get_window_extent(fig.canvas.get_renderer()).width
-    room = 0.98 * fig.bbox.width
-    if wide > room:
-        text.set_fontsize(size * room / wide)
+    _shrink(text, 0.98 * text.get_figure().bbox.width)
+
+
+def _shrink(text: Text, room: float) -> None:
+    """Make ``text`` smaller until it is at most ``room`` pixels wide.
+
+    A few steps: glyphs are placed on whole pixels, so a text at half the size is more
+    than half as wide.
+    """
+    renderer = text.get_figure().canvas.get_renderer()
+    for _ in range(8):
+        wide = text.get_window_extent(renderer).width
+        if wide <= room:
+            return
+        text.set_fontsize(text.get_fontsize() * 0.98 * room / wide)
+
+
+def fit_labels(ax: Axes) -> None:
+    """Shrink each text of ``ax`` that runs past its right edge, to end there.
+
+    Call once the layout is done, with the texts left out of it: a long group name,
+    laid out, widened the seat panel and pushed the other panels off the frame.
+    """
+    renderer = ax.figure.canvas.get_renderer()
+    right = ax.get_window_extent(renderer).x1
+    for text in ax.texts:
+        left = text.get_window_extent(renderer).x0
+        if left < right:
+            _shrink(text, right - left)
 
 
 def fit_legend(ax: Axes, top: int) -> None:

@@ -178,3 +178,53 @@ def test_a_legend_of_six_queues_fits_its_panel():
     assert top_of_data < legend.y0, (top_of_data, legend)
     del anim, fig
     gc.collect()
+
+
+def _group_names(n: int) -> dict:
+    """Seven phone groups, and a chat desk with a long name (a seat per chat, 3 per agent)."""
+    agents = {f"group_number_{i}": {"skills": [f"t{i % 2}"], "staff": 4 + i} for i in range(n)}
+    agents["escalations_and_complaints_specialists_london_office"] = {
+        "skills": ["t2"], "staff": 6, "concurrency": 3}
+    return agents
+
+
+EIGHT = {"name": "eight groups", "days": 1, "open": "08:00", "close": "12:00", "interval": "1h",
+         "contact_types": {t: {"arrivals": {"rate": "60/h"},
+                               "handle": {"dist": "exponential", "mean": "6m"},
+                               **({"channel": "chat"} if t == "t2" else {})}
+                           for t in ("t0", "t1", "t2")},
+         "agents": _group_names(7)}
+
+
+@pytest.mark.filterwarnings("ignore:Animation was deleted without rendering")
+def test_a_long_group_name_stays_in_the_seat_panel():
+    """A chat desk named at length: every word of the frame lies within it.
+
+    Its label ('escalations_and_complaints_specialists_london_office (a seat per chat, 3
+    per agent)') widened the seat panel in the layout: the waiting panel's title was cut
+    at the right ('... longest firs') and the seats' legend at the left.
+    """
+    anim = build_animation(one_replication(scenario_from_dict(EIGHT), seed=1), step=3600.0)
+    fig = anim._fig
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    seat_ax = fig.axes[0]
+    texts = [fig._suptitle]
+    for ax in fig.axes:
+        texts += [*ax.texts, ax.title, ax.xaxis.label, ax.yaxis.label]
+        for axis, (low, high) in ((ax.xaxis, ax.get_xlim()), (ax.yaxis, ax.get_ylim())):
+            texts += [tick.label1 for tick in axis.get_major_ticks()  # those drawn
+                      if ax.axison and min(low, high) <= tick.get_loc() <= max(low, high)]
+        texts += ax.get_legend().get_texts() if ax.get_legend() else []
+    texts = [t for t in texts if t.get_visible() and t.get_text()]
+    assert any(t.get_text().startswith("escalations_and") for t in texts)
+    for text in texts:
+        box = text.get_window_extent(renderer)
+        assert box.x0 >= 0 and box.x1 <= fig.bbox.width, (text.get_text(), box)
+    panel = seat_ax.get_window_extent(renderer)
+    for label in seat_ax.texts:
+        assert label.get_window_extent(renderer).x1 <= panel.x1, label.get_text()
+    legend = seat_ax.get_legend().get_window_extent(renderer)
+    assert legend.x0 >= 0, legend
+    del anim, fig
+    gc.collect()
