@@ -79,7 +79,7 @@ def test_one_group_or_no_agents_is_the_pool(tmp_path):
 
 
 def test_the_report_says_the_fitted_staff(tmp_path):
-    """the fit report names the staff the fit found: each group's, with what it answers."""
+    """The fit report names the staff the fit found: each group's, with what it answers."""
     from sim.fit_report import fit_html
 
     contacts = sim.run(scenario_from_dict(_teams(days=2)), seed=5).contacts

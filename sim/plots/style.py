@@ -114,6 +114,8 @@ STYLE = {
     "axes.spines.right": False, "axes.grid": True, "grid.alpha": 0.35,
     "grid.linewidth": 0.5, "lines.linewidth": 1.4, "figure.dpi": 100,
     "savefig.dpi": DPI,
+    # names are the user's words: "$5 a call vs $2 a call" is not TeX math
+    "text.parse_math": False,
 }
 
 Results = RunResult | Mapping[str, RunResult]
