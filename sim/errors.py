@@ -23,6 +23,19 @@ class SimulationError(ValueError):
         return f"{self.path}: {self.reason}"
 
 
+class FieldError(ValueError):
+    """A validator's refusal of one field of the section it checks (pydantic names the section).
+
+    A model validator's error is placed at its section (``contact_types.calls.arrivals``);
+    raised with ``field``, it is reported at that field (``...arrivals.trace``:
+    :func:`sim.scenario_errors._problem`).
+    """
+
+    def __init__(self, field: str, reason: str):
+        super().__init__(reason)
+        self.field = field
+
+
 class PolicyError(SimulationError):
     """A routing policy (:mod:`sim.routing`) that failed, or left contacts waiting for ever.
 

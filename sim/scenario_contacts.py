@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
 from sim.distributions import Distribution
+from sim.errors import FieldError
 from sim.scenario_base import Probability, _Frozen
 from sim.scenario_journeys import (
     IVR,
@@ -136,10 +137,15 @@ class Arrivals(_Frozen):
         if self.trace is not None:
             from pathlib import Path
 
-            from sim.calllog import read_call_log  # pandas only for trace scenarios
+            from sim.calllog import CallLogError, read_call_log  # pandas: trace scenarios only
 
             base = Path((info.context or {}).get("base_dir") or ".")
-            log = read_call_log(base / self.trace, max_bytes=10 * 2**20, shown=self.trace)
+            try:
+                log = read_call_log(base / self.trace, max_bytes=10 * 2**20, shown=self.trace)
+            except CallLogError as error:  # (a scenario cannot give `ccsim fit`'s --columns)
+                raise FieldError("trace", str(error).replace(
+                    "map other names with --columns NAME=COLUMN",
+                    "rename the log's columns as ccsim names them")) from None
             # each row by its type's name in a scenario (`lost card` is `lost_card`, as
             # `ccsim fit` names it; two names that would collide are refused)
             types = log.table["contact_type"].astype(str).map(log.type_names())

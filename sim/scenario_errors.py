@@ -19,6 +19,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 from pydantic import BaseModel
 
 from sim.distributions import Distribution
+from sim.errors import FieldError
 from sim.scenario import Scenario
 from sim.units import quoted
 
@@ -150,7 +151,10 @@ def _problem(error: Mapping[str, Any], root: Any = None) -> Problem:
     if kind == "finite_number":
         return Problem(path, f"must be a finite number, got {quoted(got)}")
     if kind == "value_error":
-        return Problem(path, str(ctx.get("error", error["msg"])))
+        refusal = ctx.get("error", error["msg"])
+        if isinstance(refusal, FieldError):  # one field of the section the validator checks
+            path = f"{path}.{refusal.field}" if path else refusal.field
+        return Problem(path, str(refusal))
     if kind in ("model_type", "model_attributes_type", "dict_type"):  # (not a class's name)
         return Problem(path, f"expected a section of fields (a mapping), got {quoted(got)}")
     if kind.endswith("_type") or kind.endswith("_parsing"):

@@ -401,7 +401,7 @@ class TestAbsurdDurations:
         for args, shown in ((["fit", path, "--out", str(tmp_path / "f.yaml"), "--no-report"],
                              path),
                             (["run", str(tmp_path / "s.yaml"), "--no-report", "--out",
-                              str(tmp_path / "run")], "s.yaml: contact_types.calls.arrivals: "
+                              str(tmp_path / "run")], "s.yaml: contact_types.calls.arrivals.trace: "
                                                       "log.csv")):
             done = self.ccsim(*args)
             assert done.returncode == 2, done.stderr

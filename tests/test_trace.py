@@ -91,7 +91,7 @@ class TestBadTraces:
 
     def test_missing_file(self, log_path):
         """A trace that does not exist names itself."""
-        with pytest.raises(ScenarioError, match=r"arrivals: .*nothere\.csv: cannot read"):
+        with pytest.raises(ScenarioError, match=r"arrivals.trace: .*nothere\.csv: cannot read"):
             sim.load_scenario(scenario_file(log_path, "{trace: nothere.csv}"))
 
     def test_two_forms(self, log_path):
