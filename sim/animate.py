@@ -48,6 +48,7 @@ from sim.animation_timelines import (
     _waits,
     _wrap_ups,
     callback_waits,
+    frame_times,
 )
 from sim.features import features
 from sim.kpis import CALLBACKS
@@ -67,7 +68,8 @@ def frame_count(scenario: Scenario, step: float) -> int:
     """How many frames a day of ``scenario`` makes at ``step`` seconds a frame.
 
     One frame at opening and one every ``step`` seconds until the close (to the nearest
-    frame), as :func:`build_animation` draws them; counted without building the times.
+    frame, drawn at the close itself if after it), as :func:`build_animation` draws them
+    (:func:`~sim.animation_timelines.frame_times`); counted without building the times.
 
     Raises:
         ValueError: If ``step`` is not a number > 0 seconds.
@@ -144,7 +146,7 @@ def build_animation(result: RunResult, replication: int = 0, day: int = 0,
     if replication not in run or (kept is not None and replication not in kept):
         raise ValueError(f"no replication {replication + 1} in these results")
     start, stop = day * DAY + sc.open, day * DAY + sc.close
-    times = np.arange(start, stop + step / 2, step)
+    times = frame_times(start, stop, step)
     talks, holds = _talks_and_holds(result, replication)
     wraps = _wrap_ups(result, replication)
     waits, wait_types = _waits(result, replication)

@@ -28,6 +28,21 @@ from sim.frames import first_wait_ends
 from sim.replicate import RunResult
 
 
+def frame_times(start: float, stop: float, step: float) -> np.ndarray:
+    """The moments drawn: ``start``, then every ``step`` seconds, the last at most ``stop``.
+
+    A step that does not divide the opening hours ends at the close itself, to the
+    nearest frame: ``--step 13h`` on an 08:00-20:00 day drew 21:00 (everyone off duty),
+    and 5-hour steps on a day open round the clock "25:00".
+
+    Args:
+        start: The day's opening, seconds since the run began.
+        stop: Its close, seconds since the run began.
+        step: Seconds between frames (> 0).
+    """
+    return np.minimum(np.arange(start, stop + step / 2, step), stop)
+
+
 class Timeline:
     """Intervals ``[start, end)`` of one kind (a talk, a hold, a wait), counted at any time."""
 

@@ -82,6 +82,29 @@ def test_a_day_round_the_clock_ends_at_24_00():
     gc.collect()
 
 
+DAY_8_20 = {"name": "eight to eight", "days": 1, "open": "08:00", "close": "20:00",
+            "interval": "1h",
+            "contact_types": {"calls": {"arrivals": {"rate": "30/h"},
+                                        "handle": {"dist": "exponential", "mean": "4m"}}},
+            "agents": {"pool": {"skills": ["calls"], "staff": 3}}}
+
+
+@pytest.mark.filterwarnings("ignore:Animation was deleted without rendering")
+@pytest.mark.parametrize(("scenario", "step", "expected"), [
+    pytest.param(lambda: scenario_from_dict(DAY_8_20), 13, ["08:00", "20:00"], id="13h-of-12"),
+    pytest.param(lambda: scenario_from_dict(DAY_8_20), 7, ["08:00", "15:00", "20:00"],
+                 id="7h-of-12"),
+    pytest.param(lambda: load_scenario(ROOT / "scenarios" / "erlang_c.yaml"), 5,
+                 ["00:00", "05:00", "10:00", "15:00", "20:00", "24:00"], id="5h-of-24")])
+def test_a_step_that_does_not_divide_the_day_ends_at_the_close(scenario, step, expected):
+    """--step 13h on an 08:00-20:00 day drew 21:00 (0 of 0 agents busy); 5h of 24 '25:00'."""
+    anim = build_animation(one_replication(scenario()), step=step * 3600.0)
+    clocks = [re.search(r"day 1, (\d\d:\d\d)\b", text).group(1) for text, _, _ in _titles(anim)]
+    assert clocks == expected
+    del anim
+    gc.collect()
+
+
 @pytest.mark.filterwarnings("ignore:Animation was deleted without rendering")
 def test_the_queue_axis_clock_labels_do_not_overlap():
     """A 24-hour day (erlang_c): 13 labels every 2 hours ran into each other ('00:0002:00')."""

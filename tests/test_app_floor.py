@@ -10,6 +10,7 @@ blocked, served in the IVR or balked); the measured window (after the warm-up).
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 
@@ -86,6 +87,19 @@ def test_last_frame_counts_what_was_known_at_closing():
     by_close = c[(c["answer"] <= scenario.close) & c["answered"]]
     assert last["answered"] == len(by_close)
     assert last["asa"] == pytest.approx(by_close["wait"].mean())
+
+
+def test_frames_stay_within_the_opening_hours():
+    """Open 08:00:10-09:00, a frame a minute: the last was drawn at 09:00:10, after closing."""
+    scenario = scenario_from_dict({
+        "name": "odd open", "days": 1, "open": "08:00:10", "close": "09:00",
+        "interval": "3590s",
+        "contact_types": {"calls": {"arrivals": {"rate": "30/h"},
+                                    "handle": {"dist": "exponential", "mean": "4m"}}},
+        "agents": {"pool": {"skills": ["calls"], "staff": 3}}})
+    times = [f["t"] for f in views.floor_frames(run(scenario, seed=1, replications=1))["frames"]]
+    assert times[0] == scenario.open and times[-1] == scenario.close
+    assert all(a < b for a, b in itertools.pairwise(times))
 
 
 def test_waits_turn_red_past_their_own_types_threshold():

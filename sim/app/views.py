@@ -21,7 +21,13 @@ import pandas as pd
 
 from sim import kpis as registry
 from sim import metrics, plots
-from sim.animation_timelines import _talks_and_holds, _waits, _wrap_ups, callback_mask
+from sim.animation_timelines import (
+    _talks_and_holds,
+    _waits,
+    _wrap_ups,
+    callback_mask,
+    frame_times,
+)
 from sim.compare import comparison_table
 from sim.features import features, left_out, note
 from sim.kpis import CALLBACKS
@@ -144,7 +150,7 @@ def floor_frames(result: RunResult, replication: int = 0, day: int = 0) -> dict[
     sc = result.scenario
     start, stop = day * DAY + sc.open, day * DAY + sc.close
     step = max(60.0, (stop - start) / (MAX_FRAMES - 1))
-    times = np.arange(start, stop + step / 2, step)
+    times = frame_times(start, stop, step)
     talks, holds = _talks_and_holds(result, replication)
     wraps = _wrap_ups(result, replication)
     waits, queues = _waits(result, replication)
