@@ -29,7 +29,7 @@ from sim.cli_options import (
     seed_option,
 )
 from sim.loader import ScenarioError, scenario_from_yaml
-from sim.units import format_clock_exact, format_duration, opening_hours
+from sim.units import counted, format_clock_exact, format_duration, opening_hours
 
 # pandas, SciPy and YAML are imported inside the commands: `ccsim --help` and the other
 # commands must not pay for them
@@ -141,7 +141,7 @@ def fit_command(log: str, interval: float, out: str, columns: str | None, staff:
     staffing = [staff] * fitted.intervals_per_day if staff else None
     scenario = scenario_dict(fitted, f"Fitted from {Path(log).name}", staffing, threshold_s)
     header = (f"# Fitted by `ccsim fit {log} --interval {format_duration(interval)}` from "
-              f"{len(calls.table):,} contacts over {fitted.open_days} open days.\n")
+              f"{len(calls.table):,} contacts over {counted(fitted.open_days, 'open day')}.\n")
     weekdays = next(iter(fitted.types.values())).arrivals.weekdays
     if len(weekdays) > 1:
         header += ("# day_factors are per day of the week the log has contacts on; the "
@@ -170,7 +170,7 @@ def _summary(fitted) -> list[str]:
     )
     from sim.fit_transfers import reached_text, transfer_text
 
-    lines = [f"{len(fitted.log.table):,} contacts, {len(fitted.log.days)} days, open "
+    lines = [f"{len(fitted.log.table):,} contacts, {counted(len(fitted.log.days), 'day')}, open "
              f"{fitted.open / 3600:g}h-{fitted.close / 3600:g}h"]
     for t in fitted.types.values():
         a = t.arrivals
@@ -295,7 +295,7 @@ def backtest_command(scenario: str, log: str, columns: str | None, replications:
     actual_mean = float(bt.daily["actual"].mean())
     click.echo(f"offered per open day: MAE {bt.daily_mae:,.1f}"
                + (f" ({bt.daily_mae / actual_mean:.1%} of the actual mean)" if actual_mean else ""))
-    click.echo(f"days compared: {len(bt.days)} open days of the log; days with contacts "
+    click.echo(f"days compared: {counted(len(bt.days), 'open day')} of the log; days with contacts "
                f"outside opening hours only (closed), not compared: {_dates(bt.closed_days)}")
     click.echo("MAE per interval: " + ", ".join(  # a share's error in points, not a %
         f"{k} {_cell(k, bt.mae[k]).replace('%', ' pts')}" for k in BACKTEST_KPIS))

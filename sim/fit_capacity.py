@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from sim.calllog import CallLog, scenario_name
+from sim.units import counted
 
 
 def observed_staff(log: CallLog, open_s: float, interval: float, n_intervals: int,
@@ -331,9 +332,15 @@ def observed_lines(log: CallLog) -> int | None:
     return max(1, int(np.sort(on_lines)[on_lines.size // 2]))
 
 
-def count_span(values: list[int]) -> str:
-    """Counts per interval for people: ``3-5``, or ``4`` where every one is 4."""
-    return f"{min(values)}" if min(values) == max(values) else f"{min(values)}-{max(values)}"
+def count_span(values: list[int], noun: str | None = None) -> str:
+    """Counts per interval for people: ``3-5``, or ``4`` where every one is 4.
+
+    With ``noun``, its count too: ``3-5 agents``, ``1 agent`` (:func:`sim.units.counted`).
+    """
+    low, high = min(values), max(values)
+    if low == high:
+        return f"{low}" if noun is None else counted(low, noun)
+    return f"{low}-{high}" + ("" if noun is None else f" {noun}s")
 
 
 SEEN_WORKING = ("each agent the log names, where it answered a contact or worked through the "
@@ -342,5 +349,5 @@ SEEN_WORKING = ("each agent the log names, where it answered a contact or worked
 
 def group_text(name: str, skills: list[str], seen: list[int], chats: int | None) -> str:
     """A fitted group for people: ``chat: 2 agents, answers chat, 3 contacts at once``."""
-    return (f"{name}: {count_span(seen)} agents, answers {', '.join(skills)}"
+    return (f"{name}: {count_span(seen, 'agent')}, answers {', '.join(skills)}"
             + (f", {chats} contacts at once" if chats else ""))

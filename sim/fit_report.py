@@ -24,6 +24,7 @@ from sim.output import write_atomic
 from sim.plots.style import new_figure, styled
 from sim.report import _esc, _figure_html, _page
 from sim.report_figures import RenderedFigure, _draw
+from sim.units import counted
 
 _ACTUAL, _SIM, _NAIVE = "#222222", "#1f5fa6", "#c9312c"
 _LABELS = {"offered": "Offered per interval", "service_level": "Service level (%)",
@@ -248,11 +249,11 @@ def _spec_text(spec: dict) -> str:
 def _staff_html(fit: Fit) -> str:
     """The staff the fit found, as the text prints it: agents named, else busy at once."""
     if fit.agents_seen is None:
-        return (f"<p>Staff: {count_span(fit.staff)} agents seen busy at once per interval (a "
+        return (f"<p>Staff: {count_span(fit.staff, 'agent')} seen busy at once per interval (a "
                 "lower bound where the log has no transfers; see the printed fit).</p>")
     groups = "".join(f"<li>{_esc(group_text(name, skills, seen, fit.concurrency.get(name)))}"
                      "</li>" for name, (skills, seen) in (fit.groups or {}).items())
-    return (f"<p>Staff: {count_span(fit.agents_seen)} agents seen working per interval "
+    return (f"<p>Staff: {count_span(fit.agents_seen, 'agent')} seen working per interval "
             f"({SEEN_WORKING})" + (f", in groups:</p><ul>{groups}</ul>" if groups else ".</p>"))
 
 
@@ -261,7 +262,7 @@ def fit_html(fit: Fit, figures: list[RenderedFigure], scenario: str | None = Non
     body = [f"<h1>Fit of {_esc(fit.log.path)}</h1>"]
     if scenario is not None:
         body.append(f"<p>The fitted scenario: {_esc(scenario)}, beside this page.</p>")
-    body += [f"<p>{len(fit.log.table):,} contacts over {fit.open_days} open days, open "
+    body += [f"<p>{len(fit.log.table):,} contacts over {counted(fit.open_days, 'open day')}, open "
             f"{fit.open / 3600:g}h to {fit.close / 3600:g}h, intervals of "
             f"{fit.interval / 60:g} min." + (
                 "" if fit.lines is None else f" Trunk lines: {fit.lines} (the calls on the "
