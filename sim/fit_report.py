@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.ticker import FuncFormatter, Locator
 
 from sim.backtest import BACKTEST_KPIS, Backtest
 from sim.fit import Fit, TypeFit
@@ -24,7 +24,7 @@ from sim.output import write_atomic
 from sim.plots.style import new_figure, styled
 from sim.report import _esc, _figure_html, _page
 from sim.report_figures import RenderedFigure, _draw
-from sim.units import counted
+from sim.units import counted, format_clock_until
 
 _ACTUAL, _SIM, _NAIVE = "#222222", "#1f5fa6", "#c9312c"
 _LABELS = {"offered": "Offered per interval", "service_level": "Service level (%)",
@@ -36,10 +36,33 @@ def _hours(seconds: np.ndarray) -> np.ndarray:
     return np.asarray(seconds, dtype=float) / 3600.0
 
 
+class _ClockLocator(Locator):
+    """Ticks of an axis of hours at the finest clock step that makes at most eight.
+
+    Whole hours on a day of a few hours or more (every 2 on 08:00-20:00), minutes on a
+    shorter one: a whole-hour locator on a log open about an hour fell back to ticks at
+    08:12, 08:24, ..., each then labelled "08:00" or "09:00".
+    """
+
+    STEPS_MIN = (1, 2, 5, 15, 30, 60, 120, 180, 240, 360, 720)  # (quarter hours, not 08:10)
+    MAX_TICKS = 8
+
+    def __call__(self) -> np.ndarray:
+        return self.tick_values(*self.axis.get_view_interval())
+
+    def tick_values(self, vmin: float, vmax: float) -> np.ndarray:
+        lo, hi = sorted((vmin * 60, vmax * 60))  # minutes
+        for step in self.STEPS_MIN:  # (the coarsest if none makes few enough)
+            ticks = np.arange(np.ceil(lo / step - 1e-9) * step, hi + 1e-9, step)
+            if ticks.size <= self.MAX_TICKS:
+                break
+        return ticks / 60
+
+
 def _clock_axis(ax) -> None:
-    """An axis of hours of the day ticked at whole hours as clock times (10:00, not 10.0)."""
-    ax.xaxis.set_major_locator(MaxNLocator(nbins=7, integer=True, steps=[1, 2, 3, 4, 6, 10]))
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda h, _pos: f"{round(h):02d}:00"))
+    """An axis of hours of the day ticked as clock times (10:00, not 10.0; 08:15 if short)."""
+    ax.xaxis.set_major_locator(_ClockLocator())
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda h, _pos: format_clock_until(h * 3600)))
     ax.set_xlabel("Time of day")
 
 
