@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, Locator
+from matplotlib.ticker import FuncFormatter, Locator, MaxNLocator
 
 from sim.backtest import BACKTEST_KPIS, Backtest
 from sim.fit import Fit, TypeFit
@@ -86,18 +86,21 @@ def arrivals_figure(fit: Fit, t: TypeFit) -> Figure:
     ax.plot([], [], color="#999999", lw=0.5, label="each day")
     ax.set(ylabel="Contacts per interval", title="Arrivals per interval")
     _clock_axis(ax)
-    ax.legend(loc="upper left")
+    ax.legend(loc="best")  # (a fixed corner sat on the line of a short day)
     ax2 = fig.add_subplot(1, 2, 2)
     totals = t.arrivals.days
-    ax2.bar(np.arange(len(totals)), totals.to_numpy(), color="#999999", label="actual")
+    days = np.arange(1, len(totals) + 1)  # counted from 1, as a person reads them
+    ax2.bar(days, totals.to_numpy(), color="#999999", label="actual")
     mean = totals.mean()
     factor = dict(zip(t.arrivals.weekdays, t.arrivals.day_factors, strict=True))
     expected = [mean * factor.get(d.day_name(), 1.0) for d in totals.index]
-    ax2.plot(np.arange(len(totals)), expected, "o", color=_SIM, ms=3,
+    ax2.plot(days, expected, "o", color=_SIM, ms=3,
              label="fitted (forecast error " + (f"{t.arrivals.forecast_error:.1%})"
                                                  if t.arrivals.spread_days else "unknown)"))
     ax2.set(xlabel="Day of the log", ylabel="Contacts per day", title="Daily volume",
             ylim=(0, totals.max() * 1.3))  # room for the legend above the bars
+    ax2.set_xlim(0.4, len(totals) + 0.6)  # (no day 0 in view)
+    ax2.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
     ax2.legend(loc="upper center", ncol=2)
     return fig
 

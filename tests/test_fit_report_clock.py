@@ -68,3 +68,25 @@ def test_backtest_panels_of_a_short_day_label_each_tick_once(tmp_path):
     for ax in fig.axes:
         if not ax.get_title().startswith("Offered per open day"):
             _assert_clock(ax)
+
+
+@pytest.mark.parametrize("days", [1, 2, 40])
+def test_daily_volume_names_whole_days_from_1(tmp_path, days):
+    """The daily panel's labels are whole days, 1 to ``days``.
+
+    It read "-0.4 ... 0.4" for one day and "0.0 0.5 1.0" for two (fractions of a day),
+    and counted a 40-day log's days from 0 where a person counts from 1 (as every figure
+    of ccsim does).
+    """
+    log = tmp_path / "log.csv"
+    generate_log(np.random.default_rng(3), per_interval=[15] * 4, interval=1800,
+                 open_s=8 * 3600, days=days, agents=2, handle_mean=120,
+                 patience_mean=180).to_csv(log, index=False)
+    fit = fit_log(read_call_log(log), 1800)
+    ax = arrivals_figure(fit, next(iter(fit.types.values()))).axes[1]
+    ax.figure.canvas.draw()
+    lo, hi = sorted(ax.get_xlim())
+    labels = [label.get_text().replace("\u2212", "-") for loc, label in
+              zip(ax.get_xticks(), ax.get_xticklabels(), strict=True) if lo <= loc <= hi]
+    assert labels and all(re.fullmatch(r"\d+", label) for label in labels), labels
+    assert min(map(int, labels)) >= 1 and max(map(int, labels)) <= days, labels
