@@ -24,6 +24,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
+from sim.fork_signals import forking
 from sim.parallel import _init_worker
 
 Job = Callable[[], Any]
@@ -56,9 +57,10 @@ def draw_all(jobs: Sequence[Job], workers: int = 1) -> list[Any]:
     _JOBS = jobs
     pool = None
     try:
-        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
-                                   initializer=_init_worker)
-        futures = [pool.submit(_run, i) for i in range(len(jobs))]
+        with forking():  # (the workers fork at the first submit: Ctrl-C once they have)
+            pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                                       initializer=_init_worker)
+            futures = [pool.submit(_run, i) for i in range(len(jobs))]
         for i, future in enumerate(futures):
             results[i] = future.result()
             done[i] = True
@@ -71,6 +73,9 @@ def draw_all(jobs: Sequence[Job], workers: int = 1) -> list[Any]:
                 # the interpreter's exit would wait for the figures they are drawing)
                 for process in list((getattr(pool, "_processes", None) or {}).values()):
                     process.terminate()
-            pool.shutdown(wait=all(done), cancel_futures=True)
+            # waiting for the stopped workers is short, and the command then leaves with
+            # no pool thread alive: left running, Python's exit raced it ("Exception
+            # ignored in: <module 'threading'> ... Bad file descriptor", CPython 3.11)
+            pool.shutdown(wait=True, cancel_futures=True)
     return [result if finished else job()
             for job, result, finished in zip(jobs, results, done)]

@@ -37,6 +37,7 @@ from functools import cache, partial
 from pathlib import Path
 
 from sim import handoff
+from sim.fork_signals import forking, release_in_worker
 from sim.measure import ReplicationTables, replication_tables
 from sim.routing import replication_copy
 from sim.scenario import Scenario
@@ -118,6 +119,7 @@ def _init_worker() -> None:
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a forked worker inherits the CLI's handler
+    release_in_worker()  # (forked with Ctrl-C and kill held back: sim.fork_signals)
     parent = multiprocessing.parent_process()
     if parent is not None:
         threading.Thread(target=_exit_with, args=(parent.sentinel,), daemon=True).start()
@@ -201,12 +203,24 @@ class LocalPool(ProcessPoolExecutor):
     def __init__(self, max_workers: int, **kwargs):
         super().__init__(max_workers=max_workers, **kwargs)
         self.workers = max_workers  # (ProcessPoolExecutor keeps it private)
+        self._forked = False  # (a fork pool's workers start at the first submit)
         try:
             self.handoff: Path | None = handoff.handoff_folder()
         except Exception:  # no folder to be had (no space, no inodes): the pipe, as before
             self.handoff = None
         self._remove_folder = (weakref.finalize(self, handoff.remove, self.handoff)
                                if self.handoff is not None else None)
+
+    def submit(self, fn, /, *args, **kwargs):
+        """As :meth:`ProcessPoolExecutor.submit`; the first forks: Ctrl-C waits for it.
+
+        A fork pool starts its workers at the first submit (:mod:`sim.fork_signals`).
+        """
+        if self._forked or self._mp_context.get_start_method() != "fork":
+            return super().submit(fn, *args, **kwargs)
+        self._forked = True
+        with forking():
+            return super().submit(fn, *args, **kwargs)
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         """Shut the pool down (:meth:`ProcessPoolExecutor.shutdown`) and remove the folder."""
