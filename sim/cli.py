@@ -42,7 +42,12 @@ from sim.cli_options import (
     set_option,
 )
 from sim.cli_policy import declined_warnings, policy_option
-from sim.cli_precision import measured_or_fail, replication_options, targets_or_fail
+from sim.cli_precision import (
+    measured_or_fail,
+    replication_options,
+    targets_or_fail,
+    time_left,
+)
 from sim.loader import ScenarioError, load_scenario, parse_override
 from sim.schedule import scenario_warnings
 from sim.units import format_duration
@@ -129,9 +134,7 @@ def progress_line(done: int, total: int, elapsed: float, batches: bool = False) 
     A precision run plans one batch at a time: its time left is the batch's, and more
     batches follow while a target is not met, so the line says so rather than "0s left".
     """
-    eta = elapsed / done * (total - done)
-    left = (f"about {eta:.0f}s left in this batch (more batches while a target is not met)"
-            if batches else f"about {eta:.0f}s left")
+    left = time_left(elapsed / done * (total - done), batches)
     return f"  replication {done}/{total} done, {elapsed:.1f}s elapsed, {left}"
 
 

@@ -79,3 +79,14 @@ def measured_or_fail(path: str, targets: dict[str, Target], scenarios: list) -> 
         check_measured(targets, scenarios)
     except ValueError as exc:
         fail([f"{path}: {exc}"])
+
+
+def time_left(seconds: float, batches: bool) -> str:
+    """A progress line's end: with ``--precision`` (``batches``), the current batch's time.
+
+    A precision run plans one batch at a time, and more follow while a target is not met,
+    so its line says so rather than "about 0s left" at each batch's end.
+    """
+    if batches:
+        return f"about {seconds:.0f}s left in this batch (more batches while a target is not met)"
+    return f"about {seconds:.0f}s left"

@@ -44,7 +44,12 @@ from sim.cli_options import (
     set_option,
 )
 from sim.cli_policy import declined_warnings, policy_option
-from sim.cli_precision import measured_or_fail, replication_options, targets_or_fail
+from sim.cli_precision import (
+    measured_or_fail,
+    replication_options,
+    targets_or_fail,
+    time_left,
+)
 from sim.compare import (
     BASELINE,
     Comparison,
@@ -66,8 +71,11 @@ TRACE_EVERY = 60.0  # seconds between queue samples for the "day at a glance" fi
 
 
 
-def _progress(quiet: bool, started: float, runs: int):
-    """A progress callback that speaks only on runs long enough to wonder about."""
+def _progress(quiet: bool, started: float, runs: int, batches: bool = False):
+    """A progress callback that speaks only on runs long enough to wonder about.
+
+    With ``batches`` (``--precision``) ``total`` ends the current batch (:func:`time_left`).
+    """
     done_by_run: dict[str, int] = {}
 
     def report(name: str, done: int, total: int) -> None:
@@ -77,7 +85,7 @@ def _progress(quiet: bool, started: float, runs: int):
         expected = elapsed / finished * runs * total
         if not quiet and expected > 3.0 and (done == total or total > 1):
             click.echo(f"  {name}: replication {done}/{total}, {elapsed:.1f}s elapsed, "
-                       f"about {max(expected - elapsed, 0):.0f}s left", err=True)
+                       f"{time_left(max(expected - elapsed, 0), batches)}", err=True)
     return report
 
 
@@ -155,8 +163,8 @@ def compare_command(scenarios: tuple[str, ...], variants: tuple[str, ...], repli
             worker_pool(workers, len(loaded) * most) as executor:
         comparison = compare(loaded, seed=seed, replications=replications, changes=changes,
                              trace_every=None if no_report else TRACE_EVERY,
-                             progress=_progress(quiet, started, len(loaded)), executor=executor,
-                             keep_contacts=keep_contacts, precision=targets,
+                             progress=_progress(quiet, started, len(loaded), bool(targets)),
+                             executor=executor, keep_contacts=keep_contacts, precision=targets,
                              max_replications=most, policy=policy)
     written = write_comparison(comparison, out_dir)
     problems: list[str] = []

@@ -153,3 +153,31 @@ def test_progress_of_a_precision_batch_does_not_say_the_run_ends():
     assert "0s left in this batch" in batch and "more batches" in batch
     assert progress_line(5, 10, 4.0) == ("  replication 5/10 done, 4.0s elapsed, "
                                          "about 4s left")
+
+
+def test_compare_progress_of_a_precision_batch_does_not_say_the_run_ends(scenario_file,
+                                                                           tmp_path,
+                                                                           monkeypatch):
+    """``compare --precision``: a batch's lines say more batches may follow, as ``run``'s.
+
+    Found by an outside check: each variant's last line of a batch read "about 0s left"
+    and the next batch followed (68a91dc had mended only ``run``'s lines). The clock
+    runs 2 s a reading, so that every line is printed.
+    """
+    import itertools
+    import types
+
+    import sim.cli_report
+
+    clock = itertools.count(0.0, 2.0)
+    monkeypatch.setattr(sim.cli_report, "time",
+                        types.SimpleNamespace(perf_counter=lambda: next(clock)))
+    done = CliRunner().invoke(main, ["compare", str(scenario_file), "-o", str(tmp_path / "c"),
+                                     "-w", "1", "--no-report", "--precision", "asa=3%",
+                                     "--max-replications", "20"])
+    assert done.exit_code == 0, done.output
+    lines = [line for line in done.output.splitlines() if ": replication " in line]
+    ends = [line for line in lines if "replication 10/10," in line]
+    assert ends and len(lines) > len(ends), done.output[-1500:]  # a second batch ran
+    for line in lines:
+        assert "left in this batch (more batches while a target is not met)" in line, line
