@@ -194,7 +194,15 @@ class Stopping:
         """For summary.json."""
         return {"reason": self.reason, "replications": self.replications,
                 "targets": self.targets, "half_widths": self.half_widths,
-                "limits": self.limits, "met": self.met}
+                "limits": self.limits, "met": self.met, "defined": self.defined}
+
+    @classmethod
+    def from_dict(cls, saved: dict[str, Any]) -> Stopping:
+        """Read back :meth:`as_dict` (summary.json; an older one has no ``defined``)."""
+        return cls(saved["reason"], int(saved["replications"]), saved["targets"],
+                   saved["half_widths"], saved["limits"], saved["met"],
+                   saved.get("defined") or dict.fromkeys(saved["met"],
+                                                         int(saved["replications"])))
 
 
 class Sample(Protocol):

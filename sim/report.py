@@ -96,6 +96,13 @@ def _scenario_lines(result: RunResult) -> str:
             + (f"; {describe(result.policy)}" if result.policy else ""))
 
 
+def _stopping_line(stopping: str | None) -> str:
+    """With ``--precision``: how many replications it took and why it stopped (or nothing)."""
+    if not stopping:
+        return ""
+    return f"<p class='meta'>Precision: {_esc(stopping.removeprefix('warning: '))}.</p>"
+
+
 def _plain(text: str) -> str:
     """Markdown's code quotes left out (a meaning is written for the README too)."""
     return text.replace("`", "")
@@ -244,6 +251,7 @@ def run_html(result: RunResult, figures: list[RenderedFigure] | None = None) -> 
     sc = result.scenario
     body = [
         f"<h1>{_esc(sc.name)}</h1><p class='meta'>{_esc(_scenario_lines(result))}</p>",
+        _stopping_line(result.stopping and result.stopping.describe()),
         "<h2>Key figures</h2><p>Mean over replications with the 95% confidence "
         "half-width (Student t).</p>", _kpi_table(result),
         "<h2>By contact type</h2><p>Likewise, mean ± 95% confidence half-width.</p>",
@@ -271,6 +279,7 @@ def comparison_html(comparison: Comparison, figures: list[RenderedFigure] | None
         f"<h1>{_esc(name)}: comparing {len(comparison.names)} variants</h1>",
         f"<p class='meta'>{_esc(_scenario_lines(base))} per variant, all variants with the "
         "same random numbers (common random numbers).</p>",
+        _stopping_line(comparison.stopping),
         "<h2>Variants</h2>", _changes_list(comparison),
         "<h2>Key figures</h2><p>Each variant's mean with its 95% confidence half-width, and "
         "its difference to the baseline, paired over replications, with the 95% confidence "

@@ -251,6 +251,10 @@ def read_run(folder: str | Path) -> RunResult:
                               else None, _rows_of(rules, r) if scenario.rules else None))
     result = collector.result()
     result.policy = summary.get("policy")
+    if summary.get("stopping"):  # (how a --precision run stopped: its report says)
+        from sim.precision import Stopping
+
+        result.stopping = Stopping.from_dict(summary["stopping"])
     return result
 
 
