@@ -44,7 +44,7 @@ from sim.kpis import format_ci, format_kpi
 from sim.loader import ScenarioError
 from sim.sweep import Progress, SweepResult, run_sweep
 from sim.sweep_plots import CURVE_KPIS, kpi_list, kpi_style, plot_sweep
-from sim.sweep_store import CURVES, HEATMAP, SweepConflictError
+from sim.sweep_store import SweepConflictError
 from sim.units import counted
 
 SHOWN_KPIS = CURVE_KPIS  # the table shows what the curves draw (and leaves out the same)
@@ -155,8 +155,6 @@ def sweep_command(scenario: str, grids: tuple[str, ...], replications: int, seed
         if client is not None:
             client.close()
     left = left_out(SHOWN_KPIS, scenarios, result.summary[list(SHOWN_KPIS)].to_dict("records"))
-    for name in (CURVES, HEATMAP):  # an earlier grid's never beside these tables
-        (out_dir / name).unlink(missing_ok=True)
     try:
         with sigterm_as_interrupt():  # (kill, like Ctrl-C, removes a figure's temporary)
             figures = [] if no_figures else plot_sweep(

@@ -271,9 +271,13 @@ class SweepStore:
         """Write ``sweep.parquet`` and ``sweep_summary.csv``, then the manifest that names them.
 
         Each file atomically; Ctrl-C and ``kill`` held back until all are written, so the
-        manifest never names a grid the tables do not hold (``pending`` ends here).
+        manifest never names a grid the tables do not hold (``pending`` ends here). The
+        figures of the tables before go first: drawn again from these (:mod:`sim.cli_sweep`),
+        never left beside them, also when a signal held back stops the command here.
         """
         with deferred_signals():
+            for name in (CURVES, HEATMAP):
+                (self.out / name).unlink(missing_ok=True)
             written = [
                 write_atomic(self.out / TABLE, lambda p: table.to_parquet(p, index=False)),
                 write_atomic(self.out / SUMMARY, lambda p: summary.to_csv(p, index=False))]

@@ -298,6 +298,29 @@ def test_grown_sweep_ctrl_c_between_its_table_and_manifest(tmp_path):
     assert summary["agents.pool.staff"].tolist() == [3, 4, 5]
 
 
+def test_grown_sweep_ctrl_c_with_its_tables_leaves_no_earlier_figure(tmp_path):
+    """Ctrl-C held back while the grown tables are written: no earlier grid's figure stays.
+
+    The signal, held back until the manifest named the new tables, then stopped the
+    command before it removed the figures of the sweep before: sweep_curves.png showed
+    staff 3-4 beside the table and manifest of 3-5 (the same command again redraws them).
+    """
+    import json
+
+    from sweep_parts import TINY
+
+    (tmp_path / "s.json").write_text(json.dumps(TINY))
+    args = ["sweep", "s.json", "-r", "1", "-w", "1", "-q", "-o", "sw"]
+    first = ccsim([*args, "--grid", "agents.pool.staff=3,4"], tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert (tmp_path / "sw" / "sweep_curves.png").exists()
+    grown = ccsim([*args, "--grid", "agents.pool.staff=3,4,5"], tmp_path, SIGINT_AFTER_TABLE)
+    assert grown.returncode == 130, grown.stderr
+    manifest = json.loads((tmp_path / "sw" / "manifest.json").read_text())
+    assert manifest["grid"] == {"agents.pool.staff": [3, 4, 5]}
+    assert not (tmp_path / "sw" / "sweep_curves.png").exists(), "the 3-4 sweep's figure"
+
+
 # --- ccsim schedule: interrupted while writing its folder -------------------------------
 
 SCHEDULE = ["schedule", SCEN / "erlang_c.yaml", "--requirement", "erlang", "--max-rounds",
