@@ -159,32 +159,49 @@ def _local_times(text: pd.Series, shown: str, column: str) -> pd.Series:
     return pd.concat(parts).reindex(text.index)
 
 
+TIME_COLUMNS = ("arrival", "queue_start", "answer", "end")
+
+
+def _told(text: pd.Series) -> np.ndarray:
+    """Where a column of times tells its UTC offset (``Z``, ``+01:00``; a tz-aware column)."""
+    if pd.api.types.is_datetime64_any_dtype(text):
+        return text.notna().to_numpy() if text.dt.tz is not None else np.zeros(len(text), bool)
+    if pd.api.types.is_numeric_dtype(text):  # seconds from day 0: no zone
+        return np.zeros(len(text), bool)
+    return text.astype(str).str.strip().str.extract(_OFFSET, expand=False).notna().to_numpy()
+
+
 def bare_among_zoned(frame: pd.DataFrame, shown: str) -> tuple[str, ...]:
-    """A warning per time column giving some rows a UTC offset and others none.
+    """A warning per time column with rows of no UTC offset, where the log gives some one.
 
     Each row is read in its own clock time (a daylight-saving change's two offsets
-    alike); a bare row's clock is not told: local, as read, or UTC (two exports joined,
-    an hour or more off the others). The first such row is named.
+    alike), and a time without an offset is read as if local, in the clock of a time
+    beside it (:func:`elapsed`); but its clock is not told: it may be UTC (two exports
+    joined, an hour or more off the others). The first such row is named, and the first
+    row giving an offset: in the same column, else in another.
     """
+    columns = [c for c in TIME_COLUMNS  # (seconds from day 0 tell no zone)
+               if c in frame and not pd.api.types.is_numeric_dtype(frame[c])]
+    told = {column: _told(frame[column]) for column in columns}
+    zoned = [(column, int(np.flatnonzero(rows)[0])) for column, rows in told.items()
+             if rows.any()]
     found = []
-    for column in ("arrival", "queue_start", "answer", "end"):
-        if column not in frame or pd.api.types.is_numeric_dtype(frame[column]) or (
-                pd.api.types.is_datetime64_any_dtype(frame[column])):
+    for column in columns if zoned else ():
+        text = frame[column]
+        bare = ~blank_cells(text) & ~told[column]
+        if not bare.any():
             continue
-        text, given = frame[column], ~blank_cells(frame[column])
-        zoned = text.astype(str).str.strip().str.extract(_OFFSET, expand=False).notna(
-        ).to_numpy() & given
-        if zoned.any() and (given & ~zoned).any():
-            first = int(np.flatnonzero(zoned)[0])
-            found.append(row_error(shown, column, given & ~zoned, text, (
-                f"no UTC offset, where other rows give one (row {row_number(text, first)}: "
-                f"{str(text.iloc[first])!r}): read in its own clock time, as if local; "
-                "give every row's offset, or none")))
+        own = told[column].any()
+        other, first = (column, int(np.flatnonzero(told[column])[0])) if own else zoned[0]
+        found.append(row_error(shown, column, bare, text, (
+            f"no UTC offset, where {'other rows give' if own else f'{other} gives'} one "
+            f"(row {row_number(frame[other], first)}: {str(frame[other].iloc[first])!r}): "
+            "read in its own clock time, as if local; give every row's offset, or none")))
     return tuple(found)
 
 
 def utc_offsets(frame: pd.DataFrame, column: str) -> np.ndarray:
-    """Each row's UTC offset in seconds, as its time tells it (0: none told, or blank).
+    """Each row's UTC offset in seconds, as its time tells it (NaN: none told, or blank).
 
     :func:`time_column` reads local clock times; a duration between two of them spans a
     daylight-saving change when their offsets differ (a wait from 01:59+01:00 to
@@ -192,22 +209,26 @@ def utc_offsets(frame: pd.DataFrame, column: str) -> np.ndarray:
     is the time that elapsed.
     """
     text = frame[column]
+    told = _told(text)
     if pd.api.types.is_datetime64_any_dtype(text):
         if text.dt.tz is None:
-            return np.zeros(len(text))
+            return np.full(len(text), np.nan)
         local = text.dt.tz_localize(None) - text.dt.tz_convert("UTC").dt.tz_localize(None)
-        return local.dt.total_seconds().fillna(0.0).to_numpy()
-    if pd.api.types.is_numeric_dtype(text):  # seconds from day 0: no zone
-        return np.zeros(len(text))
+        return local.dt.total_seconds().to_numpy()
     parts = text.astype(str).str.strip().str.extract(_CLOCK + r"([+-])(\d{2}):?(\d{2})?$")
     sign = np.where(parts[0] == "-", -1.0, 1.0)
     hours, minutes = (pd.to_numeric(parts[i]).fillna(0.0).to_numpy() for i in (1, 2))
-    return sign * (hours * 3600.0 + minutes * 60.0)  # Z, none or blank: 0
+    return np.where(told, sign * (hours * 3600.0 + minutes * 60.0), np.nan)  # Z: 0
 
 
 def elapsed(frame: pd.DataFrame, later: str, earlier: str, later_at: pd.Series,
             earlier_at: pd.Series) -> pd.Series:
     """Seconds from each row's ``earlier`` time to its ``later`` one, as they elapsed.
+
+    Where both times tell their UTC offsets, less the offsets' difference; where one
+    does not, it is read in the other's clock (as if local, :func:`bare_among_zoned`
+    warns): nothing is taken off (taken as UTC, a bare 08:00:20 answer to an 08:00+01:00
+    arrival waited an hour and 20 s).
 
     Args:
         frame: The log as read, whose ``later`` and ``earlier`` columns tell the times'
@@ -219,8 +240,8 @@ def elapsed(frame: pd.DataFrame, later: str, earlier: str, later_at: pd.Series,
             time that passed.
         earlier_at: The earlier times, read so.
     """
-    return ((later_at - earlier_at).dt.total_seconds()
-            - (utc_offsets(frame, later) - utc_offsets(frame, earlier)))
+    shift = np.nan_to_num(utc_offsets(frame, later) - utc_offsets(frame, earlier))
+    return (later_at - earlier_at).dt.total_seconds() - shift
 
 
 def seconds_column(frame: pd.DataFrame, column: str, shown: str,
