@@ -96,9 +96,10 @@ def arrivals_figure(fit: Fit, t: TypeFit) -> Figure:
     expected = [mean * factor.get(d.day_name(), 1.0) for d in totals.index]
     ax2.plot(days, expected, "o", color=_SIM, ms=3,
              label="fitted (forecast error " + (f"{t.arrivals.forecast_error:.1%})"
-                                                 if t.arrivals.spread_days else "unknown)"))
+                                                 if t.arrivals.spread_days else "not estimated)"))
     ax2.set(xlabel="Day of the log", ylabel="Contacts per day", title="Daily volume",
-            ylim=(0, totals.max() * 1.3))  # room for the legend above the bars
+            # room for the legend above the bars (a type of stray contacts only: none)
+            ylim=(0, max(float(totals.max()), 1.0) * 1.3))
     ax2.set_xlim(0.4, len(totals) + 0.6)  # (no day 0 in view)
     ax2.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
     ax2.legend(loc="upper center", ncol=2)

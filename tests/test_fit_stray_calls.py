@@ -119,3 +119,32 @@ def test_stray_calls_are_in_no_interval(tmp_path):
     assert arrivals.forecast_error == 0.0
     assert any(n.startswith("1 of 161 contacts") and "left out of the arrivals" in n
                for n in fit.notes), fit.notes
+
+
+def test_a_type_with_stray_calls_only_is_drawn_without_a_warning(tmp_path):
+    """A contact type whose one contact came at 06:10 has no arrivals in the hours.
+
+    Its daily volume panel was drawn with all days 0 and a y axis from 0 to 0: matplotlib
+    printed 'UserWarning: Attempting to set identical low and high ylims' on ``ccsim
+    fit``'s stderr (before 97b5a6d the stray call counted in the 08:00 interval).
+    """
+    import warnings
+
+    from sim.fit_report import arrivals_figure
+
+    rows = [(f"2026-03-0{2 + day}T{hour:02d}:{5 * k + 2:02d}:00", "calls", "answered", 5.0,
+             100.0 + k) for day in range(4) for hour in range(8, 12) for k in range(10)]
+    rows.append(("2026-03-03T06:10:00", "fax", "answered", 30.0, 50.0))
+    path = tmp_path / "stray_type.csv"
+    pd.DataFrame(rows, columns=["arrival", "contact_type", "outcome", "wait", "handle"]
+                 ).to_csv(path, index=False)
+    fit = fit_log(read_call_log(path), 3600)
+    fax = fit.types["fax"]
+    assert fax.arrivals.per_interval == [0.0] * 4
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ax = arrivals_figure(fit, fax).axes[1]
+    assert ax.get_ylim()[1] > 0
+    # one day of each weekday: as the printed fit and the report's table say it
+    legend = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert "fitted (forecast error not estimated)" in legend, legend
