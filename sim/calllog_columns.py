@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sim.units import counted
+
 EPOCH = pd.Timestamp("2026-01-05")  # a Monday: day 0 of logs timed in seconds (ccsim's own)
 AGENT_WORK = ("hold", "wrap_up")  # an answered contact's seconds beside its talk (blank: 0)
 # the UTC offset ending an ISO timestamp, after its clock time: Z, +hh:mm, +hhmm or +hh
@@ -30,7 +32,7 @@ def row_error(shown: str, column: str, bad: np.ndarray, values: pd.Series,
               reason: str) -> str:
     """One line naming the file, the first bad row, the column, the reason and its value."""
     rows = np.flatnonzero(bad)
-    more = f" (and {rows.size - 1} more rows)" if rows.size > 1 else ""
+    more = f" (and {counted(rows.size - 1, 'more row')})" if rows.size > 1 else ""
     # row 1 is the first data row; in a CSV it is line 2, under the header (the label:
     # blank lines skipped keep the rows after them numbered as the file's lines)
     return (f"{shown}: row {row_number(values, rows[0])}: {column}: {reason}, got "

@@ -17,7 +17,7 @@ def test_a_date_without_a_clock_time_is_refused(tmp_path):
     path.write_text("arrival,wait,outcome,handle\n2026-03-02,0,answered,100\n"
                     "2026-03-03,0,answered,100\n")
     with pytest.raises(CallLogError, match=r"row 1: arrival: a date without a clock time, "
-                                           r"got '2026-03-02' \(and 1 more rows\)"):
+                                           r"got '2026-03-02' \(and 1 more row\)"):
         read_call_log(path)
     for text in ("2026-03-02 08:00", "2026-03-02T08", "20260302T080000", "2026-03-02 0800",
                  "2026-03-02 08", "20260302 080000", "2026-03-02 0800+0100"):  # clock times
