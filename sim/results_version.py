@@ -137,6 +137,8 @@ never mixes records of two versions).
 # by a run-wide agent number: more agents in one group re-drew every later agent's speed in
 # the others (one group's runs keep their numbers: there the seat is the agent number)
 # 36: with a cooldown, nobody comes on duty after the run ends (the cooldown's last day was
-# staffed to its closing): the staff log ends with the run, and a contact still in hand then
-# is finished by an agent called back, as after any closing (no bundled scenario changes)
+# staffed to its closing): the run's end is a closing, idle agents go home then, busy ones
+# once they have served what waits for them; a contact that needs a group gone home after
+# it (a transfer, a menu left) is answered by an agent called back, as after any closing,
+# not by one kept on (no bundled scenario changes)
 RESULTS_VERSION = 36
