@@ -30,6 +30,8 @@ class ArrivalFit:
             first: the days of the week the log has contacts on.
         spread_days: The days beyond the first of each day of the week, on which the
             forecast error is estimated; 0: not estimated (left at 0, nothing tells it).
+        counts: Contacts per open day (rows, by date) and interval of the day (columns,
+            0 from opening), as fitted (the fit report draws each day from it).
     """
 
     per_interval: list[float]
@@ -38,6 +40,7 @@ class ArrivalFit:
     days: pd.Series
     weekdays: list[str]
     spread_days: int = 0
+    counts: pd.DataFrame | None = None
 
     def forecast_text(self) -> str:
         """``forecast error 12.5%``, or why a log cannot tell it (one day per weekday)."""
@@ -94,7 +97,7 @@ def fit_arrivals(times: pd.Series, all_days: pd.DatetimeIndex, open_s: float,
         cv2 = max(0.0, float(excess.sum() / dof))
     names = [pd.Timestamp(2026, 1, 5 + d).day_name() for d in cycle]
     return ArrivalFit([round(float(v), 3) for v in shape], [round(f, 4) for f in factors],
-                      round(float(np.sqrt(cv2)), 4), totals, names, max(dof, 0))
+                      round(float(np.sqrt(cv2)), 4), totals, names, max(dof, 0), counts)
 
 
 def opening_hours(log: CallLog, interval: float) -> tuple[float, float]:

@@ -73,14 +73,7 @@ def arrivals_figure(fit: Fit, t: TypeFit) -> Figure:
     ax = fig.add_subplot(1, 2, 1)
     n = fit.intervals_per_day
     starts = _hours(fit.open + fit.interval * np.arange(n) + fit.interval / 2)
-    table = fit.log.table
-    rows = table[table["contact_type"] == _raw_name(fit, t.name)]
-    day = rows["arrival"].dt.normalize()
-    tod = (rows["arrival"] - day).dt.total_seconds().to_numpy()
-    inside = (tod >= fit.open) & (tod < fit.close)  # stray contacts: in no interval, as fitted
-    slot = ((tod - fit.open) // fit.interval).astype(int)
-    for _, grp in rows.assign(slot=slot)[inside].groupby(day.to_numpy()[inside]):
-        counts = np.bincount(grp["slot"], minlength=n)
+    for counts in t.arrivals.counts.to_numpy():  # each open day's, as fitted
         ax.plot(starts, counts, color="#999999", lw=0.5, alpha=0.5)
     ax.plot(starts, t.arrivals.per_interval, color=_SIM, lw=2, label="fitted mean")
     ax.plot([], [], color="#999999", lw=0.5, label="each day")
@@ -104,10 +97,6 @@ def arrivals_figure(fit: Fit, t: TypeFit) -> Figure:
     ax2.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
     ax2.legend(loc="upper center", ncol=2)
     return fig
-
-
-def _raw_name(fit: Fit, name: str) -> str:
-    return {v: k for k, v in fit.log.type_names().items()}.get(name, name)
 
 
 @styled
