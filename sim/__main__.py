@@ -1,5 +1,5 @@
 """``python -m sim`` runs the ``ccsim`` command line."""
 
-from sim.cli import entry
+from sim.launch import entry
 
 entry()

@@ -200,7 +200,7 @@ class TestQuickExit:
         import tomllib
 
         scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
-        assert scripts["ccsim"] == "sim.cli:entry"
+        assert scripts["ccsim"] == "sim.launch:entry"  # (loads sim.cli:entry, Ctrl-C handled)
         done = subprocess.run([sys.executable, "-m", "sim", "validate", "missing.yaml"],
                               capture_output=True, text=True, timeout=60, cwd=ROOT)
         assert done.returncode == 2 and done.stderr.count("\n") == 1
