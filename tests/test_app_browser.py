@@ -535,3 +535,31 @@ def test_an_emptied_calls_per_hour_is_refused_not_zero_calls(browser):
         assert page.locator("#kpis .empty").count() == 1
         shot(page, "13-empty-calls-per-hour")
         page.close()
+
+
+def test_callback_waits_read_on_one_line(browser):
+    """A long wait awaiting a callback is one line ("1 h 07 min callback"), not overlapping.
+
+    Found by an outside check of the page: on storm_surge with callbacks at 12:00, at a
+    1280- or 1400-pixel window, "callback" wrapped onto a second line inside the 13-pixel
+    row and was drawn over the next caller's wait, so the list could not be read.
+    """
+    with app_server(str(ROOT / "scenarios/storm_surge.yaml")) as base:
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        page.goto(base + "/")
+        page.get_by_test_id("agents").wait_for(timeout=TIMEOUT)
+        page.fill("#replications", "1")
+        page.check("#callbacks")
+        page.get_by_test_id("run").click()
+        finished(page)
+        page.eval_on_selector("#floor-scrub", "e => { e.value = 240;"  # 12:00
+                              " e.dispatchEvent(new Event('input')); }")
+        assert page.get_by_test_id("floor-clock").text_content() == "12:00"
+        called = page.locator("#waits .wait.called")
+        assert called.count() > 5 and " h " in called.first.inner_text()
+        shot(page, "21-callback-waits")
+        wrapped = page.eval_on_selector_all(
+            "#waits .wait", "rows => rows.filter(r => r.scrollHeight > r.clientHeight + 1)"
+            ".map(r => r.textContent)")
+        assert wrapped == []
+        page.close()
