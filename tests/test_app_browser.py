@@ -563,3 +563,51 @@ def test_callback_waits_read_on_one_line(browser):
             ".map(r => r.textContent)")
         assert wrapped == []
         page.close()
+
+
+@pytest.mark.parametrize(("field", "typed", "named"), [
+    ("#arrival_factor", "1,5", "arrival_factor"),
+    ("#aht", "12,5", "aht"),
+    ("#agents", "12,5", "agents.pool"),
+    ("#patience", "abc", "patience")])
+def test_a_decimal_comma_or_letters_typed_are_refused_as_typed(browser, erlang_b, field,
+                                                               typed, named):
+    """What is typed is what is read: "1,5" is one line naming it, not 15 times the calls.
+
+    Found by an outside check of the page: the number fields dropped a comma typed in
+    them (Chromium, English), so "1,5" arrivals ran 15 times the calls, "12,5" agents ran
+    125, with no word; letters typed as a patience left it empty: nobody hung up.
+    """
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page.goto(erlang_b)
+    page.get_by_test_id("agents").wait_for(timeout=TIMEOUT)
+    page.click(field, click_count=3)
+    page.keyboard.press("Backspace")
+    page.keyboard.type(typed)  # keys, as a trainer types them
+    assert page.input_value(field) == typed
+    page.get_by_test_id("run").click()
+    error = page.get_by_test_id("error")
+    error.wait_for(state="visible", timeout=TIMEOUT)
+    assert re.fullmatch(rf"\S*erlang_b\.yaml: {re.escape(named)}: must be a (whole )?number"
+                        rf".*, got '{re.escape(typed)}'", error.inner_text()), error.inner_text()
+    page.wait_for_timeout(500)  # nothing runs
+    assert page.locator("#kpis .empty").count() == 1
+    shot(page, f"22-typed-{named}")
+    page.close()
+
+
+def test_arrow_keys_step_the_fields(browser, erlang_b):
+    """The fields are text (what is typed is sent), and the arrow keys still step them."""
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page.goto(erlang_b)
+    agents = page.get_by_test_id("agents")
+    agents.wait_for(timeout=TIMEOUT)
+    staff = int(agents.input_value())
+    agents.press("ArrowUp")
+    assert agents.input_value() == str(staff + 1)
+    assert page.input_value("[data-slider=pool]") == str(staff + 1)  # the slider follows
+    rate = float(page.input_value("#calls_per_hour"))
+    page.press("#arrival_factor", "ArrowDown")
+    assert page.input_value("#arrival_factor") == "0.95"
+    assert page.input_value("#calls_per_hour") == str(round(0.95 * rate))
+    page.close()

@@ -23,6 +23,7 @@ ERLANG_A = Path(__file__).resolve().parents[1] / "scenarios" / "erlang_a.yaml"
     ("", "calls_per_hour: must be a number, got ''"),
     (-5, "calls_per_hour: must be >= 0, got -5"),
     (1e12, "calls_per_hour: must be <= "),
+    ("1,000", "calls_per_hour: must be a number with no comma (12.5, 1000), got '1,000'"),
 ])
 def test_a_bad_rate_is_refused_naming_it(typed, says):
     scenario = load_scenario(ERLANG_A)

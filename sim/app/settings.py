@@ -190,6 +190,8 @@ def read_settings(payload: dict[str, Any], scenario: Scenario, source: str) -> S
             got = math.nan
         if not math.isfinite(got) or (whole and got != int(got)) or isinstance(value, bool):
             rule = "a whole number" if whole else "a number"
+            if isinstance(value, str) and "," in value:  # a decimal comma, a thousands one
+                rule += " with no comma (12.5, 1000)"
             problems.append((name, f"must be {rule}, got {shown(value)}"))
             return None
         return int(got) if whole else got

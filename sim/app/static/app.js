@@ -46,10 +46,10 @@ function fillControls(s) {
     const id = i === 0 ? "agents" : "agents-" + g;
     const label = document.createElement("label");
     label.className = "group";
-    label.innerHTML = `Agents: ${g}<input type="number" min="0" step="1" id="${id}" data-testid="${id}" data-group="${g}">` +
+    label.innerHTML = `Agents: ${g}<input type="text" inputmode="numeric" data-step="1" id="${id}" data-testid="${id}" data-group="${g}">` +
       `<input type="range" min="0" max="${Math.max(10, 2 * n)}" step="1" data-slider="${g}">`;
     box.appendChild(label);
-    const num = label.querySelector("input[type=number]"), range = label.querySelector("input[type=range]");
+    const num = label.querySelector("input[data-group]"), range = label.querySelector("input[type=range]");
     num.value = range.value = n;
     num.addEventListener("input", () => { range.value = num.value; });
     range.addEventListener("input", () => { num.value = range.value; });
@@ -62,7 +62,6 @@ function fillControls(s) {
   $("handle_cap").value = d.handle_cap ?? ""; $("self_service").value = d.self_service ?? "";
   $("self_service").disabled = !s.has_ivr;
   $("callbacks").checked = d.callbacks; $("replications").value = d.replications; $("days").value = d.days;
-  $("days").max = s.days;
 }
 function show(s) {
   state = s;
@@ -253,16 +252,30 @@ $("upload").addEventListener("change", async (e) => {
   if (file) post("/api/open", {yaml: await file.text(), name: file.name});
   e.target.value = "";
 });
+// the fields are text: what is typed is sent as typed, and a number the server cannot
+// read ("1,5", letters) is refused naming it (a number field dropped the comma: 15)
+const typedNumber = (text) => (text.trim() !== "" && Number.isFinite(Number(text)) ? Number(text) : null);
 $("arrival_factor").addEventListener("input", () => {
   rateTyped = false;
-  if (state) $("calls_per_hour").value = Math.round(state.calls_per_hour * Number($("arrival_factor").value));
+  const factor = typedNumber($("arrival_factor").value);
+  if (state && factor !== null) $("calls_per_hour").value = Math.round(state.calls_per_hour * factor);
 });
 $("calls_per_hour").addEventListener("input", () => {
   if (!(state && state.calls_per_hour > 0)) return;
   rateTyped = true;
-  const typed = $("calls_per_hour").value.trim();
-  if (typed !== "" && Number.isFinite(Number(typed)))
-    $("arrival_factor").value = (Number(typed) / state.calls_per_hour).toFixed(3);
+  const typed = typedNumber($("calls_per_hour").value);
+  if (typed !== null) $("arrival_factor").value = (typed / state.calls_per_hour).toFixed(3);
+});
+// the arrow keys step a field's number, as a number field's would
+document.addEventListener("keydown", (e) => {
+  const el = e.target;
+  if (!(el instanceof HTMLInputElement) || !el.dataset.step || !["ArrowUp", "ArrowDown"].includes(e.key)) return;
+  const now = typedNumber(el.value), step = Number(el.dataset.step);
+  if (now === null) return;
+  e.preventDefault();
+  const decimals = (el.dataset.step.split(".")[1] || "").length;
+  el.value = String(Math.max(0, +(now + (e.key === "ArrowUp" ? step : -step)).toFixed(decimals)));
+  el.dispatchEvent(new Event("input"));
 });
 async function poll() {
   try { await ask("/api/state"); } catch (e) { /* server restarting */ }
