@@ -259,8 +259,23 @@ class TestLeftOut:
         scenario = load_scenario(ROOT / "scenarios/refund_vs_relations.yaml",
                                  overrides={"days": 1})
         cards, line = views.cards(run(scenario, seed=1, replications=1))
-        assert cards == [k for k in views.CARD_KPIS if k != "live_asa"]  # (no callbacks)
-        assert line == left_out_note(["live_asa"])
+        assert cards == [k for k in views.CARD_KPIS  # (no callbacks, no lines)
+                         if k not in ("live_asa", "block_rate")]
+        assert line == left_out_note(["block_rate", "live_asa"])
+
+    def test_busy_signals_where_the_scenario_has_lines(self):
+        """A trunk limit: the busy-signal rate is a card, busy signals a before/after row.
+
+        erlang_b ("7 Erlangs on 10 lines") showed service level 100.0%, ASA 0.0 s and not
+        a word of its busy signals (6% of its callers); storm_surge's lesson ("the busy
+        signals disappear" with callbacks) had no number on the page to show it.
+        """
+        scenario = load_scenario(ROOT / "scenarios/erlang_b.yaml", overrides={"days": 1})
+        result = run(scenario, seed=1, replications=2)
+        cards, _ = views.cards(result)
+        assert "block_rate" in cards and result.summary["block_rate"] > 0.01
+        rows, _ = views.comparison(result, result)
+        assert "blocked" in [r["kpi"] for r in rows]
 
     def test_callbacks_switched_on_in_the_page_are_compared(self, bank):
         """Pinned without callbacks, run with: the callbacks row is there; repeats not."""
@@ -270,8 +285,10 @@ class TestLeftOut:
         assert "callbacks" in rows and rows["callbacks"]["current"] > 0
         assert rows["callbacks"]["pinned"] == 0
         assert "repeat_rate" not in rows
-        assert list(rows) == [k for k in views.COMPARE_ROWS if k != "repeat_rate"]
-        assert cmp["left_out"] == left_out_note(["repeat_rate"], "either run")
+        assert list(rows) == [k for k in views.COMPARE_ROWS
+                              if k not in ("repeat_rate", "block_rate", "blocked")]
+        assert cmp["left_out"] == left_out_note(["block_rate", "repeat_rate", "blocked"],
+                                                "either run")
         assert session.state()["comparison"]["left_out"] == cmp["left_out"]
 
     def test_callbacks_on_show_the_wait_of_callers_on_the_line(self, bank):
@@ -293,7 +310,8 @@ class TestLeftOut:
         plain = session.pinned.result
         rows, line = views.comparison(plain, plain)
         assert [r["kpi"] for r in rows] == needing_nothing(views.COMPARE_ROWS)
-        assert line == left_out_note(["live_asa", "repeat_rate", "callbacks"], "either run")
+        assert line == left_out_note(["live_asa", "block_rate", "repeat_rate", "blocked",
+                                      "callbacks"], "either run")
 
 
 class TestBadInput:

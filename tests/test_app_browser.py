@@ -214,8 +214,8 @@ def test_kpis_the_run_does_not_model_are_left_out(browser, bank):
     assert page.get_by_test_id("kpi-service_level").inner_text() != ""
     assert page.get_by_test_id("kpi-repeat_rate").count() == 0
     line = page.get_by_test_id("kpis-left-out").inner_text()
-    assert line == ("Not in this scenario (always 0 or –; live_asa = asa): repeat_rate (no "
-                    "repeat); live_asa (no callback).")
+    assert line == ("Not in this scenario (always 0 or –; live_asa = asa): block_rate (no "
+                    "lines); repeat_rate (no repeat); live_asa (no callback).")
     assert page.get_by_test_id("kpi-live_asa").count() == 0
     page.get_by_test_id("pin").click()
     page.get_by_test_id("callbacks").check()
@@ -228,7 +228,8 @@ def test_kpis_the_run_does_not_model_are_left_out(browser, bank):
     assert page.get_by_test_id("kpi-live_asa").count() == 1  # callers on the line: their ASA
     assert page.get_by_test_id("compare-live_asa").count() == 1
     assert page.get_by_test_id("compare-left-out").inner_text() == (
-        "Not in either run (always 0 or –): repeat_rate (no repeat).")
+        "Not in either run (always 0 or –): blocked, block_rate (no lines); repeat_rate (no "
+        "repeat).")
     shot(page, "5b-left-out")
     page.close()
 

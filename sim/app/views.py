@@ -38,9 +38,11 @@ from sim.scenario_contacts import ServiceLevelDefinition
 from sim.units import DAY
 
 # the KPIs the page shows, of which those the run does not model are left out (cards())
-CARD_KPIS = ("service_level", "asa", "live_asa", "abandon_rate", "occupancy", "fcr", "repeat_rate",
-             "customer_effort")
-COMPARE_ROWS = (*CARD_KPIS, "mean_wait", "offered", "answered", "abandoned", "callbacks")
+# (busy signals where the scenario has `lines`: erlang_b's callers lost, none answered late)
+CARD_KPIS = ("service_level", "asa", "live_asa", "abandon_rate", "block_rate", "occupancy", "fcr",
+             "repeat_rate", "customer_effort")
+COMPARE_ROWS = (*CARD_KPIS, "mean_wait", "offered", "answered", "abandoned", "blocked",
+                "callbacks")
 # counts of callers lost that the panel adds beside answered and abandoned where the run
 # models them, as `ccsim run` reports them
 LOST = ("hung_up", "blocked", "balked")
