@@ -612,3 +612,38 @@ def test_arrow_keys_step_the_fields(browser, erlang_b):
     assert page.input_value("#arrival_factor") == "0.95"
     assert page.input_value("#calls_per_hour") == str(round(0.95 * rate))
     page.close()
+
+
+def test_placeholders_and_headline_read_as_words(browser, erlang_b):
+    """Each empty field's placeholder fits its box; the headline says a switch is on or off.
+
+    Found by an outside check of the page: the patience field of a scenario where nobody
+    hangs up read "never hang" (its placeholder cut by the box), and ticking callbacks
+    gave the headline "callbacks false → true".
+    """
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page.goto(erlang_b)
+    page.get_by_test_id("agents").wait_for(timeout=TIMEOUT)
+    cut = page.eval_on_selector_all("#controls input[placeholder]", """els => els.filter(el => {
+        const s = getComputedStyle(el), c = document.createElement('canvas').getContext('2d');
+        c.font = `${s.fontSize} ${s.fontFamily}`;
+        const room = el.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight);
+        return c.measureText(el.placeholder).width > room; }).map(el => el.placeholder)""")
+    assert cut == []
+    assert page.evaluate("describe({callbacks: [false, true]})") == "callbacks off → on"
+    page.close()
+
+
+def test_a_comparison_refused_shows_no_empty_table(browser, erlang_b):
+    """Pinned with 2 replications, run with 3: the line why, and no table of no rows."""
+    page = run_once(browser, erlang_b)
+    page.get_by_test_id("pin").click()
+    page.fill("#replications", "3")
+    first = page.evaluate("window.ccsimRun || 0")
+    page.get_by_test_id("run").click()
+    answered(page, first)
+    assert page.get_by_test_id("headline").inner_text().startswith(
+        "“Before” ran 2 replications, now 3")
+    assert not page.locator("#compare table").is_visible()
+    shot(page, "23-compare-refused")
+    page.close()

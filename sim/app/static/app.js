@@ -129,7 +129,8 @@ function describe(changes) {
         return Math.abs(d) === 1 ? `one agent ${d < 0 ? "fewer" : "more"} (${g})` : `${g}: ${a[g]} → ${b[g]} agents`;
       }).join(", ");
     }
-    const num = (x) => (typeof x === "number" ? +x.toPrecision(4) : x ?? "none");  // 1.083, not 1.0833333333333333
+    const num = (x) => (typeof x === "number" ? +x.toPrecision(4)  // 1.083, not 1.0833333333333333
+      : typeof x === "boolean" ? (x ? "on" : "off") : x ?? "none");  // callbacks off → on
     return `${k.replace("_", " ")} ${num(a)} → ${num(b)}`;
   }).filter((x) => x).join(", ");
 }
@@ -139,6 +140,7 @@ function drawCompare(s) {
   if (!c) return;
   const body = box.querySelector("tbody");
   leftOut($("compare-left-out"), c.left_out);
+  box.querySelector("table").hidden = !!c.problem;  // (no table of no rows under the line why)
   if (c.problem) { $("headline").textContent = c.problem; body.innerHTML = ""; return; }
   const asa = c.rows.find((r) => r.kpi === "asa");
   const what = describe(c.changes) || "nothing changed yet: change a setting and Run";
