@@ -647,3 +647,23 @@ def test_a_comparison_refused_shows_no_empty_table(browser, erlang_b):
     assert not page.locator("#compare table").is_visible()
     shot(page, "23-compare-refused")
     page.close()
+
+
+def test_numbers_read_as_the_cli_writes_them(browser, erlang_b):
+    """Counts and long times with thousands separators, a half-width as precise as its value.
+
+    Found by an outside check of the page: before/after read "Offered 13183, Answered
+    12584.8" where ``ccsim run`` prints 13,183 and 12,584.8, and storm_surge with callbacks
+    "ASA 3132 s, +3028 s ± 566.2 s" (a tenth of a second on a value shown to the second).
+    """
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page.goto(erlang_b)
+    page.get_by_test_id("agents").wait_for(timeout=TIMEOUT)
+    assert page.evaluate("[fmt(12584.8, 'n'), fmt(13183, 'n'), fmt(-1816.2, 'n'),"
+                         " fmt(3131.6, 's'), fmt(-102.3, 's'), fmt(7.49, 's'),"
+                         " fmt(12161.678, 'money'), fmt(0.8086, 'pct')]") == [
+        "12,584.8", "13,183", "-1,816.2", "3,132 s", "-102 s", "7.5 s", "12,161.68", "80.9%"]
+    assert page.evaluate("[fmtCi(566.2, 's'), fmtCi(4.93, 's'), fmtCi(1520.2, 'n'),"
+                         " fmtCi(0.033, 'pct')]") == [
+        "± 566 s", "± 4.9 s", "± 1,520.2", "± 3.3 pts"]
+    page.close()

@@ -6,16 +6,21 @@ let state = null, opened = null, resultKey = null, floor = null, frame = 0, time
 let sent = 0, applied = 0;  // states asked for and shown, in the order asked
 let rateTyped = false;  // calls per hour typed: sent as typed (the server makes the factor)
 
+// numbers as `ccsim run` writes them: thousands separated (12,584.8); seconds to the
+// tenth under 100 s, else whole (3,132 s), and a half-width as precise as its value
+const grouped = (v, d) => v.toLocaleString("en-US", {minimumFractionDigits: d, maximumFractionDigits: d});
+const secondDecimals = (v) => (Math.abs(v) < 100 ? 1 : 0);
 function fmt(v, kind) {
   if (v === null || v === undefined) return "–";
   if (kind === "pct") return (100 * v).toFixed(1) + "%";
-  if (kind === "s") return v.toFixed(v < 100 ? 1 : 0) + " s";
-  if (kind === "money") return v.toFixed(2);  // money: always its two decimals
-  return v.toFixed(v % 1 ? 1 : 0);
+  if (kind === "s") return grouped(v, secondDecimals(v)) + " s";
+  if (kind === "money") return grouped(v, 2);  // money: always its two decimals
+  return grouped(v, v % 1 ? 1 : 0);
 }
 function fmtCi(v, kind) {
   if (v === null || v === undefined) return "";
-  return "± " + (kind === "pct" ? (100 * v).toFixed(1) + " pts" : kind === "s" ? v.toFixed(1) + " s" : v.toFixed(kind === "money" ? 2 : 1));
+  return "± " + (kind === "pct" ? (100 * v).toFixed(1) + " pts" : kind === "s" ? fmt(v, "s")
+    : grouped(v, kind === "money" ? 2 : 1));
 }
 async function ask(path, options) {
   // show a state unless one asked for later is already shown: a poll sent before a Run or
