@@ -538,12 +538,13 @@ def test_an_emptied_calls_per_hour_is_refused_not_zero_calls(browser):
         page.close()
 
 
-def test_callback_waits_read_on_one_line(browser):
-    """A long wait awaiting a callback is one line ("1 h 07 min callback"), not overlapping.
+def test_long_waits_read_on_one_line(browser):
+    """A long wait is one line: on the floor ("1 h 07 min callback"), on a card ("3,074 s").
 
     Found by an outside check of the page: on storm_surge with callbacks at 12:00, at a
     1280- or 1400-pixel window, "callback" wrapped onto a second line inside the 13-pixel
-    row and was drawn over the next caller's wait, so the list could not be read.
+    row and was drawn over the next caller's wait, so the list could not be read; with
+    eight cards the ASA card read "3,074" over "s".
     """
     with app_server(str(ROOT / "scenarios/storm_surge.yaml")) as base:
         page = browser.new_page(viewport={"width": 1280, "height": 720})
@@ -563,6 +564,13 @@ def test_callback_waits_read_on_one_line(browser):
             "#waits .wait", "rows => rows.filter(r => r.scrollHeight > r.clientHeight + 1)"
             ".map(r => r.textContent)")
         assert wrapped == []
+        assert page.locator(".kpi").count() == 8  # (busy signals and the live queue's ASA)
+        lines = page.eval_on_selector_all(".kpi .value", """els => els.filter(el => {
+            const line = parseFloat(getComputedStyle(el).lineHeight) || 1.2 * parseFloat(
+                getComputedStyle(el).fontSize);
+            return el.getClientRects()[0].height > 1.5 * line
+                || el.scrollWidth > el.clientWidth; }).map(el => el.textContent)""")
+        assert lines == []
         page.close()
 
 
