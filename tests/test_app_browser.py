@@ -571,6 +571,9 @@ def test_long_waits_read_on_one_line(browser):
             return el.getClientRects()[0].height > 1.5 * line
                 || el.scrollWidth > el.clientWidth; }).map(el => el.textContent)""")
         assert lines == []
+        page.eval_on_selector("#floor-scrub", "e => { e.value = e.max;"  # closing: 1,8xx
+                              " e.dispatchEvent(new Event('input')); }")
+        assert re.search(r"answered \d,\d{3}\n", page.get_by_test_id("floor-kpis").inner_text())
         page.close()
 
 
