@@ -678,3 +678,17 @@ def test_numbers_read_as_the_cli_writes_them(browser, erlang_b):
                          " fmtCi(0.033, 'pct')]") == [
         "± 566 s", "± 4.9 s", "± 1,520.2", "± 3.3 pts"]
     page.close()
+
+
+def test_one_replication_is_said_in_the_singular(browser, erlang_b):
+    """The status line read "Answered in 0.13 s (1 replications, seed 21)."."""
+    page = run_once(browser, erlang_b)
+    assert re.search(r"\(2 replications, seed \d+\)\.$",
+                     page.get_by_test_id("status").inner_text())
+    page.fill("#replications", "1")
+    first = page.evaluate("window.ccsimRun || 0")
+    page.get_by_test_id("run").click()
+    answered(page, first)
+    assert re.search(r"\(1 replication, seed \d+\)\.$",
+                     page.get_by_test_id("status").inner_text())
+    page.close()

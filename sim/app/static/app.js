@@ -89,7 +89,7 @@ function show(s) {
   if (job && job.phase === "simulating") status = `Simulating… replication ${job.done}/${job.total}`;
   else if (job && job.phase === "hockey") status = `Answered. Drawing the hockey stick… ${job.done}/${job.total}`;
   else if (job && job.phase === "queued") status = "Starting…";
-  if (s.result && !status) status = `Answered in ${s.result.seconds} s (${s.result.replications} replications, seed ${s.result.seed}).`;
+  if (s.result && !status) status = `Answered in ${s.result.seconds} s (${s.result.replications} replication${s.result.replications === 1 ? '' : 's'}, seed ${s.result.seed}).`;
   else if (s.result && job && job.phase === "hockey")  // (not "Answered in 0.7 s. Answered.")
     status = `Answered in ${s.result.seconds} s. Drawing the hockey stick… ${job.done}/${job.total}`;
   $("status").textContent = status;
