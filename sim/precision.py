@@ -38,6 +38,7 @@ import numpy as np
 
 from sim.features import modelled
 from sim.kpis import BY_NAME, COST_KPIS, RUN_KPIS
+from sim.units import parse_number
 
 if TYPE_CHECKING:
     from sim.scenario import Scenario
@@ -111,8 +112,9 @@ def _target(kpi: str, value: Any) -> Target:
         return value
     text = str(value).strip()
     relative = text.endswith("%")
-    try:
-        number = float(text[:-1] if relative else text)
+    try:  # a number given in Python as it is; a text as a person writes a number
+        number = (float(value) if isinstance(value, (int, float)) and not isinstance(value, bool)
+                  else parse_number(text[:-1] if relative else text))
     except ValueError:
         raise ValueError(f"--precision: {kpi}: expected a number or a percentage, got "
                          f"{text!r}") from None

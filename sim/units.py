@@ -38,6 +38,7 @@ _NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
 _DURATION_RE = re.compile(rf"({_NUMBER})\s*({_UNIT})?", re.IGNORECASE)
 _RATE_RE = re.compile(rf"({_NUMBER})\s*/\s*({_UNIT})", re.IGNORECASE)
 _CLOCK_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*$")
+_NUMBER_RE = re.compile(_NUMBER, re.ASCII)
 
 
 _DURATION_HELP = "expected a duration like 30s, 4m, 1.5h or 2d"
@@ -110,6 +111,20 @@ def parse_rate(value: object) -> float:
             number, unit = match.groups()
             return _finite(float(number) / _seconds_per(unit), _RATE_HELP, value)
     raise ValueError(f"{_RATE_HELP}, got {quoted(value)}")
+
+
+def parse_number(text: str) -> float:
+    """A number typed as people write one: ``2``, ``-0.5``, ``.5``, ``1e-3``.
+
+    ``float`` also takes ``1_0`` (10), full-width digits, ``infinity`` and ``nan``, none of
+    which a person writes for a number: they are refused here.
+
+    Raises:
+        ValueError: If the text is not such a number (the caller words the message).
+    """
+    if not _NUMBER_RE.fullmatch(text.strip()):
+        raise ValueError(f"not a number: {quoted(text)}")
+    return float(text)
 
 
 def parse_clock(value: object) -> float:

@@ -1,0 +1,53 @@
+"""``--precision`` values read as a person wrote them, and targets that say something.
+
+Found by an outside check of ``--precision``: Python's ``float`` read ``asa=1_0`` as 10
+(and a full-width ``１０`` as 10), where a person wrote no number at all.
+"""
+
+import pytest
+from click.testing import CliRunner
+from oracle_stats import write_scenario
+
+from sim.cli import main
+from sim.precision import parse_target
+
+
+@pytest.fixture(scope="module")
+def scenario_file(tmp_path_factory):
+    return write_scenario(tmp_path_factory.mktemp("scenario"))
+
+
+def refusal(scenario_file, tmp_path, command, *options):
+    """The output lines and exit code of a command that should refuse its options."""
+    out = tmp_path / "out"
+    done = CliRunner().invoke(main, [command, str(scenario_file), "-o", str(out), "-q",
+                                     "-w", "1", "--no-report", *options])
+    assert not out.exists()  # nothing simulated, nothing written
+    return done.output.strip().splitlines(), done.exit_code
+
+
+NOT_NUMBERS = ["1_0", "1_0%", "0.0_1", "１０", "infinity", "nan", "inf%", "0x10", "1.0.0"]
+
+
+class TestNumbers:
+    @pytest.mark.parametrize("value", NOT_NUMBERS)
+    def test_what_float_takes_but_no_one_writes_is_refused(self, value):
+        """An underscore, a full-width digit, infinity or NaN: not a half-width."""
+        with pytest.raises(ValueError, match=f"--precision: asa: .*{value}"):
+            parse_target(f"asa={value}")
+
+    @pytest.mark.parametrize(("text", "value", "relative"), [
+        ("asa=2", 2.0, False), ("asa= 2.5 ", 2.5, False), ("asa=.5", 0.5, False),
+        ("service_level=1e-2", 0.01, False), ("asa=5%", 0.05, True),
+        ("asa=2.5 %", 0.025, True), ("asa=+3", 3.0, False)])
+    def test_numbers_as_people_write_them_still_read(self, text, value, relative):
+        """Decimals, exponents and percentages read as before."""
+        target = parse_target(text)
+        assert (target.value, target.relative) == (pytest.approx(value), relative)
+
+    @pytest.mark.parametrize("command", ["run", "compare"])
+    def test_cli_refuses_an_underscore_in_one_line(self, scenario_file, tmp_path, command):
+        """``--precision asa=1_0``: one line naming the option and the value, exit 2."""
+        lines, code = refusal(scenario_file, tmp_path, command, "--precision", "asa=1_0")
+        assert code == 2 and len(lines) == 1, lines
+        assert "--precision: asa: expected a number or a percentage, got '1_0'" in lines[0]
