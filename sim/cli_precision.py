@@ -1,8 +1,9 @@
 """The options of the commands that run replications, and ``--precision``'s checks.
 
 ``--workers``, ``--precision``, ``--max-replications`` and ``--keep-contacts`` mean the
-same in ``ccsim run`` and ``ccsim compare``; a target no run could honour is refused in
-one line (exit 2) before anything runs (:mod:`sim.precision` holds the statistics).
+same in ``ccsim run`` and ``ccsim compare``; a target no run could honour (or any run
+meets) is refused in one line (exit 2) before anything runs (:mod:`sim.precision` holds
+the statistics).
 """
 
 from __future__ import annotations

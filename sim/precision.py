@@ -79,6 +79,11 @@ class Target:
         if not (math.isfinite(self.value) and self.value > 0):
             raise ValueError(f"--precision: {self.kpi}: the target must be a number > 0, "
                              f"got {self.value:g}")
+        if self.relative and self.value >= 1:
+            # ± the mean itself or more: an interval that may hold 0 says almost nothing
+            raise ValueError(f"--precision: {self.kpi}={100 * self.value:g}%: ± "
+                             f"{100 * self.value:g}% of the mean is met by almost any run; "
+                             f"a share of the mean must be under 100% (e.g. {self.kpi}=5%)")
         if not self.relative and self.value >= 1 and BY_NAME[self.kpi].unit.name == "ratio":
             # any 10 replications of a share meet ± 100 points: a point was meant
             raise ValueError(f"--precision: {self.kpi} is a share: ± {self.value:g} is "

@@ -51,3 +51,32 @@ class TestNumbers:
         lines, code = refusal(scenario_file, tmp_path, command, "--precision", "asa=1_0")
         assert code == 2 and len(lines) == 1, lines
         assert "--precision: asa: expected a number or a percentage, got '1_0'" in lines[0]
+
+
+class TestRelativeCeiling:
+    """A share of the mean of 100% or more: the interval may hold 0 and twice the mean.
+
+    Before, ``service_level=100%`` was accepted and met at once by almost any run.
+    """
+
+    @pytest.mark.parametrize("value", ["100%", "150%", "250%"])
+    def test_refused_naming_option_and_value(self, value):
+        with pytest.raises(ValueError, match=rf"^--precision: asa={value}: .*under 100%"):
+            parse_target(f"asa={value}")
+
+    def test_just_under_still_reads(self):
+        assert parse_target("asa=99.5%").value == pytest.approx(0.995)
+
+    def test_python_api_refuses_it_too(self, scenario_file):
+        import sim
+
+        with pytest.raises(ValueError, match="service_level=100%"):
+            sim.run(sim.load_scenario(scenario_file), replications=10, workers=1,
+                    precision={"service_level": "100%"})
+
+    @pytest.mark.parametrize("command", ["run", "compare"])
+    def test_cli_refuses_it_in_one_line(self, scenario_file, tmp_path, command):
+        lines, code = refusal(scenario_file, tmp_path, command,
+                              "--precision", "service_level=100%")
+        assert code == 2 and len(lines) == 1, lines
+        assert "--precision: service_level=100%: " in lines[0], lines
