@@ -35,6 +35,7 @@ from sim.precision import (
     Target,
     check_measured,
     parse_targets,
+    zero_notes,
 )
 from sim.replicate import Collector, RunResult, check_policy, half_width, with_policy
 from sim.routing import RoutingPolicy
@@ -85,7 +86,7 @@ class Comparison:
         if all(end.precise for end in ends.values()):
             most = max(ends.values(), key=lambda end: len(end.targets))
             every = all(end.targets == most.targets for end in ends.values())
-            return most.describe() + (" in every variant" if every
+            return most.describe(zero_notes(ends)) + (" in every variant" if every
                                       else " in every variant that measures them")
         return "warning: " + "; ".join(
             f"{name}: {end.describe().removeprefix('warning: ')}"

@@ -38,7 +38,7 @@ import numpy as np
 
 from sim.features import modelled
 from sim.kpis import BY_NAME, COST_KPIS, RUN_KPIS
-from sim.units import parse_number
+from sim.units import format_list, parse_number
 
 if TYPE_CHECKING:
     from sim.scenario import Scenario
@@ -181,11 +181,23 @@ class Stopping:
         """Whether every target was met."""
         return self.reason == "precision"
 
-    def describe(self) -> str:
-        """One line for people."""
+    def zeros(self) -> list[str]:
+        """KPIs whose target was met by being 0 in every replication where defined.
+
+        A share of a mean of 0 is 0, and values all 0 have a half-width of 0: the rule
+        counts that as met (an abandon rate where nobody abandons), and the line says so.
+        """
+        return [kpi for kpi, ok in self.met.items() if ok and self.limits[kpi] == 0]
+
+    def describe(self, notes: Mapping[str, str] | None = None) -> str:
+        """One line for people; ``notes``: KPI -> what to add to its target (default: zeros)."""
         if self.precise:
+            if notes is None:
+                notes = dict.fromkeys(self.zeros(), "0 in every replication")
+            said = [text + (f": {notes[kpi]}" if kpi in notes else "")
+                    for kpi, text in self.targets.items()]
             return (f"stopped after {self.replications} replications: every precision target "
-                    f"met ({'; '.join(self.targets.values())})")
+                    f"met ({'; '.join(said)})")
         missed = [self._missed(k) for k, ok in self.met.items() if not ok]
         return (f"warning: stopped at --max-replications ({self.replications}) before the "
                 f"precision was reached: {'; '.join(missed)}")
@@ -210,6 +222,17 @@ class Stopping:
                    saved["half_widths"], saved["limits"], saved["met"],
                    saved.get("defined") or dict.fromkeys(saved["met"],
                                                          int(saved["replications"])))
+
+
+def zero_notes(ends: Mapping[str, Stopping]) -> dict[str, str]:
+    """KPI -> ``0 in every replication`` (``... of a and b`` if not in every variant with it)."""
+    notes = {}
+    for kpi in {kpi for end in ends.values() for kpi in end.targets}:
+        names = [name for name, end in ends.items() if kpi in end.zeros()]
+        if names:
+            every = len(names) == sum(kpi in end.targets for end in ends.values())
+            notes[kpi] = "0 in every replication" + ("" if every else f" of {format_list(names)}")
+    return notes
 
 
 class Sample(Protocol):

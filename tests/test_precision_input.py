@@ -4,6 +4,8 @@ Found by an outside check of ``--precision``: Python's ``float`` read ``asa=1_0`
 (and a full-width ``１０`` as 10), where a person wrote no number at all.
 """
 
+import types
+
 import pytest
 from click.testing import CliRunner
 from oracle_stats import write_scenario
@@ -80,3 +82,48 @@ class TestRelativeCeiling:
                               "--precision", "service_level=100%")
         assert code == 2 and len(lines) == 1, lines
         assert "--precision: service_level=100%: " in lines[0], lines
+
+
+class TestZeroMean:
+    """A relative target on a KPI that is 0 in every replication is met, and says so.
+
+    ± 5% of a mean of 0 is 0, and values all 0 have a half-width of 0: the rule counts it
+    as met. Before, the stopping line read as if 5% had been reached on a real rate.
+    """
+
+    PATIENT = ("--set", "contact_types.calls.patience.mean=1000d")  # nobody hangs up
+
+    def test_run_says_the_kpi_was_0_in_every_replication(self, scenario_file, tmp_path):
+        done = CliRunner().invoke(main, ["run", str(scenario_file), "-o", str(tmp_path / "o"),
+                                         "-q", "-w", "1", "--no-report", *self.PATIENT,
+                                         "--precision", "abandon_rate=5%",
+                                         "--precision", "asa=50%"])
+        assert done.exit_code == 0, done.output
+        assert ("stopped after 10 replications: every precision target met (abandon_rate "
+                "± 5% of its mean: 0 in every replication; asa ± 50% of its mean)"
+                in done.output), done.output
+
+    def test_compare_says_in_which_variants(self):
+        """Where the KPI was 0 in some variants only, the line names them."""
+        from sim.compare import Comparison
+        from sim.precision import Stopping
+
+        def end(abandon_rate: float, hw: float) -> Stopping:
+            return Stopping("precision", 10, {"abandon_rate": "abandon_rate ± 5% of its mean"},
+                            {"abandon_rate": hw}, {"abandon_rate": abandon_rate},
+                            {"abandon_rate": True}, {"abandon_rate": 10})
+
+        class Result:
+            def __init__(self, stopping):
+                self.stopping = stopping
+
+        ends = {"base": end(0.0, 0.0), "more": end(0.001, 0.0005), "fewer": end(0.0, 0.0)}
+        line = Comparison.stopping.fget(types.SimpleNamespace(
+            results={name: Result(s) for name, s in ends.items()}))
+        assert line == ("stopped after 10 replications: every precision target met "
+                        "(abandon_rate ± 5% of its mean: 0 in every replication of base and "
+                        "fewer) in every variant")
+        ends["more"] = end(0.0, 0.0)
+        line = Comparison.stopping.fget(types.SimpleNamespace(
+            results={name: Result(s) for name, s in ends.items()}))
+        assert "(abandon_rate ± 5% of its mean: 0 in every replication) in every" in line
