@@ -328,7 +328,8 @@ def compare(
         executor: Any :class:`concurrent.futures.Executor` to run on instead.
         keep_contacts: Raw tables of at most this many replications per variant.
         precision: KPI -> target half-width (see :func:`sim.replicate.run`).
-        max_replications: With ``precision``: the most replications per variant (>= 10).
+        max_replications: With ``precision``: the most replications per variant (>= 10
+            and >= ``replications``, or a ValueError).
         policy: A routing policy every variant runs under, instead of its scenario's
             ``routing_policy`` (see :func:`sim.replicate.run`).
 

@@ -252,7 +252,12 @@ class StoppingRule:
     Args:
         targets: KPI -> target; every one must be met.
         max_replications: Never more replications than this.
-        first: Wanted size of the first batch (raised to :data:`MIN_REPLICATIONS`).
+        first: Wanted size of the first batch (raised to :data:`MIN_REPLICATIONS`),
+            at most ``max_replications``.
+
+    Raises:
+        ValueError: ``max_replications`` under :data:`MIN_REPLICATIONS`, or ``first``
+            above it.
     """
 
     def __init__(self, targets: Mapping[str, Target], max_replications: int, first: int = 0):
@@ -260,9 +265,13 @@ class StoppingRule:
             raise ValueError(f"'max_replications': must be >= {MIN_REPLICATIONS} with "
                              "'precision' (no target is tested on fewer replications), "
                              f"got {max_replications}")
+        if first > max_replications:  # as the command line: the ceiling is what was asked
+            raise ValueError(f"'replications': the first batch of {first} is above "
+                             f"'max_replications' {max_replications}: lower 'replications' "
+                             "or raise 'max_replications'")
         self.targets = dict(targets)
         self.max = max_replications
-        self.first = min(max(first, MIN_REPLICATIONS), max_replications)
+        self.first = max(first, MIN_REPLICATIONS)
 
     def _status(self, sample: Sample) -> dict[str, tuple[float, float, int]]:
         """KPI -> (half-width, limit, replications where it is defined) over the sample."""

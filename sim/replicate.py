@@ -177,7 +177,8 @@ def run(
             one on a KPI the scenario never measures is a ValueError
             (:func:`sim.precision.check_measured`).
         max_replications: With ``precision``: stop here even if a target is not met
-            (at least :data:`sim.precision.MIN_REPLICATIONS`, 10, or a ValueError).
+            (at least :data:`sim.precision.MIN_REPLICATIONS`, 10, and at least
+            ``replications``, or a ValueError).
         policy: A routing policy (:class:`sim.routing.RoutingPolicy`) instead of the
             scenario's ``routing_policy``; it is pickled to worker processes, so it must
             be picklable (a class defined at a module's top level). Each replication

@@ -2,7 +2,8 @@
 
 `ccsim run -r 30 --max-replications 12 --precision ...` ran 30 replications and warned
 "stopped at --max-replications (30)", a value the user never gave (`sim.run` with the
-same arguments stops at 12). Now -r above --max-replications is refused in one line.
+same arguments stopped at 12). Now -r above --max-replications is refused in one line,
+and the same arguments to ``sim.run`` or ``compare`` are a ValueError.
 """
 import json
 from pathlib import Path
@@ -38,8 +39,22 @@ def test_cli_never_runs_past_max_replications(tmp_path, command):
     assert "(12)" in done.output, done.output
 
 
-def test_cli_and_python_api_agree():
+@pytest.mark.parametrize("api", ["run", "compare"])
+def test_python_api_refuses_it_as_the_cli_does(monkeypatch, api):
+    """A first batch above the ceiling: a ValueError naming both values, before any pool.
+
+    Found by an outside check: ``sim.run(replications=30, max_replications=12, ...)``
+    silently ran a first batch of 12 where the command line refuses the same request.
+    """
+    from sim import replicate
+    from sim.compare import compare
+
     scenario = sim.load_scenario(BANK, overrides={"days": 1})
-    result = sim.run(scenario, replications=30, max_replications=12,
-                     precision={"service_level": 0.001}, workers=1)
-    assert result.n_replications == 12  # the Python API honours the ceiling
+    monkeypatch.setattr(replicate, "replication_pool", None)  # opening one would fail here
+    call = sim.run if api == "run" else (lambda sc, **kw: compare({"base": sc}, **kw))
+    with pytest.raises(ValueError, match="first batch of 30") as caught:
+        call(scenario, replications=30, max_replications=12,
+             precision={"service_level": 0.001}, workers=1)
+    assert str(caught.value) == (
+        "'replications': the first batch of 30 is above 'max_replications' 12: lower "
+        "'replications' or raise 'max_replications'")
