@@ -19,7 +19,7 @@ import click
 
 from sim import limits
 from sim.scenario import MAX_SEED
-from sim.units import parse_duration, parse_rate
+from sim.units import parse_duration, parse_number, parse_rate
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -52,7 +52,16 @@ class Finite(click.FloatRange):
 
     def convert(self, value: Any, param: click.Parameter | None,
                 ctx: click.Context | None) -> Any:
-        """The number, or a one-line refusal of ``nan`` and infinities."""
+        """The number, or a one-line refusal of ``nan``, infinities and ``1_0``.
+
+        Typed text is read as :func:`sim.units.parse_number` reads it: Python's ``float``
+        also takes ``0.8_5`` (0.85) and full-width digits, which no one writes for a number.
+        """
+        if isinstance(value, str):
+            try:
+                parse_number(value)
+            except ValueError:
+                self.fail(f"must be a finite number, got {value!r}", param, ctx)
         number = super().convert(value, param, ctx)
         if not math.isfinite(number):
             self.fail(f"must be a finite number, got {value!r}", param, ctx)
@@ -73,8 +82,8 @@ class Fraction(Finite):
         try:
             return super().convert(value, param, ctx)
         except click.BadParameter as exc:
-            try:
-                number = float(value)
+            try:  # ('8_0' is refused as no number, not hinted as 0.8)
+                number = parse_number(value) if isinstance(value, str) else float(value)
             except (TypeError, ValueError):
                 raise exc from None
             if 1 < number < 100:

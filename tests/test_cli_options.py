@@ -157,6 +157,24 @@ def test_a_number_that_is_not_a_number_is_the_option_s_error(args):
     assert args[-2] in result.stderr and "finite" in result.stderr, result.stderr
 
 
+@pytest.mark.parametrize(("option", "value"), [
+    ("--target", "0.8_5"), ("--target", "8_0"), ("--target", "０.８"),
+    ("--max-abandon", "0.0_5")])
+def test_what_float_takes_but_no_one_writes_is_refused(option, value):
+    """``--target 0.8_5`` was 0.85 (Python's float reads underscores), ``8_0`` hinted 0.8.
+
+    Found by an outside check of ``--precision``, whose parser had the same flaw: these
+    options read numbers with click's float too. One line naming the option and value.
+    """
+    result = CliRunner().invoke(main, ["erlang", "--rate", "600/h", "--aht", "4m",
+                                       "--patience", "3m", "--target", "0.8", option, value])
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    line = result.stderr.strip()
+    assert "\n" not in line and option in line, line
+    assert f"must be a finite number, got {value!r}" in line, line
+
+
 @pytest.mark.parametrize("target", ["0.999999999", "0.8", "0.95"])
 def test_erlang_goal_prints_the_target_given(target):
     """`ccsim erlang --target` echoes the target as given: 0.999999999 is not ">= 1"."""
