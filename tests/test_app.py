@@ -259,9 +259,9 @@ class TestLeftOut:
         scenario = load_scenario(ROOT / "scenarios/refund_vs_relations.yaml",
                                  overrides={"days": 1})
         cards, line = views.cards(run(scenario, seed=1, replications=1))
-        assert cards == [k for k in views.CARD_KPIS  # (no callbacks, no lines)
-                         if k not in ("live_asa", "block_rate")]
-        assert line == left_out_note(["block_rate", "live_asa"])
+        assert cards == [k for k in views.CARD_KPIS  # (no callbacks, lines, complaints)
+                         if k not in ("live_asa", "block_rate", "complaints")]
+        assert line == left_out_note(["block_rate", "live_asa", "complaints"])
 
     def test_busy_signals_where_the_scenario_has_lines(self):
         """A trunk limit: the busy-signal rate is a card, busy signals a before/after row.
@@ -277,6 +277,34 @@ class TestLeftOut:
         rows, _ = views.comparison(result, result)
         assert "blocked" in [r["kpi"] for r in rows]
 
+    def test_complaints_where_the_scenario_has_them(self, tmp_path):
+        """`complaint:` in the scenario: a complaints card and row, the number `ccsim run`'s.
+
+        social_backlash exists to show callers who give up and post public complaints,
+        and the page showed no number of them: no card, no before/after row.
+        """
+        session = Session(str(ROOT / "scenarios/social_backlash.yaml"))
+        session.run({"replications": 2})
+        session.wait()
+        session.pin()
+        state = session.state()
+        result = state["result"]
+        assert "complaints" in result["cards"]
+        assert "complaints" not in result["left_out"]
+        assert "complaints" in [r["kpi"] for r in state["comparison"]["rows"]]
+        out = tmp_path / "cli"
+        done = subprocess.run(
+            [sys.executable, "-m", "sim", "run", str(ROOT / "scenarios/social_backlash.yaml"),
+             "--set", "days=1", "--seed", str(result["seed"]), "-r", "2", "-w", "1", "-q",
+             "-o", str(out)], env=ENV, capture_output=True, text=True, check=True)
+        cli = json.loads((out / "summary.json").read_text())
+        assert result["kpis"]["complaints"]["mean"] == pytest.approx(
+            cli["kpis"]["complaints"], rel=1e-12)
+        assert result["kpis"]["complaints"]["ci"] == pytest.approx(
+            cli["ci"]["complaints"], rel=1e-12)
+        assert f"complaints {cli['kpis']['complaints']:,.1f}" in " ".join(done.stdout.split())
+        assert cli["kpis"]["complaints"] > 100
+
     def test_callbacks_switched_on_in_the_page_are_compared(self, bank):
         """Pinned without callbacks, run with: the callbacks row is there; repeats not."""
         session, _ = bank
@@ -286,9 +314,10 @@ class TestLeftOut:
         assert rows["callbacks"]["pinned"] == 0
         assert "repeat_rate" not in rows
         assert list(rows) == [k for k in views.COMPARE_ROWS
-                              if k not in ("repeat_rate", "block_rate", "blocked")]
-        assert cmp["left_out"] == left_out_note(["block_rate", "repeat_rate", "blocked"],
-                                                "either run")
+                              if k not in ("repeat_rate", "block_rate", "blocked",
+                                           "complaints")]
+        assert cmp["left_out"] == left_out_note(["block_rate", "repeat_rate", "blocked",
+                                                 "complaints"], "either run")
         assert session.state()["comparison"]["left_out"] == cmp["left_out"]
 
     def test_callbacks_on_show_the_wait_of_callers_on_the_line(self, bank):
@@ -311,7 +340,7 @@ class TestLeftOut:
         rows, line = views.comparison(plain, plain)
         assert [r["kpi"] for r in rows] == needing_nothing(views.COMPARE_ROWS)
         assert line == left_out_note(["live_asa", "block_rate", "repeat_rate", "blocked",
-                                      "callbacks"], "either run")
+                                      "callbacks", "complaints"], "either run")
 
 
 class TestBadInput:

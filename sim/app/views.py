@@ -38,9 +38,10 @@ from sim.scenario_contacts import ServiceLevelDefinition
 from sim.units import DAY
 
 # the KPIs the page shows, of which those the run does not model are left out (cards())
-# (busy signals where the scenario has `lines`: erlang_b's callers lost, none answered late)
+# (busy signals where the scenario has `lines`: erlang_b's callers lost, none answered late;
+# public complaints where a type has `complaint`: social_backlash's whole story)
 CARD_KPIS = ("service_level", "asa", "live_asa", "abandon_rate", "block_rate", "occupancy", "fcr",
-             "repeat_rate", "customer_effort")
+             "repeat_rate", "customer_effort", "complaints")
 COMPARE_ROWS = (*CARD_KPIS, "mean_wait", "offered", "answered", "abandoned", "blocked",
                 "callbacks")
 # counts of callers lost that the panel adds beside answered and abandoned where the run
