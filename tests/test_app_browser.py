@@ -716,3 +716,20 @@ def test_complaints_are_a_card_and_a_row_where_the_scenario_has_them(browser):
         assert row.inner_text().startswith("Complaints")
         shot(page, "24-complaints")
         page.close()
+
+
+def test_the_floor_says_no_abandoned_where_nobody_hangs_up(browser, erlang_b):
+    """erlang_b (no patience): the floor's "so far today" has no "abandoned 0".
+
+    Found by an outside check of the page: it did, while the cards left the abandon rate
+    out as not in the scenario; erlang_b's callers lost are its busy signals.
+    """
+    page = run_once(browser, erlang_b)
+    page.eval_on_selector("#floor-scrub", "e => { e.value = e.max;"  # closing
+                          " e.dispatchEvent(new Event('input')); }")
+    so_far = page.get_by_test_id("floor-kpis").inner_text()
+    assert "abandon_rate (no patience)" in page.get_by_test_id("kpis-left-out").inner_text()
+    assert "abandoned" not in so_far
+    assert re.search(r"answered [\d,]+\nblocked [1-9][\d,]*\n", so_far), so_far
+    shot(page, "25-floor-no-abandoned")
+    page.close()

@@ -128,3 +128,22 @@ def test_a_day_inside_the_warm_up_says_when_counting_starts(warmup):
     floor = views.floor_frames(run(scenario, seed=3, replications=1))
     assert all(f["answered"] == 0 for f in floor["frames"])
     assert floor["measured_from"] == scenario.warmup
+
+
+@pytest.mark.parametrize(("name", "lost"), [
+    ("erlang_c", []),  # nobody hangs up: no abandoned 0 beside the cards that leave it out
+    ("erlang_b", ["blocked"]),
+    ("erlang_a", ["abandoned"]),
+    ("social_backlash", ["abandoned", "hung_up"])])
+def test_the_floor_counts_the_callers_lost_the_cards_count(name, lost):
+    """The floor names the callers lost of the kinds the run models, as the cards do.
+
+    Found by an outside check of the page: erlang_b and erlang_c, where nobody has
+    patience, showed "abandoned 0" so far today, while the cards left the abandon rate
+    out as not in the scenario.
+    """
+    scenario = load_scenario(ROOT / "scenarios" / f"{name}.yaml", overrides={"days": 1})
+    result = run(scenario, seed=3, replications=1)
+    floor = views.floor_frames(result)
+    assert [k for k, _ in floor["lost"]] == lost
+    assert ("abandon_rate" in views.cards(result)[0]) == ("abandoned" in lost)

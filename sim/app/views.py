@@ -44,9 +44,9 @@ CARD_KPIS = ("service_level", "asa", "live_asa", "abandon_rate", "block_rate", "
              "repeat_rate", "customer_effort", "complaints")
 COMPARE_ROWS = (*CARD_KPIS, "mean_wait", "offered", "answered", "abandoned", "blocked",
                 "callbacks")
-# counts of callers lost that the panel adds beside answered and abandoned where the run
-# models them, as `ccsim run` reports them
-LOST = ("hung_up", "blocked", "balked")
+# counts of callers lost that the floor's panel adds beside answered where the run models
+# them, as `ccsim run` and the cards report them (no "abandoned 0" where nobody hangs up)
+LOST = ("abandoned", "hung_up", "blocked", "balked")
 MAX_FRAMES = 721  # a 12-hour day a minute a frame
 MAX_WAITING = 30
 
@@ -137,7 +137,7 @@ def floor_frames(result: RunResult, replication: int = 0, day: int = 0) -> dict[
         and talking count chats: agents on duty x concurrency}, "wrap_up": whether any
         agent does after-call work, "callbacks": whether the scenario offers callbacks,
         "lost": [[kpi, label]] of :data:`LOST` the run models
-        (hung up after an answer, blocked, balked), "threshold": s,
+        (abandoned, hung up after an answer, blocked, balked), "threshold": s,
         "measured_from": the warm-up's end (seconds since the day's midnight) if it
         comes after the day opens (past its closing, or on a later day, where the whole
         day is warm-up and counts nothing), else None, "frames": [{"t": seconds since midnight,

@@ -229,7 +229,8 @@ function drawFloor() {
   const m = floor.measured_from, closed = floor.frames[floor.frames.length - 1].t;
   const from = m === null ? "" : m < closed ? ` <small>(from ${clock(m)}, after the warm-up)</small>`
     : ` <small>(none: the warm-up lasts until ${m >= 86400 ? `day ${1 + Math.floor(m / 86400)} ` : ""}${clock(m % 86400)})</small>`;
-  $("sofar").innerHTML = `<h3>So far today${from}</h3><div>answered <b>${fmt(f.answered, "n")}</b></div><div>abandoned <b>${fmt(f.abandoned, "n")}</b></div>` +
+  $("sofar").innerHTML = `<h3>So far today${from}</h3><div>answered <b>${fmt(f.answered, "n")}</b></div>` +
+    // the callers lost of the kinds the run models (no "abandoned 0" where nobody hangs up)
     (floor.lost || []).map(([k, label]) => `<div>${label} <b>${fmt(f[k], "n")}</b></div>`).join("") +
     `<div>service level <b>${fmt(f.service_level, "pct")}</b></div><div>ASA <b>${fmt(f.asa, "s")}</b></div>`;
 }
