@@ -733,3 +733,36 @@ def test_the_floor_says_no_abandoned_where_nobody_hangs_up(browser, erlang_b):
     assert re.search(r"answered [\d,]+\nblocked [1-9][\d,]*\n", so_far), so_far
     shot(page, "25-floor-no-abandoned")
     page.close()
+
+
+def test_the_headline_reads_in_words_and_minutes(browser):
+    """speed_vs_resolution, capped at 5 minutes: "handle-time cap 24 h → 5 min: ASA ...".
+
+    Found by an outside check of the page: the headline read "handle cap 86400 → 300:
+    ASA 3,132 s → ...", setting keys and seconds, where the rest of the page says
+    "6 min 27 s" and names its controls in words.
+    """
+    assert_words = [
+        ("describe({handle_cap: [86400, 300]})", "handle-time cap 24 h → 5 min"),
+        ("describe({handle_cap: [null, 90]})", "handle-time cap none → 1 min 30 s"),
+        ("describe({aht: [336.7, 400]})", "handle time 5 min 37 s → 6 min 40 s"),
+        ("describe({aht: [300.2, 300.4]})", "handle time 300.2 s → 300.4 s"),  # (as typed)
+        ("describe({patience: [180, null]})", "patience 3 min → never"),
+        ("describe({arrival_factor: [1, 1.0833333333]})", "arrivals ×1 → ×1.083"),
+        ("describe({callbacks: [false, true]})", "callbacks off → on"),
+        ("[duration(7.49), duration(3131.6), duration(5400), duration(86400)]",
+         ["7.5 s", "52 min 12 s", "1 h 30 min", "24 h"])]
+    with app_server(str(ROOT / "scenarios/speed_vs_resolution.yaml")) as base:
+        page = run_once(browser, base + "/")
+        for script, words in assert_words:
+            assert page.evaluate(script) == words, script
+        page.get_by_test_id("pin").click()
+        page.fill("#handle_cap", "300")
+        first = page.evaluate("window.ccsimRun || 0")
+        page.get_by_test_id("run").click()
+        answered(page, first)
+        headline = page.get_by_test_id("headline").inner_text()
+        assert re.fullmatch(r"handle-time cap 24 h → 5 min: ASA (\d+ min \d\d s|[\d.]+ s|\d+ "
+                            r"min) → (\d+ min \d\d s|[\d.]+ s|\d+ min)", headline), headline
+        shot(page, "26-headline-in-words")
+        page.close()

@@ -126,6 +126,22 @@ function drawKpis(s) {
       (was ? `<div class="was">pinned: ${fmt(was.mean, kind)}</div>` : "") + "</div>";
   }).join("");
 }
+function duration(s) {  // a time for people: 7.5 s, 52 min 12 s, 1 h 30 min, 24 h
+  if (s === null || s === undefined) return "–";
+  if (Math.abs(s) < 60) return fmt(s, "s");
+  return waited(s).replace(/ 00 (s|min)$/, "");
+}
+// each setting in the words of its control, and its values in the page's units
+const SETTINGS = {
+  arrival_factor: ["arrivals", (x) => "×" + +x.toPrecision(4)],  // ×1.083, not ×1.0833333
+  aht: ["handle time", duration],
+  patience: ["patience", (x) => (x === null ? "never" : duration(x))],
+  handle_cap: ["handle-time cap", (x) => (x === null ? "none" : duration(x))],
+  self_service: ["self-service share", (x) => (x === null ? "none" : fmt(x, "pct"))],
+  callbacks: ["callbacks", (x) => (x ? "on" : "off")],
+  replications: ["replications", String],
+  days: ["days", String],
+};
 function describe(changes) {
   return Object.entries(changes).map(([k, [a, b]]) => {
     if (k === "agents") {
@@ -134,9 +150,11 @@ function describe(changes) {
         return Math.abs(d) === 1 ? `one agent ${d < 0 ? "fewer" : "more"} (${g})` : `${g}: ${a[g]} → ${b[g]} agents`;
       }).join(", ");
     }
-    const num = (x) => (typeof x === "number" ? +x.toPrecision(4)  // 1.083, not 1.0833333333333333
-      : typeof x === "boolean" ? (x ? "on" : "off") : x ?? "none");  // callbacks off → on
-    return `${k.replace("_", " ")} ${num(a)} → ${num(b)}`;
+    const [name, shown] = SETTINGS[k] || [k, String];
+    let [was, now] = [shown(a), shown(b)];
+    // a change smaller than the unit shown (300.2 s → 300.4 s): the seconds as typed
+    if (was === now && typeof a === "number" && typeof b === "number") [was, now] = [`${a} s`, `${b} s`];
+    return `${name} ${was} → ${now}`;
   }).filter((x) => x).join(", ");
 }
 function drawCompare(s) {
@@ -150,7 +168,7 @@ function drawCompare(s) {
   const asa = c.rows.find((r) => r.kpi === "asa");
   const what = describe(c.changes) || "nothing changed yet: change a setting and Run";
   $("headline").textContent = Object.keys(c.changes).length
-    ? `${what}: ASA ${fmt(asa.pinned, "s")} → ${fmt(asa.current, "s")}` : what;
+    ? `${what}: ASA ${duration(asa.pinned)} → ${duration(asa.current)}` : what;
   body.innerHTML = c.rows.map((r) => {
     const kind = r.kind;
     const sign = r.diff > 0 ? "+" : "";
