@@ -14,7 +14,8 @@ Each control stands for one change to every contact type or agent group it appli
 - handle time, patience: the contact-weighted mean, in seconds; every type's
   distribution is scaled by the same factor (its shape stays);
 - handle cap: every type's ``handle_cap.max`` (no value: no cap);
-- self-service share: the IVR's ``self_service`` of the types that have an IVR;
+- self-service share: per contact type with an IVR, its ``ivr.self_service``
+  (:mod:`sim.app.self_service`: a lesson moves one kind of issue to the menu, not all);
 - callbacks: on offers the types that have patience a callback after
   :data:`CALLBACK` (as ``storm_surge.yaml``'s variant), off removes every callback.
 """
@@ -25,6 +26,7 @@ import math
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from sim.app import self_service as ivr_shares
 from sim.app.load_limit import load_problems
 from sim.scenario import Scenario
 from sim.weekdays import day_factors
@@ -57,7 +59,8 @@ class Settings:
         patience: Mean patience over the contacts that have one, seconds (None: nobody
             abandons).
         handle_cap: Longest talk before the agent cuts the call, seconds (None: no cap).
-        self_service: Share solved in the IVR (None: no contact type has an IVR).
+        self_service: Contact type with an IVR -> share solved in it (None: no type has
+            an IVR).
         callbacks: Whether callers are offered a callback.
         replications: Replications of every run.
         days: Simulated days.
@@ -135,7 +138,6 @@ def calls_per_hour(scenario: Scenario) -> float:
 def defaults(scenario: Scenario) -> Settings:
     """The controls as ``scenario`` has them (one day, 5 replications)."""
     caps = {ct.handle_cap.max for ct in scenario.contact_types.values() if ct.handle_cap}
-    with_ivr = [ct.ivr.self_service for ct in scenario.contact_types.values() if ct.ivr]
     return Settings(
         agents={g: peak_agents(a, scenario.intervals_per_day)
                 for g, a in scenario.agents.items()},
@@ -144,7 +146,7 @@ def defaults(scenario: Scenario) -> Settings:
         patience=mean_of(scenario, "patience"),
         handle_cap=caps.pop() if len(caps) == 1 and caps != {None} and
         all(ct.handle_cap for ct in scenario.contact_types.values()) else None,
-        self_service=max(with_ivr) if with_ivr else None,
+        self_service=ivr_shares.defaults(scenario),
         callbacks=any(ct.callback for ct in scenario.contact_types.values()),
         replications=5, days=1)
 
@@ -220,8 +222,7 @@ def read_settings(payload: dict[str, Any], scenario: Scenario, source: str) -> S
                         optional=True),
         handle_cap=number("handle_cap", payload.get("handle_cap", base.handle_cap),
                           optional=True),
-        self_service=number("self_service", payload.get("self_service", base.self_service),
-                            optional=True),
+        self_service=ivr_shares.read(payload.get("self_service"), scenario, problems),
         callbacks=callbacks is True,
         replications=number("replications", payload.get("replications", 5), whole=True),
         days=number("days", payload.get("days", 1), whole=True))
@@ -243,10 +244,6 @@ def read_settings(payload: dict[str, Any], scenario: Scenario, source: str) -> S
     if replayed and out.arrival_factor not in (None, 1.0):
         problems.append(("arrival_factor", f"contact_types.{replayed[0]} replays a call log: "
                          "its arrivals are the log's, not scaled"))
-    if base.self_service is None and out.self_service is not None:
-        problems.append(("self_service", "no contact type has an IVR to serve callers in"))
-    if out.self_service is not None and not 0 <= out.self_service <= 1:
-        problems.append(("self_service", f"must be in 0..1, got {out.self_service:g}"))
     if out.aht is not None and out.aht > 0 and out.arrival_factor is not None:
         problems += load_problems(out.aht, base.aht, rate, out.arrival_factor,
                                   aht_changed=_changed(out.aht, base.aht),
@@ -321,13 +318,12 @@ def overrides(scenario: Scenario, settings: Settings) -> dict[str, Any]:
             out[f"{where}.handle_cap"] = None if settings.handle_cap is None else (
                 {"max": settings.handle_cap,
                  "resolution_factor": ct.handle_cap.resolution_factor if ct.handle_cap else 1.0})
-        if ct.ivr is not None and settings.self_service != base.self_service:
-            out[f"{where}.ivr.self_service"] = settings.self_service
         if settings.callbacks != base.callbacks:
             if not settings.callbacks:
                 out[f"{where}.callback"] = None
             elif ct.callback is None:  # (callers who never hang up take one too)
                 out[f"{where}.callback"] = dict(CALLBACK)
+    out.update(ivr_shares.overrides(scenario, settings.self_service))
     return out
 
 

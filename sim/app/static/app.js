@@ -36,11 +36,12 @@ function post(path, body) {
 function settings() {
   const agents = {};
   document.querySelectorAll("input[data-group]").forEach((el) => { agents[el.dataset.group] = el.value; });
-  const val = (id) => $(id).value;
+  const val = (id) => $(id).value, shares = {};  // self-service: a share per type with an IVR
+  document.querySelectorAll("input[data-ivr]").forEach((el) => { shares[el.dataset.ivr] = el.value; });
   const arrivals = rateTyped ? {calls_per_hour: val("calls_per_hour")}  // ("" is refused, not 0)
                              : {arrival_factor: val("arrival_factor")};
   return {agents, ...arrivals, aht: val("aht"), patience: val("patience"),
-          handle_cap: val("handle_cap"), self_service: val("self_service"),
+          handle_cap: val("handle_cap"), self_service: Object.keys(shares).length ? shares : null,
           callbacks: $("callbacks").checked, replications: val("replications"), days: val("days")};
 }
 function fillControls(s) {
@@ -64,9 +65,27 @@ function fillControls(s) {
   $("calls_per_hour").value = Math.round(s.calls_per_hour * d.arrival_factor);
   const tenth = (x) => (x === null ? "" : Math.round(10 * x) / 10);
   $("aht").value = tenth(d.aht); $("patience").value = tenth(d.patience);
-  $("handle_cap").value = d.handle_cap ?? ""; $("self_service").value = d.self_service ?? "";
-  $("self_service").disabled = !s.has_ivr;
+  $("handle_cap").value = d.handle_cap ?? "";
+  fillSelfService(d.self_service);
   $("callbacks").checked = d.callbacks; $("replications").value = d.replications; $("days").value = d.days;
+}
+function fillSelfService(shares) {
+  // a field per contact type with an IVR, named for it: a lesson moves one kind of issue
+  // to the menu (self_service_shift: the simple ones), not every type's
+  const box = $("self-service-controls");
+  if (!shares) {
+    box.innerHTML = '<label>Self-service share<input type="text" id="self_service" data-testid="self_service" placeholder="no IVR" disabled></label>';
+    return;
+  }
+  box.innerHTML = "";
+  Object.entries(shares).forEach(([t, x]) => {
+    const label = document.createElement("label");
+    label.className = "group";
+    label.title = `Share of ${t} contacts solved in the IVR menu, never reaching an agent (contact_types.${t}.ivr.self_service); the other types keep theirs`;
+    label.innerHTML = `Self-service: ${t}<input type="text" inputmode="decimal" id="self_service-${t}" data-testid="self_service-${t}" data-ivr="${t}" data-step="0.05">`;
+    label.querySelector("input").value = x;
+    box.appendChild(label);
+  });
 }
 function show(s) {
   state = s;
@@ -144,6 +163,10 @@ const SETTINGS = {
 };
 function describe(changes) {
   return Object.entries(changes).map(([k, [a, b]]) => {
+    if (k === "self_service" && a && b) {  // per contact type: those changed, by name
+      return Object.keys(b).filter((t) => a[t] !== b[t])
+        .map((t) => `self-service share (${t}) ${fmt(a[t], "pct")} → ${fmt(b[t], "pct")}`).join(", ");
+    }
     if (k === "agents") {
       return Object.keys(b).filter((g) => a[g] !== b[g]).map((g) => {
         const d = b[g] - a[g];
