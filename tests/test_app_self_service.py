@@ -65,7 +65,11 @@ def test_one_share_for_every_type_still_reads(shift):
     ({"simple": "a"}, "shift: self_service.simple: must be a number, got 'a'"),
     ({"billing": 0.3}, "shift: self_service.billing: no such contact type with an IVR "
                        "(known: simple, complex)"),
-    ("x", "shift: self_service: must be a number, got 'x'")])
+    ("x", "shift: self_service: must be a number, got 'x'"),
+    # a decimal comma (a French or German keyboard): the hint every other field gives
+    ({"simple": "0,3"}, "shift: self_service.simple: must be a number with no comma "
+                        "(12.5, 1000), got '0,3'"),
+    ("0,3", "shift: self_service: must be a number with no comma (12.5, 1000), got '0,3'")])
 def test_bad_shares_are_one_line_naming_the_type(shift, typed, line):
     with pytest.raises(controls.SettingsError) as caught:
         controls.read_settings({"self_service": typed}, shift, "shift")

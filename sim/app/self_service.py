@@ -10,12 +10,10 @@ share. One number (what a script sent before) still sets every type with an IVR.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
+from sim.app.fields import Problems, read_number
 from sim.scenario import Scenario
-
-Problems = list[tuple[str, str]]
 
 
 def defaults(scenario: Scenario) -> dict[str, float] | None:
@@ -61,27 +59,12 @@ def read(value: Any, scenario: Scenario, problems: Problems) -> dict[str, float]
 
 
 def _share(field: str, value: Any, problems: Problems) -> float | None:
-    """A share in 0..1, or None with the problem appended."""
-    share = _number(value)
-    if share is None:
-        text = repr(value)
-        text = text if len(text) <= 60 else text[:57] + "..."
-        problems.append((field, f"must be a number, got {text}"))
-    elif not 0 <= share <= 1:
+    """A share in 0..1, or None with the problem appended (read as every field is)."""
+    share = read_number(field, value, problems)
+    if share is not None and not 0 <= share <= 1:
         problems.append((field, f"must be in 0..1, got {share:g}"))
         return None
     return share
-
-
-def _number(value: Any) -> float | None:
-    """A finite number, or None (text, a bool, NaN)."""
-    if isinstance(value, bool):
-        return None
-    try:
-        got = float(value)
-    except (TypeError, ValueError):
-        return None
-    return got if math.isfinite(got) else None
 
 
 def overrides(scenario: Scenario, value: Any) -> dict[str, float]:

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from sim.app import self_service as ivr_shares
+from sim.app.fields import read_number, shown
 from sim.app.load_limit import load_problems
 from sim.scenario import Scenario
 from sim.weekdays import day_factors
@@ -79,12 +80,6 @@ class Settings:
     def as_dict(self) -> dict[str, Any]:
         """The settings as plain JSON values."""
         return {f.name: getattr(self, f.name) for f in fields(self)}
-
-
-def shown(value: Any, most: int = 60) -> str:
-    """A value as Python writes it, cut to ``most`` characters (a posted list may be long)."""
-    text = repr(value)
-    return text if len(text) <= most else text[:most - 3] + "..."
 
 
 def peak_agents(group: Any, intervals_per_day: int) -> int:
@@ -184,19 +179,7 @@ def read_settings(payload: dict[str, Any], scenario: Scenario, source: str) -> S
                  for name in payload if name not in known]
 
     def number(name: str, value: Any, whole: bool = False, optional: bool = False) -> Any:
-        if optional and (value is None or value == ""):
-            return None
-        try:
-            got = float(value)
-        except (TypeError, ValueError):
-            got = math.nan
-        if not math.isfinite(got) or (whole and got != int(got)) or isinstance(value, bool):
-            rule = "a whole number" if whole else "a number"
-            if isinstance(value, str) and "," in value:  # a decimal comma, a thousands one
-                rule += " with no comma (12.5, 1000)"
-            problems.append((name, f"must be {rule}, got {shown(value)}"))
-            return None
-        return int(got) if whole else got
+        return read_number(name, value, problems, whole=whole, optional=optional)
 
     agents, typed = dict(base.agents), payload.get("agents") or {}
     if not isinstance(typed, dict):
