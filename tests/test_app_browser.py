@@ -795,3 +795,36 @@ def test_self_service_is_a_share_per_contact_type(browser):
             "self-service share (simple) 0.0% → 30.0%: ASA ")
         shot(page, "27-self-service-per-type")
         page.close()
+
+
+def test_a_type_or_group_named_like_a_javascript_key_is_sent(browser, tmp_path):
+    """A contact type and an agent group named ``__proto__`` (a valid name): typed, sent.
+
+    Found by a review of 695b4f6: the page gathered the fields into ``{}``, where
+    ``shares["__proto__"] = "0.3"`` sets nothing, so the share typed was never sent (the
+    run kept the scenario's 10% and the headline said nothing changed); the agents field
+    the same.
+    """
+    yaml = tmp_path / "proto.yaml"
+    yaml.write_text(
+        'name: JS-special names\nseed: 1\ndays: 1\nopen: "08:00"\nclose: "10:00"\n'
+        "interval: 1h\nservice_level: {threshold: 20s, target: 0.80}\ncontact_types:\n"
+        "  __proto__:\n    arrivals: {rate: 60/h}\n    handle: {dist: exponential, mean: 3m}\n"
+        "    ivr:\n      time: {dist: uniform, low: 30s, high: 90s}\n      self_service: 0.1\n"
+        "agents:\n  __proto__:\n    skills: [__proto__]\n    staff: 5\n")
+    with app_server(str(yaml)) as base:
+        page = run_once(browser, base + "/")
+        page.get_by_test_id("pin").click()
+        page.get_by_test_id("self_service-__proto__").fill("0.3")
+        page.get_by_test_id("agents").fill("6")
+        first = page.evaluate("window.ccsimRun || 0")
+        page.get_by_test_id("run").click()
+        answered(page, first)
+        state = page.evaluate("fetch('/api/state').then(r => r.json())")
+        assert state["result"]["overrides"] == {
+            "days": 1, "agents.__proto__.staff": 6,
+            "contact_types.__proto__.ivr.self_service": 0.3}
+        assert page.get_by_test_id("headline").inner_text().startswith(
+            "one agent more (__proto__), self-service share (__proto__) 10.0% → 30.0%: ASA ")
+        page.close()
+

@@ -34,9 +34,10 @@ function post(path, body) {
                     body: JSON.stringify(body || {})});
 }
 function settings() {
-  const agents = {};
+  // (keyed by names from the scenario: "__proto__" is a valid one, and {}'s would drop it)
+  const agents = Object.create(null);
   document.querySelectorAll("input[data-group]").forEach((el) => { agents[el.dataset.group] = el.value; });
-  const val = (id) => $(id).value, shares = {};  // self-service: a share per type with an IVR
+  const val = (id) => $(id).value, shares = Object.create(null);  // self-service: per IVR type
   document.querySelectorAll("input[data-ivr]").forEach((el) => { shares[el.dataset.ivr] = el.value; });
   const arrivals = rateTyped ? {calls_per_hour: val("calls_per_hour")}  // ("" is refused, not 0)
                              : {arrival_factor: val("arrival_factor")};
