@@ -828,3 +828,23 @@ def test_a_type_or_group_named_like_a_javascript_key_is_sent(browser, tmp_path):
             "one agent more (__proto__), self-service share (__proto__) 10.0% → 30.0%: ASA ")
         page.close()
 
+
+def test_the_headline_at_the_edges_of_its_units(browser, bank):
+    """59.96 s reads "1 min", as 60 s does; a share changed under 0.1% reads as typed.
+
+    (As a time changed by less than its unit does: "handle time 300.2 s → 300.4 s".)
+
+    Found by a review of 0d944c8 and 695b4f6: an ASA of 59.96 s read "60.0 s" beside
+    "1 min" for 60 s, and a share 0.3 -> 0.3004 read "30.0% → 30.0%".
+    """
+    page = browser.new_page()
+    page.goto(bank)
+    page.get_by_test_id("agents").wait_for(timeout=TIMEOUT)
+    for script, words in [
+            ("[duration(59.94), duration(59.96), duration(60), duration(0), duration(0.4)]",
+             ["59.9 s", "1 min", "1 min", "0.0 s", "0.4 s"]),
+            ("describe({aht: [59.96, 60]})", "handle time 59.96 s → 60 s"),
+            ("describe({self_service: [{simple: 0.3, complex: 0}, {simple: 0.3004, complex: 0}]})",
+             "self-service share (simple) 0.3 → 0.3004")]:
+        assert page.evaluate(script) == words, script
+    page.close()

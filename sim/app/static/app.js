@@ -148,7 +148,7 @@ function drawKpis(s) {
 }
 function duration(s) {  // a time for people: 7.5 s, 52 min 12 s, 1 h 30 min, 24 h
   if (s === null || s === undefined) return "–";
-  if (Math.abs(s) < 60) return fmt(s, "s");
+  if (Math.abs(Math.round(10 * s)) < 600) return fmt(s, "s");  // (59.96 s is "1 min", not "60.0 s")
   return waited(s).replace(/ 00 (s|min)$/, "");
 }
 // each setting in the words of its control, and its values in the page's units
@@ -165,8 +165,10 @@ const SETTINGS = {
 function describe(changes) {
   return Object.entries(changes).map(([k, [a, b]]) => {
     if (k === "self_service" && a && b) {  // per contact type: those changed, by name
-      return Object.keys(b).filter((t) => a[t] !== b[t])
-        .map((t) => `self-service share (${t}) ${fmt(a[t], "pct")} → ${fmt(b[t], "pct")}`).join(", ");
+      return Object.keys(b).filter((t) => a[t] !== b[t]).map((t) => {
+        const [was, now] = [fmt(a[t], "pct"), fmt(b[t], "pct")];  // (under 0.1%: as typed)
+        return `self-service share (${t}) ${was === now ? a[t] : was} → ${was === now ? b[t] : now}`;
+      }).join(", ");
     }
     if (k === "agents") {
       return Object.keys(b).filter((g) => a[g] !== b[g]).map((g) => {
