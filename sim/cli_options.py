@@ -82,13 +82,15 @@ class Fraction(Finite):
         try:
             return super().convert(value, param, ctx)
         except click.BadParameter as exc:
+            percent = isinstance(value, str) and value.strip().endswith("%")  # (80%: 0.8)
             try:  # ('8_0' is refused as no number, not hinted as 0.8)
-                number = parse_number(value) if isinstance(value, str) else float(value)
+                number = (parse_number(value.strip().removesuffix("%")) if isinstance(value, str)
+                          else float(value))
             except (TypeError, ValueError):
                 raise exc from None
-            if 1 < number < 100:
-                self.fail(f"{number:g} is not in the range 0<x<1 (a fraction: did you mean "
-                          f"{number / 100:g}?)", param, ctx)
+            if 1 < number < 100 or (percent and 0 < number < 100):
+                self.fail(f"{number:g}{'%' * percent} is not in the range 0<x<1 (a fraction: "
+                          f"did you mean {number / 100:g}?)", param, ctx)
             raise
 
 

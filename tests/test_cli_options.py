@@ -223,3 +223,18 @@ def test_a_backtest_figure_is_written_as_png_only(tmp_path):
                                        "--out", str(tmp_path / "x.txt")])
     assert result.exit_code == 2, result.output
     assert "--out" in result.stderr and ".png" in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize(("typed", "meant"), [("80%", "0.8"), ("95 %", "0.95"), ("80", "0.8")])
+def test_a_target_typed_as_a_percentage_is_hinted_as_a_fraction(typed, meant):
+    """``--target 80%`` is refused with the fraction meant, as ``--target 80`` is.
+
+    Found by a review of 1508175: ``80%`` was refused as "must be a finite number", the
+    one reading of a service-level target that is a number a person writes.
+    """
+    result = CliRunner().invoke(main, ["erlang", "--rate", "600/h", "--aht", "4m",
+                                       "--target", typed])
+    assert result.exit_code == 2, result.output
+    line = result.stderr.strip()
+    assert "\n" not in line and "--target" in line, line
+    assert f"a fraction: did you mean {meant}?" in line, line
