@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from sim.units import parse_number
+
 Problems = list[tuple[str, str]]
 
 
@@ -32,8 +34,8 @@ def read_number(name: str, value: Any, problems: Problems, whole: bool = False,
     """
     if optional and (value is None or value == ""):
         return None
-    try:
-        got = float(value)
+    try:  # typed text as a person writes a number (not '1_0', full-width digits, 'nan')
+        got = parse_number(value) if isinstance(value, str) else float(value)
     except (TypeError, ValueError):
         got = math.nan
     if not math.isfinite(got) or (whole and got != int(got)) or isinstance(value, bool):
