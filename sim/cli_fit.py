@@ -57,10 +57,25 @@ def _read_log(path: str, columns: str | None):
 def fit_report_path(out: str | Path) -> Path:
     """The report of the fitted scenario file ``out``: beside it, named after it.
 
-    ``folder/a.yaml`` gives ``folder/a.fit_report.html``: each fitted scenario keeps its
-    own report, so a second fit into the folder does not overwrite the first one's.
+    ``folder/a.yaml`` gives ``folder/a.fit_report.html``, and any other name keeps its
+    suffix (``a.yml``: ``a.yml.fit_report.html``): each fitted scenario keeps its own
+    report, so a second fit into the folder does not overwrite the first one's. The
+    names that still meet (``a`` and ``a.yaml``) are refused by :func:`_own_report_or_fail`.
     """
-    return Path(out).with_name(f"{Path(out).stem}.fit_report.html")
+    out = Path(out)
+    return out.with_name(f"{out.stem if out.suffix == '.yaml' else out.name}.fit_report.html")
+
+
+def _own_report_or_fail(report: Path, scenario: str) -> None:
+    """Refuse, before any work, to overwrite the report of another scenario file."""
+    if not report.is_file():
+        return
+    from sim.fit_report import report_scenario
+
+    other = report_scenario(report)
+    if other is not None and other != scenario:
+        fail([f"--out: {report} is the report of {other}, another scenario file: give "
+              "another --out, or --no-report"])
 
 
 def _interval(seconds: float) -> float:
@@ -93,7 +108,7 @@ def _text_or_fail(text: str, path: str) -> None:
 @click.option("--interval", type=POSITIVE_DURATION, default="30m", show_default=True,
               help="Interval of the fitted arrivals and staffing.")
 @out_option("The scenario file to write; its report goes beside it (a.yaml: "
-            "a.fit_report.html).", folder=False,
+            "a.fit_report.html, a.yml: a.yml.fit_report.html).", folder=False,
             default="fitted.yaml")
 @click.option("--columns", help=_COLUMNS_HELP)
 @click.option("--staff", type=click.IntRange(min=1),
@@ -133,6 +148,7 @@ def fit_command(log: str, interval: float, out: str, columns: str | None, staff:
     report = fit_report_path(out)  # never `out` itself: its name is out's stem and more
     if not no_report:
         writable_or_fail(report, folder=False, inputs=(log,))
+        _own_report_or_fail(report, Path(out).name)
     calls = _read_log(log, columns)
     try:
         fitted = fit_log(calls, seconds)

@@ -9,6 +9,7 @@ the simulated mean and its 95% band; and the offered contacts per open day of th
 
 from __future__ import annotations
 
+import html
 import warnings
 from pathlib import Path
 
@@ -30,6 +31,8 @@ _ACTUAL, _SIM, _NAIVE = "#222222", "#1f5fa6", "#c9312c"
 _LABELS = {"offered": "Offered per interval", "service_level": "Service level (%)",
            "asa": "ASA (s)", "abandon_rate": "Abandon rate (%)"}
 _SCALE = {"service_level": 100.0, "abandon_rate": 100.0}
+# how a fit report names its scenario file, written and read back (report_scenario)
+_SCENARIO_NOTE = ("<p>The fitted scenario: ", ", beside this page.</p>")
 
 
 def _hours(seconds: np.ndarray) -> np.ndarray:
@@ -277,7 +280,7 @@ def fit_html(fit: Fit, figures: list[RenderedFigure], scenario: str | None = Non
     """The fit report page; ``scenario``: the name of the scenario file written with it."""
     body = [f"<h1>Fit of {_esc(fit.log.path)}</h1>"]
     if scenario is not None:
-        body.append(f"<p>The fitted scenario: {_esc(scenario)}, beside this page.</p>")
+        body.append(_esc(scenario).join(_SCENARIO_NOTE))
     body += [f"<p>{len(fit.log.table):,} contacts over {counted(fit.open_days, 'open day')}, open "
             f"{fit.open / 3600:g}h to {fit.close / 3600:g}h, intervals of "
             f"{fit.interval / 60:g} min." + (
@@ -305,6 +308,23 @@ def write_fit_report(fit: Fit, path: str | Path, scenario: str | None = None) ->
     text = fit_html(fit, figures, scenario)
     write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     return [f"{f.name}: {f.problem}" for f in figures if f.png is None]
+
+
+def report_scenario(path: str | Path) -> str | None:
+    """The name of the scenario file the fit report at ``path`` goes with, as it says.
+
+    None when no page can be read there or it names none (not a fit report, or one
+    written without ``scenario``).
+    """
+    try:
+        with open(path, encoding="utf-8", errors="replace") as page:
+            head = page.read(1 << 16)  # the name follows the page's title
+    except OSError:
+        return None
+    start, end = _SCENARIO_NOTE
+    _, found, rest = head.partition(start)  # (the title's text is escaped: no '<p>')
+    name, ended, _ = rest.partition(end)
+    return html.unescape(name) if found and ended else None
 
 
 def write_backtest_figure(bt: Backtest, path: str | Path) -> str | None:
