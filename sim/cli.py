@@ -35,6 +35,7 @@ from sim.cli_options import (
     RATE,
     TARGET,
     Finite,
+    Whole,
     out_option,
     quiet_option,
     replications_option,
@@ -275,7 +276,7 @@ def validate_command(scenarios: tuple[str, ...], overrides: tuple[str, ...]) -> 
 @main.command("erlang")
 @click.option("--rate", type=RATE, required=True, help="Arrival rate, e.g. 600/h or 10/m.")
 @click.option("--aht", type=DURATION, required=True, help="Average handle time, e.g. 4m or 240.")
-@click.option("--agents", type=click.IntRange(min=1), help="Agents on the phones.")
+@click.option("--agents", type=Whole(min=1), help="Agents on the phones.")
 @click.option("--patience", type=DURATION,
               help="Mean (exponential) patience: gives Erlang A instead of Erlang C.")
 @click.option("--threshold", type=DURATION, default="20s", show_default=True,

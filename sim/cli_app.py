@@ -14,11 +14,12 @@ import webbrowser
 import click
 
 from sim.cli_common import fail, load_or_fail, sigterm_as_interrupt
+from sim.cli_options import Whole
 
 
 @click.command("app")
 @click.argument("scenario", required=False, type=click.Path(dir_okay=False))
-@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
+@click.option("--port", type=Whole(0, 65535), default=8765, show_default=True,
               help="Port to serve on (0: any free port).")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on; 0.0.0.0 shares the page on the LAN.")

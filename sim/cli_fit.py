@@ -24,6 +24,7 @@ from sim.cli_common import (
 from sim.cli_options import (
     DURATION,
     POSITIVE_DURATION,
+    Whole,
     out_option,
     replications_option,
     seed_option,
@@ -111,7 +112,7 @@ def _text_or_fail(text: str, path: str) -> None:
             "a.fit_report.html, a.yml: a.yml.fit_report.html).", folder=False,
             default="fitted.yaml")
 @click.option("--columns", help=_COLUMNS_HELP)
-@click.option("--staff", type=click.IntRange(min=1),
+@click.option("--staff", type=Whole(min=1),
               help="Agents on duty (default: per interval, the agents the log names "
                    "working then (an agent column), else the most seen busy at once, on a "
                    "typical day: a lower bound).")

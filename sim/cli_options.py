@@ -3,8 +3,9 @@
 ``--seed``, ``--replications``, ``--set``, ``--out`` and ``--quiet`` mean the same in every
 command that has them, so they are built here, with one help text (a command adds what
 is its own: which seed, replications of what, where the files go) and one validation.
-The parameter types (seeds, worker counts, fractions, durations, rates) live here too:
-a duration is read by :func:`sim.units.parse_duration` wherever one is typed.
+The parameter types (seeds, worker counts, whole numbers, fractions, durations, rates) live
+here too: a duration is read by :func:`sim.units.parse_duration` wherever one is typed, and
+a number, whole or not, is first read as :func:`sim.units.parse_number` reads it.
 
 Pure click and :mod:`sim.units`: the commands' modules import it without pandas.
 """
@@ -23,7 +24,31 @@ from sim.units import parse_duration, parse_number, parse_rate
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-SEED = click.IntRange(min=0, max=MAX_SEED)
+
+class Whole(click.IntRange):
+    """A whole number in a range, as people type one: ``10``, not ``1_0`` or full-width ``１０``.
+
+    Every whole-number option has this type, so it reads its text one way and keeps click's
+    range messages (``0 is not in the range x>=1``).
+    """
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Any:
+        """The number, or a one-line refusal of ``1_0``, ``1.5`` and other text.
+
+        Python's ``int`` also takes ``1_0`` (10) and full-width digits: typed text is read as
+        :func:`sim.units.parse_number` reads it first, as :class:`Finite` reads it.
+        """
+        if isinstance(value, str):
+            try:
+                parse_number(value)
+                value = int(value)  # ('1.5' and '1e3' are numbers but no whole number)
+            except ValueError:
+                self.fail(f"must be a whole number, got {value!r}", param, ctx)
+        return super().convert(value, param, ctx)
+
+
+SEED = Whole(min=0, max=MAX_SEED)
 """The type of every ``--seed`` option: what the result tables can store (int64)."""
 
 
@@ -33,7 +58,7 @@ class _Workers(click.ParamType):
     name = "integer"
 
     def convert(self, value, param, ctx):
-        number = click.IntRange(min=1).convert(value, param, ctx)
+        number = Whole(min=1).convert(value, param, ctx)
         try:
             problem = limits.WORKERS.problem(number)
         except ValueError as exc:  # CCSIM_MAX_WORKERS is not a number
@@ -149,7 +174,7 @@ def seed_option(note: str = "") -> Callable[[F], F]:
 
 def replications_option(default: int, minimum: int = 1, note: str = "") -> Callable[[F], F]:
     """``--replications``/``-r``: independent replications, at least ``minimum``."""
-    return click.option("--replications", "-r", type=click.IntRange(min=minimum),
+    return click.option("--replications", "-r", type=Whole(min=minimum),
                         default=default, show_default=True, help=_joined(
                             "Independent replications (2 or more give 95% confidence "
                             "intervals).", note))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import click
 
 from sim.cli_common import fail
-from sim.cli_options import WORKERS
+from sim.cli_options import WORKERS, Whole
 from sim.precision import MAX_REPLICATIONS, MIN_REPLICATIONS, Target, check_measured, parse_target
 
 KEEP_CONTACTS = 100
@@ -30,12 +30,12 @@ def replication_options(command):
                           "at most HALF_WIDTH (in its unit, e.g. service_level=0.01) or a "
                           "share of its mean (asa=5%). Repeatable; -r is then the first "
                           "batch (at least 10)."),
-        click.option("--max-replications", type=click.IntRange(min=1),
+        click.option("--max-replications", type=Whole(min=1),
                      default=MAX_REPLICATIONS, show_default=True,
                      help=f"With --precision: stop here even if a target is not met; at "
                           f"least {MIN_REPLICATIONS} (no target is tested on fewer). "
                           "Unused without --precision."),
-        click.option("--keep-contacts", type=click.IntRange(min=1), default=KEEP_CONTACTS,
+        click.option("--keep-contacts", type=Whole(min=1), default=KEEP_CONTACTS,
                      show_default=True, metavar="N",
                      help="Keep and write the contacts of the first N replications only "
                           "(KPIs, intervals and confidence intervals use them all): memory "

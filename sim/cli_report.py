@@ -37,6 +37,7 @@ from sim.cli_common import (
 from sim.cli_options import (
     POSITIVE_DURATION,
     WORKERS,
+    Whole,
     out_option,
     quiet_option,
     replications_option,
@@ -260,17 +261,17 @@ def report_command(folder: str, no_png: bool, workers: int | None) -> None:
 @click.argument("scenario", type=click.Path(dir_okay=False))
 @out_option("Animation file: .gif (default), .mp4 (needs ffmpeg) or .html. "
             "Default: results/<scenario file name>/day.gif.", folder=False)
-@click.option("--day", type=click.IntRange(min=1), default=1, show_default=True,
+@click.option("--day", type=Whole(min=1), default=1, show_default=True,
               help="Which simulated day to show.")
-@click.option("--replication", type=click.IntRange(min=1), default=1, show_default=True,
+@click.option("--replication", type=Whole(min=1), default=1, show_default=True,
               help="Which replication to show.")
 @click.option("--step", type=POSITIVE_DURATION, default="10m", show_default=True,
               help="Simulated time per frame, e.g. 5m (a bare number is seconds).")
-@click.option("--max-frames", type=click.IntRange(min=1), default=MAX_FRAMES,
+@click.option("--max-frames", type=Whole(min=1), default=MAX_FRAMES,
               show_default=True,
               help="Refuse a --step that makes more frames than this (each takes a "
                    "fraction of a second to draw and, in a GIF, about 1 MB of memory).")
-@click.option("--fps", type=click.IntRange(1, 60), default=8, show_default=True,
+@click.option("--fps", type=Whole(1, 60), default=8, show_default=True,
               help="Frames per second (a GIF: at most 50, the most browsers play).")
 @seed_option()
 @set_option()

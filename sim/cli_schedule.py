@@ -36,6 +36,7 @@ from sim.cli_options import (
     TARGET,
     WORKERS,
     Finite,
+    Whole,
     out_option,
     quiet_option,
     replications_option,
@@ -100,11 +101,11 @@ def _lengths(ctx: click.Context, param: click.Parameter, value: str) -> list[flo
                    "`absenteeism` field: the requirement is divided by (1 - it). A group's "
                    "own field divides only --requirement erlang: the other sources were "
                    "simulated with its absences.")
-@click.option("--days-per-agent", type=click.IntRange(1, 7),
+@click.option("--days-per-agent", type=Whole(1, 7),
               help="Plan a week (the run's days, by day of the week) instead of one day "
                    "worked every day, each agent working at most this many days (no more "
                    "than the run has days of the week).")
-@click.option("--max-agents", type=click.IntRange(min=0),
+@click.option("--max-agents", type=Whole(min=0),
               help="Most agents per group (the roster).")
 @click.option("--target", type=TARGET,
               help=GOAL_TARGET_HELP)
@@ -117,7 +118,7 @@ def _lengths(ctx: click.Context, param: click.Parameter, value: str) -> list[flo
 @seed_option("It seeds the requirement search.")
 @click.option("--holdout-seed", type=SEED, help="Seed of the hold-out check (default: the "
               "search seed + 1; give one the requirement was never searched on).")
-@click.option("--max-rounds", type=click.IntRange(min=1), default=10, show_default=True,
+@click.option("--max-rounds", type=Whole(min=1), default=10, show_default=True,
               help="Most schedules simulated in the closed loop.")
 @click.option("--time-limit", type=Finite(0, min_open=True), default=60.0,
               show_default=True, help="Seconds the MILP solver may search per group.")

@@ -31,6 +31,7 @@ from sim.cli_options import (
     TARGET,
     WORKERS,
     Finite,
+    Whole,
     out_option,
     quiet_option,
     replications_option,
@@ -49,7 +50,7 @@ from sim.sweep import local_executor
 from sim.units import counted
 
 
-class TrimBudget(click.IntRange):
+class TrimBudget(Whole):
     """A whole number of plans >= 0, or ``all`` (no bound: math.inf)."""
 
     name = "trim_budget"
@@ -88,7 +89,7 @@ TRIM_BUDGET = TrimBudget()
 @click.option("--confidence", type=Finite(0, 1, min_open=True, max_open=True),
               help="Meet the target in each interval in this share of replications, e.g. "
                    "0.9 (default: the mean over replications meets it).")
-@click.option("--holdout", type=click.IntRange(min=0), metavar="N",
+@click.option("--holdout", type=Whole(min=0), metavar="N",
               help="Replications per hold-out round: the plan is checked on replications "
                    "the search never drew, repaired where it misses, and checked again on "
                    "new ones (default: --replications; 0: no check).")
@@ -109,12 +110,12 @@ TRIM_BUDGET = TrimBudget()
               help="With --objective cost: no service goal, the plan of least total cost "
                    "(wages against abandonment and waiting); the hold-out measures it, "
                    "without repair.")
-@click.option("--max-agents", type=click.IntRange(min=1), metavar="N",
+@click.option("--max-agents", type=Whole(min=1), metavar="N",
               help="Most agents per group and interval the search may staff (default: 10 "
                    "times the Erlang C requirement of the peak offered load, plus 10; "
                    "raised to cover what the simulation offers, repeats and redials "
                    "included).")
-@click.option("--rounds", type=click.IntRange(min=1),
+@click.option("--rounds", type=Whole(min=1),
               metavar="N", help="With --objective cost: most rounds over the cells (each "
                                 "cell walked one agent at a time; a round is a line; "
                                 "default 20).")

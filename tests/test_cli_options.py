@@ -238,3 +238,77 @@ def test_a_target_typed_as_a_percentage_is_hinted_as_a_fraction(typed, meant):
     line = result.stderr.strip()
     assert "\n" not in line and "--target" in line, line
     assert f"a fraction: did you mean {meant}?" in line, line
+
+
+def whole_number_options() -> list[tuple[str, click.Parameter, int]]:
+    """Every (command, parameter, n) whose type reads typed ``n`` (1, 2 or 10) as that int."""
+    found = []
+    for name, command in sorted(commands().items()):
+        for param in command.params:
+            for number in (1, 2, 10):
+                try:
+                    read = param.type.convert(str(number), param, None)
+                except click.BadParameter:
+                    continue
+                if type(read) is int and read == number:
+                    found.append((name, param, number))
+                break
+    return found
+
+
+FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+MISTYPED = {"underscore": lambda n: f"0_{n}",  # int reads all three as n
+            "full-width": lambda n: str(n).translate(FULL_WIDTH),
+            "comma": lambda n: f"{n},0"}      # (int refuses this one already)
+
+
+@pytest.mark.parametrize("how", sorted(MISTYPED))
+def test_every_whole_number_option_refuses_what_int_takes_but_no_one_writes(how):
+    """Every whole-number option refuses ``0_1`` and full-width ``１``, which ``int`` reads as 1.
+
+    Found by reading ``1``, ``2`` or ``10`` as an int, so an option added later is checked too.
+    """
+    found = whole_number_options()
+    assert len(found) >= 30, [(name, param.name) for name, param, _ in found]
+    for name, param, number in found:
+        with pytest.raises(click.BadParameter, match="whole number"):
+            param.type.convert(MISTYPED[how](number), param, None)
+        assert param.type.convert(f" {number} ", param, None) == number, (name, param.name)
+
+
+@pytest.mark.parametrize("args", [
+    ["run", SCENARIO, "-r", "1_0"],
+    ["run", SCENARIO, "--replications", "１０"],
+    ["run", SCENARIO, "--seed", "4_2"],
+    ["run", SCENARIO, "--workers", "2_0"],
+    ["run", SCENARIO, "--precision", "service_level=0.01", "--max-replications", "1_00"],
+    ["run", SCENARIO, "--keep-contacts", "1_000"],
+    ["sweep", SCENARIO, "--grid", "agents.pool.staff=40,41", "--workers", "１"],
+    ["staff", SCENARIO, "--max-agents", "6_0"],
+    ["erlang", "--rate", "600/h", "--aht", "4m", "--agents", "4_5"],
+], ids=lambda args: f"{args[0]} {args[-2]} {args[-1]}")
+def test_a_whole_number_option_refuses_1_0_in_one_line(args):
+    """A typo like ``1_0`` is refused: one line naming the option and the value, exit 2.
+
+    ``ccsim run -r 1_0`` ran 10 replications and ``erlang --agents 4_5`` priced 45 agents.
+    """
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    line = result.stderr.strip()
+    assert "\n" not in line and args[-2] in line, line
+    assert f"must be a whole number, got {args[-1]!r}" in line, line
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    (["run", SCENARIO, "-r", "0"], "0 is not in the range x>=1"),
+    (["run", SCENARIO, "-r", "1.5"], "must be a whole number, got '1.5'"),
+    (["run", SCENARIO, "--seed", "-1"], "-1 is not in the range 0<=x<="),
+    (["erlang", "--rate", "600/h", "--aht", "4m", "--agents", "abc"],
+     "must be a whole number, got 'abc'"),
+], ids=lambda value: value[-1] if isinstance(value, list) else None)
+def test_a_whole_number_option_keeps_its_range_message(args, says):
+    """Refusing ``1_0`` leaves click's range messages (``0 is not in the range x>=1``)."""
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, result.output
+    assert says in result.stderr, result.stderr
