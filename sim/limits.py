@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.scenario import Scenario
-from sim.units import DAY
+from sim.units import DAY, parse_number
 from sim.weekdays import day_factors
 
 
@@ -38,8 +38,8 @@ class Limit:
         raw = os.environ.get(self.env, "").strip()
         if not raw:
             return self.default
-        try:
-            number = float(raw)
+        try:  # (not float(): it takes '1_0' as 10, and full-width digits)
+            number = parse_number(raw)
         except ValueError:
             number = math.nan
         if not (math.isfinite(number) and number >= 1):

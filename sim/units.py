@@ -33,11 +33,11 @@ _UNIT = "|".join(sorted(_UNIT_OF, key=len, reverse=True))
 
 # one way to read each number (not \d+\.?\d*, which tries every split of a run of
 # digits: quadratic, minutes for a long one)
-_NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
+_NUMBER = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"  # (ASCII digits: not ４)
 # matched against the stripped text: \s* on both sides of an optional unit is quadratic too
 _DURATION_RE = re.compile(rf"({_NUMBER})\s*({_UNIT})?", re.IGNORECASE)
 _RATE_RE = re.compile(rf"({_NUMBER})\s*/\s*({_UNIT})", re.IGNORECASE)
-_CLOCK_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*$")
+_CLOCK_RE = re.compile(r"^\s*([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?\s*$")
 _NUMBER_RE = re.compile(_NUMBER, re.ASCII)
 
 
