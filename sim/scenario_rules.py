@@ -14,7 +14,7 @@ from typing import Annotated
 from pydantic import ConfigDict, Field, model_validator
 
 from sim.scenario_base import Name, _Frozen
-from sim.units import Count, Duration
+from sim.units import Count, Duration, parse_number
 
 
 class RuleMetric(str, Enum):
@@ -60,10 +60,14 @@ class RuleCondition(_Frozen):
         what = next((m for m in ("queue_length", "idle_agents", "service_level")
                      if data.get(m) is not None), None)
         for key in ("at_least", "at_most", "clear_at"):
-            if what is not None and isinstance(data.get(key), str) and not _plain(data[key]):
+            if what is None or not isinstance(data.get(key), str):
+                continue
+            try:  # a plain number ("5", " 0.8"): no unit, nothing else
+                parse_number(data[key])
+            except ValueError:
                 raise ValueError(f"{key}: a {what} threshold is a plain number (a "
                                  f"{'fraction' if what == 'service_level' else 'count'}), "
-                                 f"got {data[key]!r}")
+                                 f"got {data[key]!r}") from None
         return data
 
     @model_validator(mode="after")
@@ -169,12 +173,3 @@ class Rule(_Frozen):
 
     when: RuleCondition
     then: RuleAction
-
-
-def _plain(text: str) -> bool:
-    """Whether ``text`` is a plain number ("5", " 0.8"): no unit, nothing else."""
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
