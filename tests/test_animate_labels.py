@@ -50,6 +50,11 @@ def _titles(anim):
         yield title.get_text(), title.get_window_extent(renderer), fig.bbox.width
 
 
+def _clocks(anim) -> list[str]:
+    """Each frame's clock, as its title says it (``day 1, 08:00``)."""
+    return [re.search(r"day 1, (\d\d:\d\d)\b", text).group(1) for text, _, _ in _titles(anim)]
+
+
 @pytest.mark.filterwarnings("ignore:Animation was deleted without rendering")
 @pytest.mark.parametrize("scenario", [
     pytest.param(lambda: load_scenario(ROOT / "scenarios" / "social_backlash.yaml"),
@@ -74,8 +79,7 @@ def test_a_day_round_the_clock_ends_at_24_00():
     """erlang_c (00:00-24:00) every 6 hours: 00:00, 06:00, ... 24:00; the axis to 24:00."""
     sc = load_scenario(ROOT / "scenarios" / "erlang_c.yaml")
     anim = build_animation(one_replication(sc), step=6 * 3600.0)
-    clocks = [re.search(r"day 1, (\d\d:\d\d)\b", text).group(1) for text, _, _ in _titles(anim)]
-    assert clocks == ["00:00", "06:00", "12:00", "18:00", "24:00"]
+    assert _clocks(anim) == ["00:00", "06:00", "12:00", "18:00", "24:00"]
     ticks = [t.get_text() for t in anim._fig.axes[1].get_xticklabels()]
     assert ticks[0] == "00:00" and ticks[-1] == "24:00", ticks
     del anim
@@ -99,8 +103,7 @@ DAY_8_20 = {"name": "eight to eight", "days": 1, "open": "08:00", "close": "20:0
 def test_a_step_that_does_not_divide_the_day_ends_at_the_close(scenario, step, expected):
     """--step 13h on an 08:00-20:00 day drew 21:00 (0 of 0 agents busy); 5h of 24 '25:00'."""
     anim = build_animation(one_replication(scenario()), step=step * 3600.0)
-    clocks = [re.search(r"day 1, (\d\d:\d\d)\b", text).group(1) for text, _, _ in _titles(anim)]
-    assert clocks == expected
+    assert _clocks(anim) == expected
     del anim
     gc.collect()
 
