@@ -34,9 +34,11 @@ def describe() -> str:
         name = f"L{level}" + {"Data": "d", "Instruction": "i"}.get(kind, "")
         caches.append(f"{name} {size}")
     load = " ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
+    from sim.compiled import describe as compiled  # (ccsim's, beside the machine's)
+
     return (f"machine: {model}, {os.cpu_count()} cores"
             + (f", {', '.join(caches)}" if caches else "")
-            + f"; Python {platform.python_version()}; load average {load}")
+            + f"; Python {platform.python_version()}; load average {load}; {compiled()}")
 
 
 if __name__ == "__main__":

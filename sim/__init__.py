@@ -90,6 +90,11 @@ class _Package(types.ModuleType):
 
 sys.modules[__name__].__class__ = _Package
 
+# the journey steps compiled by setup.py, where built from this source (sim.compiled)
+from sim.compiled import install as _install  # noqa: E402
+
+_install()
+
 
 if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerly
     from sim.cost_search import CostResult, find_cost_staffing

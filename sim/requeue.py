@@ -123,7 +123,8 @@ def requeued(floor, journeys) -> tuple[Callable[[Tick], None]]:
             if not (served_legs[c] == 1 and best.plain[to] and second_leg is not None
                     and second_leg(c, to, best, agent_id)):  # (sim.second_leg, as _serve)
                 floor.start_leg(c, best, agent_id)
-        elif best is not None and not (shifts.closed_groups or timed[own := ctype[c]]):
+        elif best is not None and not (shifts.closed_groups or timed[ctype[c]]):
+            own = ctype[c]
             before = queued[c]  # it waits, with a new patience
             qtype[c] = to
             enq[c] = now

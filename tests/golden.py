@@ -78,6 +78,14 @@ def arrays(records: Records) -> dict[str, bytes]:
     return out
 
 
+def records_digest(records: Records) -> str:
+    """SHA-256 over every array of one replication's records (names sorted), as digests use."""
+    whole = hashlib.sha256()
+    for name, data in sorted(arrays(records).items()):
+        whole.update(name.encode("utf-8") + b"\0" + data)
+    return whole.hexdigest()
+
+
 def cases() -> dict[str, sim.Scenario]:
     """Every bundled scenario and each of its variants, by a readable key."""
     out = {}

@@ -1,0 +1,51 @@
+"""Build of ccsim: pyproject.toml says everything but the optional compiled journey steps.
+
+Where Cython and a C compiler are at hand (pip brings Cython, pyproject.toml's
+``build-system``), the modules of :data:`JOURNEY_STEPS` are compiled, from their unchanged
+source, into ``sim/_compiled/NAME_HASH`` (``HASH``: the source's SHA-256, 16 hex digits),
+which :mod:`sim.compiled` loads only while the source is unchanged. A failed or skipped
+build leaves them interpreted, with the same results: ``CCSIM_NO_COMPILE=1`` skips it.
+"""
+
+import hashlib
+import os
+from pathlib import Path
+
+from setuptools import Extension, setup
+
+# the steps only journeys take (issue #17: 0.40 of the plain-call speed interpreted); the
+# floor and the plain path stay interpreted (compiled, they ran slower: sim/compiled.py)
+JOURNEY_STEPS = (
+    "consult_entry", "consult_hold", "drawn_repeats", "first_leg", "handoff", "ivr_exits",
+    "keyed", "leg_steps", "misroute_legs", "queue_legs", "repeats_again", "requeue",
+    "second_leg", "start_consults", "start_repeats", "third_legs",
+)
+
+
+# Python's float arithmetic, one rounding per operation: no fused multiply-adds, which
+# compilers may otherwise contract on machines that have them (results differ in the last bit)
+FLOAT_FLAGS = [] if os.name == "nt" else ["-ffp-contract=off"]
+
+
+def journey_extensions() -> list:
+    """The compiled steps' extensions, or none (no Cython, or ``CCSIM_NO_COMPILE``)."""
+    if os.environ.get("CCSIM_NO_COMPILE", "").strip() not in ("", "0"):
+        return []
+    try:
+        from Cython.Build import cythonize
+    except ImportError:
+        return []
+    home = Path(__file__).resolve().parent
+    extensions = []
+    for name in JOURNEY_STEPS:
+        source = Path("sim") / f"{name}.py"
+        digest = hashlib.sha256((home / source).read_bytes()).hexdigest()[:16]
+        extensions.append(Extension(f"sim._compiled.{name}_{digest}", [str(source)],
+                                    optional=True, extra_compile_args=FLOAT_FLAGS))
+    return cythonize(extensions, build_dir="build/cython", quiet=True, compiler_directives={
+        # plain Python semantics: annotations are not C types
+        "language_level": 3, "annotation_typing": False, "binding": True})
+
+
+setup(ext_modules=journey_extensions(),
+      options={"build_ext": {"parallel": os.cpu_count() or 1}})
