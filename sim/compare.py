@@ -24,19 +24,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.features import modelled
 from sim.loader import Problem, ScenarioError, load_scenario, variant
 from sim.metrics import COST_KPIS, KPIS, shown_kpis
 from sim.observer import check_trace_every
+from sim.paired_precision import comparison_rules, comparison_stopping
 from sim.parallel import replication_pool
-from sim.precision import (
-    MAX_REPLICATIONS,
-    StoppingRule,
-    Target,
-    check_measured,
-    parse_targets,
-    zero_notes,
-)
+from sim.precision import MAX_REPLICATIONS, Target, check_measured, parse_targets
 from sim.replicate import Collector, RunResult, check_policy, half_width, with_policy
 from sim.routing import RoutingPolicy
 from sim.scenario import Scenario
@@ -81,16 +74,7 @@ class Comparison:
     def stopping(self) -> str | None:
         """With precision targets: one line on how many replications it took and why."""
         ends = {name: r.stopping for name, r in self.results.items() if r.stopping}
-        if not ends:
-            return None
-        if all(end.precise for end in ends.values()):
-            most = max(ends.values(), key=lambda end: len(end.targets))
-            every = all(end.targets == most.targets for end in ends.values())
-            return most.describe(zero_notes(ends)) + (" in every variant" if every
-                                      else " in every variant that measures them")
-        return "warning: " + "; ".join(
-            f"{name}: {end.describe().removeprefix('warning: ')}"
-            for name, end in ends.items() if not end.precise)
+        return comparison_stopping(ends, self.baseline)
 
     def table(self, kpis: Sequence[str] | None = None) -> pd.DataFrame:
         """Each KPI per variant with its CI and the paired difference to the baseline.
@@ -313,7 +297,8 @@ def compare(
     All variants' replications share one pool of workers; each variant's result is the
     same as ``sim.run`` of it alone, for any number of workers. With ``precision``, every
     variant runs the same batches (the pairs stay paired) until the named KPIs meet their
-    targets in every variant, or ``max_replications`` (see :func:`sim.replicate.run`).
+    targets, or ``max_replications``: what the table reports, the baseline's mean and
+    each variant's paired difference to it (see :mod:`sim.paired_precision`).
 
     Args:
         scenarios: Name -> scenario; the first is the baseline.
@@ -327,7 +312,8 @@ def compare(
         workers: Local processes (1: in this process; None: one per usable core).
         executor: Any :class:`concurrent.futures.Executor` to run on instead.
         keep_contacts: Raw tables of at most this many replications per variant.
-        precision: KPI -> target half-width (see :func:`sim.replicate.run`).
+        precision: KPI -> target half-width of the baseline's mean and of each variant's
+            paired difference to it (values as in :func:`sim.replicate.run`).
         max_replications: With ``precision``: the most replications per variant (>= 10
             and >= ``replications``, or a ValueError).
         policy: A routing policy every variant runs under, instead of its scenario's
@@ -350,11 +336,9 @@ def compare(
     collectors = {name: Collector(sc, seed, keep_contacts) for name, sc in scenarios.items()}
     targets = parse_targets(precision) if precision else {}
     check_measured(targets, scenarios.values())
-    # each variant is held to the targets it measures: a callback wait binds the variants
-    # with callbacks, not a baseline where it is never defined
-    rules = {name: StoppingRule({k: t for k, t in targets.items() if modelled(k, [sc])},
-                                max_replications, first=replications)
-             for name, sc in scenarios.items()} if targets else None
+    # the baseline's mean and each variant's paired difference to it, as the table shows
+    rules = comparison_rules(scenarios, collectors[names[0]], targets, max_replications,
+                             replications) if targets else None
     total = max_replications if rules else replications
     with replication_pool(workers, executor, len(names) * total) as pool:
         batch = rules[names[0]].next_batch(collectors[names[0]]) if rules else replications

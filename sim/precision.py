@@ -5,7 +5,8 @@ replications. The run then proceeds in batches: after each batch, every named KP
 confidence half-width over the replications so far (Student t with ``n - 1`` degrees of
 freedom, :func:`half_width`) is compared with its target, an absolute half-width in the
 KPI's unit (``service_level=0.01``) or a share of the mean (``asa=5%``). The run stops
-when every target is met, or at ``max_replications``.
+when every target is met, or at ``max_replications``. A comparison holds the baseline's
+mean and each variant's paired difference to it (:mod:`sim.paired_precision`).
 
 The statistics, as documented in the README:
 
@@ -31,7 +32,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
@@ -62,6 +63,12 @@ def half_width(values: np.ndarray | Any, confidence: float = CONFIDENCE) -> floa
 
     t = stdtrit(values.size - 1, 0.5 + confidence / 2.0)  # = scipy.stats.t.ppf, 4x lighter import
     return float(t * values.std(ddof=1) / math.sqrt(values.size))
+
+
+def finite_mean(values: np.ndarray) -> float:
+    """Mean of the values that are not NaN (NaN without any)."""
+    finite = values[~np.isnan(values)]
+    return float(finite.mean()) if finite.size else math.nan
 
 
 @dataclass(frozen=True)
@@ -166,6 +173,8 @@ class Stopping:
         met: KPI -> whether it did.
         defined: KPI -> replications where it had a value (not NaN); each needs
             MIN_REPLICATIONS of them to be met.
+        against: KPI -> the baseline whose paired difference to this run the target
+            held, in a comparison (:mod:`sim.paired_precision`); other KPIs: the mean.
     """
 
     reason: str
@@ -175,6 +184,7 @@ class Stopping:
     limits: dict[str, float]
     met: dict[str, bool]
     defined: dict[str, int]
+    against: dict[str, str] = field(default_factory=dict)
 
     @property
     def precise(self) -> bool:
@@ -204,16 +214,19 @@ class Stopping:
 
     def _missed(self, kpi: str) -> str:
         defined = self.defined[kpi]
+        what = (f"{kpi} difference to {self.against[kpi]}" if kpi in self.against
+                else kpi)
         if defined < MIN_REPLICATIONS:
-            return (f"{kpi} defined in {defined} of {self.replications} replications "
+            return (f"{what} defined in {defined} of {self.replications} replications "
                     f"({MIN_REPLICATIONS} needed)")
-        return f"{kpi} ± {self.half_widths[kpi]:.4g} > {self.limits[kpi]:.4g}"
+        return f"{what} ± {self.half_widths[kpi]:.4g} > {self.limits[kpi]:.4g}"
 
     def as_dict(self) -> dict[str, Any]:
-        """For summary.json."""
-        return {"reason": self.reason, "replications": self.replications,
-                "targets": self.targets, "half_widths": self.half_widths,
-                "limits": self.limits, "met": self.met, "defined": self.defined}
+        """For summary.json (``against`` only where a target held a paired difference)."""
+        saved = {"reason": self.reason, "replications": self.replications,
+                 "targets": self.targets, "half_widths": self.half_widths,
+                 "limits": self.limits, "met": self.met, "defined": self.defined}
+        return saved | ({"against": self.against} if self.against else {})
 
     @classmethod
     def from_dict(cls, saved: dict[str, Any]) -> Stopping:
@@ -221,7 +234,8 @@ class Stopping:
         return cls(saved["reason"], int(saved["replications"]), saved["targets"],
                    saved["half_widths"], saved["limits"], saved["met"],
                    saved.get("defined") or dict.fromkeys(saved["met"],
-                                                         int(saved["replications"])))
+                                                         int(saved["replications"])),
+                   saved.get("against") or {})
 
 
 def zero_notes(ends: Mapping[str, Stopping]) -> dict[str, str]:
@@ -277,11 +291,18 @@ class StoppingRule:
         """KPI -> (half-width, limit, replications where it is defined) over the sample."""
         out = {}
         for kpi, target in self.targets.items():
-            values = sample.values(kpi)
-            finite = values[~np.isnan(values)]
-            mean = float(finite.mean()) if finite.size else math.nan
-            out[kpi] = (half_width(values), target.limit(mean), int(finite.size))
+            values = self._values(sample, kpi)
+            defined = int(np.count_nonzero(~np.isnan(values)))
+            out[kpi] = (half_width(values), target.limit(self._level(sample, kpi)), defined)
         return out
+
+    def _values(self, sample: Sample, kpi: str) -> np.ndarray:
+        """The values whose mean the target is on: the KPI's own, one per replication."""
+        return sample.values(kpi)
+
+    def _level(self, sample: Sample, kpi: str) -> float:
+        """The mean a share-of-the-mean target is a share of: the KPI's own (NaN: none)."""
+        return finite_mean(sample.values(kpi))
 
     @staticmethod
     def _met(hw: float, limit: float, defined: int) -> bool:

@@ -104,7 +104,11 @@ class TestZeroMean:
                 in done.output), done.output
 
     def test_compare_says_in_which_variants(self):
-        """Where the KPI was 0 in some variants only, the line names them."""
+        """Where the KPI was 0 in some variants only, the line names them.
+
+        These ends held every variant's own mean (a folder written before compare held
+        the paired differences): the line says so.
+        """
         from sim.compare import Comparison
         from sim.precision import Stopping
 
@@ -119,11 +123,11 @@ class TestZeroMean:
 
         ends = {"base": end(0.0, 0.0), "more": end(0.001, 0.0005), "fewer": end(0.0, 0.0)}
         line = Comparison.stopping.fget(types.SimpleNamespace(
-            results={name: Result(s) for name, s in ends.items()}))
+            results={name: Result(s) for name, s in ends.items()}, baseline="base"))
         assert line == ("stopped after 10 replications: every precision target met "
                         "(abandon_rate ± 5% of its mean: 0 in every replication of base and "
-                        "fewer) in every variant")
+                        "fewer) on every variant's mean")
         ends["more"] = end(0.0, 0.0)
         line = Comparison.stopping.fget(types.SimpleNamespace(
-            results={name: Result(s) for name, s in ends.items()}))
-        assert "(abandon_rate ± 5% of its mean: 0 in every replication) in every" in line
+            results={name: Result(s) for name, s in ends.items()}, baseline="base"))
+        assert "(abandon_rate ± 5% of its mean: 0 in every replication) on every" in line

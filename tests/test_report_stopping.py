@@ -7,6 +7,7 @@ folder must draw the same page: the line is read back from summary.json.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from pathlib import Path
@@ -59,7 +60,8 @@ def test_compare_report_says_how_it_stopped(tmp_path):
                                      "-q"])
     assert done.exit_code == 0, done.output
     meta = _meta((out / "report.html").read_text())
-    assert "every precision target met (service_level ± 0.05) in every variant" in meta, meta
+    assert ("every precision target met (service_level ± 0.05) on the baseline's mean and "
+            "each variant's paired difference to it") in html.unescape(meta), meta
     (out / "report.html").unlink()
     assert CliRunner().invoke(main, ["report", str(out)]).exit_code == 0
     assert _meta((out / "report.html").read_text()) == meta
