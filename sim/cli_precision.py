@@ -28,8 +28,9 @@ def replication_options(command):
         click.option("--precision", "precision", multiple=True, metavar="KPI=HALF_WIDTH",
                      help="Run replications in batches until this KPI's 95% half-width is "
                           "at most HALF_WIDTH (in its unit, e.g. service_level=0.01) or a "
-                          "share of its mean (asa=5%). Repeatable; -r is then the first "
-                          "batch (at least 10)."),
+                          "share of its mean (asa=5%); in compare, the baseline's and each "
+                          "variant's paired difference to it. Repeatable; -r is then the "
+                          "first batch (at least 10)."),
         click.option("--max-replications", type=Whole(min=1),
                      default=MAX_REPLICATIONS, show_default=True,
                      help=f"With --precision: stop here even if a target is not met; at "
