@@ -72,10 +72,11 @@ class CallLog:
         path: The file it was read from (as given).
         table: One row per contact: ``arrival`` (Timestamp), ``contact_type`` (str),
             ``wait`` and ``handle`` (seconds, handle NaN unless answered), ``outcome``
-            (one of :data:`OUTCOMES`), and ``group``/``customer`` when present (str, None
-            where blank);
-            ``menu`` (seconds from the arrival into the queue: an IVR menu, on the line;
-            NaN: blocked) when the log tells it (``queue_start``, or ccsim's own times);
+            (one of :data:`OUTCOMES`, or in ccsim's own ``unanswered``: still waiting at its
+            run's end, its wait until then), ``group``/``customer`` when present (str, None
+            where blank); ``menu`` (seconds from the arrival into the queue: an IVR menu,
+            on the line; NaN: blocked, or not told) when the log tells it (``queue_start``,
+            or ccsim's own times);
             ``callback`` (bool: took a callback, off the line from the queue on) in ccsim's own;
             ``duration`` (seconds from the arrival to the contact's end: its last talk,
             or the hang-up; NaN where not given) when the log has ``end`` times;

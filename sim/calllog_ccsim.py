@@ -22,7 +22,7 @@ from sim.frames import first_wait_ends
 from sim.units import DAY, format_duration
 
 _CCSIM_OUTCOMES = {"completed": "answered", "hung_up": "answered", "unfinished": "answered",
-                   "abandoned": "abandoned", "blocked": "blocked"}
+                   "abandoned": "abandoned", "blocked": "blocked", "unanswered": "unanswered"}
 
 
 def is_ccsim_contacts(raw: pd.DataFrame) -> bool:
@@ -140,10 +140,13 @@ def _ccsim_types(raw: pd.DataFrame, shown: str) -> pd.DataFrame:
 def ccsim_table(contacts: pd.DataFrame, calendar: np.ndarray | None = None) -> pd.DataFrame:
     """Contacts of one ccsim replication in the canonical log form.
 
-    Contacts solved in the IVR and those never answered and still waiting at the end of
-    the run (``unanswered``) are left out: a log has neither. So are callers who balked
-    (their outcome is none of :data:`~sim.calllog.OUTCOMES`; an ACD may log them as short
-    abandons).
+    Contacts solved in the IVR are left out: they never reached a queue, a log has none.
+    So are callers who balked (their outcome is none of :data:`~sim.calllog.OUTCOMES`; an
+    ACD may log them as short abandons). Those never answered and still waiting when the
+    run ended (a caller without patience, or one who took a callback nobody made) keep
+    their outcome ``unanswered``: they arrived (left out, the arrivals of a run's last
+    hours with nobody to answer them were fitted short by them), and their patience is
+    only a lower bound, neither an answer nor an abandon (:func:`sim.fit.fit_log`).
 
     Args:
         contacts: One replication's contacts (``RunResult.contacts`` rows).

@@ -213,7 +213,7 @@ def _summary(fitted) -> list[str]:
         if t.patience:
             p = t.patience
             lines.append(f"  patience        {_spec(p.best.spec)}  (censored: {p.abandoned:,} "
-                         f"abandoned, {p.censored:,} answered after waiting)")
+                         f"abandoned, {p.censored:,} waited and did not abandon)")
             lines.append(f"  patience naive  mean {format_duration(p.naive_mean)} from abandon "
                          "times alone (biased low; not used)")
         if t.repeat_share is not None:

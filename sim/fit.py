@@ -7,7 +7,8 @@ Three estimates per contact type, all from :mod:`scipy.stats`:
 - handle time: exponential, lognormal and gamma fitted by maximum likelihood (location
   fixed at 0), the family with the lowest AIC chosen (exponential when within 2);
 - patience from **censored** data: a caller who abandoned after waiting w had patience
-  w; an answered caller who waited w had patience of *at least* w (right-censored).
+  w; an answered caller who waited w had patience of *at least* w (right-censored), as
+  had one still waiting after w when the log ended (ccsim's own ``unanswered``).
   Ignoring the answered (averaging abandon times only, the "naive" estimate) keeps only
   the impatient and underestimates patience many times over when few abandon.
   ``scipy.stats.CensoredData`` gives the censored maximum-likelihood fit and
@@ -20,6 +21,7 @@ import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 from scipy import stats
 
 from sim.calllog import CallLog, CallLogError
@@ -55,7 +57,7 @@ class DistFit:
 
 @dataclass(frozen=True)
 class PatienceFit:
-    """Patience estimated from waits of abandoned (observed) and answered (censored) callers.
+    """Patience from waits of abandoned (observed) and other offered (censored) callers.
 
     Attributes:
         best: The censored fit with the lowest AIC.
@@ -63,7 +65,8 @@ class PatienceFit:
         naive_mean: Mean wait of the abandoned alone (the classic mistake), seconds.
         km: ``scipy.stats.ecdf`` result on the censored sample (Kaplan-Meier), or None.
         abandoned: Callers who abandoned.
-        censored: Answered callers who waited (lower bounds of patience).
+        censored: Callers who waited and did not abandon (lower bounds of patience):
+            answered, or still waiting when the log ended.
     """
 
     best: DistFit
@@ -217,7 +220,8 @@ def fit_patience(wait: np.ndarray, abandoned: np.ndarray) -> PatienceFit | None:
 
     Args:
         wait: Queue waits in seconds of offered contacts.
-        abandoned: Whether each abandoned (else it was answered: censored at its wait).
+        abandoned: Whether each abandoned (else it was answered, or still waiting when
+            the log ended: censored at its wait).
 
     Returns:
         None when nobody abandoned (patience cannot be told from infinite).
@@ -256,6 +260,19 @@ def fit_patience(wait: np.ndarray, abandoned: np.ndarray) -> PatienceFit | None:
     km = stats.ecdf(data)
     return PatienceFit(fits[0], fits, float(observed.mean()), km, int(observed.size),
                        int(censored.size))
+
+
+def _on_phone(offered: pd.DataFrame) -> np.ndarray:
+    """Each offered contact's wait on the phone: what its patience is told by.
+
+    A caller who took a callback (ccsim's own ``callback``) hung up on entering the queue
+    (they accept as they queue): its patience is told no further than that, not by its
+    wait for the call back (hours for one still waiting when its run ended, read as a
+    patience of hours).
+    """
+    wait = offered["wait"].to_numpy(dtype=float)
+    return np.where(offered["callback"].to_numpy(dtype=bool), 0.0, wait) if (
+        "callback" in offered) else wait
 
 
 def fit_log(log: CallLog, interval: float) -> Fit:
@@ -299,8 +316,7 @@ def fit_log(log: CallLog, interval: float) -> Fit:
         # a family needs spread to fit: constant (or single) times are deterministic
         handle_fits = (fit_durations(handle)
                        if np.unique(np.maximum(handle, _MIN_SECONDS)).size >= 2 else [])
-        patience = fit_patience(offered["wait"].to_numpy(),
-                                (offered["outcome"] == "abandoned").to_numpy())
+        patience = fit_patience(_on_phone(offered), (offered["outcome"] == "abandoned").to_numpy())
         if not handle.size:
             notes.append(f"{name}: no answered contact with a handle time; handle is a "
                          "placeholder of 1 s: set it yourself")

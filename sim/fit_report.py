@@ -149,7 +149,7 @@ def patience_figure(t: TypeFit) -> Figure:
     ax.plot(grid / 60.0, np.exp(-grid / p.naive_mean), color=_NAIVE, ls="--",
             label=f"naive (abandon times only): mean {p.naive_mean / 60:.1f} min")
     ax.set(xlabel="Time in queue (min)", ylabel="P(patience > t)", ylim=(0, 1.02),
-           title=f"Patience: {p.abandoned:,} abandoned, {p.censored:,} answered after waiting")
+           title=f"Patience: {p.abandoned:,} abandoned, {p.censored:,} waited, did not abandon")
     ax.legend(loc="lower left")
     return fig
 
@@ -221,9 +221,10 @@ def fit_figures(fit: Fit) -> list[RenderedFigure]:
                                  lambda t=t: handle_figure(t)))
         if t.patience is not None:
             figures.append(_draw(f"patience_{t.name}", f"{t.name}: patience",
-                                 "An answered caller's wait is a lower bound of its patience "
-                                 "(censored). Ignoring that (red, dashed) underestimates "
-                                 "patience.", lambda t=t: patience_figure(t)))
+                                 "An answered caller's wait (or one's still waiting when the "
+                                 "log ended) is a lower bound of its patience (censored). "
+                                 "Ignoring that (red, dashed) underestimates patience.",
+                                 lambda t=t: patience_figure(t)))
     return figures
 
 
