@@ -20,6 +20,7 @@ import numpy as np
 from sim import keyed
 from sim.arrivals import arrival_times
 from sim.contact_records import book_records
+from sim.logged_patience import replayed_patience
 from sim.records import WAITING, Records
 from sim.scenario import Scenario
 from sim.schedule import in_opening_hours, with_cooldown
@@ -119,12 +120,11 @@ def draw_contacts(scenario: Scenario, seed: int, replication: int) -> ContactDra
             who.append(identities(name, bool(part), t.size))
             handle = ct.handle.sample(stream(seed, replication, "handle" + part, name), t.size)
             if ct.arrivals.trace_handle:  # the logged talk where there is one
-                handle = np.where(np.isnan(logged), handle, logged)
+                handle = np.where(np.isnan(logged[:, 0]), handle, logged[:, 0])
             handles.append(handle)
-            patiences.append(
-                np.full(t.size, INF) if ct.patience is None
-                else ct.patience.sample(stream(seed, replication, "patience" + part, name),
-                                        t.size))
+            patiences.append(replayed_patience(  # (trace_patience: as logged, where it can)
+                ct.patience, stream(seed, replication, "patience" + part, name), t.size,
+                logged, ct.arrivals.trace_patience))
     arrival = np.concatenate(times)
     order = np.argsort(arrival, kind="stable")
     return ContactDraws(

@@ -21,7 +21,6 @@ import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 from scipy import stats
 
 from sim.calllog import CallLog, CallLogError
@@ -29,6 +28,7 @@ from sim.fit_arrivals import ArrivalFit, fit_arrivals, open_days, opening_hours,
 from sim.fit_capacity import agents_seen, chats_at_once, groups_seen, observed_lines, staff_seen
 from sim.fit_repeats import journeys_note, repeat_gaps, repeat_share
 from sim.fit_transfers import SecondLeg, TransferFit, skills_after, transfers_seen
+from sim.logged_patience import on_phone
 
 FAMILIES = ("exponential", "lognormal", "gamma")
 _SCIPY = {"exponential": stats.expon, "lognormal": stats.lognorm, "gamma": stats.gamma}
@@ -262,19 +262,6 @@ def fit_patience(wait: np.ndarray, abandoned: np.ndarray) -> PatienceFit | None:
                        int(censored.size))
 
 
-def _on_phone(offered: pd.DataFrame) -> np.ndarray:
-    """Each offered contact's wait on the phone: what its patience is told by.
-
-    A caller who took a callback (ccsim's own ``callback``) hung up on entering the queue
-    (they accept as they queue): its patience is told no further than that, not by its
-    wait for the call back (hours for one still waiting when its run ended, read as a
-    patience of hours).
-    """
-    wait = offered["wait"].to_numpy(dtype=float)
-    return np.where(offered["callback"].to_numpy(dtype=bool), 0.0, wait) if (
-        "callback" in offered) else wait
-
-
 def fit_log(log: CallLog, interval: float) -> Fit:
     """Estimate every contact type's arrivals, handle time and patience from ``log``.
 
@@ -316,7 +303,7 @@ def fit_log(log: CallLog, interval: float) -> Fit:
         # a family needs spread to fit: constant (or single) times are deterministic
         handle_fits = (fit_durations(handle)
                        if np.unique(np.maximum(handle, _MIN_SECONDS)).size >= 2 else [])
-        patience = fit_patience(_on_phone(offered), (offered["outcome"] == "abandoned").to_numpy())
+        patience = fit_patience(on_phone(offered), (offered["outcome"] == "abandoned").to_numpy())
         if not handle.size:
             notes.append(f"{name}: no answered contact with a handle time; handle is a "
                          "placeholder of 1 s: set it yourself")

@@ -12,7 +12,15 @@ from collections.abc import Mapping
 from enum import Enum
 from typing import Annotated, Any
 
-from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    Field,
+    PrivateAttr,
+    SerializerFunctionWrapHandler,
+    ValidationInfo,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from sim.distributions import Distribution
 from sim.errors import FieldError
@@ -94,7 +102,10 @@ class Arrivals(_Frozen):
     writes them: ``lost card`` is ``lost_card``), or all rows if it holds one type only.
     Only its contacts in the opening hours are replayed, as drawn ones come only then
     (:func:`sim.schedule.in_opening_hours`; a warning counts the others).
-    With ``trace_handle``, answered contacts keep their logged handle times.
+    With ``trace_handle``, answered contacts keep their logged handle times; with
+    ``trace_patience``, their logged patience: a caller who abandoned after waiting w
+    gives up at w, one who waited w and did not abandon draws ``patience`` above w
+    (:mod:`sim.logged_patience`).
     ``day_factors`` scale each day: a list is cycled over the run's days from day 0; a
     mapping ``{monday: 1.9, tuesday: 1.0, ...}`` gives each day of the week its own
     (:mod:`sim.weekdays`: the run's days are then the days named);
@@ -111,7 +122,8 @@ class Arrivals(_Frozen):
     forecast_error: Annotated[Number, Field(ge=0.0)] = 0.0
     trace: str | None = None
     trace_handle: bool = False
-    # the trace's rows: (arrival seconds, contact type, handle seconds or NaN)
+    trace_patience: bool = False
+    # the trace's rows: (arrival seconds, contact type, sim.logged_patience.LOGGED columns)
     _rows: tuple[Any, Any, Any] | None = PrivateAttr(default=None)
     _read_warnings: tuple[str, ...] = PrivateAttr(default=())  # the trace's, as it was read
     _base_dir: Any = PrivateAttr(default=None)  # the folder `trace` was read relative to
@@ -132,12 +144,14 @@ class Arrivals(_Frozen):
     def _one_form(self, info: ValidationInfo) -> Arrivals:
         if sum(v is not None for v in (self.rate, self.per_interval, self.trace)) != 1:
             raise ValueError("give exactly one of 'rate', 'per_interval' and 'trace'")
-        if self.trace_handle and self.trace is None:
-            raise ValueError("'trace_handle' needs a 'trace'")
+        for option in ("trace_handle", "trace_patience"):
+            if getattr(self, option) and self.trace is None:
+                raise ValueError(f"'{option}' needs a 'trace'")
         if self.trace is not None:
             from pathlib import Path
 
             from sim.calllog import CallLogError, read_call_log  # pandas: trace scenarios only
+            from sim.logged_patience import logged_columns
 
             base = Path((info.context or {}).get("base_dir") or ".")
             try:
@@ -150,7 +164,7 @@ class Arrivals(_Frozen):
             # `ccsim fit` names it; two names that would collide are refused)
             types = log.table["contact_type"].astype(str).map(log.type_names())
             self._rows = (log.seconds(), types.to_numpy(),  # a logged talk with its hold
-                          log.on_call())
+                          logged_columns(log.table, log.on_call()))
             self._read_warnings = log.warnings
             self._first_day = log.days[0]
             self._base_dir = base.resolve()
@@ -171,10 +185,14 @@ class Arrivals(_Frozen):
             return None
         import hashlib
 
-        times, types, handle = self._rows
+        import numpy as np
+
+        times, types, logged = self._rows
         digest = hashlib.sha256(times.astype(float).tobytes())
         digest.update("\0".join(map(str, types)).encode())
-        digest.update(handle.astype(float).tobytes())
+        digest.update(np.ascontiguousarray(logged[:, 0], dtype=float).tobytes())
+        if self.trace_patience:  # (what a replay of the talks alone reads: as before)
+            digest.update(np.ascontiguousarray(logged[:, 1:], dtype=float).tobytes())
         return digest.hexdigest()
 
     @property
@@ -187,11 +205,27 @@ class Arrivals(_Frozen):
         return self._read_warnings
 
     def trace_rows(self, contact_type: str) -> tuple[Any, Any]:
-        """Arrival times and handle times (NaN: not logged) of ``contact_type`` in the trace."""
-        times, types, handle = self._rows
+        """Arrival times of ``contact_type`` in the trace, and what the log tells of each.
+
+        The second, one row per contact, the columns of :data:`sim.logged_patience.LOGGED`:
+        its handle time (NaN: not logged), its wait on the phone, whether it abandoned.
+        """
+        times, types, logged = self._rows
         names = set(types)
         mine = slice(None) if len(names) == 1 else types == contact_type
-        return times[mine], handle[mine]
+        return times[mine], logged[mine]
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Its fields, ``trace_patience`` only where set.
+
+        A scenario without it dumps as before the option existed: its ``scenario.json``,
+        and a sweep's print of it (:mod:`sim.sweep_prints`), unchanged.
+        """
+        data = handler(self)
+        if not self.trace_patience:
+            data.pop("trace_patience", None)
+        return data
 
 
 class ContactType(_Frozen):
