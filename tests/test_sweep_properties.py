@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 import numpy as np
 import pandas as pd
@@ -93,7 +94,8 @@ def test_a_sweep_point_is_a_run_of_that_point(tmp_path_factory, data, more, seed
     args = [str(path), "--seed", str(seed), "-r", str(reps), "-w", "1", "-q"]
     swept = runner.invoke(main, ["sweep", *args, "--out", str(folder / "sw"), "--no-figures",
                                  *[a for p, v in grid.items() for a in ("--grid", f"{p}={v}")]])
-    assume(swept.exit_code != 2 or "never answered" not in swept.output)  # a stuck handoff
+    # refused: a handoff nobody could answer at some point (a group's staff 0), or one stuck
+    assume(swept.exit_code != 2 or not re.search("never (be )?answered", swept.output))
     assert swept.exit_code == 0, swept.output
     table = pd.read_parquet(folder / "sw" / "sweep.parquet")
     summary = pd.read_csv(folder / "sw" / "sweep_summary.csv")
