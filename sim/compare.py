@@ -29,6 +29,7 @@ from sim.metrics import COST_KPIS, KPIS, shown_kpis
 from sim.observer import check_trace_every
 from sim.paired_precision import comparison_rules, comparison_stopping
 from sim.parallel import replication_pool
+from sim.policy_source import policy_source
 from sim.precision import MAX_REPLICATIONS, Target, check_measured, parse_targets
 from sim.replicate import Collector, RunResult, check_policy, half_width, with_policy
 from sim.routing import RoutingPolicy
@@ -333,6 +334,7 @@ def compare(
         if trace_every is not None:
             check_trace_every(trace_every, sc)
     with_it = () if policy is None else (policy,)
+    source = None if policy is None else policy_source(policy)  # its file as the run begins
     collectors = {name: Collector(sc, seed, keep_contacts) for name, sc in scenarios.items()}
     targets = parse_targets(precision) if precision else {}
     check_measured(targets, scenarios.values())
@@ -354,7 +356,7 @@ def compare(
                 if progress is not None:
                     progress(name, collectors[name].n, planned)
             batch = max(rules[n].next_batch(collectors[n]) for n in names) if rules else 0
-    results = {name: with_policy(c.result(), policy) for name, c in collectors.items()}
+    results = {name: with_policy(c.result(), source) for name, c in collectors.items()}
     if rules:
         for name, result in results.items():
             result.stopping = rules[name].stopping(collectors[name])

@@ -200,6 +200,7 @@ def run(
         check_trace_every(trace_every, scenario)
     seed = scenario.seed if seed is None else seed
     check_policy(policy, scenario, local_workers=executor is None and workers != 1)
+    source = None if policy is None else policy_source(policy)  # its file as the run begins
     targets = parse_targets(precision) if precision else {}
     check_measured(targets, [scenario])
     rule = StoppingRule(targets, max_replications, first=replications) if targets else None
@@ -215,7 +216,7 @@ def run(
         if rule is None:  # (made before any worker starts: a bad ceiling raises first)
             for tables in pool.run([job(r) for r in range(replications)], progress):
                 collector.add(tables)
-            return with_policy(collector.result(), policy)
+            return with_policy(collector.result(), source)
         while (batch := rule.next_batch(collector)):
             done = collector.n
             jobs = [job(done + i) for i in range(batch)]
@@ -223,7 +224,7 @@ def run(
                 collector.add(tables)
         result = collector.result()
         result.stopping = rule.stopping(collector)
-        return with_policy(result, policy)
+        return with_policy(result, source)
 
 
 def check_policy(policy: RoutingPolicy | None, scenario: Scenario,
@@ -242,10 +243,17 @@ def check_policy(policy: RoutingPolicy | None, scenario: Scenario,
         picklable_for_workers(policy)
 
 
-def with_policy(result: RunResult, policy: RoutingPolicy | None) -> RunResult:
-    """``result``, saying which user's ``policy`` it ran under (:mod:`sim.policy_source`)."""
-    if policy is not None:
-        result.policy = policy_source(policy)
+def with_policy(result: RunResult, source: dict[str, Any] | None) -> RunResult:
+    """``result``, saying which user's policy it ran under.
+
+    Args:
+        result: The run's result.
+        source: The policy's :func:`sim.policy_source.policy_source`, taken as the run
+            began: its file's digest is that of the code that ran, even if the file was
+            edited while the run went on (taken at the end, it named the edited file).
+    """
+    if source is not None:
+        result.policy = dict(source)
     return result
 
 
