@@ -16,16 +16,16 @@ from __future__ import annotations
 import threading
 import time
 import traceback
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sim import limits, memory_limit
 from sim.app import hockey, views
 from sim.app import settings as controls
+from sim.app.runs import CancelledError, Job, Outcome
 from sim.errors import SimulationError
 from sim.loader import ScenarioError, load_scenario, scenario_from_yaml, with_overrides
-from sim.replicate import RunResult, run
+from sim.replicate import run
 from sim.safe_yaml import MAX_BYTES
 from sim.scenario import Scenario
 from sim.schedule import unanswerable
@@ -40,49 +40,6 @@ KEEP = 1  # raw tables kept per run: the floor plays replication 1, the rest rea
 # where a section the scenario lacks can be given whole, for the hint of a control that
 # reaches one (sim.overrides): ``ccsim app`` has no --set, ``ccsim run`` has
 OVERRIDES_OPTION = "ccsim run SCENARIO --set"
-
-
-class CancelledError(Exception):
-    """A newer run replaced this one."""
-
-
-@dataclass
-class Outcome:
-    """A finished run as the page shows it."""
-
-    settings: controls.Settings
-    overrides: dict[str, Any]
-    result: RunResult
-    seconds: float
-    number: int = 0  # the run's number: the page asks for this result's floor by it
-    hockey: dict[str, Any] = field(default_factory=dict)
-    floor: dict[str, Any] | None = None
-
-    def summary(self) -> dict[str, Any]:
-        """The JSON the page reads: ``cards`` the KPIs shown, ``left_out`` the line on the rest."""
-        cards, left = views.cards(self.result)
-        return {"settings": self.settings.as_dict(), "overrides": self.overrides,
-                "kpis": views.kpis(self.result), "cards": cards, "left_out": left,
-                "seconds": round(self.seconds, 2), "number": self.number,
-                "seed": self.result.seed, "replications": self.result.n_replications}
-
-
-@dataclass
-class Job:
-    """One run request: its number, whether it was cancelled, how far it got."""
-
-    number: int
-    payload: dict[str, Any]
-    cancelled: threading.Event = field(default_factory=threading.Event)
-    phase: str = "queued"
-    done: int = 0
-    total: int = 1
-
-    def progress(self, done: int, total: int) -> None:
-        """Record progress; stop here if a newer run replaced this one."""
-        if self.cancelled.is_set():
-            raise CancelledError
-        self.done, self.total = done, total
 
 
 class Session:
@@ -386,7 +343,6 @@ class Session:
                 out["threshold"] = sc.service_level.threshold
                 out["target"] = sc.service_level.target
                 out["days"] = sc.days
-                out["has_ivr"] = any(ct.ivr for ct in sc.contact_types.values())
             out["job"] = None if job is None else {
                 "number": job.number, "phase": job.phase, "done": job.done,
                 "total": job.total}
