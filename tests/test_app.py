@@ -259,9 +259,10 @@ class TestLeftOut:
         scenario = load_scenario(ROOT / "scenarios/refund_vs_relations.yaml",
                                  overrides={"days": 1})
         cards, line = views.cards(run(scenario, seed=1, replications=1))
-        assert cards == [k for k in views.CARD_KPIS  # (no callbacks, lines, complaints)
-                         if k not in ("live_asa", "block_rate", "complaints")]
-        assert line == left_out_note(["block_rate", "live_asa", "complaints"])
+        # (no callbacks, lines, complaints; an IVR that serves nobody in its menu)
+        left = ["live_asa", "block_rate", "self_service_rate", "complaints"]
+        assert cards == [k for k in views.CARD_KPIS if k not in left]
+        assert line == left_out_note(left)
 
     def test_busy_signals_where_the_scenario_has_lines(self):
         """A trunk limit: the busy-signal rate is a card, busy signals a before/after row.
@@ -315,9 +316,10 @@ class TestLeftOut:
         assert "repeat_rate" not in rows
         assert list(rows) == [k for k in views.COMPARE_ROWS
                               if k not in ("repeat_rate", "block_rate", "blocked",
-                                           "complaints")]
+                                           "self_service_rate", "complaints")]
         assert cmp["left_out"] == left_out_note(["block_rate", "repeat_rate", "blocked",
-                                                 "complaints"], "either run")
+                                                 "self_service_rate", "complaints"],
+                                                "either run")
         assert session.state()["comparison"]["left_out"] == cmp["left_out"]
 
     def test_callbacks_on_show_the_wait_of_callers_on_the_line(self, bank):
@@ -340,7 +342,8 @@ class TestLeftOut:
         rows, line = views.comparison(plain, plain)
         assert [r["kpi"] for r in rows] == needing_nothing(views.COMPARE_ROWS)
         assert line == left_out_note(["live_asa", "block_rate", "repeat_rate", "blocked",
-                                      "callbacks", "complaints"], "either run")
+                                      "self_service_rate", "callbacks", "complaints"],
+                                     "either run")
 
 
 class TestBadInput:

@@ -215,8 +215,8 @@ def test_kpis_the_run_does_not_model_are_left_out(browser, bank):
     assert page.get_by_test_id("kpi-repeat_rate").count() == 0
     line = page.get_by_test_id("kpis-left-out").inner_text()
     assert line == ("Not in this scenario (always 0 or –; live_asa = asa): block_rate (no "
-                    "lines); repeat_rate (no repeat); live_asa (no callback); complaints (no "
-                    "complaint).")
+                    "lines); repeat_rate (no repeat); self_service_rate (no ivr.self_service); "
+                    "live_asa (no callback); complaints (no complaint).")
     assert page.get_by_test_id("kpi-live_asa").count() == 0
     page.get_by_test_id("pin").click()
     page.get_by_test_id("callbacks").check()
@@ -230,7 +230,7 @@ def test_kpis_the_run_does_not_model_are_left_out(browser, bank):
     assert page.get_by_test_id("compare-live_asa").count() == 1
     assert page.get_by_test_id("compare-left-out").inner_text() == (
         "Not in either run (always 0 or –): blocked, block_rate (no lines); repeat_rate (no "
-        "repeat); complaints (no complaint).")
+        "repeat); self_service_rate (no ivr.self_service); complaints (no complaint).")
     shot(page, "5b-left-out")
     page.close()
 

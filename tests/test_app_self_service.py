@@ -74,3 +74,29 @@ def test_bad_shares_are_one_line_naming_the_type(shift, typed, line):
     with pytest.raises(controls.SettingsError) as caught:
         controls.read_settings({"self_service": typed}, shift, "shift")
     assert caught.value.lines() == [line]
+
+
+def test_the_share_solved_in_the_menu_is_a_card_and_a_row():
+    """30% of the simple issues in the menu: a self-service-rate card, and a before/after row.
+
+    Before, the page had the control but no card of its effect: a trainer moving issues
+    to the menu saw ASA fall and no number of the issues the menu solved (``ccsim run``
+    prints it). At the scenario's 0% it is left out, as ``ccsim run`` leaves it out.
+    """
+    session = Session(str(SHIFT))
+    session.run({"replications": 2})
+    session.wait()
+    before = session.state()["result"]
+    assert "self_service_rate" not in before["cards"]
+    assert "self_service_rate (no `ivr.self_service`)" in before["left_out"]
+    session.pin()
+    session.run({"self_service": {"simple": 0.3}, "replications": 2})
+    session.wait()
+    state = session.state()
+    session.close()
+    assert "self_service_rate" in state["result"]["cards"]
+    assert state["result"]["kpis"]["self_service_rate"]["mean"] > 0.05
+    rows = {r["kpi"]: r for r in state["comparison"]["rows"]}
+    assert rows["self_service_rate"]["pinned"] == 0
+    assert rows["self_service_rate"]["current"] == state["result"]["kpis"][
+        "self_service_rate"]["mean"]

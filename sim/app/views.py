@@ -39,9 +39,11 @@ from sim.units import DAY
 
 # the KPIs the page shows, of which those the run does not model are left out (cards())
 # (busy signals where the scenario has `lines`: erlang_b's callers lost, none answered late;
-# public complaints where a type has `complaint`: social_backlash's whole story)
-CARD_KPIS = ("service_level", "asa", "live_asa", "abandon_rate", "block_rate", "occupancy", "fcr",
-             "repeat_rate", "customer_effort", "complaints")
+# issues solved in the IVR menu where a type has a self-service share: self_service_shift's
+# lesson; public complaints where a type has `complaint`: social_backlash's whole story)
+CARD_KPIS = ("service_level", "asa", "live_asa", "abandon_rate", "block_rate",
+             "self_service_rate", "occupancy", "fcr", "repeat_rate", "customer_effort",
+             "complaints")
 COMPARE_ROWS = (*CARD_KPIS, "mean_wait", "offered", "answered", "abandoned", "blocked",
                 "callbacks")
 # counts of callers lost that the floor's panel adds beside answered where the run models
