@@ -706,6 +706,12 @@ def test_complaints_are_a_card_and_a_row_where_the_scenario_has_them(browser):
         card = page.get_by_test_id("kpi-complaints")
         assert re.fullmatch(r"\d[\d,]*(\.\d)?", card.inner_text())
         assert "complaints" not in page.get_by_test_id("kpis-left-out").inner_text()
+        # and on the floor, as they are posted (before, only the cards counted them)
+        page.eval_on_selector("#floor-scrub", "e => { e.value = e.max;"  # closing
+                              " e.dispatchEvent(new Event('input')); }")
+        floor = page.evaluate("floor.frames[floor.frames.length - 1].complaints")
+        assert floor > 20
+        assert f"\ncomplaints {floor:,}\n" in page.get_by_test_id("floor-kpis").inner_text()
         page.get_by_test_id("pin").click()
         page.get_by_test_id("agents").fill("30")
         first = page.evaluate("window.ccsimRun || 0")
@@ -729,7 +735,7 @@ def test_the_floor_says_no_abandoned_where_nobody_hangs_up(browser, erlang_b):
                           " e.dispatchEvent(new Event('input')); }")
     so_far = page.get_by_test_id("floor-kpis").inner_text()
     assert "abandon_rate (no patience)" in page.get_by_test_id("kpis-left-out").inner_text()
-    assert "abandoned" not in so_far
+    assert "abandoned" not in so_far and "complaints" not in so_far  # (no `complaint`)
     assert re.search(r"answered [\d,]+\nblocked [1-9][\d,]*\n", so_far), so_far
     shot(page, "25-floor-no-abandoned")
     page.close()

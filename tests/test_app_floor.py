@@ -24,7 +24,8 @@ from sim.loader import load_scenario, scenario_from_dict
 from sim.replicate import run
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parents[1]
-KEYS = ("answered", "abandoned", "hung_up", "blocked", "balked", "service_level", "asa")
+KEYS = ("answered", "abandoned", "hung_up", "blocked", "balked", "complaints", "service_level",
+        "asa")
 
 
 def final(result, replication: int = 0) -> dict:
@@ -147,3 +148,24 @@ def test_the_floor_counts_the_callers_lost_the_cards_count(name, lost):
     floor = views.floor_frames(result)
     assert [k for k, _ in floor["lost"]] == lost
     assert ("abandon_rate" in views.cards(result)[0]) == ("abandoned" in lost)
+
+
+@pytest.mark.parametrize(("name", "posted"), [("social_backlash", True), ("erlang_a", False)])
+def test_the_floor_counts_complaints_where_the_cards_do(name, posted):
+    """Complaints posted so far, on the floor of a scenario with `complaint:`, as its card.
+
+    Found by an outside check of the page: social_backlash's cards had a complaints count
+    and its floor, the moving picture of the day, none. Each complaint counts when it is
+    posted (its contact's arrival); at closing, those of the day; once every post is
+    made, the run's own count (test_floor_kpis_are_the_runs).
+    """
+    scenario = load_scenario(ROOT / "scenarios" / f"{name}.yaml", overrides={"days": 1})
+    result = run(scenario, seed=3, replications=1)
+    floor = views.floor_frames(result)
+    assert floor["complaints"] is posted
+    assert ("complaints" in views.cards(result)[0]) is posted
+    c = result.contacts
+    posts = c.loc[c["origin"] == "complaint", "arrival"].to_numpy()
+    counts = [f["complaints"] for f in floor["frames"]]
+    assert counts == [int(np.sum(posts <= f["t"])) for f in floor["frames"]]
+    assert (counts[-1] > 20) is posted  # the case at hand

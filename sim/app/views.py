@@ -32,6 +32,7 @@ from sim.compare import comparison_table
 from sim.features import features, left_out, note
 from sim.kpis import CALLBACKS
 from sim.metrics import measured_window
+from sim.records import ORIGINS
 from sim.replicate import RunResult
 from sim.scenario import Scenario
 from sim.scenario_contacts import ServiceLevelDefinition
@@ -49,6 +50,7 @@ COMPARE_ROWS = (*CARD_KPIS, "mean_wait", "offered", "answered", "abandoned", "bl
 # counts of callers lost that the floor's panel adds beside answered where the run models
 # them, as `ccsim run` and the cards report them (no "abandoned 0" where nobody hangs up)
 LOST = ("abandoned", "hung_up", "blocked", "balked")
+COMPLAINT = ORIGINS.index("complaint")  # a contact's origin code: a public complaint post
 MAX_FRAMES = 721  # a 12-hour day a minute a frame
 MAX_WAITING = 30
 
@@ -139,7 +141,8 @@ def floor_frames(result: RunResult, replication: int = 0, day: int = 0) -> dict[
         and talking count chats: agents on duty x concurrency}, "wrap_up": whether any
         agent does after-call work, "callbacks": whether the scenario offers callbacks,
         "lost": [[kpi, label]] of :data:`LOST` the run models
-        (abandoned, hung up after an answer, blocked, balked), "threshold": s,
+        (abandoned, hung up after an answer, blocked, balked), "complaints": whether
+        the run models public complaints (its cards count them), "threshold": s,
         "measured_from": the warm-up's end (seconds since the day's midnight) if it
         comes after the day opens (past its closing, or on a later day, where the whole
         day is warm-up and counts nothing), else None, "frames": [{"t": seconds since midnight,
@@ -149,7 +152,8 @@ def floor_frames(result: RunResult, replication: int = 0, day: int = 0) -> dict[
         are on the line), "waits": [longest waits first, s; with callbacks, those on
         the line first], "late": [1 where that wait is past its type's threshold],
         "called": [1 where that caller awaits a callback], "answered", "abandoned",
-        "hung_up", "blocked", "balked", "service_level", "asa": so far}]}``, so far as
+        "hung_up", "blocked", "balked", "complaints", "service_level", "asa": so far}]}``,
+        so far as
         :func:`so_far` counts.
     """
     sc = result.scenario
@@ -198,6 +202,7 @@ def floor_frames(result: RunResult, replication: int = 0, day: int = 0) -> dict[
             "wrap_up": wraps is not None, "callbacks": CALLBACKS in features(sc),
             "lost": [[k, registry.label(k).lower()] for k in LOST
                      if k not in left_out(LOST, [sc], [result.summary])],
+            "complaints": not left_out(("complaints",), [sc], [result.summary]),
             "threshold": sc.service_level.threshold,
             "measured_from": measured if start < measured + day * DAY else None,
             "frames": frames}
@@ -205,12 +210,13 @@ def floor_frames(result: RunResult, replication: int = 0, day: int = 0) -> dict[
 
 def so_far(contacts: pd.DataFrame, scenario: Scenario, times: np.ndarray
            ) -> list[dict[str, Any]]:
-    """Answered, abandoned, the other callers lost, service level and ASA so far.
+    """Answered, abandoned, the other callers lost, complaints, service level and ASA so far.
 
     Counted as the run counts its KPIs (:func:`sim.metrics.contact_kpis`), over the
     contacts that arrived in the measured window (after the warm-up), at each of
     ``times``: answered, abandoned and hung up after an answer (on hold, or queued
-    again after a transfer) by then, blocked and balked on arriving by then; ASA, the
+    again after a transfer) by then, blocked and balked on arriving by then, complaints
+    posted by then (a complaint's contact arrives as it is posted); ASA, the
     mean queue wait (not the IVR menu before it) of those answered by then; the
     service level, by the scenario's definition, over the offered
     contacts (not blocked, served in the IVR or balked) whose fate is known by then
@@ -228,6 +234,7 @@ def so_far(contacts: pd.DataFrame, scenario: Scenario, times: np.ndarray
     hung_up_at = np.where(mine & cols.hung_up, cols.end, np.nan)
     blocked_at = np.where(mine & cols.blocked, cols.arrival, np.nan)
     balked_at = np.where(mine & cols.balked, cols.arrival, np.nan)
+    posted_at = np.where(mine & (cols.origin == COMPLAINT), cols.arrival, np.nan)
     # into the queue: the first answer or the hang-up less the wait (after any IVR menu)
     entered = np.where(answered, cols.answer - wait,
                        np.where(abandoned, cols.end - wait, cols.arrival))
@@ -250,6 +257,7 @@ def so_far(contacts: pd.DataFrame, scenario: Scenario, times: np.ndarray
                     "hung_up": int((hung_up_at <= t).sum()),
                     "blocked": int((blocked_at <= t).sum()),
                     "balked": int((balked_at <= t).sum()),
+                    "complaints": int((posted_at <= t).sum()),
                     "service_level": json_value(float((took & in_time).sum() / known.sum()))
                     if known.any() else None,
                     "asa": json_value(float(wait[took].mean())) if n else None})

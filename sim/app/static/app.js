@@ -276,6 +276,8 @@ function drawFloor() {
   $("sofar").innerHTML = `<h3>So far today${from}</h3><div>answered <b>${fmt(f.answered, "n")}</b></div>` +
     // the callers lost of the kinds the run models (no "abandoned 0" where nobody hangs up)
     (floor.lost || []).map(([k, label]) => `<div>${label} <b>${fmt(f[k], "n")}</b></div>`).join("") +
+    // public complaints posted, where the run models them (the cards count them too)
+    (floor.complaints ? `<div>complaints <b>${fmt(f.complaints, "n")}</b></div>` : "") +
     `<div>service level <b>${fmt(f.service_level, "pct")}</b></div><div>ASA <b>${fmt(f.asa, "s")}</b></div>`;
 }
 function stop() { if (timer) clearInterval(timer); timer = null; $("floor-play").textContent = "▶ Play"; }
