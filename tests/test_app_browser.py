@@ -65,6 +65,11 @@ def answered(page, after: int = 0) -> None:
         arg=after, timeout=TIMEOUT)
 
 
+def field_error(page, field: str):
+    """The error shown beside the page field ``field`` (``aht``, ``agents.pool``, ...)."""
+    return page.get_by_test_id(f"error-{field}")
+
+
 def test_trainers_lesson(browser, url, tmp_path):
     """Open, run, pin, one agent fewer, run, compare, play the floor; then bad input."""
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
@@ -122,11 +127,14 @@ def test_trainers_lesson(browser, url, tmp_path):
     kept = page.get_by_test_id("kpi-service_level").inner_text()
     agents.fill("-3")
     page.get_by_test_id("run").click()
-    error = page.get_by_test_id("error")
-    error.wait_for(state="visible", timeout=TIMEOUT)
+    group = agents.get_attribute("data-group")
+    beside = field_error(page, f"agents.{group}")  # under the field typed in
+    beside.wait_for(state="visible", timeout=TIMEOUT)
+    assert re.fullmatch(rf"agents\.{group}: must be >= \d+.*, got -3", beside.inner_text())
     assert re.search(r"small_bank\.yaml: agents\.\w+.*: must be >= \d+.*, got -3",
-                     error.inner_text())
+                     beside.get_attribute("title"))
     assert page.get_by_test_id("kpi-service_level").inner_text() == kept
+    assert page.get_by_test_id("error").is_hidden()  # (beside its field, not above all)
 
     bad = tmp_path / "broken.yaml"
     bad.write_text("name: broken\ndays: 0\n")
@@ -295,14 +303,14 @@ def test_valid_run_clears_a_refused_settings_line(browser, erlang_b):
     staff = agents.input_value()
     agents.fill("-3")
     page.get_by_test_id("run").click()
-    error = page.get_by_test_id("error")
-    error.wait_for(state="visible", timeout=TIMEOUT)
+    field_error(page, "agents.pool").wait_for(state="visible", timeout=TIMEOUT)
     shot(page, "9-refused")
     agents.fill(staff)
     page.fill("#replications", "200")  # long enough to be seen under way
     page.get_by_test_id("run").click()
     page.wait_for_function(
-        "() => document.getElementById('error').hidden && !document.getElementById('status')"
+        "() => document.getElementById('error').hidden && !document.querySelector("
+        "'.field-error') && !document.getElementById('status')"
         ".textContent.startsWith('Answered')", timeout=30_000)
     shot(page, "10-accepted")
     page.close()
@@ -356,16 +364,17 @@ def test_huge_handle_time_is_one_line_on_its_control(browser):
         page.get_by_test_id("agents").wait_for(timeout=TIMEOUT)
         page.fill("#aht", "1e300")
         page.get_by_test_id("run").click()
-        error = page.get_by_test_id("error")
+        error = field_error(page, "aht")
         error.wait_for(state="visible", timeout=TIMEOUT)
         assert re.fullmatch(r"\S*erlang_a\.yaml: aht: must be <= 600,000 s \(600 calls "
                             r"an hour x this handle time is more Erlangs than the limit of "
                             r"[\d,]+ agents could answer; set CCSIM_MAX_AGENTS to raise the "
-                            r"limit\), got 1e\+300", error.inner_text())
+                            r"limit\), got 1e\+300", error.get_attribute("title"))
         page.wait_for_timeout(1000)  # nothing runs: no answer, no later error
         assert page.locator("#kpis .empty").count() == 1
         assert page.get_by_test_id("status").inner_text() == ""
-        assert error.inner_text().count("\n") == 0
+        assert error.get_attribute("title").count("\n") == 0
+        assert page.get_by_test_id("error").is_hidden()
         shot(page, "12-huge-aht")
         page.close()
 
@@ -442,8 +451,8 @@ def test_refused_input_shows_its_line(browser, erlang_b):
     page.fill("#arrival_factor", "1e300")
     page.dispatch_event("#arrival_factor", "input")
     page.get_by_test_id("run").click()
-    error.wait_for(state="visible", timeout=TIMEOUT)
-    lines = error.inner_text().splitlines()
+    field_error(page, "aht").wait_for(state="visible", timeout=TIMEOUT)
+    lines = [field_error(page, f).get_attribute("title") for f in ("arrival_factor", "aht")]
     assert [line.split(": ")[1] for line in lines] == ["arrival_factor", "aht"]
     assert all("e-" not in line for line in lines), lines  # no limit of 6e-295 s
     assert page.get_by_test_id("kpi-service_level").inner_text() == kept
@@ -529,9 +538,9 @@ def test_an_emptied_calls_per_hour_is_refused_not_zero_calls(browser):
         page.fill("#calls_per_hour", "")
         page.dispatch_event("#calls_per_hour", "input")
         page.get_by_test_id("run").click()
-        error = page.get_by_test_id("error")
+        error = field_error(page, "calls_per_hour")
         error.wait_for(state="visible", timeout=TIMEOUT)
-        assert error.inner_text().endswith("calls_per_hour: must be a number, got ''"), (
+        assert error.inner_text() == "calls_per_hour: must be a number, got ''", (
             error.inner_text())
         page.wait_for_timeout(1000)  # nothing runs
         assert page.locator("#kpis .empty").count() == 1
@@ -599,10 +608,10 @@ def test_a_decimal_comma_or_letters_typed_are_refused_as_typed(browser, erlang_b
     page.keyboard.type(typed)  # keys, as a trainer types them
     assert page.input_value(field) == typed
     page.get_by_test_id("run").click()
-    error = page.get_by_test_id("error")
+    error = field_error(page, named)
     error.wait_for(state="visible", timeout=TIMEOUT)
     assert re.fullmatch(rf"\S*erlang_b\.yaml: {re.escape(named)}: must be a (whole )?number"
-                        rf".*, got '{re.escape(typed)}'", error.inner_text()), error.inner_text()
+                        rf".*, got '{re.escape(typed)}'", error.get_attribute("title"))
     page.wait_for_timeout(500)  # nothing runs
     assert page.locator("#kpis .empty").count() == 1
     shot(page, f"22-typed-{named}")
@@ -853,4 +862,47 @@ def test_the_headline_at_the_edges_of_its_units(browser, bank):
             ("describe({self_service: [{simple: 0.3, complex: 0}, {simple: 0.3004, complex: 0}]})",
              "self-service share (simple) 0.3 → 0.3004")]:
         assert page.evaluate(script) == words, script
+    page.close()
+
+
+def test_a_refused_setting_is_shown_beside_its_field(browser, bank, tmp_path):
+    """Two fields wrong: each line under its own field, and no banner; a file's line: banner.
+
+    Before, every refusal was a banner above the page in paths ("small_bank.yaml:
+    agents.billing_team: ..."), and the trainer looked for the fields it meant.
+    """
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page.goto(bank)
+    page.get_by_test_id("agents").wait_for(timeout=TIMEOUT)
+    page.fill("#agents", "7")
+    page.fill("#aht", "abc")
+    page.get_by_test_id("run").click()
+    aht, agents = field_error(page, "aht"), field_error(page, "agents.billing_team")
+    aht.wait_for(state="visible", timeout=TIMEOUT)
+    assert aht.inner_text() == "aht: must be a number, got 'abc'"
+    assert agents.inner_text().startswith("agents.billing_team: must be >= 16 (")
+    assert aht.get_attribute("title").endswith("small_bank.yaml: aht: must be a number, got 'abc'")
+    assert page.get_by_test_id("error").is_hidden()
+    for field, box in (("#aht", aht), ("#agents", agents)):  # right under its field
+        typed, said = page.locator(field).bounding_box(), box.bounding_box()
+        assert 0 <= said["y"] - (typed["y"] + typed["height"]) < 40, field
+        assert page.locator(field).get_attribute("aria-invalid") == "true"
+    assert page.locator("#arrival_factor").get_attribute("aria-invalid") is None
+    shot(page, "28-errors-beside-fields-1280")
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    shot(page, "28-errors-beside-fields-1920")
+
+    bad = tmp_path / "broken.yaml"
+    bad.write_text("name: broken\ndays: 0\n")
+    page.get_by_test_id("upload").set_input_files(str(bad))  # a file's days: not the field
+    page.wait_for_function("document.getElementById('error').textContent"
+                           ".includes('broken.yaml: days')", timeout=TIMEOUT)
+    assert field_error(page, "days").count() == 0 and aht.count() == 0
+    page.fill("#agents", "20")
+    page.fill("#aht", "300")
+    page.fill("#replications", "1")
+    page.get_by_test_id("run").click()
+    answered(page)
+    assert page.locator(".field-error").count() == 0
+    assert page.get_by_test_id("error").is_hidden()
     page.close()

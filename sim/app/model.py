@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from sim import limits, memory_limit
-from sim.app import hockey, views
+from sim.app import hockey, refusals, views
 from sim.app import settings as controls
 from sim.app.runs import CancelledError, Job, Outcome
 from sim.errors import SimulationError
@@ -58,6 +58,7 @@ class Session:
         self._job: Job | None = None
         self._thread: threading.Thread | None = None
         self.error: list[str] = []
+        self._fields: dict[str, str] = {}  # a line of ``error`` -> the page field it is about
         self.warnings: list[str] = []
         self.result: Outcome | None = None
         self.pinned: Outcome | None = None
@@ -124,9 +125,10 @@ class Session:
             self.warnings = [f"{source}: warning: {f}: {r}" for f, r in unanswerable(scenario)]
         return True
 
-    def _refuse(self, lines: list[str]) -> bool:
+    def _refuse(self, lines: list[str], fields: dict[str, str] | None = None) -> bool:
+        """``fields``: a line -> the page field it is about (:mod:`sim.app.refusals`)."""
         with self._lock:
-            self.error = list(lines)
+            self.error, self._fields = list(lines), dict(fields or {})
         return False
 
     # ---- runs --------------------------------------------------------------------
@@ -144,7 +146,7 @@ class Session:
         try:
             self._prepare(payload)
         except (ScenarioError, controls.SettingsError) as exc:
-            self._refuse(exc.lines())
+            self._refuse(exc.lines(), refusals.by_line(exc, self.scenario, payload))
             return None
         with self._lock:
             self._cancel()
@@ -184,18 +186,18 @@ class Session:
         except CancelledError:
             job.phase = "cancelled"
         except (ScenarioError, controls.SettingsError) as exc:
-            self._fail(job, exc.lines())
+            self._fail(job, exc.lines(), refusals.by_line(exc, self.scenario, job.payload))
         except SimulationError as exc:
             self._fail(job, [f"{self.source}: {exc}"])
         except Exception as exc:  # the server must outlive any run
             traceback.print_exc()
             self._fail(job, [f"{self.source}: internal error: {exc}"])
 
-    def _fail(self, job: Job, lines: list[str]) -> None:
+    def _fail(self, job: Job, lines: list[str], fields: dict[str, str] | None = None) -> None:
         with self._lock:
             job.phase = "failed"
             if job is self._job:
-                self.error = lines
+                self.error, self._fields = lines, dict(fields or {})
 
     def _prepare(self, payload: dict[str, Any]
                  ) -> tuple[Scenario, controls.Settings, dict[str, Any], Scenario]:
@@ -336,6 +338,7 @@ class Session:
                 "bundled": self.bundled_name,
                 "opened": self._opened,
                 "name": sc.name if sc else None, "error": list(self.error),
+                "field_errors": refusals.grouped(self.error, self._fields),
                 "warnings": list(self.warnings)}
             if sc is not None:
                 out["defaults"] = controls.defaults(sc).as_dict()

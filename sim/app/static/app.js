@@ -101,8 +101,8 @@ function show(s) {
     sel.value = s.bundled || "";  // (by the server: started anywhere, a bundled one is named)
   }
   $("source").textContent = s.source + (s.name ? " · " + s.name : "");
-  const err = $("error");
-  const lines = s.error.concat(s.warnings);
+  const err = $("error"), placed = showFieldErrors(s);  // beside their fields; the rest here
+  const lines = s.error.filter((line) => !placed.has(line)).concat(s.warnings);
   err.hidden = !lines.length; err.textContent = lines.join("\n");
   const job = s.job;
   let status = "";
@@ -126,6 +126,38 @@ function show(s) {
     clearFloor();
     loadFloor(key);
   } else if (fresh) clearFloor();  // no result any more: no floor either
+}
+// the fields with one input each, by id (agents and self-service: one per group, per type)
+const FIELDS = ["arrival_factor", "calls_per_hour", "aht", "patience", "handle_cap",
+                "self_service", "callbacks", "replications", "days"];
+function fieldInput(field) {  // the input of a page field named as the server names it
+  const [kind, ...rest] = field.split("."), name = rest.join(".");
+  const one = (attr, key) => [...document.querySelectorAll(`input[${attr}]`)]
+    .find((el) => el.dataset[key] === name) || null;
+  if (kind === "agents" && rest.length) return one("data-group", "group");
+  if (kind === "self_service" && rest.length) return one("data-ivr", "ivr");
+  return FIELDS.includes(field) ? $(field) : null;
+}
+function showFieldErrors(s) {
+  // each refused setting's line right under its field (the file named once, in the
+  // header; the whole line in the tooltip); returns the lines placed
+  document.querySelectorAll(".field-error").forEach((el) => el.remove());
+  document.querySelectorAll("#controls [aria-invalid]").forEach((el) => el.removeAttribute("aria-invalid"));
+  const placed = new Set(), prefix = s.source + ": ";
+  Object.entries(s.field_errors || {}).forEach(([field, lines]) => {
+    const input = fieldInput(field);
+    if (!input) return;
+    input.setAttribute("aria-invalid", "true");
+    const note = document.createElement("div");
+    note.className = "field-error";
+    note.dataset.testid = `error-${field}`;
+    note.setAttribute("role", "alert");
+    note.textContent = lines.map((l) => (l.startsWith(prefix) ? l.slice(prefix.length) : l)).join("\n");
+    note.title = lines.join("\n");
+    input.closest("label").after(note);
+    lines.forEach((l) => placed.add(l));
+  });
+  return placed;
 }
 function leftOut(el, line) {
   // the server's line on the KPIs left out (not modelled: always 0), `fields` as code
