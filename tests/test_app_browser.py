@@ -906,3 +906,37 @@ def test_a_refused_setting_is_shown_beside_its_field(browser, bank, tmp_path):
     assert page.locator(".field-error").count() == 0
     assert page.get_by_test_id("error").is_hidden()
     page.close()
+
+
+def test_callers_on_the_line_read_beside_long_callbacks(browser):
+    """storm_surge with callbacks at 12:00: each kind of wait is drawn to its own scale.
+
+    Found by the last session on the page: the bars shared one scale, so beside callbacks
+    awaited for over an hour, the callers on the line (up to 6 minutes, late at 30 s)
+    shrank to dots: the queue a trainer talks about could not be read. The longest of
+    each kind now spans the same width, and the two kinds are headed apart.
+    """
+    with app_server(str(ROOT / "scenarios/storm_surge.yaml")) as base:
+        page = browser.new_page(viewport={"width": 1920, "height": 1080})
+        page.goto(base + "/")
+        page.get_by_test_id("agents").wait_for(timeout=TIMEOUT)
+        page.fill("#replications", "1")
+        page.check("#callbacks")
+        page.get_by_test_id("run").click()
+        finished(page)
+        page.eval_on_selector("#floor-scrub", "e => { e.value = 240;"  # 12:00
+                              " e.dispatchEvent(new Event('input')); }")
+        bars = page.eval_on_selector_all(
+            "#waits .wait:has(.bar)", "rows => rows.map(r => [r.classList.contains('called'),"
+            " r.querySelector('.bar').getBoundingClientRect().width, r.textContent])")
+        line = [w for called, w, _ in bars if not called]
+        called = [w for called, w, _ in bars if called]
+        assert len(line) > 3 and len(called) > 3, bars
+        assert min(line[0], called[0]) >= 0.8 * max(line[0], called[0]), bars  # both read
+        assert line == sorted(line, reverse=True) and called == sorted(called, reverse=True)
+        texts = page.locator("#waits").inner_text()
+        assert re.search(r"on the line.*\n(.*\n)*.*awaiting a callback", texts), texts
+        shot(page, "29-line-and-callbacks-1920")
+        page.set_viewport_size({"width": 1280, "height": 720})
+        shot(page, "29-line-and-callbacks-1280")
+        page.close()

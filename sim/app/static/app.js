@@ -278,6 +278,7 @@ function clock(t) {
   const m = Math.floor(t / 60);
   return String(Math.floor(m / 60)).padStart(2, "0") + ":" + String(m % 60).padStart(2, "0");
 }
+const CALLED_SHOWN = 10;  // callers awaiting a callback listed (the rest: "… and N more")
 function drawFloor() {
   if (!floor) { $("seats").innerHTML = '<p class="empty">Run, then play the day.</p>'; $("waits").innerHTML = ""; $("sofar").innerHTML = ""; $("queue-count").textContent = ""; $("floor-clock").textContent = "--:--"; return; }
   const f = floor.frames[frame];
@@ -299,9 +300,18 @@ function drawFloor() {
   // with callbacks, who is still on the line and who hung up to be called back
   $("queue-count").textContent = floor.callbacks
     ? `(${f.queue - f.callbacks} on the line, ${f.callbacks} for a callback)` : `(${f.queue})`;
-  const longest = Math.max(floor.threshold * 3, ...f.waits, 1);
-  $("waits").innerHTML = f.waits.map((w, k) => `<div class="wait${f.late[k] ? " late" : ""}${f.called[k] ? " called" : ""}"><div class="bar" style="width:${Math.max(2, 70 * w / longest)}%"></div>${waited(w)}${f.called[k] ? " callback" : ""}</div>`).join("") +
-    (f.queue > f.waits.length ? `<div class="wait">… and ${f.queue - f.waits.length} more</div>` : "");
+  // each kind of wait to its own scale: beside callbacks awaited for an hour, the callers
+  // on the line (minutes) would shrink to dots on one scale
+  const kind = (called) => f.waits.map((w, k) => [w, k]).filter(([, k]) => !!f.called[k] === called);
+  const list = (rows, total, head) => {
+    const longest = Math.max(floor.threshold * 3, ...rows.map(([w]) => w), 1);
+    return (head ? `<div class="waits-head">${head}</div>` : "") + rows.map(([w, k]) =>
+      `<div class="wait${f.late[k] ? " late" : ""}${f.called[k] ? " called" : ""}"><div class="bar" style="width:${Math.max(2, 70 * w / longest)}%"></div>${waited(w)}</div>`).join("") +
+      (total > rows.length ? `<div class="wait">… and ${fmt(total - rows.length, "n")} more</div>` : "");
+  };
+  $("waits").innerHTML = !floor.callbacks ? list(kind(false), f.queue, "")
+    : list(kind(false), f.queue - f.callbacks, "on the line") +
+      list(kind(true).slice(0, CALLED_SHOWN), f.callbacks, "awaiting a callback (off the phone)");
   const m = floor.measured_from, closed = floor.frames[floor.frames.length - 1].t;
   const from = m === null ? "" : m < closed ? ` <small>(from ${clock(m)}, after the warm-up)</small>`
     : ` <small>(none: the warm-up lasts until ${m >= 86400 ? `day ${1 + Math.floor(m / 86400)} ` : ""}${clock(m % 86400)})</small>`;
