@@ -100,7 +100,7 @@ function show(s) {
     resultKey = null; clearFloor();
     sel.value = s.bundled || "";  // (by the server: started anywhere, a bundled one is named)
   }
-  $("source").textContent = s.source + (s.name ? " · " + s.name : "");
+  $("source").textContent = $("source").title = s.source + (s.name ? " · " + s.name : "");
   const err = $("error"), placed = showFieldErrors(s);  // beside their fields; the rest here
   const lines = s.error.filter((line) => !placed.has(line)).concat(s.warnings);
   err.hidden = !lines.length; err.textContent = lines.join("\n");
