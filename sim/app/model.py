@@ -7,7 +7,8 @@ after its current replication) and starts when it has stopped. ``state()`` is ev
 the page needs, as JSON-ready data, at any moment; the HTTP server only passes it on.
 
 Bad input never costs the previous result: a negative agent count or a scenario with
-errors sets ``error`` (the CLI's own lines, naming the file, the field and the reason)
+errors sets ``error`` (the CLI's own lines, naming the file, the field and the reason;
+``state()["field_errors"]`` says which page field each is about, :mod:`sim.app.refusals`)
 and keeps what was there.
 """
 
