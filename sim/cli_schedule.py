@@ -187,6 +187,8 @@ def schedule_command(scenario: str, requirement: str, lengths: list[float],
                         days_per_agent, max_agents, replications, holdout, max_rounds,
                         time_limit, group_hourly_cost=rates, group_absenteeism=absent,
                         simulated_absences=requirement != "erlang", policy=policy)
+    # the policy's file as the search begins (edited later, it is not what ran)
+    source = None if policy is None else policy_source(policy)
     log = None if quiet else SearchLog()
     executor = local_executor(workers_in_memory(workers, [base], scenario))
     began = time.perf_counter()
@@ -205,13 +207,12 @@ def schedule_command(scenario: str, requirement: str, lengths: list[float],
     if log is not None:
         log.flush()
     click.echo(format_schedule(result, hourly_cost is not None or rates is not None))
-    source = None if policy is None else policy_source(policy)
     for line in declined_lines(result.declined, source, replications, "shifts found: "):
         click.echo(line, err=True)
     if not quiet:
         click.echo(f"\n({time.perf_counter() - began:,.1f} s)", err=True)
     if out and document is not None:
-        written = write_schedule(out, document, result)
+        written = write_schedule(out, document, result, source)
         if not quiet:
             click.echo("wrote " + ", ".join(str(p) for p in written), err=True)
 
@@ -313,11 +314,11 @@ def _furthest_below(result: ScheduleResult) -> str:
             f"service level {sl[t, i]:.3f} against {targets[t]:g}")
 
 
-def _policy_note(policy: object | None) -> str:
+def _policy_note(source: dict | None) -> str:
     """Comment lines naming the routing policy the shifts were found under ('' if none)."""
-    if policy is None:
+    if source is None:
         return ""
-    note = (f"Searched and checked under the {describe(policy_source(policy))}, which this "
+    note = (f"Searched and checked under the {describe(source)}, which this "
             "file does not carry: run it with --policy.")
     lines = textwrap.wrap(note, width=88, break_long_words=False, break_on_hyphens=False)
     return "".join(f"# {line}\n" for line in lines)  # (a path whole, to be found)
@@ -341,8 +342,13 @@ def coverage_table(result: ScheduleResult) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def write_schedule(out: str, document: dict, result: ScheduleResult) -> list[Path]:
-    """Write scenario.yaml, shifts.csv, coverage.csv and the two figures into ``out``."""
+def write_schedule(out: str, document: dict, result: ScheduleResult,
+                   policy: dict | None = None) -> list[Path]:
+    """Write scenario.yaml, shifts.csv, coverage.csv and the two figures into ``out``.
+
+    ``policy``: the routing policy's :func:`sim.policy_source.policy_source`, taken as the
+    search began (None: the scenario's own routing).
+    """
     from sim.plots.shifts import coverage_figure, gantt_figure  # matplotlib only when drawing
 
     folder = Path(out)
@@ -352,7 +358,7 @@ def write_schedule(out: str, document: dict, result: ScheduleResult) -> list[Pat
             + " on the hold-out check).\n"
             + ("# A shift's days count from 0: 0 is the run's first day (day 1 in shifts.csv "
                "and the figures).\n" if numbered else "")
-            + _policy_note(result.settings.policy)
+            + _policy_note(policy)
             + yaml.safe_dump(scheduled_document(document, result), sort_keys=False,
                              default_flow_style=None, width=100))
     # the figures drawn first, then the five files written with Ctrl-C and kill held back:

@@ -100,3 +100,19 @@ def test_ccsim_run_writes_the_digest_it_began_with(policy_file, tmp_path):
     assert result.exit_code == 0, result.output
     assert hashlib.sha256(path.read_bytes()).hexdigest() != before
     assert json.loads((out / "summary.json").read_text())["policy"]["sha256"] == before
+
+
+def test_ccsim_schedule_writes_the_digest_it_began_with(policy_file, tmp_path):
+    """The note in a schedule's ``scenario.yaml``: the digest of the file it searched under."""
+    path, before = policy_file
+    scenario = tmp_path / "pool.yaml"
+    scenario.write_text(json.dumps(SCENARIO))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["schedule", str(scenario), "-r", "2", "-w", "1",
+                                       "--lengths", "1h", "--max-rounds", "1", "--quiet",
+                                       "--out", str(out), "--policy", f"{path}:EditedMidRun"])
+    assert result.exit_code == 0, result.output
+    assert hashlib.sha256(path.read_bytes()).hexdigest() != before
+    note = " ".join(line.lstrip("# ") for line in
+                    (out / "scenario.yaml").read_text().splitlines() if line.startswith("#"))
+    assert f"sha256 {before[:12]}" in note
