@@ -16,9 +16,8 @@ from setuptools import Extension, setup
 # the steps only journeys take (issue #17: 0.40 of the plain-call speed interpreted); the
 # floor and the plain path stay interpreted (compiled, they ran slower: sim/compiled.py)
 JOURNEY_STEPS = (
-    "consult_entry", "consult_hold", "drawn_repeats", "first_leg", "handoff", "ivr_exits",
-    "keyed", "leg_steps", "misroute_legs", "queue_legs", "repeats_again", "requeue",
-    "second_leg", "start_consults", "start_repeats", "third_legs",
+    "consult_entry", "consult_hold", "drawn_repeats", "first_leg", "ivr_exits", "keyed",
+    "leg_steps", "misroute_legs", "repeats_again", "requeue", "second_leg", "third_legs",
 )
 
 

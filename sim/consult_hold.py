@@ -233,6 +233,16 @@ def hold_steps(journeys, consulting: dict, free: Callable,
     # each step as an event's callbacks (one tuple for all its events); on_hold tells
     # a consult that will not hold in turn by its step (no step refers back to on_hold)
     step_gave_up, step_resume, step_consulted = (gave_up,), (resume,), (consulted,)
+
+    def release() -> None:
+        """After the run: let go of the steps (compiled, they keep their scope in a cycle)."""
+        nonlocal answered, back, back_from_consult, fired, resume, call_off, free, wrap_up
+        nonlocal step_consulted, step_gave_up, step_resume, new, new_contact, push, answer
+        answered = back = back_from_consult = fired = resume = call_off = free = None
+        wrap_up = step_consulted = step_gave_up = step_resume = new = new_contact = None
+        push = answer = None
+
+    j.releases.append(release)
     return (on_hold,), step_consulted
 
 

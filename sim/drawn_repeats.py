@@ -203,4 +203,10 @@ def drawn_repeats(journeys, book) -> tuple[Callable[[int, object, int, float], N
         else:
             after_ivr(back)
 
+    def release() -> None:
+        """After the run: let go of the steps (compiled, they keep their scope in a cycle)."""
+        nonlocal enter, come_back, arrive_now, at_time, after_ivr, when_open
+        enter = come_back = arrive_now = at_time = after_ivr = when_open = None
+
+    journeys.releases.append(release)
     return repeat, repeat_again

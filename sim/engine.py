@@ -181,6 +181,8 @@ class _Replication:
             records.never_chosen = self.router.never_chosen(records)
         # the parts refer to each other (and hooks to them): let go of it all now, so that
         # the columns go with the records, not at the next garbage collection
+        for release in self.journeys.releases:  # (compiled steps' scopes: sim.compiled)
+            release()
         for part in (floor, self.journeys, self.shifts, book):
             vars(part).clear()
         return records
@@ -306,7 +308,7 @@ class _Replication:
                     aside[0] = (t, NORMAL, next(ids), stream)
                     return
 
-        step = (arrive,)
+        step = (arrive,) if n else None  # (no contact: it never runs to let go of step)
         return arrive, (times[0] if n else math.inf)
 
     def _settle_unserved(self) -> None:

@@ -337,4 +337,18 @@ def leg_steps(journeys) -> Callable[..., None]:
     (step_duplicated, step_conferred, step_misrouted_talk, step_talked, step_next_work,
      step_handed_on) = ((step,) for step in (
          duplicated, conferred, misrouted_talk, talked, next_work, handed_on))
+
+    def release() -> None:
+        """After the run: let go of the steps (compiled, they keep their scope in a cycle)."""
+        nonlocal after, complete, customer, finish, free, handed_on, hold_halfway, record
+        nonlocal taken, wrap_up, step_conferred, step_consulted, step_duplicated
+        nonlocal step_handed_on, step_misrouted_talk, step_next_work, step_on_hold
+        nonlocal step_talked, later_handle, later_transfer, new, push, add_leg, append_leg
+        after = complete = customer = finish = free = handed_on = hold_halfway = None
+        record = taken = wrap_up = step_conferred = step_consulted = None
+        step_duplicated = step_handed_on = step_misrouted_talk = step_next_work = None
+        step_on_hold = step_talked = later_handle = later_transfer = new = push = None
+        add_leg = append_leg = None
+
+    j.releases.append(release)
     return start

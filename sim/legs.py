@@ -112,16 +112,16 @@ class Journeys:
         self.warm_waiters: dict[int, Callable] = {}  # transferred warm: first agent waits
         self.conferences: dict[int, float] = {}  # three-way talk owed by the next agent
         self.consult_waiters: dict[int, Callable] = {}  # consult request -> who asked
+        self.releases: list[Callable[[], None]] = []  # after the run (sim.compiled)
         # the legs' values, each leg packed as it ends (add_leg(pack_leg(...))): its row of
         # 8-byte numbers in LEG_COLUMNS' order (sim.leg_table.LEG_ROW), 80 bytes, one bytes
-        # object in a list, joined into one buffer at the end (columns are cut from it).
+        # object in a list, joined into one buffer (columns are cut from it) at the end.
         # Tried before: packed as ten doubles (an int packed as a double goes through a
         # float object: 0.7% of refund_vs_relations' instructions); kept as Python numbers
         # and packed a chunk at a time (the last 4,096 legs' 40,960 objects churned the
         # caches: 8% of refund_vs_relations' time, 14% of fraud_consult's, for 1% of their
-        # instructions); appended to one array of doubles (it grew by a sixteenth at a
-        # time, each time copied whole: 2% of refund's instructions); extended into one
-        # bytearray (0.5% more instructions than the list, no faster in time)
+        # instructions); appended to one array of doubles (grown by a sixteenth, copied
+        # whole: 2% of refund's instructions); one bytearray (0.5% more, no faster)
         self.leg_rows: list[bytes] = []
         self.add_leg = self.leg_rows.append
         self.leg_chunks: list[bytes] = []  # the rows joined a chunk at a time (keep_legs)

@@ -139,4 +139,10 @@ def requeued(floor, journeys) -> tuple[Callable[[Tick], None]]:
             floor._enqueue(c, to, now, priority=priority)
         floor._next_work(group, agent)
 
+    def release() -> None:
+        """After the run: let go of the steps (compiled, they keep their scope in a cycle)."""
+        nonlocal second_leg, patience, onlys, queues, shifts, add_leg, pack_leg
+        second_leg = patience = onlys = queues = shifts = add_leg = pack_leg = None
+
+    journeys.releases.append(release)
     return (talked,)

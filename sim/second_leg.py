@@ -98,4 +98,11 @@ def second_legs(floor, journeys) -> Callable[[int, int, object, int], bool] | No
 
     step = (talked,)  # the talk's tick's callbacks
     step_handed_on = requeued(floor, journeys)  # (sim.requeue)
+
+    def release() -> None:
+        """After the run: let go of the steps (compiled, they keep their scope in a cycle)."""
+        nonlocal step, step_handed_on, complete, new, push
+        step = step_handed_on = complete = new = push = None
+
+    journeys.releases.append(release)
     return serve

@@ -1,1 +1,1 @@
-"""Journey steps compiled by ``setup.py`` (Cython), named ``MODULE_SOURCEHASH``: see :mod:`sim.compiled`."""
+"""Journey steps compiled by ``setup.py`` (Cython), ``MODULE_HASH``: see :mod:`sim.compiled`."""
