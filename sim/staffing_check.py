@@ -16,6 +16,7 @@ import numpy as np
 from sim.plan_evaluation import Evaluation, Goal, evaluate_plan, measured_intervals
 from sim.routing import RoutingPolicy
 from sim.scenario import Scenario
+from sim.staffing_limits import Stalls
 
 # (plan, hold-out evaluation, missed types x intervals) -> agents to add, groups x intervals
 Repair = Callable[[np.ndarray, Evaluation, np.ndarray], np.ndarray]
@@ -102,16 +103,21 @@ def hold_out(search, plan: np.ndarray, replications: int, holdout: int,
     intervals), by default to each missed type's group of the largest load share
     (``search.additions``); then, where the search's own evaluation of the repaired plan
     misses the goal (more agents in one interval change the queue the next inherits, and
-    so its sample), as the up step adds them (``search.raise_until_met``), so the plan
-    returned meets the goal on the search's replications as well.
+    so its sample), as the up step adds them (``search.raise_until_met``; with
+    ``repair_with``, where it says: :func:`raise_with`), so the plan returned meets the
+    goal on the search's replications as well.
     """
     evaluate = search.evaluate
+    targets = evaluate.goal.targets(evaluate.scenario)
     for k in range(1, rounds + 1):
-        check = evaluate_plan(evaluate.scenario, plan, evaluate.goal, k * holdout,
-                              evaluate.seed, evaluate.executor, first_replication=replications,
-                              blocks=search.blocks, full=False, policy=evaluate.policy)
-        targets = evaluate.goal.targets(evaluate.scenario)
-        missed = holdout_misses(check, targets, evaluate.measured, tolerance, share)
+        def judge(trial: np.ndarray, k: int = k) -> tuple[Evaluation, np.ndarray]:
+            check = evaluate_plan(evaluate.scenario, trial, evaluate.goal, k * holdout,
+                                  evaluate.seed, evaluate.executor,
+                                  first_replication=replications, blocks=search.blocks,
+                                  full=False, policy=evaluate.policy)
+            return check, holdout_misses(check, targets, evaluate.measured, tolerance, share)
+
+        check, missed = judge(plan)
         if evaluate.log is not None:
             evaluate.log(f"hold-out {k}: replications {replications}-"
                          f"{replications + k * holdout - 1}, {int(missed.sum())} interval x "
@@ -122,8 +128,27 @@ def hold_out(search, plan: np.ndarray, replications: int, holdout: int,
                else repair_with(plan, check, missed))
         # more agents can lower another interval's result on the same random numbers (a
         # queue handed on differently): the plan must still meet the goal it reports
-        plan, _ = search.raise_until_met(search.add(plan, add, check))
+        plan = search.add(plan, add, check)
+        plan = (search.raise_until_met(plan)[0] if repair_with is None
+                else raise_with(search, plan, repair_with))
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def raise_with(search, plan: np.ndarray, repair_with: Repair) -> np.ndarray:
+    """``search.raise_until_met``, the agents added where ``repair_with`` says.
+
+    The repair's own choice of group (the cost search's: where service costs least)
+    holds for the agents the search's replications ask for too; raised as the up step
+    would, they went to the group of the largest load share, a dear one as well.
+    """
+    stalls = Stalls(search.scenario, search.evaluate.goal, search.evaluate.replications,
+                    search.evaluate.measured, search.evaluate.policy)
+    result = search.evaluate(plan)
+    while not result.ok.all():
+        stalls.check(plan, result)
+        plan = search.add(plan, repair_with(plan, result, ~result.ok), result)
+        result = search.evaluate(plan)
+    return plan
 
 
 def holdout_misses(check: Evaluation, target: float | np.ndarray, measured: np.ndarray,
