@@ -7,10 +7,11 @@ with two groups alike but for their wages, the cheaper one buys the same service
 less. :func:`cheapest_groups` simulates each serving group's addition (the caller's
 ``level_of``: its own replications, common random numbers) and prices a point of the
 type's service level as the added agents' wages (scheduled, shrinkage grossed up) over
-its rise in the block. Where no group's addition raises it, the group of the largest
-load share, as the searches chose before. The cost search's hold-out repair
-(:meth:`sim.cost_search._Costs.repair`) and the schedule's closed loop
-(:func:`sim.shift_loop.schedule`) both choose by it.
+its rise in the block. Where no group's addition raises it (a small sample), the group
+whose hour on the phones costs least (of equal ones, the largest load share): the
+largest share, the first of equal ones, bought dear agents where cheap ones serve alike.
+The cost search's hold-out repair (:meth:`sim.cost_search._Costs.repair`) and the
+schedule's closed loop (:func:`sim.shift_loop.schedule`) both choose by it.
 
 The savings an addition brings (fewer abandons, less waiting) do not enter the price,
 which weighs only what the repair must buy: the service level that missed.
@@ -47,8 +48,8 @@ def cheapest_groups(scenario: Scenario, plan: np.ndarray, want: Wanted, blocks: 
 
     Returns:
         ``want``'s keys -> the group of the least price per point of the type's service
-        level in the block; where no group's addition raises it, the group of the
-        largest load share (the first of equal ones).
+        level in the block; where no group's addition raises it, the group of the least
+        wages per hour on the phones (of equal ones, the largest load share).
     """
     groups, types = list(scenario.agents), list(scenario.contact_types)
     serving = [[groups.index(s.group) for s in scenario.routes(t)] for t in types]
@@ -67,8 +68,13 @@ def cheapest_groups(scenario: Scenario, plan: np.ndarray, want: Wanted, blocks: 
         cells = blocks == b
         prices = [_price(scenario, plan, *trials[g], base, g, t, cells, hourly[g])
                   for g in serving[t]]
-        chosen[t, b] = (serving[t][int(np.argmin(prices))] if np.isfinite(min(prices))
-                        else groups.index(max(shares[types[t]], key=shares[types[t]].get)))
+        if np.isfinite(min(prices)):
+            chosen[t, b] = serving[t][int(np.argmin(prices))]
+        else:  # no rise on this sample: the dearer group would buy the same for more
+            share = shares[types[t]]
+            chosen[t, b] = min(serving[t], key=lambda g: (
+                hourly[g] / (1.0 - scenario.agents[groups[g]].shrinkage),
+                -share.get(groups[g], 0.0)))
     return chosen
 
 
