@@ -38,9 +38,9 @@ lets the simulator correct it, one agent at a time:
    own sample would fail a fresh check in a quarter of its intervals. Where agents added
    for the hold-out lower another interval below the goal on the search's replications
    (a queue handed on differently), agents are added there as in step 2, so the plan
-   returned meets the goal on the evaluation it reports. Once the check holds, the
-   agents its repairs added that neither the search's nor the hold-out's replications
-   need are taken off again, one at a time (:func:`sim.staffing_check.give_back`).
+   returned meets the goal on the evaluation it reports. Once the check holds, of the
+   agents a repair added to a cell several at a time, those neither the search's nor the
+   hold-out's replications need are taken off again (:func:`sim.staffing_check.give_back`).
 
 **Blocks.** Steps 1-4 move whole blocks (:func:`load_blocks`): a run of intervals with
 the same expected contacts is staffed as one and judged on its intervals pooled, so the

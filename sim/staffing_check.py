@@ -105,12 +105,13 @@ def hold_out(search, plan: np.ndarray, replications: int, holdout: int,
     misses the goal (more agents in one interval change the queue the next inherits, and
     so its sample), as the up step adds them (``search.raise_until_met``; with
     ``repair_with``, where it says: :func:`raise_with`), so the plan returned meets the
-    goal on the search's replications as well. Once it holds, the agents the repairs
-    added that neither evaluation needs are taken off again (:func:`give_back`).
+    goal on the search's replications as well. Once it holds, of the agents a round
+    added to a cell several at a time, those neither evaluation needs are taken off
+    again (:func:`give_back`): one fewer than a single agent added had missed.
     """
     evaluate = search.evaluate
     targets = evaluate.goal.targets(evaluate.scenario)
-    start = plan
+    floor = plan  # per cell, the fewest agents the give-back may leave
     for k in range(1, rounds + 1):
         def judge(trial: np.ndarray, k: int = k) -> tuple[Evaluation, np.ndarray]:
             check = evaluate_plan(evaluate.scenario, trial, evaluate.goal, k * holdout,
@@ -125,16 +126,20 @@ def hold_out(search, plan: np.ndarray, replications: int, holdout: int,
                          f"{replications + k * holdout - 1}, {int(missed.sum())} interval x "
                          "contact type below the goal")
         if not missed.any() and k > 1:  # the repairs may have added more than it needs
-            plan, check = give_back(search, plan, start, check, judge)
+            plan, check = give_back(search, plan, floor, check, judge)
         if not missed.any() or k == rounds:
             return plan, HoldOut(check, holdout, k, replications, not missed.any())
         add = (search.additions(check, missed) if repair_with is None
                else repair_with(plan, check, missed))
         # more agents can lower another interval's result on the same random numbers (a
         # queue handed on differently): the plan must still meet the goal it reports
+        before = plan
         plan = search.add(plan, add, check)
         plan = (search.raise_until_met(plan)[0] if repair_with is None
                 else raise_with(search, plan, repair_with))
+        # one agent added: one fewer had just missed; several: all but one may be spare
+        floor = np.where(plan - before == 1, plan,
+                         np.where(plan - before > 1, np.maximum(floor, before + 1), floor))
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -155,18 +160,19 @@ def raise_with(search, plan: np.ndarray, repair_with: Repair) -> np.ndarray:
     return plan
 
 
-def give_back(search, plan: np.ndarray, start: np.ndarray, check: Evaluation,
+def give_back(search, plan: np.ndarray, floor: np.ndarray, check: Evaluation,
               judge: Callable[[np.ndarray], tuple[Evaluation, np.ndarray]]
               ) -> tuple[np.ndarray, Evaluation]:
     """Take off again the agents the repairs added that no evaluation needs.
 
     A repair adds several agents to a cell far below its target (``step_size``), sized on
-    the earlier, smaller hold-out sample, and nothing trims them: a quiet hour kept 9
+    one round's small hold-out sample, and nothing trimmed them: a quiet hour kept 9
     agents where 8 met the goal on the search's replications and on the hold-out's. One
-    agent fewer at a time in each cell above ``start`` (the plan the check began with),
-    in time order, kept where the plan still meets the goal on the search's replications
-    and ``judge`` (the hold-out rule on this round's replications) rejects nothing; again
-    until a pass keeps none.
+    agent fewer at a time in each cell above ``floor``, in time order, kept where the plan
+    still meets the goal on the search's replications and ``judge`` (the hold-out rule on
+    this round's replications) rejects nothing; again until a pass keeps none. ``floor``
+    (:func:`hold_out`) leaves alone the cells a round raised by one agent: one fewer had
+    just missed there, and every trial costs a hold-out's replications.
 
     Returns:
         The plan and its hold-out evaluation.
@@ -175,9 +181,9 @@ def give_back(search, plan: np.ndarray, start: np.ndarray, check: Evaluation,
     while removed:
         removed = False
         for g, b in sorted({(int(g), int(search.blocks[i]))
-                            for g, i in zip(*np.nonzero(plan > start))}, key=lambda c: c[::-1]):
+                            for g, i in zip(*np.nonzero(plan > floor))}, key=lambda c: c[::-1]):
             first = search.members[b][0]
-            while plan[g, first] > start[g, first]:
+            while plan[g, first] > floor[g, first]:
                 trial = search.fewer(plan, [(g, b)])
                 if not search.meets(trial):
                     break
