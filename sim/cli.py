@@ -168,6 +168,8 @@ def run_command(scenario: str, out: str | None, seed: int | None, replications: 
     targets = targets_or_fail(scenario, precision, max_replications, replications)
     check_work(scenario, [], most)
     loaded = load_or_fail(scenario, parse_overrides(scenario, overrides))
+    if overrides:  # its name describes the file: the header, report and summary say what ran
+        loaded = loaded.model_copy(update={"name": f"{loaded.name} --set {' '.join(overrides)}"})
     measured_or_fail(scenario, targets, [loaded])
     check_work(scenario, [loaded], most)
     out_dir = Path(out) if out else Path("results") / Path(scenario).stem

@@ -574,3 +574,25 @@ class TestScenarioComments:
         assert format_clock(sc.open + surge[0] * sc.interval) == start
         assert format_clock(sc.open + (surge[-1] + 1) * sc.interval) == end
         assert np.all(np.diff(surge) == 1)
+
+
+def test_a_changed_run_says_what_was_changed(tmp_path):
+    """`--set` changes what runs: the header, report.html and summary.json say how.
+
+    erlang_a's name says "on 42 agents"; run with 40, the table printed under that name
+    alone, and the report titled by it, would describe another center.
+    """
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["run", str(SCENARIOS / "erlang_a.yaml"), "-r", "2",
+                                       "-w", "1", "--set", "agents.pool.staff=40",
+                                       "--set", "days=1", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    head = result.stdout.splitlines()[0]
+    assert head.startswith("Erlang A, 40 Erlangs on 42 agents")
+    assert "--set agents.pool.staff=40 days=1" in head
+    summary = json.loads((out / "summary.json").read_text())
+    assert "--set agents.pool.staff=40 days=1" in summary["scenario"]
+    assert "--set agents.pool.staff=40 days=1" in (out / "report.html").read_text()
+    plain = CliRunner().invoke(main, ["run", str(SCENARIOS / "erlang_a.yaml"), "-r", "2",
+                                      "-w", "1", "--no-report", "--out", str(tmp_path / "p")])
+    assert "--set" not in plain.stdout.splitlines()[0]
