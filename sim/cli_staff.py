@@ -266,11 +266,12 @@ def format_staffing(result: StaffingResult, full: bool = False,
     else:
         title = f"least total cost, no service goal (starting from the fewest agents for {wanted})"
     rows = _interval_rows(result) if full else _day_rows(result)
+    absent = any(group.absenteeism for group in result.scenario.agents.values())
     lines = [
         f"{result.scenario.name}: {title}",
         f"({counted(result.replications, 'replication')} per plan, seed {result.seed}, "
-        f"{counted(result.evaluations, 'plan')} simulated; agents on the phones, scheduled = "
-        "before shrinkage)",
+        f"{counted(result.evaluations, 'plan')} simulated; agents on the phones"
+        f"{' before absences' * absent}, scheduled = before shrinkage)",
         "",
         rows.to_string(index=False),
     ]

@@ -7,8 +7,9 @@ the replications (answered in time / offered, as ``RunResult.intervals`` reports
 least the type's target (:meth:`Goal.target_of`), or, with a confidence, the share of
 replications whose own service level meets that target at least that confidence.
 Intervals can be judged in blocks (a run of equal load, pooled). :func:`scheduled_agents`
-turns agents on the phones into scheduled agents before shrinkage (rounded up). The
-search that uses all this is :mod:`sim.staffing`.
+turns agents on the phones into the fewest scheduled agents (before shrinkage) the
+simulator puts that many of on the phones. The search that uses all this is
+:mod:`sim.staffing`.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from sim.queue_legs import LEG_SUMS, second_leg_sums
 from sim.routing import RoutingPolicy, replication_copy
 from sim.scenario import Scenario
 from sim.scenario_contacts import ServiceLevelDefinition
-from sim.schedule import interval_starts
+from sim.schedule import interval_starts, on_phones
 from sim.units import format_duration
 
 
@@ -122,20 +123,21 @@ class Evaluation:
 
 
 def scheduled_agents(on_phone: int, shrinkage: float) -> int:
-    """Fewest scheduled agents whose share on the phones covers ``on_phone`` (rounded up).
+    """Fewest agents on duty the simulator puts ``on_phone`` of on the phones.
 
-    ``ceil(on_phone / (1 - shrinkage))``: 23 on the phones at 10% shrinkage need 26
-    scheduled, since 25 x 0.9 = 22.5 < 23. (The simulator rounds its on-the-phones count
-    half up, :func:`sim.schedule.on_phones`, so it puts at least ``on_phone`` to work.)
+    The simulator's own rule, :func:`sim.schedule.on_phones` (``n x (1 - shrinkage)``
+    rounded half up), which steps by at most one agent as ``n`` grows: so exactly
+    ``on_phone`` work, and a file staffed so runs the plan the search simulated. 23 on
+    the phones at 10% shrinkage are 25 scheduled (22.5 rounds to 23), 7 at 25% are 9
+    (6.75 -> 7; ``ceil(7 / 0.75)`` = 10 put 8 to work).
     """
     if not on_phone:
         return 0
-    working = 1.0 - shrinkage
-    count = math.ceil(on_phone / working)
-    while count > 0 and (count - 1) * working >= on_phone - 1e-9:  # float slack: 9 / 0.9
-        count -= 1
-    while count * working < on_phone - 1e-9:
+    count = max(math.ceil((on_phone - 0.5) / (1.0 - shrinkage)) - 1, 0)  # at most one short
+    while on_phones(count, shrinkage) < on_phone:
         count += 1
+    while count > 0 and on_phones(count - 1, shrinkage) >= on_phone:  # float slack
+        count -= 1
     return count
 
 
@@ -152,8 +154,8 @@ def staffed_scenario(scenario: Scenario, plan: np.ndarray, goal: Goal) -> Scenar
 def simulated_scenario(scenario: Scenario, plan: np.ndarray, goal: Goal) -> Scenario:
     """What the search simulates for ``plan``: exactly ``plan`` on the phones, no shrinkage.
 
-    :func:`staffed_scenario` (the file ``ccsim staff --out`` writes) puts at least as many
-    on the phones in every interval (see :func:`_with_plan`).
+    :func:`staffed_scenario` (the file ``ccsim staff --out`` writes) puts exactly as many
+    on the phones in every interval (:func:`scheduled_agents`), so a run of it is this.
     """
     return _with_plan(scenario, plan, goal, gross_up=False)
 
@@ -164,7 +166,7 @@ def _with_plan(scenario: Scenario, plan: np.ndarray, goal: Goal, gross_up: bool)
     Without ``gross_up`` each group has no shrinkage and ``plan`` as its staff: what the
     search simulates; but a group with ``absenteeism`` as staffed (its absences drawn
     from the scheduled, as in the file written: from the phones, service was 88% for 92%).
-    (Rounded up, a scheduled count may put one more to work than the plan: half up.)
+    Its ``plan`` is then agents on the phones on a day nobody is absent.
     """
     overrides: dict[str, Any] = {"service_level.target": goal.target,
                                  "service_level.threshold": goal.threshold}

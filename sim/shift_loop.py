@@ -2,9 +2,10 @@
 
 A requirement (agents on the phones per interval and group, from
 :func:`sim.find_staffing` or the table ``ccsim staff --out`` writes) is grossed up to
-agents on duty - for shrinkage rounding up (:func:`sim.staffing.scheduled_agents`, as
-``ccsim staff``), then for absenteeism not already simulated in it
-(:meth:`Settings.absenteeism_of`) - and the worst day of the run is taken interval by
+agents on duty - for shrinkage as the simulator rounds it
+(:func:`sim.staffing.scheduled_agents`, as ``ccsim staff``), then for absenteeism not
+already simulated in it (:meth:`Settings.absenteeism_of`), rounding up once - and the
+worst day of the run is taken interval by
 interval, since every day works the same shifts. :mod:`sim.shifts_plan` chooses the
 shifts; the scenario with those shifts is then simulated on a *hold-out* seed, one the
 requirement was never searched on. Where an interval misses the goal for a contact type,
@@ -188,9 +189,12 @@ def on_duty_need(scenario: Scenario, on_phones: np.ndarray, settings: Settings,
                  week: bool = False) -> np.ndarray:
     """Agents on duty per group, plan day and interval for ``on_phones`` (groups x run).
 
-    Shrinkage is grossed up, rounding up (:func:`sim.staffing.scheduled_agents`); the
-    group's absenteeism ``a`` (:meth:`Settings.absenteeism_of`) scales up by 1 / (1 - a);
-    the largest over the run's days of each plan day is kept.
+    Shrinkage is grossed up to the fewest present the simulator puts that many of on the
+    phones (:func:`sim.staffing.scheduled_agents`: an exact count, no rounding up); the
+    group's absenteeism ``a`` (:meth:`Settings.absenteeism_of`) scales that up by
+    1 / (1 - a), the one rounding up: 7 on the phones at 25% and 10% are 9 present (6.75
+    rounds to 7), 10 on duty (rounding up for each, ceil(7 / 0.75) then ceil(10 / 0.9),
+    made 12). The largest over the run's days of each plan day is kept.
     """
     ipd = scenario.intervals_per_day
     key = plan_days(scenario, week)

@@ -61,8 +61,10 @@ where it states one, its target (:class:`Goal`). Intervals without contacts meet
 intervals that end within the warm-up are not measured and keep the Erlang C requirement.
 
 Counts are agents *on the phones*, and the search simulates exactly them (no shrinkage).
-The staffed scenario keeps each group's shrinkage and schedules
-``ceil(on_phones / (1 - shrinkage))`` agents (:func:`scheduled_agents`).
+The staffed scenario keeps each group's shrinkage and schedules the fewest agents the
+simulator puts that many of on the phones (:func:`scheduled_agents`): a run of it is the
+plan the search measured. A group with ``absenteeism`` is simulated as staffed (absences
+drawn from the scheduled), its counts on the phones on a day nobody is absent.
 
 Limits: a block's intervals may each fall a little below the target on a given sample
 (the hold-out bounds how far); with patient callers near the Erlang C count, a fresh

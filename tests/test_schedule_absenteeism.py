@@ -9,8 +9,9 @@ only. Erlang C knows no absences: ``erlang`` is grossed up by 1 / (1 - absenteei
 ``--absenteeism`` (groups without the field; the simulator makes nobody absent from it)
 is a margin on every source.
 
-Oracle: the fewest agents on duty ``m`` with ``m (1 - shrinkage)`` at least the
-requirement, then divided by ``1 - a`` and rounded up, worked by hand here.
+Oracle: the fewest agents present ``m`` the simulator puts the requirement of on the
+phones (``m (1 - shrinkage)`` rounded half up, as it rounds), then divided by ``1 - a``
+and rounded up, worked by hand here: one rounding up in all, not one per gross-up.
 """
 
 from __future__ import annotations
@@ -33,9 +34,9 @@ SETTINGS = settings(max_examples=6, deadline=None, derandomize=True,
 
 
 def on_duty(on_phones: int, shrinkage: float, absenteeism: float) -> int:
-    """Fewest m with m (1 - s) >= on_phones, divided by (1 - a), rounded up."""
+    """Fewest m with m (1 - s) rounded half up >= on_phones, divided by (1 - a), rounded up."""
     m = 0
-    while m * (1.0 - shrinkage) < on_phones - 1e-9:
+    while math.floor(m * (1.0 - shrinkage) + 0.5) < on_phones:
         m += 1
     return math.ceil(m / (1.0 - absenteeism) - 1e-9)
 
@@ -115,6 +116,20 @@ def test_erlang_is_grossed_up_by_the_groups_absenteeism(tmp_path_factory, absent
     assert (table.required_on_phones > 0).all()
     assert table.required_on_duty.tolist() == [
         on_duty(n, shrinkage, absenteeism) for n in table.required_on_phones]
+
+
+def test_shrinkage_and_absenteeism_round_up_once(tmp_path):
+    """7 on the phones at 25% shrinkage and 10% absent: 10 on duty.
+
+    9 present put 6.75 -> 7 on the phones, and 10 x 0.9 = 9 come. Rounding up for each
+    (ceil(7 / 0.75) = 10, then ceil(10 / 0.9) = 12) scheduled two more than needed.
+    """
+    rows = [{"start": 8 * 3600.0 + i * 3600.0, "group": "pool", "simulated": 7}
+            for i in range(4)]
+    pd.DataFrame(rows).to_csv(tmp_path / "need.csv", index=False)
+    table = coverage(tmp_path, scenario([1] * 4, 0.25, None), str(tmp_path / "need.csv"),
+                     ["--absenteeism", "0.1"])
+    assert table.required_on_duty.tolist() == [10] * 4
 
 
 def test_a_searched_requirement_is_not_grossed_up_again(tmp_path):
