@@ -32,7 +32,8 @@ from sim.queue_legs import LEG_SUMS, second_leg_sums
 from sim.routing import RoutingPolicy, replication_copy
 from sim.scenario import Scenario
 from sim.scenario_contacts import ServiceLevelDefinition
-from sim.schedule import interval_starts, on_phones
+from sim.schedule import interval_starts
+from sim.shrinkage import scheduled_agents
 from sim.units import format_duration
 
 
@@ -120,25 +121,6 @@ class Evaluation:
     declined: dict[str, dict[str, int]] = field(default_factory=dict, repr=False)
     offered: np.ndarray | None = field(default=None, repr=False)
 
-
-
-def scheduled_agents(on_phone: int, shrinkage: float) -> int:
-    """Fewest agents on duty the simulator puts ``on_phone`` of on the phones.
-
-    The simulator's own rule, :func:`sim.schedule.on_phones` (``n x (1 - shrinkage)``
-    rounded half up), which steps by at most one agent as ``n`` grows: so exactly
-    ``on_phone`` work, and a file staffed so runs the plan the search simulated. 23 on
-    the phones at 10% shrinkage are 25 scheduled (22.5 rounds to 23), 7 at 25% are 9
-    (6.75 -> 7; ``ceil(7 / 0.75)`` = 10 put 8 to work).
-    """
-    if not on_phone:
-        return 0
-    count = max(math.ceil((on_phone - 0.5) / (1.0 - shrinkage)) - 1, 0)  # at most one short
-    while on_phones(count, shrinkage) < on_phone:
-        count += 1
-    while count > 0 and on_phones(count - 1, shrinkage) >= on_phone:  # float slack
-        count -= 1
-    return count
 
 
 # --- evaluating a plan -------------------------------------------------------------------

@@ -7,9 +7,10 @@ of ``shifts.csv``) and the README's rules, never from the code's own arrays:
   mean over the interval (README "Shift scheduling", Limits), equals ``coverage.csv``'s
   ``scheduled_on_duty`` and is at least ``required_on_duty`` everywhere;
 - the requirement: with ``--requirement TABLE.csv``, the table's agents on the phones
-  (worst day of each plan day), grossed up for shrinkage (rounding up, as ``ccsim staff``'s
-  ``scheduled``) and ``--absenteeism`` for a group without its own field (divided by
-  1 - it; a group's own absences were simulated in the search that made the table);
+  (worst day of each plan day), grossed up for shrinkage (the fewest the simulator's
+  half-up rounding puts them on the phones, as ``ccsim staff``'s ``scheduled``) and
+  ``--absenteeism`` for a group without its own field (divided by 1 - it and rounded up
+  once; a group's own absences were simulated in the search that made the table);
 - money: a shift's paid hours are its length less its unpaid breaks, its cost those
   hours x the template's ``hourly_cost``, else ``--hourly-cost``, else the group's
   ``costs:`` hourly; the printed totals are sums over the shift list; the LP lower bound
@@ -194,9 +195,9 @@ def paid_hours_of(row, template: dict) -> float:
 
 
 def gross_up(on_phones: int, shrinkage: float, absenteeism: float) -> float:
-    """Agents on duty for ``on_phones``: fewest n with n (1 - s) >= it, then / (1 - a)."""
+    """On duty for ``on_phones``: fewest n with n (1 - s) rounded half up >= it, / (1 - a)."""
     n = 0
-    while n * (1.0 - shrinkage) < on_phones - 1e-9:
+    while math.floor(n * (1.0 - shrinkage) + 0.5) < on_phones:
         n += 1
     return math.ceil(n / (1.0 - absenteeism) - 1e-9)
 
