@@ -9,6 +9,7 @@ build leaves them interpreted, with the same results: ``CCSIM_NO_COMPILE=1`` ski
 
 import hashlib
 import os
+import sys
 from pathlib import Path
 
 from setuptools import Extension, setup
@@ -27,11 +28,17 @@ FLOAT_FLAGS = [] if os.name == "nt" else ["-ffp-contract=off"]
 
 
 def journey_extensions() -> list:
-    """The compiled steps' extensions, or none (no Cython, or ``CCSIM_NO_COMPILE``)."""
+    """The compiled steps' extensions, or none (no Cython, or ``CCSIM_NO_COMPILE``).
+
+    Each is optional, so a missing or failing C compiler leaves the steps interpreted and the
+    install goes on; a module Cython refuses (valid Python its parser does not take) is left
+    out alone, with one line that says so.
+    """
     if os.environ.get("CCSIM_NO_COMPILE", "").strip() not in ("", "0"):
         return []
     try:
         from Cython.Build import cythonize
+        from Cython.Compiler.Errors import CompileError
     except ImportError:
         return []
     home = Path(__file__).resolve().parent
@@ -39,11 +46,18 @@ def journey_extensions() -> list:
     for name in JOURNEY_STEPS:
         source = Path("sim") / f"{name}.py"
         digest = hashlib.sha256((home / source).read_bytes()).hexdigest()[:16]
-        extensions.append(Extension(f"sim._compiled.{name}_{digest}", [str(source)],
-                                    optional=True, extra_compile_args=FLOAT_FLAGS))
-    return cythonize(extensions, build_dir="build/cython", quiet=True, compiler_directives={
-        # plain Python semantics: annotations are not C types
-        "language_level": 3, "annotation_typing": False, "binding": True})
+        try:
+            extensions += cythonize(
+                [Extension(f"sim._compiled.{name}_{digest}", [str(source)],
+                           extra_compile_args=FLOAT_FLAGS)],
+                build_dir="build/cython", quiet=True, compiler_directives={
+                    # plain Python semantics: annotations are not C types
+                    "language_level": 3, "annotation_typing": False, "binding": True})
+        except CompileError:
+            print(f"ccsim: Cython refused sim/{name}.py; it runs interpreted", file=sys.stderr)
+    for extension in extensions:  # (cythonize makes new ones, not optional)
+        extension.optional = True
+    return extensions
 
 
 setup(ext_modules=journey_extensions(),
