@@ -50,7 +50,9 @@ def journey_extensions() -> list:
             extensions += cythonize(
                 [Extension(f"sim._compiled.{name}_{digest}", [str(source)],
                            extra_compile_args=FLOAT_FLAGS)],
-                build_dir="build/cython", quiet=True, compiler_directives={
+                # C of this very source: Cython remakes C only for sources newer than it,
+                # and a source can be older yet other (``cp -p``, ``rsync -a``)
+                build_dir=f"build/cython/{name}_{digest}", quiet=True, compiler_directives={
                     # plain Python semantics: annotations are not C types
                     "language_level": 3, "annotation_typing": False, "binding": True})
         except CompileError:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.compiled import built
+from sim.compiled import built, source_hash
 
 pytest.importorskip("Cython", reason="setup.py compiles with Cython (the test extra has it)")
 
@@ -60,3 +60,25 @@ def test_a_module_cython_refuses_is_left_interpreted(tree):
     assert done.returncode == 0, done.stderr[-2000:]
     assert set(built(tree / "sim" / "_compiled")) == set(STEPS) - {refused}
     assert refused in done.stdout + done.stderr  # says which one stays interpreted
+
+
+def test_an_edit_with_an_older_file_time_is_compiled_from_the_edit(tree):
+    """A source older than its last C file (``cp -p``, ``rsync -a``) is still compiled anew.
+
+    Cython regenerates C only for sources newer than it; the build named by the new hash
+    must hold the new code, not the old C (which cannot even be imported under that name).
+    """
+    import importlib.util
+
+    assert build(tree).returncode == 0
+    source = tree / "sim" / f"{STEPS[0]}.py"
+    source.write_text("NAME = 'edited'\n")
+    os.utime(source, (1_000_000_000, 1_000_000_000))  # (2001: older than the C file)
+    done = build(tree)
+    assert done.returncode == 0, done.stderr[-2000:]
+    stem = built(tree / "sim" / "_compiled")[STEPS[0]][source_hash(source)]
+    path = next((tree / "sim" / "_compiled").glob(f"{stem}.*"))
+    spec = importlib.util.spec_from_file_location(f"sim._compiled.{stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.NAME == "edited"
