@@ -61,14 +61,22 @@ class _Alias:
     (``find_spec``): ``importlib.abc`` is not imported for them (it costs ``import sim`` 7 ms).
     """
 
-    def __init__(self, compiled: str):
-        self.compiled = compiled
+    def __init__(self, compiled: str, source: Path, finder: CompiledFinder):
+        self.compiled, self.source, self.finder = compiled, source, finder
+        self.fallback: importlib.machinery.SourceFileLoader | None = None
 
     def create_module(self, spec):
-        return importlib.import_module(self.compiled)
+        try:
+            return importlib.import_module(self.compiled)
+        except ImportError:  # a build this machine cannot load (another libc, a cut copy)
+            self.finder.used.remove(spec.name.rpartition(".")[2])
+            self.fallback = importlib.machinery.SourceFileLoader(spec.name, str(self.source))
+            return None  # (a plain module, its source run by exec_module)
 
-    def exec_module(self, module) -> None:  # (run when the compiled module was imported)
-        return None
+    def exec_module(self, module) -> None:  # (nothing to run when the build was imported)
+        if self.fallback is not None:
+            module.__file__ = str(self.source)
+            self.fallback.exec_module(module)
 
 
 class CompiledFinder:
@@ -93,8 +101,8 @@ class CompiledFinder:
             return None
         self.used.append(name)
         return importlib.machinery.ModuleSpec(
-            fullname, _Alias(f"{self.package}._compiled.{compiled}"),
-            origin=str(self.home / "_compiled" / compiled))
+            fullname, _Alias(f"{self.package}._compiled.{compiled}", self.home / f"{name}.py",
+                             self), origin=str(self.home / "_compiled" / compiled))
 
 
 def install() -> CompiledFinder | None:

@@ -10,6 +10,7 @@ too. In CI the build must have happened (a silent fallback would test nothing co
 
 from __future__ import annotations
 
+import importlib.machinery
 import json
 import os
 import subprocess
@@ -27,7 +28,7 @@ from sim import compiled
 from sim.compiled import CompiledFinder, built, fresh, source_hash
 
 ROOT = Path(__file__).resolve().parent.parent
-FAKE_SUFFIX = ".cpython-311-x86_64-linux-gnu.so"
+FAKE_SUFFIX = importlib.machinery.EXTENSION_SUFFIXES[0]  # (this Python's)
 
 
 def test_file_names_give_module_and_source_hash(tmp_path):
@@ -166,3 +167,26 @@ def test_a_run_of_a_random_scenario_lets_go_of_its_parts(data):
         assert [p() for p in parts] == [None] * 4
     finally:
         gc.enable()
+
+
+def test_a_build_that_cannot_be_loaded_falls_back_to_the_source(tmp_path, monkeypatch):
+    """A build the machine cannot load (another glibc, a cut copy): the module runs as source.
+
+    Only a build whose file cannot be imported (ImportError) falls back; the rest of the run
+    is unchanged, and the module is not counted as compiled.
+    """
+    home = tmp_path / "pkgfall"
+    (home / "_compiled").mkdir(parents=True)
+    (home / "__init__.py").write_text("")
+    (home / "_compiled" / "__init__.py").write_text("")
+    source = home / "steps.py"
+    source.write_text("ANSWER = 42\n")
+    (home / "_compiled" / f"steps_{source_hash(source)}{FAKE_SUFFIX}").write_bytes(b"not ELF")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    finder = CompiledFinder(home=home, package="pkgfall")
+    monkeypatch.setattr(sys, "meta_path", [finder, *sys.meta_path])
+    for name in ("pkgfall", "pkgfall.steps", "pkgfall._compiled"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    module = importlib.import_module("pkgfall.steps")
+    assert module.ANSWER == 42 and module.__name__ == "pkgfall.steps"
+    assert finder.used == []
