@@ -383,3 +383,23 @@ def test_a_replication_is_freed_when_its_records_are_dropped():
             assert [p() for p in parts] == [None] * 4, name
         finally:
             gc.enable()
+
+
+def test_a_view_of_a_column_left_alive_does_not_stop_the_records():
+    """A column still viewed at the end of a run is copied, not cut in place: same records.
+
+    CI once stopped a replication with "BufferError: cannot resize an array that is
+    exporting buffers" in ``ContactBook._trim`` (a Dask worker, a user's policy): a view
+    the collector had not reached yet. The records need only the column's values.
+    """
+    from golden import records_digest
+
+    from sim.contacts import draw_contacts
+
+    scenario = sim.load_scenario(Path(__file__).resolve().parents[1] / "scenarios"
+                                 / "small_bank.yaml", overrides={"days": 1})
+    expected = records_digest(engine.run_replication(scenario, seed=1))
+    replication = engine._Replication(scenario, draw_contacts(scenario, 1, 0), 1, 0, None)
+    views = [memoryview(replication.book.state), memoryview(replication.book.ctype)]
+    assert records_digest(replication.run()) == expected
+    assert all(view.nbytes for view in views)
