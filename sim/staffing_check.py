@@ -16,7 +16,6 @@ import numpy as np
 from sim.plan_evaluation import Evaluation, Goal, evaluate_plan, measured_intervals
 from sim.routing import RoutingPolicy
 from sim.scenario import Scenario
-from sim.staffing_limits import Stalls
 
 # (plan, hold-out evaluation, missed types x intervals) -> agents to add, groups x intervals
 Repair = Callable[[np.ndarray, Evaluation, np.ndarray], np.ndarray]
@@ -104,10 +103,12 @@ def hold_out(search, plan: np.ndarray, replications: int, holdout: int,
     (``search.additions``); then, where the search's own evaluation of the repaired plan
     misses the goal (more agents in one interval change the queue the next inherits, and
     so its sample), as the up step adds them (``search.raise_until_met``; with
-    ``repair_with``, where it says: :func:`raise_with`), so the plan returned meets the
-    goal on the search's replications as well. Once it holds, of the agents a round
-    added to a cell several at a time, those neither evaluation needs are taken off
-    again (:func:`give_back`): one fewer than a single agent added had missed.
+    ``repair_with``, where it says: the repair's choice of group holds for these agents
+    too, which otherwise went to the group of the largest load share, a dear one as
+    well), so the plan returned meets the goal on the search's replications as well.
+    Once it holds, of the agents a round added to a cell several at a time, those neither
+    evaluation needs are taken off again (:func:`give_back`): one fewer than a single
+    agent added had missed.
     """
     evaluate = search.evaluate
     targets = evaluate.goal.targets(evaluate.scenario)
@@ -134,30 +135,11 @@ def hold_out(search, plan: np.ndarray, replications: int, holdout: int,
         # more agents can lower another interval's result on the same random numbers (a
         # queue handed on differently): the plan must still meet the goal it reports
         before = plan
-        plan = search.add(plan, add, check)
-        plan = (search.raise_until_met(plan)[0] if repair_with is None
-                else raise_with(search, plan, repair_with))
+        plan, _ = search.raise_until_met(search.add(plan, add, check), repair_with)
         # one agent added: one fewer had just missed; several: all but one may be spare
         floor = np.where(plan - before == 1, plan,
                          np.where(plan - before > 1, np.maximum(floor, before + 1), floor))
     raise AssertionError("unreachable")  # pragma: no cover
-
-
-def raise_with(search, plan: np.ndarray, repair_with: Repair) -> np.ndarray:
-    """``search.raise_until_met``, the agents added where ``repair_with`` says.
-
-    The repair's own choice of group (the cost search's: where service costs least)
-    holds for the agents the search's replications ask for too; raised as the up step
-    would, they went to the group of the largest load share, a dear one as well.
-    """
-    stalls = Stalls(search.scenario, search.evaluate.goal, search.evaluate.replications,
-                    search.evaluate.measured, search.evaluate.policy)
-    result = search.evaluate(plan)
-    while not result.ok.all():
-        stalls.check(plan, result)
-        plan = search.add(plan, repair_with(plan, result, ~result.ok), result)
-        result = search.evaluate(plan)
-    return plan
 
 
 def give_back(search, plan: np.ndarray, floor: np.ndarray, check: Evaluation,

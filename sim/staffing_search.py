@@ -48,7 +48,7 @@ import numpy as np
 from sim.plan_evaluation import Evaluation
 from sim.scenario import Scenario
 from sim.schedule import interval_starts
-from sim.staffing_check import PlanEvaluator
+from sim.staffing_check import PlanEvaluator, Repair
 from sim.staffing_limits import Ceiling, Stalls, ceiling_error, covering
 from sim.staffing_start import load_shares
 
@@ -147,19 +147,24 @@ class PlanSearch:
             add[g, i] = max(add[g, i], step_size(self.targets[t] - result.service_level[t, i]))
         return self.tie(add)
 
-    def raise_until_met(self, plan: np.ndarray) -> tuple[np.ndarray, Evaluation]:
+    def raise_until_met(self, plan: np.ndarray, repair: Repair | None = None
+                        ) -> tuple[np.ndarray, Evaluation]:
         """Add agents where the goal is missed until it is met everywhere.
 
-        A cell given one agent is given up on by the descent (one fewer just missed).
-        A type the policy never chooses, which more agents cannot help, ends it with an
-        error (:class:`sim.staffing_limits.Stalls`), as does a plan above the ceiling.
+        Where :meth:`additions` says, or ``repair(plan, result, missed)`` (a hold-out
+        check's own rule, :func:`sim.staffing_check.hold_out`: the cost search's, where
+        service costs least). A cell given one agent is given up on by the descent (one
+        fewer just missed). A type the policy never chooses, which more agents cannot help,
+        ends it with an error (:class:`sim.staffing_limits.Stalls`), as does a plan above
+        the ceiling.
         """
         stalls = Stalls(self.scenario, self.evaluate.goal, self.evaluate.replications,
                         self.evaluate.measured, self.evaluate.policy)
         result = self.evaluate(plan)
         while not result.ok.all():
             stalls.check(plan, result)
-            add = self.additions(result)
+            add = (self.additions(result) if repair is None
+                   else repair(plan, result, ~result.ok))
             plan = self.add(plan, add, result)
             self.given_up |= add == 1
             result = self.evaluate(plan)
