@@ -15,22 +15,6 @@ from sim.legs import CUSTOMER
 from sim.records import Records
 
 
-def trim(book) -> None:
-    """``book._trim()``; a column still viewed (a view not yet collected) is copied instead.
-
-    An array cannot be cut in place while a view of it is alive (``BufferError``); the
-    records need only its first ``book.n`` values, which a copy has as well.
-    """
-    try:
-        book._trim()
-    except BufferError:
-        from sim.contacts import GROWN  # (it imports this module)
-
-        for name in GROWN:
-            setattr(book, name, getattr(book, name)[:book.n])
-        book.capacity = book.n
-
-
 def book_records(book, type_names: list[str], group_names: list[str], slots: list[int],
                  staff_log: tuple[array, array, array], legs: dict[str, np.ndarray] | None,
                  wrap_up: np.ndarray | None, trace: dict[str, list[float]]) -> Records:
@@ -40,7 +24,7 @@ def book_records(book, type_names: list[str], group_names: list[str], slots: lis
     leg columns, if legs were recorded; ``wrap_up``: each contact's
     after-call work (every contact, consult requests included), if any type has one.
     """
-    trim(book)
+    book._trim()
     times, groups, counts = staff_log
 
     def column(values, dtype):

@@ -19,9 +19,8 @@ import numpy as np
 
 from sim import keyed
 from sim.arrivals import arrival_times
-from sim.contact_records import book_records
 from sim.logged_patience import replayed_patience
-from sim.records import WAITING, Records
+from sim.records import WAITING
 from sim.scenario import Scenario
 from sim.schedule import in_opening_hours, with_cooldown
 from sim.second_numbers import SECOND, second_rows
@@ -386,14 +385,14 @@ class ContactBook:
         self.capacity += block
 
     def _trim(self) -> None:
-        """The columns cut to the contacts there are (the blank rows left go)."""
-        for name in GROWN:
-            del getattr(self, name)[self.n:]
-        self.capacity = self.n
+        """The columns cut to the contacts there are (the blank rows left go).
 
-    def records(self, type_names: list[str], group_names: list[str], slots: list[int],
-                staff_log: tuple[array, array, array], legs: dict[str, np.ndarray] | None,
-                wrap_up: np.ndarray | None, trace: dict[str, list[float]]) -> Records:
-        """The replication's :class:`Records` (:func:`sim.contact_records.book_records`)."""
-        return book_records(self, type_names, group_names, slots, staff_log, legs, wrap_up,
-                            trace)
+        A column still viewed (a view not yet collected) cannot be cut in place
+        (``BufferError``): its first ``n`` values are copied instead, all the records read.
+        """
+        for name in GROWN:
+            try:
+                del getattr(self, name)[self.n:]
+            except BufferError:
+                setattr(self, name, getattr(self, name)[:self.n])
+        self.capacity = self.n

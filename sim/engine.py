@@ -35,6 +35,7 @@ from simpy.events import NORMAL
 
 from sim import keyed
 from sim.balking import BalkingDesk
+from sim.contact_records import book_records
 from sim.contacts import ContactBook, ContactDraws, draw_contacts, typed
 from sim.distribution_base import quantiles
 from sim.drawn_repeats import drawn_repeats
@@ -171,8 +172,8 @@ class _Replication:
                 raise ((self.router and self.router.left_waiting(waiting, what))
                        or stuck(next(iter(waiting))))
         self._settle_unserved()
-        records = book.records(
-            floor.type_names, floor.group_names, [group.slots for group in floor.groups],
+        records = book_records(
+            book, floor.type_names, floor.group_names, [group.slots for group in floor.groups],
             self.shifts.staff_log, self.journeys.leg_table(book) if floor.record_legs else None,
             None if self.after_call is None else self.after_call.column(book.n), self.trace)
         if self.rule_book is not None:
