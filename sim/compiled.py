@@ -105,9 +105,14 @@ class CompiledFinder:
                              self), origin=str(self.home / "_compiled" / compiled))
 
 
+def switched_off() -> bool:
+    """Whether ``CCSIM_PURE_PYTHON`` asks for everything interpreted (set, and not 0)."""
+    return os.environ.get(SWITCH, "").strip() not in ("", "0")
+
+
 def install() -> CompiledFinder | None:
     """Put the finder first on ``sys.meta_path`` (once), unless ``CCSIM_PURE_PYTHON`` is set."""
-    if os.environ.get(SWITCH, "").strip() not in ("", "0"):
+    if switched_off():
         return None
     for finder in sys.meta_path:
         if isinstance(finder, CompiledFinder):
@@ -128,12 +133,11 @@ def fresh(home: Path = HOME) -> list[str]:
 
 def describe() -> str:
     """One line for benchmarks: how many journey steps run compiled in this process."""
-    switched_off = os.environ.get(SWITCH, "").strip() not in ("", "0")
     ready = fresh()
     if not ready:
         return "compiled journey steps: none built from this source (all interpreted)"
     return (f"compiled journey steps: {len(ready)} built from this source, "
-            + ("switched off (CCSIM_PURE_PYTHON)" if switched_off else "in use"))
+            + ("switched off (CCSIM_PURE_PYTHON)" if switched_off() else "in use"))
 
 
 def in_use() -> list[str]:
