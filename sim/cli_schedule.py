@@ -188,7 +188,7 @@ def schedule_command(scenario: str, requirement: str, lengths: list[float],
                         time_limit, group_hourly_cost=rates, group_absenteeism=absent,
                         simulated_absences=requirement != "erlang", policy=policy)
     # the policy's file as the search begins (edited later, it is not what ran)
-    source = None if policy is None else policy_source(policy)
+    source = policy_source(policy)
     log = None if quiet else SearchLog()
     executor = local_executor(workers_in_memory(workers, [base], scenario))
     began = time.perf_counter()

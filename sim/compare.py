@@ -334,7 +334,7 @@ def compare(
         if trace_every is not None:
             check_trace_every(trace_every, sc)
     with_it = () if policy is None else (policy,)
-    source = None if policy is None else policy_source(policy)  # its file as the run begins
+    source = policy_source(policy)  # its file as the run begins
     collectors = {name: Collector(sc, seed, keep_contacts) for name, sc in scenarios.items()}
     targets = parse_targets(precision) if precision else {}
     check_measured(targets, scenarios.values())

@@ -17,12 +17,15 @@ from pathlib import Path
 from typing import Any
 
 
-def policy_source(policy: object) -> dict[str, Any]:
+def policy_source(policy: object | None) -> dict[str, Any] | None:
     """``{"class", "module", "file", "sha256"}`` of ``policy``'s class (see the module doc).
 
     ``file`` is the absolute path of the module file that defines the class, ``sha256``
     the hex digest of its bytes as they are now; both None when there is no such file.
+    None without a policy (the scenario's own routing).
     """
+    if policy is None:
+        return None
     cls = type(policy)
     try:
         file = inspect.getsourcefile(cls)

@@ -200,7 +200,7 @@ def run(
         check_trace_every(trace_every, scenario)
     seed = scenario.seed if seed is None else seed
     check_policy(policy, scenario, local_workers=executor is None and workers != 1)
-    source = None if policy is None else policy_source(policy)  # its file as the run begins
+    source = policy_source(policy)  # its file as the run begins
     targets = parse_targets(precision) if precision else {}
     check_measured(targets, [scenario])
     rule = StoppingRule(targets, max_replications, first=replications) if targets else None

@@ -242,7 +242,7 @@ def find_staffing(
         raise ValueError(f"'trim_budget' must be >= 0, got {trim_budget!r}")
     seed = scenario.seed if seed is None else seed
     check_policy(policy, scenario, local_workers=isinstance(executor, ProcessPoolExecutor))
-    source = None if policy is None else policy_source(policy)  # its file as the search begins
+    source = policy_source(policy)  # its file as the search begins
     evaluate = PlanEvaluator(scenario, goal, replications, seed, executor, log, policy)
     if smooth:
         evaluate.blocks = load_blocks(scenario)

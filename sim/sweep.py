@@ -228,7 +228,7 @@ def run_sweep(
     kpis = [k for k in KPIS + COST_KPIS if any(k in names for names in point_kpis)]
     store = SweepStore(out) if out is not None else None
     prints = sweep_prints(scenario, grid, points.scenarios, seed, replications,
-                          None if policy is None else policy_source(policy), source
+                          policy_source(policy), source
                           ) if store else None
     rows = store.open(prints, replications, point_kpis, fresh) if store and prints else {}
     for (point, _), row in rows.items():  # (as this grid gives them: JSON made tuples lists)
