@@ -65,6 +65,12 @@ def answered(page, after: int = 0) -> None:
         arg=after, timeout=TIMEOUT)
 
 
+def scrub(page, to: int | None = None) -> None:
+    """Move the floor's scrubber to frame ``to`` (None: the last, closing), as a drag would."""
+    page.eval_on_selector("#floor-scrub", "(e, k) => { e.value = k === null ? e.max : k;"
+                          " e.dispatchEvent(new Event('input')); }", to)
+
+
 def field_error(page, field: str):
     """The error shown beside the page field ``field`` (``aht``, ``agents.pool``, ...)."""
     return page.get_by_test_id(f"error-{field}")
@@ -113,8 +119,7 @@ def test_trainers_lesson(browser, url, tmp_path):
     page.wait_for_function(f"document.querySelector('[data-testid=floor-clock]')"
                            f".textContent !== '{start}'", timeout=30_000)
     page.get_by_test_id("floor-play").click()  # pause
-    page.get_by_test_id("floor-scrub").evaluate(  # scrub to 13:00, as a drag would
-        "el => { el.value = 300; el.dispatchEvent(new Event('input')); }")
+    scrub(page, 300)  # 13:00
     assert clock.inner_text() == "13:00"
     assert page.locator("#seats .seat").count() >= staff - 1
     # a wait for people, not a clock-like '06:27' beside the floor's clock
@@ -194,12 +199,18 @@ def finished(page, after: int = 0) -> None:
         " && document.getElementById('floor-clock').textContent !== '--:--'", timeout=TIMEOUT)
 
 
-def run_once(browser, url: str):
-    """A new page on ``url`` that has run once (2 replications), hockey stick and floor in."""
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+def run_once(browser, url: str, replications: int = 2, size: tuple[int, int] = (1400, 1000),
+             callbacks: bool = False):
+    """A new page on ``url`` that has run once, hockey stick and floor in.
+
+    ``size``: the window, width and height; ``callbacks``: with callbacks offered.
+    """
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
     page.goto(url)
     page.get_by_test_id("agents").wait_for(timeout=TIMEOUT)
-    page.fill("#replications", "2")
+    page.fill("#replications", str(replications))
+    if callbacks:
+        page.check("#callbacks")
     page.get_by_test_id("run").click()
     finished(page)
     return page
@@ -500,15 +511,9 @@ def test_floor_seats_count_what_the_engine_saw(browser):
                  trace_every=60.0)
     trace, staff = result.traces[0].set_index("time"), result.staff
     with app_server(str(path)) as base:
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(base + "/")
-        page.get_by_test_id("agents").wait_for(timeout=TIMEOUT)
-        page.fill("#replications", "1")
-        page.get_by_test_id("run").click()
-        finished(page)
+        page = run_once(browser, base + "/", replications=1)
         for frame, clock in ((240, "12:00"), (480, "16:00")):  # a frame a minute from 08:00
-            page.eval_on_selector("#floor-scrub", "(e, k) => { e.value = k;"
-                                  " e.dispatchEvent(new Event('input')); }", frame)
+            scrub(page, frame)
             assert page.get_by_test_id("floor-clock").text_content() == clock
             t = 8 * 3600 + 60 * frame
             heads = page.locator("#seats .group-name").all_text_contents()
@@ -557,15 +562,8 @@ def test_long_waits_read_on_one_line(browser):
     eight cards the ASA card read "3,074" over "s".
     """
     with app_server(str(ROOT / "scenarios/storm_surge.yaml")) as base:
-        page = browser.new_page(viewport={"width": 1280, "height": 720})
-        page.goto(base + "/")
-        page.get_by_test_id("agents").wait_for(timeout=TIMEOUT)
-        page.fill("#replications", "1")
-        page.check("#callbacks")
-        page.get_by_test_id("run").click()
-        finished(page)
-        page.eval_on_selector("#floor-scrub", "e => { e.value = 240;"  # 12:00
-                              " e.dispatchEvent(new Event('input')); }")
+        page = run_once(browser, base + "/", replications=1, size=(1280, 720), callbacks=True)
+        scrub(page, 240)  # 12:00
         assert page.get_by_test_id("floor-clock").text_content() == "12:00"
         called = page.locator("#waits .wait.called")
         assert called.count() > 5 and " h " in called.first.inner_text()
@@ -581,8 +579,7 @@ def test_long_waits_read_on_one_line(browser):
             return el.getClientRects()[0].height > 1.5 * line
                 || el.scrollWidth > el.clientWidth; }).map(el => el.textContent)""")
         assert lines == []
-        page.eval_on_selector("#floor-scrub", "e => { e.value = e.max;"  # closing: 1,8xx
-                              " e.dispatchEvent(new Event('input')); }")
+        scrub(page)  # closing: 1,8xx
         assert re.search(r"answered \d,\d{3}\n", page.get_by_test_id("floor-kpis").inner_text())
         page.close()
 
@@ -716,8 +713,7 @@ def test_complaints_are_a_card_and_a_row_where_the_scenario_has_them(browser):
         assert re.fullmatch(r"\d[\d,]*(\.\d)?", card.inner_text())
         assert "complaints" not in page.get_by_test_id("kpis-left-out").inner_text()
         # and on the floor, as they are posted (before, only the cards counted them)
-        page.eval_on_selector("#floor-scrub", "e => { e.value = e.max;"  # closing
-                              " e.dispatchEvent(new Event('input')); }")
+        scrub(page)  # closing
         floor = page.evaluate("floor.frames[floor.frames.length - 1].complaints")
         assert floor > 20
         assert f"\ncomplaints {floor:,}\n" in page.get_by_test_id("floor-kpis").inner_text()
@@ -740,8 +736,7 @@ def test_the_floor_says_no_abandoned_where_nobody_hangs_up(browser, erlang_b):
     out as not in the scenario; erlang_b's callers lost are its busy signals.
     """
     page = run_once(browser, erlang_b)
-    page.eval_on_selector("#floor-scrub", "e => { e.value = e.max;"  # closing
-                          " e.dispatchEvent(new Event('input')); }")
+    scrub(page)  # closing
     so_far = page.get_by_test_id("floor-kpis").inner_text()
     assert "abandon_rate (no patience)" in page.get_by_test_id("kpis-left-out").inner_text()
     assert "abandoned" not in so_far and "complaints" not in so_far  # (no `complaint`)
@@ -917,15 +912,8 @@ def test_callers_on_the_line_read_beside_long_callbacks(browser):
     each kind now spans the same width, and the two kinds are headed apart.
     """
     with app_server(str(ROOT / "scenarios/storm_surge.yaml")) as base:
-        page = browser.new_page(viewport={"width": 1920, "height": 1080})
-        page.goto(base + "/")
-        page.get_by_test_id("agents").wait_for(timeout=TIMEOUT)
-        page.fill("#replications", "1")
-        page.check("#callbacks")
-        page.get_by_test_id("run").click()
-        finished(page)
-        page.eval_on_selector("#floor-scrub", "e => { e.value = 240;"  # 12:00
-                              " e.dispatchEvent(new Event('input')); }")
+        page = run_once(browser, base + "/", replications=1, size=(1920, 1080), callbacks=True)
+        scrub(page, 240)  # 12:00
         bars = page.eval_on_selector_all(
             "#waits .wait:has(.bar)", "rows => rows.map(r => [r.classList.contains('called'),"
             " r.querySelector('.bar').getBoundingClientRect().width, r.textContent])")
